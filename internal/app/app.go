@@ -1,0 +1,179 @@
+// Package app wires Herald together: it opens the database, builds every
+// store and service with its dependencies, assembles the HTTP routes and
+// runs the server with its background jobs.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/config"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/jobs"
+	"github.com/heraldoa/herald/internal/ui"
+	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// App is one running Herald.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Clock    clock.Clock
+	Secret   []byte
+	Registry *prometheus.Registry
+	Jobs     *jobs.Runner
+
+	Users    *user.Store
+	Sessions *web.Sessions
+	UI       *ui.UI
+}
+
+// Options adjust New for tests and the emulator.
+type Options struct {
+	Clock clock.Clock // default: the real clock
+}
+
+// New builds an App on an open, migrated database.
+func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Options) (*App, error) {
+	c := opts.Clock
+	if c == nil {
+		c = clock.Real{}
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: prometheus.NewRegistry(), Jobs: jobs.NewRunner(log)}
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Registry.MustRegister(newDBCollector(d))
+
+	a.Users = user.NewStore(d, c)
+	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
+	var err error
+	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions, BaseURL: cfg.BaseURL})
+	if err != nil {
+		return nil, fmt.Errorf("app: build UI: %w", err)
+	}
+	return a, nil
+}
+
+// Handler returns the complete HTTP handler: probes, metrics, the three
+// faces and (routed by path alone) the WeChat-compatible API.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+
+	ui := http.NewServeMux()
+	a.UI.Register(ui)
+	// Every state-changing browser request must come from our own origin.
+	csrf := http.NewCrossOriginProtection()
+	mux.Handle("/", csrf.Handler(a.Sessions.Middleware(ui)))
+	return web.Observe(a.Log, web.NewMetrics(a.Registry), mux)
+}
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := a.DB.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "database unreachable: %v\n", err)
+		return
+	}
+	if err := a.DB.CheckCurrent(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "%v\n", err)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// StartJobs starts the periodic background work.
+func (a *App) StartJobs() {
+	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {
+		_, err := a.Users.DeleteExpiredSessions(ctx)
+		return err
+	})
+}
+
+// Serve listens on ln until ctx is cancelled, then shuts down gracefully:
+// in-flight requests finish (up to 20 s), then background jobs stop.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	a.StartJobs()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		_ = a.Jobs.Stop(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing in-flight requests and jobs")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if jerr := a.Jobs.Stop(sctx); jerr != nil {
+		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
+	}
+	return err
+}
+
+// dbCollector exports connection pool statistics.
+type dbCollector struct {
+	d                                      *db.DB
+	open, inUse, idle, waitCount, waitSecs *prometheus.Desc
+}
+
+func newDBCollector(d *db.DB) *dbCollector {
+	l := []string{"pool"}
+	return &dbCollector{d: d,
+		open:      prometheus.NewDesc("herald_db_open_connections", "Open database connections.", l, nil),
+		inUse:     prometheus.NewDesc("herald_db_in_use_connections", "Database connections in use.", l, nil),
+		idle:      prometheus.NewDesc("herald_db_idle_connections", "Idle database connections.", l, nil),
+		waitCount: prometheus.NewDesc("herald_db_wait_count_total", "Times a query waited for a connection.", l, nil),
+		waitSecs:  prometheus.NewDesc("herald_db_wait_seconds_total", "Time spent waiting for a connection.", l, nil),
+	}
+}
+
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.open
+	ch <- c.inUse
+	ch <- c.idle
+	ch <- c.waitCount
+	ch <- c.waitSecs
+}
+
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	w, r := c.d.Stats()
+	emit := func(pool string, s sql.DBStats) {
+		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(s.OpenConnections), pool)
+		ch <- prometheus.MustNewConstMetric(c.inUse, prometheus.GaugeValue, float64(s.InUse), pool)
+		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, float64(s.Idle), pool)
+		ch <- prometheus.MustNewConstMetric(c.waitCount, prometheus.CounterValue, float64(s.WaitCount), pool)
+		ch <- prometheus.MustNewConstMetric(c.waitSecs, prometheus.CounterValue, s.WaitDuration.Seconds(), pool)
+	}
+	emit("writer", w)
+	if c.d.Dialect() == db.SQLite {
+		emit("reader", r)
+	}
+}

@@ -1,0 +1,153 @@
+// Package config reads Herald's boot configuration: what is needed before
+// the database opens. Everything an administrator edits later lives in the
+// database (platform settings), not here.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the boot configuration.
+type Config struct {
+	Listen      string // address to listen on
+	DataDir     string // SQLite database, uploaded media, secret key
+	DatabaseURL string // postgres://... switches to PostgreSQL
+	BaseURL     string // public URL of this server, for links and cookies
+	SecretKey   string // 64 hex characters; generated into DataDir when empty
+	LogFormat   string // text or json
+	LogLevel    string // debug, info, warn, error
+	Demo        bool   // seed a demo platform on first run
+}
+
+// Option describes one setting: its flag, environment variable and default.
+type Option struct {
+	Flag, Env, Default, Usage string
+	target                    *string
+	boolTarget                *bool
+}
+
+// Options returns the table of options bound to c.
+func (c *Config) Options() []Option {
+	return []Option{
+		{Flag: "listen", Env: "HERALD_LISTEN", Default: "127.0.0.1:8080", Usage: "address to listen on", target: &c.Listen},
+		{Flag: "data", Env: "HERALD_DATA", Default: "./herald-data", Usage: "data directory (SQLite database, media, secret key)", target: &c.DataDir},
+		{Flag: "database-url", Env: "HERALD_DATABASE_URL", Default: "", Usage: "postgres://user@host/db to use PostgreSQL instead of SQLite", target: &c.DatabaseURL},
+		{Flag: "base-url", Env: "HERALD_BASE_URL", Default: "", Usage: "public base URL (default http://<listen>)", target: &c.BaseURL},
+		{Flag: "secret-key", Env: "HERALD_SECRET_KEY", Default: "", Usage: "64 hex characters; generated into the data directory when empty", target: &c.SecretKey},
+		{Flag: "log-format", Env: "HERALD_LOG_FORMAT", Default: "text", Usage: "log format: text or json", target: &c.LogFormat},
+		{Flag: "log-level", Env: "HERALD_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error", target: &c.LogLevel},
+		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
+	}
+}
+
+// Bind registers the configuration flags on fs, with defaults taken from
+// the environment (through getenv) and then from the table. Call Validate
+// after fs.Parse. Flags win over the environment.
+func Bind(fs *flag.FlagSet, getenv func(string) string) *Config {
+	c := &Config{}
+	for _, o := range c.Options() {
+		def := o.Default
+		if v := getenv(o.Env); v != "" {
+			def = v
+		}
+		usage := fmt.Sprintf("%s (env %s)", o.Usage, o.Env)
+		if o.boolTarget != nil {
+			fs.BoolVar(o.boolTarget, o.Flag, def == "true" || def == "1", usage)
+		} else {
+			fs.StringVar(o.target, o.Flag, def, usage)
+		}
+	}
+	return c
+}
+
+// Parse reads the configuration flags from args (and nothing else).
+func Parse(name string, args []string, getenv func(string) string, out io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	c := Bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the values and fills in derived defaults (the base URL).
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("--listen %q: %w", c.Listen, err)
+	}
+	if c.BaseURL == "" {
+		host, port, _ := net.SplitHostPort(c.Listen)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url %q must be an http:// or https:// URL", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return errors.New("--database-url must start with postgres:// (leave it empty for SQLite)")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format %q: use text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.SecretKey != "" {
+		if b, err := hex.DecodeString(c.SecretKey); err != nil || len(b) != 32 {
+			return errors.New("--secret-key must be 64 hexadecimal characters")
+		}
+	}
+	return nil
+}
+
+// Secure reports whether cookies should carry the Secure flag.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// LoadSecret returns the secret key as bytes, generating and saving one in
+// the data directory (readable by the owner only) when none was configured.
+func (c *Config) LoadSecret() ([]byte, error) {
+	if c.SecretKey != "" {
+		return hex.DecodeString(c.SecretKey)
+	}
+	p := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(p); err == nil {
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("%s is damaged: it should hold 64 hexadecimal characters", p)
+		}
+		return key, nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(p, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("save secret key: %w", err)
+	}
+	return key, nil
+}

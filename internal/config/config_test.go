@@ -1,0 +1,68 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./herald-data" || c.BaseURL != "http://127.0.0.1:8080" || c.DatabaseURL != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestEnvironmentThenFlags(t *testing.T) {
+	e := env(map[string]string{"HERALD_LISTEN": "0.0.0.0:9000", "HERALD_DATABASE_URL": "postgres://x@y/z", "HERALD_DEMO": "true"})
+	c, err := Parse("serve", nil, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "0.0.0.0:9000" || c.BaseURL != "http://localhost:9000" || c.DatabaseURL != "postgres://x@y/z" || !c.Demo {
+		t.Fatalf("env not applied: %+v", c)
+	}
+	c, err = Parse("serve", []string{"--listen", "127.0.0.1:7000", "--base-url", "https://oa.example.com/"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:7000" || c.BaseURL != "https://oa.example.com" || !c.Secure() {
+		t.Fatalf("flags did not win: %+v", c)
+	}
+}
+
+func TestRejectsBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--listen", "nope"},
+		{"--database-url", "mysql://x"},
+		{"--base-url", "ftp://x"},
+		{"--log-format", "xml"},
+		{"--secret-key", "abc"},
+	} {
+		if _, err := Parse("serve", args, env(nil), &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func TestSecretIsGeneratedOnceAndPrivate(t *testing.T) {
+	c := &Config{DataDir: filepath.Join(t.TempDir(), "d")}
+	a, err := c.LoadSecret()
+	if err != nil || len(a) != 32 {
+		t.Fatal(a, err)
+	}
+	b, _ := c.LoadSecret()
+	if !bytes.Equal(a, b) {
+		t.Fatal("secret changed between loads")
+	}
+	st, err := os.Stat(filepath.Join(c.DataDir, "secret.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file mode %v, %v", st.Mode(), err)
+	}
+}

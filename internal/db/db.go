@@ -1,0 +1,282 @@
+// Package db is the thin layer every store uses: one API over SQLite
+// (modernc.org/sqlite, one writer connection plus a read pool) and PostgreSQL
+// (pgx through database/sql). Queries are written once with ? placeholders and
+// portable SQL; the few dialect differences live in dialect.go.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldoa/herald/internal/errs"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the database engine.
+type Dialect int
+
+// The supported engines.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// ErrNotFound is returned by store methods when the row does not exist. It is
+// of kind errs.KindNotFound, so pages show a 404.
+var ErrNotFound = &errs.Error{Kind: errs.KindNotFound, Message: "Not found."}
+
+// Querier is what both *DB and *Tx offer, so store helpers can run inside or
+// outside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB is a handle on the application database.
+type DB struct {
+	dialect Dialect
+	w       *sql.DB // writes and transactions (SQLite: exactly one connection)
+	r       *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
+	url     string
+	rebinds sync.Map // query text -> Postgres form
+}
+
+// Open connects to databaseURL, or to SQLite at dataDir/herald.db when
+// databaseURL is empty. It does not migrate.
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		return openPostgres(ctx, databaseURL)
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "sqlite:")
+	if path == "" {
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("db: create data directory: %w", err)
+		}
+		path = filepath.Join(dataDir, "herald.db")
+	}
+	return openSQLite(ctx, path)
+}
+
+func openPostgres(ctx context.Context, u string) (*DB, error) {
+	pool, err := sql.Open("pgx", u)
+	if err != nil {
+		return nil, fmt.Errorf("db: open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(16)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect to postgres: %w", err)
+	}
+	return &DB{dialect: Postgres, w: pool, r: pool, url: u}, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	// busy_timeout first so the journal_mode change itself can wait for a lock.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1) // one writer: SQLite serialises writes anyway
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	return &DB{dialect: SQLite, w: w, r: r, url: path}, nil
+}
+
+// Dialect reports the engine.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.r.PingContext(ctx)
+}
+
+// Stats returns connection pool statistics for the writer and reader pools.
+func (db *DB) Stats() (writer, reader sql.DBStats) { return db.w.Stats(), db.r.Stats() }
+
+// Exec runs a statement on the writer.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := retryBusy(ctx, db.dialect, func() error {
+		var err error
+		res, err = db.w.ExecContext(ctx, db.rebind(query), args...)
+		return err
+	})
+	return res, err
+}
+
+// Query runs a read on the read pool.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.r.QueryContext(ctx, db.rebind(query), args...)
+}
+
+// QueryRow runs a single-row read on the read pool. Use Get to turn
+// sql.ErrNoRows into ErrNotFound.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.r.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// WriterQueryRow runs a single-row query on the writer: for INSERT ...
+// RETURNING, or a read that must see the latest committed write.
+func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.w.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// Tx runs fn in a transaction on the writer, committing when fn returns nil.
+// On SQLite a busy database is retried a few times with backoff. fn must use
+// the *Tx it is given, never the *DB: on SQLite the writer has one connection,
+// and fn already holds it.
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	return retryBusy(ctx, db.dialect, func() error {
+		sqlTx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		tx := &Tx{tx: sqlTx, db: db}
+		if err := fn(tx); err != nil {
+			_ = sqlTx.Rollback()
+			return err
+		}
+		if err := sqlTx.Commit(); err != nil {
+			return fmt.Errorf("db: commit: %w", err)
+		}
+		return nil
+	})
+}
+
+// Tx is a transaction on the writer.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// Dialect reports the engine.
+func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
+}
+
+// Query runs a query in the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
+}
+
+// QueryRow runs a single-row query in the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+// Get scans a single row, turning sql.ErrNoRows into ErrNotFound.
+func Get(row *sql.Row, dest ...any) error {
+	err := row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Collect reads every row with scan, closing rows.
+func Collect[T any](rows *sql.Rows, err error, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// rebind turns ? placeholders into $1, $2, ... for PostgreSQL. Queries must
+// not contain a literal question mark.
+func (db *DB) rebind(q string) string {
+	if db.dialect != Postgres {
+		return q
+	}
+	if v, ok := db.rebinds.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	out := b.String()
+	db.rebinds.Store(q, out)
+	return out
+}
+
+// Micro converts a time to the stored form: Unix microseconds, UTC.
+func Micro(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// FromMicro converts a stored timestamp back to a UTC time (zero for 0).
+func FromMicro(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}

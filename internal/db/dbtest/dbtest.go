@@ -1,0 +1,174 @@
+// Package dbtest gives each test a fresh, migrated database: PostgreSQL when
+// HERALD_TEST_DATABASE_URL is set (a new database per test, cloned from a
+// migrated template), SQLite in a temporary directory otherwise. The same
+// tests therefore run on both engines; CI runs them twice.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/db"
+)
+
+// EnvURL names the variable that selects PostgreSQL for tests.
+const EnvURL = "HERALD_TEST_DATABASE_URL"
+
+// New returns a migrated database that is dropped when the test ends.
+func New(t testing.TB) *db.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		d, err := db.Open(ctx, "", t.TempDir())
+		if err != nil {
+			t.Fatalf("dbtest: %v", err)
+		}
+		if _, err := d.Migrate(ctx); err != nil {
+			t.Fatalf("dbtest: migrate: %v", err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	tpl, err := template(ctx, base)
+	if err != nil {
+		t.Fatalf("dbtest: template database: %v", err)
+	}
+	name := "herald_t_" + randHex(8)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tpl)); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	d, err := db.Open(ctx, withDatabase(base, name), "")
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = admin.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	})
+	return d
+}
+
+// Postgres reports whether tests run on PostgreSQL.
+func Postgres() bool { return os.Getenv(EnvURL) != "" }
+
+var (
+	tplOnce sync.Once
+	tplName string
+	tplErr  error
+)
+
+// template returns the name of a migrated template database for the current
+// migrations, creating it (once, under an advisory lock shared by concurrent
+// test processes) when missing.
+func template(ctx context.Context, base string) (string, error) {
+	tplOnce.Do(func() { tplName, tplErr = buildTemplate(ctx, base) })
+	return tplName, tplErr
+}
+
+func buildTemplate(ctx context.Context, base string) (string, error) {
+	ms, err := db.Migrations()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d\x00%s\x00", m.Version, m.SQL[db.Postgres])
+	}
+	name := "herald_tpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(727274)`)
+
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	// Drop templates of older migration sets, then build this one under a
+	// temporary name so a half-built template is never used.
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'herald_tpl_%'`)
+	if err != nil {
+		return "", err
+	}
+	var stale []string
+	for rows.Next() {
+		var s string
+		if rows.Scan(&s) == nil {
+			stale = append(stale, s)
+		}
+	}
+	rows.Close()
+	for _, s := range stale {
+		_, _ = conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, s))
+	}
+	building := name + "_b"
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s`, building)); err != nil {
+		return "", err
+	}
+	d, err := db.Open(ctx, withDatabase(base, building), "")
+	if err != nil {
+		return "", err
+	}
+	_, err = d.Migrate(ctx)
+	d.Close()
+	if err != nil {
+		return "", err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, building, name)); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func withDatabase(base, name string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	u.Path = "/" + strings.TrimPrefix(name, "/")
+	return u.String()
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,167 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Migrations are numbered SQL files, forward-only, one sequence for both
+// engines: migrations/NNNN_name.sql is portable SQL that runs on both.
+// When a step cannot be written portably, NNNN_name.postgres.sql and
+// NNNN_name.sqlite.sql replace it for that engine. Each step runs in its own
+// transaction together with the row that records it.
+//
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migration is one numbered step.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     map[Dialect]string
+}
+
+// Migrations returns the embedded steps in order.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	byVersion := map[int]*Migration{}
+	for _, e := range entries {
+		name := e.Name()
+		num, rest, ok := strings.Cut(name, "_")
+		if !ok || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("db: migration file %q is not NNNN_name.sql", name)
+		}
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("db: migration file %q: bad number", name)
+		}
+		body, err := fs.ReadFile(migrationFS, path.Join("migrations", name))
+		if err != nil {
+			return nil, err
+		}
+		m := byVersion[v]
+		if m == nil {
+			m = &Migration{Version: v, SQL: map[Dialect]string{}}
+			byVersion[v] = m
+		}
+		base := strings.TrimSuffix(rest, ".sql")
+		switch {
+		case strings.HasSuffix(base, ".postgres"):
+			m.SQL[Postgres] = string(body)
+			base = strings.TrimSuffix(base, ".postgres")
+		case strings.HasSuffix(base, ".sqlite"):
+			m.SQL[SQLite] = string(body)
+			base = strings.TrimSuffix(base, ".sqlite")
+		default:
+			if _, ok := m.SQL[Postgres]; !ok {
+				m.SQL[Postgres] = string(body)
+			}
+			if _, ok := m.SQL[SQLite]; !ok {
+				m.SQL[SQLite] = string(body)
+			}
+		}
+		if m.Name != "" && m.Name != base {
+			return nil, fmt.Errorf("db: migration %04d has two names: %q and %q", v, m.Name, base)
+		}
+		m.Name = base
+	}
+	out := make([]Migration, 0, len(byVersion))
+	for _, m := range byVersion {
+		out = append(out, *m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i, m := range out {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("db: migrations must be numbered 1, 2, 3, ... without gaps; found %04d at position %d", m.Version, i+1)
+		}
+	}
+	return out, nil
+}
+
+// LatestVersion is the newest migration this binary knows.
+func LatestVersion() int {
+	ms, err := Migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER PRIMARY KEY,
+	name TEXT NOT NULL,
+	applied_at BIGINT NOT NULL
+)`
+
+// Version returns the schema version recorded in the database (0 when none).
+func (db *DB) Version(ctx context.Context) (int, error) {
+	if _, err := db.Exec(ctx, createVersionTable); err != nil {
+		return 0, fmt.Errorf("db: version table: %w", err)
+	}
+	var v int
+	if err := db.WriterQueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("db: read version: %w", err)
+	}
+	return v, nil
+}
+
+// Migrate applies every pending migration and returns how many it applied.
+// It refuses to touch a database whose schema is newer than this binary.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	ms, err := Migrations()
+	if err != nil {
+		return 0, err
+	}
+	current, err := db.Version(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if latest := len(ms); current > latest {
+		return 0, fmt.Errorf("db: the database schema is at version %d but this herald knows only up to %d: run a newer herald", current, latest)
+	}
+	applied := 0
+	for _, m := range ms {
+		if m.Version <= current {
+			continue
+		}
+		err := db.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL[db.dialect]); err != nil {
+				return fmt.Errorf("db: migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, time.Now().UnixMicro())
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+		applied++
+	}
+	return applied, nil
+}
+
+// CheckCurrent returns an error unless the schema is exactly at the version
+// this binary knows.
+func (db *DB) CheckCurrent(ctx context.Context) error {
+	v, err := db.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if latest := LatestVersion(); v != latest {
+		if v > latest {
+			return fmt.Errorf("db: schema version %d is newer than this herald (%d)", v, latest)
+		}
+		return fmt.Errorf("db: schema version %d, want %d: run herald migrate", v, latest)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+// Package errs defines the kinds of failure that domain code reports, so that
+// each surface (HTML pages, JSON, the WeChat-compatible API) can map them in one
+// place without the domain layer knowing about HTTP.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for the surfaces that present it.
+type Kind int
+
+// The kinds of domain error.
+const (
+	KindInternal     Kind = iota
+	KindInvalid           // the input breaks a rule; Message says which
+	KindNotFound          // the thing does not exist or is not visible to the caller
+	KindConflict          // the thing exists already, or the state forbids the change
+	KindForbidden         // the caller may not do this
+	KindUnauthorized      // the caller is not signed in / not authenticated
+	KindTooMany           // a rate limit or quota was hit
+)
+
+// Error is a domain error with a message that is safe to show to the user.
+type Error struct {
+	Kind    Kind
+	Message string
+	Field   string // optional: the form field the message is about
+	Err     error  // optional cause, kept for logs
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is lets errors.Is(err, errs.NotFound) match any error of the same kind.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Message == "" && t.Kind == e.Kind
+}
+
+// Sentinels for errors.Is checks by kind.
+var (
+	NotFound     = &Error{Kind: KindNotFound}
+	Invalid      = &Error{Kind: KindInvalid}
+	Conflict     = &Error{Kind: KindConflict}
+	Forbidden    = &Error{Kind: KindForbidden}
+	Unauthorized = &Error{Kind: KindUnauthorized}
+	TooMany      = &Error{Kind: KindTooMany}
+)
+
+// New returns an error of the given kind with a user-facing message.
+func New(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf reports input that breaks a rule.
+func Invalidf(format string, args ...any) *Error { return New(KindInvalid, format, args...) }
+
+// FieldInvalid reports input that breaks a rule for one form field.
+func FieldInvalid(field, format string, args ...any) *Error {
+	e := New(KindInvalid, format, args...)
+	e.Field = field
+	return e
+}
+
+// NotFoundf reports a missing thing.
+func NotFoundf(format string, args ...any) *Error { return New(KindNotFound, format, args...) }
+
+// Conflictf reports a clash with existing state.
+func Conflictf(format string, args ...any) *Error { return New(KindConflict, format, args...) }
+
+// Forbiddenf reports a permission failure.
+func Forbiddenf(format string, args ...any) *Error { return New(KindForbidden, format, args...) }
+
+// TooManyf reports a rate limit or quota.
+func TooManyf(format string, args ...any) *Error { return New(KindTooMany, format, args...) }
+
+// KindOf returns the kind of err, KindInternal when it is not a domain error.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// Message returns the user-facing message of err, or a generic one.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return "Something went wrong on our side. Please try again."
+}

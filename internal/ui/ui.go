@@ -1,0 +1,259 @@
+// Package ui serves Herald's three web faces: the follower app at /, the
+// account console at /mp/ and the platform admin at /admin/. Pages are
+// rendered on the server from embedded templates; the small amount of
+// JavaScript is hand-written and embedded too.
+package ui
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Deps are what the UI needs from the rest of the application.
+type Deps struct {
+	Log      *slog.Logger
+	Clock    clock.Clock
+	Users    *user.Store
+	Sessions *web.Sessions
+	BaseURL  string
+}
+
+// UI holds the handlers of the three faces.
+type UI struct {
+	Deps
+	tpl    *web.Templates
+	static *web.Static
+
+	loginIP      *web.Limiter // sign-in attempts per client IP
+	loginAccount *web.Limiter // failed sign-ins per login name
+	signupIP     *web.Limiter // sign-ups per client IP
+}
+
+// New parses templates and static files.
+func New(d Deps) (*UI, error) {
+	u := &UI{Deps: d,
+		loginIP:      web.NewLimiter(6*time.Second, 10), // 10 at once, then 10 a minute
+		loginAccount: web.NewLimiter(60*time.Second, 5), // 5 failures, then 1 a minute
+		signupIP:     web.NewLimiter(30*time.Second, 5),
+	}
+	sub, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, err
+	}
+	if u.static, err = web.NewStatic(sub, ".", "/static"); err != nil {
+		return nil, err
+	}
+	if u.tpl, err = web.ParseTemplates(assets, "templates", u.funcs()); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Register adds every UI route to mux.
+func (u *UI) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", u.static)
+	h := func(pattern string, fn web.HandlerFunc) { mux.Handle(pattern, web.Adapt(fn, u.writeError)) }
+
+	// Sign-in, shared by the three faces.
+	h("GET /login", u.loginForm)
+	h("POST /login", u.login)
+	h("GET /signup", u.signupForm)
+	h("POST /signup", u.signup)
+	h("POST /logout", u.logout)
+
+	// Follower app.
+	h("GET /{$}", u.appHome)
+	h("GET /me", u.signedIn(u.meForm))
+	h("POST /me", u.signedIn(u.meSave))
+	h("POST /me/password", u.signedIn(u.mePassword))
+
+	// Account console.
+	h("GET /mp/{$}", u.signedIn(u.mpHome))
+
+	// Platform admin.
+	h("GET /admin/{$}", u.staff(u.adminHome))
+}
+
+func (u *UI) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": func(name string) string { return u.static.URL(name) },
+		"date":  func(t time.Time) string { return t.Format("2006-01-02") },
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("2006-01-02 15:04 UTC")
+		},
+		"ago":     ago,
+		"initial": initial,
+		"field": func(p *page, name string) string {
+			if p == nil || p.Form == nil {
+				return ""
+			}
+			return p.Form.Get(name)
+		},
+		"fielderr": func(p *page, name string) string {
+			if p == nil {
+				return ""
+			}
+			return p.Fields[name]
+		},
+		"hasprefix": strings.HasPrefix,
+		"regions":   func() []string { return user.Regions },
+		"languages": func() []string { return user.Languages },
+	}
+}
+
+// page is what every template receives.
+type page struct {
+	Title  string
+	Me     *user.Person
+	Path   string
+	Flash  string
+	Error  string            // a message about the whole form
+	Fields map[string]string // messages about single fields
+	Form   url.Values        // the submitted values, to refill a form
+	Data   any               // the page's own data
+}
+
+func (u *UI) newPage(w http.ResponseWriter, r *http.Request, title string, data any) *page {
+	p := &page{Title: title, Me: web.Person(r), Path: r.URL.Path, Data: data, Fields: map[string]string{}}
+	if c, err := r.Cookie(flashCookie); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			p.Flash = v
+		}
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	return p
+}
+
+func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
+	return u.tpl.Render(w, status, name, p)
+}
+
+// formError re-renders a form with the message of err placed on its field
+// (or on the form), or returns err when it is not a user error.
+func (u *UI) formError(w http.ResponseWriter, r *http.Request, name string, p *page, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind == errs.KindInternal {
+		return err
+	}
+	p.Form = r.PostForm
+	if e.Field != "" {
+		p.Fields[e.Field] = e.Message
+	} else {
+		p.Error = e.Message
+	}
+	return u.render(w, r, web.Status(err), name, p)
+}
+
+const flashCookie = "herald_flash"
+
+// redirect sends the browser to target with an optional one-time message.
+func (u *UI) redirect(w http.ResponseWriter, r *http.Request, target, flash string) error {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// parseForm reads a url-encoded form of at most 1 MiB.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errs.Invalidf("The form is too large.")
+		}
+		return errs.Invalidf("The form could not be read.")
+	}
+	return nil
+}
+
+// signedIn requires a signed-in person, sending others to the sign-in page.
+func (u *UI) signedIn(fn web.HandlerFunc) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if web.Person(r) == nil {
+			return errs.Unauthorized
+		}
+		return fn(w, r)
+	}
+}
+
+// staff requires a platform administrator or reviewer.
+func (u *UI) staff(fn web.HandlerFunc) web.HandlerFunc {
+	return u.signedIn(func(w http.ResponseWriter, r *http.Request) error {
+		if !web.Person(r).IsStaff() {
+			return errs.Forbiddenf("The platform admin is only for platform administrators and reviewers.")
+		}
+		return fn(w, r)
+	})
+}
+
+// writeError is the one place where UI errors become responses.
+func (u *UI) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	web.LogError(u.Log, r, err)
+	if errs.KindOf(err) == errs.KindUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	status := web.Status(err)
+	if strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		web.JSONError(w, err)
+		return
+	}
+	title := http.StatusText(status)
+	msg := errs.Message(err)
+	if status == http.StatusNotFound && errs.KindOf(err) == errs.KindNotFound {
+		title, msg = "Not found", "There is nothing here. It may have been removed, or the link is wrong."
+		if e := new(errs.Error); errors.As(err, &e) && e.Message != "" && e.Message != "Not found." {
+			msg = e.Message
+		}
+	}
+	p := u.newPage(w, r, title, nil)
+	p.Error = msg
+	if rerr := u.render(w, r, status, "app/error", p); rerr != nil {
+		u.Log.Error("render error page", slog.Any("error", rerr))
+		http.Error(w, msg, status)
+	}
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	case d < 7*24*time.Hour:
+		return fmt.Sprintf("%d d ago", int(d.Hours()/24))
+	default:
+		return t.Format("2006-01-02")
+	}
+}
+
+func initial(s string) string {
+	for _, r := range strings.TrimSpace(s) {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}

@@ -1,0 +1,409 @@
+// Package user holds people — platform staff, account members and followers
+// share one model — with their passwords and sign-in sessions.
+package user
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
+)
+
+// Platform roles. Account-level roles (owner, publisher, ...) live with accounts.
+const (
+	RoleNone     = ""
+	RoleAdmin    = "admin"
+	RoleReviewer = "reviewer"
+)
+
+// SessionTTL is how long a session lasts without use.
+const SessionTTL = 30 * 24 * time.Hour
+
+// Person is anyone with a login.
+type Person struct {
+	ID           int64
+	Username     string
+	Email        string
+	DisplayName  string
+	PlatformRole string
+	AvatarPath   string
+	Region       string
+	Language     string
+	CreatedAt    time.Time
+}
+
+// IsStaff reports whether the person may use the platform admin face.
+func (p *Person) IsStaff() bool { return p != nil && p.PlatformRole != RoleNone }
+
+// IsAdmin reports whether the person is a platform administrator.
+func (p *Person) IsAdmin() bool { return p != nil && p.PlatformRole == RoleAdmin }
+
+// Store reads and writes people and sessions.
+type Store struct {
+	db    *db.DB
+	clock clock.Clock
+}
+
+// NewStore returns a Store.
+func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+
+// NewPerson is the input for Create.
+type NewPerson struct {
+	Username     string
+	Email        string
+	DisplayName  string
+	Password     string
+	PlatformRole string
+	// PasswordHash, when set, is used instead of hashing Password (the demo
+	// seed shares one hash among hundreds of followers).
+	PasswordHash string
+}
+
+// NormalizeUsername lowercases and trims a username.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidateUsername checks the username rules and returns a message for the user.
+func ValidateUsername(u string) error {
+	n := utf8.RuneCountInString(u)
+	if n < 3 || n > 32 {
+		return errs.FieldInvalid("username", "A username has 3 to 32 characters.")
+	}
+	for i, r := range u {
+		ok := (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' || r == '.' || r == '-'
+		if !ok {
+			return errs.FieldInvalid("username", "A username uses only letters a–z, digits, '.', '_' and '-'.")
+		}
+		if i == 0 && !(r >= 'a' && r <= 'z') {
+			return errs.FieldInvalid("username", "A username starts with a letter.")
+		}
+	}
+	return nil
+}
+
+// ValidatePassword checks the password rules.
+func ValidatePassword(p string) error {
+	if utf8.RuneCountInString(p) < 8 {
+		return errs.FieldInvalid("password", "A password has at least 8 characters.")
+	}
+	if len(p) > 256 {
+		return errs.FieldInvalid("password", "A password has at most 256 bytes.")
+	}
+	return nil
+}
+
+func validateDisplayName(s string) error {
+	if s == "" {
+		return errs.FieldInvalid("display_name", "Enter a display name.")
+	}
+	if utf8.RuneCountInString(s) > 40 {
+		return errs.FieldInvalid("display_name", "A display name has at most 40 characters.")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return errs.FieldInvalid("display_name", "A display name cannot contain control characters.")
+		}
+	}
+	return nil
+}
+
+// Create adds a person after checking every rule.
+func (s *Store) Create(ctx context.Context, in NewPerson) (*Person, error) {
+	username := NormalizeUsername(in.Username)
+	if err := ValidateUsername(username); err != nil {
+		return nil, err
+	}
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			return nil, errs.FieldInvalid("email", "Enter a valid email address, or leave it empty.")
+		}
+	}
+	display := strings.TrimSpace(in.DisplayName)
+	if display == "" {
+		display = username
+	}
+	if err := validateDisplayName(display); err != nil {
+		return nil, err
+	}
+	switch in.PlatformRole {
+	case RoleNone, RoleAdmin, RoleReviewer:
+	default:
+		return nil, errs.Invalidf("Unknown platform role %q.", in.PlatformRole)
+	}
+	hash := in.PasswordHash
+	if hash == "" {
+		if err := ValidatePassword(in.Password); err != nil {
+			return nil, err
+		}
+		var err error
+		if hash, err = HashPassword(in.Password); err != nil {
+			return nil, err
+		}
+	}
+	now := s.clock.Now()
+	p := &Person{ID: id.New(), Username: username, Email: email, DisplayName: display,
+		PlatformRole: in.PlatformRole, Language: "en", CreatedAt: now}
+	var emailArg any
+	if email != "" {
+		emailArg = email
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO people (id, username, email, display_name, password_hash, platform_role, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, username, emailArg, display, hash, in.PlatformRole, db.Micro(now), db.Micro(now))
+	if db.IsUniqueViolation(err) {
+		if strings.Contains(err.Error(), "email") {
+			return nil, errs.FieldInvalid("email", "That email address is already registered.")
+		}
+		return nil, errs.FieldInvalid("username", "That username is taken.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+const personCols = `id, username, COALESCE(email, ''), display_name, platform_role, avatar_path, region, language, created_at`
+
+func scanPerson(sc interface{ Scan(...any) error }) (*Person, error) {
+	var p Person
+	var created int64
+	if err := sc.Scan(&p.ID, &p.Username, &p.Email, &p.DisplayName, &p.PlatformRole, &p.AvatarPath, &p.Region, &p.Language, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, db.ErrNotFound
+		}
+		return nil, err
+	}
+	p.CreatedAt = db.FromMicro(created)
+	return &p, nil
+}
+
+// ByID returns a person.
+func (s *Store) ByID(ctx context.Context, personID int64) (*Person, error) {
+	return scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM people WHERE id = ?`, personID))
+}
+
+// ByUsername returns a person by username (normalised).
+func (s *Store) ByUsername(ctx context.Context, username string) (*Person, error) {
+	return scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM people WHERE username = ?`, NormalizeUsername(username)))
+}
+
+// dummyHash is checked when the login is unknown, so that the time taken
+// does not tell whether an account exists.
+var dummyHash, _ = HashPassword("not a real password")
+
+// ErrBadCredentials is returned for any failed sign-in: the message never
+// says whether the login or the password was wrong.
+var ErrBadCredentials = &errs.Error{Kind: errs.KindUnauthorized, Message: "That username or email and password do not match."}
+
+// Authenticate checks a login (username or email) and password.
+func (s *Store) Authenticate(ctx context.Context, login, password string) (*Person, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	var hash string
+	var personID int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT id, password_hash FROM people WHERE username = ? OR email = ?`, login, login), &personID, &hash)
+	if errors.Is(err, db.ErrNotFound) {
+		_, _ = CheckPassword(dummyHash, password)
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := CheckPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrBadCredentials
+	}
+	return s.ByID(ctx, personID)
+}
+
+// ChangePassword replaces the password after checking the current one, and
+// signs out every other session.
+func (s *Store) ChangePassword(ctx context.Context, personID int64, current, next, keepToken string) error {
+	var hash string
+	if err := db.Get(s.db.QueryRow(ctx, `SELECT password_hash FROM people WHERE id = ?`, personID), &hash); err != nil {
+		return err
+	}
+	ok, err := CheckPassword(hash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.FieldInvalid("current", "The current password is not right.")
+	}
+	if err := ValidatePassword(next); err != nil {
+		return err
+	}
+	newHash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ?`, newHash, db.Micro(s.clock.Now()), personID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE person_id = ? AND token_hash <> ?`, personID, hashToken(keepToken))
+		return err
+	})
+}
+
+// SetPassword replaces a password without checking the old one (admin CLI).
+func (s *Store) SetPassword(ctx context.Context, personID int64, password string) error {
+	if err := ValidatePassword(password); err != nil {
+		return err
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Exec(ctx, `UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ?`, h, db.Micro(s.clock.Now()), personID)
+	return err
+}
+
+// SetPlatformRole changes a person's platform role.
+func (s *Store) SetPlatformRole(ctx context.Context, personID int64, role string) error {
+	switch role {
+	case RoleNone, RoleAdmin, RoleReviewer:
+	default:
+		return errs.Invalidf("Unknown platform role %q.", role)
+	}
+	res, err := s.db.Exec(ctx, `UPDATE people SET platform_role = ?, updated_at = ? WHERE id = ?`, role, db.Micro(s.clock.Now()), personID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// Profile is the editable part of a person.
+type Profile struct {
+	DisplayName string
+	Region      string
+	Language    string
+}
+
+// Regions a follower may choose in their profile (used by analytics).
+var Regions = []string{"", "Beijing", "Shanghai", "Guangdong", "Zhejiang", "Sichuan", "Hong Kong", "Taiwan", "Singapore", "Europe", "North America", "Other"}
+
+// Languages a follower may choose.
+var Languages = []string{"en", "zh_CN", "zh_TW"}
+
+// UpdateProfile changes display name, region and language.
+func (s *Store) UpdateProfile(ctx context.Context, personID int64, p Profile) error {
+	p.DisplayName = strings.TrimSpace(p.DisplayName)
+	if err := validateDisplayName(p.DisplayName); err != nil {
+		return err
+	}
+	if !contains(Regions, p.Region) {
+		return errs.FieldInvalid("region", "Choose a region from the list.")
+	}
+	if !contains(Languages, p.Language) {
+		return errs.FieldInvalid("language", "Choose a language from the list.")
+	}
+	_, err := s.db.Exec(ctx, `UPDATE people SET display_name = ?, region = ?, language = ?, updated_at = ? WHERE id = ?`,
+		p.DisplayName, p.Region, p.Language, db.Micro(s.clock.Now()), personID)
+	return err
+}
+
+// SetAvatar records the stored path of a person's avatar.
+func (s *Store) SetAvatar(ctx context.Context, personID int64, path string) error {
+	_, err := s.db.Exec(ctx, `UPDATE people SET avatar_path = ?, updated_at = ? WHERE id = ?`, path, db.Micro(s.clock.Now()), personID)
+	return err
+}
+
+// Count returns how many people exist.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM people`).Scan(&n)
+	return n, err
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- sessions ----
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateSession starts a session and returns its secret token (for the
+// cookie). Only a hash of the token is stored.
+func (s *Store) CreateSession(ctx context.Context, personID int64, ip, userAgent string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	now := s.clock.Now()
+	if len(userAgent) > 256 {
+		userAgent = userAgent[:256]
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at, last_seen_at, ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, hashToken(token), personID, db.Micro(now), db.Micro(now.Add(SessionTTL)), db.Micro(now), ip, userAgent)
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// SessionPerson returns the person signed in with token, extending the
+// session when it was last extended more than five minutes ago.
+func (s *Store) SessionPerson(ctx context.Context, token string) (*Person, error) {
+	if token == "" {
+		return nil, db.ErrNotFound
+	}
+	h := hashToken(token)
+	var personID, expires, lastSeen int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT person_id, expires_at, last_seen_at FROM sessions WHERE token_hash = ?`, h), &personID, &expires, &lastSeen)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	if db.Micro(now) >= expires {
+		_, _ = s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h)
+		return nil, db.ErrNotFound
+	}
+	if now.Sub(db.FromMicro(lastSeen)) > 5*time.Minute {
+		_, _ = s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?`,
+			db.Micro(now), db.Micro(now.Add(SessionTTL)), h)
+	}
+	return s.ByID(ctx, personID)
+}
+
+// DeleteSession signs a session out.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their expiry and returns how many.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, db.Micro(s.clock.Now()))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

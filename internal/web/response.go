@@ -1,0 +1,94 @@
+// Package web holds the HTTP plumbing shared by every face: handlers that
+// return errors, the mapping of domain errors to status codes, templates,
+// fingerprinted static files, sessions, rate limits, metrics and logging.
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/errs"
+)
+
+// HandlerFunc is an HTTP handler that returns an error instead of writing
+// one; an ErrorWriter turns the error into a response in one place.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ErrorWriter writes a response for an error a handler returned.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// Adapt turns h into an http.Handler that sends errors to onErr.
+func Adapt(h HandlerFunc, onErr ErrorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			onErr(w, r, err)
+		}
+	})
+}
+
+// Status maps a domain error to an HTTP status.
+func Status(err error) int {
+	switch errs.KindOf(err) {
+	case errs.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case errs.KindNotFound:
+		return http.StatusNotFound
+	case errs.KindConflict:
+		return http.StatusConflict
+	case errs.KindForbidden:
+		return http.StatusForbidden
+	case errs.KindUnauthorized:
+		return http.StatusUnauthorized
+	case errs.KindTooMany:
+		return http.StatusTooManyRequests
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// LogError logs server-side failures once, at error level, and client
+// errors at debug level.
+func LogError(log *slog.Logger, r *http.Request, err error) {
+	if Status(err) >= 500 {
+		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		return
+	}
+	log.Debug("request refused", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+}
+
+// JSON writes v as JSON with the given status.
+func JSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// JSONError writes {"error": message} with the status for err.
+func JSONError(w http.ResponseWriter, err error) {
+	_ = JSON(w, Status(err), map[string]string{"error": errs.Message(err)})
+}
+
+// ClientIP returns the remote address of the request without the port.
+// Herald does not trust X-Forwarded-For unless told to by configuration (not
+// yet offered), so this is the TCP peer.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// SafeNext returns next when it is a local path (so that a sign-in redirect
+// cannot send people to another site), else fallback.
+func SafeNext(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return fallback
+	}
+	return next
+}
