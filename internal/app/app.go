@@ -11,16 +11,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/jobs"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
@@ -36,8 +41,12 @@ type App struct {
 	Registry *prometheus.Registry
 	Jobs     *jobs.Runner
 
+	Media    media.Store
+	Settings *settings.Store
 	Users    *user.Store
 	Sessions *web.Sessions
+	Accounts *account.Store
+	Follows  *follow.Store
 	UI       *ui.UI
 }
 
@@ -56,7 +65,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Registry.MustRegister(newDBCollector(d))
 
+	a.Media = media.Dir{Root: filepath.Join(cfg.DataDir, "media")}
+	a.Settings = settings.NewStore(d, c)
 	a.Users = user.NewStore(d, c)
+	a.Accounts = account.NewStore(d, c)
+	a.Follows = follow.NewStore(d, c)
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions, BaseURL: cfg.BaseURL})

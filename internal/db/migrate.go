@@ -13,7 +13,8 @@ import (
 )
 
 // Migrations are numbered SQL files, forward-only, one sequence for both
-// engines: migrations/NNNN_name.sql is portable SQL that runs on both.
+// engines (numbers may leave gaps; every known step not yet recorded runs,
+// in order): migrations/NNNN_name.sql is portable SQL that runs on both.
 // When a step cannot be written portably, NNNN_name.postgres.sql and
 // NNNN_name.sqlite.sql replace it for that engine. Each step runs in its own
 // transaction together with the row that records it.
@@ -80,9 +81,9 @@ func Migrations() ([]Migration, error) {
 		out = append(out, *m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("db: migrations must be numbered 1, 2, 3, ... without gaps; found %04d at position %d", m.Version, i+1)
+	for _, m := range out {
+		if m.SQL[SQLite] == "" || m.SQL[Postgres] == "" {
+			return nil, fmt.Errorf("db: migration %04d_%s has SQL for only one engine", m.Version, m.Name)
 		}
 	}
 	return out, nil
@@ -103,16 +104,56 @@ const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at BIGINT NOT NULL
 )`
 
-// Version returns the schema version recorded in the database (0 when none).
+// Version returns the newest schema version recorded in the database (0 when none).
 func (db *DB) Version(ctx context.Context) (int, error) {
-	if _, err := db.Exec(ctx, createVersionTable); err != nil {
-		return 0, fmt.Errorf("db: version table: %w", err)
+	applied, err := db.applied(ctx)
+	if err != nil {
+		return 0, err
 	}
-	var v int
-	if err := db.WriterQueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("db: read version: %w", err)
+	v := 0
+	for a := range applied {
+		v = max(v, a)
 	}
 	return v, nil
+}
+
+// applied returns the set of migration versions recorded in the database.
+func (db *DB) applied(ctx context.Context) (map[int]bool, error) {
+	if _, err := db.Exec(ctx, createVersionTable); err != nil {
+		return nil, fmt.Errorf("db: version table: %w", err)
+	}
+	rows, err := db.w.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("db: read versions: %w", err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
+}
+
+// pending compares the applied versions with the known migrations.
+func pending(ms []Migration, applied map[int]bool) (todo []Migration, unknown []int) {
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.Version] = true
+		if !applied[m.Version] {
+			todo = append(todo, m)
+		}
+	}
+	for v := range applied {
+		if !known[v] {
+			unknown = append(unknown, v)
+		}
+	}
+	sort.Ints(unknown)
+	return todo, unknown
 }
 
 // Migrate applies every pending migration and returns how many it applied.
@@ -122,18 +163,16 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	current, err := db.Version(ctx)
+	done, err := db.applied(ctx)
 	if err != nil {
 		return 0, err
 	}
-	if latest := len(ms); current > latest {
-		return 0, fmt.Errorf("db: the database schema is at version %d but this herald knows only up to %d: run a newer herald", current, latest)
+	todo, unknown := pending(ms, done)
+	if len(unknown) > 0 {
+		return 0, fmt.Errorf("db: the database has schema version %d, which this herald does not know: run a newer herald", unknown[0])
 	}
 	applied := 0
-	for _, m := range ms {
-		if m.Version <= current {
-			continue
-		}
+	for _, m := range todo {
 		err := db.Tx(ctx, func(tx *Tx) error {
 			if _, err := tx.Exec(ctx, m.SQL[db.dialect]); err != nil {
 				return fmt.Errorf("db: migration %04d_%s: %w", m.Version, m.Name, err)
@@ -150,18 +189,23 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	return applied, nil
 }
 
-// CheckCurrent returns an error unless the schema is exactly at the version
-// this binary knows.
+// CheckCurrent returns an error unless every migration this binary knows is
+// applied and the database has none that it does not know.
 func (db *DB) CheckCurrent(ctx context.Context) error {
-	v, err := db.Version(ctx)
+	ms, err := Migrations()
 	if err != nil {
 		return err
 	}
-	if latest := LatestVersion(); v != latest {
-		if v > latest {
-			return fmt.Errorf("db: schema version %d is newer than this herald (%d)", v, latest)
-		}
-		return fmt.Errorf("db: schema version %d, want %d: run herald migrate", v, latest)
+	done, err := db.applied(ctx)
+	if err != nil {
+		return err
+	}
+	todo, unknown := pending(ms, done)
+	if len(unknown) > 0 {
+		return fmt.Errorf("db: schema version %d is newer than this herald knows", unknown[0])
+	}
+	if len(todo) > 0 {
+		return fmt.Errorf("db: %d migrations pending (next %04d_%s): run herald migrate", len(todo), todo[0].Version, todo[0].Name)
 	}
 	return nil
 }

@@ -1,0 +1,192 @@
+// Package follow records who follows which account. Each person gets a
+// different pseudonymous openid for every account ("o" + 27 URL-safe
+// characters), so accounts cannot correlate followers and never see a login.
+package follow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+)
+
+// Sources of a follow, for analytics.
+const (
+	SourceSearch  = "search"
+	SourceProfile = "profile"
+	SourceQR      = "qr"
+	SourceArticle = "article"
+	SourceOther   = "other"
+)
+
+// Follow is one person's relation to one account.
+type Follow struct {
+	AccountID     int64
+	PersonID      int64
+	OpenID        string
+	Following     bool
+	Source        string
+	Scene         string
+	SubscribedAt  time.Time
+	Muted         bool
+	Blocked       bool
+	Remark        string
+	LastMessageAt time.Time
+}
+
+// Store reads and writes follows.
+type Store struct {
+	db    *db.DB
+	clock clock.Clock
+}
+
+// NewStore returns a Store.
+func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+
+// NewOpenID returns a fresh openid: "o" and 27 URL-safe characters.
+func NewOpenID() string {
+	b := make([]byte, 21)
+	_, _ = rand.Read(b)
+	return "o" + base64.RawURLEncoding.EncodeToString(b)[:27]
+}
+
+// Result says what Follow did.
+type Result struct {
+	OpenID string
+	New    bool // false when the person already followed the account
+}
+
+// Follow makes person follow the active account. Following again after an
+// unfollow keeps the openid. The account's follower count is kept in step.
+func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, scene string) (Result, error) {
+	switch source {
+	case SourceSearch, SourceProfile, SourceQR, SourceArticle, SourceOther:
+	default:
+		source = SourceOther
+	}
+	now := db.Micro(s.clock.Now())
+	var res Result
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var status string
+		if err := db.Get(tx.QueryRow(ctx, `SELECT status FROM accounts WHERE id = ?`, accountID), &status); err != nil {
+			return err
+		}
+		if status != account.StatusActive {
+			return errs.Conflictf("This account cannot be followed right now.")
+		}
+		var openid string
+		var following bool
+		err := db.Get(tx.QueryRow(ctx, `SELECT openid, following FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID), &openid, &following)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			openid = NewOpenID()
+			if _, err := tx.Exec(ctx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, created_at)
+				VALUES (?, ?, ?, TRUE, ?, ?, ?, ?)`, accountID, personID, openid, source, scene, now, now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case following:
+			res = Result{OpenID: openid}
+			return nil
+		default:
+			if _, err := tx.Exec(ctx, `UPDATE follows SET following = TRUE, source = ?, scene = ?, subscribed_at = ?, unsubscribed_at = 0
+				WHERE account_id = ? AND person_id = ?`, source, scene, now, accountID, personID); err != nil {
+				return err
+			}
+		}
+		res = Result{OpenID: openid, New: true}
+		_, err = tx.Exec(ctx, `UPDATE accounts SET follower_count = follower_count + 1 WHERE id = ?`, accountID)
+		return err
+	})
+	return res, err
+}
+
+// Unfollow ends a follow. It reports whether the person was following.
+func (s *Store) Unfollow(ctx context.Context, accountID, personID int64) (bool, error) {
+	var was bool
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE follows SET following = FALSE, unsubscribed_at = ? WHERE account_id = ? AND person_id = ? AND following = TRUE`,
+			db.Micro(s.clock.Now()), accountID, personID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		was = n == 1
+		if was {
+			_, err = tx.Exec(ctx, `UPDATE accounts SET follower_count = follower_count - 1 WHERE id = ?`, accountID)
+		}
+		return err
+	})
+	return was, err
+}
+
+const cols = `account_id, person_id, openid, following, source, scene, subscribed_at, muted, blocked, remark, last_message_at`
+
+func scan(sc interface{ Scan(...any) error }) (*Follow, error) {
+	var f Follow
+	var sub, last int64
+	if err := sc.Scan(&f.AccountID, &f.PersonID, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark, &last); err != nil {
+		return nil, err
+	}
+	f.SubscribedAt, f.LastMessageAt = db.FromMicro(sub), db.FromMicro(last)
+	return &f, nil
+}
+
+// Get returns the relation between a person and an account (following or
+// not), or db.ErrNotFound when they never followed.
+func (s *Store) Get(ctx context.Context, accountID, personID int64) (*Follow, error) {
+	f, err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID))
+	return f, notFound(err)
+}
+
+// ByOpenID returns the follow with an openid, only within the given account:
+// an openid of another account is not found.
+func (s *Store) ByOpenID(ctx context.Context, accountID int64, openid string) (*Follow, error) {
+	f, err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM follows WHERE account_id = ? AND openid = ?`, accountID, openid))
+	return f, notFound(err)
+}
+
+// IsFollowing reports whether person follows account now.
+func (s *Store) IsFollowing(ctx context.Context, accountID, personID int64) (bool, error) {
+	f, err := s.Get(ctx, accountID, personID)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return f.Following, nil
+}
+
+// Followed lists the accounts a person follows now, with the follow.
+func (s *Store) Followed(ctx context.Context, personID int64) ([]*account.Account, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+account.Cols+` FROM follows f JOIN accounts a ON a.id = f.account_id
+		WHERE f.person_id = ? AND f.following = TRUE ORDER BY a.name_key`, personID)
+	return db.Collect(rows, err, func(r *sqlRows) (*account.Account, error) { return account.Scan(r) })
+}
+
+// SetMuted mutes or unmutes an account for a follower.
+func (s *Store) SetMuted(ctx context.Context, accountID, personID int64, muted bool) error {
+	res, err := s.db.Exec(ctx, `UPDATE follows SET muted = ? WHERE account_id = ? AND person_id = ? AND following = TRUE`, muted, accountID, personID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.NotFoundf("You do not follow this account.")
+	}
+	return nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, errNoRows) {
+		return db.ErrNotFound
+	}
+	return err
+}

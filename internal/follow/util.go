@@ -1,0 +1,7 @@
+package follow
+
+import "database/sql"
+
+type sqlRows = sql.Rows
+
+var errNoRows = sql.ErrNoRows
