@@ -72,7 +72,9 @@ type Account struct {
 }
 
 // Verified reports whether the account carries the verification badge at t.
-func (a *Account) Verified(t time.Time) bool { return !a.VerifiedUntil.IsZero() && t.Before(a.VerifiedUntil) }
+func (a *Account) Verified(t time.Time) bool {
+	return !a.VerifiedUntil.IsZero() && t.Before(a.VerifiedUntil)
+}
 
 // IsService reports whether this is a Service account.
 func (a *Account) IsService() bool { return a.Type == Service }
