@@ -72,7 +72,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Follows = follow.NewStore(d, c)
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error
-	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions, BaseURL: cfg.BaseURL})
+	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
+		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}

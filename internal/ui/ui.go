@@ -16,8 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -31,6 +35,10 @@ type Deps struct {
 	Clock    clock.Clock
 	Users    *user.Store
 	Sessions *web.Sessions
+	Accounts *account.Store
+	Follows  *follow.Store
+	Settings *settings.Store
+	Media    media.Store
 	BaseURL  string
 }
 
@@ -39,6 +47,7 @@ type UI struct {
 	Deps
 	tpl    *web.Templates
 	static *web.Static
+	nav    []navItem // console navigation, added by each feature
 
 	loginIP      *web.Limiter // sign-in attempts per client IP
 	loginAccount *web.Limiter // failed sign-ins per login name
@@ -130,6 +139,8 @@ type page struct {
 	Fields map[string]string // messages about single fields
 	Form   url.Values        // the submitted values, to refill a form
 	Data   any               // the page's own data
+	// Console is set on console pages of one account (/mp/a/{id}/...).
+	Console *consoleCtx
 }
 
 func (u *UI) newPage(w http.ResponseWriter, r *http.Request, title string, data any) *page {
