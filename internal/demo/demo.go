@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/user"
 )
@@ -43,17 +44,20 @@ func Seed(ctx context.Context, a *app.App) ([]Credential, error) {
 	mk := func(username, display, password, role string) (*user.Person, error) {
 		return a.Users.Create(ctx, user.NewPerson{Username: username, DisplayName: display, Password: password, PlatformRole: role})
 	}
-	if _, err := mk("admin", "Ada Admin", "admin-demo", user.RoleAdmin); err != nil {
-		return nil, err
-	}
-	if _, err := mk("reviewer", "Rui Reviewer", "reviewer-demo", user.RoleReviewer); err != nil {
-		return nil, err
-	}
-	if _, err := mk("lotus", "Lin (Lotus Tea House)", "owner-demo", ""); err != nil {
-		return nil, err
-	}
-	if _, err := mk("harbour", "Hana (Harbour Bank)", "owner-demo", ""); err != nil {
-		return nil, err
+	w := &world{app: a, people: map[string]*user.Person{}}
+	for _, p := range []struct{ username, display, password, role string }{
+		{"admin", "Ada Admin", "admin-demo", user.RoleAdmin},
+		{"reviewer", "Rui Reviewer", "reviewer-demo", user.RoleReviewer},
+		{"reviewer2", "Ren Reviewer", "reviewer-demo", user.RoleReviewer},
+		{"lotus", "Lin (Lotus Tea House)", "owner-demo", ""},
+		{"harbour", "Hana (Harbour Bank)", "owner-demo", ""},
+		{"sam", "Sam (agent at Harbour Bank)", "owner-demo", ""},
+	} {
+		person, err := mk(p.username, p.display, p.password, p.role)
+		if err != nil {
+			return nil, err
+		}
+		w.people[p.username] = person
 	}
 	// Followers share one password hash: hashing 300 passwords would make the
 	// first start take seconds.
@@ -61,16 +65,35 @@ func Seed(ctx context.Context, a *app.App) ([]Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Users.Create(ctx, user.NewPerson{Username: "mei", DisplayName: "Mei", PasswordHash: hash}); err != nil {
+	mei, err := a.Users.Create(ctx, user.NewPerson{Username: "mei", DisplayName: "Mei", PasswordHash: hash})
+	if err != nil {
 		return nil, err
 	}
+	w.people["mei"] = mei
+	w.followers = append(w.followers, mei)
 	for i := 1; i < Followers; i++ {
 		name := fmt.Sprintf("%s%03d", firstNames[i%len(firstNames)], i)
-		if _, err := a.Users.Create(ctx, user.NewPerson{Username: name, DisplayName: displayName(i), PasswordHash: hash}); err != nil {
+		p, err := a.Users.Create(ctx, user.NewPerson{Username: name, DisplayName: displayName(i), PasswordHash: hash})
+		if err != nil {
+			return nil, err
+		}
+		w.followers = append(w.followers, p)
+	}
+	// Each feature seeds its part, in dependency order.
+	for _, step := range []func(context.Context, *world) error{seedAccounts, seedFollows, seedPublishing, seedMessaging} {
+		if err := step(ctx, w); err != nil {
 			return nil, err
 		}
 	}
 	return creds, nil
+}
+
+// world is what the seed steps build and share.
+type world struct {
+	app       *app.App
+	people    map[string]*user.Person     // staff and owners by username, and "mei"
+	followers []*user.Person              // every demo follower, mei first
+	accounts  map[string]*account.Account // "lotus" (Subscription) and "harbour" (Service)
 }
 
 var firstNames = []string{"wei", "fang", "jun", "li", "xiu", "chen", "yan", "hao", "ling", "tao", "ming", "qing", "anna", "omar", "sara", "ken"}

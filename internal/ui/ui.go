@@ -77,7 +77,7 @@ func New(d Deps) (*UI, error) {
 // Register adds every UI route to mux.
 func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", u.static)
-	h := func(pattern string, fn web.HandlerFunc) { mux.Handle(pattern, web.Adapt(fn, u.writeError)) }
+	var h route = func(pattern string, fn web.HandlerFunc) { mux.Handle(pattern, web.Adapt(fn, u.writeError)) }
 
 	// Sign-in, shared by the three faces.
 	h("GET /login", u.loginForm)
@@ -97,7 +97,16 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	// Platform admin.
 	h("GET /admin/{$}", u.staff(u.adminHome))
+
+	// Features, each in its own files.
+	u.registerAccounts(h)
+	u.registerFollower(h)
+	u.registerMessaging(h)
+	u.registerPublishing(h)
 }
+
+// route registers a handler for a pattern.
+type route func(pattern string, fn web.HandlerFunc)
 
 func (u *UI) funcs() template.FuncMap {
 	return template.FuncMap{

