@@ -25,6 +25,8 @@ import (
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/jobs"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
@@ -47,6 +49,9 @@ type App struct {
 	Sessions *web.Sessions
 	Accounts *account.Store
 	Follows  *follow.Store
+	Bus      realtime.Bus
+	Messages *message.Store
+	Chat     *message.Service
 	UI       *ui.UI
 }
 
@@ -70,10 +75,14 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Users = user.NewStore(d, c)
 	a.Accounts = account.NewStore(d, c)
 	a.Follows = follow.NewStore(d, c)
+	a.Bus = realtime.NewLocal()
+	a.Messages = message.NewStore(d, c, a.Bus)
+	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
-		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL})
+		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
+		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}

@@ -27,17 +27,16 @@ const (
 
 // Follow is one person's relation to one account.
 type Follow struct {
-	AccountID     int64
-	PersonID      int64
-	OpenID        string
-	Following     bool
-	Source        string
-	Scene         string
-	SubscribedAt  time.Time
-	Muted         bool
-	Blocked       bool
-	Remark        string
-	LastMessageAt time.Time
+	AccountID    int64
+	PersonID     int64
+	OpenID       string
+	Following    bool
+	Source       string
+	Scene        string
+	SubscribedAt time.Time
+	Muted        bool
+	Blocked      bool
+	Remark       string
 }
 
 // Store reads and writes follows.
@@ -127,15 +126,15 @@ func (s *Store) Unfollow(ctx context.Context, accountID, personID int64) (bool, 
 	return was, err
 }
 
-const cols = `account_id, person_id, openid, following, source, scene, subscribed_at, muted, blocked, remark, last_message_at`
+const cols = `account_id, person_id, openid, following, source, scene, subscribed_at, muted, blocked, remark`
 
 func scan(sc interface{ Scan(...any) error }) (*Follow, error) {
 	var f Follow
-	var sub, last int64
-	if err := sc.Scan(&f.AccountID, &f.PersonID, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark, &last); err != nil {
+	var sub int64
+	if err := sc.Scan(&f.AccountID, &f.PersonID, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark); err != nil {
 		return nil, err
 	}
-	f.SubscribedAt, f.LastMessageAt = db.FromMicro(sub), db.FromMicro(last)
+	f.SubscribedAt = db.FromMicro(sub)
 	return &f, nil
 }
 

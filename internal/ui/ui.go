@@ -21,6 +21,8 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
@@ -40,6 +42,9 @@ type Deps struct {
 	Settings *settings.Store
 	Media    media.Store
 	BaseURL  string
+	Bus      realtime.Bus
+	Messages *message.Store
+	Chat     *message.Service
 }
 
 // UI holds the handlers of the three faces.

@@ -12,7 +12,6 @@ CREATE TABLE follows (
 	muted BOOLEAN NOT NULL DEFAULT FALSE,
 	blocked BOOLEAN NOT NULL DEFAULT FALSE,
 	remark TEXT NOT NULL DEFAULT '',
-	last_message_at BIGINT NOT NULL DEFAULT 0,
 	created_at BIGINT NOT NULL,
 	PRIMARY KEY (account_id, person_id)
 );

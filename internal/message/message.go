@@ -1,0 +1,392 @@
+// Package message is the conversation between a follower and an account:
+// stored messages, the chat list and unread counters, the customer-service
+// window (WeChat's 48-hour rule) and the pipeline that answers a follower
+// (developer server, then auto-replies) — see service.go.
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/realtime"
+)
+
+// Directions.
+const (
+	In  = "in"  // follower → account
+	Out = "out" // account → follower
+)
+
+// Kinds of message.
+const (
+	KindText        = "text"
+	KindImage       = "image"
+	KindVoice       = "voice"
+	KindVideo       = "video"
+	KindLocation    = "location"
+	KindLink        = "link"
+	KindNews        = "news"        // article cards (auto-reply, API)
+	KindMusic       = "music"       // passive reply / API
+	KindPublication = "publication" // a mass-sent publication (Service accounts)
+	KindTemplate    = "template"    // a template message
+	KindNotice      = "notice"      // a notice from the platform itself
+	KindProduct     = "product"     // a product card
+	KindReceipt     = "receipt"     // a payment receipt
+)
+
+// Senders.
+const (
+	SenderFollower  = "follower"
+	SenderAutoReply = "autoreply"
+	SenderAgent     = "agent"
+	SenderAPI       = "api"       // customer-service API (message/custom/send)
+	SenderDeveloper = "developer" // a passive reply from the developer's server
+	SenderMass      = "mass"
+	SenderSystem    = "system"
+)
+
+// Article is one card of a news message.
+type Article struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	URL         string `json:"url,omitempty"`
+	PicURL      string `json:"picurl,omitempty"`
+}
+
+// Body is a message's content; which fields are set depends on the kind.
+type Body struct {
+	Text          string    `json:"text,omitempty"`           // text, notice
+	MediaKey      string    `json:"media,omitempty"`          // image, voice, video: key in the media store
+	MediaType     string    `json:"media_type,omitempty"`     // its content type
+	MediaID       string    `json:"media_id,omitempty"`       // WeChat media_id, when sent through the API
+	Lat           float64   `json:"lat,omitempty"`            // location
+	Lng           float64   `json:"lng,omitempty"`            // location
+	Scale         int       `json:"scale,omitempty"`          // location
+	Label         string    `json:"label,omitempty"`          // location
+	Title         string    `json:"title,omitempty"`          // link, video, music, template, product
+	Description   string    `json:"description,omitempty"`    // link, video, music
+	URL           string    `json:"url,omitempty"`            // link, music, template, product
+	Articles      []Article `json:"articles,omitempty"`       // news
+	PublicationID int64     `json:"publication_id,omitempty"` // publication
+	Data          any       `json:"data,omitempty"`           // template fields, product, receipt
+}
+
+// Message is one stored message.
+type Message struct {
+	ID        int64     `json:"id,string"`
+	AccountID int64     `json:"account_id,string"`
+	PersonID  int64     `json:"-"`
+	Direction string    `json:"direction"`
+	Kind      string    `json:"kind"`
+	Sender    string    `json:"sender"`
+	AgentID   int64     `json:"agent_id,string,omitempty"`
+	Body      Body      `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Preview is the one-line summary shown in chat lists and the inbox.
+func (m *Message) Preview() string {
+	switch m.Kind {
+	case KindText, KindNotice:
+		return truncate(m.Body.Text, 60)
+	case KindImage:
+		return "[Image]"
+	case KindVoice:
+		return "[Voice]"
+	case KindVideo:
+		return "[Video]"
+	case KindLocation:
+		return "[Location] " + truncate(m.Body.Label, 40)
+	case KindLink:
+		return "[Link] " + truncate(m.Body.Title, 50)
+	case KindNews:
+		if len(m.Body.Articles) > 0 {
+			return "[Article] " + truncate(m.Body.Articles[0].Title, 50)
+		}
+		return "[Article]"
+	case KindMusic:
+		return "[Music] " + truncate(m.Body.Title, 50)
+	case KindPublication:
+		return "[Publication] " + truncate(m.Body.Title, 50)
+	case KindTemplate:
+		return truncate(m.Body.Title, 60)
+	case KindProduct:
+		return "[Product] " + truncate(m.Body.Title, 50)
+	case KindReceipt:
+		return "[Payment] " + truncate(m.Body.Title, 50)
+	}
+	return "[" + m.Kind + "]"
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// Store reads and writes messages and conversations.
+type Store struct {
+	db    *db.DB
+	clock clock.Clock
+	bus   realtime.Bus
+}
+
+// NewStore returns a Store that announces new messages on bus.
+func NewStore(d *db.DB, c clock.Clock, bus realtime.Bus) *Store {
+	return &Store{db: d, clock: c, bus: bus}
+}
+
+// Window lengths and message counts for customer-service messages, as on
+// WeChat: a follower's message opens 5 messages for 48 hours; a menu click,
+// a follow or a scan opens 3 for one minute.
+const (
+	MessageWindow      = 48 * time.Hour
+	MessageWindowCount = 5
+	ActionWindow       = time.Minute
+	ActionWindowCount  = 3
+)
+
+// Append stores m (giving it an ID and time) and updates the conversation:
+// unread counters, last message, and for a follower's message the
+// customer-service window and the inbox. It then announces the message to the
+// follower and to the account's console.
+func (s *Store) Append(ctx context.Context, m *Message) error {
+	if m.ID == 0 {
+		m.ID = id.New()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = s.clock.Now()
+	}
+	body, err := json.Marshal(m.Body)
+	if err != nil {
+		return err
+	}
+	now := db.Micro(m.CreatedAt)
+	preview := m.Preview()
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.AccountID, m.PersonID, m.Direction, m.Kind, m.Sender, m.AgentID, string(body), now); err != nil {
+			return err
+		}
+		if m.Direction == In {
+			winEnd := db.Micro(m.CreatedAt.Add(MessageWindow))
+			_, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, account_unread,
+					last_inbound_at, window_expires_at, window_remaining, inbox_state)
+				VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, 'open')
+				ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
+					last_preview = excluded.last_preview, account_unread = conversations.account_unread + 1,
+					last_inbound_at = excluded.last_inbound_at, window_expires_at = excluded.window_expires_at,
+					window_remaining = excluded.window_remaining,
+					inbox_state = CASE WHEN conversations.inbox_state IN ('none', 'closed') THEN 'open' ELSE conversations.inbox_state END`,
+				m.AccountID, m.PersonID, m.ID, now, preview, now, winEnd, MessageWindowCount)
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
+			VALUES (?, ?, ?, ?, ?, 1)
+			ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
+				last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
+			m.AccountID, m.PersonID, m.ID, now, preview)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.announce(m)
+	return nil
+}
+
+func (s *Store) announce(m *Message) {
+	if s.bus == nil {
+		return
+	}
+	ev := realtime.Event{Type: "message", Data: m}
+	s.bus.Publish(realtime.PersonTopic(m.PersonID), ev)
+	s.bus.Publish(realtime.AccountTopic(m.AccountID), realtime.Event{Type: "message", Data: map[string]any{
+		"account_id": m.AccountID, "person_id": m.PersonID, "message": m,
+	}})
+}
+
+const msgCols = `id, account_id, person_id, direction, kind, sender, agent_id, body, created_at`
+
+func scanMessage(sc interface{ Scan(...any) error }) (*Message, error) {
+	var m Message
+	var body string
+	var created int64
+	if err := sc.Scan(&m.ID, &m.AccountID, &m.PersonID, &m.Direction, &m.Kind, &m.Sender, &m.AgentID, &body, &created); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(body), &m.Body); err != nil {
+		return nil, err
+	}
+	m.CreatedAt = db.FromMicro(created)
+	return &m, nil
+}
+
+// History returns up to limit messages of a conversation older than
+// beforeID (0: the newest), oldest first.
+func (s *Store) History(ctx context.Context, accountID, personID, beforeID int64, limit int) ([]*Message, error) {
+	if beforeID == 0 {
+		beforeID = 1<<63 - 1
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id < ?
+		ORDER BY id DESC LIMIT ?`, accountID, personID, beforeID, limit)
+	list, err := db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
+	if err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list, nil
+}
+
+// ByID returns one message of a conversation.
+func (s *Store) ByID(ctx context.Context, accountID, messageID int64) (*Message, error) {
+	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND id = ?`, accountID, messageID))
+	if errors.Is(err, errNoRows) {
+		return nil, db.ErrNotFound
+	}
+	return m, err
+}
+
+// Conversation is the state of one follower–account conversation.
+type Conversation struct {
+	AccountID       int64
+	PersonID        int64
+	LastMessageID   int64
+	LastAt          time.Time
+	LastPreview     string
+	FollowerUnread  int
+	AccountUnread   int
+	LastInboundAt   time.Time
+	WindowExpiresAt time.Time
+	WindowRemaining int
+	InboxState      string
+	AssigneeID      int64
+}
+
+const convCols = `account_id, person_id, last_message_id, last_at, last_preview, follower_unread, account_unread,
+	last_inbound_at, window_expires_at, window_remaining, inbox_state, assignee_id`
+
+func scanConversation(sc interface{ Scan(...any) error }) (*Conversation, error) {
+	var c Conversation
+	var last, inbound, win int64
+	err := sc.Scan(&c.AccountID, &c.PersonID, &c.LastMessageID, &last, &c.LastPreview, &c.FollowerUnread, &c.AccountUnread,
+		&inbound, &win, &c.WindowRemaining, &c.InboxState, &c.AssigneeID)
+	if errors.Is(err, errNoRows) {
+		return nil, db.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.LastAt, c.LastInboundAt, c.WindowExpiresAt = db.FromMicro(last), db.FromMicro(inbound), db.FromMicro(win)
+	return &c, nil
+}
+
+// Conversation returns the conversation state, or db.ErrNotFound when the
+// two have never exchanged a message.
+func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (*Conversation, error) {
+	return scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID))
+}
+
+// MarkRead clears the follower's unread counter for a conversation.
+func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) error {
+	res, err := s.db.Exec(ctx, `UPDATE conversations SET follower_unread = 0 WHERE account_id = ? AND person_id = ? AND follower_unread <> 0`, accountID, personID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 && s.bus != nil {
+		s.bus.Publish(realtime.PersonTopic(personID), realtime.Event{Type: "read", Data: map[string]any{"account_id": accountID}})
+	}
+	return nil
+}
+
+// Window errors, which the developer API reports as WeChat's 45015 and 45047.
+var (
+	ErrWindowClosed    = &errs.Error{Kind: errs.KindConflict, Message: "The follower has not messaged the account in the last 48 hours, so free-form messages are not allowed."}
+	ErrWindowExhausted = &errs.Error{Kind: errs.KindTooMany, Message: "The account has used up the messages allowed since the follower's last message."}
+)
+
+// OpenWindow gives the account count free-form messages for d, unless a
+// window that ends later is already open. Menu clicks, follows and scans use it.
+func (s *Store) OpenWindow(ctx context.Context, accountID, personID int64, d time.Duration, count int) error {
+	now := s.clock.Now()
+	end := db.Micro(now.Add(d))
+	_, err := s.db.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, window_expires_at, window_remaining)
+		VALUES (?, ?, 0, 0, '', ?, ?)
+		ON CONFLICT (account_id, person_id) DO UPDATE SET
+			window_remaining = CASE WHEN conversations.window_expires_at < excluded.window_expires_at THEN excluded.window_remaining ELSE conversations.window_remaining END,
+			window_expires_at = CASE WHEN conversations.window_expires_at < excluded.window_expires_at THEN excluded.window_expires_at ELSE conversations.window_expires_at END`,
+		accountID, personID, end, count)
+	return err
+}
+
+// ConsumeWindow takes one message from the open window, or returns
+// ErrWindowClosed / ErrWindowExhausted.
+func (s *Store) ConsumeWindow(ctx context.Context, accountID, personID int64) error {
+	now := db.Micro(s.clock.Now())
+	res, err := s.db.Exec(ctx, `UPDATE conversations SET window_remaining = window_remaining - 1
+		WHERE account_id = ? AND person_id = ? AND window_expires_at > ? AND window_remaining > 0`, accountID, personID, now)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	c, err := s.Conversation(ctx, accountID, personID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.WindowExpiresAt.After(db.FromMicro(now))) {
+		return ErrWindowClosed
+	}
+	if err != nil {
+		return err
+	}
+	return ErrWindowExhausted
+}
+
+// ChatRow is one row of a follower's chat list: a followed Service account.
+type ChatRow struct {
+	AccountID   int64
+	Name        string
+	AvatarPath  string
+	Verified    bool
+	Muted       bool
+	LastAt      time.Time
+	LastPreview string
+	Unread      int
+}
+
+// ChatList returns the follower's Service-account chats, most recent first.
+// Service accounts they follow but never talked to are listed too.
+func (s *Store) ChatList(ctx context.Context, personID int64) ([]*ChatRow, error) {
+	now := db.Micro(s.clock.Now())
+	rows, err := s.db.Query(ctx, `SELECT a.id, a.name, a.avatar_path, a.verified_until > ?, f.muted,
+			COALESCE(c.last_at, 0), COALESCE(c.last_preview, ''), COALESCE(c.follower_unread, 0)
+		FROM follows f
+		JOIN accounts a ON a.id = f.account_id
+		LEFT JOIN conversations c ON c.account_id = f.account_id AND c.person_id = f.person_id
+		WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'service' AND a.status IN ('active', 'suspended')
+		ORDER BY COALESCE(c.last_at, f.subscribed_at) DESC`, now, personID)
+	return db.Collect(rows, err, func(r *sqlRows) (*ChatRow, error) {
+		var c ChatRow
+		var last int64
+		if err := r.Scan(&c.AccountID, &c.Name, &c.AvatarPath, &c.Verified, &c.Muted, &last, &c.LastPreview, &c.Unread); err != nil {
+			return nil, err
+		}
+		c.LastAt = db.FromMicro(last)
+		return &c, nil
+	})
+}

@@ -1,0 +1,253 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
+)
+
+// Events a follower's action produces (names as in WeChat's push).
+const (
+	EventSubscribe   = "subscribe"
+	EventUnsubscribe = "unsubscribe"
+	EventScan        = "SCAN"
+	EventClick       = "CLICK"
+	EventView        = "VIEW"
+	EventLocation    = "LOCATION"
+)
+
+// Inbound is what responders see: a follower's message, or an event.
+type Inbound struct {
+	Account *account.Account
+	Follow  *follow.Follow
+	Message *Message // nil for an event
+	Event   string   // "" for a message
+	Key     string   // EventKey: menu key, view URL, QR scene
+	Ticket  string   // QR ticket for subscribe/SCAN by QR
+}
+
+// Reply is a message a responder wants delivered to the follower.
+type Reply struct {
+	Kind   string
+	Sender string // SenderAutoReply, SenderDeveloper or SenderSystem
+	Body   Body
+}
+
+// Outcome is what a responder did.
+type Outcome struct {
+	Handled bool    // true: later responders are skipped
+	Replies []Reply // delivered in order
+}
+
+// Responder answers followers. The developer-push responder runs first when
+// the account has a server configured (its reply wins, as on WeChat); the
+// auto-reply responder runs otherwise.
+type Responder interface {
+	Respond(ctx context.Context, in *Inbound) (Outcome, error)
+}
+
+// Gate reports whether an account may use a feature now (nil: allowed). The
+// compliance workflow provides it; messaging asks for feature "messaging".
+type Gate func(ctx context.Context, accountID int64, feature string) error
+
+// Service runs conversations: it stores what followers send, passes it to
+// the responders and delivers their replies, and sends the account's own
+// messages within WeChat's limits.
+type Service struct {
+	Store      *Store
+	Accounts   *account.Store
+	Follows    *follow.Store
+	Log        *slog.Logger
+	Gate       Gate
+	responders []Responder
+}
+
+// AddResponder appends a responder to the chain.
+func (s *Service) AddResponder(r Responder) { s.responders = append(s.responders, r) }
+
+// ErrBlocked is returned when a blacklisted follower tries to message.
+var ErrBlocked = errs.Forbiddenf("This account is not accepting your messages.")
+
+// ValidateInbound checks a follower's message before it is stored.
+func ValidateInbound(kind string, b Body) error {
+	switch kind {
+	case KindText:
+		t := strings.TrimSpace(b.Text)
+		if t == "" {
+			return errs.FieldInvalid("text", "Write a message first.")
+		}
+		if utf8.RuneCountInString(t) > 2000 {
+			return errs.FieldInvalid("text", "A message has at most 2000 characters.")
+		}
+	case KindImage, KindVoice, KindVideo:
+		if b.MediaKey == "" {
+			return errs.Invalidf("The %s is missing.", kind)
+		}
+	case KindLocation:
+		if b.Lat < -90 || b.Lat > 90 || b.Lng < -180 || b.Lng > 180 {
+			return errs.Invalidf("That location is not on Earth.")
+		}
+	case KindLink:
+		if b.URL == "" || b.Title == "" {
+			return errs.Invalidf("A link needs a title and a URL.")
+		}
+	default:
+		return errs.Invalidf("Followers cannot send %s messages.", kind)
+	}
+	return nil
+}
+
+// participants loads the account and the follow, checking that the person
+// follows the account and is not blacklisted.
+func (s *Service) participants(ctx context.Context, accountID, personID int64) (*account.Account, *follow.Follow, error) {
+	a, err := s.Accounts.ByID(ctx, accountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.Follows.Get(ctx, accountID, personID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !f.Following) {
+		return nil, nil, errs.Forbiddenf("Follow %s to message it.", a.Name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.Blocked {
+		return nil, nil, ErrBlocked
+	}
+	return a, f, nil
+}
+
+// Receive stores a follower's message. Call Respond with the result to run
+// the responders (the UI does that in the background; the emulator waits).
+func (s *Service) Receive(ctx context.Context, accountID, personID int64, kind string, body Body) (*Inbound, error) {
+	if err := ValidateInbound(kind, body); err != nil {
+		return nil, err
+	}
+	a, f, err := s.participants(ctx, accountID, personID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != account.StatusActive {
+		return nil, errs.Conflictf("%s cannot receive messages right now.", a.Name)
+	}
+	body.Text = strings.TrimSpace(body.Text)
+	m := &Message{AccountID: accountID, PersonID: personID, Direction: In, Kind: kind, Sender: SenderFollower, Body: body}
+	if err := s.Store.Append(ctx, m); err != nil {
+		return nil, err
+	}
+	return &Inbound{Account: a, Follow: f, Message: m}, nil
+}
+
+// Event records a follower's action (follow, menu click, scan, ...) for the
+// responders. Clicks, follows and scans open a short customer-service window.
+func (s *Service) Event(ctx context.Context, accountID, personID int64, event, key, ticket string) (*Inbound, error) {
+	a, err := s.Accounts.ByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.Follows.Get(ctx, accountID, personID)
+	if err != nil {
+		return nil, err
+	}
+	switch event {
+	case EventSubscribe, EventScan, EventClick:
+		if err := s.Store.OpenWindow(ctx, accountID, personID, ActionWindow, ActionWindowCount); err != nil {
+			return nil, err
+		}
+	}
+	return &Inbound{Account: a, Follow: f, Event: event, Key: key, Ticket: ticket}, nil
+}
+
+// Respond runs the responder chain for in and delivers the replies. It
+// returns the messages delivered. A blacklisted follower gets no replies.
+func (s *Service) Respond(ctx context.Context, in *Inbound) ([]*Message, error) {
+	if in.Follow == nil || in.Follow.Blocked || (in.Event == "" && !in.Follow.Following) {
+		return nil, nil
+	}
+	var delivered []*Message
+	for _, r := range s.responders {
+		out, err := r.Respond(ctx, in)
+		if err != nil {
+			s.Log.Error("responder failed", slog.Int64("account_id", in.Account.ID), slog.Any("error", err))
+			continue
+		}
+		for _, rep := range out.Replies {
+			if in.Event == EventUnsubscribe {
+				break // nobody to deliver to
+			}
+			m := &Message{AccountID: in.Account.ID, PersonID: in.Follow.PersonID, Direction: Out, Kind: rep.Kind, Sender: rep.Sender, Body: rep.Body}
+			if err := s.Store.Append(ctx, m); err != nil {
+				return delivered, err
+			}
+			delivered = append(delivered, m)
+		}
+		if out.Handled {
+			break
+		}
+	}
+	return delivered, nil
+}
+
+// RespondAsync runs Respond in the background, logging failures.
+func (s *Service) RespondAsync(in *Inbound) {
+	go func() {
+		if _, err := s.Respond(context.Background(), in); err != nil {
+			s.Log.Error("deliver replies", slog.Any("error", err))
+		}
+	}()
+}
+
+// Send delivers a free-form message from the account (an agent in the
+// inbox, or the customer-service API): the follower must follow, must not
+// be blacklisted, and the customer-service window must be open.
+func (s *Service) Send(ctx context.Context, accountID, personID int64, kind, sender string, agentID int64, body Body) (*Message, error) {
+	a, _, err := s.participants(ctx, accountID, personID)
+	if err != nil {
+		if errors.Is(err, ErrBlocked) {
+			return nil, errs.Forbiddenf("This follower is blacklisted.")
+		}
+		if errs.KindOf(err) == errs.KindForbidden {
+			return nil, errs.Conflictf("This person does not follow the account.")
+		}
+		return nil, err
+	}
+	if a.Status != account.StatusActive {
+		return nil, errs.Conflictf("The account is %s and cannot send messages.", a.Status)
+	}
+	if s.Gate != nil {
+		if err := s.Gate(ctx, accountID, "messaging"); err != nil {
+			return nil, err
+		}
+	}
+	if kind == KindText {
+		body.Text = strings.TrimSpace(body.Text)
+		if body.Text == "" {
+			return nil, errs.FieldInvalid("text", "Write a message first.")
+		}
+		if len(body.Text) > 2048 {
+			return nil, errs.FieldInvalid("text", "A message has at most 2048 bytes.")
+		}
+	}
+	if err := s.Store.ConsumeWindow(ctx, accountID, personID); err != nil {
+		return nil, err
+	}
+	m := &Message{AccountID: accountID, PersonID: personID, Direction: Out, Kind: kind, Sender: sender, AgentID: agentID, Body: body}
+	if err := s.Store.Append(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Notice delivers a message from the platform itself into a conversation
+// (for example: the account's server cannot answer now).
+func (s *Service) Notice(ctx context.Context, accountID, personID int64, text string) (*Message, error) {
+	m := &Message{AccountID: accountID, PersonID: personID, Direction: Out, Kind: KindNotice, Sender: SenderSystem, Body: Body{Text: text}}
+	return m, s.Store.Append(ctx, m)
+}

@@ -1,0 +1,7 @@
+package message
+
+import "database/sql"
+
+type sqlRows = sql.Rows
+
+var errNoRows = sql.ErrNoRows
