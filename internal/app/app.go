@@ -104,7 +104,7 @@ func (a *App) Handler() http.Handler {
 	a.UI.Register(ui)
 	// Every state-changing browser request must come from our own origin.
 	csrf := http.NewCrossOriginProtection()
-	mux.Handle("/", csrf.Handler(a.Sessions.Middleware(ui)))
+	mux.Handle("/", csrf.Handler(a.Sessions.Middleware(web.RecordPattern(ui))))
 	return web.Observe(a.Log, web.NewMetrics(a.Registry), mux)
 }
 

@@ -11,7 +11,7 @@ import (
 
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) error {
 	if web.Person(r) != nil {
-		return u.redirect(w, r, safeNext(r.URL.Query().Get("next"), "/"), "")
+		return u.redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/"), "")
 	}
 	p := u.newPage(w, r, "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
 	return u.render(w, r, http.StatusOK, "auth/login", p)
@@ -42,7 +42,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) error {
 	if person.IsStaff() {
 		fallback = "/admin/"
 	}
-	return u.redirect(w, r, safeNext(next, fallback), "")
+	return u.redirect(w, r, web.SafeNext(next, fallback), "")
 }
 
 func (u *UI) signupForm(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +74,7 @@ func (u *UI) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := u.Sessions.SignIn(w, r, person); err != nil {
 		return err
 	}
-	return u.redirect(w, r, safeNext(next, "/"), "Welcome to Herald, "+person.DisplayName+".")
+	return u.redirect(w, r, web.SafeNext(next, "/"), "Welcome to Herald, "+person.DisplayName+".")
 }
 
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) error {
@@ -124,12 +124,3 @@ func (u *UI) mePassword(w http.ResponseWriter, r *http.Request) error {
 	return u.redirect(w, r, "/me", "Password changed. Your other sessions are signed out.")
 }
 
-// safeNext is web.SafeNext that also refuses ASCII control characters:
-// browsers drop tabs and newlines from a Location header, so "/\t/evil.example"
-// would otherwise send a signed-in person to //evil.example.
-func safeNext(next, fallback string) string {
-	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fallback
-	}
-	return web.SafeNext(next, fallback)
-}

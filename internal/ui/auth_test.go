@@ -336,6 +336,17 @@ func TestProbesAndMetrics(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^herald_http_requests_total\{[^}]*route="GET /login"[^}]*\} [1-9]`).MatchString(res.Body) {
 		t.Fatalf("no herald_http_requests_total sample for route \"GET /login\":\n%s", grepLines(res.Body, "herald_http_requests_total"))
 	}
+
+	// A signed-in request passes the session middleware, which hands a copy
+	// of the request to the UI router: its route must still be recorded.
+	s.CreatePerson(t, "metered", "long enough pw", "")
+	m := s.Client(t)
+	m.SignIn("metered", "long enough pw")
+	wantStatus(t, m.Get("/me"), http.StatusOK)
+	res = c.Get("/metrics")
+	if !regexp.MustCompile(`(?m)^herald_http_requests_total\{[^}]*route="GET /me"[^}]*\} [1-9]`).MatchString(res.Body) {
+		t.Fatalf("signed-in GET /me not recorded under its route:\n%s", grepLines(res.Body, "herald_http_requests_total"))
+	}
 }
 
 func grepLines(s, substr string) string {

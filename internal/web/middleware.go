@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -63,12 +64,28 @@ func (w *statusWriter) Flush() {
 // Unwrap exposes the underlying writer to http.ResponseController.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+type patternKey struct{}
+
+// RecordPattern wraps a nested ServeMux so that the route pattern it matched
+// reaches Observe, even when middleware in between passed a copy of the
+// request (r.WithContext) to the nested mux.
+func RecordPattern(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(patternKey{}).(*string); ok && r.Pattern != "" {
+			*p = r.Pattern
+		}
+	})
+}
+
 // Observe wraps the whole mux: it recovers panics, logs each request and
 // records metrics labelled with the matched route pattern.
 func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		pattern := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), patternKey{}, pattern))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -83,7 +100,10 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 				sw.status = http.StatusOK
 			}
 			d := time.Since(start)
-			route := r.Pattern
+			route := *pattern
+			if route == "" {
+				route = r.Pattern
+			}
 			if route == "" {
 				route = "unmatched"
 			}

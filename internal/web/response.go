@@ -85,10 +85,17 @@ func ClientIP(r *http.Request) string {
 }
 
 // SafeNext returns next when it is a local path (so that a sign-in redirect
-// cannot send people to another site), else fallback.
+// cannot send people to another site), else fallback. Control characters are
+// refused too: browsers drop a tab from a Location header, which would turn
+// "/\t/evil.example" into "//evil.example".
 func SafeNext(next, fallback string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if next[i] < 0x20 || next[i] == 0x7f {
+			return fallback
+		}
 	}
 	return next
 }
