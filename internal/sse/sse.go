@@ -1,0 +1,122 @@
+// Package sse writes server-sent events (the text/event-stream format read by
+// a browser's EventSource). Stream relays one realtime.Bus topic to a
+// browser until the request ends, with a comment line as heartbeat so that
+// proxies and browsers keep the connection open. The follower app uses it at
+// /events; the console inbox can use it for an account's topic.
+package sse
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/realtime"
+)
+
+// Heartbeat is the interval between keep-alive comments that Herald's pages use.
+const Heartbeat = 25 * time.Second
+
+// Writer writes events to one response.
+type Writer struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+// ErrNoFlush means the response cannot be streamed.
+var ErrNoFlush = errors.New("sse: the response writer cannot flush")
+
+// Start sends the event-stream headers and returns a Writer. retry is the
+// reconnection delay browsers should use (0: their default).
+func Start(w http.ResponseWriter, retry time.Duration) (*Writer, error) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+	sw := &Writer{w: w, rc: http.NewResponseController(w)}
+	if retry > 0 {
+		if _, err := fmt.Fprintf(w, "retry: %d\n\n", retry.Milliseconds()); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.rc.Flush(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoFlush, err)
+	}
+	return sw, nil
+}
+
+// Event sends one event named name whose data is v encoded as JSON.
+func (s *Writer) Event(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var sb strings.Builder
+	if name != "" {
+		sb.WriteString("event: ")
+		sb.WriteString(oneLine(name))
+		sb.WriteByte('\n')
+	}
+	// JSON has no raw newlines, but stay correct for any input.
+	for _, line := range strings.Split(string(b), "\n") {
+		sb.WriteString("data: ")
+		sb.WriteString(line)
+		sb.WriteByte('\n')
+	}
+	sb.WriteByte('\n')
+	if _, err := s.w.Write([]byte(sb.String())); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+// Comment sends a comment line, which browsers ignore (a heartbeat).
+func (s *Writer) Comment(text string) error {
+	if _, err := fmt.Fprintf(s.w, ": %s\n\n", oneLine(text)); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// Stream relays the events of topic on bus to the browser as server-sent
+// events (event name = the event's Type, data = its JSON) until the request's
+// context ends, sending a heartbeat comment every heartbeat. It subscribes
+// before the first byte is sent, so nothing published after the browser sees
+// the stream open is lost.
+func Stream(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic string, heartbeat time.Duration) error {
+	events, stop := bus.Subscribe(topic)
+	defer stop()
+	sw, err := Start(w, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	if err := sw.Event("ready", map[string]any{}); err != nil {
+		return nil
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				return nil
+			}
+			if err := sw.Event(ev.Type, ev.Data); err != nil {
+				return nil // the browser went away
+			}
+		case <-tick.C:
+			if err := sw.Comment("heartbeat"); err != nil {
+				return nil
+			}
+		}
+	}
+}
