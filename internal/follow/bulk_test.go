@@ -1,0 +1,81 @@
+package follow_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+func TestFollowManyKeepsCountsAndOpenIDs(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	c := clock.Real{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	hash, err := user.HashPassword("password1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i := range 450 { // more than two statements' worth
+		p, err := users.Create(ctx, user.NewPerson{Username: fmt.Sprintf("p%03d", i), PasswordHash: hash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	a, _ := accounts.Create(ctx, account.NewAccount{Type: account.Subscription, Region: account.Domestic, Name: "Lotus Tea", Status: account.StatusActive})
+
+	// Two follow already, one of them unfollows again.
+	first, _ := follows.Follow(ctx, a.ID, ids[0], follow.SourceSearch, "")
+	back, _ := follows.Follow(ctx, a.ID, ids[1], follow.SourceSearch, "")
+	if _, err := follows.Unfollow(ctx, a.ID, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := follows.FollowMany(ctx, a.ID, append(ids, ids[5]), follow.SourceOther) // a duplicate too
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 449 {
+		t.Fatalf("FollowMany added %d follows, want 449 (450 people, one already following)", n)
+	}
+	got, _ := accounts.ByID(ctx, a.ID)
+	if got.FollowerCount != 450 {
+		t.Fatalf("follower count %d, want 450", got.FollowerCount)
+	}
+	seen := map[string]bool{}
+	for _, p := range ids {
+		f, err := follows.Get(ctx, a.ID, p)
+		if err != nil || !f.Following || !openidRE.MatchString(f.OpenID) || seen[f.OpenID] {
+			t.Fatalf("person %d: %+v %v (openid reused: %v)", p, f, err, f != nil && seen[f.OpenID])
+		}
+		seen[f.OpenID] = true
+	}
+	if f, _ := follows.Get(ctx, a.ID, ids[0]); f.OpenID != first.OpenID || f.Source != follow.SourceSearch {
+		t.Fatalf("an existing follower was changed: %+v", f)
+	}
+	if f, _ := follows.Get(ctx, a.ID, ids[1]); f.OpenID != back.OpenID {
+		t.Fatalf("a returning follower got a new openid: %s, want %s", f.OpenID, back.OpenID)
+	}
+
+	// Again: nothing new, the count stays.
+	if n, err := follows.FollowMany(ctx, a.ID, ids, follow.SourceOther); err != nil || n != 0 {
+		t.Fatalf("second FollowMany: %d, %v", n, err)
+	}
+	if got, _ := accounts.ByID(ctx, a.ID); got.FollowerCount != 450 {
+		t.Fatalf("follower count %d after repeating, want 450", got.FollowerCount)
+	}
+
+	pending, _ := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Not Yet", Status: account.StatusPending})
+	if _, err := follows.FollowMany(ctx, pending.ID, ids[:3], follow.SourceOther); !errors.Is(err, errs.Conflict) {
+		t.Fatalf("bulk-followed a pending account: %v", err)
+	}
+}
