@@ -142,6 +142,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.UI.CloseStreams) // live /events streams end at once
 	a.StartJobs()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

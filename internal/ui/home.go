@@ -2,16 +2,86 @@ package ui
 
 import (
 	"net/http"
+	"sort"
+	"strconv"
+	"time"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/web"
 )
 
+// chatRow is one row of the follower's chat list: a Service account, or
+// the one "Subscriptions" row standing for every Subscription account.
+type chatRow struct {
+	AccountID int64 // 0 for the Subscriptions row
+	Href      string
+	Name      string
+	AvatarURL string
+	Verified  bool
+	Muted     bool
+	Preview   string
+	At        time.Time
+	Unread    int
+	Folder    bool
+}
+
+type chatListData struct {
+	Rows []*chatRow
+}
+
+// folderPeek is how many folder items the chat list looks at for the
+// Subscriptions row's unread count.
+const folderPeek = 20
+
 func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	p := u.newPage(w, r, "Herald", nil)
-	if web.Person(r) == nil {
+	me := web.Person(r)
+	if me == nil {
 		return u.render(w, r, http.StatusOK, "app/welcome", p)
 	}
 	p.Title = "Chats"
+	ctx := r.Context()
+	d := &chatListData{}
+	chats, err := u.Messages.ChatList(ctx, me.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		d.Rows = append(d.Rows, &chatRow{AccountID: c.AccountID, Href: "/chat/" + strconv.FormatInt(c.AccountID, 10), Name: c.Name,
+			AvatarURL: accountAvatarURL(c.AccountID, c.AvatarPath), Verified: c.Verified, Muted: c.Muted,
+			Preview: c.LastPreview, At: c.LastAt, Unread: c.Unread})
+	}
+	followed, err := u.Follows.Followed(ctx, me.ID)
+	if err != nil {
+		return err
+	}
+	subs := 0
+	for _, a := range followed {
+		if a.Type == account.Subscription {
+			subs++
+		}
+	}
+	if subs > 0 {
+		row := &chatRow{Href: "/subscriptions", Name: "Subscriptions", Folder: true, Preview: "No publications yet"}
+		if u.Publications != nil {
+			items, _, err := u.Publications.Folder(ctx, me.ID, "", folderPeek)
+			if err != nil {
+				return err
+			}
+			if len(items) > 0 {
+				row.Preview = items[0].AccountName + ": " + items[0].Title
+				row.At = items[0].At
+			}
+			for _, it := range items {
+				if !it.Seen {
+					row.Unread++
+				}
+			}
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	sort.SliceStable(d.Rows, func(i, j int) bool { return d.Rows[i].At.After(d.Rows[j].At) })
+	p.Data = d
 	return u.render(w, r, http.StatusOK, "app/home", p)
 }
 

@@ -45,6 +45,10 @@ type Deps struct {
 	Bus      realtime.Bus
 	Messages *message.Store
 	Chat     *message.Service
+	// Follower app (issue #5): nil until wired, then the menu bar and the
+	// Subscriptions folder appear.
+	Menus        MenuSource
+	Publications PublicationSource
 }
 
 // UI holds the handlers of the three faces.
@@ -52,7 +56,8 @@ type UI struct {
 	Deps
 	tpl    *web.Templates
 	static *web.Static
-	nav    []navItem // console navigation, added by each feature
+	nav    []navItem   // console navigation, added by each feature
+	live   liveStreams // open /events streams (follower app)
 
 	loginIP      *web.Limiter // sign-in attempts per client IP
 	loginAccount *web.Limiter // failed sign-ins per login name

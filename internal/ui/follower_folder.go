@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// folderGroup is one account's publications in the Subscriptions folder.
+type folderGroup struct {
+	AccountID int64
+	Name      string
+	AvatarURL string
+	Verified  bool
+	At        time.Time // the newest publication
+	Items     []FolderItem
+	Unseen    int
+}
+
+type folderData struct {
+	Groups    []*folderGroup
+	Next      string // cursor of the next page, "" at the end
+	Available bool   // false until publishing is wired in
+	Following int    // how many Subscription accounts the person follows
+}
+
+// folderPage is how many publications one page of the folder shows.
+const folderPage = 30
+
+// subscriptions is the Subscriptions folder: the newest publications of the
+// Subscription accounts the person follows, grouped per account (the
+// account with the newest publication first), unseen ones marked. Opening
+// the folder marks them seen for the next visit.
+func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
+	me := web.Person(r)
+	d := &folderData{Available: u.Publications != nil}
+	if u.Publications != nil {
+		items, next, err := u.Publications.Folder(r.Context(), me.ID, r.URL.Query().Get("after"), folderPage)
+		if err != nil {
+			return err
+		}
+		d.Next = next
+		byAccount := map[int64]*folderGroup{}
+		for _, it := range items {
+			g := byAccount[it.AccountID]
+			if g == nil {
+				g = &folderGroup{AccountID: it.AccountID, Name: it.AccountName, AvatarURL: accountAvatarURL(it.AccountID, it.AccountAvatar),
+					Verified: it.Verified, At: it.At}
+				byAccount[it.AccountID] = g
+				d.Groups = append(d.Groups, g)
+			}
+			g.Items = append(g.Items, it)
+			if !it.Seen {
+				g.Unseen++
+			}
+		}
+		if r.URL.Query().Get("after") == "" {
+			if err := u.Publications.MarkFolderSeen(r.Context(), me.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return u.render(w, r, http.StatusOK, "app/subscriptions", u.newPage(w, r, "Subscriptions", d))
+}

@@ -1,0 +1,598 @@
+package ui_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/ui"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+// newAccount creates an active account; verified gives it the badge and an
+// organisation.
+func newAccount(t *testing.T, s *apptest.Server, name, typ string, verified bool) *account.Account {
+	t.Helper()
+	ctx := context.Background()
+	a, err := s.App.Accounts.Create(ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name,
+		Description: "All about " + name, Organisation: name + " Ltd", Status: account.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if verified {
+		if _, err := s.App.DB.Exec(ctx, `UPDATE accounts SET verified_until = ? WHERE id = ?`,
+			db.Micro(s.App.Clock.Now().Add(365*24*time.Hour)), a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err = s.App.Accounts.ByID(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// follower creates a person and a signed-in client for them.
+func follower(t *testing.T, s *apptest.Server, username string) (*user.Person, *apptest.Client) {
+	t.Helper()
+	p := s.CreatePerson(t, username, pw, user.RoleNone)
+	c := s.Client(t)
+	c.SignIn(username, pw)
+	return p, c
+}
+
+// sendFromAccount delivers a message from the account to the follower, as
+// the inbox or the developer API would.
+func sendFromAccount(t *testing.T, s *apptest.Server, accountID, personID int64, text string) *message.Message {
+	t.Helper()
+	m := &message.Message{AccountID: accountID, PersonID: personID, Direction: message.Out, Kind: message.KindText,
+		Sender: message.SenderAgent, Body: message.Body{Text: text}}
+	if err := s.App.Messages.Append(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func history(t *testing.T, s *apptest.Server, accountID, personID int64) []*message.Message {
+	t.Helper()
+	list, err := s.App.Messages.History(context.Background(), accountID, personID, 0, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// eventually polls cond (replies are delivered in the background).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting: %s", what)
+}
+
+func accountPath(a *account.Account, rest string) string { return fmt.Sprintf("/a/%d%s", a.ID, rest) }
+func chatPath(a *account.Account, rest string) string    { return fmt.Sprintf("/chat/%d%s", a.ID, rest) }
+
+func TestDiscoverFollowAndChatList(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, true)
+	newAccount(t, s, "Harbourside Cafe", account.Subscription, false)
+	me, c := follower(t, s, "mei")
+
+	// Partial, normalised search; the verified account comes first.
+	res := c.Get("/discover?q=" + url.QueryEscape("ＨＡＲＢＯＵＲ"))
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, "Harbourside Cafe")
+	if i, j := strings.Index(res.Body, "Harbour Bank"), strings.Index(res.Body, "Harbourside Cafe"); i < 0 || i > j {
+		t.Fatalf("the verified account is not listed first:\n%s", res.Body)
+	}
+	wantBody(t, c.Get("/discover?q=nothing-like-this"), "No account is called anything like")
+
+	// The profile shows who the account is.
+	res = c.Get(accountPath(bank, ""))
+	wantStatus(t, res, http.StatusOK)
+	for _, s := range []string{"Harbour Bank", "✓ Verified", "Verified organisation: Harbour Bank Ltd", "Service account", "Mainland China",
+		"All about Harbour Bank", fmt.Sprintf("/report?target_type=account&amp;target_id=%d", bank.ID)} {
+		if !strings.Contains(res.Body, s) {
+			t.Errorf("the profile does not show %q", s)
+		}
+	}
+
+	// Follow from the profile: an openid for this account, the count grows.
+	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	f, err := s.App.Follows.Get(context.Background(), bank.ID, me.ID)
+	if err != nil || !f.Following || f.Source != follow.SourceProfile {
+		t.Fatalf("after Follow: %+v %v", f, err)
+	}
+	if got, _ := s.App.Accounts.ByID(context.Background(), bank.ID); got.FollowerCount != 1 {
+		t.Fatalf("follower count %d, want 1", got.FollowerCount)
+	}
+	wantBody(t, c.Get(accountPath(bank, "")), "Unfollow")
+
+	// The Service account is a chat-list row; its message shows with a count.
+	res = c.Get("/")
+	wantBody(t, res, fmt.Sprintf(`data-testid="row-%d"`, bank.ID))
+	sendFromAccount(t, s, bank.ID, me.ID, "Your card has shipped")
+	sendFromAccount(t, s, bank.ID, me.ID, "It arrives on Friday")
+	res = c.Get("/")
+	wantBody(t, res, "It arrives on Friday")
+	if !regexp.MustCompile(`data-testid="unread" data-count="2"`).MatchString(res.Body) {
+		t.Fatalf("the chat list does not show 2 unread:\n%s", res.Body)
+	}
+
+	// Opening the conversation shows the history and clears the count.
+	res = c.Get(chatPath(bank, ""))
+	wantBody(t, res, "Your card has shipped")
+	if strings.Contains(c.Get("/").Body, `data-testid="unread"`) {
+		t.Fatal("the unread count stays after reading the conversation")
+	}
+
+	// Muting shows a dot instead of a number; unfollowing from the list
+	// removes the row.
+	wantRedirect(t, c.PostForm(accountPath(bank, "/mute"), url.Values{"next": {"/"}}), "/")
+	sendFromAccount(t, s, bank.ID, me.ID, "A quiet message")
+	if body := c.Get("/").Body; !strings.Contains(body, `class="unread dot"`) || !strings.Contains(body, "Unmute") {
+		t.Fatalf("a muted account's row does not show a dot:\n%s", body)
+	}
+	wantRedirect(t, c.PostForm(accountPath(bank, "/unfollow"), url.Values{"next": {"/"}}), "/")
+	if body := c.Get("/").Body; strings.Contains(body, fmt.Sprintf(`row-%d`, bank.ID)) {
+		t.Fatal("an unfollowed account stays in the chat list")
+	}
+	if got, _ := s.App.Accounts.ByID(context.Background(), bank.ID); got.FollowerCount != 0 {
+		t.Fatalf("follower count %d after unfollowing, want 0", got.FollowerCount)
+	}
+	// A follow form cannot send the person off Herald afterwards.
+	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), url.Values{"next": {"//evil.example/"}}), accountPath(bank, ""))
+}
+
+func TestPendingAccountsDoNotExistForFollowers(t *testing.T) {
+	s := apptest.New(t)
+	pending, err := s.App.Accounts.Create(context.Background(), account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Not Yet Bank"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, c := follower(t, s, "mei")
+	if c.Get("/discover?q=not+yet").Contains("Not Yet Bank") {
+		t.Fatal("search lists a pending account")
+	}
+	wantStatus(t, c.Get(accountPath(pending, "")), http.StatusNotFound)
+	wantStatus(t, c.Get(chatPath(pending, "")), http.StatusNotFound)
+	wantStatus(t, c.PostForm(accountPath(pending, "/follow"), nil), http.StatusNotFound)
+	if _, err := s.App.Follows.Get(context.Background(), pending.ID, me.ID); err == nil {
+		t.Fatal("a pending account was followed")
+	}
+}
+
+// pngBytes is a small valid PNG.
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func postFile(c *apptest.Client, s *apptest.Server, path, field, name string, content []byte, fields url.Values) *apptest.Response {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	_, _ = fw.Write(content)
+	_ = mw.Close()
+	req := c.NewRequest(http.MethodPost, path, &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Origin", s.URL)
+	return c.Do(req)
+}
+
+func TestSendTextImageAndLocation(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	me, c := follower(t, s, "mei")
+	other, oc := follower(t, s, "bob")
+
+	// Before following there is no composer, and sending is refused.
+	res := c.Get(chatPath(bank, ""))
+	wantBody(t, res, "Follow Harbour Bank to message it.")
+	res = c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello"}})
+	wantStatus(t, res, http.StatusForbidden)
+	if len(history(t, s, bank.ID, me.ID)) != 0 {
+		t.Fatal("a message was stored for someone who does not follow")
+	}
+	for _, cl := range []*apptest.Client{c, oc} {
+		wantRedirect(t, cl.PostForm(accountPath(bank, "/follow"), url.Values{"next": {chatPath(bank, "")}}), chatPath(bank, ""))
+	}
+
+	// An empty message is refused with a message next to the box.
+	res = c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"   "}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Write a message first.")
+
+	// Text.
+	wantRedirect(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"  <b>Is the branch open?</b> "}}), chatPath(bank, "#latest"))
+	res = c.Get(chatPath(bank, ""))
+	if !res.Contains("&lt;b&gt;Is the branch open?&lt;/b&gt;") {
+		t.Fatalf("the message is not shown as typed (escaped):\n%s", res.Body)
+	}
+
+	// A location out of range is refused and the typed values stay.
+	res = c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"location"}, "lat": {"91"}, "lng": {"121.5"}, "label": {"Pier"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Latitude is a number from -90 to 90.")
+	wantBody(t, res, `value="Pier"`)
+	wantRedirect(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"location"}, "lat": {"31.2304"}, "lng": {"121.4737"}, "label": {"People's Square"}}),
+		chatPath(bank, "#latest"))
+
+	// An image that is not an image is refused, and nothing is stored.
+	res = postFile(c, s, chatPath(bank, "/send"), "image", "cat.png", []byte("#!/bin/sh\necho not an image\n"), url.Values{"kind": {"image"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "This image must be one of")
+	img := pngBytes(t)
+	wantRedirect(t, postFile(c, s, chatPath(bank, "/send"), "image", "x.exe", img, url.Values{"kind": {"image"}}), chatPath(bank, "#latest"))
+
+	msgs := history(t, s, bank.ID, me.ID)
+	if len(msgs) != 3 || msgs[0].Kind != "text" || msgs[1].Kind != "location" || msgs[2].Kind != "image" {
+		t.Fatalf("stored %d messages: %+v", len(msgs), msgs)
+	}
+	if loc := msgs[1].Body; loc.Lat != 31.2304 || loc.Lng != 121.4737 || loc.Label != "People's Square" {
+		t.Fatalf("location stored as %+v", loc)
+	}
+	imgMsg := msgs[2]
+	mediaURL := chatPath(bank, fmt.Sprintf("/media/%d", imgMsg.ID))
+	res = c.Get(chatPath(bank, ""))
+	wantBody(t, res, mediaURL)
+	wantBody(t, res, "People's Square")
+
+	// The image is served to the person who sent it ...
+	res = c.Get(mediaURL)
+	wantStatus(t, res, http.StatusOK)
+	if res.Header.Get("Content-Type") != "image/png" || res.Body != string(img) {
+		t.Fatalf("the image came back as %q, %d bytes", res.Header.Get("Content-Type"), len(res.Body))
+	}
+	// ... and to nobody else: not another follower, not a visitor.
+	wantStatus(t, oc.Get(mediaURL), http.StatusNotFound)
+	if res := s.Client(t).Get(mediaURL); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
+		t.Fatalf("a visitor got %d for the image", res.Status)
+	}
+	if len(history(t, s, bank.ID, other.ID)) != 0 {
+		t.Fatal("the other follower has messages they never sent")
+	}
+}
+
+func TestFollowersCannotReadOthersConversationsOrOpenIDs(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, true)
+	tea := newAccount(t, s, "Lotus Tea", account.Subscription, true)
+	mei, mc := follower(t, s, "mei")
+	bo, bc := follower(t, s, "bob")
+	for _, cl := range []*apptest.Client{mc, bc} {
+		for _, a := range []*account.Account{bank, tea} {
+			wantRedirect(t, cl.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+		}
+	}
+	wantRedirect(t, mc.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"mei's private question"}}), chatPath(bank, "#latest"))
+	sendFromAccount(t, s, bank.ID, mei.ID, "answer only for mei")
+
+	var openids []string
+	for _, a := range []*account.Account{bank, tea} {
+		for _, p := range []*user.Person{mei, bo} {
+			f, err := s.App.Follows.Get(context.Background(), a.ID, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			openids = append(openids, f.OpenID)
+		}
+	}
+	// Bo's view of the same conversation URL is Bo's own conversation.
+	res := bc.Get(chatPath(bank, ""))
+	wantStatus(t, res, http.StatusOK)
+	if res.Contains("private question") || res.Contains("answer only for mei") {
+		t.Fatal("another follower's conversation is visible")
+	}
+	if bc.Get("/").Contains("answer only for mei") {
+		t.Fatal("another follower's message shows in the chat list")
+	}
+	// Adding a person id to the URL changes nothing.
+	if res := bc.Get(chatPath(bank, fmt.Sprintf("?person=%d&person_id=%d", mei.ID, mei.ID))); res.Contains("private question") {
+		t.Fatal("a person id in the query opens their conversation")
+	}
+
+	// No page a follower sees carries any openid, theirs or anyone's.
+	for _, cl := range []*apptest.Client{mc, bc} {
+		for _, path := range []string{"/", "/discover", "/discover?q=harbour", accountPath(bank, ""), accountPath(tea, ""),
+			chatPath(bank, ""), chatPath(tea, ""), "/subscriptions", "/me"} {
+			res := cl.Get(path)
+			wantStatus(t, res, http.StatusOK)
+			for _, o := range openids {
+				if strings.Contains(res.Body, o) {
+					t.Fatalf("%s shows an openid", path)
+				}
+			}
+			if strings.Contains(res.Body, fmt.Sprintf("person=%d", bo.ID)) {
+				t.Fatalf("%s carries a person id", path)
+			}
+		}
+	}
+}
+
+// liveStream opens /events for a client and returns its lines.
+func liveStream(t *testing.T, c *apptest.Client) (<-chan string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req := c.NewRequest(http.MethodGet, "/events", nil).WithContext(ctx)
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		cancel()
+		t.Fatalf("/events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	lines := make(chan string, 100)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return lines, func() { cancel(); res.Body.Close(); wg.Wait() }
+}
+
+// nextData returns the data of the next event named name.
+func nextData(t *testing.T, lines <-chan string, name string) string {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	event := ""
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the stream ended before a %q event", name)
+			}
+			switch {
+			case strings.HasPrefix(l, "event: "):
+				event = strings.TrimPrefix(l, "event: ")
+			case strings.HasPrefix(l, "data: ") && event == name:
+				return strings.TrimPrefix(l, "data: ")
+			}
+		case <-timeout:
+			t.Fatalf("no %q event", name)
+		}
+	}
+}
+
+func TestEventsStreamOnlyTheSignedInPersonsMessages(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	mei, mc := follower(t, s, "mei")
+	bo, bc := follower(t, s, "bob")
+	for _, cl := range []*apptest.Client{mc, bc} {
+		wantRedirect(t, cl.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	}
+	if res := s.Client(t).Get("/events"); res.Status != http.StatusSeeOther {
+		t.Fatalf("a visitor got %d from /events, want a redirect to sign in", res.Status)
+	}
+
+	lines, stop := liveStream(t, bc)
+	defer stop()
+	nextData(t, lines, "ready")
+	sendFromAccount(t, s, bank.ID, mei.ID, "for mei only")
+	sendFromAccount(t, s, bank.ID, bo.ID, "for bob")
+	data := nextData(t, lines, "message")
+	if !strings.Contains(data, "for bob") || strings.Contains(data, "for mei") {
+		t.Fatalf("bob's stream delivered %s", data)
+	}
+	if strings.Contains(data, "person") || strings.Contains(data, fmt.Sprint(bo.ID)) {
+		t.Fatalf("the event carries the person id: %s", data)
+	}
+	// Reading the conversation tells bo's other devices.
+	bc.Get(chatPath(bank, ""))
+	if data := nextData(t, lines, "read"); !strings.Contains(data, fmt.Sprint(bank.ID)) {
+		t.Fatalf("read event %s", data)
+	}
+}
+
+// fakeMenu is a menu for every follower.
+type fakeMenu []ui.MenuButton
+
+func (m fakeMenu) ForFollower(ctx context.Context, accountID, personID int64) ([]ui.MenuButton, error) {
+	return m, nil
+}
+
+// clickResponder answers menu clicks as an auto-reply would.
+type clickResponder struct{}
+
+func (clickResponder) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+	if in.Event == message.EventClick && in.Key == "HOURS" {
+		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindText, Sender: message.SenderAutoReply,
+			Body: message.Body{Text: "We open 9:00–17:00"}}}}, nil
+	}
+	return message.Outcome{}, nil
+}
+
+func TestMenuClicksAndLinks(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	s.App.UI.Menus = fakeMenu{
+		{Type: "click", Name: "Hours", Key: "HOURS"},
+		{Name: "More", SubButtons: []ui.MenuButton{
+			{Type: "view", Name: "Website", URL: "https://bank.example/rates"},
+			{Type: "click", Name: "Card lost", Key: "LOST"},
+		}},
+	}
+	s.App.Chat.AddResponder(clickResponder{})
+	me, c := follower(t, s, "mei")
+	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+
+	res := c.Get(chatPath(bank, ""))
+	wantBody(t, res, `data-testid="menubar"`)
+	wantBody(t, res, "<summary>More</summary>")
+	wantBody(t, res, chatPath(bank, "/view?url="+url.QueryEscape("https://bank.example/rates")))
+
+	// A click reaches the responders, whose reply lands in the conversation.
+	wantRedirect(t, c.PostForm(chatPath(bank, "/click"), url.Values{"key": {"HOURS"}}), chatPath(bank, "#latest"))
+	eventually(t, "the reply to the click", func() bool {
+		for _, m := range history(t, s, bank.ID, me.ID) {
+			if m.Body.Text == "We open 9:00–17:00" {
+				return true
+			}
+		}
+		return false
+	})
+	wantBody(t, c.Get(chatPath(bank, "")), "We open 9:00–17:00")
+
+	// A key that is not in the menu does nothing.
+	before := len(history(t, s, bank.ID, me.ID))
+	res = c.PostForm(chatPath(bank, "/click"), url.Values{"key": {"ADMIN_SECRET"}})
+	wantRedirect(t, res, chatPath(bank, ""))
+	if after := len(history(t, s, bank.ID, me.ID)); after != before {
+		t.Fatal("a made-up menu key was sent")
+	}
+
+	// Links go only where the menu points.
+	res = c.Get(chatPath(bank, "/view?url="+url.QueryEscape("https://bank.example/rates")))
+	wantRedirect(t, res, "https://bank.example/rates")
+	for _, bad := range []string{"https://evil.example/", "//evil.example/", "https://bank.example/rates/../../x", ""} {
+		res := c.Get(chatPath(bank, "/view?url="+url.QueryEscape(bad)))
+		if res.Status != http.StatusNotFound {
+			t.Errorf("view %q: %d to %q, want 404", bad, res.Status, res.Location)
+		}
+	}
+}
+
+// fakeFolder is a publishing feature with fixed publications.
+type fakeFolder struct {
+	mu    sync.Mutex
+	items []ui.FolderItem
+	seen  bool
+}
+
+func (f *fakeFolder) Folder(ctx context.Context, personID int64, cursor string, limit int) ([]ui.FolderItem, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := append([]ui.FolderItem(nil), f.items...)
+	for i := range out {
+		out[i].Seen = f.seen
+	}
+	return out, "", nil
+}
+
+func (f *fakeFolder) MarkFolderSeen(ctx context.Context, personID int64) error {
+	f.mu.Lock()
+	f.seen = true
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeFolder) Recent(ctx context.Context, accountID int64, limit int) ([]ui.FolderItem, error) {
+	var out []ui.FolderItem
+	for _, it := range f.items {
+		if it.AccountID == accountID {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func TestSubscriptionsFolder(t *testing.T) {
+	s := apptest.New(t)
+	tea := newAccount(t, s, "Lotus Tea", account.Subscription, true)
+	news := newAccount(t, s, "City News", account.Subscription, false)
+	now := s.App.Clock.Now()
+	folder := &fakeFolder{items: []ui.FolderItem{
+		{AccountID: news.ID, AccountName: news.Name, PublicationID: 3, ArticleID: 31, Title: "Rain all week", Articles: 1, At: now.Add(-time.Hour)},
+		{AccountID: tea.ID, AccountName: tea.Name, Verified: true, PublicationID: 2, ArticleID: 21, Title: "Spring oolong is here", Articles: 3, At: now.Add(-2 * time.Hour)},
+		{AccountID: news.ID, AccountName: news.Name, PublicationID: 1, ArticleID: 11, Title: "Bridge reopens", Articles: 1, At: now.Add(-3 * time.Hour)},
+	}}
+	s.App.UI.Publications = folder
+	_, c := follower(t, s, "mei")
+	if c.Get("/").Contains("row-subscriptions") {
+		t.Fatal("the Subscriptions row shows before following any Subscription account")
+	}
+	for _, a := range []*account.Account{tea, news} {
+		wantRedirect(t, c.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+	}
+	// Both accounts are one row, with the newest publication and a count.
+	res := c.Get("/")
+	wantBody(t, res, `data-testid="row-subscriptions"`)
+	wantBody(t, res, "City News: Rain all week")
+	wantBody(t, res, `data-count="3"`)
+	if res.Contains(fmt.Sprintf("row-%d", tea.ID)) {
+		t.Fatal("a Subscription account has a chat-list row of its own")
+	}
+
+	// The folder groups per account, newest account first, unseen marked.
+	res = c.Get("/subscriptions")
+	wantStatus(t, res, http.StatusOK)
+	body := res.Body
+	iNews, iTea := strings.Index(body, "City News"), strings.Index(body, "Lotus Tea")
+	if iNews < 0 || iTea < 0 || iNews > iTea || strings.Count(body, `data-testid="folder-group"`) != 2 {
+		t.Fatalf("folder groups wrong:\n%s", body)
+	}
+	if strings.Count(body, `data-testid="unseen"`) != 3 {
+		t.Fatalf("the folder does not mark 3 unseen publications")
+	}
+	for _, link := range []string{`href="/s/31"`, `href="/s/21"`, `href="/s/11"`} {
+		wantBody(t, res, link)
+	}
+	wantBody(t, res, "3 articles")
+	// Opening the folder marks it seen.
+	if c.Get("/subscriptions").Contains(`data-testid="unseen"`) || c.Get("/").Contains(`data-testid="unread"`) {
+		t.Fatal("publications stay unseen after opening the folder")
+	}
+	// The profile lists the account's recent publications.
+	wantBody(t, c.Get(accountPath(tea, "")), "Spring oolong is here")
+}
+
+func TestAvatarUpload(t *testing.T) {
+	s := apptest.New(t)
+	me, c := follower(t, s, "mei")
+	res := postFile(c, s, "/me/avatar", "avatar", "me.png", []byte("GIF89a not really"), nil)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "This avatar must be one of")
+	img := pngBytes(t)
+	wantRedirect(t, postFile(c, s, "/me/avatar", "avatar", "me.png", img, nil), "/me")
+	p, _ := s.App.Users.ByID(context.Background(), me.ID)
+	if p.AvatarPath == "" {
+		t.Fatal("no avatar stored")
+	}
+	wantBody(t, c.Get("/me"), `src="/me/avatar"`)
+	if res := c.Get("/me/avatar"); res.Status != http.StatusOK || res.Body != string(img) {
+		t.Fatalf("own avatar: %d, %d bytes", res.Status, len(res.Body))
+	}
+}

@@ -1,0 +1,204 @@
+// Herald follower app: live chat list and conversation over server-sent
+// events (/events), sending without a page reload, composer tabs and the
+// "use my location" button. Every page works without this file: forms post
+// and the pages reload. Message text is only ever put in the page with
+// textContent.
+"use strict";
+(() => {
+  const chat = document.querySelector("[data-live=chat]");
+  const list = document.querySelector("[data-live=chatlist]");
+
+  // ---- Live updates -------------------------------------------------------
+  if ((chat || list) && window.EventSource) {
+    const es = new EventSource("/events");
+    es.addEventListener("ready", () => document.body.dataset.live = "on");
+    es.addEventListener("message", (e) => {
+      let m;
+      try { m = JSON.parse(e.data); } catch (_) { return; }
+      if (chat && m.account_id === chat.dataset.account) {
+        addMessage(m);
+        if (m.direction === "out") markRead();
+      } else if (list) {
+        refreshList();
+      }
+    });
+    es.addEventListener("read", () => { if (list) refreshList(); });
+    window.addEventListener("pagehide", () => es.close());
+  }
+
+  // The chat list is re-rendered by the server and swapped in whole.
+  let refreshing = null;
+  function refreshList() {
+    if (refreshing) { refreshing.again = true; return; }
+    refreshing = { again: false };
+    fetch("/", { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then((r) => r.ok ? r.text() : Promise.reject(r.status))
+      .then((html) => {
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const fresh = doc.querySelector("[data-live=chatlist]");
+        const cur = document.querySelector("[data-live=chatlist]");
+        if (fresh && cur) cur.replaceChildren(...fresh.childNodes);
+      })
+      .catch(() => {})
+      .finally(() => {
+        const again = refreshing.again;
+        refreshing = null;
+        if (again) refreshList();
+      });
+  }
+
+  function markRead() {
+    fetch("/chat/" + chat.dataset.account + "/read", { method: "POST", credentials: "same-origin" }).catch(() => {});
+  }
+
+  function el(tag, cls, text) {
+    const n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+
+  // safeHref allows only http(s) and local links.
+  function safeHref(u) {
+    if (!u) return "";
+    try {
+      const p = new URL(u, location.href);
+      return p.protocol === "http:" || p.protocol === "https:" ? p.href : "";
+    } catch (_) { return ""; }
+  }
+
+  function card(href, title, desc, extra) {
+    const a = el(href ? "a" : "div", "card-link");
+    if (href) a.href = href;
+    a.appendChild(el("strong", "", title || ""));
+    if (desc) a.appendChild(el("span", "muted", desc));
+    if (extra) a.appendChild(el("span", "read-more", extra));
+    return a;
+  }
+
+  // addMessage renders a message from the event stream, like chat_msg in
+  // chat.html does on the server.
+  function addMessage(m) {
+    const ol = chat.querySelector(".messages");
+    if (!ol || ol.querySelector('[data-id="' + m.id + '"]')) return;
+    const empty = ol.querySelector("[data-empty]");
+    if (empty) empty.remove();
+    const b = m.body || {};
+    const li = el("li", "msg " + (m.direction === "in" ? "mine" : "theirs") + (m.kind === "notice" ? " system" : ""));
+    li.dataset.id = m.id;
+    li.dataset.kind = m.kind;
+    const bubble = el("div", "bubble");
+    switch (m.kind) {
+      case "text": case "notice":
+        bubble.appendChild(el("p", "text", b.text || ""));
+        break;
+      case "image": {
+        const src = "/chat/" + chat.dataset.account + "/media/" + m.id;
+        const a = el("a"); a.href = src;
+        const img = el("img"); img.src = src; img.alt = "Image";
+        a.appendChild(img); bubble.appendChild(a);
+        break;
+      }
+      case "location": {
+        bubble.appendChild(el("p", "text", "📍 " + (b.label || "")));
+        const a = el("a", "", "Open map");
+        a.href = "https://www.openstreetmap.org/?mlat=" + b.lat + "&mlon=" + b.lng + "#map=16/" + b.lat + "/" + b.lng;
+        a.target = "_blank"; a.rel = "noopener noreferrer";
+        bubble.appendChild(a);
+        break;
+      }
+      case "news":
+        (b.articles || []).forEach((art) => bubble.appendChild(card(safeHref(art.url), art.title, art.description)));
+        break;
+      case "publication": {
+        const href = safeHref(b.url) || (b.publication_id ? "/s/" + b.publication_id : "");
+        const c = card(href, b.title, b.description, "Read");
+        c.classList.add("article-card");
+        bubble.appendChild(c);
+        break;
+      }
+      default:
+        if (b.url) bubble.appendChild(card(safeHref(b.url), b.title || "[" + m.kind + "]", b.description));
+        else bubble.appendChild(el("p", "text", b.title || b.text || "[" + m.kind + "]"));
+    }
+    li.appendChild(bubble);
+    const t = el("time", "msg-time", new Date(m.created_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
+    t.dateTime = m.created_at;
+    li.appendChild(t);
+    ol.appendChild(li);
+    li.scrollIntoView({ block: "end" });
+  }
+
+  if (!chat) return;
+
+  // ---- Conversation -------------------------------------------------------
+  const latest = document.getElementById("latest");
+  if (latest && !location.hash.includes("compose")) latest.scrollIntoView({ block: "end" });
+
+  // Composer tabs switch without a reload.
+  document.querySelectorAll(".compose-tabs [data-tab]").forEach((tab) => {
+    tab.addEventListener("click", (e) => {
+      e.preventDefault();
+      document.querySelectorAll(".compose-tabs [data-tab]").forEach((t) => t.removeAttribute("aria-current"));
+      tab.setAttribute("aria-current", "true");
+      document.querySelectorAll("[data-pane]").forEach((p) => { p.hidden = p.dataset.pane !== tab.dataset.tab; });
+    });
+  });
+
+  // Text and menu clicks are sent in the background.
+  const textForm = document.querySelector("form[data-pane=text]");
+  if (textForm) {
+    const area = textForm.querySelector("textarea");
+    const err = textForm.querySelector("[data-error]");
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); textForm.requestSubmit(); }
+    });
+    textForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!area.value.trim()) return;
+      const btn = textForm.querySelector("button[type=submit]");
+      btn.disabled = true;
+      post(textForm.action, new URLSearchParams(new FormData(textForm)))
+        .then((m) => { area.value = ""; err.textContent = ""; if (m) addMessage(m); })
+        .catch((msg) => { err.textContent = msg; })
+        .finally(() => { btn.disabled = false; area.focus(); });
+    });
+  }
+  document.querySelectorAll("form.menu-click").forEach((f) => {
+    f.addEventListener("submit", (e) => {
+      e.preventDefault();
+      f.closest("details")?.removeAttribute("open");
+      post(f.action, new URLSearchParams(new FormData(f))).catch(() => f.submit());
+    });
+  });
+  // Close an open menu group when another opens.
+  document.querySelectorAll(".menu-group").forEach((d) => {
+    d.addEventListener("toggle", () => {
+      if (d.open) document.querySelectorAll(".menu-group[open]").forEach((o) => { if (o !== d) o.open = false; });
+    });
+  });
+
+  function post(url, body) {
+    return fetch(url, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => {
+        if (r.status === 204) return null;
+        return r.json().then((j) => r.ok ? j : Promise.reject(j.error || j.message || "Could not send. Try again."),
+          () => Promise.reject("Could not send. Try again."));
+      });
+  }
+
+  // "Use my location" fills the coordinates in.
+  const geo = document.querySelector("[data-geolocate]");
+  if (geo && navigator.geolocation) {
+    geo.hidden = false;
+    geo.addEventListener("click", () => {
+      geo.disabled = true;
+      navigator.geolocation.getCurrentPosition((pos) => {
+        const f = geo.closest("form");
+        f.elements.lat.value = pos.coords.latitude.toFixed(6);
+        f.elements.lng.value = pos.coords.longitude.toFixed(6);
+        geo.disabled = false;
+      }, () => { geo.disabled = false; geo.textContent = "Location unavailable"; }, { timeout: 10000 });
+    });
+  }
+})();
