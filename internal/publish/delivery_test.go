@@ -1,0 +1,395 @@
+package publish_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
+)
+
+// A Service account's mass send is killed halfway (the process dies in the
+// middle of a batch) and resumed by another worker: every eligible follower
+// gets exactly one message, blacklisted and former followers none, and the
+// report's counts are exact.
+func TestServiceMassSendKilledAndResumed(t *testing.T) {
+	e := newEnv(t)
+	a := e.account(account.Service, "Harbour Bank")
+	other := e.account(account.Service, "Other Bank")
+	followers := e.people(2000, "f")
+	e.follow(a.ID, followers)
+	e.follow(other.ID, followers[:10])
+	blocked, gone := followers[100:130], followers[500:520]
+	for _, p := range blocked {
+		e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, a.ID, p)
+	}
+	for _, p := range gone {
+		if _, err := e.follows.Unfollow(e.ctx, a.ID, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One follower already chats with the account: the send joins that chat.
+	chatty := followers[7]
+	if err := e.store.Messages.Append(e.ctx, &message.Message{AccountID: a.ID, PersonID: chatty, Direction: message.In, Kind: message.KindText,
+		Sender: message.SenderFollower, Body: message.Body{Text: "hello"}}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.draft(a.ID, "Savings tips", "Card safety")
+	j, err := e.store.Send(e.ctx, a.ID, e.owner, p.ID, publish.SendOptions{Mode: publish.ModeMass})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// First worker: 300 recipients a batch; it dies inside the 4th batch.
+	ctx, kill := context.WithCancel(e.ctx)
+	e.engine.BatchSize = 300
+	e.engine.BatchHook = func(ctx context.Context, j *publish.Job, batch int) error {
+		if batch == 4 {
+			kill()
+			return ctx.Err()
+		}
+		return nil
+	}
+	if _, err := e.engine.Run(ctx, j.ID); err == nil {
+		t.Fatal("the killed run reported success")
+	}
+	mid, _ := e.store.Job(e.ctx, a.ID, j.ID)
+	if mid.State != publish.JobRunning || mid.Batches != 3 || mid.Percent() <= 0 || mid.Percent() >= 100 {
+		t.Fatalf("after the kill the job is %s, %d batches, %d%%; want running after 3 batches", mid.State, mid.Batches, mid.Percent())
+	}
+	delivered := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID)
+	if delivered != mid.SentCount || delivered == 0 {
+		t.Fatalf("%d messages committed, job says %d", delivered, mid.SentCount)
+	}
+
+	// The dead worker's lease runs out; another worker picks the job up.
+	second := publish.NewEngine(e.store, e.engine.Log)
+	second.BatchSize = 300
+	if n, _ := second.RunDue(e.ctx); n != 0 {
+		t.Fatal("job taken over while the first worker's lease was still valid")
+	}
+	e.clock.Advance(3 * time.Minute)
+	if n, err := second.RunDue(e.ctx); n != 1 || err != nil {
+		t.Fatalf("resume: ran %d, %v", n, err)
+	}
+	j, _ = e.store.Job(e.ctx, a.ID, j.ID)
+	eligible := int64(2000 - len(blocked) - len(gone))
+	if j.State != publish.JobDone || j.TotalCount != 2000-int64(len(gone)) || j.FilterCount != eligible || j.SentCount != eligible || j.ErrorCount != 0 {
+		t.Fatalf("final report = %s, want total %d, filter/sent %d", j, 2000-len(gone), eligible)
+	}
+	// Exactly once: nobody twice, nobody missing, nobody excluded reached.
+	if n := e.count(`SELECT COUNT(*) FROM (SELECT person_id FROM messages WHERE account_id = ? AND sender = 'mass' GROUP BY person_id HAVING COUNT(*) > 1) t`, a.ID); n != 0 {
+		t.Errorf("%d followers got the send twice", n)
+	}
+	if n := e.count(`SELECT COUNT(DISTINCT person_id) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != eligible {
+		t.Errorf("%d followers got the send, want %d", n, eligible)
+	}
+	for _, p := range append(append([]int64{}, blocked...), gone...) {
+		if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND person_id = ? AND sender = 'mass'`, a.ID, p); n != 0 {
+			t.Fatalf("blacklisted or former follower %d got it", p)
+		}
+	}
+	if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ?`, other.ID); n != 0 {
+		t.Errorf("another account's followers got %d messages", n)
+	}
+	// The chat list shows it with an unread count; the message is a card.
+	chats, err := e.store.Messages.ChatList(e.ctx, followers[1999])
+	if err != nil || len(chats) != 1 || chats[0].Unread != 1 || chats[0].LastPreview != "[Publication] Savings tips" {
+		t.Errorf("chat list = %+v, %v", chats, err)
+	}
+	c, _ := e.store.Messages.Conversation(e.ctx, a.ID, chatty)
+	if c.FollowerUnread != 1 || c.AccountUnread != 1 || c.LastPreview != "[Publication] Savings tips" {
+		t.Errorf("existing chat = %+v", c)
+	}
+	hist, _ := e.store.Messages.History(e.ctx, a.ID, followers[1999], 0, 10)
+	if len(hist) != 1 || hist[0].Kind != message.KindPublication || len(hist[0].Body.Articles) != 2 || hist[0].Body.PublicationID != p.ID {
+		raw, _ := json.Marshal(hist)
+		t.Errorf("history = %s", raw)
+	}
+	// Running a finished job again changes nothing.
+	if j2, err := second.Run(e.ctx, j.ID); err != nil || j2.SentCount != eligible {
+		t.Errorf("rerun: %v %v", j2, err)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != eligible {
+		t.Errorf("rerun delivered again: %d", n)
+	}
+}
+
+func TestTagTargetedSends(t *testing.T) {
+	e := newEnv(t)
+	sub := e.account(account.Subscription, "Lotus Tea House")
+	svc := e.account(account.Service, "Harbour Bank")
+	people := e.people(40, "p")
+	e.follow(sub.ID, people)
+	e.follow(svc.ID, people)
+	vip := people[:10]
+	e.tag(sub.ID, 100, "Oolong lovers", vip)
+	e.tag(svc.ID, 100, "Savers", people[20:25])
+	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, sub.ID, vip[0])
+
+	e.engine.BatchSize = 3
+	j := e.massSend(sub.ID, e.draft(sub.ID, "For oolong lovers only"), 100)
+	if j.TotalCount != 10 || j.SentCount != 9 {
+		t.Errorf("tag send report = %s, want 10 total, 9 sent", j)
+	}
+	for i, p := range people {
+		items, err := e.store.Folder(e.ctx, p, publish.Cursor{}, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := i > 0 && i < 10
+		if got := len(items) == 1; got != want {
+			t.Errorf("person %d sees the tag send: %v, want %v", i, got, want)
+		}
+	}
+	// Service: only tag members get the message.
+	j = e.massSend(svc.ID, e.draft(svc.ID, "For savers"), 100)
+	if j.SentCount != 5 || e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ?`, svc.ID) != 5 {
+		t.Errorf("service tag send = %s", j)
+	}
+	// A tag of another account cannot be used.
+	p := e.draft(sub.ID, "x")
+	other := e.account(account.Subscription, "Other Tea")
+	e.tag(other.ID, 7, "Theirs", nil)
+	if _, err := e.store.Send(e.ctx, sub.ID, e.owner, p.ID, publish.SendOptions{Mode: publish.ModeMass, Target: publish.TargetTag, TagID: 7}); fieldOf(err) != "tag" {
+		t.Errorf("foreign tag: %v", err)
+	}
+}
+
+func TestSubscriptionFolder(t *testing.T) {
+	e := newEnv(t)
+	readers := e.people(3, "reader")
+	me, stranger, blockedReader := readers[0], readers[1], readers[2]
+	var subs []*account.Account
+	for i := range 30 {
+		a := e.account(account.Subscription, fmt.Sprintf("Tea %d", i))
+		subs = append(subs, a)
+		e.follow(a.ID, []int64{me, blockedReader})
+	}
+	svc := e.account(account.Service, "Harbour Bank")
+	e.follow(svc.ID, []int64{me})
+	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, subs[0].ID, blockedReader)
+
+	// 60 sends at random from random accounts, a millisecond apart.
+	r := rand.New(rand.NewPCG(1, 2))
+	type sent struct{ pub, account int64 }
+	var all []sent
+	for i := range 60 {
+		a := subs[r.IntN(len(subs))]
+		if i%7 == 0 {
+			a = subs[0]
+		}
+		p := e.draft(a.ID, "Post "+string(rune('a'+i%26)))
+		e.massSend(a.ID, p, 0)
+		all = append(all, sent{p.ID, a.ID})
+		e.clock.Advance(time.Millisecond)
+	}
+	e.massSend(svc.ID, e.draft(svc.ID, "Bank news"), 0) // a Service send is a chat message, not a folder item
+	// Newest first, across pages, same as sorting everything.
+	var got []int64
+	cur := publish.Cursor{}
+	for page := 0; ; page++ {
+		items, err := e.store.Folder(e.ctx, me, cur, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) == 0 {
+			break
+		}
+		for i, it := range items {
+			got = append(got, it.PublicationID)
+			if it.AccountName == "" || it.Title == "" || it.ArticleCount != 1 || it.FirstArticleID == 0 || it.Seen {
+				t.Fatalf("page %d item %d = %+v", page, i, it)
+			}
+		}
+		cur = publish.Next(items)
+	}
+	if len(got) != len(all) {
+		t.Fatalf("folder has %d items, want %d", len(got), len(all))
+	}
+	for i := range all {
+		if got[i] != all[len(all)-1-i].pub {
+			t.Fatalf("item %d is %d, want %d (newest first)", i, got[i], all[len(all)-1-i].pub)
+		}
+	}
+	// Someone who follows none of them sees nothing; a blacklisted follower
+	// does not see that account's sends.
+	if items, _ := e.store.Folder(e.ctx, stranger, publish.Cursor{}, 20); len(items) != 0 {
+		t.Errorf("stranger's folder: %d items", len(items))
+	}
+	items, _ := e.store.Folder(e.ctx, blockedReader, publish.Cursor{}, 100)
+	for _, it := range items {
+		if it.AccountID == subs[0].ID {
+			t.Fatal("blacklisted follower sees the account's sends")
+		}
+	}
+	// Opening the folder marks what is there as seen.
+	e.clock.Advance(time.Second)
+	if err := e.store.MarkFolderRead(e.ctx, me); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second)
+	newest := e.draft(subs[3].ID, "Fresh")
+	e.massSend(subs[3].ID, newest, 0)
+	items, _ = e.store.Folder(e.ctx, me, publish.Cursor{}, 3)
+	if items[0].PublicationID != newest.ID || items[0].Seen || !items[1].Seen {
+		t.Errorf("seen flags = %v %v", items[0].Seen, items[1].Seen)
+	}
+	if n, _ := e.store.FolderUnseen(e.ctx, me); n != 1 {
+		t.Errorf("unseen = %d, want 1", n)
+	}
+	// Unfollowing removes the account's sends from the folder.
+	if _, err := e.follows.Unfollow(e.ctx, subs[3].ID, me); err != nil {
+		t.Fatal(err)
+	}
+	items, _ = e.store.Folder(e.ctx, me, publish.Cursor{}, 100)
+	for _, it := range items {
+		if it.AccountID == subs[3].ID {
+			t.Fatal("unfollowed account still in the folder")
+		}
+	}
+	// Deleted publications leave the folder.
+	last := all[len(all)-1]
+	if err := e.store.DeletePublished(e.ctx, last.account, last.pub); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range e.folder(me) {
+		if it.PublicationID == last.pub {
+			t.Fatal("deleted publication still in the folder")
+		}
+	}
+}
+
+func (e *env) folder(personID int64) []publish.FolderItem {
+	e.t.Helper()
+	items, err := e.store.Folder(e.ctx, personID, publish.Cursor{}, 100)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return items
+}
+
+func TestCommentsAndReactions(t *testing.T) {
+	e := newEnv(t)
+	a := e.account(account.Subscription, "Lotus Tea House")
+	b := e.account(account.Subscription, "Other Tea")
+	people := e.people(3, "c")
+	fan, passer, troll := people[0], people[1], people[2]
+	e.follow(a.ID, []int64{fan, troll})
+	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, a.ID, troll)
+	p, err := e.store.SaveDraft(e.ctx, a.ID, e.owner, 0, publish.DraftInput{Articles: []publish.ArticleInput{
+		{Title: "Open", CommentsOpen: true},
+		{Title: "Fans only", CommentsOpen: true, FansOnlyComments: true},
+		{Title: "Closed"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, fans, closed := p.Articles[0].ID, p.Articles[1].ID, p.Articles[2].ID
+	// Nothing before publishing.
+	if _, err := e.store.AddComment(e.ctx, open, fan, "early"); !errors.Is(err, errs.NotFound) {
+		t.Errorf("comment on a draft: %v", err)
+	}
+	e.massSend(a.ID, p, 0)
+
+	c1, err := e.store.AddComment(e.ctx, open, passer, "Lovely")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := e.store.AddComment(e.ctx, open, fan, "  I brew it at 90°C  ")
+	if err != nil || c2.Body != "I brew it at 90°C" {
+		t.Fatal(err)
+	}
+	if _, err := e.store.AddComment(e.ctx, fans, passer, "hi"); errs.KindOf(err) != errs.KindForbidden {
+		t.Errorf("non-follower on followers-only: %v", err)
+	}
+	if _, err := e.store.AddComment(e.ctx, fans, fan, "hi"); err != nil {
+		t.Errorf("follower on followers-only: %v", err)
+	}
+	if _, err := e.store.AddComment(e.ctx, closed, fan, "hi"); errs.KindOf(err) != errs.KindForbidden {
+		t.Errorf("closed comments: %v", err)
+	}
+	if _, err := e.store.AddComment(e.ctx, open, troll, "spam"); errs.KindOf(err) != errs.KindForbidden {
+		t.Errorf("blacklisted commenter: %v", err)
+	}
+	if _, err := e.store.AddComment(e.ctx, open, fan, string(make([]rune, 601))); fieldOf(err) != "body" {
+		t.Errorf("long comment: %v", err)
+	}
+	// The owner features the older comment: it shows first.
+	if err := e.store.Feature(e.ctx, b.ID, c1.ID, true); !errors.Is(err, errs.NotFound) {
+		t.Errorf("another account features a comment: %v", err)
+	}
+	if err := e.store.Feature(e.ctx, a.ID, c1.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Reply(e.ctx, a.ID, c2.ID, "Perfect temperature!"); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := e.store.Read(e.ctx, open, fan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rd.Comments) != 2 || rd.Comments[0].ID != c1.ID || !rd.Comments[0].Featured || rd.Comments[1].Reply != "Perfect temperature!" || !rd.CanComment {
+		t.Errorf("comments = %+v", rd.Comments)
+	}
+	if rd2, _ := e.store.Read(e.ctx, fans, passer, ""); rd2.CanComment || rd2.CommentNote == "" {
+		t.Errorf("passer may comment on followers-only: %+v", rd2)
+	}
+	if err := e.store.DeleteComment(e.ctx, b.ID, c2.ID); !errors.Is(err, errs.NotFound) {
+		t.Errorf("another account deletes a comment: %v", err)
+	}
+	if err := e.store.DeleteComment(e.ctx, a.ID, c2.ID); err != nil {
+		t.Fatal(err)
+	}
+	rd, _ = e.store.Read(e.ctx, open, fan, "")
+	if len(rd.Comments) != 1 || rd.Article.CommentCount != 1 {
+		t.Errorf("after delete: %d comments, count %d", len(rd.Comments), rd.Article.CommentCount)
+	}
+	// Likes and wows: once per person, undoable.
+	for range 2 {
+		if _, _, err := e.store.React(e.ctx, open, fan, publish.ReactLike, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	likes, wows, _ := e.store.React(e.ctx, open, passer, publish.ReactWow, true)
+	if likes != 1 || wows != 1 {
+		t.Errorf("likes %d wows %d, want 1 1", likes, wows)
+	}
+	likes, _, _ = e.store.React(e.ctx, open, fan, publish.ReactLike, false)
+	if likes != 0 {
+		t.Errorf("likes after unlike = %d", likes)
+	}
+	rd, _ = e.store.Read(e.ctx, open, passer, "")
+	if !rd.Wowed || rd.Liked {
+		t.Errorf("viewer flags liked=%v wowed=%v", rd.Liked, rd.Wowed)
+	}
+}
+
+func TestSendPreview(t *testing.T) {
+	e := newEnv(t)
+	a := e.account(account.Subscription, "Lotus Tea House")
+	people := e.people(2, "pv")
+	e.follow(a.ID, people[:1])
+	p := e.draft(a.ID, "Draft for review")
+	if n, err := e.store.SendPreview(e.ctx, a.ID, p.ID, []string{"pv0"}); err != nil || n != 1 {
+		t.Fatalf("preview: %d %v", n, err)
+	}
+	if _, err := e.store.SendPreview(e.ctx, a.ID, p.ID, []string{"pv1"}); fieldOf(err) != "to" {
+		t.Errorf("preview to a non-follower: %v", err)
+	}
+	hist, _ := e.store.Messages.History(e.ctx, a.ID, people[0], 0, 5)
+	if len(hist) != 1 || hist[0].Body.URL != p.PreviewPath(p.Articles[0].ID) {
+		t.Fatalf("preview message = %+v", hist)
+	}
+	// The link opens the unpublished draft for its recipient.
+	if _, err := e.store.Read(e.ctx, p.Articles[0].ID, people[0], p.PreviewKey); err != nil {
+		t.Errorf("preview link: %v", err)
+	}
+}

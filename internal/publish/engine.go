@@ -1,0 +1,500 @@
+package publish
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/realtime"
+)
+
+// Engine runs publish and mass-send jobs: scheduled ones when they are
+// due, queued ones at once, and running ones whose worker died (their lease
+// ran out). A mass send is delivered in batches of recipients taken in
+// person_id order; each batch is one transaction that writes the
+// deliveries with one server-side INSERT … SELECT, adds the counts and moves
+// the job's cursor, so a crash loses at most an uncommitted batch and the
+// job resumes with nobody receiving it twice or not at all.
+type Engine struct {
+	Store     *Store
+	Log       *slog.Logger
+	BatchSize int           // recipients per batch (default 50,000)
+	Lease     time.Duration // how long a claim lasts without progress (default 2 min)
+	// BatchHook, when set, runs inside each batch's transaction just before
+	// it commits (tests use it to simulate a crash halfway).
+	BatchHook func(ctx context.Context, j *Job, batch int) error
+
+	owner string
+	wake  chan struct{}
+}
+
+// NewEngine returns an engine for s.
+func NewEngine(s *Store, log *slog.Logger) *Engine {
+	return &Engine{Store: s, Log: log, owner: "w" + randKey()[:12], wake: make(chan struct{}, 1)}
+}
+
+func (e *Engine) batchSize() int {
+	if e.BatchSize <= 0 {
+		return 50_000
+	}
+	return e.BatchSize
+}
+
+func (e *Engine) lease() time.Duration {
+	if e.Lease <= 0 {
+		return 2 * time.Minute
+	}
+	return e.Lease
+}
+
+// Wake makes the worker look for due jobs now.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Worker runs due jobs until ctx ends, looking every interval and whenever
+// Wake is called. Run it with jobs.Runner.Go.
+func (e *Engine) Worker(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := e.RunDue(ctx); err != nil && ctx.Err() == nil {
+			e.Log.Error("publishing jobs", slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.wake:
+		}
+	}
+}
+
+// RunDue runs every job that is due now, one after the other, and returns
+// how many it ran.
+func (e *Engine) RunDue(ctx context.Context) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		jobID, err := e.claimNext(ctx)
+		if err != nil || jobID == 0 {
+			return n, err
+		}
+		n++
+		if _, err := e.process(ctx, jobID); err != nil && ctx.Err() == nil {
+			e.Log.Error("publishing job failed", slog.Int64("job_id", jobID), slog.Any("error", err))
+		}
+	}
+	return n, ctx.Err()
+}
+
+const dueWhere = `((state IN ('scheduled', 'queued') AND run_at <= ?) OR (state = 'running' AND lease_until < ?))`
+
+func (e *Engine) claimNext(ctx context.Context) (int64, error) {
+	s := e.Store
+	for range 5 {
+		now := db.Micro(s.clock.Now())
+		var jobID int64
+		err := db.Get(s.db.QueryRow(ctx, `SELECT id FROM publish_jobs WHERE `+dueWhere+` ORDER BY run_at LIMIT 1`, now, now), &jobID)
+		if errors.Is(err, db.ErrNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		res, err := s.db.Exec(ctx, `UPDATE publish_jobs SET state = 'running', lease_owner = ?, lease_until = ?,
+			started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END WHERE id = ? AND `+dueWhere,
+			e.owner, now+e.lease().Microseconds(), now, jobID, now, now)
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return jobID, nil
+		}
+		// Another worker took it: look again.
+	}
+	return 0, nil
+}
+
+// Run runs one job to completion now, whatever its schedule, taking it
+// over from a worker that may have died; it returns the finished job. Tests
+// and the emulator use it; a finished job is returned unchanged.
+func (e *Engine) Run(ctx context.Context, jobID int64) (*Job, error) {
+	s := e.Store
+	now := db.Micro(s.clock.Now())
+	if _, err := s.db.Exec(ctx, `UPDATE publish_jobs SET state = 'running', lease_owner = ?, lease_until = ?,
+		started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END WHERE id = ? AND state IN ('scheduled', 'queued', 'running')`,
+		e.owner, now+e.lease().Microseconds(), now, jobID); err != nil {
+		return nil, err
+	}
+	return e.process(ctx, jobID)
+}
+
+func (s *Store) loadJob(ctx context.Context, q db.Querier, jobID int64) (*Job, error) {
+	return scanJob(q.QueryRow(ctx, `SELECT `+jobCols+` FROM publish_jobs j JOIN publications p ON p.id = j.publication_id WHERE j.id = ?`, jobID))
+}
+
+var errLostLease = errors.New("publish: another worker owns this job now")
+
+// process runs a claimed job.
+func (e *Engine) process(ctx context.Context, jobID int64) (*Job, error) {
+	s := e.Store
+	j, err := s.loadJob(ctx, s.db, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Finished() {
+		return j, nil
+	}
+	err = e.execute(ctx, j)
+	switch {
+	case err == nil:
+	case errors.Is(err, errLostLease):
+		e.Log.Info("publishing job taken over by another worker", slog.Int64("job_id", jobID))
+	case ctx.Err() != nil:
+		// Shutting down (or killed): the lease runs out and the job resumes
+		// from its last committed batch.
+		return nil, err
+	default:
+		msg := errs.Message(err)
+		if errs.KindOf(err) == errs.KindInternal {
+			e.Log.Error("publishing job failed", slog.Int64("job_id", jobID), slog.Any("error", err))
+		}
+		if ferr := e.fail(ctx, j, msg); ferr != nil {
+			return nil, errors.Join(err, ferr)
+		}
+	}
+	return s.loadJob(ctx, s.db, jobID)
+}
+
+// fail ends a job with a reason. Nothing delivered: the publication is a
+// draft again (unless it was published) and the quota is given back.
+func (e *Engine) fail(ctx context.Context, j *Job, reason string) error {
+	s := e.Store
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE publish_jobs SET state = 'failed', error = ?, finished_at = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`,
+			reason, db.Micro(s.clock.Now()), j.ID, e.owner)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if j.SentCount == 0 {
+			if _, err := tx.Exec(ctx, `UPDATE publications SET state = 'draft' WHERE id = ? AND state = 'scheduled'`, j.PublicationID); err != nil {
+				return err
+			}
+			return refundQuota(ctx, tx, j.AccountID, j.QuotaMonth)
+		}
+		return nil
+	})
+}
+
+func (e *Engine) execute(ctx context.Context, j *Job) error {
+	s := e.Store
+	a, err := s.account(ctx, s.db, j.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkAccount(ctx, a, j.Mode); err != nil {
+		return err
+	}
+	// Step 1 (idempotent): the publication is published.
+	now := s.clock.Now()
+	var publishedAt int64
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		var state string
+		if err := db.Get(tx.QueryRow(ctx, `SELECT state, published_at FROM publications WHERE id = ?`, j.PublicationID), &state, &publishedAt); err != nil {
+			return err
+		}
+		if state == StateDeleted {
+			return errs.Conflictf("The publication was deleted.")
+		}
+		if publishedAt == 0 {
+			publishedAt = db.Micro(now)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE publications SET state = 'published', published_at = ?, mass_sent = ?, updated_at = ? WHERE id = ?`,
+			publishedAt, j.Mode == ModeMass, db.Micro(now), j.PublicationID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET last_published_at = ? WHERE id = ? AND last_published_at < ?`, publishedAt, a.ID, publishedAt); err != nil {
+			return err
+		}
+		if j.Mode == ModePublish {
+			return e.finish(ctx, tx, j)
+		}
+		if j.Expected == 0 {
+			if j.Target == TargetTag {
+				err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND tag_id = ?`, a.ID, j.TagID), &j.Expected)
+				if err != nil {
+					return err
+				}
+			} else {
+				j.Expected = a.FollowerCount
+			}
+			_, err := tx.Exec(ctx, `UPDATE publish_jobs SET expected = ? WHERE id = ?`, j.Expected, j.ID)
+			return err
+		}
+		return nil
+	})
+	if err != nil || j.Mode == ModePublish {
+		return err
+	}
+	if !a.IsService() && j.Target == TargetAll {
+		return e.folderAll(ctx, j, publishedAt)
+	}
+	return e.deliver(ctx, a, j, publishedAt)
+}
+
+func (e *Engine) finish(ctx context.Context, tx *db.Tx, j *Job) error {
+	res, err := tx.Exec(ctx, `UPDATE publish_jobs SET state = 'done', finished_at = ?, lease_owner = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+		db.Micro(e.Store.clock.Now()), j.ID, e.owner)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errLostLease
+	}
+	j.State = JobDone
+	return nil
+}
+
+// folderAll sends a Subscription account's publication to all followers:
+// it enters their folders by fan-out on read (publications.folder_at), so
+// the work is the same for 10 or 10 million followers; the counts are exact
+// as of the send.
+func (e *Engine) folderAll(ctx context.Context, j *Job, publishedAt int64) error {
+	s := e.Store
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var total, eligible int64
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN blocked THEN 0 ELSE 1 END), 0) FROM follows
+			WHERE account_id = ? AND following = TRUE`, j.AccountID), &total, &eligible); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE publications SET folder_at = ? WHERE id = ?`, publishedAt, j.PublicationID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE publish_jobs SET total_count = ?, filter_count = ?, sent_count = ?, batches = 1 WHERE id = ?`,
+			total, eligible, eligible, j.ID); err != nil {
+			return err
+		}
+		j.TotalCount, j.FilterCount, j.SentCount = total, eligible, eligible
+		return e.finish(ctx, tx, j)
+	})
+	if err == nil {
+		e.progress(j)
+	}
+	return err
+}
+
+// recipients returns the FROM/WHERE of a batch's candidate recipients
+// (followers in (cursor, upper]) and its arguments.
+func recipients(j *Job, cursor, upper int64) (string, []any) {
+	if j.Target == TargetTag {
+		return ` FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
+			WHERE m.account_id = ? AND m.tag_id = ? AND m.person_id > ? AND m.person_id <= ? AND f.following = TRUE`,
+			[]any{j.AccountID, j.TagID, cursor, upper}
+	}
+	return ` FROM follows f WHERE f.account_id = ? AND f.person_id > ? AND f.person_id <= ? AND f.following = TRUE`,
+		[]any{j.AccountID, cursor, upper}
+}
+
+// boundary returns the person_id that ends the batch after cursor, or
+// maxID when fewer than size candidates are left.
+func (e *Engine) boundary(ctx context.Context, j *Job, cursor int64, size int) (int64, error) {
+	s := e.Store
+	var upper int64
+	var err error
+	if j.Target == TargetTag {
+		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM tag_members WHERE account_id = ? AND tag_id = ? AND person_id > ?
+			ORDER BY person_id LIMIT 1 OFFSET ?`, j.AccountID, j.TagID, cursor, size-1), &upper)
+	} else {
+		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM follows WHERE account_id = ? AND person_id > ?
+			ORDER BY person_id LIMIT 1 OFFSET ?`, j.AccountID, cursor, size-1), &upper)
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return maxID, nil
+	}
+	return upper, err
+}
+
+const maxID = 1<<63 - 1
+
+// deliver writes one delivery per recipient, batch by batch: chat messages
+// (and conversation upserts) for a Service account, folder deliveries for a
+// Subscription account's tag-targeted send.
+func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publishedAt int64) error {
+	s := e.Store
+	size := e.batchSize()
+	var body string
+	var preview string
+	if a.IsService() {
+		b, err := s.messageBody(ctx, j.PublicationID)
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		body = string(raw)
+		preview = (&message.Message{Kind: message.KindPublication, Body: *b}).Preview()
+	}
+	cursor := j.Cursor
+	for {
+		upper, err := e.boundary(ctx, j, cursor, size)
+		if err != nil {
+			return err
+		}
+		from, args := recipients(j, cursor, upper)
+		var firstID, sent int64
+		now := db.Micro(s.clock.Now())
+		err = s.db.Tx(ctx, func(tx *db.Tx) error {
+			// Holding the job row (with our lease and cursor) first makes a
+			// second worker wait here and then find the cursor moved.
+			res, err := tx.Exec(ctx, `UPDATE publish_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND cursor_id = ? AND state = 'running'`,
+				now+e.lease().Microseconds(), j.ID, e.owner, cursor)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errLostLease
+			}
+			var total int64
+			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*)`+from, args...), &total); err != nil {
+				return err
+			}
+			if a.IsService() {
+				firstID = id.NewBlock(int64(size))
+				res, err = tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
+					SELECT ? + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, f.account_id, f.person_id, 'out', 'publication', 'mass', 0, ?, ?`+from+` AND f.blocked = FALSE`,
+					append([]any{firstID, body, now}, args...)...)
+				if err != nil {
+					return err
+				}
+				sent, _ = res.RowsAffected()
+				if sent > 0 {
+					if _, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
+						SELECT account_id, person_id, id, created_at, ?, 1 FROM messages WHERE id >= ? AND id < ? AND account_id = ?
+						ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
+							last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
+						preview, firstID, firstID+sent, j.AccountID); err != nil {
+						return err
+					}
+				}
+			} else {
+				res, err = tx.Exec(ctx, `INSERT INTO folder_deliveries (person_id, at, publication_id, account_id)
+					SELECT f.person_id, ?, ?, f.account_id`+from+` AND f.blocked = FALSE ON CONFLICT (person_id, at, publication_id) DO NOTHING`,
+					append([]any{publishedAt, j.PublicationID}, args...)...)
+				if err != nil {
+					return err
+				}
+				sent, _ = res.RowsAffected()
+			}
+			if e.BatchHook != nil {
+				if err := e.BatchHook(ctx, j, j.Batches+1); err != nil {
+					return err
+				}
+			}
+			next := upper
+			if _, err := tx.Exec(ctx, `UPDATE publish_jobs SET cursor_id = ?, total_count = total_count + ?, filter_count = filter_count + ?,
+				sent_count = sent_count + ?, batches = batches + 1 WHERE id = ?`, next, total, sent, sent, j.ID); err != nil {
+				return err
+			}
+			j.TotalCount += total
+			j.FilterCount += sent
+			j.SentCount += sent
+			j.Batches++
+			j.Cursor = next
+			if upper == maxID {
+				return e.finish(ctx, tx, j)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if a.IsService() && sent > 0 && sent <= 2000 {
+			e.announce(ctx, j, firstID, firstID+sent)
+		}
+		e.progress(j)
+		if upper == maxID {
+			return nil
+		}
+		cursor = upper
+	}
+}
+
+// announce tells recipients' open chats about their new message (only for
+// small batches: big sends let chats refresh on their own).
+func (e *Engine) announce(ctx context.Context, j *Job, from, to int64) {
+	s := e.Store
+	if s.Bus == nil {
+		return
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, person_id, body, created_at FROM messages WHERE id >= ? AND id < ? AND account_id = ?`, from, to, j.AccountID)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m message.Message
+		var body string
+		var created int64
+		if rows.Scan(&m.ID, &m.PersonID, &body, &created) != nil {
+			return
+		}
+		if json.Unmarshal([]byte(body), &m.Body) != nil {
+			continue
+		}
+		m.AccountID, m.Direction, m.Kind, m.Sender, m.CreatedAt = j.AccountID, message.Out, message.KindPublication, message.SenderMass, db.FromMicro(created)
+		s.Bus.Publish(realtime.PersonTopic(m.PersonID), realtime.Event{Type: "message", Data: &m})
+	}
+}
+
+// progress tells the account's console pages how far the job is.
+func (e *Engine) progress(j *Job) {
+	if e.Store.Bus == nil {
+		return
+	}
+	e.Store.Bus.Publish(realtime.AccountTopic(j.AccountID), realtime.Event{Type: "mass_progress", Data: map[string]any{
+		"job_id": fmt.Sprint(j.ID), "state": j.State, "expected": j.Expected, "total": j.TotalCount, "filter": j.FilterCount,
+		"sent": j.SentCount, "errors": j.ErrorCount, "percent": j.Percent(),
+	}})
+}
+
+// messageBody is the chat message a Service account's mass send delivers.
+func (s *Store) messageBody(ctx context.Context, pubID int64) (*message.Body, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, title, digest, cover_media_id FROM articles WHERE publication_id = ? AND deleted = FALSE ORDER BY idx`, pubID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	b := &message.Body{PublicationID: pubID}
+	for rows.Next() {
+		var aid int64
+		var title, digest, cover string
+		if err := rows.Scan(&aid, &title, &digest, &cover); err != nil {
+			return nil, err
+		}
+		b.Articles = append(b.Articles, message.Article{Title: title, Description: digest, URL: ArticlePath(aid), PicURL: MediaPath(cover)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(b.Articles) == 0 {
+		return nil, errs.Conflictf("The publication has no articles.")
+	}
+	b.Title, b.Description, b.URL = b.Articles[0].Title, b.Articles[0].Description, b.Articles[0].URL
+	return b, nil
+}

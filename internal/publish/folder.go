@@ -1,0 +1,321 @@
+package publish
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+)
+
+// FolderItem is one publication in a follower's Subscriptions folder.
+type FolderItem struct {
+	AccountID      int64
+	AccountName    string
+	AccountAvatar  string // avatar_path of the account ("" for none)
+	Verified       bool
+	PublicationID  int64
+	Title          string // of the first article
+	CoverMediaID   string
+	FirstArticleID int64
+	ArticleCount   int
+	CreatedAt      time.Time // when it reached the folder
+	Seen           bool      // the folder was opened after it arrived
+}
+
+// Path is the first article's reading address.
+func (it *FolderItem) Path() string { return ArticlePath(it.FirstArticleID) }
+
+// CoverURL is the first article's cover address ("" without one).
+func (it *FolderItem) CoverURL() string { return MediaPath(it.CoverMediaID) }
+
+// Cursor marks a position in the folder: items strictly older come next.
+// The zero Cursor is the top.
+type Cursor struct {
+	At int64 // Unix µs
+	ID int64 // publication id, to break ties
+}
+
+// Next returns the cursor after the last item of a page.
+func Next(items []FolderItem) Cursor {
+	if len(items) == 0 {
+		return Cursor{}
+	}
+	last := items[len(items)-1]
+	return Cursor{At: db.Micro(last.CreatedAt), ID: last.PublicationID}
+}
+
+// String encodes the cursor for a URL ("" for the top).
+func (c Cursor) String() string {
+	if c.At == 0 {
+		return ""
+	}
+	return strconv.FormatInt(c.At, 36) + "." + strconv.FormatInt(c.ID, 36)
+}
+
+// ParseCursor reads a cursor made by String ("" is the top).
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	a, b, ok := strings.Cut(s, ".")
+	at, err1 := strconv.ParseInt(a, 36, 64)
+	pid, err2 := strconv.ParseInt(b, 36, 64)
+	if !ok || err1 != nil || err2 != nil || at <= 0 {
+		return Cursor{}, errs.Invalidf("That page link is broken.")
+	}
+	return Cursor{At: at, ID: pid}, nil
+}
+
+// before returns the SQL condition "older than c" on (col, id) and its args.
+func (c Cursor) before(col, idcol string) (string, []any) {
+	if c.At == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf(` AND (%s < ? OR (%s = ? AND %s < ?))`, col, col, idcol), []any{c.At, c.At, c.ID}
+}
+
+type followedAccount struct {
+	id, last     int64
+	name, avatar string
+	verified     bool
+}
+
+type folderRef struct {
+	at, pubID, accountID int64
+}
+
+// maxUnion is how many per-account subqueries one statement joins; above
+// it, Folder switches to a single IN query (SQLite allows 500 terms).
+const maxUnion = 100
+
+// Folder returns up to limit publications of the follower's Subscriptions
+// folder older than before, newest first: sends to all followers of the
+// Subscription accounts they follow (blacklisted followers excluded), and
+// tag-targeted sends delivered to them.
+//
+// Sends to all followers are read, not copied per follower (fan-out on
+// read). The newest items can only come from the accounts that published
+// most recently, so Folder looks at the K followed accounts with the
+// largest accounts.last_published_at (K = limit first), takes each one's
+// newest items with an index range scan, and stops when the page's oldest
+// item is newer than the (K+1)th account's last_published_at — no item of
+// the remaining accounts can be newer. Otherwise it widens K. A user
+// following 1,000 accounts therefore costs about 20 short index scans, not
+// a sort of every followed account's publications.
+func (s *Store) Folder(ctx context.Context, personID int64, before Cursor, limit int) ([]FolderItem, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	now := db.Micro(s.clock.Now())
+	var refs []folderRef
+	accounts := map[int64]*followedAccount{}
+	k := limit
+	for {
+		rows, err := s.db.Query(ctx, `SELECT a.id, a.last_published_at, a.name, a.avatar_path, a.verified_until > ?
+			FROM follows f JOIN accounts a ON a.id = f.account_id
+			WHERE f.person_id = ? AND f.following = TRUE AND f.blocked = FALSE AND a.type = 'subscription' AND a.status = 'active'
+				AND a.last_published_at > 0
+			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?`, now, personID, k+1)
+		list, err := db.Collect(rows, err, func(r *sql.Rows) (*followedAccount, error) {
+			var f followedAccount
+			return &f, r.Scan(&f.id, &f.last, &f.name, &f.avatar, &f.verified)
+		})
+		if err != nil {
+			return nil, err
+		}
+		bound := int64(-1) // every item of accounts not looked at is at most this old
+		if len(list) > k {
+			bound = list[k].last
+			list = list[:k]
+		}
+		for _, a := range list {
+			accounts[a.id] = a
+		}
+		refs, err = s.folderRefs(ctx, list, before, limit)
+		if err != nil {
+			return nil, err
+		}
+		if bound < 0 || (len(refs) == limit && refs[limit-1].at > bound) {
+			break
+		}
+		k *= 4
+	}
+	// Tag-targeted sends delivered to this follower.
+	cond, args := before.before("d.at", "d.publication_id")
+	rows, err := s.db.Query(ctx, `SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
+		WHERE d.person_id = ?`+cond+` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?`, append(append([]any{personID}, args...), limit)...)
+	direct, err := db.Collect(rows, err, func(r *sql.Rows) (folderRef, error) {
+		var f folderRef
+		return f, r.Scan(&f.at, &f.pubID, &f.accountID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	refs = append(refs, direct...)
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].at != refs[j].at {
+			return refs[i].at > refs[j].at
+		}
+		return refs[i].pubID > refs[j].pubID
+	})
+	refs = dedupe(refs)
+	if len(refs) > limit {
+		refs = refs[:limit]
+	}
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	return s.folderItems(ctx, personID, refs, accounts)
+}
+
+func dedupe(refs []folderRef) []folderRef {
+	out := refs[:0]
+	for i, r := range refs {
+		if i > 0 && r.pubID == refs[i-1].pubID {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// folderRefs returns the newest folder items of the given accounts.
+func (s *Store) folderRefs(ctx context.Context, list []*followedAccount, before Cursor, limit int) ([]folderRef, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	cond, cargs := before.before("folder_at", "id")
+	var q strings.Builder
+	var args []any
+	if len(list) <= maxUnion {
+		// One index range scan per account, each stopping after limit rows.
+		for i, a := range list {
+			if i > 0 {
+				q.WriteString(" UNION ALL ")
+			}
+			fmt.Fprintf(&q, `SELECT * FROM (SELECT folder_at, id, account_id FROM publications WHERE account_id = ? AND folder_at > 0%s
+				ORDER BY folder_at DESC, id DESC LIMIT ?) t%d`, cond, i)
+			args = append(append(append(args, a.id), cargs...), limit)
+		}
+		q.WriteString(` ORDER BY 1 DESC, 2 DESC LIMIT ?`)
+		args = append(args, limit)
+	} else {
+		q.WriteString(`SELECT folder_at, id, account_id FROM publications WHERE account_id IN (?` + strings.Repeat(", ?", len(list)-1) + `) AND folder_at > 0` + cond +
+			` ORDER BY folder_at DESC, id DESC LIMIT ?`)
+		for _, a := range list {
+			args = append(args, a.id)
+		}
+		args = append(append(args, cargs...), limit)
+	}
+	rows, err := s.db.Query(ctx, q.String(), args...)
+	return db.Collect(rows, err, func(r *sql.Rows) (folderRef, error) {
+		var f folderRef
+		return f, r.Scan(&f.at, &f.pubID, &f.accountID)
+	})
+}
+
+// folderItems loads the details of the page's publications (one query) and
+// of accounts not met yet (one more, only for tag deliveries).
+func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRef, accounts map[int64]*followedAccount) ([]FolderItem, error) {
+	ids := make([]any, 0, len(refs)+1)
+	ids = append(ids, personID)
+	for _, r := range refs {
+		ids = append(ids, r.pubID)
+	}
+	rows, err := s.db.Query(ctx, `SELECT p.id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state,
+			COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0)
+		FROM publications p WHERE p.id IN (?`+strings.Repeat(", ?", len(refs)-1)+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	type detail struct {
+		title, cover, state string
+		first               int64
+		count               int
+	}
+	details := map[int64]detail{}
+	var readAt int64
+	for rows.Next() {
+		var d detail
+		var pid int64
+		if err := rows.Scan(&pid, &d.title, &d.cover, &d.first, &d.count, &d.state, &readAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		details[pid] = d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var missing []any
+	for _, r := range refs {
+		if accounts[r.accountID] == nil {
+			accounts[r.accountID] = &followedAccount{id: r.accountID}
+			missing = append(missing, r.accountID)
+		}
+	}
+	if len(missing) > 0 {
+		rows, err := s.db.Query(ctx, `SELECT id, name, avatar_path, verified_until > ? FROM accounts WHERE id IN (?`+strings.Repeat(", ?", len(missing)-1)+`)`,
+			append([]any{db.Micro(s.clock.Now())}, missing...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var aid int64
+			var name, avatar string
+			var verified bool
+			if err := rows.Scan(&aid, &name, &avatar, &verified); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			accounts[aid].name, accounts[aid].avatar, accounts[aid].verified = name, avatar, verified
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	items := make([]FolderItem, 0, len(refs))
+	for _, r := range refs {
+		d, ok := details[r.pubID]
+		if !ok || d.state != StatePublished {
+			continue
+		}
+		a := accounts[r.accountID]
+		items = append(items, FolderItem{AccountID: r.accountID, AccountName: a.name, AccountAvatar: a.avatar, Verified: a.verified,
+			PublicationID: r.pubID, Title: d.title, CoverMediaID: d.cover, FirstArticleID: d.first, ArticleCount: d.count,
+			CreatedAt: db.FromMicro(r.at), Seen: r.at <= readAt})
+	}
+	return items, nil
+}
+
+// MarkFolderRead records that the follower opened the folder now: every
+// item that arrived before is seen.
+func (s *Store) MarkFolderRead(ctx context.Context, personID int64) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO folder_reads (person_id, read_at) VALUES (?, ?)
+		ON CONFLICT (person_id) DO UPDATE SET read_at = excluded.read_at`, personID, db.Micro(s.clock.Now()))
+	return err
+}
+
+// FolderUnseen reports how many of the folder's first page arrived since
+// the follower last opened it (for a badge on the chat list's folder row).
+func (s *Store) FolderUnseen(ctx context.Context, personID int64) (int, error) {
+	items, err := s.Folder(ctx, personID, Cursor{}, 20)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if !it.Seen {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,185 @@
+// Package publish is Herald's publishing: the account's media library,
+// drafts (publications of 1 to 8 articles), publishing and mass sending as
+// background jobs with a checkpoint (exactly-once delivery, resumable after
+// a crash), monthly mass-send quotas, the reading side (likes, "wow",
+// comments) and the followers' Subscriptions folder.
+//
+// Its surface is shaped like WeChat's draft / freepublish / mass APIs, so the
+// developer API reuses the same objects: a draft's media_id
+// (Publication.MediaID), an article_id (Publication.ArticleID), a job's
+// msg_id / publish_id (Job.ID) and the job's Total/Filter/Sent/ErrorCount.
+// See docs/publishing.md.
+package publish
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/settings"
+)
+
+// Features that a Gate is asked about.
+const (
+	FeaturePublishing = "publishing"
+	FeatureMassSend   = "mass_send"
+	FeatureComments   = "comments"
+)
+
+// Gate reports whether an account may use a feature now; a non-nil error
+// (with a user-facing message) refuses. The compliance workflow provides it.
+type Gate func(ctx context.Context, accountID int64, feature string) error
+
+// TakenDown reports whether the platform took an article down.
+type TakenDown func(ctx context.Context, articleID int64) bool
+
+// Store holds drafts, publications, jobs, reactions and the media library.
+type Store struct {
+	db       *db.DB
+	clock    clock.Clock
+	media    media.Store
+	settings *settings.Store
+
+	// Messages delivers previews into chats (optional: previews fail without it).
+	Messages *message.Store
+	// Bus announces progress and deliveries (optional).
+	Bus realtime.Bus
+	// Gate refuses publishing, mass sending or comments for restricted
+	// accounts (nil: no restrictions beyond the account's status).
+	Gate Gate
+	// TakenDown hides taken-down articles (nil: none).
+	TakenDown TakenDown
+}
+
+// NewStore returns a Store.
+func NewStore(d *db.DB, c clock.Clock, m media.Store, s *settings.Store) *Store {
+	return &Store{db: d, clock: c, media: m, settings: s}
+}
+
+// DB returns the database (for the benchmark and tests).
+func (s *Store) DB() *db.DB { return s.db }
+
+func (s *Store) gate(ctx context.Context, accountID int64, feature string) error {
+	if s.Gate == nil {
+		return nil
+	}
+	return s.Gate(ctx, accountID, feature)
+}
+
+func (s *Store) takenDown(ctx context.Context, articleID int64) bool {
+	return s.TakenDown != nil && s.TakenDown(ctx, articleID)
+}
+
+// String identifiers. Each is a prefix letter and the row id in base 36,
+// so they need no column of their own and never collide across kinds.
+
+// MediaID returns the media_id of a media-library asset.
+func MediaID(id int64) string { return "M" + strconv.FormatInt(id, 36) }
+
+// DraftMediaID returns the media_id of a draft (a publication).
+func DraftMediaID(id int64) string { return "D" + strconv.FormatInt(id, 36) }
+
+// ArticleID returns the article_id of a published publication.
+func ArticleID(id int64) string { return "A" + strconv.FormatInt(id, 36) }
+
+// ParseID reads an identifier made by MediaID, DraftMediaID or ArticleID
+// (prefix is "M", "D" or "A").
+func ParseID(prefix, s string) (int64, error) {
+	if !strings.HasPrefix(s, prefix) {
+		return 0, errs.NotFoundf("No such item.")
+	}
+	v, err := strconv.ParseInt(s[len(prefix):], 36, 64)
+	if err != nil || v <= 0 {
+		return 0, errs.NotFoundf("No such item.")
+	}
+	return v, nil
+}
+
+// ArticlePath is the permanent address of an article's reading page.
+func ArticlePath(articleID int64) string { return "/s/" + strconv.FormatInt(articleID, 36) }
+
+// ParseArticlePath reads the {article} part of /s/{article}.
+func ParseArticlePath(s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 36, 64)
+	if err != nil || v <= 0 {
+		return 0, errs.NotFoundf("No such article.")
+	}
+	return v, nil
+}
+
+// MediaPath is the public address of a media-library asset.
+func MediaPath(mediaID string) string {
+	if mediaID == "" {
+		return ""
+	}
+	return "/media/" + mediaID
+}
+
+func randKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Quota is an account's mass-send allowance for the current calendar month
+// (in the account's time zone).
+type Quota struct {
+	Month   string    // "2026-11"
+	Limit   int       // from the platform settings, by account type
+	Used    int       // sent or scheduled this month
+	Left    int       // Limit - Used, never below 0
+	ResetAt time.Time // the first moment of next month, in the account's zone
+}
+
+// monthOf returns the quota month of t in loc and when the next one starts.
+func monthOf(t time.Time, loc *time.Location) (string, time.Time) {
+	lt := t.In(loc)
+	start := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, loc)
+	return lt.Format("2006-01"), start.AddDate(0, 1, 0)
+}
+
+func (s *Store) limitFor(ctx context.Context, a *account.Account) (int, error) {
+	p, err := s.settings.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if a.IsService() {
+		return p.ServiceMassSendsPerMonth, nil
+	}
+	return p.SubscriptionMassSendsPerMonth, nil
+}
+
+// QuotaAt returns the account's quota for the month that contains t.
+func (s *Store) QuotaAt(ctx context.Context, a *account.Account, t time.Time) (*Quota, error) {
+	month, reset := monthOf(t, a.Location())
+	limit, err := s.limitFor(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	q := &Quota{Month: month, Limit: limit, ResetAt: reset}
+	err = db.Get(s.db.QueryRow(ctx, `SELECT used FROM mass_quota WHERE account_id = ? AND month = ?`, a.ID, month), &q.Used)
+	if err != nil && err != db.ErrNotFound {
+		return nil, err
+	}
+	q.Left = max(0, q.Limit-q.Used)
+	return q, nil
+}
+
+// Quota returns the account's quota for this month.
+func (s *Store) Quota(ctx context.Context, a *account.Account) (*Quota, error) {
+	return s.QuotaAt(ctx, a, s.clock.Now())
+}
+
+func (s *Store) account(ctx context.Context, q db.Querier, accountID int64) (*account.Account, error) {
+	return account.Scan(q.QueryRow(ctx, `SELECT `+account.Cols+` FROM accounts a WHERE a.id = ?`, accountID))
+}

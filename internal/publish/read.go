@@ -1,0 +1,372 @@
+package publish
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/message"
+)
+
+// Reactions.
+const (
+	ReactLike = "like"
+	ReactWow  = "wow"
+)
+
+// MaxComment is the longest comment, in characters.
+const MaxComment = 600
+
+// Comment is a reader's comment on an article.
+type Comment struct {
+	ID           int64
+	ArticleID    int64
+	AccountID    int64
+	PersonID     int64
+	Author       string // the commenter's display name
+	Body         string
+	Featured     bool
+	Reply        string // the account's reply
+	RepliedAt    time.Time
+	CreatedAt    time.Time
+	ArticleTitle string // in console lists
+}
+
+// Reading is everything the reading page shows.
+type Reading struct {
+	Article     *Article
+	Publication *Publication // without Articles
+	Account     *account.Account
+	Siblings    []*Article // the publication's articles (id, idx, title only)
+	Comments    []*Comment // featured first, then newest
+	Liked       bool
+	Wowed       bool
+	Following   bool
+	Member      bool   // the viewer is a member of the account
+	Preview     bool   // not published: shown through a preview link or to a member
+	CanComment  bool   // the viewer may comment now
+	CommentNote string // why not, when comments are open but the viewer may not
+}
+
+// ErrTakenDown is shown for articles the platform removed.
+var ErrTakenDown = errs.NotFoundf("This article was removed for violating the platform's rules.")
+
+// Read loads an article for its reading page. Published articles are
+// public; drafts only through their preview link or for members of the
+// account. viewerID 0 is an anonymous reader.
+func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey string) (*Reading, error) {
+	art, err := scanArticle(s.db.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE id = ?`, articleID))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, errs.NotFoundf("There is no such article.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pub, err := scanPublication(s.db.QueryRow(ctx, `SELECT `+pubCols+` FROM publications WHERE id = ?`, art.PublicationID))
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reading{Article: art, Publication: pub}
+	var role string
+	var following, blocked int
+	row := s.db.QueryRow(ctx, `SELECT `+account.Cols+`,
+			COALESCE((SELECT role FROM account_members m WHERE m.account_id = a.id AND m.person_id = ?), ''),
+			COALESCE((SELECT CASE WHEN f.following AND NOT f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
+			COALESCE((SELECT CASE WHEN f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
+			EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ? AND r.person_id = ? AND r.kind = 'like'),
+			EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ? AND r.person_id = ? AND r.kind = 'wow')
+		FROM accounts a WHERE a.id = ?`, viewerID, viewerID, viewerID, art.ID, viewerID, art.ID, viewerID, art.AccountID)
+	rd.Account, err = account.Scan(scanFunc(func(dest ...any) error {
+		return row.Scan(append(dest, &role, &following, &blocked, &rd.Liked, &rd.Wowed)...)
+	}))
+	if err != nil {
+		return nil, err
+	}
+	acct := rd.Account
+	rd.Member, rd.Following = role != "", following == 1
+	switch {
+	case art.Deleted || pub.State == StateDeleted:
+		return nil, errs.NotFoundf("This article was deleted by its author.")
+	case pub.State != StatePublished:
+		okKey := previewKey != "" && subtle.ConstantTimeCompare([]byte(previewKey), []byte(pub.PreviewKey)) == 1
+		if !okKey && !rd.Member {
+			return nil, errs.NotFoundf("There is no such article.")
+		}
+		rd.Preview = true
+	case s.takenDown(ctx, art.ID):
+		return nil, ErrTakenDown
+	case acct.Status != account.StatusActive && !rd.Member:
+		return nil, errs.NotFoundf("This article is not available: the account is %s.", acct.Status)
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, idx, title FROM articles WHERE publication_id = ? AND deleted = FALSE ORDER BY idx`, pub.ID)
+	rd.Siblings, err = db.Collect(rows, err, func(r *sql.Rows) (*Article, error) {
+		var a Article
+		return &a, r.Scan(&a.ID, &a.Idx, &a.Title)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rd.Comments, err = s.comments(ctx, `c.article_id = ?`, []any{art.ID}, `c.featured DESC, c.id DESC`, 100); err != nil {
+		return nil, err
+	}
+	switch {
+	case rd.Preview || !art.CommentsOpen:
+	case viewerID == 0:
+		rd.CommentNote = "Sign in to comment."
+	case blocked == 1:
+		rd.CommentNote = "This account does not accept your comments."
+	case art.FansOnlyComments && !rd.Following && !rd.Member:
+		rd.CommentNote = "Only followers of " + acct.Name + " can comment."
+	default:
+		rd.CanComment = true
+	}
+	return rd, nil
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// comments lists comments with their authors' names.
+func (s *Store) comments(ctx context.Context, where string, args []any, order string, limit int) ([]*Comment, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.article_id, c.account_id, c.person_id, pe.display_name, c.body, c.featured, c.reply, c.replied_at,
+			c.created_at, ar.title
+		FROM article_comments c JOIN people pe ON pe.id = c.person_id JOIN articles ar ON ar.id = c.article_id
+		WHERE c.deleted = FALSE AND `+where+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
+	return db.Collect(rows, err, func(r *sql.Rows) (*Comment, error) {
+		var c Comment
+		var replied, created int64
+		if err := r.Scan(&c.ID, &c.ArticleID, &c.AccountID, &c.PersonID, &c.Author, &c.Body, &c.Featured, &c.Reply, &replied, &created, &c.ArticleTitle); err != nil {
+			return nil, err
+		}
+		c.RepliedAt, c.CreatedAt = db.FromMicro(replied), db.FromMicro(created)
+		return &c, nil
+	})
+}
+
+// published loads what reacting and commenting need, refusing articles
+// that are not readable.
+func (s *Store) published(ctx context.Context, q db.Querier, articleID int64) (*Article, string, error) {
+	var a Article
+	var pubState, status string
+	err := db.Get(q.QueryRow(ctx, `SELECT ar.id, ar.account_id, ar.comments_open, ar.fans_only_comments, ar.deleted, p.state, acc.status
+		FROM articles ar JOIN publications p ON p.id = ar.publication_id JOIN accounts acc ON acc.id = ar.account_id WHERE ar.id = ?`, articleID),
+		&a.ID, &a.AccountID, &a.CommentsOpen, &a.FansOnlyComments, &a.Deleted, &pubState, &status)
+	if err != nil {
+		return nil, "", err
+	}
+	if a.Deleted || pubState != StatePublished {
+		return nil, "", errs.NotFoundf("There is no such article.")
+	}
+	if s.takenDown(ctx, a.ID) {
+		return nil, "", ErrTakenDown
+	}
+	return &a, status, nil
+}
+
+// React turns a like or "wow" on or off and returns the new counts.
+func (s *Store) React(ctx context.Context, articleID, personID int64, kind string, on bool) (likes, wows int64, err error) {
+	if kind != ReactLike && kind != ReactWow {
+		return 0, 0, errs.Invalidf("Unknown reaction.")
+	}
+	col := kind + "_count"
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, _, err := s.published(ctx, tx, articleID); err != nil {
+			return err
+		}
+		var res sql.Result
+		var err error
+		delta := 1
+		if on {
+			res, err = tx.Exec(ctx, `INSERT INTO article_reactions (article_id, person_id, kind, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (article_id, person_id, kind) DO NOTHING`, articleID, personID, kind, db.Micro(s.clock.Now()))
+		} else {
+			delta = -1
+			res, err = tx.Exec(ctx, `DELETE FROM article_reactions WHERE article_id = ? AND person_id = ? AND kind = ?`, articleID, personID, kind)
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if _, err := tx.Exec(ctx, `UPDATE articles SET `+col+` = `+col+` + ? WHERE id = ?`, delta, articleID); err != nil {
+				return err
+			}
+		}
+		return db.Get(tx.QueryRow(ctx, `SELECT like_count, wow_count FROM articles WHERE id = ?`, articleID), &likes, &wows)
+	})
+	return likes, wows, err
+}
+
+// AddComment adds a reader's comment, if the article takes comments from
+// them (open comments, followers-only respected, not blacklisted, the
+// account's comments not restricted).
+func (s *Store) AddComment(ctx context.Context, articleID, personID int64, body string) (*Comment, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return nil, errs.FieldInvalid("body", "Write a comment first.")
+	}
+	if n := utf8.RuneCountInString(body); n > MaxComment {
+		return nil, errs.FieldInvalid("body", "A comment has at most %d characters (this one has %d).", MaxComment, n)
+	}
+	c := &Comment{ID: id.New(), ArticleID: articleID, PersonID: personID, Body: body, CreatedAt: s.clock.Now()}
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		a, status, err := s.published(ctx, tx, articleID)
+		if err != nil {
+			return err
+		}
+		c.AccountID = a.AccountID
+		if !a.CommentsOpen {
+			return errs.Forbiddenf("Comments are closed on this article.")
+		}
+		if status != account.StatusActive {
+			return errs.Forbiddenf("This account cannot take comments right now.")
+		}
+		if err := s.gate(ctx, a.AccountID, FeatureComments); err != nil {
+			return err
+		}
+		var following, blocked bool
+		err = db.Get(tx.QueryRow(ctx, `SELECT following, blocked FROM follows WHERE account_id = ? AND person_id = ?`, a.AccountID, personID), &following, &blocked)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		if blocked {
+			return errs.Forbiddenf("This account does not accept your comments.")
+		}
+		if a.FansOnlyComments && !following {
+			return errs.Forbiddenf("Only followers can comment on this article. Follow the account first.")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO article_comments (id, article_id, account_id, person_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.ID, articleID, a.AccountID, personID, body, db.Micro(c.CreatedAt)); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count + 1 WHERE id = ?`, articleID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// AccountComments lists comments on the account's articles for moderation
+// (articleID 0: all articles), newest first.
+func (s *Store) AccountComments(ctx context.Context, accountID, articleID int64, limit int) ([]*Comment, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 100
+	}
+	where, args := `c.account_id = ?`, []any{accountID}
+	if articleID != 0 {
+		where += ` AND c.article_id = ?`
+		args = append(args, articleID)
+	}
+	return s.comments(ctx, where, args, `c.id DESC`, limit)
+}
+
+// Feature marks a comment of the account's articles as featured (shown
+// first) or not.
+func (s *Store) Feature(ctx context.Context, accountID, commentID int64, featured bool) error {
+	return s.moderate(ctx, accountID, commentID, `featured = ?`, featured)
+}
+
+// Reply sets the account's reply to a comment ("" removes it).
+func (s *Store) Reply(ctx context.Context, accountID, commentID int64, text string) error {
+	text = strings.TrimSpace(text)
+	if n := utf8.RuneCountInString(text); n > MaxComment {
+		return errs.FieldInvalid("reply", "A reply has at most %d characters (this one has %d).", MaxComment, n)
+	}
+	at := int64(0)
+	if text != "" {
+		at = db.Micro(s.clock.Now())
+	}
+	return s.moderate(ctx, accountID, commentID, `reply = ?, replied_at = ?`, text, at)
+}
+
+// DeleteComment removes a comment from the account's article.
+func (s *Store) DeleteComment(ctx context.Context, accountID, commentID int64) error {
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		var articleID int64
+		if err := db.Get(tx.QueryRow(ctx, `SELECT article_id FROM article_comments WHERE id = ? AND account_id = ? AND deleted = FALSE`, commentID, accountID), &articleID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE article_comments SET deleted = TRUE WHERE id = ?`, commentID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE articles SET comment_count = comment_count - 1 WHERE id = ? AND comment_count > 0`, articleID)
+		return err
+	})
+}
+
+func (s *Store) moderate(ctx context.Context, accountID, commentID int64, set string, args ...any) error {
+	res, err := s.db.Exec(ctx, `UPDATE article_comments SET `+set+` WHERE id = ? AND account_id = ? AND deleted = FALSE`,
+		append(args, commentID, accountID)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.NotFoundf("No such comment.")
+	}
+	return nil
+}
+
+// MaxPreviewRecipients bounds one preview send.
+const MaxPreviewRecipients = 10
+
+// SendPreview delivers a draft's preview link into the chats of the named
+// followers (usernames or this account's openids), who must follow the
+// account. It returns how many received it.
+func (s *Store) SendPreview(ctx context.Context, accountID, pubID int64, who []string) (int, error) {
+	if s.Messages == nil {
+		return 0, errs.Conflictf("Previews cannot be sent on this server.")
+	}
+	var names []string
+	for _, w := range who {
+		for _, f := range strings.FieldsFunc(w, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+			names = append(names, strings.TrimPrefix(f, "@"))
+		}
+	}
+	if len(names) == 0 {
+		return 0, errs.FieldInvalid("to", "Name at least one follower (username or openid).")
+	}
+	if len(names) > MaxPreviewRecipients {
+		return 0, errs.FieldInvalid("to", "Send a preview to at most %d followers at a time.", MaxPreviewRecipients)
+	}
+	p, err := s.Publication(ctx, accountID, pubID)
+	if err != nil {
+		return 0, err
+	}
+	if len(p.Articles) == 0 {
+		return 0, errs.Invalidf("Save the draft with at least one article first.")
+	}
+	var people []int64
+	for _, n := range names {
+		var personID int64
+		err := db.Get(s.db.QueryRow(ctx, `SELECT f.person_id FROM follows f LEFT JOIN people pe ON pe.id = f.person_id
+			WHERE f.account_id = ? AND f.following = TRUE AND f.blocked = FALSE AND (f.openid = ? OR pe.username = ?)`, accountID, n, strings.ToLower(n)), &personID)
+		if errors.Is(err, db.ErrNotFound) {
+			return 0, errs.FieldInvalid("to", "%q does not follow this account (or is blacklisted).", n)
+		}
+		if err != nil {
+			return 0, err
+		}
+		people = append(people, personID)
+	}
+	body := message.Body{PublicationID: p.ID, Title: "[Preview] " + p.Articles[0].Title, Description: p.Articles[0].Digest, URL: p.PreviewPath(p.Articles[0].ID)}
+	for _, a := range p.Articles {
+		body.Articles = append(body.Articles, message.Article{Title: a.Title, Description: a.Digest, URL: p.PreviewPath(a.ID), PicURL: a.CoverURL()})
+	}
+	for _, personID := range people {
+		m := &message.Message{AccountID: accountID, PersonID: personID, Direction: message.Out, Kind: message.KindPublication, Sender: message.SenderMass, Body: body}
+		if err := s.Messages.Append(ctx, m); err != nil {
+			return 0, err
+		}
+	}
+	return len(people), nil
+}
