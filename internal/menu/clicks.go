@@ -1,0 +1,125 @@
+package menu
+
+import (
+	"context"
+	"database/sql"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/message"
+)
+
+type sqlRows = sql.Rows
+
+// RecordClick stores one menu click (event CLICK, key) or link opened
+// (event VIEW, key = the URL).
+func (s *Store) RecordClick(ctx context.Context, accountID, personID int64, event, key string) error {
+	if len(key) > MaxURLBytes {
+		key = key[:MaxURLBytes]
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO menu_clicks (id, account_id, person_id, event, button_key, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id.New(), accountID, personID, event, key, db.Micro(s.clock.Now()))
+	return err
+}
+
+// ButtonClicks is the click count of one button (key, or URL for links).
+type ButtonClicks struct {
+	Event   string
+	Key     string
+	Clicks  int64
+	Persons int64 // distinct followers
+}
+
+// ClicksByButton counts the account's menu clicks in [from, to), most
+// clicked first.
+func (s *Store) ClicksByButton(ctx context.Context, accountID int64, from, to time.Time) ([]ButtonClicks, error) {
+	rows, err := s.db.Query(ctx, `SELECT event, button_key, COUNT(*), COUNT(DISTINCT person_id) FROM menu_clicks
+		WHERE account_id = ? AND created_at >= ? AND created_at < ?
+		GROUP BY event, button_key ORDER BY COUNT(*) DESC, button_key`, accountID, db.Micro(from), db.Micro(to))
+	return db.Collect(rows, err, func(r *sqlRows) (ButtonClicks, error) {
+		var b ButtonClicks
+		return b, r.Scan(&b.Event, &b.Key, &b.Clicks, &b.Persons)
+	})
+}
+
+// ArticleFunc turns an article_id into the card sent for an article_id
+// button; the publishing feature provides it.
+type ArticleFunc func(ctx context.Context, accountID int64, articleID string) (message.Article, error)
+
+// MediaFunc turns a media_id into a stored image (media store key and
+// content type); the media library provides it. Without one, a media_id
+// is taken to be a key in the media store (what the console's editor
+// stores when an image is uploaded for a button).
+type MediaFunc func(ctx context.Context, accountID int64, mediaID string) (key, contentType string, err error)
+
+// Responder records menu clicks for analytics and answers the buttons that
+// WeChat answers itself (media_id, view_limited, article_id,
+// article_view_limited: they produce no push to the developer's server).
+// It runs first in the chain, before the developer's server.
+type Responder struct {
+	Store    *Store
+	Articles ArticleFunc // optional
+	Media    MediaFunc   // optional
+}
+
+// Respond implements message.Responder.
+func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+	if in.Event != message.EventClick && in.Event != message.EventView {
+		return message.Outcome{}, nil
+	}
+	if err := r.Store.RecordClick(ctx, in.Account.ID, in.Follow.PersonID, in.Event, in.Key); err != nil {
+		return message.Outcome{}, err
+	}
+	if in.Event != message.EventClick {
+		return message.Outcome{}, nil
+	}
+	buttons, err := r.Store.ForFollower(ctx, in.Account.ID, in.Follow.PersonID)
+	if err != nil {
+		return message.Outcome{}, err
+	}
+	b, ok := Find(buttons, in.Key)
+	if !ok {
+		return message.Outcome{}, nil
+	}
+	switch b.Type {
+	case TypeMediaID, TypeViewLimited:
+		key, ct := b.MediaID, contentTypeOf(b.MediaID)
+		if r.Media != nil {
+			if key, ct, err = r.Media(ctx, in.Account.ID, b.MediaID); err != nil {
+				return message.Outcome{}, err
+			}
+		}
+		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindImage, Sender: message.SenderAutoReply,
+			Body: message.Body{MediaKey: key, MediaType: ct, MediaID: b.MediaID}}}}, nil
+	case TypeArticleID, TypeArticleViewLimited:
+		if r.Articles == nil {
+			return message.Outcome{Handled: true}, nil
+		}
+		a, err := r.Articles(ctx, in.Account.ID, b.ArticleID)
+		if err != nil {
+			return message.Outcome{}, err
+		}
+		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindNews, Sender: message.SenderAutoReply,
+			Body: message.Body{Articles: []message.Article{a}}}}}, nil
+	}
+	return message.Outcome{}, nil
+}
+
+func contentTypeOf(key string) string {
+	switch strings.ToLower(path.Ext(key)) {
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".png":
+		return "image/png"
+	case ".gif":
+		return "image/gif"
+	case ".webp":
+		return "image/webp"
+	case ".bmp":
+		return "image/bmp"
+	}
+	return ""
+}

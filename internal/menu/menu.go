@@ -1,0 +1,522 @@
+// Package menu holds an account's custom menus: the default menu, the
+// conditional menus that apply to followers with a tag, their validation
+// against WeChat's limits (each failure carries WeChat's errcode), and the
+// record of menu clicks used by analytics.
+//
+// A menu is WeChat's button tree and marshals to WeChat's JSON exactly, so
+// the developer API (menu/create, menu/get, addconditional, trymatch) can
+// pass it through.
+package menu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
+)
+
+// Button types, as on WeChat.
+const (
+	TypeClick              = "click"
+	TypeView               = "view"
+	TypeMiniProgram        = "miniprogram" // Herald: a linked web app (appid + pagepath, url as fallback)
+	TypeScanPush           = "scancode_push"
+	TypeScanWait           = "scancode_waitmsg"
+	TypePicSysPhoto        = "pic_sysphoto"
+	TypePicPhotoOrAlbum    = "pic_photo_or_album"
+	TypePicWeixin          = "pic_weixin"
+	TypeLocationSelect     = "location_select"
+	TypeMediaID            = "media_id"
+	TypeViewLimited        = "view_limited"
+	TypeArticleID          = "article_id"
+	TypeArticleViewLimited = "article_view_limited"
+)
+
+// keyTypes need a key.
+var keyTypes = map[string]bool{TypeClick: true, TypeScanPush: true, TypeScanWait: true, TypePicSysPhoto: true,
+	TypePicPhotoOrAlbum: true, TypePicWeixin: true, TypeLocationSelect: true}
+
+// Limits, as on WeChat.
+const (
+	MaxButtons        = 3
+	MaxSubButtons     = 5
+	MaxNameBytes      = 16 // top-level
+	MaxSubNameBytes   = 60
+	MaxKeyBytes       = 128
+	MaxURLBytes       = 1024
+	MaxDomains        = 3  // across every menu of an account
+	MaxConditional    = 20 // conditional menus per account
+	MaxMediaIDBytes   = 128
+	MaxArticleIDBytes = 128
+)
+
+// Button is one menu button; a button has either a Type or SubButtons.
+type Button struct {
+	Type       string   `json:"type,omitempty"`
+	Name       string   `json:"name"`
+	Key        string   `json:"key,omitempty"`
+	URL        string   `json:"url,omitempty"`
+	MediaID    string   `json:"media_id,omitempty"`
+	ArticleID  string   `json:"article_id,omitempty"`
+	AppID      string   `json:"appid,omitempty"`
+	PagePath   string   `json:"pagepath,omitempty"`
+	SubButtons []Button `json:"sub_button,omitempty"`
+}
+
+// MatchRule says which followers a conditional menu is for. Only tag_id and
+// client_platform_type remain on WeChat; the privacy-sensitive conditions are
+// refused with 65320.
+type MatchRule struct {
+	TagID              string `json:"tag_id,omitempty"`
+	ClientPlatformType string `json:"client_platform_type,omitempty"`
+	// Refused conditions, kept so that a payload using them is rejected.
+	Sex      string `json:"sex,omitempty"`
+	Country  string `json:"country,omitempty"`
+	Province string `json:"province,omitempty"`
+	City     string `json:"city,omitempty"`
+	Language string `json:"language,omitempty"`
+	GroupID  string `json:"group_id,omitempty"` // old name of tag_id
+}
+
+// Menu is a stored menu: the default one (Conditional false) or a
+// conditional one with its rule.
+type Menu struct {
+	ID          int64      `json:"menuid"`
+	AccountID   int64      `json:"-"`
+	Conditional bool       `json:"-"`
+	Buttons     []Button   `json:"button"`
+	MatchRule   *MatchRule `json:"matchrule,omitempty"`
+	CreatedAt   time.Time  `json:"-"`
+}
+
+// Error is a validation failure with WeChat's errcode; it unwraps to an
+// *errs.Error with a message for the console.
+type Error struct {
+	Code int
+	Err  *errs.Error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the domain error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// WXCode returns the WeChat errcode.
+func (e *Error) WXCode() int { return e.Code }
+
+func invalid(code int, field, format string, args ...any) *Error {
+	return &Error{Code: code, Err: errs.FieldInvalid(field, format, args...)}
+}
+
+// Errors a developer-API caller can match with errors.Is.
+var (
+	ErrNoDefault      = &Error{Code: 65303, Err: errs.Conflictf("Publish a default menu before adding conditional menus.")}
+	ErrNoConditional  = &Error{Code: 65301, Err: errs.NotFoundf("There is no such conditional menu.")}
+	ErrNoMenu         = &Error{Code: 46003, Err: errs.NotFoundf("The account has no menu.")}
+	ErrEmptyMatchRule = &Error{Code: 65304, Err: errs.FieldInvalid("tag_id", "Choose the tag this menu is for.")}
+	ErrPrivacyRule    = &Error{Code: 65320, Err: errs.FieldInvalid("tag_id", "Menus cannot be matched by gender, region or language; use a tag.")}
+	ErrTooManyMenus   = &Error{Code: 65305, Err: errs.Conflictf("An account has at most %d conditional menus.", MaxConditional)}
+	ErrTooManyDomains = &Error{Code: 65316, Err: errs.Invalidf("The links of all menus together may point to at most %d domains.", MaxDomains)}
+	ErrUnknownTag     = &Error{Code: 45159, Err: errs.FieldInvalid("tag_id", "There is no such tag.")}
+)
+
+// Validate checks a button tree against WeChat's limits. Field names in the
+// errors are "button.N" / "button.N.M" (zero-based), for the editor.
+func Validate(buttons []Button) error {
+	if len(buttons) < 1 || len(buttons) > MaxButtons {
+		return invalid(40016, "button", "A menu has 1 to %d buttons.", MaxButtons)
+	}
+	for i := range buttons {
+		b := &buttons[i]
+		f := fmt.Sprintf("button.%d", i)
+		if err := checkName(b.Name, MaxNameBytes, 40018, f); err != nil {
+			return err
+		}
+		if len(b.SubButtons) > 0 {
+			if len(b.SubButtons) > MaxSubButtons {
+				return invalid(40023, f, "%q has more than %d sub-buttons.", b.Name, MaxSubButtons)
+			}
+			for j := range b.SubButtons {
+				s := &b.SubButtons[j]
+				sf := fmt.Sprintf("%s.%d", f, j)
+				if len(s.SubButtons) > 0 {
+					return invalid(40022, sf, "Sub-buttons cannot have their own sub-buttons.")
+				}
+				if err := checkName(s.Name, MaxSubNameBytes, 40025, sf); err != nil {
+					return err
+				}
+				if err := checkAction(s, sf, true); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := checkAction(b, f, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkName(name string, max, code int, field string) error {
+	if strings.TrimSpace(name) == "" {
+		return invalid(code, field, "Every button needs a name.")
+	}
+	if len(name) > max {
+		return invalid(code, field, "The button name %q is longer than %d bytes (about %d Chinese characters).", name, max, max/3)
+	}
+	return nil
+}
+
+// checkAction checks a button that acts (has no sub-buttons).
+func checkAction(b *Button, field string, sub bool) error {
+	code := func(top, subc int) int {
+		if sub {
+			return subc
+		}
+		return top
+	}
+	switch {
+	case keyTypes[b.Type]:
+		if b.Key == "" || len(b.Key) > MaxKeyBytes {
+			return invalid(code(40019, 40026), field, "The button %q needs a key of 1 to %d bytes.", b.Name, MaxKeyBytes)
+		}
+	case b.Type == TypeView:
+		if err := checkURL(b, field, code(40020, 40027)); err != nil {
+			return err
+		}
+	case b.Type == TypeMiniProgram:
+		if err := checkURL(b, field, code(40020, 40027)); err != nil {
+			return err
+		}
+		if b.AppID == "" || b.AppID != strings.ToLower(b.AppID) || len(b.AppID) > 64 {
+			return invalid(40013, field, "The button %q needs the linked app's appid (lower case).", b.Name)
+		}
+		if b.PagePath == "" || len(b.PagePath) > MaxURLBytes {
+			return invalid(41030, field, "The button %q needs the page path in the linked app.", b.Name)
+		}
+	case b.Type == TypeMediaID || b.Type == TypeViewLimited:
+		if b.MediaID == "" || len(b.MediaID) > MaxMediaIDBytes {
+			return invalid(40118, field, "Choose the image or message the button %q sends.", b.Name)
+		}
+	case b.Type == TypeArticleID || b.Type == TypeArticleViewLimited:
+		if b.ArticleID == "" || len(b.ArticleID) > MaxArticleIDBytes {
+			return invalid(53600, field, "Choose the article the button %q opens.", b.Name)
+		}
+	case b.Type == "":
+		if sub {
+			return invalid(40024, field, "The button %q needs a type.", b.Name)
+		}
+		return invalid(40017, field, "The button %q needs a type or sub-buttons.", b.Name)
+	default:
+		return invalid(code(40017, 40024), field, "The button %q has an unknown type %q.", b.Name, b.Type)
+	}
+	return nil
+}
+
+func checkURL(b *Button, field string, code int) error {
+	if b.URL == "" || len(b.URL) > MaxURLBytes {
+		return invalid(code, field, "The button %q needs a link of at most %d bytes.", b.Name, MaxURLBytes)
+	}
+	u, err := url.Parse(b.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return invalid(65317, field, "The link of %q must be a full http:// or https:// address.", b.Name)
+	}
+	return nil
+}
+
+// domains returns the distinct link hosts of buttons.
+func domains(buttons []Button, into map[string]bool) {
+	for _, b := range buttons {
+		if b.Type == TypeView || b.Type == TypeMiniProgram {
+			if u, err := url.Parse(b.URL); err == nil && u.Host != "" {
+				into[strings.ToLower(u.Hostname())] = true
+			}
+		}
+		domains(b.SubButtons, into)
+	}
+}
+
+// Find returns the button whose key, media_id or article_id is key (for
+// view buttons: whose url is key), searching sub-buttons too.
+func Find(buttons []Button, key string) (Button, bool) {
+	for _, b := range buttons {
+		if len(b.SubButtons) > 0 {
+			if s, ok := Find(b.SubButtons, key); ok {
+				return s, true
+			}
+			continue
+		}
+		if key != "" && (b.Key == key || b.MediaID == key || b.ArticleID == key || b.URL == key) {
+			return b, true
+		}
+	}
+	return Button{}, false
+}
+
+// Store reads and writes menus and clicks.
+type Store struct {
+	db    *db.DB
+	clock clock.Clock
+}
+
+// NewStore returns a Store.
+func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+
+const cols = `id, account_id, conditional, tag_id, client_platform_type, buttons, created_at`
+
+func scan(sc interface{ Scan(...any) error }) (*Menu, error) {
+	var m Menu
+	var tag int64
+	var platform, buttons string
+	var created int64
+	if err := sc.Scan(&m.ID, &m.AccountID, &m.Conditional, &tag, &platform, &buttons, &created); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(buttons), &m.Buttons); err != nil {
+		return nil, err
+	}
+	if m.Conditional {
+		m.MatchRule = &MatchRule{ClientPlatformType: platform}
+		if tag != 0 {
+			m.MatchRule.TagID = fmt.Sprint(tag)
+		}
+	}
+	m.CreatedAt = db.FromMicro(created)
+	return &m, nil
+}
+
+// All returns the account's default menu (nil when none) and its
+// conditional menus, newest first.
+func (s *Store) All(ctx context.Context, accountID int64) (*Menu, []*Menu, error) {
+	return s.all(ctx, s.db, accountID)
+}
+
+func (s *Store) all(ctx context.Context, q db.Querier, accountID int64) (*Menu, []*Menu, error) {
+	rows, err := q.Query(ctx, `SELECT `+cols+` FROM menus WHERE account_id = ? ORDER BY conditional, id DESC`, accountID)
+	list, err := db.Collect(rows, err, func(r *sqlRows) (*Menu, error) { return scan(r) })
+	if err != nil {
+		return nil, nil, err
+	}
+	var def *Menu
+	var conds []*Menu
+	for _, m := range list {
+		if m.Conditional {
+			conds = append(conds, m)
+		} else if def == nil {
+			def = m
+		}
+	}
+	return def, conds, nil
+}
+
+// Default returns the default menu, or ErrNoMenu.
+func (s *Store) Default(ctx context.Context, accountID int64) (*Menu, error) {
+	def, _, err := s.All(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if def == nil {
+		return nil, ErrNoMenu
+	}
+	return def, nil
+}
+
+// SetDefault validates buttons and replaces the account's default menu
+// (menu/create). Conditional menus stay.
+func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Button) (*Menu, error) {
+	if err := Validate(buttons); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(buttons)
+	if err != nil {
+		return nil, err
+	}
+	m := &Menu{ID: id.New(), AccountID: accountID, Buttons: buttons, CreatedAt: s.clock.Now()}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		_, conds, err := s.all(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := checkDomains(buttons, conds, 0); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM menus WHERE account_id = ? AND conditional = FALSE`, accountID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO menus (id, account_id, conditional, tag_id, client_platform_type, buttons, created_at)
+			VALUES (?, ?, FALSE, 0, '', ?, ?)`, m.ID, accountID, string(body), db.Micro(m.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func checkDomains(buttons []Button, others []*Menu, skipID int64) error {
+	seen := map[string]bool{}
+	domains(buttons, seen)
+	for _, o := range others {
+		if o.ID != skipID {
+			domains(o.Buttons, seen)
+		}
+	}
+	if len(seen) > MaxDomains {
+		return ErrTooManyDomains
+	}
+	return nil
+}
+
+// AddConditional validates and adds a conditional menu
+// (menu/addconditional). The rule's tag must exist in the account.
+func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []Button, rule MatchRule) (*Menu, error) {
+	if rule.Sex != "" || rule.Country != "" || rule.Province != "" || rule.City != "" || rule.Language != "" {
+		return nil, ErrPrivacyRule
+	}
+	if rule.TagID == "" {
+		rule.TagID = rule.GroupID
+	}
+	if rule.TagID == "" && rule.ClientPlatformType == "" {
+		return nil, ErrEmptyMatchRule
+	}
+	var tag int64
+	if rule.TagID != "" {
+		if _, err := fmt.Sscan(rule.TagID, &tag); err != nil || tag <= 0 {
+			return nil, ErrUnknownTag
+		}
+	}
+	switch rule.ClientPlatformType {
+	case "", "1", "2", "3":
+	default:
+		return nil, invalid(40035, "client_platform_type", "client_platform_type is 1 (iOS), 2 (Android) or 3 (other).")
+	}
+	if err := Validate(buttons); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(buttons)
+	if err != nil {
+		return nil, err
+	}
+	m := &Menu{ID: id.New(), AccountID: accountID, Conditional: true, Buttons: buttons, CreatedAt: s.clock.Now(),
+		MatchRule: &MatchRule{TagID: rule.TagID, ClientPlatformType: rule.ClientPlatformType}}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		def, conds, err := s.all(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		if def == nil {
+			return ErrNoDefault
+		}
+		if len(conds) >= MaxConditional {
+			return ErrTooManyMenus
+		}
+		all := append([]*Menu{def}, conds...)
+		if err := checkDomains(buttons, all, 0); err != nil {
+			return err
+		}
+		if tag != 0 {
+			var n int
+			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ? AND id = ?`, accountID, tag), &n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrUnknownTag
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO menus (id, account_id, conditional, tag_id, client_platform_type, buttons, created_at)
+			VALUES (?, ?, TRUE, ?, ?, ?, ?)`, m.ID, accountID, tag, rule.ClientPlatformType, string(body), db.Micro(m.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// DeleteConditional removes one conditional menu (menu/delconditional).
+func (s *Store) DeleteConditional(ctx context.Context, accountID, menuID int64) error {
+	res, err := s.db.Exec(ctx, `DELETE FROM menus WHERE account_id = ? AND id = ? AND conditional = TRUE`, accountID, menuID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoConditional
+	}
+	return nil
+}
+
+// DeleteAll removes the default menu and every conditional menu
+// (menu/delete).
+func (s *Store) DeleteAll(ctx context.Context, accountID int64) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM menus WHERE account_id = ?`, accountID)
+	return err
+}
+
+// ForFollower returns the menu that applies to a follower: the newest
+// conditional menu whose tag the follower carries (and whose platform is
+// empty or 3, "other", which is what Herald's web client is), else the
+// default menu; an empty slice when the account has none (menu/trymatch).
+func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) ([]Button, error) {
+	def, conds, err := s.All(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if def == nil {
+		return []Button{}, nil
+	}
+	if len(conds) > 0 {
+		tags, err := s.followerTags(ctx, accountID, personID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range conds {
+			if Matches(m.MatchRule, tags) {
+				return m.Buttons, nil
+			}
+		}
+	}
+	return def.Buttons, nil
+}
+
+// Matches reports whether a conditional menu's rule applies to a follower
+// with the given tags.
+func Matches(rule *MatchRule, tags map[int64]bool) bool {
+	if rule == nil {
+		return false
+	}
+	if rule.ClientPlatformType != "" && rule.ClientPlatformType != "3" {
+		return false
+	}
+	if rule.TagID == "" {
+		return true
+	}
+	var tag int64
+	if _, err := fmt.Sscan(rule.TagID, &tag); err != nil {
+		return false
+	}
+	return tags[tag]
+}
+
+func (s *Store) followerTags(ctx context.Context, accountID, personID int64) (map[int64]bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT tag_id FROM tag_members WHERE account_id = ? AND person_id = ?`, accountID, personID)
+	ids, err := db.Collect(rows, err, func(r *sqlRows) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]bool, len(ids))
+	for _, v := range ids {
+		m[v] = true
+	}
+	return m, nil
+}
