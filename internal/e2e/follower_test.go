@@ -1,0 +1,236 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/ui"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+// SmallPhoneWidth is the narrowest phone the follower app is checked on.
+const SmallPhoneWidth = 360
+
+// e2eAccount creates an active, verified account.
+func e2eAccount(t *testing.T, s *apptest.Server, name, typ string) *account.Account {
+	t.Helper()
+	ctx := context.Background()
+	a, err := s.App.Accounts.Create(ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name,
+		Description: "Official account of " + name, Organisation: name + " Co., Ltd.", Status: account.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.DB.Exec(ctx, `UPDATE accounts SET verified_until = ? WHERE id = ?`,
+		db.Micro(s.App.Clock.Now().Add(365*24*time.Hour)), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// e2eMenu is the bank's menu: a link button and a group with a click.
+type e2eMenu []ui.MenuButton
+
+func (m e2eMenu) ForFollower(ctx context.Context, accountID, personID int64) ([]ui.MenuButton, error) {
+	return m, nil
+}
+
+// e2eReplies answers the menu's "Opening hours" click, as an auto-reply would.
+type e2eReplies struct{}
+
+func (e2eReplies) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+	if in.Event == message.EventClick && in.Key == "HOURS" {
+		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindText, Sender: message.SenderAutoReply,
+			Body: message.Body{Text: "Branches open 9:00 to 17:00, Monday to Saturday."}}}}, nil
+	}
+	return message.Outcome{}, nil
+}
+
+// e2eFolder stands in for the publishing feature's Subscriptions folder.
+type e2eFolder struct{ items []ui.FolderItem }
+
+func (f *e2eFolder) Folder(ctx context.Context, personID int64, cursor string, limit int) ([]ui.FolderItem, string, error) {
+	return f.items, "", nil
+}
+func (f *e2eFolder) MarkFolderSeen(ctx context.Context, personID int64) error { return nil }
+func (f *e2eFolder) Recent(ctx context.Context, accountID int64, limit int) ([]ui.FolderItem, error) {
+	return nil, nil
+}
+
+// fitsSmallPhone fails when the current page scrolls sideways at 360 px.
+func fitsSmallPhone(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if w := run(t, ctx, "read the viewport width", chromedp.Evaluate[int](`window.innerWidth`)); w != SmallPhoneWidth {
+		t.Fatalf("the viewport is %d px wide, want %d: the phone check would mean nothing", w, SmallPhoneWidth)
+	}
+	sw := run(t, ctx, "measure "+name, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if sw > SmallPhoneWidth {
+		wide := run(t, ctx, "find wide elements", chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")]
+			.filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+			.map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "") + " right=" + Math.round(e.getBoundingClientRect().right))`))
+		t.Errorf("%s is %d px wide on a %d px phone; too wide: %v", name, sw, SmallPhoneWidth, wide)
+	}
+}
+
+// TestFollowerFindFollowChatReadAndMenu walks the follower app on a 360 px
+// phone: find a Service account, follow it, see its message arrive in the
+// chat list live, open the Subscriptions folder and an article, and chat
+// through the account's menu.
+func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
+	s := apptest.New(t)
+	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
+	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)
+	s.App.UI.Menus = e2eMenu{
+		{Type: "view", Name: "Rates", URL: s.URL + "/discover?q=rates"},
+		{Name: "Services", SubButtons: []ui.MenuButton{
+			{Type: "click", Name: "Opening hours", Key: "HOURS"},
+			{Type: "click", Name: "Lost card", Key: "LOST"},
+		}},
+	}
+	s.App.Chat.AddResponder(e2eReplies{})
+	folder := &e2eFolder{}
+	if s.App.UI.Publications == nil {
+		// Publishing is not wired in (yet): stand in for its folder. The
+		// article link then leads to /s/{id}, which publishing serves.
+		s.App.UI.Publications = folder
+	}
+	mei := s.CreatePerson(t, "mei", "a long enough secret", user.RoleNone)
+	ctx := Browser(t)
+	do(t, ctx, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
+	do(t, ctx, "sign in",
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=login]`), "mei"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long enough secret"),
+		chromedp.Click(byText("button", "Sign in")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=chatlist]`)),
+	)
+
+	// Find: search by part of the name in another case.
+	do(t, ctx, "search for the bank",
+		chromedp.Click(chromedp.Search(`//nav[@aria-label="Main"]//a[normalize-space()="Discover"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-form] input[name=q]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "HARBOUR"),
+		chromedp.Click(byText("button", "Search")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=results]`)),
+	)
+	fitsSmallPhone(t, ctx, "search results")
+
+	// Follow from the profile, which shows the verified organisation.
+	do(t, ctx, "open the bank's profile",
+		chromedp.Click(chromedp.Search(`//ul[@data-testid="results"]//a[.//strong[normalize-space()="Harbour Bank"]]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=profile]`)),
+	)
+	if got := run(t, ctx, "read the profile", chromedp.Text(chromedp.CSS(`[data-testid=profile]`))); !strings.Contains(got, "Harbour Bank Co., Ltd.") || !strings.Contains(got, "Verified") {
+		t.Errorf("the profile does not show the verified organisation: %q", got)
+	}
+	fitsSmallPhone(t, ctx, "profile")
+	do(t, ctx, "follow the bank",
+		chromedp.Click(chromedp.CSS(`[data-testid=follow]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=unfollow]`)),
+	)
+	// Follow the tea house straight from the search results.
+	do(t, ctx, "follow the tea house",
+		chromedp.Navigate(s.URL+"/discover?q=lotus"),
+		chromedp.Click(chromedp.Search(`//ul[@data-testid="results"]//button[normalize-space()="Follow"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=unfollow]`)),
+	)
+	if f, err := s.App.Follows.Get(t.Context(), tea.ID, mei.ID); err != nil || !f.Following || f.Source != "search" {
+		t.Fatalf("following from search: %+v %v", f, err)
+	}
+	now := s.App.Clock.Now()
+	folder.items = []ui.FolderItem{{AccountID: tea.ID, AccountName: tea.Name, Verified: true, PublicationID: 7, ArticleID: 71,
+		Title: "Spring oolong has arrived", Articles: 2, At: now.Add(-time.Minute)}}
+
+	// The chat list: the bank's row; its message arrives without a reload.
+	row := fmt.Sprintf(`[data-testid="row-%d"]`, bank.ID)
+	do(t, ctx, "open the chat list",
+		chromedp.Click(chromedp.Search(`//nav[@aria-label="Main"]//a[normalize-space()="Chats"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=row-subscriptions]`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)), // the event stream is open
+	)
+	fitsSmallPhone(t, ctx, "chat list")
+	run(t, ctx, "mark the page", chromedp.Evaluate[int](`window.notReloaded = 1`))
+	m := &message.Message{AccountID: bank.ID, PersonID: mei.ID, Direction: message.Out, Kind: message.KindText, Sender: message.SenderAgent,
+		Body: message.Body{Text: "Your new card is on its way"}}
+	if err := s.App.Messages.Append(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "see the message arrive in the chat list",
+		chromedp.WaitVisible(chromedp.Search(fmt.Sprintf(`//li[@data-testid="row-%d"]//*[@data-testid="preview"][contains(., "Your new card is on its way")]`, bank.ID))),
+		chromedp.WaitVisible(chromedp.Search(fmt.Sprintf(`//li[@data-testid="row-%d"]//*[@data-testid="unread"][normalize-space()="1"]`, bank.ID))),
+	)
+	if run(t, ctx, "check for a reload", chromedp.Evaluate[int](`window.notReloaded || 0`)) != 1 {
+		t.Error("the chat list reloaded instead of updating in place")
+	}
+
+	// The Subscriptions folder and an article in it.
+	do(t, ctx, "open the Subscriptions folder",
+		chromedp.Click(chromedp.CSS(`[data-testid=row-subscriptions] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=folder]`)),
+	)
+	if got := run(t, ctx, "read the folder", chromedp.Text(chromedp.CSS(`[data-testid=folder]`))); !strings.Contains(got, "Lotus Tea House") || !strings.Contains(got, "Spring oolong has arrived") || !strings.Contains(got, "New") {
+		t.Errorf("the folder does not show the tea house's new publication: %q", got)
+	}
+	fitsSmallPhone(t, ctx, "Subscriptions folder")
+	do(t, ctx, "open the article",
+		chromedp.Click(chromedp.CSS(`[data-testid=folder-item] a`)),
+		chromedp.WaitReady(chromedp.CSS(`body`)),
+	)
+	run(t, ctx, "wait for the article page", chromedp.Poll[bool](`location.pathname === "/s/71"`))
+	if p := path(t, ctx, s); p != "/s/71" {
+		t.Errorf("the article opened at %s, want /s/71", p)
+	}
+	if body := run(t, ctx, "read the article page", chromedp.Text(chromedp.CSS(`body`))); strings.Contains(body, "There is nothing here") || strings.Contains(body, "404 page not found") {
+		t.Log("the reading page /s/{id} is not served yet (publishing issue); the folder links to it")
+	}
+
+	// The conversation: history, then the menu.
+	do(t, ctx, "open the conversation",
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.Click(chromedp.CSS(row+` a.row-main`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=menubar]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//p[normalize-space()="Your new card is on its way"]`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)),
+	)
+	fitsSmallPhone(t, ctx, "conversation")
+	do(t, ctx, "choose Services › Opening hours",
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//summary[normalize-space()="Services"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//nav[@data-testid="menubar"]//button[normalize-space()="Opening hours"]`)),
+	)
+	fitsSmallPhone(t, ctx, "conversation with the menu open")
+	do(t, ctx, "see the answer to the menu click",
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//button[normalize-space()="Opening hours"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//p[contains(., "Branches open 9:00 to 17:00")]`)),
+	)
+
+	// Write to the bank: the message shows at once and is stored.
+	do(t, ctx, "send a message",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] textarea`), "Can I collect it at the branch?"),
+		chromedp.Click(chromedp.Search(`//form[@data-testid="send-text"]//button[normalize-space()="Send"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//li[contains(@class,"mine")]//p[normalize-space()="Can I collect it at the branch?"]`)),
+	)
+	msgs, err := s.App.Messages.History(t.Context(), bank.ID, mei.ID, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := msgs[len(msgs)-1]; last.Direction != message.In || last.Body.Text != "Can I collect it at the branch?" {
+		t.Errorf("the last stored message is %+v", last)
+	}
+	// The menu's link goes where the menu says.
+	do(t, ctx, "open the Rates link",
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//a[normalize-space()="Rates"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-form]`)),
+	)
+	if p := path(t, ctx, s); p != "/discover?q=rates" {
+		t.Errorf("the menu link opened %s", p)
+	}
+}
