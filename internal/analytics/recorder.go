@@ -1,0 +1,217 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+)
+
+// Recorder captures events without blocking the caller: Record puts the
+// event on a buffered channel; Run (a background worker) writes batches
+// every FlushEvery or every BatchSize events with one multi-row INSERT.
+// When the buffer is full the event is dropped and counted
+// (herald_analytics_dropped_total). A nil *Recorder records nothing, so
+// callers need no nil checks.
+type Recorder struct {
+	db    *db.DB
+	clock clock.Clock
+	log   *slog.Logger
+	ch    chan Event
+
+	// FlushEvery and BatchSize bound how long and how many events wait.
+	FlushEvery time.Duration
+	BatchSize  int
+
+	writeMu  sync.Mutex // one batch writer at a time (Run and Flush)
+	dropped  atomic.Uint64
+	recorded atomic.Uint64
+	written  atomic.Uint64
+	failed   atomic.Uint64
+}
+
+// NewRecorder returns a recorder with a buffer of buffer events (0: 65536).
+func NewRecorder(d *db.DB, c clock.Clock, log *slog.Logger, buffer int) *Recorder {
+	if buffer <= 0 {
+		buffer = 1 << 16
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Recorder{db: d, clock: c, log: log, ch: make(chan Event, buffer), FlushEvery: 500 * time.Millisecond, BatchSize: 1000}
+}
+
+// Record queues ev; it never blocks. A zero At is set to now.
+func (r *Recorder) Record(ev Event) {
+	if r == nil || ev.AccountID == 0 || ev.Kind == "" {
+		return
+	}
+	if ev.At.IsZero() {
+		ev.At = r.clock.Now()
+	}
+	select {
+	case r.ch <- ev:
+		r.recorded.Add(1)
+	default:
+		r.dropped.Add(1)
+	}
+}
+
+// Dropped is how many events were dropped because the buffer was full.
+func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
+
+// Run writes batches until ctx is cancelled, then writes what is left.
+func (r *Recorder) Run(ctx context.Context) {
+	t := time.NewTicker(r.FlushEvery)
+	defer t.Stop()
+	batch := make([]Event, 0, r.BatchSize)
+	write := func() {
+		if len(batch) == 0 {
+			return
+		}
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		r.write(wctx, batch)
+		cancel()
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case ev := <-r.ch:
+			batch = append(batch, ev)
+			if len(batch) >= r.BatchSize {
+				write()
+			}
+		case <-t.C:
+			write()
+		case <-ctx.Done():
+			for {
+				select {
+				case ev := <-r.ch:
+					batch = append(batch, ev)
+					if len(batch) >= r.BatchSize {
+						write()
+					}
+				default:
+					write()
+					return
+				}
+			}
+		}
+	}
+}
+
+// Flush writes every queued event now (tests, the demo, shutdown).
+func (r *Recorder) Flush(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	for {
+		var batch []Event
+	fill:
+		for len(batch) < r.BatchSize {
+			select {
+			case ev := <-r.ch:
+				batch = append(batch, ev)
+			default:
+				break fill
+			}
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := r.write(ctx, batch); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *Recorder) write(ctx context.Context, batch []Event) error {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	err := InsertEvents(ctx, r.db, batch)
+	if err != nil {
+		r.failed.Add(uint64(len(batch)))
+		r.log.Error("analytics: write events", slog.Int("events", len(batch)), slog.Any("error", err))
+		return err
+	}
+	r.written.Add(uint64(len(batch)))
+	return nil
+}
+
+// eventCols is the column list of a raw event insert.
+const eventCols = 10
+
+// InsertEvents writes events with multi-row INSERTs of at most 1,000 rows,
+// numbering them with a fresh block of ids (so the rollup's watermark sees
+// them). It is what the recorder, the backfill and the demo use.
+func InsertEvents(ctx context.Context, d *db.DB, evs []Event) error {
+	for len(evs) > 0 {
+		n := min(len(evs), 1000)
+		chunk := evs[:n]
+		evs = evs[n:]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at) VALUES `)
+		args := make([]any, 0, n*eventCols)
+		first := id.NewBlock(int64(n))
+		for i, ev := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+			failed := 0
+			if ev.Failed {
+				failed = 1
+			}
+			s := ev.Surface
+			if s == All {
+				s = "" // reserved for the every-surface rows
+			}
+			if len(s) > maxSurface {
+				s = s[:maxSurface]
+			}
+			args = append(args, first+int64(i), ev.AccountID, ev.Kind, ev.PersonID, ev.ObjectID, s, ev.Value, failed, ev.Device, db.Micro(ev.At))
+		}
+		if _, err := d.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("analytics: insert %d events: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// Collector exports the recorder's counters to Prometheus.
+func (r *Recorder) Collector() prometheus.Collector { return recorderCollector{r} }
+
+var (
+	descDropped  = prometheus.NewDesc("herald_analytics_dropped_total", "Analytics events dropped because the capture buffer was full.", nil, nil)
+	descRecorded = prometheus.NewDesc("herald_analytics_recorded_total", "Analytics events queued for writing.", nil, nil)
+	descWritten  = prometheus.NewDesc("herald_analytics_written_total", "Analytics events written to the database.", nil, nil)
+	descFailed   = prometheus.NewDesc("herald_analytics_write_failed_total", "Analytics events lost because their batch could not be written.", nil, nil)
+	descQueued   = prometheus.NewDesc("herald_analytics_queued", "Analytics events waiting in the capture buffer.", nil, nil)
+)
+
+type recorderCollector struct{ r *Recorder }
+
+func (c recorderCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descDropped
+	ch <- descRecorded
+	ch <- descWritten
+	ch <- descFailed
+	ch <- descQueued
+}
+
+func (c recorderCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(c.r.dropped.Load()))
+	ch <- prometheus.MustNewConstMetric(descRecorded, prometheus.CounterValue, float64(c.r.recorded.Load()))
+	ch <- prometheus.MustNewConstMetric(descWritten, prometheus.CounterValue, float64(c.r.written.Load()))
+	ch <- prometheus.MustNewConstMetric(descFailed, prometheus.CounterValue, float64(c.r.failed.Load()))
+	ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(len(c.r.ch)))
+}

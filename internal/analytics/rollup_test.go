@@ -1,0 +1,272 @@
+package analytics_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/settings"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c *fixedClock) Now() time.Time { return c.t }
+
+func newAccount(t testing.TB, d *db.DB, tz string, followers int64) int64 {
+	t.Helper()
+	aid := id.New()
+	_, err := d.Exec(context.Background(), `INSERT INTO accounts (id, type, region, name, name_key, status, timezone, follower_count, created_at, updated_at)
+		VALUES (?, 'subscription', 'domestic', ?, ?, 'active', ?, ?, 0, 0)`, aid, fmt.Sprintf("Acct %d", aid), fmt.Sprintf("acct%d", aid), tz, followers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aid
+}
+
+func utc(s string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04:05", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+type key struct {
+	day, kind, surface string
+}
+
+func totals(t *testing.T, st *analytics.Store, account int64, from, to string) map[key]analytics.Row {
+	t.Helper()
+	rows, err := st.Totals(context.Background(), account, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[key]analytics.Row{}
+	for _, r := range rows {
+		m[key{r.Day, r.Kind, r.Surface}] = r
+	}
+	return m
+}
+
+func expect(t *testing.T, m map[key]analytics.Row, day, kind, surface string, events, users int64) {
+	t.Helper()
+	r := m[key{day, kind, surface}]
+	if r.Events != events || r.Users != users {
+		t.Errorf("%s %s/%s: got %d events by %d people, want %d by %d", day, kind, surface, r.Events, r.Users, events, users)
+	}
+}
+
+// Events either side of midnight in Asia/Shanghai (UTC+8) and in UTC land
+// on the days a person in that time zone would expect.
+func TestRollupDaysFollowTheAccountsTimeZone(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-11 12:00:00")}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	sh := newAccount(t, d, "Asia/Shanghai", 5)
+	uk := newAccount(t, d, "UTC", 2)
+	const article = 77
+	var evs []analytics.Event
+	for _, a := range []int64{sh, uk} {
+		evs = append(evs,
+			// 23:59:59 on 9 March in Shanghai; 15:59:59 on 9 March in UTC.
+			analytics.Event{AccountID: a, Kind: analytics.KindFollow, PersonID: 1, Surface: "search", At: utc("2026-03-09 15:59:59")},
+			// 00:00:00 on 10 March in Shanghai; still 9 March in UTC.
+			analytics.Event{AccountID: a, Kind: analytics.KindFollow, PersonID: 2, Surface: "qr", At: utc("2026-03-09 16:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindUnfollow, PersonID: 3, Surface: "search", At: utc("2026-03-10 03:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindRead, PersonID: 1, ObjectID: article, Surface: "chat", At: utc("2026-03-10 01:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindRead, PersonID: 1, ObjectID: article, Surface: "folder", At: utc("2026-03-10 02:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindRead, PersonID: 2, ObjectID: article, Surface: "chat", At: utc("2026-03-10 05:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindRead, PersonID: 0, ObjectID: article, Surface: "link", At: utc("2026-03-10 06:00:00")},
+			// Person 2 messages 18 hours after following: a conversion.
+			analytics.Event{AccountID: a, Kind: analytics.KindMessageIn, PersonID: 2, Surface: "text", At: utc("2026-03-10 10:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindAPICall, Surface: "message/custom/send", Value: 100, At: utc("2026-03-10 10:00:00")},
+			analytics.Event{AccountID: a, Kind: analytics.KindAPICall, Surface: "message/custom/send", Value: 300, Failed: true, At: utc("2026-03-10 11:00:00")},
+		)
+	}
+	if err := analytics.InsertEvents(ctx, d, evs); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.RollupNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Shanghai: 9 and 10 March (+ nothing else); UTC: 9 and 10 March.
+	if n != 4 {
+		t.Errorf("rolled up %d days, want 4", n)
+	}
+
+	m := totals(t, st, sh, "2026-03-01", "2026-03-31")
+	expect(t, m, "2026-03-09", "follow", "*", 1, 1)
+	expect(t, m, "2026-03-09", "follow", "search", 1, 1)
+	expect(t, m, "2026-03-10", "follow", "*", 1, 1)
+	expect(t, m, "2026-03-10", "follow", "qr", 1, 1)
+	expect(t, m, "2026-03-10", "unfollow", "*", 1, 1)
+	expect(t, m, "2026-03-10", "read", "*", 4, 2) // the anonymous read counts as a read, not a reader
+	expect(t, m, "2026-03-10", "read", "chat", 2, 2)
+	expect(t, m, "2026-03-10", "read", "folder", 1, 1)
+	expect(t, m, "2026-03-10", "message_in", "text", 1, 1)
+	expect(t, m, "2026-03-10", "conv_follows", "qr", 1, 1)
+	expect(t, m, "2026-03-10", "conv_message", "qr", 1, 1)
+	expect(t, m, "2026-03-10", "conv_any", "*", 1, 1)
+	expect(t, m, "2026-03-09", "conv_follows", "search", 1, 1)
+	expect(t, m, "2026-03-09", "conv_message", "search", 0, 0) // person 1 never wrote
+	api := m[key{"2026-03-10", "api_call", "*"}]
+	if api.Events != 2 || api.Failures != 1 || api.ValueSum != 400 || api.ValueMax != 300 {
+		t.Errorf("interface summary: got %+v, want 2 calls, 1 failure, 400 ms total, 300 ms max", api)
+	}
+	if len(m) == 0 || m[key{"2026-03-11", "follow", "*"}].Events != 0 {
+		t.Errorf("unexpected rows: %v", m)
+	}
+
+	u := totals(t, st, uk, "2026-03-01", "2026-03-31")
+	expect(t, u, "2026-03-09", "follow", "*", 2, 2)
+	expect(t, u, "2026-03-10", "follow", "*", 0, 0)
+	expect(t, u, "2026-03-10", "read", "*", 4, 2)
+	expect(t, u, "2026-03-09", "conv_message", "qr", 1, 1)
+	// Each account sees only its own rows.
+	other := newAccount(t, d, "UTC", 0)
+	if o := totals(t, st, other, "2026-03-01", "2026-03-31"); len(o) != 0 {
+		t.Errorf("an account without events sees %d rows", len(o))
+	}
+
+	// Per-article rows: every surface together.
+	objs, err := st.ObjectRows(ctx, sh, "2026-03-10", "2026-03-10", analytics.KindRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 1 || objs[0].Object != article || objs[0].Events != 4 || objs[0].Users != 2 {
+		t.Errorf("article rows: %+v, want article 77 with 4 reads by 2 readers", objs)
+	}
+
+	// Hours count from local midnight: person 2's follow is at 00:00 in
+	// Shanghai, the first read at 09:00.
+	hours, err := st.Hourly(ctx, sh, "2026-03-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, h := range hours {
+		if h.Surface == "*" {
+			got[fmt.Sprintf("%s@%d", h.Kind, h.Object)] += h.Events
+		}
+	}
+	for k, want := range map[string]int64{"follow@0": 1, "read@9": 1, "read@10": 1, "read@13": 1, "read@14": 1, "message_in@18": 1, "unfollow@11": 1} {
+		if got[k] != want {
+			t.Errorf("hourly %s: got %d, want %d (all: %v)", k, got[k], want, got)
+		}
+	}
+
+	// Growth: 5 followers now; on 10 March one came and one left, on 9
+	// March one came, so the day before had 4.
+	g, err := st.Growth(ctx, sh, 5, "2026-03-08", "2026-03-10", "2026-03-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.GrowthDay{{"2026-03-08", 0, 0, 0, 4}, {"2026-03-09", 1, 0, 1, 5}, {"2026-03-10", 1, 1, 0, 5}}
+	if fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("growth:\n got %v\nwant %v", g, want)
+	}
+}
+
+// Running the rollup again changes nothing; a new event rewrites only its
+// day, and a late message converts an earlier follow.
+func TestRollupIsIdempotentAndIncremental(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-20 12:00:00")}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	a := newAccount(t, d, "Asia/Shanghai", 1)
+	rec := analytics.NewRecorder(d, clk, nil, 16)
+	rec.Record(analytics.Event{AccountID: a, Kind: analytics.KindFollow, PersonID: 9, Surface: "article", At: utc("2026-03-10 04:00:00")})
+	rec.Record(analytics.Event{AccountID: a, Kind: analytics.KindMenuClick, PersonID: 9, Surface: "PRICES", At: utc("2026-03-10 04:01:00")})
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.RollupNow(ctx); err != nil || n != 1 {
+		t.Fatalf("first rollup: %d days, %v; want 1", n, err)
+	}
+	before := totals(t, st, a, "2026-03-01", "2026-03-31")
+	if n, err := st.RollupNow(ctx); err != nil || n != 0 {
+		t.Fatalf("second rollup: %d days, %v; want 0", n, err)
+	}
+	// Rewriting the day by hand gives the same rows.
+	if err := st.RollupDay(ctx, a, "2026-03-10", analytics.Location("Asia/Shanghai")); err != nil {
+		t.Fatal(err)
+	}
+	if after := totals(t, st, a, "2026-03-01", "2026-03-31"); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("re-running a day changed it:\n%v\n%v", before, after)
+	}
+	expect(t, before, "2026-03-10", "menu_click", "PRICES", 1, 1)
+	expect(t, before, "2026-03-10", "conv_link", "article", 0, 0)
+
+	// Three days later the follower clicks a link in an article: the
+	// follow of 10 March converts; the new day appears.
+	rec.Record(analytics.Event{AccountID: a, Kind: analytics.KindLinkClick, PersonID: 9, ObjectID: 5, At: utc("2026-03-13 04:00:00")})
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.RollupNow(ctx); err != nil || n != 1 {
+		t.Fatalf("third rollup: %d days, %v; want 1", n, err)
+	}
+	m := totals(t, st, a, "2026-03-01", "2026-03-31")
+	expect(t, m, "2026-03-10", "conv_link", "article", 1, 1)
+	expect(t, m, "2026-03-10", "conv_any", "*", 1, 1)
+	expect(t, m, "2026-03-10", "menu_click", "PRICES", 1, 1)
+	expect(t, m, "2026-03-13", "link_click", "*", 1, 1)
+
+	// Ten days later is outside the conversion window.
+	rec.Record(analytics.Event{AccountID: a, Kind: analytics.KindMessageIn, PersonID: 9, Surface: "text", At: utc("2026-03-18 05:00:00")})
+	_ = rec.Flush(ctx)
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m = totals(t, st, a, "2026-03-01", "2026-03-31")
+	expect(t, m, "2026-03-10", "conv_message", "article", 0, 0)
+}
+
+// Raw events older than the retention period go; their rollups stay.
+func TestPurgeKeepsRollups(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-10 12:00:00")}
+	set := settings.NewStore(d, clk)
+	p := settings.Defaults()
+	p.RawEventRetentionDays = 30
+	if err := set.Save(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	st := analytics.NewStore(d, clk, set, nil)
+	a := newAccount(t, d, "UTC", 0)
+	if err := analytics.InsertEvents(ctx, d, []analytics.Event{
+		{AccountID: a, Kind: analytics.KindRead, PersonID: 1, ObjectID: 3, At: utc("2026-03-01 10:00:00")},
+		{AccountID: a, Kind: analytics.KindRead, PersonID: 1, ObjectID: 3, At: utc("2026-03-09 10:00:00")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = utc("2026-04-05 12:00:00") // 1 March is now 35 days ago
+	n, err := st.Purge(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("purge removed %d events, %v; want 1", n, err)
+	}
+	m := totals(t, st, a, "2026-03-01", "2026-03-31")
+	expect(t, m, "2026-03-01", "read", "*", 1, 1)
+	expect(t, m, "2026-03-09", "read", "*", 1, 1)
+	// A late event for the purged day does not wipe that day's rollup.
+	if err := analytics.InsertEvents(ctx, d, []analytics.Event{{AccountID: a, Kind: analytics.KindRead, PersonID: 2, ObjectID: 3, At: utc("2026-03-01 11:00:00")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m = totals(t, st, a, "2026-03-01", "2026-03-31")
+	expect(t, m, "2026-03-01", "read", "*", 1, 1)
+}

@@ -1,0 +1,341 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+)
+
+// Backfill turns the history that domain tables already hold into raw
+// events, once: follows (subscribed_at with their source, unsubscribed_at),
+// followers' messages and menu clicks, within the retention period and
+// before the first captured event. The next Rollup aggregates them, so an
+// upgraded platform's dashboards show its past. It does nothing the second
+// time (or after MarkBackfilled).
+func (s *Store) Backfill(ctx context.Context) (int64, error) {
+	done, err := s.state(ctx, s.db, keyBackfilled)
+	if err != nil || done != 0 {
+		return 0, err
+	}
+	now := s.clock.Now()
+	lo := db.Micro(now.AddDate(0, 0, -s.retentionDays(ctx)))
+	hi := db.Micro(now)
+	var first int64
+	if err := db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(MIN(at), 0) FROM analytics_events`), &first); err != nil {
+		return 0, err
+	}
+	if first > 0 && first < hi {
+		hi = first
+	}
+	var total int64
+	for _, src := range []struct{ name, count, insert string }{
+		{"follows",
+			`SELECT COUNT(*) FROM follows WHERE subscribed_at >= ? AND subscribed_at < ?`,
+			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY subscribed_at, person_id), account_id, 'follow', person_id, 0, source, 0, 0, '', subscribed_at
+			FROM follows WHERE subscribed_at >= ? AND subscribed_at < ?`},
+		{"unfollows",
+			`SELECT COUNT(*) FROM follows WHERE following = FALSE AND unsubscribed_at >= ? AND unsubscribed_at < ?`,
+			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY unsubscribed_at, person_id), account_id, 'unfollow', person_id, 0, source, 0, 0, '', unsubscribed_at
+			FROM follows WHERE following = FALSE AND unsubscribed_at >= ? AND unsubscribed_at < ?`},
+		{"messages",
+			`SELECT COUNT(*) FROM messages WHERE direction = 'in' AND created_at >= ? AND created_at < ?`,
+			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY id), account_id, 'message_in', person_id, 0, kind, 0, 0, '', created_at
+			FROM messages WHERE direction = 'in' AND created_at >= ? AND created_at < ?`},
+		{"menu clicks",
+			`SELECT COUNT(*) FROM menu_clicks WHERE created_at >= ? AND created_at < ?`,
+			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY id), account_id, 'menu_click', person_id, 0, SUBSTR(button_key, 1, 200), 0, 0, '', created_at
+			FROM menu_clicks WHERE created_at >= ? AND created_at < ?`},
+	} {
+		var n int64
+		if err := db.Get(s.db.QueryRow(ctx, src.count, lo, hi), &n); err != nil {
+			// A feature's table that does not exist (yet) has no history.
+			s.log.Warn("analytics: backfill skipped", "source", src.name, "error", err)
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		base := id.NewBlock(n) - 1
+		if _, err := s.db.Exec(ctx, `INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at) `+src.insert,
+			base, lo, hi); err != nil {
+			return total, fmt.Errorf("analytics: backfill %s: %w", src.name, err)
+		}
+		total += n
+	}
+	return total, setState(ctx, s.db, keyBackfilled, db.Micro(now))
+}
+
+// MarkBackfilled records that there is no history to backfill (the demo,
+// which seeds its own events).
+func (s *Store) MarkBackfilled(ctx context.Context) error {
+	return setState(ctx, s.db, keyBackfilled, db.Micro(s.clock.Now()))
+}
+
+// Snapshot refreshes the follower demographics of every account that has
+// followers: region and language from followers' profiles, device class
+// from the people who followed or read in the last 30 days.
+func (s *Store) Snapshot(ctx context.Context) error {
+	rows, err := s.db.Query(ctx, `SELECT id FROM accounts WHERE follower_count > 0 ORDER BY id`)
+	ids, err := db.Collect(rows, err, func(r *sqlRows) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range ids {
+		if err := s.SnapshotAccount(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SnapshotAccount refreshes one account's demographics.
+func (s *Store) SnapshotAccount(ctx context.Context, accountID int64) error {
+	now := s.clock.Now()
+	type group struct {
+		dim, value string
+		n          int64
+	}
+	var groups []group
+	collect := func(dim, q string, args ...any) error {
+		rows, err := s.db.Query(ctx, q, args...)
+		gs, err := db.Collect(rows, err, func(r *sqlRows) (group, error) {
+			g := group{dim: dim}
+			return g, r.Scan(&g.value, &g.n)
+		})
+		groups = append(groups, gs...)
+		return err
+	}
+	if err := collect("region", `SELECT p.region, COUNT(*) FROM follows f JOIN people p ON p.id = f.person_id
+		WHERE f.account_id = ? AND f.following = ? GROUP BY p.region`, accountID, true); err != nil {
+		return err
+	}
+	if err := collect("language", `SELECT p.language, COUNT(*) FROM follows f JOIN people p ON p.id = f.person_id
+		WHERE f.account_id = ? AND f.following = ? GROUP BY p.language`, accountID, true); err != nil {
+		return err
+	}
+	if err := collect("device", `SELECT device, COUNT(DISTINCT person_id) FROM analytics_events
+		WHERE account_id = ? AND at >= ? AND person_id <> 0 AND device <> '' GROUP BY device`,
+		accountID, db.Micro(now.AddDate(0, 0, -30))); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM analytics_demographics WHERE account_id = ?`, accountID); err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if _, err := tx.Exec(ctx, `INSERT INTO analytics_demographics (account_id, dimension, value, followers, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				accountID, g.dim, g.value, g.n, db.Micro(now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Group is one demographic group.
+type Group struct {
+	Value     string
+	Followers int64
+	Share     float64 // of the dimension's total, 0..1
+}
+
+// Demographics is an account's follower demographics with every group
+// below the minimum size folded into Hidden.
+type Demographics struct {
+	Dimensions map[string][]Group // region, language, device
+	Hidden     map[string]int64   // followers in groups too small to show
+	MinGroup   int
+	UpdatedAt  time.Time
+}
+
+// Demographics returns the latest snapshot, showing only groups of at least
+// minGroup people. When the small groups together are fewer than minGroup
+// their count is hidden too (Hidden -1), so nobody can be singled out by
+// subtraction.
+func (s *Store) Demographics(ctx context.Context, accountID int64, minGroup int) (*Demographics, error) {
+	rows, err := s.db.Query(ctx, `SELECT dimension, value, followers, updated_at FROM analytics_demographics WHERE account_id = ?`, accountID)
+	type row struct {
+		dim, value string
+		n, at      int64
+	}
+	rs, err := db.Collect(rows, err, func(r *sqlRows) (row, error) {
+		var x row
+		return x, r.Scan(&x.dim, &x.value, &x.n, &x.at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &Demographics{Dimensions: map[string][]Group{}, Hidden: map[string]int64{}, MinGroup: minGroup}
+	totals := map[string]int64{}
+	for _, x := range rs {
+		totals[x.dim] += x.n
+		if t := FromMicroTime(x.at); t.After(d.UpdatedAt) {
+			d.UpdatedAt = t
+		}
+	}
+	for _, x := range rs {
+		if x.n < int64(minGroup) {
+			d.Hidden[x.dim] += x.n
+			continue
+		}
+		d.Dimensions[x.dim] = append(d.Dimensions[x.dim], Group{Value: x.value, Followers: x.n, Share: float64(x.n) / float64(totals[x.dim])})
+	}
+	for dim, n := range d.Hidden {
+		if n > 0 && n < int64(minGroup) {
+			d.Hidden[dim] = -1
+		}
+	}
+	for dim := range d.Dimensions {
+		gs := d.Dimensions[dim]
+		sort.Slice(gs, func(i, j int) bool {
+			if gs[i].Followers != gs[j].Followers {
+				return gs[i].Followers > gs[j].Followers
+			}
+			return gs[i].Value < gs[j].Value
+		})
+	}
+	return d, nil
+}
+
+// FromMicroTime converts stored microseconds to a UTC time.
+func FromMicroTime(v int64) time.Time { return db.FromMicro(v) }
+
+// Platform metric names (analytics_platform).
+const (
+	MetricAccountsPrefix      = "accounts_"
+	MetricApplicationsWaiting = "applications_waiting"
+	MetricReviewMedianSeconds = "review_median_seconds"
+	MetricReviewsDecided      = "reviews_decided_90d"
+	MetricReportsOpen         = "reports_open"
+	MetricReportsTotal        = "reports_total"
+	MetricPenaltiesActive     = "penalties_active"
+	MetricPenaltiesTotal      = "penalties_total"
+	MetricFollowers           = "followers"
+	MetricPublications        = "publications"
+	MetricMessages            = "messages"
+)
+
+// PlatformSnapshot refreshes the admin dashboard's figures. Tables of
+// features that are not there are skipped. Messages are counted
+// incrementally (only rows past the last counted id), so the big table is
+// never counted whole.
+func (s *Store) PlatformSnapshot(ctx context.Context) error {
+	now := db.Micro(s.clock.Now())
+	metrics := map[string]int64{}
+	one := func(name, q string, args ...any) {
+		var v int64
+		if err := db.Get(s.db.QueryRow(ctx, q, args...), &v); err != nil {
+			s.log.Debug("analytics: platform metric skipped", "metric", name, "error", err)
+			return
+		}
+		metrics[name] = v
+	}
+	rows, err := s.db.Query(ctx, `SELECT status, COUNT(*) FROM accounts GROUP BY status`)
+	type kv struct {
+		k string
+		v int64
+	}
+	st, err := db.Collect(rows, err, func(r *sqlRows) (kv, error) {
+		var x kv
+		return x, r.Scan(&x.k, &x.v)
+	})
+	if err != nil {
+		return err
+	}
+	for _, status := range []string{"pending", "active", "rejected", "suspended", "terminated"} {
+		metrics[MetricAccountsPrefix+status] = 0
+	}
+	for _, x := range st {
+		metrics[MetricAccountsPrefix+x.k] = x.v
+	}
+	one(MetricFollowers, `SELECT COALESCE(SUM(follower_count), 0) FROM accounts`)
+	one(MetricApplicationsWaiting, `SELECT COUNT(*) FROM applications WHERE state IN ('submitted', 'in_review')`)
+	one(MetricReportsOpen, `SELECT COUNT(*) FROM reports WHERE state = 'open'`)
+	one(MetricReportsTotal, `SELECT COUNT(*) FROM reports`)
+	one(MetricPenaltiesActive, `SELECT COUNT(*) FROM penalties WHERE state = 'active'`)
+	one(MetricPenaltiesTotal, `SELECT COUNT(*) FROM penalties`)
+	one(MetricPublications, `SELECT COUNT(*) FROM publications WHERE state = 'published'`)
+	// Median review time of the applications decided in the last 90 days.
+	since := db.Micro(s.clock.Now().AddDate(0, 0, -90))
+	drows, err := s.db.Query(ctx, `SELECT decided_at - first_submitted_at FROM applications
+		WHERE decided_at >= ? AND first_submitted_at > 0 AND state IN ('approved', 'rejected')`, since)
+	durs, err := db.Collect(drows, err, func(r *sqlRows) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+	if err == nil {
+		sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+		metrics[MetricReviewsDecided] = int64(len(durs))
+		if n := len(durs); n > 0 {
+			m := durs[n/2]
+			if n%2 == 0 {
+				m = (durs[n/2-1] + durs[n/2]) / 2
+			}
+			metrics[MetricReviewMedianSeconds] = m / 1e6
+		} else {
+			metrics[MetricReviewMedianSeconds] = 0
+		}
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		// Messages: count only what was added since the last run.
+		lastID, err := s.state(ctx, tx, keyMessagesID)
+		if err != nil {
+			return err
+		}
+		count, err := s.state(ctx, tx, keyMessages)
+		if err != nil {
+			return err
+		}
+		var n, maxID int64
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE id > ?`, lastID), &n, &maxID); err == nil && n > 0 {
+			count += n
+			if err := setState(ctx, tx, keyMessagesID, maxID); err != nil {
+				return err
+			}
+			if err := setState(ctx, tx, keyMessages, count); err != nil {
+				return err
+			}
+		}
+		metrics[MetricMessages] = count
+		for k, v := range metrics {
+			if _, err := tx.Exec(ctx, `INSERT INTO analytics_platform (metric, value, updated_at) VALUES (?, ?, ?)
+				ON CONFLICT (metric) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, k, v, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Platform returns the admin dashboard's figures and when they were last
+// refreshed.
+func (s *Store) Platform(ctx context.Context) (map[string]int64, time.Time, error) {
+	rows, err := s.db.Query(ctx, `SELECT metric, value, updated_at FROM analytics_platform`)
+	type row struct {
+		k     string
+		v, at int64
+	}
+	rs, err := db.Collect(rows, err, func(r *sqlRows) (row, error) {
+		var x row
+		return x, r.Scan(&x.k, &x.v, &x.at)
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	out := map[string]int64{}
+	var at time.Time
+	for _, x := range rs {
+		out[x.k] = x.v
+		if t := db.FromMicro(x.at); t.After(at) {
+			at = t
+		}
+	}
+	return out, at, nil
+}

@@ -1,0 +1,361 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/settings"
+)
+
+// Store owns the analytics tables: raw events, rollups, snapshots.
+type Store struct {
+	db       *db.DB
+	clock    clock.Clock
+	settings *settings.Store
+	log      *slog.Logger
+
+	// Settle is how old an event id must be before the rollup takes it, so
+	// a batch still committing is not skipped by the watermark.
+	Settle time.Duration
+}
+
+// NewStore returns the analytics store.
+func NewStore(d *db.DB, c clock.Clock, set *settings.Store, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{db: d, clock: c, settings: set, log: log, Settle: 5 * time.Second}
+}
+
+// DB returns the database (benchmarks and the demo).
+func (s *Store) DB() *db.DB { return s.db }
+
+// All is the surface of rows that cover every surface, and AllObjects the
+// object id of rows that cover every object.
+const (
+	All        = "*"
+	AllObjects = -1
+)
+
+// ConversionWindow is how long after following an action still counts as a
+// conversion of that follow.
+const ConversionWindow = 7 * 24 * time.Hour
+
+// Conversion kinds stored in analytics_daily (surface: follow source).
+const (
+	ConvFollows = "conv_follows" // follows counted for conversion
+	ConvMessage = "conv_message" // of those, followers who then messaged
+	ConvLink    = "conv_link"    // ... clicked a link in an article
+	ConvPaid    = "conv_paid"    // ... paid
+	ConvAny     = "conv_any"     // ... did any of these
+)
+
+const (
+	keyWatermark  = "rollup_watermark"
+	keyBackfilled = "backfilled"
+	keyMessagesID = "platform_messages_id"
+	keyMessages   = "platform_messages"
+)
+
+func (s *Store) state(ctx context.Context, q db.Querier, key string) (int64, error) {
+	var v int64
+	err := db.Get(q.QueryRow(ctx, `SELECT value FROM analytics_state WHERE key = ?`, key), &v)
+	if errors.Is(err, db.ErrNotFound) {
+		return 0, nil
+	}
+	return v, err
+}
+
+func setState(ctx context.Context, q db.Querier, key string, v int64) error {
+	_, err := q.Exec(ctx, `INSERT INTO analytics_state (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, v)
+	return err
+}
+
+// maxIDAt is the largest id the generator can hand out at t.
+func maxIDAt(t time.Time) int64 {
+	ms := t.UnixMilli() - id.Time(0).UnixMilli()
+	if ms < 0 {
+		return 0
+	}
+	return ms<<22 | (1<<22 - 1)
+}
+
+// Location returns the time zone named tz, or UTC.
+func Location(tz string) *time.Location {
+	if tz == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// DayBounds returns the UTC instants of the start and end of day
+// ("YYYY-MM-DD") in loc.
+func DayBounds(day string, loc *time.Location) (time.Time, time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", day, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	return t, t.AddDate(0, 0, 1), nil
+}
+
+// DayOf is t's day ("YYYY-MM-DD") in loc.
+func DayOf(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02") }
+
+// AddDays moves day by n days.
+func AddDays(day string, n int) string {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	return t.AddDate(0, 0, n).Format("2006-01-02")
+}
+
+type acctDay struct {
+	account int64
+	day     string
+}
+
+// Rollup aggregates the events written since the last run into daily and
+// hourly rows. Each day that received events is recomputed whole from the
+// raw events, so running it again changes nothing; conversions of the seven
+// days before it are recomputed too. It returns how many days it rewrote.
+func (s *Store) Rollup(ctx context.Context) (int, error) {
+	return s.rollup(ctx, s.Settle)
+}
+
+// RollupNow is Rollup without the settling delay: for tests and the demo,
+// after Recorder.Flush.
+// It takes every event written so far (up to the largest id).
+func (s *Store) RollupNow(ctx context.Context) (int, error) { return s.rollup(ctx, -1) }
+
+func (s *Store) rollup(ctx context.Context, settle time.Duration) (int, error) {
+	now := s.clock.Now()
+	wm, err := s.state(ctx, s.db, keyWatermark)
+	if err != nil {
+		return 0, err
+	}
+	var hi int64
+	if settle < 0 {
+		if err := db.Get(s.db.WriterQueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM analytics_events`), &hi); err != nil {
+			return 0, err
+		}
+	} else {
+		hi = maxIDAt(time.Now().Add(-settle)) // ids come from the real clock
+	}
+	if hi <= wm {
+		return 0, nil
+	}
+	type hourKey struct{ account, hour int64 }
+	rows, err := s.db.Query(ctx, `SELECT account_id, at / 3600000000 FROM analytics_events
+		WHERE id > ? AND id <= ? GROUP BY account_id, at / 3600000000`, wm, hi)
+	hours, err := db.Collect(rows, err, func(r *sqlRows) (hourKey, error) {
+			var k hourKey
+			return k, r.Scan(&k.account, &k.hour)
+		})
+	if err != nil {
+		return 0, fmt.Errorf("analytics: find new events: %w", err)
+	}
+	cutoff := now.AddDate(0, 0, -s.retentionDays(ctx))
+	locs := map[int64]*time.Location{}
+	dirty := map[acctDay]bool{}
+	for _, h := range hours {
+		loc, ok := locs[h.account]
+		if !ok {
+			var tz string
+			err := db.Get(s.db.QueryRow(ctx, `SELECT timezone FROM accounts WHERE id = ?`, h.account), &tz)
+			if err != nil && !errors.Is(err, db.ErrNotFound) {
+				return 0, err
+			}
+			if errors.Is(err, db.ErrNotFound) {
+				loc = nil // the account is gone: nothing to roll up
+			} else {
+				loc = Location(tz)
+			}
+			locs[h.account] = loc
+		}
+		if loc == nil {
+			continue
+		}
+		start := time.UnixMicro(h.hour * 3600000000)
+		for _, t := range []time.Time{start, start.Add(time.Hour - time.Microsecond)} {
+			day := DayOf(t, loc)
+			if _, end, _ := DayBounds(day, loc); end.Before(cutoff) {
+				continue // its raw events are past retention: keep the rollup as it is
+			}
+			dirty[acctDay{h.account, day}] = true
+		}
+	}
+	keys := make([]acctDay, 0, len(dirty))
+	for k := range dirty {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].account != keys[j].account {
+			return keys[i].account < keys[j].account
+		}
+		return keys[i].day < keys[j].day
+	})
+	convDone := map[acctDay]bool{}
+	for _, k := range keys {
+		loc := locs[k.account]
+		if err := s.RollupDay(ctx, k.account, k.day, loc); err != nil {
+			return 0, err
+		}
+		convDone[k] = true
+		// Events of this day may convert follows of the week before.
+		for i := 1; i <= 7; i++ {
+			d := acctDay{k.account, AddDays(k.day, -i)}
+			if convDone[d] || dirty[d] {
+				continue
+			}
+			convDone[d] = true
+			if err := s.db.Tx(ctx, func(tx *db.Tx) error { return conversions(ctx, tx, d.account, d.day, loc) }); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := setState(ctx, s.db, keyWatermark, hi); err != nil {
+		return 0, err
+	}
+	return len(keys), nil
+}
+
+func (s *Store) retentionDays(ctx context.Context) int {
+	if s.settings != nil {
+		if p, err := s.settings.Get(ctx); err == nil && p.RawEventRetentionDays > 0 {
+			return p.RawEventRetentionDays
+		}
+	}
+	return settings.Defaults().RawEventRetentionDays
+}
+
+const aggCols = `COUNT(*), COUNT(DISTINCT NULLIF(person_id, 0)), COALESCE(SUM(value), 0), COALESCE(MAX(value), 0), COALESCE(SUM(failed), 0)`
+
+// RollupDay recomputes one day of one account (day in loc) from the raw
+// events: the daily rows of every kind, surface and object, the hourly rows
+// and the conversions of that day's follows.
+func (s *Store) RollupDay(ctx context.Context, accountID int64, day string, loc *time.Location) error {
+	t0, t1, err := DayBounds(day, loc)
+	if err != nil {
+		return err
+	}
+	from, to := db.Micro(t0), db.Micro(t1)
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM analytics_daily WHERE account_id = ? AND day = ?`, accountID, day); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM analytics_hourly WHERE account_id = ? AND day = ?`, accountID, day); err != nil {
+			return err
+		}
+		where := ` FROM analytics_events WHERE account_id = ? AND at >= ? AND at < ? `
+		ins := `INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures) `
+		for _, q := range []string{
+			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, surface, object_id, ` + aggCols + where + `GROUP BY kind, surface, object_id`,
+			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, '*', object_id, ` + aggCols + where + `GROUP BY kind, object_id`,
+			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, surface, -1, ` + aggCols + where + `GROUP BY kind, surface`,
+			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, '*', -1, ` + aggCols + where + `GROUP BY kind`,
+		} {
+			if _, err := tx.Exec(ctx, q, accountID, day, accountID, from, to); err != nil {
+				return fmt.Errorf("analytics: roll up %d %s: %w", accountID, day, err)
+			}
+		}
+		sub := ` FROM (SELECT (at - ?) / 3600000000 AS h, kind, surface, person_id, value, failed` + where + `) x `
+		hins := `INSERT INTO analytics_hourly (account_id, day, hour, kind, surface, events, users, value_sum, value_max, failures) `
+		for _, q := range []string{
+			hins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), h, kind, surface, ` + aggCols + sub + `GROUP BY h, kind, surface`,
+			hins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), h, kind, '*', ` + aggCols + sub + `GROUP BY h, kind`,
+		} {
+			if _, err := tx.Exec(ctx, q, accountID, day, from, accountID, from, to); err != nil {
+				return fmt.Errorf("analytics: roll up hours %d %s: %w", accountID, day, err)
+			}
+		}
+		return conversions(ctx, tx, accountID, day, loc)
+	})
+}
+
+// conversions recomputes the conversion rows of the follows made on day:
+// per follow source (and '*'), how many of those followers messaged, clicked
+// a link or paid within ConversionWindow after following.
+func conversions(ctx context.Context, tx *db.Tx, accountID int64, day string, loc *time.Location) error {
+	t0, t1, err := DayBounds(day, loc)
+	if err != nil {
+		return err
+	}
+	from, to := db.Micro(t0), db.Micro(t1)
+	if _, err := tx.Exec(ctx, `DELETE FROM analytics_daily WHERE account_id = ? AND day = ? AND kind IN (?, ?, ?, ?, ?)`,
+		accountID, day, ConvFollows, ConvMessage, ConvLink, ConvPaid, ConvAny); err != nil {
+		return err
+	}
+	ins := `INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures) `
+	follows := ` FROM analytics_events f WHERE f.account_id = ? AND f.kind = 'follow' AND f.person_id <> 0 AND f.at >= ? AND f.at < ? `
+	if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), f.surface, -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
+		follows+`GROUP BY f.surface`, accountID, day, ConvFollows, accountID, from, to); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), '*', -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
+		follows+`HAVING COUNT(*) > 0`, accountID, day, ConvFollows, accountID, from, to); err != nil {
+		return err
+	}
+	window := ConversionWindow.Microseconds()
+	for _, c := range []struct {
+		kind  string
+		kinds []any
+	}{
+		{ConvMessage, []any{KindMessageIn}},
+		{ConvLink, []any{KindLinkClick}},
+		{ConvPaid, []any{KindPayment}},
+		{ConvAny, []any{KindMessageIn, KindLinkClick, KindPayment}},
+	} {
+		in := "?"
+		for range c.kinds[1:] {
+			in += ", ?"
+		}
+		join := ` FROM analytics_events f JOIN analytics_events e ON e.account_id = f.account_id AND e.person_id = f.person_id
+			AND e.kind IN (` + in + `) AND e.at >= f.at AND e.at < f.at + ?
+			WHERE f.account_id = ? AND f.kind = 'follow' AND f.person_id <> 0 AND f.at >= ? AND f.at < ? `
+		args := func(extra ...any) []any {
+			a := append([]any{accountID, day, c.kind}, c.kinds...)
+			a = append(a, window, accountID, from, to)
+			return append(a, extra...)
+		}
+		if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), f.surface, -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
+			join+`GROUP BY f.surface`, args()...); err != nil {
+			return fmt.Errorf("analytics: conversions %s: %w", c.kind, err)
+		}
+		if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), '*', -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
+			join+`HAVING COUNT(*) > 0`, args()...); err != nil {
+			return fmt.Errorf("analytics: conversions %s: %w", c.kind, err)
+		}
+	}
+	return nil
+}
+
+// Purge deletes raw events older than the retention period that the
+// rollup has already taken. It returns how many it deleted.
+func (s *Store) Purge(ctx context.Context) (int64, error) {
+	wm, err := s.state(ctx, s.db, keyWatermark)
+	if err != nil {
+		return 0, err
+	}
+	cutoff := s.clock.Now().AddDate(0, 0, -s.retentionDays(ctx))
+	res, err := s.db.Exec(ctx, `DELETE FROM analytics_events WHERE at < ? AND id <= ?`, db.Micro(cutoff), wm)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+type sqlRows = sql.Rows
