@@ -162,9 +162,9 @@ func (s *Store) rollup(ctx context.Context, settle time.Duration) (int, error) {
 	rows, err := s.db.Query(ctx, `SELECT account_id, at / 3600000000 FROM analytics_events
 		WHERE id > ? AND id <= ? GROUP BY account_id, at / 3600000000`, wm, hi)
 	hours, err := db.Collect(rows, err, func(r *sqlRows) (hourKey, error) {
-			var k hourKey
-			return k, r.Scan(&k.account, &k.hour)
-		})
+		var k hourKey
+		return k, r.Scan(&k.account, &k.hour)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("analytics: find new events: %w", err)
 	}
