@@ -27,6 +27,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
@@ -49,6 +50,8 @@ type App struct {
 	Sessions *web.Sessions
 	Accounts *account.Store
 	Follows  *follow.Store
+	// Accounts lifecycle (issue #3): applications, reviews, penalties.
+	Review   *review.Store
 	Bus      realtime.Bus
 	Messages *message.Store
 	Chat     *message.Service
@@ -75,12 +78,14 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Users = user.NewStore(d, c)
 	a.Accounts = account.NewStore(d, c)
 	a.Follows = follow.NewStore(d, c)
+	a.Review = review.NewStore(d, c, a.Accounts, a.Settings, a.Media)
 	a.Bus = realtime.NewLocal()
 	a.Messages = message.NewStore(d, c, a.Bus)
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
+		Review:   a.Review,
 		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
 		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat})
 	if err != nil {
@@ -129,6 +134,12 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 func (a *App) StartJobs() {
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {
 		_, err := a.Users.DeleteExpiredSessions(ctx)
+		return err
+	})
+	// Accounts lifecycle: record expired penalties (restoring suspended
+	// accounts) and lapsed verifications. Reads judge expiry by the clock.
+	a.Jobs.Every("lifecycle-sweep", time.Minute, func(ctx context.Context) error {
+		_, err := a.Review.Sweep(ctx)
 		return err
 	})
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
 )
@@ -36,11 +38,21 @@ func e2eAccount(t *testing.T, s *apptest.Server, name, typ string) *account.Acco
 	return a
 }
 
-// e2eMenu is the bank's menu: a link button and a group with a click.
-type e2eMenu []ui.MenuButton
+// e2eMenu shows menu.Store's menus to the follower app.
+type e2eMenu struct{ store *menu.Store }
 
 func (m e2eMenu) ForFollower(ctx context.Context, accountID, personID int64) ([]ui.MenuButton, error) {
-	return m, nil
+	buttons, err := m.store.ForFollower(ctx, accountID, personID)
+	var conv func([]menu.Button) []ui.MenuButton
+	conv = func(bs []menu.Button) []ui.MenuButton {
+		var out []ui.MenuButton
+		for _, b := range bs {
+			out = append(out, ui.MenuButton{Type: b.Type, Name: b.Name, Key: b.Key, URL: b.URL, MediaID: b.MediaID,
+				ArticleID: b.ArticleID, AppID: b.AppID, PagePath: b.PagePath, SubButtons: conv(b.SubButtons)})
+		}
+		return out
+	}
+	return conv(buttons), err
 }
 
 // e2eReplies answers the menu's "Opening hours" click, as an auto-reply would.
@@ -63,6 +75,36 @@ func (f *e2eFolder) Folder(ctx context.Context, personID int64, cursor string, l
 func (f *e2eFolder) MarkFolderSeen(ctx context.Context, personID int64) error { return nil }
 func (f *e2eFolder) Recent(ctx context.Context, accountID int64, limit int) ([]ui.FolderItem, error) {
 	return nil, nil
+}
+
+// massSend publishes a draft of the given article titles to all followers
+// of a and returns the first article's id.
+func massSend(t *testing.T, s *apptest.Server, a *account.Account, titles ...string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	owner := s.CreatePerson(t, fmt.Sprintf("owner%d", a.ID%100000), "a long enough secret", user.RoleNone)
+	store := publish.NewStore(s.App.DB, s.App.Clock, s.App.Media, s.App.Settings)
+	store.Messages, store.Bus = s.App.Messages, s.App.Bus
+	var in publish.DraftInput
+	for _, title := range titles {
+		in.Articles = append(in.Articles, publish.ArticleInput{Title: title, Author: "Lin", Body: "Fresh leaves from the spring harvest.", CommentsOpen: true})
+	}
+	draft, err := store.SaveDraft(ctx, a.ID, owner.ID, 0, in)
+	if err != nil {
+		t.Fatalf("save draft: %v", err)
+	}
+	job, err := store.Send(ctx, a.ID, owner.ID, draft.ID, publish.SendOptions{Mode: publish.ModeMass})
+	if err != nil {
+		t.Fatalf("mass send: %v", err)
+	}
+	if job, err = publish.NewEngine(store, s.App.Log).Run(ctx, job.ID); err != nil || job.State != publish.JobDone {
+		t.Fatalf("mass send job: %+v %v", job, err)
+	}
+	p, err := store.Publication(ctx, a.ID, draft.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.FirstArticleID
 }
 
 // fitsSmallPhone fails when the current page scrolls sideways at 360 px.
@@ -88,12 +130,19 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 	s := apptest.New(t)
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)
-	s.App.UI.Menus = e2eMenu{
+	// The bank's menu, saved through the messaging feature's store.
+	menus := menu.NewStore(s.App.DB, s.App.Clock)
+	if _, err := menus.SetDefault(t.Context(), bank.ID, []menu.Button{
 		{Type: "view", Name: "Rates", URL: s.URL + "/discover?q=rates"},
-		{Name: "Services", SubButtons: []ui.MenuButton{
+		{Name: "Services", SubButtons: []menu.Button{
 			{Type: "click", Name: "Opening hours", Key: "HOURS"},
 			{Type: "click", Name: "Lost card", Key: "LOST"},
 		}},
+	}); err != nil {
+		t.Fatalf("save the menu: %v", err)
+	}
+	if s.App.UI.Menus == nil {
+		s.App.UI.Menus = e2eMenu{menus} // not wired into the UI yet
 	}
 	s.App.Chat.AddResponder(e2eReplies{})
 	folder := &e2eFolder{}
@@ -145,9 +194,11 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 	if f, err := s.App.Follows.Get(t.Context(), tea.ID, mei.ID); err != nil || !f.Following || f.Source != "search" {
 		t.Fatalf("following from search: %+v %v", f, err)
 	}
-	now := s.App.Clock.Now()
-	folder.items = []ui.FolderItem{{AccountID: tea.ID, AccountName: tea.Name, Verified: true, PublicationID: 7, ArticleID: 71,
-		Title: "Spring oolong has arrived", Articles: 2, At: now.Add(-time.Minute)}}
+	// The tea house mass-sends a publication of two articles, through the
+	// publishing feature's own store and engine.
+	articleID := massSend(t, s, tea, "Spring oolong has arrived", "How to brew it")
+	folder.items = []ui.FolderItem{{AccountID: tea.ID, AccountName: tea.Name, Verified: true, PublicationID: 7, ArticleID: articleID,
+		Title: "Spring oolong has arrived", Articles: 2, At: s.App.Clock.Now()}}
 
 	// The chat list: the bank's row; its message arrives without a reload.
 	row := fmt.Sprintf(`[data-testid="row-%d"]`, bank.ID)
@@ -185,12 +236,15 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=folder-item] a`)),
 		chromedp.WaitReady(chromedp.CSS(`body`)),
 	)
-	run(t, ctx, "wait for the article page", chromedp.Poll[bool](`location.pathname === "/s/71"`))
-	if p := path(t, ctx, s); p != "/s/71" {
-		t.Errorf("the article opened at %s, want /s/71", p)
+	want := fmt.Sprintf("/s/%d", articleID)
+	run(t, ctx, "wait for the article page", chromedp.Poll[bool](`location.pathname === "`+want+`"`))
+	if p := path(t, ctx, s); p != want {
+		t.Errorf("the article opened at %s, want %s", p, want)
 	}
 	if body := run(t, ctx, "read the article page", chromedp.Text(chromedp.CSS(`body`))); strings.Contains(body, "There is nothing here") || strings.Contains(body, "404 page not found") {
 		t.Log("the reading page /s/{id} is not served yet (publishing issue); the folder links to it")
+	} else if !strings.Contains(body, "Spring oolong has arrived") {
+		t.Errorf("the reading page does not show the article's title:\n%s", body)
 	}
 
 	// The conversation: history, then the menu.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -85,10 +86,41 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	return u.render(w, r, http.StatusOK, "app/home", p)
 }
 
+// mpHomeData is the console home: the person's accounts and applications.
+type mpHomeData struct {
+	Memberships  []account.Membership
+	Applications []*review.Application // unfinished ones, and refusals
+}
+
 func (u *UI) mpHome(w http.ResponseWriter, r *http.Request) error {
-	return u.render(w, r, http.StatusOK, "mp/home", u.newPage(w, r, "Console", nil))
+	ctx := r.Context()
+	me := web.Person(r)
+	d := &mpHomeData{}
+	var err error
+	if d.Memberships, err = u.Accounts.ForMember(ctx, me.ID); err != nil {
+		return err
+	}
+	if u.Review != nil {
+		apps, err := u.Review.ForPerson(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range apps {
+			if a.State != review.Approved {
+				d.Applications = append(d.Applications, a)
+			}
+		}
+	}
+	return u.render(w, r, http.StatusOK, "mp/home", u.newPage(w, r, "Console", d))
 }
 
 func (u *UI) adminHome(w http.ResponseWriter, r *http.Request) error {
-	return u.render(w, r, http.StatusOK, "admin/home", u.newPage(w, r, "Platform admin", nil))
+	var counts review.Counts
+	if u.Review != nil {
+		var err error
+		if counts, err = u.Review.Counts(r.Context()); err != nil {
+			return err
+		}
+	}
+	return u.render(w, r, http.StatusOK, "admin/home", u.newPage(w, r, "Platform admin", counts))
 }

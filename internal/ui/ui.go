@@ -23,6 +23,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
@@ -49,6 +50,9 @@ type Deps struct {
 	// Subscriptions folder appear.
 	Menus        MenuSource
 	Publications PublicationSource
+	// Accounts lifecycle (issue #3): applications, reviews, reports,
+	// penalties, appeals and the audit log.
+	Review *review.Store
 }
 
 // UI holds the handlers of the three faces.
@@ -145,6 +149,8 @@ func (u *UI) funcs() template.FuncMap {
 		"hasprefix": strings.HasPrefix,
 		"regions":   func() []string { return user.Regions },
 		"languages": func() []string { return user.Languages },
+		// verifiedNow: whether an account shows the badge now (accounts.go).
+		"verifiedNow": u.verifiedNow,
 	}
 }
 
