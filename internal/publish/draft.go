@@ -80,6 +80,9 @@ type Article struct {
 	UpdatedAt        time.Time
 }
 
+// Number is the article's position, counting from 1.
+func (a *Article) Number() int { return a.Idx + 1 }
+
 // Path is the article's permanent reading address.
 func (a *Article) Path() string { return ArticlePath(a.ID) }
 

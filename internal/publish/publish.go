@@ -106,11 +106,11 @@ func ParseID(prefix, s string) (int64, error) {
 }
 
 // ArticlePath is the permanent address of an article's reading page.
-func ArticlePath(articleID int64) string { return "/s/" + strconv.FormatInt(articleID, 36) }
+func ArticlePath(articleID int64) string { return "/s/" + strconv.FormatInt(articleID, 10) }
 
 // ParseArticlePath reads the {article} part of /s/{article}.
 func ParseArticlePath(s string) (int64, error) {
-	v, err := strconv.ParseInt(s, 36, 64)
+	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || v <= 0 {
 		return 0, errs.NotFoundf("No such article.")
 	}

@@ -11,3 +11,75 @@ document.addEventListener("DOMContentLoaded", () => {
   const flash = document.querySelector(".flash");
   if (flash) setTimeout(() => flash.classList.add("fade"), 6000);
 });
+
+// Publishing (issue #4): the editor's live Markdown preview and image
+// upload, live mass-send progress, copying an article's share link.
+document.addEventListener("DOMContentLoaded", () => {
+  const editor = document.querySelector("form.editor[data-render]");
+  if (editor) {
+    const render = (ta) => {
+      const out = document.getElementById(ta.dataset.mdPreview);
+      if (!out) return;
+      const block = ta.closest("fieldset");
+      const fmt = block && block.querySelector("[data-format]");
+      const body = new URLSearchParams({ body: ta.value, format: fmt ? fmt.value : "markdown" });
+      fetch(editor.dataset.render, { method: "POST", body, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+        .then((html) => { out.innerHTML = html; }) // sanitised by the server
+        .catch(() => {});
+    };
+    editor.querySelectorAll("textarea[data-md-preview]").forEach((ta) => {
+      let timer;
+      ta.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => render(ta), 300); });
+      if (ta.value.trim() !== "") render(ta);
+    });
+    editor.querySelectorAll("[data-format]").forEach((sel) => sel.addEventListener("change", () => {
+      const ta = sel.closest("fieldset").querySelector("textarea[data-md-preview]");
+      if (ta) render(ta);
+    }));
+    editor.querySelectorAll("input[data-upload-into]").forEach((input) => {
+      input.closest("label").hidden = false;
+      input.addEventListener("change", () => {
+        if (!input.files.length) return;
+        const fd = new FormData();
+        fd.append("kind", "image");
+        fd.append("file", input.files[0]);
+        fetch(editor.dataset.upload, { method: "POST", body: fd, headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then((r) => r.json())
+          .then((res) => {
+            if (res.error) { window.alert(res.error); return; }
+            const ta = editor.querySelector(`textarea[name="${input.dataset.uploadInto}"]`);
+            const at = ta.selectionStart || ta.value.length;
+            ta.value = ta.value.slice(0, at) + "\n" + res.markdown + "\n" + ta.value.slice(at);
+            ta.dispatchEvent(new Event("input"));
+            input.value = "";
+          })
+          .catch(() => window.alert("The upload failed."));
+      });
+    });
+  }
+  // Live progress of running sends.
+  document.querySelectorAll("tr[data-job-live]").forEach((row) => {
+    const poll = () => {
+      fetch(row.dataset.jobLive, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => r.json())
+        .then((j) => {
+          const bar = row.querySelector("progress");
+          if (bar) { bar.value = j.percent; bar.textContent = j.percent + "%"; }
+          const st = row.querySelector("[data-testid=job-state]");
+          if (st) st.textContent = j.state;
+          const rep = row.querySelector("[data-testid=job-report]");
+          if (rep) rep.textContent = `${j.total_count} total · ${j.filter_count} after filtering · ${j.sent_count} sent · ${j.error_count} errors`;
+          if (!j.finished) setTimeout(poll, 1000);
+        })
+        .catch(() => setTimeout(poll, 5000));
+    };
+    setTimeout(poll, 500);
+  });
+  // Copy an article's share link.
+  document.querySelectorAll("button.copy-link[data-copy]").forEach((b) => {
+    if (!navigator.clipboard) return;
+    b.hidden = false;
+    b.addEventListener("click", () => navigator.clipboard.writeText(b.dataset.copy).then(() => { b.textContent = "Copied"; }));
+  });
+});
