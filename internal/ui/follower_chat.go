@@ -102,10 +102,7 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 	case message.KindLink, message.KindMusic, message.KindTemplate, message.KindProduct:
 		c.Link = m.Body.URL
 	case message.KindPublication:
-		c.Link = m.Body.URL
-		if c.Link == "" && m.Body.PublicationID != 0 {
-			c.Link = fmt.Sprintf("/s/%d", m.Body.PublicationID)
-		}
+		c.Link = m.Body.URL // the first article's reading page
 	}
 	return c
 }

@@ -18,6 +18,7 @@ import (
 
 // accountCard is an account as the follower app lists it.
 type accountCard struct {
+	Acct         *account.Account // for the accounts feature's "badge" partial
 	ID           int64
 	Name         string
 	AvatarURL    string
@@ -34,7 +35,7 @@ type accountCard struct {
 }
 
 func (u *UI) card(a *account.Account) *accountCard {
-	c := &accountCard{ID: a.ID, Name: a.Name, AvatarURL: accountAvatarURL(a.ID, a.AvatarPath), Verified: a.Verified(u.Clock.Now()),
+	c := &accountCard{Acct: a, ID: a.ID, Name: a.Name, AvatarURL: accountAvatarURL(a.ID, a.AvatarPath), Verified: a.Verified(u.Clock.Now()),
 		Organisation: a.Organisation, IsService: a.IsService(), Description: a.Description, Followers: a.FollowerCount, Status: a.Status}
 	c.Type = "Subscription account"
 	if a.IsService() {

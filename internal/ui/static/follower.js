@@ -111,10 +111,17 @@
         (b.articles || []).forEach((art) => bubble.appendChild(card(safeHref(art.url), art.title, art.description)));
         break;
       case "publication": {
-        const href = safeHref(b.url) || (b.publication_id ? "/s/" + b.publication_id : "");
-        const c = card(href, b.title, b.description, "Read");
-        c.classList.add("article-card");
-        bubble.appendChild(c);
+        const arts = b.articles && b.articles.length ? b.articles : [{ title: b.title, description: b.description, url: b.url }];
+        arts.forEach((art, i) => {
+          const c = card(safeHref(art.url), art.title, i === 0 ? art.description : "");
+          c.dataset.testid = "publication";
+          if (i === 0) {
+            c.classList.add("article-card");
+            const pic = safeHref(art.picurl);
+            if (pic) { const img = el("img", "cover-wide"); img.src = pic; img.alt = ""; c.prepend(img); }
+          }
+          bubble.appendChild(c);
+        });
         break;
       }
       default:
