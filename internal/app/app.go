@@ -19,14 +19,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/audience"
+	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/jobs"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
-	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -56,10 +59,12 @@ type App struct {
 	Bus      realtime.Bus
 	Messages *message.Store
 	Chat     *message.Service
-	// Publishing (issue #4): drafts, publications, mass-send jobs.
-	Publish       *publish.Store
-	PublishEngine *publish.Engine
-	UI            *ui.UI
+	// Messaging and automation (issue #6).
+	Menus       *menu.Store
+	AutoReplies *autoreply.Store
+	Audience    *audience.Store
+	Inbox       *inbox.Store
+	UI          *ui.UI
 }
 
 // Options adjust New for tests and the emulator.
@@ -86,15 +91,26 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Bus = realtime.NewLocal()
 	a.Messages = message.NewStore(d, c, a.Bus)
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
-	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
-	a.Publish.Messages, a.Publish.Bus = a.Messages, a.Bus
-	a.PublishEngine = publish.NewEngine(a.Publish, log)
+	a.Menus = menu.NewStore(d, c)
+	a.AutoReplies = autoreply.NewStore(d, c)
+	a.Audience = audience.NewStore(d, c, a.Follows)
+	a.Inbox = inbox.NewStore(d, c, a.Bus, a.Chat)
+	// The responder chain, in this order:
+	//  1. menu clicks: records every CLICK/VIEW for analytics and answers the
+	//     buttons WeChat answers itself (media_id, article_id), never pushed
+	//     to the developer's server;
+	//  2. the developer's server (developer-API issue: insert it here), whose
+	//     reply wins, as on WeChat;
+	//  3. auto-replies: on-follow, keyword and default replies.
+	a.Chat.AddResponder(&menu.Responder{Store: a.Menus})
+	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
 		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
-		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, PublishEngine: a.PublishEngine})
+		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat,
+		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}
@@ -139,9 +155,6 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 
 // StartJobs starts the periodic background work.
 func (a *App) StartJobs() {
-	// Publishing: due scheduled sends, queued mass sends, and jobs whose
-	// worker died (resumed from their last committed batch).
-	a.Jobs.Go("publishing", func(ctx context.Context) { a.PublishEngine.Worker(ctx, 2*time.Second) })
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {
 		_, err := a.Users.DeleteExpiredSessions(ctx)
 		return err

@@ -17,12 +17,15 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/audience"
+	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
-	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -51,10 +54,13 @@ type Deps struct {
 	// Subscriptions folder appear.
 	Menus        MenuSource
 	Publications PublicationSource
-	// Publishing (issue #4): drafts, publications, mass sends, reading
-	// pages, the media library. Publications defaults to Publish.
-	Publish       *publish.Store
-	PublishEngine *publish.Engine
+	// Messaging and automation (issue #6): the console's auto-replies,
+	// menu editor, inbox, followers and team pages. When Menus is nil,
+	// registerMessaging sets it from MenuStore.
+	MenuStore   *menu.Store
+	AutoReplies *autoreply.Store
+	Audience    *audience.Store
+	Inbox       *inbox.Store
 	// Accounts lifecycle (issue #3): applications, reviews, reports,
 	// penalties, appeals and the audit log.
 	Review *review.Store

@@ -1,0 +1,455 @@
+package ui_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/audience"
+	"github.com/heraldoa/herald/internal/autoreply"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+const msgPW = "messaging password"
+
+// msgWorld is two active Service accounts, each with an owner, an agent,
+// a publisher, and two followers of both.
+type msgWorld struct {
+	s       *apptest.Server
+	a, b    *account.Account
+	people  map[string]*user.Person
+	clients map[string]*apptest.Client
+	ctx     context.Context
+}
+
+func newMsgWorld(t *testing.T) *msgWorld {
+	t.Helper()
+	s := apptest.New(t)
+	w := &msgWorld{s: s, people: map[string]*user.Person{}, clients: map[string]*apptest.Client{}, ctx: context.Background()}
+	for u, dn := range map[string]string{"hana": "Hana Harbour", "sam": "Sam Agent", "pia": "Pia Publisher", "olga": "Olga Lotus",
+		"otto": "Otto Agent", "mei": "Mei Lin", "bob": "Bob Stone"} {
+		p, err := s.App.Users.Create(w.ctx, user.NewPerson{Username: u, DisplayName: dn, Password: msgPW})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.people[u] = p
+	}
+	var err error
+	acc := s.App.Accounts
+	if w.a, err = acc.Create(w.ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank", Status: account.StatusActive, OwnerID: w.people["hana"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if w.b, err = acc.Create(w.ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Lotus Tea", Status: account.StatusActive, OwnerID: w.people["olga"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	for u, role := range map[string]string{"sam": account.RoleAgent, "pia": account.RolePublisher} {
+		if _, err := acc.Invite(w.ctx, w.a.ID, account.RoleOwner, u, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := acc.Invite(w.ctx, w.b.ID, account.RoleOwner, "otto", account.RoleAgent); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"mei", "bob"} {
+		for _, a := range []*account.Account{w.a, w.b} {
+			if _, err := s.App.Follows.Follow(w.ctx, a.ID, w.people[u].ID, follow.SourceSearch, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return w
+}
+
+func (w *msgWorld) client(t *testing.T, u string) *apptest.Client {
+	t.Helper()
+	if c, ok := w.clients[u]; ok {
+		return c
+	}
+	c := w.s.Client(t)
+	c.SignIn(u, msgPW)
+	w.clients[u] = c
+	return c
+}
+
+func (w *msgWorld) mp(a *account.Account, rest string) string {
+	return fmt.Sprintf("/mp/a/%d/%s", a.ID, rest)
+}
+
+func status(t *testing.T, res *apptest.Response, want int) {
+	t.Helper()
+	if res.Status != want {
+		t.Fatalf("%s: status %d, want %d (Location %q)\n%.3000s", res.URL, res.Status, want, res.Location, res.Body)
+	}
+}
+
+func shows(t *testing.T, res *apptest.Response, text string) {
+	t.Helper()
+	if !strings.Contains(html.UnescapeString(res.Body), text) {
+		t.Fatalf("%s does not show %q:\n%.4000s", res.URL, text, res.Body)
+	}
+}
+
+// waitFor polls cond until it holds (the replies are delivered in the
+// background); it fails the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func (w *msgWorld) history(t *testing.T, a *account.Account, person string) []*message.Message {
+	t.Helper()
+	h, err := w.s.App.Messages.History(w.ctx, a.ID, w.people[person].ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestRolesGuardMessagingPages(t *testing.T) {
+	w := newMsgWorld(t)
+	for _, tc := range []struct {
+		user, page string
+		want       int
+	}{
+		{"hana", "autoreply", 200}, {"hana", "menu", 200}, {"hana", "inbox", 200}, {"hana", "followers", 200}, {"hana", "team", 200},
+		{"sam", "inbox", 200}, {"sam", "followers", 200},
+		{"sam", "autoreply", 403}, {"sam", "menu", 403}, {"sam", "team", 403},
+		{"pia", "inbox", 403}, {"pia", "followers", 403}, {"pia", "autoreply", 403}, {"pia", "team", 403},
+		{"mei", "inbox", 403}, // a follower is no member
+	} {
+		res := w.client(t, tc.user).Get(w.mp(w.a, tc.page))
+		if res.Status != tc.want {
+			t.Errorf("%s GET %s: %d, want %d", tc.user, tc.page, res.Status, tc.want)
+		}
+	}
+	// The nav only links to what the role may open.
+	res := w.client(t, "sam").Get(w.mp(w.a, "inbox"))
+	if strings.Contains(res.Body, `/menu"`) || strings.Contains(res.Body, `/team"`) || !strings.Contains(res.Body, `/followers"`) {
+		t.Errorf("agent's navigation:\n%s", res.Body)
+	}
+	// Posting is guarded the same way: an agent cannot change the menu or the team.
+	res = w.client(t, "sam").PostForm(w.mp(w.a, "menu"), url.Values{"b.0.name": {"x"}, "b.0.type": {"click"}, "b.0.key": {"x"}})
+	status(t, res, http.StatusForbidden)
+	res = w.client(t, "sam").PostForm(w.mp(w.a, "team"), url.Values{"username": {"bob"}, "role": {"admin"}})
+	status(t, res, http.StatusForbidden)
+	if _, err := w.s.App.Menus.Default(w.ctx, w.a.ID); err == nil {
+		t.Error("an agent's menu was saved")
+	}
+	// A publisher cannot reset the AppSecret (the accounts feature's route).
+	if account.Can(account.RolePublisher, account.ActSecret) {
+		t.Fatal("a publisher may reset the AppSecret")
+	}
+	res = w.client(t, "pia").PostForm(w.mp(w.a, "secret"), url.Values{})
+	if res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+		t.Errorf("publisher resetting the AppSecret: %d", res.Status)
+	}
+	if res.Status == http.StatusNotFound {
+		t.Log("the AppSecret route is not registered in this build; checked account.Can only")
+	}
+	// An agent cannot publish.
+	if account.Can(account.RoleAgent, account.ActPublish) {
+		t.Fatal("an agent may publish")
+	}
+}
+
+func TestTenantIsolationInConsole(t *testing.T) {
+	w := newMsgWorld(t)
+	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, w.people["mei"].ID, message.KindText, message.Body{Text: "private question"}); err != nil {
+		t.Fatal(err)
+	}
+	otto := w.client(t, "otto") // Lotus Tea's agent
+	for _, path := range []string{"inbox", "followers", fmt.Sprintf("inbox/%d", w.people["mei"].ID), fmt.Sprintf("followers/%d", w.people["mei"].ID), "inbox/events"} {
+		res := otto.Get(w.mp(w.a, path))
+		if res.Status != http.StatusForbidden || strings.Contains(res.Body, "private question") {
+			t.Errorf("Lotus's agent GET Harbour's %s: %d", path, res.Status)
+		}
+	}
+	res := otto.PostForm(w.mp(w.a, fmt.Sprintf("inbox/%d/reply", w.people["mei"].ID)), url.Values{"kind": {"text"}, "text": {"hi"}})
+	status(t, res, http.StatusForbidden)
+	// Through his own account, Harbour's conversation does not exist.
+	res = otto.Get(w.mp(w.b, fmt.Sprintf("inbox/%d", w.people["mei"].ID)))
+	status(t, res, http.StatusNotFound)
+	res = otto.Get(w.mp(w.b, "inbox"))
+	status(t, res, http.StatusOK)
+	if strings.Contains(res.Body, "private question") {
+		t.Error("Lotus's inbox shows Harbour's conversation")
+	}
+	// Followers pages never show a follower's username.
+	res = w.client(t, "hana").Get(w.mp(w.a, "followers"))
+	status(t, res, http.StatusOK)
+	if !strings.Contains(res.Body, "Mei Lin") || strings.Contains(res.Body, "@mei") || strings.Contains(res.Body, ">mei<") {
+		t.Errorf("followers page reveals a username:\n%s", res.Body)
+	}
+}
+
+func TestFollowerGetsKeywordReply(t *testing.T) {
+	w := newMsgWorld(t)
+	hana := w.client(t, "hana")
+	// A rule with a bad reply is refused and the form comes back filled in.
+	res := hana.PostForm(w.mp(w.a, "autoreply/rules"), url.Values{"name": {"Prices"}, "enabled": {"on"}, "mode": {"all"},
+		"kw.0.text": {"price"}, "kw.0.match": {"exact"}, "reply.0.type": {"news"}, "reply.0.title": {"Rates"}, "reply.0.url": {"ftp://x"}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "http:// or https://")
+	shows(t, res, `value="Prices"`)
+	if rules, _ := w.s.App.AutoReplies.Rules(w.ctx, w.a.ID); len(rules) != 0 {
+		t.Fatalf("a refused rule was stored: %+v", rules)
+	}
+	res = hana.PostForm(w.mp(w.a, "autoreply/rules"), url.Values{"name": {"Prices"}, "enabled": {"on"}, "mode": {"all"},
+		"kw.0.text": {"price"}, "kw.0.match": {"exact"}, "kw.1.text": {"rate"}, "kw.1.match": {"contains"},
+		"reply.0.type": {"text"}, "reply.0.text": {"Savings: 1.5% a year."},
+		"reply.1.type": {"news"}, "reply.1.title": {"All rates"}, "reply.1.url": {"https://harbour.example/rates"}})
+	status(t, res, http.StatusSeeOther)
+	res = hana.PostForm(w.mp(w.a, "autoreply/special/default"), url.Values{"default.enabled": {"on"}, "default.type": {"text"}, "default.text": {"An agent will answer soon."}})
+	status(t, res, http.StatusSeeOther)
+	res = hana.Get(w.mp(w.a, "autoreply"))
+	shows(t, res, "Prices")
+	shows(t, res, "An agent will answer soon.")
+
+	mei := w.client(t, "mei")
+	res = mei.PostForm(fmt.Sprintf("/chat/%d/send", w.a.ID), url.Values{"kind": {"text"}, "text": {"price"}})
+	if res.Status >= 400 {
+		t.Fatalf("follower send: %d\n%s", res.Status, res.Body)
+	}
+	waitFor(t, "the keyword reply", func() bool { return len(w.history(t, w.a, "mei")) >= 3 })
+	h := w.history(t, w.a, "mei")
+	if h[1].Body.Text != "Savings: 1.5% a year." || h[2].Kind != message.KindNews || h[2].Sender != message.SenderAutoReply {
+		t.Fatalf("replies: %+v %+v", h[1], h[2])
+	}
+	res = mei.Get(fmt.Sprintf("/chat/%d", w.a.ID))
+	shows(t, res, "Savings: 1.5% a year.")
+	// Anything else gets the default reply; the other account's follower gets nothing.
+	mei.PostForm(fmt.Sprintf("/chat/%d/send", w.a.ID), url.Values{"kind": {"text"}, "text": {"hello"}})
+	waitFor(t, "the default reply", func() bool {
+		h := w.history(t, w.a, "mei")
+		return len(h) >= 5 && h[4].Body.Text == "An agent will answer soon."
+	})
+}
+
+func TestMenuEditorAndClicks(t *testing.T) {
+	w := newMsgWorld(t)
+	hana := w.client(t, "hana")
+	form := url.Values{
+		"b.0.name": {"Accounts"}, "b.0.type": {"click"}, "b.0.key": {"ACCOUNTS"},
+		"b.1.name": {"More"}, "b.1.type": {"sub"},
+		"b.1.s.0.name": {"Website"}, "b.1.s.0.type": {"view"}, "b.1.s.0.url": {"https://harbour.example/"},
+		"b.1.s.1.name": {"Hours"}, "b.1.s.1.type": {"click"}, "b.1.s.1.key": {"HOURS"},
+	}
+	res := hana.PostForm(w.mp(w.a, "menu"), form)
+	status(t, res, http.StatusSeeOther)
+	bs, err := w.s.App.Menus.ForFollower(w.ctx, w.a.ID, w.people["mei"].ID)
+	if err != nil || len(bs) != 2 || bs[1].SubButtons[1].Key != "HOURS" {
+		t.Fatalf("menu: %+v, %v", bs, err)
+	}
+	// A name over 16 bytes is refused with WeChat's code; the menu stays.
+	bad := url.Values{"b.0.name": {"A name far too long"}, "b.0.type": {"click"}, "b.0.key": {"X"}}
+	res = hana.PostForm(w.mp(w.a, "menu"), bad)
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "40018")
+	shows(t, res, `value="A name far too long"`)
+	if bs, _ := w.s.App.Menus.ForFollower(w.ctx, w.a.ID, w.people["mei"].ID); len(bs) != 2 {
+		t.Fatalf("a refused menu replaced the old one: %+v", bs)
+	}
+	// Conditional menu for a tag, previewed as a follower.
+	tag, err := w.s.App.Audience.CreateTag(w.ctx, w.a.ID, "Premium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = hana.PostForm(w.mp(w.a, "menu/conditional"), url.Values{"tag_id": {fmt.Sprint(tag.ID)}, "c.0.name": {"Private desk"}, "c.0.type": {"click"}, "c.0.key": {"DESK"}})
+	status(t, res, http.StatusSeeOther)
+	res = hana.PostForm(w.mp(w.a, "followers/bulk"), url.Values{"do": {"tag"}, "tag": {fmt.Sprint(tag.ID)}, "person": {fmt.Sprint(w.people["mei"].ID)}})
+	status(t, res, http.StatusSeeOther)
+	f, _ := w.s.App.Follows.Get(w.ctx, w.a.ID, w.people["mei"].ID)
+	preview := func(res *apptest.Response) string {
+		i := strings.Index(res.Body, `id="menu-preview"`)
+		if i < 0 {
+			t.Fatalf("no preview:\n%s", res.Body)
+		}
+		return res.Body[i : i+strings.Index(res.Body[i:], "</section>")]
+	}
+	if p := preview(hana.Get(w.mp(w.a, "menu?as="+f.OpenID))); !strings.Contains(p, "Private desk") || strings.Contains(p, "Accounts") {
+		t.Errorf("preview as the tagged follower:\n%s", p)
+	}
+	bobF, _ := w.s.App.Follows.Get(w.ctx, w.a.ID, w.people["bob"].ID)
+	if p := preview(hana.Get(w.mp(w.a, "menu?as="+bobF.OpenID))); strings.Contains(p, "Private desk") || !strings.Contains(p, "Accounts") {
+		t.Errorf("preview as an untagged follower:\n%s", p)
+	}
+	if p := preview(hana.Get(w.mp(w.a, "menu?as=nosuchopenid"))); !strings.Contains(p, "No follower") {
+		t.Errorf("preview as an unknown openid:\n%s", p)
+	}
+	// The follower clicks; the click is recorded and shown to the owner.
+	res = w.client(t, "bob").PostForm(fmt.Sprintf("/chat/%d/click", w.a.ID), url.Values{"key": {"HOURS"}})
+	if res.Status >= 400 {
+		t.Fatalf("click: %d\n%s", res.Status, res.Body)
+	}
+	waitFor(t, "the click to be recorded", func() bool {
+		c, _ := w.s.App.Menus.ClicksByButton(w.ctx, w.a.ID, time.Time{}, w.s.Clock.Now().Add(time.Minute))
+		return len(c) == 1 && c[0].Key == "HOURS" && c[0].Clicks == 1
+	})
+	shows(t, hana.Get(w.mp(w.a, "menu")), "HOURS")
+	var _ menu.Button
+}
+
+func TestInboxAgentFlow(t *testing.T) {
+	w := newMsgWorld(t)
+	mei := w.people["mei"]
+	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, mei.ID, message.KindText, message.Body{Text: "My card was swallowed"}); err != nil {
+		t.Fatal(err)
+	}
+	sam := w.client(t, "sam")
+	res := sam.Get(w.mp(w.a, "inbox?view=waiting"))
+	status(t, res, http.StatusOK)
+	shows(t, res, "My card was swallowed")
+	conv := w.mp(w.a, fmt.Sprintf("inbox/%d", mei.ID))
+	status(t, sam.PostForm(conv+"/take", nil), http.StatusSeeOther)
+	res = sam.Get(conv)
+	shows(t, res, "Taken by Sam Agent")
+	// Empty replies come back with a message; nothing is sent.
+	res = sam.PostForm(conv+"/reply", url.Values{"kind": {"text"}, "text": {"  "}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "Write a message first.")
+	res = sam.PostForm(conv+"/reply", url.Values{"kind": {"text"}, "text": {"We are on it, Mei."}})
+	status(t, res, http.StatusSeeOther)
+	h := w.history(t, w.a, "mei")
+	if last := h[len(h)-1]; last.Body.Text != "We are on it, Mei." || last.Sender != message.SenderAgent || last.AgentID != w.people["sam"].ID {
+		t.Fatalf("reply: %+v", last)
+	}
+	shows(t, w.client(t, "mei").Get(fmt.Sprintf("/chat/%d", w.a.ID)), "We are on it, Mei.")
+	// Notes are internal.
+	status(t, sam.PostForm(conv+"/note", url.Values{"note": {"Card 4417 reported"}}), http.StatusSeeOther)
+	shows(t, sam.Get(conv), "Card 4417 reported")
+	if strings.Contains(w.client(t, "mei").Get(fmt.Sprintf("/chat/%d", w.a.ID)).Body, "4417") {
+		t.Error("the follower sees an internal note")
+	}
+	// Transfer to a publisher is refused; to the owner it works.
+	res = sam.PostForm(conv+"/transfer", url.Values{"to": {fmt.Sprint(w.people["pia"].ID)}})
+	status(t, res, http.StatusUnprocessableEntity)
+	status(t, sam.PostForm(conv+"/transfer", url.Values{"to": {fmt.Sprint(w.people["hana"].ID)}}), http.StatusSeeOther)
+	shows(t, sam.Get(conv), "Taken by Hana Harbour")
+	// 48 hours later a free-form reply is refused with the reason.
+	w.s.Clock.Advance(message.MessageWindow + time.Minute)
+	res = w.client(t, "hana").PostForm(conv+"/reply", url.Values{"kind": {"text"}, "text": {"Any news?"}})
+	status(t, res, http.StatusConflict)
+	shows(t, res, "48 hours")
+	status(t, w.client(t, "hana").PostForm(conv+"/close", nil), http.StatusSeeOther)
+	shows(t, sam.Get(w.mp(w.a, "inbox?view=closed")), "Mei Lin")
+}
+
+func TestInboxEventsStream(t *testing.T) {
+	w := newMsgWorld(t)
+	sam := w.client(t, "sam")
+	req := sam.NewRequest(http.MethodGet, w.mp(w.a, "inbox/events"), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req = req.WithContext(ctx)
+	for _, ck := range sam.Jar.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	rd := bufio.NewReader(res.Body)
+	readUntil := func(prefix string) string {
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading the stream for %q: %v", prefix, err)
+			}
+			if strings.HasPrefix(line, prefix) {
+				return line
+			}
+		}
+	}
+	readUntil("event: ready")
+	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, w.people["bob"].ID, message.KindText, message.Body{Text: "live hello"}); err != nil {
+		t.Fatal(err)
+	}
+	readUntil("event: message")
+	if data := readUntil("data: "); !strings.Contains(data, "live hello") {
+		t.Errorf("event data: %s", data)
+	}
+	// Another account's messages do not reach this stream.
+	if _, err := w.s.App.Chat.Receive(w.ctx, w.b.ID, w.people["bob"].ID, message.KindText, message.Body{Text: "other account"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.s.App.Inbox.Take(w.ctx, w.a.ID, w.people["bob"].ID, w.people["sam"].ID); err != nil {
+		t.Fatal(err)
+	}
+	readUntil("event: inbox") // the next event is the take, not Lotus's message
+}
+
+func TestFollowersAndTeamPages(t *testing.T) {
+	w := newMsgWorld(t)
+	hana := w.client(t, "hana")
+	mei := w.people["mei"]
+	// Tags: create, duplicate refused with the form refilled, rename, delete.
+	status(t, hana.PostForm(w.mp(w.a, "tags"), url.Values{"name": {"Savers"}}), http.StatusSeeOther)
+	res := hana.PostForm(w.mp(w.a, "tags"), url.Values{"name": {"savers"}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "already a tag")
+	tags, _ := w.s.App.Audience.Tags(w.ctx, w.a.ID)
+	if len(tags) != 1 {
+		t.Fatalf("tags: %+v", tags)
+	}
+	status(t, hana.PostForm(w.mp(w.a, fmt.Sprintf("tags/%d", tags[0].ID)), url.Values{"name": {"Big savers"}}), http.StatusSeeOther)
+	// Remark and tags on one follower; search by remark.
+	one := w.mp(w.a, fmt.Sprintf("followers/%d", mei.ID))
+	status(t, hana.PostForm(one, url.Values{"remark": {"Prefers email"}, "tag": {fmt.Sprint(tags[0].ID)}}), http.StatusSeeOther)
+	res = hana.PostForm(one, url.Values{"remark": {strings.Repeat("r", 31)}})
+	status(t, res, http.StatusUnprocessableEntity)
+	if f, _ := w.s.App.Audience.Follower(w.ctx, w.a.ID, mei.ID); f.Remark != "Prefers email" || len(f.TagIDs) != 1 {
+		t.Errorf("a refused save changed the follower: %+v", f)
+	}
+	res = hana.Get(w.mp(w.a, "followers?q=prefers"))
+	shows(t, res, "Prefers email")
+	shows(t, res, "Big savers")
+	if strings.Contains(res.Body, "followers/"+fmt.Sprint(w.people["bob"].ID)+`"`) {
+		t.Error("search shows a follower who does not match")
+	}
+	// Blacklist: the follower can no longer write.
+	status(t, hana.PostForm(one+"/blacklist", url.Values{"blocked": {"1"}}), http.StatusSeeOther)
+	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, mei.ID, message.KindText, message.Body{Text: "hi"}); err == nil {
+		t.Error("a blacklisted follower could write")
+	}
+	shows(t, hana.Get(w.mp(w.a, "followers?blacklist=1")), "Prefers email")
+	status(t, hana.PostForm(one+"/blacklist", url.Values{"blocked": {"0"}}), http.StatusSeeOther)
+
+	// Team: invite, refuse unknown usernames, role change, last owner stays.
+	res = hana.PostForm(w.mp(w.a, "team"), url.Values{"username": {"nobody"}, "role": {"agent"}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "nobody")
+	status(t, hana.PostForm(w.mp(w.a, "team"), url.Values{"username": {"bob"}, "role": {"admin"}}), http.StatusSeeOther)
+	bob := w.client(t, "bob")
+	res = bob.PostForm(w.mp(w.a, "team"), url.Values{"username": {"mei"}, "role": {"owner"}})
+	status(t, res, http.StatusForbidden)
+	res = bob.PostForm(w.mp(w.a, fmt.Sprintf("team/%d/remove", w.people["hana"].ID)), nil)
+	status(t, res, http.StatusForbidden)
+	res = hana.PostForm(w.mp(w.a, fmt.Sprintf("team/%d/remove", w.people["hana"].ID)), nil)
+	status(t, res, http.StatusConflict)
+	shows(t, res, "at least one owner")
+	status(t, hana.PostForm(w.mp(w.a, fmt.Sprintf("team/%d/role", w.people["sam"].ID)), url.Values{"role": {"analyst"}}), http.StatusSeeOther)
+	status(t, w.client(t, "sam").Get(w.mp(w.a, "inbox")), http.StatusForbidden)
+	shows(t, hana.Get(w.mp(w.a, "team")), "analyst")
+	var _ = audience.MaxTags
+	var _ = autoreply.MaxRules
+}
