@@ -3,11 +3,14 @@ package menu
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/message"
 )
@@ -49,10 +52,14 @@ func (s *Store) ClicksByButton(ctx context.Context, accountID int64, from, to ti
 // button; the publishing feature provides it.
 type ArticleFunc func(ctx context.Context, accountID int64, articleID string) (message.Article, error)
 
+// ConsoleMediaPrefix is where the console's menu editor stores the images
+// of an account's media_id buttons (their media_id is the media-store key).
+func ConsoleMediaPrefix(accountID int64) string { return "menu/" + strconv.FormatInt(accountID, 10) + "/" }
+
 // MediaFunc turns a media_id into a stored image (media store key and
-// content type); the media library provides it. Without one, a media_id
-// is taken to be a key in the media store (what the console's editor
-// stores when an image is uploaded for a button).
+// content type); the media library provides it. When it has none (or
+// returns errs.NotFound), a media_id under ConsoleMediaPrefix is the
+// media-store key of an image uploaded in the console's editor.
 type MediaFunc func(ctx context.Context, accountID int64, mediaID string) (key, contentType string, err error)
 
 // Responder records menu clicks for analytics and answers the buttons that
@@ -86,11 +93,20 @@ func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.O
 	}
 	switch b.Type {
 	case TypeMediaID, TypeViewLimited:
-		key, ct := b.MediaID, contentTypeOf(b.MediaID)
+		key, ct := "", ""
 		if r.Media != nil {
-			if key, ct, err = r.Media(ctx, in.Account.ID, b.MediaID); err != nil {
+			key, ct, err = r.Media(ctx, in.Account.ID, b.MediaID)
+			if err != nil && !errors.Is(err, errs.NotFound) {
 				return message.Outcome{}, err
 			}
+		}
+		if key == "" {
+			// An image the console's editor stored for this account; never
+			// another account's file, whatever media_id the API was given.
+			if !strings.HasPrefix(b.MediaID, ConsoleMediaPrefix(in.Account.ID)) {
+				return message.Outcome{Handled: true}, nil
+			}
+			key, ct = b.MediaID, contentTypeOf(b.MediaID)
 		}
 		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindImage, Sender: message.SenderAutoReply,
 			Body: message.Body{MediaKey: key, MediaType: ct, MediaID: b.MediaID}}}}, nil

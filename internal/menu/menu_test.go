@@ -270,8 +270,9 @@ func TestAtMostThreeLinkDomains(t *testing.T) {
 func TestClicksAreRecordedAndMediaButtonsAnswer(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
+	poster := menu.ConsoleMediaPrefix(f.a.ID) + "poster.png"
 	if _, err := f.menus.SetDefault(ctx, f.a.ID, []menu.Button{click("Hours", "HOURS"), {Name: "More", SubButtons: []menu.Button{
-		{Type: "media_id", Name: "Poster", MediaID: "menu/1/poster.png", Key: "menu/1/poster.png"},
+		{Type: "media_id", Name: "Poster", MediaID: poster, Key: poster},
 		{Type: "view", Name: "Site", URL: "https://lotus.example/"},
 	}}}); err != nil {
 		t.Fatal(err)
@@ -295,19 +296,26 @@ func TestClicksAreRecordedAndMediaButtonsAnswer(t *testing.T) {
 	event(f.bob, message.EventClick, "HOURS")
 	event(f.mei, message.EventClick, "HOURS")
 	event(f.mei, message.EventView, "https://lotus.example/")
-	out := event(f.mei, message.EventClick, "menu/1/poster.png")
-	if len(out) != 1 || out[0].Kind != message.KindImage || out[0].Body.MediaKey != "menu/1/poster.png" || out[0].Body.MediaType != "image/png" {
+	out := event(f.mei, message.EventClick, poster)
+	if len(out) != 1 || out[0].Kind != message.KindImage || out[0].Body.MediaKey != poster || out[0].Body.MediaType != "image/png" {
 		t.Errorf("media button reply: %+v", out)
 	}
-	// Clicks on account B are B's.
+	// Clicks on account B are B's, and B's menu cannot send A's files.
+	if _, err := f.menus.SetDefault(ctx, f.b.ID, []menu.Button{click("Hours", "HOURS"), {Type: "media_id", Name: "Steal", MediaID: poster, Key: "STEAL"}}); err != nil {
+		t.Fatal(err)
+	}
 	in, _ := f.svc.Event(ctx, f.b.ID, f.mei.ID, message.EventClick, "HOURS", "")
 	_, _ = f.svc.Respond(ctx, in)
+	in, _ = f.svc.Event(ctx, f.b.ID, f.mei.ID, message.EventClick, "STEAL", "")
+	if out, _ := f.svc.Respond(ctx, in); len(out) != 0 {
+		t.Errorf("account B's menu sent account A's image: %+v", out)
+	}
 
 	got, err := f.menus.ClicksByButton(ctx, f.a.ID, start.Add(-time.Second), start.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []menu.ButtonClicks{{"CLICK", "HOURS", 3, 2}, {"VIEW", "https://lotus.example/", 1, 1}, {"CLICK", "menu/1/poster.png", 1, 1}}
+	want := []menu.ButtonClicks{{"CLICK", "HOURS", 3, 2}, {"VIEW", "https://lotus.example/", 1, 1}, {"CLICK", poster, 1, 1}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("clicks:\n got %v\nwant %v", got, want)
 	}
