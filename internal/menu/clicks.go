@@ -54,7 +54,9 @@ type ArticleFunc func(ctx context.Context, accountID int64, articleID string) (m
 
 // ConsoleMediaPrefix is where the console's menu editor stores the images
 // of an account's media_id buttons (their media_id is the media-store key).
-func ConsoleMediaPrefix(accountID int64) string { return "menu/" + strconv.FormatInt(accountID, 10) + "/" }
+func ConsoleMediaPrefix(accountID int64) string {
+	return "menu/" + strconv.FormatInt(accountID, 10) + "/"
+}
 
 // MediaFunc turns a media_id into a stored image (media store key and
 // content type); the media library provides it. When it has none (or
