@@ -79,3 +79,33 @@ func TestFollowManyKeepsCountsAndOpenIDs(t *testing.T) {
 		t.Fatalf("bulk-followed a pending account: %v", err)
 	}
 }
+
+// BenchmarkFollowMany follows one account by 300 people at once (the demo's
+// size); between rounds they are marked unfollowed, so every round follows
+// 300 people again (returning followers, keeping their openids).
+func BenchmarkFollowMany(b *testing.B) {
+	d := dbtest.New(b)
+	ctx := context.Background()
+	c := clock.Real{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	hash, _ := user.HashPassword("password1")
+	var ids []int64
+	for i := range 300 {
+		p, err := users.Create(ctx, user.NewPerson{Username: fmt.Sprintf("p%03d", i), PasswordHash: hash})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	a, _ := accounts.Create(ctx, account.NewAccount{Type: account.Subscription, Region: account.Domestic, Name: "Lotus Tea", Status: account.StatusActive})
+	for b.Loop() {
+		if n, err := follows.FollowMany(ctx, a.ID, ids, follow.SourceOther); err != nil || n != 300 {
+			b.Fatal(n, err)
+		}
+		b.StopTimer()
+		if _, err := d.Exec(ctx, `UPDATE follows SET following = FALSE WHERE account_id = ?`, a.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
