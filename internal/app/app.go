@@ -30,6 +30,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -64,7 +65,10 @@ type App struct {
 	AutoReplies *autoreply.Store
 	Audience    *audience.Store
 	Inbox       *inbox.Store
-	UI          *ui.UI
+	// Publishing (issue #4): drafts, publications, mass-send jobs.
+	Publish       *publish.Store
+	PublishEngine *publish.Engine
+	UI            *ui.UI
 }
 
 // Options adjust New for tests and the emulator.
@@ -91,6 +95,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Bus = realtime.NewLocal()
 	a.Messages = message.NewStore(d, c, a.Bus)
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
+	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
+	a.Publish.Messages, a.Publish.Bus = a.Messages, a.Bus
+	a.PublishEngine = publish.NewEngine(a.Publish, log)
 	a.Menus = menu.NewStore(d, c)
 	a.AutoReplies = autoreply.NewStore(d, c)
 	a.Audience = audience.NewStore(d, c, a.Follows)
@@ -109,7 +116,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
 		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
-		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat,
+		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, PublishEngine: a.PublishEngine,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
@@ -155,6 +162,9 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 
 // StartJobs starts the periodic background work.
 func (a *App) StartJobs() {
+	// Publishing: due scheduled sends, queued mass sends, and jobs whose
+	// worker died (resumed from their last committed batch).
+	a.Jobs.Go("publishing", func(ctx context.Context) { a.PublishEngine.Worker(ctx, 2*time.Second) })
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {
 		_, err := a.Users.DeleteExpiredSessions(ctx)
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -61,6 +62,10 @@ type Deps struct {
 	AutoReplies *autoreply.Store
 	Audience    *audience.Store
 	Inbox       *inbox.Store
+	// Publishing (issue #4): drafts, publications, mass sends, reading
+	// pages, the media library. Publications defaults to Publish.
+	Publish       *publish.Store
+	PublishEngine *publish.Engine
 	// Accounts lifecycle (issue #3): applications, reviews, reports,
 	// penalties, appeals and the audit log.
 	Review *review.Store
