@@ -359,3 +359,5 @@ func (s *Store) Purge(ctx context.Context) (int64, error) {
 }
 
 type sqlRows = sql.Rows
+
+func parseDay(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
@@ -69,6 +70,10 @@ type App struct {
 	Publish       *publish.Store
 	PublishEngine *publish.Engine
 	UI            *ui.UI
+	// Analytics (issue #11): Analytics.Record captures events without
+	// blocking; AnalyticsStore rolls them up and answers dashboards.
+	Analytics      *analytics.Recorder
+	AnalyticsStore *analytics.Store
 }
 
 // Options adjust New for tests and the emulator.
@@ -89,6 +94,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Media = media.Dir{Root: filepath.Join(cfg.DataDir, "media")}
 	a.Settings = settings.NewStore(d, c)
 	a.Users = user.NewStore(d, c)
+	a.Analytics = analytics.NewRecorder(d, c, log, 0)
+	a.AnalyticsStore = analytics.NewStore(d, c, a.Settings, log)
+	a.Registry.MustRegister(a.Analytics.Collector())
 	a.Accounts = account.NewStore(d, c)
 	a.Follows = follow.NewStore(d, c)
 	a.Review = review.NewStore(d, c, a.Accounts, a.Settings, a.Media)
@@ -117,6 +125,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Review:   a.Review,
 		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
 		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, PublishEngine: a.PublishEngine,
+		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
@@ -162,6 +171,27 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 
 // StartJobs starts the periodic background work.
 func (a *App) StartJobs() {
+	// Analytics: the event writer, the rollup (new events into daily and
+	// hourly rows; the first run backfills history from domain tables), the
+	// demographics and platform snapshots, and raw-event retention.
+	a.Jobs.Go("analytics-writer", a.Analytics.Run)
+	a.Jobs.Every("analytics-rollup", time.Minute, func(ctx context.Context) error {
+		if _, err := a.AnalyticsStore.Backfill(ctx); err != nil {
+			return err
+		}
+		_, err := a.AnalyticsStore.Rollup(ctx)
+		return err
+	})
+	a.Jobs.Every("analytics-snapshot", 10*time.Minute, func(ctx context.Context) error {
+		if err := a.AnalyticsStore.Snapshot(ctx); err != nil {
+			return err
+		}
+		return a.AnalyticsStore.PlatformSnapshot(ctx)
+	})
+	a.Jobs.Every("analytics-retention", 24*time.Hour, func(ctx context.Context) error {
+		_, err := a.AnalyticsStore.Purge(ctx)
+		return err
+	})
 	// Publishing: due scheduled sends, queued mass sends, and jobs whose
 	// worker died (resumed from their last committed batch).
 	a.Jobs.Go("publishing", func(ctx context.Context) { a.PublishEngine.Worker(ctx, 2*time.Second) })

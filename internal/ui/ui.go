@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
@@ -69,6 +70,11 @@ type Deps struct {
 	// Accounts lifecycle (issue #3): applications, reviews, reports,
 	// penalties, appeals and the audit log.
 	Review *review.Store
+	// Analytics (issue #11): Analytics.Record captures an event without
+	// blocking (a nil recorder records nothing); AnalyticsStore serves the
+	// dashboards.
+	Analytics      *analytics.Recorder
+	AnalyticsStore *analytics.Store
 }
 
 // UI holds the handlers of the three faces.
@@ -133,6 +139,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerFollower(h)
 	u.registerMessaging(h)
 	u.registerPublishing(h)
+	u.registerAnalytics(h)
 }
 
 // route registers a handler for a pattern.

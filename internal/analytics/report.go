@@ -1,0 +1,479 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/analytics/chart"
+	"github.com/heraldoa/herald/internal/db"
+)
+
+// Table is one table of a report, shown on the page and exported as CSV.
+type Table struct {
+	Name  string // in URLs: .../analytics/{Name}.csv
+	Title string
+	Head  []string
+	Rows  [][]string
+	Note  string
+}
+
+// Card is one headline figure with the previous period's for comparison.
+type Card struct {
+	Label string
+	Value int64
+	Prev  int64
+	Delta string // "+12%", "−3%", "new" or ""
+	Up    bool
+	Down  bool
+}
+
+// Report is everything the console's analytics page shows for a period.
+type Report struct {
+	From, To, PrevFrom, PrevTo, Today string
+	Cards                             []Card
+	Tables                            []*Table
+	Charts                            map[string]template.HTML
+	Demographics                      *Demographics
+}
+
+// Table returns the report's table called name, or nil.
+func (r *Report) Table(name string) *Table {
+	for _, t := range r.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// ReportInput selects the account and period of a report.
+type ReportInput struct {
+	AccountID int64
+	Timezone  string
+	Followers int64 // the maintained follower count now
+	From, To  string
+	MinGroup  int // settings.Platform.MinDemographicGroup
+}
+
+// TableNames lists the tables of a report, in page order.
+var TableNames = []string{"growth", "sources", "publications", "articles", "menu", "messages", "conversion", "interface"}
+
+// Report builds the analytics of an account for days From..To (inclusive,
+// in the account's time zone) from the rollups, with the period of the same
+// length before it for comparison.
+func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
+	today := s.Today(in.Timezone)
+	n := daysBetween(in.From, in.To) + 1
+	rep := &Report{From: in.From, To: in.To, PrevTo: AddDays(in.From, -1), PrevFrom: AddDays(in.From, -n), Today: today,
+		Charts: map[string]template.HTML{}}
+	rows, err := s.Totals(ctx, in.AccountID, rep.PrevFrom, in.To)
+	if err != nil {
+		return nil, err
+	}
+	type k2 struct{ kind, surface string }
+	cur := map[k2]*Row{}  // summed over the period
+	prev := map[k2]*Row{} // summed over the previous period
+	byDay := map[string]map[k2]Row{}
+	for _, r := range rows {
+		m := cur
+		if r.Day < in.From {
+			m = prev
+		} else {
+			if byDay[r.Day] == nil {
+				byDay[r.Day] = map[k2]Row{}
+			}
+			byDay[r.Day][k2{r.Kind, r.Surface}] = r
+		}
+		x := m[k2{r.Kind, r.Surface}]
+		if x == nil {
+			x = &Row{Kind: r.Kind, Surface: r.Surface}
+			m[k2{r.Kind, r.Surface}] = x
+		}
+		x.Events += r.Events
+		x.Users += r.Users
+		x.ValueSum += r.ValueSum
+		x.ValueMax = max(x.ValueMax, r.ValueMax)
+		x.Failures += r.Failures
+	}
+	ev := func(m map[k2]*Row, kind, surface string) int64 {
+		if x := m[k2{kind, surface}]; x != nil {
+			return x.Events
+		}
+		return 0
+	}
+	card := func(label, kind string) {
+		c := Card{Label: label, Value: ev(cur, kind, All), Prev: ev(prev, kind, All)}
+		c.Delta, c.Up, c.Down = delta(c.Value, c.Prev)
+		rep.Cards = append(rep.Cards, c)
+	}
+	card("New followers", KindFollow)
+	card("Unfollows", KindUnfollow)
+	net := Card{Label: "Net growth", Value: ev(cur, KindFollow, All) - ev(cur, KindUnfollow, All), Prev: ev(prev, KindFollow, All) - ev(prev, KindUnfollow, All)}
+	net.Delta, net.Up, net.Down = delta(net.Value, net.Prev)
+	rep.Cards = append(rep.Cards, net)
+	card("Article reads", KindRead)
+	card("Shares", KindShare)
+	card("Messages from followers", KindMessageIn)
+	card("Menu clicks", KindMenuClick)
+
+	days := make([]string, 0, n)
+	for d := in.From; d <= in.To; d = AddDays(d, 1) {
+		days = append(days, d)
+	}
+	labels := make([]string, len(days))
+	for i, d := range days {
+		labels[i] = d[5:]
+	}
+
+	// Growth.
+	growth, err := s.Growth(ctx, in.AccountID, in.Followers, in.From, in.To, today)
+	if err != nil {
+		return nil, err
+	}
+	gt := &Table{Name: "growth", Title: "Follower growth", Head: []string{"Day", "New", "Lost", "Net", "Cumulative"}}
+	var sNew, sLost, sCum []float64
+	for _, g := range growth {
+		gt.Rows = append(gt.Rows, []string{g.Day, itoa(g.New), itoa(g.Lost), itoa(g.Net), itoa(g.Cumulative)})
+		sNew = append(sNew, float64(g.New))
+		sLost = append(sLost, float64(g.Lost))
+		sCum = append(sCum, float64(g.Cumulative))
+	}
+	rep.Tables = append(rep.Tables, gt)
+	rep.Charts["growth"] = (&chart.Chart{Title: "New and lost followers per day", Labels: labels,
+		Series: []chart.Series{{Name: "New", Values: sNew}, {Name: "Lost", Values: sLost}}}).Line()
+	rep.Charts["cumulative"] = (&chart.Chart{Title: "Followers at the end of each day", Labels: labels,
+		Series: []chart.Series{{Name: "Followers", Values: sCum}}}).Line()
+
+	// Sources.
+	st := &Table{Name: "sources", Title: "Followers by source", Head: []string{"Source", "New", "Lost", "Net", "New (previous period)"}}
+	sources := map[string]bool{}
+	for k := range cur {
+		if (k.kind == KindFollow || k.kind == KindUnfollow) && k.surface != All {
+			sources[k.surface] = true
+		}
+	}
+	var srcNames []string
+	var srcNew []float64
+	for _, src := range sortedKeys(sources) {
+		nw, lost := ev(cur, KindFollow, src), ev(cur, KindUnfollow, src)
+		st.Rows = append(st.Rows, []string{sourceLabel(src), itoa(nw), itoa(lost), itoa(nw - lost), itoa(ev(prev, KindFollow, src))})
+		srcNames = append(srcNames, sourceLabel(src))
+		srcNew = append(srcNew, float64(nw))
+	}
+	rep.Tables = append(rep.Tables, st)
+	rep.Charts["sources"] = (&chart.Chart{Title: "New followers by source", Labels: srcNames, Series: []chart.Series{{Name: "New followers", Values: srcNew}}}).Bar()
+
+	// Articles and publications.
+	if err := s.articleTables(ctx, rep, in); err != nil {
+		return nil, err
+	}
+
+	// Menu clicks.
+	mt := &Table{Name: "menu", Title: "Menu clicks per button", Head: []string{"Button", "Clicks", "Followers (daily, summed)", "Clicks (previous period)"}}
+	type btn struct {
+		key    string
+		clicks int64
+		users  int64
+	}
+	var btns []btn
+	for k, x := range cur {
+		if k.kind == KindMenuClick && k.surface != All {
+			btns = append(btns, btn{k.surface, x.Events, x.Users})
+		}
+	}
+	sort.Slice(btns, func(i, j int) bool {
+		if btns[i].clicks != btns[j].clicks {
+			return btns[i].clicks > btns[j].clicks
+		}
+		return btns[i].key < btns[j].key
+	})
+	var bl []string
+	var bv []float64
+	for i, b := range btns {
+		mt.Rows = append(mt.Rows, []string{b.key, itoa(b.clicks), itoa(b.users), itoa(ev(prev, KindMenuClick, b.key))})
+		if i < 12 {
+			bl = append(bl, shorten(b.key, 14))
+			bv = append(bv, float64(b.clicks))
+		}
+	}
+	rep.Tables = append(rep.Tables, mt)
+	rep.Charts["menu"] = (&chart.Chart{Title: "Clicks per menu button", Labels: bl, Series: []chart.Series{{Name: "Clicks", Values: bv}}}).Bar()
+
+	// Messages per day.
+	msgT := &Table{Name: "messages", Title: "Messages from followers per day", Head: []string{"Day", "Messages", "Followers who wrote"}}
+	types := map[string]bool{}
+	for k := range cur {
+		if k.kind == KindMessageIn && k.surface != All {
+			types[k.surface] = true
+		}
+	}
+	typeNames := sortedKeys(types)
+	for _, t := range typeNames {
+		msgT.Head = append(msgT.Head, "Type: "+t)
+	}
+	var mv, mu []float64
+	for _, d := range days {
+		x := byDay[d][k2{KindMessageIn, All}]
+		row := []string{d, itoa(x.Events), itoa(x.Users)}
+		for _, t := range typeNames {
+			row = append(row, itoa(byDay[d][k2{KindMessageIn, t}].Events))
+		}
+		msgT.Rows = append(msgT.Rows, row)
+		mv = append(mv, float64(x.Events))
+		mu = append(mu, float64(x.Users))
+	}
+	rep.Tables = append(rep.Tables, msgT)
+	rep.Charts["messages"] = (&chart.Chart{Title: "Messages from followers per day", Labels: labels,
+		Series: []chart.Series{{Name: "Messages", Values: mv}, {Name: "Followers who wrote", Values: mu}}}).Bar()
+
+	// Conversion.
+	ct := &Table{Name: "conversion", Title: "Conversion of new followers (within 7 days of following)",
+		Head: []string{"Source", "New followers", "Then messaged", "Then clicked a link", "Then paid", "Any of these", "Conversion rate"},
+		Note: "Followers who followed in the period and, within 7 days, sent a message, clicked a link in an article or paid."}
+	convSources := map[string]bool{}
+	for k := range cur {
+		if k.kind == ConvFollows {
+			convSources[k.surface] = true
+		}
+	}
+	for _, src := range sortedKeys(convSources) {
+		f, a := ev(cur, ConvFollows, src), ev(cur, ConvAny, src)
+		label := sourceLabel(src)
+		if src == All {
+			label = "All sources"
+		}
+		ct.Rows = append(ct.Rows, []string{label, itoa(f), itoa(ev(cur, ConvMessage, src)), itoa(ev(cur, ConvLink, src)),
+			itoa(ev(cur, ConvPaid, src)), itoa(a), pct(a, f)})
+	}
+	rep.Tables = append(rep.Tables, ct)
+
+	// Interface (developer API and pushes).
+	it := &Table{Name: "interface", Title: "Developer API and pushes", Head: []string{"Kind", "Calls", "Failures", "Average time (ms)", "Longest (ms)"}}
+	for _, kind := range []string{KindAPICall, KindPushDelivery} {
+		x := cur[k2{kind, All}]
+		if x == nil {
+			continue
+		}
+		avg := int64(0)
+		if x.Events > 0 {
+			avg = x.ValueSum / x.Events
+		}
+		name := "API calls"
+		if kind == KindPushDelivery {
+			name = "Pushes to your server"
+		}
+		it.Rows = append(it.Rows, []string{name, itoa(x.Events), itoa(x.Failures), itoa(avg), itoa(x.ValueMax)})
+	}
+	rep.Tables = append(rep.Tables, it)
+
+	rep.Demographics, err = s.Demographics(ctx, in.AccountID, in.MinGroup)
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) error {
+	objs, err := s.ObjectRows(ctx, in.AccountID, in.From, in.To, KindImpression, KindRead, KindReadComplete, KindShare, KindLike, KindWow, KindComment, KindLinkClick)
+	if err != nil {
+		return err
+	}
+	type agg struct {
+		id                                                            int64
+		impr, reads, readers, complete, shares, likes, wows, comments int64
+	}
+	m := map[int64]*agg{}
+	for _, r := range objs {
+		a := m[r.Object]
+		if a == nil {
+			a = &agg{id: r.Object}
+			m[r.Object] = a
+		}
+		switch r.Kind {
+		case KindImpression:
+			a.impr = r.Users
+		case KindRead:
+			a.reads, a.readers = r.Events, r.Users
+		case KindReadComplete:
+			a.complete = r.Users
+		case KindShare:
+			a.shares = r.Events
+		case KindLike:
+			a.likes = r.Events
+		case KindWow:
+			a.wows = r.Events
+		case KindComment:
+			a.comments = r.Events
+		}
+	}
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	titles := s.articleTitles(ctx, in.AccountID, ids)
+	list := make([]*agg, 0, len(m))
+	for _, a := range m {
+		if a.reads > 0 || a.impr > 0 {
+			list = append(list, a)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].reads != list[j].reads {
+			return list[i].reads > list[j].reads
+		}
+		return list[i].id > list[j].id
+	})
+	at := &Table{Name: "articles", Title: "Articles", Head: []string{"Article", "Publication", "Reads", "Readers", "Shares", "Likes", "Wows", "Comments", "Read rate", "Completion"},
+		Note: "Readers are distinct per day, summed over the days. Read rate: readers of those the article was shown to in chats and the Subscriptions folder. Completion: readers who reached the end."}
+	pubs := map[string]*agg{}
+	var pubOrder []string
+	for _, a := range list {
+		t := titles[a.id]
+		if t.title == "" {
+			t.title = fmt.Sprintf("Article %d", a.id)
+		}
+		at.Rows = append(at.Rows, []string{t.title, t.pub, itoa(a.reads), itoa(a.readers), itoa(a.shares), itoa(a.likes), itoa(a.wows), itoa(a.comments),
+			pct(a.readers, a.impr), pct(a.complete, a.readers)})
+		key := t.pub
+		if key == "" {
+			key = t.title
+		}
+		p := pubs[key]
+		if p == nil {
+			p = &agg{}
+			pubs[key] = p
+			pubOrder = append(pubOrder, key)
+		}
+		p.impr += a.impr
+		p.reads += a.reads
+		p.readers += a.readers
+		p.complete += a.complete
+		p.shares += a.shares
+		p.likes += a.likes
+		p.wows += a.wows
+		p.comments += a.comments
+	}
+	pt := &Table{Name: "publications", Title: "Publications", Head: []string{"Publication", "Reads", "Readers", "Shares", "Likes", "Read rate", "Completion"}}
+	var pl []string
+	var pv []float64
+	for i, key := range pubOrder {
+		p := pubs[key]
+		pt.Rows = append(pt.Rows, []string{key, itoa(p.reads), itoa(p.readers), itoa(p.shares), itoa(p.likes), pct(p.readers, p.impr), pct(p.complete, p.readers)})
+		if i < 10 {
+			pl = append(pl, shorten(key, 14))
+			pv = append(pv, float64(p.reads))
+		}
+	}
+	rep.Tables = append(rep.Tables, pt, at)
+	rep.Charts["publications"] = (&chart.Chart{Title: "Reads per publication", Labels: pl, Series: []chart.Series{{Name: "Reads", Values: pv}}}).Bar()
+	return nil
+}
+
+type articleTitle struct{ title, pub string }
+
+// articleTitles names articles from the publishing feature's tables; when
+// they are missing the report falls back to ids.
+func (s *Store) articleTitles(ctx context.Context, accountID int64, ids []int64) map[int64]articleTitle {
+	out := map[int64]articleTitle{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := []any{accountID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.db.Query(ctx, `SELECT a.id, a.title, p.title FROM articles a JOIN publications p ON p.id = a.publication_id
+			WHERE a.account_id = ? AND a.id IN (?`+repeat(", ?", n-1)+`)`, args...)
+		type r3 struct {
+			id int64
+			t  articleTitle
+		}
+		rs, err := db.Collect(rows, err, func(r *sqlRows) (r3, error) {
+			var x r3
+			return x, r.Scan(&x.id, &x.t.title, &x.t.pub)
+		})
+		if err != nil {
+			s.log.Debug("analytics: article titles unavailable", "error", err)
+			return out
+		}
+		for _, x := range rs {
+			out[x.id] = x.t
+		}
+	}
+	return out
+}
+
+func daysBetween(from, to string) int {
+	a, err1 := parseDay(from)
+	b, err2 := parseDay(to)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(b.Sub(a).Hours()/24 + 0.5)
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+func pct(a, b int64) string {
+	if b <= 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(float64(a)*100/float64(b), 'f', 1, 64) + "%"
+}
+
+func delta(cur, prev int64) (string, bool, bool) {
+	switch {
+	case prev == 0 && cur == 0:
+		return "", false, false
+	case prev == 0:
+		return "new", cur > 0, cur < 0
+	}
+	d := float64(cur-prev) * 100 / float64(abs(prev))
+	s := strconv.FormatFloat(d, 'f', 0, 64) + "%"
+	if d > 0 {
+		s = "+" + s
+	}
+	return s, d > 0, d < 0
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// SourceLabels names follow sources for people.
+var SourceLabels = map[string]string{"search": "Search", "profile": "Profile", "qr": "QR code", "article": "Article", "other": "Other", "": "Unknown"}
+
+func sourceLabel(s string) string {
+	if l, ok := SourceLabels[s]; ok {
+		return l
+	}
+	if strings.HasPrefix(s, "qr:") {
+		return "QR scene " + strings.TrimPrefix(s, "qr:")
+	}
+	return s
+}

@@ -1,0 +1,183 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+// anAccount creates an active account owned by a new person and returns
+// it with a client signed in as the owner.
+func anAccount(t *testing.T, s *apptest.Server, name string) (*account.Account, *apptest.Client) {
+	t.Helper()
+	owner := s.CreatePerson(t, strings.ToLower(name)+"owner", pw, user.RoleNone)
+	a, err := s.App.Accounts.Create(context.Background(), account.NewAccount{Type: account.Subscription, Region: account.Domestic,
+		Name: name, Status: account.StatusActive, OwnerID: owner.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(t)
+	c.SignIn(owner.Username, pw)
+	return a, c
+}
+
+// anPeople adds n followers of account with the given region, straight into
+// the database (fast).
+func anPeople(t *testing.T, s *apptest.Server, accountID int64, n int, region string) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < n; i++ {
+		pid := id.New()
+		if _, err := s.App.DB.Exec(ctx, `INSERT INTO people (id, username, display_name, password_hash, region, language, created_at, updated_at)
+			VALUES (?, ?, 'F', 'x', ?, 'zh_CN', 0, 0)`, pid, fmt.Sprintf("f%d", pid), region); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.App.Follows.Follow(ctx, accountID, pid, "search", ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, pid)
+	}
+	return ids
+}
+
+func anRollup(t *testing.T, s *apptest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.App.Analytics.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.AnalyticsStore.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.App.AnalyticsStore.Snapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAnalyticsDashboardShowsOnlyTheAccountsOwnFigures(t *testing.T) {
+	s := apptest.New(t)
+	a, ca := anAccount(t, s, "Tea")
+	b, cb := anAccount(t, s, "Bank")
+	pa := anPeople(t, s, a.ID, 12, "Shanghai")
+	anPeople(t, s, a.ID, 3, "Beijing")
+	now := s.App.Clock.Now()
+	rec := s.App.Analytics
+	for i, p := range pa {
+		src := "search"
+		if i < 4 {
+			src = "qr"
+		}
+		rec.Record(analytics.Event{AccountID: a.ID, Kind: analytics.KindFollow, PersonID: p, Surface: src, Device: analytics.DeviceMobile, At: now})
+	}
+	rec.Record(analytics.Event{AccountID: a.ID, Kind: analytics.KindMenuClick, PersonID: pa[0], Surface: "TEA_PRICES", At: now})
+	rec.Record(analytics.Event{AccountID: a.ID, Kind: analytics.KindMenuClick, PersonID: pa[1], Surface: "=HYPERLINK(\"x\")", At: now})
+	rec.Record(analytics.Event{AccountID: a.ID, Kind: analytics.KindMessageIn, PersonID: pa[0], Surface: "text", At: now})
+	rec.Record(analytics.Event{AccountID: b.ID, Kind: analytics.KindMenuClick, PersonID: 1, Surface: "BANK_SECRET_BUTTON", At: now})
+	anRollup(t, s)
+
+	res := ca.Get(fmt.Sprintf("/mp/a/%d/analytics", a.ID))
+	wantStatus(t, res, http.StatusOK)
+	for _, want := range []string{"<svg", "TEA_PRICES", "QR code", `data-testid="table-sources"`, "Shanghai"} {
+		if !res.Contains(want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if res.Contains("BANK_SECRET_BUTTON") {
+		t.Error("the tea house's dashboard shows the bank's menu button")
+	}
+	// Beijing has 3 followers: below the minimum group of 10, not shown.
+	if res.Contains(">Beijing<") {
+		t.Error("a group of 3 followers is shown")
+	}
+	// New followers card: 12 this period.
+	if !strings.Contains(res.Body, `<span class="stat">12</span>`) {
+		t.Error("the new-followers card does not show 12")
+	}
+	// Conversion: the qr follower pa[0] wrote a message.
+	csv := ca.Get(fmt.Sprintf("/mp/a/%d/analytics/conversion.csv?range=7", a.ID))
+	wantStatus(t, csv, http.StatusOK)
+	if !strings.Contains(csv.Body, "QR code,4,1,0,0,1,25.0%") {
+		t.Errorf("conversion CSV:\n%s", csv.Body)
+	}
+	menu := ca.Get(fmt.Sprintf("/mp/a/%d/analytics/menu.csv", a.ID))
+	if !strings.HasPrefix(menu.Body, "Button,Clicks") || !strings.Contains(menu.Body, "TEA_PRICES,1,1") {
+		t.Errorf("menu CSV:\n%s", menu.Body)
+	}
+	if !strings.Contains(menu.Body, `"'=HYPERLINK(""x"")"`) {
+		t.Errorf("a formula in a button key is not neutralised:\n%s", menu.Body)
+	}
+	demo := ca.Get(fmt.Sprintf("/mp/a/%d/analytics/demographics.csv", a.ID))
+	if !strings.Contains(demo.Body, "region,Shanghai,12") || strings.Contains(demo.Body, "Beijing") {
+		t.Errorf("demographics CSV:\n%s", demo.Body)
+	}
+	wantStatus(t, ca.Get(fmt.Sprintf("/mp/a/%d/analytics/nothing.csv", a.ID)), http.StatusNotFound)
+
+	// The bank's owner can open neither the tea house's page nor its exports.
+	wantStatus(t, cb.Get(fmt.Sprintf("/mp/a/%d/analytics", a.ID)), http.StatusForbidden)
+	wantStatus(t, cb.Get(fmt.Sprintf("/mp/a/%d/analytics/menu.csv", a.ID)), http.StatusForbidden)
+	own := cb.Get(fmt.Sprintf("/mp/a/%d/analytics", b.ID))
+	wantStatus(t, own, http.StatusOK)
+	if own.Contains("TEA_PRICES") || !own.Contains("BANK_SECRET_BUTTON") {
+		t.Error("the bank's dashboard shows the wrong menu buttons")
+	}
+}
+
+func TestAnalyticsNeedsTheAnalyticsRole(t *testing.T) {
+	s := apptest.New(t)
+	a, _ := anAccount(t, s, "Tea")
+	ctx := context.Background()
+	for _, role := range []string{account.RoleAgent, account.RoleAnalyst} {
+		p := s.CreatePerson(t, role+"x", pw, user.RoleNone)
+		if err := s.App.Accounts.AddMember(ctx, a.ID, p.ID, role); err != nil {
+			t.Fatal(err)
+		}
+		c := s.Client(t)
+		c.SignIn(p.Username, pw)
+		want := http.StatusOK
+		if role == account.RoleAgent {
+			want = http.StatusForbidden
+		}
+		wantStatus(t, c.Get(fmt.Sprintf("/mp/a/%d/analytics", a.ID)), want)
+	}
+}
+
+func TestAnalyticsRejectsABadRangeAndKeepsThePage(t *testing.T) {
+	s := apptest.New(t)
+	a, c := anAccount(t, s, "Tea")
+	res := c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=2026-13-40&to=2026-01-01", a.ID))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "Enter a date as YYYY-MM-DD.")
+	wantBody(t, res, `data-testid="analytics-growth"`)
+	res = c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=2026-03-10&to=2026-03-01", a.ID))
+	wantBody(t, res, "The end must not be before the start.")
+	res = c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=2020-01-01&to=2020-03-01", a.ID))
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, "2020-01-01 to 2020-03-01")
+	wantBody(t, res, "compared with 2019-11-01 to 2019-12-31")
+}
+
+func TestAdminAnalyticsIsForStaff(t *testing.T) {
+	s := apptest.New(t)
+	anAccount(t, s, "Tea")
+	anAccount(t, s, "Bank")
+	if err := s.App.AnalyticsStore.PlatformSnapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.CreatePerson(t, "boss", pw, user.RoleAdmin)
+	admin := s.Client(t)
+	admin.SignIn("boss", pw)
+	res := admin.Get("/admin/analytics")
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, `<td data-testid="accounts-active">2</td>`)
+	_, owner := anAccount(t, s, "Shop")
+	wantStatus(t, owner.Get("/admin/analytics"), http.StatusForbidden)
+}
