@@ -300,7 +300,10 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	if tab == message.KindText || tab == message.KindImage || tab == message.KindLocation {
 		d.Tab = tab
 	}
-	if e.Field == "" && tab != "" {
+	if !d.CanSend {
+		// No composer to put the message next to: show it above the page.
+		e = &errs.Error{Kind: e.Kind, Message: e.Message}
+	} else if e.Field == "" && tab != "" {
 		e = &errs.Error{Kind: e.Kind, Field: tab, Message: e.Message}
 		if tab == message.KindLocation {
 			e.Field = "lat"

@@ -225,6 +225,9 @@ func TestSendTextImageAndLocation(t *testing.T) {
 	wantBody(t, res, "Follow Harbour Bank to message it.")
 	res = c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello"}})
 	wantStatus(t, res, http.StatusForbidden)
+	if !regexp.MustCompile(`role="alert">Follow Harbour Bank to message it.`).MatchString(res.Body) {
+		t.Fatalf("the refusal is not shown:\n%s", res.Body)
+	}
 	if len(history(t, s, bank.ID, me.ID)) != 0 {
 		t.Fatal("a message was stored for someone who does not follow")
 	}
@@ -345,7 +348,7 @@ func TestFollowersCannotReadOthersConversationsOrOpenIDs(t *testing.T) {
 }
 
 // liveStream opens /events for a client and returns its lines.
-func liveStream(t *testing.T, c *apptest.Client) (<-chan string, func()) {
+func liveStream(t testing.TB, c *apptest.Client) (<-chan string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req := c.NewRequest(http.MethodGet, "/events", nil).WithContext(ctx)
@@ -374,7 +377,7 @@ func liveStream(t *testing.T, c *apptest.Client) (<-chan string, func()) {
 }
 
 // nextData returns the data of the next event named name.
-func nextData(t *testing.T, lines <-chan string, name string) string {
+func nextData(t testing.TB, lines <-chan string, name string) string {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	event := ""
