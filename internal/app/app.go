@@ -117,7 +117,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	//  2. the developer's server (developer-API issue: insert it here), whose
 	//     reply wins, as on WeChat;
 	//  3. auto-replies: on-follow, keyword and default replies.
-	a.Chat.AddResponder(&menu.Responder{Store: a.Menus})
+	a.Chat.AddResponder(&menu.Responder{Store: a.Menus, Media: a.menuMedia, Articles: a.menuArticle})
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error

@@ -118,7 +118,10 @@ func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.O
 		}
 		a, err := r.Articles(ctx, in.Account.ID, b.ArticleID)
 		if err != nil {
-			return message.Outcome{}, err
+			if errs.KindOf(err) == errs.KindInternal && !errors.Is(err, errs.NotFound) {
+				return message.Outcome{Handled: true}, err
+			}
+			return message.Outcome{Handled: true}, nil // gone or not the account's: send nothing
 		}
 		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindNews, Sender: message.SenderAutoReply,
 			Body: message.Body{Articles: []message.Article{a}}}}}, nil

@@ -83,3 +83,75 @@ document.addEventListener("DOMContentLoaded", () => {
     b.addEventListener("click", () => navigator.clipboard.writeText(b.dataset.copy).then(() => { b.textContent = "Copied"; }));
   });
 });
+
+// ---- Messaging and automation (issue #6): auto-reply and menu editors,
+// live inbox. Without JavaScript every field shows and pages reload. ----
+(() => {
+  const showFor = (root, attr, value) => {
+    root.querySelectorAll("[" + attr + "]").forEach((el) => {
+      el.hidden = !el.getAttribute(attr).split(" ").includes(value);
+    });
+  };
+  const wire = (selectSel, containerSel, attr) => {
+    document.querySelectorAll(selectSel).forEach((sel) => {
+      const root = sel.closest(containerSel);
+      if (!root) return;
+      const update = () => showFor(root, attr, sel.value);
+      sel.addEventListener("change", update);
+      update();
+    });
+  };
+  const start = () => {
+    wire("select[data-reply-type-select]", "[data-reply-slot], form", "data-reply-type");
+    // Menu slots: fields by button type; only the slot's own fields.
+    document.querySelectorAll("select[data-menu-type]").forEach((sel) => {
+      const slot = sel.closest("[data-menu-slot]");
+      if (!slot) return;
+      const fields = slot.querySelector(".menu-slot-fields");
+      const update = () => {
+        fields.querySelectorAll("[data-menu-field]").forEach((el) => {
+          el.hidden = !el.dataset.menuField.split(" ").includes(sel.value);
+        });
+        const subs = slot.parentElement.querySelector(":scope > details.menu-subs");
+        if (subs) subs.hidden = sel.value !== "sub";
+      };
+      sel.addEventListener("change", update);
+      update();
+    });
+    // Live inbox: refresh the parts marked data-live when the account's
+    // events arrive (new messages, takes, transfers, notes).
+    const live = document.querySelector("[data-inbox-live]");
+    if (!live || !window.EventSource) return;
+    const person = live.dataset.person || "";
+    let timer = null;
+    const refresh = () => {
+      timer = null;
+      fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+        .then((text) => {
+          const doc = new DOMParser().parseFromString(text, "text/html");
+          document.querySelectorAll("[data-live]").forEach((el) => {
+            const fresh = doc.querySelector('[data-live="' + el.dataset.live + '"]');
+            if (fresh) el.innerHTML = fresh.innerHTML;
+          });
+          const thread = document.querySelector('[data-live="thread"]');
+          if (thread) thread.scrollTop = thread.scrollHeight;
+          live.dispatchEvent(new CustomEvent("inbox:refreshed", { bubbles: true }));
+        })
+        .catch(() => {});
+    };
+    const onEvent = (e) => {
+      // ids exceed JavaScript's safe integers: compare them as text.
+      const m = /"person_id":\s*"?(\d+)/.exec(e.data || "");
+      if (person && m && m[1] !== person) return;
+      if (!timer) timer = setTimeout(refresh, 150);
+    };
+    const es = new EventSource(live.dataset.inboxLive);
+    ["message", "inbox", "note"].forEach((t) => es.addEventListener(t, onEvent));
+    es.addEventListener("ready", () => live.setAttribute("data-live-ready", "1"));
+    const thread = document.querySelector('[data-live="thread"]');
+    if (thread) thread.scrollTop = thread.scrollHeight;
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

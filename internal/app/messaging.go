@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
+)
+
+// menuMedia resolves a menu button's media_id in the account's media
+// library (publishing); errs.NotFound lets the menu fall back to images
+// uploaded in its own editor.
+func (a *App) menuMedia(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
+	if a.Publish == nil {
+		return "", "", errs.NotFound
+	}
+	asset, err := a.Publish.Asset(ctx, accountID, mediaID)
+	if err != nil {
+		if errs.KindOf(err) == errs.KindNotFound || errs.KindOf(err) == errs.KindInvalid {
+			return "", "", errs.NotFound
+		}
+		return "", "", err
+	}
+	return asset.Key, asset.ContentType, nil
+}
+
+// menuArticle turns an article_id button into the card of one of the
+// account's published articles.
+func (a *App) menuArticle(ctx context.Context, accountID int64, articleID string) (message.Article, error) {
+	if a.Publish == nil {
+		return message.Article{}, errs.NotFound
+	}
+	id, err := strconv.ParseInt(articleID, 10, 64)
+	if err != nil {
+		return message.Article{}, errs.NotFoundf("There is no such article.")
+	}
+	rd, err := a.Publish.Read(ctx, id, 0, "")
+	if err != nil {
+		return message.Article{}, err
+	}
+	if rd.Preview || rd.Account == nil || rd.Account.ID != accountID {
+		return message.Article{}, errs.NotFoundf("There is no such article.")
+	}
+	return message.Article{Title: rd.Article.Title, Description: rd.Article.Digest, URL: publish.ArticlePath(id),
+		PicURL: publish.MediaPath(rd.Article.CoverMediaID)}, nil
+}
