@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/analytics"
@@ -25,6 +26,8 @@ func seedAnalytics(ctx context.Context, w *world) error {
 	if a.AnalyticsStore == nil || w.accounts == nil {
 		return nil
 	}
+	start := time.Now()
+	defer func() { a.Log.Debug("demo: analytics seeded", "took", time.Since(start)) }()
 	rng := rand.New(rand.NewPCG(11, 2026))
 	now := a.Clock.Now()
 	var evs []analytics.Event
@@ -144,6 +147,9 @@ func seedAnalytics(ctx context.Context, w *world) error {
 	if err := analytics.InsertEvents(ctx, a.DB, evs); err != nil {
 		return err
 	}
+	if err := demoProfiles(ctx, w); err != nil {
+		return err
+	}
 	st := a.AnalyticsStore
 	if err := st.MarkBackfilled(ctx); err != nil {
 		return err
@@ -170,4 +176,35 @@ func demoArticles(ctx context.Context, d *db.DB, accountID int64) []int64 {
 		return nil
 	}
 	return ids
+}
+
+// demoProfiles gives the demo followers (not mei) a region and a language,
+// as followers choose in their profile, so that the demographics have
+// something to show: a few big groups and some too small to be shown.
+func demoProfiles(ctx context.Context, w *world) error {
+	regions := []string{"Shanghai", "Shanghai", "Shanghai", "Shanghai", "Shanghai", "Shanghai", "Beijing", "Beijing", "Beijing", "Beijing",
+		"Guangdong", "Guangdong", "Guangdong", "Zhejiang", "Zhejiang", "Hong Kong", "Singapore", "Europe", "", "Sichuan"}
+	groups := map[[2]string][]any{}
+	for i, p := range w.followers {
+		if i == 0 || p.Region != "" {
+			continue
+		}
+		lang := "zh_CN"
+		switch i % 10 {
+		case 6, 7:
+			lang = "en"
+		case 8:
+			lang = "zh_TW"
+		}
+		k := [2]string{regions[i%len(regions)], lang}
+		groups[k] = append(groups[k], p.ID)
+	}
+	for k, ids := range groups {
+		args := append([]any{k[0], k[1]}, ids...)
+		q := `UPDATE people SET region = ?, language = ? WHERE region = '' AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		if _, err := w.app.DB.Exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

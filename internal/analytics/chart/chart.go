@@ -46,32 +46,46 @@ func (c *Chart) size() (float64, float64) {
 	return float64(w), float64(h)
 }
 
-// niceMax rounds v up to 1, 2, 2.5 or 5 times a power of ten.
-func niceMax(v float64) float64 {
-	if v <= 0 {
-		return 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if v <= m*p {
-			return m * p
-		}
-	}
-	return 10 * p
-}
-
-func (c *Chart) bounds() (lo, hi float64) {
+func (c *Chart) bounds() (lo, hi float64, ticks int) {
 	for _, s := range c.Series {
 		for _, v := range s.Values {
 			hi = math.Max(hi, v)
 			lo = math.Min(lo, v)
 		}
 	}
-	hi = niceMax(hi)
-	if lo < 0 {
-		lo = -niceMax(-lo)
+	span := hi - lo
+	if span <= 0 {
+		return 0, 4, 4
 	}
-	return lo, hi
+	// The tightest axis of up to 6 steps of 1, 2 or 5 times a power of ten.
+	best := math.Inf(1)
+	rlo, rhi, rticks := lo, hi, 4
+	for n := 3; n <= 6; n++ {
+		step := niceStep(span / float64(n))
+		if span >= 2 {
+			step = max(step, 1) // counts: whole-number ticks
+		}
+		l := math.Floor(lo/step) * step
+		k := max(1, int(math.Ceil((hi-l)/step-1e-9)))
+		if k > 6 {
+			continue
+		}
+		if s := float64(k) * step; s < best || (s == best && k > rticks && k <= 5) {
+			best, rlo, rhi, rticks = s, l, l+s, k
+		}
+	}
+	return rlo, rhi, rticks
+}
+
+// niceStep rounds v up to 1, 2 or 5 times a power of ten.
+func niceStep(v float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if v <= m*p*1.0000001 {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // Num formats a value compactly: 1234 -> "1,234", 1.5e6 -> "1.5M".
@@ -133,11 +147,11 @@ func (c *Chart) describe() string {
 }
 
 // axes draws the y grid with 4 ticks and up to 8 x labels.
-func (c *Chart) axes(b *strings.Builder, w, h, lo, hi float64, x func(i int) float64) func(v float64) float64 {
+func (c *Chart) axes(b *strings.Builder, w, h, lo, hi float64, ticks int, x func(i int) float64) func(v float64) float64 {
 	y := func(v float64) float64 { return padT + (hi-v)/(hi-lo)*(h-padT-padB) }
 	b.WriteString(`<g class="axis">`)
-	for i := 0; i <= 4; i++ {
-		v := lo + (hi-lo)*float64(i)/4
+	for i := 0; i <= ticks; i++ {
+		v := lo + (hi-lo)*float64(i)/float64(ticks)
 		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, padL, w-padR, y(v), y(v))
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end" dy="0.35em">%s</text>`, padL-6, y(v), Num(v))
 	}
@@ -172,14 +186,14 @@ func (c *Chart) Line() template.HTML {
 		b.WriteString(`<text x="50%" y="50%" text-anchor="middle">No data for this period.</text></svg>`)
 		return template.HTML(b.String())
 	}
-	lo, hi := c.bounds()
+	lo, hi, ticks := c.bounds()
 	x := func(i int) float64 {
 		if n == 1 {
 			return (padL + w - padR) / 2
 		}
 		return padL + float64(i)/float64(n-1)*(w-padL-padR)
 	}
-	y := c.axes(&b, w, h, lo, hi, x)
+	y := c.axes(&b, w, h, lo, hi, ticks, x)
 	for si, s := range c.Series {
 		fmt.Fprintf(&b, `<g class="series s%d"><title>%s</title><polyline fill="none" points="`, si, html.EscapeString(s.Name))
 		for i, v := range s.Values {
@@ -213,10 +227,10 @@ func (c *Chart) Bar() template.HTML {
 		b.WriteString(`<text x="50%" y="50%" text-anchor="middle">No data for this period.</text></svg>`)
 		return template.HTML(b.String())
 	}
-	lo, hi := c.bounds()
+	lo, hi, ticks := c.bounds()
 	slot := (w - padL - padR) / float64(n)
 	x := func(i int) float64 { return padL + slot*(float64(i)+0.5) }
-	y := c.axes(&b, w, h, lo, hi, x)
+	y := c.axes(&b, w, h, lo, hi, ticks, x)
 	bw := slot * 0.8 / float64(len(c.Series))
 	for si, s := range c.Series {
 		fmt.Fprintf(&b, `<g class="series s%d">`, si)

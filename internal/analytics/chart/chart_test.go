@@ -24,7 +24,7 @@ func TestLineChartHasAxesTitlesAndPoints(t *testing.T) {
 		Series: []Series{{Name: "New", Values: []float64{1, 7, 3}}, {Name: "Lost", Values: []float64{0, 2, 1}}}}
 	s := string(c.Line())
 	wellFormed(t, s)
-	for _, want := range []string{`role="img"`, `<title id=`, "Followers &lt;new&gt;", "03-02 New: 7", "03-03 Lost: 1", "New: total 11, highest 7", ">10<"} {
+	for _, want := range []string{`role="img"`, `<title id=`, "Followers &lt;new&gt;", "03-02 New: 7", "03-03 Lost: 1", "New: total 11, highest 7", ">8<"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("line chart lacks %q:\n%s", want, s)
 		}
@@ -70,6 +70,20 @@ func TestNum(t *testing.T) {
 	for v, want := range map[float64]string{0: "0", 1234: "1,234", 25000: "25k", 1500000: "1.5M", 2.5: "2.5", -1200: "-1,200"} {
 		if got := Num(v); got != want {
 			t.Errorf("Num(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestAxisEndsOnARoundNumberJustAboveTheData(t *testing.T) {
+	for _, tc := range []struct {
+		max  float64
+		top  float64
+		tick int
+	}{{246, 250, 5}, {7, 8, 4}, {2, 2, 2}, {1000000, 1000000, 5}, {0, 4, 4}} {
+		c := Chart{Labels: []string{"a"}, Series: []Series{{Values: []float64{tc.max}}}}
+		lo, hi, ticks := c.bounds()
+		if lo != 0 || hi != tc.top || ticks != tc.tick {
+			t.Errorf("max %v: axis %v..%v in %d ticks, want 0..%v in %d", tc.max, lo, hi, ticks, tc.top, tc.tick)
 		}
 	}
 }
