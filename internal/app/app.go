@@ -20,6 +20,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/apitoken"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
@@ -32,12 +33,16 @@ import (
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/tempmedia"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 // App is one running Herald.
@@ -66,6 +71,15 @@ type App struct {
 	AutoReplies *autoreply.Store
 	Audience    *audience.Store
 	Inbox       *inbox.Store
+	// Developer API (issue #7): tokens, quotas, the developer's server and
+	// push log, QR tickets, temporary media and the /cgi-bin/... handler.
+	Tokens      *apitoken.Store
+	Quotas      *apitoken.Quotas
+	DevSettings *push.Store
+	Push        *push.Engine
+	QR          *qrcode.Store
+	TempMedia   *tempmedia.Store
+	API         *wxapi.API
 	// Publishing (issue #4): drafts, publications, mass-send jobs.
 	Publish       *publish.Store
 	PublishEngine *publish.Engine
@@ -114,10 +128,24 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	//  1. menu clicks: records every CLICK/VIEW for analytics and answers the
 	//     buttons WeChat answers itself (media_id, article_id), never pushed
 	//     to the developer's server;
-	//  2. the developer's server (developer-API issue: insert it here), whose
-	//     reply wins, as on WeChat;
+	//  2. the developer's server (push.Engine, added below), whose reply
+	//     (or silence) wins, as on WeChat;
 	//  3. auto-replies: on-follow, keyword and default replies.
 	a.Chat.AddResponder(&menu.Responder{Store: a.Menus, Media: a.menuMedia, Articles: a.menuArticle})
+	// 2. the developer's server (push.Engine) — keep it before auto-replies.
+	a.Tokens = apitoken.NewStore(d, c)
+	a.Quotas = apitoken.NewQuotas(d, c)
+	if err := a.Quotas.Load(context.Background()); err != nil {
+		return nil, fmt.Errorf("app: load API quotas: %w", err)
+	}
+	a.DevSettings = push.NewStore(d, c)
+	a.TempMedia = tempmedia.NewStore(d, c)
+	a.QR = qrcode.NewStore(d, c)
+	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	a.Chat.AddResponder(a.Push)
+	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
+		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
+		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error
@@ -126,7 +154,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
 		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, PublishEngine: a.PublishEngine,
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
-		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox})
+		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
+		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR}})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}
@@ -143,6 +172,10 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	// The WeChat-compatible API, by path prefix on any host.
+	for _, p := range wxapi.Prefixes {
+		mux.Handle(p, a.API)
+	}
 
 	ui := http.NewServeMux()
 	a.UI.Register(ui)
@@ -195,6 +228,19 @@ func (a *App) StartJobs() {
 	// Publishing: due scheduled sends, queued mass sends, and jobs whose
 	// worker died (resumed from their last committed batch).
 	a.Jobs.Go("publishing", func(ctx context.Context) { a.PublishEngine.Worker(ctx, 2*time.Second) })
+	// Developer API: write quota counters, drop expired tickets, media ids
+	// and old push-log entries.
+	a.Jobs.Every("api-quotas", 10*time.Second, a.Quotas.Flush)
+	a.Jobs.Every("api-cleanup", time.Hour, func(ctx context.Context) error {
+		if _, err := a.TempMedia.DeleteExpired(ctx); err != nil {
+			return err
+		}
+		if _, err := a.QR.DeleteExpired(ctx); err != nil {
+			return err
+		}
+		_, err := a.DevSettings.DeleteOlderThan(ctx, a.Clock.Now().AddDate(0, 0, -30))
+		return err
+	})
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {
 		_, err := a.Users.DeleteExpiredSessions(ctx)
 		return err
@@ -232,6 +278,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err := srv.Shutdown(sctx)
 	if jerr := a.Jobs.Stop(sctx); jerr != nil {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
+	}
+	if qerr := a.Quotas.Flush(sctx); qerr != nil {
+		err = errors.Join(err, fmt.Errorf("API quotas: %w", qerr))
 	}
 	return err
 }

@@ -42,6 +42,7 @@ Usage:
   herald [serve] [flags]        run the server (the default)
   herald migrate [flags]        apply database migrations and exit
   herald admin create [flags]   create a platform administrator or reviewer
+  herald bench [flags]          measure publishing at scale (docs/performance.md)
   herald version                print the version
 
 Run "herald serve -h" for the configuration flags; each also reads a HERALD_* environment variable.
@@ -61,6 +62,8 @@ func Main(args []string, env Env) int {
 		err = migrate(args, env)
 	case "admin":
 		err = admin(args, env)
+	case "bench":
+		err = benchCmd(args, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, "herald", Version(env.Version))
 	case "help", "-h", "--help":

@@ -374,6 +374,12 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 			if n, _ := res.RowsAffected(); n != 1 {
 				return errLostLease
 			}
+			if tx.Dialect() == db.Postgres {
+				// JIT compiling these bulk statements costs more than running them.
+				if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+					return err
+				}
+			}
 			var total int64
 			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*)`+from, args...), &total); err != nil {
 				return err
@@ -388,11 +394,14 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 				}
 				sent, _ = res.RowsAffected()
 				if sent > 0 {
+					// The same recipients in the same order get the same ids, so
+					// the conversations are computed from the narrow follows rows
+					// rather than read back from the messages just written.
 					if _, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
-						SELECT account_id, person_id, id, created_at, ?, 1 FROM messages WHERE id >= ? AND id < ? AND account_id = ?
+						SELECT f.account_id, f.person_id, ? + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, 1`+from+` AND f.blocked = FALSE
 						ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
 							last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
-						preview, firstID, firstID+sent, j.AccountID); err != nil {
+						append([]any{firstID, now, preview}, args...)...); err != nil {
 						return err
 					}
 				}

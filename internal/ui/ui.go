@@ -75,6 +75,8 @@ type Deps struct {
 	// dashboards.
 	Analytics      *analytics.Recorder
 	AnalyticsStore *analytics.Store
+	// Developer API (issue #7): developer settings, push log, QR scans.
+	Developer Developer
 }
 
 // UI holds the handlers of the three faces.
@@ -140,6 +142,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerMessaging(h)
 	u.registerPublishing(h)
 	u.registerAnalytics(h)
+	u.registerDeveloper(h)
 }
 
 // route registers a handler for a pattern.

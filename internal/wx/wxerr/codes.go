@@ -117,6 +117,7 @@ var messages = map[int]string{
 	40050:   "invalid group id",
 	40051:   "invalid group name",
 	40060:   "invalid article_idx",
+	40066:   "invalid url",
 	40117:   "invalid group name",
 	40118:   "invalid media_id size",
 	40119:   "invalid button type",

@@ -125,13 +125,20 @@ func OK(w http.ResponseWriter) {
 	writeJSON(w, body{ErrCode: CodeOK, ErrMsg: "ok"})
 }
 
+// JSON writes a successful payload v (HTTP 200) the way WeChat does: no
+// HTML escaping, non-ASCII text as UTF-8, Content-Type ContentType.
+func JSON(w http.ResponseWriter, v any) { writeJSON(w, v) }
+
 // writeJSON writes v without escaping <, > and & and with non-ASCII text as
 // UTF-8, as WeChat does (it rejects \uXXXX escapes in requests too).
 func writeJSON(w http.ResponseWriter, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // a struct of an int and a string always encodes
+	if err := enc.Encode(v); err != nil {
+		buf.Reset()
+		_ = enc.Encode(body{ErrCode: CodeSystemError, ErrMsg: "system error rid: " + RID()})
+	}
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))

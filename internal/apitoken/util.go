@@ -1,0 +1,5 @@
+package apitoken
+
+import "database/sql"
+
+type sqlRows = sql.Rows

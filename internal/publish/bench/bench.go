@@ -1,0 +1,492 @@
+// Package bench builds large publishing datasets and measures the two
+// publishing goals (docs/performance.md): a mass send to 1,000,000
+// followers, and the Subscriptions folder with 10,000,000 publications and
+// 1,000 followed accounts per reader. `herald bench` runs it.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/settings"
+)
+
+// Options size the datasets.
+type Options struct {
+	DatabaseURL  string // PostgreSQL server (a scratch database is created on it); "" for SQLite in a temp dir
+	Dir          string // SQLite: where the temp dir goes ("" = os.TempDir())
+	Followers    int    // mass send: followers of the Service account (default 1,000,000)
+	Publications int    // folder: publications in the database (default 10,000,000)
+	Accounts     int    // folder: Subscription accounts they belong to (default 100,000)
+	Readers      int    // folder: readers (default 2,000)
+	Follows      int    // folder: accounts each reader follows (default 1,000)
+	Queries      int    // folder: timed queries at concurrency 1 (default 2,000)
+	Duration     time.Duration
+	Only         string // "mass", "folder" or "" for both
+	Keep         bool   // keep the scratch database
+	BatchSize    int    // mass-send batch size (default: the engine's)
+}
+
+func (o *Options) defaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.Followers, 1_000_000)
+	def(&o.Publications, 10_000_000)
+	def(&o.Accounts, 100_000)
+	def(&o.Readers, 2_000)
+	def(&o.Follows, 1_000)
+	def(&o.Queries, 2_000)
+	if o.Follows > o.Accounts {
+		o.Follows = o.Accounts
+	}
+	if o.Duration <= 0 {
+		o.Duration = 3 * time.Second
+	}
+}
+
+// Result holds the measured figures.
+type Result struct {
+	Engine string
+
+	MassFollowers  int
+	MassBuild      time.Duration // building the followers
+	MassDuration   time.Duration // Service account: Send → job done
+	MassSent       int64
+	MassBatches    int
+	MassRate       float64 // recipients/s
+	SubAllDuration time.Duration
+
+	FolderBuild       time.Duration
+	FolderP50         time.Duration
+	FolderP99         time.Duration
+	FolderMax         time.Duration
+	FolderQPS         map[int]float64 // by concurrency
+	NaiveP50          time.Duration
+	FolderPubs        int
+	FolderAccounts    int
+	FolderReaders     int
+	FolderFollowsEach int
+}
+
+// Run builds the datasets in a scratch database and measures; progress
+// goes to out.
+func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
+	o.defaults()
+	d, cleanup, err := open(ctx, o, out)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	res := &Result{Engine: d.Dialect().String(), FolderQPS: map[int]float64{}}
+	c := clock.Real{}
+	st := publish.NewStore(d, c, media.Dir{Root: os.TempDir()}, settings.NewStore(d, c))
+	if o.Only == "" || o.Only == "mass" {
+		if err := massSend(ctx, d, st, o, res, out); err != nil {
+			return nil, fmt.Errorf("mass send: %w", err)
+		}
+	}
+	if o.Only == "" || o.Only == "folder" {
+		if err := folder(ctx, d, st, o, res, out); err != nil {
+			return nil, fmt.Errorf("folder: %w", err)
+		}
+	}
+	return res, nil
+}
+
+func open(ctx context.Context, o Options, out io.Writer) (*db.DB, func(), error) {
+	if o.DatabaseURL == "" {
+		dir, err := os.MkdirTemp(o.Dir, "herald-bench-")
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(out, "SQLite database in %s\n", dir)
+		d, err := db.Open(ctx, "", dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := d.Migrate(ctx); err != nil {
+			return nil, nil, err
+		}
+		return d, func() {
+			d.Close()
+			if !o.Keep {
+				os.RemoveAll(dir)
+			}
+		}, nil
+	}
+	admin, err := sql.Open("pgx", o.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := "herald_bench_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		return nil, nil, err
+	}
+	u, err := url.Parse(o.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	u.Path = "/" + name
+	fmt.Fprintf(out, "PostgreSQL scratch database %s\n", name)
+	d, err := db.Open(ctx, u.String(), "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		return nil, nil, err
+	}
+	return d, func() {
+		d.Close()
+		if !o.Keep {
+			_, _ = admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+		}
+		admin.Close()
+	}, nil
+}
+
+// series returns a SELECT producing n in [from, to] as column "n".
+func series(d db.Dialect, from, to int64) string {
+	if d == db.Postgres {
+		return fmt.Sprintf(`SELECT n FROM generate_series(%d::bigint, %d::bigint) AS g(n)`, from, to)
+	}
+	return fmt.Sprintf(`WITH RECURSIVE g(n) AS (SELECT %d UNION ALL SELECT n + 1 FROM g WHERE n < %d) SELECT n FROM g`, from, to)
+}
+
+func exec(ctx context.Context, d *db.DB, q string, args ...any) error {
+	_, err := d.Exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("%.120s: %w", strings.Join(strings.Fields(q), " "), err)
+	}
+	return nil
+}
+
+// insertPeople adds people with ids base+1 … base+n, in chunks.
+func insertPeople(ctx context.Context, d *db.DB, base int64, n int, prefix string) error {
+	const chunk = 500_000
+	for start := int64(1); start <= int64(n); start += chunk {
+		end := min(start+chunk-1, int64(n))
+		if err := exec(ctx, d, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at)
+			SELECT ? + n, '`+prefix+`' || n, 'Reader ' || n, 'x', 1, 1 FROM (`+series(d.Dialect(), start, end)+`) s`, base); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newAccount(ctx context.Context, d *db.DB, typ, name string) (int64, error) {
+	a, err := account.NewStore(d, clock.Real{}).Create(ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name, Status: account.StatusActive})
+	if err != nil {
+		return 0, err
+	}
+	return a.ID, nil
+}
+
+func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Result, out io.Writer) error {
+	n := o.Followers
+	res.MassFollowers = n
+	fmt.Fprintf(out, "mass send: building %d followers ...\n", n)
+	t0 := time.Now()
+	base := id.NewBlock(int64(n) + 1)
+	if err := insertPeople(ctx, d, base, n, "f"); err != nil {
+		return err
+	}
+	svc, err := newAccount(ctx, d, account.Service, "Bench Service")
+	if err != nil {
+		return err
+	}
+	sub, err := newAccount(ctx, d, account.Subscription, "Bench Subscription")
+	if err != nil {
+		return err
+	}
+	for _, acct := range []int64{svc, sub} {
+		if err := exec(ctx, d, `INSERT INTO follows (account_id, person_id, openid, following, source, subscribed_at, created_at)
+			SELECT ?, id, 'o' || ? || '_' || id, TRUE, 'search', 1, 1 FROM people WHERE id > ? AND id <= ?`, acct, acct, base, base+int64(n)); err != nil {
+			return err
+		}
+		if err := exec(ctx, d, `UPDATE accounts SET follower_count = ? WHERE id = ?`, n, acct); err != nil {
+			return err
+		}
+	}
+	if err := analyze(ctx, d); err != nil {
+		return err
+	}
+	res.MassBuild = time.Since(t0)
+	fmt.Fprintf(out, "  built in %s\n", res.MassBuild.Round(time.Millisecond))
+
+	eng := publish.NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	eng.BatchSize = o.BatchSize
+	for _, acct := range []int64{svc, sub} {
+		p, err := st.SaveDraft(ctx, acct, 0, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: "Benchmark send", Body: "Hello, **everyone**."}}})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		j, err := st.Send(ctx, acct, 0, p.ID, publish.SendOptions{Mode: publish.ModeMass})
+		if err != nil {
+			return err
+		}
+		if j, err = eng.Run(ctx, j.ID); err != nil {
+			return err
+		}
+		took := time.Since(start)
+		if j.State != publish.JobDone || j.SentCount != int64(n) {
+			return fmt.Errorf("job ended %s with %d sent of %d (%s)", j.State, j.SentCount, n, j.Error)
+		}
+		if acct == svc {
+			var msgs int64
+			if err := db.Get(d.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE account_id = ?`, svc), &msgs); err != nil {
+				return err
+			}
+			if msgs != int64(n) {
+				return fmt.Errorf("%d messages committed, want %d", msgs, n)
+			}
+			res.MassDuration, res.MassSent, res.MassBatches = took, j.SentCount, j.Batches
+			res.MassRate = float64(n) / took.Seconds()
+			fmt.Fprintf(out, "  Service account, %d followers: every message and conversation committed in %s (%d batches, %.0f recipients/s); report: %s\n",
+				n, took.Round(time.Millisecond), j.Batches, res.MassRate, j)
+		} else {
+			res.SubAllDuration = took
+			fmt.Fprintf(out, "  Subscription account, %d followers (fan-out on read): done in %s; report: %s\n", n, took.Round(time.Millisecond), j)
+		}
+	}
+	return nil
+}
+
+func analyze(ctx context.Context, d *db.DB) error {
+	if d.Dialect() == db.Postgres {
+		return exec(ctx, d, `VACUUM ANALYZE`)
+	}
+	return exec(ctx, d, `ANALYZE`)
+}
+
+func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Result, out io.Writer) error {
+	res.FolderPubs, res.FolderAccounts, res.FolderReaders, res.FolderFollowsEach = o.Publications, o.Accounts, o.Readers, o.Follows
+	fmt.Fprintf(out, "folder: building %d publications over %d accounts, %d readers following %d accounts each ...\n",
+		o.Publications, o.Accounts, o.Readers, o.Follows)
+	t0 := time.Now()
+	dia := d.Dialect()
+	now := time.Now().UnixMicro()
+	year := int64(365 * 24 * time.Hour / time.Microsecond)
+	accBase := id.NewBlock(int64(o.Accounts) + 1)
+	if err := exec(ctx, d, `INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at, verified_until)
+		SELECT ? + n, 'subscription', 'domestic', 'Bench account ' || n, 'bench account ' || n, 'active', 1, 1, CASE WHEN n % 3 = 0 THEN ? ELSE 0 END
+		FROM (`+series(dia, 1, int64(o.Accounts))+`) s`, accBase, now+year); err != nil {
+		return err
+	}
+	// Load without the secondary indexes, then build them (much faster).
+	if err := exec(ctx, d, `DROP INDEX publications_folder`); err != nil {
+		return err
+	}
+	if err := exec(ctx, d, `DROP INDEX publications_account`); err != nil {
+		return err
+	}
+	pubBase := id.NewBlock(int64(o.Publications) + 1)
+	const chunk = 1_000_000
+	for start := int64(1); start <= int64(o.Publications); start += chunk {
+		end := min(start+chunk-1, int64(o.Publications))
+		// Account n % A; time spread over a year by a multiplicative hash.
+		q := `INSERT INTO publications (id, account_id, kind, state, title, article_count, first_article_id, published_at, folder_at, mass_sent, created_at, updated_at)
+			SELECT ? + n, ? + 1 + (n % ?), 'news', 'published', 'Publication number ' || n, 1, ? + n,
+				? - ((n * 2654435761) % ?), ? - ((n * 2654435761) % ?), TRUE, 1, 1
+			FROM (` + series(dia, start, end) + `) s`
+		args := []any{pubBase, accBase, o.Accounts, pubBase, now, year, now, year}
+		if dia == db.Postgres {
+			err := d.Tx(ctx, func(tx *db.Tx) error {
+				if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil { // skip FK triggers while loading
+					return err
+				}
+				_, err := tx.Exec(ctx, q, args...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		} else {
+			if err := exec(ctx, d, `PRAGMA foreign_keys = OFF`); err != nil {
+				return err
+			}
+			if err := exec(ctx, d, q, args...); err != nil {
+				return err
+			}
+			if err := exec(ctx, d, `PRAGMA foreign_keys = ON`); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(out, "  %d publications (%s)\n", end, time.Since(t0).Round(time.Second))
+	}
+	fmt.Fprintf(out, "  building indexes (%s)\n", time.Since(t0).Round(time.Second))
+	if err := exec(ctx, d, `CREATE INDEX publications_folder ON publications (account_id, folder_at, id) WHERE folder_at > 0`); err != nil {
+		return err
+	}
+	if err := exec(ctx, d, `CREATE INDEX publications_account ON publications (account_id, state, updated_at)`); err != nil {
+		return err
+	}
+	if err := exec(ctx, d, `UPDATE accounts SET last_published_at = COALESCE((SELECT MAX(p.folder_at) FROM publications p
+		WHERE p.account_id = accounts.id AND p.folder_at > 0), 0) WHERE id > ? AND id <= ?`, accBase, accBase+int64(o.Accounts)); err != nil {
+		return err
+	}
+	readerBase := id.NewBlock(int64(o.Readers) + 1)
+	if err := insertPeople(ctx, d, readerBase, o.Readers, "r"); err != nil {
+		return err
+	}
+	// Reader r follows accounts (r*7919 + j) % A for j < Follows: distinct.
+	for start := int64(1); start <= int64(o.Readers); start += 200 {
+		end := min(start+199, int64(o.Readers))
+		if err := exec(ctx, d, `INSERT INTO follows (account_id, person_id, openid, following, source, subscribed_at, created_at)
+			SELECT ? + 1 + ((r.n * 7919 + j.n) % ?), ? + r.n, 'r' || r.n || '_' || j.n, TRUE, 'search', 1, 1
+			FROM (`+series(dia, start, end)+`) r CROSS JOIN (`+series(dia, 0, int64(o.Follows-1))+`) j`,
+			accBase, o.Accounts, readerBase); err != nil {
+			return err
+		}
+	}
+	if err := analyze(ctx, d); err != nil {
+		return err
+	}
+	res.FolderBuild = time.Since(t0)
+	fmt.Fprintf(out, "  built in %s\n", res.FolderBuild.Round(time.Second))
+
+	reader := func(r *mrand.Rand) int64 { return readerBase + 1 + r.Int64N(int64(o.Readers)) }
+	one := func(pid int64) (time.Duration, error) {
+		start := time.Now()
+		items, err := st.Folder(ctx, pid, publish.Cursor{}, 20)
+		if err == nil && len(items) != 20 {
+			err = fmt.Errorf("folder of %d has %d items, want 20", pid, len(items))
+		}
+		return time.Since(start), err
+	}
+	rnd := mrand.New(mrand.NewPCG(1, 2))
+	// Check the answer against the naive query for a few readers.
+	for range 5 {
+		pid := reader(rnd)
+		if err := checkNaive(ctx, d, st, pid); err != nil {
+			return err
+		}
+	}
+	for range 200 { // warm-up
+		if _, err := one(reader(rnd)); err != nil {
+			return err
+		}
+	}
+	lat := make([]time.Duration, 0, o.Queries)
+	for range o.Queries {
+		t, err := one(reader(rnd))
+		if err != nil {
+			return err
+		}
+		lat = append(lat, t)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	res.FolderP50, res.FolderP99, res.FolderMax = pct(lat, 50), pct(lat, 99), lat[len(lat)-1]
+	fmt.Fprintf(out, "  first page of 20, concurrency 1, %d queries: p50 %s, p99 %s, max %s\n", len(lat), ms(res.FolderP50), ms(res.FolderP99), ms(res.FolderMax))
+	for _, conc := range []int{1, 2, 4} {
+		var total int64
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		var firstErr error
+		deadline := time.Now().Add(o.Duration)
+		start := time.Now()
+		for g := range conc {
+			wg.Add(1)
+			go func(seed uint64) {
+				defer wg.Done()
+				r := mrand.New(mrand.NewPCG(seed, 7))
+				n := int64(0)
+				for time.Now().Before(deadline) {
+					if _, err := one(reader(r)); err != nil {
+						mu.Lock()
+						firstErr = err
+						mu.Unlock()
+						return
+					}
+					n++
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}(uint64(g + 10))
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return firstErr
+		}
+		res.FolderQPS[conc] = float64(total) / time.Since(start).Seconds()
+		fmt.Fprintf(out, "  throughput at concurrency %d: %.0f folders/s\n", conc, res.FolderQPS[conc])
+	}
+	// For comparison: the naive query shape on the same data.
+	var naive []time.Duration
+	for range 10 {
+		start := time.Now()
+		if _, err := naiveFolder(ctx, d, reader(rnd)); err != nil {
+			return err
+		}
+		naive = append(naive, time.Since(start))
+	}
+	sort.Slice(naive, func(i, j int) bool { return naive[i] < naive[j] })
+	res.NaiveP50 = pct(naive, 50)
+	fmt.Fprintf(out, "  (naive IN (...) ORDER BY ... LIMIT 20 on the same data: p50 %s)\n", ms(res.NaiveP50))
+	return nil
+}
+
+func naiveFolder(ctx context.Context, d *db.DB, pid int64) ([]int64, error) {
+	rows, err := d.Query(ctx, `SELECT p.id FROM publications p WHERE p.account_id IN (SELECT f.account_id FROM follows f WHERE f.person_id = ? AND f.following = TRUE)
+		AND p.folder_at > 0 ORDER BY p.folder_at DESC, p.id DESC LIMIT 20`, pid)
+	return db.Collect(rows, err, func(r *sql.Rows) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+}
+
+func checkNaive(ctx context.Context, d *db.DB, st *publish.Store, pid int64) error {
+	want, err := naiveFolder(ctx, d, pid)
+	if err != nil {
+		return err
+	}
+	items, err := st.Folder(ctx, pid, publish.Cursor{}, 20)
+	if err != nil {
+		return err
+	}
+	if len(items) != len(want) {
+		return fmt.Errorf("folder of %d: %d items, naive query %d", pid, len(items), len(want))
+	}
+	for i := range want {
+		if items[i].PublicationID != want[i] {
+			return fmt.Errorf("folder of %d differs from the naive query at item %d", pid, i)
+		}
+	}
+	return nil
+}
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }

@@ -1,0 +1,566 @@
+package push
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/tempmedia"
+	"github.com/heraldoa/herald/internal/wx/wxcrypt"
+	"github.com/heraldoa/herald/internal/wx/wxmsg"
+)
+
+// NoticeText is what a follower sees when the developer's server failed
+// to answer their message.
+const NoticeText = "This account cannot serve you right now. Please try again later."
+
+// Defaults, as on WeChat.
+const (
+	DefaultTimeout  = 5 * time.Second
+	DefaultAttempts = 3
+	maxResponse     = 1 << 20
+)
+
+// Engine pushes to developer servers. It is the message.Responder that
+// runs before auto-replies: when an account has a server configured and
+// enabled, that server's reply (or silence) is final, as on WeChat.
+type Engine struct {
+	Store     *Store
+	Accounts  *account.Store
+	TempMedia *tempmedia.Store
+	Media     media.Store
+	Clock     clock.Clock
+	Log       *slog.Logger
+	BaseURL   string       // Herald's public address, for PicUrl
+	Client    *http.Client // nil: a client that does not follow redirects
+	Timeout   time.Duration
+	Attempts  int
+}
+
+func (e *Engine) client() *http.Client {
+	if e.Client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		tr.DialContext = (&net.Dialer{Timeout: DefaultTimeout, KeepAlive: 30 * time.Second}).DialContext
+		e.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	return e.Client
+}
+
+func (e *Engine) timeout() time.Duration {
+	if e.Timeout > 0 {
+		return e.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (e *Engine) attempts() int {
+	if e.Attempts > 0 {
+		return e.Attempts
+	}
+	return DefaultAttempts
+}
+
+func nonce() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])), 10)
+}
+
+// Respond implements message.Responder.
+func (e *Engine) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+	set, err := e.Store.Get(ctx, in.Account.ID)
+	if err != nil || !set.Configured() {
+		return message.Outcome{}, err
+	}
+	msg, kind, err := e.Build(ctx, in)
+	if err != nil {
+		return message.Outcome{}, err
+	}
+	if msg == nil {
+		return message.Outcome{Handled: true}, nil
+	}
+	d, replies := e.Deliver(ctx, in.Account, set, msg, in.Follow.PersonID, kind, 0)
+	out := message.Outcome{Handled: true}
+	switch {
+	case !d.OK && kind == KindMessage:
+		out.Replies = []message.Reply{{Kind: message.KindNotice, Sender: message.SenderSystem, Body: message.Body{Text: NoticeText}}}
+	case d.OK && in.Event != message.EventUnsubscribe:
+		out.Replies = replies
+	}
+	return out, nil
+}
+
+// Build turns a follower's message or event into the XML message pushed
+// for it. Follower media gets a temporary media_id the developer can fetch.
+func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message, string, error) {
+	to, from := in.Account.OriginalID, in.Follow.OpenID
+	if m := in.Message; m != nil {
+		ct, mid := m.CreatedAt.Unix(), m.ID
+		b := m.Body
+		switch m.Kind {
+		case message.KindText:
+			return wxmsg.NewText(to, from, ct, mid, b.Text), KindMessage, nil
+		case message.KindImage, message.KindVoice, message.KindVideo:
+			mediaID, err := e.mediaID(ctx, in.Account.ID, m.Kind, b)
+			if err != nil {
+				return nil, "", err
+			}
+			switch m.Kind {
+			case message.KindImage:
+				return wxmsg.NewImage(to, from, ct, mid, e.PictureURL(mediaID), mediaID), KindMessage, nil
+			case message.KindVoice:
+				format := "amr"
+				if b.MediaType == "audio/mpeg" {
+					format = "mp3"
+				}
+				return wxmsg.NewVoice(to, from, ct, mid, mediaID, format), KindMessage, nil
+			default:
+				return wxmsg.NewVideo(to, from, ct, mid, mediaID, ""), KindMessage, nil
+			}
+		case message.KindLocation:
+			return wxmsg.NewLocation(to, from, ct, mid, b.Lat, b.Lng, b.Scale, b.Label), KindMessage, nil
+		case message.KindLink:
+			return wxmsg.NewLink(to, from, ct, mid, b.Title, b.Description, b.URL), KindMessage, nil
+		}
+		return nil, "", nil // nothing a follower can send otherwise
+	}
+	now := e.Clock.Now().Unix()
+	switch in.Event {
+	case message.EventSubscribe:
+		return wxmsg.NewSubscribe(to, from, now, strings.TrimPrefix(in.Key, wxmsg.QRScenePrefix), in.Ticket), KindEvent, nil
+	case message.EventScan:
+		return wxmsg.NewScan(to, from, now, in.Key, in.Ticket), KindEvent, nil
+	case message.EventClick:
+		return wxmsg.NewClick(to, from, now, in.Key), KindEvent, nil
+	case message.EventView:
+		return wxmsg.NewView(to, from, now, in.Key, ""), KindEvent, nil
+	default:
+		m := wxmsg.NewEvent(to, from, now, in.Event)
+		m.EventKey = in.Key
+		return m, KindEvent, nil
+	}
+}
+
+func (e *Engine) mediaID(ctx context.Context, accountID int64, kind string, b message.Body) (string, error) {
+	if b.MediaID != "" {
+		return b.MediaID, nil
+	}
+	var size int64
+	if e.Media != nil {
+		if f, err := e.Media.Open(ctx, b.MediaKey); err == nil {
+			size = f.Size()
+			f.Close()
+		}
+	}
+	it, err := e.TempMedia.Add(ctx, accountID, kind, b.MediaKey, b.MediaType, size)
+	if err != nil {
+		return "", err
+	}
+	return it.MediaID, nil
+}
+
+// PictureURL is the public address of a temporary image (PicUrl).
+func (e *Engine) PictureURL(mediaID string) string {
+	return strings.TrimSuffix(e.BaseURL, "/") + "/cgi-bin/media/pic?media_id=" + url.QueryEscape(mediaID)
+}
+
+// summary describes a message in one line for the log.
+func summary(m *wxmsg.Message) string {
+	if m.MsgType == wxmsg.TypeEvent {
+		s := "event " + m.Event
+		if m.EventKey != "" {
+			s += " " + m.EventKey
+		}
+		return s
+	}
+	switch m.MsgType {
+	case wxmsg.TypeText:
+		return "text: " + m.Content
+	case wxmsg.TypeLink:
+		return "link: " + m.Title
+	case wxmsg.TypeLocation:
+		return fmt.Sprintf("location: %g, %g %s", m.LocationX, m.LocationY, m.Label)
+	}
+	return m.MsgType
+}
+
+// Deliver pushes msg to the account's server with up to Attempts tries of
+// the identical request, reads the passive reply and records the delivery.
+// It returns the replies to deliver to the follower (none when the server
+// said "success" or nothing).
+func (e *Engine) Deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, personID int64, kind string, replayOf int64) (*Delivery, []message.Reply) {
+	start := time.Now()
+	d := &Delivery{AccountID: a.ID, PersonID: personID, OpenID: msg.FromUserName, Kind: kind, Summary: summary(msg),
+		DedupeKey: msg.DedupeKey(), Mode: set.Mode, URL: set.URL, ReplayOf: replayOf}
+	replies := e.deliver(ctx, a, set, msg, d)
+	d.Duration = time.Since(start)
+	if err := e.Store.Record(context.WithoutCancel(ctx), d); err != nil && e.Log != nil {
+		e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", err))
+	}
+	return d, replies
+}
+
+func (e *Engine) fail(d *Delivery, step, detail string) {
+	d.OK = false
+	d.Error = detail
+	d.Checks = append(d.Checks, Check{Step: step, OK: false, Detail: detail})
+}
+
+func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, d *Delivery) []message.Reply {
+	plain, err := msg.Marshal()
+	if err != nil {
+		e.fail(d, "Build the message", err.Error())
+		return nil
+	}
+	d.Plain = string(plain)
+	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
+	n := nonce()
+	q := url.Values{}
+	q.Set("signature", wxcrypt.Signature(set.Token, ts, n))
+	q.Set("timestamp", ts)
+	q.Set("nonce", n)
+	q.Set("openid", msg.FromUserName)
+	d.Checks = append(d.Checks, Check{Step: "Sign the request", OK: true,
+		Detail: fmt.Sprintf("signature = sha1 of the sorted, joined Token, timestamp %s and nonce %s = %s", ts, n, q.Get("signature"))})
+	body := plain
+	var cipher *wxcrypt.Cipher
+	if set.Encrypted() {
+		cipher, err = wxcrypt.NewCipher(set.AESKey, a.AppID)
+		if err != nil {
+			e.fail(d, "Encrypt", "The EncodingAESKey is not usable: "+err.Error())
+			return nil
+		}
+		enc, err := cipher.Encrypt(plain)
+		if err != nil {
+			e.fail(d, "Encrypt", err.Error())
+			return nil
+		}
+		if set.Mode == Safe {
+			body, err = (&wxmsg.EncryptedPush{ToUserName: msg.ToUserName, Encrypt: enc}).Marshal()
+		} else {
+			m2 := *msg
+			m2.Encrypt = enc
+			body, err = m2.Marshal()
+		}
+		if err != nil {
+			e.fail(d, "Encrypt", err.Error())
+			return nil
+		}
+		q.Set("encrypt_type", "aes")
+		q.Set("msg_signature", wxcrypt.MsgSignature(set.Token, ts, n, enc))
+		d.Checks = append(d.Checks, Check{Step: "Encrypt the message", OK: true, Detail: fmt.Sprintf(
+			"AES-256-CBC with the key decoded from the EncodingAESKey (IV = its first 16 bytes); plaintext = 16 random bytes, "+
+				"the 4-byte length %d, the XML and the AppID %s, padded to 32 bytes; msg_signature = sha1 of the sorted Token, timestamp, nonce and Encrypt = %s",
+			len(plain), a.AppID, q.Get("msg_signature"))})
+	}
+	d.Body = string(body)
+	d.Query = q.Encode()
+	target := set.URL
+	if strings.Contains(target, "?") {
+		target += "&" + d.Query
+	} else {
+		target += "?" + d.Query
+	}
+
+	var resp []byte
+	for i := 1; i <= e.attempts(); i++ {
+		d.Attempts = i
+		t0 := time.Now()
+		status, b, err := e.post(ctx, target, body)
+		took := time.Since(t0).Round(time.Millisecond)
+		if err != nil {
+			d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: false, Detail: fmt.Sprintf("%v (after %s)", err, took)})
+			d.Error = err.Error()
+			continue
+		}
+		d.StatusCode = status
+		d.Response = string(b)
+		if status != http.StatusOK {
+			d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: false, Detail: fmt.Sprintf("HTTP %d in %s; WeChat expects 200", status, took)})
+			d.Error = fmt.Sprintf("HTTP %d", status)
+			continue
+		}
+		d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: true, Detail: fmt.Sprintf("HTTP 200 in %s, %d bytes", took, len(b))})
+		resp = b
+		d.Error = ""
+		break
+	}
+	if d.StatusCode != http.StatusOK || d.Error != "" {
+		e.fail(d, "Delivery", fmt.Sprintf("No usable answer after %d attempts: %s", d.Attempts, d.Error))
+		return nil
+	}
+	reply, err := e.readReply(set, cipher, msg, resp, d)
+	if err != nil {
+		return nil
+	}
+	d.OK = true
+	if reply == nil {
+		d.Reply = "no reply"
+		return nil
+	}
+	replies, err := e.toMessages(ctx, a, reply)
+	if err != nil {
+		e.fail(d, "Deliver the reply", err.Error())
+		return nil
+	}
+	d.Reply = describeReply(reply)
+	d.Checks = append(d.Checks, Check{Step: "Deliver the reply", OK: true, Detail: d.Reply})
+	return replies
+}
+
+func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "text/xml")
+	req.Header.Set("User-Agent", "Mozilla/4.0")
+	res, err := e.client().Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil, fmt.Errorf("no answer within %s", e.timeout())
+		}
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	return res.StatusCode, b, nil
+}
+
+// readReply interprets the server's answer by mode, explaining each check.
+func (e *Engine) readReply(set *Settings, cipher *wxcrypt.Cipher, in *wxmsg.Message, body []byte, d *Delivery) (*wxmsg.Reply, error) {
+	if wxmsg.IsNoReply(body) {
+		d.Checks = append(d.Checks, Check{Step: "Read the reply", OK: true, Detail: `Empty body or "success": no reply, and no auto-reply either.`})
+		return nil, nil
+	}
+	plain := body
+	if set.Encrypted() {
+		env, err := wxmsg.ParseEncryptedReply(body)
+		switch {
+		case errors.Is(err, wxmsg.ErrNotEncrypted) && set.Mode == Compatible:
+			d.Checks = append(d.Checks, Check{Step: "Read the reply", OK: true, Detail: "A plaintext reply, which compatible mode accepts."})
+		case errors.Is(err, wxmsg.ErrNotEncrypted):
+			e.fail(d, "Read the reply", "Safe mode needs an encrypted reply (<xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>), \"success\" or an empty body; this is plaintext.")
+			return nil, err
+		case err != nil:
+			e.fail(d, "Read the reply", "The reply is not one well-formed XML document: "+err.Error())
+			return nil, err
+		default:
+			want := wxcrypt.MsgSignature(set.Token, env.TimeStamp, env.Nonce, env.Encrypt)
+			if want != strings.ToLower(env.MsgSignature) {
+				e.fail(d, "Check the reply's MsgSignature", fmt.Sprintf("sha1 of the sorted Token, TimeStamp %s, Nonce %s and Encrypt is %s, but the reply says %s: is the Token on your server the same as here?",
+					env.TimeStamp, env.Nonce, want, env.MsgSignature))
+				return nil, wxmsg.ErrBadSignature
+			}
+			d.Checks = append(d.Checks, Check{Step: "Check the reply's MsgSignature", OK: true, Detail: "matches sha1 of the sorted Token, TimeStamp, Nonce and Encrypt: " + want})
+			p, appid, err := cipher.Decrypt(env.Encrypt)
+			if err != nil {
+				e.fail(d, "Decrypt the reply", "AES decryption failed ("+err.Error()+"): is the EncodingAESKey on your server the same as here?")
+				return nil, err
+			}
+			if err := wxcrypt.CheckAppID(cipher.AppID(), appid); err != nil {
+				e.fail(d, "Decrypt the reply", fmt.Sprintf("The reply was encrypted for AppID %q, not this account's %q.", appid, cipher.AppID()))
+				return nil, err
+			}
+			d.Checks = append(d.Checks, Check{Step: "Decrypt the reply", OK: true, Detail: fmt.Sprintf("decrypted %d bytes; the AppID inside is %s, as expected", len(p), appid)})
+			plain = p
+			if wxmsg.IsNoReply(plain) {
+				d.Checks = append(d.Checks, Check{Step: "Read the reply", OK: true, Detail: "The encrypted reply is empty: no reply."})
+				return nil, nil
+			}
+		}
+	}
+	r, err := wxmsg.ParseReply(plain)
+	if err == nil {
+		err = r.ValidateFor(in)
+	}
+	if err != nil {
+		e.fail(d, "Parse the reply", "WeChat would show the follower an error for this reply: "+err.Error())
+		return nil, err
+	}
+	if r.ToUserName != "" && r.ToUserName != in.FromUserName {
+		d.Checks = append(d.Checks, Check{Step: "Parse the reply", OK: true, Detail: fmt.Sprintf("Note: ToUserName is %q, but the follower's openid is %q; delivered to the follower anyway.", r.ToUserName, in.FromUserName)})
+	} else {
+		d.Checks = append(d.Checks, Check{Step: "Parse the reply", OK: true, Detail: "A valid " + r.MsgType + " reply."})
+	}
+	return r, nil
+}
+
+func describeReply(r *wxmsg.Reply) string {
+	switch r.MsgType {
+	case wxmsg.TypeText:
+		return "text: " + r.Content
+	case wxmsg.TypeNews:
+		return fmt.Sprintf("news: %d article(s)", len(r.Articles))
+	case wxmsg.TypeTransferCustomerService:
+		return "transfer to the customer-service inbox"
+	}
+	return r.MsgType
+}
+
+// toMessages turns a passive reply into what the follower receives.
+func (e *Engine) toMessages(ctx context.Context, a *account.Account, r *wxmsg.Reply) ([]message.Reply, error) {
+	rep := message.Reply{Sender: message.SenderDeveloper}
+	mediaBody := func(mediaID string) (message.Body, error) {
+		it, err := e.TempMedia.Get(ctx, a.ID, mediaID)
+		if err != nil {
+			return message.Body{}, errs.Invalidf("Unknown or expired media_id %q (upload it with media/upload first).", mediaID)
+		}
+		return message.Body{MediaKey: it.Key, MediaType: it.ContentType, MediaID: mediaID}, nil
+	}
+	var err error
+	switch r.MsgType {
+	case wxmsg.TypeText:
+		rep.Kind, rep.Body = message.KindText, message.Body{Text: r.Content}
+	case wxmsg.TypeImage:
+		rep.Kind = message.KindImage
+		rep.Body, err = mediaBody(r.Image.MediaID)
+	case wxmsg.TypeVoice:
+		rep.Kind = message.KindVoice
+		rep.Body, err = mediaBody(r.Voice.MediaID)
+	case wxmsg.TypeVideo:
+		rep.Kind = message.KindVideo
+		rep.Body, err = mediaBody(r.Video.MediaID)
+		rep.Body.Title, rep.Body.Description = r.Video.Title, r.Video.Description
+	case wxmsg.TypeMusic:
+		rep.Kind = message.KindMusic
+		rep.Body = message.Body{Title: r.Music.Title, Description: r.Music.Description, URL: r.Music.MusicURL}
+	case wxmsg.TypeNews:
+		rep.Kind = message.KindNews
+		for _, it := range r.Articles {
+			rep.Body.Articles = append(rep.Body.Articles, message.Article{Title: it.Title, Description: it.Description, URL: it.URL, PicURL: it.PicURL})
+		}
+	case wxmsg.TypeTransferCustomerService:
+		return nil, nil // the conversation waits in the inbox
+	default:
+		return nil, errs.Invalidf("Unsupported reply type %q.", r.MsgType)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []message.Reply{rep}, nil
+}
+
+// Verify runs the URL handshake: GET url?signature&timestamp&nonce&echostr,
+// which must answer with the echostr. It records the attempt and returns a
+// form error on the url field explaining a failure.
+func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) (*Delivery, error) {
+	start := time.Now()
+	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
+	n := nonce()
+	echo := nonce() + nonce()
+	q := url.Values{}
+	q.Set("signature", wxcrypt.Signature(set.Token, ts, n))
+	q.Set("echostr", echo)
+	q.Set("timestamp", ts)
+	q.Set("nonce", n)
+	d := &Delivery{AccountID: a.ID, Kind: KindVerify, Summary: "URL verification (echostr)", Mode: set.Mode, URL: set.URL, Query: q.Encode(), Attempts: 1}
+	d.Checks = append(d.Checks, Check{Step: "Sign the request", OK: true,
+		Detail: fmt.Sprintf("signature = sha1 of the sorted, joined Token, timestamp %s and nonce %s = %s", ts, n, q.Get("signature"))})
+	target := set.URL
+	if strings.Contains(target, "?") {
+		target += "&" + d.Query
+	} else {
+		target += "?" + d.Query
+	}
+	var problem string
+	cctx, cancel := context.WithTimeout(ctx, e.timeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, target, nil)
+	if err == nil {
+		req.Header.Set("User-Agent", "Mozilla/4.0")
+		var res *http.Response
+		res, err = e.client().Do(req)
+		if err == nil {
+			b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+			res.Body.Close()
+			d.StatusCode, d.Response = res.StatusCode, string(b)
+			switch {
+			case res.StatusCode != http.StatusOK:
+				problem = fmt.Sprintf("Your server answered HTTP %d; it must answer 200 with the echostr.", res.StatusCode)
+			case strings.TrimSpace(string(b)) != echo:
+				problem = fmt.Sprintf("Your server answered %q, but it must answer exactly the echostr %q. Check that it uses the same Token.", clipShort(string(b)), echo)
+			}
+		}
+	}
+	if err != nil {
+		problem = "Your server could not be reached: " + err.Error()
+	}
+	d.Duration = time.Since(start)
+	if problem != "" {
+		e.fail(d, "Check the echostr answer", problem)
+	} else {
+		d.OK = true
+		d.Checks = append(d.Checks, Check{Step: "Check the echostr answer", OK: true, Detail: "Your server answered with the echostr."})
+	}
+	if rerr := e.Store.Record(context.WithoutCancel(ctx), d); rerr != nil && e.Log != nil {
+		e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", rerr))
+	}
+	if problem != "" {
+		return d, errs.FieldInvalid("url", "URL verification failed. %s", problem)
+	}
+	return d, nil
+}
+
+func clipShort(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// Replay sends a logged delivery again with the account's current
+// settings (freshly signed and encrypted, same message and dedupe key).
+// The reply is shown in the log only; the follower does not receive it.
+func (e *Engine) Replay(ctx context.Context, accountID, deliveryID int64) (*Delivery, error) {
+	old, err := e.Store.Delivery(ctx, accountID, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.Accounts.ByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	set, err := e.Store.Get(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if set.URL == "" {
+		return nil, errs.Conflictf("Set your server's URL first.")
+	}
+	if old.Kind == KindVerify {
+		d, err := e.Verify(ctx, a, set)
+		if err != nil && d == nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	msg, err := wxmsg.ParseMessage([]byte(old.Plain))
+	if err != nil {
+		return nil, errs.Conflictf("This delivery cannot be replayed: %v", err)
+	}
+	d, _ := e.Deliver(ctx, a, set, msg, old.PersonID, old.Kind, old.ID)
+	return d, nil
+}

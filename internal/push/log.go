@@ -1,0 +1,135 @@
+package push
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+)
+
+// Kinds of delivery.
+const (
+	KindMessage = "message"
+	KindEvent   = "event"
+	KindVerify  = "verify" // the echostr handshake
+)
+
+// Check is one explained step of a delivery: what Herald computed or
+// verified, and whether it passed.
+type Check struct {
+	Step   string `json:"step"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Delivery is one entry of the push log.
+type Delivery struct {
+	ID         int64
+	AccountID  int64
+	PersonID   int64
+	OpenID     string
+	Kind       string
+	Summary    string // "text: hello", "event subscribe", ...
+	DedupeKey  string
+	Mode       string
+	URL        string // without the query
+	Query      string // signature, timestamp, nonce, openid, ...
+	Plain      string // the message XML before encryption
+	Body       string // what was POSTed
+	OK         bool
+	Attempts   int
+	StatusCode int
+	Response   string // the last response body (truncated)
+	Reply      string // the reply as understood, or "no reply"
+	Error      string
+	Checks     []Check
+	Duration   time.Duration
+	ReplayOf   int64
+	CreatedAt  time.Time
+}
+
+const maxLogged = 16 << 10
+
+func clip(s string) string {
+	if len(s) > maxLogged {
+		return s[:maxLogged] + "…"
+	}
+	return s
+}
+
+// Record stores a delivery in the push log.
+func (s *Store) Record(ctx context.Context, d *Delivery) error {
+	if d.ID == 0 {
+		d.ID = id.New()
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = s.clock.Now()
+	}
+	checks, _ := json.Marshal(d.Checks)
+	_, err := s.db.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query,
+		plain, body, ok, attempts, status_code, response, reply, error, checks, duration_us, replay_of, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(d.Summary), d.DedupeKey, d.Mode, d.URL, d.Query,
+		clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(d.Reply), clip(d.Error), string(checks),
+		d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
+	return err
+}
+
+const logCols = `id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query, plain, body, ok, attempts,
+	status_code, response, reply, error, checks, duration_us, replay_of, created_at`
+
+func scanDelivery(r interface{ Scan(...any) error }) (*Delivery, error) {
+	var d Delivery
+	var checks string
+	var dur, created int64
+	err := r.Scan(&d.ID, &d.AccountID, &d.PersonID, &d.OpenID, &d.Kind, &d.Summary, &d.DedupeKey, &d.Mode, &d.URL, &d.Query, &d.Plain,
+		&d.Body, &d.OK, &d.Attempts, &d.StatusCode, &d.Response, &d.Reply, &d.Error, &checks, &dur, &d.ReplayOf, &created)
+	if err == sql.ErrNoRows {
+		return nil, db.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(checks), &d.Checks)
+	d.Duration = time.Duration(dur) * time.Microsecond
+	d.CreatedAt = db.FromMicro(created)
+	return &d, nil
+}
+
+// Deliveries lists the account's log, newest first; beforeID pages back.
+// failedOnly keeps the failures.
+func (s *Store) Deliveries(ctx context.Context, accountID, beforeID int64, failedOnly bool, limit int) ([]*Delivery, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := `SELECT ` + logCols + ` FROM push_deliveries WHERE account_id = ?`
+	args := []any{accountID}
+	if beforeID > 0 {
+		q += ` AND id < ?`
+		args = append(args, beforeID)
+	}
+	if failedOnly {
+		q += ` AND ok = FALSE`
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.Query(ctx, q, args...)
+	return db.Collect(rows, err, func(r *sql.Rows) (*Delivery, error) { return scanDelivery(r) })
+}
+
+// Delivery returns one entry of the account's log.
+func (s *Store) Delivery(ctx context.Context, accountID, deliveryID int64) (*Delivery, error) {
+	return scanDelivery(s.db.QueryRow(ctx, `SELECT `+logCols+` FROM push_deliveries WHERE account_id = ? AND id = ?`, accountID, deliveryID))
+}
+
+// DeleteOlderThan trims the log.
+func (s *Store) DeleteOlderThan(ctx context.Context, t time.Time) (int64, error) {
+	res, err := s.db.Exec(ctx, `DELETE FROM push_deliveries WHERE created_at < ?`, db.Micro(t))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,369 @@
+// Package wxapi is Herald's WeChat-compatible developer API: the HTTP
+// handler for /cgi-bin/..., /sns/..., /datacube/... and /connect/oauth2/...,
+// routed by path alone (the Host is ignored, so SDKs work by changing only
+// their base URL). Every answer is HTTP 200 with WeChat's JSON shapes and
+// {"errcode":N,"errmsg":"... rid: ..."} on error (see internal/wx/wxerr).
+//
+// A call goes: route by path → access token (41001/40001/42001) → the
+// token's account, which is the only account the call can reach → frozen
+// account (50007) → type × verification gate (48001) → daily quota (45009)
+// → the endpoint.
+package wxapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apitoken"
+	"github.com/heraldoa/herald/internal/audience"
+	"github.com/heraldoa/herald/internal/autoreply"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/qrcode"
+	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/tempmedia"
+	"github.com/heraldoa/herald/internal/wx/wxerr"
+)
+
+// Prefixes are the path prefixes the API answers, on any host.
+var Prefixes = []string{"/cgi-bin/", "/sns/", "/datacube/", "/connect/oauth2/"}
+
+// FrozenFunc reports a penalty that blocks the account's API (code 50007
+// for a suspension, 48004 for an API restriction), or code 0.
+type FrozenFunc func(ctx context.Context, accountID int64) (code int, err error)
+
+// API is the developer API. Set the fields, then serve it.
+type API struct {
+	DB          *db.DB
+	Accounts    *account.Store
+	Follows     *follow.Store
+	Tokens      *apitoken.Store
+	Quotas      *apitoken.Quotas
+	Settings    *push.Store
+	Chat        *message.Service
+	Bus         realtime.Bus
+	Menus       *menu.Store
+	Audience    *audience.Store
+	AutoReplies *autoreply.Store
+	TempMedia   *tempmedia.Store
+	QR          *qrcode.Store
+	Media       media.Store
+	Clock       clock.Clock
+	Log         *slog.Logger
+	BaseURL     string     // Herald's public address (QR code URLs, picture URLs)
+	Frozen      FrozenFunc // optional: penalties from the compliance workflow
+
+	once   sync.Once
+	routes map[string]*route
+
+	mu       sync.RWMutex
+	accounts map[int64]*acctEntry
+}
+
+// capability names what an endpoint needs from the account (§19).
+type capability int
+
+const (
+	capBasic    capability = iota // every account
+	capMenu                       // all but unverified Subscription accounts
+	capVerified                   // verified accounts (customer service, users, tags)
+	capCondMenu                   // verified accounts
+	capQR                         // verified Service accounts
+)
+
+type route struct {
+	fn      func(c *call) error
+	cap     capability
+	noToken bool
+	quota   string // quota path; "" = the route's own path
+}
+
+// call is one API request after authentication.
+type call struct {
+	api     *API
+	w       http.ResponseWriter
+	r       *http.Request
+	path    string
+	account *account.Account
+}
+
+type acctEntry struct {
+	a        *account.Account
+	allow    []netip.Prefix
+	loadedAt time.Time
+}
+
+// accountTTL bounds how stale a cached account (status, verification,
+// allowlist) may be; the console's saves call ForgetAccount at once.
+const accountTTL = 2 * time.Second
+
+func (api *API) init() {
+	api.once.Do(func() {
+		api.accounts = map[int64]*acctEntry{}
+		api.routes = map[string]*route{}
+		api.registerToken()
+		api.registerMenu()
+		api.registerMessages()
+		api.registerUsers()
+		api.registerMedia()
+		api.registerQR()
+	})
+}
+
+func (api *API) handle(path string, cap capability, fn func(c *call) error) *route {
+	rt := &route{fn: fn, cap: cap}
+	api.routes[path] = rt
+	return rt
+}
+
+// Paths lists the supported endpoints.
+func (api *API) Paths() []string {
+	api.init()
+	out := make([]string, 0, len(api.routes))
+	for p := range api.routes {
+		out = append(out, p)
+	}
+	return out
+}
+
+// ForgetAccount drops the cached state of an account (after its status,
+// verification or developer settings changed).
+func (api *API) ForgetAccount(accountID int64) {
+	api.init()
+	api.mu.Lock()
+	delete(api.accounts, accountID)
+	api.mu.Unlock()
+	if api.Tokens != nil {
+		api.Tokens.Forget(accountID)
+	}
+}
+
+func (api *API) account(ctx context.Context, accountID int64) (*acctEntry, error) {
+	now := time.Now()
+	api.mu.RLock()
+	e, ok := api.accounts[accountID]
+	api.mu.RUnlock()
+	if ok && now.Sub(e.loadedAt) < accountTTL {
+		return e, nil
+	}
+	a, err := api.Accounts.ByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	set, err := api.Settings.Get(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	e = &acctEntry{a: a, allow: set.Allowlist(), loadedAt: now}
+	api.mu.Lock()
+	api.accounts[accountID] = e
+	api.mu.Unlock()
+	return e, nil
+}
+
+// ServeHTTP routes by path alone.
+func (api *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	api.init()
+	path := r.URL.Path
+	if len(path) > 1 {
+		path = strings.TrimSuffix(path, "/")
+	}
+	rt, ok := api.routes[path]
+	if !ok {
+		wxerr.Write(w, wxerr.Newf(40066, "(Herald does not offer "+path+")"))
+		return
+	}
+	c := &call{api: api, w: w, r: r, path: path}
+	if err := api.serve(c, rt); err != nil {
+		api.writeErr(c, err)
+	}
+}
+
+func (api *API) serve(c *call, rt *route) error {
+	if rt.noToken {
+		return rt.fn(c)
+	}
+	tok := c.r.URL.Query().Get("access_token")
+	if tok == "" {
+		return wxerr.New(wxerr.CodeAccessTokenMissing)
+	}
+	t, err := api.Tokens.Check(c.r.Context(), tok)
+	switch {
+	case errors.Is(err, apitoken.ErrExpired):
+		return wxerr.New(wxerr.CodeAccessTokenExpired)
+	case errors.Is(err, apitoken.ErrInvalid):
+		return wxerr.New(wxerr.CodeInvalidCredential)
+	case err != nil:
+		return err
+	}
+	e, err := api.account(c.r.Context(), t.AccountID)
+	if err != nil {
+		return err
+	}
+	c.account = e.a
+	if err := api.checkAccount(c.r.Context(), e.a); err != nil {
+		return err
+	}
+	if !api.allowed(e.a, rt.cap) {
+		return wxerr.New(wxerr.CodeAPIUnauthorized)
+	}
+	q := rt.quota
+	if q == "" {
+		q = c.path
+	}
+	if !api.Quotas.Take(e.a.ID, q) {
+		return wxerr.New(wxerr.CodeDailyQuota)
+	}
+	return rt.fn(c)
+}
+
+// checkAccount refuses frozen accounts (suspended, terminated or under an
+// API penalty).
+func (api *API) checkAccount(ctx context.Context, a *account.Account) error {
+	switch a.Status {
+	case account.StatusActive:
+	case account.StatusSuspended, account.StatusTerminated:
+		return wxerr.New(50007)
+	default:
+		return wxerr.New(wxerr.CodeInvalidAppID)
+	}
+	if api.Frozen != nil {
+		code, err := api.Frozen(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return wxerr.New(code)
+		}
+	}
+	return nil
+}
+
+// allowed is the type × verification table of §19.
+func (api *API) allowed(a *account.Account, cap capability) bool {
+	verified := a.Verified(api.Clock.Now())
+	switch cap {
+	case capMenu:
+		return a.IsService() || verified
+	case capVerified, capCondMenu:
+		return verified
+	case capQR:
+		return a.IsService() && verified
+	}
+	return true
+}
+
+// wxCoder is implemented by domain errors that carry a WeChat errcode
+// (menu, audience, autoreply, qrcode).
+type wxCoder interface{ WXCode() int }
+
+func (api *API) writeErr(c *call, err error) {
+	var we *wxerr.Error
+	var wc wxCoder
+	switch {
+	case errors.As(err, &we):
+	case errors.As(err, &wc):
+		err = wxerr.New(wc.WXCode())
+	default:
+		if api.Log != nil {
+			api.Log.Error("developer API", slog.String("path", c.path), slog.Any("error", err))
+		}
+	}
+	wxerr.Write(c.w, err)
+}
+
+// ok writes {"errcode":0,"errmsg":"ok"}.
+func (c *call) ok() error {
+	wxerr.OK(c.w)
+	return nil
+}
+
+// json writes a payload.
+func (c *call) json(v any) error {
+	wxerr.JSON(c.w, v)
+	return nil
+}
+
+// decode reads the JSON body into v: 44002 when empty, 47001 when it is not
+// JSON of the right shape.
+func (c *call) decode(v any) error {
+	b, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, 1<<20))
+	if err != nil {
+		return wxerr.New(wxerr.CodeDataFormatError)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return wxerr.New(wxerr.CodeEmptyPostData)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return wxerr.New(wxerr.CodeDataFormatError)
+	}
+	return nil
+}
+
+// query returns a query parameter.
+func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+
+// follower resolves an openid within the call's account: 40003 for an
+// unknown openid, including one of another account.
+func (c *call) follower(openid string) (*follow.Follow, error) {
+	if openid == "" {
+		return nil, wxerr.New(41009)
+	}
+	f, err := c.api.Follows.ByOpenID(c.r.Context(), c.account.ID, openid)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, wxerr.New(wxerr.CodeInvalidOpenID)
+	}
+	return f, err
+}
+
+// clientIP is the caller's address.
+func clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
+
+// localIP is the address the request came in on.
+func localIP(r *http.Request) string {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if host, _, err := net.SplitHostPort(a.String()); err == nil {
+			return host
+		}
+	}
+	return "127.0.0.1"
+}
+
+// domainErr maps a domain error without an errcode: not found → 40003 is
+// the caller's business; invalid → 40035.
+func domainErr(err error) error {
+	var wc wxCoder
+	if errors.As(err, &wc) {
+		return err
+	}
+	switch errs.KindOf(err) {
+	case errs.KindInvalid:
+		return wxerr.New(wxerr.CodeInvalidParameter)
+	case errs.KindNotFound:
+		return wxerr.New(wxerr.CodeInvalidParameter)
+	}
+	return err
+}

@@ -1,0 +1,195 @@
+package wxapi
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/wx/wxerr"
+)
+
+func (api *API) registerMessages() {
+	api.handle("/cgi-bin/message/custom/send", capVerified, api.customSend)
+	api.handle("/cgi-bin/message/custom/typing", capVerified, api.customTyping)
+}
+
+type mediaPayload struct {
+	MediaID      string `json:"media_id"`
+	ThumbMediaID string `json:"thumb_media_id"`
+	Title        string `json:"title"`
+	Description  string `json:"description"`
+}
+
+type customMessage struct {
+	ToUser  string `json:"touser"`
+	MsgType string `json:"msgtype"`
+	Text    *struct {
+		Content string `json:"content"`
+	} `json:"text"`
+	Image *mediaPayload `json:"image"`
+	Voice *mediaPayload `json:"voice"`
+	Video *mediaPayload `json:"video"`
+	Music *struct {
+		Title        string `json:"title"`
+		Description  string `json:"description"`
+		MusicURL     string `json:"musicurl"`
+		HQMusicURL   string `json:"hqmusicurl"`
+		ThumbMediaID string `json:"thumb_media_id"`
+	} `json:"music"`
+	News *struct {
+		Articles []struct {
+			Title       string `json:"title"`
+			Description string `json:"description"`
+			URL         string `json:"url"`
+			PicURL      string `json:"picurl"`
+		} `json:"articles"`
+	} `json:"news"`
+	MsgMenu *struct {
+		HeadContent string `json:"head_content"`
+		List        []struct {
+			ID      string `json:"id"`
+			Content string `json:"content"`
+		} `json:"list"`
+		TailContent string `json:"tail_content"`
+	} `json:"msgmenu"`
+}
+
+// body turns the request into a stored message body, checking WeChat's
+// limits.
+func (api *API) customBody(c *call, in *customMessage) (string, message.Body, error) {
+	mediaBody := func(p *mediaPayload) (message.Body, error) {
+		if p == nil || p.MediaID == "" {
+			return message.Body{}, wxerr.New(41006)
+		}
+		it, err := api.TempMedia.Get(c.r.Context(), c.account.ID, p.MediaID)
+		if err != nil {
+			return message.Body{}, wxerr.New(wxerr.CodeInvalidMediaID)
+		}
+		return message.Body{MediaKey: it.Key, MediaType: it.ContentType, MediaID: p.MediaID, Title: p.Title, Description: p.Description}, nil
+	}
+	switch in.MsgType {
+	case "text":
+		if in.Text == nil || strings.TrimSpace(in.Text.Content) == "" {
+			return "", message.Body{}, wxerr.New(44004)
+		}
+		if len(in.Text.Content) > 2048 {
+			return "", message.Body{}, wxerr.New(45002)
+		}
+		return message.KindText, message.Body{Text: in.Text.Content}, nil
+	case "image":
+		b, err := mediaBody(in.Image)
+		return message.KindImage, b, err
+	case "voice":
+		b, err := mediaBody(in.Voice)
+		return message.KindVoice, b, err
+	case "video":
+		b, err := mediaBody(in.Video)
+		return message.KindVideo, b, err
+	case "music":
+		if in.Music == nil || in.Music.MusicURL == "" && in.Music.HQMusicURL == "" {
+			return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
+		}
+		u := in.Music.MusicURL
+		if u == "" {
+			u = in.Music.HQMusicURL
+		}
+		return message.KindMusic, message.Body{Title: in.Music.Title, Description: in.Music.Description, URL: u}, nil
+	case "news":
+		if in.News == nil || len(in.News.Articles) == 0 {
+			return "", message.Body{}, wxerr.New(44003)
+		}
+		if len(in.News.Articles) > 1 {
+			return "", message.Body{}, wxerr.New(45008)
+		}
+		a := in.News.Articles[0]
+		if utf8.RuneCountInString(a.Title) > 64 {
+			return "", message.Body{}, wxerr.New(45003)
+		}
+		return message.KindNews, message.Body{Articles: []message.Article{{Title: a.Title, Description: a.Description, URL: a.URL, PicURL: a.PicURL}}}, nil
+	case "msgmenu":
+		if in.MsgMenu == nil || len(in.MsgMenu.List) == 0 {
+			return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
+		}
+		// Herald shows a message menu as text with its options listed.
+		var sb strings.Builder
+		sb.WriteString(in.MsgMenu.HeadContent)
+		for _, o := range in.MsgMenu.List {
+			sb.WriteString("\n• " + o.Content)
+		}
+		if in.MsgMenu.TailContent != "" {
+			sb.WriteString("\n" + in.MsgMenu.TailContent)
+		}
+		return message.KindText, message.Body{Text: strings.TrimSpace(sb.String())}, nil
+	case "":
+		return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
+	}
+	return "", message.Body{}, wxerr.New(40008)
+}
+
+// POST /cgi-bin/message/custom/send
+func (api *API) customSend(c *call) error {
+	var in customMessage
+	if err := c.decode(&in); err != nil {
+		return err
+	}
+	f, err := c.follower(in.ToUser)
+	if err != nil {
+		return err
+	}
+	if !f.Following {
+		return wxerr.New(wxerr.CodeRequireSubscribe)
+	}
+	if f.Blocked {
+		return wxerr.New(43019)
+	}
+	kind, body, err := api.customBody(c, &in)
+	if err != nil {
+		return err
+	}
+	_, err = api.Chat.Send(c.r.Context(), c.account.ID, f.PersonID, kind, message.SenderAPI, 0, body)
+	switch {
+	case err == nil:
+		return c.ok()
+	case errors.Is(err, message.ErrWindowClosed):
+		return wxerr.New(wxerr.CodeOutOfResponseWindow)
+	case errors.Is(err, message.ErrWindowExhausted):
+		return wxerr.New(wxerr.CodeOutOfResponseCount)
+	case errs.KindOf(err) == errs.KindConflict:
+		return wxerr.New(wxerr.CodeRequireSubscribe)
+	case errs.KindOf(err) == errs.KindForbidden:
+		return wxerr.New(48004)
+	case errs.KindOf(err) == errs.KindInvalid:
+		return wxerr.New(wxerr.CodeInvalidParameter)
+	}
+	return err
+}
+
+// POST /cgi-bin/message/custom/typing {"touser","command":"Typing"|"CancelTyping"}
+func (api *API) customTyping(c *call) error {
+	var in struct {
+		ToUser  string `json:"touser"`
+		Command string `json:"command"`
+	}
+	if err := c.decode(&in); err != nil {
+		return err
+	}
+	f, err := c.follower(in.ToUser)
+	if err != nil {
+		return err
+	}
+	if !f.Following {
+		return wxerr.New(wxerr.CodeRequireSubscribe)
+	}
+	if in.Command != "Typing" && in.Command != "CancelTyping" {
+		return wxerr.New(wxerr.CodeInvalidParameter)
+	}
+	if api.Bus != nil {
+		api.Bus.Publish(realtime.PersonTopic(f.PersonID), realtime.Event{Type: "typing", Data: map[string]any{
+			"account_id": strconv.FormatInt(c.account.ID, 10), "typing": in.Command == "Typing"}})
+	}
+	return c.ok()
+}
