@@ -191,7 +191,7 @@ func insertPeople(ctx context.Context, d *db.DB, base int64, n int, prefix strin
 	for start := int64(1); start <= int64(n); start += chunk {
 		end := min(start+chunk-1, int64(n))
 		if err := exec(ctx, d, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at)
-			SELECT ? + n, '`+prefix+`' || n, 'Reader ' || n, 'x', 1, 1 FROM (`+series(d.Dialect(), start, end)+`) s`, base); err != nil {
+			SELECT CAST(? AS BIGINT) + n, '`+prefix+`' || n, 'Reader ' || n, 'x', 1, 1 FROM (`+series(d.Dialect(), start, end)+`) s`, base); err != nil {
 			return err
 		}
 	}
@@ -225,7 +225,7 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 	}
 	for _, acct := range []int64{svc, sub} {
 		if err := exec(ctx, d, `INSERT INTO follows (account_id, person_id, openid, following, source, subscribed_at, created_at)
-			SELECT ?, id, 'o' || ? || '_' || id, TRUE, 'search', 1, 1 FROM people WHERE id > ? AND id <= ?`, acct, acct, base, base+int64(n)); err != nil {
+			SELECT ?, id, 'o' || ? || '_' || id, TRUE, 'search', 1, 1 FROM people WHERE id > ? AND id <= ?`, acct, fmt.Sprint(acct), base, base+int64(n)); err != nil {
 			return err
 		}
 		if err := exec(ctx, d, `UPDATE accounts SET follower_count = ? WHERE id = ?`, n, acct); err != nil {
@@ -294,7 +294,7 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 	year := int64(365 * 24 * time.Hour / time.Microsecond)
 	accBase := id.NewBlock(int64(o.Accounts) + 1)
 	if err := exec(ctx, d, `INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at, verified_until)
-		SELECT ? + n, 'subscription', 'domestic', 'Bench account ' || n, 'bench account ' || n, 'active', 1, 1, CASE WHEN n % 3 = 0 THEN ? ELSE 0 END
+		SELECT CAST(? AS BIGINT) + n, 'subscription', 'domestic', 'Bench account ' || n, 'bench account ' || n, 'active', 1, 1, CASE WHEN n % 3 = 0 THEN CAST(? AS BIGINT) ELSE 0 END
 		FROM (`+series(dia, 1, int64(o.Accounts))+`) s`, accBase, now+year); err != nil {
 		return err
 	}
@@ -311,8 +311,8 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 		end := min(start+chunk-1, int64(o.Publications))
 		// Account n % A; time spread over a year by a multiplicative hash.
 		q := `INSERT INTO publications (id, account_id, kind, state, title, article_count, first_article_id, published_at, folder_at, mass_sent, created_at, updated_at)
-			SELECT ? + n, ? + 1 + (n % ?), 'news', 'published', 'Publication number ' || n, 1, ? + n,
-				? - ((n * 2654435761) % ?), ? - ((n * 2654435761) % ?), TRUE, 1, 1
+			SELECT CAST(? AS BIGINT) + n, CAST(? AS BIGINT) + 1 + (n % CAST(? AS BIGINT)), 'news', 'published', 'Publication number ' || n, 1, CAST(? AS BIGINT) + n,
+				CAST(? AS BIGINT) - ((n * 2654435761) % CAST(? AS BIGINT)), CAST(? AS BIGINT) - ((n * 2654435761) % CAST(? AS BIGINT)), TRUE, 1, 1
 			FROM (` + series(dia, start, end) + `) s`
 		args := []any{pubBase, accBase, o.Accounts, pubBase, now, year, now, year}
 		if dia == db.Postgres {
@@ -358,7 +358,7 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 	for start := int64(1); start <= int64(o.Readers); start += 200 {
 		end := min(start+199, int64(o.Readers))
 		if err := exec(ctx, d, `INSERT INTO follows (account_id, person_id, openid, following, source, subscribed_at, created_at)
-			SELECT ? + 1 + ((r.n * 7919 + j.n) % ?), ? + r.n, 'r' || r.n || '_' || j.n, TRUE, 'search', 1, 1
+			SELECT CAST(? AS BIGINT) + 1 + ((r.n * 7919 + j.n) % CAST(? AS BIGINT)), CAST(? AS BIGINT) + r.n, 'r' || r.n || '_' || j.n, TRUE, 'search', 1, 1
 			FROM (`+series(dia, start, end)+`) r CROSS JOIN (`+series(dia, 0, int64(o.Follows-1))+`) j`,
 			accBase, o.Accounts, readerBase); err != nil {
 			return err
