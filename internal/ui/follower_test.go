@@ -599,3 +599,33 @@ func TestAvatarUpload(t *testing.T) {
 		t.Fatalf("own avatar: %d, %d bytes", res.Status, len(res.Body))
 	}
 }
+
+func TestAccountMessagesRenderAsCards(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	me, c := follower(t, s, "mei")
+	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	ctx := context.Background()
+	for _, m := range []*message.Message{
+		{Kind: message.KindPublication, Sender: message.SenderMass, Body: message.Body{PublicationID: 9, Title: "New savings rates", URL: "/s/91",
+			Articles: []message.Article{{Title: "New savings rates", Description: "From 1 December", URL: "/s/91"}, {Title: "Branch hours over the holidays", URL: "/s/92"}}}},
+		{Kind: message.KindLink, Sender: message.SenderAPI, Body: message.Body{Title: "Click me", URL: "javascript:alert(document.cookie)"}},
+	} {
+		m.AccountID, m.PersonID, m.Direction = bank.ID, me.ID, message.Out
+		if err := s.App.Messages.Append(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := c.Get(chatPath(bank, ""))
+	for _, want := range []string{`href="/s/91"`, `href="/s/92"`, "New savings rates", "From 1 December", "Branch hours over the holidays"} {
+		if !res.Contains(want) {
+			t.Errorf("the conversation does not show %q", want)
+		}
+	}
+	if res.Contains("javascript:alert") {
+		t.Fatal("a javascript: link from an account reaches the page")
+	}
+	// The chat list previews the last message.
+	res = c.Get("/")
+	wantBody(t, res, "[Link] Click me")
+}
