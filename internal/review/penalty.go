@@ -254,6 +254,18 @@ func (s *Store) Frozen(ctx context.Context, accountID int64) (*Penalty, error) {
 	return s.inForce(ctx, s.db, accountID, "", s.now())
 }
 
+// FrozenCode returns the WeChat errcode a developer-API call of the account
+// must answer now because of a penalty (ErrcodeFrozen for a suspension or
+// termination), or 0. It fits wxapi.FrozenFunc.
+func (s *Store) FrozenCode(ctx context.Context, accountID int64) (int, error) {
+	p, err := s.Frozen(ctx, accountID)
+	if err != nil || p == nil {
+		return 0, err
+	}
+	code, _ := p.Errcode()
+	return code, nil
+}
+
 // CheckAllowed returns nil when the account may use feature now, else a
 // forbidden error whose message says which penalty blocks it and until when.
 func (s *Store) CheckAllowed(ctx context.Context, accountID int64, feature string) error {

@@ -102,6 +102,9 @@ func TestSuspensionHidesFreezesAndLifts(t *testing.T) {
 	if code, msg := frozen.Errcode(); code != 50007 || msg != "account frozen" {
 		t.Errorf("errcode %d %q", code, msg)
 	}
+	if code, err := e.rv.FrozenCode(ctx, acct.ID); code != 50007 || err != nil {
+		t.Errorf("FrozenCode %d, %v", code, err)
+	}
 	for _, f := range append(review.RestrictableFeatures, review.FeatureAPI) {
 		wantKind(t, e.rv.CheckAllowed(ctx, acct.ID, f), errs.KindForbidden, "using "+f+" while suspended")
 	}
@@ -111,6 +114,9 @@ func TestSuspensionHidesFreezesAndLifts(t *testing.T) {
 	e.clock.Advance(3*24*time.Hour + time.Second)
 	if f, _ := e.rv.Frozen(ctx, acct.ID); f != nil {
 		t.Fatal("an expired suspension still freezes")
+	}
+	if code, _ := e.rv.FrozenCode(ctx, acct.ID); code != 0 {
+		t.Fatalf("FrozenCode %d after the suspension ended", code)
 	}
 	_, err = e.rv.Sweep(ctx)
 	e.must(err)
