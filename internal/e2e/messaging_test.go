@@ -1,0 +1,153 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/autoreply"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+// TestKeywordReplyMenuClickAndLiveAgentAnswer: a follower sends "price"
+// and gets the keyword reply, clicks a menu item (recorded for
+// analytics), and an agent answers from the inbox — which updated live —
+// while the follower's open conversation shows the answer without a reload.
+func TestKeywordReplyMenuClickAndLiveAgentAnswer(t *testing.T) {
+	s := apptest.New(t)
+	ctx := context.Background()
+	const pw = "a long enough secret"
+	people := map[string]*user.Person{}
+	for u, dn := range map[string]string{"hana": "Hana Harbour", "sam": "Sam Agent", "mei": "Mei Lin"} {
+		p, err := s.App.Users.Create(ctx, user.NewPerson{Username: u, DisplayName: dn, Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		people[u] = p
+	}
+	bank, err := s.App.Accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank",
+		Status: account.StatusActive, OwnerID: people["hana"].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Accounts.Invite(ctx, bank.ID, account.RoleOwner, "sam", account.RoleAgent); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Follows.Follow(ctx, bank.ID, people["mei"].ID, follow.SourceSearch, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.App.AutoReplies.SaveRule(ctx, &autoreply.Rule{AccountID: bank.ID, Name: "Prices", Enabled: true,
+		Keywords: []autoreply.Keyword{{Match: autoreply.MatchExact, Text: "price"}},
+		Replies:  []autoreply.Reply{{Type: autoreply.ReplyText, Text: "Savings pay 1.35% a year."}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Menus.SetDefault(ctx, bank.ID, []menu.Button{
+		{Type: menu.TypeClick, Name: "Rates", Key: "RATES"},
+		{Name: "Help", SubButtons: []menu.Button{{Type: menu.TypeClick, Name: "Branch hours", Key: "HOURS"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The agent watches the inbox.
+	agent := Browser(t)
+	msgSignIn(t, agent, s, "sam", pw)
+	do(t, agent, "open the inbox",
+		chromedp.Navigate(fmt.Sprintf("%s/mp/a/%d/inbox", s.URL, bank.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-empty]`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-inbox-live][data-live-ready="1"]`)),
+	)
+	msgFits(t, agent, "the inbox")
+
+	// The follower asks for prices and gets the keyword reply.
+	fan := Browser(t)
+	msgSignIn(t, fan, s, "mei", pw)
+	chat := fmt.Sprintf("%s/chat/%d", s.URL, bank.ID)
+	do(t, fan, "open the conversation",
+		chromedp.Navigate(chat),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=menubar]`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)),
+	)
+	do(t, fan, "send price and see the keyword reply",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] textarea`), "price"),
+		chromedp.Click(chromedp.Search(`//form[@data-testid="send-text"]//button[normalize-space()="Send"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//li[contains(@class,"theirs")]//p[normalize-space()="Savings pay 1.35% a year."]`)),
+	)
+
+	// The agent's queue shows the follower without a reload.
+	do(t, agent, "see the conversation arrive live",
+		chromedp.WaitVisible(chromedp.Search(`//ul[@data-testid="inbox-queue"]//strong[normalize-space()="Mei Lin"]`)),
+	)
+	if run(t, agent, "check the inbox was not reloaded", chromedp.Evaluate[bool](`!!document.querySelector("[data-live-ready]")`)) != true {
+		t.Error("the inbox page was reloaded")
+	}
+
+	// The follower uses the menu; the click is recorded.
+	do(t, fan, "choose Help › Branch hours",
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//summary[normalize-space()="Help"]`)),
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//button[normalize-space()="Branch hours"]`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)),
+	)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		clicks, err := s.App.Menus.ClicksByButton(ctx, bank.ID, time.Time{}, s.Clock.Now().Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(clicks) == 1 && clicks[0].Key == "HOURS" && clicks[0].Clicks == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the menu click was not recorded: %+v", clicks)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	run(t, fan, "mark the conversation page", chromedp.Evaluate[int](`window.notReloaded = 1`))
+
+	// The agent answers; the follower sees it live.
+	do(t, agent, "answer in the inbox",
+		chromedp.Click(chromedp.Search(`//ul[@data-testid="inbox-queue"]//a[.//strong[normalize-space()="Mei Lin"]]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=reply-form] textarea`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=reply-form] textarea`), "Hello Mei, I am Sam. How can I help?"),
+		chromedp.Click(chromedp.Search(`//form[@data-testid="reply-form"]//button[normalize-space()="Send"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//section[@data-testid="inbox-thread"]//p[normalize-space()="Hello Mei, I am Sam. How can I help?"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@data-testid="conv-state"][contains(., "Sam Agent")]`)),
+	)
+	msgFits(t, agent, "the conversation in the inbox")
+	do(t, fan, "see the agent's answer without reloading",
+		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//li[contains(@class,"theirs")]//p[normalize-space()="Hello Mei, I am Sam. How can I help?"]`)),
+	)
+	if run(t, fan, "check for a reload", chromedp.Evaluate[int](`window.notReloaded || 0`)) != 1 {
+		t.Error("the follower's page reloaded instead of updating live")
+	}
+}
+
+// msgSignIn signs in through the form and waits for a signed-in page.
+func msgSignIn(t *testing.T, ctx context.Context, s *apptest.Server, username, password string) {
+	t.Helper()
+	do(t, ctx, "sign in as "+username,
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=login]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(byText("button", "Sign in")),
+		chromedp.WaitVisible(chromedp.CSS(`nav[aria-label=Main]`)), // the signed-in follower app
+	)
+}
+
+// msgFits fails when the page scrolls sideways on the phone.
+func msgFits(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	sw := run(t, ctx, "measure "+what, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if vw := run(t, ctx, "read the viewport width", chromedp.Evaluate[int](`window.innerWidth`)); sw > vw {
+		wide := run(t, ctx, "find wide elements", chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")]
+			.filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+			.map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "") + " right=" + Math.round(e.getBoundingClientRect().right))`))
+		t.Errorf("%s is %d px wide on a %d px phone; too wide: %v", what, sw, vw, wide)
+	}
+}

@@ -1,0 +1,351 @@
+package push_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/wx/wxcrypt"
+	"github.com/heraldoa/herald/internal/wx/wxmsg"
+)
+
+const token = "herald7token"
+
+var aesKey = wxcrypt.GenerateEncodingAESKey()
+
+// devServer is a developer's server written against the protocol: it
+// checks every signature and decrypts, records what it received, and
+// answers with reply(msg) (nil: "success").
+type devServer struct {
+	t      *testing.T
+	appID  string
+	mu     sync.Mutex
+	got    []*wxmsg.Message
+	bodies []string
+	raw    []*http.Request
+	status int
+	delay  time.Duration
+	reply  func(m *wxmsg.Message) *wxmsg.Reply
+	srv    *httptest.Server
+}
+
+func newDevServer(t *testing.T, appID string) *devServer {
+	d := &devServer{t: t, appID: appID, status: 200}
+	d.srv = httptest.NewServer(http.HandlerFunc(d.serve))
+	t.Cleanup(d.srv.Close)
+	return d
+}
+
+func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !wxcrypt.CheckSignature(token, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
+		http.Error(w, "bad signature", 401)
+		return
+	}
+	if r.Method == http.MethodGet {
+		io.WriteString(w, q.Get("echostr"))
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	d.mu.Lock()
+	d.bodies = append(d.bodies, string(body)+"?"+r.URL.RawQuery)
+	d.raw = append(d.raw, r)
+	status, delay := d.status, d.delay
+	d.mu.Unlock()
+	time.Sleep(delay)
+	if status != 200 {
+		w.WriteHeader(status)
+		return
+	}
+	plain := body
+	var c *wxcrypt.Cipher
+	if q.Get("encrypt_type") == "aes" {
+		var err error
+		c, err = wxcrypt.NewCipher(aesKey, d.appID)
+		if err != nil {
+			d.t.Error(err)
+			return
+		}
+		env, err := wxmsg.ParseEncryptedPush(body)
+		if err != nil {
+			d.t.Errorf("encrypted push: %v", err)
+			return
+		}
+		if plain, err = env.Open(c, token, q.Get("timestamp"), q.Get("nonce"), q.Get("msg_signature")); err != nil {
+			d.t.Errorf("open push: %v", err)
+			return
+		}
+	}
+	m, err := wxmsg.ParseMessage(plain)
+	if err != nil {
+		d.t.Errorf("parse push: %v", err)
+		return
+	}
+	if q.Get("openid") != m.FromUserName {
+		d.t.Errorf("openid %q, FromUserName %q", q.Get("openid"), m.FromUserName)
+	}
+	d.mu.Lock()
+	d.got = append(d.got, m)
+	d.mu.Unlock()
+	var rep *wxmsg.Reply
+	if d.reply != nil {
+		rep = d.reply(m)
+	}
+	if rep == nil {
+		io.WriteString(w, "success")
+		return
+	}
+	rep.ToUserName, rep.FromUserName, rep.CreateTime = m.FromUserName, m.ToUserName, m.CreateTime
+	out, _ := rep.Marshal()
+	if c != nil {
+		env, err := wxmsg.SealReply(c, token, q.Get("timestamp"), q.Get("nonce"), out)
+		if err != nil {
+			d.t.Error(err)
+			return
+		}
+		out, _ = env.Marshal()
+	}
+	w.Write(out)
+}
+
+func (d *devServer) messages() []*wxmsg.Message {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*wxmsg.Message(nil), d.got...)
+}
+
+func echo(m *wxmsg.Message) *wxmsg.Reply {
+	return &wxmsg.Reply{MsgType: wxmsg.TypeText, Content: "echo: " + m.Content}
+}
+
+func TestPushInEveryModeDeliversTheReply(t *testing.T) {
+	for _, mode := range []string{push.Plaintext, push.Compatible, push.Safe} {
+		t.Run(mode, func(t *testing.T) {
+			h := heraldtest.New(t)
+			a, f := h.Service, h.Service.Followers[0]
+			d := newDevServer(t, a.AppID)
+			d.reply = echo
+			if err := h.SetServer(a, d.srv.URL+"/wx", token, aesKey, mode); err != nil {
+				t.Fatal(err)
+			}
+			replies, err := h.Send(a, f, "hello")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(replies) != 1 || replies[0].Text != "echo: hello" || replies[0].Sender != "developer" {
+				t.Fatalf("replies %+v", replies)
+			}
+			got := d.messages()
+			if len(got) != 1 || got[0].Content != "hello" || got[0].ToUserName != a.OriginalID || got[0].FromUserName != f.OpenID || got[0].MsgID == 0 {
+				t.Fatalf("server got %+v", got)
+			}
+			body := d.bodies[0]
+			switch mode {
+			case push.Plaintext:
+				if strings.Contains(body, "<Encrypt>") || strings.Contains(body, "encrypt_type") {
+					t.Fatal("plaintext push carries Encrypt")
+				}
+			case push.Compatible:
+				if !strings.Contains(body, "<Content><![CDATA[hello]]>") || !strings.Contains(body, "<Encrypt>") {
+					t.Fatalf("compatible push: %s", body)
+				}
+			case push.Safe:
+				if strings.Contains(body, "hello") || !strings.Contains(body, "msg_signature=") || !strings.Contains(body, "signature=") {
+					t.Fatalf("safe push: %s", body)
+				}
+			}
+			list, err := h.Internal().App.DevSettings.Deliveries(context.Background(), a.ID, 0, false, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The handshake and the message.
+			if len(list) != 2 || !list[0].OK || list[0].Attempts != 1 || list[0].Reply != "text: echo: hello" || list[1].Kind != push.KindVerify {
+				t.Fatalf("log %+v", list)
+			}
+		})
+	}
+}
+
+func TestSuccessMeansNoReplyAndNoAutoReply(t *testing.T) {
+	h := heraldtest.New(t)
+	a, f := h.Service, h.Service.Followers[0]
+	d := newDevServer(t, a.AppID)
+	if err := h.SetServer(a, d.srv.URL, token, "", push.Plaintext); err != nil {
+		t.Fatal(err)
+	}
+	replies, err := h.Send(a, f, "anyone there?")
+	if err != nil || len(replies) != 0 {
+		t.Fatalf("replies %v, %v", replies, err)
+	}
+	// Events: subscribe with a QR scene, SCAN, CLICK, VIEW, unsubscribe.
+	p := h.NewPerson("newcomer")
+	if _, err := h.Follow(a, p, "123", "gQticket"); err != nil {
+		t.Fatal(err)
+	}
+	h.Scan(a, p, "shop", "gQticket2")
+	h.Click(a, p, "V1001_TODAY")
+	h.View(a, p, "https://example.com/")
+	h.SendLocation(a, p, 31.2, 121.5, "Bund")
+	h.SendLink(a, p, "Title", "Desc", "https://example.com/x")
+	if err := h.Unfollow(a, p); err != nil {
+		t.Fatal(err)
+	}
+	got := d.messages()
+	want := []struct{ typ, event, key string }{
+		{"text", "", ""}, {"event", "subscribe", "qrscene_123"}, {"event", "SCAN", "shop"}, {"event", "CLICK", "V1001_TODAY"},
+		{"event", "VIEW", "https://example.com/"}, {"location", "", ""}, {"link", "", ""}, {"event", "unsubscribe", ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("server got %d pushes, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].MsgType != w.typ || got[i].Event != w.event || got[i].EventKey != w.key {
+			t.Errorf("push %d: %s/%s/%s, want %+v", i, got[i].MsgType, got[i].Event, got[i].EventKey, w)
+		}
+	}
+	if got[1].Ticket != "gQticket" || got[5].LocationX != 31.2 || got[5].Label != "Bund" || got[6].URL != "https://example.com/x" {
+		t.Fatalf("details: %+v %+v %+v", got[1], got[5], got[6])
+	}
+}
+
+func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
+	h := heraldtest.New(t)
+	app := h.Internal().App
+	a, f := h.Service, h.Service.Followers[0]
+	d := newDevServer(t, a.AppID)
+	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
+		t.Fatal(err)
+	}
+	d.status = 500
+	replies, err := h.Send(a, f, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 1 || replies[0].Kind != "notice" || replies[0].Text != push.NoticeText {
+		t.Fatalf("replies %+v", replies)
+	}
+	if len(d.bodies) != 3 || d.bodies[0] != d.bodies[1] || d.bodies[1] != d.bodies[2] {
+		t.Fatalf("%d attempts; identical: %v", len(d.bodies), len(d.bodies) == 3 && d.bodies[0] == d.bodies[2])
+	}
+	list, _ := app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 10)
+	if len(list) != 1 || list[0].Attempts != 3 || !strings.Contains(list[0].Error, "HTTP 500") {
+		t.Fatalf("failed log: %+v", list)
+	}
+	// An event that fails shows the follower nothing.
+	replies, _ = h.Click(a, f, "K")
+	if len(replies) != 0 {
+		t.Fatalf("event failure replies: %+v", replies)
+	}
+
+	// A slow server: each attempt times out.
+	app.Push.Timeout = 100 * time.Millisecond
+	d.status, d.delay = 200, 300*time.Millisecond
+	replies, _ = h.Send(a, f, "slow")
+	if len(replies) != 1 || replies[0].Kind != "notice" {
+		t.Fatalf("timeout replies: %+v", replies)
+	}
+	list, _ = app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 1)
+	if !strings.Contains(list[0].Error, "no answer within") {
+		t.Fatalf("timeout error %q", list[0].Error)
+	}
+
+	// A reply signed with the wrong token fails its check.
+	d.delay = 0
+	app.Push.Timeout = 0
+	d.reply = echo
+	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
+		t.Fatal(err)
+	}
+	d.reply = func(m *wxmsg.Message) *wxmsg.Reply { return echo(m) }
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, r.URL.Query().Get("echostr"))
+			return
+		}
+		c, _ := wxcrypt.NewCipher(aesKey, a.AppID)
+		env, _ := wxmsg.SealReply(c, "wrongtoken", "1", "2", []byte("<xml><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[x]]></Content></xml>"))
+		b, _ := env.Marshal()
+		w.Write(b)
+	}))
+	defer bad.Close()
+	if err := h.SetServer(a, bad.URL, token, aesKey, push.Safe); err != nil {
+		t.Fatal(err)
+	}
+	replies, _ = h.Send(a, f, "bad sig")
+	if len(replies) != 1 || replies[0].Kind != "notice" {
+		t.Fatalf("bad signature replies: %+v", replies)
+	}
+	list, _ = app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 1)
+	last := list[0].Checks[len(list[0].Checks)-1]
+	if last.OK || last.Step != "Check the reply's MsgSignature" || !strings.Contains(last.Detail, "Token") {
+		t.Fatalf("check %+v", last)
+	}
+
+	// Replay sends the same message again with the current settings.
+	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
+		t.Fatal(err)
+	}
+	nd, err := app.Push.Replay(context.Background(), a.ID, list[0].ID)
+	if err != nil || !nd.OK || nd.ReplayOf != list[0].ID || nd.DedupeKey != list[0].DedupeKey {
+		t.Fatalf("replay %+v %v", nd, err)
+	}
+	if got := d.messages(); got[len(got)-1].Content != "bad sig" {
+		t.Fatalf("replayed %+v", got[len(got)-1])
+	}
+	// Another account cannot replay it.
+	if _, err := app.Push.Replay(context.Background(), h.Subscription.ID, list[0].ID); err == nil {
+		t.Fatal("replayed another account's delivery")
+	}
+}
+
+func TestHandshakeFailureIsExplained(t *testing.T) {
+	h := heraldtest.New(t)
+	d := newDevServer(t, h.Service.AppID)
+	err := h.SetServer(h.Service, d.srv.URL, "othertoken", "", push.Plaintext)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Fatalf("handshake with the wrong token: %v", err)
+	}
+	set, _ := h.Internal().App.DevSettings.Get(context.Background(), h.Service.ID)
+	if set.Configured() {
+		t.Fatal("settings saved despite the failed handshake")
+	}
+	if err := h.SetServer(h.Service, "ftp://example.com", token, "", push.Plaintext); err == nil {
+		t.Fatal("ftp URL accepted")
+	}
+	if err := h.SetServer(h.Service, d.srv.URL, token, "short", push.Safe); err == nil {
+		t.Fatal("short EncodingAESKey accepted")
+	}
+}
+
+func TestFollowerImagesArePushedWithAFetchableMediaID(t *testing.T) {
+	h := heraldtest.New(t)
+	a, f := h.Service, h.Service.Followers[0]
+	d := newDevServer(t, a.AppID)
+	if err := h.SetServer(a, d.srv.URL, token, "", push.Plaintext); err != nil {
+		t.Fatal(err)
+	}
+	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 100))
+	if _, err := h.SendImage(a, f, png); err != nil {
+		t.Fatal(err)
+	}
+	m := d.messages()[0]
+	if m.MsgType != "image" || m.MediaID == "" || !strings.HasPrefix(m.PicURL, h.URL+"/cgi-bin/media/pic?media_id=") {
+		t.Fatalf("image push %+v", m)
+	}
+	res, err := http.Get(m.PicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != string(png) {
+		t.Fatalf("PicUrl served %d bytes", len(b))
+	}
+}
