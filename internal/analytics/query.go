@@ -32,6 +32,49 @@ func (s *Store) Totals(ctx context.Context, accountID int64, from, to string) ([
 	})
 }
 
+// PeriodSums sums the account's every-object rows per kind and surface
+// over two periods at once: prevFrom..from-1 (Prev) and from..to (the
+// rows' own fields). One pass in SQL, a few dozen rows out.
+func (s *Store) PeriodSums(ctx context.Context, accountID int64, prevFrom, from, to string) (cur, prev []Row, err error) {
+	rows, err := s.db.Query(ctx, `SELECT kind, surface,
+		SUM(CASE WHEN day >= ? THEN events ELSE 0 END), SUM(CASE WHEN day >= ? THEN users ELSE 0 END),
+		SUM(CASE WHEN day >= ? THEN value_sum ELSE 0 END), MAX(CASE WHEN day >= ? THEN value_max ELSE 0 END),
+		SUM(CASE WHEN day >= ? THEN failures ELSE 0 END),
+		SUM(CASE WHEN day < ? THEN events ELSE 0 END), SUM(CASE WHEN day < ? THEN users ELSE 0 END)
+		FROM analytics_daily WHERE account_id = ? AND day >= ? AND day <= ? AND object_id = -1 GROUP BY kind, surface`,
+		from, from, from, from, from, from, from, accountID, prevFrom, to)
+	type pair struct{ c, p Row }
+	ps, err := db.Collect(rows, err, func(r *sqlRows) (pair, error) {
+		var x pair
+		err := r.Scan(&x.c.Kind, &x.c.Surface, &x.c.Events, &x.c.Users, &x.c.ValueSum, &x.c.ValueMax, &x.c.Failures, &x.p.Events, &x.p.Users)
+		x.c.Object, x.p.Object, x.p.Kind, x.p.Surface = AllObjects, AllObjects, x.c.Kind, x.c.Surface
+		return x, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, x := range ps {
+		cur = append(cur, x.c)
+		prev = append(prev, x.p)
+	}
+	return cur, prev, nil
+}
+
+// DayRows returns the every-object rows of the given kinds for days
+// from..to.
+func (s *Store) DayRows(ctx context.Context, accountID int64, from, to string, kinds ...string) ([]Row, error) {
+	args := []any{accountID, from, to}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	rows, err := s.db.Query(ctx, `SELECT day, kind, surface, events, users, value_sum, value_max, failures FROM analytics_daily
+		WHERE account_id = ? AND day >= ? AND day <= ? AND object_id = -1 AND kind IN (?`+repeat(", ?", len(kinds)-1)+`) ORDER BY day, kind, surface`, args...)
+	return db.Collect(rows, err, func(r *sqlRows) (Row, error) {
+		x := Row{Object: AllObjects}
+		return x, r.Scan(&x.Day, &x.Kind, &x.Surface, &x.Events, &x.Users, &x.ValueSum, &x.ValueMax, &x.Failures)
+	})
+}
+
 // Hourly returns the account's hourly rows of one day.
 func (s *Store) Hourly(ctx context.Context, accountID int64, day string) ([]Row, error) {
 	rows, err := s.db.Query(ctx, `SELECT hour, kind, surface, events, users, value_sum, value_max, failures FROM analytics_hourly

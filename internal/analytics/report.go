@@ -70,34 +70,27 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	n := daysBetween(in.From, in.To) + 1
 	rep := &Report{From: in.From, To: in.To, PrevTo: AddDays(in.From, -1), PrevFrom: AddDays(in.From, -n), Today: today,
 		Charts: map[string]template.HTML{}}
-	rows, err := s.Totals(ctx, in.AccountID, rep.PrevFrom, in.To)
+	curRows, prevRows, err := s.PeriodSums(ctx, in.AccountID, rep.PrevFrom, in.From, in.To)
 	if err != nil {
 		return nil, err
 	}
 	type k2 struct{ kind, surface string }
 	cur := map[k2]*Row{}  // summed over the period
 	prev := map[k2]*Row{} // summed over the previous period
+	for i := range curRows {
+		cur[k2{curRows[i].Kind, curRows[i].Surface}] = &curRows[i]
+		prev[k2{prevRows[i].Kind, prevRows[i].Surface}] = &prevRows[i]
+	}
+	dayRows, err := s.DayRows(ctx, in.AccountID, in.From, in.To, KindMessageIn)
+	if err != nil {
+		return nil, err
+	}
 	byDay := map[string]map[k2]Row{}
-	for _, r := range rows {
-		m := cur
-		if r.Day < in.From {
-			m = prev
-		} else {
-			if byDay[r.Day] == nil {
-				byDay[r.Day] = map[k2]Row{}
-			}
-			byDay[r.Day][k2{r.Kind, r.Surface}] = r
+	for _, r := range dayRows {
+		if byDay[r.Day] == nil {
+			byDay[r.Day] = map[k2]Row{}
 		}
-		x := m[k2{r.Kind, r.Surface}]
-		if x == nil {
-			x = &Row{Kind: r.Kind, Surface: r.Surface}
-			m[k2{r.Kind, r.Surface}] = x
-		}
-		x.Events += r.Events
-		x.Users += r.Users
-		x.ValueSum += r.ValueSum
-		x.ValueMax = max(x.ValueMax, r.ValueMax)
-		x.Failures += r.Failures
+		byDay[r.Day][k2{r.Kind, r.Surface}] = r
 	}
 	ev := func(m map[k2]*Row, kind, surface string) int64 {
 		if x := m[k2{kind, surface}]; x != nil {
