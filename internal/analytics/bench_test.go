@@ -1,0 +1,210 @@
+package analytics_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+	"github.com/heraldoa/herald/internal/settings"
+)
+
+// BenchmarkRecord is what a request pays to capture one event: a channel
+// send (the writer drains the channel in the background).
+func BenchmarkRecord(b *testing.B) {
+	d := dbtest.New(b)
+	rec := analytics.NewRecorder(d, &fixedClock{time.Now()}, nil, 1<<20)
+	rec.BatchSize = 1000
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { rec.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	ev := analytics.Event{AccountID: 1, Kind: analytics.KindRead, PersonID: 2, ObjectID: 3, Surface: analytics.SurfaceChat, Device: analytics.DeviceMobile}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec.Record(ev)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rec.Dropped()), "dropped")
+}
+
+// BenchmarkRecordParallel records from many goroutines at once, as
+// concurrent requests do.
+func BenchmarkRecordParallel(b *testing.B) {
+	d := dbtest.New(b)
+	rec := analytics.NewRecorder(d, &fixedClock{time.Now()}, nil, 1<<20)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { rec.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	ev := analytics.Event{AccountID: 1, Kind: analytics.KindRead, PersonID: 2, ObjectID: 3, Surface: analytics.SurfaceChat}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec.Record(ev)
+		}
+	})
+}
+
+// BenchmarkInsertEvents is the background writer's cost per event
+// (batches of 1,000, one multi-row INSERT each).
+func BenchmarkInsertEvents(b *testing.B) {
+	d := dbtest.New(b)
+	batch := make([]analytics.Event, 1000)
+	now := time.Now()
+	for i := range batch {
+		batch[i] = analytics.Event{AccountID: 1, Kind: analytics.KindRead, PersonID: int64(i), ObjectID: 3, Surface: analytics.SurfaceChat, At: now}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := analytics.InsertEvents(context.Background(), d, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
+}
+
+// SeedYear fills a year of daily rollups for an account with a million
+// followers: follows and unfollows by source, reads by surface, two
+// articles a day with their reads, shares and likes, messages by type,
+// menu clicks for ten buttons, API calls, conversions and demographics.
+// It returns the account id and the last day.
+func SeedYear(tb testing.TB, d *db.DB, today time.Time) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	a := newAccount(tb, d, "Asia/Shanghai", 1_000_000)
+	type row struct {
+		day, kind, surface string
+		obj, events, users int64
+	}
+	var rows []row
+	sources := []string{"search", "profile", "qr", "article", "other"}
+	for i := 0; i < 365; i++ {
+		day := today.AddDate(0, 0, -i).Format("2006-01-02")
+		n := int64(1000 + i%97*10)
+		for j, s := range sources {
+			rows = append(rows, row{day, "follow", s, -1, n / int64(j+2), n / int64(j+2)}, row{day, "unfollow", s, -1, n / int64(j+9), n / int64(j+9)},
+				row{day, analytics.ConvFollows, s, -1, n / int64(j+2), n / int64(j+2)}, row{day, analytics.ConvAny, s, -1, n / int64(j+20), n / int64(j+20)})
+		}
+		rows = append(rows, row{day, "follow", "*", -1, n, n}, row{day, "unfollow", "*", -1, n / 3, n / 3},
+			row{day, analytics.ConvFollows, "*", -1, n, n}, row{day, analytics.ConvAny, "*", -1, n / 10, n / 10})
+		for _, s := range []string{"chat", "folder", "profile", "link", "*"} {
+			rows = append(rows, row{day, "read", s, -1, 50000, 40000}, row{day, "impression", s, -1, 200000, 150000})
+		}
+		for _, s := range []string{"text", "image", "voice", "*"} {
+			rows = append(rows, row{day, "message_in", s, -1, 3000, 2000})
+		}
+		for k := 0; k < 10; k++ {
+			rows = append(rows, row{day, "menu_click", fmt.Sprintf("BUTTON_%d", k), -1, 500, 400})
+		}
+		rows = append(rows, row{day, "menu_click", "*", -1, 5000, 3000}, row{day, "api_call", "*", -1, 20000, 0}, row{day, "share", "*", -1, 900, 800})
+		for k := int64(0); k < 2; k++ {
+			art := int64(i)*2 + k + 1
+			for _, kind := range []string{"read", "impression", "read_complete", "share", "like", "wow", "comment"} {
+				rows = append(rows, row{day, kind, "*", art, 20000, 15000})
+			}
+		}
+	}
+	err := d.Tx(ctx, func(tx *db.Tx) error {
+		for len(rows) > 0 {
+			n := min(len(rows), 500)
+			var q strings.Builder
+			q.WriteString(`INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures) VALUES `)
+			args := make([]any, 0, n*10)
+			for i, r := range rows[:n] {
+				if i > 0 {
+					q.WriteByte(',')
+				}
+				q.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+				args = append(args, a, r.day, r.kind, r.surface, r.obj, r.events, r.users, r.events*40, 900, r.events/100)
+			}
+			if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+				return err
+			}
+			rows = rows[n:]
+		}
+		for _, g := range []struct {
+			dim, v string
+			n      int64
+		}{{"region", "Shanghai", 400000}, {"region", "Beijing", 300000}, {"region", "Guangdong", 299995}, {"region", "Tibet", 5},
+			{"language", "zh_CN", 900000}, {"language", "en", 100000}, {"device", "mobile", 800000}, {"device", "desktop", 200000}} {
+			if _, err := tx.Exec(ctx, `INSERT INTO analytics_demographics (account_id, dimension, value, followers, updated_at) VALUES (?, ?, ?, ?, 0)`, a, g.dim, g.v, g.n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// BenchmarkDashboard1M builds the console dashboard (all queries, tables
+// and SVG charts) for an account with 1,000,000 followers and a year of
+// rollups, for the last 30 days and for the whole year.
+func BenchmarkDashboard1M(b *testing.B) {
+	d := dbtest.New(b)
+	now := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
+	clk := &fixedClock{now}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	a := SeedYear(b, d, now.In(analytics.Location("Asia/Shanghai")))
+	today := st.Today("Asia/Shanghai")
+	for _, days := range []int{30, 365} {
+		b.Run(fmt.Sprintf("%ddays", days), func(b *testing.B) {
+			in := analytics.ReportInput{AccountID: a, Timezone: "Asia/Shanghai", Followers: 1_000_000,
+				From: analytics.AddDays(today, -(days - 1)), To: today, MinGroup: 10}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				rep, err := st.Report(context.Background(), in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rep.Table("growth").Rows) != days {
+					b.Fatalf("growth has %d rows", len(rep.Table("growth").Rows))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/dashboard")
+		})
+	}
+}
+
+// The seeded year gives the dashboard the figures a person would expect.
+func TestDashboardOfAYear(t *testing.T) {
+	d := dbtest.New(t)
+	now := time.Date(2026, 11, 25, 4, 0, 0, 0, time.UTC)
+	clk := &fixedClock{now}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	a := SeedYear(t, d, now.In(analytics.Location("Asia/Shanghai")))
+	today := st.Today("Asia/Shanghai")
+	if today != "2026-11-25" {
+		t.Fatalf("today in Shanghai is %s", today)
+	}
+	rep, err := st.Report(context.Background(), analytics.ReportInput{AccountID: a, Timezone: "Asia/Shanghai", Followers: 1_000_000,
+		From: "2026-11-19", To: today, MinGroup: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Table("growth").Rows
+	if last := g[len(g)-1]; last[0] != today || last[4] != "1000000" {
+		t.Errorf("last growth row %v: want today with 1,000,000 followers", last)
+	}
+	if len(rep.Table("articles").Rows) != 14 || len(rep.Table("menu").Rows) != 10 {
+		t.Errorf("%d articles and %d buttons, want 14 and 10", len(rep.Table("articles").Rows), len(rep.Table("menu").Rows))
+	}
+	// Tibet (5 followers) is below the minimum group and not shown.
+	for _, grp := range rep.Demographics.Dimensions["region"] {
+		if grp.Value == "Tibet" {
+			t.Error("a group of 5 is shown")
+		}
+	}
+	if rep.Demographics.Hidden["region"] != -1 {
+		t.Errorf("hidden region count %d, want -1 (too small to state)", rep.Demographics.Hidden["region"])
+	}
+}
