@@ -14,7 +14,8 @@ type folderGroup struct {
 	AvatarURL string
 	Verified  bool
 	At        time.Time // the newest publication
-	Items     []FolderItem
+	Items     []FolderItem // the first two, always shown
+	More      []FolderItem // the rest, folded ("N more")
 	Unseen    int
 }
 
@@ -24,6 +25,10 @@ type folderData struct {
 	Available bool   // false until publishing is wired in
 	Following int    // how many Subscription accounts the person follows
 }
+
+// folderShown is how many publications of one account the folder shows
+// before folding the rest, as WeChat's feed does.
+const folderShown = 2
 
 // folderPage is how many publications one page of the folder shows.
 const folderPage = 30
@@ -50,7 +55,11 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 				byAccount[it.AccountID] = g
 				d.Groups = append(d.Groups, g)
 			}
-			g.Items = append(g.Items, it)
+			if len(g.Items) < folderShown {
+				g.Items = append(g.Items, it)
+			} else {
+				g.More = append(g.More, it)
+			}
 			if !it.Seen {
 				g.Unseen++
 			}

@@ -541,6 +541,7 @@ func TestSubscriptionsFolder(t *testing.T) {
 		{AccountID: news.ID, AccountName: news.Name, PublicationID: 3, ArticleID: 31, Title: "Rain all week", Articles: 1, At: now.Add(-time.Hour)},
 		{AccountID: tea.ID, AccountName: tea.Name, Verified: true, PublicationID: 2, ArticleID: 21, Title: "Spring oolong is here", Articles: 3, At: now.Add(-2 * time.Hour)},
 		{AccountID: news.ID, AccountName: news.Name, PublicationID: 1, ArticleID: 11, Title: "Bridge reopens", Articles: 1, At: now.Add(-3 * time.Hour)},
+		{AccountID: news.ID, AccountName: news.Name, PublicationID: 4, ArticleID: 41, Title: "Ferry timetable", Articles: 1, At: now.Add(-4 * time.Hour)},
 	}}
 	s.App.UI.Publications = folder
 	_, c := follower(t, s, "mei")
@@ -554,7 +555,7 @@ func TestSubscriptionsFolder(t *testing.T) {
 	res := c.Get("/")
 	wantBody(t, res, `data-testid="row-subscriptions"`)
 	wantBody(t, res, "City News: Rain all week")
-	wantBody(t, res, `data-count="3"`)
+	wantBody(t, res, `data-count="4"`)
 	if res.Contains(fmt.Sprintf("row-%d", tea.ID)) {
 		t.Fatal("a Subscription account has a chat-list row of its own")
 	}
@@ -567,11 +568,16 @@ func TestSubscriptionsFolder(t *testing.T) {
 	if iNews < 0 || iTea < 0 || iNews > iTea || strings.Count(body, `data-testid="folder-group"`) != 2 {
 		t.Fatalf("folder groups wrong:\n%s", body)
 	}
-	if strings.Count(body, `data-testid="unseen"`) != 3 {
-		t.Fatalf("the folder does not mark 3 unseen publications")
+	if strings.Count(body, `data-testid="unseen"`) != 4 {
+		t.Fatalf("the folder does not mark 4 unseen publications")
 	}
-	for _, link := range []string{`href="/s/31"`, `href="/s/21"`, `href="/s/11"`} {
+	for _, link := range []string{`href="/s/31"`, `href="/s/21"`, `href="/s/11"`, `href="/s/41"`} {
 		wantBody(t, res, link)
+	}
+	// Two per account are shown; the rest fold under "N more".
+	more := strings.Index(body, "1 more from City News")
+	if more < 0 || strings.Index(body, `href="/s/41"`) < more || strings.Index(body, `href="/s/11"`) > more {
+		t.Fatalf("City News's third publication is not folded:\n%s", body)
 	}
 	wantBody(t, res, "3 articles")
 	// Opening the folder marks it seen.
