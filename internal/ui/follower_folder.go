@@ -13,7 +13,7 @@ type folderGroup struct {
 	Name      string
 	AvatarURL string
 	Verified  bool
-	At        time.Time // the newest publication
+	At        time.Time    // the newest publication
 	Items     []FolderItem // the first two, always shown
 	More      []FolderItem // the rest, folded ("N more")
 	Unseen    int
