@@ -119,6 +119,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
 	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
 	a.Publish.Messages, a.Publish.Bus = a.Messages, a.Bus
+	// Penalties gate publishing, mass sends and comments, and hide taken-down
+	// articles (accounts lifecycle, docs/accounts.md).
+	a.Publish.Gate, a.Publish.TakenDown = a.Review.CheckAllowed, a.Review.TakenDown
 	a.PublishEngine = publish.NewEngine(a.Publish, log)
 	a.Menus = menu.NewStore(d, c)
 	a.AutoReplies = autoreply.NewStore(d, c)
@@ -146,6 +149,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
 		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
 		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	a.API.Frozen = a.Review.FrozenCode // suspended or terminated: errcode 50007
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	var err error

@@ -440,3 +440,47 @@ func TestSettingsAreEditedByAdminsOnly(t *testing.T) {
 	}
 	wantBody(t, ac.Get("/admin/audit?action=settings."), "validity 180 days")
 }
+
+// The penalties reach the other features through the hooks app.New wires:
+// publishing's gate and take-down check, and the developer API's freeze.
+func TestPenaltiesAreWiredIntoPublishingAndTheAPI(t *testing.T) {
+	s := apptest.New(t)
+	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
+	rv := s.CreatePerson(t, "rui", pw, user.RoleReviewer)
+	acct := approvedAccount(t, s, owner, rv, "Harbour Bank")
+	pub, api := s.App.Publish, s.App.API
+	if pub.Gate == nil || pub.TakenDown == nil || api.Frozen == nil {
+		t.Fatal("the penalty hooks are not wired")
+	}
+	if err := pub.Gate(bg, acct.ID, review.FeaturePublishing); err != nil {
+		t.Fatalf("publishing refused before any penalty: %v", err)
+	}
+	in := review.NewPenalty{AccountID: acct.ID, Kind: review.Restrict, Feature: review.FeaturePublishing, Days: 3,
+		Rule: "Spam", Evidence: "Forty identical posts in an hour."}
+	if _, err := s.App.Review.ApplyPenalty(bg, rv, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Gate(bg, acct.ID, review.FeaturePublishing); err == nil || !strings.Contains(err.Error(), "Publishing is restricted") {
+		t.Fatalf("publishing while restricted: %v", err)
+	}
+	if err := pub.Gate(bg, acct.ID, review.FeatureComments); err != nil {
+		t.Fatalf("comments refused by a publishing restriction: %v", err)
+	}
+	in = review.NewPenalty{AccountID: acct.ID, Kind: review.Takedown, ArticleID: 77, Rule: "Spam", Evidence: "Copy of a competitor's article."}
+	if _, err := s.App.Review.ApplyPenalty(bg, rv, in); err != nil {
+		t.Fatal(err)
+	}
+	if !pub.TakenDown(bg, 77) || pub.TakenDown(bg, 78) {
+		t.Fatal("the take-down does not reach publishing")
+	}
+	if code, _ := api.Frozen(bg, acct.ID); code != 0 {
+		t.Fatalf("API frozen (%d) by a restriction", code)
+	}
+	in = review.NewPenalty{AccountID: acct.ID, Kind: review.Suspend, Days: 7, Rule: "Fraud", Evidence: "Asked followers for deposits."}
+	if _, err := s.App.Review.ApplyPenalty(bg, rv, in); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := api.Frozen(bg, acct.ID); code != 50007 {
+		t.Fatalf("API errcode %d while suspended, want 50007", code)
+	}
+}
