@@ -109,3 +109,30 @@ func BenchmarkFollowMany(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+func TestRelationsListCurrentAndPastFollows(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	c := clock.Real{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	mei, _ := users.Create(ctx, user.NewPerson{Username: "mei", Password: "password1"})
+	bob, _ := users.Create(ctx, user.NewPerson{Username: "bob", Password: "password1"})
+	tea, _ := accounts.Create(ctx, account.NewAccount{Type: account.Subscription, Region: account.Domestic, Name: "Zen Tea", Status: account.StatusActive})
+	bank, _ := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Apple Bank", Status: account.StatusActive})
+	other, _ := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Only Bob", Status: account.StatusActive})
+	for _, a := range []int64{tea.ID, bank.ID} {
+		if _, err := follows.Follow(ctx, a, mei.ID, follow.SourceSearch, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	follows.Follow(ctx, other.ID, bob.ID, follow.SourceSearch, "")
+	follows.Unfollow(ctx, bank.ID, mei.ID)
+	rels, err := follows.Relations(ctx, mei.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rels) != 2 || rels[0].Account.ID != tea.ID || !rels[0].Following || !rels[0].UnsubscribedAt.IsZero() ||
+		rels[1].Account.ID != bank.ID || rels[1].Following || rels[1].UnsubscribedAt.IsZero() {
+		t.Fatalf("relations: %+v", rels)
+	}
+}

@@ -42,6 +42,7 @@ func (u *UI) registerFollower(h route) {
 
 	h("POST /me/avatar", u.signedIn(u.meAvatar))
 	h("GET /me/avatar", u.signedIn(u.meAvatarImage))
+	h("GET /me/accounts", u.signedIn(u.meAccounts))
 }
 
 // MenuButton is one button of an account's custom menu as a follower sees

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
@@ -52,4 +53,25 @@ func (u *UI) meAvatarImage(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFoundf("You have no profile picture.")
 	}
 	return media.Serve(w, r, u.Media, me.AvatarPath, "")
+}
+
+// meAccounts lists every account that knows the person (follows now and
+// past ones), and what each one can see: a pseudonymous id of its own.
+func (u *UI) meAccounts(w http.ResponseWriter, r *http.Request) error {
+	rels, err := u.Follows.Relations(r.Context(), web.Person(r).ID)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Card      *accountCard
+		Following bool
+		Muted     bool
+		Since     time.Time
+		Until     time.Time
+	}
+	var rows []row
+	for _, rel := range rels {
+		rows = append(rows, row{Card: u.card(rel.Account), Following: rel.Following, Muted: rel.Muted, Since: rel.SubscribedAt, Until: rel.UnsubscribedAt})
+	}
+	return u.render(w, r, http.StatusOK, "app/me_accounts", u.newPage(w, r, "Accounts that know you", rows))
 }

@@ -635,3 +635,28 @@ func TestAccountMessagesRenderAsCards(t *testing.T) {
 	res = c.Get("/")
 	wantBody(t, res, "[Link] Click me")
 }
+
+func TestAccountsThatKnowYou(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, true)
+	tea := newAccount(t, s, "Lotus Tea", account.Subscription, false)
+	newAccount(t, s, "Never Followed", account.Service, false)
+	_, c := follower(t, s, "mei")
+	for _, a := range []*account.Account{bank, tea} {
+		wantRedirect(t, c.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+	}
+	wantRedirect(t, c.PostForm(accountPath(bank, "/unfollow"), nil), accountPath(bank, ""))
+	_, other := follower(t, s, "bob")
+	if other.Get("/me/accounts").Contains("Harbour Bank") {
+		t.Fatal("another person's accounts are listed")
+	}
+	res := c.Get("/me/accounts")
+	wantStatus(t, res, http.StatusOK)
+	wantBody(t, res, "Lotus Tea")
+	wantBody(t, res, "Following since")
+	wantBody(t, res, "Unfollowed")
+	list := res.Body[strings.Index(res.Body, `data-testid="relations"`):]
+	if res.Contains("Never Followed") || strings.Index(list, "Lotus Tea") > strings.Index(list, "Harbour Bank") {
+		t.Fatalf("the list is wrong:\n%s", res.Body)
+	}
+}

@@ -106,6 +106,7 @@ type call struct {
 type acctEntry struct {
 	a        *account.Account
 	allow    []netip.Prefix
+	frozen   int // errcode of a penalty that blocks the API, or 0
 	loadedAt time.Time
 }
 
@@ -146,12 +147,16 @@ func (api *API) Paths() []string {
 // verification or developer settings changed).
 func (api *API) ForgetAccount(accountID int64) {
 	api.init()
-	api.mu.Lock()
-	delete(api.accounts, accountID)
-	api.mu.Unlock()
+	api.dropEntry(accountID)
 	if api.Tokens != nil {
 		api.Tokens.Forget(accountID)
 	}
+}
+
+func (api *API) dropEntry(accountID int64) {
+	api.mu.Lock()
+	delete(api.accounts, accountID)
+	api.mu.Unlock()
 }
 
 func (api *API) account(ctx context.Context, accountID int64) (*acctEntry, error) {
@@ -171,6 +176,11 @@ func (api *API) account(ctx context.Context, accountID int64) (*acctEntry, error
 		return nil, err
 	}
 	e = &acctEntry{a: a, allow: set.Allowlist(), loadedAt: now}
+	if api.Frozen != nil {
+		if e.frozen, err = api.Frozen(ctx, accountID); err != nil {
+			return nil, err
+		}
+	}
 	api.mu.Lock()
 	api.accounts[accountID] = e
 	api.mu.Unlock()
@@ -217,7 +227,7 @@ func (api *API) serve(c *call, rt *route) error {
 		return err
 	}
 	c.account = e.a
-	if err := api.checkAccount(c.r.Context(), e.a); err != nil {
+	if err := checkAccount(e); err != nil {
 		return err
 	}
 	if !api.allowed(e.a, rt.cap) {
@@ -234,23 +244,17 @@ func (api *API) serve(c *call, rt *route) error {
 }
 
 // checkAccount refuses frozen accounts (suspended, terminated or under an
-// API penalty).
-func (api *API) checkAccount(ctx context.Context, a *account.Account) error {
-	switch a.Status {
+// API penalty). The state is cached for up to accountTTL.
+func checkAccount(e *acctEntry) error {
+	switch e.a.Status {
 	case account.StatusActive:
 	case account.StatusSuspended, account.StatusTerminated:
 		return wxerr.New(50007)
 	default:
 		return wxerr.New(wxerr.CodeInvalidAppID)
 	}
-	if api.Frozen != nil {
-		code, err := api.Frozen(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		if code != 0 {
-			return wxerr.New(code)
-		}
+	if e.frozen != 0 {
+		return wxerr.New(e.frozen)
 	}
 	return nil
 }

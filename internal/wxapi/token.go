@@ -52,11 +52,12 @@ func (api *API) credentials(c *call, appid, secret, path string) (*account.Accou
 		return nil, wxerr.New(wxerr.CodeInvalidAppSecret)
 	}
 	c.account = a
-	if err := api.checkAccount(c.r.Context(), a); err != nil {
-		return nil, err
-	}
+	api.dropEntry(a.ID) // a token request always sees the current state
 	e, err := api.account(c.r.Context(), a.ID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAccount(e); err != nil {
 		return nil, err
 	}
 	if ip := clientIP(c.r); !push.Allowed(e.allow, ip) {

@@ -1,0 +1,162 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/qrcode"
+	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/wx/wxcrypt"
+)
+
+func TestDeveloperSettingsPushLogAndReplay(t *testing.T) {
+	h := heraldtest.New(t)
+	s := h.Internal()
+	ctx := context.Background()
+	svc := h.Service
+	owner := s.CreatePerson(t, "devowner", pw, user.RoleNone)
+	agent := s.CreatePerson(t, "devagent", pw, user.RoleNone)
+	outsider := s.CreatePerson(t, "outsider", pw, user.RoleNone)
+	must(t, s.App.Accounts.AddMember(ctx, svc.ID, owner.ID, account.RoleAdmin))
+	must(t, s.App.Accounts.AddMember(ctx, svc.ID, agent.ID, account.RoleAgent))
+	must(t, s.App.Accounts.AddMember(ctx, h.Subscription.ID, outsider.ID, account.RoleAdmin))
+
+	var mu sync.Mutex
+	var pushes []string
+	dev := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if !wxcrypt.CheckSignature("devtoken123", q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
+			http.Error(w, "bad signature", 401)
+			return
+		}
+		if r.Method == http.MethodGet {
+			io.WriteString(w, q.Get("echostr"))
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		pushes = append(pushes, string(b))
+		mu.Unlock()
+		io.WriteString(w, "success")
+	}))
+	defer dev.Close()
+
+	c := s.Client(t)
+	c.SignIn("devowner", pw)
+	base := fmt.Sprintf("/mp/a/%d/dev", svc.ID)
+	res := c.Get(base)
+	if res.Status != 200 || !res.Contains(svc.AppID) || !res.Contains(svc.OriginalID) {
+		t.Fatalf("dev page: %d", res.Status)
+	}
+	form := url.Values{"url": {dev.URL + "/wx"}, "token": {"devtoken123"}, "mode": {"safe"}, "enabled": {"on"}, "generate": {"1"}}
+	res = c.PostForm(base, form)
+	key := regexp.MustCompile(`name="aes_key" value="([A-Za-z0-9]{43})"`).FindStringSubmatch(res.Body)
+	if res.Status != 200 || key == nil {
+		t.Fatalf("generate: %d", res.Status)
+	}
+	form.Del("generate")
+	form.Set("aes_key", key[1])
+	form.Set("token", "wrongtoken1")
+	res = c.PostForm(base, form)
+	if res.Status == http.StatusSeeOther || !res.Contains("URL verification failed") || !res.Contains(dev.URL+"/wx") {
+		t.Fatalf("wrong token: %d", res.Status)
+	}
+	if set, _ := s.App.DevSettings.Get(ctx, svc.ID); set.Configured() {
+		t.Fatal("saved although the handshake failed")
+	}
+	form.Set("token", "devtoken123")
+	form.Set("ip_allowlist", "not an address")
+	if res = c.PostForm(base, form); res.Status == http.StatusSeeOther || !res.Contains("not an IP address") {
+		t.Fatalf("bad allowlist: %d", res.Status)
+	}
+	form.Set("ip_allowlist", "")
+	if res = c.PostForm(base, form); res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.Status, res.Body)
+	}
+	set, _ := s.App.DevSettings.Get(ctx, svc.ID)
+	if !set.Configured() || set.Mode != "safe" || set.AESKey != key[1] || set.VerifiedAt.IsZero() {
+		t.Fatalf("settings %+v", set)
+	}
+
+	if _, err := h.Send(svc, svc.Followers[0], "from the follower"); err != nil {
+		t.Fatal(err)
+	}
+	if len(pushes) != 1 || strings.Contains(pushes[0], "from the follower") {
+		t.Fatalf("pushes %v", pushes)
+	}
+	log := c.Get(base + "/pushes")
+	if log.Status != 200 || !log.Contains("text: from the follower") || !log.Contains("URL verification") {
+		t.Fatalf("push log: %d", log.Status)
+	}
+	list, _ := s.App.DevSettings.Deliveries(ctx, svc.ID, 0, false, 1)
+	one := c.Get(fmt.Sprintf("%s/pushes/%d", base, list[0].ID))
+	if one.Status != 200 || !one.Contains("Encrypt the message") || !one.Contains("msg_signature") || !one.Contains("no reply") {
+		t.Fatalf("delivery page: %d", one.Status)
+	}
+	res = c.PostForm(fmt.Sprintf("%s/pushes/%d/replay", base, list[0].ID), nil)
+	if res.Status != http.StatusSeeOther || len(pushes) != 2 {
+		t.Fatalf("replay: %d, %d pushes", res.Status, len(pushes))
+	}
+
+	// Other roles and other accounts' members see nothing.
+	ca := s.Client(t)
+	ca.SignIn("devagent", pw)
+	if res := ca.Get(base + "/pushes"); res.Status != http.StatusForbidden {
+		t.Fatalf("agent: %d", res.Status)
+	}
+	co := s.Client(t)
+	co.SignIn("outsider", pw)
+	if res := co.Get(fmt.Sprintf("%s/pushes/%d", base, list[0].ID)); res.Status != http.StatusForbidden {
+		t.Fatalf("another account's owner: %d", res.Status)
+	}
+	if res := co.Get(fmt.Sprintf("/mp/a/%d/dev/pushes/%d", h.Subscription.ID, list[0].ID)); res.Status != http.StatusNotFound {
+		t.Fatalf("delivery under another account: %d", res.Status)
+	}
+}
+
+func TestScanningAQRCodeFollowsWithTheScene(t *testing.T) {
+	h := heraldtest.New(t)
+	s := h.Internal()
+	ctx := context.Background()
+	svc := h.Service
+	tk, err := s.App.QR.Create(ctx, svc.ID, qrcode.Scene, 42, "", time.Hour)
+	must(t, err)
+	anon := s.Client(t)
+	if res := anon.Get("/q/" + tk.Ticket); res.Status != 200 || !res.Contains(svc.Name) || !res.Contains("Sign in to follow") {
+		t.Fatalf("scan page: %d", res.Status)
+	}
+	p := s.CreatePerson(t, "scanner", pw, user.RoleNone)
+	c := s.Client(t)
+	c.SignIn("scanner", pw)
+	res := c.PostForm("/q/"+tk.Ticket, nil)
+	if res.Status != http.StatusSeeOther || res.Location != fmt.Sprintf("/chat/%d", svc.ID) {
+		t.Fatalf("scan: %d %s", res.Status, res.Location)
+	}
+	f, err := s.App.Follows.Get(ctx, svc.ID, p.ID)
+	must(t, err)
+	if !f.Following || f.Source != follow.SourceQR || f.Scene != "42" {
+		t.Fatalf("follow %+v", f)
+	}
+	if res := anon.Get("/q/nonsense"); res.Status != http.StatusNotFound {
+		t.Fatalf("unknown ticket: %d", res.Status)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
