@@ -32,9 +32,19 @@ func (a *App) menuArticle(ctx context.Context, accountID int64, articleID string
 	if a.Publish == nil {
 		return message.Article{}, errs.NotFound
 	}
+	// A WeChat-style article_id ("A…", a published publication: its first
+	// article) or the numeric id of an article (what the console stores).
 	id, err := strconv.ParseInt(articleID, 10, 64)
 	if err != nil {
-		return message.Article{}, errs.NotFoundf("There is no such article.")
+		pubID, perr := publish.ParseID("A", articleID)
+		if perr != nil {
+			return message.Article{}, errs.NotFoundf("There is no such article.")
+		}
+		pub, perr := a.Publish.Publication(ctx, accountID, pubID)
+		if perr != nil {
+			return message.Article{}, perr
+		}
+		id = pub.FirstArticleID
 	}
 	rd, err := a.Publish.Read(ctx, id, 0, "")
 	if err != nil {

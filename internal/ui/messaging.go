@@ -11,6 +11,8 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
 )
 
 // registerMessaging adds the routes of the messaging-and-automation
@@ -171,4 +173,62 @@ func httpURL(s string) bool {
 	}
 	pu, err := url.Parse(s)
 	return err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Host != ""
+}
+
+// libChoices is what an account's media library and published articles
+// offer to auto-replies and menu buttons (empty without publishing).
+type libChoices struct {
+	Images   []*publish.Asset
+	Articles []*publish.Publication
+}
+
+func (u *UI) library(r *http.Request, accountID int64) *libChoices {
+	lc := &libChoices{}
+	if u.Publish == nil {
+		return lc
+	}
+	if imgs, err := u.Publish.Assets(r.Context(), accountID, publish.AssetImage, 50); err == nil {
+		lc.Images = imgs
+	}
+	if pubs, err := u.Publish.List(r.Context(), accountID, []string{publish.StatePublished}, 0, 30); err == nil {
+		for _, p := range pubs {
+			if p.FirstArticleID != 0 {
+				lc.Articles = append(lc.Articles, p)
+			}
+		}
+	}
+	return lc
+}
+
+// libraryImage returns the account's library image with media_id.
+func (u *UI) libraryImage(r *http.Request, accountID int64, mediaID, field string) (*publish.Asset, error) {
+	if u.Publish == nil {
+		return nil, errs.FieldInvalid(field, "There is no media library.")
+	}
+	a, err := u.Publish.Asset(r.Context(), accountID, mediaID)
+	if err != nil || a.Kind != publish.AssetImage {
+		return nil, errs.FieldInvalid(field, "That image is not in the account's media library.")
+	}
+	return a, nil
+}
+
+// libraryArticle returns the card of one of the account's published
+// articles (by article id), with absolute links.
+func (u *UI) libraryArticle(r *http.Request, accountID int64, articleID, field string) (*message.Article, error) {
+	id, err := strconv.ParseInt(articleID, 10, 64)
+	if err != nil || u.Publish == nil {
+		return nil, errs.FieldInvalid(field, "Choose one of the account's published articles.")
+	}
+	rd, err := u.Publish.Read(r.Context(), id, 0, "")
+	if err != nil || rd.Preview || rd.Account == nil || rd.Account.ID != accountID {
+		return nil, errs.FieldInvalid(field, "Choose one of the account's published articles.")
+	}
+	a := &message.Article{Title: rd.Article.Title, Description: rd.Article.Digest, URL: u.BaseURL + publish.ArticlePath(id)}
+	if rd.Article.CoverMediaID != "" {
+		a.PicURL = u.BaseURL + publish.MediaPath(rd.Article.CoverMediaID)
+	}
+	if len([]rune(a.Description)) > 120 {
+		a.Description = string([]rune(a.Description)[:119]) + "…"
+	}
+	return a, nil
 }

@@ -26,6 +26,7 @@ type replySlot struct {
 	Kind    string
 	Enabled bool
 	Exists  bool
+	Lib     *libChoices
 }
 
 type autoreplyData struct {
@@ -56,9 +57,10 @@ func (u *UI) renderAutoreply(w http.ResponseWriter, r *http.Request, p *page, c 
 		return err
 	}
 	d := &autoreplyData{MaxRules: autoreply.MaxRules}
+	lib := u.library(r, c.Account.ID)
 	form := url.Values{}
 	for _, kind := range []string{autoreply.KindFollow, autoreply.KindDefault} {
-		slot := &replySlot{P: p, Prefix: kind, Account: c.Account.ID, Kind: kind,
+		slot := &replySlot{P: p, Prefix: kind, Account: c.Account.ID, Kind: kind, Lib: lib,
 			Action: fmt.Sprintf("/mp/a/%d/autoreply/special/%s", c.Account.ID, kind)}
 		for _, rule := range rules {
 			if rule.Kind == kind {
@@ -114,6 +116,10 @@ func replyToForm(form url.Values, prefix string, rep autoreply.Reply) {
 	case autoreply.ReplyText:
 		form.Set(prefix+".text", rep.Text)
 	case autoreply.ReplyImage:
+		if rep.MediaID != "" {
+			form.Set(prefix+".library", rep.MediaID)
+			break
+		}
 		form.Set(prefix+".media", rep.MediaKey)
 		form.Set(prefix+".media_type", rep.MediaType)
 	case autoreply.ReplyNews:
@@ -137,6 +143,14 @@ func (u *UI) readReply(r *http.Request, prefix string, accountID int64) (autorep
 	case autoreply.ReplyText:
 		rep.Text = f.Get(prefix + ".text")
 	case autoreply.ReplyImage:
+		if mid := f.Get(prefix + ".library"); mid != "" {
+			asset, err := u.libraryImage(r, accountID, mid, prefix)
+			if err != nil {
+				return rep, true, err
+			}
+			rep.MediaID, rep.MediaKey, rep.MediaType = asset.MediaID, asset.Key, asset.ContentType
+			break
+		}
 		saved, err := u.uploadImage(r, prefix+".image", "autoreply", accountID)
 		if err != nil {
 			return rep, true, err
@@ -153,6 +167,14 @@ func (u *UI) readReply(r *http.Request, prefix string, accountID int64) (autorep
 			}
 		}
 	case autoreply.ReplyNews:
+		if aid := f.Get(prefix + ".article"); aid != "" {
+			a, err := u.libraryArticle(r, accountID, aid, prefix)
+			if err != nil {
+				return rep, true, err
+			}
+			rep.Article = a
+			break
+		}
 		rep.Article = &message.Article{Title: f.Get(prefix + ".title"), Description: f.Get(prefix + ".description"),
 			URL: f.Get(prefix + ".url"), PicURL: f.Get(prefix + ".picurl")}
 	default:
@@ -245,12 +267,13 @@ func (u *UI) autoreplyRuleForm(w http.ResponseWriter, r *http.Request) error {
 
 func (u *UI) renderRule(w http.ResponseWriter, r *http.Request, p *page, c *consoleCtx, rule *autoreply.Rule, status int) error {
 	d := &ruleData{Rule: rule}
+	lib := u.library(r, c.Account.ID)
 	for i := 0; i < autoreply.MaxKeywords; i++ {
 		d.Keywords = append(d.Keywords, i)
 	}
 	for i := 0; i < autoreply.MaxReplies; i++ {
 		pre := fmt.Sprintf("reply.%d", i)
-		d.Replies = append(d.Replies, &replySlot{P: p, Prefix: pre, Label: fmt.Sprintf("Reply %d", i+1), Account: c.Account.ID,
+		d.Replies = append(d.Replies, &replySlot{P: p, Prefix: pre, Label: fmt.Sprintf("Reply %d", i+1), Account: c.Account.ID, Lib: lib,
 			Type: p.Form.Get(pre + ".type"), Media: p.Form.Get(pre + ".media")})
 	}
 	p.Data = d

@@ -32,6 +32,7 @@ type menuSlot struct {
 	Account int64
 	Sub     []menuSlot // top-level only
 	IsTop   bool
+	Lib     *libChoices
 }
 
 type menuData struct {
@@ -47,12 +48,12 @@ type menuData struct {
 	Clicks      []menu.ButtonClicks
 }
 
-func newMenuEditor(p *page, prefix string, accountID int64) *menuEditor {
+func newMenuEditor(p *page, prefix string, accountID int64, lib *libChoices) *menuEditor {
 	e := &menuEditor{P: p, Prefix: prefix, Account: accountID}
 	for i := 0; i < menu.MaxButtons; i++ {
-		top := menuSlot{P: p, Prefix: fmt.Sprintf("%s.%d", prefix, i), Label: fmt.Sprintf("Button %d", i+1), Account: accountID, IsTop: true}
+		top := menuSlot{P: p, Prefix: fmt.Sprintf("%s.%d", prefix, i), Label: fmt.Sprintf("Button %d", i+1), Account: accountID, IsTop: true, Lib: lib}
 		for j := 0; j < menu.MaxSubButtons; j++ {
-			top.Sub = append(top.Sub, menuSlot{P: p, Prefix: fmt.Sprintf("%s.s.%d", top.Prefix, j), Label: fmt.Sprintf("Item %d", j+1), Account: accountID})
+			top.Sub = append(top.Sub, menuSlot{P: p, Prefix: fmt.Sprintf("%s.s.%d", top.Prefix, j), Label: fmt.Sprintf("Item %d", j+1), Account: accountID, Lib: lib})
 		}
 		e.Top = append(e.Top, top)
 	}
@@ -72,7 +73,11 @@ func buttonToForm(form url.Values, prefix string, b menu.Button) {
 	form.Set(prefix+".appid", b.AppID)
 	form.Set(prefix+".pagepath", b.PagePath)
 	form.Set(prefix+".article_id", b.ArticleID)
-	form.Set(prefix+".media", b.MediaID)
+	if strings.HasPrefix(b.MediaID, "M") {
+		form.Set(prefix+".library", b.MediaID)
+	} else {
+		form.Set(prefix+".media", b.MediaID)
+	}
 	for j, s := range b.SubButtons {
 		buttonToForm(form, fmt.Sprintf("%s.s.%d", prefix, j), s)
 	}
@@ -112,6 +117,14 @@ func (u *UI) readButton(r *http.Request, prefix string, accountID int64, top boo
 	case menu.TypeArticleID:
 		b.ArticleID = strings.TrimSpace(f.Get(prefix + ".article_id"))
 	case menu.TypeMediaID:
+		if mid := f.Get(prefix + ".library"); mid != "" {
+			if _, err := u.libraryImage(r, accountID, mid, prefix); err != nil {
+				return b, true, &menu.Error{Code: 40007, Err: errs.Invalidf("%s: %s", b.Name, errs.Message(err))}
+			}
+			b.MediaID, b.Key = mid, mid
+			f.Set(prefix+".media", "")
+			break
+		}
 		saved, err := u.uploadImage(r, prefix+".image", "menu", accountID)
 		if err != nil {
 			return b, true, err
@@ -180,8 +193,9 @@ func (u *UI) renderMenu(w http.ResponseWriter, r *http.Request, p *page, c *cons
 		form[k] = v
 	}
 	p.Form = form
-	d.Editor = newMenuEditor(p, "b", c.Account.ID)
-	d.CondEditor = newMenuEditor(p, "c", c.Account.ID)
+	lib := u.library(r, c.Account.ID)
+	d.Editor = newMenuEditor(p, "b", c.Account.ID, lib)
+	d.CondEditor = newMenuEditor(p, "c", c.Account.ID, lib)
 	if as := strings.TrimSpace(r.URL.Query().Get("as")); as != "" && u.Follows != nil {
 		d.PreviewAs = as
 		f, err := u.Follows.ByOpenID(ctx, c.Account.ID, as)

@@ -2,9 +2,12 @@ package ui_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"html"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
 	"strings"
@@ -452,4 +455,61 @@ func TestFollowersAndTeamPages(t *testing.T) {
 	shows(t, hana.Get(w.mp(w.a, "team")), "analyst")
 	var _ = audience.MaxTags
 	var _ = autoreply.MaxRules
+}
+
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestLibraryImagesInRepliesAndMenus(t *testing.T) {
+	w := newMsgWorld(t)
+	if w.s.App.Publish == nil {
+		t.Skip("no publishing store in this build")
+	}
+	asset, err := w.s.App.Publish.Upload(w.ctx, w.a.ID, "image", "poster.png", bytes.NewReader(tinyPNG(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := w.s.App.Publish.Upload(w.ctx, w.b.ID, "image", "theirs.png", bytes.NewReader(tinyPNG(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hana := w.client(t, "hana")
+	shows(t, hana.Get(w.mp(w.a, "autoreply/rules/new")), "poster.png")
+	// Another account's image is refused; nothing is stored.
+	res := hana.PostForm(w.mp(w.a, "autoreply/rules"), url.Values{"name": {"Poster"}, "enabled": {"on"},
+		"kw.0.text": {"poster"}, "reply.0.type": {"image"}, "reply.0.library": {other.MediaID}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "not in the account's media library")
+	res = hana.PostForm(w.mp(w.a, "autoreply/rules"), url.Values{"name": {"Poster"}, "enabled": {"on"},
+		"kw.0.text": {"poster"}, "reply.0.type": {"image"}, "reply.0.library": {asset.MediaID}})
+	status(t, res, http.StatusSeeOther)
+	in, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, w.people["mei"].ID, message.KindText, message.Body{Text: "Poster"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := w.s.App.Chat.Respond(w.ctx, in)
+	if err != nil || len(out) != 1 || out[0].Kind != message.KindImage || out[0].Body.MediaKey != asset.Key || out[0].Body.MediaID != asset.MediaID {
+		t.Fatalf("image reply: %+v %v", out, err)
+	}
+	// A menu button sends the library image when clicked.
+	res = hana.PostForm(w.mp(w.a, "menu"), url.Values{"b.0.name": {"Poster"}, "b.0.type": {"media_id"}, "b.0.library": {asset.MediaID}})
+	status(t, res, http.StatusSeeOther)
+	shows(t, hana.Get(w.mp(w.a, "menu")), `selected>poster.png`)
+	ev, err := w.s.App.Chat.Event(w.ctx, w.a.ID, w.people["bob"].ID, message.EventClick, asset.MediaID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = w.s.App.Chat.Respond(w.ctx, ev)
+	if err != nil || len(out) != 1 || out[0].Body.MediaKey != asset.Key || out[0].Body.MediaType != "image/png" {
+		t.Fatalf("menu image: %+v %v", out, err)
+	}
+	res = hana.PostForm(w.mp(w.a, "menu"), url.Values{"b.0.name": {"Theirs"}, "b.0.type": {"media_id"}, "b.0.library": {other.MediaID}})
+	status(t, res, http.StatusUnprocessableEntity)
 }
