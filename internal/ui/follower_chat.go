@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
@@ -275,7 +278,7 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 		return u.sendError(w, r, a, kind, err)
 	}
 	body.MediaKey = "" // stored: keep the file
-	u.Chat.RespondAsync(in)
+	u.respond(r, in)
 	if wantsJSON(r) {
 		return web.JSON(w, http.StatusOK, in.Message)
 	}
@@ -310,6 +313,33 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 		}
 	}
 	return u.formError(w, r, "app/chat", u.newPage(w, r, a.Name, d), e)
+}
+
+// replyWait is how long a page without JavaScript waits for the account's
+// answer before showing the conversation again (with JavaScript the answer
+// arrives live whenever it comes).
+const replyWait = 2 * time.Second
+
+// respond lets the account answer in the background. For a browser without
+// JavaScript it waits a moment, so the answer is usually on the page it
+// returns to.
+func (u *UI) respond(r *http.Request, in *message.Inbound) {
+	if wantsJSON(r) {
+		u.Chat.RespondAsync(in)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := u.Chat.Respond(context.WithoutCancel(r.Context()), in); err != nil {
+			u.Log.Error("deliver replies", slog.Any("error", err))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(replyWait):
+	case <-r.Context().Done():
+	}
 }
 
 // menuHas finds a button of the follower's menu matching ok.
@@ -358,7 +388,7 @@ func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u.Chat.RespondAsync(in)
+	u.respond(r, in)
 	if wantsJSON(r) {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
