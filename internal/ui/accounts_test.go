@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/apptest"
@@ -152,7 +153,11 @@ func TestApplyReviewApproveShowsBadgeAndCredentials(t *testing.T) {
 	page = c.Get(fmt.Sprintf("/mp/apply/%d", id))
 	wantBody(t, page, "waiting for review")
 	wantBody(t, page, "Submitted for review.")
-	wantBody(t, c.Get("/mp/"), "Pending review")
+	list := c.Get("/mp/")
+	wantBody(t, list, "waiting for review")
+	if n := strings.Count(list.Body, "Lotus Tea House"); n != 1 {
+		t.Errorf("the pending account appears %d times on the console home, want once (as its application)", n)
+	}
 
 	// A reviewer works through the queue.
 	rc, _ := staffClient(t, s, "rui", user.RoleReviewer)
@@ -483,4 +488,51 @@ func TestPenaltiesAreWiredIntoPublishingAndTheAPI(t *testing.T) {
 	if code, _ := api.Frozen(bg, acct.ID); code != 50007 {
 		t.Fatalf("API errcode %d while suspended, want 50007", code)
 	}
+}
+
+func TestConsoleWarnsBeforeExpiryAndRenews(t *testing.T) {
+	s := apptest.New(t)
+	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
+	_, rv := staffClient(t, s, "rui", user.RoleReviewer)
+	acct := approvedAccount(t, s, owner, rv, "Harbour Bank")
+	c := s.Client(t)
+	c.SignIn("hana", pw)
+	home := fmt.Sprintf("/mp/a/%d/", acct.ID)
+	page := c.Get(home)
+	if strings.Contains(page.Body, "expiry-warning") || strings.Contains(page.Body, "Renew verification") {
+		t.Fatal("a fresh verification already warns about its expiry")
+	}
+	res := c.PostForm(fmt.Sprintf("/mp/a/%d/renew", acct.ID), nil)
+	wantStatus(t, res, http.StatusConflict)
+	wantBody(t, res, "Renewal opens on")
+
+	// 340 days later, within the 30-day warning period (signed in again:
+	// sessions end after 30 idle days).
+	s.Clock.Advance(340 * 24 * time.Hour)
+	c.SignIn("hana", pw)
+	page = c.Get(home)
+	wantBody(t, page, `data-testid="expiry-warning"`)
+	wantBody(t, page, "The verification ends in 24 days")
+	wantBody(t, page, "Renew verification")
+
+	// After the end: the badge is gone, the account still works.
+	s.Clock.Advance(30 * 24 * time.Hour)
+	c.SignIn("hana", pw)
+	page = c.Get(home)
+	wantBody(t, page, `data-testid="lapsed"`)
+	if strings.Contains(page.Body, "✓ Verified") {
+		t.Fatal("the badge survives the end of the verification")
+	}
+	if a, _ := s.App.Accounts.ByID(bg, acct.ID); a.Status != account.StatusActive {
+		t.Fatalf("status %s after the lapse", a.Status)
+	}
+	res = c.PostForm(fmt.Sprintf("/mp/a/%d/renew", acct.ID), nil)
+	m := appPath.FindStringSubmatch(res.Location)
+	if res.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("renew: %d to %q", res.Status, res.Location)
+	}
+	renewal := c.Get(res.Location)
+	wantBody(t, renewal, "Renewal: Harbour Bank")
+	wantBody(t, renewal, "A renewal keeps the account's name, type and region.")
+	wantBody(t, c.Get(home), "Renewal in progress: a draft.")
 }

@@ -105,11 +105,24 @@ func (u *UI) mpHome(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		applied := map[int64]bool{}
 		for _, a := range apps {
 			if a.State != review.Approved {
 				d.Applications = append(d.Applications, a)
+				applied[a.AccountID] = true
 			}
 		}
+		// An account that exists only as an application (pending, or
+		// rejected) is listed once, with its application.
+		kept := d.Memberships[:0]
+		for _, m := range d.Memberships {
+			st := m.Account.Status
+			if applied[m.Account.ID] && (st == account.StatusPending || st == account.StatusRejected) {
+				continue
+			}
+			kept = append(kept, m)
+		}
+		d.Memberships = kept
 	}
 	return u.render(w, r, http.StatusOK, "mp/home", u.newPage(w, r, "Console", d))
 }
