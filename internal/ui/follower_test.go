@@ -666,3 +666,47 @@ func TestLongConversationPages(t *testing.T) {
 		t.Fatalf("the earlier page is wrong:\n%s", res.Body)
 	}
 }
+
+func TestBlacklistedAndSuspended(t *testing.T) {
+	s := apptest.New(t)
+	ctx := context.Background()
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	me, c := follower(t, s, "mei")
+	_, other := follower(t, s, "bob")
+	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	sendFromAccount(t, s, bank.ID, me.ID, "Welcome to Harbour Bank")
+
+	// Blacklisted: the history stays readable, sending is refused.
+	if _, err := s.App.DB.Exec(ctx, `UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, bank.ID, me.ID); err != nil {
+		t.Fatal(err)
+	}
+	res := c.Get(chatPath(bank, ""))
+	wantBody(t, res, "Welcome to Harbour Bank")
+	wantBody(t, res, "This account is not accepting your messages.")
+	if res.Contains(`data-testid="send-text"`) {
+		t.Fatal("a blacklisted follower gets a composer")
+	}
+	wantStatus(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello?"}}), http.StatusForbidden)
+	if n := len(history(t, s, bank.ID, me.ID)); n != 1 {
+		t.Fatalf("%d messages after a refused send, want 1", n)
+	}
+	if _, err := s.App.DB.Exec(ctx, `UPDATE follows SET blocked = FALSE WHERE account_id = ?`, bank.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Suspended: followers still read their conversation, read-only;
+	// everyone else finds nothing.
+	if _, err := s.App.DB.Exec(ctx, `UPDATE accounts SET status = 'suspended' WHERE id = ?`, bank.ID); err != nil {
+		t.Fatal(err)
+	}
+	res = c.Get(chatPath(bank, ""))
+	wantBody(t, res, "Welcome to Harbour Bank")
+	wantBody(t, res, "Harbour Bank cannot receive messages right now.")
+	wantBody(t, c.Get(accountPath(bank, "")), "This account is suspended")
+	wantStatus(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello?"}}), http.StatusConflict)
+	wantStatus(t, other.Get(accountPath(bank, "")), http.StatusNotFound)
+	wantStatus(t, other.Get(chatPath(bank, "")), http.StatusNotFound)
+	if other.Get("/discover?q=harbour").Contains("Harbour Bank") {
+		t.Fatal("search lists a suspended account")
+	}
+}
