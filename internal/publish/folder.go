@@ -84,6 +84,7 @@ type followedAccount struct {
 	id, last     int64
 	name, avatar string
 	verified     bool
+	blocked      bool // blacklisted by, or no longer following, the account
 }
 
 type folderRef struct {
@@ -112,19 +113,62 @@ func (s *Store) Folder(ctx context.Context, personID int64, before Cursor, limit
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
-	now := db.Micro(s.clock.Now())
+	// Blacklisting is rare, and the blocked flag is not in the follows index
+	// the pick of accounts reads, so blocked accounts are found among the
+	// page's accounts and excluded on a second pass.
+	var excluded []int64
+	for pass := 0; ; pass++ {
+		refs, err := s.folderRefsFor(ctx, personID, before, limit, excluded)
+		if err != nil {
+			return nil, err
+		}
+		if len(refs) == 0 {
+			return nil, nil
+		}
+		accounts, err := s.folderAccounts(ctx, personID, refs)
+		if err != nil {
+			return nil, err
+		}
+		var blocked []int64
+		for aid, a := range accounts {
+			if a.blocked {
+				blocked = append(blocked, aid)
+			}
+		}
+		if len(blocked) == 0 || pass >= 3 {
+			kept := refs[:0]
+			for _, r := range refs {
+				if a := accounts[r.accountID]; a != nil && !a.blocked {
+					kept = append(kept, r)
+				}
+			}
+			return s.folderItems(ctx, personID, kept, accounts)
+		}
+		excluded = append(excluded, blocked...)
+	}
+}
+
+// folderRefsFor returns the page's publications (newest first) without
+// their details.
+func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64) ([]folderRef, error) {
 	var refs []folderRef
-	accounts := map[int64]*followedAccount{}
+	notIn, exArgs := "", []any{}
+	if len(excluded) > 0 {
+		notIn = ` AND a.id NOT IN (?` + strings.Repeat(", ?", len(excluded)-1) + `)`
+		for _, v := range excluded {
+			exArgs = append(exArgs, v)
+		}
+	}
 	k := limit
 	for {
-		rows, err := s.db.Query(ctx, `SELECT a.id, a.last_published_at, a.name, a.avatar_path, a.verified_until > ?
+		rows, err := s.db.Query(ctx, `SELECT a.id, a.last_published_at
 			FROM follows f JOIN accounts a ON a.id = f.account_id
-			WHERE f.person_id = ? AND f.following = TRUE AND f.blocked = FALSE AND a.type = 'subscription' AND a.status = 'active'
-				AND a.last_published_at > 0
-			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?`, now, personID, k+1)
+			WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
+				AND a.last_published_at > 0`+notIn+`
+			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?`, append(append([]any{personID}, exArgs...), k+1)...)
 		list, err := db.Collect(rows, err, func(r *sql.Rows) (*followedAccount, error) {
 			var f followedAccount
-			return &f, r.Scan(&f.id, &f.last, &f.name, &f.avatar, &f.verified)
+			return &f, r.Scan(&f.id, &f.last)
 		})
 		if err != nil {
 			return nil, err
@@ -133,9 +177,6 @@ func (s *Store) Folder(ctx context.Context, personID int64, before Cursor, limit
 		if len(list) > k {
 			bound = list[k].last
 			list = list[:k]
-		}
-		for _, a := range list {
-			accounts[a.id] = a
 		}
 		refs, err = s.folderRefs(ctx, list, before, limit)
 		if err != nil {
@@ -168,10 +209,39 @@ func (s *Store) Folder(ctx context.Context, personID int64, before Cursor, limit
 	if len(refs) > limit {
 		refs = refs[:limit]
 	}
-	if len(refs) == 0 {
-		return nil, nil
+	return refs, nil
+}
+
+// folderAccounts loads the accounts of the page (name, avatar, badge) and
+// whether the reader still follows them unblocked.
+func (s *Store) folderAccounts(ctx context.Context, personID int64, refs []folderRef) (map[int64]*followedAccount, error) {
+	ids := []any{db.Micro(s.clock.Now()), personID}
+	seen := map[int64]bool{}
+	for _, r := range refs {
+		if !seen[r.accountID] {
+			seen[r.accountID] = true
+			ids = append(ids, r.accountID)
+		}
 	}
-	return s.folderItems(ctx, personID, refs, accounts)
+	rows, err := s.db.Query(ctx, `SELECT a.id, a.name, a.avatar_path, a.verified_until > ?,
+			COALESCE(CASE WHEN f.following AND NOT f.blocked THEN 0 ELSE 1 END, 1)
+		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ?
+		WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-3)+`)`, ids...)
+	list, err := db.Collect(rows, err, func(r *sql.Rows) (*followedAccount, error) {
+		var f followedAccount
+		var blocked int
+		err := r.Scan(&f.id, &f.name, &f.avatar, &f.verified, &blocked)
+		f.blocked = blocked == 1
+		return &f, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*followedAccount, len(list))
+	for _, a := range list {
+		out[a.id] = a
+	}
+	return out, nil
 }
 
 func dedupe(refs []folderRef) []folderRef {
@@ -254,34 +324,6 @@ func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRe
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var missing []any
-	for _, r := range refs {
-		if accounts[r.accountID] == nil {
-			accounts[r.accountID] = &followedAccount{id: r.accountID}
-			missing = append(missing, r.accountID)
-		}
-	}
-	if len(missing) > 0 {
-		rows, err := s.db.Query(ctx, `SELECT id, name, avatar_path, verified_until > ? FROM accounts WHERE id IN (?`+strings.Repeat(", ?", len(missing)-1)+`)`,
-			append([]any{db.Micro(s.clock.Now())}, missing...)...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var aid int64
-			var name, avatar string
-			var verified bool
-			if err := rows.Scan(&aid, &name, &avatar, &verified); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			accounts[aid].name, accounts[aid].avatar, accounts[aid].verified = name, avatar, verified
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
 	items := make([]FolderItem, 0, len(refs))
 	for _, r := range refs {
 		d, ok := details[r.pubID]
@@ -289,6 +331,9 @@ func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRe
 			continue
 		}
 		a := accounts[r.accountID]
+		if a == nil {
+			continue
+		}
 		items = append(items, FolderItem{AccountID: r.accountID, AccountName: a.name, AccountAvatar: a.avatar, Verified: a.verified,
 			PublicationID: r.pubID, Title: d.title, CoverMediaID: d.cover, FirstArticleID: d.first, ArticleCount: d.count,
 			CreatedAt: db.FromMicro(r.at), Seen: r.at <= readAt})
