@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -151,3 +152,71 @@ func msgFits(t *testing.T, ctx context.Context, what string) {
 		t.Errorf("%s is %d px wide on a %d px phone; too wide: %v", what, sw, vw, wide)
 	}
 }
+
+// TestMessagingConsoleOnSmallPhone opens every messaging console page on a
+// 360 px phone: nothing scrolls sideways, and the editors show only the
+// fields that the chosen type needs.
+func TestMessagingConsoleOnSmallPhone(t *testing.T) {
+	s := apptest.New(t)
+	ctx := context.Background()
+	const pw = "a long enough secret"
+	hana, err := s.App.Users.Create(ctx, user.NewPerson{Username: "hana", DisplayName: "Hana Harbour", Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mei, err := s.App.Users.Create(ctx, user.NewPerson{Username: "mei", DisplayName: "Mei Lin with a rather long display name", Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, err := s.App.Accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank",
+		Status: account.StatusActive, OwnerID: hana.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Follows.Follow(ctx, bank.ID, mei.ID, follow.SourceSearch, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.App.AutoReplies.SaveRule(ctx, &autoreply.Rule{AccountID: bank.ID, Name: "Prices and interest rates for savers", Enabled: true,
+		Keywords: []autoreply.Keyword{{Match: autoreply.MatchExact, Text: "price"}, {Match: autoreply.MatchContains, Text: "interest"}},
+		Replies:  []autoreply.Reply{{Type: autoreply.ReplyText, Text: "Savings pay 1.35% a year."}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Menus.SetDefault(ctx, bank.ID, []menu.Button{
+		{Type: menu.TypeClick, Name: "Rates", Key: "RATES"},
+		{Name: "Help", SubButtons: []menu.Button{{Type: menu.TypeView, Name: "Security tips", URL: "https://harbour.example/security"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Audience.CreateTag(ctx, bank.ID, "Premium"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Chat.Receive(ctx, bank.ID, mei.ID, "text", messageBody("A long question without spaces: https://harbour.example/a/very/long/path/that/should/wrap/somewhere/in/the/bubble")); err != nil {
+		t.Fatal(err)
+	}
+	tab := Browser(t)
+	do(t, tab, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 780, chromedp.EmulatePortrait))
+	msgSignIn(t, tab, s, "hana", pw)
+	base := fmt.Sprintf("%s/mp/a/%d/", s.URL, bank.ID)
+	for _, page := range []string{"autoreply", "autoreply/rules/new", "menu", "inbox", fmt.Sprintf("inbox/%d", mei.ID), "followers",
+		fmt.Sprintf("followers/%d", mei.ID), "team"} {
+		do(t, tab, "open "+page, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS(`nav.accountnav`)))
+		msgFits(t, tab, page)
+	}
+	// The menu editor: a click button shows its key, not a link field.
+	do(t, tab, "open the menu editor", chromedp.Navigate(base+"menu"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=menu-form]`)))
+	visible := func(sel string) bool {
+		return run(t, tab, "check "+sel, chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+"`"+sel+"`"+`); return !!e && e.offsetParent !== null; })()`))
+	}
+	if !visible(`input[name="b.0.key"]`) || visible(`input[name="b.0.url"]`) {
+		t.Error("a click button should show its key field only")
+	}
+	do(t, tab, "make the first button a link",
+		chromedp.SetValue(chromedp.CSS(`select[name="b.0.type"]`), "view"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="b.0.type"]').dispatchEvent(new Event("change"))`),
+	)
+	if visible(`input[name="b.0.key"]`) || !visible(`input[name="b.0.url"]`) {
+		t.Error("a link button should show its URL field only")
+	}
+}
+
+func messageBody(text string) message.Body { return message.Body{Text: text} }
