@@ -329,14 +329,30 @@ func BenchmarkForFollower(b *testing.B) {
 	ctx := context.Background()
 	c := &clock.Offset{}
 	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
-	p, _ := users.Create(ctx, user.NewPerson{Username: "mei", Password: "password1"})
-	a, _ := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "A", Status: account.StatusActive})
-	_, _ = follows.Follow(ctx, a.ID, p.ID, "", "")
+	p, err := users.Create(ctx, user.NewPerson{Username: "mei", PasswordHash: "x"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Bench Account", Status: account.StatusActive})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := follows.Follow(ctx, a.ID, p.ID, "", ""); err != nil {
+		b.Fatal(err)
+	}
 	s, aud := menu.NewStore(d, c), audience.NewStore(d, c, follows)
-	_, _ = s.SetDefault(ctx, a.ID, []menu.Button{click("a", "a"), click("b", "b"), click("c", "c")})
+	if _, err := s.SetDefault(ctx, a.ID, []menu.Button{click("a", "a"), click("b", "b"), click("c", "c")}); err != nil {
+		b.Fatal(err)
+	}
+	// Ten conditional menus, none of which matches: the worst case.
 	for i := range 10 {
-		t, _ := aud.CreateTag(ctx, a.ID, fmt.Sprint("t", i))
-		_, _ = s.AddConditional(ctx, a.ID, []menu.Button{click("x", "x")}, menu.MatchRule{TagID: fmt.Sprint(t.ID)})
+		t, err := aud.CreateTag(ctx, a.ID, fmt.Sprint("t", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.AddConditional(ctx, a.ID, []menu.Button{click("x", "x")}, menu.MatchRule{TagID: fmt.Sprint(t.ID)}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ResetTimer()
 	for b.Loop() {
