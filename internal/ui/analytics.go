@@ -35,6 +35,10 @@ type analyticsRange struct {
 	Query    string // the query string that selects it, for links
 }
 
+// maxTableRows bounds the rows a table shows on the page (the CSV export
+// has every row).
+const maxTableRows = 100
+
 // maxRangeDays bounds a custom range.
 const maxRangeDays = 366
 
@@ -117,6 +121,12 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 	v := &analyticsView{Range: rg, Report: rep, Charts: rep.Charts, Tables: map[string]tableView{}, TZ: c.Account.Timezone, Presets: []string{"7", "30", "90"}}
 	base := fmt.Sprintf("/mp/a/%d/analytics", c.Account.ID)
 	for _, t := range rep.Tables {
+		if len(t.Rows) > maxTableRows && t.Name != "growth" && t.Name != "messages" {
+			cp := *t
+			cp.Rows = t.Rows[:maxTableRows]
+			cp.Note = strings.TrimSpace(fmt.Sprintf("%s Showing the first %d of %d; the CSV has them all.", t.Note, maxTableRows, len(t.Rows)))
+			t = &cp
+		}
 		v.Tables[t.Name] = tableView{T: t, Base: base, Q: rg.Query}
 	}
 	if d := rep.Demographics; d != nil {

@@ -16,7 +16,7 @@ import (
 
 // anAccount creates an active account owned by a new person and returns
 // it with a client signed in as the owner.
-func anAccount(t *testing.T, s *apptest.Server, name string) (*account.Account, *apptest.Client) {
+func anAccount(t testing.TB, s *apptest.Server, name string) (*account.Account, *apptest.Client) {
 	t.Helper()
 	owner := s.CreatePerson(t, strings.ToLower(name)+"owner", pw, user.RoleNone)
 	a, err := s.App.Accounts.Create(context.Background(), account.NewAccount{Type: account.Subscription, Region: account.Domestic,
