@@ -93,6 +93,9 @@ type App struct {
 // Options adjust New for tests and the emulator.
 type Options struct {
 	Clock clock.Clock // default: the real clock
+	// Bus carries live events; default: in-process. Several nodes share one
+	// over NATS (natsbus.Dial).
+	Bus realtime.Bus
 }
 
 // New builds an App on an open, migrated database.
@@ -114,7 +117,10 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Accounts = account.NewStore(d, c)
 	a.Follows = follow.NewStore(d, c)
 	a.Review = review.NewStore(d, c, a.Accounts, a.Settings, a.Media)
-	a.Bus = realtime.NewLocal()
+	a.Bus = opts.Bus
+	if a.Bus == nil {
+		a.Bus = realtime.NewLocal()
+	}
 	a.Messages = message.NewStore(d, c, a.Bus)
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
 	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
