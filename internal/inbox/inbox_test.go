@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -270,5 +271,46 @@ func TestNotesStayInternal(t *testing.T) {
 	case ev := <-events:
 		t.Errorf("the follower was told about a note: %+v", ev)
 	default:
+	}
+}
+
+// BenchmarkQueue lists the waiting queue of an account with 1000 open
+// conversations (and counts the tabs), as the inbox page does.
+func BenchmarkQueue(b *testing.B) {
+	d := dbtest.New(b)
+	ctx := context.Background()
+	c := &clock.Offset{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	a, err := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Bench Bank", Status: account.StatusActive})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms := message.NewStore(d, c, nil)
+	for i := range 1000 {
+		p, err := users.Create(ctx, user.NewPerson{Username: fmt.Sprintf("fan%04d", i), PasswordHash: "x"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := follows.Follow(ctx, a.ID, p.ID, "", ""); err != nil {
+			b.Fatal(err)
+		}
+		if err := ms.Append(ctx, &message.Message{AccountID: a.ID, PersonID: p.ID, Direction: message.In, Kind: message.KindText,
+			Sender: message.SenderFollower, Body: message.Body{Text: "hello"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := inbox.NewStore(d, c, nil, nil)
+	if _, err := d.Exec(ctx, `ANALYZE`); err != nil { // as autovacuum / a maintained SQLite would have
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		q, err := s.Queue(ctx, a.ID, inbox.Filter{View: "waiting", Limit: 200})
+		if err != nil || len(q) != 200 {
+			b.Fatalf("%d rows, %v", len(q), err)
+		}
+		if _, err := s.Counts(ctx, a.ID, 1); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
