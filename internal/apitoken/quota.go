@@ -13,42 +13,42 @@ import (
 // defaults). A path missing here has no quota and is unknown to
 // openapi/quota/get.
 var DailyLimits = map[string]int64{
-	"/cgi-bin/token":                          2000,
-	"/cgi-bin/stable_token":                   500000,
-	"/cgi-bin/menu/create":                    1000,
-	"/cgi-bin/menu/get":                       10000,
-	"/cgi-bin/menu/delete":                    1000,
-	"/cgi-bin/get_current_selfmenu_info":      10000,
-	"/cgi-bin/menu/addconditional":            2000,
-	"/cgi-bin/menu/delconditional":            2000,
-	"/cgi-bin/menu/trymatch":                  20000,
-	"/cgi-bin/message/custom/send":            500000,
-	"/cgi-bin/message/custom/typing":          500000,
-	"/cgi-bin/user/get":                       500,
-	"/cgi-bin/user/info":                      500000,
-	"/cgi-bin/user/info/batchget":             500000,
-	"/cgi-bin/user/info/updateremark":         10000,
-	"/cgi-bin/tags/create":                    1000,
-	"/cgi-bin/tags/get":                       1000,
-	"/cgi-bin/tags/update":                    1000,
-	"/cgi-bin/tags/delete":                    1000,
-	"/cgi-bin/user/tag/get":                   500,
-	"/cgi-bin/tags/members/batchtagging":      100000,
-	"/cgi-bin/tags/members/batchuntagging":    100000,
-	"/cgi-bin/tags/getidlist":                 500000,
-	"/cgi-bin/tags/members/getblacklist":      500,
-	"/cgi-bin/tags/members/batchblacklist":    500,
-	"/cgi-bin/tags/members/batchunblacklist":  500,
-	"/cgi-bin/qrcode/create":                  100000,
-	"/cgi-bin/media/upload":                   5000,
-	"/cgi-bin/media/get":                      10000,
-	"/cgi-bin/media/uploadimg":                5000,
-	"/cgi-bin/get_current_autoreply_info":     10000,
-	"/cgi-bin/getcallbackip":                  10000,
-	"/cgi-bin/get_api_domain_ip":              10000,
-	"/cgi-bin/openapi/quota/get":              10000,
-	"/cgi-bin/openapi/quota/clear":            10000,
-	"/cgi-bin/clear_quota":                    10000,
+	"/cgi-bin/token":                         2000,
+	"/cgi-bin/stable_token":                  500000,
+	"/cgi-bin/menu/create":                   1000,
+	"/cgi-bin/menu/get":                      10000,
+	"/cgi-bin/menu/delete":                   1000,
+	"/cgi-bin/get_current_selfmenu_info":     10000,
+	"/cgi-bin/menu/addconditional":           2000,
+	"/cgi-bin/menu/delconditional":           2000,
+	"/cgi-bin/menu/trymatch":                 20000,
+	"/cgi-bin/message/custom/send":           500000,
+	"/cgi-bin/message/custom/typing":         500000,
+	"/cgi-bin/user/get":                      500,
+	"/cgi-bin/user/info":                     500000,
+	"/cgi-bin/user/info/batchget":            500000,
+	"/cgi-bin/user/info/updateremark":        10000,
+	"/cgi-bin/tags/create":                   1000,
+	"/cgi-bin/tags/get":                      1000,
+	"/cgi-bin/tags/update":                   1000,
+	"/cgi-bin/tags/delete":                   1000,
+	"/cgi-bin/user/tag/get":                  500,
+	"/cgi-bin/tags/members/batchtagging":     100000,
+	"/cgi-bin/tags/members/batchuntagging":   100000,
+	"/cgi-bin/tags/getidlist":                500000,
+	"/cgi-bin/tags/members/getblacklist":     500,
+	"/cgi-bin/tags/members/batchblacklist":   500,
+	"/cgi-bin/tags/members/batchunblacklist": 500,
+	"/cgi-bin/qrcode/create":                 100000,
+	"/cgi-bin/media/upload":                  5000,
+	"/cgi-bin/media/get":                     10000,
+	"/cgi-bin/media/uploadimg":               5000,
+	"/cgi-bin/get_current_autoreply_info":    10000,
+	"/cgi-bin/getcallbackip":                 10000,
+	"/cgi-bin/get_api_domain_ip":             10000,
+	"/cgi-bin/openapi/quota/get":             10000,
+	"/cgi-bin/openapi/quota/clear":           10000,
+	"/cgi-bin/clear_quota":                   10000,
 }
 
 type quotaKey struct {
@@ -100,8 +100,7 @@ func (q *Quotas) Load(ctx context.Context) error {
 }
 
 // roll starts a new day's counters; q.mu is held. Unflushed counts of the
-// previous day are written by the next Flush under their own day... they
-// are dropped: yesterday's counters no longer limit anything.
+// previous day are dropped: yesterday's counters no longer limit anything.
 func (q *Quotas) roll() {
 	if d := Day(q.clock.Now()); d != q.day {
 		q.day = d

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
@@ -60,7 +61,9 @@ func clip(s string) string {
 	return s
 }
 
-// Record stores a delivery in the push log.
+// Record stores a delivery in the push log. Concurrent calls share one
+// transaction (group commit): each caller still returns only once its row
+// is committed, but a burst of deliveries costs one write, not one each.
 func (s *Store) Record(ctx context.Context, d *Delivery) error {
 	if d.ID == 0 {
 		d.ID = id.New()
@@ -68,13 +71,79 @@ func (s *Store) Record(ctx context.Context, d *Delivery) error {
 	if d.CreatedAt.IsZero() {
 		d.CreatedAt = s.clock.Now()
 	}
-	checks, _ := json.Marshal(d.Checks)
-	_, err := s.db.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query,
-		plain, body, ok, attempts, status_code, response, reply, error, checks, duration_us, replay_of, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(d.Summary), d.DedupeKey, d.Mode, d.URL, d.Query,
-		clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(d.Reply), clip(d.Error), string(checks),
-		d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
+	p := &pendingRecord{d: d, done: make(chan error, 1)}
+	s.logMu.Lock()
+	s.logQueue = append(s.logQueue, p)
+	if !s.logRunning {
+		s.logRunning = true
+		go s.writeLog()
+	}
+	s.logMu.Unlock()
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type pendingRecord struct {
+	d    *Delivery
+	done chan error
+}
+
+const maxBatch = 256
+
+// writeLog commits queued records in batches until the queue is empty.
+func (s *Store) writeLog() {
+	for {
+		s.logMu.Lock()
+		batch := s.logQueue
+		if len(batch) > maxBatch {
+			batch = batch[:maxBatch]
+		}
+		s.logQueue = s.logQueue[len(batch):]
+		if len(batch) == 0 {
+			s.logRunning = false
+			s.logQueue = nil
+			s.logMu.Unlock()
+			return
+		}
+		s.logMu.Unlock()
+		err := s.db.Tx(context.Background(), func(tx *db.Tx) error {
+			for i := 0; i < len(batch); i += rowsPerInsert {
+				if err := insertDeliveries(tx, batch[i:min(i+rowsPerInsert, len(batch))]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
+}
+
+// rowsPerInsert bounds one multi-row INSERT (22 parameters a row).
+const rowsPerInsert = 64
+
+func insertDeliveries(tx *db.Tx, batch []*pendingRecord) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO push_deliveries (id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query,
+		plain, body, ok, attempts, status_code, response, reply, error, checks, duration_us, replay_of, created_at) VALUES `)
+	args := make([]any, 0, 22*len(batch))
+	for i, p := range batch {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		d := p.d
+		checks, _ := json.Marshal(d.Checks)
+		args = append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(d.Summary), d.DedupeKey, d.Mode, d.URL, d.Query,
+			clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(d.Reply), clip(d.Error), string(checks),
+			d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
+	}
+	_, err := tx.Exec(context.Background(), q.String(), args...)
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/clock"
@@ -131,6 +132,10 @@ func Validate(s *Settings) error {
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
+
+	logMu      sync.Mutex
+	logQueue   []*pendingRecord
+	logRunning bool
 }
 
 // NewStore returns a Store.
