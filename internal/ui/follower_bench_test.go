@@ -11,6 +11,7 @@ import (
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/web"
 )
 
 // benchFollower follows 20 Service accounts (10 messages each) and 20
@@ -70,16 +71,40 @@ func BenchmarkConversation(b *testing.B) {
 	}
 }
 
-// BenchmarkSendText posts a text message (stored, announced, answered in
-// the background).
+// BenchmarkSendText posts a text message (stored, announced, answered).
+// One person may send only so fast, so the posts rotate over 500 followers.
 func BenchmarkSendText(b *testing.B) {
-	_, c, _, services := benchFollower(b)
+	s, _, _, services := benchFollower(b)
+	ctx := context.Background()
+	hash, err := user.HashPassword(pw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var clients []*apptest.Client
+	for i := range 500 {
+		p, err := s.App.Users.Create(ctx, user.NewPerson{Username: fmt.Sprintf("sender%03d", i), PasswordHash: hash})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.App.Follows.Follow(ctx, services[0].ID, p.ID, "search", ""); err != nil {
+			b.Fatal(err)
+		}
+		token, err := s.App.Users.CreateSession(ctx, p.ID, "127.0.0.1", "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := s.Client(b)
+		c.SetCookie(web.SessionCookie, token)
+		clients = append(clients, c)
+	}
 	path := fmt.Sprintf("/chat/%d/send", services[0].ID)
 	form := url.Values{"kind": {"text"}, "text": {"Is the branch open on Sunday?"}}
+	i := 0
 	for b.Loop() {
-		if res := c.PostForm(path, form); res.Status != http.StatusSeeOther {
+		if res := clients[i%len(clients)].PostForm(path, form); res.Status != http.StatusSeeOther {
 			b.Fatal(res.Status, res.Body)
 		}
+		i++
 	}
 }
 

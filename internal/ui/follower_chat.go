@@ -218,6 +218,9 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	kind := r.PostForm.Get("kind")
+	if err := u.allowSend(me.ID); err != nil {
+		return u.sendError(w, r, a, kind, err)
+	}
 	var body message.Body
 	switch kind {
 	case message.KindText:
@@ -306,7 +309,7 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	if !d.CanSend {
 		// No composer to put the message next to: show it above the page.
 		e = &errs.Error{Kind: e.Kind, Message: e.Message}
-	} else if e.Field == "" && tab != "" {
+	} else if e.Field == "" && (tab == message.KindText || tab == message.KindImage || tab == message.KindLocation) {
 		e = &errs.Error{Kind: e.Kind, Field: tab, Message: e.Message}
 		if tab == message.KindLocation {
 			e.Field = "lat"
@@ -372,6 +375,9 @@ func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	key := r.PostForm.Get("key")
+	if err := u.allowSend(me.ID); err != nil {
+		return u.redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), errs.Message(err))
+	}
 	buttons, err := u.followerMenu(r, a)
 	if err != nil {
 		return err

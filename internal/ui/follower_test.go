@@ -710,3 +710,27 @@ func TestBlacklistedAndSuspended(t *testing.T) {
 		t.Fatal("search lists a suspended account")
 	}
 }
+
+func TestSendingTooFastIsRefused(t *testing.T) {
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	me, c := follower(t, s, "mei")
+	_, other := follower(t, s, "bob")
+	for _, cl := range []*apptest.Client{c, other} {
+		wantRedirect(t, cl.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	}
+	refused := 0
+	for i := range 40 {
+		res := c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {fmt.Sprintf("spam %d", i)}})
+		if res.Status == http.StatusTooManyRequests {
+			refused++
+			wantBody(t, res, "You are sending too fast.")
+			wantBody(t, res, fmt.Sprintf("spam %d", i)) // what was typed stays in the box
+		}
+	}
+	if n := len(history(t, s, bank.ID, me.ID)); refused == 0 || n+refused != 40 || n < 20 {
+		t.Fatalf("40 quick sends: %d stored, %d refused", n, refused)
+	}
+	// Someone else is not slowed down by it.
+	wantRedirect(t, other.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello"}}), chatPath(bank, "#latest"))
+}
