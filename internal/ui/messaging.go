@@ -66,6 +66,7 @@ func (u *UI) registerMessaging(h route) {
 		h("GET /mp/a/{account}/followers/{person}", u.followerPage)
 		h("POST /mp/a/{account}/followers/{person}", u.followerSave)
 		h("POST /mp/a/{account}/followers/{person}/blacklist", u.followerBlacklist)
+		h("GET /mp/a/{account}/followers/{person}/avatar", u.followerAvatar)
 	}
 	u.addNav(navItem{Label: "Team", Path: "team", Action: account.ActTeam, Order: 48})
 	h("GET /mp/a/{account}/team", u.teamPage)

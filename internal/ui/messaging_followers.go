@@ -10,6 +10,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -287,4 +288,25 @@ func (u *UI) followerBlacklist(w http.ResponseWriter, r *http.Request) error {
 		msg = "Blacklisted: this follower can no longer message the account and receives nothing from it."
 	}
 	return u.redirect(w, r, fmt.Sprintf("/mp/a/%d/followers/%d", c.Account.ID, pid), msg)
+}
+
+// followerAvatar serves a follower's profile picture to the account's team
+// (only for people who follow or followed the account).
+func (u *UI) followerAvatar(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.consoleAccount(r, account.ActFollowers)
+	if err != nil {
+		return err
+	}
+	pid, err := msgID(r, "person")
+	if err != nil {
+		return err
+	}
+	f, err := u.Audience.Follower(r.Context(), c.Account.ID, pid)
+	if err != nil {
+		return err
+	}
+	if f.AvatarPath == "" {
+		return errs.NotFoundf("No profile picture.")
+	}
+	return media.Serve(w, r, u.Media, f.AvatarPath, "")
 }

@@ -191,6 +191,22 @@ func TestTenantIsolationInConsole(t *testing.T) {
 	if strings.Contains(res.Body, "private question") {
 		t.Error("Lotus's inbox shows Harbour's conversation")
 	}
+	// A follower's profile picture: to the account's team only.
+	if _, err := w.s.App.Media.Put(w.ctx, "avatars/mei.png", bytes.NewReader(tinyPNG(t))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.s.App.Users.SetAvatar(w.ctx, w.people["mei"].ID, "avatars/mei.png"); err != nil {
+		t.Fatal(err)
+	}
+	avatar := fmt.Sprintf("followers/%d/avatar", w.people["mei"].ID)
+	res = w.client(t, "hana").Get(w.mp(w.a, avatar))
+	status(t, res, http.StatusOK)
+	if res.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("avatar content type %q", res.Header.Get("Content-Type"))
+	}
+	status(t, otto.Get(w.mp(w.a, avatar)), http.StatusForbidden)
+	status(t, w.client(t, "pia").Get(w.mp(w.a, avatar)), http.StatusForbidden)
+	status(t, w.client(t, "hana").Get(w.mp(w.a, fmt.Sprintf("followers/%d/avatar", w.people["sam"].ID))), http.StatusNotFound)
 	// Followers pages never show a follower's username.
 	res = w.client(t, "hana").Get(w.mp(w.a, "followers"))
 	status(t, res, http.StatusOK)
