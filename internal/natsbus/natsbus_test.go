@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -146,5 +147,68 @@ func BenchmarkCrossNode(b *testing.B) {
 	for b.Loop() {
 		nodeA.Publish(topic, ev)
 		<-ch
+	}
+}
+
+// TestReconnects restarts a private nats-server under a subscribed bus: the
+// bus connects again by itself and its subscription works again.
+func TestReconnects(t *testing.T) {
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		t.Skip("nats-server is not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	ln.Close()
+	start := func() *exec.Cmd {
+		t.Helper()
+		cmd := exec.Command(bin, "-a", "127.0.0.1", "-p", port)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				return cmd
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		t.Fatal("nats-server did not start")
+		return nil
+	}
+	srv := start()
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+
+	b := dial(t, addr)
+	topic := realtime.PersonTopic(1)
+	ch, stop := b.Subscribe(topic)
+	defer stop()
+	b.Publish(topic, realtime.Event{Type: "before"})
+	if ev := receive(t, ch); ev.Type != "before" {
+		t.Fatalf("got %+v", ev)
+	}
+
+	srv.Process.Kill()
+	srv.Wait()
+	srv = start()
+
+	other := dial(t, addr)
+	deadline := time.After(15 * time.Second)
+	for {
+		other.Publish(topic, realtime.Event{Type: "after"})
+		select {
+		case ev := <-ch:
+			if ev.Type == "after" {
+				return
+			}
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the bus did not come back after the server restarted")
+		}
 	}
 }
