@@ -57,7 +57,7 @@ func TestRegisterReviewApproveShowsBadge(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=avatar-input]`), []string{avatar}),
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=doc-input-0]`), []string{licence}),
 		chromedp.Click(chromedp.CSS(`[data-testid=submit-application]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=app-history]`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="app-state" and normalize-space()="waiting for review"]`)),
 	)
 	if got := run(t, owner, "read the state", chromedp.Text(chromedp.CSS(`[data-testid=app-state]`))); got != "waiting for review" {
 		t.Fatalf("after submitting, the application is %q", got)
@@ -89,7 +89,7 @@ func TestRegisterReviewApproveShowsBadge(t *testing.T) {
 	do(t, reviewer, "approve",
 		chromedp.Click(chromedp.CSS(`[data-testid=decide-approve]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=decide]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="review-state" and normalize-space()="approved"]`)),
 	)
 	if got := run(t, reviewer, "read the state", chromedp.Text(chromedp.CSS(`[data-testid=review-state]`))); got != "approved" {
 		t.Fatalf("after approval the review page says %q", got)
