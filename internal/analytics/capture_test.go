@@ -134,10 +134,10 @@ func TestBackfillFromFollowsMessagesAndPlatformFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := totals(t, st, a, "2026-03-01", "2026-03-31")
-	expect(t, m, "2026-03-08", "follow", "qr", 3, 3)
-	expect(t, m, "2026-03-09", "unfollow", "qr", 1, 1)
+	expect(t, m, "2026-03-08", "follow", "qr:spring", 3, 3)
+	expect(t, m, "2026-03-09", "unfollow", "qr:spring", 1, 1)
 	expect(t, m, "2026-03-08", "message_in", "text", 1, 1)
-	expect(t, m, "2026-03-08", "conv_message", "qr", 1, 1)
+	expect(t, m, "2026-03-08", "conv_message", "qr:spring", 1, 1)
 
 	if err := st.Snapshot(ctx); err != nil {
 		t.Fatal(err)

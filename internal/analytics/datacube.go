@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/heraldoa/herald/internal/db"
 )
@@ -55,9 +56,9 @@ func (s *Store) UserSummary(ctx context.Context, accountID int64, from, to strin
 		if r.Surface == All {
 			continue
 		}
-		code, ok := UserSourceCodes[r.Surface]
-		if !ok {
-			code = 0
+		code := UserSourceCodes[r.Surface] // unknown: 0, other
+		if strings.HasPrefix(r.Surface, "qr:") {
+			code = UserSourceCodes["qr"]
 		}
 		x := m[k{r.Day, code}]
 		if x == nil {

@@ -35,11 +35,11 @@ func (s *Store) Backfill(ctx context.Context) (int64, error) {
 	for _, src := range []struct{ name, count, insert string }{
 		{"follows",
 			`SELECT COUNT(*) FROM follows WHERE subscribed_at >= ? AND subscribed_at < ?`,
-			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY subscribed_at, person_id), account_id, 'follow', person_id, 0, source, 0, 0, '', subscribed_at
+			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY subscribed_at, person_id), account_id, 'follow', person_id, 0, CASE WHEN source = 'qr' AND scene <> '' THEN SUBSTR('qr:' || scene, 1, 200) ELSE source END, 0, 0, '', subscribed_at
 			FROM follows WHERE subscribed_at >= ? AND subscribed_at < ?`},
 		{"unfollows",
 			`SELECT COUNT(*) FROM follows WHERE following = FALSE AND unsubscribed_at >= ? AND unsubscribed_at < ?`,
-			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY unsubscribed_at, person_id), account_id, 'unfollow', person_id, 0, source, 0, 0, '', unsubscribed_at
+			`SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY unsubscribed_at, person_id), account_id, 'unfollow', person_id, 0, CASE WHEN source = 'qr' AND scene <> '' THEN SUBSTR('qr:' || scene, 1, 200) ELSE source END, 0, 0, '', unsubscribed_at
 			FROM follows WHERE following = FALSE AND unsubscribed_at >= ? AND unsubscribed_at < ?`},
 		{"messages",
 			`SELECT COUNT(*) FROM messages WHERE direction = 'in' AND created_at >= ? AND created_at < ?`,

@@ -140,6 +140,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	//  2. the developer's server (push.Engine, added below), whose reply
 	//     (or silence) wins, as on WeChat;
 	//  3. auto-replies: on-follow, keyword and default replies.
+	// 0. analytics: records follows, unfollows, menu clicks and followers'
+	//    messages; never answers, so the chain goes on.
+	a.Chat.AddResponder(&analytics.Responder{Recorder: a.Analytics})
 	a.Chat.AddResponder(&menu.Responder{Store: a.Menus, Media: a.menuMedia, Articles: a.menuArticle})
 	// 2. the developer's server (push.Engine) — keep it before auto-replies.
 	a.Tokens = apitoken.NewStore(d, c)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
@@ -180,4 +182,52 @@ func TestAdminAnalyticsIsForStaff(t *testing.T) {
 	wantBody(t, res, `<td data-testid="accounts-active">2</td>`)
 	_, owner := anAccount(t, s, "Shop")
 	wantStatus(t, owner.Get("/admin/analytics"), http.StatusForbidden)
+}
+
+// anWaitEvents waits (bounded) until the account has want raw events of
+// kind: the responder chain runs after the response.
+func anWaitEvents(t *testing.T, s *apptest.Server, accountID int64, kind string, want int) {
+	t.Helper()
+	ctx := context.Background()
+	var n int
+	for i := 0; i < 200; i++ {
+		if err := s.App.Analytics.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM analytics_events WHERE account_id = ? AND kind = ?`, accountID, kind).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= want {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n != want {
+		t.Fatalf("%d %s events, want %d", n, kind, want)
+	}
+}
+
+// What a follower does in the app reaches the owner's dashboard.
+func TestFollowerActionsAreCaptured(t *testing.T) {
+	s := apptest.New(t)
+	a, owner := anAccount(t, s, "Tea")
+	_, fc := follower(t, s, "mia")
+	wantStatus(t, fc.PostForm(fmt.Sprintf("/a/%d/follow", a.ID), url.Values{"source": {"search"}}), http.StatusSeeOther)
+	wantStatus(t, fc.PostForm(fmt.Sprintf("/chat/%d/send", a.ID), url.Values{"kind": {"text"}, "text": {"Do you sell oolong?"}}), http.StatusSeeOther)
+	anWaitEvents(t, s, a.ID, analytics.KindFollow, 1)
+	anWaitEvents(t, s, a.ID, analytics.KindMessageIn, 1)
+	wantStatus(t, fc.PostForm(fmt.Sprintf("/a/%d/unfollow", a.ID), nil), http.StatusSeeOther)
+	anWaitEvents(t, s, a.ID, analytics.KindUnfollow, 1)
+	if _, err := s.App.AnalyticsStore.RollupNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	growth := owner.Get(fmt.Sprintf("/mp/a/%d/analytics/sources.csv", a.ID))
+	if !strings.Contains(growth.Body, "Search,1,1,0,") {
+		t.Errorf("sources CSV:\n%s", growth.Body)
+	}
+	msgs := owner.Get(fmt.Sprintf("/mp/a/%d/analytics/messages.csv", a.ID))
+	today := s.App.AnalyticsStore.Today(a.Timezone)
+	if !strings.Contains(msgs.Body, today+",1,1,1") {
+		t.Errorf("messages CSV (want today %s with 1 text message):\n%s", today, msgs.Body)
+	}
 }
