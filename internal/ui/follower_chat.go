@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -232,9 +233,9 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 		lat, errLat := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("lat")), 64)
 		lng, errLng := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("lng")), 64)
 		switch {
-		case errLat != nil || lat < -90 || lat > 90:
+		case errLat != nil || math.IsNaN(lat) || lat < -90 || lat > 90:
 			return u.sendError(w, r, a, "location", errs.FieldInvalid("lat", "Latitude is a number from -90 to 90."))
-		case errLng != nil || lng < -180 || lng > 180:
+		case errLng != nil || math.IsNaN(lng) || lng < -180 || lng > 180:
 			return u.sendError(w, r, a, "location", errs.FieldInvalid("lng", "Longitude is a number from -180 to 180."))
 		}
 		label := strings.TrimSpace(r.PostForm.Get("label"))

@@ -240,6 +240,10 @@ func TestSendTextImageAndLocation(t *testing.T) {
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "Latitude is a number from -90 to 90.")
 	wantBody(t, res, `value="Pier"`)
+	for _, bad := range [][2]string{{"NaN", "1"}, {"1", "NaN"}, {"Inf", "1"}, {"", "1"}, {"north", "1"}, {"1", "-180.5"}} {
+		res := c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"location"}, "lat": {bad[0]}, "lng": {bad[1]}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+	}
 	wantRedirect(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"location"}, "lat": {"31.2304"}, "lng": {"121.4737"}, "label": {"People's Square"}}),
 		chatPath(bank, "#latest"))
 
