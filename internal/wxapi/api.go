@@ -74,6 +74,8 @@ type API struct {
 
 	mu       sync.RWMutex
 	accounts map[int64]*acctEntry
+
+	userInfoStmt *db.Prepared
 }
 
 // capability names what an endpoint needs from the account (§19).
@@ -117,6 +119,7 @@ const accountTTL = 2 * time.Second
 func (api *API) init() {
 	api.once.Do(func() {
 		api.accounts = map[int64]*acctEntry{}
+		api.userInfoStmt = api.DB.PrepareRead(userInfoSQL(api.DB.Dialect()))
 		api.routes = map[string]*route{}
 		api.registerToken()
 		api.registerMenu()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/db"
@@ -105,9 +106,13 @@ func (api *API) info(ctx context.Context, accountID int64, f *follow.Follow) (*u
 	if tags == nil {
 		tags = []int64{}
 	}
+	return infoOf(f, tags), nil
+}
+
+func infoOf(f *follow.Follow, tags []int64) *userInfo {
 	u := &userInfo{OpenID: f.OpenID, TagIDList: tags}
 	if !f.Following {
-		return u, nil
+		return u
 	}
 	var zero int64
 	remark := f.Remark
@@ -127,20 +132,45 @@ func (api *API) info(ctx context.Context, accountID int64, f *follow.Follow) (*u
 		}
 	}
 	u.QRScene, u.QRSceneStr = &qrScene, &qrStr
-	return u, nil
+	return u
+}
+
+// userInfoSQL reads a follower and their tag ids in one statement (the
+// hot path of user/info), per dialect.
+func userInfoSQL(d db.Dialect) string {
+	agg := `group_concat(tag_id, ',' ORDER BY created_at, tag_id)`
+	if d == db.Postgres {
+		agg = `string_agg(CAST(tag_id AS TEXT), ',' ORDER BY created_at, tag_id)`
+	}
+	return `SELECT f.person_id, f.openid, f.following, f.source, f.scene, f.subscribed_at, f.remark,
+		COALESCE((SELECT ` + agg + ` FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id), '')
+		FROM follows f WHERE f.account_id = ? AND f.openid = ?`
 }
 
 // GET /cgi-bin/user/info?openid=&lang=
 func (api *API) userInfo(c *call) error {
-	f, err := c.follower(c.query("openid"))
+	openid := c.query("openid")
+	if openid == "" {
+		return wxerr.New(41009)
+	}
+	var f follow.Follow
+	var sub int64
+	var tags string
+	err := api.userInfoStmt.QueryRow(c.r.Context(), c.account.ID, openid).Scan(&f.PersonID, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Remark, &tags)
+	if errors.Is(err, sql.ErrNoRows) {
+		return wxerr.New(wxerr.CodeInvalidOpenID)
+	}
 	if err != nil {
 		return err
 	}
-	u, err := api.info(c.r.Context(), c.account.ID, f)
-	if err != nil {
-		return err
+	f.SubscribedAt = db.FromMicro(sub)
+	ids := []int64{}
+	for _, t := range strings.Split(tags, ",") {
+		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+			ids = append(ids, n)
+		}
 	}
-	return c.json(u)
+	return c.json(infoOf(&f, ids))
 }
 
 // POST /cgi-bin/user/info/batchget {"user_list":[{"openid","lang"}]} (≤ 100)

@@ -1,0 +1,87 @@
+// Command benchapi supports scripts/bench-api: "seed" creates a verified
+// Service account with credentials and one follower in a Herald data
+// directory and prints "APPID SECRET OPENID"; "bare" serves a bare
+// net/http handler answering a fixed user/info body, the baseline that
+// Herald's figures are stated beside.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchapi seed --data DIR | bare --listen ADDR")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	data := fs.String("data", "", "Herald data directory")
+	dbURL := fs.String("database-url", "", "PostgreSQL URL instead of SQLite")
+	listen := fs.String("listen", "127.0.0.1:18481", "address for bare")
+	_ = fs.Parse(os.Args[2:])
+	var err error
+	switch os.Args[1] {
+	case "seed":
+		err = seed(*dbURL, *data)
+	case "bare":
+		body := []byte(`{"subscribe":1,"openid":"oBenchmark000000000000000000","language":"zh_CN","subscribe_time":1700000000,"remark":"","groupid":0,"tagid_list":[],"subscribe_scene":"ADD_SCENE_SEARCH","qr_scene":0,"qr_scene_str":""}`)
+		err = http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+			_, _ = w.Write(body)
+		}))
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchapi:", err)
+		os.Exit(1)
+	}
+}
+
+func seed(dbURL, dir string) error {
+	ctx := context.Background()
+	d, err := db.Open(ctx, dbURL, dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	c := clock.Real{}
+	accounts := account.NewStore(d, c)
+	suffix := time.Now().Format("150405.000")
+	a, err := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic,
+		Name: "Bench " + suffix[len(suffix)-6:], Status: account.StatusActive})
+	if err != nil {
+		return err
+	}
+	if _, err := d.Exec(ctx, `UPDATE accounts SET verified_until = ? WHERE id = ?`, db.Micro(c.Now().AddDate(1, 0, 0)), a.ID); err != nil {
+		return err
+	}
+	creds, err := accounts.IssueCredentials(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	p, err := user.NewStore(d, c).Create(ctx, user.NewPerson{Username: "bench" + suffix[len(suffix)-3:], Password: "benchmark password", PlatformRole: user.RoleNone})
+	if err != nil {
+		return err
+	}
+	res, err := follow.NewStore(d, c).Follow(ctx, a.ID, p.ID, follow.SourceSearch, "")
+	if err != nil {
+		return err
+	}
+	fmt.Println(creds.AppID, creds.AppSecret, res.OpenID)
+	return nil
+}
