@@ -11,7 +11,12 @@
   // ---- Live updates -------------------------------------------------------
   if ((chat || list) && window.EventSource) {
     const es = new EventSource("/events");
-    es.addEventListener("ready", () => document.body.dataset.live = "on");
+    let readies = 0;
+    es.addEventListener("ready", () => {
+      document.body.dataset.live = "on";
+      // After a reconnect, catch up on what was sent meanwhile.
+      if (readies++ > 0) { if (chat) resyncChat(); else refreshList(); }
+    });
     es.addEventListener("message", (e) => {
       let m;
       try { m = JSON.parse(e.data); } catch (_) { return; }
@@ -45,6 +50,26 @@
         refreshing = null;
         if (again) refreshList();
       });
+  }
+
+  // resyncChat adds the server-rendered messages this page does not have.
+  function resyncChat() {
+    fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then((r) => r.ok ? r.text() : Promise.reject(r.status))
+      .then((html) => {
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const ol = chat.querySelector(".messages");
+        let added = false;
+        doc.querySelectorAll(".messages > li[data-id]").forEach((li) => {
+          if (!ol.querySelector('[data-id="' + li.dataset.id + '"]')) {
+            ol.querySelector("[data-empty]")?.remove();
+            ol.appendChild(document.importNode(li, true));
+            added = true;
+          }
+        });
+        if (added) ol.lastElementChild.scrollIntoView({ block: "end" });
+      })
+      .catch(() => {});
   }
 
   function markRead() {
