@@ -16,6 +16,7 @@ import (
 	mrand "math/rand/v2"
 	"net/url"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -83,6 +84,9 @@ type Result struct {
 	FolderP99         time.Duration
 	FolderMax         time.Duration
 	FolderQPS         map[int]float64 // by concurrency
+	FolderCPU         time.Duration   // this process's CPU time per folder (SQLite: includes the database)
+	MassCPU           time.Duration   // this process's CPU time for the Service send (SQLite: includes the database)
+	Load              [2]float64      // the machine's load average before and after
 	NaiveP50          time.Duration
 	FolderPubs        int
 	FolderAccounts    int
@@ -100,6 +104,12 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 	}
 	defer cleanup()
 	res := &Result{Engine: d.Dialect().String(), FolderQPS: map[int]float64{}}
+	res.Load[0] = loadAvg()
+	fmt.Fprintf(out, "machine: %d CPUs, load average %.2f\n", runtime.NumCPU(), res.Load[0])
+	defer func() {
+		res.Load[1] = loadAvg()
+		fmt.Fprintf(out, "load average at the end: %.2f (other processes share these cores: compare CPU times when it is high)\n", res.Load[1])
+	}()
 	c := clock.Real{}
 	st := publish.NewStore(d, c, media.Dir{Root: os.TempDir()}, settings.NewStore(d, c))
 	if o.Only == "" || o.Only == "mass" {
@@ -245,7 +255,7 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 		if err != nil {
 			return err
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		j, err := st.Send(ctx, acct, 0, p.ID, publish.SendOptions{Mode: publish.ModeMass})
 		if err != nil {
 			return err
@@ -253,7 +263,7 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 		if j, err = eng.Run(ctx, j.ID); err != nil {
 			return err
 		}
-		took := time.Since(start)
+		took, cpu := time.Since(start), cpuTime()-cpu0
 		if j.State != publish.JobDone || j.SentCount != int64(n) {
 			return fmt.Errorf("job ended %s with %d sent of %d (%s)", j.State, j.SentCount, n, j.Error)
 		}
@@ -267,8 +277,9 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 			}
 			res.MassDuration, res.MassSent, res.MassBatches = took, j.SentCount, j.Batches
 			res.MassRate = float64(n) / took.Seconds()
-			fmt.Fprintf(out, "  Service account, %d followers: every message and conversation committed in %s (%d batches, %.0f recipients/s); report: %s\n",
-				n, took.Round(time.Millisecond), j.Batches, res.MassRate, j)
+			res.MassCPU = cpu
+			fmt.Fprintf(out, "  Service account, %d followers: every message and conversation committed in %s (%d batches, %.0f recipients/s; CPU time of this process %s); report: %s\n",
+				n, took.Round(time.Millisecond), j.Batches, res.MassRate, cpu.Round(time.Millisecond), j)
 		} else {
 			res.SubAllDuration = took
 			fmt.Fprintf(out, "  Subscription account, %d followers (fan-out on read): done in %s; report: %s\n", n, took.Round(time.Millisecond), j)
@@ -393,6 +404,7 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 		}
 	}
 	lat := make([]time.Duration, 0, o.Queries)
+	cpu0 := cpuTime()
 	for range o.Queries {
 		t, err := one(reader(rnd))
 		if err != nil {
@@ -400,9 +412,11 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 		}
 		lat = append(lat, t)
 	}
+	res.FolderCPU = (cpuTime() - cpu0) / time.Duration(o.Queries)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.FolderP50, res.FolderP99, res.FolderMax = pct(lat, 50), pct(lat, 99), lat[len(lat)-1]
-	fmt.Fprintf(out, "  first page of 20, concurrency 1, %d queries: p50 %s, p99 %s, max %s\n", len(lat), ms(res.FolderP50), ms(res.FolderP99), ms(res.FolderMax))
+	fmt.Fprintf(out, "  first page of 20, concurrency 1, %d queries: p50 %s, p99 %s, max %s; CPU time of this process per folder %s\n",
+		len(lat), ms(res.FolderP50), ms(res.FolderP99), ms(res.FolderMax), ms(res.FolderCPU))
 	for _, conc := range []int{1, 2, 4} {
 		var total int64
 		var mu sync.Mutex
@@ -487,6 +501,17 @@ func pct(sorted []time.Duration, p float64) time.Duration {
 	}
 	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// loadAvg reads the 1-minute load average (0 where unknown).
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var v float64
+	fmt.Sscan(string(b), &v)
+	return v
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
