@@ -196,3 +196,13 @@ func (s *Store) Today(tz string) string { return DayOf(s.clock.Now(), Location(t
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.clock.Now() }
+
+// PublishedArticleAccount returns the account of a published, not deleted
+// article (db.ErrNotFound otherwise), for events reported by the reading
+// page's script.
+func (s *Store) PublishedArticleAccount(ctx context.Context, articleID int64) (int64, error) {
+	var a int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT a.account_id FROM articles a JOIN publications p ON p.id = a.publication_id
+		WHERE a.id = ? AND a.deleted = ? AND p.state = 'published'`, articleID, false), &a)
+	return a, err
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/web"
 )
 
 // registerAnalytics adds the analytics dashboards (issue #11): the
@@ -26,6 +28,75 @@ func (u *UI) registerAnalytics(h route) {
 	h("GET /mp/a/{account}/analytics", u.analyticsPage)
 	h("GET /mp/a/{account}/analytics/{file}", u.analyticsCSV)
 	h("GET /admin/analytics", u.staff(u.adminAnalytics))
+	// What the reading page's script reports: the end of an article
+	// reached, a link in it followed, its link copied to share.
+	h("POST /analytics/article/{article}", u.articleBeacon)
+}
+
+// ReadSurface tells where an article was opened from: the "from" query
+// parameter when a link sets it, else the page that linked to it (the
+// conversation, the Subscriptions folder or the account's profile), else a
+// shared link.
+func ReadSurface(r *http.Request) string {
+	switch f := r.URL.Query().Get("from"); f {
+	case analytics.SurfaceChat, analytics.SurfaceFolder, analytics.SurfaceProfile, analytics.SurfaceLink:
+		return f
+	}
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host {
+		return analytics.SurfaceLink
+	}
+	switch p := ref.Path; {
+	case strings.HasPrefix(p, "/chat/"):
+		return analytics.SurfaceChat
+	case strings.HasPrefix(p, "/subscriptions"):
+		return analytics.SurfaceFolder
+	case strings.HasPrefix(p, "/a/"):
+		return analytics.SurfaceProfile
+	}
+	return analytics.SurfaceLink
+}
+
+// articleBeacon records read completion, link clicks and shares sent by
+// the reading page's script (navigator.sendBeacon). It answers 204 and
+// ignores what it does not know.
+func (u *UI) articleBeacon(w http.ResponseWriter, r *http.Request) error {
+	articleID, err := strconv.ParseInt(r.PathValue("article"), 10, 64)
+	if err != nil {
+		return errs.NotFoundf("No such article.")
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ev := analytics.Event{ObjectID: articleID, Device: analytics.DeviceClass(r.UserAgent())}
+	switch r.PostForm.Get("what") {
+	case "complete":
+		ev.Kind = analytics.KindReadComplete
+	case "link":
+		ev.Kind, ev.Surface = analytics.KindLinkClick, "body"
+		if r.PostForm.Get("where") == "source" {
+			ev.Surface = "source"
+		}
+	case "share":
+		ev.Kind, ev.Surface = analytics.KindShare, "link"
+	default:
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	ev.AccountID, err = u.AnalyticsStore.PublishedArticleAccount(r.Context(), articleID)
+	if err != nil {
+		if errs.KindOf(err) == errs.KindNotFound {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		return err
+	}
+	if me := web.Person(r); me != nil {
+		ev.PersonID = me.ID
+	}
+	u.Analytics.Record(ev)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // analyticsRange is the period a dashboard shows.

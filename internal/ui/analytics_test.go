@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -229,5 +231,73 @@ func TestFollowerActionsAreCaptured(t *testing.T) {
 	today := s.App.AnalyticsStore.Today(a.Timezone)
 	if !strings.Contains(msgs.Body, today+",1,1,1") {
 		t.Errorf("messages CSV (want today %s with 1 text message):\n%s", today, msgs.Body)
+	}
+}
+
+// anArticle inserts a published article straight into the publishing
+// tables and returns its id.
+func anArticle(t testing.TB, s *apptest.Server, accountID int64, title string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	now := s.App.Clock.Now().UnixMicro()
+	pub, art := id.New(), id.New()
+	if _, err := s.App.DB.Exec(ctx, `INSERT INTO publications (id, account_id, state, title, article_count, first_article_id, published_at, created_at, updated_at)
+		VALUES (?, ?, 'published', ?, 1, ?, ?, ?, ?)`, pub, accountID, title, art, now, now, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.DB.Exec(ctx, `INSERT INTO articles (id, publication_id, account_id, idx, title, body_format, body_source, body_html, created_at, updated_at)
+		VALUES (?, ?, ?, 0, ?, 'html', '<p>Hi</p>', '<p>Hi <a href="https://example.com/x">x</a></p>', ?, ?)`, art, pub, accountID, title, now, now); err != nil {
+		t.Fatal(err)
+	}
+	return art
+}
+
+// The reading page's script reports completion, links and shares; only
+// for published articles, under the article's own account.
+func TestArticleBeaconRecordsCompletionLinksAndShares(t *testing.T) {
+	s := apptest.New(t)
+	a, owner := anAccount(t, s, "Tea")
+	art := anArticle(t, s, a.ID, "Spring teas")
+	mia, fc := follower(t, s, "mia")
+	for _, f := range []url.Values{{"what": {"complete"}}, {"what": {"link"}, "where": {"source"}}, {"what": {"share"}}, {"what": {"bogus"}}} {
+		wantStatus(t, fc.PostForm(fmt.Sprintf("/analytics/article/%d", art), f), http.StatusNoContent)
+	}
+	wantStatus(t, fc.PostForm("/analytics/article/12345", url.Values{"what": {"complete"}}), http.StatusNoContent)
+	anWaitEvents(t, s, a.ID, analytics.KindReadComplete, 1)
+	anWaitEvents(t, s, a.ID, analytics.KindLinkClick, 1)
+	anWaitEvents(t, s, a.ID, analytics.KindShare, 1)
+	var n int
+	var person int64
+	if err := s.App.DB.QueryRow(context.Background(), `SELECT COUNT(*), MAX(person_id) FROM analytics_events WHERE object_id = ?`, art).Scan(&n, &person); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || person != mia.ID {
+		t.Errorf("%d events for the article by %d, want 3 by mia (%d)", n, person, mia.ID)
+	}
+	if _, err := s.App.AnalyticsStore.RollupNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// No read was recorded here, so the article has no row yet; the
+	// interface of the page stays intact.
+	wantStatus(t, owner.Get(fmt.Sprintf("/mp/a/%d/analytics", a.ID)), http.StatusOK)
+}
+
+func TestReadSurfaceFromLinkOrReferer(t *testing.T) {
+	for _, c := range []struct{ target, referer, want string }{
+		{"/s/1?from=folder", "", "folder"},
+		{"/s/1", "http://example.com/chat/9", "chat"},
+		{"/s/1", "http://example.com/subscriptions", "folder"},
+		{"/s/1", "http://example.com/a/9", "profile"},
+		{"/s/1", "http://elsewhere.net/chat/9", "link"},
+		{"/s/1", "", "link"},
+		{"/s/1?from=evil", "", "link"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "http://example.com"+c.target, nil)
+		if c.referer != "" {
+			r.Header.Set("Referer", c.referer)
+		}
+		if got := ui.ReadSurface(r); got != c.want {
+			t.Errorf("%s from %q: %s, want %s", c.target, c.referer, got, c.want)
+		}
 	}
 }

@@ -155,3 +155,47 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+// ---- Analytics (issue #11): on the reading page /s/{id}, report the end
+// of the article reached, links followed and the share link copied. Reads
+// themselves are counted on the server. Nothing is sent for previews. ----
+(() => {
+  const m = /^\/s\/(\d+)$/.exec(location.pathname);
+  if (!m || new URLSearchParams(location.search).has("k")) return;
+  const start = () => {
+    const art = document.querySelector("article.reader");
+    if (!art) return;
+    const send = (what, where) => {
+      const body = new URLSearchParams({ what: what, where: where || "" });
+      const url = "/analytics/article/" + m[1];
+      if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return;
+      fetch(url, { method: "POST", body: body, keepalive: true, credentials: "same-origin" }).catch(() => {});
+    };
+    const body = art.querySelector(".reader-body");
+    if (body && "IntersectionObserver" in window) {
+      const end = document.createElement("span");
+      end.setAttribute("aria-hidden", "true");
+      body.after(end);
+      const io = new IntersectionObserver((entries) => {
+        if (!entries.some((e) => e.isIntersecting)) return;
+        io.disconnect();
+        send("complete");
+      });
+      io.observe(end);
+    }
+    art.addEventListener("click", (e) => {
+      const a = e.target.closest && e.target.closest("a[href]");
+      if (!a) return;
+      let u;
+      try { u = new URL(a.href, location.href); } catch (err) { return; }
+      if (u.origin === location.origin) return;
+      send("link", a.closest(".reader-body") ? "body" : "source");
+    });
+    let shared = false;
+    const share = () => { if (!shared) { shared = true; send("share"); } };
+    art.querySelectorAll("button.copy-link").forEach((b) => b.addEventListener("click", share));
+    art.querySelectorAll("input.share-url").forEach((i) => i.addEventListener("copy", share));
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
