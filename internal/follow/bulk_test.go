@@ -127,6 +127,15 @@ func TestRelationsListCurrentAndPastFollows(t *testing.T) {
 	}
 	follows.Follow(ctx, other.ID, bob.ID, follow.SourceSearch, "")
 	follows.Unfollow(ctx, bank.ID, mei.ID)
+	if n, err := follows.CountFollowing(ctx, mei.ID, account.Subscription); err != nil || n != 1 {
+		t.Fatalf("mei follows %d Subscription accounts (%v), want 1", n, err)
+	}
+	if n, _ := follows.CountFollowing(ctx, mei.ID, account.Service); n != 0 {
+		t.Fatalf("mei follows %d Service accounts after unfollowing, want 0", n)
+	}
+	if n, _ := follows.CountFollowing(ctx, bob.ID, ""); n != 1 {
+		t.Fatalf("bob follows %d accounts, want 1", n)
+	}
 	rels, err := follows.Relations(ctx, mei.ID)
 	if err != nil {
 		t.Fatal(err)

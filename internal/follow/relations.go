@@ -44,3 +44,12 @@ func (s *Store) Relations(ctx context.Context, personID int64) ([]Relation, erro
 type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// CountFollowing returns how many accounts of the given type ("" for any)
+// the person follows now.
+func (s *Store) CountFollowing(ctx context.Context, personID int64, accountType string) (int, error) {
+	var n int
+	err := db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.account_id
+		WHERE f.person_id = ? AND f.following = TRUE AND (? = '' OR a.type = ?)`, personID, accountType, accountType), &n)
+	return n, err
+}

@@ -52,15 +52,9 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 			AvatarURL: accountAvatarURL(c.AccountID, c.AvatarPath), Verified: c.Verified, Muted: c.Muted,
 			Preview: c.LastPreview, At: c.LastAt, Unread: c.Unread})
 	}
-	followed, err := u.Follows.Followed(ctx, me.ID)
+	subs, err := u.Follows.CountFollowing(ctx, me.ID, account.Subscription)
 	if err != nil {
 		return err
-	}
-	subs := 0
-	for _, a := range followed {
-		if a.Type == account.Subscription {
-			subs++
-		}
 	}
 	if subs > 0 {
 		row := &chatRow{Href: "/subscriptions", Name: "Subscriptions", Folder: true, Preview: "No publications yet"}
