@@ -288,3 +288,51 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 		t.Errorf("the menu link opened %s", p)
 	}
 }
+
+// TestLiveMessagesAreShownAsText sends markup and a javascript: link to an
+// open conversation: they arrive live as plain text and a dead link.
+func TestLiveMessagesAreShownAsText(t *testing.T) {
+	s := apptest.New(t)
+	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
+	mei := s.CreatePerson(t, "mei", "a long enough secret", user.RoleNone)
+	if _, err := s.App.Follows.Follow(t.Context(), bank.ID, mei.ID, "search", ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx := Browser(t)
+	do(t, ctx, "open the conversation",
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=login]`), "mei"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long enough secret"),
+		chromedp.Click(byText("button", "Sign in")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=chatlist]`)),
+		chromedp.Navigate(fmt.Sprintf("%s/chat/%d", s.URL, bank.ID)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)),
+	)
+	const markup = `<img src=x onerror="window.pwned=1"><b>bold</b>`
+	for _, m := range []*message.Message{
+		{Kind: message.KindText, Body: message.Body{Text: markup}},
+		{Kind: message.KindPublication, Body: message.Body{Title: "Rates", URL: "javascript:window.pwned=2",
+			Articles: []message.Article{{Title: "Rates", URL: "javascript:window.pwned=2", PicURL: "javascript:window.pwned=3"}}}},
+	} {
+		m.AccountID, m.PersonID, m.Direction, m.Sender = bank.ID, mei.ID, message.Out, message.SenderAPI
+		if err := s.App.Messages.Append(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(t, ctx, "see both messages arrive",
+		chromedp.WaitVisible(chromedp.CSS(`.messages li[data-kind=text] p.text`)),
+		chromedp.WaitVisible(chromedp.CSS(`.messages li[data-kind=publication] [data-testid=publication]`)),
+	)
+	if got := run(t, ctx, "read the message", chromedp.Text(chromedp.CSS(`.messages li[data-kind=text] p.text`))); got != markup {
+		t.Errorf("the message shows as %q, want the text as sent", got)
+	}
+	if n := run(t, ctx, "count injected elements", chromedp.Evaluate[int](`document.querySelectorAll(".messages img, .messages b").length`)); n != 0 {
+		t.Errorf("the message's markup became %d elements", n)
+	}
+	if href := run(t, ctx, "read the card's link", chromedp.Evaluate[string](`document.querySelector(".messages li[data-kind=publication] [data-testid=publication]").getAttribute("href") || ""`)); strings.HasPrefix(href, "javascript") {
+		t.Errorf("the card links to %q", href)
+	}
+	if pwned := run(t, ctx, "check for script", chromedp.Evaluate[int](`window.pwned || 0`)); pwned != 0 {
+		t.Errorf("a message ran script (%d)", pwned)
+	}
+}
