@@ -222,9 +222,16 @@ func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID i
 		if action == ActionTransfer && (state == StateClosed || state == StateNone) {
 			return ErrClosed
 		}
-		if _, err := tx.Exec(ctx, `UPDATE conversations SET inbox_state = 'assigned', assignee_id = ? WHERE account_id = ? AND person_id = ?`,
-			toID, accountID, personID); err != nil {
+		// The condition makes two agents taking at once safe on PostgreSQL
+		// too: only one update finds the conversation still untaken.
+		res, err := tx.Exec(ctx, `UPDATE conversations SET inbox_state = 'assigned', assignee_id = ?
+			WHERE account_id = ? AND person_id = ? AND inbox_state = ? AND assignee_id = ?`,
+			toID, accountID, personID, state, assignee)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Conflictf("Someone else changed this conversation just now. Look again.")
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO inbox_events (id, account_id, person_id, action, actor_id, assignee_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			id.New(), accountID, personID, action, actorID, toID, now)

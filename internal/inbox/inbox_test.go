@@ -314,3 +314,26 @@ func BenchmarkQueue(b *testing.B) {
 		}
 	}
 }
+
+func TestConcurrentTakesOneWins(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	for _, p := range []*user.Person{f.mei, f.bob} {
+		f.say(t, f.a, p, "anyone?")
+		errc := make(chan error, 2)
+		for _, agent := range []*user.Person{f.sam, f.owner} {
+			go func() { errc <- f.inbox.Take(ctx, f.a.ID, p.ID, agent.ID) }()
+		}
+		e1, e2 := <-errc, <-errc
+		if (e1 == nil) == (e2 == nil) {
+			t.Fatalf("two takes: %v and %v; want exactly one to win", e1, e2)
+		}
+		if lost := errors.Join(e1, e2); errs.KindOf(lost) != errs.KindConflict {
+			t.Errorf("the losing take: %v", lost)
+		}
+		hist, _ := f.inbox.History(ctx, f.a.ID, p.ID)
+		if len(hist) != 1 {
+			t.Errorf("history after concurrent takes: %d entries", len(hist))
+		}
+	}
+}
