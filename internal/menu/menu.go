@@ -353,6 +353,9 @@ func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Butto
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO menus (id, account_id, conditional, tag_id, client_platform_type, buttons, created_at)
 			VALUES (?, ?, FALSE, 0, '', ?, ?)`, m.ID, accountID, string(body), db.Micro(m.CreatedAt))
+		if db.IsUniqueViolation(err) {
+			return errs.Conflictf("Someone else published the menu at the same moment. Look at it and publish again.")
+		}
 		return err
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
@@ -110,6 +111,7 @@ func TestButtonJSONIsWeChats(t *testing.T) {
 }
 
 type fixture struct {
+	d        *db.DB
 	menus    *menu.Store
 	aud      *audience.Store
 	svc      *message.Service
@@ -124,7 +126,7 @@ func setup(t *testing.T) *fixture {
 	ctx := context.Background()
 	c := &clock.Offset{}
 	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
-	f := &fixture{menus: menu.NewStore(d, c), aud: audience.NewStore(d, c, follows), clock: c}
+	f := &fixture{d: d, menus: menu.NewStore(d, c), aud: audience.NewStore(d, c, follows), clock: c}
 	var err error
 	if f.mei, err = users.Create(ctx, user.NewPerson{Username: "mei", Password: "password1"}); err != nil {
 		t.Fatal(err)
@@ -359,5 +361,33 @@ func BenchmarkForFollower(b *testing.B) {
 		if _, err := s.ForFollower(ctx, a.ID, p.ID); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestConcurrentPublishingKeepsOneDefault(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	errc := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			_, err := f.menus.SetDefault(ctx, f.a.ID, []menu.Button{click(fmt.Sprint("v", i), "K")})
+			errc <- err
+		}()
+	}
+	ok := 0
+	for range 8 {
+		if err := <-errc; err == nil {
+			ok++
+		} else if errs.KindOf(err) != errs.KindConflict {
+			t.Errorf("concurrent publish: %v", err)
+		}
+	}
+	def, _, err := f.menus.All(ctx, f.a.ID)
+	if ok == 0 || err != nil || def == nil {
+		t.Fatalf("after concurrent publishing: %d succeeded, %v, %v", ok, def, err)
+	}
+	var n int
+	if err := db.Get(f.d.QueryRow(ctx, `SELECT COUNT(*) FROM menus WHERE account_id = ? AND conditional = FALSE`, f.a.ID), &n); err != nil || n != 1 {
+		t.Errorf("%d default menus", n)
 	}
 }
