@@ -54,7 +54,6 @@ func (u *UI) registerMessaging(h route) {
 		h("POST /mp/a/{account}/inbox/{person}/transfer", u.inboxTransfer)
 		h("POST /mp/a/{account}/inbox/{person}/close", u.inboxClose)
 		h("GET /mp/a/{account}/inbox/{person}/media/{message}", u.inboxMedia)
-		h("GET /mp/a/{account}/inbox/upload", u.messagingMedia(account.ActInbox, "inbox"))
 	}
 	if u.Audience != nil {
 		u.addNav(navItem{Label: "Followers", Path: "followers", Action: account.ActFollowers, Order: 36})
