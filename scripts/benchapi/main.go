@@ -7,10 +7,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -18,11 +21,13 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/user"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchapi seed --data DIR | bare --listen ADDR")
+		fmt.Fprintln(os.Stderr, "usage: benchapi seed --data DIR [--database-url URL] | bare --listen ADDR | createdb|dropdb --database-url URL")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -34,6 +39,10 @@ func main() {
 	switch os.Args[1] {
 	case "seed":
 		err = seed(*dbURL, *data)
+	case "createdb":
+		err = createDB(*dbURL)
+	case "dropdb":
+		err = dropDB(*dbURL)
 	case "bare":
 		body := []byte(`{"subscribe":1,"openid":"oBenchmark000000000000000000","language":"zh_CN","subscribe_time":1700000000,"remark":"","groupid":0,"tagid_list":[],"subscribe_scene":"ADD_SCENE_SEARCH","qr_scene":0,"qr_scene_str":""}`)
 		err = http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +56,47 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchapi:", err)
 		os.Exit(1)
 	}
+}
+
+// createDB makes a scratch PostgreSQL database next to the one in base
+// and prints its URL, so a benchmark never touches a real database.
+func createDB(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	d, err := sql.Open("pgx", base)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	name := fmt.Sprintf("herald_bench_%d", time.Now().UnixNano())
+	if _, err := d.Exec("CREATE DATABASE " + name); err != nil {
+		return err
+	}
+	u.Path = "/" + name
+	fmt.Println(u.String())
+	return nil
+}
+
+// dropDB removes a scratch database made by createDB.
+func dropDB(target string) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if !strings.HasPrefix(name, "herald_bench_") {
+		return fmt.Errorf("refusing to drop %q: not a benchmark database", name)
+	}
+	u.Path = "/postgres"
+	d, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_, err = d.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	return err
 }
 
 func seed(dbURL, dir string) error {
