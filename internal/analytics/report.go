@@ -29,6 +29,9 @@ type Card struct {
 	Delta string // "+12%", "−3%", "new" or ""
 	Up    bool
 	Down  bool
+	// Bad is true when a rise is bad news (unfollows): pages colour the
+	// change the other way round.
+	Bad bool
 }
 
 // Report is everything the console's analytics page shows for a period.
@@ -105,6 +108,7 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	}
 	card("New followers", KindFollow)
 	card("Unfollows", KindUnfollow)
+	rep.Cards[len(rep.Cards)-1].Bad = true
 	net := Card{Label: "Net growth", Value: ev(cur, KindFollow, All) - ev(cur, KindUnfollow, All), Prev: ev(prev, KindFollow, All) - ev(prev, KindUnfollow, All)}
 	net.Delta, net.Up, net.Down = delta(net.Value, net.Prev)
 	rep.Cards = append(rep.Cards, net)

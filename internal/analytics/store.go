@@ -262,25 +262,24 @@ func (s *Store) RollupDay(ctx context.Context, accountID int64, day string, loc 
 		}
 		where := ` FROM analytics_events WHERE account_id = ? AND at >= ? AND at < ? `
 		ins := `INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures) `
-		for _, q := range []string{
-			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, surface, object_id, ` + aggCols + where + `GROUP BY kind, surface, object_id`,
-			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, '*', object_id, ` + aggCols + where + `GROUP BY kind, object_id`,
-			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, surface, -1, ` + aggCols + where + `GROUP BY kind, surface`,
-			ins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), kind, '*', -1, ` + aggCols + where + `GROUP BY kind`,
-		} {
-			if _, err := tx.Exec(ctx, q, accountID, day, accountID, from, to); err != nil {
-				return fmt.Errorf("analytics: roll up %d %s: %w", accountID, day, err)
-			}
+		// The day's events are read once (a CTE used several times is
+		// materialised by both engines) and grouped four ways.
+		ev := `WITH ev AS (SELECT kind, surface, object_id, person_id, value, failed, (at - ?) / 3600000000 AS h` + where + `) `
+		sel := `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), `
+		q := ev + ins +
+			sel + `kind, surface, object_id, ` + aggCols + ` FROM ev GROUP BY kind, surface, object_id UNION ALL ` +
+			sel + `kind, '*', object_id, ` + aggCols + ` FROM ev GROUP BY kind, object_id UNION ALL ` +
+			sel + `kind, surface, -1, ` + aggCols + ` FROM ev GROUP BY kind, surface UNION ALL ` +
+			sel + `kind, '*', -1, ` + aggCols + ` FROM ev GROUP BY kind`
+		if _, err := tx.Exec(ctx, q, from, accountID, from, to, accountID, day, accountID, day, accountID, day, accountID, day); err != nil {
+			return fmt.Errorf("analytics: roll up %d %s: %w", accountID, day, err)
 		}
-		sub := ` FROM (SELECT (at - ?) / 3600000000 AS h, kind, surface, person_id, value, failed` + where + `) x `
 		hins := `INSERT INTO analytics_hourly (account_id, day, hour, kind, surface, events, users, value_sum, value_max, failures) `
-		for _, q := range []string{
-			hins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), h, kind, surface, ` + aggCols + sub + `GROUP BY h, kind, surface`,
-			hins + `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), h, kind, '*', ` + aggCols + sub + `GROUP BY h, kind`,
-		} {
-			if _, err := tx.Exec(ctx, q, accountID, day, from, accountID, from, to); err != nil {
-				return fmt.Errorf("analytics: roll up hours %d %s: %w", accountID, day, err)
-			}
+		q = ev + hins +
+			sel + `h, kind, surface, ` + aggCols + ` FROM ev GROUP BY h, kind, surface UNION ALL ` +
+			sel + `h, kind, '*', ` + aggCols + ` FROM ev GROUP BY h, kind`
+		if _, err := tx.Exec(ctx, q, from, accountID, from, to, accountID, day, accountID, day); err != nil {
+			return fmt.Errorf("analytics: roll up hours %d %s: %w", accountID, day, err)
 		}
 		return conversions(ctx, tx, accountID, day, loc)
 	})
@@ -299,45 +298,45 @@ func conversions(ctx context.Context, tx *db.Tx, accountID int64, day string, lo
 		accountID, day, ConvFollows, ConvMessage, ConvLink, ConvPaid, ConvAny); err != nil {
 		return err
 	}
-	ins := `INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures) `
-	follows := ` FROM analytics_events f WHERE f.account_id = ? AND f.kind = 'follow' AND f.person_id <> 0 AND f.at >= ? AND f.at < ? `
-	if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), f.surface, -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
-		follows+`GROUP BY f.surface`, accountID, day, ConvFollows, accountID, from, to); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), '*', -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
-		follows+`HAVING COUNT(*) > 0`, accountID, day, ConvFollows, accountID, from, to); err != nil {
-		return err
-	}
+	// One pass per grouping: each follow of the day joined with that
+	// person's messages, link clicks and payments in the window after it.
 	window := ConversionWindow.Microseconds()
-	for _, c := range []struct {
-		kind  string
-		kinds []any
-	}{
-		{ConvMessage, []any{KindMessageIn}},
-		{ConvLink, []any{KindLinkClick}},
-		{ConvPaid, []any{KindPayment}},
-		{ConvAny, []any{KindMessageIn, KindLinkClick, KindPayment}},
-	} {
-		in := "?"
-		for range c.kinds[1:] {
-			in += ", ?"
+	q := `SELECT %s, COUNT(DISTINCT f.person_id),
+		COUNT(DISTINCT CASE WHEN e.kind = 'message_in' THEN f.person_id END),
+		COUNT(DISTINCT CASE WHEN e.kind = 'link_click' THEN f.person_id END),
+		COUNT(DISTINCT CASE WHEN e.kind = 'payment' THEN f.person_id END),
+		COUNT(DISTINCT e.person_id)
+		FROM analytics_events f LEFT JOIN analytics_events e ON e.account_id = f.account_id AND e.person_id = f.person_id
+			AND e.kind IN ('message_in', 'link_click', 'payment') AND e.at >= f.at AND e.at < f.at + ?
+		WHERE f.account_id = ? AND f.kind = 'follow' AND f.person_id <> 0 AND f.at >= ? AND f.at < ? %s`
+	type convRow struct {
+		surface                           string
+		follows, message, link, paid, any int64
+	}
+	var out []convRow
+	for _, grouping := range [][2]string{{"f.surface", "GROUP BY f.surface"}, {"'*'", ""}} {
+		rows, err := tx.Query(ctx, fmt.Sprintf(q, grouping[0], grouping[1]), window, accountID, from, to)
+		rs, err := db.Collect(rows, err, func(r *sqlRows) (convRow, error) {
+			var c convRow
+			return c, r.Scan(&c.surface, &c.follows, &c.message, &c.link, &c.paid, &c.any)
+		})
+		if err != nil {
+			return fmt.Errorf("analytics: conversions %d %s: %w", accountID, day, err)
 		}
-		join := ` FROM analytics_events f JOIN analytics_events e ON e.account_id = f.account_id AND e.person_id = f.person_id
-			AND e.kind IN (` + in + `) AND e.at >= f.at AND e.at < f.at + ?
-			WHERE f.account_id = ? AND f.kind = 'follow' AND f.person_id <> 0 AND f.at >= ? AND f.at < ? `
-		args := func(extra ...any) []any {
-			a := append([]any{accountID, day, c.kind}, c.kinds...)
-			a = append(a, window, accountID, from, to)
-			return append(a, extra...)
-		}
-		if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), f.surface, -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
-			join+`GROUP BY f.surface`, args()...); err != nil {
-			return fmt.Errorf("analytics: conversions %s: %w", c.kind, err)
-		}
-		if _, err := tx.Exec(ctx, ins+`SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), '*', -1, COUNT(DISTINCT f.person_id), COUNT(DISTINCT f.person_id), 0, 0, 0`+
-			join+`HAVING COUNT(*) > 0`, args()...); err != nil {
-			return fmt.Errorf("analytics: conversions %s: %w", c.kind, err)
+		out = append(out, rs...)
+	}
+	for _, c := range out {
+		for _, kv := range []struct {
+			kind string
+			n    int64
+		}{{ConvFollows, c.follows}, {ConvMessage, c.message}, {ConvLink, c.link}, {ConvPaid, c.paid}, {ConvAny, c.any}} {
+			if kv.n == 0 {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures)
+				VALUES (?, ?, ?, ?, -1, ?, ?, 0, 0, 0)`, accountID, day, kv.kind, c.surface, kv.n, kv.n); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -27,7 +27,12 @@ func seedAnalytics(ctx context.Context, w *world) error {
 		return nil
 	}
 	start := time.Now()
-	defer func() { a.Log.Debug("demo: analytics seeded", "took", time.Since(start)) }()
+	var inserted, rolled time.Time
+	var nEvents int
+	defer func() {
+		a.Log.Debug("demo: analytics seeded", "events", nEvents, "took", time.Since(start),
+			"insert", inserted.Sub(start), "rollup", rolled.Sub(inserted))
+	}()
 	rng := rand.New(rand.NewPCG(11, 2026))
 	now := a.Clock.Now()
 	var evs []analytics.Event
@@ -39,8 +44,8 @@ func seedAnalytics(ctx context.Context, w *world) error {
 		messages, apiCalls int // per day, at most
 		buttons            []string
 	}{
-		{"lotus", 2, 6, 2, 40, 8, 0, []string{"TEA_OF_MONTH", "https://lotus-tea.example/menu", "HOURS", "https://lotus-tea.example/map", "BOOK"}},
-		{"harbour", 1, 3, 1, 25, 12, 180, []string{"RATES", "https://harbour-bank.example/open", "HOURS", "AGENT", "https://harbour-bank.example/security"}},
+		{"lotus", 2, 6, 2, 30, 8, 0, []string{"TEA_OF_MONTH", "https://lotus-tea.example/menu", "HOURS", "https://lotus-tea.example/map", "BOOK"}},
+		{"harbour", 1, 3, 1, 20, 12, 120, []string{"RATES", "https://harbour-bank.example/open", "HOURS", "AGENT", "https://harbour-bank.example/security"}},
 	} {
 		acct := w.accounts[spec.key]
 		if acct == nil {
@@ -144,9 +149,11 @@ func seedAnalytics(ctx context.Context, w *world) error {
 			}
 		}
 	}
+	nEvents = len(evs)
 	if err := analytics.InsertEvents(ctx, a.DB, evs); err != nil {
 		return err
 	}
+	inserted = time.Now()
 	if err := demoProfiles(ctx, w); err != nil {
 		return err
 	}
@@ -157,6 +164,7 @@ func seedAnalytics(ctx context.Context, w *world) error {
 	if _, err := st.RollupNow(ctx); err != nil {
 		return err
 	}
+	rolled = time.Now()
 	if err := st.Snapshot(ctx); err != nil {
 		return err
 	}

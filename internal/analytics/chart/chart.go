@@ -24,7 +24,7 @@ type Chart struct {
 	Title  string // read by screen readers, shown as a tooltip
 	Labels []string
 	Series []Series
-	Width  int // viewBox size; default 640 x 220
+	Width  int // viewBox size; default 480 x 200 (text stays legible on a phone)
 	Height int
 	Unit   string // appended to values in titles, e.g. "%"
 }
@@ -38,10 +38,10 @@ const (
 func (c *Chart) size() (float64, float64) {
 	w, h := c.Width, c.Height
 	if w == 0 {
-		w = 640
+		w = 480
 	}
 	if h == 0 {
-		h = 220
+		h = 200
 	}
 	return float64(w), float64(h)
 }
@@ -123,7 +123,7 @@ func (c *Chart) open(b *strings.Builder, kind string) (string, float64, float64)
 	w, h := c.size()
 	n := seq.Add(1)
 	tid := fmt.Sprintf("chart%d", n)
-	fmt.Fprintf(b, `<svg class="chart chart-%s" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t %s-d" preserveAspectRatio="xMidYMid meet">`, kind, w, h, tid, tid)
+	fmt.Fprintf(b, `<svg class="chart chart-%s" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t %s-d" preserveAspectRatio="xMidYMid meet" style="font-size:13px">`, kind, w, h, tid, tid)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title>`, tid, html.EscapeString(c.Title))
 	fmt.Fprintf(b, `<desc id="%s-d">%s</desc>`, tid, html.EscapeString(c.describe()))
 	return tid, w, h
@@ -172,7 +172,7 @@ func (c *Chart) legend(b *strings.Builder, w float64) {
 	x := padL
 	for i, s := range c.Series {
 		fmt.Fprintf(b, `<rect x="%.1f" y="0" width="10" height="10" class="s%d"/><text x="%.1f" y="9">%s</text>`, x, i, x+14, html.EscapeString(s.Name))
-		x += 22 + float64(len(s.Name))*6.5
+		x += 24 + float64(len(s.Name))*7
 	}
 	b.WriteString(`</g>`)
 }
