@@ -217,6 +217,18 @@ func TestMessagingConsoleOnSmallPhone(t *testing.T) {
 	if visible(`input[name="b.0.key"]`) || !visible(`input[name="b.0.url"]`) {
 		t.Error("a link button should show its URL field only")
 	}
+	// The rule editor: a text reply shows the text box, an article its fields.
+	do(t, tab, "open a new rule", chromedp.Navigate(base+"autoreply/rules/new"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=rule-form]`)))
+	if !visible(`textarea[name="reply.0.text"]`) || visible(`input[name="reply.0.title"]`) {
+		t.Error("a text reply should show the text box only")
+	}
+	do(t, tab, "make the reply an article card",
+		chromedp.SetValue(chromedp.CSS(`select[name="reply.0.type"]`), "news"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name="reply.0.type"]').dispatchEvent(new Event("change"))`),
+	)
+	if visible(`textarea[name="reply.0.text"]`) || !visible(`input[name="reply.0.title"]`) {
+		t.Error("an article reply should show the card's fields only")
+	}
 }
 
 func messageBody(text string) message.Body { return message.Body{Text: text} }

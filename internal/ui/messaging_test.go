@@ -527,3 +527,36 @@ func TestLibraryImagesInRepliesAndMenus(t *testing.T) {
 	res = hana.PostForm(w.mp(w.a, "menu"), url.Values{"b.0.name": {"Theirs"}, "b.0.type": {"media_id"}, "b.0.library": {other.MediaID}})
 	status(t, res, http.StatusUnprocessableEntity)
 }
+
+func TestNewFollowerGetsTheWelcome(t *testing.T) {
+	w := newMsgWorld(t)
+	hana := w.client(t, "hana")
+	res := hana.PostForm(w.mp(w.a, "autoreply/special/follow"), url.Values{"follow.enabled": {"on"}, "follow.type": {"text"}, "follow.text": {"  "}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "Write the reply text.")
+	status(t, hana.PostForm(w.mp(w.a, "autoreply/special/follow"), url.Values{"follow.enabled": {"on"}, "follow.type": {"text"},
+		"follow.text": {"Welcome to Harbour Bank!"}}), http.StatusSeeOther)
+	zoe, err := w.s.App.Users.Create(w.ctx, user.NewPerson{Username: "zoe", DisplayName: "Zoe", Password: msgPW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.people["zoe"] = zoe
+	res = w.client(t, "zoe").PostForm(fmt.Sprintf("/a/%d/follow", w.a.ID), url.Values{})
+	if res.Status >= 400 {
+		t.Fatalf("follow: %d\n%s", res.Status, res.Body)
+	}
+	waitFor(t, "the welcome", func() bool {
+		h := w.history(t, w.a, "zoe")
+		return len(h) == 1 && h[0].Body.Text == "Welcome to Harbour Bank!" && h[0].Sender == message.SenderAutoReply
+	})
+	// Switched off: the next new follower gets nothing; the reply is kept.
+	status(t, hana.PostForm(w.mp(w.a, "autoreply/special/follow"), url.Values{"follow.type": {"text"}, "follow.text": {"Welcome to Harbour Bank!"}}), http.StatusSeeOther)
+	shows(t, hana.Get(w.mp(w.a, "autoreply")), "Welcome to Harbour Bank!")
+	in, err := w.s.App.Chat.Event(w.ctx, w.a.ID, w.people["mei"].ID, message.EventSubscribe, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := w.s.App.Chat.Respond(w.ctx, in); err != nil || len(out) != 0 {
+		t.Errorf("welcome while switched off: %+v %v", out, err)
+	}
+}
