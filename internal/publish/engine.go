@@ -2,10 +2,12 @@ package publish
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -27,6 +29,7 @@ type Engine struct {
 	Store     *Store
 	Log       *slog.Logger
 	BatchSize int           // recipients per batch (default 50,000)
+	Lanes     int           // lanes of a mass send run side by side (default: 2 on PostgreSQL, 1 on SQLite)
 	Lease     time.Duration // how long a claim lasts without progress (default 2 min)
 	// BatchHook, when set, runs inside each batch's transaction just before
 	// it commits (tests use it to simulate a crash halfway).
@@ -301,30 +304,44 @@ func (e *Engine) folderAll(ctx context.Context, j *Job, publishedAt int64) error
 	return err
 }
 
+// laneMod spreads person ids over lanes: ids are time-ordered with a
+// per-millisecond sequence, so the remainder by a prime mixes them well.
+const laneMod = 1000003
+
 // recipients returns the FROM/WHERE of a batch's candidate recipients
-// (followers in (cursor, upper]) and its arguments.
-func recipients(j *Job, cursor, upper int64) (string, []any) {
+// (followers of the lane in (cursor, upper]) and its arguments.
+func recipients(j *Job, l lane, cursor, upper int64) (string, []any) {
+	laneCond, laneArgs := "", []any{}
+	if l.lanes > 1 {
+		laneCond = ` AND (f.person_id % ?) % ? = ?`
+		laneArgs = []any{laneMod, l.lanes, l.lane}
+	}
 	if j.Target == TargetTag {
 		return ` FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
-			WHERE m.account_id = ? AND m.tag_id = ? AND m.person_id > ? AND m.person_id <= ? AND f.following = TRUE`,
-			[]any{j.AccountID, j.TagID, cursor, upper}
+			WHERE m.account_id = ? AND m.tag_id = ? AND m.person_id > ? AND m.person_id <= ? AND f.following = TRUE` + laneCond,
+			append([]any{j.AccountID, j.TagID, cursor, upper}, laneArgs...)
 	}
-	return ` FROM follows f WHERE f.account_id = ? AND f.person_id > ? AND f.person_id <= ? AND f.following = TRUE`,
-		[]any{j.AccountID, cursor, upper}
+	return ` FROM follows f WHERE f.account_id = ? AND f.person_id > ? AND f.person_id <= ? AND f.following = TRUE` + laneCond,
+		append([]any{j.AccountID, cursor, upper}, laneArgs...)
 }
 
-// boundary returns the person_id that ends the batch after cursor, or
-// maxID when fewer than size candidates are left.
-func (e *Engine) boundary(ctx context.Context, j *Job, cursor int64, size int) (int64, error) {
+// boundary returns the person_id that ends the lane's batch after cursor,
+// or maxID when fewer than size candidates are left.
+func (e *Engine) boundary(ctx context.Context, j *Job, l lane, cursor int64, size int) (int64, error) {
 	s := e.Store
 	var upper int64
 	var err error
+	laneCond, laneArgs := "", []any{}
+	if l.lanes > 1 {
+		laneCond = ` AND (person_id % ?) % ? = ?`
+		laneArgs = []any{laneMod, l.lanes, l.lane}
+	}
 	if j.Target == TargetTag {
-		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM tag_members WHERE account_id = ? AND tag_id = ? AND person_id > ?
-			ORDER BY person_id LIMIT 1 OFFSET ?`, j.AccountID, j.TagID, cursor, size-1), &upper)
+		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM tag_members WHERE account_id = ? AND tag_id = ? AND person_id > ?`+laneCond+`
+			ORDER BY person_id LIMIT 1 OFFSET ?`, append(append([]any{j.AccountID, j.TagID, cursor}, laneArgs...), size-1)...), &upper)
 	} else {
-		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM follows WHERE account_id = ? AND person_id > ?
-			ORDER BY person_id LIMIT 1 OFFSET ?`, j.AccountID, cursor, size-1), &upper)
+		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM follows WHERE account_id = ? AND person_id > ?`+laneCond+`
+			ORDER BY person_id LIMIT 1 OFFSET ?`, append(append([]any{j.AccountID, cursor}, laneArgs...), size-1)...), &upper)
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return maxID, nil
@@ -334,14 +351,55 @@ func (e *Engine) boundary(ctx context.Context, j *Job, cursor int64, size int) (
 
 const maxID = 1<<63 - 1
 
-// deliver writes one delivery per recipient, batch by batch: chat messages
-// (and conversation upserts) for a Service account, folder deliveries for a
-// Subscription account's tag-targeted send.
+// lane is one share of a job's recipients.
+type lane struct {
+	lane, lanes int
+	cursor      int64
+	done        bool
+}
+
+func (e *Engine) laneCount() int {
+	if e.Lanes > 0 {
+		return e.Lanes
+	}
+	if e.Store.db.Dialect() == db.Postgres {
+		return 2 // one per core of a small server; SQLite has one writer anyway
+	}
+	return 1
+}
+
+// lanes returns the job's lanes, creating them on the first run.
+func (e *Engine) lanes(ctx context.Context, j *Job) ([]lane, error) {
+	s := e.Store
+	n := e.laneCount()
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		var have int
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM publish_job_lanes WHERE job_id = ?`, j.ID), &have); err != nil || have > 0 {
+			return err // a resumed job keeps the lanes it started with
+		}
+		for i := range n {
+			if _, err := tx.Exec(ctx, `INSERT INTO publish_job_lanes (job_id, lane, lanes) VALUES (?, ?, ?) ON CONFLICT (job_id, lane) DO NOTHING`, j.ID, i, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT lane, lanes, cursor_id, done FROM publish_job_lanes WHERE job_id = ? ORDER BY lane`, j.ID)
+	return db.Collect(rows, err, func(r *sql.Rows) (lane, error) {
+		var l lane
+		return l, r.Scan(&l.lane, &l.lanes, &l.cursor, &l.done)
+	})
+}
+
+// deliver writes one delivery per recipient, batch by batch in each lane:
+// chat messages (and conversation upserts) for a Service account, folder
+// deliveries for a Subscription account's tag-targeted send.
 func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publishedAt int64) error {
 	s := e.Store
-	size := e.batchSize()
-	var body string
-	var preview string
+	var body, preview string
 	if a.IsService() {
 		b, err := s.messageBody(ctx, j.PublicationID)
 		if err != nil {
@@ -354,20 +412,66 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 		body = string(raw)
 		preview = (&message.Message{Kind: message.KindPublication, Body: *b}).Preview()
 	}
-	cursor := j.Cursor
+	lanes, err := e.lanes(ctx, j)
+	if err != nil {
+		return err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(lanes))
+	var mu sync.Mutex // guards j's counters
+	for _, l := range lanes {
+		if l.done {
+			errc <- nil
+			continue
+		}
+		go func(l lane) {
+			err := e.runLane(lctx, a, j, &mu, l, body, preview, publishedAt)
+			if err != nil {
+				cancel() // one lane failing stops the others; the job resumes later
+			}
+			errc <- err
+		}(l)
+	}
+	var first error
+	for range lanes {
+		if err := <-errc; err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err
+		}
+	}
+	if first != nil {
+		return first
+	}
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		var open int
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM publish_job_lanes WHERE job_id = ? AND done = FALSE`, j.ID), &open); err != nil {
+			return err
+		}
+		if open > 0 {
+			return fmt.Errorf("publish: job %d has %d unfinished lanes", j.ID, open)
+		}
+		return e.finish(ctx, tx, j)
+	})
+}
+
+// runLane delivers one lane's batches until the lane is done.
+func (e *Engine) runLane(ctx context.Context, a *account.Account, j *Job, mu *sync.Mutex, l lane, body, preview string, publishedAt int64) error {
+	s := e.Store
+	size := e.batchSize()
+	cursor := l.cursor
 	for {
-		upper, err := e.boundary(ctx, j, cursor, size)
+		upper, err := e.boundary(ctx, j, l, cursor, size)
 		if err != nil {
 			return err
 		}
-		from, args := recipients(j, cursor, upper)
+		from, args := recipients(j, l, cursor, upper)
 		var firstID, sent int64
 		now := db.Micro(s.clock.Now())
 		err = s.db.Tx(ctx, func(tx *db.Tx) error {
-			// Holding the job row (with our lease and cursor) first makes a
+			// Holding the lane row (at the cursor we expect) first makes a
 			// second worker wait here and then find the cursor moved.
-			res, err := tx.Exec(ctx, `UPDATE publish_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND cursor_id = ? AND state = 'running'`,
-				now+e.lease().Microseconds(), j.ID, e.owner, cursor)
+			res, err := tx.Exec(ctx, `UPDATE publish_job_lanes SET batches = batches + 1 WHERE job_id = ? AND lane = ? AND cursor_id = ? AND done = FALSE`,
+				j.ID, l.lane, cursor)
 			if err != nil {
 				return err
 			}
@@ -387,7 +491,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 			if a.IsService() {
 				firstID = id.NewBlock(int64(size))
 				res, err = tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
-					SELECT ? + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, f.account_id, f.person_id, 'out', 'publication', 'mass', 0, ?, ?`+from+` AND f.blocked = FALSE`,
+					SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, f.account_id, f.person_id, 'out', 'publication', 'mass', 0, ?, ?`+from+` AND f.blocked = FALSE`,
 					append([]any{firstID, body, now}, args...)...)
 				if err != nil {
 					return err
@@ -398,7 +502,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 					// the conversations are computed from the narrow follows rows
 					// rather than read back from the messages just written.
 					if _, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
-						SELECT f.account_id, f.person_id, ? + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, 1`+from+` AND f.blocked = FALSE
+						SELECT f.account_id, f.person_id, CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, 1`+from+` AND f.blocked = FALSE
 						ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
 							last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
 						append([]any{firstID, now, preview}, args...)...); err != nil {
@@ -414,24 +518,34 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 				}
 				sent, _ = res.RowsAffected()
 			}
+			mu.Lock()
+			batch := j.Batches + 1
+			mu.Unlock()
 			if e.BatchHook != nil {
-				if err := e.BatchHook(ctx, j, j.Batches+1); err != nil {
+				if err := e.BatchHook(ctx, j, batch); err != nil {
 					return err
 				}
 			}
-			next := upper
-			if _, err := tx.Exec(ctx, `UPDATE publish_jobs SET cursor_id = ?, total_count = total_count + ?, filter_count = filter_count + ?,
-				sent_count = sent_count + ?, batches = batches + 1 WHERE id = ?`, next, total, sent, sent, j.ID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE publish_job_lanes SET cursor_id = ?, done = ? WHERE job_id = ? AND lane = ?`,
+				upper, upper == maxID, j.ID, l.lane); err != nil {
 				return err
 			}
+			// Last, so that lanes hold the job row only while committing.
+			res, err = tx.Exec(ctx, `UPDATE publish_jobs SET total_count = total_count + ?, filter_count = filter_count + ?,
+				sent_count = sent_count + ?, batches = batches + 1, lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+				total, sent, sent, now+e.lease().Microseconds(), j.ID, e.owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errLostLease
+			}
+			mu.Lock()
 			j.TotalCount += total
 			j.FilterCount += sent
 			j.SentCount += sent
 			j.Batches++
-			j.Cursor = next
-			if upper == maxID {
-				return e.finish(ctx, tx, j)
-			}
+			mu.Unlock()
 			return nil
 		})
 		if err != nil {
@@ -440,7 +554,9 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 		if a.IsService() && sent > 0 && sent <= 2000 {
 			e.announce(ctx, j, firstID, firstID+sent)
 		}
+		mu.Lock()
 		e.progress(j)
+		mu.Unlock()
 		if upper == maxID {
 			return nil
 		}
