@@ -51,6 +51,10 @@ type Engine struct {
 	Client    *http.Client // nil: a client that does not follow redirects
 	Timeout   time.Duration
 	Attempts  int
+	// Observe, when set, hears of every message and event delivery
+	// (analytics: getinterfacesummary). msgType is the pushed MsgType, or
+	// the event name for events.
+	Observe func(accountID, personID int64, msgType string, ok bool, took time.Duration)
 }
 
 func (e *Engine) client() *http.Client {
@@ -213,6 +217,13 @@ func (e *Engine) Deliver(ctx context.Context, a *account.Account, set *Settings,
 	d.Duration = time.Since(start)
 	if err := e.Store.Record(context.WithoutCancel(ctx), d); err != nil && e.Log != nil {
 		e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", err))
+	}
+	if e.Observe != nil && replayOf == 0 {
+		t := msg.MsgType
+		if msg.MsgType == wxmsg.TypeEvent {
+			t = msg.Event
+		}
+		e.Observe(a.ID, personID, t, d.OK, d.Duration)
 	}
 	return d, replies
 }

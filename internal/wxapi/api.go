@@ -68,6 +68,9 @@ type API struct {
 	Log         *slog.Logger
 	BaseURL     string     // Herald's public address (QR code URLs, picture URLs)
 	Frozen      FrozenFunc // optional: penalties from the compliance workflow
+	// Observe, when set, hears of every call made with a valid token
+	// (analytics: api_call events); path is the endpoint's path.
+	Observe func(accountID int64, path string, failed bool, took time.Duration)
 
 	once   sync.Once
 	routes map[string]*route
@@ -203,8 +206,13 @@ func (api *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{api: api, w: w, r: r, path: path}
-	if err := api.serve(c, rt); err != nil {
+	start := time.Now()
+	err := api.serve(c, rt)
+	if err != nil {
 		api.writeErr(c, err)
+	}
+	if api.Observe != nil && c.account != nil {
+		api.Observe(c.account.ID, path, err != nil, time.Since(start))
 	}
 }
 

@@ -2,10 +2,12 @@ package wxapi_test
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,5 +313,40 @@ func TestQRCodes(t *testing.T) {
 	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(perm.str("ticket"))))
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("permanent ticket: %d", res.StatusCode)
+	}
+}
+
+func TestCallsAreObservedForAnalytics(t *testing.T) {
+	h := heraldtest.New(t)
+	app := h.Internal().App
+	var mu sync.Mutex
+	var seen []string
+	app.API.Observe = func(accountID int64, path string, failed bool, took time.Duration) {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%d %s %v", accountID, path, failed))
+		mu.Unlock()
+	}
+	c := newClient(t, h)
+	tok := c.token(h.Service)
+	c.call("/cgi-bin/user/get", tok, nil)
+	c.call("/cgi-bin/user/info", tok, url.Values{"openid": {"nobody"}})
+	want := []string{
+		fmt.Sprintf("%d /cgi-bin/token false", h.Service.ID),
+		fmt.Sprintf("%d /cgi-bin/user/get false", h.Service.ID),
+		fmt.Sprintf("%d /cgi-bin/user/info true", h.Service.ID),
+	}
+	for i := 0; i < 200; i++ {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n >= len(want) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(seen, "|") != strings.Join(want, "|") {
+		t.Fatalf("observed %q, want %q", seen, want)
 	}
 }
