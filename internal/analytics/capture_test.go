@@ -168,3 +168,39 @@ func TestBackfillFromFollowsMessagesAndPlatformFigures(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// Pushes to the developer's server come from the push log, once each.
+func TestImportPushLog(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-10 12:00:00")}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	a := newAccount(t, d, "UTC", 0)
+	old := time.Now().Add(-2 * time.Minute).UnixMilli() - id.Time(0).UnixMilli()
+	for i, r := range []struct {
+		kind string
+		ok   bool
+		us   int64
+	}{{"message", true, 120000}, {"event", false, 80000}, {"verify", true, 5000}} {
+		if _, err := d.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, mode, url, ok, duration_us, created_at) VALUES (?, ?, ?, 'plain', 'https://dev.example/wx', ?, ?, ?)`,
+			old<<22|int64(i), a, r.kind, r.ok, r.us, db.Micro(utc("2026-03-10 09:00:00"))); err != nil {
+			t.Skipf("push log table differs: %v", err)
+		}
+	}
+	if n, err := st.ImportPushLog(ctx); err != nil || n != 2 {
+		t.Fatalf("imported %d, %v; want 2 (the handshake is not a push)", n, err)
+	}
+	if n, err := st.ImportPushLog(ctx); err != nil || n != 0 {
+		t.Fatalf("second import %d, %v; want 0", n, err)
+	}
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.InterfaceSummary(ctx, a, "2026-03-10", "2026-03-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].CallbackCount != 2 || rows[0].FailCount != 1 || rows[0].TotalTimeCost != 200 || rows[0].MaxTimeCost != 120 {
+		t.Errorf("interface summary %+v: want 2 pushes, 1 failed, 200 ms in all, 120 ms at most", rows)
+	}
+}

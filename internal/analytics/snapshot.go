@@ -339,3 +339,39 @@ func (s *Store) Platform(ctx context.Context) (map[string]int64, time.Time, erro
 	}
 	return out, at, nil
 }
+
+// pushSettle is how old a push-log row must be before it is imported: the
+// developer-API feature writes its log in batches, after the push.
+const pushSettle = time.Minute
+
+// ImportPushLog turns the developer-API feature's push log
+// (push_deliveries: every push of a message or event to an account's
+// server, with its outcome and time) into push_delivery events, past a
+// watermark, so the push code needs no capture call of its own. The
+// echostr handshakes ("verify") are not counted. It returns how many rows
+// it imported; without the table it does nothing.
+func (s *Store) ImportPushLog(ctx context.Context) (int64, error) {
+	wm, err := s.state(ctx, s.db, keyPushWatermark)
+	if err != nil {
+		return 0, err
+	}
+	hi := maxIDAt(time.Now().Add(-pushSettle))
+	if hi <= wm {
+		return 0, nil
+	}
+	var n int64
+	if err := db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM push_deliveries WHERE id > ? AND id <= ? AND kind <> 'verify'`, wm, hi), &n); err != nil {
+		s.log.Debug("analytics: push log not imported", "error", err)
+		return 0, nil
+	}
+	if n > 0 {
+		base := id.NewBlock(n) - 1
+		if _, err := s.db.Exec(ctx, `INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at)
+			SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY id), account_id, 'push_delivery', person_id, 0, kind, duration_us / 1000,
+				CASE WHEN ok THEN 0 ELSE 1 END, '', created_at
+			FROM push_deliveries WHERE id > ? AND id <= ? AND kind <> 'verify'`, base, wm, hi); err != nil {
+			return 0, fmt.Errorf("analytics: import push log: %w", err)
+		}
+	}
+	return n, setState(ctx, s.db, keyPushWatermark, hi)
+}

@@ -59,10 +59,11 @@ const (
 )
 
 const (
-	keyWatermark  = "rollup_watermark"
-	keyBackfilled = "backfilled"
-	keyMessagesID = "platform_messages_id"
-	keyMessages   = "platform_messages"
+	keyWatermark     = "rollup_watermark"
+	keyBackfilled    = "backfilled"
+	keyMessagesID    = "platform_messages_id"
+	keyMessages      = "platform_messages"
+	keyPushWatermark = "push_watermark"
 )
 
 func (s *Store) state(ctx context.Context, q db.Querier, key string) (int64, error) {

@@ -232,6 +232,9 @@ func (a *App) StartJobs() {
 		if _, err := a.AnalyticsStore.Backfill(ctx); err != nil {
 			return err
 		}
+		if _, err := a.AnalyticsStore.ImportPushLog(ctx); err != nil {
+			return err
+		}
 		_, err := a.AnalyticsStore.Rollup(ctx)
 		return err
 	})
