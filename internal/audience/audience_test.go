@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/user"
@@ -246,5 +248,52 @@ func TestFollowerListSearchRemarkBlacklist(t *testing.T) {
 	one, err := f.aud.Follower(ctx, f.a.ID, mei.ID)
 	if err != nil || !one.Blocked || len(one.TagIDs) != 1 || one.OpenID == "" {
 		t.Errorf("one follower: %+v, %v", one, err)
+	}
+}
+
+// BenchmarkFollowersPage lists the newest page of 50 followers of an
+// account with 20,000 followers, as the console's Followers page does.
+func BenchmarkFollowersPage(b *testing.B) {
+	d := dbtest.New(b)
+	ctx := context.Background()
+	c := &clock.Offset{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	a, err := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Bench Bank", Status: account.StatusActive})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 20000
+	ids := make([]int64, 0, n)
+	err = d.Tx(ctx, func(tx *db.Tx) error {
+		for i := range n {
+			id := int64(1_000_000 + i)
+			if _, err := tx.Exec(ctx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'x', 0, 0)`,
+				id, fmt.Sprintf("fan%05d", i), fmt.Sprintf("Fan %d", i)); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = users
+	for i := 0; i < n; i += 1000 {
+		c.Advance(time.Second)
+		if _, err := follows.FollowMany(ctx, a.ID, ids[i:i+1000], follow.SourceSearch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := d.Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	s := audience.NewStore(d, c, follows)
+	b.ResetTimer()
+	for b.Loop() {
+		list, err := s.Followers(ctx, a.ID, audience.Query{Limit: 51})
+		if err != nil || len(list) != 51 {
+			b.Fatalf("%d, %v", len(list), err)
+		}
 	}
 }
