@@ -191,6 +191,33 @@ func TestTenantIsolationInConsole(t *testing.T) {
 	if strings.Contains(res.Body, "private question") {
 		t.Error("Lotus's inbox shows Harbour's conversation")
 	}
+	// Lotus's rules and menus cannot be reached through Harbour's pages.
+	rule := &autoreply.Rule{AccountID: w.b.ID, Name: "Lotus rule", Enabled: true, Keywords: []autoreply.Keyword{{Text: "tea"}},
+		Replies: []autoreply.Reply{{Type: autoreply.ReplyText, Text: "Lotus only"}}}
+	if err := w.s.App.AutoReplies.SaveRule(w.ctx, rule); err != nil {
+		t.Fatal(err)
+	}
+	hana := w.client(t, "hana")
+	status(t, hana.Get(w.mp(w.a, fmt.Sprintf("autoreply/rules/%d", rule.ID))), http.StatusNotFound)
+	status(t, hana.PostForm(w.mp(w.a, fmt.Sprintf("autoreply/rules/%d", rule.ID)), url.Values{"name": {"Hijacked"}, "kw.0.text": {"x"},
+		"reply.0.type": {"text"}, "reply.0.text": {"x"}}), http.StatusNotFound)
+	status(t, hana.PostForm(w.mp(w.a, fmt.Sprintf("autoreply/rules/%d/delete", rule.ID)), nil), http.StatusNotFound)
+	if got, err := w.s.App.AutoReplies.Rule(w.ctx, w.b.ID, rule.ID); err != nil || got.Name != "Lotus rule" {
+		t.Errorf("Lotus's rule after Harbour's attempts: %+v %v", got, err)
+	}
+	if _, err := w.s.App.Menus.SetDefault(w.ctx, w.b.ID, []menu.Button{{Type: "click", Name: "Tea", Key: "TEA"}}); err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := w.s.App.Audience.CreateTag(w.ctx, w.b.ID, "Lotus fans")
+	cond, err := w.s.App.Menus.AddConditional(w.ctx, w.b.ID, []menu.Button{{Type: "click", Name: "Fans", Key: "FANS"}}, menu.MatchRule{TagID: fmt.Sprint(tag.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status(t, hana.PostForm(w.mp(w.a, fmt.Sprintf("menu/conditional/%d/delete", cond.ID)), nil), http.StatusNotFound)
+	if _, conds, _ := w.s.App.Menus.All(w.ctx, w.b.ID); len(conds) != 1 {
+		t.Error("Harbour deleted Lotus's conditional menu")
+	}
+	status(t, hana.PostForm(w.mp(w.a, fmt.Sprintf("followers/%d/blacklist", w.people["olga"].ID)), url.Values{"blocked": {"1"}}), http.StatusNotFound)
 	// A follower's profile picture: to the account's team only.
 	if _, err := w.s.App.Media.Put(w.ctx, "avatars/mei.png", bytes.NewReader(tinyPNG(t))); err != nil {
 		t.Fatal(err)
