@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/qrcode"
 )
 
 func openids(r result) []string {
@@ -298,8 +299,13 @@ func TestQRCodes(t *testing.T) {
 	if res.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("showqrcode: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	if _, err := png.Decode(bytes.NewReader(body)); err != nil {
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Scanning it gives the code's url: the follower app's page for it.
+	if content, err := qrcode.Decode(img); err != nil || content != tmp.str("url") {
+		t.Fatalf("scanned %q (%v), want %q", content, err, tmp.str("url"))
 	}
 	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket=nope"))
 	if res.StatusCode != http.StatusNotFound {
