@@ -176,7 +176,7 @@ func TestImportPushLog(t *testing.T) {
 	clk := &fixedClock{utc("2026-03-10 12:00:00")}
 	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
 	a := newAccount(t, d, "UTC", 0)
-	old := time.Now().Add(-2 * time.Minute).UnixMilli() - id.Time(0).UnixMilli()
+	old := time.Now().Add(-2*time.Minute).UnixMilli() - id.Time(0).UnixMilli()
 	for i, r := range []struct {
 		kind string
 		ok   bool

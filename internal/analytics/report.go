@@ -267,6 +267,24 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	}
 	rep.Tables = append(rep.Tables, it)
 
+	// Today, hour by hour (from the hourly rollup).
+	hours, err := s.Hourly(ctx, in.AccountID, today)
+	if err != nil {
+		return nil, err
+	}
+	hl := make([]string, 24)
+	hv := map[string][]float64{KindFollow: make([]float64, 24), KindRead: make([]float64, 24), KindMessageIn: make([]float64, 24)}
+	for h := range hl {
+		hl[h] = fmt.Sprintf("%02d:00", h)
+	}
+	for _, r := range hours {
+		if v, ok := hv[r.Kind]; ok && r.Surface == All && r.Object >= 0 && r.Object < 24 {
+			v[r.Object] = float64(r.Events)
+		}
+	}
+	rep.Charts["today"] = (&chart.Chart{Title: "Today hour by hour: follows, reads and messages", Labels: hl,
+		Series: []chart.Series{{Name: "Follows", Values: hv[KindFollow]}, {Name: "Reads", Values: hv[KindRead]}, {Name: "Messages", Values: hv[KindMessageIn]}}}).Bar()
+
 	rep.Demographics, err = s.Demographics(ctx, in.AccountID, in.MinGroup)
 	if err != nil {
 		return nil, err

@@ -351,11 +351,23 @@ func (s *Store) Purge(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	cutoff := s.clock.Now().AddDate(0, 0, -s.retentionDays(ctx))
-	res, err := s.db.Exec(ctx, `DELETE FROM analytics_events WHERE at < ? AND id <= ?`, db.Micro(cutoff), wm)
-	if err != nil {
-		return 0, err
+	// In batches, so the SQLite writer is never held for long.
+	var total int64
+	for {
+		res, err := s.db.Exec(ctx, `DELETE FROM analytics_events WHERE id IN
+			(SELECT id FROM analytics_events WHERE at < ? AND id <= ? LIMIT 5000)`, db.Micro(cutoff), wm)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < 5000 || ctx.Err() != nil {
+			return total, ctx.Err()
+		}
 	}
-	return res.RowsAffected()
 }
 
 type sqlRows = sql.Rows

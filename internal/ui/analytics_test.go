@@ -90,7 +90,7 @@ func TestAnalyticsDashboardShowsOnlyTheAccountsOwnFigures(t *testing.T) {
 
 	res := ca.Get(fmt.Sprintf("/mp/a/%d/analytics", a.ID))
 	wantStatus(t, res, http.StatusOK)
-	for _, want := range []string{"<svg", "TEA_PRICES", "QR code", `data-testid="table-sources"`, "Shanghai"} {
+	for _, want := range []string{"<svg", "TEA_PRICES", "QR code", `data-testid="table-sources"`, "Shanghai", "Follows: total 12"} {
 		if !res.Contains(want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

@@ -31,6 +31,11 @@ type Chart struct {
 
 var seq atomic.Uint64
 
+// palette colours the series (the stylesheet may override the first two).
+var palette = []string{"#07a35a", "#2e90fa", "#f79009", "#9e77ed", "#f04438"}
+
+func colour(i int) string { return palette[i%len(palette)] }
+
 const (
 	padL, padR, padT, padB = 48.0, 12.0, 12.0, 28.0
 )
@@ -171,7 +176,7 @@ func (c *Chart) legend(b *strings.Builder, w float64) {
 	b.WriteString(`<g class="legend">`)
 	x := padL
 	for i, s := range c.Series {
-		fmt.Fprintf(b, `<rect x="%.1f" y="0" width="10" height="10" class="s%d"/><text x="%.1f" y="9">%s</text>`, x, i, x+14, html.EscapeString(s.Name))
+		fmt.Fprintf(b, `<rect x="%.1f" y="0" width="10" height="10" class="s%d" fill="%s"/><text x="%.1f" y="9">%s</text>`, x, i, colour(i), x+14, html.EscapeString(s.Name))
 		x += 24 + float64(len(s.Name))*7
 	}
 	b.WriteString(`</g>`)
@@ -195,7 +200,7 @@ func (c *Chart) Line() template.HTML {
 	}
 	y := c.axes(&b, w, h, lo, hi, ticks, x)
 	for si, s := range c.Series {
-		fmt.Fprintf(&b, `<g class="series s%d"><title>%s</title><polyline fill="none" points="`, si, html.EscapeString(s.Name))
+		fmt.Fprintf(&b, `<g class="series s%d" stroke="%s" fill="%s"><title>%s</title><polyline fill="none" points="`, si, colour(si), colour(si), html.EscapeString(s.Name))
 		for i, v := range s.Values {
 			if i >= n {
 				break
@@ -233,7 +238,7 @@ func (c *Chart) Bar() template.HTML {
 	y := c.axes(&b, w, h, lo, hi, ticks, x)
 	bw := slot * 0.8 / float64(len(c.Series))
 	for si, s := range c.Series {
-		fmt.Fprintf(&b, `<g class="series s%d">`, si)
+		fmt.Fprintf(&b, `<g class="series s%d" fill="%s">`, si, colour(si))
 		for i, v := range s.Values {
 			if i >= n {
 				break
