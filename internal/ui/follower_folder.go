@@ -1,9 +1,15 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"sort"
+	"strconv"
 	"time"
 
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -20,6 +26,7 @@ type folderGroup struct {
 }
 
 type folderData struct {
+	Chats     []*chatRow // conversations with Subscription accounts
 	Groups    []*folderGroup
 	Next      string // cursor of the next page, "" at the end
 	Available bool   // false until publishing is wired in
@@ -40,6 +47,12 @@ const folderPage = 30
 func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 	me := web.Person(r)
 	d := &folderData{Available: u.Publications != nil}
+	if r.URL.Query().Get("after") == "" {
+		var err error
+		if d.Chats, err = u.subscriptionChats(r.Context(), me.ID); err != nil {
+			return err
+		}
+	}
 	if u.Publications != nil {
 		items, next, err := u.Publications.Folder(r.Context(), me.ID, r.URL.Query().Get("after"), folderPage)
 		if err != nil {
@@ -71,4 +84,40 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return u.render(w, r, http.StatusOK, "app/subscriptions", u.newPage(w, r, "Subscriptions", d))
+}
+
+// maxSubscriptionChats bounds how many followed Subscription accounts are
+// looked at for conversations.
+const maxSubscriptionChats = 100
+
+// subscriptionChats lists the person's conversations with the Subscription
+// accounts they follow (which have no chat-list rows of their own), most
+// recent first. Followers can message Subscription accounts too; their
+// answers are found here.
+func (u *UI) subscriptionChats(ctx context.Context, personID int64) ([]*chatRow, error) {
+	followed, err := u.Follows.Followed(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*chatRow
+	n := 0
+	for _, a := range followed {
+		if a.Type != account.Subscription || a.Status != account.StatusActive {
+			continue
+		}
+		if n++; n > maxSubscriptionChats {
+			break
+		}
+		c, err := u.Messages.Conversation(ctx, a.ID, personID)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && c.LastMessageID == 0) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, &chatRow{AccountID: a.ID, Href: "/chat/" + strconv.FormatInt(a.ID, 10), Name: a.Name, AvatarURL: accountAvatarURL(a.ID, a.AvatarPath),
+			Verified: a.Verified(u.Clock.Now()), Preview: c.LastPreview, At: c.LastAt, Unread: c.FollowerUnread})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].At.After(rows[j].At) })
+	return rows, nil
 }

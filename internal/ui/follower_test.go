@@ -83,6 +83,7 @@ func accountPath(a *account.Account, rest string) string { return fmt.Sprintf("/
 func chatPath(a *account.Account, rest string) string    { return fmt.Sprintf("/chat/%d%s", a.ID, rest) }
 
 func TestDiscoverFollowAndChatList(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, true)
 	newAccount(t, s, "Harbourside Cafe", account.Subscription, false)
@@ -155,6 +156,7 @@ func TestDiscoverFollowAndChatList(t *testing.T) {
 }
 
 func TestPendingAccountsDoNotExistForFollowers(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	pending, err := s.App.Accounts.Create(context.Background(), account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Not Yet Bank"})
 	if err != nil {
@@ -203,6 +205,7 @@ func postFile(c *apptest.Client, s *apptest.Server, path, field, name string, co
 }
 
 func TestSendTextImageAndLocation(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
@@ -284,6 +287,7 @@ func TestSendTextImageAndLocation(t *testing.T) {
 }
 
 func TestFollowersCannotReadOthersConversationsOrOpenIDs(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, true)
 	tea := newAccount(t, s, "Lotus Tea", account.Subscription, true)
@@ -392,6 +396,7 @@ func nextData(t testing.TB, lines <-chan string, name string) string {
 }
 
 func TestEventsStreamOnlyTheSignedInPersonsMessages(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	mei, mc := follower(t, s, "mei")
@@ -441,6 +446,7 @@ func (clickResponder) Respond(ctx context.Context, in *message.Inbound) (message
 }
 
 func TestMenuClicksAndLinks(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	s.App.UI.Menus = fakeMenu{
@@ -521,6 +527,7 @@ func (f *fakeFolder) Recent(ctx context.Context, accountID int64, limit int) ([]
 }
 
 func TestSubscriptionsFolder(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	tea := newAccount(t, s, "Lotus Tea", account.Subscription, true)
 	news := newAccount(t, s, "City News", account.Subscription, false)
@@ -577,6 +584,7 @@ func TestSubscriptionsFolder(t *testing.T) {
 }
 
 func TestAvatarUpload(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	me, c := follower(t, s, "mei")
 	res := postFile(c, s, "/me/avatar", "avatar", "me.png", []byte("GIF89a not really"), nil)
@@ -595,6 +603,7 @@ func TestAvatarUpload(t *testing.T) {
 }
 
 func TestAccountMessagesRenderAsCards(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
@@ -625,6 +634,7 @@ func TestAccountMessagesRenderAsCards(t *testing.T) {
 }
 
 func TestAccountsThatKnowYou(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, true)
 	tea := newAccount(t, s, "Lotus Tea", account.Subscription, false)
@@ -650,6 +660,7 @@ func TestAccountsThatKnowYou(t *testing.T) {
 }
 
 func TestLongConversationPages(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
@@ -672,6 +683,7 @@ func TestLongConversationPages(t *testing.T) {
 }
 
 func TestBlacklistedAndSuspended(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
@@ -716,6 +728,7 @@ func TestBlacklistedAndSuspended(t *testing.T) {
 }
 
 func TestSendingTooFastIsRefused(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
@@ -724,7 +737,7 @@ func TestSendingTooFastIsRefused(t *testing.T) {
 		wantRedirect(t, cl.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
 	}
 	refused := 0
-	for i := range 40 {
+	for i := range 30 {
 		res := c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {fmt.Sprintf("spam %d", i)}})
 		if res.Status == http.StatusTooManyRequests {
 			refused++
@@ -732,9 +745,56 @@ func TestSendingTooFastIsRefused(t *testing.T) {
 			wantBody(t, res, fmt.Sprintf("spam %d", i)) // what was typed stays in the box
 		}
 	}
-	if n := len(history(t, s, bank.ID, me.ID)); refused == 0 || n+refused != 40 || n < 20 {
-		t.Fatalf("40 quick sends: %d stored, %d refused", n, refused)
+	if n := len(history(t, s, bank.ID, me.ID)); refused == 0 || n+refused != 30 || n < 20 {
+		t.Fatalf("30 quick sends: %d stored, %d refused", n, refused)
 	}
 	// Someone else is not slowed down by it.
 	wantRedirect(t, other.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello"}}), chatPath(bank, "#latest"))
+}
+
+// echoResponder answers every text message, as an auto-reply would.
+type echoResponder struct{}
+
+func (echoResponder) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+	if in.Message != nil && in.Message.Kind == message.KindText {
+		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindText, Sender: message.SenderAutoReply,
+			Body: message.Body{Text: "Thanks for writing to " + in.Account.Name}}}}, nil
+	}
+	return message.Outcome{}, nil
+}
+
+func TestConversationsWithSubscriptionAccounts(t *testing.T) {
+	t.Parallel()
+	s := apptest.New(t)
+	tea := newAccount(t, s, "Lotus Tea", account.Subscription, false)
+	s.App.Chat.AddResponder(echoResponder{})
+	mei, c := follower(t, s, "mei")
+	_, other := follower(t, s, "bob")
+	for _, cl := range []*apptest.Client{c, other} {
+		wantRedirect(t, cl.PostForm(accountPath(tea, "/follow"), nil), accountPath(tea, ""))
+	}
+	if c.Get("/subscriptions").Contains(`data-testid="folder-chats"`) {
+		t.Fatal("a conversation shows before any message")
+	}
+	// Followers can write to a Subscription account; its answer is found
+	// through the Subscriptions row and the folder.
+	wantRedirect(t, c.PostForm(chatPath(tea, "/send"), url.Values{"kind": {"text"}, "text": {"Do you ship abroad?"}}), chatPath(tea, "#latest"))
+	sendFromAccount(t, s, tea.ID, mei.ID, "Yes, to 30 countries.")
+	res := c.Get("/")
+	wantBody(t, res, "Lotus Tea: Yes, to 30 countries.")
+	if res.Contains(fmt.Sprintf("row-%d", tea.ID)) {
+		t.Fatal("a Subscription account has a chat-list row of its own")
+	}
+	res = c.Get("/subscriptions")
+	wantBody(t, res, fmt.Sprintf(`data-testid="folder-chat-%d"`, tea.ID))
+	wantBody(t, res, "Yes, to 30 countries.")
+	wantBody(t, res, chatPath(tea, ""))
+	if other.Get("/subscriptions").Contains("30 countries") || other.Get("/").Contains("30 countries") {
+		t.Fatal("another follower sees the conversation")
+	}
+	// Reading the conversation clears its count.
+	c.Get(chatPath(tea, ""))
+	if c.Get("/").Contains(`data-testid="unread"`) {
+		t.Fatal("the count stays after reading")
+	}
 }

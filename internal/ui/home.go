@@ -58,6 +58,14 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	if subs > 0 {
 		row := &chatRow{Href: "/subscriptions", Name: "Subscriptions", Folder: true, Preview: "No publications yet"}
+		// Answers from Subscription accounts count here too.
+		convs, err := u.subscriptionChats(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range convs {
+			row.Unread += c.Unread
+		}
 		if u.Publications != nil {
 			items, _, err := u.Publications.Folder(ctx, me.ID, "", folderPeek)
 			if err != nil {
@@ -72,6 +80,10 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 					row.Unread++
 				}
 			}
+		}
+		if len(convs) > 0 && convs[0].Unread > 0 && convs[0].At.After(row.At) {
+			row.Preview = convs[0].Name + ": " + convs[0].Preview
+			row.At = convs[0].At
 		}
 		d.Rows = append(d.Rows, row)
 	}
