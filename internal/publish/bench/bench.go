@@ -45,6 +45,8 @@ type Options struct {
 	Only         string // "mass", "folder" or "" for both
 	Keep         bool   // keep the scratch database
 	BatchSize    int    // mass-send batch size (default: the engine's)
+	Lanes        int    // mass-send lanes (default: the engine's)
+	NoMessageFKs bool   // what-if: drop the foreign keys of messages and conversations in the scratch database first
 }
 
 func (o *Options) defaults() {
@@ -86,6 +88,8 @@ type Result struct {
 	FolderQPS         map[int]float64 // by concurrency
 	FolderCPU         time.Duration   // this process's CPU time per folder (SQLite: includes the database)
 	MassCPU           time.Duration   // this process's CPU time for the Service send (SQLite: includes the database)
+	MassServerCPU     time.Duration   // PostgreSQL: CPU time of the database's backends for it
+	FolderServerCPU   time.Duration   // PostgreSQL: backends' CPU time per folder
 	Load              [2]float64      // the machine's load average before and after
 	NaiveP50          time.Duration
 	FolderPubs        int
@@ -248,14 +252,30 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 	res.MassBuild = time.Since(t0)
 	fmt.Fprintf(out, "  built in %s\n", res.MassBuild.Round(time.Millisecond))
 
+	if o.NoMessageFKs {
+		fmt.Fprintln(out, "  what-if: without the foreign keys of messages and conversations")
+		if d.Dialect() == db.Postgres {
+			for _, q := range []string{
+				`ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_account_id_fkey, DROP CONSTRAINT IF EXISTS messages_person_id_fkey`,
+				`ALTER TABLE conversations DROP CONSTRAINT IF EXISTS conversations_account_id_fkey, DROP CONSTRAINT IF EXISTS conversations_person_id_fkey`,
+			} {
+				if err := exec(ctx, d, q); err != nil {
+					return err
+				}
+			}
+		} else if err := exec(ctx, d, `PRAGMA foreign_keys = OFF`); err != nil { // the scratch database's one writer connection
+			return err
+		}
+	}
 	eng := publish.NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	eng.BatchSize = o.BatchSize
+	eng.Lanes = o.Lanes
 	for _, acct := range []int64{svc, sub} {
 		p, err := st.SaveDraft(ctx, acct, 0, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: "Benchmark send", Body: "Hello, **everyone**."}}})
 		if err != nil {
 			return err
 		}
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0, pg0 := time.Now(), cpuTime(), backendCPU(ctx, d)
 		j, err := st.Send(ctx, acct, 0, p.ID, publish.SendOptions{Mode: publish.ModeMass})
 		if err != nil {
 			return err
@@ -263,7 +283,7 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 		if j, err = eng.Run(ctx, j.ID); err != nil {
 			return err
 		}
-		took, cpu := time.Since(start), cpuTime()-cpu0
+		took, cpu, pgCPU := time.Since(start), cpuTime()-cpu0, backendCPU(ctx, d)-pg0
 		if j.State != publish.JobDone || j.SentCount != int64(n) {
 			return fmt.Errorf("job ended %s with %d sent of %d (%s)", j.State, j.SentCount, n, j.Error)
 		}
@@ -277,9 +297,13 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 			}
 			res.MassDuration, res.MassSent, res.MassBatches = took, j.SentCount, j.Batches
 			res.MassRate = float64(n) / took.Seconds()
-			res.MassCPU = cpu
-			fmt.Fprintf(out, "  Service account, %d followers: every message and conversation committed in %s (%d batches, %.0f recipients/s; CPU time of this process %s); report: %s\n",
-				n, took.Round(time.Millisecond), j.Batches, res.MassRate, cpu.Round(time.Millisecond), j)
+			res.MassCPU, res.MassServerCPU = cpu, pgCPU
+			server := ""
+			if d.Dialect() == db.Postgres {
+				server = fmt.Sprintf(", of its PostgreSQL backends %s", pgCPU.Round(time.Millisecond))
+			}
+			fmt.Fprintf(out, "  Service account, %d followers: every message and conversation committed in %s (%d batches, %.0f recipients/s; CPU time of this process %s%s); report: %s\n",
+				n, took.Round(time.Millisecond), j.Batches, res.MassRate, cpu.Round(time.Millisecond), server, j)
 		} else {
 			res.SubAllDuration = took
 			fmt.Fprintf(out, "  Subscription account, %d followers (fan-out on read): done in %s; report: %s\n", n, took.Round(time.Millisecond), j)
@@ -404,7 +428,7 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 		}
 	}
 	lat := make([]time.Duration, 0, o.Queries)
-	cpu0 := cpuTime()
+	cpu0, pg0 := cpuTime(), backendCPU(ctx, d)
 	for range o.Queries {
 		t, err := one(reader(rnd))
 		if err != nil {
@@ -413,10 +437,15 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 		lat = append(lat, t)
 	}
 	res.FolderCPU = (cpuTime() - cpu0) / time.Duration(o.Queries)
+	res.FolderServerCPU = (backendCPU(ctx, d) - pg0) / time.Duration(o.Queries)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.FolderP50, res.FolderP99, res.FolderMax = pct(lat, 50), pct(lat, 99), lat[len(lat)-1]
-	fmt.Fprintf(out, "  first page of 20, concurrency 1, %d queries: p50 %s, p99 %s, max %s; CPU time of this process per folder %s\n",
-		len(lat), ms(res.FolderP50), ms(res.FolderP99), ms(res.FolderMax), ms(res.FolderCPU))
+	server := ""
+	if d.Dialect() == db.Postgres {
+		server = ", of the PostgreSQL backends " + ms(res.FolderServerCPU)
+	}
+	fmt.Fprintf(out, "  first page of 20, concurrency 1, %d queries: p50 %s, p99 %s, max %s; CPU time per folder: this process %s%s\n",
+		len(lat), ms(res.FolderP50), ms(res.FolderP99), ms(res.FolderMax), ms(res.FolderCPU), server)
 	for _, conc := range []int{1, 2, 4} {
 		var total int64
 		var mu sync.Mutex
@@ -501,6 +530,39 @@ func pct(sorted []time.Duration, p float64) time.Duration {
 	}
 	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// backendCPU sums the CPU time of the PostgreSQL backends serving this
+// database (read from /proc: only when the server runs on this machine;
+// 0 otherwise and on SQLite).
+func backendCPU(ctx context.Context, d *db.DB) time.Duration {
+	if d.Dialect() != db.Postgres {
+		return 0
+	}
+	rows, err := d.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	pids, err := db.Collect(rows, err, func(r *sql.Rows) (int, error) {
+		var v int
+		return v, r.Scan(&v)
+	})
+	if err != nil {
+		return 0
+	}
+	var total time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		var ut, st int64
+		fmt.Sscan(f[11], &ut)
+		fmt.Sscan(f[12], &st)
+		total += time.Duration(ut+st) * (time.Second / 100) // clock ticks (USER_HZ = 100)
+	}
+	return total
 }
 
 // loadAvg reads the 1-minute load average (0 where unknown).
