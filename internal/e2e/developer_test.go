@@ -54,7 +54,7 @@ func TestDeveloperSettingsAndPushLogOnAPhone(t *testing.T) {
 	}
 	do(t, ctx, "generate an EncodingAESKey",
 		chromedp.Click(`[data-testid=generate-key]`),
-		chromedp.WaitVisible(`[data-testid=aes-key]`),
+		chromedp.WaitVisible(chromedp.Search(`//*[contains(text(), "A new EncodingAESKey was generated")]`)),
 	)
 	key := run(t, ctx, "read the key", chromedp.Value[string](`[data-testid=aes-key]`))
 	if len(key) != 43 {
