@@ -270,3 +270,32 @@ func TestPurgeKeepsRollups(t *testing.T) {
 	m = totals(t, st, a, "2026-03-01", "2026-03-31")
 	expect(t, m, "2026-03-01", "read", "*", 1, 1)
 }
+
+// A day on which the clocks go forward has 23 hours; its events are those
+// between its two local midnights.
+func TestRollupOnADaylightSavingDay(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-10 12:00:00")}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	a := newAccount(t, d, "America/New_York", 0)
+	var evs []analytics.Event
+	for i, at := range []string{
+		"2026-03-08 04:59:59", // 23:59:59 EST on 7 March
+		"2026-03-08 05:00:00", // 00:00 EST on 8 March
+		"2026-03-09 03:59:59", // 23:59:59 EDT on 8 March
+		"2026-03-09 04:00:00", // 00:00 EDT on 9 March
+	} {
+		evs = append(evs, analytics.Event{AccountID: a, Kind: analytics.KindMessageIn, PersonID: int64(i + 1), Surface: "text", At: utc(at)})
+	}
+	if err := analytics.InsertEvents(ctx, d, evs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := totals(t, st, a, "2026-03-01", "2026-03-31")
+	expect(t, m, "2026-03-07", "message_in", "*", 1, 1)
+	expect(t, m, "2026-03-08", "message_in", "*", 2, 2)
+	expect(t, m, "2026-03-09", "message_in", "*", 1, 1)
+}
