@@ -330,3 +330,47 @@ func (u *UI) adminAnalytics(w http.ResponseWriter, r *http.Request) error {
 	}
 	return u.render(w, r, http.StatusOK, "admin/analytics", u.newPage(w, r, "Platform analytics", v))
 }
+
+// Capture helpers for the other features' handlers: one call each, no
+// imports needed there. They never block and never fail the request.
+
+// viewerID is the signed-in person's id, or 0.
+func viewerID(r *http.Request) int64 {
+	if me := web.Person(r); me != nil {
+		return me.ID
+	}
+	return 0
+}
+
+// recordRead captures a read of an article on the reading page (not
+// previews), with the surface it was opened from and the device class.
+func (u *UI) recordRead(r *http.Request, accountID, articleID int64) {
+	u.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindRead, PersonID: viewerID(r), ObjectID: articleID,
+		Surface: ReadSurface(r), Device: analytics.DeviceClass(r.UserAgent())})
+}
+
+// recordArticle captures a like, wow or comment (kind) on an article of
+// accountID; with accountID 0 the article's account is looked up.
+func (u *UI) recordArticle(r *http.Request, accountID, articleID int64, kind string) {
+	if u.Analytics == nil || u.AnalyticsStore == nil {
+		return
+	}
+	if accountID == 0 {
+		a, err := u.AnalyticsStore.PublishedArticleAccount(r.Context(), articleID)
+		if err != nil {
+			return
+		}
+		accountID = a
+	}
+	u.Analytics.Record(analytics.Event{AccountID: accountID, Kind: kind, PersonID: viewerID(r), ObjectID: articleID,
+		Device: analytics.DeviceClass(r.UserAgent())})
+}
+
+// recordImpressions captures the publications a follower was shown (their
+// first articles) on a surface: the Subscriptions folder or a chat.
+func (u *UI) recordImpressions(r *http.Request, items []FolderItem, surface string) {
+	me := viewerID(r)
+	for _, it := range items {
+		u.Analytics.Record(analytics.Event{AccountID: it.AccountID, Kind: analytics.KindImpression, PersonID: me, ObjectID: it.ArticleID, Surface: surface})
+	}
+}
