@@ -222,6 +222,9 @@ func (s *Store) rollup(ctx context.Context, settle time.Duration) (int, error) {
 			if convDone[d] || dirty[d] {
 				continue
 			}
+			if _, end, _ := DayBounds(d.day, loc); end.Before(cutoff) {
+				continue // its follows are past retention: keep what was computed
+			}
 			convDone[d] = true
 			if err := s.db.Tx(ctx, func(tx *db.Tx) error { return conversions(ctx, tx, d.account, d.day, loc) }); err != nil {
 				return 0, err

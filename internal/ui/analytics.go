@@ -110,6 +110,10 @@ type analyticsRange struct {
 // has every row).
 const maxTableRows = 100
 
+// minDay is the earliest day a range may start (WeChat's data start at
+// the end of 2014; Herald's cannot be older).
+const minDay = "2014-01-01"
+
 // maxRangeDays bounds a custom range.
 const maxRangeDays = 366
 
@@ -135,6 +139,8 @@ func parseAnalyticsRange(r *http.Request, today string) (analyticsRange, map[str
 			fields["to"] = "The end must not be before the start."
 		case to > today:
 			fields["to"] = "The end cannot be in the future."
+		case from < minDay:
+			fields["from"] = "Choose a start from " + minDay + " on."
 		case tt.Sub(ft) > (maxRangeDays-1)*24*time.Hour:
 			fields["from"] = fmt.Sprintf("Choose at most %d days.", maxRangeDays)
 		default:

@@ -163,6 +163,8 @@ func TestAnalyticsRejectsABadRangeAndKeepsThePage(t *testing.T) {
 	wantBody(t, res, `data-testid="analytics-growth"`)
 	res = c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=2026-03-10&to=2026-03-01", a.ID))
 	wantBody(t, res, "The end must not be before the start.")
+	res = c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=0001-01-01&to=0001-12-31", a.ID))
+	wantBody(t, res, "Choose a start from 2014-01-01 on.")
 	res = c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=2020-01-01&to=2020-03-01", a.ID))
 	wantStatus(t, res, http.StatusOK)
 	wantBody(t, res, "2020-01-01 to 2020-03-01")
