@@ -159,12 +159,10 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
 		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.API.Frozen = a.Review.FrozenCode // suspended or terminated: errcode 50007
-	// Developer API calls and pushes feed analytics (api_call, push_delivery).
+	// Developer API calls feed analytics (api_call); push deliveries reach it
+	// through AnalyticsStore.ImportPushLog, so push.Engine.Observe stays unset.
 	a.API.Observe = func(accountID int64, path string, failed bool, took time.Duration) {
 		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path, Value: took.Milliseconds(), Failed: failed})
-	}
-	a.Push.Observe = func(accountID, personID int64, msgType string, ok bool, took time.Duration) {
-		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindPushDelivery, PersonID: personID, Surface: msgType, Value: took.Milliseconds(), Failed: !ok})
 	}
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
