@@ -162,7 +162,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Developer API calls feed analytics (api_call); push deliveries reach it
 	// through AnalyticsStore.ImportPushLog, so push.Engine.Observe stays unset.
 	a.API.Observe = func(accountID int64, path string, failed bool, took time.Duration) {
-		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path, Value: took.Milliseconds(), Failed: failed})
+		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path[1:], Value: took.Milliseconds(), Failed: failed})
 	}
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -143,5 +145,58 @@ func TestRelationsListCurrentAndPastFollows(t *testing.T) {
 	if len(rels) != 2 || rels[0].Account.ID != tea.ID || !rels[0].Following || !rels[0].UnsubscribedAt.IsZero() ||
 		rels[1].Account.ID != bank.ID || rels[1].Following || rels[1].UnsubscribedAt.IsZero() {
 		t.Fatalf("relations: %+v", rels)
+	}
+}
+
+func TestChatsWithSubscriptionAccounts(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	c := &clock.Offset{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	msgs := message.NewStore(d, c, nil)
+	mei, _ := users.Create(ctx, user.NewPerson{Username: "mei", Password: "password1"})
+	bob, _ := users.Create(ctx, user.NewPerson{Username: "bob", Password: "password1"})
+	mk := func(name, typ string) *account.Account {
+		a, err := accounts.Create(ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name, Status: account.StatusActive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	tea, news, quiet, bank, left := mk("Lotus Tea", account.Subscription), mk("City News", account.Subscription),
+		mk("Quiet Shop", account.Subscription), mk("Harbour Bank", account.Service), mk("Left Behind", account.Subscription)
+	for _, a := range []*account.Account{tea, news, quiet, bank, left} {
+		if _, err := follows.Follow(ctx, a.ID, mei.ID, follow.SourceSearch, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	say := func(a *account.Account, p *user.Person, dir, text string) {
+		c.Advance(time.Minute)
+		if err := msgs.Append(ctx, &message.Message{AccountID: a.ID, PersonID: p.ID, Direction: dir, Kind: message.KindText,
+			Sender: message.SenderAgent, Body: message.Body{Text: text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	say(tea, mei, message.In, "Do you ship abroad?")
+	say(tea, mei, message.Out, "Yes.")
+	say(news, mei, message.Out, "Thanks for subscribing")
+	say(bank, mei, message.Out, "A Service account")
+	say(left, mei, message.Out, "Before you left")
+	say(tea, bob, message.Out, "For bob")
+	if err := msgs.OpenWindow(ctx, quiet.ID, mei.ID, time.Minute, 3); err != nil { // a row without messages
+		t.Fatal(err)
+	}
+	follows.Unfollow(ctx, left.ID, mei.ID)
+
+	chats, err := follows.Chats(ctx, mei.ID, account.Subscription, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chats) != 2 || chats[0].Account.ID != news.ID || chats[1].Account.ID != tea.ID ||
+		chats[1].LastPreview != "Yes." || chats[1].Unread != 1 || chats[0].Unread != 1 {
+		for _, ch := range chats {
+			t.Logf("%s %q unread=%d", ch.Account.Name, ch.LastPreview, ch.Unread)
+		}
+		t.Fatalf("mei's Subscription chats are wrong")
 	}
 }

@@ -2,14 +2,11 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -86,8 +83,8 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 	return u.render(w, r, http.StatusOK, "app/subscriptions", u.newPage(w, r, "Subscriptions", d))
 }
 
-// maxSubscriptionChats bounds how many followed Subscription accounts are
-// looked at for conversations.
+// maxSubscriptionChats bounds how many conversations with Subscription
+// accounts the folder lists.
 const maxSubscriptionChats = 100
 
 // subscriptionChats lists the person's conversations with the Subscription
@@ -95,29 +92,15 @@ const maxSubscriptionChats = 100
 // recent first. Followers can message Subscription accounts too; their
 // answers are found here.
 func (u *UI) subscriptionChats(ctx context.Context, personID int64) ([]*chatRow, error) {
-	followed, err := u.Follows.Followed(ctx, personID)
+	chats, err := u.Follows.Chats(ctx, personID, account.Subscription, maxSubscriptionChats)
 	if err != nil {
 		return nil, err
 	}
-	var rows []*chatRow
-	n := 0
-	for _, a := range followed {
-		if a.Type != account.Subscription || a.Status != account.StatusActive {
-			continue
-		}
-		if n++; n > maxSubscriptionChats {
-			break
-		}
-		c, err := u.Messages.Conversation(ctx, a.ID, personID)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && c.LastMessageID == 0) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	rows := make([]*chatRow, 0, len(chats))
+	for _, c := range chats {
+		a := c.Account
 		rows = append(rows, &chatRow{AccountID: a.ID, Href: "/chat/" + strconv.FormatInt(a.ID, 10), Name: a.Name, AvatarURL: accountAvatarURL(a.ID, a.AvatarPath),
-			Verified: a.Verified(u.Clock.Now()), Preview: c.LastPreview, At: c.LastAt, Unread: c.FollowerUnread})
+			Verified: a.Verified(u.Clock.Now()), Preview: c.LastPreview, At: c.LastAt, Unread: c.Unread})
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].At.After(rows[j].At) })
 	return rows, nil
 }
