@@ -162,6 +162,9 @@ func TestBackfillFromFollowsMessagesAndPlatformFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := pm[analytics.MetricDailyPrefix+"follow:2026-03-08"]; got != 3 {
+		t.Errorf("platform follows on 8 March: %d, want 3", got)
+	}
 	if pm[analytics.MetricMessages] != 2 || pm[analytics.MetricAccountsPrefix+"active"] != 1 || pm[analytics.MetricFollowers] != 2 {
 		t.Errorf("platform figures %v: want 2 messages (counted incrementally), 1 active account, 2 followers", pm)
 	}

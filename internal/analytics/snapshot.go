@@ -220,6 +220,8 @@ const (
 	MetricFollowers           = "followers"
 	MetricPublications        = "publications"
 	MetricMessages            = "messages"
+	// MetricDailyPrefix + kind + ":" + day: platform activity of one day.
+	MetricDailyPrefix = "day:"
 )
 
 // PlatformSnapshot refreshes the admin dashboard's figures. Tables of
@@ -283,7 +285,30 @@ func (s *Store) PlatformSnapshot(ctx context.Context) error {
 			metrics[MetricReviewMedianSeconds] = 0
 		}
 	}
+	// Platform activity per day over the last 30 days (each account's own
+	// days), from the rollups: follows, unfollows, reads, messages.
+	since30 := DayOf(s.clock.Now().AddDate(0, 0, -31), time.UTC)
+	arows, err := s.db.Query(ctx, `SELECT day, kind, SUM(events) FROM analytics_daily
+		WHERE day >= ? AND object_id = -1 AND surface = '*' AND kind IN ('follow', 'unfollow', 'read', 'message_in')
+		GROUP BY day, kind`, since30)
+	type dk struct {
+		day, kind string
+		n         int64
+	}
+	act, err := db.Collect(arows, err, func(r *sqlRows) (dk, error) {
+		var x dk
+		return x, r.Scan(&x.day, &x.kind, &x.n)
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range act {
+		metrics[MetricDailyPrefix+x.kind+":"+x.day] = x.n
+	}
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM analytics_platform WHERE metric LIKE 'day:%'`); err != nil {
+			return err
+		}
 		// Messages: count only what was added since the last run.
 		lastID, err := s.state(ctx, tx, keyMessagesID)
 		if err != nil {

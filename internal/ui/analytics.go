@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/analytics/chart"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/web"
@@ -315,6 +316,7 @@ type adminAnalyticsView struct {
 	UpdatedAt    time.Time
 	Statuses     []statusCount
 	MedianReview string
+	Activity     template.HTML // chart of the last 30 days
 }
 
 type statusCount struct {
@@ -331,6 +333,17 @@ func (u *UI) adminAnalytics(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range []string{account.StatusActive, account.StatusPending, account.StatusSuspended, account.StatusRejected, account.StatusTerminated} {
 		v.Statuses = append(v.Statuses, statusCount{s, m[analytics.MetricAccountsPrefix+s]})
 	}
+	today := analytics.DayOf(u.Clock.Now(), time.UTC)
+	var labels []string
+	series := []chart.Series{{Name: "Follows"}, {Name: "Unfollows"}, {Name: "Messages"}, {Name: "Reads"}}
+	for i := 29; i >= 0; i-- {
+		day := analytics.AddDays(today, -i)
+		labels = append(labels, day[5:])
+		for j, kind := range []string{analytics.KindFollow, analytics.KindUnfollow, analytics.KindMessageIn, analytics.KindRead} {
+			series[j].Values = append(series[j].Values, float64(m[analytics.MetricDailyPrefix+kind+":"+day]))
+		}
+	}
+	v.Activity = (&chart.Chart{Title: "Platform activity over the last 30 days", Labels: labels, Series: series}).Line()
 	if sec, ok := m[analytics.MetricReviewMedianSeconds]; ok && m[analytics.MetricReviewsDecided] > 0 {
 		v.MedianReview = (time.Duration(sec) * time.Second).Round(time.Minute).String()
 	}

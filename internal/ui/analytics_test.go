@@ -184,6 +184,7 @@ func TestAdminAnalyticsIsForStaff(t *testing.T) {
 	res := admin.Get("/admin/analytics")
 	wantStatus(t, res, http.StatusOK)
 	wantBody(t, res, `<td data-testid="accounts-active">2</td>`)
+	wantBody(t, res, "Platform activity over the last 30 days")
 	_, owner := anAccount(t, s, "Shop")
 	wantStatus(t, owner.Get("/admin/analytics"), http.StatusForbidden)
 }
