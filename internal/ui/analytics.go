@@ -285,7 +285,7 @@ func (u *UI) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	for _, row := range rows {
 		safe := make([]string, len(row))
 		for i, cell := range row {
-			safe[i] = csvSafe(cell)
+			safe[i] = analyticsCSVCell(cell)
 		}
 		_ = cw.Write(safe)
 	}
@@ -293,9 +293,9 @@ func (u *UI) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	return cw.Error()
 }
 
-// csvSafe stops a spreadsheet from running a cell as a formula (titles and
+// analyticsCSVCell stops a spreadsheet from running a cell as a formula (titles and
 // button keys are written by people).
-func csvSafe(s string) string {
+func analyticsCSVCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
 			return "'" + s
