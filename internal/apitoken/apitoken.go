@@ -82,12 +82,22 @@ type Store struct {
 	clock clock.Clock
 
 	mu    sync.RWMutex
-	cache map[string]*Token // copies; replaced, never mutated in place
+	cache map[string]*cached // replaced, never mutated in place
 }
+
+// cached is a token as last read; a current token is read again after
+// recheckAfter, so that a newer token issued by another Herald process
+// (several nodes on one PostgreSQL) supersedes it here too.
+type cached struct {
+	Token
+	readAt time.Time
+}
+
+var recheckAfter = 10 * time.Second
 
 // NewStore returns a Store.
 func NewStore(d *db.DB, c clock.Clock) *Store {
-	return &Store{db: d, clock: c, cache: map[string]*Token{}}
+	return &Store{db: d, clock: c, cache: map[string]*cached{}}
 }
 
 func newValue() string {
@@ -125,6 +135,7 @@ func (s *Store) issue(ctx context.Context, accountID int64, kind string, revokeN
 	if err != nil {
 		return nil, err
 	}
+	readAt := time.Now()
 	s.mu.Lock()
 	for k, old := range s.cache {
 		if old.AccountID == accountID && old.Kind == kind && old.SupersededAt.IsZero() {
@@ -136,8 +147,7 @@ func (s *Store) issue(ctx context.Context, accountID int64, kind string, revokeN
 			delete(s.cache, k)
 		}
 	}
-	c := *t
-	s.cache[t.Value] = &c
+	s.cache[t.Value] = &cached{Token: *t, readAt: readAt}
 	s.mu.Unlock()
 	return t, nil
 }
@@ -190,9 +200,15 @@ func (s *Store) StableToken(ctx context.Context, accountID int64, force bool) (*
 func (s *Store) Check(ctx context.Context, value string) (*Token, error) {
 	now := s.clock.Now()
 	s.mu.RLock()
-	t, ok := s.cache[value]
+	c, ok := s.cache[value]
 	s.mu.RUnlock()
-	if !ok {
+	if ok && c.SupersededAt.IsZero() && time.Since(c.readAt) > recheckAfter {
+		ok = false // still the newest here; ask the database again
+	}
+	var t *Token
+	if ok {
+		t = &c.Token
+	} else {
 		if len(value) > 512 {
 			return nil, ErrInvalid
 		}
@@ -212,7 +228,7 @@ func (s *Store) Check(ctx context.Context, value string) (*Token, error) {
 		}
 		t = &tk
 		s.mu.Lock()
-		s.cache[value] = t
+		s.cache[value] = &cached{Token: tk, readAt: time.Now()}
 		s.mu.Unlock()
 	}
 	if err := t.Check(now); err != nil {
