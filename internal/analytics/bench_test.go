@@ -109,6 +109,7 @@ func SeedYear(tb testing.TB, d *db.DB, today time.Time) int64 {
 			for _, kind := range []string{"read", "impression", "read_complete", "share", "like", "wow", "comment"} {
 				rows = append(rows, row{day, kind, "*", art, 20000, 15000})
 			}
+			rows = append(rows, row{day, "read", "chat", art, 12000, 9000}, row{day, "read", "folder", art, 8000, 6000})
 		}
 	}
 	err := d.Tx(ctx, func(tx *db.Tx) error {
@@ -194,6 +195,9 @@ func TestDashboardOfAYear(t *testing.T) {
 	g := rep.Table("growth").Rows
 	if last := g[len(g)-1]; last[0] != today || last[4] != "1000000" {
 		t.Errorf("last growth row %v: want today with 1,000,000 followers", last)
+	}
+	if r := rep.Table("articles").Rows[0]; len(r) != 14 || r[10] != "12000" || r[11] != "8000" || r[13] != "0" {
+		t.Errorf("first article row %v: want reads from chats 12000, from the folder 8000, from links 0", r)
 	}
 	if len(rep.Table("articles").Rows) != 14 || len(rep.Table("menu").Rows) != 10 {
 		t.Errorf("%d articles and %d buttons, want 14 and 10", len(rep.Table("articles").Rows), len(rep.Table("menu").Rows))

@@ -206,3 +206,31 @@ func (s *Store) PublishedArticleAccount(ctx context.Context, articleID int64) (i
 		WHERE a.id = ? AND a.deleted = ? AND p.state = 'published'`, articleID, false), &a)
 	return a, err
 }
+
+// ObjectSurfaceReads sums each object's events of kind per surface over
+// days from..to: object → surface → events.
+func (s *Store) ObjectSurfaceReads(ctx context.Context, accountID int64, from, to, kind string) (map[int64]map[string]int64, error) {
+	rows, err := s.db.Query(ctx, `SELECT object_id, surface, SUM(events) FROM analytics_daily
+		WHERE account_id = ? AND object_id > 0 AND day >= ? AND day <= ? AND kind = ? AND surface <> '*'
+		GROUP BY object_id, surface`, accountID, from, to, kind)
+	type r3 struct {
+		obj     int64
+		surface string
+		n       int64
+	}
+	rs, err := db.Collect(rows, err, func(r *sqlRows) (r3, error) {
+		var x r3
+		return x, r.Scan(&x.obj, &x.surface, &x.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]map[string]int64{}
+	for _, x := range rs {
+		if out[x.obj] == nil {
+			out[x.obj] = map[string]int64{}
+		}
+		out[x.obj][x.surface] = x.n
+	}
+	return out, nil
+}

@@ -297,6 +297,10 @@ func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) 
 	if err != nil {
 		return err
 	}
+	bySurface, err := s.ObjectSurfaceReads(ctx, in.AccountID, in.From, in.To, KindRead)
+	if err != nil {
+		return err
+	}
 	type agg struct {
 		id                                                            int64
 		impr, reads, readers, complete, shares, likes, wows, comments int64
@@ -342,7 +346,8 @@ func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) 
 		}
 		return list[i].id > list[j].id
 	})
-	at := &Table{Name: "articles", Title: "Articles", Head: []string{"Article", "Publication", "Reads", "Readers", "Shares", "Likes", "Wows", "Comments", "Read rate", "Completion"},
+	at := &Table{Name: "articles", Title: "Articles", Head: []string{"Article", "Publication", "Reads", "Readers", "Shares", "Likes", "Wows", "Comments", "Read rate", "Completion",
+		"Reads from chats", "from the folder", "from the profile", "from links"},
 		Note: "Readers are distinct per day, summed over the days. Read rate: readers of those the article was shown to in chats and the Subscriptions folder. Completion: readers who reached the end."}
 	pubs := map[string]*agg{}
 	var pubOrder []string
@@ -351,8 +356,10 @@ func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) 
 		if t.title == "" {
 			t.title = fmt.Sprintf("Article %d", a.id)
 		}
+		sf := bySurface[a.id]
 		at.Rows = append(at.Rows, []string{t.title, t.pub, itoa(a.reads), itoa(a.readers), itoa(a.shares), itoa(a.likes), itoa(a.wows), itoa(a.comments),
-			pct(a.readers, a.impr), pct(a.complete, a.readers)})
+			pct(a.readers, a.impr), pct(a.complete, a.readers),
+			itoa(sf[SurfaceChat]), itoa(sf[SurfaceFolder]), itoa(sf[SurfaceProfile]), itoa(sf[SurfaceLink])})
 		key := t.pub
 		if key == "" {
 			key = t.title

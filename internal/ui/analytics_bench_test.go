@@ -141,6 +141,8 @@ func seedYearOfRollups(tb testing.TB, s *apptest.Server, accountID int64, today 
 			for _, kind := range []string{"read", "impression", "read_complete", "share", "like", "wow", "comment"} {
 				add(day, kind, "*", int64(i)*2+k+1, 20000)
 			}
+			add(day, "read", "chat", int64(i)*2+k+1, 12000)
+			add(day, "read", "folder", int64(i)*2+k+1, 8000)
 		}
 	}
 	flush()
