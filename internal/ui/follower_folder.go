@@ -27,7 +27,6 @@ type folderData struct {
 	Groups    []*folderGroup
 	Next      string // cursor of the next page, "" at the end
 	Available bool   // false until publishing is wired in
-	Following int    // how many Subscription accounts the person follows
 }
 
 // folderShown is how many publications of one account the folder shows
