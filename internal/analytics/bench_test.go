@@ -50,6 +50,8 @@ func BenchmarkRecordParallel(b *testing.B) {
 			rec.Record(ev)
 		}
 	})
+	b.StopTimer()
+	b.ReportMetric(float64(rec.Dropped()), "dropped")
 }
 
 // BenchmarkInsertEvents is the background writer's cost per event
