@@ -128,6 +128,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
 	a.Publish.Gate, a.Publish.TakenDown = a.Review.CheckAllowed, a.Review.TakenDown
+	a.Publish.FlagContent = a.Review.FlagContent
 	a.PublishEngine = publish.NewEngine(a.Publish, log)
 	a.Menus = menu.NewStore(d, c)
 	a.AutoReplies = autoreply.NewStore(d, c)

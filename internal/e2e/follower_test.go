@@ -220,6 +220,11 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(fmt.Sprintf(`//li[@data-testid="row-%d"]//*[@data-testid="preview"][contains(., "Your new card is on its way")]`, bank.ID))),
 		chromedp.WaitVisible(chromedp.Search(fmt.Sprintf(`//li[@data-testid="row-%d"]//*[@data-testid="unread"][normalize-space()="1"]`, bank.ID))),
 	)
+	// The page title counts unread items too: the bank's message and the
+	// tea house's new publication.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.title === "(2) Chats · Herald"`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the title is %q, want (2) Chats · Herald: %v", run(t, ctx, "read the title", chromedp.Title()), err)
+	}
 	if run(t, ctx, "check for a reload", chromedp.Evaluate[int](`window.notReloaded || 0`)) != 1 {
 		t.Error("the chat list reloaded instead of updating in place")
 	}

@@ -219,7 +219,9 @@ func (e *Engine) execute(ctx context.Context, j *Job) error {
 	// Step 1 (idempotent): the publication is published.
 	now := s.clock.Now()
 	var publishedAt int64
+	var firstPublish bool
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		firstPublish = false
 		var state string
 		if err := db.Get(tx.QueryRow(ctx, `SELECT state, published_at FROM publications WHERE id = ?`, j.PublicationID), &state, &publishedAt); err != nil {
 			return err
@@ -229,6 +231,7 @@ func (e *Engine) execute(ctx context.Context, j *Job) error {
 		}
 		if publishedAt == 0 {
 			publishedAt = db.Micro(now)
+			firstPublish = true
 		}
 		if _, err := tx.Exec(ctx, `UPDATE publications SET state = 'published', published_at = ?, mass_sent = ?, updated_at = ? WHERE id = ?`,
 			publishedAt, j.Mode == ModeMass, db.Micro(now), j.PublicationID); err != nil {
@@ -254,13 +257,46 @@ func (e *Engine) execute(ctx context.Context, j *Job) error {
 		}
 		return nil
 	})
-	if err != nil || j.Mode == ModePublish {
+	if err != nil {
 		return err
+	}
+	if firstPublish {
+		e.flagContent(ctx, j)
+	}
+	if j.Mode == ModePublish {
+		return nil
 	}
 	if !a.IsService() && j.Target == TargetAll {
 		return e.folderAll(ctx, j, publishedAt)
 	}
 	return e.deliver(ctx, a, j, publishedAt)
+}
+
+// flagContent hands the newly published articles to the platform's keyword
+// check (which may open a review; it never blocks publishing).
+func (e *Engine) flagContent(ctx context.Context, j *Job) {
+	s := e.Store
+	if s.FlagContent == nil {
+		return
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, title, body_html FROM articles WHERE publication_id = ? ORDER BY idx`, j.PublicationID)
+	type art struct {
+		id          int64
+		title, body string
+	}
+	list, err := db.Collect(rows, err, func(r *sql.Rows) (art, error) {
+		var a art
+		return a, r.Scan(&a.id, &a.title, &a.body)
+	})
+	if err != nil {
+		e.Log.Error("flag content", slog.Int64("job_id", j.ID), slog.Any("error", err))
+		return
+	}
+	for _, a := range list {
+		if _, err := s.FlagContent(ctx, j.AccountID, a.id, a.title, plainText(a.body)); err != nil {
+			e.Log.Error("flag content", slog.Int64("article_id", a.id), slog.Any("error", err))
+		}
+	}
 }
 
 func (e *Engine) finish(ctx context.Context, tx *db.Tx, j *Job) error {

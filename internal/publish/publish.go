@@ -59,6 +59,9 @@ type Store struct {
 	Gate Gate
 	// TakenDown hides taken-down articles (nil: none).
 	TakenDown TakenDown
+	// FlagContent is told about every article when it is first published,
+	// to flag the platform's keywords for review; it never blocks (nil: off).
+	FlagContent func(ctx context.Context, accountID, articleID int64, title, body string) ([]string, error)
 }
 
 // NewStore returns a Store.

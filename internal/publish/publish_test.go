@@ -154,6 +154,11 @@ func TestPublishNowAndRead(t *testing.T) {
 		t.Errorf("wrong preview key: %v", err)
 	}
 
+	var flagged []string
+	e.store.FlagContent = func(ctx context.Context, accountID, articleID int64, title, body string) ([]string, error) {
+		flagged = append(flagged, title+": "+body)
+		return nil, nil
+	}
 	j, err := e.store.Send(e.ctx, a.ID, e.owner, p.ID, publish.SendOptions{Mode: publish.ModePublish})
 	if err != nil {
 		t.Fatal(err)
@@ -161,6 +166,9 @@ func TestPublishNowAndRead(t *testing.T) {
 	j, err = e.engine.Run(e.ctx, j.ID)
 	if err != nil || j.State != publish.JobDone {
 		t.Fatalf("publish: %v %+v", err, j)
+	}
+	if len(flagged) != 2 || flagged[1] != "Second: Second Some tea text about Second." {
+		t.Errorf("content check got %q", flagged)
 	}
 	rd, err := e.store.Read(e.ctx, art, 0, "")
 	if err != nil {

@@ -126,7 +126,7 @@ func TestDiscoverFollowAndChatList(t *testing.T) {
 	sendFromAccount(t, s, bank.ID, me.ID, "It arrives on Friday")
 	res = c.Get("/")
 	wantBody(t, res, "It arrives on Friday")
-	if !regexp.MustCompile(`data-testid="unread" data-count="2"`).MatchString(res.Body) {
+	if !regexp.MustCompile(`data-testid="unread" data-count="2"`).MatchString(res.Body) || !res.Contains("<title>(2) Chats · Herald</title>") {
 		t.Fatalf("the chat list does not show 2 unread:\n%s", res.Body)
 	}
 

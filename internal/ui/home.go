@@ -27,7 +27,8 @@ type chatRow struct {
 }
 
 type chatListData struct {
-	Rows []*chatRow
+	Rows   []*chatRow
+	Unread int // over the rows that are not muted, for the page title
 }
 
 // folderPeek is how many folder items the chat list looks at for the
@@ -88,6 +89,11 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 		d.Rows = append(d.Rows, row)
 	}
 	sort.SliceStable(d.Rows, func(i, j int) bool { return d.Rows[i].At.After(d.Rows[j].At) })
+	for _, row := range d.Rows {
+		if !row.Muted {
+			d.Unread += row.Unread
+		}
+	}
 	p.Data = d
 	return u.render(w, r, http.StatusOK, "app/home", p)
 }

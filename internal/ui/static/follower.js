@@ -43,6 +43,7 @@
         const fresh = doc.querySelector("[data-live=chatlist]");
         const cur = document.querySelector("[data-live=chatlist]");
         if (fresh && cur) cur.replaceChildren(...fresh.childNodes);
+        document.title = doc.title; // "(3) Chats · Herald"
       })
       .catch(() => {})
       .finally(() => {
