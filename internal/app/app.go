@@ -301,6 +301,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if jerr := a.Jobs.Stop(sctx); jerr != nil {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
+	a.DevSettings.WaitLog() // push-log rows still queued
 	if qerr := a.Quotas.Flush(sctx); qerr != nil {
 		err = errors.Join(err, fmt.Errorf("API quotas: %w", qerr))
 	}

@@ -215,9 +215,7 @@ func (e *Engine) Deliver(ctx context.Context, a *account.Account, set *Settings,
 		DedupeKey: msg.DedupeKey(), Mode: set.Mode, URL: set.URL, ReplayOf: replayOf}
 	replies := e.deliver(ctx, a, set, msg, d)
 	d.Duration = time.Since(start)
-	if err := e.Store.Record(context.WithoutCancel(ctx), d); err != nil && e.Log != nil {
-		e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", err))
-	}
+	e.Store.RecordAsync(d)
 	if e.Observe != nil && replayOf == 0 {
 		t := msg.MsgType
 		if msg.MsgType == wxmsg.TypeEvent {

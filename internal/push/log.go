@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
@@ -61,24 +63,10 @@ func clip(s string) string {
 	return s
 }
 
-// Record stores a delivery in the push log. Concurrent calls share one
-// transaction (group commit): each caller still returns only once its row
-// is committed, but a burst of deliveries costs one write, not one each.
+// Record stores a delivery in the push log and returns once it is
+// committed. Concurrent records share one transaction (group commit).
 func (s *Store) Record(ctx context.Context, d *Delivery) error {
-	if d.ID == 0 {
-		d.ID = id.New()
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = s.clock.Now()
-	}
-	p := &pendingRecord{d: d, done: make(chan error, 1)}
-	s.logMu.Lock()
-	s.logQueue = append(s.logQueue, p)
-	if !s.logRunning {
-		s.logRunning = true
-		go s.writeLog()
-	}
-	s.logMu.Unlock()
+	p := s.enqueue(d, true)
 	select {
 	case err := <-p.done:
 		return err
@@ -87,12 +75,60 @@ func (s *Store) Record(ctx context.Context, d *Delivery) error {
 	}
 }
 
+// RecordAsync queues a delivery for the log without waiting for the
+// write: the push engine's hot path. Readers of the log (Deliveries,
+// Delivery) wait for queued records first, so nothing queued is missed.
+func (s *Store) RecordAsync(d *Delivery) { s.enqueue(d, false) }
+
+func (s *Store) enqueue(d *Delivery, wait bool) *pendingRecord {
+	if d.ID == 0 {
+		d.ID = id.New()
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = s.clock.Now()
+	}
+	p := &pendingRecord{d: d}
+	if wait {
+		p.done = make(chan error, 1)
+	}
+	s.logMu.Lock()
+	if s.logIdle == nil {
+		s.logIdle = sync.NewCond(&s.logMu)
+	}
+	for len(s.logQueue) >= maxQueued {
+		s.logIdle.Wait() // back-pressure: the writer is behind
+	}
+	s.logQueue = append(s.logQueue, p)
+	if !s.logRunning {
+		s.logRunning = true
+		go s.writeLog()
+	}
+	s.logMu.Unlock()
+	return p
+}
+
+// waitLog blocks until every queued record has been written.
+func (s *Store) waitLog() {
+	s.logMu.Lock()
+	for s.logRunning {
+		s.logIdle.Wait()
+	}
+	s.logMu.Unlock()
+}
+
+// WaitLog blocks until every queued push-log record has been written
+// (benchmarks and shutdown).
+func (s *Store) WaitLog() { s.waitLog() }
+
 type pendingRecord struct {
 	d    *Delivery
 	done chan error
 }
 
-const maxBatch = 256
+const (
+	maxBatch  = 256
+	maxQueued = 4096 // queued records before RecordAsync waits
+)
 
 // writeLog commits queued records in batches until the queue is empty.
 func (s *Store) writeLog() {
@@ -103,9 +139,11 @@ func (s *Store) writeLog() {
 			batch = batch[:maxBatch]
 		}
 		s.logQueue = s.logQueue[len(batch):]
+		s.logIdle.Broadcast() // room in the queue, or idle below
 		if len(batch) == 0 {
 			s.logRunning = false
 			s.logQueue = nil
+			s.logIdle.Broadcast()
 			s.logMu.Unlock()
 			return
 		}
@@ -119,7 +157,12 @@ func (s *Store) writeLog() {
 			return nil
 		})
 		for _, p := range batch {
-			p.done <- err
+			if p.done != nil {
+				p.done <- err
+			}
+		}
+		if err != nil && s.Log != nil {
+			s.Log.Error("push log: write", slog.Int("entries", len(batch)), slog.Any("error", err))
 		}
 	}
 }
@@ -171,6 +214,7 @@ func scanDelivery(r interface{ Scan(...any) error }) (*Delivery, error) {
 // Deliveries lists the account's log, newest first; beforeID pages back.
 // failedOnly keeps the failures.
 func (s *Store) Deliveries(ctx context.Context, accountID, beforeID int64, failedOnly bool, limit int) ([]*Delivery, error) {
+	s.waitLog()
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
@@ -191,6 +235,7 @@ func (s *Store) Deliveries(ctx context.Context, accountID, beforeID int64, faile
 
 // Delivery returns one entry of the account's log.
 func (s *Store) Delivery(ctx context.Context, accountID, deliveryID int64) (*Delivery, error) {
+	s.waitLog()
 	return scanDelivery(s.db.QueryRow(ctx, `SELECT `+logCols+` FROM push_deliveries WHERE account_id = ? AND id = ?`, accountID, deliveryID))
 }
 

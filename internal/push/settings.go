@@ -8,6 +8,7 @@ package push
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -133,7 +134,12 @@ type Store struct {
 	db    *db.DB
 	clock clock.Clock
 
+	// Log, when set, hears of push-log writes that failed after the
+	// delivery had returned (RecordAsync).
+	Log *slog.Logger
+
 	logMu      sync.Mutex
+	logIdle    *sync.Cond
 	logQueue   []*pendingRecord
 	logRunning bool
 }
