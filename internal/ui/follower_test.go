@@ -798,3 +798,24 @@ func TestConversationsWithSubscriptionAccounts(t *testing.T) {
 		t.Fatal("the count stays after reading")
 	}
 }
+
+func TestEventStreamsEndAtShutdown(t *testing.T) {
+	t.Parallel()
+	s := apptest.New(t)
+	_, c := follower(t, s, "mei")
+	lines, stop := liveStream(t, c)
+	defer stop()
+	nextData(t, lines, "ready")
+	s.App.UI.CloseStreams() // what http.Server.Shutdown calls
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-lines:
+			if !ok {
+				return // the server ended the stream
+			}
+		case <-timeout:
+			t.Fatal("the event stream stayed open after shutdown began")
+		}
+	}
+}
