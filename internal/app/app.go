@@ -152,6 +152,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		return nil, fmt.Errorf("app: load API quotas: %w", err)
 	}
 	a.DevSettings = push.NewStore(d, c)
+	a.DevSettings.Log = log
 	a.TempMedia = tempmedia.NewStore(d, c)
 	a.QR = qrcode.NewStore(d, c)
 	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
