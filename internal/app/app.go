@@ -32,6 +32,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/qrcode"
@@ -88,6 +89,8 @@ type App struct {
 	// blocking; AnalyticsStore rolls them up and answers dashboards.
 	Analytics      *analytics.Recorder
 	AnalyticsStore *analytics.Store
+	// Commerce (issue #9): Herald Pay (wallets, merchants, orders).
+	Pay *pay.Store
 }
 
 // Options adjust New for tests and the emulator.
@@ -168,6 +171,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	}
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
+	a.Pay = pay.NewStore(d, c)
+	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
@@ -175,7 +180,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, PublishEngine: a.PublishEngine,
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
-		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR}})
+		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
+		Pay:       a.Pay})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
@@ -77,6 +78,9 @@ type Deps struct {
 	AnalyticsStore *analytics.Store
 	// Developer API (issue #7): developer settings, push log, QR scans.
 	Developer Developer
+	// Commerce (issue #9): Herald Pay — merchants, products, orders,
+	// wallets. nil: no payments pages.
+	Pay *pay.Store
 }
 
 // UI holds the handlers of the three faces.
@@ -143,6 +147,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerPublishing(h)
 	u.registerAnalytics(h)
 	u.registerDeveloper(h)
+	u.registerPay(h)
 }
 
 // route registers a handler for a pattern.
@@ -177,6 +182,7 @@ func (u *UI) funcs() template.FuncMap {
 		"languages": func() []string { return user.Languages },
 		// verifiedNow: whether an account shows the badge now (accounts.go).
 		"verifiedNow": u.verifiedNow,
+		"fen":         pay.FormatFen, // commerce: fen → ¥1,234.56
 	}
 }
 

@@ -1,0 +1,42 @@
+package pay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/message"
+)
+
+// Receipts returns OnPaid and OnRefunded hooks that put a receipt into the
+// follower's chat with the account (a system message of kind receipt) and
+// record a payment event for analytics. A failure is logged: the money has
+// moved already and the order list shows it.
+func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog.Logger) {
+	merchant := func(ctx context.Context, accountID int64) string {
+		if m, err := s.Merchant(ctx, accountID); err == nil {
+			return m.DisplayName
+		}
+		return "the merchant"
+	}
+	s.OnPaid = func(ctx context.Context, o *Order) {
+		rec.Record(analytics.Event{AccountID: o.AccountID, Kind: analytics.KindPayment, PersonID: o.PersonID, ObjectID: o.ID, Surface: o.Source, Value: o.Amount})
+		m := &message.Message{AccountID: o.AccountID, PersonID: o.PersonID, Direction: message.Out, Kind: message.KindReceipt, Sender: message.SenderSystem,
+			Body: message.Body{Title: fmt.Sprintf("Paid %s to %s", FormatFen(o.Amount), merchant(ctx, o.AccountID)), Description: o.Description,
+				URL:  fmt.Sprintf("/me/orders#order-%d", o.ID),
+				Data: map[string]any{"order_id": fmt.Sprint(o.ID), "out_trade_no": o.OutTradeNo, "transaction_id": o.TransactionID, "amount": o.Amount, "state": o.State}}}
+		if err := msgs.Append(context.WithoutCancel(ctx), m); err != nil && log != nil {
+			log.Error("pay: receipt", slog.Int64("order_id", o.ID), slog.Any("error", err))
+		}
+	}
+	s.OnRefunded = func(ctx context.Context, o *Order, r *Refund) {
+		m := &message.Message{AccountID: o.AccountID, PersonID: o.PersonID, Direction: message.Out, Kind: message.KindReceipt, Sender: message.SenderSystem,
+			Body: message.Body{Title: fmt.Sprintf("Refund of %s from %s", FormatFen(r.Amount), merchant(ctx, o.AccountID)), Description: o.Description,
+				URL:  fmt.Sprintf("/me/orders#order-%d", o.ID),
+				Data: map[string]any{"order_id": fmt.Sprint(o.ID), "out_refund_no": r.OutRefundNo, "amount": r.Amount, "state": o.State}}}
+		if err := msgs.Append(context.WithoutCancel(ctx), m); err != nil && log != nil {
+			log.Error("pay: refund receipt", slog.Int64("order_id", o.ID), slog.Any("error", err))
+		}
+	}
+}

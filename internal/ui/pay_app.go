@@ -1,0 +1,323 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/pay"
+	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// The follower's side of Herald Pay: a product page (opened from a product
+// card), the pay sheet, the order list; and the admin's wallet credits.
+
+// payConfirm limits password tries on the pay sheet per person: 5, then
+// one every 20 seconds.
+var payConfirm = web.NewLimiter(20*time.Second, 5)
+
+func (u *UI) registerPayApp(h route) {
+	h("GET /shop/{product}", u.signedIn(u.shopProduct))
+	h("GET /shop/{product}/image", u.signedIn(u.shopProductImage))
+	h("POST /shop/{product}", u.signedIn(u.shopBuy))
+	h("GET /pay/{order}", u.signedIn(u.paySheet))
+	h("POST /pay/{order}", u.signedIn(u.payConfirm))
+	h("GET /me/orders", u.signedIn(u.myOrders))
+	h("GET /admin/wallets", u.staff(u.adminWallets))
+	h("POST /admin/wallets", u.staff(u.adminWalletCredit))
+}
+
+func urlq(s string) string { return url.QueryEscape(s) }
+
+type shopData struct {
+	Product  *pay.Product
+	Account  *account.Account
+	Merchant *pay.Merchant
+	Balance  int64
+	OnSale   bool
+	Reason   string
+	Nonce    string // the order's out_trade_no, so a double click is one order
+}
+
+// shopLoad loads a product with its account and merchant, for a follower.
+func (u *UI) shopLoad(r *http.Request) (*shopData, error) {
+	pid, err := msgID(r, "product")
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	pr, err := u.Pay.Product(ctx, 0, pid)
+	if err != nil {
+		return nil, err
+	}
+	a, err := u.Accounts.ByID(ctx, pr.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := u.Pay.Merchant(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	d := &shopData{Product: pr, Account: a, Merchant: m, Nonce: fmt.Sprintf("C%d", id.New())}
+	switch {
+	case a.Status != account.StatusActive || !m.Enabled:
+		d.Reason = m.DisplayName + " does not take payments at the moment."
+	case !pr.Active:
+		d.Reason = "This product is no longer on sale."
+	case pr.Stock <= 0:
+		d.Reason = "Sold out."
+	default:
+		d.OnSale = true
+	}
+	if d.Balance, err = u.Pay.Balance(ctx, pay.OwnerWallet, web.Person(r).ID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (u *UI) shopProduct(w http.ResponseWriter, r *http.Request) error {
+	d, err := u.shopLoad(r)
+	if err != nil {
+		return err
+	}
+	return u.render(w, r, http.StatusOK, "app/pay_product", u.newPage(w, r, d.Product.Name, d))
+}
+
+func (u *UI) shopProductImage(w http.ResponseWriter, r *http.Request) error {
+	d, err := u.shopLoad(r)
+	if err != nil {
+		return err
+	}
+	if d.Product.ImageKey == "" {
+		return db.ErrNotFound
+	}
+	return media.Serve(w, r, u.Media, d.Product.ImageKey, d.Product.ImageType)
+}
+
+// shopBuy creates the follower's order for the product and opens the pay
+// sheet. The form's one-time number makes a double click one order.
+func (u *UI) shopBuy(w http.ResponseWriter, r *http.Request) error {
+	d, err := u.shopLoad(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	qty, _ := strconv.ParseInt(r.PostForm.Get("quantity"), 10, 64)
+	src := pay.SourceCard
+	if r.PostForm.Get("from") == "article" {
+		src = pay.SourceArticle
+	}
+	o, err := u.Pay.CreateOrder(r.Context(), pay.NewOrder{AccountID: d.Account.ID, PersonID: web.Person(r).ID, ProductID: d.Product.ID, Quantity: qty,
+		Source: src, OutTradeNo: r.PostForm.Get("nonce")})
+	if err != nil {
+		return u.formError(w, r, "app/pay_product", u.newPage(w, r, d.Product.Name, d), err)
+	}
+	return u.redirect(w, r, fmt.Sprintf("/pay/%d", o.ID), "")
+}
+
+type paySheetData struct {
+	Order    *pay.Order
+	Account  *account.Account
+	Merchant *pay.Merchant
+	Balance  int64
+	Short    bool // the wallet holds less than the amount
+}
+
+func (u *UI) paySheetLoad(r *http.Request) (*paySheetData, error) {
+	oid, err := msgID(r, "order")
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	me := web.Person(r)
+	o, err := u.Pay.Order(ctx, 0, oid)
+	if err != nil {
+		return nil, err
+	}
+	if o.PersonID != 0 && o.PersonID != me.ID {
+		return nil, db.ErrNotFound // someone else's order
+	}
+	d := &paySheetData{Order: o}
+	if d.Account, err = u.Accounts.ByID(ctx, o.AccountID); err != nil {
+		return nil, err
+	}
+	if d.Merchant, err = u.Pay.Merchant(ctx, o.AccountID); err != nil {
+		return nil, err
+	}
+	if d.Balance, err = u.Pay.Balance(ctx, pay.OwnerWallet, me.ID); err != nil {
+		return nil, err
+	}
+	d.Short = d.Balance < o.Amount
+	return d, nil
+}
+
+func (u *UI) paySheet(w http.ResponseWriter, r *http.Request) error {
+	d, err := u.paySheetLoad(r)
+	if err != nil {
+		return err
+	}
+	return u.render(w, r, http.StatusOK, "app/pay", u.newPage(w, r, "Pay "+d.Merchant.DisplayName, d))
+}
+
+// payConfirm checks the person's password and pays the order.
+func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
+	d, err := u.paySheetLoad(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	me := web.Person(r)
+	p := u.newPage(w, r, "Pay "+d.Merchant.DisplayName, d)
+	key := strconv.FormatInt(me.ID, 10)
+	if payConfirm.Blocked(key) {
+		return u.formError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindTooMany, Field: "password", Message: "Too many wrong passwords. Wait a minute and try again."})
+	}
+	if _, err := u.Users.Authenticate(r.Context(), me.Username, r.PostForm.Get("password")); err != nil {
+		if errors.Is(err, user.ErrBadCredentials) {
+			payConfirm.Allow(key)
+			return u.formError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindInvalid, Field: "password", Message: "That password is not right. Nothing was charged."})
+		}
+		return err
+	}
+	o, err := u.Pay.Pay(r.Context(), d.Order.ID, me.ID)
+	if err != nil {
+		return u.formError(w, r, "app/pay", p, err)
+	}
+	return u.redirect(w, r, fmt.Sprintf("/chat/%d", o.AccountID), fmt.Sprintf("Paid %s to %s.", pay.FormatFen(o.Amount), d.Merchant.DisplayName))
+}
+
+type myOrdersData struct {
+	Orders  []*pay.PersonOrder
+	Balance int64
+	Moves   []pay.Movement
+}
+
+func (u *UI) myOrders(w http.ResponseWriter, r *http.Request) error {
+	me := web.Person(r)
+	d := &myOrdersData{}
+	var err error
+	if d.Orders, err = u.Pay.PersonOrders(r.Context(), me.ID, 100); err != nil {
+		return err
+	}
+	if d.Balance, err = u.Pay.Balance(r.Context(), pay.OwnerWallet, me.ID); err != nil {
+		return err
+	}
+	if d.Moves, err = u.Pay.Movements(r.Context(), pay.OwnerWallet, me.ID, 20); err != nil {
+		return err
+	}
+	return u.render(w, r, http.StatusOK, "app/pay_orders", u.newPage(w, r, "Orders and wallet", d))
+}
+
+// Admin: wallet credits.
+
+type walletsData struct {
+	Credits []walletCredit
+	Total   pay.Totals
+	Err     string
+}
+
+type walletCredit struct {
+	pay.Movement
+	Person string
+	Shown  int64 // + for a credit into the platform, − for a payout
+}
+
+func (u *UI) adminOnly(r *http.Request) error {
+	if !web.Person(r).IsAdmin() {
+		return errs.Forbiddenf("Only platform administrators can credit wallets.")
+	}
+	return nil
+}
+
+func (u *UI) adminWallets(w http.ResponseWriter, r *http.Request) error {
+	if err := u.adminOnly(r); err != nil {
+		return err
+	}
+	return u.renderWallets(w, r, u.newPage(w, r, "Wallets", nil), http.StatusOK)
+}
+
+func (u *UI) renderWallets(w http.ResponseWriter, r *http.Request, p *page, status int) error {
+	d := &walletsData{}
+	moves, err := u.Pay.Movements(r.Context(), pay.OwnerExternal, 0, 50)
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		c := walletCredit{Movement: m, Shown: -m.Amount}
+		if m.PersonID != 0 {
+			if person, err := u.Users.ByID(r.Context(), m.PersonID); err == nil {
+				c.Person = "@" + person.Username
+			}
+		}
+		d.Credits = append(d.Credits, c)
+	}
+	if d.Total, err = u.Pay.Check(r.Context()); err != nil {
+		d.Err = err.Error()
+	}
+	p.Data = d
+	return u.render(w, r, status, "admin/wallets", p)
+}
+
+func (u *UI) adminWalletCredit(w http.ResponseWriter, r *http.Request) error {
+	if err := u.adminOnly(r); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		var e *errs.Error
+		if !asErr(err, &e) || e.Kind == errs.KindInternal {
+			return err
+		}
+		p := u.newPage(w, r, "Wallets", nil)
+		p.Form = r.PostForm
+		if e.Field != "" {
+			p.Fields[e.Field] = e.Message
+		} else {
+			p.Error = e.Message
+		}
+		return u.renderWallets(w, r, p, web.Status(err))
+	}
+	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("username")), "@")
+	person, err := u.Users.ByUsername(r.Context(), name)
+	if errors.Is(err, db.ErrNotFound) {
+		return fail(errs.FieldInvalid("username", "There is no person with that username."))
+	}
+	if err != nil {
+		return err
+	}
+	amount, err := pay.ParseFen(r.PostForm.Get("amount"), "amount")
+	if err != nil {
+		return fail(err)
+	}
+	me := web.Person(r)
+	memo := r.PostForm.Get("memo")
+	if err := u.Pay.TopUp(r.Context(), me.ID, person.ID, amount, memo); err != nil {
+		return fail(err)
+	}
+	if u.Review != nil {
+		detail := fmt.Sprintf("Credited %s to @%s's wallet.", pay.FormatFen(amount), person.Username)
+		if m := strings.TrimSpace(memo); m != "" {
+			detail += " Note: " + m
+		}
+		if err := u.Review.Audit(r.Context(), me, "wallet.credit", 0, detail); err != nil {
+			u.Log.Error("audit wallet credit", "error", err)
+		}
+	}
+	return u.redirect(w, r, "/admin/wallets", fmt.Sprintf("Credited %s to %s.", pay.FormatFen(amount), person.DisplayName))
+}
