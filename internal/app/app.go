@@ -33,6 +33,7 @@ import (
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/pay"
+	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/qrcode"
@@ -91,6 +92,8 @@ type App struct {
 	AnalyticsStore *analytics.Store
 	// Commerce (issue #9): Herald Pay (wallets, merchants, orders).
 	Pay *pay.Store
+	// PayAPI is the WeChat Pay v3-shaped merchant API at /v3/.
+	PayAPI *wxpay.API
 }
 
 // Options adjust New for tests and the emulator.
@@ -173,6 +176,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
 	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
+	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	a.PayAPI.Register() // payment and refund notifications to merchants
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
@@ -202,6 +207,7 @@ func (a *App) Handler() http.Handler {
 	for _, p := range wxapi.Prefixes {
 		mux.Handle(p, a.API)
 	}
+	mux.Handle(wxpay.Prefix, a.PayAPI) // Herald Pay merchant API (WeChat Pay v3 shape)
 
 	ui := http.NewServeMux()
 	a.UI.Register(ui)
@@ -233,6 +239,11 @@ func (a *App) StartJobs() {
 	// Analytics: the event writer, the rollup (new events into daily and
 	// hourly rows; the first run backfills history from domain tables), the
 	// demographics and platform snapshots, and raw-event retention.
+	// Herald Pay: notifications to merchants, retried with backoff.
+	a.Jobs.Every("pay-notify", 5*time.Second, func(ctx context.Context) error {
+		_, err := a.PayAPI.DeliverDue(ctx)
+		return err
+	})
 	a.Jobs.Go("analytics-writer", a.Analytics.Run)
 	a.Jobs.Every("analytics-rollup", time.Minute, func(ctx context.Context) error {
 		if _, err := a.AnalyticsStore.Backfill(ctx); err != nil {

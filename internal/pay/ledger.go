@@ -49,11 +49,21 @@ const MaxAmount = 100_000_000
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
-	// OnPaid and OnRefunded, when set, run after an order is paid or
-	// refunded (outside the transaction): receipts, notifications,
-	// analytics.
-	OnPaid     func(ctx context.Context, o *Order)
-	OnRefunded func(ctx context.Context, o *Order, r *Refund)
+	// Hooks that run after an order is paid or refunded (outside the
+	// transaction, in order of registration): receipts, analytics,
+	// notifications to the merchant's server. Register them at start-up.
+	paidHooks     []func(ctx context.Context, o *Order)
+	refundedHooks []func(ctx context.Context, o *Order, r *Refund)
+}
+
+// AfterPaid registers fn to run after each payment.
+func (s *Store) AfterPaid(fn func(ctx context.Context, o *Order)) {
+	s.paidHooks = append(s.paidHooks, fn)
+}
+
+// AfterRefunded registers fn to run after each refund.
+func (s *Store) AfterRefunded(fn func(ctx context.Context, o *Order, r *Refund)) {
+	s.refundedHooks = append(s.refundedHooks, fn)
 }
 
 // NewStore returns a Store.
@@ -396,3 +406,7 @@ func ParseFen(s, field string) (int64, error) {
 func collect[T any](scan func(*sql.Rows) (T, error)) func(*sql.Rows, error) ([]T, error) {
 	return func(rows *sql.Rows, err error) ([]T, error) { return db.Collect(rows, err, scan) }
 }
+
+// DB returns the store's database, for adapters that keep their own tables
+// next to the ledger (internal/pay/wxpay).
+func (s *Store) DB() *db.DB { return s.db }

@@ -159,6 +159,14 @@ func (s *Store) Order(ctx context.Context, accountID, orderID int64) (*Order, er
 	return getOrder(ctx, s.db, `id = ? AND account_id = ?`, orderID, accountID)
 }
 
+// OrderByTransactionID returns an account's order by Herald's payment number.
+func (s *Store) OrderByTransactionID(ctx context.Context, accountID int64, transactionID string) (*Order, error) {
+	if transactionID == "" {
+		return nil, db.ErrNotFound
+	}
+	return getOrder(ctx, s.db, `account_id = ? AND transaction_id = ?`, accountID, transactionID)
+}
+
 // OrderByOutTradeNo returns an account's order by the merchant's number.
 func (s *Store) OrderByOutTradeNo(ctx context.Context, accountID int64, outTradeNo string) (*Order, error) {
 	return getOrder(ctx, s.db, `account_id = ? AND out_trade_no = ?`, accountID, outTradeNo)
@@ -304,8 +312,8 @@ func (s *Store) Pay(ctx context.Context, orderID, personID int64) (*Order, error
 	if err != nil {
 		return nil, err
 	}
-	if s.OnPaid != nil {
-		s.OnPaid(ctx, o)
+	for _, fn := range s.paidHooks {
+		fn(ctx, o)
 	}
 	return o, nil
 }
@@ -438,8 +446,8 @@ func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRe
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.OnRefunded != nil {
-		s.OnRefunded(ctx, o, r)
+	for _, fn := range s.refundedHooks {
+		fn(ctx, o, r)
 	}
 	return o, r, nil
 }

@@ -20,7 +20,7 @@ func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog
 		}
 		return "the merchant"
 	}
-	s.OnPaid = func(ctx context.Context, o *Order) {
+	s.AfterPaid(func(ctx context.Context, o *Order) {
 		rec.Record(analytics.Event{AccountID: o.AccountID, Kind: analytics.KindPayment, PersonID: o.PersonID, ObjectID: o.ID, Surface: o.Source, Value: o.Amount})
 		m := &message.Message{AccountID: o.AccountID, PersonID: o.PersonID, Direction: message.Out, Kind: message.KindReceipt, Sender: message.SenderSystem,
 			Body: message.Body{Title: fmt.Sprintf("Paid %s to %s", FormatFen(o.Amount), merchant(ctx, o.AccountID)), Description: o.Description,
@@ -29,8 +29,8 @@ func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog
 		if err := msgs.Append(context.WithoutCancel(ctx), m); err != nil && log != nil {
 			log.Error("pay: receipt", slog.Int64("order_id", o.ID), slog.Any("error", err))
 		}
-	}
-	s.OnRefunded = func(ctx context.Context, o *Order, r *Refund) {
+	})
+	s.AfterRefunded(func(ctx context.Context, o *Order, r *Refund) {
 		m := &message.Message{AccountID: o.AccountID, PersonID: o.PersonID, Direction: message.Out, Kind: message.KindReceipt, Sender: message.SenderSystem,
 			Body: message.Body{Title: fmt.Sprintf("Refund of %s from %s", FormatFen(r.Amount), merchant(ctx, o.AccountID)), Description: o.Description,
 				URL:  fmt.Sprintf("/me/orders#order-%d", o.ID),
@@ -38,5 +38,5 @@ func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog
 		if err := msgs.Append(context.WithoutCancel(ctx), m); err != nil && log != nil {
 			log.Error("pay: refund receipt", slog.Int64("order_id", o.ID), slog.Any("error", err))
 		}
-	}
+	})
 }
