@@ -2,6 +2,7 @@ package analytics_test
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"testing"
 	"time"
@@ -205,5 +206,43 @@ func TestImportPushLog(t *testing.T) {
 	}
 	if len(rows) != 1 || rows[0].CallbackCount != 2 || rows[0].FailCount != 1 || rows[0].TotalTimeCost != 200 || rows[0].MaxTimeCost != 120 {
 		t.Errorf("interface summary %+v: want 2 pushes, 1 failed, 200 ms in all, 120 ms at most", rows)
+	}
+}
+
+// Whatever text a surface holds (a button key, a URL) is stored as given.
+func TestInsertEventsKeepsAnyText(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	a := newAccount(t, d, "UTC", 0)
+	keys := []string{`say "hi"`, `back\slash`, "line\nbreak\ttab", "茶 🍵", "https://x.example/?a=1&b=2", "\u2028"}
+	var evs []analytics.Event
+	for i, k := range keys {
+		evs = append(evs, analytics.Event{AccountID: a, Kind: analytics.KindMenuClick, PersonID: int64(i + 1), Surface: k, Value: -5, At: utc("2026-03-10 12:00:00")})
+	}
+	evs = append(evs, analytics.Event{AccountID: a, Kind: analytics.KindMenuClick, PersonID: 99, Surface: "bad \xff byte\x00", At: utc("2026-03-10 12:00:00")})
+	if err := analytics.InsertEvents(ctx, d, evs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := d.Query(ctx, `SELECT surface, value, at FROM analytics_events WHERE account_id = ? ORDER BY person_id`, a)
+	got, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
+		var s string
+		var v, at int64
+		err := r.Scan(&s, &v, &at)
+		if v != -5 && s != "bad \uFFFD byte" || at != db.Micro(utc("2026-03-10 12:00:00")) {
+			t.Errorf("%q: value %d at %d", s, v, at)
+		}
+		return s, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]string{}, keys...), "bad \uFFFD byte")
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("surface %d: got %q, want %q", i, got[i], want[i])
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -147,7 +148,7 @@ func (r *Recorder) write(ctx context.Context, batch []Event) error {
 	return nil
 }
 
-// eventCols is the column list of a raw event insert.
+// eventCols is the column count of a raw event insert.
 const eventCols = 10
 
 // InsertEvents writes events with multi-row INSERTs of at most 1,000 rows,
@@ -159,6 +160,7 @@ func InsertEvents(ctx context.Context, d *db.DB, evs []Event) error {
 		chunk := evs[:n]
 		evs = evs[n:]
 		var b strings.Builder
+		b.Grow(128 + n*22)
 		b.WriteString(`INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at) VALUES `)
 		args := make([]any, 0, n*eventCols)
 		first := id.NewBlock(int64(n))
@@ -171,20 +173,29 @@ func InsertEvents(ctx context.Context, d *db.DB, evs []Event) error {
 			if ev.Failed {
 				failed = 1
 			}
-			s := ev.Surface
+			s := cleanText(ev.Surface)
 			if s == All {
 				s = "" // reserved for the every-surface rows
 			}
 			if len(s) > maxSurface {
-				s = s[:maxSurface]
+				s = strings.ToValidUTF8(s[:maxSurface], "")
 			}
-			args = append(args, first+int64(i), ev.AccountID, ev.Kind, ev.PersonID, ev.ObjectID, s, ev.Value, failed, ev.Device, db.Micro(ev.At))
+			args = append(args, first+int64(i), ev.AccountID, cleanText(ev.Kind), ev.PersonID, ev.ObjectID, s, ev.Value, failed, cleanText(ev.Device), db.Micro(ev.At))
 		}
 		if _, err := d.Exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("analytics: insert %d events: %w", n, err)
 		}
 	}
 	return nil
+}
+
+// cleanText makes s storable on both engines: invalid UTF-8 becomes
+// U+FFFD and NUL characters (which PostgreSQL text cannot hold) go.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // Collector exports the recorder's counters to Prometheus.

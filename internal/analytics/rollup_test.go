@@ -230,11 +230,12 @@ func TestRollupIsIdempotentAndIncremental(t *testing.T) {
 	expect(t, m, "2026-03-10", "conv_message", "article", 0, 0)
 }
 
-// Raw events older than the retention period go; their rollups stay.
+// Raw events written before the retention period go; their rollups stay.
 func TestPurgeKeepsRollups(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
-	clk := &fixedClock{utc("2026-03-10 12:00:00")}
+	now := time.Now().UTC()
+	clk := &fixedClock{now}
 	set := settings.NewStore(d, clk)
 	p := settings.Defaults()
 	p.RawEventRetentionDays = 30
@@ -243,32 +244,37 @@ func TestPurgeKeepsRollups(t *testing.T) {
 	}
 	st := analytics.NewStore(d, clk, set, nil)
 	a := newAccount(t, d, "UTC", 0)
-	if err := analytics.InsertEvents(ctx, d, []analytics.Event{
-		{AccountID: a, Kind: analytics.KindRead, PersonID: 1, ObjectID: 3, At: utc("2026-03-01 10:00:00")},
-		{AccountID: a, Kind: analytics.KindRead, PersonID: 1, ObjectID: 3, At: utc("2026-03-09 10:00:00")},
-	}); err != nil {
-		t.Fatal(err)
+	old, recent := now.AddDate(0, 0, -35), now.AddDate(0, 0, -1)
+	epoch := id.Time(0).UnixMilli()
+	for i, at := range []time.Time{old, recent} {
+		// Written when they happened: ids from that time.
+		if _, err := d.Exec(ctx, `INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, at) VALUES (?, ?, 'read', 1, 3, ?)`,
+			(at.UnixMilli()-epoch)<<22|int64(i), a, db.Micro(at)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	clk.t = old.Add(time.Hour) // the rollup ran at the time
 	if _, err := st.RollupNow(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clk.t = utc("2026-04-05 12:00:00") // 1 March is now 35 days ago
+	clk.t = now
+	oldDay, recentDay := analytics.DayOf(old, time.UTC), analytics.DayOf(recent, time.UTC)
 	n, err := st.Purge(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("purge removed %d events, %v; want 1", n, err)
 	}
-	m := totals(t, st, a, "2026-03-01", "2026-03-31")
-	expect(t, m, "2026-03-01", "read", "*", 1, 1)
-	expect(t, m, "2026-03-09", "read", "*", 1, 1)
+	m := totals(t, st, a, oldDay, recentDay)
+	expect(t, m, oldDay, "read", "*", 1, 1)
+	expect(t, m, recentDay, "read", "*", 1, 1)
 	// A late event for the purged day does not wipe that day's rollup.
-	if err := analytics.InsertEvents(ctx, d, []analytics.Event{{AccountID: a, Kind: analytics.KindRead, PersonID: 2, ObjectID: 3, At: utc("2026-03-01 11:00:00")}}); err != nil {
+	if err := analytics.InsertEvents(ctx, d, []analytics.Event{{AccountID: a, Kind: analytics.KindRead, PersonID: 2, ObjectID: 3, At: old.Add(time.Minute)}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.RollupNow(ctx); err != nil {
 		t.Fatal(err)
 	}
-	m = totals(t, st, a, "2026-03-01", "2026-03-31")
-	expect(t, m, "2026-03-01", "read", "*", 1, 1)
+	m = totals(t, st, a, oldDay, recentDay)
+	expect(t, m, oldDay, "read", "*", 1, 1)
 }
 
 // A day on which the clocks go forward has 23 hours; its events are those
