@@ -26,7 +26,9 @@ type fixture struct {
 	owner    *user.Person
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { return setupTB(t) }
+
+func setupTB(t testing.TB) *fixture {
 	t.Helper()
 	d := dbtest.New(t)
 	c := clock.Real{}
@@ -35,7 +37,7 @@ func setup(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) person(t *testing.T, name string) *user.Person {
+func (f *fixture) person(t testing.TB, name string) *user.Person {
 	t.Helper()
 	p, err := f.users.Create(f.ctx, user.NewPerson{Username: name, DisplayName: name, PasswordHash: "x"})
 	if err != nil {
