@@ -47,6 +47,7 @@ type shopData struct {
 	OnSale   bool
 	Reason   string
 	Nonce    string // the order's out_trade_no, so a double click is one order
+	From     string // "article" when opened from an article's product link
 }
 
 // shopLoad loads a product with its account and merchant, for a follower.
@@ -89,6 +90,9 @@ func (u *UI) shopProduct(w http.ResponseWriter, r *http.Request) error {
 	d, err := u.shopLoad(r)
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Get("from") == "article" {
+		d.From = "article"
 	}
 	return u.render(w, r, http.StatusOK, "app/pay_product", u.newPage(w, r, d.Product.Name, d))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,6 +175,18 @@ func TestBuyFlowThroughTheWebFaces(t *testing.T) {
 	m := orderLink.FindStringSubmatch(r.Location)
 	if r.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("buy: %d %q", r.Status, r.Location)
+	}
+	// From an article's link, the order records where it came from.
+	if r := mei.Get(fmt.Sprintf("/shop/%d?from=article", product.ID)); !r.Contains(`name="from" value="article"`) {
+		t.Fatal("the product page opened from an article forgets it")
+	}
+	ra := mei.PostForm(fmt.Sprintf("/shop/%d", product.ID), url.Values{"quantity": {"1"}, "from": {"article"}})
+	if ma := orderLink.FindStringSubmatch(ra.Location); ma == nil {
+		t.Fatalf("buy from article: %d", ra.Status)
+	} else if oid, _ := strconv.ParseInt(ma[1], 10, 64); true {
+		if o, err := w.s.App.Pay.Order(ctx, w.bank.ID, oid); err != nil || o.Source != pay.SourceArticle {
+			t.Fatalf("order from an article: %+v %v", o, err)
+		}
 	}
 	// A double click is the same order.
 	if r2 := mei.PostForm(fmt.Sprintf("/shop/%d", product.ID), url.Values{"quantity": {"2"}, "nonce": {"C-test-0001"}}); r2.Location != r.Location {
