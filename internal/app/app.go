@@ -186,7 +186,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
-		Pay:       a.Pay})
+		Pay:       a.Pay, PayAPI: a.PayAPI})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/pay"
+	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -91,6 +92,7 @@ type payHomeData struct {
 	SecretFor string
 	Products  int
 	BaseURL   string
+	Notes     []*wxpay.Notification // latest notifications to the merchant's server
 }
 
 func (u *UI) payHome(w http.ResponseWriter, r *http.Request) error {
@@ -125,6 +127,11 @@ func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, p *page, pc *
 			return err
 		}
 		d.Products = len(ps)
+		if u.PayAPI != nil {
+			if d.Notes, err = u.PayAPI.Notifications(ctx, pc.c.Account.ID, 10); err != nil {
+				return err
+			}
+		}
 	}
 	p.Data = d
 	return u.render(w, r, status, "mp/pay", p)

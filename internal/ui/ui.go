@@ -28,6 +28,7 @@ import (
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/pay"
+	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
@@ -81,6 +82,8 @@ type Deps struct {
 	// Commerce (issue #9): Herald Pay — merchants, products, orders,
 	// wallets. nil: no payments pages.
 	Pay *pay.Store
+	// PayAPI: the merchant API; its notification log shows on the payments page.
+	PayAPI *wxpay.API
 }
 
 // UI holds the handlers of the three faces.

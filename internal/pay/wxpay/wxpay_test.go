@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,7 +142,7 @@ func TestWechatpayNodeClientAgainstHerald(t *testing.T) {
 	modules := nodeModules(t)
 	s := apptest.New(t)
 	ctx := context.Background()
-	owner, err := s.App.Users.Create(ctx, user.NewPerson{Username: "hana", DisplayName: "Hana", PasswordHash: "x"})
+	owner, err := s.App.Users.Create(ctx, user.NewPerson{Username: "hana", DisplayName: "Hana", Password: "a long enough secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +308,13 @@ func TestWechatpayNodeClientAgainstHerald(t *testing.T) {
 	check(nres, "resource.refund_status", "SUCCESS")
 	check(nres, "resource.out_refund_no", "refund-node-1")
 	check(nres, "resource.amount.refund", float64(500))
+	// The owner sees both notifications, delivered, on the payments page.
+	c := s.Client(t)
+	c.SignIn("hana", "a long enough secret")
+	page := c.Get(fmt.Sprintf("/mp/a/%d/pay", bank.ID))
+	if !page.Contains("TRANSACTION.SUCCESS") || !page.Contains("REFUND.SUCCESS") || strings.Count(page.Body, `<span class="badge ok">done</span>`) != 2 {
+		t.Errorf("notification log on the payments page:\n%s", page.Body)
+	}
 	if _, err := s.App.Pay.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
