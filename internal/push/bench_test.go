@@ -48,5 +48,10 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 		}
 	})
 	app.DevSettings.WaitLog() // every delivery's log row is written, too
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+	elapsed := time.Since(start)
+	var logged int
+	if err := app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM push_deliveries WHERE account_id = ? AND kind = 'message'`, a.ID).Scan(&logged); err != nil || logged < b.N {
+		b.Fatalf("%d deliveries logged, want %d (%v)", logged, b.N, err)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "deliveries/s")
 }
