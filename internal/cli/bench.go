@@ -28,7 +28,6 @@ func benchCmd(args []string, env Env) error {
 	fs.StringVar(&o.Only, "only", "", `run only "mass" or "folder"`)
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scratch database")
 	fs.IntVar(&o.BatchSize, "batch", 0, "mass send: recipients per batch (default 50000)")
-	fs.BoolVar(&o.NoMessageFKs, "what-if-no-message-fks", false, "mass send: first drop the foreign keys of messages and conversations (scratch database only), to measure their cost")
 	fs.IntVar(&o.Lanes, "lanes", 0, "mass send: lanes run side by side (default 2 on PostgreSQL, 1 on SQLite)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -1,9 +1,14 @@
 -- Conversations between a follower and an account, and their messages.
 -- body is JSON (read only in Go) whose fields depend on kind.
+-- No foreign keys on messages and conversations: mass sends insert a million
+-- rows at once, every one derived from a follows row in the same
+-- transaction, and on PostgreSQL the two key checks per row cost 77% of that
+-- insert (20 s instead of 9 s for 1M recipients). Accounts and people are
+-- never deleted by Herald (accounts are terminated, not removed).
 CREATE TABLE messages (
 	id BIGINT PRIMARY KEY,
-	account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+	account_id BIGINT NOT NULL,
+	person_id BIGINT NOT NULL,
 	direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
 	kind TEXT NOT NULL CHECK (kind IN ('text', 'image', 'voice', 'video', 'location', 'link', 'news', 'music',
 		'publication', 'template', 'notice', 'product', 'receipt')),
@@ -17,8 +22,8 @@ CREATE INDEX messages_conversation ON messages (account_id, person_id, id);
 -- One row per (account, follower) that has exchanged a message: the chat
 -- list, unread counters, the customer-service window and the inbox state.
 CREATE TABLE conversations (
-	account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-	person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+	account_id BIGINT NOT NULL,
+	person_id BIGINT NOT NULL,
 	last_message_id BIGINT NOT NULL,
 	last_at BIGINT NOT NULL,
 	last_preview TEXT NOT NULL,

@@ -46,7 +46,6 @@ type Options struct {
 	Keep         bool   // keep the scratch database
 	BatchSize    int    // mass-send batch size (default: the engine's)
 	Lanes        int    // mass-send lanes (default: the engine's)
-	NoMessageFKs bool   // what-if: drop the foreign keys of messages and conversations in the scratch database first
 }
 
 func (o *Options) defaults() {
@@ -252,21 +251,6 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 	res.MassBuild = time.Since(t0)
 	fmt.Fprintf(out, "  built in %s\n", res.MassBuild.Round(time.Millisecond))
 
-	if o.NoMessageFKs {
-		fmt.Fprintln(out, "  what-if: without the foreign keys of messages and conversations")
-		if d.Dialect() == db.Postgres {
-			for _, q := range []string{
-				`ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_account_id_fkey, DROP CONSTRAINT IF EXISTS messages_person_id_fkey`,
-				`ALTER TABLE conversations DROP CONSTRAINT IF EXISTS conversations_account_id_fkey, DROP CONSTRAINT IF EXISTS conversations_person_id_fkey`,
-			} {
-				if err := exec(ctx, d, q); err != nil {
-					return err
-				}
-			}
-		} else if err := exec(ctx, d, `PRAGMA foreign_keys = OFF`); err != nil { // the scratch database's one writer connection
-			return err
-		}
-	}
 	eng := publish.NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	eng.BatchSize = o.BatchSize
 	eng.Lanes = o.Lanes
