@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
@@ -198,7 +199,11 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (*Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !m.Enabled {
+	var status string
+	if err := db.Get(s.db.QueryRow(ctx, `SELECT status FROM accounts WHERE id = ?`, in.AccountID), &status); err != nil {
+		return nil, err
+	}
+	if !m.Enabled || status != account.StatusActive {
 		return nil, errs.Conflictf("%s does not take payments at the moment.", m.DisplayName)
 	}
 	if in.Quantity == 0 {
@@ -289,11 +294,13 @@ func (s *Store) Pay(ctx context.Context, orderID, personID int64) (*Order, error
 			return illegal(o, StatePaid)
 		}
 		var enabled int
-		if err := db.Get(tx.QueryRow(ctx, `SELECT enabled FROM pay_merchants WHERE account_id = ?`, o.AccountID), &enabled); err != nil {
+		var status string
+		if err := db.Get(tx.QueryRow(ctx, `SELECT m.enabled, a.status FROM pay_merchants m JOIN accounts a ON a.id = m.account_id WHERE m.account_id = ?`, o.AccountID),
+			&enabled, &status); err != nil {
 			return err
 		}
-		if enabled != 1 {
-			return errs.Conflictf("The merchant does not take payments at the moment.")
+		if enabled != 1 || status != account.StatusActive {
+			return errs.Conflictf("The merchant does not take payments at the moment. Nothing was charged.")
 		}
 		if o.ProductID != 0 {
 			res, err := tx.Exec(ctx, `UPDATE pay_products SET stock = stock - ?, updated_at = ? WHERE id = ? AND stock >= ?`,

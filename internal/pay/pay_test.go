@@ -266,6 +266,41 @@ func TestFailedPaymentChangesNothing(t *testing.T) {
 	}
 }
 
+// TestSuspendedOrDisabledMerchantsTakeNoMoney: an order made before the
+// account was suspended (or payments were turned off) cannot be paid.
+func TestSuspendedOrDisabledMerchantsTakeNoMoney(t *testing.T) {
+	f := setup(t)
+	bank := f.merchant(t, "Harbour Bank")
+	mei := f.person(t, "mei")
+	_ = f.pay.TopUp(f.ctx, f.owner.ID, mei.ID, 5000, "")
+	o, err := f.pay.CreateOrder(f.ctx, pay.NewOrder{AccountID: bank.ID, PersonID: mei.ID, Amount: 1000, Description: "Fee", Source: pay.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pay.DB().Exec(f.ctx, `UPDATE accounts SET status = 'suspended' WHERE id = ?`, bank.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pay.Pay(f.ctx, o.ID, mei.ID); !errors.Is(err, errs.Conflict) {
+		t.Fatalf("paid a suspended account: %v", err)
+	}
+	if _, err := f.pay.CreateOrder(f.ctx, pay.NewOrder{AccountID: bank.ID, PersonID: mei.ID, Amount: 1000, Description: "Fee", Source: pay.SourceAPI}); !errors.Is(err, errs.Conflict) {
+		t.Fatalf("ordered from a suspended account: %v", err)
+	}
+	_, _ = f.pay.DB().Exec(f.ctx, `UPDATE accounts SET status = 'active' WHERE id = ?`, bank.ID)
+	if err := f.pay.DisableMerchant(f.ctx, bank.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pay.Pay(f.ctx, o.ID, mei.ID); !errors.Is(err, errs.Conflict) {
+		t.Fatalf("paid a merchant with payments off: %v", err)
+	}
+	if b := balance(t, f, pay.OwnerWallet, mei.ID); b != 5000 {
+		t.Fatalf("wallet %d", b)
+	}
+	if o2, _ := f.pay.Order(f.ctx, bank.ID, o.ID); o2.State != pay.StateCreated {
+		t.Fatalf("order %s", o2.State)
+	}
+}
+
 func TestAccountsSeeOnlyTheirOwnOrders(t *testing.T) {
 	f := setup(t)
 	bank := f.merchant(t, "Harbour Bank")
