@@ -25,6 +25,7 @@ import (
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/demo"
+	"github.com/heraldoa/herald/internal/natsbus"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -149,7 +150,16 @@ func serve(args []string, env Env) error {
 		return err
 	}
 	defer d.Close()
-	a, err := app.New(cfg, log, d, secret, app.Options{})
+	var opts app.Options
+	if cfg.NATSURL != "" {
+		bus, err := natsbus.Dial(ctx, cfg.NATSURL, log)
+		if err != nil {
+			return fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)
+		}
+		defer bus.Close()
+		opts.Bus = bus
+	}
+	a, err := app.New(cfg, log, d, secret, opts)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	LogFormat   string // text or json
 	LogLevel    string // debug, info, warn, error
 	Demo        bool   // seed a demo platform on first run
+	NATSURL     string // host:port of a NATS server to carry live events between nodes
 }
 
 // Option describes one setting: its flag, environment variable and default.
@@ -46,6 +47,7 @@ func (c *Config) Options() []Option {
 		{Flag: "secret-key", Env: "HERALD_SECRET_KEY", Default: "", Usage: "64 hex characters; generated into the data directory when empty", target: &c.SecretKey},
 		{Flag: "log-format", Env: "HERALD_LOG_FORMAT", Default: "text", Usage: "log format: text or json", target: &c.LogFormat},
 		{Flag: "log-level", Env: "HERALD_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error", target: &c.LogLevel},
+		{Flag: "nats", Env: "HERALD_NATS", Default: "", Usage: "host:port of a NATS server that carries live events between Herald nodes (default: in-process)", target: &c.NATSURL},
 		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
 	}
 }
