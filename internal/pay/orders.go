@@ -220,8 +220,11 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (*Order, error) {
 		if !p.Active {
 			return nil, errs.Conflictf("%s is no longer on sale.", p.Name)
 		}
-		if p.Stock < in.Quantity {
+		if p.Stock == 0 {
 			return nil, errs.Conflictf("%s is sold out.", p.Name)
+		}
+		if p.Stock < in.Quantity {
+			return nil, errs.FieldInvalid("quantity", "Only %d left.", p.Stock)
 		}
 		in.Amount = p.Price * in.Quantity
 		if in.Description == "" {

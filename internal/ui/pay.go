@@ -557,7 +557,7 @@ func (u *UI) payOrdersCSV(w http.ResponseWriter, r *http.Request) error {
 		return t.In(loc).Format(time.RFC3339)
 	}
 	for _, o := range orders {
-		_ = cw.Write([]string{fmt.Sprint(o.ID), o.OutTradeNo, o.TransactionID, tm(o.CreatedAt), tm(o.PaidAt), o.State, o.Source,
+		_ = cw.Write([]string{fmt.Sprint(o.ID), csvSafe(o.OutTradeNo), o.TransactionID, tm(o.CreatedAt), tm(o.PaidAt), o.State, o.Source,
 			csvSafe(o.Description), yuan(o.Amount), yuan(o.Refunded)})
 	}
 	cw.Flush()
@@ -642,10 +642,10 @@ func (u *UI) payRefund(w http.ResponseWriter, r *http.Request) error {
 		}
 		p := u.newPage(w, r, "Order", nil)
 		p.Console, p.Form = pc.c, r.PostForm
-		if e.Field != "" {
+		if e.Field == "amount" || e.Field == "reason" {
 			p.Fields[e.Field] = e.Message
 		} else {
-			p.Error = e.Message
+			p.Error = e.Message // out_refund_no is a hidden field
 		}
 		return u.renderPayOrder(w, r, p, pc, web.Status(err))
 	}

@@ -176,6 +176,9 @@ func TestBuyFlowThroughTheWebFaces(t *testing.T) {
 	if r.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("buy: %d %q", r.Status, r.Location)
 	}
+	if r := mei.PostForm(fmt.Sprintf("/shop/%d", product.ID), url.Values{"quantity": {"9"}}); r.Status != http.StatusUnprocessableEntity || !r.Contains("Only 5 left.") {
+		t.Fatalf("more than the stock: %d", r.Status)
+	}
 	// From an article's link, the order records where it came from.
 	if r := mei.Get(fmt.Sprintf("/shop/%d?from=article", product.ID)); !r.Contains(`name="from" value="article"`) {
 		t.Fatal("the product page opened from an article forgets it")
