@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -113,6 +114,20 @@ func TestBuyFlow(t *testing.T) {
 		chromedp.Navigate(fmt.Sprintf("%s/chat/%d", s.URL, bank.ID)),
 		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//li[@data-kind="receipt"][contains(., "Refund of ¥10.00 from Harbour Bank")]`)),
 	)
+	// Every payments page fits a 360 px phone.
+	for _, b := range []struct {
+		ctx   context.Context
+		pages []string
+	}{
+		{owner, []string{base, base + "/products", base + "/orders", base + "/settlement"}},
+		{fan, []string{s.URL + "/me/orders", s.URL + fmt.Sprintf("/chat/%d", bank.ID)}},
+	} {
+		do(t, b.ctx, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
+		for _, pg := range b.pages {
+			do(t, b.ctx, "open "+pg, chromedp.Navigate(pg), chromedp.WaitVisible(chromedp.CSS(`main, body`)))
+			fitsWidth(t, b.ctx, SmallPhoneWidth, strings.TrimPrefix(pg, s.URL))
+		}
+	}
 	if _, err := s.App.Pay.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
