@@ -86,7 +86,12 @@ func TestRegisterReviewApproveShowsBadge(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(form+`.badge.ok`)),
 		)
 	}
+	// Load the review page afresh, so that no click lands on a node of the
+	// page the last check's form submission is replacing.
+	reviewPath := path(t, reviewer, s)
 	do(t, reviewer, "approve",
+		chromedp.Navigate(s.URL+reviewPath),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=decide-approve]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=decide-approve]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=decide]`)),
 		chromedp.WaitVisible(chromedp.Search(`//*[@data-testid="review-state" and normalize-space()="approved"]`)),
