@@ -123,4 +123,3 @@ func (u *UI) mePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	return u.redirect(w, r, "/me", "Password changed. Your other sessions are signed out.")
 }
-

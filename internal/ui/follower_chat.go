@@ -103,7 +103,7 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 		}
 	case message.KindLocation:
 		c.MapURL = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=16/%.6f/%.6f", m.Body.Lat, m.Body.Lng, m.Body.Lat, m.Body.Lng)
-	case message.KindLink, message.KindMusic, message.KindTemplate, message.KindProduct:
+	case message.KindLink, message.KindMusic, message.KindTemplate, message.KindProduct, message.KindReceipt:
 		c.Link = m.Body.URL
 	case message.KindPublication:
 		c.Link = m.Body.URL // the first article's reading page

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
@@ -21,10 +20,6 @@ import (
 
 // The follower's side of Herald Pay: a product page (opened from a product
 // card), the pay sheet, the order list; and the admin's wallet credits.
-
-// payConfirm limits password tries on the pay sheet per person: 5, then
-// one every 20 seconds.
-var payConfirm = web.NewLimiter(20*time.Second, 5)
 
 func (u *UI) registerPayApp(h route) {
 	h("GET /shop/{product}", u.signedIn(u.shopProduct))
@@ -187,12 +182,12 @@ func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
 	me := web.Person(r)
 	p := u.newPage(w, r, "Pay "+d.Merchant.DisplayName, d)
 	key := strconv.FormatInt(me.ID, 10)
-	if payConfirm.Blocked(key) {
+	if u.payTries.Blocked(key) {
 		return u.formError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindTooMany, Field: "password", Message: "Too many wrong passwords. Wait a minute and try again."})
 	}
 	if _, err := u.Users.Authenticate(r.Context(), me.Username, r.PostForm.Get("password")); err != nil {
 		if errors.Is(err, user.ErrBadCredentials) {
-			payConfirm.Allow(key)
+			u.payTries.Allow(key)
 			return u.formError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindInvalid, Field: "password", Message: "That password is not right. Nothing was charged."})
 		}
 		return err

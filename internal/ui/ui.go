@@ -97,6 +97,7 @@ type UI struct {
 	loginIP      *web.Limiter // sign-in attempts per client IP
 	loginAccount *web.Limiter // failed sign-ins per login name
 	signupIP     *web.Limiter // sign-ups per client IP
+	payTries     *web.Limiter // wrong passwords on the pay sheet, per person: 5, then one every 20 s
 }
 
 // New parses templates and static files.
@@ -105,6 +106,7 @@ func New(d Deps) (*UI, error) {
 		loginIP:      web.NewLimiter(6*time.Second, 10), // 10 at once, then 10 a minute
 		loginAccount: web.NewLimiter(60*time.Second, 5), // 5 failures, then 1 a minute
 		signupIP:     web.NewLimiter(30*time.Second, 5),
+		payTries:     web.NewLimiter(20*time.Second, 5),
 	}
 	sub, err := fs.Sub(assets, "static")
 	if err != nil {
