@@ -130,6 +130,7 @@ func (api *API) init() {
 		api.registerUsers()
 		api.registerMedia()
 		api.registerQR()
+		api.registerJSSDK()
 	})
 }
 
