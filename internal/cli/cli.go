@@ -44,6 +44,7 @@ Usage:
   herald migrate [flags]        apply database migrations and exit
   herald admin create [flags]   create a platform administrator or reviewer
   herald bench [flags]          measure publishing at scale (docs/performance.md)
+  herald emulate [flags]        a throw-away emulator for bot tests (docs/emulator.md)
   herald version                print the version
 
 Run "herald serve -h" for the configuration flags; each also reads a HERALD_* environment variable.
@@ -65,6 +66,8 @@ func Main(args []string, env Env) int {
 		err = admin(args, env)
 	case "bench":
 		err = benchCmd(args, env)
+	case "emulate":
+		err = emulateCmd(args, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, "herald", Version(env.Version))
 	case "help", "-h", "--help":
