@@ -213,7 +213,10 @@ func (a *App) Handler() http.Handler {
 	a.UI.Register(ui)
 	// Every state-changing browser request must come from our own origin.
 	csrf := http.NewCrossOriginProtection()
-	mux.Handle("/", csrf.Handler(a.Sessions.Middleware(web.RecordPattern(ui))))
+	uiH := csrf.Handler(a.Sessions.Middleware(web.RecordPattern(ui)))
+	mux.Handle("/", uiH)
+	// Web sign-in's authorize page is the UI's (it needs the session).
+	mux.Handle("/connect/oauth2/authorize", uiH)
 	return web.Observe(a.Log, web.NewMetrics(a.Registry), mux)
 }
 

@@ -189,3 +189,18 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// OpenID returns the person's openid for the account without following
+// it (web sign-in gives non-followers an openid too): the existing one if
+// they ever followed or signed in, else a new relation row with
+// following = FALSE, which follower lists and counts leave out.
+func (s *Store) OpenID(ctx context.Context, accountID, personID int64) (string, error) {
+	if _, err := s.db.Exec(ctx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, created_at)
+		VALUES (?, ?, ?, FALSE, ?, '', 0, ?) ON CONFLICT DO NOTHING`,
+		accountID, personID, NewOpenID(), SourceOther, db.Micro(s.clock.Now())); err != nil {
+		return "", err
+	}
+	var openid string
+	err := db.Get(s.db.WriterQueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID), &openid)
+	return openid, err
+}

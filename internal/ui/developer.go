@@ -40,6 +40,7 @@ func (u *UI) registerDeveloper(h route) {
 	h("GET /q/{ticket}", u.qrScanPage)
 	h("POST /q/{ticket}", u.signedIn(u.qrScan))
 	u.addNav(navItem{Label: "Developer", Path: "dev", Action: account.ActDeveloper, Order: 60})
+	u.registerOAuth(h)
 }
 
 type devData struct {

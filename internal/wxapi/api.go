@@ -131,6 +131,7 @@ func (api *API) init() {
 		api.registerMedia()
 		api.registerQR()
 		api.registerJSSDK()
+		api.registerOAuth()
 	})
 }
 

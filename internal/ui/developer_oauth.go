@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/wxapi"
+)
+
+// Web sign-in (OAuth2, issue #8): the authorize page a developer's web app
+// sends a follower to, and the account's web sign-in domains in the
+// console. The app routes /connect/oauth2/authorize here (it needs the
+// session); the code exchange is in wxapi.
+func (u *UI) registerOAuth(h route) {
+	if u.Developer.API == nil {
+		return
+	}
+	h("GET /connect/oauth2/authorize", u.oauthAuthorize)
+	h("POST /connect/oauth2/authorize", u.signedIn(u.oauthAnswer))
+	h("GET /mp/a/{account}/dev/oauth", u.oauthDomainsPage)
+	h("POST /mp/a/{account}/dev/oauth", u.oauthDomainsSave)
+	u.addNav(navItem{Label: "Web sign-in", Path: "dev/oauth", Action: account.ActDeveloper, Order: 61})
+}
+
+type oauthConsentData struct {
+	Az       *wxapi.Authorize
+	Avatar   string // the account's avatar URL, "" for none
+	Verified bool
+	Action   string // where Allow / Deny post to
+}
+
+type oauthErrorData struct {
+	Code    int
+	Message string
+}
+
+// oauthCheck checks the authorize request; ok is false when the error page
+// was written.
+func (u *UI) oauthCheck(w http.ResponseWriter, r *http.Request) (*wxapi.Authorize, bool, error) {
+	az, code, err := u.Developer.API.CheckAuthorize(r.Context(), r.URL.Query())
+	if err != nil {
+		return nil, false, err
+	}
+	if code != 0 {
+		p := u.newPage(w, r, "Web sign-in error", &oauthErrorData{Code: code, Message: wxapi.PageErrors[code]})
+		return nil, false, u.render(w, r, http.StatusBadRequest, "app/oauth_error", p)
+	}
+	return az, true, nil
+}
+
+// oauthAuthorize: snsapi_base signs a signed-in person in silently;
+// snsapi_userinfo asks first. Signed-out people sign in and come back.
+func (u *UI) oauthAuthorize(w http.ResponseWriter, r *http.Request) error {
+	az, ok, err := u.oauthCheck(w, r)
+	if !ok {
+		return err
+	}
+	me := web.Person(r)
+	if me == nil {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil
+	}
+	if az.Scope == wxapi.ScopeBase {
+		code, err := u.Developer.API.IssueCode(r.Context(), az, me.ID)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, az.Redirect(code), http.StatusFound)
+		return nil
+	}
+	d := &oauthConsentData{Az: az, Avatar: accountAvatarURL(az.Account.ID, az.Account.AvatarPath),
+		Verified: az.Account.Verified(u.Developer.API.Clock.Now()), Action: r.URL.RequestURI()}
+	p := u.newPage(w, r, "Sign in to "+az.Account.Name, d)
+	return u.render(w, r, http.StatusOK, "app/oauth_consent", p)
+}
+
+// oauthAnswer is Allow (code and state) or Deny (state alone).
+func (u *UI) oauthAnswer(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	az, ok, err := u.oauthCheck(w, r)
+	if !ok {
+		return err
+	}
+	code := ""
+	if r.PostForm.Get("decision") == "allow" {
+		if code, err = u.Developer.API.IssueCode(r.Context(), az, web.Person(r).ID); err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, az.Redirect(code), http.StatusFound)
+	return nil
+}
+
+type oauthDomainsData struct {
+	Max int
+}
+
+func (u *UI) oauthDomainsPage(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.consoleAccount(r, account.ActDeveloper)
+	if err != nil {
+		return err
+	}
+	hosts, err := u.Developer.API.OAuthDomains(r.Context(), c.Account.ID)
+	if err != nil {
+		return err
+	}
+	p := u.newPage(w, r, "Web sign-in", &oauthDomainsData{Max: wxapi.MaxOAuthDomains})
+	p.Console = c
+	p.Form = url.Values{"oauth_domains": {strings.Join(hosts, "\n")}}
+	return u.render(w, r, http.StatusOK, "mp/dev_oauth", p)
+}
+
+func (u *UI) oauthDomainsSave(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.consoleAccount(r, account.ActDeveloper)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	p := u.newPage(w, r, "Web sign-in", &oauthDomainsData{Max: wxapi.MaxOAuthDomains})
+	p.Console = c
+	hosts := strings.FieldsFunc(r.PostForm.Get("oauth_domains"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' })
+	if err := u.Developer.API.SetOAuthDomains(r.Context(), c.Account.ID, hosts); err != nil {
+		return u.formError(w, r, "mp/dev_oauth", p, err)
+	}
+	return u.redirect(w, r, fmt.Sprintf("/mp/a/%d/dev/oauth", c.Account.ID), "Web sign-in domains saved.")
+}
