@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -41,6 +42,11 @@ func emulateCmd(args []string, env Env) error {
 // env.Stdout, and the emulator's control API under /_emulator/.
 func Emulate(ctx context.Context, args []string, env Env) error {
 	start := time.Now()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A test helper should stay small: collect sooner than the default
+		// GOGC would (docs/emulator.md has the figures). A soft limit only.
+		debug.SetMemoryLimit(32 << 20)
+	}
 	fs := flag.NewFlagSet("herald emulate", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (port 0: any free port)")

@@ -1,0 +1,310 @@
+// Package emulator starts `herald emulate` in-process for a bot's tests and
+// wraps its control API (docs/emulator.md):
+//
+//	emu, err := emulator.Start(ctx, emulator.Options{PushURL: bot.URL, Token: "tok", Mode: "safe", AESKey: key})
+//	defer emu.Close()
+//	// point the SDK at emu.URL with emu.AppID / emu.Secret, then:
+//	res, err := emu.Follow("ada", "")        // subscribe event → the bot
+//	res, err = emu.Send(res.Follower.OpenID, "hello")
+//	fmt.Println(res.Messages[0].Text)        // the bot's passive reply
+//	emu.Advance(7201 * time.Second)          // the access token has expired
+package emulator
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/heraldoa/herald/internal/cli"
+)
+
+// Options set the account's credentials and message push; empty ones are
+// generated (push stays off without PushURL).
+type Options struct {
+	Name    string
+	Type    string // "service" (default) or "subscription"
+	AppID   string
+	Secret  string
+	Token   string
+	AESKey  string // EncodingAESKey, 43 characters
+	PushURL string
+	Mode    string // "plaintext" (default), "compatible" or "safe"
+	DataDir string // default: a temporary directory, removed on Close
+}
+
+// Info is what the emulator printed when ready.
+type Info struct {
+	BaseURL        string  `json:"base_url"`
+	ControlURL     string  `json:"control_url"`
+	DataDir        string  `json:"data_dir"`
+	ReadyMS        float64 `json:"ready_ms"`
+	AccountID      string  `json:"account_id"`
+	Name           string  `json:"name"`
+	Type           string  `json:"type"`
+	AppID          string  `json:"appid"`
+	Secret         string  `json:"secret"`
+	OriginalID     string  `json:"original_id"`
+	Token          string  `json:"token"`
+	EncodingAESKey string  `json:"encoding_aes_key"`
+	PushURL        string  `json:"push_url"`
+	Mode           string  `json:"mode"`
+}
+
+// Emulator is a running emulator.
+type Emulator struct {
+	Info
+	URL string // the base URL: point the SDK's api.weixin.qq.com here
+
+	cancel context.CancelFunc
+	done   chan error
+	client *http.Client
+}
+
+// Start starts an emulator; Close stops it.
+func Start(ctx context.Context, o Options) (*Emulator, error) {
+	var args []string
+	add := func(flag, v string) {
+		if v != "" {
+			args = append(args, "--"+flag, v)
+		}
+	}
+	add("name", o.Name)
+	add("type", o.Type)
+	add("appid", o.AppID)
+	add("secret", o.Secret)
+	add("token", o.Token)
+	add("aes-key", o.AESKey)
+	add("push-url", o.PushURL)
+	add("mode", o.Mode)
+	add("data", o.DataDir)
+	ctx, cancel := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	e := &Emulator{cancel: cancel, done: make(chan error, 1), client: &http.Client{Timeout: 60 * time.Second}}
+	go func() {
+		err := cli.Emulate(ctx, args, cli.Env{Stdout: pw, Stderr: &stderr, Getenv: func(string) string { return "" }})
+		pw.CloseWithError(fmt.Errorf("emulator stopped: %v", err))
+		e.done <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		<-e.done
+		return nil, fmt.Errorf("emulator: %w: %s", err, stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if err := json.Unmarshal([]byte(line), &e.Info); err != nil {
+		cancel()
+		<-e.done
+		return nil, err
+	}
+	e.URL = e.BaseURL
+	return e, nil
+}
+
+// Close stops the emulator and removes its temporary data.
+func (e *Emulator) Close() error {
+	e.cancel()
+	return <-e.done
+}
+
+// Message is one message of a chat, as the follower sees it.
+type Message struct {
+	Direction string `json:"direction"` // "in" (follower → account) or "out"
+	Kind      string `json:"kind"`      // text, image, news, notice, ...
+	Sender    string `json:"sender"`    // follower, developer, autoreply, system, ...
+	Body      struct {
+		Text     string `json:"text"`
+		Title    string `json:"title"`
+		URL      string `json:"url"`
+		MediaID  string `json:"media_id"`
+		Articles []struct {
+			Title string `json:"title"`
+			URL   string `json:"url"`
+		} `json:"articles"`
+	} `json:"body"`
+	// Text is Body.Text, or the first article's title for news.
+	Text string `json:"-"`
+}
+
+// Follower is a virtual follower.
+type Follower struct {
+	PersonID  string `json:"person_id"`
+	Name      string `json:"name"`
+	OpenID    string `json:"openid"`
+	Following bool   `json:"following"`
+}
+
+// Result is what an action returns: the messages the follower then sees
+// (the passive reply, an auto-reply, or the notice when push failed).
+type Result struct {
+	Follower *Follower `json:"follower"`
+	Messages []Message `json:"messages"`
+	Error    string    `json:"error"`
+}
+
+// Faults are the faults armed on the account (see docs/emulator.md).
+type Faults struct {
+	FailPushes      int     `json:"fail_pushes"`
+	DuplicatePushes int     `json:"duplicate_pushes"`
+	TimeoutPushes   int     `json:"timeout_pushes"`
+	APIErrorRate    float64 `json:"api_error_rate"`
+	Seed            uint64  `json:"seed"`
+}
+
+func (e *Emulator) call(method, path string, in, out any) error {
+	var rd io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.ControlURL+path, rd)
+	if err != nil {
+		return err
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 300 {
+		var x struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(b, &x)
+		return fmt.Errorf("emulator %s %s: HTTP %d: %s", method, path, res.StatusCode, x.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return err
+	}
+	if r, ok := out.(*Result); ok {
+		for i := range r.Messages {
+			m := &r.Messages[i]
+			m.Text = m.Body.Text
+			if m.Text == "" && len(m.Body.Articles) > 0 {
+				m.Text = m.Body.Articles[0].Title
+			}
+		}
+		if r.Error != "" {
+			return errors.New(r.Error)
+		}
+	}
+	return nil
+}
+
+// NewFollower creates a person who does not follow the account yet
+// (name may be empty).
+func (e *Emulator) NewFollower(name string) (*Follower, error) {
+	var r Result
+	if err := e.call("POST", "followers", map[string]any{"name": name}, &r); err != nil {
+		return nil, err
+	}
+	return r.Follower, nil
+}
+
+// Follow creates the person when needed and makes them follow the account
+// (by QR code when scene is not empty): a subscribe event.
+func (e *Emulator) Follow(name, scene string) (*Result, error) {
+	var r Result
+	if err := e.call("POST", "followers/"+url.PathEscape(name)+"/follow", map[string]any{"scene": scene}, &r); err == nil {
+		return &r, nil
+	}
+	if err := e.call("POST", "followers", map[string]any{"name": name, "follow": true, "scene": scene}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Do runs an action ("follow", "unfollow", "send", "click", "view",
+// "scan") of a follower (openid or name); body is the action's JSON.
+func (e *Emulator) Do(follower, action string, body any) (*Result, error) {
+	var r Result
+	if err := e.call("POST", "followers/"+url.PathEscape(follower)+"/"+action, body, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Send sends a text message.
+func (e *Emulator) Send(follower, text string) (*Result, error) {
+	return e.Do(follower, "send", map[string]any{"text": text})
+}
+
+// SendLocation shares a location.
+func (e *Emulator) SendLocation(follower string, lat, lng float64, label string) (*Result, error) {
+	return e.Do(follower, "send", map[string]any{"kind": "location", "lat": lat, "lng": lng, "label": label})
+}
+
+// SendLink shares a link.
+func (e *Emulator) SendLink(follower, title, description, link string) (*Result, error) {
+	return e.Do(follower, "send", map[string]any{"kind": "link", "title": title, "description": description, "url": link})
+}
+
+// SendMedia sends an image, voice or video (kind) file.
+func (e *Emulator) SendMedia(follower, kind, contentType string, data []byte) (*Result, error) {
+	return e.Do(follower, "send", map[string]any{"kind": kind, "content_type": contentType, "data": data})
+}
+
+// Click taps a menu click button.
+func (e *Emulator) Click(follower, key string) (*Result, error) {
+	return e.Do(follower, "click", map[string]any{"key": key})
+}
+
+// View opens a menu link button.
+func (e *Emulator) View(follower, link string) (*Result, error) {
+	return e.Do(follower, "view", map[string]any{"url": link})
+}
+
+// Scan scans a parametric QR code while already following.
+func (e *Emulator) Scan(follower, scene string) (*Result, error) {
+	return e.Do(follower, "scan", map[string]any{"scene": scene})
+}
+
+// Unfollow unfollows (an unsubscribe event).
+func (e *Emulator) Unfollow(follower string) (*Result, error) {
+	return e.Do(follower, "unfollow", nil)
+}
+
+// Chat returns the follower's conversation, oldest first.
+func (e *Emulator) Chat(follower string) ([]Message, error) {
+	var r Result
+	if err := e.call("GET", "followers/"+url.PathEscape(follower)+"/chat", nil, &r); err != nil {
+		return nil, err
+	}
+	return r.Messages, nil
+}
+
+// Advance moves the emulator's clock forward.
+func (e *Emulator) Advance(d time.Duration) error {
+	return e.call("POST", "clock/advance", map[string]any{"seconds": d.Seconds()}, nil)
+}
+
+// SetFaults arms faults, replacing those armed before.
+func (e *Emulator) SetFaults(f Faults) error { return e.call("POST", "faults", f, nil) }
+
+// InvalidateToken ends the account's access tokens now (40001 next).
+func (e *Emulator) InvalidateToken() error {
+	return e.call("POST", "faults/invalidate-token", nil, nil)
+}
+
+// ExhaustQuota uses up today's quota of an API path (45009 next).
+func (e *Emulator) ExhaustQuota(path string) error {
+	return e.call("POST", "faults/exhaust-quota", map[string]any{"path": path}, nil)
+}
