@@ -393,3 +393,14 @@ func (u *UI) recordImpressions(r *http.Request, items []FolderItem, surface stri
 		u.Analytics.Record(analytics.Event{AccountID: it.AccountID, Kind: analytics.KindImpression, PersonID: me, ObjectID: it.ArticleID, Surface: surface})
 	}
 }
+
+// recordComment captures a comment posted on an article.
+func (u *UI) recordComment(r *http.Request, accountID, articleID int64) {
+	u.recordArticle(r, accountID, articleID, analytics.KindComment)
+}
+
+// recordFolderImpressions captures the publications shown in a follower's
+// Subscriptions folder.
+func (u *UI) recordFolderImpressions(r *http.Request, items []FolderItem) {
+	u.recordImpressions(r, items, analytics.SurfaceFolder)
+}
