@@ -74,6 +74,11 @@ func (u *UI) oauthAuthorize(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &oauthConsentData{Az: az, Avatar: accountAvatarURL(az.Account.ID, az.Account.AvatarPath),
 		Verified: az.Account.Verified(u.Developer.API.Clock.Now()), Action: r.URL.RequestURI()}
+	// Allow and Deny post here and are redirected to the web app, which
+	// the browser only follows when form-action lists its origin.
+	if ru, err := url.Parse(az.RedirectURI); err == nil {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self' "+ru.Scheme+"://"+ru.Host)
+	}
 	p := u.newPage(w, r, "Sign in to "+az.Account.Name, d)
 	return u.render(w, r, http.StatusOK, "app/oauth_consent", p)
 }
