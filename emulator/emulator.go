@@ -308,3 +308,56 @@ func (e *Emulator) InvalidateToken() error {
 func (e *Emulator) ExhaustQuota(path string) error {
 	return e.call("POST", "faults/exhaust-quota", map[string]any{"path": path}, nil)
 }
+
+// FolderItem is one publication of a follower's Subscriptions folder.
+type FolderItem struct {
+	AccountID      string    `json:"account_id"`
+	AccountName    string    `json:"account_name"`
+	PublicationID  string    `json:"publication_id"`
+	Title          string    `json:"title"`
+	FirstArticleID string    `json:"first_article_id"`
+	ArticleCount   int       `json:"article_count"`
+	Path           string    `json:"path"`
+	CreatedAt      time.Time `json:"created_at"`
+	Seen           bool      `json:"seen"`
+}
+
+// Article is what a follower sees of an article they read or liked.
+type Article struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Account   string `json:"account"`
+	Liked     bool   `json:"liked"`
+	Following bool   `json:"following"`
+	Likes     int64  `json:"likes"` // after a like
+	Wows      int64  `json:"wows"`
+}
+
+// Folder returns the follower's Subscriptions folder, newest first.
+func (e *Emulator) Folder(follower string) ([]FolderItem, error) {
+	var out struct {
+		Items []FolderItem `json:"items"`
+	}
+	if err := e.call("GET", "followers/"+url.PathEscape(follower)+"/folder", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// Read opens an article as the follower.
+func (e *Emulator) Read(follower, articleID string) (*Article, error) {
+	var out struct {
+		Article *Article `json:"article"`
+	}
+	err := e.call("POST", "followers/"+url.PathEscape(follower)+"/read", map[string]any{"article_id": articleID}, &out)
+	return out.Article, err
+}
+
+// Like likes (on) or unlikes an article as the follower.
+func (e *Emulator) Like(follower, articleID string, on bool) (*Article, error) {
+	var out struct {
+		Article *Article `json:"article"`
+	}
+	err := e.call("POST", "followers/"+url.PathEscape(follower)+"/like", map[string]any{"article_id": articleID, "on": on}, &out)
+	return out.Article, err
+}
