@@ -23,7 +23,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/apptest"
-	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/emulator"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/push"
@@ -91,20 +91,7 @@ func New(t testing.TB) *Herald {
 // credentials; verified gives it the verification for a year.
 func (h *Herald) NewAccount(name, typ string, verified bool) *Account {
 	h.t.Helper()
-	ctx := context.Background()
-	app := h.s.App
-	a, err := app.Accounts.Create(ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name,
-		Description: "Test account", Organisation: name + " Ltd", Status: account.StatusActive})
-	if err != nil {
-		h.t.Fatalf("heraldtest: %v", err)
-	}
-	if verified {
-		if _, err := app.DB.Exec(ctx, `UPDATE accounts SET verified_until = ? WHERE id = ?`,
-			db.Micro(app.Clock.Now().Add(365*24*time.Hour)), a.ID); err != nil {
-			h.t.Fatalf("heraldtest: %v", err)
-		}
-	}
-	c, err := app.Accounts.IssueCredentials(ctx, a.ID)
+	a, c, err := emulator.SeedAccount(context.Background(), h.s.App, name, typ, verified)
 	if err != nil {
 		h.t.Fatalf("heraldtest: %v", err)
 	}

@@ -101,16 +101,7 @@ func CreateAccount(ctx context.Context, a *app.App, o AccountOptions) (*Account,
 		return nil, err
 	}
 	set.URL = o.PushURL
-	acc, err := a.Accounts.Create(ctx, account.NewAccount{Type: o.Type, Region: account.Domestic, Name: o.Name,
-		Description: "Emulator account", Organisation: o.Name + " Ltd", Status: account.StatusActive})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := a.DB.Exec(ctx, `UPDATE accounts SET verified_until = ? WHERE id = ?`,
-		db.Micro(a.Clock.Now().Add(365*24*time.Hour)), acc.ID); err != nil {
-		return nil, err
-	}
-	c, err := a.Accounts.IssueCredentials(ctx, acc.ID)
+	acc, c, err := SeedAccount(ctx, a, o.Name, o.Type, true)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +124,28 @@ func CreateAccount(ctx context.Context, a *app.App, o AccountOptions) (*Account,
 	a.API.ForgetAccount(acc.ID)
 	return &Account{ID: acc.ID, Name: o.Name, Type: o.Type, AppID: c.AppID, Secret: c.AppSecret, OriginalID: c.OriginalID,
 		Token: o.Token, EncodingAESKey: o.AESKey, PushURL: o.PushURL, Mode: o.Mode}, nil
+}
+
+// SeedAccount creates an active account of type typ with fresh developer
+// credentials; verified gives it the verification for a year. heraldtest
+// seeds its accounts with it too.
+func SeedAccount(ctx context.Context, a *app.App, name, typ string, verified bool) (*account.Account, *account.Credentials, error) {
+	acc, err := a.Accounts.Create(ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name,
+		Description: "Test account", Organisation: name + " Ltd", Status: account.StatusActive})
+	if err != nil {
+		return nil, nil, err
+	}
+	if verified {
+		if _, err := a.DB.Exec(ctx, `UPDATE accounts SET verified_until = ? WHERE id = ?`,
+			db.Micro(a.Clock.Now().Add(365*24*time.Hour)), acc.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	c, err := a.Accounts.IssueCredentials(ctx, acc.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, c, nil
 }
 
 // ErrNoFollower is returned for an unknown follower.
