@@ -239,6 +239,8 @@ func TestEmulateFollowerActionsInEveryPushMode(t *testing.T) {
 			want(e.do("POST", p+"send", map[string]any{"kind": "location", "lat": 31.2, "lng": 121.5, "label": "Bund"}), "location: Bund")
 			want(e.do("POST", p+"send", map[string]any{"kind": "link", "title": "T", "url": "https://example.com/a"}), "link: https://example.com/a")
 			want(e.do("POST", p+"send", map[string]any{"kind": "image", "data": pngBytes}), "image: ")
+			want(e.do("POST", p+"send", map[string]any{"kind": "voice", "data": []byte("#!AMR\n fake voice"), "content_type": "audio/amr"}), "voice: ")
+			want(e.do("POST", p+"send", map[string]any{"kind": "video", "data": []byte("fake mp4"), "content_type": "video/mp4"}), "video: ")
 			want(e.do("POST", p+"click", map[string]any{"key": "V1001"}), "event/CLICK: V1001")
 			want(e.do("POST", p+"view", map[string]any{"url": "https://example.com/m"}), "event/VIEW: https://example.com/m")
 			want(e.do("POST", p+"scan", map[string]any{"scene": "7"}), "event/SCAN: 7")
@@ -273,7 +275,7 @@ func TestEmulateFollowerActionsInEveryPushMode(t *testing.T) {
 				t.Fatalf("unfollow shows %q", texts(res))
 			}
 			chat := e.do("GET", p+"chat", nil)
-			if got := len(texts(chat)); got < 16 {
+			if got := len(texts(chat)); got < 20 {
 				t.Fatalf("chat has %d messages", got)
 			}
 			if !strings.Contains(fmt.Sprint(texts(chat)), "text: hello") {
