@@ -45,6 +45,7 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/wxapi"
+	"github.com/heraldoa/herald/internal/wxapi/datacube"
 )
 
 // App is one running Herald.
@@ -172,6 +173,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.API.Observe = func(accountID int64, path string, failed bool, took time.Duration) {
 		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path[1:], Value: took.Milliseconds(), Failed: failed})
 	}
+	datacube.Register(a.API, a.AnalyticsStore) // /datacube/* from the analytics rollups
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
