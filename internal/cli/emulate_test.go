@@ -196,6 +196,27 @@ func TestEmulateStartsWithTheGivenCredentials(t *testing.T) {
 	if c := e.api("/cgi-bin/get_api_domain_ip", tok); c != 42001 {
 		t.Fatalf("after 7201 s: errcode %v, want 42001", c)
 	}
+	// The 48-hour customer-service window: open after the follower wrote,
+	// closed (45015) once the clock has moved past it.
+	res := e.do("POST", "/_emulator/followers", map[string]any{"name": "bob", "follow": true})
+	openid := res["follower"].(map[string]any)["openid"].(string)
+	e.do("POST", "/_emulator/followers/bob/send", map[string]any{"text": "anyone there?"})
+	tok, _ = e.token()
+	custom := func() float64 {
+		out := e.do("POST", "/cgi-bin/message/custom/send?access_token="+url.QueryEscape(tok),
+			map[string]any{"touser": openid, "msgtype": "text", "text": map[string]string{"content": "yes"}})
+		code, _ := out["errcode"].(float64)
+		return code
+	}
+	if c := custom(); c != 0 {
+		t.Fatalf("custom message inside the window: errcode %v", c)
+	}
+	e.do("POST", "/_emulator/clock/advance", map[string]any{"seconds": 48*3600 + 1})
+	tok, _ = e.token()
+	if c := custom(); c != 45015 {
+		t.Fatalf("custom message after 48 h: errcode %v, want 45015", c)
+	}
+
 	// Faults on the developer API.
 	tok, _ = e.token()
 	e.do("POST", "/_emulator/faults/invalidate-token", nil)
