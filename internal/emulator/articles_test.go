@@ -89,3 +89,19 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// Outside emulator mode (herald serve) the control API does not exist.
+func TestNoControlAPIOutsideEmulatorMode(t *testing.T) {
+	s := apptest.New(t)
+	res, err := http.Post(s.URL+Prefix+"followers", "application/json", strings.NewReader(`{"name":"ada"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusOK || res.StatusCode == http.StatusCreated {
+		t.Fatalf("POST %sfollowers on a plain Herald: HTTP %d", Prefix, res.StatusCode)
+	}
+	if n, _ := s.App.Users.Count(context.Background()); n != 0 {
+		t.Fatalf("%d people created", n)
+	}
+}
