@@ -283,6 +283,9 @@ func (a *App) StartJobs() {
 		if _, err := a.QR.DeleteExpired(ctx); err != nil {
 			return err
 		}
+		if _, err := a.API.DeleteExpiredWebSignIns(ctx); err != nil {
+			return err
+		}
 		_, err := a.DevSettings.DeleteOlderThan(ctx, a.Clock.Now().AddDate(0, 0, -30))
 		return err
 	})

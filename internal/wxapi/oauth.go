@@ -220,9 +220,6 @@ func (api *API) issueTokens(c *call, g *oauthGrant, refresh string) error {
 	access := randomToken(48)
 	return func() error {
 		err := api.DB.Tx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at < ?`, db.Micro(now.Add(-time.Hour))); err != nil {
-				return err
-			}
 			if _, err := tx.Exec(ctx, `INSERT INTO oauth_tokens (token, kind, account_id, person_id, openid, scope, expires_at) VALUES (?, 'access', ?, ?, ?, ?, ?)`,
 				access, g.accountID, g.personID, g.openid, g.scope, db.Micro(now.Add(oauthAccessTTL))); err != nil {
 				return err
@@ -401,4 +398,20 @@ func (api *API) snsHeadImg(c *call) error {
 		return nil
 	}
 	return media.Serve(c.w, c.r, api.Media, avatar, "")
+}
+
+// DeleteExpiredWebSignIns drops web sign-in codes and tokens that expired
+// more than an hour ago (run hourly); it returns how many.
+func (api *API) DeleteExpiredWebSignIns(ctx context.Context) (int64, error) {
+	cut := db.Micro(api.Clock.Now().Add(-time.Hour))
+	var n int64
+	for _, q := range []string{`DELETE FROM oauth_codes WHERE expires_at < ?`, `DELETE FROM oauth_tokens WHERE expires_at < ?`} {
+		res, err := api.DB.Exec(ctx, q, cut)
+		if err != nil {
+			return n, err
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, nil
 }
