@@ -91,6 +91,8 @@ func TestWebSignIn(t *testing.T) {
 	if info := c.call("/cgi-bin/user/info", tok, url.Values{"openid": {openid}}); info["subscribe"].(float64) != 0 {
 		t.Fatalf("user/info of a non-follower: %v", info)
 	}
+	wantCode(t, "customer-service message to a web sign-in only", c.post("/cgi-bin/message/custom/send", tok,
+		map[string]any{"touser": openid, "msgtype": "text", "text": map[string]string{"content": "hi"}}), 43004)
 	// Following later keeps the same openid.
 	res2, err := app.Follows.Follow(ctx, svc.ID, stranger.PersonID, "search", "")
 	if err != nil || res2.OpenID != openid || !res2.New {
