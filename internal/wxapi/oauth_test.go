@@ -1,7 +1,9 @@
 package wxapi_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -122,6 +124,26 @@ func TestWebSignIn(t *testing.T) {
 	}
 	if p, ok := info["privilege"].([]any); !ok || len(p) != 0 {
 		t.Fatalf("privilege: %v", info)
+	}
+	// With a profile picture, headimgurl is an absolute URL serving it.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("avatar", "me.png")
+	fw.Write(pngImage(t))
+	mw.Close()
+	req := b.NewRequest("POST", "/me/avatar", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", h.URL)
+	if res := b.Do(req); res.Status != http.StatusSeeOther {
+		t.Fatalf("avatar upload: %d %s", res.Status, res.Body)
+	}
+	info = c.get("/sns/userinfo", url.Values{"access_token": {r.str("access_token")}, "openid": {r.str("openid")}})
+	head := info.str("headimgurl")
+	if !strings.HasPrefix(head, h.URL+"/") {
+		t.Fatalf("headimgurl %q, want an absolute URL on Herald", head)
+	}
+	if res, err := http.Get(head); err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("headimgurl serves %v %v", res, err)
 	}
 
 	// Refresh: a new access token, the same refresh token, for 30 days.
