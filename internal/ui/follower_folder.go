@@ -54,6 +54,7 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		u.recordFolderImpressions(r, items) // analytics
 		d.Next = next
 		byAccount := map[int64]*folderGroup{}
 		for _, it := range items {

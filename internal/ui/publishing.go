@@ -88,6 +88,9 @@ func (u *UI) readArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if !rd.Preview {
+		u.recordRead(r, rd.Account.ID, rd.Article.ID) // analytics
+	}
 	p := u.newPage(w, r, rd.Article.Title, u.articleData(rd, key))
 	if rd.Preview {
 		w.Header().Set("X-Robots-Tag", "noindex")
@@ -109,6 +112,9 @@ func (u *UI) reactArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if on {
+		u.recordArticle(r, 0, articleID, r.PostFormValue("kind")) // analytics: like or wow
+	}
 	if pubWantsJSON(r) {
 		return web.JSON(w, http.StatusOK, map[string]any{"likes": likes, "wows": wows, "on": on})
 	}
@@ -129,6 +135,7 @@ func (u *UI) commentArticle(w http.ResponseWriter, r *http.Request) error {
 		d.Comment = r.PostFormValue("body")
 		return u.formError(w, r, "app/article", u.newPage(w, r, rd.Article.Title, d), err)
 	}
+	u.recordComment(r, rd.Account.ID, rd.Article.ID) // analytics
 	return u.redirect(w, r, rd.Article.Path()+"#comments", "Your comment is posted.")
 }
 

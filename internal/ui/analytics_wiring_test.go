@@ -1,0 +1,64 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/publish"
+)
+
+// Reading, reacting, commenting and the Subscriptions folder are captured
+// with the right surface and person; previews are not.
+func TestPublishingActionsAreCaptured(t *testing.T) {
+	s := apptest.New(t)
+	a, _ := anAccount(t, s, "Tea")
+	ctx := context.Background()
+	mia, fc := follower(t, s, "mia")
+	wantStatus(t, fc.PostForm(fmt.Sprintf("/a/%d/follow", a.ID), url.Values{"source": {"search"}}), http.StatusSeeOther)
+	owner, err := s.App.Accounts.Members(ctx, a.ID)
+	if err != nil || len(owner) == 0 {
+		t.Fatalf("members: %v", err)
+	}
+	draft, err := s.App.Publish.SaveDraft(ctx, a.ID, owner[0].PersonID, 0, publish.DraftInput{Articles: []publish.ArticleInput{
+		{Title: "Spring teas", Author: "Lin", Body: "Fresh leaves.", CommentsOpen: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := s.App.Publish.Send(ctx, a.ID, owner[0].PersonID, draft.ID, publish.SendOptions{Mode: publish.ModeMass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.PublishEngine.Run(ctx, job.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.App.Publish.Publication(ctx, a.ID, draft.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art := p.FirstArticleID
+
+	wantStatus(t, fc.Get("/subscriptions"), http.StatusOK)
+	req := fc.NewRequest(http.MethodGet, publish.ArticlePath(art), nil)
+	req.Header.Set("Referer", s.URL+"/subscriptions")
+	wantStatus(t, fc.Do(req), http.StatusOK)
+	wantStatus(t, fc.PostForm(publish.ArticlePath(art)+"/react", url.Values{"kind": {"like"}}), http.StatusSeeOther)
+	wantStatus(t, fc.PostForm(publish.ArticlePath(art)+"/comments", url.Values{"body": {"Lovely."}}), http.StatusSeeOther)
+
+	anWaitEvents(t, s, a.ID, analytics.KindRead, 1)
+	anWaitEvents(t, s, a.ID, analytics.KindLike, 1)
+	anWaitEvents(t, s, a.ID, analytics.KindComment, 1)
+	anWaitEvents(t, s, a.ID, analytics.KindImpression, 1)
+	var surface string
+	var person, object int64
+	if err := s.App.DB.QueryRow(ctx, `SELECT surface, person_id, object_id FROM analytics_events WHERE account_id = ? AND kind = 'read'`, a.ID).Scan(&surface, &person, &object); err != nil {
+		t.Fatal(err)
+	}
+	if surface != analytics.SurfaceFolder || person != mia.ID || object != art {
+		t.Errorf("read recorded as %s by %d of %d, want folder by mia (%d) of %d", surface, person, object, mia.ID, art)
+	}
+}
