@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/user"
 )
 
 // Reading, reacting, commenting and the Subscriptions folder are captured
@@ -60,5 +62,46 @@ func TestPublishingActionsAreCaptured(t *testing.T) {
 	}
 	if surface != analytics.SurfaceFolder || person != mia.ID || object != art {
 		t.Errorf("read recorded as %s by %d of %d, want folder by mia (%d) of %d", surface, person, object, mia.ID, art)
+	}
+}
+
+// A Service account's mass send arrives as a card in the chat: opening the
+// chat records an impression of its first article with surface "chat".
+func TestChatPublicationImpressionsAreCaptured(t *testing.T) {
+	s := apptest.New(t)
+	ctx := context.Background()
+	owner := s.CreatePerson(t, "bankowner", pw, user.RoleNone)
+	a, err := s.App.Accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic,
+		Name: "Bank", Status: account.StatusActive, OwnerID: owner.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mia, fc := follower(t, s, "mia")
+	wantStatus(t, fc.PostForm(fmt.Sprintf("/a/%d/follow", a.ID), url.Values{"source": {"search"}}), http.StatusSeeOther)
+	draft, err := s.App.Publish.SaveDraft(ctx, a.ID, owner.ID, 0, publish.DraftInput{Articles: []publish.ArticleInput{
+		{Title: "Saving tips", Author: "Hana", Body: "Save a little every day."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := s.App.Publish.Send(ctx, a.ID, owner.ID, draft.ID, publish.SendOptions{Mode: publish.ModeMass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.PublishEngine.Run(ctx, job.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.App.Publish.Publication(ctx, a.ID, draft.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, fc.Get(fmt.Sprintf("/chat/%d", a.ID)), http.StatusOK)
+	anWaitEvents(t, s, a.ID, analytics.KindImpression, 1)
+	var surface string
+	var person, object int64
+	if err := s.App.DB.QueryRow(ctx, `SELECT surface, person_id, object_id FROM analytics_events WHERE account_id = ? AND kind = 'impression'`, a.ID).Scan(&surface, &person, &object); err != nil {
+		t.Fatal(err)
+	}
+	if surface != analytics.SurfaceChat || person != mia.ID || object != p.FirstArticleID {
+		t.Errorf("impression recorded as %s by %d of %d, want chat by mia (%d) of %d", surface, person, object, mia.ID, p.FirstArticleID)
 	}
 }

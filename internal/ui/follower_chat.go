@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -33,6 +35,8 @@ type chatMsg struct {
 
 // chatData is the conversation page.
 type chatData struct {
+	// shown lists the publications on the page, for impression analytics.
+	shown     []FolderItem
 	Account   *accountCard
 	Following bool
 	CanSend   bool
@@ -144,6 +148,11 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 	}
 	for _, m := range msgs {
 		d.Messages = append(d.Messages, u.chatMessage(m))
+		if m.Kind == message.KindPublication && len(m.Body.Articles) > 0 {
+			if id, err := publish.ParseArticlePath(strings.TrimPrefix(m.Body.Articles[0].URL, "/s/")); err == nil {
+				d.shown = append(d.shown, FolderItem{AccountID: a.ID, PublicationID: m.Body.PublicationID, ArticleID: id})
+			}
+		}
 	}
 	if d.Following && u.Menus != nil && a.Status == account.StatusActive {
 		buttons, err := u.Menus.ForFollower(ctx, a.ID, me.ID)
@@ -165,6 +174,7 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	u.recordImpressions(r, d.shown, analytics.SurfaceChat)
 	if t := r.URL.Query().Get("compose"); t == "image" || t == "location" {
 		d.Tab = t
 	}
