@@ -297,16 +297,26 @@ func (u *UI) renderPayProducts(w http.ResponseWriter, r *http.Request, p *page, 
 	return u.render(w, r, status, "mp/pay_product", p)
 }
 
-func (u *UI) payProduct(w http.ResponseWriter, r *http.Request) error {
+// payConsoleProduct loads the merchant console context and the product
+// named in the path, which must belong to the account.
+func (u *UI) payConsoleProduct(r *http.Request) (*payCtx, *pay.Product, error) {
 	pc, err := u.payConsole(r, true)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	pid, err := msgID(r, "product")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	pr, err := u.Pay.Product(r.Context(), pc.c.Account.ID, pid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pc, pr, nil
+}
+
+func (u *UI) payProduct(w http.ResponseWriter, r *http.Request) error {
+	pc, pr, err := u.payConsoleProduct(r)
 	if err != nil {
 		return err
 	}
@@ -383,15 +393,7 @@ func (u *UI) payProductSave(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (u *UI) payProductImage(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
-	pid, err := msgID(r, "product")
-	if err != nil {
-		return err
-	}
-	pr, err := u.Pay.Product(r.Context(), pc.c.Account.ID, pid)
+	_, pr, err := u.payConsoleProduct(r)
 	if err != nil {
 		return err
 	}
@@ -417,19 +419,11 @@ func productCard(pr *pay.Product, merchant string) message.Body {
 // payProductSend sends a product card to one follower inside the
 // customer-service window.
 func (u *UI) payProductSend(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
+	pc, pr, err := u.payConsoleProduct(r)
 	if err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	pid, err := msgID(r, "product")
-	if err != nil {
-		return err
-	}
-	pr, err := u.Pay.Product(r.Context(), pc.c.Account.ID, pid)
-	if err != nil {
 		return err
 	}
 	fail := func(err error) error {
