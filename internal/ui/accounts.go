@@ -66,10 +66,11 @@ func (u *UI) verifiedNow(a *account.Account) bool {
 	return a != nil && a.Verified(u.Clock.Now())
 }
 
-// pathID reads a numeric path value.
+// lcPathID reads a numeric path value, naming what is missing when it is
+// not one.
 func lcPathID(r *http.Request, name, what string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || v <= 0 {
+	v, err := pathID(r, name)
+	if err != nil {
 		return 0, errs.NotFoundf("No such %s.", what)
 	}
 	return v, nil

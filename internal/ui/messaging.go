@@ -94,15 +94,6 @@ func toMenuButtons(bs []menu.Button) []MenuButton {
 	return out
 }
 
-// pathID reads an int64 path value, as not found when it is not a number.
-func msgID(r *http.Request, name string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil {
-		return 0, errs.NotFoundf("Not found.")
-	}
-	return v, nil
-}
-
 // mediaPrefix is where a console feature stores uploads for an account; a
 // key is served only to members of that account.
 func mediaPrefix(feature string, accountID int64) string {

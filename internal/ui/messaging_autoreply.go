@@ -237,7 +237,7 @@ func (u *UI) autoreplyRuleForm(w http.ResponseWriter, r *http.Request) error {
 	form := url.Values{}
 	var rule *autoreply.Rule
 	if r.PathValue("rule") != "" {
-		rid, err := msgID(r, "rule")
+		rid, err := pathID(r, "rule")
 		if err != nil {
 			return err
 		}
@@ -294,7 +294,7 @@ func (u *UI) autoreplyRuleSave(w http.ResponseWriter, r *http.Request) error {
 		Enabled: r.PostForm.Get("enabled") != ""}
 	var existing *autoreply.Rule
 	if r.PathValue("rule") != "" {
-		if rule.ID, err = msgID(r, "rule"); err != nil {
+		if rule.ID, err = pathID(r, "rule"); err != nil {
 			return err
 		}
 		if existing, err = u.AutoReplies.Rule(r.Context(), c.Account.ID, rule.ID); err != nil {
@@ -342,7 +342,7 @@ func (u *UI) autoreplyRuleDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rid, err := msgID(r, "rule")
+	rid, err := pathID(r, "rule")
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ func (u *UI) followersTagRename(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	tid, err := msgID(r, "tag")
+	tid, err := pathID(r, "tag")
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (u *UI) followersTagDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	tid, err := msgID(r, "tag")
+	tid, err := pathID(r, "tag")
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (u *UI) followerPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (u *UI) renderFollower(w http.ResponseWriter, r *http.Request, p *page, c *consoleCtx, status int) error {
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func (u *UI) followerSave(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func (u *UI) followerBlacklist(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func (u *UI) followerAvatar(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func (u *UI) inboxConversation(w http.ResponseWriter, r *http.Request) error {
 
 func (u *UI) renderConversation(w http.ResponseWriter, r *http.Request, p *page, c *consoleCtx, status int) error {
 	ctx := r.Context()
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (u *UI) inboxAction(w http.ResponseWriter, r *http.Request, multipart bool,
 	if err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
@@ -240,11 +240,11 @@ func (u *UI) inboxMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
-	mid, err := msgID(r, "message")
+	mid, err := pathID(r, "message")
 	if err != nil {
 		return err
 	}

@@ -273,7 +273,7 @@ func (u *UI) menuDeleteConditional(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	mid, err := msgID(r, "menu")
+	mid, err := pathID(r, "menu")
 	if err != nil {
 		return err
 	}

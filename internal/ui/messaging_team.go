@@ -74,7 +74,7 @@ func (u *UI) teamRole(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (u *UI) teamRemove(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	pid, err := msgID(r, "person")
+	pid, err := pathID(r, "person")
 	if err != nil {
 		return err
 	}

@@ -304,7 +304,7 @@ func (u *UI) payConsoleProduct(r *http.Request) (*payCtx, *pay.Product, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pid, err := msgID(r, "product")
+	pid, err := pathID(r, "product")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -335,7 +335,7 @@ func (u *UI) payProductSave(w http.ResponseWriter, r *http.Request) error {
 	var pid int64
 	var current *pay.Product
 	if r.PathValue("product") != "" {
-		if pid, err = msgID(r, "product"); err != nil {
+		if pid, err = pathID(r, "product"); err != nil {
 			return err
 		}
 		if current, err = u.Pay.Product(r.Context(), pc.c.Account.ID, pid); err != nil {
@@ -584,7 +584,7 @@ func (u *UI) payOrder(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (u *UI) renderPayOrder(w http.ResponseWriter, r *http.Request, p *page, pc *payCtx, status int) error {
-	oid, err := msgID(r, "order")
+	oid, err := pathID(r, "order")
 	if err != nil {
 		return err
 	}
@@ -616,7 +616,7 @@ func (u *UI) payRefund(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	oid, err := msgID(r, "order")
+	oid, err := pathID(r, "order")
 	if err != nil {
 		return err
 	}
@@ -651,7 +651,7 @@ func (u *UI) payClose(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	oid, err := msgID(r, "order")
+	oid, err := pathID(r, "order")
 	if err != nil {
 		return err
 	}

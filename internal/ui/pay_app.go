@@ -47,7 +47,7 @@ type shopData struct {
 
 // shopLoad loads a product with its account and merchant, for a follower.
 func (u *UI) shopLoad(r *http.Request) (*shopData, error) {
-	pid, err := msgID(r, "product")
+	pid, err := pathID(r, "product")
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ type paySheetData struct {
 }
 
 func (u *UI) paySheetLoad(r *http.Request) (*paySheetData, error) {
-	oid, err := msgID(r, "order")
+	oid, err := pathID(r, "order")
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"html/template"
 	"net/http"
-	"strconv"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/web"
@@ -197,13 +195,4 @@ func (p publicationSource) Recent(ctx context.Context, accountID int64, limit in
 			Articles: pub.ArticleCount, At: pub.PublishedAt, Seen: true}
 	}
 	return out, nil
-}
-
-// pathID reads an int64 path value, as not found when malformed.
-func pathID(r *http.Request, name string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, errs.NotFoundf("There is nothing here.")
-	}
-	return v, nil
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -245,6 +246,16 @@ func (u *UI) redirect(w http.ResponseWriter, r *http.Request, target, flash stri
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
+}
+
+// pathID reads a positive numeric path value ({draft}, {order}, ...); anything
+// else is not found.
+func pathID(r *http.Request, name string) (int64, error) {
+	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, errs.NotFoundf("Not found.")
+	}
+	return v, nil
 }
 
 // parseForm reads a url-encoded form of at most 1 MiB.
