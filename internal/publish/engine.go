@@ -35,8 +35,9 @@ type Engine struct {
 	// it commits (tests use it to simulate a crash halfway).
 	BatchHook func(ctx context.Context, j *Job, batch int) error
 
-	owner string
-	wake  chan struct{}
+	owner    string
+	finished []func(ctx context.Context, j *Job)
+	wake     chan struct{}
 }
 
 // NewEngine returns an engine for s.
@@ -56,6 +57,13 @@ func (e *Engine) lease() time.Duration {
 		return 2 * time.Minute
 	}
 	return e.Lease
+}
+
+// OnFinish adds fn to what runs when this engine ends a job (done or
+// failed), after the job's final state is committed: the developer API
+// pushes PUBLISHJOBFINISH from here. Add hooks before the worker starts.
+func (e *Engine) OnFinish(fn func(ctx context.Context, j *Job)) {
+	e.finished = append(e.finished, fn)
 }
 
 // Wake makes the worker look for due jobs now.
@@ -164,6 +172,7 @@ func (e *Engine) process(ctx context.Context, jobID int64) (*Job, error) {
 	case err == nil:
 	case errors.Is(err, errLostLease):
 		e.Log.Info("publishing job taken over by another worker", slog.Int64("job_id", jobID))
+		return s.loadJob(ctx, s.db, jobID) // the other worker reports its end
 	case ctx.Err() != nil:
 		// Shutting down: give the lease back so that the next start resumes
 		// the job from its last committed batch at once. (A killed process
@@ -181,7 +190,13 @@ func (e *Engine) process(ctx context.Context, jobID int64) (*Job, error) {
 			return nil, errors.Join(err, ferr)
 		}
 	}
-	return s.loadJob(ctx, s.db, jobID)
+	j, err = s.loadJob(ctx, s.db, jobID)
+	if err == nil && j.Finished() {
+		for _, fn := range e.finished {
+			fn(ctx, j)
+		}
+	}
+	return j, err
 }
 
 // fail ends a job with a reason. Nothing delivered: the publication is a
