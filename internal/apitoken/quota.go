@@ -24,6 +24,7 @@ var DailyLimits = map[string]int64{
 	"/cgi-bin/menu/trymatch":                 20000,
 	"/cgi-bin/message/custom/send":           500000,
 	"/cgi-bin/message/custom/typing":         500000,
+	"/cgi-bin/message/template/send":         100000,
 	"/cgi-bin/user/get":                      500,
 	"/cgi-bin/user/info":                     500000,
 	"/cgi-bin/user/info/batchget":            500000,

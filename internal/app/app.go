@@ -41,6 +41,7 @@ import (
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/tempmedia"
+	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
@@ -95,6 +96,9 @@ type App struct {
 	Pay *pay.Store
 	// PayAPI is the WeChat Pay v3-shaped merchant API at /v3/.
 	PayAPI *wxpay.API
+	// Templates: template messages (issue #8), the library, industries,
+	// private templates and message/template/send.
+	Templates *tmplmsg.Service
 }
 
 // Options adjust New for tests and the emulator.
@@ -174,6 +178,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path[1:], Value: took.Milliseconds(), Failed: failed})
 	}
 	datacube.Register(a.API, a.AnalyticsStore) // /datacube/* from the analytics rollups
+	a.Templates = &tmplmsg.Service{Store: tmplmsg.NewStore(d, c), Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
+		PushSettings: a.DevSettings, Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
+	tmplmsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
@@ -188,7 +195,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
-		Pay:       a.Pay, PayAPI: a.PayAPI})
+		Pay:       a.Pay, PayAPI: a.PayAPI,
+		Templates: a.Templates})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}
@@ -276,6 +284,9 @@ func (a *App) StartJobs() {
 	// Developer API: write quota counters, drop expired tickets, media ids
 	// and old push-log entries.
 	a.Jobs.Every("api-quotas", 10*time.Second, a.Quotas.Flush)
+	// Template messages: settle sends and TEMPLATESENDJOBFINISH pushes a
+	// stopped process left unfinished.
+	a.Jobs.Every("template-finish", 30*time.Second, a.Templates.Sweep)
 	a.Jobs.Every("api-cleanup", time.Hour, func(ctx context.Context) error {
 		if _, err := a.TempMedia.DeleteExpired(ctx); err != nil {
 			return err

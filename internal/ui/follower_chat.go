@@ -20,6 +20,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -31,6 +32,7 @@ type chatMsg struct {
 	MapURL   string // location
 	Link     string // link, publication: where the card leads
 	Preview  string
+	Lines    []tmplmsg.Line // template: the card's lines
 }
 
 // chatData is the conversation page.
@@ -109,6 +111,9 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 		c.MapURL = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=16/%.6f/%.6f", m.Body.Lat, m.Body.Lng, m.Body.Lat, m.Body.Lng)
 	case message.KindLink, message.KindMusic, message.KindTemplate, message.KindProduct, message.KindReceipt:
 		c.Link = m.Body.URL
+		if m.Kind == message.KindTemplate {
+			c.Lines = templateLines(m)
+		}
 	case message.KindPublication:
 		c.Link = m.Body.URL // the first article's reading page
 	}

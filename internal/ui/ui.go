@@ -34,6 +34,7 @@ import (
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -85,6 +86,9 @@ type Deps struct {
 	Pay *pay.Store
 	// PayAPI: the merchant API; its notification log shows on the payments page.
 	PayAPI *wxpay.API
+	// Template messages (issue #8): the library at /admin/templates and
+	// the account's templates at /mp/a/{id}/templates. nil: no pages.
+	Templates *tmplmsg.Service
 }
 
 // UI holds the handlers of the three faces.
@@ -154,6 +158,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerAnalytics(h)
 	u.registerDeveloper(h)
 	u.registerPay(h)
+	u.registerTemplates(h)
 }
 
 // route registers a handler for a pattern.

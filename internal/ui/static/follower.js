@@ -150,6 +150,27 @@
         });
         break;
       }
+      case "template": {
+        const c = el("div", "card-link tpl-card");
+        c.dataset.testid = "template-card";
+        c.appendChild(el("strong", "", b.title || ""));
+        (Array.isArray(b.data) ? b.data : []).forEach((l) => {
+          const line = el("span", "tpl-line");
+          if (l.label) line.appendChild(el("span", "tpl-label", l.label + ": "));
+          const v = el("span", "tpl-value", l.value || "");
+          if (/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(l.color || "")) v.style.color = l.color;
+          line.appendChild(v);
+          c.appendChild(line);
+        });
+        const href = safeHref(b.url);
+        if (href) {
+          const a = el("a", "read-more", "View details");
+          a.href = href; a.rel = "noopener noreferrer"; a.dataset.testid = "template-link";
+          c.appendChild(a);
+        }
+        bubble.appendChild(c);
+        break;
+      }
       default:
         if (b.url) bubble.appendChild(card(safeHref(b.url), b.title || "[" + m.kind + "]", b.description));
         else bubble.appendChild(el("p", "text", b.title || b.text || "[" + m.kind + "]"));

@@ -1,0 +1,276 @@
+package tmplmsg
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/wx/wxmsg"
+)
+
+// DedupeWindow is how long a client_msg_id keeps a second send to the same
+// follower from going out (WeChat: 10 minutes).
+const DedupeWindow = 10 * time.Minute
+
+// Service sends template messages: into the follower's chat, then
+// TEMPLATESENDJOBFINISH to the account's server.
+type Service struct {
+	*Store
+	Accounts     *account.Store
+	Follows      *follow.Store
+	Messages     *message.Store
+	PushSettings *push.Store
+	Push         *push.Engine
+	Clock        clock.Clock
+	Log          *slog.Logger
+	// Gate, when set, refuses accounts under a messaging restriction
+	// (review.Store.CheckAllowed with feature "messaging"): 48004.
+	Gate func(ctx context.Context, accountID int64, feature string) error
+
+	wg sync.WaitGroup
+}
+
+// SendRequest is the body of message/template/send.
+type SendRequest struct {
+	ToUser      string              `json:"touser"`
+	TemplateID  string              `json:"template_id"`
+	URL         string              `json:"url"`
+	ClientMsgID string              `json:"client_msg_id"`
+	Data        map[string]DataItem `json:"data"`
+	MiniProgram *struct {
+		AppID    string `json:"appid"`
+		PagePath string `json:"pagepath"`
+	} `json:"miniprogram"`
+}
+
+// Errors of Send with WeChat's codes.
+var (
+	ErrInvalidOpenID = coded(40003, errs.NotFoundf("This person does not follow the account."))
+	ErrNotFollowing  = coded(43004, errs.Conflictf("This person does not follow the account."))
+	ErrBlacklisted   = coded(43019, errs.Forbiddenf("This follower is blacklisted."))
+	ErrURLTooLong    = coded(40039, errs.Invalidf("The url is longer than 1024 bytes."))
+	ErrRestricted    = coded(48004, errs.Forbiddenf("The account may not send messages now."))
+)
+
+// Send sends a template message from account a and returns its msgid.
+// The card is in the follower's chat (or, for a follower who muted the
+// account, not: status "failed:user block") when Send returns;
+// TEMPLATESENDJOBFINISH follows in the background. A second request with
+// the same client_msg_id for the same follower within 10 minutes sends
+// nothing and returns the first msgid.
+func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest) (int64, error) {
+	if req.TemplateID == "" {
+		return 0, ErrUnknownTemplate
+	}
+	t, err := s.Template(ctx, a.ID, req.TemplateID)
+	if err != nil {
+		return 0, err
+	}
+	if req.ToUser == "" {
+		return 0, ErrInvalidOpenID
+	}
+	f, err := s.Follows.ByOpenID(ctx, a.ID, req.ToUser)
+	if errors.Is(err, db.ErrNotFound) {
+		return 0, ErrInvalidOpenID
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !f.Following {
+		return 0, ErrNotFollowing
+	}
+	if f.Blocked {
+		return 0, ErrBlacklisted
+	}
+	if k := checkData(req.Data); k != "" {
+		return 0, coded(47003, errs.Invalidf("data.%s.value invalid", k))
+	}
+	if len(req.URL) > 1024 {
+		return 0, ErrURLTooLong
+	}
+	if utf8.RuneCountInString(req.ClientMsgID) > 128 {
+		return 0, coded(40035, errs.Invalidf("client_msg_id is longer than 128 characters."))
+	}
+	if s.Gate != nil {
+		if err := s.Gate(ctx, a.ID, "messaging"); err != nil {
+			return 0, ErrRestricted
+		}
+	}
+	now := s.Clock.Now()
+	sd := &Send{ID: id.New(), AccountID: a.ID, PersonID: f.PersonID, OpenID: f.OpenID, TemplateID: t.TemplateID, Title: t.Title,
+		URL: req.URL, ClientMsgID: req.ClientMsgID, Status: StatusSending, PushState: "waiting", CreatedAt: now}
+	first, err := s.claim(ctx, sd)
+	if err != nil || first != sd.ID {
+		return first, err
+	}
+	status := StatusSuccess
+	if f.Muted {
+		// The follower turned the account's messages off: the template
+		// message is not delivered (WeChat's "failed:user block").
+		status = StatusUserBlock
+	} else {
+		m := &message.Message{ID: sd.ID, AccountID: a.ID, PersonID: f.PersonID, Direction: message.Out, Kind: message.KindTemplate,
+			Sender: message.SenderAPI, Body: message.Body{Title: t.Title, URL: linkURL(req.URL), Data: Render(t.Content, req.Data)}}
+		if err := s.Messages.Append(context.WithoutCancel(ctx), m); err != nil {
+			s.Log.Error("template message: deliver", slog.Int64("account_id", a.ID), slog.Int64("msgid", sd.ID), slog.Any("error", err))
+			status = StatusSystemError
+		}
+	}
+	if err := s.finishSend(context.WithoutCancel(ctx), sd.ID, status); err != nil {
+		return 0, err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.pushFinish(context.Background(), sd.ID)
+	}()
+	return sd.ID, nil
+}
+
+// linkURL keeps http(s) links only.
+func linkURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return u
+}
+
+// claim records the send. With a client_msg_id, a send of the last 10
+// minutes to the same follower wins: its id is returned instead.
+func (s *Service) claim(ctx context.Context, sd *Send) (int64, error) {
+	first := sd.ID
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		key := ""
+		if sd.ClientMsgID != "" {
+			key = sd.ClientMsgID
+			// Older sends no longer hold the key.
+			if _, err := tx.Exec(ctx, `UPDATE template_sends SET dedupe_key = '' WHERE account_id = ? AND openid = ? AND dedupe_key = ? AND created_at <= ?`,
+				sd.AccountID, sd.OpenID, key, db.Micro(sd.CreatedAt.Add(-DedupeWindow))); err != nil {
+				return err
+			}
+		}
+		res, err := tx.Exec(ctx, `INSERT INTO template_sends (id, account_id, person_id, openid, template_id, title, url, client_msg_id, dedupe_key, status, push_state, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			sd.ID, sd.AccountID, sd.PersonID, sd.OpenID, sd.TemplateID, sd.Title, sd.URL, sd.ClientMsgID, key, sd.Status, sd.PushState, db.Micro(sd.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tx.QueryRow(ctx, `SELECT id FROM template_sends WHERE account_id = ? AND openid = ? AND dedupe_key = ?`, sd.AccountID, sd.OpenID, key).Scan(&first)
+		}
+		return nil
+	})
+	return first, err
+}
+
+func (s *Service) finishSend(ctx context.Context, sendID int64, status string) error {
+	_, err := s.db.Exec(ctx, `UPDATE template_sends SET status = ?, push_state = 'pending' WHERE id = ? AND status = 'sending'`, status, sendID)
+	return err
+}
+
+// pushStale is how long a claimed push may take before the sweep takes it
+// over (3 attempts of 5 s fit well within it).
+const pushStale = 2 * time.Minute
+
+// pushFinish pushes TEMPLATESENDJOBFINISH for a send once: it claims the
+// row, pushes when the account has a server, and marks it done.
+func (s *Service) pushFinish(ctx context.Context, sendID int64) {
+	now := s.Clock.Now()
+	res, err := s.db.Exec(ctx, `UPDATE template_sends SET push_state = 'pushing', push_claimed_at = ?
+		WHERE id = ? AND (push_state = 'pending' OR (push_state = 'pushing' AND push_claimed_at <= ?))`,
+		db.Micro(now), sendID, db.Micro(now.Add(-pushStale)))
+	if err != nil {
+		s.Log.Error("template message: claim push", slog.Int64("msgid", sendID), slog.Any("error", err))
+		return
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return
+	}
+	if err := s.deliverFinish(ctx, sendID); err != nil {
+		s.Log.Error("template message: push TEMPLATESENDJOBFINISH", slog.Int64("msgid", sendID), slog.Any("error", err))
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE template_sends SET push_state = 'done' WHERE id = ?`, sendID); err != nil {
+		s.Log.Error("template message: push done", slog.Int64("msgid", sendID), slog.Any("error", err))
+	}
+}
+
+func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
+	var accountID int64
+	if err := s.db.QueryRow(ctx, `SELECT account_id FROM template_sends WHERE id = ?`, sendID).Scan(&accountID); err != nil {
+		return err
+	}
+	sd, err := s.SendByID(ctx, accountID, sendID)
+	if err != nil {
+		return err
+	}
+	set, err := s.PushSettings.Get(ctx, accountID)
+	if err != nil || !set.Configured() || s.Push == nil {
+		return err
+	}
+	a, err := s.Accounts.ByID(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	msg := wxmsg.NewTemplateSendJobFinish(a.OriginalID, sd.OpenID, s.Clock.Now().Unix(), sd.ID, sd.Status)
+	s.Push.Deliver(ctx, a, set, msg, sd.PersonID, push.KindEvent, 0)
+	return nil
+}
+
+// Sweep finishes what a stopped process left: sends recorded but not
+// settled for a minute (delivered if their message exists, else "failed:
+// system failed"), and TEMPLATESENDJOBFINISH pushes not done. The jobs
+// runner calls it every 30 seconds.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.Clock.Now()
+	ids, err := s.ids(ctx, `SELECT id FROM template_sends WHERE status = 'sending' AND created_at <= ?`, db.Micro(now.Add(-time.Minute)))
+	if err != nil {
+		return err
+	}
+	for _, sid := range ids {
+		status := StatusSystemError
+		var n int
+		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE id = ?`, sid).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			status = StatusSuccess
+		}
+		if err := s.finishSend(ctx, sid, status); err != nil {
+			return err
+		}
+	}
+	ids, err = s.ids(ctx, `SELECT id FROM template_sends WHERE (push_state = 'pending' AND created_at <= ?) OR (push_state = 'pushing' AND push_claimed_at <= ?)`,
+		db.Micro(now.Add(-30*time.Second)), db.Micro(now.Add(-pushStale)))
+	if err != nil {
+		return err
+	}
+	for _, sid := range ids {
+		s.pushFinish(ctx, sid)
+	}
+	return nil
+}
+
+func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.db.Query(ctx, q+` ORDER BY id LIMIT 500`, args...)
+	return db.Collect(rows, err, func(r *sql.Rows) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+}
+
+// Wait waits for the TEMPLATESENDJOBFINISH pushes under way (tests, shutdown).
+func (s *Service) Wait() { s.wg.Wait() }
