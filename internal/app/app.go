@@ -47,6 +47,7 @@ import (
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/wxapi"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
+	"github.com/heraldoa/herald/internal/wxapi/drafts"
 )
 
 // App is one running Herald.
@@ -181,6 +182,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Templates = &tmplmsg.Service{Store: tmplmsg.NewStore(d, c), Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
 		PushSettings: a.DevSettings, Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
 	tmplmsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
+	// draft/* and freepublish/* on the console's drafts; PUBLISHJOBFINISH when a publish job ends.
+	drafts.Register(a.API, &drafts.Service{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
+		Push: a.Push, BaseURL: cfg.BaseURL, Log: log})
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,6 +55,11 @@ type ArticleInput struct {
 	SourceURL        string
 	CommentsOpen     bool
 	FansOnlyComments bool
+	// Kept for the developer API (the console editor carries them along):
+	ShowCoverPic bool     // WeChat's show_cover_pic
+	PicCrop2351  string   // pic_crop_235_1, "X1_Y1_X2_Y2"
+	PicCrop11    string   // pic_crop_1_1
+	ImageIDs     []string // KindImage (newspic): the post's images, media-library media_ids
 }
 
 // Article is a stored article.
@@ -72,6 +78,10 @@ type Article struct {
 	SourceURL        string
 	CommentsOpen     bool
 	FansOnlyComments bool
+	ShowCoverPic     bool
+	PicCrop2351      string
+	PicCrop11        string
+	ImageIDs         []string
 	LikeCount        int64
 	WowCount         int64
 	CommentCount     int64
@@ -92,7 +102,8 @@ func (a *Article) CoverURL() string { return MediaPath(a.CoverMediaID) }
 // Input returns the article as editable input.
 func (a *Article) Input() ArticleInput {
 	return ArticleInput{Title: a.Title, Author: a.Author, Digest: a.Digest, CoverMediaID: a.CoverMediaID, BodyFormat: a.BodyFormat,
-		Body: a.BodySource, SourceURL: a.SourceURL, CommentsOpen: a.CommentsOpen, FansOnlyComments: a.FansOnlyComments}
+		Body: a.BodySource, SourceURL: a.SourceURL, CommentsOpen: a.CommentsOpen, FansOnlyComments: a.FansOnlyComments,
+		ShowCoverPic: a.ShowCoverPic, PicCrop2351: a.PicCrop2351, PicCrop11: a.PicCrop11, ImageIDs: a.ImageIDs}
 }
 
 // Publication is a draft or a published set of articles.
@@ -141,6 +152,18 @@ type DraftInput struct {
 	Articles     []ArticleInput
 }
 
+// ImageList is ImageIDs joined by commas (the editor carries it along).
+func (in ArticleInput) ImageList() string { return strings.Join(in.ImageIDs, ",") }
+
+// MaxImages is how many images an image post (newspic) holds.
+const MaxImages = 20
+
+// cropRE is a crop rectangle "X1_Y1_X2_Y2" in coordinates from 0 to 1.
+var cropRE = regexp.MustCompile(`^(0|1|0?\.[0-9]+|1\.0+)(_(0|1|0?\.[0-9]+|1\.0+)){3}$`)
+
+// ValidCrop reports whether s is empty or a crop "X1_Y1_X2_Y2" (0–1).
+func ValidCrop(s string) bool { return s == "" || cropRE.MatchString(s) }
+
 func fieldName(i int, name string) string { return fmt.Sprintf("%s_%d", name, i) }
 
 // validate checks and normalises one article, rendering its body.
@@ -176,6 +199,9 @@ func (s *Store) validateArticle(ctx context.Context, accountID int64, i int, in 
 	}
 	if !in.CommentsOpen {
 		in.FansOnlyComments = false
+	}
+	if !ValidCrop(in.PicCrop2351) || !ValidCrop(in.PicCrop11) {
+		return "", errs.FieldInvalid(fieldName(i, "cover"), "Article %d: a cover crop is four numbers from 0 to 1 joined by _.", n)
 	}
 	if in.CoverMediaID != "" {
 		a, err := s.Asset(ctx, accountID, in.CoverMediaID)
@@ -226,9 +252,29 @@ func (s *Store) validateDraft(ctx context.Context, accountID int64, in *DraftInp
 	}
 	bodies := make([]string, len(in.Articles))
 	for i := range in.Articles {
-		h, err := s.validateArticle(ctx, accountID, i, &in.Articles[i])
+		a := &in.Articles[i]
+		if in.Kind != KindImage {
+			a.ImageIDs = nil
+		}
+		if len(a.ImageIDs) > MaxImages {
+			return nil, errs.FieldInvalid(fieldName(i, "images"), "An image post holds at most %d images.", MaxImages)
+		}
+		for k, mid := range a.ImageIDs {
+			a.ImageIDs[k] = strings.TrimSpace(mid)
+			if as, err := s.Asset(ctx, accountID, a.ImageIDs[k]); err != nil || as.Kind != AssetImage {
+				return nil, errs.FieldInvalid(fieldName(i, "images"), "Choose the post's images from this account's media library.")
+			}
+		}
+		if a.CoverMediaID == "" && len(a.ImageIDs) > 0 {
+			a.CoverMediaID = a.ImageIDs[0]
+		}
+		h, err := s.validateArticle(ctx, accountID, i, a)
 		if err != nil {
 			return nil, err
+		}
+		// An image post shows its images after the text.
+		for _, mid := range a.ImageIDs {
+			h += `<p><img src="` + MediaPath(mid) + `" alt=""></p>`
 		}
 		bodies[i] = h
 	}
@@ -274,9 +320,11 @@ func (s *Store) SaveDraft(ctx context.Context, accountID, personID, draftID int6
 				first = aid
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO articles (id, publication_id, account_id, idx, title, author, digest, cover_media_id, body_format,
-					body_source, body_html, source_url, comments_open, fans_only_comments, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, aid, pubID, accountID, i, a.Title, a.Author, a.Digest, a.CoverMediaID,
-				a.BodyFormat, a.Body, bodies[i], a.SourceURL, a.CommentsOpen, a.FansOnlyComments, now, now); err != nil {
+					body_source, body_html, source_url, comments_open, fans_only_comments, show_cover_pic, pic_crop_235_1, pic_crop_1_1, image_media_ids,
+					created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, aid, pubID, accountID, i, a.Title, a.Author, a.Digest, a.CoverMediaID,
+				a.BodyFormat, a.Body, bodies[i], a.SourceURL, a.CommentsOpen, a.FansOnlyComments, a.ShowCoverPic, a.PicCrop2351, a.PicCrop11,
+				strings.Join(a.ImageIDs, ","), now, now); err != nil {
 				return err
 			}
 		}
@@ -310,13 +358,16 @@ func scanPublication(sc interface{ Scan(...any) error }) (*Publication, error) {
 }
 
 const articleCols = `id, publication_id, account_id, idx, title, author, digest, cover_media_id, body_format, body_source, body_html,
-	source_url, comments_open, fans_only_comments, like_count, wow_count, comment_count, deleted, created_at, updated_at`
+	source_url, comments_open, fans_only_comments, like_count, wow_count, comment_count, deleted, created_at, updated_at,
+	show_cover_pic, pic_crop_235_1, pic_crop_1_1, image_media_ids`
 
 func scanArticle(sc interface{ Scan(...any) error }) (*Article, error) {
 	var a Article
 	var created, updated int64
+	var images string
 	err := sc.Scan(&a.ID, &a.PublicationID, &a.AccountID, &a.Idx, &a.Title, &a.Author, &a.Digest, &a.CoverMediaID, &a.BodyFormat, &a.BodySource,
-		&a.BodyHTML, &a.SourceURL, &a.CommentsOpen, &a.FansOnlyComments, &a.LikeCount, &a.WowCount, &a.CommentCount, &a.Deleted, &created, &updated)
+		&a.BodyHTML, &a.SourceURL, &a.CommentsOpen, &a.FansOnlyComments, &a.LikeCount, &a.WowCount, &a.CommentCount, &a.Deleted, &created, &updated,
+		&a.ShowCoverPic, &a.PicCrop2351, &a.PicCrop11, &images)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
@@ -324,6 +375,9 @@ func scanArticle(sc interface{ Scan(...any) error }) (*Article, error) {
 		return nil, err
 	}
 	a.CreatedAt, a.UpdatedAt = db.FromMicro(created), db.FromMicro(updated)
+	if images != "" {
+		a.ImageIDs = strings.Split(images, ",")
+	}
 	return &a, nil
 }
 

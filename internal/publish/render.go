@@ -35,8 +35,9 @@ func renderers() (goldmark.Markdown, *bluemonday.Policy) {
 }
 
 // mediaSrc matches the only images an article may show: the account's own
-// media library (as on WeChat, where external images are filtered out).
-var mediaSrc = regexp.MustCompile(`^/media/M[0-9a-z]+$`)
+// media library, or an article image uploaded through the developer API's
+// media/uploadimg (as on WeChat, where external images are filtered out).
+var mediaSrc = regexp.MustCompile(`^(/media/M[0-9a-z]+|/cgi-bin/media/pic\?media_id=[A-Za-z0-9_-]+)$`)
 
 // newPolicy is the allow-list of elements and attributes an article keeps.
 // Nothing executable survives: no script, style, iframe, event handler,

@@ -189,6 +189,11 @@ func parseEditor(r *http.Request) *editorData {
 		g := func(name string) string { return f.Get(fmt.Sprintf("%s_%d", name, i)) }
 		a := publish.ArticleInput{Title: g("title"), Author: g("author"), Digest: g("digest"), CoverMediaID: g("cover"), BodyFormat: g("format"),
 			Body: g("body"), SourceURL: g("source_url"), CommentsOpen: g("comments") != "", FansOnlyComments: g("fans_only") != ""}
+		// Fields only the developer API sets travel along unchanged.
+		a.ShowCoverPic, a.PicCrop2351, a.PicCrop11 = g("show_cover") != "", g("crop235"), g("crop11")
+		if v := g("images"); v != "" {
+			a.ImageIDs = strings.Split(v, ",")
+		}
 		d.Articles = append(d.Articles, articleForm{ArticleInput: a})
 	}
 	return d

@@ -151,6 +151,7 @@ var messages = map[int]string{
 	45006:   "picurl size out of limit",
 	45007:   "playtime out of limit",
 	45008:   "article size out of limit",
+	45110:   "author size out of limit",
 	45010:   "create menu limit",
 	45016:   "system group can not be modified",
 	45017:   "group name too long",

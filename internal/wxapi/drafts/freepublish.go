@@ -1,0 +1,251 @@
+package drafts
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/wx/wxerr"
+	"github.com/heraldoa/herald/internal/wx/wxmsg"
+)
+
+// POST /cgi-bin/freepublish/submit {"media_id"} → {"publish_id","msg_data_id"}.
+// The draft leaves the draft box at once; the engine publishes it (without
+// notifying followers or using the mass-send quota) and PUBLISHJOBFINISH
+// follows.
+func (s *Service) submit(r *http.Request, a *account.Account) (any, error) {
+	var in struct {
+		MediaID string `json:"media_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	p, err := s.draft(r.Context(), a, in.MediaID)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.Store.Send(r.Context(), a.ID, 0, p.ID, publish.SendOptions{Mode: publish.ModePublish})
+	switch {
+	case err == nil:
+	case notFound(err), errs.KindOf(err) == errs.KindConflict:
+		return nil, wxerr.New(CodeInvalidMediaID) // published meanwhile
+	case errs.KindOf(err) == errs.KindInvalid:
+		return nil, wxerr.New(CodePublishCheck)
+	default:
+		return nil, domain(err)
+	}
+	if s.Engine != nil {
+		s.Engine.Wake()
+	}
+	return map[string]any{"errcode": 0, "errmsg": "ok", "publish_id": j.ID, "msg_data_id": publish.MsgDataID(p.ID)}, nil
+}
+
+// detail is article_detail: the articles' permanent URLs, idx from 1.
+type detail struct {
+	Count int          `json:"count"`
+	Item  []detailItem `json:"item"`
+}
+
+type detailItem struct {
+	Idx        int    `json:"idx"`
+	ArticleURL string `json:"article_url"`
+}
+
+// status is a publish job as freepublish/get and PUBLISHJOBFINISH tell it.
+type status struct {
+	PublishID     int64   `json:"publish_id"`
+	PublishStatus int     `json:"publish_status"`
+	ArticleID     string  `json:"article_id,omitempty"`
+	ArticleDetail *detail `json:"article_detail,omitempty"`
+	FailIdx       []int   `json:"fail_idx"`
+}
+
+// statusOf works out a publish job's status now.
+func (s *Service) statusOf(ctx context.Context, j *publish.Job) (*status, error) {
+	st := &status{PublishID: j.ID, FailIdx: []int{}}
+	switch j.State {
+	case publish.JobFailed, publish.JobCancelled:
+		st.PublishStatus = StatusFailed
+		return st, nil
+	case publish.JobDone:
+	default:
+		st.PublishStatus = StatusPublishing
+		return st, nil
+	}
+	p, err := s.Store.Publication(ctx, j.AccountID, j.PublicationID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case p.State == publish.StateDeleted:
+		st.PublishStatus = StatusDeleted
+	case s.Store.AllTakenDown(ctx, p):
+		st.PublishStatus = StatusBanned
+	}
+	st.ArticleID = p.ArticleID()
+	st.ArticleDetail = &detail{Item: []detailItem{}}
+	for _, a := range p.Articles {
+		st.ArticleDetail.Item = append(st.ArticleDetail.Item, detailItem{Idx: a.Idx + 1, ArticleURL: s.url(a.Path())})
+	}
+	st.ArticleDetail.Count = len(st.ArticleDetail.Item)
+	return st, nil
+}
+
+// POST /cgi-bin/freepublish/get {"publish_id"}: a publish_id of another
+// account, of a mass send or unknown is 40035.
+func (s *Service) publishGet(r *http.Request, a *account.Account) (any, error) {
+	var in struct {
+		PublishID flex `json:"publish_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, wxerr.New(CodeInvalidParameter)
+	}
+	j, err := s.Store.Job(r.Context(), a.ID, int64(in.PublishID))
+	if notFound(err) || err == nil && j.Mode != publish.ModePublish {
+		return nil, wxerr.New(CodeInvalidParameter)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.statusOf(r.Context(), j)
+}
+
+// published returns a published publication of the account by article_id:
+// 53600 otherwise.
+func (s *Service) published(ctx context.Context, a *account.Account, articleID string) (*publish.Publication, error) {
+	p, err := s.Store.Published(ctx, a.ID, strings.TrimSpace(articleID))
+	if notFound(err) {
+		return nil, wxerr.New(CodeInvalidArticleID)
+	}
+	return p, err
+}
+
+// POST /cgi-bin/freepublish/delete {"article_id","index"}: index counts
+// from 1; 0 or none deletes every article.
+func (s *Service) publishDelete(r *http.Request, a *account.Account) (any, error) {
+	var in struct {
+		ArticleID string `json:"article_id"`
+		Index     flex   `json:"index"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	p, err := s.published(r.Context(), a, in.ArticleID)
+	if err != nil {
+		return nil, err
+	}
+	if p.State == publish.StateDeleted {
+		return nil, wxerr.New(CodeInvalidArticleID)
+	}
+	if in.Index < 0 || int(in.Index) > len(p.Articles) {
+		return nil, wxerr.New(CodeInvalidIndex)
+	}
+	if in.Index > 0 && p.Articles[in.Index-1].Deleted {
+		return nil, wxerr.New(CodeInvalidIndex) // already deleted
+	}
+	err = s.Store.DeletePublishedArticle(r.Context(), a.ID, p.ID, int(in.Index))
+	switch {
+	case err == nil:
+		return nil, nil
+	case notFound(err):
+		return nil, wxerr.New(CodeInvalidArticleID)
+	case errs.KindOf(err) == errs.KindInvalid:
+		return nil, wxerr.New(CodeInvalidIndex)
+	}
+	return nil, err
+}
+
+// POST /cgi-bin/freepublish/getarticle {"article_id"} → {"news_item":[...]}
+func (s *Service) getArticle(r *http.Request, a *account.Account) (any, error) {
+	var in struct {
+		ArticleID string `json:"article_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	p, err := s.published(r.Context(), a, in.ArticleID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"news_item": s.items(p, false, true)}, nil
+}
+
+type publishedItem struct {
+	ArticleID string `json:"article_id"`
+	Content   struct {
+		NewsItem   []articleOut `json:"news_item"`
+		CreateTime int64        `json:"create_time"`
+		UpdateTime int64        `json:"update_time"`
+	} `json:"content"`
+	UpdateTime int64 `json:"update_time"`
+}
+
+// POST /cgi-bin/freepublish/batchget {"offset","count":1..20,"no_content"}:
+// every published publication, whether published from the console or the
+// API, or mass-sent (they are the same objects), newest first.
+func (s *Service) publishBatchGet(r *http.Request, a *account.Account) (any, error) {
+	var in struct {
+		Offset    flex `json:"offset"`
+		Count     flex `json:"count"`
+		NoContent flex `json:"no_content"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if err := checkPage(in.Offset, in.Count); err != nil {
+		return nil, err
+	}
+	pubs, total, err := s.Store.PublishedPage(r.Context(), a.ID, int(in.Offset), int(in.Count))
+	if err != nil {
+		return nil, err
+	}
+	items := make([]publishedItem, 0, len(pubs))
+	for _, p := range pubs {
+		it := publishedItem{ArticleID: p.ArticleID(), UpdateTime: p.UpdatedAt.Unix()}
+		it.Content.NewsItem = s.items(p, in.NoContent != 0, true)
+		it.Content.CreateTime, it.Content.UpdateTime = p.PublishedAt.Unix(), p.UpdatedAt.Unix()
+		items = append(items, it)
+	}
+	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
+}
+
+// finished pushes PUBLISHJOBFINISH for a publish job that ended (console
+// publishes too: they are the same objects), when the account has a server.
+func (s *Service) finished(ctx context.Context, j *publish.Job) {
+	if j.Mode != publish.ModePublish || s.Push == nil {
+		return
+	}
+	a, err := s.Accounts.ByID(ctx, j.AccountID)
+	if err != nil {
+		s.logErr("PUBLISHJOBFINISH: account", j, err)
+		return
+	}
+	st, err := s.statusOf(ctx, j)
+	if err != nil {
+		s.logErr("PUBLISHJOBFINISH: status", j, err)
+		return
+	}
+	info := wxmsg.PublishEventInfo{PublishID: st.PublishID, PublishStatus: st.PublishStatus, ArticleID: st.ArticleID, FailIdx: nil}
+	if st.ArticleDetail != nil {
+		info.ArticleDetail = &wxmsg.ArticleDetail{}
+		for _, it := range st.ArticleDetail.Item {
+			info.ArticleDetail.Items = append(info.ArticleDetail.Items, wxmsg.PublishedArticle{Idx: it.Idx, ArticleURL: it.ArticleURL})
+		}
+	}
+	// FromUserName is the openid (with this account) of whoever published:
+	// the console's operator, or the account's owner for API publishes.
+	from := a.OriginalID
+	pid, err := s.Store.Operator(ctx, j)
+	if err == nil && pid != 0 {
+		if oid, err := s.Follows.OpenID(ctx, a.ID, pid); err == nil {
+			from = oid
+		}
+	}
+	msg := wxmsg.NewPublishJobFinish(a.OriginalID, from, j.FinishedAt.Unix(), info)
+	if _, err := s.Push.Notify(ctx, a, msg, pid); err != nil {
+		s.logErr("PUBLISHJOBFINISH: push", j, err)
+	}
+}

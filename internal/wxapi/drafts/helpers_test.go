@@ -1,0 +1,238 @@
+package drafts_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/wx/wxcrypt"
+	"github.com/heraldoa/herald/internal/wx/wxmsg"
+)
+
+const (
+	ownerPW  = "drafts owner password 1"
+	devToken = "draftsToken7"
+)
+
+var devAESKey = wxcrypt.GenerateEncodingAESKey()
+
+// acct is an active account with an owner signed in to the console and a
+// developer access token.
+type acct struct {
+	*account.Account
+	console *apptest.Client
+	token   string
+	secret  string
+}
+
+type env struct {
+	t   *testing.T
+	s   *apptest.Server
+	ctx context.Context
+}
+
+func newEnv(t *testing.T) *env {
+	return &env{t: t, s: apptest.New(t), ctx: context.Background()}
+}
+
+func (e *env) account(username, name, typ string) *acct {
+	e.t.Helper()
+	p := e.s.CreatePerson(e.t, username, ownerPW, user.RoleNone)
+	a, err := e.s.App.Accounts.Create(e.ctx, account.NewAccount{Type: typ, Region: account.Domestic, Name: name,
+		Status: account.StatusActive, OwnerID: p.ID})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cred, err := e.s.App.Accounts.IssueCredentials(e.ctx, a.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	a, _ = e.s.App.Accounts.ByID(e.ctx, a.ID)
+	c := e.s.Client(e.t)
+	c.SignIn(username, ownerPW)
+	ac := &acct{Account: a, console: c, secret: cred.AppSecret}
+	r := e.get("/cgi-bin/token", url.Values{"grant_type": {"client_credential"}, "appid": {cred.AppID}, "secret": {cred.AppSecret}})
+	if ac.token = r.str("access_token"); ac.token == "" {
+		e.t.Fatalf("no token: %v", r)
+	}
+	return ac
+}
+
+// image adds a PNG to the account's media library (a permanent material).
+func (e *env) image(a *acct) string {
+	e.t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Set(1, 1, color.RGBA{200, 0, 0, 255})
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	as, err := e.s.App.Publish.Upload(e.ctx, a.ID, publish.AssetImage, "cover.png", &b)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return as.MediaID
+}
+
+type result map[string]any
+
+func (r result) code() int {
+	if v, ok := r["errcode"].(float64); ok {
+		return int(v)
+	}
+	return 0
+}
+
+func (r result) str(k string) string { s, _ := r[k].(string); return s }
+
+func (r result) num(k string) float64 { v, _ := r[k].(float64); return v }
+
+func (r result) list(k string) []any { v, _ := r[k].([]any); return v }
+
+func (r result) obj(k string) result { v, _ := r[k].(map[string]any); return v }
+
+func (e *env) do(req *http.Request) result {
+	e.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var out result
+	if err := json.Unmarshal(b, &out); err != nil {
+		e.t.Fatalf("%s: not JSON (%d): %s", req.URL.Path, res.StatusCode, b)
+	}
+	return out
+}
+
+func (e *env) get(path string, q url.Values) result {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.s.URL+path+"?"+q.Encode(), nil)
+	return e.do(req)
+}
+
+// post sends body (marshalled unless it is a string) to the API.
+func (e *env) post(a *acct, path string, body any) result {
+	e.t.Helper()
+	var raw []byte
+	if s, ok := body.(string); ok {
+		raw = []byte(s)
+	} else {
+		raw, _ = json.Marshal(body)
+	}
+	req, _ := http.NewRequest("POST", e.s.URL+path+"?access_token="+url.QueryEscape(a.token), bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	return e.do(req)
+}
+
+func wantCode(t *testing.T, what string, r result, code int) {
+	t.Helper()
+	if r.code() != code {
+		t.Fatalf("%s: errcode %d (%v), want %d", what, r.code(), r["errmsg"], code)
+	}
+	if code != 0 && !strings.Contains(r.str("errmsg"), " rid: ") {
+		t.Fatalf("%s: errmsg %q lacks the rid", what, r.str("errmsg"))
+	}
+}
+
+// runJobs runs the publishing jobs that are due, as the server's worker does.
+func (e *env) runJobs() {
+	e.t.Helper()
+	if _, err := e.s.App.PublishEngine.RunDue(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// devServer is a developer's server in safe mode: it checks signatures,
+// decrypts and records what it was pushed.
+type devServer struct {
+	t     *testing.T
+	appID string
+	mu    sync.Mutex
+	got   []*wxmsg.Message
+	plain []string
+	srv   *httptest.Server
+}
+
+func (e *env) devServer(a *acct) *devServer {
+	e.t.Helper()
+	d := &devServer{t: e.t, appID: a.AppID}
+	d.srv = httptest.NewServer(http.HandlerFunc(d.serve))
+	e.t.Cleanup(d.srv.Close)
+	set := &push.Settings{AccountID: a.ID, URL: d.srv.URL, Token: devToken, AESKey: devAESKey, Mode: push.Safe, Enabled: true}
+	if _, err := e.s.App.Push.Verify(e.ctx, a.Account, set); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.s.App.DevSettings.Save(e.ctx, set, true); err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
+func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !wxcrypt.CheckSignature(devToken, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
+		http.Error(w, "bad signature", 401)
+		return
+	}
+	if r.Method == http.MethodGet {
+		io.WriteString(w, q.Get("echostr"))
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	if q.Get("encrypt_type") != "aes" {
+		d.t.Errorf("safe mode push without encrypt_type=aes: %s", body)
+		return
+	}
+	c, err := wxcrypt.NewCipher(devAESKey, d.appID)
+	if err != nil {
+		d.t.Error(err)
+		return
+	}
+	envl, err := wxmsg.ParseEncryptedPush(body)
+	if err != nil {
+		d.t.Errorf("encrypted push: %v", err)
+		return
+	}
+	plain, err := envl.Open(c, devToken, q.Get("timestamp"), q.Get("nonce"), q.Get("msg_signature"))
+	if err != nil {
+		d.t.Errorf("open push: %v", err)
+		return
+	}
+	m, err := wxmsg.ParseMessage(plain)
+	if err != nil {
+		d.t.Errorf("parse push: %v", err)
+		return
+	}
+	d.mu.Lock()
+	d.got = append(d.got, m)
+	d.plain = append(d.plain, string(plain))
+	d.mu.Unlock()
+	io.WriteString(w, "success")
+}
+
+func (d *devServer) messages() ([]*wxmsg.Message, []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*wxmsg.Message(nil), d.got...), append([]string(nil), d.plain...)
+}
+
+// article is a valid API article.
+func article(title, thumb string) map[string]any {
+	return map[string]any{"title": title, "author": "Lin", "content": "<p>About <strong>" + title + "</strong>.</p>",
+		"thumb_media_id": thumb, "need_open_comment": 1}
+}
