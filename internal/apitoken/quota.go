@@ -50,6 +50,12 @@ var DailyLimits = map[string]int64{
 	"/cgi-bin/openapi/quota/get":             10000,
 	"/cgi-bin/openapi/quota/clear":           10000,
 	"/cgi-bin/clear_quota":                   10000,
+	// permanent materials
+	"/cgi-bin/material/add_material":      5000,
+	"/cgi-bin/material/get_material":      10000,
+	"/cgi-bin/material/del_material":      5000,
+	"/cgi-bin/material/get_materialcount": 10000,
+	"/cgi-bin/material/batchget_material": 10000,
 }
 
 type quotaKey struct {

@@ -48,6 +48,7 @@ import (
 	"github.com/heraldoa/herald/internal/wxapi"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
 	"github.com/heraldoa/herald/internal/wxapi/drafts"
+	"github.com/heraldoa/herald/internal/wxapi/material"
 )
 
 // App is one running Herald.
@@ -185,6 +186,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// draft/* and freepublish/* on the console's drafts; PUBLISHJOBFINISH when a publish job ends.
 	drafts.Register(a.API, &drafts.Service{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
 		Push: a.Push, BaseURL: cfg.BaseURL, Log: log})
+	// /cgi-bin/material/*: permanent materials are the media library
+	material.Register(a.API, material.Deps{Publish: a.Publish, Menus: a.Menus, AutoReplies: a.AutoReplies, BaseURL: cfg.BaseURL})
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)

@@ -127,15 +127,21 @@ var (
 	Image    = Kind{Name: "image", Types: []string{"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"}, MaxBytes: 10 << 20}
 	Avatar   = Kind{Name: "avatar", Types: []string{"image/jpeg", "image/png", "image/webp"}, MaxBytes: 2 << 20}
 	Document = Kind{Name: "document", Types: []string{"application/pdf", "image/jpeg", "image/png"}, MaxBytes: 10 << 20}
-	Voice    = Kind{Name: "voice", Types: []string{"audio/amr", "audio/mpeg", "audio/wave", "audio/ogg"}, MaxBytes: 2 << 20}
+	Voice    = Kind{Name: "voice", Types: []string{"audio/amr", "audio/mpeg", "audio/wave", "audio/ogg", "audio/x-ms-wma"}, MaxBytes: 2 << 20}
 	Video    = Kind{Name: "video", Types: []string{"video/mp4"}, MaxBytes: 10 << 20}
 	Thumb    = Kind{Name: "thumbnail", Types: []string{"image/jpeg", "image/png"}, MaxBytes: 64 << 10}
 )
+
+// asfHeader is the GUID an ASF (WMA) file begins with.
+var asfHeader = []byte{0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C}
 
 // Sniff returns the content type of a file from its first bytes.
 func Sniff(head []byte) string {
 	if bytes.HasPrefix(head, []byte("#!AMR")) {
 		return "audio/amr"
+	}
+	if bytes.HasPrefix(head, asfHeader) {
+		return "audio/x-ms-wma" // ASF: Windows Media audio (WeChat takes .wma voice)
 	}
 	ct := http.DetectContentType(head)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
@@ -220,6 +226,8 @@ func extension(ct string) string {
 		return ".wav"
 	case "audio/ogg":
 		return ".ogg"
+	case "audio/x-ms-wma":
+		return ".wma"
 	case "video/mp4":
 		return ".mp4"
 	}

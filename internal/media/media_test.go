@@ -57,3 +57,16 @@ func TestServeSupportsRanges(t *testing.T) {
 		t.Fatalf("path escape: %v", err)
 	}
 }
+
+func TestSniffVoiceFormats(t *testing.T) {
+	asf := []byte{0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C, 1, 2, 3}
+	for want, head := range map[string][]byte{
+		"audio/amr":      []byte("#!AMR\n\x00\x00"),
+		"audio/x-ms-wma": asf,
+		"audio/wave":     []byte("RIFF\x00\x00\x00\x00WAVEfmt "),
+	} {
+		if got := Sniff(head); got != want {
+			t.Errorf("Sniff = %q, want %q", got, want)
+		}
+	}
+}

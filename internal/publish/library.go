@@ -34,6 +34,8 @@ type Asset struct {
 	ContentType string
 	Size        int64
 	Name        string
+	Title       string // video: add_material's description title
+	Intro       string // video: add_material's description introduction
 	CreatedAt   time.Time
 }
 
@@ -57,8 +59,21 @@ func kindLimits(kind string) (media.Kind, error) {
 // Upload checks r (type by content, size by kind) and adds it to the
 // account's library. Nothing is stored when a check fails.
 func (s *Store) Upload(ctx context.Context, accountID int64, kind, name string, r io.Reader) (*Asset, error) {
+	return s.UploadMaterial(ctx, accountID, kind, name, "", "", r)
+}
+
+// UploadMaterial is Upload with a video's title and introduction (the
+// material API's description). The library holds at most
+// MaterialLimit(kind) assets of a kind (ErrLibraryFull).
+func (s *Store) UploadMaterial(ctx context.Context, accountID int64, kind, name, title, intro string, r io.Reader) (*Asset, error) {
 	k, err := kindLimits(kind)
 	if err != nil {
+		return nil, err
+	}
+	if full, err := s.libraryFull(ctx, s.db, accountID, kind); err != nil || full {
+		if err == nil {
+			err = libraryFull(kind)
+		}
 		return nil, err
 	}
 	saved, err := media.Save(ctx, s.media, "library/"+MediaID(accountID), k, r)
@@ -77,10 +92,25 @@ func (s *Store) Upload(ctx context.Context, accountID int64, kind, name string, 
 		name = string([]rune(name)[:100])
 	}
 	a := &Asset{ID: id.New(), AccountID: accountID, Kind: kind, Key: saved.Key, ContentType: saved.ContentType, Size: saved.Size,
-		Name: name, CreatedAt: s.clock.Now()}
+		Name: name, Title: title, Intro: intro, CreatedAt: s.clock.Now()}
 	a.MediaID = MediaID(a.ID)
-	_, err = s.db.Exec(ctx, `INSERT INTO media_assets (id, account_id, kind, media_key, content_type, size, name, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, accountID, kind, a.Key, a.ContentType, a.Size, a.Name, db.Micro(a.CreatedAt))
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO media_asset_counts (account_id, kind, n) VALUES (?, ?, 0) ON CONFLICT (account_id, kind) DO NOTHING`,
+			accountID, kind); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE media_asset_counts SET n = n + 1 WHERE account_id = ? AND kind = ? AND n < ?`,
+			accountID, kind, MaterialLimit(kind))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return libraryFull(kind)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO media_assets (id, account_id, kind, media_key, content_type, size, name, title, introduction, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, accountID, kind, a.Key, a.ContentType, a.Size, a.Name, a.Title, a.Intro, db.Micro(a.CreatedAt))
+		return err
+	})
 	if err != nil {
 		_ = s.media.Delete(ctx, saved.Key)
 		return nil, err
@@ -88,12 +118,85 @@ func (s *Store) Upload(ctx context.Context, accountID int64, kind, name string, 
 	return a, nil
 }
 
-const assetCols = `id, account_id, kind, media_key, content_type, size, name, created_at`
+// MaterialLimit is how many assets of a kind an account's library holds:
+// 100000 images (WeChat's limit for images and news together; Herald has
+// no permanent news), 1000 of each other kind.
+func MaterialLimit(kind string) int64 {
+	if kind == AssetImage {
+		return 100000
+	}
+	return 1000
+}
+
+// LibraryFullError refuses an upload to a full library; WXCode is WeChat's
+// 45034 (media file count is out of limit).
+type LibraryFullError struct{ Err *errs.Error }
+
+func (e *LibraryFullError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the domain error.
+func (e *LibraryFullError) Unwrap() error { return e.Err }
+
+// WXCode returns the WeChat errcode.
+func (e *LibraryFullError) WXCode() int { return 45034 }
+
+func libraryFull(kind string) error {
+	return &LibraryFullError{Err: errs.FieldInvalid("file", "The media library holds at most %d files of this kind (%s); delete some first.",
+		MaterialLimit(kind), kind)}
+}
+
+func (s *Store) libraryFull(ctx context.Context, q db.Querier, accountID int64, kind string) (bool, error) {
+	var n int64
+	err := db.Get(q.QueryRow(ctx, `SELECT n FROM media_asset_counts WHERE account_id = ? AND kind = ?`, accountID, kind), &n)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	return n >= MaterialLimit(kind), err
+}
+
+// AssetCounts returns how many assets of each kind the account's library
+// holds (maintained counts, not counted at request time).
+func (s *Store) AssetCounts(ctx context.Context, accountID int64) (map[string]int64, error) {
+	rows, err := s.db.Query(ctx, `SELECT kind, n FROM media_asset_counts WHERE account_id = ?`, accountID)
+	type kn struct {
+		kind string
+		n    int64
+	}
+	list, err := db.Collect(rows, err, func(r *sql.Rows) (kn, error) {
+		var v kn
+		return v, r.Scan(&v.kind, &v.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{AssetImage: 0, AssetVideo: 0, AssetVoice: 0, AssetThumb: 0}
+	for _, v := range list {
+		out[v.kind] = v.n
+	}
+	return out, nil
+}
+
+// AssetsPage lists the account's assets of the given kinds, newest first,
+// from offset (batchget_material).
+func (s *Store) AssetsPage(ctx context.Context, accountID int64, kinds []string, offset, limit int) ([]*Asset, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	args := []any{accountID}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+assetCols+` FROM media_assets WHERE account_id = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...)
+	return db.Collect(rows, err, func(r *sql.Rows) (*Asset, error) { return scanAsset(r) })
+}
+
+const assetCols = `id, account_id, kind, media_key, content_type, size, name, title, introduction, created_at`
 
 func scanAsset(sc interface{ Scan(...any) error }) (*Asset, error) {
 	var a Asset
 	var created int64
-	if err := sc.Scan(&a.ID, &a.AccountID, &a.Kind, &a.Key, &a.ContentType, &a.Size, &a.Name, &created); err != nil {
+	if err := sc.Scan(&a.ID, &a.AccountID, &a.Kind, &a.Key, &a.ContentType, &a.Size, &a.Name, &a.Title, &a.Intro, &created); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, db.ErrNotFound
 		}
@@ -144,7 +247,18 @@ func (s *Store) DeleteAsset(ctx context.Context, accountID int64, mediaID string
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.Exec(ctx, `DELETE FROM media_assets WHERE id = ? AND account_id = ?`, a.ID, accountID); err != nil {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM media_assets WHERE id = ? AND account_id = ?`, a.ID, accountID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `UPDATE media_asset_counts SET n = n - 1 WHERE account_id = ? AND kind = ? AND n > 0`, accountID, a.Kind)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	return s.media.Delete(ctx, a.Key)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/media"
 )
 
 // Capability is what an endpoint needs from the calling account, checked
@@ -32,3 +33,24 @@ func (api *API) Register(path string, need Capability, fn Endpoint) {
 	api.init()
 	api.handle(path, need, func(c *call) error { return fn(c.w, c.r, c.account) })
 }
+
+// ReadUpload reads the multipart field "media" of an API upload and checks
+// it against kind, as media/upload does: 41005 when the field is missing,
+// 44001 when the file is empty, 40005 when its content is not one of
+// kind.Types, sizeCode when it is larger than kind.MaxBytes. It returns the
+// bytes, the sniffed content type and the uploaded file name.
+func ReadUpload(w http.ResponseWriter, r *http.Request, kind media.Kind, sizeCode int) (data []byte, contentType, filename string, err error) {
+	c := &call{w: w, r: r}
+	return c.upload(kind, sizeCode)
+}
+
+// DecodeJSON reads a JSON request body into v as the API's own endpoints
+// do: 44002 when empty, 47001 when it is not JSON of v's shape.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	c := &call{w: w, r: r}
+	return c.decode(v)
+}
+
+// SizeCode is WeChat's "invalid size" errcode for a media type (image 40009,
+// voice 40010, video 40011, thumb 40012).
+func SizeCode(typ string) int { return sizeCodes[typ] }

@@ -36,35 +36,36 @@ func (api *API) registerQR() {
 var sizeCodes = map[string]int{tempmedia.Image: 40009, tempmedia.Voice: 40010, tempmedia.Video: 40011, tempmedia.Thumb: 40012}
 
 // upload reads the multipart field "media" and checks it against kind:
-// 41005 when missing, 40005 for the wrong type, sizeCode when too large.
-func (c *call) upload(kind media.Kind, sizeCode int) ([]byte, string, error) {
+// 41005 when missing, 44001 when empty, 40005 for the wrong type, sizeCode
+// when too large. It returns the bytes, their type and the file name.
+func (c *call) upload(kind media.Kind, sizeCode int) ([]byte, string, string, error) {
 	c.r.Body = http.MaxBytesReader(c.w, c.r.Body, kind.MaxBytes+1<<20)
-	f, _, err := c.r.FormFile("media")
+	f, fh, err := c.r.FormFile("media")
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, "", wxerr.New(sizeCode)
+			return nil, "", "", wxerr.New(sizeCode)
 		}
-		return nil, "", wxerr.New(41005)
+		return nil, "", "", wxerr.New(41005)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, kind.MaxBytes+1))
 	if err != nil {
-		return nil, "", wxerr.New(41005)
+		return nil, "", "", wxerr.New(41005)
 	}
 	if len(b) == 0 {
-		return nil, "", wxerr.New(44001)
+		return nil, "", "", wxerr.New(44001)
 	}
 	if int64(len(b)) > kind.MaxBytes {
-		return nil, "", wxerr.New(sizeCode)
+		return nil, "", "", wxerr.New(sizeCode)
 	}
 	ct := media.Sniff(b[:min(len(b), 512)])
 	for _, t := range kind.Types {
 		if t == ct {
-			return b, ct, nil
+			return b, ct, fh.Filename, nil
 		}
 	}
-	return nil, "", wxerr.New(40005)
+	return nil, "", "", wxerr.New(40005)
 }
 
 // POST /cgi-bin/media/upload?type=image|voice|video|thumb, multipart "media".
@@ -74,7 +75,7 @@ func (api *API) mediaUpload(c *call) error {
 	if !ok {
 		return wxerr.New(40004)
 	}
-	b, _, err := c.upload(kind, sizeCodes[typ])
+	b, _, _, err := c.upload(kind, sizeCodes[typ])
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ const uploadImgTTL = 100 * 365 * 24 * time.Hour
 // POST /cgi-bin/media/uploadimg, multipart "media" (jpg/png < 1 MB) → {"url"}
 func (api *API) mediaUploadImg(c *call) error {
 	kind := media.Kind{Name: "image", Types: []string{"image/jpeg", "image/png"}, MaxBytes: 1 << 20}
-	b, _, err := c.upload(kind, 40009)
+	b, _, _, err := c.upload(kind, 40009)
 	if err != nil {
 		return err
 	}

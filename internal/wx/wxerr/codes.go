@@ -152,6 +152,7 @@ var messages = map[int]string{
 	45007:   "playtime out of limit",
 	45008:   "article size out of limit",
 	45110:   "author size out of limit",
+	45034:   "media file count is out of limit",
 	45010:   "create menu limit",
 	45016:   "system group can not be modified",
 	45017:   "group name too long",

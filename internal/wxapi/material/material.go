@@ -1,0 +1,321 @@
+// Package material is the permanent-materials API (/cgi-bin/material/*):
+// WeChat's add_material, get_material, del_material, get_materialcount and
+// batchget_material over the account's media library (internal/publish), so
+// a file uploaded in the console is a material of the API and the other way
+// round. Herald has no permanent news (WeChat retired it for drafts in
+// 2022): news_count is 0 and type=news lists nothing; drafts and published
+// articles are served by draft/* and freepublish/*.
+package material
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/autoreply"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/wx/wxerr"
+	"github.com/heraldoa/herald/internal/wxapi"
+)
+
+// Kinds are the files add_material takes per type, with WeChat's formats
+// and sizes for permanent materials (image bmp/png/jpeg/gif 10 MB, voice
+// mp3/wma/wav/amr 2 MB, video mp4 10 MB, thumb jpg 64 KB), checked by
+// content.
+var Kinds = map[string]media.Kind{
+	publish.AssetImage: {Name: "image", Types: []string{"image/bmp", "image/png", "image/jpeg", "image/gif"}, MaxBytes: 10 << 20},
+	publish.AssetVoice: {Name: "voice", Types: []string{"audio/mpeg", "audio/x-ms-wma", "audio/wave", "audio/amr"}, MaxBytes: 2 << 20},
+	publish.AssetVideo: {Name: "video", Types: []string{"video/mp4"}, MaxBytes: 10 << 20},
+	publish.AssetThumb: {Name: "thumb", Types: []string{"image/jpeg"}, MaxBytes: 64 << 10},
+}
+
+// Limits of a video's description.
+const (
+	MaxVideoTitle = 64  // characters (45003)
+	MaxVideoIntro = 120 // characters (45004)
+	MaxBatch      = 20  // batchget_material count
+)
+
+// Deps are what the endpoints use.
+type Deps struct {
+	Publish     *publish.Store
+	Menus       *menu.Store
+	AutoReplies *autoreply.Store
+	BaseURL     string // Herald's public address, for image and video URLs
+}
+
+// Register adds the endpoints to api.
+func Register(api *wxapi.API, d Deps) {
+	api.Register("/cgi-bin/material/add_material", wxapi.CapBasic, d.add)
+	api.Register("/cgi-bin/material/get_material", wxapi.CapBasic, d.get)
+	api.Register("/cgi-bin/material/del_material", wxapi.CapBasic, d.del)
+	api.Register("/cgi-bin/material/get_materialcount", wxapi.CapBasic, d.count)
+	api.Register("/cgi-bin/material/batchget_material", wxapi.CapBasic, d.batchget)
+}
+
+func (d Deps) url(mediaID string) string {
+	return strings.TrimSuffix(d.BaseURL, "/") + publish.MediaPath(mediaID)
+}
+
+// POST /cgi-bin/material/add_material?type=image|voice|video|thumb,
+// multipart "media" (+ "description" {"title","introduction"} for video)
+// → {"media_id"} (+ "url" for images).
+func (d Deps) add(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+	typ := r.URL.Query().Get("type")
+	kind, ok := Kinds[typ]
+	if !ok {
+		return wxerr.New(40004)
+	}
+	b, _, filename, err := wxapi.ReadUpload(w, r, kind, wxapi.SizeCode(typ))
+	if err != nil {
+		return err
+	}
+	var desc struct {
+		Title        string `json:"title"`
+		Introduction string `json:"introduction"`
+	}
+	if typ == publish.AssetVideo {
+		if raw := strings.TrimSpace(formField(r, "description")); raw != "" {
+			if err := json.Unmarshal([]byte(raw), &desc); err != nil {
+				return wxerr.New(wxerr.CodeDataFormatError)
+			}
+		}
+		desc.Title, desc.Introduction = strings.TrimSpace(desc.Title), strings.TrimSpace(desc.Introduction)
+		if utf8.RuneCountInString(desc.Title) > MaxVideoTitle {
+			return wxerr.New(45003)
+		}
+		if utf8.RuneCountInString(desc.Introduction) > MaxVideoIntro {
+			return wxerr.New(45004)
+		}
+	}
+	asset, err := d.Publish.UploadMaterial(r.Context(), a.ID, typ, filename, desc.Title, desc.Introduction, bytes.NewReader(b))
+	if err != nil {
+		var full *publish.LibraryFullError
+		if !errors.As(err, &full) && errs.KindOf(err) == errs.KindInvalid {
+			return wxerr.New(40005) // the library's own check of the content
+		}
+		return err
+	}
+	out := map[string]any{"media_id": asset.MediaID}
+	if typ == publish.AssetImage {
+		out["url"] = d.url(asset.MediaID)
+	} else {
+		out["item"] = []any{}
+	}
+	wxerr.JSON(w, out)
+	return nil
+}
+
+// formField is a multipart field sent either as a value or, as the
+// silenceper SDK sends add_material's description, as a file part.
+func formField(r *http.Request, name string) string {
+	if v := r.FormValue(name); v != "" || r.MultipartForm == nil {
+		return v
+	}
+	fhs := r.MultipartForm.File[name]
+	if len(fhs) == 0 {
+		return ""
+	}
+	f, err := fhs[0].Open()
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	return string(b)
+}
+
+// asset reads {"media_id"} and loads it: 41006 when missing, 40007 when it
+// is not a material of the account (another account's included).
+func (d Deps) asset(w http.ResponseWriter, r *http.Request, a *account.Account) (*publish.Asset, error) {
+	var in struct {
+		MediaID string `json:"media_id"`
+	}
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
+		return nil, err
+	}
+	if in.MediaID == "" {
+		return nil, wxerr.New(41006)
+	}
+	asset, err := d.Publish.Asset(r.Context(), a.ID, in.MediaID)
+	if errors.Is(err, errs.NotFound) || errors.Is(err, db.ErrNotFound) {
+		return nil, wxerr.New(wxerr.CodeInvalidMediaID)
+	}
+	return asset, err
+}
+
+// POST /cgi-bin/material/get_material {"media_id"}: a video's
+// {"title","description","down_url"}; any other file itself.
+func (d Deps) get(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+	asset, err := d.asset(w, r, a)
+	if err != nil {
+		return err
+	}
+	if asset.Kind == publish.AssetVideo {
+		title := asset.Title
+		if title == "" {
+			title = asset.Name
+		}
+		wxerr.JSON(w, map[string]string{"title": title, "description": asset.Intro, "down_url": d.url(asset.MediaID)})
+		return nil
+	}
+	name := asset.Name
+	if name == "" {
+		name = asset.MediaID + path.Ext(asset.Key)
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	return media.Serve(w, r, d.Publish.MediaStore(), asset.Key, asset.ContentType)
+}
+
+// POST /cgi-bin/material/del_material {"media_id"}: 48005 while a menu
+// button or an auto-reply uses it.
+func (d Deps) del(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+	asset, err := d.asset(w, r, a)
+	if err != nil {
+		return err
+	}
+	used, err := d.InUse(r.Context(), a.ID, asset)
+	if err != nil {
+		return err
+	}
+	if used {
+		return wxerr.New(48005)
+	}
+	if err := d.Publish.DeleteAsset(r.Context(), a.ID, asset.MediaID); err != nil {
+		if errors.Is(err, errs.NotFound) || errors.Is(err, db.ErrNotFound) {
+			return wxerr.New(wxerr.CodeInvalidMediaID)
+		}
+		return err
+	}
+	wxerr.OK(w)
+	return nil
+}
+
+// InUse reports whether a button of the account's menus (default and
+// conditional) or one of its auto-replies (keyword, on-follow, default)
+// sends the asset.
+func (d Deps) InUse(ctx context.Context, accountID int64, asset *publish.Asset) (bool, error) {
+	uses := func(id string) bool { return id != "" && (id == asset.MediaID || id == asset.Key) }
+	def, conds, err := d.Menus.All(ctx, accountID)
+	if err != nil {
+		return false, err
+	}
+	var walk func([]menu.Button) bool
+	walk = func(bs []menu.Button) bool {
+		for _, b := range bs {
+			if uses(b.MediaID) || walk(b.SubButtons) {
+				return true
+			}
+		}
+		return false
+	}
+	if def != nil && walk(def.Buttons) {
+		return true, nil
+	}
+	for _, m := range conds {
+		if walk(m.Buttons) {
+			return true, nil
+		}
+	}
+	rules, err := d.AutoReplies.Rules(ctx, accountID)
+	if err != nil {
+		return false, err
+	}
+	for _, rule := range rules {
+		for _, rep := range rule.Replies {
+			if uses(rep.MediaID) || uses(rep.MediaKey) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// counts are the API's counts: thumbnails are pictures, counted and listed
+// with the images (WeChat's types are image, voice, video and news).
+func (d Deps) counts(ctx context.Context, accountID int64) (map[string]int64, error) {
+	n, err := d.Publish.AssetCounts(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int64{"image": n[publish.AssetImage] + n[publish.AssetThumb], "voice": n[publish.AssetVoice],
+		"video": n[publish.AssetVideo], "news": 0}, nil
+}
+
+// GET /cgi-bin/material/get_materialcount
+func (d Deps) count(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+	n, err := d.counts(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	wxerr.JSON(w, map[string]int64{"voice_count": n["voice"], "video_count": n["video"], "image_count": n["image"], "news_count": n["news"]})
+	return nil
+}
+
+type item struct {
+	MediaID    string `json:"media_id"`
+	Name       string `json:"name"`
+	UpdateTime int64  `json:"update_time"`
+	URL        string `json:"url"`
+}
+
+// POST /cgi-bin/material/batchget_material {"type","offset","count"}:
+// newest first; count 1–20 and offset ≥ 0 (else 40035); unknown type 40004.
+func (d Deps) batchget(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+	var in struct {
+		Type   string `json:"type"`
+		Offset int    `json:"offset"`
+		Count  int    `json:"count"`
+	}
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	var kinds []string
+	switch in.Type {
+	case "image":
+		kinds = []string{publish.AssetImage, publish.AssetThumb}
+	case "voice", "video":
+		kinds = []string{in.Type}
+	case "news":
+	default:
+		return wxerr.New(40004)
+	}
+	if in.Count < 1 || in.Count > MaxBatch || in.Offset < 0 {
+		return wxerr.New(wxerr.CodeInvalidParameter)
+	}
+	n, err := d.counts(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	items := []item{}
+	if len(kinds) > 0 {
+		list, err := d.Publish.AssetsPage(r.Context(), a.ID, kinds, in.Offset, in.Count)
+		if err != nil {
+			return err
+		}
+		for _, as := range list {
+			it := item{MediaID: as.MediaID, Name: as.Name, UpdateTime: as.CreatedAt.Unix()}
+			if it.Name == "" {
+				it.Name = as.MediaID + path.Ext(as.Key)
+			}
+			if as.Kind == publish.AssetImage || as.Kind == publish.AssetThumb {
+				it.URL = d.url(as.MediaID)
+			}
+			items = append(items, it)
+		}
+	}
+	wxerr.JSON(w, map[string]any{"total_count": n[in.Type], "item_count": len(items), "item": items})
+	return nil
+}
