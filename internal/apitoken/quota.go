@@ -56,6 +56,15 @@ var DailyLimits = map[string]int64{
 	"/cgi-bin/material/del_material":      5000,
 	"/cgi-bin/material/get_materialcount": 10000,
 	"/cgi-bin/material/batchget_material": 10000,
+	// comments
+	"/cgi-bin/comment/open":         100000,
+	"/cgi-bin/comment/close":        100000,
+	"/cgi-bin/comment/list":         100000,
+	"/cgi-bin/comment/markelect":    100000,
+	"/cgi-bin/comment/unmarkelect":  100000,
+	"/cgi-bin/comment/delete":       100000,
+	"/cgi-bin/comment/reply/add":    100000,
+	"/cgi-bin/comment/reply/delete": 100000,
 }
 
 type quotaKey struct {

@@ -46,6 +46,7 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/wxapi"
+	"github.com/heraldoa/herald/internal/wxapi/comment"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
 	"github.com/heraldoa/herald/internal/wxapi/drafts"
 	"github.com/heraldoa/herald/internal/wxapi/material"
@@ -188,6 +189,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Push: a.Push, BaseURL: cfg.BaseURL, Log: log})
 	// /cgi-bin/material/*: permanent materials are the media library
 	material.Register(a.API, material.Deps{Publish: a.Publish, Menus: a.Menus, AutoReplies: a.AutoReplies, BaseURL: cfg.BaseURL})
+	// /cgi-bin/comment/*: the reading pages' comments
+	comment.Register(a.API, comment.Deps{Publish: a.Publish, Follows: a.Follows})
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
