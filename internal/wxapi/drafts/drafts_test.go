@@ -1,6 +1,7 @@
 package drafts_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
@@ -514,4 +516,48 @@ func TestNewsPic(t *testing.T) {
 	bad := map[string]any{"article_type": "newspic", "title": "Bad", "image_info": map[string]any{"image_list": []any{map[string]any{"image_media_id": "Mnope"}}}}
 	wantCode(t, "newspic with an unknown image", e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{bad}}), 40007)
 	wantCode(t, "newspic among news", e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{pic, article("News", img1)}}), 45008)
+}
+
+// A restricted account may not submit (48001, the draft stays a draft);
+// articles the platform took down all answer status 6.
+func TestRestrictedAndTakenDown(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("lin", "Lotus Tea House", account.Subscription)
+	thumb := e.image(a)
+	mediaID := e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{article("Banned tea", thumb), article("Also banned", thumb)}}).str("media_id")
+
+	gate := e.s.App.Publish.Gate
+	e.s.App.Publish.Gate = func(ctx context.Context, accountID int64, feature string) error {
+		if accountID == a.ID && feature == publish.FeaturePublishing {
+			return errs.Forbiddenf("Publishing is restricted for this account.")
+		}
+		return gate(ctx, accountID, feature)
+	}
+	wantCode(t, "restricted submit", e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID}), 48001)
+	wantCode(t, "still a draft", e.post(a, "/cgi-bin/draft/get", map[string]any{"media_id": mediaID}), 0)
+	e.s.App.Publish.Gate = gate
+
+	r := e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID})
+	wantCode(t, "submit", r, 0)
+	publishID := r.num("publish_id")
+	e.runJobs()
+	r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID})
+	if r.num("publish_status") != 0 {
+		t.Fatalf("published: %v", r)
+	}
+	p, err := e.s.App.Publish.Published(e.ctx, a.ID, r.str("article_id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := map[int64]bool{p.Articles[0].ID: true}
+	takenDown := e.s.App.Publish.TakenDown
+	e.s.App.Publish.TakenDown = func(ctx context.Context, articleID int64) bool { return down[articleID] || takenDown(ctx, articleID) }
+	defer func() { e.s.App.Publish.TakenDown = takenDown }()
+	if r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}); r.num("publish_status") != 0 {
+		t.Errorf("one of two taken down: %v", r)
+	}
+	down[p.Articles[1].ID] = true
+	if r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}); r.num("publish_status") != 6 {
+		t.Errorf("all taken down: %v", r)
+	}
 }
