@@ -29,5 +29,6 @@ func (h *Herald) RunJobs() int {
 	if err != nil {
 		h.t.Fatalf("heraldtest: %v", err)
 	}
+	h.s.App.Drafts.Wait()
 	return n
 }

@@ -102,6 +102,9 @@ type App struct {
 	// Templates: template messages (issue #8), the library, industries,
 	// private templates and message/template/send.
 	Templates *tmplmsg.Service
+	// Drafts: the drafts and publishing API (draft/*, freepublish/*) and
+	// its PUBLISHJOBFINISH pushes.
+	Drafts *drafts.Service
 }
 
 // Options adjust New for tests and the emulator.
@@ -185,8 +188,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		PushSettings: a.DevSettings, Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
 	tmplmsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
 	// draft/* and freepublish/* on the console's drafts; PUBLISHJOBFINISH when a publish job ends.
-	drafts.Register(a.API, &drafts.Service{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
-		Push: a.Push, BaseURL: cfg.BaseURL, Log: log})
+	a.Drafts = &drafts.Service{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
+		Push: a.Push, BaseURL: cfg.BaseURL, Log: log}
+	drafts.Register(a.API, a.Drafts)
 	// /cgi-bin/material/*: permanent materials are the media library
 	material.Register(a.API, material.Deps{Publish: a.Publish, Menus: a.Menus, AutoReplies: a.AutoReplies, BaseURL: cfg.BaseURL})
 	// /cgi-bin/comment/*: the reading pages' comments
@@ -348,6 +352,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if jerr := a.Jobs.Stop(sctx); jerr != nil {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
+	a.Drafts.Wait()         // PUBLISHJOBFINISH pushes under way
 	a.DevSettings.WaitLog() // push-log rows still queued
 	if qerr := a.Quotas.Flush(sctx); qerr != nil {
 		err = errors.Join(err, fmt.Errorf("API quotas: %w", qerr))

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -82,6 +83,8 @@ type Service struct {
 	Push     *push.Engine // nil: no PUBLISHJOBFINISH
 	BaseURL  string
 	Log      *slog.Logger
+
+	wg sync.WaitGroup // PUBLISHJOBFINISH pushes under way
 }
 
 // Register adds draft/* and freepublish/* to api and hooks the publish

@@ -216,7 +216,7 @@ func TestTenantIsolation(t *testing.T) {
 	pub := r.str("media_id")
 	r = e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": pub})
 	wantCode(t, "submit", r, 0)
-	publishID := int64(r.num("publish_id"))
+	publishID := r.id("publish_id")
 	e.runJobs()
 	articleID := e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}).str("article_id")
 	if articleID == "" {
@@ -265,8 +265,8 @@ func TestFreePublishAndEvent(t *testing.T) {
 
 	r = e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID})
 	wantCode(t, "submit", r, 0)
-	publishID := int64(r.num("publish_id"))
-	if publishID == 0 || r.num("msg_data_id") == 0 {
+	publishID := r.id("publish_id")
+	if pubID, _ := publish.ParseID("D", mediaID); publishID == 0 || r.id("msg_data_id") != publish.MsgDataID(pubID) {
 		t.Fatalf("submit = %v", r)
 	}
 	// Submitted: publishing (1), and out of the draft box.
@@ -286,7 +286,7 @@ func TestFreePublishAndEvent(t *testing.T) {
 	wantCode(t, "get", r, 0)
 	articleID := r.str("article_id")
 	detail := r.obj("article_detail")
-	if r.num("publish_status") != 0 || !strings.HasPrefix(articleID, "A") || detail.num("count") != 2 || int64(r.num("publish_id")) != publishID {
+	if r.num("publish_status") != 0 || !strings.HasPrefix(articleID, "A") || detail.num("count") != 2 || r.id("publish_id") != publishID {
 		t.Fatalf("after the job: %v", r)
 	}
 	var urls []string
@@ -385,7 +385,7 @@ func TestFailedPublishIsStatus3(t *testing.T) {
 	thumb := e.image(a)
 	mediaID := e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{article("Doomed", thumb)}}).str("media_id")
 	r := e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID})
-	publishID := int64(r.num("publish_id"))
+	publishID := r.id("publish_id")
 	// The platform suspends the account before the job runs.
 	if _, err := e.s.App.DB.Exec(e.ctx, `UPDATE accounts SET status = 'suspended' WHERE id = ?`, a.ID); err != nil {
 		t.Fatal(err)
@@ -481,6 +481,7 @@ func TestConsoleAndAPIShareDrafts(t *testing.T) {
 	if item.str("article_id") != publish.ArticleID(pubID) || result(item.obj("content").list("news_item")[0].(map[string]any)).str("title") != "API tea, edited" {
 		t.Fatalf("published item: %v", item)
 	}
+	e.s.App.Drafts.Wait()
 	got, _ := dev.messages()
 	if len(got) != 1 || got[0].PublishEventInfo == nil || got[0].PublishEventInfo.ArticleID != publish.ArticleID(pubID) || got[0].PublishEventInfo.PublishStatus != 0 {
 		t.Fatalf("console publish pushed %+v", got)
@@ -539,10 +540,11 @@ func TestRestrictedAndTakenDown(t *testing.T) {
 
 	r := e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID})
 	wantCode(t, "submit", r, 0)
-	publishID := r.num("publish_id")
+	publishID := r.id("publish_id")
 	e.runJobs()
 	r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID})
-	if r.num("publish_status") != 0 {
+	wantCode(t, "get", r, 0)
+	if _, ok := r["publish_status"]; !ok || r.num("publish_status") != 0 {
 		t.Fatalf("published: %v", r)
 	}
 	p, err := e.s.App.Publish.Published(e.ctx, a.ID, r.str("article_id"))

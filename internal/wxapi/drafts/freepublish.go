@@ -213,11 +213,26 @@ func (s *Service) publishBatchGet(r *http.Request, a *account.Account) (any, err
 }
 
 // finished pushes PUBLISHJOBFINISH for a publish job that ended (console
-// publishes too: they are the same objects), when the account has a server.
+// publishes too: they are the same objects), when the account has a
+// server. The push runs in the background: a slow or unreachable server
+// (5 s × 3 attempts) must not hold up the console's Publish button or the
+// next job; Wait waits for pushes under way.
 func (s *Service) finished(ctx context.Context, j *publish.Job) {
 	if j.Mode != publish.ModePublish || s.Push == nil {
 		return
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.pushFinish(context.WithoutCancel(ctx), j)
+	}()
+}
+
+// Wait returns when every PUBLISHJOBFINISH push started so far is done
+// (tests; the server calls it when shutting down).
+func (s *Service) Wait() { s.wg.Wait() }
+
+func (s *Service) pushFinish(ctx context.Context, j *publish.Job) {
 	a, err := s.Accounts.ByID(ctx, j.AccountID)
 	if err != nil {
 		s.logErr("PUBLISHJOBFINISH: account", j, err)

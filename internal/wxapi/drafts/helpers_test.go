@@ -90,15 +90,26 @@ func (e *env) image(a *acct) string {
 type result map[string]any
 
 func (r result) code() int {
-	if v, ok := r["errcode"].(float64); ok {
-		return int(v)
-	}
-	return 0
+	v, _ := r["errcode"].(json.Number)
+	n, _ := v.Int64()
+	return int(n)
 }
 
 func (r result) str(k string) string { s, _ := r[k].(string); return s }
 
-func (r result) num(k string) float64 { v, _ := r[k].(float64); return v }
+func (r result) num(k string) float64 {
+	v, _ := r[k].(json.Number)
+	f, _ := v.Float64()
+	return f
+}
+
+// id reads an integer exactly (publish_id and msg_data_id exceed float64's
+// 53 bits).
+func (r result) id(k string) int64 {
+	v, _ := r[k].(json.Number)
+	n, _ := v.Int64()
+	return n
+}
 
 func (r result) list(k string) []any { v, _ := r[k].([]any); return v }
 
@@ -113,7 +124,9 @@ func (e *env) do(req *http.Request) result {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	var out result
-	if err := json.Unmarshal(b, &out); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
 		e.t.Fatalf("%s: not JSON (%d): %s", req.URL.Path, res.StatusCode, b)
 	}
 	return out
@@ -149,12 +162,14 @@ func wantCode(t *testing.T, what string, r result, code int) {
 	}
 }
 
-// runJobs runs the publishing jobs that are due, as the server's worker does.
+// runJobs runs the publishing jobs that are due, as the server's worker
+// does, and waits for their PUBLISHJOBFINISH pushes.
 func (e *env) runJobs() {
 	e.t.Helper()
 	if _, err := e.s.App.PublishEngine.RunDue(e.ctx); err != nil {
 		e.t.Fatal(err)
 	}
+	e.s.App.Drafts.Wait() // PUBLISHJOBFINISH pushes
 }
 
 // devServer is a developer's server in safe mode: it checks signatures,
