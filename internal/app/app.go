@@ -113,6 +113,8 @@ type Options struct {
 	// Bus carries live events; default: in-process. Several nodes share one
 	// over NATS (natsbus.Dial).
 	Bus realtime.Bus
+	// Media stores uploaded files; default: the data directory's media/.
+	Media media.Store
 }
 
 // New builds an App on an open, migrated database.
@@ -125,7 +127,10 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Registry.MustRegister(newDBCollector(d))
 
-	a.Media = media.Dir{Root: filepath.Join(cfg.DataDir, "media")}
+	a.Media = opts.Media
+	if a.Media == nil {
+		a.Media = media.Dir{Root: filepath.Join(cfg.DataDir, "media")}
+	}
 	a.Settings = settings.NewStore(d, c)
 	a.Users = user.NewStore(d, c)
 	a.Analytics = analytics.NewRecorder(d, c, log, 0)

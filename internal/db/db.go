@@ -57,6 +57,7 @@ type DB struct {
 	w       *sql.DB // writes and transactions (SQLite: exactly one connection)
 	r       *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
 	url     string
+	keep    *sql.DB  // in-memory SQLite: a connection that keeps the database alive
 	rebinds sync.Map // query text -> Postgres form
 }
 
@@ -65,6 +66,9 @@ type DB struct {
 func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
 		return openPostgres(ctx, databaseURL)
+	}
+	if databaseURL == MemoryURL {
+		return OpenMemory(ctx)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "sqlite:")
 	if path == "" {
@@ -96,6 +100,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	return openSQLiteDSN(ctx, dsn, path, 4, "")
+}
+
+// openSQLiteDSN opens the writer and a pool of readers readers on dsn
+// (readerParams added to theirs).
+func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerParams string) (*DB, error) {
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite: %w", err)
@@ -107,13 +117,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)"+readerParams)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
 	}
-	r.SetMaxOpenConns(4)
-	r.SetMaxIdleConns(4)
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	return &DB{dialect: SQLite, w: w, r: r, url: path}, nil
 }
 
@@ -123,6 +133,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close closes every connection.
 func (db *DB) Close() error {
 	err := db.w.Close()
+	if db.keep != nil {
+		err = errors.Join(err, db.keep.Close())
+	}
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
