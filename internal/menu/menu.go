@@ -468,12 +468,23 @@ func (s *Store) DeleteAll(ctx context.Context, accountID int64) error {
 // empty or 3, "other", which is what Herald's web client is), else the
 // default menu; an empty slice when the account has none (menu/trymatch).
 func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) ([]Button, error) {
-	def, conds, err := s.All(ctx, accountID)
+	m, err := s.MenuFor(ctx, accountID, personID)
 	if err != nil {
 		return nil, err
 	}
-	if def == nil {
+	if m == nil {
 		return []Button{}, nil
+	}
+	return m.Buttons, nil
+}
+
+// MenuFor returns the menu that applies to a follower, as ForFollower
+// chooses it, with its id (the MenuId of VIEW events); nil when the
+// account has no menu.
+func (s *Store) MenuFor(ctx context.Context, accountID, personID int64) (*Menu, error) {
+	def, conds, err := s.All(ctx, accountID)
+	if err != nil || def == nil {
+		return nil, err
 	}
 	if len(conds) > 0 {
 		tags, err := s.followerTags(ctx, accountID, personID)
@@ -482,11 +493,11 @@ func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) ([]B
 		}
 		for _, m := range conds {
 			if Matches(m.MatchRule, tags) {
-				return m.Buttons, nil
+				return m, nil
 			}
 		}
 	}
-	return def.Buttons, nil
+	return def, nil
 }
 
 // Matches reports whether a conditional menu's rule applies to a follower

@@ -31,6 +31,9 @@ type Inbound struct {
 	Event   string   // "" for a message
 	Key     string   // EventKey: menu key, view URL, QR scene
 	Ticket  string   // QR ticket for subscribe/SCAN by QR
+	MenuID  string   // VIEW: the id of the menu the button belongs to
+	// LOCATION reports: where the follower is, and how precisely (metres).
+	Lat, Lng, Precision float64
 }
 
 // Reply is a message a responder wants delivered to the follower.

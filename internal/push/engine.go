@@ -154,7 +154,9 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message
 	case message.EventClick:
 		return wxmsg.NewClick(to, from, now, in.Key), KindEvent, nil
 	case message.EventView:
-		return wxmsg.NewView(to, from, now, in.Key, ""), KindEvent, nil
+		return wxmsg.NewView(to, from, now, in.Key, in.MenuID), KindEvent, nil
+	case message.EventLocation:
+		return wxmsg.NewLocationEvent(to, from, now, in.Lat, in.Lng, in.Precision), KindEvent, nil
 	default:
 		m := wxmsg.NewEvent(to, from, now, in.Event)
 		m.EventKey = in.Key
