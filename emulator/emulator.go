@@ -20,6 +20,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/cli"
@@ -37,6 +38,25 @@ type Options struct {
 	PushURL string
 	Mode    string // "plaintext" (default), "compatible" or "safe"
 	DataDir string // default: a temporary directory, removed on Close
+	// InMemory keeps the database and media in memory (nothing on disk);
+	// it excludes DataDir.
+	InMemory bool
+	// PushTimeout is how long a push waits for the bot's answer; default
+	// WeChat's 5 s. Shorten it to make delay faults quick in tests.
+	PushTimeout time.Duration
+}
+
+// AccountOptions describe another account (AddAccount); empty
+// credentials are generated.
+type AccountOptions struct {
+	Name    string `json:"name,omitempty"`
+	Type    string `json:"type,omitempty"` // "service" (default) or "subscription"
+	AppID   string `json:"appid,omitempty"`
+	Secret  string `json:"secret,omitempty"`
+	Token   string `json:"token,omitempty"`
+	AESKey  string `json:"encoding_aes_key,omitempty"`
+	PushURL string `json:"push_url,omitempty"`
+	Mode    string `json:"mode,omitempty"`
 }
 
 // Info is what the emulator printed when ready.
@@ -44,6 +64,7 @@ type Info struct {
 	BaseURL        string  `json:"base_url"`
 	ControlURL     string  `json:"control_url"`
 	DataDir        string  `json:"data_dir"`
+	InMemory       bool    `json:"in_memory"`
 	ReadyMS        float64 `json:"ready_ms"`
 	AccountID      string  `json:"account_id"`
 	Name           string  `json:"name"`
@@ -57,11 +78,14 @@ type Info struct {
 	Mode           string  `json:"mode"`
 }
 
-// Emulator is a running emulator.
+// Emulator is a running emulator, its control API addressing one of its
+// accounts: the first one, or the one AddAccount or For returned.
 type Emulator struct {
 	Info
 	URL string // the base URL: point the SDK's api.weixin.qq.com here
 
+	appid  string // the account addressed ("": the default one)
+	root   bool   // Close stops the emulator
 	cancel context.CancelFunc
 	done   chan error
 	client *http.Client
@@ -84,10 +108,16 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	add("push-url", o.PushURL)
 	add("mode", o.Mode)
 	add("data", o.DataDir)
+	if o.InMemory {
+		args = append(args, "--in-memory")
+	}
+	if o.PushTimeout > 0 {
+		args = append(args, "--push-timeout", o.PushTimeout.String())
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
-	e := &Emulator{cancel: cancel, done: make(chan error, 1), client: &http.Client{Timeout: 60 * time.Second}}
+	e := &Emulator{root: true, cancel: cancel, done: make(chan error, 1), client: &http.Client{Timeout: 120 * time.Second}}
 	go func() {
 		err := cli.Emulate(ctx, args, cli.Env{Stdout: pw, Stderr: &stderr, Getenv: func(string) string { return "" }})
 		pw.CloseWithError(fmt.Errorf("emulator stopped: %v", err))
@@ -109,10 +139,45 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	return e, nil
 }
 
-// Close stops the emulator and removes its temporary data.
+// Close stops the emulator and removes its temporary data. On a handle
+// from AddAccount or For it does nothing: close the one Start returned.
 func (e *Emulator) Close() error {
+	if !e.root {
+		return nil
+	}
 	e.cancel()
 	return <-e.done
+}
+
+// AddAccount creates another ready account in the emulator and returns a
+// handle whose methods act on it (its followers, its faults); the clock
+// is shared.
+func (e *Emulator) AddAccount(o AccountOptions) (*Emulator, error) {
+	var info Info
+	if err := e.call("POST", "accounts", o, &info); err != nil {
+		return nil, err
+	}
+	return e.with(info), nil
+}
+
+// For returns a handle on the emulator's account with this AppID.
+func (e *Emulator) For(appid string) (*Emulator, error) {
+	c := *e
+	c.appid, c.root = appid, false
+	var info Info
+	if err := c.call("GET", "account", nil, &info); err != nil {
+		return nil, err
+	}
+	return e.with(info), nil
+}
+
+func (e *Emulator) with(info Info) *Emulator {
+	c := *e
+	c.root = false
+	c.appid = info.AppID
+	info.BaseURL, info.ControlURL, info.DataDir, info.InMemory, info.ReadyMS = e.BaseURL, e.ControlURL, e.DataDir, e.InMemory, e.ReadyMS
+	c.Info = info
+	return &c
 }
 
 // Message is one message of a chat, as the follower sees it.
@@ -152,11 +217,22 @@ type Result struct {
 
 // Faults are the faults armed on the account (see docs/emulator.md).
 type Faults struct {
-	FailPushes      int     `json:"fail_pushes"`
-	DuplicatePushes int     `json:"duplicate_pushes"`
-	TimeoutPushes   int     `json:"timeout_pushes"`
-	APIErrorRate    float64 `json:"api_error_rate"`
-	Seed            uint64  `json:"seed"`
+	FailPushes      int           `json:"fail_pushes"`      // the next N attempts get HTTP 500 without reaching the bot
+	DuplicatePushes int           `json:"duplicate_pushes"` // the next N pushes are sent twice
+	TimeoutPushes   int           `json:"timeout_pushes"`   // the next N attempts reach the bot but count as timed out at once
+	DelayPushes     int           `json:"delay_pushes"`     // the next N attempts reach the bot, whose answer is held Delay
+	Delay           time.Duration `json:"-"`                // 0: past the push timeout (the attempt times out)
+	APIErrorRate    float64       `json:"api_error_rate"`   // share of API calls answered with errcode -1
+	Seed            uint64        `json:"seed"`             // seed of that draw
+}
+
+// MarshalJSON sends Delay as delay_ms.
+func (f Faults) MarshalJSON() ([]byte, error) {
+	type plain Faults
+	return json.Marshal(struct {
+		plain
+		DelayMS int64 `json:"delay_ms"`
+	}{plain(f), f.Delay.Milliseconds()})
 }
 
 func (e *Emulator) call(method, path string, in, out any) error {
@@ -167,6 +243,13 @@ func (e *Emulator) call(method, path string, in, out any) error {
 			return err
 		}
 		rd = bytes.NewReader(b)
+	}
+	if e.appid != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "appid=" + url.QueryEscape(e.appid)
 	}
 	req, err := http.NewRequest(method, e.ControlURL+path, rd)
 	if err != nil {
@@ -233,7 +316,8 @@ func (e *Emulator) Follow(name, scene string) (*Result, error) {
 }
 
 // Do runs an action ("follow", "unfollow", "send", "click", "view",
-// "scan") of a follower (openid or name); body is the action's JSON.
+// "tap", "report-location", "scan") of a follower (openid or name) on the
+// account; body is the action's JSON.
 func (e *Emulator) Do(follower, action string, body any) (*Result, error) {
 	var r Result
 	if err := e.call("POST", "followers/"+url.PathEscape(follower)+"/"+action, body, &r); err != nil {
@@ -360,4 +444,81 @@ func (e *Emulator) Like(follower, articleID string, on bool) (*Article, error) {
 	}
 	err := e.call("POST", "followers/"+url.PathEscape(follower)+"/like", map[string]any{"article_id": articleID, "on": on}, &out)
 	return out.Article, err
+}
+
+// Tap taps a button of the menu the follower sees, by name
+// ("Parent/Child" for a sub-button): CLICK with its key, or VIEW with its
+// URL and MenuId.
+func (e *Emulator) Tap(follower, button string) (*Result, error) {
+	return e.Do(follower, "tap", map[string]any{"button": button})
+}
+
+// ReportLocation sends a LOCATION event (the follower's position,
+// precision in metres).
+func (e *Emulator) ReportLocation(follower string, lat, lng, precision float64) (*Result, error) {
+	return e.Do(follower, "report-location", map[string]any{"lat": lat, "lng": lng, "precision": precision})
+}
+
+// Comment is a follower's comment on an article.
+type Comment struct {
+	ID        string    `json:"id"`
+	ArticleID string    `json:"article_id"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Comment writes a comment on an article as the follower.
+func (e *Emulator) Comment(follower, articleID, text string) (*Comment, error) {
+	var out struct {
+		Comment *Comment `json:"comment"`
+	}
+	err := e.call("POST", "followers/"+url.PathEscape(follower)+"/comment", map[string]any{"article_id": articleID, "text": text}, &out)
+	return out.Comment, err
+}
+
+// NewArticle is one article to publish.
+type NewArticle struct {
+	Title            string `json:"title"`
+	Author           string `json:"author,omitempty"`
+	Digest           string `json:"digest,omitempty"`
+	Content          string `json:"content"`
+	ContentFormat    string `json:"content_format,omitempty"` // "markdown" (default) or "html"
+	SourceURL        string `json:"content_source_url,omitempty"`
+	CommentsOpen     bool   `json:"comments_open,omitempty"`
+	FansOnlyComments bool   `json:"fans_only_comments,omitempty"`
+}
+
+// Publication is a publication made by Publish.
+type Publication struct {
+	ID         string   `json:"publication_id"`
+	ArticleIDs []string `json:"article_ids"`
+	Path       string   `json:"path"`
+	Mode       string   `json:"mode"`
+	State      string   `json:"state"`
+	TotalCount int64    `json:"total_count"`
+	SentCount  int64    `json:"sent_count"`
+	Error      string   `json:"error"`
+}
+
+// Publish publishes articles from the account now. mode "mass" (or "")
+// sends them to every follower (the Subscriptions folder of a
+// Subscription account's followers, the chat of a Service account's), within the
+// month's mass-send quota; "publish" puts them on the profile only.
+func (e *Emulator) Publish(mode string, articles ...NewArticle) (*Publication, error) {
+	var p Publication
+	if err := e.call("POST", "publish", map[string]any{"mode": mode, "articles": articles}, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Faults returns the faults still armed on the account.
+func (e *Emulator) Faults() (Faults, error) {
+	var f struct {
+		Faults
+		DelayMS int64 `json:"delay_ms"`
+	}
+	err := e.call("GET", "faults", nil, &f)
+	f.Faults.Delay = time.Duration(f.DelayMS) * time.Millisecond
+	return f.Faults, err
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -19,14 +22,18 @@ import (
 	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/emulator"
+	mediastore "github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/push"
 )
 
 // EmulatorInfo is the JSON `herald emulate` prints on stdout once ready.
 type EmulatorInfo struct {
 	BaseURL    string  `json:"base_url"`
 	ControlURL string  `json:"control_url"`
-	DataDir    string  `json:"data_dir"`
+	DataDir    string  `json:"data_dir"`  // "" with --in-memory
+	InMemory   bool    `json:"in_memory"` // database and media in memory
 	ReadyMS    float64 `json:"ready_ms"`
 	*emulator.Account
 }
@@ -61,14 +68,25 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.PushURL, "push-url", "", "the bot's server URL for message push (default: push off)")
 	fs.StringVar(&o.Mode, "mode", "plaintext", "message push mode: plaintext, compatible or safe")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
+	inMemory := fs.Bool("in-memory", false, "keep the database and media in memory: nothing is written to disk")
+	pushTimeout := fs.Duration("push-timeout", push.DefaultTimeout, "how long a push waits for the bot's answer (WeChat: 5s); shorten it to make delay faults quick in tests")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if *inMemory && *dataDir != "" {
+		return errors.New("--in-memory and --data exclude each other")
+	}
+	if *pushTimeout <= 0 {
+		return errors.New("--push-timeout must be positive")
+	}
 	dir := *dataDir
-	if dir == "" {
+	switch {
+	case *inMemory:
+		dir = filepath.Join(os.TempDir(), "herald-emulate-in-memory") // never written: the database, media and secret are in memory
+	case dir == "":
 		tmp, err := os.MkdirTemp("", "herald-emulate-")
 		if err != nil {
 			return err
@@ -87,6 +105,16 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	}
 	defer ln.Close()
 	cfg.BaseURL = "http://" + ln.Addr().String()
+	var mstore mediastore.Store
+	if *inMemory {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		cfg.DatabaseURL = db.MemoryURL
+		cfg.SecretKey = hex.EncodeToString(key)
+		mstore = mediastore.NewMemory()
+	}
 	log := newLogger(cfg, env.Stderr)
 
 	secret, err := cfg.LoadSecret()
@@ -99,10 +127,11 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	}
 	defer d.Close()
 	clk := &clock.Offset{}
-	a, err := app.New(cfg, log, d, secret, app.Options{Clock: clk})
+	a, err := app.New(cfg, log, d, secret, app.Options{Clock: clk, Media: mstore})
 	if err != nil {
 		return err
 	}
+	a.Push.Timeout = *pushTimeout
 	acc, err := emulator.CreateAccount(ctx, a, o)
 	if err != nil {
 		return fmt.Errorf("seed the account: %w", err)
@@ -119,7 +148,10 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	info := EmulatorInfo{BaseURL: cfg.BaseURL, ControlURL: cfg.BaseURL + emulator.Prefix, DataDir: dir,
+	if *inMemory {
+		dir = ""
+	}
+	info := EmulatorInfo{BaseURL: cfg.BaseURL, ControlURL: cfg.BaseURL + emulator.Prefix, DataDir: dir, InMemory: *inMemory,
 		ReadyMS: float64(time.Since(start).Microseconds()) / 1000, Account: acc}
 	b, err := json.Marshal(info)
 	if err != nil {

@@ -24,14 +24,14 @@ import (
 // AccountOptions describe the account to seed; empty credentials are
 // generated.
 type AccountOptions struct {
-	Name    string // default "Herald Emulator"
-	Type    string // account.Service (default) or account.Subscription
-	AppID   string // wx + 16 hex digits when empty
-	Secret  string // 32 hex digits when empty
-	Token   string // the push Token; generated when empty
-	AESKey  string // the 43-character EncodingAESKey; generated when empty
-	PushURL string // the developer server; push stays off when empty
-	Mode    string // push.Plaintext (default), push.Compatible or push.Safe
+	Name    string `json:"name"`             // default "Herald Emulator"
+	Type    string `json:"type"`             // account.Service (default) or account.Subscription
+	AppID   string `json:"appid"`            // wx + 16 hex digits when empty
+	Secret  string `json:"secret"`           // 32 hex digits when empty
+	Token   string `json:"token"`            // the push Token; generated when empty
+	AESKey  string `json:"encoding_aes_key"` // the 43-character EncodingAESKey; generated when empty
+	PushURL string `json:"push_url"`         // the developer server; push stays off when empty
+	Mode    string `json:"mode"`             // push.Plaintext (default), push.Compatible or push.Safe
 }
 
 // Account is the seeded account and its credentials (the JSON that
