@@ -1,8 +1,10 @@
 package compat
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/heraldoa/herald/heraldtest"
 	"github.com/silenceper/wechat/v2/officialaccount/draft"
 	"github.com/silenceper/wechat/v2/officialaccount/freepublish"
+	"github.com/silenceper/wechat/v2/officialaccount/material"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 )
 
@@ -43,19 +46,34 @@ func TestSDKDraftsAndFreePublish(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	thumb := h.AddImage(sub, pngImage())
+	// The cover is a permanent material added with the SDK; heraldtest's
+	// AddImage puts one in the same media library directly.
+	thumb, _, err := oa.GetMaterial().AddMaterialFromReader(material.MediaTypeImage, "/tmp/cover.png", bytes.NewReader(pngImage()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	thumb2 := h.AddImage(sub, pngImage())
+	// An image for the article body, uploaded with media/uploadimg.
+	imgFile := t.TempDir() + "/leaf.png"
+	if err := os.WriteFile(imgFile, pngImage(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	leafURL, err := oa.GetMaterial().ImageUpload(imgFile)
+	if err != nil || !strings.HasPrefix(leafURL, h.URL+"/cgi-bin/media/pic?media_id=") {
+		t.Fatalf("ImageUpload: %q %v", leafURL, err)
+	}
 	d := oa.GetDraft()
 	mediaID, err := d.AddDraft([]*draft.Article{
-		{Title: "Green tea", Author: "Lin", Digest: "How to steep it", Content: "<p>Steep at <b>80°C</b>.</p><script>x()</script>",
+		{Title: "Green tea", Author: "Lin", Digest: "How to steep it", Content: `<p>Steep at <b>80°C</b>.<img src="` + leafURL + `"></p><script>x()</script>`,
 			ContentSourceURL: "https://tea.example/green", ThumbMediaID: thumb, NeedOpenComment: 1, OnlyFansCanComment: 1},
-		{Title: "Oolong", Content: "<p>Roasted.</p>", ThumbMediaID: thumb},
+		{Title: "Oolong", Content: "<p>Roasted.</p>", ThumbMediaID: thumb2},
 	})
 	if err != nil || !strings.HasPrefix(mediaID, "D") {
 		t.Fatalf("AddDraft: %q %v", mediaID, err)
 	}
 	arts, err := d.GetDraft(mediaID)
-	if err != nil || len(arts) != 2 || arts[0].Content != "<p>Steep at <b>80°C</b>.</p>" || arts[0].NeedOpenComment != 1 ||
-		arts[0].OnlyFansCanComment != 1 || arts[0].ThumbMediaID != thumb || arts[1].Digest != "Roasted." {
+	if err != nil || len(arts) != 2 || arts[0].Content != `<p>Steep at <b>80°C</b>.<img src="`+leafURL+`"></p>` || arts[0].NeedOpenComment != 1 ||
+		arts[0].OnlyFansCanComment != 1 || arts[0].ThumbMediaID != thumb || arts[1].ThumbMediaID != thumb2 || arts[1].Digest != "Roasted." {
 		t.Fatalf("GetDraft: %+v %v", arts, err)
 	}
 	if err := d.UpdateDraft(&draft.Article{Title: "Oolong, roasted", Content: "<p>Darker.</p>", ThumbMediaID: thumb}, mediaID, 1); err != nil {
@@ -121,9 +139,14 @@ func TestSDKDraftsAndFreePublish(t *testing.T) {
 	if err != nil || len(first) != 2 || first[0].Title != "Green tea" || first[0].URL != st.ArticleDetail.Items[0].ArticleURL || first[0].IsDeleted {
 		t.Fatalf("First: %+v %v", first, err)
 	}
+	// The reading page shows the same HTML (its image addresses relative to
+	// Herald), and the uploaded image loads.
 	page := string(fetch(t, first[0].URL))
-	if !strings.Contains(page, first[0].Content) {
-		t.Fatalf("the reading page lacks the article's HTML %q", first[0].Content)
+	if want := strings.ReplaceAll(first[0].Content, h.URL, ""); !strings.Contains(page, want) {
+		t.Fatalf("the reading page lacks the article's HTML %q", want)
+	}
+	if img := fetch(t, leafURL); !bytes.Equal(img, pngImage()) {
+		t.Fatal("the article image does not load")
 	}
 	pl, err := fp.Paginate(0, 20, false)
 	if err != nil || pl.TotalCount != 1 || pl.Item[0].ArticleID != st.ArticleID || pl.Item[0].Content.NewsItem[1].Title != "Oolong, roasted" {
