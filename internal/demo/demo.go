@@ -80,7 +80,7 @@ func Seed(ctx context.Context, a *app.App) ([]Credential, error) {
 		w.followers = append(w.followers, p)
 	}
 	// Each feature seeds its part, in dependency order.
-	for _, step := range []func(context.Context, *world) error{seedAccounts, seedFollows, seedPublishing, seedMessaging, seedAnalytics, seedPay} {
+	for _, step := range []func(context.Context, *world) error{seedAccounts, seedFollows, seedPublishing, seedMessaging, seedTemplates, seedAnalytics, seedPay} {
 		if err := step(ctx, w); err != nil {
 			return nil, err
 		}
