@@ -64,7 +64,7 @@
         doc.querySelectorAll(".messages > li[data-id]").forEach((li) => {
           if (!ol.querySelector('[data-id="' + li.dataset.id + '"]')) {
             ol.querySelector("[data-empty]")?.remove();
-            ol.appendChild(document.importNode(li, true));
+            tplColors(ol.appendChild(document.importNode(li, true)));
             added = true;
           }
         });
@@ -100,6 +100,14 @@
     if (desc) a.appendChild(el("span", "muted", desc));
     if (extra) a.appendChild(el("span", "read-more", extra));
     return a;
+  }
+
+  // tplColors gives template values their colour (data-color: the page's
+  // CSP allows no inline style attributes, but allows setting style).
+  function tplColors(root) {
+    root.querySelectorAll(".tpl-value[data-color]").forEach((v) => {
+      if (/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(v.dataset.color)) v.style.color = v.dataset.color;
+    });
   }
 
   // addMessage renders a message from the event stream, like chat_msg in
@@ -186,6 +194,7 @@
   if (!chat) return;
 
   // ---- Conversation -------------------------------------------------------
+  tplColors(chat);
   const latest = document.getElementById("latest");
   if (latest && !location.hash.includes("compose")) latest.scrollIntoView({ block: "end" });
 
