@@ -289,6 +289,9 @@ func TestTemplateSendDeliversAndPushesResult(t *testing.T) {
 		t.Fatalf("send answered %v", r)
 	}
 	msgID := int64(r["msgid"].(float64))
+	if msgID < 200000000 || msgID >= 1<<53 {
+		t.Fatalf("msgid %d: not a small number like WeChat's", msgID)
+	}
 
 	// The card is in the follower's chat.
 	ms, err := h.Internal().App.Messages.History(context.Background(), h.Service.ID, f.PersonID, 0, 50)
@@ -389,4 +392,62 @@ func countKind(ms []heraldtest.Message, kind string) int {
 		}
 	}
 	return n
+}
+
+// TestSweepFinishesWhatAStoppedProcessLeft: a send recorded but never
+// settled (the process stopped before its card was stored) ends "failed:
+// system failed" and its TEMPLATESENDJOBFINISH is pushed once; a send whose
+// push never happened is pushed once.
+func TestSweepFinishesWhatAStoppedProcessLeft(t *testing.T) {
+	h := heraldtest.New(t)
+	dev := startDevServer(t, h, h.Service)
+	app := h.Internal().App
+	ctx := context.Background()
+	f := h.Service.Followers[0]
+	now := h.Internal().Clock.Now().UnixMicro()
+	for _, row := range []struct {
+		id                int64
+		status, pushState string
+	}{
+		{900000001, "sending", "waiting"},
+		{900000002, "success", "pending"},
+	} {
+		if _, err := app.DB.Exec(ctx, `INSERT INTO template_sends (id, account_id, person_id, openid, template_id, title, status, push_state, created_at, message_id)
+			VALUES (?, ?, ?, ?, 'tpl', 'Order shipped', ?, ?, ?, 42)`, row.id, h.Service.ID, f.PersonID, f.OpenID, row.status, row.pushState, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.Templates.Sweep(ctx); err != nil { // too recent: left alone
+		t.Fatal(err)
+	}
+	select {
+	case m := <-dev.events:
+		t.Fatalf("a fresh send was swept: %+v", m)
+	default:
+	}
+	h.Advance(2 * time.Minute)
+	if err := app.Templates.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for range 2 {
+		m := dev.next(t)
+		got[m.JobMsgID] = m.Status
+	}
+	if got[900000001] != tmplmsg.StatusSystemError || got[900000002] != tmplmsg.StatusSuccess {
+		t.Fatalf("swept pushes %v", got)
+	}
+	if err := app.Templates.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-dev.events:
+		t.Fatalf("pushed twice: %+v", m)
+	default:
+	}
+	for _, id := range []int64{900000001, 900000002} {
+		if s, err := app.Templates.SendByID(ctx, h.Service.ID, id); err != nil || s.PushState != "done" {
+			t.Fatalf("send %d: %+v %v", id, s, err)
+		}
+	}
 }

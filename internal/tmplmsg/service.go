@@ -110,7 +110,7 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 		}
 	}
 	now := s.Clock.Now()
-	sd := &Send{ID: id.New(), AccountID: a.ID, PersonID: f.PersonID, OpenID: f.OpenID, TemplateID: t.TemplateID, Title: t.Title,
+	sd := &Send{MessageID: id.New(), AccountID: a.ID, PersonID: f.PersonID, OpenID: f.OpenID, TemplateID: t.TemplateID, Title: t.Title,
 		URL: req.URL, ClientMsgID: req.ClientMsgID, Status: StatusSending, PushState: "waiting", CreatedAt: now}
 	first, err := s.claim(ctx, sd)
 	if err != nil || first != sd.ID {
@@ -122,7 +122,7 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 		// message is not delivered (WeChat's "failed:user block").
 		status = StatusUserBlock
 	} else {
-		m := &message.Message{ID: sd.ID, AccountID: a.ID, PersonID: f.PersonID, Direction: message.Out, Kind: message.KindTemplate,
+		m := &message.Message{ID: sd.MessageID, AccountID: a.ID, PersonID: f.PersonID, Direction: message.Out, Kind: message.KindTemplate,
 			Sender: message.SenderAPI, Body: message.Body{Title: t.Title, URL: linkURL(req.URL), Data: Render(t.Content, req.Data)}}
 		if err := s.Messages.Append(context.WithoutCancel(ctx), m); err != nil {
 			s.Log.Error("template message: deliver", slog.Int64("account_id", a.ID), slog.Int64("msgid", sd.ID), slog.Any("error", err))
@@ -152,8 +152,12 @@ func linkURL(u string) string {
 // claim records the send. With a client_msg_id, a send of the last 10
 // minutes to the same follower wins: its id is returned instead.
 func (s *Service) claim(ctx context.Context, sd *Send) (int64, error) {
-	first := sd.ID
+	var first int64
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := tx.QueryRow(ctx, `UPDATE template_msgid SET next_msgid = next_msgid + 1 WHERE id = 1 RETURNING next_msgid`).Scan(&sd.ID); err != nil {
+			return err
+		}
+		first = sd.ID
 		key := ""
 		if sd.ClientMsgID != "" {
 			key = sd.ClientMsgID
@@ -163,9 +167,9 @@ func (s *Service) claim(ctx context.Context, sd *Send) (int64, error) {
 				return err
 			}
 		}
-		res, err := tx.Exec(ctx, `INSERT INTO template_sends (id, account_id, person_id, openid, template_id, title, url, client_msg_id, dedupe_key, status, push_state, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			sd.ID, sd.AccountID, sd.PersonID, sd.OpenID, sd.TemplateID, sd.Title, sd.URL, sd.ClientMsgID, key, sd.Status, sd.PushState, db.Micro(sd.CreatedAt))
+		res, err := tx.Exec(ctx, `INSERT INTO template_sends (id, account_id, person_id, openid, template_id, title, url, client_msg_id, dedupe_key, status, push_state, created_at, message_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			sd.ID, sd.AccountID, sd.PersonID, sd.OpenID, sd.TemplateID, sd.Title, sd.URL, sd.ClientMsgID, key, sd.Status, sd.PushState, db.Micro(sd.CreatedAt), sd.MessageID)
 		if err != nil {
 			return err
 		}
@@ -243,7 +247,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, sid := range ids {
 		status := StatusSystemError
 		var n int
-		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE id = ?`, sid).Scan(&n); err != nil {
+		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM messages m JOIN template_sends t ON m.id = t.message_id WHERE t.id = ?`, sid).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

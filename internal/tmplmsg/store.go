@@ -405,14 +405,15 @@ type Send struct {
 	Status      string
 	PushState   string // waiting, pending, pushing, done
 	CreatedAt   time.Time
+	MessageID   int64 // the card in the follower's chat (none for a muted follower)
 }
 
-const sendCols = `id, account_id, person_id, openid, template_id, title, url, client_msg_id, status, push_state, created_at`
+const sendCols = `id, account_id, person_id, openid, template_id, title, url, client_msg_id, status, push_state, created_at, message_id`
 
 func scanSend(sc interface{ Scan(...any) error }) (*Send, error) {
 	var s Send
 	var created int64
-	if err := sc.Scan(&s.ID, &s.AccountID, &s.PersonID, &s.OpenID, &s.TemplateID, &s.Title, &s.URL, &s.ClientMsgID, &s.Status, &s.PushState, &created); err != nil {
+	if err := sc.Scan(&s.ID, &s.AccountID, &s.PersonID, &s.OpenID, &s.TemplateID, &s.Title, &s.URL, &s.ClientMsgID, &s.Status, &s.PushState, &created, &s.MessageID); err != nil {
 		return nil, err
 	}
 	s.CreatedAt = db.FromMicro(created)
