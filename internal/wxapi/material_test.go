@@ -88,6 +88,8 @@ func TestPermanentMaterials(t *testing.T) {
 	wantCode(t, "large voice", c.upload(add, tok, "voice", "v.amr", append([]byte("#!AMR\n"), make([]byte, 2<<20)...)), 40010)
 	wantCode(t, "large video", c.uploadVideo(tok, "", append(mp4File(), make([]byte, 10<<20)...)), 40011)
 	wantCode(t, "large thumb", c.upload(add, tok, "thumb", "t.jpg", append(jpegImage(t), make([]byte, 64<<10)...)), 40012)
+	longAMR := append([]byte("#!AMR\n"), bytes.Repeat(append([]byte{7 << 3}, make([]byte, 31)...), 3001)...) // 60.02 s
+	wantCode(t, "voice over 60 s", c.upload(add, tok, "voice", "long.amr", longAMR), 45007)
 	wantCode(t, "bad description", c.uploadVideo(tok, "{not json", mp4File()), 47001)
 	wantCode(t, "long video title", c.uploadVideo(tok, `{"title":"`+strings.Repeat("茶", 65)+`"}`, mp4File()), 45003)
 	wantCode(t, "long introduction", c.uploadVideo(tok, `{"title":"t","introduction":"`+strings.Repeat("i", 121)+`"}`, mp4File()), 45004)

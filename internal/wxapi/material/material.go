@@ -78,9 +78,14 @@ func (d Deps) add(w http.ResponseWriter, r *http.Request, a *account.Account) er
 	if !ok {
 		return wxerr.New(40004)
 	}
-	b, _, filename, err := wxapi.ReadUpload(w, r, kind, wxapi.SizeCode(typ))
+	b, ct, filename, err := wxapi.ReadUpload(w, r, kind, wxapi.SizeCode(typ))
 	if err != nil {
 		return err
+	}
+	if typ == publish.AssetVoice {
+		if d, ok := voiceDuration(b, ct); ok && d > MaxVoice {
+			return wxerr.New(45007)
+		}
 	}
 	var desc struct {
 		Title        string `json:"title"`
