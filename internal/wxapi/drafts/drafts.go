@@ -110,6 +110,11 @@ func Register(api *wxapi.API, s *Service) {
 	add("/cgi-bin/draft/delete", s.draftDelete)
 	add("/cgi-bin/draft/count", s.draftCount)
 	add("/cgi-bin/draft/batchget", s.draftBatchGet)
+	// Herald's draft box is always on: checking (checkonly=1) and switching
+	// it on both answer is_open 1.
+	add("/cgi-bin/draft/switch", func(r *http.Request, a *account.Account) (any, error) {
+		return map[string]any{"errcode": 0, "errmsg": "ok", "is_open": 1}, nil
+	})
 	add("/cgi-bin/freepublish/submit", s.submit)
 	add("/cgi-bin/freepublish/get", s.publishGet)
 	add("/cgi-bin/freepublish/delete", s.publishDelete)

@@ -113,6 +113,9 @@ func TestDraftLifecycle(t *testing.T) {
 		}
 	}
 
+	if r = e.post(a, "/cgi-bin/draft/switch?checkonly=1", ""); r.code() != 0 || r.num("is_open") != 1 {
+		t.Errorf("draft/switch = %v", r)
+	}
 	wantCode(t, "delete", e.post(a, "/cgi-bin/draft/delete", map[string]any{"media_id": mediaID}), 0)
 	wantCode(t, "get deleted", e.post(a, "/cgi-bin/draft/get", map[string]any{"media_id": mediaID}), 40007)
 	wantCode(t, "delete twice", e.post(a, "/cgi-bin/draft/delete", map[string]any{"media_id": mediaID}), 40007)

@@ -147,7 +147,11 @@ func (e *env) post(a *acct, path string, body any) result {
 	} else {
 		raw, _ = json.Marshal(body)
 	}
-	req, _ := http.NewRequest("POST", e.s.URL+path+"?access_token="+url.QueryEscape(a.token), bytes.NewReader(raw))
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	req, _ := http.NewRequest("POST", e.s.URL+path+sep+"access_token="+url.QueryEscape(a.token), bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	return e.do(req)
 }
