@@ -152,7 +152,7 @@ func (e *Engine) Run(ctx context.Context, jobID int64) (*Job, error) {
 }
 
 func (s *Store) loadJob(ctx context.Context, q db.Querier, jobID int64) (*Job, error) {
-	return scanJob(q.QueryRow(ctx, `SELECT `+jobCols+` FROM publish_jobs j JOIN publications p ON p.id = j.publication_id WHERE j.id = ?`, jobID))
+	return scanJob(q.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE j.id = ?`, jobID))
 }
 
 var errLostLease = errors.New("publish: another worker owns this job now")
@@ -231,6 +231,17 @@ func (e *Engine) execute(ctx context.Context, j *Job) error {
 	if err := s.checkAccount(ctx, a, j.Mode); err != nil {
 		return err
 	}
+	if j.PublicationID == 0 {
+		// A plain chat message (the API's text, voice, image and video
+		// sends): nothing to publish, one message per recipient.
+		if j.Message == nil || len(j.Message.Parts) == 0 {
+			return errs.Invalidf("The send has no message.")
+		}
+		if err := s.db.Tx(ctx, func(tx *db.Tx) error { return setExpected(ctx, tx, a, j) }); err != nil {
+			return err
+		}
+		return e.deliver(ctx, a, j, 0)
+	}
 	// Step 1 (idempotent): the publication is published.
 	now := s.clock.Now()
 	var publishedAt int64
@@ -258,19 +269,7 @@ func (e *Engine) execute(ctx context.Context, j *Job) error {
 		if j.Mode == ModePublish {
 			return e.finish(ctx, tx, j)
 		}
-		if j.Expected == 0 {
-			if j.Target == TargetTag {
-				err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND tag_id = ?`, a.ID, j.TagID), &j.Expected)
-				if err != nil {
-					return err
-				}
-			} else {
-				j.Expected = a.FollowerCount
-			}
-			_, err := tx.Exec(ctx, `UPDATE publish_jobs SET expected = ? WHERE id = ?`, j.Expected, j.ID)
-			return err
-		}
-		return nil
+		return setExpected(ctx, tx, a, j)
 	})
 	if err != nil {
 		return err
@@ -312,6 +311,28 @@ func (e *Engine) flagContent(ctx context.Context, j *Job) {
 			e.Log.Error("flag content", slog.Int64("article_id", a.id), slog.Any("error", err))
 		}
 	}
+}
+
+// setExpected records, on the first run, how many recipients the job
+// expects (for the progress bar).
+func setExpected(ctx context.Context, tx *db.Tx, a *account.Account, j *Job) error {
+	if j.Expected != 0 {
+		return nil
+	}
+	switch j.Target {
+	case TargetTag:
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND tag_id = ?`, a.ID, j.TagID), &j.Expected); err != nil {
+			return err
+		}
+	case TargetOpenIDs:
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM mass_recipients WHERE job_id = ?`, j.ID), &j.Expected); err != nil {
+			return err
+		}
+	default:
+		j.Expected = a.FollowerCount
+	}
+	_, err := tx.Exec(ctx, `UPDATE publish_jobs SET expected = ? WHERE id = ?`, j.Expected, j.ID)
+	return err
 }
 
 func (e *Engine) finish(ctx context.Context, tx *db.Tx, j *Job) error {
@@ -367,6 +388,11 @@ func recipients(j *Job, l lane, cursor, upper int64) (string, []any) {
 		laneCond = ` AND (f.person_id % ?) % ? = ?`
 		laneArgs = []any{laneMod, l.lanes, l.lane}
 	}
+	if j.Target == TargetOpenIDs {
+		return ` FROM mass_recipients m JOIN follows f ON f.account_id = ? AND f.person_id = m.person_id
+			WHERE m.job_id = ? AND m.person_id > ? AND m.person_id <= ? AND f.following = TRUE` + laneCond,
+			append([]any{j.AccountID, j.ID, cursor, upper}, laneArgs...)
+	}
 	if j.Target == TargetTag {
 		return ` FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
 			WHERE m.account_id = ? AND m.tag_id = ? AND m.person_id > ? AND m.person_id <= ? AND f.following = TRUE` + laneCond,
@@ -387,10 +413,14 @@ func (e *Engine) boundary(ctx context.Context, j *Job, l lane, cursor int64, siz
 		laneCond = ` AND (person_id % ?) % ? = ?`
 		laneArgs = []any{laneMod, l.lanes, l.lane}
 	}
-	if j.Target == TargetTag {
+	switch j.Target {
+	case TargetOpenIDs:
+		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM mass_recipients WHERE job_id = ? AND person_id > ?`+laneCond+`
+			ORDER BY person_id LIMIT 1 OFFSET ?`, append(append([]any{j.ID, cursor}, laneArgs...), size-1)...), &upper)
+	case TargetTag:
 		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM tag_members WHERE account_id = ? AND tag_id = ? AND person_id > ?`+laneCond+`
 			ORDER BY person_id LIMIT 1 OFFSET ?`, append(append([]any{j.AccountID, j.TagID, cursor}, laneArgs...), size-1)...), &upper)
-	} else {
+	default:
 		err = db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM follows WHERE account_id = ? AND person_id > ?`+laneCond+`
 			ORDER BY person_id LIMIT 1 OFFSET ?`, append(append([]any{j.AccountID, cursor}, laneArgs...), size-1)...), &upper)
 	}
@@ -450,8 +480,20 @@ func (e *Engine) lanes(ctx context.Context, j *Job) ([]lane, error) {
 // deliveries for a Subscription account's tag-targeted send.
 func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publishedAt int64) error {
 	s := e.Store
-	var body, preview string
-	if a.IsService() {
+	// A Service account's publication, and any plain message, goes into the
+	// recipients' chats; a Subscription account's publication into their
+	// folders.
+	var parts []chatPart
+	switch {
+	case j.PublicationID == 0:
+		for _, b := range j.Message.Parts {
+			raw, err := json.Marshal(b)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, chatPart{kind: j.Message.Kind, body: string(raw), preview: (&message.Message{Kind: j.Message.Kind, Body: b}).Preview()})
+		}
+	case a.IsService():
 		b, err := s.messageBody(ctx, j.PublicationID)
 		if err != nil {
 			return err
@@ -460,8 +502,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 		if err != nil {
 			return err
 		}
-		body = string(raw)
-		preview = (&message.Message{Kind: message.KindPublication, Body: *b}).Preview()
+		parts = []chatPart{{kind: message.KindPublication, body: string(raw), preview: (&message.Message{Kind: message.KindPublication, Body: *b}).Preview()}}
 	}
 	lanes, err := e.lanes(ctx, j)
 	if err != nil {
@@ -477,7 +518,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 			continue
 		}
 		go func(l lane) {
-			err := e.runLane(lctx, a, j, &mu, l, body, preview, publishedAt)
+			err := e.runLane(lctx, j, &mu, l, parts, publishedAt)
 			if err != nil {
 				cancel() // one lane failing stops the others; the job resumes later
 			}
@@ -505,8 +546,16 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, j *Job, publis
 	})
 }
 
-// runLane delivers one lane's batches until the lane is done.
-func (e *Engine) runLane(ctx context.Context, a *account.Account, j *Job, mu *sync.Mutex, l lane, body, preview string, publishedAt int64) error {
+// chatPart is one chat message each recipient gets (a send of several
+// images is several messages).
+type chatPart struct {
+	kind, body, preview string
+}
+
+// runLane delivers one lane's batches until the lane is done: chat messages
+// (parts, with conversation upserts) or, when parts is empty, folder
+// deliveries of the publication.
+func (e *Engine) runLane(ctx context.Context, j *Job, mu *sync.Mutex, l lane, parts []chatPart, publishedAt int64) error {
 	s := e.Store
 	size := e.batchSize()
 	cursor := l.cursor
@@ -516,7 +565,8 @@ func (e *Engine) runLane(ctx context.Context, a *account.Account, j *Job, mu *sy
 			return err
 		}
 		from, args := recipients(j, l, cursor, upper)
-		var firstID, sent int64
+		var firstIDs []int64
+		var sent int64
 		now := db.Micro(s.clock.Now())
 		err = s.db.Tx(ctx, func(tx *db.Tx) error {
 			// Holding the lane row (at the cursor we expect) first makes a
@@ -539,24 +589,32 @@ func (e *Engine) runLane(ctx context.Context, a *account.Account, j *Job, mu *sy
 			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*)`+from, args...), &total); err != nil {
 				return err
 			}
-			if a.IsService() {
-				firstID = id.NewBlock(int64(size))
-				res, err = tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
-					SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, f.account_id, f.person_id, 'out', 'publication', 'mass', 0, ?, ?`+from+` AND f.blocked = FALSE`,
-					append([]any{firstID, body, now}, args...)...)
-				if err != nil {
-					return err
+			if len(parts) > 0 {
+				// Every part goes to the same recipients in the same order, so
+				// each gets its own block of ids and the conversations are
+				// computed from the narrow follows rows with the last part's
+				// ids rather than read back from the messages just written.
+				firstIDs = firstIDs[:0]
+				for i, p := range parts {
+					firstID := id.NewBlock(int64(size))
+					firstIDs = append(firstIDs, firstID)
+					res, err = tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
+						SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, f.account_id, f.person_id, 'out', ?, 'mass', 0, ?, ?`+from+` AND f.blocked = FALSE`,
+						append([]any{firstID, p.kind, p.body, now}, args...)...)
+					if err != nil {
+						return err
+					}
+					if i == 0 {
+						sent, _ = res.RowsAffected()
+					}
 				}
-				sent, _ = res.RowsAffected()
 				if sent > 0 {
-					// The same recipients in the same order get the same ids, so
-					// the conversations are computed from the narrow follows rows
-					// rather than read back from the messages just written.
+					last := parts[len(parts)-1]
 					if _, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
-						SELECT f.account_id, f.person_id, CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, 1`+from+` AND f.blocked = FALSE
+						SELECT f.account_id, f.person_id, CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, ?`+from+` AND f.blocked = FALSE
 						ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
-							last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
-						append([]any{firstID, now, preview}, args...)...); err != nil {
+							last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + excluded.follower_unread`,
+						append([]any{firstIDs[len(firstIDs)-1], now, last.preview, len(parts)}, args...)...); err != nil {
 						return err
 					}
 				}
@@ -602,8 +660,10 @@ func (e *Engine) runLane(ctx context.Context, a *account.Account, j *Job, mu *sy
 		if err != nil {
 			return err
 		}
-		if a.IsService() && sent > 0 && sent <= 2000 {
-			e.announce(ctx, j, firstID, firstID+sent)
+		if len(parts) > 0 && sent > 0 && sent <= 2000 {
+			for _, firstID := range firstIDs {
+				e.announce(ctx, j, firstID, firstID+sent)
+			}
 		}
 		mu.Lock()
 		e.progress(j)
@@ -622,7 +682,7 @@ func (e *Engine) announce(ctx context.Context, j *Job, from, to int64) {
 	if s.Bus == nil {
 		return
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, person_id, body, created_at FROM messages WHERE id >= ? AND id < ? AND account_id = ?`, from, to, j.AccountID)
+	rows, err := s.db.Query(ctx, `SELECT id, person_id, kind, body, created_at FROM messages WHERE id >= ? AND id < ? AND account_id = ?`, from, to, j.AccountID)
 	if err != nil {
 		return
 	}
@@ -631,13 +691,13 @@ func (e *Engine) announce(ctx context.Context, j *Job, from, to int64) {
 		var m message.Message
 		var body string
 		var created int64
-		if rows.Scan(&m.ID, &m.PersonID, &body, &created) != nil {
+		if rows.Scan(&m.ID, &m.PersonID, &m.Kind, &body, &created) != nil {
 			return
 		}
 		if json.Unmarshal([]byte(body), &m.Body) != nil {
 			continue
 		}
-		m.AccountID, m.Direction, m.Kind, m.Sender, m.CreatedAt = j.AccountID, message.Out, message.KindPublication, message.SenderMass, db.FromMicro(created)
+		m.AccountID, m.Direction, m.Sender, m.CreatedAt = j.AccountID, message.Out, message.SenderMass, db.FromMicro(created)
 		s.Bus.Publish(realtime.PersonTopic(m.PersonID), realtime.Event{Type: "message", Data: &m})
 	}
 }

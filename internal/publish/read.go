@@ -358,10 +358,7 @@ func (s *Store) SendPreview(ctx context.Context, accountID, pubID int64, who []s
 		}
 		people = append(people, personID)
 	}
-	body := message.Body{PublicationID: p.ID, Title: "[Preview] " + p.Articles[0].Title, Description: p.Articles[0].Digest, URL: p.PreviewPath(p.Articles[0].ID)}
-	for _, a := range p.Articles {
-		body.Articles = append(body.Articles, message.Article{Title: a.Title, Description: a.Digest, URL: p.PreviewPath(a.ID), PicURL: a.CoverURL()})
-	}
+	body := previewBody(p)
 	for _, personID := range people {
 		m := &message.Message{AccountID: accountID, PersonID: personID, Direction: message.Out, Kind: message.KindPublication, Sender: message.SenderMass, Body: body}
 		if err := s.Messages.Append(ctx, m); err != nil {
@@ -369,4 +366,14 @@ func (s *Store) SendPreview(ctx context.Context, accountID, pubID int64, who []s
 		}
 	}
 	return len(people), nil
+}
+
+// previewBody is the card of a draft's preview: its links open the
+// unpublished draft.
+func previewBody(p *Publication) message.Body {
+	body := message.Body{PublicationID: p.ID, Title: "[Preview] " + p.Articles[0].Title, Description: p.Articles[0].Digest, URL: p.PreviewPath(p.Articles[0].ID)}
+	for _, a := range p.Articles {
+		body.Articles = append(body.Articles, message.Article{Title: a.Title, Description: a.Digest, URL: p.PreviewPath(a.ID), PicURL: a.CoverURL()})
+	}
+	return body
 }

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -21,8 +22,15 @@ const (
 
 // Targets of a mass send.
 const (
-	TargetAll = "all"
-	TargetTag = "tag"
+	TargetAll     = "all"
+	TargetTag     = "tag"
+	TargetOpenIDs = "openids" // a list of followers (the API's mass/send)
+)
+
+// Where a job was made.
+const (
+	SourceConsole = "console"
+	SourceAPI     = "api"
 )
 
 // Job states.
@@ -66,7 +74,14 @@ type Job struct {
 	StartedAt     time.Time
 	FinishedAt    time.Time
 
-	Title string // the publication's title, for lists
+	Source      string       // SourceConsole or SourceAPI
+	MsgType     string       // the API's msgtype (mpnews, text, voice, image, mpvideo); "" from the console
+	Message     *MassMessage // the chat message of a send without a publication (PublicationID 0)
+	ClientMsgID string       // the API's clientmsgid
+	DeletedAt   time.Time    // mass/delete (or the publication was deleted)
+
+	Title    string // the publication's title (or the message's summary), for lists
+	pubState string
 }
 
 // Percent is the share of expected recipients processed so far (0–100).
@@ -258,14 +273,20 @@ func (s *Store) Cancel(ctx context.Context, accountID, jobID int64) error {
 	})
 }
 
-const jobCols = `j.id, j.account_id, j.publication_id, j.mode, j.target, j.tag_id, j.state, j.run_at, j.quota_month, j.cursor_id, j.expected,
-	j.total_count, j.filter_count, j.sent_count, j.error_count, j.batches, j.error, j.created_by, j.created_at, j.started_at, j.finished_at, p.title`
+const jobCols = `j.id, j.account_id, COALESCE(j.publication_id, 0), j.mode, j.target, j.tag_id, j.state, j.run_at, j.quota_month, j.cursor_id, j.expected,
+	j.total_count, j.filter_count, j.sent_count, j.error_count, j.batches, j.error, j.created_by, j.created_at, j.started_at, j.finished_at,
+	j.source, j.msgtype, j.message, j.client_msg_id, j.deleted_at, COALESCE(p.title, ''), COALESCE(p.state, '')`
+
+// jobFrom joins a job with its publication, if it has one.
+const jobFrom = ` FROM publish_jobs j LEFT JOIN publications p ON p.id = j.publication_id`
 
 func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
-	var run, created, started, finished int64
+	var run, created, started, finished, deleted int64
+	var msg string
 	err := sc.Scan(&j.ID, &j.AccountID, &j.PublicationID, &j.Mode, &j.Target, &j.TagID, &j.State, &run, &j.QuotaMonth, &j.Cursor, &j.Expected,
-		&j.TotalCount, &j.FilterCount, &j.SentCount, &j.ErrorCount, &j.Batches, &j.Error, &j.CreatedBy, &created, &started, &finished, &j.Title)
+		&j.TotalCount, &j.FilterCount, &j.SentCount, &j.ErrorCount, &j.Batches, &j.Error, &j.CreatedBy, &created, &started, &finished,
+		&j.Source, &j.MsgType, &msg, &j.ClientMsgID, &deleted, &j.Title, &j.pubState)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
@@ -273,13 +294,22 @@ func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 		return nil, err
 	}
 	j.RunAt, j.CreatedAt, j.StartedAt, j.FinishedAt = db.FromMicro(run), db.FromMicro(created), db.FromMicro(started), db.FromMicro(finished)
+	if deleted > 0 {
+		j.DeletedAt = db.FromMicro(deleted)
+	}
+	if msg != "" {
+		j.Message = &MassMessage{}
+		if err := json.Unmarshal([]byte(msg), j.Message); err != nil {
+			return nil, fmt.Errorf("publish: job %d: message: %w", j.ID, err)
+		}
+		j.Title = j.Message.Summary()
+	}
 	return &j, nil
 }
 
 // Job returns a job of the account.
 func (s *Store) Job(ctx context.Context, accountID, jobID int64) (*Job, error) {
-	return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM publish_jobs j JOIN publications p ON p.id = j.publication_id
-		WHERE j.id = ? AND j.account_id = ?`, jobID, accountID))
+	return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE j.id = ? AND j.account_id = ?`, jobID, accountID))
 }
 
 // Jobs lists the account's jobs, newest first.
@@ -287,7 +317,7 @@ func (s *Store) Jobs(ctx context.Context, accountID int64, limit int) ([]*Job, e
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+jobCols+` FROM publish_jobs j JOIN publications p ON p.id = j.publication_id
+	rows, err := s.db.Query(ctx, `SELECT `+jobCols+jobFrom+`
 		WHERE j.account_id = ? ORDER BY j.created_at DESC, j.id DESC LIMIT ?`, accountID, limit)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Job, error) { return scanJob(r) })
 }
