@@ -65,6 +65,11 @@ var DailyLimits = map[string]int64{
 	"/cgi-bin/comment/delete":       100000,
 	"/cgi-bin/comment/reply/add":    100000,
 	"/cgi-bin/comment/reply/delete": 100000,
+	// Mass send (internal/wxapi/mass): sendall and send 100 a day; previews
+	// by WeChat ID (towxname) 100 a day, counted under their own key.
+	"/cgi-bin/message/mass/sendall":          100,
+	"/cgi-bin/message/mass/send":             100,
+	"/cgi-bin/message/mass/preview#towxname": 100,
 }
 
 type quotaKey struct {

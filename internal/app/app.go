@@ -49,6 +49,7 @@ import (
 	"github.com/heraldoa/herald/internal/wxapi/comment"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
 	"github.com/heraldoa/herald/internal/wxapi/drafts"
+	"github.com/heraldoa/herald/internal/wxapi/mass"
 	"github.com/heraldoa/herald/internal/wxapi/material"
 )
 
@@ -105,6 +106,8 @@ type App struct {
 	// Drafts: the drafts and publishing API (draft/*, freepublish/*) and
 	// its PUBLISHJOBFINISH pushes.
 	Drafts *drafts.Service
+	// Mass: the mass-send API (issue #8) and its MASSSENDJOBFINISH.
+	Mass *mass.Mass
 }
 
 // Options adjust New for tests and the emulator.
@@ -200,6 +203,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	material.Register(a.API, material.Deps{Publish: a.Publish, Menus: a.Menus, AutoReplies: a.AutoReplies, BaseURL: cfg.BaseURL})
 	// /cgi-bin/comment/*: the reading pages' comments
 	comment.Register(a.API, comment.Deps{Publish: a.Publish, Follows: a.Follows})
+	// /cgi-bin/message/mass/*: API mass sends are the console's jobs; the
+	// engine tells mass when one ends (MASSSENDJOBFINISH).
+	a.Mass = &mass.Mass{Publish: a.Publish, Engine: a.PublishEngine, TempMedia: a.TempMedia, Quotas: a.Quotas,
+		Accounts: a.Accounts, Settings: a.DevSettings, Push: a.Push, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	mass.Register(a.API, a.Mass)
 	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
@@ -300,6 +308,7 @@ func (a *App) StartJobs() {
 	// Publishing: due scheduled sends, queued mass sends, and jobs whose
 	// worker died (resumed from their last committed batch).
 	a.Jobs.Go("publishing", func(ctx context.Context) { a.PublishEngine.Worker(ctx, 2*time.Second) })
+	a.Jobs.Every("mass-notices", time.Minute, a.Mass.Sweep) // MASSSENDJOBFINISH of sends whose process died first
 	// Developer API: write quota counters, drop expired tickets, media ids
 	// and old push-log entries.
 	a.Jobs.Every("api-quotas", 10*time.Second, a.Quotas.Flush)
@@ -314,6 +323,9 @@ func (a *App) StartJobs() {
 			return err
 		}
 		if _, err := a.API.DeleteExpiredWebSignIns(ctx); err != nil {
+			return err
+		}
+		if _, err := a.Publish.ForgetClientMsgIDs(ctx); err != nil { // mass-send clientmsgids past their day
 			return err
 		}
 		_, err := a.DevSettings.DeleteOlderThan(ctx, a.Clock.Now().AddDate(0, 0, -30))
