@@ -252,7 +252,7 @@ func (m *Mass) submit(w http.ResponseWriter, r *http.Request, a *account.Account
 	m.Engine.Wake()
 	out := map[string]any{"errcode": 0, "errmsg": submitSuccess, "msg_id": j.ID}
 	if pubID != 0 {
-		out["msg_data_id"] = pubID
+		out["msg_data_id"] = publish.MsgDataID(pubID)
 	}
 	wxerr.JSON(w, out)
 	return nil
