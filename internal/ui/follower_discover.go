@@ -194,7 +194,8 @@ func (u *UI) unfollowAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // muteAccount toggles muting: a muted account's messages still arrive, but
-// its row shows a dot instead of a count.
+// its row shows a dot instead of a count, and its template messages are
+// refused (the account hears "failed:user block").
 func (u *UI) muteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
@@ -214,7 +215,7 @@ func (u *UI) muteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := u.Follows.SetMuted(r.Context(), a.ID, me.ID, !f.Muted); err != nil {
 		return err
 	}
-	msg := a.Name + " is muted."
+	msg := a.Name + " is muted: its messages arrive quietly, and its template notifications are refused."
 	if f.Muted {
 		msg = a.Name + " is no longer muted."
 	}
