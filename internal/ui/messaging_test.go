@@ -553,6 +553,22 @@ func TestLibraryImagesInRepliesAndMenus(t *testing.T) {
 	}
 	res = hana.PostForm(w.mp(w.a, "menu"), url.Values{"b.0.name": {"Theirs"}, "b.0.type": {"media_id"}, "b.0.library": {other.MediaID}})
 	status(t, res, http.StatusUnprocessableEntity)
+	// The library refuses to delete an image a menu or an auto-reply sends
+	// (WeChat's 48005); once unused it goes.
+	res = hana.PostForm(w.mp(w.a, "media/"+asset.MediaID+"/delete"), url.Values{})
+	status(t, res, http.StatusConflict)
+	shows(t, res, "sent by a menu button or an auto-reply")
+	if _, err := w.s.App.Publish.Asset(w.ctx, w.a.ID, asset.MediaID); err != nil {
+		t.Fatalf("refused deletion lost the file: %v", err)
+	}
+	unused, err := w.s.App.Publish.Upload(w.ctx, w.a.ID, "image", "spare.png", bytes.NewReader(tinyPNG(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status(t, hana.PostForm(w.mp(w.a, "media/"+unused.MediaID+"/delete"), url.Values{}), http.StatusSeeOther)
+	if _, err := w.s.App.Publish.Asset(w.ctx, w.a.ID, unused.MediaID); err == nil {
+		t.Fatal("an unused file was not deleted")
+	}
 }
 
 func TestNewFollowerGetsTheWelcome(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/wxapi/material"
 )
 
 // publishHomeData is the console's publishing overview.
@@ -564,7 +565,23 @@ func (u *UI) mediaDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := u.Publish.DeleteAsset(r.Context(), c.Account.ID, r.PathValue("media")); err != nil {
+	asset, err := u.Publish.Asset(r.Context(), c.Account.ID, r.PathValue("media"))
+	if err != nil {
+		return err
+	}
+	// As on WeChat (del_material's 48005): not while a menu or an
+	// auto-reply sends it.
+	if u.MenuStore != nil && u.AutoReplies != nil {
+		used, err := material.Deps{Menus: u.MenuStore, AutoReplies: u.AutoReplies}.InUse(r.Context(), c.Account.ID, asset)
+		if err != nil {
+			return err
+		}
+		if used {
+			return u.renderMedia(w, r, c, http.StatusConflict,
+				errs.Conflictf("%s is sent by a menu button or an auto-reply; change them before deleting it.", asset.Name))
+		}
+	}
+	if err := u.Publish.DeleteAsset(r.Context(), c.Account.ID, asset.MediaID); err != nil {
 		return err
 	}
 	return u.redirect(w, r, fmt.Sprintf("/mp/a/%d/media", c.Account.ID), "Deleted.")
