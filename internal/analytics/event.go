@@ -30,11 +30,13 @@ const (
 	KindAPICall      = "api_call"      // Surface: API name; Value: latency ms; Failed
 	KindPushDelivery = "push_delivery" // a push to the developer's server; Value: latency ms; Failed
 	KindPayment      = "payment"       // a paid order (commerce, later)
+	KindWebAppOpen   = "webapp_open"   // a linked web app opened; Object: the app; Surface: profile, menu, article or link
 )
 
 // Kinds lists every kind, in display order.
 var Kinds = []string{KindFollow, KindUnfollow, KindImpression, KindRead, KindReadComplete, KindLike, KindWow,
-	KindShare, KindComment, KindMenuClick, KindMessageIn, KindLinkClick, KindAPICall, KindPushDelivery, KindPayment}
+	KindShare, KindComment, KindMenuClick, KindMessageIn, KindLinkClick, KindAPICall, KindPushDelivery, KindPayment,
+	KindWebAppOpen}
 
 // Read surfaces: where an article was opened.
 const (

@@ -45,6 +45,7 @@ import (
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/webapp"
 	"github.com/heraldoa/herald/internal/wxapi"
 	"github.com/heraldoa/herald/internal/wxapi/comment"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
@@ -108,6 +109,8 @@ type App struct {
 	Drafts *drafts.Service
 	// Mass: the mass-send API (issue #8) and its MASSSENDJOBFINISH.
 	Mass *mass.Mass
+	// WebApps: linked web apps ("mini-programs") on the web sign-in domains.
+	WebApps *webapp.Store
 }
 
 // Options adjust New for tests and the emulator.
@@ -214,6 +217,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
 	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.PayAPI.Register() // payment and refund notifications to merchants
+	a.WebApps = webapp.NewStore(d, c)
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
@@ -223,7 +227,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
 		Pay:       a.Pay, PayAPI: a.PayAPI,
-		Templates: a.Templates})
+		Templates: a.Templates,
+		WebApps:   a.WebApps})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}

@@ -84,6 +84,9 @@ func menuBar(accountID int64, buttons []MenuButton) []menuItem {
 func menuButton(accountID int64, b MenuButton) menuItem {
 	it := menuItem{Name: b.Name, Kind: "none"}
 	switch {
+	case b.Type == "miniprogram" && b.AppID != "":
+		// The linked web app (or the url fallback): see chatWebApp.
+		it.Kind, it.Href = "link", fmt.Sprintf("/chat/%d/app?%s", accountID, url.Values{"appid": {b.AppID}, "pagepath": {b.PagePath}}.Encode())
 	case b.URL != "" && (b.Type == "view" || b.Type == "miniprogram"):
 		it.Kind, it.Href = "link", fmt.Sprintf("/chat/%d/view?url=%s", accountID, url.QueryEscape(b.URL))
 	case b.Type == "article_id" || b.Type == "article_view_limited":

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/webapp"
 )
 
 // accountCard is an account as the follower app lists it.
@@ -99,6 +100,7 @@ type profileData struct {
 	Account      *accountCard
 	Publications []FolderItem
 	ReportURL    string
+	WebApps      []*webapp.App // linked web apps
 }
 
 func (u *UI) accountProfile(w http.ResponseWriter, r *http.Request) error {
@@ -117,6 +119,9 @@ func (u *UI) accountProfile(w http.ResponseWriter, r *http.Request) error {
 		if d.Publications, err = u.Publications.Recent(r.Context(), a.ID, 10); err != nil {
 			return err
 		}
+	}
+	if d.WebApps, err = u.accountWebApps(r, a); err != nil {
+		return err
 	}
 	return u.render(w, r, http.StatusOK, "app/profile", u.newPage(w, r, a.Name, d))
 }

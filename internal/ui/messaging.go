@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/webapp"
 )
 
 // registerMessaging adds the routes of the messaging-and-automation
@@ -171,10 +172,16 @@ func httpURL(s string) bool {
 type libChoices struct {
 	Images   []*publish.Asset
 	Articles []*publish.Publication
+	WebApps  []*webapp.App // linked web apps, for miniprogram buttons
 }
 
 func (u *UI) library(r *http.Request, accountID int64) *libChoices {
 	lc := &libChoices{}
+	if u.WebApps != nil {
+		if apps, err := u.WebApps.List(r.Context(), accountID); err == nil {
+			lc.WebApps = apps
+		}
+	}
 	if u.Publish == nil {
 		return lc
 	}

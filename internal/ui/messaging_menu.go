@@ -114,6 +114,9 @@ func (u *UI) readButton(r *http.Request, prefix string, accountID int64, top boo
 		b.URL = strings.TrimSpace(f.Get(prefix + ".url"))
 	case menu.TypeMiniProgram:
 		b.URL, b.AppID, b.PagePath = strings.TrimSpace(f.Get(prefix+".url")), strings.TrimSpace(f.Get(prefix+".appid")), strings.TrimSpace(f.Get(prefix+".pagepath"))
+		if err := u.menuWebApp(r, accountID, prefix, &b); err != nil {
+			return b, true, err
+		}
 	case menu.TypeArticleID:
 		b.ArticleID = strings.TrimSpace(f.Get(prefix + ".article_id"))
 	case menu.TypeMediaID:

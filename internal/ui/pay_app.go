@@ -25,6 +25,7 @@ func (u *UI) registerPayApp(h route) {
 	h("GET /shop/{product}", u.signedIn(u.shopProduct))
 	h("GET /shop/{product}/image", u.signedIn(u.shopProductImage))
 	h("POST /shop/{product}", u.signedIn(u.shopBuy))
+	h("GET /pay/prepay", u.signedIn(u.payPrepay))
 	h("GET /pay/{order}", u.signedIn(u.paySheet))
 	h("POST /pay/{order}", u.signedIn(u.payConfirm))
 	h("GET /me/orders", u.signedIn(u.myOrders))
@@ -131,7 +132,8 @@ type paySheetData struct {
 	Account  *account.Account
 	Merchant *pay.Merchant
 	Balance  int64
-	Short    bool // the wallet holds less than the amount
+	Short    bool   // the wallet holds less than the amount
+	Return   string // redirect_url: the merchant's web page to return to, "" for the chat
 }
 
 func (u *UI) paySheetLoad(r *http.Request) (*paySheetData, error) {
@@ -159,7 +161,48 @@ func (u *UI) paySheetLoad(r *http.Request) (*paySheetData, error) {
 		return nil, err
 	}
 	d.Short = d.Balance < o.Amount
+	raw := r.URL.Query().Get("redirect_url")
+	if r.Method == http.MethodPost {
+		raw = r.PostFormValue("redirect_url")
+	}
+	if d.Return, err = u.payReturn(r, o.AccountID, raw); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// payReturn checks a pay sheet's redirect_url: the merchant's web page
+// that the follower returns to (paid or not; the page queries the order),
+// as WeChat Pay's H5 redirect_url. It must be an http(s) address on one
+// of the account's web sign-in domains, where its linked web apps live.
+func (u *UI) payReturn(r *http.Request, accountID int64, raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	pu, err := url.Parse(raw)
+	bad := errs.Invalidf("redirect_url must be a page on one of the merchant's web sign-in domains.")
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil || len(raw) > 2048 || u.WebApps == nil {
+		return "", bad
+	}
+	ok, err := u.WebApps.OnDomain(r.Context(), accountID, raw)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", bad
+	}
+	return raw, nil
+}
+
+// payCSP lets the pay form's redirect go to the merchant's page (the
+// browser checks form-action against redirects too).
+func payCSP(w http.ResponseWriter, d *paySheetData) {
+	if d.Return == "" {
+		return
+	}
+	if ru, err := url.Parse(d.Return); err == nil {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self' "+ru.Scheme+"://"+ru.Host)
+	}
 }
 
 func (u *UI) paySheet(w http.ResponseWriter, r *http.Request) error {
@@ -167,20 +210,39 @@ func (u *UI) paySheet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	payCSP(w, d)
 	return u.render(w, r, http.StatusOK, "app/pay", u.newPage(w, r, "Pay "+d.Merchant.DisplayName, d))
+}
+
+// payPrepay is the pay sheet's entry point for a web app's JSAPI order:
+// /pay/prepay?prepay_id=wx…&redirect_url=… (prepay_id as
+// /v3/pay/transactions/jsapi answered it).
+func (u *UI) payPrepay(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	oid, err := strconv.ParseInt(strings.TrimPrefix(q.Get("prepay_id"), "wx"), 10, 64)
+	if err != nil || oid <= 0 || !strings.HasPrefix(q.Get("prepay_id"), "wx") {
+		return errs.NotFoundf("There is no such prepay_id.")
+	}
+	target := fmt.Sprintf("/pay/%d", oid)
+	if ru := q.Get("redirect_url"); ru != "" {
+		target += "?" + url.Values{"redirect_url": {ru}}.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
 }
 
 // payConfirm checks the person's password and pays the order.
 func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
 	d, err := u.paySheetLoad(r)
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
 	me := web.Person(r)
 	p := u.newPage(w, r, "Pay "+d.Merchant.DisplayName, d)
+	payCSP(w, d)
 	key := strconv.FormatInt(me.ID, 10)
 	if u.payTries.Blocked(key) {
 		return u.formError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindTooMany, Field: "password", Message: "Too many wrong passwords. Wait a minute and try again."})
@@ -195,6 +257,10 @@ func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
 	o, err := u.Pay.Pay(r.Context(), d.Order.ID, me.ID)
 	if err != nil {
 		return u.formError(w, r, "app/pay", p, err)
+	}
+	if d.Return != "" {
+		http.Redirect(w, r, d.Return, http.StatusSeeOther)
+		return nil
 	}
 	return u.redirect(w, r, fmt.Sprintf("/chat/%d", o.AccountID), fmt.Sprintf("Paid %s to %s.", pay.FormatFen(o.Amount), d.Merchant.DisplayName))
 }

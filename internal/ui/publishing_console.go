@@ -14,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/webapp"
 	"github.com/heraldoa/herald/internal/wxapi/material"
 )
 
@@ -72,7 +73,8 @@ type editorData struct {
 	Zone         string
 	Unsaved      bool
 	Max          int
-	At           string // the schedule field, refilled
+	At           string        // the schedule field, refilled
+	WebApps      []*webapp.App // linked web apps an article can open
 }
 
 type tagOption struct {
@@ -103,6 +105,9 @@ func (u *UI) editorFor(r *http.Request, c *consoleCtx, d *editorData) error {
 	d.CanMass = c.Can(account.ActMassSend)
 	d.Zone = c.Account.Timezone
 	d.Max = publish.MaxArticles
+	if u.WebApps != nil {
+		d.WebApps, _ = u.WebApps.List(r.Context(), c.Account.ID)
+	}
 	for i := range d.Articles {
 		d.Articles[i].Idx = i
 		d.Articles[i].Last = i == len(d.Articles)-1

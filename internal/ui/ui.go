@@ -37,6 +37,7 @@ import (
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/webapp"
 )
 
 //go:embed templates static
@@ -89,6 +90,8 @@ type Deps struct {
 	// Template messages (issue #8): the library at /admin/templates and
 	// the account's templates at /mp/a/{id}/templates. nil: no pages.
 	Templates *tmplmsg.Service
+	// WebApps: linked web apps ("mini-programs"). nil: no web apps pages.
+	WebApps *webapp.Store
 }
 
 // UI holds the handlers of the three faces.
@@ -159,6 +162,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.registerDeveloper(h)
 	u.registerPay(h)
 	u.registerTemplates(h)
+	u.registerWebApps(h)
 }
 
 // route registers a handler for a pattern.

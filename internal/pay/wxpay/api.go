@@ -303,7 +303,7 @@ func (a *API) createJSAPI(w http.ResponseWriter, r *http.Request, c *merchantCal
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]string{"prepay_id": PrepayID(o), "h5_url": fmt.Sprintf("%s/pay/%d", a.BaseURL, o.ID)}, nil
+	return http.StatusOK, map[string]string{"prepay_id": PrepayID(o), "h5_url": fmt.Sprintf("%s/pay/%d?prepay_id=%s", a.BaseURL, o.ID, PrepayID(o))}, nil
 }
 
 func (a *API) createNative(w http.ResponseWriter, r *http.Request, c *merchantCall) (int, any, error) {

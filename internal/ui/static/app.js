@@ -37,6 +37,21 @@ document.addEventListener("DOMContentLoaded", () => {
       const ta = sel.closest("fieldset").querySelector("textarea[data-md-preview]");
       if (ta) render(ta);
     }));
+    // Linked web apps: insert a Markdown link to /w/{appid}, which the
+    // reader shows as a card.
+    editor.querySelectorAll("button[data-webapp-into]").forEach((btn) => {
+      btn.hidden = false;
+      btn.addEventListener("click", () => {
+        const opt = btn.closest(".webapp-insert").querySelector("select[data-webapp-pick]").selectedOptions[0];
+        const ta = editor.querySelector(`textarea[name="${btn.dataset.webappInto}"]`);
+        if (!opt || !ta) return;
+        const name = opt.dataset.name.replace(/[\\\[\]]/g, "\\$&");
+        const md = `[Open ${name}](/w/${opt.value}?from=article)`;
+        const at = ta.selectionStart || ta.value.length;
+        ta.value = ta.value.slice(0, at) + "\n" + md + "\n" + ta.value.slice(at);
+        ta.dispatchEvent(new Event("input"));
+      });
+    });
     editor.querySelectorAll("input[data-upload-into]").forEach((input) => {
       input.closest("label").hidden = false;
       input.addEventListener("change", () => {
