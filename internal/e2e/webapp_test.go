@@ -81,7 +81,9 @@ func (s *teaShop) signedCall(method, path string, body []byte) (*http.Response, 
 }
 
 func (s *teaShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	fail := func(format string, args ...any) { http.Error(w, fmt.Sprintf(format, args...), http.StatusInternalServerError) }
+	fail := func(format string, args ...any) {
+		http.Error(w, fmt.Sprintf(format, args...), http.StatusInternalServerError)
+	}
 	openid := ""
 	if c, err := r.Cookie("teashop_openid"); err == nil {
 		openid = c.Value

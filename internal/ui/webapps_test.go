@@ -208,7 +208,7 @@ func TestOpenWebAppFromProfileMenuAndArticle(t *testing.T) {
 	// Menu: the console editor offers the linked apps and refuses others.
 	hana := w.client(t, "hana")
 	mpMenu := fmt.Sprintf("/mp/a/%d/menu", w.bank.ID)
-	if r := hana.Get(mpMenu); !r.Contains(`<option value="`+app.AppID+`"`) {
+	if r := hana.Get(mpMenu); !r.Contains(`<option value="` + app.AppID + `"`) {
 		t.Fatalf("menu editor does not offer the app:\n%s", r.Body)
 	}
 	if r := hana.PostForm(mpMenu, url.Values{"b.0.name": {"Shop"}, "b.0.type": {"miniprogram"}, "b.0.appid": {cafeApp.AppID}}); r.Status != http.StatusUnprocessableEntity || !r.Contains("choose one of the account&#39;s linked web apps") {
