@@ -293,6 +293,11 @@ func TestLinkedWebAppSignInAndPay(t *testing.T) {
 		t.Fatalf("linked apps: %+v %v", apps, err)
 	}
 	app := apps[0]
+	do(t, owner, "open the app's page",
+		chromedp.Navigate(fmt.Sprintf("%s/mp/a/%d/webapps/%d", s.URL, svc.ID, app.ID)),
+		chromedp.WaitVisible(`[data-testid=webapp-unlink]`),
+	)
+	fitsSmallPhone(t, owner, "a web app's page")
 
 	// The follower opens it from the profile and is signed in silently.
 	phone := Browser(t)
