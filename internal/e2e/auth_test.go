@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -32,6 +33,28 @@ func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 		t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// waitPath waits until the tab's page is at want (a path), across a
+// navigation that may still be in flight: reading the location while the old
+// page unloads fails with "Cannot find context with specified id", which
+// only means "not there yet".
+func waitPath(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	var last string
+	var lastErr error
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+		if err == nil && got == want {
+			return
+		}
+		last, lastErr = got, err
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the page did not reach %s: it is at %q (last error: %v)", want, last, lastErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // byText selects the element of the given tag whose visible text is text,

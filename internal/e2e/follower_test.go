@@ -243,7 +243,7 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 		chromedp.WaitReady(chromedp.CSS(`body`)),
 	)
 	want := fmt.Sprintf("/s/%d", articleID)
-	run(t, ctx, "wait for the article page", chromedp.Poll[bool](`location.pathname === "`+want+`"`))
+	waitPath(t, ctx, want)
 	if p := path(t, ctx, s); p != want {
 		t.Errorf("the article opened at %s, want %s", p, want)
 	}
@@ -429,7 +429,7 @@ func TestFollowerAppWithoutJavaScript(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=folder-item] a`)),
 		chromedp.WaitReady(chromedp.CSS(`body`)),
 	)
-	run(t, ctx, "wait for the article page", chromedp.Poll[bool](fmt.Sprintf(`location.pathname === "/s/%d"`, articleID)))
+	waitPath(t, ctx, fmt.Sprintf("/s/%d", articleID))
 	if body := run(t, ctx, "read the article", chromedp.Text(chromedp.CSS(`body`))); !strings.Contains(body, "Autumn pu-erh tasting") {
 		t.Logf("the reading page does not show the article (publishing's page): %.200s", body)
 	}
