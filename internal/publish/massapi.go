@@ -414,3 +414,27 @@ func (s *Store) UntoldAPISends(ctx context.Context, limit int) ([]*Job, error) {
 		AND j.state IN ('done', 'failed') ORDER BY j.id LIMIT ?`, limit)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Job, error) { return scanJob(r) })
 }
+
+// MassJobOfArticle returns the newest mass send of the account that sent
+// the article at url (an address ending in /s/{article}, as
+// MASSSENDJOBFINISH's ArticleUrl gives it): mass/delete by url.
+func (s *Store) MassJobOfArticle(ctx context.Context, accountID int64, url string) (*Job, error) {
+	i := strings.LastIndex(url, "/s/")
+	if i < 0 {
+		return nil, db.ErrNotFound
+	}
+	rest := url[i+len("/s/"):]
+	if j := strings.IndexAny(rest, "?#/"); j >= 0 {
+		rest = rest[:j]
+	}
+	articleID, err := ParseArticlePath(rest)
+	if err != nil {
+		return nil, db.ErrNotFound
+	}
+	var jobID int64
+	if err := db.Get(s.db.QueryRow(ctx, `SELECT j.id FROM articles a JOIN publish_jobs j ON j.publication_id = a.publication_id AND j.account_id = a.account_id
+		WHERE a.id = ? AND a.account_id = ? AND j.mode = 'mass' ORDER BY j.id DESC LIMIT 1`, articleID, accountID), &jobID); err != nil {
+		return nil, err
+	}
+	return s.MassJob(ctx, accountID, jobID)
+}

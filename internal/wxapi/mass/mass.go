@@ -414,23 +414,31 @@ func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	return nil
 }
 
-// job reads {"msg_id": N} (a number or a string) and returns the account's
-// mass send: 40035 for anything else, including another account's msg_id.
+// job reads {"msg_id": N} (a number or a string; for delete also "url", an
+// article's address, when msg_id is missing) and returns the account's mass
+// send: 40035 for anything else, including another account's msg_id.
 func (m *Mass) job(w http.ResponseWriter, r *http.Request, a *account.Account, articleIdx *flexInt) (*publish.Job, error) {
 	var in struct {
 		MsgID      flexInt `json:"msg_id"`
 		ArticleIdx flexInt `json:"article_idx"`
+		URL        string  `json:"url"` // delete: the article's address, when msg_id is not given
 	}
 	if err := decode(w, r, &in); err != nil {
 		return nil, err
 	}
+	var j *publish.Job
+	var err error
+	switch {
+	case in.MsgID.Set:
+		j, err = m.Publish.MassJob(r.Context(), a.ID, in.MsgID.V)
+	case articleIdx != nil && in.URL != "":
+		j, err = m.Publish.MassJobOfArticle(r.Context(), a.ID, in.URL)
+	default:
+		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "msg_id missing")
+	}
 	if articleIdx != nil {
 		*articleIdx = in.ArticleIdx
 	}
-	if !in.MsgID.Set {
-		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "msg_id missing")
-	}
-	j, err := m.Publish.MassJob(r.Context(), a.ID, in.MsgID.V)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "invalid msg_id")
 	}
@@ -447,7 +455,7 @@ func (m *Mass) get(w http.ResponseWriter, r *http.Request, a *account.Account) e
 	return nil
 }
 
-// POST /cgi-bin/message/mass/delete {"msg_id","article_idx"}
+// POST /cgi-bin/message/mass/delete {"msg_id" or "url","article_idx"}
 func (m *Mass) delete(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var idx flexInt
 	j, err := m.job(w, r, a, &idx)

@@ -101,6 +101,12 @@ func wantCode(t *testing.T, what string, r result, code int) {
 	}
 }
 
+func readAll(res *http.Response) string {
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
 func text(s string) map[string]any {
 	return map[string]any{"filter": map[string]any{"is_to_all": true}, "msgtype": "text", "text": map[string]any{"content": s}}
 }
@@ -481,6 +487,18 @@ func TestMassSendJobFinishPushedInSafeMode(t *testing.T) {
 		t.Fatalf("article URL: %v %v", res, err)
 	}
 	res.Body.Close()
+	// The ArticleUrl names the send for mass/delete without a msg_id; another
+	// account's article URL is unknown there.
+	subTok := c.token(h.Subscription)
+	wantCode(t, "delete by another account", c.post("/cgi-bin/message/mass/delete", subTok, map[string]any{"url": m.ArticleURLResult.ResultList[1].ArticleURL}), 40035)
+	wantCode(t, "delete by a bad url", c.post("/cgi-bin/message/mass/delete", tok, map[string]any{"url": h.URL + "/s/x"}), 40035)
+	wantCode(t, "delete by url", c.post("/cgi-bin/message/mass/delete", tok, map[string]any{"url": m.ArticleURLResult.ResultList[1].ArticleURL, "article_idx": 2}), 0)
+	if res, err := http.Get(m.ArticleURLResult.ResultList[1].ArticleURL); err != nil || !strings.Contains(readAll(res), "deleted by its author") {
+		t.Fatalf("article 2 after delete by url: %v", err)
+	}
+	if s := c.status(tok, id); s != "SEND_SUCCESS" {
+		t.Fatalf("after deleting article 2: %s", s)
+	}
 
 	// A text send: no article containers. Running it again pushes nothing.
 	r = c.post("/cgi-bin/message/mass/send", tok, map[string]any{"touser": []string{svc.Followers[0].OpenID, extra.OpenID}, "msgtype": "text", "text": map[string]any{"content": "hi"}})
