@@ -121,6 +121,9 @@ type Options struct {
 	Bus realtime.Bus
 	// Media stores uploaded files; default: the data directory's media/.
 	Media media.Store
+	// AnalyticsBuffer is how many analytics events may wait to be written
+	// (default 65536, sized for a server; the emulator needs far fewer).
+	AnalyticsBuffer int
 }
 
 // New builds an App on an open, migrated database.
@@ -139,7 +142,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	}
 	a.Settings = settings.NewStore(d, c)
 	a.Users = user.NewStore(d, c)
-	a.Analytics = analytics.NewRecorder(d, c, log, 0)
+	a.Analytics = analytics.NewRecorder(d, c, log, opts.AnalyticsBuffer)
 	a.AnalyticsStore = analytics.NewStore(d, c, a.Settings, log)
 	a.Registry.MustRegister(a.Analytics.Collector())
 	a.Accounts = account.NewStore(d, c)
