@@ -29,14 +29,16 @@ const (
 	KindLinkClick    = "link_click"    // a link in an article; Object: article; Surface: "source" for "Read more"
 	KindAPICall      = "api_call"      // Surface: API name; Value: latency ms; Failed
 	KindPushDelivery = "push_delivery" // a push to the developer's server; Value: latency ms; Failed
-	KindPayment      = "payment"       // a paid order (commerce, later)
+	KindPayment      = "payment"       // a paid order; Object: order; Surface: order source; Value: amount in fen
+	KindOrderCreated = "order_created" // an order created; Object: order; Surface: order source; Value: amount in fen
+	KindRefund       = "refund"        // a refund; Object: order; Surface: order source; Value: refunded fen
 	KindWebAppOpen   = "webapp_open"   // a linked web app opened; Object: the app; Surface: profile, menu, article or link
 )
 
 // Kinds lists every kind, in display order.
 var Kinds = []string{KindFollow, KindUnfollow, KindImpression, KindRead, KindReadComplete, KindLike, KindWow,
 	KindShare, KindComment, KindMenuClick, KindMessageIn, KindLinkClick, KindAPICall, KindPushDelivery, KindPayment,
-	KindWebAppOpen}
+	KindWebAppOpen, KindOrderCreated, KindRefund}
 
 // Read surfaces: where an article was opened.
 const (

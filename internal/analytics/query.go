@@ -40,13 +40,14 @@ func (s *Store) PeriodSums(ctx context.Context, accountID int64, prevFrom, from,
 		SUM(CASE WHEN day >= ? THEN events ELSE 0 END), SUM(CASE WHEN day >= ? THEN users ELSE 0 END),
 		SUM(CASE WHEN day >= ? THEN value_sum ELSE 0 END), MAX(CASE WHEN day >= ? THEN value_max ELSE 0 END),
 		SUM(CASE WHEN day >= ? THEN failures ELSE 0 END),
-		SUM(CASE WHEN day < ? THEN events ELSE 0 END), SUM(CASE WHEN day < ? THEN users ELSE 0 END)
+		SUM(CASE WHEN day < ? THEN events ELSE 0 END), SUM(CASE WHEN day < ? THEN users ELSE 0 END),
+		SUM(CASE WHEN day < ? THEN value_sum ELSE 0 END)
 		FROM analytics_daily WHERE account_id = ? AND day >= ? AND day <= ? AND object_id = -1 GROUP BY kind, surface`,
-		from, from, from, from, from, from, from, accountID, prevFrom, to)
+		from, from, from, from, from, from, from, from, accountID, prevFrom, to)
 	type pair struct{ c, p Row }
 	ps, err := db.Collect(rows, err, func(r *sqlRows) (pair, error) {
 		var x pair
-		err := r.Scan(&x.c.Kind, &x.c.Surface, &x.c.Events, &x.c.Users, &x.c.ValueSum, &x.c.ValueMax, &x.c.Failures, &x.p.Events, &x.p.Users)
+		err := r.Scan(&x.c.Kind, &x.c.Surface, &x.c.Events, &x.c.Users, &x.c.ValueSum, &x.c.ValueMax, &x.c.Failures, &x.p.Events, &x.p.Users, &x.p.ValueSum)
 		x.c.Object, x.p.Object, x.p.Kind, x.p.Surface = AllObjects, AllObjects, x.c.Kind, x.c.Surface
 		return x, err
 	})

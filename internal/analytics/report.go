@@ -32,6 +32,8 @@ type Card struct {
 	// Bad is true when a rise is bad news (unfollows): pages colour the
 	// change the other way round.
 	Bad bool
+	// Text and PrevText, when set, show Value and Prev formatted (money).
+	Text, PrevText string
 }
 
 // Report is everything the console's analytics page shows for a period.
@@ -41,6 +43,8 @@ type Report struct {
 	Tables                            []*Table
 	Charts                            map[string]template.HTML
 	Demographics                      *Demographics
+	// Revenue is set when the report was asked for with Payments.
+	Revenue *Revenue
 }
 
 // Table returns the report's table called name, or nil.
@@ -60,6 +64,9 @@ type ReportInput struct {
 	Followers int64 // the maintained follower count now
 	From, To  string
 	MinGroup  int // settings.Platform.MinDemographicGroup
+	// Payments adds the revenue section (a Service account with Herald
+	// Pay enabled): tables "revenue", "revenue_sources" and "funnel".
+	Payments bool
 }
 
 // TableNames lists the tables of a report, in page order.
@@ -84,7 +91,7 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 		cur[k2{curRows[i].Kind, curRows[i].Surface}] = &curRows[i]
 		prev[k2{prevRows[i].Kind, prevRows[i].Surface}] = &prevRows[i]
 	}
-	dayRows, err := s.DayRows(ctx, in.AccountID, in.From, in.To, KindMessageIn)
+	dayRows, err := s.DayRows(ctx, in.AccountID, in.From, in.To, KindMessageIn, KindPayment, KindRefund)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +254,10 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 			itoa(ev(cur, ConvPaid, src)), itoa(a), pct(a, f)})
 	}
 	rep.Tables = append(rep.Tables, ct)
+
+	if in.Payments {
+		rep.Revenue = revenueSection(rep, curRows, prevRows, dayRows, days, labels)
+	}
 
 	// Interface (developer API and pushes).
 	it := &Table{Name: "interface", Title: "Developer API and pushes", Head: []string{"Kind", "Calls", "Failures", "Average time (ms)", "Longest (ms)"}}

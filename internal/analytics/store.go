@@ -54,6 +54,7 @@ const (
 	ConvFollows = "conv_follows" // follows counted for conversion
 	ConvMessage = "conv_message" // of those, followers who then messaged
 	ConvLink    = "conv_link"    // ... clicked a link in an article
+	ConvOrder   = "conv_order"   // ... created an order (or paid one)
 	ConvPaid    = "conv_paid"    // ... paid
 	ConvAny     = "conv_any"     // ... did any of these
 )
@@ -298,31 +299,34 @@ func conversions(ctx context.Context, tx *db.Tx, accountID int64, day string, lo
 		return err
 	}
 	from, to := db.Micro(t0), db.Micro(t1)
-	if _, err := tx.Exec(ctx, `DELETE FROM analytics_daily WHERE account_id = ? AND day = ? AND kind IN (?, ?, ?, ?, ?)`,
-		accountID, day, ConvFollows, ConvMessage, ConvLink, ConvPaid, ConvAny); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM analytics_daily WHERE account_id = ? AND day = ? AND kind IN (?, ?, ?, ?, ?, ?)`,
+		accountID, day, ConvFollows, ConvMessage, ConvLink, ConvOrder, ConvPaid, ConvAny); err != nil {
 		return err
 	}
 	// One pass per grouping: each follow of the day joined with that
-	// person's messages, link clicks and payments in the window after it.
+	// person's messages, link clicks, orders and payments in the window
+	// after it. An order counts as created when it was paid too (orders
+	// made before order_created was captured have only their payment).
 	window := ConversionWindow.Microseconds()
 	q := `SELECT %s, COUNT(DISTINCT f.person_id),
 		COUNT(DISTINCT CASE WHEN e.kind = 'message_in' THEN f.person_id END),
 		COUNT(DISTINCT CASE WHEN e.kind = 'link_click' THEN f.person_id END),
+		COUNT(DISTINCT CASE WHEN e.kind IN ('order_created', 'payment') THEN f.person_id END),
 		COUNT(DISTINCT CASE WHEN e.kind = 'payment' THEN f.person_id END),
-		COUNT(DISTINCT e.person_id)
+		COUNT(DISTINCT CASE WHEN e.kind IN ('message_in', 'link_click', 'payment') THEN e.person_id END)
 		FROM analytics_events f LEFT JOIN analytics_events e ON e.account_id = f.account_id AND e.person_id = f.person_id
-			AND e.kind IN ('message_in', 'link_click', 'payment') AND e.at >= f.at AND e.at < f.at + ?
+			AND e.kind IN ('message_in', 'link_click', 'order_created', 'payment') AND e.at >= f.at AND e.at < f.at + ?
 		WHERE f.account_id = ? AND f.kind = 'follow' AND f.person_id <> 0 AND f.at >= ? AND f.at < ? %s`
 	type convRow struct {
-		surface                           string
-		follows, message, link, paid, any int64
+		surface                                  string
+		follows, message, link, order, paid, any int64
 	}
 	var out []convRow
 	for _, grouping := range [][2]string{{"f.surface", "GROUP BY f.surface"}, {"'*'", ""}} {
 		rows, err := tx.Query(ctx, fmt.Sprintf(q, grouping[0], grouping[1]), window, accountID, from, to)
 		rs, err := db.Collect(rows, err, func(r *sqlRows) (convRow, error) {
 			var c convRow
-			return c, r.Scan(&c.surface, &c.follows, &c.message, &c.link, &c.paid, &c.any)
+			return c, r.Scan(&c.surface, &c.follows, &c.message, &c.link, &c.order, &c.paid, &c.any)
 		})
 		if err != nil {
 			return fmt.Errorf("analytics: conversions %d %s: %w", accountID, day, err)
@@ -333,7 +337,7 @@ func conversions(ctx context.Context, tx *db.Tx, accountID int64, day string, lo
 		for _, kv := range []struct {
 			kind string
 			n    int64
-		}{{ConvFollows, c.follows}, {ConvMessage, c.message}, {ConvLink, c.link}, {ConvPaid, c.paid}, {ConvAny, c.any}} {
+		}{{ConvFollows, c.follows}, {ConvMessage, c.message}, {ConvLink, c.link}, {ConvOrder, c.order}, {ConvPaid, c.paid}, {ConvAny, c.any}} {
 			if kv.n == 0 {
 				continue
 			}

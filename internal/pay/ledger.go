@@ -53,12 +53,19 @@ type Store struct {
 	// transaction, in order of registration): receipts, analytics,
 	// notifications to the merchant's server. Register them at start-up.
 	paidHooks     []func(ctx context.Context, o *Order)
+	createdHooks  []func(ctx context.Context, o *Order)
 	refundedHooks []func(ctx context.Context, o *Order, r *Refund)
 }
 
 // AfterPaid registers fn to run after each payment.
 func (s *Store) AfterPaid(fn func(ctx context.Context, o *Order)) {
 	s.paidHooks = append(s.paidHooks, fn)
+}
+
+// AfterCreated registers fn to run after each new order (not when an
+// out_trade_no repeats and the existing order is returned).
+func (s *Store) AfterCreated(fn func(ctx context.Context, o *Order)) {
+	s.createdHooks = append(s.createdHooks, fn)
 }
 
 // AfterRefunded registers fn to run after each refund.

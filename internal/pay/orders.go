@@ -269,6 +269,11 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (*Order, error) {
 	if o.ID != oid && (o.Amount != in.Amount || o.PersonID != in.PersonID || o.ProductID != in.ProductID) {
 		return nil, errs.FieldInvalid("out_trade_no", "An order with this out_trade_no already exists with different details.")
 	}
+	if o.ID == oid {
+		for _, fn := range s.createdHooks {
+			fn(ctx, o)
+		}
+	}
 	return o, nil
 }
 

@@ -11,7 +11,7 @@ import (
 
 // Receipts returns OnPaid and OnRefunded hooks that put a receipt into the
 // follower's chat with the account (a system message of kind receipt) and
-// record a payment event for analytics. A failure is logged: the money has
+// record payment, order and refund events for analytics. A failure is logged: the money has
 // moved already and the order list shows it.
 func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog.Logger) {
 	merchant := func(ctx context.Context, accountID int64) string {
@@ -20,6 +20,9 @@ func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog
 		}
 		return "the merchant"
 	}
+	s.AfterCreated(func(ctx context.Context, o *Order) {
+		rec.Record(analytics.Event{AccountID: o.AccountID, Kind: analytics.KindOrderCreated, PersonID: o.PersonID, ObjectID: o.ID, Surface: o.Source, Value: o.Amount})
+	})
 	s.AfterPaid(func(ctx context.Context, o *Order) {
 		rec.Record(analytics.Event{AccountID: o.AccountID, Kind: analytics.KindPayment, PersonID: o.PersonID, ObjectID: o.ID, Surface: o.Source, Value: o.Amount})
 		m := &message.Message{AccountID: o.AccountID, PersonID: o.PersonID, Direction: message.Out, Kind: message.KindReceipt, Sender: message.SenderSystem,
@@ -31,6 +34,7 @@ func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog
 		}
 	})
 	s.AfterRefunded(func(ctx context.Context, o *Order, r *Refund) {
+		rec.Record(analytics.Event{AccountID: o.AccountID, Kind: analytics.KindRefund, PersonID: o.PersonID, ObjectID: o.ID, Surface: o.Source, Value: r.Amount, At: r.CreatedAt})
 		m := &message.Message{AccountID: o.AccountID, PersonID: o.PersonID, Direction: message.Out, Kind: message.KindReceipt, Sender: message.SenderSystem,
 			Body: message.Body{Title: fmt.Sprintf("Refund of %s from %s", FormatFen(r.Amount), merchant(ctx, o.AccountID)), Description: o.Description,
 				URL:  fmt.Sprintf("/me/orders#order-%d", o.ID),

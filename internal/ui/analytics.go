@@ -166,6 +166,8 @@ type analyticsView struct {
 	Demo    []demoDim
 	TZ      string
 	Presets []string
+	// NoRevenue says why there is no revenue section ("" when there is).
+	NoRevenue string
 }
 
 // tableView is one table with what its CSV link needs.
@@ -197,9 +199,12 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := &analyticsView{Range: rg, Report: rep, Charts: rep.Charts, Tables: map[string]tableView{}, TZ: c.Account.Timezone, Presets: []string{"7", "30", "90"}}
+	if rep.Revenue == nil {
+		v.NoRevenue = u.noRevenueReason(c)
+	}
 	base := fmt.Sprintf("/mp/a/%d/analytics", c.Account.ID)
 	for _, t := range rep.Tables {
-		if len(t.Rows) > maxTableRows && t.Name != "growth" && t.Name != "messages" {
+		if len(t.Rows) > maxTableRows && t.Name != "growth" && t.Name != "messages" && t.Name != "revenue" {
 			cp := *t
 			cp.Rows = t.Rows[:maxTableRows]
 			cp.Note = strings.TrimSpace(fmt.Sprintf("%s Showing the first %d of %d; the CSV has them all.", t.Note, maxTableRows, len(t.Rows)))
@@ -237,8 +242,29 @@ func (u *UI) analyticsReport(r *http.Request, c *consoleCtx) (*analytics.Report,
 		}
 	}
 	rep, err := u.AnalyticsStore.Report(r.Context(), analytics.ReportInput{AccountID: c.Account.ID, Timezone: c.Account.Timezone,
-		Followers: c.Account.FollowerCount, From: rg.From, To: rg.To, MinGroup: minGroup})
+		Followers: c.Account.FollowerCount, From: rg.From, To: rg.To, MinGroup: minGroup, Payments: u.takesPayments(r, c)})
 	return rep, rg, fields, err
+}
+
+// takesPayments tells whether the account has Herald Pay enabled (a
+// Service account with a merchant profile): its analytics show revenue.
+func (u *UI) takesPayments(r *http.Request, c *consoleCtx) bool {
+	if u.Pay == nil || !c.Account.IsService() {
+		return false
+	}
+	_, err := u.Pay.Merchant(r.Context(), c.Account.ID)
+	return err == nil
+}
+
+// noRevenueReason says why an account's analytics have no revenue section.
+func (u *UI) noRevenueReason(c *consoleCtx) string {
+	switch {
+	case u.Pay == nil:
+		return ""
+	case !c.Account.IsService():
+		return "Subscription accounts cannot take payments, so there is no revenue to show. Service accounts can."
+	}
+	return "Enable payments on the Payments page to see revenue and the follower → order → paid funnel here."
 }
 
 // analyticsCSV serves one table of the dashboard as CSV, for the same
