@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -42,10 +43,11 @@ func seedAnalytics(ctx context.Context, w *world) error {
 		lostMax            int // unfollows per day, at most
 		readsPerArticle    int
 		messages, apiCalls int // per day, at most
+		orders             int // Herald Pay orders per day, at most
 		buttons            []string
 	}{
-		{"lotus", 2, 6, 2, 30, 8, 0, []string{"TEA_OF_MONTH", "https://lotus-tea.example/menu", "HOURS", "https://lotus-tea.example/map", "BOOK"}},
-		{"harbour", 1, 3, 1, 20, 12, 120, []string{"RATES", "https://harbour-bank.example/open", "HOURS", "AGENT", "https://harbour-bank.example/security"}},
+		{"lotus", 2, 6, 2, 30, 8, 0, 0, []string{"TEA_OF_MONTH", "https://lotus-tea.example/menu", "HOURS", "https://lotus-tea.example/map", "BOOK"}},
+		{"harbour", 1, 3, 1, 20, 12, 120, 4, []string{"RATES", "https://harbour-bank.example/open", "HOURS", "AGENT", "https://harbour-bank.example/security"}},
 	} {
 		acct := w.accounts[spec.key]
 		if acct == nil {
@@ -135,6 +137,23 @@ func seedAnalytics(ctx context.Context, w *world) error {
 					kind = "image"
 				}
 				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindMessageIn, PersonID: pick().ID, Surface: kind, At: at(day)})
+			}
+			// Herald Pay: orders created, most of them paid, a few refunded
+			// in part a day or two later (the Revenue section and the
+			// follower → order → paid funnel).
+			for i := rng.IntN(spec.orders + 1); i > 0; i-- {
+				p, t := pick(), at(day)
+				order, fen := id.New(), int64(1800+100*rng.IntN(110))
+				src := []string{"card", "card", "article", "api"}[rng.IntN(4)]
+				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindOrderCreated, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen, At: t})
+				if rng.IntN(5) == 0 {
+					continue // never paid
+				}
+				paid := t.Add(time.Duration(1+rng.IntN(10)) * time.Minute)
+				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindPayment, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen, At: paid})
+				if refundAt := paid.Add(time.Duration(24+rng.IntN(24)) * time.Hour); rng.IntN(12) == 0 && refundAt.Before(now) {
+					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindRefund, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen / 2, At: refundAt})
+				}
 			}
 			// The developer API and pushes to the developer's server.
 			if spec.apiCalls > 0 {

@@ -56,4 +56,30 @@ func TestDemoAnalyticsHistory(t *testing.T) {
 	if err != nil || pm[analytics.MetricAccountsPrefix+"active"] < 2 {
 		t.Errorf("platform figures %v, %v: want at least the 2 demo accounts active", pm, err)
 	}
+
+	// Harbour Bank (Service, payments on) shows 60 days of revenue and a
+	// funnel that reaches paid orders.
+	bankOwner, err := s.App.Users.ByUsername(ctx, "harbour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bms, err := s.App.Accounts.ForMember(ctx, bankOwner.ID)
+	if err != nil || len(bms) == 0 {
+		t.Fatalf("harbour's accounts: %v %v", bms, err)
+	}
+	bank := bms[0].Account
+	brep, err := st.Report(ctx, analytics.ReportInput{AccountID: bank.ID, Timezone: bank.Timezone, Followers: bank.FollowerCount,
+		From: analytics.AddDays(today, -59), To: today, MinGroup: 10, Payments: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paidDays int
+	for _, r := range brep.Table("revenue").Rows {
+		if r[1] != "0" {
+			paidDays++
+		}
+	}
+	if paidDays < 30 || len(brep.Table("revenue_sources").Rows) < 2 {
+		t.Errorf("the bank has paid orders on %d of 60 days and %d order sources; want a living revenue history", paidDays, len(brep.Table("revenue_sources").Rows))
+	}
 }
