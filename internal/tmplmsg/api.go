@@ -2,7 +2,6 @@ package tmplmsg
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,22 +20,6 @@ func Register(api *wxapi.API, s *Service) {
 	api.Register("/cgi-bin/template/get_all_private_template", wxapi.CapQRCode, s.apiTemplates)
 	api.Register("/cgi-bin/template/del_private_template", wxapi.CapQRCode, s.apiDelTemplate)
 	api.Register("/cgi-bin/message/template/send", wxapi.CapQRCode, s.apiSend)
-}
-
-// decode reads a JSON body: 44002 when empty, 47001 when it is not JSON of
-// the right shape.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err != nil {
-		return wxerr.New(wxerr.CodeDataFormatError)
-	}
-	if strings.TrimSpace(string(b)) == "" {
-		return wxerr.New(wxerr.CodeEmptyPostData)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return wxerr.New(wxerr.CodeDataFormatError)
-	}
-	return nil
 }
 
 // code reads an industry id sent as a string ("1", as documented) or a
@@ -71,7 +54,7 @@ func (s *Service) apiSetIndustry(w http.ResponseWriter, r *http.Request, a *acco
 		ID1 code `json:"industry_id1"`
 		ID2 code `json:"industry_id2"`
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if _, err := s.SetIndustry(r.Context(), a.ID, in.ID1.int(), in.ID2.int()); err != nil {
@@ -110,7 +93,7 @@ func (s *Service) apiAddTemplate(w http.ResponseWriter, r *http.Request, a *acco
 		ShortID  string   `json:"template_id_short"`
 		Keywords []string `json:"keyword_name_list"`
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.ShortID) == "" {
@@ -154,7 +137,7 @@ func (s *Service) apiDelTemplate(w http.ResponseWriter, r *http.Request, a *acco
 	var in struct {
 		TemplateID string `json:"template_id"`
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.DeleteTemplate(r.Context(), a.ID, in.TemplateID); err != nil {
@@ -167,7 +150,7 @@ func (s *Service) apiDelTemplate(w http.ResponseWriter, r *http.Request, a *acco
 // POST /cgi-bin/message/template/send
 func (s *Service) apiSend(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in SendRequest
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	msgID, err := s.Send(r.Context(), a, &in)
