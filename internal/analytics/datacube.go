@@ -122,7 +122,7 @@ type ArticleSummaryRow struct {
 // ArticleSummary answers getarticlesummary for one day: per article, reads
 // of the article page (int_page), clicks through to its original source
 // (ori_page: link clicks with surface "source") and shares. Herald has no
-// favourites; add_to_fav is 0. msgid is "{publication}_{index+1}" when
+// favourites; add_to_fav is 0. msgid is "{msg_data_id}_{index+1}" when
 // the publishing tables name the article, else the article id.
 func (s *Store) ArticleSummary(ctx context.Context, accountID int64, day string) ([]ArticleSummaryRow, error) {
 	rows, err := s.db.Query(ctx, `SELECT object_id, kind, surface, events, users FROM analytics_daily
@@ -187,7 +187,8 @@ func (s *Store) articleMsgIDs(ctx context.Context, accountID int64, ids []int64)
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, publication_id, idx, title FROM articles WHERE account_id = ? AND id IN (?`+repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := s.db.Query(ctx, `SELECT a.id, COALESCE(p.msg_data_id, a.publication_id), a.idx, a.title FROM articles a
+		JOIN publications p ON p.id = a.publication_id WHERE a.account_id = ? AND a.id IN (?`+repeat(", ?", len(ids)-1)+`)`, args...)
 	type r4 struct {
 		id, pub int64
 		idx     int

@@ -118,6 +118,7 @@ type Publication struct {
 	ArticleCount   int
 	FirstArticleID int64
 	PreviewKey     string
+	MsgDataID      int64 // the API's msg_data_id (a small public number; 0 for rows made outside the Store)
 	MassSent       bool
 	PublishedAt    time.Time
 	FolderAt       time.Time
@@ -297,8 +298,12 @@ func (s *Store) SaveDraft(ctx context.Context, accountID, personID, draftID int6
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if pubID == 0 {
 			pubID = id.New()
-			if _, err := tx.Exec(ctx, `INSERT INTO publications (id, account_id, kind, state, preview_key, created_by, created_at, updated_at)
-				VALUES (?, ?, ?, 'draft', ?, ?, ?, ?)`, pubID, accountID, in.Kind, randKey(), personID, now, now); err != nil {
+			num, err := db.NextNumber(ctx, tx, counterMsgData)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO publications (id, account_id, kind, state, preview_key, created_by, created_at, updated_at, msg_data_id)
+				VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?)`, pubID, accountID, in.Kind, randKey(), personID, now, now, num); err != nil {
 				return err
 			}
 		} else {
@@ -340,13 +345,13 @@ func (s *Store) SaveDraft(ctx context.Context, accountID, personID, draftID int6
 }
 
 const pubCols = `id, account_id, kind, state, title, cover_media_id, video_media_id, article_count, first_article_id, preview_key,
-	mass_sent, published_at, folder_at, created_by, created_at, updated_at`
+	mass_sent, published_at, folder_at, created_by, created_at, updated_at, COALESCE(msg_data_id, 0)`
 
 func scanPublication(sc interface{ Scan(...any) error }) (*Publication, error) {
 	var p Publication
 	var pub, folder, created, updated int64
 	err := sc.Scan(&p.ID, &p.AccountID, &p.Kind, &p.State, &p.Title, &p.CoverMediaID, &p.VideoMediaID, &p.ArticleCount, &p.FirstArticleID,
-		&p.PreviewKey, &p.MassSent, &pub, &folder, &p.CreatedBy, &created, &updated)
+		&p.PreviewKey, &p.MassSent, &pub, &folder, &p.CreatedBy, &created, &updated, &p.MsgDataID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}

@@ -64,18 +64,19 @@ type MassSend struct {
 }
 
 // DuplicateError refuses a send whose clientmsgid the account used within
-// ClientMsgIDTTL: JobID is the send made with it, TooFast says the retry
-// came within ClientMsgIDRetry.
+// ClientMsgIDTTL: JobID is the send made with it (MsgID its msg_id,
+// Job.APIID), TooFast says the retry came within ClientMsgIDRetry.
 type DuplicateError struct {
 	JobID   int64
+	MsgID   int64
 	TooFast bool
 }
 
 func (e *DuplicateError) Error() string {
 	if e.TooFast {
-		return fmt.Sprintf("publish: clientmsgid retried within a minute (msg_id %d)", e.JobID)
+		return fmt.Sprintf("publish: clientmsgid retried within a minute (msg_id %d)", e.MsgID)
 	}
-	return fmt.Sprintf("publish: clientmsgid already used (msg_id %d)", e.JobID)
+	return fmt.Sprintf("publish: clientmsgid already used (msg_id %d)", e.MsgID)
 }
 
 // SendAPI queues a mass send made through the developer API. It is the same
@@ -159,9 +160,12 @@ func (s *Store) SendAPI(ctx context.Context, accountID int64, in MassSend) (*Job
 				return err
 			}
 		}
+		if j.APIID, err = db.NextNumber(ctx, tx, counterJob); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO publish_jobs (id, account_id, publication_id, mode, target, tag_id, state, run_at, quota_month, created_by, created_at,
-			source, msgtype, message, client_msg_id) VALUES (?, ?, ?, 'mass', ?, ?, ?, ?, ?, 0, ?, 'api', ?, ?, ?)`,
-			j.ID, accountID, pub, j.Target, j.TagID, j.State, db.Micro(now), j.QuotaMonth, db.Micro(now), j.MsgType, msg, j.ClientMsgID); err != nil {
+			source, msgtype, message, client_msg_id, api_id) VALUES (?, ?, ?, 'mass', ?, ?, ?, ?, ?, 0, ?, 'api', ?, ?, ?, ?)`,
+			j.ID, accountID, pub, j.Target, j.TagID, j.State, db.Micro(now), j.QuotaMonth, db.Micro(now), j.MsgType, msg, j.ClientMsgID, j.APIID); err != nil {
 			return err
 		}
 		return insertRecipients(ctx, tx, j.ID, in.PersonIDs)
@@ -187,12 +191,13 @@ func (s *Store) takeClientMsgID(ctx context.Context, tx *db.Tx, accountID int64,
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil
 	}
-	var prev, at int64
-	if err := db.Get(tx.QueryRow(ctx, `SELECT job_id, created_at FROM mass_client_msgids WHERE account_id = ? AND client_msg_id = ?`, accountID, clientMsgID),
-		&prev, &at); err != nil {
+	var prev, msgID, at int64
+	if err := db.Get(tx.QueryRow(ctx, `SELECT m.job_id, COALESCE(j.api_id, 0), m.created_at FROM mass_client_msgids m
+		LEFT JOIN publish_jobs j ON j.id = m.job_id WHERE m.account_id = ? AND m.client_msg_id = ?`, accountID, clientMsgID),
+		&prev, &msgID, &at); err != nil {
 		return err
 	}
-	return &DuplicateError{JobID: prev, TooFast: now.Sub(db.FromMicro(at)) < ClientMsgIDRetry}
+	return &DuplicateError{JobID: prev, MsgID: msgID, TooFast: now.Sub(db.FromMicro(at)) < ClientMsgIDRetry}
 }
 
 // ForgetClientMsgIDs removes clientmsgids older than twice their lifetime.
@@ -223,6 +228,20 @@ func insertRecipients(ctx context.Context, tx *db.Tx, jobID int64, people []int6
 		}
 	}
 	return nil
+}
+
+// MassJobByMsgID returns the account's mass send whose msg_id (Job.APIID)
+// is msgID; db.ErrNotFound for another account's, a plain publish's or an
+// unknown number.
+func (s *Store) MassJobByMsgID(ctx context.Context, accountID, msgID int64) (*Job, error) {
+	j, err := s.JobByAPIID(ctx, accountID, msgID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Mode != ModeMass {
+		return nil, db.ErrNotFound
+	}
+	return j, nil
 }
 
 // MassJob returns a mass send of the account (made in the console or
@@ -358,8 +377,8 @@ func (s *Store) SetMassSpeed(ctx context.Context, accountID int64, speed int) er
 
 // PreviewTo delivers a mass send's preview to one follower at once (the
 // API's mass/preview): a draft as a card whose links open the unpublished
-// draft, or the message itself. It returns the id of the (last) message
-// delivered. It takes no quota.
+// draft, or the message itself. It returns the preview's msg_id (a small
+// public number, from its own counter: no job has it). It takes no quota.
 func (s *Store) PreviewTo(ctx context.Context, accountID, personID, pubID int64, msg *MassMessage) (int64, error) {
 	if s.Messages == nil {
 		return 0, errs.Conflictf("Previews cannot be sent on this server.")
@@ -382,15 +401,18 @@ func (s *Store) PreviewTo(ctx context.Context, accountID, personID, pubID int64,
 			out = append(out, &message.Message{Kind: msg.Kind, Body: b})
 		}
 	}
-	var last int64
 	for _, m := range out {
 		m.AccountID, m.PersonID, m.Direction, m.Sender = accountID, personID, message.Out, message.SenderMass
 		if err := s.Messages.Append(ctx, m); err != nil {
 			return 0, err
 		}
-		last = m.ID
 	}
-	return last, nil
+	var msgID int64
+	err := s.db.Tx(ctx, func(tx *db.Tx) (err error) {
+		msgID, err = db.NextNumber(ctx, tx, counterPreview)
+		return err
+	})
+	return msgID, err
 }
 
 // ClaimFinishNotice marks an ended API mass send as told (its

@@ -246,11 +246,11 @@ func TestAPISendRulesDedupeQuotaDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dup *publish.DuplicateError
-	if _, err := e.store.SendAPI(e.ctx, a.ID, in); !errors.As(err, &dup) || !dup.TooFast || dup.JobID != first.ID {
+	if _, err := e.store.SendAPI(e.ctx, a.ID, in); !errors.As(err, &dup) || !dup.TooFast || dup.JobID != first.ID || dup.MsgID != first.APIID {
 		t.Fatalf("retry within a minute: %v", err)
 	}
 	e.clock.Advance(2 * time.Minute)
-	if _, err := e.store.SendAPI(e.ctx, a.ID, in); !errors.As(err, &dup) || dup.TooFast || dup.JobID != first.ID {
+	if _, err := e.store.SendAPI(e.ctx, a.ID, in); !errors.As(err, &dup) || dup.TooFast || dup.JobID != first.ID || dup.MsgID != first.APIID {
 		t.Fatalf("retry within a day: %v", err)
 	}
 	// The same clientmsgid on another account is another send.

@@ -10,21 +10,44 @@ import (
 
 // WeChat's msg_data_id names the articles of one publish or mass send
 // (freepublish/submit and message/mass/* answer it; comment/* and the
-// analytics take it, with an article index). In Herald it is the id of the
-// publication: the same number whether the publication was published from
-// the console or the API, or mass-sent. Use only these two functions to go
+// analytics take it, with an article index). In Herald it is the
+// publication's public number (Publication.MsgDataID, from the msg_data_id
+// counter, given when the draft is made): the same number whether the
+// publication was published from the console or the API, or mass-sent.
+// Like publish_id and msg_id (Job.APIID) it is a small number, below 2^53,
+// so JavaScript SDKs read it exactly. Use only these functions to go
 // between the two, so every API family agrees.
 
-// MsgDataID returns the msg_data_id of a publication.
-func MsgDataID(publicationID int64) int64 { return publicationID }
+// Counter names (db.NextNumber) of the publishing API's public numbers.
+const (
+	counterMsgData = "msg_data_id"  // Publication.MsgDataID
+	counterJob     = "publish_job"  // Job.APIID: publish_id or msg_id
+	counterPreview = "mass_preview" // msg_id of a mass/preview
+)
 
-// PublicationOfMsgData returns the publication id a msg_data_id names
-// (errs.NotFound for a number no publication can have).
-func PublicationOfMsgData(msgDataID int64) (int64, error) {
+// MsgDataID returns the msg_data_id of the account's publication pubID.
+func (s *Store) MsgDataID(ctx context.Context, accountID, pubID int64) (int64, error) {
+	var n int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(msg_data_id, 0) FROM publications WHERE id = ? AND account_id = ?`, pubID, accountID), &n)
+	if err == nil && n == 0 {
+		err = errs.NotFoundf("No such publication.")
+	}
+	return n, err
+}
+
+// PublicationOfMsgData returns the id of the account's publication whose
+// msg_data_id is msgDataID (errs.NotFound for another account's or a
+// number no publication has).
+func (s *Store) PublicationOfMsgData(ctx context.Context, accountID, msgDataID int64) (int64, error) {
 	if msgDataID <= 0 {
 		return 0, errs.NotFoundf("No such publication.")
 	}
-	return msgDataID, nil
+	var id int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT id FROM publications WHERE msg_data_id = ? AND account_id = ?`, msgDataID, accountID), &id)
+	if errors.Is(err, db.ErrNotFound) {
+		return 0, errs.NotFoundf("No such publication.")
+	}
+	return id, err
 }
 
 // MsgDataArticle returns article index (0-based, as WeChat counts) of the
@@ -32,13 +55,13 @@ func PublicationOfMsgData(msgDataID int64) (int64, error) {
 // account, a draft, a deleted publication or article, or an index past the
 // end is errs.NotFound.
 func (s *Store) MsgDataArticle(ctx context.Context, accountID, msgDataID int64, index int) (*Article, error) {
-	pubID, err := PublicationOfMsgData(msgDataID)
-	if err != nil || index < 0 {
+	if msgDataID <= 0 || index < 0 {
 		return nil, errs.NotFoundf("No such article.")
 	}
 	a, err := scanArticle(s.db.QueryRow(ctx, `SELECT `+articleCols+` FROM articles
-		WHERE publication_id = ? AND account_id = ? AND idx = ? AND deleted = FALSE
-		AND EXISTS (SELECT 1 FROM publications p WHERE p.id = articles.publication_id AND p.state = 'published')`, pubID, accountID, index))
+		WHERE account_id = ? AND idx = ? AND deleted = FALSE
+		AND publication_id = (SELECT p.id FROM publications p WHERE p.msg_data_id = ? AND p.account_id = ? AND p.state = 'published')`,
+		accountID, index, msgDataID, accountID))
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, errs.NotFoundf("No such article.")
 	}

@@ -14,7 +14,16 @@ func TestMsgDataArticle(t *testing.T) {
 	a := e.account(account.Subscription, "Lotus Tea House")
 	other := e.account(account.Subscription, "Other Tea")
 	p := e.draft(a.ID, "First", "Second")
-	msg := publish.MsgDataID(p.ID)
+	msg := p.MsgDataID
+	if msg <= 0 || msg >= 1<<53 || msg == p.ID {
+		t.Fatalf("msg_data_id %d of publication %d: want a small public number", msg, p.ID)
+	}
+	if n, err := e.store.MsgDataID(e.ctx, a.ID, p.ID); err != nil || n != msg {
+		t.Fatalf("MsgDataID: %d %v, want %d", n, err, msg)
+	}
+	if _, err := e.store.MsgDataID(e.ctx, other.ID, p.ID); !errors.Is(err, errs.NotFound) {
+		t.Fatalf("another account's publication: %v", err)
+	}
 	if _, err := e.store.MsgDataArticle(e.ctx, a.ID, msg, 0); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("a draft has no msg_data: %v", err)
 	}
@@ -31,8 +40,11 @@ func TestMsgDataArticle(t *testing.T) {
 			t.Fatalf("index %d: %v %v", i, art, err)
 		}
 	}
-	if back, err := publish.PublicationOfMsgData(msg); err != nil || back != p.ID {
+	if back, err := e.store.PublicationOfMsgData(e.ctx, a.ID, msg); err != nil || back != p.ID {
 		t.Fatalf("round trip: %d %v", back, err)
+	}
+	if _, err := e.store.PublicationOfMsgData(e.ctx, other.ID, msg); !errors.Is(err, errs.NotFound) {
+		t.Fatalf("another account's msg_data_id: %v", err)
 	}
 	for name, f := range map[string]func() error{
 		"index past the end": func() error { _, err := e.store.MsgDataArticle(e.ctx, a.ID, msg, 2); return err },

@@ -7,7 +7,7 @@
 // Its surface is shaped like WeChat's draft / freepublish / mass APIs, so the
 // developer API reuses the same objects: a draft's media_id
 // (Publication.MediaID), an article_id (Publication.ArticleID), a job's
-// msg_id / publish_id (Job.ID) and the job's Total/Filter/Sent/ErrorCount.
+// msg_id / publish_id (Job.APIID) and the job's Total/Filter/Sent/ErrorCount.
 // See docs/publishing.md.
 package publish
 

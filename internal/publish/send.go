@@ -50,9 +50,11 @@ const (
 	MaxScheduleAhead = 30 * 24 * time.Hour
 )
 
-// Job is a publish or mass-send job. Its ID is the API's msg_id/publish_id.
+// Job is a publish or mass-send job. Its APIID is the API's
+// msg_id/publish_id.
 type Job struct {
 	ID            int64
+	APIID         int64 // the API's publish_id or msg_id (a small public number; 0 for rows made outside the Store)
 	AccountID     int64
 	PublicationID int64
 	Mode          string
@@ -197,8 +199,11 @@ func (s *Store) Send(ctx context.Context, accountID, personID, pubID int64, opts
 		if _, err := tx.Exec(ctx, `UPDATE publications SET state = 'scheduled', updated_at = ? WHERE id = ?`, db.Micro(now), pubID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO publish_jobs (id, account_id, publication_id, mode, target, tag_id, state, run_at, quota_month, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, accountID, pubID, j.Mode, j.Target, j.TagID, j.State, db.Micro(runAt), j.QuotaMonth, personID, db.Micro(now))
+		if j.APIID, err = db.NextNumber(ctx, tx, counterJob); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO publish_jobs (id, account_id, publication_id, mode, target, tag_id, state, run_at, quota_month, created_by, created_at, api_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.ID, accountID, pubID, j.Mode, j.Target, j.TagID, j.State, db.Micro(runAt), j.QuotaMonth, personID, db.Micro(now), j.APIID)
 		return err
 	})
 	if err != nil {
@@ -275,7 +280,7 @@ func (s *Store) Cancel(ctx context.Context, accountID, jobID int64) error {
 
 const jobCols = `j.id, j.account_id, COALESCE(j.publication_id, 0), j.mode, j.target, j.tag_id, j.state, j.run_at, j.quota_month, j.cursor_id, j.expected,
 	j.total_count, j.filter_count, j.sent_count, j.error_count, j.batches, j.error, j.created_by, j.created_at, j.started_at, j.finished_at,
-	j.source, j.msgtype, j.message, j.client_msg_id, j.deleted_at, COALESCE(p.title, ''), COALESCE(p.state, '')`
+	j.source, j.msgtype, j.message, j.client_msg_id, j.deleted_at, COALESCE(p.title, ''), COALESCE(p.state, ''), COALESCE(j.api_id, 0)`
 
 // jobFrom joins a job with its publication, if it has one.
 const jobFrom = ` FROM publish_jobs j LEFT JOIN publications p ON p.id = j.publication_id`
@@ -286,7 +291,7 @@ func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 	var msg string
 	err := sc.Scan(&j.ID, &j.AccountID, &j.PublicationID, &j.Mode, &j.Target, &j.TagID, &j.State, &run, &j.QuotaMonth, &j.Cursor, &j.Expected,
 		&j.TotalCount, &j.FilterCount, &j.SentCount, &j.ErrorCount, &j.Batches, &j.Error, &j.CreatedBy, &created, &started, &finished,
-		&j.Source, &j.MsgType, &msg, &j.ClientMsgID, &deleted, &j.Title, &j.pubState)
+		&j.Source, &j.MsgType, &msg, &j.ClientMsgID, &deleted, &j.Title, &j.pubState, &j.APIID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
@@ -310,6 +315,15 @@ func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 // Job returns a job of the account.
 func (s *Store) Job(ctx context.Context, accountID, jobID int64) (*Job, error) {
 	return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE j.id = ? AND j.account_id = ?`, jobID, accountID))
+}
+
+// JobByAPIID returns the account's job whose publish_id / msg_id (Job.APIID)
+// is apiID: db.ErrNotFound for another account's or an unknown number.
+func (s *Store) JobByAPIID(ctx context.Context, accountID, apiID int64) (*Job, error) {
+	if apiID <= 0 {
+		return nil, db.ErrNotFound
+	}
+	return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE j.api_id = ? AND j.account_id = ?`, apiID, accountID))
 }
 
 // Jobs lists the account's jobs, newest first.

@@ -154,7 +154,8 @@ func linkURL(u string) string {
 func (s *Service) claim(ctx context.Context, sd *Send) (int64, error) {
 	var first int64
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		if err := tx.QueryRow(ctx, `UPDATE template_msgid SET next_msgid = next_msgid + 1 WHERE id = 1 RETURNING next_msgid`).Scan(&sd.ID); err != nil {
+		var err error
+		if sd.ID, err = db.NextNumber(ctx, tx, "template_msgid"); err != nil {
 			return err
 		}
 		first = sd.ID

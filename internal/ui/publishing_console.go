@@ -482,7 +482,7 @@ func (u *UI) publishJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"msg_id": strconv.FormatInt(j.ID, 10), "state": j.State, "expected": j.Expected,
+	return web.JSON(w, http.StatusOK, map[string]any{"msg_id": strconv.FormatInt(j.APIID, 10), "state": j.State, "expected": j.Expected,
 		"total_count": j.TotalCount, "filter_count": j.FilterCount, "sent_count": j.SentCount, "error_count": j.ErrorCount,
 		"percent": j.Percent(), "finished": j.Finished(), "error": j.Error})
 }

@@ -202,7 +202,7 @@ func TestComments(t *testing.T) {
 	numCode(t, "not JSON", c.postNum("/cgi-bin/comment/list", tok, "list"), 47001)
 	unpublished := c.postNum("/cgi-bin/draft/add", tok, map[string]any{"articles": []any{art("Draft only")}})
 	d, _ := app.Publish.Draft(ctx, h.Service.ID, unpublished["media_id"].(string))
-	numCode(t, "a draft's msg_data_id", c.postNum("/cgi-bin/comment/open", tok, map[string]any{"msg_data_id": publish.MsgDataID(d.ID), "index": 0}), 88001)
+	numCode(t, "a draft's msg_data_id", c.postNum("/cgi-bin/comment/open", tok, map[string]any{"msg_data_id": d.MsgDataID, "index": 0}), 88001)
 
 	// Tenant isolation: another account's token cannot reach these comments.
 	other := c.token(h.Subscription)

@@ -160,3 +160,46 @@ func randHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Empty returns a database without any table (PostgreSQL or SQLite, as New
+// chooses), dropped when the test ends: for tests that apply migrations one
+// by one over rows made before a migration.
+func Empty(t testing.TB) *db.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		d, err := db.Open(ctx, "", t.TempDir())
+		if err != nil {
+			t.Fatalf("dbtest: %v", err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	name := "herald_e_" + randHex(8)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s`, name)); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	d, err := db.Open(ctx, withDatabase(base, name), "")
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = admin.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	})
+	return d
+}

@@ -5,8 +5,8 @@
 // when a publish job ends.
 //
 // Identifiers are the console's: a draft's media_id is "D…", an article_id
-// "A…", a publish_id the job's id and msg_data_id the publication's
-// (publish.MsgDataID). A draft made here is edited and published in the
+// "A…", a publish_id the job's public number (Job.APIID) and msg_data_id
+// the publication's (Publication.MsgDataID): small numbers, below 2^53. A draft made here is edited and published in the
 // console like any other, and a console draft is read here with its body as
 // the rendered, sanitised HTML.
 package drafts

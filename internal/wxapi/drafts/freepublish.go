@@ -40,7 +40,7 @@ func (s *Service) submit(r *http.Request, a *account.Account) (any, error) {
 	if s.Engine != nil {
 		s.Engine.Wake()
 	}
-	return map[string]any{"errcode": 0, "errmsg": "ok", "publish_id": j.ID, "msg_data_id": publish.MsgDataID(p.ID)}, nil
+	return map[string]any{"errcode": 0, "errmsg": "ok", "publish_id": j.APIID, "msg_data_id": p.MsgDataID}, nil
 }
 
 // detail is article_detail: the articles' permanent URLs, idx from 1.
@@ -65,7 +65,7 @@ type status struct {
 
 // statusOf works out a publish job's status now.
 func (s *Service) statusOf(ctx context.Context, j *publish.Job) (*status, error) {
-	st := &status{PublishID: j.ID, FailIdx: []int{}}
+	st := &status{PublishID: j.APIID, FailIdx: []int{}}
 	switch j.State {
 	case publish.JobFailed, publish.JobCancelled:
 		st.PublishStatus = StatusFailed
@@ -103,7 +103,7 @@ func (s *Service) publishGet(r *http.Request, a *account.Account) (any, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, wxerr.New(CodeInvalidParameter)
 	}
-	j, err := s.Store.Job(r.Context(), a.ID, int64(in.PublishID))
+	j, err := s.Store.JobByAPIID(r.Context(), a.ID, int64(in.PublishID))
 	if notFound(err) || err == nil && j.Mode != publish.ModePublish {
 		return nil, wxerr.New(CodeInvalidParameter)
 	}

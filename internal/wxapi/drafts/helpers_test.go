@@ -74,6 +74,16 @@ func (e *env) account(username, name, typ string) *acct {
 }
 
 // image adds a PNG to the account's media library (a permanent material).
+// msgDataID is the msg_data_id of the account's publication pubID.
+func (e *env) msgDataID(a *acct, pubID int64) int64 {
+	e.t.Helper()
+	n, err := e.s.App.Publish.MsgDataID(e.ctx, a.ID, pubID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
 func (e *env) image(a *acct) string {
 	e.t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
@@ -103,8 +113,7 @@ func (r result) num(k string) float64 {
 	return f
 }
 
-// id reads an integer exactly (publish_id and msg_data_id exceed float64's
-// 53 bits).
+// id reads an integer exactly.
 func (r result) id(k string) int64 {
 	v, _ := r[k].(json.Number)
 	n, _ := v.Int64()

@@ -244,15 +244,19 @@ func (m *Mass) submit(w http.ResponseWriter, r *http.Request, a *account.Account
 		if dup.TooFast {
 			code = 45066
 		}
-		wxerr.JSON(w, map[string]any{"errcode": code, "errmsg": wxerr.Message(code) + " rid: " + wxerr.RID(), "msg_id": dup.JobID})
+		wxerr.JSON(w, map[string]any{"errcode": code, "errmsg": wxerr.Message(code) + " rid: " + wxerr.RID(), "msg_id": dup.MsgID})
 		return nil
 	default:
 		return sendErr(err)
 	}
 	m.Engine.Wake()
-	out := map[string]any{"errcode": 0, "errmsg": submitSuccess, "msg_id": j.ID}
+	out := map[string]any{"errcode": 0, "errmsg": submitSuccess, "msg_id": j.APIID}
 	if pubID != 0 {
-		out["msg_data_id"] = publish.MsgDataID(pubID)
+		n, err := m.Publish.MsgDataID(r.Context(), a.ID, pubID)
+		if err != nil {
+			return err
+		}
+		out["msg_data_id"] = n
 	}
 	wxerr.JSON(w, out)
 	return nil
@@ -430,7 +434,7 @@ func (m *Mass) job(w http.ResponseWriter, r *http.Request, a *account.Account, a
 	var err error
 	switch {
 	case in.MsgID.Set:
-		j, err = m.Publish.MassJob(r.Context(), a.ID, in.MsgID.V)
+		j, err = m.Publish.MassJobByMsgID(r.Context(), a.ID, in.MsgID.V)
 	case articleIdx != nil && in.URL != "":
 		j, err = m.Publish.MassJobOfArticle(r.Context(), a.ID, in.URL)
 	default:
@@ -451,7 +455,7 @@ func (m *Mass) get(w http.ResponseWriter, r *http.Request, a *account.Account) e
 	if err != nil {
 		return err
 	}
-	wxerr.JSON(w, map[string]any{"msg_id": j.ID, "msg_status": j.MassStatus()})
+	wxerr.JSON(w, map[string]any{"msg_id": j.APIID, "msg_status": j.MassStatus()})
 	return nil
 }
 
@@ -519,7 +523,7 @@ func (m *Mass) Finished(ctx context.Context, j *publish.Job) {
 	ok, err := m.Publish.ClaimFinishNotice(ctx, j.ID)
 	if err != nil || !ok {
 		if err != nil {
-			m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.ID), slog.Any("error", err))
+			m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
 		}
 		return
 	}
@@ -542,7 +546,7 @@ func (m *Mass) Sweep(ctx context.Context) error {
 func (m *Mass) push(ctx context.Context, j *publish.Job) {
 	msg, a, set, err := m.FinishEvent(ctx, j)
 	if err != nil {
-		m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.ID), slog.Any("error", err))
+		m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
 		return
 	}
 	if msg == nil {
@@ -568,7 +572,7 @@ func (m *Mass) FinishEvent(ctx context.Context, j *publish.Job) (*wxmsg.Message,
 	}
 	// The event comes from the platform, not a follower: Herald names the
 	// account itself as the sender.
-	msg := wxmsg.NewMassSendJobFinish(a.OriginalID, a.OriginalID, m.Clock.Now().Unix(), j.ID, status, j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount)
+	msg := wxmsg.NewMassSendJobFinish(a.OriginalID, a.OriginalID, m.Clock.Now().Unix(), j.APIID, status, j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount)
 	if j.PublicationID != 0 {
 		urls, err := m.Publish.ArticleURLs(ctx, j.PublicationID)
 		if err != nil {

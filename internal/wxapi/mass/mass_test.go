@@ -114,7 +114,11 @@ func text(s string) map[string]any {
 // run runs a queued send to its end, as the server's worker would.
 func run(t *testing.T, h *heraldtest.Herald, msgID int64) *publish.Job {
 	t.Helper()
-	j, err := h.Internal().App.PublishEngine.Run(context.Background(), msgID)
+	var jobID int64
+	if err := h.Internal().App.DB.QueryRow(context.Background(), `SELECT id FROM publish_jobs WHERE api_id = ?`, msgID).Scan(&jobID); err != nil {
+		t.Fatalf("msg_id %v: %v", msgID, err)
+	}
+	j, err := h.Internal().App.PublishEngine.Run(context.Background(), jobID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,8 +192,8 @@ func TestSendAllToEveryoneAndToATag(t *testing.T) {
 	r = c.post("/cgi-bin/message/mass/sendall", tok, map[string]any{"filter": map[string]any{"is_to_all": false, "tag_id": tag},
 		"msgtype": "mpnews", "mpnews": map[string]any{"media_id": p.MediaID()}, "send_ignore_reprint": 0})
 	wantCode(t, "sendall mpnews to a tag", r, 0)
-	if r.num("msg_data_id") != p.ID {
-		t.Fatalf("msg_data_id: %v, want the publication %d", r, p.ID)
+	if r.num("msg_data_id") != p.MsgDataID {
+		t.Fatalf("msg_data_id: %v, want the publication's %d", r, p.MsgDataID)
 	}
 	j = run(t, h, r.num("msg_id"))
 	if j.TotalCount != 1 || j.SentCount != 1 || j.Title != "Savings tips" {
@@ -262,17 +266,17 @@ func TestErrcodesAndTenantIsolation(t *testing.T) {
 	}
 
 	// get and delete: another account's msg_id is invalid here.
-	wantCode(t, "get another account's msg_id", c.post("/cgi-bin/message/mass/get", subTok, map[string]any{"msg_id": j.ID}), 40035)
-	wantCode(t, "delete another account's msg_id", c.post("/cgi-bin/message/mass/delete", subTok, map[string]any{"msg_id": j.ID}), 40035)
+	wantCode(t, "get another account's msg_id", c.post("/cgi-bin/message/mass/get", subTok, map[string]any{"msg_id": j.APIID}), 40035)
+	wantCode(t, "delete another account's msg_id", c.post("/cgi-bin/message/mass/delete", subTok, map[string]any{"msg_id": j.APIID}), 40035)
 	wantCode(t, "get without msg_id", c.post("/cgi-bin/message/mass/get", tok, map[string]any{}), 40035)
-	wantCode(t, "delete a text send", c.post("/cgi-bin/message/mass/delete", tok, map[string]any{"msg_id": j.ID}), 40035)
+	wantCode(t, "delete a text send", c.post("/cgi-bin/message/mass/delete", tok, map[string]any{"msg_id": j.APIID}), 40035)
 	// A console publish (not a mass send) has no msg_status either.
 	pub := draft(t, h, svc, "Just published")
 	pj, err := h.Internal().App.Publish.Send(context.Background(), svc.ID, 0, pub.ID, publish.SendOptions{Mode: publish.ModePublish})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, "get a plain publish", c.post("/cgi-bin/message/mass/get", tok, map[string]any{"msg_id": pj.ID}), 40035)
+	wantCode(t, "get a plain publish", c.post("/cgi-bin/message/mass/get", tok, map[string]any{"msg_id": pj.APIID}), 40035)
 }
 
 func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
@@ -386,6 +390,7 @@ type devServer struct {
 	key   string
 	mu    sync.Mutex
 	got   []*wxmsg.Message
+	raw   []string // the pushes' plain XML
 	srv   *httptest.Server
 }
 
@@ -428,6 +433,7 @@ func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	d.mu.Lock()
 	d.got = append(d.got, m)
+	d.raw = append(d.raw, string(plain))
 	d.mu.Unlock()
 	io.WriteString(w, "success")
 }
