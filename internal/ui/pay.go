@@ -46,12 +46,14 @@ func (u *UI) registerPay(h route) {
 	h("GET /mp/a/{account}/pay/products/{product}", u.payProduct)
 	h("POST /mp/a/{account}/pay/products/{product}", u.payProductSave)
 	h("POST /mp/a/{account}/pay/products/{product}/send", u.payProductSend)
+	h("POST /mp/a/{account}/pay/products/{product}/order", u.payConsoleOrder)
 	h("GET /mp/a/{account}/pay/products/{product}/image", u.payProductImage)
 	h("GET /mp/a/{account}/pay/orders", u.payOrders)
 	h("GET /mp/a/{account}/pay/orders.csv", u.payOrdersCSV)
 	h("GET /mp/a/{account}/pay/orders/{order}", u.payOrder)
 	h("POST /mp/a/{account}/pay/orders/{order}/refund", u.payRefund)
 	h("POST /mp/a/{account}/pay/orders/{order}/close", u.payClose)
+	h("GET /mp/a/{account}/pay/orders/{order}/qr.png", u.payOrderQR)
 	h("GET /mp/a/{account}/pay/settlement", u.paySettlement)
 	u.registerPayApp(h)
 }
@@ -271,6 +273,7 @@ type payProductsData struct {
 	Merchant *pay.Merchant
 	Products []*pay.Product
 	Product  *pay.Product // the one being edited
+	OrderNo  string       // out_trade_no for "Create order": a double click is one order
 }
 
 func (u *UI) payProducts(w http.ResponseWriter, r *http.Request) error {
@@ -284,7 +287,7 @@ func (u *UI) payProducts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (u *UI) renderPayProducts(w http.ResponseWriter, r *http.Request, p *page, pc *payCtx, one *pay.Product, status int) error {
-	d := &payProductsData{Merchant: pc.merchant, Product: one}
+	d := &payProductsData{Merchant: pc.merchant, Product: one, OrderNo: fmt.Sprintf("K%d", id.New())}
 	if one == nil {
 		var err error
 		if d.Products, err = u.Pay.Products(r.Context(), pc.c.Account.ID, false); err != nil {
@@ -571,6 +574,7 @@ type payOrderData struct {
 	Refunds  []*pay.Refund
 	Buyer    string
 	RefundNo string // one-time refund number: a double click refunds once
+	PayURL   string // an open console order's pay link (pay_console_order.go)
 }
 
 func (u *UI) payOrder(w http.ResponseWriter, r *http.Request) error {
@@ -592,7 +596,7 @@ func (u *UI) renderPayOrder(w http.ResponseWriter, r *http.Request, p *page, pc 
 	if err != nil {
 		return err
 	}
-	d := &payOrderData{Order: o, RefundNo: fmt.Sprintf("R%d", id.New())}
+	d := &payOrderData{Order: o, RefundNo: fmt.Sprintf("R%d", id.New()), PayURL: u.consolePayURL(o)}
 	if d.Refunds, err = u.Pay.Refunds(r.Context(), pc.c.Account.ID, o.ID); err != nil {
 		return err
 	}
