@@ -11,7 +11,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -117,22 +116,6 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	f.V, f.Set = v, true
-	return nil
-}
-
-// decode reads the JSON body: 44002 when empty, 47001 when not JSON of the
-// right shape.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err != nil {
-		return wxerr.New(wxerr.CodeDataFormatError)
-	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return wxerr.New(wxerr.CodeEmptyPostData)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return wxerr.New(wxerr.CodeDataFormatError)
-	}
 	return nil
 }
 
@@ -287,7 +270,7 @@ func sendErr(err error) error {
 // POST /cgi-bin/message/mass/sendall {"filter":{"is_to_all","tag_id"},"msgtype",...}
 func (m *Mass) sendAll(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in request
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if in.Filter == nil {
@@ -306,7 +289,7 @@ func (m *Mass) sendAll(w http.ResponseWriter, r *http.Request, a *account.Accoun
 // POST /cgi-bin/message/mass/send {"touser":[openid, ...],"msgtype",...}
 func (m *Mass) send(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in request
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	var openids []string
@@ -365,7 +348,7 @@ func (m *Mass) followers(ctx context.Context, accountID int64, openids []string)
 // POST /cgi-bin/message/mass/preview {"touser":openid} or {"towxname":id} + msgtype
 func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in request
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	var openid string
@@ -427,7 +410,7 @@ func (m *Mass) job(w http.ResponseWriter, r *http.Request, a *account.Account, a
 		ArticleIdx flexInt `json:"article_idx"`
 		URL        string  `json:"url"` // delete: the article's address, when msg_id is not given
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return nil, err
 	}
 	var j *publish.Job
@@ -497,7 +480,7 @@ func (m *Mass) speedSet(w http.ResponseWriter, r *http.Request, a *account.Accou
 	var in struct {
 		Speed flexInt `json:"speed"`
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if !in.Speed.Set {
