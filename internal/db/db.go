@@ -130,6 +130,15 @@ func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerPar
 // Dialect reports the engine.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
+// URL returns what Open needs to open this database again: the PostgreSQL
+// URL, or "sqlite:" and the file's path.
+func (db *DB) URL() string {
+	if db.dialect == Postgres {
+		return db.url
+	}
+	return "sqlite:" + db.url
+}
+
 // Close closes every connection.
 func (db *DB) Close() error {
 	err := db.w.Close()

@@ -203,3 +203,17 @@ func Empty(t testing.TB) *db.DB {
 	})
 	return d
 }
+
+// Reopen opens a second handle on the database d (its own connections, as
+// another Herald node on the same database has), closed when the test ends.
+func Reopen(t testing.TB, d *db.DB) *db.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d2, err := db.Open(ctx, d.URL(), "")
+	if err != nil {
+		t.Fatalf("dbtest: reopen: %v", err)
+	}
+	t.Cleanup(func() { d2.Close() })
+	return d2
+}
