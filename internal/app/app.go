@@ -29,6 +29,7 @@ import (
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/jobs"
+	"github.com/heraldoa/herald/internal/kf"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
@@ -111,6 +112,9 @@ type App struct {
 	Mass *mass.Mass
 	// WebApps: linked web apps ("mini-programs") on the web sign-in domains.
 	WebApps *webapp.Store
+	// Kf: customer-service accounts and sessions of the developer API, on
+	// the inbox (kf_*_session events when conversations change hands).
+	Kf *kf.Service
 }
 
 // Options adjust New for tests and the emulator.
@@ -191,6 +195,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
 		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
 		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	a.Kf = &kf.Service{DB: d, Clock: c, Inbox: a.Inbox, Push: a.Push, Accts: a.Accounts, Log: log}
+	a.Inbox.OnChange = a.Kf.SessionChanged
+	a.API.Kf = a.Kf
 	a.API.Frozen = a.Review.FrozenCode // suspended or terminated: errcode 50007
 	// Developer API calls feed analytics (api_call); push deliveries reach it
 	// through AnalyticsStore.ImportPushLog, so push.Engine.Observe stays unset.
@@ -378,6 +385,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
 	a.Drafts.Wait()         // PUBLISHJOBFINISH pushes under way
+	a.Kf.Wait()             // kf_*_session pushes under way
 	a.DevSettings.WaitLog() // push-log rows still queued
 	if qerr := a.Quotas.Flush(sctx); qerr != nil {
 		err = errors.Join(err, fmt.Errorf("API quotas: %w", qerr))

@@ -46,6 +46,25 @@ type Store struct {
 	clock clock.Clock
 	bus   realtime.Bus
 	chat  *message.Service
+
+	// OnChange, when set, hears of every take, transfer and close after it
+	// is committed (the developer API pushes kf_*_session events from it).
+	OnChange func(ctx context.Context, ch Change)
+}
+
+// Change is one committed change of a conversation's assignment: From is
+// the agent who had it (0 when nobody), To the agent who has it now (0
+// after a close).
+type Change struct {
+	AccountID, PersonID int64
+	Action              string // ActionTake, ActionTransfer or ActionClose
+	From, To            int64
+}
+
+func (s *Store) changed(ctx context.Context, ch Change) {
+	if s.OnChange != nil && ch.From != ch.To {
+		s.OnChange(ctx, ch)
+	}
 }
 
 // NewStore returns a Store; chat delivers agents' replies, bus announces
@@ -196,6 +215,7 @@ func (s *Store) Transfer(ctx context.Context, accountID, personID, actorID, toID
 
 func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID int64, action string) error {
 	now := db.Micro(s.clock.Now())
+	var from int64
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var role string
 		err := db.Get(tx.QueryRow(ctx, `SELECT role FROM account_members WHERE account_id = ? AND person_id = ?`, accountID, toID), &role)
@@ -222,6 +242,10 @@ func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID i
 		if action == ActionTransfer && (state == StateClosed || state == StateNone) {
 			return ErrClosed
 		}
+		from = 0
+		if state == StateAssigned {
+			from = assignee
+		}
 		// The condition makes two agents taking at once safe on PostgreSQL
 		// too: only one update finds the conversation still untaken.
 		res, err := tx.Exec(ctx, `UPDATE conversations SET inbox_state = 'assigned', assignee_id = ?
@@ -241,13 +265,18 @@ func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID i
 		return err
 	}
 	s.announce(accountID, personID, StateAssigned, toID)
+	s.changed(ctx, Change{AccountID: accountID, PersonID: personID, Action: action, From: from, To: toID})
 	return nil
 }
 
 // Close closes a conversation; the follower's next message reopens it.
 func (s *Store) Close(ctx context.Context, accountID, personID, actorID int64) error {
 	now := db.Micro(s.clock.Now())
+	var from int64
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := db.Get(tx.QueryRow(ctx, `SELECT assignee_id FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID), &from); err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE conversations SET inbox_state = 'closed', assignee_id = 0, account_unread = 0
 			WHERE account_id = ? AND person_id = ? AND inbox_state IN ('open', 'assigned')`, accountID, personID)
 		if err != nil {
@@ -264,6 +293,7 @@ func (s *Store) Close(ctx context.Context, accountID, personID, actorID int64) e
 		return err
 	}
 	s.announce(accountID, personID, StateClosed, 0)
+	s.changed(ctx, Change{AccountID: accountID, PersonID: personID, Action: ActionClose, From: from})
 	return nil
 }
 

@@ -337,3 +337,32 @@ func TestConcurrentTakesOneWins(t *testing.T) {
 		}
 	}
 }
+
+func TestChangesAreReported(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	var got []inbox.Change
+	f.inbox.OnChange = func(_ context.Context, ch inbox.Change) { got = append(got, ch) }
+	f.say(t, f.a, f.mei, "hello")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.inbox.Take(ctx, f.a.ID, f.mei.ID, f.sam.ID))
+	must(f.inbox.Take(ctx, f.a.ID, f.mei.ID, f.sam.ID)) // already Sam's: no change
+	must(f.inbox.Transfer(ctx, f.a.ID, f.mei.ID, f.sam.ID, f.owner.ID))
+	must(f.inbox.Close(ctx, f.a.ID, f.mei.ID, f.owner.ID))
+	if err := f.inbox.Close(ctx, f.a.ID, f.mei.ID, f.owner.ID); err == nil {
+		t.Fatal("closed a closed conversation")
+	}
+	want := []inbox.Change{
+		{AccountID: f.a.ID, PersonID: f.mei.ID, Action: inbox.ActionTake, From: 0, To: f.sam.ID},
+		{AccountID: f.a.ID, PersonID: f.mei.ID, Action: inbox.ActionTransfer, From: f.sam.ID, To: f.owner.ID},
+		{AccountID: f.a.ID, PersonID: f.mei.ID, Action: inbox.ActionClose, From: f.owner.ID, To: 0},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("changes:\n got %v\nwant %v", got, want)
+	}
+}

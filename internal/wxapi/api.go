@@ -31,6 +31,7 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/kf"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
@@ -42,7 +43,7 @@ import (
 )
 
 // Prefixes are the path prefixes the API answers, on any host.
-var Prefixes = []string{"/cgi-bin/", "/sns/", "/datacube/", "/connect/oauth2/"}
+var Prefixes = []string{"/cgi-bin/", "/sns/", "/datacube/", "/connect/oauth2/", "/customservice/", "/wxaapi/"}
 
 // FrozenFunc reports a penalty that blocks the account's API (code 50007
 // for a suspension, 48004 for an API restriction), or code 0.
@@ -64,6 +65,7 @@ type API struct {
 	TempMedia   *tempmedia.Store
 	QR          *qrcode.Store
 	Media       media.Store
+	Kf          *kf.Service // optional: kf accounts and sessions (customservice/*)
 	Clock       clock.Clock
 	Log         *slog.Logger
 	BaseURL     string     // Herald's public address (QR code URLs, picture URLs)
@@ -132,6 +134,7 @@ func (api *API) init() {
 		api.registerQR()
 		api.registerJSSDK()
 		api.registerOAuth()
+		api.registerKf()
 	})
 }
 

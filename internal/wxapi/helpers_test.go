@@ -101,7 +101,11 @@ func (c *client) upload(path, token, typ, filename string, data []byte) result {
 	fw, _ := mw.CreateFormFile("media", filename)
 	fw.Write(data)
 	mw.Close()
-	u := c.base + path + "?access_token=" + url.QueryEscape(token)
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	u := c.base + path + sep + "access_token=" + url.QueryEscape(token)
 	if typ != "" {
 		u += "&type=" + typ
 	}

@@ -25,9 +25,12 @@ type mediaPayload struct {
 }
 
 type customMessage struct {
-	ToUser  string `json:"touser"`
-	MsgType string `json:"msgtype"`
-	Text    *struct {
+	ToUser        string `json:"touser"`
+	MsgType       string `json:"msgtype"`
+	CustomService *struct {
+		KfAccount string `json:"kf_account"`
+	} `json:"customservice"`
+	Text *struct {
 		Content string `json:"content"`
 	} `json:"text"`
 	Image *mediaPayload `json:"image"`
@@ -150,7 +153,16 @@ func (api *API) customSend(c *call) error {
 	if err != nil {
 		return err
 	}
-	_, err = api.Chat.Send(c.r.Context(), c.account.ID, f.PersonID, kind, message.SenderAPI, 0, body)
+	// With customservice.kf_account the message comes from the kf
+	// account's member, as an inbox agent's reply.
+	sender, agent := message.SenderAPI, int64(0)
+	if in.CustomService != nil && in.CustomService.KfAccount != "" && api.Kf != nil {
+		if agent, err = api.Kf.Sender(c.r.Context(), c.account, in.CustomService.KfAccount); err != nil {
+			return err
+		}
+		sender = message.SenderAgent
+	}
+	_, err = api.Chat.Send(c.r.Context(), c.account.ID, f.PersonID, kind, sender, agent, body)
 	switch {
 	case err == nil:
 		return c.ok()
