@@ -2,8 +2,9 @@ package apitoken
 
 import (
 	"context"
+	"database/sql"
 	"errors"
-	"sync"
+	"fmt"
 
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
@@ -72,104 +73,73 @@ var DailyLimits = map[string]int64{
 	"/cgi-bin/message/mass/preview#towxname": 100,
 }
 
-type quotaKey struct {
-	account int64
-	path    string
-}
-
-// Quotas counts API calls per account, path and day. Counting happens in
-// memory (one request must not cost one write); Flush writes the counters
-// that changed, and Load reads today's at start.
+// Quotas counts API calls per account, path and day in the api_quota
+// table. Every call is one atomic statement (an upsert that adds one only
+// while the count is below the limit, returning the new count), so every
+// Herald node on the database admits exactly the daily limit between them.
 type Quotas struct {
 	db    *db.DB
 	clock clock.Clock
-
-	mu    sync.Mutex
-	day   string
-	used  map[quotaKey]int64
-	dirty map[quotaKey]bool
 }
 
-// NewQuotas returns empty counters; call Load before serving.
+// NewQuotas returns the counters of d.
 func NewQuotas(d *db.DB, c clock.Clock) *Quotas {
-	return &Quotas{db: d, clock: c, used: map[quotaKey]int64{}, dirty: map[quotaKey]bool{}}
+	return &Quotas{db: d, clock: c}
 }
 
-// Load reads today's counters from the database.
-func (q *Quotas) Load(ctx context.Context) error {
-	day := Day(q.clock.Now())
-	rows, err := q.db.Query(ctx, `SELECT account_id, path, used FROM api_quota WHERE day = ?`, day)
-	type row struct {
-		k quotaKey
-		n int64
-	}
-	list, err := db.Collect(rows, err, func(r *sqlRows) (row, error) {
-		var x row
-		return x, r.Scan(&x.k.account, &x.k.path, &x.n)
-	})
-	if err != nil {
-		return err
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.day = day
-	q.used = map[quotaKey]int64{}
-	for _, x := range list {
-		q.used[x.k] = x.n
-	}
-	return nil
-}
-
-// roll starts a new day's counters; q.mu is held. Unflushed counts of the
-// previous day are dropped: yesterday's counters no longer limit anything.
-func (q *Quotas) roll() {
-	if d := Day(q.clock.Now()); d != q.day {
-		q.day = d
-		q.used = map[quotaKey]int64{}
-		q.dirty = map[quotaKey]bool{}
-	}
-}
+const takeSQL = `INSERT INTO api_quota (account_id, day, path, used) VALUES (?, ?, ?, 1)
+ON CONFLICT (account_id, day, path) DO UPDATE SET used = api_quota.used + 1
+WHERE api_quota.used < ?
+RETURNING used`
 
 // Take counts one call of path for the account and reports whether it was
-// within the daily limit (paths without a limit always are).
-func (q *Quotas) Take(accountID int64, path string) bool {
+// within the daily limit (paths without a limit always are). A refused
+// call is not counted.
+func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (bool, error) {
 	limit, ok := DailyLimits[path]
 	if !ok {
-		return true
+		return true, nil
 	}
-	k := quotaKey{accountID, path}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.roll()
-	if q.used[k] >= limit {
-		return false
+	if limit <= 0 {
+		return false, nil
 	}
-	q.used[k]++
-	q.dirty[k] = true
-	return true
+	var used int64
+	err := q.db.CountQueryRow(ctx, takeSQL, accountID, Day(q.clock.Now()), path, limit).Scan(&used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("apitoken: take quota: %w", err)
+	}
+	return true, nil
+}
+
+// Exhaust uses up today's quota of path (the emulator's fault injection).
+func (q *Quotas) Exhaust(ctx context.Context, accountID int64, path string) error {
+	limit, ok := DailyLimits[path]
+	if !ok {
+		return fmt.Errorf("%s has no daily quota", path)
+	}
+	_, err := q.db.Exec(ctx, `INSERT INTO api_quota (account_id, day, path, used) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account_id, day, path) DO UPDATE SET used = excluded.used`, accountID, Day(q.clock.Now()), path, limit)
+	return err
 }
 
 // Used returns today's count.
-func (q *Quotas) Used(accountID int64, path string) int64 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.roll()
-	return q.used[quotaKey{accountID, path}]
+func (q *Quotas) Used(ctx context.Context, accountID int64, path string) (int64, error) {
+	var n int64
+	err := q.db.WriterQueryRow(ctx, `SELECT used FROM api_quota WHERE account_id = ? AND day = ? AND path = ?`,
+		accountID, Day(q.clock.Now()), path).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // Clear resets one path's counter for today (openapi/quota/clear), or
 // every path's when path is "".
 func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) error {
-	q.mu.Lock()
-	q.roll()
-	day := q.day
-	for k := range q.used {
-		if k.account == accountID && (path == "" || k.path == path) {
-			delete(q.used, k)
-			delete(q.dirty, k)
-		}
-	}
-	q.mu.Unlock()
+	day := Day(q.clock.Now())
 	var err error
 	if path == "" {
 		_, err = q.db.Exec(ctx, `DELETE FROM api_quota WHERE account_id = ? AND day = ?`, accountID, day)
@@ -180,56 +150,33 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) error 
 }
 
 // ClearAll is clear_quota: every counter of the account back to zero, at
-// most MaxClearQuotaMonth times a month (then ErrClearLimit).
+// most MaxClearQuotaMonth times a month (then ErrClearLimit). The monthly
+// allowance is taken with one atomic statement, so two nodes clearing at
+// once cannot both take the last one.
 func (q *Quotas) ClearAll(ctx context.Context, accountID int64) error {
 	month := Month(q.clock.Now())
-	var m string
 	var n int
-	err := db.Get(q.db.QueryRow(ctx, `SELECT clear_month, clear_count FROM api_state WHERE account_id = ?`, accountID), &m, &n)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return err
-	}
-	if m != month {
-		n = 0
-	}
-	if n >= MaxClearQuotaMonth {
+	err := q.db.WriterQueryRow(ctx, `INSERT INTO api_state (account_id, clear_month, clear_count) VALUES (?, ?, 1)
+		ON CONFLICT (account_id) DO UPDATE SET
+			clear_count = CASE WHEN api_state.clear_month = excluded.clear_month THEN api_state.clear_count + 1 ELSE 1 END,
+			clear_month = excluded.clear_month
+		WHERE api_state.clear_month <> excluded.clear_month OR api_state.clear_count < ?
+		RETURNING clear_count`, accountID, month, MaxClearQuotaMonth).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
 		return ErrClearLimit
 	}
-	if _, err := q.db.Exec(ctx, `INSERT INTO api_state (account_id, clear_month, clear_count) VALUES (?, ?, ?)
-		ON CONFLICT (account_id) DO UPDATE SET clear_month = excluded.clear_month, clear_count = excluded.clear_count`, accountID, month, n+1); err != nil {
+	if err != nil {
 		return err
 	}
 	return q.Clear(ctx, accountID, "")
 }
 
-// Flush writes the counters changed since the last Flush.
-func (q *Quotas) Flush(ctx context.Context) error {
-	q.mu.Lock()
-	day := q.day
-	type row struct {
-		k quotaKey
-		n int64
+// DeleteBefore drops the counters of days before day (they no longer limit
+// anything) and returns how many rows went.
+func (q *Quotas) DeleteBefore(ctx context.Context, day string) (int64, error) {
+	res, err := q.db.Exec(ctx, `DELETE FROM api_quota WHERE day < ?`, day)
+	if err != nil {
+		return 0, err
 	}
-	var rows []row
-	for k := range q.dirty {
-		rows = append(rows, row{k, q.used[k]})
-	}
-	q.dirty = map[quotaKey]bool{}
-	q.mu.Unlock()
-	for i, r := range rows {
-		if _, err := q.db.Exec(ctx, `INSERT INTO api_quota (account_id, day, path, used) VALUES (?, ?, ?, ?)
-			ON CONFLICT (account_id, day, path) DO UPDATE SET used = CASE WHEN api_quota.used > excluded.used THEN api_quota.used ELSE excluded.used END`,
-			r.k.account, day, r.k.path, r.n); err != nil {
-			// keep the rest for the next Flush
-			q.mu.Lock()
-			for _, rest := range rows[i:] {
-				if q.day == day {
-					q.dirty[rest.k] = true
-				}
-			}
-			q.mu.Unlock()
-			return err
-		}
-	}
-	return nil
+	return res.RowsAffected()
 }

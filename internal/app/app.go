@@ -38,6 +38,7 @@ import (
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/qrcode"
+	"github.com/heraldoa/herald/internal/ratelimit"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -183,9 +184,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// 2. the developer's server (push.Engine) — keep it before auto-replies.
 	a.Tokens = apitoken.NewStore(d, c)
 	a.Quotas = apitoken.NewQuotas(d, c)
-	if err := a.Quotas.Load(context.Background()); err != nil {
-		return nil, fmt.Errorf("app: load API quotas: %w", err)
-	}
 	a.DevSettings = push.NewStore(d, c)
 	a.DevSettings.Log = log
 	a.TempMedia = tempmedia.NewStore(d, c)
@@ -238,7 +236,10 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
 		Pay:       a.Pay, PayAPI: a.PayAPI,
 		Templates: a.Templates,
-		WebApps:   a.WebApps})
+		WebApps:   a.WebApps,
+		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
+			return ratelimit.New(d, c, prefix, interval, burst)
+		})})
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}
@@ -324,9 +325,8 @@ func (a *App) StartJobs() {
 	// worker died (resumed from their last committed batch).
 	a.Jobs.Go("publishing", func(ctx context.Context) { a.PublishEngine.Worker(ctx, 2*time.Second) })
 	a.Jobs.Every("mass-notices", time.Minute, a.Mass.Sweep) // MASSSENDJOBFINISH of sends whose process died first
-	// Developer API: write quota counters, drop expired tickets, media ids
+	// Developer API: drop expired tickets, media ids, old quota counters
 	// and old push-log entries.
-	a.Jobs.Every("api-quotas", 10*time.Second, a.Quotas.Flush)
 	// Template messages: settle sends and TEMPLATESENDJOBFINISH pushes a
 	// stopped process left unfinished.
 	a.Jobs.Every("template-finish", 30*time.Second, a.Templates.Sweep)
@@ -337,6 +337,9 @@ func (a *App) StartJobs() {
 		if _, err := a.QR.DeleteExpired(ctx); err != nil {
 			return err
 		}
+		if _, err := a.Quotas.DeleteBefore(ctx, apitoken.Day(a.Clock.Now().AddDate(0, 0, -2))); err != nil {
+			return err
+		}
 		if _, err := a.API.DeleteExpiredWebSignIns(ctx); err != nil {
 			return err
 		}
@@ -344,6 +347,10 @@ func (a *App) StartJobs() {
 			return err
 		}
 		_, err := a.DevSettings.DeleteOlderThan(ctx, a.Clock.Now().AddDate(0, 0, -30))
+		return err
+	})
+	a.Jobs.Every("rate-limits-sweep", 10*time.Minute, func(ctx context.Context) error {
+		_, err := ratelimit.Sweep(ctx, a.DB, a.Clock)
 		return err
 	})
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {
@@ -387,9 +394,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Drafts.Wait()         // PUBLISHJOBFINISH pushes under way
 	a.Kf.Wait()             // kf_*_session pushes under way
 	a.DevSettings.WaitLog() // push-log rows still queued
-	if qerr := a.Quotas.Flush(sctx); qerr != nil {
-		err = errors.Join(err, fmt.Errorf("API quotas: %w", qerr))
-	}
 	return err
 }
 

@@ -57,6 +57,7 @@ type DB struct {
 	w       *sql.DB // writes and transactions (SQLite: exactly one connection)
 	r       *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
 	url     string
+	counts  *sql.DB  // PostgreSQL: connections with synchronous_commit off, for counters (CountQueryRow)
 	keep    *sql.DB  // in-memory SQLite: a connection that keeps the database alive
 	rebinds sync.Map // query text -> Postgres form
 }
@@ -92,7 +93,26 @@ func openPostgres(ctx context.Context, u string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: connect to postgres: %w", err)
 	}
-	return &DB{dialect: Postgres, w: pool, r: pool, url: u}, nil
+	// Counters (quotas, rate limits) are written on every API call or chat
+	// message; waiting for each commit's WAL flush would cost a disk sync
+	// each (milliseconds). These connections commit without waiting.
+	cu, err := url.Parse(u)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: postgres URL: %w", err)
+	}
+	q := cu.Query()
+	q.Set("synchronous_commit", "off")
+	cu.RawQuery = q.Encode()
+	counts, err := sql.Open("pgx", cu.String())
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: open postgres: %w", err)
+	}
+	counts.SetMaxOpenConns(8)
+	counts.SetMaxIdleConns(8)
+	counts.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{dialect: Postgres, w: pool, r: pool, counts: counts, url: u}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -148,6 +168,9 @@ func (db *DB) Close() error {
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
+	if db.counts != nil {
+		err = errors.Join(err, db.counts.Close())
+	}
 	return err
 }
 
@@ -188,6 +211,19 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // RETURNING, or a read that must see the latest committed write.
 func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return db.w.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// CountQueryRow runs a single-statement write of a counter (a quota, a
+// rate limit) and returns its row. It is as atomic and as immediately
+// visible to every node as any write; on PostgreSQL its commit does not
+// wait for the WAL to reach the disk (synchronous_commit off), so it costs
+// no disk sync, and a crash of the database server itself may forget the
+// last fraction of a second of counts. On SQLite it is WriterQueryRow.
+func (db *DB) CountQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.counts == nil {
+		return db.WriterQueryRow(ctx, query, args...)
+	}
+	return db.counts.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
 // Tx runs fn in a transaction on the writer, committing when fn returns nil.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -116,13 +115,7 @@ func (e *Emulator) invalidateToken(w http.ResponseWriter, r *http.Request) {
 // for an account: further calls get 45009 until the quota day ends or it
 // is cleared.
 func (e *Emulator) ExhaustQuota(accountID int64, path string) error {
-	limit, ok := apitoken.DailyLimits[path]
-	if !ok {
-		return fmt.Errorf("%s has no daily quota", path)
-	}
-	for i := int64(0); i <= limit && e.App.Quotas.Take(accountID, path); i++ {
-	}
-	return nil
+	return e.App.Quotas.Exhaust(context.Background(), accountID, path)
 }
 
 func (e *Emulator) exhaustQuota(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +135,12 @@ func (e *Emulator) exhaustQuota(w http.ResponseWriter, r *http.Request) {
 		fail(w, 400, err.Error())
 		return
 	}
-	writeJSON(w, 200, map[string]any{"path": in.Path, "used": e.App.Quotas.Used(acc.ID, in.Path)})
+	used, err := e.App.Quotas.Used(r.Context(), acc.ID, in.Path)
+	if err != nil {
+		fail(w, 500, err.Error())
+		return
+	}
+	writeJSON(w, 200, map[string]any{"path": in.Path, "used": used})
 }
 
 // apiAccount tells which account a developer API call is for: the

@@ -64,7 +64,7 @@ func (l *Limiter) Allow(ctx context.Context, key string) (bool, error) {
 func (l *Limiter) Take(ctx context.Context, key string) (bool, time.Duration, error) {
 	now := db.Micro(l.clock.Now())
 	var tat int64
-	err := l.db.WriterQueryRow(ctx, allowSQL, l.prefix+key, now+l.interval,
+	err := l.db.CountQueryRow(ctx, allowSQL, l.prefix+key, now+l.interval,
 		now, now, l.interval, now, l.tolerance()).Scan(&tat)
 	if errors.Is(err, sql.ErrNoRows) {
 		wait, werr := l.wait(ctx, key, now)

@@ -56,8 +56,8 @@ func (u *UI) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	next := r.PostForm.Get("next")
 	p := u.newPage(w, r, "Create your account", map[string]string{"Next": next})
-	if !u.signupIP.Allow(web.ClientIP(r)) {
-		return u.formError(w, r, "auth/signup", p, errs.TooManyf("Too many sign-ups from your network. Wait a minute and try again."))
+	if err := u.allowSignup(r.Context(), web.ClientIP(r)); err != nil {
+		return u.formError(w, r, "auth/signup", p, err)
 	}
 	if r.PostForm.Get("password") != r.PostForm.Get("password2") {
 		return u.formError(w, r, "auth/signup", p, errs.FieldInvalid("password2", "The two passwords differ."))

@@ -23,7 +23,6 @@ import (
 
 // registerFollower adds the routes of this feature. See docs/architecture.md.
 func (u *UI) registerFollower(h route) {
-	u.live.sends = web.NewLimiter(sendInterval, sendBurst)
 	h("GET /discover", u.signedIn(u.discover))
 	h("GET /a/{account}", u.signedIn(u.accountProfile))
 	h("GET /a/{account}/avatar", u.accountAvatar)
@@ -149,21 +148,6 @@ type liveStreams struct {
 	mu     sync.Mutex
 	done   chan struct{}
 	closed bool
-	sends  *web.Limiter // messages and menu clicks per person
-}
-
-// Sending limits: a burst of 20, then one every 300 ms, per person.
-const (
-	sendBurst    = 20
-	sendInterval = 300 * time.Millisecond
-)
-
-// allowSend takes one of the person's sends, or says to slow down.
-func (u *UI) allowSend(personID int64) error {
-	if u.live.sends != nil && !u.live.sends.Allow(strconv.FormatInt(personID, 10)) {
-		return errs.TooManyf("You are sending too fast. Wait a moment and try again.")
-	}
-	return nil
 }
 
 func (l *liveStreams) closing() <-chan struct{} {

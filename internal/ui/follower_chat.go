@@ -237,7 +237,7 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	kind := r.PostForm.Get("kind")
-	if err := u.allowSend(me.ID); err != nil {
+	if err := u.allowSend(r.Context(), me.ID); err != nil {
 		return u.sendError(w, r, a, kind, err)
 	}
 	var body message.Body
@@ -394,7 +394,7 @@ func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	key := r.PostForm.Get("key")
-	if err := u.allowSend(me.ID); err != nil {
+	if err := u.allowSend(r.Context(), me.ID); err != nil {
 		return u.redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), errs.Message(err))
 	}
 	buttons, err := u.followerMenu(r, a)

@@ -92,6 +92,8 @@ type Deps struct {
 	Templates *tmplmsg.Service
 	// WebApps: linked web apps ("mini-programs"). nil: no web apps pages.
 	WebApps *webapp.Store
+	// Limits: sign-up and chat-send rate limits shared by every node.
+	Limits Limits
 }
 
 // UI holds the handlers of the three faces.
@@ -104,7 +106,6 @@ type UI struct {
 
 	loginIP      *web.Limiter // sign-in attempts per client IP
 	loginAccount *web.Limiter // failed sign-ins per login name
-	signupIP     *web.Limiter // sign-ups per client IP
 	payTries     *web.Limiter // wrong passwords on the pay sheet, per person: 5, then one every 20 s
 }
 
@@ -113,7 +114,6 @@ func New(d Deps) (*UI, error) {
 	u := &UI{Deps: d,
 		loginIP:      web.NewLimiter(6*time.Second, 10), // 10 at once, then 10 a minute
 		loginAccount: web.NewLimiter(60*time.Second, 5), // 5 failures, then 1 a minute
-		signupIP:     web.NewLimiter(30*time.Second, 5),
 		payTries:     web.NewLimiter(20*time.Second, 5),
 	}
 	sub, err := fs.Sub(assets, "static")

@@ -253,7 +253,9 @@ func (api *API) serve(c *call, rt *route) error {
 	if q == "" {
 		q = c.path
 	}
-	if !api.Quotas.Take(e.a.ID, q) {
+	if ok, err := api.Quotas.Take(c.r.Context(), e.a.ID, q); err != nil {
+		return err
+	} else if !ok {
 		return wxerr.New(wxerr.CodeDailyQuota)
 	}
 	return rt.fn(c)

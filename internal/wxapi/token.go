@@ -63,8 +63,14 @@ func (api *API) credentials(c *call, appid, secret, path string) (*account.Accou
 	if ip := clientIP(c.r); !push.Allowed(e.allow, ip) {
 		return nil, wxerr.InvalidIP(ip)
 	}
-	if path != "" && !api.Quotas.Take(a.ID, path) {
-		return nil, wxerr.New(wxerr.CodeDailyQuota)
+	if path != "" {
+		ok, err := api.Quotas.Take(c.r.Context(), a.ID, path)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, wxerr.New(wxerr.CodeDailyQuota)
+		}
 	}
 	return a, nil
 }
@@ -197,7 +203,10 @@ func (api *API) quotaGet(c *call) error {
 		return err
 	}
 	limit := apitoken.DailyLimits[p]
-	used := api.Quotas.Used(c.account.ID, p)
+	used, err := api.Quotas.Used(c.r.Context(), c.account.ID, p)
+	if err != nil {
+		return err
+	}
 	type quota struct {
 		DailyLimit int64 `json:"daily_limit"`
 		Used       int64 `json:"used"`

@@ -390,8 +390,12 @@ func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	if err != nil {
 		return err
 	}
-	if in.ToWxName != "" && openid == "" && m.Quotas != nil && !m.Quotas.Take(a.ID, towxnameQuota) {
-		return wxerr.New(wxerr.CodeDailyQuota)
+	if in.ToWxName != "" && openid == "" && m.Quotas != nil {
+		if ok, err := m.Quotas.Take(ctx, a.ID, towxnameQuota); err != nil {
+			return err
+		} else if !ok {
+			return wxerr.New(wxerr.CodeDailyQuota)
+		}
 	}
 	msgID, err := m.Publish.PreviewTo(ctx, a.ID, personID, pubID, msg)
 	if err != nil {

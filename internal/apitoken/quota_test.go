@@ -1,0 +1,144 @@
+package apitoken
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+)
+
+// quotaPath is a path whose limit a test may change.
+const quotaPath = "/cgi-bin/message/mass/sendall"
+
+func withLimit(t testing.TB, path string, n int64) {
+	old := DailyLimits[path]
+	DailyLimits[path] = n
+	t.Cleanup(func() { DailyLimits[path] = old })
+}
+
+func testAccount(t testing.TB, d *db.DB) int64 {
+	a, err := account.NewStore(d, clock.Real{}).Create(context.Background(),
+		account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Quota Test", Status: account.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+// TestQuotaExactAcrossNodes: three nodes (three handles on one database)
+// take a quota of 10 from 60 goroutines at once; exactly 10 calls pass and
+// the counter reads 10 everywhere. clear_quota on one node opens it again
+// on every node.
+func TestQuotaExactAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	withLimit(t, quotaPath, 10)
+	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})}
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := nodes[g%3].Take(ctx, acc, quotaPath)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				admitted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := admitted.Load(); n != 10 {
+		t.Fatalf("%d calls admitted across three nodes, want exactly 10", n)
+	}
+	for i, q := range nodes {
+		if used, err := q.Used(ctx, acc, quotaPath); err != nil || used != 10 {
+			t.Fatalf("node %d reads used %d (%v), want 10", i, used, err)
+		}
+	}
+	if err := nodes[1].ClearAll(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range nodes {
+		if ok, err := q.Take(ctx, acc, quotaPath); err != nil || !ok {
+			t.Fatalf("node %d after clear_quota: %v %v", i, ok, err)
+		}
+	}
+	// Paths without a quota are never counted.
+	if ok, err := nodes[0].Take(ctx, acc, "/cgi-bin/no-such-path"); err != nil || !ok {
+		t.Fatalf("path without a quota: %v %v", ok, err)
+	}
+}
+
+// TestClearQuotaMonthlyAllowanceExact: two nodes spend the monthly
+// clear_quota allowance concurrently; exactly MaxClearQuotaMonth succeed.
+func TestClearQuotaMonthlyAllowanceExact(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})}
+	var ok, refused atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 3 * MaxClearQuotaMonth {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := nodes[g%2].ClearAll(ctx, acc)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, ErrClearLimit):
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != MaxClearQuotaMonth || refused.Load() != 2*MaxClearQuotaMonth {
+		t.Fatalf("%d clears succeeded and %d were refused, want %d and %d", ok.Load(), refused.Load(), MaxClearQuotaMonth, 2*MaxClearQuotaMonth)
+	}
+}
+
+// BenchmarkQuotaTake is the cost a quota check adds to every API call: one
+// atomic upsert on the database.
+func BenchmarkQuotaTake(b *testing.B) {
+	ctx := context.Background()
+	d := dbtest.New(b)
+	acc := testAccount(b, d)
+	withLimit(b, quotaPath, 1<<40)
+	q := NewQuotas(d, clock.Real{})
+	for b.Loop() {
+		if ok, err := q.Take(ctx, acc, quotaPath); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkQuotaTakeParallel is the same with calls arriving concurrently
+// (GOMAXPROCS goroutines, several accounts' worth on one path).
+func BenchmarkQuotaTakeParallel(b *testing.B) {
+	ctx := context.Background()
+	d := dbtest.New(b)
+	acc := testAccount(b, d)
+	withLimit(b, quotaPath, 1<<40)
+	q := NewQuotas(d, clock.Real{})
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if ok, err := q.Take(ctx, acc, quotaPath); err != nil || !ok {
+				b.Error(ok, err)
+				return
+			}
+		}
+	})
+}
