@@ -27,7 +27,7 @@ type Merchant struct {
 	NotifyURL         string // default notify_url for API orders
 	APIv3Key          string // 32 characters; encrypts notifications
 	MerchantPublicKey string // PEM; verifies the merchant's signed requests
-	MerchantSerial    string // the merchant certificate serial it signs with
+	MerchantSerial    string // the merchant certificate serial it signs with (SerialHex form)
 	CreatedAt         time.Time
 }
 
@@ -47,6 +47,9 @@ func scanMerchant(sc interface{ Scan(...any) error }) (*Merchant, error) {
 		return nil, err
 	}
 	m.Enabled, m.CreatedAt = enabled == 1, db.FromMicro(created)
+	if c, ok := CanonicalSerial(m.MerchantSerial); ok {
+		m.MerchantSerial = c // rows stored before serials were kept in SerialHex form
+	}
 	return &m, nil
 }
 
@@ -133,15 +136,17 @@ func (s *Store) DisableMerchant(ctx context.Context, accountID int64) error {
 }
 
 // SetMerchantKey stores the merchant's RSA public key (PEM, PKIX or
-// PKCS#1) with the serial number its requests name.
+// PKCS#1) with the serial number its requests name. The serial is stored
+// in SerialHex form (even-length upper-case hex), whichever accepted form
+// it was typed in.
 func (s *Store) SetMerchantKey(ctx context.Context, accountID int64, publicPEM, serial string) error {
 	publicPEM = strings.TrimSpace(publicPEM)
 	if _, err := ParsePublicKey(publicPEM); err != nil {
 		return errs.FieldInvalid("public_key", "Paste an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----).")
 	}
-	serial = strings.ToUpper(strings.TrimSpace(serial))
-	if serial == "" || len(serial) > 64 || strings.Trim(serial, "0123456789ABCDEF") != "" {
-		return errs.FieldInvalid("serial", "Enter the certificate serial number in hexadecimal.")
+	serial, ok := CanonicalSerial(serial)
+	if !ok {
+		return errs.FieldInvalid("serial", "Enter the certificate serial number in hexadecimal (at most %d digits).", MaxSerialDigits)
 	}
 	res, err := s.db.Exec(ctx, `UPDATE pay_merchants SET merchant_public_key = ?, merchant_serial = ?, updated_at = ? WHERE account_id = ?`,
 		publicPEM, serial, db.Micro(s.now()), accountID)

@@ -267,7 +267,8 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (*Order, error) {
 		return nil, err
 	}
 	if o.ID != oid && (o.Amount != in.Amount || o.PersonID != in.PersonID || o.ProductID != in.ProductID) {
-		return nil, errs.FieldInvalid("out_trade_no", "An order with this out_trade_no already exists with different details.")
+		return nil, &errs.Error{Kind: errs.KindInvalid, Field: "out_trade_no", Err: ErrOutTradeNoUsed,
+			Message: "An order with this out_trade_no already exists with different details."}
 	}
 	if o.ID == oid {
 		for _, fn := range s.createdHooks {
@@ -415,7 +416,8 @@ func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRe
 	}
 	if r, err := s.RefundByOutRefundNo(ctx, accountID, outRefundNo); err == nil {
 		if r.OrderID != orderID || r.Amount != amount {
-			return nil, nil, errs.FieldInvalid("out_refund_no", "A refund with this out_refund_no already exists with different details.")
+			return nil, nil, &errs.Error{Kind: errs.KindInvalid, Field: "out_refund_no", Err: ErrOutRefundNoUsed,
+				Message: "A refund with this out_refund_no already exists with different details."}
 		}
 		o, err := s.Order(ctx, accountID, orderID)
 		return o, r, err
@@ -441,7 +443,8 @@ func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRe
 			if !o.Paid() || o.State == StateRefunded {
 				return illegal(o, StateRefunded)
 			}
-			return errs.FieldInvalid("amount", "At most %s can still be refunded on this order.", FormatFen(o.Refundable()))
+			return &errs.Error{Kind: errs.KindInvalid, Field: "amount", Err: ErrRefundTooLarge,
+				Message: fmt.Sprintf("At most %s can still be refunded on this order.", FormatFen(o.Refundable()))}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO pay_refunds (id, account_id, order_id, out_refund_no, amount, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, accountID, orderID, outRefundNo, amount, reason, now); err != nil {
@@ -468,6 +471,20 @@ func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRe
 }
 
 var errRepeat = errors.New("pay: repeated refund")
+
+// Causes wrapped in the errors that repeated merchant numbers and
+// over-refunds return, so the v3 API can answer them with WeChat Pay's
+// codes (errors.Is) while pages show the message.
+var (
+	// ErrOutTradeNoUsed: the out_trade_no names an order with another
+	// amount, payer or product.
+	ErrOutTradeNoUsed = errors.New("pay: out_trade_no already used with different details")
+	// ErrOutRefundNoUsed: the out_refund_no names a refund of another
+	// order or amount.
+	ErrOutRefundNoUsed = errors.New("pay: out_refund_no already used with different details")
+	// ErrRefundTooLarge: the refund is more than the order has left.
+	ErrRefundTooLarge = errors.New("pay: refund exceeds what is left to refund")
+)
 
 // OrderFilter narrows an account's order list.
 type OrderFilter struct {

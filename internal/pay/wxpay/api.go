@@ -76,6 +76,9 @@ func (a *API) routes() *http.ServeMux {
 	h("POST /v3/refund/domestic/refunds", a.createRefund)
 	h("GET /v3/refund/domestic/refunds/{no}", a.queryRefund)
 	h("GET /v3/certificates", a.certificates)
+	h("GET /v3/bill/tradebill", a.applyBill(BillTrade, "bill_type"))
+	h("GET /v3/bill/fundflowbill", a.applyBill(BillFundFlow, "account_type"))
+	h("GET /v3/billdownload/file", a.downloadBill)
 	mux.HandleFunc("/v3/", a.wrap(func(http.ResponseWriter, *http.Request, *merchantCall) (int, any, error) {
 		return 0, nil, fail(http.StatusNotFound, "NOT_FOUND", "No such endpoint.")
 	}))
@@ -115,6 +118,14 @@ func (a *API) wrap(fn handler) http.HandlerFunc {
 			}
 			status, out = ae.Status, ae
 		}
+		if rb, ok := out.(rawBody); ok {
+			w.Header().Set("Request-ID", randomString(24))
+			w.Header().Set("Content-Type", rb.ContentType)
+			w.Header().Set("Content-Length", strconv.Itoa(len(rb.Data)))
+			w.WriteHeader(status)
+			_, _ = w.Write(rb.Data)
+			return
+		}
 		var raw []byte
 		if status != http.StatusNoContent {
 			raw, _ = json.Marshal(out)
@@ -131,9 +142,26 @@ func (a *API) wrap(fn handler) http.HandlerFunc {
 	}
 }
 
+// Messages WeChat Pay answers with, word for word, for the cases merchants'
+// code recognises by message as well as by code.
+const (
+	msgOutTradeNoUsed  = "201 商户订单号重复"
+	msgRefundMismatch  = "订单金额或退款金额与之前请求不一致，请核实后再试"
+	msgOutRefundNoUsed = "请求内容和上次请求不一致，请核实后再试。原因主要是商户号不一致，或者商户订单号/商户退款单号已经被其他请求使用。"
+	msgRefundTooLarge  = "申请退款金额超过订单可退金额"
+)
+
 // fromDomain maps a domain error to a v3 error.
 func fromDomain(err error) *apiError {
 	msg := errs.Message(err)
+	switch {
+	case errors.Is(err, pay.ErrOutTradeNoUsed):
+		return fail(http.StatusBadRequest, "INVALID_REQUEST", msgOutTradeNoUsed)
+	case errors.Is(err, pay.ErrOutRefundNoUsed):
+		return fail(http.StatusBadRequest, "INVALID_REQUEST", msgOutRefundNoUsed)
+	case errors.Is(err, pay.ErrRefundTooLarge):
+		return fail(http.StatusBadRequest, "INVALID_REQUEST", "%s", msgRefundTooLarge)
+	}
 	switch errs.KindOf(err) {
 	case errs.KindNotFound:
 		return fail(http.StatusNotFound, "ORDER_NOT_EXIST", "%s", msg)
@@ -190,7 +218,7 @@ func (a *API) authenticate(ctx context.Context, r *http.Request, body []byte) (*
 	if m.MerchantPublicKey == "" {
 		return nil, fail(http.StatusUnauthorized, "SIGN_ERROR", "The merchant has not set up an API key in the console.")
 	}
-	if !strings.EqualFold(auth.Serial, m.MerchantSerial) {
+	if !pay.SameSerial(auth.Serial, m.MerchantSerial) { // "0E9D…", "e9d…" and "E9D…" are one serial
 		return nil, fail(http.StatusUnauthorized, "SIGN_ERROR", "serial_no does not match the merchant's key.")
 	}
 	ts, err := strconv.ParseInt(auth.Timestamp, 10, 64)
@@ -432,33 +460,65 @@ type refundRequest struct {
 // RefundObject is the v3 refund object (answer and the decrypted resource
 // of a REFUND.SUCCESS notification).
 type RefundObject struct {
-	MchID               string `json:"mchid,omitempty"`
-	RefundID            string `json:"refund_id"`
-	OutRefundNo         string `json:"out_refund_no"`
-	TransactionID       string `json:"transaction_id"`
-	OutTradeNo          string `json:"out_trade_no"`
-	Channel             string `json:"channel"`
-	UserReceivedAccount string `json:"user_received_account"`
-	SuccessTime         string `json:"success_time"`
-	CreateTime          string `json:"create_time"`
-	Status              string `json:"status"`
-	RefundStatus        string `json:"refund_status,omitempty"` // in notifications
-	Amount              struct {
-		Total       int64  `json:"total"`
-		Refund      int64  `json:"refund"`
-		PayerTotal  int64  `json:"payer_total"`
-		PayerRefund int64  `json:"payer_refund"`
-		Currency    string `json:"currency"`
-	} `json:"amount"`
+	MchID               string        `json:"mchid,omitempty"`
+	RefundID            string        `json:"refund_id"`
+	OutRefundNo         string        `json:"out_refund_no"`
+	TransactionID       string        `json:"transaction_id"`
+	OutTradeNo          string        `json:"out_trade_no"`
+	Channel             string        `json:"channel"`
+	UserReceivedAccount string        `json:"user_received_account"`
+	SuccessTime         string        `json:"success_time"`
+	CreateTime          string        `json:"create_time"`
+	Status              string        `json:"status,omitempty"`
+	RefundStatus        string        `json:"refund_status,omitempty"` // in notifications
+	FundsAccount        string        `json:"funds_account,omitempty"`
+	Amount              RefundAmount  `json:"amount"`
+	PromotionDetail     []RefundPromo `json:"promotion_detail"`
+}
+
+// RefundAmount is the refund object's amount, with every field WeChat Pay
+// documents (clients' models require them all). Herald has no coupons, so
+// the settlement figures equal the plain ones and discount_refund is 0.
+type RefundAmount struct {
+	Total            int64             `json:"total"`
+	Refund           int64             `json:"refund"`
+	From             []RefundFundsFrom `json:"from"`
+	PayerTotal       int64             `json:"payer_total"`
+	PayerRefund      int64             `json:"payer_refund"`
+	SettlementRefund int64             `json:"settlement_refund"`
+	SettlementTotal  int64             `json:"settlement_total"`
+	DiscountRefund   int64             `json:"discount_refund"`
+	Currency         string            `json:"currency"`
+	RefundFee        int64             `json:"refund_fee"`
+}
+
+// RefundFundsFrom is one account a refund was paid from (only when the
+// request named them; Herald's requests never do, so the list is empty).
+type RefundFundsFrom struct {
+	Account string `json:"account"`
+	Amount  int64  `json:"amount"`
+}
+
+// RefundPromo is one coupon refunded with the money (Herald has none).
+type RefundPromo struct {
+	PromotionID  string `json:"promotion_id"`
+	Scope        string `json:"scope"`
+	Type         string `json:"type"`
+	Amount       int64  `json:"amount"`
+	RefundAmount int64  `json:"refund_amount"`
 }
 
 func refundObject(acct *account.Account, o *pay.Order, rf *pay.Refund) *RefundObject {
-	out := &RefundObject{RefundID: fmt.Sprintf("50%d", rf.ID), OutRefundNo: rf.OutRefundNo, TransactionID: o.TransactionID, OutTradeNo: o.OutTradeNo,
+	out := &RefundObject{RefundID: RefundID(rf), OutRefundNo: rf.OutRefundNo, TransactionID: o.TransactionID, OutTradeNo: o.OutTradeNo,
 		Channel: "BALANCE", UserReceivedAccount: "Herald wallet", SuccessTime: wxTime(rf.CreatedAt, acct.Location()), CreateTime: wxTime(rf.CreatedAt, acct.Location()),
-		Status: "SUCCESS"}
-	out.Amount.Total, out.Amount.Refund, out.Amount.PayerTotal, out.Amount.PayerRefund, out.Amount.Currency = o.Amount, rf.Amount, o.Amount, rf.Amount, "CNY"
+		Status: "SUCCESS", FundsAccount: "AVAILABLE", PromotionDetail: []RefundPromo{},
+		Amount: RefundAmount{Total: o.Amount, Refund: rf.Amount, From: []RefundFundsFrom{}, PayerTotal: o.Amount, PayerRefund: rf.Amount,
+			SettlementRefund: rf.Amount, SettlementTotal: o.Amount, DiscountRefund: 0, Currency: "CNY", RefundFee: 0}}
 	return out
 }
+
+// RefundID is Herald's refund_id for a refund (WeChat Pay's 微信退款单号).
+func RefundID(rf *pay.Refund) string { return fmt.Sprintf("50%d", rf.ID) }
 
 type refundNotifyKey struct{}
 
@@ -498,12 +558,20 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request, c *merchantCa
 		return 0, nil, err
 	}
 	if in.Amount.Total != o.Amount {
-		return 0, nil, fail(http.StatusBadRequest, "PARAM_ERROR", "amount.total must be the order's amount (%d).", o.Amount)
+		return 0, nil, fail(http.StatusBadRequest, "INVALID_REQUEST", "%s (amount.total must be the order's amount, %d)", msgRefundMismatch, o.Amount)
 	}
 	if in.NotifyURL != "" {
 		ctx = context.WithValue(ctx, refundNotifyKey{}, in.NotifyURL)
 	}
 	o, rf, err := a.Pay.RefundOrder(ctx, c.acct.ID, o.ID, in.OutRefundNo, in.Amount.Refund, in.Reason)
+	if errors.Is(err, pay.ErrOutRefundNoUsed) {
+		// The same out_refund_no for the same order with another amount
+		// gets WeChat's amount message; one used for another order the
+		// general one.
+		if prev, perr := a.Pay.RefundByOutRefundNo(ctx, c.acct.ID, in.OutRefundNo); perr == nil && prev.OrderID == o.ID {
+			return 0, nil, fail(http.StatusBadRequest, "INVALID_REQUEST", "%s", msgRefundMismatch)
+		}
+	}
 	if err != nil {
 		return 0, nil, err
 	}

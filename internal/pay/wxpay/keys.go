@@ -26,13 +26,14 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/pay"
 )
 
 // PlatformKey is the platform's RSA key with its self-signed certificate.
 // It signs API responses and notifications; merchants verify with the
 // certificate from /v3/certificates (or the public key shown in docs).
 type PlatformKey struct {
-	Serial  string
+	Serial  string // the certificate's serial in pay.SerialHex form ("0E9D…")
 	Key     *rsa.PrivateKey
 	CertPEM string
 	Created time.Time
@@ -50,6 +51,10 @@ type PlatformKey struct {
 type Keys struct {
 	DB     *db.DB
 	Secret []byte
+	// NewSerial chooses the serial number of a new platform certificate;
+	// nil picks a random positive 127-bit number (tests choose serials
+	// whose first byte is below 0x10).
+	NewSerial func() (*big.Int, error)
 
 	mu  sync.Mutex
 	cur *PlatformKey
@@ -134,6 +139,18 @@ func (k *Keys) load(ctx context.Context) (*PlatformKey, error) {
 	if !ok {
 		return nil, errors.New("wxpay: platform key is not RSA")
 	}
+	// The serial shown, sent and compared is read from the certificate
+	// itself, so a row stored with an odd-length serial (before serials
+	// kept the leading zero of their first byte) still names the
+	// certificate as clients file it.
+	if blk, _ := pem.Decode([]byte(cert)); blk != nil {
+		if c, err := x509.ParseCertificate(blk.Bytes); err == nil {
+			serial = pay.CertSerial(c)
+		}
+	}
+	if c, ok := pay.CanonicalSerial(serial); ok {
+		serial = c
+	}
 	return &PlatformKey{Serial: serial, Key: rk, CertPEM: cert, Created: db.FromMicro(created)}, nil
 }
 
@@ -142,9 +159,17 @@ func (k *Keys) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	serialInt, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	var serialInt *big.Int
+	if k.NewSerial != nil {
+		serialInt, err = k.NewSerial()
+	} else {
+		serialInt, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	}
 	if err != nil {
 		return err
+	}
+	if serialInt.Sign() <= 0 {
+		serialInt = big.NewInt(1)
 	}
 	now := time.Now().UTC()
 	tpl := &x509.Certificate{
@@ -166,7 +191,7 @@ func (k *Keys) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	serial := strings.ToUpper(serialInt.Text(16))
+	serial := pay.SerialHex(serialInt)
 	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}))
 	_, err = k.DB.Exec(ctx, `INSERT INTO pay_platform_keys (serial, private_pem, certificate_pem, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (serial) DO NOTHING`, serial, sealed, certPEM, db.Micro(now))
