@@ -240,7 +240,7 @@ func TestWechatpayNodeClientAgainstHerald(t *testing.T) {
 	check(res, "native.status", float64(200))
 	check(res, "query.trade_state", "NOTPAY")
 	check(res, "conflict.status", float64(400))
-	check(res, "conflict.code", "PARAM_ERROR")
+	check(res, "conflict.code", "INVALID_REQUEST")
 	check(res, "forged.status", float64(401))
 	check(res, "forged.code", "SIGN_ERROR")
 	if cu, _ := get(res, "native.code_url").(string); !strings.HasPrefix(cu, s.URL+"/pay/") {
