@@ -563,12 +563,13 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request, c *merchantCa
 	if in.NotifyURL != "" {
 		ctx = context.WithValue(ctx, refundNotifyKey{}, in.NotifyURL)
 	}
-	o, rf, err := a.Pay.RefundOrder(ctx, c.acct.ID, o.ID, in.OutRefundNo, in.Amount.Refund, in.Reason)
+	orderID := o.ID
+	o, rf, err := a.Pay.RefundOrder(ctx, c.acct.ID, orderID, in.OutRefundNo, in.Amount.Refund, in.Reason)
 	if errors.Is(err, pay.ErrOutRefundNoUsed) {
 		// The same out_refund_no for the same order with another amount
 		// gets WeChat's amount message; one used for another order the
 		// general one.
-		if prev, perr := a.Pay.RefundByOutRefundNo(ctx, c.acct.ID, in.OutRefundNo); perr == nil && prev.OrderID == o.ID {
+		if prev, perr := a.Pay.RefundByOutRefundNo(ctx, c.acct.ID, in.OutRefundNo); perr == nil && prev.OrderID == orderID {
 			return 0, nil, fail(http.StatusBadRequest, "INVALID_REQUEST", "%s", msgRefundMismatch)
 		}
 	}
