@@ -1,0 +1,415 @@
+// Package workq is the durable work queue every node shares: outbound work
+// that must survive a node's death (pushes to developer servers and the
+// finish events of sends) is a row in work_jobs before anything is sent.
+//
+// A node claims a row with a lease (on PostgreSQL with SELECT ... FOR
+// UPDATE SKIP LOCKED, so nodes never wait for each other; SQLite has one
+// writer, so a plain UPDATE claims). While the handler runs the lease is
+// renewed; when a node dies its lease runs out and another node claims the
+// row again. Handlers must therefore be safe to run again: a push handler
+// counts its HTTP attempts in the row (TakeAttempt), so however many nodes
+// run it, the developer's server is called at most the budgeted number of
+// times.
+//
+// Work created on a node is claimed by that node at insertion and started
+// at once (Submit), so the queue adds one INSERT and one DELETE to the path
+// and no polling delay; the poller only picks up work whose node died, and
+// retries.
+package workq
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+)
+
+// Handler runs one job. Returning nil removes the job; an error schedules
+// another run with backoff, up to MaxRuns.
+type Handler func(ctx context.Context, j *Job) error
+
+// Job is a claimed row.
+type Job struct {
+	ID        int64
+	Kind      string
+	AccountID int64
+	Payload   []byte
+	Runs      int // claims so far, this one included
+	Attempts  int // outbound attempts taken so far (TakeAttempt)
+	q         *Queue
+}
+
+// Decode unmarshals the payload.
+func (j *Job) Decode(v any) error { return json.Unmarshal(j.Payload, v) }
+
+// TakeAttempt reserves one outbound attempt of at most max for this job,
+// across every node that ever ran it, and returns its number (1..max). It
+// returns false when the budget is spent, or when this node lost the lease.
+// The count is committed before the caller sends, so a node that dies in
+// the middle of a request has used that attempt.
+func (j *Job) TakeAttempt(ctx context.Context, max int) (int, bool, error) {
+	var n int
+	err := j.q.db.WriterQueryRow(context.WithoutCancel(ctx), `UPDATE work_jobs SET attempts = attempts + 1, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND state = 'running' AND attempts < ? RETURNING attempts`,
+		db.Micro(j.q.clock.Now()), j.ID, j.q.owner, max).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	j.Attempts = n
+	return n, true, nil
+}
+
+type ctxKey struct{}
+
+// FromContext returns the job a handler's context runs, or nil.
+func FromContext(ctx context.Context) *Job {
+	j, _ := ctx.Value(ctxKey{}).(*Job)
+	return j
+}
+
+// Defaults.
+const (
+	DefaultLease   = 30 * time.Second
+	DefaultPoll    = time.Second
+	DefaultMaxRuns = 8
+	DefaultWorkers = 64
+)
+
+// Queue claims and runs jobs on one node.
+type Queue struct {
+	db    *db.DB
+	clock clock.Clock
+	log   *slog.Logger
+	owner string
+
+	// Lease is how long a claim holds without renewal; a dead node's work
+	// is taken over after it. Poll is how often due work is looked for.
+	Lease, Poll time.Duration
+	// MaxRuns bounds how often a job is claimed before it is marked failed.
+	MaxRuns int
+	// Workers bounds the jobs this node runs at once.
+	Workers int
+
+	handlers map[string]Handler
+	once     sync.Once
+	sem      chan struct{}
+	base     context.Context
+	halt     context.CancelFunc
+	wg       sync.WaitGroup
+	busy     atomic.Int32 // claimed and not finished
+	wake     chan struct{}
+}
+
+// New returns a queue for this node. Register handlers before Submit or Run.
+func New(d *db.DB, c clock.Clock, log *slog.Logger) *Queue {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	base, halt := context.WithCancel(context.Background())
+	return &Queue{db: d, clock: c, log: log, owner: "q" + hex.EncodeToString(b[:]), handlers: map[string]Handler{},
+		base: base, halt: halt, wake: make(chan struct{}, 1)}
+}
+
+// Owner is this node's lease owner name.
+func (q *Queue) Owner() string { return q.owner }
+
+// Handle registers the handler for kind.
+func (q *Queue) Handle(kind string, h Handler) { q.handlers[kind] = h }
+
+func (q *Queue) lease() time.Duration {
+	if q.Lease > 0 {
+		return q.Lease
+	}
+	return DefaultLease
+}
+
+func (q *Queue) init() {
+	q.once.Do(func() {
+		n := q.Workers
+		if n <= 0 {
+			n = DefaultWorkers
+		}
+		q.sem = make(chan struct{}, n)
+	})
+}
+
+// Enqueue stores a job for any node to run (the poller picks it up).
+func (q *Queue) Enqueue(ctx context.Context, kind string, accountID int64, payload any) (int64, error) {
+	return q.insert(ctx, kind, accountID, payload, false)
+}
+
+// Submit stores a job claimed by this node and starts it at once. Once
+// Submit returns, the work survives this node: if the node dies, another
+// one runs the job after the lease.
+func (q *Queue) Submit(ctx context.Context, kind string, accountID int64, payload any) (int64, error) {
+	jid, err := q.insert(ctx, kind, accountID, payload, true)
+	if err != nil {
+		return 0, err
+	}
+	raw, _ := json.Marshal(payload)
+	q.start(&Job{ID: jid, Kind: kind, AccountID: accountID, Payload: raw, Runs: 1, q: q})
+	return jid, nil
+}
+
+func (q *Queue) insert(ctx context.Context, kind string, accountID int64, payload any, claimed bool) (int64, error) {
+	if q.handlers[kind] == nil {
+		return 0, fmt.Errorf("workq: no handler for %q", kind)
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return 0, err
+	}
+	now := q.clock.Now()
+	jid := id.New()
+	state, owner, until, runs := "pending", "", int64(0), 0
+	if claimed {
+		state, owner, until, runs = "running", q.owner, db.Micro(now.Add(q.lease())), 1
+	}
+	_, err = q.db.Exec(context.WithoutCancel(ctx), `INSERT INTO work_jobs (id, kind, account_id, payload, state, runs, attempts, run_at, lease_owner, lease_until, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`, jid, kind, accountID, string(raw), state, runs, db.Micro(now), owner, until, db.Micro(now), db.Micro(now))
+	if err != nil {
+		return 0, fmt.Errorf("workq: enqueue %s: %w", kind, err)
+	}
+	if !claimed {
+		q.Wake()
+	}
+	return jid, nil
+}
+
+// Wake makes the poller look for due work now.
+func (q *Queue) Wake() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims due work until ctx ends: jobs enqueued for any node, retries,
+// and jobs whose node died.
+func (q *Queue) Run(ctx context.Context) {
+	q.init()
+	poll := q.Poll
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		for {
+			n, err := q.ClaimDue(ctx)
+			if err != nil && ctx.Err() == nil && q.log != nil {
+				q.log.Error("work queue: claim", slog.Any("error", err))
+			}
+			if n == 0 || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.base.Done():
+			return
+		case <-t.C:
+		case <-q.wake:
+		}
+	}
+}
+
+// ClaimDue claims as many due jobs as there are free workers and starts
+// them; it returns how many it started.
+func (q *Queue) ClaimDue(ctx context.Context) (int, error) {
+	q.init()
+	free := cap(q.sem) - int(q.busy.Load())
+	if free <= 0 {
+		return 0, nil
+	}
+	free = min(free, 100)
+	now := q.clock.Now()
+	var jobs []*Job
+	// On PostgreSQL "= ANY(ARRAY(subquery))" runs the locking subquery once;
+	// a plain IN may be planned as a join that claims more than LIMIT.
+	in, end := "id IN (", ")"
+	if q.db.Dialect() == db.Postgres {
+		in, end = "id = ANY(ARRAY(", "))"
+	}
+	err := q.db.Tx(ctx, func(tx *db.Tx) error {
+		jobs = nil
+		rows, err := tx.Query(ctx, `UPDATE work_jobs SET state = 'running', lease_owner = ?, lease_until = ?, runs = runs + 1, updated_at = ?
+			WHERE `+in+`SELECT id FROM work_jobs
+				WHERE (state = 'pending' AND run_at <= ?) OR (state = 'running' AND lease_until < ?)
+				ORDER BY run_at LIMIT ?`+tx.Dialect().ForUpdateSkipLocked()+end+`
+			RETURNING id, kind, account_id, payload, runs, attempts`,
+			q.owner, db.Micro(now.Add(q.lease())), db.Micro(now), db.Micro(now), db.Micro(now), free)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j := &Job{q: q}
+			var payload string
+			if err := rows.Scan(&j.ID, &j.Kind, &j.AccountID, &payload, &j.Runs, &j.Attempts); err != nil {
+				return err
+			}
+			j.Payload = []byte(payload)
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range jobs {
+		q.start(j)
+	}
+	return len(jobs), nil
+}
+
+func (q *Queue) start(j *Job) {
+	q.init()
+	q.wg.Add(1)
+	q.busy.Add(1)
+	go func() {
+		defer q.wg.Done()
+		defer q.busy.Add(-1)
+		select {
+		case q.sem <- struct{}{}:
+		case <-q.base.Done():
+			return
+		}
+		defer func() { <-q.sem }()
+		q.run(j)
+	}()
+}
+
+func (q *Queue) run(j *Job) {
+	ctx, cancel := context.WithCancel(context.WithValue(q.base, ctxKey{}, j))
+	defer cancel()
+	// Renew the lease while the handler runs.
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(q.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				res, err := q.db.Exec(ctx, `UPDATE work_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+					db.Micro(q.clock.Now().Add(q.lease())), j.ID, q.owner)
+				if err == nil {
+					if n, _ := res.RowsAffected(); n == 0 {
+						cancel() // another node has it now
+						return
+					}
+				}
+			}
+		}
+	}()
+	h := q.handlers[j.Kind]
+	var err error
+	if h == nil {
+		err = fmt.Errorf("no handler for %q on this node", j.Kind)
+	} else {
+		err = safeRun(ctx, h, j)
+	}
+	cancel()
+	<-renewed
+	if q.base.Err() != nil {
+		return // halted: the lease runs out and another node takes over
+	}
+	fctx := context.Background()
+	if err == nil {
+		if _, derr := q.db.Exec(fctx, `DELETE FROM work_jobs WHERE id = ? AND lease_owner = ?`, j.ID, q.owner); derr != nil && q.log != nil {
+			q.log.Error("work queue: finish", slog.String("kind", j.Kind), slog.Int64("job", j.ID), slog.Any("error", derr))
+		}
+		return
+	}
+	max := q.MaxRuns
+	if max <= 0 {
+		max = DefaultMaxRuns
+	}
+	now := q.clock.Now()
+	state := "pending"
+	if j.Runs >= max {
+		state = "failed"
+	}
+	msg := err.Error()
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	if q.log != nil {
+		q.log.Warn("work queue: job failed", slog.String("kind", j.Kind), slog.Int64("job", j.ID), slog.Int("runs", j.Runs), slog.String("state", state), slog.Any("error", err))
+	}
+	backoff := time.Duration(1<<min(j.Runs, 10)) * time.Second
+	_, _ = q.db.Exec(fctx, `UPDATE work_jobs SET state = ?, run_at = ?, lease_owner = '', lease_until = 0, last_error = ?, updated_at = ?
+		WHERE id = ? AND lease_owner = ?`, state, db.Micro(now.Add(backoff)), msg, db.Micro(now), j.ID, q.owner)
+}
+
+func safeRun(ctx context.Context, h Handler, j *Job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return h(ctx, j)
+}
+
+// Wait waits for the jobs this node runs (graceful shutdown, tests).
+func (q *Queue) Wait() { q.wg.Wait() }
+
+// Halt stops this node's work at once, as if the process died: running
+// handlers see their context cancelled, nothing more is claimed, and their
+// leases are left to run out so another node takes the work over.
+func (q *Queue) Halt() { q.halt() }
+
+// Stats are counts of queued work (for metrics and the status page).
+type Stats struct{ Pending, Running, Failed int }
+
+// Stats counts the rows by state.
+func (q *Queue) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	rows, err := q.db.Query(ctx, `SELECT state, COUNT(*) FROM work_jobs GROUP BY state`)
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return s, err
+		}
+		switch st {
+		case "pending":
+			s.Pending = n
+		case "running":
+			s.Running = n
+		case "failed":
+			s.Failed = n
+		}
+	}
+	return s, rows.Err()
+}
+
+// DeleteFailedBefore drops failed jobs last touched before t.
+func (q *Queue) DeleteFailedBefore(ctx context.Context, t time.Time) (int64, error) {
+	res, err := q.db.Exec(ctx, `DELETE FROM work_jobs WHERE state = 'failed' AND updated_at < ?`, db.Micro(t))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,195 @@
+package workq_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+	"github.com/heraldoa/herald/internal/workq"
+)
+
+func newQueue(d *db.DB) *workq.Queue {
+	q := workq.New(d, clock.Real{}, slog.New(slog.DiscardHandler))
+	q.Lease, q.Poll = 300*time.Millisecond, 20*time.Millisecond
+	return q
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func rows(t *testing.T, d *db.DB) int {
+	var n int
+	if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM work_jobs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSubmitRunsAtOnceAndRemovesTheJob(t *testing.T) {
+	d := dbtest.New(t)
+	q := newQueue(d)
+	got := make(chan string, 1)
+	q.Handle("hello", func(ctx context.Context, j *workq.Job) error {
+		var p struct{ Name string }
+		if err := j.Decode(&p); err != nil {
+			return err
+		}
+		got <- p.Name
+		return nil
+	})
+	if _, err := q.Submit(context.Background(), "hello", 7, map[string]string{"Name": "mei"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-got:
+		if n != "mei" {
+			t.Fatalf("payload %q", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a submitted job did not run without a poller")
+	}
+	q.Wait()
+	if n := rows(t, d); n != 0 {
+		t.Fatalf("%d rows left after success", n)
+	}
+	if _, err := q.Submit(context.Background(), "unknown", 0, nil); err == nil {
+		t.Fatal("a job nobody handles was accepted")
+	}
+}
+
+// A node dies in the middle of a job that already spent two of its three
+// attempts: another node takes it over after the lease and may spend only
+// the one attempt left.
+func TestDeadNodesJobIsTakenOverWithItsAttemptsCounted(t *testing.T) {
+	d := dbtest.New(t)
+	a, b := newQueue(d), newQueue(d)
+	started := make(chan struct{})
+	a.Handle("push", func(ctx context.Context, j *workq.Job) error {
+		for range 2 {
+			if _, ok, err := j.TakeAttempt(ctx, 3); err != nil || !ok {
+				t.Errorf("node A's attempt: %v %v", ok, err)
+			}
+		}
+		close(started)
+		<-ctx.Done() // the node dies here
+		return ctx.Err()
+	})
+	var attemptsOnB []int
+	var mu sync.Mutex
+	var runsOnB atomic.Int32
+	b.Handle("push", func(ctx context.Context, j *workq.Job) error {
+		runsOnB.Add(1)
+		for {
+			n, ok, err := j.TakeAttempt(ctx, 3)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return nil
+			}
+			mu.Lock()
+			attemptsOnB = append(attemptsOnB, n)
+			mu.Unlock()
+		}
+	})
+	if _, err := a.Submit(context.Background(), "push", 1, "msg"); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	a.Halt()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Run(ctx)
+	waitFor(t, "node B to finish the job", func() bool { return rows(t, d) == 0 })
+	b.Wait()
+	if runsOnB.Load() != 1 {
+		t.Fatalf("node B ran the job %d times", runsOnB.Load())
+	}
+	if len(attemptsOnB) != 1 || attemptsOnB[0] != 3 {
+		t.Fatalf("node B's attempts %v, want only attempt 3", attemptsOnB)
+	}
+}
+
+// Three nodes poll one queue: every job runs exactly once.
+func TestNodesClaimEachJobOnce(t *testing.T) {
+	d := dbtest.New(t)
+	const jobs = 300
+	var ran sync.Map
+	var dup atomic.Int32
+	var total atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var qs []*workq.Queue
+	for range 3 {
+		q := newQueue(d)
+		q.Lease = time.Minute // no lease runs out here: every second run would be a claim race
+		q.Handle("n", func(ctx context.Context, j *workq.Job) error {
+			var n int
+			_ = j.Decode(&n)
+			if _, loaded := ran.LoadOrStore(n, true); loaded {
+				dup.Add(1)
+			}
+			total.Add(1)
+			return nil
+		})
+		qs = append(qs, q)
+	}
+	for i := range jobs {
+		if _, err := qs[i%3].Enqueue(context.Background(), "n", 0, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range qs {
+		go q.Run(ctx)
+	}
+	waitFor(t, "all jobs", func() bool { return total.Load() >= jobs && rows(t, d) == 0 })
+	for _, q := range qs {
+		q.Wait()
+	}
+	if dup.Load() != 0 || total.Load() != jobs {
+		t.Fatalf("%d runs for %d jobs, %d twice", total.Load(), jobs, dup.Load())
+	}
+}
+
+func TestFailingJobIsRetriedThenMarkedFailed(t *testing.T) {
+	d := dbtest.New(t)
+	q := newQueue(d)
+	q.MaxRuns = 2
+	var runs atomic.Int32
+	q.Handle("bad", func(ctx context.Context, j *workq.Job) error {
+		runs.Add(1)
+		return errors.New("the server is down")
+	})
+	if _, err := q.Submit(context.Background(), "bad", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go q.Run(ctx)
+	waitFor(t, "the job to fail for good", func() bool {
+		s, err := q.Stats(context.Background())
+		return err == nil && s.Failed == 1
+	})
+	if runs.Load() != 2 {
+		t.Fatalf("ran %d times, want 2", runs.Load())
+	}
+	var last string
+	if err := d.QueryRow(context.Background(), `SELECT last_error FROM work_jobs`).Scan(&last); err != nil || last != "the server is down" {
+		t.Fatalf("last_error %q %v", last, err)
+	}
+}
