@@ -30,5 +30,6 @@ func (h *Herald) RunJobs() int {
 		h.t.Fatalf("heraldtest: %v", err)
 	}
 	h.s.App.Drafts.Wait()
+	h.s.App.Queue.Wait() // the queued finish events
 	return n
 }

@@ -48,6 +48,7 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/webapp"
+	"github.com/heraldoa/herald/internal/workq"
 	"github.com/heraldoa/herald/internal/wxapi"
 	"github.com/heraldoa/herald/internal/wxapi/comment"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
@@ -116,6 +117,10 @@ type App struct {
 	// Kf: customer-service accounts and sessions of the developer API, on
 	// the inbox (kf_*_session events when conversations change hands).
 	Kf *kf.Service
+	// Queue is the durable work queue every node shares: followers'
+	// messages and events on their way to developer servers, and finish
+	// events (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, PUBLISHJOBFINISH).
+	Queue *workq.Queue
 }
 
 // Options adjust New for tests and the emulator.
@@ -190,6 +195,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.QR = qrcode.NewStore(d, c)
 	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.Chat.AddResponder(a.Push)
+	a.Queue = workq.New(d, c, log)
+	a.Push.Durable(a.Queue)
+	a.Chat.Durable(a.Queue)
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
 		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
 		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
@@ -300,6 +308,8 @@ func (a *App) StartJobs() {
 		_, err := a.PayAPI.DeliverDue(ctx)
 		return err
 	})
+	// The durable work queue: work of nodes that died, and retries.
+	a.Jobs.Go("work-queue", a.Queue.Run)
 	a.Jobs.Go("analytics-writer", a.Analytics.Run)
 	a.Jobs.Every("analytics-rollup", time.Minute, func(ctx context.Context) error {
 		if _, err := a.AnalyticsStore.Backfill(ctx); err != nil {
@@ -344,6 +354,9 @@ func (a *App) StartJobs() {
 			return err
 		}
 		if _, err := a.Publish.ForgetClientMsgIDs(ctx); err != nil { // mass-send clientmsgids past their day
+			return err
+		}
+		if _, err := a.Queue.DeleteFailedBefore(ctx, a.Clock.Now().AddDate(0, 0, -30)); err != nil {
 			return err
 		}
 		_, err := a.DevSettings.DeleteOlderThan(ctx, a.Clock.Now().AddDate(0, 0, -30))
@@ -391,8 +404,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if jerr := a.Jobs.Stop(sctx); jerr != nil {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
-	a.Drafts.Wait()         // PUBLISHJOBFINISH pushes under way
-	a.Kf.Wait()             // kf_*_session pushes under way
+	a.Drafts.Wait() // PUBLISHJOBFINISH pushes under way
+	a.Kf.Wait()     // kf_*_session pushes under way
+	queued := make(chan struct{})
+	go func() { a.Queue.Wait(); close(queued) }()
+	select {
+	case <-queued: // pushes under way finished
+	case <-sctx.Done(): // the rest is taken over by another node, or by this one on its next start
+	}
 	a.DevSettings.WaitLog() // push-log rows still queued
 	return err
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/workq"
 )
 
 // Events a follower's action produces (names as in WeChat's push).
@@ -34,6 +36,8 @@ type Inbound struct {
 	MenuID  string   // VIEW: the id of the menu the button belongs to
 	// LOCATION reports: where the follower is, and how precisely (metres).
 	Lat, Lng, Precision float64
+	// At is when the event happened (its CreateTime); zero: now.
+	At time.Time
 }
 
 // Reply is a message a responder wants delivered to the follower.
@@ -70,6 +74,65 @@ type Service struct {
 	Log        *slog.Logger
 	Gate       Gate
 	responders []Responder
+	queue      *workq.Queue
+}
+
+// JobRespond is the work-queue kind that answers a follower.
+const JobRespond = "chat.respond"
+
+// Durable makes RespondAsync queue its work in q (registering the handler),
+// so that a node's death hands a follower's message to another node.
+func (s *Service) Durable(q *workq.Queue) {
+	s.queue = q
+	q.Handle(JobRespond, s.runRespond)
+}
+
+// respondJob is what a queued answer needs to rebuild its Inbound.
+type respondJob struct {
+	PersonID  int64   `json:"person_id"`
+	MessageID int64   `json:"message_id,omitempty"`
+	Event     string  `json:"event,omitempty"`
+	Key       string  `json:"key,omitempty"`
+	Ticket    string  `json:"ticket,omitempty"`
+	MenuID    string  `json:"menu_id,omitempty"`
+	Lat       float64 `json:"lat,omitempty"`
+	Lng       float64 `json:"lng,omitempty"`
+	Precision float64 `json:"precision,omitempty"`
+	At        int64   `json:"at"`
+}
+
+func (s *Service) runRespond(ctx context.Context, j *workq.Job) error {
+	var p respondJob
+	if err := j.Decode(&p); err != nil {
+		return nil // unreadable: nothing to retry
+	}
+	a, err := s.Accounts.ByID(ctx, j.AccountID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f, err := s.Follows.Get(ctx, j.AccountID, p.PersonID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	in := &Inbound{Account: a, Follow: f, Event: p.Event, Key: p.Key, Ticket: p.Ticket, MenuID: p.MenuID,
+		Lat: p.Lat, Lng: p.Lng, Precision: p.Precision, At: db.FromMicro(p.At)}
+	if p.MessageID != 0 {
+		if in.Message, err = s.Store.ByID(ctx, j.AccountID, p.MessageID); errors.Is(err, db.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+	if _, err := s.Respond(ctx, in); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // AddResponder appends a responder to the chain.
@@ -198,8 +261,25 @@ func (s *Service) Respond(ctx context.Context, in *Inbound) ([]*Message, error) 
 	return delivered, nil
 }
 
-// RespondAsync runs Respond in the background, logging failures.
+// RespondAsync runs Respond in the background, logging failures. With a
+// durable queue (Durable) the work is stored first: if this node dies
+// before the answer is delivered, another node delivers it.
 func (s *Service) RespondAsync(in *Inbound) {
+	if s.queue != nil {
+		if in.At.IsZero() {
+			in.At = s.Store.clock.Now()
+		}
+		p := respondJob{PersonID: in.Follow.PersonID, Event: in.Event, Key: in.Key, Ticket: in.Ticket, MenuID: in.MenuID,
+			Lat: in.Lat, Lng: in.Lng, Precision: in.Precision, At: db.Micro(in.At)}
+		if in.Message != nil {
+			p.MessageID = in.Message.ID
+		}
+		_, err := s.queue.Submit(context.Background(), JobRespond, in.Account.ID, p)
+		if err == nil {
+			return
+		}
+		s.Log.Error("queue a reply; answering from memory", slog.Any("error", err))
+	}
 	go func() {
 		if _, err := s.Respond(context.Background(), in); err != nil {
 			s.Log.Error("deliver replies", slog.Any("error", err))

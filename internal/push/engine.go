@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -22,6 +23,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/tempmedia"
+	"github.com/heraldoa/herald/internal/workq"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
@@ -34,7 +36,10 @@ const NoticeText = "This account cannot serve you right now. Please try again la
 const (
 	DefaultTimeout  = 5 * time.Second
 	DefaultAttempts = 3
-	maxResponse     = 1 << 20
+	// DefaultMaxPerEndpoint is how many pushes one node has in flight to
+	// one developer server at most.
+	DefaultMaxPerEndpoint = 32
+	maxResponse           = 1 << 20
 )
 
 // Engine pushes to developer servers. It is the message.Responder that
@@ -51,6 +56,16 @@ type Engine struct {
 	Client    *http.Client // nil: a client that does not follow redirects
 	Timeout   time.Duration
 	Attempts  int
+	// MaxPerEndpoint caps the requests this node has open to one developer
+	// server (scheme and host) at once; more wait their turn. Default 32.
+	MaxPerEndpoint int
+	// Queue, when set, makes pushes durable: finish events (Notify) and
+	// followers' messages (through message.Service) are rows in the work
+	// queue before they are sent, and a node's death hands them to another
+	// node with the attempts already made counted.
+	Queue *workq.Queue
+
+	endpoints sync.Map // scheme://host → chan struct{} (MaxPerEndpoint slots)
 	// Observe, when set, hears of every message and event delivery
 	// (analytics: getinterfacesummary). msgType is the pushed MsgType, or
 	// the event name for events.
@@ -146,6 +161,9 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message
 		return nil, "", nil // nothing a follower can send otherwise
 	}
 	now := e.Clock.Now().Unix()
+	if !in.At.IsZero() {
+		now = in.At.Unix() // the same CreateTime on every attempt and node
+	}
 	switch in.Event {
 	case message.EventSubscribe:
 		return wxmsg.NewSubscribe(to, from, now, strings.TrimPrefix(in.Key, wxmsg.QRScenePrefix), in.Ticket), KindEvent, nil
@@ -212,12 +230,26 @@ func summary(m *wxmsg.Message) string {
 // It returns the replies to deliver to the follower (none when the server
 // said "success" or nothing).
 func (e *Engine) Deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, personID int64, kind string, replayOf int64) (*Delivery, []message.Reply) {
+	return e.deliverXML(ctx, a, set, msg, nil, personID, kind, replayOf)
+}
+
+// deliverXML is Deliver; plain, when set, is the message XML to send as it
+// is (a queued push sends the bytes it was queued with).
+func (e *Engine) deliverXML(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, plain []byte, personID int64, kind string, replayOf int64) (*Delivery, []message.Reply) {
 	start := time.Now()
 	d := &Delivery{AccountID: a.ID, PersonID: personID, OpenID: msg.FromUserName, Kind: kind, Summary: summary(msg),
 		DedupeKey: msg.DedupeKey(), Mode: set.Mode, URL: set.URL, ReplayOf: replayOf}
-	replies := e.deliver(ctx, a, set, msg, d)
+	replies := e.deliver(ctx, a, set, msg, plain, d)
 	d.Duration = time.Since(start)
-	e.Store.RecordAsync(d)
+	if workq.FromContext(ctx) != nil {
+		// Durable work: the log entry is committed before the job is done,
+		// so a node's death loses no entry.
+		if err := e.Store.Record(context.WithoutCancel(ctx), d); err != nil && e.Log != nil {
+			e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", err))
+		}
+	} else {
+		e.Store.RecordAsync(d)
+	}
 	if e.Observe != nil && replayOf == 0 {
 		t := msg.MsgType
 		if msg.MsgType == wxmsg.TypeEvent {
@@ -234,11 +266,13 @@ func (e *Engine) fail(d *Delivery, step, detail string) {
 	d.Checks = append(d.Checks, Check{Step: step, OK: false, Detail: detail})
 }
 
-func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, d *Delivery) []message.Reply {
-	plain, err := msg.Marshal()
-	if err != nil {
-		e.fail(d, "Build the message", err.Error())
-		return nil
+func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, plain []byte, d *Delivery) []message.Reply {
+	var err error
+	if plain == nil {
+		if plain, err = msg.Marshal(); err != nil {
+			e.fail(d, "Build the message", err.Error())
+			return nil
+		}
 	}
 	d.Plain = string(plain)
 	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
@@ -291,7 +325,25 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	}
 
 	var resp []byte
+	job := workq.FromContext(ctx)
 	for i := 1; i <= e.attempts(); i++ {
+		if job != nil {
+			// Attempts are counted in the job across nodes: one that died
+			// after two attempts leaves this node one.
+			n, ok, err := job.TakeAttempt(ctx, e.attempts())
+			if err != nil {
+				d.Error = "counting the attempt: " + err.Error()
+				break
+			}
+			if !ok {
+				if d.Attempts == 0 {
+					d.Attempts = job.Attempts
+					d.Error = fmt.Sprintf("no attempt left: a node that stopped had made all %d", e.attempts())
+				}
+				break
+			}
+			i = n
+		}
 		d.Attempts = i
 		t0 := time.Now()
 		status, b, err := e.post(ctx, target, body)
@@ -336,7 +388,32 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	return replies
 }
 
+// slot waits for one of MaxPerEndpoint request slots to target's server.
+func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
+	key := target
+	if u, err := url.Parse(target); err == nil {
+		key = u.Scheme + "://" + u.Host
+	}
+	n := e.MaxPerEndpoint
+	if n <= 0 {
+		n = DefaultMaxPerEndpoint
+	}
+	v, _ := e.endpoints.LoadOrStore(key, make(chan struct{}, n))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free connection to %s: %w", key, ctx.Err())
+	}
+}
+
 func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []byte, error) {
+	release, err := e.slot(ctx, target)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))

@@ -231,8 +231,9 @@ func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
 		return err
 	}
 	msg := wxmsg.NewTemplateSendJobFinish(a.OriginalID, sd.OpenID, s.Clock.Now().Unix(), sd.ID, sd.Status)
-	s.Push.Deliver(ctx, a, set, msg, sd.PersonID, push.KindEvent, 0)
-	return nil
+	// Queued when the engine is durable: the push then survives this node.
+	_, err = s.Push.Notify(ctx, a, msg, sd.PersonID)
+	return err
 }
 
 // Sweep finishes what a stopped process left: sends recorded but not

@@ -485,6 +485,7 @@ func TestConsoleAndAPIShareDrafts(t *testing.T) {
 		t.Fatalf("published item: %v", item)
 	}
 	e.s.App.Drafts.Wait()
+	e.s.App.Queue.Wait()
 	got, _ := dev.messages()
 	if len(got) != 1 || got[0].PublishEventInfo == nil || got[0].PublishEventInfo.ArticleID != publish.ArticleID(pubID) || got[0].PublishEventInfo.PublishStatus != 0 {
 		t.Fatalf("console publish pushed %+v", got)

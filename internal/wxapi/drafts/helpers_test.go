@@ -182,7 +182,8 @@ func (e *env) runJobs() {
 	if _, err := e.s.App.PublishEngine.RunDue(e.ctx); err != nil {
 		e.t.Fatal(err)
 	}
-	e.s.App.Drafts.Wait() // PUBLISHJOBFINISH pushes
+	e.s.App.Drafts.Wait() // PUBLISHJOBFINISH pushes, queued
+	e.s.App.Queue.Wait()  // and sent
 }
 
 // devServer is a developer's server in safe mode: it checks signatures,

@@ -531,7 +531,7 @@ func (m *Mass) Sweep(ctx context.Context) error {
 }
 
 func (m *Mass) push(ctx context.Context, j *publish.Job) {
-	msg, a, set, err := m.FinishEvent(ctx, j)
+	msg, a, _, err := m.FinishEvent(ctx, j)
 	if err != nil {
 		m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
 		return
@@ -539,7 +539,10 @@ func (m *Mass) push(ctx context.Context, j *publish.Job) {
 	if msg == nil {
 		return
 	}
-	m.Push.Deliver(ctx, a, set, msg, 0, push.KindEvent, 0)
+	// Queued when the engine is durable: the push then survives this node.
+	if _, err := m.Push.Notify(ctx, a, msg, 0); err != nil {
+		m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
+	}
 }
 
 // FinishEvent builds the MASSSENDJOBFINISH of an ended send, or nil when

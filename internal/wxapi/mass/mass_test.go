@@ -122,6 +122,7 @@ func run(t *testing.T, h *heraldtest.Herald, msgID int64) *publish.Job {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Internal().App.Queue.Wait() // MASSSENDJOBFINISH is queued work
 	return j
 }
 
