@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/heraldoa/herald v0.0.0-00010101000000-000000000000
 	github.com/silenceper/wechat/v2 v2.1.10
+	github.com/wechatpay-apiv3/wechatpay-go v0.2.20
 )
 
 require (
