@@ -45,6 +45,8 @@ Usage:
   herald admin create [flags]   create a platform administrator or reviewer
   herald bench [flags]          measure publishing at scale (docs/performance.md)
   herald emulate [flags]        a throw-away emulator for bot tests (docs/emulator.md)
+  herald export [flags]         write an account's archive (docs/portability.md)
+  herald import [flags]         import an account archive
   herald version                print the version
 
 Run "herald serve -h" for the configuration flags; each also reads a HERALD_* environment variable.
@@ -68,6 +70,10 @@ func Main(args []string, env Env) int {
 		err = benchCmd(args, env)
 	case "emulate":
 		err = emulateCmd(args, env)
+	case "export":
+		err = exportCmd(args, env)
+	case "import":
+		err = importCmd(args, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, "herald", Version(env.Version))
 	case "help", "-h", "--help":

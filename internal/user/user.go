@@ -220,6 +220,12 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (*Pers
 	if err != nil {
 		return nil, err
 	}
+	if strings.HasPrefix(hash, "!") {
+		// A person who cannot sign in (a placeholder for a follower who moved
+		// here with an imported account).
+		_, _ = CheckPassword(dummyHash, password)
+		return nil, ErrBadCredentials
+	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil {
 		return nil, err

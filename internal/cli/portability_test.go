@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/app"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/config"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/demo"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+// seedDemo fills a fresh data directory with the demo platform.
+func seedDemo(t *testing.T, data string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Parse("test", []string{"--data", data}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(ctx, "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := cfg.LoadSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d, secret, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExportImportCommands(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	seedDemo(t, src)
+	ctx := context.Background()
+	d, err := db.Open(ctx, "", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acct int64
+	var followers int
+	if err := d.QueryRow(ctx, `SELECT id, follower_count FROM accounts WHERE name = 'Harbour Bank'`).Scan(&acct, &followers); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	archive := filepath.Join(t.TempDir(), "harbour.zip")
+	code, out, errOut := run(t, "", "export", "--data", src, "--account", strconv.FormatInt(acct, 10), "-o", archive)
+	if code != 0 || !strings.Contains(out, `Exported "Harbour Bank"`) || !strings.Contains(errOut, "followers.jsonl") {
+		t.Fatalf("export: %d %q %q", code, out, errOut)
+	}
+
+	if code, out, errOut := run(t, "", "migrate", "--data", dst); code != 0 {
+		t.Fatalf("migrate: %q %q", out, errOut)
+	}
+	d, err = db.Open(ctx, "", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := user.NewStore(d, clock.Real{}).Create(ctx, user.NewPerson{Username: "hana", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	code, out, errOut = run(t, "", "import", "--data", dst, "-i", archive, "--check")
+	if code != 0 || !strings.Contains(out, "a valid archive") {
+		t.Fatalf("import --check: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = run(t, "", "import", "--data", dst, "-i", archive, "--owner", "hana")
+	if code != 0 || !strings.Contains(out, "followers (openids kept)") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	// The moved account exists with its followers' openids.
+	d, err = db.Open(ctx, "", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var n int
+	if err := d.QueryRow(ctx, `SELECT follower_count FROM accounts WHERE name = 'Harbour Bank'`).Scan(&n); err != nil || n != followers || n == 0 {
+		t.Fatalf("follower_count %d %v", n, err)
+	}
+	code, _, errOut = run(t, "", "import", "--data", dst, "-i", filepath.Join(t.TempDir(), "missing.zip"), "--owner", "hana")
+	if code == 0 || !strings.Contains(errOut, "missing.zip") {
+		t.Fatalf("a missing file: %d %q", code, errOut)
+	}
+}
