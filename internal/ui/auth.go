@@ -5,35 +5,36 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 )
 
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) error {
 	if web.Person(r) != nil {
-		return u.redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/"), "")
+		return u.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/"), "")
 	}
-	p := u.newPage(w, r, "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
-	return u.render(w, r, http.StatusOK, "auth/login", p)
+	p := u.NewPage(w, r, "Sign in", map[string]string{"Next": r.URL.Query().Get("next")})
+	return u.Render(w, r, http.StatusOK, "auth/login", p)
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := core.ParseForm(w, r); err != nil {
 		return err
 	}
 	login := strings.ToLower(strings.TrimSpace(r.PostForm.Get("login")))
 	next := r.PostForm.Get("next")
-	p := u.newPage(w, r, "Sign in", map[string]string{"Next": next})
+	p := u.NewPage(w, r, "Sign in", map[string]string{"Next": next})
 	ip := web.ClientIP(r)
 	if !u.loginIP.Allow(ip) || u.loginAccount.Blocked(login) {
-		return u.formError(w, r, "auth/login", p, errs.TooManyf("Too many sign-in attempts. Wait a minute and try again."))
+		return u.FormError(w, r, "auth/login", p, errs.TooManyf("Too many sign-in attempts. Wait a minute and try again."))
 	}
 	person, err := u.Users.Authenticate(r.Context(), login, r.PostForm.Get("password"))
 	if err != nil {
 		if errs.KindOf(err) == errs.KindUnauthorized {
 			u.loginAccount.Allow(login) // count the failure against this login
 		}
-		return u.formError(w, r, "auth/login", p, err)
+		return u.FormError(w, r, "auth/login", p, err)
 	}
 	if err := u.Sessions.SignIn(w, r, person); err != nil {
 		return err
@@ -42,25 +43,25 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) error {
 	if person.IsStaff() {
 		fallback = "/admin/"
 	}
-	return u.redirect(w, r, web.SafeNext(next, fallback), "")
+	return u.Redirect(w, r, web.SafeNext(next, fallback), "")
 }
 
 func (u *UI) signupForm(w http.ResponseWriter, r *http.Request) error {
-	p := u.newPage(w, r, "Create your account", map[string]string{"Next": r.URL.Query().Get("next")})
-	return u.render(w, r, http.StatusOK, "auth/signup", p)
+	p := u.NewPage(w, r, "Create your account", map[string]string{"Next": r.URL.Query().Get("next")})
+	return u.Render(w, r, http.StatusOK, "auth/signup", p)
 }
 
 func (u *UI) signup(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := core.ParseForm(w, r); err != nil {
 		return err
 	}
 	next := r.PostForm.Get("next")
-	p := u.newPage(w, r, "Create your account", map[string]string{"Next": next})
-	if err := u.allowSignup(r.Context(), web.ClientIP(r)); err != nil {
-		return u.formError(w, r, "auth/signup", p, err)
+	p := u.NewPage(w, r, "Create your account", map[string]string{"Next": next})
+	if err := u.AllowSignup(r.Context(), web.ClientIP(r)); err != nil {
+		return u.FormError(w, r, "auth/signup", p, err)
 	}
 	if r.PostForm.Get("password") != r.PostForm.Get("password2") {
-		return u.formError(w, r, "auth/signup", p, errs.FieldInvalid("password2", "The two passwords differ."))
+		return u.FormError(w, r, "auth/signup", p, errs.FieldInvalid("password2", "The two passwords differ."))
 	}
 	person, err := u.Users.Create(r.Context(), user.NewPerson{
 		Username:    r.PostForm.Get("username"),
@@ -69,28 +70,28 @@ func (u *UI) signup(w http.ResponseWriter, r *http.Request) error {
 		Password:    r.PostForm.Get("password"),
 	})
 	if err != nil {
-		return u.formError(w, r, "auth/signup", p, err)
+		return u.FormError(w, r, "auth/signup", p, err)
 	}
 	if err := u.Sessions.SignIn(w, r, person); err != nil {
 		return err
 	}
-	return u.redirect(w, r, web.SafeNext(next, "/"), "Welcome to Herald, "+person.DisplayName+".")
+	return u.Redirect(w, r, web.SafeNext(next, "/"), "Welcome to Herald, "+person.DisplayName+".")
 }
 
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := u.Sessions.SignOut(w, r); err != nil {
 		return err
 	}
-	return u.redirect(w, r, "/login", "You are signed out.")
+	return u.Redirect(w, r, "/login", "You are signed out.")
 }
 
 func (u *UI) meForm(w http.ResponseWriter, r *http.Request) error {
-	p := u.newPage(w, r, "Me", nil)
-	return u.render(w, r, http.StatusOK, "app/me", p)
+	p := u.NewPage(w, r, "Me", nil)
+	return u.Render(w, r, http.StatusOK, "app/me", p)
 }
 
 func (u *UI) meSave(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := core.ParseForm(w, r); err != nil {
 		return err
 	}
 	me := web.Person(r)
@@ -100,26 +101,26 @@ func (u *UI) meSave(w http.ResponseWriter, r *http.Request) error {
 		Language:    r.PostForm.Get("language"),
 	})
 	if err != nil {
-		return u.formError(w, r, "app/me", u.newPage(w, r, "Me", nil), err)
+		return u.FormError(w, r, "app/me", u.NewPage(w, r, "Me", nil), err)
 	}
-	return u.redirect(w, r, "/me", "Profile saved.")
+	return u.Redirect(w, r, "/me", "Profile saved.")
 }
 
 func (u *UI) mePassword(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := core.ParseForm(w, r); err != nil {
 		return err
 	}
 	me := web.Person(r)
-	p := u.newPage(w, r, "Me", nil)
+	p := u.NewPage(w, r, "Me", nil)
 	if r.PostForm.Get("new") != r.PostForm.Get("new2") {
-		return u.formError(w, r, "app/me", p, errs.FieldInvalid("new2", "The two new passwords differ."))
+		return u.FormError(w, r, "app/me", p, errs.FieldInvalid("new2", "The two new passwords differ."))
 	}
 	err := u.Users.ChangePassword(r.Context(), me.ID, r.PostForm.Get("current"), r.PostForm.Get("new"), web.SessionToken(r))
 	if err != nil {
 		if e, ok := err.(*errs.Error); ok && e.Field == "password" {
 			e.Field = "new"
 		}
-		return u.formError(w, r, "app/me", p, err)
+		return u.FormError(w, r, "app/me", p, err)
 	}
-	return u.redirect(w, r, "/me", "Password changed. Your other sessions are signed out.")
+	return u.Redirect(w, r, "/me", "Password changed. Your other sessions are signed out.")
 }

@@ -1,0 +1,260 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/inbox"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/sse"
+	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+type inboxData struct {
+	View   string
+	Rows   []*inbox.Row
+	Counts inbox.Counts
+	Now    time.Time
+}
+
+func (u *UI) inboxPage(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.ConsoleAccount(r, account.ActInbox)
+	if err != nil {
+		return err
+	}
+	me := web.Person(r)
+	view := r.URL.Query().Get("view")
+	switch view {
+	case "waiting", "mine", "assigned", "closed":
+	default:
+		view = ""
+	}
+	rows, err := u.Inbox.Queue(r.Context(), c.Account.ID, inbox.Filter{View: view, AssigneeID: me.ID})
+	if err != nil {
+		return err
+	}
+	counts, err := u.Inbox.Counts(r.Context(), c.Account.ID, me.ID)
+	if err != nil {
+		return err
+	}
+	p := u.NewPage(w, r, "Inbox", &inboxData{View: view, Rows: rows, Counts: counts, Now: u.Clock.Now()})
+	p.Console = c
+	return u.Render(w, r, http.StatusOK, "mp/inbox", p)
+}
+
+// inboxEvents streams the account's live events (new messages, inbox
+// changes) to the inbox pages as server-sent events.
+func (u *UI) inboxEvents(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.ConsoleAccount(r, account.ActInbox)
+	if err != nil {
+		return err
+	}
+	return sse.Stream(w, r, u.Bus, realtime.AccountTopic(c.Account.ID), sse.Heartbeat)
+}
+
+type inboxMsg struct {
+	*message.Message
+	MediaURL string
+}
+
+type conversationData struct {
+	Row      *inbox.Row
+	Messages []*inboxMsg
+	Notes    []*inbox.Note
+	History  []*inbox.Event
+	Agents   []inbox.Agent
+	MeID     int64
+	Window   bool // free-form replies allowed now
+	Now      time.Time
+	Tab      string
+}
+
+func (u *UI) inboxConversation(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.ConsoleAccount(r, account.ActInbox)
+	if err != nil {
+		return err
+	}
+	p := u.NewPage(w, r, "Conversation", nil)
+	p.Console = c
+	return u.renderConversation(w, r, p, c, http.StatusOK)
+}
+
+func (u *UI) renderConversation(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
+	ctx := r.Context()
+	pid, err := core.PathID(r, "person")
+	if err != nil {
+		return err
+	}
+	row, err := u.Inbox.Conversation(ctx, c.Account.ID, pid)
+	if err != nil {
+		return err
+	}
+	msgs, err := u.Messages.History(ctx, c.Account.ID, pid, 0, 100)
+	if err != nil {
+		return err
+	}
+	d := &conversationData{Row: row, MeID: web.Person(r).ID, Now: u.Clock.Now(), Tab: "text"}
+	d.Window = row.WindowOpen(d.Now)
+	for _, m := range msgs {
+		im := &inboxMsg{Message: m}
+		if m.Body.MediaKey != "" {
+			im.MediaURL = fmt.Sprintf("/mp/a/%d/inbox/%d/media/%d", c.Account.ID, pid, m.ID)
+		}
+		d.Messages = append(d.Messages, im)
+	}
+	if d.Notes, err = u.Inbox.Notes(ctx, c.Account.ID, pid); err != nil {
+		return err
+	}
+	if d.History, err = u.Inbox.History(ctx, c.Account.ID, pid); err != nil {
+		return err
+	}
+	if d.Agents, err = u.Inbox.Agents(ctx, c.Account.ID); err != nil {
+		return err
+	}
+	if t := p.Form.Get("kind"); t != "" {
+		d.Tab = t
+	}
+	if r.Method == http.MethodGet {
+		if err := u.Inbox.MarkRead(ctx, c.Account.ID, pid); err != nil {
+			return err
+		}
+	}
+	p.Title = row.Name()
+	p.Data = d
+	return u.Render(w, r, status, "mp/inbox_conversation", p)
+}
+
+func (u *UI) inboxBack(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, flash string) error {
+	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/inbox/%s#latest", c.Account.ID, r.PathValue("person")), flash)
+}
+
+// inboxAction runs fn for a conversation and goes back to it, or shows the
+// conversation with the error.
+func (u *UI) inboxAction(w http.ResponseWriter, r *http.Request, multipart bool, fn func(c *core.ConsoleCtx, pid int64) (string, error)) error {
+	c, err := u.ConsoleAccount(r, account.ActInbox)
+	if err != nil {
+		return err
+	}
+	if multipart {
+		err = parseMultipart(w, r)
+	} else {
+		err = core.ParseForm(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	pid, err := core.PathID(r, "person")
+	if err != nil {
+		return err
+	}
+	flash, err := fn(c, pid)
+	if err != nil {
+		if k := errs.KindOf(err); k == errs.KindInternal || k == errs.KindNotFound {
+			return err
+		}
+		p := u.NewPage(w, r, "Conversation", nil)
+		p.Console = c
+		p.Form = r.PostForm
+		if e := new(errs.Error); core.AsErr(err, &e) {
+			if e.Field != "" {
+				p.Fields[e.Field] = e.Message
+			} else {
+				p.Error = e.Message
+			}
+		}
+		return u.renderConversation(w, r, p, c, web.Status(err))
+	}
+	return u.inboxBack(w, r, c, flash)
+}
+
+func (u *UI) inboxTake(w http.ResponseWriter, r *http.Request) error {
+	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
+		return "You took this conversation.", u.Inbox.Take(r.Context(), c.Account.ID, pid, web.Person(r).ID)
+	})
+}
+
+func (u *UI) inboxClose(w http.ResponseWriter, r *http.Request) error {
+	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
+		return "Conversation closed.", u.Inbox.Close(r.Context(), c.Account.ID, pid, web.Person(r).ID)
+	})
+}
+
+func (u *UI) inboxTransfer(w http.ResponseWriter, r *http.Request) error {
+	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
+		to, err := strconv.ParseInt(r.PostForm.Get("to"), 10, 64)
+		if err != nil {
+			return "", inbox.ErrNotAgent
+		}
+		return "Conversation transferred.", u.Inbox.Transfer(r.Context(), c.Account.ID, pid, web.Person(r).ID, to)
+	})
+}
+
+func (u *UI) inboxNote(w http.ResponseWriter, r *http.Request) error {
+	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
+		_, err := u.Inbox.AddNote(r.Context(), c.Account.ID, pid, web.Person(r).ID, r.PostForm.Get("note"))
+		return "Note added.", err
+	})
+}
+
+func (u *UI) inboxReply(w http.ResponseWriter, r *http.Request) error {
+	return u.inboxAction(w, r, true, func(c *core.ConsoleCtx, pid int64) (string, error) {
+		f := r.PostForm
+		kind := f.Get("kind")
+		var body message.Body
+		switch kind {
+		case "", message.KindText:
+			kind, body.Text = message.KindText, f.Get("text")
+		case message.KindImage:
+			saved, err := u.uploadImage(r, "image", "inbox", c.Account.ID)
+			if err != nil {
+				return "", err
+			}
+			if saved == nil {
+				return "", errs.FieldInvalid("image", "Choose an image to send.")
+			}
+			body.MediaKey, body.MediaType = saved.Key, saved.ContentType
+		case message.KindNews:
+			a := message.Article{Title: f.Get("title"), Description: f.Get("description"), URL: f.Get("url"), PicURL: f.Get("picurl")}
+			if a.Title == "" || !httpURL(a.URL) {
+				return "", errs.FieldInvalid("url", "An article card needs a title and a full http:// or https:// link.")
+			}
+			body.Articles = []message.Article{a}
+		default:
+			return "", errs.Invalidf("Agents reply with text, an image or an article card.")
+		}
+		_, err := u.Inbox.Reply(r.Context(), c.Account.ID, pid, web.Person(r).ID, kind, body)
+		return "", err
+	})
+}
+
+// inboxMedia serves the image, voice or video of a message in one of the
+// account's conversations.
+func (u *UI) inboxMedia(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.ConsoleAccount(r, account.ActInbox)
+	if err != nil {
+		return err
+	}
+	pid, err := core.PathID(r, "person")
+	if err != nil {
+		return err
+	}
+	mid, err := core.PathID(r, "message")
+	if err != nil {
+		return err
+	}
+	m, err := u.Messages.ByID(r.Context(), c.Account.ID, mid)
+	if err != nil {
+		return err
+	}
+	if m.PersonID != pid || m.Body.MediaKey == "" {
+		return errs.NotFoundf("No such file.")
+	}
+	return media.Serve(w, r, u.Media, m.Body.MediaKey, m.Body.MediaType)
+}

@@ -1,0 +1,241 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/webapp"
+)
+
+// Linked web apps (issue #9, Herald's "mini-programs"): the console page
+// where owners and admins link, edit and unlink web apps; the follower's
+// way in from the profile (/w/{appid}?from=profile), an article
+// (/w/{appid}, placed as a Markdown link) and the menu
+// (/chat/{account}/app, for miniprogram buttons). See docs/payments.md.
+
+func (u *UI) registerWebApps(h core.Route) {
+	if u.WebApps == nil {
+		return
+	}
+	u.AddNav(core.NavItem{Label: "Web apps", Path: "webapps", Action: account.ActDeveloper, Order: 62})
+	h("GET /mp/a/{account}/webapps", u.webAppsPage)
+	h("POST /mp/a/{account}/webapps", u.webAppSave)
+	h("GET /mp/a/{account}/webapps/{app}", u.webAppPage)
+	h("POST /mp/a/{account}/webapps/{app}", u.webAppSave)
+	h("POST /mp/a/{account}/webapps/{app}/unlink", u.webAppUnlink)
+}
+
+var webAppIcon = media.Kind{Name: "icon", Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif"}, MaxBytes: 1 << 20}
+
+type webAppRow struct {
+	*webapp.App
+	OnDomain bool // the app's host is still a web sign-in domain
+}
+
+type webAppsData struct {
+	Service  bool
+	Reason   string
+	Verified bool
+	Apps     []webAppRow
+	Domains  []string
+	Max      int
+	Edit     *webapp.App // the app being edited, nil on the list
+}
+
+func (u *UI) webAppsLoad(r *http.Request, c *core.ConsoleCtx, edit *webapp.App) (*webAppsData, error) {
+	ctx := r.Context()
+	d := &webAppsData{Service: c.Account.IsService(), Verified: c.Account.Verified(u.Clock.Now()), Max: webapp.MaxApps, Edit: edit}
+	if !d.Service {
+		d.Reason = errs.Message(webapp.ErrSubscription)
+	}
+	var err error
+	if d.Domains, err = u.WebApps.Domains(ctx, c.Account.ID); err != nil {
+		return nil, err
+	}
+	apps, err := u.WebApps.List(ctx, c.Account.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apps {
+		row := webAppRow{App: a}
+		for _, h := range d.Domains {
+			if strings.EqualFold(h, a.Host()) {
+				row.OnDomain = true
+			}
+		}
+		d.Apps = append(d.Apps, row)
+	}
+	return d, nil
+}
+
+func (u *UI) webAppsPage(w http.ResponseWriter, r *http.Request) error {
+	c, err := u.ConsoleAccount(r, account.ActDeveloper)
+	if err != nil {
+		return err
+	}
+	d, err := u.webAppsLoad(r, c, nil)
+	if err != nil {
+		return err
+	}
+	p := u.NewPage(w, r, "Web apps", d)
+	p.Console = c
+	return u.Render(w, r, http.StatusOK, "mp/webapps", p)
+}
+
+// webAppConsole loads the console context and the app named in the path.
+func (u *UI) webAppConsole(r *http.Request) (*core.ConsoleCtx, *webapp.App, error) {
+	c, err := u.ConsoleAccount(r, account.ActDeveloper)
+	if err != nil {
+		return nil, nil, err
+	}
+	appID, err := core.PathID(r, "app")
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := u.WebApps.Get(r.Context(), c.Account.ID, appID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, app, nil
+}
+
+func (u *UI) webAppPage(w http.ResponseWriter, r *http.Request) error {
+	c, app, err := u.webAppConsole(r)
+	if err != nil {
+		return err
+	}
+	d, err := u.webAppsLoad(r, c, app)
+	if err != nil {
+		return err
+	}
+	p := u.NewPage(w, r, app.Name, d)
+	p.Console = c
+	p.Form = url.Values{"name": {app.Name}, "url": {app.URL}}
+	return u.Render(w, r, http.StatusOK, "mp/webapp", p)
+}
+
+// webAppSave links a new app (no {app} in the path) or saves an edit.
+func (u *UI) webAppSave(w http.ResponseWriter, r *http.Request) error {
+	var c *core.ConsoleCtx
+	var current *webapp.App
+	var err error
+	if r.PathValue("app") != "" {
+		c, current, err = u.webAppConsole(r)
+	} else {
+		c, err = u.ConsoleAccount(r, account.ActDeveloper)
+	}
+	if err != nil {
+		return err
+	}
+	tpl, title := "mp/webapps", "Web apps"
+	if current != nil {
+		tpl, title = "mp/webapp", current.Name
+	}
+	fail := func(err error) error {
+		var e *errs.Error
+		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
+			return err
+		}
+		d, lerr := u.webAppsLoad(r, c, current)
+		if lerr != nil {
+			return lerr
+		}
+		p := u.NewPage(w, r, title, d)
+		p.Console, p.Form = c, r.PostForm
+		if e.Field != "" {
+			p.Fields[e.Field] = e.Message
+		} else {
+			p.Error = e.Message
+		}
+		return u.Render(w, r, web.Status(err), tpl, p)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+	if err := r.ParseMultipartForm(2 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if r.PostForm == nil {
+			r.PostForm = url.Values{}
+		}
+		return fail(errs.FieldInvalid("icon", "The icon is larger than 1 MB."))
+	}
+	in := webapp.Input{Name: r.PostFormValue("name"), URL: r.PostFormValue("url")}
+	if f, _, err := r.FormFile("icon"); err == nil {
+		defer f.Close()
+		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("webapps/%d", c.Account.ID), webAppIcon, f)
+		if err != nil {
+			return fail(errs.FieldInvalid("icon", "%s", errs.Message(err)))
+		}
+		in.IconKey, in.IconType = saved.Key, saved.ContentType
+	}
+	var app *webapp.App
+	if current == nil {
+		app, err = u.WebApps.Link(r.Context(), c.Account, in)
+	} else {
+		_, app, err = u.WebApps.Update(r.Context(), c.Account, current.ID, in)
+	}
+	if err != nil {
+		if in.IconKey != "" {
+			_ = u.Media.Delete(r.Context(), in.IconKey)
+		}
+		return fail(err)
+	}
+	if current != nil && in.IconKey != "" && current.IconKey != "" && current.IconKey != in.IconKey {
+		_ = u.Media.Delete(r.Context(), current.IconKey)
+	}
+	msg := fmt.Sprintf("%s is linked. Its appid is %s.", app.Name, app.AppID)
+	if current != nil {
+		msg = fmt.Sprintf("%s saved.", app.Name)
+	}
+	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/webapps", c.Account.ID), msg)
+}
+
+func (u *UI) webAppUnlink(w http.ResponseWriter, r *http.Request) error {
+	c, app, err := u.webAppConsole(r)
+	if err != nil {
+		return err
+	}
+	if _, err := u.WebApps.Unlink(r.Context(), c.Account.ID, app.ID); err != nil {
+		return err
+	}
+	if app.IconKey != "" {
+		_ = u.Media.Delete(r.Context(), app.IconKey)
+	}
+	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/webapps", c.Account.ID),
+		fmt.Sprintf("%s is unlinked. Menu buttons that named it now open their fallback link.", app.Name))
+}
+
+// menuWebApp checks a miniprogram button of the console's menu editor: its
+// appid must be one of the account's linked web apps. An empty page path
+// is the app's own page, and an empty link (the fallback for clients that
+// cannot open the app) is the page's address. The developer API takes any
+// appid, as WeChat's does, and followers then get the fallback link.
+func (u *UI) menuWebApp(r *http.Request, accountID int64, prefix string, b *menu.Button) error {
+	if u.WebApps == nil {
+		return nil
+	}
+	app, err := u.WebApps.ByAppID(r.Context(), accountID, b.AppID)
+	if webapp.IsNotFound(err) {
+		return &menu.Error{Code: 40013, Err: errs.Invalidf("%s: choose one of the account's linked web apps (link it under Web apps first).", b.Name)}
+	}
+	if err != nil {
+		return err
+	}
+	if b.PagePath == "" {
+		if pu, err := url.Parse(app.URL); err == nil {
+			b.PagePath = pu.RequestURI()
+		}
+	}
+	if b.URL == "" {
+		b.URL = app.Page(b.PagePath)
+	}
+	r.PostForm.Set(prefix+".pagepath", b.PagePath)
+	r.PostForm.Set(prefix+".url", b.URL)
+	return nil
+}

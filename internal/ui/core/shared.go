@@ -1,0 +1,147 @@
+// The types and helpers more than one face uses.
+
+package core
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/qrcode"
+	"github.com/heraldoa/herald/internal/review"
+	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/wxapi"
+)
+
+// MenuButton is one button of an account's custom menu as a follower sees
+// it (the shape of menu.Button).
+type MenuButton struct {
+	Type, Name, Key, URL, MediaID, ArticleID, AppID, PagePath string
+	SubButtons                                                []MenuButton
+}
+
+// MenuSource gives the menu a follower sees in a conversation (the
+// account's default menu, or a conditional one that matches them).
+type MenuSource interface {
+	ForFollower(ctx context.Context, accountID, personID int64) ([]MenuButton, error)
+}
+
+// FolderItem is one publication in a follower's Subscriptions folder or on
+// an account's profile.
+type FolderItem struct {
+	AccountID     int64
+	AccountName   string
+	AccountAvatar string // the avatar's media key, "" for none
+	Verified      bool
+	PublicationID int64
+	ArticleID     int64  // the first article, read at /s/{ArticleID}
+	Title         string // the first article's title
+	CoverURL      string // the first article's cover image, "" for none
+	Articles      int    // how many articles the publication has
+	At            time.Time
+	Seen          bool
+}
+
+// PublicationSource gives the follower app what the publishing feature
+// knows: the Subscriptions folder and an account's recent publications.
+type PublicationSource interface {
+	// Folder returns the newest publications of the Subscription accounts
+	// personID follows, newest first, from cursor ("" for the newest), and
+	// the cursor of the next page ("" at the end).
+	Folder(ctx context.Context, personID int64, cursor string, limit int) ([]FolderItem, string, error)
+	// MarkFolderSeen marks the folder's publications up to now as seen.
+	MarkFolderSeen(ctx context.Context, personID int64) error
+	// Recent returns an account's newest publications.
+	Recent(ctx context.Context, accountID int64, limit int) ([]FolderItem, error)
+}
+
+// AccountAvatarURL is where an account's avatar is served, "" for none.
+func AccountAvatarURL(accountID int64, avatarPath string) string {
+	if avatarPath == "" {
+		return ""
+	}
+	return "/a/" + strconv.FormatInt(accountID, 10) + "/avatar"
+}
+
+// Developer is what the developer pages need (issue #7): the developer's
+// server settings, the push engine (handshake, replay), the API (to drop
+// its cached account state after a save) and QR tickets for /q/{ticket}.
+type Developer struct {
+	Settings *push.Store
+	Push     *push.Engine
+	API      *wxapi.API
+	QR       *qrcode.Store
+}
+
+// AsErr reports whether err is (or wraps) a domain error, setting target.
+func AsErr(err error, target **errs.Error) bool { return errors.As(err, target) }
+
+// VerifiedNow reports whether an account carries the verification badge
+// now, by the application's clock (template func "verifiedNow").
+func (u *UI) VerifiedNow(a *account.Account) bool {
+	return a != nil && a.Verified(u.Clock.Now())
+}
+
+// PathIDNamed reads a numeric path value, naming what is missing when it is
+// not one.
+func PathIDNamed(r *http.Request, name, what string) (int64, error) {
+	v, err := PathID(r, name)
+	if err != nil {
+		return 0, errs.NotFoundf("No such %s.", what)
+	}
+	return v, nil
+}
+
+// DocSlot is one required document on the application form.
+type DocSlot struct {
+	Index       int
+	Requirement string
+	Doc         *review.Document
+}
+
+// RequirementsOf lists the documents an application from region needs.
+func RequirementsOf(st settings.Platform, region string) []string {
+	switch region {
+	case account.Domestic:
+		return st.DomesticDocuments
+	case account.International:
+		return st.InternationalDocuments
+	}
+	return nil
+}
+
+// ArticlePage is the reading page's data.
+type ArticlePage struct {
+	*publish.Reading
+	Body     template.HTML // sanitised when stored
+	ShareURL string
+	Key      string // the preview key the page was opened with
+	Comment  string // a comment being re-shown after an error
+}
+
+// ArticleData is the reading page's data for rd, opened with the preview
+// key (if any).
+func (u *UI) ArticleData(rd *publish.Reading, key string) *ArticlePage {
+	return &ArticlePage{Reading: rd, Body: template.HTML(rd.Article.BodyHTML), // #nosec: sanitised by publish.RenderBody
+		ShareURL: u.BaseURL + rd.Article.Path(), Key: key}
+}
+
+// WantsJSON reports whether the request asks for a JSON answer (the
+// reading page's and the editor's scripts).
+func WantsJSON(r *http.Request) bool {
+	return r.Header.Get("Accept") == "application/json"
+}
+
+// QueryID reads a numeric query value, 0 when missing or not a number.
+func QueryID(r *http.Request, name string) int64 {
+	v, _ := strconv.ParseInt(strings.TrimSpace(r.URL.Query().Get(name)), 10, 64)
+	return v
+}

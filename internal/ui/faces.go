@@ -1,0 +1,89 @@
+// Package ui serves Herald's three web faces from one handler: the follower
+// app at / (internal/ui/follower), the account console at /mp/
+// (internal/ui/console) and the platform admin at /admin/
+// (internal/ui/admin), over what they share (internal/ui/core). Sign-in and
+// the person's own profile, common to the three, live here. Pages are
+// rendered on the server from the embedded templates; the small amount of
+// JavaScript is hand-written and embedded too.
+package ui
+
+import (
+	"embed"
+	"net/http"
+	"time"
+
+	"github.com/heraldoa/herald/internal/ui/admin"
+	"github.com/heraldoa/herald/internal/ui/console"
+	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/ui/follower"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// The types the application wires the faces with.
+type (
+	Deps              = core.Deps
+	Developer         = core.Developer
+	MenuButton        = core.MenuButton
+	MenuSource        = core.MenuSource
+	FolderItem        = core.FolderItem
+	PublicationSource = core.PublicationSource
+	Limits            = core.Limits
+)
+
+// NewLimits returns the UI's limits shared by every node.
+var NewLimits = core.NewLimits
+
+// ReadSurface tells where an article was opened from.
+var ReadSurface = follower.ReadSurface
+
+// UI holds the three faces and the sign-in pages.
+type UI struct {
+	*core.UI
+	follower *follower.UI
+	console  *console.UI
+	admin    *admin.UI
+
+	loginIP      *web.Limiter // sign-in attempts per client IP
+	loginAccount *web.Limiter // failed sign-ins per login name
+}
+
+// New parses templates and static files and builds the three faces.
+func New(d Deps) (*UI, error) {
+	c, err := core.New(d, assets)
+	if err != nil {
+		return nil, err
+	}
+	return &UI{UI: c,
+		follower:     follower.New(c),
+		console:      console.New(c),
+		admin:        admin.New(c),
+		loginIP:      web.NewLimiter(6*time.Second, 10), // 10 at once, then 10 a minute
+		loginAccount: web.NewLimiter(60*time.Second, 5), // 5 failures, then 1 a minute
+	}, nil
+}
+
+// Register adds every UI route to mux.
+func (u *UI) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", u.Static())
+	h := u.Handle(mux)
+
+	// Sign-in and the person's profile, shared by the three faces.
+	h("GET /login", u.loginForm)
+	h("POST /login", u.login)
+	h("GET /signup", u.signupForm)
+	h("POST /signup", u.signup)
+	h("POST /logout", u.logout)
+	h("GET /me", u.SignedIn(u.meForm))
+	h("POST /me", u.SignedIn(u.meSave))
+	h("POST /me/password", u.SignedIn(u.mePassword))
+
+	u.follower.Register(h)
+	u.console.Register(h)
+	u.admin.Register(h)
+}
+
+// CloseStreams ends the follower app's open live streams (server shutdown).
+func (u *UI) CloseStreams() { u.follower.CloseStreams() }

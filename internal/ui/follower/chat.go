@@ -1,0 +1,521 @@
+package follower
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/tmplmsg"
+	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// chatMsg is one message as the conversation page shows it.
+type chatMsg struct {
+	*message.Message
+	Mine     bool   // sent by the follower
+	MediaURL string // image, voice, video
+	MapURL   string // location
+	Link     string // link, publication: where the card leads
+	Preview  string
+	Lines    []tmplmsg.Line // template: the card's lines
+}
+
+// chatData is the conversation page.
+type chatData struct {
+	// shown lists the publications on the page, for impression analytics.
+	shown     []core.FolderItem
+	Account   *accountCard
+	Following bool
+	CanSend   bool
+	Notice    string // why the follower cannot send, if they cannot
+	Messages  []*chatMsg
+	Older     int64 // ?before= for earlier messages, 0 when there are none
+	Menu      []menuItem
+	Tab       string // the composer tab shown without JavaScript: text, image, location
+}
+
+// menuItem is a button of the menu bar under the conversation.
+type menuItem struct {
+	Name string
+	Kind string // "click" (a form posting Key to Href), "link" (to Href), "group" (Sub), "none"
+	Key  string
+	Href string
+	Sub  []menuItem
+}
+
+// menuBar turns the follower's menu into at most 3 buttons of at most 5
+// items each, as on WeChat.
+func menuBar(accountID int64, buttons []core.MenuButton) []menuItem {
+	var items []menuItem
+	for i, b := range buttons {
+		if i == 3 {
+			break
+		}
+		it := menuButton(accountID, b)
+		if len(b.SubButtons) > 0 {
+			it = menuItem{Name: b.Name, Kind: "group"}
+			for j, sb := range b.SubButtons {
+				if j == 5 {
+					break
+				}
+				it.Sub = append(it.Sub, menuButton(accountID, sb))
+			}
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+func menuButton(accountID int64, b core.MenuButton) menuItem {
+	it := menuItem{Name: b.Name, Kind: "none"}
+	switch {
+	case b.Type == "miniprogram" && b.AppID != "":
+		// The linked web app (or the url fallback): see chatWebApp.
+		it.Kind, it.Href = "link", fmt.Sprintf("/chat/%d/app?%s", accountID, url.Values{"appid": {b.AppID}, "pagepath": {b.PagePath}}.Encode())
+	case b.URL != "" && (b.Type == "view" || b.Type == "miniprogram"):
+		it.Kind, it.Href = "link", fmt.Sprintf("/chat/%d/view?url=%s", accountID, url.QueryEscape(b.URL))
+	case b.Type == "article_id" || b.Type == "article_view_limited":
+		if _, err := strconv.ParseInt(b.ArticleID, 10, 64); err == nil {
+			it.Kind, it.Href = "link", "/s/"+b.ArticleID
+		}
+	case b.Key != "":
+		it.Kind, it.Key, it.Href = "click", b.Key, fmt.Sprintf("/chat/%d/click", accountID)
+	}
+	return it
+}
+
+// historyPage is how many messages a conversation page shows at once.
+const historyPage = 50
+
+func (u *UI) chatMessage(m *message.Message) *chatMsg {
+	c := &chatMsg{Message: m, Mine: m.Direction == message.In, Preview: m.Preview()}
+	base := fmt.Sprintf("/chat/%d/media/%d", m.AccountID, m.ID)
+	switch m.Kind {
+	case message.KindImage, message.KindVoice, message.KindVideo:
+		if m.Body.MediaKey != "" {
+			c.MediaURL = base
+		}
+	case message.KindLocation:
+		c.MapURL = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=16/%.6f/%.6f", m.Body.Lat, m.Body.Lng, m.Body.Lat, m.Body.Lng)
+	case message.KindLink, message.KindMusic, message.KindTemplate, message.KindProduct, message.KindReceipt:
+		c.Link = m.Body.URL
+		if m.Kind == message.KindTemplate {
+			c.Lines = templateLines(m)
+		}
+	case message.KindPublication:
+		c.Link = m.Body.URL // the first article's reading page
+	}
+	return c
+}
+
+// loadChat builds the conversation page for the signed-in person.
+func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*chatData, error) {
+	ctx := r.Context()
+	me := web.Person(r)
+	d := &chatData{Account: u.card(a), Tab: "text"}
+	f, err := u.Follows.Get(ctx, a.ID, me.ID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		d.Following, d.Account.Following, d.Account.Muted = f.Following, f.Following, f.Muted
+	}
+	switch {
+	case !d.Following:
+		d.Notice = "Follow " + a.Name + " to message it."
+	case f.Blocked:
+		d.Notice = errs.Message(message.ErrBlocked)
+	case a.Status != account.StatusActive:
+		d.Notice = a.Name + " cannot receive messages right now."
+	default:
+		d.CanSend = true
+	}
+	msgs, err := u.Messages.History(ctx, a.ID, me.ID, beforeID, historyPage+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) > historyPage {
+		msgs = msgs[1:]
+		d.Older = msgs[0].ID
+	}
+	for _, m := range msgs {
+		d.Messages = append(d.Messages, u.chatMessage(m))
+		if m.Kind == message.KindPublication && len(m.Body.Articles) > 0 {
+			if id, err := publish.ParseArticlePath(strings.TrimPrefix(m.Body.Articles[0].URL, "/s/")); err == nil {
+				d.shown = append(d.shown, core.FolderItem{AccountID: a.ID, PublicationID: m.Body.PublicationID, ArticleID: id})
+			}
+		}
+	}
+	if d.Following && u.Menus != nil && a.Status == account.StatusActive {
+		buttons, err := u.Menus.ForFollower(ctx, a.ID, me.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Menu = menuBar(a.ID, buttons)
+	}
+	return d, nil
+}
+
+func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	d, err := u.loadChat(r, a, before)
+	if err != nil {
+		return err
+	}
+	u.recordImpressions(r, d.shown, analytics.SurfaceChat)
+	if t := r.URL.Query().Get("compose"); t == "image" || t == "location" {
+		d.Tab = t
+	}
+	if before == 0 {
+		if err := u.Messages.MarkRead(r.Context(), a.ID, web.Person(r).ID); err != nil {
+			return err
+		}
+	}
+	return u.Render(w, r, http.StatusOK, "app/chat", u.NewPage(w, r, a.Name, d))
+}
+
+// chatRead clears the unread counter (the open conversation page calls it
+// when a message arrives live).
+func (u *UI) chatRead(w http.ResponseWriter, r *http.Request) error {
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	if err := u.Messages.MarkRead(r.Context(), a.ID, web.Person(r).ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// wantsJSON reports whether the page's script sent the request.
+func wantsJSON(r *http.Request) bool {
+	acc := r.Header.Get("Accept")
+	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
+}
+
+// chatSend stores what the follower sends (text, an image, a location) and
+// lets the account answer in the background.
+func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
+	me := web.Person(r)
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, media.Image.MaxBytes+(1<<20))
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "This image is larger than the limit of %s.", media.HumanSize(media.Image.MaxBytes)))
+			}
+			return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "The upload could not be read. Try again."))
+		}
+		defer r.MultipartForm.RemoveAll()
+	} else if err := core.ParseForm(w, r); err != nil {
+		return err
+	}
+	kind := r.PostForm.Get("kind")
+	if err := u.AllowSend(r.Context(), me.ID); err != nil {
+		return u.sendError(w, r, a, kind, err)
+	}
+	var body message.Body
+	switch kind {
+	case message.KindText:
+		body.Text = r.PostForm.Get("text")
+		if err := message.ValidateInbound(kind, body); err != nil {
+			return u.sendError(w, r, a, "text", err)
+		}
+	case message.KindLocation:
+		lat, errLat := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("lat")), 64)
+		lng, errLng := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("lng")), 64)
+		switch {
+		case errLat != nil || math.IsNaN(lat) || lat < -90 || lat > 90:
+			return u.sendError(w, r, a, "location", errs.FieldInvalid("lat", "Latitude is a number from -90 to 90."))
+		case errLng != nil || math.IsNaN(lng) || lng < -180 || lng > 180:
+			return u.sendError(w, r, a, "location", errs.FieldInvalid("lng", "Longitude is a number from -180 to 180."))
+		}
+		label := strings.TrimSpace(r.PostForm.Get("label"))
+		if len([]rune(label)) > 100 {
+			return u.sendError(w, r, a, "location", errs.FieldInvalid("label", "A place name has at most 100 characters."))
+		}
+		if label == "" {
+			label = fmt.Sprintf("%.5f, %.5f", lat, lng)
+		}
+		body = message.Body{Lat: lat, Lng: lng, Label: label, Scale: 15}
+	case message.KindImage:
+		if r.MultipartForm == nil {
+			return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "Choose an image to send."))
+		}
+		file, _, err := r.FormFile("image")
+		if err != nil {
+			return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "Choose an image to send."))
+		}
+		defer file.Close()
+		// Store nothing for someone who may not send.
+		if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
+			return err
+		} else if !ok {
+			return u.sendError(w, r, a, "image", errs.Forbiddenf("Follow %s to message it.", a.Name))
+		}
+		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("chat/%d", a.ID), media.Image, file)
+		if err != nil {
+			if e := (*errs.Error)(nil); errors.As(err, &e) && e.Kind == errs.KindInvalid {
+				return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "%s", e.Message))
+			}
+			return err
+		}
+		body = message.Body{MediaKey: saved.Key, MediaType: saved.ContentType}
+		defer func() {
+			if body.MediaKey != "" { // not stored as a message: remove the file
+				_ = u.Media.Delete(r.Context(), saved.Key)
+			}
+		}()
+	default:
+		return u.sendError(w, r, a, "text", errs.Invalidf("Choose what to send: a message, an image or a location."))
+	}
+	in, err := u.Chat.Receive(r.Context(), a.ID, me.ID, kind, body)
+	if err != nil {
+		return u.sendError(w, r, a, kind, err)
+	}
+	body.MediaKey = "" // stored: keep the file
+	u.respond(r, in)
+	if wantsJSON(r) {
+		return web.JSON(w, http.StatusOK, in.Message)
+	}
+	return u.Redirect(w, r, fmt.Sprintf("/chat/%d#latest", a.ID), "")
+}
+
+// sendError shows the conversation again with the problem next to the
+// composer, keeping what the person typed.
+func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Account, tab string, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Kind == errs.KindInternal {
+		return err
+	}
+	if wantsJSON(r) {
+		web.JSONError(w, err)
+		return nil
+	}
+	d, lerr := u.loadChat(r, a, 0)
+	if lerr != nil {
+		return lerr
+	}
+	if tab == message.KindText || tab == message.KindImage || tab == message.KindLocation {
+		d.Tab = tab
+	}
+	if !d.CanSend {
+		// No composer to put the message next to: show it above the page.
+		e = &errs.Error{Kind: e.Kind, Message: e.Message}
+	} else if e.Field == "" && (tab == message.KindText || tab == message.KindImage || tab == message.KindLocation) {
+		e = &errs.Error{Kind: e.Kind, Field: tab, Message: e.Message}
+		if tab == message.KindLocation {
+			e.Field = "lat"
+		}
+	}
+	return u.FormError(w, r, "app/chat", u.NewPage(w, r, a.Name, d), e)
+}
+
+// replyWait is how long a page without JavaScript waits for the account's
+// answer before showing the conversation again (with JavaScript the answer
+// arrives live whenever it comes).
+const replyWait = 2 * time.Second
+
+// respond lets the account answer in the background. For a browser without
+// JavaScript it waits a moment, so the answer is usually on the page it
+// returns to.
+func (u *UI) respond(r *http.Request, in *message.Inbound) {
+	if wantsJSON(r) {
+		u.Chat.RespondAsync(in)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := u.Chat.Respond(context.WithoutCancel(r.Context()), in); err != nil {
+			u.Log.Error("deliver replies", slog.Any("error", err))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(replyWait):
+	case <-r.Context().Done():
+	}
+}
+
+// menuHas finds a button of the follower's menu matching ok.
+func menuHas(buttons []core.MenuButton, ok func(core.MenuButton) bool) bool {
+	for _, b := range buttons {
+		if ok(b) || menuHas(b.SubButtons, ok) {
+			return true
+		}
+	}
+	return false
+}
+
+// followerMenu returns the menu the signed-in person sees for a.
+func (u *UI) followerMenu(r *http.Request, a *account.Account) ([]core.MenuButton, error) {
+	if u.Menus == nil {
+		return nil, nil
+	}
+	return u.Menus.ForFollower(r.Context(), a.ID, web.Person(r).ID)
+}
+
+// chatClick sends a menu click to the account: only keys that the
+// follower's menu really has are accepted.
+func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
+	if err := core.ParseForm(w, r); err != nil {
+		return err
+	}
+	me := web.Person(r)
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	key := r.PostForm.Get("key")
+	if err := u.AllowSend(r.Context(), me.ID); err != nil {
+		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), errs.Message(err))
+	}
+	buttons, err := u.followerMenu(r, a)
+	if err != nil {
+		return err
+	}
+	if key == "" || !menuHas(buttons, func(b core.MenuButton) bool { return b.Key == key && len(b.SubButtons) == 0 }) {
+		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), "This menu has changed. Try again.")
+	}
+	if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
+		return err
+	} else if !ok {
+		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), "Follow "+a.Name+" to use its menu.")
+	}
+	in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventClick, key, "")
+	if err != nil {
+		return err
+	}
+	u.respond(r, in)
+	if wantsJSON(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return u.Redirect(w, r, fmt.Sprintf("/chat/%d#latest", a.ID), "")
+}
+
+// chatView records a menu link being opened and sends the browser there,
+// but only to a URL that the follower's menu really contains: it is never
+// an open redirect.
+func (u *UI) chatView(w http.ResponseWriter, r *http.Request) error {
+	me := web.Person(r)
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	target := r.URL.Query().Get("url")
+	buttons, err := u.followerMenu(r, a)
+	if err != nil {
+		return err
+	}
+	if target == "" || !menuHas(buttons, func(b core.MenuButton) bool { return b.URL == target && b.Type != "click" }) {
+		return errs.NotFoundf("This menu link has changed. Go back to the conversation and try again.")
+	}
+	if pu, err := url.Parse(target); err != nil || !(pu.Scheme == "http" || pu.Scheme == "https" || (pu.Scheme == "" && pu.Host == "" && strings.HasPrefix(pu.Path, "/") && !strings.HasPrefix(pu.Path, "//"))) {
+		return errs.NotFoundf("This menu link cannot be opened.")
+	}
+	if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
+		return err
+	} else if ok {
+		in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventView, target, "")
+		if err != nil {
+			return err
+		}
+		u.Chat.RespondAsync(in)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// chatMedia serves the image (voice, video) of a message in the signed-in
+// person's own conversation with the account, and nobody else's.
+func (u *UI) chatMedia(w http.ResponseWriter, r *http.Request) error {
+	me := web.Person(r)
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	msgID, err := strconv.ParseInt(r.PathValue("message"), 10, 64)
+	if err != nil {
+		return errs.NotFoundf("No such file.")
+	}
+	m, err := u.Messages.ByID(r.Context(), a.ID, msgID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && (m.PersonID != me.ID || m.Body.MediaKey == "")) {
+		return errs.NotFoundf("No such file.")
+	}
+	if err != nil {
+		return err
+	}
+	return media.Serve(w, r, u.Media, m.Body.MediaKey, m.Body.MediaType)
+}
+
+// templateCard is a template message as the chat shows it.
+type templateCard struct {
+	Lines []tmplmsg.Line
+}
+
+// templateLines reads the lines stored in a template message's body.
+func templateLines(m *message.Message) []tmplmsg.Line {
+	switch d := m.Body.Data.(type) {
+	case []tmplmsg.Line:
+		return d
+	case []any:
+		var out []tmplmsg.Line
+		for _, it := range d {
+			o, ok := it.(map[string]any)
+			if !ok {
+				continue
+			}
+			l := tmplmsg.Line{}
+			l.Label, _ = o["label"].(string)
+			l.Value, _ = o["value"].(string)
+			l.Color, _ = o["color"].(string)
+			if !validColor(l.Color) {
+				l.Color = ""
+			}
+			out = append(out, l)
+		}
+		return out
+	}
+	return nil
+}
+
+func validColor(c string) bool {
+	if c == "" || c[0] != '#' || (len(c) != 4 && len(c) != 7) {
+		return false
+	}
+	for _, r := range c[1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}

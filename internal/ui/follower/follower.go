@@ -1,0 +1,123 @@
+package follower
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/realtime"
+	"github.com/heraldoa/herald/internal/sse"
+	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// The follower app (issue #5): discover and follow accounts, the chat list
+// with the Subscriptions folder, conversations with the account's menu, and
+// live updates over server-sent events. See docs/follower-app.md.
+//
+// No follower URL carries a person id: every page and action is about the
+// signed-in person, so nobody can open another follower's conversation.
+
+// registerFollower adds the routes of this feature. See docs/architecture.md.
+func (u *UI) registerFollower(h core.Route) {
+	h("GET /discover", u.SignedIn(u.discover))
+	h("GET /a/{account}", u.SignedIn(u.accountProfile))
+	h("GET /a/{account}/avatar", u.accountAvatar)
+	h("POST /a/{account}/follow", u.SignedIn(u.followAccount))
+	h("POST /a/{account}/unfollow", u.SignedIn(u.unfollowAccount))
+	h("POST /a/{account}/mute", u.SignedIn(u.muteAccount))
+
+	h("GET /chat/{account}", u.SignedIn(u.chatPage))
+	h("POST /chat/{account}/send", u.SignedIn(u.chatSend))
+	h("POST /chat/{account}/click", u.SignedIn(u.chatClick))
+	h("GET /chat/{account}/view", u.SignedIn(u.chatView))
+	h("POST /chat/{account}/read", u.SignedIn(u.chatRead))
+	h("GET /chat/{account}/media/{message}", u.SignedIn(u.chatMedia))
+
+	h("GET /subscriptions", u.SignedIn(u.subscriptions))
+	h("GET /events", u.SignedIn(u.events))
+
+	h("POST /me/avatar", u.SignedIn(u.meAvatar))
+	h("GET /me/avatar", u.SignedIn(u.meAvatarImage))
+	h("GET /me/accounts", u.SignedIn(u.meAccounts))
+}
+
+// pathAccount loads the account named in the URL as a follower may see it:
+// active accounts, and suspended or terminated ones the person still has a
+// relation with (to read the history). Pending and rejected accounts do
+// not exist for followers.
+func (u *UI) pathAccount(r *http.Request) (*account.Account, error) {
+	accountID, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
+	if err != nil {
+		return nil, errs.NotFoundf("No such account.")
+	}
+	a, err := u.Accounts.ByID(r.Context(), accountID)
+	if err != nil {
+		return nil, err
+	}
+	switch a.Status {
+	case account.StatusActive:
+		return a, nil
+	case account.StatusSuspended, account.StatusTerminated:
+		if me := web.Person(r); me != nil {
+			if f, err := u.Follows.Get(r.Context(), a.ID, me.ID); err == nil && f.Following {
+				return a, nil
+			}
+		}
+	}
+	return nil, errs.NotFoundf("No such account.")
+}
+
+// events streams the signed-in person's live updates (new messages, read
+// markers) as server-sent events, with a heartbeat every 25 s, until the
+// request ends. Only the person's own topic is ever streamed.
+func (u *UI) events(w http.ResponseWriter, r *http.Request) error {
+	if u.Bus == nil {
+		return errs.NotFoundf("Live updates are off.")
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-u.live.closing():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return sse.Stream(w, r.WithContext(ctx), u.Bus, realtime.PersonTopic(web.Person(r).ID), sse.Heartbeat)
+}
+
+// liveStreams is the follower app's own state in the UI: it lets a
+// shutting-down server end the open event streams, which would otherwise
+// hold a graceful shutdown until its deadline, and it limits how fast one
+// person may send.
+type liveStreams struct {
+	mu     sync.Mutex
+	done   chan struct{}
+	closed bool
+}
+
+func (l *liveStreams) closing() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done == nil {
+		l.done = make(chan struct{})
+	}
+	return l.done
+}
+
+// CloseStreams ends every open /events stream (browsers reconnect to
+// another node or after the restart). Register it with
+// http.Server.RegisterOnShutdown.
+func (u *UI) CloseStreams() {
+	u.live.closing()
+	u.live.mu.Lock()
+	defer u.live.mu.Unlock()
+	if !u.live.closed {
+		u.live.closed = true
+		close(u.live.done)
+	}
+}

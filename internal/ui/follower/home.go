@@ -1,0 +1,99 @@
+package follower
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// chatRow is one row of the follower's chat list: a Service account, or
+// the one "Subscriptions" row standing for every Subscription account.
+type chatRow struct {
+	AccountID int64 // 0 for the Subscriptions row
+	Href      string
+	Name      string
+	AvatarURL string
+	Verified  bool
+	Muted     bool
+	Preview   string
+	At        time.Time
+	Unread    int
+	Folder    bool
+}
+
+type chatListData struct {
+	Rows   []*chatRow
+	Unread int // over the rows that are not muted, for the page title
+}
+
+// folderPeek is how many folder items the chat list looks at for the
+// Subscriptions row's unread count.
+const folderPeek = 20
+
+func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
+	p := u.NewPage(w, r, "Herald", nil)
+	me := web.Person(r)
+	if me == nil {
+		return u.Render(w, r, http.StatusOK, "app/welcome", p)
+	}
+	p.Title = "Chats"
+	ctx := r.Context()
+	d := &chatListData{}
+	chats, err := u.Messages.ChatList(ctx, me.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		d.Rows = append(d.Rows, &chatRow{AccountID: c.AccountID, Href: "/chat/" + strconv.FormatInt(c.AccountID, 10), Name: c.Name,
+			AvatarURL: core.AccountAvatarURL(c.AccountID, c.AvatarPath), Verified: c.Verified, Muted: c.Muted,
+			Preview: c.LastPreview, At: c.LastAt, Unread: c.Unread})
+	}
+	subs, err := u.Follows.CountFollowing(ctx, me.ID, account.Subscription)
+	if err != nil {
+		return err
+	}
+	if subs > 0 {
+		row := &chatRow{Href: "/subscriptions", Name: "Subscriptions", Folder: true, Preview: "No publications yet"}
+		// Answers from Subscription accounts count here too.
+		convs, err := u.subscriptionChats(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range convs {
+			row.Unread += c.Unread
+		}
+		if u.Publications != nil {
+			items, _, err := u.Publications.Folder(ctx, me.ID, "", folderPeek)
+			if err != nil {
+				return err
+			}
+			if len(items) > 0 {
+				row.Preview = items[0].AccountName + ": " + items[0].Title
+				row.At = items[0].At
+			}
+			for _, it := range items {
+				if !it.Seen {
+					row.Unread++
+				}
+			}
+		}
+		if len(convs) > 0 && convs[0].Unread > 0 && convs[0].At.After(row.At) {
+			row.Preview = convs[0].Name + ": " + convs[0].Preview
+			row.At = convs[0].At
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	sort.SliceStable(d.Rows, func(i, j int) bool { return d.Rows[i].At.After(d.Rows[j].At) })
+	for _, row := range d.Rows {
+		if !row.Muted {
+			d.Unread += row.Unread
+		}
+	}
+	p.Data = d
+	return u.Render(w, r, http.StatusOK, "app/home", p)
+}
