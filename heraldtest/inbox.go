@@ -66,6 +66,3 @@ func (h *Herald) InboxState(a *Account, f *Follower) (string, int64, error) {
 	}
 	return r.State, r.AssigneeID, nil
 }
-
-// WaitPushes waits for background pushes of kf session events.
-func (h *Herald) WaitPushes() { h.s.App.Kf.Wait() }

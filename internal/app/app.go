@@ -42,6 +42,7 @@ import (
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/subscribemsg"
 	"github.com/heraldoa/herald/internal/tempmedia"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/ui"
@@ -55,6 +56,7 @@ import (
 	"github.com/heraldoa/herald/internal/wxapi/drafts"
 	"github.com/heraldoa/herald/internal/wxapi/mass"
 	"github.com/heraldoa/herald/internal/wxapi/material"
+	"github.com/heraldoa/herald/internal/wxapi/subscribe"
 )
 
 // App is one running Herald.
@@ -121,6 +123,9 @@ type App struct {
 	// messages and events on their way to developer servers, and finish
 	// events (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, PUBLISHJOBFINISH).
 	Queue *workq.Queue
+	// Subscriptions: subscription notifications (wxaapi/newtmpl/*, bizsend,
+	// followers' consents and the subscribe_msg_* events).
+	Subscriptions *subscribemsg.Service
 }
 
 // Options adjust New for tests and the emulator.
@@ -214,6 +219,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Templates = &tmplmsg.Service{Store: tmplmsg.NewStore(d, c), Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
 		PushSettings: a.DevSettings, Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
 	tmplmsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
+	a.Subscriptions = &subscribemsg.Service{DB: d, Clock: c, Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
+		Push: a.Push, Log: log, Gate: a.Review.CheckAllowed}
+	subscribe.Register(a.API, a.Subscriptions) // wxaapi/newtmpl/*, message/subscribe/bizsend, message/template/subscribe
 	// draft/* and freepublish/* on the console's drafts; PUBLISHJOBFINISH when a publish job ends.
 	a.Drafts = &drafts.Service{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
 		Push: a.Push, BaseURL: cfg.BaseURL, Log: log}
@@ -405,7 +413,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
 	a.Drafts.Wait() // PUBLISHJOBFINISH pushes under way
-	a.Kf.Wait()     // kf_*_session pushes under way
 	queued := make(chan struct{})
 	go func() { a.Queue.Wait(); close(queued) }()
 	select {

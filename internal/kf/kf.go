@@ -14,7 +14,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -54,8 +53,6 @@ type Service struct {
 	Push  *push.Engine // optional: kf_*_session events
 	Accts *account.Store
 	Log   *slog.Logger
-
-	wg sync.WaitGroup
 }
 
 // Account is one kf account.
@@ -543,24 +540,16 @@ func (s *Service) WaitCases(ctx context.Context, a *account.Account) (int, []Ses
 // kf_create_session when a kf account's member takes a conversation,
 // kf_switch_session when it passes between two kf accounts, and
 // kf_close_session when a kf account's member closes it or hands it to a
-// member without a kf account. It is inbox.Store.OnChange; the push runs
-// in the background.
+// member without a kf account. It is inbox.Store.OnChange; the event goes
+// through the push engine's durable queue.
 func (s *Service) SessionChanged(ctx context.Context, ch inbox.Change) {
 	if s.Push == nil {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx := context.WithoutCancel(ctx)
-		if err := s.pushChange(ctx, ch); err != nil && s.Log != nil {
-			s.Log.Error("kf session event", slog.Int64("account", ch.AccountID), slog.Any("error", err))
-		}
-	}()
+	if err := s.pushChange(context.WithoutCancel(ctx), ch); err != nil && s.Log != nil {
+		s.Log.Error("kf session event", slog.Int64("account", ch.AccountID), slog.Any("error", err))
+	}
 }
-
-// Wait waits for kf events under way (tests, shutdown).
-func (s *Service) Wait() { s.wg.Wait() }
 
 func (s *Service) pushChange(ctx context.Context, ch inbox.Change) error {
 	a, err := s.Accts.ByID(ctx, ch.AccountID)
