@@ -161,9 +161,11 @@ func serve(args []string, env Env) error {
 	defer d.Close()
 	var opts app.Options
 	if cfg.NATSURL != "" {
-		bus, err := natsbus.Dial(ctx, cfg.NATSURL, log)
+		bus, err := natsbus.Connect(ctx, natsbus.Options{URLs: cfg.NATSURL, User: cfg.NATSUser, Password: cfg.NATSPassword,
+			Token: cfg.NATSToken, NKeyFile: cfg.NATSNKey, Creds: cfg.NATSCreds, CA: cfg.NATSCA, Cert: cfg.NATSCert, Key: cfg.NATSKey,
+			Name: "herald " + cfg.Listen, Log: log})
 		if err != nil {
-			return fmt.Errorf("connect to NATS at %s: %w", cfg.NATSURL, err)
+			return err
 		}
 		defer bus.Close()
 		opts.Bus = bus

@@ -27,7 +27,18 @@ type Config struct {
 	LogFormat   string // text or json
 	LogLevel    string // debug, info, warn, error
 	Demo        bool   // seed a demo platform on first run
-	NATSURL     string // host:port of a NATS server to carry live events between nodes
+	// NATS carries live events between nodes: NATSURL is one URL or
+	// several (comma-separated, the servers of a NATS cluster); the rest
+	// authenticate and secure the connection.
+	NATSURL      string
+	NATSUser     string
+	NATSPassword string
+	NATSToken    string
+	NATSNKey     string // file holding an NKey seed
+	NATSCreds    string // .creds file (JWT and NKey seed)
+	NATSCA       string // PEM file of CAs that signed the servers' certificates
+	NATSCert     string // client certificate (PEM), with NATSKey
+	NATSKey      string
 }
 
 // Option describes one setting: its flag, environment variable and default.
@@ -47,7 +58,15 @@ func (c *Config) Options() []Option {
 		{Flag: "secret-key", Env: "HERALD_SECRET_KEY", Default: "", Usage: "64 hex characters; generated into the data directory when empty", target: &c.SecretKey},
 		{Flag: "log-format", Env: "HERALD_LOG_FORMAT", Default: "text", Usage: "log format: text or json", target: &c.LogFormat},
 		{Flag: "log-level", Env: "HERALD_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error", target: &c.LogLevel},
-		{Flag: "nats", Env: "HERALD_NATS", Default: "", Usage: "host:port of a NATS server that carries live events between Herald nodes (default: in-process)", target: &c.NATSURL},
+		{Flag: "nats", Env: "HERALD_NATS", Default: "", Usage: "NATS URL(s), comma-separated (nats://host:4222, tls://…), that carry live events between Herald nodes (default: in-process)", target: &c.NATSURL},
+		{Flag: "nats-user", Env: "HERALD_NATS_USER", Default: "", Usage: "NATS user name (with --nats-password)", target: &c.NATSUser},
+		{Flag: "nats-password", Env: "HERALD_NATS_PASSWORD", Default: "", Usage: "NATS password (prefer the environment variable)", target: &c.NATSPassword},
+		{Flag: "nats-token", Env: "HERALD_NATS_TOKEN", Default: "", Usage: "NATS authentication token (prefer the environment variable)", target: &c.NATSToken},
+		{Flag: "nats-nkey", Env: "HERALD_NATS_NKEY", Default: "", Usage: "file holding the NATS NKey seed of this node", target: &c.NATSNKey},
+		{Flag: "nats-creds", Env: "HERALD_NATS_CREDS", Default: "", Usage: "NATS .creds file (user JWT and NKey seed)", target: &c.NATSCreds},
+		{Flag: "nats-ca", Env: "HERALD_NATS_CA", Default: "", Usage: "PEM file of the CAs that signed the NATS servers' certificates (turns TLS on)", target: &c.NATSCA},
+		{Flag: "nats-cert", Env: "HERALD_NATS_CERT", Default: "", Usage: "client certificate (PEM) for NATS servers that require one", target: &c.NATSCert},
+		{Flag: "nats-key", Env: "HERALD_NATS_KEY", Default: "", Usage: "private key (PEM) of --nats-cert", target: &c.NATSKey},
 		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
 	}
 }
@@ -115,6 +134,24 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("--log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.NATSURL == "" && (c.NATSUser != "" || c.NATSPassword != "" || c.NATSToken != "" || c.NATSNKey != "" || c.NATSCreds != "" || c.NATSCA != "" || c.NATSCert != "" || c.NATSKey != "") {
+		return errors.New("NATS options need --nats (the NATS server URLs)")
+	}
+	for _, u := range strings.Split(c.NATSURL, ",") {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		if scheme, _, ok := strings.Cut(u, "://"); ok && scheme != "nats" && scheme != "tls" {
+			return fmt.Errorf("--nats %q: use nats://host:port, tls://host:port or host:port", u)
+		}
+	}
+	if (c.NATSCert == "") != (c.NATSKey == "") {
+		return errors.New("--nats-cert and --nats-key go together")
+	}
+	if c.NATSUser != "" && c.NATSToken != "" {
+		return errors.New("--nats-user and --nats-token: use one way of signing in to NATS")
 	}
 	if c.SecretKey != "" {
 		if b, err := hex.DecodeString(c.SecretKey); err != nil || len(b) != 32 {

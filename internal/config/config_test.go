@@ -66,3 +66,26 @@ func TestSecretIsGeneratedOnceAndPrivate(t *testing.T) {
 		t.Fatalf("secret file mode %v, %v", st.Mode(), err)
 	}
 }
+
+func TestNATSOptions(t *testing.T) {
+	e := env(map[string]string{"HERALD_NATS": "nats://a:4222,nats://b:4222", "HERALD_NATS_USER": "herald", "HERALD_NATS_PASSWORD": "pw",
+		"HERALD_NATS_CA": "/etc/herald/nats-ca.pem", "HERALD_NATS_CERT": "/etc/herald/node.pem", "HERALD_NATS_KEY": "/etc/herald/node.key"})
+	c, err := Parse("serve", []string{"--nats-nkey", "/etc/herald/node.nk"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NATSURL != "nats://a:4222,nats://b:4222" || c.NATSUser != "herald" || c.NATSPassword != "pw" || c.NATSCA != "/etc/herald/nats-ca.pem" ||
+		c.NATSCert != "/etc/herald/node.pem" || c.NATSKey != "/etc/herald/node.key" || c.NATSNKey != "/etc/herald/node.nk" {
+		t.Fatalf("NATS options: %+v", c)
+	}
+	for _, args := range [][]string{
+		{"--nats-user", "x"},                                          // no --nats
+		{"--nats", "http://a:4222"},                                   // not a NATS URL
+		{"--nats", "nats://a:4222", "--nats-cert", "c.pem"},           // certificate without key
+		{"--nats", "a:4222", "--nats-user", "u", "--nats-token", "t"}, // two ways to sign in
+	} {
+		if _, err := Parse("serve", args, env(nil), &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}

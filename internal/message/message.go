@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -210,7 +211,7 @@ func (s *Store) announce(m *Message) {
 	if s.bus == nil {
 		return
 	}
-	ev := realtime.Event{Type: "message", Data: m}
+	ev := realtime.Event{Type: "message", ID: strconv.FormatInt(m.ID, 10), Data: m}
 	s.bus.Publish(realtime.PersonTopic(m.PersonID), ev)
 	s.bus.Publish(realtime.AccountTopic(m.AccountID), realtime.Event{Type: "message", Data: map[string]any{
 		"account_id": m.AccountID, "person_id": m.PersonID, "message": m,
@@ -231,6 +232,15 @@ func scanMessage(sc interface{ Scan(...any) error }) (*Message, error) {
 	}
 	m.CreatedAt = db.FromMicro(created)
 	return &m, nil
+}
+
+// Since returns up to limit of the person's messages (every account) whose
+// id is above afterID, oldest first: what a reconnecting live stream
+// replays.
+func (s *Store) Since(ctx context.Context, personID, afterID int64, limit int) ([]*Message, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE person_id = ? AND id > ?
+		ORDER BY id LIMIT ?`, personID, afterID, limit)
+	return db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
 }
 
 // History returns up to limit messages of a conversation older than

@@ -1,25 +1,32 @@
-// Package natsbus carries realtime events between Herald nodes over NATS, so
-// that a follower's browser connected to one node sees a message stored by
-// another. It implements realtime.Bus with the NATS core text protocol over
-// one TCP connection (standard library only): every node publishes each
-// event to subject "herald.<topic>" (":" becomes "."), and subscribes to the
-// subjects its own listeners need, fanning events out to them through an
-// in-process realtime.Local. Delivery is at most once, like the in-process
-// bus: browsers reload their state when they reconnect.
+// Package natsbus carries realtime events between Herald nodes over NATS
+// (the official client, github.com/nats-io/nats.go), so that a follower's
+// browser connected to one node sees a message stored by another. It
+// implements realtime.Bus: an event is delivered at once to this node's own
+// listeners (through an in-process realtime.Local, whatever the broker's
+// state) and published to subject "herald.<topic>" (":" becomes ".") for
+// the other nodes, which subscribe to the subjects their listeners need.
+//
+// Publish never waits for the broker: events go into a bounded queue that
+// one goroutine hands to the client, which buffers them while it
+// reconnects. When the queue is full (the broker has been stalled for long)
+// events are dropped and counted. Delivery is therefore at most once, like
+// the in-process bus; nothing stored depends on it, and browsers catch up
+// from the database when their stream reconnects (Last-Event-ID).
 package natsbus
 
 import (
-	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/heraldoa/herald/internal/realtime"
 )
@@ -27,25 +34,56 @@ import (
 // Prefix starts every subject Herald uses.
 const Prefix = "herald"
 
+// Options say how to reach the NATS servers.
+type Options struct {
+	// URLs is one NATS URL or several separated by commas (the servers of
+	// one NATS cluster): nats://host:4222, tls://host:4222, or host:port.
+	// A URL may carry user:password@.
+	URLs     string
+	User     string // user name, with Password
+	Password string
+	Token    string // authentication token
+	NKeyFile string // file holding an NKey seed (SU...)
+	Creds    string // a .creds file (user JWT and NKey seed)
+	// TLS: CA is a PEM file of roots that signed the servers' certificates;
+	// Cert and Key a client certificate when the servers require one.
+	// Setting any of them, or a tls:// URL, makes the connection use TLS.
+	CA, Cert, Key string
+	// TLSConfig, when set, is used as is (tests).
+	TLSConfig *tls.Config
+	// Name identifies this node in the servers' monitoring.
+	Name string
+	// QueueSize bounds the events waiting to be handed to the client
+	// (default 8192); ReconnectBuffer the bytes the client holds while
+	// reconnecting (default 8 MB).
+	QueueSize       int
+	ReconnectBuffer int
+	Log             *slog.Logger
+}
+
 // Bus is a realtime.Bus over NATS.
 type Bus struct {
-	addr  string
+	nc    *nats.Conn
 	log   *slog.Logger
 	local *realtime.Local
+	queue chan outgoing
+	done  chan struct{}
+	wg    sync.WaitGroup
 
-	mu      sync.Mutex
-	conn    net.Conn
-	w       *bufio.Writer
-	subs    map[string]*sub // by topic
-	bySID   map[int]string  // sid → topic
-	nextSID int
-	pongs   []chan struct{}
-	closed  bool
-	done    chan struct{}
+	mu   sync.Mutex
+	subs map[string]*sub // by topic
+
+	dropped atomic.Int64
+	once    sync.Once
+}
+
+type outgoing struct {
+	subject string
+	payload []byte
 }
 
 type sub struct {
-	sid   int
+	s     *nats.Subscription
 	count int
 }
 
@@ -62,108 +100,219 @@ func Subject(topic string) string {
 	}, topic)
 }
 
-// Dial connects to the NATS server at addr ("host:port" or
-// "nats://host:port"). The bus reconnects by itself if the connection
-// drops, and subscribes again.
-func Dial(ctx context.Context, addr string, log *slog.Logger) (*Bus, error) {
-	addr = strings.TrimPrefix(addr, "nats://")
+// natsOptions turns o into the client's options.
+func (o Options) natsOptions(b *Bus) ([]nats.Option, error) {
+	name := o.Name
+	if name == "" {
+		name = "herald"
+	}
+	bufSize := o.ReconnectBuffer
+	if bufSize <= 0 {
+		bufSize = 8 << 20
+	}
+	opts := []nats.Option{
+		nats.Name(name),
+		nats.NoEcho(), // this node's listeners get its events directly
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.ReconnectJitter(250*time.Millisecond, time.Second),
+		nats.ReconnectBufSize(bufSize),
+		nats.Timeout(5 * time.Second),
+		// A stalled server must not hold the publishing goroutine for long.
+		nats.FlusherTimeout(2 * time.Second),
+		nats.PingInterval(10 * time.Second),
+		nats.MaxPingsOutstanding(3),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			b.log.Warn("natsbus: disconnected; reconnecting", slog.Any("error", err))
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			b.log.Info("natsbus: reconnected", slog.String("server", nc.ConnectedUrlRedacted()))
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
+			subj := ""
+			if s != nil {
+				subj = s.Subject
+			}
+			b.log.Warn("natsbus: error", slog.String("subject", subj), slog.Any("error", err))
+		}),
+	}
+	if o.User != "" || o.Password != "" {
+		opts = append(opts, nats.UserInfo(o.User, o.Password))
+	}
+	if o.Token != "" {
+		opts = append(opts, nats.Token(o.Token))
+	}
+	if o.NKeyFile != "" {
+		opt, err := nats.NkeyOptionFromSeed(o.NKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("natsbus: NKey seed %s: %w", o.NKeyFile, err)
+		}
+		opts = append(opts, opt)
+	}
+	if o.Creds != "" {
+		opts = append(opts, nats.UserCredentials(o.Creds))
+	}
+	if o.CA != "" {
+		opts = append(opts, nats.RootCAs(o.CA))
+	}
+	if o.Cert != "" || o.Key != "" {
+		if o.Cert == "" || o.Key == "" {
+			return nil, errors.New("natsbus: a client certificate needs both the certificate and its key")
+		}
+		opts = append(opts, nats.ClientCert(o.Cert, o.Key))
+	}
+	if o.TLSConfig != nil {
+		opts = append(opts, nats.Secure(o.TLSConfig))
+	}
+	return opts, nil
+}
+
+// Connect connects to the NATS servers named in o. It fails when none
+// answers (a wrong address or credentials show at start); once connected,
+// the bus reconnects by itself for as long as it runs, and subscribes
+// again.
+func Connect(ctx context.Context, o Options) (*Bus, error) {
+	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bus{addr: addr, log: log, local: realtime.NewLocal(), subs: map[string]*sub{}, bySID: map[int]string{}, done: make(chan struct{})}
-	conn, r, err := b.connect(ctx)
+	size := o.QueueSize
+	if size <= 0 {
+		size = 8192
+	}
+	b := &Bus{log: log, local: realtime.NewLocal(), queue: make(chan outgoing, size), done: make(chan struct{}), subs: map[string]*sub{}}
+	opts, err := o.natsOptions(b)
 	if err != nil {
 		return nil, err
 	}
-	b.conn, b.w = conn, bufio.NewWriter(conn)
-	go b.readLoop(conn, r)
+	urls := strings.Join(splitURLs(o.URLs), ",")
+	if urls == "" {
+		return nil, errors.New("natsbus: no NATS URL")
+	}
+	type result struct {
+		nc  *nats.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		nc, err := nats.Connect(urls, opts...)
+		ch <- result{nc, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("natsbus: connect to %s: %w", redact(urls), r.err)
+		}
+		b.nc = r.nc
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.nc != nil {
+				r.nc.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+	b.wg.Add(1)
+	go b.publisher()
 	return b, nil
 }
 
-// connect opens a connection and completes the handshake: the server's
-// INFO, our CONNECT, and a PING answered by PONG.
-func (b *Bus) connect(ctx context.Context) (net.Conn, *bufio.Reader, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", b.addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("natsbus: dial %s: %w", b.addr, err)
-	}
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	r := bufio.NewReader(conn)
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "INFO ") {
-		conn.Close()
-		return nil, nil, fmt.Errorf("natsbus: %s did not greet with INFO: %q %v", b.addr, line, err)
-	}
-	if _, err := conn.Write([]byte(`CONNECT {"verbose":false,"pedantic":false,"lang":"go","version":"herald","protocol":1,"echo":true,"name":"herald"}` + "\r\nPING\r\n")); err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("natsbus: connect: %w", err)
-	}
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			conn.Close()
-			return nil, nil, fmt.Errorf("natsbus: connect: %w", err)
+// splitURLs accepts host:port as well as full URLs.
+func splitURLs(s string) []string {
+	var out []string
+	for _, u := range strings.Split(s, ",") {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
 		}
-		switch {
-		case strings.HasPrefix(line, "PONG"):
-			_ = conn.SetDeadline(time.Time{})
-			return conn, r, nil
-		case strings.HasPrefix(line, "-ERR"):
-			conn.Close()
-			return nil, nil, fmt.Errorf("natsbus: server refused: %s", strings.TrimSpace(line))
+		if !strings.Contains(u, "://") {
+			u = "nats://" + u
 		}
+		out = append(out, u)
 	}
+	return out
 }
 
-// Publish sends ev to every node's subscribers of topic (this node's
-// included, through the server). Without a connection the event is dropped.
+// redact hides passwords in URLs for messages.
+func redact(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		scheme, rest, ok := strings.Cut(p, "://")
+		if !ok {
+			continue
+		}
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			parts[i] = scheme + "://***@" + rest[at+1:]
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// Publish delivers ev to this node's listeners of topic and queues it for
+// the other nodes. It never blocks: when the queue is full the event is
+// dropped for the other nodes (Dropped counts them).
 func (b *Bus) Publish(topic string, ev realtime.Event) {
+	b.local.Publish(topic, ev)
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		b.log.Error("natsbus: encode event", slog.String("topic", topic), slog.Any("error", err))
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.w == nil {
-		return
-	}
-	fmt.Fprintf(b.w, "PUB %s %d\r\n", Subject(topic), len(payload))
-	b.w.Write(payload)
-	b.w.WriteString("\r\n")
-	if err := b.w.Flush(); err != nil {
-		b.log.Warn("natsbus: publish", slog.String("topic", topic), slog.Any("error", err))
+	select {
+	case b.queue <- outgoing{Subject(topic), payload}:
+	default:
+		if b.dropped.Add(1)%1000 == 1 {
+			b.log.Warn("natsbus: queue full, events for other nodes dropped", slog.Int64("dropped", b.dropped.Load()))
+		}
 	}
 }
 
-// Subscribe listens on topic. The server knows of the subscription when
-// Subscribe returns (it waits for a PING round trip), so nothing published
-// afterwards, on any node, is missed.
+// publisher hands queued events to the client until Close.
+func (b *Bus) publisher() {
+	defer b.wg.Done()
+	for {
+		select {
+		case m := <-b.queue:
+			if err := b.nc.Publish(m.subject, m.payload); err != nil {
+				b.dropped.Add(1)
+				if !errors.Is(err, nats.ErrConnectionClosed) {
+					b.log.Warn("natsbus: publish", slog.String("subject", m.subject), slog.Any("error", err))
+				}
+			}
+		case <-b.done:
+			return
+		}
+	}
+}
+
+// Dropped returns how many events could not be handed to NATS.
+func (b *Bus) Dropped() int64 { return b.dropped.Load() }
+
+// Connected reports whether the bus has a connection to a server now.
+func (b *Bus) Connected() bool { return b.nc.IsConnected() }
+
+// Subscribe listens on topic: this node's events at once, other nodes' once
+// the server knows of the subscription. While connected, Subscribe waits
+// (up to two seconds) for the server to confirm it, so nothing another
+// node publishes afterwards is missed.
 func (b *Bus) Subscribe(topic string) (<-chan realtime.Event, func()) {
 	ch, stop := b.local.Subscribe(topic)
-	var pong chan struct{}
 	b.mu.Lock()
 	s := b.subs[topic]
+	confirm := false
 	if s == nil {
-		b.nextSID++
-		s = &sub{sid: b.nextSID}
-		b.subs[topic], b.bySID[s.sid] = s, topic
-		if b.w != nil {
-			fmt.Fprintf(b.w, "SUB %s %d\r\nPING\r\n", Subject(topic), s.sid)
-			if b.w.Flush() == nil {
-				pong = make(chan struct{})
-				b.pongs = append(b.pongs, pong)
-			}
+		ns, err := b.nc.Subscribe(Subject(topic), func(m *nats.Msg) { b.deliver(topic, m.Data) })
+		if err != nil {
+			b.log.Warn("natsbus: subscribe", slog.String("topic", topic), slog.Any("error", err))
 		}
+		s = &sub{s: ns}
+		b.subs[topic] = s
+		confirm = ns != nil
 	}
 	s.count++
 	b.mu.Unlock()
-	if pong != nil {
-		select {
-		case <-pong:
-		case <-time.After(5 * time.Second):
-		}
+	if confirm && b.nc.IsConnected() {
+		_ = b.nc.FlushTimeout(2 * time.Second)
 	}
 	var once sync.Once
 	return ch, func() {
@@ -173,10 +322,8 @@ func (b *Bus) Subscribe(topic string) (<-chan realtime.Event, func()) {
 			defer b.mu.Unlock()
 			if s.count--; s.count == 0 {
 				delete(b.subs, topic)
-				delete(b.bySID, s.sid)
-				if b.w != nil {
-					fmt.Fprintf(b.w, "UNSUB %d\r\n", s.sid)
-					_ = b.w.Flush()
+				if s.s != nil {
+					_ = s.s.Unsubscribe()
 				}
 			}
 		})
@@ -186,149 +333,41 @@ func (b *Bus) Subscribe(topic string) (<-chan realtime.Event, func()) {
 // Subscribers returns how many listeners this node has on topic.
 func (b *Bus) Subscribers(topic string) int { return b.local.Subscribers(topic) }
 
-// Close ends the connection; later events are dropped.
+// Close stops publishing and closes the connection; events still queued
+// are handed to the client first (up to two seconds).
 func (b *Bus) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return nil
-	}
-	b.closed = true
-	close(b.done)
-	b.w = nil
-	for _, p := range b.pongs {
-		close(p)
-	}
-	b.pongs = nil
-	if b.conn != nil {
-		return b.conn.Close()
-	}
+	b.once.Do(func() {
+		close(b.done)
+		b.wg.Wait()
+		deadline := time.After(2 * time.Second)
+	drain:
+		for {
+			select {
+			case m := <-b.queue:
+				_ = b.nc.Publish(m.subject, m.payload)
+			case <-deadline:
+				break drain
+			default:
+				break drain
+			}
+		}
+		_ = b.nc.FlushTimeout(2 * time.Second)
+		b.nc.Close()
+	})
 	return nil
 }
 
-// readLoop delivers messages from the server to local subscribers, and
-// reconnects when the connection breaks.
-func (b *Bus) readLoop(conn net.Conn, r *bufio.Reader) {
-	for {
-		err := b.read(r)
-		b.mu.Lock()
-		if b.closed {
-			b.mu.Unlock()
-			return
-		}
-		b.w = nil
-		for _, p := range b.pongs {
-			close(p)
-		}
-		b.pongs = nil
-		b.mu.Unlock()
-		conn.Close()
-		b.log.Warn("natsbus: connection lost, reconnecting", slog.Any("error", err))
-		conn, r = b.reconnect()
-		if conn == nil {
-			return
-		}
-	}
-}
-
-func (b *Bus) reconnect() (net.Conn, *bufio.Reader) {
-	wait := 100 * time.Millisecond
-	for {
-		select {
-		case <-b.done:
-			return nil, nil
-		case <-time.After(wait):
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		conn, r, err := b.connect(ctx)
-		cancel()
-		if err != nil {
-			wait = min(wait*2, 5*time.Second)
-			continue
-		}
-		b.mu.Lock()
-		if b.closed {
-			b.mu.Unlock()
-			conn.Close()
-			return nil, nil
-		}
-		b.conn, b.w = conn, bufio.NewWriter(conn)
-		for topic, s := range b.subs {
-			fmt.Fprintf(b.w, "SUB %s %d\r\n", Subject(topic), s.sid)
-		}
-		err = b.w.Flush()
-		b.mu.Unlock()
-		if err == nil {
-			b.log.Info("natsbus: reconnected", slog.String("addr", b.addr))
-			return conn, r
-		}
-		conn.Close()
-	}
-}
-
-// read handles server operations until the connection fails.
-func (b *Bus) read(r *bufio.Reader) error {
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return err
-		}
-		line = strings.TrimRight(line, "\r\n")
-		op, rest, _ := strings.Cut(line, " ")
-		switch strings.ToUpper(op) {
-		case "MSG":
-			// MSG <subject> <sid> [reply-to] <#bytes>
-			f := strings.Fields(rest)
-			if len(f) < 3 {
-				return fmt.Errorf("natsbus: bad MSG line %q", line)
-			}
-			sid, err1 := strconv.Atoi(f[1])
-			n, err2 := strconv.Atoi(f[len(f)-1])
-			if err1 != nil || err2 != nil || n < 0 || n > 64<<20 {
-				return fmt.Errorf("natsbus: bad MSG line %q", line)
-			}
-			buf := make([]byte, n+2)
-			if _, err := io.ReadFull(r, buf); err != nil {
-				return err
-			}
-			b.deliver(sid, buf[:n])
-		case "PING":
-			b.mu.Lock()
-			if b.w != nil {
-				b.w.WriteString("PONG\r\n")
-				_ = b.w.Flush()
-			}
-			b.mu.Unlock()
-		case "PONG":
-			b.mu.Lock()
-			if len(b.pongs) > 0 {
-				close(b.pongs[0])
-				b.pongs = b.pongs[1:]
-			}
-			b.mu.Unlock()
-		case "-ERR":
-			b.log.Warn("natsbus: server error", slog.String("error", rest))
-		case "+OK", "INFO", "":
-		}
-	}
-}
-
-func (b *Bus) deliver(sid int, payload []byte) {
-	b.mu.Lock()
-	topic, ok := b.bySID[sid]
-	b.mu.Unlock()
-	if !ok {
-		return // unsubscribed meanwhile
-	}
+func (b *Bus) deliver(topic string, payload []byte) {
 	var ev struct {
 		Type string          `json:"type"`
+		ID   string          `json:"id"`
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		b.log.Warn("natsbus: undecodable event", slog.String("topic", topic), slog.Any("error", err))
 		return
 	}
-	b.local.Publish(topic, realtime.Event{Type: ev.Type, Data: ev.Data})
+	b.local.Publish(topic, realtime.Event{Type: ev.Type, ID: ev.ID, Data: ev.Data})
 }
 
 var _ realtime.Bus = (*Bus)(nil)

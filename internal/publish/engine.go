@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -698,7 +699,7 @@ func (e *Engine) announce(ctx context.Context, j *Job, from, to int64) {
 			continue
 		}
 		m.AccountID, m.Direction, m.Sender, m.CreatedAt = j.AccountID, message.Out, message.SenderMass, db.FromMicro(created)
-		s.Bus.Publish(realtime.PersonTopic(m.PersonID), realtime.Event{Type: "message", Data: &m})
+		s.Bus.Publish(realtime.PersonTopic(m.PersonID), realtime.Event{Type: "message", ID: strconv.FormatInt(m.ID, 10), Data: &m})
 	}
 }
 

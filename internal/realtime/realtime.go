@@ -12,6 +12,10 @@ import (
 // Event is one live update, sent to browsers as a server-sent event.
 type Event struct {
 	Type string `json:"type"` // e.g. "message", "unread", "inbox"
+	// ID, when set, is the event's position in a stream that can be
+	// replayed from the database (a message's id): browsers send the last
+	// one back as Last-Event-ID when they reconnect.
+	ID   string `json:"id,omitempty"`
 	Data any    `json:"data"`
 }
 

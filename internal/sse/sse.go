@@ -6,6 +6,7 @@
 package sse
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,12 +50,21 @@ func Start(w http.ResponseWriter, retry time.Duration) (*Writer, error) {
 }
 
 // Event sends one event named name whose data is v encoded as JSON.
-func (s *Writer) Event(name string, v any) error {
+func (s *Writer) Event(name string, v any) error { return s.EventID(name, "", v) }
+
+// EventID sends one event with an id, which the browser sends back as
+// Last-Event-ID when it reconnects ("" sends none).
+func (s *Writer) EventID(name, id string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	var sb strings.Builder
+	if id != "" {
+		sb.WriteString("id: ")
+		sb.WriteString(oneLine(id))
+		sb.WriteByte('\n')
+	}
 	if name != "" {
 		sb.WriteString("event: ")
 		sb.WriteString(oneLine(name))
@@ -91,11 +101,53 @@ func oneLine(s string) string {
 // before the first byte is sent, so nothing published after the browser sees
 // the stream open is lost.
 func Stream(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic string, heartbeat time.Duration) error {
+	return StreamFrom(w, r, bus, topic, heartbeat, nil)
+}
+
+// Replay returns the events stored after lastID (the Last-Event-ID a
+// reconnecting browser sent), oldest first, each with its ID. It may
+// return events the browser already has (browsers skip what they show);
+// more says there were more than it returned, and the browser should
+// reload instead.
+type Replay func(ctx context.Context, lastID string) (events []realtime.Event, more bool, err error)
+
+// StreamFrom is Stream that, when the browser reconnects with a
+// Last-Event-ID, first sends what replay finds stored after it: events
+// published while the browser was away are not lost, whichever node
+// stored them. It subscribes before replaying, so nothing falls between
+// the replay and the live events; a live event already replayed is not
+// sent twice. When replay reports more than it returned, a "resync" event
+// tells the browser to reload its state.
+func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic string, heartbeat time.Duration, replay Replay) error {
 	events, stop := bus.Subscribe(topic)
 	defer stop()
+	var replayed map[string]bool
+	var backlog []realtime.Event
+	more := false
+	if last := r.Header.Get("Last-Event-ID"); last != "" && replay != nil {
+		var err error
+		backlog, more, err = replay(r.Context(), last)
+		if err != nil {
+			return err
+		}
+	}
 	sw, err := Start(w, 3*time.Second)
 	if err != nil {
 		return err
+	}
+	for _, ev := range backlog {
+		if replayed == nil {
+			replayed = map[string]bool{}
+		}
+		replayed[ev.ID] = true
+		if err := sw.EventID(ev.Type, ev.ID, ev.Data); err != nil {
+			return nil
+		}
+	}
+	if more {
+		if err := sw.Event("resync", map[string]any{}); err != nil {
+			return nil
+		}
 	}
 	if err := sw.Event("ready", map[string]any{}); err != nil {
 		return nil
@@ -110,7 +162,11 @@ func Stream(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic stri
 			if !ok {
 				return nil
 			}
-			if err := sw.Event(ev.Type, ev.Data); err != nil {
+			if ev.ID != "" && replayed[ev.ID] {
+				delete(replayed, ev.ID)
+				continue
+			}
+			if err := sw.EventID(ev.Type, ev.ID, ev.Data); err != nil {
 				return nil // the browser went away
 			}
 		case <-tick.C:

@@ -87,7 +87,8 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request) error {
 		case <-ctx.Done():
 		}
 	}()
-	return sse.Stream(w, r.WithContext(ctx), u.Bus, realtime.PersonTopic(web.Person(r).ID), sse.Heartbeat)
+	me := web.Person(r).ID
+	return sse.StreamFrom(w, r.WithContext(ctx), u.Bus, realtime.PersonTopic(me), sse.Heartbeat, u.personReplay(me))
 }
 
 // liveStreams is the follower app's own state in the UI: it lets a
