@@ -1,4 +1,4 @@
-package ui
+package follower
 
 import (
 	"context"
