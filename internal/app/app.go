@@ -29,6 +29,7 @@ import (
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/jobs"
+	"github.com/heraldoa/herald/internal/lease"
 	"github.com/heraldoa/herald/internal/kf"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
@@ -68,6 +69,8 @@ type App struct {
 	Secret   []byte
 	Registry *prometheus.Registry
 	Jobs     *jobs.Runner
+	// Instance names this node in leases (host, process, random).
+	Instance string
 
 	Media    media.Store
 	Settings *settings.Store
@@ -147,7 +150,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	if c == nil {
 		c = clock.Real{}
 	}
-	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: prometheus.NewRegistry(), Jobs: jobs.NewRunner(log)}
+	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: prometheus.NewRegistry(), Jobs: jobs.NewRunner(log),
+		Instance: lease.Instance()}
+	// Periodic jobs run on one node of the cluster at a time (leases in
+	// the database).
+	a.Jobs.Leases = lease.New(d, a.Instance)
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Registry.MustRegister(newDBCollector(d))
 

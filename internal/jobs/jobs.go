@@ -2,6 +2,15 @@
 // penalties, starting scheduled sends, rolling up analytics) in the server
 // process. Each task runs on its own ticker; Stop waits for running tasks to
 // finish, so a SIGTERM never cuts one off halfway.
+//
+// With leases (Runner.Leases, set by the app), every periodic task runs on
+// exactly one node of the cluster at a time and once per interval across
+// the cluster: before a run a node takes the task's lease ("job:<name>",
+// in the database); while the task runs it renews the lease; when it ends
+// it releases the lease with the time the next run is due, so no node
+// runs it again before then. A node that dies holding a lease stops
+// renewing it, and another node takes the task over once it expires. A
+// node that fails to renew (it lost the lease) cancels the task's context.
 package jobs
 
 import (
@@ -9,11 +18,17 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/heraldoa/herald/internal/lease"
 )
 
 // Task is one unit of periodic work. It should be idempotent: it may run
 // again after a crash.
 type Task func(ctx context.Context) error
+
+// LeaseTTL is how long a task's lease lasts without renewal: the time
+// another node waits before taking over the task of a node that died.
+const LeaseTTL = 30 * time.Second
 
 // Runner runs tasks on intervals.
 type Runner struct {
@@ -21,6 +36,12 @@ type Runner struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// Leases, when set, makes every Every task run on one node at a time
+	// (see the package comment); nil runs every task on this node.
+	Leases *lease.Store
+	// TTL overrides LeaseTTL (tests).
+	TTL time.Duration
 }
 
 // NewRunner returns a runner whose tasks stop when Stop is called.
@@ -29,15 +50,26 @@ func NewRunner(log *slog.Logger) *Runner {
 	return &Runner{log: log, ctx: ctx, cancel: cancel}
 }
 
-// Every runs task now and then every interval until Stop.
+// Every runs task now and then every interval until Stop. With leases the
+// interval is the cluster's: the task runs on whichever node takes its
+// lease first once it is due.
 func (r *Runner) Every(name string, interval time.Duration, task Task) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		t := time.NewTicker(interval)
+		tick := interval
+		if r.Leases != nil {
+			// Look often enough to run soon after the task is due.
+			tick = min(max(interval/4, 250*time.Millisecond), 15*time.Second)
+		}
+		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
-			r.run(name, task)
+			if r.Leases != nil {
+				r.runLeased(name, interval, task)
+			} else {
+				r.run(name, task)
+			}
 			select {
 			case <-r.ctx.Done():
 				return
@@ -47,7 +79,8 @@ func (r *Runner) Every(name string, interval time.Duration, task Task) {
 	}()
 }
 
-// Go runs a long-lived worker (for example a send queue) until Stop.
+// Go runs a long-lived worker (for example a send queue) until Stop. Workers
+// run on every node; they must claim their work in the database.
 func (r *Runner) Go(name string, worker func(ctx context.Context)) {
 	r.wg.Add(1)
 	go func() {
@@ -57,13 +90,17 @@ func (r *Runner) Go(name string, worker func(ctx context.Context)) {
 	}()
 }
 
+// taskContext is the context a run gets: not cancelled by Stop, so that
+// work in progress finishes (Stop only prevents the next run).
+func (r *Runner) taskContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Minute)
+}
+
 func (r *Runner) run(name string, task Task) {
 	if r.ctx.Err() != nil {
 		return
 	}
-	// A task gets its own context that is not cancelled by Stop, so that work
-	// in progress finishes; Stop only prevents the next run.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Minute)
+	ctx, cancel := r.taskContext()
 	defer cancel()
 	start := time.Now()
 	if err := task(ctx); err != nil {
@@ -71,6 +108,70 @@ func (r *Runner) run(name string, task Task) {
 		return
 	}
 	r.log.Debug("background task done", slog.String("task", name), slog.Duration("duration", time.Since(start)))
+}
+
+func (r *Runner) ttl() time.Duration {
+	if r.TTL > 0 {
+		return r.TTL
+	}
+	return LeaseTTL
+}
+
+// runLeased runs task if this node can take its lease now.
+func (r *Runner) runLeased(name string, interval time.Duration, task Task) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	key := "job:" + name
+	ttl := r.ttl()
+	ok, startDB, err := r.Leases.Take(r.ctx, key, ttl)
+	if err != nil {
+		r.log.Warn("background task: lease", slog.String("task", name), slog.Any("error", err))
+		return
+	}
+	if !ok {
+		return // another node runs it, or it is not due yet
+	}
+	ctx, cancel := r.taskContext()
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() { // keep the lease while the task runs
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				held, err := r.Leases.Renew(context.WithoutCancel(ctx), key, ttl)
+				if err != nil {
+					r.log.Warn("background task: renew lease", slog.String("task", name), slog.Any("error", err))
+					continue // try again; the lease lasts ttl
+				}
+				if !held {
+					r.log.Error("background task: lease lost, cancelling", slog.String("task", name))
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	err = task(ctx)
+	cancel()
+	<-renewed
+	if err != nil {
+		r.log.Error("background task failed", slog.String("task", name), slog.Any("error", err))
+	} else {
+		r.log.Debug("background task done", slog.String("task", name), slog.Duration("duration", time.Since(start)))
+	}
+	// Due again one interval after this run started.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
+	defer rcancel()
+	if err := r.Leases.Release(rctx, key, startDB+interval.Microseconds()); err != nil {
+		r.log.Warn("background task: release lease", slog.String("task", name), slog.Any("error", err))
+	}
 }
 
 // Stop prevents new runs and waits for running tasks, up to ctx's deadline.

@@ -1,0 +1,106 @@
+// Package lease hands out named leases in the database (the leases table):
+// at most one holder per name until the lease expires, unless the holder
+// renews it. Herald nodes sharing a database use leases to run each
+// periodic job on one node at a time and to own their node number.
+//
+// Expiry is judged by the database's clock, never a node's, so nodes
+// whose clocks differ by seconds still agree on who holds what.
+package lease
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/heraldoa/herald/internal/db"
+)
+
+// Store takes, renews and releases leases for one holder.
+type Store struct {
+	db     *db.DB
+	holder string
+}
+
+// New returns the leases of holder (a name unique to this node and run,
+// such as Instance()).
+func New(d *db.DB, holder string) *Store { return &Store{db: d, holder: holder} }
+
+// Holder is the name this store takes leases as.
+func (s *Store) Holder() string { return s.holder }
+
+// Instance returns a name for this process that no other node shares:
+// the host name, the process id and random bytes.
+func Instance() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Now is the SQL expression of the database's clock in Unix microseconds.
+func Now(d db.Dialect) string {
+	if d == db.Postgres {
+		return `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)`
+	}
+	return `CAST(unixepoch('subsec') * 1000000 AS INTEGER)`
+}
+
+// Take takes the lease name for ttl when it is free (never taken, released
+// or expired) or already this holder's. It returns whether it did and the
+// database's time when it did (Unix microseconds).
+func (s *Store) Take(ctx context.Context, name string, ttl time.Duration) (bool, int64, error) {
+	now := Now(s.db.Dialect())
+	var exp int64
+	err := s.db.WriterQueryRow(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, `+now+` + ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+		WHERE leases.expires_at < `+now+` OR leases.holder = excluded.holder
+		RETURNING expires_at`, name, s.holder, ttl.Microseconds()).Scan(&exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, fmt.Errorf("lease: take %s: %w", name, err)
+	}
+	return true, exp - ttl.Microseconds(), nil
+}
+
+// Renew extends this holder's lease for another ttl from now. It returns
+// false when the lease is no longer this holder's (it expired and another
+// took it).
+func (s *Store) Renew(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	res, err := s.db.Exec(ctx, `UPDATE leases SET expires_at = `+Now(s.db.Dialect())+` + ? WHERE name = ? AND holder = ?`,
+		ttl.Microseconds(), name, s.holder)
+	if err != nil {
+		return false, fmt.Errorf("lease: renew %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Release gives the lease up, keeping anyone from taking it before
+// freeAt (Unix microseconds of the database's clock; 0: at once).
+func (s *Store) Release(ctx context.Context, name string, freeAt int64) error {
+	_, err := s.db.Exec(ctx, `UPDATE leases SET holder = '', expires_at = ? WHERE name = ? AND holder = ?`, freeAt, name, s.holder)
+	return err
+}
+
+// Current returns who holds name and until when ("" when nobody does).
+func (s *Store) Current(ctx context.Context, name string) (holder string, until time.Time, err error) {
+	var exp, now int64
+	err = s.db.WriterQueryRow(ctx, `SELECT holder, expires_at, `+Now(s.db.Dialect())+` FROM leases WHERE name = ?`, name).Scan(&holder, &exp, &now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if exp < now {
+		holder = ""
+	}
+	return holder, db.FromMicro(exp), nil
+}
