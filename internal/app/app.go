@@ -37,6 +37,7 @@ import (
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/ratelimit"
@@ -99,6 +100,7 @@ type App struct {
 	API         *wxapi.API
 	// Publishing (issue #4): drafts, publications, mass-send jobs.
 	Publish       *publish.Store
+	Folder        *folder.Store // the Subscriptions folder
 	PublishEngine *publish.Engine
 	UI            *ui.UI
 	// Analytics (issue #11): Analytics.Record captures events without
@@ -177,6 +179,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Messages = message.NewStore(d, c, a.Bus)
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
 	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
+	a.Folder = folder.NewStore(d, c)
 	a.Publish.Messages, a.Publish.Bus = a.Messages, a.Bus
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
@@ -253,7 +256,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
 		Accounts: a.Accounts, Follows: a.Follows, Settings: a.Settings, Media: a.Media, BaseURL: cfg.BaseURL,
-		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, PublishEngine: a.PublishEngine,
+		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, Folder: a.Folder, PublishEngine: a.PublishEngine,
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},

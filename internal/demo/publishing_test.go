@@ -7,7 +7,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/apptest"
-	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -55,7 +55,7 @@ func TestSeedPublishing(t *testing.T) {
 	}
 	// The folder shows the mass-sent ones, newest first; the bank's sends
 	// are chat messages.
-	items, err := s.App.Publish.Folder(ctx, w.followers[0].ID, publish.Cursor{}, 20)
+	items, err := s.App.Folder.Items(ctx, w.followers[0].ID, folder.Cursor{}, 20)
 	if err != nil || len(items) != 4 || items[0].Title != "Why water matters" {
 		t.Fatalf("folder: %+v %v", items, err)
 	}

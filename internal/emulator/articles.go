@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 )
 
 // FolderItem is one publication of a follower's Subscriptions folder.
@@ -41,7 +42,7 @@ func (e *Emulator) folder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	items, err := e.App.Publish.Folder(r.Context(), f.PersonID, publish.Cursor{}, 100)
+	items, err := e.App.Folder.Items(r.Context(), f.PersonID, folder.Cursor{}, 100)
 	if err != nil {
 		fail(w, 500, err.Error())
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 )
 
 // A Service account's mass send is killed halfway (the process dies in the
@@ -150,7 +151,7 @@ func TestTagTargetedSends(t *testing.T) {
 		t.Errorf("tag send report = %s, want 10 total, 9 sent", j)
 	}
 	for i, p := range people {
-		items, err := e.store.Folder(e.ctx, p, publish.Cursor{}, 20)
+		items, err := e.subs.Items(e.ctx, p, folder.Cursor{}, 20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,9 +205,9 @@ func TestSubscriptionFolder(t *testing.T) {
 	e.massSend(svc.ID, e.draft(svc.ID, "Bank news"), 0) // a Service send is a chat message, not a folder item
 	// Newest first, across pages, same as sorting everything.
 	var got []int64
-	cur := publish.Cursor{}
+	cur := folder.Cursor{}
 	for page := 0; ; page++ {
-		items, err := e.store.Folder(e.ctx, me, cur, 7)
+		items, err := e.subs.Items(e.ctx, me, cur, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +220,7 @@ func TestSubscriptionFolder(t *testing.T) {
 				t.Fatalf("page %d item %d = %+v", page, i, it)
 			}
 		}
-		cur = publish.Next(items)
+		cur = folder.Next(items)
 	}
 	if len(got) != len(all) {
 		t.Fatalf("folder has %d items, want %d", len(got), len(all))
@@ -231,10 +232,10 @@ func TestSubscriptionFolder(t *testing.T) {
 	}
 	// Someone who follows none of them sees nothing; a blacklisted follower
 	// does not see that account's sends.
-	if items, _ := e.store.Folder(e.ctx, stranger, publish.Cursor{}, 20); len(items) != 0 {
+	if items, _ := e.subs.Items(e.ctx, stranger, folder.Cursor{}, 20); len(items) != 0 {
 		t.Errorf("stranger's folder: %d items", len(items))
 	}
-	items, _ := e.store.Folder(e.ctx, blockedReader, publish.Cursor{}, 100)
+	items, _ := e.subs.Items(e.ctx, blockedReader, folder.Cursor{}, 100)
 	for _, it := range items {
 		if it.AccountID == subs[0].ID {
 			t.Fatal("blacklisted follower sees the account's sends")
@@ -242,24 +243,24 @@ func TestSubscriptionFolder(t *testing.T) {
 	}
 	// Opening the folder marks what is there as seen.
 	e.clock.Advance(time.Second)
-	if err := e.store.MarkFolderRead(e.ctx, me); err != nil {
+	if err := e.subs.MarkRead(e.ctx, me); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Second)
 	newest := e.draft(subs[3].ID, "Fresh")
 	e.massSend(subs[3].ID, newest, 0)
-	items, _ = e.store.Folder(e.ctx, me, publish.Cursor{}, 3)
+	items, _ = e.subs.Items(e.ctx, me, folder.Cursor{}, 3)
 	if items[0].PublicationID != newest.ID || items[0].Seen || !items[1].Seen {
 		t.Errorf("seen flags = %v %v", items[0].Seen, items[1].Seen)
 	}
-	if n, _ := e.store.FolderUnseen(e.ctx, me); n != 1 {
+	if n, _ := e.subs.Unseen(e.ctx, me); n != 1 {
 		t.Errorf("unseen = %d, want 1", n)
 	}
 	// Unfollowing removes the account's sends from the folder.
 	if _, err := e.follows.Unfollow(e.ctx, subs[3].ID, me); err != nil {
 		t.Fatal(err)
 	}
-	items, _ = e.store.Folder(e.ctx, me, publish.Cursor{}, 100)
+	items, _ = e.subs.Items(e.ctx, me, folder.Cursor{}, 100)
 	for _, it := range items {
 		if it.AccountID == subs[3].ID {
 			t.Fatal("unfollowed account still in the folder")
@@ -277,9 +278,9 @@ func TestSubscriptionFolder(t *testing.T) {
 	}
 }
 
-func (e *env) folder(personID int64) []publish.FolderItem {
+func (e *env) folder(personID int64) []folder.Item {
 	e.t.Helper()
-	items, err := e.store.Folder(e.ctx, personID, publish.Cursor{}, 100)
+	items, err := e.subs.Items(e.ctx, personID, folder.Cursor{}, 100)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/settings"
 )
 
@@ -26,6 +27,7 @@ type env struct {
 	db       *db.DB
 	clock    *clock.Offset
 	store    *publish.Store
+	subs     *folder.Store
 	engine   *publish.Engine
 	accounts *account.Store
 	follows  *follow.Store
@@ -38,7 +40,7 @@ func newEnv(t *testing.T) *env {
 	c := &clock.Offset{}
 	s := publish.NewStore(d, c, media.Dir{Root: t.TempDir()}, settings.NewStore(d, c))
 	s.Messages = message.NewStore(d, c, nil)
-	e := &env{t: t, ctx: context.Background(), db: d, clock: c, store: s, accounts: account.NewStore(d, c), follows: follow.NewStore(d, c)}
+	e := &env{t: t, ctx: context.Background(), db: d, clock: c, store: s, subs: folder.NewStore(d, c), accounts: account.NewStore(d, c), follows: follow.NewStore(d, c)}
 	e.engine = publish.NewEngine(s, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.owner = e.people(1, "owner")[0]
 	return e

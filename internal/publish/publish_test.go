@@ -11,6 +11,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 )
 
 func TestDraftRulesAndSanitising(t *testing.T) {
@@ -182,7 +183,7 @@ func TestPublishNowAndRead(t *testing.T) {
 	if q.Used != 0 {
 		t.Errorf("quota used = %d after a plain publish", q.Used)
 	}
-	if items, _ := e.store.Folder(e.ctx, readers[0], publish.Cursor{}, 20); len(items) != 0 {
+	if items, _ := e.subs.Items(e.ctx, readers[0], folder.Cursor{}, 20); len(items) != 0 {
 		t.Errorf("plain publish reached the folder: %+v", items)
 	}
 	prof, _ := e.store.Profile(e.ctx, a.ID, 0, 10)
@@ -285,7 +286,7 @@ func TestScheduledSendRunsWhenDue(t *testing.T) {
 	if n, _ := e.engine.RunDue(e.ctx); n != 0 {
 		t.Fatalf("ran %d jobs before they were due", n)
 	}
-	if items, _ := e.store.Folder(e.ctx, readers[0], publish.Cursor{}, 20); len(items) != 0 {
+	if items, _ := e.subs.Items(e.ctx, readers[0], folder.Cursor{}, 20); len(items) != 0 {
 		t.Fatal("scheduled send visible early")
 	}
 	e.clock.Advance(2*time.Hour + time.Second)
@@ -296,7 +297,7 @@ func TestScheduledSendRunsWhenDue(t *testing.T) {
 	if j.State != publish.JobDone || j.TotalCount != 3 || j.SentCount != 3 {
 		t.Errorf("job = %s", j)
 	}
-	items, _ := e.store.Folder(e.ctx, readers[0], publish.Cursor{}, 20)
+	items, _ := e.subs.Items(e.ctx, readers[0], folder.Cursor{}, 20)
 	if len(items) != 1 || items[0].Title != "Tea at dawn" {
 		t.Errorf("folder = %+v", items)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/settings"
 )
 
@@ -121,7 +122,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 		}
 	}
 	if o.Only == "" || o.Only == "folder" {
-		if err := folder(ctx, d, st, o, res, out); err != nil {
+		if err := folderBench(ctx, d, folder.NewStore(d, c), o, res, out); err != nil {
 			return nil, fmt.Errorf("folder: %w", err)
 		}
 	}
@@ -303,7 +304,7 @@ func analyze(ctx context.Context, d *db.DB) error {
 	return exec(ctx, d, `ANALYZE`)
 }
 
-func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Result, out io.Writer) error {
+func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res *Result, out io.Writer) error {
 	res.FolderPubs, res.FolderAccounts, res.FolderReaders, res.FolderFollowsEach = o.Publications, o.Accounts, o.Readers, o.Follows
 	fmt.Fprintf(out, "folder: building %d publications over %d accounts, %d readers following %d accounts each ...\n",
 		o.Publications, o.Accounts, o.Readers, o.Follows)
@@ -392,7 +393,7 @@ func folder(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Re
 	reader := func(r *mrand.Rand) int64 { return readerBase + 1 + r.Int64N(int64(o.Readers)) }
 	one := func(pid int64) (time.Duration, error) {
 		start := time.Now()
-		items, err := st.Folder(ctx, pid, publish.Cursor{}, 20)
+		items, err := st.Items(ctx, pid, folder.Cursor{}, 20)
 		if err == nil && len(items) != 20 {
 			err = fmt.Errorf("folder of %d has %d items, want 20", pid, len(items))
 		}
@@ -488,12 +489,12 @@ func naiveFolder(ctx context.Context, d *db.DB, pid int64) ([]int64, error) {
 	})
 }
 
-func checkNaive(ctx context.Context, d *db.DB, st *publish.Store, pid int64) error {
+func checkNaive(ctx context.Context, d *db.DB, st *folder.Store, pid int64) error {
 	want, err := naiveFolder(ctx, d, pid)
 	if err != nil {
 		return err
 	}
-	items, err := st.Folder(ctx, pid, publish.Cursor{}, 20)
+	items, err := st.Items(ctx, pid, folder.Cursor{}, 20)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -68,6 +69,7 @@ type Deps struct {
 	// Publishing (issue #4): drafts, publications, mass sends, reading
 	// pages, the media library. Publications defaults to Publish.
 	Publish       *publish.Store
+	Folder        *folder.Store // the Subscriptions folder
 	PublishEngine *publish.Engine
 	// Accounts lifecycle (issue #3): applications, reviews, reports,
 	// penalties, appeals and the audit log.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -16,7 +17,7 @@ func (u *UI) registerReading(h core.Route) {
 		return
 	}
 	if u.Publications == nil {
-		u.Publications = publicationSource{u.Publish}
+		u.Publications = publicationSource{u.Publish, u.Folder}
 	}
 	// Reading (public) and the media library's public addresses.
 	h("GET /s/{article}", u.readArticle)
@@ -111,20 +112,23 @@ func (u *UI) serveLibraryMedia(w http.ResponseWriter, r *http.Request) error {
 }
 
 // publicationSource gives the follower app the folder and profiles.
-type publicationSource struct{ s *publish.Store }
+type publicationSource struct {
+	s      *publish.Store
+	folder *folder.Store
+}
 
-func folderItem(it publish.FolderItem) core.FolderItem {
+func folderItem(it folder.Item) core.FolderItem {
 	return core.FolderItem{AccountID: it.AccountID, AccountName: it.AccountName, AccountAvatar: it.AccountAvatar, Verified: it.Verified,
 		PublicationID: it.PublicationID, ArticleID: it.FirstArticleID, Title: it.Title, CoverURL: it.CoverURL(), Articles: it.ArticleCount,
 		At: it.CreatedAt, Seen: it.Seen}
 }
 
 func (p publicationSource) Folder(ctx context.Context, personID int64, cursor string, limit int) ([]core.FolderItem, string, error) {
-	c, err := publish.ParseCursor(cursor)
+	c, err := folder.ParseCursor(cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	items, err := p.s.Folder(ctx, personID, c, limit)
+	items, err := p.folder.Items(ctx, personID, c, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -134,13 +138,13 @@ func (p publicationSource) Folder(ctx context.Context, personID int64, cursor st
 	}
 	next := ""
 	if len(items) == limit {
-		next = publish.Next(items).String()
+		next = folder.Next(items).String()
 	}
 	return out, next, nil
 }
 
 func (p publicationSource) MarkFolderSeen(ctx context.Context, personID int64) error {
-	return p.s.MarkFolderRead(ctx, personID)
+	return p.folder.MarkRead(ctx, personID)
 }
 
 func (p publicationSource) Recent(ctx context.Context, accountID int64, limit int) ([]core.FolderItem, error) {

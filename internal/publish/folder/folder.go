@@ -1,4 +1,7 @@
-package publish
+// Package folder reads a follower's Subscriptions folder: the publications of
+// the accounts they follow, newest first, paged by a cursor, with what they
+// have not seen yet. The send engine (internal/publish) writes what it reads.
+package folder
 
 import (
 	"context"
@@ -9,12 +12,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/publish"
 )
 
-// FolderItem is one publication in a follower's Subscriptions folder.
-type FolderItem struct {
+// Store reads the folder.
+type Store struct {
+	db    *db.DB
+	clock clock.Clock
+}
+
+// NewStore returns the folder's reader on d.
+func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+
+// Item is one publication in a follower's Subscriptions folder.
+type Item struct {
 	AccountID      int64
 	AccountName    string
 	AccountAvatar  string // avatar_path of the account ("" for none)
@@ -29,10 +43,10 @@ type FolderItem struct {
 }
 
 // Path is the first article's reading address.
-func (it *FolderItem) Path() string { return ArticlePath(it.FirstArticleID) }
+func (it *Item) Path() string { return publish.ArticlePath(it.FirstArticleID) }
 
 // CoverURL is the first article's cover address ("" without one).
-func (it *FolderItem) CoverURL() string { return MediaPath(it.CoverMediaID) }
+func (it *Item) CoverURL() string { return publish.MediaPath(it.CoverMediaID) }
 
 // Cursor marks a position in the folder: items strictly older come next.
 // The zero Cursor is the top.
@@ -42,7 +56,7 @@ type Cursor struct {
 }
 
 // Next returns the cursor after the last item of a page.
-func Next(items []FolderItem) Cursor {
+func Next(items []Item) Cursor {
 	if len(items) == 0 {
 		return Cursor{}
 	}
@@ -95,7 +109,7 @@ type folderRef struct {
 // it, Folder switches to a single IN query (SQLite allows 500 terms).
 const maxUnion = 100
 
-// Folder returns up to limit publications of the follower's Subscriptions
+// Items returns up to limit publications of the follower's Subscriptions
 // folder older than before, newest first: sends to all followers of the
 // Subscription accounts they follow (blacklisted followers excluded), and
 // tag-targeted sends delivered to them.
@@ -109,7 +123,7 @@ const maxUnion = 100
 // the remaining accounts can be newer. Otherwise it widens K. A user
 // following 1,000 accounts therefore costs about 20 short index scans, not
 // a sort of every followed account's publications.
-func (s *Store) Folder(ctx context.Context, personID int64, before Cursor, limit int) ([]FolderItem, error) {
+func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit int) ([]Item, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
@@ -292,7 +306,7 @@ func (s *Store) folderRefs(ctx context.Context, list []*followedAccount, before 
 
 // folderItems loads the details of the page's publications (one query) and
 // of accounts not met yet (one more, only for tag deliveries).
-func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRef, accounts map[int64]*followedAccount) ([]FolderItem, error) {
+func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRef, accounts map[int64]*followedAccount) ([]Item, error) {
 	ids := make([]any, 0, len(refs)+1)
 	ids = append(ids, personID)
 	for _, r := range refs {
@@ -324,35 +338,35 @@ func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRe
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	items := make([]FolderItem, 0, len(refs))
+	items := make([]Item, 0, len(refs))
 	for _, r := range refs {
 		d, ok := details[r.pubID]
-		if !ok || d.state != StatePublished {
+		if !ok || d.state != publish.StatePublished {
 			continue
 		}
 		a := accounts[r.accountID]
 		if a == nil {
 			continue
 		}
-		items = append(items, FolderItem{AccountID: r.accountID, AccountName: a.name, AccountAvatar: a.avatar, Verified: a.verified,
+		items = append(items, Item{AccountID: r.accountID, AccountName: a.name, AccountAvatar: a.avatar, Verified: a.verified,
 			PublicationID: r.pubID, Title: d.title, CoverMediaID: d.cover, FirstArticleID: d.first, ArticleCount: d.count,
 			CreatedAt: db.FromMicro(r.at), Seen: r.at <= readAt})
 	}
 	return items, nil
 }
 
-// MarkFolderRead records that the follower opened the folder now: every
+// MarkRead records that the follower opened the folder now: every
 // item that arrived before is seen.
-func (s *Store) MarkFolderRead(ctx context.Context, personID int64) error {
+func (s *Store) MarkRead(ctx context.Context, personID int64) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO folder_reads (person_id, read_at) VALUES (?, ?)
 		ON CONFLICT (person_id) DO UPDATE SET read_at = excluded.read_at`, personID, db.Micro(s.clock.Now()))
 	return err
 }
 
-// FolderUnseen reports how many of the folder's first page arrived since
+// Unseen reports how many of the folder's first page arrived since
 // the follower last opened it (for a badge on the chat list's folder row).
-func (s *Store) FolderUnseen(ctx context.Context, personID int64) (int, error) {
-	items, err := s.Folder(ctx, personID, Cursor{}, 20)
+func (s *Store) Unseen(ctx context.Context, personID int64) (int, error) {
+	items, err := s.Items(ctx, personID, Cursor{}, 20)
 	if err != nil {
 		return 0, err
 	}
