@@ -47,6 +47,8 @@ Usage:
   herald emulate [flags]        a throw-away emulator for bot tests (docs/emulator.md)
   herald export [flags]         write an account's archive (docs/portability.md)
   herald import [flags]         import an account archive
+  herald backup [flags]         write a consistent backup of the whole platform while it serves
+  herald restore [flags]        restore a backup into an empty data directory or database
   herald version                print the version
 
 Run "herald serve -h" for the configuration flags; each also reads a HERALD_* environment variable.
@@ -74,6 +76,10 @@ func Main(args []string, env Env) int {
 		err = exportCmd(args, env)
 	case "import":
 		err = importCmd(args, env)
+	case "backup":
+		err = backupCmd(args, env)
+	case "restore":
+		err = restoreCmd(args, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, "herald", Version(env.Version))
 	case "help", "-h", "--help":

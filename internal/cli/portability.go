@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
@@ -158,5 +159,81 @@ func importCmd(args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "Imported %s into account %s: %d followers (openids kept), %d rows, %d media files\n",
 		*in, strconv.FormatInt(target, 10), res.Followers, rows, res.Media)
+	return nil
+}
+
+// backupCmd is "herald backup -o FILE".
+func backupCmd(args []string, env Env) error {
+	fs := flag.NewFlagSet("herald backup", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	out := fs.String("o", "", "backup file to write (required), e.g. herald-backup.zip")
+	cfg := config.Bind(fs, env.Getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("usage: herald backup -o FILE.zip [config flags]")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	d, err := open(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	m, err := portability.WriteBackupFile(ctx, d, mediaStore(cfg), *out, portability.BackupOptions{Generator: "herald " + Version(env.Version)})
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, t := range m.Tables {
+		rows += t.Rows
+	}
+	fmt.Fprintf(env.Stdout, "Backed up the %s database (schema version %d, %d tables, %d rows) and %d media files to %s\n",
+		m.Engine, m.SchemaVersion, len(m.Tables), rows, m.MediaFiles, *out)
+	return nil
+}
+
+// restoreCmd is "herald restore -i FILE" into an empty data directory or
+// database.
+func restoreCmd(args []string, env Env) error {
+	fs := flag.NewFlagSet("herald restore", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	in := fs.String("i", "", "backup file to restore (required)")
+	cfg := config.Bind(fs, env.Getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *in == "" {
+		return errors.New("usage: herald restore -i FILE.zip [config flags: an empty --data directory or --database-url]")
+	}
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	d, err := open(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	m, err := portability.Restore(ctx, d, mediaStore(cfg), f, st.Size())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Restored a %s backup of %s (schema version %d, %d tables, %d media files) into the %s database\n",
+		m.Engine, time.UnixMicro(m.CreatedAt).UTC().Format(time.RFC3339), m.SchemaVersion, len(m.Tables), m.MediaFiles, d.Dialect())
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -98,5 +99,39 @@ func TestExportImportCommands(t *testing.T) {
 	code, _, errOut = run(t, "", "import", "--data", dst, "-i", filepath.Join(t.TempDir(), "missing.zip"), "--owner", "hana")
 	if code == 0 || !strings.Contains(errOut, "missing.zip") {
 		t.Fatalf("a missing file: %d %q", code, errOut)
+	}
+}
+
+func TestBackupRestoreCommands(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	seedDemo(t, src)
+	file := filepath.Join(t.TempDir(), "backup.zip")
+	code, out, errOut := run(t, "", "backup", "--data", src, "-o", file)
+	if code != 0 || !strings.Contains(out, "Backed up the sqlite database") {
+		t.Fatalf("backup: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = run(t, "", "restore", "--data", dst, "-i", file)
+	if code != 0 || !strings.Contains(out, "Restored a sqlite backup") {
+		t.Fatalf("restore: %d %q %q", code, out, errOut)
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, "", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := user.NewStore(d, clock.Real{}).Authenticate(ctx, "lotus", "owner-demo"); err != nil {
+		t.Fatalf("the restored platform's owner cannot sign in: %v", err)
+	}
+	var avatar string
+	if err := d.QueryRow(ctx, `SELECT avatar_path FROM accounts WHERE name = 'Harbour Bank'`).Scan(&avatar); err != nil || avatar == "" {
+		t.Fatalf("avatar %q %v", avatar, err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "media", filepath.FromSlash(avatar))); err != nil {
+		t.Fatalf("restored media: %v", err)
+	}
+	// Restoring again into the now full data directory is refused.
+	if code, _, errOut := run(t, "", "restore", "--data", dst, "-i", file); code == 0 || !strings.Contains(errOut, "empty") {
+		t.Fatalf("second restore: %d %q", code, errOut)
 	}
 }

@@ -1,0 +1,100 @@
+package portability_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/app"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/config"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/portability"
+	"github.com/heraldoa/herald/internal/publish"
+)
+
+// A backup taken in the middle of a mass send restores into a platform that
+// finishes the send: every eligible follower gets the publication exactly
+// once, none twice.
+func TestRestoreMidMassSendResumesWithoutDuplicates(t *testing.T) {
+	src, accts := seeded(t)
+	ctx := context.Background()
+	a := accts["harbour"]
+	owner, err := src.App.Users.ByUsername(ctx, "harbour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := src.App.Publish.SaveDraft(ctx, a.ID, owner.ID, 0, publish.DraftInput{Articles: []publish.ArticleInput{
+		{Title: "Spring teas", Author: "Hana", Body: "New leaves are in."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := src.App.Publish.Send(ctx, a.ID, owner.ID, p.ID, publish.SendOptions{Mode: publish.ModeMass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := publish.NewEngine(src.App.Publish, src.App.Log)
+	eng.BatchSize = 25
+	eng.Lanes = 1
+	var backup bytes.Buffer
+	runCtx, kill := context.WithCancel(ctx) // the node dies: its context ends mid-batch
+	eng.BatchHook = func(hctx context.Context, j *publish.Job, batch int) error {
+		if batch == 4 {
+			// Three batches are committed; the fourth is in flight.
+			if _, err := portability.Backup(ctx, src.App.DB, src.App.Media, &backup, portability.BackupOptions{}); err != nil {
+				t.Errorf("backup: %v", err)
+			}
+			kill()
+			return hctx.Err()
+		}
+		return nil
+	}
+	if _, err := eng.Run(runCtx, j.ID); err == nil {
+		t.Fatal("the interrupted run reported success")
+	}
+	if backup.Len() == 0 {
+		t.Fatal("no backup taken: the send had fewer than four batches")
+	}
+
+	// Restore into an empty platform and let its engine pick the job up.
+	d := dbtest.New(t)
+	if _, err := portability.Restore(ctx, d, media.NewMemory(), bytes.NewReader(backup.Bytes()), int64(backup.Len())); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("test", []string{"--data", t.TempDir()}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock.Offset{}
+	restored, err := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d, make([]byte, 32), app.Options{Clock: clk, Media: media.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := count(t, d, `SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass' AND body LIKE ?`, a.ID, "%Spring teas%")
+	eligible := count(t, d, `SELECT COUNT(*) FROM follows WHERE account_id = ? AND following AND NOT blocked`, a.ID)
+	if before < 50 || before > 75 || eligible <= 100 {
+		t.Fatalf("the backup holds %d deliveries of %d, want the 3 committed batches of 25 recipients", before, eligible)
+	}
+	clk.Advance(time.Hour) // the dead node's lease runs out
+	eng2 := publish.NewEngine(restored.Publish, restored.Log)
+	eng2.BatchSize = 25
+	if n, err := eng2.RunDue(ctx); n != 1 || err != nil {
+		t.Fatalf("resume after restore: ran %d, %v", n, err)
+	}
+	done, err := restored.Publish.Job(ctx, a.ID, j.ID)
+	if err != nil || done.State != publish.JobDone {
+		t.Fatalf("job after resume: %+v %v", done, err)
+	}
+	if n := count(t, d, `SELECT COUNT(*) FROM (SELECT person_id FROM messages WHERE account_id = ? AND sender = 'mass' AND body LIKE ?
+		GROUP BY person_id HAVING COUNT(*) > 1) x`, a.ID, "%Spring teas%"); n != 0 {
+		t.Errorf("%d followers got the send twice", n)
+	}
+	if n := count(t, d, `SELECT COUNT(DISTINCT person_id) FROM messages WHERE account_id = ? AND sender = 'mass' AND body LIKE ?`, a.ID, "%Spring teas%"); n != eligible || int64(n) != done.SentCount {
+		t.Errorf("%d followers got the send, want %d (job says %d)", n, eligible, done.SentCount)
+	}
+	consistency(t, d)
+}
