@@ -162,7 +162,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 
 	a.Media = opts.Media
 	if a.Media == nil {
-		a.Media = media.Dir{Root: filepath.Join(cfg.DataDir, "media")}
+		m, err := media.OpenURL(context.Background(), cfg.MediaURL, filepath.Join(cfg.DataDir, "media"))
+		if err != nil {
+			return nil, fmt.Errorf("app: media store: %w", err)
+		}
+		a.Media = m
 	}
 	a.Settings = settings.NewStore(d, c)
 	a.Users = user.NewStore(d, c)

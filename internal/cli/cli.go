@@ -198,8 +198,16 @@ func serve(args []string, env Env) error {
 
 func printBanner(w io.Writer, cfg *config.Config, d *db.DB, creds []demo.Credential, took time.Duration) {
 	where := cfg.DataDir
+	mediaAt := cfg.DataDir
+	if cfg.MediaURL != "" {
+		mediaAt = cfg.MediaURL
+		if i := strings.IndexByte(mediaAt, '?'); i > 0 {
+			mediaAt = mediaAt[:i]
+		}
+		where += ", media in " + mediaAt
+	}
 	if d.Dialect() == db.Postgres {
-		where = "PostgreSQL (media in " + cfg.DataDir + ")"
+		where = "PostgreSQL (media in " + mediaAt + ")"
 	}
 	fmt.Fprintf(w, "Herald is running (%s, ready in %s)\n\n", where, took.Round(time.Millisecond))
 	fmt.Fprintf(w, "  Follower app     %s/\n", cfg.BaseURL)

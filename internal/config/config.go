@@ -39,6 +39,7 @@ type Config struct {
 	NATSCA       string // PEM file of CAs that signed the servers' certificates
 	NATSCert     string // client certificate (PEM), with NATSKey
 	NATSKey      string
+	MediaURL     string // s3://bucket?endpoint=...: uploaded media in object storage
 }
 
 // Option describes one setting: its flag, environment variable and default.
@@ -67,6 +68,7 @@ func (c *Config) Options() []Option {
 		{Flag: "nats-ca", Env: "HERALD_NATS_CA", Default: "", Usage: "PEM file of the CAs that signed the NATS servers' certificates (turns TLS on)", target: &c.NATSCA},
 		{Flag: "nats-cert", Env: "HERALD_NATS_CERT", Default: "", Usage: "client certificate (PEM) for NATS servers that require one", target: &c.NATSCert},
 		{Flag: "nats-key", Env: "HERALD_NATS_KEY", Default: "", Usage: "private key (PEM) of --nats-cert", target: &c.NATSKey},
+		{Flag: "media-url", Env: "HERALD_MEDIA_URL", Default: "", Usage: "where uploaded media lives: s3://bucket[/prefix]?endpoint=host:port&region=... (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or a directory (default: media/ in the data directory)", target: &c.MediaURL},
 		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
 	}
 }
