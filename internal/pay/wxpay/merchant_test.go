@@ -26,7 +26,7 @@ import (
 // shop is a Service account with payments on, a follower with money and a
 // merchant server that signs its requests with Herald's own v3 signer.
 type shop struct {
-	t      *testing.T
+	t      testing.TB
 	s      *apptest.Server
 	acct   *account.Account
 	appID  string
@@ -39,7 +39,7 @@ type shop struct {
 
 // newShop makes the shop; serial is the merchant certificate serial stored
 // in the console (in whichever form the test wants to type it).
-func newShop(t *testing.T, s *apptest.Server, name, handle, serial string) *shop {
+func newShop(t testing.TB, s *apptest.Server, name, handle, serial string) *shop {
 	t.Helper()
 	ctx := context.Background()
 	owner, err := s.App.Users.Create(ctx, user.NewPerson{Username: handle + "owner", DisplayName: "Owner", PasswordHash: "x"})
@@ -85,7 +85,7 @@ type answer struct {
 	Body   []byte
 }
 
-func (a answer) json(t *testing.T) map[string]any {
+func (a answer) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(a.Body, &m); err != nil {
