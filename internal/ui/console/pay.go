@@ -57,6 +57,7 @@ func (u *UI) registerPay(h core.Route) {
 	h("POST /mp/a/{account}/pay/orders/{order}/close", u.payClose)
 	h("GET /mp/a/{account}/pay/orders/{order}/qr.png", u.payOrderQR)
 	h("GET /mp/a/{account}/pay/settlement", u.paySettlement)
+	u.registerPayBills(h)
 }
 
 // payCtx is what every console payments page knows.
@@ -96,6 +97,8 @@ type payHomeData struct {
 	Products  int
 	BaseURL   string
 	Notes     []*wxpay.Notification // latest notifications to the merchant's server
+	// PlatformSerial names the platform certificate (Wechatpay-Serial).
+	PlatformSerial string
 }
 
 func (u *UI) payHome(w http.ResponseWriter, r *http.Request) error {
@@ -134,6 +137,11 @@ func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, p *core.Page,
 			if d.Notes, err = u.PayAPI.Notifications(ctx, pc.c.Account.ID, 10); err != nil {
 				return err
 			}
+			k, err := u.PayAPI.Keys.Current(ctx)
+			if err != nil {
+				return err
+			}
+			d.PlatformSerial = k.Serial
 		}
 	}
 	p.Data = d
@@ -241,8 +249,12 @@ func (u *UI) payKeyPair(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	serialInt, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 159))
-	serial := strings.ToUpper(serialInt.Text(16))
+	// A 20-byte serial like WeChat Pay's, written as clients write it
+	// (two hex digits per byte, so a first byte below 0x10 keeps its zero).
+	sb := make([]byte, 20)
+	_, _ = rand.Read(sb)
+	sb[0] = sb[0]&0x7f | 0x01 // positive and not zero
+	serial := pay.SerialHex(new(big.Int).SetBytes(sb))
 	if err := u.Pay.SetMerchantKey(r.Context(), pc.c.Account.ID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})), serial); err != nil {
 		return err
 	}
