@@ -154,7 +154,10 @@ const eventCols = 10
 // InsertEvents writes events with multi-row INSERTs of at most 1,000 rows,
 // numbering them with a fresh block of ids (so the rollup's watermark sees
 // them). It is what the recorder, the backfill and the demo use.
-func InsertEvents(ctx context.Context, d *db.DB, evs []Event) error {
+func InsertEvents(ctx context.Context, d *db.DB, evs []Event) error { return insertEvents(ctx, d, evs) }
+
+// insertEvents is InsertEvents on a database or in a transaction.
+func insertEvents(ctx context.Context, d db.Querier, evs []Event) error {
 	for len(evs) > 0 {
 		n := min(len(evs), 1000)
 		chunk := evs[:n]

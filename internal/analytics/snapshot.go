@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
@@ -32,6 +33,24 @@ func (s *Store) Backfill(ctx context.Context) (int64, error) {
 		hi = first
 	}
 	var total int64
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		total = 0
+		// Claim the backfill: with several nodes, the first transaction
+		// to record it does it; the others find it recorded and stop.
+		res, err := tx.Exec(ctx, `INSERT INTO analytics_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, keyBackfilled, db.Micro(now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.backfill(ctx, tx, lo, hi, &total)
+	})
+	return total, err
+}
+
+// backfill inserts the events of [lo, hi) from the domain tables.
+func (s *Store) backfill(ctx context.Context, tx *db.Tx, lo, hi int64, total *int64) error {
 	for _, src := range []struct{ name, count, insert string }{
 		{"follows",
 			`SELECT COUNT(*) FROM follows WHERE subscribed_at >= ? AND subscribed_at < ?`,
@@ -51,22 +70,20 @@ func (s *Store) Backfill(ctx context.Context) (int64, error) {
 			FROM menu_clicks WHERE created_at >= ? AND created_at < ?`},
 	} {
 		var n int64
-		if err := db.Get(s.db.QueryRow(ctx, src.count, lo, hi), &n); err != nil {
-			// A feature's table that does not exist (yet) has no history.
-			s.log.Warn("analytics: backfill skipped", "source", src.name, "error", err)
-			continue
+		if err := db.Get(tx.QueryRow(ctx, src.count, lo, hi), &n); err != nil {
+			return fmt.Errorf("analytics: backfill %s: %w", src.name, err)
 		}
 		if n == 0 {
 			continue
 		}
 		base := id.NewBlock(n) - 1
-		if _, err := s.db.Exec(ctx, `INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at) `+src.insert,
+		if _, err := tx.Exec(ctx, `INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at) `+src.insert,
 			base, lo, hi); err != nil {
-			return total, fmt.Errorf("analytics: backfill %s: %w", src.name, err)
+			return fmt.Errorf("analytics: backfill %s: %w", src.name, err)
 		}
-		total += n
+		*total += n
 	}
-	return total, setState(ctx, s.db, keyBackfilled, db.Micro(now))
+	return nil
 }
 
 // MarkBackfilled records that there is no history to backfill (the demo,
@@ -318,17 +335,31 @@ func (s *Store) PlatformSnapshot(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var n, maxID int64
-		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE id > ?`, lastID), &n, &maxID); err == nil && n > 0 {
+		// Message ids start with their node's clock, and nodes' clocks may
+		// differ: only ids older than messagesSettle are added to the
+		// stored count (a message stored late on a node whose clock is
+		// behind still lands above the mark); the newer tail is counted
+		// afresh each time.
+		hi := maxIDAt(time.Now().Add(-messagesSettle))
+		if hi > lastID {
+			var n int64
+			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE id > ? AND id <= ?`, lastID, hi), &n); err != nil {
+				return err
+			}
 			count += n
-			if err := setState(ctx, tx, keyMessagesID, maxID); err != nil {
+			lastID = hi
+			if err := setState(ctx, tx, keyMessagesID, lastID); err != nil {
 				return err
 			}
 			if err := setState(ctx, tx, keyMessages, count); err != nil {
 				return err
 			}
 		}
-		metrics[MetricMessages] = count
+		var tail int64
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE id > ?`, lastID), &tail); err != nil {
+			return err
+		}
+		metrics[MetricMessages] = count + tail
 		for k, v := range metrics {
 			if _, err := tx.Exec(ctx, `INSERT INTO analytics_platform (metric, value, updated_at) VALUES (?, ?, ?)
 				ON CONFLICT (metric) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, k, v, now); err != nil {
@@ -365,38 +396,73 @@ func (s *Store) Platform(ctx context.Context) (map[string]int64, time.Time, erro
 	return out, at, nil
 }
 
-// pushSettle is how old a push-log row must be before it is imported: the
-// developer-API feature writes its log in batches, after the push.
-const pushSettle = time.Minute
+// messagesSettle is how old a message id must be before the platform's
+// message count takes it for good: more than nodes' clocks may differ.
+const messagesSettle = 30 * time.Second
+
+// pushImportBatch is how many push-log rows one transaction imports.
+const pushImportBatch = 5000
 
 // ImportPushLog turns the developer-API feature's push log
 // (push_deliveries: every push of a message or event to an account's
-// server, with its outcome and time) into push_delivery events, past a
-// watermark, so the push code needs no capture call of its own. The
-// echostr handshakes ("verify") are not counted. It returns how many rows
-// it imported; without the table it does nothing.
+// server, with its outcome and time) into push_delivery events, so the push
+// code needs no capture call of its own. Each row is imported exactly once:
+// one transaction flags the rows it takes (UPDATE ... RETURNING, which two
+// nodes running at once can never both take) and inserts their events, so
+// the result depends neither on nodes' clocks nor on how many nodes run it.
+// The echostr handshakes ("verify") are not counted. It returns how many
+// rows it imported; without the table it does nothing.
 func (s *Store) ImportPushLog(ctx context.Context) (int64, error) {
-	wm, err := s.state(ctx, s.db, keyPushWatermark)
-	if err != nil {
-		return 0, err
-	}
-	hi := maxIDAt(time.Now().Add(-pushSettle))
-	if hi <= wm {
-		return 0, nil
-	}
-	var n int64
-	if err := db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM push_deliveries WHERE id > ? AND id <= ? AND kind <> 'verify'`, wm, hi), &n); err != nil {
-		s.log.Debug("analytics: push log not imported", "error", err)
-		return 0, nil
-	}
-	if n > 0 {
-		base := id.NewBlock(n) - 1
-		if _, err := s.db.Exec(ctx, `INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at)
-			SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY id), account_id, 'push_delivery', person_id, 0, kind, duration_us / 1000,
-				CASE WHEN ok THEN 0 ELSE 1 END, '', created_at
-			FROM push_deliveries WHERE id > ? AND id <= ? AND kind <> 'verify'`, base, wm, hi); err != nil {
-			return 0, fmt.Errorf("analytics: import push log: %w", err)
+	var total int64
+	for {
+		var n int
+		err := s.db.Tx(ctx, func(tx *db.Tx) error {
+			rows, err := tx.Query(ctx, `UPDATE push_deliveries SET analytics_imported = TRUE
+				WHERE analytics_imported = FALSE AND id IN (
+					SELECT id FROM push_deliveries WHERE analytics_imported = FALSE ORDER BY id LIMIT ?)
+				RETURNING id, account_id, person_id, kind, duration_us, ok, created_at`, pushImportBatch)
+			type row struct {
+				ev Event
+				id int64
+			}
+			list, err := db.Collect(rows, err, func(r *sqlRows) (row, error) {
+				var x row
+				var ok bool
+				var at int64
+				err := r.Scan(&x.id, &x.ev.AccountID, &x.ev.PersonID, &x.ev.Surface, &x.ev.Value, &ok, &at)
+				x.ev.Kind, x.ev.Failed, x.ev.At, x.ev.Value = KindPushDelivery, !ok, db.FromMicro(at), x.ev.Value/1000
+				return x, err
+			})
+			if err != nil {
+				return err
+			}
+			sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+			evs := make([]Event, 0, len(list))
+			for _, x := range list {
+				if x.ev.Surface != "verify" {
+					evs = append(evs, x.ev)
+				}
+			}
+			n = len(list)
+			total += int64(len(evs))
+			return insertEvents(ctx, tx, evs)
+		})
+		if err != nil {
+			if total == 0 && isMissingTable(err) {
+				s.log.Debug("analytics: push log not imported", "error", err)
+				return 0, nil
+			}
+			return total, fmt.Errorf("analytics: import push log: %w", err)
+		}
+		if n < pushImportBatch {
+			return total, nil
 		}
 	}
-	return n, setState(ctx, s.db, keyPushWatermark, hi)
+}
+
+// isMissingTable reports an error about a table or column that is not
+// there (a feature not installed).
+func isMissingTable(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "no such table") || strings.Contains(s, "does not exist") || strings.Contains(s, "no such column")
 }

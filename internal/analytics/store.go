@@ -23,7 +23,9 @@ type Store struct {
 	log      *slog.Logger
 
 	// Settle is how old an event id must be before the rollup takes it, so
-	// a batch still committing is not skipped by the watermark.
+	// a batch still committing is not skipped by the watermark, nor one
+	// written by a node whose clock is behind (ids start with the writing
+	// node's clock): it must exceed how far nodes' clocks differ.
 	Settle time.Duration
 }
 
@@ -32,7 +34,7 @@ func NewStore(d *db.DB, c clock.Clock, set *settings.Store, log *slog.Logger) *S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: d, clock: c, settings: set, log: log, Settle: 5 * time.Second}
+	return &Store{db: d, clock: c, settings: set, log: log, Settle: 30 * time.Second}
 }
 
 // DB returns the database (benchmarks and the demo).
