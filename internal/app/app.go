@@ -256,6 +256,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.PayAPI.Register() // payment and refund notifications to merchants
 	a.WebApps = webapp.NewStore(d, c)
+	a.API.WebApps = a.WebApps // miniprogrampage custom messages open linked web apps
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,
@@ -373,6 +374,9 @@ func (a *App) StartJobs() {
 			return err
 		}
 		if _, err := a.API.DeleteExpiredWebSignIns(ctx); err != nil {
+			return err
+		}
+		if _, err := a.API.DeleteExpiredShortKeys(ctx); err != nil { // and failed calls kept for rid/get
 			return err
 		}
 		if _, err := a.Publish.ForgetClientMsgIDs(ctx); err != nil { // mass-send clientmsgids past their day

@@ -39,6 +39,7 @@ import (
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/tempmedia"
+	"github.com/heraldoa/herald/internal/webapp"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
@@ -66,10 +67,13 @@ type API struct {
 	QR          *qrcode.Store
 	Media       media.Store
 	Kf          *kf.Service // optional: kf accounts and sessions (customservice/*)
-	Clock       clock.Clock
-	Log         *slog.Logger
-	BaseURL     string     // Herald's public address (QR code URLs, picture URLs)
-	Frozen      FrozenFunc // optional: penalties from the compliance workflow
+	// WebApps, when set, resolves the appid of a miniprogrampage custom
+	// message among the account's linked web apps.
+	WebApps *webapp.Store
+	Clock   clock.Clock
+	Log     *slog.Logger
+	BaseURL string     // Herald's public address (QR code URLs, picture URLs)
+	Frozen  FrozenFunc // optional: penalties from the compliance workflow
 	// Observe, when set, hears of every call made with a valid token
 	// (analytics: api_call events); path is the endpoint's path.
 	Observe func(accountID int64, path string, failed bool, took time.Duration)
@@ -135,6 +139,7 @@ func (api *API) init() {
 		api.registerJSSDK()
 		api.registerOAuth()
 		api.registerKf()
+		api.registerOps()
 	})
 }
 
@@ -211,10 +216,15 @@ func (api *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{api: api, w: w, r: r, path: path}
+	var body *capture
+	if r.Body != nil && r.Body != http.NoBody {
+		body = &capture{ReadCloser: r.Body}
+		r.Body = body
+	}
 	start := time.Now()
 	err := api.serve(c, rt)
 	if err != nil {
-		api.writeErr(c, err)
+		api.writeErr(c, err, start, body)
 	}
 	if api.Observe != nil && c.account != nil {
 		api.Observe(c.account.ID, path, err != nil, time.Since(start))
@@ -295,7 +305,7 @@ func (api *API) allowed(a *account.Account, cap capability) bool {
 // (menu, audience, autoreply, qrcode).
 type wxCoder interface{ WXCode() int }
 
-func (api *API) writeErr(c *call, err error) {
+func (api *API) writeErr(c *call, err error, start time.Time, body *capture) {
 	var we *wxerr.Error
 	var wc wxCoder
 	switch {
@@ -307,7 +317,15 @@ func (api *API) writeErr(c *call, err error) {
 			api.Log.Error("developer API", slog.String("path", c.path), slog.Any("error", err))
 		}
 	}
-	wxerr.Write(c.w, err)
+	if c.account == nil {
+		wxerr.Write(c.w, err)
+		return
+	}
+	// A failed call of a known account is kept under its rid for
+	// openapi/rid/get.
+	rid := wxerr.RID()
+	resp := wxerr.WriteRID(c.w, err, rid)
+	api.recordFailure(c, rid, resp, time.Since(start), body)
 }
 
 // ok writes {"errcode":0,"errmsg":"ok"}.

@@ -2,6 +2,7 @@ package wxapi
 
 import (
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -51,6 +52,12 @@ type customMessage struct {
 			PicURL      string `json:"picurl"`
 		} `json:"articles"`
 	} `json:"news"`
+	MiniProgramPage *struct {
+		Title        string `json:"title"`
+		AppID        string `json:"appid"`
+		PagePath     string `json:"pagepath"`
+		ThumbMediaID string `json:"thumb_media_id"`
+	} `json:"miniprogrampage"`
 	MsgMenu *struct {
 		HeadContent string `json:"head_content"`
 		List        []struct {
@@ -127,6 +134,27 @@ func (api *API) customBody(c *call, in *customMessage) (string, message.Body, er
 			sb.WriteString("\n" + in.MsgMenu.TailContent)
 		}
 		return message.KindText, message.Body{Text: strings.TrimSpace(sb.String())}, nil
+	case "miniprogrampage":
+		// A linked web app's card: it opens the app at pagepath.
+		p := in.MiniProgramPage
+		if p == nil || p.AppID == "" || api.WebApps == nil {
+			return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
+		}
+		if _, err := api.WebApps.ByAppID(c.r.Context(), c.account.ID, p.AppID); err != nil {
+			return "", message.Body{}, wxerr.New(wxerr.CodeInvalidAppID)
+		}
+		if utf8.RuneCountInString(p.Title) > 64 {
+			return "", message.Body{}, wxerr.New(45003)
+		}
+		pic := ""
+		if p.ThumbMediaID != "" {
+			if _, err := api.TempMedia.Get(c.r.Context(), c.account.ID, p.ThumbMediaID); err != nil {
+				return "", message.Body{}, wxerr.New(wxerr.CodeInvalidMediaID)
+			}
+			pic = api.pictureURL(p.ThumbMediaID)
+		}
+		u := strings.TrimSuffix(api.BaseURL, "/") + "/w/" + url.PathEscape(p.AppID) + "?from=chat&path=" + url.QueryEscape(p.PagePath)
+		return message.KindNews, message.Body{Articles: []message.Article{{Title: p.Title, URL: u, PicURL: pic}}}, nil
 	case "":
 		return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
 	}

@@ -234,6 +234,7 @@ var messages = map[int]string{
 	65317:   "invalid url",
 	65320:   "match rule uses a condition that is no longer allowed",
 	76003:   "invalid cgi_path",
+	76200:   "invalid rid",
 	88001:   "msg_data not exists",
 	88002:   "the article is limit for safety",
 	88003:   "elected comment upper limit",

@@ -120,6 +120,29 @@ func Write(w http.ResponseWriter, err error) {
 	writeJSON(w, body{ErrCode: e.Code, ErrMsg: e.Msg + " rid: " + RID()})
 }
 
+// WriteRID writes err as Write does, with the given rid, and returns the
+// body written (for openapi/rid/get).
+func WriteRID(w http.ResponseWriter, err error, rid string) []byte {
+	e := New(CodeSystemError)
+	var we *Error
+	if errors.As(err, &we) {
+		e = we
+	}
+	if e.Code == CodeOK {
+		OK(w)
+		return nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body{ErrCode: e.Code, ErrMsg: e.Msg + " rid: " + rid})
+	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+	return out
+}
+
 // OK writes {"errcode":0,"errmsg":"ok"} with HTTP 200.
 func OK(w http.ResponseWriter) {
 	writeJSON(w, body{ErrCode: CodeOK, ErrMsg: "ok"})

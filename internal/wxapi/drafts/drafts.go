@@ -110,6 +110,7 @@ func Register(api *wxapi.API, s *Service) {
 	add("/cgi-bin/draft/delete", s.draftDelete)
 	add("/cgi-bin/draft/count", s.draftCount)
 	add("/cgi-bin/draft/batchget", s.draftBatchGet)
+	add("/cgi-bin/media/uploadnews", s.uploadNews)
 	// Herald's draft box is always on: checking (checkonly=1) and switching
 	// it on both answer is_open 1.
 	add("/cgi-bin/draft/switch", func(r *http.Request, a *account.Account) (any, error) {

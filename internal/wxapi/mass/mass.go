@@ -67,6 +67,7 @@ func Register(api *wxapi.API, m *Mass) {
 	api.Register("/cgi-bin/message/mass/delete", wxapi.CapVerified, m.delete)
 	api.Register("/cgi-bin/message/mass/speed/get", wxapi.CapVerified, m.speedGet)
 	api.Register("/cgi-bin/message/mass/speed/set", wxapi.CapVerified, m.speedSet)
+	api.Register("/cgi-bin/media/uploadvideo", wxapi.CapBasic, m.uploadVideo)
 	m.Engine.OnFinish(m.Finished)
 }
 
