@@ -69,6 +69,7 @@ func (e *Emulator) Handler(next http.Handler) http.Handler {
 	mux.HandleFunc("POST "+Prefix+"faults", e.setFaults)
 	mux.HandleFunc("POST "+Prefix+"faults/invalidate-token", e.invalidateToken)
 	mux.HandleFunc("POST "+Prefix+"faults/exhaust-quota", e.exhaustQuota)
+	e.routeBlindSpots(mux)
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) { fail(w, 404, "unknown emulator endpoint") })
 	mux.Handle("/", e.apiFaults(next))
 	return mux
@@ -240,6 +241,12 @@ func (e *Emulator) Do(ctx context.Context, acc *Account, f *Follower, action str
 	app, accID := e.App, acc.ID
 	var inb *message.Inbound
 	var err error
+	if (action == "follow" || action == "scan") && in.Scene == "" && in.Ticket != "" {
+		// A ticket alone: the QR code's own scene, as a real scan gives.
+		if in.Scene, err = e.sceneOf(ctx, acc, in.Ticket); err != nil {
+			return nil, err
+		}
+	}
 	switch action {
 	case "follow":
 		source := follow.SourceSearch
@@ -308,6 +315,10 @@ func (e *Emulator) send(ctx context.Context, acc *Account, f *Follower, in Actio
 	case message.KindLink:
 		b = message.Body{Title: in.Title, Description: in.Description, URL: in.URL}
 	case message.KindImage, message.KindVoice, message.KindVideo:
+		if len(in.Data) == 0 && kind != message.KindVideo {
+			// No file given: a small real sample (a PNG, a WAV tone).
+			in.Data, in.ContentType = sample(kind)
+		}
 		if len(in.Data) == 0 {
 			return nil, fmt.Errorf("send %s: data (the file, base64) is required", kind)
 		}
