@@ -59,6 +59,7 @@ import (
 	"github.com/heraldoa/herald/internal/wxapi/mass"
 	"github.com/heraldoa/herald/internal/wxapi/material"
 	"github.com/heraldoa/herald/internal/wxapi/subscribe"
+	"github.com/heraldoa/herald/internal/wxapi/templatemsg"
 )
 
 // App is one running Herald.
@@ -231,8 +232,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	}
 	datacube.Register(a.API, a.AnalyticsStore) // /datacube/* from the analytics rollups
 	a.Templates = &tmplmsg.Service{Store: tmplmsg.NewStore(d, c), Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
-		PushSettings: a.DevSettings, Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
-	tmplmsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
+		Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
+	templatemsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
 	a.Subscriptions = &subscribemsg.Service{DB: d, Clock: c, Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
 		Push: a.Push, Log: log, Gate: a.Review.CheckAllowed}
 	subscribe.Register(a.API, a.Subscriptions) // wxaapi/newtmpl/*, message/subscribe/bizsend, message/template/subscribe

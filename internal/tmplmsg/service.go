@@ -17,8 +17,6 @@ import (
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/message"
-	"github.com/heraldoa/herald/internal/push"
-	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
 // DedupeWindow is how long a client_msg_id keeps a second send to the same
@@ -29,18 +27,23 @@ const DedupeWindow = 10 * time.Minute
 // TEMPLATESENDJOBFINISH to the account's server.
 type Service struct {
 	*Store
-	Accounts     *account.Store
-	Follows      *follow.Store
-	Messages     *message.Store
-	PushSettings *push.Store
-	Push         *push.Engine
-	Clock        clock.Clock
-	Log          *slog.Logger
+	Accounts *account.Store
+	Follows  *follow.Store
+	Messages *message.Store
+	Push     Notifier // nil: no TEMPLATESENDJOBFINISH
+	Clock    clock.Clock
+	Log      *slog.Logger
 	// Gate, when set, refuses accounts under a messaging restriction
 	// (review.Store.CheckAllowed with feature "messaging"): 48004.
 	Gate func(ctx context.Context, accountID int64, feature string) error
 
 	wg sync.WaitGroup
+}
+
+// Notifier tells the account's developer server that a template message
+// was settled (TEMPLATESENDJOBFINISH); push.Engine is one.
+type Notifier interface {
+	TemplateSendFinished(ctx context.Context, a *account.Account, openID string, personID, msgID int64, status string, at time.Time) error
 }
 
 // SendRequest is the body of message/template/send.
@@ -222,18 +225,14 @@ func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
 	if err != nil {
 		return err
 	}
-	set, err := s.PushSettings.Get(ctx, accountID)
-	if err != nil || !set.Configured() || s.Push == nil {
-		return err
+	if s.Push == nil {
+		return nil
 	}
 	a, err := s.Accounts.ByID(ctx, accountID)
 	if err != nil {
 		return err
 	}
-	msg := wxmsg.NewTemplateSendJobFinish(a.OriginalID, sd.OpenID, s.Clock.Now().Unix(), sd.ID, sd.Status)
-	// Queued when the engine is durable: the push then survives this node.
-	_, err = s.Push.Notify(ctx, a, msg, sd.PersonID)
-	return err
+	return s.Push.TemplateSendFinished(ctx, a, sd.OpenID, sd.PersonID, sd.ID, sd.Status, s.Clock.Now())
 }
 
 // Sweep finishes what a stopped process left: sends recorded but not

@@ -1,4 +1,4 @@
-package tmplmsg_test
+package templatemsg_test
 
 import (
 	"bytes"

@@ -1,4 +1,6 @@
-package tmplmsg
+// Package templatemsg is the developer API of template messages: industries,
+// private templates and message/template/send, over internal/tmplmsg.
+package templatemsg
 
 import (
 	"encoding/json"
@@ -7,13 +9,15 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 // Register adds the template-message endpoints to the developer API. They
 // need a verified Service account (48001 otherwise), as on WeChat.
-func Register(api *wxapi.API, s *Service) {
+func Register(api *wxapi.API, svc *tmplmsg.Service) {
+	s := &handlers{svc}
 	api.Register("/cgi-bin/template/api_set_industry", wxapi.CapQRCode, s.apiSetIndustry)
 	api.Register("/cgi-bin/template/get_industry", wxapi.CapQRCode, s.apiGetIndustry)
 	api.Register("/cgi-bin/template/api_add_template", wxapi.CapQRCode, s.apiAddTemplate)
@@ -21,6 +25,9 @@ func Register(api *wxapi.API, s *Service) {
 	api.Register("/cgi-bin/template/del_private_template", wxapi.CapQRCode, s.apiDelTemplate)
 	api.Register("/cgi-bin/message/template/send", wxapi.CapQRCode, s.apiSend)
 }
+
+// handlers answer the endpoints with the template-message service.
+type handlers struct{ *tmplmsg.Service }
 
 // code reads an industry id sent as a string ("1", as documented) or a
 // number (some SDKs).
@@ -49,7 +56,7 @@ func (c code) int() int {
 }
 
 // POST /cgi-bin/template/api_set_industry {"industry_id1":"1","industry_id2":"4"}
-func (s *Service) apiSetIndustry(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+func (s *handlers) apiSetIndustry(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in struct {
 		ID1 code `json:"industry_id1"`
 		ID2 code `json:"industry_id2"`
@@ -70,7 +77,7 @@ type industryJSON struct {
 }
 
 // GET /cgi-bin/template/get_industry
-func (s *Service) apiGetIndustry(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+func (s *handlers) apiGetIndustry(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	ai, err := s.Industry(r.Context(), a.ID)
 	if err != nil {
 		return err
@@ -88,7 +95,7 @@ func (s *Service) apiGetIndustry(w http.ResponseWriter, r *http.Request, a *acco
 }
 
 // POST /cgi-bin/template/api_add_template {"template_id_short","keyword_name_list"}
-func (s *Service) apiAddTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+func (s *handlers) apiAddTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in struct {
 		ShortID  string   `json:"template_id_short"`
 		Keywords []string `json:"keyword_name_list"`
@@ -117,7 +124,7 @@ type templateJSON struct {
 }
 
 // GET /cgi-bin/template/get_all_private_template
-func (s *Service) apiTemplates(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+func (s *handlers) apiTemplates(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	list, err := s.Templates(r.Context(), a.ID)
 	if err != nil {
 		return err
@@ -133,7 +140,7 @@ func (s *Service) apiTemplates(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 // POST /cgi-bin/template/del_private_template {"template_id"}
-func (s *Service) apiDelTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+func (s *handlers) apiDelTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	var in struct {
 		TemplateID string `json:"template_id"`
 	}
@@ -148,8 +155,8 @@ func (s *Service) apiDelTemplate(w http.ResponseWriter, r *http.Request, a *acco
 }
 
 // POST /cgi-bin/message/template/send
-func (s *Service) apiSend(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in SendRequest
+func (s *handlers) apiSend(w http.ResponseWriter, r *http.Request, a *account.Account) error {
+	var in tmplmsg.SendRequest
 	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
