@@ -47,6 +47,7 @@ Usage:
   herald emulate [flags]        a throw-away emulator for bot tests (docs/emulator.md)
   herald export [flags]         write an account's archive (docs/portability.md)
   herald import [flags]         import an account archive
+  herald followers [flags]      export or import an account's followers as CSV (remarks, blacklist, tags)
   herald backup [flags]         write a consistent backup of the whole platform while it serves
   herald restore [flags]        restore a backup into an empty data directory or database
   herald version                print the version
@@ -76,6 +77,8 @@ func Main(args []string, env Env) int {
 		err = exportCmd(args, env)
 	case "import":
 		err = importCmd(args, env)
+	case "followers":
+		err = followersCmd(args, env)
 	case "backup":
 		err = backupCmd(args, env)
 	case "restore":

@@ -237,3 +237,75 @@ func restoreCmd(args []string, env Env) error {
 		m.Engine, time.UnixMicro(m.CreatedAt).UTC().Format(time.RFC3339), m.SchemaVersion, len(m.Tables), m.MediaFiles, d.Dialect())
 	return nil
 }
+
+// followersCmd is "herald followers export|import --account ID FILE".
+func followersCmd(args []string, env Env) error {
+	const usage = "usage: herald followers export --account ID FILE.csv | herald followers import --account ID [--dry-run] FILE.csv [config flags]"
+	if len(args) == 0 || (args[0] != "export" && args[0] != "import") {
+		return errors.New(usage)
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("herald followers "+verb, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	acct := fs.Int64("account", 0, "the account's id (required)")
+	dry := fs.Bool("dry-run", false, "import: check every line and report, changing nothing")
+	cfg := config.Bind(fs, env.Getenv)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *acct == 0 || fs.NArg() != 1 {
+		return errors.New(usage)
+	}
+	file := fs.Arg(0)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	d, err := open(ctx, cfg, newLogger(cfg, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if verb == "export" {
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		n, err := portability.ExportFollowerCSV(ctx, d, *acct, f)
+		if err == nil {
+			err = f.Close()
+		} else {
+			f.Close()
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Wrote %d followers to %s\n", n, file)
+		return nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := portability.ImportFollowerCSV(ctx, d, *acct, f, *dry)
+	if err != nil {
+		return err
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(env.Stdout, "%s line %d: %s\n", file, e.Line, e.Msg)
+	}
+	if !rep.OK() {
+		if rep.ErrorsTotal > int64(len(rep.Errors)) {
+			fmt.Fprintf(env.Stdout, "… and %d more\n", rep.ErrorsTotal-int64(len(rep.Errors)))
+		}
+		return fmt.Errorf("%d errors in %d lines: nothing changed", rep.ErrorsTotal, rep.Rows)
+	}
+	what := "Updated"
+	if rep.DryRun {
+		what = "Dry run, nothing changed: would update"
+	}
+	fmt.Fprintf(env.Stdout, "%s %d followers and add %d tag memberships from %d lines in %s\n", what, rep.Updated, rep.TagsAdded, rep.Rows, rep.Took.Round(time.Millisecond))
+	return nil
+}

@@ -135,3 +135,38 @@ func TestBackupRestoreCommands(t *testing.T) {
 		t.Fatalf("second restore: %d %q", code, errOut)
 	}
 }
+
+func TestFollowersCSVCommands(t *testing.T) {
+	data := t.TempDir()
+	seedDemo(t, data)
+	ctx := context.Background()
+	d, err := db.Open(ctx, "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acct int64
+	var openid string
+	if err := d.QueryRow(ctx, `SELECT a.id, f.openid FROM accounts a JOIN follows f ON f.account_id = a.id WHERE a.name = 'Harbour Bank' ORDER BY f.openid LIMIT 1`).Scan(&acct, &openid); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	file := filepath.Join(t.TempDir(), "followers.csv")
+	id := strconv.FormatInt(acct, 10)
+	if code, out, errOut := run(t, "", "followers", "export", "--data", data, "--account", id, file); code != 0 || !strings.Contains(out, "followers to") {
+		t.Fatalf("export: %d %q %q", code, out, errOut)
+	}
+	if err := os.WriteFile(file, []byte("openid,remark\n"+openid+",Member 42\nnobody,x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "", "followers", "import", "--data", data, "--account", id, "--dry-run", file)
+	if code == 0 || !strings.Contains(out, `line 3: openid "nobody" is not a follower`) || !strings.Contains(errOut, "nothing changed") {
+		t.Fatalf("dry run with an error: %d %q %q", code, out, errOut)
+	}
+	os.WriteFile(file, []byte("openid,remark\n"+openid+",Member 42\n"), 0o600)
+	if code, out, errOut := run(t, "", "followers", "import", "--data", data, "--account", id, "--dry-run", file); code != 0 || !strings.Contains(out, "would update 1 followers") {
+		t.Fatalf("dry run: %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "", "followers", "import", "--data", data, "--account", id, file); code != 0 || !strings.Contains(out, "Updated 1 followers") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+}

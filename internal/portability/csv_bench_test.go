@@ -1,0 +1,83 @@
+package portability_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db/dbtest"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/portability"
+)
+
+// BenchmarkFollowerCSVImport imports a member list of 1,000,000 lines
+// (HERALD_CSV_BENCH_ROWS to change it) setting remark, blacklist flag and a
+// tag, into an account with as many followers; it reports rows/s.
+//
+//	go test -run '^$' -bench FollowerCSVImport -benchtime 1x ./internal/portability/
+func BenchmarkFollowerCSVImport(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("HERALD_CSV_BENCH_ROWS")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	d := dbtest.New(b)
+	owner := id.New()
+	if _, err := d.Exec(ctx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (?, 'bench-owner', 'Owner', '!', 1, 1)`, owner); err != nil {
+		b.Fatal(err)
+	}
+	a, err := account.NewStore(d, clock.Real{}).Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Bench Bank",
+		Status: account.StatusActive, OwnerID: owner})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, 100, 'Gold', 'gold', 0, 1), (?, 101, 'Silver', 'silver', 0, 1)`, a.ID, a.ID); err != nil {
+		b.Fatal(err)
+	}
+	first := id.NewBlock(int64(n))
+	i := 0
+	if _, err := d.CopyIn(ctx, "people", []string{"id", "username", "display_name", "password_hash", "created_at", "updated_at"}, func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		i++
+		return []any{first + int64(i-1), "m" + strconv.Itoa(i), "Member " + strconv.Itoa(i), "!", int64(1), int64(1)}, nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	i = 0
+	if _, err := d.CopyIn(ctx, "follows", []string{"account_id", "person_id", "openid", "following", "source", "subscribed_at", "created_at"}, func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		i++
+		return []any{a.ID, first + int64(i-1), fmt.Sprintf("oBENCH%09d", i), true, "search", int64(1), int64(1)}, nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	var csvBuf bytes.Buffer
+	csvBuf.WriteString("openid,remark,blacklisted,tags\n")
+	for i := 1; i <= n; i++ {
+		tag := "Silver"
+		if i%10 == 0 {
+			tag = "Gold"
+		}
+		fmt.Fprintf(&csvBuf, "oBENCH%09d,Member %07d,%t,%s\n", i, i, i%1000 == 0, tag)
+	}
+	data := csvBuf.Bytes()
+	b.ResetTimer()
+	var took float64
+	for range b.N {
+		rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, bytes.NewReader(data), false)
+		if err != nil || !rep.OK() || rep.Updated != int64(n) {
+			b.Fatalf("import: %+v %v", rep, err)
+		}
+		took += rep.Took.Seconds()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/took, "rows/s")
+}
