@@ -76,8 +76,25 @@ func crosses(t *testing.T, from, to *natsbus.Bus) {
 	topic := realtime.PersonTopic(time.Now().UnixNano())
 	on, stop := to.Subscribe(topic)
 	defer stop()
+	// Interest in a subject reaches the other servers of a cluster
+	// asynchronously, so an event published at once may find no subscriber
+	// there yet (NATS is at-most-once): publish again until one crosses.
+	var ev realtime.Event
+	deadline := time.After(15 * time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
 	from.Publish(topic, say("across"))
-	ev := receive(t, on)
+wait:
+	for {
+		select {
+		case ev = <-on:
+			break wait
+		case <-tick.C:
+			from.Publish(topic, say("across"))
+		case <-deadline:
+			t.Fatal("no event crossed")
+		}
+	}
 	if ev.Type != "message" || ev.ID != "7" || text(t, ev) != "across" {
 		t.Fatalf("received %+v", ev)
 	}
