@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"net/http"
@@ -191,7 +192,7 @@ func TestSDKDrivesTheAPI(t *testing.T) {
 	if err != nil || tk.Ticket == "" || tk.ExpireSeconds != 3600 {
 		t.Fatalf("GetQRTicket: %+v %v", tk, err)
 	}
-	img, err := png.Decode(bytes.NewReader(fetch(t, rewrite(basic.ShowQRCode(tk)))))
+	img, err := jpeg.Decode(bytes.NewReader(fetch(t, rewrite(basic.ShowQRCode(tk)))))
 	if err != nil || img.Bounds().Dx() < 100 {
 		t.Fatalf("showqrcode: %v", err)
 	}

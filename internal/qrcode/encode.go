@@ -9,6 +9,8 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"image/png"
 )
 
@@ -429,6 +431,21 @@ func (c *Code) penalty() int {
 		score += 10
 	}
 	return score
+}
+
+// JPEG renders the symbol as PNG does, as a greyscale JPEG (the type
+// WeChat's showqrcode answers with). With scale 8 every module fills whole
+// 8×8 JPEG blocks, so the compression loses nothing a scanner sees.
+func (c *Code) JPEG(scale int) []byte {
+	img, err := png.Decode(bytes.NewReader(c.PNG(scale)))
+	if err != nil {
+		return nil
+	}
+	g := image.NewGray(img.Bounds())
+	draw.Draw(g, g.Bounds(), img, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	_ = jpeg.Encode(&buf, g, &jpeg.Options{Quality: 90}) // writing to a buffer cannot fail
+	return buf.Bytes()
 }
 
 // PNG renders the symbol with scale pixels per module and the 4-module

@@ -3,7 +3,7 @@ package wxapi_test
 import (
 	"bytes"
 	"fmt"
-	"image/png"
+	"image/jpeg"
 	"net/http"
 	"net/url"
 	"strings"
@@ -296,10 +296,10 @@ func TestQRCodes(t *testing.T) {
 	wantCode(t, "unknown action", c.post("/cgi-bin/qrcode/create", tok, map[string]any{"action_name": "QR_CARD"}), 40035)
 
 	_, body, res := c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(tmp.str("ticket"))))
-	if res.Header.Get("Content-Type") != "image/png" {
+	if res.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("showqrcode: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	img, err := png.Decode(bytes.NewReader(body))
+	img, err := jpeg.Decode(bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,7 +192,8 @@ func (api *API) ScanURL(ticket string) string {
 	return strings.TrimSuffix(api.BaseURL, "/") + "/q/" + url.PathEscape(ticket)
 }
 
-// GET /cgi-bin/showqrcode?ticket=: the QR code as a PNG; 404 for an
+// GET /cgi-bin/showqrcode?ticket=: the QR code as a JPEG, as WeChat
+// serves it; 404 for an
 // unknown or expired ticket.
 func (api *API) showQR(c *call) error {
 	t, err := api.QR.Get(c.r.Context(), c.query("ticket"))
@@ -204,8 +205,8 @@ func (api *API) showQR(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Content-Type", "image/png")
+	c.w.Header().Set("Content-Type", "image/jpeg")
 	c.w.Header().Set("Cache-Control", "private, max-age=600")
-	_, _ = c.w.Write(code.PNG(8))
+	_, _ = c.w.Write(code.JPEG(8))
 	return nil
 }
