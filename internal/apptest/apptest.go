@@ -48,7 +48,9 @@ func New(t testing.TB) *Server {
 	base := "http://" + srv.Listener.Addr().String()
 
 	noEnv := func(string) string { return "" } // never pick up the developer's HERALD_* settings
-	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir()}, noEnv, io.Discard)
+	// Tests push to developer servers on httptest listeners: loopback is
+	// allowed here explicitly; the platform's default refuses it.
+	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--outbound-allow", "127.0.0.0/8,::1"}, noEnv, io.Discard)
 	if err != nil {
 		srv.Listener.Close()
 		t.Fatalf("apptest: config: %v", err)

@@ -70,6 +70,7 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.AESKey, "aes-key", "", "message push EncodingAESKey, 43 characters (default: generated)")
 	fs.StringVar(&o.PushURL, "push-url", "", "the bot's server URL for message push (default: push off)")
 	fs.StringVar(&o.Mode, "mode", "plaintext", "message push mode: plaintext, compatible or safe")
+	allow := fs.String("outbound-allow", "127.0.0.0/8,::1", "CIDR ranges the bot's server may be in (the emulator allows loopback; add e.g. 172.17.0.0/16 for a bot in a container)")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
 	inMemory := fs.Bool("in-memory", false, "keep the database and media in memory: nothing is written to disk")
 	pushTimeout := fs.Duration("push-timeout", push.DefaultTimeout, "how long a push waits for the bot's answer (WeChat: 5s); shorten it to make delay faults quick in tests")
@@ -98,7 +99,7 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 		dir = tmp
 	}
 	noEnv := func(string) string { return "" } // the emulator never picks up HERALD_* settings
-	cfg, err := config.Parse("herald emulate", []string{"--listen", *listen, "--data", dir, "--log-level", *logLevel}, noEnv, io.Discard)
+	cfg, err := config.Parse("herald emulate", []string{"--listen", *listen, "--data", dir, "--log-level", *logLevel, "--outbound-allow", *allow}, noEnv, io.Discard)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/heraldoa/herald/internal/outbound"
 )
 
 // Config is the boot configuration.
@@ -40,6 +43,19 @@ type Config struct {
 	NATSCert     string // client certificate (PEM), with NATSKey
 	NATSKey      string
 	MediaURL     string // s3://bucket?endpoint=...: uploaded media in object storage
+	// OutboundAllow lists CIDR ranges of private addresses that developers'
+	// servers and notify URLs may use (on-premise bots); parsed into
+	// Outbound by Validate. Empty: public addresses only.
+	OutboundAllow string
+	Outbound      []netip.Prefix
+	// TrustedProxies lists the reverse proxies (CIDR ranges) whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed; parsed
+	// into Proxies by Validate. Empty: the TCP peer is the client.
+	TrustedProxies string
+	Proxies        []netip.Prefix
+	// MetricsListen is the address of a separate listener for /metrics.
+	// Empty: metrics are not served (never on the public listener).
+	MetricsListen string
 }
 
 // Option describes one setting: its flag, environment variable and default.
@@ -69,6 +85,9 @@ func (c *Config) Options() []Option {
 		{Flag: "nats-cert", Env: "HERALD_NATS_CERT", Default: "", Usage: "client certificate (PEM) for NATS servers that require one", target: &c.NATSCert},
 		{Flag: "nats-key", Env: "HERALD_NATS_KEY", Default: "", Usage: "private key (PEM) of --nats-cert", target: &c.NATSKey},
 		{Flag: "media-url", Env: "HERALD_MEDIA_URL", Default: "", Usage: "where uploaded media lives: s3://bucket[/prefix]?endpoint=host:port&region=... (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or a directory (default: media/ in the data directory)", target: &c.MediaURL},
+		{Flag: "outbound-allow", Env: "HERALD_OUTBOUND_ALLOW", Default: "", Usage: "comma-separated CIDR ranges of private addresses developers' servers and notify URLs may use (default: public addresses only)", target: &c.OutboundAllow},
+		{Flag: "trusted-proxies", Env: "HERALD_TRUSTED_PROXIES", Default: "", Usage: "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto headers are believed (default: none)", target: &c.TrustedProxies},
+		{Flag: "metrics-listen", Env: "HERALD_METRICS_LISTEN", Default: "", Usage: "address of a separate listener for Prometheus /metrics, such as 127.0.0.1:9090 (default: metrics off)", target: &c.MetricsListen},
 		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
 	}
 }
@@ -154,6 +173,22 @@ func (c *Config) Validate() error {
 	}
 	if c.NATSUser != "" && c.NATSToken != "" {
 		return errors.New("--nats-user and --nats-token: use one way of signing in to NATS")
+	}
+	allow, err := outbound.ParseAllow(c.OutboundAllow)
+	if err != nil {
+		return fmt.Errorf("--outbound-allow: %w", err)
+	}
+	c.Outbound = allow
+	if c.Proxies, err = outbound.ParseAllow(c.TrustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			return fmt.Errorf("--metrics-listen %q: %w", c.MetricsListen, err)
+		}
+		if c.MetricsListen == c.Listen {
+			return errors.New("--metrics-listen must differ from --listen: metrics stay off the public listener")
+		}
 	}
 	if c.SecretKey != "" {
 		if b, err := hex.DecodeString(c.SecretKey); err != nil || len(b) != 32 {

@@ -16,6 +16,7 @@ import (
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -44,8 +45,9 @@ func New(a *app.App, c *clock.Offset, acc *Account) *Emulator {
 	if acc != nil {
 		e.register(acc)
 	}
-	a.Push.Client = &http.Client{Transport: &pushTransport{e: e, base: http.DefaultTransport},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// The faults wrap the app's guarded transport: the bot must still be at
+	// an address the outbound policy allows (loopback, by default).
+	a.Push.Client = &http.Client{Transport: &pushTransport{e: e, base: a.Outbound.Transport()}, CheckRedirect: outbound.NoRedirects}
 	return e
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/tempmedia"
 	"github.com/heraldoa/herald/internal/workq"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
@@ -52,10 +52,13 @@ type Engine struct {
 	Media     media.Store
 	Clock     clock.Clock
 	Log       *slog.Logger
-	BaseURL   string       // Herald's public address, for PicUrl
-	Client    *http.Client // nil: a client that does not follow redirects
-	Timeout   time.Duration
-	Attempts  int
+	BaseURL   string // Herald's public address, for PicUrl
+	// Client makes every request to developers' servers; set it before
+	// use (app.New gives it the platform's outbound policy). Nil: a client
+	// that refuses private addresses and does not follow redirects.
+	Client   *http.Client
+	Timeout  time.Duration
+	Attempts int
 	// MaxPerEndpoint caps the requests this node has open to one developer
 	// server (scheme and host) at once; more wait their turn. Default 32.
 	MaxPerEndpoint int
@@ -72,14 +75,13 @@ type Engine struct {
 	Observe func(accountID, personID int64, msgType string, ok bool, took time.Duration)
 }
 
+var defaultClient = sync.OnceValue(func() *http.Client { return outbound.NewPolicy(nil).Client(0) })
+
 func (e *Engine) client() *http.Client {
-	if e.Client == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 64
-		tr.DialContext = (&net.Dialer{Timeout: DefaultTimeout, KeepAlive: 30 * time.Second}).DialContext
-		e.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if e.Client != nil {
+		return e.Client
 	}
-	return e.Client
+	return defaultClient()
 }
 
 func (e *Engine) timeout() time.Duration {
@@ -356,6 +358,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 		d.StatusCode = status
 		d.Response = string(b)
 		if status != http.StatusOK {
+			d.Response = outbound.Excerpt(b, excerptLen)
 			d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: false, Detail: fmt.Sprintf("HTTP %d in %s; WeChat expects 200", status, took)})
 			d.Error = fmt.Sprintf("HTTP %d", status)
 			continue
@@ -371,6 +374,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	}
 	reply, err := e.readReply(set, cipher, msg, resp, d)
 	if err != nil {
+		d.Response = outbound.Excerpt(resp, excerptLen) // not a reply: show only its beginning
 		return nil
 	}
 	d.OK = true
@@ -427,7 +431,7 @@ func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []b
 		if errors.Is(err, context.DeadlineExceeded) {
 			return 0, nil, fmt.Errorf("no answer within %s", e.timeout())
 		}
-		return 0, nil, err
+		return 0, nil, errors.New(outbound.Describe(err))
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
@@ -457,7 +461,7 @@ func (e *Engine) readReply(set *Settings, cipher *wxcrypt.Cipher, in *wxmsg.Mess
 			return nil, err
 		default:
 			want := wxcrypt.MsgSignature(set.Token, env.TimeStamp, env.Nonce, env.Encrypt)
-			if want != strings.ToLower(env.MsgSignature) {
+			if !wxcrypt.CheckMsgSignature(set.Token, env.TimeStamp, env.Nonce, env.Encrypt, env.MsgSignature) {
 				e.fail(d, "Check the reply's MsgSignature", fmt.Sprintf("sha1 of the sorted Token, TimeStamp %s, Nonce %s and Encrypt is %s, but the reply says %s: is the Token on your server the same as here?",
 					env.TimeStamp, env.Nonce, want, env.MsgSignature))
 				return nil, wxmsg.ErrBadSignature
@@ -584,7 +588,7 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 		if err == nil {
 			b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 			res.Body.Close()
-			d.StatusCode, d.Response = res.StatusCode, string(b)
+			d.StatusCode, d.Response = res.StatusCode, outbound.Excerpt(b, excerptLen)
 			switch {
 			case res.StatusCode != http.StatusOK:
 				problem = fmt.Sprintf("Your server answered HTTP %d; it must answer 200 with the echostr.", res.StatusCode)
@@ -594,7 +598,7 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 		}
 	}
 	if err != nil {
-		problem = "Your server could not be reached: " + err.Error()
+		problem = "Your server could not be reached: " + outbound.Describe(err)
 	}
 	d.Duration = time.Since(start)
 	if problem != "" {
@@ -612,12 +616,11 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 	return d, nil
 }
 
-func clipShort(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
-}
+// excerptLen is how much of an answer that is not a valid reply the push
+// log keeps: enough to recognise a mistake, never a whole page.
+const excerptLen = 200
+
+func clipShort(s string) string { return outbound.Excerpt([]byte(s), 80) }
 
 // Replay sends a logged delivery again with the account's current
 // settings (freshly signed and encrypted, same message and dedupe key).

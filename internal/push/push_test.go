@@ -2,15 +2,19 @@ package push_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
@@ -347,5 +351,73 @@ func TestFollowerImagesArePushedWithAFetchableMediaID(t *testing.T) {
 	res.Body.Close()
 	if string(b) != string(png) {
 		t.Fatalf("PicUrl served %d bytes", len(b))
+	}
+}
+
+// A developer URL pointing inside the platform's network is refused on
+// the handshake and on every push, after DNS and across redirects, and
+// nothing the internal service answers reaches the tenant.
+func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
+	const inside = "# HELP go_gc_duration_seconds internal"
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, inside)
+	}))
+	t.Cleanup(internal.Close)
+	port := internal.URL[strings.LastIndex(internal.URL, ":")+1:]
+	var publicURL string
+	if ln, err := net.Listen("tcp", "127.0.0.2:0"); err == nil { // stands in for a public host
+		pub := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, internal.URL+"/metrics", http.StatusFound)
+		})}}
+		pub.Start()
+		t.Cleanup(pub.Close)
+		publicURL = pub.URL
+	}
+
+	h := heraldtest.New(t)
+	app := h.Internal().App
+	app.Push.Client = outbound.NewPolicy([]netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}).Client(0) // the platform default, plus the stand-in
+	a, f := h.Service, h.Service.Followers[0]
+	targets := []string{internal.URL + "/metrics", "http://localhost:" + port + "/", "http://10.0.0.1/wx", "http://169.254.169.254/latest/meta-data/",
+		"http://[::1]:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/"}
+	for _, target := range targets {
+		err := h.SetServer(a, target, token, "", push.Plaintext)
+		if err == nil || strings.Contains(err.Error(), "go_gc") || !strings.Contains(err.Error(), "Herald does not connect to") {
+			t.Errorf("%s: handshake error %v", target, err)
+		}
+	}
+	if publicURL != "" {
+		err := h.SetServer(a, publicURL, token, "", push.Plaintext)
+		if err == nil || strings.Contains(err.Error(), "go_gc") || !strings.Contains(err.Error(), "HTTP 302") {
+			t.Errorf("redirect: handshake error %v", err)
+		}
+	}
+	// A server saved while it was allowed, pushed to after: refused too.
+	app.Push.Client = outbound.NewPolicy(outbound.Loopback).Client(0)
+	d := newDevServer(t, a.AppID)
+	if err := h.SetServer(a, d.srv.URL, token, "", push.Plaintext); err != nil {
+		t.Fatal(err)
+	}
+	app.Push.Client = outbound.NewPolicy(nil).Client(0)
+	replies, err := h.Send(a, f, "hello")
+	if err != nil || len(replies) != 1 || replies[0].Text != push.NoticeText {
+		t.Fatalf("replies %+v, %v", replies, err)
+	}
+	app.DevSettings.WaitLog()
+	list, err := app.DevSettings.Deliveries(context.Background(), a.ID, 0, false, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 || list[0].OK || !strings.Contains(list[0].Error, "Herald does not connect to 127.0.0.1") {
+		t.Errorf("last delivery %+v", list[0])
+	}
+	for _, dl := range list {
+		full, err := app.DevSettings.Delivery(context.Background(), a.ID, dl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(full.Response, "go_gc") || strings.Contains(full.Error, "go_gc") || strings.Contains(fmt.Sprint(full.Checks), "go_gc") {
+			t.Errorf("delivery %d to %s shows the internal answer: %+v", dl.ID, dl.URL, full)
+		}
 	}
 }

@@ -37,7 +37,9 @@ type API struct {
 	Clock    clock.Clock
 	Log      *slog.Logger
 	BaseURL  string // for code_url and the pay sheet
-	// HTTP sends notifications; default: a client with a 10 s timeout.
+	// HTTP sends notifications to notify_url; app.New gives it the
+	// platform's outbound policy (outbound.Policy.Client). Default: one
+	// that refuses private addresses and does not follow redirects.
 	HTTP *http.Client
 
 	mux *http.ServeMux

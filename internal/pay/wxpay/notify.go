@@ -5,14 +5,17 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/pay"
 )
 
@@ -177,10 +180,7 @@ func (a *API) deliver(ctx context.Context, nid int64) (bool, error) {
 	ok := sendErr == nil && (status == http.StatusOK || status == http.StatusNoContent)
 	last := strconv.Itoa(status)
 	if sendErr != nil {
-		last = sendErr.Error()
-		if len(last) > 200 {
-			last = last[:200]
-		}
+		last = outbound.Excerpt([]byte(sendErr.Error()), 200)
 	}
 	state, next := "pending", now
 	switch {
@@ -225,6 +225,9 @@ func (a *API) Build(ctx context.Context, nid, accountID int64, event, resource s
 	return raw, h, nil
 }
 
+// defaultClient refuses private addresses and does not follow redirects.
+var defaultClient = sync.OnceValue(func() *http.Client { return outbound.NewPolicy(nil).Client(10 * time.Second) })
+
 func (a *API) send(ctx context.Context, nid, accountID int64, event, url, resource string) (int, error) {
 	raw, h, err := a.Build(ctx, nid, accountID, event, resource)
 	if err != nil {
@@ -240,11 +243,11 @@ func (a *API) send(ctx context.Context, nid, accountID int64, event, url, resour
 	req.Header.Set("User-Agent", "Herald-Pay/1")
 	client := a.HTTP
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = defaultClient()
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, errors.New(outbound.Describe(err))
 	}
 	res.Body.Close()
 	return res.StatusCode, nil
