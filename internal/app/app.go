@@ -34,6 +34,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/publish"
@@ -44,6 +45,7 @@ import (
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/sse"
 	"github.com/heraldoa/herald/internal/subscribemsg"
 	"github.com/heraldoa/herald/internal/tempmedia"
 	"github.com/heraldoa/herald/internal/tmplmsg"
@@ -73,6 +75,8 @@ type App struct {
 	Jobs     *jobs.Runner
 	// Instance names this node in leases (host, process, random).
 	Instance string
+	// Outbound guards every connection to an address a tenant chose.
+	Outbound *outbound.Policy
 
 	Media    media.Store
 	Settings *settings.Store
@@ -213,7 +217,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.DevSettings.Log = log
 	a.TempMedia = tempmedia.NewStore(d, c)
 	a.QR = qrcode.NewStore(d, c)
-	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	// Every request to a tenant-chosen URL goes through one outbound policy
+	// (private addresses refused unless --outbound-allow names them).
+	a.Outbound = outbound.NewPolicy(cfg.Outbound)
+	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		Client: a.Outbound.Client(0)}
 	a.Chat.AddResponder(a.Push)
 	a.Queue = workq.New(d, c, log)
 	a.Push.Durable(a.Queue)
@@ -254,7 +262,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
 	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
-	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		HTTP: a.Outbound.Client(10 * time.Second)}
 	a.PayAPI.Register() // payment and refund notifications to merchants
 	a.WebApps = webapp.NewStore(d, c)
 	a.API.WebApps = a.WebApps // miniprogrampage custom messages open linked web apps
@@ -287,7 +296,6 @@ func (a *App) Handler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
 	// The WeChat-compatible API, by path prefix on any host.
 	for _, p := range wxapi.Prefixes {
 		mux.Handle(p, a.API)
@@ -302,7 +310,30 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/", uiH)
 	// Web sign-in's authorize page is the UI's (it needs the session).
 	mux.Handle("/connect/oauth2/authorize", uiH)
-	return web.Observe(a.Log, web.NewMetrics(a.Registry), mux)
+	// Live event streams are capped per client; bodies must arrive in time
+	// (uploads get longer); behind trusted proxies the client is the one
+	// X-Forwarded-For names.
+	h := web.Observe(a.Log, web.NewMetrics(a.Registry), mux)
+	h = sse.Limit(StreamsPerClient, web.ClientIP, h)
+	h = web.BodyDeadline(BodyTimeout, UploadTimeout, h)
+	return web.RealIP(a.Config.Proxies, h)
+}
+
+// Limits on slow and greedy clients (docs/security.md).
+const (
+	BodyTimeout       = 30 * time.Second // a request body must arrive within this
+	UploadTimeout     = 10 * time.Minute // a multipart upload's body
+	ConnsPerClient    = 256              // open connections per client address (trusted proxies exempt)
+	StreamsPerClient  = 16               // open live event streams per client address
+	readHeaderTimeout = 10 * time.Second
+)
+
+// MetricsHandler serves the Prometheus metrics; Serve puts it on the
+// --metrics-listen address, never on the public listener.
+func (a *App) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	return mux
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
@@ -410,13 +441,28 @@ func (a *App) StartJobs() {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(a.UI.CloseStreams) // live /events streams end at once
+	errc := make(chan error, 2)
+	if addr := a.Config.MetricsListen; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		msrv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: time.Minute}
+		defer msrv.Close()
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		a.Log.Info("metrics listening", slog.String("addr", mln.Addr().String()))
+	}
 	a.StartJobs()
-	errc := make(chan error, 1)
+	ln = web.LimitListener(ln, ConnsPerClient, a.Config.Proxies)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:

@@ -119,6 +119,13 @@ type Replay func(ctx context.Context, lastID string) (events []realtime.Event, m
 // sent twice. When replay reports more than it returned, a "resync" event
 // tells the browser to reload its state.
 func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic string, heartbeat time.Duration, replay Replay) error {
+	release, ok := take(r)
+	if !ok {
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "Too many live update streams are open from your address. Close some tabs and reload.", http.StatusTooManyRequests)
+		return nil
+	}
+	defer release()
 	events, stop := bus.Subscribe(topic)
 	defer stop()
 	var replayed map[string]bool
