@@ -40,6 +40,20 @@ type devServer struct {
 	srv    *httptest.Server
 }
 
+func (d *devServer) allBodies() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.bodies...)
+}
+
+// set changes how the server answers; requests may be in flight (a
+// timed-out push's handler still runs), so under the lock.
+func (d *devServer) set(f func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f()
+}
+
 func newDevServer(t *testing.T, appID string) *devServer {
 	d := &devServer{t: t, appID: appID, status: 200}
 	d.srv = httptest.NewServer(http.HandlerFunc(d.serve))
@@ -99,8 +113,11 @@ func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
 	d.got = append(d.got, m)
 	d.mu.Unlock()
 	var rep *wxmsg.Reply
-	if d.reply != nil {
-		rep = d.reply(m)
+	d.mu.Lock()
+	reply := d.reply
+	d.mu.Unlock()
+	if reply != nil {
+		rep = reply(m)
 	}
 	if rep == nil {
 		io.WriteString(w, "success")
@@ -135,7 +152,7 @@ func TestPushInEveryModeDeliversTheReply(t *testing.T) {
 			h := heraldtest.New(t)
 			a, f := h.Service, h.Service.Followers[0]
 			d := newDevServer(t, a.AppID)
-			d.reply = echo
+			d.set(func() { d.reply = echo })
 			if err := h.SetServer(a, d.srv.URL+"/wx", token, aesKey, mode); err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +167,7 @@ func TestPushInEveryModeDeliversTheReply(t *testing.T) {
 			if len(got) != 1 || got[0].Content != "hello" || got[0].ToUserName != a.OriginalID || got[0].FromUserName != f.OpenID || got[0].MsgID == 0 {
 				t.Fatalf("server got %+v", got)
 			}
-			body := d.bodies[0]
+			body := d.allBodies()[0]
 			switch mode {
 			case push.Plaintext:
 				if strings.Contains(body, "<Encrypt>") || strings.Contains(body, "encrypt_type") {
@@ -227,7 +244,7 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
 		t.Fatal(err)
 	}
-	d.status = 500
+	d.set(func() { d.status = 500 })
 	replies, err := h.Send(a, f, "hello")
 	if err != nil {
 		t.Fatal(err)
@@ -235,8 +252,8 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 	if len(replies) != 1 || replies[0].Kind != "notice" || replies[0].Text != push.NoticeText {
 		t.Fatalf("replies %+v", replies)
 	}
-	if len(d.bodies) != 3 || d.bodies[0] != d.bodies[1] || d.bodies[1] != d.bodies[2] {
-		t.Fatalf("%d attempts; identical: %v", len(d.bodies), len(d.bodies) == 3 && d.bodies[0] == d.bodies[2])
+	if bodies := d.allBodies(); len(bodies) != 3 || bodies[0] != bodies[1] || bodies[1] != bodies[2] {
+		t.Fatalf("%d attempts; identical: %v", len(bodies), len(bodies) == 3 && bodies[0] == bodies[2])
 	}
 	list, _ := app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 10)
 	if len(list) != 1 || list[0].Attempts != 3 || !strings.Contains(list[0].Error, "HTTP 500") {
@@ -250,7 +267,7 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 
 	// A slow server: each attempt times out.
 	app.Push.Timeout = 100 * time.Millisecond
-	d.status, d.delay = 200, 300*time.Millisecond
+	d.set(func() { d.status, d.delay = 200, 300*time.Millisecond })
 	replies, _ = h.Send(a, f, "slow")
 	if len(replies) != 1 || replies[0].Kind != "notice" {
 		t.Fatalf("timeout replies: %+v", replies)
@@ -261,13 +278,13 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 	}
 
 	// A reply signed with the wrong token fails its check.
-	d.delay = 0
+	d.set(func() { d.delay = 0 })
 	app.Push.Timeout = 0
-	d.reply = echo
+	d.set(func() { d.reply = echo })
 	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
 		t.Fatal(err)
 	}
-	d.reply = func(m *wxmsg.Message) *wxmsg.Reply { return echo(m) }
+	d.set(func() { d.reply = func(m *wxmsg.Message) *wxmsg.Reply { return echo(m) } })
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			io.WriteString(w, r.URL.Query().Get("echostr"))
