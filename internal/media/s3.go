@@ -61,7 +61,9 @@ func OpenURL(ctx context.Context, raw, dir string) (Store, error) {
 		secure = false
 	}
 	creds := credentials.NewChainCredentials([]credentials.Provider{&credentials.EnvAWS{}, &credentials.EnvMinio{}})
-	opts := &minio.Options{Creds: creds, Secure: secure, Region: q.Get("region")}
+	// Three tries with backoff: a store that is down fails a request in
+	// seconds rather than after the client's default ten.
+	opts := &minio.Options{Creds: creds, Secure: secure, Region: q.Get("region"), MaxRetries: 3}
 	if q.Get("path_style") == "true" {
 		opts.BucketLookup = minio.BucketLookupPath
 	}
