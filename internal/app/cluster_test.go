@@ -152,7 +152,7 @@ func TestThreeNodeCluster(t *testing.T) {
 	natsSrv := natstest.Start(t, nil)
 	s3 := s3test.New(t)
 	shared := dbtest.New(t)
-	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--media-url", s3.MediaURL()}, func(string) string { return "" }, io.Discard)
+	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--media-url", s3.MediaURL(), "--outbound-allow", "127.0.0.0/8,::1"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
