@@ -104,12 +104,11 @@ var rules = []rule{
 		from: under(faces),
 		to:   under(faces),
 		// Debt: the web UI still reaches into the developer API for web
-		// sign-in (wxapi.Authorize), the API's cached account state, the
-		// library's in-use check (material), and the Pay API's
-		// notification log.
+		// sign-in (wxapi.Authorize), the API's cached account state and the
+		// Pay API's notification log.
 		allowed: map[string][]string{
 			"internal/ui/core":     {"internal/wxapi", "internal/pay/wxpay"},
-			"internal/ui/console":  {"internal/wxapi", "internal/wxapi/material", "internal/pay/wxpay"},
+			"internal/ui/console":  {"internal/wxapi", "internal/pay/wxpay"},
 			"internal/ui/follower": {"internal/wxapi"},
 			"internal/emulator":    {"internal/wxapi"},
 		},

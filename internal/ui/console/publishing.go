@@ -13,10 +13,10 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/inuse"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/webapp"
-	"github.com/heraldoa/herald/internal/wxapi/material"
 )
 
 // publishHomeData is the console's publishing overview.
@@ -578,7 +578,7 @@ func (u *UI) mediaDelete(w http.ResponseWriter, r *http.Request) error {
 	// As on WeChat (del_material's 48005): not while a menu or an
 	// auto-reply sends it.
 	if u.MenuStore != nil && u.AutoReplies != nil {
-		used, err := material.Deps{Menus: u.MenuStore, AutoReplies: u.AutoReplies}.InUse(r.Context(), c.Account.ID, asset)
+		used, err := inuse.Checker{Menus: u.MenuStore, AutoReplies: u.AutoReplies}.Asset(r.Context(), c.Account.ID, asset)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/publish/inuse"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 	"github.com/heraldoa/herald/internal/wxapi"
 )
@@ -191,7 +192,7 @@ func (d Deps) del(w http.ResponseWriter, r *http.Request, a *account.Account) er
 	if err != nil {
 		return err
 	}
-	used, err := d.InUse(r.Context(), a.ID, asset)
+	used, err := inuse.Checker{Menus: d.Menus, AutoReplies: d.AutoReplies}.Asset(r.Context(), a.ID, asset)
 	if err != nil {
 		return err
 	}
@@ -206,46 +207,6 @@ func (d Deps) del(w http.ResponseWriter, r *http.Request, a *account.Account) er
 	}
 	wxerr.OK(w)
 	return nil
-}
-
-// InUse reports whether a button of the account's menus (default and
-// conditional) or one of its auto-replies (keyword, on-follow, default)
-// sends the asset.
-func (d Deps) InUse(ctx context.Context, accountID int64, asset *publish.Asset) (bool, error) {
-	uses := func(id string) bool { return id != "" && (id == asset.MediaID || id == asset.Key) }
-	def, conds, err := d.Menus.All(ctx, accountID)
-	if err != nil {
-		return false, err
-	}
-	var walk func([]menu.Button) bool
-	walk = func(bs []menu.Button) bool {
-		for _, b := range bs {
-			if uses(b.MediaID) || walk(b.SubButtons) {
-				return true
-			}
-		}
-		return false
-	}
-	if def != nil && walk(def.Buttons) {
-		return true, nil
-	}
-	for _, m := range conds {
-		if walk(m.Buttons) {
-			return true, nil
-		}
-	}
-	rules, err := d.AutoReplies.Rules(ctx, accountID)
-	if err != nil {
-		return false, err
-	}
-	for _, rule := range rules {
-		for _, rep := range rule.Replies {
-			if uses(rep.MediaID) || uses(rep.MediaKey) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
 }
 
 // counts are the API's counts: thumbnails are pictures, counted and listed
