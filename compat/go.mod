@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/heraldoa/herald v0.0.0-00010101000000-000000000000
+	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/silenceper/wechat/v2 v2.1.10
 	github.com/wechatpay-apiv3/wechatpay-go v0.2.20
 )
@@ -57,6 +58,7 @@ require (
 	golang.org/x/term v0.48.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
+	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
 	modernc.org/libc v1.80.1 // indirect

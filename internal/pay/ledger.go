@@ -201,7 +201,11 @@ func (s *Store) tx(ctx context.Context, fn func(tx *db.Tx) error) error {
 		if !errors.As(err, &pg) || (pg.Code != "40P01" && pg.Code != "40001") {
 			return err
 		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
 	}
 	return err
 }
