@@ -77,6 +77,8 @@ type App struct {
 	Instance string
 	// Outbound guards every connection to an address a tenant chose.
 	Outbound *outbound.Policy
+	// NodeID is the node number leased for ids (internal/id).
+	NodeID int64
 
 	Media    media.Store
 	Settings *settings.Store
@@ -162,6 +164,13 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Periodic jobs run on one node of the cluster at a time (leases in
 	// the database).
 	a.Jobs.Leases = lease.New(d, a.Instance)
+	ctx := context.Background()
+	if err := CheckSecret(ctx, d, secret); err != nil {
+		return nil, err
+	}
+	if err := a.takeNodeID(ctx); err != nil {
+		return nil, err
+	}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Registry.MustRegister(newDBCollector(d))
 
@@ -363,6 +372,7 @@ func (a *App) StartJobs() {
 		_, err := a.PayAPI.DeliverDue(ctx)
 		return err
 	})
+	a.Jobs.Go("node-id", a.keepNodeID) // keep the leased node number
 	// The durable work queue: work of nodes that died, and retries.
 	a.Jobs.Go("work-queue", a.Queue.Run)
 	a.Jobs.Go("analytics-writer", a.Analytics.Run)

@@ -124,3 +124,42 @@ func TestIDsIncrease(t *testing.T) {
 		prev = n
 	}
 }
+
+// TestNodesMigrateTogether: three nodes start at once on an empty
+// database; every migration is applied exactly once and none fails.
+func TestNodesMigrateTogether(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Empty(t)
+	nodes := []*db.DB{d, dbtest.Reopen(t, d), dbtest.Reopen(t, d)}
+	ms, err := db.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result, len(nodes))
+	for _, n := range nodes {
+		go func() {
+			applied, err := n.Migrate(ctx)
+			results <- result{applied, err}
+		}()
+	}
+	total := 0
+	for range nodes {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("a node failed to migrate: %v", r.err)
+		}
+		total += r.n
+	}
+	if total != len(ms) {
+		t.Fatalf("%d migrations applied across the nodes, want %d (each once)", total, len(ms))
+	}
+	for i, n := range nodes {
+		if err := n.CheckCurrent(ctx); err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+}

@@ -98,6 +98,10 @@ func LatestVersion() int {
 	return ms[len(ms)-1].Version
 }
 
+// MigrationLock is the PostgreSQL advisory lock key Migrate holds
+// ("herald-m" in ASCII).
+const MigrationLock int64 = 0x68657261_6c642d6d
+
 const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version INTEGER PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -158,10 +162,26 @@ func pending(ms []Migration, applied map[int]bool) (todo []Migration, unknown []
 
 // Migrate applies every pending migration and returns how many it applied.
 // It refuses to touch a database whose schema is newer than this binary.
+//
+// Several nodes may start together: on PostgreSQL the whole run holds a
+// session advisory lock (pg_advisory_lock), so one node migrates while the
+// others wait and then find nothing left to do; on SQLite each step's
+// write transaction checks again that the step is still pending.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
 	ms, err := Migrations()
 	if err != nil {
 		return 0, err
+	}
+	if db.dialect == Postgres {
+		conn, err := db.w.Conn(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("db: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, MigrationLock); err != nil {
+			return 0, fmt.Errorf("db: migrate: wait for the migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, MigrationLock)
 	}
 	done, err := db.applied(ctx)
 	if err != nil {
@@ -173,7 +193,16 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, m := range todo {
+		ran := false
 		err := db.Tx(ctx, func(tx *Tx) error {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil // another process applied it meanwhile
+			}
+			ran = true
 			if _, err := tx.Exec(ctx, m.SQL[db.dialect]); err != nil {
 				return fmt.Errorf("db: migration %04d_%s: %w", m.Version, m.Name, err)
 			}
@@ -184,7 +213,9 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		if err != nil {
 			return applied, err
 		}
-		applied++
+		if ran {
+			applied++
+		}
 	}
 	return applied, nil
 }

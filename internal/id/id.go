@@ -22,7 +22,8 @@ type Generator struct {
 	seq  int64
 }
 
-// NewGenerator returns a generator with a random node number.
+// NewGenerator returns a generator with a random node number (SetNode
+// gives it a leased one).
 func NewGenerator() *Generator {
 	var b [2]byte
 	_, _ = rand.Read(b[:])
@@ -69,7 +70,33 @@ func (g *Generator) Block(n int64) int64 {
 	return first
 }
 
+// MaxNode is the largest node number (10 bits).
+const MaxNode = 0x3ff
+
+// SetNode sets the generator's node number (0..MaxNode); numbers outside
+// are masked to 10 bits.
+func (g *Generator) SetNode(n int64) {
+	g.mu.Lock()
+	g.node = n & MaxNode
+	g.mu.Unlock()
+}
+
+// Node returns the generator's node number.
+func (g *Generator) Node() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.node
+}
+
 var global = NewGenerator()
+
+// SetNode sets the process-wide generator's node number: a Herald node
+// leases one from the database (internal/lease) so that no two nodes of a
+// cluster share it. Until then the number is random.
+func SetNode(n int64) { global.SetNode(n) }
+
+// Node returns the process-wide generator's node number.
+func Node() int64 { return global.Node() }
 
 // NewBlock reserves n consecutive IDs from the process-wide generator.
 func NewBlock(n int64) int64 { return global.Block(n) }

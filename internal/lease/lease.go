@@ -104,3 +104,50 @@ func (s *Store) Current(ctx context.Context, name string) (holder string, until 
 	}
 	return holder, db.FromMicro(exp), nil
 }
+
+// NodeTTL is how long a node number stays leased without renewal.
+const NodeTTL = 10 * time.Minute
+
+// NodeLeaseName is the lease name of node number n.
+func NodeLeaseName(n int64) string { return fmt.Sprintf("node-id:%04d", n) }
+
+// TakeNodeID leases a node number in 0..maxNode that no live node holds
+// (for ids: internal/id), trying the free numbers from a random one on.
+// Renew it with RenewNodeID more often than NodeTTL.
+func (s *Store) TakeNodeID(ctx context.Context, maxNode int64) (int64, error) {
+	rows, err := s.db.Query(ctx, `SELECT name FROM leases WHERE name LIKE 'node-id:%' AND expires_at >= `+Now(s.db.Dialect())+` AND holder <> ?`, s.holder)
+	names, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("lease: node ids in use: %w", err)
+	}
+	taken := map[string]bool{}
+	for _, n := range names {
+		taken[n] = true
+	}
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	start := (int64(b[0])<<8 | int64(b[1])) % (maxNode + 1)
+	for i := range maxNode + 1 {
+		n := (start + i) % (maxNode + 1)
+		if taken[NodeLeaseName(n)] {
+			continue
+		}
+		ok, _, err := s.Take(ctx, NodeLeaseName(n), NodeTTL)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("lease: all %d node numbers are in use", maxNode+1)
+}
+
+// RenewNodeID keeps node number n; false means another node took it (this
+// node was cut off from the database for longer than NodeTTL).
+func (s *Store) RenewNodeID(ctx context.Context, n int64) (bool, error) {
+	return s.Renew(ctx, NodeLeaseName(n), NodeTTL)
+}

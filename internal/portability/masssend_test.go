@@ -70,7 +70,8 @@ func TestRestoreMidMassSendResumesWithoutDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &clock.Offset{}
-	restored, err := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d, make([]byte, 32), app.Options{Clock: clk, Media: media.NewMemory()})
+	// The restored platform runs with the key the backup was sealed with.
+	restored, err := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d, src.App.Secret, app.Options{Clock: clk, Media: media.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
