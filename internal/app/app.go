@@ -285,8 +285,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
 		Pay:       a.Pay, PayAPI: a.PayAPI,
-		Templates: a.Templates,
-		WebApps:   a.WebApps,
+		Templates:     a.Templates,
+		WebApps:       a.WebApps,
+		Subscriptions: a.Subscriptions,
 		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
 			return ratelimit.New(d, c, prefix, interval, burst)
 		})})

@@ -62,7 +62,7 @@ var Status = map[string]string{
 	"/cgi-bin/message/mass/speed/set":            "same",
 	"/cgi-bin/message/subscribe/bizsend":         "same; miniprogram.appid is a linked web app",
 	"/cgi-bin/message/template/send":             "same",
-	"/cgi-bin/message/template/subscribe":        "same; the consent is recorded by the emulator or heraldtest (no follower page yet)",
+	"/cgi-bin/message/template/subscribe":        "same; the follower confirms at /mp/subscribemsg (redirect_url on the web sign-in domains)",
 	"/cgi-bin/openapi/quota/clear":               "same",
 	"/cgi-bin/openapi/quota/get":                 "same",
 	"/cgi-bin/openapi/rid/get":                   "same shape; failed calls are kept 7 days, bodies up to 4 KB, the token redacted",

@@ -35,6 +35,7 @@ import (
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/subscribemsg"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
@@ -91,6 +92,9 @@ type Deps struct {
 	Templates *tmplmsg.Service
 	// WebApps: linked web apps ("mini-programs"). nil: no web apps pages.
 	WebApps *webapp.Store
+	// Subscriptions: subscription notifications; the follower's consent
+	// sheets. nil: no sheets.
+	Subscriptions *subscribemsg.Service
 	// Limits: sign-up and chat-send rate limits shared by every node.
 	Limits Limits
 }

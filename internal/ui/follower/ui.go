@@ -34,4 +34,5 @@ func (u *UI) Register(h core.Route) {
 	u.registerOAuth(h)
 	u.registerPayApp(h)
 	u.registerWebAppOpen(h)
+	u.registerSubscribeSheets(h)
 }
