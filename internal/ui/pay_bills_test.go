@@ -51,7 +51,7 @@ func TestConsoleBillsAndPlatformCertificate(t *testing.T) {
 	d1, today := day.Format("2006-01-02"), day.AddDate(0, 0, 1).Format("2006-01-02")
 
 	r := hana.Get(w.mp(w.bank, "/bills"))
-	if r.Status != http.StatusOK || !r.Contains(`value="`+d1+`"`) || strings.Count(r.Body, "Download CSV") != 4 {
+	if r.Status != http.StatusOK || !r.Contains(`value="`+d1+`"`) || strings.Count(r.Body, ">CSV</a>") != 4 {
 		t.Fatalf("bills page (yesterday by default): %d\n%s", r.Status, r.Body)
 	}
 	api, err := w.s.App.PayAPI.Bill(ctx, wxpay.BillRequest{AccountID: w.bank.ID, Kind: wxpay.BillTrade, Date: d1, Type: "ALL"})
@@ -72,7 +72,7 @@ func TestConsoleBillsAndPlatformCertificate(t *testing.T) {
 		t.Fatalf("fund-flow bill download: %d\n%s", f.Status, f.Body)
 	}
 	// Today is not over: no bill, and the page says why.
-	if r := hana.Get(w.mp(w.bank, "/bills?date="+today)); r.Status != http.StatusOK || r.Contains("Download CSV") || !r.Contains("not over yet") {
+	if r := hana.Get(w.mp(w.bank, "/bills?date="+today)); r.Status != http.StatusOK || r.Contains(">CSV</a>") || !r.Contains("not over yet") {
 		t.Fatalf("today's bills page: %d\n%s", r.Status, r.Body)
 	}
 	for _, bad := range []string{"/bills/tradebill?date=" + today, "/bills/tradebill?date=yesterday", "/bills/tradebill?date=" + d1 + "&type=ODD", "/bills/other?date=" + d1} {
