@@ -37,6 +37,7 @@ import (
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
+	"github.com/heraldoa/herald/internal/portability"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/push"
@@ -433,6 +434,20 @@ func (a *App) StartJobs() {
 	})
 	a.Jobs.Every("rate-limits-sweep", 10*time.Minute, func(ctx context.Context) error {
 		_, err := ratelimit.Sweep(ctx, a.DB, a.Clock)
+		return err
+	})
+	// Scheduled platform backups (admin settings), on one node at a time.
+	a.Jobs.Every("backup", 5*time.Minute, func(ctx context.Context) error {
+		st, err := a.Settings.Get(ctx)
+		if err != nil {
+			return err
+		}
+		file, err := portability.RunScheduled(ctx, a.DB, a.Media, portability.Schedule{
+			Every: time.Duration(st.BackupEveryHours) * time.Hour, Keep: st.BackupKeep, Dir: filepath.Join(a.Config.DataDir, "backups")},
+			a.Clock.Now(), "herald")
+		if file != "" {
+			a.Log.Info("platform backup written", slog.String("file", file))
+		}
 		return err
 	})
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {

@@ -33,6 +33,11 @@ type Platform struct {
 	// Analytics.
 	RawEventRetentionDays int `json:"raw_event_retention_days"`
 	MinDemographicGroup   int `json:"min_demographic_group"`
+
+	// Scheduled backups of the whole platform into <data>/backups: every
+	// so many hours (0: none), keeping the newest BackupKeep files.
+	BackupEveryHours int `json:"backup_every_hours"`
+	BackupKeep       int `json:"backup_keep"`
 }
 
 // Defaults returns the settings of a new platform.
@@ -48,6 +53,8 @@ func Defaults() Platform {
 		FlaggedKeywords:               []string{},
 		RawEventRetentionDays:         90,
 		MinDemographicGroup:           10,
+		BackupEveryHours:              0,
+		BackupKeep:                    7,
 	}
 }
 
@@ -68,6 +75,10 @@ func (p Platform) Validate() error {
 		return errs.FieldInvalid("raw_event_retention_days", "Between 1 and 3650 days.")
 	case p.MinDemographicGroup < 2:
 		return errs.FieldInvalid("min_demographic_group", "At least 2 people.")
+	case p.BackupEveryHours < 0 || p.BackupEveryHours > 24*366:
+		return errs.FieldInvalid("backup_every_hours", "Between 0 (no scheduled backups) and 8784 hours.")
+	case p.BackupKeep < 1 || p.BackupKeep > 1000:
+		return errs.FieldInvalid("backup_keep", "Keep between 1 and 1000 backups.")
 	}
 	return nil
 }

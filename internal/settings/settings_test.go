@@ -37,3 +37,22 @@ func TestDefaultsSaveAndReload(t *testing.T) {
 		t.Fatalf("a rejected save changed stored settings: %+v", again)
 	}
 }
+
+func TestBackupSettingsValidate(t *testing.T) {
+	p := settings.Defaults()
+	if p.BackupEveryHours != 0 || p.BackupKeep != 7 {
+		t.Fatalf("defaults: every %d keep %d", p.BackupEveryHours, p.BackupKeep)
+	}
+	p.BackupEveryHours = 24
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p.BackupKeep = 0
+	if err := p.Validate(); err == nil {
+		t.Fatal("keeping no backups accepted")
+	}
+	p.BackupKeep, p.BackupEveryHours = 3, -1
+	if err := p.Validate(); err == nil {
+		t.Fatal("a negative interval accepted")
+	}
+}

@@ -305,8 +305,13 @@ func (u *UI) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		{"max_review_rounds", &st.MaxReviewRounds},
 		{"raw_event_retention_days", &st.RawEventRetentionDays},
 		{"min_demographic_group", &st.MinDemographicGroup},
+		{"backup_every_hours", &st.BackupEveryHours},
+		{"backup_keep", &st.BackupKeep},
 	}
 	for _, it := range ints {
+		if !f.Has(it.name) {
+			continue // a form without the field keeps its value
+		}
 		v, err := strconv.Atoi(strings.TrimSpace(f.Get(it.name)))
 		if err != nil {
 			return u.FormError(w, r, "admin/settings", p, errs.FieldInvalid(it.name, "Enter a whole number."))
