@@ -50,7 +50,10 @@ func New(t testing.TB) *Server {
 	noEnv := func(string) string { return "" } // never pick up the developer's HERALD_* settings
 	// Tests push to developer servers on httptest listeners: loopback is
 	// allowed here explicitly; the platform's default refuses it.
-	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--outbound-allow", "127.0.0.0/8,::1"}, noEnv, io.Discard)
+	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--outbound-allow", "127.0.0.0/8,::1",
+		// Test clients connect from loopback as a trusted proxy would, so a
+		// Client's ForwardedFor can stand for different client addresses.
+		"--trusted-proxies", "127.0.0.1/32"}, noEnv, io.Discard)
 	if err != nil {
 		srv.Listener.Close()
 		t.Fatalf("apptest: config: %v", err)
@@ -105,6 +108,9 @@ type Client struct {
 	transport *http.Transport
 	// Follow makes the client follow redirects (as a browser would).
 	Follow bool
+	// ForwardedFor, when set, is sent as X-Forwarded-For: the client's
+	// address as the trusted proxy (loopback) reports it.
+	ForwardedFor string
 }
 
 // Client returns a new client with an empty cookie jar.
@@ -162,6 +168,9 @@ func (c *Client) NewRequest(method, path string, body io.Reader) *http.Request {
 // Without Follow, the response is returned as the server sent it, even
 // with a Location header that Go's client would refuse to parse.
 func (c *Client) Do(req *http.Request) *Response {
+	if c.ForwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", c.ForwardedFor)
+	}
 	c.t.Helper()
 	var res *http.Response
 	var err error

@@ -26,15 +26,24 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) error {
 	next := r.PostForm.Get("next")
 	p := u.NewPage(w, r, "Sign in", map[string]string{"Next": next})
 	ip := web.ClientIP(r)
-	if !u.loginIP.Allow(ip) || u.loginAccount.Blocked(login) {
-		return u.FormError(w, r, "auth/login", p, errs.TooManyf("Too many sign-in attempts. Wait a minute and try again."))
+	account, err := u.Users.LoginKey(r.Context(), login)
+	if err != nil {
+		return err
+	}
+	if err := u.CheckSignIn(r.Context(), account, ip); err != nil {
+		return u.FormError(w, r, "auth/login", p, err)
 	}
 	person, err := u.Users.Authenticate(r.Context(), login, r.PostForm.Get("password"))
 	if err != nil {
 		if errs.KindOf(err) == errs.KindUnauthorized {
-			u.loginAccount.Allow(login) // count the failure against this login
+			if ferr := u.SignInFailed(r.Context(), account, ip); ferr != nil {
+				return ferr
+			}
 		}
 		return u.FormError(w, r, "auth/login", p, err)
+	}
+	if err := u.SignInSucceeded(r.Context(), account, ip); err != nil {
+		return err
 	}
 	if err := u.Sessions.SignIn(w, r, person); err != nil {
 		return err

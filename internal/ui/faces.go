@@ -10,13 +10,11 @@ package ui
 import (
 	"embed"
 	"net/http"
-	"time"
 
 	"github.com/heraldoa/herald/internal/ui/admin"
 	"github.com/heraldoa/herald/internal/ui/console"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/ui/follower"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 //go:embed templates static
@@ -45,9 +43,6 @@ type UI struct {
 	follower *follower.UI
 	console  *console.UI
 	admin    *admin.UI
-
-	loginIP      *web.Limiter // sign-in attempts per client IP
-	loginAccount *web.Limiter // failed sign-ins per login name
 }
 
 // New parses templates and static files and builds the three faces.
@@ -57,11 +52,9 @@ func New(d Deps) (*UI, error) {
 		return nil, err
 	}
 	return &UI{UI: c,
-		follower:     follower.New(c),
-		console:      console.New(c),
-		admin:        admin.New(c),
-		loginIP:      web.NewLimiter(6*time.Second, 10), // 10 at once, then 10 a minute
-		loginAccount: web.NewLimiter(60*time.Second, 5), // 5 failures, then 1 a minute
+		follower: follower.New(c),
+		console:  console.New(c),
+		admin:    admin.New(c),
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -208,6 +209,22 @@ var dummyHash, _ = HashPassword("not a real password")
 var ErrBadCredentials = &errs.Error{Kind: errs.KindUnauthorized, Message: "That username or email and password do not match."}
 
 // Authenticate checks a login (username or email) and password.
+// LoginKey names the account a sign-in attempt is for, for throttling:
+// "p<id>" for a person (by username or email alike), else the login as
+// typed ("n:<login>"), so unknown names are throttled too.
+func (s *Store) LoginKey(ctx context.Context, login string) (string, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	var personID int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT id FROM people WHERE username = ? OR email = ?`, login, login), &personID)
+	if errors.Is(err, db.ErrNotFound) {
+		return "n:" + login, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "p" + strconv.FormatInt(personID, 10), nil
+}
+
 func (s *Store) Authenticate(ctx context.Context, login, password string) (*Person, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
 	var hash string

@@ -14,6 +14,10 @@ import (
 type Limits struct {
 	Signup *ratelimit.Limiter // sign-ups per client IP
 	Send   *ratelimit.Limiter // follower messages and menu clicks per person
+	SignIn SignInLimits       // failed sign-ins (signin.go)
+	// PayPassword counts wrong passwords on the pay sheet, per person: 5,
+	// then one every 20 s.
+	PayPassword *ratelimit.Limiter
 }
 
 // Sending limits: a burst of 20, then one every 300 ms, per person; sign-ups:
@@ -29,8 +33,10 @@ const (
 // ratelimit.New with a database and clock bound fits).
 func NewLimits(newLimiter func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter) Limits {
 	return Limits{
-		Signup: newLimiter("signup:", signupInterval, signupBurst),
-		Send:   newLimiter("send:", sendInterval, sendBurst),
+		Signup:      newLimiter("signup:", signupInterval, signupBurst),
+		Send:        newLimiter("send:", sendInterval, sendBurst),
+		SignIn:      newSignInLimits(newLimiter),
+		PayPassword: newLimiter("pay-password:", 20*time.Second, 5),
 	}
 }
 
@@ -62,4 +68,22 @@ func (u *UI) AllowSignup(ctx context.Context, ip string) error {
 		return errs.TooManyf("Too many sign-ups from your network. Wait a minute and try again.")
 	}
 	return nil
+}
+
+// PayPasswordBlocked says whether the person has used up their wrong
+// passwords on the pay sheet for now.
+func (u *UI) PayPasswordBlocked(ctx context.Context, personKey string) (bool, error) {
+	if u.Limits.PayPassword == nil {
+		return false, nil
+	}
+	return u.Limits.PayPassword.Blocked(ctx, personKey)
+}
+
+// PayPasswordFailed counts a wrong password on the pay sheet.
+func (u *UI) PayPasswordFailed(ctx context.Context, personKey string) error {
+	if u.Limits.PayPassword == nil {
+		return nil
+	}
+	_, err := u.Limits.PayPassword.Allow(ctx, personKey)
+	return err
 }

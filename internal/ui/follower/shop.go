@@ -244,12 +244,17 @@ func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
 	p := u.NewPage(w, r, "Pay "+d.Merchant.DisplayName, d)
 	payCSP(w, d)
 	key := strconv.FormatInt(me.ID, 10)
-	if u.payTries.Blocked(key) {
+	if blocked, err := u.PayPasswordBlocked(r.Context(), key); err != nil || blocked {
+		if err != nil {
+			return err
+		}
 		return u.FormError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindTooMany, Field: "password", Message: "Too many wrong passwords. Wait a minute and try again."})
 	}
 	if _, err := u.Users.Authenticate(r.Context(), me.Username, r.PostForm.Get("password")); err != nil {
 		if errors.Is(err, user.ErrBadCredentials) {
-			u.payTries.Allow(key)
+			if err := u.PayPasswordFailed(r.Context(), key); err != nil {
+				return err
+			}
 			return u.FormError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindInvalid, Field: "password", Message: "That password is not right. Nothing was charged."})
 		}
 		return err

@@ -5,22 +5,18 @@
 package follower
 
 import (
-	"time"
-
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 // UI holds the follower app's handlers.
 type UI struct {
 	*core.UI
-	live     liveStreams  // open /events streams
-	payTries *web.Limiter // wrong passwords on the pay sheet, per person: 5, then one every 20 s
+	live liveStreams // open /events streams
 }
 
 // New returns the follower app over the shared core.
 func New(c *core.UI) *UI {
-	return &UI{UI: c, payTries: web.NewLimiter(20*time.Second, 5)}
+	return &UI{UI: c}
 }
 
 // Register adds the follower app's routes.
