@@ -16,7 +16,7 @@ import (
 	"github.com/heraldoa/herald/internal/lease"
 )
 
-func testConfig(t *testing.T) *config.Config {
+func testConfig(t testing.TB) *config.Config {
 	cfg, err := config.Parse("test", []string{"--listen", "127.0.0.1:0", "--data", t.TempDir()}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
