@@ -105,6 +105,19 @@ type LibraryTemplate struct {
 	CreatedAt  time.Time
 }
 
+// KeywordList is the keywords one a line: "1. Item (thing1) e.g. Green tea".
+func (t *LibraryTemplate) KeywordList() string {
+	var b strings.Builder
+	for _, k := range t.Keywords {
+		fmt.Fprintf(&b, "%d. %s (%s)", k.KID, k.Name, k.Key())
+		if k.Example != "" {
+			b.WriteString(" e.g. " + k.Example)
+		}
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // Template is an account's private template.
 type Template struct {
 	ID        int64

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/subscribemsg"
 	"github.com/heraldoa/herald/internal/tmplmsg"
+	"github.com/heraldoa/herald/internal/user"
 )
 
 // A web app sends a follower to the consent sheet; they accept with
@@ -105,5 +107,39 @@ func TestSubscriptionConsentSheets(t *testing.T) {
 	}
 	if err := app.Subscriptions.SendLegacy(ctx, a, send); err == nil {
 		t.Fatal("a second send on one confirmation")
+	}
+}
+
+// Administrators keep the notification library; reviewers only read it;
+// a bad keyword line is shown on its field; retiring hides a template from
+// accounts (200014).
+func TestNotificationLibraryIsEditedByAdmins(t *testing.T) {
+	s := apptest.New(t)
+	ac, _ := staffClient(t, s, "ada", user.RoleAdmin)
+	rc, _ := staffClient(t, s, "rui", user.RoleReviewer)
+	form := url.Values{"title": {"Parcel arriving"}, "type": {"2"}, "category": {"308"},
+		"keywords": {"Parcel | character_string | SF1234\nArrives | time | 2026-12-05 15:00"}}
+	wantStatus(t, rc.PostForm("/admin/subscribe-templates", form), http.StatusForbidden)
+	wantRedirect(t, ac.PostForm("/admin/subscribe-templates", form), "/admin/subscribe-templates")
+	bad := url.Values{"title": {"Broken"}, "type": {"2"}, "category": {"308"}, "keywords": {"Parcel | colour\nArrives | time"}}
+	if r := ac.PostForm("/admin/subscribe-templates", bad); r.Status != http.StatusUnprocessableEntity || !r.Contains("unknown type") {
+		t.Fatalf("bad keywords: %d", r.Status)
+	}
+	page := rc.Get("/admin/subscribe-templates")
+	if page.Status != 200 || !page.Contains("Parcel arriving") || !page.Contains("(character_string1)") || page.Contains(`data-testid="sub-library-form"`) {
+		t.Fatalf("reviewer's page: %d", page.Status)
+	}
+	list, _, err := s.App.Subscriptions.Library(context.Background(), nil, false, 0, 10)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("library: %v %v", list, err)
+	}
+	tid := list[0].TID
+	wantRedirect(t, ac.PostForm(fmt.Sprintf("/admin/subscribe-templates/%d/retire", tid), url.Values{}), "/admin/subscribe-templates")
+	a, _, err := emulator.SeedAccount(context.Background(), s.App, "Harbour Parcel", account.Service, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Subscriptions.AddTemplate(context.Background(), a.ID, tid, []int{1, 2}, ""); err == nil || !strings.Contains(err.Error(), "invalid tid") {
+		t.Fatalf("adding a retired template: %v", err)
 	}
 }

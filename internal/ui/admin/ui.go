@@ -18,4 +18,5 @@ func (u *UI) Register(h core.Route) {
 	u.registerAnalytics(h)
 	u.registerWallets(h)
 	u.registerTemplateLibrary(h)
+	u.registerSubscribeLibrary(h)
 }
