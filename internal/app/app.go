@@ -145,7 +145,7 @@ type App struct {
 type Options struct {
 	Clock clock.Clock // default: the real clock
 	// Bus carries live events; default: in-process. Several nodes share one
-	// over NATS (natsbus.Dial).
+	// over NATS (natsbus.Connect).
 	Bus realtime.Bus
 	// Media stores uploaded files; default: the data directory's media/.
 	Media media.Store
