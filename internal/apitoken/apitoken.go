@@ -249,10 +249,8 @@ func (s *Store) Forget(accountID int64) {
 	s.mu.Unlock()
 }
 
-var beijing = time.FixedZone("CST", 8*3600)
-
 // Day is the quota day of t: WeChat's quotas reset at midnight Beijing time.
-func Day(t time.Time) string { return t.In(beijing).Format("2006-01-02") }
+func Day(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02") }
 
 // Month is the clear_quota month of t.
-func Month(t time.Time) string { return t.In(beijing).Format("2006-01") }
+func Month(t time.Time) string { return t.In(clock.Beijing).Format("2006-01") }

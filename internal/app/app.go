@@ -87,17 +87,17 @@ type App struct {
 	Sessions *web.Sessions
 	Accounts *account.Store
 	Follows  *follow.Store
-	// Accounts lifecycle (issue #3): applications, reviews, penalties.
+	// Accounts lifecycle: applications, reviews, penalties.
 	Review   *review.Store
 	Bus      realtime.Bus
 	Messages *message.Store
 	Chat     *message.Service
-	// Messaging and automation (issue #6).
+	// Messaging and automation.
 	Menus       *menu.Store
 	AutoReplies *autoreply.Store
 	Audience    *audience.Store
 	Inbox       *inbox.Store
-	// Developer API (issue #7): tokens, quotas, the developer's server and
+	// Developer API: tokens, quotas, the developer's server and
 	// push log, QR tickets, temporary media and the /cgi-bin/... handler.
 	Tokens      *apitoken.Store
 	Quotas      *apitoken.Quotas
@@ -106,26 +106,26 @@ type App struct {
 	QR          *qrcode.Store
 	TempMedia   *tempmedia.Store
 	API         *wxapi.API
-	// Publishing (issue #4): drafts, publications, mass-send jobs.
+	// Publishing: drafts, publications, mass-send jobs.
 	Publish       *publish.Store
 	Folder        *folder.Store // the Subscriptions folder
 	PublishEngine *publish.Engine
 	UI            *ui.UI
-	// Analytics (issue #11): Analytics.Record captures events without
+	// Analytics: Analytics.Record captures events without
 	// blocking; AnalyticsStore rolls them up and answers dashboards.
 	Analytics      *analytics.Recorder
 	AnalyticsStore *analytics.Store
-	// Commerce (issue #9): Herald Pay (wallets, merchants, orders).
+	// Commerce: Herald Pay (wallets, merchants, orders).
 	Pay *pay.Store
 	// PayAPI is the WeChat Pay v3-shaped merchant API at /v3/.
 	PayAPI *wxpay.API
-	// Templates: template messages (issue #8), the library, industries,
+	// Templates: template messages, the library, industries,
 	// private templates and message/template/send.
 	Templates *tmplmsg.Service
 	// Drafts: the drafts and publishing API (draft/*, freepublish/*) and
 	// its PUBLISHJOBFINISH pushes.
 	Drafts *drafts.Service
-	// Mass: the mass-send API (issue #8) and its MASSSENDJOBFINISH.
+	// Mass: the mass-send API and its MASSSENDJOBFINISH.
 	Mass *mass.Mass
 	// WebApps: linked web apps ("mini-programs") on the web sign-in domains.
 	WebApps *webapp.Store

@@ -41,3 +41,8 @@ func (c *Offset) Advance(d time.Duration) {
 	c.offset += d
 	c.mu.Unlock()
 }
+
+// Beijing is the zone (UTC+8, no daylight saving) that WeChat's days and
+// months follow: API quotas reset at its midnight, template-message months
+// begin on its first day.
+var Beijing = time.FixedZone("CST", 8*3600)

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/id"
@@ -366,7 +367,7 @@ func ExportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, w io.Writ
 		if err := rows.Scan(&openid, &nick, &remark, &tags, &blocked, &following, &source, &subAt); err != nil {
 			return n, err
 		}
-		rec[0], rec[1], rec[2], rec[3] = openid, csvSafe(nick), csvSafe(remark), tags
+		rec[0], rec[1], rec[2], rec[3] = openid, csvsafe.Cell(nick), csvsafe.Cell(remark), tags
 		rec[4], rec[5], rec[6] = strconv.FormatBool(blocked), strconv.FormatBool(following), source
 		rec[7] = ""
 		if subAt != 0 {
@@ -385,13 +386,4 @@ func ExportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, w io.Writ
 		return n, err
 	}
 	return n, bw.Flush()
-}
-
-// csvSafe keeps a spreadsheet from reading text a follower chose as a
-// formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

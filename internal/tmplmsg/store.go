@@ -209,14 +209,11 @@ func (s *Store) Industry(ctx context.Context, accountID int64) (*AccountIndustry
 	return &AccountIndustry{Primary: p, Secondary: sec, ChangedAt: db.FromMicro(at)}, nil
 }
 
-// beijing is the zone WeChat's months (and daily quotas) follow.
-var beijing = time.FixedZone("CST", 8*3600)
-
 // NextChange is when the industry may be changed again: the first day of
 // the month after the last change (Beijing time).
 func (ai *AccountIndustry) NextChange() time.Time {
-	t := ai.ChangedAt.In(beijing)
-	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, beijing)
+	t := ai.ChangedAt.In(clock.Beijing)
+	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, clock.Beijing)
 }
 
 // SetIndustry sets the account's two industries: once a calendar month

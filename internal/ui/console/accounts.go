@@ -13,7 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/ui/core"
 )
 
-// registerAccounts adds the routes of the accounts lifecycle (issue #3):
+// registerAccounts adds the routes of the accounts lifecycle:
 // applications in the console, the account console home with credentials
 // and the violation record, the reviewers' admin pages, and the follower's
 // report form. See docs/accounts.md.

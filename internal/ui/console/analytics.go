@@ -11,12 +11,13 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
 
-// registerAnalytics adds the analytics dashboards (issue #11): the
+// registerAnalytics adds the analytics dashboards: the
 // console's /mp/a/{account}/analytics with CSV exports, and the platform
 // admin's /admin/analytics. See docs/analytics.md.
 func (u *UI) registerAnalytics(h core.Route) {
@@ -239,23 +240,12 @@ func (u *UI) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
 	for _, row := range rows {
 		safe := make([]string, len(row))
 		for i, cell := range row {
-			safe[i] = analyticsCSVCell(cell)
+			safe[i] = csvsafe.Cell(cell)
 		}
 		_ = cw.Write(safe)
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// analyticsCSVCell stops a spreadsheet from running a cell as a formula (titles and
-// button keys are written by people).
-func analyticsCSVCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
-	}
-	return s
 }
 
 func groupLabel(v string) string {

@@ -18,7 +18,7 @@ import (
 )
 
 // registerMessaging adds the routes of the messaging-and-automation
-// feature (issue #6): auto-replies, the custom menu editor, the
+// feature: auto-replies, the custom menu editor, the
 // customer-service inbox, followers and the account team. See
 // docs/messaging.md.
 func (u *UI) registerMessaging(h core.Route) {

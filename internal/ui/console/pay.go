@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
@@ -27,7 +28,7 @@ import (
 	"github.com/heraldoa/herald/internal/web"
 )
 
-// Commerce (issue #9): the console's payments pages under
+// Commerce: the console's payments pages under
 // /mp/a/{account}/pay, the follower's pay sheet, product pages and order
 // list (pay_app.go), and the admin's wallet credits.
 
@@ -567,19 +568,11 @@ func (u *UI) payOrdersCSV(w http.ResponseWriter, r *http.Request) error {
 		return t.In(loc).Format(time.RFC3339)
 	}
 	for _, o := range orders {
-		_ = cw.Write([]string{fmt.Sprint(o.ID), csvSafe(o.OutTradeNo), o.TransactionID, tm(o.CreatedAt), tm(o.PaidAt), o.State, o.Source,
-			csvSafe(o.Description), yuan(o.Amount), yuan(o.Refunded)})
+		_ = cw.Write([]string{fmt.Sprint(o.ID), csvsafe.Cell(o.OutTradeNo), o.TransactionID, tm(o.CreatedAt), tm(o.PaidAt), o.State, o.Source,
+			csvsafe.Cell(o.Description), yuan(o.Amount), yuan(o.Refunded)})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe stops a spreadsheet from reading a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 type payOrderData struct {

@@ -12,7 +12,7 @@ import (
 	"github.com/heraldoa/herald/internal/web"
 )
 
-// Template messages (issue #8): the platform's library at /admin/templates
+// Template messages: the platform's library at /admin/templates
 // and an account's industry, private templates and sent log at
 // /mp/a/{account}/templates.
 func (u *UI) registerTemplates(h core.Route) {

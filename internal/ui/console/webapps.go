@@ -16,7 +16,7 @@ import (
 	"github.com/heraldoa/herald/internal/webapp"
 )
 
-// Linked web apps (issue #9, Herald's "mini-programs"): the console page
+// Linked web apps (Herald's "mini-programs"): the console page
 // where owners and admins link, edit and unlink web apps; the follower's
 // way in from the profile (/w/{appid}?from=profile), an article
 // (/w/{appid}, placed as a Markdown link) and the menu

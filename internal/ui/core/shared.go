@@ -71,7 +71,7 @@ func AccountAvatarURL(accountID int64, avatarPath string) string {
 	return "/a/" + strconv.FormatInt(accountID, 10) + "/avatar"
 }
 
-// Developer is what the developer pages need (issue #7): the developer's
+// Developer is what the developer pages need: the developer's
 // server settings, the push engine (handshake, replay), the API (to drop
 // its cached account state after a save) and QR tickets for /q/{ticket}.
 type Developer struct {

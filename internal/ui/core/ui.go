@@ -56,38 +56,38 @@ type Deps struct {
 	Bus      realtime.Bus
 	Messages *message.Store
 	Chat     *message.Service
-	// Follower app (issue #5): nil until wired, then the menu bar and the
+	// Follower app: nil until wired, then the menu bar and the
 	// Subscriptions folder appear.
 	Menus        MenuSource
 	Publications PublicationSource
-	// Messaging and automation (issue #6): the console's auto-replies,
+	// Messaging and automation: the console's auto-replies,
 	// menu editor, inbox, followers and team pages. When Menus is nil,
 	// registerMessaging sets it from MenuStore.
 	MenuStore   *menu.Store
 	AutoReplies *autoreply.Store
 	Audience    *audience.Store
 	Inbox       *inbox.Store
-	// Publishing (issue #4): drafts, publications, mass sends, reading
+	// Publishing: drafts, publications, mass sends, reading
 	// pages, the media library. Publications defaults to Publish.
 	Publish       *publish.Store
 	Folder        *folder.Store // the Subscriptions folder
 	PublishEngine *publish.Engine
-	// Accounts lifecycle (issue #3): applications, reviews, reports,
+	// Accounts lifecycle: applications, reviews, reports,
 	// penalties, appeals and the audit log.
 	Review *review.Store
-	// Analytics (issue #11): Analytics.Record captures an event without
+	// Analytics: Analytics.Record captures an event without
 	// blocking (a nil recorder records nothing); AnalyticsStore serves the
 	// dashboards.
 	Analytics      *analytics.Recorder
 	AnalyticsStore *analytics.Store
-	// Developer API (issue #7): developer settings, push log, QR scans.
+	// Developer API: developer settings, push log, QR scans.
 	Developer Developer
-	// Commerce (issue #9): Herald Pay — merchants, products, orders,
+	// Commerce: Herald Pay — merchants, products, orders,
 	// wallets. nil: no payments pages.
 	Pay *pay.Store
 	// PayAPI: the merchant API; its notification log shows on the payments page.
 	PayAPI *wxpay.API
-	// Template messages (issue #8): the library at /admin/templates and
+	// Template messages: the library at /admin/templates and
 	// the account's templates at /mp/a/{id}/templates. nil: no pages.
 	Templates *tmplmsg.Service
 	// WebApps: linked web apps ("mini-programs"). nil: no web apps pages.

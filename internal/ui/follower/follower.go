@@ -14,7 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/web"
 )
 
-// The follower app (issue #5): discover and follow accounts, the chat list
+// The follower app: discover and follow accounts, the chat list
 // with the Subscriptions folder, conversations with the account's menu, and
 // live updates over server-sent events. See docs/follower-app.md.
 //

@@ -9,7 +9,7 @@ import (
 	"github.com/heraldoa/herald/internal/wxapi"
 )
 
-// Web sign-in (OAuth2, issue #8): the authorize page a developer's web app
+// Web sign-in (OAuth2): the authorize page a developer's web app
 // sends a follower to, and the account's web sign-in domains in the
 // console. The app routes /connect/oauth2/authorize here (it needs the
 // session); the code exchange is in wxapi.
