@@ -188,7 +188,7 @@ func TestImportPushLog(t *testing.T) {
 	}{{"message", true, 120000}, {"event", false, 80000}, {"verify", true, 5000}} {
 		if _, err := d.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, mode, url, ok, duration_us, created_at) VALUES (?, ?, ?, 'plain', 'https://dev.example/wx', ?, ?, ?)`,
 			old<<22|int64(i), a, r.kind, r.ok, r.us, db.Micro(utc("2026-03-10 09:00:00"))); err != nil {
-			t.Skipf("push log table differs: %v", err)
+			t.Fatalf("insert a push log row: %v", err)
 		}
 	}
 	if n, err := st.ImportPushLog(ctx); err != nil || n != 2 {
