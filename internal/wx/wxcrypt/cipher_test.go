@@ -347,3 +347,17 @@ func TestCipherConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeEncodingAESKey: a key typed in the console decodes to 32
+// bytes or is refused.
+func FuzzDecodeEncodingAESKey(f *testing.F) {
+	f.Add("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+	f.Add("")
+	f.Add("====")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := DecodeEncodingAESKey(s)
+		if err == nil && len(k) != 32 {
+			t.Fatalf("%q decoded to %d bytes", s, len(k))
+		}
+	})
+}
