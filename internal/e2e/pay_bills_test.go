@@ -69,13 +69,36 @@ func TestDailyBillsOnAPhone(t *testing.T) {
 		t.Fatalf("%d bill downloads, want 4", n)
 	}
 	checkFitsPhone(t, owner, "daily-bills")
+	before := day.AddDate(0, 0, -1).Format("2006-01-02")
 	do(t, owner, "pick the day before",
-		chromedp.SetValue(chromedp.CSS(`input[name=date]`), day.AddDate(0, 0, -1).Format("2006-01-02")),
+		chromedp.SetValue(chromedp.CSS(`input[name=date]`), before),
 		chromedp.Click(byText("button", "Show bills")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=bills]`)),
 	)
+	// The old page's table is still visible until the new page replaces it:
+	// wait for the address of the chosen day before counting.
+	waitSearch(t, owner, "?date="+before)
+	do(t, owner, "see the day's bills", chromedp.WaitVisible(chromedp.CSS(`[data-testid=bills]`)))
 	if n := run(t, owner, "count the downloads", chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=bills] a[download]").length`)); n != 0 {
 		t.Fatalf("%d bill downloads for a day without sales", n)
 	}
 	checkFitsPhone(t, owner, "daily-bills-empty")
+}
+
+// waitSearch waits until the tab's page has the query want, across a
+// navigation that may still be in flight (see waitPath).
+func waitSearch(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	var last string
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`))
+		if err == nil && got == want {
+			return
+		}
+		last = got
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the page did not reach %s: it is at %q", want, last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
