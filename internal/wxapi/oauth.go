@@ -97,9 +97,17 @@ func (api *API) CheckAuthorize(ctx context.Context, q url.Values) (*Authorize, i
 	if !a.IsService() || !a.Verified(api.Clock.Now()) {
 		return nil, PageErrScope, nil
 	}
+	if !plainChars(redirect) {
+		// A backslash, space or control character: browsers and servers
+		// may disagree on which host such an address names.
+		return nil, PageErrDomain, nil
+	}
 	u, err := url.Parse(redirect)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, PageErrRedirectURI, nil
+	}
+	if !plainAuthority(redirect, u) {
+		return nil, PageErrDomain, nil
 	}
 	hosts, err := api.OAuthDomains(ctx, a.ID)
 	if err != nil {
@@ -115,6 +123,28 @@ func (api *API) CheckAuthorize(ctx context.Context, q url.Values) (*Authorize, i
 		return nil, PageErrDomain, nil
 	}
 	return &Authorize{Account: a, RedirectURI: redirect, Scope: scope, State: state}, 0, nil
+}
+
+// plainChars reports whether an address holds no backslash (which
+// browsers read as a slash), space or control character.
+func plainChars(raw string) bool {
+	for _, r := range raw {
+		if r <= ' ' || r == 0x7f || r == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainAuthority reports whether a parsed address names its host alone:
+// no user info (https://evil%2F@registered.example/cb), and the raw text
+// starts with the very scheme and host Go parsed (no escaped host).
+func plainAuthority(raw string, u *url.URL) bool {
+	if u.User != nil || u.Opaque != "" {
+		return false
+	}
+	prefix := u.Scheme + "://" + u.Host
+	return len(raw) >= len(prefix) && strings.EqualFold(raw[:len(prefix)], prefix)
 }
 
 // Redirect is where the browser goes after the person's answer: with

@@ -184,6 +184,20 @@ func TestWebSignIn(t *testing.T) {
 		}
 	}
 	pageErr("other domain", authorizeURL(svc.AppID, "https://evil.example.net/cb", "snsapi_base", "s"), "10003")
+	// Addresses whose host browsers may read differently: user info,
+	// backslashes, escaped hosts, spaces.
+	for _, evil := range []string{
+		"https://evil%2F@app.example.com/cb",
+		"https://evil.example.net@app.example.com/cb",
+		"https://user:pass@app.example.com/cb",
+		`https://evil.example.net\@app.example.com/cb`,
+		`https://app.example.com\.evil.example.net/cb`,
+		"https://app.example.com\t/cb",
+		" https://app.example.com/cb",
+	} {
+		pageErr("redirect_uri "+evil, authorizeURL(svc.AppID, evil, "snsapi_base", "s"), "10003")
+	}
+	pageErr("escaped host", authorizeURL(svc.AppID, "https://app%2Eexample.com/cb", "snsapi_base", "s"), "10011")
 	pageErr("no appid", authorizeURL("", back, "snsapi_base", "s"), "10012")
 	pageErr("no redirect_uri", authorizeURL(svc.AppID, "", "snsapi_base", "s"), "10011")
 	pageErr("no scope", authorizeURL(svc.AppID, back, "", "s"), "10010")
