@@ -244,15 +244,24 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		if err := sqlTx.Commit(); err != nil {
 			return fmt.Errorf("db: commit: %w", err)
 		}
+		for _, f := range tx.after {
+			f()
+		}
 		return nil
 	})
 }
 
 // Tx is a transaction on the writer.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx    *sql.Tx
+	db    *DB
+	after []func()
 }
+
+// AfterCommit runs f once the transaction has committed (never when it
+// rolls back), after the writer is released: work stored in the
+// transaction can start there.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // Dialect reports the engine.
 func (tx *Tx) Dialect() Dialect { return tx.db.dialect }

@@ -38,6 +38,7 @@ type Engine struct {
 
 	owner    string
 	finished []func(ctx context.Context, j *Job)
+	ending   []func(ctx context.Context, tx *db.Tx, j *Job) error
 	wake     chan struct{}
 }
 
@@ -65,6 +66,24 @@ func (e *Engine) lease() time.Duration {
 // pushes PUBLISHJOBFINISH from here. Add hooks before the worker starts.
 func (e *Engine) OnFinish(fn func(ctx context.Context, j *Job)) {
 	e.finished = append(e.finished, fn)
+}
+
+// OnFinishTx adds fn to what runs inside the transaction that ends a job
+// (done or failed), after the job's row says so: work that must exist
+// exactly when the job's end does (a finish event to push) is stored
+// there. An error rolls the end back. Add hooks before the worker starts.
+func (e *Engine) OnFinishTx(fn func(ctx context.Context, tx *db.Tx, j *Job) error) {
+	e.ending = append(e.ending, fn)
+}
+
+// ended runs the OnFinishTx hooks.
+func (e *Engine) ended(ctx context.Context, tx *db.Tx, j *Job) error {
+	for _, fn := range e.ending {
+		if err := fn(ctx, tx, j); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Wake makes the worker look for due jobs now.
@@ -213,6 +232,10 @@ func (e *Engine) fail(ctx context.Context, j *Job, reason string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		j.State, j.Error = JobFailed, reason
+		if err := e.ended(ctx, tx, j); err != nil {
+			return err
+		}
 		if j.SentCount == 0 {
 			if _, err := tx.Exec(ctx, `UPDATE publications SET state = 'draft' WHERE id = ? AND state = 'scheduled'`, j.PublicationID); err != nil {
 				return err
@@ -346,7 +369,7 @@ func (e *Engine) finish(ctx context.Context, tx *db.Tx, j *Job) error {
 		return errLostLease
 	}
 	j.State = JobDone
-	return nil
+	return e.ended(ctx, tx, j)
 }
 
 // folderAll sends a Subscription account's publication to all followers:

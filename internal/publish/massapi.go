@@ -420,7 +420,19 @@ func (s *Store) PreviewTo(ctx context.Context, accountID, personID, pubID int64,
 // one to tell it: true once per job, whoever asks first (the engine's
 // OnFinish hook or a sweep after a crash).
 func (s *Store) ClaimFinishNotice(ctx context.Context, jobID int64) (bool, error) {
-	res, err := s.db.Exec(ctx, `UPDATE publish_jobs SET notified_at = ? WHERE id = ? AND source = 'api' AND mode = 'mass'
+	return s.claimFinishNotice(ctx, s.db, jobID)
+}
+
+// ClaimFinishNoticeTx is ClaimFinishNotice inside tx (the transaction that
+// ends the job, which queues the notice there).
+func (s *Store) ClaimFinishNoticeTx(ctx context.Context, tx *db.Tx, jobID int64) (bool, error) {
+	return s.claimFinishNotice(ctx, tx, jobID)
+}
+
+func (s *Store) claimFinishNotice(ctx context.Context, x interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+}, jobID int64) (bool, error) {
+	res, err := x.Exec(ctx, `UPDATE publish_jobs SET notified_at = ? WHERE id = ? AND source = 'api' AND mode = 'mass'
 		AND notified_at = 0 AND state IN ('done', 'failed')`, db.Micro(s.clock.Now()), jobID)
 	if err != nil {
 		return false, err

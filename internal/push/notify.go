@@ -80,3 +80,49 @@ func (e *Engine) runEvent(ctx context.Context, j *workq.Job) error {
 	e.deliverXML(ctx, a, set, msg, []byte(p.XML), p.PersonID, KindEvent, 0)
 	return ctx.Err()
 }
+
+// EventBuilder builds, when a queued event is sent, the event for a job's
+// payload: the account, the message and the person it concerns (0: none).
+// A nil message sends nothing. It runs on whichever node sends the event,
+// and must build the same XML every time (CreateTime from stored facts,
+// not the clock), so that a retry on another node is the same message.
+type EventBuilder func(ctx context.Context, accountID int64, payload []byte) (*account.Account, *wxmsg.Message, int64, error)
+
+// HandleEvent registers kind as an event built at sending time (see
+// NotifyTx). Register before the queue runs.
+func (e *Engine) HandleEvent(kind string, build EventBuilder) {
+	if e.Queue == nil {
+		return
+	}
+	e.Queue.Handle(kind, func(ctx context.Context, j *workq.Job) error {
+		a, msg, personID, err := build(ctx, j.AccountID, j.Payload)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil // the account or the job is gone: nothing to tell
+		}
+		if err != nil || msg == nil {
+			return err
+		}
+		set, err := e.Store.Get(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if !set.Configured() {
+			return nil
+		}
+		e.deliverXML(ctx, a, set, msg, nil, personID, KindEvent, 0)
+		return ctx.Err()
+	})
+}
+
+// NotifyTx stores, in tx, an event of kind (registered with HandleEvent)
+// that is built from payload and pushed once tx commits: the event exists
+// exactly when what tx records does, so a node that dies right after the
+// commit cannot lose it. It returns false without a durable queue (the
+// caller then pushes with Notify after the commit).
+func (e *Engine) NotifyTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (bool, error) {
+	if e.Queue == nil {
+		return false, nil
+	}
+	_, err := e.Queue.SubmitTx(ctx, tx, kind, accountID, payload)
+	return err == nil, err
+}

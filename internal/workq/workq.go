@@ -164,13 +164,45 @@ func (q *Queue) Submit(ctx context.Context, kind string, accountID int64, payloa
 	return jid, nil
 }
 
-func (q *Queue) insert(ctx context.Context, kind string, accountID int64, payload any, claimed bool) (int64, error) {
-	if q.handlers[kind] == nil {
-		return 0, fmt.Errorf("workq: no handler for %q", kind)
-	}
+// SubmitTx stores a job claimed by this node in tx, and starts it once tx
+// commits: the job exists exactly when the rest of tx does (a rollback
+// leaves no job; a node that dies after the commit leaves it to another
+// node after the lease).
+func (q *Queue) SubmitTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (int64, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return 0, err
+	}
+	jid, err := q.insertOn(ctx, tx, kind, accountID, raw, true)
+	if err != nil {
+		return 0, err
+	}
+	tx.AfterCommit(func() { q.start(&Job{ID: jid, Kind: kind, AccountID: accountID, Payload: raw, Runs: 1, q: q}) })
+	return jid, nil
+}
+
+func (q *Queue) insert(ctx context.Context, kind string, accountID int64, payload any, claimed bool) (int64, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return 0, err
+	}
+	jid, err := q.insertOn(context.WithoutCancel(ctx), q.db, kind, accountID, raw, claimed)
+	if err != nil {
+		return 0, err
+	}
+	if !claimed {
+		q.Wake()
+	}
+	return jid, nil
+}
+
+type execer interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (q *Queue) insertOn(ctx context.Context, x execer, kind string, accountID int64, raw []byte, claimed bool) (int64, error) {
+	if q.handlers[kind] == nil {
+		return 0, fmt.Errorf("workq: no handler for %q", kind)
 	}
 	now := q.clock.Now()
 	jid := id.New()
@@ -178,13 +210,10 @@ func (q *Queue) insert(ctx context.Context, kind string, accountID int64, payloa
 	if claimed {
 		state, owner, until, runs = "running", q.owner, db.Micro(now.Add(q.lease())), 1
 	}
-	_, err = q.db.Exec(context.WithoutCancel(ctx), `INSERT INTO work_jobs (id, kind, account_id, payload, state, runs, attempts, run_at, lease_owner, lease_until, created_at, updated_at)
+	_, err := x.Exec(ctx, `INSERT INTO work_jobs (id, kind, account_id, payload, state, runs, attempts, run_at, lease_owner, lease_until, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`, jid, kind, accountID, string(raw), state, runs, db.Micro(now), owner, until, db.Micro(now), db.Micro(now))
 	if err != nil {
 		return 0, fmt.Errorf("workq: enqueue %s: %w", kind, err)
-	}
-	if !claimed {
-		q.Wake()
 	}
 	return jid, nil
 }

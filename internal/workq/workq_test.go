@@ -193,3 +193,41 @@ func TestFailingJobIsRetriedThenMarkedFailed(t *testing.T) {
 		t.Fatalf("last_error %q %v", last, err)
 	}
 }
+
+// A job submitted in a transaction exists only if the transaction commits,
+// and starts once it has.
+func TestSubmitTxFollowsItsTransaction(t *testing.T) {
+	d := dbtest.New(t)
+	q := newQueue(d)
+	var ran atomic.Int32
+	q.Handle("tx", func(ctx context.Context, j *workq.Job) error { ran.Add(1); return nil })
+	ctx := context.Background()
+	boom := errors.New("rolled back")
+	err := d.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := q.SubmitTx(ctx, tx, "tx", 1, nil); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	q.Wait()
+	if n := rows(t, d); n != 0 || ran.Load() != 0 {
+		t.Fatalf("after a rollback: %d rows, %d runs", n, ran.Load())
+	}
+	err = d.Tx(ctx, func(tx *db.Tx) error {
+		_, err := q.SubmitTx(ctx, tx, "tx", 1, nil)
+		if err == nil && ran.Load() != 0 {
+			t.Error("the job started before its transaction committed")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Wait()
+	if n := rows(t, d); n != 0 || ran.Load() != 1 {
+		t.Fatalf("after the commit: %d rows, %d runs", n, ran.Load())
+	}
+}

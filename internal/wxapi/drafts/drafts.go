@@ -121,8 +121,12 @@ func Register(api *wxapi.API, s *Service) {
 	add("/cgi-bin/freepublish/delete", s.publishDelete)
 	add("/cgi-bin/freepublish/getarticle", s.getArticle)
 	add("/cgi-bin/freepublish/batchget", s.publishBatchGet)
-	if s.Engine != nil {
+	if s.Engine != nil && s.Push != nil {
 		s.Engine.OnFinish(s.finished)
+		if s.Push.Queue != nil {
+			s.Push.HandleEvent(JobPublishFinish, s.buildFinish)
+			s.Engine.OnFinishTx(s.finishedTx)
+		}
 	}
 }
 

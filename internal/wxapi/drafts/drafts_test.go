@@ -567,3 +567,36 @@ func TestRestrictedAndTakenDown(t *testing.T) {
 		t.Errorf("all taken down: %v", r)
 	}
 }
+
+// PUBLISHJOBFINISH is stored in the transaction that ends the publish job:
+// a node whose work stops right after that commit (its process shutting
+// down, before anything else runs) still has the event pushed.
+func TestPublishJobFinishSurvivesAStopRightAfterTheEnd(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("wen", "Stone Bridge Tea", account.Subscription)
+	dev := e.devServer(a)
+	r := e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{article("White tea", e.image(a))}})
+	r = e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": r.str("media_id")})
+	wantCode(t, "submit", r, 0)
+	publishID := r.id("publish_id")
+
+	// The first thing after the job's end commits is the platform's content
+	// check; the node stops there.
+	ctx, stop := context.WithCancel(e.ctx)
+	defer stop()
+	check := e.s.App.Publish.FlagContent
+	e.s.App.Publish.FlagContent = func(c context.Context, accountID, articleID int64, title, body string) ([]string, error) {
+		stop()
+		return check(c, accountID, articleID, title, body)
+	}
+	_, _ = e.s.App.PublishEngine.RunDue(ctx)
+	if r := e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}); r.num("publish_status") != 0 {
+		t.Fatalf("the job did not end: %v", r)
+	}
+	e.s.App.Drafts.Wait()
+	e.s.App.Queue.Wait()
+	got, _ := dev.messages()
+	if len(got) != 1 || got[0].Event != wxmsg.EventPublishFinish || got[0].PublishEventInfo == nil || got[0].PublishEventInfo.PublishID != publishID {
+		t.Fatalf("pushed %+v, want one PUBLISHJOBFINISH of publish_id %d", got, publishID)
+	}
+}

@@ -2,10 +2,12 @@ package drafts
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
@@ -212,13 +214,32 @@ func (s *Service) publishBatchGet(r *http.Request, a *account.Account) (any, err
 	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
 }
 
-// finished pushes PUBLISHJOBFINISH for a publish job that ended (console
-// publishes too: they are the same objects), when the account has a
-// server. The push runs in the background: a slow or unreachable server
-// (5 s × 3 attempts) must not hold up the console's Publish button or the
-// next job; Wait waits for pushes under way.
+// JobPublishFinish is the work-queue kind of a PUBLISHJOBFINISH push.
+const JobPublishFinish = "push.publish_finish"
+
+type finishJob struct {
+	JobID int64 `json:"job_id"`
+}
+
+// finishedTx queues PUBLISHJOBFINISH in the transaction that ends a
+// publish job (console publishes too: they are the same objects), so a
+// node that dies right after the end cannot lose it. The event is built
+// and pushed after the commit, by this node or, should it die, another.
+func (s *Service) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) error {
+	if j.Mode != publish.ModePublish {
+		return nil
+	}
+	_, err := s.Push.NotifyTx(ctx, tx, JobPublishFinish, j.AccountID, finishJob{JobID: j.ID})
+	return err
+}
+
+// finished pushes PUBLISHJOBFINISH for a publish job that ended when the
+// push engine has no durable queue (then finishedTx stored nothing). The
+// push runs in the background: a slow or unreachable server (5 s × 3
+// attempts) must not hold up the console's Publish button or the next
+// job; Wait waits for pushes under way.
 func (s *Service) finished(ctx context.Context, j *publish.Job) {
-	if j.Mode != publish.ModePublish || s.Push == nil {
+	if j.Mode != publish.ModePublish || s.Push == nil || s.Push.Queue != nil {
 		return
 	}
 	s.wg.Add(1)
@@ -233,15 +254,39 @@ func (s *Service) finished(ctx context.Context, j *publish.Job) {
 func (s *Service) Wait() { s.wg.Wait() }
 
 func (s *Service) pushFinish(ctx context.Context, j *publish.Job) {
+	a, msg, pid, err := s.finishEvent(ctx, j)
+	if err != nil {
+		s.logErr("PUBLISHJOBFINISH", j, err)
+		return
+	}
+	if _, err := s.Push.Notify(ctx, a, msg, pid); err != nil {
+		s.logErr("PUBLISHJOBFINISH: push", j, err)
+	}
+}
+
+// buildFinish builds the PUBLISHJOBFINISH of a queued push.
+func (s *Service) buildFinish(ctx context.Context, accountID int64, payload []byte) (*account.Account, *wxmsg.Message, int64, error) {
+	var p finishJob
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, nil, 0, nil // unreadable: nothing to send
+	}
+	j, err := s.Store.Job(ctx, accountID, p.JobID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return s.finishEvent(ctx, j)
+}
+
+// finishEvent builds the PUBLISHJOBFINISH of an ended publish job. Its
+// CreateTime is the job's end, so every attempt sends the same event.
+func (s *Service) finishEvent(ctx context.Context, j *publish.Job) (*account.Account, *wxmsg.Message, int64, error) {
 	a, err := s.Accounts.ByID(ctx, j.AccountID)
 	if err != nil {
-		s.logErr("PUBLISHJOBFINISH: account", j, err)
-		return
+		return nil, nil, 0, err
 	}
 	st, err := s.statusOf(ctx, j)
 	if err != nil {
-		s.logErr("PUBLISHJOBFINISH: status", j, err)
-		return
+		return nil, nil, 0, err
 	}
 	info := wxmsg.PublishEventInfo{PublishID: st.PublishID, PublishStatus: st.PublishStatus, ArticleID: st.ArticleID, FailIdx: nil}
 	if st.ArticleDetail != nil {
@@ -259,8 +304,5 @@ func (s *Service) pushFinish(ctx context.Context, j *publish.Job) {
 			from = oid
 		}
 	}
-	msg := wxmsg.NewPublishJobFinish(a.OriginalID, from, j.FinishedAt.Unix(), info)
-	if _, err := s.Push.Notify(ctx, a, msg, pid); err != nil {
-		s.logErr("PUBLISHJOBFINISH: push", j, err)
-	}
+	return a, wxmsg.NewPublishJobFinish(a.OriginalID, from, j.FinishedAt.Unix(), info), pid, nil
 }

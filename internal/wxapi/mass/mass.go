@@ -69,6 +69,46 @@ func Register(api *wxapi.API, m *Mass) {
 	api.Register("/cgi-bin/message/mass/speed/set", wxapi.CapVerified, m.speedSet)
 	api.Register("/cgi-bin/media/uploadvideo", wxapi.CapBasic, m.uploadVideo)
 	m.Engine.OnFinish(m.Finished)
+	if m.Push != nil && m.Push.Queue != nil {
+		m.Push.HandleEvent(JobMassFinish, m.buildFinish)
+		m.Engine.OnFinishTx(m.finishedTx)
+	}
+}
+
+// JobMassFinish is the work-queue kind of a MASSSENDJOBFINISH push.
+const JobMassFinish = "push.mass_finish"
+
+type finishJob struct {
+	JobID int64 `json:"job_id"`
+}
+
+// finishedTx claims an API mass send's notice and queues its
+// MASSSENDJOBFINISH in the transaction that ends the send, so a node that
+// dies right after the end cannot lose it (Finished then finds it told).
+func (m *Mass) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) error {
+	if j.Source != publish.SourceAPI || j.Mode != publish.ModeMass {
+		return nil
+	}
+	ok, err := m.Publish.ClaimFinishNoticeTx(ctx, tx, j.ID)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = m.Push.NotifyTx(ctx, tx, JobMassFinish, j.AccountID, finishJob{JobID: j.ID})
+	return err
+}
+
+// buildFinish builds the MASSSENDJOBFINISH of a queued push.
+func (m *Mass) buildFinish(ctx context.Context, accountID int64, payload []byte) (*account.Account, *wxmsg.Message, int64, error) {
+	var p finishJob
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, nil, 0, nil // unreadable: nothing to send
+	}
+	j, err := m.Publish.Job(ctx, accountID, p.JobID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	msg, a, _, err := m.FinishEvent(ctx, j)
+	return a, msg, 0, err
 }
 
 type mediaRef struct {
@@ -563,7 +603,12 @@ func (m *Mass) FinishEvent(ctx context.Context, j *publish.Job) (*wxmsg.Message,
 	}
 	// The event comes from the platform, not a follower: Herald names the
 	// account itself as the sender.
-	msg := wxmsg.NewMassSendJobFinish(a.OriginalID, a.OriginalID, m.Clock.Now().Unix(), j.APIID, status, j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount)
+	// CreateTime is the send's end, so every attempt sends the same event.
+	at := j.FinishedAt
+	if at.IsZero() {
+		at = m.Clock.Now()
+	}
+	msg := wxmsg.NewMassSendJobFinish(a.OriginalID, a.OriginalID, at.Unix(), j.APIID, status, j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount)
 	if j.PublicationID != 0 {
 		urls, err := m.Publish.ArticleURLs(ctx, j.PublicationID)
 		if err != nil {
