@@ -171,36 +171,39 @@ func (h *Herald) respond(in *message.Inbound, err error) ([]Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := h.s.App.Chat.Respond(context.Background(), in)
+	ms, _, err := h.s.App.Chat.Answer(context.Background(), in, message.WaitForAnswer)
 	return convert(ms), err
+}
+
+// post makes the follower send a message and returns the replies
+// delivered to them.
+func (h *Herald) post(a *Account, f *Follower, in message.Incoming) ([]Message, error) {
+	p, err := h.s.App.Chat.Post(context.Background(), a.ID, f.PersonID, in, message.WaitForAnswer)
+	if p == nil {
+		return nil, err
+	}
+	return convert(p.Replies), err
 }
 
 // Send makes the follower send a text message and returns the replies
 // delivered to them.
 func (h *Herald) Send(a *Account, f *Follower, text string) ([]Message, error) {
-	return h.respond(h.s.App.Chat.Receive(context.Background(), a.ID, f.PersonID, message.KindText, message.Body{Text: text}))
+	return h.post(a, f, message.Incoming{Kind: message.KindText, Body: message.Body{Text: text}})
 }
 
 // SendLocation makes the follower share a location.
 func (h *Herald) SendLocation(a *Account, f *Follower, lat, lng float64, label string) ([]Message, error) {
-	return h.respond(h.s.App.Chat.Receive(context.Background(), a.ID, f.PersonID, message.KindLocation,
-		message.Body{Lat: lat, Lng: lng, Scale: 15, Label: label}))
+	return h.post(a, f, message.Incoming{Kind: message.KindLocation, Body: message.Body{Lat: lat, Lng: lng, Scale: 15, Label: label}})
 }
 
 // SendLink makes the follower share a link.
 func (h *Herald) SendLink(a *Account, f *Follower, title, description, url string) ([]Message, error) {
-	return h.respond(h.s.App.Chat.Receive(context.Background(), a.ID, f.PersonID, message.KindLink,
-		message.Body{Title: title, Description: description, URL: url}))
+	return h.post(a, f, message.Incoming{Kind: message.KindLink, Body: message.Body{Title: title, Description: description, URL: url}})
 }
 
 // SendImage makes the follower send an image (PNG or JPEG bytes).
 func (h *Herald) SendImage(a *Account, f *Follower, img []byte) ([]Message, error) {
-	ctx := context.Background()
-	key := fmt.Sprintf("heraldtest/%d-%d.png", a.ID, time.Now().UnixNano())
-	if _, err := h.s.App.Media.Put(ctx, key, bytesReader(img)); err != nil {
-		return nil, err
-	}
-	return h.respond(h.s.App.Chat.Receive(ctx, a.ID, f.PersonID, message.KindImage, message.Body{MediaKey: key, MediaType: "image/png"}))
+	return h.post(a, f, message.Incoming{Kind: message.KindImage, File: bytes.NewReader(img)})
 }
 
 // Follow makes the person follow the account (with a QR scene when scene
@@ -261,8 +264,6 @@ func (h *Herald) Suspend(a *Account) error {
 	h.s.App.API.ForgetAccount(a.ID)
 	return err
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // Internal returns the underlying test server, for Herald's own tests
 // (its type is internal to the Herald module).

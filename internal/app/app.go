@@ -196,7 +196,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		a.Bus = realtime.NewLocal()
 	}
 	a.Messages = message.NewStore(d, c, a.Bus)
-	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Log: log}
+	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Media: a.Media, Log: log}
 	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
 	a.Folder = folder.NewStore(d, c)
 	a.Publish.Messages, a.Publish.Bus = a.Messages, a.Bus

@@ -265,7 +265,7 @@ func TestEmulateFollowerActionsInEveryPushMode(t *testing.T) {
 			want(e.do("POST", p+"send", map[string]any{"kind": "link", "title": "T", "url": "https://example.com/a"}), "link: https://example.com/a")
 			want(e.do("POST", p+"send", map[string]any{"kind": "image", "data": pngBytes}), "image: ")
 			want(e.do("POST", p+"send", map[string]any{"kind": "voice", "data": []byte("#!AMR\n fake voice"), "content_type": "audio/amr"}), "voice: ")
-			want(e.do("POST", p+"send", map[string]any{"kind": "video", "data": []byte("fake mp4"), "content_type": "video/mp4"}), "video: ")
+			want(e.do("POST", p+"send", map[string]any{"kind": "video", "data": []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), "content_type": "video/mp4"}), "video: ")
 			want(e.do("POST", p+"click", map[string]any{"key": "V1001"}), "event/CLICK: V1001")
 			want(e.do("POST", p+"view", map[string]any{"url": "https://example.com/m"}), "event/VIEW: https://example.com/m")
 			want(e.do("POST", p+"scan", map[string]any{"scene": "7"}), "event/SCAN: 7")

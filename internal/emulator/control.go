@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -8,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -222,7 +222,7 @@ type Action struct {
 	Text        string  `json:"text"`         // send text
 	Kind        string  `json:"kind"`         // send: text (default), image, voice, video, location, link
 	Data        []byte  `json:"data"`         // send image/voice/video: the file (base64 in JSON)
-	ContentType string  `json:"content_type"` // its type, e.g. image/png
+	ContentType string  `json:"content_type"` // ignored: the type is read from the file itself
 	Lat         float64 `json:"lat"`          // send location, report-location
 	Lng         float64 `json:"lng"`
 	Precision   float64 `json:"precision"` // report-location: accuracy in metres
@@ -268,7 +268,7 @@ func (e *Emulator) Do(ctx context.Context, acc *Account, f *Follower, action str
 		f.Following = false
 		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventUnsubscribe, "", "")
 	case "send":
-		inb, err = e.send(ctx, acc, f, in)
+		return e.send(ctx, acc, f, in)
 	case "click":
 		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventClick, in.Key, "")
 	case "view":
@@ -291,7 +291,13 @@ func (e *Emulator) Do(ctx context.Context, acc *Account, f *Follower, action str
 	if err != nil {
 		return nil, err
 	}
-	ms, err := app.Chat.Respond(ctx, inb)
+	ms, _, err := app.Chat.Answer(ctx, inb, message.WaitForAnswer)
+	return result(f, ms, err), nil
+}
+
+// result is what the follower sees after an action: the replies, and the
+// responders' failure if there was one.
+func result(f *Follower, ms []*message.Message, err error) *Result {
 	res := &Result{Follower: f, Messages: ms}
 	if res.Messages == nil {
 		res.Messages = []*message.Message{}
@@ -299,44 +305,41 @@ func (e *Emulator) Do(ctx context.Context, acc *Account, f *Follower, action str
 	if err != nil {
 		res.Error = err.Error()
 	}
-	return res, nil
+	return res
 }
 
-func (e *Emulator) send(ctx context.Context, acc *Account, f *Follower, in Action) (*message.Inbound, error) {
-	app, accID := e.App, acc.ID
+// send posts a follower's message and waits for the answer. A media
+// message without a file gets a small real sample.
+func (e *Emulator) send(ctx context.Context, acc *Account, f *Follower, in Action) (*Result, error) {
 	kind := in.Kind
 	if kind == "" {
 		kind = message.KindText
 	}
-	var b message.Body
+	msg := message.Incoming{Kind: kind}
 	switch kind {
 	case message.KindText:
-		b.Text = in.Text
+		msg.Body.Text = in.Text
 	case message.KindLocation:
-		b = message.Body{Lat: in.Lat, Lng: in.Lng, Scale: 15, Label: in.Label}
+		msg.Body = message.Body{Lat: in.Lat, Lng: in.Lng, Scale: 15, Label: in.Label}
 	case message.KindLink:
-		b = message.Body{Title: in.Title, Description: in.Description, URL: in.URL}
+		msg.Body = message.Body{Title: in.Title, Description: in.Description, URL: in.URL}
 	case message.KindImage, message.KindVoice, message.KindVideo:
 		if len(in.Data) == 0 && kind != message.KindVideo {
 			// No file given: a small real sample (a PNG, a WAV tone).
-			in.Data, in.ContentType = sample(kind)
+			in.Data, _ = sample(kind)
 		}
 		if len(in.Data) == 0 {
 			return nil, fmt.Errorf("send %s: data (the file, base64) is required", kind)
 		}
-		ct := in.ContentType
-		if ct == "" {
-			ct = map[string]string{message.KindImage: "image/png", message.KindVoice: "audio/amr", message.KindVideo: "video/mp4"}[kind]
-		}
-		key := fmt.Sprintf("emulator/%d-%d-%s", accID, time.Now().UnixNano(), randHex(4))
-		if _, err := app.Media.Put(ctx, key, strings.NewReader(string(in.Data))); err != nil {
-			return nil, err
-		}
-		b = message.Body{MediaKey: key, MediaType: ct, Title: in.Title}
+		msg.Body.Title, msg.File = in.Title, bytes.NewReader(in.Data)
 	default:
 		return nil, fmt.Errorf("cannot send kind %q", kind)
 	}
-	return app.Chat.Receive(ctx, accID, f.PersonID, kind, b)
+	p, err := e.App.Chat.Post(ctx, acc.ID, f.PersonID, msg, message.WaitForAnswer)
+	if p == nil {
+		return nil, err
+	}
+	return result(f, p.Replies, err), nil
 }
 
 func (e *Emulator) act(w http.ResponseWriter, r *http.Request) {

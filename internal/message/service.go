@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/workq"
 )
 
@@ -68,11 +71,13 @@ type Gate func(ctx context.Context, accountID int64, feature string) error
 // the responders and delivers their replies, and sends the account's own
 // messages within WeChat's limits.
 type Service struct {
-	Store      *Store
-	Accounts   *account.Store
-	Follows    *follow.Store
-	Log        *slog.Logger
-	Gate       Gate
+	Store    *Store
+	Accounts *account.Store
+	Follows  *follow.Store
+	Log      *slog.Logger
+	Gate     Gate
+	// Media keeps the files of followers' image, voice and video messages.
+	Media      media.Store
 	responders []Responder
 	queue      *workq.Queue
 }
@@ -141,7 +146,18 @@ func (s *Service) AddResponder(r Responder) { s.responders = append(s.responders
 // ErrBlocked is returned when a blacklisted follower tries to message.
 var ErrBlocked = errs.Forbiddenf("This account is not accepting your messages.")
 
-// ValidateInbound checks a follower's message before it is stored.
+// Limits of a follower's message.
+const (
+	MaxTextRunes      = 2000
+	MaxLabelRunes     = 100
+	MaxLinkTitleRunes = 100
+	MaxLinkDescRunes  = 300
+	MaxLinkURLBytes   = 2048
+)
+
+// ValidateInbound checks a follower's message before it is stored. An
+// error about one field names it (text, lat, lng, label, url, title,
+// description, or the media kind).
 func ValidateInbound(kind string, b Body) error {
 	switch kind {
 	case KindText:
@@ -149,20 +165,38 @@ func ValidateInbound(kind string, b Body) error {
 		if t == "" {
 			return errs.FieldInvalid("text", "Write a message first.")
 		}
-		if utf8.RuneCountInString(t) > 2000 {
-			return errs.FieldInvalid("text", "A message has at most 2000 characters.")
+		if utf8.RuneCountInString(t) > MaxTextRunes {
+			return errs.FieldInvalid("text", "A message has at most %d characters.", MaxTextRunes)
 		}
 	case KindImage, KindVoice, KindVideo:
 		if b.MediaKey == "" {
-			return errs.Invalidf("The %s is missing.", kind)
+			return errs.FieldInvalid(kind, "%s", missingFile[kind])
 		}
 	case KindLocation:
-		if b.Lat < -90 || b.Lat > 90 || b.Lng < -180 || b.Lng > 180 {
-			return errs.Invalidf("That location is not on Earth.")
+		if math.IsNaN(b.Lat) || b.Lat < -90 || b.Lat > 90 {
+			return errs.FieldInvalid("lat", "Latitude is a number from -90 to 90.")
+		}
+		if math.IsNaN(b.Lng) || b.Lng < -180 || b.Lng > 180 {
+			return errs.FieldInvalid("lng", "Longitude is a number from -180 to 180.")
+		}
+		if utf8.RuneCountInString(b.Label) > MaxLabelRunes {
+			return errs.FieldInvalid("label", "A place name has at most %d characters.", MaxLabelRunes)
 		}
 	case KindLink:
-		if b.URL == "" || b.Title == "" {
-			return errs.Invalidf("A link needs a title and a URL.")
+		u, err := url.Parse(b.URL)
+		switch {
+		case b.URL == "":
+			return errs.FieldInvalid("url", "A link needs a URL.")
+		case len(b.URL) > MaxLinkURLBytes:
+			return errs.FieldInvalid("url", "A link has at most %d characters.", MaxLinkURLBytes)
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			return errs.FieldInvalid("url", "A link starts with http:// or https://.")
+		case strings.TrimSpace(b.Title) == "":
+			return errs.FieldInvalid("title", "A link needs a title.")
+		case utf8.RuneCountInString(b.Title) > MaxLinkTitleRunes:
+			return errs.FieldInvalid("title", "A link title has at most %d characters.", MaxLinkTitleRunes)
+		case utf8.RuneCountInString(b.Description) > MaxLinkDescRunes:
+			return errs.FieldInvalid("description", "A link description has at most %d characters.", MaxLinkDescRunes)
 		}
 	default:
 		return errs.Invalidf("Followers cannot send %s messages.", kind)
@@ -190,8 +224,9 @@ func (s *Service) participants(ctx context.Context, accountID, personID int64) (
 	return a, f, nil
 }
 
-// Receive stores a follower's message. Call Respond with the result to run
-// the responders (the UI does that in the background; the emulator waits).
+// Receive stores a follower's message whose file, if any, is already in
+// the media store, without answering it. Faces use Post, which also stores
+// the file and answers; Receive is for seeding conversations.
 func (s *Service) Receive(ctx context.Context, accountID, personID int64, kind string, body Body) (*Inbound, error) {
 	if err := ValidateInbound(kind, body); err != nil {
 		return nil, err
@@ -200,15 +235,32 @@ func (s *Service) Receive(ctx context.Context, accountID, personID int64, kind s
 	if err != nil {
 		return nil, err
 	}
-	if a.Status != account.StatusActive {
-		return nil, errs.Conflictf("%s cannot receive messages right now.", a.Name)
+	if err := checkReceiving(a); err != nil {
+		return nil, err
 	}
+	m, err := s.store(ctx, accountID, personID, kind, body)
+	if err != nil {
+		return nil, err
+	}
+	return &Inbound{Account: a, Follow: f, Message: m}, nil
+}
+
+// checkReceiving reports whether the account takes followers' messages now.
+func checkReceiving(a *account.Account) error {
+	if a.Status != account.StatusActive {
+		return errs.Conflictf("%s cannot receive messages right now.", a.Name)
+	}
+	return nil
+}
+
+// store appends a follower's valid message to the conversation.
+func (s *Service) store(ctx context.Context, accountID, personID int64, kind string, body Body) (*Message, error) {
 	body.Text = strings.TrimSpace(body.Text)
 	m := &Message{AccountID: accountID, PersonID: personID, Direction: In, Kind: kind, Sender: SenderFollower, Body: body}
 	if err := s.Store.Append(ctx, m); err != nil {
 		return nil, err
 	}
-	return &Inbound{Account: a, Follow: f, Message: m}, nil
+	return m, nil
 }
 
 // Event records a follower's action (follow, menu click, scan, ...) for the

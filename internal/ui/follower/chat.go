@@ -1,10 +1,8 @@
 package follower
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"mime"
 	"net/http"
@@ -215,8 +213,8 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
-// chatSend stores what the follower sends (text, an image, a location) and
-// lets the account answer in the background.
+// chatSend hands what the follower sends (text, an image, a location) to
+// the conversation, which checks and stores it and lets the account answer.
 func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 	me := web.Person(r)
 	a, err := u.pathAccount(r)
@@ -241,71 +239,44 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 	if err := u.AllowSend(r.Context(), me.ID); err != nil {
 		return u.sendError(w, r, a, kind, err)
 	}
-	var body message.Body
+	in := message.Incoming{Kind: kind}
 	switch kind {
 	case message.KindText:
-		body.Text = r.PostForm.Get("text")
-		if err := message.ValidateInbound(kind, body); err != nil {
-			return u.sendError(w, r, a, "text", err)
-		}
+		in.Body.Text = r.PostForm.Get("text")
 	case message.KindLocation:
-		lat, errLat := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("lat")), 64)
-		lng, errLng := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("lng")), 64)
-		switch {
-		case errLat != nil || math.IsNaN(lat) || lat < -90 || lat > 90:
-			return u.sendError(w, r, a, "location", errs.FieldInvalid("lat", "Latitude is a number from -90 to 90."))
-		case errLng != nil || math.IsNaN(lng) || lng < -180 || lng > 180:
-			return u.sendError(w, r, a, "location", errs.FieldInvalid("lng", "Longitude is a number from -180 to 180."))
-		}
-		label := strings.TrimSpace(r.PostForm.Get("label"))
-		if len([]rune(label)) > 100 {
-			return u.sendError(w, r, a, "location", errs.FieldInvalid("label", "A place name has at most 100 characters."))
-		}
-		if label == "" {
-			label = fmt.Sprintf("%.5f, %.5f", lat, lng)
-		}
-		body = message.Body{Lat: lat, Lng: lng, Label: label, Scale: 15}
+		in.Body = message.Body{Lat: formFloat(r, "lat"), Lng: formFloat(r, "lng"), Label: strings.TrimSpace(r.PostForm.Get("label")), Scale: 15}
 	case message.KindImage:
-		if r.MultipartForm == nil {
-			return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "Choose an image to send."))
-		}
-		file, _, err := r.FormFile("image")
-		if err != nil {
-			return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "Choose an image to send."))
-		}
-		defer file.Close()
-		// Store nothing for someone who may not send.
-		if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
-			return err
-		} else if !ok {
-			return u.sendError(w, r, a, "image", errs.Forbiddenf("Follow %s to message it.", a.Name))
-		}
-		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("chat/%d", a.ID), media.Image, file)
-		if err != nil {
-			if e := (*errs.Error)(nil); errors.As(err, &e) && e.Kind == errs.KindInvalid {
-				return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "%s", e.Message))
+		if r.MultipartForm != nil {
+			if file, _, err := r.FormFile("image"); err == nil {
+				defer file.Close()
+				in.File = file
 			}
-			return err
 		}
-		body = message.Body{MediaKey: saved.Key, MediaType: saved.ContentType}
-		defer func() {
-			if body.MediaKey != "" { // not stored as a message: remove the file
-				_ = u.Media.Delete(r.Context(), saved.Key)
-			}
-		}()
 	default:
 		return u.sendError(w, r, a, "text", errs.Invalidf("Choose what to send: a message, an image or a location."))
 	}
-	in, err := u.Chat.Receive(r.Context(), a.ID, me.ID, kind, body)
-	if err != nil {
+	wait := message.WaitUpTo(replyWait)
+	if wantsJSON(r) {
+		wait = message.NoWait // the answer arrives live
+	}
+	p, err := u.Chat.Post(r.Context(), a.ID, me.ID, in, wait)
+	if p == nil {
 		return u.sendError(w, r, a, kind, err)
 	}
-	body.MediaKey = "" // stored: keep the file
-	u.respond(r, in)
 	if wantsJSON(r) {
-		return web.JSON(w, http.StatusOK, in.Message)
+		return web.JSON(w, http.StatusOK, p.Message)
 	}
 	return u.Redirect(w, r, fmt.Sprintf("/chat/%d#latest", a.ID), "")
+}
+
+// formFloat reads a number field; NaN when it is not a number (the
+// conversation's checks then name the field).
+func formFloat(r *http.Request, name string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get(name)), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
 }
 
 // sendError shows the conversation again with the problem next to the
@@ -347,22 +318,11 @@ const replyWait = 2 * time.Second
 // JavaScript it waits a moment, so the answer is usually on the page it
 // returns to.
 func (u *UI) respond(r *http.Request, in *message.Inbound) {
+	wait := message.WaitUpTo(replyWait)
 	if wantsJSON(r) {
-		u.Chat.RespondAsync(in)
-		return
+		wait = message.NoWait
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if _, err := u.Chat.Respond(context.WithoutCancel(r.Context()), in); err != nil {
-			u.Log.Error("deliver replies", slog.Any("error", err))
-		}
-	}()
-	select {
-	case <-done:
-	case <-time.After(replyWait):
-	case <-r.Context().Done():
-	}
+	_, _, _ = u.Chat.Answer(r.Context(), in, wait) // failures are logged by the answer
 }
 
 // menuHas finds a button of the follower's menu matching ok.
