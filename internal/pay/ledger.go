@@ -55,6 +55,23 @@ type Store struct {
 	paidHooks     []func(ctx context.Context, o *Order)
 	createdHooks  []func(ctx context.Context, o *Order)
 	refundedHooks []func(ctx context.Context, o *Order, r *Refund)
+	// Hooks that run inside the payment's or refund's transaction, after
+	// the money moved: what must exist exactly when the payment does (the
+	// merchant's notification) is stored there.
+	paidTxHooks     []func(ctx context.Context, tx *db.Tx, o *Order) error
+	refundedTxHooks []func(ctx context.Context, tx *db.Tx, o *Order, r *Refund) error
+}
+
+// InPaidTx registers fn to run inside each payment's transaction; an error
+// refuses the payment (nothing is charged).
+func (s *Store) InPaidTx(fn func(ctx context.Context, tx *db.Tx, o *Order) error) {
+	s.paidTxHooks = append(s.paidTxHooks, fn)
+}
+
+// InRefundedTx registers fn to run inside each refund's transaction; an
+// error refuses the refund.
+func (s *Store) InRefundedTx(fn func(ctx context.Context, tx *db.Tx, o *Order, r *Refund) error) {
+	s.refundedTxHooks = append(s.refundedTxHooks, fn)
 }
 
 // AfterPaid registers fn to run after each payment.

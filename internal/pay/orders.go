@@ -321,9 +321,16 @@ func (s *Store) Pay(ctx context.Context, orderID, personID int64) (*Order, error
 				return errs.Conflictf("Sorry, %s sold out before you paid. Nothing was charged.", o.Description)
 			}
 		}
-		_, err = s.move(ctx, tx, txnInfo{Kind: TxnPayment, AccountID: o.AccountID, PersonID: personID, OrderID: o.ID, Amount: o.Amount, Memo: o.Description},
-			[]leg{{OwnerWallet, personID, -o.Amount}, {OwnerMerchant, o.AccountID, o.Amount}})
-		return err
+		if _, err = s.move(ctx, tx, txnInfo{Kind: TxnPayment, AccountID: o.AccountID, PersonID: personID, OrderID: o.ID, Amount: o.Amount, Memo: o.Description},
+			[]leg{{OwnerWallet, personID, -o.Amount}, {OwnerMerchant, o.AccountID, o.Amount}}); err != nil {
+			return err
+		}
+		for _, fn := range s.paidTxHooks {
+			if err := fn(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -454,9 +461,16 @@ func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRe
 			}
 			return err
 		}
-		_, err = s.move(ctx, tx, txnInfo{Kind: TxnRefund, AccountID: accountID, PersonID: o.PersonID, OrderID: o.ID, RefundID: r.ID, Amount: amount, Memo: reason},
-			[]leg{{OwnerMerchant, accountID, -amount}, {OwnerWallet, o.PersonID, amount}})
-		return err
+		if _, err = s.move(ctx, tx, txnInfo{Kind: TxnRefund, AccountID: accountID, PersonID: o.PersonID, OrderID: o.ID, RefundID: r.ID, Amount: amount, Memo: reason},
+			[]leg{{OwnerMerchant, accountID, -amount}, {OwnerWallet, o.PersonID, amount}}); err != nil {
+			return err
+		}
+		for _, fn := range s.refundedTxHooks {
+			if err := fn(ctx, tx, o, r); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if repeat {
 		return s.RefundOrder(ctx, accountID, orderID, outRefundNo, amount, reason)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -29,59 +28,62 @@ var Backoff = []time.Duration{15 * time.Second, 15 * time.Second, 30 * time.Seco
 // Register hooks the API's notifications into the pay store: a paid API
 // order with a notify_url gets TRANSACTION.SUCCESS, a refund of an API order
 // REFUND.SUCCESS (to the refund request's notify_url, else the order's).
+// The notification is stored in the payment's (or refund's) own
+// transaction, so no payment commits without it; DeliverDue sends it.
 func (a *API) Register() {
-	a.Pay.AfterPaid(func(ctx context.Context, o *pay.Order) {
+	a.Pay.InPaidTx(func(ctx context.Context, tx *db.Tx, o *pay.Order) error {
 		if o.Source != pay.SourceAPI || o.NotifyURL == "" {
-			return
+			return nil
 		}
-		a.enqueue(ctx, o, nil, "TRANSACTION.SUCCESS", o.NotifyURL)
+		return a.enqueue(ctx, tx, o, nil, "TRANSACTION.SUCCESS", o.NotifyURL)
 	})
-	a.Pay.AfterRefunded(func(ctx context.Context, o *pay.Order, r *pay.Refund) {
+	a.Pay.InRefundedTx(func(ctx context.Context, tx *db.Tx, o *pay.Order, r *pay.Refund) error {
 		if o.Source != pay.SourceAPI {
-			return
+			return nil
 		}
 		u := RefundNotifyURL(ctx)
 		if u == "" {
 			u = o.NotifyURL
 		}
-		if u != "" {
-			a.enqueue(ctx, o, r, "REFUND.SUCCESS", u)
+		if u == "" {
+			return nil
 		}
+		return a.enqueue(ctx, tx, o, r, "REFUND.SUCCESS", u)
 	})
 }
 
-func (a *API) enqueue(ctx context.Context, o *pay.Order, r *pay.Refund, event, url string) {
-	ctx = context.WithoutCancel(ctx)
-	err := func() error {
-		acct, err := a.Accounts.ByID(ctx, o.AccountID)
-		if err != nil {
-			return err
-		}
-		m, err := a.Pay.Merchant(ctx, o.AccountID)
-		if err != nil {
-			return err
-		}
-		var resource any
-		var refundID int64
-		if r == nil {
-			resource = a.transaction(ctx, acct, m, o)
-		} else {
-			ro := refundObject(acct, o, r)
-			ro.MchID, ro.RefundStatus, ro.Status = m.MchID, "SUCCESS", ""
-			resource, refundID = ro, r.ID
-		}
-		body, err := json.Marshal(resource)
-		if err != nil {
-			return err
-		}
-		now := db.Micro(a.Clock.Now())
-		_, err = a.Pay.DB().Exec(ctx, `INSERT INTO pay_notifications (id, account_id, order_id, refund_id, event_type, url, state, attempts, next_at, body, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`, id.New(), o.AccountID, o.ID, refundID, event, url, now, string(body), now, now)
-		return err
-	}()
-	if err != nil && a.Log != nil {
-		a.Log.Error("wxpay: enqueue notification", slog.Int64("order_id", o.ID), slog.Any("error", err))
+// enqueue stores a notification in tx. The resource is built from the
+// order as tx sees it and from the account and merchant (which tx does
+// not change).
+func (a *API) enqueue(ctx context.Context, tx *db.Tx, o *pay.Order, r *pay.Refund, event, url string) error {
+	acct, err := a.Accounts.ByID(ctx, o.AccountID)
+	if err != nil {
+		return fmt.Errorf("wxpay: notification of order %d: %w", o.ID, err)
 	}
+	m, err := a.Pay.Merchant(ctx, o.AccountID)
+	if err != nil {
+		return fmt.Errorf("wxpay: notification of order %d: %w", o.ID, err)
+	}
+	var resource any
+	var refundID int64
+	if r == nil {
+		resource = a.transaction(ctx, acct, m, o)
+	} else {
+		ro := refundObject(acct, o, r)
+		ro.MchID, ro.RefundStatus, ro.Status = m.MchID, "SUCCESS", ""
+		resource, refundID = ro, r.ID
+	}
+	body, err := json.Marshal(resource)
+	if err != nil {
+		return err
+	}
+	now := db.Micro(a.Clock.Now())
+	_, err = tx.Exec(ctx, `INSERT INTO pay_notifications (id, account_id, order_id, refund_id, event_type, url, state, attempts, next_at, body, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`, id.New(), o.AccountID, o.ID, refundID, event, url, now, string(body), now, now)
+	if err != nil {
+		return fmt.Errorf("wxpay: store the notification of order %d: %w", o.ID, err)
+	}
+	return nil
 }
 
 // Notification is one queued notification.
