@@ -32,7 +32,7 @@ type echoBot struct {
 func (b *echoBot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !wxcrypt.CheckSignature(b.token, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
-		http.Error(w, "bad signature", 403)
+		http.Error(w, "bad signature", http.StatusForbidden)
 		return
 	}
 	if r.Method == http.MethodGet {

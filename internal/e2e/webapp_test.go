@@ -221,8 +221,7 @@ func TestLinkedWebAppSignInAndPay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.App.Pay.EnableMerchant(ctx, acct, "Tea House", "")
-	if err != nil {
+	if _, err := s.App.Pay.EnableMerchant(ctx, acct, "Tea House", ""); err != nil {
 		t.Fatal(err)
 	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -234,7 +233,8 @@ func TestLinkedWebAppSignInAndPay(t *testing.T) {
 	if err := s.App.Pay.SetMerchantKey(ctx, svc.ID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), serial); err != nil {
 		t.Fatal(err)
 	}
-	if m, err = s.App.Pay.Merchant(ctx, svc.ID); err != nil {
+	m, err := s.App.Pay.Merchant(ctx, svc.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
 	pk, err := s.App.PayAPI.Keys.Current(ctx)

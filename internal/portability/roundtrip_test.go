@@ -173,8 +173,6 @@ var idFields = map[string][]string{
 	"ledger_transactions.jsonl": {"id", "order_id", "refund_id"}, "ledger_entries.jsonl": {"id", "txn_id"},
 }
 
-var keyFields = map[string]bool{"id": true}
-
 var tokenRE = regexp.MustCompile(`\b[MDA][0-9a-z]{8,13}\b|\b[0-9]{15,19}\b`)
 
 // normalise renumbers ids by their first appearance, so that two archives

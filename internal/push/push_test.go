@@ -64,7 +64,7 @@ func newDevServer(t *testing.T, appID string) *devServer {
 func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !wxcrypt.CheckSignature(token, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
-		http.Error(w, "bad signature", 401)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
 	if r.Method == http.MethodGet {

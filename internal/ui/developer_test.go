@@ -38,7 +38,7 @@ func TestDeveloperSettingsPushLogAndReplay(t *testing.T) {
 	dev := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if !wxcrypt.CheckSignature("devtoken123", q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
-			http.Error(w, "bad signature", 401)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
 		if r.Method == http.MethodGet {

@@ -138,7 +138,7 @@ func TestTradeAndFundFlowBills(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, err = s.App.Pay.Pay(ctx, b.ID, sh.buyer); err != nil {
+	if _, err = s.App.Pay.Pay(ctx, b.ID, sh.buyer); err != nil {
 		t.Fatal(err)
 	}
 	s.Clock.Advance(time.Minute)

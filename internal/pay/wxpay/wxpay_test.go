@@ -162,8 +162,7 @@ func TestWechatpayNodeClientAgainstHerald(t *testing.T) {
 	}
 	_ = fr
 	f, _ := s.App.Follows.Get(ctx, bank.ID, mei.ID)
-	m, err := s.App.Pay.EnableMerchant(ctx, bank, "Harbour Bank", "")
-	if err != nil {
+	if _, err := s.App.Pay.EnableMerchant(ctx, bank, "Harbour Bank", ""); err != nil {
 		t.Fatal(err)
 	}
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -173,7 +172,7 @@ func TestWechatpayNodeClientAgainstHerald(t *testing.T) {
 	if err := s.App.Pay.SetMerchantKey(ctx, bank.ID, pubPEM, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"); err != nil {
 		t.Fatal(err)
 	}
-	m, _ = s.App.Pay.Merchant(ctx, bank.ID)
+	m, _ := s.App.Pay.Merchant(ctx, bank.ID)
 	if err := s.App.Pay.TopUp(ctx, owner.ID, mei.ID, 10000, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -437,11 +437,6 @@ func (u *UI) chatMedia(w http.ResponseWriter, r *http.Request) error {
 	return media.Serve(w, r, u.Media, m.Body.MediaKey, m.Body.MediaType)
 }
 
-// templateCard is a template message as the chat shows it.
-type templateCard struct {
-	Lines []tmplmsg.Line
-}
-
 // templateLines reads the lines stored in a template message's body.
 func templateLines(m *message.Message) []tmplmsg.Line {
 	switch d := m.Body.Data.(type) {

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -90,7 +89,6 @@ func (c *caller) want(code int, r result, what string) {
 
 // devServer is a developer's server in plaintext mode that records pushes.
 type devServer struct {
-	mu     sync.Mutex
 	events chan *wxmsg.Message
 }
 

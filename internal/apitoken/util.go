@@ -1,5 +1,0 @@
-package apitoken
-
-import "database/sql"
-
-type sqlRows = sql.Rows
