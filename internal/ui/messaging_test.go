@@ -470,6 +470,15 @@ func TestFollowersAndTeamPages(t *testing.T) {
 	if strings.Contains(res.Body, "followers/"+fmt.Sprint(w.people["bob"].ID)+`"`) {
 		t.Error("search shows a follower who does not match")
 	}
+	// Page numbers out of range are a page, never an error, on every database.
+	for _, page := range []string{"200000000000000000", "9223372036854775807", "99999999999999999999", "-3", "0", "x"} {
+		res = hana.Get(w.mp(w.a, "followers?page="+page))
+		status(t, res, http.StatusOK)
+		far := page[0] == '2' || page[0] == '9' // past the end; the others read as page 1
+		if listed := strings.Contains(res.Body, "followers/"+fmt.Sprint(mei.ID)+`"`); listed == far {
+			t.Errorf("page %s: a follower listed: %v, want %v", page, listed, !far)
+		}
+	}
 	// Blacklist: the follower can no longer write.
 	status(t, hana.PostForm(one+"/blacklist", url.Values{"blocked": {"1"}}), http.StatusSeeOther)
 	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, mei.ID, message.KindText, message.Body{Text: "hi"}); err == nil {

@@ -43,12 +43,10 @@ func (u *UI) followersPage(w http.ResponseWriter, r *http.Request) error {
 func (u *UI) renderFollowers(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
 	q := r.URL.Query()
 	d := &followersData{Q: strings.TrimSpace(q.Get("q")), TagNames: map[int64]string{}, MaxTags: audience.MaxTags}
-	d.Page, _ = strconv.Atoi(q.Get("page"))
-	if d.Page < 1 {
-		d.Page = 1
-	}
+	pg := core.QueryPage(r, followersPerPage)
+	d.Page = pg.Page
 	tagID, _ := strconv.ParseInt(q.Get("tag"), 10, 64)
-	d.Query = audience.Query{Search: d.Q, TagID: tagID, Blocked: q.Get("blacklist") != "", Offset: (d.Page - 1) * followersPerPage, Limit: followersPerPage + 1}
+	d.Query = audience.Query{Search: d.Q, TagID: tagID, Blocked: q.Get("blacklist") != "", Offset: pg.Offset, Limit: followersPerPage + 1}
 	var err error
 	if d.Tags, err = u.Audience.Tags(r.Context(), c.Account.ID); err != nil {
 		return err
