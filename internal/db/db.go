@@ -276,6 +276,13 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
 }
 
+// Prepare prepares a statement for repeated use in the transaction (bulk
+// loads, where parsing a long statement each time would dominate); it is
+// closed with the transaction.
+func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.tx.PrepareContext(ctx, tx.db.rebind(query))
+}
+
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)

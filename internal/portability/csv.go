@@ -2,11 +2,14 @@ package portability
 
 import (
 	"bufio"
+	"cmp"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +18,6 @@ import (
 	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
-	"github.com/heraldoa/herald/internal/id"
 )
 
 // The follower CSV: one header line, then one follower per line. Export
@@ -111,23 +113,14 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	_, hasRemark := col["remark"]
 	_, hasBlocked := col["blacklisted"]
 	_, hasTags := col["tags"]
-	importID := id.New()
-	defer func() {
-		// Staging rows go whatever happened (a crash leaves them to the next
-		// import's clean-up of stale imports).
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		_, _ = d.Exec(cctx, `DELETE FROM follower_csv_rows WHERE import_id = ?`, importID)
-		_, _ = d.Exec(cctx, `DELETE FROM follower_csv_tags WHERE import_id = ?`, importID)
-	}()
-	var tagRows [][]any
+	ap := newCSVApplier(d.Dialect(), accountID, hasRemark, hasBlocked, hasTags, rep)
 	var line int64 = 1
-	var readErr error
-	next := func() ([]any, error) {
+	err = d.Tx(ctx, func(tx *db.Tx) error {
+		batch := make([]csvRow, 0, ap.batch)
 		for {
 			rec, err := cr.Read()
 			if err == io.EOF {
-				return nil, nil
+				break
 			}
 			line++
 			if err != nil {
@@ -137,184 +130,358 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 					if pe.Err == csv.ErrFieldCount {
 						continue
 					}
+					return errRefused // the rest of the file cannot be read
 				}
-				readErr = err
-				return nil, nil
+				return err
 			}
 			rep.Rows++
-			openid := strings.TrimSpace(rec[col["openid"]])
-			if openid == "" {
-				rep.fault(line, "openid is empty")
+			row, ok := parseCSVRow(rep, line, rec, col, tags, hasRemark, hasBlocked, hasTags)
+			if !ok {
 				continue
 			}
-			remark := ""
-			if hasRemark {
-				remark = strings.TrimSpace(rec[col["remark"]])
-				if len(remark) > 1 && remark[0] == '\'' && strings.ContainsRune("=+-@", rune(remark[1])) {
-					remark = remark[1:] // written by csvSafe
+			batch = append(batch, row)
+			if len(batch) == ap.batch {
+				if err := ap.apply(ctx, tx, batch); err != nil {
+					return err
 				}
-				if utf8.RuneCountInString(remark) > follow.MaxRemarkRunes {
-					rep.fault(line, "remark has more than %d characters", follow.MaxRemarkRunes)
-					continue
-				}
+				batch = batch[:0]
 			}
-			blocked := false
-			if hasBlocked {
-				var ok bool
-				if blocked, ok = parseBool(rec[col["blacklisted"]]); !ok {
-					rep.fault(line, "blacklisted must be true or false, not %q", rec[col["blacklisted"]])
-					continue
-				}
-			}
-			if hasTags {
-				bad := false
-				n := 0
-				for _, name := range strings.Split(rec[col["tags"]], ";") {
-					name = strings.TrimSpace(name)
-					if name == "" {
-						continue
-					}
-					tid, ok := tags[strings.ToLower(name)]
-					if !ok {
-						rep.fault(line, "no tag named %q (create it first)", name)
-						bad = true
-						break
-					}
-					n++
-					tagRows = append(tagRows, []any{importID, line, openid, tid})
-				}
-				if n > 20 {
-					rep.fault(line, "a follower has at most 20 tags")
-					bad = true
-				}
-				if bad {
-					continue
-				}
-			}
-			return []any{importID, line, openid, remark, blocked}, nil
 		}
-	}
-	flushTags := func() error {
-		if len(tagRows) == 0 {
-			return nil
+		if err := ap.apply(ctx, tx, batch); err != nil {
+			return err
 		}
-		i := 0
-		_, err := d.CopyIn(ctx, "follower_csv_tags", []string{"import_id", "line", "openid", "tag_id"}, func() ([]any, error) {
-			if i == len(tagRows) {
-				return nil, nil
-			}
-			i++
-			return tagRows[i-1], nil
-		})
-		tagRows = tagRows[:0]
-		return err
-	}
-	if _, err := d.CopyIn(ctx, "follower_csv_rows", []string{"import_id", "line", "openid", "remark", "blocked"}, next); err != nil {
-		return nil, err
-	}
-	if readErr != nil {
-		return rep, nil
-	}
-	if err := flushTags(); err != nil {
-		return nil, err
-	}
-	// Lines that name no follower of this account, or a follower twice.
-	rows, err := d.Query(ctx, `SELECT s.line, s.openid FROM follower_csv_rows s WHERE s.import_id = ?
-		AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.openid = s.openid AND f.account_id = ?) ORDER BY s.line LIMIT ?`, importID, accountID, MaxCSVErrors)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var l int64
-		var o string
-		if err := rows.Scan(&l, &o); err != nil {
-			rows.Close()
-			return nil, err
+		if err := ap.finish(ctx, tx); err != nil {
+			return err
 		}
-		rep.fault(l, "openid %q is not a follower of this account", o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = d.Query(ctx, `SELECT MAX(line), openid FROM follower_csv_rows WHERE import_id = ? GROUP BY openid HAVING COUNT(*) > 1
-		ORDER BY MAX(line) LIMIT ?`, importID, MaxCSVErrors)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var l int64
-		var o string
-		if err := rows.Scan(&l, &o); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		rep.fault(l, "openid %q appears on an earlier line too", o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if !rep.OK() {
-		rep.Took = time.Since(start)
-		return rep, nil
-	}
-	errTooMany := errors.New("too many tags")
-	err = d.Tx(ctx, func(tx *db.Tx) error {
-		var sets []string
-		if hasRemark {
-			sets = append(sets, "remark = s.remark")
-		}
-		if hasBlocked {
-			sets = append(sets, "blocked = s.blocked")
-		}
-		if len(sets) > 0 {
-			res, err := tx.Exec(ctx, `UPDATE follows SET `+strings.Join(sets, ", ")+` FROM follower_csv_rows s
-				WHERE s.import_id = ? AND follows.account_id = ? AND follows.openid = s.openid`, importID, accountID)
-			if err != nil {
-				return err
-			}
-			rep.Updated, _ = res.RowsAffected()
-		}
-		if hasTags {
-			res, err := tx.Exec(ctx, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
-				SELECT ?, t.tag_id, f.person_id, ? FROM follower_csv_tags t JOIN follows f ON f.openid = t.openid AND f.account_id = ?
-				WHERE t.import_id = ? ON CONFLICT DO NOTHING`, accountID, time.Now().UnixMicro(), accountID, importID)
-			if err != nil {
-				return err
-			}
-			rep.TagsAdded, _ = res.RowsAffected()
-			if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = (SELECT COUNT(*) FROM tag_members m
-				WHERE m.account_id = tags.account_id AND m.tag_id = tags.id) WHERE account_id = ?`, accountID); err != nil {
-				return err
-			}
-			var over int64
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT person_id FROM tag_members WHERE account_id = ?
-				GROUP BY person_id HAVING COUNT(*) > 20) x`, accountID).Scan(&over); err != nil {
-				return err
-			}
-			if over > 0 {
-				rep.fault(0, "%d followers would have more than 20 tags", over)
-				return errTooMany
-			}
+		if !rep.OK() {
+			return errRefused
 		}
 		if dryRun {
 			return errDryRun
 		}
 		return nil
 	})
-	if errors.Is(err, errDryRun) || errors.Is(err, errTooMany) {
+	if errors.Is(err, errDryRun) || errors.Is(err, errRefused) {
 		err = nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	rep.Updated, rep.TagsAdded = ap.updated, ap.tagsAdded
 	if !rep.OK() {
 		rep.Updated, rep.TagsAdded = 0, 0
+		slices.SortStableFunc(rep.Errors, func(x, y CSVError) int { return cmp.Compare(x.Line, y.Line) })
 	}
 	rep.Took = time.Since(start)
 	return rep, nil
 }
+
+// csvRow is one checked line of a follower CSV.
+type csvRow struct {
+	line    int64
+	openid  string
+	remark  string
+	blocked bool
+	tags    []int64
+}
+
+// parseCSVRow checks one line on its own (the checks against the database
+// come when its batch is applied).
+func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, tags map[string]int64, hasRemark, hasBlocked, hasTags bool) (csvRow, bool) {
+	row := csvRow{line: line, openid: strings.TrimSpace(rec[col["openid"]])}
+	if row.openid == "" {
+		rep.fault(line, "openid is empty")
+		return row, false
+	}
+	if hasRemark {
+		remark := strings.TrimSpace(rec[col["remark"]])
+		if len(remark) > 1 && remark[0] == '\'' && strings.ContainsRune("=+-@", rune(remark[1])) {
+			remark = remark[1:] // written by csvsafe.Cell
+		}
+		if utf8.RuneCountInString(remark) > follow.MaxRemarkRunes {
+			rep.fault(line, "remark has more than %d characters", follow.MaxRemarkRunes)
+			return row, false
+		}
+		row.remark = remark
+	}
+	if hasBlocked {
+		var ok bool
+		if row.blocked, ok = parseBool(rec[col["blacklisted"]]); !ok {
+			rep.fault(line, "blacklisted must be true or false, not %q", rec[col["blacklisted"]])
+			return row, false
+		}
+	}
+	if hasTags && strings.TrimSpace(rec[col["tags"]]) != "" {
+		for _, name := range strings.Split(rec[col["tags"]], ";") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				continue
+			}
+			tid, ok := tags[strings.ToLower(name)]
+			if !ok {
+				rep.fault(line, "no tag named %q (create it first)", name)
+				return row, false
+			}
+			if !slices.Contains(row.tags, tid) {
+				row.tags = append(row.tags, tid)
+			}
+		}
+		if len(row.tags) > maxFollowerTags {
+			rep.fault(line, "a follower has at most %d tags", maxFollowerTags)
+			return row, false
+		}
+	}
+	return row, true
+}
+
+const maxFollowerTags = 20
+
+// csvApplier writes a follower CSV a batch of lines at a time inside the
+// import's transaction: one statement sets the remarks and blacklist flags of
+// the batch's followers and returns which openids matched (with the number
+// of tags each has), one statement adds the batch's tags. Lines whose openid
+// matched no follower, or matched one an earlier line named, are faults; a
+// file with any fault is rolled back whole.
+type csvApplier struct {
+	dialect                        db.Dialect
+	accountID                      int64
+	hasRemark, hasBlocked, hasTags bool
+	rep                            *CSVReport
+	batch                          int
+
+	seen      map[int64]int64 // person id -> line that named them
+	suspects  map[int64]int64 // person id -> line, when their tags may pass 20
+	tagAdds   map[int64]int64 // tag id -> memberships added
+	updated   int64
+	tagsAdded int64
+	now       int64
+
+	// per batch, reused
+	matched  map[string]matchedFollower
+	tagPairs []int64
+	stmts    map[string]*sql.Stmt
+}
+
+// csvBatchRows is how many lines go to SQLite in one statement (ten times
+// as many to PostgreSQL); tests make it small to cross batch boundaries.
+var csvBatchRows = 2000
+
+const tagPairsPerStmt = 8000
+
+// query runs q in the transaction, prepared once for the whole import.
+func (a *csvApplier) query(ctx context.Context, tx *db.Tx, q string, args ...any) (*sql.Rows, error) {
+	st, ok := a.stmts[q]
+	if !ok {
+		var err error
+		if st, err = tx.Prepare(ctx, q); err != nil {
+			return nil, err
+		}
+		a.stmts[q] = st
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+type matchedFollower struct {
+	personID int64
+	tags     int64
+}
+
+func newCSVApplier(dialect db.Dialect, accountID int64, hasRemark, hasBlocked, hasTags bool, rep *CSVReport) *csvApplier {
+	a := &csvApplier{dialect: dialect, accountID: accountID, hasRemark: hasRemark, hasBlocked: hasBlocked, hasTags: hasTags, rep: rep,
+		seen: map[int64]int64{}, stmts: map[string]*sql.Stmt{}, suspects: map[int64]int64{}, tagAdds: map[int64]int64{}, matched: map[string]matchedFollower{},
+		now: time.Now().UnixMicro()}
+	// SQLite binds at most 32,766 values a statement; PostgreSQL takes each
+	// column of a batch as one array.
+	a.batch = csvBatchRows
+	if dialect == db.Postgres {
+		a.batch = 10 * csvBatchRows
+	}
+	return a
+}
+
+// matchSQL is the statement that resolves a batch's openids to followers of
+// the account (setting their remark and blacklist flag if the file has those
+// columns) and returns openid, person id and the follower's tag count.
+func (a *csvApplier) matchSQL(rows int) string {
+	tagCount := "0"
+	if a.hasTags {
+		tagCount = "(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id)"
+	}
+	var sets []string
+	if a.dialect == db.Postgres {
+		if a.hasRemark {
+			sets = append(sets, "remark = v.remark")
+		}
+		if a.hasBlocked {
+			sets = append(sets, "blocked = v.blocked")
+		}
+		src := "unnest(?::text[], ?::text[], ?::boolean[]) AS v(openid, remark, blocked)"
+		if len(sets) == 0 {
+			return "SELECT f.openid, f.person_id, " + tagCount + " FROM follows f JOIN " + src + " ON f.openid = v.openid WHERE f.account_id = ?"
+		}
+		return "UPDATE follows AS f SET " + strings.Join(sets, ", ") + " FROM " + src +
+			" WHERE f.account_id = ? AND f.openid = v.openid RETURNING f.openid, f.person_id, " + tagCount
+	}
+	values := "(VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", rows), ",") + ")"
+	if a.hasRemark {
+		sets = append(sets, "remark = v.column2")
+	}
+	if a.hasBlocked {
+		sets = append(sets, "blocked = v.column3")
+	}
+	if len(sets) == 0 {
+		return "SELECT f.openid, f.person_id, " + tagCount + " FROM " + values + " AS v JOIN follows f ON f.openid = v.column1 WHERE f.account_id = ?"
+	}
+	// SQLite's RETURNING takes the updated table's columns unqualified.
+	if a.hasTags {
+		tagCount = "(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = follows.account_id AND m.person_id = follows.person_id)"
+	}
+	return "UPDATE follows SET " + strings.Join(sets, ", ") + " FROM " + values +
+		" AS v WHERE follows.account_id = ? AND follows.openid = v.column1 RETURNING openid, person_id, " + tagCount
+}
+
+func (a *csvApplier) tagSQL(pairs int) string {
+	head := "INSERT INTO tag_members (account_id, tag_id, person_id, created_at) "
+	tail := " ON CONFLICT DO NOTHING RETURNING tag_id"
+	acct, now := strconv.FormatInt(a.accountID, 10), strconv.FormatInt(a.now, 10)
+	if a.dialect == db.Postgres {
+		return head + "SELECT " + acct + ", t, p, " + now + " FROM unnest(?::bigint[], ?::bigint[]) AS x(t, p)" + tail
+	}
+	return head + "VALUES " + strings.TrimSuffix(strings.Repeat("("+acct+",?,?,"+now+"),", pairs), ",") + tail
+}
+
+func (a *csvApplier) apply(ctx context.Context, tx *db.Tx, batch []csvRow) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	var args []any
+	if a.dialect == db.Postgres {
+		openids, remarks, blocked := make([]string, len(batch)), make([]string, len(batch)), make([]bool, len(batch))
+		for i, r := range batch {
+			openids[i], remarks[i], blocked[i] = r.openid, r.remark, r.blocked
+		}
+		args = []any{openids, remarks, blocked, a.accountID}
+	} else {
+		args = make([]any, 0, 3*len(batch)+1)
+		for _, r := range batch {
+			args = append(args, r.openid, r.remark, r.blocked)
+		}
+		args = append(args, a.accountID)
+	}
+	clear(a.matched)
+	rows, err := a.query(ctx, tx, a.matchSQL(len(batch)), args...)
+	if err != nil {
+		return fmt.Errorf("follower csv: match: %w", err)
+	}
+	for rows.Next() {
+		var openid string
+		var m matchedFollower
+		if err := rows.Scan(&openid, &m.personID, &m.tags); err != nil {
+			rows.Close()
+			return err
+		}
+		a.matched[openid] = m
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("follower csv: match: %w", err)
+	}
+	for _, r := range batch {
+		m, ok := a.matched[r.openid]
+		if !ok {
+			a.rep.fault(r.line, "openid %q is not a follower of this account", r.openid)
+			continue
+		}
+		if first, dup := a.seen[m.personID]; dup {
+			a.rep.fault(r.line, "openid %q appears on line %d too", r.openid, first)
+			continue
+		}
+		a.seen[m.personID] = r.line
+		a.updated++
+		if len(r.tags) > 0 && m.tags+int64(len(r.tags)) > maxFollowerTags {
+			a.suspects[m.personID] = r.line
+		}
+		for _, t := range r.tags {
+			a.tagPairs = append(a.tagPairs, t, m.personID)
+		}
+	}
+	if !a.rep.OK() {
+		return nil // the file is refused; what is left is only checked
+	}
+	return a.addTags(ctx, tx, false)
+}
+
+// addTags inserts the pending tag memberships in statements of
+// tagPairsPerStmt, keeping a remainder for the next batch unless all.
+func (a *csvApplier) addTags(ctx context.Context, tx *db.Tx, all bool) error {
+	for len(a.tagPairs) >= 2*tagPairsPerStmt || (all && len(a.tagPairs) > 0) {
+		n := min(len(a.tagPairs)/2, tagPairsPerStmt)
+		chunk := a.tagPairs[:2*n]
+		var args []any
+		if a.dialect == db.Postgres {
+			tids, pids := make([]int64, n), make([]int64, n)
+			for i := range n {
+				tids[i], pids[i] = chunk[2*i], chunk[2*i+1]
+			}
+			args = []any{tids, pids}
+		} else {
+			args = make([]any, len(chunk))
+			for i, v := range chunk {
+				args[i] = v
+			}
+		}
+		rows, err := a.query(ctx, tx, a.tagSQL(n), args...)
+		if err != nil {
+			return fmt.Errorf("follower csv: tags: %w", err)
+		}
+		for rows.Next() {
+			var tid int64
+			if err := rows.Scan(&tid); err != nil {
+				rows.Close()
+				return err
+			}
+			a.tagAdds[tid]++
+			a.tagsAdded++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("follower csv: tags: %w", err)
+		}
+		a.tagPairs = append(a.tagPairs[:0], a.tagPairs[2*n:]...)
+	}
+	return nil
+}
+
+// finish checks the followers whose tags may now pass 20 and updates the
+// tags' follower counts.
+func (a *csvApplier) finish(ctx context.Context, tx *db.Tx) error {
+	if !a.rep.OK() {
+		return nil
+	}
+	if err := a.addTags(ctx, tx, true); err != nil {
+		return err
+	}
+	for pid, line := range a.suspects {
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND person_id = ?`, a.accountID, pid).Scan(&n); err != nil {
+			return err
+		}
+		if n > maxFollowerTags {
+			a.rep.fault(line, "the follower would have %d tags (at most %d)", n, maxFollowerTags)
+		}
+	}
+	if !a.rep.OK() {
+		return nil
+	}
+	for tid, n := range a.tagAdds {
+		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = follower_count + ? WHERE account_id = ? AND id = ?`, n, a.accountID, tid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errRefused = errors.New("follower csv refused")
 
 var errDryRun = errors.New("dry run")
 

@@ -47,7 +47,7 @@ func TestFollowerCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"3: openid \"o-nobody\" is not a follower", "4: remark has more than 30", "5: blacklisted must be true or false",
-		"6: no tag named \"No Such Tag\"", "7: openid \"" + o1 + "\" appears on an earlier line"}
+		"6: no tag named \"No Such Tag\"", "7: openid \"" + o1 + "\" appears on line 2 too"}
 	var got []string
 	for _, e := range rep.Errors {
 		got = append(got, fmt.Sprintf("%d: %s", e.Line, e.Msg))
@@ -106,4 +106,99 @@ func TestFollowerCSV(t *testing.T) {
 	if remark != "=SUM(1)" {
 		t.Fatalf("remark after a round trip: %q", remark)
 	}
+}
+
+// A fault in a later batch refuses the lines of the earlier batches too, and
+// tags that would take a follower past 20 are refused with the line.
+func TestFollowerCSVBatches(t *testing.T) {
+	defer portability.SetCSVBatchRows(2)()
+	src, accts := seeded(t)
+	ctx := context.Background()
+	a := accts["harbour"]
+	d := src.App.DB
+	var buf bytes.Buffer
+	if _, err := portability.ExportFollowerCSV(ctx, d, a.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
+	if len(recs) < 6 {
+		t.Fatalf("the demo account has %d followers", len(recs)-1)
+	}
+	var lines []string
+	for i, r := range recs[1:6] {
+		lines = append(lines, fmt.Sprintf("%s,Batch %d", r[0], i))
+	}
+	bad := "openid,remark\n" + strings.Join(lines, "\n") + "\no-missing,Late\n"
+	rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(bad), false)
+	if err != nil || rep.OK() || rep.ErrorsTotal != 1 || rep.Errors[0].Line != 7 {
+		t.Fatalf("late fault: %+v %v", rep, err)
+	}
+	var n int
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE account_id = ? AND remark LIKE 'Batch %'`, a.ID).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d remarks of a refused file were kept", n)
+	}
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,remark\n"+strings.Join(lines, "\n")+"\n"), false)
+	if err != nil || !rep.OK() || rep.Updated != 5 {
+		t.Fatalf("good file: %+v %v", rep, err)
+	}
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE account_id = ? AND remark LIKE 'Batch %'`, a.ID).Scan(&n)
+	if n != 5 {
+		t.Fatalf("%d of 5 remarks set", n)
+	}
+
+	// 24 tags; the follower gets 12 in one file, then 12 others: the second
+	// file would give them 24 (or fewer, if they had some already) and is refused.
+	var names []string
+	for i := range 24 {
+		name := fmt.Sprintf("Batch tag %02d", i)
+		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
+			a.ID, 9000+i, name, strings.ToLower(name)); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	o := recs[1][0]
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+o+","+strings.Join(names[:12], ";")+"\n"), false)
+	if err != nil || !rep.OK() || rep.TagsAdded != 12 {
+		t.Fatalf("12 tags: %+v %v", rep, err)
+	}
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+recs[2][0]+",\n"+o+","+strings.Join(names[12:], ";")+"\n"), false)
+	if err != nil || rep.OK() || rep.Errors[0].Line != 3 || !strings.Contains(rep.Errors[0].Msg, "at most 20") {
+		t.Fatalf("24 tags: %+v %v", rep, err)
+	}
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id WHERE f.openid = ?`, o).Scan(&n)
+	if n > 20 {
+		t.Fatalf("the follower has %d tags", n)
+	}
+	consistency(t, d)
+}
+
+// FuzzFollowerCSV feeds any bytes to a dry-run import: it reports faults
+// on lines of the file, never an error or a panic.
+func FuzzFollowerCSV(f *testing.F) {
+	f.Add([]byte("openid,remark,blacklisted,tags\no1,Member,true,Gold\n"))
+	f.Add([]byte("openid,remark\n\"o1,unterminated\n"))
+	f.Add([]byte("\ufeffOpenID;remark\n"))
+	f.Add([]byte("openid,tags\no1,Gold;Gold;;Silver\no1,\n"))
+	f.Add([]byte("remark\nx\n"))
+	src, accts := seeded(f)
+	ctx := context.Background()
+	a := accts["harbour"]
+	d := src.App.DB
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, bytes.NewReader(data), true)
+		if err != nil {
+			t.Fatalf("import error: %v", err)
+		}
+		lines := int64(bytes.Count(data, []byte("\n")) + 1)
+		for _, e := range rep.Errors {
+			if e.Line < 0 || e.Line > lines {
+				t.Fatalf("fault on line %d of a %d-line file: %s", e.Line, lines, e.Msg)
+			}
+		}
+		if rep.Updated != 0 && !rep.OK() {
+			t.Fatalf("refused file counts updates: %+v", rep)
+		}
+	})
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // seeded is a demo platform with its two owners' accounts.
-func seeded(t *testing.T) (*apptest.Server, map[string]*account.Account) {
+func seeded(t testing.TB) (*apptest.Server, map[string]*account.Account) {
 	t.Helper()
 	s := apptest.New(t)
 	ctx := context.Background()
