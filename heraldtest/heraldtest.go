@@ -206,6 +206,22 @@ func (h *Herald) SendImage(a *Account, f *Follower, img []byte) ([]Message, erro
 	return h.post(a, f, message.Incoming{Kind: message.KindImage, File: bytes.NewReader(img)})
 }
 
+// SendVoice makes the follower send a voice message: the file as recorded
+// (AMR, MP3, WAV, or Opus in WebM or Ogg as browsers record it).
+func (h *Herald) SendVoice(a *Account, f *Follower, voice []byte) ([]Message, error) {
+	return h.post(a, f, message.Incoming{Kind: message.KindVoice, File: bytes.NewReader(voice)})
+}
+
+// SendVideo makes the follower send an MP4 video with its cover (a JPEG or
+// PNG up to 64 KB; nil: a placeholder cover).
+func (h *Herald) SendVideo(a *Account, f *Follower, mp4, cover []byte) ([]Message, error) {
+	in := message.Incoming{Kind: message.KindVideo, File: bytes.NewReader(mp4)}
+	if cover != nil {
+		in.Thumb = bytes.NewReader(cover)
+	}
+	return h.post(a, f, in)
+}
+
 // Follow makes the person follow the account (with a QR scene when scene
 // is not ""), producing a subscribe event; f.OpenID is set.
 func (h *Herald) Follow(a *Account, f *Follower, scene, ticket string) ([]Message, error) {

@@ -76,6 +76,10 @@ func startBrowser() {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// A fake microphone and camera, allowed without asking: voice
+		// messages are recorded in the follower app.
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(PhoneWidth, PhoneHeight),
 	)

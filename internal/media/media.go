@@ -127,7 +127,7 @@ var (
 	Image    = Kind{Name: "image", Types: []string{"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"}, MaxBytes: 10 << 20}
 	Avatar   = Kind{Name: "avatar", Types: []string{"image/jpeg", "image/png", "image/webp"}, MaxBytes: 2 << 20}
 	Document = Kind{Name: "document", Types: []string{"application/pdf", "image/jpeg", "image/png"}, MaxBytes: 10 << 20}
-	Voice    = Kind{Name: "voice", Types: []string{"audio/amr", "audio/mpeg", "audio/wave", "audio/ogg", "audio/x-ms-wma"}, MaxBytes: 2 << 20}
+	Voice    = Kind{Name: "voice", Types: []string{"audio/amr", "audio/mpeg", "audio/wave", "audio/ogg", "audio/webm", "audio/x-ms-wma"}, MaxBytes: 2 << 20} // with what browsers record (Opus in WebM or Ogg), kept as recorded
 	Video    = Kind{Name: "video", Types: []string{"video/mp4"}, MaxBytes: 10 << 20}
 	Thumb    = Kind{Name: "thumbnail", Types: []string{"image/jpeg", "image/png"}, MaxBytes: 64 << 10}
 )
@@ -142,6 +142,9 @@ func Sniff(head []byte) string {
 	}
 	if bytes.HasPrefix(head, asfHeader) {
 		return "audio/x-ms-wma" // ASF: Windows Media audio (WeChat takes .wma voice)
+	}
+	if ct := sniffAV(head); ct != "" {
+		return ct
 	}
 	ct := http.DetectContentType(head)
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
@@ -226,6 +229,8 @@ func extension(ct string) string {
 		return ".wav"
 	case "audio/ogg":
 		return ".ogg"
+	case "audio/webm":
+		return ".webm"
 	case "audio/x-ms-wma":
 		return ".wma"
 	case "video/mp4":

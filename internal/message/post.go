@@ -1,11 +1,16 @@
 package message
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/errs"
@@ -22,6 +27,9 @@ type Incoming struct {
 	// File is the image, voice or video, checked by its content and size
 	// before it is stored.
 	File io.Reader
+	// Thumb is a video's cover (JPEG or PNG up to 64 KB), for the push's
+	// ThumbMediaId. Without one the video gets a plain placeholder cover.
+	Thumb io.Reader
 }
 
 // Wait says how long Post (and Answer) wait for the account's answer.
@@ -49,7 +57,7 @@ type Posted struct {
 }
 
 // mediaKinds are the file rules of the follower's media messages.
-var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.Voice, KindVideo: media.Video}
+var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.Voice, KindVideo: media.Video, KindShortVideo: media.Video}
 
 // Post is the one way in for a follower's message. It checks that the
 // person follows the account, is not blacklisted and that the account can
@@ -63,11 +71,12 @@ var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.
 // stored all the same.
 func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incoming, wait Wait) (*Posted, error) {
 	body := in.Body
+	// Files are only ever the ones stored here.
+	body.MediaKey, body.MediaType, body.ThumbKey, body.ThumbType = "", "", "", ""
 	kind, isMedia := mediaKinds[in.Kind]
 	if isMedia {
 		// The file is checked and stored last: nothing is stored for a
 		// message that breaks a rule.
-		body.MediaKey, body.MediaType = "", ""
 		if in.File == nil {
 			return nil, errs.FieldInvalid(in.Kind, "%s", missingFile[in.Kind])
 		}
@@ -88,24 +97,14 @@ func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incomi
 		if s.Media == nil {
 			return nil, errors.New("message: no media store to keep the follower's file")
 		}
-		saved, err := media.Save(ctx, s.Media, fmt.Sprintf("chat/%d", accountID), kind, in.File)
-		if err != nil {
-			var e *errs.Error
-			if errors.As(err, &e) && e.Kind == errs.KindInvalid {
-				return nil, errs.FieldInvalid(in.Kind, "%s", e.Message)
-			}
+		if err := s.saveFiles(ctx, accountID, in, kind, &body); err != nil {
 			return nil, err
 		}
-		body.MediaKey, body.MediaType = saved.Key, saved.ContentType
 	}
 	m, err := s.store(ctx, accountID, personID, in.Kind, body)
 	if err != nil {
-		if isMedia {
-			// Not a message: keep no file for it.
-			if derr := s.Media.Delete(context.WithoutCancel(ctx), body.MediaKey); derr != nil {
-				s.Log.Error("remove the file of a message not stored", slog.String("key", body.MediaKey), slog.Any("error", derr))
-			}
-		}
+		// Not a message: keep no file for it.
+		s.removeFiles(context.WithoutCancel(ctx), body)
 		return nil, err
 	}
 	p := &Posted{Message: m}
@@ -115,9 +114,84 @@ func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incomi
 
 // missingFile says what a media message without its file lacks.
 var missingFile = map[string]string{
-	KindImage: "Choose an image to send.",
-	KindVoice: "Record a voice message first.",
-	KindVideo: "Choose a video to send.",
+	KindImage:      "Choose an image to send.",
+	KindVoice:      "Record a voice message first.",
+	KindVideo:      "Choose a video to send.",
+	KindShortVideo: "Choose a video to send.",
+}
+
+// saveFiles checks and stores a media message's file, and a video's
+// cover, setting their keys and types in b.
+func (s *Service) saveFiles(ctx context.Context, accountID int64, in Incoming, kind media.Kind, b *Body) error {
+	prefix := fmt.Sprintf("chat/%d", accountID)
+	saved, err := media.Save(ctx, s.Media, prefix, kind, in.File)
+	if err != nil {
+		return fieldError(in.Kind, err)
+	}
+	b.MediaKey, b.MediaType = saved.Key, saved.ContentType
+	if in.Kind != KindVideo && in.Kind != KindShortVideo {
+		return nil
+	}
+	cover := in.Thumb
+	if cover == nil {
+		cover = bytes.NewReader(placeholderCover())
+	}
+	thumb, err := media.Save(ctx, s.Media, prefix, media.Thumb, cover)
+	if err != nil {
+		s.removeFiles(context.WithoutCancel(ctx), *b)
+		return fieldError(in.Kind, err)
+	}
+	b.ThumbKey, b.ThumbType = thumb.Key, thumb.ContentType
+	return nil
+}
+
+// fieldError puts a refused file's explanation next to its form field.
+func fieldError(field string, err error) error {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.KindInvalid {
+		return errs.FieldInvalid(field, "%s", e.Message)
+	}
+	return err
+}
+
+// removeFiles deletes the files of a message that was not stored.
+func (s *Service) removeFiles(ctx context.Context, b Body) {
+	for _, key := range []string{b.MediaKey, b.ThumbKey} {
+		if key == "" {
+			continue
+		}
+		if err := s.Media.Delete(ctx, key); err != nil {
+			s.Log.Error("remove the file of a message not stored", slog.String("key", key), slog.Any("error", err))
+		}
+	}
+}
+
+// placeholderCover is the cover of a video sent without one: a dark
+// 160×90 JPEG with a light "play" triangle.
+var placeholderCover = sync.OnceValue(func() []byte {
+	const w, h = 160, 90
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := uint8(48)
+			// A triangle pointing right, centred.
+			dx, dy := x-w/2+12, y-h/2
+			if dx >= 0 && dx <= 28 && 2*abs(dy) <= 28-dx {
+				c = 220
+			}
+			img.SetGray(x, y, color.Gray{Y: c})
+		}
+	}
+	var out bytes.Buffer
+	_ = jpeg.Encode(&out, img, &jpeg.Options{Quality: 70})
+	return out.Bytes()
+})
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // Answer runs the responders for in (a message Post stored, or an event

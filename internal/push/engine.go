@@ -138,7 +138,7 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message
 		switch m.Kind {
 		case message.KindText:
 			return wxmsg.NewText(to, from, ct, mid, b.Text), KindMessage, nil
-		case message.KindImage, message.KindVoice, message.KindVideo:
+		case message.KindImage, message.KindVoice, message.KindVideo, message.KindShortVideo:
 			mediaID, err := e.mediaID(ctx, in.Account.ID, m.Kind, b)
 			if err != nil {
 				return nil, "", err
@@ -147,14 +147,18 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message
 			case message.KindImage:
 				return wxmsg.NewImage(to, from, ct, mid, e.PictureURL(mediaID), mediaID), KindMessage, nil
 			case message.KindVoice:
-				format := "amr"
-				if b.MediaType == "audio/mpeg" {
-					format = "mp3"
-				}
-				return wxmsg.NewVoice(to, from, ct, mid, mediaID, format), KindMessage, nil
-			default:
-				return wxmsg.NewVideo(to, from, ct, mid, mediaID, ""), KindMessage, nil
+				// The stored file's own format: amr, mp3, wav, wma, or
+				// ogg / webm for voice recorded in a browser.
+				return wxmsg.NewVoice(to, from, ct, mid, mediaID, media.Format(b.MediaType)), KindMessage, nil
 			}
+			thumbID, err := e.thumbID(ctx, in.Account.ID, b)
+			if err != nil {
+				return nil, "", err
+			}
+			if m.Kind == message.KindShortVideo {
+				return wxmsg.NewShortVideo(to, from, ct, mid, mediaID, thumbID), KindMessage, nil
+			}
+			return wxmsg.NewVideo(to, from, ct, mid, mediaID, thumbID), KindMessage, nil
 		case message.KindLocation:
 			return wxmsg.NewLocation(to, from, ct, mid, b.Lat, b.Lng, b.Scale, b.Label), KindMessage, nil
 		case message.KindLink:
@@ -195,11 +199,22 @@ func (e *Engine) mediaID(ctx context.Context, accountID int64, kind string, b me
 			f.Close()
 		}
 	}
+	if kind == message.KindShortVideo {
+		kind = tempmedia.Video // media/get answers a video_url for both
+	}
 	it, err := e.TempMedia.Add(ctx, accountID, kind, b.MediaKey, b.MediaType, size)
 	if err != nil {
 		return "", err
 	}
 	return it.MediaID, nil
+}
+
+// thumbID is a temporary media_id for a video's cover ("" without one).
+func (e *Engine) thumbID(ctx context.Context, accountID int64, b message.Body) (string, error) {
+	if b.ThumbKey == "" {
+		return "", nil
+	}
+	return e.mediaID(ctx, accountID, tempmedia.Thumb, message.Body{MediaKey: b.ThumbKey, MediaType: b.ThumbType})
 }
 
 // PictureURL is the public address of a temporary image (PicUrl).

@@ -28,6 +28,7 @@ type chatMsg struct {
 	*message.Message
 	Mine     bool   // sent by the follower
 	MediaURL string // image, voice, video
+	ThumbURL string // video: its cover
 	MapURL   string // location
 	Link     string // link, publication: where the card leads
 	Preview  string
@@ -105,9 +106,12 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 	c := &chatMsg{Message: m, Mine: m.Direction == message.In, Preview: m.Preview()}
 	base := fmt.Sprintf("/chat/%d/media/%d", m.AccountID, m.ID)
 	switch m.Kind {
-	case message.KindImage, message.KindVoice, message.KindVideo:
+	case message.KindImage, message.KindVoice, message.KindVideo, message.KindShortVideo:
 		if m.Body.MediaKey != "" {
 			c.MediaURL = base
+		}
+		if m.Body.ThumbKey != "" {
+			c.ThumbURL = base + "?thumb=1"
 		}
 	case message.KindLocation:
 		c.MapURL = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=16/%.6f/%.6f", m.Body.Lat, m.Body.Lng, m.Body.Lat, m.Body.Lng)
@@ -182,7 +186,7 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u.recordImpressions(r, d.shown, analytics.SurfaceChat)
-	if t := r.URL.Query().Get("compose"); t == "image" || t == "location" {
+	if t := r.URL.Query().Get("compose"); composerTabs[t] {
 		d.Tab = t
 	}
 	if before == 0 {
@@ -190,6 +194,7 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	w.Header().Set("Content-Security-Policy", chatCSP)
 	return u.Render(w, r, http.StatusOK, "app/chat", u.NewPage(w, r, a.Name, d))
 }
 
@@ -213,7 +218,8 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
-// chatSend hands what the follower sends (text, an image, a location) to
+// chatSend hands what the follower sends (text, an image, a voice
+// message, a video, a link, a location) to
 // the conversation, which checks and stores it and lets the account answer.
 func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 	me := web.Person(r)
@@ -223,13 +229,19 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
-		r.Body = http.MaxBytesReader(w, r.Body, media.Image.MaxBytes+(1<<20))
+		// The form's address names its kind (?kind=), so that a file too
+		// large to read is still explained next to the right field.
+		fk, ok := uploadKinds[r.URL.Query().Get("kind")]
+		if !ok {
+			fk = uploadKinds[message.KindImage]
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, fk.limit.MaxBytes+(1<<20))
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "This image is larger than the limit of %s.", media.HumanSize(media.Image.MaxBytes)))
+				return u.sendError(w, r, a, fk.field, errs.FieldInvalid(fk.field, "This %s is larger than the limit of %s.", fk.limit.Name, media.HumanSize(fk.limit.MaxBytes)))
 			}
-			return u.sendError(w, r, a, "image", errs.FieldInvalid("image", "The upload could not be read. Try again."))
+			return u.sendError(w, r, a, fk.field, errs.FieldInvalid(fk.field, "The upload could not be read. Try again."))
 		}
 		defer r.MultipartForm.RemoveAll()
 	} else if err := core.ParseForm(w, r); err != nil {
@@ -245,15 +257,22 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 		in.Body.Text = r.PostForm.Get("text")
 	case message.KindLocation:
 		in.Body = message.Body{Lat: formFloat(r, "lat"), Lng: formFloat(r, "lng"), Label: strings.TrimSpace(r.PostForm.Get("label")), Scale: 15}
-	case message.KindImage:
+	case message.KindLink:
+		in.Body = message.Body{URL: strings.TrimSpace(r.PostForm.Get("url")), Title: strings.TrimSpace(r.PostForm.Get("title")),
+			Description: strings.TrimSpace(r.PostForm.Get("description"))}
+	case message.KindImage, message.KindVoice, message.KindVideo:
 		if r.MultipartForm != nil {
-			if file, _, err := r.FormFile("image"); err == nil {
+			if file, _, err := r.FormFile(kind); err == nil {
 				defer file.Close()
 				in.File = file
 			}
+			if file, _, err := r.FormFile("thumb"); err == nil && kind == message.KindVideo {
+				defer file.Close()
+				in.Thumb = file // the cover the page's script took from the video
+			}
 		}
 	default:
-		return u.sendError(w, r, a, "text", errs.Invalidf("Choose what to send: a message, an image or a location."))
+		return u.sendError(w, r, a, "text", errs.Invalidf("Choose what to send: a message, an image, a voice message, a video, a link or a location."))
 	}
 	wait := message.WaitUpTo(replyWait)
 	if wantsJSON(r) {
@@ -268,6 +287,24 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	return u.Redirect(w, r, fmt.Sprintf("/chat/%d#latest", a.ID), "")
 }
+
+// uploadKinds are the composer's file fields and their limits.
+var uploadKinds = map[string]struct {
+	field string
+	limit media.Kind
+}{
+	message.KindImage: {message.KindImage, media.Image},
+	message.KindVoice: {message.KindVoice, media.Voice},
+	message.KindVideo: {message.KindVideo, media.Video},
+}
+
+// composerTabs are the composer's panes, named by the kind they send.
+var composerTabs = map[string]bool{message.KindText: true, message.KindImage: true, message.KindVoice: true,
+	message.KindVideo: true, message.KindLink: true, message.KindLocation: true}
+
+// chatCSP is the conversation page's content policy: the site's, with
+// blob: media so that the script can show a chosen video to take its cover.
+const chatCSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self'"
 
 // formFloat reads a number field; NaN when it is not a number (the
 // conversation's checks then name the field).
@@ -294,18 +331,22 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	if lerr != nil {
 		return lerr
 	}
-	if tab == message.KindText || tab == message.KindImage || tab == message.KindLocation {
+	if composerTabs[tab] {
 		d.Tab = tab
 	}
 	if !d.CanSend {
 		// No composer to put the message next to: show it above the page.
 		e = &errs.Error{Kind: e.Kind, Message: e.Message}
-	} else if e.Field == "" && (tab == message.KindText || tab == message.KindImage || tab == message.KindLocation) {
+	} else if e.Field == "" && composerTabs[tab] {
 		e = &errs.Error{Kind: e.Kind, Field: tab, Message: e.Message}
-		if tab == message.KindLocation {
+		switch tab {
+		case message.KindLocation:
 			e.Field = "lat"
+		case message.KindLink:
+			e.Field = "url"
 		}
 	}
+	w.Header().Set("Content-Security-Policy", chatCSP)
 	return u.FormError(w, r, "app/chat", u.NewPage(w, r, a.Name, d), e)
 }
 
@@ -415,7 +456,8 @@ func (u *UI) chatView(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// chatMedia serves the image (voice, video) of a message in the signed-in
+// chatMedia serves the image, voice or video (?thumb=1: the video's cover)
+// of a message in the signed-in
 // person's own conversation with the account, and nobody else's.
 func (u *UI) chatMedia(w http.ResponseWriter, r *http.Request) error {
 	me := web.Person(r)
@@ -433,6 +475,12 @@ func (u *UI) chatMedia(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Get("thumb") != "" {
+		if m.Body.ThumbKey == "" {
+			return errs.NotFoundf("No such file.")
+		}
+		return media.Serve(w, r, u.Media, m.Body.ThumbKey, m.Body.ThumbType)
 	}
 	return media.Serve(w, r, u.Media, m.Body.MediaKey, m.Body.MediaType)
 }

@@ -133,6 +133,26 @@
         a.appendChild(img); bubble.appendChild(a);
         break;
       }
+      case "voice": {
+        const au = el("audio", "voice");
+        au.controls = true; au.preload = "metadata"; au.dataset.testid = "voice";
+        au.src = "/chat/" + chat.dataset.account + "/media/" + m.id;
+        bubble.appendChild(au);
+        break;
+      }
+      case "video": case "shortvideo": {
+        const src = "/chat/" + chat.dataset.account + "/media/" + m.id;
+        const v = el("video", "video");
+        v.controls = true; v.preload = "metadata"; v.playsInline = true; v.dataset.testid = "video";
+        if (b.thumb) v.poster = src + "?thumb=1";
+        v.src = src;
+        bubble.appendChild(v);
+        if (b.title) bubble.appendChild(el("p", "text", b.title));
+        break;
+      }
+      case "link":
+        bubble.appendChild(card(safeHref(b.url), "[Link] " + (b.title || ""), b.description));
+        break;
       case "location": {
         bubble.appendChild(el("p", "text", "📍 " + (b.label || "")));
         const a = el("a", "", "Open map");
@@ -248,6 +268,105 @@
         return r.json().then((j) => r.ok ? j : Promise.reject(j.error || j.message || "Could not send. Try again."),
           () => Promise.reject("Could not send. Try again."));
       });
+  }
+
+  // sendFiles posts a composer's form data in the background and shows
+  // the message; a refusal is shown next to the composer.
+  function sendFiles(form, data, btn) {
+    const err = form.querySelector("[data-error]");
+    if (btn) btn.disabled = true;
+    return post(form.action, data)
+      .then((m) => { err.textContent = ""; form.reset(); if (m) addMessage(m); })
+      .catch((msg) => { err.textContent = msg; })
+      .finally(() => { if (btn) btn.disabled = false; });
+  }
+
+  // Voice: recorded in the page (MediaRecorder) and sent when the
+  // follower stops, as the browser records it (WebM or Ogg with Opus).
+  // Without a recorder the form takes a recorded file.
+  const voiceForm = document.querySelector("form[data-pane=voice]");
+  const recorder = voiceForm?.querySelector("[data-recorder]");
+  if (recorder && window.MediaRecorder && navigator.mediaDevices?.getUserMedia) {
+    recorder.hidden = false;
+    voiceForm.querySelectorAll("[data-voice-file]").forEach((n) => { n.hidden = true; });
+    voiceForm.elements.voice.required = false;
+    const btn = recorder.querySelector("[data-record]");
+    const status = recorder.querySelector("[data-record-status]");
+    const idle = status.textContent;
+    let rec = null, timer = 0, started = 0;
+    const stop = () => { if (rec && rec.state !== "inactive") rec.stop(); };
+    btn.addEventListener("click", () => {
+      if (rec) { stop(); return; }
+      navigator.mediaDevices.getUserMedia({ audio: true }).then((stream) => {
+        const chunks = [];
+        rec = new MediaRecorder(stream);
+        rec.addEventListener("dataavailable", (e) => { if (e.data.size) chunks.push(e.data); });
+        rec.addEventListener("stop", () => {
+          clearInterval(timer);
+          stream.getTracks().forEach((t) => t.stop());
+          const type = (rec.mimeType || "audio/webm").split(";")[0];
+          rec = null;
+          btn.textContent = "Record"; btn.setAttribute("aria-pressed", "false");
+          status.textContent = idle;
+          if (!chunks.length) return;
+          const data = new FormData();
+          data.append("kind", "voice");
+          data.append("voice", new Blob(chunks, { type }), "voice." + (type.includes("ogg") ? "ogg" : "webm"));
+          sendFiles(voiceForm, data, btn);
+        });
+        rec.start(250);
+        started = Date.now();
+        btn.textContent = "Stop and send"; btn.setAttribute("aria-pressed", "true");
+        status.textContent = "Recording… 0 s";
+        timer = setInterval(() => {
+          const s = Math.floor((Date.now() - started) / 1000);
+          status.textContent = "Recording… " + s + " s";
+          if (s >= 60) stop();
+        }, 250);
+      }, () => { status.textContent = "The microphone is not available. Choose a recorded file instead."; recorder.hidden = true;
+        voiceForm.querySelectorAll("[data-voice-file]").forEach((n) => { n.hidden = false; });
+        voiceForm.elements.voice.required = true; });
+    });
+  }
+
+  // Video: the page takes a cover from the chosen video (its first
+  // frame, as a small JPEG) and sends both.
+  const videoForm = document.querySelector("form[data-pane=video]");
+  if (videoForm) {
+    videoForm.addEventListener("submit", (e) => {
+      const file = videoForm.elements.video.files[0];
+      if (!file) return;
+      e.preventDefault();
+      const btn = videoForm.querySelector("button[type=submit]");
+      btn.disabled = true;
+      cover(file).then((thumb) => {
+        const data = new FormData(videoForm);
+        if (thumb) data.append("thumb", thumb, "cover.jpg");
+        return sendFiles(videoForm, data, btn);
+      });
+    });
+  }
+
+  // cover resolves to a JPEG of a video file's first frame, at most 320 px
+  // wide and 64 KB (the push's thumbnail limit), or null.
+  function cover(file) {
+    return new Promise((resolve) => {
+      const v = document.createElement("video");
+      const url = URL.createObjectURL(file);
+      const done = (b) => { URL.revokeObjectURL(url); resolve(b); };
+      v.muted = true; v.preload = "auto";
+      v.addEventListener("error", () => done(null));
+      v.addEventListener("loadeddata", () => {
+        const scale = Math.min(1, 320 / (v.videoWidth || 320));
+        const c = document.createElement("canvas");
+        c.width = Math.max(1, Math.round((v.videoWidth || 320) * scale));
+        c.height = Math.max(1, Math.round((v.videoHeight || 180) * scale));
+        try { c.getContext("2d").drawImage(v, 0, 0, c.width, c.height); } catch (_) { done(null); return; }
+        c.toBlob((b) => done(b && b.size <= 64 * 1024 ? b : null), "image/jpeg", 0.7);
+      });
+      setTimeout(() => done(null), 5000);
+      v.src = url;
+    });
   }
 
   // "Use my location" fills the coordinates in.
