@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/errs"
@@ -57,10 +58,16 @@ type DB struct {
 	w       *sql.DB // writes and transactions (SQLite: exactly one connection)
 	r       *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
 	url     string
-	counts  *sql.DB  // PostgreSQL: connections with synchronous_commit off, for counters (CountQueryRow)
-	keep    *sql.DB  // in-memory SQLite: a connection that keeps the database alive
-	rebinds sync.Map // query text -> Postgres form
+	counts  *sql.DB      // PostgreSQL: connections with synchronous_commit off, for counters (CountQueryRow)
+	keep    *sql.DB      // in-memory SQLite: a connection that keeps the database alive
+	rebinds sync.Map     // query text -> Postgres form
+	stmts   atomic.Int64 // statements run through this DB, its transactions and prepared reads
 }
+
+// Statements returns how many statements this DB has run so far (through
+// it, its transactions and its prepared reads): benchmarks report queries
+// per request from the difference.
+func (db *DB) Statements() int64 { return db.stmts.Load() }
 
 // Open connects to databaseURL, or to SQLite at dataDir/herald.db when
 // databaseURL is empty. It does not migrate.
@@ -187,6 +194,7 @@ func (db *DB) Stats() (writer, reader sql.DBStats) { return db.w.Stats(), db.r.S
 
 // Exec runs a statement on the writer.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	db.stmts.Add(1)
 	var res sql.Result
 	err := retryBusy(ctx, db.dialect, func() error {
 		var err error
@@ -198,18 +206,21 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db.stmts.Add(1)
 	return db.r.QueryContext(ctx, db.rebind(query), args...)
 }
 
 // QueryRow runs a single-row read on the read pool. Use Get to turn
 // sql.ErrNoRows into ErrNotFound.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	db.stmts.Add(1)
 	return db.r.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
 // WriterQueryRow runs a single-row query on the writer: for INSERT ...
 // RETURNING, or a read that must see the latest committed write.
 func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	db.stmts.Add(1)
 	return db.w.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
@@ -223,6 +234,7 @@ func (db *DB) CountQueryRow(ctx context.Context, query string, args ...any) *sql
 	if db.counts == nil {
 		return db.WriterQueryRow(ctx, query, args...)
 	}
+	db.stmts.Add(1)
 	return db.counts.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
@@ -268,11 +280,13 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tx.db.stmts.Add(1)
 	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.db.stmts.Add(1)
 	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
 }
 
@@ -285,6 +299,7 @@ func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.db.stmts.Add(1)
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
 }
 

@@ -34,6 +34,7 @@ func (p *Prepared) prepare() *sql.Stmt {
 // query) on the read pool.
 func (p *Prepared) QueryRow(ctx context.Context, args ...any) *sql.Row {
 	if s := p.prepare(); s != nil {
+		p.db.stmts.Add(1)
 		return s.QueryRowContext(ctx, args...)
 	}
 	return p.db.QueryRow(ctx, p.query, args...)

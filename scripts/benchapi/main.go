@@ -2,7 +2,8 @@
 // Service account with credentials and one follower in a Herald data
 // directory and prints "APPID SECRET OPENID"; "bare" serves a bare
 // net/http handler answering a fixed user/info body, the baseline that
-// Herald's figures are stated beside.
+// Herald's figures are stated beside; "barehtml" serves a fixed HTML page
+// of --bytes bytes (the baseline of the follower pages).
 package main
 
 import (
@@ -27,13 +28,14 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchapi seed --data DIR [--database-url URL] | bare --listen ADDR | createdb|dropdb --database-url URL")
+		fmt.Fprintln(os.Stderr, "usage: benchapi seed --data DIR [--database-url URL] | bare --listen ADDR | barehtml --listen ADDR [--bytes N] | createdb|dropdb --database-url URL")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	data := fs.String("data", "", "Herald data directory")
 	dbURL := fs.String("database-url", "", "PostgreSQL URL instead of SQLite")
 	listen := fs.String("listen", "127.0.0.1:18481", "address for bare")
+	size := fs.Int("bytes", 3600, "size of barehtml's page")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -47,6 +49,12 @@ func main() {
 		body := []byte(`{"subscribe":1,"openid":"oBenchmark000000000000000000","language":"zh_CN","subscribe_time":1700000000,"remark":"","groupid":0,"tagid_list":[],"subscribe_scene":"ADD_SCENE_SEARCH","qr_scene":0,"qr_scene_str":""}`)
 		err = http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+			_, _ = w.Write(body)
+		}))
+	case "barehtml":
+		body := htmlPage(*size)
+		err = http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write(body)
 		}))
 	default:
@@ -134,4 +142,22 @@ func seed(dbURL, dir string) error {
 	}
 	fmt.Println(creds.AppID, creds.AppSecret, res.OpenID)
 	return nil
+}
+
+// htmlPage returns a plain HTML document of exactly n bytes (at least its
+// frame): a list of chat rows like the follower's chat list.
+func htmlPage(n int) []byte {
+	head := "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Chats</title></head><body><ul>"
+	tail := "</ul></body></html>\n"
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 0; b.Len()+len(tail) < n; i++ {
+		row := fmt.Sprintf("<li><a href=\"/chat/%d\">Account %d</a> <span>last message preview</span></li>", 387550686110785537+i, i)
+		if b.Len()+len(row)+len(tail) > n {
+			row = strings.Repeat(" ", n-b.Len()-len(tail))
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(tail)
+	return []byte(b.String())
 }

@@ -1,0 +1,78 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/demo"
+)
+
+// demoFollower seeds the demo platform and returns the server, the signed-in
+// demo follower's session cookie and the four pages scripts/bench-follower
+// measures: the chat list, an article, a conversation and the
+// Subscriptions folder.
+func demoFollower(b *testing.B) (*apptest.Server, *http.Cookie, map[string]string) {
+	b.Helper()
+	s := apptest.New(b)
+	if _, err := demo.Seed(context.Background(), s.App); err != nil {
+		b.Fatal(err)
+	}
+	c := s.Client(b)
+	if res := c.SignIn("mei", "follower-demo"); res.Status != http.StatusSeeOther {
+		b.Fatalf("sign-in: %d", res.Status)
+	}
+	cookie := &http.Cookie{Name: "herald_session", Value: c.Cookie("herald_session")}
+	home := c.Get("/")
+	chat := regexp.MustCompile(`href="(/chat/[0-9]+)"`).FindStringSubmatch(home.Body)
+	folder := c.Get("/subscriptions")
+	article := regexp.MustCompile(`href="(/s/[0-9A-Za-z]+)`).FindStringSubmatch(folder.Body)
+	if chat == nil || article == nil {
+		b.Fatal("the demo follower has no chat or no article")
+	}
+	return s, cookie, map[string]string{"home": "/", "article": article[1], "chat": chat[1], "subscriptions": "/subscriptions"}
+}
+
+// BenchmarkFollowerPages renders the demo follower's pages through the
+// application's handler (no network), reporting the database statements
+// run per page (queries/op) beside time and allocations.
+func BenchmarkFollowerPages(b *testing.B) {
+	s, cookie, pages := demoFollower(b)
+	h := s.HTTP.Config.Handler
+	for _, name := range []string{"home", "article", "chat", "subscriptions"} {
+		b.Run(name, func(b *testing.B) {
+			get := func() {
+				req := httptest.NewRequest(http.MethodGet, pages[name], nil)
+				req.RemoteAddr = "127.0.0.1:1234"
+				req.Header.Set("Accept", "text/html")
+				req.AddCookie(cookie)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", pages[name], rec.Code)
+				}
+			}
+			get()
+			start, cpu := s.App.DB.Statements(), processCPU()
+			b.ReportAllocs()
+			for b.Loop() {
+				get()
+			}
+			b.ReportMetric(float64(s.App.DB.Statements()-start)/float64(b.N), "queries/op")
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// processCPU is the CPU time this process has used (user and system): on a
+// shared machine it varies far less with other work than wall time does.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
