@@ -62,6 +62,8 @@ type DB struct {
 	keep    *sql.DB      // in-memory SQLite: a connection that keeps the database alive
 	rebinds sync.Map     // query text -> Postgres form
 	stmts   atomic.Int64 // statements run through this DB, its transactions and prepared reads
+	rstmts  *stmtCache   // SQLite: the read pool's prepared statements (nil on PostgreSQL)
+	wstmts  *stmtCache   // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
 }
 
 // Statements returns how many statements this DB has run so far (through
@@ -151,7 +153,7 @@ func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerPar
 	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	return &DB{dialect: SQLite, w: w, r: r, url: path}, nil
+	return &DB{dialect: SQLite, w: w, r: r, url: path, rstmts: newStmtCache(r), wstmts: newStmtCache(w)}, nil
 }
 
 // Dialect reports the engine.
@@ -198,6 +200,10 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	var res sql.Result
 	err := retryBusy(ctx, db.dialect, func() error {
 		var err error
+		if st := db.wstmts.get(ctx, query); st != nil {
+			res, err = st.ExecContext(ctx, args...)
+			return err
+		}
 		res, err = db.w.ExecContext(ctx, db.rebind(query), args...)
 		return err
 	})
@@ -207,6 +213,9 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	db.stmts.Add(1)
+	if st := db.rstmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.r.QueryContext(ctx, db.rebind(query), args...)
 }
 
@@ -214,6 +223,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // sql.ErrNoRows into ErrNotFound.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
+	if st := db.rstmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.r.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
@@ -221,6 +233,9 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // RETURNING, or a read that must see the latest committed write.
 func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
+	if st := db.wstmts.get(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.w.QueryRowContext(ctx, db.rebind(query), args...)
 }
 

@@ -316,8 +316,18 @@ func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (*C
 	return scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID))
 }
 
-// MarkRead clears the follower's unread counter for a conversation.
+// MarkRead clears the follower's unread counter for a conversation. Most
+// views of a conversation find nothing unread: that is checked on the read
+// pool first, so those views do not queue for the writer.
 func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) error {
+	var unread int
+	err := s.db.QueryRow(ctx, `SELECT follower_unread FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID).Scan(&unread)
+	if errors.Is(err, errNoRows) || (err == nil && unread == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	res, err := s.db.Exec(ctx, `UPDATE conversations SET follower_unread = 0 WHERE account_id = ? AND person_id = ? AND follower_unread <> 0`, accountID, personID)
 	if err != nil {
 		return err

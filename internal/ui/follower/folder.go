@@ -75,13 +75,26 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 				g.Unseen++
 			}
 		}
-		if r.URL.Query().Get("after") == "" {
+		// Opening the first page marks what it shows seen; when nothing on
+		// it is new (every older item is then seen too) there is nothing to
+		// write.
+		if r.URL.Query().Get("after") == "" && unseen(items) {
 			if err := u.Publications.MarkFolderSeen(r.Context(), me.ID); err != nil {
 				return err
 			}
 		}
 	}
 	return u.Render(w, r, http.StatusOK, "app/subscriptions", u.NewPage(w, r, "Subscriptions", d))
+}
+
+// unseen reports whether any of items is new to the follower.
+func unseen(items []core.FolderItem) bool {
+	for _, it := range items {
+		if !it.Seen {
+			return true
+		}
+	}
+	return false
 }
 
 // maxSubscriptionChats bounds how many conversations with Subscription
