@@ -69,6 +69,36 @@ func BenchmarkFollowerPages(b *testing.B) {
 	}
 }
 
+// BenchmarkFollowerPagesParallel renders each page from 100 goroutines at
+// once (as wrk's 100 connections do): where the sequential benchmark shows
+// the work per page, this one shows contention (pool waits, locks).
+func BenchmarkFollowerPagesParallel(b *testing.B) {
+	s, cookie, pages := demoFollower(b)
+	h := s.HTTP.Config.Handler
+	for _, name := range []string{"home", "article", "chat", "subscriptions"} {
+		b.Run(name, func(b *testing.B) {
+			b.SetParallelism(50) // × GOMAXPROCS goroutines
+			b.ReportAllocs()
+			cpu := processCPU()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodGet, pages[name], nil)
+					req.RemoteAddr = "127.0.0.1:1234"
+					req.Header.Set("Accept", "text/html")
+					req.AddCookie(cookie)
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Errorf("GET %s: %d", pages[name], rec.Code)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
 // processCPU is the CPU time this process has used (user and system): on a
 // shared machine it varies far less with other work than wall time does.
 func processCPU() time.Duration {

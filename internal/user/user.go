@@ -399,11 +399,18 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (*Person, error
 		return nil, db.ErrNotFound
 	}
 	h := hashToken(token)
-	var personID, expires, lastSeen int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT person_id, expires_at, last_seen_at FROM sessions WHERE token_hash = ?`, h), &personID, &expires, &lastSeen)
+	// The session and its person in one statement: every signed-in page
+	// starts here.
+	var p Person
+	var created, expires, lastSeen int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT p.id, p.username, COALESCE(p.email, ''), p.display_name, p.platform_role, p.avatar_path, p.region, p.language, p.created_at,
+			s.expires_at, s.last_seen_at
+		FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`, h),
+		&p.ID, &p.Username, &p.Email, &p.DisplayName, &p.PlatformRole, &p.AvatarPath, &p.Region, &p.Language, &created, &expires, &lastSeen)
 	if err != nil {
 		return nil, err
 	}
+	p.CreatedAt = db.FromMicro(created)
 	now := s.clock.Now()
 	if db.Micro(now) >= expires {
 		_, _ = s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h)
@@ -413,7 +420,7 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (*Person, error
 		_, _ = s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?`,
 			db.Micro(now), db.Micro(now.Add(SessionTTL)), h)
 	}
-	return s.ByID(ctx, personID)
+	return &p, nil
 }
 
 // DeleteSession signs a session out.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 // Templates holds every page, parsed once at start-up. Pages live in
@@ -75,8 +76,9 @@ func (t *Templates) Render(w http.ResponseWriter, status int, name string, data 
 	if page.Lookup(layout) == nil {
 		layout = "content"
 	}
-	var buf bytes.Buffer
-	if err := page.ExecuteTemplate(&buf, layout, data); err != nil {
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer putRenderBuf(buf)
+	if err := page.ExecuteTemplate(buf, layout, data); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	h := w.Header()
@@ -89,6 +91,18 @@ func (t *Templates) Render(w http.ResponseWriter, status int, name string, data 
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// renderBufs are the buffers pages are rendered into, reused across
+// requests instead of grown from empty for every page.
+var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putRenderBuf(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 { // an unusually large page: let it go
+		return
+	}
+	b.Reset()
+	renderBufs.Put(b)
 }
 
 // Names lists the parsed pages (for tests).
