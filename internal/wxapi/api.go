@@ -342,8 +342,15 @@ func (c *call) json(v any) error {
 
 // decode reads the JSON body into v: 44002 when empty, 47001 when it is not
 // JSON of the right shape.
-func (c *call) decode(v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, 1<<20))
+func (c *call) decode(v any) error { return decodeJSON(c.w, c.r, v, maxBody) }
+
+// maxBody is the largest JSON body an endpoint reads, unless it says otherwise.
+const maxBody = 1 << 20
+
+// decodeJSON reads a JSON body of up to limit bytes into v: 44002 when
+// empty, 47001 when longer or not JSON of v's shape.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return wxerr.New(wxerr.CodeDataFormatError)
 	}
@@ -362,10 +369,16 @@ func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
 // follower resolves an openid within the call's account: 40003 for an
 // unknown openid, including one of another account.
 func (c *call) follower(openid string) (*follow.Follow, error) {
+	return c.api.follower(c.r.Context(), c.account, openid)
+}
+
+// follower resolves an openid within account a (41009 when empty, 40003
+// when unknown, including an openid of another account).
+func (api *API) follower(ctx context.Context, a *account.Account, openid string) (*follow.Follow, error) {
 	if openid == "" {
 		return nil, wxerr.New(41009)
 	}
-	f, err := c.api.Follows.ByOpenID(c.r.Context(), c.account.ID, openid)
+	f, err := api.Follows.ByOpenID(ctx, a.ID, openid)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, wxerr.New(wxerr.CodeInvalidOpenID)
 	}

@@ -44,14 +44,14 @@ func TestUsersTagsAndBlacklist(t *testing.T) {
 		}
 	}
 	// Paging: starting after the last openid gives an empty page.
-	r = c.call("/cgi-bin/user/get", tok, url.Values{"next_openid": {r.str("next_openid")}})
-	if r["count"].(float64) != 0 || r.str("next_openid") != "" {
+	r = c.call("/cgi-bin/user/get", tok, url.Values{"next_openid": {r.Str("next_openid")}})
+	if r["count"].(float64) != 0 || r.Str("next_openid") != "" {
 		t.Fatalf("last page: %v", r)
 	}
 
 	f := svc.Followers[0]
 	info := c.call("/cgi-bin/user/info", tok, url.Values{"openid": {f.OpenID}, "lang": {"zh_CN"}})
-	if info["subscribe"].(float64) != 1 || info.str("openid") != f.OpenID || info.str("subscribe_scene") != "ADD_SCENE_SEARCH" || info["subscribe_time"].(float64) == 0 {
+	if info["subscribe"].(float64) != 1 || info.Str("openid") != f.OpenID || info.Str("subscribe_scene") != "ADD_SCENE_SEARCH" || info["subscribe_time"].(float64) == 0 {
 		t.Fatalf("user/info: %v", info)
 	}
 	// Tenant isolation: another account's openid is unknown here.
@@ -165,7 +165,7 @@ func TestMenus(t *testing.T) {
 	add := c.post("/cgi-bin/menu/addconditional", tok, map[string]any{
 		"button":    []map[string]string{{"type": "click", "name": "VIP", "key": "VIP"}},
 		"matchrule": map[string]any{"tag_id": tag}})
-	if add.str("menuid") == "" {
+	if add.Str("menuid") == "" {
 		t.Fatalf("addconditional: %v", add)
 	}
 	wantCode(t, "privacy rule", c.post("/cgi-bin/menu/addconditional", tok, map[string]any{
@@ -179,11 +179,11 @@ func TestMenus(t *testing.T) {
 		t.Fatalf("trymatch untagged: %v", try)
 	}
 	wantCode(t, "trymatch foreign openid", c.post("/cgi-bin/menu/trymatch", tok, map[string]string{"user_id": h.Subscription.Followers[0].OpenID}), 65302)
-	wantCode(t, "delconditional", c.post("/cgi-bin/menu/delconditional", tok, map[string]string{"menuid": add.str("menuid")}), 0)
-	wantCode(t, "delconditional again", c.post("/cgi-bin/menu/delconditional", tok, map[string]string{"menuid": add.str("menuid")}), 65301)
+	wantCode(t, "delconditional", c.post("/cgi-bin/menu/delconditional", tok, map[string]string{"menuid": add.Str("menuid")}), 0)
+	wantCode(t, "delconditional again", c.post("/cgi-bin/menu/delconditional", tok, map[string]string{"menuid": add.Str("menuid")}), 65301)
 	wantCode(t, "menu/delete", c.call("/cgi-bin/menu/delete", tok, nil), 0)
 	wantCode(t, "after delete", c.call("/cgi-bin/menu/get", tok, nil), 46003)
-	if info := c.call("/cgi-bin/get_current_autoreply_info", tok, nil); info.code() != 0 {
+	if info := c.call("/cgi-bin/get_current_autoreply_info", tok, nil); info.Code() != 0 {
 		t.Fatalf("autoreply info: %v", info)
 	}
 }
@@ -240,8 +240,8 @@ func TestTemporaryMedia(t *testing.T) {
 	tok := c.token(h.Service)
 	img := pngImage(t)
 	up := c.upload("/cgi-bin/media/upload", tok, "image", "a.png", img)
-	id := up.str("media_id")
-	if id == "" || up.str("type") != "image" || up["created_at"].(float64) == 0 {
+	id := up.Str("media_id")
+	if id == "" || up.Str("type") != "image" || up["created_at"].(float64) == 0 {
 		t.Fatalf("upload: %v", up)
 	}
 	wantCode(t, "bad type", c.upload("/cgi-bin/media/upload", tok, "sticker", "a.png", img), 40004)
@@ -257,14 +257,14 @@ func TestTemporaryMedia(t *testing.T) {
 	// Another account cannot fetch it.
 	wantCode(t, "other account's media", c.call("/cgi-bin/media/get", c.token(h.Subscription), url.Values{"media_id": {id}}), 40007)
 	img2 := c.upload("/cgi-bin/media/uploadimg", tok, "", "b.png", img)
-	if !strings.Contains(img2.str("url"), "/cgi-bin/media/pic?media_id=") {
+	if !strings.Contains(img2.Str("url"), "/cgi-bin/media/pic?media_id=") {
 		t.Fatalf("uploadimg: %v", img2)
 	}
 	h.Advance(72*time.Hour + time.Minute)
 	tok = c.token(h.Service)
 	wantCode(t, "after 3 days", c.call("/cgi-bin/media/get", tok, url.Values{"media_id": {id}}), 40007)
 	// uploadimg images stay.
-	_, body, res = c.do(mustReq(t, "GET", img2.str("url")))
+	_, body, res = c.do(mustReq(t, "GET", img2.Str("url")))
 	if res.StatusCode != http.StatusOK || !bytes.Equal(body, img) {
 		t.Fatalf("uploadimg URL: %d", res.StatusCode)
 	}
@@ -276,7 +276,7 @@ func TestQRCodes(t *testing.T) {
 	tok := c.token(h.Service)
 	tmp := c.post("/cgi-bin/qrcode/create", tok, map[string]any{"expire_seconds": 600, "action_name": "QR_SCENE",
 		"action_info": map[string]any{"scene": map[string]any{"scene_id": 123}}})
-	if tmp.str("ticket") == "" || tmp["expire_seconds"].(float64) != 600 || !strings.HasPrefix(tmp.str("url"), h.URL+"/q/") {
+	if tmp.Str("ticket") == "" || tmp["expire_seconds"].(float64) != 600 || !strings.HasPrefix(tmp.Str("url"), h.URL+"/q/") {
 		t.Fatalf("QR_SCENE: %v", tmp)
 	}
 	def := c.post("/cgi-bin/qrcode/create", tok, map[string]any{"action_name": "QR_STR_SCENE",
@@ -286,7 +286,7 @@ func TestQRCodes(t *testing.T) {
 	}
 	perm := c.post("/cgi-bin/qrcode/create", tok, map[string]any{"action_name": "QR_LIMIT_STR_SCENE",
 		"action_info": map[string]any{"scene": map[string]any{"scene_str": "poster"}}})
-	if _, ok := perm["expire_seconds"]; ok || perm.str("ticket") == "" {
+	if _, ok := perm["expire_seconds"]; ok || perm.Str("ticket") == "" {
 		t.Fatalf("permanent: %v", perm)
 	}
 	wantCode(t, "permanent scene_id 0", c.post("/cgi-bin/qrcode/create", tok, map[string]any{"action_name": "QR_LIMIT_SCENE",
@@ -295,7 +295,7 @@ func TestQRCodes(t *testing.T) {
 		"action_info": map[string]any{"scene": map[string]any{"scene_id": 1}}}), 40035)
 	wantCode(t, "unknown action", c.post("/cgi-bin/qrcode/create", tok, map[string]any{"action_name": "QR_CARD"}), 40035)
 
-	_, body, res := c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(tmp.str("ticket"))))
+	_, body, res := c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(tmp.Str("ticket"))))
 	if res.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("showqrcode: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
@@ -304,19 +304,19 @@ func TestQRCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Scanning it gives the code's url: the follower app's page for it.
-	if content, err := qrcode.Decode(img); err != nil || content != tmp.str("url") {
-		t.Fatalf("scanned %q (%v), want %q", content, err, tmp.str("url"))
+	if content, err := qrcode.Decode(img); err != nil || content != tmp.Str("url") {
+		t.Fatalf("scanned %q (%v), want %q", content, err, tmp.Str("url"))
 	}
 	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket=nope"))
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown ticket: %d", res.StatusCode)
 	}
 	h.Advance(11 * time.Minute)
-	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(tmp.str("ticket"))))
+	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(tmp.Str("ticket"))))
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("expired ticket: %d", res.StatusCode)
 	}
-	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(perm.str("ticket"))))
+	_, _, res = c.do(mustReq(t, "GET", h.URL+"/cgi-bin/showqrcode?ticket="+url.QueryEscape(perm.Str("ticket"))))
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("permanent ticket: %d", res.StatusCode)
 	}

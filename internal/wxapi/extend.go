@@ -31,7 +31,7 @@ type Endpoint func(w http.ResponseWriter, r *http.Request, a *account.Account) e
 // is counted only when apitoken.DailyLimits lists it.
 func (api *API) Register(path string, need Capability, fn Endpoint) {
 	api.init()
-	api.handle(path, need, func(c *call) error { return fn(c.w, c.r, c.account) })
+	api.handle(path, need, fn.serve)
 }
 
 // ReadUpload reads the multipart field "media" of an API upload and checks

@@ -3,6 +3,7 @@ package wxapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"image"
 	"image/color"
 	"image/png"
@@ -24,16 +25,7 @@ type client struct {
 
 func newClient(t *testing.T, h *heraldtest.Herald) *client { return &client{t: t, base: h.URL} }
 
-type result map[string]any
-
-func (r result) code() int {
-	if v, ok := r["errcode"].(float64); ok {
-		return int(v)
-	}
-	return 0
-}
-
-func (r result) str(k string) string { s, _ := r[k].(string); return s }
+type result = wxapitest.Result
 
 func (c *client) do(req *http.Request) (result, []byte, *http.Response) {
 	c.t.Helper()
@@ -78,7 +70,7 @@ func (c *client) post(path, token string, body any) result {
 func (c *client) token(a *heraldtest.Account) string {
 	c.t.Helper()
 	r := c.get("/cgi-bin/token", url.Values{"grant_type": {"client_credential"}, "appid": {a.AppID}, "secret": {a.AppSecret}})
-	tok := r.str("access_token")
+	tok := r.Str("access_token")
 	if tok == "" {
 		c.t.Fatalf("no token: %v", r)
 	}
@@ -118,11 +110,11 @@ func (c *client) upload(path, token, typ, filename string, data []byte) result {
 // wantCode fails unless r carries errcode code with WeChat's rid suffix.
 func wantCode(t *testing.T, what string, r result, code int) {
 	t.Helper()
-	if r.code() != code {
-		t.Fatalf("%s: errcode %d (%v), want %d", what, r.code(), r["errmsg"], code)
+	if r.Code() != code {
+		t.Fatalf("%s: errcode %d (%v), want %d", what, r.Code(), r["errmsg"], code)
 	}
-	if code != 0 && !strings.Contains(r.str("errmsg"), " rid: ") {
-		t.Fatalf("%s: errmsg %q lacks the rid", what, r.str("errmsg"))
+	if code != 0 && !strings.Contains(r.Str("errmsg"), " rid: ") {
+		t.Fatalf("%s: errmsg %q lacks the rid", what, r.Str("errmsg"))
 	}
 }
 

@@ -2,8 +2,12 @@ package wxapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net/url"
+	"time"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/tempmedia"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
@@ -14,18 +18,18 @@ func (api *API) registerKf() {
 	if api.Kf == nil {
 		return
 	}
-	api.handle("/cgi-bin/customservice/getkflist", capVerified, api.kfList)
-	api.handle("/cgi-bin/customservice/getonlinekflist", capVerified, api.kfOnlineList)
-	api.handle("/customservice/kfaccount/add", capVerified, api.kfAdd)
-	api.handle("/customservice/kfaccount/update", capVerified, api.kfUpdate)
+	api.handle("/cgi-bin/customservice/getkflist", capVerified, Query(api.kfList).serve)
+	api.handle("/cgi-bin/customservice/getonlinekflist", capVerified, Query(api.kfOnlineList).serve)
+	api.handle("/customservice/kfaccount/add", capVerified, JSON(api.kfAdd).serve)
+	api.handle("/customservice/kfaccount/update", capVerified, JSON(api.kfUpdate).serve)
 	api.handle("/customservice/kfaccount/del", capVerified, api.kfDel)
-	api.handle("/customservice/kfaccount/inviteworker", capVerified, api.kfInvite)
+	api.handle("/customservice/kfaccount/inviteworker", capVerified, JSON(api.kfInvite).serve)
 	api.handle("/customservice/kfaccount/uploadheadimg", capVerified, api.kfUploadHead)
-	api.handle("/customservice/kfsession/create", capVerified, api.kfSessionCreate)
-	api.handle("/customservice/kfsession/close", capVerified, api.kfSessionClose)
-	api.handle("/customservice/kfsession/getsession", capVerified, api.kfSessionGet)
-	api.handle("/customservice/kfsession/getsessionlist", capVerified, api.kfSessionList)
-	api.handle("/customservice/kfsession/getwaitcase", capVerified, api.kfWaitCase)
+	api.handle("/customservice/kfsession/create", capVerified, JSON(api.kfSessionCreate).serve)
+	api.handle("/customservice/kfsession/close", capVerified, JSON(api.kfSessionClose).serve)
+	api.handle("/customservice/kfsession/getsession", capVerified, Query(api.kfSessionGet).serve)
+	api.handle("/customservice/kfsession/getsessionlist", capVerified, Query(api.kfSessionList).serve)
+	api.handle("/customservice/kfsession/getwaitcase", capVerified, Query(api.kfWaitCase).serve)
 }
 
 type kfInfo struct {
@@ -40,15 +44,15 @@ type kfInfo struct {
 }
 
 // GET /cgi-bin/customservice/getkflist
-func (api *API) kfList(c *call) error {
-	ks, err := api.Kf.List(c.r.Context(), c.account)
+func (api *API) kfList(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	ks, err := api.Kf.List(ctx, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := api.Clock.Now()
 	out := make([]kfInfo, 0, len(ks))
 	for _, k := range ks {
-		in := kfInfo{KfAccount: k.Full(c.account), KfNick: k.Nickname, KfID: k.KfID, KfWX: k.Username}
+		in := kfInfo{KfAccount: k.Full(a), KfNick: k.Nickname, KfID: k.KfID, KfWX: k.Username}
 		if k.HeadMediaID != "" {
 			in.KfHeadImgURL = api.pictureURL(k.HeadMediaID)
 		}
@@ -57,16 +61,16 @@ func (api *API) kfList(c *call) error {
 		}
 		out = append(out, in)
 	}
-	return c.json(map[string]any{"kf_list": out})
+	return map[string]any{"kf_list": out}, nil
 }
 
 // GET /cgi-bin/customservice/getonlinekflist: bound kf accounts whose
 // member was seen in the console within the last 30 minutes (status 1,
 // web).
-func (api *API) kfOnlineList(c *call) error {
-	on, err := api.Kf.Online(c.r.Context(), c.account)
+func (api *API) kfOnlineList(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	on, err := api.Kf.Online(ctx, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type row struct {
 		KfAccount    string `json:"kf_account"`
@@ -76,9 +80,9 @@ func (api *API) kfOnlineList(c *call) error {
 	}
 	out := make([]row, 0, len(on))
 	for _, o := range on {
-		out = append(out, row{KfAccount: o.Full(c.account), Status: 1, KfID: o.KfID, AcceptedCase: o.AcceptedCases})
+		out = append(out, row{KfAccount: o.Full(a), Status: 1, KfID: o.KfID, AcceptedCase: o.AcceptedCases})
 	}
-	return c.json(map[string]any{"kf_online_list": out})
+	return map[string]any{"kf_online_list": out}, nil
 }
 
 type kfBody struct {
@@ -89,27 +93,14 @@ type kfBody struct {
 }
 
 // POST /customservice/kfaccount/add {"kf_account","nickname"}
-func (api *API) kfAdd(c *call) error {
-	var in kfBody
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	if _, err := api.Kf.Add(c.r.Context(), c.account, in.KfAccount, in.Nickname); err != nil {
-		return err
-	}
-	return c.ok()
+func (api *API) kfAdd(ctx context.Context, a *account.Account, in *kfBody) (any, error) {
+	_, err := api.Kf.Add(ctx, a, in.KfAccount, in.Nickname)
+	return nil, err
 }
 
 // POST /customservice/kfaccount/update {"kf_account","nickname"}
-func (api *API) kfUpdate(c *call) error {
-	var in kfBody
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	if err := api.Kf.Update(c.r.Context(), c.account, in.KfAccount, in.Nickname); err != nil {
-		return err
-	}
-	return c.ok()
+func (api *API) kfUpdate(ctx context.Context, a *account.Account, in *kfBody) (any, error) {
+	return nil, api.Kf.Update(ctx, a, in.KfAccount, in.Nickname)
 }
 
 // GET /customservice/kfaccount/del?kf_account= (the docs) or POST
@@ -131,15 +122,8 @@ func (api *API) kfDel(c *call) error {
 
 // POST /customservice/kfaccount/inviteworker {"kf_account","invite_wx"}:
 // invite_wx is a Herald username.
-func (api *API) kfInvite(c *call) error {
-	var in kfBody
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	if err := api.Kf.Invite(c.r.Context(), c.account, in.KfAccount, in.InviteWX); err != nil {
-		return err
-	}
-	return c.ok()
+func (api *API) kfInvite(ctx context.Context, a *account.Account, in *kfBody) (any, error) {
+	return nil, api.Kf.Invite(ctx, a, in.KfAccount, in.InviteWX)
 }
 
 // POST /customservice/kfaccount/uploadheadimg?kf_account=, multipart
@@ -171,54 +155,50 @@ func (api *API) kfUploadHead(c *call) error {
 	return c.ok()
 }
 
-func (api *API) kfSession(c *call, close bool) error {
-	var in kfBody
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	f, err := c.follower(in.OpenID)
+// POST /customservice/kfsession/create {"kf_account","openid"}
+func (api *API) kfSessionCreate(ctx context.Context, a *account.Account, in *kfBody) (any, error) {
+	f, err := api.follower(ctx, a, in.OpenID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if close {
-		err = api.Kf.CloseSession(c.r.Context(), c.account, in.KfAccount, f.PersonID)
-	} else {
-		err = api.Kf.CreateSession(c.r.Context(), c.account, in.KfAccount, f.PersonID)
-	}
-	if err != nil {
-		return err
-	}
-	return c.ok()
+	return nil, api.Kf.CreateSession(ctx, a, in.KfAccount, f.PersonID)
 }
 
-// POST /customservice/kfsession/create {"kf_account","openid"}
-func (api *API) kfSessionCreate(c *call) error { return api.kfSession(c, false) }
-
 // POST /customservice/kfsession/close {"kf_account","openid"}
-func (api *API) kfSessionClose(c *call) error { return api.kfSession(c, true) }
+func (api *API) kfSessionClose(ctx context.Context, a *account.Account, in *kfBody) (any, error) {
+	f, err := api.follower(ctx, a, in.OpenID)
+	if err != nil {
+		return nil, err
+	}
+	return nil, api.Kf.CloseSession(ctx, a, in.KfAccount, f.PersonID)
+}
 
 // GET /customservice/kfsession/getsession?openid=
-func (api *API) kfSessionGet(c *call) error {
-	f, err := c.follower(c.query("openid"))
+func (api *API) kfSessionGet(ctx context.Context, a *account.Account, q url.Values) (any, error) {
+	f, err := api.follower(ctx, a, q.Get("openid"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	name, start, err := api.Kf.Session(c.r.Context(), c.account, f.PersonID)
+	name, start, err := api.Kf.Session(ctx, a, f.PersonID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var ct int64
-	if !start.IsZero() {
-		ct = start.Unix()
+	return map[string]any{"createtime": unixOrZero(start), "kf_account": name}, nil
+}
+
+// unixOrZero is t in Unix seconds, 0 for the zero time.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
-	return c.json(map[string]any{"createtime": ct, "kf_account": name})
+	return t.Unix()
 }
 
 // GET /customservice/kfsession/getsessionlist?kf_account=
-func (api *API) kfSessionList(c *call) error {
-	rows, err := api.Kf.Sessions(c.r.Context(), c.account, c.query("kf_account"))
+func (api *API) kfSessionList(ctx context.Context, a *account.Account, q url.Values) (any, error) {
+	rows, err := api.Kf.Sessions(ctx, a, q.Get("kf_account"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type row struct {
 		CreateTime int64  `json:"createtime"`
@@ -226,20 +206,16 @@ func (api *API) kfSessionList(c *call) error {
 	}
 	out := make([]row, 0, len(rows))
 	for _, r := range rows {
-		var t int64
-		if !r.At.IsZero() {
-			t = r.At.Unix()
-		}
-		out = append(out, row{CreateTime: t, OpenID: r.OpenID})
+		out = append(out, row{CreateTime: unixOrZero(r.At), OpenID: r.OpenID})
 	}
-	return c.json(map[string]any{"sessionlist": out})
+	return map[string]any{"sessionlist": out}, nil
 }
 
 // GET /customservice/kfsession/getwaitcase
-func (api *API) kfWaitCase(c *call) error {
-	n, rows, err := api.Kf.WaitCases(c.r.Context(), c.account)
+func (api *API) kfWaitCase(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	n, rows, err := api.Kf.WaitCases(ctx, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type row struct {
 		LatestTime int64  `json:"latest_time"`
@@ -249,5 +225,5 @@ func (api *API) kfWaitCase(c *call) error {
 	for _, r := range rows {
 		out = append(out, row{LatestTime: r.At.Unix(), OpenID: r.OpenID})
 	}
-	return c.json(map[string]any{"count": n, "waitcaselist": out})
+	return map[string]any{"count": n, "waitcaselist": out}, nil
 }

@@ -1,60 +1,14 @@
 package wxapi_test
 
 import (
-	"io"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
-	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
-
-// eventServer is a developer's server in plaintext mode that passes on
-// the events it receives.
-func eventServer(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account, want ...string) chan *wxmsg.Message {
-	t.Helper()
-	ch := make(chan *wxmsg.Message, 64)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get("signature") != wxcrypt.Signature("evtoken", q.Get("timestamp"), q.Get("nonce")) {
-			http.Error(w, "bad signature", http.StatusForbidden)
-			return
-		}
-		if r.Method == http.MethodGet {
-			io.WriteString(w, q.Get("echostr"))
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		if m, err := wxmsg.ParseMessage(b); err == nil {
-			for _, e := range want {
-				if m.Event == e {
-					ch <- m
-				}
-			}
-		}
-		io.WriteString(w, "success")
-	}))
-	t.Cleanup(srv.Close)
-	if err := h.SetServer(a, srv.URL, "evtoken", "", "plaintext"); err != nil {
-		t.Fatal(err)
-	}
-	return ch
-}
-
-func nextEvent(t *testing.T, ch chan *wxmsg.Message) *wxmsg.Message {
-	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event reached the developer's server")
-		return nil
-	}
-}
 
 func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
 	h := heraldtest.New(t)
@@ -62,7 +16,8 @@ func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
 	svc := h.Service
 	tok := c.token(svc)
 	gh := "@" + svc.OriginalID
-	events := eventServer(t, h, svc, wxmsg.EventKfCreateSession, wxmsg.EventKfSwitchSession, wxmsg.EventKfCloseSession)
+	dev := wxapitest.Serve(t, h, svc, "evtoken", "")
+	kfEvent := wxapitest.Event(wxmsg.EventKfCreateSession, wxmsg.EventKfSwitchSession, wxmsg.EventKfCloseSession)
 
 	// Account rules.
 	wantCode(t, "foreign suffix", c.post("/customservice/kfaccount/add", tok, map[string]string{"kf_account": "sam@" + h.Subscription.OriginalID, "nickname": "Sam"}), 61452)
@@ -128,7 +83,7 @@ func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
 	if st, who, err := h.InboxState(svc, mei); err != nil || st != "assigned" || who != sam.PersonID {
 		t.Fatalf("console inbox after kfsession/create: %s %d %v", st, who, err)
 	}
-	if e := nextEvent(t, events); e.Event != wxmsg.EventKfCreateSession || e.KfAccount != "sam"+gh || e.FromUserName != mei.OpenID {
+	if e := dev.Next(t, kfEvent); e.Event != wxmsg.EventKfCreateSession || e.KfAccount != "sam"+gh || e.FromUserName != mei.OpenID {
 		t.Fatalf("event: %+v", e)
 	}
 	wantCode(t, "taken", c.post("/customservice/kfsession/create", tok, map[string]string{"kf_account": "nora" + gh, "openid": mei.OpenID}), 65414)
@@ -147,7 +102,7 @@ func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
 	if err := h.Reply(svc, nora, bob, "Hi Bob, Nora here."); err != nil {
 		t.Fatal(err)
 	}
-	if e := nextEvent(t, events); e.Event != wxmsg.EventKfCreateSession || e.KfAccount != "nora"+gh || e.FromUserName != bob.OpenID {
+	if e := dev.Next(t, kfEvent); e.Event != wxmsg.EventKfCreateSession || e.KfAccount != "nora"+gh || e.FromUserName != bob.OpenID {
 		t.Fatalf("event: %+v", e)
 	}
 	sl := c.call("/customservice/kfsession/getsessionlist", tok, url.Values{"kf_account": {"nora" + gh}})["sessionlist"].([]any)
@@ -170,7 +125,7 @@ func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
 	if err := h.Transfer(svc, sam, nora, mei); err != nil {
 		t.Fatal(err)
 	}
-	if e := nextEvent(t, events); e.Event != wxmsg.EventKfSwitchSession || e.FromKfAccount != "sam"+gh || e.ToKfAccount != "nora"+gh {
+	if e := dev.Next(t, kfEvent); e.Event != wxmsg.EventKfSwitchSession || e.FromKfAccount != "sam"+gh || e.ToKfAccount != "nora"+gh {
 		t.Fatalf("event: %+v", e)
 	}
 	wantCode(t, "close by the wrong kf", c.post("/customservice/kfsession/close", tok, map[string]string{"kf_account": "sam" + gh, "openid": mei.OpenID}), 65413)
@@ -178,7 +133,7 @@ func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
 	if st, _, _ := h.InboxState(svc, mei); st != "closed" {
 		t.Fatalf("console inbox after kfsession/close: %s", st)
 	}
-	if e := nextEvent(t, events); e.Event != wxmsg.EventKfCloseSession || e.KfAccount != "nora"+gh {
+	if e := dev.Next(t, kfEvent); e.Event != wxmsg.EventKfCloseSession || e.KfAccount != "nora"+gh {
 		t.Fatalf("event: %+v", e)
 	}
 

@@ -57,11 +57,11 @@ func TestPermanentMaterials(t *testing.T) {
 	// Uploads: an image answers its URL, others only the media_id.
 	img := pngImage(t)
 	up := c.upload(add, tok, "image", "tea.png", img)
-	imgID := up.str("media_id")
-	if !strings.HasPrefix(imgID, "M") || !strings.HasSuffix(up.str("url"), publish.MediaPath(imgID)) {
+	imgID := up.Str("media_id")
+	if !strings.HasPrefix(imgID, "M") || !strings.HasSuffix(up.Str("url"), publish.MediaPath(imgID)) {
 		t.Fatalf("add image: %v", up)
 	}
-	res, err := http.Get(up.str("url"))
+	res, err := http.Get(up.Str("url"))
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("image url: %v %v", res, err)
 	}
@@ -71,7 +71,7 @@ func TestPermanentMaterials(t *testing.T) {
 	wav := c.upload(add, tok, "voice", "hello.wav", append([]byte("RIFF\x00\x00\x00\x00WAVEfmt "), make([]byte, 100)...))
 	video := c.uploadVideo(tok, `{"title":"Brewing oolong","introduction":"Three steeps, one pot."}`, mp4File())
 	for name, r := range map[string]result{"thumb": thumb, "voice": voice, "wav": wav, "video": video} {
-		if r.str("media_id") == "" || r.str("url") != "" {
+		if r.Str("media_id") == "" || r.Str("url") != "" {
 			t.Fatalf("add %s: %v", name, r)
 		}
 	}
@@ -118,11 +118,11 @@ func TestPermanentMaterials(t *testing.T) {
 		t.Fatalf("newest first, the console's upload: %v", first)
 	}
 	page := c.post("/cgi-bin/material/batchget_material", tok, map[string]any{"type": "image", "offset": 1, "count": 1})
-	if page["total_count"] != 3.0 || page["item_count"] != 1.0 || page["item"].([]any)[0].(map[string]any)["media_id"] != thumb.str("media_id") {
+	if page["total_count"] != 3.0 || page["item_count"] != 1.0 || page["item"].([]any)[0].(map[string]any)["media_id"] != thumb.Str("media_id") {
 		t.Fatalf("offset 1 count 1: %v", page)
 	}
 	vids := c.post("/cgi-bin/material/batchget_material", tok, map[string]any{"type": "video", "offset": 0, "count": 5})
-	if vids["total_count"] != 1.0 || vids["item"].([]any)[0].(map[string]any)["media_id"] != video.str("media_id") {
+	if vids["total_count"] != 1.0 || vids["item"].([]any)[0].(map[string]any)["media_id"] != video.Str("media_id") {
 		t.Fatalf("batchget video: %v", vids)
 	}
 	news := c.post("/cgi-bin/material/batchget_material", tok, map[string]any{"type": "news", "offset": 0, "count": 20})
@@ -141,11 +141,11 @@ func TestPermanentMaterials(t *testing.T) {
 	if !bytes.Equal(body, img) || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") || res.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("get_material image: %d bytes, %v", len(body), res.Header)
 	}
-	v := c.post("/cgi-bin/material/get_material", tok, map[string]string{"media_id": video.str("media_id")})
-	if v.str("title") != "Brewing oolong" || v.str("description") != "Three steeps, one pot." || !strings.Contains(v.str("down_url"), video.str("media_id")) {
+	v := c.post("/cgi-bin/material/get_material", tok, map[string]string{"media_id": video.Str("media_id")})
+	if v.Str("title") != "Brewing oolong" || v.Str("description") != "Three steeps, one pot." || !strings.Contains(v.Str("down_url"), video.Str("media_id")) {
 		t.Fatalf("get_material video: %v", v)
 	}
-	_, body, _ = c.do(mustReq(t, "GET", v.str("down_url")))
+	_, body, _ = c.do(mustReq(t, "GET", v.Str("down_url")))
 	if !bytes.Equal(body, mp4File()) {
 		t.Fatalf("down_url serves %d bytes", len(body))
 	}
@@ -183,10 +183,10 @@ func TestPermanentMaterials(t *testing.T) {
 		t.Fatalf("count after delete: %v", n)
 	}
 	// A console deletion leaves the API's list too.
-	if err := app.Publish.DeleteAsset(ctx, h.Service.ID, voice.str("media_id")); err != nil {
+	if err := app.Publish.DeleteAsset(ctx, h.Service.ID, voice.Str("media_id")); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, "deleted in the console", c.post("/cgi-bin/material/get_material", tok, map[string]string{"media_id": voice.str("media_id")}), 40007)
+	wantCode(t, "deleted in the console", c.post("/cgi-bin/material/get_material", tok, map[string]string{"media_id": voice.Str("media_id")}), 40007)
 
 	// Quotas: 1000 of a kind other than images (45034), nothing stored.
 	if _, err := app.DB.Exec(ctx, `UPDATE media_asset_counts SET n = 1000 WHERE account_id = ? AND kind = 'video'`, h.Service.ID); err != nil {

@@ -1,38 +1,37 @@
 package wxapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
 func (api *API) registerMenu() {
-	api.handle("/cgi-bin/menu/create", capMenu, api.menuCreate)
-	api.handle("/cgi-bin/menu/get", capMenu, api.menuGet)
-	api.handle("/cgi-bin/menu/delete", capMenu, api.menuDelete)
-	api.handle("/cgi-bin/get_current_selfmenu_info", capBasic, api.selfMenuInfo)
-	api.handle("/cgi-bin/menu/addconditional", capCondMenu, api.menuAddConditional)
-	api.handle("/cgi-bin/menu/delconditional", capCondMenu, api.menuDelConditional)
-	api.handle("/cgi-bin/menu/trymatch", capCondMenu, api.menuTryMatch)
-	api.handle("/cgi-bin/get_current_autoreply_info", capBasic, api.autoReplyInfo)
+	api.handle("/cgi-bin/menu/create", capMenu, JSON(api.menuCreate).serve)
+	api.handle("/cgi-bin/menu/get", capMenu, Query(api.menuGet).serve)
+	api.handle("/cgi-bin/menu/delete", capMenu, Query(api.menuDelete).serve)
+	api.handle("/cgi-bin/get_current_selfmenu_info", capBasic, Query(api.selfMenuInfo).serve)
+	api.handle("/cgi-bin/menu/addconditional", capCondMenu, JSON(api.menuAddConditional).serve)
+	api.handle("/cgi-bin/menu/delconditional", capCondMenu, JSON(api.menuDelConditional).serve)
+	api.handle("/cgi-bin/menu/trymatch", capCondMenu, JSON(api.menuTryMatch).serve)
+	api.handle("/cgi-bin/get_current_autoreply_info", capBasic, Query(api.autoReplyInfo).serve)
+}
+
+type menuIn struct {
+	Button []menu.Button `json:"button"`
 }
 
 // POST /cgi-bin/menu/create {"button":[...]}
-func (api *API) menuCreate(c *call) error {
-	var in struct {
-		Button []menu.Button `json:"button"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	if _, err := api.Menus.SetDefault(c.r.Context(), c.account.ID, in.Button); err != nil {
-		return domainErr(err)
-	}
-	return c.ok()
+func (api *API) menuCreate(ctx context.Context, a *account.Account, in *menuIn) (any, error) {
+	_, err := api.Menus.SetDefault(ctx, a.ID, in.Button)
+	return nil, domainErr(err)
 }
 
 type menuOut struct {
@@ -42,13 +41,13 @@ type menuOut struct {
 }
 
 // GET /cgi-bin/menu/get
-func (api *API) menuGet(c *call) error {
-	def, conds, err := api.Menus.All(c.r.Context(), c.account.ID)
+func (api *API) menuGet(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	def, conds, err := api.Menus.All(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if def == nil {
-		return wxerr.New(46003)
+		return nil, wxerr.New(46003)
 	}
 	out := struct {
 		Menu            menuOut   `json:"menu"`
@@ -57,15 +56,12 @@ func (api *API) menuGet(c *call) error {
 	for _, m := range conds {
 		out.ConditionalMenu = append(out.ConditionalMenu, menuOut{Button: m.Buttons, MenuID: m.ID, MatchRule: m.MatchRule})
 	}
-	return c.json(out)
+	return out, nil
 }
 
 // GET /cgi-bin/menu/delete: the default and every conditional menu.
-func (api *API) menuDelete(c *call) error {
-	if err := api.Menus.DeleteAll(c.r.Context(), c.account.ID); err != nil {
-		return err
-	}
-	return c.ok()
+func (api *API) menuDelete(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	return nil, api.Menus.DeleteAll(ctx, a.ID)
 }
 
 // selfButton is a button in get_current_selfmenu_info's shape, where
@@ -103,125 +99,108 @@ func toSelf(bs []menu.Button) []selfButton {
 
 // GET /cgi-bin/get_current_selfmenu_info: the menu as followers see it by
 // default, whether set in the console or through the API.
-func (api *API) selfMenuInfo(c *call) error {
-	def, err := api.Menus.Default(c.r.Context(), c.account.ID)
+func (api *API) selfMenuInfo(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	def, err := api.Menus.Default(ctx, a.ID)
 	open := 1
 	var buttons []selfButton
 	switch {
 	case errors.Is(err, menu.ErrNoMenu):
 		open, buttons = 0, []selfButton{}
 	case err != nil:
-		return err
+		return nil, err
 	default:
 		buttons = toSelf(def.Buttons)
 	}
-	return c.json(struct {
+	return struct {
 		IsMenuOpen   int `json:"is_menu_open"`
 		SelfMenuInfo struct {
 			Button []selfButton `json:"button"`
 		} `json:"selfmenu_info"`
 	}{IsMenuOpen: open, SelfMenuInfo: struct {
 		Button []selfButton `json:"button"`
-	}{buttons}})
+	}{buttons}}, nil
 }
 
-// flexString accepts a JSON string or number (SDKs send both for ids).
-type flexString string
+// FlexString reads a value that SDKs send as a JSON string or a number
+// (ids, industry codes), as the string.
+type FlexString string
 
-func (f *flexString) UnmarshalJSON(b []byte) error {
+func (f *FlexString) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
+		*f = FlexString(s)
 		return nil
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
 		return err
 	}
-	*f = flexString(n.String())
+	*f = FlexString(n.String())
 	return nil
 }
 
+type conditionalIn struct {
+	Button    []menu.Button `json:"button"`
+	MatchRule struct {
+		TagID              FlexString `json:"tag_id"`
+		GroupID            FlexString `json:"group_id"`
+		ClientPlatformType FlexString `json:"client_platform_type"`
+		Sex                FlexString `json:"sex"`
+		Country            string     `json:"country"`
+		Province           string     `json:"province"`
+		City               string     `json:"city"`
+		Language           string     `json:"language"`
+	} `json:"matchrule"`
+}
+
 // POST /cgi-bin/menu/addconditional {"button":[...],"matchrule":{...}}
-func (api *API) menuAddConditional(c *call) error {
-	var in struct {
-		Button    []menu.Button `json:"button"`
-		MatchRule struct {
-			TagID              flexString `json:"tag_id"`
-			GroupID            flexString `json:"group_id"`
-			ClientPlatformType flexString `json:"client_platform_type"`
-			Sex                flexString `json:"sex"`
-			Country            string     `json:"country"`
-			Province           string     `json:"province"`
-			City               string     `json:"city"`
-			Language           string     `json:"language"`
-		} `json:"matchrule"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) menuAddConditional(ctx context.Context, a *account.Account, in *conditionalIn) (any, error) {
 	mr := in.MatchRule
 	rule := menu.MatchRule{TagID: string(mr.TagID), GroupID: string(mr.GroupID), ClientPlatformType: string(mr.ClientPlatformType),
 		Sex: string(mr.Sex), Country: mr.Country, Province: mr.Province, City: mr.City, Language: mr.Language}
-	m, err := api.Menus.AddConditional(c.r.Context(), c.account.ID, in.Button, rule)
+	m, err := api.Menus.AddConditional(ctx, a.ID, in.Button, rule)
 	if err != nil {
-		return domainErr(err)
+		return nil, domainErr(err)
 	}
-	return c.json(struct {
+	return struct {
 		MenuID string `json:"menuid"`
-	}{strconv.FormatInt(m.ID, 10)})
+	}{strconv.FormatInt(m.ID, 10)}, nil
+}
+
+type menuIDIn struct {
+	MenuID FlexString `json:"menuid"`
+	UserID string     `json:"user_id"`
 }
 
 // POST /cgi-bin/menu/delconditional {"menuid":"..."}
-func (api *API) menuDelConditional(c *call) error {
-	var in struct {
-		MenuID flexString `json:"menuid"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) menuDelConditional(ctx context.Context, a *account.Account, in *menuIDIn) (any, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(string(in.MenuID)), 10, 64)
 	if err != nil {
-		return wxerr.New(65301)
+		return nil, wxerr.New(65301)
 	}
-	if err := api.Menus.DeleteConditional(c.r.Context(), c.account.ID, id); err != nil {
-		return domainErr(err)
-	}
-	return c.ok()
+	return nil, domainErr(api.Menus.DeleteConditional(ctx, a.ID, id))
 }
 
 // POST /cgi-bin/menu/trymatch {"user_id":"openid"}
-func (api *API) menuTryMatch(c *call) error {
-	var in struct {
-		UserID string `json:"user_id"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	f, err := c.follower(in.UserID)
+func (api *API) menuTryMatch(ctx context.Context, a *account.Account, in *menuIDIn) (any, error) {
+	f, err := api.follower(ctx, a, in.UserID)
 	if err != nil {
 		if errors.Is(err, wxerr.New(wxerr.CodeInvalidOpenID)) {
-			return wxerr.New(65302)
+			return nil, wxerr.New(65302)
 		}
-		return err
+		return nil, err
 	}
-	buttons, err := api.Menus.ForFollower(c.r.Context(), c.account.ID, f.PersonID)
+	buttons, err := api.Menus.ForFollower(ctx, a.ID, f.PersonID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(buttons) == 0 {
-		return wxerr.New(46003)
+		return nil, wxerr.New(46003)
 	}
-	return c.json(struct {
-		Button []menu.Button `json:"button"`
-	}{buttons})
+	return menuIn{Button: buttons}, nil
 }
 
 // GET /cgi-bin/get_current_autoreply_info
-func (api *API) autoReplyInfo(c *call) error {
-	info, err := api.AutoReplies.Info(c.r.Context(), c.account.ID)
-	if err != nil {
-		return err
-	}
-	return c.json(info)
+func (api *API) autoReplyInfo(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	return api.AutoReplies.Info(ctx, a.ID)
 }

@@ -1,21 +1,24 @@
 package wxapi
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
 func (api *API) registerMessages() {
-	api.handle("/cgi-bin/message/custom/send", capVerified, api.customSend)
-	api.handle("/cgi-bin/message/custom/typing", capVerified, api.customTyping)
+	api.handle("/cgi-bin/message/custom/send", capVerified, JSON(api.customSend).serve)
+	api.handle("/cgi-bin/message/custom/typing", capVerified, JSON(api.customTyping).serve)
 }
 
 type mediaPayload struct {
@@ -70,12 +73,12 @@ type customMessage struct {
 
 // body turns the request into a stored message body, checking WeChat's
 // limits.
-func (api *API) customBody(c *call, in *customMessage) (string, message.Body, error) {
+func (api *API) customBody(ctx context.Context, a *account.Account, in *customMessage) (string, message.Body, error) {
 	mediaBody := func(p *mediaPayload) (message.Body, error) {
 		if p == nil || p.MediaID == "" {
 			return message.Body{}, wxerr.New(41006)
 		}
-		it, err := api.TempMedia.Get(c.r.Context(), c.account.ID, p.MediaID)
+		it, err := api.TempMedia.Get(ctx, a.ID, p.MediaID)
 		if err != nil {
 			return message.Body{}, wxerr.New(wxerr.CodeInvalidMediaID)
 		}
@@ -140,7 +143,7 @@ func (api *API) customBody(c *call, in *customMessage) (string, message.Body, er
 		if p == nil || p.AppID == "" || api.WebApps == nil {
 			return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
 		}
-		if _, err := api.WebApps.ByAppID(c.r.Context(), c.account.ID, p.AppID); err != nil {
+		if _, err := api.WebApps.ByAppID(ctx, a.ID, p.AppID); err != nil {
 			return "", message.Body{}, wxerr.New(wxerr.CodeInvalidAppID)
 		}
 		if utf8.RuneCountInString(p.Title) > 64 {
@@ -148,7 +151,7 @@ func (api *API) customBody(c *call, in *customMessage) (string, message.Body, er
 		}
 		pic := ""
 		if p.ThumbMediaID != "" {
-			if _, err := api.TempMedia.Get(c.r.Context(), c.account.ID, p.ThumbMediaID); err != nil {
+			if _, err := api.TempMedia.Get(ctx, a.ID, p.ThumbMediaID); err != nil {
 				return "", message.Body{}, wxerr.New(wxerr.CodeInvalidMediaID)
 			}
 			pic = api.pictureURL(p.ThumbMediaID)
@@ -162,74 +165,75 @@ func (api *API) customBody(c *call, in *customMessage) (string, message.Body, er
 }
 
 // POST /cgi-bin/message/custom/send
-func (api *API) customSend(c *call) error {
-	var in customMessage
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	f, err := c.follower(in.ToUser)
+func (api *API) customSend(ctx context.Context, a *account.Account, in *customMessage) (any, error) {
+	f, err := api.following(ctx, a, in.ToUser)
 	if err != nil {
-		return err
-	}
-	if !f.Following {
-		return wxerr.New(wxerr.CodeRequireSubscribe)
+		return nil, err
 	}
 	if f.Blocked {
-		return wxerr.New(43019)
+		return nil, wxerr.New(43019)
 	}
-	kind, body, err := api.customBody(c, &in)
+	kind, body, err := api.customBody(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// With customservice.kf_account the message comes from the kf
 	// account's member, as an inbox agent's reply.
 	sender, agent := message.SenderAPI, int64(0)
 	if in.CustomService != nil && in.CustomService.KfAccount != "" && api.Kf != nil {
-		if agent, err = api.Kf.Sender(c.r.Context(), c.account, in.CustomService.KfAccount); err != nil {
-			return err
+		if agent, err = api.Kf.Sender(ctx, a, in.CustomService.KfAccount); err != nil {
+			return nil, err
 		}
 		sender = message.SenderAgent
 	}
-	_, err = api.Chat.Send(c.r.Context(), c.account.ID, f.PersonID, kind, sender, agent, body)
+	_, err = api.Chat.Send(ctx, a.ID, f.PersonID, kind, sender, agent, body)
 	switch {
 	case err == nil:
-		return c.ok()
+		return nil, nil
 	case errors.Is(err, message.ErrWindowClosed):
-		return wxerr.New(wxerr.CodeOutOfResponseWindow)
+		return nil, wxerr.New(wxerr.CodeOutOfResponseWindow)
 	case errors.Is(err, message.ErrWindowExhausted):
-		return wxerr.New(wxerr.CodeOutOfResponseCount)
+		return nil, wxerr.New(wxerr.CodeOutOfResponseCount)
 	case errs.KindOf(err) == errs.KindConflict:
-		return wxerr.New(wxerr.CodeRequireSubscribe)
+		return nil, wxerr.New(wxerr.CodeRequireSubscribe)
 	case errs.KindOf(err) == errs.KindForbidden:
-		return wxerr.New(48004)
+		return nil, wxerr.New(48004)
 	case errs.KindOf(err) == errs.KindInvalid:
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
-	return err
+	return nil, err
+}
+
+// following resolves an openid within account a that follows it (43004
+// for one that unfollowed).
+func (api *API) following(ctx context.Context, a *account.Account, openid string) (*follow.Follow, error) {
+	f, err := api.follower(ctx, a, openid)
+	if err != nil {
+		return nil, err
+	}
+	if !f.Following {
+		return nil, wxerr.New(wxerr.CodeRequireSubscribe)
+	}
+	return f, nil
+}
+
+type typingIn struct {
+	ToUser  string `json:"touser"`
+	Command string `json:"command"`
 }
 
 // POST /cgi-bin/message/custom/typing {"touser","command":"Typing"|"CancelTyping"}
-func (api *API) customTyping(c *call) error {
-	var in struct {
-		ToUser  string `json:"touser"`
-		Command string `json:"command"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	f, err := c.follower(in.ToUser)
+func (api *API) customTyping(ctx context.Context, a *account.Account, in *typingIn) (any, error) {
+	f, err := api.following(ctx, a, in.ToUser)
 	if err != nil {
-		return err
-	}
-	if !f.Following {
-		return wxerr.New(wxerr.CodeRequireSubscribe)
+		return nil, err
 	}
 	if in.Command != "Typing" && in.Command != "CancelTyping" {
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
 	if api.Bus != nil {
 		api.Bus.Publish(realtime.PersonTopic(f.PersonID), realtime.Event{Type: "typing", Data: map[string]any{
-			"account_id": strconv.FormatInt(c.account.ID, 10), "typing": in.Command == "Typing"}})
+			"account_id": strconv.FormatInt(a.ID, 10), "typing": in.Command == "Typing"}})
 	}
-	return c.ok()
+	return nil, nil
 }

@@ -68,15 +68,15 @@ func TestWebSignIn(t *testing.T) {
 	}
 	r := exchange(code)
 	wantCode(t, "access_token", r, 0)
-	openid := r.str("openid")
-	if r.str("scope") != "snsapi_base" || r["expires_in"].(float64) != 7200 || r.str("access_token") == "" || r.str("refresh_token") == "" || !strings.HasPrefix(openid, "o") {
+	openid := r.Str("openid")
+	if r.Str("scope") != "snsapi_base" || r["expires_in"].(float64) != 7200 || r.Str("access_token") == "" || r.Str("refresh_token") == "" || !strings.HasPrefix(openid, "o") {
 		t.Fatalf("access_token: %v", r)
 	}
 	wantCode(t, "code used twice", exchange(code), 40163)
 	wantCode(t, "unknown code", exchange("nope"), 40029)
-	wantCode(t, "snsapi_base token for userinfo", c.get("/sns/userinfo", url.Values{"access_token": {r.str("access_token")}, "openid": {openid}}), 48001)
-	wantCode(t, "auth", c.get("/sns/auth", url.Values{"access_token": {r.str("access_token")}, "openid": {openid}}), 0)
-	wantCode(t, "auth, another openid", c.get("/sns/auth", url.Values{"access_token": {r.str("access_token")}, "openid": {svc.Followers[0].OpenID}}), 40003)
+	wantCode(t, "snsapi_base token for userinfo", c.get("/sns/userinfo", url.Values{"access_token": {r.Str("access_token")}, "openid": {openid}}), 48001)
+	wantCode(t, "auth", c.get("/sns/auth", url.Values{"access_token": {r.Str("access_token")}, "openid": {openid}}), 0)
+	wantCode(t, "auth, another openid", c.get("/sns/auth", url.Values{"access_token": {r.Str("access_token")}, "openid": {svc.Followers[0].OpenID}}), 40003)
 
 	// The stranger has an openid but is no follower: user/get leaves them
 	// out, the follower count is unchanged, user/info says subscribe 0.
@@ -117,9 +117,9 @@ func TestWebSignIn(t *testing.T) {
 	res = b.PostForm(strings.TrimSuffix(ui, "#wechat_redirect"), url.Values{"decision": {"allow"}})
 	r = exchange(codeFrom(t, res.Location, "s2"))
 	wantCode(t, "userinfo exchange", r, 0)
-	info := c.get("/sns/userinfo", url.Values{"access_token": {r.str("access_token")}, "openid": {r.str("openid")}, "lang": {"zh_CN"}})
+	info := c.get("/sns/userinfo", url.Values{"access_token": {r.Str("access_token")}, "openid": {r.Str("openid")}, "lang": {"zh_CN"}})
 	wantCode(t, "userinfo", info, 0)
-	if info.str("nickname") != "Ada" || info.str("openid") != r.str("openid") || info["sex"].(float64) != 0 || info.str("headimgurl") != "" {
+	if info.Str("nickname") != "Ada" || info.Str("openid") != r.Str("openid") || info["sex"].(float64) != 0 || info.Str("headimgurl") != "" {
 		t.Fatalf("userinfo: %v", info)
 	}
 	if p, ok := info["privilege"].([]any); !ok || len(p) != 0 {
@@ -137,8 +137,8 @@ func TestWebSignIn(t *testing.T) {
 	if res := b.Do(req); res.Status != http.StatusSeeOther {
 		t.Fatalf("avatar upload: %d %s", res.Status, res.Body)
 	}
-	info = c.get("/sns/userinfo", url.Values{"access_token": {r.str("access_token")}, "openid": {r.str("openid")}})
-	head := info.str("headimgurl")
+	info = c.get("/sns/userinfo", url.Values{"access_token": {r.Str("access_token")}, "openid": {r.Str("openid")}})
+	head := info.Str("headimgurl")
 	if !strings.HasPrefix(head, h.URL+"/") {
 		t.Fatalf("headimgurl %q, want an absolute URL on Herald", head)
 	}
@@ -147,16 +147,16 @@ func TestWebSignIn(t *testing.T) {
 	}
 
 	// Refresh: a new access token, the same refresh token, for 30 days.
-	rr := c.get("/sns/oauth2/refresh_token", url.Values{"appid": {svc.AppID}, "grant_type": {"refresh_token"}, "refresh_token": {r.str("refresh_token")}})
+	rr := c.get("/sns/oauth2/refresh_token", url.Values{"appid": {svc.AppID}, "grant_type": {"refresh_token"}, "refresh_token": {r.Str("refresh_token")}})
 	wantCode(t, "refresh", rr, 0)
-	if rr.str("access_token") == r.str("access_token") || rr.str("refresh_token") != r.str("refresh_token") || rr.str("openid") != r.str("openid") {
+	if rr.Str("access_token") == r.Str("access_token") || rr.Str("refresh_token") != r.Str("refresh_token") || rr.Str("openid") != r.Str("openid") {
 		t.Fatalf("refresh: %v", rr)
 	}
 	h.Advance(3 * time.Hour)
-	wantCode(t, "expired web token", c.get("/sns/userinfo", url.Values{"access_token": {r.str("access_token")}, "openid": {r.str("openid")}}), 42001)
-	wantCode(t, "auth with an expired token", c.get("/sns/auth", url.Values{"access_token": {r.str("access_token")}, "openid": {r.str("openid")}}), 40003)
+	wantCode(t, "expired web token", c.get("/sns/userinfo", url.Values{"access_token": {r.Str("access_token")}, "openid": {r.Str("openid")}}), 42001)
+	wantCode(t, "auth with an expired token", c.get("/sns/auth", url.Values{"access_token": {r.Str("access_token")}, "openid": {r.Str("openid")}}), 40003)
 	h.Advance(31 * 24 * time.Hour)
-	wantCode(t, "refresh after 30 days", c.get("/sns/oauth2/refresh_token", url.Values{"appid": {svc.AppID}, "grant_type": {"refresh_token"}, "refresh_token": {r.str("refresh_token")}}), 42002)
+	wantCode(t, "refresh after 30 days", c.get("/sns/oauth2/refresh_token", url.Values{"appid": {svc.AppID}, "grant_type": {"refresh_token"}, "refresh_token": {r.Str("refresh_token")}}), 42002)
 
 	// Codes expire after 5 minutes.
 	b = h.Internal().Client(t)

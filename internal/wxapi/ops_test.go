@@ -2,6 +2,7 @@ package wxapi_test
 
 import (
 	"bytes"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,12 +19,12 @@ func TestShortKeys(t *testing.T) {
 	tok := c.token(h.Service)
 	r := c.post("/cgi-bin/shorten/gen", tok, map[string]any{"long_data": "order=A1024&from=poster", "expire_seconds": 3600})
 	wantCode(t, "gen", r, 0)
-	key := r.str("short_key")
+	key := r.Str("short_key")
 	if len(key) != 15 {
 		t.Fatalf("short_key %q", key)
 	}
 	r = c.post("/cgi-bin/shorten/fetch", tok, map[string]string{"short_key": key})
-	if r.str("long_data") != "order=A1024&from=poster" || r["expire_seconds"].(float64) < 3590 || r["create_time"].(float64) == 0 {
+	if r.Str("long_data") != "order=A1024&from=poster" || r["expire_seconds"].(float64) < 3590 || r["create_time"].(float64) == 0 {
 		t.Fatalf("fetch: %v", r)
 	}
 	wantCode(t, "too long", c.post("/cgi-bin/shorten/gen", tok, map[string]any{"long_data": strings.Repeat("x", 4097)}), 9410010)
@@ -39,7 +40,7 @@ func TestRidLooksUpAFailedCall(t *testing.T) {
 	tok := c.token(h.Service)
 	r := c.post("/cgi-bin/message/custom/send", tok, map[string]any{"touser": "nobody", "msgtype": "text", "text": map[string]string{"content": "hi"}})
 	wantCode(t, "send to nobody", r, 40003)
-	rid := r.str("errmsg")[strings.Index(r.str("errmsg"), "rid: ")+5:]
+	rid := r.Str("errmsg")[strings.Index(r.Str("errmsg"), "rid: ")+5:]
 	got := c.post("/cgi-bin/openapi/rid/get", tok, map[string]string{"rid": rid})
 	wantCode(t, "rid/get", got, 0)
 	req := got["request"].(map[string]any)
@@ -86,7 +87,7 @@ func TestCallbackCheck(t *testing.T) {
 	c := newClient(t, h)
 	tok := c.token(h.Service)
 	wantCode(t, "no server", c.post("/cgi-bin/callback/check", tok, map[string]string{"action": "all", "check_operator": "DEFAULT"}), 40066)
-	eventServer(t, h, h.Service)
+	wxapitest.Serve(t, h, h.Service, "evtoken", "")
 	wantCode(t, "bad action", c.post("/cgi-bin/callback/check", tok, map[string]string{"action": "trace"}), 47001)
 	r := c.post("/cgi-bin/callback/check", tok, map[string]string{"action": "all", "check_operator": "UNICOM"})
 	dns, ping := r["dns"].([]any), r["ping"].([]any)
@@ -110,29 +111,29 @@ func TestLegacyUploadNewsAndVideo(t *testing.T) {
 	h := heraldtest.New(t)
 	c := newClient(t, h)
 	tok := c.token(h.Service)
-	thumb := c.upload("/cgi-bin/material/add_material", tok, "image", "t.png", pngImage(t)).str("media_id")
+	thumb := c.upload("/cgi-bin/material/add_material", tok, "image", "t.png", pngImage(t)).Str("media_id")
 	r := c.post("/cgi-bin/media/uploadnews", tok, map[string]any{"articles": []map[string]any{{"thumb_media_id": thumb, "title": "Spring rates",
 		"content": "<p>New rates from Monday.</p>", "digest": "Rates", "show_cover_pic": 1}}})
 	wantCode(t, "uploadnews", r, 0)
-	if r.str("type") != "news" || r["created_at"].(float64) == 0 {
+	if r.Str("type") != "news" || r["created_at"].(float64) == 0 {
 		t.Fatalf("uploadnews: %v", r)
 	}
-	got := c.post("/cgi-bin/draft/get", tok, map[string]string{"media_id": r.str("media_id")})
+	got := c.post("/cgi-bin/draft/get", tok, map[string]string{"media_id": r.Str("media_id")})
 	if items, _ := got["news_item"].([]any); len(items) != 1 || items[0].(map[string]any)["title"] != "Spring rates" {
 		t.Fatalf("the uploaded news is not a draft: %v", got)
 	}
 	wantCode(t, "uploadnews empty", c.post("/cgi-bin/media/uploadnews", tok, map[string]any{"articles": []any{}}), 44003)
 
 	video := append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), bytes.Repeat([]byte{7}, 5000)...)
-	vid := c.upload("/cgi-bin/media/upload", tok, "video", "v.mp4", video).str("media_id")
+	vid := c.upload("/cgi-bin/media/upload", tok, "video", "v.mp4", video).Str("media_id")
 	r = c.post("/cgi-bin/media/uploadvideo", tok, map[string]string{"media_id": vid, "title": "Tour", "description": "Our branch"})
 	wantCode(t, "uploadvideo", r, 0)
-	if r.str("type") != "video" || r.str("media_id") == "" || r.str("media_id") == vid {
+	if r.Str("type") != "video" || r.Str("media_id") == "" || r.Str("media_id") == vid {
 		t.Fatalf("uploadvideo: %v", r)
 	}
 	wantCode(t, "uploadvideo of an image", c.post("/cgi-bin/media/uploadvideo", tok, map[string]string{"media_id": thumb}), 40007)
 	mpv := c.post("/cgi-bin/message/mass/preview", tok, map[string]any{"touser": h.Service.Followers[0].OpenID, "msgtype": "mpvideo",
-		"mpvideo": map[string]string{"media_id": r.str("media_id")}})
+		"mpvideo": map[string]string{"media_id": r.Str("media_id")}})
 	wantCode(t, "preview the converted video", mpv, 0)
 }
 

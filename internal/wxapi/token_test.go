@@ -27,13 +27,13 @@ func TestTokenErrorsAndLifetime(t *testing.T) {
 	wantCode(t, "wrong secret", c.get("/cgi-bin/token", tokenQ("client_credential", svc.AppID, h.Subscription.AppSecret)), 40125)
 
 	r := c.get("/cgi-bin/token", tokenQ("client_credential", svc.AppID, svc.AppSecret))
-	first := r.str("access_token")
+	first := r.Str("access_token")
 	if len(first) < 100 || r["expires_in"].(float64) != 7200 {
 		t.Fatalf("token response %v", r)
 	}
 	wantCode(t, "no token", c.get("/cgi-bin/user/get", nil), 41001)
 	wantCode(t, "unknown token", c.call("/cgi-bin/user/get", "nonsense", nil), 40001)
-	if r := c.call("/cgi-bin/user/get", first, nil); r.code() != 0 || r["total"].(float64) != 3 {
+	if r := c.call("/cgi-bin/user/get", first, nil); r.Code() != 0 || r["total"].(float64) != 3 {
 		t.Fatalf("user/get: %v", r)
 	}
 
@@ -49,8 +49,8 @@ func TestTokenErrorsAndLifetime(t *testing.T) {
 	h.Advance(7200 * time.Second)
 	r = c.call("/cgi-bin/user/get", second, nil)
 	wantCode(t, "expired token", r, 42001)
-	if !strings.HasPrefix(r.str("errmsg"), "access_token expired rid: ") {
-		t.Fatalf("errmsg %q: EasyWeChat retries only on this exact text", r.str("errmsg"))
+	if !strings.HasPrefix(r.Str("errmsg"), "access_token expired rid: ") {
+		t.Fatalf("errmsg %q: EasyWeChat retries only on this exact text", r.Str("errmsg"))
 	}
 }
 
@@ -59,8 +59,8 @@ func TestStableTokensAreSeparateAndForceRefreshIsLimited(t *testing.T) {
 	c := newClient(t, h)
 	svc := h.Service
 	body := map[string]any{"grant_type": "client_credential", "appid": svc.AppID, "secret": svc.AppSecret}
-	s1 := c.post("/cgi-bin/stable_token", "", body).str("access_token")
-	s2 := c.post("/cgi-bin/stable_token", "", body).str("access_token")
+	s1 := c.post("/cgi-bin/stable_token", "", body).Str("access_token")
+	s2 := c.post("/cgi-bin/stable_token", "", body).Str("access_token")
 	if s1 == "" || s1 != s2 {
 		t.Fatalf("stable token not reused: %q %q", s1, s2)
 	}
@@ -73,16 +73,16 @@ func TestStableTokensAreSeparateAndForceRefreshIsLimited(t *testing.T) {
 	// Renewed five minutes before expiry.
 	h.Advance(7200*time.Second - 6*time.Minute - 4*time.Minute)
 	r := c.post("/cgi-bin/stable_token", "", body)
-	if r.str("access_token") == s1 {
+	if r.Str("access_token") == s1 {
 		t.Fatal("stable token not renewed within 5 minutes of expiry")
 	}
 
 	body["force_refresh"] = true
-	forced := c.post("/cgi-bin/stable_token", "", body).str("access_token")
-	if forced == "" || forced == r.str("access_token") {
+	forced := c.post("/cgi-bin/stable_token", "", body).Str("access_token")
+	if forced == "" || forced == r.Str("access_token") {
 		t.Fatal("force_refresh did not issue a new token")
 	}
-	wantCode(t, "token replaced by force_refresh", c.call("/cgi-bin/user/get", r.str("access_token"), nil), 40001)
+	wantCode(t, "token replaced by force_refresh", c.call("/cgi-bin/user/get", r.Str("access_token"), nil), 40001)
 	wantCode(t, "force_refresh within 30 s", c.post("/cgi-bin/stable_token", "", body), 45011)
 	for i := 1; i < apitoken.MaxForcePerDay; i++ {
 		h.Advance(31 * time.Second)
@@ -137,8 +137,8 @@ func TestQuotasClearQuotaAndIPAllowlist(t *testing.T) {
 	app.API.ForgetAccount(svc.ID)
 	r := c.get("/cgi-bin/token", url.Values{"grant_type": {"client_credential"}, "appid": {svc.AppID}, "secret": {svc.AppSecret}})
 	wantCode(t, "outside allowlist", r, 40164)
-	if !strings.HasPrefix(r.str("errmsg"), "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist rid: ") {
-		t.Fatalf("errmsg %q", r.str("errmsg"))
+	if !strings.HasPrefix(r.Str("errmsg"), "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist rid: ") {
+		t.Fatalf("errmsg %q", r.Str("errmsg"))
 	}
 	if err := app.DevSettings.Save(context.Background(), &push.Settings{AccountID: svc.ID, IPAllowlist: "127.0.0.0/8"}, false); err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestUnknownPathsAndAnyHost(t *testing.T) {
 	req := mustReq(t, "GET", h.URL+"/cgi-bin/token?grant_type=client_credential&appid="+h.Service.AppID+"&secret="+h.Service.AppSecret)
 	req.Host = "api.weixin.qq.com"
 	r, _, _ := c.do(req)
-	if r.str("access_token") == "" {
+	if r.Str("access_token") == "" {
 		t.Fatalf("Host api.weixin.qq.com: %v", r)
 	}
 }

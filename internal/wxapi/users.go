@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
@@ -19,19 +21,19 @@ const PageSize = 10000
 func (api *API) registerUsers() {
 	api.handle("/cgi-bin/user/get", capVerified, api.userGet)
 	api.handle("/cgi-bin/user/info", capVerified, api.userInfo)
-	api.handle("/cgi-bin/user/info/batchget", capVerified, api.userBatchGet)
-	api.handle("/cgi-bin/user/info/updateremark", capVerified, api.userRemark)
-	api.handle("/cgi-bin/tags/create", capVerified, api.tagCreate)
-	api.handle("/cgi-bin/tags/get", capVerified, api.tagGet)
-	api.handle("/cgi-bin/tags/update", capVerified, api.tagUpdate)
-	api.handle("/cgi-bin/tags/delete", capVerified, api.tagDelete)
-	api.handle("/cgi-bin/user/tag/get", capVerified, api.tagUsers)
-	api.handle("/cgi-bin/tags/members/batchtagging", capVerified, api.batchTag(true))
-	api.handle("/cgi-bin/tags/members/batchuntagging", capVerified, api.batchTag(false))
-	api.handle("/cgi-bin/tags/getidlist", capVerified, api.tagIDList)
+	api.handle("/cgi-bin/user/info/batchget", capVerified, JSON(api.userBatchGet).serve)
+	api.handle("/cgi-bin/user/info/updateremark", capVerified, JSON(api.userRemark).serve)
+	api.handle("/cgi-bin/tags/create", capVerified, JSON(api.tagCreate).serve)
+	api.handle("/cgi-bin/tags/get", capVerified, Query(api.tagGet).serve)
+	api.handle("/cgi-bin/tags/update", capVerified, JSON(api.tagUpdate).serve)
+	api.handle("/cgi-bin/tags/delete", capVerified, JSON(api.tagDelete).serve)
+	api.handle("/cgi-bin/user/tag/get", capVerified, JSON(api.tagUsers).serve)
+	api.handle("/cgi-bin/tags/members/batchtagging", capVerified, api.batchTag(true).serve)
+	api.handle("/cgi-bin/tags/members/batchuntagging", capVerified, api.batchTag(false).serve)
+	api.handle("/cgi-bin/tags/getidlist", capVerified, JSON(api.tagIDList).serve)
 	api.handle("/cgi-bin/tags/members/getblacklist", capVerified, api.blacklistGet)
-	api.handle("/cgi-bin/tags/members/batchblacklist", capVerified, api.blacklist(true))
-	api.handle("/cgi-bin/tags/members/batchunblacklist", capVerified, api.blacklist(false))
+	api.handle("/cgi-bin/tags/members/batchblacklist", capVerified, api.blacklist(true).serve)
+	api.handle("/cgi-bin/tags/members/batchunblacklist", capVerified, api.blacklist(false).serve)
 }
 
 type openidList struct {
@@ -173,171 +175,147 @@ func (api *API) userInfo(c *call) error {
 	return c.json(infoOf(&f, ids))
 }
 
+type userListIn struct {
+	UserList []struct {
+		OpenID string `json:"openid"`
+	} `json:"user_list"`
+}
+
 // POST /cgi-bin/user/info/batchget {"user_list":[{"openid","lang"}]} (≤ 100)
-func (api *API) userBatchGet(c *call) error {
-	var in struct {
-		UserList []struct {
-			OpenID string `json:"openid"`
-		} `json:"user_list"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) userBatchGet(ctx context.Context, a *account.Account, in *userListIn) (any, error) {
 	if len(in.UserList) == 0 || len(in.UserList) > 100 {
-		return wxerr.New(40032)
+		return nil, wxerr.New(40032)
 	}
 	out := struct {
 		UserInfoList []*userInfo `json:"user_info_list"`
 	}{}
 	for _, u := range in.UserList {
-		f, err := c.follower(u.OpenID)
+		f, err := api.follower(ctx, a, u.OpenID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		info, err := api.info(c.r.Context(), c.account.ID, f)
+		info, err := api.info(ctx, a.ID, f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out.UserInfoList = append(out.UserInfoList, info)
 	}
-	return c.json(out)
+	return out, nil
+}
+
+// openidIn is the body of the endpoints about one follower.
+type openidIn struct {
+	OpenID string `json:"openid"`
+	Remark string `json:"remark"`
 }
 
 // POST /cgi-bin/user/info/updateremark {"openid","remark"}
-func (api *API) userRemark(c *call) error {
-	var in struct {
-		OpenID string `json:"openid"`
-		Remark string `json:"remark"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	f, err := c.follower(in.OpenID)
+func (api *API) userRemark(ctx context.Context, a *account.Account, in *openidIn) (any, error) {
+	f, err := api.follower(ctx, a, in.OpenID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := api.Follows.SetRemark(c.r.Context(), c.account.ID, f.PersonID, in.Remark); err != nil {
-		return domainErr(err)
-	}
-	return c.ok()
+	return nil, domainErr(api.Follows.SetRemark(ctx, a.ID, f.PersonID, in.Remark))
 }
 
 type tagIn struct {
 	Tag struct {
-		ID   flexString `json:"id"`
+		ID   FlexString `json:"id"`
 		Name string     `json:"name"`
 	} `json:"tag"`
 }
 
-func (t *tagIn) id() (int64, error) {
-	n, err := strconv.ParseInt(string(t.Tag.ID), 10, 64)
+func (t *tagIn) id() (int64, error) { return tagID(t.Tag.ID) }
+
+// tagID reads a tag id (45159 when it is not a number).
+func tagID(s FlexString) (int64, error) {
+	n, err := strconv.ParseInt(string(s), 10, 64)
 	if err != nil {
 		return 0, wxerr.New(45159)
 	}
 	return n, nil
 }
 
+type tagOut struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
 // POST /cgi-bin/tags/create {"tag":{"name"}}
-func (api *API) tagCreate(c *call) error {
-	var in tagIn
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	t, err := api.Audience.CreateTag(c.r.Context(), c.account.ID, in.Tag.Name)
+func (api *API) tagCreate(ctx context.Context, a *account.Account, in *tagIn) (any, error) {
+	t, err := api.Audience.CreateTag(ctx, a.ID, in.Tag.Name)
 	if err != nil {
-		return domainErr(err)
+		return nil, domainErr(err)
 	}
-	return c.json(struct {
-		Tag struct {
-			ID   int64  `json:"id"`
-			Name string `json:"name"`
-		} `json:"tag"`
-	}{Tag: struct {
-		ID   int64  `json:"id"`
-		Name string `json:"name"`
-	}{t.ID, t.Name}})
+	return struct {
+		Tag tagOut `json:"tag"`
+	}{tagOut{t.ID, t.Name}}, nil
 }
 
 // GET /cgi-bin/tags/get
-func (api *API) tagGet(c *call) error {
-	tags, err := api.Audience.Tags(c.r.Context(), c.account.ID)
+func (api *API) tagGet(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	tags, err := api.Audience.Tags(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if tags == nil {
 		tags = []audience.Tag{}
 	}
-	return c.json(struct {
+	return struct {
 		Tags []audience.Tag `json:"tags"`
-	}{tags})
+	}{tags}, nil
 }
 
 // POST /cgi-bin/tags/update {"tag":{"id","name"}}
-func (api *API) tagUpdate(c *call) error {
-	var in tagIn
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) tagUpdate(ctx context.Context, a *account.Account, in *tagIn) (any, error) {
 	id, err := in.id()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := api.Audience.RenameTag(c.r.Context(), c.account.ID, id, in.Tag.Name); err != nil {
-		return domainErr(err)
-	}
-	return c.ok()
+	return nil, domainErr(api.Audience.RenameTag(ctx, a.ID, id, in.Tag.Name))
 }
 
 // POST /cgi-bin/tags/delete {"tag":{"id"}}
-func (api *API) tagDelete(c *call) error {
-	var in tagIn
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) tagDelete(ctx context.Context, a *account.Account, in *tagIn) (any, error) {
 	id, err := in.id()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := api.Audience.DeleteTag(c.r.Context(), c.account.ID, id); err != nil {
-		return domainErr(err)
-	}
-	return c.ok()
+	return nil, domainErr(api.Audience.DeleteTag(ctx, a.ID, id))
+}
+
+type tagUsersIn struct {
+	TagID      FlexString `json:"tagid"`
+	NextOpenID string     `json:"next_openid"`
 }
 
 // POST /cgi-bin/user/tag/get {"tagid","next_openid"}
-func (api *API) tagUsers(c *call) error {
-	var in struct {
-		TagID      flexString `json:"tagid"`
-		NextOpenID string     `json:"next_openid"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(string(in.TagID), 10, 64)
+func (api *API) tagUsers(ctx context.Context, a *account.Account, in *tagUsersIn) (any, error) {
+	id, err := tagID(in.TagID)
 	if err != nil {
-		return wxerr.New(45159)
+		return nil, err
 	}
-	if _, err := api.Audience.Tag(c.r.Context(), c.account.ID, id); err != nil {
-		return wxerr.New(45159)
+	if _, err := api.Audience.Tag(ctx, a.ID, id); err != nil {
+		return nil, wxerr.New(45159)
 	}
-	ids, err := api.openids(c.r.Context(), `SELECT f.openid FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
+	ids, err := api.openids(ctx, `SELECT f.openid FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
 		WHERE m.account_id = ? AND m.tag_id = ? AND f.following = TRUE AND f.openid > ? ORDER BY f.openid LIMIT ?`,
-		c.account.ID, id, in.NextOpenID, PageSize)
+		a.ID, id, in.NextOpenID, PageSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.json(page(nil, ids))
+	return page(nil, ids), nil
 }
 
-// people resolves an openid_list within the account (40003 for an openid
-// that is not the account's).
-func (c *call) people(openids []string, max int) ([]int64, error) {
+// people resolves an openid_list within the account (40032 for an empty or
+// too long list, 40003 for an openid that is not the account's).
+func (api *API) people(ctx context.Context, a *account.Account, openids []string, max int) ([]int64, error) {
 	if len(openids) == 0 || len(openids) > max {
 		return nil, wxerr.New(40032)
 	}
 	out := make([]int64, 0, len(openids))
 	for _, o := range openids {
-		f, err := c.follower(o)
+		f, err := api.follower(ctx, a, o)
 		if err != nil {
 			return nil, err
 		}
@@ -346,61 +324,51 @@ func (c *call) people(openids []string, max int) ([]int64, error) {
 	return out, nil
 }
 
+type openidListIn struct {
+	OpenIDList []string   `json:"openid_list"`
+	TagID      FlexString `json:"tagid"`
+}
+
 // POST /cgi-bin/tags/members/batchtagging|batchuntagging {"openid_list","tagid"}
-func (api *API) batchTag(add bool) func(c *call) error {
-	return func(c *call) error {
-		var in struct {
-			OpenIDList []string   `json:"openid_list"`
-			TagID      flexString `json:"tagid"`
-		}
-		if err := c.decode(&in); err != nil {
-			return err
-		}
-		id, err := strconv.ParseInt(string(in.TagID), 10, 64)
+func (api *API) batchTag(add bool) Endpoint {
+	return JSON(func(ctx context.Context, a *account.Account, in *openidListIn) (any, error) {
+		id, err := tagID(in.TagID)
 		if err != nil {
-			return wxerr.New(45159)
+			return nil, err
 		}
-		people, err := c.people(in.OpenIDList, audience.MaxBatch)
+		people, err := api.people(ctx, a, in.OpenIDList, audience.MaxBatch)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if add {
-			err = api.Audience.TagFollowers(c.r.Context(), c.account.ID, id, people)
+			err = api.Audience.TagFollowers(ctx, a.ID, id, people)
 		} else {
-			err = api.Audience.UntagFollowers(c.r.Context(), c.account.ID, id, people)
+			err = api.Audience.UntagFollowers(ctx, a.ID, id, people)
 		}
-		if err != nil {
-			return domainErr(err)
-		}
-		return c.ok()
-	}
+		return nil, domainErr(err)
+	})
 }
 
 // POST /cgi-bin/tags/getidlist {"openid"}
-func (api *API) tagIDList(c *call) error {
-	var in struct {
-		OpenID string `json:"openid"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	f, err := c.follower(in.OpenID)
+func (api *API) tagIDList(ctx context.Context, a *account.Account, in *openidIn) (any, error) {
+	f, err := api.follower(ctx, a, in.OpenID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ids, err := api.Audience.TagIDs(c.r.Context(), c.account.ID, f.PersonID)
+	ids, err := api.Audience.TagIDs(ctx, a.ID, f.PersonID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ids == nil {
 		ids = []int64{}
 	}
-	return c.json(struct {
+	return struct {
 		TagIDList []int64 `json:"tagid_list"`
-	}{ids})
+	}{ids}, nil
 }
 
-// POST /cgi-bin/tags/members/getblacklist {"begin_openid"}
+// POST /cgi-bin/tags/members/getblacklist {"begin_openid"} (an empty body
+// reads from the start)
 func (api *API) blacklistGet(c *call) error {
 	var in struct {
 		BeginOpenID string `json:"begin_openid"`
@@ -421,21 +389,12 @@ func (api *API) blacklistGet(c *call) error {
 }
 
 // POST /cgi-bin/tags/members/batchblacklist|batchunblacklist {"openid_list"}
-func (api *API) blacklist(block bool) func(c *call) error {
-	return func(c *call) error {
-		var in struct {
-			OpenIDList []string `json:"openid_list"`
-		}
-		if err := c.decode(&in); err != nil {
-			return err
-		}
-		people, err := c.people(in.OpenIDList, audience.MaxBlacklist)
+func (api *API) blacklist(block bool) Endpoint {
+	return JSON(func(ctx context.Context, a *account.Account, in *openidListIn) (any, error) {
+		people, err := api.people(ctx, a, in.OpenIDList, audience.MaxBlacklist)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := api.Audience.SetBlacklisted(c.r.Context(), c.account.ID, people, block); err != nil {
-			return domainErr(err)
-		}
-		return c.ok()
-	}
+		return nil, domainErr(api.Audience.SetBlacklisted(ctx, a.ID, people, block))
+	})
 }

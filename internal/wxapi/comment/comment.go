@@ -8,8 +8,8 @@ package comment
 
 import (
 	"bytes"
+	"context"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -34,23 +34,18 @@ type Deps struct {
 
 // Register adds the endpoints to api.
 func Register(api *wxapi.API, d Deps) {
-	api.Register("/cgi-bin/comment/open", wxapi.CapBasic, func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-		return d.setOpen(w, r, a, true)
-	})
-	api.Register("/cgi-bin/comment/close", wxapi.CapBasic, func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-		return d.setOpen(w, r, a, false)
-	})
-	api.Register("/cgi-bin/comment/list", wxapi.CapBasic, d.list)
-	api.Register("/cgi-bin/comment/markelect", wxapi.CapBasic, func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-		return d.elect(w, r, a, true)
-	})
-	api.Register("/cgi-bin/comment/unmarkelect", wxapi.CapBasic, func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-		return d.elect(w, r, a, false)
-	})
-	api.Register("/cgi-bin/comment/delete", wxapi.CapBasic, d.del)
-	api.Register("/cgi-bin/comment/reply/add", wxapi.CapBasic, d.replyAdd)
-	api.Register("/cgi-bin/comment/reply/delete", wxapi.CapBasic, d.replyDelete)
+	api.Register("/cgi-bin/comment/open", wxapi.CapBasic, wxapi.JSON(d.setOpen(true)))
+	api.Register("/cgi-bin/comment/close", wxapi.CapBasic, wxapi.JSON(d.setOpen(false)))
+	api.Register("/cgi-bin/comment/list", wxapi.CapBasic, wxapi.JSON(d.list))
+	api.Register("/cgi-bin/comment/markelect", wxapi.CapBasic, wxapi.JSON(d.elect(true)))
+	api.Register("/cgi-bin/comment/unmarkelect", wxapi.CapBasic, wxapi.JSON(d.elect(false)))
+	api.Register("/cgi-bin/comment/delete", wxapi.CapBasic, wxapi.JSON(d.del))
+	api.Register("/cgi-bin/comment/reply/add", wxapi.CapBasic, wxapi.JSON(d.replyAdd))
+	api.Register("/cgi-bin/comment/reply/delete", wxapi.CapBasic, wxapi.JSON(d.replyDelete))
 }
+
+// action is the shape of every comment endpoint.
+type action = func(ctx context.Context, a *account.Account, in *request) (any, error)
 
 // number is a JSON integer that SDKs send as a number or a string.
 type number struct {
@@ -81,60 +76,57 @@ type request struct {
 	Content       string `json:"content"`
 }
 
-// article decodes the body and finds the article: 88001 when the
-// msg_data_id is not a published publication of the account or the index
-// is past its end, 88002 when the platform took the article down.
-func (d Deps) article(w http.ResponseWriter, r *http.Request, a *account.Account) (*request, *publish.Article, error) {
-	var in request
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return nil, nil, err
-	}
-	art, err := d.Publish.CommentArticle(r.Context(), a.ID, in.MsgDataID.v, int(in.Index.v))
+// article finds the article: 88001 when the msg_data_id is not a published
+// publication of the account or the index is past its end, 88002 when the
+// platform took the article down.
+func (d Deps) article(ctx context.Context, a *account.Account, in *request) (*publish.Article, error) {
+	art, err := d.Publish.CommentArticle(ctx, a.ID, in.MsgDataID.v, int(in.Index.v))
 	switch {
 	case err == publish.ErrTakenDown:
-		return nil, nil, wxerr.New(88002)
+		return nil, wxerr.New(88002)
 	case errors.Is(err, errs.NotFound), errors.Is(err, db.ErrNotFound):
-		return nil, nil, wxerr.New(88001)
+		return nil, wxerr.New(88001)
 	case err != nil:
-		return nil, nil, err
+		return nil, err
 	}
-	return &in, art, nil
+	return art, nil
 }
 
 // comment also finds the comment: 88008 when the article has no such
 // comment, 88004 when it was deleted.
-func (d Deps) comment(w http.ResponseWriter, r *http.Request, a *account.Account) (*request, *publish.APIComment, error) {
-	in, art, err := d.article(w, r, a)
+func (d Deps) comment(ctx context.Context, a *account.Account, in *request) (*publish.APIComment, error) {
+	art, err := d.article(ctx, a, in)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	c, err := d.Publish.ArticleComment(r.Context(), a.ID, art.ID, in.UserCommentID.v)
+	c, err := d.Publish.ArticleComment(ctx, a.ID, art.ID, in.UserCommentID.v)
 	switch {
 	case errors.Is(err, db.ErrNotFound), errors.Is(err, errs.NotFound):
-		return nil, nil, wxerr.New(88008)
+		return nil, wxerr.New(88008)
 	case err != nil:
-		return nil, nil, err
+		return nil, err
 	case c.Deleted:
-		return nil, nil, wxerr.New(88004)
+		return nil, wxerr.New(88004)
 	}
-	return in, c, nil
+	return c, nil
 }
 
 // POST /cgi-bin/comment/open|close {"msg_data_id","index"}; opening
 // comments the platform restricted answers 88000.
-func (d Deps) setOpen(w http.ResponseWriter, r *http.Request, a *account.Account, open bool) error {
-	_, art, err := d.article(w, r, a)
-	if err != nil {
-		return err
-	}
-	if err := d.Publish.SetCommentsOpen(r.Context(), a.ID, art.ID, open); err != nil {
-		if open && errs.KindOf(err) != errs.KindInternal {
-			return wxerr.New(88000)
+func (d Deps) setOpen(open bool) action {
+	return func(ctx context.Context, a *account.Account, in *request) (any, error) {
+		art, err := d.article(ctx, a, in)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		if err := d.Publish.SetCommentsOpen(ctx, a.ID, art.ID, open); err != nil {
+			if open && errs.KindOf(err) != errs.KindInternal {
+				return nil, wxerr.New(88000)
+			}
+			return nil, err
+		}
+		return nil, nil
 	}
-	wxerr.OK(w)
-	return nil
 }
 
 type reply struct {
@@ -154,28 +146,28 @@ type item struct {
 // POST /cgi-bin/comment/list {"msg_data_id","index","begin","count","type"}
 // → {"total","comment":[...]}, oldest first; count 1–50 (88010), type 0
 // all, 1 normal, 2 elected (else 40035).
-func (d Deps) list(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	in, art, err := d.article(w, r, a)
+func (d Deps) list(ctx context.Context, a *account.Account, in *request) (any, error) {
+	art, err := d.article(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in.Count.v < 1 || in.Count.v > MaxList {
-		return wxerr.New(88010)
+		return nil, wxerr.New(88010)
 	}
 	if in.Begin.v < 0 || in.Type.v < 0 || in.Type.v > 2 {
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
-	total, list, err := d.Publish.ArticleComments(r.Context(), a.ID, art.ID, publish.CommentFilter(in.Type.v), int(in.Begin.v), int(in.Count.v))
+	total, list, err := d.Publish.ArticleComments(ctx, a.ID, art.ID, publish.CommentFilter(in.Type.v), int(in.Begin.v), int(in.Count.v))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := make([]item, 0, len(list))
 	for _, c := range list {
 		if c.OpenID == "" {
 			// A reader who never followed nor signed in gets an openid
 			// (not following), as web sign-in gives one.
-			if c.OpenID, err = d.Follows.OpenID(r.Context(), a.ID, c.PersonID); err != nil {
-				return err
+			if c.OpenID, err = d.Follows.OpenID(ctx, a.ID, c.PersonID); err != nil {
+				return nil, err
 			}
 		}
 		it := item{UserCommentID: c.ID, OpenID: c.OpenID, CreateTime: c.CreatedAt.Unix(), Content: c.Body}
@@ -187,79 +179,70 @@ func (d Deps) list(w http.ResponseWriter, r *http.Request, a *account.Account) e
 		}
 		items = append(items, it)
 	}
-	wxerr.JSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "total": total, "comment": items})
-	return nil
+	return map[string]any{"errcode": 0, "errmsg": "ok", "total": total, "comment": items}, nil
 }
 
 // POST /cgi-bin/comment/markelect|unmarkelect {"msg_data_id","index","user_comment_id"}
-func (d Deps) elect(w http.ResponseWriter, r *http.Request, a *account.Account, on bool) error {
-	_, c, err := d.comment(w, r, a)
-	if err != nil {
-		return err
-	}
-	if err := d.Publish.FeatureOnArticle(r.Context(), a.ID, c.ArticleID, c.ID, on); err != nil {
+func (d Deps) elect(on bool) action {
+	return func(ctx context.Context, a *account.Account, in *request) (any, error) {
+		c, err := d.comment(ctx, a, in)
+		if err != nil {
+			return nil, err
+		}
+		err = d.Publish.FeatureOnArticle(ctx, a.ID, c.ArticleID, c.ID, on)
 		switch {
 		case err == publish.ErrFeaturedLimit:
-			return wxerr.New(88003)
-		case errs.KindOf(err) == errs.KindNotFound:
-			return wxerr.New(88008)
+			return nil, wxerr.New(88003)
+		case err != nil && errs.KindOf(err) == errs.KindNotFound:
+			return nil, wxerr.New(88008)
 		}
-		return err
+		return nil, err
 	}
-	wxerr.OK(w)
-	return nil
 }
 
 // POST /cgi-bin/comment/delete {"msg_data_id","index","user_comment_id"}
-func (d Deps) del(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	_, c, err := d.comment(w, r, a)
+func (d Deps) del(ctx context.Context, a *account.Account, in *request) (any, error) {
+	c, err := d.comment(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := d.Publish.DeleteComment(r.Context(), a.ID, c.ID); err != nil {
-		if errors.Is(err, db.ErrNotFound) || errs.KindOf(err) == errs.KindNotFound {
-			return wxerr.New(88004)
-		}
-		return err
+	err = d.Publish.DeleteComment(ctx, a.ID, c.ID)
+	if errors.Is(err, db.ErrNotFound) || errs.KindOf(err) == errs.KindNotFound {
+		return nil, wxerr.New(88004)
 	}
-	wxerr.OK(w)
-	return nil
+	return nil, err
 }
 
 // POST /cgi-bin/comment/reply/add {"msg_data_id","index","user_comment_id","content"}:
 // one reply a comment (88005), 1–600 characters (88007).
-func (d Deps) replyAdd(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	in, c, err := d.comment(w, r, a)
+func (d Deps) replyAdd(ctx context.Context, a *account.Account, in *request) (any, error) {
+	c, err := d.comment(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	text := strings.TrimSpace(in.Content)
 	if text == "" || utf8.RuneCountInString(text) > publish.MaxComment {
-		return wxerr.New(88007)
+		return nil, wxerr.New(88007)
 	}
-	if err := d.Publish.ReplyOnce(r.Context(), a.ID, c.ArticleID, c.ID, text); err != nil {
-		if err == publish.ErrAlreadyReplied {
-			return wxerr.New(88005)
-		}
-		return err
+	if err := d.Publish.ReplyOnce(ctx, a.ID, c.ArticleID, c.ID, text); err == publish.ErrAlreadyReplied {
+		return nil, wxerr.New(88005)
+	} else if err != nil {
+		return nil, err
 	}
-	wxerr.OK(w)
-	return nil
+	return nil, nil
 }
 
 // POST /cgi-bin/comment/reply/delete {"msg_data_id","index","user_comment_id"}:
 // 88009 when the comment has no reply.
-func (d Deps) replyDelete(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	_, c, err := d.comment(w, r, a)
+func (d Deps) replyDelete(ctx context.Context, a *account.Account, in *request) (any, error) {
+	c, err := d.comment(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := d.Publish.DeleteReply(r.Context(), a.ID, c.ArticleID, c.ID); err != nil {
-		if err == publish.ErrNoReply {
-			return wxerr.New(88009)
-		}
-		return err
+	if err := d.Publish.DeleteReply(ctx, a.ID, c.ArticleID, c.ID); err == publish.ErrNoReply {
+		return nil, wxerr.New(88009)
+	} else if err != nil {
+		return nil, err
 	}
-	wxerr.OK(w)
-	return nil
+	return nil, nil
 }

@@ -1,9 +1,8 @@
 package datacube_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,34 +12,11 @@ import (
 	"github.com/heraldoa/herald/heraldtest"
 )
 
-type result map[string]any
-
-func (r result) code() int { v, _ := r["errcode"].(float64); return int(v) }
+type result = wxapitest.Result
 
 func post(t *testing.T, h *heraldtest.Herald, path, tok string, body any) result {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	res, err := http.Post(h.URL+path+"?access_token="+url.QueryEscape(tok), "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var r result
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func token(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account) string {
-	res, err := http.Get(h.URL + "/cgi-bin/token?" + url.Values{"grant_type": {"client_credential"}, "appid": {a.AppID}, "secret": {a.AppSecret}}.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var r result
-	json.NewDecoder(res.Body).Decode(&r)
-	return r["access_token"].(string)
+	return wxapitest.Call(t, h.URL, http.MethodPost, path, url.Values{"access_token": {tok}}, body)
 }
 
 // TestDatacube: a day of follower activity shows up in getupstreammsg,
@@ -75,12 +51,12 @@ func TestDatacube(t *testing.T) {
 	if _, err := app.AnalyticsStore.RollupNow(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tok := token(t, h, svc)
+	tok := wxapitest.Token(t, h.URL, svc)
 	span := map[string]string{"begin_date": day, "end_date": day}
 
 	r := post(t, h, "/datacube/getupstreammsg", tok, span)
 	list, _ := r["list"].([]any)
-	if r.code() != 0 || len(list) != 1 {
+	if r.Code() != 0 || len(list) != 1 {
 		t.Fatalf("getupstreammsg: %v", r)
 	}
 	if row := list[0].(map[string]any); row["ref_date"] != day || row["msg_type"].(float64) != 1 || row["msg_count"].(float64) != 3 || row["msg_user"].(float64) != 2 {
@@ -91,16 +67,16 @@ func TestDatacube(t *testing.T) {
 	for _, x := range r["list"].([]any) {
 		newUsers += x.(map[string]any)["new_user"].(float64)
 	}
-	if r.code() != 0 || newUsers != 1 {
+	if r.Code() != 0 || newUsers != 1 {
 		t.Fatalf("getusersummary: %v", r)
 	}
 	r = post(t, h, "/datacube/getusercumulate", tok, span)
-	if l := r["list"].([]any); r.code() != 0 || len(l) != 1 || l[0].(map[string]any)["cumulate_user"].(float64) != 4 {
+	if l := r["list"].([]any); r.Code() != 0 || len(l) != 1 || l[0].(map[string]any)["cumulate_user"].(float64) != 4 {
 		t.Fatalf("getusercumulate: %v", r)
 	}
 	for _, name := range []string{"getarticlesummary", "getarticletotal", "getuserread", "getusershare", "getinterfacesummary"} {
 		r := post(t, h, "/datacube/"+name, tok, span)
-		if l, ok := r["list"].([]any); r.code() != 0 || !ok || l == nil {
+		if l, ok := r["list"].([]any); r.Code() != 0 || !ok || l == nil {
 			t.Fatalf("%s: %v, want a list", name, r)
 		}
 	}
@@ -124,15 +100,15 @@ func TestDatacube(t *testing.T) {
 		{"getupstreammsg", ds(1), ds(1), 61501},   // today: not complete yet
 	} {
 		r := post(t, h, "/datacube/"+c.name, tok, map[string]string{"begin_date": c.begin, "end_date": c.end})
-		if r.code() != c.code {
-			t.Errorf("%s %s..%s: errcode %d (%v), want %d", c.name, c.begin, c.end, r.code(), r["errmsg"], c.code)
+		if r.Code() != c.code {
+			t.Errorf("%s %s..%s: errcode %d (%v), want %d", c.name, c.begin, c.end, r.Code(), r["errmsg"], c.code)
 		}
 		if c.code != 0 && !strings.Contains(r["errmsg"].(string), "rid") {
 			t.Errorf("%s: errmsg without rid: %v", c.name, r)
 		}
 	}
 	// Another account sees nothing of this one.
-	r = post(t, h, "/datacube/getupstreammsg", token(t, h, h.Subscription), span)
+	r = post(t, h, "/datacube/getupstreammsg", wxapitest.Token(t, h.URL, h.Subscription), span)
 	if l := r["list"].([]any); len(l) != 0 {
 		t.Fatalf("other account's getupstreammsg: %v", r)
 	}

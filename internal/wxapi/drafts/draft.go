@@ -204,14 +204,12 @@ func (s *Service) draft(ctx context.Context, a *account.Account, mediaID string)
 	return p, err
 }
 
+type draftAddIn struct {
+	Articles []articleIn `json:"articles"`
+}
+
 // POST /cgi-bin/draft/add {"articles":[...]} → {"media_id"}
-func (s *Service) draftAdd(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		Articles []articleIn `json:"articles"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
+func (s *Service) draftAdd(ctx context.Context, a *account.Account, in *draftAddIn) (any, error) {
 	switch {
 	case len(in.Articles) == 0:
 		return nil, wxerr.New(CodeEmptyNews)
@@ -220,7 +218,7 @@ func (s *Service) draftAdd(r *http.Request, a *account.Account) (any, error) {
 	}
 	d := publish.DraftInput{Kind: publish.KindNews}
 	for i := range in.Articles {
-		art, kind, err := s.input(r.Context(), a, &in.Articles[i])
+		art, kind, err := s.input(ctx, a, &in.Articles[i])
 		if err != nil {
 			return nil, err
 		}
@@ -232,40 +230,37 @@ func (s *Service) draftAdd(r *http.Request, a *account.Account) (any, error) {
 		}
 		d.Articles = append(d.Articles, art)
 	}
-	p, err := s.Store.SaveDraft(r.Context(), a.ID, 0, 0, d)
+	p, err := s.Store.SaveDraft(ctx, a.ID, 0, 0, d)
 	if err != nil {
 		return nil, domain(err)
 	}
 	return map[string]string{"media_id": p.MediaID()}, nil
 }
 
+// mediaIDIn names a draft.
+type mediaIDIn struct {
+	MediaID string `json:"media_id"`
+}
+
 // POST /cgi-bin/draft/get {"media_id"} → {"news_item":[...]}
-func (s *Service) draftGet(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		MediaID string `json:"media_id"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	p, err := s.draft(r.Context(), a, in.MediaID)
+func (s *Service) draftGet(ctx context.Context, a *account.Account, in *mediaIDIn) (any, error) {
+	p, err := s.draft(ctx, a, in.MediaID)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"news_item": s.items(p, false, false)}, nil
 }
 
+type draftUpdateIn struct {
+	MediaID  string     `json:"media_id"`
+	Index    *flex      `json:"index"`
+	Articles *articleIn `json:"articles"`
+}
+
 // POST /cgi-bin/draft/update {"media_id","index","articles":{...}}: index
 // counts from 0; the other articles stay as they are.
-func (s *Service) draftUpdate(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		MediaID  string     `json:"media_id"`
-		Index    *flex      `json:"index"`
-		Articles *articleIn `json:"articles"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	p, err := s.draft(r.Context(), a, in.MediaID)
+func (s *Service) draftUpdate(ctx context.Context, a *account.Account, in *draftUpdateIn) (any, error) {
+	p, err := s.draft(ctx, a, in.MediaID)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +274,7 @@ func (s *Service) draftUpdate(r *http.Request, a *account.Account) (any, error) 
 	if in.Articles == nil {
 		return nil, wxerr.New(CodeEmptyNews)
 	}
-	art, kind, err := s.input(r.Context(), a, in.Articles)
+	art, kind, err := s.input(ctx, a, in.Articles)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +294,7 @@ func (s *Service) draftUpdate(r *http.Request, a *account.Account) (any, error) 
 			d.Articles = append(d.Articles, old.Input())
 		}
 	}
-	if _, err := s.Store.SaveDraft(r.Context(), a.ID, 0, p.ID, d); err != nil {
+	if _, err := s.Store.SaveDraft(ctx, a.ID, 0, p.ID, d); err != nil {
 		if notFound(err) {
 			return nil, wxerr.New(CodeInvalidMediaID)
 		}
@@ -309,18 +304,12 @@ func (s *Service) draftUpdate(r *http.Request, a *account.Account) (any, error) 
 }
 
 // POST /cgi-bin/draft/delete {"media_id"}
-func (s *Service) draftDelete(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		MediaID string `json:"media_id"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	p, err := s.draft(r.Context(), a, in.MediaID)
+func (s *Service) draftDelete(ctx context.Context, a *account.Account, in *mediaIDIn) (any, error) {
+	p, err := s.draft(ctx, a, in.MediaID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.DeleteDraft(r.Context(), a.ID, p.ID); err != nil {
+	if err := s.Store.DeleteDraft(ctx, a.ID, p.ID); err != nil {
 		if notFound(err) {
 			return nil, wxerr.New(CodeInvalidMediaID)
 		}
@@ -348,6 +337,18 @@ type draftItem struct {
 
 // POST /cgi-bin/draft/batchget {"offset","count":1..20,"no_content"}
 func (s *Service) draftBatchGet(r *http.Request, a *account.Account) (any, error) {
+	return batchGet(r, a, s.Store.DraftPage, func(p *publish.Publication, noContent bool) draftItem {
+		it := draftItem{MediaID: p.MediaID(), UpdateTime: p.UpdatedAt.Unix()}
+		it.Content.NewsItem = s.items(p, noContent, false)
+		return it
+	})
+}
+
+// batchGet answers draft/batchget and freepublish/batchget
+// {"offset","count":1..20,"no_content"}: a page of page's publications,
+// each answered as item makes it.
+func batchGet[T any](r *http.Request, a *account.Account, page func(ctx context.Context, accountID int64, offset, count int) ([]*publish.Publication, int, error),
+	item func(p *publish.Publication, noContent bool) T) (any, error) {
 	var in struct {
 		Offset    flex `json:"offset"`
 		Count     flex `json:"count"`
@@ -359,15 +360,13 @@ func (s *Service) draftBatchGet(r *http.Request, a *account.Account) (any, error
 	if err := checkPage(in.Offset, in.Count); err != nil {
 		return nil, err
 	}
-	pubs, total, err := s.Store.DraftPage(r.Context(), a.ID, int(in.Offset), int(in.Count))
+	pubs, total, err := page(r.Context(), a.ID, int(in.Offset), int(in.Count))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]draftItem, 0, len(pubs))
+	items := make([]T, 0, len(pubs))
 	for _, p := range pubs {
-		it := draftItem{MediaID: p.MediaID(), UpdateTime: p.UpdatedAt.Unix()}
-		it.Content.NewsItem = s.items(p, in.NoContent != 0, false)
-		items = append(items, it)
+		items = append(items, item(p, in.NoContent != 0))
 	}
 	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
 }

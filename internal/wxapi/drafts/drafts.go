@@ -90,37 +90,24 @@ type Service struct {
 // Register adds draft/* and freepublish/* to api and hooks the publish
 // engine so that every publish job's end is pushed as PUBLISHJOBFINISH.
 func Register(api *wxapi.API, s *Service) {
-	add := func(path string, fn func(r *http.Request, a *account.Account) (any, error)) {
-		api.Register(path, wxapi.CapBasic, func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-			v, err := fn(r, a)
-			if err != nil {
-				return err
-			}
-			if v == nil {
-				wxerr.OK(w)
-			} else {
-				wxerr.JSON(w, v)
-			}
-			return nil
-		})
-	}
-	add("/cgi-bin/draft/add", s.draftAdd)
-	add("/cgi-bin/draft/get", s.draftGet)
-	add("/cgi-bin/draft/update", s.draftUpdate)
-	add("/cgi-bin/draft/delete", s.draftDelete)
-	add("/cgi-bin/draft/count", s.draftCount)
-	add("/cgi-bin/draft/batchget", s.draftBatchGet)
-	add("/cgi-bin/media/uploadnews", s.uploadNews)
+	add := func(path string, e wxapi.Endpoint) { api.Register(path, wxapi.CapBasic, e) }
+	add("/cgi-bin/draft/add", wxapi.JSONUpTo(maxBody, s.draftAdd))
+	add("/cgi-bin/draft/get", wxapi.JSONUpTo(maxBody, s.draftGet))
+	add("/cgi-bin/draft/update", wxapi.JSONUpTo(maxBody, s.draftUpdate))
+	add("/cgi-bin/draft/delete", wxapi.JSONUpTo(maxBody, s.draftDelete))
+	add("/cgi-bin/draft/count", wxapi.Request(s.draftCount))
+	add("/cgi-bin/draft/batchget", wxapi.Request(s.draftBatchGet))
+	add("/cgi-bin/media/uploadnews", wxapi.JSONUpTo(maxBody, s.uploadNews))
 	// Herald's draft box is always on: checking (checkonly=1) and switching
 	// it on both answer is_open 1.
-	add("/cgi-bin/draft/switch", func(r *http.Request, a *account.Account) (any, error) {
+	add("/cgi-bin/draft/switch", wxapi.Request(func(r *http.Request, a *account.Account) (any, error) {
 		return map[string]any{"errcode": 0, "errmsg": "ok", "is_open": 1}, nil
-	})
-	add("/cgi-bin/freepublish/submit", s.submit)
-	add("/cgi-bin/freepublish/get", s.publishGet)
-	add("/cgi-bin/freepublish/delete", s.publishDelete)
-	add("/cgi-bin/freepublish/getarticle", s.getArticle)
-	add("/cgi-bin/freepublish/batchget", s.publishBatchGet)
+	}))
+	add("/cgi-bin/freepublish/submit", wxapi.JSONUpTo(maxBody, s.submit))
+	add("/cgi-bin/freepublish/get", wxapi.Request(s.publishGet))
+	add("/cgi-bin/freepublish/delete", wxapi.JSONUpTo(maxBody, s.publishDelete))
+	add("/cgi-bin/freepublish/getarticle", wxapi.JSONUpTo(maxBody, s.getArticle))
+	add("/cgi-bin/freepublish/batchget", wxapi.Request(s.publishBatchGet))
 	if s.Engine != nil && s.Push != nil {
 		s.Engine.OnFinish(s.finished)
 		if s.Push.Queue != nil {
@@ -130,10 +117,14 @@ func Register(api *wxapi.API, s *Service) {
 	}
 }
 
+// maxBody is the largest body of this family: articles of up to 1 MiB of
+// HTML each.
+const maxBody = 4 << 20
+
 // decode reads the JSON body: 44002 when empty, 47001 when not JSON of the
 // right shape.
 func decode(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		return wxerr.New(wxerr.CodeDataFormatError)
 	}

@@ -279,7 +279,7 @@ func TestFreePublishAndEvent(t *testing.T) {
 	}
 	wantCode(t, "get a submitted draft", e.post(a, "/cgi-bin/draft/get", map[string]any{"media_id": mediaID}), 40007)
 	wantCode(t, "submit twice", e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID}), 40007)
-	if got, _ := dev.messages(); len(got) != 0 {
+	if got, _ := dev.Messages(); len(got) != 0 {
 		t.Fatalf("pushed before the job ended: %v", got)
 	}
 
@@ -302,7 +302,7 @@ func TestFreePublishAndEvent(t *testing.T) {
 	}
 
 	// The developer's server got PUBLISHJOBFINISH with the same facts.
-	got, plain := dev.messages()
+	got, plain := dev.Messages()
 	if len(got) != 1 {
 		t.Fatalf("pushed %d messages, want 1 PUBLISHJOBFINISH", len(got))
 	}
@@ -402,7 +402,7 @@ func TestFailedPublishIsStatus3(t *testing.T) {
 	if r.num("publish_status") != 3 || r.str("article_id") != "" {
 		t.Fatalf("failed job: %v", r)
 	}
-	got, _ := dev.messages()
+	got, _ := dev.Messages()
 	if len(got) != 1 || got[0].PublishEventInfo == nil || got[0].PublishEventInfo.PublishStatus != 3 || got[0].PublishEventInfo.ArticleID != "" {
 		t.Fatalf("pushed %+v", got)
 	}
@@ -486,7 +486,7 @@ func TestConsoleAndAPIShareDrafts(t *testing.T) {
 	}
 	e.s.App.Drafts.Wait()
 	e.s.App.Queue.Wait()
-	got, _ := dev.messages()
+	got, _ := dev.Messages()
 	if len(got) != 1 || got[0].PublishEventInfo == nil || got[0].PublishEventInfo.ArticleID != publish.ArticleID(pubID) || got[0].PublishEventInfo.PublishStatus != 0 {
 		t.Fatalf("console publish pushed %+v", got)
 	}

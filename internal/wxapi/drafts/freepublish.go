@@ -18,18 +18,12 @@ import (
 // The draft leaves the draft box at once; the engine publishes it (without
 // notifying followers or using the mass-send quota) and PUBLISHJOBFINISH
 // follows.
-func (s *Service) submit(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		MediaID string `json:"media_id"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	p, err := s.draft(r.Context(), a, in.MediaID)
+func (s *Service) submit(ctx context.Context, a *account.Account, in *mediaIDIn) (any, error) {
+	p, err := s.draft(ctx, a, in.MediaID)
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.Store.Send(r.Context(), a.ID, 0, p.ID, publish.SendOptions{Mode: publish.ModePublish})
+	j, err := s.Store.Send(ctx, a.ID, 0, p.ID, publish.SendOptions{Mode: publish.ModePublish})
 	switch {
 	case err == nil:
 	case notFound(err), errs.KindOf(err) == errs.KindConflict:
@@ -125,17 +119,15 @@ func (s *Service) published(ctx context.Context, a *account.Account, articleID s
 	return p, err
 }
 
+type publishDeleteIn struct {
+	ArticleID string `json:"article_id"`
+	Index     flex   `json:"index"`
+}
+
 // POST /cgi-bin/freepublish/delete {"article_id","index"}: index counts
 // from 1; 0 or none deletes every article.
-func (s *Service) publishDelete(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		ArticleID string `json:"article_id"`
-		Index     flex   `json:"index"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	p, err := s.published(r.Context(), a, in.ArticleID)
+func (s *Service) publishDelete(ctx context.Context, a *account.Account, in *publishDeleteIn) (any, error) {
+	p, err := s.published(ctx, a, in.ArticleID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +140,7 @@ func (s *Service) publishDelete(r *http.Request, a *account.Account) (any, error
 	if in.Index > 0 && p.Articles[in.Index-1].Deleted {
 		return nil, wxerr.New(CodeInvalidIndex) // already deleted
 	}
-	err = s.Store.DeletePublishedArticle(r.Context(), a.ID, p.ID, int(in.Index))
+	err = s.Store.DeletePublishedArticle(ctx, a.ID, p.ID, int(in.Index))
 	switch {
 	case err == nil:
 		return nil, nil
@@ -160,15 +152,13 @@ func (s *Service) publishDelete(r *http.Request, a *account.Account) (any, error
 	return nil, err
 }
 
+type getArticleIn struct {
+	ArticleID string `json:"article_id"`
+}
+
 // POST /cgi-bin/freepublish/getarticle {"article_id"} → {"news_item":[...]}
-func (s *Service) getArticle(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		ArticleID string `json:"article_id"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	p, err := s.published(r.Context(), a, in.ArticleID)
+func (s *Service) getArticle(ctx context.Context, a *account.Account, in *getArticleIn) (any, error) {
+	p, err := s.published(ctx, a, in.ArticleID)
 	if err != nil {
 		return nil, err
 	}
@@ -189,29 +179,12 @@ type publishedItem struct {
 // every published publication, whether published from the console or the
 // API, or mass-sent (they are the same objects), newest first.
 func (s *Service) publishBatchGet(r *http.Request, a *account.Account) (any, error) {
-	var in struct {
-		Offset    flex `json:"offset"`
-		Count     flex `json:"count"`
-		NoContent flex `json:"no_content"`
-	}
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	if err := checkPage(in.Offset, in.Count); err != nil {
-		return nil, err
-	}
-	pubs, total, err := s.Store.PublishedPage(r.Context(), a.ID, int(in.Offset), int(in.Count))
-	if err != nil {
-		return nil, err
-	}
-	items := make([]publishedItem, 0, len(pubs))
-	for _, p := range pubs {
+	return batchGet(r, a, s.Store.PublishedPage, func(p *publish.Publication, noContent bool) publishedItem {
 		it := publishedItem{ArticleID: p.ArticleID(), UpdateTime: p.UpdatedAt.Unix()}
-		it.Content.NewsItem = s.items(p, in.NoContent != 0, true)
+		it.Content.NewsItem = s.items(p, noContent, true)
 		it.Content.CreateTime, it.Content.UpdateTime = p.PublishedAt.Unix(), p.UpdatedAt.Unix()
-		items = append(items, it)
-	}
-	return map[string]any{"total_count": total, "item_count": len(items), "item": items}, nil
+		return it
+	})
 }
 
 // JobPublishFinish is the work-queue kind of a PUBLISHJOBFINISH push.

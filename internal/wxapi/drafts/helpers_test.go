@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -21,7 +20,6 @@ import (
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
-	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
 const (
@@ -186,23 +184,11 @@ func (e *env) runJobs() {
 	e.s.App.Queue.Wait()  // and sent
 }
 
-// devServer is a developer's server in safe mode: it checks signatures,
-// decrypts and records what it was pushed.
-type devServer struct {
-	t     *testing.T
-	appID string
-	mu    sync.Mutex
-	got   []*wxmsg.Message
-	plain []string
-	srv   *httptest.Server
-}
-
-func (e *env) devServer(a *acct) *devServer {
+// devServer starts a developer's server in safe mode and makes it a's.
+func (e *env) devServer(a *acct) *wxapitest.DevServer {
 	e.t.Helper()
-	d := &devServer{t: e.t, appID: a.AppID}
-	d.srv = httptest.NewServer(http.HandlerFunc(d.serve))
-	e.t.Cleanup(d.srv.Close)
-	set := &push.Settings{AccountID: a.ID, URL: d.srv.URL, Token: devToken, AESKey: devAESKey, Mode: push.Safe, Enabled: true}
+	d := wxapitest.NewDevServer(e.t, a.AppID, devToken, devAESKey)
+	set := &push.Settings{AccountID: a.ID, URL: d.URL, Token: devToken, AESKey: devAESKey, Mode: push.Safe, Enabled: true}
 	if _, err := e.s.App.Push.Verify(e.ctx, a.Account, set); err != nil {
 		e.t.Fatal(err)
 	}
@@ -210,54 +196,6 @@ func (e *env) devServer(a *acct) *devServer {
 		e.t.Fatal(err)
 	}
 	return d
-}
-
-func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if !wxcrypt.CheckSignature(devToken, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
-		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
-	}
-	if r.Method == http.MethodGet {
-		io.WriteString(w, q.Get("echostr"))
-		return
-	}
-	body, _ := io.ReadAll(r.Body)
-	if q.Get("encrypt_type") != "aes" {
-		d.t.Errorf("safe mode push without encrypt_type=aes: %s", body)
-		return
-	}
-	c, err := wxcrypt.NewCipher(devAESKey, d.appID)
-	if err != nil {
-		d.t.Error(err)
-		return
-	}
-	envl, err := wxmsg.ParseEncryptedPush(body)
-	if err != nil {
-		d.t.Errorf("encrypted push: %v", err)
-		return
-	}
-	plain, err := envl.Open(c, devToken, q.Get("timestamp"), q.Get("nonce"), q.Get("msg_signature"))
-	if err != nil {
-		d.t.Errorf("open push: %v", err)
-		return
-	}
-	m, err := wxmsg.ParseMessage(plain)
-	if err != nil {
-		d.t.Errorf("parse push: %v", err)
-		return
-	}
-	d.mu.Lock()
-	d.got = append(d.got, m)
-	d.plain = append(d.plain, string(plain))
-	d.mu.Unlock()
-	io.WriteString(w, "success")
-}
-
-func (d *devServer) messages() ([]*wxmsg.Message, []string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]*wxmsg.Message(nil), d.got...), append([]string(nil), d.plain...)
 }
 
 // article is a valid API article.

@@ -1,7 +1,7 @@
 package drafts
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/heraldoa/herald/internal/account"
 )
@@ -11,13 +11,13 @@ import (
 // send. Herald keeps the articles as a draft (so the media_id works in
 // message/mass/sendall, send and preview and shows in the console's draft
 // box), with draft/add's checks.
-func (s *Service) uploadNews(r *http.Request, a *account.Account) (any, error) {
-	v, err := s.draftAdd(r, a)
+func (s *Service) uploadNews(ctx context.Context, a *account.Account, in *draftAddIn) (any, error) {
+	v, err := s.draftAdd(ctx, a, in)
 	if err != nil {
 		return nil, err
 	}
 	id := v.(map[string]string)["media_id"]
-	p, err := s.draft(r.Context(), a, id)
+	p, err := s.draft(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,8 @@ package mass_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -49,12 +49,11 @@ func (c *client) js(path, tok string, body any) result {
 
 // pushed returns the number in <tag>…</tag> of the first push that has
 // one, read as a float64 (as a JavaScript server would), or 0.
-func (d *devServer) pushed(t *testing.T, tag string) int64 {
+func pushed(t *testing.T, d *wxapitest.DevServer, tag string) int64 {
 	t.Helper()
 	re := regexp.MustCompile(`<` + tag + `>(?:<!\[CDATA\[)?(\d+)`)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, x := range d.raw {
+	_, raw := d.Messages()
+	for _, x := range raw {
 		if m := re.FindStringSubmatch(x); m != nil {
 			f, err := strconv.ParseFloat(m[1], 64)
 			if err != nil {
@@ -76,12 +75,7 @@ func TestPublicIDsSurviveFloat64(t *testing.T) {
 	h := heraldtest.New(t)
 	c := &client{t: t, h: h}
 	svc := h.Service
-	d := &devServer{t: t, appID: svc.AppID, key: wxcrypt.GenerateEncodingAESKey()}
-	d.srv = httptest.NewServer(http.HandlerFunc(d.serve))
-	t.Cleanup(d.srv.Close)
-	if err := h.SetServer(svc, d.srv.URL, devToken, d.key, "safe"); err != nil {
-		t.Fatal(err)
-	}
+	d := wxapitest.Serve(t, h, svc, devToken, wxcrypt.GenerateEncodingAESKey())
 	tok := c.token(svc)
 	subTok := c.token(h.Subscription)
 	str := func(n int64) string { return strconv.FormatInt(n, 10) }
@@ -102,7 +96,7 @@ func TestPublicIDsSurviveFloat64(t *testing.T) {
 	}
 	wantCode(t, "another account's publish_id", c.js("/cgi-bin/freepublish/get", subTok, map[string]any{"publish_id": publishID}), 40035)
 	h.Internal().App.Drafts.Wait()
-	if got := d.pushed(t, "publish_id"); got != publishID {
+	if got := pushed(t, d, "publish_id"); got != publishID {
 		t.Fatalf("PUBLISHJOBFINISH publish_id %d, want %d", got, publishID)
 	}
 
@@ -127,7 +121,7 @@ func TestPublicIDsSurviveFloat64(t *testing.T) {
 			t.Fatalf("mass/get %v: %v", in, r)
 		}
 	}
-	if got := d.pushed(t, "MsgID"); got != msgID {
+	if got := pushed(t, d, "MsgID"); got != msgID {
 		t.Fatalf("MASSSENDJOBFINISH MsgID %d, want %d", got, msgID)
 	}
 	wantCode(t, "comment/open on the mass send", c.js("/cgi-bin/comment/open", tok, map[string]any{"msg_data_id": massData, "index": 0}), 0)

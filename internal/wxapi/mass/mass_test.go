@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,23 +19,7 @@ import (
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
-type result map[string]any
-
-func (r result) code() int {
-	v, _ := r["errcode"].(float64)
-	return int(v)
-}
-
-func (r result) num(k string) int64 {
-	switch v := r[k].(type) {
-	case float64:
-		return int64(v)
-	case json.Number:
-		n, _ := v.Int64()
-		return n
-	}
-	return 0
-}
+type result = wxapitest.Result
 
 type client struct {
 	t *testing.T
@@ -44,19 +27,7 @@ type client struct {
 }
 
 func (c *client) token(a *heraldtest.Account) string {
-	c.t.Helper()
-	res, err := http.Get(c.h.URL + "/cgi-bin/token?grant_type=client_credential&appid=" + a.AppID + "&secret=" + a.AppSecret)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.AccessToken == "" {
-		c.t.Fatalf("token: %v", err)
-	}
-	return out.AccessToken
+	return wxapitest.Token(c.t, c.h.URL, a)
 }
 
 // post sends body (a string is sent as is) and decodes the answer keeping
@@ -93,8 +64,8 @@ func (c *client) post(path, tok string, body any) result {
 
 func wantCode(t *testing.T, what string, r result, code int) {
 	t.Helper()
-	if r.code() != code {
-		t.Fatalf("%s: errcode %d (%v), want %d", what, r.code(), r["errmsg"], code)
+	if r.Code() != code {
+		t.Fatalf("%s: errcode %d (%v), want %d", what, r.Code(), r["errmsg"], code)
 	}
 	if code != 0 && !strings.Contains(r["errmsg"].(string), " rid: ") {
 		t.Fatalf("%s: errmsg %q lacks the rid", what, r["errmsg"])
@@ -142,7 +113,7 @@ func draft(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account, titles ...
 func (c *client) status(tok string, msgID int64) string {
 	c.t.Helper()
 	r := c.post("/cgi-bin/message/mass/get", tok, map[string]any{"msg_id": strconv.FormatInt(msgID, 10)})
-	if r.num("msg_id") != msgID {
+	if r.Num("msg_id") != msgID {
 		c.t.Fatalf("mass/get: %v", r)
 	}
 	return r["msg_status"].(string)
@@ -159,10 +130,10 @@ func TestSendAllToEveryoneAndToATag(t *testing.T) {
 
 	r := c.post("/cgi-bin/message/mass/sendall", tok, text("Branch hours change on Monday."))
 	wantCode(t, "sendall text", r, 0)
-	if r["errmsg"] != "send job submission success" || r.num("msg_id") == 0 || r["msg_data_id"] != nil {
+	if r["errmsg"] != "send job submission success" || r.Num("msg_id") == 0 || r["msg_data_id"] != nil {
 		t.Fatalf("sendall: %v", r)
 	}
-	id := r.num("msg_id")
+	id := r.Num("msg_id")
 	if s := c.status(tok, id); s != "SENDING" {
 		t.Fatalf("before the run: %s", s)
 	}
@@ -193,10 +164,10 @@ func TestSendAllToEveryoneAndToATag(t *testing.T) {
 	r = c.post("/cgi-bin/message/mass/sendall", tok, map[string]any{"filter": map[string]any{"is_to_all": false, "tag_id": tag},
 		"msgtype": "mpnews", "mpnews": map[string]any{"media_id": p.MediaID()}, "send_ignore_reprint": 0})
 	wantCode(t, "sendall mpnews to a tag", r, 0)
-	if r.num("msg_data_id") != p.MsgDataID {
+	if r.Num("msg_data_id") != p.MsgDataID {
 		t.Fatalf("msg_data_id: %v, want the publication's %d", r, p.MsgDataID)
 	}
-	j = run(t, h, r.num("msg_id"))
+	j = run(t, h, r.Num("msg_id"))
 	if j.TotalCount != 1 || j.SentCount != 1 || j.Title != "Savings tips" {
 		t.Fatalf("tag job: %s %q", j, j.Title)
 	}
@@ -258,7 +229,7 @@ func TestErrcodesAndTenantIsolation(t *testing.T) {
 	wantCode(t, "unverified sendall", c.post(sendall, c.token(unverified), text("x")), 48001)
 	r := c.post(send, tok, map[string]any{"touser": []string{f[0].OpenID, f[1].OpenID, f[1].OpenID}, "msgtype": "text", "text": map[string]any{"content": "Just you two"}})
 	wantCode(t, "mass/send", r, 0)
-	j := run(t, h, r.num("msg_id"))
+	j := run(t, h, r.Num("msg_id"))
 	if j.TotalCount != 2 || j.SentCount != 2 || j.Target != publish.TargetOpenIDs {
 		t.Fatalf("openid send: %s", j)
 	}
@@ -297,13 +268,13 @@ func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
 	wantCode(t, "first", first, 0)
 	r := c.post(sendall, tok, req)
 	wantCode(t, "retry within a minute", r, 45066)
-	if r.num("msg_id") != first.num("msg_id") {
+	if r.Num("msg_id") != first.Num("msg_id") {
 		t.Fatalf("45066 names %v, want %v", r["msg_id"], first["msg_id"])
 	}
 	h.Advance(2 * time.Minute)
 	r = c.post(sendall, tok, req)
 	wantCode(t, "retry within a day", r, 45065)
-	if r.num("msg_id") != first.num("msg_id") || r["errmsg"].(string)[:len("clientmsgid exist")] != "clientmsgid exist" {
+	if r.Num("msg_id") != first.Num("msg_id") || r["errmsg"].(string)[:len("clientmsgid exist")] != "clientmsgid exist" {
 		t.Fatalf("45065: %v", r)
 	}
 	// Another account may use the same clientmsgid.
@@ -330,7 +301,7 @@ func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
 	f := svc.Followers[2]
 	r = c.post("/cgi-bin/message/mass/preview", tok, map[string]any{"touser": f.OpenID, "msgtype": "text", "text": map[string]any{"content": "Preview me"}})
 	wantCode(t, "preview", r, 0)
-	if r["errmsg"] != "preview success" || r.num("msg_id") == 0 {
+	if r["errmsg"] != "preview success" || r.Num("msg_id") == 0 {
 		t.Fatalf("preview: %v", r)
 	}
 	d := draft(t, h, svc, "Draft news")
@@ -353,7 +324,7 @@ func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
 	sp := draft(t, h, sub, "Morning tea", "Evening tea")
 	r = c.post(sendall, subTok, map[string]any{"filter": map[string]any{"is_to_all": true}, "msgtype": "mpnews", "mpnews": map[string]any{"media_id": sp.MediaID()}})
 	wantCode(t, "sub mpnews", r, 0)
-	id := r.num("msg_id")
+	id := r.Num("msg_id")
 	wantCode(t, "delete before it ran", c.post("/cgi-bin/message/mass/delete", subTok, map[string]any{"msg_id": id}), 40035)
 	run(t, h, id)
 	wantCode(t, "delete article 9", c.post("/cgi-bin/message/mass/delete", subTok, map[string]any{"msg_id": id, "article_idx": 9}), 40060)
@@ -369,98 +340,28 @@ func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
 
 	// Speed: per account, 0–4.
 	sp0 := c.post("/cgi-bin/message/mass/speed/get", tok, map[string]any{})
-	if sp0.num("speed") != 0 || sp0.num("realspeed") != 80 {
+	if sp0.Num("speed") != 0 || sp0.Num("realspeed") != 80 {
 		t.Fatalf("default speed: %v", sp0)
 	}
 	wantCode(t, "speed missing", c.post("/cgi-bin/message/mass/speed/set", tok, map[string]any{}), 45084)
 	wantCode(t, "speed 5", c.post("/cgi-bin/message/mass/speed/set", tok, map[string]any{"speed": 5}), 45083)
 	wantCode(t, "speed -1", c.post("/cgi-bin/message/mass/speed/set", tok, map[string]any{"speed": -1}), 45083)
 	wantCode(t, "speed 2", c.post("/cgi-bin/message/mass/speed/set", tok, map[string]any{"speed": 2}), 0)
-	if r := c.post("/cgi-bin/message/mass/speed/get", tok, map[string]any{}); r.num("speed") != 2 || r.num("realspeed") != 45 {
+	if r := c.post("/cgi-bin/message/mass/speed/get", tok, map[string]any{}); r.Num("speed") != 2 || r.Num("realspeed") != 45 {
 		t.Fatalf("speed after set: %v", r)
 	}
-	if r := c.post("/cgi-bin/message/mass/speed/get", subTok, map[string]any{}); r.num("speed") != 0 {
+	if r := c.post("/cgi-bin/message/mass/speed/get", subTok, map[string]any{}); r.Num("speed") != 0 {
 		t.Fatalf("another account's speed changed: %v", r)
 	}
 }
 
-// devServer decrypts safe-mode pushes and keeps what it got.
-type devServer struct {
-	t     *testing.T
-	appID string
-	key   string
-	mu    sync.Mutex
-	got   []*wxmsg.Message
-	raw   []string // the pushes' plain XML
-	srv   *httptest.Server
-}
-
 const devToken = "masstoken"
-
-func (d *devServer) serve(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if !wxcrypt.CheckSignature(devToken, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
-		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
-	}
-	if r.Method == http.MethodGet {
-		io.WriteString(w, q.Get("echostr"))
-		return
-	}
-	body, _ := io.ReadAll(r.Body)
-	if q.Get("encrypt_type") != "aes" {
-		d.t.Errorf("push not encrypted: %s", body)
-		return
-	}
-	c, err := wxcrypt.NewCipher(d.key, d.appID)
-	if err != nil {
-		d.t.Error(err)
-		return
-	}
-	env, err := wxmsg.ParseEncryptedPush(body)
-	if err != nil {
-		d.t.Errorf("encrypted push: %v", err)
-		return
-	}
-	plain, err := env.Open(c, devToken, q.Get("timestamp"), q.Get("nonce"), q.Get("msg_signature"))
-	if err != nil {
-		d.t.Errorf("open push: %v", err)
-		return
-	}
-	m, err := wxmsg.ParseMessage(plain)
-	if err != nil {
-		d.t.Errorf("parse push: %v", err)
-		return
-	}
-	d.mu.Lock()
-	d.got = append(d.got, m)
-	d.raw = append(d.raw, string(plain))
-	d.mu.Unlock()
-	io.WriteString(w, "success")
-}
-
-func (d *devServer) events() []*wxmsg.Message {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []*wxmsg.Message
-	for _, m := range d.got {
-		if m.Event == wxmsg.EventMassSendFinish {
-			out = append(out, m)
-		}
-	}
-	return out
-}
 
 func TestMassSendJobFinishPushedInSafeMode(t *testing.T) {
 	h := heraldtest.New(t)
 	c := &client{t: t, h: h}
 	svc := h.Service
-	d := &devServer{t: t, appID: svc.AppID, key: wxcrypt.GenerateEncodingAESKey()}
-	d.srv = httptest.NewServer(http.HandlerFunc(d.serve))
-	t.Cleanup(d.srv.Close)
-	if err := h.SetServer(svc, d.srv.URL, devToken, d.key, "safe"); err != nil {
-		t.Fatal(err)
-	}
+	d := wxapitest.Serve(t, h, svc, devToken, wxcrypt.GenerateEncodingAESKey())
 	tok := c.token(svc)
 	extra := h.NewFollower(svc)
 	wantCode(t, "blacklist", c.post("/cgi-bin/tags/members/batchblacklist", tok, map[string]any{"openid_list": []string{extra.OpenID}}), 0)
@@ -468,12 +369,12 @@ func TestMassSendJobFinishPushedInSafeMode(t *testing.T) {
 	p := draft(t, h, svc, "Savings tips", "Card safety")
 	r := c.post("/cgi-bin/message/mass/sendall", tok, map[string]any{"filter": map[string]any{"is_to_all": true}, "msgtype": "mpnews", "mpnews": map[string]any{"media_id": p.MediaID()}})
 	wantCode(t, "sendall", r, 0)
-	id := r.num("msg_id")
-	if len(d.events()) != 0 {
+	id := r.Num("msg_id")
+	if len(d.Events(wxmsg.EventMassSendFinish)) != 0 {
 		t.Fatal("MASSSENDJOBFINISH before the send ran")
 	}
 	run(t, h, id)
-	ev := d.events()
+	ev := d.Events(wxmsg.EventMassSendFinish)
 	if len(ev) != 1 {
 		t.Fatalf("%d MASSSENDJOBFINISH events, want 1", len(ev))
 	}
@@ -510,10 +411,10 @@ func TestMassSendJobFinishPushedInSafeMode(t *testing.T) {
 	// A text send: no article containers. Running it again pushes nothing.
 	r = c.post("/cgi-bin/message/mass/send", tok, map[string]any{"touser": []string{svc.Followers[0].OpenID, extra.OpenID}, "msgtype": "text", "text": map[string]any{"content": "hi"}})
 	wantCode(t, "send", r, 0)
-	run(t, h, r.num("msg_id"))
-	run(t, h, r.num("msg_id"))
-	ev = d.events()
-	if len(ev) != 2 || ev[1].JobMsgID != r.num("msg_id") || ev[1].TotalCount != 2 || ev[1].FilterCount != 1 || ev[1].SentCount != 1 || ev[1].ArticleURLResult != nil {
+	run(t, h, r.Num("msg_id"))
+	run(t, h, r.Num("msg_id"))
+	ev = d.Events(wxmsg.EventMassSendFinish)
+	if len(ev) != 2 || ev[1].JobMsgID != r.Num("msg_id") || ev[1].TotalCount != 2 || ev[1].FilterCount != 1 || ev[1].SentCount != 1 || ev[1].ArticleURLResult != nil {
 		t.Fatalf("text send event: %d events, %+v", len(ev), ev[len(ev)-1])
 	}
 	// The push log shows the event.

@@ -4,8 +4,8 @@
 package subscribe
 
 import (
-	"encoding/json"
-	"net/http"
+	"context"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -19,18 +19,19 @@ import (
 // otherwise).
 func Register(api *wxapi.API, s *subscribemsg.Service) {
 	h := &handler{s: s}
-	api.Register("/wxaapi/newtmpl/getcategory", wxapi.CapQRCode, h.getCategory)
-	api.Register("/wxaapi/newtmpl/getpubtemplatetitles", wxapi.CapQRCode, h.getTitles)
-	api.Register("/wxaapi/newtmpl/getpubtemplatekeywords", wxapi.CapQRCode, h.getKeywords)
-	api.Register("/wxaapi/newtmpl/addtemplate", wxapi.CapQRCode, h.addTemplate)
-	api.Register("/wxaapi/newtmpl/gettemplate", wxapi.CapQRCode, h.getTemplates)
-	api.Register("/wxaapi/newtmpl/deltemplate", wxapi.CapQRCode, h.delTemplate)
-	api.Register("/cgi-bin/message/subscribe/bizsend", wxapi.CapQRCode, h.bizSend)
-	api.Register("/cgi-bin/message/template/subscribe", wxapi.CapQRCode, h.legacySend)
+	api.Register("/wxaapi/newtmpl/getcategory", wxapi.CapQRCode, wxapi.Query(h.getCategory))
+	api.Register("/wxaapi/newtmpl/getpubtemplatetitles", wxapi.CapQRCode, wxapi.Query(h.getTitles))
+	api.Register("/wxaapi/newtmpl/getpubtemplatekeywords", wxapi.CapQRCode, wxapi.Query(h.getKeywords))
+	api.Register("/wxaapi/newtmpl/addtemplate", wxapi.CapQRCode, wxapi.JSON(h.addTemplate))
+	api.Register("/wxaapi/newtmpl/gettemplate", wxapi.CapQRCode, wxapi.Query(h.getTemplates))
+	api.Register("/wxaapi/newtmpl/deltemplate", wxapi.CapQRCode, wxapi.JSON(h.delTemplate))
+	api.Register("/cgi-bin/message/subscribe/bizsend", wxapi.CapQRCode, wxapi.JSON(h.bizSend))
+	api.Register("/cgi-bin/message/template/subscribe", wxapi.CapQRCode, wxapi.JSON(h.legacySend))
 }
 
 type handler struct{ s *subscribemsg.Service }
 
+// okData is the answer of the wxaapi family: errcode, errmsg and data.
 type okData struct {
 	ErrCode int    `json:"errcode"`
 	ErrMsg  string `json:"errmsg"`
@@ -38,43 +39,41 @@ type okData struct {
 	Data    any    `json:"data"`
 }
 
-func ok(w http.ResponseWriter, count *int, data any) error {
-	wxerr.JSON(w, okData{ErrMsg: "ok", Count: count, Data: data})
-	return nil
+func ok(count *int, data any) (any, error) {
+	return okData{ErrMsg: "ok", Count: count, Data: data}, nil
 }
 
 // GET /wxaapi/newtmpl/getcategory
-func (h *handler) getCategory(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	return ok(w, nil, subscribemsg.Categories)
+func (h *handler) getCategory(ctx context.Context, a *account.Account, q url.Values) (any, error) {
+	return ok(nil, subscribemsg.Categories)
 }
 
 // GET /wxaapi/newtmpl/getpubtemplatetitles?ids=307,308&start=0&limit=30:
 // 200018 without ids, 200019 for an unknown category, 200016 for a bad
 // start, 200017 for a limit outside 1–30.
-func (h *handler) getTitles(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	q := r.URL.Query()
+func (h *handler) getTitles(ctx context.Context, a *account.Account, q url.Values) (any, error) {
 	if strings.TrimSpace(q.Get("ids")) == "" {
-		return wxerr.New(200018)
+		return nil, wxerr.New(200018)
 	}
 	var cats []int
 	for _, p := range strings.Split(q.Get("ids"), ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || subscribemsg.CategoryName(n) == "" {
-			return wxerr.New(200019)
+			return nil, wxerr.New(200019)
 		}
 		cats = append(cats, n)
 	}
 	start, err := strconv.Atoi(q.Get("start"))
 	if err != nil || start < 0 {
-		return wxerr.New(200016)
+		return nil, wxerr.New(200016)
 	}
 	limit, err := strconv.Atoi(q.Get("limit"))
 	if err != nil || limit < 1 || limit > 30 {
-		return wxerr.New(200017)
+		return nil, wxerr.New(200017)
 	}
-	ts, total, err := h.s.Library(r.Context(), cats, false, start, limit)
+	ts, total, err := h.s.Library(ctx, cats, false, start, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type row struct {
 		TID        int64  `json:"tid"`
@@ -86,75 +85,55 @@ func (h *handler) getTitles(w http.ResponseWriter, r *http.Request, a *account.A
 	for _, t := range ts {
 		out = append(out, row{TID: t.TID, Title: t.Title, Type: t.Type, CategoryID: strconv.Itoa(t.CategoryID)})
 	}
-	return ok(w, &total, out)
+	return ok(&total, out)
 }
 
 // GET /wxaapi/newtmpl/getpubtemplatekeywords?tid=: 200014 for an unknown tid.
-func (h *handler) getKeywords(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	tid, err := strconv.ParseInt(r.URL.Query().Get("tid"), 10, 64)
+func (h *handler) getKeywords(ctx context.Context, a *account.Account, q url.Values) (any, error) {
+	tid, err := strconv.ParseInt(q.Get("tid"), 10, 64)
 	if err != nil {
-		return wxerr.New(200014)
+		return nil, wxerr.New(200014)
 	}
-	t, err := h.s.LibraryTemplate(r.Context(), tid)
+	t, err := h.s.LibraryTemplate(ctx, tid)
 	if err != nil || t.Retired {
-		return wxerr.New(200014)
+		return nil, wxerr.New(200014)
 	}
 	n := len(t.Keywords)
-	return ok(w, &n, t.Keywords)
+	return ok(&n, t.Keywords)
 }
 
-// number reads a value sent as a JSON string or number.
-type number string
-
-func (c *number) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = number(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = number(n.String())
-	return nil
+type addTemplateIn struct {
+	TID       wxapi.FlexString   `json:"tid"`
+	KidList   []wxapi.FlexString `json:"kidList"`
+	SceneDesc string             `json:"sceneDesc"`
 }
 
 // POST /wxaapi/newtmpl/addtemplate {"tid","kidList":[..],"sceneDesc"}
-func (h *handler) addTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		TID       number   `json:"tid"`
-		KidList   []number `json:"kidList"`
-		SceneDesc string   `json:"sceneDesc"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (h *handler) addTemplate(ctx context.Context, a *account.Account, in *addTemplateIn) (any, error) {
 	tid, err := strconv.ParseInt(strings.TrimSpace(string(in.TID)), 10, 64)
 	if err != nil {
-		return wxerr.New(200014)
+		return nil, wxerr.New(200014)
 	}
 	var kids []int
 	for _, k := range in.KidList {
 		n, err := strconv.Atoi(strings.TrimSpace(string(k)))
 		if err != nil {
-			return wxerr.New(200020)
+			return nil, wxerr.New(200020)
 		}
 		kids = append(kids, n)
 	}
-	t, err := h.s.AddTemplate(r.Context(), a.ID, tid, kids, in.SceneDesc)
+	t, err := h.s.AddTemplate(ctx, a.ID, tid, kids, in.SceneDesc)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wxerr.JSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "priTmplId": t.PriTmplID})
-	return nil
+	return map[string]any{"errcode": 0, "errmsg": "ok", "priTmplId": t.PriTmplID}, nil
 }
 
 // GET /wxaapi/newtmpl/gettemplate
-func (h *handler) getTemplates(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	ts, err := h.s.Templates(r.Context(), a.ID)
+func (h *handler) getTemplates(ctx context.Context, a *account.Account, q url.Values) (any, error) {
+	ts, err := h.s.Templates(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type row struct {
 		PriTmplID string `json:"priTmplId"`
@@ -167,46 +146,22 @@ func (h *handler) getTemplates(w http.ResponseWriter, r *http.Request, a *accoun
 	for _, t := range ts {
 		out = append(out, row{PriTmplID: t.PriTmplID, Title: t.Title, Content: t.Content(), Example: t.Example(), Type: t.Type})
 	}
-	return ok(w, nil, out)
+	return ok(nil, out)
 }
 
 // POST /wxaapi/newtmpl/deltemplate {"priTmplId"}
-func (h *handler) delTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		PriTmplID string `json:"priTmplId"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := h.s.DeleteTemplate(r.Context(), a.ID, in.PriTmplID); err != nil {
-		return err
-	}
-	wxerr.OK(w)
-	return nil
+func (h *handler) delTemplate(ctx context.Context, a *account.Account, in *struct {
+	PriTmplID string `json:"priTmplId"`
+}) (any, error) {
+	return nil, h.s.DeleteTemplate(ctx, a.ID, in.PriTmplID)
 }
 
 // POST /cgi-bin/message/subscribe/bizsend
-func (h *handler) bizSend(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in subscribemsg.SendRequest
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := h.s.Send(r.Context(), a, &in); err != nil {
-		return err
-	}
-	wxerr.OK(w)
-	return nil
+func (h *handler) bizSend(ctx context.Context, a *account.Account, in *subscribemsg.SendRequest) (any, error) {
+	return nil, h.s.Send(ctx, a, in)
 }
 
 // POST /cgi-bin/message/template/subscribe (legacy one-time subscription)
-func (h *handler) legacySend(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in subscribemsg.LegacyRequest
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := h.s.SendLegacy(r.Context(), a, &in); err != nil {
-		return err
-	}
-	wxerr.OK(w)
-	return nil
+func (h *handler) legacySend(ctx context.Context, a *account.Account, in *subscribemsg.LegacyRequest) (any, error) {
+	return nil, h.s.SendLegacy(ctx, a, in)
 }

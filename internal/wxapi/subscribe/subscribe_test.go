@@ -1,25 +1,17 @@
 package subscribe_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
-	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
-type result map[string]any
-
-func (r result) code() int { v, _ := r["errcode"].(float64); return int(v) }
+type result = wxapitest.Result
 
 type client struct {
 	t    *testing.T
@@ -33,85 +25,22 @@ func (c *client) do(method, path string, q url.Values, body any) result {
 		q = url.Values{}
 	}
 	q.Set("access_token", c.tok)
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path+"?"+q.Encode(), rd)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out result
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		c.t.Fatalf("%s: %v", path, err)
-	}
-	return out
+	return wxapitest.Call(c.t, c.base, method, path, q, body)
 }
 
 func (c *client) want(what string, r result, code int) {
 	c.t.Helper()
-	if r.code() != code {
-		c.t.Fatalf("%s: errcode %d (%v), want %d", what, r.code(), r["errmsg"], code)
-	}
-}
-
-func token(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account) string {
-	res, err := http.Get(h.URL + "/cgi-bin/token?grant_type=client_credential&appid=" + a.AppID + "&secret=" + a.AppSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(res.Body).Decode(&out)
-	return out.AccessToken
-}
-
-func events(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account) chan *wxmsg.Message {
-	ch := make(chan *wxmsg.Message, 64)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get("signature") != wxcrypt.Signature("subtoken", q.Get("timestamp"), q.Get("nonce")) {
-			http.Error(w, "bad signature", http.StatusForbidden)
-			return
-		}
-		if r.Method == http.MethodGet {
-			io.WriteString(w, q.Get("echostr"))
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		if m, err := wxmsg.ParseMessage(b); err == nil && strings.HasPrefix(m.Event, "subscribe_msg_") {
-			ch <- m
-		}
-		io.WriteString(w, "success")
-	}))
-	t.Cleanup(srv.Close)
-	if err := h.SetServer(a, srv.URL, "subtoken", "", "plaintext"); err != nil {
-		t.Fatal(err)
-	}
-	return ch
-}
-
-func next(t *testing.T, ch chan *wxmsg.Message) *wxmsg.Message {
-	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no subscribe_msg_* event reached the developer's server")
-		return nil
+	if r.Code() != code {
+		c.t.Fatalf("%s: errcode %d (%v), want %d", what, r.Code(), r["errmsg"], code)
 	}
 }
 
 func TestSubscriptionNotifications(t *testing.T) {
 	h := heraldtest.New(t)
 	svc := h.Service
-	c := &client{t: t, base: h.URL, tok: token(t, h, svc)}
-	ev := events(t, h, svc)
+	c := &client{t: t, base: h.URL, tok: wxapitest.Token(t, h.URL, svc)}
+	dev := wxapitest.Serve(t, h, svc, "subtoken", "")
+	ev := func(m *wxmsg.Message) bool { return strings.HasPrefix(m.Event, "subscribe_msg_") }
 	shipped, err := h.AddSubscribeTemplate("Order shipped", true, 308,
 		heraldtest.SubscribeKeyword{Name: "Order number", Rule: "character_string", Example: "A1024"},
 		heraldtest.SubscribeKeyword{Name: "Item", Rule: "thing", Example: "Green tea"},
@@ -163,7 +92,7 @@ func TestSubscriptionNotifications(t *testing.T) {
 		list[1].(map[string]any)["type"].(float64) != 3 {
 		t.Fatalf("gettemplate: %v", list)
 	}
-	other := &client{t: t, base: h.URL, tok: token(t, h, h.Subscription)}
+	other := &client{t: t, base: h.URL, tok: wxapitest.Token(t, h.URL, h.Subscription)}
 	other.want("subscription account", other.do("GET", "/wxaapi/newtmpl/gettemplate", nil, nil), 48001)
 
 	mei := svc.Followers[0]
@@ -182,7 +111,7 @@ func TestSubscriptionNotifications(t *testing.T) {
 	if err := h.Subscribe(svc, mei, map[string]bool{once: true, always: false}, false, 1); err != nil {
 		t.Fatal(err)
 	}
-	e := next(t, ev)
+	e := dev.Next(t, ev)
 	if e.Event != wxmsg.EventSubscribeMsgPopup || len(e.SubscribeMsgPopupEvent) != 2 || e.FromUserName != mei.OpenID {
 		t.Fatalf("popup event: %+v", e)
 	}
@@ -196,7 +125,7 @@ func TestSubscriptionNotifications(t *testing.T) {
 	c.want("thing too long", send(once, bad), 47003)
 	c.want("missing keyword", send(once, map[string]string{"character_string1": "A1024"}), 47003)
 	c.want("send", send(once, good), 0)
-	e = next(t, ev)
+	e = dev.Next(t, ev)
 	if e.Event != wxmsg.EventSubscribeMsgSent || e.SubscribeMsgSentEvent[0].TemplateID != once || e.SubscribeMsgSentEvent[0].ErrorStatus != "success" ||
 		e.SubscribeMsgSentEvent[0].MsgID == 0 {
 		t.Fatalf("sent event: %+v", e)
@@ -213,17 +142,17 @@ func TestSubscriptionNotifications(t *testing.T) {
 	if err := h.Subscribe(svc, mei, map[string]bool{always: true}, true, 2); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(t, ev); e.SubscribeMsgPopupEvent[0].PopupScene != 2 {
+	if e := dev.Next(t, ev); e.SubscribeMsgPopupEvent[0].PopupScene != 2 {
 		t.Fatalf("popup: %+v", e)
 	}
 	for i := 0; i < 3; i++ {
 		c.want("long-term send", send(always, map[string]string{"thing1": "North district", "time2": "18:00~20:00"}), 0)
-		next(t, ev)
+		dev.Next(t, ev)
 	}
 	if err := h.Unsubscribe(svc, mei, always); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(t, ev); e.Event != wxmsg.EventSubscribeMsgChange || e.SubscribeMsgChangeEvent[0].SubscribeStatusString != "reject" {
+	if e := dev.Next(t, ev); e.Event != wxmsg.EventSubscribeMsgChange || e.SubscribeMsgChangeEvent[0].SubscribeStatusString != "reject" {
 		t.Fatalf("change event: %+v", e)
 	}
 	c.want("withdrawn", send(always, map[string]string{"thing1": "North", "time2": "18:00"}), 43101)

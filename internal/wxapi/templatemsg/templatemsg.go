@@ -3,8 +3,8 @@
 package templatemsg
 
 import (
-	"encoding/json"
-	"net/http"
+	"context"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,36 +18,20 @@ import (
 // need a verified Service account (48001 otherwise), as on WeChat.
 func Register(api *wxapi.API, svc *tmplmsg.Service) {
 	s := &handlers{svc}
-	api.Register("/cgi-bin/template/api_set_industry", wxapi.CapQRCode, s.apiSetIndustry)
-	api.Register("/cgi-bin/template/get_industry", wxapi.CapQRCode, s.apiGetIndustry)
-	api.Register("/cgi-bin/template/api_add_template", wxapi.CapQRCode, s.apiAddTemplate)
-	api.Register("/cgi-bin/template/get_all_private_template", wxapi.CapQRCode, s.apiTemplates)
-	api.Register("/cgi-bin/template/del_private_template", wxapi.CapQRCode, s.apiDelTemplate)
-	api.Register("/cgi-bin/message/template/send", wxapi.CapQRCode, s.apiSend)
+	api.Register("/cgi-bin/template/api_set_industry", wxapi.CapQRCode, wxapi.JSON(s.apiSetIndustry))
+	api.Register("/cgi-bin/template/get_industry", wxapi.CapQRCode, wxapi.Query(s.apiGetIndustry))
+	api.Register("/cgi-bin/template/api_add_template", wxapi.CapQRCode, wxapi.JSON(s.apiAddTemplate))
+	api.Register("/cgi-bin/template/get_all_private_template", wxapi.CapQRCode, wxapi.Query(s.apiTemplates))
+	api.Register("/cgi-bin/template/del_private_template", wxapi.CapQRCode, wxapi.JSON(s.apiDelTemplate))
+	api.Register("/cgi-bin/message/template/send", wxapi.CapQRCode, wxapi.JSON(s.apiSend))
 }
 
 // handlers answer the endpoints with the template-message service.
 type handlers struct{ *tmplmsg.Service }
 
-// code reads an industry id sent as a string ("1", as documented) or a
-// number (some SDKs).
-type code string
-
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
-
-func (c code) int() int {
+// industry reads an industry id sent as a string ("1", as documented) or a
+// number (some SDKs); 0 when it is neither.
+func industry(c wxapi.FlexString) int {
 	n, err := strconv.Atoi(strings.TrimSpace(string(c)))
 	if err != nil {
 		return 0
@@ -55,20 +39,15 @@ func (c code) int() int {
 	return n
 }
 
+type industryIn struct {
+	ID1 wxapi.FlexString `json:"industry_id1"`
+	ID2 wxapi.FlexString `json:"industry_id2"`
+}
+
 // POST /cgi-bin/template/api_set_industry {"industry_id1":"1","industry_id2":"4"}
-func (s *handlers) apiSetIndustry(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		ID1 code `json:"industry_id1"`
-		ID2 code `json:"industry_id2"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if _, err := s.SetIndustry(r.Context(), a.ID, in.ID1.int(), in.ID2.int()); err != nil {
-		return err
-	}
-	wxerr.OK(w)
-	return nil
+func (s *handlers) apiSetIndustry(ctx context.Context, a *account.Account, in *industryIn) (any, error) {
+	_, err := s.SetIndustry(ctx, a.ID, industry(in.ID1), industry(in.ID2))
+	return nil, err
 }
 
 type industryJSON struct {
@@ -77,10 +56,10 @@ type industryJSON struct {
 }
 
 // GET /cgi-bin/template/get_industry
-func (s *handlers) apiGetIndustry(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	ai, err := s.Industry(r.Context(), a.ID)
+func (s *handlers) apiGetIndustry(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	ai, err := s.Industry(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := struct {
 		Primary   industryJSON `json:"primary_industry"`
@@ -90,28 +69,24 @@ func (s *handlers) apiGetIndustry(w http.ResponseWriter, r *http.Request, a *acc
 		out.Primary = industryJSON{ai.Primary.First, ai.Primary.Second}
 		out.Secondary = industryJSON{ai.Secondary.First, ai.Secondary.Second}
 	}
-	wxerr.JSON(w, out)
-	return nil
+	return out, nil
+}
+
+type addTemplateIn struct {
+	ShortID  string   `json:"template_id_short"`
+	Keywords []string `json:"keyword_name_list"`
 }
 
 // POST /cgi-bin/template/api_add_template {"template_id_short","keyword_name_list"}
-func (s *handlers) apiAddTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		ShortID  string   `json:"template_id_short"`
-		Keywords []string `json:"keyword_name_list"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (s *handlers) apiAddTemplate(ctx context.Context, a *account.Account, in *addTemplateIn) (any, error) {
 	if strings.TrimSpace(in.ShortID) == "" {
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
-	t, err := s.AddTemplate(r.Context(), a.ID, in.ShortID, in.Keywords)
+	t, err := s.AddTemplate(ctx, a.ID, in.ShortID, in.Keywords)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wxerr.JSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "template_id": t.TemplateID})
-	return nil
+	return map[string]any{"errcode": 0, "errmsg": "ok", "template_id": t.TemplateID}, nil
 }
 
 type templateJSON struct {
@@ -124,10 +99,10 @@ type templateJSON struct {
 }
 
 // GET /cgi-bin/template/get_all_private_template
-func (s *handlers) apiTemplates(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	list, err := s.Templates(r.Context(), a.ID)
+func (s *handlers) apiTemplates(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	list, err := s.Templates(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out := make([]templateJSON, 0, len(list))
 	for _, t := range list {
@@ -135,35 +110,21 @@ func (s *handlers) apiTemplates(w http.ResponseWriter, r *http.Request, a *accou
 		out = append(out, templateJSON{TemplateID: t.TemplateID, Title: t.Title, PrimaryIndustry: in.First, DeputyIndustry: in.Second,
 			Content: t.Content, Example: t.Example})
 	}
-	wxerr.JSON(w, map[string]any{"template_list": out})
-	return nil
+	return map[string]any{"template_list": out}, nil
 }
 
 // POST /cgi-bin/template/del_private_template {"template_id"}
-func (s *handlers) apiDelTemplate(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		TemplateID string `json:"template_id"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.DeleteTemplate(r.Context(), a.ID, in.TemplateID); err != nil {
-		return err
-	}
-	wxerr.OK(w)
-	return nil
+func (s *handlers) apiDelTemplate(ctx context.Context, a *account.Account, in *struct {
+	TemplateID string `json:"template_id"`
+}) (any, error) {
+	return nil, s.DeleteTemplate(ctx, a.ID, in.TemplateID)
 }
 
 // POST /cgi-bin/message/template/send
-func (s *handlers) apiSend(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in tmplmsg.SendRequest
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	msgID, err := s.Send(r.Context(), a, &in)
+func (s *handlers) apiSend(ctx context.Context, a *account.Account, in *tmplmsg.SendRequest) (any, error) {
+	msgID, err := s.Send(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wxerr.JSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": msgID})
-	return nil
+	return map[string]any{"errcode": 0, "errmsg": "ok", "msgid": msgID}, nil
 }

@@ -1,12 +1,9 @@
 package templatemsg_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,18 +13,10 @@ import (
 	"github.com/heraldoa/herald/internal/apitoken"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/tmplmsg"
-	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
-type result map[string]any
-
-func (r result) code() int {
-	v, _ := r["errcode"].(float64)
-	return int(v)
-}
-
-func (r result) str(k string) string { s, _ := r[k].(string); return s }
+type result = wxapitest.Result
 
 type caller struct {
 	t     *testing.T
@@ -44,37 +33,12 @@ func newCaller(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account) *calle
 
 func (c *caller) refresh() {
 	c.t.Helper()
-	q := url.Values{"grant_type": {"client_credential"}, "appid": {c.a.AppID}, "secret": {c.a.AppSecret}}
-	res, err := http.Get(c.h.URL + "/cgi-bin/token?" + q.Encode())
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out result
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.str("access_token") == "" {
-		c.t.Fatalf("token: %v %v", out, err)
-	}
-	c.token = out.str("access_token")
+	c.token = wxapitest.Token(c.t, c.h.URL, c.a)
 }
 
 func (c *caller) call(method, path string, body any) result {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.h.URL+path+"?access_token="+url.QueryEscape(c.token), rd)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out result
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		c.t.Fatalf("%s: %v", path, err)
-	}
-	return out
+	return wxapitest.Call(c.t, c.h.URL, method, path, url.Values{"access_token": {c.token}}, body)
 }
 
 func (c *caller) post(path string, body any) result { return c.call("POST", path, body) }
@@ -82,52 +46,13 @@ func (c *caller) get(path string) result            { return c.call("GET", path,
 
 func (c *caller) want(code int, r result, what string) {
 	c.t.Helper()
-	if r.code() != code {
-		c.t.Fatalf("%s: errcode %d (%s), want %d", what, r.code(), r.str("errmsg"), code)
+	if r.Code() != code {
+		c.t.Fatalf("%s: errcode %d (%s), want %d", what, r.Code(), r.Str("errmsg"), code)
 	}
 }
 
-// devServer is a developer's server in plaintext mode that records pushes.
-type devServer struct {
-	events chan *wxmsg.Message
-}
-
-func startDevServer(t *testing.T, h *heraldtest.Herald, a *heraldtest.Account) *devServer {
-	d := &devServer{events: make(chan *wxmsg.Message, 64)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get("signature") != wxcrypt.Signature("tmpltoken", q.Get("timestamp"), q.Get("nonce")) {
-			http.Error(w, "bad signature", http.StatusForbidden)
-			return
-		}
-		if r.Method == http.MethodGet {
-			io.WriteString(w, q.Get("echostr"))
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		m, err := wxmsg.ParseMessage(b)
-		if err == nil && m.Event == wxmsg.EventTemplateSendFinish {
-			d.events <- m
-		}
-		io.WriteString(w, "success")
-	}))
-	t.Cleanup(srv.Close)
-	if err := h.SetServer(a, srv.URL, "tmpltoken", "", "plaintext"); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func (d *devServer) next(t *testing.T) *wxmsg.Message {
-	t.Helper()
-	select {
-	case m := <-d.events:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no TEMPLATESENDJOBFINISH reached the developer's server")
-		return nil
-	}
-}
+// finished accepts TEMPLATESENDJOBFINISH.
+var finished = wxapitest.Event(wxmsg.EventTemplateSendFinish)
 
 const shipped = "{{first.DATA}}\nOrder number: {{keyword1.DATA}}\nCarrier: {{keyword2.DATA}}\n{{remark.DATA}}"
 
@@ -188,10 +113,10 @@ func TestTemplateEndpointsAndErrcodes(t *testing.T) {
 	svc.want(40035, svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015", "keyword_name_list": []string{"Nope"}}), "unknown keyword name")
 	r = svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015", "keyword_name_list": []string{"Order number"}})
 	svc.want(0, r, "add with keyword_name_list")
-	picked := r.str("template_id")
+	picked := r.Str("template_id")
 	r = svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015"})
 	svc.want(0, r, "add")
-	tplID := r.str("template_id")
+	tplID := r.Str("template_id")
 	if len(tplID) != 43 || tplID == picked {
 		t.Fatalf("template_id %q (and %q)", tplID, picked)
 	}
@@ -212,7 +137,7 @@ func TestTemplateEndpointsAndErrcodes(t *testing.T) {
 	other.want(0, other.post("/cgi-bin/template/api_set_industry", map[string]any{"industry_id1": "10", "industry_id2": "13"}), "other: industry")
 	r = other.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00100"})
 	other.want(0, r, "other: add")
-	othersID := r.str("template_id")
+	othersID := r.Str("template_id")
 	svc.want(40037, svc.post("/cgi-bin/template/del_private_template", map[string]any{"template_id": othersID}), "delete another account's template")
 	f := h.Service.Followers[0]
 	svc.want(40037, svc.post("/cgi-bin/message/template/send", map[string]any{"touser": f.OpenID, "template_id": othersID}), "send another account's template")
@@ -272,10 +197,10 @@ func TestTemplateEndpointsAndErrcodes(t *testing.T) {
 func TestTemplateSendDeliversAndPushesResult(t *testing.T) {
 	h := heraldtest.New(t)
 	library(t, h)
-	dev := startDevServer(t, h, h.Service)
+	dev := wxapitest.Serve(t, h, h.Service, "tmpltoken", "")
 	svc := newCaller(t, h, h.Service)
 	svc.want(0, svc.post("/cgi-bin/template/api_set_industry", map[string]any{"industry_id1": "13", "industry_id2": "10"}), "industry")
-	tplID := svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015"}).str("template_id")
+	tplID := svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015"}).Str("template_id")
 	f := h.Service.Followers[0]
 	body := map[string]any{"touser": f.OpenID, "template_id": tplID, "url": "https://shop.example/orders/A-1001",
 		"miniprogram": map[string]any{"appid": "", "pagepath": ""}, "client_msg_id": "order-A-1001",
@@ -283,7 +208,7 @@ func TestTemplateSendDeliversAndPushesResult(t *testing.T) {
 			"keyword2": map[string]any{"value": "Swift Post", "color": "red;background:url(x)"}, "remark": map[string]any{"value": "Thank you"}}}
 	r := svc.post("/cgi-bin/message/template/send", body)
 	svc.want(0, r, "send")
-	if r.str("errmsg") != "ok" {
+	if r.Str("errmsg") != "ok" {
 		t.Fatalf("send answered %v", r)
 	}
 	msgID := int64(r["msgid"].(float64))
@@ -312,7 +237,7 @@ func TestTemplateSendDeliversAndPushesResult(t *testing.T) {
 	}
 
 	// TEMPLATESENDJOBFINISH reaches the developer's server.
-	ev := dev.next(t)
+	ev := dev.Next(t, finished)
 	if ev.JobMsgID != msgID || ev.Status != tmplmsg.StatusSuccess || ev.FromUserName != f.OpenID || ev.ToUserName != h.Service.OriginalID {
 		t.Fatalf("TEMPLATESENDJOBFINISH %+v, want MsgID %d success from %s", ev, msgID, f.OpenID)
 	}
@@ -334,7 +259,7 @@ func TestTemplateSendDeliversAndPushesResult(t *testing.T) {
 	if int64(r["msgid"].(float64)) == msgID {
 		t.Fatal("client_msg_id still deduplicated after 10 minutes")
 	}
-	dev.next(t)
+	dev.Next(t, finished)
 	conv, _ = h.Conversation(h.Service, f)
 	if n := countKind(conv, message.KindTemplate); n != 2 {
 		t.Fatalf("%d template cards, want 2", n)
@@ -348,7 +273,7 @@ func TestTemplateSendDeliversAndPushesResult(t *testing.T) {
 	body["touser"], body["client_msg_id"] = muted.OpenID, ""
 	r = svc.post("/cgi-bin/message/template/send", body)
 	svc.want(0, r, "send to a muted follower")
-	ev = dev.next(t)
+	ev = dev.Next(t, finished)
 	if ev.JobMsgID != int64(r["msgid"].(float64)) || ev.Status != "failed:user block" || ev.FromUserName != muted.OpenID {
 		t.Fatalf("TEMPLATESENDJOBFINISH for a muted follower: %+v", ev)
 	}
@@ -376,7 +301,7 @@ func TestTemplateSendQuota(t *testing.T) {
 	t.Cleanup(func() { apitoken.DailyLimits["/cgi-bin/message/template/send"] = old })
 	svc := newCaller(t, h, h.Service)
 	svc.want(0, svc.post("/cgi-bin/template/api_set_industry", map[string]any{"industry_id1": "13", "industry_id2": "10"}), "industry")
-	tplID := svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015"}).str("template_id")
+	tplID := svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015"}).Str("template_id")
 	body := map[string]any{"touser": h.Service.Followers[0].OpenID, "template_id": tplID, "data": map[string]any{"keyword1": map[string]any{"value": "A-1"}}}
 	svc.want(0, svc.post("/cgi-bin/message/template/send", body), "first send of the day")
 	svc.want(45009, svc.post("/cgi-bin/message/template/send", body), "over the daily quota")
@@ -398,7 +323,7 @@ func countKind(ms []heraldtest.Message, kind string) int {
 // push never happened is pushed once.
 func TestSweepFinishesWhatAStoppedProcessLeft(t *testing.T) {
 	h := heraldtest.New(t)
-	dev := startDevServer(t, h, h.Service)
+	dev := wxapitest.Serve(t, h, h.Service, "tmpltoken", "")
 	app := h.Internal().App
 	ctx := context.Background()
 	f := h.Service.Followers[0]
@@ -418,10 +343,8 @@ func TestSweepFinishesWhatAStoppedProcessLeft(t *testing.T) {
 	if err := app.Templates.Sweep(ctx); err != nil { // too recent: left alone
 		t.Fatal(err)
 	}
-	select {
-	case m := <-dev.events:
-		t.Fatalf("a fresh send was swept: %+v", m)
-	default:
+	if got := dev.Events(wxmsg.EventTemplateSendFinish); len(got) != 0 {
+		t.Fatalf("a fresh send was swept: %+v", got[0])
 	}
 	h.Advance(2 * time.Minute)
 	if err := app.Templates.Sweep(ctx); err != nil {
@@ -429,7 +352,7 @@ func TestSweepFinishesWhatAStoppedProcessLeft(t *testing.T) {
 	}
 	got := map[int64]string{}
 	for range 2 {
-		m := dev.next(t)
+		m := dev.Next(t, finished)
 		got[m.JobMsgID] = m.Status
 	}
 	if got[900000001] != tmplmsg.StatusSystemError || got[900000002] != tmplmsg.StatusSuccess {
@@ -438,10 +361,8 @@ func TestSweepFinishesWhatAStoppedProcessLeft(t *testing.T) {
 	if err := app.Templates.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case m := <-dev.events:
-		t.Fatalf("pushed twice: %+v", m)
-	default:
+	if got := dev.Events(wxmsg.EventTemplateSendFinish); len(got) != 2 {
+		t.Fatalf("pushed %d times, want once each of two sends", len(got))
 	}
 	for _, id := range []int64{900000001, 900000002} {
 		if s, err := app.Templates.SendByID(ctx, h.Service.ID, id); err != nil || s.PushState != "done" {
