@@ -67,13 +67,6 @@ var rules = []rule{
 		name: "domain imports no face, wire format or push",
 		from: isDomain,
 		to:   under(faces, wire, push),
-		// Debt: these build and push their own wire events; they should
-		// publish domain events that push turns into XML, as tmplmsg does
-		// through its Notifier.
-		allowed: map[string][]string{
-			"internal/kf":           {"internal/push", "internal/wx/wxerr", "internal/wx/wxmsg"},
-			"internal/subscribemsg": {"internal/push", "internal/wx/wxerr", "internal/wx/wxmsg"},
-		},
 	},
 	{
 		name: "storage imports only plumbing",

@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,9 +24,6 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/inbox"
-	"github.com/heraldoa/herald/internal/push"
-	"github.com/heraldoa/herald/internal/wx/wxerr"
-	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
 // Limits.
@@ -50,10 +48,29 @@ type Service struct {
 	DB    *db.DB
 	Clock clock.Clock
 	Inbox *inbox.Store
-	Push  *push.Engine // optional: kf_*_session events
+	Push  Notifier // optional: kf_*_session events
 	Accts *account.Store
 	Log   *slog.Logger
 }
+
+// Notifier tells the account's developer server that a follower's
+// conversation passed between kf accounts: from and to are the full kf
+// account names, "" for none (taken: kf_create_session, passed on:
+// kf_switch_session, closed or handed to a member without a kf account:
+// kf_close_session). push.Engine is one.
+type Notifier interface {
+	KfSessionChanged(ctx context.Context, a *account.Account, openID string, personID int64, at time.Time, from, to string) error
+}
+
+// Error is a refusal that carries the errcode the developer API answers.
+type Error struct{ Code int }
+
+func (e *Error) Error() string { return "kf: refused with errcode " + strconv.Itoa(e.Code) }
+
+// WXCode is the errcode the developer API answers.
+func (e *Error) WXCode() int { return e.Code }
+
+func coded(code int) error { return &Error{Code: code} }
 
 // Account is one kf account.
 type Account struct {
@@ -91,15 +108,15 @@ func (k *Account) InviteStatus(now time.Time) string {
 func parse(a *account.Account, kfAccount string) (string, error) {
 	i := strings.LastIndexByte(kfAccount, '@')
 	if i < 0 || !strings.EqualFold(kfAccount[i+1:], a.OriginalID) {
-		return "", wxerr.New(61452)
+		return "", coded(61452)
 	}
 	prefix := kfAccount[:i]
 	if prefix == "" || len(prefix) > MaxPrefix {
-		return "", wxerr.New(61454)
+		return "", coded(61454)
 	}
 	for _, r := range prefix {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
-			return "", wxerr.New(61455)
+			return "", coded(61455)
 		}
 	}
 	return prefix, nil
@@ -108,7 +125,7 @@ func parse(a *account.Account, kfAccount string) (string, error) {
 func checkNickname(n string) (string, error) {
 	n = strings.TrimSpace(n)
 	if n == "" || utf8.RuneCountInString(n) > MaxNickname {
-		return "", wxerr.New(65403)
+		return "", coded(65403)
 	}
 	return n, nil
 }
@@ -157,16 +174,16 @@ func (s *Service) Add(ctx context.Context, a *account.Account, kfAccount, nickna
 			return err
 		}
 		if exists > 0 {
-			return wxerr.New(61453)
+			return coded(61453)
 		}
 		if n >= MaxAccounts {
-			return wxerr.New(61456)
+			return coded(61456)
 		}
 		k.KfID = max(maxID+1, firstKfID)
 		_, err := tx.Exec(ctx, `INSERT INTO kf_accounts (id, account_id, kf_id, prefix, nickname, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			k.ID, a.ID, k.KfID, prefix, nickname, db.Micro(k.CreatedAt))
 		if db.IsUniqueViolation(err) {
-			return wxerr.New(61453)
+			return coded(61453)
 		}
 		return err
 	})
@@ -185,7 +202,7 @@ func (s *Service) Get(ctx context.Context, a *account.Account, kfAccount string)
 	}
 	k, err := scan(s.DB.QueryRow(ctx, `SELECT `+cols+from+` WHERE k.account_id = ? AND LOWER(k.prefix) = ?`, a.ID, strings.ToLower(prefix)))
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, wxerr.New(65401)
+		return nil, coded(65401)
 	}
 	if err != nil {
 		return nil, err
@@ -264,17 +281,17 @@ func (s *Service) Invite(ctx context.Context, a *account.Account, kfAccount, inv
 		return err
 	}
 	if k.PersonID != 0 {
-		return wxerr.New(65407)
+		return coded(65407)
 	}
 	now := s.Clock.Now()
 	if k.InviteStatus(now) == InviteWaiting {
-		return wxerr.New(65411)
+		return coded(65411)
 	}
 	var personID int64
 	var username string
 	err = db.Get(s.DB.QueryRow(ctx, `SELECT id, username FROM people WHERE username = ?`, strings.ToLower(strings.TrimSpace(inviteWX))), &personID, &username)
 	if errors.Is(err, db.ErrNotFound) || strings.TrimSpace(inviteWX) == "" {
-		return wxerr.New(65409)
+		return coded(65409)
 	}
 	if err != nil {
 		return err
@@ -284,7 +301,7 @@ func (s *Service) Invite(ctx context.Context, a *account.Account, kfAccount, inv
 		return err
 	}
 	if other != nil {
-		return wxerr.New(65410)
+		return coded(65410)
 	}
 	member, err := inboxRole(ctx, s.DB, a.ID, personID)
 	if err != nil {
@@ -378,14 +395,14 @@ func (s *Service) worker(ctx context.Context, a *account.Account, kfAccount stri
 		return nil, err
 	}
 	if k.PersonID == 0 {
-		return nil, wxerr.New(65402)
+		return nil, coded(65402)
 	}
 	ok, err := inboxRole(ctx, s.DB, a.ID, k.PersonID)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, wxerr.New(65415)
+		return nil, coded(65415)
 	}
 	return k, nil
 }
@@ -409,7 +426,7 @@ func (s *Service) CreateSession(ctx context.Context, a *account.Account, kfAccou
 	}
 	row, err := s.Inbox.Conversation(ctx, a.ID, personID)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return wxerr.New(65413)
+		return coded(65413)
 	}
 	if err != nil {
 		return err
@@ -418,11 +435,11 @@ func (s *Service) CreateSession(ctx context.Context, a *account.Account, kfAccou
 		if row.AssigneeID == k.PersonID {
 			return nil
 		}
-		return wxerr.New(65414)
+		return coded(65414)
 	}
 	err = s.Inbox.Take(ctx, a.ID, personID, k.PersonID)
 	if errs.KindOf(err) == errs.KindConflict {
-		return wxerr.New(65414)
+		return coded(65414)
 	}
 	return err
 }
@@ -436,17 +453,17 @@ func (s *Service) CloseSession(ctx context.Context, a *account.Account, kfAccoun
 	}
 	row, err := s.Inbox.Conversation(ctx, a.ID, personID)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return wxerr.New(65413)
+		return coded(65413)
 	}
 	if err != nil {
 		return err
 	}
 	if k.PersonID == 0 || row.State != inbox.StateAssigned || row.AssigneeID != k.PersonID {
-		return wxerr.New(65413)
+		return coded(65413)
 	}
 	err = s.Inbox.Close(ctx, a.ID, personID, k.PersonID)
 	if errs.KindOf(err) == errs.KindConflict {
-		return wxerr.New(65413)
+		return coded(65413)
 	}
 	return err
 }
@@ -568,21 +585,15 @@ func (s *Service) pushChange(ctx context.Context, ch inbox.Change) error {
 	if err := db.Get(s.DB.QueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, ch.AccountID, ch.PersonID), &openid); err != nil {
 		return err
 	}
-	now := s.Clock.Now().Unix()
-	var msg *wxmsg.Message
-	switch {
-	case fromK != nil && toK != nil:
-		msg = wxmsg.NewEvent(a.OriginalID, openid, now, wxmsg.EventKfSwitchSession)
-		msg.FromKfAccount, msg.ToKfAccount = fromK.Full(a), toK.Full(a)
-	case toK != nil:
-		msg = wxmsg.NewEvent(a.OriginalID, openid, now, wxmsg.EventKfCreateSession)
-		msg.KfAccount = toK.Full(a)
-	case fromK != nil:
-		msg = wxmsg.NewEvent(a.OriginalID, openid, now, wxmsg.EventKfCloseSession)
-		msg.KfAccount = fromK.Full(a)
-	default:
+	if fromK == nil && toK == nil {
 		return nil
 	}
-	_, err = s.Push.Notify(ctx, a, msg, ch.PersonID)
-	return err
+	var from, to string
+	if fromK != nil {
+		from = fromK.Full(a)
+	}
+	if toK != nil {
+		to = toK.Full(a)
+	}
+	return s.Push.KfSessionChanged(ctx, a, openid, ch.PersonID, s.Clock.Now(), from, to)
 }

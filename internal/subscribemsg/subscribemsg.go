@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,10 +33,7 @@ import (
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/message"
-	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/tmplmsg"
-	"github.com/heraldoa/herald/internal/wx/wxerr"
-	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
 // Template types.
@@ -163,13 +161,62 @@ type Service struct {
 	Accounts *account.Store
 	Follows  *follow.Store
 	Messages *message.Store
-	Push     *push.Engine // optional: the three events
+	Push     Notifier // optional: the three events
 	Log      *slog.Logger
 	// Gate, when set, refuses accounts under a messaging restriction: 48004.
 	Gate func(ctx context.Context, accountID int64, feature string) error
 }
 
-func coded(code int) error { return wxerr.New(code) }
+// Notifier hands a subscription event to the account's developer server
+// (subscribe_msg_popup_event, subscribe_msg_change_event,
+// subscribe_msg_sent_event); push.Engine is one.
+type Notifier interface {
+	SubscribeEvent(ctx context.Context, a *account.Account, openID string, personID int64, at time.Time, e Event) error
+}
+
+// Kinds of Event.
+const (
+	EventPopup  = "popup"  // the follower answered a consent sheet
+	EventChange = "change" // the follower turned notifications off
+	EventSent   = "sent"   // a notification was sent, or refused by the follower
+)
+
+// Event is one subscription event: its kind and one item a template.
+type Event struct {
+	Kind  string
+	Items []EventItem
+}
+
+// EventItem is one template's part of an event.
+type EventItem struct {
+	TemplateID  string
+	Status      string // popup and change: accept or reject
+	PopupScene  int    // popup: SceneWebPage or SceneArticle
+	MsgID       int64  // sent
+	ErrorCode   int    // sent: 0, or the refusal's errcode
+	ErrorStatus string // sent: success, or the failure
+}
+
+// Error is a refusal that carries the errcode the developer API answers
+// and, for some, WeChat's detail after the code's message.
+type Error struct {
+	Code   int
+	Detail string
+}
+
+func (e *Error) Error() string {
+	return strings.TrimSpace("subscription notifications: refused with errcode " + strconv.Itoa(e.Code) + " " + e.Detail)
+}
+
+// WXCode is the errcode the developer API answers.
+func (e *Error) WXCode() int { return e.Code }
+
+// WXDetail is said after the errcode's message ("data.thing2.value invalid").
+func (e *Error) WXDetail() string { return e.Detail }
+
+func coded(code int) error { return &Error{Code: code} }
+
+func codedf(code int, detail string) error { return &Error{Code: code, Detail: detail} }
 
 // ---- library (administrators) ----
 
@@ -474,7 +521,7 @@ func (s *Service) Subscribe(ctx context.Context, a *account.Account, personID in
 	if err != nil {
 		return err
 	}
-	var items []wxmsg.SubscribeMsgItem
+	var items []EventItem
 	now := db.Micro(s.Clock.Now())
 	err = s.DB.Tx(ctx, func(tx *db.Tx) error {
 		items = items[:0]
@@ -494,16 +541,14 @@ func (s *Service) Subscribe(ctx context.Context, a *account.Account, personID in
 			if d.Accept {
 				st = "accept"
 			}
-			items = append(items, wxmsg.SubscribeMsgItem{TemplateID: d.TemplateID, SubscribeStatusString: st, PopupScene: scene})
+			items = append(items, EventItem{TemplateID: d.TemplateID, Status: st, PopupScene: scene})
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	msg := wxmsg.NewEvent(a.OriginalID, f.OpenID, s.Clock.Now().Unix(), wxmsg.EventSubscribeMsgPopup)
-	msg.SubscribeMsgPopupEvent = items
-	s.notify(a, msg, personID)
+	s.notify(a, f.OpenID, personID, Event{Kind: EventPopup, Items: items})
 	return nil
 }
 
@@ -566,9 +611,7 @@ func (s *Service) Withdraw(ctx context.Context, a *account.Account, personID int
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errs.NotFoundf("These notifications are not on.")
 	}
-	msg := wxmsg.NewEvent(a.OriginalID, f.OpenID, s.Clock.Now().Unix(), wxmsg.EventSubscribeMsgChange)
-	msg.SubscribeMsgChangeEvent = []wxmsg.SubscribeMsgItem{{TemplateID: templateID, SubscribeStatusString: "reject"}}
-	s.notify(a, msg, personID)
+	s.notify(a, f.OpenID, personID, Event{Kind: EventChange, Items: []EventItem{{TemplateID: templateID, Status: "reject"}}})
 	return nil
 }
 
@@ -692,7 +735,7 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 	for _, k := range t.Keywords {
 		v, ok := req.Data[k.Key()]
 		if !ok || !CheckValue(k.Rule, v.Value) {
-			return wxerr.Newf(47003, "data."+k.Key()+".value invalid")
+			return codedf(47003, "data."+k.Key()+".value invalid")
 		}
 		lines = append(lines, tmplmsg.Line{Label: k.Name, Value: v.Value})
 	}
@@ -729,9 +772,7 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 			return err
 		}
 	}
-	msg := wxmsg.NewEvent(a.OriginalID, f.OpenID, s.Clock.Now().Unix(), wxmsg.EventSubscribeMsgSent)
-	msg.SubscribeMsgSentEvent = []wxmsg.SubscribeMsgItem{{TemplateID: t.PriTmplID, MsgID: msgID, ErrorCode: code, ErrorStatus: status}}
-	s.notify(a, msg, f.PersonID)
+	s.notify(a, f.OpenID, f.PersonID, Event{Kind: EventSent, Items: []EventItem{{TemplateID: t.PriTmplID, MsgID: msgID, ErrorCode: code, ErrorStatus: status}}})
 	return nil
 }
 
@@ -765,9 +806,9 @@ func (s *Service) SendLegacy(ctx context.Context, a *account.Account, req *Legac
 	content, ok := req.Data["content"]
 	switch {
 	case title == "" || utf8.RuneCountInString(title) > 15:
-		return wxerr.Newf(47003, "title invalid")
+		return codedf(47003, "title invalid")
 	case !ok || strings.TrimSpace(content.Value) == "" || utf8.RuneCountInString(content.Value) > 200:
-		return wxerr.Newf(47003, "data.content.value invalid")
+		return codedf(47003, "data.content.value invalid")
 	case len(req.Scene) > 10:
 		return coded(40035)
 	}
@@ -785,12 +826,12 @@ func (s *Service) SendLegacy(ctx context.Context, a *account.Account, req *Legac
 	return s.Messages.Append(context.WithoutCancel(ctx), m)
 }
 
-func (s *Service) notify(a *account.Account, msg *wxmsg.Message, personID int64) {
+func (s *Service) notify(a *account.Account, openID string, personID int64, e Event) {
 	if s.Push == nil {
 		return
 	}
-	// The push engine queues the event durably before Notify returns.
-	if _, err := s.Push.Notify(context.Background(), a, msg, personID); err != nil && s.Log != nil {
-		s.Log.Error("subscription notification event", slog.String("event", msg.Event), slog.Any("error", err))
+	// The push engine queues the event durably before it returns.
+	if err := s.Push.SubscribeEvent(context.Background(), a, openID, personID, s.Clock.Now(), e); err != nil && s.Log != nil {
+		s.Log.Error("subscription notification event", slog.String("event", e.Kind), slog.Any("error", err))
 	}
 }

@@ -305,13 +305,22 @@ func (api *API) allowed(a *account.Account, cap capability) bool {
 // (menu, audience, autoreply, qrcode).
 type wxCoder interface{ WXCode() int }
 
+// wxDetailer is implemented by coded domain errors that add WeChat's detail
+// after the errcode's message (for example "data.thing2.value invalid").
+type wxDetailer interface{ WXDetail() string }
+
 func (api *API) writeErr(c *call, err error, start time.Time, body *capture) {
 	var we *wxerr.Error
 	var wc wxCoder
 	switch {
 	case errors.As(err, &we):
 	case errors.As(err, &wc):
-		err = wxerr.New(wc.WXCode())
+		var wd wxDetailer
+		if errors.As(err, &wd) {
+			err = wxerr.Newf(wc.WXCode(), wd.WXDetail())
+		} else {
+			err = wxerr.New(wc.WXCode())
+		}
 	default:
 		if api.Log != nil {
 			api.Log.Error("developer API", slog.String("path", c.path), slog.Any("error", err))

@@ -122,7 +122,11 @@ func TestSubscriptionNotifications(t *testing.T) {
 		}
 	}
 	bad := map[string]string{"character_string1": "A1024", "thing2": strings.Repeat("长", 21), "time3": "2026-12-05 10:00"}
-	c.want("thing too long", send(once, bad), 47003)
+	r := send(once, bad)
+	c.want("thing too long", r, 47003)
+	if !strings.HasPrefix(r.Str("errmsg"), "argument invalid! data.thing2.value invalid rid: ") {
+		t.Fatalf("thing too long: errmsg %q does not name the keyword", r.Str("errmsg"))
+	}
 	c.want("missing keyword", send(once, map[string]string{"character_string1": "A1024"}), 47003)
 	c.want("send", send(once, good), 0)
 	e = dev.Next(t, ev)
