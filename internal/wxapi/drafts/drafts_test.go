@@ -595,7 +595,7 @@ func TestPublishJobFinishSurvivesAStopRightAfterTheEnd(t *testing.T) {
 	}
 	e.s.App.Drafts.Wait()
 	e.s.App.Queue.Wait()
-	got, _ := dev.messages()
+	got, _ := dev.Messages()
 	if len(got) != 1 || got[0].Event != wxmsg.EventPublishFinish || got[0].PublishEventInfo == nil || got[0].PublishEventInfo.PublishID != publishID {
 		t.Fatalf("pushed %+v, want one PUBLISHJOBFINISH of publish_id %d", got, publishID)
 	}
