@@ -375,12 +375,6 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 // query returns a query parameter.
 func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
 
-// follower resolves an openid within the call's account: 40003 for an
-// unknown openid, including one of another account.
-func (c *call) follower(openid string) (*follow.Follow, error) {
-	return c.api.follower(c.r.Context(), c.account, openid)
-}
-
 // follower resolves an openid within account a (41009 when empty, 40003
 // when unknown, including an openid of another account).
 func (api *API) follower(ctx context.Context, a *account.Account, openid string) (*follow.Follow, error) {
