@@ -341,7 +341,9 @@ func (e *Emulator) SendLink(follower, title, description, link string) (*Result,
 	return e.Do(follower, "send", map[string]any{"kind": "link", "title": title, "description": description, "url": link})
 }
 
-// SendMedia sends an image, voice or video (kind) file.
+// SendMedia sends an image, voice, video or shortvideo (kind) file; with
+// data nil, the emulator's own sample. The type is read from the file
+// (contentType is not used).
 func (e *Emulator) SendMedia(follower, kind, contentType string, data []byte) (*Result, error) {
 	return e.Do(follower, "send", map[string]any{"kind": kind, "content_type": contentType, "data": data})
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -227,10 +228,27 @@ func (e *Emulator) subscribeNotifications(w http.ResponseWriter, r *http.Request
 	writeJSON(w, 200, map[string]any{"accepted": out})
 }
 
-// sample makes a small real file for a follower's message sent without
-// one: an 8×8 PNG, or one second of a 440 Hz tone as 8 kHz WAV (WeChat's
-// voice types include WAV; browsers play it).
-func sample(kind string) ([]byte, string) {
+// The sample video: 1.5 s of ffmpeg's test pattern at 96×64 with a 660 Hz
+// tone (H.264 baseline and AAC in MP4, 6 KB), and its cover, a frame of it
+// as JPEG. Made once with
+//
+//	ffmpeg -f lavfi -i testsrc=size=96x64:rate=8:duration=1.5 \
+//	  -f lavfi -i sine=frequency=660:duration=1.5:sample_rate=16000 \
+//	  -c:v libx264 -profile:v baseline -pix_fmt yuv420p -preset veryslow -crf 40 -g 12 \
+//	  -c:a aac -b:a 12k -ac 1 -movflags +faststart -shortest -map_metadata -1 -fflags +bitexact video.mp4
+//	ffmpeg -ss 0.5 -i video.mp4 -frames:v 1 -q:v 10 video-thumb.jpg
+var (
+	//go:embed samples/video.mp4
+	sampleVideo []byte
+	//go:embed samples/video-thumb.jpg
+	sampleCover []byte
+)
+
+// sample makes or gives a small real file for a follower's message sent
+// without one, and for a video its cover: an 8×8 PNG, one second of a
+// 440 Hz tone as 8 kHz WAV (WeChat's voice types include WAV; browsers play
+// it), or the sample video.
+func sample(kind string) (file, cover []byte) {
 	switch kind {
 	case message.KindImage:
 		img := image.NewRGBA(image.Rect(0, 0, 8, 8))
@@ -239,7 +257,7 @@ func sample(kind string) ([]byte, string) {
 		}
 		var b bytes.Buffer
 		_ = png.Encode(&b, img)
-		return b.Bytes(), "image/png"
+		return b.Bytes(), nil
 	case message.KindVoice:
 		const rate, n = 8000, 8000
 		var b bytes.Buffer
@@ -254,7 +272,9 @@ func sample(kind string) ([]byte, string) {
 		for i := 0; i < n; i++ {
 			b.WriteByte(byte(128 + 60*math.Sin(2*math.Pi*440*float64(i)/rate)))
 		}
-		return b.Bytes(), "audio/wave"
+		return b.Bytes(), nil
+	case message.KindVideo:
+		return sampleVideo, sampleCover
 	}
-	return nil, ""
+	return nil, nil
 }

@@ -220,8 +220,9 @@ func (e *Emulator) target(w http.ResponseWriter, r *http.Request) (*Account, *Fo
 // Action is the body of a follower action.
 type Action struct {
 	Text        string  `json:"text"`         // send text
-	Kind        string  `json:"kind"`         // send: text (default), image, voice, video, location, link
-	Data        []byte  `json:"data"`         // send image/voice/video: the file (base64 in JSON)
+	Kind        string  `json:"kind"`         // send: text (default), image, voice, video, shortvideo, location, link
+	Data        []byte  `json:"data"`         // send image/voice/video/shortvideo: the file (base64 in JSON)
+	Thumb       []byte  `json:"thumb"`        // send video/shortvideo: its cover, JPEG or PNG up to 64 KB (base64)
 	ContentType string  `json:"content_type"` // ignored: the type is read from the file itself
 	Lat         float64 `json:"lat"`          // send location, report-location
 	Lng         float64 `json:"lng"`
@@ -308,6 +309,10 @@ func result(f *Follower, ms []*message.Message, err error) *Result {
 	return res
 }
 
+// kindShortVideo is WeChat's shortvideo message: to Herald, a video
+// marked short.
+const kindShortVideo = "shortvideo"
+
 // send posts a follower's message and waits for the answer. A media
 // message without a file gets a small real sample.
 func (e *Emulator) send(ctx context.Context, acc *Account, f *Follower, in Action) (*Result, error) {
@@ -323,15 +328,20 @@ func (e *Emulator) send(ctx context.Context, acc *Account, f *Follower, in Actio
 		msg.Body = message.Body{Lat: in.Lat, Lng: in.Lng, Scale: 15, Label: in.Label}
 	case message.KindLink:
 		msg.Body = message.Body{Title: in.Title, Description: in.Description, URL: in.URL}
-	case message.KindImage, message.KindVoice, message.KindVideo:
-		if len(in.Data) == 0 && kind != message.KindVideo {
-			// No file given: a small real sample (a PNG, a WAV tone).
-			in.Data, _ = sample(kind)
+	case message.KindImage, message.KindVoice, message.KindVideo, kindShortVideo:
+		if kind == kindShortVideo {
+			// A short video is a video message recorded in the app.
+			msg.Kind, msg.Body.Short = message.KindVideo, true
 		}
 		if len(in.Data) == 0 {
-			return nil, fmt.Errorf("send %s: data (the file, base64) is required", kind)
+			// No file given: a small real sample (a PNG, a WAV tone, an
+			// MP4 with its cover).
+			in.Data, in.Thumb = sample(msg.Kind)
 		}
 		msg.Body.Title, msg.File = in.Title, bytes.NewReader(in.Data)
+		if len(in.Thumb) > 0 {
+			msg.Thumb = bytes.NewReader(in.Thumb)
+		}
 	default:
 		return nil, fmt.Errorf("cannot send kind %q", kind)
 	}

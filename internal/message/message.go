@@ -32,7 +32,6 @@ const (
 	KindImage       = "image"
 	KindVoice       = "voice"
 	KindVideo       = "video"
-	KindShortVideo  = "shortvideo" // a short video recorded in the app
 	KindLocation    = "location"
 	KindLink        = "link"
 	KindNews        = "news"        // article cards (auto-reply, API)
@@ -68,8 +67,9 @@ type Body struct {
 	Text          string    `json:"text,omitempty"`           // text, notice
 	MediaKey      string    `json:"media,omitempty"`          // image, voice, video: key in the media store
 	MediaType     string    `json:"media_type,omitempty"`     // its content type
-	ThumbKey      string    `json:"thumb,omitempty"`          // video, shortvideo: the cover image's key in the media store
+	ThumbKey      string    `json:"thumb,omitempty"`          // video: the cover image's key in the media store
 	ThumbType     string    `json:"thumb_type,omitempty"`     // its content type
+	Short         bool      `json:"short,omitempty"`          // video: a short video recorded in the app (WeChat's shortvideo)
 	MediaID       string    `json:"media_id,omitempty"`       // WeChat media_id, when sent through the API
 	Lat           float64   `json:"lat,omitempty"`            // location
 	Lng           float64   `json:"lng,omitempty"`            // location
@@ -105,7 +105,7 @@ func (m *Message) Preview() string {
 		return "[Image]"
 	case KindVoice:
 		return "[Voice]"
-	case KindVideo, KindShortVideo:
+	case KindVideo:
 		return "[Video]"
 	case KindLocation:
 		return "[Location] " + truncate(m.Body.Label, 40)

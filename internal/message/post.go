@@ -57,7 +57,7 @@ type Posted struct {
 }
 
 // mediaKinds are the file rules of the follower's media messages.
-var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.Voice, KindVideo: media.Video, KindShortVideo: media.Video}
+var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.Voice, KindVideo: media.Video}
 
 // Post is the one way in for a follower's message. It checks that the
 // person follows the account, is not blacklisted and that the account can
@@ -114,10 +114,9 @@ func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incomi
 
 // missingFile says what a media message without its file lacks.
 var missingFile = map[string]string{
-	KindImage:      "Choose an image to send.",
-	KindVoice:      "Record a voice message first.",
-	KindVideo:      "Choose a video to send.",
-	KindShortVideo: "Choose a video to send.",
+	KindImage: "Choose an image to send.",
+	KindVoice: "Record a voice message first.",
+	KindVideo: "Choose a video to send.",
 }
 
 // saveFiles checks and stores a media message's file, and a video's
@@ -129,7 +128,7 @@ func (s *Service) saveFiles(ctx context.Context, accountID int64, in Incoming, k
 		return fieldError(in.Kind, err)
 	}
 	b.MediaKey, b.MediaType = saved.Key, saved.ContentType
-	if in.Kind != KindVideo && in.Kind != KindShortVideo {
+	if in.Kind != KindVideo {
 		return nil
 	}
 	cover := in.Thumb

@@ -168,7 +168,7 @@ func ValidateInbound(kind string, b Body) error {
 		if utf8.RuneCountInString(t) > MaxTextRunes {
 			return errs.FieldInvalid("text", "A message has at most %d characters.", MaxTextRunes)
 		}
-	case KindImage, KindVoice, KindVideo, KindShortVideo:
+	case KindImage, KindVoice, KindVideo:
 		if b.MediaKey == "" {
 			return errs.FieldInvalid(kind, "%s", missingFile[kind])
 		}

@@ -138,7 +138,7 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message
 		switch m.Kind {
 		case message.KindText:
 			return wxmsg.NewText(to, from, ct, mid, b.Text), KindMessage, nil
-		case message.KindImage, message.KindVoice, message.KindVideo, message.KindShortVideo:
+		case message.KindImage, message.KindVoice, message.KindVideo:
 			mediaID, err := e.mediaID(ctx, in.Account.ID, m.Kind, b)
 			if err != nil {
 				return nil, "", err
@@ -155,7 +155,7 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message
 			if err != nil {
 				return nil, "", err
 			}
-			if m.Kind == message.KindShortVideo {
+			if b.Short {
 				return wxmsg.NewShortVideo(to, from, ct, mid, mediaID, thumbID), KindMessage, nil
 			}
 			return wxmsg.NewVideo(to, from, ct, mid, mediaID, thumbID), KindMessage, nil
@@ -198,9 +198,6 @@ func (e *Engine) mediaID(ctx context.Context, accountID int64, kind string, b me
 			size = f.Size()
 			f.Close()
 		}
-	}
-	if kind == message.KindShortVideo {
-		kind = tempmedia.Video // media/get answers a video_url for both
 	}
 	it, err := e.TempMedia.Add(ctx, accountID, kind, b.MediaKey, b.MediaType, size)
 	if err != nil {

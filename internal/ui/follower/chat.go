@@ -106,7 +106,7 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 	c := &chatMsg{Message: m, Mine: m.Direction == message.In, Preview: m.Preview()}
 	base := fmt.Sprintf("/chat/%d/media/%d", m.AccountID, m.ID)
 	switch m.Kind {
-	case message.KindImage, message.KindVoice, message.KindVideo, message.KindShortVideo:
+	case message.KindImage, message.KindVoice, message.KindVideo:
 		if m.Body.MediaKey != "" {
 			c.MediaURL = base
 		}

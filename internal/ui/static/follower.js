@@ -140,7 +140,7 @@
         bubble.appendChild(au);
         break;
       }
-      case "video": case "shortvideo": {
+      case "video": {
         const src = "/chat/" + chat.dataset.account + "/media/" + m.id;
         const v = el("video", "video");
         v.controls = true; v.preload = "metadata"; v.playsInline = true; v.dataset.testid = "video";
