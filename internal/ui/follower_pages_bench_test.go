@@ -17,7 +17,7 @@ import (
 // demo follower's session cookie and the four pages scripts/bench-follower
 // measures: the chat list, an article, a conversation and the
 // Subscriptions folder.
-func demoFollower(b *testing.B) (*apptest.Server, *http.Cookie, map[string]string) {
+func demoFollower(b testing.TB) (*apptest.Server, *http.Cookie, map[string]string) {
 	b.Helper()
 	s := apptest.New(b)
 	if _, err := demo.Seed(context.Background(), s.App); err != nil {
@@ -36,6 +36,41 @@ func demoFollower(b *testing.B) (*apptest.Server, *http.Cookie, map[string]strin
 		b.Fatal("the demo follower has no chat or no article")
 	}
 	return s, cookie, map[string]string{"home": "/", "article": article[1], "chat": chat[1], "subscriptions": "/subscriptions"}
+}
+
+// followerPageQueries is how many database statements each follower page
+// may run when nothing has changed since the previous view: the session
+// with its person, then the page's own reads. A page that starts reading
+// per row (N+1) or writing on every view goes over.
+var followerPageQueries = map[string]int64{"home": 9, "article": 7, "chat": 7, "subscriptions": 7}
+
+// TestFollowerPageQueries holds the follower pages to their statement
+// budgets (a count, so it does not depend on the machine's speed or load).
+func TestFollowerPageQueries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the demo platform")
+	}
+	s, cookie, pages := demoFollower(t)
+	h := s.HTTP.Config.Handler
+	for name, budget := range followerPageQueries {
+		get := func() {
+			req := httptest.NewRequest(http.MethodGet, pages[name], nil)
+			req.RemoteAddr = "127.0.0.1:1234"
+			req.Header.Set("Accept", "text/html")
+			req.AddCookie(cookie)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s: %d", pages[name], rec.Code)
+			}
+		}
+		get() // the first view may mark things read
+		start := s.App.DB.Statements()
+		get()
+		if n := s.App.DB.Statements() - start; n > budget {
+			t.Errorf("GET %s ran %d statements, the budget is %d", pages[name], n, budget)
+		}
+	}
 }
 
 // BenchmarkFollowerPages renders the demo follower's pages through the
