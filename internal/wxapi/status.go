@@ -39,7 +39,7 @@ var Status = map[string]string{
 	"/cgi-bin/material/del_material":             "same",
 	"/cgi-bin/material/get_material":             "same",
 	"/cgi-bin/material/get_materialcount":        "same",
-	"/cgi-bin/media/get":                         "same",
+	"/cgi-bin/media/get":                         "differs: a follower's voice from the app is the file their browser recorded (Opus in WebM or Ogg, not AMR or Speex; the push's Format says which)",
 	"/cgi-bin/media/pic":                         "Herald only: the public address of uploaded pictures (WeChat serves them from mmbiz.qpic.cn)",
 	"/cgi-bin/media/upload":                      "same",
 	"/cgi-bin/media/uploadimg":                   "same",
