@@ -13,6 +13,13 @@ import (
 // are simply parsed each time, as without the cache.
 const maxCachedStatements = 512
 
+// maxCachedQuery is the longest query text that is kept prepared. Longer
+// texts are the generated ones — multi-row INSERTs of a batch, IN lists of
+// a page — whose text changes with the batch, and whose compiled
+// programs are large: kept, they would fill the cache and hold memory for
+// statements that rarely run again.
+const maxCachedQuery = 4096
+
 // stmtCache keeps the statements of one SQLite pool prepared, by query
 // text. SQLite parses and plans a statement every time it is prepared,
 // and for the short indexed reads of a page that costs more than running
@@ -42,7 +49,7 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	if v, ok := c.m.Load(query); ok {
 		return v.(*sql.Stmt)
 	}
-	if c.n.Load() >= maxCachedStatements {
+	if len(query) > maxCachedQuery || c.n.Load() >= maxCachedStatements {
 		return nil
 	}
 	c.mu.Lock()
