@@ -17,11 +17,12 @@ func (u *UI) registerDeveloper(h core.Route) {
 	if u.Developer.Settings == nil {
 		return
 	}
-	h("GET /mp/a/{account}/dev", u.devPage)
-	h("POST /mp/a/{account}/dev", u.devSave)
-	h("GET /mp/a/{account}/dev/pushes", u.devPushes)
-	h("GET /mp/a/{account}/dev/pushes/{id}", u.devPush)
-	h("POST /mp/a/{account}/dev/pushes/{id}/replay", u.devReplay)
+	dev := u.Member(account.ActDeveloper)
+	h("GET /mp/a/{account}/dev", u.Get(dev, u.devView()))
+	h("POST /mp/a/{account}/dev", u.In(dev, u.devSave))
+	h("GET /mp/a/{account}/dev/pushes", u.Get(dev, core.View{Title: "Push log", Template: "mp/dev_pushes", Load: u.loadPushes}))
+	h("GET /mp/a/{account}/dev/pushes/{id}", u.Get(dev, core.View{Title: "Delivery", Template: "mp/dev_push", Load: u.loadDelivery}))
+	h("POST /mp/a/{account}/dev/pushes/{id}/replay", core.Post(u.UI, dev, core.Form[*push.Delivery]{Parse: u.devDelivery, Do: u.devReplay}))
 	u.AddNav(core.NavItem{Label: "Developer", Path: "dev", Action: account.ActDeveloper, Order: 60})
 	u.registerOAuthDomains(h)
 }
@@ -41,31 +42,25 @@ func (u *UI) devForm(set *push.Settings) map[string][]string {
 		"enabled": {enabled}, "ip_allowlist": {set.IPAllowlist}}
 }
 
-func (u *UI) devRender(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, p *core.Page, set *push.Settings) error {
-	p.Console = c
+func (u *UI) devView() core.View {
+	return core.View{Title: "Developer", Template: "mp/dev", Load: u.loadDev}
+}
+
+// loadDev fills the developer page, the form with the saved settings when
+// it is first shown.
+func (u *UI) loadDev(r *http.Request, p *core.Page) error {
+	set, err := u.Developer.Settings.Get(r.Context(), p.Console.Account.ID)
+	if err != nil {
+		return err
+	}
+	if p.Form == nil {
+		p.Form = u.devForm(set)
+	}
 	p.Data = &devData{Settings: set, APIBase: strings.TrimSuffix(u.BaseURL, "/"), Modes: []string{push.Plaintext, push.Compatible, push.Safe}}
-	return u.Render(w, r, http.StatusOK, "mp/dev", p)
+	return nil
 }
 
-func (u *UI) devPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	set, err := u.Developer.Settings.Get(r.Context(), c.Account.ID)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Developer", nil)
-	p.Form = u.devForm(set)
-	return u.devRender(w, r, c, p, set)
-}
-
-func (u *UI) devSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
+func (u *UI) devSave(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	if err := core.ParseForm(w, r); err != nil {
 		return err
 	}
@@ -76,38 +71,29 @@ func (u *UI) devSave(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	set := &push.Settings{AccountID: c.Account.ID, URL: f.Get("url"), Token: f.Get("token"), AESKey: f.Get("aes_key"),
 		Mode: f.Get("mode"), Enabled: f.Get("enabled") != "", IPAllowlist: f.Get("ip_allowlist"), VerifiedAt: old.VerifiedAt}
-	p := u.NewPage(w, r, "Developer", nil)
-	p.Console = c
-	p.Data = &devData{Settings: old, APIBase: strings.TrimSuffix(u.BaseURL, "/"), Modes: []string{push.Plaintext, push.Compatible, push.Safe}}
-	if f.Get("generate") != "" {
-		// Fill in a new key; nothing is saved until the form is submitted.
+	// Generating a key or a token fills the form; nothing is saved until
+	// the form is submitted.
+	generated := ""
+	switch {
+	case f.Get("generate") != "":
 		f.Set("aes_key", wxcrypt.GenerateEncodingAESKey())
-		p.Form = f
-		p.Flash = "A new EncodingAESKey was generated. Save to use it, and put the same key on your server."
-		return u.Render(w, r, http.StatusOK, "mp/dev", p)
-	}
-	if f.Get("token_generate") != "" {
+		generated = "A new EncodingAESKey was generated. Save to use it, and put the same key on your server."
+	case f.Get("token_generate") != "":
 		f.Set("token", wxcrypt.GenerateEncodingAESKey()[:32])
-		p.Form = f
-		p.Flash = "A new Token was generated. Save to use it, and put the same Token on your server."
+		generated = "A new Token was generated. Save to use it, and put the same Token on your server."
+	}
+	if generated != "" {
+		p := u.NewPage(w, r, "Developer", nil)
+		p.Console, p.Form = c, f
+		if err := u.loadDev(r, p); err != nil {
+			return err
+		}
+		p.Flash = generated
 		return u.Render(w, r, http.StatusOK, "mp/dev", p)
 	}
-	if err := push.Validate(set); err != nil {
-		return u.FormError(w, r, "mp/dev", p, err)
-	}
-	verified := false
-	changed := set.URL != old.URL || set.Token != old.Token || old.VerifiedAt.IsZero()
-	if set.Enabled && set.URL != "" && (changed || f.Get("verify") != "") {
-		if _, err := u.Developer.Push.Verify(r.Context(), c.Account, set); err != nil {
-			return u.FormError(w, r, "mp/dev", p, err)
-		}
-		verified = true
-	}
-	if err := u.Developer.Settings.Save(r.Context(), set, verified); err != nil {
-		return u.FormError(w, r, "mp/dev", p, err)
-	}
-	if u.Developer.API != nil {
-		u.Developer.API.ForgetAccount(c.Account.ID)
+	verified, err := u.devApply(r, c, old, set)
+	if err != nil {
+		return u.Show(w, r, c, u.devView(), err)
 	}
 	msg := "Developer settings saved."
 	switch {
@@ -119,6 +105,30 @@ func (u *UI) devSave(w http.ResponseWriter, r *http.Request) error {
 	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/dev", c.Account.ID), msg)
 }
 
+// devApply validates and saves the developer settings, first asking the
+// developer's server to answer the verification when its address or token
+// changed (or the form asks to verify again); verified says whether it
+// answered.
+func (u *UI) devApply(r *http.Request, c *core.ConsoleCtx, old, set *push.Settings) (verified bool, err error) {
+	if err := push.Validate(set); err != nil {
+		return false, err
+	}
+	changed := set.URL != old.URL || set.Token != old.Token || old.VerifiedAt.IsZero()
+	if set.Enabled && set.URL != "" && (changed || r.PostForm.Get("verify") != "") {
+		if _, err := u.Developer.Push.Verify(r.Context(), c.Account, set); err != nil {
+			return false, err
+		}
+		verified = true
+	}
+	if err := u.Developer.Settings.Save(r.Context(), set, verified); err != nil {
+		return false, err
+	}
+	if u.Developer.API != nil {
+		u.Developer.API.ForgetAccount(c.Account.ID)
+	}
+	return verified, nil
+}
+
 type pushesData struct {
 	Deliveries []*push.Delivery
 	FailedOnly bool
@@ -126,11 +136,8 @@ type pushesData struct {
 	Settings   *push.Settings
 }
 
-func (u *UI) devPushes(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
+func (u *UI) loadPushes(r *http.Request, p *core.Page) error {
+	c := p.Console
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	failed := r.URL.Query().Get("failed") != ""
 	const n = 50
@@ -146,11 +153,11 @@ func (u *UI) devPushes(w http.ResponseWriter, r *http.Request) error {
 	if len(list) == n {
 		d.Next = list[len(list)-1].ID
 	}
-	p := u.NewPage(w, r, "Push log", d)
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/dev_pushes", p)
+	p.Data = d
+	return nil
 }
 
+// devDelivery reads the delivery named in the path.
 func (u *UI) devDelivery(r *http.Request, c *core.ConsoleCtx) (*push.Delivery, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -159,36 +166,20 @@ func (u *UI) devDelivery(r *http.Request, c *core.ConsoleCtx) (*push.Delivery, e
 	return u.Developer.Settings.Delivery(r.Context(), c.Account.ID, id)
 }
 
-func (u *UI) devPush(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	d, err := u.devDelivery(r, c)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Delivery", d)
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/dev_push", p)
+func (u *UI) loadDelivery(r *http.Request, p *core.Page) error {
+	d, err := u.devDelivery(r, p.Console)
+	p.Data = d
+	return err
 }
 
-func (u *UI) devReplay(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	d, err := u.devDelivery(r, c)
-	if err != nil {
-		return err
-	}
+func (u *UI) devReplay(r *http.Request, c *core.ConsoleCtx, d *push.Delivery) (core.Done, error) {
 	nd, err := u.Developer.Push.Replay(r.Context(), c.Account.ID, d.ID)
 	if err != nil {
-		return err
+		return core.Done{}, err
 	}
 	msg := "Replayed: your server answered."
 	if !nd.OK {
 		msg = "Replayed: the delivery failed again. The steps below say why."
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/dev/pushes/%d", c.Account.ID, nd.ID), msg)
+	return core.Done{To: fmt.Sprintf("dev/pushes/%d", nd.ID), Flash: msg}, nil
 }

@@ -69,11 +69,7 @@ func (u *UI) registerMessaging(h core.Route) {
 		h("POST /mp/a/{account}/followers/{person}/blacklist", u.followerBlacklist)
 		h("GET /mp/a/{account}/followers/{person}/avatar", u.followerAvatar)
 	}
-	u.AddNav(core.NavItem{Label: "Team", Path: "team", Action: account.ActTeam, Order: 48})
-	h("GET /mp/a/{account}/team", u.teamPage)
-	h("POST /mp/a/{account}/team", u.teamInvite)
-	h("POST /mp/a/{account}/team/{person}/role", u.teamRole)
-	h("POST /mp/a/{account}/team/{person}/remove", u.teamRemove)
+	u.registerTeam(h)
 }
 
 // menuSource adapts the menu store to the follower app's MenuSource.

@@ -1,11 +1,9 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -17,91 +15,53 @@ type teamData struct {
 	IsOwner bool
 }
 
-func (u *UI) teamPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActTeam)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Team", nil)
-	p.Console = c
-	return u.renderTeam(w, r, p, c, http.StatusOK)
+// registerTeam adds the account team: inviting, changing roles, removing.
+func (u *UI) registerTeam(h core.Route) {
+	team := u.Member(account.ActTeam)
+	view := core.View{Title: "Team", Template: "mp/team", Load: u.loadTeam}
+	u.AddNav(core.NavItem{Label: "Team", Path: "team", Action: account.ActTeam, Order: 48})
+	h("GET /mp/a/{account}/team", u.Get(team, view))
+	h("POST /mp/a/{account}/team", core.Post(u.UI, team, core.Form[core.None]{View: view, Do: u.teamInvite}))
+	h("POST /mp/a/{account}/team/{person}/role", core.Post(u.UI, team, core.Form[int64]{View: view, Parse: personInPath, Do: u.teamRole}))
+	h("POST /mp/a/{account}/team/{person}/remove", core.Post(u.UI, team, core.Form[int64]{View: view, Parse: personInPath, Do: u.teamRemove}))
 }
 
-func (u *UI) renderTeam(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
+func (u *UI) loadTeam(r *http.Request, p *core.Page) error {
+	c := p.Console
 	members, err := u.Accounts.Members(r.Context(), c.Account.ID)
 	if err != nil {
 		return err
 	}
 	p.Data = &teamData{Members: members, Roles: account.Roles, MeID: web.Person(r).ID, IsOwner: c.Role == account.RoleOwner}
-	return u.Render(w, r, status, "mp/team", p)
+	return nil
 }
 
-func (u *UI) teamFail(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, err error) error {
-	var e *errs.Error
-	if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-		return err
-	}
-	p := u.NewPage(w, r, "Team", nil)
-	p.Console = c
-	p.Form = r.PostForm
-	if e.Field != "" {
-		p.Fields[e.Field] = e.Message
-	} else {
-		p.Error = e.Message
-	}
-	return u.renderTeam(w, r, p, c, web.Status(err))
+// personInPath reads the {person} a form is about.
+func personInPath(r *http.Request, _ *core.ConsoleCtx) (int64, error) {
+	return core.PathID(r, "person")
 }
 
-func (u *UI) teamInvite(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActTeam)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) teamInvite(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	m, err := u.Accounts.Invite(r.Context(), c.Account.ID, c.Role, r.PostForm.Get("username"), r.PostForm.Get("role"))
 	if err != nil {
-		return u.teamFail(w, r, c, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/team", c.Account.ID), fmt.Sprintf("%s joined the team as %s.", m.DisplayName, m.Role))
+	return core.Done{To: "team", Flash: m.DisplayName + " joined the team as " + m.Role + "."}, nil
 }
 
-func (u *UI) teamRole(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActTeam)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
+func (u *UI) teamRole(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
 	if err := u.Accounts.ChangeRole(r.Context(), c.Account.ID, c.Role, pid, r.PostForm.Get("role")); err != nil {
-		return u.teamFail(w, r, c, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/team", c.Account.ID), "Role changed.")
+	return core.Done{To: "team", Flash: "Role changed."}, nil
 }
 
-func (u *UI) teamRemove(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActTeam)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
+func (u *UI) teamRemove(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
 	if err := u.Accounts.Remove(r.Context(), c.Account.ID, c.Role, pid); err != nil {
-		return u.teamFail(w, r, c, err)
+		return core.Done{}, err
 	}
 	if pid == web.Person(r).ID {
-		return u.Redirect(w, r, "/mp/", "You left the account.")
+		return core.Done{To: "/mp/", Flash: "You left the account."}, nil
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/team", c.Account.ID), "Member removed.")
+	return core.Done{To: "team", Flash: "Member removed."}, nil
 }

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,36 +14,27 @@ type oauthDomainsData struct {
 	Max int
 }
 
-func (u *UI) oauthDomainsPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
+// loadOAuthDomains fills the web sign-in domains page, the form with the
+// saved domains when it is first shown.
+func (u *UI) loadOAuthDomains(r *http.Request, p *core.Page) error {
+	p.Data = &oauthDomainsData{Max: wxapi.MaxOAuthDomains}
+	if p.Form != nil {
+		return nil
+	}
+	hosts, err := u.Developer.API.OAuthDomains(r.Context(), p.Console.Account.ID)
 	if err != nil {
 		return err
 	}
-	hosts, err := u.Developer.API.OAuthDomains(r.Context(), c.Account.ID)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Web sign-in", &oauthDomainsData{Max: wxapi.MaxOAuthDomains})
-	p.Console = c
 	p.Form = url.Values{"oauth_domains": {strings.Join(hosts, "\n")}}
-	return u.Render(w, r, http.StatusOK, "mp/dev_oauth", p)
+	return nil
 }
 
-func (u *UI) oauthDomainsSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Web sign-in", &oauthDomainsData{Max: wxapi.MaxOAuthDomains})
-	p.Console = c
+func (u *UI) oauthDomainsSave(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	hosts := strings.FieldsFunc(r.PostForm.Get("oauth_domains"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' })
 	if err := u.Developer.API.SetOAuthDomains(r.Context(), c.Account.ID, hosts); err != nil {
-		return u.FormError(w, r, "mp/dev_oauth", p, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/dev/oauth", c.Account.ID), "Web sign-in domains saved.")
+	return core.Done{To: "dev/oauth", Flash: "Web sign-in domains saved."}, nil
 }
 
 // registerOAuthDomains adds the web sign-in domains page.
@@ -52,7 +42,9 @@ func (u *UI) registerOAuthDomains(h core.Route) {
 	if u.Developer.API == nil {
 		return
 	}
-	h("GET /mp/a/{account}/dev/oauth", u.oauthDomainsPage)
-	h("POST /mp/a/{account}/dev/oauth", u.oauthDomainsSave)
+	dev := u.Member(account.ActDeveloper)
+	view := core.View{Title: "Web sign-in", Template: "mp/dev_oauth", Load: u.loadOAuthDomains}
+	h("GET /mp/a/{account}/dev/oauth", u.Get(dev, view))
+	h("POST /mp/a/{account}/dev/oauth", core.Post(u.UI, dev, core.Form[core.None]{View: view, Do: u.oauthDomainsSave}))
 	u.AddNav(core.NavItem{Label: "Web sign-in", Path: "dev/oauth", Action: account.ActDeveloper, Order: 61})
 }

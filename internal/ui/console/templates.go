@@ -9,7 +9,6 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 // Template messages: the platform's library at /admin/templates
@@ -19,10 +18,12 @@ func (u *UI) registerTemplates(h core.Route) {
 	if u.Templates == nil {
 		return
 	}
-	h("GET /mp/a/{account}/templates", u.tplConsole)
-	h("POST /mp/a/{account}/templates/industry", u.tplSetIndustry)
-	h("POST /mp/a/{account}/templates/add", u.tplAdd)
-	h("POST /mp/a/{account}/templates/delete", u.tplDelete)
+	dev := u.Member(account.ActDeveloper)
+	view := core.View{Title: "Templates", Template: "mp/templates", Load: u.loadTemplates}
+	h("GET /mp/a/{account}/templates", u.Get(dev, view))
+	h("POST /mp/a/{account}/templates/industry", core.Post(u.UI, dev, core.Form[core.None]{View: view, Do: u.tplSetIndustry}))
+	h("POST /mp/a/{account}/templates/add", core.Post(u.UI, dev, core.Form[core.None]{View: view, Do: u.tplAdd}))
+	h("POST /mp/a/{account}/templates/delete", core.Post(u.UI, dev, core.Form[core.None]{View: view, Do: u.tplDelete}))
 	u.AddNav(core.NavItem{Label: "Templates", Path: "templates", Action: account.ActDeveloper, Order: 62})
 }
 
@@ -42,19 +43,9 @@ type tplConsoleData struct {
 
 const sendsPage = 50
 
-func (u *UI) tplConsole(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Templates", nil)
-	p.Console = c
-	return u.tplRender(w, r, p, c, http.StatusOK)
-}
-
-func (u *UI) tplRender(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
+func (u *UI) loadTemplates(r *http.Request, p *core.Page) error {
 	ctx := r.Context()
-	a := c.Account
+	a := p.Console.Account
 	d := &tplConsoleData{Eligible: a.IsService() && a.Verified(u.Clock.Now()), Industries: tmplmsg.Industries, Max: tmplmsg.MaxTemplates}
 	var err error
 	if d.Industry, err = u.Templates.Industry(ctx, a.ID); err != nil {
@@ -87,23 +78,7 @@ func (u *UI) tplRender(w http.ResponseWriter, r *http.Request, p *core.Page, c *
 		p.Form = map[string][]string{"industry1": {strconv.Itoa(d.Industry.Primary.Code)}, "industry2": {strconv.Itoa(d.Industry.Secondary.Code)}}
 	}
 	p.Data = d
-	return u.Render(w, r, status, "mp/templates", p)
-}
-
-func (u *UI) tplFail(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, err error) error {
-	var e *errs.Error
-	if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-		return err
-	}
-	p := u.NewPage(w, r, "Templates", nil)
-	p.Console = c
-	p.Form = r.PostForm
-	if e.Field != "" {
-		p.Fields[e.Field] = e.Message
-	} else {
-		p.Error = e.Message
-	}
-	return u.tplRender(w, r, p, c, web.Status(err))
+	return nil
 }
 
 // tplEligible refuses changes for accounts that cannot use templates.
@@ -114,60 +89,37 @@ func (u *UI) tplEligible(c *core.ConsoleCtx) error {
 	return nil
 }
 
-func (u *UI) tplSetIndustry(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) tplSetIndustry(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	if err := u.tplEligible(c); err != nil {
-		return u.tplFail(w, r, c, err)
+		return core.Done{}, err
 	}
 	i1, _ := strconv.Atoi(r.PostForm.Get("industry1"))
 	i2, _ := strconv.Atoi(r.PostForm.Get("industry2"))
 	n, err := u.Templates.SetIndustry(r.Context(), c.Account.ID, i1, i2)
 	if err != nil {
-		return u.tplFail(w, r, c, err)
+		return core.Done{}, err
 	}
 	msg := "The industry is saved."
 	if n > 0 {
 		msg = fmt.Sprintf("The industry is saved; %d template(s) of the old industry were deleted.", n)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/templates", c.Account.ID), msg)
+	return core.Done{To: "templates", Flash: msg}, nil
 }
 
-func (u *UI) tplAdd(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) tplAdd(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	if err := u.tplEligible(c); err != nil {
-		return u.tplFail(w, r, c, err)
+		return core.Done{}, err
 	}
 	t, err := u.Templates.AddTemplate(r.Context(), c.Account.ID, r.PostForm.Get("short_id"), nil)
 	if err != nil {
-		return u.tplFail(w, r, c, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/templates", c.Account.ID), fmt.Sprintf("%s was added; its template_id is %s.", t.Title, t.TemplateID))
+	return core.Done{To: "templates", Flash: fmt.Sprintf("%s was added; its template_id is %s.", t.Title, t.TemplateID)}, nil
 }
 
-func (u *UI) tplDelete(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) tplDelete(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	if err := u.Templates.DeleteTemplate(r.Context(), c.Account.ID, r.PostForm.Get("template_id")); err != nil {
-		return u.tplFail(w, r, c, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/templates", c.Account.ID), "The template was deleted.")
+	return core.Done{To: "templates", Flash: "The template was deleted."}, nil
 }
-
-// ---- Admin: the library ------------------------------------------------------

@@ -12,7 +12,6 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/webapp"
 )
 
@@ -27,11 +26,15 @@ func (u *UI) registerWebApps(h core.Route) {
 		return
 	}
 	u.AddNav(core.NavItem{Label: "Web apps", Path: "webapps", Action: account.ActDeveloper, Order: 62})
-	h("GET /mp/a/{account}/webapps", u.webAppsPage)
-	h("POST /mp/a/{account}/webapps", u.webAppSave)
-	h("GET /mp/a/{account}/webapps/{app}", u.webAppPage)
-	h("POST /mp/a/{account}/webapps/{app}", u.webAppSave)
-	h("POST /mp/a/{account}/webapps/{app}/unlink", u.webAppUnlink)
+	dev := u.Member(account.ActDeveloper)
+	list := core.View{Title: "Web apps", Template: "mp/webapps", Load: u.loadWebApps}
+	edit := core.View{Template: "mp/webapp", Load: u.loadWebApp}
+	noApp := func(*http.Request, *core.ConsoleCtx) (*webapp.App, error) { return nil, nil }
+	h("GET /mp/a/{account}/webapps", u.Get(dev, list))
+	h("POST /mp/a/{account}/webapps", core.Post(u.UI, dev, core.Form[*webapp.App]{View: list, Read: readWebApp, Parse: noApp, Do: u.webAppSave}))
+	h("GET /mp/a/{account}/webapps/{app}", u.Get(dev, edit))
+	h("POST /mp/a/{account}/webapps/{app}", core.Post(u.UI, dev, core.Form[*webapp.App]{View: edit, Read: readWebApp, Parse: u.webAppInPath, Do: u.webAppSave}))
+	h("POST /mp/a/{account}/webapps/{app}/unlink", core.Post(u.UI, dev, core.Form[*webapp.App]{Parse: u.webAppInPath, Do: u.webAppUnlink}))
 }
 
 var webAppIcon = media.Kind{Name: "icon", Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif"}, MaxBytes: 1 << 20}
@@ -77,104 +80,65 @@ func (u *UI) webAppsLoad(r *http.Request, c *core.ConsoleCtx, edit *webapp.App) 
 	return d, nil
 }
 
-func (u *UI) webAppsPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return err
-	}
-	d, err := u.webAppsLoad(r, c, nil)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Web apps", d)
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/webapps", p)
+func (u *UI) loadWebApps(r *http.Request, p *core.Page) error {
+	d, err := u.webAppsLoad(r, p.Console, nil)
+	p.Data = d
+	return err
 }
 
-// webAppConsole loads the console context and the app named in the path.
-func (u *UI) webAppConsole(r *http.Request) (*core.ConsoleCtx, *webapp.App, error) {
-	c, err := u.ConsoleAccount(r, account.ActDeveloper)
-	if err != nil {
-		return nil, nil, err
-	}
+// webAppInPath reads the app named in the path.
+func (u *UI) webAppInPath(r *http.Request, c *core.ConsoleCtx) (*webapp.App, error) {
 	appID, err := core.PathID(r, "app")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	app, err := u.WebApps.Get(r.Context(), c.Account.ID, appID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, app, nil
+	return u.WebApps.Get(r.Context(), c.Account.ID, appID)
 }
 
-func (u *UI) webAppPage(w http.ResponseWriter, r *http.Request) error {
-	c, app, err := u.webAppConsole(r)
+// loadWebApp fills the page of one app, the form with its name and link
+// when it is first shown.
+func (u *UI) loadWebApp(r *http.Request, p *core.Page) error {
+	app, err := u.webAppInPath(r, p.Console)
 	if err != nil {
 		return err
 	}
-	d, err := u.webAppsLoad(r, c, app)
+	d, err := u.webAppsLoad(r, p.Console, app)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, app.Name, d)
-	p.Console = c
-	p.Form = url.Values{"name": {app.Name}, "url": {app.URL}}
-	return u.Render(w, r, http.StatusOK, "mp/webapp", p)
+	p.Title, p.Data = app.Name, d
+	if p.Form == nil {
+		p.Form = url.Values{"name": {app.Name}, "url": {app.URL}}
+	}
+	return nil
 }
 
-// webAppSave links a new app (no {app} in the path) or saves an edit.
-func (u *UI) webAppSave(w http.ResponseWriter, r *http.Request) error {
-	var c *core.ConsoleCtx
-	var current *webapp.App
-	var err error
-	if r.PathValue("app") != "" {
-		c, current, err = u.webAppConsole(r)
-	} else {
-		c, err = u.ConsoleAccount(r, account.ActDeveloper)
-	}
-	if err != nil {
-		return err
-	}
-	tpl, title := "mp/webapps", "Web apps"
-	if current != nil {
-		tpl, title = "mp/webapp", current.Name
-	}
-	fail := func(err error) error {
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		d, lerr := u.webAppsLoad(r, c, current)
-		if lerr != nil {
-			return lerr
-		}
-		p := u.NewPage(w, r, title, d)
-		p.Console, p.Form = c, r.PostForm
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
-		return u.Render(w, r, web.Status(err), tpl, p)
-	}
+// readWebApp limits the app form (name, link and an icon of at most 1 MB);
+// webAppSave reads it, so that an icon too large is shown on the form.
+func readWebApp(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+	return nil
+}
+
+// webAppSave links a new app (current nil) or saves an edit.
+func (u *UI) webAppSave(r *http.Request, c *core.ConsoleCtx, current *webapp.App) (core.Done, error) {
 	if err := r.ParseMultipartForm(2 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		if r.PostForm == nil {
 			r.PostForm = url.Values{}
 		}
-		return fail(errs.FieldInvalid("icon", "The icon is larger than 1 MB."))
+		return core.Done{}, errs.FieldInvalid("icon", "The icon is larger than 1 MB.")
 	}
 	in := webapp.Input{Name: r.PostFormValue("name"), URL: r.PostFormValue("url")}
 	if f, _, err := r.FormFile("icon"); err == nil {
 		defer f.Close()
 		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("webapps/%d", c.Account.ID), webAppIcon, f)
 		if err != nil {
-			return fail(errs.FieldInvalid("icon", "%s", errs.Message(err)))
+			return core.Done{}, errs.FieldInvalid("icon", "%s", errs.Message(err))
 		}
 		in.IconKey, in.IconType = saved.Key, saved.ContentType
 	}
 	var app *webapp.App
+	var err error
 	if current == nil {
 		app, err = u.WebApps.Link(r.Context(), c.Account, in)
 	} else {
@@ -184,7 +148,7 @@ func (u *UI) webAppSave(w http.ResponseWriter, r *http.Request) error {
 		if in.IconKey != "" {
 			_ = u.Media.Delete(r.Context(), in.IconKey)
 		}
-		return fail(err)
+		return core.Done{}, err
 	}
 	if current != nil && in.IconKey != "" && current.IconKey != "" && current.IconKey != in.IconKey {
 		_ = u.Media.Delete(r.Context(), current.IconKey)
@@ -193,22 +157,17 @@ func (u *UI) webAppSave(w http.ResponseWriter, r *http.Request) error {
 	if current != nil {
 		msg = fmt.Sprintf("%s saved.", app.Name)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/webapps", c.Account.ID), msg)
+	return core.Done{To: "webapps", Flash: msg}, nil
 }
 
-func (u *UI) webAppUnlink(w http.ResponseWriter, r *http.Request) error {
-	c, app, err := u.webAppConsole(r)
-	if err != nil {
-		return err
-	}
+func (u *UI) webAppUnlink(r *http.Request, c *core.ConsoleCtx, app *webapp.App) (core.Done, error) {
 	if _, err := u.WebApps.Unlink(r.Context(), c.Account.ID, app.ID); err != nil {
-		return err
+		return core.Done{}, err
 	}
 	if app.IconKey != "" {
 		_ = u.Media.Delete(r.Context(), app.IconKey)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/webapps", c.Account.ID),
-		fmt.Sprintf("%s is unlinked. Menu buttons that named it now open their fallback link.", app.Name))
+	return core.Done{To: "webapps", Flash: fmt.Sprintf("%s is unlinked. Menu buttons that named it now open their fallback link.", app.Name)}, nil
 }
 
 // menuWebApp checks a miniprogram button of the console's menu editor: its

@@ -202,8 +202,8 @@ func (u *UI) Render(w http.ResponseWriter, r *http.Request, status int, name str
 // FormError re-renders a form with the message of err placed on its field
 // (or on the form), or returns err when it is not a user error.
 func (u *UI) FormError(w http.ResponseWriter, r *http.Request, name string, p *Page, err error) error {
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind == errs.KindInternal {
+	e := UserError(err)
+	if e == nil {
 		return err
 	}
 	p.Form = r.PostForm
