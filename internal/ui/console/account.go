@@ -66,27 +66,15 @@ func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeD
 	return d, nil
 }
 
-func (u *UI) accountHome(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActView)
-	if err != nil {
-		return err
-	}
-	d, err := u.accountHomeData(r, c)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, c.Account.Name, d)
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/account", p)
+func (u *UI) loadAccountHome(r *http.Request, p *core.Page) error {
+	d, err := u.accountHomeData(r, p.Console)
+	p.Title, p.Data = p.Console.Account.Name, d
+	return err
 }
 
 // accountSecret resets the AppSecret and shows the new one, once: the page
 // is not cached and the secret is not stored.
-func (u *UI) accountSecret(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActSecret)
-	if err != nil {
-		return err
-	}
+func (u *UI) accountSecret(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	if err := core.ParseForm(w, r); err != nil {
 		return err
 	}
@@ -109,19 +97,12 @@ func (u *UI) accountSecret(w http.ResponseWriter, r *http.Request) error {
 	return u.Render(w, r, http.StatusOK, "mp/account", p)
 }
 
-func (u *UI) accountRenew(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActProfile)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) accountRenew(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	a, err := u.Review.StartRenewal(r.Context(), web.Person(r), c.Account.ID)
 	if err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/apply/%d", a.ID), "Renewal started: upload current documents and submit it for review.")
+	return core.Done{To: fmt.Sprintf("/mp/apply/%d", a.ID), Flash: "Renewal started: upload current documents and submit it for review."}, nil
 }
 
 type complianceData struct {
@@ -131,45 +112,36 @@ type complianceData struct {
 	AppealFor int64 // the penalty whose appeal form failed, to show its message
 }
 
-func (u *UI) complianceRender(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, failed int64, cause error) error {
+func (u *UI) loadCompliance(r *http.Request, p *core.Page) error {
+	c := p.Console
 	list, err := u.Review.PenaltiesFor(r.Context(), c.Account.ID)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Compliance", &complianceData{Account: c.Account, Penalties: list, Now: u.Clock.Now(), AppealFor: failed})
-	p.Console = c
-	if cause != nil {
-		return u.FormError(w, r, "mp/compliance", p, cause)
+	d := &complianceData{Account: c.Account, Penalties: list, Now: u.Clock.Now()}
+	if p.Form != nil { // an appeal re-shown with its error
+		d.AppealFor, _ = core.PathID(r, "penalty")
 	}
-	return u.Render(w, r, http.StatusOK, "mp/compliance", p)
+	p.Data = d
+	return nil
 }
 
-func (u *UI) compliancePage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActCompliance)
-	if err != nil {
-		return err
-	}
-	return u.complianceRender(w, r, c, 0, nil)
-}
-
-func (u *UI) complianceAppeal(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActCompliance)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+// penaltyInPath reads the account's penalty named in the path.
+func (u *UI) penaltyInPath(r *http.Request, c *core.ConsoleCtx) (*review.Penalty, error) {
 	penaltyID, err := core.PathIDNamed(r, "penalty", "penalty")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pen, err := u.Review.Penalty(r.Context(), penaltyID)
 	if err != nil || pen.AccountID != c.Account.ID {
-		return errNoPenalty
+		return nil, errNoPenalty
 	}
-	if _, err := u.Review.Appeal(r.Context(), web.Person(r), penaltyID, r.PostForm.Get("statement")); err != nil {
-		return u.complianceRender(w, r, c, penaltyID, err)
+	return pen, nil
+}
+
+func (u *UI) complianceAppeal(r *http.Request, c *core.ConsoleCtx, pen *review.Penalty) (core.Done, error) {
+	if _, err := u.Review.Appeal(r.Context(), web.Person(r), pen.ID, r.PostForm.Get("statement")); err != nil {
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/compliance", c.Account.ID), "Appeal sent. A reviewer other than the one who applied the penalty will decide it.")
+	return core.Done{To: "compliance", Flash: "Appeal sent. A reviewer other than the one who applied the penalty will decide it."}, nil
 }

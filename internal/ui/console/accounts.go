@@ -30,11 +30,13 @@ func (u *UI) registerAccounts(h core.Route) {
 	h("GET /mp/apply/{app}/avatar", u.SignedIn(u.applyAvatar))
 
 	// Console: one account.
-	h("GET /mp/a/{account}/{$}", u.accountHome)
-	h("POST /mp/a/{account}/secret", u.accountSecret)
-	h("POST /mp/a/{account}/renew", u.accountRenew)
-	h("GET /mp/a/{account}/compliance", u.compliancePage)
-	h("POST /mp/a/{account}/compliance/{penalty}/appeal", u.complianceAppeal)
+	h("GET /mp/a/{account}/{$}", u.Get(u.Member(account.ActView), core.View{Template: "mp/account", Load: u.loadAccountHome}))
+	h("POST /mp/a/{account}/secret", u.In(u.Member(account.ActSecret), u.accountSecret))
+	h("POST /mp/a/{account}/renew", core.Post(u.UI, u.Member(account.ActProfile), core.Form[core.None]{Do: u.accountRenew}))
+	compliance := core.View{Title: "Compliance", Template: "mp/compliance", Load: u.loadCompliance}
+	h("GET /mp/a/{account}/compliance", u.Get(u.Member(account.ActCompliance), compliance))
+	h("POST /mp/a/{account}/compliance/{penalty}/appeal", core.Post(u.UI, u.Member(account.ActCompliance),
+		core.Form[*review.Penalty]{View: compliance, Parse: u.penaltyInPath, Do: u.complianceAppeal}))
 	u.AddNav(core.NavItem{Label: "Compliance", Path: "compliance", Action: account.ActCompliance, Order: 90})
 }
 

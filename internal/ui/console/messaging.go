@@ -27,13 +27,7 @@ func (u *UI) registerMessaging(h core.Route) {
 	}
 	if u.AutoReplies != nil {
 		u.AddNav(core.NavItem{Label: "Auto-replies", Path: "autoreply", Action: account.ActAutoReply, Order: 30})
-		h("GET /mp/a/{account}/autoreply", u.autoreplyPage)
-		h("POST /mp/a/{account}/autoreply/special/{kind}", u.autoreplySpecialSave)
-		h("GET /mp/a/{account}/autoreply/rules/new", u.autoreplyRuleForm)
-		h("POST /mp/a/{account}/autoreply/rules", u.autoreplyRuleSave)
-		h("GET /mp/a/{account}/autoreply/rules/{rule}", u.autoreplyRuleForm)
-		h("POST /mp/a/{account}/autoreply/rules/{rule}", u.autoreplyRuleSave)
-		h("POST /mp/a/{account}/autoreply/rules/{rule}/delete", u.autoreplyRuleDelete)
+		u.registerAutoreply(h)
 		h("GET /mp/a/{account}/autoreply/media", u.messagingMedia(account.ActAutoReply, "autoreply"))
 	}
 	if u.MenuStore != nil {

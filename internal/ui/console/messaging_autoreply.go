@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 // replySlot is one reply editor on a page: its form-field prefix.
@@ -42,17 +42,28 @@ type ruleData struct {
 	Replies  []*replySlot
 }
 
-func (u *UI) autoreplyPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAutoReply)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Auto-replies", nil)
-	p.Console = c
-	return u.renderAutoreply(w, r, p, c, http.StatusOK, "", nil)
+func (u *UI) registerAutoreply(h core.Route) {
+	ar := u.Member(account.ActAutoReply)
+	page := core.View{Title: "Auto-replies", Template: "mp/autoreply", Load: u.loadAutoreply}
+	rule := core.View{Title: "Keyword rule", Template: "mp/autoreply_rule", Load: u.loadRule}
+	h("GET /mp/a/{account}/autoreply", u.Get(ar, page))
+	h("POST /mp/a/{account}/autoreply/special/{kind}", core.Post(u.UI, ar, core.Form[string]{View: page, Read: parseMultipart, Parse: specialKind, Do: u.autoreplySpecialSave}))
+	h("GET /mp/a/{account}/autoreply/rules/new", u.Get(ar, rule))
+	h("POST /mp/a/{account}/autoreply/rules", core.Post(u.UI, ar, core.Form[*autoreply.Rule]{View: rule, Read: parseMultipart, Parse: u.ruleInPath, Do: u.autoreplyRuleSave}))
+	h("GET /mp/a/{account}/autoreply/rules/{rule}", u.Get(ar, rule))
+	h("POST /mp/a/{account}/autoreply/rules/{rule}", core.Post(u.UI, ar, core.Form[*autoreply.Rule]{View: rule, Read: parseMultipart, Parse: u.ruleInPath, Do: u.autoreplyRuleSave}))
+	h("POST /mp/a/{account}/autoreply/rules/{rule}/delete", core.Post(u.UI, ar, core.Form[int64]{Parse: ruleID, Do: u.autoreplyRuleDelete}))
 }
 
-func (u *UI) renderAutoreply(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int, failedKind string, failErr error) error {
+// loadAutoreply fills the auto-replies page from the stored rules; when the
+// form of a special reply ({kind} in the path) is re-shown with an error,
+// that slot keeps what was submitted and carries the message.
+func (u *UI) loadAutoreply(r *http.Request, p *core.Page) error {
+	c := p.Console
+	failedKind := ""
+	if p.Form != nil {
+		failedKind = r.PathValue("kind")
+	}
 	rules, err := u.AutoReplies.Rules(r.Context(), c.Account.ID)
 	if err != nil {
 		return err
@@ -92,22 +103,13 @@ func (u *UI) renderAutoreply(w http.ResponseWriter, r *http.Request, p *core.Pag
 	for _, s := range []*replySlot{d.Follow, d.Default} {
 		s.Type, s.Media = form.Get(s.Prefix+".type"), form.Get(s.Prefix+".media")
 	}
-	p.Data = d
-	if failErr != nil {
-		var e *errs.Error
-		if errors.As(failErr, &e) && e.Kind != errs.KindInternal {
-			if e.Field != "" {
-				p.Fields[failedKind+"."+e.Field] = e.Message
-				p.Fields[e.Field] = e.Message
-			} else {
-				p.Error = e.Message
-			}
-			status = web400(failErr)
-		} else {
-			return failErr
+	if failedKind != "" {
+		for field, msg := range maps.Clone(p.Fields) {
+			p.Fields[failedKind+"."+field] = msg
 		}
 	}
-	return u.Render(w, r, status, "mp/autoreply", p)
+	p.Data = d
+	return nil
 }
 
 // replyToForm writes a stored reply into form fields under prefix.
@@ -193,26 +195,21 @@ func prefixErr(err error, field string) error {
 	return err
 }
 
-func (u *UI) autoreplySpecialSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAutoReply)
-	if err != nil {
-		return err
-	}
+// specialKind reads the special reply ({kind}: follow or default) a form saves.
+func specialKind(r *http.Request, _ *core.ConsoleCtx) (string, error) {
 	kind := r.PathValue("kind")
 	if kind != autoreply.KindFollow && kind != autoreply.KindDefault {
-		return errs.NotFoundf("Not found.")
+		return "", errs.NotFoundf("Not found.")
 	}
-	if err := parseMultipart(w, r); err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Auto-replies", nil)
-	p.Console = c
-	back := fmt.Sprintf("/mp/a/%d/autoreply", c.Account.ID)
+	return kind, nil
+}
+
+func (u *UI) autoreplySpecialSave(r *http.Request, c *core.ConsoleCtx, kind string) (core.Done, error) {
 	if r.PostForm.Get("remove") != "" {
 		if err := u.AutoReplies.DeleteSpecial(r.Context(), c.Account.ID, kind); err != nil {
-			return err
+			return core.Done{}, core.AsPage(err)
 		}
-		return u.Redirect(w, r, back, "Reply removed.")
+		return core.Done{To: "autoreply", Flash: "Reply removed."}, nil
 	}
 	rep, used, err := u.readReply(r, kind, c.Account.ID)
 	if err == nil && !used {
@@ -223,50 +220,54 @@ func (u *UI) autoreplySpecialSave(w http.ResponseWriter, r *http.Request) error 
 		err = prefixErr(err, kind)
 	}
 	if err != nil {
-		return u.renderAutoreply(w, r, p, c, http.StatusOK, kind, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, back, "Auto-reply saved.")
+	return core.Done{To: "autoreply", Flash: "Auto-reply saved."}, nil
 }
 
-func (u *UI) autoreplyRuleForm(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAutoReply)
+// ruleInPath reads the keyword rule named in the path, nil on the new
+// rule's page.
+func (u *UI) ruleInPath(r *http.Request, c *core.ConsoleCtx) (*autoreply.Rule, error) {
+	if r.PathValue("rule") == "" {
+		return nil, nil
+	}
+	rid, err := core.PathID(r, "rule")
+	if err != nil {
+		return nil, err
+	}
+	return u.AutoReplies.Rule(r.Context(), c.Account.ID, rid)
+}
+
+// loadRule fills a keyword rule's page, the form with the stored rule (or
+// a new rule's defaults) when it is first shown.
+func (u *UI) loadRule(r *http.Request, p *core.Page) error {
+	c := p.Console
+	rule, err := u.ruleInPath(r, c)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Keyword rule", nil)
-	p.Console = c
-	form := url.Values{}
-	var rule *autoreply.Rule
-	if r.PathValue("rule") != "" {
-		rid, err := core.PathID(r, "rule")
-		if err != nil {
-			return err
-		}
-		if rule, err = u.AutoReplies.Rule(r.Context(), c.Account.ID, rid); err != nil {
-			return err
-		}
-		p.Title = "Rule: " + rule.Name
-		form.Set("name", rule.Name)
-		form.Set("mode", rule.Mode)
-		if rule.Enabled {
+	if p.Form == nil {
+		form := url.Values{}
+		if rule != nil {
+			p.Title = "Rule: " + rule.Name
+			form.Set("name", rule.Name)
+			form.Set("mode", rule.Mode)
+			if rule.Enabled {
+				form.Set("enabled", "on")
+			}
+			for i, k := range rule.Keywords {
+				form.Set(fmt.Sprintf("kw.%d.text", i), k.Text)
+				form.Set(fmt.Sprintf("kw.%d.match", i), k.Match)
+			}
+			for i, rep := range rule.Replies {
+				replyToForm(form, fmt.Sprintf("reply.%d", i), rep)
+			}
+		} else {
 			form.Set("enabled", "on")
+			form.Set("reply.0.type", autoreply.ReplyText)
 		}
-		for i, k := range rule.Keywords {
-			form.Set(fmt.Sprintf("kw.%d.text", i), k.Text)
-			form.Set(fmt.Sprintf("kw.%d.match", i), k.Match)
-		}
-		for i, rep := range rule.Replies {
-			replyToForm(form, fmt.Sprintf("reply.%d", i), rep)
-		}
-	} else {
-		form.Set("enabled", "on")
-		form.Set("reply.0.type", autoreply.ReplyText)
+		p.Form = form
 	}
-	p.Form = form
-	return u.renderRule(w, r, p, c, rule, http.StatusOK)
-}
-
-func (u *UI) renderRule(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, rule *autoreply.Rule, status int) error {
 	d := &ruleData{Rule: rule}
 	lib := u.library(r, c.Account.ID)
 	for i := 0; i < autoreply.MaxKeywords; i++ {
@@ -278,52 +279,24 @@ func (u *UI) renderRule(w http.ResponseWriter, r *http.Request, p *core.Page, c 
 			Type: p.Form.Get(pre + ".type"), Media: p.Form.Get(pre + ".media")})
 	}
 	p.Data = d
-	return u.Render(w, r, status, "mp/autoreply_rule", p)
+	return nil
 }
 
-func (u *UI) autoreplyRuleSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAutoReply)
-	if err != nil {
-		return err
-	}
-	if err := parseMultipart(w, r); err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Keyword rule", nil)
-	p.Console = c
+// autoreplyRuleSave saves a new rule (existing nil) or an edit.
+func (u *UI) autoreplyRuleSave(r *http.Request, c *core.ConsoleCtx, existing *autoreply.Rule) (core.Done, error) {
 	rule := &autoreply.Rule{AccountID: c.Account.ID, Name: r.PostForm.Get("name"), Mode: r.PostForm.Get("mode"),
 		Enabled: r.PostForm.Get("enabled") != ""}
-	var existing *autoreply.Rule
-	if r.PathValue("rule") != "" {
-		if rule.ID, err = core.PathID(r, "rule"); err != nil {
-			return err
-		}
-		if existing, err = u.AutoReplies.Rule(r.Context(), c.Account.ID, rule.ID); err != nil {
-			return err
-		}
+	if existing != nil {
+		rule.ID = existing.ID
 	}
 	for i := 0; i < autoreply.MaxKeywords; i++ {
 		rule.Keywords = append(rule.Keywords, autoreply.Keyword{Text: r.PostForm.Get(fmt.Sprintf("kw.%d.text", i)),
 			Match: r.PostForm.Get(fmt.Sprintf("kw.%d.match", i))})
 	}
-	fail := func(err error) error {
-		p.Form = r.PostForm
-		var e *errs.Error
-		if !errors.As(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
-		return u.renderRule(w, r, p, c, existing, web400(err))
-	}
 	for i := 0; i < autoreply.MaxReplies; i++ {
-		pre := fmt.Sprintf("reply.%d", i)
-		rep, used, err := u.readReply(r, pre, c.Account.ID)
+		rep, used, err := u.readReply(r, fmt.Sprintf("reply.%d", i), c.Account.ID)
 		if err != nil {
-			return fail(err)
+			return core.Done{}, err
 		}
 		if used {
 			rule.Replies = append(rule.Replies, rep)
@@ -331,27 +304,18 @@ func (u *UI) autoreplyRuleSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := u.AutoReplies.SaveRule(r.Context(), rule); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
-			return err
+			return core.Done{}, core.AsPage(err)
 		}
-		return fail(err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/autoreply", c.Account.ID), "Rule “"+rule.Name+"” saved.")
+	return core.Done{To: "autoreply", Flash: "Rule “" + rule.Name + "” saved."}, nil
 }
 
-func (u *UI) autoreplyRuleDelete(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAutoReply)
-	if err != nil {
-		return err
-	}
-	rid, err := core.PathID(r, "rule")
-	if err != nil {
-		return err
-	}
+func ruleID(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "rule") }
+
+func (u *UI) autoreplyRuleDelete(r *http.Request, c *core.ConsoleCtx, rid int64) (core.Done, error) {
 	if err := u.AutoReplies.DeleteRule(r.Context(), c.Account.ID, rid); err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/autoreply", c.Account.ID), "Rule deleted.")
+	return core.Done{To: "autoreply", Flash: "Rule deleted."}, nil
 }
-
-// web400 is the status a form re-rendered with a user error gets.
-func web400(err error) int { return web.Status(err) }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,6 +85,10 @@ func (u *UI) Get(s Scope, v View) web.HandlerFunc {
 func (u *UI) Show(w http.ResponseWriter, r *http.Request, c *ConsoleCtx, v View, err error) error {
 	var e *errs.Error
 	if err != nil {
+		var pe pageError
+		if errors.As(err, &pe) {
+			return pe.error
+		}
 		if e = UserError(err); e == nil || v.Template == "" {
 			return err
 		}
@@ -107,6 +112,14 @@ func (u *UI) Show(w http.ResponseWriter, r *http.Request, c *ConsoleCtx, v View,
 	}
 	return u.Render(w, r, status, v.Template, p)
 }
+
+// AsPage marks err to be shown as an error page even though a person could
+// act on it (the thing a form is about has gone meanwhile).
+func AsPage(err error) error { return pageError{err} }
+
+type pageError struct{ error }
+
+func (e pageError) Unwrap() error { return e.error }
 
 // UserError returns the domain error in err that a person can act on, nil
 // when err is an internal error.
