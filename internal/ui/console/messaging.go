@@ -32,11 +32,7 @@ func (u *UI) registerMessaging(h core.Route) {
 	}
 	if u.MenuStore != nil {
 		u.AddNav(core.NavItem{Label: "Menu", Path: "menu", Action: account.ActMenu, Order: 32})
-		h("GET /mp/a/{account}/menu", u.menuPage)
-		h("POST /mp/a/{account}/menu", u.menuSave)
-		h("POST /mp/a/{account}/menu/conditional", u.menuAddConditional)
-		h("POST /mp/a/{account}/menu/conditional/{menu}/delete", u.menuDeleteConditional)
-		h("POST /mp/a/{account}/menu/delete", u.menuDeleteAll)
+		u.registerMenu(h)
 		h("GET /mp/a/{account}/menu/media", u.messagingMedia(account.ActMenu, "menu"))
 	}
 	if u.Inbox != nil {
@@ -53,15 +49,7 @@ func (u *UI) registerMessaging(h core.Route) {
 	}
 	if u.Audience != nil {
 		u.AddNav(core.NavItem{Label: "Followers", Path: "followers", Action: account.ActFollowers, Order: 36})
-		h("GET /mp/a/{account}/followers", u.followersPage)
-		h("POST /mp/a/{account}/tags", u.followersTagCreate)
-		h("POST /mp/a/{account}/tags/{tag}", u.followersTagRename)
-		h("POST /mp/a/{account}/tags/{tag}/delete", u.followersTagDelete)
-		h("POST /mp/a/{account}/followers/bulk", u.followersBulk)
-		h("GET /mp/a/{account}/followers/{person}", u.followerPage)
-		h("POST /mp/a/{account}/followers/{person}", u.followerSave)
-		h("POST /mp/a/{account}/followers/{person}/blacklist", u.followerBlacklist)
-		h("GET /mp/a/{account}/followers/{person}/avatar", u.followerAvatar)
+		u.registerFollowers(h)
 	}
 	u.registerTeam(h)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 type followersData struct {
@@ -30,17 +29,23 @@ type followersData struct {
 
 const followersPerPage = 50
 
-func (u *UI) followersPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Followers", nil)
-	p.Console = c
-	return u.renderFollowers(w, r, p, c, http.StatusOK)
+func (u *UI) registerFollowers(h core.Route) {
+	fs := u.Member(account.ActFollowers)
+	list := core.View{Title: "Followers", Template: "mp/followers", Load: u.loadFollowers}
+	one := core.View{Title: "Follower", Template: "mp/followers_one", Load: u.loadFollower}
+	h("GET /mp/a/{account}/followers", u.Get(fs, list))
+	h("POST /mp/a/{account}/tags", core.Post(u.UI, fs, core.Form[core.None]{View: list, Do: u.followersTagCreate}))
+	h("POST /mp/a/{account}/tags/{tag}", core.Post(u.UI, fs, core.Form[int64]{View: list, Parse: tagID, Do: u.followersTagRename}))
+	h("POST /mp/a/{account}/tags/{tag}/delete", core.Post(u.UI, fs, core.Form[int64]{View: list, Parse: tagID, Do: u.followersTagDelete}))
+	h("POST /mp/a/{account}/followers/bulk", core.Post(u.UI, fs, core.Form[core.None]{View: list, Do: u.followersBulk}))
+	h("GET /mp/a/{account}/followers/{person}", u.Get(fs, one))
+	h("POST /mp/a/{account}/followers/{person}", core.Post(u.UI, fs, core.Form[int64]{View: one, Parse: personInPath, Do: u.followerSave}))
+	h("POST /mp/a/{account}/followers/{person}/blacklist", core.Post(u.UI, fs, core.Form[int64]{Parse: personInPath, Do: u.followerBlacklist}))
+	h("GET /mp/a/{account}/followers/{person}/avatar", u.In(fs, u.followerAvatar))
 }
 
-func (u *UI) renderFollowers(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
+func (u *UI) loadFollowers(r *http.Request, p *core.Page) error {
+	c := p.Console
 	q := r.URL.Query()
 	d := &followersData{Q: strings.TrimSpace(q.Get("q")), TagNames: map[int64]string{}, MaxTags: audience.MaxTags}
 	pg := core.QueryPage(r, followersPerPage)
@@ -62,94 +67,54 @@ func (u *UI) renderFollowers(w http.ResponseWriter, r *http.Request, p *core.Pag
 	}
 	d.Prev, d.Next = d.Page-1, d.Page+1
 	p.Data = d
-	return u.Render(w, r, status, "mp/followers", p)
+	return nil
 }
 
-func (u *UI) followersFail(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, err error) error {
-	var e *errs.Error
-	if !core.AsErr(err, &e) || e.Kind == errs.KindInternal || e.Kind == errs.KindNotFound {
-		return err
+// notFoundIsPage shows a thing that is not there (a tag, a follower) as
+// an error page rather than on the form.
+func notFoundIsPage(err error) error {
+	if errs.KindOf(err) == errs.KindNotFound {
+		return core.AsPage(err)
 	}
-	p := u.NewPage(w, r, "Followers", nil)
-	p.Console = c
-	p.Form = r.PostForm
-	if e.Field != "" {
-		p.Fields[e.Field] = e.Message
-	} else {
-		p.Error = e.Message
-	}
-	return u.renderFollowers(w, r, p, c, web.Status(err))
+	return err
 }
 
-func (u *UI) followersBack(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, flash string) error {
-	back := fmt.Sprintf("/mp/a/%d/followers", c.Account.ID)
+// followersBack returns to the followers list as it was filtered.
+func followersBack(r *http.Request, flash string) core.Done {
+	back := "followers"
 	if ret := r.PostForm.Get("return"); strings.HasPrefix(ret, "?") {
 		back += ret
 	}
-	return u.Redirect(w, r, back, flash)
+	return core.Done{To: back, Flash: flash}
 }
 
-func (u *UI) followersTagCreate(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func tagID(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "tag") }
+
+func (u *UI) followersTagCreate(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	t, err := u.Audience.CreateTag(r.Context(), c.Account.ID, r.PostForm.Get("name"))
 	if err != nil {
-		return u.followersFail(w, r, c, err)
+		return core.Done{}, notFoundIsPage(err)
 	}
-	return u.followersBack(w, r, c, "Tag “"+t.Name+"” created.")
+	return followersBack(r, "Tag “"+t.Name+"” created."), nil
 }
 
-func (u *UI) followersTagRename(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	tid, err := core.PathID(r, "tag")
-	if err != nil {
-		return err
-	}
+func (u *UI) followersTagRename(r *http.Request, c *core.ConsoleCtx, tid int64) (core.Done, error) {
 	if err := u.Audience.RenameTag(r.Context(), c.Account.ID, tid, r.PostForm.Get("name")); err != nil {
-		return u.followersFail(w, r, c, err)
+		return core.Done{}, notFoundIsPage(err)
 	}
-	return u.followersBack(w, r, c, "Tag renamed.")
+	return followersBack(r, "Tag renamed."), nil
 }
 
-func (u *UI) followersTagDelete(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	tid, err := core.PathID(r, "tag")
-	if err != nil {
-		return err
-	}
+func (u *UI) followersTagDelete(r *http.Request, c *core.ConsoleCtx, tid int64) (core.Done, error) {
 	if err := u.Audience.DeleteTag(r.Context(), c.Account.ID, tid); err != nil {
-		return u.followersFail(w, r, c, err)
+		return core.Done{}, notFoundIsPage(err)
 	}
-	return u.followersBack(w, r, c, "Tag deleted.")
+	return followersBack(r, "Tag deleted."), nil
 }
 
 // followersBulk tags, untags, blacklists or un-blacklists the followers
 // checked in the list.
-func (u *UI) followersBulk(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) followersBulk(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	var ids []int64
 	for _, v := range r.PostForm["person"] {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -158,6 +123,7 @@ func (u *UI) followersBulk(w http.ResponseWriter, r *http.Request) error {
 	}
 	tagID, _ := strconv.ParseInt(r.PostForm.Get("tag"), 10, 64)
 	ctx := r.Context()
+	var err error
 	switch r.PostForm.Get("do") {
 	case "tag":
 		err = u.Audience.TagFollowers(ctx, c.Account.ID, tagID, ids)
@@ -174,9 +140,9 @@ func (u *UI) followersBulk(w http.ResponseWriter, r *http.Request) error {
 		if errs.KindOf(err) == errs.KindNotFound {
 			err = &errs.Error{Kind: errs.KindInvalid, Message: errs.Message(err)}
 		}
-		return u.followersFail(w, r, c, err)
+		return core.Done{}, err
 	}
-	return u.followersBack(w, r, c, fmt.Sprintf("Done for %d follower(s).", len(ids)))
+	return followersBack(r, fmt.Sprintf("Done for %d follower(s).", len(ids))), nil
 }
 
 type followerData struct {
@@ -187,17 +153,10 @@ type followerData struct {
 	InboxURL string
 }
 
-func (u *UI) followerPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Follower", nil)
-	p.Console = c
-	return u.renderFollower(w, r, p, c, http.StatusOK)
-}
-
-func (u *UI) renderFollower(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
+// loadFollower fills one follower's page, the form with their remark when
+// it is first shown.
+func (u *UI) loadFollower(r *http.Request, p *core.Page) error {
+	c := p.Console
 	pid, err := core.PathID(r, "person")
 	if err != nil {
 		return err
@@ -221,81 +180,41 @@ func (u *UI) renderFollower(w http.ResponseWriter, r *http.Request, p *core.Page
 	}
 	p.Title = f.DisplayName
 	p.Data = d
-	return u.Render(w, r, status, "mp/followers_one", p)
+	return nil
 }
 
-func (u *UI) followerSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
+func (u *UI) followerSave(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
 	var tags []int64
 	for _, v := range r.PostForm["tag"] {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			tags = append(tags, id)
 		}
 	}
-	err = u.Follows.SetRemark(r.Context(), c.Account.ID, pid, r.PostForm.Get("remark"))
+	err := u.Follows.SetRemark(r.Context(), c.Account.ID, pid, r.PostForm.Get("remark"))
 	if err == nil {
 		err = u.Audience.SetTags(r.Context(), c.Account.ID, pid, tags)
 	}
 	if err != nil {
-		if k := errs.KindOf(err); k == errs.KindInternal || k == errs.KindNotFound {
-			return err
-		}
-		p := u.NewPage(w, r, "Follower", nil)
-		p.Console = c
-		p.Form = r.PostForm
-		var e *errs.Error
-		if core.AsErr(err, &e) {
-			if e.Field != "" {
-				p.Fields[e.Field] = e.Message
-			} else {
-				p.Error = e.Message
-			}
-		}
-		return u.renderFollower(w, r, p, c, web.Status(err))
+		return core.Done{}, notFoundIsPage(err)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/followers/%d", c.Account.ID, pid), "Saved.")
+	return core.Done{To: fmt.Sprintf("followers/%d", pid), Flash: "Saved."}, nil
 }
 
-func (u *UI) followerBlacklist(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
+func (u *UI) followerBlacklist(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
 	block := r.PostForm.Get("blocked") == "1"
 	if err := u.Follows.SetBlocked(r.Context(), c.Account.ID, pid, block); err != nil {
-		return err
+		return core.Done{}, err
 	}
 	msg := "Removed from the blacklist."
 	if block {
 		msg = "Blacklisted: this follower can no longer message the account and receives nothing from it."
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/followers/%d", c.Account.ID, pid), msg)
+	return core.Done{To: fmt.Sprintf("followers/%d", pid), Flash: msg}, nil
 }
 
 // followerAvatar serves a follower's profile picture to the account's team
 // (only for people who follow or followed the account).
-func (u *UI) followerAvatar(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActFollowers)
-	if err != nil {
-		return err
-	}
+func (u *UI) followerAvatar(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	pid, err := core.PathID(r, "person")
 	if err != nil {
 		return err

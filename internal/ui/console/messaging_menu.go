@@ -15,7 +15,6 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 // menuEditor is one button-tree editor on the menu page.
@@ -159,17 +158,20 @@ func (u *UI) readButtons(r *http.Request, prefix string, accountID int64) ([]men
 	return out, nil
 }
 
-func (u *UI) menuPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Custom menu", nil)
-	p.Console = c
-	return u.renderMenu(w, r, p, c, http.StatusOK, nil)
+func (u *UI) registerMenu(h core.Route) {
+	m := u.Member(account.ActMenu)
+	page := core.View{Title: "Custom menu", Template: "mp/menu", Load: u.loadMenu}
+	h("GET /mp/a/{account}/menu", u.Get(m, page))
+	h("POST /mp/a/{account}/menu", core.Post(u.UI, m, core.Form[core.None]{View: page, Read: parseMultipart, Do: u.menuSave}))
+	h("POST /mp/a/{account}/menu/conditional", core.Post(u.UI, m, core.Form[core.None]{View: page, Read: parseMultipart, Do: u.menuAddConditional}))
+	h("POST /mp/a/{account}/menu/conditional/{menu}/delete", core.Post(u.UI, m, core.Form[int64]{Parse: menuID, Do: u.menuDeleteConditional}))
+	h("POST /mp/a/{account}/menu/delete", core.Post(u.UI, m, core.Form[core.None]{Do: u.menuDeleteAll}))
 }
 
-func (u *UI) renderMenu(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int, submitted url.Values) error {
+// loadMenu fills the menu page: the editors hold the default menu, or what
+// was submitted when a form is re-shown with an error.
+func (u *UI) loadMenu(r *http.Request, p *core.Page) error {
+	c := p.Console
 	ctx := r.Context()
 	def, conds, err := u.MenuStore.All(ctx, c.Account.ID)
 	if err != nil {
@@ -193,7 +195,7 @@ func (u *UI) renderMenu(w http.ResponseWriter, r *http.Request, p *core.Page, c 
 			buttonToForm(form, fmt.Sprintf("b.%d", i), b)
 		}
 	}
-	for k, v := range submitted {
+	for k, v := range p.Form {
 		form[k] = v
 	}
 	p.Form = form
@@ -218,82 +220,58 @@ func (u *UI) renderMenu(w http.ResponseWriter, r *http.Request, p *core.Page, c 
 		return err
 	}
 	p.Data = d
-	return u.Render(w, r, status, "mp/menu", p)
+	return nil
 }
 
-func (u *UI) menuFail(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, err error) error {
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind == errs.KindInternal {
+// menuFormError shows a menu's error over the whole form, with WeChat's
+// error code when it has one.
+func menuFormError(err error) error {
+	e := core.UserError(err)
+	if e == nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Custom menu", nil)
-	p.Console = c
-	p.Error = e.Message
+	msg := e.Message
 	var me *menu.Error
 	if errors.As(err, &me) {
-		p.Error = fmt.Sprintf("%s (WeChat error %d)", e.Message, me.Code)
+		msg = fmt.Sprintf("%s (WeChat error %d)", e.Message, me.Code)
 	}
-	return u.renderMenu(w, r, p, c, web.Status(err), r.PostForm)
+	return &errs.Error{Kind: e.Kind, Message: msg, Err: err}
 }
 
-func (u *UI) menuSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	if err := parseMultipart(w, r); err != nil {
-		return err
-	}
+func (u *UI) menuSave(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	buttons, err := u.readButtons(r, "b", c.Account.ID)
 	if err == nil {
 		_, err = u.MenuStore.SetDefault(r.Context(), c.Account.ID, buttons)
 	}
 	if err != nil {
-		return u.menuFail(w, r, c, err)
+		return core.Done{}, menuFormError(err)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu", c.Account.ID), "Menu published. Followers see it the next time they open the conversation.")
+	return core.Done{To: "menu", Flash: "Menu published. Followers see it the next time they open the conversation."}, nil
 }
 
-func (u *UI) menuAddConditional(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	if err := parseMultipart(w, r); err != nil {
-		return err
-	}
+func (u *UI) menuAddConditional(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	buttons, err := u.readButtons(r, "c", c.Account.ID)
 	if err == nil {
 		_, err = u.MenuStore.AddConditional(r.Context(), c.Account.ID, buttons, menu.MatchRule{TagID: r.PostForm.Get("tag_id")})
 	}
 	if err != nil {
-		return u.menuFail(w, r, c, err)
+		return core.Done{}, menuFormError(err)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu", c.Account.ID), "Conditional menu added.")
+	return core.Done{To: "menu", Flash: "Conditional menu added."}, nil
 }
 
-func (u *UI) menuDeleteConditional(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	mid, err := core.PathID(r, "menu")
-	if err != nil {
-		return err
-	}
+func menuID(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "menu") }
+
+func (u *UI) menuDeleteConditional(r *http.Request, c *core.ConsoleCtx, mid int64) (core.Done, error) {
 	if err := u.MenuStore.DeleteConditional(r.Context(), c.Account.ID, mid); err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu", c.Account.ID), "Conditional menu deleted.")
+	return core.Done{To: "menu", Flash: "Conditional menu deleted."}, nil
 }
 
-func (u *UI) menuDeleteAll(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
+func (u *UI) menuDeleteAll(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	if err := u.MenuStore.DeleteAll(r.Context(), c.Account.ID); err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu", c.Account.ID), "All menus deleted.")
+	return core.Done{To: "menu", Flash: "All menus deleted."}, nil
 }
