@@ -37,15 +37,7 @@ func (u *UI) registerMessaging(h core.Route) {
 	}
 	if u.Inbox != nil {
 		u.AddNav(core.NavItem{Label: "Inbox", Path: "inbox", Action: account.ActInbox, Order: 34})
-		h("GET /mp/a/{account}/inbox", u.inboxPage)
-		h("GET /mp/a/{account}/inbox/events", u.inboxEvents)
-		h("GET /mp/a/{account}/inbox/{person}", u.inboxConversation)
-		h("POST /mp/a/{account}/inbox/{person}/take", u.inboxTake)
-		h("POST /mp/a/{account}/inbox/{person}/reply", u.inboxReply)
-		h("POST /mp/a/{account}/inbox/{person}/note", u.inboxNote)
-		h("POST /mp/a/{account}/inbox/{person}/transfer", u.inboxTransfer)
-		h("POST /mp/a/{account}/inbox/{person}/close", u.inboxClose)
-		h("GET /mp/a/{account}/inbox/{person}/media/{message}", u.inboxMedia)
+		u.registerInbox(h)
 	}
 	if u.Audience != nil {
 		u.AddNav(core.NavItem{Label: "Followers", Path: "followers", Action: account.ActFollowers, Order: 36})

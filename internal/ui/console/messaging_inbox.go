@@ -24,11 +24,33 @@ type inboxData struct {
 	Now    time.Time
 }
 
-func (u *UI) inboxPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActInbox)
-	if err != nil {
-		return err
+func (u *UI) registerInbox(h core.Route) {
+	in := u.Member(account.ActInbox)
+	conv := core.View{Title: "Conversation", Template: "mp/inbox_conversation", Load: u.loadConversation}
+	act := func(fn func(r *http.Request, c *core.ConsoleCtx, pid int64) (string, error)) core.Form[int64] {
+		return core.Form[int64]{View: conv, Parse: personInPath, Do: func(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
+			flash, err := fn(r, c, pid)
+			if err != nil {
+				return core.Done{}, notFoundIsPage(err)
+			}
+			return core.Done{To: fmt.Sprintf("inbox/%d#latest", pid), Flash: flash}, nil
+		}}
 	}
+	reply := act(u.inboxReply)
+	reply.Read = parseMultipart
+	h("GET /mp/a/{account}/inbox", u.Get(in, core.View{Title: "Inbox", Template: "mp/inbox", Load: u.loadInbox}))
+	h("GET /mp/a/{account}/inbox/events", u.In(in, u.inboxEvents))
+	h("GET /mp/a/{account}/inbox/{person}", u.Get(in, conv))
+	h("POST /mp/a/{account}/inbox/{person}/take", core.Post(u.UI, in, act(u.inboxTake)))
+	h("POST /mp/a/{account}/inbox/{person}/reply", core.Post(u.UI, in, reply))
+	h("POST /mp/a/{account}/inbox/{person}/note", core.Post(u.UI, in, act(u.inboxNote)))
+	h("POST /mp/a/{account}/inbox/{person}/transfer", core.Post(u.UI, in, act(u.inboxTransfer)))
+	h("POST /mp/a/{account}/inbox/{person}/close", core.Post(u.UI, in, act(u.inboxClose)))
+	h("GET /mp/a/{account}/inbox/{person}/media/{message}", u.In(in, u.inboxMedia))
+}
+
+func (u *UI) loadInbox(r *http.Request, p *core.Page) error {
+	c := p.Console
 	me := web.Person(r)
 	view := r.URL.Query().Get("view")
 	switch view {
@@ -44,18 +66,13 @@ func (u *UI) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Inbox", &inboxData{View: view, Rows: rows, Counts: counts, Now: u.Clock.Now()})
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/inbox", p)
+	p.Data = &inboxData{View: view, Rows: rows, Counts: counts, Now: u.Clock.Now()}
+	return nil
 }
 
 // inboxEvents streams the account's live events (new messages, inbox
 // changes) to the inbox pages as server-sent events.
-func (u *UI) inboxEvents(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActInbox)
-	if err != nil {
-		return err
-	}
+func (u *UI) inboxEvents(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	return sse.Stream(w, r, u.Bus, realtime.AccountTopic(c.Account.ID), sse.Heartbeat)
 }
 
@@ -76,17 +93,9 @@ type conversationData struct {
 	Tab      string
 }
 
-func (u *UI) inboxConversation(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActInbox)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Conversation", nil)
-	p.Console = c
-	return u.renderConversation(w, r, p, c, http.StatusOK)
-}
-
-func (u *UI) renderConversation(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
+// loadConversation fills a conversation's page; opening it marks it read.
+func (u *UI) loadConversation(r *http.Request, p *core.Page) error {
+	c := p.Console
 	ctx := r.Context()
 	pid, err := core.PathID(r, "person")
 	if err != nil {
@@ -128,119 +137,62 @@ func (u *UI) renderConversation(w http.ResponseWriter, r *http.Request, p *core.
 	}
 	p.Title = row.Name()
 	p.Data = d
-	return u.Render(w, r, status, "mp/inbox_conversation", p)
+	return nil
 }
 
-func (u *UI) inboxBack(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, flash string) error {
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/inbox/%s#latest", c.Account.ID, r.PathValue("person")), flash)
+func (u *UI) inboxTake(r *http.Request, c *core.ConsoleCtx, pid int64) (string, error) {
+	return "You took this conversation.", u.Inbox.Take(r.Context(), c.Account.ID, pid, web.Person(r).ID)
 }
 
-// inboxAction runs fn for a conversation and goes back to it, or shows the
-// conversation with the error.
-func (u *UI) inboxAction(w http.ResponseWriter, r *http.Request, multipart bool, fn func(c *core.ConsoleCtx, pid int64) (string, error)) error {
-	c, err := u.ConsoleAccount(r, account.ActInbox)
+func (u *UI) inboxClose(r *http.Request, c *core.ConsoleCtx, pid int64) (string, error) {
+	return "Conversation closed.", u.Inbox.Close(r.Context(), c.Account.ID, pid, web.Person(r).ID)
+}
+
+func (u *UI) inboxTransfer(r *http.Request, c *core.ConsoleCtx, pid int64) (string, error) {
+	to, err := strconv.ParseInt(r.PostForm.Get("to"), 10, 64)
 	if err != nil {
-		return err
+		return "", inbox.ErrNotAgent
 	}
-	if multipart {
-		err = parseMultipart(w, r)
-	} else {
-		err = core.ParseForm(w, r)
-	}
-	if err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
-	flash, err := fn(c, pid)
-	if err != nil {
-		if k := errs.KindOf(err); k == errs.KindInternal || k == errs.KindNotFound {
-			return err
-		}
-		p := u.NewPage(w, r, "Conversation", nil)
-		p.Console = c
-		p.Form = r.PostForm
-		if e := new(errs.Error); core.AsErr(err, &e) {
-			if e.Field != "" {
-				p.Fields[e.Field] = e.Message
-			} else {
-				p.Error = e.Message
-			}
-		}
-		return u.renderConversation(w, r, p, c, web.Status(err))
-	}
-	return u.inboxBack(w, r, c, flash)
+	return "Conversation transferred.", u.Inbox.Transfer(r.Context(), c.Account.ID, pid, web.Person(r).ID, to)
 }
 
-func (u *UI) inboxTake(w http.ResponseWriter, r *http.Request) error {
-	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
-		return "You took this conversation.", u.Inbox.Take(r.Context(), c.Account.ID, pid, web.Person(r).ID)
-	})
+func (u *UI) inboxNote(r *http.Request, c *core.ConsoleCtx, pid int64) (string, error) {
+	_, err := u.Inbox.AddNote(r.Context(), c.Account.ID, pid, web.Person(r).ID, r.PostForm.Get("note"))
+	return "Note added.", err
 }
 
-func (u *UI) inboxClose(w http.ResponseWriter, r *http.Request) error {
-	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
-		return "Conversation closed.", u.Inbox.Close(r.Context(), c.Account.ID, pid, web.Person(r).ID)
-	})
-}
-
-func (u *UI) inboxTransfer(w http.ResponseWriter, r *http.Request) error {
-	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
-		to, err := strconv.ParseInt(r.PostForm.Get("to"), 10, 64)
+func (u *UI) inboxReply(r *http.Request, c *core.ConsoleCtx, pid int64) (string, error) {
+	f := r.PostForm
+	kind := f.Get("kind")
+	var body message.Body
+	switch kind {
+	case "", message.KindText:
+		kind, body.Text = message.KindText, f.Get("text")
+	case message.KindImage:
+		saved, err := u.uploadImage(r, "image", "inbox", c.Account.ID)
 		if err != nil {
-			return "", inbox.ErrNotAgent
+			return "", err
 		}
-		return "Conversation transferred.", u.Inbox.Transfer(r.Context(), c.Account.ID, pid, web.Person(r).ID, to)
-	})
-}
-
-func (u *UI) inboxNote(w http.ResponseWriter, r *http.Request) error {
-	return u.inboxAction(w, r, false, func(c *core.ConsoleCtx, pid int64) (string, error) {
-		_, err := u.Inbox.AddNote(r.Context(), c.Account.ID, pid, web.Person(r).ID, r.PostForm.Get("note"))
-		return "Note added.", err
-	})
-}
-
-func (u *UI) inboxReply(w http.ResponseWriter, r *http.Request) error {
-	return u.inboxAction(w, r, true, func(c *core.ConsoleCtx, pid int64) (string, error) {
-		f := r.PostForm
-		kind := f.Get("kind")
-		var body message.Body
-		switch kind {
-		case "", message.KindText:
-			kind, body.Text = message.KindText, f.Get("text")
-		case message.KindImage:
-			saved, err := u.uploadImage(r, "image", "inbox", c.Account.ID)
-			if err != nil {
-				return "", err
-			}
-			if saved == nil {
-				return "", errs.FieldInvalid("image", "Choose an image to send.")
-			}
-			body.MediaKey, body.MediaType = saved.Key, saved.ContentType
-		case message.KindNews:
-			a := message.Article{Title: f.Get("title"), Description: f.Get("description"), URL: f.Get("url"), PicURL: f.Get("picurl")}
-			if a.Title == "" || !httpURL(a.URL) {
-				return "", errs.FieldInvalid("url", "An article card needs a title and a full http:// or https:// link.")
-			}
-			body.Articles = []message.Article{a}
-		default:
-			return "", errs.Invalidf("Agents reply with text, an image or an article card.")
+		if saved == nil {
+			return "", errs.FieldInvalid("image", "Choose an image to send.")
 		}
-		_, err := u.Inbox.Reply(r.Context(), c.Account.ID, pid, web.Person(r).ID, kind, body)
-		return "", err
-	})
+		body.MediaKey, body.MediaType = saved.Key, saved.ContentType
+	case message.KindNews:
+		a := message.Article{Title: f.Get("title"), Description: f.Get("description"), URL: f.Get("url"), PicURL: f.Get("picurl")}
+		if a.Title == "" || !httpURL(a.URL) {
+			return "", errs.FieldInvalid("url", "An article card needs a title and a full http:// or https:// link.")
+		}
+		body.Articles = []message.Article{a}
+	default:
+		return "", errs.Invalidf("Agents reply with text, an image or an article card.")
+	}
+	_, err := u.Inbox.Reply(r.Context(), c.Account.ID, pid, web.Person(r).ID, kind, body)
+	return "", err
 }
 
 // inboxMedia serves the image, voice or video of a message in one of the
 // account's conversations.
-func (u *UI) inboxMedia(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActInbox)
-	if err != nil {
-		return err
-	}
+func (u *UI) inboxMedia(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	pid, err := core.PathID(r, "person")
 	if err != nil {
 		return err
