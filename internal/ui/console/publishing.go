@@ -28,13 +28,11 @@ type publishHomeData struct {
 	Zone      string
 }
 
-func (u *UI) publishHome(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
+func (u *UI) loadPublishHome(r *http.Request, p *core.Page) error {
+	c := p.Console
 	ctx := r.Context()
 	d := &publishHomeData{Zone: c.Account.Timezone}
+	var err error
 	if d.Quota, err = u.Publish.Quota(ctx, c.Account); err != nil {
 		return err
 	}
@@ -47,9 +45,8 @@ func (u *UI) publishHome(w http.ResponseWriter, r *http.Request) error {
 	if d.Jobs, err = u.Publish.Jobs(ctx, c.Account.ID, 30); err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Publish", d)
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/publish", p)
+	p.Data = d
+	return nil
 }
 
 // articleForm is one article block of the editor.
@@ -146,11 +143,7 @@ func (u *UI) renderEditor(w http.ResponseWriter, r *http.Request, c *core.Consol
 	return u.Render(w, r, status, "mp/publish_editor", p)
 }
 
-func (u *UI) publishNew(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
+func (u *UI) publishNew(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	kind := r.URL.Query().Get("kind")
 	if kind != publish.KindVideo && kind != publish.KindImage {
 		kind = publish.KindNews
@@ -167,11 +160,7 @@ func (u *UI) draftFromPath(r *http.Request, c *core.ConsoleCtx) (*publish.Public
 	return u.Publish.Publication(r.Context(), c.Account.ID, pid)
 }
 
-func (u *UI) publishEdit(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
+func (u *UI) publishEdit(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	pub, err := u.draftFromPath(r, c)
 	if err != nil {
 		return err
@@ -179,11 +168,44 @@ func (u *UI) publishEdit(w http.ResponseWriter, r *http.Request) error {
 	if pub.State != publish.StateDraft {
 		return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), "That publication is "+pub.State+"; only drafts can be edited.")
 	}
+	return u.renderEditor(w, r, c, draftEditor(pub), http.StatusOK, nil)
+}
+
+// draftEditor is the editor holding a saved draft.
+func draftEditor(pub *publish.Publication) *editorData {
 	d := &editorData{Draft: pub, Kind: pub.Kind, VideoMediaID: pub.VideoMediaID}
 	for _, a := range pub.Articles {
 		d.Articles = append(d.Articles, articleForm{ArticleInput: a.Input(), ID: a.ID})
 	}
-	return u.renderEditor(w, r, c, d, http.StatusOK, nil)
+	return d
+}
+
+// loadDraftEditor fills the editor of the draft named in the path, to
+// re-show a form sent from it (send a preview, send) with its error.
+func (u *UI) loadDraftEditor(r *http.Request, p *core.Page) error {
+	pub, err := u.draftFromPath(r, p.Console)
+	if err != nil {
+		return err
+	}
+	d := draftEditor(pub)
+	if err := u.editorFor(r, p.Console, d); err != nil {
+		return err
+	}
+	p.Data = d
+	return nil
+}
+
+// loadSendEditor is loadDraftEditor for the send form: the schedule field
+// is refilled and the message shows over the form too.
+func (u *UI) loadSendEditor(r *http.Request, p *core.Page) error {
+	if err := u.loadDraftEditor(r, p); err != nil {
+		return err
+	}
+	p.Data.(*editorData).At = r.PostFormValue("at")
+	for _, msg := range p.Fields {
+		p.Error = msg
+	}
+	return nil
 }
 
 // parseEditor reads the editor form: n article blocks named field_i.
@@ -217,16 +239,13 @@ func (d *editorData) input() publish.DraftInput {
 // publishSave saves the editor. The op button says what else to do:
 // "add" an article block (not saved until the next save), move one "up" or
 // "down", "remove" one, or just "save".
-func (u *UI) publishSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
+func (u *UI) publishSave(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	if err := parseMultipartOrForm(w, r); err != nil {
 		return err
 	}
 	d := parseEditor(r)
 	var draftID int64
+	var err error
 	if v := r.PostFormValue("draft"); v != "" {
 		if draftID, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return errs.NotFoundf("No such draft.")
@@ -284,12 +303,8 @@ func parseMultipartOrForm(w http.ResponseWriter, r *http.Request) error {
 
 // publishPhonePreview shows a draft as followers will see it, in a
 // phone-sized frame.
-func (u *UI) publishPhonePreview(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	pub, err := u.draftFromPath(r, c)
+func (u *UI) loadPhonePreview(r *http.Request, p *core.Page) error {
+	pub, err := u.draftFromPath(r, p.Console)
 	if err != nil {
 		return err
 	}
@@ -303,9 +318,8 @@ func (u *UI) publishPhonePreview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := u.ArticleData(rd, pub.PreviewKey)
-	p := u.NewPage(w, r, "Preview: "+rd.Article.Title, &phonePreview{ArticlePage: d, Draft: pub, Index: i})
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/publish_preview", p)
+	p.Title, p.Data = "Preview: "+rd.Article.Title, &phonePreview{ArticlePage: d, Draft: pub, Index: i}
+	return nil
 }
 
 type phonePreview struct {
@@ -314,48 +328,22 @@ type phonePreview struct {
 	Index int
 }
 
-func (u *UI) publishSendPreview(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	pub, err := u.draftFromPath(r, c)
-	if err != nil {
-		return err
-	}
+func (u *UI) publishSendPreview(r *http.Request, c *core.ConsoleCtx, pub *publish.Publication) (core.Done, error) {
 	n, err := u.Publish.SendPreview(r.Context(), c.Account.ID, pub.ID, []string{r.PostFormValue("to")})
 	if err != nil {
-		d := &editorData{Draft: pub, Kind: pub.Kind, VideoMediaID: pub.VideoMediaID}
-		for _, a := range pub.Articles {
-			d.Articles = append(d.Articles, articleForm{ArticleInput: a.Input(), ID: a.ID})
-		}
-		return u.renderEditor(w, r, c, d, http.StatusUnprocessableEntity, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish/d/%d", c.Account.ID, pub.ID), fmt.Sprintf("Preview sent to %d follower(s).", n))
+	return core.Done{To: fmt.Sprintf("publish/d/%d", pub.ID), Flash: fmt.Sprintf("Preview sent to %d follower(s).", n)}, nil
 }
 
 // publishSend publishes or mass-sends a draft now or at a time in the
 // account's time zone.
-func (u *UI) publishSend(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	pub, err := u.draftFromPath(r, c)
-	if err != nil {
-		return err
-	}
+func (u *UI) publishSend(r *http.Request, c *core.ConsoleCtx, pub *publish.Publication) (core.Done, error) {
 	f := r.PostForm
 	opts := publish.SendOptions{Mode: f.Get("mode")}
 	if opts.Mode == publish.ModeMass {
 		if !c.Can(account.ActMassSend) {
-			return errs.Forbiddenf("Your role (%s) may publish but not mass-send.", c.Role)
+			return core.Done{}, core.AsPage(errs.Forbiddenf("Your role (%s) may publish but not mass-send.", c.Role))
 		}
 		if t := f.Get("target"); strings.HasPrefix(t, "tag:") {
 			opts.Target = publish.TargetTag
@@ -367,15 +355,14 @@ func (u *UI) publishSend(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			err = errs.FieldInvalid("at", "Choose a date and time for the scheduled send.")
 		}
-		if err == nil {
-			opts.At = at
-		} else {
-			return u.sendFormError(w, r, c, pub, err)
+		if err != nil {
+			return core.Done{}, err
 		}
+		opts.At = at
 	}
 	j, err := u.Publish.Send(r.Context(), c.Account.ID, web.Person(r).ID, pub.ID, opts)
 	if err != nil {
-		return u.sendFormError(w, r, c, pub, err)
+		return core.Done{}, err
 	}
 	msg := "Scheduled for " + j.RunAt.In(c.Account.Location()).Format("2 Jan 2006 15:04") + " (" + c.Account.Timezone + ")."
 	if opts.At.IsZero() {
@@ -387,74 +374,33 @@ func (u *UI) publishSend(w http.ResponseWriter, r *http.Request) error {
 		if u.PublishEngine != nil {
 			if opts.Mode == publish.ModePublish {
 				if _, err := u.PublishEngine.Run(r.Context(), j.ID); err != nil {
-					return err
+					return core.Done{}, core.AsPage(err)
 				}
 			} else {
 				u.PublishEngine.Wake()
 			}
 		}
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), msg)
+	return core.Done{To: "publish", Flash: msg}, nil
 }
 
-func (u *UI) sendFormError(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, pub *publish.Publication, err error) error {
-	d := &editorData{Draft: pub, Kind: pub.Kind, VideoMediaID: pub.VideoMediaID, At: r.PostFormValue("at")}
-	for _, a := range pub.Articles {
-		d.Articles = append(d.Articles, articleForm{ArticleInput: a.Input(), ID: a.ID})
-	}
-	if err := u.editorFor(r, c, d); err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Edit draft", d)
-	p.Console = c
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind == errs.KindInternal {
-		return err
-	}
-	p.Form = r.PostForm
-	if e.Field != "" {
-		p.Fields[e.Field] = e.Message
-	}
-	p.Error = e.Message
-	return u.Render(w, r, web.Status(err), "mp/publish_editor", p)
-}
-
-func (u *UI) publishDeleteDraft(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "draft")
-	if err != nil {
-		return err
-	}
+func (u *UI) publishDeleteDraft(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
 	if err := u.Publish.DeleteDraft(r.Context(), c.Account.ID, pid); err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), "Draft deleted.")
+	return core.Done{To: "publish", Flash: "Draft deleted."}, nil
 }
 
-func (u *UI) publishDeletePublished(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	pid, err := core.PathID(r, "pub")
-	if err != nil {
-		return err
-	}
+func (u *UI) publishDeletePublished(r *http.Request, c *core.ConsoleCtx, pid int64) (core.Done, error) {
 	if err := u.Publish.DeletePublished(r.Context(), c.Account.ID, pid); err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), "Publication deleted: its pages now say so.")
+	return core.Done{To: "publish", Flash: "Publication deleted: its pages now say so."}, nil
 }
 
 // publishRender is the editor's live preview: the body as readers will get
 // it, sanitised.
-func (u *UI) publishRender(w http.ResponseWriter, r *http.Request) error {
-	if _, err := u.ConsoleAccount(r, account.ActPublish); err != nil {
-		return err
-	}
+func (u *UI) publishRender(w http.ResponseWriter, r *http.Request, _ *core.ConsoleCtx) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
 	if err := r.ParseForm(); err != nil {
 		return errs.Invalidf("The text is too large to preview.")
@@ -470,11 +416,7 @@ func (u *UI) publishRender(w http.ResponseWriter, r *http.Request) error {
 }
 
 // publishJob reports a job's progress as JSON (the console polls it).
-func (u *UI) publishJob(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
+func (u *UI) publishJob(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	jid, err := core.PathID(r, "job")
 	if err != nil {
 		return err
@@ -488,19 +430,11 @@ func (u *UI) publishJob(w http.ResponseWriter, r *http.Request) error {
 		"percent": j.Percent(), "finished": j.Finished(), "error": j.Error})
 }
 
-func (u *UI) publishCancel(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	jid, err := core.PathID(r, "job")
-	if err != nil {
-		return err
-	}
+func (u *UI) publishCancel(r *http.Request, c *core.ConsoleCtx, jid int64) (core.Done, error) {
 	if err := u.Publish.Cancel(r.Context(), c.Account.ID, jid); err != nil {
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), "Scheduled send cancelled; the draft is back in Drafts.")
+	return core.Done{To: "publish", Flash: "Scheduled send cancelled; the draft is back in Drafts."}, nil
 }
 
 // mediaData is the media library page.
@@ -509,35 +443,20 @@ type mediaData struct {
 	Kind   string
 }
 
-func (u *UI) mediaLibrary(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMedia)
-	if err != nil {
-		return err
-	}
-	return u.renderMedia(w, r, c, http.StatusOK, nil)
+func (u *UI) mediaView() core.View {
+	return core.View{Title: "Media library", Template: "mp/publish_media", Load: u.loadMedia}
 }
 
-func (u *UI) renderMedia(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, status int, formErr error) error {
+func (u *UI) loadMedia(r *http.Request, p *core.Page) error {
 	kind := r.URL.Query().Get("kind")
-	list, err := u.Publish.Assets(r.Context(), c.Account.ID, kind, 200)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Media library", &mediaData{Assets: list, Kind: kind})
-	p.Console = c
-	if formErr != nil {
-		return u.FormError(w, r, "mp/publish_media", p, formErr)
-	}
-	return u.Render(w, r, status, "mp/publish_media", p)
+	list, err := u.Publish.Assets(r.Context(), p.Console.Account.ID, kind, 200)
+	p.Data = &mediaData{Assets: list, Kind: kind}
+	return err
 }
 
 // mediaUpload adds a file to the library. With Accept: application/json
 // (the editor's image button) it answers with the new asset.
-func (u *UI) mediaUpload(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMedia)
-	if err != nil {
-		return err
-	}
+func (u *UI) mediaUpload(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 11<<20)
 	var uploadErr error
 	var a *publish.Asset
@@ -561,36 +480,32 @@ func (u *UI) mediaUpload(w http.ResponseWriter, r *http.Request) error {
 		return web.JSON(w, http.StatusOK, map[string]any{"media_id": a.MediaID, "url": a.URL(), "markdown": "![" + a.Name + "](" + a.URL() + ")"})
 	}
 	if uploadErr != nil {
-		return u.renderMedia(w, r, c, http.StatusUnprocessableEntity, uploadErr)
+		return u.Show(w, r, c, u.mediaView(), uploadErr)
 	}
 	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/media", c.Account.ID), "Uploaded "+a.Name+".")
 }
 
-func (u *UI) mediaDelete(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMedia)
-	if err != nil {
-		return err
-	}
-	asset, err := u.Publish.Asset(r.Context(), c.Account.ID, r.PathValue("media"))
-	if err != nil {
-		return err
-	}
+// assetInPath reads the library file named in the path.
+func (u *UI) assetInPath(r *http.Request, c *core.ConsoleCtx) (*publish.Asset, error) {
+	return u.Publish.Asset(r.Context(), c.Account.ID, r.PathValue("media"))
+}
+
+func (u *UI) mediaDelete(r *http.Request, c *core.ConsoleCtx, asset *publish.Asset) (core.Done, error) {
 	// As on WeChat (del_material's 48005): not while a menu or an
 	// auto-reply sends it.
 	if u.MenuStore != nil && u.AutoReplies != nil {
 		used, err := inuse.Checker{Menus: u.MenuStore, AutoReplies: u.AutoReplies}.Asset(r.Context(), c.Account.ID, asset)
 		if err != nil {
-			return err
+			return core.Done{}, err
 		}
 		if used {
-			return u.renderMedia(w, r, c, http.StatusConflict,
-				errs.Conflictf("%s is sent by a menu button or an auto-reply; change them before deleting it.", asset.Name))
+			return core.Done{}, errs.Conflictf("%s is sent by a menu button or an auto-reply; change them before deleting it.", asset.Name)
 		}
 	}
 	if err := u.Publish.DeleteAsset(r.Context(), c.Account.ID, asset.MediaID); err != nil {
-		return err
+		return core.Done{}, core.AsPage(err)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/media", c.Account.ID), "Deleted.")
+	return core.Done{To: "media", Flash: "Deleted."}, nil
 }
 
 // commentsData is the comment moderation page.
@@ -598,33 +513,15 @@ type commentsData struct {
 	Comments []*publish.Comment
 }
 
-func (u *UI) commentsPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	list, err := u.Publish.AccountComments(r.Context(), c.Account.ID, 0, 200)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Comments", &commentsData{Comments: list})
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/publish_comments", p)
+func (u *UI) loadComments(r *http.Request, p *core.Page) error {
+	list, err := u.Publish.AccountComments(r.Context(), p.Console.Account.ID, 0, 200)
+	p.Data = &commentsData{Comments: list}
+	return err
 }
 
-func (u *UI) commentModerate(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActPublish)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	cid, err := core.PathID(r, "comment")
-	if err != nil {
-		return err
-	}
+func (u *UI) commentModerate(r *http.Request, c *core.ConsoleCtx, cid int64) (core.Done, error) {
 	ctx := r.Context()
+	var err error
 	var msg string
 	switch r.PostFormValue("op") {
 	case "feature":
@@ -639,18 +536,12 @@ func (u *UI) commentModerate(w http.ResponseWriter, r *http.Request) error {
 		err = errs.Invalidf("Unknown action.")
 	}
 	if err != nil {
-		if errs.KindOf(err) == errs.KindInvalid {
-			list, lerr := u.Publish.AccountComments(ctx, c.Account.ID, 0, 200)
-			if lerr != nil {
-				return lerr
-			}
-			p := u.NewPage(w, r, "Comments", &commentsData{Comments: list})
-			p.Console = c
-			return u.FormError(w, r, "mp/publish_comments", p, err)
+		if errs.KindOf(err) != errs.KindInvalid {
+			return core.Done{}, core.AsPage(err)
 		}
-		return err
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/comments", c.Account.ID), msg)
+	return core.Done{To: "comments", Flash: msg}, nil
 }
 
 // Local formats t in the account's time zone (for the template).
@@ -674,23 +565,31 @@ func (u *UI) registerPublishing(h core.Route) {
 	if u.Publish == nil {
 		return
 	}
-	h("GET /mp/a/{account}/publish", u.publishHome)
-	h("GET /mp/a/{account}/publish/new", u.publishNew)
-	h("GET /mp/a/{account}/publish/d/{draft}", u.publishEdit)
-	h("POST /mp/a/{account}/publish/save", u.publishSave)
-	h("GET /mp/a/{account}/publish/d/{draft}/preview", u.publishPhonePreview)
-	h("POST /mp/a/{account}/publish/d/{draft}/preview", u.publishSendPreview)
-	h("POST /mp/a/{account}/publish/d/{draft}/send", u.publishSend)
-	h("POST /mp/a/{account}/publish/d/{draft}/delete", u.publishDeleteDraft)
-	h("POST /mp/a/{account}/publish/p/{pub}/delete", u.publishDeletePublished)
-	h("POST /mp/a/{account}/publish/render", u.publishRender)
-	h("GET /mp/a/{account}/publish/jobs/{job}", u.publishJob)
-	h("POST /mp/a/{account}/publish/jobs/{job}/cancel", u.publishCancel)
-	h("GET /mp/a/{account}/media", u.mediaLibrary)
-	h("POST /mp/a/{account}/media", u.mediaUpload)
-	h("POST /mp/a/{account}/media/{media}/delete", u.mediaDelete)
-	h("GET /mp/a/{account}/comments", u.commentsPage)
-	h("POST /mp/a/{account}/comments/{comment}", u.commentModerate)
+	pub, med := u.Member(account.ActPublish), u.Member(account.ActMedia)
+	draft := func(r *http.Request, c *core.ConsoleCtx) (*publish.Publication, error) { return u.draftFromPath(r, c) }
+	id := func(name string) func(*http.Request, *core.ConsoleCtx) (int64, error) {
+		return func(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, name) }
+	}
+	editor := core.View{Title: "Edit draft", Template: "mp/publish_editor", Load: u.loadDraftEditor}
+	sending := core.View{Title: "Edit draft", Template: "mp/publish_editor", Load: u.loadSendEditor}
+	comments := core.View{Title: "Comments", Template: "mp/publish_comments", Load: u.loadComments}
+	h("GET /mp/a/{account}/publish", u.Get(pub, core.View{Title: "Publish", Template: "mp/publish", Load: u.loadPublishHome}))
+	h("GET /mp/a/{account}/publish/new", u.In(pub, u.publishNew))
+	h("GET /mp/a/{account}/publish/d/{draft}", u.In(pub, u.publishEdit))
+	h("POST /mp/a/{account}/publish/save", u.In(pub, u.publishSave))
+	h("GET /mp/a/{account}/publish/d/{draft}/preview", u.Get(pub, core.View{Template: "mp/publish_preview", Load: u.loadPhonePreview}))
+	h("POST /mp/a/{account}/publish/d/{draft}/preview", core.Post(u.UI, pub, core.Form[*publish.Publication]{View: editor, Parse: draft, Do: u.publishSendPreview}))
+	h("POST /mp/a/{account}/publish/d/{draft}/send", core.Post(u.UI, pub, core.Form[*publish.Publication]{View: sending, Parse: draft, Do: u.publishSend}))
+	h("POST /mp/a/{account}/publish/d/{draft}/delete", core.Post(u.UI, pub, core.Form[int64]{Parse: id("draft"), Do: u.publishDeleteDraft}))
+	h("POST /mp/a/{account}/publish/p/{pub}/delete", core.Post(u.UI, pub, core.Form[int64]{Parse: id("pub"), Do: u.publishDeletePublished}))
+	h("POST /mp/a/{account}/publish/render", u.In(pub, u.publishRender))
+	h("GET /mp/a/{account}/publish/jobs/{job}", u.In(pub, u.publishJob))
+	h("POST /mp/a/{account}/publish/jobs/{job}/cancel", core.Post(u.UI, pub, core.Form[int64]{Parse: id("job"), Do: u.publishCancel}))
+	h("GET /mp/a/{account}/media", u.Get(med, u.mediaView()))
+	h("POST /mp/a/{account}/media", u.In(med, u.mediaUpload))
+	h("POST /mp/a/{account}/media/{media}/delete", core.Post(u.UI, med, core.Form[*publish.Asset]{View: u.mediaView(), Parse: u.assetInPath, Do: u.mediaDelete}))
+	h("GET /mp/a/{account}/comments", u.Get(pub, comments))
+	h("POST /mp/a/{account}/comments/{comment}", core.Post(u.UI, pub, core.Form[int64]{View: comments, Parse: id("comment"), Do: u.commentModerate}))
 	u.AddNav(core.NavItem{Label: "Publish", Path: "publish", Action: account.ActPublish, Order: 20})
 	u.AddNav(core.NavItem{Label: "Media", Path: "media", Action: account.ActMedia, Order: 21})
 	u.AddNav(core.NavItem{Label: "Comments", Path: "comments", Action: account.ActPublish, Order: 22})
