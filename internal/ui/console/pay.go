@@ -37,27 +37,32 @@ func (u *UI) registerPay(h core.Route) {
 		return
 	}
 	u.AddNav(core.NavItem{Label: "Payments", Path: "pay", Action: account.ActPayments, Order: 80})
-	h("GET /mp/a/{account}/pay", u.payHome)
-	h("POST /mp/a/{account}/pay/merchant", u.payMerchantSave)
-	h("POST /mp/a/{account}/pay/disable", u.payMerchantDisable)
-	h("POST /mp/a/{account}/pay/payout", u.payPayout)
-	h("POST /mp/a/{account}/pay/apikey", u.payAPIKey)
-	h("POST /mp/a/{account}/pay/keypair", u.payKeyPair)
-	h("POST /mp/a/{account}/pay/pubkey", u.payPublicKey)
-	h("GET /mp/a/{account}/pay/products", u.payProducts)
-	h("POST /mp/a/{account}/pay/products", u.payProductSave)
-	h("GET /mp/a/{account}/pay/products/{product}", u.payProduct)
-	h("POST /mp/a/{account}/pay/products/{product}", u.payProductSave)
-	h("POST /mp/a/{account}/pay/products/{product}/send", u.payProductSend)
-	h("POST /mp/a/{account}/pay/products/{product}/order", u.payConsoleOrder)
-	h("GET /mp/a/{account}/pay/products/{product}/image", u.payProductImage)
-	h("GET /mp/a/{account}/pay/orders", u.payOrders)
-	h("GET /mp/a/{account}/pay/orders.csv", u.payOrdersCSV)
-	h("GET /mp/a/{account}/pay/orders/{order}", u.payOrder)
-	h("POST /mp/a/{account}/pay/orders/{order}/refund", u.payRefund)
-	h("POST /mp/a/{account}/pay/orders/{order}/close", u.payClose)
-	h("GET /mp/a/{account}/pay/orders/{order}/qr.png", u.payOrderQR)
-	h("GET /mp/a/{account}/pay/settlement", u.paySettlement)
+	pays := u.Member(account.ActPayments)
+	home := core.View{Title: "Payments", Template: "mp/pay", Load: u.loadPayHome}
+	products := core.View{Title: "Products", Template: "mp/pay_products", Load: u.loadPayProducts}
+	product := core.View{Template: "mp/pay_product", Load: u.loadPayProduct}
+	order := core.View{Title: "Order", Template: "mp/pay_order", Load: u.loadPayOrder}
+	h("GET /mp/a/{account}/pay", u.Get(pays, home))
+	h("POST /mp/a/{account}/pay/merchant", core.Post(u.UI, pays, core.Form[*payCtx]{View: home, Parse: u.payParse(false), Do: u.payMerchantSave}))
+	h("POST /mp/a/{account}/pay/disable", core.Post(u.UI, pays, core.Form[*payCtx]{Parse: u.payParse(true), Do: u.payMerchantDisable}))
+	h("POST /mp/a/{account}/pay/payout", core.Post(u.UI, pays, core.Form[*payCtx]{View: home, Parse: u.payParse(true), Do: u.payPayout}))
+	h("POST /mp/a/{account}/pay/apikey", u.inPay(pays, u.payAPIKey))
+	h("POST /mp/a/{account}/pay/keypair", u.inPay(pays, u.payKeyPair))
+	h("POST /mp/a/{account}/pay/pubkey", core.Post(u.UI, pays, core.Form[*payCtx]{View: home, Parse: u.payParse(true), Do: u.payPublicKey}))
+	h("GET /mp/a/{account}/pay/products", u.Get(pays, products))
+	h("POST /mp/a/{account}/pay/products", core.Post(u.UI, pays, core.Form[*payProductCtx]{View: products, Read: readProduct, Parse: u.payNewProduct, Do: u.payProductSave}))
+	h("GET /mp/a/{account}/pay/products/{product}", u.Get(pays, product))
+	h("POST /mp/a/{account}/pay/products/{product}", core.Post(u.UI, pays, core.Form[*payProductCtx]{View: product, Read: readProduct, Parse: u.payProductParse, Do: u.payProductSave}))
+	h("POST /mp/a/{account}/pay/products/{product}/send", core.Post(u.UI, pays, core.Form[*payProductCtx]{View: product, Parse: u.payProductParse, Do: u.payProductSend}))
+	h("POST /mp/a/{account}/pay/products/{product}/order", core.Post(u.UI, pays, core.Form[*payProductCtx]{View: core.View{Template: "mp/pay_product", Load: u.loadConsoleOrderForm}, Parse: u.payProductParse, Do: u.payConsoleOrder}))
+	h("GET /mp/a/{account}/pay/products/{product}/image", u.In(pays, u.payProductImage))
+	h("GET /mp/a/{account}/pay/orders", u.inPay(pays, u.payOrders))
+	h("GET /mp/a/{account}/pay/orders.csv", u.inPay(pays, u.payOrdersCSV))
+	h("GET /mp/a/{account}/pay/orders/{order}", u.Get(pays, order))
+	h("POST /mp/a/{account}/pay/orders/{order}/refund", core.Post(u.UI, pays, core.Form[*payCtx]{View: order, Parse: u.payParse(true), Do: u.payRefund}))
+	h("POST /mp/a/{account}/pay/orders/{order}/close", core.Post(u.UI, pays, core.Form[*payCtx]{Parse: u.payParse(true), Do: u.payClose}))
+	h("GET /mp/a/{account}/pay/orders/{order}/qr.png", u.inPay(pays, u.payOrderQR))
+	h("GET /mp/a/{account}/pay/settlement", u.Get(pays, core.View{Title: "Settlement", Template: "mp/pay_settlement", Load: u.loadSettlement}))
 	u.registerPayBills(h)
 }
 
@@ -67,11 +72,9 @@ type payCtx struct {
 	merchant *pay.Merchant // nil until payments are enabled
 }
 
-func (u *UI) payConsole(r *http.Request, needMerchant bool) (*payCtx, error) {
-	c, err := u.ConsoleAccount(r, account.ActPayments)
-	if err != nil {
-		return nil, err
-	}
+// payOf loads the account's merchant profile; needMerchant refuses
+// accounts that have not enabled payments.
+func (u *UI) payOf(r *http.Request, c *core.ConsoleCtx, needMerchant bool) (*payCtx, error) {
 	pc := &payCtx{c: c}
 	m, err := u.Pay.Merchant(r.Context(), c.Account.ID)
 	switch {
@@ -85,7 +88,21 @@ func (u *UI) payConsole(r *http.Request, needMerchant bool) (*payCtx, error) {
 	return pc, nil
 }
 
-func (pc *payCtx) base() string { return fmt.Sprintf("/mp/a/%d/pay", pc.c.Account.ID) }
+// payParse reads the merchant a payments form needs.
+func (u *UI) payParse(needMerchant bool) func(*http.Request, *core.ConsoleCtx) (*payCtx, error) {
+	return func(r *http.Request, c *core.ConsoleCtx) (*payCtx, error) { return u.payOf(r, c, needMerchant) }
+}
+
+// inPay runs fn for a payments page of an account that enabled payments.
+func (u *UI) inPay(s core.Scope, fn func(w http.ResponseWriter, r *http.Request, pc *payCtx) error) web.HandlerFunc {
+	return u.In(s, func(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+		pc, err := u.payOf(r, c, true)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, pc)
+	})
+}
 
 type payHomeData struct {
 	Service   bool
@@ -102,20 +119,25 @@ type payHomeData struct {
 	PlatformSerial string
 }
 
-func (u *UI) payHome(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, false)
+func (u *UI) loadPayHome(r *http.Request, p *core.Page) error {
+	pc, err := u.payOf(r, p.Console, false)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Payments", nil)
-	p.Console = pc.c
-	return u.renderPayHome(w, r, p, pc, http.StatusOK, nil)
+	return u.payHomeData(r, p, pc, &payHomeData{})
 }
 
-func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, p *core.Page, pc *payCtx, status int, d *payHomeData) error {
-	if d == nil {
-		d = &payHomeData{}
+// renderPayHome shows the payments page with a secret shown once.
+func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, pc *payCtx, flash string, d *payHomeData) error {
+	p := u.NewPage(w, r, "Payments", nil)
+	p.Console, p.Flash = pc.c, flash
+	if err := u.payHomeData(r, p, pc, d); err != nil {
+		return err
 	}
+	return u.Render(w, r, http.StatusOK, "mp/pay", p)
+}
+
+func (u *UI) payHomeData(r *http.Request, p *core.Page, pc *payCtx, d *payHomeData) error {
 	d.Service, d.Merchant, d.BaseURL = pc.c.Account.IsService(), pc.merchant, u.BaseURL
 	if !d.Service {
 		d.Reason = errs.Message(pay.ErrSubscription)
@@ -146,98 +168,54 @@ func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, p *core.Page,
 		}
 	}
 	p.Data = d
-	return u.Render(w, r, status, "mp/pay", p)
+	return nil
 }
 
-// payFail re-renders the payments home page with a user error.
-func (u *UI) payFail(w http.ResponseWriter, r *http.Request, pc *payCtx, err error) error {
-	var e *errs.Error
-	if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-		return err
-	}
-	p := u.NewPage(w, r, "Payments", nil)
-	p.Console, p.Form = pc.c, r.PostForm
-	if e.Field != "" {
-		p.Fields[e.Field] = e.Message
-	} else {
-		p.Error = e.Message
-	}
-	return u.renderPayHome(w, r, p, pc, web.Status(err), nil)
-}
-
-func (u *UI) payMerchantSave(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, false)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) payMerchantSave(r *http.Request, c *core.ConsoleCtx, pc *payCtx) (core.Done, error) {
 	first := pc.merchant == nil || !pc.merchant.Enabled
-	if _, err := u.Pay.EnableMerchant(r.Context(), pc.c.Account, r.PostForm.Get("display_name"), r.PostForm.Get("notify_url")); err != nil {
-		return u.payFail(w, r, pc, err)
+	if _, err := u.Pay.EnableMerchant(r.Context(), c.Account, r.PostForm.Get("display_name"), r.PostForm.Get("notify_url")); err != nil {
+		return core.Done{}, err
 	}
 	msg := "Merchant profile saved."
 	if first {
 		msg = "Payments are on. Add products to sell."
 	}
-	return u.Redirect(w, r, pc.base(), msg)
+	return core.Done{To: "pay", Flash: msg}, nil
 }
 
-func (u *UI) payMerchantDisable(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
+func (u *UI) payMerchantDisable(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Done, error) {
+	if err := u.Pay.DisableMerchant(r.Context(), c.Account.ID); err != nil {
+		return core.Done{}, err
 	}
-	if err := u.Pay.DisableMerchant(r.Context(), pc.c.Account.ID); err != nil {
-		return err
-	}
-	return u.Redirect(w, r, pc.base(), "Payments are off: no new orders. Paid orders can still be refunded.")
+	return core.Done{To: "pay", Flash: "Payments are off: no new orders. Paid orders can still be refunded."}, nil
 }
 
-func (u *UI) payPayout(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) payPayout(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Done, error) {
 	amount, err := pay.ParseFen(r.PostForm.Get("amount"), "amount")
 	if err == nil {
-		err = u.Pay.Payout(r.Context(), web.Person(r).ID, pc.c.Account.ID, amount)
+		err = u.Pay.Payout(r.Context(), web.Person(r).ID, c.Account.ID, amount)
 	}
 	if err != nil {
 		if errors.Is(err, pay.ErrInsufficient) {
 			err = errs.FieldInvalid("amount", "The merchant balance is lower than that.")
 		}
-		return u.payFail(w, r, pc, err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, pc.base(), fmt.Sprintf("%s paid out to the organisation's bank account.", pay.FormatFen(amount)))
+	return core.Done{To: "pay", Flash: fmt.Sprintf("%s paid out to the organisation's bank account.", pay.FormatFen(amount))}, nil
 }
 
-func (u *UI) payAPIKey(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payAPIKey(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
 	k, err := u.Pay.ResetAPIv3Key(r.Context(), pc.c.Account.ID)
 	if err != nil {
 		return err
 	}
 	pc.merchant.APIv3Key = k
-	p := u.NewPage(w, r, "Payments", nil)
-	p.Console, p.Flash = pc.c, "New APIv3 key made. Copy it now: it is shown only this once."
-	return u.renderPayHome(w, r, p, pc, http.StatusOK, &payHomeData{Secret: k, SecretFor: "APIv3 key"})
+	return u.renderPayHome(w, r, pc, "New APIv3 key made. Copy it now: it is shown only this once.", &payHomeData{Secret: k, SecretFor: "APIv3 key"})
 }
 
 // payKeyPair makes an RSA key pair for the merchant, keeps the public half
 // and shows the private key once.
-func (u *UI) payKeyPair(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payKeyPair(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
@@ -262,23 +240,14 @@ func (u *UI) payKeyPair(w http.ResponseWriter, r *http.Request) error {
 	if pc.merchant, err = u.Pay.Merchant(r.Context(), pc.c.Account.ID); err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Payments", nil)
-	p.Console, p.Flash = pc.c, "Key pair made. Copy the private key now: Herald does not keep it and shows it only this once."
-	return u.renderPayHome(w, r, p, pc, http.StatusOK, &payHomeData{Secret: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})), SecretFor: "private key (serial " + serial + ")"})
+	return u.renderPayHome(w, r, pc, "Key pair made. Copy the private key now: Herald does not keep it and shows it only this once.", &payHomeData{Secret: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})), SecretFor: "private key (serial " + serial + ")"})
 }
 
-func (u *UI) payPublicKey(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
+func (u *UI) payPublicKey(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Done, error) {
+	if err := u.Pay.SetMerchantKey(r.Context(), c.Account.ID, r.PostForm.Get("public_key"), r.PostForm.Get("serial")); err != nil {
+		return core.Done{}, err
 	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	if err := u.Pay.SetMerchantKey(r.Context(), pc.c.Account.ID, r.PostForm.Get("public_key"), r.PostForm.Get("serial")); err != nil {
-		return u.payFail(w, r, pc, err)
-	}
-	return u.Redirect(w, r, pc.base(), "Public key saved: requests signed with its private key are accepted.")
+	return core.Done{To: "pay", Flash: "Public key saved: requests signed with its private key are accepted."}, nil
 }
 
 // Products.
@@ -290,134 +259,125 @@ type payProductsData struct {
 	OrderNo  string       // out_trade_no for "Create order": a double click is one order
 }
 
-func (u *UI) payProducts(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
+func (u *UI) loadPayProducts(r *http.Request, p *core.Page) error {
+	pc, err := u.payOf(r, p.Console, true)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Products", nil)
-	p.Console = pc.c
-	return u.renderPayProducts(w, r, p, pc, nil, http.StatusOK)
-}
-
-func (u *UI) renderPayProducts(w http.ResponseWriter, r *http.Request, p *core.Page, pc *payCtx, one *pay.Product, status int) error {
-	d := &payProductsData{Merchant: pc.merchant, Product: one, OrderNo: fmt.Sprintf("K%d", id.New())}
-	if one == nil {
-		var err error
-		if d.Products, err = u.Pay.Products(r.Context(), pc.c.Account.ID, false); err != nil {
-			return err
-		}
-		p.Data = d
-		return u.Render(w, r, status, "mp/pay_products", p)
+	d := &payProductsData{Merchant: pc.merchant, OrderNo: fmt.Sprintf("K%d", id.New())}
+	if d.Products, err = u.Pay.Products(r.Context(), pc.c.Account.ID, false); err != nil {
+		return err
 	}
 	p.Data = d
-	return u.Render(w, r, status, "mp/pay_product", p)
+	return nil
 }
 
-// payConsoleProduct loads the merchant console context and the product
-// named in the path, which must belong to the account.
-func (u *UI) payConsoleProduct(r *http.Request) (*payCtx, *pay.Product, error) {
-	pc, err := u.payConsole(r, true)
+// payProductCtx is a payments form about one product (nil for a new one).
+type payProductCtx struct {
+	*payCtx
+	product *pay.Product
+}
+
+// payProductParse reads the merchant and the account's product named in
+// the path.
+func (u *UI) payProductParse(r *http.Request, c *core.ConsoleCtx) (*payProductCtx, error) {
+	pc, err := u.payOf(r, c, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	pid, err := core.PathID(r, "product")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	pr, err := u.Pay.Product(r.Context(), pc.c.Account.ID, pid)
+	pr, err := u.Pay.Product(r.Context(), c.Account.ID, pid)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return pc, pr, nil
+	return &payProductCtx{payCtx: pc, product: pr}, nil
 }
 
-func (u *UI) payProduct(w http.ResponseWriter, r *http.Request) error {
-	pc, pr, err := u.payConsoleProduct(r)
+// payNewProduct reads the merchant a new product is added for.
+func (u *UI) payNewProduct(r *http.Request, c *core.ConsoleCtx) (*payProductCtx, error) {
+	pc, err := u.payOf(r, c, true)
+	if err != nil {
+		return nil, err
+	}
+	return &payProductCtx{payCtx: pc}, nil
+}
+
+// loadPayProduct fills one product's page.
+func (u *UI) loadPayProduct(r *http.Request, p *core.Page) error {
+	pp, err := u.payProductParse(r, p.Console)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, pr.Name, nil)
-	p.Console = pc.c
-	return u.renderPayProducts(w, r, p, pc, pr, http.StatusOK)
+	p.Title = pp.product.Name
+	p.Data = &payProductsData{Merchant: pp.merchant, Product: pp.product, OrderNo: fmt.Sprintf("K%d", id.New())}
+	return nil
 }
 
 var productImage = media.Kind{Name: "product image", Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif"}, MaxBytes: 2 << 20}
 
-func (u *UI) payProductSave(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
-	var pid int64
-	var current *pay.Product
-	if r.PathValue("product") != "" {
-		if pid, err = core.PathID(r, "product"); err != nil {
-			return err
-		}
-		if current, err = u.Pay.Product(r.Context(), pc.c.Account.ID, pid); err != nil {
-			return err
-		}
-	}
-	fail := func(err error) error {
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		p := u.NewPage(w, r, "Products", nil)
-		p.Console, p.Form = pc.c, r.Form
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
-		return u.renderPayProducts(w, r, p, pc, current, web.Status(err))
-	}
+// readProduct limits the product form (its fields and an image of at most
+// 2 MB); payProductSave reads it, so that an image too large is shown on
+// the form.
+func readProduct(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 3<<20)
+	return nil
+}
+
+// payProductSave adds a product (pp.product nil) or saves an edit.
+func (u *UI) payProductSave(r *http.Request, c *core.ConsoleCtx, pp *payProductCtx) (core.Done, error) {
+	current := pp.product
+	var pid int64
+	if current != nil {
+		pid = current.ID
+	}
 	if err := r.ParseMultipartForm(3 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		return fail(errs.FieldInvalid("image", "The image is larger than 2 MB."))
+		return core.Done{}, errs.FieldInvalid("image", "The image is larger than 2 MB.")
 	}
 	in := pay.ProductInput{Name: r.FormValue("name"), Description: r.FormValue("description"), Active: r.FormValue("active") == "1"}
+	var err error
 	if in.Price, err = pay.ParseFen(r.FormValue("price"), "price"); err != nil {
-		return fail(err)
+		return core.Done{}, err
 	}
 	stock := strings.TrimSpace(r.FormValue("stock"))
 	if stock == "" {
 		stock = "0"
 	}
 	if in.Stock, err = strconv.ParseInt(stock, 10, 64); err != nil {
-		return fail(errs.FieldInvalid("stock", "Stock is a whole number from 0 to 1,000,000."))
+		return core.Done{}, errs.FieldInvalid("stock", "Stock is a whole number from 0 to 1,000,000.")
 	}
 	if f, _, err := r.FormFile("image"); err == nil {
 		defer f.Close()
-		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("products/%d", pc.c.Account.ID), productImage, f)
+		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("products/%d", c.Account.ID), productImage, f)
 		if err != nil {
-			return fail(errs.FieldInvalid("image", "%s", errs.Message(err)))
+			return core.Done{}, errs.FieldInvalid("image", "%s", errs.Message(err))
 		}
 		in.ImageKey, in.ImageType = saved.Key, saved.ContentType
 	}
-	saved, err := u.Pay.SaveProduct(r.Context(), pc.c.Account.ID, pid, in)
+	saved, err := u.Pay.SaveProduct(r.Context(), c.Account.ID, pid, in)
 	if err != nil {
 		if in.ImageKey != "" {
 			_ = u.Media.Delete(r.Context(), in.ImageKey)
 		}
-		return fail(err)
+		return core.Done{}, err
 	}
 	if current != nil && in.ImageKey != "" && current.ImageKey != "" {
 		_ = u.Media.Delete(r.Context(), current.ImageKey)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("%s/products/%d", pc.base(), saved.ID), fmt.Sprintf("%s saved.", saved.Name))
+	return core.Done{To: fmt.Sprintf("pay/products/%d", saved.ID), Flash: fmt.Sprintf("%s saved.", saved.Name)}, nil
 }
 
-func (u *UI) payProductImage(w http.ResponseWriter, r *http.Request) error {
-	_, pr, err := u.payConsoleProduct(r)
+func (u *UI) payProductImage(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	pp, err := u.payProductParse(r, c)
 	if err != nil {
 		return err
 	}
-	if pr.ImageKey == "" {
+	if pp.product.ImageKey == "" {
 		return db.ErrNotFound
 	}
-	return media.Serve(w, r, u.Media, pr.ImageKey, pr.ImageType)
+	return media.Serve(w, r, u.Media, pp.product.ImageKey, pp.product.ImageType)
 }
 
 // productCard is the chat message that offers a product to a follower.
@@ -435,40 +395,34 @@ func productCard(pr *pay.Product, merchant string) message.Body {
 
 // payProductSend sends a product card to one follower inside the
 // customer-service window.
-func (u *UI) payProductSend(w http.ResponseWriter, r *http.Request) error {
-	pc, pr, err := u.payConsoleProduct(r)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	fail := func(err error) error {
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		p := u.NewPage(w, r, pr.Name, nil)
-		p.Console, p.Form = pc.c, r.PostForm
-		p.Fields["follower"] = e.Message
-		return u.renderPayProducts(w, r, p, pc, pr, web.Status(err))
-	}
+func (u *UI) payProductSend(r *http.Request, c *core.ConsoleCtx, pp *payProductCtx) (core.Done, error) {
+	pr := pp.product
 	if !pr.Active {
-		return fail(errs.Conflictf("This product is not on sale; put it on sale first."))
+		return core.Done{}, onField(errs.Conflictf("This product is not on sale; put it on sale first."), "follower")
 	}
 	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("follower")), "@")
 	person, err := u.Users.ByUsername(r.Context(), name)
 	if errors.Is(err, db.ErrNotFound) {
-		return fail(errs.FieldInvalid("follower", "There is no follower with that username."))
+		return core.Done{}, errs.FieldInvalid("follower", "There is no follower with that username.")
 	}
 	if err != nil {
+		return core.Done{}, err
+	}
+	if _, err := u.Chat.Send(r.Context(), c.Account.ID, person.ID, message.KindProduct, message.SenderAgent, web.Person(r).ID,
+		productCard(pr, pp.merchant.DisplayName)); err != nil {
+		return core.Done{}, onField(err, "follower")
+	}
+	return core.Done{To: fmt.Sprintf("pay/products/%d", pr.ID), Flash: fmt.Sprintf("Product card sent to %s.", person.DisplayName)}, nil
+}
+
+// onField puts a user error's message on field (or, with field "", over
+// the form).
+func onField(err error, field string) error {
+	e := core.UserError(err)
+	if e == nil {
 		return err
 	}
-	if _, err := u.Chat.Send(r.Context(), pc.c.Account.ID, person.ID, message.KindProduct, message.SenderAgent, web.Person(r).ID,
-		productCard(pr, pc.merchant.DisplayName)); err != nil {
-		return fail(err)
-	}
-	return u.Redirect(w, r, fmt.Sprintf("%s/products/%d", pc.base(), pr.ID), fmt.Sprintf("Product card sent to %s.", person.DisplayName))
+	return &errs.Error{Kind: e.Kind, Message: e.Message, Field: field, Err: err}
 }
 
 // Orders.
@@ -514,11 +468,8 @@ func orderFilter(r *http.Request, loc *time.Location) (pay.OrderFilter, *payOrde
 	return f, d, nil
 }
 
-func (u *UI) payOrders(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payOrders(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
+	var err error
 	p := u.NewPage(w, r, "Orders", nil)
 	p.Console = pc.c
 	f, d, ferr := orderFilter(r, pc.c.Account.Location())
@@ -541,11 +492,7 @@ func (u *UI) payOrders(w http.ResponseWriter, r *http.Request) error {
 }
 
 // payOrdersCSV exports the filtered orders (up to 10,000).
-func (u *UI) payOrdersCSV(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payOrdersCSV(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
 	loc := pc.c.Account.Location()
 	f, _, err := orderFilter(r, loc)
 	if err != nil {
@@ -583,17 +530,11 @@ type payOrderData struct {
 	PayURL   string // an open console order's pay link (pay_console_order.go)
 }
 
-func (u *UI) payOrder(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
+func (u *UI) loadPayOrder(r *http.Request, p *core.Page) error {
+	pc, err := u.payOf(r, p.Console, true)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Order", nil)
-	p.Console = pc.c
-	return u.renderPayOrder(w, r, p, pc, http.StatusOK)
-}
-
-func (u *UI) renderPayOrder(w http.ResponseWriter, r *http.Request, p *core.Page, pc *payCtx, status int) error {
 	oid, err := core.PathID(r, "order")
 	if err != nil {
 		return err
@@ -615,20 +556,13 @@ func (u *UI) renderPayOrder(w http.ResponseWriter, r *http.Request, p *core.Page
 		}
 	}
 	p.Data = d
-	return u.Render(w, r, status, "mp/pay_order", p)
+	return nil
 }
 
-func (u *UI) payRefund(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) payRefund(r *http.Request, c *core.ConsoleCtx, pc *payCtx) (core.Done, error) {
 	oid, err := core.PathID(r, "order")
 	if err != nil {
-		return err
+		return core.Done{}, core.AsPage(err)
 	}
 	amount, err := pay.ParseFen(r.PostForm.Get("amount"), "amount")
 	if err == nil {
@@ -640,35 +574,23 @@ func (u *UI) payRefund(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, pay.ErrInsufficient) {
 			err = errs.FieldInvalid("amount", "The merchant balance is too low for this refund.")
 		}
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
+		if e := core.UserError(err); e != nil && e.Field != "amount" && e.Field != "reason" {
+			err = onField(err, "") // out_refund_no is a hidden field
 		}
-		p := u.NewPage(w, r, "Order", nil)
-		p.Console, p.Form = pc.c, r.PostForm
-		if e.Field == "amount" || e.Field == "reason" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message // out_refund_no is a hidden field
-		}
-		return u.renderPayOrder(w, r, p, pc, web.Status(err))
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("%s/orders/%d", pc.base(), oid), fmt.Sprintf("Refunded %s.", pay.FormatFen(amount)))
+	return core.Done{To: fmt.Sprintf("pay/orders/%d", oid), Flash: fmt.Sprintf("Refunded %s.", pay.FormatFen(amount))}, nil
 }
 
-func (u *UI) payClose(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payClose(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Done, error) {
 	oid, err := core.PathID(r, "order")
 	if err != nil {
-		return err
+		return core.Done{}, err
 	}
-	if _, err := u.Pay.Close(r.Context(), pc.c.Account.ID, oid); err != nil {
-		return err
+	if _, err := u.Pay.Close(r.Context(), c.Account.ID, oid); err != nil {
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("%s/orders/%d", pc.base(), oid), "Order closed.")
+	return core.Done{To: fmt.Sprintf("pay/orders/%d", oid), Flash: "Order closed."}, nil
 }
 
 type paySettlementData struct {
@@ -677,8 +599,8 @@ type paySettlementData struct {
 	Since string
 }
 
-func (u *UI) paySettlement(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
+func (u *UI) loadSettlement(r *http.Request, p *core.Page) error {
+	pc, err := u.payOf(r, p.Console, true)
 	if err != nil {
 		return err
 	}
@@ -699,9 +621,8 @@ func (u *UI) paySettlement(w http.ResponseWriter, r *http.Request) error {
 		d.Total.Payouts += day.Payouts
 		d.Total.Net += day.Net
 	}
-	p := u.NewPage(w, r, "Settlement", d)
-	p.Console = pc.c
-	return u.Render(w, r, http.StatusOK, "mp/pay_settlement", p)
+	p.Data = d
+	return nil
 }
 
 func urlq(s string) string { return url.QueryEscape(s) }

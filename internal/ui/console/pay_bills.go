@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"github.com/heraldoa/herald/internal/account"
 	"net/http"
 	"strconv"
 	"time"
@@ -20,9 +21,10 @@ func (u *UI) registerPayBills(h core.Route) {
 	if u.PayAPI == nil {
 		return
 	}
-	h("GET /mp/a/{account}/pay/bills", u.payBills)
-	h("GET /mp/a/{account}/pay/bills/{kind}", u.payBillDownload)
-	h("GET /mp/a/{account}/pay/platform-certificate", u.payPlatformCert)
+	pays := u.Member(account.ActPayments)
+	h("GET /mp/a/{account}/pay/bills", u.Get(pays, core.View{Title: "Daily bills", Template: "mp/pay_bills", Load: u.loadPayBills}))
+	h("GET /mp/a/{account}/pay/bills/{kind}", u.inPay(pays, u.payBillDownload))
+	h("GET /mp/a/{account}/pay/platform-certificate", u.inPay(pays, u.payPlatformCert))
 }
 
 // payBillLink is one bill of the chosen day on the bills page.
@@ -46,8 +48,8 @@ type payBillsData struct {
 
 var payBillKinds = map[string]string{"tradebill": wxpay.BillTrade, "fundflowbill": wxpay.BillFundFlow}
 
-func (u *UI) payBills(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
+func (u *UI) loadPayBills(r *http.Request, p *core.Page) error {
+	pc, err := u.payOf(r, p.Console, true)
 	if err != nil {
 		return err
 	}
@@ -84,18 +86,13 @@ func (u *UI) payBills(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		return err
 	}
-	p := u.NewPage(w, r, "Daily bills", d)
-	p.Console = pc.c
-	return u.Render(w, r, http.StatusOK, "mp/pay_bills", p)
+	p.Data = d
+	return nil
 }
 
 // payBillDownload serves a bill as a CSV file: byte for byte what the API's
 // download_url serves (uncompressed), so its SHA1 is the API's hash_value.
-func (u *UI) payBillDownload(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payBillDownload(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
 	kind, ok := payBillKinds[r.PathValue("kind")]
 	if !ok {
 		return errs.NotFoundf("There is no such bill.")
@@ -116,10 +113,7 @@ func (u *UI) payBillDownload(w http.ResponseWriter, r *http.Request) error {
 // payPlatformCert serves the platform certificate under the file name
 // clients give it: wechatpay_{serial}.pem, the serial in the form of the
 // Wechatpay-Serial header.
-func (u *UI) payPlatformCert(w http.ResponseWriter, r *http.Request) error {
-	if _, err := u.payConsole(r, true); err != nil {
-		return err
-	}
+func (u *UI) payPlatformCert(w http.ResponseWriter, r *http.Request, _ *payCtx) error {
 	k, err := u.PayAPI.Keys.Current(r.Context())
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/web"
 )
 
 // Orders created by staff from the console's catalogue (source "console"):
@@ -21,46 +20,46 @@ import (
 
 // payConsoleOrder creates an order for a product, through the same
 // pay.Store.CreateOrder as every other order.
-func (u *UI) payConsoleOrder(w http.ResponseWriter, r *http.Request) error {
-	pc, pr, err := u.payConsoleProduct(r)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	in := pay.NewOrder{AccountID: pc.c.Account.ID, ProductID: pr.ID, Source: pay.SourceConsole,
+func (u *UI) payConsoleOrder(r *http.Request, c *core.ConsoleCtx, pp *payProductCtx) (core.Done, error) {
+	in := pay.NewOrder{AccountID: c.Account.ID, ProductID: pp.product.ID, Source: pay.SourceConsole,
 		OutTradeNo: strings.TrimSpace(r.PostForm.Get("nonce")), Description: r.PostForm.Get("note")}
 	q := strings.TrimSpace(r.PostForm.Get("quantity"))
 	if q == "" {
 		q = "1"
 	}
+	var err error
 	if in.Quantity, err = strconv.ParseInt(q, 10, 64); err != nil || in.Quantity < 1 {
-		err = errs.FieldInvalid("quantity", "Choose a quantity from 1 to 99.")
-	} else {
-		var o *pay.Order
-		if o, err = u.Pay.CreateOrder(r.Context(), in); err == nil {
-			return u.Redirect(w, r, fmt.Sprintf("%s/orders/%d", pc.base(), o.ID), "Order created. Send its link or show its QR code to the buyer.")
-		}
+		return core.Done{}, errs.FieldInvalid("quantity", "Choose a quantity from 1 to 99.")
 	}
-	var e *errs.Error
-	if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
+	o, err := u.Pay.CreateOrder(r.Context(), in)
+	if err != nil {
+		// The order form's fields: quantity and note; anything else shows
+		// over the form.
+		if e := core.UserError(err); e != nil {
+			switch e.Field {
+			case "quantity":
+			case "description":
+				err = onField(err, "note")
+			default:
+				err = onField(err, "order")
+			}
+		}
+		return core.Done{}, err
+	}
+	return core.Done{To: fmt.Sprintf("pay/orders/%d", o.ID), Flash: "Order created. Send its link or show its QR code to the buyer."}, nil
+}
+
+// loadConsoleOrderForm is the product's page re-shown after its order form
+// failed: the product's edit form on the same page keeps the product's
+// values.
+func (u *UI) loadConsoleOrderForm(r *http.Request, p *core.Page) error {
+	if err := u.loadPayProduct(r, p); err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, pr.Name, nil)
-	p.Console = pc.c
-	// The product's edit form on the same page keeps the product's values.
+	pr := p.Data.(*payProductsData).Product
 	p.Form = url.Values{"name": {pr.Name}, "price": {strings.TrimPrefix(pay.FormatFen(pr.Price), "¥")}, "stock": {strconv.FormatInt(pr.Stock, 10)},
 		"description": {pr.Description}, "quantity": {r.PostForm.Get("quantity")}, "note": {r.PostForm.Get("note")}}
-	switch e.Field {
-	case "quantity":
-		p.Fields["quantity"] = e.Message
-	case "description":
-		p.Fields["note"] = e.Message
-	default:
-		p.Fields["order"] = e.Message
-	}
-	return u.renderPayProducts(w, r, p, pc, pr, web.Status(err))
+	return nil
 }
 
 // consolePayURL is the pay sheet's address for an open console order, ""
@@ -73,11 +72,7 @@ func (u *UI) consolePayURL(o *pay.Order) string {
 }
 
 // payOrderQR is the PNG QR code of an open console order's pay link.
-func (u *UI) payOrderQR(w http.ResponseWriter, r *http.Request) error {
-	pc, err := u.payConsole(r, true)
-	if err != nil {
-		return err
-	}
+func (u *UI) payOrderQR(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
 	oid, err := core.PathID(r, "order")
 	if err != nil {
 		return err
