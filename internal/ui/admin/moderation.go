@@ -22,7 +22,7 @@ type reportsData struct {
 	Reports []*review.Report
 }
 
-func (u *UI) reportsRender(w http.ResponseWriter, r *http.Request, cause error) error {
+func (u *UI) loadReports(r *http.Request, p *core.Page) error {
 	state := r.URL.Query().Get("state")
 	switch state {
 	case review.ReportOpen, review.ReportActioned, review.ReportDismissed:
@@ -33,32 +33,28 @@ func (u *UI) reportsRender(w http.ResponseWriter, r *http.Request, cause error) 
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Reports", &reportsData{State: state, Reports: list})
-	if cause != nil {
-		return u.FormError(w, r, "admin/reports", p, cause)
-	}
-	return u.Render(w, r, http.StatusOK, "admin/reports", p)
+	p.Data = &reportsData{State: state, Reports: list}
+	return nil
 }
 
-func (u *UI) reportsPage(w http.ResponseWriter, r *http.Request) error {
-	return u.reportsRender(w, r, nil)
+func reportInPath(r *http.Request, _ *core.ConsoleCtx) (int64, error) {
+	return core.PathIDNamed(r, "report", "report")
 }
 
-func (u *UI) reportDismiss(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
+// notFoundIsPage shows a thing that is not there as an error page rather
+// than on the form.
+func notFoundIsPage(err error) error {
+	if errs.KindOf(err) == errs.KindNotFound {
+		return core.AsPage(err)
 	}
-	reportID, err := core.PathIDNamed(r, "report", "report")
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+func (u *UI) reportDismiss(r *http.Request, _ *core.ConsoleCtx, reportID int64) (core.Done, error) {
 	if err := u.Review.DismissReport(r.Context(), web.Person(r), reportID, r.PostForm.Get("note")); err != nil {
-		if errs.KindOf(err) == errs.KindInternal || errs.KindOf(err) == errs.KindNotFound {
-			return err
-		}
-		return u.reportsRender(w, r, err)
+		return core.Done{}, notFoundIsPage(err)
 	}
-	return u.Redirect(w, r, "/admin/reports", "Report dismissed.")
+	return core.Done{To: "/admin/reports", Flash: "Report dismissed."}, nil
 }
 
 // Penalties.
@@ -71,7 +67,7 @@ type penaltiesData struct {
 	Now       time.Time
 }
 
-func (u *UI) penaltiesPage(w http.ResponseWriter, r *http.Request) error {
+func (u *UI) loadPenalties(r *http.Request, p *core.Page) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := &penaltiesData{All: q.Get("all") == "1", Query: strings.TrimSpace(q.Get("q")), Now: u.Clock.Now()}
@@ -84,7 +80,8 @@ func (u *UI) penaltiesPage(w http.ResponseWriter, r *http.Request) error {
 	if d.Penalties, err = u.Review.Penalties(ctx, review.PenaltyFilter{ActiveOnly: !d.All, AccountID: core.QueryID(r, "account")}); err != nil {
 		return err
 	}
-	return u.Render(w, r, http.StatusOK, "admin/penalties", u.NewPage(w, r, "Penalties", d))
+	p.Data = d
+	return nil
 }
 
 type penaltyFormData struct {
@@ -159,49 +156,42 @@ type appealsData struct {
 	Failed  int64
 }
 
-func (u *UI) appealsRender(w http.ResponseWriter, r *http.Request, failed int64, cause error) error {
+// loadAppeals fills the pending appeals; when a decision is re-shown with
+// its error, the penalty in the path carries the message.
+func (u *UI) loadAppeals(r *http.Request, p *core.Page) error {
 	list, err := u.Review.PendingAppeals(r.Context())
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Appeals", &appealsData{Pending: list, Now: u.Clock.Now(), Failed: failed})
-	if cause != nil {
-		return u.FormError(w, r, "admin/appeals", p, cause)
+	d := &appealsData{Pending: list, Now: u.Clock.Now()}
+	if p.Form != nil {
+		d.Failed, _ = penaltyInPath(r, nil)
 	}
-	return u.Render(w, r, http.StatusOK, "admin/appeals", p)
+	p.Data = d
+	return nil
 }
 
-func (u *UI) appealsPage(w http.ResponseWriter, r *http.Request) error {
-	return u.appealsRender(w, r, 0, nil)
+func penaltyInPath(r *http.Request, _ *core.ConsoleCtx) (int64, error) {
+	return core.PathIDNamed(r, "penalty", "penalty")
 }
 
-func (u *UI) appealDecide(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	penaltyID, err := core.PathIDNamed(r, "penalty", "penalty")
-	if err != nil {
-		return err
-	}
+func (u *UI) appealDecide(r *http.Request, _ *core.ConsoleCtx, penaltyID int64) (core.Done, error) {
 	var grant bool
 	switch r.PostForm.Get("decision") {
 	case "grant":
 		grant = true
 	case "deny":
 	default:
-		return u.appealsRender(w, r, penaltyID, errs.FieldInvalid("decision", "Choose grant or deny."))
+		return core.Done{}, errs.FieldInvalid("decision", "Choose grant or deny.")
 	}
 	if err := u.Review.DecideAppeal(r.Context(), web.Person(r), penaltyID, grant, r.PostForm.Get("note")); err != nil {
-		if k := errs.KindOf(err); k == errs.KindInternal || k == errs.KindNotFound {
-			return err
-		}
-		return u.appealsRender(w, r, penaltyID, err)
+		return core.Done{}, notFoundIsPage(err)
 	}
 	msg := "Appeal denied: the penalty stands."
 	if grant {
 		msg = "Appeal granted: the penalty is overturned."
 	}
-	return u.Redirect(w, r, "/admin/appeals", msg)
+	return core.Done{To: "/admin/appeals", Flash: msg}, nil
 }
 
 // Audit log.
@@ -271,29 +261,20 @@ func lcLines(s string) []string {
 	return out
 }
 
-func (u *UI) settingsPage(w http.ResponseWriter, r *http.Request) error {
+func (u *UI) loadSettings(r *http.Request, p *core.Page) error {
 	st, err := u.Settings.Get(r.Context())
-	if err != nil {
-		return err
-	}
-	return u.Render(w, r, http.StatusOK, "admin/settings", u.NewPage(w, r, "Platform settings", newAdminSettingsData(st, web.Person(r).IsAdmin())))
+	p.Data = newAdminSettingsData(st, web.Person(r).IsAdmin())
+	return err
 }
 
-func (u *UI) settingsSave(w http.ResponseWriter, r *http.Request) error {
+func (u *UI) settingsSave(r *http.Request, _ *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	person := web.Person(r)
-	if !person.IsAdmin() {
-		return errs.Forbiddenf("Only platform administrators can change the settings.")
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
 	ctx := r.Context()
 	st, err := u.Settings.Get(ctx)
 	if err != nil {
-		return err
+		return core.Done{}, err
 	}
 	f := r.PostForm
-	p := u.NewPage(w, r, "Platform settings", newAdminSettingsData(st, true))
 	ints := []struct {
 		name string
 		dst  *int
@@ -314,7 +295,7 @@ func (u *UI) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		}
 		v, err := strconv.Atoi(strings.TrimSpace(f.Get(it.name)))
 		if err != nil {
-			return u.FormError(w, r, "admin/settings", p, errs.FieldInvalid(it.name, "Enter a whole number."))
+			return core.Done{}, errs.FieldInvalid(it.name, "Enter a whole number.")
 		}
 		*it.dst = v
 	}
@@ -322,17 +303,17 @@ func (u *UI) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	st.InternationalDocuments = lcLines(f.Get("international_documents"))
 	st.FlaggedKeywords = lcLines(f.Get("flagged_keywords"))
 	if len(st.DomesticDocuments) == 0 {
-		return u.FormError(w, r, "admin/settings", p, errs.FieldInvalid("domestic_documents", "List at least one document, one per line."))
+		return core.Done{}, errs.FieldInvalid("domestic_documents", "List at least one document, one per line.")
 	}
 	if len(st.InternationalDocuments) == 0 {
-		return u.FormError(w, r, "admin/settings", p, errs.FieldInvalid("international_documents", "List at least one document, one per line."))
+		return core.Done{}, errs.FieldInvalid("international_documents", "List at least one document, one per line.")
 	}
 	if err := u.Settings.Save(ctx, st); err != nil {
-		return u.FormError(w, r, "admin/settings", p, err)
+		return core.Done{}, err
 	}
 	if err := u.Review.Audit(ctx, person, review.AuditSettingsChanged, 0, fmt.Sprintf("validity %d days, warn %d days, %d rounds, %d keywords",
 		st.VerificationValidityDays, st.VerificationWarnDays, st.MaxReviewRounds, len(st.FlaggedKeywords))); err != nil {
-		return err
+		return core.Done{}, core.AsPage(err)
 	}
-	return u.Redirect(w, r, "/admin/settings", "Settings saved. They apply at once.")
+	return core.Done{To: "/admin/settings", Flash: "Settings saved. They apply at once."}, nil
 }

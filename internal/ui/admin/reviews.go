@@ -21,7 +21,7 @@ type queueData struct {
 	States []string
 }
 
-func (u *UI) reviewQueue(w http.ResponseWriter, r *http.Request) error {
+func (u *UI) loadReviewQueue(r *http.Request, p *core.Page) error {
 	q := r.URL.Query()
 	f := review.QueueFilter{State: q.Get("state"), Region: q.Get("region"), Type: q.Get("type"), Kind: q.Get("kind"), Name: q.Get("q")}
 	if f.State != "" && !review.Open(f.State) && f.State != review.Approved && f.State != review.Rejected {
@@ -34,8 +34,8 @@ func (u *UI) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return u.Render(w, r, http.StatusOK, "admin/reviews", u.NewPage(w, r, "Verification reviews",
-		&queueData{Apps: apps, Filter: f, Query: q, States: review.States}))
+	p.Data = &queueData{Apps: apps, Filter: f, Query: q, States: review.States}
+	return nil
 }
 
 type reviewData struct {
@@ -91,91 +91,76 @@ func (u *UI) reviewData(r *http.Request, appID int64) (*reviewData, error) {
 	return d, nil
 }
 
-func (u *UI) reviewRender(w http.ResponseWriter, r *http.Request, appID int64, cause error) error {
+func (u *UI) loadReview(r *http.Request, p *core.Page) error {
+	appID, err := appInPath(r, nil)
+	if err != nil {
+		return err
+	}
 	d, err := u.reviewData(r, appID)
 	if err != nil {
 		return err
 	}
-	p := u.NewPage(w, r, "Review: "+d.App.Name, d)
-	if cause != nil {
-		return u.FormError(w, r, "admin/review", p, cause)
-	}
-	return u.Render(w, r, http.StatusOK, "admin/review", p)
+	p.Title, p.Data = "Review: "+d.App.Name, d
+	return nil
 }
 
-func (u *UI) reviewPage(w http.ResponseWriter, r *http.Request) error {
-	appID, err := core.PathIDNamed(r, "app", "application")
-	if err != nil {
-		return err
-	}
-	return u.reviewRender(w, r, appID, nil)
+func appInPath(r *http.Request, _ *core.ConsoleCtx) (int64, error) {
+	return core.PathIDNamed(r, "app", "application")
 }
 
-// reviewAction runs a reviewer action from a form and comes back to the
+// reviewAction is a reviewer action from a form: it comes back to the
 // review page with fn's flash message, or with the error on the form.
-func (u *UI) reviewAction(w http.ResponseWriter, r *http.Request, fn func(appID int64) (string, error)) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	appID, err := core.PathIDNamed(r, "app", "application")
-	if err != nil {
-		return err
-	}
-	flash, err := fn(appID)
-	if err != nil {
-		if k := errs.KindOf(err); k == errs.KindInternal || k == errs.KindNotFound {
-			return err
-		}
-		return u.reviewRender(w, r, appID, err)
-	}
-	return u.Redirect(w, r, fmt.Sprintf("/admin/reviews/%d", appID), flash)
-}
-
-func (u *UI) reviewClaim(w http.ResponseWriter, r *http.Request) error {
-	return u.reviewAction(w, r, func(id int64) (string, error) {
-		return "Claimed: the application is yours to review.", u.Review.Claim(r.Context(), web.Person(r), id)
-	})
-}
-
-func (u *UI) reviewRelease(w http.ResponseWriter, r *http.Request) error {
-	return u.reviewAction(w, r, func(id int64) (string, error) {
-		return "Put back in the queue.", u.Review.Release(r.Context(), web.Person(r), id)
-	})
-}
-
-func (u *UI) reviewCheck(w http.ResponseWriter, r *http.Request) error {
-	return u.reviewAction(w, r, func(id int64) (string, error) {
-		check := r.PostForm.Get("check")
-		var passed bool
-		switch r.PostForm.Get("result_" + check) {
-		case "pass":
-			passed = true
-		case "fail":
-		default:
-			return "", errs.FieldInvalid("result_"+check, "Choose pass or fail.")
-		}
-		return review.CheckLabel(check) + " recorded.", u.Review.RecordCheck(r.Context(), web.Person(r), id, check, passed, r.PostForm.Get("note_"+check))
-	})
-}
-
-func (u *UI) reviewDecide(w http.ResponseWriter, r *http.Request) error {
-	return u.reviewAction(w, r, func(id int64) (string, error) {
-		ctx, p := r.Context(), web.Person(r)
-		switch r.PostForm.Get("decision") {
-		case "approve":
-			return "Approved: the account is active and verified.", u.Review.Approve(ctx, p, id)
-		case "reject":
-			return "Rejected. The applicant sees your reason.", u.Review.Reject(ctx, p, id, r.PostForm.Get("reason"))
-		case "more":
-			err := u.Review.AskMore(ctx, p, id, r.PostForm.Get("reason"))
-			var e *errs.Error
-			if errors.As(err, &e) && e.Field == "request" {
-				e.Field = "reason"
+func (u *UI) reviewAction(fn func(r *http.Request, appID int64) (string, error)) core.Form[int64] {
+	return core.Form[int64]{View: core.View{Template: "admin/review", Load: u.loadReview}, Parse: appInPath,
+		Do: func(r *http.Request, _ *core.ConsoleCtx, appID int64) (core.Done, error) {
+			flash, err := fn(r, appID)
+			if err != nil {
+				if errs.KindOf(err) == errs.KindNotFound {
+					err = core.AsPage(err)
+				}
+				return core.Done{}, err
 			}
-			return "Sent back to the applicant for more information.", err
+			return core.Done{To: fmt.Sprintf("/admin/reviews/%d", appID), Flash: flash}, nil
+		}}
+}
+
+func (u *UI) reviewClaim(r *http.Request, id int64) (string, error) {
+	return "Claimed: the application is yours to review.", u.Review.Claim(r.Context(), web.Person(r), id)
+}
+
+func (u *UI) reviewRelease(r *http.Request, id int64) (string, error) {
+	return "Put back in the queue.", u.Review.Release(r.Context(), web.Person(r), id)
+}
+
+func (u *UI) reviewCheck(r *http.Request, id int64) (string, error) {
+	check := r.PostForm.Get("check")
+	var passed bool
+	switch r.PostForm.Get("result_" + check) {
+	case "pass":
+		passed = true
+	case "fail":
+	default:
+		return "", errs.FieldInvalid("result_"+check, "Choose pass or fail.")
+	}
+	return review.CheckLabel(check) + " recorded.", u.Review.RecordCheck(r.Context(), web.Person(r), id, check, passed, r.PostForm.Get("note_"+check))
+}
+
+func (u *UI) reviewDecide(r *http.Request, id int64) (string, error) {
+	ctx, p := r.Context(), web.Person(r)
+	switch r.PostForm.Get("decision") {
+	case "approve":
+		return "Approved: the account is active and verified.", u.Review.Approve(ctx, p, id)
+	case "reject":
+		return "Rejected. The applicant sees your reason.", u.Review.Reject(ctx, p, id, r.PostForm.Get("reason"))
+	case "more":
+		err := u.Review.AskMore(ctx, p, id, r.PostForm.Get("reason"))
+		var e *errs.Error
+		if errors.As(err, &e) && e.Field == "request" {
+			e.Field = "reason"
 		}
-		return "", errs.FieldInvalid("decision", "Choose approve, reject or ask for more information.")
-	})
+		return "Sent back to the applicant for more information.", err
+	}
+	return "", errs.FieldInvalid("decision", "Choose approve, reject or ask for more information.")
 }
 
 // registerAccountsAdmin adds the review, report, penalty, appeal, audit and
@@ -184,20 +169,24 @@ func (u *UI) registerAccountsAdmin(h core.Route) {
 	if u.Review == nil {
 		return
 	}
-	h("GET /admin/reviews", u.Staff(u.reviewQueue))
-	h("GET /admin/reviews/{app}", u.Staff(u.reviewPage))
-	h("POST /admin/reviews/{app}/claim", u.Staff(u.reviewClaim))
-	h("POST /admin/reviews/{app}/release", u.Staff(u.reviewRelease))
-	h("POST /admin/reviews/{app}/check", u.Staff(u.reviewCheck))
-	h("POST /admin/reviews/{app}/decide", u.Staff(u.reviewDecide))
-	h("GET /admin/reports", u.Staff(u.reportsPage))
-	h("POST /admin/reports/{report}/dismiss", u.Staff(u.reportDismiss))
-	h("GET /admin/penalties", u.Staff(u.penaltiesPage))
+	staff := u.StaffOnly("")
+	reports := core.View{Title: "Reports", Template: "admin/reports", Load: u.loadReports}
+	appeals := core.View{Title: "Appeals", Template: "admin/appeals", Load: u.loadAppeals}
+	settings := core.View{Title: "Platform settings", Template: "admin/settings", Load: u.loadSettings}
+	h("GET /admin/reviews", u.Get(staff, core.View{Title: "Verification reviews", Template: "admin/reviews", Load: u.loadReviewQueue}))
+	h("GET /admin/reviews/{app}", u.Get(staff, core.View{Template: "admin/review", Load: u.loadReview}))
+	h("POST /admin/reviews/{app}/claim", core.Post(u.UI, staff, u.reviewAction(u.reviewClaim)))
+	h("POST /admin/reviews/{app}/release", core.Post(u.UI, staff, u.reviewAction(u.reviewRelease)))
+	h("POST /admin/reviews/{app}/check", core.Post(u.UI, staff, u.reviewAction(u.reviewCheck)))
+	h("POST /admin/reviews/{app}/decide", core.Post(u.UI, staff, u.reviewAction(u.reviewDecide)))
+	h("GET /admin/reports", u.Get(staff, reports))
+	h("POST /admin/reports/{report}/dismiss", core.Post(u.UI, staff, core.Form[int64]{View: reports, Parse: reportInPath, Do: u.reportDismiss}))
+	h("GET /admin/penalties", u.Get(staff, core.View{Title: "Penalties", Template: "admin/penalties", Load: u.loadPenalties}))
 	h("GET /admin/penalties/new", u.Staff(u.penaltyForm))
 	h("POST /admin/penalties", u.Staff(u.penaltyApply))
-	h("GET /admin/appeals", u.Staff(u.appealsPage))
-	h("POST /admin/appeals/{penalty}/decide", u.Staff(u.appealDecide))
+	h("GET /admin/appeals", u.Get(staff, appeals))
+	h("POST /admin/appeals/{penalty}/decide", core.Post(u.UI, staff, core.Form[int64]{View: appeals, Parse: penaltyInPath, Do: u.appealDecide}))
 	h("GET /admin/audit", u.Staff(u.auditPage))
-	h("GET /admin/settings", u.Staff(u.settingsPage))
-	h("POST /admin/settings", u.Staff(u.settingsSave))
+	h("GET /admin/settings", u.Get(staff, settings))
+	h("POST /admin/settings", core.Post(u.UI, u.StaffOnly("Only platform administrators can change the settings."), core.Form[core.None]{View: settings, Do: u.settingsSave}))
 }

@@ -18,9 +18,11 @@ func (u *UI) registerSubscribeLibrary(h core.Route) {
 	if u.Subscriptions == nil {
 		return
 	}
-	h("GET /admin/subscribe-templates", u.Staff(u.subLibraryPage))
-	h("POST /admin/subscribe-templates", u.Staff(u.subLibrarySave))
-	h("POST /admin/subscribe-templates/{tid}/retire", u.Staff(u.subLibraryRetire))
+	admins := u.StaffOnly("Only platform administrators can change the notification library.")
+	lib := core.View{Title: "Notification templates", Template: "admin/subscribe_templates", Load: u.loadSubLibrary}
+	h("GET /admin/subscribe-templates", u.Get(u.StaffOnly(""), lib))
+	h("POST /admin/subscribe-templates", core.Post(u.UI, admins, core.Form[core.None]{View: lib, Do: u.subLibrarySave}))
+	h("POST /admin/subscribe-templates/{tid}/retire", core.Post(u.UI, admins, core.Form[*subscribemsg.LibraryTemplate]{Parse: u.subLibraryTemplate, Do: u.subLibraryRetire}))
 }
 
 type subLibraryData struct {
@@ -30,28 +32,17 @@ type subLibraryData struct {
 	CanEdit    bool
 }
 
-func (u *UI) subLibraryRender(w http.ResponseWriter, r *http.Request, p *core.Page, status int) error {
+func (u *UI) loadSubLibrary(r *http.Request, p *core.Page) error {
 	list, _, err := u.Subscriptions.Library(r.Context(), nil, true, 0, 1000)
 	if err != nil {
 		return err
 	}
 	p.Data = &subLibraryData{Templates: list, Categories: subscribemsg.Categories, Rules: strings.Join(subscribemsg.Rules, ", "),
 		CanEdit: web.Person(r).IsAdmin()}
-	return u.Render(w, r, status, "admin/subscribe_templates", p)
+	return nil
 }
 
-func (u *UI) subLibraryPage(w http.ResponseWriter, r *http.Request) error {
-	return u.subLibraryRender(w, r, u.NewPage(w, r, "Notification templates", nil), http.StatusOK)
-}
-
-func (u *UI) subLibrarySave(w http.ResponseWriter, r *http.Request) error {
-	me := web.Person(r)
-	if !me.IsAdmin() {
-		return errs.Forbiddenf("Only platform administrators can change the notification library.")
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) subLibrarySave(r *http.Request, _ *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	f := r.PostForm
 	typ, _ := strconv.Atoi(f.Get("type"))
 	cat, _ := strconv.Atoi(f.Get("category"))
@@ -62,51 +53,38 @@ func (u *UI) subLibrarySave(w http.ResponseWriter, r *http.Request) error {
 		err = u.Subscriptions.SaveLibrary(r.Context(), t)
 	}
 	if err != nil {
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		p := u.NewPage(w, r, "Notification templates", nil)
-		p.Form = f
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
-		return u.subLibraryRender(w, r, p, web.Status(err))
+		return core.Done{}, err
 	}
-	if err := u.Review.Audit(r.Context(), me, "subscribe_template.add", 0, fmt.Sprintf("%d %q", t.TID, t.Title)); err != nil {
-		return err
+	if err := u.Review.Audit(r.Context(), web.Person(r), "subscribe_template.add", 0, fmt.Sprintf("%d %q", t.TID, t.Title)); err != nil {
+		return core.Done{}, core.AsPage(err)
 	}
-	return u.Redirect(w, r, "/admin/subscribe-templates", fmt.Sprintf("%q is in the library as tid %d.", t.Title, t.TID))
+	return core.Done{To: "/admin/subscribe-templates", Flash: fmt.Sprintf("%q is in the library as tid %d.", t.Title, t.TID)}, nil
 }
 
-func (u *UI) subLibraryRetire(w http.ResponseWriter, r *http.Request) error {
-	me := web.Person(r)
-	if !me.IsAdmin() {
-		return errs.Forbiddenf("Only platform administrators can change the notification library.")
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+// subLibraryTemplate reads the library template named in the path.
+func (u *UI) subLibraryTemplate(r *http.Request, _ *core.ConsoleCtx) (*subscribemsg.LibraryTemplate, error) {
 	tid, err := core.PathID(r, "tid")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t, err := u.Subscriptions.LibraryTemplate(r.Context(), tid)
 	if err != nil {
-		return errs.NotFoundf("There is no such template.")
+		return nil, errs.NotFoundf("There is no such template.")
 	}
+	return t, nil
+}
+
+func (u *UI) subLibraryRetire(r *http.Request, _ *core.ConsoleCtx, t *subscribemsg.LibraryTemplate) (core.Done, error) {
 	t.Retired = r.PostForm.Get("retired") != "false"
 	if err := u.Subscriptions.SaveLibrary(r.Context(), t); err != nil {
-		return err
+		return core.Done{}, err
 	}
 	action, msg := "subscribe_template.retire", " is retired: accounts can no longer add it."
 	if !t.Retired {
 		action, msg = "subscribe_template.restore", " is back in the library."
 	}
-	if err := u.Review.Audit(r.Context(), me, action, 0, fmt.Sprintf("%d %q", t.TID, t.Title)); err != nil {
-		return err
+	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, fmt.Sprintf("%d %q", t.TID, t.Title)); err != nil {
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, "/admin/subscribe-templates", strconv.Quote(t.Title)+msg)
+	return core.Done{To: "/admin/subscribe-templates", Flash: strconv.Quote(t.Title) + msg}, nil
 }

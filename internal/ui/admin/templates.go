@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
@@ -18,103 +17,71 @@ type libraryData struct {
 	CanEdit    bool
 }
 
-func (u *UI) libraryRender(w http.ResponseWriter, r *http.Request, p *core.Page, editing *tmplmsg.LibraryTemplate, status int) error {
+// libraryTemplate reads the library template named in the path, nil on
+// the add form.
+func (u *UI) libraryTemplate(r *http.Request, _ *core.ConsoleCtx) (*tmplmsg.LibraryTemplate, error) {
+	if r.PathValue("id") == "" {
+		return nil, nil
+	}
+	id, err := core.PathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return u.Templates.LibraryTemplate(r.Context(), id)
+}
+
+// loadLibrary fills the template library; with a template in the path, its
+// edit form (filled with it when first shown).
+func (u *UI) loadLibrary(r *http.Request, p *core.Page) error {
+	editing, err := u.libraryTemplate(r, nil)
+	if err != nil {
+		return err
+	}
 	list, err := u.Templates.Library(r.Context(), true)
 	if err != nil {
 		return err
 	}
 	p.Data = &libraryData{Templates: list, Industries: tmplmsg.Industries, Editing: editing, CanEdit: web.Person(r).IsAdmin()}
 	if p.Form == nil && editing != nil {
+		p.Title = "Edit " + editing.ShortID
 		p.Form = map[string][]string{"short_id": {editing.ShortID}, "title": {editing.Title}, "industry": {strconv.Itoa(editing.Industry)},
 			"content": {editing.Content}, "example": {editing.Example}}
 	}
-	return u.Render(w, r, status, "admin/templates", p)
+	return nil
 }
 
-func (u *UI) libraryPage(w http.ResponseWriter, r *http.Request) error {
-	return u.libraryRender(w, r, u.NewPage(w, r, "Template library", nil), nil, http.StatusOK)
-}
-
-func (u *UI) libraryEdit(w http.ResponseWriter, r *http.Request) error {
-	id, err := core.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := u.Templates.LibraryTemplate(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return u.libraryRender(w, r, u.NewPage(w, r, "Edit "+t.ShortID, nil), t, http.StatusOK)
-}
-
-func (u *UI) librarySave(w http.ResponseWriter, r *http.Request) error {
-	me := web.Person(r)
-	if !me.IsAdmin() {
-		return errs.Forbiddenf("Only platform administrators can change the template library.")
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+// librarySave adds a template (editing nil) or saves an edit.
+func (u *UI) librarySave(r *http.Request, _ *core.ConsoleCtx, editing *tmplmsg.LibraryTemplate) (core.Done, error) {
 	f := r.PostForm
 	industry, _ := strconv.Atoi(f.Get("industry"))
 	t := &tmplmsg.LibraryTemplate{ShortID: f.Get("short_id"), Title: f.Get("title"), Industry: industry, Content: f.Get("content"), Example: f.Get("example")}
-	var editing *tmplmsg.LibraryTemplate
 	action := "template.add"
-	if r.PathValue("id") != "" {
-		id, err := core.PathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if editing, err = u.Templates.LibraryTemplate(r.Context(), id); err != nil {
-			return err
-		}
-		t.ID, action = id, "template.edit"
+	if editing != nil {
+		t.ID, action = editing.ID, "template.edit"
 	}
 	if err := u.Templates.SaveLibrary(r.Context(), t); err != nil {
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		p := u.NewPage(w, r, "Template library", nil)
-		p.Form = f
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
-		return u.libraryRender(w, r, p, editing, web.Status(err))
+		return core.Done{}, err
 	}
-	if err := u.Review.Audit(r.Context(), me, action, 0, fmt.Sprintf("%s %q (%s)", t.ShortID, t.Title, t.IndustryInfo().Name())); err != nil {
-		return err
+	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, fmt.Sprintf("%s %q (%s)", t.ShortID, t.Title, t.IndustryInfo().Name())); err != nil {
+		return core.Done{}, core.AsPage(err)
 	}
-	return u.Redirect(w, r, "/admin/templates", fmt.Sprintf("%s %s is saved.", t.ShortID, t.Title))
+	return core.Done{To: "/admin/templates", Flash: fmt.Sprintf("%s %s is saved.", t.ShortID, t.Title)}, nil
 }
 
-func (u *UI) libraryRetire(w http.ResponseWriter, r *http.Request) error {
-	me := web.Person(r)
-	if !me.IsAdmin() {
-		return errs.Forbiddenf("Only platform administrators can change the template library.")
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	id, err := core.PathID(r, "id")
-	if err != nil {
-		return err
-	}
+func (u *UI) libraryRetire(r *http.Request, _ *core.ConsoleCtx, id int64) (core.Done, error) {
 	retire := r.PostForm.Get("retired") != "false"
 	t, err := u.Templates.SetRetired(r.Context(), id, retire)
 	if err != nil {
-		return err
+		return core.Done{}, err
 	}
 	action, msg := "template.retire", " is retired: accounts can no longer add it."
 	if !retire {
 		action, msg = "template.restore", " is back in the library."
 	}
-	if err := u.Review.Audit(r.Context(), me, action, 0, fmt.Sprintf("%s %q", t.ShortID, t.Title)); err != nil {
-		return err
+	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, fmt.Sprintf("%s %q", t.ShortID, t.Title)); err != nil {
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, "/admin/templates", t.ShortID+msg)
+	return core.Done{To: "/admin/templates", Flash: t.ShortID + msg}, nil
 }
 
 // registerTemplateLibrary adds the platform's template library.
@@ -122,9 +89,12 @@ func (u *UI) registerTemplateLibrary(h core.Route) {
 	if u.Templates == nil {
 		return
 	}
-	h("GET /admin/templates", u.Staff(u.libraryPage))
-	h("POST /admin/templates", u.Staff(u.librarySave))
-	h("GET /admin/templates/{id}", u.Staff(u.libraryEdit))
-	h("POST /admin/templates/{id}", u.Staff(u.librarySave))
-	h("POST /admin/templates/{id}/retire", u.Staff(u.libraryRetire))
+	staff, admins := u.StaffOnly(""), u.StaffOnly("Only platform administrators can change the template library.")
+	lib := core.View{Title: "Template library", Template: "admin/templates", Load: u.loadLibrary}
+	id := func(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "id") }
+	h("GET /admin/templates", u.Get(staff, lib))
+	h("POST /admin/templates", core.Post(u.UI, admins, core.Form[*tmplmsg.LibraryTemplate]{View: lib, Parse: u.libraryTemplate, Do: u.librarySave}))
+	h("GET /admin/templates/{id}", u.Get(staff, lib))
+	h("POST /admin/templates/{id}", core.Post(u.UI, admins, core.Form[*tmplmsg.LibraryTemplate]{View: lib, Parse: u.libraryTemplate, Do: u.librarySave}))
+	h("POST /admin/templates/{id}/retire", core.Post(u.UI, admins, core.Form[int64]{Parse: id, Do: u.libraryRetire}))
 }

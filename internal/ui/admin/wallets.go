@@ -25,21 +25,7 @@ type walletCredit struct {
 	Shown  int64 // + for a credit into the platform, − for a payout
 }
 
-func (u *UI) adminOnly(r *http.Request) error {
-	if !web.Person(r).IsAdmin() {
-		return errs.Forbiddenf("Only platform administrators can credit wallets.")
-	}
-	return nil
-}
-
-func (u *UI) adminWallets(w http.ResponseWriter, r *http.Request) error {
-	if err := u.adminOnly(r); err != nil {
-		return err
-	}
-	return u.renderWallets(w, r, u.NewPage(w, r, "Wallets", nil), http.StatusOK)
-}
-
-func (u *UI) renderWallets(w http.ResponseWriter, r *http.Request, p *core.Page, status int) error {
+func (u *UI) loadWallets(r *http.Request, p *core.Page) error {
 	d := &walletsData{}
 	moves, err := u.Pay.Movements(r.Context(), pay.OwnerExternal, 0, 50)
 	if err != nil {
@@ -58,46 +44,26 @@ func (u *UI) renderWallets(w http.ResponseWriter, r *http.Request, p *core.Page,
 		d.Err = err.Error()
 	}
 	p.Data = d
-	return u.Render(w, r, status, "admin/wallets", p)
+	return nil
 }
 
-func (u *UI) adminWalletCredit(w http.ResponseWriter, r *http.Request) error {
-	if err := u.adminOnly(r); err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	fail := func(err error) error {
-		var e *errs.Error
-		if !core.AsErr(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		p := u.NewPage(w, r, "Wallets", nil)
-		p.Form = r.PostForm
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
-		return u.renderWallets(w, r, p, web.Status(err))
-	}
+func (u *UI) adminWalletCredit(r *http.Request, _ *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("username")), "@")
 	person, err := u.Users.ByUsername(r.Context(), name)
 	if errors.Is(err, db.ErrNotFound) {
-		return fail(errs.FieldInvalid("username", "There is no person with that username."))
+		return core.Done{}, errs.FieldInvalid("username", "There is no person with that username.")
 	}
 	if err != nil {
-		return err
+		return core.Done{}, err
 	}
 	amount, err := pay.ParseFen(r.PostForm.Get("amount"), "amount")
 	if err != nil {
-		return fail(err)
+		return core.Done{}, err
 	}
 	me := web.Person(r)
 	memo := r.PostForm.Get("memo")
 	if err := u.Pay.TopUp(r.Context(), me.ID, person.ID, amount, memo); err != nil {
-		return fail(err)
+		return core.Done{}, err
 	}
 	if u.Review != nil {
 		detail := fmt.Sprintf("Credited %s to @%s's wallet.", pay.FormatFen(amount), person.Username)
@@ -108,7 +74,7 @@ func (u *UI) adminWalletCredit(w http.ResponseWriter, r *http.Request) error {
 			u.Log.Error("audit wallet credit", "error", err)
 		}
 	}
-	return u.Redirect(w, r, "/admin/wallets", fmt.Sprintf("Credited %s to %s.", pay.FormatFen(amount), person.DisplayName))
+	return core.Done{To: "/admin/wallets", Flash: fmt.Sprintf("Credited %s to %s.", pay.FormatFen(amount), person.DisplayName)}, nil
 }
 
 // registerWallets adds crediting follower wallets.
@@ -116,6 +82,8 @@ func (u *UI) registerWallets(h core.Route) {
 	if u.Pay == nil {
 		return
 	}
-	h("GET /admin/wallets", u.Staff(u.adminWallets))
-	h("POST /admin/wallets", u.Staff(u.adminWalletCredit))
+	admins := u.StaffOnly("Only platform administrators can credit wallets.")
+	view := core.View{Title: "Wallets", Template: "admin/wallets", Load: u.loadWallets}
+	h("GET /admin/wallets", u.Get(admins, view))
+	h("POST /admin/wallets", core.Post(u.UI, admins, core.Form[core.None]{View: view, Do: u.adminWalletCredit}))
 }

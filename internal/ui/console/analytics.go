@@ -25,8 +25,9 @@ func (u *UI) registerAnalytics(h core.Route) {
 		return
 	}
 	u.AddNav(core.NavItem{Label: "Analytics", Path: "analytics", Action: account.ActAnalytics, Order: 70})
-	h("GET /mp/a/{account}/analytics", u.analyticsPage)
-	h("GET /mp/a/{account}/analytics/{file}", u.analyticsCSV)
+	an := u.Member(account.ActAnalytics)
+	h("GET /mp/a/{account}/analytics", u.In(an, u.analyticsPage))
+	h("GET /mp/a/{account}/analytics/{file}", u.In(an, u.analyticsCSV))
 }
 
 // analyticsRange is the period a dashboard shows.
@@ -118,11 +119,7 @@ type demoGroup struct {
 	Width     string // of the bar, e.g. "42.0%"
 }
 
-func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAnalytics)
-	if err != nil {
-		return err
-	}
+func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	rep, rg, fields, err := u.analyticsReport(r, c)
 	if err != nil {
 		return err
@@ -198,14 +195,10 @@ func (u *UI) noRevenueReason(c *core.ConsoleCtx) string {
 
 // analyticsCSV serves one table of the dashboard as CSV, for the same
 // period: GET /mp/a/{account}/analytics/{table}.csv.
-func (u *UI) analyticsCSV(w http.ResponseWriter, r *http.Request) error {
+func (u *UI) analyticsCSV(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	name, ok := strings.CutSuffix(r.PathValue("file"), ".csv")
 	if !ok {
 		return errs.NotFoundf("No such export.")
-	}
-	c, err := u.ConsoleAccount(r, account.ActAnalytics)
-	if err != nil {
-		return err
 	}
 	rep, rg, _, err := u.analyticsReport(r, c)
 	if err != nil {

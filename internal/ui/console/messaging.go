@@ -14,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/webapp"
 )
 
@@ -74,19 +75,15 @@ func mediaPrefix(feature string, accountID int64) string {
 
 // messagingMedia serves an image uploaded by a console feature
 // (?key=feature/account/...), to members allowed to take action.
-func (u *UI) messagingMedia(action, feature string) func(http.ResponseWriter, *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		c, err := u.ConsoleAccount(r, action)
-		if err != nil {
-			return err
-		}
+func (u *UI) messagingMedia(action, feature string) web.HandlerFunc {
+	return u.In(u.Member(action), func(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 		key := r.URL.Query().Get("key")
 		prefix := mediaPrefix(feature, c.Account.ID)
 		if len(key) <= len(prefix) || key[:len(prefix)] != prefix {
 			return errs.NotFoundf("No such image.")
 		}
 		return media.Serve(w, r, u.Media, key, "")
-	}
+	})
 }
 
 // uploadImage saves the image in the multipart field name, if one was
