@@ -12,7 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (flash) setTimeout(() => flash.classList.add("fade"), 6000);
 });
 
-// Publishing (issue #4): the editor's live Markdown preview and image
+// Publishing: the editor's live Markdown preview and image
 // upload, live mass-send progress, copying an article's share link.
 document.addEventListener("DOMContentLoaded", () => {
   const editor = document.querySelector("form.editor[data-render]");
@@ -99,7 +99,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// ---- Messaging and automation (issue #6): auto-reply and menu editors,
+// ---- Messaging and automation: auto-reply and menu editors,
 // live inbox. Without JavaScript every field shows and pages reload. ----
 (() => {
   const showFor = (root, attr, value) => {
@@ -171,7 +171,7 @@ document.addEventListener("DOMContentLoaded", () => {
   else start();
 })();
 
-// ---- Analytics (issue #11): on the reading page /s/{id}, report the end
+// ---- Analytics: on the reading page /s/{id}, report the end
 // of the article reached, links followed and the share link copied. Reads
 // themselves are counted on the server. Nothing is sent for previews. ----
 (() => {
