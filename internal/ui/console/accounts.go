@@ -22,8 +22,9 @@ func (u *UI) registerAccounts(h core.Route) {
 		return
 	}
 	// Console: applications.
-	h("GET /mp/apply/new", u.SignedIn(u.applyNewForm))
-	h("POST /mp/apply/new", u.SignedIn(u.applyNew))
+	newApp := core.View{Title: "Register an Official Account", Template: "mp/apply", Load: u.loadNewApplication}
+	h("GET /mp/apply/new", u.Get(u.AnyPerson(), newApp))
+	h("POST /mp/apply/new", core.Post(u.UI, u.AnyPerson(), core.Form[core.None]{View: newApp, Do: u.applyNew}))
 	h("GET /mp/apply/{app}", u.SignedIn(u.applyPage))
 	h("POST /mp/apply/{app}", u.SignedIn(u.applySave))
 	h("GET /mp/apply/{app}/doc/{doc}", u.SignedIn(u.applyDocument))

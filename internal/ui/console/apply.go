@@ -96,28 +96,27 @@ func (u *UI) applyData(r *http.Request, a *review.Application, fromForm bool) (*
 	return d, nil
 }
 
-func (u *UI) applyNewForm(w http.ResponseWriter, r *http.Request) error {
-	d, err := u.applyData(r, nil, false)
+// loadNewApplication fills the new-application form: the type chosen by
+// the link, or what was submitted when it is re-shown with an error.
+func (u *UI) loadNewApplication(r *http.Request, p *core.Page) error {
+	fromForm := p.Form != nil
+	d, err := u.applyData(r, nil, fromForm)
 	if err != nil {
 		return err
 	}
-	d.Values["type"] = r.URL.Query().Get("type")
-	return u.Render(w, r, http.StatusOK, "mp/apply", u.NewPage(w, r, "Register an Official Account", d))
+	if !fromForm {
+		d.Values["type"] = r.URL.Query().Get("type")
+	}
+	p.Data = d
+	return nil
 }
 
-func (u *UI) applyNew(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
+func (u *UI) applyNew(r *http.Request, _ *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	a, err := u.Review.StartRegistration(r.Context(), web.Person(r), fieldsFrom(r))
 	if err != nil {
-		d, derr := u.applyData(r, nil, true)
-		if derr != nil {
-			return derr
-		}
-		return u.FormError(w, r, "mp/apply", u.NewPage(w, r, "Register an Official Account", d), err)
+		return core.Done{}, err
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/apply/%d", a.ID), "Draft saved. Now add the avatar and the documents, then submit.")
+	return core.Done{To: fmt.Sprintf("/mp/apply/%d", a.ID), Flash: "Draft saved. Now add the avatar and the documents, then submit."}, nil
 }
 
 func (u *UI) loadApp(r *http.Request) (*review.Application, error) {

@@ -28,6 +28,17 @@ func (u *UI) Member(action string) Scope {
 	return func(r *http.Request) (*ConsoleCtx, error) { return u.ConsoleAccount(r, action) }
 }
 
+// AnyPerson is the scope of pages for every signed-in person (applying for
+// an account).
+func (u *UI) AnyPerson() Scope {
+	return func(r *http.Request) (*ConsoleCtx, error) {
+		if web.Person(r) == nil {
+			return nil, errs.Unauthorized
+		}
+		return nil, nil
+	}
+}
+
 // StaffOnly is the admin's scope: a platform administrator or reviewer;
 // when adminOnly is not "", only administrators, others refused with
 // adminOnly as the message.
