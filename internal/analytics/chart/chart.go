@@ -128,7 +128,7 @@ func (c *Chart) open(b *strings.Builder, kind string) (string, float64, float64)
 	w, h := c.size()
 	n := seq.Add(1)
 	tid := fmt.Sprintf("chart%d", n)
-	fmt.Fprintf(b, `<svg class="chart chart-%s" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t %s-d" preserveAspectRatio="xMidYMid meet" style="font-size:13px">`, kind, w, h, tid, tid)
+	fmt.Fprintf(b, `<svg class="chart chart-%s" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s-t %s-d" preserveAspectRatio="xMidYMid meet" font-size="13">`, kind, w, h, tid, tid)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title>`, tid, html.EscapeString(c.Title))
 	fmt.Fprintf(b, `<desc id="%s-d">%s</desc>`, tid, html.EscapeString(c.describe()))
 	return tid, w, h

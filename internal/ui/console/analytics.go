@@ -116,7 +116,7 @@ type demoDim struct {
 type demoGroup struct {
 	Label     string
 	Followers int64
-	Width     string // of the bar, e.g. "42.0%"
+	Percent   string // the group's share, the bar's length out of 100, e.g. "42.0"
 }
 
 func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
@@ -142,7 +142,7 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.Conso
 		for _, dim := range []struct{ key, name string }{{"region", "Region"}, {"language", "Language"}, {"device", "Device"}} {
 			dd := demoDim{Name: dim.name, Hidden: d.Hidden[dim.key]}
 			for _, g := range d.Dimensions[dim.key] {
-				dd.Groups = append(dd.Groups, demoGroup{Label: groupLabel(g.Value), Followers: g.Followers, Width: fmt.Sprintf("%.1f%%", g.Share*100)})
+				dd.Groups = append(dd.Groups, demoGroup{Label: groupLabel(g.Value), Followers: g.Followers, Percent: fmt.Sprintf("%.1f", g.Share*100)})
 			}
 			v.Demo = append(v.Demo, dd)
 		}
