@@ -8,8 +8,12 @@
 package ui
 
 import (
+	"bytes"
 	"embed"
 	"net/http"
+	"time"
+
+	"github.com/heraldoa/herald/internal/errs"
 
 	"github.com/heraldoa/herald/internal/ui/admin"
 	"github.com/heraldoa/herald/internal/ui/console"
@@ -61,7 +65,10 @@ func New(d Deps) (*UI, error) {
 // Register adds every UI route to mux.
 func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", u.Static())
+	mux.HandleFunc("GET /favicon.ico", serveFavicon)
 	h := u.Handle(mux)
+	// A path no page answers is "Not found", drawn in its face's shell.
+	h("/", func(http.ResponseWriter, *http.Request) error { return errs.NotFoundf("Not found.") })
 
 	// Sign-in and the person's profile, shared by the three faces.
 	h("GET /login", u.loginForm)
@@ -76,6 +83,21 @@ func (u *UI) Register(mux *http.ServeMux) {
 	u.follower.Register(h)
 	u.console.Register(h)
 	u.admin.Register(h)
+}
+
+// favicon is Herald's icon, for browsers that ask for /favicon.ico.
+var favicon = func() []byte {
+	b, err := assets.ReadFile("static/favicon.ico")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeContent(w, r, "favicon.ico", time.Time{}, bytes.NewReader(favicon))
 }
 
 // CloseStreams ends the follower app's open live streams (server shutdown).

@@ -175,8 +175,14 @@ func (u *UI) loadFollower(r *http.Request, p *core.Page) error {
 	if p.Form == nil {
 		p.Form = url.Values{"remark": {f.Remark}}
 	}
-	if c.Can(account.ActInbox) {
-		d.InboxURL = fmt.Sprintf("/mp/a/%d/inbox/%d", c.Account.ID, pid)
+	// The conversation link, when there is a conversation to open (a
+	// follower who never wrote to a Subscription account has none).
+	if c.Can(account.ActInbox) && u.Inbox != nil {
+		if _, err := u.Inbox.Conversation(r.Context(), c.Account.ID, pid); err == nil {
+			d.InboxURL = fmt.Sprintf("/mp/a/%d/inbox/%d", c.Account.ID, pid)
+		} else if errs.KindOf(err) != errs.KindNotFound {
+			return err
+		}
 	}
 	p.Title = f.DisplayName
 	p.Data = d

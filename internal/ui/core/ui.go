@@ -291,10 +291,24 @@ func (u *UI) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := u.NewPage(w, r, title, nil)
 	p.Error = msg
-	if rerr := u.Render(w, r, status, "app/error", p); rerr != nil {
+	if rerr := u.Render(w, r, status, ErrorPage(r.URL.Path), p); rerr != nil {
 		u.Log.Error("render error page", slog.Any("error", rerr))
 		http.Error(w, msg, status)
 	}
+}
+
+// ErrorPage is the error page of the face a path belongs to: the console's
+// under /mp/, the admin's under /admin/, else the follower app's.
+func ErrorPage(path string) string {
+	switch {
+	case path == "/mp/subscribemsg": // the follower's legacy consent sheet
+		return "app/error"
+	case path == "/mp" || strings.HasPrefix(path, "/mp/"):
+		return "mp/error"
+	case path == "/admin" || strings.HasPrefix(path, "/admin/"):
+		return "admin/error"
+	}
+	return "app/error"
 }
 
 func ago(t time.Time) string {
