@@ -336,6 +336,72 @@ func (u *UI) publishSendPreview(r *http.Request, c *core.ConsoleCtx, pub *publis
 	return core.Done{To: fmt.Sprintf("publish/d/%d", pub.ID), Flash: fmt.Sprintf("Preview sent to %d follower(s).", n)}, nil
 }
 
+// sendTime reads the send form's schedule: zero for now, else a time in
+// the account's time zone.
+func sendTime(r *http.Request, c *core.ConsoleCtx) (time.Time, error) {
+	if r.PostForm.Get("when") != "later" {
+		return time.Time{}, nil
+	}
+	at, err := time.ParseInLocation("2006-01-02T15:04", r.PostForm.Get("at"), c.Account.Location())
+	if err != nil {
+		return time.Time{}, errs.FieldInvalid("at", "Choose a date and time for the scheduled send.")
+	}
+	return at, nil
+}
+
+// massConfirm is the page that asks before a mass send: who gets it and
+// what it spends.
+type massConfirm struct {
+	Draft    *publish.Publication
+	Audience int64  // followers it goes to
+	Target   string // "all followers" or the tag's name
+	Quota    *publish.Quota
+	LeftThen int    // mass sends left this month after this one
+	When     string // "" for now, else the local time
+	Zone     string
+}
+
+// confirmMassSend answers the editor's mass send (the form says review=1)
+// with a page showing the audience and the quota it spends, whose button
+// sends it (confirmed=1). A send with no quota left goes on to fail with
+// its own message.
+func (u *UI) confirmMassSend(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, pub *publish.Publication) (bool, error) {
+	f := r.PostForm
+	if f.Get("mode") != publish.ModeMass || f.Get("review") != "1" || f.Get("confirmed") == "1" || !c.Can(account.ActMassSend) {
+		return false, nil
+	}
+	at, err := sendTime(r, c)
+	if err != nil {
+		return false, err
+	}
+	q, err := u.Publish.Quota(r.Context(), c.Account)
+	if err != nil {
+		return false, err
+	}
+	if q.Left <= 0 {
+		return false, nil
+	}
+	d := &massConfirm{Draft: pub, Audience: c.Account.FollowerCount, Target: "all followers", Quota: q, LeftThen: q.Left - 1, Zone: c.Account.Timezone}
+	if t := f.Get("target"); strings.HasPrefix(t, "tag:") {
+		id, _ := strconv.ParseInt(strings.TrimPrefix(t, "tag:"), 10, 64)
+		found := false
+		for _, tag := range u.accountTags(r, c.Account.ID) {
+			if tag.ID == id {
+				d.Audience, d.Target, found = tag.Count, "the followers tagged “"+tag.Name+"”", true
+			}
+		}
+		if !found {
+			return false, errs.FieldInvalid("tag", "Choose a tag of this account.")
+		}
+	}
+	if !at.IsZero() {
+		d.When = at.Format("2 Jan 2006 15:04")
+	}
+	p := u.NewPage(w, r, "Confirm the mass send", d)
+	p.Console, p.Form = c, f
+	return true, u.Render(w, r, http.StatusOK, "mp/publish_confirm", p)
+}
+
 // publishSend publishes or mass-sends a draft now or at a time in the
 // account's time zone.
 func (u *UI) publishSend(r *http.Request, c *core.ConsoleCtx, pub *publish.Publication) (core.Done, error) {
@@ -350,16 +416,11 @@ func (u *UI) publishSend(r *http.Request, c *core.ConsoleCtx, pub *publish.Publi
 			opts.TagID, _ = strconv.ParseInt(strings.TrimPrefix(t, "tag:"), 10, 64)
 		}
 	}
-	if f.Get("when") == "later" {
-		at, err := time.ParseInLocation("2006-01-02T15:04", f.Get("at"), c.Account.Location())
-		if err != nil {
-			err = errs.FieldInvalid("at", "Choose a date and time for the scheduled send.")
-		}
-		if err != nil {
-			return core.Done{}, err
-		}
-		opts.At = at
+	at, err := sendTime(r, c)
+	if err != nil {
+		return core.Done{}, err
 	}
+	opts.At = at
 	j, err := u.Publish.Send(r.Context(), c.Account.ID, web.Person(r).ID, pub.ID, opts)
 	if err != nil {
 		return core.Done{}, err
@@ -579,7 +640,7 @@ func (u *UI) registerPublishing(h core.Route) {
 	h("POST /mp/a/{account}/publish/save", u.In(pub, u.publishSave))
 	h("GET /mp/a/{account}/publish/d/{draft}/preview", u.Get(pub, core.View{Template: "mp/publish_preview", Load: u.loadPhonePreview}))
 	h("POST /mp/a/{account}/publish/d/{draft}/preview", core.Post(u.UI, pub, core.Form[*publish.Publication]{View: editor, Parse: draft, Do: u.publishSendPreview}))
-	h("POST /mp/a/{account}/publish/d/{draft}/send", core.Post(u.UI, pub, core.Form[*publish.Publication]{View: sending, Parse: draft, Do: u.publishSend}))
+	h("POST /mp/a/{account}/publish/d/{draft}/send", core.Post(u.UI, pub, core.Form[*publish.Publication]{View: sending, Parse: draft, Ask: u.confirmMassSend, Do: u.publishSend}))
 	h("POST /mp/a/{account}/publish/d/{draft}/delete", core.Post(u.UI, pub, core.Form[int64]{Parse: id("draft"), Do: u.publishDeleteDraft}))
 	h("POST /mp/a/{account}/publish/p/{pub}/delete", core.Post(u.UI, pub, core.Form[int64]{Parse: id("pub"), Do: u.publishDeletePublished}))
 	h("POST /mp/a/{account}/publish/render", u.In(pub, u.publishRender))

@@ -162,7 +162,10 @@ type Form[T any] struct {
 	View  View
 	Read  func(w http.ResponseWriter, r *http.Request) error // reads the body; nil: ParseForm
 	Parse func(r *http.Request, c *ConsoleCtx) (T, error)
-	Do    func(r *http.Request, c *ConsoleCtx, in T) (Done, error)
+	// Ask, when set, may answer before Do with a page that asks the person
+	// to confirm (asked true); a user error from it re-shows View.
+	Ask func(w http.ResponseWriter, r *http.Request, c *ConsoleCtx, in T) (asked bool, err error)
+	Do  func(r *http.Request, c *ConsoleCtx, in T) (Done, error)
 }
 
 // Post returns the handler of form f for requests in scope s.
@@ -180,6 +183,15 @@ func Post[T any](u *UI, s Scope, f Form[T]) web.HandlerFunc {
 			var err error
 			if in, err = f.Parse(r, c); err != nil {
 				return err
+			}
+		}
+		if f.Ask != nil {
+			asked, err := f.Ask(w, r, c, in)
+			if err != nil {
+				return u.Show(w, r, c, f.View, err)
+			}
+			if asked {
+				return nil
 			}
 		}
 		done, err := f.Do(r, c, in)
