@@ -84,7 +84,7 @@ func TestDemographicBarsUnderTheCSP(t *testing.T) {
 	if r := width["Shanghai"] / width["Hangzhou"]; r < 5 || r > 7 {
 		t.Errorf("Shanghai's bar is %.1f times Hangzhou's, want about 6", r)
 	}
-	if width["zh_CN"] <= width["en"] {
+	if width["Chinese (Simplified)"] <= width["English"] {
 		t.Errorf("the language bars do not follow their shares (80, 20): %v", width)
 	}
 	if v := cspViolations(t, tab); len(v) > 0 {

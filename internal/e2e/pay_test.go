@@ -103,7 +103,7 @@ func TestBuyFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=refund-form] input[name=amount]`), "10"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=refund-form] input[name=reason]`), "scratched"),
 		chromedp.Click(byText("button", "Refund")),
-		chromedp.WaitVisible(chromedp.Search(`//span[@data-testid="order-state"][normalize-space()="partially_refunded"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//span[@data-testid="order-state"][normalize-space()="partly refunded"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//dd[@data-testid="order-refunded"][normalize-space()="¥10.00"]`)),
 	)
 	fitsWidth(t, owner, PhoneWidth, "the order page")

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
@@ -129,7 +130,11 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.Conso
 		v.NoRevenue = u.noRevenueReason(c)
 	}
 	base := fmt.Sprintf("/mp/a/%d/analytics", c.Account.ID)
+	names := u.menuButtonNames(r, c)
 	for _, t := range rep.Tables {
+		if t.Name == "menu" && len(names) > 0 {
+			t = withButtonNames(t, names)
+		}
 		if len(t.Rows) > maxTableRows && t.Name != "growth" && t.Name != "messages" && t.Name != "revenue" {
 			cp := *t
 			cp.Rows = t.Rows[:maxTableRows]
@@ -142,7 +147,11 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.Conso
 		for _, dim := range []struct{ key, name string }{{"region", "Region"}, {"language", "Language"}, {"device", "Device"}} {
 			dd := demoDim{Name: dim.name, Hidden: d.Hidden[dim.key]}
 			for _, g := range d.Dimensions[dim.key] {
-				dd.Groups = append(dd.Groups, demoGroup{Label: groupLabel(g.Value), Followers: g.Followers, Percent: fmt.Sprintf("%.1f", g.Share*100)})
+				label := groupLabel(g.Value)
+				if dim.key == "language" {
+					label = core.LanguageLabel(label)
+				}
+				dd.Groups = append(dd.Groups, demoGroup{Label: label, Followers: g.Followers, Percent: fmt.Sprintf("%.1f", g.Share*100)})
 			}
 			v.Demo = append(v.Demo, dd)
 		}
@@ -239,6 +248,51 @@ func (u *UI) analyticsCSV(w http.ResponseWriter, r *http.Request, c *core.Consol
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// menuButtonNames maps the click keys of the account's menus (the default
+// and the conditional ones) to the buttons' names.
+func (u *UI) menuButtonNames(r *http.Request, c *core.ConsoleCtx) map[string]string {
+	if u.MenuStore == nil {
+		return nil
+	}
+	def, conds, err := u.MenuStore.All(r.Context(), c.Account.ID)
+	if err != nil {
+		return nil
+	}
+	names := map[string]string{}
+	var walk func([]menu.Button)
+	walk = func(bs []menu.Button) {
+		for _, b := range bs {
+			if b.Key != "" {
+				names[b.Key] = b.Name
+			}
+			walk(b.SubButtons)
+		}
+	}
+	for _, m := range append(conds, def) {
+		if m != nil {
+			walk(m.Buttons)
+		}
+	}
+	return names
+}
+
+// withButtonNames is the menu clicks table with each button's name in
+// place of its click key (a key no menu has any more stays as it is).
+func withButtonNames(t *analytics.Table, names map[string]string) *analytics.Table {
+	cp := *t
+	cp.Rows = make([][]string, len(t.Rows))
+	for i, row := range t.Rows {
+		cp.Rows[i] = append([]string(nil), row...)
+		if len(row) == 0 {
+			continue
+		}
+		if name, ok := names[row[0]]; ok {
+			cp.Rows[i][0] = name
+		}
+	}
+	return &cp
 }
 
 func groupLabel(v string) string {

@@ -167,6 +167,8 @@ func (u *UI) funcs() template.FuncMap {
 		// verifiedNow: whether an account shows the badge now.
 		"verifiedNow": u.VerifiedNow,
 		"fen":         pay.FormatFen, // commerce: fen → ¥1,234.56
+		"label":       Label,         // a stored code as people read it
+		"language":    LanguageLabel, // zh_CN → Chinese (Simplified)
 	}
 }
 

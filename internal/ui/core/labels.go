@@ -1,0 +1,52 @@
+package core
+
+import (
+	"strings"
+
+	"github.com/heraldoa/herald/internal/pay"
+	"github.com/heraldoa/herald/internal/review"
+)
+
+// Labels: the words people read for the codes Herald stores (states,
+// languages, features). Templates write {{label .State}}; a code with no
+// label is shown with its underscores as spaces.
+
+var languageLabels = map[string]string{
+	"en":    "English",
+	"zh_CN": "Chinese (Simplified)",
+	"zh_TW": "Chinese (Traditional)",
+	"zh_HK": "Chinese (Hong Kong)",
+}
+
+// codeLabels: the features that penalties restrict.
+var codeLabels = map[string]string{
+	review.FeaturePublishing: "publishing", review.FeatureMassSend: "mass send", review.FeatureMessaging: "messaging", review.FeatureComments: "comments",
+}
+
+// Label is the label of a code for people: a language, an order's state
+// (pay.StateLabel), an application's state (review.StateLabel), a feature;
+// the code with spaces for underscores when Herald has no better word.
+// Labels are lower case, as badges and sentences use them.
+func Label(code string) string {
+	if l, ok := languageLabels[code]; ok {
+		return l
+	}
+	if l, ok := codeLabels[code]; ok {
+		return l
+	}
+	if l := pay.StateLabel(code); l != code {
+		return l
+	}
+	if l := review.StateLabel(code); l != code {
+		return strings.TrimPrefix(l, "a ")
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
+// LanguageLabel names a language code ("zh_CN": Chinese (Simplified)).
+func LanguageLabel(code string) string {
+	if l, ok := languageLabels[code]; ok {
+		return l
+	}
+	return code
+}
