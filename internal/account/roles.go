@@ -17,6 +17,7 @@ const (
 	ActTeam       = "team"       // invite and remove members, change roles
 	ActPayments   = "payments"   // merchant profile, products, orders, refunds
 	ActCompliance = "compliance" // see violations and appeal penalties
+	ActOwnData    = "own_data"   // export and import the account's data (owners only)
 )
 
 var permissions = map[string]map[string]bool{

@@ -136,6 +136,8 @@ type App struct {
 	// messages and events on their way to developer servers, and finish
 	// events (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, PUBLISHJOBFINISH).
 	Queue *workq.Queue
+	// Exports: account exports started from the console.
+	Exports *portability.Exports
 	// Subscriptions: subscription notifications (wxaapi/newtmpl/*, bizsend,
 	// followers' consents and the subscribe_msg_* events).
 	Subscriptions *subscribemsg.Service
@@ -234,6 +236,10 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Client: a.Outbound.Client(0)}
 	a.Chat.AddResponder(a.Push)
 	a.Queue = workq.New(d, c, log)
+	// Account exports started from the console run as queue jobs on any node.
+	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		Generator: "herald", WorkDir: filepath.Join(cfg.DataDir, "exports")}
+	a.Exports.Register()
 	a.Push.Durable(a.Queue)
 	a.Chat.Durable(a.Queue)
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
@@ -289,6 +295,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Templates:     a.Templates,
 		WebApps:       a.WebApps,
 		Subscriptions: a.Subscriptions,
+		Exports:       a.Exports,
 		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
 			return ratelimit.New(d, c, prefix, interval, burst)
 		})})

@@ -24,4 +24,5 @@ func (u *UI) Register(h core.Route) {
 	u.registerPay(h)
 	u.registerTemplates(h)
 	u.registerWebApps(h)
+	u.registerPortability(h)
 }

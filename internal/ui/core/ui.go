@@ -30,6 +30,7 @@ import (
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
+	"github.com/heraldoa/herald/internal/portability"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/realtime"
@@ -97,6 +98,9 @@ type Deps struct {
 	Subscriptions *subscribemsg.Service
 	// Limits: sign-up and chat-send rate limits shared by every node.
 	Limits Limits
+	// Exports: account exports as queue jobs; with it the owner's data page
+	// (export, import, follower CSV) appears. nil: no page.
+	Exports *portability.Exports
 }
 
 // UI is what the three faces share: the dependencies, the parsed templates
