@@ -5,6 +5,11 @@ import (
 	"strings"
 )
 
+// RecordedVoice is a follower's voice message: WeChat's voice types and
+// what browsers record with MediaRecorder (Opus in WebM or Ogg), kept as
+// recorded.
+var RecordedVoice = Kind{Name: "voice", Types: append(append([]string(nil), Voice.Types...), "audio/webm"), MaxBytes: Voice.MaxBytes}
+
 // sniffAV recognises the audio and video containers that browsers record
 // (MediaRecorder): Ogg — audio/ogg for Opus, Vorbis, Speex or FLAC,
 // video/ogg for Theora — and WebM/Matroska — audio/webm when every track

@@ -37,7 +37,7 @@ func TestSniffRecordedAudioAndVideo(t *testing.T) {
 	}
 	for _, ct := range []string{"audio/webm", "audio/ogg"} {
 		ok := false
-		for _, v := range Voice.Types {
+		for _, v := range RecordedVoice.Types {
 			ok = ok || v == ct
 		}
 		if !ok {

@@ -127,7 +127,7 @@ var (
 	Image    = Kind{Name: "image", Types: []string{"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"}, MaxBytes: 10 << 20}
 	Avatar   = Kind{Name: "avatar", Types: []string{"image/jpeg", "image/png", "image/webp"}, MaxBytes: 2 << 20}
 	Document = Kind{Name: "document", Types: []string{"application/pdf", "image/jpeg", "image/png"}, MaxBytes: 10 << 20}
-	Voice    = Kind{Name: "voice", Types: []string{"audio/amr", "audio/mpeg", "audio/wave", "audio/ogg", "audio/webm", "audio/x-ms-wma"}, MaxBytes: 2 << 20} // with what browsers record (Opus in WebM or Ogg), kept as recorded
+	Voice    = Kind{Name: "voice", Types: []string{"audio/amr", "audio/mpeg", "audio/wave", "audio/ogg", "audio/x-ms-wma"}, MaxBytes: 2 << 20}
 	Video    = Kind{Name: "video", Types: []string{"video/mp4"}, MaxBytes: 10 << 20}
 	Thumb    = Kind{Name: "thumbnail", Types: []string{"image/jpeg", "image/png"}, MaxBytes: 64 << 10}
 )

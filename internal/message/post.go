@@ -57,7 +57,7 @@ type Posted struct {
 }
 
 // mediaKinds are the file rules of the follower's media messages.
-var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.Voice, KindVideo: media.Video}
+var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.RecordedVoice, KindVideo: media.Video}
 
 // Post is the one way in for a follower's message. It checks that the
 // person follows the account, is not blacklisted and that the account can

@@ -294,7 +294,7 @@ var uploadKinds = map[string]struct {
 	limit media.Kind
 }{
 	message.KindImage: {message.KindImage, media.Image},
-	message.KindVoice: {message.KindVoice, media.Voice},
+	message.KindVoice: {message.KindVoice, media.RecordedVoice},
 	message.KindVideo: {message.KindVideo, media.Video},
 }
 
