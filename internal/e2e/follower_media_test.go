@@ -52,17 +52,20 @@ func consoleProblems(t *testing.T, ctx context.Context) func() []string {
 
 // TestFollowerRecordsVoiceAndSendsVideo: on a 360 px phone a follower
 // records a voice message with the browser's microphone (Chromium's fake
-// device) and sends a video; the account's server receives WeChat's voice
-// and video pushes, and the conversation shows a playable audio element and
-// the video with the cover the page took from it.
+// device) and sends a video; the account's server receives WeChat's voice,
+// video and link pushes, and the conversation shows a playable audio element and
+// the video with the cover the page took from it; then they share a link.
 func TestFollowerRecordsVoiceAndSendsVideo(t *testing.T) {
 	h := heraldtest.New(t)
 	s := h.Internal()
 	svc := h.Service
 	type push struct {
-		MsgType string
-		MediaID string `xml:"MediaId"`
-		Format  string
+		MsgType     string
+		MediaID     string `xml:"MediaId"`
+		Format      string
+		Title       string
+		Description string
+		URL         string `xml:"Url"`
 	}
 	got := make(chan push, 4)
 	dev := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -162,6 +165,26 @@ func TestFollowerRecordsVoiceAndSendsVideo(t *testing.T) {
 		t.Fatalf("the video's cover is %d px wide, want 96 (its first frame)", width)
 	}
 	fitsSmallPhone(t, ctx, "the conversation with a video")
+
+	// A link card.
+	do(t, ctx, "share a link",
+		chromedp.Click(`.compose-tabs [data-tab=link]`),
+		chromedp.WaitVisible(`form[data-pane=link] input[name=url]`),
+		chromedp.SendKeys(`form[data-pane=link] input[name=url]`, "https://harbour.example/rates"),
+		chromedp.SendKeys(`form[data-pane=link] input[name=title]`, "This week's rates"),
+		chromedp.SendKeys(`form[data-pane=link] textarea[name=description]`, "Savings and deposits"),
+		chromedp.Click(byText("button", "Share link")),
+		chromedp.WaitVisible(`.msg.mine a.card-link[href="https://harbour.example/rates"]`),
+	)
+	select {
+	case p := <-got:
+		if p.MsgType != "link" || p.Title != "This week's rates" || p.Description != "Savings and deposits" || p.URL != "https://harbour.example/rates" {
+			t.Fatalf("link push: %+v", p)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the account's server received no link push")
+	}
+	fitsSmallPhone(t, ctx, "the conversation with a link")
 	if p := problems(); len(p) > 0 {
 		t.Fatalf("console problems: %v", p)
 	}
