@@ -302,6 +302,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}
+	a.Sessions.OnError = a.UI.WriteError // an outage is a 503 page, not "signed out"
 	return a, nil
 }
 
@@ -358,14 +359,18 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// The reasons (which name the database's user, host and port) go to
+	// the log; the probe's answer is public.
 	if err := a.DB.Ping(ctx); err != nil {
+		a.Log.Error("not ready: database unreachable", slog.Any("error", err))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "database unreachable: %v\n", err)
+		_, _ = w.Write([]byte("database unreachable\n"))
 		return
 	}
 	if err := a.DB.CheckCurrent(ctx); err != nil {
+		a.Log.Error("not ready: database schema", slog.Any("error", err))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "%v\n", err)
+		_, _ = w.Write([]byte("database schema not current\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 )
 
@@ -29,9 +30,18 @@ func Adapt(h HandlerFunc, onErr ErrorWriter) http.Handler {
 	})
 }
 
-// Status maps a domain error to an HTTP status.
+// UnavailableMessage is what people are told while the database cannot be
+// reached (HTTP 503).
+const UnavailableMessage = "Herald cannot reach its database at the moment. Please try again in a minute."
+
+// Status maps a domain error to an HTTP status: 503 when the database
+// cannot serve (db.Unavailable).
 func Status(err error) int {
-	switch errs.KindOf(err) {
+	kind := errs.KindOf(err)
+	if kind == errs.KindInternal && db.Unavailable(err) {
+		return http.StatusServiceUnavailable
+	}
+	switch kind {
 	case errs.KindInvalid:
 		return http.StatusUnprocessableEntity
 	case errs.KindNotFound:
@@ -70,7 +80,13 @@ func JSON(w http.ResponseWriter, status int, v any) error {
 
 // JSONError writes {"error": message} with the status for err.
 func JSONError(w http.ResponseWriter, err error) {
-	_ = JSON(w, Status(err), map[string]string{"error": errs.Message(err)})
+	status := Status(err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+		_ = JSON(w, status, map[string]string{"error": UnavailableMessage})
+		return
+	}
+	_ = JSON(w, status, map[string]string{"error": errs.Message(err)})
 }
 
 // ClientIP returns the remote address of the request without the port.

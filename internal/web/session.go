@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/user"
 )
 
@@ -26,6 +28,9 @@ type Sessions struct {
 	Store  *user.Store
 	Secure bool // set the Secure flag (the base URL is https)
 	Log    *slog.Logger
+	// OnError answers a request whose session could not be loaded (the
+	// database is down): never as signed out. Nil: a plain 503 or 500.
+	OnError ErrorWriter
 }
 
 // Middleware puts the signed-in person (if any) into the request context.
@@ -42,7 +47,20 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 			case errors.Is(err, db.ErrNotFound):
 				s.clear(w)
 			default:
-				s.Log.Error("load session", slog.Any("error", err))
+				// Treating the person as signed out would send them to the
+				// sign-in page (or answer 401) for an outage.
+				err = fmt.Errorf("load session: %w", err)
+				if s.OnError != nil {
+					s.OnError(w, r, err)
+				} else {
+					s.Log.Error("request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+					msg := errs.Message(err)
+					if Status(err) == http.StatusServiceUnavailable {
+						msg = UnavailableMessage
+					}
+					http.Error(w, msg, Status(err))
+				}
+				return
 			}
 		}
 		next.ServeHTTP(w, r)

@@ -289,6 +289,10 @@ func (u *UI) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	title := http.StatusText(status)
 	msg := errs.Message(err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+		title, msg = "Temporarily unavailable", web.UnavailableMessage
+	}
 	if status == http.StatusNotFound && errs.KindOf(err) == errs.KindNotFound {
 		title, msg = "Not found", "There is nothing here. It may have been removed, or the link is wrong."
 		if e := new(errs.Error); errors.As(err, &e) && e.Message != "" && e.Message != "Not found." {
