@@ -166,6 +166,36 @@ const (
 // customer-service window and the inbox. It then announces the message to the
 // follower and to the account's console.
 func (s *Store) Append(ctx context.Context, m *Message) error {
+	return s.db.Tx(ctx, func(tx *db.Tx) error { return s.appendTx(ctx, tx, m) })
+}
+
+// AppendAll stores messages in one transaction, and only if guard (run
+// first, in that transaction) says so; it reports whether they were
+// stored. A queued reply uses it to store the replies together with the
+// job's step, so that a node taking the job over does not store them again.
+func (s *Store) AppendAll(ctx context.Context, ms []*Message, guard func(tx *db.Tx) (bool, error)) (bool, error) {
+	var stored bool
+	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+		stored = false
+		if guard != nil {
+			ok, err := guard(tx)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		for _, m := range ms {
+			if err := s.appendTx(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		stored = true
+		return nil
+	})
+	return stored, err
+}
+
+// appendTx stores m in tx and announces it once tx commits.
+func (s *Store) appendTx(ctx context.Context, tx *db.Tx, m *Message) error {
 	if m.ID == 0 {
 		m.ID = id.New()
 	}
@@ -178,36 +208,30 @@ func (s *Store) Append(ctx context.Context, m *Message) error {
 	}
 	now := db.Micro(m.CreatedAt)
 	preview := m.Preview()
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.AccountID, m.PersonID, m.Direction, m.Kind, m.Sender, m.AgentID, string(body), now); err != nil {
-			return err
-		}
-		if m.Direction == In {
-			winEnd := db.Micro(m.CreatedAt.Add(MessageWindow))
-			_, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, account_unread,
-					last_inbound_at, window_expires_at, window_remaining, inbox_state)
-				VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, 'open')
-				ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
-					last_preview = excluded.last_preview, account_unread = conversations.account_unread + 1,
-					last_inbound_at = excluded.last_inbound_at, window_expires_at = excluded.window_expires_at,
-					window_remaining = excluded.window_remaining,
-					inbox_state = CASE WHEN conversations.inbox_state IN ('none', 'closed') THEN 'open' ELSE conversations.inbox_state END`,
-				m.AccountID, m.PersonID, m.ID, now, preview, now, winEnd, MessageWindowCount)
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
-			VALUES (?, ?, ?, ?, ?, 1)
-			ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
-				last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
-			m.AccountID, m.PersonID, m.ID, now, preview)
-		return err
-	})
-	if err != nil {
+	tx.AfterCommit(func() { s.announce(m) })
+	if _, err := tx.Exec(ctx, `INSERT INTO messages (id, account_id, person_id, direction, kind, sender, agent_id, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.AccountID, m.PersonID, m.Direction, m.Kind, m.Sender, m.AgentID, string(body), now); err != nil {
 		return err
 	}
-	s.announce(m)
-	return nil
+	if m.Direction == In {
+		winEnd := db.Micro(m.CreatedAt.Add(MessageWindow))
+		_, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, account_unread,
+				last_inbound_at, window_expires_at, window_remaining, inbox_state)
+			VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, 'open')
+			ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
+				last_preview = excluded.last_preview, account_unread = conversations.account_unread + 1,
+				last_inbound_at = excluded.last_inbound_at, window_expires_at = excluded.window_expires_at,
+				window_remaining = excluded.window_remaining,
+				inbox_state = CASE WHEN conversations.inbox_state IN ('none', 'closed') THEN 'open' ELSE conversations.inbox_state END`,
+			m.AccountID, m.PersonID, m.ID, now, preview, now, winEnd, MessageWindowCount)
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
+		VALUES (?, ?, ?, ?, ?, 1)
+		ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
+			last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
+		m.AccountID, m.PersonID, m.ID, now, preview)
+	return err
 }
 
 func (s *Store) announce(m *Message) {

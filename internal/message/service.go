@@ -107,6 +107,9 @@ type respondJob struct {
 }
 
 func (s *Service) runRespond(ctx context.Context, j *workq.Job) error {
+	if j.Step >= stepReplied {
+		return nil // a node that stopped before deleting the job stored the replies
+	}
 	var p respondJob
 	if err := j.Decode(&p); err != nil {
 		return nil // unreadable: nothing to retry
@@ -289,7 +292,7 @@ func (s *Service) Respond(ctx context.Context, in *Inbound) ([]*Message, error) 
 	if in.Follow == nil || in.Follow.Blocked || (in.Event == "" && !in.Follow.Following) {
 		return nil, nil
 	}
-	var delivered []*Message
+	var replies []*Message
 	for _, r := range s.responders {
 		out, err := r.Respond(ctx, in)
 		if err != nil {
@@ -300,18 +303,30 @@ func (s *Service) Respond(ctx context.Context, in *Inbound) ([]*Message, error) 
 			if in.Event == EventUnsubscribe {
 				break // nobody to deliver to
 			}
-			m := &Message{AccountID: in.Account.ID, PersonID: in.Follow.PersonID, Direction: Out, Kind: rep.Kind, Sender: rep.Sender, Body: rep.Body}
-			if err := s.Store.Append(ctx, m); err != nil {
-				return delivered, err
-			}
-			delivered = append(delivered, m)
+			replies = append(replies, &Message{AccountID: in.Account.ID, PersonID: in.Follow.PersonID, Direction: Out, Kind: rep.Kind, Sender: rep.Sender, Body: rep.Body})
 		}
 		if out.Handled {
 			break
 		}
 	}
-	return delivered, nil
+	if len(replies) == 0 {
+		return nil, nil
+	}
+	// Queued work stores the replies with the job's step: a node that takes
+	// the job over after this commit finds the step done and stores nothing.
+	var guard func(tx *db.Tx) (bool, error)
+	if j := workq.FromContext(ctx); j != nil {
+		guard = func(tx *db.Tx) (bool, error) { return j.MarkStep(ctx, tx, stepReplied) }
+	}
+	stored, err := s.Store.AppendAll(ctx, replies, guard)
+	if err != nil || !stored {
+		return nil, err
+	}
+	return replies, nil
 }
+
+// stepReplied is the step of a queued answer whose replies are stored.
+const stepReplied = 1
 
 // RespondAsync runs Respond in the background, logging failures. With a
 // durable queue (Durable) the work is stored first: if this node dies

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
+	"github.com/heraldoa/herald/internal/workq"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
@@ -436,5 +438,67 @@ func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
 		if strings.Contains(full.Response, "go_gc") || strings.Contains(full.Error, "go_gc") || strings.Contains(fmt.Sprint(full.Checks), "go_gc") {
 			t.Errorf("delivery %d to %s shows the internal answer: %+v", dl.ID, dl.URL, full)
 		}
+	}
+}
+
+// A node dies after the developer's server answered and the passive reply
+// was stored in the chat, but before the job was deleted: the node that
+// takes the job over finds that step done, so the follower sees the reply
+// once and the developer's server is not asked again.
+func TestTakeoverAfterTheReplyWasStoredDoesNotRepeatIt(t *testing.T) {
+	h := heraldtest.New(t)
+	a, f := h.Service, h.Service.Followers[0]
+	d := newDevServer(t, a.AppID)
+	d.set(func() { d.reply = echo })
+	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Plaintext); err != nil {
+		t.Fatal(err)
+	}
+	app := h.Internal().App
+	ctx := context.Background()
+	nodeA := app.Queue
+	nodeA.BeforeFinish = func(*workq.Job) { nodeA.Halt() } // dies before deleting the job
+	if _, err := app.Chat.Post(ctx, a.ID, f.PersonID, message.Incoming{Kind: message.KindText, Body: message.Body{Text: "hello"}}, message.NoWait); err != nil {
+		t.Fatal(err)
+	}
+	nodeA.Wait()
+	developerReplies := func() int {
+		t.Helper()
+		conv, err := h.Conversation(a, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range conv {
+			if m.Sender == message.SenderDeveloper {
+				if m.Text != "echo: hello" {
+					t.Fatalf("reply %+v", m)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	if n := developerReplies(); n != 1 || len(d.messages()) != 1 {
+		t.Fatalf("before the takeover: %d replies, %d pushes", n, len(d.messages()))
+	}
+	var left int
+	if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM work_jobs`).Scan(&left); err != nil || left != 1 {
+		t.Fatalf("jobs left by the dead node: %d %v", left, err)
+	}
+
+	// Node B takes the job over once node A's lease has run out.
+	nodeB := workq.New(app.DB, app.Clock, nil)
+	app.Chat.Durable(nodeB)
+	app.Push.Durable(nodeB)
+	h.Advance(time.Minute)
+	if n, err := nodeB.ClaimDue(ctx); err != nil || n != 1 {
+		t.Fatalf("node B claimed %d: %v", n, err)
+	}
+	nodeB.Wait()
+	if n := developerReplies(); n != 1 || len(d.messages()) != 1 {
+		t.Fatalf("after the takeover: %d replies, %d pushes; want 1 and 1", n, len(d.messages()))
+	}
+	if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM work_jobs`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("jobs left after the takeover: %d %v", left, err)
 	}
 }

@@ -47,7 +47,28 @@ type Job struct {
 	Payload   []byte
 	Runs      int // claims so far, this one included
 	Attempts  int // outbound attempts taken so far (TakeAttempt)
+	Step      int // the last step done (MarkStep), by any node
 	q         *Queue
+}
+
+// MarkStep records in tx that step (1, 2, …) of this job is done, and
+// reports whether this run is the one to do it: false when a run (on this
+// node or one that died) already committed the step, or when this node no
+// longer holds the job. Write the step's effect in the same tx and only
+// when MarkStep says true, and the effect happens once however often the
+// job is taken over.
+func (j *Job) MarkStep(ctx context.Context, tx *db.Tx, step int) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE work_jobs SET step = ?, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND state = 'running' AND step < ?`,
+		step, db.Micro(j.q.clock.Now()), j.ID, j.q.owner, step)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	if n == 1 {
+		tx.AfterCommit(func() { j.Step = step })
+	}
+	return n == 1, nil
 }
 
 // Decode unmarshals the payload.
@@ -103,6 +124,10 @@ type Queue struct {
 	MaxRuns int
 	// Workers bounds the jobs this node runs at once.
 	Workers int
+	// BeforeFinish, when set, runs after a handler returned and before its
+	// job is deleted or rescheduled (tests Halt the node there, as if it
+	// died between the work and its bookkeeping).
+	BeforeFinish func(j *Job)
 
 	handlers map[string]Handler
 	once     sync.Once
@@ -280,7 +305,7 @@ func (q *Queue) ClaimDue(ctx context.Context) (int, error) {
 			WHERE `+in+`SELECT id FROM work_jobs
 				WHERE (state = 'pending' AND run_at <= ?) OR (state = 'running' AND lease_until < ?)
 				ORDER BY run_at LIMIT ?`+tx.Dialect().ForUpdateSkipLocked()+end+`
-			RETURNING id, kind, account_id, payload, runs, attempts`,
+			RETURNING id, kind, account_id, payload, runs, attempts, step`,
 			q.owner, db.Micro(now.Add(q.lease())), db.Micro(now), db.Micro(now), db.Micro(now), free)
 		if err != nil {
 			return err
@@ -289,7 +314,7 @@ func (q *Queue) ClaimDue(ctx context.Context) (int, error) {
 		for rows.Next() {
 			j := &Job{q: q}
 			var payload string
-			if err := rows.Scan(&j.ID, &j.Kind, &j.AccountID, &payload, &j.Runs, &j.Attempts); err != nil {
+			if err := rows.Scan(&j.ID, &j.Kind, &j.AccountID, &payload, &j.Runs, &j.Attempts, &j.Step); err != nil {
 				return err
 			}
 			j.Payload = []byte(payload)
@@ -357,6 +382,9 @@ func (q *Queue) run(j *Job) {
 	}
 	cancel()
 	<-renewed
+	if q.BeforeFinish != nil {
+		q.BeforeFinish(j)
+	}
 	if q.base.Err() != nil {
 		return // halted: the lease runs out and another node takes over
 	}

@@ -231,3 +231,54 @@ func TestSubmitTxFollowsItsTransaction(t *testing.T) {
 		t.Fatalf("after the commit: %d rows, %d runs", n, ran.Load())
 	}
 }
+
+// A step is done once: the run that marks it first wins, a later run (on a
+// node that took the job over) sees it done, and a node that lost the job
+// cannot mark it.
+func TestMarkStepOncePerJob(t *testing.T) {
+	d := dbtest.New(t)
+	a, b := newQueue(d), newQueue(d)
+	ctx := context.Background()
+	mark := func(j *workq.Job, step int) bool {
+		t.Helper()
+		var ok bool
+		if err := d.Tx(ctx, func(tx *db.Tx) (err error) { ok, err = j.MarkStep(ctx, tx, step); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	jobs := make(chan *workq.Job, 2)
+	release := make(chan struct{})
+	handler := func(ctx context.Context, j *workq.Job) error {
+		jobs <- j
+		<-release
+		return ctx.Err()
+	}
+	a.Handle("s", handler)
+	b.Handle("s", handler)
+	if _, err := a.Submit(ctx, "s", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	ja := <-jobs
+	if !mark(ja, 1) || mark(ja, 1) || ja.Step != 1 {
+		t.Fatalf("node A marks step 1: step %d", ja.Step)
+	}
+	a.Halt() // node A dies; node B takes over after the lease
+	time.Sleep(a.Lease + 50*time.Millisecond)
+	if n, err := b.ClaimDue(ctx); err != nil || n != 1 {
+		t.Fatalf("node B claimed %d: %v", n, err)
+	}
+	jb := <-jobs
+	if jb.Step != 1 || mark(jb, 1) {
+		t.Fatalf("node B sees step %d and may mark it again", jb.Step)
+	}
+	if mark(ja, 2) {
+		t.Fatal("node A marked a step of a job it lost")
+	}
+	if !mark(jb, 2) {
+		t.Fatal("node B could not mark step 2")
+	}
+	close(release)
+	a.Wait()
+	b.Wait()
+}
