@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +34,7 @@ import (
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/workq"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
@@ -70,11 +72,12 @@ type devServer struct {
 	hold  atomic.Int64 // nanoseconds each push is held
 	mu    sync.Mutex
 	byID  map[int64]int
+	last  map[int64]time.Time // when the last push of a MsgId arrived
 	total atomic.Int64
 }
 
 func newDevServer(t *testing.T) *devServer {
-	d := &devServer{byID: map[int64]int{}}
+	d := &devServer{byID: map[int64]int{}, last: map[int64]time.Time{}}
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			_, _ = w.Write([]byte(r.URL.Query().Get("echostr")))
@@ -90,6 +93,7 @@ func newDevServer(t *testing.T) *devServer {
 		if m.MsgType == wxmsg.TypeText {
 			d.mu.Lock()
 			d.byID[m.MsgID]++
+			d.last[m.MsgID] = time.Now()
 			d.mu.Unlock()
 		}
 		if h := d.hold.Load(); h > 0 {
@@ -172,8 +176,9 @@ func TestThreeNodeCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Short leases so that a dead node's work moves within seconds.
-		a.Queue.Lease, a.Queue.Poll = 2*time.Second, 200*time.Millisecond
+		// The work queue keeps its production lease (5 s) and poll (1 s):
+		// the kill below measures them against WeChat's retry budget. The
+		// mass send's lease is short so that its takeover is quick too.
 		a.PublishEngine.Lease, a.PublishEngine.BatchSize = 2*time.Second, 2_000
 		a.Push.Timeout = 2 * time.Second
 		n := &node{name: name, app: a, db: d, srv: httptest.NewServer(a.Handler()), bus: bus}
@@ -288,6 +293,7 @@ func TestThreeNodeCluster(t *testing.T) {
 	dev.hold.Store(int64(time.Second))
 	const burst = 90
 	var sent []int64
+	sentAt := map[int64]time.Time{}
 	for i := range burst {
 		n := nodes[i%3]
 		in, err := n.app.Chat.Receive(ctx, bank.ID, mei.ID, message.KindText, message.Body{Text: fmt.Sprintf("burst %d", i)})
@@ -295,6 +301,7 @@ func TestThreeNodeCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		sent = append(sent, in.Message.ID)
+		sentAt[in.Message.ID] = time.Now()
 		n.app.Chat.RespondAsync(in)
 	}
 	time.Sleep(150 * time.Millisecond)
@@ -308,10 +315,22 @@ func TestThreeNodeCluster(t *testing.T) {
 	eventually(t, "every push to finish on A and C", 60*time.Second, func() bool {
 		return count(t, shared, `SELECT COUNT(*) FROM work_jobs`) == 0
 	})
-	t.Logf("every push done %s after node B was killed (lease %s)", time.Since(killedAt).Round(time.Millisecond), A.app.Queue.Lease)
+	t.Logf("every push done %s after node B was killed (lease %s, poll %s)", time.Since(killedAt).Round(time.Millisecond), workq.DefaultLease, workq.DefaultPoll)
 	got := dev.counts()
+	dev.mu.Lock()
+	last := maps.Clone(dev.last)
+	dev.mu.Unlock()
 	twice := 0
+	var slowest time.Duration
 	for _, mid := range sent {
+		// WeChat makes its attempts within about 15 s of the message: a
+		// push the dead node had started or queued must be sent within that.
+		if took := last[mid].Sub(sentAt[mid]); took > slowest {
+			slowest = took
+		}
+		if took := last[mid].Sub(sentAt[mid]); took > wechatRetryBudget {
+			t.Errorf("MsgId %d: last attempt %s after the message, beyond WeChat's %s", mid, took.Round(time.Millisecond), wechatRetryBudget)
+		}
 		switch c := got[mid]; {
 		case c == 0:
 			t.Errorf("MsgId %d was never pushed", mid)
@@ -327,7 +346,8 @@ func TestThreeNodeCluster(t *testing.T) {
 			t.Errorf("MsgId %d: the follower never got the passive reply", mid)
 		}
 	}
-	t.Logf("burst of %d pushes: %d delivered more than once (the ones B was sending), none more than %d times", burst, twice, push.DefaultAttempts)
+	t.Logf("burst of %d pushes: %d delivered more than once (the ones B was sending), none more than %d times; the last attempt of any MsgId began %s after its message",
+		burst, twice, push.DefaultAttempts, slowest.Round(time.Millisecond))
 	dev.hold.Store(0)
 
 	// A mass send to many followers; the node running it dies halfway and
@@ -408,6 +428,10 @@ func TestThreeNodeCluster(t *testing.T) {
 	}
 	t.Logf("mass send to %d followers: each exactly once, %s from start to done with one node killed", followers, took.Round(time.Millisecond))
 }
+
+// wechatRetryBudget is how long after a message WeChat still tries to push
+// it: three attempts with a 5 s timeout each.
+const wechatRetryBudget = 15 * time.Second
 
 func indexOf(list []int64, v int64) int {
 	for i, x := range list {

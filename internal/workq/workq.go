@@ -102,9 +102,17 @@ func FromContext(ctx context.Context) *Job {
 	return j
 }
 
-// Defaults.
+// Defaults. The lease is short because the queue carries pushes to
+// developer servers, which WeChat retries within about 15 s (three 5 s
+// timeouts): a node that dies mid-push has its work taken over after at
+// most DefaultLease plus DefaultPoll (6 s), leaving the survivor time for
+// the remaining attempts. The lease is renewed every 3/10 of it (1.5 s), so
+// a healthy node's lease always has at least 3.5 s left: renewals may be
+// that late, or the nodes' clocks that far apart, before another node
+// takes a live job (and even then TakeAttempt and MarkStep keep the
+// attempt budget and the stored reply exact).
 const (
-	DefaultLease   = 30 * time.Second
+	DefaultLease   = 5 * time.Second
 	DefaultPoll    = time.Second
 	DefaultMaxRuns = 8
 	DefaultWorkers = 64
@@ -136,6 +144,7 @@ type Queue struct {
 	halt     context.CancelFunc
 	wg       sync.WaitGroup
 	busy     atomic.Int32 // claimed and not finished
+	running  sync.Map     // job id → true while this node runs it
 	wake     chan struct{}
 }
 
@@ -333,11 +342,18 @@ func (q *Queue) ClaimDue(ctx context.Context) (int, error) {
 
 func (q *Queue) start(j *Job) {
 	q.init()
+	if _, running := q.running.LoadOrStore(j.ID, true); running {
+		// This node's lease ran out while it was still running the job
+		// (a renewal came late) and its own poller claimed it again: the
+		// run under way goes on, and the claim has renewed its lease.
+		return
+	}
 	q.wg.Add(1)
 	q.busy.Add(1)
 	go func() {
 		defer q.wg.Done()
 		defer q.busy.Add(-1)
+		defer q.running.Delete(j.ID)
 		select {
 		case q.sem <- struct{}{}:
 		case <-q.base.Done():
@@ -355,7 +371,7 @@ func (q *Queue) run(j *Job) {
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
-		t := time.NewTicker(q.lease() / 3)
+		t := time.NewTicker(q.lease() * 3 / 10)
 		defer t.Stop()
 		for {
 			select {
