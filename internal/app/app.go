@@ -138,6 +138,8 @@ type App struct {
 	Queue *workq.Queue
 	// Exports: account exports started from the console.
 	Exports *portability.Exports
+	// Moves: the consented move of imported followers to people here.
+	Moves *portability.Moves
 	// Subscriptions: subscription notifications (wxaapi/newtmpl/*, bizsend,
 	// followers' consents and the subscribe_msg_* events).
 	Subscriptions *subscribemsg.Service
@@ -240,6 +242,9 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		Generator: "herald", WorkDir: filepath.Join(cfg.DataDir, "exports")}
 	a.Exports.Register()
+	// Followers who came with an imported account move to people of this
+	// platform with the same email address, after a notice and an opt-out window.
+	a.Moves = &portability.Moves{DB: d, Messages: a.Messages, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.Push.Durable(a.Queue)
 	a.Chat.Durable(a.Queue)
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
@@ -296,6 +301,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		WebApps:       a.WebApps,
 		Subscriptions: a.Subscriptions,
 		Exports:       a.Exports,
+		Moves:         a.Moves,
 		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
 			return ratelimit.New(d, c, prefix, interval, burst)
 		})})
@@ -460,6 +466,10 @@ func (a *App) StartJobs() {
 		if file != "" {
 			a.Log.Info("platform backup written", slog.String("file", file))
 		}
+		return err
+	})
+	a.Jobs.Every("follower-moves", 10*time.Minute, func(ctx context.Context) error {
+		_, _, err := a.Moves.Run(ctx)
 		return err
 	})
 	a.Jobs.Every("expire-sessions", time.Hour, func(ctx context.Context) error {

@@ -341,7 +341,7 @@ func writeFollowers(ctx context.Context, d *db.DB, accountID int64, w io.Writer,
 	rows, err := d.Query(ctx, `SELECT f.openid, f.following, f.source, f.scene, f.subscribed_at, f.unsubscribed_at, f.muted, f.blocked,
 		f.remark, f.created_at, p.display_name, p.avatar_path, p.region, p.language, COALESCE(p.email, ''), COALESCE(m.email_sha256, '')
 		FROM follows f JOIN people p ON p.id = f.person_id
-		LEFT JOIN moved_followers m ON m.account_id = f.account_id AND m.person_id = f.person_id
+		LEFT JOIN follower_moves m ON m.account_id = f.account_id AND m.person_id = f.person_id
 		WHERE f.account_id = ? ORDER BY f.openid`, accountID)
 	if err != nil {
 		return err

@@ -581,7 +581,7 @@ func write(ctx context.Context, tx *db.Tx, a *Archive, p *plan, accountID, now i
 	people := newBatch(tx, `INSERT INTO people (id, username, email, display_name, password_hash, avatar_path, region, language, created_at, updated_at) VALUES `, 10)
 	follows := newBatch(tx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, unsubscribed_at,
 		muted, blocked, remark, created_at) VALUES `, 12)
-	moved := newBatch(tx, `INSERT INTO moved_followers (account_id, person_id, email_sha256) VALUES `, 3)
+	moved := newBatch(tx, `INSERT INTO follower_moves (account_id, person_id, email_sha256) VALUES `, 3)
 	prefix := "moved-" + randHex(4) + "-"
 	var seq int64
 	err := a.eachLine("followers.jsonl", func(line int, b []byte) error {

@@ -17,6 +17,10 @@ import (
 // follower CSV (download, upload with a dry run). See docs/portability.md.
 
 func (u *UI) registerPortability(h core.Route) {
+	if u.Moves != nil {
+		h("GET /mp/moves", u.SignedIn(u.movesPage))
+		h("POST /mp/moves/{account}/opt-out", u.SignedIn(u.movesOptOut))
+	}
 	if u.Exports == nil {
 		return
 	}
@@ -226,4 +230,31 @@ func (u *UI) dataFollowersImport(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return u.dataRender(w, r, c, d, status, "")
+}
+
+type movesData struct {
+	Pending []portability.PendingMove
+}
+
+// movesPage lists the signed-in person's pending moves: follows of theirs
+// that an account brought from another platform and that become theirs
+// when the window ends, unless they opt out here.
+func (u *UI) movesPage(w http.ResponseWriter, r *http.Request) error {
+	pend, err := u.Moves.Pending(r.Context(), web.Person(r).ID)
+	if err != nil {
+		return err
+	}
+	p := u.NewPage(w, r, "Moved accounts", &movesData{Pending: pend})
+	return u.Render(w, r, http.StatusOK, "mp/moves", p)
+}
+
+func (u *UI) movesOptOut(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := core.PathID(r, "account")
+	if err != nil {
+		return err
+	}
+	if err := u.Moves.OptOut(r.Context(), web.Person(r).ID, accountID); err != nil {
+		return err
+	}
+	return u.Redirect(w, r, "/mp/moves", "Done: your old follow stays where it was and will not be linked to you.")
 }

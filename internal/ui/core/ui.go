@@ -101,6 +101,8 @@ type Deps struct {
 	// Exports: account exports as queue jobs; with it the owner's data page
 	// (export, import, follower CSV) appears. nil: no page.
 	Exports *portability.Exports
+	// Moves: a person's pending moves of imported follows, with opt-out.
+	Moves *portability.Moves
 }
 
 // UI is what the three faces share: the dependencies, the parsed templates
