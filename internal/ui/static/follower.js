@@ -286,7 +286,10 @@
   // Without a recorder the form takes a recorded file.
   const voiceForm = document.querySelector("form[data-pane=voice]");
   const recorder = voiceForm?.querySelector("[data-recorder]");
-  if (recorder && window.MediaRecorder && navigator.mediaDevices?.getUserMedia) {
+  // Only Opus in WebM or Ogg is offered (Chromium, Firefox); a browser that
+  // records something else (Safari: AAC in MP4) keeps the file input.
+  const voiceType = window.MediaRecorder && ["audio/webm;codecs=opus", "audio/ogg;codecs=opus"].find((t) => MediaRecorder.isTypeSupported(t));
+  if (recorder && voiceType && navigator.mediaDevices?.getUserMedia) {
     recorder.hidden = false;
     voiceForm.querySelectorAll("[data-voice-file]").forEach((n) => { n.hidden = true; });
     voiceForm.elements.voice.required = false;
@@ -299,12 +302,12 @@
       if (rec) { stop(); return; }
       navigator.mediaDevices.getUserMedia({ audio: true }).then((stream) => {
         const chunks = [];
-        rec = new MediaRecorder(stream);
+        rec = new MediaRecorder(stream, { mimeType: voiceType });
         rec.addEventListener("dataavailable", (e) => { if (e.data.size) chunks.push(e.data); });
         rec.addEventListener("stop", () => {
           clearInterval(timer);
           stream.getTracks().forEach((t) => t.stop());
-          const type = (rec.mimeType || "audio/webm").split(";")[0];
+          const type = (rec.mimeType || voiceType).split(";")[0];
           rec = null;
           btn.textContent = "Record"; btn.setAttribute("aria-pressed", "false");
           status.textContent = idle;
