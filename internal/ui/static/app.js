@@ -7,6 +7,15 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(f.dataset.confirm)) e.preventDefault();
     });
   });
+  // A back arrow goes back in the history when the page was opened from
+  // Herald; its link (the chat list, the account) serves the rest.
+  document.querySelectorAll("a[data-back]").forEach((a) => {
+    a.addEventListener("click", (e) => {
+      let fromHere = false;
+      try { fromHere = new URL(document.referrer).origin === location.origin; } catch (_) { /* no referrer */ }
+      if (fromHere && history.length > 1) { e.preventDefault(); history.back(); }
+    });
+  });
   // Let a flash message fade after a while.
   const flash = document.querySelector(".flash");
   if (flash) setTimeout(() => flash.classList.add("fade"), 6000);

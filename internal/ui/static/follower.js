@@ -61,6 +61,7 @@
         const doc = new DOMParser().parseFromString(html, "text/html");
         const ol = chat.querySelector(".messages");
         let added = false;
+        const wasAtBottom = atBottom();
         doc.querySelectorAll(".messages > li[data-id]").forEach((li) => {
           if (!ol.querySelector('[data-id="' + li.dataset.id + '"]')) {
             ol.querySelector("[data-empty]")?.remove();
@@ -68,7 +69,7 @@
             added = true;
           }
         });
-        if (added) ol.lastElementChild.scrollIntoView({ block: "end" });
+        if (added) arrived(wasAtBottom);
       })
       .catch(() => {});
   }
@@ -207,16 +208,54 @@
     const t = el("time", "msg-time", new Date(m.created_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
     t.dateTime = m.created_at;
     li.appendChild(t);
+    const wasAtBottom = atBottom();
     ol.appendChild(li);
-    li.scrollIntoView({ block: "end" });
+    arrived(m.direction === "in" || wasAtBottom);
+  }
+
+  // ---- Keeping the newest message in view ---------------------------------
+  // The conversation stays pinned to its newest message (just above the
+  // composer) on opening, on sending and as messages arrive, unless the
+  // reader has scrolled up to read older ones: then a "new messages" pill
+  // offers the way down.
+  const pill = document.querySelector("[data-new-pill]");
+  let pinned = true;
+  function atBottom() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48;
+  }
+  function pin() {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    pinned = true;
+    if (pill) pill.hidden = true;
+  }
+  // arrived keeps a new message in view when it is the reader's own or
+  // they were at the newest message (measured before it was added).
+  function arrived(follow) {
+    if (follow) pin();
+    else {
+      pinned = false;
+      if (pill) pill.hidden = false;
+    }
   }
 
   if (!chat) return;
 
   // ---- Conversation -------------------------------------------------------
   tplColors(chat);
-  const latest = document.getElementById("latest");
-  if (latest && !location.hash.includes("compose")) latest.scrollIntoView({ block: "end" });
+  if (!location.hash.includes("compose")) {
+    pin();
+    // Images and fonts that load later make the conversation taller: stay
+    // at the newest message while the reader has not scrolled away.
+    if (window.ResizeObserver) new ResizeObserver(() => { if (pinned) pin(); }).observe(chat);
+    window.addEventListener("load", () => { if (pinned) pin(); });
+  } else {
+    pinned = false;
+  }
+  window.addEventListener("scroll", () => {
+    pinned = atBottom();
+    if (pinned && pill) pill.hidden = true;
+  }, { passive: true });
+  if (pill) pill.addEventListener("click", pin);
 
   // Composer tabs switch without a reload.
   document.querySelectorAll(".compose-tabs [data-tab]").forEach((tab) => {
