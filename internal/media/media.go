@@ -160,8 +160,9 @@ type Saved struct {
 	Size        int64
 }
 
-// Save checks r against kind (type by content, size) and stores it under
-// prefix with a random name. Nothing is stored when a check fails.
+// Save checks r against kind (type by content, size, an image's declared
+// dimensions: CheckImage) and stores it under prefix with a random name.
+// Nothing is stored when a check fails.
 func Save(ctx context.Context, s Store, prefix string, kind Kind, r io.Reader) (*Saved, error) {
 	head := make([]byte, 512)
 	n, err := io.ReadFull(r, head)
@@ -191,6 +192,10 @@ func Save(ctx context.Context, s Store, prefix string, kind Kind, r io.Reader) (
 	if size > kind.MaxBytes {
 		_ = s.Delete(ctx, key)
 		return nil, errs.Invalidf("This %s is larger than the limit of %s.", kind.Name, HumanSize(kind.MaxBytes))
+	}
+	if err := checkStored(ctx, s, key, ct, kind.Name); err != nil {
+		_ = s.Delete(ctx, key)
+		return nil, err
 	}
 	return &Saved{Key: key, ContentType: ct, Size: size}, nil
 }

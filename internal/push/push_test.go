@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/media/mediatest"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
@@ -354,7 +355,7 @@ func TestFollowerImagesArePushedWithAFetchableMediaID(t *testing.T) {
 	if err := h.SetServer(a, d.srv.URL, token, "", push.Plaintext); err != nil {
 		t.Fatal(err)
 	}
-	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 100))
+	png := mediatest.PNG(1, 1)
 	if _, err := h.SendImage(a, f, png); err != nil {
 		t.Fatal(err)
 	}

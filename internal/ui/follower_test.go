@@ -21,6 +21,7 @@ import (
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/media/mediatest"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/ui"
 	"github.com/heraldoa/herald/internal/user"
@@ -254,6 +255,10 @@ func TestSendTextImageAndLocation(t *testing.T) {
 	res = postFile(c, s, chatPath(bank, "/send"), "image", "cat.png", []byte("#!/bin/sh\necho not an image\n"), url.Values{"kind": {"image"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This image must be one of")
+	// So is a PNG of a few dozen bytes declaring 50000 × 50000 pixels.
+	res = postFile(c, s, chatPath(bank, "/send"), "image", "bomb.png", mediatest.PNG(50000, 50000), url.Values{"kind": {"image"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "This image is 50000 × 50000 pixels; images may be at most 20000 pixels on a side and 50 megapixels in all.")
 	img := pngBytes(t)
 	wantRedirect(t, postFile(c, s, chatPath(bank, "/send"), "image", "x.exe", img, url.Values{"kind": {"image"}}), chatPath(bank, "#latest"))
 
@@ -590,6 +595,9 @@ func TestAvatarUpload(t *testing.T) {
 	res := postFile(c, s, "/me/avatar", "avatar", "me.png", []byte("GIF89a not really"), nil)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This avatar must be one of")
+	res = postFile(c, s, "/me/avatar", "avatar", "me.webp", mediatest.WebP(30000, 30000), nil)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantBody(t, res, "This avatar is 30000 × 30000 pixels")
 	img := pngBytes(t)
 	wantRedirect(t, postFile(c, s, "/me/avatar", "avatar", "me.png", img, nil), "/me")
 	p, _ := s.App.Users.ByID(context.Background(), me.ID)

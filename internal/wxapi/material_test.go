@@ -3,6 +3,7 @@ package wxapi_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
 	"mime/multipart"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/autoreply"
+	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/media/mediatest"
 	"github.com/heraldoa/herald/internal/publish"
 )
 
@@ -97,6 +100,17 @@ func TestPermanentMaterials(t *testing.T) {
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=zz")
 	r, _, _ := c.do(req)
 	wantCode(t, "no media field", r, 41005)
+	// Images declaring more pixels than Herald takes (decompression bombs of
+	// a few hundred bytes) are too large; a broken header is no image.
+	bomb := mediatest.PNG(50000, 50000)
+	wantCode(t, "image declaring 50000²", c.upload(add, tok, "image", "bomb.png", bomb), 40009)
+	wantCode(t, "thumb declaring 30000²", c.upload(add, tok, "thumb", "bomb.jpg", mediatest.JPEG(30000, 30000)), 40012)
+	wantCode(t, "image with a broken header", c.upload(add, tok, "image", "broken.png", []byte("\x89PNG\r\n\x1a\n"+strings.Repeat("x", 100))), 40005)
+	wantCode(t, "temporary image declaring 50000²", c.upload("/cgi-bin/media/upload", tok, "image", "bomb.png", bomb), 40009)
+	wantCode(t, "uploadimg declaring 50000²", c.upload("/cgi-bin/media/uploadimg", tok, "", "bomb.png", bomb), 40009)
+	if _, err := app.Publish.Upload(ctx, h.Service.ID, publish.AssetImage, "bomb.png", bytes.NewReader(bomb)); !errors.Is(err, media.ErrImageSize) {
+		t.Fatalf("console upload of a bomb: %v", err)
+	}
 
 	// The console's library and the API are one: a console upload is listed.
 	consoleImg, err := app.Publish.Upload(ctx, h.Service.ID, publish.AssetImage, "from-console.png", bytes.NewReader(img))

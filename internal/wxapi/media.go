@@ -37,7 +37,8 @@ var sizeCodes = map[string]int{tempmedia.Image: 40009, tempmedia.Voice: 40010, t
 
 // upload reads the multipart field "media" and checks it against kind:
 // 41005 when missing, 44001 when empty, 40005 for the wrong type, sizeCode
-// when too large. It returns the bytes, their type and the file name.
+// when too large (bytes, or an image's declared dimensions:
+// media.CheckImage). It returns the bytes, their type and the file name.
 func (c *call) upload(kind media.Kind, sizeCode int) ([]byte, string, string, error) {
 	c.r.Body = http.MaxBytesReader(c.w, c.r.Body, kind.MaxBytes+1<<20)
 	f, fh, err := c.r.FormFile("media")
@@ -61,9 +62,17 @@ func (c *call) upload(kind media.Kind, sizeCode int) ([]byte, string, string, er
 	}
 	ct := media.Sniff(b[:min(len(b), 512)])
 	for _, t := range kind.Types {
-		if t == ct {
-			return b, ct, fh.Filename, nil
+		if t != ct {
+			continue
 		}
+		// An image declaring more pixels than Herald takes is refused as
+		// too large; one whose header cannot be read, as not an image.
+		if err := media.CheckImage(bytes.NewReader(b), ct, kind.Name); errors.Is(err, media.ErrImageSize) {
+			return nil, "", "", wxerr.New(sizeCode)
+		} else if err != nil {
+			return nil, "", "", wxerr.New(40005)
+		}
+		return b, ct, fh.Filename, nil
 	}
 	return nil, "", "", wxerr.New(40005)
 }
