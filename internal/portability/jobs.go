@@ -42,7 +42,14 @@ type Exports struct {
 	WorkDir string
 	// MaxRuns bounds how often an export is tried before it is marked failed.
 	MaxRuns int
+	// Keep is how many finished exports of an account are kept (with their
+	// archives); starting another removes the older ones. DefaultKeepExports
+	// when zero.
+	Keep int
 }
+
+// DefaultKeepExports is how many finished exports an account keeps.
+const DefaultKeepExports = 5
 
 // ExportJob is one console export.
 type ExportJob struct {
@@ -114,7 +121,56 @@ func (e *Exports) Start(ctx context.Context, accountID, by int64) (*ExportJob, e
 	if err != nil {
 		return nil, err
 	}
+	if err := e.prune(ctx, accountID); err != nil && e.Log != nil {
+		e.Log.Warn("exports: remove old archives", slog.Int64("account", accountID), slog.Any("error", err))
+	}
 	return e.Get(ctx, accountID, j.ID)
+}
+
+// prune removes the account's finished exports beyond the newest Keep, and
+// their archives.
+func (e *Exports) prune(ctx context.Context, accountID int64) error {
+	keep := e.Keep
+	if keep <= 0 {
+		keep = DefaultKeepExports
+	}
+	limit := "LIMIT -1" // SQLite needs a LIMIT before OFFSET; -1 is none
+	if e.DB.Dialect() == db.Postgres {
+		limit = ""
+	}
+	rows, err := e.DB.Query(ctx, `SELECT id, archive_key FROM portability_exports WHERE account_id = ? AND state IN ('done', 'failed')
+		ORDER BY created_at DESC, id DESC `+limit+` OFFSET ?`, accountID, keep)
+	if err != nil {
+		return err
+	}
+	type old struct {
+		id  int64
+		key string
+	}
+	var olds []old
+	for rows.Next() {
+		var o old
+		if err := rows.Scan(&o.id, &o.key); err != nil {
+			rows.Close()
+			return err
+		}
+		olds = append(olds, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range olds {
+		if o.key != "" {
+			if err := e.Media.Delete(ctx, o.key); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+		if _, err := e.DB.Exec(ctx, `DELETE FROM portability_exports WHERE id = ?`, o.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const exportCols = `id, account_id, requested_by, state, current_file, files_done, files, file_rows, file_total, archive_key, bytes, error,
@@ -279,11 +335,17 @@ func (e *Exports) export(ctx context.Context, exportID, accountID int64) error {
 	now := db.Micro(e.Clock.Now())
 	_, err = e.DB.Exec(ctx, `UPDATE portability_exports SET state = 'done', archive_key = ?, bytes = ?, files_done = files, current_file = '',
 		updated_at = ?, finished_at = ? WHERE id = ?`, key, n, now, now, exportID)
-	if err == nil && e.Log != nil {
+	if err != nil {
+		return err
+	}
+	if err := e.prune(ctx, accountID); err != nil && e.Log != nil {
+		e.Log.Warn("exports: remove old archives", slog.Int64("account", accountID), slog.Any("error", err))
+	}
+	if e.Log != nil {
 		e.Log.Info("export done", slog.Int64("export", exportID), slog.Int64("account", accountID), slog.Int64("bytes", n),
 			slog.Int("missing_media", len(res.MissingMedia)))
 	}
-	return err
+	return nil
 }
 
 func isNotFound(err error) bool {

@@ -47,7 +47,7 @@ func TestExportJob(t *testing.T) {
 	d, accountID := bigAccount(t, 3_000, 500)
 	q := workq.New(d, clock.Real{}, nil)
 	store := media.NewMemory()
-	e := &portability.Exports{DB: d, Media: store, Queue: q, Clock: clock.Real{}, WorkDir: t.TempDir(), Generator: "herald test"}
+	e := &portability.Exports{DB: d, Media: store, Queue: q, Clock: clock.Real{}, WorkDir: t.TempDir(), Generator: "herald test", Keep: 1}
 	e.Register()
 	defer q.Wait()
 
@@ -76,6 +76,26 @@ func TestExportJob(t *testing.T) {
 	a, err := portability.OpenArchive(bytes.NewReader(b), int64(len(b)))
 	if err != nil || a.Manifest.Files[1].Rows != 3_000 {
 		t.Fatalf("archive: %v", err)
+	}
+
+	// One export is kept: the next finished export removes the first and
+	// its archive.
+	first := j
+	j, err = e.Start(ctx, accountID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = waitExport(t, e, accountID, j.ID); j.State != "done" {
+		t.Fatalf("second export %+v", j)
+	}
+	if _, err := e.Get(ctx, accountID, first.ID); err == nil {
+		t.Fatal("the first export is still listed")
+	}
+	if _, err := store.Open(ctx, first.ArchiveKey); err == nil {
+		t.Fatal("the first export's archive is still stored")
+	}
+	if _, err := store.Open(ctx, j.ArchiveKey); err != nil {
+		t.Fatalf("the kept export's archive: %v", err)
 	}
 
 	failing := &portability.Exports{DB: d, Media: brokenStore{store}, Queue: workq.New(d, clock.Real{}, nil), Clock: clock.Real{}, WorkDir: t.TempDir(), MaxRuns: 1}
