@@ -65,6 +65,7 @@ var (
 	ErrNotFollowing  = coded(43004, errs.Conflictf("This person does not follow the account."))
 	ErrBlacklisted   = coded(43019, errs.Forbiddenf("This follower is blacklisted."))
 	ErrURLTooLong    = coded(40039, errs.Invalidf("The url is longer than 1024 bytes."))
+	ErrScriptURL     = coded(40039, errs.Invalidf("The url may not be a javascript:, vbscript: or data: link."))
 	ErrRestricted    = coded(48004, errs.Forbiddenf("The account may not send messages now."))
 )
 
@@ -103,6 +104,9 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 	}
 	if len(req.URL) > 1024 {
 		return 0, ErrURLTooLong
+	}
+	if message.ScriptURL(req.URL) {
+		return 0, ErrScriptURL
 	}
 	if utf8.RuneCountInString(req.ClientMsgID) > 128 {
 		return 0, coded(40035, errs.Invalidf("client_msg_id is longer than 128 characters."))

@@ -218,6 +218,13 @@ func TestCustomerServiceWindow(t *testing.T) {
 	wantCode(t, "foreign openid", c.post("/cgi-bin/message/custom/send", tok, text(h.Subscription.Followers[0].OpenID, "x")), 40003)
 	wantCode(t, "two news articles", c.post("/cgi-bin/message/custom/send", tok, map[string]any{"touser": f.OpenID, "msgtype": "news",
 		"news": map[string]any{"articles": []map[string]string{{"title": "a"}, {"title": "b"}}}}), 45008)
+	for _, bad := range []map[string]string{{"title": "a", "url": "javascript:alert(1)"}, {"title": "a", "url": "java\nscript:alert(1)"},
+		{"title": "a", "url": "https://example.com", "picurl": "data:image/svg+xml,<svg onload=alert(1)>"}, {"title": "a", "url": "VBScript:msgbox(1)"}} {
+		wantCode(t, "news "+bad["url"]+bad["picurl"], c.post("/cgi-bin/message/custom/send", tok, map[string]any{"touser": f.OpenID, "msgtype": "news",
+			"news": map[string]any{"articles": []map[string]string{bad}}}), 40039)
+	}
+	wantCode(t, "music javascript:", c.post("/cgi-bin/message/custom/send", tok, map[string]any{"touser": f.OpenID, "msgtype": "music",
+		"music": map[string]string{"title": "t", "musicurl": "javascript:alert(1)"}}), 40039)
 	wantCode(t, "unknown media", c.post("/cgi-bin/message/custom/send", tok, map[string]any{"touser": f.OpenID, "msgtype": "image",
 		"image": map[string]string{"media_id": "nope"}}), 40007)
 	wantCode(t, "typing", c.post("/cgi-bin/message/custom/typing", tok, map[string]string{"touser": f.OpenID, "command": "Typing"}), 0)

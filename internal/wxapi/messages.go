@@ -106,6 +106,9 @@ func (api *API) customBody(ctx context.Context, a *account.Account, in *customMe
 		if in.Music == nil || in.Music.MusicURL == "" && in.Music.HQMusicURL == "" {
 			return "", message.Body{}, wxerr.New(wxerr.CodeDataFormatError)
 		}
+		if message.ScriptURL(in.Music.MusicURL) || message.ScriptURL(in.Music.HQMusicURL) {
+			return "", message.Body{}, wxerr.New(40039)
+		}
 		u := in.Music.MusicURL
 		if u == "" {
 			u = in.Music.HQMusicURL
@@ -121,6 +124,9 @@ func (api *API) customBody(ctx context.Context, a *account.Account, in *customMe
 		a := in.News.Articles[0]
 		if utf8.RuneCountInString(a.Title) > 64 {
 			return "", message.Body{}, wxerr.New(45003)
+		}
+		if message.ScriptURL(a.URL) || message.ScriptURL(a.PicURL) {
+			return "", message.Body{}, wxerr.New(40039) // as template/send's url
 		}
 		return message.KindNews, message.Body{Articles: []message.Article{{Title: a.Title, Description: a.Description, URL: a.URL, PicURL: a.PicURL}}}, nil
 	case "msgmenu":

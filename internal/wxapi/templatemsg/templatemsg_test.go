@@ -153,6 +153,9 @@ func TestTemplateEndpointsAndErrcodes(t *testing.T) {
 	svc.want(40037, send(svc, map[string]any{"touser": f.OpenID, "template_id": "nope", "data": data}), "unknown template_id")
 	svc.want(40003, send(svc, map[string]any{"touser": h.Subscription.Followers[0].OpenID, "template_id": tplID, "data": data}), "another account's follower")
 	svc.want(40003, send(svc, map[string]any{"touser": "", "template_id": tplID, "data": data}), "no touser")
+	for _, bad := range []string{"javascript:alert(document.cookie)", " JaVa\tScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)"} {
+		svc.want(40039, send(svc, map[string]any{"touser": f.OpenID, "template_id": tplID, "url": bad, "data": data}), "url "+bad)
+	}
 	svc.want(47003, send(svc, map[string]any{"touser": f.OpenID, "template_id": tplID, "data": map[string]any{"keyword1": map[string]any{"value": strings.Repeat("x", 201)}}}), "a value too long")
 	gone := h.Service.Followers[1]
 	if err := h.Unfollow(h.Service, gone); err != nil {
