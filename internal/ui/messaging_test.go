@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -607,5 +608,58 @@ func TestNewFollowerGetsTheWelcome(t *testing.T) {
 	}
 	if out, err := w.s.App.Chat.Respond(w.ctx, in); err != nil || len(out) != 0 {
 		t.Errorf("welcome while switched off: %+v %v", out, err)
+	}
+}
+
+// An agent hears and sees what a follower sent: the inbox conversation plays
+// voice and video (with the video's cover) and shows a link as a card; the
+// files are served to members of that account only.
+func TestInboxPlaysVoiceVideoAndLinks(t *testing.T) {
+	w := newMsgWorld(t)
+	mei := w.people["mei"].ID
+	voice, err := os.ReadFile("../media/testdata/voice.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, err := os.ReadFile("../emulator/samples/video.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cover, err := os.ReadFile("../emulator/samples/video-thumb.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []message.Incoming{
+		{Kind: message.KindVoice, File: bytes.NewReader(voice)},
+		{Kind: message.KindVideo, File: bytes.NewReader(video), Thumb: bytes.NewReader(cover)},
+		{Kind: message.KindLink, Body: message.Body{Title: "Rates", Description: "This week's rates", URL: "https://harbour.example/rates"}},
+	} {
+		if _, err := w.s.App.Chat.Post(w.ctx, w.a.ID, mei, in, message.NoWait); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sam := w.client(t, "sam")
+	page := sam.Get(w.mp(w.a, fmt.Sprintf("inbox/%d", mei)))
+	status(t, page, http.StatusOK)
+	for _, want := range []string{`data-testid="inbox-voice"`, `data-testid="inbox-video"`, `poster="/mp/a/`, `href="https://harbour.example/rates"`, "This week's rates"} {
+		shows(t, page, want)
+	}
+	var videoID int64
+	for _, m := range w.history(t, w.a, "mei") {
+		if m.Kind == message.KindVideo {
+			videoID = m.ID
+		}
+	}
+	file := w.mp(w.a, fmt.Sprintf("inbox/%d/media/%d", mei, videoID))
+	if res := sam.Get(file); res.Status != http.StatusOK || !bytes.Equal([]byte(res.Body), video) {
+		t.Fatalf("video for the agent: %d, %d bytes", res.Status, len(res.Body))
+	}
+	if res := sam.Get(file + "?thumb=1"); res.Status != http.StatusOK || res.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("cover for the agent: %d %s", res.Status, res.Header.Get("Content-Type"))
+	}
+	// Another account's agent cannot open it through their own console.
+	otto := w.client(t, "otto")
+	if res := otto.Get(fmt.Sprintf("/mp/a/%d/inbox/%d/media/%d?thumb=1", w.b.ID, mei, videoID)); res.Status != http.StatusNotFound {
+		t.Fatalf("cover through another account: %d", res.Status)
 	}
 }

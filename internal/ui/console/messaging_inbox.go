@@ -78,7 +78,8 @@ func (u *UI) inboxEvents(w http.ResponseWriter, r *http.Request, c *core.Console
 
 type inboxMsg struct {
 	*message.Message
-	MediaURL string
+	MediaURL string // image, voice, video
+	ThumbURL string // video: its cover
 }
 
 type conversationData struct {
@@ -115,6 +116,9 @@ func (u *UI) loadConversation(r *http.Request, p *core.Page) error {
 		im := &inboxMsg{Message: m}
 		if m.Body.MediaKey != "" {
 			im.MediaURL = fmt.Sprintf("/mp/a/%d/inbox/%d/media/%d", c.Account.ID, pid, m.ID)
+			if m.Body.ThumbKey != "" {
+				im.ThumbURL = im.MediaURL + "?thumb=1"
+			}
 		}
 		d.Messages = append(d.Messages, im)
 	}
@@ -207,6 +211,12 @@ func (u *UI) inboxMedia(w http.ResponseWriter, r *http.Request, c *core.ConsoleC
 	}
 	if m.PersonID != pid || m.Body.MediaKey == "" {
 		return errs.NotFoundf("No such file.")
+	}
+	if r.URL.Query().Get("thumb") != "" {
+		if m.Body.ThumbKey == "" {
+			return errs.NotFoundf("No such file.")
+		}
+		return media.Serve(w, r, u.Media, m.Body.ThumbKey, m.Body.ThumbType)
 	}
 	return media.Serve(w, r, u.Media, m.Body.MediaKey, m.Body.MediaType)
 }
