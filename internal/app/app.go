@@ -26,6 +26,7 @@ import (
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/feed"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/jobs"
@@ -302,6 +303,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Subscriptions: a.Subscriptions,
 		Exports:       a.Exports,
 		Moves:         a.Moves,
+		Feeds:         feed.NewStore(d, c, a.Publish),
 		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
 			return ratelimit.New(d, c, prefix, interval, burst)
 		})})

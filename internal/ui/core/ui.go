@@ -23,6 +23,7 @@ import (
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/feed"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/media"
@@ -103,6 +104,8 @@ type Deps struct {
 	Exports *portability.Exports
 	// Moves: a person's pending moves of imported follows, with opt-out.
 	Moves *portability.Moves
+	// Feeds: the accounts' RSS/Atom feeds and public profiles. nil: none.
+	Feeds *feed.Store
 }
 
 // UI is what the three faces share: the dependencies, the parsed templates

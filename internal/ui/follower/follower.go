@@ -24,7 +24,7 @@ import (
 // registerFollower adds the routes of this feature. See docs/architecture.md.
 func (u *UI) registerFollower(h core.Route) {
 	h("GET /discover", u.SignedIn(u.discover))
-	h("GET /a/{account}", u.SignedIn(u.accountProfile))
+	h("GET /a/{account}", u.accountPage) // the public profile when not signed in
 	h("GET /a/{account}/avatar", u.accountAvatar)
 	h("POST /a/{account}/follow", u.SignedIn(u.followAccount))
 	h("POST /a/{account}/unfollow", u.SignedIn(u.unfollowAccount))

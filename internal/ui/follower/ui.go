@@ -25,6 +25,7 @@ func (u *UI) Register(h core.Route) {
 	u.registerReport(h)
 	u.registerFollower(h)
 	u.registerReading(h)
+	u.registerPublicProfile(h)
 	u.registerAnalytics(h)
 	u.registerQRScan(h)
 	u.registerOAuth(h)
