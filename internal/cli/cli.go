@@ -48,6 +48,7 @@ Usage:
   herald export [flags]         write an account's archive (docs/portability.md)
   herald import [flags]         import an account archive
   herald followers [flags]      export or import an account's followers as CSV (remarks, blacklist, tags)
+  herald menu apply|get [flags] apply an account's menus from a JSON file, or print them, through the developer API
   herald backup [flags]         write a consistent backup of the whole platform while it serves
   herald restore [flags]        restore a backup into an empty data directory or database
   herald version                print the version
@@ -79,6 +80,8 @@ func Main(args []string, env Env) int {
 		err = importCmd(args, env)
 	case "followers":
 		err = followersCmd(args, env)
+	case "menu":
+		err = menuCmd(args, env)
 	case "backup":
 		err = backupCmd(args, env)
 	case "restore":

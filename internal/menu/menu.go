@@ -330,17 +330,13 @@ func (s *Store) Default(ctx context.Context, accountID int64) (*Menu, error) {
 }
 
 // SetDefault validates buttons and replaces the account's default menu
-// (menu/create). Conditional menus stay.
+// (menu/create). Conditional menus stay. The change is a new version.
 func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Button) (*Menu, error) {
 	if err := Validate(buttons); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(buttons)
-	if err != nil {
-		return nil, err
-	}
 	m := &Menu{ID: id.New(), AccountID: accountID, Buttons: buttons, CreatedAt: s.clock.Now()}
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	err := s.change(ctx, accountID, "Default menu saved", func(tx *db.Tx) error {
 		_, conds, err := s.all(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -351,8 +347,7 @@ func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Butto
 		if _, err := tx.Exec(ctx, `DELETE FROM menus WHERE account_id = ? AND conditional = FALSE`, accountID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO menus (id, account_id, conditional, tag_id, client_platform_type, buttons, created_at)
-			VALUES (?, ?, FALSE, 0, '', ?, ?)`, m.ID, accountID, string(body), db.Micro(m.CreatedAt))
+		err = insertMenu(ctx, tx, m, 0)
 		if db.IsUniqueViolation(err) {
 			return errs.Conflictf("Someone else published the menu at the same moment. Look at it and publish again.")
 		}
@@ -362,6 +357,21 @@ func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Butto
 		return nil, err
 	}
 	return m, nil
+}
+
+// insertMenu stores one menu row (tag: the conditional menu's tag id).
+func insertMenu(ctx context.Context, tx *db.Tx, m *Menu, tag int64) error {
+	body, err := json.Marshal(m.Buttons)
+	if err != nil {
+		return err
+	}
+	platform := ""
+	if m.MatchRule != nil {
+		platform = m.MatchRule.ClientPlatformType
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO menus (id, account_id, conditional, tag_id, client_platform_type, buttons, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, m.AccountID, m.Conditional, tag, platform, string(body), db.Micro(m.CreatedAt))
+	return err
 }
 
 func checkDomains(buttons []Button, others []*Menu, skipID int64) error {
@@ -378,39 +388,53 @@ func checkDomains(buttons []Button, others []*Menu, skipID int64) error {
 	return nil
 }
 
-// AddConditional validates and adds a conditional menu
-// (menu/addconditional). The rule's tag must exist in the account.
-func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []Button, rule MatchRule) (*Menu, error) {
+// checkRule checks a conditional menu's rule and returns its tag id (0:
+// none); the tag's existence is checked by the caller.
+func checkRule(rule *MatchRule) (int64, error) {
 	if rule.Sex != "" || rule.Country != "" || rule.Province != "" || rule.City != "" || rule.Language != "" {
-		return nil, ErrPrivacyRule
+		return 0, ErrPrivacyRule
 	}
 	if rule.TagID == "" {
 		rule.TagID = rule.GroupID
 	}
+	rule.GroupID = ""
 	if rule.TagID == "" && rule.ClientPlatformType == "" {
-		return nil, ErrEmptyMatchRule
+		return 0, ErrEmptyMatchRule
 	}
 	var tag int64
 	if rule.TagID != "" {
 		if _, err := fmt.Sscan(rule.TagID, &tag); err != nil || tag <= 0 {
-			return nil, ErrUnknownTag
+			return 0, ErrUnknownTag
 		}
 	}
 	switch rule.ClientPlatformType {
 	case "", "1", "2", "3":
 	default:
-		return nil, invalid(40035, "client_platform_type", "client_platform_type is 1 (iOS), 2 (Android) or 3 (other).")
+		return 0, invalid(40035, "client_platform_type", "client_platform_type is 1 (iOS), 2 (Android) or 3 (other).")
+	}
+	return tag, nil
+}
+
+func tagExists(ctx context.Context, q db.Querier, accountID, tag int64) (bool, error) {
+	var n int
+	err := db.Get(q.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ? AND id = ?`, accountID, tag), &n)
+	return n > 0, err
+}
+
+// AddConditional validates and adds a conditional menu
+// (menu/addconditional). The rule's tag must exist in the account. The
+// change is a new version.
+func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []Button, rule MatchRule) (*Menu, error) {
+	tag, err := checkRule(&rule)
+	if err != nil {
+		return nil, err
 	}
 	if err := Validate(buttons); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(buttons)
-	if err != nil {
-		return nil, err
-	}
 	m := &Menu{ID: id.New(), AccountID: accountID, Conditional: true, Buttons: buttons, CreatedAt: s.clock.Now(),
 		MatchRule: &MatchRule{TagID: rule.TagID, ClientPlatformType: rule.ClientPlatformType}}
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.change(ctx, accountID, "Conditional menu added", func(tx *db.Tx) error {
 		def, conds, err := s.all(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -426,17 +450,14 @@ func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []B
 			return err
 		}
 		if tag != 0 {
-			var n int
-			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ? AND id = ?`, accountID, tag), &n); err != nil {
+			if ok, err := tagExists(ctx, tx, accountID, tag); err != nil || !ok {
+				if err == nil {
+					err = ErrUnknownTag
+				}
 				return err
 			}
-			if n == 0 {
-				return ErrUnknownTag
-			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO menus (id, account_id, conditional, tag_id, client_platform_type, buttons, created_at)
-			VALUES (?, ?, TRUE, ?, ?, ?, ?)`, m.ID, accountID, tag, rule.ClientPlatformType, string(body), db.Micro(m.CreatedAt))
-		return err
+		return insertMenu(ctx, tx, m, tag)
 	})
 	if err != nil {
 		return nil, err
@@ -445,22 +466,27 @@ func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []B
 }
 
 // DeleteConditional removes one conditional menu (menu/delconditional).
+// The change is a new version.
 func (s *Store) DeleteConditional(ctx context.Context, accountID, menuID int64) error {
-	res, err := s.db.Exec(ctx, `DELETE FROM menus WHERE account_id = ? AND id = ? AND conditional = TRUE`, accountID, menuID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNoConditional
-	}
-	return nil
+	return s.change(ctx, accountID, "Conditional menu deleted", func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM menus WHERE account_id = ? AND id = ? AND conditional = TRUE`, accountID, menuID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNoConditional
+		}
+		return nil
+	})
 }
 
 // DeleteAll removes the default menu and every conditional menu
-// (menu/delete).
+// (menu/delete). The change is a new version.
 func (s *Store) DeleteAll(ctx context.Context, accountID int64) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM menus WHERE account_id = ?`, accountID)
-	return err
+	return s.change(ctx, accountID, "All menus deleted", func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM menus WHERE account_id = ?`, accountID)
+		return err
+	})
 }
 
 // ForFollower returns the menu that applies to a follower: the newest

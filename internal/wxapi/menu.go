@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/confver"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
@@ -28,9 +29,13 @@ type menuIn struct {
 	Button []menu.Button `json:"button"`
 }
 
+// byAPI is the context of a menu change made through the API: its
+// version's author is "API".
+func byAPI(ctx context.Context) context.Context { return confver.WithAuthor(ctx, confver.API) }
+
 // POST /cgi-bin/menu/create {"button":[...]}
 func (api *API) menuCreate(ctx context.Context, a *account.Account, in *menuIn) (any, error) {
-	_, err := api.Menus.SetDefault(ctx, a.ID, in.Button)
+	_, err := api.Menus.SetDefault(byAPI(ctx), a.ID, in.Button)
 	return nil, domainErr(err)
 }
 
@@ -61,7 +66,7 @@ func (api *API) menuGet(ctx context.Context, a *account.Account, _ url.Values) (
 
 // GET /cgi-bin/menu/delete: the default and every conditional menu.
 func (api *API) menuDelete(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
-	return nil, api.Menus.DeleteAll(ctx, a.ID)
+	return nil, api.Menus.DeleteAll(byAPI(ctx), a.ID)
 }
 
 // selfButton is a button in get_current_selfmenu_info's shape, where
@@ -158,7 +163,7 @@ func (api *API) menuAddConditional(ctx context.Context, a *account.Account, in *
 	mr := in.MatchRule
 	rule := menu.MatchRule{TagID: string(mr.TagID), GroupID: string(mr.GroupID), ClientPlatformType: string(mr.ClientPlatformType),
 		Sex: string(mr.Sex), Country: mr.Country, Province: mr.Province, City: mr.City, Language: mr.Language}
-	m, err := api.Menus.AddConditional(ctx, a.ID, in.Button, rule)
+	m, err := api.Menus.AddConditional(byAPI(ctx), a.ID, in.Button, rule)
 	if err != nil {
 		return nil, domainErr(err)
 	}
@@ -178,7 +183,7 @@ func (api *API) menuDelConditional(ctx context.Context, a *account.Account, in *
 	if err != nil {
 		return nil, wxerr.New(65301)
 	}
-	return nil, domainErr(api.Menus.DeleteConditional(ctx, a.ID, id))
+	return nil, domainErr(api.Menus.DeleteConditional(byAPI(ctx), a.ID, id))
 }
 
 // POST /cgi-bin/menu/trymatch {"user_id":"openid"}

@@ -206,7 +206,7 @@ func specialKind(r *http.Request, _ *core.ConsoleCtx) (string, error) {
 
 func (u *UI) autoreplySpecialSave(r *http.Request, c *core.ConsoleCtx, kind string) (core.Done, error) {
 	if r.PostForm.Get("remove") != "" {
-		if err := u.AutoReplies.DeleteSpecial(r.Context(), c.Account.ID, kind); err != nil {
+		if err := u.AutoReplies.DeleteSpecial(authored(r), c.Account.ID, kind); err != nil {
 			return core.Done{}, core.AsPage(err)
 		}
 		return core.Done{To: "autoreply", Flash: "Reply removed."}, nil
@@ -216,7 +216,7 @@ func (u *UI) autoreplySpecialSave(r *http.Request, c *core.ConsoleCtx, kind stri
 		err = errs.FieldInvalid(kind, "Choose the kind of reply.")
 	}
 	if err == nil {
-		_, err = u.AutoReplies.SetSpecial(r.Context(), c.Account.ID, kind, r.PostForm.Get(kind+".enabled") != "", rep)
+		_, err = u.AutoReplies.SetSpecial(authored(r), c.Account.ID, kind, r.PostForm.Get(kind+".enabled") != "", rep)
 		err = prefixErr(err, kind)
 	}
 	if err != nil {
@@ -302,7 +302,7 @@ func (u *UI) autoreplyRuleSave(r *http.Request, c *core.ConsoleCtx, existing *au
 			rule.Replies = append(rule.Replies, rep)
 		}
 	}
-	if err := u.AutoReplies.SaveRule(r.Context(), rule); err != nil {
+	if err := u.AutoReplies.SaveRule(authored(r), rule); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return core.Done{}, core.AsPage(err)
 		}
@@ -314,7 +314,7 @@ func (u *UI) autoreplyRuleSave(r *http.Request, c *core.ConsoleCtx, existing *au
 func ruleID(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "rule") }
 
 func (u *UI) autoreplyRuleDelete(r *http.Request, c *core.ConsoleCtx, rid int64) (core.Done, error) {
-	if err := u.AutoReplies.DeleteRule(r.Context(), c.Account.ID, rid); err != nil {
+	if err := u.AutoReplies.DeleteRule(authored(r), c.Account.ID, rid); err != nil {
 		return core.Done{}, err
 	}
 	return core.Done{To: "autoreply", Flash: "Rule deleted."}, nil

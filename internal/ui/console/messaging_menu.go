@@ -241,7 +241,7 @@ func menuFormError(err error) error {
 func (u *UI) menuSave(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	buttons, err := u.readButtons(r, "b", c.Account.ID)
 	if err == nil {
-		_, err = u.MenuStore.SetDefault(r.Context(), c.Account.ID, buttons)
+		_, err = u.MenuStore.SetDefault(authored(r), c.Account.ID, buttons)
 	}
 	if err != nil {
 		return core.Done{}, menuFormError(err)
@@ -252,7 +252,7 @@ func (u *UI) menuSave(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Do
 func (u *UI) menuAddConditional(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	buttons, err := u.readButtons(r, "c", c.Account.ID)
 	if err == nil {
-		_, err = u.MenuStore.AddConditional(r.Context(), c.Account.ID, buttons, menu.MatchRule{TagID: r.PostForm.Get("tag_id")})
+		_, err = u.MenuStore.AddConditional(authored(r), c.Account.ID, buttons, menu.MatchRule{TagID: r.PostForm.Get("tag_id")})
 	}
 	if err != nil {
 		return core.Done{}, menuFormError(err)
@@ -263,14 +263,14 @@ func (u *UI) menuAddConditional(r *http.Request, c *core.ConsoleCtx, _ core.None
 func menuID(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "menu") }
 
 func (u *UI) menuDeleteConditional(r *http.Request, c *core.ConsoleCtx, mid int64) (core.Done, error) {
-	if err := u.MenuStore.DeleteConditional(r.Context(), c.Account.ID, mid); err != nil {
+	if err := u.MenuStore.DeleteConditional(authored(r), c.Account.ID, mid); err != nil {
 		return core.Done{}, err
 	}
 	return core.Done{To: "menu", Flash: "Conditional menu deleted."}, nil
 }
 
 func (u *UI) menuDeleteAll(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
-	if err := u.MenuStore.DeleteAll(r.Context(), c.Account.ID); err != nil {
+	if err := u.MenuStore.DeleteAll(authored(r), c.Account.ID); err != nil {
 		return core.Done{}, err
 	}
 	return core.Done{To: "menu", Flash: "All menus deleted."}, nil

@@ -18,6 +18,7 @@ func (u *UI) Register(h core.Route) {
 	h("GET /mp/{$}", u.SignedIn(u.mpHome))
 	u.registerAccounts(h)
 	u.registerMessaging(h)
+	u.registerMenuVersions(h)
 	u.registerPublishing(h)
 	u.registerFeeds(h)
 	u.registerAnalytics(h)

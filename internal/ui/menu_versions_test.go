@@ -1,0 +1,122 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/user"
+)
+
+func TestMenuHistoryRollbackImportExport(t *testing.T) {
+	s := apptest.New(t)
+	ctx := context.Background()
+	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
+	fan := s.CreatePerson(t, "mei", pubPW, user.RoleNone)
+	if _, err := s.App.Follows.Follow(ctx, a.ID, fan.ID, follow.SourceSearch, ""); err != nil {
+		t.Fatal(err)
+	}
+	meiC := s.Client(t)
+	meiC.SignIn("mei", pubPW)
+	base := fmt.Sprintf("/mp/a/%d/menu", a.ID)
+	save := func(names ...string) {
+		t.Helper()
+		f := url.Values{}
+		for i, n := range names {
+			f.Set(fmt.Sprintf("b.%d.name", i), n)
+			f.Set(fmt.Sprintf("b.%d.type", i), "click")
+			f.Set(fmt.Sprintf("b.%d.key", i), strings.ToUpper(n))
+		}
+		if res := owner.PostForm(base, f); res.Status != http.StatusSeeOther {
+			t.Fatalf("save menu: %d\n%s", res.Status, res.Body)
+		}
+	}
+	save("Tea", "Hours")
+	save("Tea", "Shop", "Events")
+	chat := fmt.Sprintf("/chat/%d", a.ID)
+	if res := meiC.Get(chat); !res.Contains(">Events<") {
+		t.Fatalf("follower's menu before rollback:\n%s", res.Body)
+	}
+
+	res := owner.Get(base + "/versions")
+	if res.Status != 200 || strings.Count(res.Body, `data-testid="menu-version"`) != 2 || !res.Contains("lin · ") && !res.Contains("Lin · ") {
+		t.Fatalf("history: %d\n%s", res.Status, res.Body)
+	}
+	res = owner.Get(base + "/versions?from=1&to=2")
+	for _, want := range []string{`&#34;Hours&#34; renamed to &#34;Shop&#34;`, `&#34;Events&#34; added (a click event with key &#34;EVENTS&#34;)`} {
+		if !res.Contains(want) {
+			t.Errorf("diff lacks %s:\n%s", want, res.Body)
+		}
+	}
+	// Version 1 previewed as Mei, then rolled back to in one click.
+	res = owner.Get(base + "/versions/1?as=" + url.QueryEscape(mustOpenID(t, s, a.ID, fan.ID)))
+	if res.Status != 200 || !res.Contains("Hours") || !res.Contains("Roll back to this version") {
+		t.Fatalf("version 1: %d\n%s", res.Status, res.Body)
+	}
+	if res = owner.PostForm(base+"/versions/1/publish", nil); res.Status != http.StatusSeeOther || !strings.HasSuffix(res.Location, "/menu/versions") {
+		t.Fatalf("rollback: %d %s", res.Status, res.Location)
+	}
+	if res := meiC.Get(chat); res.Contains(">Events<") || !res.Contains(">Hours<") {
+		t.Errorf("follower's menu after rollback:\n%s", res.Body)
+	}
+	res = owner.Get(base + "/versions")
+	if !res.Contains("Rolled back to version 1") || strings.Count(res.Body, `data-testid="menu-version"`) != 3 {
+		t.Errorf("history after rollback:\n%s", res.Body)
+	}
+
+	// Export version 2, import it back as a draft, publish it.
+	res = owner.Get(base + "/versions/2/export")
+	if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", res.Status, res.Header)
+	}
+	var exported struct {
+		Menu struct {
+			Button []struct{ Name string } `json:"button"`
+		} `json:"menu"`
+	}
+	if err := json.Unmarshal([]byte(res.Body), &exported); err != nil || len(exported.Menu.Button) != 3 {
+		t.Fatalf("exported: %v %s", err, res.Body)
+	}
+	res = owner.PostForm(base+"/versions/import", url.Values{"json": {res.Body}, "note": {"From the repository"}})
+	if res.Status != http.StatusSeeOther || !strings.HasSuffix(res.Location, "/menu/versions/4") {
+		t.Fatalf("import: %d %s\n%s", res.Status, res.Location, res.Body)
+	}
+	if res := meiC.Get(chat); res.Contains(">Events<") {
+		t.Errorf("a draft reached the follower")
+	}
+	if res = owner.PostForm(base+"/versions/4/publish", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("publish draft: %d", res.Status)
+	}
+	if res := meiC.Get(chat); !res.Contains(">Events<") {
+		t.Errorf("published import not seen by the follower")
+	}
+	// A bad import re-renders the page with the reason; nothing is stored.
+	res = owner.PostForm(base+"/versions/import", url.Values{"json": {`{"button":[]}`}})
+	if res.Status != http.StatusUnprocessableEntity || !res.Contains("Not imported") {
+		t.Errorf("bad import: %d\n%s", res.Status, res.Body)
+	}
+	// Another account's member cannot see or publish these versions.
+	_, other := pubOwner(t, s, "bob", "Harbour Bank", account.Service)
+	if res := other.Get(base + "/versions"); res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+		t.Errorf("stranger reads history: %d", res.Status)
+	}
+	if res := other.PostForm(base+"/versions/2/publish", nil); res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+		t.Errorf("stranger publishes: %d", res.Status)
+	}
+}
+
+func mustOpenID(t *testing.T, s *apptest.Server, accountID, personID int64) string {
+	t.Helper()
+	f, err := s.App.Follows.Get(context.Background(), accountID, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.OpenID
+}
