@@ -212,6 +212,13 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.PublishEngine = publish.NewEngine(a.Publish, log)
 	a.Menus = menu.NewStore(d, c)
 	a.AutoReplies = autoreply.NewStore(d, c)
+	a.AutoReplies.ResolveImage = func(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
+		as, err := a.Publish.Asset(ctx, accountID, mediaID) // imports of auto-reply versions name library images
+		if err != nil || as.Kind != publish.AssetImage {
+			return "", "", err
+		}
+		return as.Key, as.ContentType, nil
+	}
 	a.Audience = audience.NewStore(d, c, a.Follows)
 	a.Inbox = inbox.NewStore(d, c, a.Bus, a.Chat)
 	// The responder chain, in this order:

@@ -299,6 +299,10 @@ func Match(rules []*Rule, text string, pick func(n int) int) []Reply {
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
+	// ResolveImage finds an image of the account's media library by its
+	// media_id (its storage key and content type), for imports (nil: images
+	// cannot be imported).
+	ResolveImage func(ctx context.Context, accountID int64, mediaID string) (key, contentType string, err error)
 }
 
 // NewStore returns a Store.
@@ -357,7 +361,11 @@ func (s *Store) SetSpecial(ctx context.Context, accountID int64, kind string, en
 	}
 	reps, _ := json.Marshal(r.Replies)
 	now := s.clock.Now()
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	note := "On-follow reply saved"
+	if kind == KindDefault {
+		note = "Default reply saved"
+	}
+	err := s.change(ctx, accountID, note, func(tx *db.Tx) error {
 		var existing int64
 		err := db.Get(tx.QueryRow(ctx, `SELECT id FROM autoreply_rules WHERE account_id = ? AND kind = ? ORDER BY id LIMIT 1`, accountID, kind), &existing)
 		switch {
@@ -382,8 +390,14 @@ func (s *Store) SetSpecial(ctx context.Context, accountID int64, kind string, en
 
 // DeleteSpecial removes the follow or default reply.
 func (s *Store) DeleteSpecial(ctx context.Context, accountID int64, kind string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM autoreply_rules WHERE account_id = ? AND kind = ?`, accountID, kind)
-	return err
+	note := "On-follow reply removed"
+	if kind == KindDefault {
+		note = "Default reply removed"
+	}
+	return s.change(ctx, accountID, note, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM autoreply_rules WHERE account_id = ? AND kind = ?`, accountID, kind)
+		return err
+	})
 }
 
 // SaveRule validates and stores a keyword rule: a new one when r.ID is 0,
@@ -396,7 +410,11 @@ func (s *Store) SaveRule(ctx context.Context, r *Rule) error {
 	kws, _ := json.Marshal(r.Keywords)
 	reps, _ := json.Marshal(r.Replies)
 	now := s.clock.Now()
-	return s.db.Tx(ctx, func(tx *db.Tx) error {
+	note := fmt.Sprintf("Rule %q saved", r.Name)
+	if r.ID == 0 {
+		note = fmt.Sprintf("Rule %q added", r.Name)
+	}
+	return s.change(ctx, r.AccountID, note, func(tx *db.Tx) error {
 		if r.ID == 0 {
 			var n int
 			if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM autoreply_rules WHERE account_id = ? AND kind = 'keyword'`, r.AccountID), &n); err != nil {
@@ -425,14 +443,20 @@ func (s *Store) SaveRule(ctx context.Context, r *Rule) error {
 
 // DeleteRule removes a keyword rule of the account.
 func (s *Store) DeleteRule(ctx context.Context, accountID, ruleID int64) error {
-	res, err := s.db.Exec(ctx, `DELETE FROM autoreply_rules WHERE account_id = ? AND id = ? AND kind = 'keyword'`, accountID, ruleID)
-	if err != nil {
+	var name string
+	if err := db.Get(s.db.QueryRow(ctx, `SELECT name FROM autoreply_rules WHERE account_id = ? AND id = ? AND kind = 'keyword'`, accountID, ruleID), &name); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return db.ErrNotFound
-	}
-	return nil
+	return s.change(ctx, accountID, fmt.Sprintf("Rule %q deleted", name), func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM autoreply_rules WHERE account_id = ? AND id = ? AND kind = 'keyword'`, accountID, ruleID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		return nil
+	})
 }
 
 // Responder answers followers with the account's auto-replies: the follow

@@ -84,6 +84,11 @@ func (s *Store) Info(ctx context.Context, accountID int64) (*CurrentInfo, error)
 	if err != nil {
 		return nil, err
 	}
+	return infoOf(rules), nil
+}
+
+// infoOf is rules in the shape of get_current_autoreply_info.
+func infoOf(rules []*Rule) *CurrentInfo {
 	info := &CurrentInfo{}
 	var kw InfoRuleList
 	for _, r := range rules {
@@ -109,7 +114,10 @@ func (s *Store) Info(ctx context.Context, accountID int64) (*CurrentInfo, error)
 				continue
 			}
 			info.IsAutoreplyOpen = 1
-			ir := InfoRule{RuleName: r.Name, CreateTime: r.CreatedAt.Unix(), ReplyMode: "reply_all"}
+			ir := InfoRule{RuleName: r.Name, ReplyMode: "reply_all"}
+			if !r.CreatedAt.IsZero() {
+				ir.CreateTime = r.CreatedAt.Unix()
+			}
 			if r.Mode == ModeRandom {
 				ir.ReplyMode = "random_one"
 			}
@@ -129,5 +137,5 @@ func (s *Store) Info(ctx context.Context, accountID int64) (*CurrentInfo, error)
 	if len(kw.List) > 0 {
 		info.KeywordAutoreply = &kw
 	}
-	return info, nil
+	return info
 }

@@ -120,3 +120,48 @@ func mustOpenID(t *testing.T, s *apptest.Server, accountID, personID int64) stri
 	}
 	return f.OpenID
 }
+
+func TestAutoReplyHistoryRollbackAndTry(t *testing.T) {
+	s := apptest.New(t)
+	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
+	base := fmt.Sprintf("/mp/a/%d/autoreply", a.ID)
+	rule := func(reply string) url.Values {
+		return url.Values{"name": {"Prices"}, "enabled": {"1"}, "mode": {"all"}, "kw.0.text": {"price"}, "kw.0.match": {"exact"},
+			"reply.0.type": {"text"}, "reply.0.text": {reply}}
+	}
+	res := owner.PostForm(base+"/rules", rule("10 yuan"))
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("add rule: %d\n%s", res.Status, res.Body)
+	}
+	rules, _ := s.App.AutoReplies.Rules(context.Background(), a.ID)
+	if len(rules) != 1 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	if res = owner.PostForm(fmt.Sprintf("%s/rules/%d", base, rules[0].ID), rule("12 yuan")); res.Status != http.StatusSeeOther {
+		t.Fatalf("edit rule: %d\n%s", res.Status, res.Body)
+	}
+	res = owner.Get(base + "/versions?from=1&to=2")
+	if res.Status != 200 || !res.Contains(`Rule &#34;Prices&#34; now replies &#34;12 yuan&#34; (was &#34;10 yuan&#34;).`) || strings.Count(res.Body, `data-testid="autoreply-version"`) != 2 {
+		t.Fatalf("history: %d\n%s", res.Status, res.Body)
+	}
+	if res = owner.Get(base + "/versions/1?try=PRICE"); !res.Contains("&#34;10 yuan&#34;") {
+		t.Errorf("try version 1:\n%s", res.Body)
+	}
+	if res = owner.PostForm(base+"/versions/1/publish", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("rollback: %d", res.Status)
+	}
+	info, _ := s.App.AutoReplies.Info(context.Background(), a.ID)
+	if info.KeywordAutoreply == nil || info.KeywordAutoreply.List[0].ReplyListInfo[0].Content != "10 yuan" {
+		t.Errorf("get_current_autoreply_info after rollback: %+v", info)
+	}
+	res = owner.Get(base + "/versions/2/export")
+	if res.Status != 200 || !strings.Contains(res.Body, `"keyword_autoreply_info"`) {
+		t.Fatalf("export: %d %s", res.Status, res.Body)
+	}
+	if r := owner.PostForm(base+"/versions/import", url.Values{"json": {res.Body}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("import: %d\n%s", r.Status, r.Body)
+	}
+	if r := owner.PostForm(base+"/versions/import", url.Values{"json": {`{"keyword_autoreply_info":{"list":[{"rule_name":""}]}}`}}); r.Status != http.StatusUnprocessableEntity || !r.Contains("Not imported") {
+		t.Errorf("bad import: %d", r.Status)
+	}
+}

@@ -19,6 +19,7 @@ func (u *UI) Register(h core.Route) {
 	u.registerAccounts(h)
 	u.registerMessaging(h)
 	u.registerMenuVersions(h)
+	u.registerAutoReplyVersions(h)
 	u.registerPublishing(h)
 	u.registerFeeds(h)
 	u.registerAnalytics(h)

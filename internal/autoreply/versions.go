@@ -1,0 +1,439 @@
+package autoreply
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/heraldoa/herald/internal/confver"
+	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/message"
+)
+
+// Versions of an account's auto-replies. Every change (SetSpecial,
+// DeleteSpecial, SaveRule, DeleteRule, Publish) records all the account's
+// rules after it as a numbered version with its author and time
+// (confver). Export and import use WeChat's get_current_autoreply_info
+// shape; an import is a draft version until it is published.
+
+// SnapshotRule is one rule in a version.
+type SnapshotRule struct {
+	Kind     string    `json:"kind"`
+	Name     string    `json:"name,omitempty"`
+	Enabled  bool      `json:"enabled"`
+	Mode     string    `json:"mode,omitempty"`
+	Keywords []Keyword `json:"keywords,omitempty"`
+	Replies  []Reply   `json:"replies"`
+}
+
+// Snapshot is all the account's rules: follow and default first, then the
+// keyword rules oldest first (the order Rules returns).
+type Snapshot struct {
+	Rules []SnapshotRule `json:"rules"`
+}
+
+// Version is a version of the account's auto-replies.
+type Version struct {
+	*confver.Version
+	Snapshot Snapshot
+}
+
+func snapshotOf(rules []*Rule) Snapshot {
+	sn := Snapshot{Rules: []SnapshotRule{}}
+	for _, r := range rules {
+		sn.Rules = append(sn.Rules, SnapshotRule{Kind: r.Kind, Name: r.Name, Enabled: r.Enabled, Mode: r.Mode, Keywords: r.Keywords, Replies: r.Replies})
+	}
+	return sn
+}
+
+// rules returns the snapshot's rules as Rule values (without ids).
+func (sn *Snapshot) rules() []*Rule {
+	out := make([]*Rule, 0, len(sn.Rules))
+	for _, r := range sn.Rules {
+		out = append(out, &Rule{Kind: r.Kind, Name: r.Name, Enabled: r.Enabled, Mode: r.Mode, Keywords: r.Keywords, Replies: r.Replies})
+	}
+	return out
+}
+
+// Reply returns the replies a follower's text gets from the snapshot's
+// rules (as Match; pick chooses among several).
+func (sn *Snapshot) Reply(text string, pick func(n int) int) []Reply {
+	return Match(sn.rules(), text, pick)
+}
+
+func (s *Store) rulesIn(ctx context.Context, q db.Querier, accountID int64) ([]*Rule, error) {
+	rows, err := q.Query(ctx, `SELECT `+cols+` FROM autoreply_rules WHERE account_id = ?
+		ORDER BY CASE kind WHEN 'follow' THEN 0 WHEN 'default' THEN 1 ELSE 2 END, id`, accountID)
+	return db.Collect(rows, err, func(r *sql.Rows) (*Rule, error) { return scan(r) })
+}
+
+func (s *Store) change(ctx context.Context, accountID int64, note string, fn func(tx *db.Tx) error) error {
+	_, err := s.changeVersion(ctx, accountID, confver.ActionSave, note, fn)
+	return err
+}
+
+func (s *Store) changeVersion(ctx context.Context, accountID int64, action, note string, fn func(tx *db.Tx) error) (*confver.Version, error) {
+	read := func(tx *db.Tx) (json.RawMessage, bool, error) {
+		rules, err := s.rulesIn(ctx, tx, accountID)
+		if err != nil {
+			return nil, false, err
+		}
+		b, err := json.Marshal(snapshotOf(rules))
+		return b, len(rules) == 0, err
+	}
+	return confver.Change(ctx, s.db, s.clock.Now(), accountID, confver.KindAutoReply, action, note, read, fn)
+}
+
+func toVersion(v *confver.Version) (*Version, error) {
+	out := &Version{Version: v}
+	if err := json.Unmarshal(v.Snapshot, &out.Snapshot); err != nil {
+		return nil, fmt.Errorf("autoreply: version %d: %w", v.Number, err)
+	}
+	return out, nil
+}
+
+// Versions returns the account's auto-reply versions, newest first.
+func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int) ([]*Version, error) {
+	list, err := confver.List(ctx, s.db, accountID, confver.KindAutoReply, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Version, 0, len(list))
+	for _, v := range list {
+		av, err := toVersion(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, av)
+	}
+	return out, nil
+}
+
+// Version returns one version.
+func (s *Store) Version(ctx context.Context, accountID, number int64) (*Version, error) {
+	v, err := confver.Get(ctx, s.db, accountID, confver.KindAutoReply, number)
+	if err != nil {
+		return nil, err
+	}
+	return toVersion(v)
+}
+
+// CurrentVersion returns the version followers get now, or
+// confver.ErrNoVersion.
+func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (*Version, error) {
+	v, err := confver.Current(ctx, s.db, accountID, confver.KindAutoReply)
+	if err != nil {
+		return nil, err
+	}
+	return toVersion(v)
+}
+
+// Publish makes a version's rules the account's, in one transaction (the
+// rules get new ids), and records it as a new version.
+func (s *Store) Publish(ctx context.Context, accountID, number int64) (*Version, error) {
+	src, err := s.Version(ctx, accountID, number)
+	if err != nil {
+		return nil, err
+	}
+	note := fmt.Sprintf("Published version %d", number)
+	if cur, err := s.CurrentVersion(ctx, accountID); err == nil && !src.Draft && number < cur.Number {
+		note = fmt.Sprintf("Rolled back to version %d", number)
+	}
+	now := db.Micro(s.clock.Now())
+	v, err := s.changeVersion(ctx, accountID, confver.ActionPublish, note, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM autoreply_rules WHERE account_id = ?`, accountID); err != nil {
+			return err
+		}
+		for _, r := range src.Snapshot.Rules {
+			kws, _ := json.Marshal(r.Keywords)
+			if r.Keywords == nil {
+				kws = []byte("[]")
+			}
+			reps, _ := json.Marshal(r.Replies)
+			mode := r.Mode
+			if mode == "" {
+				mode = ModeAll
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO autoreply_rules (id, account_id, kind, name, enabled, reply_mode, keywords, replies, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id.New(), accountID, r.Kind, r.Name, r.Enabled, mode, string(kws), string(reps), now, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toVersion(v)
+}
+
+// Export returns a snapshot as JSON in the shape of WeChat's
+// get_current_autoreply_info. Disabled keyword rules are left out, as
+// WeChat leaves them out.
+func Export(sn Snapshot) ([]byte, error) {
+	b, err := json.MarshalIndent(infoOf(sn.rules()), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Import stores rules from JSON in the shape of get_current_autoreply_info
+// as a draft version. Images are named by the media_id of the account's
+// media library (ResolveImage finds them); every rule is checked as the
+// console checks it.
+func (s *Store) Import(ctx context.Context, accountID int64, data []byte, note string) (*Version, error) {
+	var in CurrentInfo
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, invalid(40035, "file", "The file is not auto-reply JSON: %v.", err)
+	}
+	var rules []*Rule
+	special := func(kind string, ir *InfoReply, open int, field string) error {
+		if ir == nil {
+			return nil
+		}
+		rep, err := s.fromInfo(ctx, accountID, *ir, field)
+		if err != nil {
+			return err
+		}
+		r := &Rule{Kind: kind, Enabled: open == 1, Replies: []Reply{rep}}
+		if err := Validate(r); err != nil {
+			return err
+		}
+		rules = append(rules, r)
+		return nil
+	}
+	if err := special(KindFollow, in.AddFriendAutoreply, in.IsAddFriendReplyOpen, "add_friend_autoreply_info"); err != nil {
+		return nil, err
+	}
+	if err := special(KindDefault, in.MessageDefault, in.IsAutoreplyOpen, "message_default_autoreply_info"); err != nil {
+		return nil, err
+	}
+	if in.KeywordAutoreply != nil {
+		if len(in.KeywordAutoreply.List) > MaxRules {
+			return nil, ErrTooManyRules
+		}
+		for i, ir := range in.KeywordAutoreply.List {
+			field := fmt.Sprintf("keyword_autoreply_info.list.%d", i)
+			r := &Rule{Kind: KindKeyword, Name: ir.RuleName, Enabled: true, Mode: ModeAll}
+			switch ir.ReplyMode {
+			case "", "reply_all":
+			case "random_one":
+				r.Mode = ModeRandom
+			default:
+				return nil, invalid(40035, field, "Rule %q: reply_mode is reply_all or random_one.", ir.RuleName)
+			}
+			for _, k := range ir.KeywordListInfo {
+				m := MatchExact
+				switch k.MatchMode {
+				case "", "equal":
+				case "contain":
+					m = MatchContains
+				default:
+					return nil, invalid(40035, field, "Rule %q: match_mode is equal or contain.", ir.RuleName)
+				}
+				r.Keywords = append(r.Keywords, Keyword{Match: m, Text: k.Content})
+			}
+			for _, rep := range ir.ReplyListInfo {
+				out, err := s.fromInfo(ctx, accountID, rep, field)
+				if err != nil {
+					return nil, err
+				}
+				r.Replies = append(r.Replies, out)
+			}
+			if err := Validate(r); err != nil {
+				var e *Error
+				if errors.As(err, &e) {
+					return nil, invalid(e.Code, field, "Rule %d (%q): %s", i+1, ir.RuleName, e.Err.Message)
+				}
+				return nil, err
+			}
+			rules = append(rules, r)
+		}
+	}
+	b, err := json.Marshal(snapshotOf(rules))
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(note) == "" {
+		note = "Imported from JSON"
+	}
+	v, err := confver.AddDraft(ctx, s.db, s.clock.Now(), accountID, confver.KindAutoReply, note, b)
+	if err != nil {
+		return nil, err
+	}
+	return toVersion(v)
+}
+
+// fromInfo turns a reply of get_current_autoreply_info back into a Reply.
+func (s *Store) fromInfo(ctx context.Context, accountID int64, ir InfoReply, field string) (Reply, error) {
+	switch ir.Type {
+	case "text":
+		return Reply{Type: ReplyText, Text: ir.Content}, nil
+	case "img":
+		if s.ResolveImage == nil {
+			return Reply{}, invalid(40007, field, "Images cannot be imported here.")
+		}
+		key, ctype, err := s.ResolveImage(ctx, accountID, ir.Content)
+		if err != nil || key == "" {
+			return Reply{}, invalid(40007, field, "The image %q is not in this account's media library.", ir.Content)
+		}
+		return Reply{Type: ReplyImage, MediaKey: key, MediaType: ctype, MediaID: ir.Content}, nil
+	case "news":
+		if ir.NewsInfo == nil || len(ir.NewsInfo.List) == 0 {
+			return Reply{}, invalid(44003, field, "An article card needs news_info.list.")
+		}
+		a := ir.NewsInfo.List[0]
+		link := a.ContentURL
+		if link == "" {
+			link = a.SourceURL
+		}
+		return Reply{Type: ReplyNews, Article: articleOf(a.Title, a.Digest, link, a.CoverURL)}, nil
+	}
+	return Reply{}, invalid(40008, field, "A reply is text, img or news, not %q.", ir.Type)
+}
+
+// Diff describes, one line each, how the rules of to differ from those of
+// from: the on-follow and default replies added, removed, switched or
+// changed; keyword rules (matched by name) added, removed, switched on or
+// off, or with other keywords, replies or reply mode.
+func Diff(from, to Snapshot) []string {
+	var out []string
+	find := func(sn Snapshot, kind string) *SnapshotRule {
+		for i := range sn.Rules {
+			if sn.Rules[i].Kind == kind {
+				return &sn.Rules[i]
+			}
+		}
+		return nil
+	}
+	for _, k := range []struct{ kind, label string }{{KindFollow, "On-follow reply"}, {KindDefault, "Default reply"}} {
+		a, b := find(from, k.kind), find(to, k.kind)
+		switch {
+		case a == nil && b != nil:
+			out = append(out, fmt.Sprintf("%s added (%s): %s.", k.label, onOff(b.Enabled), replies(b.Replies)))
+		case a != nil && b == nil:
+			out = append(out, k.label+" removed.")
+		case a != nil && b != nil:
+			if a.Enabled != b.Enabled {
+				out = append(out, fmt.Sprintf("%s switched %s.", k.label, onOff(b.Enabled)))
+			}
+			if replies(a.Replies) != replies(b.Replies) {
+				out = append(out, fmt.Sprintf("%s now %s (was %s).", k.label, replies(b.Replies), replies(a.Replies)))
+			}
+		}
+	}
+	old := map[string]SnapshotRule{}
+	for _, r := range from.Rules {
+		if r.Kind == KindKeyword {
+			old[r.Name] = r
+		}
+	}
+	seen := map[string]bool{}
+	for _, b := range to.Rules {
+		if b.Kind != KindKeyword || seen[b.Name] {
+			continue
+		}
+		seen[b.Name] = true
+		a, ok := old[b.Name]
+		if !ok {
+			out = append(out, fmt.Sprintf("Rule %q added (%s): %s → %s.", b.Name, onOff(b.Enabled), keywords(b.Keywords), replies(b.Replies)))
+			continue
+		}
+		if a.Enabled != b.Enabled {
+			out = append(out, fmt.Sprintf("Rule %q switched %s.", b.Name, onOff(b.Enabled)))
+		}
+		for _, k := range b.Keywords {
+			if !slices.Contains(a.Keywords, k) {
+				out = append(out, fmt.Sprintf("Rule %q: keyword %s added.", b.Name, keyword(k)))
+			}
+		}
+		for _, k := range a.Keywords {
+			if !slices.Contains(b.Keywords, k) {
+				out = append(out, fmt.Sprintf("Rule %q: keyword %s removed.", b.Name, keyword(k)))
+			}
+		}
+		if a.Mode != b.Mode {
+			out = append(out, fmt.Sprintf("Rule %q now sends %s.", b.Name, modeText(b.Mode)))
+		}
+		if replies(a.Replies) != replies(b.Replies) {
+			out = append(out, fmt.Sprintf("Rule %q now replies %s (was %s).", b.Name, replies(b.Replies), replies(a.Replies)))
+		}
+	}
+	for _, a := range from.Rules {
+		if a.Kind == KindKeyword && !seen[a.Name] {
+			seen[a.Name] = true
+			out = append(out, fmt.Sprintf("Rule %q removed.", a.Name))
+		}
+	}
+	return out
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+func modeText(m string) string {
+	if m == ModeRandom {
+		return "one reply at random"
+	}
+	return "all replies"
+}
+
+func keyword(k Keyword) string {
+	if k.Match == MatchContains {
+		return fmt.Sprintf("containing %q", k.Text)
+	}
+	return fmt.Sprintf("%q", k.Text)
+}
+
+func keywords(ks []Keyword) string {
+	q := make([]string, len(ks))
+	for i, k := range ks {
+		q[i] = keyword(k)
+	}
+	return strings.Join(q, ", ")
+}
+
+// Summary describes a reply for people.
+func Summary(r Reply) string {
+	switch r.Type {
+	case ReplyImage:
+		id := r.MediaID
+		if id == "" {
+			id = "uploaded"
+		}
+		return "an image (" + id + ")"
+	case ReplyNews:
+		if r.Article != nil {
+			return fmt.Sprintf("the article card %q", r.Article.Title)
+		}
+		return "an article card"
+	}
+	t := r.Text
+	if utf8.RuneCountInString(t) > 60 {
+		t = string([]rune(t)[:60]) + "…"
+	}
+	return fmt.Sprintf("%q", t)
+}
+
+func replies(rs []Reply) string {
+	q := make([]string, len(rs))
+	for i, r := range rs {
+		q[i] = Summary(r)
+	}
+	return strings.Join(q, ", ")
+}
+
+func articleOf(title, desc, link, pic string) *message.Article {
+	return &message.Article{Title: title, Description: desc, URL: link, PicURL: pic}
+}
