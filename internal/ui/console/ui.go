@@ -22,6 +22,7 @@ func (u *UI) Register(h core.Route) {
 	u.registerAutoReplyVersions(h)
 	u.registerPublishing(h)
 	u.registerFeeds(h)
+	u.registerCalendar(h)
 	u.registerAnalytics(h)
 	u.registerDeveloper(h)
 	u.registerPay(h)
