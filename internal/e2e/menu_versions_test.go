@@ -19,6 +19,15 @@ import (
 // TestMenuRollbackReachesTheFollower: the owner changes the menu, then on a
 // 360 px phone opens the menu history, compares the two versions and rolls
 // back in one click; the follower's conversation shows the old menu again.
+func mustOpenID(t *testing.T, s *apptest.Server, accountID, personID int64) string {
+	t.Helper()
+	f, err := s.App.Follows.Get(context.Background(), accountID, personID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.OpenID
+}
+
 func TestMenuRollbackReachesTheFollower(t *testing.T) {
 	s := apptest.New(t)
 	ctx := context.Background()
@@ -88,6 +97,20 @@ func TestMenuRollbackReachesTheFollower(t *testing.T) {
 		t.Errorf("the rollback's author: %q", got)
 	}
 	msgFits(t, owner, "the menu history after the rollback")
+	do(t, owner, "open version 2 previewed as Mei",
+		chromedp.Click(chromedp.CSS(`[data-testid=menu-version][data-number="2"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=version-preview]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid=preview-as]`), mustOpenID(t, s, bank.ID, mei.ID)),
+		chromedp.Click(byText("button", "Preview")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=version-diff]`)),
+	)
+	if got := run(t, owner, "read the preview", chromedp.Text(chromedp.CSS(`[data-testid=version-preview-menu]`))); !strings.Contains(got, "Loans") {
+		t.Errorf("version 2 as Mei: %q", got)
+	}
+	msgFits(t, owner, "a menu version")
+	do(t, owner, "open the calendar", chromedp.Navigate(fmt.Sprintf("%s/mp/a/%d/calendar", s.URL, bank.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=cal-weeks]`)))
+	msgFits(t, owner, "the calendar")
 
 	if got := menubar(); !strings.Contains(got, "Rates") || strings.Contains(got, "Loans") {
 		t.Errorf("menu after the rollback: %q", got)
