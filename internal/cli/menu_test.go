@@ -89,6 +89,15 @@ func TestMenuApplyThroughTheAPI(t *testing.T) {
 		t.Errorf("get: %d %q", code, out)
 	}
 
+	// A rollback in the console is what the API reads at once.
+	if _, err := s.App.Menus.Publish(ctx, a.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, "", "menu", "get", "--base-url", s.URL, "--account", cred.AppID, "--secret-file", secret)
+	if code != 0 || !strings.Contains(out, `"name": "Tea"`) || !strings.Contains(out, `"name": "VIP"`) || strings.Contains(out, "Shop") {
+		t.Errorf("menu/get after the rollback: %d %q", code, out)
+	}
+
 	// A bad file is refused before any call; a wrong secret by the API.
 	write(`{"button":[{"type":"click","name":"No key"}]}`)
 	if code, _, errOut = apply(); code != 1 || !strings.Contains(errOut, "needs a key") {
