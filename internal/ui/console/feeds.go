@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -26,38 +25,25 @@ func (u *UI) registerFeeds(h core.Route) {
 	if u.Feeds == nil {
 		return
 	}
-	h("GET /mp/a/{account}/feeds", u.feedsPage)
-	h("POST /mp/a/{account}/feeds", u.feedsSave)
+	view := core.View{Title: "Feeds and public profile", Template: "mp/feeds", Load: u.loadFeeds}
+	h("GET /mp/a/{account}/feeds", u.Get(u.Member(account.ActProfile), view))
+	h("POST /mp/a/{account}/feeds", core.Post(u.UI, u.Member(account.ActProfile), core.Form[feed.Settings]{View: view,
+		Parse: func(r *http.Request, _ *core.ConsoleCtx) (feed.Settings, error) {
+			return feed.Settings{FullText: r.PostForm.Get("content") == "full", NoIndex: r.PostForm.Get("noindex") == "1"}, nil
+		},
+		Do: func(r *http.Request, c *core.ConsoleCtx, st feed.Settings) (core.Done, error) {
+			return core.Done{To: "feeds", Flash: "Feed settings saved."}, u.Feeds.SetSettings(r.Context(), c.Account.ID, st)
+		}}))
 	u.AddNav(core.NavItem{Label: "Feeds", Path: "feeds", Action: account.ActProfile, Order: 23})
 }
 
-func (u *UI) feedsPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActProfile)
+func (u *UI) loadFeeds(r *http.Request, p *core.Page) error {
+	id := p.Console.Account.ID
+	st, err := u.Feeds.Settings(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	st, err := u.Feeds.Settings(r.Context(), c.Account.ID)
-	if err != nil {
-		return err
-	}
-	id := c.Account.ID
-	p := u.NewPage(w, r, "Feeds and public profile", &feedsData{Settings: st, Status: c.Account.Status,
-		Profile: u.BaseURL + feed.ProfilePath(id), RSS: u.BaseURL + feed.RSSPath(id), Atom: u.BaseURL + feed.AtomPath(id)})
-	p.Console = c
-	return u.Render(w, r, http.StatusOK, "mp/feeds", p)
-}
-
-func (u *UI) feedsSave(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActProfile)
-	if err != nil {
-		return err
-	}
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	st := feed.Settings{FullText: r.PostForm.Get("content") == "full", NoIndex: r.PostForm.Get("noindex") == "1"}
-	if err := u.Feeds.SetSettings(r.Context(), c.Account.ID, st); err != nil {
-		return err
-	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/feeds", c.Account.ID), "Feed settings saved.")
+	p.Data = &feedsData{Settings: st, Status: p.Console.Account.Status,
+		Profile: u.BaseURL + feed.ProfilePath(id), RSS: u.BaseURL + feed.RSSPath(id), Atom: u.BaseURL + feed.AtomPath(id)}
+	return nil
 }

@@ -47,7 +47,9 @@ func (u *UI) registerMenuVersions(h core.Route) {
 	h("POST /mp/a/{account}/menu/versions/import", u.menuVersionImport)
 	h("GET /mp/a/{account}/menu/versions/{number}", u.menuVersion)
 	h("GET /mp/a/{account}/menu/versions/{number}/export", u.menuVersionExport)
-	h("POST /mp/a/{account}/menu/versions/{number}/publish", u.menuVersionPublish)
+	h("POST /mp/a/{account}/menu/versions/{number}/publish", core.Post(u.UI, u.Member(account.ActMenu), core.Form[int64]{
+		Parse: func(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return pathNumber(r) },
+		Do:    u.menuVersionPublish}))
 }
 
 type menuVersionsData struct {
@@ -240,23 +242,16 @@ func (u *UI) menuVersionExport(w http.ResponseWriter, r *http.Request) error {
 
 // menuVersionPublish makes a version what followers get (a rollback when
 // it is older than the current one).
-func (u *UI) menuVersionPublish(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	n, err := pathNumber(r)
-	if err != nil {
-		return err
-	}
+func (u *UI) menuVersionPublish(r *http.Request, c *core.ConsoleCtx, n int64) (core.Done, error) {
 	v, err := u.MenuStore.Publish(authored(r), c.Account.ID, n)
 	if err != nil {
-		if errs.KindOf(err) == errs.KindInvalid || errs.KindOf(err) == errs.KindConflict {
-			return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu/versions/%d", c.Account.ID, n), errs.Message(err))
+		if e := core.UserError(err); e != nil && e.Kind != errs.KindNotFound {
+			// A version that cannot be published now: back to it, with why.
+			return core.Done{To: fmt.Sprintf("menu/versions/%d", n), Flash: errs.Message(err)}, nil
 		}
-		return err
+		return core.Done{}, core.AsPage(err)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu/versions", c.Account.ID), v.Note+": followers see it now (version "+strconv.FormatInt(v.Number, 10)+").")
+	return core.Done{To: "menu/versions", Flash: v.Note + ": followers see it now (version " + strconv.FormatInt(v.Number, 10) + ")."}, nil
 }
 
 // menuVersionImport stores an uploaded or pasted JSON file as a draft

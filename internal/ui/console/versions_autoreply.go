@@ -28,7 +28,9 @@ func (u *UI) registerAutoReplyVersions(h core.Route) {
 	h("POST /mp/a/{account}/autoreply/versions/import", u.autoReplyVersionImport)
 	h("GET /mp/a/{account}/autoreply/versions/{number}", u.autoReplyVersion)
 	h("GET /mp/a/{account}/autoreply/versions/{number}/export", u.autoReplyVersionExport)
-	h("POST /mp/a/{account}/autoreply/versions/{number}/publish", u.autoReplyVersionPublish)
+	h("POST /mp/a/{account}/autoreply/versions/{number}/publish", core.Post(u.UI, u.Member(account.ActAutoReply), core.Form[int64]{
+		Parse: func(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return pathNumber(r) },
+		Do:    u.autoReplyVersionPublish}))
 }
 
 type autoReplyVersionsData struct {
@@ -149,20 +151,12 @@ func (u *UI) autoReplyVersionExport(w http.ResponseWriter, r *http.Request) erro
 	return err
 }
 
-func (u *UI) autoReplyVersionPublish(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActAutoReply)
-	if err != nil {
-		return err
-	}
-	n, err := pathNumber(r)
-	if err != nil {
-		return err
-	}
+func (u *UI) autoReplyVersionPublish(r *http.Request, c *core.ConsoleCtx, n int64) (core.Done, error) {
 	v, err := u.AutoReplies.Publish(authored(r), c.Account.ID, n)
 	if err != nil {
-		return err
+		return core.Done{}, core.AsPage(err)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/autoreply/versions", c.Account.ID), v.Note+": followers get these replies now (version "+strconv.FormatInt(v.Number, 10)+").")
+	return core.Done{To: "autoreply/versions", Flash: v.Note + ": followers get these replies now (version " + strconv.FormatInt(v.Number, 10) + ")."}, nil
 }
 
 func (u *UI) autoReplyVersionImport(w http.ResponseWriter, r *http.Request) error {
