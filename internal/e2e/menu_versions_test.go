@@ -97,12 +97,14 @@ func TestMenuRollbackReachesTheFollower(t *testing.T) {
 		t.Errorf("the rollback's author: %q", got)
 	}
 	msgFits(t, owner, "the menu history after the rollback")
+	openid := mustOpenID(t, s, bank.ID, mei.ID)
 	do(t, owner, "open version 2 previewed as Mei",
 		chromedp.Click(chromedp.CSS(`[data-testid=menu-version][data-number="2"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=version-preview]`)),
-		chromedp.SetValue(chromedp.CSS(`[data-testid=preview-as]`), mustOpenID(t, s, bank.ID, mei.ID)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid=preview-as]`), openid),
 		chromedp.Click(byText("button", "Preview")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=version-diff]`)),
+		// The reloaded page marks the follower chosen.
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=preview-as] option[selected][value="`+openid+`"]`)),
 	)
 	if got := run(t, owner, "read the preview", chromedp.Text(chromedp.CSS(`[data-testid=version-preview-menu]`))); !strings.Contains(got, "Loans") {
 		t.Errorf("version 2 as Mei: %q", got)
