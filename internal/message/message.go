@@ -240,7 +240,7 @@ func (s *Store) announce(m *Message) {
 	}
 	ev := realtime.Event{Type: "message", ID: strconv.FormatInt(m.ID, 10), Data: m}
 	s.bus.Publish(realtime.PersonTopic(m.PersonID), ev)
-	s.bus.Publish(realtime.AccountTopic(m.AccountID), realtime.Event{Type: "message", Data: map[string]any{
+	s.bus.Publish(realtime.AccountTopic(m.AccountID), realtime.Event{Type: "message", ID: ev.ID, Data: map[string]any{
 		"account_id": m.AccountID, "person_id": m.PersonID, "message": m,
 	}})
 }
@@ -268,6 +268,23 @@ func (s *Store) Since(ctx context.Context, personID, afterID int64, limit int) (
 	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE person_id = ? AND id > ?
 		ORDER BY id LIMIT ?`, personID, afterID, limit)
 	return db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
+}
+
+// AccountSince returns up to limit of the account's messages after afterID
+// that its inbox hears live (all but mass sends), oldest first: the replay
+// of a reconnecting console stream.
+func (s *Store) AccountSince(ctx context.Context, accountID, afterID int64, limit int) ([]*Message, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND sender <> 'mass' AND id > ?
+		ORDER BY id LIMIT ?`, accountID, afterID, limit)
+	return db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
+}
+
+// AccountNewest returns the id of the account's newest message its inbox
+// hears live (0: none).
+func (s *Store) AccountNewest(ctx context.Context, accountID int64) (int64, error) {
+	var id int64
+	err := db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE account_id = ? AND sender <> 'mass'`, accountID), &id)
+	return id, err
 }
 
 // History returns up to limit messages of a conversation older than

@@ -75,11 +75,61 @@ type Bus struct {
 
 	dropped atomic.Int64
 	once    sync.Once
+
+	// Topics whose events for other nodes were dropped: once the queue has
+	// room again, each gets a realtime.TypeGap event, and the other nodes'
+	// streams replay what they missed from the database.
+	gapMu sync.Mutex
+	gaps  map[string]bool
 }
 
+// maxGaps bounds the topics remembered as having lost events.
+const maxGaps = 4096
+
 type outgoing struct {
+	topic   string
 	subject string
 	payload []byte
+}
+
+// lost remembers that topic's events for other nodes were dropped.
+func (b *Bus) lost(topic string) {
+	b.gapMu.Lock()
+	if b.gaps == nil {
+		b.gaps = map[string]bool{}
+	}
+	if len(b.gaps) < maxGaps {
+		b.gaps[topic] = true
+	}
+	b.gapMu.Unlock()
+}
+
+// gapsIfDrained tells the gaps once the queue is empty and the server
+// reachable (the gap event must come after what was queued before it).
+func (b *Bus) gapsIfDrained() {
+	if len(b.queue) != 0 || !b.nc.IsConnected() {
+		return
+	}
+	b.gapMu.Lock()
+	pending := len(b.gaps) > 0
+	b.gapMu.Unlock()
+	if pending {
+		b.tellGaps()
+	}
+}
+
+// tellGaps publishes a TypeGap event to every topic that lost events.
+func (b *Bus) tellGaps() {
+	b.gapMu.Lock()
+	gaps := b.gaps
+	b.gaps = nil
+	b.gapMu.Unlock()
+	for topic := range gaps {
+		payload, _ := json.Marshal(realtime.Event{Type: realtime.TypeGap})
+		if err := b.nc.Publish(Subject(topic), payload); err != nil {
+			b.lost(topic) // still not through: try again later
+		}
+	}
 }
 
 type sub struct {
@@ -259,8 +309,9 @@ func (b *Bus) Publish(topic string, ev realtime.Event) {
 		return
 	}
 	select {
-	case b.queue <- outgoing{Subject(topic), payload}:
+	case b.queue <- outgoing{topic, Subject(topic), payload}:
 	default:
+		b.lost(topic)
 		if b.dropped.Add(1)%1000 == 1 {
 			b.log.Warn("natsbus: queue full, events for other nodes dropped", slog.Int64("dropped", b.dropped.Load()))
 		}
@@ -270,15 +321,23 @@ func (b *Bus) Publish(topic string, ev realtime.Event) {
 // publisher hands queued events to the client until Close.
 func (b *Bus) publisher() {
 	defer b.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		select {
 		case m := <-b.queue:
 			if err := b.nc.Publish(m.subject, m.payload); err != nil {
 				b.dropped.Add(1)
+				b.lost(m.topic)
 				if !errors.Is(err, nats.ErrConnectionClosed) {
 					b.log.Warn("natsbus: publish", slog.String("subject", m.subject), slog.Any("error", err))
 				}
 			}
+			if len(b.queue) == 0 {
+				b.gapsIfDrained()
+			}
+		case <-tick.C:
+			b.gapsIfDrained()
 		case <-b.done:
 			return
 		}

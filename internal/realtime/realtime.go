@@ -7,6 +7,7 @@ package realtime
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Event is one live update, sent to browsers as a server-sent event.
@@ -18,6 +19,12 @@ type Event struct {
 	ID   string `json:"id,omitempty"`
 	Data any    `json:"data"`
 }
+
+// TypeGap is the type of the event a bus delivers to a subscriber after
+// it lost events of the topic (a full buffer, a full queue towards other
+// nodes): streams that can replay from the database do so from the last
+// event they sent.
+const TypeGap = "gap"
 
 // Bus publishes events to topics and lets subscribers listen.
 type Bus interface {
@@ -37,20 +44,31 @@ func AccountTopic(accountID int64) string { return "account:" + strconv.FormatIn
 // Local is the in-process Bus.
 type Local struct {
 	mu   sync.RWMutex
-	subs map[string]map[chan Event]struct{}
+	subs map[string]map[chan Event]*atomic.Bool // true: events were dropped since the last TypeGap
 }
 
 // NewLocal returns an in-process bus.
-func NewLocal() *Local { return &Local{subs: map[string]map[chan Event]struct{}{}} }
+func NewLocal() *Local { return &Local{subs: map[string]map[chan Event]*atomic.Bool{}} }
 
 // Publish sends ev to every current subscriber of topic without blocking.
+// A subscriber that is not keeping up loses the event, and gets a TypeGap
+// event before the next one that fits.
 func (l *Local) Publish(topic string, ev Event) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	for ch := range l.subs[topic] {
+	for ch, lost := range l.subs[topic] {
+		if lost.Load() {
+			select {
+			case ch <- Event{Type: TypeGap}:
+				lost.Store(false)
+			default:
+				continue // still full
+			}
+		}
 		select {
 		case ch <- ev:
 		default: // the subscriber is not keeping up: drop
+			lost.Store(true)
 		}
 	}
 }
@@ -60,9 +78,9 @@ func (l *Local) Subscribe(topic string) (<-chan Event, func()) {
 	ch := make(chan Event, 64)
 	l.mu.Lock()
 	if l.subs[topic] == nil {
-		l.subs[topic] = map[chan Event]struct{}{}
+		l.subs[topic] = map[chan Event]*atomic.Bool{}
 	}
-	l.subs[topic][ch] = struct{}{}
+	l.subs[topic][ch] = new(atomic.Bool)
 	l.mu.Unlock()
 	var once sync.Once
 	return ch, func() {

@@ -30,3 +30,26 @@ func TestPublishReachesOnlyTopicSubscribers(t *testing.T) {
 		b.Publish(PersonTopic(2), Event{Type: "x"})
 	}
 }
+
+// A subscriber that lost events to a full buffer hears of the gap before
+// the next event that fits, once.
+func TestLostEventsAreReportedAsAGap(t *testing.T) {
+	l := NewLocal()
+	ch, stop := l.Subscribe("t")
+	defer stop()
+	for i := range 65 { // one more than the buffer
+		l.Publish("t", Event{Type: "n", ID: string(rune('a' + i%26))})
+	}
+	for range 64 {
+		if ev := <-ch; ev.Type != "n" {
+			t.Fatalf("got %+v before the gap", ev)
+		}
+	}
+	l.Publish("t", Event{Type: "after"})
+	l.Publish("t", Event{Type: "again"})
+	for _, want := range []string{TypeGap, "after", "again"} {
+		if ev := <-ch; ev.Type != want {
+			t.Fatalf("got %q, want %q", ev.Type, want)
+		}
+	}
+}

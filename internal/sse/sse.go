@@ -119,6 +119,19 @@ type Replay func(ctx context.Context, lastID string) (events []realtime.Event, m
 // sent twice. When replay reports more than it returned, a "resync" event
 // tells the browser to reload its state.
 func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic string, heartbeat time.Duration, replay Replay) error {
+	return StreamResumable(w, r, bus, topic, heartbeat, replay, nil)
+}
+
+// Cursor returns the ID of the newest stored event of a stream now.
+type Cursor func(ctx context.Context) (string, error)
+
+// StreamResumable is StreamFrom that, on a fresh connection, gives the
+// "ready" event cursor's ID: a browser that then loses the stream before
+// any event with an ID reconnects with a Last-Event-ID all the same, and
+// gets what was stored meanwhile. A realtime.TypeGap event on the bus
+// (this node lost live events of the topic) replays from the last ID sent,
+// or tells the browser to resync when there is no replay.
+func StreamResumable(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic string, heartbeat time.Duration, replay Replay, cursor Cursor) error {
 	release, ok := take(r)
 	if !ok {
 		w.Header().Set("Retry-After", "30")
@@ -131,12 +144,20 @@ func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic 
 	var replayed map[string]bool
 	var backlog []realtime.Event
 	more := false
-	if last := r.Header.Get("Last-Event-ID"); last != "" && replay != nil {
+	lastID := r.Header.Get("Last-Event-ID")
+	readyID := ""
+	if lastID != "" && replay != nil {
 		var err error
-		backlog, more, err = replay(r.Context(), last)
+		backlog, more, err = replay(r.Context(), lastID)
 		if err != nil {
 			return err
 		}
+	} else if cursor != nil {
+		var err error
+		if readyID, err = cursor(r.Context()); err != nil {
+			return err
+		}
+		lastID = readyID
 	}
 	sw, err := Start(w, 3*time.Second)
 	if err != nil {
@@ -147,6 +168,9 @@ func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic 
 			replayed = map[string]bool{}
 		}
 		replayed[ev.ID] = true
+		if ev.ID != "" {
+			lastID = ev.ID
+		}
 		if err := sw.EventID(ev.Type, ev.ID, ev.Data); err != nil {
 			return nil
 		}
@@ -156,7 +180,7 @@ func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic 
 			return nil
 		}
 	}
-	if err := sw.Event("ready", map[string]any{}); err != nil {
+	if err := sw.EventID("ready", readyID, map[string]any{}); err != nil {
 		return nil
 	}
 	tick := time.NewTicker(heartbeat)
@@ -169,9 +193,18 @@ func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic 
 			if !ok {
 				return nil
 			}
+			if ev.Type == realtime.TypeGap {
+				if err := fillGap(r.Context(), sw, replay, &lastID); err != nil {
+					return nil
+				}
+				continue
+			}
 			if ev.ID != "" && replayed[ev.ID] {
 				delete(replayed, ev.ID)
 				continue
+			}
+			if ev.ID != "" {
+				lastID = ev.ID
 			}
 			if err := sw.EventID(ev.Type, ev.ID, ev.Data); err != nil {
 				return nil // the browser went away
@@ -182,4 +215,29 @@ func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic 
 			}
 		}
 	}
+}
+
+// fillGap sends what replay finds stored after *lastID when live events
+// were lost, or a "resync" when it cannot tell (no replay, nothing seen
+// yet, more than replay returns). The browser skips what it already has.
+func fillGap(ctx context.Context, sw *Writer, replay Replay, lastID *string) error {
+	if replay == nil || *lastID == "" {
+		return sw.Event("resync", map[string]any{})
+	}
+	events, more, err := replay(ctx, *lastID)
+	if err != nil {
+		return sw.Event("resync", map[string]any{})
+	}
+	for _, ev := range events {
+		if ev.ID != "" {
+			*lastID = ev.ID
+		}
+		if err := sw.EventID(ev.Type, ev.ID, ev.Data); err != nil {
+			return err
+		}
+	}
+	if more {
+		return sw.Event("resync", map[string]any{})
+	}
+	return nil
 }

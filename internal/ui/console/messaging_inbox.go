@@ -73,7 +73,8 @@ func (u *UI) loadInbox(r *http.Request, p *core.Page) error {
 // inboxEvents streams the account's live events (new messages, inbox
 // changes) to the inbox pages as server-sent events.
 func (u *UI) inboxEvents(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
-	return sse.Stream(w, r, u.Bus, realtime.AccountTopic(c.Account.ID), sse.Heartbeat)
+	// A page that reconnects gets what was stored meanwhile (inbox_replay.go).
+	return sse.StreamResumable(w, r, u.Bus, realtime.AccountTopic(c.Account.ID), sse.Heartbeat, u.inboxReplay(c.Account.ID), u.inboxCursor(c.Account.ID))
 }
 
 type inboxMsg struct {
