@@ -202,13 +202,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	}
 	a.Messages = message.NewStore(d, c, a.Bus)
 	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Media: a.Media, Log: log}
-	a.Publish = publish.NewStore(d, c, a.Media, a.Settings)
-	a.Folder = folder.NewStore(d, c)
-	a.Publish.Messages, a.Publish.Bus = a.Messages, a.Bus
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
-	a.Publish.Gate, a.Publish.TakenDown = a.Review.CheckAllowed, a.Review.TakenDown
-	a.Publish.FlagContent = a.Review.FlagContent
+	a.Publish = publish.NewStore(d, c, publish.Deps{Media: a.Media, Settings: a.Settings, Messages: a.Messages, Bus: a.Bus,
+		Gate: a.Review.CheckAllowed, TakenDown: a.Review.TakenDown, FlagContent: a.Review.FlagContent})
+	a.Folder = folder.NewStore(d, c)
 	a.PublishEngine = publish.NewEngine(a.Publish, log)
 	a.Menus = menu.NewStore(d, c)
 	a.AutoReplies = autoreply.NewStore(d, c)
@@ -221,18 +219,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	}
 	a.Audience = audience.NewStore(d, c, a.Follows)
 	a.Inbox = inbox.NewStore(d, c, a.Bus, a.Chat)
-	// The responder chain, in this order:
-	//  1. menu clicks: records every CLICK/VIEW for analytics and answers the
-	//     buttons WeChat answers itself (media_id, article_id), never pushed
-	//     to the developer's server;
-	//  2. the developer's server (push.Engine, added below), whose reply
-	//     (or silence) wins, as on WeChat;
-	//  3. auto-replies: on-follow, keyword and default replies.
-	// 0. analytics: records follows, unfollows, menu clicks and followers'
-	//    messages; never answers, so the chain goes on.
-	a.Chat.AddResponder(&analytics.Responder{Recorder: a.Analytics})
-	a.Chat.AddResponder(&menu.Responder{Store: a.Menus, Media: a.menuMedia, Articles: a.menuArticle})
-	// 2. the developer's server (push.Engine) — keep it before auto-replies.
 	a.Tokens = apitoken.NewStore(d, c)
 	a.Quotas = apitoken.NewQuotas(d, c)
 	a.DevSettings = push.NewStore(d, c)
@@ -244,7 +230,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Outbound = outbound.NewPolicy(cfg.Outbound)
 	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		Client: a.Outbound.Client(0)}
-	a.Chat.AddResponder(a.Push)
 	a.Queue = workq.New(d, c, log)
 	// Account exports started from the console run as queue jobs on any node.
 	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
@@ -255,18 +240,20 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Moves = &portability.Moves{DB: d, Messages: a.Messages, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.Push.Durable(a.Queue)
 	a.Chat.Durable(a.Queue)
-	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
-		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
-		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	a.Kf = &kf.Service{DB: d, Clock: c, Inbox: a.Inbox, Push: a.Push, Accts: a.Accounts, Log: log}
 	a.Inbox.OnChange = a.Kf.SessionChanged
-	a.API.Kf = a.Kf
-	a.API.Frozen = a.Review.FrozenCode // suspended or terminated: errcode 50007
-	// Developer API calls feed analytics (api_call); push deliveries reach it
-	// through AnalyticsStore.ImportPushLog, so push.Engine.Observe stays unset.
-	a.API.Observe = func(accountID int64, path string, failed bool, took time.Duration) {
-		a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path[1:], Value: took.Milliseconds(), Failed: failed})
-	}
+	a.WebApps = webapp.NewStore(d, c)
+	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
+		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
+		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		Kf:      a.Kf,
+		WebApps: a.WebApps,           // miniprogrampage custom messages open linked web apps
+		Frozen:  a.Review.FrozenCode, // suspended or terminated: errcode 50007
+		// Developer API calls feed analytics (api_call); push deliveries reach it
+		// through AnalyticsStore.ImportPushLog, so push.Engine.Observe stays unset.
+		Observe: func(accountID int64, path string, failed bool, took time.Duration) {
+			a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path[1:], Value: took.Milliseconds(), Failed: failed})
+		}}
 	datacube.Register(a.API, a.AnalyticsStore) // /datacube/* from the analytics rollups
 	a.Templates = &tmplmsg.Service{Store: tmplmsg.NewStore(d, c), Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
 		Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
@@ -287,15 +274,15 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Mass = &mass.Mass{Publish: a.Publish, Engine: a.PublishEngine, TempMedia: a.TempMedia, Quotas: a.Quotas,
 		Accounts: a.Accounts, Settings: a.DevSettings, Push: a.Push, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	mass.Register(a.API, a.Mass)
-	a.Chat.AddResponder(&autoreply.Responder{Store: a.AutoReplies})
+	for _, r := range a.responders() {
+		a.Chat.AddResponder(r)
+	}
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
 	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
 	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		HTTP: a.Outbound.Client(10 * time.Second)}
 	a.PayAPI.Register() // payment and refund notifications to merchants
-	a.WebApps = webapp.NewStore(d, c)
-	a.API.WebApps = a.WebApps // miniprogrampage custom messages open linked web apps
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,

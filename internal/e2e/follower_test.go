@@ -84,7 +84,7 @@ func massSend(t *testing.T, s *apptest.Server, a *account.Account, titles ...str
 	t.Helper()
 	ctx := context.Background()
 	owner := s.CreatePerson(t, fmt.Sprintf("owner%d", a.ID%100000), "a long enough secret", user.RoleNone)
-	store := publish.NewStore(s.App.DB, s.App.Clock, s.App.Media, s.App.Settings)
+	store := publish.NewStore(s.App.DB, s.App.Clock, publish.Deps{Media: s.App.Media, Settings: s.App.Settings})
 	store.Messages, store.Bus = s.App.Messages, s.App.Bus
 	var in publish.DraftInput
 	for _, title := range titles {

@@ -146,6 +146,9 @@ func (s *Service) runRespond(ctx context.Context, j *workq.Job) error {
 // AddResponder appends a responder to the chain.
 func (s *Service) AddResponder(r Responder) { s.responders = append(s.responders, r) }
 
+// Responders returns the chain, in the order it runs.
+func (s *Service) Responders() []Responder { return append([]Responder(nil), s.responders...) }
+
 // ErrBlocked is returned when a blacklisted follower tries to message.
 var ErrBlocked = errs.Forbiddenf("This account is not accepting your messages.")
 

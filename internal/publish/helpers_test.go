@@ -38,7 +38,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	d := dbtest.New(t)
 	c := &clock.Offset{}
-	s := publish.NewStore(d, c, media.Dir{Root: t.TempDir()}, settings.NewStore(d, c))
+	s := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: settings.NewStore(d, c)})
 	s.Messages = message.NewStore(d, c, nil)
 	e := &env{t: t, ctx: context.Background(), db: d, clock: c, store: s, subs: folder.NewStore(d, c), accounts: account.NewStore(d, c), follows: follow.NewStore(d, c)}
 	e.engine = publish.NewEngine(s, slog.New(slog.NewTextHandler(io.Discard, nil)))

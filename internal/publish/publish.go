@@ -42,16 +42,14 @@ type Gate func(ctx context.Context, accountID int64, feature string) error
 // TakenDown reports whether the platform took an article down.
 type TakenDown func(ctx context.Context, articleID int64) bool
 
-// Store holds drafts, publications, jobs, reactions and the media library.
-type Store struct {
-	db       *db.DB
-	clock    clock.Clock
-	media    media.Store
-	settings *settings.Store
-
-	// Messages delivers previews into chats (optional: previews fail without it).
+// Deps are what a Store works with besides the database and the clock,
+// given to NewStore. Media and Settings are required; the others may be nil.
+type Deps struct {
+	Media    media.Store
+	Settings *settings.Store
+	// Messages delivers previews into chats (nil: previews fail).
 	Messages *message.Store
-	// Bus announces progress and deliveries (optional).
+	// Bus announces progress and deliveries.
 	Bus realtime.Bus
 	// Gate refuses publishing, mass sending or comments for restricted
 	// accounts (nil: no restrictions beyond the account's status).
@@ -63,9 +61,18 @@ type Store struct {
 	FlagContent func(ctx context.Context, accountID, articleID int64, title, body string) ([]string, error)
 }
 
-// NewStore returns a Store.
-func NewStore(d *db.DB, c clock.Clock, m media.Store, s *settings.Store) *Store {
-	return &Store{db: d, clock: c, media: m, settings: s}
+// Store holds drafts, publications, jobs, reactions and the media library.
+type Store struct {
+	// Deps are as NewStore was given them (tests may swap one).
+	Deps
+	db    *db.DB
+	clock clock.Clock
+	media media.Store
+}
+
+// NewStore returns a Store working with deps.
+func NewStore(d *db.DB, c clock.Clock, deps Deps) *Store {
+	return &Store{Deps: deps, db: d, clock: c, media: deps.Media}
 }
 
 // DB returns the database (for the benchmark and tests).

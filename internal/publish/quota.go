@@ -26,7 +26,7 @@ func monthOf(t time.Time, loc *time.Location) (string, time.Time) {
 }
 
 func (s *Store) limitFor(ctx context.Context, a *account.Account) (int, error) {
-	p, err := s.settings.Get(ctx)
+	p, err := s.Settings.Get(ctx)
 	if err != nil {
 		return 0, err
 	}

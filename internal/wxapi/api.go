@@ -50,7 +50,8 @@ var Prefixes = []string{"/cgi-bin/", "/sns/", "/datacube/", "/connect/oauth2/", 
 // for a suspension, 48004 for an API restriction), or code 0.
 type FrozenFunc func(ctx context.Context, accountID int64) (code int, err error)
 
-// API is the developer API. Set the fields, then serve it.
+// API is the developer API. Build it with every field it needs (a struct
+// literal at construction) and serve it; its fields are not changed after.
 type API struct {
 	DB          *db.DB
 	Accounts    *account.Store

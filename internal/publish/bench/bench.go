@@ -117,7 +117,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 		fmt.Fprintf(out, "load average at the end: %.2f (other processes share these cores: compare CPU times when it is high)\n", res.Load[1])
 	}()
 	c := clock.Real{}
-	st := publish.NewStore(d, c, media.Dir{Root: os.TempDir()}, settings.NewStore(d, c))
+	st := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: os.TempDir()}, Settings: settings.NewStore(d, c)})
 	if o.Only == "" || o.Only == "mass" {
 		if err := massSend(ctx, d, st, o, res, out); err != nil {
 			return nil, fmt.Errorf("mass send: %w", err)
