@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,16 +55,17 @@ type Querier interface {
 
 // DB is a handle on the application database.
 type DB struct {
-	dialect Dialect
-	w       *sql.DB // writes and transactions (SQLite: exactly one connection)
-	r       *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
-	url     string
-	counts  *sql.DB      // PostgreSQL: connections with synchronous_commit off, for counters (CountQueryRow)
-	keep    *sql.DB      // in-memory SQLite: a connection that keeps the database alive
-	rebinds sync.Map     // query text -> Postgres form
-	stmts   atomic.Int64 // statements run through this DB, its transactions and prepared reads
-	rstmts  *stmtCache   // SQLite: the read pool's prepared statements (nil on PostgreSQL)
-	wstmts  *stmtCache   // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
+	dialect     Dialect
+	w           *sql.DB // writes and transactions (SQLite: exactly one connection)
+	r           *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
+	url         string
+	counts      *sql.DB  // PostgreSQL: connections with synchronous_commit off, for counters (CountQueryRow)
+	keep        *sql.DB  // in-memory SQLite: a connection that keeps the database alive
+	rebinds     sync.Map // query text -> Postgres form (bounded: rebindCount)
+	rebindCount atomic.Int64
+	stmts       atomic.Int64 // statements run through this DB, its transactions and prepared reads
+	rstmts      *stmtCache   // SQLite: the read pool's prepared statements (nil on PostgreSQL)
+	wstmts      *stmtCache   // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
 }
 
 // Statements returns how many statements this DB has run so far (through
@@ -353,20 +355,72 @@ func (db *DB) rebind(q string) string {
 	if v, ok := db.rebinds.Load(q); ok {
 		return v.(string)
 	}
+	out, n := rebindPostgres(q)
+	// Constant queries are cached; one built with a variable-length IN
+	// list (many placeholders) would fill the cache with one entry per
+	// length, so those are rewritten each time, and the cache is bounded.
+	if n <= maxCachedPlaceholders && db.rebindCount.Load() < maxRebinds {
+		if _, loaded := db.rebinds.LoadOrStore(q, out); !loaded {
+			db.rebindCount.Add(1)
+		}
+	}
+	return out
+}
+
+// Bounds of the rebind cache.
+const (
+	maxRebinds            = 4096
+	maxCachedPlaceholders = 64
+)
+
+// rebindPostgres rewrites the ? placeholders of q as $1, $2, ... and
+// returns how many there were. A ? inside a string literal ('...'), a
+// quoted identifier ("...") or a comment is text, not a placeholder.
+func rebindPostgres(q string) (string, int) {
 	var b strings.Builder
 	b.Grow(len(q) + 8)
 	n := 0
 	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
+		c := q[i]
+		switch {
+		case c == '?':
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		case c == '\'' || c == '"':
+			// Up to the closing quote; a doubled quote is the quote itself
+			// and simply closes and reopens the run.
+			j := strings.IndexByte(q[i+1:], c)
+			if j < 0 {
+				b.WriteString(q[i:])
+				return b.String(), n
+			}
+			b.WriteString(q[i : i+j+2])
+			i += j + 1
+			continue
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				b.WriteString(q[i:])
+				return b.String(), n
+			}
+			b.WriteString(q[i : i+j])
+			i += j - 1
+			continue
+		case c == '/' && i+1 < len(q) && q[i+1] == '*':
+			j := strings.Index(q[i+2:], "*/")
+			if j < 0 {
+				b.WriteString(q[i:])
+				return b.String(), n
+			}
+			b.WriteString(q[i : i+j+4])
+			i += j + 3
 			continue
 		}
-		b.WriteByte(q[i])
+		b.WriteByte(c)
 	}
-	out := b.String()
-	db.rebinds.Store(q, out)
-	return out
+	return b.String(), n
 }
 
 // Micro converts a time to the stored form: Unix microseconds, UTC.

@@ -7,45 +7,74 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // This file holds every difference between SQLite and PostgreSQL that the
 // shared layer knows about. Stores keep their own dialect branches in one
 // place per store, next to the query that needs them.
 
-// IsUniqueViolation reports whether err is a unique-constraint failure.
-func IsUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "23505"
+// PostgreSQL's SQLSTATE codes that Herald acts on.
+const (
+	pgUniqueViolation      = "23505"
+	pgCheckViolation       = "23514"
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+)
+
+// sqliteCode returns the (extended) result code of a SQLite error, or -1.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
 	}
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return -1
+}
+
+// pgCode returns the SQLSTATE of a PostgreSQL error, or "".
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint (or primary
+// key) failure.
+func IsUniqueViolation(err error) bool {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return pgCode(err) == pgUniqueViolation
 }
 
 // IsCheckViolation reports whether err is a CHECK-constraint failure.
 func IsCheckViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "23514"
-	}
-	return err != nil && strings.Contains(err.Error(), "CHECK constraint failed")
+	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_CHECK || pgCode(err) == pgCheckViolation
 }
 
+// isBusy reports whether err is worth running the statement or transaction
+// again: SQLite's busy database (any SQLITE_BUSY_* code), or PostgreSQL's
+// serialization failure or deadlock (the transaction was rolled back).
 func isBusy(err error) bool {
-	if err == nil {
-		return false
+	if c := sqliteCode(err); c >= 0 {
+		return c&0xff == sqlite3.SQLITE_BUSY
 	}
-	s := err.Error()
-	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
+	switch pgCode(err) {
+	case pgSerializationFailure, pgDeadlockDetected:
+		return true
+	}
+	return false
 }
 
 // retryBusy runs fn again, a bounded number of times with backoff, while
-// SQLite reports that the database is busy.
+// the database reports it busy (isBusy). fn is one statement or a whole
+// transaction, so running it again is safe.
 func retryBusy(ctx context.Context, d Dialect, fn func() error) error {
 	err := fn()
-	if d != SQLite {
-		return err
-	}
 	delay := 10 * time.Millisecond
 	for attempt := 0; attempt < 5 && isBusy(err); attempt++ {
 		select {

@@ -226,13 +226,22 @@ func (s *Store) appendTx(ctx context.Context, tx *db.Tx, m *Message) error {
 			m.AccountID, m.PersonID, m.ID, now, preview, now, winEnd, MessageWindowCount)
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
-		VALUES (?, ?, ?, ?, ?, 1)
-		ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
-			last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + 1`,
+	_, err = tx.Exec(ctx, ConversationOutInsert+`VALUES (?, ?, ?, ?, ?, 1)`+ConversationOutUpsert,
 		m.AccountID, m.PersonID, m.ID, now, preview)
 	return err
 }
+
+// An account's messages become their conversations' last, counted unread
+// for the follower, with ConversationOutInsert, rows (VALUES or a SELECT of
+// account_id, person_id, last_message_id, last_at, last_preview and how
+// many messages), then ConversationOutUpsert. Append writes one; a mass
+// send writes every recipient's in one statement.
+const (
+	ConversationOutInsert = `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread) `
+	ConversationOutUpsert = `
+		ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
+			last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + excluded.follower_unread`
+)
 
 func (s *Store) announce(m *Message) {
 	if s.bus == nil {

@@ -634,10 +634,9 @@ func (e *Engine) runLane(ctx context.Context, j *Job, mu *sync.Mutex, l lane, pa
 				}
 				if sent > 0 {
 					last := parts[len(parts)-1]
-					if _, err := tx.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_unread)
-						SELECT f.account_id, f.person_id, CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, ?`+from+` AND f.blocked = FALSE
-						ON CONFLICT (account_id, person_id) DO UPDATE SET last_message_id = excluded.last_message_id, last_at = excluded.last_at,
-							last_preview = excluded.last_preview, follower_unread = conversations.follower_unread + excluded.follower_unread`,
+					if _, err := tx.Exec(ctx, message.ConversationOutInsert+`
+						SELECT f.account_id, f.person_id, CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY f.person_id) - 1, ?, ?, ?`+from+` AND f.blocked = FALSE`+
+						message.ConversationOutUpsert,
 						append([]any{firstIDs[len(firstIDs)-1], now, last.preview, len(parts)}, args...)...); err != nil {
 						return err
 					}
