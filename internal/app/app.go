@@ -35,6 +35,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
@@ -133,6 +134,8 @@ type App struct {
 	// Kf: customer-service accounts and sessions of the developer API, on
 	// the inbox (kf_*_session events when conversations change hands).
 	Kf *kf.Service
+	// OAuth is web sign-in: authorize checks, codes and domains.
+	OAuth *oauth.Service
 	// Queue is the durable work queue every node shares: followers'
 	// messages and events on their way to developer servers, and finish
 	// events (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, PUBLISHJOBFINISH).
@@ -243,10 +246,12 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Kf = &kf.Service{DB: d, Clock: c, Inbox: a.Inbox, Push: a.Push, Accts: a.Accounts, Log: log}
 	a.Inbox.OnChange = a.Kf.SessionChanged
 	a.WebApps = webapp.NewStore(d, c)
+	a.OAuth = &oauth.Service{DB: d, Accounts: a.Accounts, Follows: a.Follows, Clock: c}
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
 		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
 		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		Kf:      a.Kf,
+		OAuth:   a.OAuth,
 		WebApps: a.WebApps,           // miniprogrampage custom messages open linked web apps
 		Frozen:  a.Review.FrozenCode, // suspended or terminated: errcode 50007
 		// Developer API calls feed analytics (api_call); push deliveries reach it
@@ -290,7 +295,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Bus: a.Bus, Messages: a.Messages, Chat: a.Chat, Publish: a.Publish, Folder: a.Folder, PublishEngine: a.PublishEngine,
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
-		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, QR: a.QR},
+		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, OAuth: a.OAuth, QR: a.QR},
 		Pay:       a.Pay, PayAPI: a.PayAPI,
 		Templates:     a.Templates,
 		WebApps:       a.WebApps,

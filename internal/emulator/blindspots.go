@@ -14,9 +14,9 @@ import (
 	"net/url"
 
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/subscribemsg"
 	"github.com/heraldoa/herald/internal/tmplmsg"
-	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 // routeBlindSpots adds the control calls for what a bot test could not
@@ -114,11 +114,11 @@ func (e *Emulator) setWebDomains(w http.ResponseWriter, r *http.Request) {
 		fail(w, 400, err.Error())
 		return
 	}
-	if err := e.App.API.SetOAuthDomains(r.Context(), acc.ID, in.Domains); err != nil {
+	if err := e.App.OAuth.SetDomains(r.Context(), acc.ID, in.Domains); err != nil {
 		fail(w, 400, err.Error())
 		return
 	}
-	hosts, _ := e.App.API.OAuthDomains(r.Context(), acc.ID)
+	hosts, _ := e.App.OAuth.Domains(r.Context(), acc.ID)
 	writeJSON(w, 200, map[string]any{"domains": hosts})
 }
 
@@ -141,22 +141,22 @@ func (e *Emulator) oauthCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Scope == "" {
-		in.Scope = wxapi.ScopeBase
+		in.Scope = oauth.ScopeBase
 	}
 	if in.State == "" {
 		in.State = "STATE"
 	}
 	q := url.Values{"appid": {acc.AppID}, "redirect_uri": {in.RedirectURI}, "scope": {in.Scope}, "state": {in.State}, "response_type": {"code"}}
-	az, code, err := e.App.API.CheckAuthorize(r.Context(), q)
+	az, code, err := e.App.OAuth.CheckAuthorize(r.Context(), q)
 	if err != nil {
 		fail(w, 500, err.Error())
 		return
 	}
 	if az == nil {
-		writeJSON(w, 400, map[string]any{"error": wxapi.PageErrors[code], "code": code})
+		writeJSON(w, 400, map[string]any{"error": oauth.PageErrors[code], "code": code})
 		return
 	}
-	c, err := e.App.API.IssueCode(r.Context(), az, f.PersonID)
+	c, err := e.App.OAuth.IssueCode(r.Context(), az, f.PersonID)
 	if err != nil {
 		fail(w, 500, err.Error())
 		return

@@ -35,6 +35,7 @@ import (
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/realtime"
@@ -68,6 +69,7 @@ type API struct {
 	QR          *qrcode.Store
 	Media       media.Store
 	Kf          *kf.Service // optional: kf accounts and sessions (customservice/*)
+	OAuth       *oauth.Service
 	// WebApps, when set, resolves the appid of a miniprogrampage custom
 	// message among the account's linked web apps.
 	WebApps *webapp.Store

@@ -2,230 +2,35 @@ package wxapi
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
-	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
-// Web sign-in (OAuth2, §18.1 of the protocol notes). The authorize page is
-// the UI's (it needs the signed-in person); the code exchange, refresh,
-// userinfo and auth calls are here.
+// Web sign-in: the code exchange, refresh, userinfo and auth calls; the
+// authorize checks, codes and domains are internal/oauth's.
 const (
-	ScopeBase     = "snsapi_base"
-	ScopeUserInfo = "snsapi_userinfo"
-
-	oauthCodeTTL    = 5 * time.Minute
 	oauthAccessTTL  = 7200 * time.Second
 	oauthRefreshTTL = 30 * 24 * time.Hour
 )
 
-// Page-level errors of the authorize page (§18.1).
-const (
-	PageErrDomain       = 10003 // redirect_uri domain mismatch
-	PageErrBanned       = 10004 // account banned
-	PageErrScope        = 10005 // scope not authorized
-	PageErrScopeEmpty   = 10010
-	PageErrRedirectURI  = 10011
-	PageErrAppIDEmpty   = 10012
-	PageErrStateEmpty   = 10013
-	PageErrInvalidAppID = 10016
-)
-
-// PageErrors describes the page-level errors for the error page.
-var PageErrors = map[int]string{
-	PageErrDomain:       "redirect_uri domain mismatch: the page to return to is not on one of the account's web sign-in domains.",
-	PageErrBanned:       "This account is banned or suspended.",
-	PageErrScope:        "scope not authorized: this account may not use web sign-in with this scope (only verified Service accounts can).",
-	PageErrScopeEmpty:   "scope is empty or unknown (snsapi_base or snsapi_userinfo).",
-	PageErrRedirectURI:  "redirect_uri is empty or not an http(s) address.",
-	PageErrAppIDEmpty:   "appid is empty.",
-	PageErrStateEmpty:   "state is missing or invalid (letters and digits, at most 128).",
-	PageErrInvalidAppID: "appid is invalid: no such account.",
-}
-
-// Authorize is a checked authorize request.
-type Authorize struct {
-	Account     *account.Account
-	RedirectURI string
-	Scope       string
-	State       string
-}
-
-var stateRe = regexp.MustCompile(`^[a-zA-Z0-9]{1,128}$`)
-
-// CheckAuthorize checks the query of /connect/oauth2/authorize. It returns
-// a page-level error code (PageErrors) when the request cannot proceed.
-func (api *API) CheckAuthorize(ctx context.Context, q url.Values) (*Authorize, int, error) {
-	appid, redirect, scope, state := q.Get("appid"), q.Get("redirect_uri"), q.Get("scope"), q.Get("state")
-	switch {
-	case appid == "":
-		return nil, PageErrAppIDEmpty, nil
-	case redirect == "":
-		return nil, PageErrRedirectURI, nil
-	case scope == "":
-		return nil, PageErrScopeEmpty, nil
-	case scope != ScopeBase && scope != ScopeUserInfo:
-		return nil, PageErrScope, nil
-	case q.Get("response_type") != "code":
-		return nil, PageErrScope, nil
-	case !stateRe.MatchString(state):
-		return nil, PageErrStateEmpty, nil
-	}
-	a, err := api.Accounts.ByAppID(ctx, appid)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, PageErrInvalidAppID, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if a.Status != account.StatusActive {
-		return nil, PageErrBanned, nil
-	}
-	if !a.IsService() || !a.Verified(api.Clock.Now()) {
-		return nil, PageErrScope, nil
-	}
-	if !plainChars(redirect) {
-		// A backslash, space or control character: browsers and servers
-		// may disagree on which host such an address names.
-		return nil, PageErrDomain, nil
-	}
-	u, err := url.Parse(redirect)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, PageErrRedirectURI, nil
-	}
-	if !plainAuthority(redirect, u) {
-		return nil, PageErrDomain, nil
-	}
-	hosts, err := api.OAuthDomains(ctx, a.ID)
-	if err != nil {
-		return nil, 0, err
-	}
-	ok := false
-	for _, h := range hosts {
-		if strings.EqualFold(h, u.Host) {
-			ok = true
-		}
-	}
-	if !ok {
-		return nil, PageErrDomain, nil
-	}
-	return &Authorize{Account: a, RedirectURI: redirect, Scope: scope, State: state}, 0, nil
-}
-
-// plainChars reports whether an address holds no backslash (which
-// browsers read as a slash), space or control character.
-func plainChars(raw string) bool {
-	for _, r := range raw {
-		if r <= ' ' || r == 0x7f || r == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-// plainAuthority reports whether a parsed address names its host alone:
-// no user info (https://evil%2F@registered.example/cb), and the raw text
-// starts with the very scheme and host Go parsed (no escaped host).
-func plainAuthority(raw string, u *url.URL) bool {
-	if u.User != nil || u.Opaque != "" {
-		return false
-	}
-	prefix := u.Scheme + "://" + u.Host
-	return len(raw) >= len(prefix) && strings.EqualFold(raw[:len(prefix)], prefix)
-}
-
-// Redirect is where the browser goes after the person's answer: with
-// code and state, or (code "", refused) state alone.
-func (az *Authorize) Redirect(code string) string {
-	u, _ := url.Parse(az.RedirectURI)
-	q := u.Query()
-	if code != "" {
-		q.Set("code", code)
-	}
-	q.Set("state", az.State)
-	u.RawQuery = q.Encode()
-	u.Fragment = ""
-	return u.String()
-}
-
-// IssueCode makes a single-use code (5 minutes) for the person: their
-// openid in the account (a new one, not following, when they never
-// followed).
-func (api *API) IssueCode(ctx context.Context, az *Authorize, personID int64) (string, error) {
-	openid, err := api.Follows.OpenID(ctx, az.Account.ID, personID)
-	if err != nil {
-		return "", err
-	}
-	code := randomToken(24)
-	_, err = api.DB.Exec(ctx, `INSERT INTO oauth_codes (code, account_id, person_id, openid, scope, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		code, az.Account.ID, personID, openid, az.Scope, db.Micro(api.Clock.Now().Add(oauthCodeTTL)))
-	return code, err
-}
-
-// OAuthDomains lists the account's web sign-in domains (hosts).
+// OAuthDomains lists the account's web sign-in domains (oauth.Service.Domains).
 func (api *API) OAuthDomains(ctx context.Context, accountID int64) ([]string, error) {
-	rows, err := api.DB.Query(ctx, `SELECT host FROM oauth_domains WHERE account_id = ? ORDER BY host`, accountID)
-	return db.Collect(rows, err, func(r *sql.Rows) (string, error) {
-		var h string
-		return h, r.Scan(&h)
-	})
+	return api.OAuth.Domains(ctx, accountID)
 }
 
-var hostRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$`)
-
-// MaxOAuthDomains is how many web sign-in domains an account may have.
-const MaxOAuthDomains = 5
-
-// SetOAuthDomains replaces the account's web sign-in domains: hosts
-// (with an optional port), no scheme or path.
+// SetOAuthDomains replaces the account's web sign-in domains
+// (oauth.Service.SetDomains).
 func (api *API) SetOAuthDomains(ctx context.Context, accountID int64, hosts []string) error {
-	seen := map[string]bool{}
-	var clean []string
-	for _, h := range hosts {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if h == "" || seen[h] {
-			continue
-		}
-		if !hostRe.MatchString(h) {
-			return errs.FieldInvalid("oauth_domains", "%q is not a domain: write the host only, like app.example.com (no https://, no path).", h)
-		}
-		seen[h] = true
-		clean = append(clean, h)
-	}
-	if len(clean) > MaxOAuthDomains {
-		return errs.FieldInvalid("oauth_domains", "At most %d domains.", MaxOAuthDomains)
-	}
-	sort.Strings(clean)
-	return api.DB.Tx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM oauth_domains WHERE account_id = ?`, accountID); err != nil {
-			return err
-		}
-		for _, h := range clean {
-			if _, err := tx.Exec(ctx, `INSERT INTO oauth_domains (account_id, host) VALUES (?, ?)`, accountID, h); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return api.OAuth.SetDomains(ctx, accountID, hosts)
 }
 
 func (api *API) registerOAuth() {
@@ -247,7 +52,7 @@ type oauthGrant struct {
 func (api *API) issueTokens(c *call, g *oauthGrant, refresh string) error {
 	ctx := c.r.Context()
 	now := api.Clock.Now()
-	access := randomToken(48)
+	access := oauth.NewToken(48)
 	return func() error {
 		err := api.DB.Tx(ctx, func(tx *db.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO oauth_tokens (token, kind, account_id, person_id, openid, scope, expires_at) VALUES (?, 'access', ?, ?, ?, ?, ?)`,
@@ -255,7 +60,7 @@ func (api *API) issueTokens(c *call, g *oauthGrant, refresh string) error {
 				return err
 			}
 			if refresh == "" {
-				refresh = randomToken(48)
+				refresh = oauth.NewToken(48)
 				_, err := tx.Exec(ctx, `INSERT INTO oauth_tokens (token, kind, account_id, person_id, openid, scope, expires_at) VALUES (?, 'refresh', ?, ?, ?, ?, ?)`,
 					refresh, g.accountID, g.personID, g.openid, g.scope, db.Micro(now.Add(oauthRefreshTTL)))
 				return err
@@ -391,7 +196,7 @@ func (api *API) snsUserInfo(c *call) error {
 	if err != nil {
 		return err
 	}
-	if g.scope != ScopeUserInfo {
+	if g.scope != oauth.ScopeUserInfo {
 		return wxerr.New(wxerr.CodeAPIUnauthorized)
 	}
 	var name, avatar string

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/ui/core"
-	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 type oauthDomainsData struct {
@@ -17,11 +17,11 @@ type oauthDomainsData struct {
 // loadOAuthDomains fills the web sign-in domains page, the form with the
 // saved domains when it is first shown.
 func (u *UI) loadOAuthDomains(r *http.Request, p *core.Page) error {
-	p.Data = &oauthDomainsData{Max: wxapi.MaxOAuthDomains}
+	p.Data = &oauthDomainsData{Max: oauth.MaxDomains}
 	if p.Form != nil {
 		return nil
 	}
-	hosts, err := u.Developer.API.OAuthDomains(r.Context(), p.Console.Account.ID)
+	hosts, err := u.Developer.OAuth.Domains(r.Context(), p.Console.Account.ID)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (u *UI) loadOAuthDomains(r *http.Request, p *core.Page) error {
 
 func (u *UI) oauthDomainsSave(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	hosts := strings.FieldsFunc(r.PostForm.Get("oauth_domains"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' })
-	if err := u.Developer.API.SetOAuthDomains(r.Context(), c.Account.ID, hosts); err != nil {
+	if err := u.Developer.OAuth.SetDomains(r.Context(), c.Account.ID, hosts); err != nil {
 		return core.Done{}, err
 	}
 	return core.Done{To: "dev/oauth", Flash: "Web sign-in domains saved."}, nil
@@ -39,7 +39,7 @@ func (u *UI) oauthDomainsSave(r *http.Request, c *core.ConsoleCtx, _ core.None) 
 
 // registerOAuthDomains adds the web sign-in domains page.
 func (u *UI) registerOAuthDomains(h core.Route) {
-	if u.Developer.API == nil {
+	if u.Developer.OAuth == nil {
 		return
 	}
 	dev := u.Member(account.ActDeveloper)

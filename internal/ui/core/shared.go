@@ -13,12 +13,12 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
-	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 // MenuButton is one button of an account's custom menu as a follower sees
@@ -72,13 +72,21 @@ func AccountAvatarURL(accountID int64, avatarPath string) string {
 }
 
 // Developer is what the developer pages need: the developer's
-// server settings, the push engine (handshake, replay), the API (to drop
-// its cached account state after a save) and QR tickets for /q/{ticket}.
+// server settings, the push engine (handshake, replay), the API's cache of
+// account state (dropped after a save), web sign-in and QR tickets for
+// /q/{ticket}.
 type Developer struct {
 	Settings *push.Store
 	Push     *push.Engine
-	API      *wxapi.API
+	API      AccountCache
+	OAuth    *oauth.Service
 	QR       *qrcode.Store
+}
+
+// AccountCache is the developer API's cache of account state
+// (wxapi.API): a save of the account's developer settings drops it.
+type AccountCache interface {
+	ForgetAccount(accountID int64)
 }
 
 // AsErr reports whether err is (or wraps) a domain error, setting target.

@@ -4,17 +4,17 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
-	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 // Web sign-in (OAuth2): the authorize page a developer's web app
 // sends a follower to, and the account's web sign-in domains in the
 // console. The app routes /connect/oauth2/authorize here (it needs the
-// session); the code exchange is in wxapi.
+// session); the code exchange is the developer API's.
 func (u *UI) registerOAuth(h core.Route) {
-	if u.Developer.Settings == nil || u.Developer.API == nil {
+	if u.Developer.Settings == nil || u.Developer.OAuth == nil {
 		return
 	}
 	h("GET /connect/oauth2/authorize", u.oauthAuthorize)
@@ -22,7 +22,7 @@ func (u *UI) registerOAuth(h core.Route) {
 }
 
 type oauthConsentData struct {
-	Az       *wxapi.Authorize
+	Az       *oauth.Authorize
 	Avatar   string // the account's avatar URL, "" for none
 	Verified bool
 	Action   string // where Allow / Deny post to
@@ -35,13 +35,13 @@ type oauthErrorData struct {
 
 // oauthCheck checks the authorize request; ok is false when the error page
 // was written.
-func (u *UI) oauthCheck(w http.ResponseWriter, r *http.Request) (*wxapi.Authorize, bool, error) {
-	az, code, err := u.Developer.API.CheckAuthorize(r.Context(), r.URL.Query())
+func (u *UI) oauthCheck(w http.ResponseWriter, r *http.Request) (*oauth.Authorize, bool, error) {
+	az, code, err := u.Developer.OAuth.CheckAuthorize(r.Context(), r.URL.Query())
 	if err != nil {
 		return nil, false, err
 	}
 	if code != 0 {
-		p := u.NewPage(w, r, "Web sign-in error", &oauthErrorData{Code: code, Message: wxapi.PageErrors[code]})
+		p := u.NewPage(w, r, "Web sign-in error", &oauthErrorData{Code: code, Message: oauth.PageErrors[code]})
 		return nil, false, u.Render(w, r, http.StatusBadRequest, "app/oauth_error", p)
 	}
 	return az, true, nil
@@ -59,8 +59,8 @@ func (u *UI) oauthAuthorize(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return nil
 	}
-	if az.Scope == wxapi.ScopeBase {
-		code, err := u.Developer.API.IssueCode(r.Context(), az, me.ID)
+	if az.Scope == oauth.ScopeBase {
+		code, err := u.Developer.OAuth.IssueCode(r.Context(), az, me.ID)
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (u *UI) oauthAuthorize(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d := &oauthConsentData{Az: az, Avatar: core.AccountAvatarURL(az.Account.ID, az.Account.AvatarPath),
-		Verified: az.Account.Verified(u.Developer.API.Clock.Now()), Action: r.URL.RequestURI()}
+		Verified: az.Account.Verified(u.Clock.Now()), Action: r.URL.RequestURI()}
 	// Allow and Deny post here and are redirected to the web app, which
 	// the browser only follows when form-action lists its origin.
 	if ru, err := url.Parse(az.RedirectURI); err == nil {
@@ -89,7 +89,7 @@ func (u *UI) oauthAnswer(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := ""
 	if r.PostForm.Get("decision") == "allow" {
-		if code, err = u.Developer.API.IssueCode(r.Context(), az, web.Person(r).ID); err != nil {
+		if code, err = u.Developer.OAuth.IssueCode(r.Context(), az, web.Person(r).ID); err != nil {
 			return err
 		}
 	}
