@@ -528,9 +528,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.Drafts.Wait() // PUBLISHJOBFINISH pushes under way
 	queued := make(chan struct{})
-	go func() { a.Queue.Wait(); close(queued) }()
+	go func() {
+		a.Chat.Wait()      // answers to followers running in this process
+		a.Templates.Wait() // TEMPLATESENDJOBFINISH pushes under way
+		a.Queue.Wait()
+		close(queued)
+	}()
 	select {
-	case <-queued: // pushes under way finished
+	case <-queued: // answers and pushes under way finished
 	case <-sctx.Done(): // the rest is taken over by another node, or by this one on its next start
 	}
 	a.DevSettings.WaitLog() // push-log rows still queued

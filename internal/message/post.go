@@ -211,7 +211,9 @@ func (s *Service) Answer(ctx context.Context, in *Inbound, wait Wait) (replies [
 		err     error
 	}
 	done := make(chan result, 1)
+	s.answering.Add(1)
 	go func() {
+		defer s.answering.Done()
 		// The answer outlives the wait (and the request that asked for it).
 		ms, err := s.Respond(context.WithoutCancel(ctx), in)
 		if err != nil {

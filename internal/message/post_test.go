@@ -182,3 +182,38 @@ func TestPostWaits(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Answers left running in the background are owned by the service: Wait
+// returns once they are delivered (shutdown waits for them).
+func TestWaitOwnsBackgroundAnswers(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	release := make(chan struct{})
+	f.svc.AddResponder(slow{release})
+	text := message.Incoming{Kind: message.KindText, Body: message.Body{Text: "hi"}}
+	if _, err := f.svc.Post(ctx, f.service.ID, f.person.ID, text, message.NoWait); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Post(ctx, f.service.ID, f.person.ID, text, message.WaitUpTo(time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan struct{})
+	go func() { f.svc.Wait(); close(waited) }()
+	select {
+	case <-waited:
+		t.Fatal("Wait returned while two answers were still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-waited
+	hist, _ := f.svc.Store.History(ctx, f.service.ID, f.person.ID, 0, 10)
+	late := 0
+	for _, m := range hist {
+		if m.Body.Text == "late" {
+			late++
+		}
+	}
+	if late != 2 {
+		t.Fatalf("%d answers delivered when Wait returned, want 2", late)
+	}
+}

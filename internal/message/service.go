@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -80,7 +81,13 @@ type Service struct {
 	Media      media.Store
 	responders []Responder
 	queue      *workq.Queue
+	answering  sync.WaitGroup // answers running in this process's goroutines
 }
+
+// Wait returns when the answers this process runs in the background
+// (RespondAsync without a queue, Answer after its wait) are delivered.
+// Shutdown calls it after the last request.
+func (s *Service) Wait() { s.answering.Wait() }
 
 // JobRespond is the work-queue kind that answers a follower.
 const JobRespond = "chat.respond"
@@ -350,7 +357,9 @@ func (s *Service) RespondAsync(in *Inbound) {
 		}
 		s.Log.Error("queue a reply; answering from memory", slog.Any("error", err))
 	}
+	s.answering.Add(1)
 	go func() {
+		defer s.answering.Done()
 		if _, err := s.Respond(context.Background(), in); err != nil {
 			s.Log.Error("deliver replies", slog.Any("error", err))
 		}
