@@ -95,8 +95,47 @@ func (m *Message) marshalEvent(w *writer) error {
 	case EventView, EventViewMiniprogram:
 		w.cdata("EventKey", m.EventKey)
 		w.textIf("MenuId", m.MenuID)
+	case EventScancodePush, EventScancodeWaitmsg, EventPicSysphoto, EventPicPhotoOrAlbum, EventPicWeixin, EventLocationSelect:
+		m.marshalMenuEvent(w)
+	case EventTemplateSendFinish:
+		w.int("MsgID", m.JobMsgID)
+		w.cdata("Status", m.Status)
+	case EventMassSendFinish:
+		m.marshalMassSendFinish(w)
+	case EventPublishFinish:
+		return m.marshalPublishFinish(w)
+	case EventSubscribeMsgPopup, EventSubscribeMsgChange, EventSubscribeMsgSent:
+		m.marshalSubscribeMsgEvent(w)
+	case EventKfCreateSession, EventKfCloseSession:
+		w.cdata("KfAccount", m.KfAccount)
+	case EventKfSwitchSession:
+		w.cdata("FromKfAccount", m.FromKfAccount)
+		w.cdata("ToKfAccount", m.ToKfAccount)
+	case EventQualificationVerifySuccess, EventNamingVerifySuccess, EventAnnualRenew, EventVerifyExpired:
+		w.int("ExpiredTime", m.ExpiredTime)
+	case EventQualificationVerifyFail, EventNamingVerifyFail:
+		w.int("FailTime", m.FailTime)
+		w.cdata("FailReason", m.FailReason)
+	case EventUserAuthorizationRevoke:
+		w.cdata("OpenID", m.OpenID)
+		w.cdata("AppID", m.AppID)
+		w.cdata("RevokeInfo", m.RevokeInfo)
+	case EventUserInfoModified:
+		w.cdata("OpenID", m.OpenID)
+		w.cdata("AppID", m.AppID)
+		w.cdataIf("RevokeInfo", m.RevokeInfo)
+	default:
+		return fmt.Errorf("%w: Event %q", ErrUnknownType, m.Event)
+	}
+	return nil
+}
+
+// marshalMenuEvent writes the fields of the menu buttons that open the
+// camera, the album or the location picker.
+func (m *Message) marshalMenuEvent(w *writer) {
+	w.cdata("EventKey", m.EventKey)
+	switch m.Event {
 	case EventScancodePush, EventScancodeWaitmsg:
-		w.cdata("EventKey", m.EventKey)
 		info := m.ScanCodeInfo
 		if info == nil {
 			info = &ScanCodeInfo{}
@@ -106,7 +145,6 @@ func (m *Message) marshalEvent(w *writer) error {
 		w.cdata("ScanResult", info.ScanResult)
 		w.close("ScanCodeInfo")
 	case EventPicSysphoto, EventPicPhotoOrAlbum, EventPicWeixin:
-		w.cdata("EventKey", m.EventKey)
 		info := m.SendPicsInfo
 		if info == nil {
 			info = &SendPicsInfo{}
@@ -122,7 +160,6 @@ func (m *Message) marshalEvent(w *writer) error {
 		w.close("PicList")
 		w.close("SendPicsInfo")
 	case EventLocationSelect:
-		w.cdata("EventKey", m.EventKey)
 		info := m.SendLocationInfo
 		if info == nil {
 			info = &SendLocationInfo{}
@@ -135,73 +172,83 @@ func (m *Message) marshalEvent(w *writer) error {
 		w.cdata("Label", info.Label)
 		w.cdata("Poiname", info.Poiname)
 		w.close("SendLocationInfo")
-	case EventTemplateSendFinish:
-		w.int("MsgID", m.JobMsgID)
-		w.cdata("Status", m.Status)
-	case EventMassSendFinish:
-		w.int("MsgID", m.JobMsgID)
-		w.cdata("Status", m.Status)
-		w.int("TotalCount", m.TotalCount)
-		w.int("FilterCount", m.FilterCount)
-		w.int("SentCount", m.SentCount)
-		w.int("ErrorCount", m.ErrorCount)
-		if r := m.CopyrightCheckResult; r != nil {
-			w.open("CopyrightCheckResult")
-			w.int("Count", int64(len(r.ResultList)))
-			w.open("ResultList")
-			for _, it := range r.ResultList {
-				w.open("item")
-				w.int("ArticleIdx", int64(it.ArticleIdx))
-				w.int("UserDeclareState", int64(it.UserDeclareState))
-				w.int("AuditState", int64(it.AuditState))
-				w.cdata("OriginalArticleUrl", it.OriginalArticleURL)
-				w.int("OriginalArticleType", int64(it.OriginalArticleType))
-				w.int("CanReprint", int64(it.CanReprint))
-				w.int("NeedReplaceContent", int64(it.NeedReplaceContent))
-				w.int("NeedShowReprintSource", int64(it.NeedShowReprintSource))
-				w.close("item")
-			}
-			w.close("ResultList")
-			w.int("CheckState", int64(r.CheckState))
-			w.close("CopyrightCheckResult")
+	}
+}
+
+// marshalMassSendFinish writes MASSSENDJOBFINISH's counts and check results.
+func (m *Message) marshalMassSendFinish(w *writer) {
+	w.int("MsgID", m.JobMsgID)
+	w.cdata("Status", m.Status)
+	w.int("TotalCount", m.TotalCount)
+	w.int("FilterCount", m.FilterCount)
+	w.int("SentCount", m.SentCount)
+	w.int("ErrorCount", m.ErrorCount)
+	if r := m.CopyrightCheckResult; r != nil {
+		w.open("CopyrightCheckResult")
+		w.int("Count", int64(len(r.ResultList)))
+		w.open("ResultList")
+		for _, it := range r.ResultList {
+			w.open("item")
+			w.int("ArticleIdx", int64(it.ArticleIdx))
+			w.int("UserDeclareState", int64(it.UserDeclareState))
+			w.int("AuditState", int64(it.AuditState))
+			w.cdata("OriginalArticleUrl", it.OriginalArticleURL)
+			w.int("OriginalArticleType", int64(it.OriginalArticleType))
+			w.int("CanReprint", int64(it.CanReprint))
+			w.int("NeedReplaceContent", int64(it.NeedReplaceContent))
+			w.int("NeedShowReprintSource", int64(it.NeedShowReprintSource))
+			w.close("item")
 		}
-		if r := m.ArticleURLResult; r != nil {
-			w.open("ArticleUrlResult")
-			w.int("Count", int64(len(r.ResultList)))
-			w.open("ResultList")
-			for _, it := range r.ResultList {
-				w.open("item")
-				w.int("ArticleIdx", int64(it.ArticleIdx))
-				w.cdata("ArticleUrl", it.ArticleURL)
-				w.close("item")
-			}
-			w.close("ResultList")
-			w.close("ArticleUrlResult")
+		w.close("ResultList")
+		w.int("CheckState", int64(r.CheckState))
+		w.close("CopyrightCheckResult")
+	}
+	if r := m.ArticleURLResult; r != nil {
+		w.open("ArticleUrlResult")
+		w.int("Count", int64(len(r.ResultList)))
+		w.open("ResultList")
+		for _, it := range r.ResultList {
+			w.open("item")
+			w.int("ArticleIdx", int64(it.ArticleIdx))
+			w.cdata("ArticleUrl", it.ArticleURL)
+			w.close("item")
 		}
-	case EventPublishFinish:
-		info := m.PublishEventInfo
-		if info == nil {
-			return fmt.Errorf("%w: PUBLISHJOBFINISH without PublishEventInfo", ErrInvalid)
+		w.close("ResultList")
+		w.close("ArticleUrlResult")
+	}
+}
+
+// marshalPublishFinish writes PUBLISHJOBFINISH's PublishEventInfo.
+func (m *Message) marshalPublishFinish(w *writer) error {
+	info := m.PublishEventInfo
+	if info == nil {
+		return fmt.Errorf("%w: PUBLISHJOBFINISH without PublishEventInfo", ErrInvalid)
+	}
+	w.open("PublishEventInfo")
+	w.int("publish_id", info.PublishID)
+	w.int("publish_status", int64(info.PublishStatus))
+	w.cdataIf("article_id", info.ArticleID)
+	if d := info.ArticleDetail; d != nil {
+		w.open("article_detail")
+		w.int("count", int64(len(d.Items)))
+		for _, it := range d.Items {
+			w.open("item")
+			w.int("idx", int64(it.Idx))
+			w.cdata("article_url", it.ArticleURL)
+			w.close("item")
 		}
-		w.open("PublishEventInfo")
-		w.int("publish_id", info.PublishID)
-		w.int("publish_status", int64(info.PublishStatus))
-		w.cdataIf("article_id", info.ArticleID)
-		if d := info.ArticleDetail; d != nil {
-			w.open("article_detail")
-			w.int("count", int64(len(d.Items)))
-			for _, it := range d.Items {
-				w.open("item")
-				w.int("idx", int64(it.Idx))
-				w.cdata("article_url", it.ArticleURL)
-				w.close("item")
-			}
-			w.close("article_detail")
-		}
-		for _, i := range info.FailIdx {
-			w.int("fail_idx", int64(i))
-		}
-		w.close("PublishEventInfo")
+		w.close("article_detail")
+	}
+	for _, i := range info.FailIdx {
+		w.int("fail_idx", int64(i))
+	}
+	w.close("PublishEventInfo")
+	return nil
+}
+
+// marshalSubscribeMsgEvent writes the list of a subscribe_msg_* event.
+func (m *Message) marshalSubscribeMsgEvent(w *writer) {
+	switch m.Event {
 	case EventSubscribeMsgPopup:
 		w.open("SubscribeMsgPopupEvent")
 		for _, it := range m.SubscribeMsgPopupEvent {
@@ -232,26 +279,5 @@ func (m *Message) marshalEvent(w *writer) error {
 			w.close("List")
 		}
 		w.close("SubscribeMsgSentEvent")
-	case EventKfCreateSession, EventKfCloseSession:
-		w.cdata("KfAccount", m.KfAccount)
-	case EventKfSwitchSession:
-		w.cdata("FromKfAccount", m.FromKfAccount)
-		w.cdata("ToKfAccount", m.ToKfAccount)
-	case EventQualificationVerifySuccess, EventNamingVerifySuccess, EventAnnualRenew, EventVerifyExpired:
-		w.int("ExpiredTime", m.ExpiredTime)
-	case EventQualificationVerifyFail, EventNamingVerifyFail:
-		w.int("FailTime", m.FailTime)
-		w.cdata("FailReason", m.FailReason)
-	case EventUserAuthorizationRevoke:
-		w.cdata("OpenID", m.OpenID)
-		w.cdata("AppID", m.AppID)
-		w.cdata("RevokeInfo", m.RevokeInfo)
-	case EventUserInfoModified:
-		w.cdata("OpenID", m.OpenID)
-		w.cdata("AppID", m.AppID)
-		w.cdataIf("RevokeInfo", m.RevokeInfo)
-	default:
-		return fmt.Errorf("%w: Event %q", ErrUnknownType, m.Event)
 	}
-	return nil
 }
