@@ -84,7 +84,6 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	type k2 struct{ kind, surface string }
 	cur := map[k2]*Row{}  // summed over the period
 	prev := map[k2]*Row{} // summed over the previous period
 	for i := range curRows {
@@ -102,12 +101,89 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 		}
 		byDay[r.Day][k2{r.Kind, r.Surface}] = r
 	}
-	ev := func(m map[k2]*Row, kind, surface string) int64 {
-		if x := m[k2{kind, surface}]; x != nil {
-			return x.Events
-		}
-		return 0
+	days := make([]string, 0, n)
+	for d := in.From; d <= in.To; d = AddDays(d, 1) {
+		days = append(days, d)
 	}
+	labels := make([]string, len(days))
+	for i, d := range days {
+		labels[i] = d[5:]
+	}
+	p := &reportParts{cur: cur, prev: prev, byDay: byDay, days: days, labels: labels}
+	p.cards(rep)
+	if err := s.growthSection(ctx, rep, in, today, labels); err != nil {
+		return nil, err
+	}
+	p.sources(rep)
+	// Articles and publications.
+	if err := s.articleTables(ctx, rep, in); err != nil {
+		return nil, err
+	}
+	p.menu(rep)
+	p.messages(rep)
+	p.conversion(rep)
+	if in.Payments {
+		rep.Revenue = revenueSection(rep, curRows, prevRows, dayRows, days, labels)
+	}
+	p.interfaceCalls(rep)
+	if err := s.todayChart(ctx, rep, in.AccountID, today); err != nil {
+		return nil, err
+	}
+	rep.Demographics, err = s.Demographics(ctx, in.AccountID, in.MinGroup)
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// growthSection adds follower growth per day, with its charts.
+func (s *Store) growthSection(ctx context.Context, rep *Report, in ReportInput, today string, labels []string) error {
+	growth, err := s.Growth(ctx, in.AccountID, in.Followers, in.From, in.To, today)
+	if err != nil {
+		return err
+	}
+
+	gt := &Table{Name: "growth", Title: "Follower growth", Head: []string{"Day", "New", "Lost", "Net", "Cumulative"}}
+	var sNew, sLost, sCum []float64
+	for _, g := range growth {
+		gt.Rows = append(gt.Rows, []string{g.Day, itoa(g.New), itoa(g.Lost), itoa(g.Net), itoa(g.Cumulative)})
+		sNew = append(sNew, float64(g.New))
+		sLost = append(sLost, float64(g.Lost))
+		sCum = append(sCum, float64(g.Cumulative))
+	}
+	rep.Tables = append(rep.Tables, gt)
+	rep.Charts["growth"] = (&chart.Chart{Title: "New and lost followers per day", Labels: labels,
+		Series: []chart.Series{{Name: "New", Values: sNew}, {Name: "Lost", Values: sLost}}}).Line()
+	rep.Charts["cumulative"] = (&chart.Chart{Title: "Followers at the end of each day", Labels: labels,
+		Series: []chart.Series{{Name: "Followers", Values: sCum}}}).Line()
+	return nil
+}
+
+// todayChart adds today's follows, reads and messages hour by hour (from
+// the hourly rollup).
+func (s *Store) todayChart(ctx context.Context, rep *Report, accountID int64, today string) error {
+	hours, err := s.Hourly(ctx, accountID, today)
+	if err != nil {
+		return err
+	}
+	hl := make([]string, 24)
+	hv := map[string][]float64{KindFollow: make([]float64, 24), KindRead: make([]float64, 24), KindMessageIn: make([]float64, 24)}
+	for h := range hl {
+		hl[h] = fmt.Sprintf("%02d:00", h)
+	}
+	for _, r := range hours {
+		if v, ok := hv[r.Kind]; ok && r.Surface == All && r.Object >= 0 && r.Object < 24 {
+			v[r.Object] = float64(r.Events)
+		}
+	}
+	rep.Charts["today"] = (&chart.Chart{Title: "Today hour by hour: follows, reads and messages", Labels: hl,
+		Series: []chart.Series{{Name: "Follows", Values: hv[KindFollow]}, {Name: "Reads", Values: hv[KindRead]}, {Name: "Messages", Values: hv[KindMessageIn]}}}).Bar()
+	return nil
+}
+
+// cards adds the headline numbers with the previous period's.
+func (p *reportParts) cards(rep *Report) {
+	cur, prev := p.cur, p.prev
 	card := func(label, kind string) {
 		c := Card{Label: label, Value: ev(cur, kind, All), Prev: ev(prev, kind, All)}
 		c.Delta, c.Up, c.Down = delta(c.Value, c.Prev)
@@ -123,36 +199,11 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	card("Shares", KindShare)
 	card("Messages from followers", KindMessageIn)
 	card("Menu clicks", KindMenuClick)
+}
 
-	days := make([]string, 0, n)
-	for d := in.From; d <= in.To; d = AddDays(d, 1) {
-		days = append(days, d)
-	}
-	labels := make([]string, len(days))
-	for i, d := range days {
-		labels[i] = d[5:]
-	}
-
-	// Growth.
-	growth, err := s.Growth(ctx, in.AccountID, in.Followers, in.From, in.To, today)
-	if err != nil {
-		return nil, err
-	}
-	gt := &Table{Name: "growth", Title: "Follower growth", Head: []string{"Day", "New", "Lost", "Net", "Cumulative"}}
-	var sNew, sLost, sCum []float64
-	for _, g := range growth {
-		gt.Rows = append(gt.Rows, []string{g.Day, itoa(g.New), itoa(g.Lost), itoa(g.Net), itoa(g.Cumulative)})
-		sNew = append(sNew, float64(g.New))
-		sLost = append(sLost, float64(g.Lost))
-		sCum = append(sCum, float64(g.Cumulative))
-	}
-	rep.Tables = append(rep.Tables, gt)
-	rep.Charts["growth"] = (&chart.Chart{Title: "New and lost followers per day", Labels: labels,
-		Series: []chart.Series{{Name: "New", Values: sNew}, {Name: "Lost", Values: sLost}}}).Line()
-	rep.Charts["cumulative"] = (&chart.Chart{Title: "Followers at the end of each day", Labels: labels,
-		Series: []chart.Series{{Name: "Followers", Values: sCum}}}).Line()
-
-	// Sources.
+// sources adds new and lost followers by source.
+func (p *reportParts) sources(rep *Report) {
+	cur, prev := p.cur, p.prev
 	st := &Table{Name: "sources", Title: "Followers by source", Head: []string{"Source", "New", "Lost", "Net", "New (previous period)"}}
 	sources := map[string]bool{}
 	for k := range cur {
@@ -170,13 +221,11 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	}
 	rep.Tables = append(rep.Tables, st)
 	rep.Charts["sources"] = (&chart.Chart{Title: "New followers by source", Labels: srcNames, Series: []chart.Series{{Name: "New followers", Values: srcNew}}}).Bar()
+}
 
-	// Articles and publications.
-	if err := s.articleTables(ctx, rep, in); err != nil {
-		return nil, err
-	}
-
-	// Menu clicks.
+// menu adds the clicks per menu button.
+func (p *reportParts) menu(rep *Report) {
+	cur, prev := p.cur, p.prev
 	mt := &Table{Name: "menu", Title: "Menu clicks per button", Head: []string{"Button", "Clicks", "Followers (daily, summed)", "Clicks (previous period)"}}
 	type btn struct {
 		key    string
@@ -206,8 +255,11 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	}
 	rep.Tables = append(rep.Tables, mt)
 	rep.Charts["menu"] = (&chart.Chart{Title: "Clicks per menu button", Labels: bl, Series: []chart.Series{{Name: "Clicks", Values: bv}}}).Bar()
+}
 
-	// Messages per day.
+// messages adds followers' messages per day and type.
+func (p *reportParts) messages(rep *Report) {
+	cur, byDay, days, labels := p.cur, p.byDay, p.days, p.labels
 	msgT := &Table{Name: "messages", Title: "Messages from followers per day", Head: []string{"Day", "Messages", "Followers who wrote"}}
 	types := map[string]bool{}
 	for k := range cur {
@@ -233,8 +285,11 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	rep.Tables = append(rep.Tables, msgT)
 	rep.Charts["messages"] = (&chart.Chart{Title: "Messages from followers per day", Labels: labels,
 		Series: []chart.Series{{Name: "Messages", Values: mv}, {Name: "Followers who wrote", Values: mu}}}).Bar()
+}
 
-	// Conversion.
+// conversion adds what new followers did within 7 days.
+func (p *reportParts) conversion(rep *Report) {
+	cur := p.cur
 	ct := &Table{Name: "conversion", Title: "Conversion of new followers (within 7 days of following)",
 		Head: []string{"Source", "New followers", "Then messaged", "Then clicked a link", "Then paid", "Any of these", "Conversion rate"},
 		Note: "Followers who followed in the period and, within 7 days, sent a message, clicked a link in an article or paid."}
@@ -254,12 +309,11 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 			itoa(ev(cur, ConvPaid, src)), itoa(a), pct(a, f)})
 	}
 	rep.Tables = append(rep.Tables, ct)
+}
 
-	if in.Payments {
-		rep.Revenue = revenueSection(rep, curRows, prevRows, dayRows, days, labels)
-	}
-
-	// Interface (developer API and pushes).
+// interfaceCalls adds the developer API's calls and pushes.
+func (p *reportParts) interfaceCalls(rep *Report) {
+	cur := p.cur
 	it := &Table{Name: "interface", Title: "Developer API and pushes", Head: []string{"Kind", "Calls", "Failures", "Average time (ms)", "Longest (ms)"}}
 	for _, kind := range []string{KindAPICall, KindPushDelivery} {
 		x := cur[k2{kind, All}]
@@ -277,30 +331,24 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
 		it.Rows = append(it.Rows, []string{name, itoa(x.Events), itoa(x.Failures), itoa(avg), itoa(x.ValueMax)})
 	}
 	rep.Tables = append(rep.Tables, it)
+}
 
-	// Today, hour by hour (from the hourly rollup).
-	hours, err := s.Hourly(ctx, in.AccountID, today)
-	if err != nil {
-		return nil, err
-	}
-	hl := make([]string, 24)
-	hv := map[string][]float64{KindFollow: make([]float64, 24), KindRead: make([]float64, 24), KindMessageIn: make([]float64, 24)}
-	for h := range hl {
-		hl[h] = fmt.Sprintf("%02d:00", h)
-	}
-	for _, r := range hours {
-		if v, ok := hv[r.Kind]; ok && r.Surface == All && r.Object >= 0 && r.Object < 24 {
-			v[r.Object] = float64(r.Events)
-		}
-	}
-	rep.Charts["today"] = (&chart.Chart{Title: "Today hour by hour: follows, reads and messages", Labels: hl,
-		Series: []chart.Series{{Name: "Follows", Values: hv[KindFollow]}, {Name: "Reads", Values: hv[KindRead]}, {Name: "Messages", Values: hv[KindMessageIn]}}}).Bar()
+// k2 names a sum: its kind and surface.
+type k2 struct{ kind, surface string }
 
-	rep.Demographics, err = s.Demographics(ctx, in.AccountID, in.MinGroup)
-	if err != nil {
-		return nil, err
+// reportParts are the sums every section of a report reads.
+type reportParts struct {
+	cur, prev    map[k2]*Row // summed over the period and the one before
+	byDay        map[string]map[k2]Row
+	days, labels []string // the period's days, and their chart labels
+}
+
+// ev is the events of a sum, 0 when there is none.
+func ev(m map[k2]*Row, kind, surface string) int64 {
+	if x := m[k2{kind, surface}]; x != nil {
+		return x.Events
 	}
-	return rep, nil
+	return 0
 }
 
 func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) error {
