@@ -99,3 +99,24 @@ func Message(err error) string {
 	}
 	return "Something went wrong on our side. Please try again."
 }
+
+// Wrap adds context to *errp when it is a failure of the machinery (the
+// database, the network): used as
+//
+//	defer errs.Wrap(&err, "tmplmsg.Store.Send(%d)", accountID)
+//
+// at a store's boundary, a failure in the log then says which operation
+// failed ("tmplmsg.Store.Send(42): context deadline exceeded"). Domain
+// errors (an *Error anywhere in the chain: kinds, db.ErrNotFound, coded
+// refusals) are left as they are, so that callers compare them, read their
+// kind and show their message unchanged. A nil *errp stays nil.
+func Wrap(errp *error, format string, args ...any) {
+	if *errp == nil {
+		return
+	}
+	var e *Error
+	if errors.As(*errp, &e) {
+		return
+	}
+	*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+}

@@ -122,7 +122,8 @@ func scanLibrary(sc interface{ Scan(...any) error }) (*LibraryTemplate, error) {
 
 // Library lists the library by industry and short id; retired templates
 // only with withRetired.
-func (s *Store) Library(ctx context.Context, withRetired bool) ([]*LibraryTemplate, error) {
+func (s *Store) Library(ctx context.Context, withRetired bool) (_ []*LibraryTemplate, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.Library()")
 	q := `SELECT ` + libCols + ` FROM template_library`
 	if !withRetired {
 		q += ` WHERE retired = FALSE`
@@ -132,7 +133,8 @@ func (s *Store) Library(ctx context.Context, withRetired bool) ([]*LibraryTempla
 }
 
 // LibraryTemplate returns one library template by id.
-func (s *Store) LibraryTemplate(ctx context.Context, id int64) (*LibraryTemplate, error) {
+func (s *Store) LibraryTemplate(ctx context.Context, id int64) (_ *LibraryTemplate, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.LibraryTemplate(%d)", id)
 	t, err := scanLibrary(s.db.QueryRow(ctx, `SELECT `+libCols+` FROM template_library WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("There is no such template in the library.")
@@ -142,12 +144,12 @@ func (s *Store) LibraryTemplate(ctx context.Context, id int64) (*LibraryTemplate
 
 // SaveLibrary adds (t.ID 0) or edits a library template. Edits change what
 // accounts add from now on; templates they already added keep their text.
-func (s *Store) SaveLibrary(ctx context.Context, t *LibraryTemplate) error {
+func (s *Store) SaveLibrary(ctx context.Context, t *LibraryTemplate) (err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.SaveLibrary(%d)", t.ID)
 	if err := validateLibrary(t); err != nil {
 		return err
 	}
 	now := s.clock.Now()
-	var err error
 	if t.ID == 0 {
 		t.ID, t.CreatedAt = id.New(), now
 		_, err = s.db.Exec(ctx, `INSERT INTO template_library (`+libCols+`) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?, ?)`,
@@ -171,7 +173,8 @@ func (s *Store) SaveLibrary(ctx context.Context, t *LibraryTemplate) error {
 
 // SetRetired retires a library template (accounts can no longer add it;
 // templates already added keep working) or brings it back.
-func (s *Store) SetRetired(ctx context.Context, id int64, retired bool) (*LibraryTemplate, error) {
+func (s *Store) SetRetired(ctx context.Context, id int64, retired bool) (_ *LibraryTemplate, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.SetRetired(%d)", id)
 	res, err := s.db.Exec(ctx, `UPDATE template_library SET retired = ?, updated_at = ? WHERE id = ?`, retired, db.Micro(s.clock.Now()), id)
 	if err != nil {
 		return nil, err
@@ -194,10 +197,11 @@ func (ai *AccountIndustry) Has(code int) bool {
 }
 
 // Industry returns the account's industries, or nil when never set.
-func (s *Store) Industry(ctx context.Context, accountID int64) (*AccountIndustry, error) {
+func (s *Store) Industry(ctx context.Context, accountID int64) (_ *AccountIndustry, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.Industry(%d)", accountID)
 	var i1, i2 int
 	var at int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT industry1, industry2, changed_at FROM template_industries WHERE account_id = ?`, accountID), &i1, &i2, &at)
+	err = db.Get(s.db.QueryRow(ctx, `SELECT industry1, industry2, changed_at FROM template_industries WHERE account_id = ?`, accountID), &i1, &i2, &at)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil
 	}
@@ -293,14 +297,16 @@ func scanTemplate(sc interface{ Scan(...any) error }) (*AccountTemplate, error) 
 }
 
 // Templates lists the account's private templates, oldest first.
-func (s *Store) Templates(ctx context.Context, accountID int64) ([]*AccountTemplate, error) {
+func (s *Store) Templates(ctx context.Context, accountID int64) (_ []*AccountTemplate, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.Templates(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT `+tplCols+` FROM account_templates WHERE account_id = ? ORDER BY id`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*AccountTemplate, error) { return scanTemplate(r) })
 }
 
 // Template returns one of the account's private templates by its
 // template_id; another account's answers ErrUnknownTemplate.
-func (s *Store) Template(ctx context.Context, accountID int64, templateID string) (*AccountTemplate, error) {
+func (s *Store) Template(ctx context.Context, accountID int64, templateID string) (_ *AccountTemplate, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.Template(%d, %q)", accountID, templateID)
 	t, err := scanTemplate(s.db.QueryRow(ctx, `SELECT `+tplCols+` FROM account_templates WHERE account_id = ? AND template_id = ?`, accountID, templateID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnknownTemplate
@@ -321,7 +327,8 @@ func newTemplateID() string {
 // labelled lines they name. Errors: unknown or retired short id, no
 // industry, or outside the industries 40037; 25 already 45026; a keyword
 // name the template lacks 40035.
-func (s *Store) AddTemplate(ctx context.Context, accountID int64, shortID string, keywords []string) (*AccountTemplate, error) {
+func (s *Store) AddTemplate(ctx context.Context, accountID int64, shortID string, keywords []string) (_ *AccountTemplate, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.AddTemplate(%d, %q)", accountID, shortID)
 	lib, err := scanLibrary(s.db.QueryRow(ctx, `SELECT `+libCols+` FROM template_library WHERE short_id = ? AND retired = FALSE`, strings.TrimSpace(shortID)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnknownTemplate
@@ -370,7 +377,8 @@ func (s *Store) AddTemplate(ctx context.Context, accountID int64, shortID string
 
 // DeleteTemplate deletes one of the account's private templates
 // (ErrUnknownTemplate for one it does not have).
-func (s *Store) DeleteTemplate(ctx context.Context, accountID int64, templateID string) error {
+func (s *Store) DeleteTemplate(ctx context.Context, accountID int64, templateID string) (err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.DeleteTemplate(%d, %q)", accountID, templateID)
 	res, err := s.db.Exec(ctx, `DELETE FROM account_templates WHERE account_id = ? AND template_id = ?`, accountID, templateID)
 	if err != nil {
 		return err
@@ -419,7 +427,8 @@ func scanSend(sc interface{ Scan(...any) error }) (*Send, error) {
 
 // Sends lists the account's template messages, newest first, older than
 // before (0: the newest).
-func (s *Store) Sends(ctx context.Context, accountID, before int64, limit int) ([]*Send, error) {
+func (s *Store) Sends(ctx context.Context, accountID, before int64, limit int) (_ []*Send, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.Sends(%d, %d, %d)", accountID, before, limit)
 	if before == 0 {
 		before = 1<<63 - 1
 	}
@@ -428,7 +437,8 @@ func (s *Store) Sends(ctx context.Context, accountID, before int64, limit int) (
 }
 
 // SendByID returns one send of the account.
-func (s *Store) SendByID(ctx context.Context, accountID, sendID int64) (*Send, error) {
+func (s *Store) SendByID(ctx context.Context, accountID, sendID int64) (_ *Send, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.SendByID(%d, %d)", accountID, sendID)
 	sd, err := scanSend(s.db.QueryRow(ctx, `SELECT `+sendCols+` FROM template_sends WHERE account_id = ? AND id = ?`, accountID, sendID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, db.ErrNotFound
