@@ -34,7 +34,7 @@ func TestStoreMonthOfAServiceAccount(t *testing.T) {
 	if err := st.Save(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	pub := publish.NewStore(d, c, media.Dir{Root: t.TempDir()}, st)
+	pub := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: st})
 	engine := publish.NewEngine(pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	owner := id.New()
 	var people []int64

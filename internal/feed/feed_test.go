@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *env {
 	d := dbtest.New(t)
 	c := &clock.Offset{}
 	e := &env{t: t, ctx: context.Background(), db: d, clock: c, removed: map[int64]bool{}}
-	e.pub = publish.NewStore(d, c, media.Dir{Root: t.TempDir()}, settings.NewStore(d, c))
+	e.pub = publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: settings.NewStore(d, c)})
 	e.pub.TakenDown = func(_ context.Context, articleID int64) bool { return e.removed[articleID] }
 	e.engine = publish.NewEngine(e.pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.feeds = feed.NewStore(d, c, e.pub)
