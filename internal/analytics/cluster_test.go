@@ -27,10 +27,15 @@ func TestImportPushLogAcrossNodes(t *testing.T) {
 		h := dbtest.Reopen(t, d)
 		nodes = append(nodes, analytics.NewStore(h, clk, settings.NewStore(h, clk), nil))
 	}
+	// Ids are shaped like the id package's (milliseconds above 22 bits), with
+	// the milliseconds of a node whose clock may be behind; the low bits are
+	// a counter, so two rows never share an id whatever the clocks say.
+	seq := int64(0)
 	logPush := func(skew time.Duration, kind string) {
 		ms := time.Now().Add(skew).UnixMilli() - id.Time(0).UnixMilli()
+		seq++
 		if _, err := d.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, mode, url, ok, duration_us, created_at) VALUES (?, ?, ?, 'plain', 'https://dev.example/wx', ?, 1000, ?)`,
-			ms<<22|int64(id.New()&0x3fffff), a, kind, true, db.Micro(utc("2026-03-10 09:00:00"))); err != nil {
+			ms<<22|seq, a, kind, true, db.Micro(utc("2026-03-10 09:00:00"))); err != nil {
 			t.Fatal(err)
 		}
 	}
