@@ -89,9 +89,9 @@ func JSONError(w http.ResponseWriter, err error) {
 	_ = JSON(w, status, map[string]string{"error": errs.Message(err)})
 }
 
-// ClientIP returns the remote address of the request without the port.
-// Herald does not trust X-Forwarded-For unless told to by configuration (not
-// yet offered), so this is the TCP peer.
+// ClientIP returns the remote address of the request without the port: the
+// TCP peer, or the client named in X-Forwarded-For when the peer is one of
+// the --trusted-proxies (RealIP rewrites RemoteAddr before this is read).
 func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
