@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,7 +82,8 @@ type App struct {
 	// Outbound guards every connection to an address a tenant chose.
 	Outbound *outbound.Policy
 	// NodeID is the node number leased for ids (internal/id).
-	NodeID int64
+	NodeID    int64
+	liveNodes atomic.Int64 // nodes holding a number, counted with each renewal
 
 	Media    media.Store
 	Settings *settings.Store
@@ -232,7 +234,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// (private addresses refused unless --outbound-allow names them).
 	a.Outbound = outbound.NewPolicy(cfg.Outbound)
 	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
-		Client: a.Outbound.Client(0)}
+		Client: a.Outbound.Client(0), Nodes: a.nodeCount}
 	a.Queue = workq.New(d, c, log)
 	// Account exports started from the console run as queue jobs on any node.
 	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,

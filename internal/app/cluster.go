@@ -59,8 +59,23 @@ func (a *App) takeNodeID(ctx context.Context) error {
 	}
 	a.NodeID = n
 	id.SetNode(n)
+	a.countNodes(ctx)
 	return nil
 }
+
+// countNodes reads how many nodes hold a number now; the push engine
+// divides its per-server cap by it.
+func (a *App) countNodes(ctx context.Context) {
+	n, err := a.Jobs.Leases.LiveNodes(ctx)
+	if err != nil {
+		a.Log.Warn("node number: count live nodes", slog.Any("error", err))
+		return
+	}
+	a.liveNodes.Store(int64(n))
+}
+
+// nodeCount is the last count of live nodes (0 before the first).
+func (a *App) nodeCount() int { return int(a.liveNodes.Load()) }
 
 // keepNodeID renews the node number's lease every minute until ctx ends.
 // Should the lease be lost (the node was cut off from the database for
@@ -79,6 +94,7 @@ func (a *App) keepNodeID(ctx context.Context) {
 			a.Log.Warn("node number: renew lease", slog.Any("error", err))
 			continue
 		}
+		a.countNodes(ctx)
 		if !held {
 			old := a.NodeID
 			if err := a.takeNodeID(ctx); err != nil {

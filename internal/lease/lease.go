@@ -146,6 +146,17 @@ func (s *Store) TakeNodeID(ctx context.Context, maxNode int64) (int64, error) {
 	return 0, fmt.Errorf("lease: all %d node numbers are in use", maxNode+1)
 }
 
+// LiveNodes counts the node numbers leased and not expired: the nodes
+// running now, plus for up to NodeTTL any that died without letting go.
+func (s *Store) LiveNodes(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM leases WHERE name LIKE 'node-id:%' AND expires_at >= `+Now(s.db.Dialect())).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("lease: count live nodes: %w", err)
+	}
+	return n, nil
+}
+
 // RenewNodeID keeps node number n; false means another node took it (this
 // node was cut off from the database for longer than NodeTTL).
 func (s *Store) RenewNodeID(ctx context.Context, n int64) (bool, error) {

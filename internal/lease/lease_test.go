@@ -81,3 +81,34 @@ func TestConcurrentTake(t *testing.T) {
 		t.Fatalf("%d nodes hold the lease", wins.Load())
 	}
 }
+
+// LiveNodes counts the node numbers held now: other leases do not count,
+// and a node whose number lapsed no longer does.
+func TestLiveNodesCountsHeldNodeNumbers(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	a, b := lease.New(d, "node-a"), lease.New(dbtest.Reopen(t, d), "node-b")
+	if n, err := a.LiveNodes(ctx); err != nil || n != 0 {
+		t.Fatalf("no nodes yet: %d %v", n, err)
+	}
+	if _, err := a.TakeNodeID(ctx, 1023); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := b.TakeNodeID(ctx, 1023)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := a.Take(ctx, "job:sweep", time.Minute); err != nil || !ok {
+		t.Fatalf("job lease: %v", err)
+	}
+	if n, err := b.LiveNodes(ctx); err != nil || n != 2 {
+		t.Fatalf("two nodes: %d %v", n, err)
+	}
+	if held, err := b.Renew(ctx, lease.NodeLeaseName(nb), 200*time.Millisecond); err != nil || !held {
+		t.Fatalf("shorten b's lease: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // b dies
+	if n, err := a.LiveNodes(ctx); err != nil || n != 1 {
+		t.Fatalf("after b's number lapsed: %d %v", n, err)
+	}
+}

@@ -59,3 +59,54 @@ func TestConcurrentPushesPerEndpointAreCapped(t *testing.T) {
 		t.Fatal("a push past the cap did not wait")
 	}
 }
+
+// With several nodes each takes its share of the cap, so the cluster as a
+// whole keeps MaxPerEndpoint: 6 over 3 live nodes is 2 on this one, and the
+// share follows the node count as it changes.
+func TestPushCapIsSharedByTheLiveNodes(t *testing.T) {
+	var open, peak atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := open.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(30 * time.Millisecond)
+		open.Add(-1)
+		_, _ = w.Write([]byte("success"))
+	}))
+	defer srv.Close()
+	var nodes atomic.Int32
+	nodes.Store(3)
+	e := &Engine{MaxPerEndpoint: 6, Client: &http.Client{}, Nodes: func() int { return int(nodes.Load()) }}
+	burst := func() int32 {
+		peak.Store(0)
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				if status, _, err := e.post(context.Background(), srv.URL+"/wx", []byte("<xml/>")); err != nil || status != http.StatusOK {
+					t.Errorf("push: %d %v", status, err)
+				}
+			})
+		}
+		wg.Wait()
+		return peak.Load()
+	}
+	if p := burst(); p != 2 {
+		t.Fatalf("3 nodes, cap 6: %d requests open at once on this node, want 2", p)
+	}
+	nodes.Store(1)
+	if p := burst(); p < 3 || p > 6 {
+		t.Fatalf("1 node, cap 6: %d requests open at once, want more than the 3-node share and at most 6", p)
+	}
+	nodes.Store(0) // no lease read yet: counts as one node
+	if got := e.perNode(); got != 6 {
+		t.Fatalf("share with no node count: %d, want 6", got)
+	}
+	nodes.Store(50) // more nodes than slots: still one each
+	if got := e.perNode(); got != 1 {
+		t.Fatalf("share with 50 nodes: %d, want 1", got)
+	}
+}

@@ -59,16 +59,21 @@ type Engine struct {
 	Client   *http.Client
 	Timeout  time.Duration
 	Attempts int
-	// MaxPerEndpoint caps the requests this node has open to one developer
+	// MaxPerEndpoint caps the requests the cluster has open to one developer
 	// server (scheme and host) at once; more wait their turn. Default 32.
+	// Each node takes its share: MaxPerEndpoint divided by Nodes(), rounded
+	// up, at least one.
 	MaxPerEndpoint int
+	// Nodes, when set, says how many nodes share the cap (the live node
+	// number leases); nil or below 1 counts as one node.
+	Nodes func() int
 	// Queue, when set, makes pushes durable: finish events (Notify) and
 	// followers' messages (through message.Service) are rows in the work
 	// queue before they are sent, and a node's death hands them to another
 	// node with the attempts already made counted.
 	Queue *workq.Queue
 
-	endpoints sync.Map // scheme://host → chan struct{} (MaxPerEndpoint slots)
+	endpoints sync.Map // scheme://host → *endpointSlots
 	// Observe, when set, hears of every message and event delivery
 	// (analytics: getinterfacesummary). msgType is the pushed MsgType, or
 	// the event name for events.
@@ -404,24 +409,63 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	return replies
 }
 
-// slot waits for one of MaxPerEndpoint request slots to target's server.
+// slot waits for one of this node's request slots to target's server.
 func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
 	key := target
 	if u, err := url.Parse(target); err == nil {
 		key = u.Scheme + "://" + u.Host
 	}
+	v, ok := e.endpoints.Load(key)
+	if !ok {
+		v, _ = e.endpoints.LoadOrStore(key, &endpointSlots{freed: make(chan struct{})})
+	}
+	slots := v.(*endpointSlots)
+	for {
+		slots.mu.Lock()
+		if slots.used < e.perNode() {
+			slots.used++
+			slots.mu.Unlock()
+			return slots.release, nil
+		}
+		freed := slots.freed
+		slots.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for a free connection to %s: %w", key, ctx.Err())
+		}
+	}
+}
+
+// perNode is this node's share of MaxPerEndpoint: the cap divided by the
+// live nodes, rounded up, at least one. It is read at every request, so a
+// node joining or leaving changes the share without a restart.
+func (e *Engine) perNode() int {
 	n := e.MaxPerEndpoint
 	if n <= 0 {
 		n = DefaultMaxPerEndpoint
 	}
-	v, _ := e.endpoints.LoadOrStore(key, make(chan struct{}, n))
-	ch := v.(chan struct{})
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for a free connection to %s: %w", key, ctx.Err())
+	nodes := 1
+	if e.Nodes != nil {
+		nodes = max(e.Nodes(), 1)
 	}
+	return max((n+nodes-1)/nodes, 1)
+}
+
+// endpointSlots counts the requests open to one developer server; freed is
+// closed (and replaced) whenever one ends, waking those that wait.
+type endpointSlots struct {
+	mu    sync.Mutex
+	used  int
+	freed chan struct{}
+}
+
+func (s *endpointSlots) release() {
+	s.mu.Lock()
+	s.used--
+	close(s.freed)
+	s.freed = make(chan struct{})
+	s.mu.Unlock()
 }
 
 func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []byte, error) {
