@@ -122,7 +122,9 @@ type apiError struct {
 	Message string
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, e.Message) }
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, e.Message)
+}
 
 func (c *apiClient) call(ctx context.Context, method, path string, q url.Values, body any, out any) error {
 	if q == nil {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
-	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/oauth"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
