@@ -105,6 +105,12 @@ func TestOwnersDataPage(t *testing.T) {
 	if r := owner.Get(base); r.Status != http.StatusOK || !r.Contains("Export the account") {
 		t.Fatalf("data page: %d", r.Status)
 	}
+	// A form without its file says which file to choose, on the page.
+	for path, want := range map[string]string{"/import": "Choose an archive (.zip) to import.", "/followers": "Choose a CSV file to import."} {
+		if r := postFiles(owner, s, base+path, url.Values{"check": {"1"}}, nil); r.Status != http.StatusBadRequest || !r.Contains(want) {
+			t.Fatalf("%s without a file: %d", path, r.Status)
+		}
+	}
 	if r := owner.PostForm(base+"/export", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("start export: %d %s", r.Status, r.Body)
 	}

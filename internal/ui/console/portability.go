@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -143,15 +144,12 @@ func (u *UI) dataImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxArchiveUpload)
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return u.dataRender(w, r, c, d, http.StatusBadRequest, "Choose an archive (.zip) of at most 2 GB; larger archives import with herald import.")
+	f, hdr, msg := uploaded(w, r, "archive", maxArchiveUpload,
+		"Choose an archive (.zip) of at most 2 GB; larger archives import with herald import.", "Choose an archive (.zip) to import.")
+	if msg != "" {
+		return u.dataRender(w, r, c, d, http.StatusBadRequest, msg)
 	}
 	defer r.MultipartForm.RemoveAll()
-	f, hdr, err := r.FormFile("archive")
-	if err != nil {
-		return u.dataRender(w, r, c, d, http.StatusBadRequest, "Choose an archive (.zip) to import.")
-	}
 	defer f.Close()
 	fail := func(err error) error {
 		var ae *portability.ArchiveError
@@ -210,15 +208,11 @@ func (u *UI) dataFollowersImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxCSVUpload)
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return u.dataRender(w, r, c, d, http.StatusBadRequest, "Choose a CSV file of at most 256 MB.")
+	f, _, msg := uploaded(w, r, "csv", maxCSVUpload, "Choose a CSV file of at most 256 MB.", "Choose a CSV file to import.")
+	if msg != "" {
+		return u.dataRender(w, r, c, d, http.StatusBadRequest, msg)
 	}
 	defer r.MultipartForm.RemoveAll()
-	f, _, err := r.FormFile("csv")
-	if err != nil {
-		return u.dataRender(w, r, c, d, http.StatusBadRequest, "Choose a CSV file to import.")
-	}
 	defer f.Close()
 	rep, err := portability.ImportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, f, r.PostFormValue("dry_run") != "")
 	if err != nil {
@@ -257,4 +251,21 @@ func (u *UI) movesOptOut(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return u.Redirect(w, r, "/mp/moves", "Done: your old follow stays where it was and will not be linked to you.")
+}
+
+// uploaded reads the file in field of a multipart form of at most limit
+// bytes. On failure it returns the message to show beside the form: tooBig
+// when the form cannot be read (over the limit), missing when the field is
+// empty. On success the caller removes the form's files and closes f.
+func uploaded(w http.ResponseWriter, r *http.Request, field string, limit int64, tooBig, missing string) (multipart.File, *multipart.FileHeader, string) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		return nil, nil, tooBig
+	}
+	f, hdr, err := r.FormFile(field)
+	if err != nil {
+		_ = r.MultipartForm.RemoveAll()
+		return nil, nil, missing
+	}
+	return f, hdr, ""
 }

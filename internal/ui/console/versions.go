@@ -233,10 +233,15 @@ func (u *UI) menuVersionExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return downloadJSON(w, fmt.Sprintf("menu-%d-v%d.json", c.Account.ID, v.Number), body)
+}
+
+// downloadJSON answers body as a JSON file the browser saves as name.
+func downloadJSON(w http.ResponseWriter, name string, body []byte) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="menu-%d-v%d.json"`, c.Account.ID, v.Number))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, err = w.Write(body)
+	_, err := w.Write(body)
 	return err
 }
 

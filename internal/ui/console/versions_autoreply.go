@@ -144,11 +144,7 @@ func (u *UI) autoReplyVersionExport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="autoreply-%d-v%d.json"`, c.Account.ID, v.Number))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, err = w.Write(body)
-	return err
+	return downloadJSON(w, fmt.Sprintf("autoreply-%d-v%d.json", c.Account.ID, v.Number), body)
 }
 
 func (u *UI) autoReplyVersionPublish(r *http.Request, c *core.ConsoleCtx, n int64) (core.Done, error) {
