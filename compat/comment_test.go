@@ -69,7 +69,13 @@ func TestCommentsOverRawHTTP(t *testing.T) {
 	id := c["user_comment_id"]
 	post("/cgi-bin/comment/markelect", map[string]any{"msg_data_id": msg, "index": 0, "user_comment_id": id})
 	post("/cgi-bin/comment/reply/add", map[string]any{"msg_data_id": msg, "index": 0, "user_comment_id": id, "content": "Thank you!"})
-	res, err := http.Get(h.URL + "/s/" + strconv.FormatInt(art.ID, 10))
+	// The reading page is in the reader's language; ask for English.
+	req, err := http.NewRequest("GET", h.URL+"/s/"+strconv.FormatInt(art.ID, 10), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Language", "en")
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

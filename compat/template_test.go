@@ -66,7 +66,7 @@ func TestSDKTemplateMessages(t *testing.T) {
 	if r := raw("POST", "/cgi-bin/template/api_set_industry", `{"industry_id1":"13","industry_id2":"10"}`); r["errcode"] != float64(0) {
 		t.Fatalf("api_set_industry: %v", r)
 	}
-	if r := raw("GET", "/cgi-bin/template/get_industry", ""); r["primary_industry"].(map[string]any)["second_class"] != "Express Delivery" {
+	if r := raw("GET", "/cgi-bin/template/get_industry", ""); r["primary_industry"].(map[string]any)["second_class"] != "快递" {
 		t.Fatalf("get_industry: %v", r)
 	}
 
@@ -79,8 +79,8 @@ func TestSDKTemplateMessages(t *testing.T) {
 		t.Fatalf("Add: %q %v", id, err)
 	}
 	list, err := tpl.List()
-	if err != nil || len(list) != 1 || list[0].TemplateID != id || list[0].Title != "Order shipped" || list[0].PrimaryIndustry != "Transport & Warehousing" ||
-		list[0].DeputyIndustry != "Express Delivery" || !strings.Contains(list[0].Content, "{{keyword1.DATA}}") {
+	if err != nil || len(list) != 1 || list[0].TemplateID != id || list[0].Title != "Order shipped" || list[0].PrimaryIndustry != "运输与仓储" ||
+		list[0].DeputyIndustry != "快递" || !strings.Contains(list[0].Content, "{{keyword1.DATA}}") {
 		t.Fatalf("List: %+v %v", list, err)
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n/hanzi"
 	"github.com/heraldoa/herald/internal/id"
 )
 
@@ -146,7 +147,8 @@ type NewAccount struct {
 }
 
 // Create adds an account with its owner as first member.
-func (s *Store) Create(ctx context.Context, in NewAccount) (*Account, error) {
+func (s *Store) Create(ctx context.Context, in NewAccount) (_ *Account, err error) {
+	defer errs.Wrap(&err, "account.Store.Create()")
 	if in.Type != Subscription && in.Type != Service {
 		return nil, errs.FieldInvalid("type", "Choose Subscription or Service.")
 	}
@@ -165,9 +167,10 @@ func (s *Store) Create(ctx context.Context, in NewAccount) (*Account, error) {
 	now := s.clock.Now()
 	a := &Account{ID: id.New(), Type: in.Type, Region: in.Region, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
 		Organisation: in.Organisation, Status: in.Status, Timezone: "Asia/Shanghai", CreatedAt: now}
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, type, region, name, name_key, description, organisation, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Type, a.Region, a.Name, NormalizeName(a.Name), a.Description, a.Organisation, a.Status, db.Micro(now), db.Micro(now))
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, type, region, name, name_key, search_key, description, organisation, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Type, a.Region, a.Name, NormalizeName(a.Name), SearchKey(a.Name), a.Description, a.Organisation, a.Status,
+			db.Micro(now), db.Micro(now))
 		if db.IsUniqueViolation(err) {
 			return errs.FieldInvalid("name", "That account name is already taken.")
 		}
@@ -206,17 +209,20 @@ func Scan(sc interface{ Scan(...any) error }) (*Account, error) {
 }
 
 // ByID returns an account.
-func (s *Store) ByID(ctx context.Context, accountID int64) (*Account, error) {
+func (s *Store) ByID(ctx context.Context, accountID int64) (_ *Account, err error) {
+	defer errs.Wrap(&err, "account.Store.ByID(%d)", accountID)
 	return Scan(s.db.QueryRow(ctx, `SELECT `+Cols+` FROM accounts a WHERE a.id = ?`, accountID))
 }
 
 // ByAppID returns the account with a developer AppID.
-func (s *Store) ByAppID(ctx context.Context, appid string) (*Account, error) {
+func (s *Store) ByAppID(ctx context.Context, appid string) (_ *Account, err error) {
+	defer errs.Wrap(&err, "account.Store.ByAppID(%q)", appid)
 	return Scan(s.db.QueryRow(ctx, `SELECT `+Cols+` FROM accounts a WHERE a.appid = ?`, appid))
 }
 
 // ByOriginalID returns the account with an original id (gh_...).
-func (s *Store) ByOriginalID(ctx context.Context, originalID string) (*Account, error) {
+func (s *Store) ByOriginalID(ctx context.Context, originalID string) (_ *Account, err error) {
+	defer errs.Wrap(&err, "account.Store.ByOriginalID(%q)", originalID)
 	return Scan(s.db.QueryRow(ctx, `SELECT `+Cols+` FROM accounts a WHERE a.original_id = ?`, originalID))
 }
 
@@ -227,7 +233,8 @@ type Membership struct {
 }
 
 // ForMember lists the accounts a person belongs to, with their role.
-func (s *Store) ForMember(ctx context.Context, personID int64) ([]Membership, error) {
+func (s *Store) ForMember(ctx context.Context, personID int64) (_ []Membership, err error) {
+	defer errs.Wrap(&err, "account.Store.ForMember(%d)", personID)
 	rows, err := s.db.Query(ctx, `SELECT `+Cols+`, m.role FROM accounts a JOIN account_members m ON m.account_id = a.id
 		WHERE m.person_id = ? ORDER BY a.name_key`, personID)
 	return db.Collect(rows, err, func(r *sqlRows) (Membership, error) {
@@ -238,28 +245,104 @@ func (s *Store) ForMember(ctx context.Context, personID int64) ([]Membership, er
 }
 
 // Role returns the person's role in the account, or errs.Forbidden.
-func (s *Store) Role(ctx context.Context, accountID, personID int64) (string, error) {
+func (s *Store) Role(ctx context.Context, accountID, personID int64) (_ string, err error) {
+	defer errs.Wrap(&err, "account.Store.Role(%d, %d)", accountID, personID)
 	var role string
-	err := db.Get(s.db.QueryRow(ctx, `SELECT role FROM account_members WHERE account_id = ? AND person_id = ?`, accountID, personID), &role)
-	if errors.Is(err, db.ErrNotFound) {
+	err = db.Get(s.db.QueryRow(ctx, `SELECT role FROM account_members WHERE account_id = ? AND person_id = ?`, accountID, personID), &role)
+	if errors.Is(err, errs.NotFound) {
 		return "", errs.Forbiddenf("You are not a member of this account.")
 	}
 	return role, err
 }
 
-// Search finds active accounts whose normalised name contains q, verified
-// accounts first, then by follower count.
-func (s *Store) Search(ctx context.Context, q string, limit int) ([]*Account, error) {
-	key := NormalizeName(q)
+// Search finds active accounts whose name contains q: as written, in
+// Simplified or Traditional characters, or as pinyin ("lian" or "lxcs"
+// finds 莲心茶舍). Verified accounts come first, then a name equal to q,
+// then names that begin with it, then by follower count.
+func (s *Store) Search(ctx context.Context, q string, limit int) (_ []*Account, err error) {
+	defer errs.Wrap(&err, "account.Store.Search(%d)", limit)
+	key := hanzi.Simplify(NormalizeName(q))
 	if key == "" {
 		return nil, nil
 	}
+	// A query of Latin letters also matches pinyin written with spaces
+	// ("lian xin" finds lianxinchashe).
+	compact := key
+	if isLatin(key) {
+		compact = strings.ReplaceAll(key, " ", "")
+	}
 	now := db.Micro(s.clock.Now())
+	like := func(k string) string { return "%" + db.EscapeLike(k) + "%" }
+	prefix := func(k string) string { return db.EscapeLike(k) + "%" }
+	pinyinPrefix := "%\n" + db.EscapeLike(compact) + "%" // a later line (pinyin) begins with it
 	rows, err := s.db.Query(ctx, `SELECT `+Cols+` FROM accounts a
-		WHERE a.status = 'active' AND a.name_key LIKE ? ESCAPE '\'
-		ORDER BY CASE WHEN a.verified_until > ? THEN 0 ELSE 1 END, CASE WHEN a.name_key = ? THEN 0 ELSE 1 END, a.follower_count DESC, a.name_key
-		LIMIT ?`, "%"+db.EscapeLike(key)+"%", now, key, limit)
+		WHERE a.status = 'active' AND (a.search_key LIKE ? ESCAPE '\' OR a.search_key LIKE ? ESCAPE '\'
+			OR (a.search_key = '' AND a.name_key LIKE ? ESCAPE '\'))
+		ORDER BY CASE WHEN a.verified_until > ? THEN 0 ELSE 1 END,
+			CASE WHEN a.name_key = ? THEN 0 WHEN a.search_key LIKE ? ESCAPE '\' OR a.search_key LIKE ? ESCAPE '\' THEN 1 ELSE 2 END,
+			a.follower_count DESC, a.name_key
+		LIMIT ?`, like(key), like(compact), like(key), now, key, prefix(key), pinyinPrefix, limit)
 	return db.Collect(rows, err, func(r *sqlRows) (*Account, error) { return Scan(r) })
+}
+
+// SearchKey is what Search matches a name against: the normalised name in
+// Simplified characters and, for a name with Han characters, its pinyin
+// and (with two or more) the pinyin initials, one per line.
+func SearchKey(name string) string {
+	key := hanzi.Simplify(NormalizeName(name))
+	full, initials, han := hanzi.Pinyin(key)
+	parts := []string{key}
+	if han > 0 {
+		parts = append(parts, strings.ReplaceAll(full, " ", ""))
+	}
+	if han > 1 {
+		parts = append(parts, initials)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func isLatin(s string) bool {
+	for _, r := range s {
+		if !(r == ' ' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// FillSearchKeys writes the search keys of accounts that have none
+// (accounts made before keys existed, or inserted by an import), a batch
+// at a time; it returns how many it wrote. Safe to run on several nodes at
+// once: each writes the same key.
+func (s *Store) FillSearchKeys(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "account.Store.FillSearchKeys()")
+	total := 0
+	for {
+		rows, err := s.db.Query(ctx, `SELECT id, name FROM accounts WHERE search_key = '' LIMIT 500`)
+		type named struct {
+			id   int64
+			name string
+		}
+		list, err := db.Collect(rows, err, func(r *sqlRows) (named, error) {
+			var n named
+			return n, r.Scan(&n.id, &n.name)
+		})
+		if err != nil || len(list) == 0 {
+			return total, err
+		}
+		err = s.db.Tx(ctx, func(tx *db.Tx) error {
+			for _, n := range list {
+				if _, err := tx.Exec(ctx, `UPDATE accounts SET search_key = ? WHERE id = ?`, SearchKey(n.name), n.id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(list)
+	}
 }
 
 // Credentials are an account's developer identity. The secret is shown once.
@@ -269,7 +352,8 @@ type Credentials struct {
 
 // IssueCredentials gives an account an AppID and original id (if it has
 // none) and a new AppSecret, storing only the secret's hash.
-func (s *Store) IssueCredentials(ctx context.Context, accountID int64) (*Credentials, error) {
+func (s *Store) IssueCredentials(ctx context.Context, accountID int64) (_ *Credentials, err error) {
+	defer errs.Wrap(&err, "account.Store.IssueCredentials(%d)", accountID)
 	a, err := s.ByID(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -290,7 +374,8 @@ func (s *Store) IssueCredentials(ctx context.Context, accountID int64) (*Credent
 }
 
 // CheckSecret reports whether secret is the account's current AppSecret.
-func (s *Store) CheckSecret(ctx context.Context, appid, secret string) (*Account, bool, error) {
+func (s *Store) CheckSecret(ctx context.Context, appid, secret string) (_ *Account, _ bool, err error) {
+	defer errs.Wrap(&err, "account.Store.CheckSecret(%q)", appid)
 	var hash string
 	var accountID int64
 	if err := db.Get(s.db.QueryRow(ctx, `SELECT id, app_secret_hash FROM accounts WHERE appid = ?`, appid), &accountID, &hash); err != nil {

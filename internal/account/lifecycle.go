@@ -25,7 +25,8 @@ func ValidateDescription(s string) error {
 
 // CreateTx adds an account (status pending unless in.Status says otherwise)
 // with its owner, inside tx. A taken name is a field error on "name".
-func CreateTx(ctx context.Context, tx *db.Tx, in NewAccount, now int64) (*Account, error) {
+func CreateTx(ctx context.Context, tx *db.Tx, in NewAccount, now int64) (_ *Account, err error) {
+	defer errs.Wrap(&err, "account.CreateTx()")
 	if in.Type != Subscription && in.Type != Service {
 		return nil, errs.FieldInvalid("type", "Choose Subscription or Service.")
 	}
@@ -44,8 +45,8 @@ func CreateTx(ctx context.Context, tx *db.Tx, in NewAccount, now int64) (*Accoun
 	a := &Account{ID: id.New(), Type: in.Type, Region: in.Region, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
 		Organisation: in.Organisation, Status: in.Status, Timezone: "Asia/Shanghai", CreatedAt: db.FromMicro(now)}
 	// The unique index decides a race; the caller's transaction then rolls back.
-	_, err := tx.Exec(ctx, `INSERT INTO accounts (id, type, region, name, name_key, description, organisation, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Type, a.Region, a.Name, NormalizeName(a.Name), a.Description, a.Organisation, a.Status, now, now)
+	_, err = tx.Exec(ctx, `INSERT INTO accounts (id, type, region, name, name_key, search_key, description, organisation, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Type, a.Region, a.Name, NormalizeName(a.Name), SearchKey(a.Name), a.Description, a.Organisation, a.Status, now, now)
 	if db.IsUniqueViolation(err) {
 		return nil, errs.FieldInvalid("name", "That account name is already taken.")
 	}
@@ -63,16 +64,18 @@ func CreateTx(ctx context.Context, tx *db.Tx, in NewAccount, now int64) (*Accoun
 
 // NameTaken reports whether another account than exceptID holds the
 // normalised form of name.
-func NameTaken(ctx context.Context, q db.Querier, name string, exceptID int64) (bool, error) {
+func NameTaken(ctx context.Context, q db.Querier, name string, exceptID int64) (_ bool, err error) {
+	defer errs.Wrap(&err, "account.NameTaken(%d)", exceptID)
 	var n int
-	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE name_key = ? AND id <> ?`, NormalizeName(name), exceptID).Scan(&n)
+	err = q.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE name_key = ? AND id <> ?`, NormalizeName(name), exceptID).Scan(&n)
 	return n > 0, err
 }
 
 // IssueCredentialsTx is IssueCredentials inside a transaction: it gives the
 // account an AppID (wx + 16 hex) and original id (gh_ + 12 hex) if it has
 // none, and a new AppSecret of which only the hash is stored.
-func IssueCredentialsTx(ctx context.Context, tx *db.Tx, accountID, now int64) (*Credentials, error) {
+func IssueCredentialsTx(ctx context.Context, tx *db.Tx, accountID, now int64) (_ *Credentials, err error) {
+	defer errs.Wrap(&err, "account.IssueCredentialsTx(%d)", accountID)
 	c := &Credentials{AppSecret: randHex(16)}
 	if err := db.Get(tx.QueryRow(ctx, `SELECT COALESCE(appid, ''), COALESCE(original_id, '') FROM accounts WHERE id = ?`, accountID),
 		&c.AppID, &c.OriginalID); err != nil {
@@ -84,7 +87,7 @@ func IssueCredentialsTx(ctx context.Context, tx *db.Tx, accountID, now int64) (*
 	if c.OriginalID == "" {
 		c.OriginalID = "gh_" + randHex(6)
 	}
-	_, err := tx.Exec(ctx, `UPDATE accounts SET appid = ?, original_id = ?, app_secret_hash = ?, updated_at = ? WHERE id = ?`,
+	_, err = tx.Exec(ctx, `UPDATE accounts SET appid = ?, original_id = ?, app_secret_hash = ?, updated_at = ? WHERE id = ?`,
 		c.AppID, c.OriginalID, HashSecret(c.AppSecret), now, accountID)
 	if err != nil {
 		return nil, err
@@ -94,7 +97,8 @@ func IssueCredentialsTx(ctx context.Context, tx *db.Tx, accountID, now int64) (*
 
 // AddMember makes a person a member of an account with a role, or changes
 // the role of an existing member. The owner's role cannot be changed here.
-func (s *Store) AddMember(ctx context.Context, accountID, personID int64, role string) error {
+func (s *Store) AddMember(ctx context.Context, accountID, personID int64, role string) (err error) {
+	defer errs.Wrap(&err, "account.Store.AddMember(%d, %d)", accountID, personID)
 	if role == RoleOwner {
 		return errs.FieldInvalid("role", "An account has one owner; choose another role.")
 	}
@@ -111,7 +115,7 @@ func (s *Store) AddMember(ctx context.Context, accountID, personID int64, role s
 		case err == nil:
 			_, err = tx.Exec(ctx, `UPDATE account_members SET role = ? WHERE account_id = ? AND person_id = ?`, role, accountID, personID)
 			return err
-		case !errors.Is(err, db.ErrNotFound):
+		case !errors.Is(err, errs.NotFound):
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO account_members (account_id, person_id, role, created_at) VALUES (?, ?, ?, ?)`,

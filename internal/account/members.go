@@ -38,7 +38,8 @@ var (
 )
 
 // Members lists the account's members, owners first.
-func (s *Store) Members(ctx context.Context, accountID int64) ([]Member, error) {
+func (s *Store) Members(ctx context.Context, accountID int64) (_ []Member, err error) {
+	defer errs.Wrap(&err, "account.Store.Members(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.username, p.display_name, m.role, m.created_at
 		FROM account_members m JOIN people p ON p.id = m.person_id WHERE m.account_id = ?
 		ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'publisher' THEN 2 WHEN 'agent' THEN 3 ELSE 4 END, p.display_name, m.person_id`, accountID)
@@ -51,9 +52,12 @@ func (s *Store) Members(ctx context.Context, accountID int64) ([]Member, error) 
 	})
 }
 
-// Invite makes the existing person with username a member with role. The
+// Invite makes the existing person with username a member with role at
+// once, without asking them: the demo, heraldtest and tests seed teams with
+// it. The console invites with InviteMember, which the person accepts. The
 // actor's role decides: only owners may add owners.
-func (s *Store) Invite(ctx context.Context, accountID int64, actorRole, username, role string) (Member, error) {
+func (s *Store) Invite(ctx context.Context, accountID int64, actorRole, username, role string) (_ Member, err error) {
+	defer errs.Wrap(&err, "account.Store.Invite(%d, %q)", accountID, username)
 	if !ValidRole(role) {
 		return Member{}, errUnknownRole
 	}
@@ -61,10 +65,10 @@ func (s *Store) Invite(ctx context.Context, accountID int64, actorRole, username
 		return Member{}, ErrOwnersOnly
 	}
 	var m Member
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		err := db.Get(tx.QueryRow(ctx, `SELECT id, username, display_name FROM people WHERE username = ?`, normalizeUsername(username)),
 			&m.PersonID, &m.Username, &m.DisplayName)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return errs.FieldInvalid("username", "There is nobody with the username %q on Herald.", username)
 		}
 		if err != nil {
@@ -83,7 +87,8 @@ func (s *Store) Invite(ctx context.Context, accountID int64, actorRole, username
 
 // ChangeRole changes a member's role. Only owners may make or demote
 // owners, and the last owner stays owner.
-func (s *Store) ChangeRole(ctx context.Context, accountID int64, actorRole string, personID int64, role string) error {
+func (s *Store) ChangeRole(ctx context.Context, accountID int64, actorRole string, personID int64, role string) (err error) {
+	defer errs.Wrap(&err, "account.Store.ChangeRole(%d, %d)", accountID, personID)
 	if !ValidRole(role) {
 		return errUnknownRole
 	}
@@ -110,7 +115,8 @@ func (s *Store) ChangeRole(ctx context.Context, accountID int64, actorRole strin
 
 // Remove ends a membership (also used to leave an account). Only owners
 // may remove owners, and the last owner cannot leave.
-func (s *Store) Remove(ctx context.Context, accountID int64, actorRole string, personID int64) error {
+func (s *Store) Remove(ctx context.Context, accountID int64, actorRole string, personID int64) (err error) {
+	defer errs.Wrap(&err, "account.Store.Remove(%d, %d)", accountID, personID)
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		cur, err := memberRole(ctx, tx, accountID, personID)
 		if err != nil {
@@ -137,7 +143,7 @@ func (s *Store) Remove(ctx context.Context, accountID int64, actorRole string, p
 func memberRole(ctx context.Context, tx *db.Tx, accountID, personID int64) (string, error) {
 	var role string
 	err := db.Get(tx.QueryRow(ctx, `SELECT role FROM account_members WHERE account_id = ? AND person_id = ?`, accountID, personID), &role)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return "", ErrNotMember
 	}
 	return role, err

@@ -18,6 +18,7 @@ const (
 	ActPayments   = "payments"   // merchant profile, products, orders, refunds
 	ActCompliance = "compliance" // see violations and appeal penalties
 	ActOwnData    = "own_data"   // export and import the account's data (owners only)
+	ActSettings   = "settings"   // the account's own settings: its time zone (owners only)
 )
 
 var permissions = map[string]map[string]bool{

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // The datacube API (/datacube/*, developer platform part 2) is served
@@ -42,7 +43,8 @@ type UserSummaryRow struct {
 
 // UserSummary answers getusersummary: new and cancelled follows per day and
 // source (an unfollow counts under the source of the follow it ends).
-func (s *Store) UserSummary(ctx context.Context, accountID int64, from, to string) ([]UserSummaryRow, error) {
+func (s *Store) UserSummary(ctx context.Context, accountID int64, from, to string) (_ []UserSummaryRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.UserSummary(%d)", accountID)
 	rows, err := s.DayRows(ctx, accountID, from, to, KindFollow, KindUnfollow)
 	if err != nil {
 		return nil, err
@@ -92,7 +94,8 @@ type UserCumulateRow struct {
 
 // UserCumulate answers getusercumulate: followers at the end of each day,
 // worked back from the maintained follower count.
-func (s *Store) UserCumulate(ctx context.Context, accountID, followersNow int64, timezone, from, to string) ([]UserCumulateRow, error) {
+func (s *Store) UserCumulate(ctx context.Context, accountID, followersNow int64, timezone, from, to string) (_ []UserCumulateRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.UserCumulate(%d, %d)", accountID, followersNow)
 	g, err := s.Growth(ctx, accountID, followersNow, from, to, s.Today(timezone))
 	if err != nil {
 		return nil, err
@@ -124,7 +127,8 @@ type ArticleSummaryRow struct {
 // (ori_page: link clicks with surface "source") and shares. Herald has no
 // favourites; add_to_fav is 0. msgid is "{msg_data_id}_{index+1}" when
 // the publishing tables name the article, else the article id.
-func (s *Store) ArticleSummary(ctx context.Context, accountID int64, day string) ([]ArticleSummaryRow, error) {
+func (s *Store) ArticleSummary(ctx context.Context, accountID int64, day string) (_ []ArticleSummaryRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.ArticleSummary(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT object_id, kind, surface, events, users FROM analytics_daily
 		WHERE account_id = ? AND day = ? AND object_id > 0 AND kind IN ('read', 'share', 'link_click')
 		AND (surface = '*' OR (kind = 'link_click' AND surface = 'source'))`, accountID, day)
@@ -225,7 +229,8 @@ type UserReadRow struct {
 
 // UserRead answers getuserread: article reads per day and read surface
 // (user_source 99999999 is every surface).
-func (s *Store) UserRead(ctx context.Context, accountID int64, from, to string) ([]UserReadRow, error) {
+func (s *Store) UserRead(ctx context.Context, accountID int64, from, to string) (_ []UserReadRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.UserRead(%d)", accountID)
 	rows, err := s.DayRows(ctx, accountID, from, to, KindRead)
 	if err != nil {
 		return nil, err
@@ -251,7 +256,8 @@ type UpstreamMsgRow struct {
 }
 
 // UpstreamMsg answers getupstreammsg: followers' messages per day and type.
-func (s *Store) UpstreamMsg(ctx context.Context, accountID int64, from, to string) ([]UpstreamMsgRow, error) {
+func (s *Store) UpstreamMsg(ctx context.Context, accountID int64, from, to string) (_ []UpstreamMsgRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.UpstreamMsg(%d)", accountID)
 	rows, err := s.DayRows(ctx, accountID, from, to, KindMessageIn)
 	if err != nil {
 		return nil, err
@@ -266,7 +272,8 @@ func (s *Store) UpstreamMsg(ctx context.Context, accountID int64, from, to strin
 }
 
 // UpstreamMsgHour answers getupstreammsghour for one day.
-func (s *Store) UpstreamMsgHour(ctx context.Context, accountID int64, day string) ([]UpstreamMsgRow, error) {
+func (s *Store) UpstreamMsgHour(ctx context.Context, accountID int64, day string) (_ []UpstreamMsgRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.UpstreamMsgHour(%d)", accountID)
 	rows, err := s.Hourly(ctx, accountID, day)
 	if err != nil {
 		return nil, err
@@ -295,7 +302,8 @@ type InterfaceSummaryRow struct {
 // InterfaceSummary answers getinterfacesummary: pushes to the developer's
 // server per day (WeChat counts its callbacks to the developer), with
 // failures and time in milliseconds.
-func (s *Store) InterfaceSummary(ctx context.Context, accountID int64, from, to string) ([]InterfaceSummaryRow, error) {
+func (s *Store) InterfaceSummary(ctx context.Context, accountID int64, from, to string) (_ []InterfaceSummaryRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.InterfaceSummary(%d)", accountID)
 	rows, err := s.DayRows(ctx, accountID, from, to, KindPushDelivery)
 	if err != nil {
 		return nil, err
@@ -310,7 +318,8 @@ func (s *Store) InterfaceSummary(ctx context.Context, accountID int64, from, to 
 }
 
 // InterfaceSummaryHour answers getinterfacesummaryhour for one day.
-func (s *Store) InterfaceSummaryHour(ctx context.Context, accountID int64, day string) ([]InterfaceSummaryRow, error) {
+func (s *Store) InterfaceSummaryHour(ctx context.Context, accountID int64, day string) (_ []InterfaceSummaryRow, err error) {
+	defer errs.Wrap(&err, "analytics.Store.InterfaceSummaryHour(%d)", accountID)
 	rows, err := s.Hourly(ctx, accountID, day)
 	if err != nil {
 		return nil, err

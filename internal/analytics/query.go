@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Row is one rollup row.
@@ -23,7 +24,8 @@ type Row struct {
 
 // Totals returns the account's every-object rows (object -1: per kind and
 // surface, and per kind with surface "*") for days from..to inclusive.
-func (s *Store) Totals(ctx context.Context, accountID int64, from, to string) ([]Row, error) {
+func (s *Store) Totals(ctx context.Context, accountID int64, from, to string) (_ []Row, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Totals(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT day, kind, surface, events, users, value_sum, value_max, failures FROM analytics_daily
 		WHERE account_id = ? AND day >= ? AND day <= ? AND object_id = -1 ORDER BY day, kind, surface`, accountID, from, to)
 	return db.Collect(rows, err, func(r *sqlRows) (Row, error) {
@@ -36,6 +38,7 @@ func (s *Store) Totals(ctx context.Context, accountID int64, from, to string) ([
 // over two periods at once: prevFrom..from-1 (Prev) and from..to (the
 // rows' own fields). One pass in SQL, a few dozen rows out.
 func (s *Store) PeriodSums(ctx context.Context, accountID int64, prevFrom, from, to string) (cur, prev []Row, err error) {
+	defer errs.Wrap(&err, "analytics.Store.PeriodSums(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT kind, surface,
 		SUM(CASE WHEN day >= ? THEN events ELSE 0 END), SUM(CASE WHEN day >= ? THEN users ELSE 0 END),
 		SUM(CASE WHEN day >= ? THEN value_sum ELSE 0 END), MAX(CASE WHEN day >= ? THEN value_max ELSE 0 END),
@@ -63,7 +66,8 @@ func (s *Store) PeriodSums(ctx context.Context, accountID int64, prevFrom, from,
 
 // DayRows returns the every-object rows of the given kinds for days
 // from..to.
-func (s *Store) DayRows(ctx context.Context, accountID int64, from, to string, kinds ...string) ([]Row, error) {
+func (s *Store) DayRows(ctx context.Context, accountID int64, from, to string, kinds ...string) (_ []Row, err error) {
+	defer errs.Wrap(&err, "analytics.Store.DayRows(%d)", accountID)
 	args := []any{accountID, from, to}
 	for _, k := range kinds {
 		args = append(args, k)
@@ -77,7 +81,8 @@ func (s *Store) DayRows(ctx context.Context, accountID int64, from, to string, k
 }
 
 // Hourly returns the account's hourly rows of one day.
-func (s *Store) Hourly(ctx context.Context, accountID int64, day string) ([]Row, error) {
+func (s *Store) Hourly(ctx context.Context, accountID int64, day string) (_ []Row, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Hourly(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT hour, kind, surface, events, users, value_sum, value_max, failures FROM analytics_hourly
 		WHERE account_id = ? AND day = ? ORDER BY hour, kind, surface`, accountID, day)
 	return db.Collect(rows, err, func(r *sqlRows) (Row, error) {
@@ -89,7 +94,8 @@ func (s *Store) Hourly(ctx context.Context, accountID int64, day string) ([]Row,
 // ObjectRows returns per-object rows (every surface) of the given kinds
 // for days from..to, summed over the days: Users is then the sum of each
 // day's distinct people.
-func (s *Store) ObjectRows(ctx context.Context, accountID int64, from, to string, kinds ...string) ([]Row, error) {
+func (s *Store) ObjectRows(ctx context.Context, accountID int64, from, to string, kinds ...string) (_ []Row, err error) {
+	defer errs.Wrap(&err, "analytics.Store.ObjectRows(%d)", accountID)
 	q := `SELECT object_id, kind, SUM(events), SUM(users), SUM(value_sum), MAX(value_max), SUM(failures) FROM analytics_daily
 		WHERE account_id = ? AND day >= ? AND day <= ? AND surface = '*' AND object_id > 0`
 	args := []any{accountID, from, to}
@@ -109,7 +115,8 @@ func (s *Store) ObjectRows(ctx context.Context, accountID int64, from, to string
 
 // ObjectDayRows returns one object's rows (per surface and "*") for days
 // from..to, for per-article detail and getarticletotal.
-func (s *Store) ObjectDayRows(ctx context.Context, accountID, objectID int64, from, to string) ([]Row, error) {
+func (s *Store) ObjectDayRows(ctx context.Context, accountID, objectID int64, from, to string) (_ []Row, err error) {
+	defer errs.Wrap(&err, "analytics.Store.ObjectDayRows(%d, %d)", accountID, objectID)
 	rows, err := s.db.Query(ctx, `SELECT day, kind, surface, events, users, value_sum, value_max, failures FROM analytics_daily
 		WHERE account_id = ? AND day >= ? AND day <= ? AND object_id = ? ORDER BY day, kind, surface`, accountID, from, to, objectID)
 	return db.Collect(rows, err, func(r *sqlRows) (Row, error) {
@@ -138,7 +145,8 @@ type GrowthDay struct {
 // Growth returns follower growth for each day from..to. Cumulative is the
 // follower count at the end of the day, worked back from the maintained
 // follower count (followers now) through the net growth of later days.
-func (s *Store) Growth(ctx context.Context, accountID int64, followersNow int64, from, to, today string) ([]GrowthDay, error) {
+func (s *Store) Growth(ctx context.Context, accountID int64, followersNow int64, from, to, today string) (_ []GrowthDay, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Growth(%d, %d)", accountID, followersNow)
 	end := to
 	if today > end {
 		end = today
@@ -201,16 +209,18 @@ func (s *Store) Now() time.Time { return s.clock.Now() }
 // PublishedArticleAccount returns the account of a published, not deleted
 // article (db.ErrNotFound otherwise), for events reported by the reading
 // page's script.
-func (s *Store) PublishedArticleAccount(ctx context.Context, articleID int64) (int64, error) {
+func (s *Store) PublishedArticleAccount(ctx context.Context, articleID int64) (_ int64, err error) {
+	defer errs.Wrap(&err, "analytics.Store.PublishedArticleAccount(%d)", articleID)
 	var a int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT a.account_id FROM articles a JOIN publications p ON p.id = a.publication_id
+	err = db.Get(s.db.QueryRow(ctx, `SELECT a.account_id FROM articles a JOIN publications p ON p.id = a.publication_id
 		WHERE a.id = ? AND a.deleted = ? AND p.state = 'published'`, articleID, false), &a)
 	return a, err
 }
 
 // ObjectSurfaceReads sums each object's events of kind per surface over
 // days from..to: object → surface → events.
-func (s *Store) ObjectSurfaceReads(ctx context.Context, accountID int64, from, to, kind string) (map[int64]map[string]int64, error) {
+func (s *Store) ObjectSurfaceReads(ctx context.Context, accountID int64, from, to, kind string) (_ map[int64]map[string]int64, err error) {
+	defer errs.Wrap(&err, "analytics.Store.ObjectSurfaceReads(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT object_id, surface, SUM(events) FROM analytics_daily
 		WHERE account_id = ? AND object_id > 0 AND day >= ? AND day <= ? AND kind = ? AND surface <> '*'
 		GROUP BY object_id, surface`, accountID, from, to, kind)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 )
 
@@ -111,7 +112,8 @@ func (r *Recorder) Run(ctx context.Context) {
 }
 
 // Flush writes every queued event now (tests, the demo, shutdown).
-func (r *Recorder) Flush(ctx context.Context) error {
+func (r *Recorder) Flush(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "analytics.Recorder.Flush()")
 	if r == nil {
 		return nil
 	}
@@ -154,7 +156,10 @@ const eventCols = 10
 // InsertEvents writes events with multi-row INSERTs of at most 1,000 rows,
 // numbering them with a fresh block of ids (so the rollup's watermark sees
 // them). It is what the recorder, the backfill and the demo use.
-func InsertEvents(ctx context.Context, d *db.DB, evs []Event) error { return insertEvents(ctx, d, evs) }
+func InsertEvents(ctx context.Context, d *db.DB, evs []Event) (err error) {
+	defer errs.Wrap(&err, "analytics.InsertEvents()")
+	return insertEvents(ctx, d, evs)
+}
 
 // insertEvents is InsertEvents on a database or in a transaction.
 func insertEvents(ctx context.Context, d db.Querier, evs []Event) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/analytics/chart"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Table is one table of a report, shown on the page and exported as CSV.
@@ -75,7 +76,8 @@ var TableNames = []string{"growth", "sources", "publications", "articles", "menu
 // Report builds the analytics of an account for days From..To (inclusive,
 // in the account's time zone) from the rollups, with the period of the same
 // length before it for comparison.
-func (s *Store) Report(ctx context.Context, in ReportInput) (*Report, error) {
+func (s *Store) Report(ctx context.Context, in ReportInput) (_ *Report, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Report()")
 	today := s.Today(in.Timezone)
 	n := daysBetween(in.From, in.To) + 1
 	rep := &Report{From: in.From, To: in.To, PrevTo: AddDays(in.From, -1), PrevFrom: AddDays(in.From, -n), Today: today,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 )
 
@@ -17,7 +18,8 @@ import (
 // before the first captured event. The next Rollup aggregates them, so an
 // upgraded platform's dashboards show its past. It does nothing the second
 // time (or after MarkBackfilled).
-func (s *Store) Backfill(ctx context.Context) (int64, error) {
+func (s *Store) Backfill(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Backfill()")
 	done, err := s.state(ctx, s.db, keyBackfilled)
 	if err != nil || done != 0 {
 		return 0, err
@@ -88,14 +90,16 @@ func (s *Store) backfill(ctx context.Context, tx *db.Tx, lo, hi int64, total *in
 
 // MarkBackfilled records that there is no history to backfill (the demo,
 // which seeds its own events).
-func (s *Store) MarkBackfilled(ctx context.Context) error {
+func (s *Store) MarkBackfilled(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "analytics.Store.MarkBackfilled()")
 	return setState(ctx, s.db, keyBackfilled, db.Micro(s.clock.Now()))
 }
 
 // Snapshot refreshes the follower demographics of every account that has
 // followers: region and language from followers' profiles, device class
 // from the people who followed or read in the last 30 days.
-func (s *Store) Snapshot(ctx context.Context) error {
+func (s *Store) Snapshot(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "analytics.Store.Snapshot()")
 	rows, err := s.db.Query(ctx, `SELECT id FROM accounts WHERE follower_count > 0 ORDER BY id`)
 	ids, err := db.Collect(rows, err, func(r *sqlRows) (int64, error) {
 		var v int64
@@ -113,7 +117,8 @@ func (s *Store) Snapshot(ctx context.Context) error {
 }
 
 // SnapshotAccount refreshes one account's demographics.
-func (s *Store) SnapshotAccount(ctx context.Context, accountID int64) error {
+func (s *Store) SnapshotAccount(ctx context.Context, accountID int64) (err error) {
+	defer errs.Wrap(&err, "analytics.Store.SnapshotAccount(%d)", accountID)
 	now := s.clock.Now()
 	type group struct {
 		dim, value string
@@ -176,7 +181,8 @@ type Demographics struct {
 // minGroup people. When the small groups together are fewer than minGroup
 // their count is hidden too (Hidden -1), so nobody can be singled out by
 // subtraction.
-func (s *Store) Demographics(ctx context.Context, accountID int64, minGroup int) (*Demographics, error) {
+func (s *Store) Demographics(ctx context.Context, accountID int64, minGroup int) (_ *Demographics, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Demographics(%d, %d)", accountID, minGroup)
 	rows, err := s.db.Query(ctx, `SELECT dimension, value, followers, updated_at FROM analytics_demographics WHERE account_id = ?`, accountID)
 	type row struct {
 		dim, value string
@@ -245,7 +251,8 @@ const (
 // features that are not there are skipped. Messages are counted
 // incrementally (only rows past the last counted id), so the big table is
 // never counted whole.
-func (s *Store) PlatformSnapshot(ctx context.Context) error {
+func (s *Store) PlatformSnapshot(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "analytics.Store.PlatformSnapshot()")
 	now := db.Micro(s.clock.Now())
 	metrics := map[string]int64{}
 	one := func(name, q string, args ...any) {
@@ -359,7 +366,16 @@ func (s *Store) PlatformSnapshot(ctx context.Context) error {
 		if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE id > ?`, lastID), &tail); err != nil {
 			return err
 		}
-		metrics[MetricMessages] = count + tail
+		// A Service account's mass send is stored once (broadcasts) with a
+		// row per recipient: each part counts once per recipient, as its
+		// job's sent count says (an imported send has no job: its
+		// recipients are counted).
+		var broadcast int64
+		if err := db.Get(tx.QueryRow(ctx, `SELECT COALESCE((SELECT SUM(j.sent_count) FROM broadcasts b JOIN publish_jobs j ON j.id = b.job_id), 0)
+			+ COALESCE((SELECT COUNT(*) FROM broadcasts b JOIN broadcast_recipients r ON r.send_id = b.send_id WHERE b.job_id = 0), 0)`), &broadcast); err != nil {
+			return err
+		}
+		metrics[MetricMessages] = count + tail + broadcast
 		for k, v := range metrics {
 			if _, err := tx.Exec(ctx, `INSERT INTO analytics_platform (metric, value, updated_at) VALUES (?, ?, ?)
 				ON CONFLICT (metric) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, k, v, now); err != nil {
@@ -372,7 +388,8 @@ func (s *Store) PlatformSnapshot(ctx context.Context) error {
 
 // Platform returns the admin dashboard's figures and when they were last
 // refreshed.
-func (s *Store) Platform(ctx context.Context) (map[string]int64, time.Time, error) {
+func (s *Store) Platform(ctx context.Context) (_ map[string]int64, _ time.Time, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Platform()")
 	rows, err := s.db.Query(ctx, `SELECT metric, value, updated_at FROM analytics_platform`)
 	type row struct {
 		k     string
@@ -412,7 +429,8 @@ const pushImportBatch = 5000
 // the result depends neither on nodes' clocks nor on how many nodes run it.
 // The echostr handshakes ("verify") are not counted. It returns how many
 // rows it imported; without the table it does nothing.
-func (s *Store) ImportPushLog(ctx context.Context) (int64, error) {
+func (s *Store) ImportPushLog(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "analytics.Store.ImportPushLog()")
 	var total int64
 	for {
 		var n int

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/settings"
 )
@@ -72,7 +73,7 @@ const (
 func (s *Store) state(ctx context.Context, q db.Querier, key string) (int64, error) {
 	var v int64
 	err := db.Get(q.QueryRow(ctx, `SELECT value FROM analytics_state WHERE key = ?`, key), &v)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return 0, nil
 	}
 	return v, err
@@ -136,14 +137,18 @@ type acctDay struct {
 // hourly rows. Each day that received events is recomputed whole from the
 // raw events, so running it again changes nothing; conversions of the seven
 // days before it are recomputed too. It returns how many days it rewrote.
-func (s *Store) Rollup(ctx context.Context) (int, error) {
+func (s *Store) Rollup(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Rollup()")
 	return s.rollup(ctx, s.Settle)
 }
 
 // RollupNow is Rollup without the settling delay: for tests and the demo,
 // after Recorder.Flush.
 // It takes every event written so far (up to the largest id).
-func (s *Store) RollupNow(ctx context.Context) (int, error) { return s.rollup(ctx, -1) }
+func (s *Store) RollupNow(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "analytics.Store.RollupNow()")
+	return s.rollup(ctx, -1)
+}
 
 func (s *Store) rollup(ctx context.Context, settle time.Duration) (int, error) {
 	now := s.clock.Now()
@@ -180,10 +185,10 @@ func (s *Store) rollup(ctx context.Context, settle time.Duration) (int, error) {
 		if !ok {
 			var tz string
 			err := db.Get(s.db.QueryRow(ctx, `SELECT timezone FROM accounts WHERE id = ?`, h.account), &tz)
-			if err != nil && !errors.Is(err, db.ErrNotFound) {
+			if err != nil && !errors.Is(err, errs.NotFound) {
 				return 0, err
 			}
-			if errors.Is(err, db.ErrNotFound) {
+			if errors.Is(err, errs.NotFound) {
 				loc = nil // the account is gone: nothing to roll up
 			} else {
 				loc = Location(tz)
@@ -254,7 +259,8 @@ const aggCols = `COUNT(*), COUNT(DISTINCT NULLIF(person_id, 0)), COALESCE(SUM(va
 // RollupDay recomputes one day of one account (day in loc) from the raw
 // events: the daily rows of every kind, surface and object, the hourly rows
 // and the conversions of that day's follows.
-func (s *Store) RollupDay(ctx context.Context, accountID int64, day string, loc *time.Location) error {
+func (s *Store) RollupDay(ctx context.Context, accountID int64, day string, loc *time.Location) (err error) {
+	defer errs.Wrap(&err, "analytics.Store.RollupDay(%d)", accountID)
 	t0, t1, err := DayBounds(day, loc)
 	if err != nil {
 		return err
@@ -358,7 +364,8 @@ func conversions(ctx context.Context, tx *db.Tx, accountID int64, day string, lo
 // time is kept up for it. (Backfilled and demo events, written now about
 // the past, therefore stay for the retention period after they were
 // written.) It returns how many it deleted.
-func (s *Store) Purge(ctx context.Context) (int64, error) {
+func (s *Store) Purge(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "analytics.Store.Purge()")
 	wm, err := s.state(ctx, s.db, keyWatermark)
 	if err != nil {
 		return 0, err

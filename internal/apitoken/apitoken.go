@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/clock"
@@ -108,7 +109,8 @@ func newValue() string {
 
 // Issue creates a new /cgi-bin/token token for the account. The previous
 // one of the same family stays valid for Grace.
-func (s *Store) Issue(ctx context.Context, accountID int64) (*Token, error) {
+func (s *Store) Issue(ctx context.Context, accountID int64) (_ *Token, err error) {
+	defer errs.Wrap(&err, "apitoken.Store.Issue(%d)", accountID)
 	return s.issue(ctx, accountID, Normal, false)
 }
 
@@ -155,7 +157,8 @@ func (s *Store) issue(ctx context.Context, accountID int64, kind string, revokeN
 // StableToken returns the account's stable token: the current one while it
 // has more than StableRenewBefore left, else a new one. force replaces it
 // at once (at most MaxForcePerDay a day, ForceSpacing apart).
-func (s *Store) StableToken(ctx context.Context, accountID int64, force bool) (*Token, error) {
+func (s *Store) StableToken(ctx context.Context, accountID int64, force bool) (_ *Token, err error) {
+	defer errs.Wrap(&err, "apitoken.Store.StableToken(%d)", accountID)
 	now := s.clock.Now()
 	if force {
 		day := Day(now)
@@ -163,7 +166,7 @@ func (s *Store) StableToken(ctx context.Context, accountID int64, force bool) (*
 		var count int
 		var at int64
 		err := db.Get(s.db.QueryRow(ctx, `SELECT force_day, force_count, force_at FROM api_state WHERE account_id = ?`, accountID), &fday, &count, &at)
-		if err != nil && !errors.Is(err, db.ErrNotFound) {
+		if err != nil && !errors.Is(err, errs.NotFound) {
 			return nil, err
 		}
 		if fday != day {
@@ -184,12 +187,12 @@ func (s *Store) StableToken(ctx context.Context, accountID int64, force bool) (*
 	}
 	var value string
 	var exp int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT token, expires_at FROM api_tokens WHERE account_id = ? AND kind = 'stable' AND superseded_at = 0
+	err = db.Get(s.db.QueryRow(ctx, `SELECT token, expires_at FROM api_tokens WHERE account_id = ? AND kind = 'stable' AND superseded_at = 0
 		ORDER BY created_at DESC LIMIT 1`, accountID), &value, &exp)
 	if err == nil && db.FromMicro(exp).Sub(now) > StableRenewBefore {
 		return &Token{Value: value, AccountID: accountID, Kind: Stable, ExpiresAt: db.FromMicro(exp)}, nil
 	}
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
+	if err != nil && !errors.Is(err, errs.NotFound) {
 		return nil, err
 	}
 	return s.issue(ctx, accountID, Stable, false)
@@ -197,7 +200,8 @@ func (s *Store) StableToken(ctx context.Context, accountID int64, force bool) (*
 
 // Check returns the token if it may be used now, else ErrInvalid (unknown
 // or superseded) or ErrExpired.
-func (s *Store) Check(ctx context.Context, value string) (*Token, error) {
+func (s *Store) Check(ctx context.Context, value string) (_ *Token, err error) {
+	defer errs.Wrap(&err, "apitoken.Store.Check()")
 	now := s.clock.Now()
 	s.mu.RLock()
 	c, ok := s.cache[value]
@@ -216,7 +220,7 @@ func (s *Store) Check(ctx context.Context, value string) (*Token, error) {
 		var exp, sup int64
 		err := db.Get(s.db.QueryRow(ctx, `SELECT token, account_id, kind, expires_at, superseded_at FROM api_tokens WHERE token = ?`, value),
 			&tk.Value, &tk.AccountID, &tk.Kind, &exp, &sup)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return nil, ErrInvalid
 		}
 		if err != nil {
@@ -250,7 +254,27 @@ func (s *Store) Forget(accountID int64) {
 }
 
 // Day is the quota day of t: WeChat's quotas reset at midnight Beijing time.
-func Day(t time.Time) string { return t.In(clock.Beijing).Format("2006-01-02") }
+// Every counted API call asks, so the last day's text is kept and reused
+// while t stays within that day.
+func Day(t time.Time) string {
+	n := t.Unix() + 8*3600 // Beijing has no daylight saving time
+	if d := lastDay.Load(); d != nil && n >= d.from && n < d.from+86400 {
+		return d.text
+	}
+	from := n - ((n%86400)+86400)%86400
+	text := t.In(clock.Beijing).Format("2006-01-02")
+	lastDay.Store(&dayText{from: from, text: text})
+	return text
+}
+
+// dayText is a Beijing day: its first second (in Unix seconds shifted by
+// eight hours) and its text.
+type dayText struct {
+	from int64
+	text string
+}
+
+var lastDay atomic.Pointer[dayText]
 
 // Month is the clear_quota month of t.
 func Month(t time.Time) string { return t.In(clock.Beijing).Format("2006-01") }

@@ -79,6 +79,58 @@ func TestQuotaExactAcrossNodes(t *testing.T) {
 	}
 }
 
+// TestQuotaBatchesStayExact: calls of one account and path that arrive
+// together on a node are counted by one statement; across three nodes and
+// hundreds of concurrent calls, a batch that fits is admitted whole (none
+// refused while the limit has room), and one that does not is taken call by
+// call (exactly the room left is admitted, never more).
+func TestQuotaBatchesStayExact(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	withLimit(t, quotaPath, 500)
+	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})}
+	burst := func(calls int) int64 {
+		var admitted atomic.Int64
+		var wg sync.WaitGroup
+		for g := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := nodes[g%3].Take(ctx, acc, quotaPath)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					admitted.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		return admitted.Load()
+	}
+	// 450 of 500: all fit, all are admitted.
+	if n := burst(450); n != 450 {
+		t.Fatalf("%d of 450 calls admitted with a limit of 500, want all", n)
+	}
+	// 300 more: 50 fit. Batches larger than what is left are taken call by
+	// call.
+	if n := burst(300); n != 50 {
+		t.Fatalf("%d of 300 calls admitted with 50 left, want exactly 50", n)
+	}
+	for i, q := range nodes {
+		if used, err := q.Used(ctx, acc, quotaPath); err != nil || used != 500 {
+			t.Fatalf("node %d reads used %d (%v), want 500", i, used, err)
+		}
+		q.mu.Lock()
+		left := len(q.slots)
+		q.mu.Unlock()
+		if left != 0 {
+			t.Fatalf("node %d keeps %d counters in memory after the calls ended", i, left)
+		}
+	}
+}
+
 // TestClearQuotaMonthlyAllowanceExact: two nodes spend the monthly
 // clear_quota allowance concurrently; exactly MaxClearQuotaMonth succeed.
 func TestClearQuotaMonthlyAllowanceExact(t *testing.T) {
@@ -125,7 +177,7 @@ func BenchmarkQuotaTake(b *testing.B) {
 }
 
 // BenchmarkQuotaTakeParallel is the same with calls arriving concurrently
-// (GOMAXPROCS goroutines, several accounts' worth on one path).
+// (8 goroutines on one account and path: one hot row).
 func BenchmarkQuotaTakeParallel(b *testing.B) {
 	ctx := context.Background()
 	d := dbtest.New(b)
@@ -141,4 +193,39 @@ func BenchmarkQuotaTakeParallel(b *testing.B) {
 			}
 		}
 	})
+	reportStatements(b, q)
+}
+
+// BenchmarkQuotaTakeThreeNodes: three nodes (three handles on one database)
+// take one account's quota on one path from 8 goroutines each — the hot
+// row every node of a cluster updates when one account calls one API hard.
+func BenchmarkQuotaTakeThreeNodes(b *testing.B) {
+	ctx := context.Background()
+	d := dbtest.New(b)
+	acc := testAccount(b, d)
+	withLimit(b, quotaPath, 1<<40)
+	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(b, d), clock.Real{}), NewQuotas(dbtest.Reopen(b, d), clock.Real{})}
+	var next atomic.Int64
+	b.SetParallelism(12) // 24 goroutines on 2 CPUs, 8 per node
+	b.RunParallel(func(pb *testing.PB) {
+		q := nodes[next.Add(1)%3]
+		for pb.Next() {
+			if ok, err := q.Take(ctx, acc, quotaPath); err != nil || !ok {
+				b.Error(ok, err)
+				return
+			}
+		}
+	})
+	reportStatements(b, nodes...)
+}
+
+// reportStatements reports the counting statements run per call: below 1
+// when concurrent calls were counted together.
+func reportStatements(b *testing.B, nodes ...*Quotas) {
+	var n int64
+	for _, q := range nodes {
+		n += q.stmts.Load()
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "stmts/call")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }

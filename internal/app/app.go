@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heraldoa/herald/internal/abtest"
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/apitoken"
@@ -57,7 +58,9 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/webapp"
+	"github.com/heraldoa/herald/internal/webpush"
 	"github.com/heraldoa/herald/internal/workq"
+	"github.com/heraldoa/herald/internal/wx/wxpath"
 	"github.com/heraldoa/herald/internal/wxapi"
 	"github.com/heraldoa/herald/internal/wxapi/comment"
 	"github.com/heraldoa/herald/internal/wxapi/datacube"
@@ -144,11 +147,16 @@ type App struct {
 	Queue *workq.Queue
 	// Exports: account exports started from the console.
 	Exports *portability.Exports
+	// WeChatImports: moves from WeChat started from the console.
+	WeChatImports *portability.WeChatImports
 	// Moves: the consented move of imported followers to people here.
 	Moves *portability.Moves
 	// Subscriptions: subscription notifications (wxaapi/newtmpl/*, bizsend,
 	// followers' consents and the subscribe_msg_* events).
 	Subscriptions *subscribemsg.Service
+	// WebPush: followers' subscribed devices, their notification settings,
+	// and the notifications of new messages (internal/webpush).
+	WebPush *webpush.Service
 }
 
 // Options adjust New for tests and the emulator.
@@ -162,6 +170,9 @@ type Options struct {
 	// AnalyticsBuffer is how many analytics events may wait to be written
 	// (default 65536, sized for a server; the emulator needs far fewer).
 	AnalyticsBuffer int
+	// Publishing tunes the publishing engine (batch size, lease) and gives
+	// tests its hooks; zero: production's defaults.
+	Publishing publish.EngineOptions
 }
 
 // New builds an App on an open, migrated database.
@@ -210,9 +221,14 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
 	a.Publish = publish.NewStore(d, c, publish.Deps{Media: a.Media, Settings: a.Settings, Messages: a.Messages, Bus: a.Bus,
-		Gate: a.Review.CheckAllowed, TakenDown: a.Review.TakenDown, FlagContent: a.Review.FlagContent})
+		Gate: a.Review.CheckAllowed, GateAt: a.Review.CheckAllowedAt, TakenDown: a.Review.TakenDown, FlagContent: a.Review.FlagContent})
 	a.Folder = folder.NewStore(d, c)
-	a.PublishEngine = publish.NewEngine(a.Publish, log)
+	a.PublishEngine = publish.NewEngineWith(a.Publish, log, opts.Publishing)
+	// An A/B test's winner roll-out gets its publication and recipients when
+	// the engine starts it, and the test ends with it.
+	abTests := abtest.NewStore(d, c, a.Publish)
+	a.PublishEngine.OnStart(abTests.Prepare)
+	a.PublishEngine.OnFinishTx(abTests.Finished)
 	a.Menus = menu.NewStore(d, c)
 	a.AutoReplies = autoreply.NewStore(d, c)
 	a.AutoReplies.ResolveImage = func(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
@@ -240,6 +256,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		Generator: "herald", WorkDir: filepath.Join(cfg.DataDir, "exports")}
 	a.Exports.Register()
+	// Moves from WeChat pull through an API address the owner gives, so
+	// every connection passes the outbound policy.
+	a.WeChatImports = &portability.WeChatImports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log,
+		HTTP: a.Outbound.Client(2 * time.Minute), WorkDir: filepath.Join(cfg.DataDir, "wechat-imports")}
+	a.WeChatImports.Register()
 	// Followers who came with an imported account move to people of this
 	// platform with the same email address, after a notice and an opt-out window.
 	a.Moves = &portability.Moves{DB: d, Messages: a.Messages, Clock: c, Log: log, BaseURL: cfg.BaseURL}
@@ -251,7 +272,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.OAuth = &oauth.Service{DB: d, Accounts: a.Accounts, Follows: a.Follows, Clock: c}
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
 		Chat: a.Chat, Bus: a.Bus, Menus: a.Menus, Audience: a.Audience, AutoReplies: a.AutoReplies, TempMedia: a.TempMedia, QR: a.QR,
-		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL, MenuArticle: a.menuArticle,
 		Kf:      a.Kf,
 		OAuth:   a.OAuth,
 		WebApps: a.WebApps,           // miniprogrampage custom messages open linked web apps
@@ -281,13 +302,18 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Mass = &mass.Mass{Publish: a.Publish, Engine: a.PublishEngine, TempMedia: a.TempMedia, Quotas: a.Quotas,
 		Accounts: a.Accounts, Settings: a.DevSettings, Push: a.Push, Clock: c, Log: log, BaseURL: cfg.BaseURL}
 	mass.Register(a.API, a.Mass)
+	// Web Push: followers' devices are notified of account messages and
+	// mass sends while the app is closed (queued jobs, outbound guard).
+	a.WebPush = &webpush.Service{DB: d, Clock: c, Log: log, Queue: a.Queue, Accounts: a.Accounts, Messages: a.Messages,
+		Secret: secret, Client: a.Outbound.Client(0), BaseURL: cfg.BaseURL, Delay: webpush.DefaultDelay}
+	a.WebPush.Register(a.PublishEngine)
 	for _, r := range a.responders() {
 		a.Chat.AddResponder(r)
 	}
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c)
 	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
-	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &wxpay.Keys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &pay.PlatformKeys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		HTTP: a.Outbound.Client(10 * time.Second)}
 	a.PayAPI.Register() // payment and refund notifications to merchants
 	var err error
@@ -298,13 +324,15 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Analytics: a.Analytics, AnalyticsStore: a.AnalyticsStore,
 		MenuStore: a.Menus, AutoReplies: a.AutoReplies, Audience: a.Audience, Inbox: a.Inbox,
 		Developer: ui.Developer{Settings: a.DevSettings, Push: a.Push, API: a.API, OAuth: a.OAuth, QR: a.QR},
-		Pay:       a.Pay, PayAPI: a.PayAPI,
+		Pay:       a.Pay, PayKeys: a.PayAPI.Keys,
 		Templates:     a.Templates,
 		WebApps:       a.WebApps,
 		Subscriptions: a.Subscriptions,
 		Exports:       a.Exports,
+		WeChatImports: a.WeChatImports,
 		Moves:         a.Moves,
 		Feeds:         feed.NewStore(d, c, a.Publish),
+		WebPush:       a.WebPush,
 		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
 			return ratelimit.New(d, c, prefix, interval, burst)
 		})})
@@ -325,7 +353,7 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	// The WeChat-compatible API, by path prefix on any host.
-	for _, p := range wxapi.Prefixes {
+	for _, p := range wxpath.Prefixes {
 		mux.Handle(p, a.API)
 	}
 	mux.Handle(wxpay.Prefix, a.PayAPI) // Herald Pay merchant API (WeChat Pay v3 shape)
@@ -396,6 +424,12 @@ func (a *App) StartJobs() {
 		return err
 	})
 	a.Jobs.Go("node-id", a.keepNodeID) // keep the leased node number
+	// Discover's search keys (pinyin, Simplified characters) of accounts
+	// that have none: made before the keys existed, or imported.
+	a.Jobs.Every("account-search-keys", time.Hour, func(ctx context.Context) error {
+		_, err := a.Accounts.FillSearchKeys(ctx)
+		return err
+	})
 	// The durable work queue: work of nodes that died, and retries.
 	a.Jobs.Go("work-queue", a.Queue.Run)
 	a.Jobs.Go("analytics-writer", a.Analytics.Run)
@@ -438,7 +472,7 @@ func (a *App) StartJobs() {
 		if _, err := a.Quotas.DeleteBefore(ctx, apitoken.Day(a.Clock.Now().AddDate(0, 0, -2))); err != nil {
 			return err
 		}
-		if _, err := a.API.DeleteExpiredWebSignIns(ctx); err != nil {
+		if _, err := a.OAuth.DeleteExpired(ctx); err != nil {
 			return err
 		}
 		if _, err := a.API.DeleteExpiredShortKeys(ctx); err != nil { // and failed calls kept for rid/get
@@ -471,6 +505,9 @@ func (a *App) StartJobs() {
 		}
 		return err
 	})
+	// Library files stored before today's checks (and imported ones):
+	// re-check image dimensions, mark what published articles use.
+	a.Jobs.Every("media-audit", time.Minute, a.Publish.AuditMedia)
 	a.Jobs.Every("follower-moves", 10*time.Minute, func(ctx context.Context) error {
 		_, _, err := a.Moves.Run(ctx)
 		return err

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
+	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
@@ -18,7 +20,7 @@ func (a *App) menuMedia(ctx context.Context, accountID int64, mediaID string) (s
 	}
 	asset, err := a.Publish.Asset(ctx, accountID, mediaID)
 	if err != nil {
-		if errs.KindOf(err) == errs.KindNotFound || errs.KindOf(err) == errs.KindInvalid {
+		if errors.Is(err, errs.NotFound) || errs.KindOf(err) == errs.KindInvalid {
 			return "", "", errs.NotFound
 		}
 		return "", "", err
@@ -54,5 +56,25 @@ func (a *App) menuArticle(ctx context.Context, accountID int64, articleID string
 		return message.Article{}, errs.NotFoundf("There is no such article.")
 	}
 	return message.Article{Title: rd.Article.Title, Description: rd.Article.Digest, URL: publish.ArticlePath(id),
-		PicURL: publish.MediaPath(rd.Article.CoverMediaID)}, nil
+		PicURL: rd.Article.CoverURL()}, nil
+}
+
+// clickKeywords returns the replies of the account's keyword rules that
+// match a menu click's key (the default reply never answers a click).
+func (a *App) clickKeywords(ctx context.Context, accountID int64, key string) ([]message.Reply, error) {
+	rules, err := a.AutoReplies.Rules(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	keyword := rules[:0:0]
+	for _, r := range rules {
+		if r.Kind == autoreply.KindKeyword {
+			keyword = append(keyword, r)
+		}
+	}
+	var out []message.Reply
+	for _, rep := range autoreply.Match(keyword, key, nil) {
+		out = append(out, rep.Message())
+	}
+	return out, nil
 }

@@ -16,13 +16,16 @@ import (
 //     article_id), which are never pushed to the developer's server;
 //  3. the developer's server (push.Engine): its reply, or its silence, wins,
 //     as on WeChat;
-//  4. auto-replies: on-follow, keyword and default replies, for accounts
+//  4. click keys: a menu click whose key a keyword rule matches gets that
+//     rule's replies, so "click" buttons work without a developer server;
+//  5. auto-replies: on-follow, keyword and default replies, for accounts
 //     without a developer server.
 func (a *App) responders() []message.Responder {
 	return []message.Responder{
 		&analytics.Responder{Recorder: a.Analytics},
 		&menu.Responder{Store: a.Menus, Media: a.menuMedia, Articles: a.menuArticle},
 		a.Push,
-		&autoreply.Responder{Store: a.AutoReplies},
+		&menu.KeywordResponder{Keywords: a.clickKeywords},
+		&autoreply.Responder{Store: a.AutoReplies, Conversations: a.Messages},
 	}
 }

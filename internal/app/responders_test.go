@@ -25,6 +25,7 @@ func TestResponderOrder(t *testing.T) {
 		fmt.Sprintf("%T", &analytics.Responder{}),
 		fmt.Sprintf("%T", &menu.Responder{}),
 		fmt.Sprintf("%T", &push.Engine{}),
+		fmt.Sprintf("%T", &menu.KeywordResponder{}),
 		fmt.Sprintf("%T", &autoreply.Responder{}),
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -43,6 +43,13 @@ type Server struct {
 // Server-side log lines at info level and above go to the test log.
 func New(t testing.TB) *Server {
 	t.Helper()
+	return NewWith(t, app.Options{})
+}
+
+// NewWith is New with the test's options for app.New (engine tuning and
+// hooks); the clock is always the Server's.
+func NewWith(t testing.TB, opts app.Options) *Server {
+	t.Helper()
 	d := dbtest.New(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
@@ -70,7 +77,8 @@ func New(t testing.TB) *Server {
 	log := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	clk := &clock.Offset{}
-	a, err := app.New(cfg, log, d, secret, app.Options{Clock: clk})
+	opts.Clock = clk
+	a, err := app.New(cfg, log, d, secret, opts)
 	if err != nil {
 		srv.Listener.Close()
 		t.Fatalf("apptest: %v", err)
@@ -111,6 +119,10 @@ type Client struct {
 	// ForwardedFor, when set, is sent as X-Forwarded-For: the client's
 	// address as the trusted proxy (loopback) reports it.
 	ForwardedFor string
+	// AcceptLanguage is sent as Accept-Language unless a request sets its
+	// own: "en" by default, so pages read as the tests' English texts
+	// until a person chooses a language; set it to test another.
+	AcceptLanguage string
 }
 
 // Client returns a new client with an empty cookie jar.
@@ -123,7 +135,7 @@ func (s *Server) Client(t testing.TB) *Client {
 	base, _ := url.Parse(s.URL)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	c := &Client{t: t, server: s, base: base, Jar: jar, transport: tr}
+	c := &Client{t: t, server: s, base: base, Jar: jar, transport: tr, AcceptLanguage: "en"}
 	c.HTTP = &http.Client{
 		Transport: tr,
 		Jar:       jar,
@@ -170,6 +182,9 @@ func (c *Client) NewRequest(method, path string, body io.Reader) *http.Request {
 func (c *Client) Do(req *http.Request) *Response {
 	if c.ForwardedFor != "" {
 		req.Header.Set("X-Forwarded-For", c.ForwardedFor)
+	}
+	if c.AcceptLanguage != "" && req.Header.Get("Accept-Language") == "" {
+		req.Header.Set("Accept-Language", c.AcceptLanguage)
 	}
 	c.t.Helper()
 	var res *http.Response

@@ -96,13 +96,6 @@ var rules = []rule{
 		name: "a face imports no other face",
 		from: under(faces),
 		to:   under(faces),
-		// Debt: the web UI still reaches into the Pay API's notification
-		// log; the emulator reads the API's path prefixes to inject faults.
-		allowed: map[string][]string{
-			"internal/ui/core":    {"internal/pay/wxpay"},
-			"internal/ui/console": {"internal/pay/wxpay"},
-			"internal/emulator":   {"internal/wxapi"},
-		},
 	},
 }
 

@@ -80,7 +80,9 @@ func NewStore(d *db.DB, c clock.Clock, follows *follow.Store) *Store {
 	return &Store{db: d, clock: c, follows: follows}
 }
 
-func tagKey(name string) string { return strings.ToLower(strings.Join(strings.Fields(name), " ")) }
+// TagKey is the form of a tag name that must be unique in an account:
+// lower case, runs of spaces as one.
+func TagKey(name string) string { return strings.ToLower(strings.Join(strings.Fields(name), " ")) }
 
 func checkTagName(name string) (string, error) {
 	name = strings.Join(strings.Fields(name), " ")
@@ -94,7 +96,8 @@ func checkTagName(name string) (string, error) {
 }
 
 // Tags lists the account's tags by id, with follower counts.
-func (s *Store) Tags(ctx context.Context, accountID int64) ([]Tag, error) {
+func (s *Store) Tags(ctx context.Context, accountID int64) (_ []Tag, err error) {
+	defer errs.Wrap(&err, "audience.Store.Tags(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT id, name, follower_count FROM tags WHERE account_id = ? ORDER BY id`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (Tag, error) {
 		var t Tag
@@ -103,18 +106,20 @@ func (s *Store) Tags(ctx context.Context, accountID int64) ([]Tag, error) {
 }
 
 // Tag returns one tag of the account.
-func (s *Store) Tag(ctx context.Context, accountID, tagID int64) (Tag, error) {
+func (s *Store) Tag(ctx context.Context, accountID, tagID int64) (_ Tag, err error) {
+	defer errs.Wrap(&err, "audience.Store.Tag(%d, %d)", accountID, tagID)
 	t := Tag{ID: tagID}
-	err := db.Get(s.db.QueryRow(ctx, `SELECT name, follower_count FROM tags WHERE account_id = ? AND id = ?`, accountID, tagID), &t.Name, &t.Count)
-	if errors.Is(err, db.ErrNotFound) {
+	err = db.Get(s.db.QueryRow(ctx, `SELECT name, follower_count FROM tags WHERE account_id = ? AND id = ?`, accountID, tagID), &t.Name, &t.Count)
+	if errors.Is(err, errs.NotFound) {
 		return t, ErrNoTag
 	}
 	return t, err
 }
 
 // CreateTag adds a tag (tags/create). Ids start at 100 and are never reused.
-func (s *Store) CreateTag(ctx context.Context, accountID int64, name string) (Tag, error) {
-	name, err := checkTagName(name)
+func (s *Store) CreateTag(ctx context.Context, accountID int64, name string) (_ Tag, err error) {
+	defer errs.Wrap(&err, "audience.Store.CreateTag(%d)", accountID)
+	name, err = checkTagName(name)
 	if err != nil {
 		return Tag{}, err
 	}
@@ -132,7 +137,7 @@ func (s *Store) CreateTag(ctx context.Context, accountID int64, name string) (Ta
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, created_at) VALUES (?, ?, ?, ?, ?)`,
-			accountID, t.ID, name, tagKey(name), db.Micro(s.clock.Now()))
+			accountID, t.ID, name, TagKey(name), db.Micro(s.clock.Now()))
 		if db.IsUniqueViolation(err) {
 			return ErrTagNameTaken
 		}
@@ -142,15 +147,16 @@ func (s *Store) CreateTag(ctx context.Context, accountID int64, name string) (Ta
 }
 
 // RenameTag renames a tag (tags/update).
-func (s *Store) RenameTag(ctx context.Context, accountID, tagID int64, name string) error {
+func (s *Store) RenameTag(ctx context.Context, accountID, tagID int64, name string) (err error) {
+	defer errs.Wrap(&err, "audience.Store.RenameTag(%d, %d)", accountID, tagID)
 	if Reserved(tagID) {
 		return ErrReservedTag
 	}
-	name, err := checkTagName(name)
+	name, err = checkTagName(name)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.Exec(ctx, `UPDATE tags SET name = ?, name_key = ? WHERE account_id = ? AND id = ?`, name, tagKey(name), accountID, tagID)
+	res, err := s.db.Exec(ctx, `UPDATE tags SET name = ?, name_key = ? WHERE account_id = ? AND id = ?`, name, TagKey(name), accountID, tagID)
 	if db.IsUniqueViolation(err) {
 		return ErrTagNameTaken
 	}
@@ -164,7 +170,8 @@ func (s *Store) RenameTag(ctx context.Context, accountID, tagID int64, name stri
 }
 
 // DeleteTag removes a tag and untags its followers (tags/delete).
-func (s *Store) DeleteTag(ctx context.Context, accountID, tagID int64) error {
+func (s *Store) DeleteTag(ctx context.Context, accountID, tagID int64) (err error) {
+	defer errs.Wrap(&err, "audience.Store.DeleteTag(%d, %d)", accountID, tagID)
 	if Reserved(tagID) {
 		return ErrReservedTag
 	}
@@ -185,7 +192,8 @@ func (s *Store) DeleteTag(ctx context.Context, accountID, tagID int64) error {
 
 // TagFollowers gives a tag to up to MaxBatch followers of the account
 // (tags/members/batchtagging). Nothing changes when one of them fails.
-func (s *Store) TagFollowers(ctx context.Context, accountID, tagID int64, personIDs []int64) error {
+func (s *Store) TagFollowers(ctx context.Context, accountID, tagID int64, personIDs []int64) (err error) {
+	defer errs.Wrap(&err, "audience.Store.TagFollowers(%d, %d)", accountID, tagID)
 	if len(personIDs) == 0 {
 		return errNoPeopleInBatch
 	}
@@ -233,7 +241,8 @@ func (s *Store) TagFollowers(ctx context.Context, accountID, tagID int64, person
 
 // UntagFollowers removes a tag from up to MaxBatch followers
 // (tags/members/batchuntagging).
-func (s *Store) UntagFollowers(ctx context.Context, accountID, tagID int64, personIDs []int64) error {
+func (s *Store) UntagFollowers(ctx context.Context, accountID, tagID int64, personIDs []int64) (err error) {
+	defer errs.Wrap(&err, "audience.Store.UntagFollowers(%d, %d)", accountID, tagID)
 	if len(personIDs) == 0 {
 		return errNoPeopleInBatch
 	}
@@ -264,7 +273,8 @@ func (s *Store) UntagFollowers(ctx context.Context, accountID, tagID int64, pers
 
 // TagIDs returns the ids of a follower's tags, oldest first
 // (tags/getidlist, user/info's tagid_list).
-func (s *Store) TagIDs(ctx context.Context, accountID, personID int64) ([]int64, error) {
+func (s *Store) TagIDs(ctx context.Context, accountID, personID int64) (_ []int64, err error) {
+	defer errs.Wrap(&err, "audience.Store.TagIDs(%d, %d)", accountID, personID)
 	rows, err := s.db.Query(ctx, `SELECT tag_id FROM tag_members WHERE account_id = ? AND person_id = ? ORDER BY created_at, tag_id`, accountID, personID)
 	return db.Collect(rows, err, func(r *sql.Rows) (int64, error) {
 		var v int64
@@ -274,7 +284,8 @@ func (s *Store) TagIDs(ctx context.Context, accountID, personID int64) ([]int64,
 
 // SetTags makes a follower's tags exactly tagIDs (the console's follower
 // editor). Unknown tags are refused; at most MaxTagsPerPerson.
-func (s *Store) SetTags(ctx context.Context, accountID, personID int64, tagIDs []int64) error {
+func (s *Store) SetTags(ctx context.Context, accountID, personID int64, tagIDs []int64) (err error) {
+	defer errs.Wrap(&err, "audience.Store.SetTags(%d, %d)", accountID, personID)
 	want := map[int64]bool{}
 	for _, t := range tagIDs {
 		want[t] = true
@@ -368,7 +379,8 @@ func scanFollower(r interface{ Scan(...any) error }) (*Follower, error) {
 
 // Followers lists the account's current followers (and, with Blocked, the
 // blacklisted ones), newest first, with their tag ids.
-func (s *Store) Followers(ctx context.Context, accountID int64, q Query) ([]*Follower, error) {
+func (s *Store) Followers(ctx context.Context, accountID int64, q Query) (_ []*Follower, err error) {
+	defer errs.Wrap(&err, "audience.Store.Followers(%d)", accountID)
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
@@ -419,7 +431,8 @@ func (s *Store) Followers(ctx context.Context, accountID int64, q Query) ([]*Fol
 }
 
 // Follower returns one follower (following or not) of the account.
-func (s *Store) Follower(ctx context.Context, accountID, personID int64) (*Follower, error) {
+func (s *Store) Follower(ctx context.Context, accountID, personID int64) (_ *Follower, err error) {
+	defer errs.Wrap(&err, "audience.Store.Follower(%d, %d)", accountID, personID)
 	f, err := scanFollower(s.db.QueryRow(ctx, `SELECT `+followerCols+` FROM follows f JOIN people p ON p.id = f.person_id
 		WHERE f.account_id = ? AND f.person_id = ?`, accountID, personID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -434,7 +447,8 @@ func (s *Store) Follower(ctx context.Context, accountID, personID int64) (*Follo
 
 // SetBlacklisted blacklists or un-blacklists up to MaxBlacklist followers
 // (tags/members/batchblacklist and batchunblacklist).
-func (s *Store) SetBlacklisted(ctx context.Context, accountID int64, personIDs []int64, blocked bool) error {
+func (s *Store) SetBlacklisted(ctx context.Context, accountID int64, personIDs []int64, blocked bool) (err error) {
+	defer errs.Wrap(&err, "audience.Store.SetBlacklisted(%d)", accountID)
 	if len(personIDs) == 0 {
 		return errNoPeopleInBatch
 	}

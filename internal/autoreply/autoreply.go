@@ -177,18 +177,19 @@ func Validate(r *Rule) error {
 	default:
 		return invalid(40035, "kind", "Unknown kind of auto-reply.")
 	}
+	// A keyword rule: every field that is wrong is reported at once.
+	var fe errs.Fields
 	r.Name = strings.TrimSpace(r.Name)
 	if r.Name == "" {
-		return invalid(40035, "name", "Give the rule a name.")
-	}
-	if utf8.RuneCountInString(r.Name) > MaxNameRunes {
-		return invalid(40035, "name", "A rule name has at most %d characters.", MaxNameRunes)
+		fe.Add(invalid(40035, "name", "Give the rule a name."))
+	} else if utf8.RuneCountInString(r.Name) > MaxNameRunes {
+		fe.Add(invalid(40035, "name", "A rule name has at most %d characters.", MaxNameRunes))
 	}
 	if r.Mode == "" {
 		r.Mode = ModeAll
 	}
 	if r.Mode != ModeAll && r.Mode != ModeRandom {
-		return invalid(40035, "mode", "Choose to send all replies or one at random.")
+		fe.Add(invalid(40035, "mode", "Choose to send all replies or one at random."))
 	}
 	var kws []Keyword
 	seen := map[string]bool{}
@@ -201,10 +202,16 @@ func Validate(r *Rule) error {
 			k.Match = MatchExact
 		}
 		if k.Match != MatchExact && k.Match != MatchContains {
-			return invalid(40035, "keywords", "A keyword matches exactly or by containing it.")
+			if !fe.Has("keywords") {
+				fe.Add(invalid(40035, "keywords", "A keyword matches exactly or by containing it."))
+			}
+			continue
 		}
 		if utf8.RuneCountInString(k.Text) > MaxKeywordRunes {
-			return invalid(40035, "keywords", "The keyword %q is longer than %d characters.", k.Text, MaxKeywordRunes)
+			if !fe.Has("keywords") {
+				fe.Add(invalid(40035, "keywords", "The keyword %q is longer than %d characters.", k.Text, MaxKeywordRunes))
+			}
+			continue
 		}
 		key := k.Match + "\x00" + strings.ToLower(k.Text)
 		if seen[key] {
@@ -213,25 +220,26 @@ func Validate(r *Rule) error {
 		seen[key] = true
 		kws = append(kws, k)
 	}
-	if len(kws) == 0 {
-		return invalid(40035, "keywords", "A rule needs at least one keyword.")
+	switch {
+	case fe.Has("keywords"):
+	case len(kws) == 0:
+		fe.Add(invalid(40035, "keywords", "A rule needs at least one keyword."))
+	case len(kws) > MaxKeywords:
+		fe.Add(invalid(40035, "keywords", "A rule has at most %d keywords.", MaxKeywords))
+	default:
+		r.Keywords = kws
 	}
-	if len(kws) > MaxKeywords {
-		return invalid(40035, "keywords", "A rule has at most %d keywords.", MaxKeywords)
-	}
-	r.Keywords = kws
-	if len(r.Replies) == 0 {
-		return invalid(40035, "replies", "A rule needs at least one reply.")
-	}
-	if len(r.Replies) > MaxReplies {
-		return invalid(40035, "replies", "A rule has at most %d replies.", MaxReplies)
-	}
-	for i := range r.Replies {
-		if err := ValidateReply(&r.Replies[i], fmt.Sprintf("reply.%d", i)); err != nil {
-			return err
+	switch {
+	case len(r.Replies) == 0:
+		fe.Add(invalid(40035, "replies", "A rule needs at least one reply."))
+	case len(r.Replies) > MaxReplies:
+		fe.Add(invalid(40035, "replies", "A rule has at most %d replies.", MaxReplies))
+	default:
+		for i := range r.Replies {
+			fe.Add(ValidateReply(&r.Replies[i], fmt.Sprintf("reply.%d", i)))
 		}
 	}
-	return nil
+	return fe.Err()
 }
 
 // Matches reports whether a keyword matches a follower's text: exact
@@ -255,6 +263,13 @@ func (k Keyword) Matches(text string) bool {
 // with no match, the enabled default reply. pick(n) returns a number in
 // [0, n); nil uses math/rand.
 func Match(rules []*Rule, text string, pick func(n int) int) []Reply {
+	replies, _ := match(rules, text, pick)
+	return replies
+}
+
+// match is Match, also reporting whether the replies are the default
+// reply's.
+func match(rules []*Rule, text string, pick func(n int) int) ([]Reply, bool) {
 	if pick == nil {
 		pick = rand.IntN
 	}
@@ -281,18 +296,18 @@ func Match(rules []*Rule, text string, pick func(n int) int) []Reply {
 	}
 	if len(hits) == 0 {
 		if def != nil && len(def.Replies) > 0 {
-			return def.Replies[:1]
+			return def.Replies[:1], true
 		}
-		return nil
+		return nil, false
 	}
 	r := hits[0]
 	if len(hits) > 1 {
 		r = hits[pick(len(hits))]
 	}
 	if r.Mode == ModeRandom && len(r.Replies) > 1 {
-		return []Reply{r.Replies[pick(len(r.Replies))]}
+		return []Reply{r.Replies[pick(len(r.Replies))]}, false
 	}
-	return r.Replies
+	return r.Replies, false
 }
 
 // Store reads and writes rules.
@@ -333,25 +348,29 @@ func scan(sc interface{ Scan(...any) error }) (*Rule, error) {
 
 // Rules returns every rule of the account: follow and default first, then
 // keyword rules oldest first.
-func (s *Store) Rules(ctx context.Context, accountID int64) ([]*Rule, error) {
+func (s *Store) Rules(ctx context.Context, accountID int64) (_ []*Rule, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Rules(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM autoreply_rules WHERE account_id = ?
 		ORDER BY CASE kind WHEN 'follow' THEN 0 WHEN 'default' THEN 1 ELSE 2 END, id`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Rule, error) { return scan(r) })
 }
 
 // Rule returns one rule of the account.
-func (s *Store) Rule(ctx context.Context, accountID, ruleID int64) (*Rule, error) {
+func (s *Store) Rule(ctx context.Context, accountID, ruleID int64) (_ *Rule, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Rule(%d, %d)", accountID, ruleID)
 	return scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM autoreply_rules WHERE account_id = ? AND id = ?`, accountID, ruleID))
 }
 
 // Special returns the account's follow or default reply, or db.ErrNotFound.
-func (s *Store) Special(ctx context.Context, accountID int64, kind string) (*Rule, error) {
+func (s *Store) Special(ctx context.Context, accountID int64, kind string) (_ *Rule, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Special(%d)", accountID)
 	return scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM autoreply_rules WHERE account_id = ? AND kind = ? ORDER BY id LIMIT 1`, accountID, kind))
 }
 
 // SetSpecial sets the follow or default reply (kind KindFollow or
 // KindDefault), switching it on or off.
-func (s *Store) SetSpecial(ctx context.Context, accountID int64, kind string, enabled bool, reply Reply) (*Rule, error) {
+func (s *Store) SetSpecial(ctx context.Context, accountID int64, kind string, enabled bool, reply Reply) (_ *Rule, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.SetSpecial(%d)", accountID)
 	if kind != KindFollow && kind != KindDefault {
 		return nil, invalid(40035, "kind", "Unknown kind of auto-reply.")
 	}
@@ -365,11 +384,11 @@ func (s *Store) SetSpecial(ctx context.Context, accountID int64, kind string, en
 	if kind == KindDefault {
 		note = "Default reply saved"
 	}
-	err := s.change(ctx, accountID, note, func(tx *db.Tx) error {
+	err = s.change(ctx, accountID, note, func(tx *db.Tx) error {
 		var existing int64
 		err := db.Get(tx.QueryRow(ctx, `SELECT id FROM autoreply_rules WHERE account_id = ? AND kind = ? ORDER BY id LIMIT 1`, accountID, kind), &existing)
 		switch {
-		case errors.Is(err, db.ErrNotFound):
+		case errors.Is(err, errs.NotFound):
 			r.ID, r.CreatedAt = id.New(), now
 			_, err = tx.Exec(ctx, `INSERT INTO autoreply_rules (id, account_id, kind, name, enabled, reply_mode, keywords, replies, created_at, updated_at)
 				VALUES (?, ?, ?, '', ?, 'all', '[]', ?, ?, ?)`, r.ID, accountID, kind, enabled, string(reps), db.Micro(now), db.Micro(now))
@@ -389,7 +408,8 @@ func (s *Store) SetSpecial(ctx context.Context, accountID int64, kind string, en
 }
 
 // DeleteSpecial removes the follow or default reply.
-func (s *Store) DeleteSpecial(ctx context.Context, accountID int64, kind string) error {
+func (s *Store) DeleteSpecial(ctx context.Context, accountID int64, kind string) (err error) {
+	defer errs.Wrap(&err, "autoreply.Store.DeleteSpecial(%d)", accountID)
 	note := "On-follow reply removed"
 	if kind == KindDefault {
 		note = "Default reply removed"
@@ -402,7 +422,8 @@ func (s *Store) DeleteSpecial(ctx context.Context, accountID int64, kind string)
 
 // SaveRule validates and stores a keyword rule: a new one when r.ID is 0,
 // else it replaces the account's rule r.ID.
-func (s *Store) SaveRule(ctx context.Context, r *Rule) error {
+func (s *Store) SaveRule(ctx context.Context, r *Rule) (err error) {
+	defer errs.Wrap(&err, "autoreply.Store.SaveRule(%d, %d)", r.ID, r.AccountID)
 	r.Kind = KindKeyword
 	if err := Validate(r); err != nil {
 		return err
@@ -442,7 +463,8 @@ func (s *Store) SaveRule(ctx context.Context, r *Rule) error {
 }
 
 // DeleteRule removes a keyword rule of the account.
-func (s *Store) DeleteRule(ctx context.Context, accountID, ruleID int64) error {
+func (s *Store) DeleteRule(ctx context.Context, accountID, ruleID int64) (err error) {
+	defer errs.Wrap(&err, "autoreply.Store.DeleteRule(%d, %d)", accountID, ruleID)
 	var name string
 	if err := db.Get(s.db.QueryRow(ctx, `SELECT name FROM autoreply_rules WHERE account_id = ? AND id = ? AND kind = 'keyword'`, accountID, ruleID), &name); err != nil {
 		return err
@@ -460,20 +482,25 @@ func (s *Store) DeleteRule(ctx context.Context, accountID, ruleID int64) error {
 }
 
 // Responder answers followers with the account's auto-replies: the follow
-// reply to a subscribe event, keyword or default replies to messages. It
-// runs after the developer's server, whose reply wins.
+// reply to a subscribe event, keyword or default replies to messages (the
+// default with its manners, see manners.go). It runs after the developer's
+// server, whose reply wins.
 type Responder struct {
 	Store *Store
 	Pick  func(n int) int // random choice; nil uses math/rand
+	// Conversations, when set, keeps the default reply quiet while an agent
+	// holds the conversation.
+	Conversations Conversations
 }
 
 // Respond implements message.Responder.
-func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (_ message.Outcome, err error) {
+	defer errs.Wrap(&err, "autoreply.Responder.Respond()")
 	var replies []Reply
 	switch {
 	case in.Event == message.EventSubscribe:
 		rule, err := r.Store.Special(ctx, in.Account.ID, KindFollow)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return message.Outcome{}, nil
 		}
 		if err != nil {
@@ -491,7 +518,14 @@ func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.O
 		if in.Message.Kind == message.KindText {
 			text = in.Message.Body.Text
 		}
-		replies = Match(rules, text, r.Pick)
+		var isDefault bool
+		replies, isDefault = match(rules, text, r.Pick)
+		if isDefault && len(replies) > 0 {
+			ok, err := r.defaultAllowed(ctx, in)
+			if err != nil || !ok {
+				return message.Outcome{}, err
+			}
+		}
 	default:
 		return message.Outcome{}, nil
 	}

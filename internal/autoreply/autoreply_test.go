@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
@@ -170,6 +171,10 @@ func TestValidateLimits(t *testing.T) {
 type fixture struct {
 	store    *autoreply.Store
 	svc      *message.Service
+	clock    *clock.Offset
+	users    *user.Store
+	follows  *follow.Store
+	db       *db.DB
 	accounts *account.Store
 	a, b     *account.Account
 	mei      *user.Person
@@ -195,9 +200,10 @@ func setup(t *testing.T) *fixture {
 		}
 		return a
 	}
-	f := &fixture{store: autoreply.NewStore(d, c), accounts: accounts, mei: mei, a: mk("Lotus Tea"), b: mk("Harbour Bank")}
+	f := &fixture{store: autoreply.NewStore(d, c), accounts: accounts, mei: mei, a: mk("Lotus Tea"), b: mk("Harbour Bank"),
+		clock: c, users: users, follows: follows, db: d}
 	f.svc = &message.Service{Store: message.NewStore(d, c, nil), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	f.svc.AddResponder(&autoreply.Responder{Store: f.store, Pick: func(int) int { return 0 }})
+	f.svc.AddResponder(&autoreply.Responder{Store: f.store, Pick: func(int) int { return 0 }, Conversations: f.svc.Store})
 	return f
 }
 

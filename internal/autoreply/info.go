@@ -2,6 +2,7 @@ package autoreply
 
 import (
 	"context"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // CurrentInfo is the shape of WeChat's get_current_autoreply_info.
@@ -79,7 +80,8 @@ func infoReply(r Reply) InfoReply {
 
 // Info returns the account's auto-replies in the shape of WeChat's
 // get_current_autoreply_info.
-func (s *Store) Info(ctx context.Context, accountID int64) (*CurrentInfo, error) {
+func (s *Store) Info(ctx context.Context, accountID int64) (_ *CurrentInfo, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Info(%d)", accountID)
 	rules, err := s.Rules(ctx, accountID)
 	if err != nil {
 		return nil, err

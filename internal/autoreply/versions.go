@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/confver"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/message"
 )
@@ -99,7 +100,8 @@ func toVersion(v *confver.Version) (*Version, error) {
 }
 
 // Versions returns the account's auto-reply versions, newest first.
-func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int) ([]*Version, error) {
+func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int) (_ []*Version, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Versions(%d, %d, %d)", accountID, before, limit)
 	list, err := confver.List(ctx, s.db, accountID, confver.KindAutoReply, before, limit)
 	if err != nil {
 		return nil, err
@@ -116,7 +118,8 @@ func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int
 }
 
 // Version returns one version.
-func (s *Store) Version(ctx context.Context, accountID, number int64) (*Version, error) {
+func (s *Store) Version(ctx context.Context, accountID, number int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Version(%d, %d)", accountID, number)
 	v, err := confver.Get(ctx, s.db, accountID, confver.KindAutoReply, number)
 	if err != nil {
 		return nil, err
@@ -126,7 +129,8 @@ func (s *Store) Version(ctx context.Context, accountID, number int64) (*Version,
 
 // CurrentVersion returns the version followers get now, or
 // confver.ErrNoVersion.
-func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (*Version, error) {
+func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.CurrentVersion(%d)", accountID)
 	v, err := confver.Current(ctx, s.db, accountID, confver.KindAutoReply)
 	if err != nil {
 		return nil, err
@@ -136,7 +140,8 @@ func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (*Version, 
 
 // Publish makes a version's rules the account's, in one transaction (the
 // rules get new ids), and records it as a new version.
-func (s *Store) Publish(ctx context.Context, accountID, number int64) (*Version, error) {
+func (s *Store) Publish(ctx context.Context, accountID, number int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Publish(%d, %d)", accountID, number)
 	src, err := s.Version(ctx, accountID, number)
 	if err != nil {
 		return nil, err
@@ -188,7 +193,8 @@ func Export(sn Snapshot) ([]byte, error) {
 // as a draft version. Images are named by the media_id of the account's
 // media library (ResolveImage finds them); every rule is checked as the
 // console checks it.
-func (s *Store) Import(ctx context.Context, accountID int64, data []byte, note string) (*Version, error) {
+func (s *Store) Import(ctx context.Context, accountID int64, data []byte, note string) (_ *Version, err error) {
+	defer errs.Wrap(&err, "autoreply.Store.Import(%d)", accountID)
 	var in CurrentInfo
 	if err := json.Unmarshal(data, &in); err != nil {
 		return nil, invalid(40035, "file", "The file is not auto-reply JSON: %v.", err)

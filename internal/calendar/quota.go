@@ -21,6 +21,16 @@ type Send struct {
 	// Recipients are the followers it reaches (person ids). Only the
 	// per-follower cap needs them; nil counts nobody.
 	Recipients []int64
+	// Delivered says the send went out (or is going out) and Recipients are
+	// who received it: they all count towards the cap, and Skipped is how
+	// many the engine left out because they had had the cap already.
+	Delivered bool
+	Skipped   int
+	// Extra says the send is a further part of a send counted already (an
+	// A/B test's roll-out of the winner to the rest of its audience): it
+	// takes nothing of the monthly quota, but its recipients count towards
+	// the per-follower cap like any send's.
+	Extra bool
 }
 
 // Rules are an account's limits.
@@ -46,10 +56,11 @@ type Month struct {
 type Step struct {
 	Send
 	Month     string
-	Number    int  // its place in its month, from 1
+	Number    int  // its place in its month, from 1 (an Extra send: the place of the send it is part of, or 0)
 	OverQuota bool // beyond the month's limit
 	// AtCap is how many of its recipients had already received
-	// Rules.PerFollower sends in its month before it: they would miss it.
+	// Rules.PerFollower sends in its month before it: they miss it (for a
+	// delivered send, the engine's count of those it skipped).
 	AtCap int
 }
 
@@ -87,17 +98,28 @@ func Plan(r Rules, sends []Send) ([]Step, []*Month) {
 			months[key], received[key] = m, map[int64]int{}
 			order = append(order, m)
 		}
-		st := Step{Send: s, Month: key, Number: m.Sent + m.Scheduled + 1}
-		if st.Number > r.PerMonth {
-			st.OverQuota = true
-			m.Over++
-		}
-		if s.Scheduled {
-			m.Scheduled++
-		} else {
-			m.Sent++
+		st := Step{Send: s, Month: key, Number: m.Sent + m.Scheduled}
+		if !s.Extra {
+			st.Number++
+			if st.Number > r.PerMonth {
+				st.OverQuota = true
+				m.Over++
+			}
+			if s.Scheduled {
+				m.Scheduled++
+			} else {
+				m.Sent++
+			}
 		}
 		got := received[key]
+		if s.Delivered {
+			st.AtCap = s.Skipped
+			for _, p := range s.Recipients {
+				got[p]++
+			}
+			steps = append(steps, st)
+			continue
+		}
 		for _, p := range s.Recipients {
 			if r.PerFollower > 0 && got[p] >= r.PerFollower {
 				st.AtCap++

@@ -122,3 +122,94 @@ func TestStoreMonthOfAServiceAccount(t *testing.T) {
 		t.Errorf("a seventh send %+v", ck)
 	}
 }
+
+// For sends that went out the calendar counts who really received them:
+// dan, who followed after three sends to everyone, has had 2 when the
+// scheduled send goes out, not the 5 that counting today's followers would
+// give him; a send that went out shows how many the engine skipped.
+func TestStoreMonthCountsWhoReallyReceived(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	c := &clock.Offset{}
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Skip(err)
+	}
+	c.Advance(time.Until(time.Date(2031, 3, 10, 10, 0, 0, 0, sh)))
+	st := settings.NewStore(d, c)
+	p, err := st.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ServiceMassSendsPerMonth = 8
+	if err := st.Save(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	pub := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: st})
+	engine := publish.NewEngine(pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	owner := id.New()
+	people := map[string]int64{}
+	for _, name := range []string{"owner", "ann", "ben", "cai", "dan"} {
+		pid := id.New()
+		if name == "owner" {
+			pid = owner
+		}
+		people[name] = pid
+		if _, err := d.Exec(ctx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'x', 1, 1)`, pid, name, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := account.NewStore(d, c).Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank",
+		Status: account.StatusActive, OwnerID: owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	follows := follow.NewStore(d, c)
+	if _, err := follows.FollowMany(ctx, a.ID, []int64{people["ann"], people["ben"], people["cai"]}, follow.SourceSearch); err != nil {
+		t.Fatal(err)
+	}
+	send := func(title string, at time.Time) {
+		t.Helper()
+		dr, err := pub.SaveDraft(ctx, a.ID, owner, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: title, Body: "x"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := pub.Send(ctx, a.ID, owner, dr.ID, publish.SendOptions{Mode: publish.ModeMass, At: at})
+		if err != nil {
+			t.Fatalf("%s: %v", title, err)
+		}
+		if at.IsZero() {
+			if _, err := engine.Run(ctx, j.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, title := range []string{"All 1", "All 2", "All 3"} {
+		send(title, time.Time{})
+	}
+	if _, err := follows.FollowMany(ctx, a.ID, []int64{people["dan"]}, follow.SourceSearch); err != nil {
+		t.Fatal(err)
+	}
+	send("All 4", time.Time{})
+	send("All 5", time.Time{}) // ann, ben and cai have had 4: only dan gets it
+	send("All 6", c.Now().Add(time.Hour))
+
+	entries, m, _, err := calendar.NewStore(d, st).Month(ctx, a, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 6 || m.Sent != 5 || m.Scheduled != 1 {
+		t.Fatalf("%d entries, month %+v", len(entries), m)
+	}
+	for i, e := range entries[:4] {
+		if e.AtCap != 0 || !e.Delivered {
+			t.Errorf("send %d %+v", i+1, e)
+		}
+	}
+	if e := entries[4]; e.Title != "All 5" || e.AtCap != 3 || !e.Delivered || len(e.Recipients) != 1 || e.Recipients[0] != people["dan"] {
+		t.Errorf("the fifth send %+v: ann, ben and cai were skipped", e)
+	}
+	if e := entries[5]; e.Title != "All 6" || !e.Scheduled || e.AtCap != 3 {
+		t.Errorf("the scheduled send %+v: ann, ben and cai have had 4, dan 2", e)
+	}
+}

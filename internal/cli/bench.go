@@ -28,7 +28,7 @@ func benchCmd(args []string, env Env) error {
 	fs.StringVar(&o.Only, "only", "", `run only "mass" or "folder"`)
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scratch database")
 	fs.IntVar(&o.BatchSize, "batch", 0, "mass send: recipients per batch (default 50000)")
-	fs.IntVar(&o.Lanes, "lanes", 0, "mass send: lanes run side by side (default 2 on PostgreSQL, 1 on SQLite)")
+	fs.IntVar(&o.Lanes, "lanes", 0, "mass send: lanes run side by side (default 1; 2 on PostgreSQL for sends that write a message per recipient)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

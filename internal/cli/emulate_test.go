@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,4 +341,36 @@ func TestEmulateInMemory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(os.TempDir(), "herald-emulate-in-memory")); !os.IsNotExist(err) {
 		t.Fatalf("in-memory mode touched the disk: %v", err)
 	}
+}
+
+// BenchmarkEmulateStart starts `herald emulate --in-memory` (migrations,
+// the application, the seeded account, the listener) until it prints its
+// ready line, then stops it; cpu-ns/op is this process's CPU time per
+// start, which the machine's load moves far less than wall time.
+func BenchmarkEmulateStart(b *testing.B) {
+	var ru syscall.Rusage
+	cpu := func() time.Duration {
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	b.ReportAllocs()
+	c0 := cpu()
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- Emulate(ctx, []string{"--in-memory"}, Env{Stdout: pw, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+			pw.Close()
+		}()
+		if _, err := bufio.NewReader(pr).ReadString('\n'); err != nil {
+			b.Fatal(err)
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpu()-c0)/float64(b.N), "cpu-ns/op")
 }

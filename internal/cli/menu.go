@@ -1,20 +1,18 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/menu"
+	"github.com/heraldoa/herald/internal/wxclient"
 )
 
 // menuCmd is "herald menu apply|get": an account's menus through the
@@ -34,9 +32,9 @@ func menuCmd(args []string, env Env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c := &apiClient{base: strings.TrimRight(*base, "/"), http: &http.Client{Timeout: 30 * time.Second}, token: *token}
+	c := &wxclient.Client{BaseURL: *base, HTTP: &http.Client{Timeout: 30 * time.Second}, Token: *token}
 	ctx := context.Background()
-	if c.token == "" {
+	if c.Token == "" {
 		secret := env.Getenv("HERALD_APPSECRET")
 		if *secretFile != "" {
 			b, err := os.ReadFile(*secretFile)
@@ -48,11 +46,12 @@ func menuCmd(args []string, env Env) error {
 		if *appid == "" || strings.TrimSpace(secret) == "" {
 			return errors.New("give --account APPID and the AppSecret (--secret-file or HERALD_APPSECRET), or --access-token")
 		}
-		if err := c.fetchToken(ctx, *appid, strings.TrimSpace(secret)); err != nil {
+		c.AppID, c.Secret = *appid, strings.TrimSpace(secret)
+		if err := c.FetchToken(ctx); err != nil {
 			return err
 		}
 	}
-	live, err := c.menus(ctx)
+	live, err := menus(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -87,7 +86,7 @@ func menuCmd(args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "Dry run: %d changes not applied.\n", len(changes))
 		return nil
 	}
-	if err := c.apply(ctx, live, want); err != nil {
+	if err := applyMenus(ctx, c, live, want); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Applied: the live menus are the file's (%d changes).\n", len(changes))
@@ -108,94 +107,11 @@ func readFileOrStdin(name string, stdin io.Reader) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-// apiClient calls the WeChat-compatible API.
-type apiClient struct {
-	base  string
-	http  *http.Client
-	token string
-}
-
-// apiError is an errcode answer.
-type apiError struct {
-	Path    string
-	Code    int
-	Message string
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, e.Message)
-}
-
-func (c *apiClient) call(ctx context.Context, method, path string, q url.Values, body any, out any) error {
-	if q == nil {
-		q = url.Values{}
-	}
-	if c.token != "" {
-		q.Set("access_token", c.token)
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path+"?"+q.Encode(), rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %s", path, res.Status)
-	}
-	var e struct {
-		ErrCode int    `json:"errcode"`
-		ErrMsg  string `json:"errmsg"`
-	}
-	if err := json.Unmarshal(b, &e); err != nil {
-		return fmt.Errorf("%s: the answer is not JSON: %w", path, err)
-	}
-	if e.ErrCode != 0 {
-		return &apiError{Path: path, Code: e.ErrCode, Message: e.ErrMsg}
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
-}
-
-func (c *apiClient) fetchToken(ctx context.Context, appid, secret string) error {
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := c.call(ctx, http.MethodGet, "/cgi-bin/token", url.Values{"grant_type": {"client_credential"}, "appid": {appid}, "secret": {secret}}, nil, &out); err != nil {
-		return err
-	}
-	if out.AccessToken == "" {
-		return errors.New("/cgi-bin/token gave no access_token")
-	}
-	c.token = out.AccessToken
-	return nil
-}
-
 // menus reads the live menus (menu/get; 46003 is "no menu").
-func (c *apiClient) menus(ctx context.Context) (menu.Snapshot, error) {
+func menus(ctx context.Context, c *wxclient.Client) (menu.Snapshot, error) {
 	var sn menu.Snapshot
-	err := c.call(ctx, http.MethodGet, "/cgi-bin/menu/get", nil, nil, &sn)
-	var e *apiError
-	if errors.As(err, &e) && e.Code == 46003 {
+	err := c.Call(ctx, http.MethodGet, "/cgi-bin/menu/get", nil, nil, &sn)
+	if wxclient.Code(err) == 46003 {
 		return menu.Snapshot{}, nil
 	}
 	return sn, err
@@ -207,21 +123,21 @@ func (c *apiClient) menus(ctx context.Context) (menu.Snapshot, error) {
 // then addconditional for each new one, oldest first so that the newest
 // stays the first matched. A file without menus is menu/delete. Each call is
 // one version in the account's history, by "API".
-func (c *apiClient) apply(ctx context.Context, live, want menu.Snapshot) error {
+func applyMenus(ctx context.Context, c *wxclient.Client, live, want menu.Snapshot) error {
 	if want.Menu == nil {
-		return c.call(ctx, http.MethodGet, "/cgi-bin/menu/delete", nil, nil, nil)
+		return c.Call(ctx, http.MethodGet, "/cgi-bin/menu/delete", nil, nil, nil)
 	}
-	if err := c.call(ctx, http.MethodPost, "/cgi-bin/menu/create", nil, map[string]any{"button": want.Menu.Button}, nil); err != nil {
+	if err := c.Call(ctx, http.MethodPost, "/cgi-bin/menu/create", nil, map[string]any{"button": want.Menu.Button}, nil); err != nil {
 		return err
 	}
 	for _, m := range live.ConditionalMenu {
-		if err := c.call(ctx, http.MethodPost, "/cgi-bin/menu/delconditional", nil, map[string]any{"menuid": fmt.Sprint(m.MenuID)}, nil); err != nil {
+		if err := c.Call(ctx, http.MethodPost, "/cgi-bin/menu/delconditional", nil, map[string]any{"menuid": fmt.Sprint(m.MenuID)}, nil); err != nil {
 			return err
 		}
 	}
 	for i := len(want.ConditionalMenu) - 1; i >= 0; i-- {
 		m := want.ConditionalMenu[i]
-		if err := c.call(ctx, http.MethodPost, "/cgi-bin/menu/addconditional", nil, map[string]any{"button": m.Button, "matchrule": m.MatchRule}, nil); err != nil {
+		if err := c.Call(ctx, http.MethodPost, "/cgi-bin/menu/addconditional", nil, map[string]any{"button": m.Button, "matchrule": m.MatchRule}, nil); err != nil {
 			return err
 		}
 	}

@@ -5,18 +5,22 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/portability"
 	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/wxclient"
 )
 
 // mediaStore is the media store the server would use for cfg.
@@ -75,14 +79,25 @@ func exportCmd(args []string, env Env) error {
 	return nil
 }
 
-// importCmd is "herald import -i FILE (--account ID | --owner USERNAME)".
+// importCmd is "herald import -i FILE (--account ID | --owner USERNAME)",
+// or "herald import --from-wechat --appid APPID ..." to pull the account
+// from a WeChat-compatible API first.
 func importCmd(args []string, env Env) error {
 	fs := flag.NewFlagSet("herald import", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	in := fs.String("i", "", "account archive to import (required)")
+	in := fs.String("i", "", "account archive to import (required unless --from-wechat)")
 	acct := fs.Int64("account", 0, "import into this existing, empty account")
 	owner := fs.String("owner", "", "or: create a new active account from the archive's profile, owned by this username")
 	check := fs.Bool("check", false, "validate the archive against this platform and write nothing")
+	fromWeChat := fs.Bool("from-wechat", false, "pull the account from WeChat's API (or another WeChat-compatible one) and import it")
+	appid := fs.String("appid", "", "--from-wechat: the account's AppID")
+	secretFile := fs.String("secret-file", "", "--from-wechat: a file whose first line is the AppSecret (else env HERALD_WECHAT_SECRET)")
+	apiBase := fs.String("api-base", wxclient.DefaultBaseURL, "--from-wechat: the API's base URL")
+	work := fs.String("work", "", "--from-wechat: work directory kept between runs, so an interrupted pull continues (default ./wechat-APPID)")
+	rate := fs.Float64("rate", 20, "--from-wechat: API calls per second at most")
+	name := fs.String("name", "", "--from-wechat with --owner: the new account's name (default \"WeChat APPID\")")
+	typ := fs.String("type", account.Subscription, "--from-wechat with --owner: subscription or service")
+	region := fs.String("region", account.Domestic, "--from-wechat with --owner: domestic or international")
 	cfg := config.Bind(fs, env.Getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,8 +105,8 @@ func importCmd(args []string, env Env) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if *in == "" || (*acct == 0) == (*owner == "") && !*check {
-		return errors.New("usage: herald import -i FILE.zip (--account ID | --owner USERNAME | --check) [config flags]")
+	if (*in == "") == !*fromWeChat || (*acct == 0) == (*owner == "") && !*check {
+		return errors.New("usage: herald import (-i FILE.zip | --from-wechat --appid APPID [--secret-file F]) (--account ID | --owner USERNAME | --check) [config flags]")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -100,7 +115,73 @@ func importCmd(args []string, env Env) error {
 		return err
 	}
 	defer d.Close()
-	f, err := os.Open(*in)
+	if *fromWeChat {
+		secret := env.Getenv("HERALD_WECHAT_SECRET")
+		if *secretFile != "" {
+			b, err := os.ReadFile(*secretFile)
+			if err != nil {
+				return err
+			}
+			secret, _, _ = strings.Cut(string(b), "\n")
+		}
+		secret = strings.TrimSpace(secret)
+		if *appid == "" || secret == "" {
+			return errors.New("--from-wechat needs --appid and the AppSecret (--secret-file or HERALD_WECHAT_SECRET)")
+		}
+		if *rate <= 0 {
+			return errors.New("--rate must be above 0")
+		}
+		dir := *work
+		if dir == "" {
+			dir = "wechat-" + *appid
+		}
+		profile := portability.AccountData{Name: strings.TrimSpace(*name), Type: *typ, Region: *region, Timezone: "Asia/Shanghai"}
+		if profile.Name == "" {
+			profile.Name = "WeChat " + *appid
+		}
+		if *acct != 0 {
+			a, err := account.NewStore(d, clock.Real{}).ByID(ctx, *acct)
+			if err != nil {
+				return fmt.Errorf("--account %d: %w", *acct, err)
+			}
+			profile = portability.AccountData{Name: a.Name, Type: a.Type, Region: a.Region, Description: a.Description,
+				Organisation: a.Organisation, Timezone: a.Timezone}
+		}
+		c := &wxclient.Client{BaseURL: *apiBase, AppID: *appid, Secret: secret, HTTP: &http.Client{Timeout: 2 * time.Minute},
+			Interval: time.Duration(float64(time.Second) / *rate)}
+		last := ""
+		err := portability.PullWeChat(ctx, c, dir, func(p portability.PullProgress) {
+			if p.Step != last {
+				fmt.Fprintf(env.Stderr, "Reading %s…\n", p.Step)
+				last = p.Step
+			}
+			if p.Total > 0 && (p.Done == p.Total || p.Done%1000 == 0) {
+				fmt.Fprintf(env.Stderr, "  %s: %d of %d\n", p.Step, p.Done, p.Total)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dir, "archive.zip")
+		rep, err := portability.BuildWeChatArchive(dir, out, profile, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Read from %s: %d followers (%d blacklisted), %d tags, %d materials, %d published and %d draft publications "+
+			"(%d articles, %d images), %d menu buttons, %d auto-reply rules, %d templates\n", *apiBase, rep.Followers, rep.Blacklisted,
+			rep.Tags, rep.Materials, rep.Published, rep.Drafts, rep.Articles, rep.Images, rep.MenuButtons, rep.Rules, rep.Templates)
+		for _, s := range rep.Skipped {
+			fmt.Fprintf(env.Stdout, "  left out: %s\n", s)
+		}
+		*in = out
+	}
+	return importArchive(ctx, env, cfg, d, *in, *acct, *owner, *check)
+}
+
+// importArchive validates an archive file and imports it into an account
+// (a new one owned by owner when acct is 0), or only checks it.
+func importArchive(ctx context.Context, env Env, cfg *config.Config, d *db.DB, in string, acct int64, owner string, check bool) error {
+	f, err := os.Open(in)
 	if err != nil {
 		return err
 	}
@@ -109,7 +190,7 @@ func importCmd(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *check {
+	if check {
 		a, err := portability.OpenArchive(f, st.Size())
 		if err != nil {
 			return err
@@ -117,11 +198,11 @@ func importCmd(args []string, env Env) error {
 		if err := portability.Validate(ctx, d, a); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "%s: a valid archive of %q (schema version %d)\n", *in, a.Manifest.Source.Name, a.Manifest.SchemaVersion)
+		fmt.Fprintf(env.Stdout, "%s: a valid archive of %q (schema version %d)\n", in, a.Manifest.Source.Name, a.Manifest.SchemaVersion)
 		return nil
 	}
-	target := *acct
-	if *owner != "" {
+	target := acct
+	if owner != "" {
 		a, err := portability.OpenArchive(f, st.Size())
 		if err != nil {
 			return err
@@ -133,9 +214,9 @@ func importCmd(args []string, env Env) error {
 		if err := portability.Validate(ctx, d, a); err != nil {
 			return err
 		}
-		p, err := user.NewStore(d, clock.Real{}).ByUsername(ctx, *owner)
+		p, err := user.NewStore(d, clock.Real{}).ByUsername(ctx, owner)
 		if err != nil {
-			return fmt.Errorf("--owner %q: %w", *owner, err)
+			return fmt.Errorf("--owner %q: %w", owner, err)
 		}
 		created, err := account.NewStore(d, clock.Real{}).Create(ctx, account.NewAccount{Type: ad.Type, Region: ad.Region, Name: ad.Name,
 			Description: ad.Description, Organisation: ad.Organisation, Status: account.StatusActive, OwnerID: p.ID})
@@ -143,14 +224,14 @@ func importCmd(args []string, env Env) error {
 			return fmt.Errorf("create the account: %w", err)
 		}
 		target = created.ID
-		fmt.Fprintf(env.Stdout, "Created account %q (id %d), owned by %s\n", created.Name, created.ID, *owner)
+		fmt.Fprintf(env.Stdout, "Created account %q (id %d), owned by %s\n", created.Name, created.ID, owner)
 	}
 	res, err := portability.Import(ctx, d, mediaStore(cfg), target, f, st.Size(), portability.ImportOptions{})
 	if err != nil {
 		return err
 	}
 	if res.AlreadyImported {
-		fmt.Fprintf(env.Stdout, "%s was already imported into account %d: nothing changed\n", *in, target)
+		fmt.Fprintf(env.Stdout, "%s was already imported into account %d: nothing changed\n", in, target)
 		return nil
 	}
 	var rows int64
@@ -158,7 +239,7 @@ func importCmd(args []string, env Env) error {
 		rows += n
 	}
 	fmt.Fprintf(env.Stdout, "Imported %s into account %s: %d followers (openids kept), %d rows, %d media files\n",
-		*in, strconv.FormatInt(target, 10), res.Followers, rows, res.Media)
+		in, strconv.FormatInt(target, 10), res.Followers, rows, res.Media)
 	return nil
 }
 

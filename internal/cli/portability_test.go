@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/heraldoa/herald/internal/app"
+	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
@@ -168,5 +169,87 @@ func TestFollowersCSVCommands(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "", "followers", "import", "--data", data, "--account", id, file); code != 0 || !strings.Contains(out, "Updated 1 followers") {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+}
+
+func TestImportFromWeChatCommand(t *testing.T) {
+	ctx := context.Background()
+	src := apptest.New(t)
+	if _, err := demo.Seed(ctx, src.App); err != nil {
+		t.Fatal(err)
+	}
+	p, err := src.App.Users.ByUsername(ctx, "lotus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := src.App.Accounts.ForMember(ctx, p.ID)
+	if err != nil || len(ms) == 0 {
+		t.Fatal(err)
+	}
+	lotus := ms[0].Account
+	cred, err := src.App.Accounts.IssueCredentials(ctx, lotus.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte(cred.AppSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if code, out, errOut := run(t, "", "migrate", "--data", dst); code != 0 {
+		t.Fatalf("migrate: %q %q", out, errOut)
+	}
+	d, err := db.Open(ctx, "", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := user.NewStore(d, clock.Real{}).Create(ctx, user.NewPerson{Username: "hana", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	// Without credentials nothing is asked of anybody.
+	if code, _, errOut := run(t, "", "import", "--data", dst, "--from-wechat", "--appid", cred.AppID, "--owner", "hana"); code == 0 || !strings.Contains(errOut, "AppSecret") {
+		t.Errorf("no secret: %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, "", "import", "--data", dst, "--from-wechat", "-i", "x.zip", "--owner", "hana"); code == 0 || !strings.Contains(errOut, "usage") {
+		t.Errorf("both -i and --from-wechat: %d %q", code, errOut)
+	}
+	work := filepath.Join(dir, "work")
+	args := []string{"import", "--data", dst, "--from-wechat", "--api-base", src.URL, "--appid", cred.AppID, "--secret-file", secret,
+		"--work", work, "--rate", "1000", "--owner", "hana", "--name", "Lotus Tea House", "--type", "subscription"}
+	code, out, errOut := run(t, "", args...)
+	if code != 0 || !strings.Contains(out, "Read from "+src.URL) || !strings.Contains(out, `Created account "Lotus Tea House"`) ||
+		!strings.Contains(out, "followers (openids kept)") || !strings.Contains(errOut, "Reading published") {
+		t.Fatalf("import --from-wechat: %d\n%s\n%s", code, out, errOut)
+	}
+	// The account arrived with its followers' openids and its articles.
+	d, err = db.Open(ctx, "", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var followers int64
+	var articles int
+	if err := d.QueryRow(ctx, `SELECT follower_count, (SELECT COUNT(*) FROM articles r WHERE r.account_id = a.id)
+		FROM accounts a WHERE name = 'Lotus Tea House'`).Scan(&followers, &articles); err != nil {
+		t.Fatal(err)
+	}
+	if followers != lotus.FollowerCount || followers == 0 || articles == 0 {
+		t.Errorf("imported: %d followers (source %d), %d articles", followers, lotus.FollowerCount, articles)
+	}
+	var openid string
+	if err := src.App.DB.QueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND following ORDER BY openid LIMIT 1`, lotus.ID).Scan(&openid); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE openid = ?`, openid).Scan(&n); err != nil || n != 1 {
+		t.Errorf("openid %s on the target: %d %v", openid, n, err)
+	}
+	// Run again: the pull is kept, and the same followers cannot be added twice.
+	code, _, errOut = run(t, "", args...)
+	if code == 0 || !strings.Contains(errOut, "already belongs to a follower") {
+		t.Errorf("a second import into a new account: %d %q", code, errOut)
 	}
 }

@@ -82,20 +82,22 @@ var ErrNoVersion = errs.NotFoundf("There is no such version.")
 // the transaction that changes the configuration: it locks the account's
 // row of config_heads until the transaction ends, so changes of one
 // account's configuration are serialised on every node.
-func Next(ctx context.Context, tx *db.Tx, accountID int64, kind string) (int64, error) {
+func Next(ctx context.Context, tx *db.Tx, accountID int64, kind string) (_ int64, err error) {
+	defer errs.Wrap(&err, "confver.Next(%d)", accountID)
 	var n int64
-	err := tx.QueryRow(ctx, `INSERT INTO config_heads (account_id, kind, last_number) VALUES (?, ?, 1)
+	err = tx.QueryRow(ctx, `INSERT INTO config_heads (account_id, kind, last_number) VALUES (?, ?, 1)
 		ON CONFLICT (account_id, kind) DO UPDATE SET last_number = config_heads.last_number + 1
 		RETURNING last_number`, accountID, kind).Scan(&n)
 	return n, err
 }
 
 // Insert stores v (its ID and CreatedAt are set when zero).
-func Insert(ctx context.Context, tx *db.Tx, v *Version) error {
+func Insert(ctx context.Context, tx *db.Tx, v *Version) (err error) {
+	defer errs.Wrap(&err, "confver.Insert(%d, %d)", v.ID, v.AccountID)
 	if v.ID == 0 {
 		v.ID = id.New()
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO config_versions (id, account_id, kind, number, draft, author_id, author, action, note, snapshot, created_at)
+	_, err = tx.Exec(ctx, `INSERT INTO config_versions (id, account_id, kind, number, draft, author_id, author, action, note, snapshot, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, v.ID, v.AccountID, v.Kind, v.Number, v.Draft, v.AuthorID, v.Author, v.Action, v.Note,
 		string(v.Snapshot), db.Micro(v.CreatedAt))
 	return err
@@ -120,7 +122,8 @@ func scan(sc interface{ Scan(...any) error }) (*Version, error) {
 
 // List returns the account's versions of kind, newest first, at most
 // limit (≤ 200) before number before (0: the newest).
-func List(ctx context.Context, q db.Querier, accountID int64, kind string, before int64, limit int) ([]*Version, error) {
+func List(ctx context.Context, q db.Querier, accountID int64, kind string, before int64, limit int) (_ []*Version, err error) {
+	defer errs.Wrap(&err, "confver.List(%d, %d, %d)", accountID, before, limit)
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
@@ -133,13 +136,15 @@ func List(ctx context.Context, q db.Querier, accountID int64, kind string, befor
 }
 
 // Get returns one version.
-func Get(ctx context.Context, q db.Querier, accountID int64, kind string, number int64) (*Version, error) {
+func Get(ctx context.Context, q db.Querier, accountID int64, kind string, number int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "confver.Get(%d, %d)", accountID, number)
 	return scan(q.QueryRow(ctx, `SELECT `+cols+` FROM config_versions WHERE account_id = ? AND kind = ? AND number = ?`, accountID, kind, number))
 }
 
 // Current returns the newest published version (what followers get), or
 // ErrNoVersion when the account has no history yet.
-func Current(ctx context.Context, q db.Querier, accountID int64, kind string) (*Version, error) {
+func Current(ctx context.Context, q db.Querier, accountID int64, kind string) (_ *Version, err error) {
+	defer errs.Wrap(&err, "confver.Current(%d)", accountID)
 	return scan(q.QueryRow(ctx, `SELECT `+cols+` FROM config_versions WHERE account_id = ? AND kind = ? AND draft = FALSE
 		ORDER BY number DESC LIMIT 1`, accountID, kind))
 }
@@ -152,9 +157,10 @@ func Current(ctx context.Context, q db.Querier, accountID int64, kind string) (*
 // author carried by ctx. read returns the configuration as JSON and
 // whether it is empty.
 func Change(ctx context.Context, d *db.DB, now time.Time, accountID int64, kind, action, note string,
-	read func(tx *db.Tx) (json.RawMessage, bool, error), change func(tx *db.Tx) error) (*Version, error) {
+	read func(tx *db.Tx) (json.RawMessage, bool, error), change func(tx *db.Tx) error) (_ *Version, err error) {
+	defer errs.Wrap(&err, "confver.Change(%d)", accountID)
 	var v *Version
-	err := d.Tx(ctx, func(tx *db.Tx) error {
+	err = d.Tx(ctx, func(tx *db.Tx) error {
 		n, err := Next(ctx, tx, accountID, kind)
 		if err != nil {
 			return err
@@ -195,11 +201,12 @@ func Change(ctx context.Context, d *db.DB, now time.Time, accountID int64, kind,
 }
 
 // AddDraft stores a version that is not published (an import).
-func AddDraft(ctx context.Context, d *db.DB, now time.Time, accountID int64, kind, note string, snapshot json.RawMessage) (*Version, error) {
+func AddDraft(ctx context.Context, d *db.DB, now time.Time, accountID int64, kind, note string, snapshot json.RawMessage) (_ *Version, err error) {
+	defer errs.Wrap(&err, "confver.AddDraft(%d)", accountID)
 	a := AuthorOf(ctx)
 	v := &Version{AccountID: accountID, Kind: kind, Draft: true, AuthorID: a.PersonID, Author: a.Name, Action: ActionImport, Note: note,
 		Snapshot: snapshot, CreatedAt: now}
-	err := d.Tx(ctx, func(tx *db.Tx) error {
+	err = d.Tx(ctx, func(tx *db.Tx) error {
 		n, err := Next(ctx, tx, accountID, kind)
 		if err != nil {
 			return err

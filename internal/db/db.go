@@ -66,6 +66,7 @@ type DB struct {
 	stmts       atomic.Int64 // statements run through this DB, its transactions and prepared reads
 	rstmts      *stmtCache   // SQLite: the read pool's prepared statements (nil on PostgreSQL)
 	wstmts      *stmtCache   // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
+	noSnapshot  bool         // Migrate runs every migration, even on an empty SQLite database (tests)
 }
 
 // Statements returns how many statements this DB has run so far (through
@@ -265,19 +266,44 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		if err != nil {
 			return fmt.Errorf("db: begin: %w", err)
 		}
-		tx := &Tx{tx: sqlTx, db: db}
-		if err := fn(tx); err != nil {
-			_ = sqlTx.Rollback()
-			return err
-		}
-		if err := sqlTx.Commit(); err != nil {
-			return fmt.Errorf("db: commit: %w", err)
-		}
-		for _, f := range tx.after {
-			f()
-		}
-		return nil
+		return db.run(sqlTx, nil, fn)
 	})
+}
+
+// run runs fn in the begun transaction sqlTx (on conn, in BulkTx), rolling
+// back when fn fails and calling the after-commit functions when it commits.
+func (db *DB) run(sqlTx *sql.Tx, conn *sql.Conn, fn func(tx *Tx) error) error {
+	tx := &Tx{tx: sqlTx, db: db, conn: conn}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// BulkTx is Tx for bulk loads: inside it, tx.CopyIn streams rows into a
+// table (a temporary one made in the transaction, typically) with COPY on
+// PostgreSQL. It holds one connection of the pool for its whole run.
+func (db *DB) BulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.dialect != Postgres {
+		return db.Tx(ctx, fn)
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("db: connect: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	return db.run(sqlTx, conn, fn)
 }
 
 // Tx is a transaction on the writer.
@@ -285,6 +311,7 @@ type Tx struct {
 	tx    *sql.Tx
 	db    *DB
 	after []func()
+	conn  *sql.Conn // PostgreSQL, in BulkTx: the transaction's connection, for COPY
 }
 
 // AfterCommit runs f once the transaction has committed (never when it

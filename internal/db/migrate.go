@@ -192,6 +192,21 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("db: the database has schema version %d, which this herald does not know: run a newer herald", unknown[0])
 	}
 	applied := 0
+	if db.dialect == SQLite && len(done) == 0 && !db.noSnapshot {
+		// An empty database: the schema snapshot stands for the first
+		// migrations (those it names), the rest run one by one below.
+		n, err := db.applySnapshot(ctx, ms)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			applied = n
+			if done, err = db.applied(ctx); err != nil {
+				return applied, err
+			}
+			todo, _ = pending(ms, done)
+		}
+	}
 	for _, m := range todo {
 		ran := false
 		err := db.Tx(ctx, func(tx *Tx) error {

@@ -39,3 +39,62 @@ func (p *Prepared) QueryRow(ctx context.Context, args ...any) *sql.Row {
 	}
 	return p.db.QueryRow(ctx, p.query, args...)
 }
+
+// WriteStmt is a write statement run many times inside transactions (a
+// multi-row INSERT of a fixed number of rows, say), prepared once on
+// SQLite's writer instead of parsed at every run: SQLite parses and plans
+// a statement whenever it is prepared, which for a long INSERT costs about
+// as much as binding its values. On PostgreSQL pgx keeps prepared
+// statements per connection by itself; there it only saves rewriting the
+// placeholders at every run.
+type WriteStmt struct {
+	db    *DB
+	query string // in the engine's form ($1… on PostgreSQL)
+	mu    sync.Mutex
+	stmt  *sql.Stmt
+}
+
+// PrepareWrite returns a write statement to run with Tx.ExecStmt; query
+// uses ? placeholders like every other query. It is prepared by Prepare.
+func (db *DB) PrepareWrite(query string) *WriteStmt {
+	q := query
+	if db.dialect == Postgres {
+		q, _ = rebindPostgres(query)
+	}
+	return &WriteStmt{db: db, query: q}
+}
+
+// Prepare prepares the statement on SQLite's writer unless it already is.
+// Call it outside any transaction: the writer has one connection, which a
+// transaction holds. A statement that cannot be prepared (its table is not
+// there yet, say) is run as text by ExecStmt and prepared at a later call.
+func (s *WriteStmt) Prepare(ctx context.Context) {
+	if s.db.dialect != SQLite {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stmt != nil {
+		return
+	}
+	if st, err := s.db.w.PrepareContext(context.WithoutCancel(ctx), s.query); err == nil {
+		s.stmt = st
+	}
+}
+
+// ExecStmt runs s in the transaction: through the writer's prepared
+// statement when it is prepared (database/sql reuses it on the
+// transaction's connection, or prepares it there if that connection is a
+// new one), otherwise as text.
+func (tx *Tx) ExecStmt(ctx context.Context, s *WriteStmt, args ...any) (sql.Result, error) {
+	tx.db.stmts.Add(1)
+	s.mu.Lock()
+	st := s.stmt
+	s.mu.Unlock()
+	if st != nil && tx.conn == nil {
+		ts := tx.tx.StmtContext(ctx, st)
+		defer ts.Close()
+		return ts.ExecContext(ctx, args...)
+	}
+	return tx.tx.ExecContext(ctx, s.query, args...)
+}

@@ -32,6 +32,7 @@ func Seed(ctx context.Context, a *app.App) ([]Credential, error) {
 		{"Platform reviewer", "reviewer", "reviewer-demo"},
 		{"Owner, Subscription", "lotus", "owner-demo"},
 		{"Owner, Service", "harbour", "owner-demo"},
+		{"Owner, Chinese Subscription (莲心茶舍)", "xiaolian", "owner-demo"},
 		{"Follower", "mei", followerPassword},
 	}
 	n, err := a.Users.Count(ctx)
@@ -52,6 +53,7 @@ func Seed(ctx context.Context, a *app.App) ([]Credential, error) {
 		{"lotus", "Lin (Lotus Tea House)", "owner-demo", ""},
 		{"harbour", "Hana (Harbour Bank)", "owner-demo", ""},
 		{"sam", "Sam (agent at Harbour Bank)", "owner-demo", ""},
+		{"xiaolian", "小莲（莲心茶舍）", "owner-demo", ""},
 	} {
 		person, err := mk(p.username, p.display, p.password, p.role)
 		if err != nil {
@@ -80,7 +82,7 @@ func Seed(ctx context.Context, a *app.App) ([]Credential, error) {
 		w.followers = append(w.followers, p)
 	}
 	// Each feature seeds its part, in dependency order.
-	for _, step := range []func(context.Context, *world) error{seedAccounts, seedFollows, seedPublishing, seedMessaging, seedTemplates, seedAnalytics, seedPay} {
+	for _, step := range []func(context.Context, *world) error{seedAccounts, seedFollows, seedPublishing, seedMessaging, seedTemplates, seedChinese, seedAnalytics, seedPay, seedABTests} {
 		if err := step(ctx, w); err != nil {
 			return nil, err
 		}
@@ -93,7 +95,7 @@ type world struct {
 	app       *app.App
 	people    map[string]*user.Person     // staff and owners by username, and "mei"
 	followers []*user.Person              // every demo follower, mei first
-	accounts  map[string]*account.Account // "lotus" (Subscription) and "harbour" (Service)
+	accounts  map[string]*account.Account // "lotus" (Subscription), "harbour" (Service), "lianxin" (莲心茶舍, Chinese)
 }
 
 var firstNames = []string{"wei", "fang", "jun", "li", "xiu", "chen", "yan", "hao", "ling", "tao", "ming", "qing", "anna", "omar", "sara", "ken"}

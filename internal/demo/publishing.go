@@ -19,6 +19,10 @@ type demoPublication struct {
 	daysAgo  int
 	mass     bool // mass-sent (else only published)
 	articles []demoArticle
+	// comments and reply: the followers' comments and the account's reply
+	// to the featured one; the English ones when empty.
+	comments []string
+	reply    string
 }
 
 var lotusPublications = []demoPublication{
@@ -182,6 +186,9 @@ func seedOnePublication(ctx context.Context, w *world, acct *account.Account, ow
 	if _, err := a.DB.Exec(ctx, `UPDATE messages SET created_at = ? WHERE account_id = ? AND sender = 'mass' AND created_at > ?`, at, acct.ID, at); err != nil {
 		return err
 	}
+	if _, err := a.DB.Exec(ctx, `UPDATE broadcasts SET created_at = ? WHERE job_id = ?`, at, job.ID); err != nil {
+		return err
+	}
 	// Reactions and comments from followers.
 	pub, err := a.Publish.Publication(ctx, acct.ID, draft.ID)
 	if err != nil {
@@ -204,7 +211,11 @@ func seedOnePublication(ctx context.Context, w *world, acct *account.Account, ow
 			continue
 		}
 		for k := range 3 {
-			c, err := a.Publish.AddComment(ctx, art.ID, followers[(k*11+n*3)%len(followers)].ID, demoComments[(k+n)%len(demoComments)])
+			comments, reply := demoComments, "Thank you for reading!"
+			if len(dp.comments) > 0 {
+				comments, reply = dp.comments, dp.reply
+			}
+			c, err := a.Publish.AddComment(ctx, art.ID, followers[(k*11+n*3)%len(followers)].ID, comments[(k+n)%len(comments)])
 			if err != nil {
 				return err
 			}
@@ -212,7 +223,7 @@ func seedOnePublication(ctx context.Context, w *world, acct *account.Account, ow
 				if err := a.Publish.Feature(ctx, acct.ID, c.ID, true); err != nil {
 					return err
 				}
-				if err := a.Publish.Reply(ctx, acct.ID, c.ID, "Thank you for reading!"); err != nil {
+				if err := a.Publish.Reply(ctx, acct.ID, c.ID, reply); err != nil {
 					return err
 				}
 			}

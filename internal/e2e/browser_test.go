@@ -80,6 +80,10 @@ func startBrowser() {
 		// messages are recorded in the follower app.
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		// English pages unless a test chooses a language: the tests
+		// read English texts.
+		chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("accept-lang", "en-US,en"),
 		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(PhoneWidth, PhoneHeight),
 	)

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/apptest/wechatmove"
 	"github.com/heraldoa/herald/internal/demo"
 )
 
@@ -72,4 +73,35 @@ func TestOwnersDataPage(t *testing.T) {
 		t.Fatalf("the errors read %q", got)
 	}
 	fitsWidth(t, tab, 1280, "the data page with CSV errors")
+}
+
+// TestMoveFromWeChatInTheBrowser: on a 360 px phone an owner starts a move
+// from WeChat (another Herald acting as WeChat) into an empty account; the
+// page follows the move and, when it ends, shows what moved.
+func TestMoveFromWeChatInTheBrowser(t *testing.T) {
+	m := wechatmove.New(t)
+	src, lotus, cred, s, a := m.Source, m.Lotus, m.Cred, m.Target, m.Account
+	page := fmt.Sprintf("/mp/a/%d/data", a.ID)
+
+	tab := Browser(t)
+	do(t, tab, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
+	signIn(t, tab, s, wechatmove.OwnerName, wechatmove.OwnerPassword, page, `[data-testid=data-wechat]`)
+	fitsWidth(t, tab, SmallPhoneWidth, "the data page with the move form")
+	do(t, tab, "start the move",
+		chromedp.SetValue(chromedp.CSS(`[data-testid=wechat-appid]`), cred.AppID),
+		chromedp.SetValue(chromedp.CSS(`[data-testid=wechat-secret]`), cred.AppSecret),
+		chromedp.SetValue(chromedp.CSS(`[data-testid=wechat-api]`), src.URL),
+		chromedp.Click(chromedp.CSS(`[data-testid=wechat-start]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=wechat-move]`)),
+	)
+	// The page follows the move and shows its result when it ends.
+	do(t, tab, "wait for the move", chromedp.WaitVisible(chromedp.CSS(`[data-testid=wechat-report]`)))
+	got := run(t, tab, "read the result", chromedp.Text(chromedp.CSS(`[data-testid=wechat-followers]`)))
+	if got != fmt.Sprint(lotus.FollowerCount) {
+		t.Errorf("the page says %q followers moved, want %d", got, lotus.FollowerCount)
+	}
+	if state := run(t, tab, "read the state", chromedp.Text(chromedp.CSS(`[data-testid=wechat-state]`))); state != "done" {
+		t.Errorf("state %q", state)
+	}
+	fitsWidth(t, tab, SmallPhoneWidth, "the data page after the move")
 }

@@ -74,7 +74,7 @@ func (f *e2eFolder) Folder(ctx context.Context, personID int64, cursor string, l
 	return f.items, "", nil
 }
 func (f *e2eFolder) MarkFolderSeen(ctx context.Context, personID int64) error { return nil }
-func (f *e2eFolder) Recent(ctx context.Context, accountID int64, limit int) ([]ui.FolderItem, error) {
+func (f *e2eFolder) Recent(ctx context.Context, accountID, _ int64, limit int) ([]ui.FolderItem, error) {
 	return nil, nil
 }
 
@@ -84,8 +84,7 @@ func massSend(t *testing.T, s *apptest.Server, a *account.Account, titles ...str
 	t.Helper()
 	ctx := context.Background()
 	owner := s.CreatePerson(t, fmt.Sprintf("owner%d", a.ID%100000), "a long enough secret", user.RoleNone)
-	store := publish.NewStore(s.App.DB, s.App.Clock, publish.Deps{Media: s.App.Media, Settings: s.App.Settings})
-	store.Messages, store.Bus = s.App.Messages, s.App.Bus
+	store := publish.NewStore(s.App.DB, s.App.Clock, publish.Deps{Media: s.App.Media, Settings: s.App.Settings, Messages: s.App.Messages, Bus: s.App.Bus})
 	var in publish.DraftInput
 	for _, title := range titles {
 		in.Articles = append(in.Articles, publish.ArticleInput{Title: title, Author: "Lin", Body: "Fresh leaves from the spring harvest.", CommentsOpen: true})
@@ -274,6 +273,8 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 
 	// Write to the bank: the message shows at once and is stored.
 	do(t, ctx, "send a message",
+		chromedp.Click(chromedp.CSS(`[data-testid=to-keyboard]`)), // the keyboard beside the menu bar
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-text] textarea`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] textarea`), "Can I collect it at the branch?"),
 		chromedp.Click(chromedp.Search(`//form[@data-testid="send-text"]//button[normalize-space()="Send"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//li[contains(@class,"mine")]//p[normalize-space()="Can I collect it at the branch?"]`)),
@@ -287,6 +288,8 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 	}
 	// The menu's link goes where the menu says.
 	do(t, ctx, "open the Rates link",
+		chromedp.Click(chromedp.CSS(`[data-testid=to-menu]`)), // back from the keyboard to the menu bar
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=menubar]`)),
 		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//a[normalize-space()="Rates"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=search-form]`)),
 	)
@@ -398,6 +401,8 @@ func TestFollowerAppWithoutJavaScript(t *testing.T) {
 	)
 	do(t, ctx, "write to the bank",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid="row-%d"] a.row-main`, bank.ID))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=to-keyboard]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=to-keyboard]`)), // without scripts: a link to the composer
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-text] textarea`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] textarea`), "Thank you!"),
 		chromedp.Click(chromedp.Search(`//form[@data-testid="send-text"]//button[normalize-space()="Send"]`)),
@@ -409,6 +414,8 @@ func TestFollowerAppWithoutJavaScript(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//p[contains(., "Branches open 9:00 to 17:00")]`)),
 	)
 	do(t, ctx, "send a location",
+		chromedp.Click(chromedp.CSS(`[data-testid=to-keyboard]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.compose-tabs`)),
 		chromedp.Click(chromedp.Search(`//div[contains(@class,"compose-tabs")]//a[normalize-space()="Location"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-location] input[name=lat]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-location] input[name=lat]`), "31.2304"),

@@ -76,6 +76,8 @@ func TestKeywordReplyMenuClickAndLiveAgentAnswer(t *testing.T) {
 		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)),
 	)
 	do(t, fan, "send price and see the keyword reply",
+		chromedp.Click(chromedp.CSS(`[data-testid=to-keyboard]`)), // the keyboard beside the menu bar
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-text] textarea`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] textarea`), "price"),
 		chromedp.Click(chromedp.Search(`//form[@data-testid="send-text"]//button[normalize-space()="Send"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//ol[@data-testid="messages"]//li[contains(@class,"theirs")]//p[normalize-space()="Savings pay 1.35% a year."]`)),
@@ -91,6 +93,8 @@ func TestKeywordReplyMenuClickAndLiveAgentAnswer(t *testing.T) {
 
 	// The follower uses the menu; the click is recorded.
 	do(t, fan, "choose Help › Branch hours",
+		chromedp.Click(chromedp.CSS(`[data-testid=to-menu]`)), // back from the keyboard to the menu bar
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=menubar]`)),
 		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//summary[normalize-space()="Help"]`)),
 		chromedp.Click(chromedp.Search(`//nav[@data-testid="menubar"]//button[normalize-space()="Branch hours"]`)),
 		chromedp.WaitReady(chromedp.CSS(`body[data-live=on]`)),

@@ -51,7 +51,17 @@ func TestWritePublishReadLikeComment(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=new-draft]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=editor]`)),
 	)
+	// A new article opens in the rich-text editor; Markdown is a choice.
+	if f := run(t, ctx, "read the body format", chromedp.Value(chromedp.CSS(`select[name=format_0]`))); f != "html" {
+		t.Errorf("a new article opens in the %q editor, want rich text", f)
+	}
+	markdown := func(i int) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector("select[name=format_%d]"); s.value = "markdown";
+			s.dispatchEvent(new Event("change", {bubbles: true})); })()`, i))
+	}
 	do(t, ctx, "write the first article",
+		markdown(0),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=body-0]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=title-0]`), "Brewing oolong"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=body-0]`), "Rinse the leaves, then steep for **three** minutes."),
 		// The live preview renders the Markdown as the reader will see it.
@@ -63,6 +73,8 @@ func TestWritePublishReadLikeComment(t *testing.T) {
 		t.Fatalf("adding an article lost the first one's title: %q", got)
 	}
 	do(t, ctx, "write the second article and save",
+		markdown(1),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=body-1]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=title-1]`), "Choosing a teapot"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=body-1]`), "Clay keeps the heat.\n\n- Yixing\n- Porcelain"),
 		chromedp.Click(chromedp.CSS(`[data-testid=save-draft]`)),

@@ -1,4 +1,4 @@
-// Package emulator is Herald's emulator mode (issue #10): it seeds one
+// Package emulator is Herald's emulator mode: it seeds one
 // ready account on a running App, scripts virtual followers through a JSON
 // control API under /_emulator/, moves the clock, and injects faults into
 // message push and the developer API. `herald emulate` mounts it; nothing

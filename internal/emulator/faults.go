@@ -14,7 +14,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/apitoken"
 	"github.com/heraldoa/herald/internal/db"
-	"github.com/heraldoa/herald/internal/wxapi"
+	"github.com/heraldoa/herald/internal/wx/wxpath"
 )
 
 // Faults are the faults armed on one account. Push faults count down as
@@ -184,14 +184,7 @@ func (e *Emulator) apiAccount(r *http.Request) int64 {
 // on the account the call is for.
 func (e *Emulator) apiFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		isAPI := false
-		for _, p := range wxapi.Prefixes {
-			if strings.HasPrefix(r.URL.Path, p) {
-				isAPI = true
-				break
-			}
-		}
-		if isAPI && e.anyErrorRate() {
+		if wxpath.IsAPI(r.URL.Path) && e.anyErrorRate() {
 			if id := e.apiAccount(r); id != 0 {
 				e.mu.Lock()
 				a := e.faults[id]

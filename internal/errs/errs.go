@@ -28,6 +28,11 @@ type Error struct {
 	Message string
 	Field   string // optional: the form field the message is about
 	Err     error  // optional cause, kept for logs
+	// Format and Args are what Message was made of, so that a face can
+	// write the message in the reader's language (the format is the
+	// catalogue's key; see package i18n).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -57,7 +62,7 @@ var (
 
 // New returns an error of the given kind with a user-facing message.
 func New(k Kind, format string, args ...any) *Error {
-	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Invalidf reports input that breaks a rule.
@@ -97,8 +102,26 @@ func Message(err error) string {
 	if errors.As(err, &e) && e.Message != "" {
 		return e.Message
 	}
-	return "Something went wrong on our side. Please try again."
+	return genericMessage
 }
+
+// MessageIn returns the user-facing message of err written by translate,
+// which takes a format and its arguments as fmt.Sprintf does (a locale's
+// T): the message in the reader's language. An error made without a format
+// keeps its message; a failure that is not a domain error gets the generic
+// message, translated.
+func MessageIn(err error, translate func(format string, args ...any) string) string {
+	var e *Error
+	switch {
+	case errors.As(err, &e) && e.Format != "":
+		return translate(e.Format, e.Args...)
+	case e != nil && e.Message != "":
+		return e.Message
+	}
+	return translate(genericMessage)
+}
+
+const genericMessage = "Something went wrong on our side. Please try again."
 
 // Wrap adds context to *errp when it is a failure of the machinery (the
 // database, the network): used as

@@ -94,12 +94,13 @@ func NewStore(d *db.DB, c clock.Clock, p *publish.Store) *Store {
 
 // Settings returns the account's feed settings (excerpts and indexed when
 // the owner never chose).
-func (s *Store) Settings(ctx context.Context, accountID int64) (Settings, error) {
+func (s *Store) Settings(ctx context.Context, accountID int64) (_ Settings, err error) {
+	defer errs.Wrap(&err, "feed.Store.Settings(%d)", accountID)
 	var st Settings
 	var updated int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT full_text, noindex, updated_at FROM feed_settings WHERE account_id = ?`, accountID),
+	err = db.Get(s.db.QueryRow(ctx, `SELECT full_text, noindex, updated_at FROM feed_settings WHERE account_id = ?`, accountID),
 		&st.FullText, &st.NoIndex, &updated)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return Settings{}, nil
 	}
 	st.UpdatedAt = db.FromMicro(updated)
@@ -107,8 +108,9 @@ func (s *Store) Settings(ctx context.Context, accountID int64) (Settings, error)
 }
 
 // SetSettings stores the account's feed settings.
-func (s *Store) SetSettings(ctx context.Context, accountID int64, st Settings) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO feed_settings (account_id, full_text, noindex, updated_at) VALUES (?, ?, ?, ?)
+func (s *Store) SetSettings(ctx context.Context, accountID int64, st Settings) (err error) {
+	defer errs.Wrap(&err, "feed.Store.SetSettings(%d)", accountID)
+	_, err = s.db.Exec(ctx, `INSERT INTO feed_settings (account_id, full_text, noindex, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET full_text = excluded.full_text, noindex = excluded.noindex, updated_at = excluded.updated_at`,
 		accountID, st.FullText, st.NoIndex, db.Micro(s.clock.Now()))
 	return err
@@ -117,9 +119,10 @@ func (s *Store) SetSettings(ctx context.Context, accountID int64, st Settings) e
 // Load returns the account's feed: its newest published, readable
 // articles. Accounts followers cannot see (pending, rejected) are not
 // found; terminated ones are ErrGone; suspended ones have no entries.
-func (s *Store) Load(ctx context.Context, accountID int64) (*Feed, error) {
+func (s *Store) Load(ctx context.Context, accountID int64) (_ *Feed, err error) {
+	defer errs.Wrap(&err, "feed.Store.Load(%d)", accountID)
 	a, err := account.Scan(s.db.QueryRow(ctx, `SELECT `+account.Cols+` FROM accounts a WHERE a.id = ?`, accountID))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, errs.NotFoundf("No such account.")
 	}
 	if err != nil {
@@ -144,9 +147,10 @@ func (s *Store) Load(ctx context.Context, accountID int64) (*Feed, error) {
 	rows, err := s.db.Query(ctx, `SELECT ar.id, ar.publication_id, ar.title, ar.author, ar.digest, ar.cover_media_id, ar.body_html,
 			ar.updated_at, p.published_at, p.kind, p.video_media_id
 		FROM articles ar JOIN publications p ON p.id = ar.publication_id
-		WHERE p.id IN (SELECT id FROM publications WHERE account_id = ? AND state = 'published' ORDER BY published_at DESC, id DESC LIMIT ?)
+		WHERE p.id IN (SELECT id FROM publications WHERE account_id = ? AND state = 'published' AND `+publish.VariantVisible("publications")+`
+				ORDER BY published_at DESC, id DESC LIMIT ?)
 			AND ar.deleted = FALSE
-		ORDER BY p.published_at DESC, p.id DESC, ar.idx`, accountID, MaxPublications)
+		ORDER BY p.published_at DESC, p.id DESC, ar.idx`, accountID, 0, 0, MaxPublications)
 	type row struct {
 		Entry
 		kind, video string
@@ -166,12 +170,12 @@ func (s *Store) Load(ctx context.Context, accountID int64) (*Feed, error) {
 		return nil, err
 	}
 	for _, e := range list {
-		if s.publish != nil && s.publish.TakenDown != nil && s.publish.TakenDown(ctx, e.ArticleID) {
+		if s.publish != nil && s.publish.ArticleTakenDown(ctx, e.ArticleID) {
 			continue
 		}
 		if e.kind == publish.KindVideo && e.video != "" && s.publish != nil {
 			v, err := s.publish.Asset(ctx, accountID, e.video)
-			if err != nil && !errors.Is(err, db.ErrNotFound) && errs.KindOf(err) != errs.KindNotFound {
+			if err != nil && !errors.Is(err, errs.NotFound) && !errors.Is(err, errs.NotFound) {
 				return nil, err
 			}
 			e.Video = v
@@ -186,6 +190,7 @@ func (s *Store) Load(ctx context.Context, accountID int64) (*Feed, error) {
 // new content, the change time is now; otherwise the stored time. Every
 // node sees the same Last-Modified.
 func (s *Store) Version(ctx context.Context, accountID int64, format string, body []byte) (etag string, changed time.Time, err error) {
+	defer errs.Wrap(&err, "feed.Store.Version(%d)", accountID)
 	sum := sha256.Sum256(body)
 	etag = `"` + format + "-" + hex.EncodeToString(sum[:12]) + `"`
 	now := s.clock.Now().Truncate(time.Second)

@@ -44,8 +44,8 @@ func newEnv(t *testing.T) *env {
 	d := dbtest.New(t)
 	c := &clock.Offset{}
 	e := &env{t: t, ctx: context.Background(), db: d, clock: c, removed: map[int64]bool{}}
-	e.pub = publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: settings.NewStore(d, c)})
-	e.pub.TakenDown = func(_ context.Context, articleID int64) bool { return e.removed[articleID] }
+	e.pub = publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: settings.NewStore(d, c),
+		TakenDown: func(_ context.Context, articleID int64) bool { return e.removed[articleID] }})
 	e.engine = publish.NewEngine(e.pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e.feeds = feed.NewStore(d, c, e.pub)
 	e.owner = id.New()
@@ -400,10 +400,10 @@ func TestSuspendedTerminatedAndHiddenAccounts(t *testing.T) {
 		t.Errorf("terminated: %v, want ErrGone", err)
 	}
 	e.exec(`UPDATE accounts SET status = 'pending' WHERE id = ?`, e.account.ID)
-	if _, err := e.feeds.Load(e.ctx, e.account.ID); errs.KindOf(err) != errs.KindNotFound || errors.Is(err, feed.ErrGone) {
+	if _, err := e.feeds.Load(e.ctx, e.account.ID); !errors.Is(err, errs.NotFound) || errors.Is(err, feed.ErrGone) {
 		t.Errorf("pending: %v, want not found", err)
 	}
-	if _, err := e.feeds.Load(e.ctx, 12345); errs.KindOf(err) != errs.KindNotFound {
+	if _, err := e.feeds.Load(e.ctx, 12345); !errors.Is(err, errs.NotFound) {
 		t.Errorf("unknown account: %v", err)
 	}
 }

@@ -18,7 +18,8 @@ const bulkRows = 200
 // follow are left alone; people who unfollowed before follow again with
 // their old openid. The account's follower count grows by the number of new
 // follows, which is returned.
-func (s *Store) FollowMany(ctx context.Context, accountID int64, personIDs []int64, source string) (int, error) {
+func (s *Store) FollowMany(ctx context.Context, accountID int64, personIDs []int64, source string) (_ int, err error) {
+	defer errs.Wrap(&err, "follow.Store.FollowMany(%d)", accountID)
 	switch source {
 	case SourceSearch, SourceProfile, SourceQR, SourceArticle, SourceOther:
 	default:
@@ -34,7 +35,7 @@ func (s *Store) FollowMany(ctx context.Context, accountID int64, personIDs []int
 		}
 	}
 	added := 0
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		added = 0
 		var status string
 		if err := db.Get(tx.QueryRow(ctx, `SELECT status FROM accounts WHERE id = ?`, accountID), &status); err != nil {

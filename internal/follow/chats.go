@@ -6,6 +6,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Chat is a followed account's conversation with the person, as the
@@ -22,7 +23,8 @@ type Chat struct {
 // most limit. The follower app uses it for Subscription accounts, which
 // have no chat-list rows of their own (message.Store.ChatList covers
 // Service accounts). It reads the messaging feature's conversations table.
-func (s *Store) Chats(ctx context.Context, personID int64, accountType string, limit int) ([]Chat, error) {
+func (s *Store) Chats(ctx context.Context, personID int64, accountType string, limit int) (_ []Chat, err error) {
+	defer errs.Wrap(&err, "follow.Store.Chats(%d, %d)", personID, limit)
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}

@@ -63,7 +63,8 @@ type Result struct {
 
 // Follow makes person follow the active account. Following again after an
 // unfollow keeps the openid. The account's follower count is kept in step.
-func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, scene string) (Result, error) {
+func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, scene string) (_ Result, err error) {
+	defer errs.Wrap(&err, "follow.Store.Follow(%d, %d)", accountID, personID)
 	switch source {
 	case SourceSearch, SourceProfile, SourceQR, SourceArticle, SourceOther:
 	default:
@@ -71,7 +72,7 @@ func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, s
 	}
 	now := db.Micro(s.clock.Now())
 	var res Result
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var status string
 		if err := db.Get(tx.QueryRow(ctx, `SELECT status FROM accounts WHERE id = ?`, accountID), &status); err != nil {
 			return err
@@ -83,7 +84,7 @@ func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, s
 		var following bool
 		err := db.Get(tx.QueryRow(ctx, `SELECT openid, following FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID), &openid, &following)
 		switch {
-		case errors.Is(err, db.ErrNotFound):
+		case errors.Is(err, errs.NotFound):
 			openid = NewOpenID()
 			if _, err := tx.Exec(ctx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, created_at)
 				VALUES (?, ?, ?, TRUE, ?, ?, ?, ?)`, accountID, personID, openid, source, scene, now, now); err != nil {
@@ -108,9 +109,10 @@ func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, s
 }
 
 // Unfollow ends a follow. It reports whether the person was following.
-func (s *Store) Unfollow(ctx context.Context, accountID, personID int64) (bool, error) {
+func (s *Store) Unfollow(ctx context.Context, accountID, personID int64) (_ bool, err error) {
+	defer errs.Wrap(&err, "follow.Store.Unfollow(%d, %d)", accountID, personID)
 	var was bool
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE follows SET following = FALSE, unsubscribed_at = ? WHERE account_id = ? AND person_id = ? AND following = TRUE`,
 			db.Micro(s.clock.Now()), accountID, personID)
 		if err != nil {
@@ -140,22 +142,25 @@ func scan(sc interface{ Scan(...any) error }) (*Follow, error) {
 
 // Get returns the relation between a person and an account (following or
 // not), or db.ErrNotFound when they never followed.
-func (s *Store) Get(ctx context.Context, accountID, personID int64) (*Follow, error) {
+func (s *Store) Get(ctx context.Context, accountID, personID int64) (_ *Follow, err error) {
+	defer errs.Wrap(&err, "follow.Store.Get(%d, %d)", accountID, personID)
 	f, err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID))
 	return f, notFound(err)
 }
 
 // ByOpenID returns the follow with an openid, only within the given account:
 // an openid of another account is not found.
-func (s *Store) ByOpenID(ctx context.Context, accountID int64, openid string) (*Follow, error) {
+func (s *Store) ByOpenID(ctx context.Context, accountID int64, openid string) (_ *Follow, err error) {
+	defer errs.Wrap(&err, "follow.Store.ByOpenID(%d, %q)", accountID, openid)
 	f, err := scan(s.db.QueryRow(ctx, `SELECT `+cols+` FROM follows WHERE account_id = ? AND openid = ?`, accountID, openid))
 	return f, notFound(err)
 }
 
 // IsFollowing reports whether person follows account now.
-func (s *Store) IsFollowing(ctx context.Context, accountID, personID int64) (bool, error) {
+func (s *Store) IsFollowing(ctx context.Context, accountID, personID int64) (_ bool, err error) {
+	defer errs.Wrap(&err, "follow.Store.IsFollowing(%d, %d)", accountID, personID)
 	f, err := s.Get(ctx, accountID, personID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -165,14 +170,16 @@ func (s *Store) IsFollowing(ctx context.Context, accountID, personID int64) (boo
 }
 
 // Followed lists the accounts a person follows now, with the follow.
-func (s *Store) Followed(ctx context.Context, personID int64) ([]*account.Account, error) {
+func (s *Store) Followed(ctx context.Context, personID int64) (_ []*account.Account, err error) {
+	defer errs.Wrap(&err, "follow.Store.Followed(%d)", personID)
 	rows, err := s.db.Query(ctx, `SELECT `+account.Cols+` FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.person_id = ? AND f.following = TRUE ORDER BY a.name_key`, personID)
 	return db.Collect(rows, err, func(r *sqlRows) (*account.Account, error) { return account.Scan(r) })
 }
 
 // SetMuted mutes or unmutes an account for a follower.
-func (s *Store) SetMuted(ctx context.Context, accountID, personID int64, muted bool) error {
+func (s *Store) SetMuted(ctx context.Context, accountID, personID int64, muted bool) (err error) {
+	defer errs.Wrap(&err, "follow.Store.SetMuted(%d, %d)", accountID, personID)
 	res, err := s.db.Exec(ctx, `UPDATE follows SET muted = ? WHERE account_id = ? AND person_id = ? AND following = TRUE`, muted, accountID, personID)
 	if err != nil {
 		return err
@@ -194,13 +201,14 @@ func notFound(err error) error {
 // it (web sign-in gives non-followers an openid too): the existing one if
 // they ever followed or signed in, else a new relation row with
 // following = FALSE, which follower lists and counts leave out.
-func (s *Store) OpenID(ctx context.Context, accountID, personID int64) (string, error) {
+func (s *Store) OpenID(ctx context.Context, accountID, personID int64) (_ string, err error) {
+	defer errs.Wrap(&err, "follow.Store.OpenID(%d, %d)", accountID, personID)
 	if _, err := s.db.Exec(ctx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, created_at)
 		VALUES (?, ?, ?, FALSE, ?, '', 0, ?) ON CONFLICT DO NOTHING`,
 		accountID, personID, NewOpenID(), SourceOther, db.Micro(s.clock.Now())); err != nil {
 		return "", err
 	}
 	var openid string
-	err := db.Get(s.db.WriterQueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID), &openid)
+	err = db.Get(s.db.WriterQueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, accountID, personID), &openid)
 	return openid, err
 }

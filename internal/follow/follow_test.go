@@ -8,7 +8,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
@@ -53,7 +52,7 @@ func TestOpenIDsArePerAccountAndStable(t *testing.T) {
 	if got.FollowerCount != 1 {
 		t.Fatalf("follower count %d, want 1", got.FollowerCount)
 	}
-	if _, err := follows.ByOpenID(ctx, a2.ID, r1.OpenID); !errors.Is(err, db.ErrNotFound) {
+	if _, err := follows.ByOpenID(ctx, a2.ID, r1.OpenID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("account 2 can look up account 1's openid: %v", err)
 	}
 	if _, err := follows.Follow(ctx, pending.ID, p.ID, follow.SourceSearch, ""); !errors.Is(err, errs.Conflict) {

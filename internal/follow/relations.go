@@ -6,6 +6,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Relation is an account that knows a person: one they follow, or followed
@@ -20,7 +21,8 @@ type Relation struct {
 
 // Relations lists every account the person follows or has followed,
 // current follows first, for the person's own privacy page.
-func (s *Store) Relations(ctx context.Context, personID int64) ([]Relation, error) {
+func (s *Store) Relations(ctx context.Context, personID int64) (_ []Relation, err error) {
+	defer errs.Wrap(&err, "follow.Store.Relations(%d)", personID)
 	rows, err := s.db.Query(ctx, `SELECT `+account.Cols+`, f.following, f.muted, f.subscribed_at, f.unsubscribed_at
 		FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.person_id = ? ORDER BY CASE WHEN f.following THEN 0 ELSE 1 END, a.name_key`, personID)
@@ -47,9 +49,10 @@ func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // CountFollowing returns how many accounts of the given type ("" for any)
 // the person follows now.
-func (s *Store) CountFollowing(ctx context.Context, personID int64, accountType string) (int, error) {
+func (s *Store) CountFollowing(ctx context.Context, personID int64, accountType string) (_ int, err error) {
+	defer errs.Wrap(&err, "follow.Store.CountFollowing(%d)", personID)
 	var n int
-	err := db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.account_id
+	err = db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.person_id = ? AND f.following = TRUE AND (? = '' OR a.type = ?)`, personID, accountType, accountType), &n)
 	return n, err
 }

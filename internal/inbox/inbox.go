@@ -139,7 +139,8 @@ func scanRow(sc interface{ Scan(...any) error }) (*Row, error) {
 
 // Queue lists the account's conversations for the inbox, the longest
 // waiting first (closed ones: most recent first).
-func (s *Store) Queue(ctx context.Context, accountID int64, f Filter) ([]*Row, error) {
+func (s *Store) Queue(ctx context.Context, accountID int64, f Filter) (_ []*Row, err error) {
+	defer errs.Wrap(&err, "inbox.Store.Queue(%d)", accountID)
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
 	}
@@ -171,9 +172,10 @@ type Counts struct {
 }
 
 // Counts returns the queue sizes shown on the inbox tabs.
-func (s *Store) Counts(ctx context.Context, accountID, agentID int64) (Counts, error) {
+func (s *Store) Counts(ctx context.Context, accountID, agentID int64) (_ Counts, err error) {
+	defer errs.Wrap(&err, "inbox.Store.Counts(%d, %d)", accountID, agentID)
 	var c Counts
-	err := db.Get(s.db.QueryRow(ctx, `SELECT
+	err = db.Get(s.db.QueryRow(ctx, `SELECT
 			COALESCE(SUM(CASE WHEN inbox_state = 'open' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN inbox_state = 'assigned' AND assignee_id = ? THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN inbox_state = 'assigned' THEN 1 ELSE 0 END), 0)
@@ -182,17 +184,19 @@ func (s *Store) Counts(ctx context.Context, accountID, agentID int64) (Counts, e
 }
 
 // Conversation returns one conversation of the account.
-func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (*Row, error) {
+func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (_ *Row, err error) {
+	defer errs.Wrap(&err, "inbox.Store.Conversation(%d, %d)", accountID, personID)
 	r, err := scanRow(s.db.QueryRow(ctx, `SELECT `+rowCols+rowFrom+` WHERE c.account_id = ? AND c.person_id = ?`, accountID, personID))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, errs.NotFoundf("There is no conversation with this follower.")
 	}
 	return r, err
 }
 
 // MarkRead clears the account's unread counter of a conversation.
-func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) error {
-	_, err := s.db.Exec(ctx, `UPDATE conversations SET account_unread = 0 WHERE account_id = ? AND person_id = ? AND account_unread <> 0`, accountID, personID)
+func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) (err error) {
+	defer errs.Wrap(&err, "inbox.Store.MarkRead(%d, %d)", accountID, personID)
+	_, err = s.db.Exec(ctx, `UPDATE conversations SET account_unread = 0 WHERE account_id = ? AND person_id = ? AND account_unread <> 0`, accountID, personID)
 	return err
 }
 
@@ -204,12 +208,14 @@ var (
 
 // Take assigns an open (or closed) conversation to agentID. A conversation
 // another agent has taken must be transferred instead.
-func (s *Store) Take(ctx context.Context, accountID, personID, agentID int64) error {
+func (s *Store) Take(ctx context.Context, accountID, personID, agentID int64) (err error) {
+	defer errs.Wrap(&err, "inbox.Store.Take(%d, %d, %d)", accountID, personID, agentID)
 	return s.assign(ctx, accountID, personID, agentID, agentID, ActionTake)
 }
 
 // Transfer hands a conversation to another member who may answer the inbox.
-func (s *Store) Transfer(ctx context.Context, accountID, personID, actorID, toID int64) error {
+func (s *Store) Transfer(ctx context.Context, accountID, personID, actorID, toID int64) (err error) {
+	defer errs.Wrap(&err, "inbox.Store.Transfer(%d, %d, %d, %d)", accountID, personID, actorID, toID)
 	return s.assign(ctx, accountID, personID, actorID, toID, ActionTransfer)
 }
 
@@ -219,7 +225,7 @@ func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID i
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var role string
 		err := db.Get(tx.QueryRow(ctx, `SELECT role FROM account_members WHERE account_id = ? AND person_id = ?`, accountID, toID), &role)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && role != "owner" && role != "admin" && role != "agent") {
+		if errors.Is(err, errs.NotFound) || (err == nil && role != "owner" && role != "admin" && role != "agent") {
 			return ErrNotAgent
 		}
 		if err != nil {
@@ -228,7 +234,7 @@ func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID i
 		var state string
 		var assignee int64
 		err = db.Get(tx.QueryRow(ctx, `SELECT inbox_state, assignee_id FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID), &state, &assignee)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return errs.NotFoundf("There is no conversation with this follower.")
 		}
 		if err != nil {
@@ -270,11 +276,12 @@ func (s *Store) assign(ctx context.Context, accountID, personID, actorID, toID i
 }
 
 // Close closes a conversation; the follower's next message reopens it.
-func (s *Store) Close(ctx context.Context, accountID, personID, actorID int64) error {
+func (s *Store) Close(ctx context.Context, accountID, personID, actorID int64) (err error) {
+	defer errs.Wrap(&err, "inbox.Store.Close(%d, %d, %d)", accountID, personID, actorID)
 	now := db.Micro(s.clock.Now())
 	var from int64
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		if err := db.Get(tx.QueryRow(ctx, `SELECT assignee_id FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID), &from); err != nil && !errors.Is(err, db.ErrNotFound) {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := db.Get(tx.QueryRow(ctx, `SELECT assignee_id FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID), &from); err != nil && !errors.Is(err, errs.NotFound) {
 			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE conversations SET inbox_state = 'closed', assignee_id = 0, account_unread = 0
@@ -309,7 +316,8 @@ func (s *Store) announce(accountID, personID int64, state string, assignee int64
 // Reply sends an agent's message to the follower through the message
 // service (which enforces the 48-hour window and count, the blacklist and
 // the account's status). Answering an open conversation takes it.
-func (s *Store) Reply(ctx context.Context, accountID, personID, agentID int64, kind string, body message.Body) (*message.Message, error) {
+func (s *Store) Reply(ctx context.Context, accountID, personID, agentID int64, kind string, body message.Body) (_ *message.Message, err error) {
+	defer errs.Wrap(&err, "inbox.Store.Reply(%d, %d, %d)", accountID, personID, agentID)
 	row, err := s.Conversation(ctx, accountID, personID)
 	if err != nil {
 		return nil, err
@@ -341,7 +349,8 @@ type Note struct {
 }
 
 // AddNote adds an internal note.
-func (s *Store) AddNote(ctx context.Context, accountID, personID, authorID int64, body string) (*Note, error) {
+func (s *Store) AddNote(ctx context.Context, accountID, personID, authorID int64, body string) (_ *Note, err error) {
+	defer errs.Wrap(&err, "inbox.Store.AddNote(%d, %d, %d)", accountID, personID, authorID)
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return nil, errs.FieldInvalid("note", "Write the note first.")
@@ -364,7 +373,8 @@ func (s *Store) AddNote(ctx context.Context, accountID, personID, authorID int64
 }
 
 // Notes returns a conversation's notes, oldest first.
-func (s *Store) Notes(ctx context.Context, accountID, personID int64) ([]*Note, error) {
+func (s *Store) Notes(ctx context.Context, accountID, personID int64) (_ []*Note, err error) {
+	defer errs.Wrap(&err, "inbox.Store.Notes(%d, %d)", accountID, personID)
 	rows, err := s.db.Query(ctx, `SELECT n.id, n.author_id, p.display_name, n.body, n.created_at FROM inbox_notes n JOIN people p ON p.id = n.author_id
 		WHERE n.account_id = ? AND n.person_id = ? ORDER BY n.id`, accountID, personID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Note, error) {
@@ -387,7 +397,8 @@ type Event struct {
 }
 
 // History returns a conversation's takes, transfers and closes, oldest first.
-func (s *Store) History(ctx context.Context, accountID, personID int64) ([]*Event, error) {
+func (s *Store) History(ctx context.Context, accountID, personID int64) (_ []*Event, err error) {
+	defer errs.Wrap(&err, "inbox.Store.History(%d, %d)", accountID, personID)
 	rows, err := s.db.Query(ctx, `SELECT e.action, COALESCE(a.display_name, ''), COALESCE(b.display_name, ''), e.created_at
 		FROM inbox_events e LEFT JOIN people a ON a.id = e.actor_id LEFT JOIN people b ON b.id = e.assignee_id
 		WHERE e.account_id = ? AND e.person_id = ? ORDER BY e.id`, accountID, personID)
@@ -403,7 +414,8 @@ func (s *Store) History(ctx context.Context, accountID, personID int64) ([]*Even
 }
 
 // Agents lists the members who may answer the inbox (for transfers).
-func (s *Store) Agents(ctx context.Context, accountID int64) ([]Agent, error) {
+func (s *Store) Agents(ctx context.Context, accountID int64) (_ []Agent, err error) {
+	defer errs.Wrap(&err, "inbox.Store.Agents(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT m.person_id, p.display_name, m.role FROM account_members m JOIN people p ON p.id = m.person_id
 		WHERE m.account_id = ? AND m.role IN ('owner', 'admin', 'agent') ORDER BY p.display_name, m.person_id`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (Agent, error) {

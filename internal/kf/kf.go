@@ -154,7 +154,8 @@ func scan(sc interface{ Scan(...any) error }) (*Account, error) {
 }
 
 // Add creates a kf account: 61453 when it exists, 61456 beyond MaxAccounts.
-func (s *Service) Add(ctx context.Context, a *account.Account, kfAccount, nickname string) (*Account, error) {
+func (s *Service) Add(ctx context.Context, a *account.Account, kfAccount, nickname string) (_ *Account, err error) {
+	defer errs.Wrap(&err, "kf.Service.Add(%d)", a.ID)
 	prefix, err := parse(a, kfAccount)
 	if err != nil {
 		return nil, err
@@ -195,13 +196,14 @@ func (s *Service) Add(ctx context.Context, a *account.Account, kfAccount, nickna
 
 // Get returns a kf account by its full name: the parse errors, or 65401
 // for one that does not exist.
-func (s *Service) Get(ctx context.Context, a *account.Account, kfAccount string) (*Account, error) {
+func (s *Service) Get(ctx context.Context, a *account.Account, kfAccount string) (_ *Account, err error) {
+	defer errs.Wrap(&err, "kf.Service.Get(%d)", a.ID)
 	prefix, err := parse(a, kfAccount)
 	if err != nil {
 		return nil, err
 	}
 	k, err := scan(s.DB.QueryRow(ctx, `SELECT `+cols+from+` WHERE k.account_id = ? AND LOWER(k.prefix) = ?`, a.ID, strings.ToLower(prefix)))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, coded(65401)
 	}
 	if err != nil {
@@ -211,19 +213,21 @@ func (s *Service) Get(ctx context.Context, a *account.Account, kfAccount string)
 }
 
 // ByPerson returns the kf account bound to a member, or nil.
-func (s *Service) ByPerson(ctx context.Context, accountID, personID int64) (*Account, error) {
+func (s *Service) ByPerson(ctx context.Context, accountID, personID int64) (_ *Account, err error) {
+	defer errs.Wrap(&err, "kf.Service.ByPerson(%d, %d)", accountID, personID)
 	if personID == 0 {
 		return nil, nil
 	}
 	k, err := scan(s.DB.QueryRow(ctx, `SELECT `+cols+from+` WHERE k.account_id = ? AND k.person_id = ?`, accountID, personID))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, nil
 	}
 	return k, err
 }
 
 // Update changes a kf account's nickname.
-func (s *Service) Update(ctx context.Context, a *account.Account, kfAccount, nickname string) error {
+func (s *Service) Update(ctx context.Context, a *account.Account, kfAccount, nickname string) (err error) {
+	defer errs.Wrap(&err, "kf.Service.Update(%d)", a.ID)
 	k, err := s.Get(ctx, a, kfAccount)
 	if err != nil {
 		return err
@@ -237,7 +241,8 @@ func (s *Service) Update(ctx context.Context, a *account.Account, kfAccount, nic
 
 // Delete removes a kf account. The member keeps answering the inbox; their
 // conversations stay assigned.
-func (s *Service) Delete(ctx context.Context, a *account.Account, kfAccount string) error {
+func (s *Service) Delete(ctx context.Context, a *account.Account, kfAccount string) (err error) {
+	defer errs.Wrap(&err, "kf.Service.Delete(%d)", a.ID)
 	k, err := s.Get(ctx, a, kfAccount)
 	if err != nil {
 		return err
@@ -247,7 +252,8 @@ func (s *Service) Delete(ctx context.Context, a *account.Account, kfAccount stri
 }
 
 // SetHead records the media id of a kf account's head image.
-func (s *Service) SetHead(ctx context.Context, a *account.Account, kfAccount, mediaID string) error {
+func (s *Service) SetHead(ctx context.Context, a *account.Account, kfAccount, mediaID string) (err error) {
+	defer errs.Wrap(&err, "kf.Service.SetHead(%d, %q)", a.ID, mediaID)
 	k, err := s.Get(ctx, a, kfAccount)
 	if err != nil {
 		return err
@@ -262,7 +268,7 @@ func inboxRole(ctx context.Context, q interface {
 }, accountID, personID int64) (bool, error) {
 	var role string
 	err := db.Get(q.QueryRow(ctx, `SELECT role FROM account_members WHERE account_id = ? AND person_id = ?`, accountID, personID), &role)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return false, nil
 	}
 	return role == account.RoleOwner || role == account.RoleAdmin || role == account.RoleAgent, err
@@ -275,7 +281,8 @@ func inboxRole(ctx context.Context, q interface {
 // within InviteTTL. Errors: 65407 when the kf account is bound, 65409 for
 // an unknown user, 65410 when the user is bound to another kf account of
 // this account, 65411 while an invitation waits.
-func (s *Service) Invite(ctx context.Context, a *account.Account, kfAccount, inviteWX string) error {
+func (s *Service) Invite(ctx context.Context, a *account.Account, kfAccount, inviteWX string) (err error) {
+	defer errs.Wrap(&err, "kf.Service.Invite(%d)", a.ID)
 	k, err := s.Get(ctx, a, kfAccount)
 	if err != nil {
 		return err
@@ -290,7 +297,7 @@ func (s *Service) Invite(ctx context.Context, a *account.Account, kfAccount, inv
 	var personID int64
 	var username string
 	err = db.Get(s.DB.QueryRow(ctx, `SELECT id, username FROM people WHERE username = ?`, strings.ToLower(strings.TrimSpace(inviteWX))), &personID, &username)
-	if errors.Is(err, db.ErrNotFound) || strings.TrimSpace(inviteWX) == "" {
+	if errors.Is(err, errs.NotFound) || strings.TrimSpace(inviteWX) == "" {
 		return coded(65409)
 	}
 	if err != nil {
@@ -338,7 +345,8 @@ func (s *Service) settle(ctx context.Context, accountID int64, k *Account) (*Acc
 }
 
 // List returns the account's kf accounts by kf_id.
-func (s *Service) List(ctx context.Context, a *account.Account) ([]*Account, error) {
+func (s *Service) List(ctx context.Context, a *account.Account) (_ []*Account, err error) {
+	defer errs.Wrap(&err, "kf.Service.List(%d)", a.ID)
 	rows, err := s.DB.Query(ctx, `SELECT `+cols+from+` WHERE k.account_id = ? ORDER BY k.kf_id`, a.ID)
 	ks, err := db.Collect(rows, err, func(r *sql.Rows) (*Account, error) { return scan(r) })
 	if err != nil {
@@ -360,7 +368,8 @@ type Online struct {
 }
 
 // Online lists the bound kf accounts whose member is online.
-func (s *Service) Online(ctx context.Context, a *account.Account) ([]Online, error) {
+func (s *Service) Online(ctx context.Context, a *account.Account) (_ []Online, err error) {
+	defer errs.Wrap(&err, "kf.Service.Online(%d)", a.ID)
 	ks, err := s.List(ctx, a)
 	if err != nil {
 		return nil, err
@@ -408,7 +417,8 @@ func (s *Service) worker(ctx context.Context, a *account.Account, kfAccount stri
 }
 
 // Sender returns the member a message sent "as" kfAccount comes from.
-func (s *Service) Sender(ctx context.Context, a *account.Account, kfAccount string) (int64, error) {
+func (s *Service) Sender(ctx context.Context, a *account.Account, kfAccount string) (_ int64, err error) {
+	defer errs.Wrap(&err, "kf.Service.Sender(%d)", a.ID)
 	k, err := s.worker(ctx, a, kfAccount)
 	if err != nil {
 		return 0, err
@@ -419,13 +429,14 @@ func (s *Service) Sender(ctx context.Context, a *account.Account, kfAccount stri
 // CreateSession gives the follower's conversation to the kf account's
 // member (the inbox's take): 65413 when the follower never wrote, 65414
 // when another agent has the conversation.
-func (s *Service) CreateSession(ctx context.Context, a *account.Account, kfAccount string, personID int64) error {
+func (s *Service) CreateSession(ctx context.Context, a *account.Account, kfAccount string, personID int64) (err error) {
+	defer errs.Wrap(&err, "kf.Service.CreateSession(%d, %d)", a.ID, personID)
 	k, err := s.worker(ctx, a, kfAccount)
 	if err != nil {
 		return err
 	}
 	row, err := s.Inbox.Conversation(ctx, a.ID, personID)
-	if errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return coded(65413)
 	}
 	if err != nil {
@@ -446,13 +457,14 @@ func (s *Service) CreateSession(ctx context.Context, a *account.Account, kfAccou
 
 // CloseSession closes the follower's conversation held by the kf
 // account's member: 65413 when that member does not hold it.
-func (s *Service) CloseSession(ctx context.Context, a *account.Account, kfAccount string, personID int64) error {
+func (s *Service) CloseSession(ctx context.Context, a *account.Account, kfAccount string, personID int64) (err error) {
+	defer errs.Wrap(&err, "kf.Service.CloseSession(%d, %d)", a.ID, personID)
 	k, err := s.Get(ctx, a, kfAccount)
 	if err != nil {
 		return err
 	}
 	row, err := s.Inbox.Conversation(ctx, a.ID, personID)
-	if errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return coded(65413)
 	}
 	if err != nil {
@@ -481,9 +493,10 @@ func (s *Service) sessionStart(ctx context.Context, accountID, personID, agentID
 
 // Session is the follower's current kf session, if any: the kf account
 // ("" when nobody with a kf account holds the conversation) and its start.
-func (s *Service) Session(ctx context.Context, a *account.Account, personID int64) (string, time.Time, error) {
+func (s *Service) Session(ctx context.Context, a *account.Account, personID int64) (_ string, _ time.Time, err error) {
+	defer errs.Wrap(&err, "kf.Service.Session(%d, %d)", a.ID, personID)
 	row, err := s.Inbox.Conversation(ctx, a.ID, personID)
-	if errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return "", time.Time{}, nil
 	}
 	if err != nil || row.State != inbox.StateAssigned {
@@ -505,7 +518,8 @@ type SessionRow struct {
 
 // Sessions lists the conversations the kf account's member holds (at most
 // 100, longest-held first).
-func (s *Service) Sessions(ctx context.Context, a *account.Account, kfAccount string) ([]SessionRow, error) {
+func (s *Service) Sessions(ctx context.Context, a *account.Account, kfAccount string) (_ []SessionRow, err error) {
+	defer errs.Wrap(&err, "kf.Service.Sessions(%d)", a.ID)
 	k, err := s.Get(ctx, a, kfAccount)
 	if err != nil || k.PersonID == 0 {
 		return nil, err
@@ -536,7 +550,8 @@ func (s *Service) Sessions(ctx context.Context, a *account.Account, kfAccount st
 
 // WaitCases returns how many followers wait for an agent and the first 100
 // of them, longest waiting first.
-func (s *Service) WaitCases(ctx context.Context, a *account.Account) (int, []SessionRow, error) {
+func (s *Service) WaitCases(ctx context.Context, a *account.Account) (_ int, _ []SessionRow, err error) {
+	defer errs.Wrap(&err, "kf.Service.WaitCases(%d)", a.ID)
 	var n int
 	if err := db.Get(s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM conversations WHERE account_id = ? AND inbox_state = 'open'`, a.ID), &n); err != nil {
 		return 0, nil, err

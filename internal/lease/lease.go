@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Store takes, renews and releases leases for one holder.
@@ -53,10 +54,11 @@ func Now(d db.Dialect) string {
 // Take takes the lease name for ttl when it is free (never taken, released
 // or expired) or already this holder's. It returns whether it did and the
 // database's time when it did (Unix microseconds).
-func (s *Store) Take(ctx context.Context, name string, ttl time.Duration) (bool, int64, error) {
+func (s *Store) Take(ctx context.Context, name string, ttl time.Duration) (_ bool, _ int64, err error) {
+	defer errs.Wrap(&err, "lease.Store.Take()")
 	now := Now(s.db.Dialect())
 	var exp int64
-	err := s.db.WriterQueryRow(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, `+now+` + ?)
+	err = s.db.WriterQueryRow(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, `+now+` + ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE leases.expires_at < `+now+` OR leases.holder = excluded.holder
 		RETURNING expires_at`, name, s.holder, ttl.Microseconds()).Scan(&exp)
@@ -72,7 +74,8 @@ func (s *Store) Take(ctx context.Context, name string, ttl time.Duration) (bool,
 // Renew extends this holder's lease for another ttl from now. It returns
 // false when the lease is no longer this holder's (it expired and another
 // took it).
-func (s *Store) Renew(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+func (s *Store) Renew(ctx context.Context, name string, ttl time.Duration) (_ bool, err error) {
+	defer errs.Wrap(&err, "lease.Store.Renew()")
 	res, err := s.db.Exec(ctx, `UPDATE leases SET expires_at = `+Now(s.db.Dialect())+` + ? WHERE name = ? AND holder = ?`,
 		ttl.Microseconds(), name, s.holder)
 	if err != nil {
@@ -84,13 +87,15 @@ func (s *Store) Renew(ctx context.Context, name string, ttl time.Duration) (bool
 
 // Release gives the lease up, keeping anyone from taking it before
 // freeAt (Unix microseconds of the database's clock; 0: at once).
-func (s *Store) Release(ctx context.Context, name string, freeAt int64) error {
-	_, err := s.db.Exec(ctx, `UPDATE leases SET holder = '', expires_at = ? WHERE name = ? AND holder = ?`, freeAt, name, s.holder)
+func (s *Store) Release(ctx context.Context, name string, freeAt int64) (err error) {
+	defer errs.Wrap(&err, "lease.Store.Release(%d)", freeAt)
+	_, err = s.db.Exec(ctx, `UPDATE leases SET holder = '', expires_at = ? WHERE name = ? AND holder = ?`, freeAt, name, s.holder)
 	return err
 }
 
 // Current returns who holds name and until when ("" when nobody does).
 func (s *Store) Current(ctx context.Context, name string) (holder string, until time.Time, err error) {
+	defer errs.Wrap(&err, "lease.Store.Current()")
 	var exp, now int64
 	err = s.db.WriterQueryRow(ctx, `SELECT holder, expires_at, `+Now(s.db.Dialect())+` FROM leases WHERE name = ?`, name).Scan(&holder, &exp, &now)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -114,7 +119,8 @@ func NodeLeaseName(n int64) string { return fmt.Sprintf("node-id:%04d", n) }
 // TakeNodeID leases a node number in 0..maxNode that no live node holds
 // (for ids: internal/id), trying the free numbers from a random one on.
 // Renew it with RenewNodeID more often than NodeTTL.
-func (s *Store) TakeNodeID(ctx context.Context, maxNode int64) (int64, error) {
+func (s *Store) TakeNodeID(ctx context.Context, maxNode int64) (_ int64, err error) {
+	defer errs.Wrap(&err, "lease.Store.TakeNodeID(%d)", maxNode)
 	rows, err := s.db.Query(ctx, `SELECT name FROM leases WHERE name LIKE 'node-id:%' AND expires_at >= `+Now(s.db.Dialect())+` AND holder <> ?`, s.holder)
 	names, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
 		var n string
@@ -148,9 +154,10 @@ func (s *Store) TakeNodeID(ctx context.Context, maxNode int64) (int64, error) {
 
 // LiveNodes counts the node numbers leased and not expired: the nodes
 // running now, plus for up to NodeTTL any that died without letting go.
-func (s *Store) LiveNodes(ctx context.Context) (int, error) {
+func (s *Store) LiveNodes(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "lease.Store.LiveNodes()")
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM leases WHERE name LIKE 'node-id:%' AND expires_at >= `+Now(s.db.Dialect())).Scan(&n)
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM leases WHERE name LIKE 'node-id:%' AND expires_at >= `+Now(s.db.Dialect())).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("lease: count live nodes: %w", err)
 	}
@@ -159,6 +166,7 @@ func (s *Store) LiveNodes(ctx context.Context) (int, error) {
 
 // RenewNodeID keeps node number n; false means another node took it (this
 // node was cut off from the database for longer than NodeTTL).
-func (s *Store) RenewNodeID(ctx context.Context, n int64) (bool, error) {
+func (s *Store) RenewNodeID(ctx context.Context, n int64) (_ bool, err error) {
+	defer errs.Wrap(&err, "lease.Store.RenewNodeID(%d)", n)
 	return s.Renew(ctx, NodeLeaseName(n), NodeTTL)
 }

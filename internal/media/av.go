@@ -182,7 +182,7 @@ func vintLen(c byte) int {
 // voice push names it (`Format`): amr, mp3, wav, wma, ogg, webm, mp4 —
 // the file's extension without the dot; "" when unknown.
 func Format(contentType string) string {
-	ext := extension(contentType)
+	ext := Extension(contentType)
 	if ext == ".bin" {
 		return ""
 	}

@@ -87,8 +87,9 @@ func CheckImage(r io.Reader, ct, what string) error {
 	return nil
 }
 
-// checkStored runs CheckImage on a file already in the store.
-func checkStored(ctx context.Context, s Store, key, ct, what string) error {
+// CheckStored runs CheckImage on a file already in the store (reading only
+// its header).
+func CheckStored(ctx context.Context, s Store, key, ct, what string) error {
 	f, err := s.Open(ctx, key)
 	if err != nil {
 		return err

@@ -183,7 +183,7 @@ func Save(ctx context.Context, s Store, prefix string, kind Kind, r io.Reader) (
 	}
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
-	key := strings.Trim(prefix, "/") + "/" + hex.EncodeToString(b) + extension(ct)
+	key := strings.Trim(prefix, "/") + "/" + hex.EncodeToString(b) + Extension(ct)
 	lr := &io.LimitedReader{R: io.MultiReader(bytes.NewReader(head), r), N: kind.MaxBytes + 1}
 	size, err := s.Put(ctx, key, lr)
 	if err != nil {
@@ -193,7 +193,7 @@ func Save(ctx context.Context, s Store, prefix string, kind Kind, r io.Reader) (
 		_ = s.Delete(ctx, key)
 		return nil, errs.Invalidf("This %s is larger than the limit of %s.", kind.Name, HumanSize(kind.MaxBytes))
 	}
-	if err := checkStored(ctx, s, key, ct, kind.Name); err != nil {
+	if err := CheckStored(ctx, s, key, ct, kind.Name); err != nil {
 		_ = s.Delete(ctx, key)
 		return nil, err
 	}
@@ -212,7 +212,9 @@ func HumanSize(n int64) string {
 	}
 }
 
-func extension(ct string) string {
+// Extension is the file name extension Herald gives a stored file of
+// content type ct (".bin" for a type it does not name).
+func Extension(ct string) string {
 	switch ct {
 	case "image/jpeg":
 		return ".jpg"

@@ -19,11 +19,12 @@ type sqlRows = sql.Rows
 
 // RecordClick stores one menu click (event CLICK, key) or link opened
 // (event VIEW, key = the URL).
-func (s *Store) RecordClick(ctx context.Context, accountID, personID int64, event, key string) error {
+func (s *Store) RecordClick(ctx context.Context, accountID, personID int64, event, key string) (err error) {
+	defer errs.Wrap(&err, "menu.Store.RecordClick(%d, %d)", accountID, personID)
 	if len(key) > MaxURLBytes {
 		key = key[:MaxURLBytes]
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO menu_clicks (id, account_id, person_id, event, button_key, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err = s.db.Exec(ctx, `INSERT INTO menu_clicks (id, account_id, person_id, event, button_key, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		id.New(), accountID, personID, event, key, db.Micro(s.clock.Now()))
 	return err
 }
@@ -38,7 +39,8 @@ type ButtonClicks struct {
 
 // ClicksByButton counts the account's menu clicks in [from, to), most
 // clicked first.
-func (s *Store) ClicksByButton(ctx context.Context, accountID int64, from, to time.Time) ([]ButtonClicks, error) {
+func (s *Store) ClicksByButton(ctx context.Context, accountID int64, from, to time.Time) (_ []ButtonClicks, err error) {
+	defer errs.Wrap(&err, "menu.Store.ClicksByButton(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT event, button_key, COUNT(*), COUNT(DISTINCT person_id) FROM menu_clicks
 		WHERE account_id = ? AND created_at >= ? AND created_at < ?
 		GROUP BY event, button_key ORDER BY COUNT(*) DESC, button_key`, accountID, db.Micro(from), db.Micro(to))
@@ -75,7 +77,8 @@ type Responder struct {
 }
 
 // Respond implements message.Responder.
-func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (_ message.Outcome, err error) {
+	defer errs.Wrap(&err, "menu.Responder.Respond()")
 	if in.Event != message.EventClick && in.Event != message.EventView {
 		return message.Outcome{}, nil
 	}
@@ -94,39 +97,83 @@ func (r *Responder) Respond(ctx context.Context, in *message.Inbound) (message.O
 		return message.Outcome{}, nil
 	}
 	switch b.Type {
+	case TypeText:
+		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindText, Sender: message.SenderAutoReply,
+			Body: message.Body{Text: b.Value}}}}, nil
 	case TypeMediaID, TypeViewLimited:
-		key, ct := "", ""
-		if r.Media != nil {
-			key, ct, err = r.Media(ctx, in.Account.ID, b.MediaID)
-			if err != nil && !errors.Is(err, errs.NotFound) {
-				return message.Outcome{}, err
-			}
-		}
-		if key == "" {
-			// An image the console's editor stored for this account; never
-			// another account's file, whatever media_id the API was given.
-			if !strings.HasPrefix(b.MediaID, ConsoleMediaPrefix(in.Account.ID)) {
-				return message.Outcome{Handled: true}, nil
-			}
-			key, ct = b.MediaID, contentTypeOf(b.MediaID)
-		}
-		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindImage, Sender: message.SenderAutoReply,
-			Body: message.Body{MediaKey: key, MediaType: ct, MediaID: b.MediaID}}}}, nil
+		return r.image(ctx, in.Account.ID, b.MediaID)
+	case TypeImg:
+		return r.image(ctx, in.Account.ID, b.Value)
 	case TypeArticleID, TypeArticleViewLimited:
-		if r.Articles == nil {
-			return message.Outcome{Handled: true}, nil
-		}
-		a, err := r.Articles(ctx, in.Account.ID, b.ArticleID)
-		if err != nil {
-			if errs.KindOf(err) == errs.KindInternal && !errors.Is(err, errs.NotFound) {
-				return message.Outcome{Handled: true}, err
-			}
-			return message.Outcome{Handled: true}, nil // gone or not the account's: send nothing
-		}
-		return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindNews, Sender: message.SenderAutoReply,
-			Body: message.Body{Articles: []message.Article{a}}}}}, nil
+		return r.article(ctx, in.Account.ID, b.ArticleID)
+	case TypeNews:
+		return r.article(ctx, in.Account.ID, b.Value)
 	}
 	return message.Outcome{}, nil
+}
+
+// image answers with the image mediaID names: one of the account's media
+// library, or one the console's editor stored for the account.
+func (r *Responder) image(ctx context.Context, accountID int64, mediaID string) (message.Outcome, error) {
+	key, ct := "", ""
+	if r.Media != nil {
+		var err error
+		key, ct, err = r.Media(ctx, accountID, mediaID)
+		if err != nil && !errors.Is(err, errs.NotFound) {
+			return message.Outcome{}, err
+		}
+	}
+	if key == "" {
+		// An image the console's editor stored for this account; never
+		// another account's file, whatever media_id the API was given.
+		if !strings.HasPrefix(mediaID, ConsoleMediaPrefix(accountID)) {
+			return message.Outcome{Handled: true}, nil
+		}
+		key, ct = mediaID, contentTypeOf(mediaID)
+	}
+	return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindImage, Sender: message.SenderAutoReply,
+		Body: message.Body{MediaKey: key, MediaType: ct, MediaID: mediaID}}}}, nil
+}
+
+// article answers with the card of one of the account's published
+// articles; nothing when it is gone or not the account's.
+func (r *Responder) article(ctx context.Context, accountID int64, articleID string) (message.Outcome, error) {
+	if r.Articles == nil {
+		return message.Outcome{Handled: true}, nil
+	}
+	a, err := r.Articles(ctx, accountID, articleID)
+	if err != nil {
+		if errs.KindOf(err) == errs.KindInternal && !errors.Is(err, errs.NotFound) {
+			return message.Outcome{Handled: true}, err
+		}
+		return message.Outcome{Handled: true}, nil
+	}
+	return message.Outcome{Handled: true, Replies: []message.Reply{{Kind: message.KindNews, Sender: message.SenderAutoReply,
+		Body: message.Body{Articles: []message.Article{a}}}}}, nil
+}
+
+// KeywordFunc returns the replies of the account's keyword rules (never
+// the default reply) matching text, nil when none matches.
+type KeywordFunc func(ctx context.Context, accountID int64, text string) ([]message.Reply, error)
+
+// KeywordResponder answers a click event whose key a keyword rule matches,
+// as if the follower had typed the key. It runs after the developer's
+// server, so that an account with a server answers its clicks itself; it
+// is what lets a "click" button work without one.
+type KeywordResponder struct {
+	Keywords KeywordFunc
+}
+
+// Respond implements message.Responder.
+func (k *KeywordResponder) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+	if in.Event != message.EventClick || in.Key == "" || k.Keywords == nil {
+		return message.Outcome{}, nil
+	}
+	replies, err := k.Keywords(ctx, in.Account.ID, in.Key)
+	if err != nil || len(replies) == 0 {
+		return message.Outcome{}, err
+	}
+	return message.Outcome{Handled: true, Replies: replies}, nil
 }
 
 func contentTypeOf(key string) string {

@@ -104,6 +104,12 @@ func Action(b Button) string {
 		return "the media " + b.MediaID
 	case TypeArticleID, TypeArticleViewLimited:
 		return "the article " + b.ArticleID
+	case TypeText:
+		return fmt.Sprintf("the message %q", b.Value)
+	case TypeImg:
+		return "the image " + b.Value
+	case TypeNews:
+		return "the article card " + b.Value
 	case "":
 		return "nothing"
 	}
@@ -112,7 +118,7 @@ func Action(b Button) string {
 
 func sameAction(a, b Button) bool {
 	return a.Type == b.Type && a.Key == b.Key && a.URL == b.URL && a.MediaID == b.MediaID && a.ArticleID == b.ArticleID &&
-		a.AppID == b.AppID && a.PagePath == b.PagePath
+		a.AppID == b.AppID && a.PagePath == b.PagePath && a.Value == b.Value
 }
 
 // diffButtons compares one level of buttons.

@@ -10,6 +10,8 @@ package menu
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -37,7 +39,23 @@ const (
 	TypeViewLimited        = "view_limited"
 	TypeArticleID          = "article_id"
 	TypeArticleViewLimited = "article_view_limited"
+
+	// Buttons that send a message configured in the console, needing no
+	// developer server: WeChat's menu editor calls them "send a message",
+	// and get_current_selfmenu_info shows them with these types and the
+	// message in value (news: also news_info). The developer API's
+	// menu/create does not accept them (see CheckAPI).
+	TypeText = "text" // Value: the text
+	TypeImg  = "img"  // Value: the media library's image (media_id "M…")
+	TypeNews = "news" // Value: the article (first article's numeric id, or an "A…" article_id)
 )
+
+// ConsoleTypes are the button types only the console's editor sets.
+var ConsoleTypes = map[string]bool{TypeText: true, TypeImg: true, TypeNews: true}
+
+// MaxTextBytes is the longest text a text button sends (a text message's
+// limit).
+const MaxTextBytes = 2048
 
 // keyTypes need a key.
 var keyTypes = map[string]bool{TypeClick: true, TypeScanPush: true, TypeScanWait: true, TypePicSysPhoto: true,
@@ -67,6 +85,7 @@ type Button struct {
 	ArticleID  string   `json:"article_id,omitempty"`
 	AppID      string   `json:"appid,omitempty"`
 	PagePath   string   `json:"pagepath,omitempty"`
+	Value      string   `json:"value,omitempty"` // text, img, news: the message the button sends
 	SubButtons []Button `json:"sub_button,omitempty"`
 }
 
@@ -127,55 +146,57 @@ var (
 	ErrUnknownTag     = &Error{Code: 45159, Err: errs.FieldInvalid("tag_id", "There is no such tag.")}
 )
 
-// Validate checks a button tree against WeChat's limits. Field names in the
-// errors are "button.N" / "button.N.M" (zero-based), for the editor.
+// Validate checks a button tree against WeChat's limits and reports every
+// fault it finds (an errs.List when there are several; the first is what
+// the developer API answers, as before). Field names in the errors are
+// "button.N" / "button.N.M" (zero-based) followed by the part at fault:
+// "name", "type", "key", "url", "appid", "pagepath", "media", "article_id",
+// "text", "img" or "news", for the editor. It gives every button that
+// sends a console-configured message (text, img, news) its click key,
+// derived from the message (MessageKey): the follower app sends clicks by
+// key.
 func Validate(buttons []Button) error {
+	var fe errs.Fields
 	if len(buttons) < 1 || len(buttons) > MaxButtons {
-		return invalid(40016, "button", "A menu has 1 to %d buttons.", MaxButtons)
+		fe.Add(invalid(40016, "button", "A menu has 1 to %d buttons.", MaxButtons))
 	}
 	for i := range buttons {
 		b := &buttons[i]
 		f := fmt.Sprintf("button.%d", i)
-		if err := checkName(b.Name, MaxNameBytes, 40018, f); err != nil {
-			return err
-		}
+		fe.Add(checkName(b.Name, MaxNameBytes, 40018, f))
 		if len(b.SubButtons) > 0 {
 			if len(b.SubButtons) > MaxSubButtons {
-				return invalid(40023, f, "%q has more than %d sub-buttons.", b.Name, MaxSubButtons)
+				fe.Add(invalid(40023, f+".type", "%q has more than %d sub-buttons.", b.Name, MaxSubButtons))
 			}
 			for j := range b.SubButtons {
 				s := &b.SubButtons[j]
 				sf := fmt.Sprintf("%s.%d", f, j)
+				fe.Add(checkName(s.Name, MaxSubNameBytes, 40025, sf))
 				if len(s.SubButtons) > 0 {
-					return invalid(40022, sf, "Sub-buttons cannot have their own sub-buttons.")
+					fe.Add(invalid(40022, sf+".type", "Sub-buttons cannot have their own sub-buttons."))
+					continue
 				}
-				if err := checkName(s.Name, MaxSubNameBytes, 40025, sf); err != nil {
-					return err
-				}
-				if err := checkAction(s, sf, true); err != nil {
-					return err
-				}
+				fe.Add(checkAction(s, sf, true))
 			}
 			continue
 		}
-		if err := checkAction(b, f, false); err != nil {
-			return err
-		}
+		fe.Add(checkAction(b, f, false))
 	}
-	return nil
+	return fe.Err()
 }
 
 func checkName(name string, max, code int, field string) error {
 	if strings.TrimSpace(name) == "" {
-		return invalid(code, field, "Every button needs a name.")
+		return invalid(code, field+".name", "Every button needs a name.")
 	}
 	if len(name) > max {
-		return invalid(code, field, "The button name %q is longer than %d bytes (about %d Chinese characters).", name, max, max/3)
+		return invalid(code, field+".name", "The button name %q is longer than %d bytes (about %d Chinese characters).", name, max, max/3)
 	}
 	return nil
 }
 
-// checkAction checks a button that acts (has no sub-buttons).
+// checkAction checks a button that acts (has no sub-buttons); field names
+// the button.
 func checkAction(b *Button, field string, sub bool) error {
 	code := func(top, subc int) int {
 		if sub {
@@ -186,48 +207,106 @@ func checkAction(b *Button, field string, sub bool) error {
 	switch {
 	case keyTypes[b.Type]:
 		if b.Key == "" || len(b.Key) > MaxKeyBytes {
-			return invalid(code(40019, 40026), field, "The button %q needs a key of 1 to %d bytes.", b.Name, MaxKeyBytes)
+			return invalid(code(40019, 40026), field+".key", "The button %q needs a key of 1 to %d bytes.", b.Name, MaxKeyBytes)
 		}
 	case b.Type == TypeView:
-		if err := checkURL(b, field, code(40020, 40027)); err != nil {
-			return err
-		}
+		return checkURL(b, field, code(40020, 40027))
 	case b.Type == TypeMiniProgram:
 		if err := checkURL(b, field, code(40020, 40027)); err != nil {
 			return err
 		}
 		if b.AppID == "" || b.AppID != strings.ToLower(b.AppID) || len(b.AppID) > 64 {
-			return invalid(40013, field, "The button %q needs the linked app's appid (lower case).", b.Name)
+			return invalid(40013, field+".appid", "The button %q needs the linked app's appid (lower case).", b.Name)
 		}
 		if b.PagePath == "" || len(b.PagePath) > MaxURLBytes {
-			return invalid(41030, field, "The button %q needs the page path in the linked app.", b.Name)
+			return invalid(41030, field+".pagepath", "The button %q needs the page path in the linked app.", b.Name)
 		}
 	case b.Type == TypeMediaID || b.Type == TypeViewLimited:
 		if b.MediaID == "" || len(b.MediaID) > MaxMediaIDBytes {
-			return invalid(40118, field, "Choose the image or message the button %q sends.", b.Name)
+			return invalid(40118, field+".media", "Choose the image or message the button %q sends.", b.Name)
 		}
 	case b.Type == TypeArticleID || b.Type == TypeArticleViewLimited:
 		if b.ArticleID == "" || len(b.ArticleID) > MaxArticleIDBytes {
-			return invalid(53600, field, "Choose the article the button %q opens.", b.Name)
+			return invalid(53600, field+".article_id", "Choose the article the button %q opens.", b.Name)
 		}
+	case b.Type == TypeText:
+		if strings.TrimSpace(b.Value) == "" {
+			return invalid(code(40017, 40024), field+".text", "Write the message the button %q sends.", b.Name)
+		}
+		if len(b.Value) > MaxTextBytes {
+			return invalid(45002, field+".text", "The message of %q is longer than %d bytes.", b.Name, MaxTextBytes)
+		}
+		b.Key = MessageKey(*b)
+	case b.Type == TypeImg:
+		if b.Value == "" || len(b.Value) > MaxMediaIDBytes {
+			return invalid(40118, field+".img", "Choose the image the button %q sends.", b.Name)
+		}
+		b.Key = MessageKey(*b)
+	case b.Type == TypeNews:
+		if b.Value == "" || len(b.Value) > MaxArticleIDBytes {
+			return invalid(53600, field+".news", "Choose the article the button %q sends.", b.Name)
+		}
+		b.Key = MessageKey(*b)
 	case b.Type == "":
 		if sub {
-			return invalid(40024, field, "The button %q needs a type.", b.Name)
+			return invalid(40024, field+".type", "The button %q needs a type.", b.Name)
 		}
-		return invalid(40017, field, "The button %q needs a type or sub-buttons.", b.Name)
+		return invalid(40017, field+".type", "The button %q needs a type or sub-buttons.", b.Name)
 	default:
-		return invalid(code(40017, 40024), field, "The button %q has an unknown type %q.", b.Name, b.Type)
+		return invalid(code(40017, 40024), field+".type", "The button %q has an unknown type %q.", b.Name, b.Type)
 	}
 	return nil
 }
 
+// MessageKey is the click key of a button that sends a console-configured
+// message: its type and a digest of the message, so that the same message
+// keeps its key across saves and two different messages never share one.
+func MessageKey(b Button) string {
+	sum := sha256.Sum256([]byte(b.Value))
+	return b.Type + ":" + hex.EncodeToString(sum[:10])
+}
+
+// CheckAPI refuses, with WeChat's errcode for an unknown type (40017, or
+// 40024 for a sub-button), the button types that only the console sets:
+// WeChat's menu/create does not know them.
+func CheckAPI(buttons []Button) error {
+	for i, b := range buttons {
+		if ConsoleTypes[b.Type] {
+			return invalid(40017, fmt.Sprintf("button.%d.type", i), "The button %q has an unknown type %q.", b.Name, b.Type)
+		}
+		for j, s := range b.SubButtons {
+			if ConsoleTypes[s.Type] {
+				return invalid(40024, fmt.Sprintf("button.%d.%d.type", i, j), "The button %q has an unknown type %q.", s.Name, s.Type)
+			}
+		}
+	}
+	return nil
+}
+
+// ForAPI returns buttons as the developer API shows them: the derived
+// click keys of console-configured message buttons left out, as WeChat
+// shows such buttons by their value alone.
+func ForAPI(buttons []Button) []Button {
+	out := make([]Button, len(buttons))
+	for i, b := range buttons {
+		if ConsoleTypes[b.Type] {
+			b.Key = ""
+		}
+		if len(b.SubButtons) > 0 {
+			b.SubButtons = ForAPI(b.SubButtons)
+		}
+		out[i] = b
+	}
+	return out
+}
+
 func checkURL(b *Button, field string, code int) error {
 	if b.URL == "" || len(b.URL) > MaxURLBytes {
-		return invalid(code, field, "The button %q needs a link of at most %d bytes.", b.Name, MaxURLBytes)
+		return invalid(code, field+".url", "The button %q needs a link of at most %d bytes.", b.Name, MaxURLBytes)
 	}
 	u, err := url.Parse(b.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return invalid(65317, field, "The link of %q must be a full http:// or https:// address.", b.Name)
+		return invalid(65317, field+".url", "The link of %q must be a full http:// or https:// address.", b.Name)
 	}
 	return nil
 }
@@ -295,7 +374,8 @@ func scan(sc interface{ Scan(...any) error }) (*Menu, error) {
 
 // All returns the account's default menu (nil when none) and its
 // conditional menus, newest first.
-func (s *Store) All(ctx context.Context, accountID int64) (*Menu, []*Menu, error) {
+func (s *Store) All(ctx context.Context, accountID int64) (_ *Menu, _ []*Menu, err error) {
+	defer errs.Wrap(&err, "menu.Store.All(%d)", accountID)
 	return s.all(ctx, s.db, accountID)
 }
 
@@ -318,7 +398,8 @@ func (s *Store) all(ctx context.Context, q db.Querier, accountID int64) (*Menu, 
 }
 
 // Default returns the default menu, or ErrNoMenu.
-func (s *Store) Default(ctx context.Context, accountID int64) (*Menu, error) {
+func (s *Store) Default(ctx context.Context, accountID int64) (_ *Menu, err error) {
+	defer errs.Wrap(&err, "menu.Store.Default(%d)", accountID)
 	def, _, err := s.All(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -331,12 +412,13 @@ func (s *Store) Default(ctx context.Context, accountID int64) (*Menu, error) {
 
 // SetDefault validates buttons and replaces the account's default menu
 // (menu/create). Conditional menus stay. The change is a new version.
-func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Button) (*Menu, error) {
+func (s *Store) SetDefault(ctx context.Context, accountID int64, buttons []Button) (_ *Menu, err error) {
+	defer errs.Wrap(&err, "menu.Store.SetDefault(%d)", accountID)
 	if err := Validate(buttons); err != nil {
 		return nil, err
 	}
 	m := &Menu{ID: id.New(), AccountID: accountID, Buttons: buttons, CreatedAt: s.clock.Now()}
-	err := s.change(ctx, accountID, "Default menu saved", func(tx *db.Tx) error {
+	err = s.change(ctx, accountID, "Default menu saved", func(tx *db.Tx) error {
 		_, conds, err := s.all(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -424,12 +506,13 @@ func tagExists(ctx context.Context, q db.Querier, accountID, tag int64) (bool, e
 // AddConditional validates and adds a conditional menu
 // (menu/addconditional). The rule's tag must exist in the account. The
 // change is a new version.
-func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []Button, rule MatchRule) (*Menu, error) {
+func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []Button, rule MatchRule) (_ *Menu, err error) {
+	defer errs.Wrap(&err, "menu.Store.AddConditional(%d)", accountID)
+	var fe errs.Fields
 	tag, err := checkRule(&rule)
-	if err != nil {
-		return nil, err
-	}
-	if err := Validate(buttons); err != nil {
+	fe.Add(err)
+	fe.Add(Validate(buttons))
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	m := &Menu{ID: id.New(), AccountID: accountID, Conditional: true, Buttons: buttons, CreatedAt: s.clock.Now(),
@@ -467,7 +550,8 @@ func (s *Store) AddConditional(ctx context.Context, accountID int64, buttons []B
 
 // DeleteConditional removes one conditional menu (menu/delconditional).
 // The change is a new version.
-func (s *Store) DeleteConditional(ctx context.Context, accountID, menuID int64) error {
+func (s *Store) DeleteConditional(ctx context.Context, accountID, menuID int64) (err error) {
+	defer errs.Wrap(&err, "menu.Store.DeleteConditional(%d, %d)", accountID, menuID)
 	return s.change(ctx, accountID, "Conditional menu deleted", func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `DELETE FROM menus WHERE account_id = ? AND id = ? AND conditional = TRUE`, accountID, menuID)
 		if err != nil {
@@ -482,7 +566,8 @@ func (s *Store) DeleteConditional(ctx context.Context, accountID, menuID int64) 
 
 // DeleteAll removes the default menu and every conditional menu
 // (menu/delete). The change is a new version.
-func (s *Store) DeleteAll(ctx context.Context, accountID int64) error {
+func (s *Store) DeleteAll(ctx context.Context, accountID int64) (err error) {
+	defer errs.Wrap(&err, "menu.Store.DeleteAll(%d)", accountID)
 	return s.change(ctx, accountID, "All menus deleted", func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM menus WHERE account_id = ?`, accountID)
 		return err
@@ -493,7 +578,8 @@ func (s *Store) DeleteAll(ctx context.Context, accountID int64) error {
 // conditional menu whose tag the follower carries (and whose platform is
 // empty or 3, "other", which is what Herald's web client is), else the
 // default menu; an empty slice when the account has none (menu/trymatch).
-func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) ([]Button, error) {
+func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) (_ []Button, err error) {
+	defer errs.Wrap(&err, "menu.Store.ForFollower(%d, %d)", accountID, personID)
 	m, err := s.MenuFor(ctx, accountID, personID)
 	if err != nil {
 		return nil, err
@@ -507,7 +593,8 @@ func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) ([]B
 // MenuFor returns the menu that applies to a follower, as ForFollower
 // chooses it, with its id (the MenuId of VIEW events); nil when the
 // account has no menu.
-func (s *Store) MenuFor(ctx context.Context, accountID, personID int64) (*Menu, error) {
+func (s *Store) MenuFor(ctx context.Context, accountID, personID int64) (_ *Menu, err error) {
+	defer errs.Wrap(&err, "menu.Store.MenuFor(%d, %d)", accountID, personID)
 	def, conds, err := s.All(ctx, accountID)
 	if err != nil || def == nil {
 		return nil, err

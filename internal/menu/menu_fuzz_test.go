@@ -18,6 +18,7 @@ func FuzzMenuJSON(f *testing.F) {
 		`{"button":[{"type":"miniprogram","name":"wxa","url":"http://mp.weixin.qq.com","appid":"wx286b93c14bbf93aa","pagepath":"pages/lunar/index"}]}`,
 		`{"button":[{"type":"view","name":"x","url":"javascript:alert(1)"}]}`,
 		`{"button":[]}`, `{}`, `{"button":[{"type":"click"}]}`,
+		`{"button":[{"type":"text","name":"Hours","value":"Open 9-18"},{"name":"More","sub_button":[{"type":"img","name":"P","value":"M1"},{"type":"news","name":"S","value":"42"}]}]}`,
 	} {
 		f.Add([]byte(s))
 	}

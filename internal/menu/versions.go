@@ -86,7 +86,8 @@ func toVersion(v *confver.Version) (*Version, error) {
 
 // Versions returns the account's menu versions, newest first, before
 // number before (0: from the newest).
-func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int) ([]*Version, error) {
+func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int) (_ []*Version, err error) {
+	defer errs.Wrap(&err, "menu.Store.Versions(%d, %d, %d)", accountID, before, limit)
 	list, err := confver.List(ctx, s.db, accountID, confver.KindMenu, before, limit)
 	if err != nil {
 		return nil, err
@@ -103,7 +104,8 @@ func (s *Store) Versions(ctx context.Context, accountID, before int64, limit int
 }
 
 // Version returns one version of the account's menus.
-func (s *Store) Version(ctx context.Context, accountID, number int64) (*Version, error) {
+func (s *Store) Version(ctx context.Context, accountID, number int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "menu.Store.Version(%d, %d)", accountID, number)
 	v, err := confver.Get(ctx, s.db, accountID, confver.KindMenu, number)
 	if err != nil {
 		return nil, err
@@ -114,7 +116,8 @@ func (s *Store) Version(ctx context.Context, accountID, number int64) (*Version,
 // CurrentVersion returns the version followers get now, or
 // confver.ErrNoVersion when the menus were never changed since history
 // began.
-func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (*Version, error) {
+func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "menu.Store.CurrentVersion(%d)", accountID)
 	v, err := confver.Current(ctx, s.db, accountID, confver.KindMenu)
 	if err != nil {
 		return nil, err
@@ -123,7 +126,8 @@ func (s *Store) CurrentVersion(ctx context.Context, accountID int64) (*Version, 
 }
 
 // Live returns the account's menus as they are now, as a snapshot.
-func (s *Store) Live(ctx context.Context, accountID int64) (Snapshot, error) {
+func (s *Store) Live(ctx context.Context, accountID int64) (_ Snapshot, err error) {
+	defer errs.Wrap(&err, "menu.Store.Live(%d)", accountID)
 	def, conds, err := s.All(ctx, accountID)
 	if err != nil {
 		return Snapshot{}, err
@@ -189,7 +193,8 @@ func ParseSnapshot(data []byte) (Snapshot, error) {
 
 // Import stores menus from JSON (see ParseSnapshot) as a draft version:
 // followers see nothing of it until it is published.
-func (s *Store) Import(ctx context.Context, accountID int64, data []byte, note string) (*Version, error) {
+func (s *Store) Import(ctx context.Context, accountID int64, data []byte, note string) (_ *Version, err error) {
+	defer errs.Wrap(&err, "menu.Store.Import(%d)", accountID)
 	sn, err := ParseSnapshot(data)
 	if err != nil {
 		return nil, err
@@ -253,7 +258,8 @@ func Export(sn Snapshot) ([]byte, error) {
 // so menu/get, get_current_selfmenu_info, trymatch and the follower app see
 // it at once, and the change is recorded as a new version. A version whose
 // menus are invalid now (a conditional menu's tag was deleted) is refused.
-func (s *Store) Publish(ctx context.Context, accountID, number int64) (*Version, error) {
+func (s *Store) Publish(ctx context.Context, accountID, number int64) (_ *Version, err error) {
+	defer errs.Wrap(&err, "menu.Store.Publish(%d, %d)", accountID, number)
 	src, err := s.Version(ctx, accountID, number)
 	if err != nil {
 		return nil, err
@@ -315,7 +321,8 @@ func (sn *Snapshot) Resolve(tags map[int64]bool) []Button {
 }
 
 // PreviewFollower returns the menu a follower would get from a version.
-func (s *Store) PreviewFollower(ctx context.Context, accountID, personID int64, sn *Snapshot) ([]Button, error) {
+func (s *Store) PreviewFollower(ctx context.Context, accountID, personID int64, sn *Snapshot) (_ []Button, err error) {
+	defer errs.Wrap(&err, "menu.Store.PreviewFollower(%d, %d)", accountID, personID)
 	tags, err := s.followerTags(ctx, accountID, personID)
 	if err != nil {
 		return nil, err

@@ -5,9 +5,11 @@
 package message
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,6 +146,13 @@ type Store struct {
 	db    *db.DB
 	clock clock.Clock
 	bus   realtime.Bus
+
+	// OnOutTx, when set, runs inside the transaction that stores each
+	// message an account sends into one conversation (a mass send's bulk
+	// rows do not pass here): work that must exist exactly when the message
+	// does, such as a notification to the follower's devices, is queued
+	// there. Set it before the store is used.
+	OnOutTx func(ctx context.Context, tx *db.Tx, m *Message) error
 }
 
 // NewStore returns a Store that announces new messages on bus.
@@ -165,7 +174,8 @@ const (
 // unread counters, last message, and for a follower's message the
 // customer-service window and the inbox. It then announces the message to the
 // follower and to the account's console.
-func (s *Store) Append(ctx context.Context, m *Message) error {
+func (s *Store) Append(ctx context.Context, m *Message) (err error) {
+	defer errs.Wrap(&err, "message.Store.Append(%d, %d, %d)", m.ID, m.AccountID, m.PersonID)
 	return s.db.Tx(ctx, func(tx *db.Tx) error { return s.appendTx(ctx, tx, m) })
 }
 
@@ -173,9 +183,10 @@ func (s *Store) Append(ctx context.Context, m *Message) error {
 // first, in that transaction) says so; it reports whether they were
 // stored. A queued reply uses it to store the replies together with the
 // job's step, so that a node taking the job over does not store them again.
-func (s *Store) AppendAll(ctx context.Context, ms []*Message, guard func(tx *db.Tx) (bool, error)) (bool, error) {
+func (s *Store) AppendAll(ctx context.Context, ms []*Message, guard func(tx *db.Tx) (bool, error)) (_ bool, err error) {
+	defer errs.Wrap(&err, "message.Store.AppendAll()")
 	var stored bool
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		stored = false
 		if guard != nil {
 			ok, err := guard(tx)
@@ -226,9 +237,11 @@ func (s *Store) appendTx(ctx context.Context, tx *db.Tx, m *Message) error {
 			m.AccountID, m.PersonID, m.ID, now, preview, now, winEnd, MessageWindowCount)
 		return err
 	}
-	_, err = tx.Exec(ctx, ConversationOutInsert+`VALUES (?, ?, ?, ?, ?, 1)`+ConversationOutUpsert,
-		m.AccountID, m.PersonID, m.ID, now, preview)
-	return err
+	if _, err = tx.Exec(ctx, ConversationOutInsert+`VALUES (?, ?, ?, ?, ?, 1)`+ConversationOutUpsert,
+		m.AccountID, m.PersonID, m.ID, now, preview); err != nil || s.OnOutTx == nil {
+		return err
+	}
+	return s.OnOutTx(ctx, tx, m)
 }
 
 // An account's messages become their conversations' last, counted unread
@@ -271,18 +284,21 @@ func scanMessage(sc interface{ Scan(...any) error }) (*Message, error) {
 }
 
 // Since returns up to limit of the person's messages (every account) whose
-// id is above afterID, oldest first: what a reconnecting live stream
-// replays.
-func (s *Store) Since(ctx context.Context, personID, afterID int64, limit int) ([]*Message, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE person_id = ? AND id > ?
-		ORDER BY id LIMIT ?`, personID, afterID, limit)
+// id is above afterID, oldest first, broadcasts they received included:
+// what a reconnecting live stream replays.
+func (s *Store) Since(ctx context.Context, personID, afterID int64, limit int) (_ []*Message, err error) {
+	defer errs.Wrap(&err, "message.Store.Since(%d, %d, %d)", personID, afterID, limit)
+	rows, err := s.db.Query(ctx, `SELECT * FROM (SELECT `+msgCols+` FROM messages WHERE person_id = ? AND id > ? ORDER BY id LIMIT ?) m
+		UNION ALL SELECT * FROM (SELECT `+broadcastCols+broadcastFrom+` WHERE b.id > ? ORDER BY b.id LIMIT ?) b
+		ORDER BY 1 LIMIT ?`, personID, afterID, limit, personID, afterID, limit, limit)
 	return db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
 }
 
 // AccountSince returns up to limit of the account's messages after afterID
 // that its inbox hears live (all but mass sends), oldest first: the replay
 // of a reconnecting console stream.
-func (s *Store) AccountSince(ctx context.Context, accountID, afterID int64, limit int) ([]*Message, error) {
+func (s *Store) AccountSince(ctx context.Context, accountID, afterID int64, limit int) (_ []*Message, err error) {
+	defer errs.Wrap(&err, "message.Store.AccountSince(%d, %d, %d)", accountID, afterID, limit)
 	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND sender <> 'mass' AND id > ?
 		ORDER BY id LIMIT ?`, accountID, afterID, limit)
 	return db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
@@ -290,23 +306,28 @@ func (s *Store) AccountSince(ctx context.Context, accountID, afterID int64, limi
 
 // AccountNewest returns the id of the account's newest message its inbox
 // hears live (0: none).
-func (s *Store) AccountNewest(ctx context.Context, accountID int64) (int64, error) {
+func (s *Store) AccountNewest(ctx context.Context, accountID int64) (_ int64, err error) {
+	defer errs.Wrap(&err, "message.Store.AccountNewest(%d)", accountID)
 	var id int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE account_id = ? AND sender <> 'mass'`, accountID), &id)
+	err = db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages WHERE account_id = ? AND sender <> 'mass'`, accountID), &id)
 	return id, err
 }
 
 // History returns up to limit messages of a conversation older than
-// beforeID (0: the newest), oldest first.
-func (s *Store) History(ctx context.Context, accountID, personID, beforeID int64, limit int) ([]*Message, error) {
+// beforeID (0: the newest), oldest first: the conversation's own messages
+// and the account's broadcasts the person received, in id order.
+func (s *Store) History(ctx context.Context, accountID, personID, beforeID int64, limit int) (_ []*Message, err error) {
+	defer errs.Wrap(&err, "message.Store.History(%d, %d, %d, %d)", accountID, personID, beforeID, limit)
 	if beforeID == 0 {
 		beforeID = 1<<63 - 1
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id < ?
-		ORDER BY id DESC LIMIT ?`, accountID, personID, beforeID, limit)
+	rows, err := s.db.Query(ctx, `SELECT * FROM (SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id < ?
+			ORDER BY id DESC LIMIT ?) m
+		UNION ALL SELECT * FROM (SELECT `+broadcastCols+broadcastFrom+` WHERE b.account_id = ? AND b.id < ? ORDER BY b.id DESC LIMIT ?) b
+		ORDER BY 1 DESC LIMIT ?`, accountID, personID, beforeID, limit, personID, accountID, beforeID, limit, limit)
 	list, err := db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
 	if err != nil {
 		return nil, err
@@ -317,9 +338,27 @@ func (s *Store) History(ctx context.Context, accountID, personID, beforeID int64
 	return list, nil
 }
 
-// ByID returns one message of a conversation.
-func (s *Store) ByID(ctx context.Context, accountID, messageID int64) (*Message, error) {
-	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND id = ?`, accountID, messageID))
+// ByID returns one message of the account: a conversation's own, or a
+// broadcast (whose PersonID is then 0: it was sent to many).
+func (s *Store) ByID(ctx context.Context, accountID, messageID int64) (_ *Message, err error) {
+	defer errs.Wrap(&err, "message.Store.ByID(%d, %d)", accountID, messageID)
+	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND id = ?
+		UNION ALL SELECT b.id, b.account_id, 0, 'out', b.kind, 'mass', 0, b.body, b.created_at FROM broadcasts b WHERE b.account_id = ? AND b.id = ?`,
+		accountID, messageID, accountID, messageID))
+	if errors.Is(err, errNoRows) {
+		return nil, db.ErrNotFound
+	}
+	return m, err
+}
+
+// InConversation returns one message of the conversation between the
+// account and the person: one of its own, or a broadcast the person
+// received; db.ErrNotFound for anything else.
+func (s *Store) InConversation(ctx context.Context, accountID, personID, messageID int64) (_ *Message, err error) {
+	defer errs.Wrap(&err, "message.Store.InConversation(%d, %d, %d)", accountID, personID, messageID)
+	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id = ?
+		UNION ALL SELECT `+broadcastCols+broadcastFrom+` WHERE b.account_id = ? AND b.id = ?`,
+		accountID, personID, messageID, personID, accountID, messageID))
 	if errors.Is(err, errNoRows) {
 		return nil, db.ErrNotFound
 	}
@@ -362,23 +401,35 @@ func scanConversation(sc interface{ Scan(...any) error }) (*Conversation, error)
 
 // Conversation returns the conversation state, or db.ErrNotFound when the
 // two have never exchanged a message.
-func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (*Conversation, error) {
+func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (_ *Conversation, err error) {
+	defer errs.Wrap(&err, "message.Store.Conversation(%d, %d)", accountID, personID)
 	return scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID))
 }
 
-// MarkRead clears the follower's unread counter for a conversation. Most
-// views of a conversation find nothing unread: that is checked on the read
-// pool first, so those views do not queue for the writer.
-func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) error {
-	var unread int
-	err := s.db.QueryRow(ctx, `SELECT follower_unread FROM conversations WHERE account_id = ? AND person_id = ?`, accountID, personID).Scan(&unread)
-	if errors.Is(err, errNoRows) || (err == nil && unread == 0) {
-		return nil
-	}
+// MarkRead clears the follower's unread counter for a conversation and
+// marks the account's broadcasts they received as read. Most views of a
+// conversation find nothing unread: that is checked on the read pool
+// first, so those views do not queue for the writer.
+func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) (err error) {
+	defer errs.Wrap(&err, "message.Store.MarkRead(%d, %d)", accountID, personID)
+	var unread, readID, newest int64
+	err = s.db.QueryRow(ctx, `SELECT COALESCE(c.follower_unread, 0), COALESCE(c.follower_read_id, 0),
+			COALESCE((SELECT b.id`+broadcastFrom+` WHERE b.account_id = ? ORDER BY b.id DESC LIMIT 1), 0)
+		FROM (SELECT 1 AS one) x LEFT JOIN conversations c ON c.account_id = ? AND c.person_id = ?`,
+		personID, accountID, accountID, personID).Scan(&unread, &readID, &newest)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.Exec(ctx, `UPDATE conversations SET follower_unread = 0 WHERE account_id = ? AND person_id = ? AND follower_unread <> 0`, accountID, personID)
+	if unread == 0 && newest <= readID {
+		return nil
+	}
+	// A follower who only ever received broadcasts has no conversation
+	// row yet: the read mark makes one (like a window opened by a click).
+	res, err := s.db.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, follower_read_id)
+		VALUES (?, ?, 0, 0, '', ?)
+		ON CONFLICT (account_id, person_id) DO UPDATE SET follower_unread = 0,
+			follower_read_id = CASE WHEN conversations.follower_read_id < excluded.follower_read_id THEN excluded.follower_read_id ELSE conversations.follower_read_id END
+		WHERE conversations.follower_unread <> 0 OR conversations.follower_read_id < excluded.follower_read_id`, accountID, personID, newest)
 	if err != nil {
 		return err
 	}
@@ -396,10 +447,11 @@ var (
 
 // OpenWindow gives the account count free-form messages for d, unless a
 // window that ends later is already open. Menu clicks, follows and scans use it.
-func (s *Store) OpenWindow(ctx context.Context, accountID, personID int64, d time.Duration, count int) error {
+func (s *Store) OpenWindow(ctx context.Context, accountID, personID int64, d time.Duration, count int) (err error) {
+	defer errs.Wrap(&err, "message.Store.OpenWindow(%d, %d, %d)", accountID, personID, count)
 	now := s.clock.Now()
 	end := db.Micro(now.Add(d))
-	_, err := s.db.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, window_expires_at, window_remaining)
+	_, err = s.db.Exec(ctx, `INSERT INTO conversations (account_id, person_id, last_message_id, last_at, last_preview, window_expires_at, window_remaining)
 		VALUES (?, ?, 0, 0, '', ?, ?)
 		ON CONFLICT (account_id, person_id) DO UPDATE SET
 			window_remaining = CASE WHEN conversations.window_expires_at < excluded.window_expires_at THEN excluded.window_remaining ELSE conversations.window_remaining END,
@@ -410,7 +462,8 @@ func (s *Store) OpenWindow(ctx context.Context, accountID, personID int64, d tim
 
 // ConsumeWindow takes one message from the open window, or returns
 // ErrWindowClosed / ErrWindowExhausted.
-func (s *Store) ConsumeWindow(ctx context.Context, accountID, personID int64) error {
+func (s *Store) ConsumeWindow(ctx context.Context, accountID, personID int64) (err error) {
+	defer errs.Wrap(&err, "message.Store.ConsumeWindow(%d, %d)", accountID, personID)
 	now := db.Micro(s.clock.Now())
 	res, err := s.db.Exec(ctx, `UPDATE conversations SET window_remaining = window_remaining - 1
 		WHERE account_id = ? AND person_id = ? AND window_expires_at > ? AND window_remaining > 0`, accountID, personID, now)
@@ -421,7 +474,7 @@ func (s *Store) ConsumeWindow(ctx context.Context, accountID, personID int64) er
 		return nil
 	}
 	c, err := s.Conversation(ctx, accountID, personID)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.WindowExpiresAt.After(db.FromMicro(now))) {
+	if errors.Is(err, errs.NotFound) || (err == nil && !c.WindowExpiresAt.After(db.FromMicro(now))) {
 		return ErrWindowClosed
 	}
 	if err != nil {
@@ -443,23 +496,58 @@ type ChatRow struct {
 }
 
 // ChatList returns the follower's Service-account chats, most recent first.
-// Service accounts they follow but never talked to are listed too.
-func (s *Store) ChatList(ctx context.Context, personID int64) ([]*ChatRow, error) {
+// Service accounts they follow but never talked to are listed too. The
+// last message and the unread count merge the conversation's own messages
+// with the account's broadcasts the person received (one statement: the
+// newest broadcast and the unread ones come from correlated subqueries
+// that walk the account's few broadcasts newest first).
+func (s *Store) ChatList(ctx context.Context, personID int64) (_ []*ChatRow, err error) {
+	defer errs.Wrap(&err, "message.Store.ChatList(%d)", personID)
 	now := db.Micro(s.clock.Now())
-	rows, err := s.db.Query(ctx, `SELECT a.id, a.name, a.avatar_path, a.verified_until > ?, f.muted,
-			COALESCE(c.last_at, 0), COALESCE(c.last_preview, ''), COALESCE(c.follower_unread, 0)
+	rows, err := s.db.Query(ctx, `SELECT a.id, a.name, a.avatar_path, a.verified_until > ? AND a.status = 'active', f.muted, f.subscribed_at,
+			c.account_id IS NOT NULL, COALESCE(c.last_message_id, 0), COALESCE(c.last_at, 0), COALESCE(c.last_preview, ''), COALESCE(c.follower_unread, 0),
+			COALESCE(b.id, 0), COALESCE(b.created_at, 0), COALESCE(b.preview, ''),
+			(SELECT COUNT(*) FROM broadcasts u JOIN broadcast_recipients ur ON ur.send_id = u.send_id AND ur.person_id = f.person_id
+				WHERE u.account_id = f.account_id AND u.id > COALESCE(c.follower_read_id, 0))
 		FROM follows f
 		JOIN accounts a ON a.id = f.account_id
 		LEFT JOIN conversations c ON c.account_id = f.account_id AND c.person_id = f.person_id
-		WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'service' AND a.status IN ('active', 'suspended')
-		ORDER BY COALESCE(c.last_at, f.subscribed_at) DESC`, now, personID)
-	return db.Collect(rows, err, func(r *sqlRows) (*ChatRow, error) {
-		var c ChatRow
-		var last int64
-		if err := r.Scan(&c.AccountID, &c.Name, &c.AvatarPath, &c.Verified, &c.Muted, &last, &c.LastPreview, &c.Unread); err != nil {
-			return nil, err
+		LEFT JOIN broadcasts b ON b.id = (SELECT u.id FROM broadcasts u JOIN broadcast_recipients ur ON ur.send_id = u.send_id AND ur.person_id = f.person_id
+			WHERE u.account_id = f.account_id ORDER BY u.id DESC LIMIT 1)
+		WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'service' AND a.status IN ('active', 'suspended')`, now, personID)
+	type row struct {
+		c   ChatRow
+		key int64
+	}
+	list, err := db.Collect(rows, err, func(r *sqlRows) (row, error) {
+		var x row
+		var subscribed, lastID, last, bID, bAt int64
+		var hasConv bool
+		var bPreview string
+		var bUnread int
+		if err := r.Scan(&x.c.AccountID, &x.c.Name, &x.c.AvatarPath, &x.c.Verified, &x.c.Muted, &subscribed,
+			&hasConv, &lastID, &last, &x.c.LastPreview, &x.c.Unread, &bID, &bAt, &bPreview, &bUnread); err != nil {
+			return x, err
 		}
-		c.LastAt = db.FromMicro(last)
-		return &c, nil
+		x.key = subscribed
+		if hasConv {
+			x.key = last
+		}
+		if bID > lastID {
+			last, x.c.LastPreview, x.key = bAt, bPreview, bAt
+		}
+		x.c.LastAt = db.FromMicro(last)
+		x.c.Unread += bUnread
+		return x, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Newest first: the last message's time, or when they followed.
+	slices.SortStableFunc(list, func(p, q row) int { return cmp.Compare(q.key, p.key) })
+	out := make([]*ChatRow, len(list))
+	for i := range list {
+		out[i] = &list[i].c
+	}
+	return out, nil
 }

@@ -51,7 +51,8 @@ func WaitUpTo(d time.Duration) Wait { return Wait(d) }
 type Posted struct {
 	Message *Message
 	// Answered is true when the answer finished before Post returned;
-	// Replies are then the messages it delivered.
+	// Replies are then the messages it delivered (none listed when a
+	// durable queue answered: they are in the conversation).
 	Answered bool
 	Replies  []*Message
 }
@@ -69,7 +70,8 @@ var mediaKinds = map[string]media.Kind{KindImage: media.Image, KindVoice: media.
 // the field's name ("text", "lat", "image", ...). An error from the
 // responders comes back with the Posted message: the follower's message is
 // stored all the same.
-func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incoming, wait Wait) (*Posted, error) {
+func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incoming, wait Wait) (_ *Posted, err error) {
+	defer errs.Wrap(&err, "message.Service.Post(%d, %d, %v)", accountID, personID, wait)
 	body := in.Body
 	// Files are only ever the ones stored here.
 	body.MediaKey, body.MediaType, body.ThumbKey, body.ThumbType = "", "", "", ""
@@ -196,8 +198,12 @@ func abs(n int) int {
 // Answer runs the responders for in (a message Post stored, or an event
 // from Event) and delivers their replies, waiting as wait says. answered
 // is true when they finished in time; replies are then what they
-// delivered.
+// delivered, except with a durable queue and a bounded wait: the answer is
+// then a queued job like RespondAsync's (so another node answers if this
+// one dies while the page waits), and its replies are in the conversation,
+// not returned.
 func (s *Service) Answer(ctx context.Context, in *Inbound, wait Wait) (replies []*Message, answered bool, err error) {
+	defer errs.Wrap(&err, "message.Service.Answer(%v)", wait)
 	switch {
 	case wait == NoWait:
 		s.RespondAsync(in)
@@ -205,6 +211,21 @@ func (s *Service) Answer(ctx context.Context, in *Inbound, wait Wait) (replies [
 	case wait < 0:
 		replies, err = s.Respond(ctx, in)
 		return replies, true, err
+	}
+	if s.queue != nil {
+		_, done, err := s.queue.SubmitWait(context.WithoutCancel(ctx), JobRespond, in.Account.ID, s.respondPayload(in))
+		if err == nil {
+			t := time.NewTimer(time.Duration(wait))
+			defer t.Stop()
+			select {
+			case <-done:
+				return nil, true, nil
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			return nil, false, nil
+		}
+		s.Log.Error("queue a reply; answering from memory", slog.Any("error", err))
 	}
 	type result struct {
 		replies []*Message

@@ -122,14 +122,14 @@ func (s *Service) runRespond(ctx context.Context, j *workq.Job) error {
 		return nil // unreadable: nothing to retry
 	}
 	a, err := s.Accounts.ByID(ctx, j.AccountID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	f, err := s.Follows.Get(ctx, j.AccountID, p.PersonID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil
 	}
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Service) runRespond(ctx context.Context, j *workq.Job) error {
 	in := &Inbound{Account: a, Follow: f, Event: p.Event, Key: p.Key, Ticket: p.Ticket, MenuID: p.MenuID,
 		Lat: p.Lat, Lng: p.Lng, Precision: p.Precision, At: db.FromMicro(p.At)}
 	if p.MessageID != 0 {
-		if in.Message, err = s.Store.ByID(ctx, j.AccountID, p.MessageID); errors.Is(err, db.ErrNotFound) {
+		if in.Message, err = s.Store.ByID(ctx, j.AccountID, p.MessageID); errors.Is(err, errs.NotFound) {
 			return nil
 		} else if err != nil {
 			return err
@@ -225,7 +225,7 @@ func (s *Service) participants(ctx context.Context, accountID, personID int64) (
 		return nil, nil, err
 	}
 	f, err := s.Follows.Get(ctx, accountID, personID)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !f.Following) {
+	if errors.Is(err, errs.NotFound) || (err == nil && !f.Following) {
 		return nil, nil, errs.Forbiddenf("Follow %s to message it.", a.Name)
 	}
 	if err != nil {
@@ -240,7 +240,8 @@ func (s *Service) participants(ctx context.Context, accountID, personID int64) (
 // Receive stores a follower's message whose file, if any, is already in
 // the media store, without answering it. Faces use Post, which also stores
 // the file and answers; Receive is for seeding conversations.
-func (s *Service) Receive(ctx context.Context, accountID, personID int64, kind string, body Body) (*Inbound, error) {
+func (s *Service) Receive(ctx context.Context, accountID, personID int64, kind string, body Body) (_ *Inbound, err error) {
+	defer errs.Wrap(&err, "message.Service.Receive(%d, %d)", accountID, personID)
 	if err := ValidateInbound(kind, body); err != nil {
 		return nil, err
 	}
@@ -278,7 +279,8 @@ func (s *Service) store(ctx context.Context, accountID, personID int64, kind str
 
 // Event records a follower's action (follow, menu click, scan, ...) for the
 // responders. Clicks, follows and scans open a short customer-service window.
-func (s *Service) Event(ctx context.Context, accountID, personID int64, event, key, ticket string) (*Inbound, error) {
+func (s *Service) Event(ctx context.Context, accountID, personID int64, event, key, ticket string) (_ *Inbound, err error) {
+	defer errs.Wrap(&err, "message.Service.Event(%d, %d)", accountID, personID)
 	a, err := s.Accounts.ByID(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -298,7 +300,8 @@ func (s *Service) Event(ctx context.Context, accountID, personID int64, event, k
 
 // Respond runs the responder chain for in and delivers the replies. It
 // returns the messages delivered. A blacklisted follower gets no replies.
-func (s *Service) Respond(ctx context.Context, in *Inbound) ([]*Message, error) {
+func (s *Service) Respond(ctx context.Context, in *Inbound) (_ []*Message, err error) {
+	defer errs.Wrap(&err, "message.Service.Respond()")
 	if in.Follow == nil || in.Follow.Blocked || (in.Event == "" && !in.Follow.Following) {
 		return nil, nil
 	}
@@ -343,15 +346,7 @@ const stepReplied = 1
 // before the answer is delivered, another node delivers it.
 func (s *Service) RespondAsync(in *Inbound) {
 	if s.queue != nil {
-		if in.At.IsZero() {
-			in.At = s.Store.clock.Now()
-		}
-		p := respondJob{PersonID: in.Follow.PersonID, Event: in.Event, Key: in.Key, Ticket: in.Ticket, MenuID: in.MenuID,
-			Lat: in.Lat, Lng: in.Lng, Precision: in.Precision, At: db.Micro(in.At)}
-		if in.Message != nil {
-			p.MessageID = in.Message.ID
-		}
-		_, err := s.queue.Submit(context.Background(), JobRespond, in.Account.ID, p)
+		_, err := s.queue.Submit(context.Background(), JobRespond, in.Account.ID, s.respondPayload(in))
 		if err == nil {
 			return
 		}
@@ -366,10 +361,24 @@ func (s *Service) RespondAsync(in *Inbound) {
 	}()
 }
 
+// respondPayload is the queued job that answers in.
+func (s *Service) respondPayload(in *Inbound) respondJob {
+	if in.At.IsZero() {
+		in.At = s.Store.clock.Now()
+	}
+	p := respondJob{PersonID: in.Follow.PersonID, Event: in.Event, Key: in.Key, Ticket: in.Ticket, MenuID: in.MenuID,
+		Lat: in.Lat, Lng: in.Lng, Precision: in.Precision, At: db.Micro(in.At)}
+	if in.Message != nil {
+		p.MessageID = in.Message.ID
+	}
+	return p
+}
+
 // Send delivers a free-form message from the account (an agent in the
 // inbox, or the customer-service API): the follower must follow, must not
 // be blacklisted, and the customer-service window must be open.
-func (s *Service) Send(ctx context.Context, accountID, personID int64, kind, sender string, agentID int64, body Body) (*Message, error) {
+func (s *Service) Send(ctx context.Context, accountID, personID int64, kind, sender string, agentID int64, body Body) (_ *Message, err error) {
+	defer errs.Wrap(&err, "message.Service.Send(%d, %d, %d)", accountID, personID, agentID)
 	a, _, err := s.participants(ctx, accountID, personID)
 	if err != nil {
 		if errors.Is(err, ErrBlocked) {
@@ -409,7 +418,8 @@ func (s *Service) Send(ctx context.Context, accountID, personID int64, kind, sen
 
 // Notice delivers a message from the platform itself into a conversation
 // (for example: the account's server cannot answer now).
-func (s *Service) Notice(ctx context.Context, accountID, personID int64, text string) (*Message, error) {
+func (s *Service) Notice(ctx context.Context, accountID, personID int64, text string) (_ *Message, err error) {
+	defer errs.Wrap(&err, "message.Service.Notice(%d, %d)", accountID, personID)
 	m := &Message{AccountID: accountID, PersonID: personID, Direction: Out, Kind: KindNotice, Sender: SenderSystem, Body: Body{Text: text}}
 	return m, s.Store.Append(ctx, m)
 }

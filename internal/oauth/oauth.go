@@ -78,7 +78,8 @@ var stateRe = regexp.MustCompile(`^[a-zA-Z0-9]{1,128}$`)
 
 // CheckAuthorize checks the query of /connect/oauth2/authorize. It returns
 // a page-level error code (PageErrors) when the request cannot proceed.
-func (s *Service) CheckAuthorize(ctx context.Context, q url.Values) (*Authorize, int, error) {
+func (s *Service) CheckAuthorize(ctx context.Context, q url.Values) (_ *Authorize, _ int, err error) {
+	defer errs.Wrap(&err, "oauth.Service.CheckAuthorize()")
 	appid, redirect, scope, state := q.Get("appid"), q.Get("redirect_uri"), q.Get("scope"), q.Get("state")
 	switch {
 	case appid == "":
@@ -95,7 +96,7 @@ func (s *Service) CheckAuthorize(ctx context.Context, q url.Values) (*Authorize,
 		return nil, PageErrStateEmpty, nil
 	}
 	a, err := s.Accounts.ByAppID(ctx, appid)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, PageErrInvalidAppID, nil
 	}
 	if err != nil {
@@ -174,7 +175,8 @@ func (az *Authorize) Redirect(code string) string {
 // IssueCode makes a single-use code (5 minutes) for the person: their
 // openid in the account (a new one, not following, when they never
 // followed).
-func (s *Service) IssueCode(ctx context.Context, az *Authorize, personID int64) (string, error) {
+func (s *Service) IssueCode(ctx context.Context, az *Authorize, personID int64) (_ string, err error) {
+	defer errs.Wrap(&err, "oauth.Service.IssueCode(%d)", personID)
 	openid, err := s.Follows.OpenID(ctx, az.Account.ID, personID)
 	if err != nil {
 		return "", err
@@ -186,7 +188,8 @@ func (s *Service) IssueCode(ctx context.Context, az *Authorize, personID int64) 
 }
 
 // Domains lists the account's web sign-in domains (hosts).
-func (s *Service) Domains(ctx context.Context, accountID int64) ([]string, error) {
+func (s *Service) Domains(ctx context.Context, accountID int64) (_ []string, err error) {
+	defer errs.Wrap(&err, "oauth.Service.Domains(%d)", accountID)
 	rows, err := s.DB.Query(ctx, `SELECT host FROM oauth_domains WHERE account_id = ? ORDER BY host`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (string, error) {
 		var h string
@@ -201,7 +204,8 @@ const MaxDomains = 5
 
 // SetDomains replaces the account's web sign-in domains: hosts (with an
 // optional port), no scheme or path.
-func (s *Service) SetDomains(ctx context.Context, accountID int64, hosts []string) error {
+func (s *Service) SetDomains(ctx context.Context, accountID int64, hosts []string) (err error) {
+	defer errs.Wrap(&err, "oauth.Service.SetDomains(%d)", accountID)
 	seen := map[string]bool{}
 	var clean []string
 	for _, h := range hosts {

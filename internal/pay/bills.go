@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // TradeLine is one line of a merchant's trade bill: a payment (at the time
@@ -22,7 +23,8 @@ type TradeLine struct {
 // ledger transaction falls in [from, to), oldest first. Every source of
 // order counts (API, cards, articles, console): they all move the same
 // merchant balance.
-func (s *Store) TradeLines(ctx context.Context, accountID int64, from, to time.Time) ([]TradeLine, error) {
+func (s *Store) TradeLines(ctx context.Context, accountID int64, from, to time.Time) (_ []TradeLine, err error) {
+	defer errs.Wrap(&err, "pay.Store.TradeLines(%d)", accountID)
 	return collect(func(r *sql.Rows) (TradeLine, error) {
 		var l TradeLine
 		var at, created, paid, closed int64
@@ -74,7 +76,8 @@ type FundLine struct {
 // FundLines lists the movements of an account's merchant balance in
 // [from, to), oldest first, each with the balance after it (so the last
 // one's balance is the balance at the end of the period).
-func (s *Store) FundLines(ctx context.Context, accountID int64, from, to time.Time) ([]FundLine, error) {
+func (s *Store) FundLines(ctx context.Context, accountID int64, from, to time.Time) (_ []FundLine, err error) {
+	defer errs.Wrap(&err, "pay.Store.FundLines(%d)", accountID)
 	var opening int64
 	if err := db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM pay_entries e
 		JOIN pay_balances b ON b.id = e.balance_id WHERE b.owner_type = 'merchant' AND b.owner_id = ? AND e.created_at < ?`,

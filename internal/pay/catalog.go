@@ -54,12 +54,14 @@ func scanMerchant(sc interface{ Scan(...any) error }) (*Merchant, error) {
 }
 
 // Merchant returns an account's merchant profile (db.ErrNotFound if none).
-func (s *Store) Merchant(ctx context.Context, accountID int64) (*Merchant, error) {
+func (s *Store) Merchant(ctx context.Context, accountID int64) (_ *Merchant, err error) {
+	defer errs.Wrap(&err, "pay.Store.Merchant(%d)", accountID)
 	return s.merchantWhere(ctx, `account_id = ?`, accountID)
 }
 
 // MerchantByMchID returns the merchant with a merchant number.
-func (s *Store) MerchantByMchID(ctx context.Context, mchID string) (*Merchant, error) {
+func (s *Store) MerchantByMchID(ctx context.Context, mchID string) (_ *Merchant, err error) {
+	defer errs.Wrap(&err, "pay.Store.MerchantByMchID(%q)", mchID)
 	return s.merchantWhere(ctx, `mch_id = ?`, mchID)
 }
 
@@ -92,7 +94,8 @@ func randomKey(n int) string {
 // EnableMerchant turns payments on for a Service account (creating its
 // merchant profile with a merchant number and APIv3 key the first time), or
 // updates the display name and notify URL.
-func (s *Store) EnableMerchant(ctx context.Context, a *account.Account, displayName, notifyURL string) (*Merchant, error) {
+func (s *Store) EnableMerchant(ctx context.Context, a *account.Account, displayName, notifyURL string) (_ *Merchant, err error) {
+	defer errs.Wrap(&err, "pay.Store.EnableMerchant(%d)", a.ID)
 	if !a.IsService() {
 		return nil, ErrSubscription
 	}
@@ -115,7 +118,7 @@ func (s *Store) EnableMerchant(ctx context.Context, a *account.Account, displayN
 	}
 	now := db.Micro(s.now())
 	mch := fmt.Sprintf("19%08d", uint64(a.ID)%100_000_000)
-	_, err := s.db.Exec(ctx, `INSERT INTO pay_merchants (account_id, mch_id, display_name, enabled, notify_url, api_v3_key, created_at, updated_at)
+	_, err = s.db.Exec(ctx, `INSERT INTO pay_merchants (account_id, mch_id, display_name, enabled, notify_url, api_v3_key, created_at, updated_at)
 		VALUES (?, ?, ?, 1, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET display_name = excluded.display_name, notify_url = excluded.notify_url, enabled = 1, updated_at = excluded.updated_at`,
 		a.ID, mch, displayName, notifyURL, randomKey(32), now, now)
@@ -130,8 +133,9 @@ func (s *Store) EnableMerchant(ctx context.Context, a *account.Account, displayN
 }
 
 // DisableMerchant stops new orders; paid orders can still be refunded.
-func (s *Store) DisableMerchant(ctx context.Context, accountID int64) error {
-	_, err := s.db.Exec(ctx, `UPDATE pay_merchants SET enabled = 0, updated_at = ? WHERE account_id = ?`, db.Micro(s.now()), accountID)
+func (s *Store) DisableMerchant(ctx context.Context, accountID int64) (err error) {
+	defer errs.Wrap(&err, "pay.Store.DisableMerchant(%d)", accountID)
+	_, err = s.db.Exec(ctx, `UPDATE pay_merchants SET enabled = 0, updated_at = ? WHERE account_id = ?`, db.Micro(s.now()), accountID)
 	return err
 }
 
@@ -139,7 +143,8 @@ func (s *Store) DisableMerchant(ctx context.Context, accountID int64) error {
 // PKCS#1) with the serial number its requests name. The serial is stored
 // in SerialHex form (even-length upper-case hex), whichever accepted form
 // it was typed in.
-func (s *Store) SetMerchantKey(ctx context.Context, accountID int64, publicPEM, serial string) error {
+func (s *Store) SetMerchantKey(ctx context.Context, accountID int64, publicPEM, serial string) (err error) {
+	defer errs.Wrap(&err, "pay.Store.SetMerchantKey(%d)", accountID)
 	publicPEM = strings.TrimSpace(publicPEM)
 	if _, err := ParsePublicKey(publicPEM); err != nil {
 		return errs.FieldInvalid("public_key", "Paste an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----).")
@@ -160,7 +165,8 @@ func (s *Store) SetMerchantKey(ctx context.Context, accountID int64, publicPEM, 
 }
 
 // ResetAPIv3Key gives the merchant a new APIv3 key and returns it.
-func (s *Store) ResetAPIv3Key(ctx context.Context, accountID int64) (string, error) {
+func (s *Store) ResetAPIv3Key(ctx context.Context, accountID int64) (_ string, err error) {
+	defer errs.Wrap(&err, "pay.Store.ResetAPIv3Key(%d)", accountID)
 	k := randomKey(32)
 	res, err := s.db.Exec(ctx, `UPDATE pay_merchants SET api_v3_key = ?, updated_at = ? WHERE account_id = ?`, k, db.Micro(s.now()), accountID)
 	if err != nil {
@@ -244,7 +250,8 @@ func scanProduct(sc interface{ Scan(...any) error }) (*Product, error) {
 }
 
 // SaveProduct creates (productID 0) or updates a product of the account.
-func (s *Store) SaveProduct(ctx context.Context, accountID, productID int64, in ProductInput) (*Product, error) {
+func (s *Store) SaveProduct(ctx context.Context, accountID, productID int64, in ProductInput) (_ *Product, err error) {
+	defer errs.Wrap(&err, "pay.Store.SaveProduct(%d, %d)", accountID, productID)
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -278,7 +285,8 @@ func (s *Store) SaveProduct(ctx context.Context, accountID, productID int64, in 
 }
 
 // Product returns one product of an account (accountID 0: any account).
-func (s *Store) Product(ctx context.Context, accountID, productID int64) (*Product, error) {
+func (s *Store) Product(ctx context.Context, accountID, productID int64) (_ *Product, err error) {
+	defer errs.Wrap(&err, "pay.Store.Product(%d, %d)", accountID, productID)
 	q, args := `SELECT `+productCols+` FROM pay_products WHERE id = ?`, []any{productID}
 	if accountID != 0 {
 		q, args = q+` AND account_id = ?`, append(args, accountID)
@@ -299,7 +307,8 @@ func (s *Store) Product(ctx context.Context, accountID, productID int64) (*Produ
 
 // Products lists an account's products, newest first (activeOnly: only
 // those on sale).
-func (s *Store) Products(ctx context.Context, accountID int64, activeOnly bool) ([]*Product, error) {
+func (s *Store) Products(ctx context.Context, accountID int64, activeOnly bool) (_ []*Product, err error) {
+	defer errs.Wrap(&err, "pay.Store.Products(%d)", accountID)
 	q := `SELECT ` + productCols + ` FROM pay_products WHERE account_id = ?`
 	if activeOnly {
 		q += ` AND active = 1`

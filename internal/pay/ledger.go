@@ -6,8 +6,10 @@
 // are integer fen (1/100 yuan), never floats.
 //
 // The ledger (this file), merchants and products (catalog.go), orders and
-// refunds with their state machine (orders.go) and the provider interface
-// (provider.go) live here; HTTP lives in internal/ui and internal/pay/wxpay.
+// refunds with their state machine (orders.go), the provider interface
+// (provider.go), the daily bills (statement.go), the platform key
+// (platformkey.go) and the merchant notification log (notifications.go)
+// live here; HTTP lives in internal/ui and internal/pay/wxpay.
 package pay
 
 import (
@@ -239,7 +241,8 @@ func checkAmount(amount int64, field string) error {
 
 // TopUp credits a follower's wallet from outside the platform (a platform
 // admin's sandbox credit). actorID is the admin.
-func (s *Store) TopUp(ctx context.Context, actorID, personID, amount int64, memo string) error {
+func (s *Store) TopUp(ctx context.Context, actorID, personID, amount int64, memo string) (err error) {
+	defer errs.Wrap(&err, "pay.Store.TopUp(%d, %d, %d)", actorID, personID, amount)
 	if err := checkAmount(amount, "amount"); err != nil {
 		return err
 	}
@@ -250,7 +253,7 @@ func (s *Store) TopUp(ctx context.Context, actorID, personID, amount int64, memo
 	return s.tx(ctx, func(tx *db.Tx) error {
 		var one int
 		if err := db.Get(tx.QueryRow(ctx, `SELECT 1 FROM people WHERE id = ?`, personID), &one); err != nil {
-			if errors.Is(err, db.ErrNotFound) {
+			if errors.Is(err, errs.NotFound) {
 				return errs.FieldInvalid("username", "There is no such person.")
 			}
 			return err
@@ -263,7 +266,8 @@ func (s *Store) TopUp(ctx context.Context, actorID, personID, amount int64, memo
 
 // Payout moves money from a merchant balance out of the platform (to the
 // organisation's bank, in a real deployment).
-func (s *Store) Payout(ctx context.Context, actorID, accountID, amount int64) error {
+func (s *Store) Payout(ctx context.Context, actorID, accountID, amount int64) (err error) {
+	defer errs.Wrap(&err, "pay.Store.Payout(%d, %d, %d)", actorID, accountID, amount)
 	if err := checkAmount(amount, "amount"); err != nil {
 		return err
 	}
@@ -275,10 +279,11 @@ func (s *Store) Payout(ctx context.Context, actorID, accountID, amount int64) er
 }
 
 // Balance returns an owner's balance in fen (0 when it has none yet).
-func (s *Store) Balance(ctx context.Context, owner string, ownerID int64) (int64, error) {
+func (s *Store) Balance(ctx context.Context, owner string, ownerID int64) (_ int64, err error) {
+	defer errs.Wrap(&err, "pay.Store.Balance(%d)", ownerID)
 	var b int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT balance FROM pay_balances WHERE owner_type = ? AND owner_id = ?`, owner, ownerID), &b)
-	if errors.Is(err, db.ErrNotFound) {
+	err = db.Get(s.db.QueryRow(ctx, `SELECT balance FROM pay_balances WHERE owner_type = ? AND owner_id = ?`, owner, ownerID), &b)
+	if errors.Is(err, errs.NotFound) {
 		return 0, nil
 	}
 	return b, err
@@ -297,7 +302,8 @@ type Movement struct {
 }
 
 // Movements lists the newest movements of one balance.
-func (s *Store) Movements(ctx context.Context, owner string, ownerID int64, limit int) ([]Movement, error) {
+func (s *Store) Movements(ctx context.Context, owner string, ownerID int64, limit int) (_ []Movement, err error) {
+	defer errs.Wrap(&err, "pay.Store.Movements(%d, %d)", ownerID, limit)
 	return collect(func(r *sql.Rows) (Movement, error) {
 		var m Movement
 		var at int64

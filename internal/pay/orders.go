@@ -153,7 +153,8 @@ func getOrder(ctx context.Context, q db.Querier, where string, args ...any) (*Or
 }
 
 // Order returns one order of an account (accountID 0: any account).
-func (s *Store) Order(ctx context.Context, accountID, orderID int64) (*Order, error) {
+func (s *Store) Order(ctx context.Context, accountID, orderID int64) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.Order(%d, %d)", accountID, orderID)
 	if accountID == 0 {
 		return getOrder(ctx, s.db, `id = ?`, orderID)
 	}
@@ -161,7 +162,8 @@ func (s *Store) Order(ctx context.Context, accountID, orderID int64) (*Order, er
 }
 
 // OrderByTransactionID returns an account's order by Herald's payment number.
-func (s *Store) OrderByTransactionID(ctx context.Context, accountID int64, transactionID string) (*Order, error) {
+func (s *Store) OrderByTransactionID(ctx context.Context, accountID int64, transactionID string) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.OrderByTransactionID(%d, %q)", accountID, transactionID)
 	if transactionID == "" {
 		return nil, db.ErrNotFound
 	}
@@ -169,7 +171,8 @@ func (s *Store) OrderByTransactionID(ctx context.Context, accountID int64, trans
 }
 
 // OrderByOutTradeNo returns an account's order by the merchant's number.
-func (s *Store) OrderByOutTradeNo(ctx context.Context, accountID int64, outTradeNo string) (*Order, error) {
+func (s *Store) OrderByOutTradeNo(ctx context.Context, accountID int64, outTradeNo string) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.OrderByOutTradeNo(%d)", accountID)
 	return getOrder(ctx, s.db, `account_id = ? AND out_trade_no = ?`, accountID, outTradeNo)
 }
 
@@ -191,9 +194,10 @@ type NewOrder struct {
 // CreateOrder creates an order, or returns the existing one when the
 // account already has an order with the same out_trade_no: when its amount
 // or payer differ the request is refused, as WeChat Pay does.
-func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (*Order, error) {
+func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.CreateOrder()")
 	m, err := s.Merchant(ctx, in.AccountID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, ErrNotMerchant
 	}
 	if err != nil {
@@ -281,9 +285,10 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (*Order, error) {
 // Pay takes the order's amount from the person's wallet into the merchant
 // balance, marks the order paid and takes the product from stock, all in
 // one transaction. Paying an order twice is refused without any change.
-func (s *Store) Pay(ctx context.Context, orderID, personID int64) (*Order, error) {
+func (s *Store) Pay(ctx context.Context, orderID, personID int64) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.Pay(%d, %d)", orderID, personID)
 	var o *Order
-	err := s.tx(ctx, func(tx *db.Tx) error {
+	err = s.tx(ctx, func(tx *db.Tx) error {
 		var err error
 		now := s.now()
 		txnID := id.New()
@@ -342,7 +347,8 @@ func (s *Store) Pay(ctx context.Context, orderID, personID int64) (*Order, error
 }
 
 // Close closes an unpaid order; it can no longer be paid.
-func (s *Store) Close(ctx context.Context, accountID, orderID int64) (*Order, error) {
+func (s *Store) Close(ctx context.Context, accountID, orderID int64) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.Close(%d, %d)", accountID, orderID)
 	now := db.Micro(s.now())
 	res, err := s.db.Exec(ctx, `UPDATE pay_orders SET state = 'closed', closed_at = ?, updated_at = ? WHERE id = ? AND account_id = ? AND state IN (`+fromStates(StateClosed)+`)`,
 		now, now, orderID, accountID)
@@ -383,7 +389,8 @@ func scanRefund(sc interface{ Scan(...any) error }) (*Refund, error) {
 }
 
 // RefundByOutRefundNo returns an account's refund by the merchant's number.
-func (s *Store) RefundByOutRefundNo(ctx context.Context, accountID int64, outRefundNo string) (*Refund, error) {
+func (s *Store) RefundByOutRefundNo(ctx context.Context, accountID int64, outRefundNo string) (_ *Refund, err error) {
+	defer errs.Wrap(&err, "pay.Store.RefundByOutRefundNo(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT `+refundCols+` FROM pay_refunds WHERE account_id = ? AND out_refund_no = ?`, accountID, outRefundNo)
 	if err != nil {
 		return nil, err
@@ -399,7 +406,8 @@ func (s *Store) RefundByOutRefundNo(ctx context.Context, accountID int64, outRef
 }
 
 // Refunds lists an order's refunds, oldest first.
-func (s *Store) Refunds(ctx context.Context, accountID, orderID int64) ([]*Refund, error) {
+func (s *Store) Refunds(ctx context.Context, accountID, orderID int64) (_ []*Refund, err error) {
+	defer errs.Wrap(&err, "pay.Store.Refunds(%d, %d)", accountID, orderID)
 	return collect(func(r *sql.Rows) (*Refund, error) { return scanRefund(r) })(s.db.Query(ctx, `SELECT `+refundCols+` FROM pay_refunds WHERE account_id = ? AND order_id = ? ORDER BY id`, accountID, orderID))
 }
 
@@ -407,7 +415,8 @@ func (s *Store) Refunds(ctx context.Context, accountID, orderID int64) ([]*Refun
 // from the merchant balance. outRefundNo makes it idempotent: the same
 // number returns the same refund (and refuses a different amount). The
 // total refunded never exceeds what was paid.
-func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRefundNo string, amount int64, reason string) (*Order, *Refund, error) {
+func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRefundNo string, amount int64, reason string) (_ *Order, _ *Refund, err error) {
+	defer errs.Wrap(&err, "pay.Store.RefundOrder(%d, %d, %d)", accountID, orderID, amount)
 	if err := checkAmount(amount, "amount"); err != nil {
 		return nil, nil, err
 	}
@@ -428,13 +437,13 @@ func (s *Store) RefundOrder(ctx context.Context, accountID, orderID int64, outRe
 		}
 		o, err := s.Order(ctx, accountID, orderID)
 		return o, r, err
-	} else if !errors.Is(err, db.ErrNotFound) {
+	} else if !errors.Is(err, errs.NotFound) {
 		return nil, nil, err
 	}
 	var o *Order
 	r := &Refund{ID: id.New(), AccountID: accountID, OrderID: orderID, OutRefundNo: outRefundNo, Amount: amount, Reason: reason, CreatedAt: s.now()}
 	repeat := false
-	err := s.tx(ctx, func(tx *db.Tx) error {
+	err = s.tx(ctx, func(tx *db.Tx) error {
 		now := db.Micro(s.now())
 		res, err := tx.Exec(ctx, `UPDATE pay_orders SET refunded = refunded + ?,
 				state = CASE WHEN refunded + ? = amount THEN 'refunded' ELSE 'partially_refunded' END, updated_at = ?
@@ -510,7 +519,8 @@ type OrderFilter struct {
 }
 
 // Orders lists an account's orders, newest first.
-func (s *Store) Orders(ctx context.Context, accountID int64, f OrderFilter) ([]*Order, error) {
+func (s *Store) Orders(ctx context.Context, accountID int64, f OrderFilter) (_ []*Order, err error) {
+	defer errs.Wrap(&err, "pay.Store.Orders(%d)", accountID)
 	q := `SELECT ` + orderCols + ` FROM pay_orders WHERE account_id = ?`
 	args := []any{accountID}
 	if f.State != "" {
@@ -548,7 +558,8 @@ type PersonOrder struct {
 }
 
 // PersonOrders lists the orders a person paid or may pay, newest first.
-func (s *Store) PersonOrders(ctx context.Context, personID int64, limit int) ([]*PersonOrder, error) {
+func (s *Store) PersonOrders(ctx context.Context, personID int64, limit int) (_ []*PersonOrder, err error) {
+	defer errs.Wrap(&err, "pay.Store.PersonOrders(%d, %d)", personID, limit)
 	return collect(func(r *sql.Rows) (*PersonOrder, error) {
 		var po PersonOrder
 		var created, paid, closed int64
@@ -586,7 +597,8 @@ type Day struct {
 
 // Settlement sums the merchant balance's movements per day, newest first,
 // for the days in [from, to) in loc.
-func (s *Store) Settlement(ctx context.Context, accountID int64, from, to time.Time, loc *time.Location) ([]Day, error) {
+func (s *Store) Settlement(ctx context.Context, accountID int64, from, to time.Time, loc *time.Location) (_ []Day, err error) {
+	defer errs.Wrap(&err, "pay.Store.Settlement(%d)", accountID)
 	type row struct {
 		kind   string
 		amount int64

@@ -11,7 +11,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/pay"
@@ -89,7 +88,7 @@ func TestSubscriptionAccountsCannotTakePayments(t *testing.T) {
 	if !errors.Is(err, errs.Conflict) || errs.Message(err) != errs.Message(pay.ErrSubscription) {
 		t.Fatalf("enable on a Subscription account: %v", err)
 	}
-	if _, err := f.pay.Merchant(f.ctx, a.ID); !errors.Is(err, db.ErrNotFound) {
+	if _, err := f.pay.Merchant(f.ctx, a.ID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("a merchant profile was stored: %v", err)
 	}
 	if _, err := f.pay.CreateOrder(f.ctx, pay.NewOrder{AccountID: a.ID, Amount: 100, Description: "x", Source: pay.SourceAPI}); err == nil {
@@ -125,7 +124,7 @@ func TestBuyPayRefundLifecycle(t *testing.T) {
 	}
 	// Someone else cannot pay mei's order.
 	other := f.person(t, "other")
-	if _, err := f.pay.Pay(f.ctx, o.ID, other.ID); !errors.Is(err, db.ErrNotFound) {
+	if _, err := f.pay.Pay(f.ctx, o.ID, other.ID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("a stranger paid: %v", err)
 	}
 	paid, err := f.pay.Pay(f.ctx, o.ID, mei.ID)
@@ -311,7 +310,7 @@ func TestAccountsSeeOnlyTheirOwnOrders(t *testing.T) {
 	if _, err := f.pay.Pay(f.ctx, o.ID, mei.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.pay.Order(f.ctx, shop.ID, o.ID); !errors.Is(err, db.ErrNotFound) {
+	if _, err := f.pay.Order(f.ctx, shop.ID, o.ID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("another account read the order: %v", err)
 	}
 	if _, _, err := f.pay.RefundOrder(f.ctx, shop.ID, o.ID, "", 100, ""); err == nil {
@@ -330,10 +329,10 @@ func TestAccountsSeeOnlyTheirOwnOrders(t *testing.T) {
 		t.Fatalf("shop's orders: %d", len(list))
 	}
 	if p, _ := f.pay.SaveProduct(f.ctx, bank.ID, 0, pay.ProductInput{Name: "Bank pen", Price: 100, Active: true}); p != nil {
-		if _, err := f.pay.Product(f.ctx, shop.ID, p.ID); !errors.Is(err, db.ErrNotFound) {
+		if _, err := f.pay.Product(f.ctx, shop.ID, p.ID); !errors.Is(err, errs.NotFound) {
 			t.Fatal("another account read the product")
 		}
-		if _, err := f.pay.SaveProduct(f.ctx, shop.ID, p.ID, pay.ProductInput{Name: "Stolen", Price: 1, Active: true}); !errors.Is(err, db.ErrNotFound) {
+		if _, err := f.pay.SaveProduct(f.ctx, shop.ID, p.ID, pay.ProductInput{Name: "Stolen", Price: 1, Active: true}); !errors.Is(err, errs.NotFound) {
 			t.Fatal("another account edited the product")
 		}
 	}

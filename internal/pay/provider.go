@@ -1,6 +1,9 @@
 package pay
 
-import "context"
+import (
+	"context"
+	"github.com/heraldoa/herald/internal/errs"
+)
 
 // Provider is a payment service that can take money for an order and give
 // it back. Herald Pay (the platform's own ledger) is the one implementation
@@ -24,11 +27,13 @@ type HeraldPay struct{ Store *Store }
 func (HeraldPay) Name() string { return "herald" }
 
 // Charge implements Provider.
-func (h HeraldPay) Charge(ctx context.Context, orderID, payerID int64) (*Order, error) {
+func (h HeraldPay) Charge(ctx context.Context, orderID, payerID int64) (_ *Order, err error) {
+	defer errs.Wrap(&err, "pay.HeraldPay.Charge(%d, %d)", orderID, payerID)
 	return h.Store.Pay(ctx, orderID, payerID)
 }
 
 // Refund implements Provider.
-func (h HeraldPay) Refund(ctx context.Context, accountID, orderID int64, outRefundNo string, amount int64, reason string) (*Order, *Refund, error) {
+func (h HeraldPay) Refund(ctx context.Context, accountID, orderID int64, outRefundNo string, amount int64, reason string) (_ *Order, _ *Refund, err error) {
+	defer errs.Wrap(&err, "pay.HeraldPay.Refund(%d, %d, %d)", accountID, orderID, amount)
 	return h.Store.RefundOrder(ctx, accountID, orderID, outRefundNo, amount, reason)
 }

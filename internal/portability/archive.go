@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
+
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Manifest is manifest.json, the archive's table of contents.
@@ -113,6 +116,19 @@ func (e *ArchiveError) Error() string {
 		return fmt.Sprintf("archive %s: %s", e.File, e.Msg)
 	}
 	return "archive: " + e.Msg
+}
+
+// wrap is errs.Wrap for this package's exported operations: it names the
+// operation in a failure of the machinery and, like errs.Wrap for domain
+// errors, leaves this package's own refusals as they are (an *ArchiveError
+// or a *QuotaError: their text is what the owner reads).
+func wrap(errp *error, format string, args ...any) {
+	var ae *ArchiveError
+	var qe *QuotaError
+	if errors.As(*errp, &ae) || errors.As(*errp, &qe) {
+		return
+	}
+	errs.Wrap(errp, format, args...)
 }
 
 func archiveErr(file string, line int, format string, args ...any) error {

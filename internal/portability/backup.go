@@ -60,14 +60,15 @@ type BackupOptions struct {
 // Backup writes a consistent snapshot of the whole platform to w while the
 // platform keeps serving: every table read inside one read-only transaction
 // (one point in time, whatever writers do meanwhile), then the media files.
-func Backup(ctx context.Context, d *db.DB, store media.Store, w io.Writer, opt BackupOptions) (*BackupManifest, error) {
+func Backup(ctx context.Context, d *db.DB, store media.Store, w io.Writer, opt BackupOptions) (_ *BackupManifest, err error) {
+	defer wrap(&err, "portability.Backup()")
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
 	m := &BackupManifest{Format: BackupFormat, Engine: d.Dialect().String(), CreatedAt: opt.Now().UnixMicro(), Generator: opt.Generator}
 	zw := zip.NewWriter(w)
 	modified := time.UnixMicro(m.CreatedAt).UTC()
-	err := d.Snapshot(ctx, func(tx *db.Tx) error {
+	err = d.Snapshot(ctx, func(tx *db.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&m.SchemaVersion); err != nil {
 			return err
 		}

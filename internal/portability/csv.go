@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strconv"
@@ -75,7 +76,15 @@ func parseBool(s string) (bool, bool) {
 // with their lines. Otherwise the remarks and blacklist flags are set and
 // the tags added in one transaction. dryRun checks and counts without
 // changing anything.
-func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Reader, dryRun bool) (*CSVReport, error) {
+//
+// The file is parsed as it streams into a temporary table of the
+// transaction (COPY on PostgreSQL, prepared multi-row INSERTs on SQLite);
+// the checks against the database are then a few statements over the whole
+// table, and so are the changes (on SQLite, the same statements range by
+// range of lines), so the cost per line is the database's own work on the
+// rows it changes.
+func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Reader, dryRun bool) (_ *CSVReport, err error) {
+	defer wrap(&err, "portability.ImportFollowerCSV(%d)", accountID)
 	start := time.Now()
 	rep := &CSVReport{DryRun: dryRun}
 	tags, err := tagsByName(ctx, d, accountID)
@@ -110,56 +119,31 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	if !rep.OK() {
 		return rep, nil
 	}
-	_, hasRemark := col["remark"]
-	_, hasBlocked := col["blacklisted"]
-	_, hasTags := col["tags"]
-	ap := newCSVApplier(d.Dialect(), accountID, hasRemark, hasBlocked, hasTags, rep)
-	var line int64 = 1
-	err = d.Tx(ctx, func(tx *db.Tx) error {
-		batch := make([]csvRow, 0, ap.batch)
-		for {
-			rec, err := cr.Read()
-			if err == io.EOF {
-				break
-			}
-			line++
-			if err != nil {
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					rep.fault(int64(pe.Line), "%v", pe.Err)
-					if pe.Err == csv.ErrFieldCount {
-						continue
-					}
-					return errRefused // the rest of the file cannot be read
-				}
-				return err
-			}
-			rep.Rows++
-			row, ok := parseCSVRow(rep, line, rec, col, tags, hasRemark, hasBlocked, hasTags)
-			if !ok {
-				continue
-			}
-			batch = append(batch, row)
-			if len(batch) == ap.batch {
-				if err := ap.apply(ctx, tx, batch); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
-		}
-		if err := ap.apply(ctx, tx, batch); err != nil {
+	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col, tags: tags,
+		seen: map[uint64]int64{}, seed: maphash.MakeSeed(), now: time.Now().UnixMicro()}
+	_, im.hasRemark = col["remark"]
+	_, im.hasBlocked = col["blacklisted"]
+	_, im.hasTags = col["tags"]
+	err = d.BulkTx(ctx, func(tx *db.Tx) error {
+		if err := im.stage(ctx, tx); err != nil {
 			return err
 		}
-		if err := ap.finish(ctx, tx); err != nil {
+		if im.fatal {
+			return errRefused // the rest of the file cannot be read
+		}
+		if err := im.check(ctx, tx); err != nil {
 			return err
 		}
 		if !rep.OK() {
 			return errRefused
 		}
+		if err := im.apply(ctx, tx, dryRun); err != nil {
+			return err
+		}
 		if dryRun {
 			return errDryRun
 		}
-		return nil
+		return im.drop(ctx, tx)
 	})
 	if errors.Is(err, errDryRun) || errors.Is(err, errRefused) {
 		err = nil
@@ -167,7 +151,7 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	if err != nil {
 		return nil, err
 	}
-	rep.Updated, rep.TagsAdded = ap.updated, ap.tagsAdded
+	rep.Updated, rep.TagsAdded = im.staged, im.tagsAdded
 	if !rep.OK() {
 		rep.Updated, rep.TagsAdded = 0, 0
 		slices.SortStableFunc(rep.Errors, func(x, y CSVError) int { return cmp.Compare(x.Line, y.Line) })
@@ -183,10 +167,11 @@ type csvRow struct {
 	remark  string
 	blocked bool
 	tags    []int64
+	dupOf   int64 // an earlier line with the same openid's hash
 }
 
 // parseCSVRow checks one line on its own (the checks against the database
-// come when its batch is applied).
+// come once the file is staged).
 func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, tags map[string]int64, hasRemark, hasBlocked, hasTags bool) (csvRow, bool) {
 	row := csvRow{line: line, openid: strings.TrimSpace(rec[col["openid"]])}
 	if row.openid == "" {
@@ -211,8 +196,9 @@ func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, t
 			return row, false
 		}
 	}
+	row.tags = []int64{}
 	if hasTags && strings.TrimSpace(rec[col["tags"]]) != "" {
-		for _, name := range strings.Split(rec[col["tags"]], ";") {
+		for name := range strings.SplitSeq(rec[col["tags"]], ";") {
 			name = strings.TrimSpace(name)
 			if name == "" {
 				continue
@@ -236,249 +222,367 @@ func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, t
 
 const maxFollowerTags = 20
 
-// csvApplier writes a follower CSV a batch of lines at a time inside the
-// import's transaction: one statement sets the remarks and blacklist flags of
-// the batch's followers and returns which openids matched (with the number
-// of tags each has), one statement adds the batch's tags. Lines whose openid
-// matched no follower, or matched one an earlier line named, are faults; a
-// file with any fault is rolled back whole.
-type csvApplier struct {
+// csvBatchRows is how many lines go to SQLite's staging table in one
+// statement; tests make it small to cross statement boundaries.
+var csvBatchRows = 1000
+
+// csvApplyRange is how many lines of the file SQLite's update and tag
+// insert take at a time. One statement over the whole staged file touches
+// more follows, people and tag_members pages than SQLite's page cache holds
+// once the file is large (at a million lines the single tag insert cost
+// about 20 times what it cost at 100,000); a range of lines works on pages
+// that stay in the cache, so the cost per line stays flat.
+var csvApplyRange int64 = 10_000
+
+// csvImport is one follower CSV import. Its lines are staged in the
+// temporary table csv_in (line, openid, remark, blocked, and the tag ids:
+// an array on PostgreSQL, the table csv_tags on SQLite); duplicate openids
+// are found while parsing (by a 64-bit hash of the openid, confirmed
+// against the staged rows), the rest of the checks are queries over the
+// staged file.
+type csvImport struct {
+	d                              *db.DB
 	dialect                        db.Dialect
 	accountID                      int64
-	hasRemark, hasBlocked, hasTags bool
 	rep                            *CSVReport
-	batch                          int
+	cr                             *csv.Reader
+	col                            map[string]int
+	tags                           map[string]int64
+	hasRemark, hasBlocked, hasTags bool
+	now                            int64
 
-	seen      map[int64]int64 // person id -> line that named them
-	suspects  map[int64]int64 // person id -> line, when their tags may pass 20
-	tagAdds   map[int64]int64 // tag id -> memberships added
-	updated   int64
+	seed      maphash.Seed
+	seen      map[uint64]int64 // hash of a staged openid -> its first line
+	dups      int64            // staged lines whose openid's hash an earlier line had
+	maxTags   int              // the most tags a line lists
+	fatal     bool             // a line that ends the reading of the file
+	staged    int64
+	lastLine  int64 // the line of the last staged row
 	tagsAdded int64
-	now       int64
-
-	// per batch, reused
-	matched  map[string]matchedFollower
-	tagPairs []int64
-	stmts    map[string]*sql.Stmt
 }
 
-// csvBatchRows is how many lines go to SQLite in one statement (ten times
-// as many to PostgreSQL); tests make it small to cross batch boundaries.
-var csvBatchRows = 2000
-
-const tagPairsPerStmt = 8000
-
-// query runs q in the transaction, prepared once for the whole import.
-func (a *csvApplier) query(ctx context.Context, tx *db.Tx, q string, args ...any) (*sql.Rows, error) {
-	st, ok := a.stmts[q]
-	if !ok {
-		var err error
-		if st, err = tx.Prepare(ctx, q); err != nil {
+// next reads the file to its next sound line; nil at the end. Faults are
+// recorded as they are found.
+func (im *csvImport) next() (*csvRow, error) {
+	for {
+		rec, err := im.cr.Read()
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				im.rep.fault(int64(pe.Line), "%v", pe.Err)
+				if pe.Err == csv.ErrFieldCount {
+					continue
+				}
+				im.fatal = true
+				return nil, nil
+			}
 			return nil, err
 		}
-		a.stmts[q] = st
+		im.rep.Rows++
+		line, _ := im.cr.FieldPos(0)
+		row, ok := parseCSVRow(im.rep, int64(line), rec, im.col, im.tags, im.hasRemark, im.hasBlocked, im.hasTags)
+		if !ok {
+			continue
+		}
+		h := maphash.String(im.seed, row.openid)
+		if first, dup := im.seen[h]; dup {
+			row.dupOf = first
+			im.dups++
+		} else {
+			im.seen[h] = row.line
+		}
+		im.maxTags = max(im.maxTags, len(row.tags))
+		im.staged++
+		im.lastLine = row.line
+		return &row, nil
 	}
-	return st.QueryContext(ctx, args...)
 }
 
-type matchedFollower struct {
-	personID int64
-	tags     int64
-}
-
-func newCSVApplier(dialect db.Dialect, accountID int64, hasRemark, hasBlocked, hasTags bool, rep *CSVReport) *csvApplier {
-	a := &csvApplier{dialect: dialect, accountID: accountID, hasRemark: hasRemark, hasBlocked: hasBlocked, hasTags: hasTags, rep: rep,
-		seen: map[int64]int64{}, stmts: map[string]*sql.Stmt{}, suspects: map[int64]int64{}, tagAdds: map[int64]int64{}, matched: map[string]matchedFollower{},
-		now: time.Now().UnixMicro()}
-	// SQLite binds at most 32,766 values a statement; PostgreSQL takes each
-	// column of a batch as one array.
-	a.batch = csvBatchRows
-	if dialect == db.Postgres {
-		a.batch = 10 * csvBatchRows
-	}
-	return a
-}
-
-// matchSQL is the statement that resolves a batch's openids to followers of
-// the account (setting their remark and blacklist flag if the file has those
-// columns) and returns openid, person id and the follower's tag count.
-func (a *csvApplier) matchSQL(rows int) string {
-	tagCount := "0"
-	if a.hasTags {
-		tagCount = "(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id)"
-	}
-	var sets []string
-	if a.dialect == db.Postgres {
-		if a.hasRemark {
-			sets = append(sets, "remark = v.remark")
-		}
-		if a.hasBlocked {
-			sets = append(sets, "blocked = v.blocked")
-		}
-		src := "unnest(?::text[], ?::text[], ?::boolean[]) AS v(openid, remark, blocked)"
-		if len(sets) == 0 {
-			return "SELECT f.openid, f.person_id, " + tagCount + " FROM follows f JOIN " + src + " ON f.openid = v.openid WHERE f.account_id = ?"
-		}
-		return "UPDATE follows AS f SET " + strings.Join(sets, ", ") + " FROM " + src +
-			" WHERE f.account_id = ? AND f.openid = v.openid RETURNING f.openid, f.person_id, " + tagCount
-	}
-	values := "(VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?),", rows), ",") + ")"
-	if a.hasRemark {
-		sets = append(sets, "remark = v.column2")
-	}
-	if a.hasBlocked {
-		sets = append(sets, "blocked = v.column3")
-	}
-	if len(sets) == 0 {
-		return "SELECT f.openid, f.person_id, " + tagCount + " FROM " + values + " AS v JOIN follows f ON f.openid = v.column1 WHERE f.account_id = ?"
-	}
-	// SQLite's RETURNING takes the updated table's columns unqualified.
-	if a.hasTags {
-		tagCount = "(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = follows.account_id AND m.person_id = follows.person_id)"
-	}
-	return "UPDATE follows SET " + strings.Join(sets, ", ") + " FROM " + values +
-		" AS v WHERE follows.account_id = ? AND follows.openid = v.column1 RETURNING openid, person_id, " + tagCount
-}
-
-func (a *csvApplier) tagSQL(pairs int) string {
-	head := "INSERT INTO tag_members (account_id, tag_id, person_id, created_at) "
-	tail := " ON CONFLICT DO NOTHING RETURNING tag_id"
-	acct, now := strconv.FormatInt(a.accountID, 10), strconv.FormatInt(a.now, 10)
-	if a.dialect == db.Postgres {
-		return head + "SELECT " + acct + ", t, p, " + now + " FROM unnest(?::bigint[], ?::bigint[]) AS x(t, p)" + tail
-	}
-	return head + "VALUES " + strings.TrimSuffix(strings.Repeat("("+acct+",?,?,"+now+"),", pairs), ",") + tail
-}
-
-func (a *csvApplier) apply(ctx context.Context, tx *db.Tx, batch []csvRow) error {
-	if len(batch) == 0 {
-		return nil
-	}
-	var args []any
-	if a.dialect == db.Postgres {
-		openids, remarks, blocked := make([]string, len(batch)), make([]string, len(batch)), make([]bool, len(batch))
-		for i, r := range batch {
-			openids[i], remarks[i], blocked[i] = r.openid, r.remark, r.blocked
-		}
-		args = []any{openids, remarks, blocked, a.accountID}
-	} else {
-		args = make([]any, 0, 3*len(batch)+1)
-		for _, r := range batch {
-			args = append(args, r.openid, r.remark, r.blocked)
-		}
-		args = append(args, a.accountID)
-	}
-	clear(a.matched)
-	rows, err := a.query(ctx, tx, a.matchSQL(len(batch)), args...)
-	if err != nil {
-		return fmt.Errorf("follower csv: match: %w", err)
-	}
-	for rows.Next() {
-		var openid string
-		var m matchedFollower
-		if err := rows.Scan(&openid, &m.personID, &m.tags); err != nil {
-			rows.Close()
+// stage makes the temporary tables and fills them from the file.
+func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
+	if im.dialect == db.Postgres {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE csv_in (line BIGINT NOT NULL, openid TEXT NOT NULL, remark TEXT NOT NULL,
+			blocked BOOLEAN NOT NULL, tags BIGINT[] NOT NULL, dup_of BIGINT NOT NULL) ON COMMIT DROP`); err != nil {
 			return err
 		}
-		a.matched[openid] = m
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("follower csv: match: %w", err)
-	}
-	for _, r := range batch {
-		m, ok := a.matched[r.openid]
-		if !ok {
-			a.rep.fault(r.line, "openid %q is not a follower of this account", r.openid)
-			continue
+		_, err := tx.CopyIn(ctx, "csv_in", []string{"line", "openid", "remark", "blocked", "tags", "dup_of"}, 0, func() ([]any, error) {
+			row, err := im.next()
+			if row == nil || err != nil {
+				return nil, err
+			}
+			return []any{row.line, row.openid, row.remark, row.blocked, row.tags, row.dupOf}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("follower csv: stage: %w", err)
 		}
-		if first, dup := a.seen[m.personID]; dup {
-			a.rep.fault(r.line, "openid %q appears on line %d too", r.openid, first)
-			continue
-		}
-		a.seen[m.personID] = r.line
-		a.updated++
-		if len(r.tags) > 0 && m.tags+int64(len(r.tags)) > maxFollowerTags {
-			a.suspects[m.personID] = r.line
-		}
-		for _, t := range r.tags {
-			a.tagPairs = append(a.tagPairs, t, m.personID)
+		// A temporary table has no statistics until analysed; the
+		// planner needs its size to join it well.
+		_, err = tx.Exec(ctx, `ANALYZE csv_in`)
+		return err
+	}
+	if err := im.drop(ctx, tx); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`CREATE TEMP TABLE csv_in (line INTEGER PRIMARY KEY, openid TEXT NOT NULL, remark TEXT NOT NULL, blocked BOOLEAN NOT NULL,
+			ntags INTEGER NOT NULL, dup_of INTEGER NOT NULL)`,
+		`CREATE TEMP TABLE csv_tags (line INTEGER NOT NULL, tag_id INTEGER NOT NULL, PRIMARY KEY (line, tag_id)) WITHOUT ROWID`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
 		}
 	}
-	if !a.rep.OK() {
-		return nil // the file is refused; what is left is only checked
+	// csv_tags fills alongside, between csv_in's statements.
+	tagBatch := 2 * csvBatchRows
+	var tagStmt *sql.Stmt
+	pairs := make([]any, 0, 2*tagBatch)
+	flushTags := func() error {
+		if len(pairs) == 0 {
+			return nil
+		}
+		var err error
+		if len(pairs) == cap(pairs) {
+			if tagStmt == nil {
+				if tagStmt, err = tx.Prepare(ctx, `INSERT INTO csv_tags (line, tag_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", tagBatch), ",")); err != nil {
+					return err
+				}
+			}
+			_, err = tagStmt.ExecContext(ctx, pairs...)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO csv_tags (line, tag_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(pairs)/2), ","), pairs...)
+		}
+		pairs = pairs[:0]
+		return err
 	}
-	return a.addTags(ctx, tx, false)
+	_, err := tx.CopyIn(ctx, "temp.csv_in", []string{"line", "openid", "remark", "blocked", "ntags", "dup_of"}, csvBatchRows, func() ([]any, error) {
+		row, err := im.next()
+		if row == nil || err != nil {
+			return nil, err
+		}
+		for _, t := range row.tags {
+			if len(pairs) == cap(pairs) {
+				if err := flushTags(); err != nil {
+					return nil, err
+				}
+			}
+			pairs = append(pairs, row.line, t)
+		}
+		return []any{row.line, row.openid, row.remark, row.blocked, len(row.tags), row.dupOf}, nil
+	})
+	if err == nil {
+		err = flushTags()
+	}
+	if tagStmt != nil {
+		tagStmt.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("follower csv: stage: %w", err)
+	}
+	return nil
 }
 
-// addTags inserts the pending tag memberships in statements of
-// tagPairsPerStmt, keeping a remainder for the next batch unless all.
-func (a *csvApplier) addTags(ctx context.Context, tx *db.Tx, all bool) error {
-	for len(a.tagPairs) >= 2*tagPairsPerStmt || (all && len(a.tagPairs) > 0) {
-		n := min(len(a.tagPairs)/2, tagPairsPerStmt)
-		chunk := a.tagPairs[:2*n]
-		var args []any
-		if a.dialect == db.Postgres {
-			tids, pids := make([]int64, n), make([]int64, n)
-			for i := range n {
-				tids[i], pids[i] = chunk[2*i], chunk[2*i+1]
-			}
-			args = []any{tids, pids}
-		} else {
-			args = make([]any, len(chunk))
-			for i, v := range chunk {
-				args[i] = v
-			}
+// drop removes SQLite's staging tables (PostgreSQL drops its own at the
+// end of the transaction).
+func (im *csvImport) drop(ctx context.Context, tx *db.Tx) error {
+	if im.dialect == db.Postgres {
+		return nil
+	}
+	for _, q := range []string{`DROP TABLE IF EXISTS temp.csv_in`, `DROP TABLE IF EXISTS temp.csv_tags`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
 		}
-		rows, err := a.query(ctx, tx, a.tagSQL(n), args...)
+	}
+	return nil
+}
+
+// faults runs q, whose rows are (line, message arguments...), and records a
+// fault for each.
+func (im *csvImport) faults(ctx context.Context, tx *db.Tx, q string, args []any, format func(line int64, vals []any) string, ncols int) error {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("follower csv: check: %w", err)
+	}
+	defer rows.Close()
+	vals := make([]any, ncols)
+	ptrs := make([]any, ncols+1)
+	var line int64
+	ptrs[0] = &line
+	for i := range vals {
+		ptrs[i+1] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		im.rep.fault(line, "%s", format(line, vals))
+	}
+	return rows.Err()
+}
+
+// matched is the join of the staged lines to the account's followers.
+const matched = ` FROM csv_in v JOIN follows f ON f.openid = v.openid AND f.account_id = ?`
+
+// check records the faults that need the database: openids that are not
+// followers of the account, a follower named twice, tags past 20.
+func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
+	if im.staged == 0 {
+		return nil
+	}
+	err := im.faults(ctx, tx, `SELECT v.line, v.openid FROM csv_in v
+		WHERE NOT EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
+		func(_ int64, vals []any) string {
+			return fmt.Sprintf("openid %q is not a follower of this account", text(vals[0]))
+		}, 1)
+	if err != nil {
+		return err
+	}
+	if im.dups > 0 {
+		err := im.faults(ctx, tx, `SELECT v.line, v.openid, v.dup_of FROM csv_in v JOIN csv_in w ON w.line = v.dup_of AND w.openid = v.openid
+			WHERE v.dup_of > 0 AND EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
+			func(_ int64, vals []any) string {
+				return fmt.Sprintf("openid %q appears on line %d too", text(vals[0]), vals[1])
+			}, 2)
+		if err != nil {
+			return err
+		}
+	}
+	if im.maxTags == 0 {
+		return nil
+	}
+	// Only when a follower could pass 20 tags is each line counted.
+	var most int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
+		im.accountID).Scan(&most); err != nil {
+		return err
+	}
+	if most+int64(im.maxTags) <= maxFollowerTags {
+		return nil
+	}
+	newTags := `(SELECT COUNT(*) FROM csv_tags t WHERE t.line = v.line AND NOT EXISTS (SELECT 1 FROM tag_members m
+		WHERE m.account_id = f.account_id AND m.tag_id = t.tag_id AND m.person_id = f.person_id))`
+	hasTags := `v.ntags > 0`
+	if im.dialect == db.Postgres {
+		newTags = `(SELECT COUNT(*) FROM unnest(v.tags) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM tag_members m
+			WHERE m.account_id = f.account_id AND m.tag_id = t.id AND m.person_id = f.person_id))`
+		hasTags = `cardinality(v.tags) > 0`
+	}
+	return im.faults(ctx, tx, `SELECT line, n FROM (SELECT v.line AS line,
+		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id) + `+newTags+` AS n`+
+		matched+` WHERE `+hasTags+`) x WHERE n > ? ORDER BY line`, []any{im.accountID, maxFollowerTags},
+		func(_ int64, vals []any) string {
+			return fmt.Sprintf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
+		}, 1)
+}
+
+func text(v any) string {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+// apply sets the remarks and blacklist flags and adds the tags (a dry run
+// only counts the tags it would add), keeping the tags' follower counts.
+func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
+	pairs := matched + ` JOIN csv_tags t ON t.line = v.line`
+	tagCol := "t.tag_id"
+	if im.dialect == db.Postgres {
+		pairs = matched + ` CROSS JOIN unnest(v.tags) AS t(tag_id)`
+	}
+	absent := ` NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = f.account_id AND m.tag_id = ` + tagCol + ` AND m.person_id = f.person_id)`
+	if dryRun {
+		if im.maxTags == 0 {
+			return nil
+		}
+		return tx.QueryRow(ctx, `SELECT COUNT(*)`+pairs+` WHERE`+absent, im.accountID).Scan(&im.tagsAdded)
+	}
+	var sets []string
+	if im.hasRemark {
+		sets = append(sets, "remark = v.remark")
+	}
+	if im.hasBlocked {
+		sets = append(sets, "blocked = v.blocked")
+	}
+	if len(sets) > 0 {
+		// Followers whose remark and flag already are the file's are not
+		// rewritten.
+		var changed []string
+		if im.hasRemark {
+			changed = append(changed, "f.remark <> v.remark")
+		}
+		if im.hasBlocked {
+			changed = append(changed, "f.blocked <> v.blocked")
+		}
+		q := `UPDATE follows AS f SET ` + strings.Join(sets, ", ") + ` FROM csv_in v WHERE f.account_id = ? AND f.openid = v.openid AND (` +
+			strings.Join(changed, " OR ") + `)`
+		if im.dialect == db.SQLite {
+			// Range by range, like the tags below.
+			for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
+				if _, err := tx.Exec(ctx, q+` AND v.line >= ? AND v.line < ?`, im.accountID, lo, lo+csvApplyRange); err != nil {
+					return fmt.Errorf("follower csv: update: %w", err)
+				}
+			}
+		} else if _, err := tx.Exec(ctx, q, im.accountID); err != nil {
+			return fmt.Errorf("follower csv: update: %w", err)
+		}
+	}
+	if im.maxTags == 0 {
+		return nil
+	}
+	insert := `INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT f.account_id, ` + tagCol + `, f.person_id, ?` + pairs
+	if im.dialect == db.Postgres {
+		// The memberships added, counted by tag from what the insert
+		// returns: exact even while others tag the same followers.
+		rows, err := tx.Query(ctx, `WITH ins AS (`+insert+` ON CONFLICT DO NOTHING RETURNING tag_id) SELECT tag_id, COUNT(*) FROM ins GROUP BY tag_id`,
+			im.now, im.accountID)
 		if err != nil {
 			return fmt.Errorf("follower csv: tags: %w", err)
 		}
+		added := map[int64]int64{}
 		for rows.Next() {
-			var tid int64
-			if err := rows.Scan(&tid); err != nil {
+			var tid, n int64
+			if err := rows.Scan(&tid, &n); err != nil {
 				rows.Close()
 				return err
 			}
-			a.tagAdds[tid]++
-			a.tagsAdded++
+			added[tid] = n
+			im.tagsAdded += n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("follower csv: tags: %w", err)
 		}
-		a.tagPairs = append(a.tagPairs[:0], a.tagPairs[2*n:]...)
-	}
-	return nil
-}
-
-// finish checks the followers whose tags may now pass 20 and updates the
-// tags' follower counts.
-func (a *csvApplier) finish(ctx context.Context, tx *db.Tx) error {
-	if !a.rep.OK() {
+		for tid, n := range added {
+			if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = follower_count + ? WHERE account_id = ? AND id = ?`, n, im.accountID, tid); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
-	if err := a.addTags(ctx, tx, true); err != nil {
-		return err
+	// SQLite: one writer, so the tags' counts are recounted from their
+	// members (an index range each).
+	stmt, err := tx.Prepare(ctx, insert+` WHERE t.line >= ? AND t.line < ? ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("follower csv: tags: %w", err)
 	}
-	for pid, line := range a.suspects {
-		var n int64
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND person_id = ?`, a.accountID, pid).Scan(&n); err != nil {
+	defer stmt.Close()
+	for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
+		res, err := stmt.ExecContext(ctx, im.now, im.accountID, lo, lo+csvApplyRange)
+		if err != nil {
+			return fmt.Errorf("follower csv: tags: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
 			return err
 		}
-		if n > maxFollowerTags {
-			a.rep.fault(line, "the follower would have %d tags (at most %d)", n, maxFollowerTags)
-		}
+		im.tagsAdded += n
 	}
-	if !a.rep.OK() {
-		return nil
-	}
-	for tid, n := range a.tagAdds {
-		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = follower_count + ? WHERE account_id = ? AND id = ?`, n, a.accountID, tid); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = tx.Exec(ctx, `UPDATE tags SET follower_count = (SELECT COUNT(*) FROM tag_members m WHERE m.account_id = tags.account_id AND m.tag_id = tags.id)
+		WHERE account_id = ? AND id IN (SELECT DISTINCT tag_id FROM csv_tags)`, im.accountID)
+	return err
 }
 
 var errRefused = errors.New("follower csv refused")
@@ -507,7 +611,8 @@ func tagsByName(ctx context.Context, d *db.DB, accountID int64) (map[string]int6
 // as CSV, streaming: openid, nickname, remark, tags (names separated by ";"),
 // blacklisted, following, source, subscribed_at (RFC 3339, UTC; empty for
 // never). It returns the number of followers written.
-func ExportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, w io.Writer) (int64, error) {
+func ExportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, w io.Writer) (_ int64, err error) {
+	defer wrap(&err, "portability.ExportFollowerCSV(%d)", accountID)
 	tagList := `(SELECT string_agg(t.name, ';' ORDER BY t.id) FROM tag_members m JOIN tags t ON t.account_id = m.account_id AND t.id = m.tag_id
 		WHERE m.account_id = f.account_id AND m.person_id = f.person_id)`
 	if d.Dialect() == db.SQLite {

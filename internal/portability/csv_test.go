@@ -146,6 +146,23 @@ func TestFollowerCSVBatches(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("%d of 5 remarks set", n)
 	}
+	// A new tag for the same five, over several batches: each gets it once,
+	// and the tag counts them.
+	if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, 8999, 'Range tag', 'range tag', 0, 1)`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	var tagged []string
+	for _, r := range recs[1:6] {
+		tagged = append(tagged, r[0]+",Range tag")
+	}
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+strings.Join(tagged, "\n")+"\n"), false)
+	if err != nil || !rep.OK() || rep.TagsAdded != 5 {
+		t.Fatalf("a tag for five: %+v %v", rep, err)
+	}
+	d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 8999`, a.ID).Scan(&n)
+	if n != 5 {
+		t.Fatalf("the tag counts %d followers, want 5", n)
+	}
 
 	// 24 tags; the follower gets 12 in one file, then 12 others: the second
 	// file would give them 24 (or fewer, if they had some already) and is refused.

@@ -75,7 +75,8 @@ func dataFiles() []string {
 // to disk, so memory stays bounded whatever the account's size. Finished
 // files are kept in out+".parts" until the archive is complete; running
 // Export again after a failure continues from the first unfinished file.
-func Export(ctx context.Context, d *db.DB, store media.Store, accountID int64, out string, opt ExportOptions) (*ExportResult, error) {
+func Export(ctx context.Context, d *db.DB, store media.Store, accountID int64, out string, opt ExportOptions) (_ *ExportResult, err error) {
+	defer wrap(&err, "portability.Export(%d)", accountID)
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/publish"
 )
 
 // ImportOptions tunes Import.
@@ -151,8 +152,9 @@ type plan struct {
 // against the target platform (openids, template ids, web app appids and
 // QR tickets that must stay unique), without writing anything. The first
 // fault is returned as an *ArchiveError naming the file and line.
-func Validate(ctx context.Context, q db.Querier, a *Archive) error {
-	_, err := validate(ctx, q, a)
+func Validate(ctx context.Context, q db.Querier, a *Archive) (err error) {
+	defer wrap(&err, "portability.Validate()")
+	_, err = validate(ctx, q, a)
 	return err
 }
 
@@ -502,7 +504,8 @@ var ErrAccountNotEmpty = errs.Conflictf("This account already has followers, pub
 // a placeholder person until a person of this platform is matched to them),
 // every row gets a new id, and media files go to the store. An archive
 // imported into the account before changes nothing.
-func Import(ctx context.Context, d *db.DB, store media.Store, accountID int64, r io.ReaderAt, size int64, opt ImportOptions) (*ImportResult, error) {
+func Import(ctx context.Context, d *db.DB, store media.Store, accountID int64, r io.ReaderAt, size int64, opt ImportOptions) (_ *ImportResult, err error) {
+	defer wrap(&err, "portability.Import(%d)", accountID)
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -549,7 +552,12 @@ func Import(ctx context.Context, d *db.DB, store media.Store, accountID int64, r
 	}
 	now := opt.Now().UnixMicro()
 	err = d.Tx(ctx, func(tx *db.Tx) error {
-		return write(ctx, tx, a, p, accountID, now, res)
+		if err := write(ctx, tx, a, p, accountID, now, res); err != nil {
+			return err
+		}
+		// The imported files' addresses: tokens, and the published mark
+		// of those the published articles use.
+		return publish.MarkImportedMedia(ctx, tx, accountID, time.UnixMicro(now))
 	})
 	if err != nil {
 		return nil, err
@@ -659,6 +667,8 @@ func write(ctx context.Context, tx *db.Tx, a *Archive, p *plan, accountID, now i
 					v = accountID
 				case kZero:
 					v = int64(0)
+				case kBlank:
+					v = ""
 				case kOwner:
 					if ownerID == 0 {
 						if err := db.Get(tx.QueryRow(ctx, `SELECT person_id FROM account_members WHERE account_id = ? AND role = 'owner'
@@ -722,7 +732,7 @@ func libraryID(ctx context.Context, tx *db.Tx, cache map[string]int64, shortID s
 	}
 	var lid int64
 	err := db.Get(tx.QueryRow(ctx, `SELECT id FROM template_library WHERE short_id = ?`, shortID), &lid)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		field := func(name string) any {
 			for i, c := range t.cols {
 				if c.name == name {

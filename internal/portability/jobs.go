@@ -30,6 +30,14 @@ const JobKind = "portability.export"
 // work directory, from the start otherwise). Progress is written to the row
 // as the export goes, for every node's pages; the finished archive goes to
 // the media store, so any node can serve the download.
+//
+// An export may run twice at once: the queue's lease is short, so a node
+// stalled for a few seconds has its job taken over while it still runs.
+// Both runs are safe: only one run at a time writes the work directory's
+// part files (a flock; the other writes private files), each run stores
+// its archive under its own key, and the first run to finish marks the
+// export done with its archive while the others delete theirs. A run that
+// starts after the export is done does nothing.
 type Exports struct {
 	DB        *db.DB
 	Media     media.Store
@@ -100,10 +108,11 @@ type exportPayload struct {
 func (e *Exports) Register() { e.Queue.Handle(JobKind, e.run) }
 
 // Start records an export of the account and submits its job.
-func (e *Exports) Start(ctx context.Context, accountID, by int64) (*ExportJob, error) {
+func (e *Exports) Start(ctx context.Context, accountID, by int64) (_ *ExportJob, err error) {
+	defer wrap(&err, "portability.Exports.Start(%d, %d)", accountID, by)
 	now := db.Micro(e.Clock.Now())
 	j := &ExportJob{ID: id.New(), AccountID: accountID, RequestedBy: by, State: "queued"}
-	err := e.DB.Tx(ctx, func(tx *db.Tx) error {
+	err = e.DB.Tx(ctx, func(tx *db.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM portability_exports WHERE account_id = ? AND state IN ('queued', 'running')`, accountID).Scan(&n); err != nil {
 			return err
@@ -188,7 +197,8 @@ func scanExport(s interface{ Scan(...any) error }) (*ExportJob, error) {
 }
 
 // Get returns one export of the account.
-func (e *Exports) Get(ctx context.Context, accountID, exportID int64) (*ExportJob, error) {
+func (e *Exports) Get(ctx context.Context, accountID, exportID int64) (_ *ExportJob, err error) {
+	defer wrap(&err, "portability.Exports.Get(%d, %d)", accountID, exportID)
 	j, err := scanExport(e.DB.WriterQueryRow(ctx, `SELECT `+exportCols+` FROM portability_exports WHERE id = ? AND account_id = ?`, exportID, accountID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -200,7 +210,8 @@ func (e *Exports) Get(ctx context.Context, accountID, exportID int64) (*ExportJo
 }
 
 // List returns the account's newest exports.
-func (e *Exports) List(ctx context.Context, accountID int64, limit int) ([]*ExportJob, error) {
+func (e *Exports) List(ctx context.Context, accountID int64, limit int) (_ []*ExportJob, err error) {
+	defer wrap(&err, "portability.Exports.List(%d, %d)", accountID, limit)
 	rows, err := e.DB.Query(ctx, `SELECT `+exportCols+` FROM portability_exports WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, accountID, limit)
 	if err != nil {
 		return nil, err
@@ -218,7 +229,8 @@ func (e *Exports) List(ctx context.Context, accountID int64, limit int) ([]*Expo
 }
 
 // Open opens a finished export's archive.
-func (e *Exports) Open(ctx context.Context, j *ExportJob) (media.File, error) {
+func (e *Exports) Open(ctx context.Context, j *ExportJob) (_ media.File, err error) {
+	defer wrap(&err, "portability.Exports.Open(%d, %d)", j.AccountID, j.ID)
 	if j.State != "done" || j.ArchiveKey == "" {
 		return nil, errs.Conflictf("This export has not finished.")
 	}
@@ -253,14 +265,15 @@ func (e *Exports) run(ctx context.Context, j *workq.Job) error {
 		return nil
 	}
 	err := e.export(ctx, p.ExportID, accountID)
-	if err != nil && (j.Runs >= e.maxRuns() || isNotFound(err)) {
+	if err != nil && (j.Runs >= e.maxRuns() || errors.Is(err, errs.NotFound)) {
 		msg := err.Error()
 		if len(msg) > 500 {
 			msg = msg[:500]
 		}
 		now := db.Micro(e.Clock.Now())
-		if _, uerr := e.DB.Exec(context.WithoutCancel(ctx), `UPDATE portability_exports SET state = 'failed', error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-			msg, now, now, p.ExportID); uerr != nil {
+		// Never over a run that finished meanwhile.
+		if _, uerr := e.DB.Exec(context.WithoutCancel(ctx), `UPDATE portability_exports SET state = 'failed', error = ?, updated_at = ?, finished_at = ?
+			WHERE id = ? AND state IN ('queued', 'running')`, msg, now, now, p.ExportID); uerr != nil {
 			return uerr
 		}
 		if e.Log != nil {
@@ -272,13 +285,33 @@ func (e *Exports) run(ctx context.Context, j *workq.Job) error {
 }
 
 func (e *Exports) export(ctx context.Context, exportID, accountID int64) error {
-	if _, err := e.DB.Exec(ctx, `UPDATE portability_exports SET state = 'running', updated_at = ? WHERE id = ?`, db.Micro(e.Clock.Now()), exportID); err != nil {
+	res0, err := e.DB.Exec(ctx, `UPDATE portability_exports SET state = 'running', updated_at = ? WHERE id = ? AND state IN ('queued', 'running')`,
+		db.Micro(e.Clock.Now()), exportID)
+	if err != nil {
 		return err
+	}
+	if n, _ := res0.RowsAffected(); n == 0 {
+		return nil // finished by another run, or deleted
 	}
 	if err := os.MkdirAll(e.WorkDir, 0o750); err != nil {
 		return err
 	}
+	// run names this run's archive in the media store, and its work files
+	// when another run holds the shared ones.
+	run := strconv.FormatInt(id.New(), 36)
 	out := filepath.Join(e.WorkDir, strconv.FormatInt(exportID, 10)+".zip")
+	release, shared, err := lockWork(out + ".lock")
+	if err != nil {
+		return err
+	}
+	if shared {
+		defer release()
+	} else {
+		// Another run is writing the shared part files: work alone, from
+		// the start, and leave nothing behind.
+		out = filepath.Join(e.WorkDir, strconv.FormatInt(exportID, 10)+"-"+run+".zip")
+		defer os.RemoveAll(out + ".parts")
+	}
 	// Progress goes to the row at most twice a second, from a goroutine so
 	// that the export never waits for it.
 	var mu sync.Mutex
@@ -327,16 +360,28 @@ func (e *Exports) export(ctx context.Context, exportID, accountID int64) error {
 		return err
 	}
 	defer f.Close()
-	key := fmt.Sprintf("exports/%d/%d.zip", accountID, exportID)
+	key := fmt.Sprintf("exports/%d/%d-%s.zip", accountID, exportID, run)
 	n, err := e.Media.Put(ctx, key, f)
 	if err != nil {
 		return fmt.Errorf("export: store the archive: %w", err)
 	}
 	now := db.Micro(e.Clock.Now())
-	_, err = e.DB.Exec(ctx, `UPDATE portability_exports SET state = 'done', archive_key = ?, bytes = ?, files_done = files, current_file = '',
-		updated_at = ?, finished_at = ? WHERE id = ?`, key, n, now, now, exportID)
+	won, err := e.DB.Exec(ctx, `UPDATE portability_exports SET state = 'done', archive_key = ?, bytes = ?, files_done = files, current_file = '', error = '',
+		updated_at = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running', 'failed')`, key, n, now, now, exportID)
 	if err != nil {
+		// Unknown whether it committed: the next run reads the row, and
+		// this archive is deleted unless the row names it.
+		if !e.ownsArchive(context.WithoutCancel(ctx), exportID, key) {
+			_ = e.Media.Delete(context.WithoutCancel(ctx), key)
+		}
 		return err
+	}
+	if n, _ := won.RowsAffected(); n == 0 {
+		// Another run finished first: its archive is the export's.
+		if err := e.Media.Delete(context.WithoutCancel(ctx), key); err != nil && !errors.Is(err, os.ErrNotExist) && e.Log != nil {
+			e.Log.Warn("exports: remove a second run's archive", slog.String("key", key), slog.Any("error", err))
+		}
+		return nil
 	}
 	if err := e.prune(ctx, accountID); err != nil && e.Log != nil {
 		e.Log.Warn("exports: remove old archives", slog.Int64("account", accountID), slog.Any("error", err))
@@ -348,7 +393,13 @@ func (e *Exports) export(ctx context.Context, exportID, accountID int64) error {
 	return nil
 }
 
-func isNotFound(err error) bool {
-	var e *errs.Error
-	return errors.As(err, &e) && e.Kind == errs.KindNotFound
+// ownsArchive reports whether the export's row names key as its archive,
+// and true when that cannot be read (keeping an archive is the safe side).
+func (e *Exports) ownsArchive(ctx context.Context, exportID int64, key string) bool {
+	var k string
+	err := e.DB.WriterQueryRow(ctx, `SELECT archive_key FROM portability_exports WHERE id = ?`, exportID).Scan(&k)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false
+	}
+	return err != nil || k == key
 }

@@ -88,6 +88,9 @@ func TestExportJob(t *testing.T) {
 	if j = waitExport(t, e, accountID, j.ID); j.State != "done" {
 		t.Fatalf("second export %+v", j)
 	}
+	// The older export is removed just after the new one is marked done,
+	// by the same job: wait for it to end.
+	q.Wait()
 	if _, err := e.Get(ctx, accountID, first.ID); err == nil {
 		t.Fatal("the first export is still listed")
 	}

@@ -48,6 +48,7 @@ func (m *Moves) window() time.Duration {
 // window has passed. It is safe on several nodes (each step is a guarded
 // UPDATE), though it runs best on one at a time.
 func (m *Moves) Run(ctx context.Context) (notified, moved int, err error) {
+	defer wrap(&err, "portability.Moves.Run()")
 	if notified, err = m.notify(ctx); err != nil {
 		return notified, 0, err
 	}
@@ -264,7 +265,8 @@ type PendingMove struct {
 }
 
 // Pending lists the moves notified to the person whose window is open.
-func (m *Moves) Pending(ctx context.Context, personID int64) ([]PendingMove, error) {
+func (m *Moves) Pending(ctx context.Context, personID int64) (_ []PendingMove, err error) {
+	defer wrap(&err, "portability.Moves.Pending(%d)", personID)
 	rows, err := m.DB.Query(ctx, `SELECT a.id, a.name, mv.due_at FROM follower_moves mv JOIN accounts a ON a.id = mv.account_id
 		WHERE mv.claimant_id = ? AND mv.state = 'notified' ORDER BY mv.due_at`, personID)
 	if err != nil {
@@ -289,7 +291,8 @@ var ErrNoPendingMove = errs.NotFoundf("There is no move of yours waiting for thi
 
 // OptOut declines the move of the person's old follow of the account: it
 // stays with its placeholder, and is never linked to them.
-func (m *Moves) OptOut(ctx context.Context, personID, accountID int64) error {
+func (m *Moves) OptOut(ctx context.Context, personID, accountID int64) (err error) {
+	defer wrap(&err, "portability.Moves.OptOut(%d, %d)", personID, accountID)
 	res, err := m.DB.Exec(ctx, `UPDATE follower_moves SET state = 'opted_out', decided_at = ? WHERE account_id = ? AND claimant_id = ? AND state = 'notified'`,
 		db.Micro(m.Clock.Now()), accountID, personID)
 	if err != nil {
@@ -303,6 +306,7 @@ func (m *Moves) OptOut(ctx context.Context, personID, accountID int64) error {
 
 // MoveState is where one imported follower's move stands (for tests and tools).
 func (m *Moves) MoveState(ctx context.Context, accountID int64, openid string) (state string, claimant int64, err error) {
+	defer wrap(&err, "portability.Moves.MoveState(%d, %q)", accountID, openid)
 	err = m.DB.QueryRow(ctx, `SELECT mv.state, mv.claimant_id FROM follower_moves mv JOIN follows f ON f.account_id = mv.account_id
 		WHERE f.account_id = ? AND f.openid = ? AND (mv.person_id = f.person_id OR mv.claimant_id = f.person_id)`, accountID, openid).Scan(&state, &claimant)
 	if errors.Is(err, sql.ErrNoRows) {

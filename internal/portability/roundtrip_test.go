@@ -167,7 +167,7 @@ func readArchive(t *testing.T, path string) archive {
 var idFields = map[string][]string{
 	"media_assets.jsonl": {"id"}, "publications.jsonl": {"id", "first_article_id"}, "articles.jsonl": {"id", "publication_id"},
 	"article_comments.jsonl": {"id", "article_id"}, "article_reactions.jsonl": {"article_id"}, "menus.jsonl": {"id"},
-	"autoreply_rules.jsonl": {"id"}, "templates.jsonl": {"id"}, "messages.jsonl": {"id"}, "conversations.jsonl": {"last_message_id"},
+	"autoreply_rules.jsonl": {"id"}, "templates.jsonl": {"id"}, "messages.jsonl": {"id"}, "broadcasts.jsonl": {"id", "send_id"}, "broadcast_recipients.jsonl": {"send_id"}, "conversations.jsonl": {"last_message_id"},
 	"inbox_notes.jsonl": {"id"}, "template_sends.jsonl": {"id", "message_id"}, "webapps.jsonl": {"id"}, "products.jsonl": {"id"},
 	"orders.jsonl": {"id", "product_id"}, "refunds.jsonl": {"id", "order_id"}, "analytics_daily.jsonl": {"object_id"},
 	"ledger_transactions.jsonl": {"id", "order_id", "refund_id"}, "ledger_entries.jsonl": {"id", "txn_id"},

@@ -99,7 +99,8 @@ func prune(dir string, keep int) error {
 }
 
 // RecentBackups lists the latest backup runs, newest first.
-func RecentBackups(ctx context.Context, d *db.DB, limit int) ([]BackupRun, error) {
+func RecentBackups(ctx context.Context, d *db.DB, limit int) (_ []BackupRun, err error) {
+	defer wrap(&err, "portability.RecentBackups(%d)", limit)
 	rows, err := d.Query(ctx, `SELECT id, started_at, finished_at, file, bytes, error FROM backup_runs ORDER BY started_at DESC LIMIT ?`, limit)
 	return db.Collect(rows, err, func(r *sql.Rows) (BackupRun, error) {
 		var b BackupRun

@@ -31,6 +31,7 @@ const (
 	kPerson  kind = 'P' // a person: carried as the follower's openid (field "follower"), or "visitor:N" for someone who never followed
 	kLibrary kind = 'L' // a template-library id: carried as its short_id (field "library")
 	kZero    kind = 'z' // not carried (a staff member or a platform-local number): 0 on import
+	kBlank   kind = 'e' // not carried (a platform-local secret): '' on import
 	kOwner   kind = 'O' // a staff member the database requires: not carried, the importing account's owner on import
 	kCounter kind = 'N' // a platform counter's number (msg_data_id): a fresh number on import
 )
@@ -65,7 +66,7 @@ func parseCols(spec string) []column {
 		}
 		c := column{name: name, field: name, kind: kind(k[0])}
 		switch c.kind {
-		case kAccount, kZero, kOwner:
+		case kAccount, kZero, kBlank, kOwner:
 			c.field = ""
 		case kPerson:
 			c.field = "follower"
@@ -88,7 +89,12 @@ var tables = []*table{
 	{file: "tag_members.jsonl", name: "tag_members", where: byAccount, order: "t.tag_id, follower, t.person_id",
 		cols: parseCols("account_id:A tag_id:i person_id:P created_at:i")},
 	{file: "media_assets.jsonl", name: "media_assets", where: byAccount, order: "t.id",
-		cols: parseCols("id:K account_id:A kind:s media_key:m content_type:s size:i name:s created_at:i title:s introduction:s")},
+		cols: parseCols("id:K account_id:A kind:s media_key:m content_type:s size:i name:s created_at:i title:s introduction:s " +
+			// Imported files get a new token, and the published mark when a
+			// published article uses them, in the import's transaction
+			// (publish.MarkImportedMedia); publish.AuditMedia checks their
+			// dimensions again.
+			"token:e published_at:z audited_at:z withdrawn:e")},
 	{file: "media_asset_counts.jsonl", name: "media_asset_counts", where: byAccount, order: "t.kind",
 		cols: parseCols("account_id:A kind:s n:i")},
 	{file: "publications.jsonl", name: "publications", where: byAccount, order: "t.id", counter: "msg_data_id",
@@ -111,11 +117,18 @@ var tables = []*table{
 		cols: parseCols("account_id:A industry1:i industry2:i changed_at:i")},
 	{file: "templates.jsonl", name: "account_templates", where: byAccount, order: "t.id",
 		cols: parseCols("id:K account_id:A template_id:s library_id:L industry:i title:s content:s example:s created_at:i")},
+	// A Service account's mass sends: each part once, and its recipients
+	// (docs/publishing.md, "Service-account sends: stored once").
+	{file: "broadcasts.jsonl", name: "broadcasts", where: byAccount, order: "t.id",
+		cols: parseCols("id:K send_id:R account_id:A job_id:z kind:s body:t preview:s created_at:i")},
+	{file: "broadcast_recipients.jsonl", name: "broadcast_recipients",
+		where: "t.send_id IN (SELECT b.send_id FROM broadcasts b WHERE b.account_id = %d)", order: "t.send_id, follower, t.person_id",
+		cols: parseCols("send_id:R person_id:P")},
 	{file: "messages.jsonl", name: "messages", where: byAccount, order: "t.id",
 		cols: parseCols("id:K account_id:A person_id:P direction:s kind:s sender:s agent_id:z body:t created_at:i")},
 	{file: "conversations.jsonl", name: "conversations", where: byAccount, order: "follower, t.person_id",
 		cols: parseCols("account_id:A person_id:P last_message_id:R last_at:i last_preview:s follower_unread:i account_unread:i " +
-			"last_inbound_at:i window_expires_at:i window_remaining:i inbox_state:s assignee_id:z")},
+			"last_inbound_at:i window_expires_at:i window_remaining:i inbox_state:s assignee_id:z follower_read_id:z")},
 	{file: "inbox_notes.jsonl", name: "inbox_notes", where: byAccount, order: "t.id",
 		cols: parseCols("id:K account_id:A person_id:P author_id:O body:s created_at:i")},
 	{file: "template_sends.jsonl", name: "template_sends", where: byAccount, order: "t.id",
@@ -165,7 +178,7 @@ func (t *table) selectSQL(accountID int64) string {
 	var exprs []string
 	for _, c := range t.cols {
 		switch c.kind {
-		case kAccount, kZero, kOwner:
+		case kAccount, kZero, kBlank, kOwner:
 			continue
 		case kPerson:
 			exprs = append(exprs, fmt.Sprintf(`COALESCE((SELECT f.openid FROM follows f WHERE f.account_id = %d AND f.person_id = t.%s), '') AS follower`, accountID, c.name),

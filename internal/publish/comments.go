@@ -46,10 +46,22 @@ func (s *Store) comments(ctx context.Context, where string, args []any, order st
 	})
 }
 
+// UnansweredComments counts the account's comments made since since that
+// have no reply yet, counting at most limit (the console home shows
+// "limit+" beyond), so the count reads a bounded slice of the index.
+func (s *Store) UnansweredComments(ctx context.Context, accountID int64, since time.Time, limit int) (_ int, err error) {
+	defer errs.Wrap(&err, "publish.Store.UnansweredComments(%d)", accountID)
+	var n int
+	err = db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM article_comments
+		WHERE account_id = ? AND deleted = FALSE AND reply = '' AND created_at >= ? LIMIT ?) c`, accountID, db.Micro(since), limit), &n)
+	return n, err
+}
+
 // AddComment adds a reader's comment, if the article takes comments from
 // them (open comments, followers-only respected, not blacklisted, the
 // account's comments not restricted).
-func (s *Store) AddComment(ctx context.Context, articleID, personID int64, body string) (*Comment, error) {
+func (s *Store) AddComment(ctx context.Context, articleID, personID int64, body string) (_ *Comment, err error) {
+	defer errs.Wrap(&err, "publish.Store.AddComment(%d, %d)", articleID, personID)
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return nil, errs.FieldInvalid("body", "Write a comment first.")
@@ -58,7 +70,7 @@ func (s *Store) AddComment(ctx context.Context, articleID, personID int64, body 
 		return nil, errs.FieldInvalid("body", "A comment has at most %d characters (this one has %d).", MaxComment, n)
 	}
 	c := &Comment{ID: id.New(), ArticleID: articleID, PersonID: personID, Body: body, CreatedAt: s.clock.Now()}
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		a, status, err := s.published(ctx, tx, articleID)
 		if err != nil {
 			return err
@@ -75,7 +87,7 @@ func (s *Store) AddComment(ctx context.Context, articleID, personID int64, body 
 		}
 		var following, blocked bool
 		err = db.Get(tx.QueryRow(ctx, `SELECT following, blocked FROM follows WHERE account_id = ? AND person_id = ?`, a.AccountID, personID), &following, &blocked)
-		if err != nil && !errors.Is(err, db.ErrNotFound) {
+		if err != nil && !errors.Is(err, errs.NotFound) {
 			return err
 		}
 		if blocked {
@@ -99,7 +111,8 @@ func (s *Store) AddComment(ctx context.Context, articleID, personID int64, body 
 
 // AccountComments lists comments on the account's articles for moderation
 // (articleID 0: all articles), newest first.
-func (s *Store) AccountComments(ctx context.Context, accountID, articleID int64, limit int) ([]*Comment, error) {
+func (s *Store) AccountComments(ctx context.Context, accountID, articleID int64, limit int) (_ []*Comment, err error) {
+	defer errs.Wrap(&err, "publish.Store.AccountComments(%d, %d)", accountID, articleID)
 	if limit <= 0 || limit > 200 {
 		limit = 100
 	}
@@ -113,12 +126,14 @@ func (s *Store) AccountComments(ctx context.Context, accountID, articleID int64,
 
 // Feature marks a comment of the account's articles as featured (shown
 // first) or not.
-func (s *Store) Feature(ctx context.Context, accountID, commentID int64, featured bool) error {
+func (s *Store) Feature(ctx context.Context, accountID, commentID int64, featured bool) (err error) {
+	defer errs.Wrap(&err, "publish.Store.Feature(%d, %d)", accountID, commentID)
 	return s.moderate(ctx, accountID, commentID, `featured = ?`, featured)
 }
 
 // Reply sets the account's reply to a comment ("" removes it).
-func (s *Store) Reply(ctx context.Context, accountID, commentID int64, text string) error {
+func (s *Store) Reply(ctx context.Context, accountID, commentID int64, text string) (err error) {
+	defer errs.Wrap(&err, "publish.Store.Reply(%d, %d)", accountID, commentID)
 	text = strings.TrimSpace(text)
 	if n := utf8.RuneCountInString(text); n > MaxComment {
 		return errs.FieldInvalid("reply", "A reply has at most %d characters (this one has %d).", MaxComment, n)
@@ -131,7 +146,8 @@ func (s *Store) Reply(ctx context.Context, accountID, commentID int64, text stri
 }
 
 // DeleteComment removes a comment from the account's article.
-func (s *Store) DeleteComment(ctx context.Context, accountID, commentID int64) error {
+func (s *Store) DeleteComment(ctx context.Context, accountID, commentID int64) (err error) {
+	defer errs.Wrap(&err, "publish.Store.DeleteComment(%d, %d)", accountID, commentID)
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		var articleID int64
 		if err := db.Get(tx.QueryRow(ctx, `SELECT article_id FROM article_comments WHERE id = ? AND account_id = ? AND deleted = FALSE`, commentID, accountID), &articleID); err != nil {

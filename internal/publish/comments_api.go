@@ -38,7 +38,8 @@ type APIComment struct {
 // CommentArticle returns article index of the account's published
 // msg_data_id for the comment API: errs.NotFound when there is none (another
 // account's, a draft, deleted), ErrTakenDown when the platform took it down.
-func (s *Store) CommentArticle(ctx context.Context, accountID, msgDataID int64, index int) (*Article, error) {
+func (s *Store) CommentArticle(ctx context.Context, accountID, msgDataID int64, index int) (_ *Article, err error) {
+	defer errs.Wrap(&err, "publish.Store.CommentArticle(%d, %d)", accountID, msgDataID)
 	a, err := s.MsgDataArticle(ctx, accountID, msgDataID, index)
 	if err != nil {
 		return nil, err
@@ -51,7 +52,8 @@ func (s *Store) CommentArticle(ctx context.Context, accountID, msgDataID int64, 
 
 // SetCommentsOpen opens or closes comments on an article of the account.
 // Opening asks the compliance gate (a refusal is returned as is).
-func (s *Store) SetCommentsOpen(ctx context.Context, accountID, articleID int64, open bool) error {
+func (s *Store) SetCommentsOpen(ctx context.Context, accountID, articleID int64, open bool) (err error) {
+	defer errs.Wrap(&err, "publish.Store.SetCommentsOpen(%d, %d)", accountID, articleID)
 	if open {
 		if err := s.gate(ctx, accountID, FeatureComments); err != nil {
 			return err
@@ -86,7 +88,8 @@ func scanAPIComment(sc interface{ Scan(...any) error }) (*APIComment, error) {
 
 // ArticleComments lists an article's comments oldest first, from offset,
 // with the total matching the filter.
-func (s *Store) ArticleComments(ctx context.Context, accountID, articleID int64, filter CommentFilter, offset, limit int) (int64, []*APIComment, error) {
+func (s *Store) ArticleComments(ctx context.Context, accountID, articleID int64, filter CommentFilter, offset, limit int) (_ int64, _ []*APIComment, err error) {
+	defer errs.Wrap(&err, "publish.Store.ArticleComments(%d, %d)", accountID, articleID)
 	where := `c.article_id = ? AND c.account_id = ? AND c.deleted = FALSE`
 	switch filter {
 	case CommentsNormal:
@@ -107,7 +110,8 @@ func (s *Store) ArticleComments(ctx context.Context, accountID, articleID int64,
 // ArticleComment returns one comment of an article of the account, deleted
 // ones included (Deleted set); db.ErrNotFound when there is no such comment
 // on that article.
-func (s *Store) ArticleComment(ctx context.Context, accountID, articleID, commentID int64) (*APIComment, error) {
+func (s *Store) ArticleComment(ctx context.Context, accountID, articleID, commentID int64) (_ *APIComment, err error) {
+	defer errs.Wrap(&err, "publish.Store.ArticleComment(%d, %d, %d)", accountID, articleID, commentID)
 	return scanAPIComment(s.db.QueryRow(ctx, `SELECT `+apiCommentCols+` FROM article_comments c
 		WHERE c.id = ? AND c.article_id = ? AND c.account_id = ?`, commentID, articleID, accountID))
 }
@@ -117,7 +121,8 @@ var ErrFeaturedLimit = errs.Conflictf("An article has at most %d featured commen
 
 // FeatureOnArticle features a comment (or not), at most MaxFeatured per
 // article.
-func (s *Store) FeatureOnArticle(ctx context.Context, accountID, articleID, commentID int64, featured bool) error {
+func (s *Store) FeatureOnArticle(ctx context.Context, accountID, articleID, commentID int64, featured bool) (err error) {
+	defer errs.Wrap(&err, "publish.Store.FeatureOnArticle(%d, %d, %d)", accountID, articleID, commentID)
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		if featured {
 			var n int64
@@ -146,7 +151,8 @@ var ErrAlreadyReplied = errs.Conflictf("This comment already has a reply.")
 
 // ReplyOnce sets the account's reply to a comment that has none
 // (ErrAlreadyReplied otherwise).
-func (s *Store) ReplyOnce(ctx context.Context, accountID, articleID, commentID int64, text string) error {
+func (s *Store) ReplyOnce(ctx context.Context, accountID, articleID, commentID int64, text string) (err error) {
+	defer errs.Wrap(&err, "publish.Store.ReplyOnce(%d, %d, %d)", accountID, articleID, commentID)
 	text = strings.TrimSpace(text)
 	res, err := s.db.Exec(ctx, `UPDATE article_comments SET reply = ?, replied_at = ?
 		WHERE id = ? AND article_id = ? AND account_id = ? AND deleted = FALSE AND reply = ''`,
@@ -165,7 +171,8 @@ var ErrNoReply = errs.NotFoundf("This comment has no reply.")
 
 // DeleteReply removes the account's reply to a comment (ErrNoReply when it
 // has none).
-func (s *Store) DeleteReply(ctx context.Context, accountID, articleID, commentID int64) error {
+func (s *Store) DeleteReply(ctx context.Context, accountID, articleID, commentID int64) (err error) {
+	defer errs.Wrap(&err, "publish.Store.DeleteReply(%d, %d, %d)", accountID, articleID, commentID)
 	res, err := s.db.Exec(ctx, `UPDATE article_comments SET reply = '', replied_at = 0
 		WHERE id = ? AND article_id = ? AND account_id = ? AND deleted = FALSE AND reply <> ''`, commentID, articleID, accountID)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
+	"github.com/heraldoa/herald/internal/realtime"
 )
 
 // A Service account's mass send is killed halfway (the process dies in the
@@ -27,8 +28,15 @@ func TestServiceMassSendKilledAndResumed(t *testing.T) {
 }
 
 func killAndResume(t *testing.T, lanes int) {
-	e := newEnv(t)
-	e.engine.Lanes = lanes
+	// First worker: 300 recipients a batch; it dies inside the 4th batch.
+	ctx, kill := context.WithCancel(context.Background())
+	e := newEnvWith(t, publish.Deps{}, publish.EngineOptions{Lanes: lanes, BatchSize: 300, BatchHook: func(ctx context.Context, j *publish.Job, batch int) error {
+		if batch >= 4 {
+			kill()
+			return ctx.Err()
+		}
+		return nil
+	}})
 	a := e.account(account.Service, "Harbour Bank")
 	other := e.account(account.Service, "Other Bank")
 	followers := e.people(2000, "f")
@@ -45,7 +53,7 @@ func killAndResume(t *testing.T, lanes int) {
 	}
 	// One follower already chats with the account: the send joins that chat.
 	chatty := followers[7]
-	if err := e.store.Messages.Append(e.ctx, &message.Message{AccountID: a.ID, PersonID: chatty, Direction: message.In, Kind: message.KindText,
+	if err := e.messages.Append(e.ctx, &message.Message{AccountID: a.ID, PersonID: chatty, Direction: message.In, Kind: message.KindText,
 		Sender: message.SenderFollower, Body: message.Body{Text: "hello"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,16 +63,6 @@ func killAndResume(t *testing.T, lanes int) {
 		t.Fatal(err)
 	}
 
-	// First worker: 300 recipients a batch; it dies inside the 4th batch.
-	ctx, kill := context.WithCancel(e.ctx)
-	e.engine.BatchSize = 300
-	e.engine.BatchHook = func(ctx context.Context, j *publish.Job, batch int) error {
-		if batch >= 4 {
-			kill()
-			return ctx.Err()
-		}
-		return nil
-	}
 	if _, err := e.engine.Run(ctx, j.ID); err == nil {
 		t.Fatal("the killed run reported success")
 	}
@@ -72,7 +70,7 @@ func killAndResume(t *testing.T, lanes int) {
 	if mid.State != publish.JobRunning || (lanes == 1 && mid.Batches != 3) || mid.Batches < 1 || mid.Percent() <= 0 || mid.Percent() >= 100 {
 		t.Fatalf("after the kill the job is %s, %d batches, %d%%; want running after 3 batches", mid.State, mid.Batches, mid.Percent())
 	}
-	delivered := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID)
+	delivered := e.count(`SELECT COUNT(*) FROM ` + massRows(a.ID))
 	if delivered != mid.SentCount || delivered == 0 {
 		t.Fatalf("%d messages committed, job says %d", delivered, mid.SentCount)
 	}
@@ -80,9 +78,7 @@ func killAndResume(t *testing.T, lanes int) {
 	// The process died holding the job (a kill -9 cannot give its lease
 	// back): nobody takes the job over until the lease runs out.
 	e.exec(`UPDATE publish_jobs SET lease_owner = 'dead', lease_until = ? WHERE id = ?`, e.clock.Now().Add(2*time.Minute).UnixMicro(), j.ID)
-	second := publish.NewEngine(e.store, e.engine.Log)
-	second.BatchSize = 300
-	second.Lanes = 2 // ignored: a resumed job keeps its lanes
+	second := e.engineWith(publish.EngineOptions{BatchSize: 300, Lanes: 2}) // Lanes ignored: a resumed job keeps its lanes
 	if n, _ := second.RunDue(e.ctx); n != 0 {
 		t.Fatal("job taken over while the first worker's lease was still valid")
 	}
@@ -96,30 +92,38 @@ func killAndResume(t *testing.T, lanes int) {
 		t.Fatalf("final report = %s, want total %d, filter/sent %d", j, 2000-len(gone), eligible)
 	}
 	// Exactly once: nobody twice, nobody missing, nobody excluded reached.
-	if n := e.count(`SELECT COUNT(*) FROM (SELECT person_id FROM messages WHERE account_id = ? AND sender = 'mass' GROUP BY person_id HAVING COUNT(*) > 1) t`, a.ID); n != 0 {
+	if n := e.count(`SELECT COUNT(*) FROM (SELECT person_id FROM ` + massRows(a.ID) + ` GROUP BY person_id HAVING COUNT(*) > 1) t`); n != 0 {
 		t.Errorf("%d followers got the send twice", n)
 	}
-	if n := e.count(`SELECT COUNT(DISTINCT person_id) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != eligible {
+	if n := e.count(`SELECT COUNT(DISTINCT person_id) FROM ` + massRows(a.ID)); n != eligible {
 		t.Errorf("%d followers got the send, want %d", n, eligible)
 	}
 	for _, p := range append(append([]int64{}, blocked...), gone...) {
-		if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND person_id = ? AND sender = 'mass'`, a.ID, p); n != 0 {
+		if n := e.count(`SELECT COUNT(*) FROM `+massRows(a.ID)+` WHERE person_id = ?`, p); n != 0 {
 			t.Fatalf("blacklisted or former follower %d got it", p)
 		}
 	}
-	if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ?`, other.ID); n != 0 {
+	if n := e.count(`SELECT COUNT(*) FROM ` + massRows(other.ID)); n != 0 {
 		t.Errorf("another account's followers got %d messages", n)
 	}
 	// The chat list shows it with an unread count; the message is a card.
-	chats, err := e.store.Messages.ChatList(e.ctx, followers[1999])
+	chats, err := e.messages.ChatList(e.ctx, followers[1999])
 	if err != nil || len(chats) != 1 || chats[0].Unread != 1 || chats[0].LastPreview != "[Publication] Savings tips" {
 		t.Errorf("chat list = %+v, %v", chats, err)
 	}
-	c, _ := e.store.Messages.Conversation(e.ctx, a.ID, chatty)
-	if c.FollowerUnread != 1 || c.AccountUnread != 1 || c.LastPreview != "[Publication] Savings tips" {
+	// (chatty follows the other account too, which sent nothing: listed second.)
+	chats, err = e.messages.ChatList(e.ctx, chatty)
+	if err != nil || len(chats) != 2 || chats[0].AccountID != a.ID || chats[0].Unread != 1 || chats[0].LastPreview != "[Publication] Savings tips" ||
+		chats[1].AccountID != other.ID || chats[1].Unread != 0 {
+		t.Errorf("existing chat in the chat list = %+v, %v", chats, err)
+	}
+	if c, _ := e.messages.Conversation(e.ctx, a.ID, chatty); c == nil || c.AccountUnread != 1 {
 		t.Errorf("existing chat = %+v", c)
 	}
-	hist, _ := e.store.Messages.History(e.ctx, a.ID, followers[1999], 0, 10)
+	if hist, _ := e.messages.History(e.ctx, a.ID, chatty, 0, 10); len(hist) != 2 || hist[0].Body.Text != "hello" || hist[1].Kind != message.KindPublication {
+		t.Errorf("existing chat's history = %+v", hist)
+	}
+	hist, _ := e.messages.History(e.ctx, a.ID, followers[1999], 0, 10)
 	if len(hist) != 1 || hist[0].Kind != message.KindPublication || len(hist[0].Body.Articles) != 2 || hist[0].Body.PublicationID != p.ID {
 		raw, _ := json.Marshal(hist)
 		t.Errorf("history = %s", raw)
@@ -128,13 +132,13 @@ func killAndResume(t *testing.T, lanes int) {
 	if j2, err := second.Run(e.ctx, j.ID); err != nil || j2.SentCount != eligible {
 		t.Errorf("rerun: %v %v", j2, err)
 	}
-	if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != eligible {
+	if n := e.count(`SELECT COUNT(*) FROM ` + massRows(a.ID)); n != eligible {
 		t.Errorf("rerun delivered again: %d", n)
 	}
 }
 
 func TestTagTargetedSends(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, publish.Deps{}, publish.EngineOptions{BatchSize: 3})
 	sub := e.account(account.Subscription, "Lotus Tea House")
 	svc := e.account(account.Service, "Harbour Bank")
 	people := e.people(40, "p")
@@ -145,7 +149,6 @@ func TestTagTargetedSends(t *testing.T) {
 	e.tag(svc.ID, 100, "Savers", people[20:25])
 	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, sub.ID, vip[0])
 
-	e.engine.BatchSize = 3
 	j := e.massSend(sub.ID, e.draft(sub.ID, "For oolong lovers only"), 100)
 	if j.TotalCount != 10 || j.SentCount != 9 {
 		t.Errorf("tag send report = %s, want 10 total, 9 sent", j)
@@ -162,7 +165,7 @@ func TestTagTargetedSends(t *testing.T) {
 	}
 	// Service: only tag members get the message.
 	j = e.massSend(svc.ID, e.draft(svc.ID, "For savers"), 100)
-	if j.SentCount != 5 || e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ?`, svc.ID) != 5 {
+	if j.SentCount != 5 || e.count(`SELECT COUNT(*) FROM `+massRows(svc.ID)) != 5 {
 		t.Errorf("service tag send = %s", j)
 	}
 	// A tag of another account cannot be used.
@@ -395,12 +398,125 @@ func TestSendPreview(t *testing.T) {
 	if _, err := e.store.SendPreview(e.ctx, a.ID, p.ID, []string{"pv1"}); fieldOf(err) != "to" {
 		t.Errorf("preview to a non-follower: %v", err)
 	}
-	hist, _ := e.store.Messages.History(e.ctx, a.ID, people[0], 0, 5)
+	hist, _ := e.messages.History(e.ctx, a.ID, people[0], 0, 5)
 	if len(hist) != 1 || hist[0].Body.URL != p.PreviewPath(p.Articles[0].ID) {
 		t.Fatalf("preview message = %+v", hist)
 	}
 	// The link opens the unpublished draft for its recipient.
 	if _, err := e.store.Read(e.ctx, p.Articles[0].ID, people[0], p.PreviewKey); err != nil {
 		t.Errorf("preview link: %v", err)
+	}
+}
+
+// A Service account's sends are stored once and read as each recipient's
+// own: the chat list shows the newest with an unread count that opening the
+// chat clears, the conversation lists them in order among the chat's own
+// messages, and someone who was not a recipient sees none of them.
+func TestServiceBroadcastReadState(t *testing.T) {
+	bus := realtime.NewLocal()
+	e := newEnvWith(t, publish.Deps{Bus: bus}, publish.EngineOptions{})
+	a := e.account(account.Service, "Harbour Bank")
+	people := e.people(4, "p")
+	e.follow(a.ID, people)
+	reader, blocked, savers := people[0], people[1], people[2:]
+	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, a.ID, blocked)
+	e.tag(a.ID, 100, "Savers", savers)
+
+	// Recipients with the chat open hear of the send; others do not.
+	heard, stop := bus.Subscribe(realtime.PersonTopic(reader))
+	defer stop()
+	notHeard, stop2 := bus.Subscribe(realtime.PersonTopic(blocked))
+	defer stop2()
+	first := e.massSend(a.ID, e.draft(a.ID, "Rates"), 0)
+	if first.SentCount != 3 {
+		t.Fatalf("first send = %s", first)
+	}
+	select {
+	case ev := <-heard:
+		m, ok := ev.Data.(*message.Message)
+		if ev.Type != "message" || !ok || m.PersonID != reader || m.Kind != message.KindPublication || m.Body.Title != "Rates" || ev.ID != fmt.Sprint(m.ID) {
+			t.Errorf("the reader heard %+v", ev)
+		}
+	default:
+		t.Error("the reader's open chat did not hear of the send")
+	}
+	if len(notHeard) != 0 {
+		t.Error("the blacklisted follower's chat heard of the send")
+	}
+	chat := func(p int64) *message.ChatRow {
+		t.Helper()
+		chats, err := e.messages.ChatList(e.ctx, p)
+		if err != nil || len(chats) != 1 {
+			t.Fatalf("chat list = %v, %v", chats, err)
+		}
+		return chats[0]
+	}
+	if c := chat(reader); c.Unread != 1 || c.LastPreview != "[Publication] Rates" {
+		t.Errorf("after the first send: %+v", c)
+	}
+	if err := e.messages.MarkRead(e.ctx, a.ID, reader); err != nil {
+		t.Fatal(err)
+	}
+	if c := chat(reader); c.Unread != 0 || c.LastPreview != "[Publication] Rates" {
+		t.Errorf("after reading: %+v", c)
+	}
+	// The reader writes, the account answers, then a second send: the
+	// chat shows the send and two unread (the answer and the send).
+	for _, m := range []*message.Message{
+		{AccountID: a.ID, PersonID: reader, Direction: message.In, Kind: message.KindText, Sender: message.SenderFollower, Body: message.Body{Text: "hi"}},
+		{AccountID: a.ID, PersonID: reader, Direction: message.Out, Kind: message.KindText, Sender: message.SenderAgent, Body: message.Body{Text: "hello"}},
+	} {
+		if err := e.messages.Append(e.ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := chat(reader); c.Unread != 1 || c.LastPreview != "hello" {
+		t.Errorf("after the answer: %+v", c)
+	}
+	second := e.massSend(a.ID, e.draft(a.ID, "Savings"), 0)
+	if c := chat(reader); c.Unread != 2 || c.LastPreview != "[Publication] Savings" {
+		t.Errorf("after the second send: %+v", c)
+	}
+	hist, err := e.messages.History(e.ctx, a.ID, reader, 0, 10)
+	var got []string
+	for _, m := range hist {
+		got = append(got, (&m.Body).Title+m.Body.Text)
+	}
+	if err != nil || fmt.Sprint(got) != "[Rates hi hello Savings]" || hist[3].Sender != message.SenderMass || hist[3].PersonID != reader {
+		t.Errorf("history = %v, %v", got, err)
+	}
+	// Paging back from the second send finds the rest.
+	if older, _ := e.messages.History(e.ctx, a.ID, reader, hist[3].ID, 2); len(older) != 2 || older[1].Body.Text != "hello" {
+		t.Errorf("older page = %+v", older)
+	}
+	if m, err := e.messages.InConversation(e.ctx, a.ID, reader, hist[3].ID); err != nil || m.Body.PublicationID != second.PublicationID {
+		t.Errorf("the send in the reader's conversation: %+v, %v", m, err)
+	}
+	if since, _ := e.messages.Since(e.ctx, reader, hist[0].ID, 10); len(since) != 3 || since[2].ID != hist[3].ID {
+		t.Errorf("live replay after the first send = %+v", since)
+	}
+	if err := e.messages.MarkRead(e.ctx, a.ID, reader); err != nil {
+		t.Fatal(err)
+	}
+	if c := chat(reader); c.Unread != 0 {
+		t.Errorf("after reading again: %+v", c)
+	}
+	// The blacklisted follower received nothing.
+	if hist, _ := e.messages.History(e.ctx, a.ID, blocked, 0, 10); len(hist) != 0 {
+		t.Errorf("blacklisted follower's history = %+v", hist)
+	}
+	if _, err := e.messages.InConversation(e.ctx, a.ID, blocked, hist[3].ID); !errors.Is(err, errs.NotFound) {
+		t.Errorf("blacklisted follower reads the send: %v", err)
+	}
+	if c := chat(blocked); c.Unread != 0 || c.LastPreview != "" {
+		t.Errorf("blacklisted follower's chat = %+v", c)
+	}
+	// A tag send reaches only the tag's members.
+	e.massSend(a.ID, e.draft(a.ID, "For savers"), 100)
+	if c := chat(savers[0]); c.Unread != 3 || c.LastPreview != "[Publication] For savers" {
+		t.Errorf("a saver's chat = %+v", c)
+	}
+	if c := chat(reader); c.Unread != 0 || c.LastPreview != "[Publication] Savings" {
+		t.Errorf("the reader's chat after the tag send = %+v", c)
 	}
 }

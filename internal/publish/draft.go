@@ -88,6 +88,8 @@ type Article struct {
 	Deleted          bool
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	coverPath string // the cover's unguessable address (withMediaPaths)
 }
 
 // Number is the article's position, counting from 1.
@@ -96,8 +98,15 @@ func (a *Article) Number() int { return a.Idx + 1 }
 // Path is the article's permanent reading address.
 func (a *Article) Path() string { return ArticlePath(a.ID) }
 
-// CoverURL is the cover image's address ("" without a cover).
-func (a *Article) CoverURL() string { return MediaPath(a.CoverMediaID) }
+// CoverURL is the cover image's address ("" without a cover): the
+// unguessable one when the article was loaded with it, else the plain one
+// (which serves only published covers).
+func (a *Article) CoverURL() string {
+	if a.coverPath != "" {
+		return a.coverPath
+	}
+	return MediaPath(a.CoverMediaID)
+}
 
 // Input returns the article as editable input.
 func (a *Article) Input() ArticleInput {
@@ -126,6 +135,8 @@ type Publication struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Articles       []*Article // loaded by Draft / Publication
+
+	coverPath, videoPath string // unguessable addresses (withMediaPaths)
 }
 
 // MediaID is the draft's WeChat-style media_id.
@@ -134,8 +145,21 @@ func (p *Publication) MediaID() string { return DraftMediaID(p.ID) }
 // ArticleID is the published publication's WeChat-style article_id.
 func (p *Publication) ArticleID() string { return ArticleID(p.ID) }
 
-// CoverURL is the first article's cover address.
-func (p *Publication) CoverURL() string { return MediaPath(p.CoverMediaID) }
+// CoverURL is the first article's cover address (see Article.CoverURL).
+func (p *Publication) CoverURL() string {
+	if p.coverPath != "" {
+		return p.coverPath
+	}
+	return MediaPath(p.CoverMediaID)
+}
+
+// VideoURL is a video publication's video address (see Article.CoverURL).
+func (p *Publication) VideoURL() string {
+	if p.videoPath != "" {
+		return p.videoPath
+	}
+	return MediaPath(p.VideoMediaID)
+}
 
 // Path is the first article's reading address.
 func (p *Publication) Path() string { return ArticlePath(p.FirstArticleID) }
@@ -167,7 +191,9 @@ func ValidCrop(s string) bool { return s == "" || cropRE.MatchString(s) }
 
 func fieldName(i int, name string) string { return fmt.Sprintf("%s_%d", name, i) }
 
-// validate checks and normalises one article, rendering its body.
+// validateArticle checks and normalises one article, rendering its body.
+// It reports every fault it finds (an errs.List when there are several,
+// which reads as the first for the developer API).
 func (s *Store) validateArticle(ctx context.Context, accountID int64, i int, in *ArticleInput) (string, error) {
 	n := i + 1
 	in.Title = strings.TrimSpace(in.Title)
@@ -175,24 +201,30 @@ func (s *Store) validateArticle(ctx context.Context, accountID int64, i int, in 
 	in.Digest = strings.TrimSpace(in.Digest)
 	in.SourceURL = strings.TrimSpace(in.SourceURL)
 	in.CoverMediaID = strings.TrimSpace(in.CoverMediaID)
+	var fe errs.Fields
 	switch {
 	case in.Title == "":
-		return "", errs.FieldInvalid(fieldName(i, "title"), "Article %d needs a title.", n)
+		fe.Add(errs.FieldInvalid(fieldName(i, "title"), "Article %d needs a title.", n))
 	case utf8.RuneCountInString(in.Title) > MaxTitle:
-		return "", errs.FieldInvalid(fieldName(i, "title"), "Article %d: a title has at most %d characters (this one has %d).", n, MaxTitle, utf8.RuneCountInString(in.Title))
-	case utf8.RuneCountInString(in.Author) > MaxAuthor:
-		return "", errs.FieldInvalid(fieldName(i, "author"), "Article %d: the author has at most %d characters.", n, MaxAuthor)
-	case utf8.RuneCountInString(in.Digest) > MaxDigest:
-		return "", errs.FieldInvalid(fieldName(i, "digest"), "Article %d: a digest has at most %d characters (this one has %d).", n, MaxDigest, utf8.RuneCountInString(in.Digest))
-	case len(in.SourceURL) > MaxSourceURL:
-		return "", errs.FieldInvalid(fieldName(i, "source_url"), "Article %d: the original-source URL has at most %d characters.", n, MaxSourceURL)
-	case utf8.RuneCountInString(in.Body) > MaxBodySource:
-		return "", errs.FieldInvalid(fieldName(i, "body"), "Article %d: the body has at most %d characters (this one has %d).", n, MaxBodySource, utf8.RuneCountInString(in.Body))
+		fe.Add(errs.FieldInvalid(fieldName(i, "title"), "Article %d: a title has at most %d characters (this one has %d).", n, MaxTitle, utf8.RuneCountInString(in.Title)))
 	}
-	if in.SourceURL != "" {
+	if utf8.RuneCountInString(in.Author) > MaxAuthor {
+		fe.Add(errs.FieldInvalid(fieldName(i, "author"), "Article %d: the author has at most %d characters.", n, MaxAuthor))
+	}
+	if utf8.RuneCountInString(in.Digest) > MaxDigest {
+		fe.Add(errs.FieldInvalid(fieldName(i, "digest"), "Article %d: a digest has at most %d characters (this one has %d).", n, MaxDigest, utf8.RuneCountInString(in.Digest)))
+	}
+	if len(in.SourceURL) > MaxSourceURL {
+		fe.Add(errs.FieldInvalid(fieldName(i, "source_url"), "Article %d: the original-source URL has at most %d characters.", n, MaxSourceURL))
+	}
+	longBody := utf8.RuneCountInString(in.Body) > MaxBodySource
+	if longBody {
+		fe.Add(errs.FieldInvalid(fieldName(i, "body"), "Article %d: the body has at most %d characters (this one has %d).", n, MaxBodySource, utf8.RuneCountInString(in.Body)))
+	}
+	if in.SourceURL != "" && !fe.Has(fieldName(i, "source_url")) {
 		u, err := url.Parse(in.SourceURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", errs.FieldInvalid(fieldName(i, "source_url"), "Article %d: the original-source URL must start with http:// or https://.", n)
+			fe.Add(errs.FieldInvalid(fieldName(i, "source_url"), "Article %d: the original-source URL must start with http:// or https://.", n))
 		}
 	}
 	if in.BodyFormat != FormatHTML {
@@ -202,20 +234,25 @@ func (s *Store) validateArticle(ctx context.Context, accountID int64, i int, in 
 		in.FansOnlyComments = false
 	}
 	if !ValidCrop(in.PicCrop2351) || !ValidCrop(in.PicCrop11) {
-		return "", errs.FieldInvalid(fieldName(i, "cover"), "Article %d: a cover crop is four numbers from 0 to 1 joined by _.", n)
-	}
-	if in.CoverMediaID != "" {
+		fe.Add(errs.FieldInvalid(fieldName(i, "cover"), "Article %d: a cover crop is four numbers from 0 to 1 joined by _.", n))
+	} else if in.CoverMediaID != "" {
 		a, err := s.Asset(ctx, accountID, in.CoverMediaID)
 		if err != nil || (a.Kind != AssetImage && a.Kind != AssetThumb) {
-			return "", errs.FieldInvalid(fieldName(i, "cover"), "Article %d: choose a cover image from this account's media library.", n)
+			fe.Add(errs.FieldInvalid(fieldName(i, "cover"), "Article %d: choose a cover image from this account's media library.", n))
 		}
+	}
+	if longBody {
+		return "", fe.Err()
 	}
 	h, err := RenderBody(in.BodyFormat, in.Body)
 	if err != nil {
 		return "", err
 	}
 	if len(h) > MaxBodyHTMLBytes {
-		return "", errs.FieldInvalid(fieldName(i, "body"), "Article %d: the body is larger than 1 MB once formatted.", n)
+		fe.Add(errs.FieldInvalid(fieldName(i, "body"), "Article %d: the body is larger than 1 MB once formatted.", n))
+	}
+	if err := fe.Err(); err != nil {
+		return "", err
 	}
 	if in.Digest == "" {
 		in.Digest = plainText(h)
@@ -226,6 +263,8 @@ func (s *Store) validateArticle(ctx context.Context, accountID int64, i int, in 
 	return h, nil
 }
 
+// validateDraft checks and normalises a draft and renders its articles'
+// bodies, reporting every fault of every article at once.
 func (s *Store) validateDraft(ctx context.Context, accountID int64, in *DraftInput) ([]string, error) {
 	switch in.Kind {
 	case "":
@@ -243,10 +282,11 @@ func (s *Store) validateDraft(ctx context.Context, accountID int64, in *DraftInp
 	if in.Kind != KindNews && len(in.Articles) > 1 {
 		return nil, errs.Invalidf("A video or image post holds one article.")
 	}
+	var fe errs.Fields
 	if in.Kind == KindVideo {
 		a, err := s.Asset(ctx, accountID, strings.TrimSpace(in.VideoMediaID))
 		if err != nil || a.Kind != AssetVideo {
-			return nil, errs.FieldInvalid("video", "Choose a video from this account's media library.")
+			fe.Add(errs.FieldInvalid("video", "Choose a video from this account's media library."))
 		}
 	} else {
 		in.VideoMediaID = ""
@@ -257,13 +297,18 @@ func (s *Store) validateDraft(ctx context.Context, accountID int64, in *DraftInp
 		if in.Kind != KindImage {
 			a.ImageIDs = nil
 		}
+		var images []*Asset
 		if len(a.ImageIDs) > MaxImages {
-			return nil, errs.FieldInvalid(fieldName(i, "images"), "An image post holds at most %d images.", MaxImages)
-		}
-		for k, mid := range a.ImageIDs {
-			a.ImageIDs[k] = strings.TrimSpace(mid)
-			if as, err := s.Asset(ctx, accountID, a.ImageIDs[k]); err != nil || as.Kind != AssetImage {
-				return nil, errs.FieldInvalid(fieldName(i, "images"), "Choose the post's images from this account's media library.")
+			fe.Add(errs.FieldInvalid(fieldName(i, "images"), "An image post holds at most %d images.", MaxImages))
+		} else {
+			for k, mid := range a.ImageIDs {
+				a.ImageIDs[k] = strings.TrimSpace(mid)
+				as, err := s.Asset(ctx, accountID, a.ImageIDs[k])
+				if err != nil || as.Kind != AssetImage {
+					fe.Add(errs.FieldInvalid(fieldName(i, "images"), "Choose the post's images from this account's media library."))
+					break
+				}
+				images = append(images, as)
 			}
 		}
 		if a.CoverMediaID == "" && len(a.ImageIDs) > 0 {
@@ -271,13 +316,20 @@ func (s *Store) validateDraft(ctx context.Context, accountID int64, in *DraftInp
 		}
 		h, err := s.validateArticle(ctx, accountID, i, a)
 		if err != nil {
-			return nil, err
+			if errs.KindOf(err) == errs.KindInternal {
+				return nil, err
+			}
+			fe.Add(err)
+			continue
 		}
 		// An image post shows its images after the text.
-		for _, mid := range a.ImageIDs {
-			h += `<p><img src="` + MediaPath(mid) + `" alt=""></p>`
+		for _, as := range images {
+			h += `<p><img src="` + as.URL() + `" alt=""></p>`
 		}
 		bodies[i] = h
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
 	}
 	return bodies, nil
 }
@@ -285,7 +337,8 @@ func (s *Store) validateDraft(ctx context.Context, accountID int64, in *DraftInp
 // SaveDraft creates a draft (draftID 0) or replaces the articles of an
 // existing draft of the account, in the given order. Only drafts can be
 // edited; published articles keep their ids and addresses forever.
-func (s *Store) SaveDraft(ctx context.Context, accountID, personID, draftID int64, in DraftInput) (*Publication, error) {
+func (s *Store) SaveDraft(ctx context.Context, accountID, personID, draftID int64, in DraftInput) (_ *Publication, err error) {
+	defer errs.Wrap(&err, "publish.Store.SaveDraft(%d, %d, %d)", accountID, personID, draftID)
 	if err := s.gate(ctx, accountID, FeaturePublishing); err != nil {
 		return nil, err
 	}
@@ -387,18 +440,23 @@ func scanArticle(sc interface{ Scan(...any) error }) (*Article, error) {
 }
 
 // Publication returns a publication of the account with its articles.
-func (s *Store) Publication(ctx context.Context, accountID, pubID int64) (*Publication, error) {
+func (s *Store) Publication(ctx context.Context, accountID, pubID int64) (_ *Publication, err error) {
+	defer errs.Wrap(&err, "publish.Store.Publication(%d, %d)", accountID, pubID)
 	p, err := scanPublication(s.db.QueryRow(ctx, `SELECT `+pubCols+` FROM publications WHERE id = ? AND account_id = ?`, pubID, accountID))
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+articleCols+` FROM articles WHERE publication_id = ? ORDER BY idx`, pubID)
 	p.Articles, err = db.Collect(rows, err, func(r *sql.Rows) (*Article, error) { return scanArticle(r) })
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	return p, s.withMediaPaths(ctx, p)
 }
 
 // Draft returns a draft by its media_id.
-func (s *Store) Draft(ctx context.Context, accountID int64, mediaID string) (*Publication, error) {
+func (s *Store) Draft(ctx context.Context, accountID int64, mediaID string) (_ *Publication, err error) {
+	defer errs.Wrap(&err, "publish.Store.Draft(%d, %q)", accountID, mediaID)
 	v, err := ParseID("D", mediaID)
 	if err != nil {
 		return nil, err
@@ -408,7 +466,8 @@ func (s *Store) Draft(ctx context.Context, accountID int64, mediaID string) (*Pu
 
 // List returns the account's publications in the given states, most
 // recently changed first (articles not loaded).
-func (s *Store) List(ctx context.Context, accountID int64, states []string, offset, limit int) ([]*Publication, error) {
+func (s *Store) List(ctx context.Context, accountID int64, states []string, offset, limit int) (_ []*Publication, err error) {
+	defer errs.Wrap(&err, "publish.Store.List(%d)", accountID)
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
@@ -422,18 +481,24 @@ func (s *Store) List(ctx context.Context, accountID int64, states []string, offs
 		args = append(args, st)
 	}
 	rows, err := s.db.Query(ctx, q, append(args, limit, max(offset, 0))...)
-	return db.Collect(rows, err, func(r *sql.Rows) (*Publication, error) { return scanPublication(r) })
+	pubs, err := db.Collect(rows, err, func(r *sql.Rows) (*Publication, error) { return scanPublication(r) })
+	if err != nil {
+		return nil, err
+	}
+	return pubs, s.withMediaPaths(ctx, pubs...)
 }
 
 // CountDrafts returns how many drafts the account has.
-func (s *Store) CountDrafts(ctx context.Context, accountID int64) (int, error) {
+func (s *Store) CountDrafts(ctx context.Context, accountID int64) (_ int, err error) {
+	defer errs.Wrap(&err, "publish.Store.CountDrafts(%d)", accountID)
 	var n int
-	err := db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM publications WHERE account_id = ? AND state = 'draft'`, accountID), &n)
+	err = db.Get(s.db.QueryRow(ctx, `SELECT COUNT(*) FROM publications WHERE account_id = ? AND state = 'draft'`, accountID), &n)
 	return n, err
 }
 
 // DeleteDraft removes a draft of the account.
-func (s *Store) DeleteDraft(ctx context.Context, accountID, pubID int64) error {
+func (s *Store) DeleteDraft(ctx context.Context, accountID, pubID int64) (err error) {
+	defer errs.Wrap(&err, "publish.Store.DeleteDraft(%d, %d)", accountID, pubID)
 	res, err := s.db.Exec(ctx, `DELETE FROM publications WHERE id = ? AND account_id = ? AND state = 'draft'`, pubID, accountID)
 	if err != nil {
 		return err
@@ -446,7 +511,8 @@ func (s *Store) DeleteDraft(ctx context.Context, accountID, pubID int64) error {
 
 // DeletePublished removes a published publication (all its articles): their
 // pages say the article was deleted, and it leaves the folder.
-func (s *Store) DeletePublished(ctx context.Context, accountID, pubID int64) error {
+func (s *Store) DeletePublished(ctx context.Context, accountID, pubID int64) (err error) {
+	defer errs.Wrap(&err, "publish.Store.DeletePublished(%d, %d)", accountID, pubID)
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE publications SET state = 'deleted', folder_at = 0, updated_at = ? WHERE id = ? AND account_id = ? AND state = 'published'`,
 			db.Micro(s.clock.Now()), pubID, accountID)
@@ -461,9 +527,33 @@ func (s *Store) DeletePublished(ctx context.Context, accountID, pubID int64) err
 	})
 }
 
-// Profile lists an account's published publications for its profile,
-// newest first, older than beforeID (0: the newest).
+// Profile lists an account's published publications for its profile as
+// anyone sees it, newest first, older than beforeID (0: the newest): of an
+// A/B test's variants only the winner, once it goes to the rest (see
+// VariantVisible).
 func (s *Store) Profile(ctx context.Context, accountID, beforeID int64, limit int) ([]*Publication, error) {
+	return s.ProfileFor(ctx, accountID, 0, beforeID, limit)
+}
+
+// VariantVisible is the SQL condition (on publications aliased alias, with
+// two arguments: the viewer's person id twice, 0 for anyone) that keeps an
+// A/B test's variants out of an account's history unless the viewer
+// should see them: a variant is listed for the followers it was sent to,
+// and the winner also for everybody outside the sample once it goes to
+// the rest; a stopped test's are listed for nobody. Other publications
+// pass.
+func VariantVisible(alias string) string {
+	return `NOT EXISTS (SELECT 1 FROM ab_test_variants v JOIN ab_tests t ON t.id = v.test_id WHERE v.publication_id = ` + alias + `.id
+		AND (t.stopped_at <> 0 OR (
+			NOT EXISTS (SELECT 1 FROM ab_test_members m WHERE m.test_id = v.test_id AND m.variant = v.variant AND m.person_id = ?)
+			AND NOT (t.winner = v.variant AND t.state IN ('rolling_out', 'done')
+				AND NOT EXISTS (SELECT 1 FROM ab_test_members m WHERE m.test_id = v.test_id AND m.person_id = ?)))))`
+}
+
+// ProfileFor is Profile as personID sees it: an A/B test's variant they
+// received instead of the winner (VariantVisible).
+func (s *Store) ProfileFor(ctx context.Context, accountID, personID, beforeID int64, limit int) (_ []*Publication, err error) {
+	defer errs.Wrap(&err, "publish.Store.ProfileFor(%d, %d, %d)", accountID, personID, beforeID)
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
@@ -471,6 +561,11 @@ func (s *Store) Profile(ctx context.Context, accountID, beforeID int64, limit in
 		limit = 20
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+pubCols+` FROM publications WHERE account_id = ? AND state = 'published' AND id < ?
-		ORDER BY id DESC LIMIT ?`, accountID, beforeID, limit)
-	return db.Collect(rows, err, func(r *sql.Rows) (*Publication, error) { return scanPublication(r) })
+		AND `+VariantVisible("publications")+`
+		ORDER BY id DESC LIMIT ?`, accountID, beforeID, personID, personID, limit)
+	pubs, err := db.Collect(rows, err, func(r *sql.Rows) (*Publication, error) { return scanPublication(r) })
+	if err != nil {
+		return nil, err
+	}
+	return pubs, s.withMediaPaths(ctx, pubs...)
 }

@@ -27,6 +27,8 @@ type env struct {
 	db       *db.DB
 	clock    *clock.Offset
 	store    *publish.Store
+	settings *settings.Store
+	messages *message.Store
 	subs     *folder.Store
 	engine   *publish.Engine
 	accounts *account.Store
@@ -34,16 +36,27 @@ type env struct {
 	owner    int64
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, publish.Deps{}, publish.EngineOptions{}) }
+
+// newEnvWith builds the store with the test's Gate, TakenDown or
+// FlagContent from deps (the database's stores are filled in) and the
+// engine with opts.
+func newEnvWith(t *testing.T, deps publish.Deps, opts publish.EngineOptions) *env {
 	t.Helper()
 	d := dbtest.New(t)
 	c := &clock.Offset{}
-	s := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: settings.NewStore(d, c)})
-	s.Messages = message.NewStore(d, c, nil)
-	e := &env{t: t, ctx: context.Background(), db: d, clock: c, store: s, subs: folder.NewStore(d, c), accounts: account.NewStore(d, c), follows: follow.NewStore(d, c)}
-	e.engine = publish.NewEngine(s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	deps.Media, deps.Settings, deps.Messages = media.Dir{Root: t.TempDir()}, settings.NewStore(d, c), message.NewStore(d, c, nil)
+	s := publish.NewStore(d, c, deps)
+	e := &env{t: t, ctx: context.Background(), db: d, clock: c, store: s, settings: deps.Settings, messages: deps.Messages,
+		subs: folder.NewStore(d, c), accounts: account.NewStore(d, c), follows: follow.NewStore(d, c)}
+	e.engine = publish.NewEngineWith(s, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 	e.owner = e.people(1, "owner")[0]
 	return e
+}
+
+// engineWith returns another engine (another worker) on the same store.
+func (e *env) engineWith(opts publish.EngineOptions) *publish.Engine {
+	return publish.NewEngineWith(e.store, e.engine.Log, opts)
 }
 
 // people inserts n people quickly (no password hashing) and returns their ids
@@ -93,6 +106,16 @@ func (e *env) exec(q string, args ...any) {
 	if _, err := e.db.Exec(e.ctx, q, args...); err != nil {
 		e.t.Fatalf("%s: %v", q, err)
 	}
+}
+
+// massRows is a FROM item of (person_id, body) rows: every mass-sent chat
+// message the account's followers received, in either stored form — a
+// message row of their own (a Subscription account's plain send) or a part
+// of a Service account's broadcast they are a recipient of.
+func massRows(accountID int64) string {
+	return fmt.Sprintf(`(SELECT person_id, body FROM messages WHERE account_id = %d AND sender = 'mass'
+		UNION ALL SELECT r.person_id, b.body FROM broadcasts b JOIN broadcast_recipients r ON r.send_id = b.send_id WHERE b.account_id = %d) d`,
+		accountID, accountID)
 }
 
 func (e *env) count(q string, args ...any) int64 {

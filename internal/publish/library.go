@@ -2,7 +2,10 @@ package publish
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"io"
 	"path"
@@ -37,10 +40,24 @@ type Asset struct {
 	Title       string // video: add_material's description title
 	Intro       string // video: add_material's description introduction
 	CreatedAt   time.Time
+	Token       string    // the random part of the asset's address
+	PublishedAt time.Time // when a published article first used it (zero: unpublished)
+	Withdrawn   string    // why the file is no longer served ("" = served)
 }
 
-// URL is the asset's public address.
-func (a *Asset) URL() string { return MediaPath(a.MediaID) }
+// URL is the asset's unguessable address (MediaTokenPath), the one Herald
+// hands out; MediaPath, the plain address, serves it only once published.
+func (a *Asset) URL() string { return MediaTokenPath(a.MediaID, a.Token) }
+
+// Published reports whether a published article uses the asset.
+func (a *Asset) Published() bool { return !a.PublishedAt.IsZero() }
+
+// newToken returns 128 random bits as 32 hexadecimal characters.
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 func kindLimits(kind string) (media.Kind, error) {
 	switch kind {
@@ -65,7 +82,8 @@ func (s *Store) Upload(ctx context.Context, accountID int64, kind, name string, 
 // UploadMaterial is Upload with a video's title and introduction (the
 // material API's description). The library holds at most
 // MaterialLimit(kind) assets of a kind (ErrLibraryFull).
-func (s *Store) UploadMaterial(ctx context.Context, accountID int64, kind, name, title, intro string, r io.Reader) (*Asset, error) {
+func (s *Store) UploadMaterial(ctx context.Context, accountID int64, kind, name, title, intro string, r io.Reader) (_ *Asset, err error) {
+	defer errs.Wrap(&err, "publish.Store.UploadMaterial(%d)", accountID)
 	k, err := kindLimits(kind)
 	if err != nil {
 		return nil, err
@@ -92,7 +110,7 @@ func (s *Store) UploadMaterial(ctx context.Context, accountID int64, kind, name,
 		name = string([]rune(name)[:100])
 	}
 	a := &Asset{ID: id.New(), AccountID: accountID, Kind: kind, Key: saved.Key, ContentType: saved.ContentType, Size: saved.Size,
-		Name: name, Title: title, Intro: intro, CreatedAt: s.clock.Now()}
+		Name: name, Title: title, Intro: intro, CreatedAt: s.clock.Now(), Token: newToken()}
 	a.MediaID = MediaID(a.ID)
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO media_asset_counts (account_id, kind, n) VALUES (?, ?, 0) ON CONFLICT (account_id, kind) DO NOTHING`,
@@ -107,8 +125,10 @@ func (s *Store) UploadMaterial(ctx context.Context, accountID int64, kind, name,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return libraryFull(kind)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO media_assets (id, account_id, kind, media_key, content_type, size, name, title, introduction, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, accountID, kind, a.Key, a.ContentType, a.Size, a.Name, a.Title, a.Intro, db.Micro(a.CreatedAt))
+		// A new upload passed today's checks: it needs no audit.
+		_, err = tx.Exec(ctx, `INSERT INTO media_assets (id, account_id, kind, media_key, content_type, size, name, title, introduction, created_at,
+			token, audited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, accountID, kind, a.Key, a.ContentType, a.Size, a.Name, a.Title,
+			a.Intro, db.Micro(a.CreatedAt), a.Token, db.Micro(a.CreatedAt))
 		return err
 	})
 	if err != nil {
@@ -148,7 +168,7 @@ func libraryFull(kind string) error {
 func (s *Store) libraryFull(ctx context.Context, q db.Querier, accountID int64, kind string) (bool, error) {
 	var n int64
 	err := db.Get(q.QueryRow(ctx, `SELECT n FROM media_asset_counts WHERE account_id = ? AND kind = ?`, accountID, kind), &n)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return false, nil
 	}
 	return n >= MaterialLimit(kind), err
@@ -156,7 +176,8 @@ func (s *Store) libraryFull(ctx context.Context, q db.Querier, accountID int64, 
 
 // AssetCounts returns how many assets of each kind the account's library
 // holds (maintained counts, not counted at request time).
-func (s *Store) AssetCounts(ctx context.Context, accountID int64) (map[string]int64, error) {
+func (s *Store) AssetCounts(ctx context.Context, accountID int64) (_ map[string]int64, err error) {
+	defer errs.Wrap(&err, "publish.Store.AssetCounts(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT kind, n FROM media_asset_counts WHERE account_id = ?`, accountID)
 	type kn struct {
 		kind string
@@ -178,7 +199,8 @@ func (s *Store) AssetCounts(ctx context.Context, accountID int64) (map[string]in
 
 // AssetsPage lists the account's assets of the given kinds, newest first,
 // from offset (batchget_material).
-func (s *Store) AssetsPage(ctx context.Context, accountID int64, kinds []string, offset, limit int) ([]*Asset, error) {
+func (s *Store) AssetsPage(ctx context.Context, accountID int64, kinds []string, offset, limit int) (_ []*Asset, err error) {
+	defer errs.Wrap(&err, "publish.Store.AssetsPage(%d)", accountID)
 	if len(kinds) == 0 {
 		return nil, nil
 	}
@@ -191,12 +213,13 @@ func (s *Store) AssetsPage(ctx context.Context, accountID int64, kinds []string,
 	return db.Collect(rows, err, func(r *sql.Rows) (*Asset, error) { return scanAsset(r) })
 }
 
-const assetCols = `id, account_id, kind, media_key, content_type, size, name, title, introduction, created_at`
+const assetCols = `id, account_id, kind, media_key, content_type, size, name, title, introduction, created_at, token, published_at, withdrawn`
 
 func scanAsset(sc interface{ Scan(...any) error }) (*Asset, error) {
 	var a Asset
-	var created int64
-	if err := sc.Scan(&a.ID, &a.AccountID, &a.Kind, &a.Key, &a.ContentType, &a.Size, &a.Name, &a.Title, &a.Intro, &created); err != nil {
+	var created, published int64
+	if err := sc.Scan(&a.ID, &a.AccountID, &a.Kind, &a.Key, &a.ContentType, &a.Size, &a.Name, &a.Title, &a.Intro, &created,
+		&a.Token, &published, &a.Withdrawn); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, db.ErrNotFound
 		}
@@ -204,11 +227,15 @@ func scanAsset(sc interface{ Scan(...any) error }) (*Asset, error) {
 	}
 	a.MediaID = MediaID(a.ID)
 	a.CreatedAt = db.FromMicro(created)
+	if published > 0 {
+		a.PublishedAt = db.FromMicro(published)
+	}
 	return &a, nil
 }
 
 // Assets lists the account's library, newest first; kind "" lists all.
-func (s *Store) Assets(ctx context.Context, accountID int64, kind string, limit int) ([]*Asset, error) {
+func (s *Store) Assets(ctx context.Context, accountID int64, kind string, limit int) (_ []*Asset, err error) {
+	defer errs.Wrap(&err, "publish.Store.Assets(%d)", accountID)
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
@@ -224,7 +251,8 @@ func (s *Store) Assets(ctx context.Context, accountID int64, kind string, limit 
 
 // Asset returns one asset of the account (another account's media_id is
 // not found).
-func (s *Store) Asset(ctx context.Context, accountID int64, mediaID string) (*Asset, error) {
+func (s *Store) Asset(ctx context.Context, accountID int64, mediaID string) (_ *Asset, err error) {
+	defer errs.Wrap(&err, "publish.Store.Asset(%d, %q)", accountID, mediaID)
 	v, err := ParseID("M", mediaID)
 	if err != nil {
 		return nil, err
@@ -232,17 +260,46 @@ func (s *Store) Asset(ctx context.Context, accountID int64, mediaID string) (*As
 	return scanAsset(s.db.QueryRow(ctx, `SELECT `+assetCols+` FROM media_assets WHERE id = ? AND account_id = ?`, v, accountID))
 }
 
-// PublicAsset returns an asset by media_id alone, for its public URL.
-func (s *Store) PublicAsset(ctx context.Context, mediaID string) (*Asset, error) {
+// ServedAsset returns the asset an address names, the {media} of
+// /media/{media}, for anyone who asks:
+//
+//   - "M<id>-<token>" (MediaTokenPath) names it when the token is the
+//     asset's, compared in constant time;
+//   - once the asset is published, any address with its id names it (the
+//     plain "M<id>" of MediaPath, and addresses whose token was replaced,
+//     as in articles moved to another Herald).
+//
+// Anything else (a guessed or enumerated id of an unpublished asset, a
+// wrong token) is not found. A withdrawn asset is
+// returned with its reason: the caller refuses to serve it (410).
+func (s *Store) ServedAsset(ctx context.Context, name string) (_ *Asset, err error) {
+	defer errs.Wrap(&err, "publish.Store.ServedAsset()")
+	mediaID, token, tokened := strings.Cut(name, "-")
 	v, err := ParseID("M", mediaID)
 	if err != nil {
 		return nil, err
 	}
-	return scanAsset(s.db.QueryRow(ctx, `SELECT `+assetCols+` FROM media_assets WHERE id = ?`, v))
+	a, err := scanAsset(s.db.QueryRow(ctx, `SELECT `+assetCols+` FROM media_assets WHERE id = ?`, v))
+	if errors.Is(err, errs.NotFound) {
+		return nil, errNoFile
+	}
+	if err != nil {
+		return nil, err
+	}
+	if tokened && a.Token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.Token)) == 1 {
+		return a, nil
+	}
+	if !a.Published() {
+		return nil, errNoFile
+	}
+	return a, nil
 }
 
+var errNoFile = errs.NotFoundf("No such file.")
+
 // DeleteAsset removes an asset of the account from the library and storage.
-func (s *Store) DeleteAsset(ctx context.Context, accountID int64, mediaID string) error {
+func (s *Store) DeleteAsset(ctx context.Context, accountID int64, mediaID string) (err error) {
+	defer errs.Wrap(&err, "publish.Store.DeleteAsset(%d, %q)", accountID, mediaID)
 	a, err := s.Asset(ctx, accountID, mediaID)
 	if err != nil {
 		return err

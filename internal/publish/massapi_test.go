@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
@@ -33,8 +32,14 @@ func TestAPIMessageSendKilledAndResumed(t *testing.T) {
 		{"openids, text, 3 lanes", publish.TargetOpenIDs, 3, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.engine.Lanes = tc.lanes
+			ctx, kill := context.WithCancel(context.Background())
+			e := newEnvWith(t, publish.Deps{}, publish.EngineOptions{Lanes: tc.lanes, BatchSize: 200, BatchHook: func(ctx context.Context, j *publish.Job, batch int) error {
+				if batch >= 3 {
+					kill()
+					return ctx.Err()
+				}
+				return nil
+			}})
 			a := e.account(account.Service, "Harbour Bank")
 			other := e.account(account.Service, "Other Bank")
 			followers := e.people(1500, "f")
@@ -72,15 +77,6 @@ func TestAPIMessageSendKilledAndResumed(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			ctx, kill := context.WithCancel(e.ctx)
-			e.engine.BatchSize = 200
-			e.engine.BatchHook = func(ctx context.Context, j *publish.Job, batch int) error {
-				if batch >= 3 {
-					kill()
-					return ctx.Err()
-				}
-				return nil
-			}
 			if _, err := e.engine.Run(ctx, j.ID); err == nil {
 				t.Fatal("the killed run reported success")
 			}
@@ -88,7 +84,7 @@ func TestAPIMessageSendKilledAndResumed(t *testing.T) {
 			if mid.State != publish.JobRunning || mid.SentCount == 0 || mid.MassStatus() != publish.MassSending {
 				t.Fatalf("after the kill: %s, %s", mid, mid.MassStatus())
 			}
-			if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != mid.SentCount*int64(tc.parts) {
+			if n := e.count(`SELECT COUNT(*) FROM ` + massRows(a.ID)); n != mid.SentCount*int64(tc.parts) {
 				t.Fatalf("%d messages committed, job says %d recipients × %d parts", n, mid.SentCount, tc.parts)
 			}
 			if len(told) != 0 {
@@ -96,8 +92,7 @@ func TestAPIMessageSendKilledAndResumed(t *testing.T) {
 			}
 
 			e.exec(`UPDATE publish_jobs SET lease_owner = 'dead', lease_until = ? WHERE id = ?`, e.clock.Now().Add(2*time.Minute).UnixMicro(), j.ID)
-			second := publish.NewEngine(e.store, e.engine.Log)
-			second.BatchSize = 200
+			second := e.engineWith(publish.EngineOptions{BatchSize: 200})
 			second.OnFinish(hear)
 			e.clock.Advance(3 * time.Minute)
 			if n, err := second.RunDue(e.ctx); n != 1 || err != nil {
@@ -120,35 +115,35 @@ func TestAPIMessageSendKilledAndResumed(t *testing.T) {
 			if j.State != publish.JobDone || j.TotalCount != total || j.FilterCount != eligible || j.SentCount != eligible || j.MassStatus() != publish.MassSuccess {
 				t.Fatalf("final report = %s (%s), want total %d, filter/sent %d", j, j.MassStatus(), total, eligible)
 			}
-			if n := e.count(`SELECT COUNT(*) FROM (SELECT person_id, body FROM messages WHERE account_id = ? AND sender = 'mass' GROUP BY person_id, body HAVING COUNT(*) > 1) t`, a.ID); n != 0 {
+			if n := e.count(`SELECT COUNT(*) FROM (SELECT person_id, body FROM ` + massRows(a.ID) + ` GROUP BY person_id, body HAVING COUNT(*) > 1) t`); n != 0 {
 				t.Errorf("%d recipients got a part twice", n)
 			}
-			if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != eligible*int64(tc.parts) {
+			if n := e.count(`SELECT COUNT(*) FROM ` + massRows(a.ID)); n != eligible*int64(tc.parts) {
 				t.Errorf("%d messages, want %d", n, eligible*int64(tc.parts))
 			}
 			for p := range excluded {
-				if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND person_id = ?`, a.ID, p); n != 0 {
+				if n := e.count(`SELECT COUNT(*) FROM `+massRows(a.ID)+` WHERE person_id = ?`, p); n != 0 {
 					t.Fatalf("blacklisted or former follower %d got it", p)
 				}
 			}
 			if tc.target == publish.TargetOpenIDs {
-				if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND person_id = ?`, a.ID, followers[1]); n != 0 {
+				if n := e.count(`SELECT COUNT(*) FROM `+massRows(a.ID)+` WHERE person_id = ?`, followers[1]); n != 0 {
 					t.Error("a follower who was not listed got it")
 				}
 			}
-			if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ?`, other.ID); n != 0 {
+			if n := e.count(`SELECT COUNT(*) FROM ` + massRows(other.ID)); n != 0 {
 				t.Errorf("another account's followers got %d messages", n)
 			}
 			// The chat shows the last part, with one unread per part.
-			c, _ := e.store.Messages.Conversation(e.ctx, a.ID, followers[1498])
+			chats, err := e.messages.ChatList(e.ctx, followers[1498])
 			want := "Rates change on Monday."
 			if tc.parts == 2 {
 				want = "[Image]"
 			}
-			if c == nil || c.FollowerUnread != tc.parts || c.LastPreview != want {
-				t.Errorf("chat = %+v", c)
+			if err != nil || len(chats) != 1 || chats[0].Unread != tc.parts || chats[0].LastPreview != want {
+				t.Errorf("chat list = %+v, %v", chats, err)
 			}
-			hist, _ := e.store.Messages.History(e.ctx, a.ID, followers[1498], 0, 10)
+			hist, _ := e.messages.History(e.ctx, a.ID, followers[1498], 0, 10)
 			if len(hist) != tc.parts || hist[0].Kind != in.Message.Kind || hist[0].Sender != message.SenderMass {
 				t.Errorf("history = %+v", hist)
 			}
@@ -162,7 +157,7 @@ func TestAPIMessageSendKilledAndResumed(t *testing.T) {
 			if len(told) != 1 {
 				t.Fatalf("told again: %d", len(told))
 			}
-			if n := e.count(`SELECT COUNT(*) FROM messages WHERE account_id = ? AND sender = 'mass'`, a.ID); n != eligible*int64(tc.parts) {
+			if n := e.count(`SELECT COUNT(*) FROM ` + massRows(a.ID)); n != eligible*int64(tc.parts) {
 				t.Errorf("rerun delivered again: %d", n)
 			}
 			// The console lists the API send with the console's sends.
@@ -232,7 +227,7 @@ func TestAPISendRulesDedupeQuotaDelete(t *testing.T) {
 		t.Fatalf("other account's tag: %v", err)
 	}
 	theirs := e.draft(other.ID, "Theirs")
-	if _, err := e.store.SendAPI(e.ctx, a.ID, publish.MassSend{MsgType: "mpnews", PublicationID: theirs.ID, Target: publish.TargetAll}); !errors.Is(err, db.ErrNotFound) {
+	if _, err := e.store.SendAPI(e.ctx, a.ID, publish.MassSend{MsgType: "mpnews", PublicationID: theirs.ID, Target: publish.TargetAll}); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("other account's draft: %v", err)
 	}
 
@@ -303,7 +298,7 @@ func TestAPISendRulesDedupeQuotaDelete(t *testing.T) {
 	if err := e.store.DeleteMassSend(e.ctx, a.ID, news.ID, 3); !errors.Is(err, publish.ErrNoSuchArticle) {
 		t.Fatalf("delete article 3 of 2: %v", err)
 	}
-	if err := e.store.DeleteMassSend(e.ctx, other.ID, news.ID, 0); !errors.Is(err, db.ErrNotFound) {
+	if err := e.store.DeleteMassSend(e.ctx, other.ID, news.ID, 0); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("another account deletes: %v", err)
 	}
 	if err := e.store.DeleteMassSend(e.ctx, a.ID, news.ID, 2); err != nil {

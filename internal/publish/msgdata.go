@@ -26,9 +26,10 @@ const (
 )
 
 // MsgDataID returns the msg_data_id of the account's publication pubID.
-func (s *Store) MsgDataID(ctx context.Context, accountID, pubID int64) (int64, error) {
+func (s *Store) MsgDataID(ctx context.Context, accountID, pubID int64) (_ int64, err error) {
+	defer errs.Wrap(&err, "publish.Store.MsgDataID(%d, %d)", accountID, pubID)
 	var n int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(msg_data_id, 0) FROM publications WHERE id = ? AND account_id = ?`, pubID, accountID), &n)
+	err = db.Get(s.db.QueryRow(ctx, `SELECT COALESCE(msg_data_id, 0) FROM publications WHERE id = ? AND account_id = ?`, pubID, accountID), &n)
 	if err == nil && n == 0 {
 		err = errs.NotFoundf("No such publication.")
 	}
@@ -38,13 +39,14 @@ func (s *Store) MsgDataID(ctx context.Context, accountID, pubID int64) (int64, e
 // PublicationOfMsgData returns the id of the account's publication whose
 // msg_data_id is msgDataID (errs.NotFound for another account's or a
 // number no publication has).
-func (s *Store) PublicationOfMsgData(ctx context.Context, accountID, msgDataID int64) (int64, error) {
+func (s *Store) PublicationOfMsgData(ctx context.Context, accountID, msgDataID int64) (_ int64, err error) {
+	defer errs.Wrap(&err, "publish.Store.PublicationOfMsgData(%d, %d)", accountID, msgDataID)
 	if msgDataID <= 0 {
 		return 0, errs.NotFoundf("No such publication.")
 	}
 	var id int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT id FROM publications WHERE msg_data_id = ? AND account_id = ?`, msgDataID, accountID), &id)
-	if errors.Is(err, db.ErrNotFound) {
+	err = db.Get(s.db.QueryRow(ctx, `SELECT id FROM publications WHERE msg_data_id = ? AND account_id = ?`, msgDataID, accountID), &id)
+	if errors.Is(err, errs.NotFound) {
 		return 0, errs.NotFoundf("No such publication.")
 	}
 	return id, err
@@ -54,7 +56,8 @@ func (s *Store) PublicationOfMsgData(ctx context.Context, accountID, msgDataID i
 // account's published publication msgDataID. A msg_data_id of another
 // account, a draft, a deleted publication or article, or an index past the
 // end is errs.NotFound.
-func (s *Store) MsgDataArticle(ctx context.Context, accountID, msgDataID int64, index int) (*Article, error) {
+func (s *Store) MsgDataArticle(ctx context.Context, accountID, msgDataID int64, index int) (_ *Article, err error) {
+	defer errs.Wrap(&err, "publish.Store.MsgDataArticle(%d, %d)", accountID, msgDataID)
 	if msgDataID <= 0 || index < 0 {
 		return nil, errs.NotFoundf("No such article.")
 	}
@@ -62,7 +65,7 @@ func (s *Store) MsgDataArticle(ctx context.Context, accountID, msgDataID int64, 
 		WHERE account_id = ? AND idx = ? AND deleted = FALSE
 		AND publication_id = (SELECT p.id FROM publications p WHERE p.msg_data_id = ? AND p.account_id = ? AND p.state = 'published')`,
 		accountID, index, msgDataID, accountID))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, errs.NotFoundf("No such article.")
 	}
 	return a, err

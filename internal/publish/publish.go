@@ -15,13 +15,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"strconv"
-	"strings"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
-	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/realtime"
@@ -54,6 +52,10 @@ type Deps struct {
 	// Gate refuses publishing, mass sending or comments for restricted
 	// accounts (nil: no restrictions beyond the account's status).
 	Gate Gate
+	// GateAt answers Gate's question for a moment ahead, for a scheduled
+	// send: a restriction that ends before then does not refuse it (nil:
+	// scheduled sends are asked of Gate, as of now).
+	GateAt func(ctx context.Context, accountID int64, feature string, at time.Time) error
 	// TakenDown hides taken-down articles (nil: none).
 	TakenDown TakenDown
 	// FlagContent is told about every article when it is first published,
@@ -63,75 +65,47 @@ type Deps struct {
 
 // Store holds drafts, publications, jobs, reactions and the media library.
 type Store struct {
-	// Deps are as NewStore was given them (tests may swap one).
-	Deps
+	deps  Deps // as NewStore was given them; never changed after
 	db    *db.DB
 	clock clock.Clock
 	media media.Store
 }
 
-// NewStore returns a Store working with deps.
+// NewStore returns a Store working with deps. The deps are fixed for the
+// Store's life: a test that needs another Gate or TakenDown builds its
+// Store with it.
 func NewStore(d *db.DB, c clock.Clock, deps Deps) *Store {
-	return &Store{Deps: deps, db: d, clock: c, media: deps.Media}
+	return &Store{deps: deps, db: d, clock: c, media: deps.Media}
 }
 
 // DB returns the database (for the benchmark and tests).
 func (s *Store) DB() *db.DB { return s.db }
 
+// Allowed reports whether the account may use feature (FeaturePublishing,
+// FeatureMassSend, FeatureComments) now: nil, or the Gate's refusal with
+// its user-facing message.
+func (s *Store) Allowed(ctx context.Context, accountID int64, feature string) error {
+	return s.gate(ctx, accountID, feature)
+}
+
 func (s *Store) gate(ctx context.Context, accountID int64, feature string) error {
-	if s.Gate == nil {
+	if s.deps.Gate == nil {
 		return nil
 	}
-	return s.Gate(ctx, accountID, feature)
+	return s.deps.Gate(ctx, accountID, feature)
+}
+
+// gateAt asks whether the account may use feature at a scheduled time
+// (zero: now).
+func (s *Store) gateAt(ctx context.Context, accountID int64, feature string, at time.Time) error {
+	if at.IsZero() || s.deps.GateAt == nil {
+		return s.gate(ctx, accountID, feature)
+	}
+	return s.deps.GateAt(ctx, accountID, feature, at)
 }
 
 func (s *Store) takenDown(ctx context.Context, articleID int64) bool {
-	return s.TakenDown != nil && s.TakenDown(ctx, articleID)
-}
-
-// String identifiers. Each is a prefix letter and the row id in base 36,
-// so they need no column of their own and never collide across kinds.
-
-// MediaID returns the media_id of a media-library asset.
-func MediaID(id int64) string { return "M" + strconv.FormatInt(id, 36) }
-
-// DraftMediaID returns the media_id of a draft (a publication).
-func DraftMediaID(id int64) string { return "D" + strconv.FormatInt(id, 36) }
-
-// ArticleID returns the article_id of a published publication.
-func ArticleID(id int64) string { return "A" + strconv.FormatInt(id, 36) }
-
-// ParseID reads an identifier made by MediaID, DraftMediaID or ArticleID
-// (prefix is "M", "D" or "A").
-func ParseID(prefix, s string) (int64, error) {
-	if !strings.HasPrefix(s, prefix) {
-		return 0, errs.NotFoundf("No such item.")
-	}
-	v, err := strconv.ParseInt(s[len(prefix):], 36, 64)
-	if err != nil || v <= 0 {
-		return 0, errs.NotFoundf("No such item.")
-	}
-	return v, nil
-}
-
-// ArticlePath is the permanent address of an article's reading page.
-func ArticlePath(articleID int64) string { return "/s/" + strconv.FormatInt(articleID, 10) }
-
-// ParseArticlePath reads the {article} part of /s/{article}.
-func ParseArticlePath(s string) (int64, error) {
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v <= 0 {
-		return 0, errs.NotFoundf("No such article.")
-	}
-	return v, nil
-}
-
-// MediaPath is the public address of a media-library asset.
-func MediaPath(mediaID string) string {
-	if mediaID == "" {
-		return ""
-	}
-	return "/media/" + mediaID
+	return s.deps.TakenDown != nil && s.deps.TakenDown(ctx, articleID)
 }
 
 func randKey() string {

@@ -2,10 +2,12 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Quota is an account's mass-send allowance for the current calendar month
@@ -26,7 +28,7 @@ func monthOf(t time.Time, loc *time.Location) (string, time.Time) {
 }
 
 func (s *Store) limitFor(ctx context.Context, a *account.Account) (int, error) {
-	p, err := s.Settings.Get(ctx)
+	p, err := s.deps.Settings.Get(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -37,7 +39,8 @@ func (s *Store) limitFor(ctx context.Context, a *account.Account) (int, error) {
 }
 
 // QuotaAt returns the account's quota for the month that contains t.
-func (s *Store) QuotaAt(ctx context.Context, a *account.Account, t time.Time) (*Quota, error) {
+func (s *Store) QuotaAt(ctx context.Context, a *account.Account, t time.Time) (_ *Quota, err error) {
+	defer errs.Wrap(&err, "publish.Store.QuotaAt(%d)", a.ID)
 	month, reset := monthOf(t, a.Location())
 	limit, err := s.limitFor(ctx, a)
 	if err != nil {
@@ -45,7 +48,7 @@ func (s *Store) QuotaAt(ctx context.Context, a *account.Account, t time.Time) (*
 	}
 	q := &Quota{Month: month, Limit: limit, ResetAt: reset}
 	err = db.Get(s.db.QueryRow(ctx, `SELECT used FROM mass_quota WHERE account_id = ? AND month = ?`, a.ID, month), &q.Used)
-	if err != nil && err != db.ErrNotFound {
+	if err != nil && !errors.Is(err, errs.NotFound) {
 		return nil, err
 	}
 	q.Left = max(0, q.Limit-q.Used)
@@ -53,6 +56,7 @@ func (s *Store) QuotaAt(ctx context.Context, a *account.Account, t time.Time) (*
 }
 
 // Quota returns the account's quota for this month.
-func (s *Store) Quota(ctx context.Context, a *account.Account) (*Quota, error) {
+func (s *Store) Quota(ctx context.Context, a *account.Account) (_ *Quota, err error) {
+	defer errs.Wrap(&err, "publish.Store.Quota(%d)", a.ID)
 	return s.QuotaAt(ctx, a, s.clock.Now())
 }

@@ -5,12 +5,10 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
-	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
-	"github.com/heraldoa/herald/internal/message"
 )
 
 // Reactions.
@@ -44,9 +42,10 @@ var ErrTakenDown = errs.NotFoundf("This article was removed for violating the pl
 // Read loads an article for its reading page. Published articles are
 // public; drafts only through their preview link or for members of the
 // account. viewerID 0 is an anonymous reader.
-func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey string) (*Reading, error) {
+func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey string) (_ *Reading, err error) {
+	defer errs.Wrap(&err, "publish.Store.Read(%d, %d)", articleID, viewerID)
 	art, err := scanArticle(s.db.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE id = ?`, articleID))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, errs.NotFoundf("There is no such article.")
 	}
 	if err != nil {
@@ -87,6 +86,12 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 		return nil, ErrTakenDown
 	case acct.Status != account.StatusActive && !rd.Member:
 		return nil, errs.NotFoundf("This article is not available: the account is %s.", acct.Status)
+	}
+	pub.Articles = []*Article{art} // for the addresses of its media only
+	err = s.withMediaPaths(ctx, pub)
+	pub.Articles = nil
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, idx, title FROM articles WHERE publication_id = ? AND deleted = FALSE ORDER BY idx`, pub.ID)
 	rd.Siblings, err = db.Collect(rows, err, func(r *sql.Rows) (*Article, error) {
@@ -139,6 +144,7 @@ func (s *Store) published(ctx context.Context, q db.Querier, articleID int64) (*
 
 // React turns a like or "wow" on or off and returns the new counts.
 func (s *Store) React(ctx context.Context, articleID, personID int64, kind string, on bool) (likes, wows int64, err error) {
+	defer errs.Wrap(&err, "publish.Store.React(%d, %d)", articleID, personID)
 	if kind != ReactLike && kind != ReactWow {
 		return 0, 0, errs.Invalidf("Unknown reaction.")
 	}
@@ -170,64 +176,21 @@ func (s *Store) React(ctx context.Context, articleID, personID int64, kind strin
 	return likes, wows, err
 }
 
-// MaxPreviewRecipients bounds one preview send.
-const MaxPreviewRecipients = 10
-
-// SendPreview delivers a draft's preview link into the chats of the named
-// followers (usernames or this account's openids), who must follow the
-// account. It returns how many received it.
-func (s *Store) SendPreview(ctx context.Context, accountID, pubID int64, who []string) (int, error) {
-	if s.Messages == nil {
-		return 0, errs.Conflictf("Previews cannot be sent on this server.")
-	}
-	var names []string
-	for _, w := range who {
-		for _, f := range strings.FieldsFunc(w, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
-			names = append(names, strings.TrimPrefix(f, "@"))
-		}
-	}
-	if len(names) == 0 {
-		return 0, errs.FieldInvalid("to", "Name at least one follower (username or openid).")
-	}
-	if len(names) > MaxPreviewRecipients {
-		return 0, errs.FieldInvalid("to", "Send a preview to at most %d followers at a time.", MaxPreviewRecipients)
-	}
-	p, err := s.Publication(ctx, accountID, pubID)
-	if err != nil {
-		return 0, err
-	}
+// AllTakenDown reports whether the platform took down every article of p
+// (which must have its articles loaded).
+func (s *Store) AllTakenDown(ctx context.Context, p *Publication) bool {
 	if len(p.Articles) == 0 {
-		return 0, errs.Invalidf("Save the draft with at least one article first.")
+		return false
 	}
-	var people []int64
-	for _, n := range names {
-		var personID int64
-		err := db.Get(s.db.QueryRow(ctx, `SELECT f.person_id FROM follows f LEFT JOIN people pe ON pe.id = f.person_id
-			WHERE f.account_id = ? AND f.following = TRUE AND f.blocked = FALSE AND (f.openid = ? OR pe.username = ?)`, accountID, n, strings.ToLower(n)), &personID)
-		if errors.Is(err, db.ErrNotFound) {
-			return 0, errs.FieldInvalid("to", "%q does not follow this account (or is blacklisted).", n)
-		}
-		if err != nil {
-			return 0, err
-		}
-		people = append(people, personID)
-	}
-	body := previewBody(p)
-	for _, personID := range people {
-		m := &message.Message{AccountID: accountID, PersonID: personID, Direction: message.Out, Kind: message.KindPublication, Sender: message.SenderMass, Body: body}
-		if err := s.Messages.Append(ctx, m); err != nil {
-			return 0, err
+	for _, a := range p.Articles {
+		if !s.takenDown(ctx, a.ID) {
+			return false
 		}
 	}
-	return len(people), nil
+	return true
 }
 
-// previewBody is the card of a draft's preview: its links open the
-// unpublished draft.
-func previewBody(p *Publication) message.Body {
-	body := message.Body{PublicationID: p.ID, Title: "[Preview] " + p.Articles[0].Title, Description: p.Articles[0].Digest, URL: p.PreviewPath(p.Articles[0].ID)}
-	for _, a := range p.Articles {
-		body.Articles = append(body.Articles, message.Article{Title: a.Title, Description: a.Digest, URL: p.PreviewPath(a.ID), PicURL: a.CoverURL()})
-	}
-	return body
+// ArticleTakenDown reports whether the platform took the article down.
+func (s *Store) ArticleTakenDown(ctx context.Context, articleID int64) bool {
+	return s.takenDown(ctx, articleID)
 }

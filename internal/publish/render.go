@@ -35,9 +35,9 @@ func renderers() (goldmark.Markdown, *bluemonday.Policy) {
 }
 
 // mediaSrc matches the only images an article may show: the account's own
-// media library, or an article image uploaded through the developer API's
+// media library (its plain or unguessable address), or an article image uploaded through the developer API's
 // media/uploadimg (as on WeChat, where external images are filtered out).
-var mediaSrc = regexp.MustCompile(`^(/media/M[0-9a-z]+|/cgi-bin/media/pic\?media_id=[A-Za-z0-9_-]+)$`)
+var mediaSrc = regexp.MustCompile(`^(/media/M[0-9a-z]+(-[0-9a-z]+)?|/cgi-bin/media/pic\?media_id=[A-Za-z0-9_-]+)$`)
 
 // newPolicy is the allow-list of elements and attributes an article keeps.
 // Nothing executable survives: no script, style, iframe, event handler,
@@ -86,3 +86,9 @@ func plainText(h string) string {
 	s = strings.NewReplacer("&#39;", "'", "&#34;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&nbsp;", " ").Replace(s)
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// This file holds what the developer API's draft/* and freepublish/* need
+// beyond the console's calls; the objects are the same.
+
+// PlainText strips tags from sanitised HTML.
+func PlainText(h string) string { return plainText(h) }

@@ -2,45 +2,13 @@ package publish
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
-)
-
-// Job modes.
-const (
-	ModePublish = "publish" // the articles get public URLs and show on the profile
-	ModeMass    = "mass"    // also pushed to followers, using the monthly quota
-)
-
-// Targets of a mass send.
-const (
-	TargetAll     = "all"
-	TargetTag     = "tag"
-	TargetOpenIDs = "openids" // a list of followers (the API's mass/send)
-)
-
-// Where a job was made.
-const (
-	SourceConsole = "console"
-	SourceAPI     = "api"
-)
-
-// Job states.
-const (
-	JobScheduled = "scheduled"
-	JobQueued    = "queued"
-	JobRunning   = "running"
-	JobDone      = "done"
-	JobFailed    = "failed"
-	JobCancelled = "cancelled"
 )
 
 // Scheduling window: a scheduled send must be at least this far ahead, and
@@ -50,58 +18,6 @@ const (
 	MaxScheduleAhead = 30 * 24 * time.Hour
 )
 
-// Job is a publish or mass-send job. Its APIID is the API's
-// msg_id/publish_id.
-type Job struct {
-	ID            int64
-	APIID         int64 // the API's publish_id or msg_id (a small public number; 0 for rows made outside the Store)
-	AccountID     int64
-	PublicationID int64
-	Mode          string
-	Target        string
-	TagID         int64
-	State         string
-	RunAt         time.Time
-	QuotaMonth    string
-	Cursor        int64
-	Expected      int64 // recipients expected when the job started (progress bar)
-	TotalCount    int64 // followers in the target (WeChat TotalCount)
-	FilterCount   int64 // of those, who may receive it (not blacklisted)
-	SentCount     int64 // deliveries committed
-	ErrorCount    int64 // deliveries that failed
-	Batches       int
-	Error         string
-	CreatedBy     int64
-	CreatedAt     time.Time
-	StartedAt     time.Time
-	FinishedAt    time.Time
-
-	Source      string       // SourceConsole or SourceAPI
-	MsgType     string       // the API's msgtype (mpnews, text, voice, image, mpvideo); "" from the console
-	Message     *MassMessage // the chat message of a send without a publication (PublicationID 0)
-	ClientMsgID string       // the API's clientmsgid
-	DeletedAt   time.Time    // mass/delete (or the publication was deleted)
-
-	Title    string // the publication's title (or the message's summary), for lists
-	pubState string
-}
-
-// Percent is the share of expected recipients processed so far (0–100).
-func (j *Job) Percent() int {
-	switch {
-	case j.State == JobDone:
-		return 100
-	case j.Expected <= 0:
-		return 0
-	}
-	return int(min(100, j.TotalCount*100/j.Expected))
-}
-
-// Finished reports whether the job will not change any more.
-func (j *Job) Finished() bool {
-	return j.State == JobDone || j.State == JobFailed || j.State == JobCancelled
-}
-
 // SendOptions say how to publish.
 type SendOptions struct {
 	Mode   string    // ModePublish or ModeMass
@@ -110,8 +26,16 @@ type SendOptions struct {
 	At     time.Time // zero: now; otherwise a scheduled time
 }
 
-// checkAccount refuses accounts that may not publish (status, restrictions).
+// checkAccount refuses accounts that may not publish now (status,
+// restrictions).
 func (s *Store) checkAccount(ctx context.Context, a *account.Account, mode string) error {
+	return s.checkAccountAt(ctx, a, mode, time.Time{})
+}
+
+// checkAccountAt refuses accounts that may not publish at a scheduled time
+// (zero: now): the account's status as it is now, and the restrictions
+// that will still be in force then (the engine asks again when it runs).
+func (s *Store) checkAccountAt(ctx context.Context, a *account.Account, mode string, at time.Time) error {
 	switch a.Status {
 	case account.StatusActive:
 	case account.StatusSuspended:
@@ -121,11 +45,11 @@ func (s *Store) checkAccount(ctx context.Context, a *account.Account, mode strin
 	default:
 		return errs.Forbiddenf("%s is not approved yet and cannot publish.", a.Name)
 	}
-	if err := s.gate(ctx, a.ID, FeaturePublishing); err != nil {
+	if err := s.gateAt(ctx, a.ID, FeaturePublishing, at); err != nil {
 		return err
 	}
 	if mode == ModeMass {
-		return s.gate(ctx, a.ID, FeatureMassSend)
+		return s.gateAt(ctx, a.ID, FeatureMassSend, at)
 	}
 	return nil
 }
@@ -134,7 +58,7 @@ func (s *Store) checkAccount(ctx context.Context, a *account.Account, mode strin
 func tagName(ctx context.Context, q db.Querier, accountID, tagID int64) (string, error) {
 	var name string
 	err := db.Get(q.QueryRow(ctx, `SELECT name FROM tags WHERE account_id = ? AND id = ?`, accountID, tagID), &name)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return "", errs.FieldInvalid("tag", "Choose one of this account's tags.")
 	}
 	return name, err
@@ -145,7 +69,8 @@ func tagName(ctx context.Context, q db.Querier, accountID, tagID int64) (string,
 // out in (refused with the reason when none is left). Publishing now is
 // done when Send returns; a mass send now is queued for the engine, whose
 // progress the returned job reports.
-func (s *Store) Send(ctx context.Context, accountID, personID, pubID int64, opts SendOptions) (*Job, error) {
+func (s *Store) Send(ctx context.Context, accountID, personID, pubID int64, opts SendOptions) (_ *Job, err error) {
+	defer errs.Wrap(&err, "publish.Store.Send(%d, %d, %d)", accountID, personID, pubID)
 	if opts.Mode != ModeMass {
 		opts.Mode = ModePublish
 		opts.Target, opts.TagID = TargetAll, 0
@@ -167,12 +92,12 @@ func (s *Store) Send(ctx context.Context, accountID, personID, pubID int64, opts
 	}
 	j := &Job{ID: id.New(), AccountID: accountID, PublicationID: pubID, Mode: opts.Mode, Target: opts.Target, TagID: opts.TagID,
 		State: state, RunAt: runAt, CreatedBy: personID, CreatedAt: now}
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		a, err := s.account(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
-		if err := s.checkAccount(ctx, a, opts.Mode); err != nil {
+		if err := s.checkAccountAt(ctx, a, opts.Mode, opts.At); err != nil {
 			return err
 		}
 		var pubState string
@@ -257,7 +182,8 @@ func refundQuota(ctx context.Context, tx *db.Tx, accountID int64, month string) 
 
 // Cancel stops a scheduled job before it runs: the publication is a draft
 // again and the quota is given back.
-func (s *Store) Cancel(ctx context.Context, accountID, jobID int64) error {
+func (s *Store) Cancel(ctx context.Context, accountID, jobID int64) (err error) {
+	defer errs.Wrap(&err, "publish.Store.Cancel(%d, %d)", accountID, jobID)
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		var state, month string
 		var pubID int64
@@ -276,70 +202,4 @@ func (s *Store) Cancel(ctx context.Context, accountID, jobID int64) error {
 		}
 		return refundQuota(ctx, tx, accountID, month)
 	})
-}
-
-const jobCols = `j.id, j.account_id, COALESCE(j.publication_id, 0), j.mode, j.target, j.tag_id, j.state, j.run_at, j.quota_month, j.cursor_id, j.expected,
-	j.total_count, j.filter_count, j.sent_count, j.error_count, j.batches, j.error, j.created_by, j.created_at, j.started_at, j.finished_at,
-	j.source, j.msgtype, j.message, j.client_msg_id, j.deleted_at, COALESCE(p.title, ''), COALESCE(p.state, ''), COALESCE(j.api_id, 0)`
-
-// jobFrom joins a job with its publication, if it has one.
-const jobFrom = ` FROM publish_jobs j LEFT JOIN publications p ON p.id = j.publication_id`
-
-func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
-	var j Job
-	var run, created, started, finished, deleted int64
-	var msg string
-	err := sc.Scan(&j.ID, &j.AccountID, &j.PublicationID, &j.Mode, &j.Target, &j.TagID, &j.State, &run, &j.QuotaMonth, &j.Cursor, &j.Expected,
-		&j.TotalCount, &j.FilterCount, &j.SentCount, &j.ErrorCount, &j.Batches, &j.Error, &j.CreatedBy, &created, &started, &finished,
-		&j.Source, &j.MsgType, &msg, &j.ClientMsgID, &deleted, &j.Title, &j.pubState, &j.APIID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, db.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	j.RunAt, j.CreatedAt, j.StartedAt, j.FinishedAt = db.FromMicro(run), db.FromMicro(created), db.FromMicro(started), db.FromMicro(finished)
-	if deleted > 0 {
-		j.DeletedAt = db.FromMicro(deleted)
-	}
-	if msg != "" {
-		j.Message = &MassMessage{}
-		if err := json.Unmarshal([]byte(msg), j.Message); err != nil {
-			return nil, fmt.Errorf("publish: job %d: message: %w", j.ID, err)
-		}
-		j.Title = j.Message.Summary()
-	}
-	return &j, nil
-}
-
-// Job returns a job of the account.
-func (s *Store) Job(ctx context.Context, accountID, jobID int64) (*Job, error) {
-	return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE j.id = ? AND j.account_id = ?`, jobID, accountID))
-}
-
-// JobByAPIID returns the account's job whose publish_id / msg_id (Job.APIID)
-// is apiID: db.ErrNotFound for another account's or an unknown number.
-func (s *Store) JobByAPIID(ctx context.Context, accountID, apiID int64) (*Job, error) {
-	if apiID <= 0 {
-		return nil, db.ErrNotFound
-	}
-	return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+jobFrom+` WHERE j.api_id = ? AND j.account_id = ?`, apiID, accountID))
-}
-
-// Jobs lists the account's jobs, newest first.
-func (s *Store) Jobs(ctx context.Context, accountID int64, limit int) ([]*Job, error) {
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	rows, err := s.db.Query(ctx, `SELECT `+jobCols+jobFrom+`
-		WHERE j.account_id = ? ORDER BY j.created_at DESC, j.id DESC LIMIT ?`, accountID, limit)
-	return db.Collect(rows, err, func(r *sql.Rows) (*Job, error) { return scanJob(r) })
-}
-
-// String describes the job's outcome in one line.
-func (j *Job) String() string {
-	if j.Mode == ModePublish {
-		return j.State
-	}
-	return fmt.Sprintf("%s: %d total, %d after filtering, %d sent, %d errors", j.State, j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount)
 }

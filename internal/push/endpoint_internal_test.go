@@ -2,8 +2,10 @@ package push
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,5 +110,40 @@ func TestPushCapIsSharedByTheLiveNodes(t *testing.T) {
 	nodes.Store(50) // more nodes than slots: still one each
 	if got := e.perNode(); got != 1 {
 		t.Fatalf("share with 50 nodes: %d, want 1", got)
+	}
+}
+
+// The log's checks column is what encoding/json would write, so entries
+// written before and after read back the same.
+func TestChecksJSONMatchesEncodingJSON(t *testing.T) {
+	for _, checks := range [][]Check{
+		nil,
+		{},
+		{{Step: "Sign the request", OK: true, Detail: "signature = sha1 of a, b = 0f"}},
+		{{Step: "Attempt 1", OK: false, Detail: "HTTP 500 in 3ms; <b>&\"quoted\"\\ \n\t é 中文 \u2028 \x01"}, {Step: "", OK: true, Detail: "\xff bad utf-8"}},
+	} {
+		want, _ := json.Marshal(checks)
+		if got := checksJSON(checks); got != string(want) {
+			t.Errorf("checksJSON(%v) = %s, want %s", checks, got, want)
+		}
+	}
+}
+
+// A push's query string is the one url.Values would encode (the push log
+// shows it, and developers' servers read it).
+func TestPushQueryMatchesURLValues(t *testing.T) {
+	for _, msgSig := range []string{"", "5a6b7c"} {
+		q := url.Values{}
+		q.Set("signature", "0f1e2d")
+		q.Set("timestamp", "1700000000")
+		q.Set("nonce", "12345")
+		q.Set("openid", "o+a/b c&d")
+		if msgSig != "" {
+			q.Set("encrypt_type", "aes")
+			q.Set("msg_signature", msgSig)
+		}
+		if got, want := pushQuery("0f1e2d", "1700000000", "12345", "o+a/b c&d", msgSig), q.Encode(); got != want {
+			t.Errorf("pushQuery = %s, want %s", got, want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -74,6 +75,8 @@ type Engine struct {
 	Queue *workq.Queue
 
 	endpoints sync.Map // scheme://host → *endpointSlots
+	ciphers   sync.Map // EncodingAESKey, NUL, AppID → *wxcrypt.Cipher (derived values only)
+	nCiphers  atomic.Int32
 	// Observe, when set, hears of every message and event delivery
 	// (analytics: getinterfacesummary). msgType is the pushed MsgType, or
 	// the event name for events.
@@ -109,8 +112,55 @@ func nonce() string {
 	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])), 10)
 }
 
+// maxCiphers bounds the ciphers kept for reuse; past it the cache starts over.
+const maxCiphers = 1024
+
+// cipher returns the AES cipher of key and appID, made once and kept: its
+// key schedule costs about as much as encrypting a short message. A Cipher
+// holds nothing but the key's derived values and is safe for concurrent use,
+// so a changed key simply finds (or makes) another entry.
+func (e *Engine) cipher(key, appID string) (*wxcrypt.Cipher, error) {
+	k := key + "\x00" + appID
+	if v, ok := e.ciphers.Load(k); ok {
+		return v.(*wxcrypt.Cipher), nil
+	}
+	c, err := wxcrypt.NewCipher(key, appID)
+	if err != nil {
+		return nil, err
+	}
+	if e.nCiphers.Add(1) > maxCiphers {
+		e.ciphers.Clear()
+		e.nCiphers.Store(1)
+	}
+	e.ciphers.Store(k, c)
+	return c, nil
+}
+
+// pushQuery is the query string of a push, as url.Values.Encode would
+// write it (keys sorted): signature, timestamp, nonce and openid, and with
+// msgSig set encrypt_type=aes and msg_signature too.
+func pushQuery(sig, ts, nonce, openid, msgSig string) string {
+	var b strings.Builder
+	b.Grow(160 + len(openid))
+	if msgSig != "" {
+		b.WriteString("encrypt_type=aes&msg_signature=")
+		b.WriteString(url.QueryEscape(msgSig))
+		b.WriteByte('&')
+	}
+	b.WriteString("nonce=")
+	b.WriteString(url.QueryEscape(nonce))
+	b.WriteString("&openid=")
+	b.WriteString(url.QueryEscape(openid))
+	b.WriteString("&signature=")
+	b.WriteString(url.QueryEscape(sig))
+	b.WriteString("&timestamp=")
+	b.WriteString(url.QueryEscape(ts))
+	return b.String()
+}
+
 // Respond implements message.Responder.
-func (e *Engine) Respond(ctx context.Context, in *message.Inbound) (message.Outcome, error) {
+func (e *Engine) Respond(ctx context.Context, in *message.Inbound) (_ message.Outcome, err error) {
+	defer errs.Wrap(&err, "push.Engine.Respond(%d)", in.Account.ID)
 	set, err := e.Store.Get(ctx, in.Account.ID)
 	if err != nil || !set.Configured() {
 		return message.Outcome{}, err
@@ -135,7 +185,8 @@ func (e *Engine) Respond(ctx context.Context, in *message.Inbound) (message.Outc
 
 // Build turns a follower's message or event into the XML message pushed
 // for it. Follower media gets a temporary media_id the developer can fetch.
-func (e *Engine) Build(ctx context.Context, in *message.Inbound) (*wxmsg.Message, string, error) {
+func (e *Engine) Build(ctx context.Context, in *message.Inbound) (_ *wxmsg.Message, _ string, err error) {
+	defer errs.Wrap(&err, "push.Engine.Build(%d)", in.Account.ID)
 	to, from := in.Account.OriginalID, in.Follow.OpenID
 	if m := in.Message; m != nil {
 		ct, mid := m.CreatedAt.Unix(), m.ID
@@ -296,17 +347,15 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	d.Plain = string(plain)
 	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
 	n := nonce()
-	q := url.Values{}
-	q.Set("signature", wxcrypt.Signature(set.Token, ts, n))
-	q.Set("timestamp", ts)
-	q.Set("nonce", n)
-	q.Set("openid", msg.FromUserName)
+	sig := wxcrypt.Signature(set.Token, ts, n)
+	d.Checks = make([]Check, 0, 5)
 	d.Checks = append(d.Checks, Check{Step: "Sign the request", OK: true,
-		Detail: fmt.Sprintf("signature = sha1 of the sorted, joined Token, timestamp %s and nonce %s = %s", ts, n, q.Get("signature"))})
+		Detail: "signature = sha1 of the sorted, joined Token, timestamp " + ts + " and nonce " + n + " = " + sig})
 	body := plain
 	var cipher *wxcrypt.Cipher
+	var msgSig string // safe and compatible modes
 	if set.Encrypted() {
-		cipher, err = wxcrypt.NewCipher(set.AESKey, a.AppID)
+		cipher, err = e.cipher(set.AESKey, a.AppID)
 		if err != nil {
 			e.fail(d, "Encrypt", "The EncodingAESKey is not usable: "+err.Error())
 			return nil
@@ -327,15 +376,14 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 			e.fail(d, "Encrypt", err.Error())
 			return nil
 		}
-		q.Set("encrypt_type", "aes")
-		q.Set("msg_signature", wxcrypt.MsgSignature(set.Token, ts, n, enc))
+		msgSig = wxcrypt.MsgSignature(set.Token, ts, n, enc)
 		d.Checks = append(d.Checks, Check{Step: "Encrypt the message", OK: true, Detail: fmt.Sprintf(
 			"AES-256-CBC with the key decoded from the EncodingAESKey (IV = its first 16 bytes); plaintext = 16 random bytes, "+
 				"the 4-byte length %d, the XML and the AppID %s, padded to 32 bytes; msg_signature = sha1 of the sorted Token, timestamp, nonce and Encrypt = %s",
-			len(plain), a.AppID, q.Get("msg_signature"))})
+			len(plain), a.AppID, msgSig)})
 	}
 	d.Body = string(body)
-	d.Query = q.Encode()
+	d.Query = pushQuery(sig, ts, n, msg.FromUserName, msgSig)
 	target := set.URL
 	if strings.Contains(target, "?") {
 		target += "&" + d.Query
@@ -614,7 +662,8 @@ func (e *Engine) toMessages(ctx context.Context, a *account.Account, r *wxmsg.Re
 // Verify runs the URL handshake: GET url?signature&timestamp&nonce&echostr,
 // which must answer with the echostr. It records the attempt and returns a
 // form error on the url field explaining a failure.
-func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) (*Delivery, error) {
+func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) (_ *Delivery, err error) {
+	defer errs.Wrap(&err, "push.Engine.Verify(%d)", a.ID)
 	start := time.Now()
 	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
 	n := nonce()
@@ -681,7 +730,8 @@ func clipShort(s string) string { return outbound.Excerpt([]byte(s), 80) }
 // Replay sends a logged delivery again with the account's current
 // settings (freshly signed and encrypted, same message and dedupe key).
 // The reply is shown in the log only; the follower does not receive it.
-func (e *Engine) Replay(ctx context.Context, accountID, deliveryID int64) (*Delivery, error) {
+func (e *Engine) Replay(ctx context.Context, accountID, deliveryID int64) (_ *Delivery, err error) {
+	defer errs.Wrap(&err, "push.Engine.Replay(%d, %d)", accountID, deliveryID)
 	old, err := e.Store.Delivery(ctx, accountID, deliveryID)
 	if err != nil {
 		return nil, err

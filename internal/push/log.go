@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 )
 
@@ -65,7 +66,8 @@ func clip(s string) string {
 
 // Record stores a delivery in the push log and returns once it is
 // committed. Concurrent records share one transaction (group commit).
-func (s *Store) Record(ctx context.Context, d *Delivery) error {
+func (s *Store) Record(ctx context.Context, d *Delivery) (err error) {
+	defer errs.Wrap(&err, "push.Store.Record(%d)", d.AccountID)
 	p := s.enqueue(d, true)
 	select {
 	case err := <-p.done:
@@ -148,13 +150,9 @@ func (s *Store) writeLog() {
 			return
 		}
 		s.logMu.Unlock()
+		stmts := s.insertStmts()
 		err := s.db.Tx(context.Background(), func(tx *db.Tx) error {
-			for i := 0; i < len(batch); i += rowsPerInsert {
-				if err := insertDeliveries(tx, batch[i:min(i+rowsPerInsert, len(batch))]); err != nil {
-					return err
-				}
-			}
-			return nil
+			return insertDeliveries(tx, stmts, batch)
 		})
 		for _, p := range batch {
 			if p.done != nil {
@@ -167,27 +165,56 @@ func (s *Store) writeLog() {
 	}
 }
 
-// rowsPerInsert bounds one multi-row INSERT (22 parameters a row).
-const rowsPerInsert = 64
+// insertSizes are the row counts of the multi-row INSERTs the writer
+// uses, largest first: a batch is written as full INSERTs of 64 rows and
+// the rest as at most one of each smaller size, so a handful of constant
+// statements, each prepared once, covers every batch size.
+var insertSizes = [...]int{64, 32, 16, 8, 4, 2, 1}
 
-func insertDeliveries(tx *db.Tx, batch []*pendingRecord) error {
+// insertStmts returns the writer's INSERT statements, prepared (on
+// SQLite) before the batch's transaction begins.
+func (s *Store) insertStmts() *[len(insertSizes)]*db.WriteStmt {
+	for i, n := range insertSizes {
+		if s.logInserts[i] == nil {
+			s.logInserts[i] = s.db.PrepareWrite(insertQuery(n))
+		}
+		s.logInserts[i].Prepare(context.Background())
+	}
+	return &s.logInserts
+}
+
+func insertQuery(rows int) string {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO push_deliveries (id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query,
 		plain, body, ok, attempts, status_code, response, reply, error, checks, duration_us, replay_of, created_at) VALUES `)
-	args := make([]any, 0, 22*len(batch))
-	for i, p := range batch {
+	for i := range rows {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		d := p.d
-		checks, _ := json.Marshal(d.Checks)
-		args = append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(d.Summary), d.DedupeKey, d.Mode, d.URL, d.Query,
-			clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(d.Reply), clip(d.Error), string(checks),
-			d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
 	}
-	_, err := tx.Exec(context.Background(), q.String(), args...)
-	return err
+	return q.String()
+}
+
+// insertDeliveries writes batch with the fewest INSERTs of insertSizes.
+func insertDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch []*pendingRecord) error {
+	args := make([]any, 0, 22*min(len(batch), insertSizes[0]))
+	for i, n := range insertSizes {
+		for len(batch) >= n {
+			args = args[:0]
+			for _, p := range batch[:n] {
+				d := p.d
+				args = append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(d.Summary), d.DedupeKey, d.Mode, d.URL, d.Query,
+					clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(d.Reply), clip(d.Error), checksJSON(d.Checks),
+					d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
+			}
+			if _, err := tx.ExecStmt(context.Background(), stmts[i], args...); err != nil {
+				return err
+			}
+			batch = batch[n:]
+		}
+	}
+	return nil
 }
 
 const logCols = `id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query, plain, body, ok, attempts,
@@ -213,7 +240,8 @@ func scanDelivery(r interface{ Scan(...any) error }) (*Delivery, error) {
 
 // Deliveries lists the account's log, newest first; beforeID pages back.
 // failedOnly keeps the failures.
-func (s *Store) Deliveries(ctx context.Context, accountID, beforeID int64, failedOnly bool, limit int) ([]*Delivery, error) {
+func (s *Store) Deliveries(ctx context.Context, accountID, beforeID int64, failedOnly bool, limit int) (_ []*Delivery, err error) {
+	defer errs.Wrap(&err, "push.Store.Deliveries(%d, %d)", accountID, beforeID)
 	s.waitLog()
 	if limit <= 0 || limit > 200 {
 		limit = 50
@@ -234,16 +262,63 @@ func (s *Store) Deliveries(ctx context.Context, accountID, beforeID int64, faile
 }
 
 // Delivery returns one entry of the account's log.
-func (s *Store) Delivery(ctx context.Context, accountID, deliveryID int64) (*Delivery, error) {
+func (s *Store) Delivery(ctx context.Context, accountID, deliveryID int64) (_ *Delivery, err error) {
+	defer errs.Wrap(&err, "push.Store.Delivery(%d, %d)", accountID, deliveryID)
 	s.waitLog()
 	return scanDelivery(s.db.QueryRow(ctx, `SELECT `+logCols+` FROM push_deliveries WHERE account_id = ? AND id = ?`, accountID, deliveryID))
 }
 
 // DeleteOlderThan trims the log.
-func (s *Store) DeleteOlderThan(ctx context.Context, t time.Time) (int64, error) {
+func (s *Store) DeleteOlderThan(ctx context.Context, t time.Time) (_ int64, err error) {
+	defer errs.Wrap(&err, "push.Store.DeleteOlderThan()")
 	res, err := s.db.Exec(ctx, `DELETE FROM push_deliveries WHERE created_at < ?`, db.Micro(t))
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// checksJSON is json.Marshal(checks), byte for byte, without reflection:
+// every delivery's log row carries its checks.
+func checksJSON(checks []Check) string {
+	if checks == nil {
+		return "null"
+	}
+	n := 2
+	for _, c := range checks {
+		n += 40 + len(c.Step) + len(c.Detail)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, c := range checks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"step":`...)
+		b = appendJSONString(b, c.Step)
+		if c.OK {
+			b = append(b, `,"ok":true,"detail":`...)
+		} else {
+			b = append(b, `,"ok":false,"detail":`...)
+		}
+		b = appendJSONString(b, c.Detail)
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	return string(b)
+}
+
+// appendJSONString appends s as encoding/json writes it: printable ASCII
+// other than the characters it escapes goes as it is, anything else
+// through encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/workq"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
@@ -20,7 +21,8 @@ import (
 // With a Queue the event is queued instead (the Delivery is then nil): it
 // is stored before Notify returns and sent by this node at once, or by
 // another node if this one dies first.
-func (e *Engine) Notify(ctx context.Context, a *account.Account, msg *wxmsg.Message, personID int64) (*Delivery, error) {
+func (e *Engine) Notify(ctx context.Context, a *account.Account, msg *wxmsg.Message, personID int64) (_ *Delivery, err error) {
+	defer errs.Wrap(&err, "push.Engine.Notify(%d, %d)", a.ID, personID)
 	set, err := e.Store.Get(ctx, a.ID)
 	if err != nil || !set.Configured() {
 		return nil, err
@@ -50,17 +52,19 @@ type eventJob struct {
 func (e *Engine) Durable(q *workq.Queue) {
 	e.Queue = q
 	q.Handle(JobEvent, e.runEvent)
+	e.HandleEvent(JobTemplateFinish, e.buildTemplateFinish)
 }
 
 // runEvent sends a queued event with the account's current settings,
 // exactly the bytes queued (same CreateTime, same MsgID).
-func (e *Engine) runEvent(ctx context.Context, j *workq.Job) error {
+func (e *Engine) runEvent(ctx context.Context, j *workq.Job) (err error) {
+	defer errs.Wrap(&err, "push.Engine.runEvent(%d, %q)", j.ID, j.Kind)
 	var p eventJob
 	if err := j.Decode(&p); err != nil {
 		return nil // unreadable: nothing to retry
 	}
 	a, err := e.Accounts.ByID(ctx, j.AccountID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil
 	}
 	if err != nil {
@@ -96,7 +100,7 @@ func (e *Engine) HandleEvent(kind string, build EventBuilder) {
 	}
 	e.Queue.Handle(kind, func(ctx context.Context, j *workq.Job) error {
 		a, msg, personID, err := build(ctx, j.AccountID, j.Payload)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return nil // the account or the job is gone: nothing to tell
 		}
 		if err != nil || msg == nil {
@@ -119,10 +123,11 @@ func (e *Engine) HandleEvent(kind string, build EventBuilder) {
 // exactly when what tx records does, so a node that dies right after the
 // commit cannot lose it. It returns false without a durable queue (the
 // caller then pushes with Notify after the commit).
-func (e *Engine) NotifyTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (bool, error) {
+func (e *Engine) NotifyTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (_ bool, err error) {
+	defer errs.Wrap(&err, "push.Engine.NotifyTx(%d)", accountID)
 	if e.Queue == nil {
 		return false, nil
 	}
-	_, err := e.Queue.SubmitTx(ctx, tx, kind, accountID, payload)
+	_, err = e.Queue.SubmitTx(ctx, tx, kind, accountID, payload)
 	return err == nil, err
 }

@@ -88,27 +88,30 @@ func Allowed(list []netip.Prefix, ip netip.Addr) bool {
 	return false
 }
 
-// Validate checks the settings as the console form has them.
+// Validate checks the settings as the console form has them, reporting
+// every field that is wrong at once.
 func Validate(s *Settings) error {
 	s.URL = strings.TrimSpace(s.URL)
 	s.Token = strings.TrimSpace(s.Token)
 	s.AESKey = strings.TrimSpace(s.AESKey)
+	var fe errs.Fields
 	if s.URL != "" {
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.URL) > 1024 {
-			return errs.FieldInvalid("url", "Enter the full address of your server, starting with http:// or https://.")
+			fe.Add(errs.FieldInvalid("url", "Enter the full address of your server, starting with http:// or https://."))
 		}
 	} else if s.Enabled {
-		return errs.FieldInvalid("url", "Enter your server's address to turn message push on.")
+		fe.Add(errs.FieldInvalid("url", "Enter your server's address to turn message push on."))
 	}
 	if s.URL != "" || s.Token != "" {
-		if len(s.Token) < 3 || len(s.Token) > 32 {
-			return errs.FieldInvalid("token", "The Token has 3 to 32 letters and digits.")
-		}
+		ok := len(s.Token) >= 3 && len(s.Token) <= 32
 		for _, r := range s.Token {
 			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-				return errs.FieldInvalid("token", "The Token has 3 to 32 letters and digits.")
+				ok = false
 			}
+		}
+		if !ok {
+			fe.Add(errs.FieldInvalid("token", "The Token has 3 to 32 letters and digits."))
 		}
 	}
 	switch s.Mode {
@@ -116,17 +119,20 @@ func Validate(s *Settings) error {
 	case "":
 		s.Mode = Plaintext
 	default:
-		return errs.FieldInvalid("mode", "Choose plaintext, compatible or safe mode.")
+		fe.Add(errs.FieldInvalid("mode", "Choose plaintext, compatible or safe mode."))
 	}
 	if s.AESKey != "" || s.Encrypted() {
 		if err := wxcrypt.ValidateEncodingAESKey(s.AESKey); err != nil {
-			return errs.FieldInvalid("aes_key", "The EncodingAESKey has exactly 43 letters and digits; use Generate for a new one.")
+			fe.Add(errs.FieldInvalid("aes_key", "The EncodingAESKey has exactly 43 letters and digits; use Generate for a new one."))
 		}
 	}
 	if _, err := ParseAllowlist(s.IPAllowlist); err != nil {
-		return err
+		if errs.KindOf(err) == errs.KindInternal {
+			return err
+		}
+		fe.Add(err)
 	}
-	return nil
+	return fe.Err()
 }
 
 // Store reads and writes settings and the push log.
@@ -142,6 +148,7 @@ type Store struct {
 	logIdle    *sync.Cond
 	logQueue   []*pendingRecord
 	logRunning bool
+	logInserts [len(insertSizes)]*db.WriteStmt // by insertSizes; made on first use
 }
 
 // NewStore returns a Store.
@@ -149,12 +156,13 @@ func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
 
 // Get returns the account's settings; an account that never saved any
 // gets empty, disabled settings in plaintext mode.
-func (s *Store) Get(ctx context.Context, accountID int64) (*Settings, error) {
+func (s *Store) Get(ctx context.Context, accountID int64) (_ *Settings, err error) {
+	defer errs.Wrap(&err, "push.Store.Get(%d)", accountID)
 	st := &Settings{AccountID: accountID, Mode: Plaintext}
 	var verified, updated int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT server_url, token, aes_key, mode, enabled, ip_allowlist, verified_at, updated_at
+	err = db.Get(s.db.QueryRow(ctx, `SELECT server_url, token, aes_key, mode, enabled, ip_allowlist, verified_at, updated_at
 		FROM dev_settings WHERE account_id = ?`, accountID), &st.URL, &st.Token, &st.AESKey, &st.Mode, &st.Enabled, &st.IPAllowlist, &verified, &updated)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return st, nil
 	}
 	if err != nil {
@@ -166,7 +174,8 @@ func (s *Store) Get(ctx context.Context, accountID int64) (*Settings, error) {
 
 // Save validates and stores the settings. verified says the URL just
 // passed the echostr handshake.
-func (s *Store) Save(ctx context.Context, st *Settings, verified bool) error {
+func (s *Store) Save(ctx context.Context, st *Settings, verified bool) (err error) {
+	defer errs.Wrap(&err, "push.Store.Save(%d)", st.AccountID)
 	if err := Validate(st); err != nil {
 		return err
 	}
@@ -175,7 +184,7 @@ func (s *Store) Save(ctx context.Context, st *Settings, verified bool) error {
 	if verified {
 		st.VerifiedAt = now
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO dev_settings (account_id, server_url, token, aes_key, mode, enabled, ip_allowlist, verified_at, updated_at)
+	_, err = s.db.Exec(ctx, `INSERT INTO dev_settings (account_id, server_url, token, aes_key, mode, enabled, ip_allowlist, verified_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token, aes_key = excluded.aes_key,
 			mode = excluded.mode, enabled = excluded.enabled, ip_allowlist = excluded.ip_allowlist, verified_at = excluded.verified_at,

@@ -81,7 +81,8 @@ func newTicket() string {
 // Create validates a qrcode/create request and stores its ticket. expire
 // 0 means the default 30 s for temporary codes. A permanent code for a
 // scene that already has one returns the same ticket.
-func (s *Store) Create(ctx context.Context, accountID int64, action string, sceneID int64, sceneStr string, expire time.Duration) (*Ticket, error) {
+func (s *Store) Create(ctx context.Context, accountID int64, action string, sceneID int64, sceneStr string, expire time.Duration) (_ *Ticket, err error) {
+	defer errs.Wrap(&err, "qrcode.Store.Create(%d, %d)", accountID, sceneID)
 	var scene string
 	switch action {
 	case Scene, LimitScene:
@@ -114,7 +115,7 @@ func (s *Store) Create(ctx context.Context, accountID int64, action string, scen
 			t.Ticket = existing
 			return t, nil
 		}
-		if !errors.Is(err, db.ErrNotFound) {
+		if !errors.Is(err, errs.NotFound) {
 			return nil, err
 		}
 		var n int
@@ -126,7 +127,7 @@ func (s *Store) Create(ctx context.Context, accountID int64, action string, scen
 		}
 	}
 	t.Ticket = newTicket()
-	_, err := s.db.Exec(ctx, `INSERT INTO qr_tickets (ticket, account_id, action, scene, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err = s.db.Exec(ctx, `INSERT INTO qr_tickets (ticket, account_id, action, scene, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		t.Ticket, accountID, action, scene, db.Micro(t.ExpiresAt), db.Micro(now))
 	if err != nil {
 		return nil, err
@@ -135,10 +136,11 @@ func (s *Store) Create(ctx context.Context, accountID int64, action string, scen
 }
 
 // Get returns a ticket that has not expired, else ErrNoTicket.
-func (s *Store) Get(ctx context.Context, ticket string) (*Ticket, error) {
+func (s *Store) Get(ctx context.Context, ticket string) (_ *Ticket, err error) {
+	defer errs.Wrap(&err, "qrcode.Store.Get()")
 	var t Ticket
 	var exp, created int64
-	err := s.db.QueryRow(ctx, `SELECT ticket, account_id, action, scene, expires_at, created_at FROM qr_tickets WHERE ticket = ?`, ticket).
+	err = s.db.QueryRow(ctx, `SELECT ticket, account_id, action, scene, expires_at, created_at FROM qr_tickets WHERE ticket = ?`, ticket).
 		Scan(&t.Ticket, &t.AccountID, &t.Action, &t.Scene, &exp, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoTicket
@@ -154,7 +156,8 @@ func (s *Store) Get(ctx context.Context, ticket string) (*Ticket, error) {
 }
 
 // DeleteExpired removes temporary tickets that expired a day ago.
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
+func (s *Store) DeleteExpired(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "qrcode.Store.DeleteExpired()")
 	res, err := s.db.Exec(ctx, `DELETE FROM qr_tickets WHERE expires_at <> 0 AND expires_at < ?`, db.Micro(s.clock.Now().Add(-24*time.Hour)))
 	if err != nil {
 		return 0, err

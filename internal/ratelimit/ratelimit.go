@@ -19,6 +19,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Limiter is a token bucket per key, shared through the database.
@@ -54,17 +55,19 @@ RETURNING tat`
 // Allow takes one event for key and reports whether the bucket had room.
 // A database error is returned as is (with false): callers decide whether
 // to fail open or closed.
-func (l *Limiter) Allow(ctx context.Context, key string) (bool, error) {
+func (l *Limiter) Allow(ctx context.Context, key string) (_ bool, err error) {
+	defer errs.Wrap(&err, "ratelimit.Limiter.Allow()")
 	ok, _, err := l.Take(ctx, key)
 	return ok, err
 }
 
 // Take is Allow that also tells, when the event is refused, how long until
 // the key has room again.
-func (l *Limiter) Take(ctx context.Context, key string) (bool, time.Duration, error) {
+func (l *Limiter) Take(ctx context.Context, key string) (_ bool, _ time.Duration, err error) {
+	defer errs.Wrap(&err, "ratelimit.Limiter.Take()")
 	now := db.Micro(l.clock.Now())
 	var tat int64
-	err := l.db.CountQueryRow(ctx, allowSQL, l.prefix+key, now+l.interval,
+	err = l.db.CountQueryRow(ctx, allowSQL, l.prefix+key, now+l.interval,
 		now, now, l.interval, now, l.tolerance()).Scan(&tat)
 	if errors.Is(err, sql.ErrNoRows) {
 		wait, werr := l.wait(ctx, key, now)
@@ -90,7 +93,8 @@ func (l *Limiter) wait(ctx context.Context, key string, now int64) (time.Duratio
 }
 
 // Blocked reports, without taking an event, whether key has no room now.
-func (l *Limiter) Blocked(ctx context.Context, key string) (bool, error) {
+func (l *Limiter) Blocked(ctx context.Context, key string) (_ bool, err error) {
+	defer errs.Wrap(&err, "ratelimit.Limiter.Blocked()")
 	now := db.Micro(l.clock.Now())
 	d, err := l.wait(ctx, key, now)
 	return d > 0, err
@@ -98,15 +102,17 @@ func (l *Limiter) Blocked(ctx context.Context, key string) (bool, error) {
 
 // Reset forgets key's events (for example the failed sign-ins of a name
 // after a successful one).
-func (l *Limiter) Reset(ctx context.Context, key string) error {
-	_, err := l.db.Exec(ctx, `DELETE FROM rate_limits WHERE key = ?`, l.prefix+key)
+func (l *Limiter) Reset(ctx context.Context, key string) (err error) {
+	defer errs.Wrap(&err, "ratelimit.Limiter.Reset()")
+	_, err = l.db.Exec(ctx, `DELETE FROM rate_limits WHERE key = ?`, l.prefix+key)
 	return err
 }
 
 // Sweep deletes the buckets of every limiter that are full again (their
 // tat has passed): they allow exactly what a missing row allows. It returns
 // how many rows it deleted.
-func Sweep(ctx context.Context, d *db.DB, c clock.Clock) (int64, error) {
+func Sweep(ctx context.Context, d *db.DB, c clock.Clock) (_ int64, err error) {
+	defer errs.Wrap(&err, "ratelimit.Sweep()")
 	if c == nil {
 		c = clock.Real{}
 	}

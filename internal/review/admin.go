@@ -7,17 +7,19 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // FindAccounts finds accounts of any status for reviewers: by id, or by
 // part of the name (normalised), newest first.
-func (s *Store) FindAccounts(ctx context.Context, q string, limit int) ([]*account.Account, error) {
+func (s *Store) FindAccounts(ctx context.Context, q string, limit int) (_ []*account.Account, err error) {
+	defer errs.Wrap(&err, "review.Store.FindAccounts(%d)", limit)
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
 	q = strings.TrimSpace(q)
 	var rows *sql.Rows
-	var err error
+
 	if n, ok := parseID(q); ok {
 		rows, err = s.db.Query(ctx, `SELECT `+account.Cols+` FROM accounts a WHERE a.id = ?`, n)
 	} else {

@@ -114,81 +114,69 @@ func (f *Fields) normalise() {
 	f.Type, f.Region, f.ContactEmail = strings.ToLower(f.Type), strings.ToLower(f.Region), strings.ToLower(f.ContactEmail)
 }
 
-// check validates the fields; complete requires every field (submission).
+// check validates the fields, reporting every field that is wrong at
+// once; complete requires every field (submission).
 func (f Fields) check(complete bool) error {
-	need := func(v, field, msg string) error {
+	var fe errs.Fields
+	// need records msg when field is required and empty, and reports
+	// whether v is there to be checked further.
+	need := func(v, field, msg string) bool {
 		if complete && v == "" {
-			return errs.FieldInvalid(field, "%s", msg)
+			fe.Add(errs.FieldInvalid(field, "%s", msg))
 		}
-		return nil
+		return v != ""
 	}
-	if err := need(f.Type, "type", "Choose Subscription or Service."); err != nil {
-		return err
+	if need(f.Type, "type", "Choose Subscription or Service.") && f.Type != account.Subscription && f.Type != account.Service {
+		fe.Add(errs.FieldInvalid("type", "Choose Subscription or Service."))
 	}
-	if f.Type != "" && f.Type != account.Subscription && f.Type != account.Service {
-		return errs.FieldInvalid("type", "Choose Subscription or Service.")
+	if need(f.Region, "region", "Choose domestic or international.") && f.Region != account.Domestic && f.Region != account.International {
+		fe.Add(errs.FieldInvalid("region", "Choose domestic or international."))
 	}
-	if err := need(f.Region, "region", "Choose domestic or international."); err != nil {
-		return err
+	if need(f.Name, "name", "Enter the account's name.") {
+		fe.Add(account.ValidateName(f.Name))
 	}
-	if f.Region != "" && f.Region != account.Domestic && f.Region != account.International {
-		return errs.FieldInvalid("region", "Choose domestic or international.")
+	if need(f.Description, "description", "Describe the account in a sentence or two (at most 120 characters).") {
+		fe.Add(account.ValidateDescription(f.Description))
 	}
-	if err := need(f.Name, "name", "Enter the account's name."); err != nil {
-		return err
-	}
-	if f.Name != "" {
-		if err := account.ValidateName(f.Name); err != nil {
-			return err
+	if need(f.Organisation, "organisation", "Enter the organisation's registered name.") {
+		if n := utf8.RuneCountInString(f.Organisation); n > 100 || n < 2 {
+			fe.Add(errs.FieldInvalid("organisation", "The organisation's name has 2 to 100 characters."))
 		}
 	}
-	if err := need(f.Description, "description", "Describe the account in a sentence or two (at most 120 characters)."); err != nil {
-		return err
+	if need(f.ContactName, "contact_name", "Enter the name of the person we can contact.") && utf8.RuneCountInString(f.ContactName) > 60 {
+		fe.Add(errs.FieldInvalid("contact_name", "A contact name has at most 60 characters."))
 	}
-	if err := account.ValidateDescription(f.Description); err != nil {
-		return err
-	}
-	if err := need(f.Organisation, "organisation", "Enter the organisation's registered name."); err != nil {
-		return err
-	}
-	if n := utf8.RuneCountInString(f.Organisation); n > 100 || (f.Organisation != "" && n < 2) {
-		return errs.FieldInvalid("organisation", "The organisation's name has 2 to 100 characters.")
-	}
-	if err := need(f.ContactName, "contact_name", "Enter the name of the person we can contact."); err != nil {
-		return err
-	}
-	if utf8.RuneCountInString(f.ContactName) > 60 {
-		return errs.FieldInvalid("contact_name", "A contact name has at most 60 characters.")
-	}
-	if err := need(f.ContactEmail, "contact_email", "Enter a contact email address."); err != nil {
-		return err
-	}
-	if f.ContactEmail != "" {
+	if need(f.ContactEmail, "contact_email", "Enter a contact email address.") {
 		if a, err := mail.ParseAddress(f.ContactEmail); err != nil || a.Address != f.ContactEmail || len(f.ContactEmail) > 254 {
-			return errs.FieldInvalid("contact_email", "Enter a valid email address, like name@example.com.")
+			fe.Add(errs.FieldInvalid("contact_email", "Enter a valid email address, like name@example.com."))
 		}
 	}
 	if f.ContactPhone != "" {
-		digits := 0
-		for _, r := range f.ContactPhone {
-			switch {
-			case r >= '0' && r <= '9':
-				digits++
-			case strings.ContainsRune("+-() ", r):
-			default:
-				return errs.FieldInvalid("contact_phone", "A phone number uses digits, spaces and + - ( ) only.")
-			}
-		}
-		if digits < 5 || digits > 20 {
-			return errs.FieldInvalid("contact_phone", "A phone number has 5 to 20 digits.")
-		}
+		fe.Add(checkPhone(f.ContactPhone))
 	}
 	for _, v := range []string{f.Name, f.Description, f.Organisation, f.ContactName} {
-		for _, r := range v {
-			if unicode.IsControl(r) && r != '\n' {
-				return errs.Invalidf("Remove the control characters from the form.")
-			}
+		if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+			fe.Add(errs.Invalidf("Remove the control characters from the form."))
+			break
 		}
+	}
+	return fe.Err()
+}
+
+// checkPhone checks a contact phone number.
+func checkPhone(phone string) error {
+	digits := 0
+	for _, r := range phone {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-() ", r):
+		default:
+			return errs.FieldInvalid("contact_phone", "A phone number uses digits, spaces and + - ( ) only.")
+		}
+	}
+	if digits < 5 || digits > 20 {
+		return errs.FieldInvalid("contact_phone", "A phone number has 5 to 20 digits.")
 	}
 	return nil
 }
@@ -202,7 +190,8 @@ type Upload struct {
 
 // Requirements returns the documents an applicant in region must upload,
 // from the platform settings.
-func (s *Store) Requirements(ctx context.Context, region string) ([]string, error) {
+func (s *Store) Requirements(ctx context.Context, region string) (_ []string, err error) {
+	defer errs.Wrap(&err, "review.Store.Requirements()")
 	p, err := s.settings.Get(ctx)
 	if err != nil {
 		return nil, err
@@ -244,13 +233,15 @@ func scanApp(sc interface{ Scan(...any) error }) (*Application, error) {
 }
 
 // Application returns an application by id, whoever asks.
-func (s *Store) Application(ctx context.Context, appID int64) (*Application, error) {
+func (s *Store) Application(ctx context.Context, appID int64) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.Application(%d)", appID)
 	return scanApp(s.db.QueryRow(ctx, `SELECT `+appCols+appFrom+` WHERE ap.id = ?`, appID))
 }
 
 // ApplicationFor returns an application that p may see: their own, or any
 // for platform staff. Others get not found.
-func (s *Store) ApplicationFor(ctx context.Context, p *user.Person, appID int64) (*Application, error) {
+func (s *Store) ApplicationFor(ctx context.Context, p *user.Person, appID int64) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.ApplicationFor(%d)", appID)
 	a, err := s.Application(ctx, appID)
 	if err != nil {
 		return nil, err
@@ -274,24 +265,27 @@ func forUpdateOf(q db.Querier, table string) string {
 }
 
 // ForPerson lists a person's applications, newest first.
-func (s *Store) ForPerson(ctx context.Context, personID int64) ([]*Application, error) {
+func (s *Store) ForPerson(ctx context.Context, personID int64) (_ []*Application, err error) {
+	defer errs.Wrap(&err, "review.Store.ForPerson(%d)", personID)
 	rows, err := s.db.Query(ctx, `SELECT `+appCols+appFrom+` WHERE ap.person_id = ? ORDER BY ap.created_at DESC`, personID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Application, error) { return scanApp(r) })
 }
 
 // OpenForAccount returns the unfinished application (a renewal, or the
 // registration still under review) of an account, or nil.
-func (s *Store) OpenForAccount(ctx context.Context, accountID int64) (*Application, error) {
+func (s *Store) OpenForAccount(ctx context.Context, accountID int64) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.OpenForAccount(%d)", accountID)
 	a, err := scanApp(s.db.QueryRow(ctx, `SELECT `+appCols+appFrom+` WHERE ap.account_id = ? AND ap.state NOT IN ('approved', 'rejected')
 		ORDER BY ap.created_at DESC LIMIT 1`, accountID))
-	if errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return nil, nil
 	}
 	return a, err
 }
 
 // Documents lists an application's uploaded documents.
-func (s *Store) Documents(ctx context.Context, appID int64) ([]*Document, error) {
+func (s *Store) Documents(ctx context.Context, appID int64) (_ []*Document, err error) {
+	defer errs.Wrap(&err, "review.Store.Documents(%d)", appID)
 	rows, err := s.db.Query(ctx, `SELECT id, application_id, requirement, media_key, content_type, size, filename, created_at
 		FROM application_documents WHERE application_id = ? ORDER BY created_at, id`, appID)
 	return db.Collect(rows, err, scanDoc)
@@ -306,7 +300,8 @@ func scanDoc(r *sql.Rows) (*Document, error) {
 }
 
 // Events returns an application's history, oldest first.
-func (s *Store) Events(ctx context.Context, appID int64) ([]Event, error) {
+func (s *Store) Events(ctx context.Context, appID int64) (_ []Event, err error) {
+	defer errs.Wrap(&err, "review.Store.Events(%d)", appID)
 	rows, err := s.db.Query(ctx, `SELECT e.at, e.actor_id, COALESCE(p.username, 'system'), e.action, e.from_state, e.to_state, e.note
 		FROM application_events e LEFT JOIN people p ON p.id = e.actor_id WHERE e.application_id = ? ORDER BY e.at, e.id`, appID)
 	return db.Collect(rows, err, func(r *sql.Rows) (Event, error) {
@@ -332,7 +327,8 @@ func (s *Store) countOpen(ctx context.Context, personID int64) (int, error) {
 
 // StartRegistration creates a draft application for a new account. Fields
 // may be incomplete; whatever is filled in must follow the rules.
-func (s *Store) StartRegistration(ctx context.Context, p *user.Person, f Fields) (*Application, error) {
+func (s *Store) StartRegistration(ctx context.Context, p *user.Person, f Fields) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.StartRegistration()")
 	if p == nil {
 		return nil, errs.Unauthorized
 	}
@@ -350,7 +346,7 @@ func (s *Store) StartRegistration(ctx context.Context, p *user.Person, f Fields)
 	}
 	now := s.now()
 	appID := id.New()
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO applications (id, kind, person_id, type, region, name, description, organisation,
 			contact_name, contact_email, contact_phone, state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, appID, KindRegistration, p.ID, f.Type, f.Region, f.Name, f.Description,
@@ -369,7 +365,8 @@ func (s *Store) StartRegistration(ctx context.Context, p *user.Person, f Fields)
 // StartRenewal creates a draft application to renew the verification of an
 // account, copying its identity. It opens within the warning period before
 // expiry, or any time after a lapse.
-func (s *Store) StartRenewal(ctx context.Context, p *user.Person, accountID int64) (*Application, error) {
+func (s *Store) StartRenewal(ctx context.Context, p *user.Person, accountID int64) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.StartRenewal(%d)", accountID)
 	if p == nil {
 		return nil, errs.Unauthorized
 	}
@@ -438,7 +435,8 @@ func (s *Store) nameFree(ctx context.Context, name string, exceptAccount int64) 
 // information) with new answers and files. Nothing changes when any field
 // or file breaks a rule. Identity fields of a renewal (type, region, name)
 // come from the account and cannot change.
-func (s *Store) Save(ctx context.Context, p *user.Person, appID int64, f Fields, avatar *Upload, docs []Upload) (*Application, error) {
+func (s *Store) Save(ctx context.Context, p *user.Person, appID int64, f Fields, avatar *Upload, docs []Upload) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.Save(%d)", appID)
 	if p == nil {
 		return nil, errs.Unauthorized
 	}
@@ -539,7 +537,7 @@ func (s *Store) Save(ctx context.Context, p *user.Person, appID int64, f Fields,
 				obsolete = append(obsolete, old)
 				_, err = tx.Exec(ctx, `UPDATE application_documents SET media_key = ?, content_type = ?, size = ?, filename = ?, created_at = ?
 					WHERE application_id = ? AND requirement = ?`, d.Key, d.ContentType, d.Size, cleanFilename(d.Filename), db.Micro(now), appID, d.Requirement)
-			case errors.Is(err, db.ErrNotFound):
+			case errors.Is(err, errs.NotFound):
 				_, err = tx.Exec(ctx, `INSERT INTO application_documents (id, application_id, requirement, media_key, content_type, size, filename, created_at)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id.New(), appID, d.Requirement, d.Key, d.ContentType, d.Size, cleanFilename(d.Filename), db.Micro(now))
 			}
@@ -623,7 +621,8 @@ func contains(list []string, v string) bool {
 // there. The first submission of a registration creates the account, in
 // status pending, with the applicant as owner; from then on its region is
 // fixed.
-func (s *Store) Submit(ctx context.Context, p *user.Person, appID int64) (*Application, error) {
+func (s *Store) Submit(ctx context.Context, p *user.Person, appID int64) (_ *Application, err error) {
+	defer errs.Wrap(&err, "review.Store.Submit(%d)", appID)
 	if p == nil {
 		return nil, errs.Unauthorized
 	}
@@ -682,8 +681,8 @@ func (s *Store) Submit(ctx context.Context, p *user.Person, appID int64) (*Appli
 		case a.Kind == KindRegistration:
 			// Amended after a request for more information: the pending
 			// account follows the answers; its region never changes.
-			res, err := tx.Exec(ctx, `UPDATE accounts SET type = ?, name = ?, name_key = ?, description = ?, organisation = ?, updated_at = ?
-				WHERE id = ? AND status = 'pending'`, a.Type, a.Name, account.NormalizeName(a.Name), a.Description, a.Organisation, db.Micro(now), accountID)
+			res, err := tx.Exec(ctx, `UPDATE accounts SET type = ?, name = ?, name_key = ?, search_key = ?, description = ?, organisation = ?, updated_at = ?
+				WHERE id = ? AND status = 'pending'`, a.Type, a.Name, account.NormalizeName(a.Name), account.SearchKey(a.Name), a.Description, a.Organisation, db.Micro(now), accountID)
 			if db.IsUniqueViolation(err) {
 				return errs.FieldInvalid("name", "That account name is already taken.")
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/user"
 )
@@ -58,7 +59,8 @@ func audit(ctx context.Context, q db.Querier, at time.Time, actor *user.Person, 
 
 // Audit appends an entry for a decision taken elsewhere (for example by the
 // settings page). actor nil means the system.
-func (s *Store) Audit(ctx context.Context, actor *user.Person, action string, accountID int64, detail string) error {
+func (s *Store) Audit(ctx context.Context, actor *user.Person, action string, accountID int64, detail string) (err error) {
+	defer errs.Wrap(&err, "review.Store.Audit(%d, %d)", actor.ID, accountID)
 	name := ""
 	if accountID != 0 {
 		_ = s.db.QueryRow(ctx, `SELECT name FROM accounts WHERE id = ?`, accountID).Scan(&name)
@@ -78,7 +80,8 @@ type AuditFilter struct {
 }
 
 // SearchAudit returns matching entries, newest first.
-func (s *Store) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (s *Store) SearchAudit(ctx context.Context, f AuditFilter) (_ []AuditEntry, err error) {
+	defer errs.Wrap(&err, "review.Store.SearchAudit()")
 	var where []string
 	var args []any
 	like := func(col, v string) {

@@ -12,9 +12,10 @@ import (
 
 // SecretIssuedAt returns when a person was last shown the account's
 // AppSecret (zero: never, so the console offers to generate one).
-func (s *Store) SecretIssuedAt(ctx context.Context, accountID int64) (time.Time, error) {
+func (s *Store) SecretIssuedAt(ctx context.Context, accountID int64) (_ time.Time, err error) {
+	defer errs.Wrap(&err, "review.Store.SecretIssuedAt(%d)", accountID)
 	var at int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT secret_issued_at FROM accounts WHERE id = ?`, accountID), &at)
+	err = db.Get(s.db.QueryRow(ctx, `SELECT secret_issued_at FROM accounts WHERE id = ?`, accountID), &at)
 	return db.FromMicro(at), err
 }
 
@@ -22,7 +23,8 @@ func (s *Store) SecretIssuedAt(ctx context.Context, accountID int64) (time.Time,
 // time anyone sees it, since only its hash is stored. The previous secret
 // stops working at once. Only roles allowed account.ActSecret may do it,
 // and only for an approved account.
-func (s *Store) ResetSecret(ctx context.Context, p *user.Person, accountID int64) (*account.Credentials, error) {
+func (s *Store) ResetSecret(ctx context.Context, p *user.Person, accountID int64) (_ *account.Credentials, err error) {
+	defer errs.Wrap(&err, "review.Store.ResetSecret(%d)", accountID)
 	if p == nil {
 		return nil, errs.Unauthorized
 	}

@@ -62,7 +62,8 @@ type QueueFilter struct {
 }
 
 // Queue lists applications for reviewers, oldest submission first.
-func (s *Store) Queue(ctx context.Context, f QueueFilter) ([]*Application, error) {
+func (s *Store) Queue(ctx context.Context, f QueueFilter) (_ []*Application, err error) {
+	defer errs.Wrap(&err, "review.Store.Queue()")
 	where := []string{}
 	var args []any
 	if f.State != "" {
@@ -103,10 +104,11 @@ type Counts struct {
 }
 
 // Counts counts the work waiting for reviewers.
-func (s *Store) Counts(ctx context.Context) (Counts, error) {
+func (s *Store) Counts(ctx context.Context) (_ Counts, err error) {
+	defer errs.Wrap(&err, "review.Store.Counts()")
 	var c Counts
 	now := db.Micro(s.now())
-	err := s.db.QueryRow(ctx, `SELECT
+	err = s.db.QueryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM applications WHERE state = 'submitted'),
 		(SELECT COUNT(*) FROM applications WHERE state = 'in_review'),
 		(SELECT COUNT(*) FROM applications WHERE state = 'more_info'),
@@ -118,7 +120,8 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 }
 
 // Checks returns the checks recorded in a round, in CheckNames order.
-func (s *Store) Checks(ctx context.Context, appID int64, round int) ([]Check, error) {
+func (s *Store) Checks(ctx context.Context, appID int64, round int) (_ []Check, err error) {
+	defer errs.Wrap(&err, "review.Store.Checks(%d, %d)", appID, round)
 	rows, err := s.db.Query(ctx, `SELECT c.check_name, c.passed, c.note, p.username, c.at FROM review_checks c JOIN people p ON p.id = c.reviewer_id
 		WHERE c.application_id = ? AND c.round = ?`, appID, round)
 	got, err := db.Collect(rows, err, func(r *sql.Rows) (Check, error) {
@@ -192,7 +195,8 @@ func (s *Store) step(ctx context.Context, p *user.Person, appID int64, action st
 }
 
 // Claim takes a submitted application from the queue for review.
-func (s *Store) Claim(ctx context.Context, p *user.Person, appID int64) error {
+func (s *Store) Claim(ctx context.Context, p *user.Person, appID int64) (err error) {
+	defer errs.Wrap(&err, "review.Store.Claim(%d, %d)", p.ID, appID)
 	return s.step(ctx, p, appID, ActClaim, func(tx *db.Tx, a *Application, to string, now time.Time) (string, error) {
 		if _, err := tx.Exec(ctx, `UPDATE applications SET reviewer_id = ? WHERE id = ?`, p.ID, appID); err != nil {
 			return "", err
@@ -202,7 +206,8 @@ func (s *Store) Claim(ctx context.Context, p *user.Person, appID int64) error {
 }
 
 // Release puts a claimed application back in the queue.
-func (s *Store) Release(ctx context.Context, p *user.Person, appID int64) error {
+func (s *Store) Release(ctx context.Context, p *user.Person, appID int64) (err error) {
+	defer errs.Wrap(&err, "review.Store.Release(%d, %d)", p.ID, appID)
 	return s.step(ctx, p, appID, ActRelease, func(tx *db.Tx, a *Application, to string, now time.Time) (string, error) {
 		if _, err := tx.Exec(ctx, `UPDATE applications SET reviewer_id = NULL WHERE id = ?`, appID); err != nil {
 			return "", err
@@ -214,7 +219,8 @@ func (s *Store) Release(ctx context.Context, p *user.Person, appID int64) error 
 // RecordCheck records one of the three checks of the current round as
 // passed or failed, with a note (required when it failed). Recording it
 // again replaces the earlier answer.
-func (s *Store) RecordCheck(ctx context.Context, p *user.Person, appID int64, check string, passed bool, note string) error {
+func (s *Store) RecordCheck(ctx context.Context, p *user.Person, appID int64, check string, passed bool, note string) (err error) {
+	defer errs.Wrap(&err, "review.Store.RecordCheck(%d, %d)", p.ID, appID)
 	note = strings.TrimSpace(note)
 	if !contains(CheckNames, check) {
 		return errs.Invalidf("Unknown check %q.", check)
@@ -245,7 +251,8 @@ func (s *Store) RecordCheck(ctx context.Context, p *user.Person, appID int64, ch
 // validity period and issues its developer credentials (the AppSecret is
 // generated later by the owner, who sees it once). A renewal extends the
 // verification from its current end (or from now, after a lapse).
-func (s *Store) Approve(ctx context.Context, p *user.Person, appID int64) error {
+func (s *Store) Approve(ctx context.Context, p *user.Person, appID int64) (err error) {
+	defer errs.Wrap(&err, "review.Store.Approve(%d, %d)", p.ID, appID)
 	st, err := s.settings.Get(ctx)
 	if err != nil {
 		return err
@@ -336,8 +343,9 @@ func checkReason(reason, field string) (string, error) {
 
 // Reject refuses the application with a reason the applicant sees. A
 // rejected registration leaves the account rejected and frees its name.
-func (s *Store) Reject(ctx context.Context, p *user.Person, appID int64, reason string) error {
-	reason, err := checkReason(reason, "reason")
+func (s *Store) Reject(ctx context.Context, p *user.Person, appID int64, reason string) (err error) {
+	defer errs.Wrap(&err, "review.Store.Reject(%d, %d)", p.ID, appID)
+	reason, err = checkReason(reason, "reason")
 	if err != nil {
 		return err
 	}
@@ -365,8 +373,9 @@ func (s *Store) Reject(ctx context.Context, p *user.Person, appID int64, reason 
 // submits again. The platform allows a limited number of rounds
 // (settings.MaxReviewRounds): in the last one the reviewer must approve or
 // reject.
-func (s *Store) AskMore(ctx context.Context, p *user.Person, appID int64, request string) error {
-	request, err := checkReason(request, "request")
+func (s *Store) AskMore(ctx context.Context, p *user.Person, appID int64, request string) (err error) {
+	defer errs.Wrap(&err, "review.Store.AskMore(%d, %d)", p.ID, appID)
+	request, err = checkReason(request, "request")
 	if err != nil {
 		return err
 	}
@@ -387,7 +396,8 @@ func (s *Store) AskMore(ctx context.Context, p *user.Person, appID int64, reques
 
 // RoundsLeft returns how many more times a reviewer may ask for more
 // information on an application.
-func (s *Store) RoundsLeft(ctx context.Context, a *Application) (int, error) {
+func (s *Store) RoundsLeft(ctx context.Context, a *Application) (_ int, err error) {
+	defer errs.Wrap(&err, "review.Store.RoundsLeft(%d, %d, %d)", a.ID, a.AccountID, a.PersonID)
 	st, err := s.settings.Get(ctx)
 	if err != nil {
 		return 0, err

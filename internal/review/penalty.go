@@ -188,12 +188,14 @@ func scanPenalty(sc interface{ Scan(...any) error }) (*Penalty, error) {
 }
 
 // Penalty returns one penalty with its appeal.
-func (s *Store) Penalty(ctx context.Context, penaltyID int64) (*Penalty, error) {
+func (s *Store) Penalty(ctx context.Context, penaltyID int64) (_ *Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.Penalty(%d)", penaltyID)
 	return scanPenalty(s.db.QueryRow(ctx, `SELECT `+penaltyCols+penaltyFrom+` WHERE pn.id = ?`, penaltyID))
 }
 
 // PenaltiesFor returns an account's violation record, newest first.
-func (s *Store) PenaltiesFor(ctx context.Context, accountID int64) ([]*Penalty, error) {
+func (s *Store) PenaltiesFor(ctx context.Context, accountID int64) (_ []*Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.PenaltiesFor(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT `+penaltyCols+penaltyFrom+` WHERE pn.account_id = ? ORDER BY pn.created_at DESC, pn.id DESC`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Penalty, error) { return scanPenalty(r) })
 }
@@ -206,7 +208,8 @@ type PenaltyFilter struct {
 }
 
 // Penalties lists penalties for reviewers, newest first.
-func (s *Store) Penalties(ctx context.Context, f PenaltyFilter) ([]*Penalty, error) {
+func (s *Store) Penalties(ctx context.Context, f PenaltyFilter) (_ []*Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.Penalties()")
 	q := `SELECT ` + penaltyCols + penaltyFrom + ` WHERE 1 = 1`
 	var args []any
 	if f.ActiveOnly {
@@ -244,20 +247,23 @@ func (s *Store) inForce(ctx context.Context, q db.Querier, accountID int64, feat
 // or nil when the account may use it. A suspension or termination blocks
 // every feature (FeatureAPI included); a restriction blocks its feature.
 // Expiry is judged against the clock, so an expired penalty never blocks.
-func (s *Store) Restricted(ctx context.Context, accountID int64, feature string) (*Penalty, error) {
+func (s *Store) Restricted(ctx context.Context, accountID int64, feature string) (_ *Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.Restricted(%d)", accountID)
 	return s.inForce(ctx, s.db, accountID, feature, s.now())
 }
 
 // Frozen returns the suspension or termination in force for the account,
 // or nil. Use it to refuse developer-API calls (see Penalty.Errcode).
-func (s *Store) Frozen(ctx context.Context, accountID int64) (*Penalty, error) {
+func (s *Store) Frozen(ctx context.Context, accountID int64) (_ *Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.Frozen(%d)", accountID)
 	return s.inForce(ctx, s.db, accountID, "", s.now())
 }
 
 // FrozenCode returns the WeChat errcode a developer-API call of the account
 // must answer now because of a penalty (ErrcodeFrozen for a suspension or
 // termination), or 0. It fits wxapi.FrozenFunc.
-func (s *Store) FrozenCode(ctx context.Context, accountID int64) (int, error) {
+func (s *Store) FrozenCode(ctx context.Context, accountID int64) (_ int, err error) {
+	defer errs.Wrap(&err, "review.Store.FrozenCode(%d)", accountID)
 	p, err := s.Frozen(ctx, accountID)
 	if err != nil || p == nil {
 		return 0, err
@@ -268,8 +274,27 @@ func (s *Store) FrozenCode(ctx context.Context, accountID int64) (int, error) {
 
 // CheckAllowed returns nil when the account may use feature now, else a
 // forbidden error whose message says which penalty blocks it and until when.
-func (s *Store) CheckAllowed(ctx context.Context, accountID int64, feature string) error {
+func (s *Store) CheckAllowed(ctx context.Context, accountID int64, feature string) (err error) {
+	defer errs.Wrap(&err, "review.Store.CheckAllowed(%d)", accountID)
 	p, err := s.Restricted(ctx, accountID, feature)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		return p.Err()
+	}
+	return nil
+}
+
+// CheckAllowedAt is CheckAllowed for a moment ahead (a scheduled send): a
+// penalty that ends before at does not refuse; one in force then does.
+// A moment in the past is judged as now.
+func (s *Store) CheckAllowedAt(ctx context.Context, accountID int64, feature string, at time.Time) (err error) {
+	defer errs.Wrap(&err, "review.Store.CheckAllowedAt(%d)", accountID)
+	if now := s.now(); at.Before(now) {
+		at = now
+	}
+	p, err := s.inForce(ctx, s.db, accountID, feature, at)
 	if err != nil {
 		return err
 	}
@@ -340,7 +365,8 @@ func (in *NewPenalty) check() error {
 
 // ApplyPenalty records a penalty and applies its effect: a suspension or
 // termination changes the account's status, hiding it and freezing its API.
-func (s *Store) ApplyPenalty(ctx context.Context, p *user.Person, in NewPenalty) (*Penalty, error) {
+func (s *Store) ApplyPenalty(ctx context.Context, p *user.Person, in NewPenalty) (_ *Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.ApplyPenalty(%d)", p.ID)
 	if err := requireStaff(p); err != nil {
 		return nil, err
 	}
@@ -349,10 +375,10 @@ func (s *Store) ApplyPenalty(ctx context.Context, p *user.Person, in NewPenalty)
 	}
 	now := s.now()
 	pid := id.New()
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var status, name string
 		err := db.Get(tx.QueryRow(ctx, `SELECT status, name FROM accounts WHERE id = ?`+forUpdate(tx), in.AccountID), &status, &name)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return errs.FieldInvalid("account_id", "No such account.")
 		}
 		if err != nil {
@@ -364,7 +390,7 @@ func (s *Store) ApplyPenalty(ctx context.Context, p *user.Person, in NewPenalty)
 		if in.ReportID != 0 {
 			var reportAccount int64
 			if err := db.Get(tx.QueryRow(ctx, `SELECT COALESCE(account_id, 0) FROM reports WHERE id = ?`, in.ReportID), &reportAccount); err != nil {
-				if errors.Is(err, db.ErrNotFound) {
+				if errors.Is(err, errs.NotFound) {
 					return errs.FieldInvalid("report_id", "No such report.")
 				}
 				return err
@@ -426,7 +452,8 @@ func (s *Store) syncStatus(ctx context.Context, tx *db.Tx, accountID int64, cur 
 
 // Appeal lets a member of the account (with the compliance permission)
 // appeal a penalty in force, once, with a statement.
-func (s *Store) Appeal(ctx context.Context, p *user.Person, penaltyID int64, statement string) (*Appeal, error) {
+func (s *Store) Appeal(ctx context.Context, p *user.Person, penaltyID int64, statement string) (_ *Appeal, err error) {
+	defer errs.Wrap(&err, "review.Store.Appeal(%d)", penaltyID)
 	if p == nil {
 		return nil, errs.Unauthorized
 	}
@@ -487,7 +514,8 @@ func (s *Store) Appeal(ctx context.Context, p *user.Person, penaltyID int64, sta
 }
 
 // PendingAppeals lists the appeals waiting for a decision, oldest first.
-func (s *Store) PendingAppeals(ctx context.Context) ([]*Penalty, error) {
+func (s *Store) PendingAppeals(ctx context.Context) (_ []*Penalty, err error) {
+	defer errs.Wrap(&err, "review.Store.PendingAppeals()")
 	rows, err := s.db.Query(ctx, `SELECT `+penaltyCols+penaltyFrom+` WHERE ap.state = 'pending' ORDER BY ap.created_at, ap.id`)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Penalty, error) { return scanPenalty(r) })
 }
@@ -495,7 +523,8 @@ func (s *Store) PendingAppeals(ctx context.Context) ([]*Penalty, error) {
 // DecideAppeal grants (the penalty is overturned and its effect undone) or
 // denies (the penalty stands) an appeal. The reviewer who applied the
 // penalty may not decide its appeal.
-func (s *Store) DecideAppeal(ctx context.Context, p *user.Person, penaltyID int64, grant bool, note string) error {
+func (s *Store) DecideAppeal(ctx context.Context, p *user.Person, penaltyID int64, grant bool, note string) (err error) {
+	defer errs.Wrap(&err, "review.Store.DecideAppeal(%d, %d)", p.ID, penaltyID)
 	if err := requireStaff(p); err != nil {
 		return err
 	}

@@ -105,7 +105,8 @@ type NewReport struct {
 
 // CreateReport files a follower's report in the moderation queue. A person
 // can have one open report per target, and MaxReportsPerDay a day.
-func (s *Store) CreateReport(ctx context.Context, p *user.Person, in NewReport) (*Report, error) {
+func (s *Store) CreateReport(ctx context.Context, p *user.Person, in NewReport) (_ *Report, err error) {
+	defer errs.Wrap(&err, "review.Store.CreateReport()")
 	if p == nil {
 		return nil, errs.Unauthorized
 	}
@@ -138,7 +139,7 @@ func (s *Store) CreateReport(ctx context.Context, p *user.Person, in NewReport) 
 	}
 	if in.AccountID != 0 {
 		a, err := s.accounts.ByID(ctx, in.AccountID)
-		if errs.KindOf(err) == errs.KindNotFound || (err == nil && a.Status != account.StatusActive && a.Status != account.StatusSuspended) {
+		if errors.Is(err, errs.NotFound) || (err == nil && a.Status != account.StatusActive && a.Status != account.StatusSuspended) {
 			return nil, errs.NotFoundf("No such account.")
 		}
 		if err != nil {
@@ -150,7 +151,7 @@ func (s *Store) CreateReport(ctx context.Context, p *user.Person, in NewReport) 
 	}
 	now := s.now()
 	rid := id.New()
-	err := s.db.Tx(ctx, func(tx *db.Tx) error {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
 		var open, today int
 		err := tx.QueryRow(ctx, `SELECT
 			COUNT(CASE WHEN target_type = ? AND target_id = ? AND state = 'open' THEN 1 END),
@@ -191,7 +192,8 @@ func accountNameSnapshot(in NewReport) string {
 // (case-insensitive) and, when any match, files a keyword report for the
 // reviewers. It returns the keywords found. Publishing calls it on publish;
 // it never blocks the publication itself.
-func (s *Store) FlagContent(ctx context.Context, accountID, articleID int64, title, body string) ([]string, error) {
+func (s *Store) FlagContent(ctx context.Context, accountID, articleID int64, title, body string) (_ []string, err error) {
+	defer errs.Wrap(&err, "review.Store.FlagContent(%d, %d)", accountID, articleID)
 	st, err := s.settings.Get(ctx)
 	if err != nil {
 		return nil, err
@@ -254,13 +256,15 @@ func scanReport(sc interface{ Scan(...any) error }) (*Report, error) {
 }
 
 // Report returns one report.
-func (s *Store) Report(ctx context.Context, reportID int64) (*Report, error) {
+func (s *Store) Report(ctx context.Context, reportID int64) (_ *Report, err error) {
+	defer errs.Wrap(&err, "review.Store.Report(%d)", reportID)
 	return scanReport(s.db.QueryRow(ctx, `SELECT `+reportCols+reportFrom+` WHERE r.id = ?`, reportID))
 }
 
 // Reports lists reports in a state ("" for open), oldest first for open
 // ones, newest first otherwise.
-func (s *Store) Reports(ctx context.Context, state string, limit int) ([]*Report, error) {
+func (s *Store) Reports(ctx context.Context, state string, limit int) (_ []*Report, err error) {
+	defer errs.Wrap(&err, "review.Store.Reports(%d)", limit)
 	if state == "" {
 		state = ReportOpen
 	}
@@ -276,7 +280,8 @@ func (s *Store) Reports(ctx context.Context, state string, limit int) ([]*Report
 }
 
 // DismissReport closes an open report without a penalty, with a note.
-func (s *Store) DismissReport(ctx context.Context, p *user.Person, reportID int64, note string) error {
+func (s *Store) DismissReport(ctx context.Context, p *user.Person, reportID int64, note string) (err error) {
+	defer errs.Wrap(&err, "review.Store.DismissReport(%d, %d)", p.ID, reportID)
 	if err := requireStaff(p); err != nil {
 		return err
 	}

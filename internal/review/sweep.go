@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // SweepResult says what a Sweep did.
@@ -20,7 +21,8 @@ type SweepResult struct {
 // status of accounts whose suspension ended, and records the lapse of
 // verifications. Reads never wait for it: Restricted and the badge already
 // judge expiry against the clock. It is idempotent.
-func (s *Store) Sweep(ctx context.Context) (SweepResult, error) {
+func (s *Store) Sweep(ctx context.Context) (_ SweepResult, err error) {
+	defer errs.Wrap(&err, "review.Store.Sweep()")
 	var res SweepResult
 	now := s.now()
 	rows, err := s.db.Query(ctx, `SELECT id FROM penalties WHERE state = 'active' AND expires_at <> 0 AND expires_at <= ? ORDER BY expires_at LIMIT 500`, db.Micro(now))
@@ -71,7 +73,7 @@ func (s *Store) Sweep(ctx context.Context) (SweepResult, error) {
 			var until int64
 			if err := db.Get(tx.QueryRow(ctx, `SELECT name, verified_until FROM accounts WHERE id = ? AND verified_until <> 0 AND verified_until <= ? AND lapse_noted_at < verified_until`+forUpdate(tx),
 				aid, db.Micro(now)), &name, &until); err != nil {
-				if errors.Is(err, db.ErrNotFound) {
+				if errors.Is(err, errs.NotFound) {
 					return nil
 				}
 				return err

@@ -98,7 +98,8 @@ type Store struct {
 func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
 
 // Get returns the current settings: stored values over the defaults.
-func (s *Store) Get(ctx context.Context) (Platform, error) {
+func (s *Store) Get(ctx context.Context) (_ Platform, err error) {
+	defer errs.Wrap(&err, "settings.Store.Get()")
 	s.mu.RLock()
 	if s.cached != nil {
 		p := *s.cached
@@ -108,9 +109,9 @@ func (s *Store) Get(ctx context.Context) (Platform, error) {
 	s.mu.RUnlock()
 	p := Defaults()
 	var raw string
-	err := db.Get(s.db.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key), &raw)
+	err = db.Get(s.db.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key), &raw)
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, errs.NotFound):
 	case err != nil:
 		return p, err
 	default:
@@ -125,7 +126,8 @@ func (s *Store) Get(ctx context.Context) (Platform, error) {
 }
 
 // Save validates and stores new settings.
-func (s *Store) Save(ctx context.Context, p Platform) error {
+func (s *Store) Save(ctx context.Context, p Platform) (err error) {
+	defer errs.Wrap(&err, "settings.Store.Save()")
 	if err := p.Validate(); err != nil {
 		return err
 	}

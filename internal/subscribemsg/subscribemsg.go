@@ -276,7 +276,8 @@ func ParseKeywords(text string) ([]Keyword, error) {
 }
 
 // SaveLibrary adds a library template (TID 0) or changes one.
-func (s *Service) SaveLibrary(ctx context.Context, t *LibraryTemplate) error {
+func (s *Service) SaveLibrary(ctx context.Context, t *LibraryTemplate) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.SaveLibrary()")
 	if err := validateLibrary(t); err != nil {
 		return err
 	}
@@ -325,7 +326,8 @@ func scanLibrary(sc interface{ Scan(...any) error }) (*LibraryTemplate, error) {
 
 // Library lists library templates of the given categories (all when
 // none), retired ones only when asked, by tid; total counts them all.
-func (s *Service) Library(ctx context.Context, categories []int, withRetired bool, start, limit int) ([]*LibraryTemplate, int, error) {
+func (s *Service) Library(ctx context.Context, categories []int, withRetired bool, start, limit int) (_ []*LibraryTemplate, _ int, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Library(%d, %d)", start, limit)
 	where := ` WHERE 1 = 1`
 	var args []any
 	if !withRetired {
@@ -347,7 +349,8 @@ func (s *Service) Library(ctx context.Context, categories []int, withRetired boo
 }
 
 // LibraryTemplate returns one library template.
-func (s *Service) LibraryTemplate(ctx context.Context, tid int64) (*LibraryTemplate, error) {
+func (s *Service) LibraryTemplate(ctx context.Context, tid int64) (_ *LibraryTemplate, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.LibraryTemplate(%d)", tid)
 	return scanLibrary(s.DB.QueryRow(ctx, `SELECT `+libCols+` FROM subscribe_library WHERE tid = ?`, tid))
 }
 
@@ -363,9 +366,10 @@ func newPriTmplID() string {
 // keywords kids (2–5, in the order given): 200014 for an unknown or retired
 // tid, 200020 for a bad keyword list, 200021 for a scene description over
 // 15 characters, 200012 beyond MaxTemplates.
-func (s *Service) AddTemplate(ctx context.Context, accountID, tid int64, kids []int, sceneDesc string) (*Template, error) {
+func (s *Service) AddTemplate(ctx context.Context, accountID, tid int64, kids []int, sceneDesc string) (_ *Template, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.AddTemplate(%d, %d)", accountID, tid)
 	lib, err := s.LibraryTemplate(ctx, tid)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && lib.Retired) {
+	if errors.Is(err, errs.NotFound) || (err == nil && lib.Retired) {
 		return nil, coded(200014)
 	}
 	if err != nil {
@@ -433,23 +437,26 @@ func scanTemplate(sc interface{ Scan(...any) error }) (*Template, error) {
 }
 
 // Templates lists the account's private templates, oldest first.
-func (s *Service) Templates(ctx context.Context, accountID int64) ([]*Template, error) {
+func (s *Service) Templates(ctx context.Context, accountID int64) (_ []*Template, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Templates(%d)", accountID)
 	rows, err := s.DB.Query(ctx, `SELECT `+tmplCols+` FROM subscribe_templates WHERE account_id = ? ORDER BY id`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*Template, error) { return scanTemplate(r) })
 }
 
 // Template returns one of the account's private templates: 40037 when it
 // has none with that id.
-func (s *Service) Template(ctx context.Context, accountID int64, priTmplID string) (*Template, error) {
+func (s *Service) Template(ctx context.Context, accountID int64, priTmplID string) (_ *Template, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Template(%d, %q)", accountID, priTmplID)
 	t, err := scanTemplate(s.DB.QueryRow(ctx, `SELECT `+tmplCols+` FROM subscribe_templates WHERE account_id = ? AND pri_tmpl_id = ?`, accountID, priTmplID))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, coded(40037)
 	}
 	return t, err
 }
 
 // DeleteTemplate deletes a private template and the consents given to it.
-func (s *Service) DeleteTemplate(ctx context.Context, accountID int64, priTmplID string) error {
+func (s *Service) DeleteTemplate(ctx context.Context, accountID int64, priTmplID string) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.DeleteTemplate(%d, %q)", accountID, priTmplID)
 	return s.DB.Tx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `DELETE FROM subscribe_templates WHERE account_id = ? AND pri_tmpl_id = ?`, accountID, priTmplID)
 		if err != nil {
@@ -484,7 +491,8 @@ type Consent struct {
 // Ask returns which of the templates the follower must still be asked
 // about: those without an "always" answer. The others are answered at once
 // (Remember re-applies them).
-func (s *Service) Ask(ctx context.Context, accountID, personID int64, templateIDs []string) ([]*Template, error) {
+func (s *Service) Ask(ctx context.Context, accountID, personID int64, templateIDs []string) (_ []*Template, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Ask(%d, %d)", accountID, personID)
 	var out []*Template
 	for _, tid := range templateIDs {
 		t, err := s.Template(ctx, accountID, tid)
@@ -494,7 +502,7 @@ func (s *Service) Ask(ctx context.Context, accountID, personID int64, templateID
 		var always bool
 		err = db.Get(s.DB.QueryRow(ctx, `SELECT always_allow FROM subscribe_consents WHERE account_id = ? AND person_id = ? AND kind = 'newtmpl' AND template_id = ? AND scene = ''`,
 			accountID, personID, tid), &always)
-		if err != nil && !errors.Is(err, db.ErrNotFound) {
+		if err != nil && !errors.Is(err, errs.NotFound) {
 			return nil, err
 		}
 		if !always {
@@ -513,7 +521,8 @@ var ErrNoTemplates = errs.Invalidf("The page asked for no notifications.")
 // send; a long-term one, every send until withdrawn. always keeps the
 // answers: later sheets for these templates are answered without asking
 // (Remember). Templates answered "always" before keep their answer.
-func (s *Service) Subscribe(ctx context.Context, a *account.Account, personID int64, decisions []Decision, always bool, scene int) error {
+func (s *Service) Subscribe(ctx context.Context, a *account.Account, personID int64, decisions []Decision, always bool, scene int) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Subscribe(%d, %d, %d)", a.ID, personID, scene)
 	if len(decisions) == 0 {
 		return ErrNoTemplates
 	}
@@ -528,7 +537,7 @@ func (s *Service) Subscribe(ctx context.Context, a *account.Account, personID in
 		for _, d := range decisions {
 			var typ int
 			err := db.Get(tx.QueryRow(ctx, `SELECT type FROM subscribe_templates WHERE account_id = ? AND pri_tmpl_id = ?`, a.ID, d.TemplateID), &typ)
-			if errors.Is(err, db.ErrNotFound) {
+			if errors.Is(err, errs.NotFound) {
 				return coded(40037)
 			}
 			if err != nil {
@@ -556,13 +565,14 @@ func (s *Service) Subscribe(ctx context.Context, a *account.Account, personID in
 // templates (a sheet that is not shown again): one more one-time send for
 // each accepted one-time template, and the popup event as if they had
 // answered.
-func (s *Service) Remember(ctx context.Context, a *account.Account, personID int64, templateIDs []string, scene int) error {
+func (s *Service) Remember(ctx context.Context, a *account.Account, personID int64, templateIDs []string, scene int) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Remember(%d, %d, %d)", a.ID, personID, scene)
 	var ds []Decision
 	for _, tid := range templateIDs {
 		var status string
 		err := db.Get(s.DB.QueryRow(ctx, `SELECT status FROM subscribe_consents WHERE account_id = ? AND person_id = ? AND kind = 'newtmpl' AND template_id = ? AND scene = '' AND always_allow = TRUE`,
 			a.ID, personID, tid), &status)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			continue
 		}
 		if err != nil {
@@ -597,7 +607,8 @@ func upsertConsent(ctx context.Context, tx *db.Tx, accountID, personID int64, ki
 
 // Withdraw turns a follower's notifications from a template off (the
 // account's notification settings) and pushes subscribe_msg_change_event.
-func (s *Service) Withdraw(ctx context.Context, a *account.Account, personID int64, templateID string) error {
+func (s *Service) Withdraw(ctx context.Context, a *account.Account, personID int64, templateID string) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Withdraw(%d, %d, %q)", a.ID, personID, templateID)
 	f, err := s.following(ctx, a, personID)
 	if err != nil {
 		return err
@@ -616,7 +627,8 @@ func (s *Service) Withdraw(ctx context.Context, a *account.Account, personID int
 }
 
 // Consents lists a follower's accepted notifications of an account.
-func (s *Service) Consents(ctx context.Context, accountID, personID int64) ([]Consent, error) {
+func (s *Service) Consents(ctx context.Context, accountID, personID int64) (_ []Consent, err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Consents(%d, %d)", accountID, personID)
 	rows, err := s.DB.Query(ctx, `SELECT c.template_id, t.title, t.type, c.status, c.remaining, c.always_allow FROM subscribe_consents c
 		JOIN subscribe_templates t ON t.account_id = c.account_id AND t.pri_tmpl_id = c.template_id
 		WHERE c.account_id = ? AND c.person_id = ? AND c.kind = 'newtmpl' AND c.status = 'accept' ORDER BY t.id`, accountID, personID)
@@ -628,7 +640,8 @@ func (s *Service) Consents(ctx context.Context, accountID, personID int64) ([]Co
 
 // ConfirmLegacy records a legacy one-time subscription (mp/subscribemsg):
 // one send of templateID in scene when accepted.
-func (s *Service) ConfirmLegacy(ctx context.Context, a *account.Account, personID int64, templateID, scene string, accept bool) error {
+func (s *Service) ConfirmLegacy(ctx context.Context, a *account.Account, personID int64, templateID, scene string, accept bool) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.ConfirmLegacy(%d, %d, %q)", a.ID, personID, templateID)
 	if _, err := s.following(ctx, a, personID); err != nil {
 		return err
 	}
@@ -639,7 +652,7 @@ func (s *Service) ConfirmLegacy(ctx context.Context, a *account.Account, personI
 
 func (s *Service) following(ctx context.Context, a *account.Account, personID int64) (*follow.Follow, error) {
 	f, err := s.Follows.Get(ctx, a.ID, personID)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !f.Following) {
+	if errors.Is(err, errs.NotFound) || (err == nil && !f.Following) {
 		return nil, errs.Conflictf("Follow the account first.")
 	}
 	return f, err
@@ -666,7 +679,7 @@ func (s *Service) recipient(ctx context.Context, a *account.Account, openid stri
 		return nil, coded(40003)
 	}
 	f, err := s.Follows.ByOpenID(ctx, a.ID, openid)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, coded(40003)
 	}
 	if err != nil {
@@ -719,7 +732,8 @@ func linkURL(u string) string {
 // 40037 unknown template, 40003/43004/43019 recipient, 47003 a value that
 // breaks its keyword's rule or a missing keyword, 43101 no consent
 // (never given, used up, or withdrawn), 48004 restricted account.
-func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest) error {
+func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.Send(%d)", a.ID)
 	t, err := s.Template(ctx, a.ID, req.TemplateID)
 	if req.TemplateID == "" {
 		return coded(40037)
@@ -794,7 +808,8 @@ type LegacyRequest struct {
 // subscribe): the follower must have confirmed templateID in scene on the
 // subscribemsg page, and each confirmation allows one send (43101
 // otherwise). The card shows title and data.content.
-func (s *Service) SendLegacy(ctx context.Context, a *account.Account, req *LegacyRequest) error {
+func (s *Service) SendLegacy(ctx context.Context, a *account.Account, req *LegacyRequest) (err error) {
+	defer errs.Wrap(&err, "subscribemsg.Service.SendLegacy(%d)", a.ID)
 	if req.TemplateID == "" {
 		return coded(40037)
 	}

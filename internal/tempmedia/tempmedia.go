@@ -68,17 +68,19 @@ func NewMediaID() string {
 }
 
 // Add registers a stored file as temporary media of the account.
-func (s *Store) Add(ctx context.Context, accountID int64, typ, key, contentType string, size int64) (*Item, error) {
+func (s *Store) Add(ctx context.Context, accountID int64, typ, key, contentType string, size int64) (_ *Item, err error) {
+	defer errs.Wrap(&err, "tempmedia.Store.Add(%d, %d)", accountID, size)
 	return s.AddFor(ctx, accountID, typ, key, contentType, size, TTL)
 }
 
 // AddFor registers a file that works for ttl (media/uploadimg keeps its
 // images for good).
-func (s *Store) AddFor(ctx context.Context, accountID int64, typ, key, contentType string, size int64, ttl time.Duration) (*Item, error) {
+func (s *Store) AddFor(ctx context.Context, accountID int64, typ, key, contentType string, size int64, ttl time.Duration) (_ *Item, err error) {
+	defer errs.Wrap(&err, "tempmedia.Store.AddFor(%d, %d)", accountID, size)
 	now := s.clock.Now()
 	it := &Item{MediaID: NewMediaID(), AccountID: accountID, Type: typ, Key: key, ContentType: contentType, Size: size,
 		CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	_, err := s.db.Exec(ctx, `INSERT INTO temp_media (media_id, account_id, type, media_key, content_type, size, created_at, expires_at)
+	_, err = s.db.Exec(ctx, `INSERT INTO temp_media (media_id, account_id, type, media_key, content_type, size, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, it.MediaID, accountID, typ, key, contentType, size, db.Micro(now), db.Micro(it.ExpiresAt))
 	if err != nil {
 		return nil, err
@@ -89,10 +91,11 @@ func (s *Store) AddFor(ctx context.Context, accountID int64, typ, key, contentTy
 // Get returns the account's media (db.ErrNotFound for another account's
 // or an unknown id, ErrExpired after TTL). accountID 0 looks up any
 // account's media (public picture URLs).
-func (s *Store) Get(ctx context.Context, accountID int64, mediaID string) (*Item, error) {
+func (s *Store) Get(ctx context.Context, accountID int64, mediaID string) (_ *Item, err error) {
+	defer errs.Wrap(&err, "tempmedia.Store.Get(%d, %q)", accountID, mediaID)
 	var it Item
 	var created, exp int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT media_id, account_id, type, media_key, content_type, size, created_at, expires_at
+	err = db.Get(s.db.QueryRow(ctx, `SELECT media_id, account_id, type, media_key, content_type, size, created_at, expires_at
 		FROM temp_media WHERE media_id = ?`, mediaID), &it.MediaID, &it.AccountID, &it.Type, &it.Key, &it.ContentType, &it.Size, &created, &exp)
 	if err != nil {
 		return nil, err
@@ -112,7 +115,8 @@ func Expired(err error) bool { return errors.Is(err, ErrExpired) }
 
 // DeleteExpired removes rows (not the files, which messages may still
 // show) that expired before now; it returns how many.
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
+func (s *Store) DeleteExpired(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "tempmedia.Store.DeleteExpired()")
 	res, err := s.db.Exec(ctx, `DELETE FROM temp_media WHERE expires_at < ?`, db.Micro(s.clock.Now().Add(-24*time.Hour)))
 	if err != nil {
 		return 0, err

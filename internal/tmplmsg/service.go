@@ -43,6 +43,11 @@ type Service struct {
 // Notifier tells the account's developer server that a template message
 // was settled (TEMPLATESENDJOBFINISH); push.Engine is one.
 type Notifier interface {
+	// TemplateSendFinishedTx queues the event in tx, the transaction that
+	// settles the send, so it exists exactly when the settle commits. It
+	// reports false when it cannot queue (no durable queue): the event is
+	// then pushed with TemplateSendFinished after the commit.
+	TemplateSendFinishedTx(ctx context.Context, tx *db.Tx, accountID int64, openID string, personID, msgID int64, status string, at time.Time) (bool, error)
 	TemplateSendFinished(ctx context.Context, a *account.Account, openID string, personID, msgID int64, status string, at time.Time) error
 }
 
@@ -72,10 +77,12 @@ var (
 // Send sends a template message from account a and returns its msgid.
 // The card is in the follower's chat (or, for a follower who muted the
 // account, not: status "failed:user block") when Send returns;
-// TEMPLATESENDJOBFINISH follows in the background. A second request with
+// TEMPLATESENDJOBFINISH follows in the background, queued durably in the
+// transaction that settles the send when Push has a durable queue. A second request with
 // the same client_msg_id for the same follower within 10 minutes sends
 // nothing and returns the first msgid.
-func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest) (int64, error) {
+func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest) (_ int64, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Service.Send(%d)", a.ID)
 	if req.TemplateID == "" {
 		return 0, ErrUnknownTemplate
 	}
@@ -87,7 +94,7 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 		return 0, ErrInvalidOpenID
 	}
 	f, err := s.Follows.ByOpenID(ctx, a.ID, req.ToUser)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return 0, ErrInvalidOpenID
 	}
 	if err != nil {
@@ -136,14 +143,17 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 			status = StatusSystemError
 		}
 	}
-	if err := s.finishSend(context.WithoutCancel(ctx), sd.ID, status); err != nil {
+	queued, err := s.finishSend(context.WithoutCancel(ctx), sd.ID, status)
+	if err != nil {
 		return 0, err
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.pushFinish(context.Background(), sd.ID)
-	}()
+	if !queued {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.pushFinish(context.Background(), sd.ID)
+		}()
+	}
 	return sd.ID, nil
 }
 
@@ -189,9 +199,38 @@ func (s *Service) claim(ctx context.Context, sd *Send) (int64, error) {
 	return first, err
 }
 
-func (s *Service) finishSend(ctx context.Context, sendID int64, status string) error {
-	_, err := s.db.Exec(ctx, `UPDATE template_sends SET status = ?, push_state = 'pending' WHERE id = ? AND status = 'sending'`, status, sendID)
-	return err
+// finishSend settles a send with status. In the same transaction it
+// queues the send's TEMPLATESENDJOBFINISH when the notifier has a durable
+// queue, and marks the push done: the event then exists exactly when the
+// settle commits, and a node that dies right after the commit cannot lose
+// it. Otherwise the push is left 'pending' for pushFinish (after the
+// commit, or the sweep's). It reports whether the event was queued.
+func (s *Service) finishSend(ctx context.Context, sendID int64, status string) (queued bool, err error) {
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		queued = false
+		res, err := tx.Exec(ctx, `UPDATE template_sends SET status = ?, push_state = 'pending' WHERE id = ? AND status = 'sending'`, status, sendID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 || s.Push == nil {
+			return nil // settled before (another node's sweep), or nothing to push
+		}
+		var accountID, personID int64
+		var openID string
+		if err := tx.QueryRow(ctx, `SELECT account_id, person_id, openid FROM template_sends WHERE id = ?`, sendID).Scan(&accountID, &personID, &openID); err != nil {
+			return err
+		}
+		ok, err := s.Push.TemplateSendFinishedTx(ctx, tx, accountID, openID, personID, sendID, status, s.Clock.Now())
+		if err != nil || !ok {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE template_sends SET push_state = 'done' WHERE id = ?`, sendID); err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	return queued, err
 }
 
 // pushStale is how long a claimed push may take before the sweep takes it
@@ -241,9 +280,11 @@ func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
 
 // Sweep finishes what a stopped process left: sends recorded but not
 // settled for a minute (delivered if their message exists, else "failed:
-// system failed"), and TEMPLATESENDJOBFINISH pushes not done. The jobs
+// system failed"; settling queues the event as Send does), and
+// TEMPLATESENDJOBFINISH pushes left pending (no durable queue). The jobs
 // runner calls it every 30 seconds.
-func (s *Service) Sweep(ctx context.Context) error {
+func (s *Service) Sweep(ctx context.Context) (err error) {
+	defer errs.Wrap(&err, "tmplmsg.Service.Sweep()")
 	now := s.Clock.Now()
 	ids, err := s.ids(ctx, `SELECT id FROM template_sends WHERE status = 'sending' AND created_at <= ?`, db.Micro(now.Add(-time.Minute)))
 	if err != nil {
@@ -258,7 +299,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		if n > 0 {
 			status = StatusSuccess
 		}
-		if err := s.finishSend(ctx, sid, status); err != nil {
+		if _, err := s.finishSend(ctx, sid, status); err != nil {
 			return err
 		}
 	}

@@ -84,28 +84,34 @@ func (t *LibraryTemplate) Keywords() []Keyword { return Keywords(t.Content) }
 
 var shortIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
-// validateLibrary checks an administrator's template.
+// validateLibrary checks an administrator's template, reporting every
+// field that is wrong at once.
 func validateLibrary(t *LibraryTemplate) error {
 	t.ShortID, t.Title = strings.TrimSpace(t.ShortID), strings.TrimSpace(t.Title)
 	t.Content = strings.TrimSpace(strings.ReplaceAll(t.Content, "\r\n", "\n"))
 	t.Example = strings.TrimSpace(strings.ReplaceAll(t.Example, "\r\n", "\n"))
-	switch {
-	case !shortIDRE.MatchString(t.ShortID):
-		return errs.FieldInvalid("short_id", "The short id has 1–32 letters, digits, - or _ (for example TM00015).")
-	case t.Title == "" || utf8.RuneCountInString(t.Title) > 30:
-		return errs.FieldInvalid("title", "The title has 1–30 characters.")
-	case t.Industry < 1 || t.Industry > len(Industries):
-		return errs.FieldInvalid("industry", "Choose an industry.")
-	case utf8.RuneCountInString(t.Content) > 1000:
-		return errs.FieldInvalid("content", "The content has at most 1000 characters.")
-	case len(Keywords(t.Content)) == 0:
-		return errs.FieldInvalid("content", "The content needs at least one keyword, written {{keyword1.DATA}}.")
-	case len(Keywords(t.Content)) > 20:
-		return errs.FieldInvalid("content", "A template has at most 20 keywords.")
-	case utf8.RuneCountInString(t.Example) > 1000:
-		return errs.FieldInvalid("example", "The example has at most 1000 characters.")
+	var fe errs.Fields
+	if !shortIDRE.MatchString(t.ShortID) {
+		fe.Add(errs.FieldInvalid("short_id", "The short id has 1–32 letters, digits, - or _ (for example TM00015)."))
 	}
-	return nil
+	if t.Title == "" || utf8.RuneCountInString(t.Title) > 30 {
+		fe.Add(errs.FieldInvalid("title", "The title has 1–30 characters."))
+	}
+	if t.Industry < 1 || t.Industry > len(Industries) {
+		fe.Add(errs.FieldInvalid("industry", "Choose an industry."))
+	}
+	switch {
+	case utf8.RuneCountInString(t.Content) > 1000:
+		fe.Add(errs.FieldInvalid("content", "The content has at most 1000 characters."))
+	case len(Keywords(t.Content)) == 0:
+		fe.Add(errs.FieldInvalid("content", "The content needs at least one keyword, written {{keyword1.DATA}}."))
+	case len(Keywords(t.Content)) > 20:
+		fe.Add(errs.FieldInvalid("content", "A template has at most 20 keywords."))
+	}
+	if utf8.RuneCountInString(t.Example) > 1000 {
+		fe.Add(errs.FieldInvalid("example", "The example has at most 1000 characters."))
+	}
+	return fe.Err()
 }
 
 const libCols = `id, short_id, title, industry, content, example, retired, created_at, updated_at`
@@ -202,7 +208,7 @@ func (s *Store) Industry(ctx context.Context, accountID int64) (_ *AccountIndust
 	var i1, i2 int
 	var at int64
 	err = db.Get(s.db.QueryRow(ctx, `SELECT industry1, industry2, changed_at FROM template_industries WHERE account_id = ?`, accountID), &i1, &i2, &at)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -225,6 +231,7 @@ func (ai *AccountIndustry) NextChange() time.Time {
 // deleted, as on WeChat. It returns how many were deleted. Setting the
 // same two industries again changes nothing.
 func (s *Store) SetIndustry(ctx context.Context, accountID int64, i1, i2 int) (deleted int, err error) {
+	defer errs.Wrap(&err, "tmplmsg.Store.SetIndustry(%d, %d, %d)", accountID, i1, i2)
 	if _, ok := IndustryByCode(i1); !ok {
 		return 0, ErrIndustryInvalid
 	}

@@ -454,10 +454,10 @@ func TestPenaltiesAreWiredIntoPublishingAndTheAPI(t *testing.T) {
 	rv := s.CreatePerson(t, "rui", pw, user.RoleReviewer)
 	acct := approvedAccount(t, s, owner, rv, "Harbour Bank")
 	pub, api := s.App.Publish, s.App.API
-	if pub.Gate == nil || pub.TakenDown == nil || api.Frozen == nil {
+	if api.Frozen == nil {
 		t.Fatal("the penalty hooks are not wired")
 	}
-	if err := pub.Gate(bg, acct.ID, review.FeaturePublishing); err != nil {
+	if err := pub.Allowed(bg, acct.ID, review.FeaturePublishing); err != nil {
 		t.Fatalf("publishing refused before any penalty: %v", err)
 	}
 	in := review.NewPenalty{AccountID: acct.ID, Kind: review.Restrict, Feature: review.FeaturePublishing, Days: 3,
@@ -465,17 +465,17 @@ func TestPenaltiesAreWiredIntoPublishingAndTheAPI(t *testing.T) {
 	if _, err := s.App.Review.ApplyPenalty(bg, rv, in); err != nil {
 		t.Fatal(err)
 	}
-	if err := pub.Gate(bg, acct.ID, review.FeaturePublishing); err == nil || !strings.Contains(err.Error(), "Publishing is restricted") {
+	if err := pub.Allowed(bg, acct.ID, review.FeaturePublishing); err == nil || !strings.Contains(err.Error(), "Publishing is restricted") {
 		t.Fatalf("publishing while restricted: %v", err)
 	}
-	if err := pub.Gate(bg, acct.ID, review.FeatureComments); err != nil {
+	if err := pub.Allowed(bg, acct.ID, review.FeatureComments); err != nil {
 		t.Fatalf("comments refused by a publishing restriction: %v", err)
 	}
 	in = review.NewPenalty{AccountID: acct.ID, Kind: review.Takedown, ArticleID: 77, Rule: "Spam", Evidence: "Copy of a competitor's article."}
 	if _, err := s.App.Review.ApplyPenalty(bg, rv, in); err != nil {
 		t.Fatal(err)
 	}
-	if !pub.TakenDown(bg, 77) || pub.TakenDown(bg, 78) {
+	if !pub.ArticleTakenDown(bg, 77) || pub.ArticleTakenDown(bg, 78) {
 		t.Fatal("the take-down does not reach publishing")
 	}
 	if code, _ := api.Frozen(bg, acct.ID); code != 0 {

@@ -2,12 +2,15 @@ package ui
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
+	"github.com/heraldoa/herald/internal/webpush"
 )
 
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -77,6 +80,7 @@ func (u *UI) signup(w http.ResponseWriter, r *http.Request) error {
 		Email:       r.PostForm.Get("email"),
 		DisplayName: r.PostForm.Get("display_name"),
 		Password:    r.PostForm.Get("password"),
+		Language:    u.Lang(r).Setting(), // the language they signed up in
 	})
 	if err != nil {
 		return u.FormError(w, r, "auth/signup", p, err)
@@ -84,14 +88,59 @@ func (u *UI) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := u.Sessions.SignIn(w, r, person); err != nil {
 		return err
 	}
-	return u.Redirect(w, r, web.SafeNext(next, "/"), "Welcome to Herald, "+person.DisplayName+".")
+	return u.Redirect(w, r, web.SafeNext(next, "/"), u.T(r, "Welcome to Herald, %s.", person.DisplayName))
 }
 
+// logout ends the session and stops this browser's notifications: the
+// server forgets its push subscription (named by the cookie set when it
+// subscribed, and by the endpoint the page's script adds to the form after
+// unsubscribing in the browser), so a signed-out browser is not notified of
+// the person's messages.
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := core.ParseForm(w, r); err != nil {
+		return err
+	}
+	if me := web.Person(r); me != nil && u.WebPush != nil {
+		var subID int64
+		if c, err := r.Cookie(webpush.DeviceCookie); err == nil {
+			subID, _ = strconv.ParseInt(c.Value, 10, 64)
+		}
+		endpoint := r.PostForm.Get("push_endpoint")
+		if len(endpoint) > 2048 {
+			endpoint = ""
+		}
+		if err := u.WebPush.ForgetDevice(r.Context(), me.ID, subID, endpoint); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: webpush.DeviceCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: u.Sessions.Secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	if err := u.Sessions.SignOut(w, r); err != nil {
 		return err
 	}
 	return u.Redirect(w, r, "/login", "You are signed out.")
+}
+
+// setLanguage is the footer's language switcher: it keeps the choice in a
+// cookie for the browser and, for a signed-in person, in their setting, then
+// goes back to the page it was chosen on.
+func (u *UI) setLanguage(w http.ResponseWriter, r *http.Request) error {
+	if err := core.ParseForm(w, r); err != nil {
+		return err
+	}
+	l, ok := i18n.Parse(r.PostForm.Get("lang"))
+	if !ok {
+		return errs.Invalidf("Choose a language from the list.")
+	}
+	if me := web.Person(r); me != nil {
+		if err := u.Users.SetLanguage(r.Context(), me.ID, l.Setting()); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: core.LangCookie, Value: string(l), Path: "/", Secure: u.Sessions.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: 400 * 24 * 3600})
+	http.Redirect(w, r, web.SafeNext(r.PostForm.Get("next"), "/"), http.StatusSeeOther)
+	return nil
 }
 
 func (u *UI) meForm(w http.ResponseWriter, r *http.Request) error {

@@ -107,7 +107,7 @@ func TestOwnersDataPage(t *testing.T) {
 	}
 	// A form without its file says which file to choose, on the page.
 	for path, want := range map[string]string{"/import": "Choose an archive (.zip) to import.", "/followers": "Choose a CSV file to import."} {
-		if r := postFiles(owner, s, base+path, url.Values{"check": {"1"}}, nil); r.Status != http.StatusBadRequest || !r.Contains(want) {
+		if r := postFiles(owner, s, base+path, url.Values{"check": {"1"}}, nil); r.Status != http.StatusUnprocessableEntity || !r.Contains(want) {
 			t.Fatalf("%s without a file: %d", path, r.Status)
 		}
 	}

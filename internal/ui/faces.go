@@ -76,10 +76,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 	h("GET /signup", u.signupForm)
 	h("POST /signup", u.signup)
 	h("POST /logout", u.logout)
+	h("POST /lang", u.setLanguage)
 	h("GET /me", u.SignedIn(u.meForm))
 	h("POST /me", u.SignedIn(u.meSave))
 	h("POST /me/password", u.SignedIn(u.mePassword))
 
+	u.registerPWA(mux, h) // manifest, icons, service worker, offline page
 	u.follower.Register(h)
 	u.console.Register(h)
 	u.admin.Register(h)

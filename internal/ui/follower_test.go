@@ -467,7 +467,7 @@ func TestMenuClicksAndLinks(t *testing.T) {
 
 	res := c.Get(chatPath(bank, ""))
 	wantBody(t, res, `data-testid="menubar"`)
-	wantBody(t, res, "<summary>More</summary>")
+	wantBody(t, res, `<summary translate="no">More</summary>`)
 	wantBody(t, res, chatPath(bank, "/view?url="+url.QueryEscape("https://bank.example/rates")))
 
 	// A click reaches the responders; without JavaScript the page it returns
@@ -521,7 +521,7 @@ func (f *fakeFolder) MarkFolderSeen(ctx context.Context, personID int64) error {
 	return nil
 }
 
-func (f *fakeFolder) Recent(ctx context.Context, accountID int64, limit int) ([]ui.FolderItem, error) {
+func (f *fakeFolder) Recent(ctx context.Context, accountID, _ int64, limit int) ([]ui.FolderItem, error) {
 	var out []ui.FolderItem
 	for _, it := range f.items {
 		if it.AccountID == accountID {
@@ -725,8 +725,8 @@ func TestBlacklistedAndSuspended(t *testing.T) {
 	}
 	res = c.Get(chatPath(bank, ""))
 	wantBody(t, res, "Welcome to Harbour Bank")
-	wantBody(t, res, "Harbour Bank cannot receive messages right now.")
-	wantBody(t, c.Get(accountPath(bank, "")), "This account is suspended")
+	wantBody(t, res, "Harbour Bank has been suspended by the platform. You cannot send messages to it")
+	wantBody(t, c.Get(accountPath(bank, "")), "Harbour Bank has been suspended by the platform. It cannot be followed or messaged now")
 	wantStatus(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello?"}}), http.StatusConflict)
 	wantStatus(t, other.Get(accountPath(bank, "")), http.StatusNotFound)
 	wantStatus(t, other.Get(chatPath(bank, "")), http.StatusNotFound)

@@ -260,11 +260,23 @@ func TestFollowerGetsKeywordReply(t *testing.T) {
 		"reply.0.type": {"text"}, "reply.0.text": {"Savings: 1.5% a year."},
 		"reply.1.type": {"news"}, "reply.1.title": {"All rates"}, "reply.1.url": {"https://harbour.example/rates"}})
 	status(t, res, http.StatusSeeOther)
-	res = hana.PostForm(w.mp(w.a, "autoreply/special/default"), url.Values{"default.enabled": {"on"}, "default.type": {"text"}, "default.text": {"An agent will answer soon."}})
+	// The default reply's interval: the form shows an hour until the owner
+	// sets another; one outside 1 minute to 7 days is explained.
+	shows(t, hana.Get(w.mp(w.a, "autoreply")), `name="default.window" min="1" max="10080" step="1" required value="60"`)
+	res = hana.PostForm(w.mp(w.a, "autoreply/special/default"), url.Values{"default.enabled": {"on"}, "default.type": {"text"},
+		"default.text": {"An agent will answer soon."}, "default.window": {"0"}})
+	status(t, res, http.StatusUnprocessableEntity)
+	shows(t, res, "between 1 minute and 7 days")
+	res = hana.PostForm(w.mp(w.a, "autoreply/special/default"), url.Values{"default.enabled": {"on"}, "default.type": {"text"},
+		"default.text": {"An agent will answer soon."}, "default.window": {"30"}})
 	status(t, res, http.StatusSeeOther)
 	res = hana.Get(w.mp(w.a, "autoreply"))
 	shows(t, res, "Prices")
 	shows(t, res, "An agent will answer soon.")
+	shows(t, res, `value="30"`)
+	if got, _ := w.s.App.AutoReplies.DefaultReplyWindow(w.ctx, w.a.ID); got != 30*time.Minute {
+		t.Errorf("default reply window = %v, want 30m", got)
+	}
 
 	mei := w.client(t, "mei")
 	res = mei.PostForm(fmt.Sprintf("/chat/%d/send", w.a.ID), url.Values{"kind": {"text"}, "text": {"price"}})
@@ -378,7 +390,7 @@ func TestInboxAgentFlow(t *testing.T) {
 	// Notes are internal.
 	status(t, sam.PostForm(conv+"/note", url.Values{"note": {"Card 4417 reported"}}), http.StatusSeeOther)
 	shows(t, sam.Get(conv), "Card 4417 reported")
-	if strings.Contains(w.client(t, "mei").Get(fmt.Sprintf("/chat/%d", w.a.ID)).Body, "4417") {
+	if strings.Contains(w.client(t, "mei").Get(fmt.Sprintf("/chat/%d", w.a.ID)).Body, "Card 4417") {
 		t.Error("the follower sees an internal note")
 	}
 	// Transfer to a publisher is refused; to the owner it works.
@@ -488,12 +500,32 @@ func TestFollowersAndTeamPages(t *testing.T) {
 	shows(t, hana.Get(w.mp(w.a, "followers?blacklist=1")), "Prefers email")
 	status(t, hana.PostForm(one+"/blacklist", url.Values{"blocked": {"0"}}), http.StatusSeeOther)
 
-	// Team: invite, refuse unknown usernames, role change, last owner stays.
-	res = hana.PostForm(w.mp(w.a, "team"), url.Values{"username": {"nobody"}, "role": {"agent"}})
-	status(t, res, http.StatusUnprocessableEntity)
-	shows(t, res, "nobody")
-	status(t, hana.PostForm(w.mp(w.a, "team"), url.Values{"username": {"bob"}, "role": {"admin"}}), http.StatusSeeOther)
+	// Team: an invitation, answered the same for unknown usernames, gives
+	// its role on acceptance only; role change; the last owner stays.
+	invite := func(user string) (*apptest.Response, string) {
+		res := hana.PostForm(w.mp(w.a, "team"), url.Values{"username": {user}, "role": {"admin"}, "expires": {"7"}})
+		flash, _ := url.QueryUnescape(hana.Cookie("herald_flash"))
+		return res, strings.ReplaceAll(flash, "@"+user+" ", "@NAME ")
+	}
+	ghost, ghostFlash := invite("nobody")
+	real, realFlash := invite("bob")
+	status(t, ghost, http.StatusSeeOther)
+	status(t, real, http.StatusSeeOther)
+	if ghost.Location != real.Location || ghostFlash != realFlash || realFlash == "" {
+		t.Errorf("an unknown username is answered differently:\n%s %q\n%s %q", ghost.Location, ghostFlash, real.Location, realFlash)
+	}
+	teamPage := hana.Get(w.mp(w.a, "team"))
+	shows(t, teamPage, "@nobody")
+	shows(t, teamPage, "@bob")
 	bob := w.client(t, "bob")
+	status(t, bob.Get(w.mp(w.a, "")), http.StatusForbidden)
+	invs, err := w.s.App.Accounts.InvitationsFor(w.ctx, w.people["bob"].ID)
+	if err != nil || len(invs) != 1 {
+		t.Fatalf("bob's invitations: %+v %v", invs, err)
+	}
+	shows(t, bob.Get("/mp/invitations"), "invites you as <strong>admin</strong>")
+	status(t, w.client(t, "mei").PostForm(fmt.Sprintf("/mp/invitations/%d/accept", invs[0].ID), nil), http.StatusNotFound)
+	status(t, bob.PostForm(fmt.Sprintf("/mp/invitations/%d/accept", invs[0].ID), nil), http.StatusSeeOther)
 	res = bob.PostForm(w.mp(w.a, "team"), url.Values{"username": {"mei"}, "role": {"owner"}})
 	status(t, res, http.StatusForbidden)
 	res = bob.PostForm(w.mp(w.a, fmt.Sprintf("team/%d/remove", w.people["hana"].ID)), nil)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/pay"
-	"github.com/heraldoa/herald/internal/pay/wxpay"
 )
 
 // TestConsoleBillsAndPlatformCertificate: the owner finds yesterday's bills
@@ -54,7 +53,7 @@ func TestConsoleBillsAndPlatformCertificate(t *testing.T) {
 	if r.Status != http.StatusOK || !r.Contains(`value="`+d1+`"`) || strings.Count(r.Body, ">CSV</a>") != 4 {
 		t.Fatalf("bills page (yesterday by default): %d\n%s", r.Status, r.Body)
 	}
-	api, err := w.s.App.PayAPI.Bill(ctx, wxpay.BillRequest{AccountID: w.bank.ID, Kind: wxpay.BillTrade, Date: d1, Type: "ALL"})
+	api, err := w.s.App.Pay.Bill(ctx, w.bank, pay.BillRequest{Kind: pay.BillTrade, Date: d1, Type: "ALL"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,7 +234,11 @@ func TestMediaLibraryUploadAndRanges(t *testing.T) {
 	if res.Status != 200 || mid == nil {
 		t.Fatalf("upload: %d %s", res.Status, res.Body)
 	}
-	r2 := s.Client(t).NewRequest(http.MethodGet, "/media/"+mid[1], nil)
+	asset, err := s.App.Publish.Asset(context.Background(), a.ID, mid[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := s.Client(t).NewRequest(http.MethodGet, asset.URL(), nil)
 	r2.Header.Set("Range", "bytes=100-199")
 	res = s.Client(t).Do(r2)
 	if res.Status != http.StatusPartialContent || len(res.Body) != 100 || res.Header.Get("Content-Type") != "video/mp4" {

@@ -71,6 +71,9 @@ type NewPerson struct {
 	// PasswordHash, when set, is used instead of hashing Password (the demo
 	// seed shares one hash among hundreds of followers).
 	PasswordHash string
+	// Language is the person's language setting ("zh_CN", "en", "zh_TW");
+	// English when empty.
+	Language string
 }
 
 // NormalizeUsername lowercases and trims a username.
@@ -121,7 +124,8 @@ func validateDisplayName(s string) error {
 }
 
 // Create adds a person after checking every rule.
-func (s *Store) Create(ctx context.Context, in NewPerson) (*Person, error) {
+func (s *Store) Create(ctx context.Context, in NewPerson) (_ *Person, err error) {
+	defer errs.Wrap(&err, "user.Store.Create()")
 	username := NormalizeUsername(in.Username)
 	if err := ValidateUsername(username); err != nil {
 		return nil, err
@@ -154,15 +158,21 @@ func (s *Store) Create(ctx context.Context, in NewPerson) (*Person, error) {
 			return nil, err
 		}
 	}
+	lang := in.Language
+	if lang == "" {
+		lang = "en"
+	} else if !contains(Languages, lang) {
+		return nil, errs.Invalidf("Unknown language %q.", lang)
+	}
 	now := s.clock.Now()
 	p := &Person{ID: id.New(), Username: username, Email: email, DisplayName: display,
-		PlatformRole: in.PlatformRole, Language: "en", CreatedAt: now}
+		PlatformRole: in.PlatformRole, Language: lang, CreatedAt: now}
 	var emailArg any
 	if email != "" {
 		emailArg = email
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO people (id, username, email, display_name, password_hash, platform_role, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, username, emailArg, display, hash, in.PlatformRole, db.Micro(now), db.Micro(now))
+	_, err = s.db.Exec(ctx, `INSERT INTO people (id, username, email, display_name, password_hash, platform_role, language, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, username, emailArg, display, hash, in.PlatformRole, lang, db.Micro(now), db.Micro(now))
 	if db.IsUniqueViolation(err) {
 		if strings.Contains(err.Error(), "email") {
 			return nil, errs.FieldInvalid("email", "That email address is already registered.")
@@ -191,32 +201,40 @@ func scanPerson(sc interface{ Scan(...any) error }) (*Person, error) {
 }
 
 // ByID returns a person.
-func (s *Store) ByID(ctx context.Context, personID int64) (*Person, error) {
+func (s *Store) ByID(ctx context.Context, personID int64) (_ *Person, err error) {
+	defer errs.Wrap(&err, "user.Store.ByID(%d)", personID)
 	return scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM people WHERE id = ?`, personID))
 }
 
 // ByUsername returns a person by username (normalised).
-func (s *Store) ByUsername(ctx context.Context, username string) (*Person, error) {
+func (s *Store) ByUsername(ctx context.Context, username string) (_ *Person, err error) {
+	defer errs.Wrap(&err, "user.Store.ByUsername(%q)", username)
 	return scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM people WHERE username = ?`, NormalizeUsername(username)))
 }
 
 // dummyHash is checked when the login is unknown, so that the time taken
-// does not tell whether an account exists.
-var dummyHash, _ = HashPassword("not a real password")
+// does not tell whether an account exists. It is a constant (the hash of
+// "not a real password" with the parameters HashPassword uses, which a test
+// checks) rather than computed at start-up: an argon2id hash takes 19 MiB
+// and about a tenth of a second of CPU, which every herald process, the
+// emulator and one-shot commands included, would pay before doing anything.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$QM6amLBpyYxc1E7LgU9UuQ$Md1+x9rgn0HIEfTVUDyiife1P4+4MP37Uo0nSLZeIYI"
 
 // ErrBadCredentials is returned for any failed sign-in: the message never
 // says whether the login or the password was wrong.
-var ErrBadCredentials = &errs.Error{Kind: errs.KindUnauthorized, Message: "That username or email and password do not match."}
+var ErrBadCredentials = &errs.Error{Kind: errs.KindUnauthorized, Message: "That username or email and password do not match.",
+	Format: "That username or email and password do not match."}
 
 // Authenticate checks a login (username or email) and password.
 // LoginKey names the account a sign-in attempt is for, for throttling:
 // "p<id>" for a person (by username or email alike), else the login as
 // typed ("n:<login>"), so unknown names are throttled too.
-func (s *Store) LoginKey(ctx context.Context, login string) (string, error) {
+func (s *Store) LoginKey(ctx context.Context, login string) (_ string, err error) {
+	defer errs.Wrap(&err, "user.Store.LoginKey()")
 	login = strings.ToLower(strings.TrimSpace(login))
 	var personID int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT id FROM people WHERE username = ? OR email = ?`, login, login), &personID)
-	if errors.Is(err, db.ErrNotFound) {
+	err = db.Get(s.db.QueryRow(ctx, `SELECT id FROM people WHERE username = ? OR email = ?`, login, login), &personID)
+	if errors.Is(err, errs.NotFound) {
 		return "n:" + login, nil
 	}
 	if err != nil {
@@ -225,12 +243,13 @@ func (s *Store) LoginKey(ctx context.Context, login string) (string, error) {
 	return "p" + strconv.FormatInt(personID, 10), nil
 }
 
-func (s *Store) Authenticate(ctx context.Context, login, password string) (*Person, error) {
+func (s *Store) Authenticate(ctx context.Context, login, password string) (_ *Person, err error) {
+	defer errs.Wrap(&err, "user.Store.Authenticate()")
 	login = strings.ToLower(strings.TrimSpace(login))
 	var hash string
 	var personID int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT id, password_hash FROM people WHERE username = ? OR email = ?`, login, login), &personID, &hash)
-	if errors.Is(err, db.ErrNotFound) {
+	err = db.Get(s.db.QueryRow(ctx, `SELECT id, password_hash FROM people WHERE username = ? OR email = ?`, login, login), &personID, &hash)
+	if errors.Is(err, errs.NotFound) {
 		_, _ = CheckPassword(dummyHash, password)
 		return nil, ErrBadCredentials
 	}
@@ -255,7 +274,8 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (*Pers
 
 // ChangePassword replaces the password after checking the current one, and
 // signs out every other session.
-func (s *Store) ChangePassword(ctx context.Context, personID int64, current, next, keepToken string) error {
+func (s *Store) ChangePassword(ctx context.Context, personID int64, current, next, keepToken string) (err error) {
+	defer errs.Wrap(&err, "user.Store.ChangePassword(%d)", personID)
 	var hash string
 	if err := db.Get(s.db.QueryRow(ctx, `SELECT password_hash FROM people WHERE id = ?`, personID), &hash); err != nil {
 		return err
@@ -284,7 +304,8 @@ func (s *Store) ChangePassword(ctx context.Context, personID int64, current, nex
 }
 
 // SetPassword replaces a password without checking the old one (admin CLI).
-func (s *Store) SetPassword(ctx context.Context, personID int64, password string) error {
+func (s *Store) SetPassword(ctx context.Context, personID int64, password string) (err error) {
+	defer errs.Wrap(&err, "user.Store.SetPassword(%d)", personID)
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
@@ -297,7 +318,8 @@ func (s *Store) SetPassword(ctx context.Context, personID int64, password string
 }
 
 // SetPlatformRole changes a person's platform role.
-func (s *Store) SetPlatformRole(ctx context.Context, personID int64, role string) error {
+func (s *Store) SetPlatformRole(ctx context.Context, personID int64, role string) (err error) {
+	defer errs.Wrap(&err, "user.Store.SetPlatformRole(%d)", personID)
 	switch role {
 	case RoleNone, RoleAdmin, RoleReviewer:
 	default:
@@ -327,7 +349,8 @@ var Regions = []string{"", "Beijing", "Shanghai", "Guangdong", "Zhejiang", "Sich
 var Languages = []string{"en", "zh_CN", "zh_TW"}
 
 // UpdateProfile changes display name, region and language.
-func (s *Store) UpdateProfile(ctx context.Context, personID int64, p Profile) error {
+func (s *Store) UpdateProfile(ctx context.Context, personID int64, p Profile) (err error) {
+	defer errs.Wrap(&err, "user.Store.UpdateProfile(%d)", personID)
 	p.DisplayName = strings.TrimSpace(p.DisplayName)
 	if err := validateDisplayName(p.DisplayName); err != nil {
 		return err
@@ -338,21 +361,34 @@ func (s *Store) UpdateProfile(ctx context.Context, personID int64, p Profile) er
 	if !contains(Languages, p.Language) {
 		return errs.FieldInvalid("language", "Choose a language from the list.")
 	}
-	_, err := s.db.Exec(ctx, `UPDATE people SET display_name = ?, region = ?, language = ?, updated_at = ? WHERE id = ?`,
+	_, err = s.db.Exec(ctx, `UPDATE people SET display_name = ?, region = ?, language = ?, updated_at = ? WHERE id = ?`,
 		p.DisplayName, p.Region, p.Language, db.Micro(s.clock.Now()), personID)
 	return err
 }
 
+// SetLanguage changes a person's language setting ("zh_CN", "en", "zh_TW"),
+// which chooses the language of every face they see.
+func (s *Store) SetLanguage(ctx context.Context, personID int64, lang string) (err error) {
+	defer errs.Wrap(&err, "user.Store.SetLanguage(%d)", personID)
+	if !contains(Languages, lang) {
+		return errs.FieldInvalid("language", "Choose a language from the list.")
+	}
+	_, err = s.db.Exec(ctx, `UPDATE people SET language = ?, updated_at = ? WHERE id = ?`, lang, db.Micro(s.clock.Now()), personID)
+	return err
+}
+
 // SetAvatar records the stored path of a person's avatar.
-func (s *Store) SetAvatar(ctx context.Context, personID int64, path string) error {
-	_, err := s.db.Exec(ctx, `UPDATE people SET avatar_path = ?, updated_at = ? WHERE id = ?`, path, db.Micro(s.clock.Now()), personID)
+func (s *Store) SetAvatar(ctx context.Context, personID int64, path string) (err error) {
+	defer errs.Wrap(&err, "user.Store.SetAvatar(%d)", personID)
+	_, err = s.db.Exec(ctx, `UPDATE people SET avatar_path = ?, updated_at = ? WHERE id = ?`, path, db.Micro(s.clock.Now()), personID)
 	return err
 }
 
 // Count returns how many people exist.
-func (s *Store) Count(ctx context.Context) (int, error) {
+func (s *Store) Count(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "user.Store.Count()")
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM people`).Scan(&n)
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM people`).Scan(&n)
 	return n, err
 }
 
@@ -374,7 +410,8 @@ func hashToken(token string) string {
 
 // CreateSession starts a session and returns its secret token (for the
 // cookie). Only a hash of the token is stored.
-func (s *Store) CreateSession(ctx context.Context, personID int64, ip, userAgent string) (string, error) {
+func (s *Store) CreateSession(ctx context.Context, personID int64, ip, userAgent string) (_ string, err error) {
+	defer errs.Wrap(&err, "user.Store.CreateSession(%d)", personID)
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -384,7 +421,7 @@ func (s *Store) CreateSession(ctx context.Context, personID int64, ip, userAgent
 	if len(userAgent) > 256 {
 		userAgent = userAgent[:256]
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at, last_seen_at, ip, user_agent)
+	_, err = s.db.Exec(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at, last_seen_at, ip, user_agent)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, hashToken(token), personID, db.Micro(now), db.Micro(now.Add(SessionTTL)), db.Micro(now), ip, userAgent)
 	if err != nil {
 		return "", err
@@ -394,7 +431,8 @@ func (s *Store) CreateSession(ctx context.Context, personID int64, ip, userAgent
 
 // SessionPerson returns the person signed in with token, extending the
 // session when it was last extended more than five minutes ago.
-func (s *Store) SessionPerson(ctx context.Context, token string) (*Person, error) {
+func (s *Store) SessionPerson(ctx context.Context, token string) (_ *Person, err error) {
+	defer errs.Wrap(&err, "user.Store.SessionPerson()")
 	if token == "" {
 		return nil, db.ErrNotFound
 	}
@@ -403,7 +441,7 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (*Person, error
 	// starts here.
 	var p Person
 	var created, expires, lastSeen int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT p.id, p.username, COALESCE(p.email, ''), p.display_name, p.platform_role, p.avatar_path, p.region, p.language, p.created_at,
+	err = db.Get(s.db.QueryRow(ctx, `SELECT p.id, p.username, COALESCE(p.email, ''), p.display_name, p.platform_role, p.avatar_path, p.region, p.language, p.created_at,
 			s.expires_at, s.last_seen_at
 		FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`, h),
 		&p.ID, &p.Username, &p.Email, &p.DisplayName, &p.PlatformRole, &p.AvatarPath, &p.Region, &p.Language, &created, &expires, &lastSeen)
@@ -424,13 +462,15 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (*Person, error
 }
 
 // DeleteSession signs a session out.
-func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+func (s *Store) DeleteSession(ctx context.Context, token string) (err error) {
+	defer errs.Wrap(&err, "user.Store.DeleteSession()")
+	_, err = s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
 	return err
 }
 
 // DeleteExpiredSessions removes sessions past their expiry and returns how many.
-func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (_ int64, err error) {
+	defer errs.Wrap(&err, "user.Store.DeleteExpiredSessions()")
 	res, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, db.Micro(s.clock.Now()))
 	if err != nil {
 		return 0, err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/clock"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/user"
@@ -92,7 +91,7 @@ func TestSessionsExpireAndChangePasswordSignsOutOthers(t *testing.T) {
 	if err := s.ChangePassword(ctx, p.ID, "first password", "second password", a); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SessionPerson(ctx, b); !errors.Is(err, db.ErrNotFound) {
+	if _, err := s.SessionPerson(ctx, b); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("other session survived a password change: %v", err)
 	}
 	if _, err := s.SessionPerson(ctx, a); err != nil {
@@ -102,7 +101,7 @@ func TestSessionsExpireAndChangePasswordSignsOutOthers(t *testing.T) {
 		t.Fatalf("new password rejected: %v", err)
 	}
 	c.Advance(user.SessionTTL + time.Hour)
-	if _, err := s.SessionPerson(ctx, a); !errors.Is(err, db.ErrNotFound) {
+	if _, err := s.SessionPerson(ctx, a); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("expired session still valid: %v", err)
 	}
 	if err := s.DeleteSession(ctx, a); err != nil {

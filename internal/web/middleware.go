@@ -111,8 +111,12 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 				m.latency.WithLabelValues(route).Observe(d.Seconds())
 			}
-			log.Debug("request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("duration", d), slog.Int("bytes", sw.bytes))
+			// Checked first: building the attributes costs allocations on
+			// every request even when debug lines are dropped.
+			if log.Enabled(r.Context(), slog.LevelDebug) {
+				log.Debug("request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.Int("status", sw.status), slog.Duration("duration", d), slog.Int("bytes", sw.bytes))
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})

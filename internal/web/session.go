@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/user"
 )
@@ -44,7 +43,7 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 				ctx := context.WithValue(r.Context(), personKey, p)
 				ctx = context.WithValue(ctx, tokenKey, c.Value)
 				r = r.WithContext(ctx)
-			case errors.Is(err, db.ErrNotFound):
+			case errors.Is(err, errs.NotFound):
 				s.clear(w)
 			default:
 				// Treating the person as signed out would send them to the

@@ -9,14 +9,39 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"text/template/parse"
 )
 
-// Templates holds every page, parsed once at start-up. Pages live in
-// <dir>/<face>/<page>.html and are parsed together with every file in
-// <dir>/layout/ (layouts and partials). A page defines "title" and
-// "content"; rendering executes the layout named "layout_<face>".
+// Templates holds every page. Pages live in <dir>/<face>/<page>.html and
+// are parsed together with every file in <dir>/layout/ (layouts and
+// partials). A page defines "title" and "content"; rendering executes the
+// layout named "layout_<face>".
+//
+// Every file is parsed at start-up, so a syntax error or an unknown
+// function stops the start; but a page's own copy of the layouts (each
+// page needs one, since html/template escapes the trees it executes in
+// place) is made the first time the page is rendered. Copying the layouts
+// for all ~80 pages up front was most of the start-up's template work and
+// memory, and a process renders few of its pages (the emulator often
+// none).
+//
+// Pages are rendered in a language: each language has its own copy of a
+// page, whose functions (the "t" of the catalogue, the formats) are that
+// language's, so templates call {{t "Follow"}} wherever they are, whatever
+// their data, and rendering costs nothing more per language.
 type Templates struct {
-	pages map[string]*template.Template
+	base     *template.Template
+	pages    map[string]*lazyPage
+	funcsFor func(lang string) template.FuncMap // nil: one language
+}
+
+// lazyPage is one page: its file parsed on its own (never executed), and
+// the complete template, layouts and page, built per language on first use.
+type lazyPage struct {
+	file  string
+	src   *template.Template
+	mu    sync.RWMutex
+	built map[string]*template.Template
 }
 
 // ParseTemplates parses the tree under dir in fsys.
@@ -31,7 +56,7 @@ func ParseTemplates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates,
 			return nil, fmt.Errorf("web: parse layouts: %w", err)
 		}
 	}
-	t := &Templates{pages: map[string]*template.Template{}}
+	t := &Templates{base: base, pages: map[string]*lazyPage{}}
 	faces, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -45,19 +70,65 @@ func ParseTemplates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates,
 			return nil, err
 		}
 		for _, f := range files {
-			clone, err := base.Clone()
-			if err != nil {
-				return nil, err
-			}
-			page, err := clone.ParseFS(fsys, f)
+			src, err := template.New(path.Base(f)).Funcs(funcs).ParseFS(fsys, f)
 			if err != nil {
 				return nil, fmt.Errorf("web: parse %s: %w", f, err)
 			}
 			name := face.Name() + "/" + strings.TrimSuffix(path.Base(f), ".html")
-			t.pages[name] = page
+			t.pages[name] = &lazyPage{file: f, src: src, built: map[string]*template.Template{}}
 		}
 	}
 	return t, nil
+}
+
+// Localise makes pages render in languages: funcsFor gives the functions
+// of a language, which replace those of the same name given to
+// ParseTemplates in that language's copy of each page. Call it before the
+// first Render.
+func (t *Templates) Localise(funcsFor func(lang string) template.FuncMap) { t.funcsFor = funcsFor }
+
+// page returns the complete template of a page in a language, building it
+// on first use: a copy of the layouts with the page's own templates added,
+// by the same rule as parsing the file into that copy (a definition
+// replaces the layout's of the same name, unless it is empty).
+func (t *Templates) page(name, lang string) (*template.Template, error) {
+	p, ok := t.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("web: no template %q", name)
+	}
+	if t.funcsFor == nil {
+		lang = ""
+	}
+	p.mu.RLock()
+	b := p.built[lang]
+	p.mu.RUnlock()
+	if b != nil {
+		return b, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if b := p.built[lang]; b != nil {
+		return b, nil
+	}
+	clone, err := t.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if t.funcsFor != nil {
+		clone.Funcs(t.funcsFor(lang))
+	}
+	for _, st := range p.src.Templates() {
+		if st.Tree == nil || (parse.IsEmptyTree(st.Tree.Root) && clone.Lookup(st.Name()) != nil) {
+			continue
+		}
+		// Each copy escapes its trees in place when first executed, so
+		// every language gets its own copy of the page's trees.
+		if _, err := clone.AddParseTree(st.Name(), st.Tree.Copy()); err != nil {
+			return nil, fmt.Errorf("web: build %s: %w", p.file, err)
+		}
+	}
+	p.built[lang] = clone
+	return clone, nil
 }
 
 // Has reports whether a page exists.
@@ -67,9 +138,14 @@ func (t *Templates) Has(name string) bool { _, ok := t.pages[name]; return ok }
 // page is rendered into a buffer first, so a template error becomes a clean
 // 500 instead of half a page.
 func (t *Templates) Render(w http.ResponseWriter, status int, name string, data any) error {
-	page, ok := t.pages[name]
-	if !ok {
-		return fmt.Errorf("web: no template %q", name)
+	return t.RenderIn(w, status, name, "", data)
+}
+
+// RenderIn is Render in a language given to Localise.
+func (t *Templates) RenderIn(w http.ResponseWriter, status int, name, lang string, data any) error {
+	page, err := t.page(name, lang)
+	if err != nil {
+		return err
 	}
 	face, _, _ := strings.Cut(name, "/")
 	layout := "layout_" + face
@@ -89,7 +165,7 @@ func (t *Templates) Render(w http.ResponseWriter, status int, name string, data 
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self'")
 	}
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 

@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -118,7 +117,8 @@ func scan(sc interface{ Scan(...any) error }) (*App, error) {
 }
 
 // List returns the account's linked web apps, oldest first.
-func (s *Store) List(ctx context.Context, accountID int64) ([]*App, error) {
+func (s *Store) List(ctx context.Context, accountID int64) (_ []*App, err error) {
+	defer errs.Wrap(&err, "webapp.Store.List(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM webapps WHERE account_id = ? ORDER BY id`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (*App, error) { return scan(r) })
 }
@@ -137,13 +137,15 @@ func (s *Store) one(ctx context.Context, where string, args ...any) (*App, error
 
 // Get returns one of the account's apps by its row id; another account's
 // app is ErrNotFound.
-func (s *Store) Get(ctx context.Context, accountID, appID int64) (*App, error) {
+func (s *Store) Get(ctx context.Context, accountID, appID int64) (_ *App, err error) {
+	defer errs.Wrap(&err, "webapp.Store.Get(%d, %d)", accountID, appID)
 	return s.one(ctx, `account_id = ? AND id = ?`, accountID, appID)
 }
 
 // ByAppID returns the app with an appid, whatever its account (0), or only
 // if it is accountID's.
-func (s *Store) ByAppID(ctx context.Context, accountID int64, appid string) (*App, error) {
+func (s *Store) ByAppID(ctx context.Context, accountID int64, appid string) (_ *App, err error) {
+	defer errs.Wrap(&err, "webapp.Store.ByAppID(%d, %q)", accountID, appid)
 	if accountID == 0 {
 		return s.one(ctx, `appid = ?`, appid)
 	}
@@ -152,7 +154,8 @@ func (s *Store) ByAppID(ctx context.Context, accountID int64, appid string) (*Ap
 
 // Domains lists the account's web sign-in domains (the hosts a linked app
 // may live on): the same list web sign-in checks redirect_uri against.
-func (s *Store) Domains(ctx context.Context, accountID int64) ([]string, error) {
+func (s *Store) Domains(ctx context.Context, accountID int64) (_ []string, err error) {
+	defer errs.Wrap(&err, "webapp.Store.Domains(%d)", accountID)
 	rows, err := s.db.Query(ctx, `SELECT host FROM oauth_domains WHERE account_id = ? ORDER BY host`, accountID)
 	return db.Collect(rows, err, func(r *sql.Rows) (string, error) {
 		var h string
@@ -162,7 +165,8 @@ func (s *Store) Domains(ctx context.Context, accountID int64) ([]string, error) 
 
 // OnDomain reports whether rawURL's host is one of the account's web
 // sign-in domains.
-func (s *Store) OnDomain(ctx context.Context, accountID int64, rawURL string) (bool, error) {
+func (s *Store) OnDomain(ctx context.Context, accountID int64, rawURL string) (_ bool, err error) {
+	defer errs.Wrap(&err, "webapp.Store.OnDomain(%d)", accountID)
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		return false, nil
@@ -212,8 +216,9 @@ func newAppID() string {
 }
 
 // Link links a new web app to account a.
-func (s *Store) Link(ctx context.Context, a *account.Account, in Input) (*App, error) {
-	in, err := s.check(ctx, a, in)
+func (s *Store) Link(ctx context.Context, a *account.Account, in Input) (_ *App, err error) {
+	defer errs.Wrap(&err, "webapp.Store.Link(%d)", a.ID)
+	in, err = s.check(ctx, a, in)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +247,7 @@ func (s *Store) Link(ctx context.Context, a *account.Account, in Input) (*App, e
 // icon. It returns the app as it was before, so the caller can delete a
 // replaced icon.
 func (s *Store) Update(ctx context.Context, a *account.Account, appID int64, in Input) (before, after *App, err error) {
+	defer errs.Wrap(&err, "webapp.Store.Update(%d, %d)", a.ID, appID)
 	if before, err = s.Get(ctx, a.ID, appID); err != nil {
 		return nil, nil, err
 	}
@@ -266,7 +272,8 @@ func (s *Store) Update(ctx context.Context, a *account.Account, appID int64, in 
 }
 
 // Unlink removes a linked app; it returns the app as it was.
-func (s *Store) Unlink(ctx context.Context, accountID, appID int64) (*App, error) {
+func (s *Store) Unlink(ctx context.Context, accountID, appID int64) (_ *App, err error) {
+	defer errs.Wrap(&err, "webapp.Store.Unlink(%d, %d)", accountID, appID)
 	app, err := s.Get(ctx, accountID, appID)
 	if err != nil {
 		return nil, err
@@ -282,12 +289,8 @@ func (s *Store) Unlink(ctx context.Context, accountID, appID int64) (*App, error
 }
 
 // CountOpen adds one to the app's open counter.
-func (s *Store) CountOpen(ctx context.Context, app *App) error {
-	_, err := s.db.Exec(ctx, `UPDATE webapps SET opens = opens + 1 WHERE id = ?`, app.ID)
+func (s *Store) CountOpen(ctx context.Context, app *App) (err error) {
+	defer errs.Wrap(&err, "webapp.Store.CountOpen(%d, %d)", app.ID, app.AccountID)
+	_, err = s.db.Exec(ctx, `UPDATE webapps SET opens = opens + 1 WHERE id = ?`, app.ID)
 	return err
-}
-
-// IsNotFound reports whether err means "no such app".
-func IsNotFound(err error) bool {
-	return errors.Is(err, ErrNotFound) || errors.Is(err, db.ErrNotFound)
 }

@@ -161,16 +161,16 @@ func TestTenantIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.apps.Get(f.ctx, bank.ID, app.ID); !webapp.IsNotFound(err) {
+	if _, err := f.apps.Get(f.ctx, bank.ID, app.ID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("bank reads tea's app: %v", err)
 	}
-	if _, err := f.apps.ByAppID(f.ctx, bank.ID, app.AppID); !webapp.IsNotFound(err) {
+	if _, err := f.apps.ByAppID(f.ctx, bank.ID, app.AppID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("bank finds tea's appid: %v", err)
 	}
-	if _, _, err := f.apps.Update(f.ctx, bank, app.ID, webapp.Input{Name: "Mine now", URL: "https://shop.tea.example/"}); !webapp.IsNotFound(err) {
+	if _, _, err := f.apps.Update(f.ctx, bank, app.ID, webapp.Input{Name: "Mine now", URL: "https://shop.tea.example/"}); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("bank edits tea's app: %v", err)
 	}
-	if _, err := f.apps.Unlink(f.ctx, bank.ID, app.ID); !webapp.IsNotFound(err) {
+	if _, err := f.apps.Unlink(f.ctx, bank.ID, app.ID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("bank unlinks tea's app: %v", err)
 	}
 	if list, err := f.apps.List(f.ctx, bank.ID); err != nil || len(list) != 0 {
@@ -183,7 +183,7 @@ func TestTenantIsolation(t *testing.T) {
 	if _, err := f.apps.Unlink(f.ctx, tea.ID, app.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.apps.ByAppID(f.ctx, 0, app.AppID); !webapp.IsNotFound(err) {
+	if _, err := f.apps.ByAppID(f.ctx, 0, app.AppID); !errors.Is(err, errs.NotFound) {
 		t.Fatalf("unlinked app still found: %v", err)
 	}
 }

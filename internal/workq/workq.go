@@ -32,6 +32,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 )
 
@@ -49,6 +50,7 @@ type Job struct {
 	Attempts  int // outbound attempts taken so far (TakeAttempt)
 	Step      int // the last step done (MarkStep), by any node
 	q         *Queue
+	done      chan struct{} // closed when this node's run ends (SubmitWait)
 }
 
 // MarkStep records in tx that step (1, 2, …) of this job is done, and
@@ -57,7 +59,8 @@ type Job struct {
 // longer holds the job. Write the step's effect in the same tx and only
 // when MarkStep says true, and the effect happens once however often the
 // job is taken over.
-func (j *Job) MarkStep(ctx context.Context, tx *db.Tx, step int) (bool, error) {
+func (j *Job) MarkStep(ctx context.Context, tx *db.Tx, step int) (_ bool, err error) {
+	defer errs.Wrap(&err, "workq.Job.MarkStep(%d, %d)", j.ID, step)
 	res, err := tx.Exec(ctx, `UPDATE work_jobs SET step = ?, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND state = 'running' AND step < ?`,
 		step, db.Micro(j.q.clock.Now()), j.ID, j.q.owner, step)
@@ -79,9 +82,10 @@ func (j *Job) Decode(v any) error { return json.Unmarshal(j.Payload, v) }
 // returns false when the budget is spent, or when this node lost the lease.
 // The count is committed before the caller sends, so a node that dies in
 // the middle of a request has used that attempt.
-func (j *Job) TakeAttempt(ctx context.Context, max int) (int, bool, error) {
+func (j *Job) TakeAttempt(ctx context.Context, max int) (_ int, _ bool, err error) {
+	defer errs.Wrap(&err, "workq.Job.TakeAttempt(%d)", j.ID)
 	var n int
-	err := j.q.db.WriterQueryRow(context.WithoutCancel(ctx), `UPDATE work_jobs SET attempts = attempts + 1, updated_at = ?
+	err = j.q.db.WriterQueryRow(context.WithoutCancel(ctx), `UPDATE work_jobs SET attempts = attempts + 1, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND state = 'running' AND attempts < ? RETURNING attempts`,
 		db.Micro(j.q.clock.Now()), j.ID, j.q.owner, max).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -181,14 +185,16 @@ func (q *Queue) init() {
 }
 
 // Enqueue stores a job for any node to run (the poller picks it up).
-func (q *Queue) Enqueue(ctx context.Context, kind string, accountID int64, payload any) (int64, error) {
+func (q *Queue) Enqueue(ctx context.Context, kind string, accountID int64, payload any) (_ int64, err error) {
+	defer errs.Wrap(&err, "workq.Queue.Enqueue(%q, %d)", kind, accountID)
 	return q.insert(ctx, kind, accountID, payload, false)
 }
 
 // Submit stores a job claimed by this node and starts it at once. Once
 // Submit returns, the work survives this node: if the node dies, another
 // one runs the job after the lease.
-func (q *Queue) Submit(ctx context.Context, kind string, accountID int64, payload any) (int64, error) {
+func (q *Queue) Submit(ctx context.Context, kind string, accountID int64, payload any) (_ int64, err error) {
+	defer errs.Wrap(&err, "workq.Queue.Submit(%q, %d)", kind, accountID)
 	jid, err := q.insert(ctx, kind, accountID, payload, true)
 	if err != nil {
 		return 0, err
@@ -198,16 +204,34 @@ func (q *Queue) Submit(ctx context.Context, kind string, accountID int64, payloa
 	return jid, nil
 }
 
+// SubmitWait is Submit, and also returns a channel that is closed when
+// this node's run of the job has ended (its handler returned, before the
+// job's row is deleted or rescheduled; or this node halted first). A caller that waits on it for a while and then stops
+// waiting leaves the job running: the work survives the caller and, once
+// SubmitWait returns, this node.
+func (q *Queue) SubmitWait(ctx context.Context, kind string, accountID int64, payload any) (_ int64, _ <-chan struct{}, err error) {
+	defer errs.Wrap(&err, "workq.Queue.SubmitWait(%q, %d)", kind, accountID)
+	jid, err := q.insert(ctx, kind, accountID, payload, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	raw, _ := json.Marshal(payload)
+	done := make(chan struct{})
+	q.start(&Job{ID: jid, Kind: kind, AccountID: accountID, Payload: raw, Runs: 1, q: q, done: done})
+	return jid, done, nil
+}
+
 // SubmitTx stores a job claimed by this node in tx, and starts it once tx
 // commits: the job exists exactly when the rest of tx does (a rollback
 // leaves no job; a node that dies after the commit leaves it to another
 // node after the lease).
-func (q *Queue) SubmitTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (int64, error) {
+func (q *Queue) SubmitTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (_ int64, err error) {
+	defer errs.Wrap(&err, "workq.Queue.SubmitTx(%q, %d)", kind, accountID)
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return 0, err
 	}
-	jid, err := q.insertOn(ctx, tx, kind, accountID, raw, true)
+	jid, err := q.insertOn(ctx, tx, kind, accountID, raw, true, time.Time{})
 	if err != nil {
 		return 0, err
 	}
@@ -220,7 +244,7 @@ func (q *Queue) insert(ctx context.Context, kind string, accountID int64, payloa
 	if err != nil {
 		return 0, err
 	}
-	jid, err := q.insertOn(context.WithoutCancel(ctx), q.db, kind, accountID, raw, claimed)
+	jid, err := q.insertOn(context.WithoutCancel(ctx), q.db, kind, accountID, raw, claimed, time.Time{})
 	if err != nil {
 		return 0, err
 	}
@@ -234,18 +258,39 @@ type execer interface {
 	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func (q *Queue) insertOn(ctx context.Context, x execer, kind string, accountID int64, raw []byte, claimed bool) (int64, error) {
+// EnqueueTx stores a job in tx for any node to run once tx commits, not
+// before at (the zero time: at once). Work that must exist exactly when
+// the rest of tx does, but need not run on this node, is queued this way.
+func (q *Queue) EnqueueTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any, at time.Time) (_ int64, err error) {
+	defer errs.Wrap(&err, "workq.Queue.EnqueueTx(%q, %d)", kind, accountID)
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return 0, err
+	}
+	jid, err := q.insertOn(ctx, tx, kind, accountID, raw, false, at)
+	if err != nil {
+		return 0, err
+	}
+	tx.AfterCommit(q.Wake)
+	return jid, nil
+}
+
+func (q *Queue) insertOn(ctx context.Context, x execer, kind string, accountID int64, raw []byte, claimed bool, at time.Time) (int64, error) {
 	if q.handlers[kind] == nil {
 		return 0, fmt.Errorf("workq: no handler for %q", kind)
 	}
 	now := q.clock.Now()
+	runAt := now
+	if at.After(now) {
+		runAt = at
+	}
 	jid := id.New()
 	state, owner, until, runs := "pending", "", int64(0), 0
 	if claimed {
 		state, owner, until, runs = "running", q.owner, db.Micro(now.Add(q.lease())), 1
 	}
 	_, err := x.Exec(ctx, `INSERT INTO work_jobs (id, kind, account_id, payload, state, runs, attempts, run_at, lease_owner, lease_until, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`, jid, kind, accountID, string(raw), state, runs, db.Micro(now), owner, until, db.Micro(now), db.Micro(now))
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`, jid, kind, accountID, string(raw), state, runs, db.Micro(runAt), owner, until, db.Micro(now), db.Micro(now))
 	if err != nil {
 		return 0, fmt.Errorf("workq: enqueue %s: %w", kind, err)
 	}
@@ -293,7 +338,8 @@ func (q *Queue) Run(ctx context.Context) {
 
 // ClaimDue claims as many due jobs as there are free workers and starts
 // them; it returns how many it started.
-func (q *Queue) ClaimDue(ctx context.Context) (int, error) {
+func (q *Queue) ClaimDue(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "workq.Queue.ClaimDue()")
 	q.init()
 	free := cap(q.sem) - int(q.busy.Load())
 	if free <= 0 {
@@ -308,7 +354,7 @@ func (q *Queue) ClaimDue(ctx context.Context) (int, error) {
 	if q.db.Dialect() == db.Postgres {
 		in, end = "id = ANY(ARRAY(", "))"
 	}
-	err := q.db.Tx(ctx, func(tx *db.Tx) error {
+	err = q.db.Tx(ctx, func(tx *db.Tx) error {
 		jobs = nil
 		rows, err := tx.Query(ctx, `UPDATE work_jobs SET state = 'running', lease_owner = ?, lease_until = ?, runs = runs + 1, updated_at = ?
 			WHERE `+in+`SELECT id FROM work_jobs
@@ -351,6 +397,11 @@ func (q *Queue) start(j *Job) {
 	q.wg.Add(1)
 	q.busy.Add(1)
 	go func() {
+		defer func() {
+			if j.done != nil { // run did not get to close it
+				close(j.done)
+			}
+		}()
 		defer q.wg.Done()
 		defer q.busy.Add(-1)
 		defer q.running.Delete(j.ID)
@@ -395,6 +446,12 @@ func (q *Queue) run(j *Job) {
 		err = fmt.Errorf("no handler for %q on this node", j.Kind)
 	} else {
 		err = safeRun(ctx, h, j)
+	}
+	if j.done != nil {
+		// The work is done (or failed): a waiter need not wait for the
+		// bookkeeping below.
+		close(j.done)
+		j.done = nil
 	}
 	cancel()
 	<-renewed
@@ -453,7 +510,8 @@ func (q *Queue) Halt() { q.halt() }
 type Stats struct{ Pending, Running, Failed int }
 
 // Stats counts the rows by state.
-func (q *Queue) Stats(ctx context.Context) (Stats, error) {
+func (q *Queue) Stats(ctx context.Context) (_ Stats, err error) {
+	defer errs.Wrap(&err, "workq.Queue.Stats()")
 	var s Stats
 	rows, err := q.db.Query(ctx, `SELECT state, COUNT(*) FROM work_jobs GROUP BY state`)
 	if err != nil {
@@ -479,7 +537,8 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 }
 
 // DeleteFailedBefore drops failed jobs last touched before t.
-func (q *Queue) DeleteFailedBefore(ctx context.Context, t time.Time) (int64, error) {
+func (q *Queue) DeleteFailedBefore(ctx context.Context, t time.Time) (_ int64, err error) {
+	defer errs.Wrap(&err, "workq.Queue.DeleteFailedBefore()")
 	res, err := q.db.Exec(ctx, `DELETE FROM work_jobs WHERE state = 'failed' AND updated_at < ?`, db.Micro(t))
 	if err != nil {
 		return 0, err

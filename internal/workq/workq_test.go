@@ -319,3 +319,43 @@ func TestOwnLateLeaseIsNotASecondRun(t *testing.T) {
 		t.Fatalf("%d runs, %d rows left; want 1 run and the job done", runs.Load(), rows(t, d))
 	}
 }
+
+// EnqueueTx: the job exists only if its transaction commits, and no node
+// claims it before its time.
+func TestEnqueueTxWaitsForCommitAndItsTime(t *testing.T) {
+	d := dbtest.New(t)
+	c := &clock.Offset{}
+	q := workq.New(d, c, slog.New(slog.DiscardHandler))
+	var ran atomic.Int32
+	q.Handle("later", func(ctx context.Context, j *workq.Job) error { ran.Add(1); return nil })
+	ctx := context.Background()
+	rollback := errors.New("rolled back")
+	if err := d.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := q.EnqueueTx(ctx, tx, "later", 1, nil, time.Time{}); err != nil {
+			return err
+		}
+		return rollback
+	}); !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	if n := rows(t, d); n != 0 {
+		t.Fatalf("a rolled-back EnqueueTx left %d rows", n)
+	}
+	if err := d.Tx(ctx, func(tx *db.Tx) error {
+		_, err := q.EnqueueTx(ctx, tx, "later", 1, nil, c.Now().Add(time.Minute))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.ClaimDue(ctx); err != nil || n != 0 {
+		t.Fatalf("claimed %d (%v) before the job's time", n, err)
+	}
+	c.Advance(61 * time.Second)
+	if n, err := q.ClaimDue(ctx); err != nil || n != 1 {
+		t.Fatalf("claimed %d (%v) at the job's time, want 1", n, err)
+	}
+	q.Wait()
+	if ran.Load() != 1 || rows(t, d) != 0 {
+		t.Fatalf("ran %d times, %d rows left", ran.Load(), rows(t, d))
+	}
+}

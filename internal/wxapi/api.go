@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -43,9 +44,6 @@ import (
 	"github.com/heraldoa/herald/internal/webapp"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
-
-// Prefixes are the path prefixes the API answers, on any host.
-var Prefixes = []string{"/cgi-bin/", "/sns/", "/datacube/", "/connect/oauth2/", "/customservice/", "/wxaapi/"}
 
 // FrozenFunc reports a penalty that blocks the account's API (code 50007
 // for a suspension, 48004 for an API restriction), or code 0.
@@ -73,10 +71,13 @@ type API struct {
 	// WebApps, when set, resolves the appid of a miniprogrampage custom
 	// message among the account's linked web apps.
 	WebApps *webapp.Store
-	Clock   clock.Clock
-	Log     *slog.Logger
-	BaseURL string     // Herald's public address (QR code URLs, picture URLs)
-	Frozen  FrozenFunc // optional: penalties from the compliance workflow
+	// MenuArticle, when set, gives a news menu button's article card for
+	// get_current_selfmenu_info's news_info.
+	MenuArticle menu.ArticleFunc
+	Clock       clock.Clock
+	Log         *slog.Logger
+	BaseURL     string     // Herald's public address (QR code URLs, picture URLs)
+	Frozen      FrozenFunc // optional: penalties from the compliance workflow
 	// Observe, when set, hears of every call made with a valid token
 	// (analytics: api_call events); path is the endpoint's path.
 	Observe func(accountID int64, path string, failed bool, took time.Duration)
@@ -115,6 +116,7 @@ type call struct {
 	r       *http.Request
 	path    string
 	account *account.Account
+	params  url.Values // the URL's query, parsed once (query)
 }
 
 type acctEntry struct {
@@ -238,7 +240,7 @@ func (api *API) serve(c *call, rt *route) error {
 	if rt.noToken {
 		return rt.fn(c)
 	}
-	tok := c.r.URL.Query().Get("access_token")
+	tok := c.query("access_token")
 	if tok == "" {
 		return wxerr.New(wxerr.CodeAccessTokenMissing)
 	}
@@ -376,7 +378,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 }
 
 // query returns a query parameter.
-func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+func (c *call) query(name string) string {
+	if c.params == nil {
+		c.params = c.r.URL.Query()
+	}
+	return c.params.Get(name)
+}
 
 // follower resolves an openid within account a (41009 when empty, 40003
 // when unknown, including an openid of another account).
@@ -385,7 +392,7 @@ func (api *API) follower(ctx context.Context, a *account.Account, openid string)
 		return nil, wxerr.New(41009)
 	}
 	f, err := api.Follows.ByOpenID(ctx, a.ID, openid)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(wxerr.CodeInvalidOpenID)
 	}
 	return f, err

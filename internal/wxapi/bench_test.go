@@ -3,8 +3,12 @@ package wxapi_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
 )
@@ -41,4 +45,62 @@ func BenchmarkUserInfo(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkUserInfoHandler serves user/info through the application's
+// handler with no network in between, so what it reports is the server's
+// own work per call: allocations, database statements (queries/op) and the
+// process's CPU time (cpu-ns/op, which load moves far less than wall time).
+func BenchmarkUserInfoHandler(b *testing.B) {
+	h := heraldtest.New(b)
+	s := h.Internal()
+	handler := s.HTTP.Config.Handler
+	get := func(target string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.RemoteAddr = "127.0.0.1:1234"
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		return rec
+	}
+	body := get("/cgi-bin/token?grant_type=client_credential&appid=" + h.Service.AppID + "&secret=" + h.Service.AppSecret).Body.String()
+	tok := body[len(`{"access_token":"`) : len(`{"access_token":"`)+136]
+	target := "/cgi-bin/user/info?" + url.Values{"access_token": {tok}, "openid": {h.Service.Followers[0].OpenID}}.Encode()
+	if rec := get(target); !strings.Contains(rec.Body.String(), `"subscribe":1`) {
+		b.Fatalf("user/info: %s", rec.Body.String())
+	}
+	b.Run("serial", func(b *testing.B) {
+		start, cpu := s.App.DB.Statements(), processCPU()
+		b.ReportAllocs()
+		for b.Loop() {
+			if rec := get(target); rec.Code != http.StatusOK {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+		b.ReportMetric(float64(s.App.DB.Statements()-start)/float64(b.N), "queries/op")
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	})
+	// 50 callers at once, as scripts/bench-api's 50 wrk connections: shows
+	// what concurrency adds or saves (pool waits, quota batching).
+	b.Run("parallel50", func(b *testing.B) {
+		b.SetParallelism(25) // × GOMAXPROCS (2 here) goroutines
+		start, cpu := s.App.DB.Statements(), processCPU()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if rec := get(target); rec.Code != http.StatusOK {
+					b.Errorf("status %d", rec.Code)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(s.App.DB.Statements()-start)/float64(b.N), "queries/op")
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	})
+}
+
+// processCPU is the CPU time this process has used (user and system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

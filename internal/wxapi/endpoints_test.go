@@ -2,16 +2,19 @@ package wxapi_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"fmt"
 	"image/jpeg"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/analytics"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/qrcode"
 )
 
@@ -329,37 +332,39 @@ func TestQRCodes(t *testing.T) {
 	}
 }
 
+// Every call made with a valid token reaches analytics as an api_call
+// event of its path, failed when it answered an errcode.
 func TestCallsAreObservedForAnalytics(t *testing.T) {
 	h := heraldtest.New(t)
 	app := h.Internal().App
-	var mu sync.Mutex
-	var seen []string
-	app.API.Observe = func(accountID int64, path string, failed bool, took time.Duration) {
-		mu.Lock()
-		seen = append(seen, fmt.Sprintf("%d %s %v", accountID, path, failed))
-		mu.Unlock()
-	}
 	c := newClient(t, h)
 	tok := c.token(h.Service)
 	c.call("/cgi-bin/user/get", tok, nil)
 	c.call("/cgi-bin/user/info", tok, url.Values{"openid": {"nobody"}})
-	want := []string{
-		fmt.Sprintf("%d /cgi-bin/token false", h.Service.ID),
-		fmt.Sprintf("%d /cgi-bin/user/get false", h.Service.ID),
-		fmt.Sprintf("%d /cgi-bin/user/info true", h.Service.ID),
-	}
-	for i := 0; i < 200; i++ {
-		mu.Lock()
-		n := len(seen)
-		mu.Unlock()
-		if n >= len(want) {
+	want := "cgi-bin/token false|cgi-bin/user/get false|cgi-bin/user/info true"
+	ctx := context.Background()
+	var seen []string
+	for i := 0; i < 200; i++ { // the event is recorded once the handler returns, just after the answer
+		if err := app.Analytics.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := app.DB.Query(ctx, `SELECT surface, failed FROM analytics_events WHERE account_id = ? AND kind = ? ORDER BY id`,
+			h.Service.ID, analytics.KindAPICall)
+		seen, err = db.Collect(rows, err, func(r *sql.Rows) (string, error) {
+			var surface string
+			var failed bool
+			err := r.Scan(&surface, &failed)
+			return fmt.Sprintf("%s %v", surface, failed), err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) >= 3 {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if strings.Join(seen, "|") != strings.Join(want, "|") {
-		t.Fatalf("observed %q, want %q", seen, want)
+	if strings.Join(seen, "|") != want {
+		t.Fatalf("api_call events %q, want %q", seen, want)
 	}
 }

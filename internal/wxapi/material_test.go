@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,12 +62,17 @@ func TestPermanentMaterials(t *testing.T) {
 	img := pngImage(t)
 	up := c.upload(add, tok, "image", "tea.png", img)
 	imgID := up.Str("media_id")
-	if !strings.HasPrefix(imgID, "M") || !strings.HasSuffix(up.Str("url"), publish.MediaPath(imgID)) {
-		t.Fatalf("add image: %v", up)
+	if !strings.HasPrefix(imgID, "M") || !regexp.MustCompile(`/media/`+imgID+`-[0-9a-f]{32}$`).MatchString(up.Str("url")) {
+		t.Fatalf("add image (its url carries a token): %v", up)
 	}
 	res, err := http.Get(up.Str("url"))
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("image url: %v %v", res, err)
+	}
+	res.Body.Close()
+	// The plain address of an unpublished image is not served.
+	if res, err = http.Get(h.URL + publish.MediaPath(imgID)); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Fatalf("plain image address: %v %v", res, err)
 	}
 	res.Body.Close()
 	thumb := c.upload(add, tok, "thumb", "t.jpg", jpegImage(t))
@@ -128,7 +134,7 @@ func TestPermanentMaterials(t *testing.T) {
 	}
 	first := items[0].(map[string]any)
 	if first["media_id"] != consoleImg.MediaID || first["name"] != "from-console.png" || first["update_time"].(float64) == 0 ||
-		!strings.HasSuffix(first["url"].(string), "/media/"+consoleImg.MediaID) {
+		first["url"] != h.URL+consoleImg.URL() {
 		t.Fatalf("newest first, the console's upload: %v", first)
 	}
 	page := c.post("/cgi-bin/material/batchget_material", tok, map[string]any{"type": "image", "offset": 1, "count": 1})

@@ -2,6 +2,7 @@ package wxapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/tempmedia"
@@ -28,7 +30,7 @@ func (api *API) registerMedia() {
 }
 
 func (api *API) registerQR() {
-	api.handle("/cgi-bin/qrcode/create", capQR, api.qrCreate)
+	api.handle("/cgi-bin/qrcode/create", capQR, JSON(api.qrCreate).serve)
 	api.handle("/cgi-bin/showqrcode", capBasic, api.showQR).noToken = true
 }
 
@@ -154,26 +156,24 @@ func (api *API) mediaPic(c *call) error {
 	return media.Serve(c.w, c.r, api.Media, it.Key, it.ContentType)
 }
 
+type qrCreateIn struct {
+	ExpireSeconds *int64 `json:"expire_seconds"`
+	ActionName    string `json:"action_name"`
+	ActionInfo    struct {
+		Scene struct {
+			SceneID  json.Number `json:"scene_id"`
+			SceneStr string      `json:"scene_str"`
+		} `json:"scene"`
+	} `json:"action_info"`
+}
+
 // POST /cgi-bin/qrcode/create
-func (api *API) qrCreate(c *call) error {
-	var in struct {
-		ExpireSeconds *int64 `json:"expire_seconds"`
-		ActionName    string `json:"action_name"`
-		ActionInfo    struct {
-			Scene struct {
-				SceneID  json.Number `json:"scene_id"`
-				SceneStr string      `json:"scene_str"`
-			} `json:"scene"`
-		} `json:"action_info"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) qrCreate(ctx context.Context, a *account.Account, in *qrCreateIn) (any, error) {
 	var sceneID int64
 	if in.ActionInfo.Scene.SceneID != "" {
 		n, err := in.ActionInfo.Scene.SceneID.Int64()
 		if err != nil {
-			return wxerr.New(wxerr.CodeInvalidParameter)
+			return nil, wxerr.New(wxerr.CodeInvalidParameter)
 		}
 		sceneID = n
 	}
@@ -184,15 +184,15 @@ func (api *API) qrCreate(c *call) error {
 			expire = 0
 		}
 	}
-	t, err := api.QR.Create(c.r.Context(), c.account.ID, in.ActionName, sceneID, in.ActionInfo.Scene.SceneStr, expire)
+	t, err := api.QR.Create(ctx, a.ID, in.ActionName, sceneID, in.ActionInfo.Scene.SceneStr, expire)
 	if err != nil {
-		return domainErr(err)
+		return nil, domainErr(err)
 	}
 	out := map[string]any{"ticket": t.Ticket, "url": api.ScanURL(t.Ticket)}
 	if !t.Permanent() {
 		out["expire_seconds"] = int64(t.ExpiresAt.Sub(t.CreatedAt) / time.Second)
 	}
-	return c.json(out)
+	return out, nil
 }
 
 // ScanURL is the content of a QR code: the follower app's page for the

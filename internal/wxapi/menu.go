@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/confver"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
@@ -35,6 +36,9 @@ func byAPI(ctx context.Context) context.Context { return confver.WithAuthor(ctx,
 
 // POST /cgi-bin/menu/create {"button":[...]}
 func (api *API) menuCreate(ctx context.Context, a *account.Account, in *menuIn) (any, error) {
+	if err := menu.CheckAPI(in.Button); err != nil {
+		return nil, domainErr(err)
+	}
 	_, err := api.Menus.SetDefault(byAPI(ctx), a.ID, in.Button)
 	return nil, domainErr(err)
 }
@@ -57,9 +61,9 @@ func (api *API) menuGet(ctx context.Context, a *account.Account, _ url.Values) (
 	out := struct {
 		Menu            menuOut   `json:"menu"`
 		ConditionalMenu []menuOut `json:"conditionalmenu,omitempty"`
-	}{Menu: menuOut{Button: def.Buttons, MenuID: def.ID}}
+	}{Menu: menuOut{Button: menu.ForAPI(def.Buttons), MenuID: def.ID}}
 	for _, m := range conds {
-		out.ConditionalMenu = append(out.ConditionalMenu, menuOut{Button: m.Buttons, MenuID: m.ID, MatchRule: m.MatchRule})
+		out.ConditionalMenu = append(out.ConditionalMenu, menuOut{Button: menu.ForAPI(m.Buttons), MenuID: m.ID, MatchRule: m.MatchRule})
 	}
 	return out, nil
 }
@@ -80,26 +84,67 @@ type selfButton struct {
 	AppID     string      `json:"appid,omitempty"`
 	PagePath  string      `json:"pagepath,omitempty"`
 	ArticleID string      `json:"article_id,omitempty"`
+	NewsInfo  *selfNews   `json:"news_info,omitempty"`
 	SubButton *selfSubBtn `json:"sub_button,omitempty"`
+}
+
+// selfNews is a news button's article card in get_current_selfmenu_info.
+type selfNews struct {
+	List []selfNewsItem `json:"list"`
+}
+
+type selfNewsItem struct {
+	Title      string `json:"title"`
+	Author     string `json:"author"`
+	Digest     string `json:"digest"`
+	ShowCover  int    `json:"show_cover"`
+	CoverURL   string `json:"cover_url"`
+	ContentURL string `json:"content_url"`
+	SourceURL  string `json:"source_url"`
 }
 
 type selfSubBtn struct {
 	List []selfButton `json:"list"`
 }
 
-func toSelf(bs []menu.Button) []selfButton {
+// toSelf turns buttons into get_current_selfmenu_info's shape. Buttons set
+// in the console that send a message show it as WeChat shows them: type
+// text / img / news with the text or media id in value, and a news
+// button's article card in news_info.
+func (api *API) toSelf(ctx context.Context, accountID int64, bs []menu.Button) ([]selfButton, error) {
 	out := make([]selfButton, 0, len(bs))
 	for _, b := range bs {
 		s := selfButton{Type: b.Type, Name: b.Name, Key: b.Key, URL: b.URL, AppID: b.AppID, PagePath: b.PagePath, ArticleID: b.ArticleID}
 		if b.MediaID != "" {
 			s.Value = b.MediaID
 		}
+		if menu.ConsoleTypes[b.Type] {
+			s.Key, s.Value = "", b.Value
+		}
+		if b.Type == menu.TypeNews && api.MenuArticle != nil {
+			art, err := api.MenuArticle(ctx, accountID, b.Value)
+			if err != nil && errs.KindOf(err) == errs.KindInternal && !errors.Is(err, errs.NotFound) {
+				return nil, err
+			}
+			if err == nil {
+				base := strings.TrimSuffix(api.BaseURL, "/")
+				item := selfNewsItem{Title: art.Title, Digest: art.Description, ContentURL: base + art.URL}
+				if art.PicURL != "" {
+					item.ShowCover, item.CoverURL = 1, base+art.PicURL
+				}
+				s.NewsInfo = &selfNews{List: []selfNewsItem{item}}
+			}
+		}
 		if len(b.SubButtons) > 0 {
-			s.SubButton = &selfSubBtn{List: toSelf(b.SubButtons)}
+			sub, err := api.toSelf(ctx, accountID, b.SubButtons)
+			if err != nil {
+				return nil, err
+			}
+			s.SubButton = &selfSubBtn{List: sub}
 		}
 		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
 // GET /cgi-bin/get_current_selfmenu_info: the menu as followers see it by
@@ -114,7 +159,9 @@ func (api *API) selfMenuInfo(ctx context.Context, a *account.Account, _ url.Valu
 	case err != nil:
 		return nil, err
 	default:
-		buttons = toSelf(def.Buttons)
+		if buttons, err = api.toSelf(ctx, a.ID, def.Buttons); err != nil {
+			return nil, err
+		}
 	}
 	return struct {
 		IsMenuOpen   int `json:"is_menu_open"`
@@ -160,6 +207,9 @@ type conditionalIn struct {
 
 // POST /cgi-bin/menu/addconditional {"button":[...],"matchrule":{...}}
 func (api *API) menuAddConditional(ctx context.Context, a *account.Account, in *conditionalIn) (any, error) {
+	if err := menu.CheckAPI(in.Button); err != nil {
+		return nil, domainErr(err)
+	}
 	mr := in.MatchRule
 	rule := menu.MatchRule{TagID: string(mr.TagID), GroupID: string(mr.GroupID), ClientPlatformType: string(mr.ClientPlatformType),
 		Sex: string(mr.Sex), Country: mr.Country, Province: mr.Province, City: mr.City, Language: mr.Language}
@@ -202,7 +252,7 @@ func (api *API) menuTryMatch(ctx context.Context, a *account.Account, in *menuID
 	if len(buttons) == 0 {
 		return nil, wxerr.New(46003)
 	}
-	return menuIn{Button: buttons}, nil
+	return menuIn{Button: menu.ForAPI(buttons)}, nil
 }
 
 // GET /cgi-bin/get_current_autoreply_info

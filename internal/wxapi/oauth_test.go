@@ -168,7 +168,7 @@ func TestWebSignIn(t *testing.T) {
 	// The hourly clean-up drops codes and tokens long expired; an unknown
 	// code is then just invalid.
 	h.Advance(2 * time.Hour)
-	if n, err := app.API.DeleteExpiredWebSignIns(ctx); err != nil || n == 0 {
+	if n, err := app.OAuth.DeleteExpired(ctx); err != nil || n == 0 {
 		t.Fatalf("clean-up: %d %v", n, err)
 	}
 	wantCode(t, "code after the clean-up", exchange(code), 40029)

@@ -14,18 +14,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
 // Ops endpoints: short keys, openid migration, failed-call lookup by rid,
 // and the developer-server check.
 func (api *API) registerOps() {
-	api.handle("/cgi-bin/shorten/gen", capBasic, api.shortenGen)
-	api.handle("/cgi-bin/shorten/fetch", capBasic, api.shortenFetch)
-	api.handle("/cgi-bin/changeopenid", capVerified, api.changeOpenID)
-	api.handle("/cgi-bin/openapi/rid/get", capBasic, api.ridGet)
-	api.handle("/cgi-bin/callback/check", capBasic, api.callbackCheck)
+	api.handle("/cgi-bin/shorten/gen", capBasic, JSON(api.shortenGen).serve)
+	api.handle("/cgi-bin/shorten/fetch", capBasic, JSON(api.shortenFetch).serve)
+	api.handle("/cgi-bin/changeopenid", capVerified, JSON(api.changeOpenID).serve)
+	api.handle("/cgi-bin/openapi/rid/get", capBasic, JSON(api.ridGet).serve)
+	api.handle("/cgi-bin/callback/check", capBasic, JSON(api.callbackCheck).serve)
 }
 
 // Short keys.
@@ -49,68 +51,64 @@ func newShortKey() string {
 	return string(b)
 }
 
+type shortenGenIn struct {
+	LongData      string `json:"long_data"`
+	ExpireSeconds *int64 `json:"expire_seconds"`
+}
+
 // POST /cgi-bin/shorten/gen {"long_data","expire_seconds"} → {"short_key"}:
 // 9410010 for long_data over 4 KB, 9410011 for expire_seconds over 30 days
 // (default 30 days).
-func (api *API) shortenGen(c *call) error {
-	var in struct {
-		LongData      string `json:"long_data"`
-		ExpireSeconds *int64 `json:"expire_seconds"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) shortenGen(ctx context.Context, a *account.Account, in *shortenGenIn) (any, error) {
 	if in.LongData == "" {
-		return wxerr.New(wxerr.CodeDataFormatError)
+		return nil, wxerr.New(wxerr.CodeDataFormatError)
 	}
 	if len(in.LongData) > MaxLongData {
-		return wxerr.New(9410010)
+		return nil, wxerr.New(9410010)
 	}
 	ttl := MaxShortTTL
 	if in.ExpireSeconds != nil {
 		if *in.ExpireSeconds <= 0 || time.Duration(*in.ExpireSeconds)*time.Second > MaxShortTTL {
-			return wxerr.New(9410011)
+			return nil, wxerr.New(9410011)
 		}
 		ttl = time.Duration(*in.ExpireSeconds) * time.Second
 	}
 	now := api.Clock.Now()
 	for {
 		key := newShortKey()
-		_, err := api.DB.Exec(c.r.Context(), `INSERT INTO short_keys (short_key, account_id, long_data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			key, c.account.ID, in.LongData, db.Micro(now), db.Micro(now.Add(ttl)))
+		_, err := api.DB.Exec(ctx, `INSERT INTO short_keys (short_key, account_id, long_data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			key, a.ID, in.LongData, db.Micro(now), db.Micro(now.Add(ttl)))
 		if db.IsUniqueViolation(err) {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return c.json(map[string]any{"errcode": 0, "errmsg": "ok", "short_key": key})
+		return map[string]any{"errcode": 0, "errmsg": "ok", "short_key": key}, nil
 	}
+}
+
+type shortenFetchIn struct {
+	ShortKey string `json:"short_key"`
 }
 
 // POST /cgi-bin/shorten/fetch {"short_key"} → {"long_data","create_time",
 // "expire_seconds" (remaining)}: 9410012 for an unknown, expired or other
 // account's key.
-func (api *API) shortenFetch(c *call) error {
-	var in struct {
-		ShortKey string `json:"short_key"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) shortenFetch(ctx context.Context, a *account.Account, in *shortenFetchIn) (any, error) {
 	var data string
 	var created, expires int64
-	err := db.Get(api.DB.QueryRow(c.r.Context(), `SELECT long_data, created_at, expires_at FROM short_keys WHERE short_key = ? AND account_id = ?`,
-		in.ShortKey, c.account.ID), &data, &created, &expires)
+	err := db.Get(api.DB.QueryRow(ctx, `SELECT long_data, created_at, expires_at FROM short_keys WHERE short_key = ? AND account_id = ?`,
+		in.ShortKey, a.ID), &data, &created, &expires)
 	now := api.Clock.Now()
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !now.Before(db.FromMicro(expires))) {
-		return wxerr.New(9410012)
+	if errors.Is(err, errs.NotFound) || (err == nil && !now.Before(db.FromMicro(expires))) {
+		return nil, wxerr.New(9410012)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.json(map[string]any{"errcode": 0, "errmsg": "ok", "long_data": data, "create_time": db.FromMicro(created).Unix(),
-		"expire_seconds": int64(db.FromMicro(expires).Sub(now).Seconds())})
+	return map[string]any{"errcode": 0, "errmsg": "ok", "long_data": data, "create_time": db.FromMicro(created).Unix(),
+		"expire_seconds": int64(db.FromMicro(expires).Sub(now).Seconds())}, nil
 }
 
 // DeleteExpiredShortKeys drops short keys past their expiry and failed
@@ -131,34 +129,31 @@ func (api *API) DeleteExpiredShortKeys(ctx context.Context) (int64, error) {
 	return n + m, nil
 }
 
+type changeOpenIDIn struct {
+	FromAppID  string   `json:"from_appid"`
+	OpenIDList []string `json:"openid_list"`
+}
+
 // POST /cgi-bin/changeopenid {"from_appid","openid_list":[...]} →
 // {"result_list":[{"ori_openid","new_openid","err_msg"}]}: the openids a
 // follower has in another account of the same organisation (an owner in
 // common) mapped to their openids in this one. 40013 when from_appid is
 // not such an account; at most 100 openids (40035).
-func (api *API) changeOpenID(c *call) error {
-	var in struct {
-		FromAppID  string   `json:"from_appid"`
-		OpenIDList []string `json:"openid_list"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) changeOpenID(ctx context.Context, a *account.Account, in *changeOpenIDIn) (any, error) {
 	if len(in.OpenIDList) == 0 || len(in.OpenIDList) > 100 {
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
-	ctx := c.r.Context()
 	from, err := api.Accounts.ByAppID(ctx, in.FromAppID)
 	if err != nil {
-		return wxerr.New(wxerr.CodeInvalidAppID)
+		return nil, wxerr.New(wxerr.CodeInvalidAppID)
 	}
 	var shared int
 	if err := db.Get(api.DB.QueryRow(ctx, `SELECT COUNT(*) FROM account_members a JOIN account_members b ON a.person_id = b.person_id
-		WHERE a.account_id = ? AND b.account_id = ? AND a.role = 'owner' AND b.role = 'owner'`, from.ID, c.account.ID), &shared); err != nil {
-		return err
+		WHERE a.account_id = ? AND b.account_id = ? AND a.role = 'owner' AND b.role = 'owner'`, from.ID, a.ID), &shared); err != nil {
+		return nil, err
 	}
 	if shared == 0 {
-		return wxerr.New(wxerr.CodeInvalidAppID)
+		return nil, wxerr.New(wxerr.CodeInvalidAppID)
 	}
 	type row struct {
 		Ori    string `json:"ori_openid"`
@@ -170,15 +165,15 @@ func (api *API) changeOpenID(c *call) error {
 		r := row{Ori: o, ErrMsg: "ori_openid error"}
 		var n string
 		err := db.Get(api.DB.QueryRow(ctx, `SELECT t.openid FROM follows f JOIN follows t ON t.person_id = f.person_id AND t.account_id = ?
-			WHERE f.account_id = ? AND f.openid = ?`, c.account.ID, from.ID, o), &n)
+			WHERE f.account_id = ? AND f.openid = ?`, a.ID, from.ID, o), &n)
 		if err == nil {
 			r.New, r.ErrMsg = n, "ok"
-		} else if !errors.Is(err, db.ErrNotFound) {
-			return err
+		} else if !errors.Is(err, errs.NotFound) {
+			return nil, err
 		}
 		out = append(out, r)
 	}
-	return c.json(map[string]any{"errcode": 0, "errmsg": "ok", "result_list": out})
+	return map[string]any{"errcode": 0, "errmsg": "ok", "result_list": out}, nil
 }
 
 // capture keeps the first bytes of a request body for openapi/rid/get.
@@ -232,28 +227,31 @@ func (api *API) recordFailure(c *call, rid string, resp []byte, took time.Durati
 	}
 }
 
+type ridGetIn struct {
+	RID string `json:"rid"`
+}
+
 // POST /cgi-bin/openapi/rid/get {"rid"} → {"request":{"invoke_time",
 // "cost_in_ms","request_url","request_body","response_body","client_ip"}}:
 // a failed call of this account in the last 7 days (76200 otherwise).
-func (api *API) ridGet(c *call) error {
-	var in struct {
-		RID string `json:"rid"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) ridGet(ctx context.Context, a *account.Account, in *ridGetIn) (any, error) {
 	var t, cost int64
 	var u, req, resp, ip string
-	err := db.Get(api.DB.QueryRow(c.r.Context(), `SELECT invoke_time, cost_ms, request_url, request_body, response_body, client_ip
-		FROM api_failures WHERE rid = ? AND account_id = ?`, strings.TrimSpace(in.RID), c.account.ID), &t, &cost, &u, &req, &resp, &ip)
-	if errors.Is(err, db.ErrNotFound) {
-		return wxerr.New(76200)
+	err := db.Get(api.DB.QueryRow(ctx, `SELECT invoke_time, cost_ms, request_url, request_body, response_body, client_ip
+		FROM api_failures WHERE rid = ? AND account_id = ?`, strings.TrimSpace(in.RID), a.ID), &t, &cost, &u, &req, &resp, &ip)
+	if errors.Is(err, errs.NotFound) {
+		return nil, wxerr.New(76200)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.json(map[string]any{"errcode": 0, "errmsg": "ok", "request": map[string]any{
-		"invoke_time": db.FromMicro(t).Unix(), "cost_in_ms": cost, "request_url": u, "request_body": req, "response_body": resp, "client_ip": ip}})
+	return map[string]any{"errcode": 0, "errmsg": "ok", "request": map[string]any{
+		"invoke_time": db.FromMicro(t).Unix(), "cost_in_ms": cost, "request_url": u, "request_body": req, "response_body": resp, "client_ip": ip}}, nil
+}
+
+type callbackCheckIn struct {
+	Action        string `json:"action"`
+	CheckOperator string `json:"check_operator"`
 }
 
 // POST /cgi-bin/callback/check {"action":"all"|"dns"|"ping","check_operator"}:
@@ -261,33 +259,26 @@ func (api *API) ridGet(c *call) error {
 // real_operator as asked or "DEFAULT") and connects to it three times
 // (ping: from_operator, package_loss and the average connect time). 47001
 // for an unknown action; 40066 when no server URL is set.
-func (api *API) callbackCheck(c *call) error {
-	var in struct {
-		Action        string `json:"action"`
-		CheckOperator string `json:"check_operator"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
+func (api *API) callbackCheck(ctx context.Context, a *account.Account, in *callbackCheckIn) (any, error) {
 	op := strings.ToUpper(strings.TrimSpace(in.CheckOperator))
 	switch op {
 	case "":
 		op = "DEFAULT"
 	case "CHINANET", "UNICOM", "CAP", "DEFAULT":
 	default:
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
 	action := strings.ToLower(strings.TrimSpace(in.Action))
 	if action != "all" && action != "dns" && action != "ping" {
-		return wxerr.New(wxerr.CodeDataFormatError)
+		return nil, wxerr.New(wxerr.CodeDataFormatError)
 	}
-	set, err := api.Settings.Get(c.r.Context(), c.account.ID)
+	set, err := api.Settings.Get(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := url.Parse(set.URL)
 	if set.URL == "" || err != nil || u.Hostname() == "" {
-		return wxerr.New(40066)
+		return nil, wxerr.New(40066)
 	}
 	port := u.Port()
 	if port == "" {
@@ -296,7 +287,7 @@ func (api *API) callbackCheck(c *call) error {
 			port = "80"
 		}
 	}
-	ctx, cancel := context.WithTimeout(c.r.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, u.Hostname())
 	type dnsRow struct {
@@ -338,5 +329,5 @@ func (api *API) callbackCheck(c *call) error {
 			ping = append(ping, pr)
 		}
 	}
-	return c.json(map[string]any{"dns": dns, "ping": ping})
+	return map[string]any{"dns": dns, "ping": ping}, nil
 }

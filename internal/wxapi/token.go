@@ -9,7 +9,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/apitoken"
-	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
@@ -42,7 +42,7 @@ func (api *API) credentials(c *call, appid, secret, path string) (*account.Accou
 		return nil, wxerr.New(wxerr.CodeAppSecretMissing)
 	}
 	a, ok, err := api.Accounts.CheckSecret(c.r.Context(), appid, secret)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(wxerr.CodeInvalidAppID)
 	}
 	if err != nil {

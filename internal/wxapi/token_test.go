@@ -56,6 +56,15 @@ func TestTokenErrorsAndLifetime(t *testing.T) {
 
 func TestStableTokensAreSeparateAndForceRefreshIsLimited(t *testing.T) {
 	h := heraldtest.New(t)
+	// The force_refresh count is per day in Beijing: start at the next 08:00
+	// there, so the two hours this test advances never cross midnight.
+	sh := time.FixedZone("Asia/Shanghai", 8*3600)
+	now := h.Internal().Clock.Now().In(sh)
+	next := time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, sh)
+	if !next.After(now) {
+		next = next.AddDate(0, 0, 1)
+	}
+	h.Advance(next.Sub(now))
 	c := newClient(t, h)
 	svc := h.Service
 	body := map[string]any{"grant_type": "client_credential", "appid": svc.AppID, "secret": svc.AppSecret}

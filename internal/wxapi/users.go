@@ -98,6 +98,10 @@ type userInfo struct {
 	SubscribeScene string  `json:"subscribe_scene,omitempty"`
 	QRScene        *int64  `json:"qr_scene,omitempty"`
 	QRSceneStr     *string `json:"qr_scene_str,omitempty"`
+
+	// What the pointers above point to, so that one allocation holds it all.
+	remark, qrSceneStr string
+	groupID, qrScene   int64
 }
 
 func (api *API) info(ctx context.Context, accountID int64, f *follow.Follow) (*userInfo, error) {
@@ -116,24 +120,21 @@ func infoOf(f *follow.Follow, tags []int64) *userInfo {
 	if !f.Following {
 		return u
 	}
-	var zero int64
-	remark := f.Remark
-	u.Subscribe, u.SubscribeTime, u.Remark, u.GroupID = 1, f.SubscribedAt.Unix(), &remark, &zero
+	u.remark = f.Remark
+	u.Subscribe, u.SubscribeTime, u.Remark, u.GroupID = 1, f.SubscribedAt.Unix(), &u.remark, &u.groupID
 	u.Language = "zh_CN"
 	u.SubscribeScene = scenes[f.Source]
 	if u.SubscribeScene == "" {
 		u.SubscribeScene = "ADD_SCENE_OTHERS"
 	}
-	var qrScene int64
-	qrStr := ""
 	if f.Source == follow.SourceQR {
 		if n, err := strconv.ParseInt(f.Scene, 10, 64); err == nil {
-			qrScene = n
+			u.qrScene = n
 		} else {
-			qrStr = f.Scene
+			u.qrSceneStr = f.Scene
 		}
 	}
-	u.QRScene, u.QRSceneStr = &qrScene, &qrStr
+	u.QRScene, u.QRSceneStr = &u.qrScene, &u.qrSceneStr
 	return u
 }
 
@@ -167,7 +168,9 @@ func (api *API) userInfo(c *call) error {
 	}
 	f.SubscribedAt = db.FromMicro(sub)
 	ids := []int64{}
-	for _, t := range strings.Split(tags, ",") {
+	for tags != "" {
+		var t string
+		t, tags, _ = strings.Cut(tags, ",")
 		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
 			ids = append(ids, n)
 		}

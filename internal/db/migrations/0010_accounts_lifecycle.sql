@@ -1,4 +1,4 @@
--- Accounts lifecycle (issue #3): applications and their review, follower
+-- Accounts lifecycle: applications and their review, follower
 -- reports, penalties with appeals, and the append-only audit log.
 -- See docs/accounts.md for the state machines these tables hold.
 

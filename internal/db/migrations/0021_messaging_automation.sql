@@ -1,4 +1,4 @@
--- Messaging and automation (issue #6): auto-replies, custom menus and their
+-- Messaging and automation: auto-replies, custom menus and their
 -- clicks, follower tags, and the customer-service inbox's notes and history.
 -- JSON columns are TEXT read only in Go.
 

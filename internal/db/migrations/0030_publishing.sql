@@ -1,4 +1,4 @@
--- Publishing (issue #4): the media library, drafts and publications of up to
+-- Publishing: the media library, drafts and publications of up to
 -- 8 articles, reactions and comments, publish / mass-send jobs with their
 -- checkpoint, monthly quotas and the followers' Subscriptions folder.
 -- See docs/publishing.md.

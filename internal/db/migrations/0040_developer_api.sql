@@ -1,4 +1,4 @@
--- Developer API (issue #7): access tokens, daily quotas, developer-server
+-- Developer API: access tokens, daily quotas, developer-server
 -- settings, the push log, QR tickets and temporary media.
 
 -- Access tokens. kind 'normal' comes from /cgi-bin/token, 'stable' from

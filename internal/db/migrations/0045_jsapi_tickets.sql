@@ -1,4 +1,4 @@
--- JS-SDK tickets (issue #8): one jsapi_ticket per account, replaced by a
+-- JS-SDK tickets: one jsapi_ticket per account, replaced by a
 -- fresh one when it expires (7200 s after it was issued).
 CREATE TABLE jsapi_tickets (
 	account_id BIGINT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,

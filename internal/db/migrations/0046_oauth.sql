@@ -1,4 +1,4 @@
--- Web sign-in, OAuth2 (issue #8): the account's web sign-in domains (hosts
+-- Web sign-in, OAuth2: the account's web sign-in domains (hosts
 -- that redirect_uri may point at), single-use codes (5 minutes) and the
 -- web access tokens (7200 s) with their refresh tokens (30 days).
 CREATE TABLE oauth_domains (

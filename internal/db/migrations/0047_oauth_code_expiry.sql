@@ -1,2 +1,2 @@
--- Hourly clean-up of expired web sign-in codes (issue #8).
+-- Hourly clean-up of expired web sign-in codes.
 CREATE INDEX oauth_codes_expiry ON oauth_codes (expires_at);

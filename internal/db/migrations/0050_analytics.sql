@@ -1,4 +1,4 @@
--- Analytics (issue #11): raw events captured as things happen, and the
+-- Analytics: raw events captured as things happen, and the
 -- rollups that every dashboard and the datacube API read. See
 -- docs/analytics.md.
 

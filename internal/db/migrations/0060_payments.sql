@@ -1,4 +1,4 @@
--- Commerce (issue #9): Herald Pay. Amounts are integer fen; timestamps Unix
+-- Commerce: Herald Pay. Amounts are integer fen; timestamps Unix
 -- microseconds. The ledger is double-entry: every movement is one row in
 -- pay_txns with two or more pay_entries summing to zero, written in the same
 -- transaction as the balance updates. The one 'external' balance stands for

@@ -1,4 +1,4 @@
--- Commerce (issue #9): the WeChat Pay v3-shaped API. The platform key gets
+-- Commerce: the WeChat Pay v3-shaped API. The platform key gets
 -- its self-signed certificate (served at /v3/certificates); notifications
 -- keep the plaintext resource they will encrypt when sent; orders are found
 -- by transaction_id.

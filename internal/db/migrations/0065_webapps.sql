@@ -1,4 +1,4 @@
--- Linked web apps (issue #9, Herald's "mini-programs"): a Service account
+-- Linked web apps (Herald's "mini-programs"): a Service account
 -- links web apps on its web sign-in domains. Each gets an appid-like id
 -- (wa + 16 hex) that menus' miniprogram buttons name; opens counts how
 -- often followers opened it from the profile, a menu or an article.

@@ -1,4 +1,4 @@
--- Drafts and publishing API (issue #8): the article fields of WeChat's
+-- Drafts and publishing API: the article fields of WeChat's
 -- draft/add that the console editor has no field for. They travel with the
 -- article (publish.ArticleInput), so an API draft edited in the console keeps
 -- them. image_media_ids: a newspic (image post) article's images, media-library

@@ -1,4 +1,4 @@
--- The WeChat-compatible mass-send API (issue #8, docs/publishing.md): API
+-- The WeChat-compatible mass-send API (docs/publishing.md): API
 -- sends are publish_jobs like the console's, run by the same engine. A send
 -- of a plain chat message (text, voice, image, video) has no publication,
 -- so publication_id may be NULL; a send to a list of openids (mass/send)

@@ -1,4 +1,4 @@
--- API mass sends (issue #8, docs/publishing.md and docs/developer-api.md).
+-- API mass sends (docs/publishing.md and docs/developer-api.md).
 -- source: where the job was made (the console or the developer API);
 -- msgtype: the API's msgtype (mpnews, text, voice, image, mpvideo; '' for
 -- the console); message: JSON of the chat message a send without a

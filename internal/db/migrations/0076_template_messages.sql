@@ -1,4 +1,4 @@
--- Template messages (issue #8): the platform's template library, each
+-- Template messages: the platform's template library, each
 -- account's industry and private templates (at most 25), and every
 -- template message sent, with its outcome and the TEMPLATESENDJOBFINISH
 -- push state.

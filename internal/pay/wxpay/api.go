@@ -1,3 +1,10 @@
+// Package wxpay is Herald Pay's merchant API shaped like WeChat Pay API v3:
+// JSAPI and Native orders, query, close, refunds and refund queries under
+// /v3/..., requests signed by the merchant (WECHATPAY2-SHA256-RSA2048),
+// responses and notifications signed by the platform, notification
+// resources encrypted with the merchant's APIv3 key (AEAD_AES_256_GCM), and
+// notifications retried with backoff until the merchant answers 200 or 204.
+// Only the standard library's crypto is used.
 package wxpay
 
 import (
@@ -15,7 +22,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/pay"
@@ -33,7 +39,7 @@ type API struct {
 	Pay      *pay.Store
 	Accounts *account.Store
 	Follows  *follow.Store
-	Keys     *Keys
+	Keys     *pay.PlatformKeys
 	Clock    clock.Clock
 	Log      *slog.Logger
 	BaseURL  string // for code_url and the pay sheet
@@ -78,8 +84,8 @@ func (a *API) routes() *http.ServeMux {
 	h("POST /v3/refund/domestic/refunds", a.createRefund)
 	h("GET /v3/refund/domestic/refunds/{no}", a.queryRefund)
 	h("GET /v3/certificates", a.certificates)
-	h("GET /v3/bill/tradebill", a.applyBill(BillTrade, "bill_type"))
-	h("GET /v3/bill/fundflowbill", a.applyBill(BillFundFlow, "account_type"))
+	h("GET /v3/bill/tradebill", a.applyBill(pay.BillTrade, "bill_type"))
+	h("GET /v3/bill/fundflowbill", a.applyBill(pay.BillFundFlow, "account_type"))
 	h("GET /v3/billdownload/file", a.downloadBill)
 	mux.HandleFunc("/v3/", a.wrap(func(http.ResponseWriter, *http.Request, *merchantCall) (int, any, error) {
 		return 0, nil, fail(http.StatusNotFound, "NOT_FOUND", "No such endpoint.")
@@ -211,7 +217,7 @@ func (a *API) authenticate(ctx context.Context, r *http.Request, body []byte) (*
 		return nil, fail(http.StatusUnauthorized, "SIGN_ERROR", "%s", err.Error())
 	}
 	m, err := a.Pay.MerchantByMchID(ctx, auth.MchID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, fail(http.StatusUnauthorized, "SIGN_ERROR", "Unknown mchid.")
 	}
 	if err != nil {
@@ -313,7 +319,7 @@ func (a *API) create(r *http.Request, c *merchantCall, tradeType string) (*pay.O
 		}
 		f, err := a.Follows.ByOpenID(r.Context(), c.acct.ID, in.Payer.OpenID)
 		if err != nil {
-			if errors.Is(err, db.ErrNotFound) {
+			if errors.Is(err, errs.NotFound) {
 				return nil, fail(http.StatusBadRequest, "OPENID_MISMATCH", "No follower of this account has that openid.")
 			}
 			return nil, err
@@ -408,7 +414,7 @@ func (a *API) queryOrder(w http.ResponseWriter, r *http.Request, c *merchantCall
 	} else {
 		o, err = a.Pay.OrderByTransactionID(r.Context(), c.acct.ID, r.PathValue("id"))
 	}
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return 0, nil, fail(http.StatusNotFound, "ORDER_NOT_EXIST", "No such order.")
 	}
 	if err != nil {
@@ -428,7 +434,7 @@ func (a *API) closeOrder(w http.ResponseWriter, r *http.Request, c *merchantCall
 		return 0, nil, fail(http.StatusBadRequest, "PARAM_ERROR", "mchid does not match the signed request.")
 	}
 	o, err := a.Pay.OrderByOutTradeNo(r.Context(), c.acct.ID, r.PathValue("no"))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return 0, nil, fail(http.StatusNotFound, "ORDER_NOT_EXIST", "No such order.")
 	}
 	if err != nil {
@@ -511,16 +517,13 @@ type RefundPromo struct {
 }
 
 func refundObject(acct *account.Account, o *pay.Order, rf *pay.Refund) *RefundObject {
-	out := &RefundObject{RefundID: RefundID(rf), OutRefundNo: rf.OutRefundNo, TransactionID: o.TransactionID, OutTradeNo: o.OutTradeNo,
+	out := &RefundObject{RefundID: pay.RefundID(rf), OutRefundNo: rf.OutRefundNo, TransactionID: o.TransactionID, OutTradeNo: o.OutTradeNo,
 		Channel: "BALANCE", UserReceivedAccount: "Herald wallet", SuccessTime: wxTime(rf.CreatedAt, acct.Location()), CreateTime: wxTime(rf.CreatedAt, acct.Location()),
 		Status: "SUCCESS", FundsAccount: "AVAILABLE", PromotionDetail: []RefundPromo{},
 		Amount: RefundAmount{Total: o.Amount, Refund: rf.Amount, From: []RefundFundsFrom{}, PayerTotal: o.Amount, PayerRefund: rf.Amount,
 			SettlementRefund: rf.Amount, SettlementTotal: o.Amount, DiscountRefund: 0, Currency: "CNY", RefundFee: 0}}
 	return out
 }
-
-// RefundID is Herald's refund_id for a refund (WeChat Pay's 微信退款单号).
-func RefundID(rf *pay.Refund) string { return fmt.Sprintf("50%d", rf.ID) }
 
 type refundNotifyKey struct{}
 
@@ -553,7 +556,7 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request, c *merchantCa
 	default:
 		return 0, nil, fail(http.StatusBadRequest, "PARAM_ERROR", "transaction_id or out_trade_no is required.")
 	}
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return 0, nil, fail(http.StatusNotFound, "RESOURCE_NOT_EXISTS", "No such order.")
 	}
 	if err != nil {
@@ -583,7 +586,7 @@ func (a *API) createRefund(w http.ResponseWriter, r *http.Request, c *merchantCa
 
 func (a *API) queryRefund(w http.ResponseWriter, r *http.Request, c *merchantCall) (int, any, error) {
 	rf, err := a.Pay.RefundByOutRefundNo(r.Context(), c.acct.ID, r.PathValue("no"))
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return 0, nil, fail(http.StatusNotFound, "RESOURCE_NOT_EXISTS", "No such refund.")
 	}
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/pay"
-	"github.com/heraldoa/herald/internal/pay/wxpay"
 )
 
 // BenchmarkTradeBill measures a busy day's trade bill (5,000 payments and
@@ -47,14 +46,14 @@ func BenchmarkTradeBill(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, n := wxpay.TradeBillCSV(sh.acct, sh.m, lines, "ALL"); n != 6000 {
+			if _, n := pay.TradeBillCSV(sh.acct, sh.m, lines, "ALL"); n != 6000 {
 				b.Fatalf("%d lines", n)
 			}
 		}
 	})
 	b.Run("stored", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := s.App.PayAPI.Bill(ctx, wxpay.BillRequest{AccountID: sh.acct.ID, Kind: wxpay.BillTrade, Date: day.Format("2006-01-02")}); err != nil {
+			if _, err := s.App.Pay.Bill(ctx, sh.acct, pay.BillRequest{Kind: pay.BillTrade, Date: day.Format("2006-01-02")}); err != nil {
 				b.Fatal(err)
 			}
 		}

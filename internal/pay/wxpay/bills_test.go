@@ -192,7 +192,7 @@ func TestTradeAndFundFlowBills(t *testing.T) {
 		"商品名称": "Counter sale， table '4' thanks"})
 	refunds, _ := s.App.Pay.Refunds(ctx, sh.acct.ID, a.ID)
 	checkCells(t, all, rf, map[string]string{"微信订单号": a.TransactionID, "商户订单号": "bill-order-A", "交易状态": "REFUND", "应结订单金额": "0.00",
-		"微信退款单号": wxpay.RefundID(refunds[0]), "商户退款单号": "bill-refund-1", "退款金额": "5.00", "退款类型": "ORIGINAL", "退款状态": "SUCCESS",
+		"微信退款单号": pay.RefundID(refunds[0]), "商户退款单号": "bill-refund-1", "退款金额": "5.00", "退款类型": "ORIGINAL", "退款状态": "SUCCESS",
 		"订单金额": "0.00", "申请退款金额": "5.00", "交易时间": refunds[0].CreatedAt.In(loc).Format("2006-01-02 15:04:05")})
 
 	content, _ = sh.bill("/v3/bill/tradebill?bill_date=" + d1 + "&bill_type=SUCCESS")

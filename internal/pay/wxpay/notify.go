@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/pay"
@@ -86,34 +87,6 @@ func (a *API) enqueue(ctx context.Context, tx *db.Tx, o *pay.Order, r *pay.Refun
 	return nil
 }
 
-// Notification is one queued notification.
-type Notification struct {
-	ID         int64
-	AccountID  int64
-	OrderID    int64
-	EventType  string
-	URL        string
-	State      string
-	Attempts   int
-	NextAt     time.Time
-	LastStatus string
-	Body       string
-	CreatedAt  time.Time
-}
-
-// Notifications lists an account's newest notifications.
-func (a *API) Notifications(ctx context.Context, accountID int64, limit int) ([]*Notification, error) {
-	rows, err := a.Pay.DB().Query(ctx, `SELECT id, account_id, order_id, event_type, url, state, attempts, next_at, last_status, body, created_at
-		FROM pay_notifications WHERE account_id = ? ORDER BY id DESC LIMIT ?`, accountID, limit)
-	return db.Collect(rows, err, func(r *sql.Rows) (*Notification, error) {
-		var n Notification
-		var next, created int64
-		err := r.Scan(&n.ID, &n.AccountID, &n.OrderID, &n.EventType, &n.URL, &n.State, &n.Attempts, &next, &n.LastStatus, &n.Body, &created)
-		n.NextAt, n.CreatedAt = db.FromMicro(next), db.FromMicro(created)
-		return &n, err
-	})
-}
-
 // Envelope is the JSON body POSTed to notify_url.
 type Envelope struct {
 	ID           string   `json:"id"`
@@ -136,7 +109,8 @@ type Resource struct {
 // DeliverDue sends the notifications that are due (at most 50 a run) and
 // reports how many the merchants acknowledged. Each one is leased for a
 // minute first, so two nodes never send the same one at once.
-func (a *API) DeliverDue(ctx context.Context) (int, error) {
+func (a *API) DeliverDue(ctx context.Context) (_ int, err error) {
+	defer errs.Wrap(&err, "wxpay.API.DeliverDue()")
 	now := a.Clock.Now()
 	rows, err := a.Pay.DB().Query(ctx, `SELECT id, next_at FROM pay_notifications WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT 50`, db.Micro(now))
 	type due struct{ id, next int64 }
@@ -200,7 +174,8 @@ func (a *API) deliver(ctx context.Context, nid int64) (bool, error) {
 
 // Build makes the signed notification for a stored resource: the JSON body
 // and the Wechatpay-* headers.
-func (a *API) Build(ctx context.Context, nid, accountID int64, event, resource string) ([]byte, http.Header, error) {
+func (a *API) Build(ctx context.Context, nid, accountID int64, event, resource string) (_ []byte, _ http.Header, err error) {
+	defer errs.Wrap(&err, "wxpay.API.Build(%d, %d)", nid, accountID)
 	m, err := a.Pay.Merchant(ctx, accountID)
 	if err != nil {
 		return nil, nil, err

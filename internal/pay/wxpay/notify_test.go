@@ -56,7 +56,7 @@ func TestPaymentAndRefundCommitWithTheirNotification(t *testing.T) {
 	}
 	notes := func() []string {
 		t.Helper()
-		ns, err := s.App.PayAPI.Notifications(ctx, shop.ID, 10)
+		ns, err := s.App.Pay.Notifications(ctx, shop.ID, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,14 +4,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/pay/wxpay"
 )
 
 // FuzzParseBillToken: a download token from outside is either refused or
 // one this secret signed; a forged or altered one never names a bill.
 func FuzzParseBillToken(f *testing.F) {
-	a := &wxpay.API{Keys: &wxpay.Keys{Secret: []byte("the boot secret")}}
-	other := &wxpay.API{Keys: &wxpay.Keys{Secret: []byte("another secret")}}
+	a := &wxpay.API{Keys: &pay.PlatformKeys{Secret: []byte("the boot secret")}}
+	other := &wxpay.API{Keys: &pay.PlatformKeys{Secret: []byte("another secret")}}
 	exp := time.Unix(1_800_000_000, 0)
 	good := a.BillToken(387507771455963136, exp)
 	f.Add(good)
@@ -34,13 +35,13 @@ func FuzzParseBillToken(f *testing.F) {
 }
 
 func TestBillTokenRefusesForgeries(t *testing.T) {
-	a := &wxpay.API{Keys: &wxpay.Keys{Secret: []byte("the boot secret")}}
+	a := &wxpay.API{Keys: &pay.PlatformKeys{Secret: []byte("the boot secret")}}
 	exp := time.Unix(1_800_000_000, 0)
 	tok := a.BillToken(42, exp)
 	if id, at, ok := a.ParseBillToken(tok); !ok || id != 42 || !at.Equal(exp) {
 		t.Fatalf("own token: %d %v %v", id, at, ok)
 	}
-	other := &wxpay.API{Keys: &wxpay.Keys{Secret: []byte("another secret")}}
+	other := &wxpay.API{Keys: &pay.PlatformKeys{Secret: []byte("another secret")}}
 	for _, bad := range []string{other.BillToken(42, exp), a.BillToken(43, exp)[:20] + tok[20:], tok + "A", "", "%%%"} {
 		if _, _, ok := a.ParseBillToken(bad); ok {
 			t.Errorf("forged token %q accepted", bad)

@@ -263,7 +263,7 @@ func TestWechatpayNodeClientAgainstHerald(t *testing.T) {
 	if n, err := s.App.PayAPI.DeliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("retry: %d %v", n, err)
 	}
-	ns, _ := s.App.PayAPI.Notifications(ctx, bank.ID, 10)
+	ns, _ := s.App.Pay.Notifications(ctx, bank.ID, 10)
 	if len(ns) != 1 || ns[0].State != "done" || ns[0].Attempts != 2 {
 		t.Fatalf("notifications %+v", ns)
 	}

@@ -82,17 +82,25 @@ type Result struct {
 	MassRate       float64 // recipients/s
 	SubAllDuration time.Duration
 
-	FolderBuild       time.Duration
-	FolderP50         time.Duration
-	FolderP99         time.Duration
-	FolderMax         time.Duration
-	FolderQPS         map[int]float64       // by concurrency
-	FolderCPUAt       map[int]time.Duration // this process's CPU time per folder, by concurrency
-	FolderCPU         time.Duration         // this process's CPU time per folder (SQLite: includes the database)
-	MassCPU           time.Duration         // this process's CPU time for the Service send (SQLite: includes the database)
-	MassServerCPU     time.Duration         // PostgreSQL: CPU time of the database's backends for it
-	FolderServerCPU   time.Duration         // PostgreSQL: backends' CPU time per folder
-	Load              [2]float64            // the machine's load average before and after
+	FolderBuild   time.Duration
+	FolderP50     time.Duration
+	FolderP99     time.Duration
+	FolderMax     time.Duration
+	FolderQPS     map[int]float64       // by concurrency
+	FolderCPUAt   map[int]time.Duration // this process's CPU time per folder, by concurrency
+	FolderCPU     time.Duration         // this process's CPU time per folder (SQLite: includes the database)
+	MassCPU       time.Duration         // this process's CPU time for the Service send (SQLite: includes the database)
+	MassServerCPU time.Duration         // PostgreSQL: CPU time of the database's backends for it
+	// The Service account's fifth send of the month, to all followers, after
+	// two more to all and one to a tag of every second follower: half of
+	// them had 4 and are skipped by the per-follower monthly cap.
+	CapDuration       time.Duration
+	CapCPU            time.Duration
+	CapServerCPU      time.Duration
+	CapSent           int64
+	CapSkipped        int64
+	FolderServerCPU   time.Duration // PostgreSQL: backends' CPU time per folder
+	Load              [2]float64    // the machine's load average before and after
 	NaiveP50          time.Duration
 	FolderPubs        int
 	FolderAccounts    int
@@ -117,9 +125,10 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 		fmt.Fprintf(out, "load average at the end: %.2f (other processes share these cores: compare CPU times when it is high)\n", res.Load[1])
 	}()
 	c := clock.Real{}
-	st := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: os.TempDir()}, Settings: settings.NewStore(d, c)})
+	set := settings.NewStore(d, c)
+	st := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: os.TempDir()}, Settings: set})
 	if o.Only == "" || o.Only == "mass" {
-		if err := massSend(ctx, d, st, o, res, out); err != nil {
+		if err := massSend(ctx, d, st, set, o, res, out); err != nil {
 			return nil, fmt.Errorf("mass send: %w", err)
 		}
 	}
@@ -222,7 +231,7 @@ func newAccount(ctx context.Context, d *db.DB, typ, name string) (int64, error) 
 	return a.ID, nil
 }
 
-func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *Result, out io.Writer) error {
+func massSend(ctx context.Context, d *db.DB, st *publish.Store, set *settings.Store, o Options, res *Result, out io.Writer) error {
 	n := o.Followers
 	res.MassFollowers = n
 	fmt.Fprintf(out, "mass send: building %d followers ...\n", n)
@@ -254,9 +263,7 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 	res.MassBuild = time.Since(t0)
 	fmt.Fprintf(out, "  built in %s\n", res.MassBuild.Round(time.Millisecond))
 
-	eng := publish.NewEngine(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	eng.BatchSize = o.BatchSize
-	eng.Lanes = o.Lanes
+	eng := publish.NewEngineWith(st, slog.New(slog.NewTextHandler(io.Discard, nil)), publish.EngineOptions{BatchSize: o.BatchSize, Lanes: o.Lanes})
 	for _, acct := range []int64{svc, sub} {
 		p, err := st.SaveDraft(ctx, acct, 0, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: "Benchmark send", Body: "Hello, **everyone**."}}})
 		if err != nil {
@@ -275,12 +282,16 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 			return fmt.Errorf("job ended %s with %d sent of %d (%s)", j.State, j.SentCount, n, j.Error)
 		}
 		if acct == svc {
-			var msgs int64
-			if err := db.Get(d.QueryRow(ctx, `SELECT COUNT(*) FROM messages WHERE account_id = ?`, svc), &msgs); err != nil {
+			// Stored once, with one recipient row per follower.
+			var parts, recipients int64
+			if err := db.Get(d.QueryRow(ctx, `SELECT COUNT(*) FROM broadcasts WHERE job_id = ?`, j.ID), &parts); err != nil {
 				return err
 			}
-			if msgs != int64(n) {
-				return fmt.Errorf("%d messages committed, want %d", msgs, n)
+			if err := db.Get(d.QueryRow(ctx, `SELECT COUNT(*) FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.send_id WHERE b.job_id = ?`, j.ID), &recipients); err != nil {
+				return err
+			}
+			if parts != 1 || recipients != int64(n) {
+				return fmt.Errorf("%d broadcast parts and %d recipients committed, want 1 and %d", parts, recipients, n)
 			}
 			res.MassDuration, res.MassSent, res.MassBatches = took, j.SentCount, j.Batches
 			res.MassRate = float64(n) / took.Seconds()
@@ -289,13 +300,94 @@ func massSend(ctx context.Context, d *db.DB, st *publish.Store, o Options, res *
 			if d.Dialect() == db.Postgres {
 				server = fmt.Sprintf(", of its PostgreSQL backends %s", pgCPU.Round(time.Millisecond))
 			}
-			fmt.Fprintf(out, "  Service account, %d followers: every message and conversation committed in %s (%d batches, %.0f recipients/s; CPU time of this process %s%s); report: %s\n",
+			fmt.Fprintf(out, "  Service account, %d followers: the broadcast and every recipient committed in %s (%d batches, %.0f recipients/s; CPU time of this process %s%s); report: %s\n",
 				n, took.Round(time.Millisecond), j.Batches, res.MassRate, cpu.Round(time.Millisecond), server, j)
+			if err := capSend(ctx, d, st, set, eng, acct, base, n, res, out); err != nil {
+				return fmt.Errorf("per-follower cap: %w", err)
+			}
 		} else {
 			res.SubAllDuration = took
 			fmt.Fprintf(out, "  Subscription account, %d followers (fan-out on read): done in %s; report: %s\n", n, took.Round(time.Millisecond), j)
 		}
 	}
+	return nil
+}
+
+// capSend measures the Service account's fifth send of the month: two more
+// sends to all and one to a tag of every second follower first (sends two
+// to four, which nobody can be at the cap for, cost what the first did),
+// then one to all, which reaches the half who had 3 and skips the half who
+// had 4.
+func capSend(ctx context.Context, d *db.DB, st *publish.Store, set *settings.Store, eng *publish.Engine, acct, base int64, n int, res *Result, out io.Writer) error {
+	p, err := set.Get(ctx)
+	if err != nil {
+		return err
+	}
+	p.ServiceMassSendsPerMonth = max(p.ServiceMassSendsPerMonth, 5)
+	if err := set.Save(ctx, p); err != nil {
+		return err
+	}
+	const tag = 1
+	if err := exec(ctx, d, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, 'Half', 'half', ?, 1)`, acct, tag, n/2); err != nil {
+		return err
+	}
+	if err := exec(ctx, d, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
+		SELECT ?, ?, id, 1 FROM people WHERE id > ? AND id <= ? AND (id - ?) % 2 = 0`, acct, tag, base, base+int64(n), base); err != nil {
+		return err
+	}
+	if err := analyze(ctx, d); err != nil {
+		return err
+	}
+	send := func(title string, opts publish.SendOptions) (*publish.Job, error) {
+		pub, err := st.SaveDraft(ctx, acct, 0, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: title, Body: "Hello again."}}})
+		if err != nil {
+			return nil, err
+		}
+		j, err := st.Send(ctx, acct, 0, pub.ID, opts)
+		if err != nil {
+			return nil, err
+		}
+		if j, err = eng.Run(ctx, j.ID); err != nil {
+			return nil, err
+		}
+		if j.State != publish.JobDone {
+			return nil, fmt.Errorf("%s ended %s (%s)", title, j.State, j.Error)
+		}
+		return j, nil
+	}
+	for i := 2; i <= 3; i++ {
+		if _, err := send(fmt.Sprint("Send ", i), publish.SendOptions{Mode: publish.ModeMass}); err != nil {
+			return err
+		}
+	}
+	if _, err := send("Send 4", publish.SendOptions{Mode: publish.ModeMass, Target: publish.TargetTag, TagID: tag}); err != nil {
+		return err
+	}
+	start, cpu0, pg0 := time.Now(), cpuTime(), backendCPU(ctx, d)
+	j, err := send("Send 5", publish.SendOptions{Mode: publish.ModeMass})
+	if err != nil {
+		return err
+	}
+	took, cpu, pgCPU := time.Since(start), cpuTime()-cpu0, backendCPU(ctx, d)-pg0
+	half := int64(n / 2) // the tag's members
+	if j.TotalCount != int64(n) || j.CappedCount != half || j.SentCount != int64(n)-half {
+		return fmt.Errorf("fifth send: %s, %d skipped; want %d skipped", j, j.CappedCount, half)
+	}
+	var over int64
+	if err := db.Get(d.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT r.person_id FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.send_id
+		WHERE b.account_id = ? GROUP BY r.person_id HAVING COUNT(*) > 4) x`, acct), &over); err != nil {
+		return err
+	}
+	if over != 0 {
+		return fmt.Errorf("%d followers received more than 4 sends", over)
+	}
+	res.CapDuration, res.CapCPU, res.CapServerCPU, res.CapSent, res.CapSkipped = took, cpu, pgCPU, j.SentCount, j.CappedCount
+	server := ""
+	if d.Dialect() == db.Postgres {
+		server = fmt.Sprintf(", of its PostgreSQL backends %s", pgCPU.Round(time.Millisecond))
+	}
+	fmt.Fprintf(out, "  Service account, fifth send of the month to %d followers, half of them at the per-follower cap: done in %s (CPU time of this process %s%s); report: %s, %d at the cap\n",
+		n, took.Round(time.Millisecond), cpu.Round(time.Millisecond), server, j, j.CappedCount)
 	return nil
 }
 

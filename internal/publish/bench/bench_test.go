@@ -19,7 +19,7 @@ func TestBenchSmall(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if res.MassSent != 3000 || res.MassBatches < 3 || res.FolderP99 <= 0 || res.FolderQPS[1] <= 0 {
+	if res.MassSent != 3000 || res.MassBatches < 3 || res.FolderP99 <= 0 || res.FolderQPS[1] <= 0 || res.CapSent != 1500 || res.CapSkipped != 1500 {
 		t.Errorf("result = %+v\n%s", res, out.String())
 	}
 	t.Log(out.String())

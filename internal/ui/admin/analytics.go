@@ -30,12 +30,13 @@ func (u *UI) adminAnalytics(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := &adminAnalyticsView{Metrics: m, UpdatedAt: at}
+	l := u.Locale(r)
 	for _, s := range []string{account.StatusActive, account.StatusPending, account.StatusSuspended, account.StatusRejected, account.StatusTerminated} {
 		v.Statuses = append(v.Statuses, statusCount{s, m[analytics.MetricAccountsPrefix+s]})
 	}
 	today := analytics.DayOf(u.Clock.Now(), time.UTC)
 	var labels []string
-	series := []chart.Series{{Name: "Follows"}, {Name: "Unfollows"}, {Name: "Messages"}, {Name: "Reads"}}
+	series := []chart.Series{{Name: l.T("Follows")}, {Name: l.T("Unfollows")}, {Name: l.T("Messages")}, {Name: l.T("Reads")}}
 	for i := 29; i >= 0; i-- {
 		day := analytics.AddDays(today, -i)
 		labels = append(labels, day[5:])
@@ -43,7 +44,7 @@ func (u *UI) adminAnalytics(w http.ResponseWriter, r *http.Request) error {
 			series[j].Values = append(series[j].Values, float64(m[analytics.MetricDailyPrefix+kind+":"+day]))
 		}
 	}
-	v.Activity = (&chart.Chart{Title: "Platform activity over the last 30 days", Labels: labels, Series: series}).Line()
+	v.Activity = (&chart.Chart{Title: l.T("Platform activity over the last 30 days"), Labels: labels, Series: series}).Line()
 	if sec, ok := m[analytics.MetricReviewMedianSeconds]; ok && m[analytics.MetricReviewsDecided] > 0 {
 		v.MedianReview = (time.Duration(sec) * time.Second).Round(time.Minute).String()
 	}

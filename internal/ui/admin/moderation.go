@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -44,7 +46,7 @@ func reportInPath(r *http.Request, _ *core.ConsoleCtx) (int64, error) {
 // notFoundIsPage shows a thing that is not there as an error page rather
 // than on the form.
 func notFoundIsPage(err error) error {
-	if errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return core.AsPage(err)
 	}
 	return err
@@ -145,7 +147,7 @@ func (u *UI) penaltyApply(w http.ResponseWriter, r *http.Request) error {
 		return u.penaltyFormRender(w, r, in.AccountID, in.ReportID, err)
 	}
 	return u.Redirect(w, r, fmt.Sprintf("/admin/penalties?account=%d&all=1", pen.AccountID),
-		fmt.Sprintf("%s applied to %s.", pen.KindLabel(), pen.AccountName))
+		u.T(r, "%s applied to %s.", penaltyKind(u.Locale(r), pen), pen.AccountName))
 }
 
 // Appeals.
@@ -216,7 +218,7 @@ func (u *UI) auditPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		t, err := time.Parse("2006-01-02", d.Filter[k])
 		if err != nil {
-			p.Fields[k] = "Use a date like 2025-03-31."
+			p.Fields[k] = u.T(r, "Use a date like %s.", "2025-03-31")
 			continue
 		}
 		if k == "from" {
@@ -316,4 +318,13 @@ func (u *UI) settingsSave(r *http.Request, _ *core.ConsoleCtx, _ core.None) (cor
 		return core.Done{}, core.AsPage(err)
 	}
 	return core.Done{To: "/admin/settings", Flash: "Settings saved. They apply at once."}, nil
+}
+
+// penaltyKind names a penalty's kind (and restricted feature) in l's
+// language, as the pages' admin_penalty_kind does.
+func penaltyKind(l *i18n.Locale, p *review.Penalty) string {
+	if p.Kind == review.Restrict {
+		return l.T("Restricted: %s", l.Text(core.Label(p.Feature)))
+	}
+	return l.Text(review.KindLabel(p.Kind, p.Feature))
 }

@@ -100,7 +100,7 @@ func (u *UI) loadReview(r *http.Request, p *core.Page) error {
 	if err != nil {
 		return err
 	}
-	p.Title, p.Data = "Review: "+d.App.Name, d
+	p.Title, p.Data = u.T(r, "Review: %s", d.App.Name), d
 	return nil
 }
 
@@ -115,7 +115,7 @@ func (u *UI) reviewAction(fn func(r *http.Request, appID int64) (string, error))
 		Do: func(r *http.Request, _ *core.ConsoleCtx, appID int64) (core.Done, error) {
 			flash, err := fn(r, appID)
 			if err != nil {
-				if errs.KindOf(err) == errs.KindNotFound {
+				if errors.Is(err, errs.NotFound) {
 					err = core.AsPage(err)
 				}
 				return core.Done{}, err
@@ -142,7 +142,7 @@ func (u *UI) reviewCheck(r *http.Request, id int64) (string, error) {
 	default:
 		return "", errs.FieldInvalid("result_"+check, "Choose pass or fail.")
 	}
-	return review.CheckLabel(check) + " recorded.", u.Review.RecordCheck(r.Context(), web.Person(r), id, check, passed, r.PostForm.Get("note_"+check))
+	return u.T(r, "%s recorded.", u.Locale(r).Text(review.CheckLabel(check))), u.Review.RecordCheck(r.Context(), web.Person(r), id, check, passed, r.PostForm.Get("note_"+check))
 }
 
 func (u *UI) reviewDecide(r *http.Request, id int64) (string, error) {

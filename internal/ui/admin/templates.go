@@ -43,7 +43,7 @@ func (u *UI) loadLibrary(r *http.Request, p *core.Page) error {
 	}
 	p.Data = &libraryData{Templates: list, Industries: tmplmsg.Industries, Editing: editing, CanEdit: web.Person(r).IsAdmin()}
 	if p.Form == nil && editing != nil {
-		p.Title = "Edit " + editing.ShortID
+		p.Title = u.T(r, "Edit %s", editing.ShortID)
 		p.Form = map[string][]string{"short_id": {editing.ShortID}, "title": {editing.Title}, "industry": {strconv.Itoa(editing.Industry)},
 			"content": {editing.Content}, "example": {editing.Example}}
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -50,7 +49,7 @@ func (u *UI) loadWallets(r *http.Request, p *core.Page) error {
 func (u *UI) adminWalletCredit(r *http.Request, _ *core.ConsoleCtx, _ core.None) (core.Done, error) {
 	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("username")), "@")
 	person, err := u.Users.ByUsername(r.Context(), name)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return core.Done{}, errs.FieldInvalid("username", "There is no person with that username.")
 	}
 	if err != nil {
@@ -74,7 +73,7 @@ func (u *UI) adminWalletCredit(r *http.Request, _ *core.ConsoleCtx, _ core.None)
 			u.Log.Error("audit wallet credit", "error", err)
 		}
 	}
-	return core.Done{To: "/admin/wallets", Flash: fmt.Sprintf("Credited %s to %s.", pay.FormatFen(amount), person.DisplayName)}, nil
+	return core.Done{To: "/admin/wallets", Flash: u.T(r, "Credited %s to %s.", u.Locale(r).Money(amount), person.DisplayName)}, nil
 }
 
 // registerWallets adds crediting follower wallets.

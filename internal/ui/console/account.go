@@ -25,6 +25,7 @@ type accountHomeData struct {
 	Restrictions []*review.Penalty // restrictions in force
 	SecretShown  bool
 	Secret       string // the new AppSecret, on the page that shows it once
+	Today        *homeToday
 }
 
 func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeData, error) {
@@ -63,7 +64,7 @@ func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeD
 		return nil, err
 	}
 	d.SecretShown = !at.IsZero()
-	return d, nil
+	return d, u.loadToday(r, c, d)
 }
 
 func (u *UI) loadAccountHome(r *http.Request, p *core.Page) error {

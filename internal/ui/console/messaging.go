@@ -189,7 +189,7 @@ func (u *UI) libraryArticle(r *http.Request, accountID int64, articleID, field s
 	}
 	a := &message.Article{Title: rd.Article.Title, Description: rd.Article.Digest, URL: u.BaseURL + publish.ArticlePath(id)}
 	if rd.Article.CoverMediaID != "" {
-		a.PicURL = u.BaseURL + publish.MediaPath(rd.Article.CoverMediaID)
+		a.PicURL = u.BaseURL + rd.Article.CoverURL()
 	}
 	if len([]rune(a.Description)) > 120 {
 		a.Description = string([]rune(a.Description)[:119]) + "…"

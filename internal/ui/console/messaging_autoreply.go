@@ -6,10 +6,12 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/autoreply"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -98,6 +100,13 @@ func (u *UI) loadAutoreply(r *http.Request, p *core.Page) error {
 		if rule.Kind == autoreply.KindKeyword {
 			d.Rules = append(d.Rules, rule)
 		}
+	}
+	if failedKind != autoreply.KindDefault {
+		window, err := u.AutoReplies.DefaultReplyWindow(r.Context(), c.Account.ID)
+		if err != nil {
+			return err
+		}
+		form.Set("default.window", strconv.FormatInt(int64(window/time.Minute), 10))
 	}
 	p.Form = form
 	for _, s := range []*replySlot{d.Follow, d.Default} {
@@ -211,6 +220,17 @@ func (u *UI) autoreplySpecialSave(r *http.Request, c *core.ConsoleCtx, kind stri
 		}
 		return core.Done{To: "autoreply", Flash: "Reply removed."}, nil
 	}
+	if v := strings.TrimSpace(r.PostForm.Get("default.window")); kind == autoreply.KindDefault && v != "" {
+		// The interval is saved first: a bad one leaves the reply as it
+		// was. A form without it keeps the current interval.
+		minutes, err := strconv.Atoi(v)
+		if err != nil {
+			return core.Done{}, errs.FieldInvalid("default.window", "Give the interval in whole minutes.")
+		}
+		if err := u.AutoReplies.SetDefaultReplyWindow(r.Context(), c.Account.ID, time.Duration(minutes)*time.Minute); err != nil {
+			return core.Done{}, prefixErr(err, "default.window")
+		}
+	}
 	rep, used, err := u.readReply(r, kind, c.Account.ID)
 	if err == nil && !used {
 		err = errs.FieldInvalid(kind, "Choose the kind of reply.")
@@ -303,7 +323,7 @@ func (u *UI) autoreplyRuleSave(r *http.Request, c *core.ConsoleCtx, existing *au
 		}
 	}
 	if err := u.AutoReplies.SaveRule(authored(r), rule); err != nil {
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return core.Done{}, core.AsPage(err)
 		}
 		return core.Done{}, err

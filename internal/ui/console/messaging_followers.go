@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -73,7 +74,7 @@ func (u *UI) loadFollowers(r *http.Request, p *core.Page) error {
 // notFoundIsPage shows a thing that is not there (a tag, a follower) as
 // an error page rather than on the form.
 func notFoundIsPage(err error) error {
-	if errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return core.AsPage(err)
 	}
 	return err
@@ -95,7 +96,7 @@ func (u *UI) followersTagCreate(r *http.Request, c *core.ConsoleCtx, _ core.None
 	if err != nil {
 		return core.Done{}, notFoundIsPage(err)
 	}
-	return followersBack(r, "Tag “"+t.Name+"” created."), nil
+	return followersBack(r, u.T(r, "Tag “%s” created.", t.Name)), nil
 }
 
 func (u *UI) followersTagRename(r *http.Request, c *core.ConsoleCtx, tid int64) (core.Done, error) {
@@ -137,12 +138,12 @@ func (u *UI) followersBulk(r *http.Request, c *core.ConsoleCtx, _ core.None) (co
 		err = errs.Invalidf("Choose what to do with the selected followers.")
 	}
 	if err != nil {
-		if errs.KindOf(err) == errs.KindNotFound {
+		if errors.Is(err, errs.NotFound) {
 			err = &errs.Error{Kind: errs.KindInvalid, Message: errs.Message(err)}
 		}
 		return core.Done{}, err
 	}
-	return followersBack(r, fmt.Sprintf("Done for %d follower(s).", len(ids))), nil
+	return followersBack(r, u.T(r, "Done for %d followers.", len(ids))), nil
 }
 
 type followerData struct {
@@ -180,7 +181,7 @@ func (u *UI) loadFollower(r *http.Request, p *core.Page) error {
 	if c.Can(account.ActInbox) && u.Inbox != nil {
 		if _, err := u.Inbox.Conversation(r.Context(), c.Account.ID, pid); err == nil {
 			d.InboxURL = fmt.Sprintf("/mp/a/%d/inbox/%d", c.Account.ID, pid)
-		} else if errs.KindOf(err) != errs.KindNotFound {
+		} else if !errors.Is(err, errs.NotFound) {
 			return err
 		}
 	}

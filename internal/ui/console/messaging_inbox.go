@@ -17,11 +17,50 @@ import (
 	"github.com/heraldoa/herald/internal/web"
 )
 
+// The inbox is two panes on a desktop: the queue on the left and, on the
+// right, the conversation chosen in it (app.js loads it there without
+// leaving the page); on a phone one pane at a time. Both the inbox and a
+// conversation's page carry the queue, so either can be opened directly.
+
+// inboxQueue is the queue of one view (open, waiting, mine, taken, closed).
+type inboxQueue struct {
+	AccountID int64
+	View      string
+	Rows      []*inbox.Row
+	Counts    inbox.Counts
+	Open      int64 // the conversation shown beside the queue, 0 for none
+	Now       time.Time
+}
+
+// Link is the address of a row's conversation, in the queue's view.
+func (q *inboxQueue) Link(personID int64) string {
+	l := fmt.Sprintf("/mp/a/%d/inbox/%d", q.AccountID, personID)
+	if q.View != "" {
+		l += "?view=" + q.View
+	}
+	return l
+}
+
 type inboxData struct {
-	View   string
-	Rows   []*inbox.Row
-	Counts inbox.Counts
-	Now    time.Time
+	Queue *inboxQueue
+}
+
+// loadQueue reads the queue of the view the request asks for.
+func (u *UI) loadQueue(r *http.Request, c *core.ConsoleCtx, open int64) (*inboxQueue, error) {
+	me := web.Person(r)
+	view := r.URL.Query().Get("view")
+	switch view {
+	case "waiting", "mine", "assigned", "closed":
+	default:
+		view = ""
+	}
+	q := &inboxQueue{AccountID: c.Account.ID, View: view, Open: open, Now: u.Clock.Now()}
+	var err error
+	if q.Rows, err = u.Inbox.Queue(r.Context(), c.Account.ID, inbox.Filter{View: view, AssigneeID: me.ID}); err != nil {
+		return nil, err
+	}
+	q.Counts, err = u.Inbox.Counts(r.Context(), c.Account.ID, me.ID)
+	return q, err
 }
 
 func (u *UI) registerInbox(h core.Route) {
@@ -50,24 +89,9 @@ func (u *UI) registerInbox(h core.Route) {
 }
 
 func (u *UI) loadInbox(r *http.Request, p *core.Page) error {
-	c := p.Console
-	me := web.Person(r)
-	view := r.URL.Query().Get("view")
-	switch view {
-	case "waiting", "mine", "assigned", "closed":
-	default:
-		view = ""
-	}
-	rows, err := u.Inbox.Queue(r.Context(), c.Account.ID, inbox.Filter{View: view, AssigneeID: me.ID})
-	if err != nil {
-		return err
-	}
-	counts, err := u.Inbox.Counts(r.Context(), c.Account.ID, me.ID)
-	if err != nil {
-		return err
-	}
-	p.Data = &inboxData{View: view, Rows: rows, Counts: counts, Now: u.Clock.Now()}
-	return nil
+	q, err := u.loadQueue(r, p.Console, 0)
+	p.Data = &inboxData{Queue: q}
+	return err
 }
 
 // inboxEvents streams the account's live events (new messages, inbox
@@ -93,6 +117,7 @@ type conversationData struct {
 	Window   bool // free-form replies allowed now
 	Now      time.Time
 	Tab      string
+	Queue    *inboxQueue
 }
 
 // loadConversation fills a conversation's page; opening it marks it read.
@@ -139,6 +164,10 @@ func (u *UI) loadConversation(r *http.Request, p *core.Page) error {
 		if err := u.Inbox.MarkRead(ctx, c.Account.ID, pid); err != nil {
 			return err
 		}
+	}
+	// After marking it read, so that its row in the queue is read too.
+	if d.Queue, err = u.loadQueue(r, c, pid); err != nil {
+		return err
 	}
 	p.Title = row.Name()
 	p.Data = d

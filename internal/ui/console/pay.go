@@ -17,13 +17,11 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/csvsafe"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/pay"
-	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -80,7 +78,7 @@ func (u *UI) payOf(r *http.Request, c *core.ConsoleCtx, needMerchant bool) (*pay
 	switch {
 	case err == nil:
 		pc.merchant = m
-	case !errors.Is(err, db.ErrNotFound):
+	case !errors.Is(err, errs.NotFound):
 		return nil, err
 	case needMerchant:
 		return nil, errs.Conflictf("Enable payments first on the Payments page.")
@@ -114,7 +112,7 @@ type payHomeData struct {
 	SecretFor string
 	Products  int
 	BaseURL   string
-	Notes     []*wxpay.Notification // latest notifications to the merchant's server
+	Notes     []*pay.Notification // latest notifications to the merchant's server
 	// PlatformSerial names the platform certificate (Wechatpay-Serial).
 	PlatformSerial string
 }
@@ -156,11 +154,11 @@ func (u *UI) payHomeData(r *http.Request, p *core.Page, pc *payCtx, d *payHomeDa
 			return err
 		}
 		d.Products = len(ps)
-		if u.PayAPI != nil {
-			if d.Notes, err = u.PayAPI.Notifications(ctx, pc.c.Account.ID, 10); err != nil {
+		if u.PayKeys != nil {
+			if d.Notes, err = u.Pay.Notifications(ctx, pc.c.Account.ID, 10); err != nil {
 				return err
 			}
-			k, err := u.PayAPI.Keys.Current(ctx)
+			k, err := u.PayKeys.Current(ctx)
 			if err != nil {
 				return err
 			}
@@ -375,7 +373,7 @@ func (u *UI) payProductImage(w http.ResponseWriter, r *http.Request, c *core.Con
 		return err
 	}
 	if pp.product.ImageKey == "" {
-		return db.ErrNotFound
+		return errs.NotFound
 	}
 	return media.Serve(w, r, u.Media, pp.product.ImageKey, pp.product.ImageType)
 }
@@ -402,7 +400,7 @@ func (u *UI) payProductSend(r *http.Request, c *core.ConsoleCtx, pp *payProductC
 	}
 	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("follower")), "@")
 	person, err := u.Users.ByUsername(r.Context(), name)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return core.Done{}, errs.FieldInvalid("follower", "There is no follower with that username.")
 	}
 	if err != nil {

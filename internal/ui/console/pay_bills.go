@@ -10,7 +10,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/pay"
-	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
 
@@ -18,7 +17,7 @@ import (
 // serves, from the same stored snapshots) and the platform certificate
 // for merchants' servers to verify Herald's signatures with.
 func (u *UI) registerPayBills(h core.Route) {
-	if u.PayAPI == nil {
+	if u.PayKeys == nil {
 		return
 	}
 	pays := u.Member(account.ActPayments)
@@ -32,7 +31,7 @@ type payBillLink struct {
 	Label string
 	Kind  string // tradebill or fundflowbill
 	Type  string
-	Bill  *wxpay.Bill
+	Bill  *pay.Bill
 	Why   string // why there is none
 }
 
@@ -46,7 +45,7 @@ type payBillsData struct {
 	TZ       string
 }
 
-var payBillKinds = map[string]string{"tradebill": wxpay.BillTrade, "fundflowbill": wxpay.BillFundFlow}
+var payBillKinds = map[string]string{"tradebill": pay.BillTrade, "fundflowbill": pay.BillFundFlow}
 
 func (u *UI) loadPayBills(r *http.Request, p *core.Page) error {
 	pc, err := u.payOf(r, p.Console, true)
@@ -67,7 +66,7 @@ func (u *UI) loadPayBills(r *http.Request, p *core.Page) error {
 		{Label: "Trade bill: refunds only", Kind: "tradebill", Type: "REFUND"},
 		{Label: "Fund-flow bill: merchant balance", Kind: "fundflowbill", Type: "BASIC"},
 	} {
-		bill, err := u.PayAPI.Bill(ctx, wxpay.BillRequest{AccountID: pc.c.Account.ID, Kind: payBillKinds[b.Kind], Date: d.Date, Type: b.Type})
+		bill, err := u.Pay.Bill(ctx, pc.c.Account, pay.BillRequest{Kind: payBillKinds[b.Kind], Date: d.Date, Type: b.Type})
 		switch {
 		case err == nil:
 			b.Bill = bill
@@ -81,7 +80,7 @@ func (u *UI) loadPayBills(r *http.Request, p *core.Page) error {
 	if d.Days, err = u.Pay.Settlement(ctx, pc.c.Account.ID, today.AddDate(0, 0, -30), today, loc); err != nil {
 		return err
 	}
-	if k, err := u.PayAPI.Keys.Current(ctx); err == nil {
+	if k, err := u.PayKeys.Current(ctx); err == nil {
 		d.Serial = k.Serial
 	} else {
 		return err
@@ -98,7 +97,7 @@ func (u *UI) payBillDownload(w http.ResponseWriter, r *http.Request, pc *payCtx)
 		return errs.NotFoundf("There is no such bill.")
 	}
 	q := r.URL.Query()
-	b, err := u.PayAPI.Bill(r.Context(), wxpay.BillRequest{AccountID: pc.c.Account.ID, Kind: kind, Date: q.Get("date"), Type: q.Get("type")})
+	b, err := u.Pay.Bill(r.Context(), pc.c.Account, pay.BillRequest{Kind: kind, Date: q.Get("date"), Type: q.Get("type")})
 	if err != nil {
 		return err
 	}
@@ -114,7 +113,7 @@ func (u *UI) payBillDownload(w http.ResponseWriter, r *http.Request, pc *payCtx)
 // clients give it: wechatpay_{serial}.pem, the serial in the form of the
 // Wechatpay-Serial header.
 func (u *UI) payPlatformCert(w http.ResponseWriter, r *http.Request, _ *payCtx) error {
-	k, err := u.PayAPI.Keys.Current(r.Context())
+	k, err := u.PayKeys.Current(r.Context())
 	if err != nil {
 		return err
 	}

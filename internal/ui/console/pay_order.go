@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/qrcode"
@@ -83,7 +82,7 @@ func (u *UI) payOrderQR(w http.ResponseWriter, r *http.Request, pc *payCtx) erro
 	}
 	link := u.consolePayURL(o)
 	if link == "" {
-		return db.ErrNotFound
+		return errs.NotFound
 	}
 	code, err := qrcode.Encode([]byte(link))
 	if err != nil {

@@ -26,13 +26,19 @@ func (u *UI) registerPortability(h core.Route) {
 		return
 	}
 	u.AddNav(core.NavItem{Label: "Your data", Path: "data", Action: account.ActOwnData, Order: 95})
-	h("GET /mp/a/{account}/data", u.dataPage)
-	h("POST /mp/a/{account}/data/export", u.dataExportStart)
-	h("GET /mp/a/{account}/data/exports/{export}", u.dataExportStatus)
-	h("GET /mp/a/{account}/data/exports/{export}/archive", u.dataExportDownload)
-	h("POST /mp/a/{account}/data/import", u.dataImport)
-	h("GET /mp/a/{account}/data/followers.csv", u.dataFollowersCSV)
-	h("POST /mp/a/{account}/data/followers", u.dataFollowersImport)
+	own := u.Member(account.ActOwnData)
+	page := u.dataView(nil)
+	h("GET /mp/a/{account}/data", u.Get(own, page))
+	h("POST /mp/a/{account}/data/export", core.Post(u.UI, own, core.Form[core.None]{View: page, Do: u.dataExportStart}))
+	h("GET /mp/a/{account}/data/exports/{export}", u.In(own, u.dataExportStatus))
+	h("GET /mp/a/{account}/data/exports/{export}/archive", u.In(own, u.dataExportDownload))
+	h("POST /mp/a/{account}/data/import", u.In(own, u.dataImport))
+	h("GET /mp/a/{account}/data/followers.csv", u.In(own, u.dataFollowersCSV))
+	h("POST /mp/a/{account}/data/followers", u.In(own, u.dataFollowersImport))
+	if u.WeChatImports != nil {
+		h("POST /mp/a/{account}/data/wechat", core.Post(u.UI, own, core.Form[core.None]{View: page, Do: u.dataWeChatStart}))
+		h("GET /mp/a/{account}/data/wechat/{import}", u.In(own, u.dataWeChatStatus))
+	}
 }
 
 // maxArchiveUpload bounds an archive uploaded to the console; larger ones
@@ -43,72 +49,93 @@ const maxArchiveUpload = 2 << 30
 const maxCSVUpload = 256 << 20
 
 type dataPageData struct {
-	Exports  []*portability.ExportJob
-	Active   bool // the account is approved, so an archive can be imported into it
+	Exports []*portability.ExportJob
+	Active  bool // the account is approved, so an archive can be imported into it
+	// WeChat is the newest move from WeChat (nil: none yet; WeChatOn
+	// false: not offered here).
+	WeChat   *portability.WeChatImport
+	WeChatOn bool
+	dataOutcome
+}
+
+// dataOutcome is what an upload on the data page found, shown on the page
+// it answers with.
+type dataOutcome struct {
 	Imported *portability.ImportResult
 	Checked  string // the name of an archive found valid by a check
 	Fault    *portability.ArchiveError
 	CSV      *portability.CSVReport
 }
 
-func (u *UI) dataLoad(r *http.Request, c *core.ConsoleCtx) (*dataPageData, error) {
-	jobs, err := u.Exports.List(r.Context(), c.Account.ID, 5)
+// dataView is the data page, showing out (nil: nothing uploaded).
+func (u *UI) dataView(out *dataOutcome) core.View {
+	return core.View{Title: "Your data", Template: "mp/data", Load: func(r *http.Request, p *core.Page) error {
+		c := p.Console
+		jobs, err := u.Exports.List(r.Context(), c.Account.ID, 5)
+		if err != nil {
+			return err
+		}
+		d := &dataPageData{Exports: jobs, Active: c.Account.Status == account.StatusActive, WeChatOn: u.WeChatImports != nil}
+		if u.WeChatImports != nil {
+			if d.WeChat, err = u.WeChatImports.Latest(r.Context(), c.Account.ID); err != nil {
+				return err
+			}
+		}
+		if out != nil {
+			d.dataOutcome = *out
+		}
+		p.Data = d
+		return nil
+	}}
+}
+
+// dataWeChatStart starts a move from WeChat into this account (approved,
+// and still empty) with the AppID and AppSecret the owner gives.
+func (u *UI) dataWeChatStart(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
+	if c.Account.Status != account.StatusActive {
+		return core.Done{}, errs.Conflictf("Only an approved account can take a move from WeChat.")
+	}
+	f := r.PostForm
+	if _, err := u.WeChatImports.Start(r.Context(), c.Account.ID, web.Person(r).ID, f.Get("appid"), f.Get("secret"), f.Get("api_base")); err != nil {
+		return core.Done{}, err
+	}
+	return core.Done{To: "data", Flash: "The move from WeChat has started. It goes on if you leave this page."}, nil
+}
+
+// dataWeChatStatus is the progress of one move, as JSON for the page.
+func (u *UI) dataWeChatStatus(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	iid, err := core.PathID(r, "import")
+	if err != nil {
+		return err
+	}
+	j, err := u.WeChatImports.Get(r.Context(), c.Account.ID, iid)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"state": j.State, "finished": j.Finished(), "step": j.Step, "done": j.Done,
+		"total": j.Total, "percent": j.Percent(), "error": j.Error})
+}
+
+func (u *UI) dataExportStart(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {
+	if _, err := u.Exports.Start(r.Context(), c.Account.ID, web.Person(r).ID); err != nil {
+		return core.Done{}, err
+	}
+	return core.Done{To: "data", Flash: "Export started. It goes on if you leave this page; come back to download it."}, nil
+}
+
+// exportInPath is the account's export named in the path.
+func (u *UI) exportInPath(r *http.Request, c *core.ConsoleCtx) (*portability.ExportJob, error) {
+	eid, err := core.PathID(r, "export")
 	if err != nil {
 		return nil, err
 	}
-	return &dataPageData{Exports: jobs, Active: c.Account.Status == account.StatusActive}, nil
-}
-
-func (u *UI) dataRender(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, d *dataPageData, status int, msg string) error {
-	p := u.NewPage(w, r, "Your data", d)
-	p.Console = c
-	p.Error = msg
-	return u.Render(w, r, status, "mp/data", p)
-}
-
-func (u *UI) dataPage(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActOwnData)
-	if err != nil {
-		return err
-	}
-	d, err := u.dataLoad(r, c)
-	if err != nil {
-		return err
-	}
-	return u.dataRender(w, r, c, d, http.StatusOK, "")
-}
-
-func (u *UI) dataExportStart(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActOwnData)
-	if err != nil {
-		return err
-	}
-	if _, err := u.Exports.Start(r.Context(), c.Account.ID, web.Person(r).ID); err != nil {
-		return err
-	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/data", c.Account.ID), "Export started. It goes on if you leave this page; come back to download it.")
-}
-
-func (u *UI) dataExport(r *http.Request) (*core.ConsoleCtx, *portability.ExportJob, error) {
-	c, err := u.ConsoleAccount(r, account.ActOwnData)
-	if err != nil {
-		return nil, nil, err
-	}
-	eid, err := core.PathID(r, "export")
-	if err != nil {
-		return nil, nil, err
-	}
-	j, err := u.Exports.Get(r.Context(), c.Account.ID, eid)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, j, nil
+	return u.Exports.Get(r.Context(), c.Account.ID, eid)
 }
 
 // dataExportStatus is the progress of one export, as JSON for the page's
 // progress bar.
-func (u *UI) dataExportStatus(w http.ResponseWriter, r *http.Request) error {
-	_, j, err := u.dataExport(r)
+func (u *UI) dataExportStatus(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	j, err := u.exportInPath(r, c)
 	if err != nil {
 		return err
 	}
@@ -116,8 +143,8 @@ func (u *UI) dataExportStatus(w http.ResponseWriter, r *http.Request) error {
 		"file": j.CurrentFile, "files_done": j.FilesDone, "files": j.Files, "rows": j.FileRows, "total": j.FileTotal, "error": j.Error})
 }
 
-func (u *UI) dataExportDownload(w http.ResponseWriter, r *http.Request) error {
-	c, j, err := u.dataExport(r)
+func (u *UI) dataExportDownload(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	j, err := u.exportInPath(r, c)
 	if err != nil {
 		return err
 	}
@@ -135,95 +162,74 @@ func (u *UI) dataExportDownload(w http.ResponseWriter, r *http.Request) error {
 // dataImport takes an uploaded archive: with "check" it only validates it;
 // otherwise it imports it into this account (approved, and still empty).
 // A bad archive is refused whole, with the file and line at fault.
-func (u *UI) dataImport(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActOwnData)
-	if err != nil {
-		return err
+func (u *UI) dataImport(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	var out dataOutcome
+	err := u.importArchive(w, r, c, &out)
+	var ae *portability.ArchiveError
+	if errors.As(err, &ae) {
+		out.Fault = ae
+		err = errs.Invalidf("The archive was refused; nothing was imported.")
 	}
-	d, err := u.dataLoad(r, c)
-	if err != nil {
-		return err
-	}
-	f, hdr, msg := uploaded(w, r, "archive", maxArchiveUpload,
+	return u.Show(w, r, c, u.dataView(&out), err)
+}
+
+func (u *UI) importArchive(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, out *dataOutcome) error {
+	f, hdr, err := uploaded(w, r, "archive", maxArchiveUpload,
 		"Choose an archive (.zip) of at most 2 GB; larger archives import with herald import.", "Choose an archive (.zip) to import.")
-	if msg != "" {
-		return u.dataRender(w, r, c, d, http.StatusBadRequest, msg)
+	if err != nil {
+		return err
 	}
 	defer r.MultipartForm.RemoveAll()
 	defer f.Close()
-	fail := func(err error) error {
-		var ae *portability.ArchiveError
-		if errors.As(err, &ae) {
-			d.Fault = ae
-			return u.dataRender(w, r, c, d, http.StatusUnprocessableEntity, "The archive was refused; nothing was imported.")
-		}
-		var e *errs.Error
-		if errors.As(err, &e) && e.Kind != errs.KindInternal {
-			return u.dataRender(w, r, c, d, web.Status(err), e.Message)
-		}
-		return err
-	}
 	if r.PostFormValue("check") != "" {
 		a, err := portability.OpenArchive(f, hdr.Size)
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		if err := portability.Validate(r.Context(), u.Exports.DB, a); err != nil {
-			return fail(err)
+			return err
 		}
-		d.Checked = a.Manifest.Source.Name
-		return u.dataRender(w, r, c, d, http.StatusOK, "")
+		out.Checked = a.Manifest.Source.Name
+		return nil
 	}
-	if !d.Active {
-		return u.dataRender(w, r, c, d, http.StatusConflict, "Only an approved account can take an import.")
+	if c.Account.Status != account.StatusActive {
+		return errs.Conflictf("Only an approved account can take an import.")
 	}
-	res, err := portability.Import(r.Context(), u.Exports.DB, u.Media, c.Account.ID, f, hdr.Size, portability.ImportOptions{Now: u.Clock.Now})
-	if err != nil {
-		return fail(err)
-	}
-	d.Imported = res
-	return u.dataRender(w, r, c, d, http.StatusOK, "")
+	out.Imported, err = portability.Import(r.Context(), u.Exports.DB, u.Media, c.Account.ID, f, hdr.Size, portability.ImportOptions{Now: u.Clock.Now})
+	return err
 }
 
-func (u *UI) dataFollowersCSV(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActOwnData)
-	if err != nil {
-		return err
-	}
+func (u *UI) dataFollowersCSV(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="followers-%d.csv"`, c.Account.ID))
-	_, err = portability.ExportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, w)
+	_, err := portability.ExportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, w)
 	if err != nil && u.Log != nil {
 		u.Log.Error("follower csv export", "account", c.Account.ID, "error", err)
 	}
 	return nil // the header is sent: a failure can only cut the file short
 }
 
-func (u *UI) dataFollowersImport(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActOwnData)
-	if err != nil {
-		return err
-	}
-	d, err := u.dataLoad(r, c)
-	if err != nil {
-		return err
-	}
-	f, _, msg := uploaded(w, r, "csv", maxCSVUpload, "Choose a CSV file of at most 256 MB.", "Choose a CSV file to import.")
-	if msg != "" {
-		return u.dataRender(w, r, c, d, http.StatusBadRequest, msg)
-	}
-	defer r.MultipartForm.RemoveAll()
-	defer f.Close()
-	rep, err := portability.ImportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, f, r.PostFormValue("dry_run") != "")
-	if err != nil {
-		return err
-	}
-	d.CSV = rep
-	status := http.StatusOK
-	if !rep.OK() {
-		status = http.StatusUnprocessableEntity
-	}
-	return u.dataRender(w, r, c, d, status, "")
+// dataFollowersImport checks (dry run) or applies an uploaded follower
+// CSV; a file with any error changes nothing and is answered with its
+// lines at fault.
+func (u *UI) dataFollowersImport(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	var out dataOutcome
+	err := func() error {
+		f, _, err := uploaded(w, r, "csv", maxCSVUpload, "Choose a CSV file of at most 256 MB.", "Choose a CSV file to import.")
+		if err != nil {
+			return err
+		}
+		defer r.MultipartForm.RemoveAll()
+		defer f.Close()
+		if out.CSV, err = portability.ImportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, f, r.PostFormValue("dry_run") != ""); err != nil {
+			return err
+		}
+		if !out.CSV.OK() {
+			return errs.Invalidf("The file has %d errors; nothing changed.", out.CSV.ErrorsTotal)
+		}
+		return nil
+	}()
+	return u.Show(w, r, c, u.dataView(&out), err)
 }
 
 type movesData struct {
@@ -254,18 +260,18 @@ func (u *UI) movesOptOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 // uploaded reads the file in field of a multipart form of at most limit
-// bytes. On failure it returns the message to show beside the form: tooBig
+// bytes. On failure it returns the error to show over the form: tooBig
 // when the form cannot be read (over the limit), missing when the field is
 // empty. On success the caller removes the form's files and closes f.
-func uploaded(w http.ResponseWriter, r *http.Request, field string, limit int64, tooBig, missing string) (multipart.File, *multipart.FileHeader, string) {
+func uploaded(w http.ResponseWriter, r *http.Request, field string, limit int64, tooBig, missing string) (multipart.File, *multipart.FileHeader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return nil, nil, tooBig
+		return nil, nil, errs.Invalidf("%s", tooBig)
 	}
 	f, hdr, err := r.FormFile(field)
 	if err != nil {
 		_ = r.MultipartForm.RemoveAll()
-		return nil, nil, missing
+		return nil, nil, errs.Invalidf("%s", missing)
 	}
-	return f, hdr, ""
+	return f, hdr, nil
 }

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -148,7 +149,8 @@ func (u *UI) publishNew(w http.ResponseWriter, r *http.Request, c *core.ConsoleC
 	if kind != publish.KindVideo && kind != publish.KindImage {
 		kind = publish.KindNews
 	}
-	d := &editorData{Kind: kind, Articles: []articleForm{{ArticleInput: publish.ArticleInput{CommentsOpen: true}}}}
+	// A new article is written in rich text; Markdown stays a choice.
+	d := &editorData{Kind: kind, Articles: []articleForm{{ArticleInput: publish.ArticleInput{CommentsOpen: true, BodyFormat: publish.FormatHTML}}}}
 	return u.renderEditor(w, r, c, d, http.StatusOK, nil)
 }
 
@@ -166,7 +168,7 @@ func (u *UI) publishEdit(w http.ResponseWriter, r *http.Request, c *core.Console
 		return err
 	}
 	if pub.State != publish.StateDraft {
-		return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), "That publication is "+pub.State+"; only drafts can be edited.")
+		return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/publish", c.Account.ID), u.T(r, "That publication is %s; only drafts can be edited.", u.Known(u.Locale(r), core.Label(pub.State))))
 	}
 	return u.renderEditor(w, r, c, draftEditor(pub), http.StatusOK, nil)
 }
@@ -261,7 +263,7 @@ func (u *UI) publishSave(w http.ResponseWriter, r *http.Request, c *core.Console
 		if len(d.Articles) >= publish.MaxArticles {
 			return u.renderEditor(w, r, c, d, http.StatusUnprocessableEntity, errs.Invalidf("A publication holds at most %d articles.", publish.MaxArticles))
 		}
-		d.Articles = append(d.Articles, articleForm{ArticleInput: publish.ArticleInput{CommentsOpen: true}})
+		d.Articles = append(d.Articles, articleForm{ArticleInput: publish.ArticleInput{CommentsOpen: true, BodyFormat: publish.FormatHTML}})
 		d.Unsaved = true
 		return u.renderEditor(w, r, c, d, http.StatusOK, nil)
 	case "up", "down", "remove":
@@ -318,7 +320,7 @@ func (u *UI) loadPhonePreview(r *http.Request, p *core.Page) error {
 		return err
 	}
 	d := u.ArticleData(rd, pub.PreviewKey)
-	p.Title, p.Data = "Preview: "+rd.Article.Title, &phonePreview{ArticlePage: d, Draft: pub, Index: i}
+	p.Title, p.Data = u.T(r, "Preview: %s", rd.Article.Title), &phonePreview{ArticlePage: d, Draft: pub, Index: i}
 	return nil
 }
 
@@ -333,7 +335,7 @@ func (u *UI) publishSendPreview(r *http.Request, c *core.ConsoleCtx, pub *publis
 	if err != nil {
 		return core.Done{}, err
 	}
-	return core.Done{To: fmt.Sprintf("publish/d/%d", pub.ID), Flash: fmt.Sprintf("Preview sent to %d follower(s).", n)}, nil
+	return core.Done{To: fmt.Sprintf("publish/d/%d", pub.ID), Flash: u.T(r, "Preview sent to %d follower(s).", n)}, nil
 }
 
 // sendTime reads the send form's schedule: zero for now, else a time in
@@ -381,13 +383,13 @@ func (u *UI) confirmMassSend(w http.ResponseWriter, r *http.Request, c *core.Con
 	if q.Left <= 0 {
 		return false, nil
 	}
-	d := &massConfirm{Draft: pub, Audience: c.Account.FollowerCount, Target: "all followers", Quota: q, LeftThen: q.Left - 1, Zone: c.Account.Timezone}
+	d := &massConfirm{Draft: pub, Audience: c.Account.FollowerCount, Target: u.T(r, "all followers"), Quota: q, LeftThen: q.Left - 1, Zone: c.Account.Timezone}
 	if t := f.Get("target"); strings.HasPrefix(t, "tag:") {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(t, "tag:"), 10, 64)
 		found := false
 		for _, tag := range u.accountTags(r, c.Account.ID) {
 			if tag.ID == id {
-				d.Audience, d.Target, found = tag.Count, "the followers tagged “"+tag.Name+"”", true
+				d.Audience, d.Target, found = tag.Count, u.T(r, "the followers tagged “%s”", tag.Name), true
 			}
 		}
 		if !found {
@@ -395,7 +397,7 @@ func (u *UI) confirmMassSend(w http.ResponseWriter, r *http.Request, c *core.Con
 		}
 	}
 	if !at.IsZero() {
-		d.When = at.Format("2 Jan 2006 15:04")
+		d.When = calWhen(u.Locale(r), at, at.Location(), "2 Jan 2006 15:04", "datetime")
 	}
 	p := u.NewPage(w, r, "Confirm the mass send", d)
 	p.Console, p.Form = c, f
@@ -425,7 +427,7 @@ func (u *UI) publishSend(r *http.Request, c *core.ConsoleCtx, pub *publish.Publi
 	if err != nil {
 		return core.Done{}, err
 	}
-	msg := "Scheduled for " + j.RunAt.In(c.Account.Location()).Format("2 Jan 2006 15:04") + " (" + c.Account.Timezone + ")."
+	msg := u.T(r, "Scheduled for %s (%s).", calWhen(u.Locale(r), j.RunAt, c.Account.Location(), "2 Jan 2006 15:04", "datetime"), c.Account.Timezone)
 	if opts.At.IsZero() {
 		if opts.Mode == publish.ModeMass {
 			msg = "Mass send started."
@@ -486,9 +488,14 @@ func (u *UI) publishJob(w http.ResponseWriter, r *http.Request, c *core.ConsoleC
 	if err != nil {
 		return err
 	}
+	// The texts the Publish page's live row shows, in the viewer's language.
+	l := u.Locale(r)
 	return web.JSON(w, http.StatusOK, map[string]any{"msg_id": strconv.FormatInt(j.APIID, 10), "state": j.State, "expected": j.Expected,
 		"total_count": j.TotalCount, "filter_count": j.FilterCount, "sent_count": j.SentCount, "error_count": j.ErrorCount,
-		"percent": j.Percent(), "finished": j.Finished(), "error": j.Error})
+		"capped_count": j.CappedCount, "percent": j.Percent(), "finished": j.Finished(), "error": j.Error,
+		"state_label": u.Known(l, core.Label(j.State)),
+		"report":      l.T("%d total · %d after filtering · %d sent · %d errors", j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount),
+		"capped_text": l.T("%d skipped: they had their 4 mass sends this month", j.CappedCount)})
 }
 
 func (u *UI) publishCancel(r *http.Request, c *core.ConsoleCtx, jid int64) (core.Done, error) {
@@ -543,7 +550,7 @@ func (u *UI) mediaUpload(w http.ResponseWriter, r *http.Request, c *core.Console
 	if uploadErr != nil {
 		return u.Show(w, r, c, u.mediaView(), uploadErr)
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/media", c.Account.ID), "Uploaded "+a.Name+".")
+	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/media", c.Account.ID), u.T(r, "Uploaded %s.", a.Name))
 }
 
 // assetInPath reads the library file named in the path.
@@ -605,20 +612,9 @@ func (u *UI) commentModerate(r *http.Request, c *core.ConsoleCtx, cid int64) (co
 	return core.Done{To: "comments", Flash: msg}, nil
 }
 
-// Local formats t in the account's time zone (for the template).
-func (d *publishHomeData) Local(t time.Time) string { return localTime(t, d.Zone) }
-
-// localTime formats t in the account's time zone for the console.
-func localTime(t time.Time, zone string) string {
-	if t.IsZero() {
-		return ""
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2006-01-02 15:04")
-}
+// Local writes t as a <time> the viewer reads in their own zone, like
+// every time in the console (core.TimeTag).
+func (d *publishHomeData) Local(t time.Time) template.HTML { return core.TimeTag(t, "datetime", "") }
 
 // registerPublishing adds the publishing overview, drafts, jobs, the media
 // library and comment moderation.

@@ -23,10 +23,12 @@ func (u *UI) Register(h core.Route) {
 	u.registerPublishing(h)
 	u.registerFeeds(h)
 	u.registerCalendar(h)
+	u.registerABTests(h)
 	u.registerAnalytics(h)
 	u.registerDeveloper(h)
 	u.registerPay(h)
 	u.registerTemplates(h)
 	u.registerWebApps(h)
 	u.registerPortability(h)
+	u.registerSettings(h)
 }

@@ -9,20 +9,206 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/confver"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
-	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
 
-// The menu's version history: every save is a version with its author and
-// time; compare two, preview one as a follower or a tag, publish or roll
-// back in one click, export and import JSON in WeChat's menu/get shape. See
+// The version history of an account's menus and of its auto-replies: every
+// save is a version with its author and time; compare two, look at one (a
+// follower's menu, or what a message would get), publish or roll back in
+// one click, export and import JSON in WeChat's shapes. The two kinds share
+// these pages through history; each brings its store, its diff and its
+// detail page (versions_menu.go, versions_autoreply.go). See
 // docs/publishing.md (Versions of menus and auto-replies).
+
+// versionStore is what the history pages need of a configuration's store
+// (menu.Store, autoreply.Store), V being its version type.
+type versionStore[V any] interface {
+	Versions(ctx context.Context, accountID, before int64, limit int) ([]V, error)
+	Version(ctx context.Context, accountID, number int64) (V, error)
+	CurrentVersion(ctx context.Context, accountID int64) (V, error)
+	Publish(ctx context.Context, accountID, number int64) (V, error)
+	Import(ctx context.Context, accountID int64, data []byte, note string) (V, error)
+}
+
+// history is the version pages of one kind of configuration, below
+// /mp/a/{account}/{path}/versions.
+type history[V any] struct {
+	path    string // "menu", "autoreply"
+	action  string // the account.Act* the pages need
+	title   string // "Menu history"
+	store   versionStore[V]
+	meta    func(V) *confver.Version
+	export  func(V) ([]byte, error)
+	diff    func(r *http.Request, c *core.ConsoleCtx, from, to V) ([]string, error)
+	one     core.View // one version's page; its Load gets the versionHead from headOf
+	live    string    // the flash after publishing, after "<note>: "
+	drafted string    // the flash after an import, after "Imported as version N, a draft: "
+}
+
+// register adds the history's routes.
+func (h *history[V]) register(u *UI, route core.Route) {
+	in := u.Member(h.action)
+	list := core.View{Title: h.title, Template: "mp/" + h.path + "_versions", Load: h.loadList}
+	base := "/mp/a/{account}/" + h.path + "/versions"
+	route("GET "+base, u.Get(in, list))
+	route("POST "+base+"/import", core.Post(u.UI, in, core.Form[[]byte]{View: list, Read: parseMultipart, Parse: readImport, Do: h.doImport}))
+	route("GET "+base+"/{number}", u.Get(in, h.one))
+	route("GET "+base+"/{number}/export", u.In(in, h.download))
+	route("POST "+base+"/{number}/publish", core.Post(u.UI, in, core.Form[int64]{
+		Parse: func(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return pathNumber(r) },
+		Do:    h.publish}))
+}
+
+// versionsData is the history's list: the versions, the live one and a
+// comparison of two.
+type versionsData[V any] struct {
+	Versions []V
+	Current  int64 // the number followers get now (0: none yet)
+	From, To int64 // compared versions
+	Diff     []string
+	Compared bool
+}
+
+func (h *history[V]) loadList(r *http.Request, p *core.Page) error {
+	ctx, c := r.Context(), p.Console
+	d := &versionsData[V]{}
+	var err error
+	if d.Versions, err = h.store.Versions(ctx, c.Account.ID, 0, 100); err != nil {
+		return err
+	}
+	if cur, err := h.store.CurrentVersion(ctx, c.Account.ID); err == nil {
+		d.Current = h.meta(cur).Number
+	} else if !errors.Is(err, confver.ErrNoVersion) {
+		return err
+	}
+	q := r.URL.Query()
+	d.From, _ = strconv.ParseInt(q.Get("from"), 10, 64)
+	d.To, _ = strconv.ParseInt(q.Get("to"), 10, 64)
+	if d.From > 0 && d.To > 0 {
+		from, err := h.store.Version(ctx, c.Account.ID, d.From)
+		if err != nil {
+			return err
+		}
+		to, err := h.store.Version(ctx, c.Account.ID, d.To)
+		if err != nil {
+			return err
+		}
+		if d.Diff, err = h.diff(r, c, from, to); err != nil {
+			return err
+		}
+		d.Compared = true
+	} else if len(d.Versions) > 1 {
+		d.From, d.To = h.meta(d.Versions[1]).Number, h.meta(d.Versions[0]).Number
+	}
+	p.Data = d
+	return nil
+}
+
+// versionHead is what every version page shows: the version, the live one
+// and how this one differs from it.
+type versionHead[V any] struct {
+	Version V
+	Current V // nil when nothing is live yet
+	Diff    []string
+}
+
+// head loads the version named in the path with the live one, and titles
+// the page after it.
+func (h *history[V]) head(r *http.Request, p *core.Page) (versionHead[V], error) {
+	var d versionHead[V]
+	n, err := pathNumber(r)
+	if err != nil {
+		return d, err
+	}
+	ctx, c := r.Context(), p.Console
+	if d.Version, err = h.store.Version(ctx, c.Account.ID, n); err != nil {
+		return d, err
+	}
+	cur, err := h.store.CurrentVersion(ctx, c.Account.ID)
+	switch {
+	case errors.Is(err, confver.ErrNoVersion):
+	case err != nil:
+		return d, err
+	default:
+		d.Current = cur
+		if h.meta(cur).Number != n {
+			if d.Diff, err = h.diff(r, c, cur, d.Version); err != nil {
+				return d, err
+			}
+		}
+	}
+	p.Title = fmt.Sprintf("%s %d", p.Title, n)
+	return d, nil
+}
+
+// download answers a version as a JSON file.
+func (h *history[V]) download(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
+	n, err := pathNumber(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.store.Version(r.Context(), c.Account.ID, n)
+	if err != nil {
+		return err
+	}
+	body, err := h.export(v)
+	if err != nil {
+		return err
+	}
+	return downloadJSON(w, fmt.Sprintf("%s-%d-v%d.json", h.path, c.Account.ID, n), body)
+}
+
+// publish makes a version what followers get (a rollback when it is older
+// than the live one). A version that cannot be published now sends the
+// person back to it, with why.
+func (h *history[V]) publish(r *http.Request, c *core.ConsoleCtx, n int64) (core.Done, error) {
+	v, err := h.store.Publish(authored(r), c.Account.ID, n)
+	if err != nil {
+		if e := core.UserError(err); e != nil && !errors.Is(err, errs.NotFound) {
+			return core.Done{To: fmt.Sprintf("%s/versions/%d", h.path, n), Flash: errs.Message(err)}, nil
+		}
+		return core.Done{}, core.AsPage(err)
+	}
+	m := h.meta(v)
+	return core.Done{To: h.path + "/versions", Flash: fmt.Sprintf("%s: %s (version %d).", m.Note, h.live, m.Number)}, nil
+}
+
+// readImport reads an import form's JSON: the uploaded file, else the
+// pasted text.
+func readImport(r *http.Request, _ *core.ConsoleCtx) ([]byte, error) {
+	var data []byte
+	if f, _, err := r.FormFile("file"); err == nil {
+		data, err = io.ReadAll(io.LimitReader(f, 1<<20))
+		f.Close()
+		if err != nil {
+			return nil, errs.Invalidf("The file could not be read (at most 1 MB).")
+		}
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		data = []byte(r.PostFormValue("json"))
+	}
+	return data, nil
+}
+
+// doImport stores the JSON as a draft version; what is wrong with it is
+// said over the form.
+func (h *history[V]) doImport(r *http.Request, c *core.ConsoleCtx, data []byte) (core.Done, error) {
+	if strings.TrimSpace(string(data)) == "" {
+		return core.Done{}, errs.FieldInvalid("file", "Choose a JSON file or paste the JSON.")
+	}
+	v, err := h.store.Import(authored(r), c.Account.ID, data, r.PostFormValue("note"))
+	if err != nil {
+		if e := core.UserError(err); e != nil {
+			return core.Done{}, &errs.Error{Kind: e.Kind, Message: "Not imported: " + e.Message, Err: err}
+		}
+		return core.Done{}, err
+	}
+	n := h.meta(v).Number
+	return core.Done{To: fmt.Sprintf("%s/versions/%d", h.path, n), Flash: fmt.Sprintf("Imported as version %d, a draft: %s", n, h.drafted)}, nil
+}
 
 // authored returns the request's context carrying the signed-in person as
 // the author of the configuration changes made with it.
@@ -38,202 +224,12 @@ func authored(r *http.Request) context.Context {
 	return confver.WithAuthor(r.Context(), confver.Author{PersonID: me.ID, Name: name})
 }
 
-// registerMenuVersions adds the menu history pages.
-func (u *UI) registerMenuVersions(h core.Route) {
-	if u.MenuStore == nil {
-		return
-	}
-	h("GET /mp/a/{account}/menu/versions", u.menuVersions)
-	h("POST /mp/a/{account}/menu/versions/import", u.menuVersionImport)
-	h("GET /mp/a/{account}/menu/versions/{number}", u.menuVersion)
-	h("GET /mp/a/{account}/menu/versions/{number}/export", u.menuVersionExport)
-	h("POST /mp/a/{account}/menu/versions/{number}/publish", core.Post(u.UI, u.Member(account.ActMenu), core.Form[int64]{
-		Parse: func(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return pathNumber(r) },
-		Do:    u.menuVersionPublish}))
-}
-
-type menuVersionsData struct {
-	Versions []*menu.Version
-	Current  int64 // the number followers get now (0: none yet)
-	From, To int64 // compared versions
-	Diff     []string
-	Compared bool
-	TagNames map[string]string
-}
-
-func (u *UI) tagNames(r *http.Request, accountID int64) (map[string]string, []audience.Tag, error) {
-	names := map[string]string{}
-	if u.Audience == nil {
-		return names, nil, nil
-	}
-	tags, err := u.Audience.Tags(r.Context(), accountID)
-	for _, t := range tags {
-		names[strconv.FormatInt(t.ID, 10)] = t.Name
-	}
-	return names, tags, err
-}
-
-func nameOf(names map[string]string) func(string) string {
-	return func(id string) string {
-		if n, ok := names[id]; ok {
-			return n
-		}
-		return "tag " + id + " (deleted)"
-	}
-}
-
-func (u *UI) menuVersions(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	p := u.NewPage(w, r, "Menu history", nil)
-	p.Console = c
-	return u.renderMenuVersions(w, r, p, c, http.StatusOK)
-}
-
-func (u *UI) renderMenuVersions(w http.ResponseWriter, r *http.Request, p *core.Page, c *core.ConsoleCtx, status int) error {
-	ctx := r.Context()
-	d := &menuVersionsData{}
-	var err error
-	if d.Versions, err = u.MenuStore.Versions(ctx, c.Account.ID, 0, 100); err != nil {
-		return err
-	}
-	if cur, err := u.MenuStore.CurrentVersion(ctx, c.Account.ID); err == nil {
-		d.Current = cur.Number
-	} else if !errors.Is(err, confver.ErrNoVersion) {
-		return err
-	}
-	if d.TagNames, _, err = u.tagNames(r, c.Account.ID); err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	d.From, _ = strconv.ParseInt(q.Get("from"), 10, 64)
-	d.To, _ = strconv.ParseInt(q.Get("to"), 10, 64)
-	if d.From > 0 && d.To > 0 {
-		from, err := u.MenuStore.Version(ctx, c.Account.ID, d.From)
-		if err != nil {
-			return err
-		}
-		to, err := u.MenuStore.Version(ctx, c.Account.ID, d.To)
-		if err != nil {
-			return err
-		}
-		d.Compared, d.Diff = true, menu.Diff(from.Menus, to.Menus, nameOf(d.TagNames))
-	} else if len(d.Versions) > 1 {
-		d.From, d.To = d.Versions[1].Number, d.Versions[0].Number
-	}
-	p.Data = d
-	return u.Render(w, r, status, "mp/menu_versions", p)
-}
-
 func pathNumber(r *http.Request) (int64, error) {
 	n, err := strconv.ParseInt(r.PathValue("number"), 10, 64)
 	if err != nil || n <= 0 {
 		return 0, confver.ErrNoVersion
 	}
 	return n, nil
-}
-
-type menuVersionData struct {
-	Version   *menu.Version
-	Current   *menu.Version
-	Diff      []string // from the current version to this one
-	TagNames  map[string]string
-	Tags      []audience.Tag
-	Followers []*audience.Follower
-	As        string // openid previewed
-	Tag       string // tag previewed
-	Preview   []menu.Button
-	PreviewOf string // who the preview is for
-}
-
-// menuVersion shows one version: its menus, what a chosen follower or tag
-// would get from it, and how it differs from the current version.
-func (u *UI) menuVersion(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	n, err := pathNumber(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	v, err := u.MenuStore.Version(ctx, c.Account.ID, n)
-	if err != nil {
-		return err
-	}
-	d := &menuVersionData{Version: v}
-	if d.TagNames, d.Tags, err = u.tagNames(r, c.Account.ID); err != nil {
-		return err
-	}
-	if d.Current, err = u.MenuStore.CurrentVersion(ctx, c.Account.ID); err != nil && !errors.Is(err, confver.ErrNoVersion) {
-		return err
-	}
-	if d.Current != nil && d.Current.Number != v.Number {
-		d.Diff = menu.Diff(d.Current.Menus, v.Menus, nameOf(d.TagNames))
-	}
-	if u.Audience != nil {
-		if d.Followers, err = u.Audience.Followers(ctx, c.Account.ID, audience.Query{Limit: 30}); err != nil {
-			return err
-		}
-	}
-	p := u.NewPage(w, r, fmt.Sprintf("Menu version %d", v.Number), d)
-	p.Console = c
-	q := r.URL.Query()
-	d.As, d.Tag = strings.TrimSpace(q.Get("as")), strings.TrimSpace(q.Get("tag"))
-	switch {
-	case d.As != "" && u.Follows != nil:
-		f, err := u.Follows.ByOpenID(ctx, c.Account.ID, d.As)
-		if errors.Is(err, db.ErrNotFound) {
-			p.Fields["as"] = "No follower of this account has that openid."
-			break
-		} else if err != nil {
-			return err
-		}
-		if d.Preview, err = u.MenuStore.PreviewFollower(ctx, c.Account.ID, f.PersonID, &v.Menus); err != nil {
-			return err
-		}
-		d.PreviewOf = "the follower " + d.As
-		for _, fl := range d.Followers {
-			if fl.OpenID == d.As {
-				d.PreviewOf = fl.DisplayName
-				if fl.Remark != "" {
-					d.PreviewOf = fl.Remark
-				}
-			}
-		}
-	case d.Tag != "":
-		tag, _ := strconv.ParseInt(d.Tag, 10, 64)
-		d.Preview = v.Menus.Resolve(map[int64]bool{tag: true})
-		d.PreviewOf = fmt.Sprintf("followers tagged %q", nameOf(d.TagNames)(d.Tag))
-	default:
-		d.Preview = v.Menus.Resolve(nil)
-		d.PreviewOf = "followers without tags"
-	}
-	return u.Render(w, r, http.StatusOK, "mp/menu_version", p)
-}
-
-// menuVersionExport downloads a version as JSON in WeChat's menu/get shape.
-func (u *UI) menuVersionExport(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	n, err := pathNumber(r)
-	if err != nil {
-		return err
-	}
-	v, err := u.MenuStore.Version(r.Context(), c.Account.ID, n)
-	if err != nil {
-		return err
-	}
-	body, err := menu.Export(v.Menus)
-	if err != nil {
-		return err
-	}
-	return downloadJSON(w, fmt.Sprintf("menu-%d-v%d.json", c.Account.ID, v.Number), body)
 }
 
 // downloadJSON answers body as a JSON file the browser saves as name.
@@ -243,59 +239,4 @@ func downloadJSON(w http.ResponseWriter, name string, body []byte) error {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, err := w.Write(body)
 	return err
-}
-
-// menuVersionPublish makes a version what followers get (a rollback when
-// it is older than the current one).
-func (u *UI) menuVersionPublish(r *http.Request, c *core.ConsoleCtx, n int64) (core.Done, error) {
-	v, err := u.MenuStore.Publish(authored(r), c.Account.ID, n)
-	if err != nil {
-		if e := core.UserError(err); e != nil && e.Kind != errs.KindNotFound {
-			// A version that cannot be published now: back to it, with why.
-			return core.Done{To: fmt.Sprintf("menu/versions/%d", n), Flash: errs.Message(err)}, nil
-		}
-		return core.Done{}, core.AsPage(err)
-	}
-	return core.Done{To: "menu/versions", Flash: v.Note + ": followers see it now (version " + strconv.FormatInt(v.Number, 10) + ")."}, nil
-}
-
-// menuVersionImport stores an uploaded or pasted JSON file as a draft
-// version.
-func (u *UI) menuVersionImport(w http.ResponseWriter, r *http.Request) error {
-	c, err := u.ConsoleAccount(r, account.ActMenu)
-	if err != nil {
-		return err
-	}
-	var data []byte
-	if err := parseMultipart(w, r); err != nil {
-		return err
-	}
-	if f, _, err := r.FormFile("file"); err == nil {
-		data, err = io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return errs.Invalidf("The file could not be read (at most 1 MB).")
-		}
-	}
-	if len(strings.TrimSpace(string(data))) == 0 {
-		data = []byte(r.PostFormValue("json"))
-	}
-	p := u.NewPage(w, r, "Menu history", nil)
-	p.Console = c
-	if len(strings.TrimSpace(string(data))) == 0 {
-		p.Fields["file"] = "Choose a JSON file or paste the JSON."
-		return u.renderMenuVersions(w, r, p, c, http.StatusUnprocessableEntity)
-	}
-	v, err := u.MenuStore.Import(authored(r), c.Account.ID, data, r.PostFormValue("note"))
-	if err != nil {
-		var e *errs.Error
-		if !errors.As(err, &e) || e.Kind == errs.KindInternal {
-			return err
-		}
-		p.Form = r.PostForm
-		p.Error = "Not imported: " + e.Message
-		return u.renderMenuVersions(w, r, p, c, web.Status(err))
-	}
-	return u.Redirect(w, r, fmt.Sprintf("/mp/a/%d/menu/versions/%d", c.Account.ID, v.Number),
-		fmt.Sprintf("Imported as version %d, a draft: followers see it once you publish it.", v.Number))
 }

@@ -58,7 +58,7 @@ func (u *UI) webAppsLoad(r *http.Request, c *core.ConsoleCtx, edit *webapp.App) 
 	ctx := r.Context()
 	d := &webAppsData{Service: c.Account.IsService(), Verified: c.Account.Verified(u.Clock.Now()), Max: webapp.MaxApps, Edit: edit}
 	if !d.Service {
-		d.Reason = errs.Message(webapp.ErrSubscription)
+		d.Reason = core.MessageIn(webapp.ErrSubscription, u.Locale(r))
 	}
 	var err error
 	if d.Domains, err = u.WebApps.Domains(ctx, c.Account.ID); err != nil {
@@ -153,9 +153,9 @@ func (u *UI) webAppSave(r *http.Request, c *core.ConsoleCtx, current *webapp.App
 	if current != nil && in.IconKey != "" && current.IconKey != "" && current.IconKey != in.IconKey {
 		_ = u.Media.Delete(r.Context(), current.IconKey)
 	}
-	msg := fmt.Sprintf("%s is linked. Its appid is %s.", app.Name, app.AppID)
+	msg := u.T(r, "%s is linked. Its appid is %s.", app.Name, app.AppID)
 	if current != nil {
-		msg = fmt.Sprintf("%s saved.", app.Name)
+		msg = u.T(r, "%s saved.", app.Name)
 	}
 	return core.Done{To: "webapps", Flash: msg}, nil
 }
@@ -167,7 +167,7 @@ func (u *UI) webAppUnlink(r *http.Request, c *core.ConsoleCtx, app *webapp.App) 
 	if app.IconKey != "" {
 		_ = u.Media.Delete(r.Context(), app.IconKey)
 	}
-	return core.Done{To: "webapps", Flash: fmt.Sprintf("%s is unlinked. Menu buttons that named it now open their fallback link.", app.Name)}, nil
+	return core.Done{To: "webapps", Flash: u.T(r, "%s is unlinked. Menu buttons that named it now open their fallback link.", app.Name)}, nil
 }
 
 // menuWebApp checks a miniprogram button of the console's menu editor: its
@@ -180,8 +180,8 @@ func (u *UI) menuWebApp(r *http.Request, accountID int64, prefix string, b *menu
 		return nil
 	}
 	app, err := u.WebApps.ByAppID(r.Context(), accountID, b.AppID)
-	if webapp.IsNotFound(err) {
-		return &menu.Error{Code: 40013, Err: errs.Invalidf("%s: choose one of the account's linked web apps (link it under Web apps first).", b.Name)}
+	if errors.Is(err, errs.NotFound) {
+		return &menu.Error{Code: 40013, Err: errs.FieldInvalid(prefix+".appid", "%s: choose one of the account's linked web apps (link it under Web apps first).", b.Name)}
 	}
 	if err != nil {
 		return err

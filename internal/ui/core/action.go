@@ -108,12 +108,7 @@ func (u *UI) Show(w http.ResponseWriter, r *http.Request, c *ConsoleCtx, v View,
 	p.Console = c
 	status := http.StatusOK
 	if e != nil {
-		p.Form = r.PostForm
-		if e.Field != "" {
-			p.Fields[e.Field] = e.Message
-		} else {
-			p.Error = e.Message
-		}
+		p.SetError(err, r.PostForm)
 		status = web.Status(err)
 	}
 	if v.Load != nil {

@@ -3,6 +3,7 @@ package core
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
@@ -23,11 +24,63 @@ type NavItem struct {
 	Order  int
 }
 
+// NavGroup is a heading of the console's navigation with its items.
+type NavGroup struct {
+	Label string
+	Items []NavItem
+}
+
+// navGroups places each page of the console under a heading, by its path;
+// an item whose path is not listed goes under "More", so no page is ever
+// left out of the navigation.
+var navGroups = []struct {
+	label string
+	paths []string
+}{
+	{"Publishing", []string{"publish", "calendar", "abtests", "media", "comments", "feeds"}},
+	{"Engagement", []string{"inbox", "followers", "menu", "autoreply", "templates"}},
+	{"Insights", []string{"analytics"}},
+	{"Commerce", []string{"pay", "webapps"}},
+	{"Settings", []string{"dev", "dev/oauth", "team", "data", "compliance", "settings"}},
+}
+
+// groupNav sorts items (in navigation order) under their headings, in the
+// order of navGroups; empty headings are left out.
+func groupNav(items []NavItem) []NavGroup {
+	at := map[string]int{}
+	for i, g := range navGroups {
+		for _, p := range g.paths {
+			at[p] = i
+		}
+	}
+	groups := make([]NavGroup, len(navGroups)+1)
+	for i, g := range navGroups {
+		groups[i].Label = g.label
+	}
+	groups[len(navGroups)].Label = "More"
+	for _, it := range items {
+		i, ok := at[it.Path]
+		if !ok {
+			i = len(navGroups)
+		}
+		groups[i].Items = append(groups[i].Items, it)
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.Items) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // ConsoleCtx is what console pages know about the current account.
 type ConsoleCtx struct {
 	Account *account.Account
 	Role    string
-	Nav     []NavItem // the items this member may open
+	Nav     []NavItem  // the items this member may open
+	Groups  []NavGroup // the same items under their headings
+	Current string     // the path of the item the request is on, "" for none
 }
 
 // Can reports whether the current member may take action (for templates).
@@ -59,6 +112,15 @@ func (u *UI) ConsoleAccount(r *http.Request, action string) (*ConsoleCtx, error)
 	for _, it := range u.nav {
 		if account.Can(role, it.Action) {
 			c.Nav = append(c.Nav, it)
+		}
+	}
+	c.Groups = groupNav(c.Nav)
+	// The item a page belongs to is the longest one its path starts with
+	// ("dev/oauth/…" is under Web sign-in, not Developer).
+	rest := strings.TrimPrefix(r.URL.Path, "/mp/a/"+strconv.FormatInt(a.ID, 10)+"/")
+	for _, it := range c.Nav {
+		if (rest == it.Path || strings.HasPrefix(rest, it.Path+"/")) && len(it.Path) > len(c.Current) {
+			c.Current = it.Path
 		}
 	}
 	return c, nil

@@ -59,8 +59,9 @@ type PublicationSource interface {
 	Folder(ctx context.Context, personID int64, cursor string, limit int) ([]FolderItem, string, error)
 	// MarkFolderSeen marks the folder's publications up to now as seen.
 	MarkFolderSeen(ctx context.Context, personID int64) error
-	// Recent returns an account's newest publications.
-	Recent(ctx context.Context, accountID int64, limit int) ([]FolderItem, error)
+	// Recent returns an account's newest publications as personID sees
+	// them (of an A/B test, the variant they received).
+	Recent(ctx context.Context, accountID, personID int64, limit int) ([]FolderItem, error)
 }
 
 // AccountAvatarURL is where an account's avatar is served, "" for none.

@@ -6,8 +6,10 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -25,12 +27,12 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/feed"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/pay"
-	"github.com/heraldoa/herald/internal/pay/wxpay"
 	"github.com/heraldoa/herald/internal/portability"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
@@ -42,6 +44,7 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 	"github.com/heraldoa/herald/internal/webapp"
+	"github.com/heraldoa/herald/internal/webpush"
 )
 
 // Deps are what the UI needs from the rest of the application.
@@ -87,8 +90,10 @@ type Deps struct {
 	// Commerce: Herald Pay — merchants, products, orders,
 	// wallets. nil: no payments pages.
 	Pay *pay.Store
-	// PayAPI: the merchant API; its notification log shows on the payments page.
-	PayAPI *wxpay.API
+	// PayKeys: the platform key that signs the merchant API's answers; its
+	// certificate is offered on the payments pages. nil: no bills page and
+	// no notification log.
+	PayKeys *pay.PlatformKeys
 	// Template messages: the library at /admin/templates and
 	// the account's templates at /mp/a/{id}/templates. nil: no pages.
 	Templates *tmplmsg.Service
@@ -102,16 +107,22 @@ type Deps struct {
 	// Exports: account exports as queue jobs; with it the owner's data page
 	// (export, import, follower CSV) appears. nil: no page.
 	Exports *portability.Exports
+	// WeChatImports: moves from WeChat, on the same page. nil: not offered.
+	WeChatImports *portability.WeChatImports
 	// Moves: a person's pending moves of imported follows, with opt-out.
 	Moves *portability.Moves
 	// Feeds: the accounts' RSS/Atom feeds and public profiles. nil: none.
 	Feeds *feed.Store
+	// WebPush: followers' notification settings and subscribed devices.
+	// nil: no notifications page.
+	WebPush *webpush.Service
 }
 
 // UI is what the three faces share: the dependencies, the parsed templates
 // and static files, and the console's navigation.
 type UI struct {
 	Deps
+	cat    *i18n.Catalog // the message catalogues of the faces
 	tpl    *web.Templates
 	static *web.Static
 	nav    []NavItem // console navigation, added by each feature
@@ -121,6 +132,10 @@ type UI struct {
 // "templates" and "static").
 func New(d Deps, assets fs.FS) (*UI, error) {
 	u := &UI{Deps: d}
+	var err error
+	if u.cat, err = i18n.Builtin(); err != nil {
+		return nil, err
+	}
 	sub, err := fs.Sub(assets, "static")
 	if err != nil {
 		return nil, err
@@ -131,11 +146,15 @@ func New(d Deps, assets fs.FS) (*UI, error) {
 	if u.tpl, err = web.ParseTemplates(assets, "templates", u.funcs()); err != nil {
 		return nil, err
 	}
+	u.tpl.Localise(func(lang string) template.FuncMap { return u.langFuncs(u.cat.Locale(i18n.Lang(lang))) })
 	return u, nil
 }
 
 // Static serves the fingerprinted static files.
 func (u *UI) Static() http.Handler { return u.static }
+
+// Asset is the fingerprinted URL of a static file.
+func (u *UI) Asset(name string) string { return u.static.URL(name) }
 
 // Handle returns the function that registers a face's handlers on mux,
 // each turning its error into a page with WriteError.
@@ -147,16 +166,17 @@ func (u *UI) Handle(mux *http.ServeMux) Route {
 type Route func(pattern string, fn web.HandlerFunc)
 
 func (u *UI) funcs() template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"asset": func(name string) string { return u.static.URL(name) },
 		"date":  func(t time.Time) string { return t.Format("2006-01-02") },
-		"datetime": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.Format("2006-01-02 15:04 UTC")
+		// datetime: a moment as <time>, shown in the viewer's zone by
+		// time.js (UTC until it runs).
+		"datetime": func(t time.Time) template.HTML { return TimeTag(t, "datetime", "") },
+		// when: a moment as <time> in a format of time.js ("msg",
+		// "datetime", "date"), with an optional class.
+		"when": func(t time.Time, format string, class ...string) template.HTML {
+			return TimeTag(t, format, strings.Join(class, " "))
 		},
-		"ago":     ago,
 		"initial": initial,
 		"field": func(p *Page, name string) string {
 			if p == nil || p.Form == nil {
@@ -176,13 +196,94 @@ func (u *UI) funcs() template.FuncMap {
 		// verifiedNow: whether an account shows the badge now.
 		"verifiedNow": u.VerifiedNow,
 		"fen":         pay.FormatFen, // commerce: fen → ¥1,234.56
-		"label":       Label,         // a stored code as people read it
-		"language":    LanguageLabel, // zh_CN → Chinese (Simplified)
+		"langs":       func() []i18n.Lang { return i18n.Langs },
+	}
+	for k, v := range u.langFuncs(u.cat.Locale(i18n.English)) {
+		m[k] = v
+	}
+	return m
+}
+
+// langFuncs are the template functions that write in a language; each
+// language's copy of a page has its own (see web.Templates.Localise).
+func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
+	return template.FuncMap{
+		// t: a text of the catalogue in the page's language, formatted
+		// with args as fmt.Sprintf does: {{t "Follow"}}, {{t "%d followers" .N}}.
+		"t": l.T,
+		// lang: the page's language as a BCP 47 tag (zh-CN, en, zh-TW).
+		"lang": func() string { return string(l.Lang) },
+		// ago: how long ago, as a chat list shows it.
+		"ago": func(t time.Time) string { return ago(l, t, u.now()) },
+		// texts: the translations of keys as JSON, for a script that writes
+		// them ({"Image": "图片"}), in a data-texts attribute.
+		"texts": func(keys ...string) string {
+			m := make(map[string]string, len(keys))
+			for _, k := range keys {
+				m[k] = l.Raw(k)
+			}
+			b, _ := json.Marshal(m)
+			return string(b)
+		},
+		// money: fen as the language writes an amount (¥1,234.56).
+		"money": l.Money,
+		// label: a stored code as people read it, in the page's language.
+		"label": func(code string) string { return u.Known(l, Label(code)) },
+		// language: a language code as people read it (zh_CN → 简体中文).
+		"language": func(code string) string { return u.Known(l, LanguageLabel(code)) },
 	}
 }
 
+func (u *UI) now() time.Time {
+	if u.Clock != nil {
+		return u.Clock.Now()
+	}
+	return time.Now()
+}
+
+// Known is s in l's language when the catalogue has s as a key, else s as
+// it is: for texts that may be a catalogue key or may be content (a title
+// that is a name, a flash message).
+func (u *UI) Known(l *i18n.Locale, s string) string {
+	if s == "" || strings.Contains(s, "%") || !u.cat.Has(l.Lang, s) {
+		return s
+	}
+	return l.Text(s)
+}
+
+// LangCookie is the cookie that keeps the language chosen in the switcher.
+const LangCookie = "herald_lang"
+
+// Lang is the language of a request: the signed-in person's setting, the
+// language chosen in the switcher, then the browser's Accept-Language.
+func (u *UI) Lang(r *http.Request) i18n.Lang {
+	setting := ""
+	if me := web.Person(r); me != nil {
+		setting = me.Language
+	}
+	cookie := ""
+	if c, err := r.Cookie(LangCookie); err == nil {
+		cookie = c.Value
+	}
+	return i18n.Negotiate(setting, cookie, r.Header.Get("Accept-Language"))
+}
+
+// Locale is the language and formats of a request.
+func (u *UI) Locale(r *http.Request) *i18n.Locale { return u.cat.Locale(u.Lang(r)) }
+
+// T is the catalogue's text of key in the request's language (flash
+// messages and other texts written by handlers).
+func (u *UI) T(r *http.Request, key string, args ...any) string { return u.Locale(r).T(key, args...) }
+
+// Catalog is the faces' message catalogue.
+func (u *UI) Catalog() *i18n.Catalog { return u.cat }
+
 // Page is what every template receives.
 type Page struct {
+	// Lang and L are the page's language and its way of writing (messages,
+	// numbers, money, dates).
+	Lang   i18n.Lang
+	L      *i18n.Locale
 	Title  string
 	Me     *user.Person
 	Path   string
@@ -193,10 +294,53 @@ type Page struct {
 	Data   any               // the page's own data
 	// Console is set on console pages of one account (/mp/a/{id}/...).
 	Console *ConsoleCtx
+	// Problems are the field messages of a form shown again, in the order
+	// found: the summary over the form links each to its field.
+	Problems []Problem
+}
+
+// Problem is one field's message in a form's error summary.
+type Problem struct {
+	Field, Message string
+}
+
+// SetError puts the messages of user error e (all of them, when the
+// domain found several) on their fields, in the summary, or over the form,
+// and keeps the submitted values to refill the form.
+func (p *Page) SetError(err error, form url.Values) {
+	p.Form = form
+	for _, e := range errs.All(err) {
+		switch {
+		case e.Kind == errs.KindInternal:
+		case e.Field == "":
+			if p.Error == "" {
+				p.Error = p.message(e)
+			}
+		case p.Fields[e.Field] == "":
+			msg := p.message(e)
+			p.Fields[e.Field] = msg
+			p.Problems = append(p.Problems, Problem{Field: e.Field, Message: msg})
+		}
+	}
+}
+
+// message is a user error's message in the page's language.
+func (p *Page) message(e *errs.Error) string { return MessageIn(e, p.L) }
+
+// MessageIn is a user error's message in l's language. A message changed
+// after the error was made (a prefix added on the way up) is shown as it
+// is, since its format no longer says all of it.
+func MessageIn(err error, l *i18n.Locale) string {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Format != "" && e.Message != "" && fmt.Sprintf(e.Format, e.Args...) != e.Message {
+		return e.Message
+	}
+	return errs.MessageIn(err, l.T)
 }
 
 func (u *UI) NewPage(w http.ResponseWriter, r *http.Request, title string, data any) *Page {
-	p := &Page{Title: title, Me: web.Person(r), Path: r.URL.Path, Data: data, Fields: map[string]string{}}
+	l := u.Locale(r)
+	p := &Page{Lang: l.Lang, L: l, Title: u.Known(l, title), Me: web.Person(r), Path: r.URL.Path, Data: data, Fields: map[string]string{}}
 	if c, err := r.Cookie(flashCookie); err == nil {
 		if v, err := url.QueryUnescape(c.Value); err == nil {
 			p.Flash = v
@@ -207,22 +351,21 @@ func (u *UI) NewPage(w http.ResponseWriter, r *http.Request, title string, data 
 }
 
 func (u *UI) Render(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) error {
-	return u.tpl.Render(w, status, name, p)
+	if p.L == nil {
+		p.L = u.Locale(r)
+		p.Lang = p.L.Lang
+	}
+	p.Title = u.Known(p.L, p.Title) // a title set after NewPage
+	return u.tpl.RenderIn(w, status, name, string(p.Lang), p)
 }
 
 // FormError re-renders a form with the message of err placed on its field
 // (or on the form), or returns err when it is not a user error.
 func (u *UI) FormError(w http.ResponseWriter, r *http.Request, name string, p *Page, err error) error {
-	e := UserError(err)
-	if e == nil {
+	if UserError(err) == nil {
 		return err
 	}
-	p.Form = r.PostForm
-	if e.Field != "" {
-		p.Fields[e.Field] = e.Message
-	} else {
-		p.Error = e.Message
-	}
+	p.SetError(err, r.PostForm)
 	return u.Render(w, r, web.Status(err), name, p)
 }
 
@@ -231,6 +374,7 @@ const flashCookie = "herald_flash"
 // Redirect sends the browser to target with an optional one-time message.
 func (u *UI) Redirect(w http.ResponseWriter, r *http.Request, target, flash string) error {
 	if flash != "" {
+		flash = u.Known(u.Locale(r), flash)
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -292,16 +436,17 @@ func (u *UI) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		web.JSONError(w, err)
 		return
 	}
+	l := u.Locale(r)
 	title := http.StatusText(status)
-	msg := errs.Message(err)
+	msg := MessageIn(err, l)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
-		title, msg = "Temporarily unavailable", web.UnavailableMessage
+		title, msg = "Temporarily unavailable", l.T(web.UnavailableMessage)
 	}
-	if status == http.StatusNotFound && errs.KindOf(err) == errs.KindNotFound {
-		title, msg = "Not found", "There is nothing here. It may have been removed, or the link is wrong."
+	if status == http.StatusNotFound && errors.Is(err, errs.NotFound) {
+		title, msg = "Not found", l.T("There is nothing here. It may have been removed, or the link is wrong.")
 		if e := new(errs.Error); errors.As(err, &e) && e.Message != "" && e.Message != "Not found." {
-			msg = e.Message
+			msg = MessageIn(e, l)
 		}
 	}
 	p := u.NewPage(w, r, title, nil)
@@ -326,17 +471,17 @@ func ErrorPage(path string) string {
 	return "app/error"
 }
 
-func ago(t time.Time) string {
-	d := time.Since(t)
+func ago(l *i18n.Locale, t, now time.Time) string {
+	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return l.T("just now")
 	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+		return l.T("%d min ago", int(d.Minutes()))
 	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d.Hours()))
+		return l.T("%d h ago", int(d.Hours()))
 	case d < 7*24*time.Hour:
-		return fmt.Sprintf("%d d ago", int(d.Hours()/24))
+		return l.T("%d d ago", int(d.Hours()/24))
 	default:
 		return t.Format("2006-01-02")
 	}
@@ -347,4 +492,34 @@ func initial(s string) string {
 		return strings.ToUpper(string(r))
 	}
 	return "?"
+}
+
+// TimeTag writes a moment as <time datetime="RFC 3339" data-fmt=format>
+// whose text, until the page's time.js rewrites it in the viewer's own
+// zone, is the moment in UTC ("2026-12-05 06:09 UTC"; "2026-12-05" for
+// format "date"). A zero time writes nothing.
+func TimeTag(t time.Time, format, class string) template.HTML {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC()
+	text := t.Format("2006-01-02 15:04 UTC")
+	if format == "date" {
+		text = t.Format("2006-01-02")
+	}
+	var b strings.Builder
+	b.WriteString(`<time datetime="`)
+	b.WriteString(t.Format(time.RFC3339))
+	b.WriteString(`" data-fmt="`)
+	b.WriteString(html.EscapeString(format))
+	b.WriteString(`"`)
+	if class != "" {
+		b.WriteString(` class="`)
+		b.WriteString(html.EscapeString(class))
+		b.WriteString(`"`)
+	}
+	b.WriteString(`>`)
+	b.WriteString(text)
+	b.WriteString(`</time>`)
+	return template.HTML(b.String())
 }

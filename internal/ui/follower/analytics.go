@@ -1,6 +1,7 @@
 package follower
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -64,7 +65,7 @@ func (u *UI) articleBeacon(w http.ResponseWriter, r *http.Request) error {
 	}
 	ev.AccountID, err = u.AnalyticsStore.PublishedArticleAccount(r.Context(), articleID)
 	if err != nil {
-		if errs.KindOf(err) == errs.KindNotFound {
+		if errors.Is(err, errs.NotFound) {
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
@@ -33,6 +32,10 @@ type chatMsg struct {
 	Link     string // link, publication: where the card leads
 	Preview  string
 	Lines    []tmplmsg.Line // template: the card's lines
+	// The sender's avatar beside the bubble, as in a messenger: the
+	// account's on its messages, the follower's own on theirs (AvatarURL
+	// empty: the name's initial). System notices have none.
+	AvatarURL, AvatarName string
 }
 
 // chatData is the conversation page.
@@ -46,7 +49,9 @@ type chatData struct {
 	Messages  []*chatMsg
 	Older     int64 // ?before= for earlier messages, 0 when there are none
 	Menu      []menuItem
-	Tab       string // the composer tab shown without JavaScript: text, image, location
+	Tab       string // the composer tab shown without JavaScript: text, image, location, or menu (the menu bar instead of the composer)
+	// Avatars of the two sides, for messages added by the script.
+	AccountAvatar, MeAvatar, MeName string
 }
 
 // menuItem is a button of the menu bar under the conversation.
@@ -133,7 +138,7 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 	d := &chatData{Account: u.card(a), Tab: "text"}
 	f, err := u.Follows.Get(ctx, a.ID, me.ID)
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, errs.NotFound):
 	case err != nil:
 		return nil, err
 	default:
@@ -141,11 +146,15 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 	}
 	switch {
 	case !d.Following:
-		d.Notice = "Follow " + a.Name + " to message it."
+		d.Notice = u.T(r, "Follow %s to message it.", a.Name)
 	case f.Blocked:
-		d.Notice = errs.Message(message.ErrBlocked)
+		d.Notice = core.MessageIn(message.ErrBlocked, u.Locale(r))
 	case a.Status != account.StatusActive:
-		d.Notice = a.Name + " cannot receive messages right now."
+		why, err := u.unavailable(r, a)
+		if err != nil {
+			return nil, err
+		}
+		d.Notice = why + " " + u.T(r, "You cannot send messages to it; your conversation stays here to read.")
 	default:
 		d.CanSend = true
 	}
@@ -157,8 +166,20 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 		msgs = msgs[1:]
 		d.Older = msgs[0].ID
 	}
+	d.AccountAvatar, d.MeName = d.Account.AvatarURL, me.DisplayName
+	if me.AvatarPath != "" {
+		d.MeAvatar = "/me/avatar"
+	}
 	for _, m := range msgs {
-		d.Messages = append(d.Messages, u.chatMessage(m))
+		c := u.chatMessage(m)
+		switch {
+		case m.Kind == message.KindNotice:
+		case c.Mine:
+			c.AvatarURL, c.AvatarName = d.MeAvatar, d.MeName
+		default:
+			c.AvatarURL, c.AvatarName = d.AccountAvatar, a.Name
+		}
+		d.Messages = append(d.Messages, c)
 		if m.Kind == message.KindPublication && len(m.Body.Articles) > 0 {
 			if id, err := publish.ParseArticlePath(strings.TrimPrefix(m.Body.Articles[0].URL, "/s/")); err == nil {
 				d.shown = append(d.shown, core.FolderItem{AccountID: a.ID, PublicationID: m.Body.PublicationID, ArticleID: id})
@@ -188,6 +209,10 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 	u.recordImpressions(r, d.shown, analytics.SurfaceChat)
 	if t := r.URL.Query().Get("compose"); composerTabs[t] {
 		d.Tab = t
+	} else if len(d.Menu) > 0 {
+		// As in WeChat, an account with a menu opens on its menu bar; the
+		// keyboard button beside it switches to the composer.
+		d.Tab = "menu"
 	}
 	if before == 0 {
 		if err := u.Messages.MarkRead(r.Context(), a.ID, web.Person(r).ID); err != nil {
@@ -323,8 +348,10 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	if !errors.As(err, &e) || e.Kind == errs.KindInternal {
 		return err
 	}
+	// The message in the reader's language, wherever it is shown.
+	e = &errs.Error{Kind: e.Kind, Field: e.Field, Message: core.MessageIn(e, u.Locale(r))}
 	if wantsJSON(r) {
-		web.JSONError(w, err)
+		web.JSONError(w, e)
 		return nil
 	}
 	d, lerr := u.loadChat(r, a, 0)
@@ -397,7 +424,7 @@ func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
 	}
 	key := r.PostForm.Get("key")
 	if err := u.AllowSend(r.Context(), me.ID); err != nil {
-		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), errs.Message(err))
+		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), core.MessageIn(err, u.Locale(r)))
 	}
 	buttons, err := u.followerMenu(r, a)
 	if err != nil {
@@ -409,7 +436,7 @@ func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
 		return err
 	} else if !ok {
-		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), "Follow "+a.Name+" to use its menu.")
+		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), u.T(r, "Follow %s to use its menu.", a.Name))
 	}
 	in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventClick, key, "")
 	if err != nil {
@@ -469,8 +496,8 @@ func (u *UI) chatMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.NotFoundf("No such file.")
 	}
-	m, err := u.Messages.ByID(r.Context(), a.ID, msgID)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && (m.PersonID != me.ID || m.Body.MediaKey == "")) {
+	m, err := u.Messages.InConversation(r.Context(), a.ID, me.ID, msgID)
+	if errors.Is(err, errs.NotFound) || (err == nil && m.Body.MediaKey == "") {
 		return errs.NotFoundf("No such file.")
 	}
 	if err != nil {

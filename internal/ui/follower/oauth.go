@@ -74,7 +74,7 @@ func (u *UI) oauthAuthorize(w http.ResponseWriter, r *http.Request) error {
 	if ru, err := url.Parse(az.RedirectURI); err == nil {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self' "+ru.Scheme+"://"+ru.Host)
 	}
-	p := u.NewPage(w, r, "Sign in to "+az.Account.Name, d)
+	p := u.NewPage(w, r, u.T(r, "Sign in to %s", az.Account.Name), d)
 	return u.Render(w, r, http.StatusOK, "app/oauth_consent", p)
 }
 

@@ -76,7 +76,7 @@ func (u *UI) qrScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	flash := ""
 	if event == message.EventSubscribe {
-		flash = "You now follow " + d.Account.Name + "."
+		flash = u.T(r, "You now follow %s.", d.Account.Name)
 	}
 	return u.Redirect(w, r, fmt.Sprintf("/chat/%d", d.Account.ID), flash)
 }

@@ -2,6 +2,7 @@ package follower
 
 import (
 	"context"
+	"io"
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/media"
@@ -101,11 +102,21 @@ func (u *UI) commentArticle(w http.ResponseWriter, r *http.Request) error {
 	return u.Redirect(w, r, rd.Article.Path()+"#comments", "Your comment is posted.")
 }
 
-// serveLibraryMedia serves a media-library file at its public address
-// (videos with range requests).
+// serveLibraryMedia serves a media-library file at its address (videos
+// with range requests): the unguessable /media/M<id>-<token> to anyone who
+// has it, the plain /media/M<id> only for published files
+// (publish.ServedAsset). A withdrawn file answers 410 with the reason.
 func (u *UI) serveLibraryMedia(w http.ResponseWriter, r *http.Request) error {
-	a, err := u.Publish.PublicAsset(r.Context(), r.PathValue("media"))
+	a, err := u.Publish.ServedAsset(r.Context(), r.PathValue("media"))
 	if err != nil {
+		return err
+	}
+	if a.Withdrawn != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusGone)
+		_, err := io.WriteString(w, "This file is no longer served. "+a.Withdrawn+"\n")
 		return err
 	}
 	return media.Serve(w, r, u.Publish.MediaStore(), a.Key, a.ContentType)
@@ -147,8 +158,8 @@ func (p publicationSource) MarkFolderSeen(ctx context.Context, personID int64) e
 	return p.folder.MarkRead(ctx, personID)
 }
 
-func (p publicationSource) Recent(ctx context.Context, accountID int64, limit int) ([]core.FolderItem, error) {
-	list, err := p.s.Profile(ctx, accountID, 0, limit)
+func (p publicationSource) Recent(ctx context.Context, accountID, personID int64, limit int) ([]core.FolderItem, error) {
+	list, err := p.s.ProfileFor(ctx, accountID, personID, 0, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/media"
@@ -68,11 +67,11 @@ func (u *UI) shopLoad(r *http.Request) (*shopData, error) {
 	d := &shopData{Product: pr, Account: a, Merchant: m, Nonce: fmt.Sprintf("C%d", id.New())}
 	switch {
 	case a.Status != account.StatusActive || !m.Enabled:
-		d.Reason = m.DisplayName + " does not take payments at the moment."
+		d.Reason = u.T(r, "%s does not take payments at the moment.", m.DisplayName)
 	case !pr.Active:
-		d.Reason = "This product is no longer on sale."
+		d.Reason = u.T(r, "This product is no longer on sale.")
 	case pr.Stock <= 0:
-		d.Reason = "Sold out."
+		d.Reason = u.T(r, "Sold out.")
 	default:
 		d.OnSale = true
 	}
@@ -99,7 +98,7 @@ func (u *UI) shopProductImage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Product.ImageKey == "" {
-		return db.ErrNotFound
+		return errs.NotFound
 	}
 	return media.Serve(w, r, u.Media, d.Product.ImageKey, d.Product.ImageType)
 }
@@ -148,7 +147,7 @@ func (u *UI) paySheetLoad(r *http.Request) (*paySheetData, error) {
 		return nil, err
 	}
 	if o.PersonID != 0 && o.PersonID != me.ID {
-		return nil, db.ErrNotFound // someone else's order
+		return nil, errs.NotFound // someone else's order
 	}
 	d := &paySheetData{Order: o}
 	if d.Account, err = u.Accounts.ByID(ctx, o.AccountID); err != nil {
@@ -211,7 +210,7 @@ func (u *UI) paySheet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	payCSP(w, d)
-	return u.Render(w, r, http.StatusOK, "app/pay", u.NewPage(w, r, "Pay "+d.Merchant.DisplayName, d))
+	return u.Render(w, r, http.StatusOK, "app/pay", u.NewPage(w, r, u.T(r, "Pay %s", d.Merchant.DisplayName), d))
 }
 
 // payPrepay is the pay sheet's entry point for a web app's JSAPI order:
@@ -241,21 +240,21 @@ func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me := web.Person(r)
-	p := u.NewPage(w, r, "Pay "+d.Merchant.DisplayName, d)
+	p := u.NewPage(w, r, u.T(r, "Pay %s", d.Merchant.DisplayName), d)
 	payCSP(w, d)
 	key := strconv.FormatInt(me.ID, 10)
 	if blocked, err := u.PayPasswordBlocked(r.Context(), key); err != nil || blocked {
 		if err != nil {
 			return err
 		}
-		return u.FormError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindTooMany, Field: "password", Message: "Too many wrong passwords. Wait a minute and try again."})
+		return u.FormError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindTooMany, Field: "password", Message: u.T(r, "Too many wrong passwords. Wait a minute and try again.")})
 	}
 	if _, err := u.Users.Authenticate(r.Context(), me.Username, r.PostForm.Get("password")); err != nil {
 		if errors.Is(err, user.ErrBadCredentials) {
 			if err := u.PayPasswordFailed(r.Context(), key); err != nil {
 				return err
 			}
-			return u.FormError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindInvalid, Field: "password", Message: "That password is not right. Nothing was charged."})
+			return u.FormError(w, r, "app/pay", p, &errs.Error{Kind: errs.KindInvalid, Field: "password", Message: u.T(r, "That password is not right. Nothing was charged.")})
 		}
 		return err
 	}
@@ -267,7 +266,7 @@ func (u *UI) payConfirm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, d.Return, http.StatusSeeOther)
 		return nil
 	}
-	return u.Redirect(w, r, fmt.Sprintf("/chat/%d", o.AccountID), fmt.Sprintf("Paid %s to %s.", pay.FormatFen(o.Amount), d.Merchant.DisplayName))
+	return u.Redirect(w, r, fmt.Sprintf("/chat/%d", o.AccountID), u.T(r, "Paid %s to %s.", u.Locale(r).Money(o.Amount), d.Merchant.DisplayName))
 }
 
 type myOrdersData struct {

@@ -157,7 +157,7 @@ func (u *UI) subscribeSheet(w http.ResponseWriter, r *http.Request) error {
 	}
 	allowForm(w, sr.ret)
 	d := &sheetData{Account: sr.a, Avatar: core.AccountAvatarURL(sr.a.ID, sr.a.AvatarPath), Templates: ask, Action: sr.action, Return: sr.ret.String()}
-	return u.Render(w, r, http.StatusOK, "app/subscribe_sheet", u.NewPage(w, r, "Notifications from "+sr.a.Name, d))
+	return u.Render(w, r, http.StatusOK, "app/subscribe_sheet", u.NewPage(w, r, u.T(r, "Notifications from %s", sr.a.Name), d))
 }
 
 // subscribeAnswer records the sheet: each template shown accepted when its
@@ -227,7 +227,7 @@ func (u *UI) legacySheet(w http.ResponseWriter, r *http.Request) error {
 	}
 	allowForm(w, ret)
 	d := &legacyData{Account: a, Avatar: core.AccountAvatarURL(a.ID, a.AvatarPath), Action: r.URL.RequestURI(), Return: ret.String()}
-	return u.Render(w, r, http.StatusOK, "app/subscribemsg", u.NewPage(w, r, "Receive a message from "+a.Name, d))
+	return u.Render(w, r, http.StatusOK, "app/subscribemsg", u.NewPage(w, r, u.T(r, "Receive a message from %s", a.Name), d))
 }
 
 // legacyAnswer records the answer and returns to redirect_url with openid,

@@ -32,4 +32,5 @@ func (u *UI) Register(h core.Route) {
 	u.registerPayApp(h)
 	u.registerWebAppOpen(h)
 	u.registerSubscribeSheets(h)
+	u.registerNotifications(h)
 }

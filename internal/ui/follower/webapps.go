@@ -1,6 +1,7 @@
 package follower
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -108,7 +109,7 @@ func (u *UI) chatWebApp(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		target = app.Page(pagepath)
 		u.recordWebAppOpen(r, app, webAppFromMenu)
-	case !webapp.IsNotFound(err):
+	case !errors.Is(err, errs.NotFound):
 		return err
 	}
 	if pu, err := url.Parse(target); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {

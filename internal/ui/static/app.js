@@ -16,6 +16,29 @@ document.addEventListener("DOMContentLoaded", () => {
       if (fromHere && history.length > 1) { e.preventDefault(); history.back(); }
     });
   });
+  // Signing out stops this browser's notifications: the push subscription
+  // is dropped in the browser and its endpoint sent with the form, so the
+  // server forgets it too. Sign-out goes ahead whatever happens, within a
+  // second and a half at most (no service worker, no push, a hung promise).
+  document.querySelectorAll("form[data-signout]").forEach((f) => {
+    let going = false;
+    f.addEventListener("submit", (e) => {
+      if (going || !navigator.serviceWorker || !navigator.serviceWorker.getRegistration) return;
+      e.preventDefault();
+      going = true;
+      const submit = () => { HTMLFormElement.prototype.submit.call(f); };
+      const field = f.querySelector("input[name=push_endpoint]");
+      const drop = navigator.serviceWorker.getRegistration("/")
+        .then((reg) => (reg && reg.pushManager ? reg.pushManager.getSubscription() : null))
+        .then((sub) => {
+          if (!sub) return;
+          if (field) field.value = sub.endpoint;
+          return sub.unsubscribe();
+        });
+      const late = new Promise((resolve) => setTimeout(resolve, 1500));
+      Promise.race([drop, late]).catch(() => {}).then(submit);
+    });
+  });
   // Let a flash message fade after a while.
   const flash = document.querySelector(".flash");
   if (flash) setTimeout(() => flash.classList.add("fade"), 6000);
@@ -91,9 +114,14 @@ document.addEventListener("DOMContentLoaded", () => {
           const bar = row.querySelector("progress");
           if (bar) { bar.value = j.percent; bar.textContent = j.percent + "%"; }
           const st = row.querySelector("[data-testid=job-state]");
-          if (st) st.textContent = j.state;
+          if (st) st.textContent = j.state_label || j.state;
           const rep = row.querySelector("[data-testid=job-report]");
-          if (rep) rep.textContent = `${j.total_count} total · ${j.filter_count} after filtering · ${j.sent_count} sent · ${j.error_count} errors`;
+          if (rep) rep.textContent = j.report;
+          const capped = row.querySelector("[data-testid=job-capped]");
+          if (capped && j.capped_count > 0) {
+            capped.hidden = false;
+            capped.lastChild.textContent = j.capped_text;
+          }
           if (!j.finished) setTimeout(poll, 1000);
         })
         .catch(() => setTimeout(poll, 5000));
@@ -146,7 +174,6 @@ document.addEventListener("DOMContentLoaded", () => {
     // events arrive (new messages, takes, transfers, notes).
     const live = document.querySelector("[data-inbox-live]");
     if (!live || !window.EventSource) return;
-    const person = live.dataset.person || "";
     let timer = null;
     const refresh = () => {
       timer = null;
@@ -164,10 +191,8 @@ document.addEventListener("DOMContentLoaded", () => {
         })
         .catch(() => {});
     };
-    const onEvent = (e) => {
-      // ids exceed JavaScript's safe integers: compare them as text.
-      const m = /"person_id":\s*"?(\d+)/.exec(e.data || "");
-      if (person && m && m[1] !== person) return;
+    // Every event refreshes: a conversation's page shows the queue too.
+    const onEvent = () => {
       if (!timer) timer = setTimeout(refresh, 150);
     };
     const es = new EventSource(live.dataset.inboxLive);
@@ -223,3 +248,120 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+// ---- Console: the account's navigation folds behind its Menu button on
+// phones (below 960 px); Escape closes it and gives the focus back to the
+// button. Without this file the navigation simply stays open. ----
+document.addEventListener("DOMContentLoaded", () => {
+  const nav = document.querySelector("nav.accountnav");
+  const btn = nav && nav.querySelector(".navtoggle");
+  if (!btn) return;
+  const set = (open) => {
+    nav.classList.toggle("collapsed", !open);
+    btn.setAttribute("aria-expanded", String(open));
+  };
+  btn.hidden = false;
+  set(false);
+  btn.addEventListener("click", () => set(nav.classList.contains("collapsed")));
+  nav.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !nav.classList.contains("collapsed") && getComputedStyle(btn).display !== "none") {
+      set(false);
+      btn.focus();
+    }
+  });
+});
+
+// ---- Console: the two-pane inbox. On a wide screen (the panes side by
+// side) choosing a row of the queue loads its conversation into the right
+// pane without leaving the page, with its own address in the history; the
+// queue comes back with it, so the row just read is no longer unread. On a
+// phone, and without this file, the row's link opens the conversation's
+// page. ----
+(() => {
+  const start = () => {
+    const live = document.querySelector(".inbox-panes[data-inbox-live]");
+    if (!live || !window.fetch || !window.DOMParser) return;
+    const twoPanes = () => getComputedStyle(live).display === "grid";
+    const replyTypes = () => live.querySelectorAll("select[data-reply-type-select]").forEach((sel) => {
+      sel.closest("form").querySelectorAll("[data-reply-type]").forEach((el) => {
+        el.hidden = !el.dataset.replyType.split(" ").includes(sel.value);
+      });
+    });
+    live.addEventListener("change", (e) => {
+      if (e.target.matches("select[data-reply-type-select]")) replyTypes();
+    });
+    let loading = 0;
+    const load = (href, push) => {
+      const n = ++loading;
+      live.setAttribute("aria-busy", "true");
+      fetch(href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+        .then((text) => {
+          if (n !== loading) return;
+          const doc = new DOMParser().parseFromString(text, "text/html");
+          const fresh = doc.querySelector(".inbox-panes[data-inbox-live]");
+          if (!fresh) { location.href = href; return; }
+          live.innerHTML = fresh.innerHTML;
+          live.className = fresh.className;
+          live.dataset.person = fresh.dataset.person || "";
+          document.title = doc.title;
+          if (push) history.pushState({ inboxPane: true }, "", href);
+          replyTypes();
+          const thread = live.querySelector('[data-live="thread"]');
+          if (thread) thread.scrollTop = thread.scrollHeight;
+          const heading = live.querySelector(".inbox-pane h1");
+          if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+          live.dispatchEvent(new CustomEvent("inbox:pane", { bubbles: true }));
+        })
+        .catch(() => { location.href = href; })
+        .finally(() => { if (n === loading) live.removeAttribute("aria-busy"); });
+    };
+    live.addEventListener("click", (e) => {
+      const a = e.target.closest("a[data-pane-link]");
+      if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || !twoPanes()) return;
+      e.preventDefault();
+      load(a.href, true);
+    });
+    window.addEventListener("popstate", () => {
+      if (/\/inbox(\/\d+)?$/.test(location.pathname)) load(location.href, false);
+    });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
+
+// ---- Forms shown again with errors: the summary over the form links each
+// message to its field. The field named by a link gets the id the link
+// points to (or the link takes the field's own id), is marked invalid and
+// described by its message; the summary takes the focus, so that a screen
+// reader reads it first. A message whose field the page does not show
+// stays as text. ----
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector(".error-summary");
+  if (!summary) return;
+  summary.querySelectorAll("a[data-field]").forEach((a, i) => {
+    const name = a.dataset.field;
+    const field = [...document.querySelectorAll("main [name]")].find((el) => el.name === name && el.type !== "hidden")
+      || document.querySelector(`main [data-field="${CSS.escape(name)}"]`);
+    if (!field || field.closest(".error-summary")) {
+      const span = document.createElement("span");
+      span.textContent = a.textContent;
+      a.replaceWith(span);
+      return;
+    }
+    if (!field.id) field.id = "field-" + name.replace(/[^A-Za-z0-9_-]/g, "-") + "-" + i;
+    a.href = "#" + field.id;
+    field.setAttribute("aria-invalid", "true");
+    const msg = field.closest("label, div, fieldset") && field.closest("label, div, fieldset").querySelector(".field-error");
+    if (msg) {
+      if (!msg.id) msg.id = field.id + "-error";
+      field.setAttribute("aria-describedby", msg.id);
+    }
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      field.scrollIntoView({ block: "center" });
+      field.focus();
+    });
+  });
+  summary.focus();
+});

@@ -5,6 +5,13 @@
 // textContent.
 "use strict";
 (() => {
+  // Texts the script writes, in the page's language: the page lists their
+  // translations in data-texts (English keys, as the catalogue's).
+  const texts = (() => {
+    const e = document.querySelector("[data-texts]");
+    try { return e ? JSON.parse(e.dataset.texts) : {}; } catch (_) { return {}; }
+  })();
+  const tr = (s) => texts[s] || s;
   const chat = document.querySelector("[data-live=chat]");
   const list = document.querySelector("[data-live=chatlist]");
 
@@ -130,7 +137,7 @@
       case "image": {
         const src = "/chat/" + chat.dataset.account + "/media/" + m.id;
         const a = el("a"); a.href = src;
-        const img = el("img"); img.src = src; img.alt = "Image";
+        const img = el("img"); img.src = src; img.alt = tr("Image");
         a.appendChild(img); bubble.appendChild(a);
         break;
       }
@@ -155,8 +162,12 @@
         bubble.appendChild(card(safeHref(b.url), "[Link] " + (b.title || ""), b.description));
         break;
       case "location": {
-        bubble.appendChild(el("p", "text", "📍 " + (b.label || "")));
-        const a = el("a", "", "Open map");
+        const place = el("p", "text");
+        const pin = document.querySelector("template[data-icons] svg");
+        if (pin) place.append(pin.cloneNode(true), " ");
+        place.append(b.label || "");
+        bubble.appendChild(place);
+        const a = el("a", "", tr("Open map"));
         a.href = "https://www.openstreetmap.org/?mlat=" + b.lat + "&mlon=" + b.lng + "#map=16/" + b.lat + "/" + b.lng;
         a.target = "_blank"; a.rel = "noopener noreferrer";
         bubble.appendChild(a);
@@ -193,7 +204,7 @@
         });
         const href = safeHref(b.url);
         if (href) {
-          const a = el("a", "read-more", "View details");
+          const a = el("a", "read-more", tr("View details"));
           a.href = href; a.rel = "noopener noreferrer"; a.dataset.testid = "template-link";
           c.appendChild(a);
         }
@@ -204,10 +215,32 @@
         if (b.url) bubble.appendChild(card(safeHref(b.url), b.title || "[" + m.kind + "]", b.description));
         else bubble.appendChild(el("p", "text", b.title || b.text || "[" + m.kind + "]"));
     }
-    li.appendChild(bubble);
-    const t = el("time", "msg-time", new Date(m.created_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
-    t.dateTime = m.created_at;
-    li.appendChild(t);
+    // The sender's avatar, as the server draws it: the account's on its
+    // messages, the follower's own on theirs; notices have none.
+    if (m.kind !== "notice") {
+      const mine = m.direction === "in";
+      const src = mine ? ol.dataset.meAvatar : ol.dataset.accountAvatar;
+      const av = el("span", "avatar msg-avatar");
+      av.setAttribute("aria-hidden", "true");
+      av.dataset.testid = "msg-avatar";
+      if (src) {
+        const img = el("img");
+        img.src = src; img.alt = "";
+        av.appendChild(img);
+      } else {
+        av.textContent = ((mine ? ol.dataset.meName : ol.dataset.accountName) || "?").trim().charAt(0).toUpperCase() || "?";
+      }
+      li.appendChild(av);
+    }
+    const body = el("div", "msg-body");
+    body.appendChild(bubble);
+    // The same <time> the server writes, formatted by time.js.
+    const t = el("time", "msg-time", m.created_at);
+    t.setAttribute("datetime", m.created_at);
+    t.dataset.fmt = "msg";
+    if (window.heraldTime) window.heraldTime.render(t);
+    body.appendChild(t);
+    li.appendChild(body);
     const wasAtBottom = atBottom();
     ol.appendChild(li);
     arrived(m.direction === "in" || wasAtBottom);
@@ -267,6 +300,29 @@
     });
   });
 
+  // The menu bar and the keyboard take turns, as in WeChat: the keyboard
+  // button beside the menu shows the composer (and focuses it), the menu
+  // button beside the composer brings the menu back. Without the script
+  // the two are links to the page in either state.
+  document.querySelectorAll("[data-switch]").forEach((sw) => {
+    sw.addEventListener("click", (e) => {
+      e.preventDefault();
+      const to = sw.dataset.switch;
+      document.querySelectorAll("[data-input]").forEach((p) => { p.hidden = p.dataset.input !== to; });
+      document.querySelectorAll(".menu-group[open]").forEach((o) => { o.open = false; });
+      if (to === "keyboard") {
+        document.querySelectorAll("[data-pane]").forEach((p) => { p.hidden = p.dataset.pane !== "text"; });
+        document.querySelectorAll(".compose-tabs [data-tab]").forEach((t) => {
+          if (t.dataset.tab === "text") t.setAttribute("aria-current", "true"); else t.removeAttribute("aria-current");
+        });
+        document.querySelector("form[data-pane=text] textarea")?.focus();
+      } else {
+        document.querySelector("[data-switch=keyboard]")?.focus();
+      }
+      if (pinned) pin();
+    });
+  });
+
   // Text and menu clicks are sent in the background.
   const textForm = document.querySelector("form[data-pane=text]");
   if (textForm) {
@@ -304,8 +360,8 @@
     return fetch(url, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => {
         if (r.status === 204) return null;
-        return r.json().then((j) => r.ok ? j : Promise.reject(j.error || j.message || "Could not send. Try again."),
-          () => Promise.reject("Could not send. Try again."));
+        return r.json().then((j) => r.ok ? j : Promise.reject(j.error || j.message || tr("Could not send. Try again.")),
+          () => Promise.reject(tr("Could not send. Try again.")));
       });
   }
 
@@ -348,7 +404,7 @@
           stream.getTracks().forEach((t) => t.stop());
           const type = (rec.mimeType || voiceType).split(";")[0];
           rec = null;
-          btn.textContent = "Record"; btn.setAttribute("aria-pressed", "false");
+          btn.textContent = tr("Record"); btn.setAttribute("aria-pressed", "false");
           status.textContent = idle;
           if (!chunks.length) return;
           const data = new FormData();
@@ -358,14 +414,14 @@
         });
         rec.start(250);
         started = Date.now();
-        btn.textContent = "Stop and send"; btn.setAttribute("aria-pressed", "true");
-        status.textContent = "Recording… 0 s";
+        btn.textContent = tr("Stop and send"); btn.setAttribute("aria-pressed", "true");
+        status.textContent = tr("Recording… %d s").replace("%d", "0");
         timer = setInterval(() => {
           const s = Math.floor((Date.now() - started) / 1000);
-          status.textContent = "Recording… " + s + " s";
+          status.textContent = tr("Recording… %d s").replace("%d", String(s));
           if (s >= 60) stop();
         }, 250);
-      }, () => { status.textContent = "The microphone is not available. Choose a recorded file instead."; recorder.hidden = true;
+      }, () => { status.textContent = tr("The microphone is not available. Choose a recorded file instead."); recorder.hidden = true;
         voiceForm.querySelectorAll("[data-voice-file]").forEach((n) => { n.hidden = false; });
         voiceForm.elements.voice.required = true; });
     });
@@ -422,7 +478,7 @@
         f.elements.lat.value = pos.coords.latitude.toFixed(6);
         f.elements.lng.value = pos.coords.longitude.toFixed(6);
         geo.disabled = false;
-      }, () => { geo.disabled = false; geo.textContent = "Location unavailable"; }, { timeout: 10000 });
+      }, () => { geo.disabled = false; geo.textContent = tr("Location unavailable"); }, { timeout: 10000 });
     });
   }
 })();

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -155,14 +156,37 @@ func JSON(w http.ResponseWriter, v any) { writeJSON(w, v) }
 // writeJSON writes v without escaping <, > and & and with non-ASCII text as
 // UTF-8, as WeChat does (it rejects \uXXXX escapes in requests too).
 func writeJSON(w http.ResponseWriter, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		buf.Reset()
-		_ = enc.Encode(body{ErrCode: CodeSystemError, ErrMsg: "system error rid: " + RID()})
+	e := encoders.Get().(*jsonEncoder)
+	defer e.put()
+	if err := e.enc.Encode(v); err != nil {
+		e.buf.Reset()
+		_ = e.enc.Encode(body{ErrCode: CodeSystemError, ErrMsg: "system error rid: " + RID()})
 	}
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	_, _ = w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+}
+
+// jsonEncoder is a buffer and an encoder writing to it, reused across
+// responses (every API answer is encoded through one).
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+// put returns e to the pool, unless an unusually large answer grew its
+// buffer (a pooled buffer keeps its size).
+func (e *jsonEncoder) put() {
+	if e.buf.Cap() > 64<<10 {
+		return
+	}
+	e.buf.Reset()
+	encoders.Put(e)
 }

@@ -39,6 +39,7 @@ func (p *EncryptedPush) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("%w: empty Encrypt", ErrInvalid)
 	}
 	var w writer
+	w.b.Grow(len(p.ToUserName) + len(p.Encrypt) + 96) // the envelope's tags and CDATA markers: one allocation
 	w.open("xml")
 	w.cdata("ToUserName", p.ToUserName)
 	w.cdata("Encrypt", p.Encrypt)

@@ -19,6 +19,7 @@ func (m *Message) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("%w: ToUserName and FromUserName are required", ErrInvalid)
 	}
 	var w writer
+	w.b.Grow(320 + len(m.Content)) // a text message or an event in one allocation, mostly
 	w.open("xml")
 	w.cdata("ToUserName", m.ToUserName)
 	w.cdata("FromUserName", m.FromUserName)

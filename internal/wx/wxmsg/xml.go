@@ -102,7 +102,7 @@ func (w *writer) text(name, v string) {
 
 func (w *writer) int(name string, v int64) {
 	w.open(name)
-	w.b.WriteString(strconv.FormatInt(v, 10))
+	w.b.Write(strconv.AppendInt(w.b.AvailableBuffer(), v, 10))
 	w.close(name)
 }
 

@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/publish"
@@ -84,7 +83,7 @@ func (d Deps) article(ctx context.Context, a *account.Account, in *request) (*pu
 	switch {
 	case err == publish.ErrTakenDown:
 		return nil, wxerr.New(88002)
-	case errors.Is(err, errs.NotFound), errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, errs.NotFound):
 		return nil, wxerr.New(88001)
 	case err != nil:
 		return nil, err
@@ -101,7 +100,7 @@ func (d Deps) comment(ctx context.Context, a *account.Account, in *request) (*pu
 	}
 	c, err := d.Publish.ArticleComment(ctx, a.ID, art.ID, in.UserCommentID.v)
 	switch {
-	case errors.Is(err, db.ErrNotFound), errors.Is(err, errs.NotFound):
+	case errors.Is(err, errs.NotFound):
 		return nil, wxerr.New(88008)
 	case err != nil:
 		return nil, err
@@ -193,7 +192,7 @@ func (d Deps) elect(on bool) action {
 		switch {
 		case err == publish.ErrFeaturedLimit:
 			return nil, wxerr.New(88003)
-		case err != nil && errs.KindOf(err) == errs.KindNotFound:
+		case err != nil && errors.Is(err, errs.NotFound):
 			return nil, wxerr.New(88008)
 		}
 		return nil, err
@@ -207,7 +206,7 @@ func (d Deps) del(ctx context.Context, a *account.Account, in *request) (any, er
 		return nil, err
 	}
 	err = d.Publish.DeleteComment(ctx, a.ID, c.ID)
-	if errors.Is(err, db.ErrNotFound) || errs.KindOf(err) == errs.KindNotFound {
+	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(88004)
 	}
 	return nil, err

@@ -2,11 +2,13 @@ package drafts
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
@@ -84,7 +86,7 @@ func (s *Service) out(p *publish.Publication, a *publish.Article, noContent, pub
 		ThumbMediaID: a.CoverMediaID, ShowCoverPic: b2i(a.ShowCoverPic), NeedOpenComment: b2i(a.CommentsOpen),
 		OnlyFansCanComment: b2i(a.FansOnlyComments), PicCrop2351: a.PicCrop2351, PicCrop11: a.PicCrop11}
 	if a.CoverMediaID != "" {
-		o.ThumbURL = s.url(publish.MediaPath(a.CoverMediaID))
+		o.ThumbURL = s.url(a.CoverURL())
 	}
 	if p.Kind == publish.KindImage {
 		o.ArticleType = TypeNewsPic
@@ -198,7 +200,7 @@ func (s *Service) input(ctx context.Context, a *account.Account, in *articleIn) 
 // else (unknown, another account's, published, being published).
 func (s *Service) draft(ctx context.Context, a *account.Account, mediaID string) (*publish.Publication, error) {
 	p, err := s.Store.Draft(ctx, a.ID, strings.TrimSpace(mediaID))
-	if notFound(err) || err == nil && p.State != publish.StateDraft {
+	if errors.Is(err, errs.NotFound) || err == nil && p.State != publish.StateDraft {
 		return nil, wxerr.New(CodeInvalidMediaID)
 	}
 	return p, err
@@ -295,7 +297,7 @@ func (s *Service) draftUpdate(ctx context.Context, a *account.Account, in *draft
 		}
 	}
 	if _, err := s.Store.SaveDraft(ctx, a.ID, 0, p.ID, d); err != nil {
-		if notFound(err) {
+		if errors.Is(err, errs.NotFound) {
 			return nil, wxerr.New(CodeInvalidMediaID)
 		}
 		return nil, domain(err)
@@ -310,7 +312,7 @@ func (s *Service) draftDelete(ctx context.Context, a *account.Account, in *media
 		return nil, err
 	}
 	if err := s.Store.DeleteDraft(ctx, a.ID, p.ID); err != nil {
-		if notFound(err) {
+		if errors.Is(err, errs.NotFound) {
 			return nil, wxerr.New(CodeInvalidMediaID)
 		}
 		return nil, err

@@ -14,7 +14,6 @@ package drafts
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -25,7 +24,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/publish"
@@ -224,10 +222,6 @@ func checkPage(offset, count flex) error {
 		return wxerr.New(CodeInvalidParameter)
 	}
 	return nil
-}
-
-func notFound(err error) bool {
-	return errors.Is(err, db.ErrNotFound) || errs.KindOf(err) == errs.KindNotFound
 }
 
 // logErr logs a failure of the PUBLISHJOBFINISH push path.

@@ -10,8 +10,10 @@ import (
 	"testing"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/review"
+	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
 
@@ -46,14 +48,16 @@ func TestDraftLifecycle(t *testing.T) {
 		t.Fatalf("news_item = %v", r)
 	}
 	it := result(items[0].(map[string]any))
-	wantContent := `<p>Steep <b>gently</b>.<img src="` + e.s.URL + `/media/` + inline + `"></p>`
+	// The plain address the developer pasted comes back as the
+	// unguessable one (the plain one serves only published images).
+	wantContent := `<p>Steep <b>gently</b>.<img src="` + e.s.URL + e.mediaURL(a, inline) + `"></p>`
 	if got := it.str("content"); got != wantContent {
 		t.Errorf("content = %q, want %q", got, wantContent)
 	}
 	if it.str("title") != "Green tea" || it.str("author") != "Lin" || it.str("digest") != "How to steep green tea." ||
 		it.str("content_source_url") != "https://tea.example/green" || it.str("thumb_media_id") != thumb ||
 		it.num("need_open_comment") != 1 || it.num("only_fans_can_comment") != 1 || it.str("pic_crop_235_1") != "0.1_0_0.9_0.5" ||
-		it.str("thumb_url") != e.s.URL+"/media/"+thumb || it.str("article_type") != "news" {
+		it.str("thumb_url") != e.s.URL+e.mediaURL(a, thumb) || it.str("article_type") != "news" {
 		t.Errorf("first article = %v", it)
 	}
 	if _, ok := it["is_deleted"]; ok {
@@ -515,8 +519,13 @@ func TestNewsPic(t *testing.T) {
 	}
 	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(page), `src="/media/`+img2+`"`) {
+	if !strings.Contains(string(page), `src="`+e.mediaURL(a, img2)+`"`) {
 		t.Errorf("newspic page lacks its images")
+	}
+	if res, err := http.Get(e.s.URL + e.mediaURL(a, img2)); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("the preview's image: %v %v", res.Status, err)
+	} else {
+		res.Body.Close()
 	}
 	bad := map[string]any{"article_type": "newspic", "title": "Bad", "image_info": map[string]any{"image_list": []any{map[string]any{"image_media_id": "Mnope"}}}}
 	wantCode(t, "newspic with an unknown image", e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{bad}}), 40007)
@@ -531,16 +540,30 @@ func TestRestrictedAndTakenDown(t *testing.T) {
 	thumb := e.image(a)
 	mediaID := e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{article("Banned tea", thumb), article("Also banned", thumb)}}).str("media_id")
 
-	gate := e.s.App.Publish.Gate
-	e.s.App.Publish.Gate = func(ctx context.Context, accountID int64, feature string) error {
-		if accountID == a.ID && feature == publish.FeaturePublishing {
-			return errs.Forbiddenf("Publishing is restricted for this account.")
-		}
-		return gate(ctx, accountID, feature)
+	owner, err := e.s.App.Users.ByUsername(e.ctx, "lin")
+	if err != nil {
+		t.Fatal(err)
 	}
+	rv, rv2 := e.s.CreatePerson(t, "rui", ownerPW, user.RoleReviewer), e.s.CreatePerson(t, "mei", ownerPW, user.RoleReviewer)
+	penalise := func(in review.NewPenalty) *review.Penalty {
+		t.Helper()
+		in.AccountID, in.Rule = a.ID, "Spam"
+		pen, err := e.s.App.Review.ApplyPenalty(e.ctx, rv, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pen
+	}
+	restriction := penalise(review.NewPenalty{Kind: review.Restrict, Feature: review.FeaturePublishing, Days: 3, Evidence: "Forty identical posts in an hour."})
 	wantCode(t, "restricted submit", e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID}), 48001)
 	wantCode(t, "still a draft", e.post(a, "/cgi-bin/draft/get", map[string]any{"media_id": mediaID}), 0)
-	e.s.App.Publish.Gate = gate
+	// The owner appeals and another reviewer lifts the restriction.
+	if _, err := e.s.App.Review.Appeal(e.ctx, owner, restriction.ID, "These were a timetable, not spam."); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.App.Review.DecideAppeal(e.ctx, rv2, restriction.ID, true, "A timetable, posted once per stop."); err != nil {
+		t.Fatal(err)
+	}
 
 	r := e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID})
 	wantCode(t, "submit", r, 0)
@@ -555,14 +578,11 @@ func TestRestrictedAndTakenDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := map[int64]bool{p.Articles[0].ID: true}
-	takenDown := e.s.App.Publish.TakenDown
-	e.s.App.Publish.TakenDown = func(ctx context.Context, articleID int64) bool { return down[articleID] || takenDown(ctx, articleID) }
-	defer func() { e.s.App.Publish.TakenDown = takenDown }()
+	penalise(review.NewPenalty{Kind: review.Takedown, ArticleID: p.Articles[0].ID, Evidence: "Copy of a competitor's article."})
 	if r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}); r.num("publish_status") != 0 {
 		t.Errorf("one of two taken down: %v", r)
 	}
-	down[p.Articles[1].ID] = true
+	penalise(review.NewPenalty{Kind: review.Takedown, ArticleID: p.Articles[1].ID, Evidence: "Copy of a competitor's article."})
 	if r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}); r.num("publish_status") != 6 {
 		t.Errorf("all taken down: %v", r)
 	}
@@ -572,7 +592,10 @@ func TestRestrictedAndTakenDown(t *testing.T) {
 // a node whose work stops right after that commit (its process shutting
 // down, before anything else runs) still has the event pushed.
 func TestPublishJobFinishSurvivesAStopRightAfterTheEnd(t *testing.T) {
-	e := newEnv(t)
+	// The node stops as soon as the transaction that ends the job commits.
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	e := newEnvWith(t, app.Options{Publishing: publish.EngineOptions{Ended: func(context.Context, *publish.Job) { stop() }}})
 	a := e.account("wen", "Stone Bridge Tea", account.Subscription)
 	dev := e.devServer(a)
 	r := e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{article("White tea", e.image(a))}})
@@ -580,15 +603,6 @@ func TestPublishJobFinishSurvivesAStopRightAfterTheEnd(t *testing.T) {
 	wantCode(t, "submit", r, 0)
 	publishID := r.id("publish_id")
 
-	// The first thing after the job's end commits is the platform's content
-	// check; the node stops there.
-	ctx, stop := context.WithCancel(e.ctx)
-	defer stop()
-	check := e.s.App.Publish.FlagContent
-	e.s.App.Publish.FlagContent = func(c context.Context, accountID, articleID int64, title, body string) ([]string, error) {
-		stop()
-		return check(c, accountID, articleID, title, body)
-	}
 	_, _ = e.s.App.PublishEngine.RunDue(ctx)
 	if r := e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID}); r.num("publish_status") != 0 {
 		t.Fatalf("the job did not end: %v", r)

@@ -3,6 +3,7 @@ package drafts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -26,7 +27,7 @@ func (s *Service) submit(ctx context.Context, a *account.Account, in *mediaIDIn)
 	j, err := s.Store.Send(ctx, a.ID, 0, p.ID, publish.SendOptions{Mode: publish.ModePublish})
 	switch {
 	case err == nil:
-	case notFound(err), errs.KindOf(err) == errs.KindConflict:
+	case errors.Is(err, errs.NotFound), errs.KindOf(err) == errs.KindConflict:
 		return nil, wxerr.New(CodeInvalidMediaID) // published meanwhile
 	case errs.KindOf(err) == errs.KindInvalid:
 		return nil, wxerr.New(CodePublishCheck)
@@ -100,7 +101,7 @@ func (s *Service) publishGet(r *http.Request, a *account.Account) (any, error) {
 		return nil, wxerr.New(CodeInvalidParameter)
 	}
 	j, err := s.Store.JobByAPIID(r.Context(), a.ID, int64(in.PublishID))
-	if notFound(err) || err == nil && j.Mode != publish.ModePublish {
+	if errors.Is(err, errs.NotFound) || err == nil && j.Mode != publish.ModePublish {
 		return nil, wxerr.New(CodeInvalidParameter)
 	}
 	if err != nil {
@@ -113,7 +114,7 @@ func (s *Service) publishGet(r *http.Request, a *account.Account) (any, error) {
 // 53600 otherwise.
 func (s *Service) published(ctx context.Context, a *account.Account, articleID string) (*publish.Publication, error) {
 	p, err := s.Store.Published(ctx, a.ID, strings.TrimSpace(articleID))
-	if notFound(err) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(CodeInvalidArticleID)
 	}
 	return p, err
@@ -144,7 +145,7 @@ func (s *Service) publishDelete(ctx context.Context, a *account.Account, in *pub
 	switch {
 	case err == nil:
 		return nil, nil
-	case notFound(err):
+	case errors.Is(err, errs.NotFound):
 		return nil, wxerr.New(CodeInvalidArticleID)
 	case errs.KindOf(err) == errs.KindInvalid:
 		return nil, wxerr.New(CodeInvalidIndex)

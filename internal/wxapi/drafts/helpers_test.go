@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/push"
@@ -44,8 +45,11 @@ type env struct {
 	ctx context.Context
 }
 
-func newEnv(t *testing.T) *env {
-	return &env{t: t, s: apptest.New(t), ctx: context.Background()}
+func newEnv(t *testing.T) *env { return newEnvWith(t, app.Options{}) }
+
+// newEnvWith starts the platform with the test's options (engine hooks).
+func newEnvWith(t *testing.T, opts app.Options) *env {
+	return &env{t: t, s: apptest.NewWith(t, opts), ctx: context.Background()}
 }
 
 func (e *env) account(username, name, typ string) *acct {
@@ -80,6 +84,16 @@ func (e *env) msgDataID(a *acct, pubID int64) int64 {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// mediaURL is the address Herald hands out for a library asset.
+func (e *env) mediaURL(a *acct, mediaID string) string {
+	e.t.Helper()
+	as, err := e.s.App.Publish.Asset(e.ctx, a.ID, mediaID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return as.URL()
 }
 
 func (e *env) image(a *acct) string {

@@ -290,7 +290,7 @@ func (m *Mass) submit(w http.ResponseWriter, r *http.Request, a *account.Account
 func sendErr(err error) error {
 	var de *errs.Error
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case errors.Is(err, errs.NotFound):
 		return wxerr.New(wxerr.CodeInvalidMediaID) // the draft is not the account's
 	case errors.As(err, &de) && de.Field == "tag":
 		return wxerr.New(45159)
@@ -403,7 +403,7 @@ func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	case openid != "":
 		err := db.Get(m.Publish.DB().QueryRow(ctx, `SELECT person_id, following, blocked FROM follows WHERE account_id = ? AND openid = ?`, a.ID, openid),
 			&personID, &following, &blocked)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return wxerr.New(wxerr.CodeInvalidOpenID)
 		}
 		if err != nil {
@@ -412,7 +412,7 @@ func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	case in.ToWxName != "":
 		err := db.Get(m.Publish.DB().QueryRow(ctx, `SELECT f.person_id, f.following, f.blocked FROM people pe JOIN follows f ON f.person_id = pe.id AND f.account_id = ?
 			WHERE pe.username = ?`, a.ID, strings.ToLower(strings.TrimPrefix(in.ToWxName, "@"))), &personID, &following, &blocked)
-		if errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return wxerr.New(40132)
 		}
 		if err != nil {
@@ -471,7 +471,7 @@ func (m *Mass) job(w http.ResponseWriter, r *http.Request, a *account.Account, a
 	if articleIdx != nil {
 		*articleIdx = in.ArticleIdx
 	}
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "invalid msg_id")
 	}
 	return j, err

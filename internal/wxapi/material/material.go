@@ -21,7 +21,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/autoreply"
-	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
@@ -66,8 +65,9 @@ func Register(api *wxapi.API, d Deps) {
 	api.Register("/cgi-bin/material/batchget_material", wxapi.CapBasic, d.batchget)
 }
 
-func (d Deps) url(mediaID string) string {
-	return strings.TrimSuffix(d.BaseURL, "/") + publish.MediaPath(mediaID)
+// url is an asset's unguessable address, absolute.
+func (d Deps) url(a *publish.Asset) string {
+	return strings.TrimSuffix(d.BaseURL, "/") + a.URL()
 }
 
 // POST /cgi-bin/material/add_material?type=image|voice|video|thumb,
@@ -116,7 +116,7 @@ func (d Deps) add(w http.ResponseWriter, r *http.Request, a *account.Account) er
 	}
 	out := map[string]any{"media_id": asset.MediaID}
 	if typ == publish.AssetImage {
-		out["url"] = d.url(asset.MediaID)
+		out["url"] = d.url(asset)
 	} else {
 		out["item"] = []any{}
 	}
@@ -156,7 +156,7 @@ func (d Deps) asset(w http.ResponseWriter, r *http.Request, a *account.Account) 
 		return nil, wxerr.New(41006)
 	}
 	asset, err := d.Publish.Asset(r.Context(), a.ID, in.MediaID)
-	if errors.Is(err, errs.NotFound) || errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(wxerr.CodeInvalidMediaID)
 	}
 	return asset, err
@@ -174,7 +174,7 @@ func (d Deps) get(w http.ResponseWriter, r *http.Request, a *account.Account) er
 		if title == "" {
 			title = asset.Name
 		}
-		wxerr.JSON(w, map[string]string{"title": title, "description": asset.Intro, "down_url": d.url(asset.MediaID)})
+		wxerr.JSON(w, map[string]string{"title": title, "description": asset.Intro, "down_url": d.url(asset)})
 		return nil
 	}
 	name := asset.Name
@@ -200,7 +200,7 @@ func (d Deps) del(w http.ResponseWriter, r *http.Request, a *account.Account) er
 		return wxerr.New(48005)
 	}
 	if err := d.Publish.DeleteAsset(r.Context(), a.ID, asset.MediaID); err != nil {
-		if errors.Is(err, errs.NotFound) || errors.Is(err, db.ErrNotFound) {
+		if errors.Is(err, errs.NotFound) {
 			return wxerr.New(wxerr.CodeInvalidMediaID)
 		}
 		return err
@@ -277,7 +277,7 @@ func (d Deps) batchget(w http.ResponseWriter, r *http.Request, a *account.Accoun
 				it.Name = as.MediaID + path.Ext(as.Key)
 			}
 			if as.Kind == publish.AssetImage || as.Kind == publish.AssetThumb {
-				it.URL = d.url(as.MediaID)
+				it.URL = d.url(as)
 			}
 			items = append(items, it)
 		}

@@ -55,7 +55,8 @@ type industryJSON struct {
 	SecondClass string `json:"second_class"`
 }
 
-// GET /cgi-bin/template/get_industry
+// GET /cgi-bin/template/get_industry: the class names are WeChat's own
+// (Chinese), as its API gives them.
 func (s *handlers) apiGetIndustry(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
 	ai, err := s.Industry(ctx, a.ID)
 	if err != nil {
@@ -66,8 +67,8 @@ func (s *handlers) apiGetIndustry(ctx context.Context, a *account.Account, _ url
 		Secondary industryJSON `json:"secondary_industry"`
 	}{}
 	if ai != nil {
-		out.Primary = industryJSON{ai.Primary.First, ai.Primary.Second}
-		out.Secondary = industryJSON{ai.Secondary.First, ai.Secondary.Second}
+		out.Primary = industryJSON{ai.Primary.FirstZh, ai.Primary.SecondZh}
+		out.Secondary = industryJSON{ai.Secondary.FirstZh, ai.Secondary.SecondZh}
 	}
 	return out, nil
 }
@@ -98,7 +99,8 @@ type templateJSON struct {
 	Example         string `json:"example"`
 }
 
-// GET /cgi-bin/template/get_all_private_template
+// GET /cgi-bin/template/get_all_private_template: primary_industry and
+// deputy_industry are WeChat's (Chinese) first and second class names.
 func (s *handlers) apiTemplates(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
 	list, err := s.Templates(ctx, a.ID)
 	if err != nil {
@@ -107,7 +109,7 @@ func (s *handlers) apiTemplates(ctx context.Context, a *account.Account, _ url.V
 	out := make([]templateJSON, 0, len(list))
 	for _, t := range list {
 		in := t.IndustryInfo()
-		out = append(out, templateJSON{TemplateID: t.TemplateID, Title: t.Title, PrimaryIndustry: in.First, DeputyIndustry: in.Second,
+		out = append(out, templateJSON{TemplateID: t.TemplateID, Title: t.Title, PrimaryIndustry: in.FirstZh, DeputyIndustry: in.SecondZh,
 			Content: t.Content, Example: t.Example})
 	}
 	return map[string]any{"template_list": out}, nil

@@ -3,6 +3,7 @@ package templatemsg_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/url"
 	"strings"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/apitoken"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
@@ -100,7 +103,8 @@ func TestTemplateEndpointsAndErrcodes(t *testing.T) {
 	r = svc.get("/cgi-bin/template/get_industry")
 	pi, _ := r["primary_industry"].(map[string]any)
 	si, _ := r["secondary_industry"].(map[string]any)
-	if pi["first_class"] != "Transport & Warehousing" || pi["second_class"] != "Express Delivery" || si["second_class"] != "Restaurants" {
+	// WeChat's own names, as its get_industry gives them.
+	if pi["first_class"] != "运输与仓储" || pi["second_class"] != "快递" || si["first_class"] != "餐饮" || si["second_class"] != "餐饮" {
 		t.Fatalf("get_industry: %v", r)
 	}
 	svc.want(0, svc.post("/cgi-bin/template/api_set_industry", map[string]any{"industry_id1": "13", "industry_id2": "10"}), "the same industry again")
@@ -128,7 +132,7 @@ func TestTemplateEndpointsAndErrcodes(t *testing.T) {
 	first := list[0].(map[string]any)
 	second := list[1].(map[string]any)
 	if first["template_id"] != picked || strings.Contains(first["content"].(string), "Carrier") || !strings.Contains(first["content"].(string), "Order number") ||
-		second["content"] != shipped || second["title"] != "Order shipped" || second["primary_industry"] != "Transport & Warehousing" || second["deputy_industry"] != "Express Delivery" {
+		second["content"] != shipped || second["title"] != "Order shipped" || second["primary_industry"] != "运输与仓储" || second["deputy_industry"] != "快递" {
 		t.Fatalf("template_list: %v", list)
 	}
 
@@ -371,5 +375,107 @@ func TestSweepFinishesWhatAStoppedProcessLeft(t *testing.T) {
 		if s, err := app.Templates.SendByID(ctx, h.Service.ID, id); err != nil || s.PushState != "done" {
 			t.Fatalf("send %d: %+v %v", id, s, err)
 		}
+	}
+}
+
+// failingSettle is the push engine, except that the transaction settling a
+// send fails after the event was queued in it (a database error at the
+// last moment), so the settle rolls back.
+type failingSettle struct {
+	tmplmsg.Notifier
+	fail bool
+}
+
+func (f *failingSettle) TemplateSendFinishedTx(ctx context.Context, tx *db.Tx, accountID int64, openID string, personID, msgID int64, status string, at time.Time) (bool, error) {
+	ok, err := f.Notifier.TemplateSendFinishedTx(ctx, tx, accountID, openID, personID, msgID, status, at)
+	if err == nil && f.fail {
+		return false, errors.New("the database went away")
+	}
+	return ok, err
+}
+
+// TestTemplateFinishIsQueuedWithTheSettle: TEMPLATESENDJOBFINISH is queued
+// in the transaction that settles the send. A settle that rolls back leaves
+// no event (the send stays unsettled); when the sweep settles it later, the
+// event is queued with it and pushed once; a settled send is never pushed
+// again by the sweep.
+func TestTemplateFinishIsQueuedWithTheSettle(t *testing.T) {
+	h := heraldtest.New(t)
+	library(t, h)
+	dev := wxapitest.Serve(t, h, h.Service, "tmpltoken", "")
+	app := h.Internal().App
+	ctx := context.Background()
+	svc := newCaller(t, h, h.Service)
+	svc.want(0, svc.post("/cgi-bin/template/api_set_industry", map[string]any{"industry_id1": "13", "industry_id2": "10"}), "industry")
+	tplID := svc.post("/cgi-bin/template/api_add_template", map[string]any{"template_id_short": "TM00015"}).Str("template_id")
+	f := h.Service.Followers[0]
+	body := map[string]any{"touser": f.OpenID, "template_id": tplID, "data": map[string]any{"keyword1": map[string]any{"value": "A-1"}}}
+	queued := func() int {
+		t.Helper()
+		var n int
+		if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM work_jobs WHERE kind = ?`, push.JobTemplateFinish).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	real := app.Templates.Push
+	fs := &failingSettle{Notifier: real, fail: true}
+	app.Templates.Push = fs
+	t.Cleanup(func() { app.Templates.Push = real })
+	if r := svc.post("/cgi-bin/message/template/send", body); r.Code() == 0 {
+		t.Fatalf("a send whose settle failed answered ok: %v", r)
+	}
+	sends, err := app.Templates.Sends(ctx, h.Service.ID, 0, 10)
+	if err != nil || len(sends) != 1 {
+		t.Fatalf("sends %+v %v", sends, err)
+	}
+	failed := sends[0]
+	if failed.Status != tmplmsg.StatusSending || failed.PushState != "waiting" {
+		t.Fatalf("after a rolled-back settle the send is %q/%q, want sending/waiting", failed.Status, failed.PushState)
+	}
+	if n := queued(); n != 0 {
+		t.Fatalf("%d TEMPLATESENDJOBFINISH queued by a settle that rolled back", n)
+	}
+
+	// The database is back: the sweep settles the send (its card is in the
+	// chat) and queues its event in that transaction.
+	fs.fail = false
+	h.Advance(2 * time.Minute)
+	if err := app.Templates.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev := dev.Next(t, finished)
+	if ev.JobMsgID != failed.ID || ev.Status != tmplmsg.StatusSuccess {
+		t.Fatalf("swept TEMPLATESENDJOBFINISH %+v, want msgid %d success", ev, failed.ID)
+	}
+
+	// A send that settles at once queues its event with the settle; the
+	// send's push is then done, and sweeps push nothing more.
+	r := svc.post("/cgi-bin/message/template/send", body)
+	svc.want(0, r, "send")
+	msgID := int64(r["msgid"].(float64))
+	s, err := app.Templates.SendByID(ctx, h.Service.ID, msgID)
+	if err != nil || s.Status != tmplmsg.StatusSuccess || s.PushState != "done" {
+		t.Fatalf("settled send %+v %v, want success with its push handed to the queue", s, err)
+	}
+	if ev := dev.Next(t, finished); ev.JobMsgID != msgID {
+		t.Fatalf("TEMPLATESENDJOBFINISH for msgid %d, want %d", ev.JobMsgID, msgID)
+	}
+	h.Advance(5 * time.Minute)
+	if err := app.Templates.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	app.Queue.Wait()
+	app.Templates.Wait()
+	count := map[int64]int{}
+	for _, m := range dev.Events(wxmsg.EventTemplateSendFinish) {
+		count[m.JobMsgID]++
+	}
+	if len(count) != 2 || count[failed.ID] != 1 || count[msgID] != 1 {
+		t.Fatalf("TEMPLATESENDJOBFINISH pushed per msgid %v, want once each for %d and %d", count, failed.ID, msgID)
+	}
+	if n := queued(); n != 0 {
+		t.Fatalf("%d TEMPLATESENDJOBFINISH left in the queue after delivery", n)
 	}
 }

@@ -1,4 +1,4 @@
-package wxpay
+package pay
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func TestOddSerialsOfEarlierInstallsKeepWorking(t *testing.T) {
 	}
 	// The platform key as the earlier code made it: serial 0x0E9D… written
 	// as strings.ToUpper(serial.Text(16)).
-	k := &Keys{DB: d, Secret: []byte("a boot secret of this install")}
+	k := &PlatformKeys{DB: d, Secret: []byte("a boot secret of this install")}
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
 	serial, _ := new(big.Int).SetString("0E9D915B0C1D2E3F405162738495A6B7", 16)
 	tpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "Herald Pay platform"},
@@ -97,7 +97,7 @@ func TestOddSerialsOfEarlierInstallsKeepWorking(t *testing.T) {
 	if _, err := d.Exec(ctx, `UPDATE pay_platform_keys SET serial = 'E9D915B0C1D2E3F405162738495A6B7'`); err != nil {
 		t.Fatal(err)
 	}
-	k2 := &Keys{DB: d, Secret: k.Secret}
+	k2 := &PlatformKeys{DB: d, Secret: k.Secret}
 	if pk, err := k2.Current(ctx); err != nil || pk.Serial != "0E9D915B0C1D2E3F405162738495A6B7" {
 		t.Fatalf("platform key read from an old row: %+v %v", pk, err)
 	}

@@ -9,12 +9,6 @@ import (
 	"github.com/heraldoa/herald/internal/errs"
 )
 
-// This file holds what the developer API's draft/* and freepublish/* need
-// beyond the console's calls; the objects are the same.
-
-// PlainText strips tags from sanitised HTML.
-func PlainText(h string) string { return plainText(h) }
-
 // withArticles loads the articles of pubs with one query.
 func (s *Store) withArticles(ctx context.Context, pubs []*Publication) error {
 	if len(pubs) == 0 {
@@ -36,19 +30,21 @@ func (s *Store) withArticles(ctx context.Context, pubs []*Publication) error {
 		p := byID[a.PublicationID]
 		p.Articles = append(p.Articles, a)
 	}
-	return nil
+	return s.withMediaPaths(ctx, pubs...)
 }
 
 // DraftPage returns the account's drafts (most recently changed first) with
 // their articles, and how many drafts there are.
-func (s *Store) DraftPage(ctx context.Context, accountID int64, offset, count int) ([]*Publication, int, error) {
+func (s *Store) DraftPage(ctx context.Context, accountID int64, offset, count int) (_ []*Publication, _ int, err error) {
+	defer errs.Wrap(&err, "publish.Store.DraftPage(%d)", accountID)
 	return s.page(ctx, accountID, `state = 'draft'`, `updated_at DESC, id DESC`, offset, count)
 }
 
 // PublishedPage returns the account's published publications (newest
 // first) with their articles, and how many there are. Publications whose
 // articles were all deleted are not listed.
-func (s *Store) PublishedPage(ctx context.Context, accountID int64, offset, count int) ([]*Publication, int, error) {
+func (s *Store) PublishedPage(ctx context.Context, accountID int64, offset, count int) (_ []*Publication, _ int, err error) {
+	defer errs.Wrap(&err, "publish.Store.PublishedPage(%d)", accountID)
 	return s.page(ctx, accountID, `state = 'published'`, `published_at DESC, id DESC`, offset, count)
 }
 
@@ -69,7 +65,8 @@ func (s *Store) page(ctx context.Context, accountID int64, where, order string, 
 // Published returns a publication of the account by its article_id, with
 // its articles, once it has been published (also after it was deleted);
 // drafts and scheduled publications are not found.
-func (s *Store) Published(ctx context.Context, accountID int64, articleID string) (*Publication, error) {
+func (s *Store) Published(ctx context.Context, accountID int64, articleID string) (_ *Publication, err error) {
+	defer errs.Wrap(&err, "publish.Store.Published(%d, %q)", accountID, articleID)
 	v, err := ParseID("A", articleID)
 	if err != nil {
 		return nil, err
@@ -88,7 +85,8 @@ func (s *Store) Published(ctx context.Context, accountID int64, articleID string
 // published publication of the account; number 0 deletes them all. Its
 // page then says it was deleted; when no article is left the publication
 // is deleted and leaves the profile and the folder.
-func (s *Store) DeletePublishedArticle(ctx context.Context, accountID, pubID int64, number int) error {
+func (s *Store) DeletePublishedArticle(ctx context.Context, accountID, pubID int64, number int) (err error) {
+	defer errs.Wrap(&err, "publish.Store.DeletePublishedArticle(%d, %d)", accountID, pubID)
 	if number == 0 {
 		return s.DeletePublished(ctx, accountID, pubID)
 	}
@@ -120,39 +118,4 @@ func (s *Store) DeletePublishedArticle(ctx context.Context, accountID, pubID int
 		_, err := tx.Exec(ctx, `UPDATE publications SET updated_at = ? WHERE id = ?`, now, pubID)
 		return err
 	})
-}
-
-// AllTakenDown reports whether the platform took down every article of p
-// (which must have its articles loaded).
-func (s *Store) AllTakenDown(ctx context.Context, p *Publication) bool {
-	if len(p.Articles) == 0 {
-		return false
-	}
-	for _, a := range p.Articles {
-		if !s.takenDown(ctx, a.ID) {
-			return false
-		}
-	}
-	return true
-}
-
-// ArticleTakenDown reports whether the platform took the article down.
-func (s *Store) ArticleTakenDown(ctx context.Context, articleID int64) bool {
-	return s.takenDown(ctx, articleID)
-}
-
-// Operator returns who a job's events name as their sender: the person who
-// started it, or for jobs started through the developer API the account's
-// owner (0 when there is none).
-func (s *Store) Operator(ctx context.Context, j *Job) (int64, error) {
-	if j.CreatedBy != 0 {
-		return j.CreatedBy, nil
-	}
-	var pid int64
-	err := db.Get(s.db.QueryRow(ctx, `SELECT person_id FROM account_members WHERE account_id = ? AND role = 'owner' ORDER BY person_id LIMIT 1`,
-		j.AccountID), &pid)
-	if err == db.ErrNotFound {
-		return 0, nil
-	}
-	return pid, err
 }

@@ -1,11 +1,4 @@
-// Package wxpay is Herald Pay's merchant API shaped like WeChat Pay API v3:
-// JSAPI and Native orders, query, close, refunds and refund queries under
-// /v3/..., requests signed by the merchant (WECHATPAY2-SHA256-RSA2048),
-// responses and notifications signed by the platform, notification
-// resources encrypted with the merchant's APIv3 key (AEAD_AES_256_GCM), and
-// notifications retried with backoff until the merchant answers 200 or 204.
-// Only the standard library's crypto is used.
-package wxpay
+package pay
 
 import (
 	"context"
@@ -26,20 +19,20 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
-	"github.com/heraldoa/herald/internal/pay"
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // PlatformKey is the platform's RSA key with its self-signed certificate.
 // It signs API responses and notifications; merchants verify with the
 // certificate from /v3/certificates (or the public key shown in docs).
 type PlatformKey struct {
-	Serial  string // the certificate's serial in pay.SerialHex form ("0E9D…")
+	Serial  string // the certificate's serial in SerialHex form ("0E9D…")
 	Key     *rsa.PrivateKey
 	CertPEM string
 	Created time.Time
 }
 
-// Keys loads the platform key, creating it on first use.
+// PlatformKeys loads the platform key, creating it on first use.
 //
 // Where the private key lives: in the database (pay_platform_keys), sealed
 // with AES-256-GCM under a key derived from Herald's boot secret (the same
@@ -48,7 +41,7 @@ type PlatformKey struct {
 // cluster that shares the secret and the database signs with the same key,
 // and nothing extra needs to be deployed. Losing the secret means making a
 // new platform key (merchants fetch the new certificate).
-type Keys struct {
+type PlatformKeys struct {
 	DB     *db.DB
 	Secret []byte
 	// NewSerial chooses the serial number of a new platform certificate;
@@ -60,12 +53,12 @@ type Keys struct {
 	cur *PlatformKey
 }
 
-func (k *Keys) sealKey() []byte {
+func (k *PlatformKeys) sealKey() []byte {
 	h := sha256.Sum256(append([]byte("herald-pay-platform-key\x00"), k.Secret...))
 	return h[:]
 }
 
-func (k *Keys) seal(plain []byte) (string, error) {
+func (k *PlatformKeys) seal(plain []byte) (string, error) {
 	block, err := aes.NewCipher(k.sealKey())
 	if err != nil {
 		return "", err
@@ -79,7 +72,7 @@ func (k *Keys) seal(plain []byte) (string, error) {
 	return "sealed:v1:" + base64.StdEncoding.EncodeToString(g.Seal(nonce, nonce, plain, []byte("pay_platform_keys"))), nil
 }
 
-func (k *Keys) open(s string) ([]byte, error) {
+func (k *PlatformKeys) open(s string) ([]byte, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "sealed:v1:"))
 	if err != nil {
 		return nil, err
@@ -93,21 +86,22 @@ func (k *Keys) open(s string) ([]byte, error) {
 		return nil, err
 	}
 	if len(raw) < g.NonceSize() {
-		return nil, errors.New("wxpay: sealed key too short")
+		return nil, errors.New("pay: sealed key too short")
 	}
 	return g.Open(nil, raw[:g.NonceSize()], raw[g.NonceSize():], []byte("pay_platform_keys"))
 }
 
 // Current returns the platform key, making one the first time. Two nodes
 // racing both insert; both then use the oldest, so they agree.
-func (k *Keys) Current(ctx context.Context) (*PlatformKey, error) {
+func (k *PlatformKeys) Current(ctx context.Context) (_ *PlatformKey, err error) {
+	defer errs.Wrap(&err, "pay.PlatformKeys.Current()")
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.cur != nil {
 		return k.cur, nil
 	}
 	pk, err := k.load(ctx)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, errs.NotFound) {
 		if err := k.create(ctx); err != nil {
 			return nil, err
 		}
@@ -120,7 +114,7 @@ func (k *Keys) Current(ctx context.Context) (*PlatformKey, error) {
 	return pk, nil
 }
 
-func (k *Keys) load(ctx context.Context) (*PlatformKey, error) {
+func (k *PlatformKeys) load(ctx context.Context) (*PlatformKey, error) {
 	var serial, sealed, cert string
 	var created int64
 	if err := db.Get(k.DB.WriterQueryRow(ctx, `SELECT serial, private_pem, certificate_pem, created_at FROM pay_platform_keys ORDER BY created_at, serial LIMIT 1`),
@@ -129,7 +123,7 @@ func (k *Keys) load(ctx context.Context) (*PlatformKey, error) {
 	}
 	der, err := k.open(sealed)
 	if err != nil {
-		return nil, fmt.Errorf("wxpay: the platform key cannot be unsealed with this secret: %w", err)
+		return nil, fmt.Errorf("pay: the platform key cannot be unsealed with this secret: %w", err)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
@@ -137,7 +131,7 @@ func (k *Keys) load(ctx context.Context) (*PlatformKey, error) {
 	}
 	rk, ok := key.(*rsa.PrivateKey)
 	if !ok {
-		return nil, errors.New("wxpay: platform key is not RSA")
+		return nil, errors.New("pay: platform key is not RSA")
 	}
 	// The serial shown, sent and compared is read from the certificate
 	// itself, so a row stored with an odd-length serial (before serials
@@ -145,16 +139,16 @@ func (k *Keys) load(ctx context.Context) (*PlatformKey, error) {
 	// certificate as clients file it.
 	if blk, _ := pem.Decode([]byte(cert)); blk != nil {
 		if c, err := x509.ParseCertificate(blk.Bytes); err == nil {
-			serial = pay.CertSerial(c)
+			serial = CertSerial(c)
 		}
 	}
-	if c, ok := pay.CanonicalSerial(serial); ok {
+	if c, ok := CanonicalSerial(serial); ok {
 		serial = c
 	}
 	return &PlatformKey{Serial: serial, Key: rk, CertPEM: cert, Created: db.FromMicro(created)}, nil
 }
 
-func (k *Keys) create(ctx context.Context) error {
+func (k *PlatformKeys) create(ctx context.Context) error {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
@@ -191,7 +185,7 @@ func (k *Keys) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	serial := pay.SerialHex(serialInt)
+	serial := SerialHex(serialInt)
 	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}))
 	_, err = k.DB.Exec(ctx, `INSERT INTO pay_platform_keys (serial, private_pem, certificate_pem, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (serial) DO NOTHING`, serial, sealed, certPEM, db.Micro(now))

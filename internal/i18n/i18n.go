@@ -1,0 +1,247 @@
+// Package i18n translates Herald's human faces: one message catalogue per
+// language (Simplified Chinese, English and Traditional Chinese), the choice
+// of a person's language, and the local formats of numbers, money and times.
+//
+// A message's key is its English text, written where it is shown
+// ("Follow", "%d followers"); a catalogue maps the key to the language's
+// text. A key missing from a catalogue shows as the English text, so a
+// page is never blank; tests keep the catalogues complete.
+//
+// The WeChat-compatible API never goes through this package: its errmsg
+// texts stay exactly as WeChat sends them, whatever the language.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+// Lang is a language of the human faces, as a BCP 47 tag.
+type Lang string
+
+// The languages Herald's faces are written in.
+const (
+	Simplified  Lang = "zh-CN" // 简体中文
+	English     Lang = "en"
+	Traditional Lang = "zh-TW" // 繁體中文
+)
+
+// Langs are the languages offered, in the order a switcher lists them.
+var Langs = []Lang{Simplified, English, Traditional}
+
+// Name is the language's own name for itself, as a switcher shows it.
+func (l Lang) Name() string {
+	switch l {
+	case Simplified:
+		return "简体中文"
+	case Traditional:
+		return "繁體中文"
+	}
+	return "English"
+}
+
+// Tag is the language as a language.Tag.
+func (l Lang) Tag() language.Tag { return language.MustParse(string(l)) }
+
+// Parse returns the language a stored or submitted value names: a BCP 47
+// tag ("zh-CN") or a WeChat-style setting ("zh_CN"); ok is false for
+// anything else.
+func Parse(s string) (Lang, bool) {
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", "-")) {
+	case "zh-cn", "zh-hans", "zh-hans-cn", "zh":
+		return Simplified, true
+	case "zh-tw", "zh-hant", "zh-hant-tw", "zh-hk":
+		return Traditional, true
+	case "en", "en-us", "en-gb":
+		return English, true
+	}
+	return "", false
+}
+
+// Setting is the language as a person's stored setting ("zh_CN", "en",
+// "zh_TW": WeChat's spelling, which the API reports in user/info).
+func (l Lang) Setting() string { return strings.ReplaceAll(string(l), "-", "_") }
+
+var matcher = language.NewMatcher([]language.Tag{
+	language.MustParse("zh-CN"), // the first is the default
+	language.English,
+	language.MustParse("zh-TW"),
+})
+
+// Negotiate picks the language for a request: the person's saved setting
+// if there is one, then the language chosen in the switcher (a cookie),
+// then the browser's Accept-Language; Simplified Chinese when none of them
+// names a language Herald has.
+func Negotiate(setting, cookie, acceptLanguage string) Lang {
+	for _, s := range []string{setting, cookie} {
+		if l, ok := Parse(s); ok {
+			return l
+		}
+	}
+	if strings.TrimSpace(acceptLanguage) == "" {
+		return Simplified
+	}
+	tag, _ := language.MatchStrings(matcher, acceptLanguage)
+	base, _ := tag.Base()
+	if base.String() == "en" {
+		return English
+	}
+	if s, _ := tag.Script(); s.String() == "Hant" {
+		return Traditional
+	}
+	if r, _ := tag.Region(); r.String() == "TW" || r.String() == "HK" || r.String() == "MO" {
+		return Traditional
+	}
+	return Simplified
+}
+
+//go:embed locales
+var localeFiles embed.FS
+
+// Catalog holds the messages of every language.
+type Catalog struct {
+	builder  *catalog.Builder
+	keys     map[Lang]map[string]bool
+	areas    map[Lang]map[string]string // key → its file ("follower.json")
+	plain    map[Lang]map[string]string // texts without values: key → text, given without formatting
+	raw      map[Lang]map[string]string // every text that is not plural forms, as written
+	printers map[Lang]*message.Printer
+}
+
+// Load reads catalogues from dir in fsys: one folder per language named
+// after its tag (zh-CN), holding one JSON file per area of Herald
+// (common.json, follower.json, console.json, ...), so that translators of
+// different areas never edit the same file. A language's files are merged;
+// a key in two files of one language is an error naming both. A file is a
+// JSON object from key to text; a text that depends on a count is an
+// object of plural forms ("one", "other", ...) chosen by the first
+// argument.
+func Load(fsys fs.FS, dir string) (*Catalog, error) {
+	c := &Catalog{
+		builder:  catalog.NewBuilder(catalog.Fallback(language.English)),
+		keys:     map[Lang]map[string]bool{},
+		areas:    map[Lang]map[string]string{},
+		plain:    map[Lang]map[string]string{},
+		raw:      map[Lang]map[string]string{},
+		printers: map[Lang]*message.Printer{},
+	}
+	for _, l := range Langs {
+		files, err := fs.Glob(fsys, path.Join(dir, string(l), "*.json"))
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("i18n: no catalogue files in %s", path.Join(dir, string(l)))
+		}
+		c.keys[l] = map[string]bool{}
+		c.areas[l] = map[string]string{}
+		c.plain[l] = map[string]string{}
+		c.raw[l] = map[string]string{}
+		from := map[string]string{} // key → the file that has it
+		for _, name := range files {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %w", err)
+			}
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal(b, &raw); err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", name, err)
+			}
+			for key, v := range raw {
+				if other, dup := from[key]; dup {
+					return nil, fmt.Errorf("i18n: %q is in both %s and %s", key, other, name)
+				}
+				from[key] = name
+				if err := c.set(l, key, v); err != nil {
+					return nil, fmt.Errorf("i18n: %s: %q: %w", name, key, err)
+				}
+				c.keys[l][key] = true
+				c.areas[l][key] = path.Base(name)
+			}
+		}
+		c.printers[l] = message.NewPrinter(l.Tag(), message.Catalog(c.builder))
+	}
+	return c, nil
+}
+
+var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
+
+func (c *Catalog) set(l Lang, key string, v json.RawMessage) error {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		if s == "" {
+			return fmt.Errorf("empty text")
+		}
+		if !strings.Contains(key, "%") && !strings.Contains(s, "%") {
+			c.plain[l][key] = s
+		}
+		c.raw[l][key] = s
+		return c.builder.SetString(l.Tag(), key, s)
+	}
+	var forms map[string]string
+	if err := json.Unmarshal(v, &forms); err != nil {
+		return fmt.Errorf("a text is a string or an object of plural forms")
+	}
+	if forms["other"] == "" {
+		return fmt.Errorf(`plural forms need "other"`)
+	}
+	var cases []any
+	for _, f := range pluralForms {
+		if t, ok := forms[f]; ok {
+			cases = append(cases, f, t)
+			delete(forms, f)
+		}
+	}
+	for f := range forms {
+		return fmt.Errorf("unknown plural form %q (use zero, one, two, few, many, other)", f)
+	}
+	return c.builder.Set(l.Tag(), key, plural.Selectf(1, "", cases...))
+}
+
+// Keys returns the keys of a language's catalogue, sorted.
+func (c *Catalog) Keys(l Lang) []string {
+	var out []string
+	for k := range c.keys[l] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Area is the file of l's catalogue that holds key ("follower.json").
+func (c *Catalog) Area(l Lang, key string) string { return c.areas[l][key] }
+
+// Has reports whether l's catalogue has key.
+func (c *Catalog) Has(l Lang, key string) bool { return c.keys[l][key] }
+
+// Locale is one language's way of writing: its messages and formats.
+func (c *Catalog) Locale(l Lang) *Locale {
+	p, ok := c.printers[l]
+	if !ok {
+		l, p = English, c.printers[English]
+	}
+	return &Locale{Lang: l, p: p, plain: c.plain[l], raw: c.raw[l]}
+}
+
+var (
+	builtin     *Catalog
+	builtinErr  error
+	builtinOnce sync.Once
+)
+
+// Builtin returns the catalogues embedded in Herald.
+func Builtin() (*Catalog, error) {
+	builtinOnce.Do(func() { builtin, builtinErr = Load(localeFiles, "locales") })
+	return builtin, builtinErr
+}
