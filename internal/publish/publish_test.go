@@ -304,8 +304,13 @@ func TestScheduledSendRunsWhenDue(t *testing.T) {
 
 func TestRestrictionsBlockPublishing(t *testing.T) {
 	var restrictedID int64
-	restricted := true
+	restricted, suspended := true, false
+	// Like the review store's gate: a suspension blocks every feature, a
+	// restriction its own.
 	e := newEnvWith(t, publish.Deps{Gate: func(ctx context.Context, accountID int64, feature string) error {
+		if suspended && accountID == restrictedID {
+			return errs.Forbiddenf("This account is suspended until 9 December.")
+		}
 		if restricted && accountID == restrictedID && feature == publish.FeatureMassSend {
 			return errs.Forbiddenf("Mass sending is restricted until 1 December.")
 		}
@@ -315,6 +320,7 @@ func TestRestrictionsBlockPublishing(t *testing.T) {
 	restrictedID = a.ID
 	e.follow(a.ID, e.people(3, "r"))
 	p := e.draft(a.ID, "Rates")
+	p2 := e.draft(a.ID, "More rates")
 
 	_, err := e.store.Send(e.ctx, a.ID, e.owner, p.ID, publish.SendOptions{Mode: publish.ModeMass})
 	if errs.KindOf(err) != errs.KindForbidden || !strings.Contains(errs.Message(err), "restricted") {
@@ -328,6 +334,7 @@ func TestRestrictionsBlockPublishing(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.exec(`UPDATE accounts SET status = 'suspended' WHERE id = ?`, a.ID)
+	suspended = true
 	e.clock.Advance(2 * time.Hour)
 	if _, err := e.engine.RunDue(e.ctx); err != nil {
 		t.Fatal(err)
@@ -343,7 +350,6 @@ func TestRestrictionsBlockPublishing(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM ` + massRows(a.ID)); n != 0 {
 		t.Errorf("%d messages delivered by a suspended account", n)
 	}
-	p2 := e.draft(a.ID, "More rates")
 	if _, err := e.store.Send(e.ctx, a.ID, e.owner, p2.ID, publish.SendOptions{Mode: publish.ModePublish}); errs.KindOf(err) != errs.KindForbidden {
 		t.Errorf("suspended account publishes: %v", err)
 	}

@@ -39,7 +39,14 @@ func (s *Store) checkAccountAt(ctx context.Context, a *account.Account, mode str
 	switch a.Status {
 	case account.StatusActive:
 	case account.StatusSuspended:
-		return errs.Forbiddenf("%s is suspended and cannot publish.", a.Name)
+		// A suspension is a penalty with an end, which the penalty gate
+		// judges at the moment of sending: a send scheduled after the
+		// suspension ends may be made, and runs even before the background
+		// sweep has set the account active again. Without a gate the
+		// status alone decides.
+		if s.deps.Gate == nil {
+			return errs.Forbiddenf("%s is suspended and cannot publish.", a.Name)
+		}
 	case account.StatusTerminated:
 		return errs.Forbiddenf("%s has been terminated and cannot publish.", a.Name)
 	default:
