@@ -84,6 +84,13 @@ type Variant struct {
 	Sent          int64 // what the variant's job delivered so far
 }
 
+// Undelivered reports whether the variant's job ended (failed or was
+// cancelled) without reaching anybody: its sample got nothing, so it cannot
+// win, and its sample is sent the winner with the rest of the audience.
+func (v *Variant) Undelivered() bool {
+	return (v.JobState == publish.JobFailed || v.JobState == publish.JobCancelled) && v.Sent == 0
+}
+
 // Letter is the variant's name on pages: A, B, C or D.
 func (v *Variant) Letter() string { return Letter(v.Index) }
 
@@ -140,6 +147,26 @@ func (t *Test) Result() *Result {
 		arms[i] = Arm{v.Recipients, max(v.Opens, 0)}
 	}
 	return Analyze(arms)
+}
+
+// sendableLeader is the variant the test picks when nobody chose one: the
+// result's leader, unless that variant reached nobody; then the best open
+// rate among those that reached their sample (the first of equals).
+func (t *Test) sendableLeader() int {
+	leader := t.Result().Leader
+	if !t.Variants[leader].Undelivered() {
+		return leader
+	}
+	best := -1
+	for i, v := range t.Variants {
+		if !v.Undelivered() && (best < 0 || v.Rate() > t.Variants[best].Rate()) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return leader // none reached anybody: the test is stopped
+	}
+	return best
 }
 
 // WinnerVariant is the variant sent to the rest (nil until decided).
@@ -570,7 +597,7 @@ func (s *Store) decide(ctx context.Context, tx *db.Tx, t *Test, winner int, by s
 		}
 	}
 	if winner < 0 || winner >= len(t.Variants) {
-		winner = t.Result().Leader
+		winner = t.sendableLeader()
 	}
 	t.Winner, t.DecidedBy, t.DecidedAt = winner, by, now
 	_, err = tx.Exec(ctx, `UPDATE ab_tests SET winner = ?, decided_by = ?, decided_at = ? WHERE id = ?`, winner+1, by, db.Micro(now), t.ID)
@@ -602,6 +629,9 @@ func (s *Store) SendWinner(ctx context.Context, accountID, testID int64, variant
 		}
 		if t.State != StateTesting || t.Decided() {
 			return errs.Conflictf("The winner of this test has been chosen already.")
+		}
+		if variant >= 0 && variant < len(t.Variants) && t.Variants[variant].Undelivered() {
+			return errs.Conflictf("Variant %s could not be sent to its sample; choose another.", t.Variants[variant].Letter())
 		}
 		if err := s.decide(ctx, tx, t, variant, DecidedOwner); err != nil {
 			return err
@@ -666,9 +696,21 @@ func (s *Store) Prepare(ctx context.Context, j *publish.Job) (err error) {
 		if _, err := tx.Exec(ctx, `UPDATE publish_jobs SET publication_id = ? WHERE id = ?`, w.PublicationID, j.ID); err != nil {
 			return err
 		}
+		// The sample of a variant that reached nobody gets the winner too.
+		var skip []any
+		for _, v := range t.Variants {
+			if v.Undelivered() {
+				skip = append(skip, v.Index+1)
+			}
+		}
+		notSkipped := ""
+		if len(skip) > 0 {
+			notSkipped = ` AND s.variant NOT IN (?` + strings.Repeat(`, ?`, len(skip)-1) + `)`
+		}
+		args := append(append([]any{j.ID}, audienceArgs(t.Target, t.AccountID, t.TagID)...), t.ID)
 		_, err = tx.Exec(ctx, `INSERT INTO mass_recipients (job_id, person_id) SELECT CAST(? AS BIGINT), f.person_id`+audienceFrom(t.Target)+`
-			AND NOT EXISTS (SELECT 1 FROM ab_test_members s WHERE s.test_id = ? AND s.person_id = f.person_id)`,
-			append(append([]any{j.ID}, audienceArgs(t.Target, t.AccountID, t.TagID)...), t.ID)...)
+			AND NOT EXISTS (SELECT 1 FROM ab_test_members s WHERE s.test_id = ? AND s.person_id = f.person_id`+notSkipped+`)`,
+			append(args, skip...)...)
 		return err
 	})
 }

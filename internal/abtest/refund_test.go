@@ -114,3 +114,55 @@ func TestAFailedTestGivesTheQuotaBack(t *testing.T) {
 		})
 	}
 }
+
+// A variant that reached nobody cannot win, and its sample is sent the
+// winner with the rest of the audience: every follower in the audience
+// still gets exactly one variant.
+func TestAFailedVariantsSampleGetsTheWinner(t *testing.T) {
+	for _, typ := range []string{account.Subscription, account.Service} {
+		t.Run(typ, func(t *testing.T) {
+			failing := map[int64]bool{}
+			e := newEnvWith(t, nil, publish.EngineOptions{BatchHook: func(ctx context.Context, j *publish.Job, batch int) error {
+				if failing[j.ID] {
+					return errs.Invalidf("The delivery failed.")
+				}
+				return nil
+			}})
+			a, audience := e.account(typ, 60)
+			test, err := e.tests.Create(e.ctx, a.ID, e.owner, input(e.draft(a.ID).ID, true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Variant A fails; with no opens anywhere A would lead as the
+			// first of equals.
+			failing[test.Variants[0].JobID] = true
+			e.runDue()
+			if test, err = e.tests.Test(e.ctx, a.ID, test.ID); err != nil {
+				t.Fatal(err)
+			}
+			if !test.Variants[0].Undelivered() || test.Variants[1].Undelivered() {
+				t.Fatalf("variant A %s (sent %d), B %s", test.Variants[0].JobState, test.Variants[0].Sent, test.Variants[1].JobState)
+			}
+			if _, err := e.tests.SendWinner(e.ctx, a.ID, test.ID, 0); errs.KindOf(err) != errs.KindConflict {
+				t.Errorf("choosing the variant that reached nobody: %v", err)
+			}
+			e.clock.Advance(5 * time.Hour)
+			e.runDue()
+			if test, err = e.tests.Test(e.ctx, a.ID, test.ID); err != nil {
+				t.Fatal(err)
+			}
+			if test.State != abtest.StateDone || test.Winner != 1 {
+				t.Fatalf("test %s with winner %d, want done with B (1)", test.State, test.Winner)
+			}
+			got := e.received(a)
+			for _, p := range audience {
+				if len(got[p]) != 1 {
+					t.Errorf("follower %d received %d variants, want 1", p, len(got[p]))
+				}
+			}
+			if len(got) != len(audience) {
+				t.Errorf("%d followers received a variant, want %d", len(got), len(audience))
+			}
+		})
+	}
+}
