@@ -411,14 +411,22 @@ func (u *UI) followerMenu(r *http.Request, a *account.Account) ([]core.MenuButto
 	return u.Menus.ForFollower(r.Context(), a.ID, web.Person(r).ID)
 }
 
+// sendEvent records a follower's event at an account (a follow, a menu
+// link opened) and lets the account answer it in the background: its
+// auto-replies and the developer push.
+func (u *UI) sendEvent(r *http.Request, accountID, personID int64, event, key string) error {
+	in, err := u.Chat.Event(r.Context(), accountID, personID, event, key, "")
+	if err != nil {
+		return err
+	}
+	u.Chat.RespondAsync(in)
+	return nil
+}
+
 // chatClick sends a menu click to the account: only keys that the
 // follower's menu really has are accepted.
 func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	me := web.Person(r)
-	a, err := u.pathAccount(r)
+	me, a, err := u.postedAccount(w, r)
 	if err != nil {
 		return err
 	}
@@ -473,11 +481,9 @@ func (u *UI) chatView(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
 		return err
 	} else if ok {
-		in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventView, target, "")
-		if err != nil {
+		if err := u.sendEvent(r, a.ID, me.ID, message.EventView, target); err != nil {
 			return err
 		}
-		u.Chat.RespondAsync(in)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil

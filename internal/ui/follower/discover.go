@@ -238,11 +238,7 @@ func backTo(r *http.Request, accountID int64) string {
 }
 
 func (u *UI) followAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	me := web.Person(r)
-	a, err := u.pathAccount(r)
+	me, a, err := u.postedAccount(w, r)
 	if err != nil {
 		return err
 	}
@@ -259,21 +255,15 @@ func (u *UI) followAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	if res.New && u.Chat != nil {
 		// On-follow auto-replies and the developer push.
-		in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventSubscribe, "", "")
-		if err != nil {
+		if err := u.sendEvent(r, a.ID, me.ID, message.EventSubscribe, ""); err != nil {
 			return err
 		}
-		u.Chat.RespondAsync(in)
 	}
 	return u.Redirect(w, r, backTo(r, a.ID), u.T(r, "You follow %s.", a.Name))
 }
 
 func (u *UI) unfollowAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	me := web.Person(r)
-	a, err := u.pathAccount(r)
+	me, a, err := u.postedAccount(w, r)
 	if err != nil {
 		return err
 	}
@@ -282,11 +272,9 @@ func (u *UI) unfollowAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if was && u.Chat != nil {
-		in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventUnsubscribe, "", "")
-		if err != nil {
+		if err := u.sendEvent(r, a.ID, me.ID, message.EventUnsubscribe, ""); err != nil {
 			return err
 		}
-		u.Chat.RespondAsync(in)
 	}
 	return u.Redirect(w, r, backTo(r, a.ID), u.T(r, "You no longer follow %s.", a.Name))
 }
@@ -295,11 +283,7 @@ func (u *UI) unfollowAccount(w http.ResponseWriter, r *http.Request) error {
 // its row shows a dot instead of a count, and its template messages are
 // refused (the account hears "failed:user block").
 func (u *UI) muteAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := core.ParseForm(w, r); err != nil {
-		return err
-	}
-	me := web.Person(r)
-	a, err := u.pathAccount(r)
+	me, a, err := u.postedAccount(w, r)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/sse"
 	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -69,6 +70,20 @@ func (u *UI) pathAccount(r *http.Request) (*account.Account, error) {
 		}
 	}
 	return nil, errs.NotFoundf("No such account.")
+}
+
+// postedAccount starts a follower's form action on an account: it parses
+// the form and returns the signed-in person and the account in the URL, as
+// pathAccount lets them see it.
+func (u *UI) postedAccount(w http.ResponseWriter, r *http.Request) (*user.Person, *account.Account, error) {
+	if err := core.ParseForm(w, r); err != nil {
+		return nil, nil, err
+	}
+	a, err := u.pathAccount(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return web.Person(r), a, nil
 }
 
 // events streams the signed-in person's live updates (new messages, read

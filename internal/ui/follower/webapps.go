@@ -118,11 +118,9 @@ func (u *UI) chatWebApp(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := u.Follows.IsFollowing(r.Context(), a.ID, me.ID); err != nil {
 		return err
 	} else if ok {
-		in, err := u.Chat.Event(r.Context(), a.ID, me.ID, eventViewMiniprogram, pagepath, "")
-		if err != nil {
+		if err := u.sendEvent(r, a.ID, me.ID, eventViewMiniprogram, pagepath); err != nil {
 			return err
 		}
-		u.Chat.RespondAsync(in)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
