@@ -6,37 +6,26 @@ import (
 
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/sse"
+	"github.com/heraldoa/herald/internal/ui/core"
 )
 
-// Replay of the inbox's live stream. Message events on an account's topic
-// carry the message id as their event id; the stream's "ready" event
-// carries the newest one at the time it opened, so a console page that
-// reconnects (to this node or any other) always sends a Last-Event-ID and
+// Replay of the inbox's live stream (core.MessagesSince). Message events
+// on an account's topic carry the message id as their event id; the
+// stream's "ready" event carries the newest one at the time it opened, so a
+// console page that reconnects (to this node or any other) always sends a Last-Event-ID and
 // gets the messages stored since from the database, then one "inbox" event
 // that makes the page reload its queue (takes, transfers and closes made
 // meanwhile are not messages). The same replay fills a gap when this node
 // lost live events (realtime.TypeGap).
-const (
-	inboxReplayLimit = 200
-	// inboxReplaySlack reaches back before the last id: ids start with
-	// their node's clock, and nodes' clocks may differ by seconds. The page
-	// reloads its state, so a message seen twice does no harm.
-	inboxReplaySlack = 60_000 << 22 // one minute of id time
-)
-
 func (u *UI) inboxReplay(accountID int64) sse.Replay {
 	return func(ctx context.Context, lastID string) ([]realtime.Event, bool, error) {
 		last, err := strconv.ParseInt(lastID, 10, 64)
 		if err != nil || last < 0 {
 			return nil, false, nil // not one of ours: nothing to replay
 		}
-		list, err := u.Messages.AccountSince(ctx, accountID, max(last-inboxReplaySlack, 0), inboxReplayLimit+1)
+		list, more, err := core.MessagesSince(ctx, u.Messages.AccountSince, accountID, last)
 		if err != nil {
 			return nil, false, err
-		}
-		more := len(list) > inboxReplayLimit
-		if more {
-			list = list[:inboxReplayLimit]
 		}
 		out := make([]realtime.Event, 0, len(list)+1)
 		for _, m := range list {
