@@ -62,16 +62,8 @@ func (u *UI) reviewData(r *http.Request, appID int64) (*reviewData, error) {
 	}
 	d := &reviewData{App: a, Checks: map[string]*review.Check{}, CheckNames: review.CheckNames, Settings: st,
 		Mine: a.ReviewerID == web.Person(r).ID, RoundsLeft: max(0, st.MaxReviewRounds-a.Round)}
-	docs, err := u.Review.Documents(ctx, a.ID)
-	if err != nil {
+	if d.Slots, err = u.DocSlots(ctx, st, a); err != nil {
 		return nil, err
-	}
-	byReq := map[string]*review.Document{}
-	for _, doc := range docs {
-		byReq[doc.Requirement] = doc
-	}
-	for i, req := range core.RequirementsOf(st, a.Region) {
-		d.Slots = append(d.Slots, core.DocSlot{Index: i, Requirement: req, Doc: byReq[req]})
 	}
 	checks, err := u.Review.Checks(ctx, a.ID, a.Round)
 	if err != nil {

@@ -68,18 +68,13 @@ func (u *UI) applyData(r *http.Request, a *review.Application, fromForm bool) (*
 	if a != nil {
 		d.Values = map[string]string{"type": a.Type, "region": a.Region, "name": a.Name, "description": a.Description, "organisation": a.Organisation,
 			"contact_name": a.ContactName, "contact_email": a.ContactEmail, "contact_phone": a.ContactPhone}
-		docs, err := u.Review.Documents(ctx, a.ID)
-		if err != nil {
+		var err error
+		if d.Slots, err = u.DocSlots(ctx, st, a); err != nil {
 			return nil, err
 		}
-		byReq := map[string]*review.Document{}
-		for _, doc := range docs {
-			byReq[doc.Requirement] = doc
-		}
-		for i, req := range core.RequirementsOf(st, a.Region) {
-			d.Slots = append(d.Slots, core.DocSlot{Index: i, Requirement: req, Doc: byReq[req]})
-			if byReq[req] == nil {
-				d.Missing = append(d.Missing, req)
+		for _, s := range d.Slots {
+			if s.Doc == nil {
+				d.Missing = append(d.Missing, s.Requirement)
 			}
 		}
 		if d.Events, err = u.Review.Events(ctx, a.ID); err != nil {

@@ -116,6 +116,24 @@ type DocSlot struct {
 	Doc         *review.Document
 }
 
+// DocSlots returns the document slots of an application: one for each
+// document its region requires, with the one uploaded for it (or nil).
+func (u *UI) DocSlots(ctx context.Context, st settings.Platform, a *review.Application) ([]DocSlot, error) {
+	docs, err := u.Review.Documents(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	byReq := map[string]*review.Document{}
+	for _, doc := range docs {
+		byReq[doc.Requirement] = doc
+	}
+	var slots []DocSlot
+	for i, req := range RequirementsOf(st, a.Region) {
+		slots = append(slots, DocSlot{Index: i, Requirement: req, Doc: byReq[req]})
+	}
+	return slots, nil
+}
+
 // RequirementsOf lists the documents an application from region needs.
 func RequirementsOf(st settings.Platform, region string) []string {
 	switch region {
