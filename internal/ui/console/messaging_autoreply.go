@@ -251,11 +251,7 @@ func (u *UI) ruleInPath(r *http.Request, c *core.ConsoleCtx) (*autoreply.Rule, e
 	if r.PathValue("rule") == "" {
 		return nil, nil
 	}
-	rid, err := core.PathID(r, "rule")
-	if err != nil {
-		return nil, err
-	}
-	return u.AutoReplies.Rule(r.Context(), c.Account.ID, rid)
+	return core.InPath(r, c.Account.ID, "rule", u.AutoReplies.Rule)
 }
 
 // loadRule fills a keyword rule's page, the form with the stored rule (or

@@ -158,11 +158,7 @@ type followerData struct {
 // it is first shown.
 func (u *UI) loadFollower(r *http.Request, p *core.Page) error {
 	c := p.Console
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
-	f, err := u.Audience.Follower(r.Context(), c.Account.ID, pid)
+	f, err := core.InPath(r, c.Account.ID, "person", u.Audience.Follower)
 	if err != nil {
 		return err
 	}
@@ -179,8 +175,8 @@ func (u *UI) loadFollower(r *http.Request, p *core.Page) error {
 	// The conversation link, when there is a conversation to open (a
 	// follower who never wrote to a Subscription account has none).
 	if c.Can(account.ActInbox) && u.Inbox != nil {
-		if _, err := u.Inbox.Conversation(r.Context(), c.Account.ID, pid); err == nil {
-			d.InboxURL = fmt.Sprintf("/mp/a/%d/inbox/%d", c.Account.ID, pid)
+		if _, err := u.Inbox.Conversation(r.Context(), c.Account.ID, f.PersonID); err == nil {
+			d.InboxURL = fmt.Sprintf("/mp/a/%d/inbox/%d", c.Account.ID, f.PersonID)
 		} else if !errors.Is(err, errs.NotFound) {
 			return err
 		}
@@ -222,11 +218,7 @@ func (u *UI) followerBlacklist(r *http.Request, c *core.ConsoleCtx, pid int64) (
 // followerAvatar serves a follower's profile picture to the account's team
 // (only for people who follow or followed the account).
 func (u *UI) followerAvatar(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
-	pid, err := core.PathID(r, "person")
-	if err != nil {
-		return err
-	}
-	f, err := u.Audience.Follower(r.Context(), c.Account.ID, pid)
+	f, err := core.InPath(r, c.Account.ID, "person", u.Audience.Follower)
 	if err != nil {
 		return err
 	}

@@ -231,11 +231,7 @@ func (u *UI) inboxMedia(w http.ResponseWriter, r *http.Request, c *core.ConsoleC
 	if err != nil {
 		return err
 	}
-	mid, err := core.PathID(r, "message")
-	if err != nil {
-		return err
-	}
-	m, err := u.Messages.ByID(r.Context(), c.Account.ID, mid)
+	m, err := core.InPath(r, c.Account.ID, "message", u.Messages.ByID)
 	if err != nil {
 		return err
 	}

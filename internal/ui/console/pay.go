@@ -283,11 +283,7 @@ func (u *UI) payProductParse(r *http.Request, c *core.ConsoleCtx) (*payProductCt
 	if err != nil {
 		return nil, err
 	}
-	pid, err := core.PathID(r, "product")
-	if err != nil {
-		return nil, err
-	}
-	pr, err := u.Pay.Product(r.Context(), c.Account.ID, pid)
+	pr, err := core.InPath(r, c.Account.ID, "product", u.Pay.Product)
 	if err != nil {
 		return nil, err
 	}
@@ -533,11 +529,7 @@ func (u *UI) loadPayOrder(r *http.Request, p *core.Page) error {
 	if err != nil {
 		return err
 	}
-	oid, err := core.PathID(r, "order")
-	if err != nil {
-		return err
-	}
-	o, err := u.Pay.Order(r.Context(), pc.c.Account.ID, oid)
+	o, err := core.InPath(r, pc.c.Account.ID, "order", u.Pay.Order)
 	if err != nil {
 		return err
 	}

@@ -72,11 +72,7 @@ func (u *UI) consolePayURL(o *pay.Order) string {
 
 // payOrderQR is the PNG QR code of an open console order's pay link.
 func (u *UI) payOrderQR(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
-	oid, err := core.PathID(r, "order")
-	if err != nil {
-		return err
-	}
-	o, err := u.Pay.Order(r.Context(), pc.c.Account.ID, oid)
+	o, err := core.InPath(r, pc.c.Account.ID, "order", u.Pay.Order)
 	if err != nil {
 		return err
 	}

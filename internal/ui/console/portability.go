@@ -104,11 +104,7 @@ func (u *UI) dataWeChatStart(r *http.Request, c *core.ConsoleCtx, _ core.None) (
 
 // dataWeChatStatus is the progress of one move, as JSON for the page.
 func (u *UI) dataWeChatStatus(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
-	iid, err := core.PathID(r, "import")
-	if err != nil {
-		return err
-	}
-	j, err := u.WeChatImports.Get(r.Context(), c.Account.ID, iid)
+	j, err := core.InPath(r, c.Account.ID, "import", u.WeChatImports.Get)
 	if err != nil {
 		return err
 	}
@@ -125,11 +121,7 @@ func (u *UI) dataExportStart(r *http.Request, c *core.ConsoleCtx, _ core.None) (
 
 // exportInPath is the account's export named in the path.
 func (u *UI) exportInPath(r *http.Request, c *core.ConsoleCtx) (*portability.ExportJob, error) {
-	eid, err := core.PathID(r, "export")
-	if err != nil {
-		return nil, err
-	}
-	return u.Exports.Get(r.Context(), c.Account.ID, eid)
+	return core.InPath(r, c.Account.ID, "export", u.Exports.Get)
 }
 
 // dataExportStatus is the progress of one export, as JSON for the page's

@@ -155,11 +155,7 @@ func (u *UI) publishNew(w http.ResponseWriter, r *http.Request, c *core.ConsoleC
 }
 
 func (u *UI) draftFromPath(r *http.Request, c *core.ConsoleCtx) (*publish.Publication, error) {
-	pid, err := core.PathID(r, "draft")
-	if err != nil {
-		return nil, err
-	}
-	return u.Publish.Publication(r.Context(), c.Account.ID, pid)
+	return core.InPath(r, c.Account.ID, "draft", u.Publish.Publication)
 }
 
 func (u *UI) publishEdit(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
@@ -480,11 +476,7 @@ func (u *UI) publishRender(w http.ResponseWriter, r *http.Request, _ *core.Conso
 
 // publishJob reports a job's progress as JSON (the console polls it).
 func (u *UI) publishJob(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
-	jid, err := core.PathID(r, "job")
-	if err != nil {
-		return err
-	}
-	j, err := u.Publish.Job(r.Context(), c.Account.ID, jid)
+	j, err := core.InPath(r, c.Account.ID, "job", u.Publish.Job)
 	if err != nil {
 		return err
 	}

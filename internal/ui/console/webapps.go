@@ -88,11 +88,7 @@ func (u *UI) loadWebApps(r *http.Request, p *core.Page) error {
 
 // webAppInPath reads the app named in the path.
 func (u *UI) webAppInPath(r *http.Request, c *core.ConsoleCtx) (*webapp.App, error) {
-	appID, err := core.PathID(r, "app")
-	if err != nil {
-		return nil, err
-	}
-	return u.WebApps.Get(r.Context(), c.Account.ID, appID)
+	return core.InPath(r, c.Account.ID, "app", u.WebApps.Get)
 }
 
 // loadWebApp fills the page of one app, the form with its name and link

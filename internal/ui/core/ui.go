@@ -6,6 +6,7 @@
 package core
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -389,6 +390,18 @@ func PathID(r *http.Request, name string) (int64, error) {
 		return 0, errs.NotFoundf("Not found.")
 	}
 	return v, nil
+}
+
+// InPath loads the account's item whose id is the path value name, with
+// get (a store's method taking the account's id and the item's); an id
+// that is not a positive number is "Not found.".
+func InPath[T any](r *http.Request, accountID int64, name string, get func(ctx context.Context, accountID, id int64) (T, error)) (T, error) {
+	id, err := PathID(r, name)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(r.Context(), accountID, id)
 }
 
 // ParseForm reads a url-encoded form of at most 1 MiB.
