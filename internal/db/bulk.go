@@ -67,14 +67,50 @@ func (tx *Tx) CopyIn(ctx context.Context, table string, cols []string, rowsPerSt
 	return n, err
 }
 
+// ExecRows runs one statement over many rows, rowsPerStmt rows at a time:
+// build gets the VALUES list of n rows ("(?,?,…),(?,?,…)…", ncols
+// parameters a row) and returns the statement, which may read the list as
+// a table (INSERT … SELECT … FROM (VALUES …) v LEFT JOIN …, to look each
+// row up as it is loaded); the arguments are the rows' values, then tail.
+// The statement for rowsPerStmt rows is prepared once and run again and
+// again, one more is made for the rest. next appends one row's ncols
+// values to args and reports false at the end; args is reused between
+// statements, so a row costs no slice of its own. It returns the rows
+// read. It is meant for SQLite (PostgreSQL loads with CopyIn).
+func (tx *Tx) ExecRows(ctx context.Context, ncols, rowsPerStmt int, build func(values string) string, tail []any,
+	next func(args []any) ([]any, bool, error)) (int64, error) {
+	return execRows(ctx, tx.tx, tx.db.rebind, ncols, rowsPerStmt, build, tail, next)
+}
+
 // insertRows is SQLite's bulk load: one prepared INSERT of rowsPerStmt
 // rows, run again and again, and one for the remainder.
 func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rowsPerStmt int, next func() ([]any, error)) (int64, error) {
-	rowsPerStmt = max(1, min(rowsPerStmt, 32766/len(cols)))
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
 	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	return execRows(ctx, tx, func(q string) string { return q }, len(cols), rowsPerStmt, func(values string) string { return head + values }, nil,
+		func(args []any) ([]any, bool, error) {
+			vals, err := next()
+			if err != nil || vals == nil {
+				return args, false, err
+			}
+			if len(vals) != len(cols) {
+				return args, false, fmt.Errorf("db: copy: %d values for %d columns", len(vals), len(cols))
+			}
+			return append(args, vals...), true, nil
+		})
+}
+
+// maxSQLiteParams is SQLite's limit on a statement's parameters.
+const maxSQLiteParams = 32766
+
+func execRows(ctx context.Context, tx *sql.Tx, rebind func(string) string, ncols, rowsPerStmt int, build func(values string) string, tail []any,
+	next func(args []any) ([]any, bool, error)) (int64, error) {
+	if ncols < 1 {
+		return 0, fmt.Errorf("db: rows of %d columns", ncols)
+	}
+	rowsPerStmt = max(1, min(rowsPerStmt, (maxSQLiteParams-len(tail))/ncols))
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", ncols), ",") + ")"
 	stmtFor := func(rows int) string {
-		return head + strings.TrimSuffix(strings.Repeat(row+",", rows), ",")
+		return rebind(build(strings.TrimSuffix(strings.Repeat(row+",", rows), ",")))
 	}
 	full, err := tx.PrepareContext(ctx, stmtFor(rowsPerStmt))
 	if err != nil {
@@ -82,34 +118,39 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	}
 	defer full.Close()
 	var n int64
-	args := make([]any, 0, rowsPerStmt*len(cols))
+	batch := rowsPerStmt * ncols
+	args := make([]any, 0, batch+len(tail))
 	flush := func(stmt *sql.Stmt) error {
 		if len(args) == 0 {
 			return nil
 		}
+		rows := len(args) / ncols
+		args = append(args, tail...)
 		var err error
 		if stmt != nil {
 			_, err = stmt.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, stmtFor(len(args)/len(cols)), args...)
+			_, err = tx.ExecContext(ctx, stmtFor(rows), args...)
 		}
+		clear(args)
 		args = args[:0]
 		return err
 	}
 	for {
-		vals, err := next()
+		before := len(args)
+		var ok bool
+		args, ok, err = next(args)
 		if err != nil {
 			return n, err
 		}
-		if vals == nil {
+		if !ok {
 			return n, flush(nil)
 		}
-		if len(vals) != len(cols) {
-			return n, fmt.Errorf("db: copy: %d values for %d columns", len(vals), len(cols))
+		if len(args)-before != ncols {
+			return n, fmt.Errorf("db: %d values for a row of %d columns", len(args)-before, ncols)
 		}
-		args = append(args, vals...)
 		n++
-		if len(args) == cap(args) {
+		if len(args) == batch {
 			if err := flush(full); err != nil {
 				return n, err
 			}

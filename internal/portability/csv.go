@@ -120,26 +120,31 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 		return rep, nil
 	}
 	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col, tags: tags,
-		seen: map[uint64]int64{}, seed: maphash.MakeSeed(), now: time.Now().UnixMicro()}
-	_, im.hasRemark = col["remark"]
-	_, im.hasBlocked = col["blacklisted"]
-	_, im.hasTags = col["tags"]
+		seen: map[uint64]int64{}, seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
+		spelt: map[string]int64{}, usedTags: map[int64]bool{}, tagBuf: make([]int64, 0, 4)}
+	im.remarkCol, im.hasRemark = col["remark"]
+	im.blockedCol, im.hasBlocked = col["blacklisted"]
+	im.tagsCol, im.hasTags = col["tags"]
 	err = d.BulkTx(ctx, func(tx *db.Tx) error {
+		csvStep("begin")
 		if err := im.stage(ctx, tx); err != nil {
 			return err
 		}
+		csvStep("stage")
 		if im.fatal {
 			return errRefused // the rest of the file cannot be read
 		}
 		if err := im.check(ctx, tx); err != nil {
 			return err
 		}
+		csvStep("check")
 		if !rep.OK() {
 			return errRefused
 		}
 		if err := im.apply(ctx, tx, dryRun); err != nil {
 			return err
 		}
+		csvStep("apply")
 		if dryRun {
 			return errDryRun
 		}
@@ -170,16 +175,18 @@ type csvRow struct {
 	dupOf   int64 // an earlier line with the same openid's hash
 }
 
-// parseCSVRow checks one line on its own (the checks against the database
-// come once the file is staged).
-func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, tags map[string]int64, hasRemark, hasBlocked, hasTags bool) (csvRow, bool) {
+// parse checks one line on its own (the checks against the database come
+// once the file is staged). The row's tags are in im.tagBuf, valid until
+// the next line.
+func (im *csvImport) parse(line int64, rec []string) (csvRow, bool) {
+	rep, col := im.rep, im.col
 	row := csvRow{line: line, openid: strings.TrimSpace(rec[col["openid"]])}
 	if row.openid == "" {
 		rep.fault(line, "openid is empty")
 		return row, false
 	}
-	if hasRemark {
-		remark := strings.TrimSpace(rec[col["remark"]])
+	if im.hasRemark {
+		remark := strings.TrimSpace(rec[im.remarkCol])
 		if len(remark) > 1 && remark[0] == '\'' && strings.ContainsRune("=+-@", rune(remark[1])) {
 			remark = remark[1:] // written by csvsafe.Cell
 		}
@@ -189,21 +196,21 @@ func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, t
 		}
 		row.remark = remark
 	}
-	if hasBlocked {
+	if im.hasBlocked {
 		var ok bool
-		if row.blocked, ok = parseBool(rec[col["blacklisted"]]); !ok {
-			rep.fault(line, "blacklisted must be true or false, not %q", rec[col["blacklisted"]])
+		if row.blocked, ok = parseBool(rec[im.blockedCol]); !ok {
+			rep.fault(line, "blacklisted must be true or false, not %q", rec[im.blockedCol])
 			return row, false
 		}
 	}
-	row.tags = []int64{}
-	if hasTags && strings.TrimSpace(rec[col["tags"]]) != "" {
-		for name := range strings.SplitSeq(rec[col["tags"]], ";") {
+	row.tags = im.tagBuf[:0]
+	if im.hasTags && strings.TrimSpace(rec[im.tagsCol]) != "" {
+		for name := range strings.SplitSeq(rec[im.tagsCol], ";") {
 			name = strings.TrimSpace(name)
 			if name == "" {
 				continue
 			}
-			tid, ok := tags[strings.ToLower(name)]
+			tid, ok := im.tagID(name)
 			if !ok {
 				rep.fault(line, "no tag named %q (create it first)", name)
 				return row, false
@@ -217,7 +224,21 @@ func parseCSVRow(rep *CSVReport, line int64, rec []string, col map[string]int, t
 			return row, false
 		}
 	}
+	im.tagBuf = row.tags
 	return row, true
+}
+
+// tagID finds a tag by name, ignoring case. The names as the file spells
+// them are remembered, so a line costs one map look-up a tag.
+func (im *csvImport) tagID(name string) (int64, bool) {
+	if tid, ok := im.spelt[name]; ok {
+		return tid, true
+	}
+	tid, ok := im.tags[strings.ToLower(name)]
+	if ok && len(im.spelt) < 10_000 {
+		im.spelt[strings.Clone(name)] = tid
+	}
+	return tid, ok
 }
 
 const maxFollowerTags = 20
@@ -233,6 +254,9 @@ var csvBatchRows = 1000
 // about 20 times what it cost at 100,000); a range of lines works on pages
 // that stay in the cache, so the cost per line stays flat.
 var csvApplyRange int64 = 10_000
+
+// csvStep marks the end of a step of an import (tests time the steps).
+var csvStep = func(string) {}
 
 // csvImport is one follower CSV import. Its lines are staged in the
 // temporary table csv_in (line, openid, remark, blocked, and the tag ids:
@@ -251,9 +275,15 @@ type csvImport struct {
 	hasRemark, hasBlocked, hasTags bool
 	now                            int64
 
+	remarkCol, blockedCol, tagsCol int
+	spelt                          map[string]int64 // tag names as the file spells them
+	tagBuf                         []int64          // the tags of the line being read
+
 	seed      maphash.Seed
 	seen      map[uint64]int64 // hash of a staged openid -> its first line
 	dups      int64            // staged lines whose openid's hash an earlier line had
+	dupPairs  []int64          // SQLite: (line, earlier line) of each such line
+	usedTags  map[int64]bool   // SQLite: the tags the file names
 	maxTags   int              // the most tags a line lists
 	fatal     bool             // a line that ends the reading of the file
 	staged    int64
@@ -283,7 +313,7 @@ func (im *csvImport) next() (*csvRow, error) {
 		}
 		im.rep.Rows++
 		line, _ := im.cr.FieldPos(0)
-		row, ok := parseCSVRow(im.rep, int64(line), rec, im.col, im.tags, im.hasRemark, im.hasBlocked, im.hasTags)
+		row, ok := im.parse(int64(line), rec)
 		if !ok {
 			continue
 		}
@@ -291,6 +321,9 @@ func (im *csvImport) next() (*csvRow, error) {
 		if first, dup := im.seen[h]; dup {
 			row.dupOf = first
 			im.dups++
+			if im.dialect == db.SQLite {
+				im.dupPairs = append(im.dupPairs, row.line, first)
+			}
 		} else {
 			im.seen[h] = row.line
 		}
@@ -313,7 +346,7 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 			if row == nil || err != nil {
 				return nil, err
 			}
-			return []any{row.line, row.openid, row.remark, row.blocked, row.tags, row.dupOf}, nil
+			return []any{row.line, row.openid, row.remark, row.blocked, slices.Clone(row.tags), row.dupOf}, nil
 		})
 		if err != nil {
 			return fmt.Errorf("follower csv: stage: %w", err)
@@ -326,14 +359,41 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 	if err := im.drop(ctx, tx); err != nil {
 		return err
 	}
+	// SQLite looks each line's follower up as the line is staged: csv_in
+	// keeps the follow's rowid and person (NULL for an openid that is not
+	// a follower of this account) and whether the line changes the
+	// follow, so the checks and the changes never search follows by
+	// openid again. It keeps the openid only of a line without a follower
+	// (for its fault; the partial index lists those lines), the remark and
+	// flag only of a line that changes its follow, and a line's first tag
+	// (tag1); csv_tags has the others.
 	for _, q := range []string{
 		`CREATE TEMP TABLE csv_in (line INTEGER PRIMARY KEY, openid TEXT NOT NULL, remark TEXT NOT NULL, blocked BOOLEAN NOT NULL,
-			ntags INTEGER NOT NULL, dup_of INTEGER NOT NULL)`,
+			frow INTEGER, person_id INTEGER, chg BOOLEAN NOT NULL, tag1 INTEGER)`,
+		`CREATE INDEX temp.csv_in_stranger ON csv_in (line) WHERE person_id IS NULL`,
 		`CREATE TEMP TABLE csv_tags (line INTEGER NOT NULL, tag_id INTEGER NOT NULL, PRIMARY KEY (line, tag_id)) WITHOUT ROWID`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
+	}
+	var changed []string
+	if im.hasRemark {
+		changed = append(changed, "f.remark <> v.column3")
+	}
+	if im.hasBlocked {
+		changed = append(changed, "f.blocked <> v.column4")
+	}
+	chg := "0"
+	if len(changed) > 0 {
+		chg = "COALESCE(" + strings.Join(changed, " OR ") + ", 0)"
+	}
+	stageSQL := func(values string) string {
+		return `INSERT INTO temp.csv_in (line, openid, remark, blocked, frow, person_id, chg, tag1)
+			SELECT line, CASE WHEN frow IS NULL THEN openid ELSE '' END, CASE WHEN chg THEN remark ELSE '' END, blocked AND chg, frow, person_id, chg, tag1
+			FROM (SELECT v.column1 AS line, v.column2 AS openid, v.column3 AS remark, v.column4 AS blocked, v.column5 AS tag1,
+				f.rowid AS frow, f.person_id AS person_id, ` + chg + ` AS chg
+				FROM (VALUES ` + values + `) v LEFT JOIN follows f ON f.openid = v.column2 AND f.account_id = ?)`
 	}
 	// csv_tags fills alongside, between csv_in's statements.
 	tagBatch := 2 * csvBatchRows
@@ -354,29 +414,50 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 		} else {
 			_, err = tx.Exec(ctx, `INSERT INTO csv_tags (line, tag_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(pairs)/2), ","), pairs...)
 		}
+		clear(pairs)
 		pairs = pairs[:0]
 		return err
 	}
-	_, err := tx.CopyIn(ctx, "temp.csv_in", []string{"line", "openid", "remark", "blocked", "ntags", "dup_of"}, csvBatchRows, func() ([]any, error) {
+	_, err := tx.ExecRows(ctx, 5, csvBatchRows, stageSQL, []any{im.accountID}, func(args []any) ([]any, bool, error) {
 		row, err := im.next()
 		if row == nil || err != nil {
-			return nil, err
+			return args, false, err
 		}
-		for _, t := range row.tags {
+		var tag1 any
+		if len(row.tags) > 0 {
+			tag1 = row.tags[0]
+			im.usedTags[row.tags[0]] = true
+		}
+		for _, t := range row.tags[min(1, len(row.tags)):] {
 			if len(pairs) == cap(pairs) {
 				if err := flushTags(); err != nil {
-					return nil, err
+					return args, false, err
 				}
 			}
 			pairs = append(pairs, row.line, t)
+			im.usedTags[t] = true
 		}
-		return []any{row.line, row.openid, row.remark, row.blocked, len(row.tags), row.dupOf}, nil
+		return append(args, row.line, row.openid, row.remark, row.blocked, tag1), true, nil
 	})
 	if err == nil {
 		err = flushTags()
 	}
 	if tagStmt != nil {
 		tagStmt.Close()
+	}
+	if err == nil && len(im.dupPairs) > 0 {
+		// The few lines whose openid's hash an earlier line had.
+		if _, err = tx.Exec(ctx, `CREATE TEMP TABLE csv_dups (line INTEGER PRIMARY KEY, dup_of INTEGER NOT NULL)`); err == nil {
+			k := 0
+			_, err = tx.ExecRows(ctx, 2, csvBatchRows, func(values string) string { return `INSERT INTO temp.csv_dups (line, dup_of) VALUES ` + values }, nil,
+				func(args []any) ([]any, bool, error) {
+					if k == len(im.dupPairs) {
+						return args, false, nil
+					}
+					k += 2
+					return append(args, im.dupPairs[k-2], im.dupPairs[k-1]), true, nil
+				})
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("follower csv: stage: %w", err)
@@ -390,7 +471,7 @@ func (im *csvImport) drop(ctx context.Context, tx *db.Tx) error {
 	if im.dialect == db.Postgres {
 		return nil
 	}
-	for _, q := range []string{`DROP TABLE IF EXISTS temp.csv_in`, `DROP TABLE IF EXISTS temp.csv_tags`} {
+	for _, q := range []string{`DROP TABLE IF EXISTS temp.csv_in`, `DROP TABLE IF EXISTS temp.csv_tags`, `DROP TABLE IF EXISTS temp.csv_dups`} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
@@ -431,6 +512,9 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 	if im.staged == 0 {
 		return nil
 	}
+	if im.dialect == db.SQLite {
+		return im.checkSQLite(ctx, tx)
+	}
 	err := im.faults(ctx, tx, `SELECT v.line, v.openid FROM csv_in v
 		WHERE NOT EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
 		func(_ int64, vals []any) string {
@@ -461,17 +545,56 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 	if most+int64(im.maxTags) <= maxFollowerTags {
 		return nil
 	}
-	newTags := `(SELECT COUNT(*) FROM csv_tags t WHERE t.line = v.line AND NOT EXISTS (SELECT 1 FROM tag_members m
-		WHERE m.account_id = f.account_id AND m.tag_id = t.tag_id AND m.person_id = f.person_id))`
-	hasTags := `v.ntags > 0`
-	if im.dialect == db.Postgres {
-		newTags = `(SELECT COUNT(*) FROM unnest(v.tags) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM tag_members m
-			WHERE m.account_id = f.account_id AND m.tag_id = t.id AND m.person_id = f.person_id))`
-		hasTags = `cardinality(v.tags) > 0`
-	}
+	newTags := `(SELECT COUNT(*) FROM unnest(v.tags) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM tag_members m
+		WHERE m.account_id = f.account_id AND m.tag_id = t.id AND m.person_id = f.person_id))`
+	hasTags := `cardinality(v.tags) > 0`
 	return im.faults(ctx, tx, `SELECT line, n FROM (SELECT v.line AS line,
 		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id) + `+newTags+` AS n`+
 		matched+` WHERE `+hasTags+`) x WHERE n > ? ORDER BY line`, []any{im.accountID, maxFollowerTags},
+		func(_ int64, vals []any) string {
+			return fmt.Sprintf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
+		}, 1)
+}
+
+// checkSQLite is check over SQLite's staging, where each line already
+// names its follow.
+func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
+	err := im.faults(ctx, tx, `SELECT line, openid FROM csv_in WHERE person_id IS NULL ORDER BY line`, nil,
+		func(_ int64, vals []any) string {
+			return fmt.Sprintf("openid %q is not a follower of this account", text(vals[0]))
+		}, 1)
+	if err != nil {
+		return err
+	}
+	if im.dups > 0 {
+		// Two lines name the same follower when they name the same follow.
+		err := im.faults(ctx, tx, `SELECT v.line, (SELECT openid FROM follows WHERE rowid = v.frow), d.dup_of FROM csv_dups d
+			JOIN csv_in v ON v.line = d.line JOIN csv_in w ON w.line = d.dup_of AND w.frow = v.frow ORDER BY v.line`, nil,
+			func(_ int64, vals []any) string {
+				return fmt.Sprintf("openid %q appears on line %d too", text(vals[0]), vals[1])
+			}, 2)
+		if err != nil {
+			return err
+		}
+	}
+	if im.maxTags == 0 {
+		return nil
+	}
+	var most int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
+		im.accountID).Scan(&most); err != nil {
+		return err
+	}
+	if most+int64(im.maxTags) <= maxFollowerTags {
+		return nil
+	}
+	return im.faults(ctx, tx, `SELECT line, n FROM (SELECT v.line AS line,
+		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = ? AND m.person_id = v.person_id) +
+		(NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = ? AND m.tag_id = v.tag1 AND m.person_id = v.person_id)) +
+		(SELECT COUNT(*) FROM csv_tags t WHERE t.line = v.line AND NOT EXISTS (SELECT 1 FROM tag_members m
+			WHERE m.account_id = ? AND m.tag_id = t.tag_id AND m.person_id = v.person_id)) AS n
+		FROM csv_in v WHERE v.person_id IS NOT NULL AND v.tag1 IS NOT NULL) x
+		WHERE n > ? ORDER BY line`, []any{im.accountID, im.accountID, im.accountID, maxFollowerTags},
 		func(_ int64, vals []any) string {
 			return fmt.Sprintf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
 		}, 1)
@@ -487,17 +610,78 @@ func text(v any) string {
 // apply sets the remarks and blacklist flags and adds the tags (a dry run
 // only counts the tags it would add), keeping the tags' follower counts.
 func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
-	pairs := matched + ` JOIN csv_tags t ON t.line = v.line`
-	tagCol := "t.tag_id"
-	if im.dialect == db.Postgres {
-		pairs = matched + ` CROSS JOIN unnest(v.tags) AS t(tag_id)`
+	if im.dialect == db.SQLite {
+		return im.applySQLite(ctx, tx, dryRun)
 	}
-	absent := ` NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = f.account_id AND m.tag_id = ` + tagCol + ` AND m.person_id = f.person_id)`
+	pairs := matched + ` CROSS JOIN unnest(v.tags) AS t(tag_id)`
+	absent := ` NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = f.account_id AND m.tag_id = t.tag_id AND m.person_id = f.person_id)`
 	if dryRun {
 		if im.maxTags == 0 {
 			return nil
 		}
 		return tx.QueryRow(ctx, `SELECT COUNT(*)`+pairs+` WHERE`+absent, im.accountID).Scan(&im.tagsAdded)
+	}
+	var sets, changed []string
+	if im.hasRemark {
+		sets = append(sets, "remark = v.remark")
+		changed = append(changed, "f.remark <> v.remark")
+	}
+	if im.hasBlocked {
+		sets = append(sets, "blocked = v.blocked")
+		changed = append(changed, "f.blocked <> v.blocked")
+	}
+	if len(sets) > 0 {
+		// Followers whose remark and flag already are the file's are not
+		// rewritten.
+		if _, err := tx.Exec(ctx, `UPDATE follows AS f SET `+strings.Join(sets, ", ")+` FROM csv_in v WHERE f.account_id = ? AND f.openid = v.openid AND (`+
+			strings.Join(changed, " OR ")+`)`, im.accountID); err != nil {
+			return fmt.Errorf("follower csv: update: %w", err)
+		}
+	}
+	if im.maxTags == 0 {
+		return nil
+	}
+	// The memberships added, counted by tag from what the insert returns:
+	// exact even while others tag the same followers.
+	rows, err := tx.Query(ctx, `WITH ins AS (INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT f.account_id, t.tag_id, f.person_id, ?`+
+		pairs+` ON CONFLICT DO NOTHING RETURNING tag_id) SELECT tag_id, COUNT(*) FROM ins GROUP BY tag_id`, im.now, im.accountID)
+	if err != nil {
+		return fmt.Errorf("follower csv: tags: %w", err)
+	}
+	added := map[int64]int64{}
+	for rows.Next() {
+		var tid, n int64
+		if err := rows.Scan(&tid, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		added[tid] = n
+		im.tagsAdded += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("follower csv: tags: %w", err)
+	}
+	for tid, n := range added {
+		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = follower_count + ? WHERE account_id = ? AND id = ?`, n, im.accountID, tid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applySQLite is apply over SQLite's staging: the follows to change are
+// known by rowid, the people to tag by id. The update and the tag insert
+// run range by range of lines of the file (see csvApplyRange).
+func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) error {
+	if dryRun {
+		if im.maxTags == 0 {
+			return nil
+		}
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT v.tag1 AS tag_id, v.person_id FROM csv_in v WHERE v.tag1 IS NOT NULL
+			UNION ALL SELECT t.tag_id, v.person_id FROM csv_tags t JOIN csv_in v ON v.line = t.line) t
+			WHERE NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = ? AND m.tag_id = t.tag_id AND m.person_id = t.person_id)`,
+			im.accountID).Scan(&im.tagsAdded)
 	}
 	var sets []string
 	if im.hasRemark {
@@ -507,82 +691,61 @@ func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
 		sets = append(sets, "blocked = v.blocked")
 	}
 	if len(sets) > 0 {
-		// Followers whose remark and flag already are the file's are not
-		// rewritten.
-		var changed []string
-		if im.hasRemark {
-			changed = append(changed, "f.remark <> v.remark")
-		}
-		if im.hasBlocked {
-			changed = append(changed, "f.blocked <> v.blocked")
-		}
-		q := `UPDATE follows AS f SET ` + strings.Join(sets, ", ") + ` FROM csv_in v WHERE f.account_id = ? AND f.openid = v.openid AND (` +
-			strings.Join(changed, " OR ") + `)`
-		if im.dialect == db.SQLite {
-			// Range by range, like the tags below.
-			for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
-				if _, err := tx.Exec(ctx, q+` AND v.line >= ? AND v.line < ?`, im.accountID, lo, lo+csvApplyRange); err != nil {
-					return fmt.Errorf("follower csv: update: %w", err)
-				}
-			}
-		} else if _, err := tx.Exec(ctx, q, im.accountID); err != nil {
+		// Only the lines that change their follow (chg, worked out as
+		// the line was staged) rewrite it.
+		stmt, err := tx.Prepare(ctx, `UPDATE follows SET `+strings.Join(sets, ", ")+` FROM csv_in v
+			WHERE follows.rowid = v.frow AND v.chg AND v.line >= ? AND v.line < ?`)
+		if err != nil {
 			return fmt.Errorf("follower csv: update: %w", err)
+		}
+		defer stmt.Close()
+		for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
+			if _, err := stmt.ExecContext(ctx, lo, lo+csvApplyRange); err != nil {
+				return fmt.Errorf("follower csv: update: %w", err)
+			}
 		}
 	}
 	if im.maxTags == 0 {
 		return nil
 	}
-	insert := `INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT f.account_id, ` + tagCol + `, f.person_id, ?` + pairs
-	if im.dialect == db.Postgres {
-		// The memberships added, counted by tag from what the insert
-		// returns: exact even while others tag the same followers.
-		rows, err := tx.Query(ctx, `WITH ins AS (`+insert+` ON CONFLICT DO NOTHING RETURNING tag_id) SELECT tag_id, COUNT(*) FROM ins GROUP BY tag_id`,
-			im.now, im.accountID)
-		if err != nil {
-			return fmt.Errorf("follower csv: tags: %w", err)
-		}
-		added := map[int64]int64{}
-		for rows.Next() {
-			var tid, n int64
-			if err := rows.Scan(&tid, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			added[tid] = n
-			im.tagsAdded += n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("follower csv: tags: %w", err)
-		}
-		for tid, n := range added {
-			if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = follower_count + ? WHERE account_id = ? AND id = ?`, n, im.accountID, tid); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	// SQLite: one writer, so the tags' counts are recounted from their
-	// members (an index range each).
-	stmt, err := tx.Prepare(ctx, insert+` WHERE t.line >= ? AND t.line < ? ON CONFLICT DO NOTHING`)
+	// Each range adds the lines' first tags, then the others.
+	first, err := tx.Prepare(ctx, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
+		SELECT ?, v.tag1, v.person_id, ? FROM csv_in v WHERE v.line >= ? AND v.line < ? AND v.tag1 IS NOT NULL ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("follower csv: tags: %w", err)
 	}
-	defer stmt.Close()
+	defer first.Close()
+	others, err := tx.Prepare(ctx, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
+		SELECT ?, t.tag_id, v.person_id, ? FROM csv_tags t JOIN csv_in v ON v.line = t.line WHERE t.line >= ? AND t.line < ? ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("follower csv: tags: %w", err)
+	}
+	defer others.Close()
 	for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
-		res, err := stmt.ExecContext(ctx, im.now, im.accountID, lo, lo+csvApplyRange)
-		if err != nil {
-			return fmt.Errorf("follower csv: tags: %w", err)
+		for _, stmt := range []*sql.Stmt{first, others} {
+			if stmt == others && im.maxTags < 2 {
+				continue
+			}
+			res, err := stmt.ExecContext(ctx, im.accountID, im.now, lo, lo+csvApplyRange)
+			if err != nil {
+				return fmt.Errorf("follower csv: tags: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			im.tagsAdded += n
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
+	}
+	// One writer: the counts of the tags the file names are recounted
+	// from their members (an index range each).
+	for tid := range im.usedTags {
+		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = (SELECT COUNT(*) FROM tag_members m WHERE m.account_id = tags.account_id AND m.tag_id = tags.id)
+			WHERE account_id = ? AND id = ?`, im.accountID, tid); err != nil {
 			return err
 		}
-		im.tagsAdded += n
 	}
-	_, err = tx.Exec(ctx, `UPDATE tags SET follower_count = (SELECT COUNT(*) FROM tag_members m WHERE m.account_id = tags.account_id AND m.tag_id = tags.id)
-		WHERE account_id = ? AND id IN (SELECT DISTINCT tag_id FROM csv_tags)`, im.accountID)
-	return err
+	return nil
 }
 
 var errRefused = errors.New("follower csv refused")

@@ -8,3 +8,11 @@ func SetCSVBatchRows(n int) (restore func()) {
 	csvBatchRows, csvApplyRange = n, int64(n)
 	return func() { csvBatchRows, csvApplyRange = oldRows, oldRange }
 }
+
+// SetCSVStep calls f at the end of each step of a follower CSV import
+// ("begin", "stage", "check", "apply"); it returns a function that stops it.
+func SetCSVStep(f func(step string)) (restore func()) {
+	old := csvStep
+	csvStep = f
+	return func() { csvStep = old }
+}

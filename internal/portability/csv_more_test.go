@@ -1,0 +1,138 @@
+package portability_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/heraldoa/herald/internal/portability"
+)
+
+// A follower of another account is a stranger to this one; lines with
+// several tags, spread over several statements, add each tag once; the
+// same file imported again changes nothing; a follower named twice is
+// refused however far apart the lines are.
+func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
+	defer portability.SetCSVBatchRows(3)()
+	src, accts := seeded(t)
+	ctx := context.Background()
+	a, other := accts["harbour"], accts["lotus"]
+	d := src.App.DB
+	openids := func(accountID int64) []string {
+		var buf bytes.Buffer
+		if _, err := portability.ExportFollowerCSV(ctx, d, accountID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		recs, _ := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
+		var out []string
+		for _, r := range recs[1:] {
+			out = append(out, r[0])
+		}
+		return out
+	}
+	mine, theirs := openids(a.ID), openids(other.ID)
+	if len(mine) < 7 || len(theirs) == 0 {
+		t.Fatalf("the demo has %d and %d followers", len(mine), len(theirs))
+	}
+	snapshot := func(accountID int64) string {
+		rows, err := d.Query(ctx, `SELECT f.openid, f.remark, f.blocked, COALESCE((SELECT COUNT(*) FROM tag_members m
+			WHERE m.account_id = f.account_id AND m.person_id = f.person_id), 0) FROM follows f WHERE f.account_id = ? ORDER BY f.openid`, accountID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var sb strings.Builder
+		for rows.Next() {
+			var o, r string
+			var b bool
+			var n int
+			if err := rows.Scan(&o, &r, &b, &n); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&sb, "%s|%s|%v|%d\n", o, r, b, n)
+		}
+		var counts string
+		d.QueryRow(ctx, `SELECT COALESCE(SUM(follower_count), 0) || '' FROM tags WHERE account_id = ?`, accountID).Scan(&counts)
+		return sb.String() + "tags " + counts
+	}
+	for i, name := range []string{"Multi A", "Multi B", "Multi C"} {
+		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
+			a.ID, 7000+i, name, strings.ToLower(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	beforeMine, beforeTheirs := snapshot(a.ID), snapshot(other.ID)
+
+	// Another account's follower: refused, neither account changes.
+	rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,remark,tags\n"+mine[0]+",Mine,Multi A\n"+theirs[0]+",Theirs,Multi A\n"), false)
+	if err != nil || rep.OK() || rep.ErrorsTotal != 1 || rep.Errors[0].Line != 3 || !strings.Contains(rep.Errors[0].Msg, "not a follower of this account") {
+		t.Fatalf("another account's follower: %+v %v", rep, err)
+	}
+	if snapshot(a.ID) != beforeMine || snapshot(other.ID) != beforeTheirs {
+		t.Fatal("a refused file changed followers")
+	}
+
+	// Seven followers, the tags spelt in any case, one to three a line.
+	var sb strings.Builder
+	sb.WriteString("openid,remark,blacklisted,tags\n")
+	want := int64(0)
+	for i, o := range mine[:7] {
+		tags := []string{"multi a", "MULTI B;Multi C", "Multi A;multi b;Multi C", ""}[i%4]
+		if tags != "" {
+			want += int64(strings.Count(tags, ";") + 1)
+		}
+		fmt.Fprintf(&sb, "%s,Repeat %d,%v,%s\n", o, i, i%3 == 0, tags)
+	}
+	file := sb.String()
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(file), true)
+	if err != nil || !rep.OK() || rep.TagsAdded != want || rep.Updated != 7 {
+		t.Fatalf("dry run: %+v %v (want %d tags)", rep, err, want)
+	}
+	if snapshot(a.ID) != beforeMine {
+		t.Fatal("a dry run changed followers")
+	}
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(file), false)
+	if err != nil || !rep.OK() || rep.TagsAdded != want || rep.Updated != 7 {
+		t.Fatalf("import: %+v %v (want %d tags)", rep, err, want)
+	}
+	var n int64
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND tag_id >= 7000 AND tag_id < 7003`, a.ID).Scan(&n)
+	if n != want {
+		t.Fatalf("%d memberships of the new tags, want %d", n, want)
+	}
+	var remark string
+	var blocked bool
+	d.QueryRow(ctx, `SELECT remark, blocked FROM follows WHERE account_id = ? AND openid = ?`, a.ID, mine[6]).Scan(&remark, &blocked)
+	if remark != "Repeat 6" || !blocked {
+		t.Fatalf("line 8 set remark %q blocked %v", remark, blocked)
+	}
+	consistency(t, d)
+	after := snapshot(a.ID)
+	if after == beforeMine || snapshot(other.ID) != beforeTheirs {
+		t.Fatal("the import changed nothing here, or something of another account")
+	}
+
+	// Again: nothing to add, nothing changes.
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(file), false)
+	if err != nil || !rep.OK() || rep.TagsAdded != 0 {
+		t.Fatalf("again: %+v %v", rep, err)
+	}
+	if snapshot(a.ID) != after {
+		t.Fatal("importing the same file again changed followers")
+	}
+	consistency(t, d)
+
+	// The same follower on line 2 and line 8 (other statements), by the
+	// same openid.
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(file+mine[0]+",Twice,false,\n"), false)
+	if err != nil || rep.OK() || rep.ErrorsTotal != 1 || rep.Errors[0].Line != 9 ||
+		rep.Errors[0].Msg != fmt.Sprintf("openid %q appears on line 2 too", mine[0]) {
+		t.Fatalf("repeated follower: %+v %v", rep, err)
+	}
+	if snapshot(a.ID) != after {
+		t.Fatal("a refused file changed followers")
+	}
+}
