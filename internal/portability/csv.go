@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,7 +121,7 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 		return rep, nil
 	}
 	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col, tags: tags,
-		seen: map[uint64]int64{}, seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
+		seen: make(map[uint64]int64, linesHint(r)), seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
 		spelt: map[string]int64{}, usedTags: map[int64]bool{}, tagBuf: make([]int64, 0, 4)}
 	im.remarkCol, im.hasRemark = col["remark"]
 	im.blockedCol, im.hasBlocked = col["blacklisted"]
@@ -163,6 +164,22 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	}
 	rep.Took = time.Since(start)
 	return rep, nil
+}
+
+// linesHint guesses how many lines r has from its size, when it knows its
+// size (a file, bytes or a string), so that the map of openids seen is
+// made its size once rather than grown step by step.
+func linesHint(r io.Reader) int {
+	var size int64
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		size = int64(v.Len())
+	case interface{ Stat() (os.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	return int(min(size/40, 2<<20))
 }
 
 // csvRow is one checked line of a follower CSV.
@@ -426,7 +443,9 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 		var tag1 any
 		if len(row.tags) > 0 {
 			tag1 = row.tags[0]
-			im.usedTags[row.tags[0]] = true
+			if !im.usedTags[row.tags[0]] {
+				im.usedTags[row.tags[0]] = true
+			}
 		}
 		for _, t := range row.tags[min(1, len(row.tags)):] {
 			if len(pairs) == cap(pairs) {
@@ -435,7 +454,9 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 				}
 			}
 			pairs = append(pairs, row.line, t)
-			im.usedTags[t] = true
+			if !im.usedTags[t] {
+				im.usedTags[t] = true
+			}
 		}
 		return append(args, row.line, row.openid, row.remark, row.blocked, tag1), true, nil
 	})
