@@ -40,9 +40,8 @@ func abFollowers(t *testing.T, s *apptest.Server, accountID int64, n int) []int6
 }
 
 func TestABTestConsoleRunsATestToItsWinner(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Subscription)
 	base := fmt.Sprintf("/mp/a/%d", a.ID)
 	fans := abFollowers(t, s, a.ID, 40)
 	members, _ := s.App.Accounts.Members(ctx, a.ID)

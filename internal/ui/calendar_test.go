@@ -21,9 +21,8 @@ import (
 )
 
 func TestCalendarMonthShowsSendsAndQuota(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
 	members, _ := s.App.Accounts.Members(ctx, a.ID)
 	me := members[0].PersonID
 	now := s.Clock.Now()

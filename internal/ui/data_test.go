@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,18 +26,11 @@ import (
 // dataUpload posts a multipart form with one file, as a browser would.
 func dataUpload(t *testing.T, s *apptest.Server, c *apptest.Client, path string, fields map[string]string, fileField, fileName string, data []byte) *apptest.Response {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
+	form := url.Values{}
 	for k, v := range fields {
-		mw.WriteField(k, v)
+		form.Set(k, v)
 	}
-	fw, _ := mw.CreateFormFile(fileField, fileName)
-	fw.Write(data)
-	mw.Close()
-	req := c.NewRequest(http.MethodPost, path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", s.URL)
-	return c.Do(req)
+	return postMultipart(t, s, c, path, form, map[string]upload{fileField: {fileName, data}})
 }
 
 // editArchive rewrites one file of an archive with edit and fixes the
@@ -107,7 +99,7 @@ func TestOwnersDataPage(t *testing.T) {
 	}
 	// A form without its file says which file to choose, on the page.
 	for path, want := range map[string]string{"/import": "Choose an archive (.zip) to import.", "/followers": "Choose a CSV file to import."} {
-		if r := postFiles(owner, s, base+path, url.Values{"check": {"1"}}, nil); r.Status != http.StatusUnprocessableEntity || !r.Contains(want) {
+		if r := postFiles(t, owner, s, base+path, url.Values{"check": {"1"}}, nil); r.Status != http.StatusUnprocessableEntity || !r.Contains(want) {
 			t.Fatalf("%s without a file: %d", path, r.Status)
 		}
 	}

@@ -33,8 +33,7 @@ func publishNow(t *testing.T, s *apptest.Server, a *account.Account, owner int64
 }
 
 func TestPublicProfileAndFeeds(t *testing.T) {
-	s := apptest.New(t)
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Subscription)
+	s, a, owner := lotusTea(t, account.Subscription)
 	ownerID, _ := s.App.Accounts.Members(context.Background(), a.ID)
 	p := publishNow(t, s, a, ownerID[0].PersonID, "Green tea")
 	anon := s.Client(t)

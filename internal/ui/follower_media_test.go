@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -69,24 +68,13 @@ func nextPush(t *testing.T, got chan pushed) pushed {
 }
 
 // postFiles submits a multipart form with several files, as a page would.
-func postFiles(c *apptest.Client, s *apptest.Server, path string, fields url.Values, files map[string][]byte) *apptest.Response {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, vs := range fields {
-		for _, v := range vs {
-			_ = mw.WriteField(k, v)
-		}
-	}
+func postFiles(t *testing.T, c *apptest.Client, s *apptest.Server, path string, fields url.Values, files map[string][]byte) *apptest.Response {
+	t.Helper()
+	ups := map[string]upload{}
 	for field, content := range files {
-		fw, _ := mw.CreateFormFile(field, field+".bin")
-		_, _ = fw.Write(content)
+		ups[field] = upload{field + ".bin", content}
 	}
-	_ = mw.Close()
-	req := c.NewRequest(http.MethodPost, path, &b)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("Origin", s.URL)
-	return c.Do(req)
+	return postMultipart(t, s, c, path, fields, ups)
 }
 
 func readFile(t *testing.T, name string) []byte {
@@ -163,7 +151,7 @@ func TestFollowerSendsVoiceVideoAndLink(t *testing.T) {
 
 	// Voice, as Chromium's MediaRecorder makes it: Opus in WebM, kept as is.
 	voice := readFile(t, "../media/testdata/voice.webm")
-	wantRedirect(t, postFiles(c, s, send+"?kind=voice", url.Values{"kind": {"voice"}}, map[string][]byte{"voice": voice}), fmt.Sprintf("/chat/%d#latest", svc.ID))
+	wantRedirect(t, postFiles(t, c, s, send+"?kind=voice", url.Values{"kind": {"voice"}}, map[string][]byte{"voice": voice}), fmt.Sprintf("/chat/%d#latest", svc.ID))
 	p := nextPush(t, got)
 	if p.MsgType != "voice" || p.Format != "webm" || p.MediaID == "" {
 		t.Fatalf("voice push: %+v", p)
@@ -173,7 +161,7 @@ func TestFollowerSendsVoiceVideoAndLink(t *testing.T) {
 	}
 	// Ogg Opus (Firefox) too.
 	ogg := readFile(t, "../media/testdata/voice.ogg")
-	wantRedirect(t, postFiles(c, s, send+"?kind=voice", url.Values{"kind": {"voice"}}, map[string][]byte{"voice": ogg}), fmt.Sprintf("/chat/%d#latest", svc.ID))
+	wantRedirect(t, postFiles(t, c, s, send+"?kind=voice", url.Values{"kind": {"voice"}}, map[string][]byte{"voice": ogg}), fmt.Sprintf("/chat/%d#latest", svc.ID))
 	if p := nextPush(t, got); p.MsgType != "voice" || p.Format != "ogg" {
 		t.Fatalf("ogg voice push: %+v", p)
 	}
@@ -181,7 +169,7 @@ func TestFollowerSendsVoiceVideoAndLink(t *testing.T) {
 	// A video with the cover the page's script takes from it.
 	video := readFile(t, "../emulator/samples/video.mp4")
 	cover := readFile(t, "../emulator/samples/video-thumb.jpg")
-	wantRedirect(t, postFiles(c, s, send+"?kind=video", url.Values{"kind": {"video"}}, map[string][]byte{"video": video, "thumb": cover}), fmt.Sprintf("/chat/%d#latest", svc.ID))
+	wantRedirect(t, postFiles(t, c, s, send+"?kind=video", url.Values{"kind": {"video"}}, map[string][]byte{"video": video, "thumb": cover}), fmt.Sprintf("/chat/%d#latest", svc.ID))
 	p = nextPush(t, got)
 	if p.MsgType != "video" || p.MediaID == "" || p.ThumbMediaID == "" {
 		t.Fatalf("video push: %+v", p)
@@ -193,7 +181,7 @@ func TestFollowerSendsVoiceVideoAndLink(t *testing.T) {
 		t.Fatalf("media/get of the cover: %s, %d bytes", ct, len(b))
 	}
 	// Without a script there is no cover: a placeholder JPEG stands in.
-	wantRedirect(t, postFiles(c, s, send+"?kind=video", url.Values{"kind": {"video"}}, map[string][]byte{"video": video}), fmt.Sprintf("/chat/%d#latest", svc.ID))
+	wantRedirect(t, postFiles(t, c, s, send+"?kind=video", url.Values{"kind": {"video"}}, map[string][]byte{"video": video}), fmt.Sprintf("/chat/%d#latest", svc.ID))
 	p = nextPush(t, got)
 	if ct, b := mediaGet(t, h, token, p.ThumbMediaID); ct != "image/jpeg" || !bytes.HasPrefix(b, []byte{0xFF, 0xD8}) {
 		t.Fatalf("placeholder cover: %s, %d bytes", ct, len(b))
@@ -236,7 +224,7 @@ func TestFollowerSendsVoiceVideoAndLink(t *testing.T) {
 
 	// What is not a voice is refused next to the recorder, and nothing is stored.
 	before := len(msgs)
-	res = postFiles(c, s, send+"?kind=voice", url.Values{"kind": {"voice"}}, map[string][]byte{"voice": video})
+	res = postFiles(t, c, s, send+"?kind=voice", url.Values{"kind": {"voice"}}, map[string][]byte{"voice": video})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This voice must be one of")
 	if n := len(history(t, s, svc.ID, svc.Followers[0].PersonID)); n != before {

@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -187,22 +186,10 @@ func pngBytes(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-func postFile(c *apptest.Client, s *apptest.Server, path, field, name string, content []byte, fields url.Values) *apptest.Response {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, vs := range fields {
-		for _, v := range vs {
-			_ = mw.WriteField(k, v)
-		}
-	}
-	fw, _ := mw.CreateFormFile(field, name)
-	_, _ = fw.Write(content)
-	_ = mw.Close()
-	req := c.NewRequest(http.MethodPost, path, &b)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("Origin", s.URL)
-	return c.Do(req)
+// postFile submits a form with one file, as a page would.
+func postFile(t *testing.T, c *apptest.Client, s *apptest.Server, path, field, name string, content []byte, fields url.Values) *apptest.Response {
+	t.Helper()
+	return postMultipart(t, s, c, path, fields, map[string]upload{field: {name, content}})
 }
 
 func TestSendTextImageAndLocation(t *testing.T) {
@@ -252,15 +239,15 @@ func TestSendTextImageAndLocation(t *testing.T) {
 		chatPath(bank, "#latest"))
 
 	// An image that is not an image is refused, and nothing is stored.
-	res = postFile(c, s, chatPath(bank, "/send"), "image", "cat.png", []byte("#!/bin/sh\necho not an image\n"), url.Values{"kind": {"image"}})
+	res = postFile(t, c, s, chatPath(bank, "/send"), "image", "cat.png", []byte("#!/bin/sh\necho not an image\n"), url.Values{"kind": {"image"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This image must be one of")
 	// So is a PNG of a few dozen bytes declaring 50000 × 50000 pixels.
-	res = postFile(c, s, chatPath(bank, "/send"), "image", "bomb.png", mediatest.PNG(50000, 50000), url.Values{"kind": {"image"}})
+	res = postFile(t, c, s, chatPath(bank, "/send"), "image", "bomb.png", mediatest.PNG(50000, 50000), url.Values{"kind": {"image"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This image is 50000 × 50000 pixels; images may be at most 20000 pixels on a side and 50 megapixels in all.")
 	img := pngBytes(t)
-	wantRedirect(t, postFile(c, s, chatPath(bank, "/send"), "image", "x.exe", img, url.Values{"kind": {"image"}}), chatPath(bank, "#latest"))
+	wantRedirect(t, postFile(t, c, s, chatPath(bank, "/send"), "image", "x.exe", img, url.Values{"kind": {"image"}}), chatPath(bank, "#latest"))
 
 	msgs := history(t, s, bank.ID, me.ID)
 	if len(msgs) != 3 || msgs[0].Kind != "text" || msgs[1].Kind != "location" || msgs[2].Kind != "image" {
@@ -592,14 +579,14 @@ func TestAvatarUpload(t *testing.T) {
 	t.Parallel()
 	s := apptest.New(t)
 	me, c := follower(t, s, "mei")
-	res := postFile(c, s, "/me/avatar", "avatar", "me.png", []byte("GIF89a not really"), nil)
+	res := postFile(t, c, s, "/me/avatar", "avatar", "me.png", []byte("GIF89a not really"), nil)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This avatar must be one of")
-	res = postFile(c, s, "/me/avatar", "avatar", "me.webp", mediatest.WebP(30000, 30000), nil)
+	res = postFile(t, c, s, "/me/avatar", "avatar", "me.webp", mediatest.WebP(30000, 30000), nil)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "This avatar is 30000 × 30000 pixels")
 	img := pngBytes(t)
-	wantRedirect(t, postFile(c, s, "/me/avatar", "avatar", "me.png", img, nil), "/me")
+	wantRedirect(t, postFile(t, c, s, "/me/avatar", "avatar", "me.png", img, nil), "/me")
 	p, _ := s.App.Users.ByID(context.Background(), me.ID)
 	if p.AvatarPath == "" {
 		t.Fatal("no avatar stored")

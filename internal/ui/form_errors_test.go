@@ -103,8 +103,7 @@ func TestFormsReportEveryErrorAtOnce(t *testing.T) {
 // come back once with every fault: each in the summary, linking to the
 // editor's own field, and beside that field; nothing is saved.
 func TestEditorsReportEveryErrorAtOnce(t *testing.T) {
-	s := apptest.New(t)
-	acct, oc := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
+	s, acct, oc := lotusTea(t, account.Service)
 	menuPath := fmt.Sprintf("/mp/a/%d/menu", acct.ID)
 
 	// A text button without its message and a link that is not http(s),

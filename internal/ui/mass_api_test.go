@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
@@ -17,9 +16,8 @@ import (
 // sends, with its message, its report and what it was, and uses the
 // console's quota.
 func TestConsoleListsAPIMassSends(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
 	f := s.CreatePerson(t, "reader", pubPW, "")
 	if _, err := s.App.Follows.Follow(ctx, a.ID, f.ID, follow.SourceSearch, ""); err != nil {
 		t.Fatal(err)

@@ -23,9 +23,8 @@ var mediaSrc = regexp.MustCompile(`/media/M[0-9a-z]+(-[0-9a-f]+)?`)
 // account's console, to followers it was sent to and to readers of the
 // article that publishes it; guessed ids and other accounts' probes get 404.
 func TestLibraryMediaCannotBeEnumerated(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
 	b, other := pubOwner(t, s, "oda", "Other Tea", account.Service)
 	up := func(accountID int64, kind, name string, data []byte) *publish.Asset {
 		as, err := s.App.Publish.Upload(ctx, accountID, kind, name, bytes.NewReader(data))

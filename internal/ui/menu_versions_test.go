@@ -16,9 +16,8 @@ import (
 )
 
 func TestMenuHistoryRollbackImportExport(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
 	fan := s.CreatePerson(t, "mei", pubPW, user.RoleNone)
 	if _, err := s.App.Follows.Follow(ctx, a.ID, fan.ID, follow.SourceSearch, ""); err != nil {
 		t.Fatal(err)
@@ -122,8 +121,7 @@ func mustOpenID(t *testing.T, s *apptest.Server, accountID, personID int64) stri
 }
 
 func TestAutoReplyHistoryRollbackAndTry(t *testing.T) {
-	s := apptest.New(t)
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Service)
+	s, a, owner := lotusTea(t, account.Service)
 	base := fmt.Sprintf("/mp/a/%d/autoreply", a.ID)
 	rule := func(reply string) url.Values {
 		return url.Values{"name": {"Prices"}, "enabled": {"1"}, "mode": {"all"}, "kw.0.text": {"price"}, "kw.0.match": {"exact"},

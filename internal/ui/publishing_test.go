@@ -20,6 +20,15 @@ import (
 
 const pubPW = "publishing secret 1"
 
+// lotusTea starts a server with one account, Lotus Tea House of type typ,
+// owned by lin, who is signed in.
+func lotusTea(t *testing.T, typ string) (*apptest.Server, *account.Account, *apptest.Client) {
+	t.Helper()
+	s := apptest.New(t)
+	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", typ)
+	return s, a, owner
+}
+
 // pubOwner creates an active account owned by a new signed-in person.
 func pubOwner(t *testing.T, s *apptest.Server, username, name, typ string) (*account.Account, *apptest.Client) {
 	t.Helper()
@@ -47,9 +56,8 @@ func draftForm(titles ...string) url.Values {
 var draftPath = regexp.MustCompile(`^/mp/a/\d+/publish/d/(\d+)$`)
 
 func TestPublishingConsoleAndReading(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Subscription)
 	base := fmt.Sprintf("/mp/a/%d", a.ID)
 
 	res := owner.Get(base + "/publish")
@@ -216,8 +224,7 @@ func TestPublishingQuotaAndRolesInTheConsole(t *testing.T) {
 }
 
 func TestMediaLibraryUploadAndRanges(t *testing.T) {
-	s := apptest.New(t)
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Subscription)
+	s, a, owner := lotusTea(t, account.Subscription)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("kind", "video")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/ui/console"
 	"github.com/heraldoa/herald/internal/user"
@@ -20,9 +19,8 @@ import (
 // on the field); the change is in the audit log, and the calendar and the
 // quota's month follow it at once. Other roles cannot open the page.
 func TestAccountTimezoneSetting(t *testing.T) {
-	s := apptest.New(t)
+	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
-	a, owner := pubOwner(t, s, "lin", "Lotus Tea House", account.Subscription)
 	pin := calPin(t, s) // 08:00 on the 10th in Shanghai: 16:00 on the 9th in Los Angeles
 	base := fmt.Sprintf("/mp/a/%d", a.ID)
 
