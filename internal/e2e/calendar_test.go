@@ -51,6 +51,18 @@ func touchDrag(fromX, fromY, toX, toY float64) chromedp.Action[chromedp.Void] {
 
 type box struct{ X, Y, W, H float64 }
 
+// pinToTenth moves the server's clock to 08:00 on the next 10th of a
+// month in loc (an account's zone) and returns that time.
+func pinToTenth(s *apptest.Server, loc *time.Location) time.Time {
+	now := s.Clock.Now().In(loc)
+	pin := time.Date(now.Year(), now.Month(), 10, 8, 0, 0, 0, loc)
+	if !pin.After(now) {
+		pin = pin.AddDate(0, 1, 0)
+	}
+	s.Clock.Advance(pin.Sub(s.Clock.Now()))
+	return pin
+}
+
 // TestCalendarScheduleByDragKeyboardAndTouch: on a wide screen the owner
 // drags a draft onto a day of the month grid with the mouse and schedules
 // it; picks a day for another with the keyboard only, at a time inside the
@@ -72,15 +84,10 @@ func TestCalendarScheduleByDragKeyboardAndTouch(t *testing.T) {
 	if _, err := s.App.Follows.Follow(ctx, bank.ID, mei.ID, follow.SourceSearch, ""); err != nil {
 		t.Fatal(err)
 	}
-	// 08:00 in Shanghai on the next 10th of a month: the days used below
-	// (the 12th to the 20th) are ahead and in the same month.
+	// The days used below (the 12th to the 20th) are ahead and in the same
+	// month.
 	loc := bank.Location()
-	now := s.Clock.Now().In(loc)
-	pin := time.Date(now.Year(), now.Month(), 10, 8, 0, 0, 0, loc)
-	if !pin.After(now) {
-		pin = pin.AddDate(0, 1, 0)
-	}
-	s.Clock.Advance(pin.Sub(s.Clock.Now()))
+	pin := pinToTenth(s, loc)
 	store := calendar.NewStore(s.App.DB, s.App.Settings)
 	if err := store.SetQuietHours(ctx, bank.ID, calendar.QuietHours{From: 22 * 60, To: 8 * 60}, pin); err != nil {
 		t.Fatal(err)

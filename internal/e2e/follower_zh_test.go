@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,12 +19,21 @@ import (
 func fitsInChinese(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
 	fitsWidth(t, ctx, SmallPhoneWidth, what)
-	bad := run(t, ctx, "measure the controls of "+what, chromedp.Evaluate[[]string](`(() => {
+	controlsFitIn(t, ctx, what, "button, a.button, .compose-tabs a, .tabbar a, .badge, summary, .row, .langswitch button")
+}
+
+// controlsFitIn fails when, on the page shown, the text of a control that
+// selector finds is wider or taller than the control (a Chinese label
+// spilling out of it), a control reaches past the side of the phone, or
+// something inside a .row sticks out of it.
+func controlsFitIn(t *testing.T, ctx context.Context, what, selector string) {
+	t.Helper()
+	bad := run(t, ctx, "measure the controls of "+what, chromedp.Evaluate[[]string](`((selector) => {
 		const out = [], vw = window.innerWidth;
 		const name = e => e.tagName.toLowerCase() + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "") +
 			" “" + e.textContent.trim().slice(0, 24) + "”";
 		const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden"; };
-		document.querySelectorAll("button, a.button, .compose-tabs a, .tabbar a, .badge, summary, .row, .langswitch button").forEach(e => {
+		document.querySelectorAll(selector).forEach(e => {
 			if (!shown(e)) return;
 			const r = e.getBoundingClientRect();
 			if (e.scrollWidth > e.clientWidth + 1) out.push(name(e) + ": text " + e.scrollWidth + " px wide in " + e.clientWidth + " px");
@@ -38,7 +48,7 @@ func fitsInChinese(t *testing.T, ctx context.Context, what string) {
 			}
 		});
 		return out;
-	})()`))
+	})(`+strconv.Quote(selector)+`)`))
 	for _, b := range bad {
 		t.Errorf("%s at %d px: %s", what, SmallPhoneWidth, b)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -15,24 +14,8 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 )
 
-// controlsFit fails when, on the page shown, a button's or a badge's text
-// is wider than the button or badge (a Chinese label spilling out of it).
-func controlsFit(t *testing.T, ctx context.Context, what string) {
-	t.Helper()
-	bad := run(t, ctx, "measure the controls of "+what, chromedp.Evaluate[[]string](`(() => {
-		const out = [];
-		document.querySelectorAll("main button, main a.button, main .badge").forEach(e => {
-			const r = e.getBoundingClientRect();
-			if (r.width === 0 || r.height === 0) return;
-			if (e.scrollWidth > e.clientWidth + 1) out.push(e.tagName.toLowerCase() + " “" + e.textContent.trim() + "”: text " + e.scrollWidth + " px wide in " + e.clientWidth + " px");
-			if (r.right > window.innerWidth + 0.5) out.push(e.tagName.toLowerCase() + " “" + e.textContent.trim() + "” reaches " + Math.round(r.right) + " px");
-		});
-		return out;
-	})()`))
-	for _, b := range bad {
-		t.Errorf("%s at %d px: %s", what, SmallPhoneWidth, b)
-	}
-}
+// mainControls are the buttons and badges of a console page's main part.
+const mainControls = "main button, main a.button, main .badge"
 
 // TestPublishEditorAndCalendarInChinese: an owner whose language is
 // Simplified Chinese opens the article editor and the publishing calendar
@@ -53,14 +36,7 @@ func TestPublishEditorAndCalendarInChinese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 08:00 in the account's zone on the 10th: the rest of the month is ahead.
-	loc := a.Location()
-	now := s.Clock.Now().In(loc)
-	pin := time.Date(now.Year(), now.Month(), 10, 8, 0, 0, 0, loc)
-	if !pin.After(now) {
-		pin = pin.AddDate(0, 1, 0)
-	}
-	s.Clock.Advance(pin.Sub(s.Clock.Now()))
+	pin := pinToTenth(s, a.Location()) // the rest of the month is ahead
 	d, err := s.App.Publish.SaveDraft(ctx, a.ID, lian.ID, 0, publish.DraftInput{Articles: []publish.ArticleInput{
 		{Title: "冬日暖茶：桂圆红枣茶的做法", Body: "<p>天冷了，来一杯暖茶。</p>", BodyFormat: "html"}}})
 	if err != nil {
@@ -88,7 +64,7 @@ func TestPublishEditorAndCalendarInChinese(t *testing.T) {
 		t.Errorf("the toolbar's buttons are labelled %q", got)
 	}
 	fitsSmallPhone(t, tab, "the article editor in Chinese")
-	controlsFit(t, tab, "the article editor in Chinese")
+	controlsFitIn(t, tab, "the article editor in Chinese", mainControls)
 
 	// The calendar, and the keyboard picker's text.
 	do(t, tab, "open the calendar",
@@ -106,7 +82,7 @@ func TestPublishEditorAndCalendarInChinese(t *testing.T) {
 		t.Errorf("the picker says %q", got)
 	}
 	fitsSmallPhone(t, tab, "the calendar in Chinese")
-	controlsFit(t, tab, "the calendar in Chinese")
+	controlsFitIn(t, tab, "the calendar in Chinese", mainControls)
 
 	if v := cspViolations(t, tab); len(v) > 0 {
 		t.Errorf("CSP violations: %v", v)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -29,13 +28,7 @@ func TestAccountTimezoneInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh := bank.Location()
-	now := s.Clock.Now().In(sh)
-	pin := time.Date(now.Year(), now.Month(), 10, 8, 0, 0, 0, sh)
-	if !pin.After(now) {
-		pin = pin.AddDate(0, 1, 0)
-	}
-	s.Clock.Advance(pin.Sub(s.Clock.Now()))
+	pin := pinToTenth(s, bank.Location())
 	if _, err := s.App.Publish.SaveDraft(ctx, bank.ID, hana.ID, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: "Autumn leaves", Body: "x"}}}); err != nil {
 		t.Fatal(err)
 	}
