@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -52,8 +51,7 @@ func lcParseUpload(w http.ResponseWriter, r *http.Request) (func(), error) {
 		return func() {}, core.ParseForm(w, r)
 	}
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if core.TooLarge(err) {
 			return func() {}, errs.Invalidf("The files are too large together (at most %d MB per form). Upload fewer at a time.", lcMaxUpload>>20)
 		}
 		return func() {}, errs.Invalidf("The form could not be read.")

@@ -115,8 +115,7 @@ func parseMultipart(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, http.ErrNotMultipart) {
 			return core.ParseForm(w, r)
 		}
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if core.TooLarge(err) {
 			return errs.Invalidf("The form is too large (images: at most 10 MB).")
 		}
 		return errs.Invalidf("The form could not be read.")

@@ -2,7 +2,6 @@ package console
 
 import (
 	"database/sql"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -288,15 +287,7 @@ func (u *UI) publishSave(w http.ResponseWriter, r *http.Request, c *core.Console
 }
 
 func parseMultipartOrForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 10<<20)
-	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return errs.Invalidf("The draft is too large (at most 10 MB in one save).")
-		}
-		return errs.Invalidf("The form could not be read.")
-	}
-	return nil
+	return core.ParseFormLimit(w, r, 10<<20, "The draft is too large (at most 10 MB in one save).")
 }
 
 // publishPhonePreview shows a draft as followers will see it, in a
@@ -523,8 +514,7 @@ func (u *UI) mediaUpload(w http.ResponseWriter, r *http.Request, c *core.Console
 	file, hdr, err := r.FormFile("file")
 	switch {
 	case err != nil:
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if core.TooLarge(err) {
 			uploadErr = errs.FieldInvalid("file", "The file is larger than the limit of 10 MB.")
 		} else {
 			uploadErr = errs.FieldInvalid("file", "Choose a file to upload.")

@@ -406,15 +406,27 @@ func InPath[T any](r *http.Request, accountID int64, name string, get func(ctx c
 
 // ParseForm reads a url-encoded form of at most 1 MiB.
 func ParseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	return ParseFormLimit(w, r, 1<<20, "The form is too large.")
+}
+
+// ParseFormLimit reads a url-encoded form of at most limit bytes, refusing
+// a larger one with the message tooLarge.
+func ParseFormLimit(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return errs.Invalidf("The form is too large.")
+		if TooLarge(err) {
+			return errs.Invalidf("%s", tooLarge)
 		}
 		return errs.Invalidf("The form could not be read.")
 	}
 	return nil
+}
+
+// TooLarge reports whether err comes from reading a request body past the
+// limit of its http.MaxBytesReader.
+func TooLarge(err error) bool {
+	var tooBig *http.MaxBytesError
+	return errors.As(err, &tooBig)
 }
 
 // SignedIn requires a signed-in person, sending others to the sign-in page.

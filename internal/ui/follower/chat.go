@@ -262,8 +262,7 @@ func (u *UI) chatSend(w http.ResponseWriter, r *http.Request) error {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, fk.limit.MaxBytes+(1<<20))
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
+			if core.TooLarge(err) {
 				return u.sendError(w, r, a, fk.field, errs.FieldInvalid(fk.field, "This %s is larger than the limit of %s.", fk.limit.Name, media.HumanSize(fk.limit.MaxBytes)))
 			}
 			return u.sendError(w, r, a, fk.field, errs.FieldInvalid(fk.field, "The upload could not be read. Try again."))

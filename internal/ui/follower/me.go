@@ -7,6 +7,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -17,8 +18,7 @@ func (u *UI) meAvatar(w http.ResponseWriter, r *http.Request) error {
 	p := u.NewPage(w, r, "Me", nil)
 	r.Body = http.MaxBytesReader(w, r.Body, media.Avatar.MaxBytes+(1<<20))
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if core.TooLarge(err) {
 			return u.FormError(w, r, "app/me", p, errs.FieldInvalid("avatar", "A profile picture is at most %s.", media.HumanSize(media.Avatar.MaxBytes)))
 		}
 		return u.FormError(w, r, "app/me", p, errs.FieldInvalid("avatar", "Choose a picture to upload."))
