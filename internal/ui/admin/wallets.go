@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -47,11 +46,7 @@ func (u *UI) loadWallets(r *http.Request, p *core.Page) error {
 }
 
 func (u *UI) adminWalletCredit(r *http.Request, _ *core.ConsoleCtx, _ core.None) (core.Done, error) {
-	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("username")), "@")
-	person, err := u.Users.ByUsername(r.Context(), name)
-	if errors.Is(err, errs.NotFound) {
-		return core.Done{}, errs.FieldInvalid("username", "There is no person with that username.")
-	}
+	person, err := u.PersonNamed(r, "username", errs.FieldInvalid("username", "There is no person with that username."))
 	if err != nil {
 		return core.Done{}, err
 	}

@@ -394,11 +394,7 @@ func (u *UI) payProductSend(r *http.Request, c *core.ConsoleCtx, pp *payProductC
 	if !pr.Active {
 		return core.Done{}, onField(errs.Conflictf("This product is not on sale; put it on sale first."), "follower")
 	}
-	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("follower")), "@")
-	person, err := u.Users.ByUsername(r.Context(), name)
-	if errors.Is(err, errs.NotFound) {
-		return core.Done{}, errs.FieldInvalid("follower", "There is no follower with that username.")
-	}
+	person, err := u.PersonNamed(r, "follower", errs.FieldInvalid("follower", "There is no follower with that username."))
 	if err != nil {
 		return core.Done{}, err
 	}

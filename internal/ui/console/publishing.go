@@ -287,7 +287,7 @@ func (u *UI) publishSave(w http.ResponseWriter, r *http.Request, c *core.Console
 }
 
 func parseMultipartOrForm(w http.ResponseWriter, r *http.Request) error {
-	return core.ParseFormLimit(w, r, 10<<20, "The draft is too large (at most 10 MB in one save).")
+	return core.ParseFormLimit(w, r, 10<<20, errs.Invalidf("The draft is too large (at most 10 MB in one save)."))
 }
 
 // publishPhonePreview shows a draft as followers will see it, in a

@@ -19,6 +19,7 @@ import (
 	"github.com/heraldoa/herald/internal/qrcode"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
+	"github.com/heraldoa/herald/internal/user"
 )
 
 // MenuButton is one button of an account's custom menu as a follower sees
@@ -107,6 +108,17 @@ func PathIDNamed(r *http.Request, name, what string) (int64, error) {
 		return 0, errs.NotFoundf("No such %s.", what)
 	}
 	return v, nil
+}
+
+// PersonNamed returns the person whose username (with or without its "@")
+// the form's field holds, or the error unknown when there is none.
+func (u *UI) PersonNamed(r *http.Request, field string, unknown error) (*user.Person, error) {
+	name := strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get(field)), "@")
+	person, err := u.Users.ByUsername(r.Context(), name)
+	if errors.Is(err, errs.NotFound) {
+		return nil, unknown
+	}
+	return person, err
 }
 
 // DocSlot is one required document on the application form.

@@ -406,16 +406,16 @@ func InPath[T any](r *http.Request, accountID int64, name string, get func(ctx c
 
 // ParseForm reads a url-encoded form of at most 1 MiB.
 func ParseForm(w http.ResponseWriter, r *http.Request) error {
-	return ParseFormLimit(w, r, 1<<20, "The form is too large.")
+	return ParseFormLimit(w, r, 1<<20, errs.Invalidf("The form is too large."))
 }
 
 // ParseFormLimit reads a url-encoded form of at most limit bytes, refusing
-// a larger one with the message tooLarge.
-func ParseFormLimit(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) error {
+// a larger one with the error tooLarge.
+func ParseFormLimit(w http.ResponseWriter, r *http.Request, limit int64, tooLarge error) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		if TooLarge(err) {
-			return errs.Invalidf("%s", tooLarge)
+			return tooLarge
 		}
 		return errs.Invalidf("The form could not be read.")
 	}
