@@ -44,6 +44,7 @@ type history[V any] struct {
 	export  func(V) ([]byte, error)
 	diff    func(r *http.Request, c *core.ConsoleCtx, from, to V) ([]string, error)
 	one     core.View // one version's page; its Load gets the versionHead from headOf
+	same    string    // the comparison of two equal versions
 	live    string    // the flash after publishing, after "<note>: "
 	drafted string    // the flash after an import, after "Imported as version N, a draft: "
 }
@@ -65,6 +66,8 @@ func (h *history[V]) register(u *UI, route core.Route) {
 // versionsData is the history's list: the versions, the live one and a
 // comparison of two.
 type versionsData[V any] struct {
+	Path     string // the history's path: "menu", "autoreply"
+	Same     string // what the comparison says of two equal versions
 	Versions []V
 	Current  int64 // the number followers get now (0: none yet)
 	From, To int64 // compared versions
@@ -74,7 +77,7 @@ type versionsData[V any] struct {
 
 func (h *history[V]) loadList(r *http.Request, p *core.Page) error {
 	ctx, c := r.Context(), p.Console
-	d := &versionsData[V]{}
+	d := &versionsData[V]{Path: h.path, Same: h.same}
 	var err error
 	if d.Versions, err = h.store.Versions(ctx, c.Account.ID, 0, 100); err != nil {
 		return err

@@ -24,6 +24,7 @@ func (u *UI) registerAutoReplyVersions(h core.Route) {
 		diff: func(_ *http.Request, _ *core.ConsoleCtx, from, to *autoreply.Version) ([]string, error) {
 			return autoreply.Diff(from.Snapshot, to.Snapshot), nil
 		},
+		same:    "The two versions have the same rules.",
 		live:    "followers get these replies now",
 		drafted: "followers get it once you publish it."}
 	hist.one = core.View{Title: "Auto-reply version", Template: "mp/autoreply_version", Load: func(r *http.Request, p *core.Page) error {

@@ -30,6 +30,7 @@ func (u *UI) registerMenuVersions(h core.Route) {
 			names, _, err := u.tagNames(r, c.Account.ID)
 			return menu.Diff(from.Menus, to.Menus, nameOf(names)), err
 		},
+		same:    "The two versions have the same menus.",
 		live:    "followers see it now",
 		drafted: "followers see it once you publish it."}
 	hist.one = core.View{Title: "Menu version", Template: "mp/menu_version", Load: func(r *http.Request, p *core.Page) error {
