@@ -130,9 +130,7 @@ func approvedAccount(t *testing.T, s *apptest.Server, owner, reviewer *user.Pers
 
 func TestApplyReviewApproveShowsBadgeAndCredentials(t *testing.T) {
 	s := apptest.New(t)
-	owner := s.CreatePerson(t, "lin", pw, user.RoleNone)
-	c := s.Client(t)
-	c.SignIn("lin", pw)
+	c, owner := staffClient(t, s, "lin", user.RoleNone)
 	home := c.Get("/mp/")
 	wantBody(t, home, "Register a new account")
 	wantBody(t, c.Get("/mp/apply/new"), "Where messages appear")
@@ -216,9 +214,7 @@ func withAction(v url.Values, action string) url.Values {
 
 func TestApplicationFormRefusesBadInput(t *testing.T) {
 	s := apptest.New(t)
-	s.CreatePerson(t, "lin", pw, user.RoleNone)
-	c := s.Client(t)
-	c.SignIn("lin", pw)
+	c, _ := staffClient(t, s, "lin", user.RoleNone)
 
 	res := c.PostForm("/mp/apply/new", applyFields("x", "domestic"))
 	wantStatus(t, res, http.StatusUnprocessableEntity)
@@ -242,9 +238,7 @@ func TestApplicationFormRefusesBadInput(t *testing.T) {
 		t.Errorf("%d documents stored from a refused upload", len(docs))
 	}
 	// Someone else's application is not there for them.
-	s.CreatePerson(t, "kai", pw, user.RoleNone)
-	other := s.Client(t)
-	other.SignIn("kai", pw)
+	other, _ := staffClient(t, s, "kai", user.RoleNone)
 	wantStatus(t, other.Get(fmt.Sprintf("/mp/apply/%d", id)), http.StatusNotFound)
 	res = postMultipart(t, s, other, fmt.Sprintf("/mp/apply/%d", id), withAction(applyFields("Stolen Name", "domestic"), "save"), nil)
 	wantStatus(t, res, http.StatusNotFound)
@@ -261,9 +255,7 @@ func mustPerson(t *testing.T, s *apptest.Server, username string) *user.Person {
 
 func TestRegionCannotChangeThroughTheForm(t *testing.T) {
 	s := apptest.New(t)
-	s.CreatePerson(t, "lin", pw, user.RoleNone)
-	c := s.Client(t)
-	c.SignIn("lin", pw)
+	c, _ := staffClient(t, s, "lin", user.RoleNone)
 	_, rv := staffClient(t, s, "rui", user.RoleReviewer)
 	id := startApplication(t, c, "Lotus Tea House", "domestic")
 	res := postMultipart(t, s, c, fmt.Sprintf("/mp/apply/%d", id), withAction(applyFields("Lotus Tea House", "domestic"), "submit"),
@@ -301,9 +293,7 @@ func TestFollowerReportsAndReviewerDismisses(t *testing.T) {
 	rc, rv := staffClient(t, s, "rui", user.RoleReviewer)
 	acct := approvedAccount(t, s, owner, rv, "Harbour Bank")
 
-	s.CreatePerson(t, "mei", pw, user.RoleNone)
-	f := s.Client(t)
-	f.SignIn("mei", pw)
+	f, _ := staffClient(t, s, "mei", user.RoleNone)
 	form := f.Get(fmt.Sprintf("/report?target_type=account&target_id=%d", acct.ID))
 	wantStatus(t, form, http.StatusOK)
 	wantBody(t, form, "Harbour Bank")
@@ -412,9 +402,7 @@ func TestRolesLimitTheAccountConsole(t *testing.T) {
 	}
 	wantStatus(t, c.PostForm(fmt.Sprintf("/mp/a/%d/secret", acct.ID), nil), http.StatusForbidden)
 	wantStatus(t, c.Get(fmt.Sprintf("/mp/a/%d/compliance", acct.ID)), http.StatusForbidden)
-	s.CreatePerson(t, "stranger", pw, user.RoleNone)
-	x := s.Client(t)
-	x.SignIn("stranger", pw)
+	x, _ := staffClient(t, s, "stranger", user.RoleNone)
 	wantStatus(t, x.Get(fmt.Sprintf("/mp/a/%d/", acct.ID)), http.StatusForbidden)
 }
 

@@ -178,9 +178,7 @@ func TestAdminAnalyticsIsForStaff(t *testing.T) {
 	if err := s.App.AnalyticsStore.PlatformSnapshot(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	s.CreatePerson(t, "boss", pw, user.RoleAdmin)
-	admin := s.Client(t)
-	admin.SignIn("boss", pw)
+	admin, _ := staffClient(t, s, "boss", user.RoleAdmin)
 	res := admin.Get("/admin/analytics")
 	wantStatus(t, res, http.StatusOK)
 	wantBody(t, res, `<td data-testid="accounts-active">2</td>`)

@@ -137,9 +137,7 @@ func TestScanningAQRCodeFollowsWithTheScene(t *testing.T) {
 	if res := anon.Get("/q/" + tk.Ticket); res.Status != 200 || !res.Contains(svc.Name) || !res.Contains("Sign in to follow") {
 		t.Fatalf("scan page: %d", res.Status)
 	}
-	p := s.CreatePerson(t, "scanner", pw, user.RoleNone)
-	c := s.Client(t)
-	c.SignIn("scanner", pw)
+	c, p := staffClient(t, s, "scanner", user.RoleNone)
 	res := c.PostForm("/q/"+tk.Ticket, nil)
 	if res.Status != http.StatusSeeOther || res.Location != fmt.Sprintf("/chat/%d", svc.ID) {
 		t.Fatalf("scan: %d %s", res.Status, res.Location)

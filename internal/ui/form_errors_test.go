@@ -61,9 +61,7 @@ func TestFormsReportEveryErrorAtOnce(t *testing.T) {
 	}
 
 	// A library template with four wrong fields (the admin's form).
-	s.CreatePerson(t, "ada", pw, user.RoleAdmin)
-	ac := s.Client(t)
-	ac.SignIn("ada", pw)
+	ac, _ := staffClient(t, s, "ada", user.RoleAdmin)
 	res = ac.PostForm("/admin/templates", url.Values{"short_id": {"not valid!"}, "title": {""}, "industry": {"0"}, "content": {"no keywords"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	got = summaryOf(res.Body)
