@@ -45,7 +45,7 @@ func TestDiscoverSuggestsByCategoryBeforeSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, c := follower(t, s, "mei")
-	wantRedirect(t, c.PostForm(accountPath(followed, "/follow"), nil), accountPath(followed, ""))
+	followFromProfile(t, followed, c)
 
 	res := c.Get("/discover")
 	wantStatus(t, res, http.StatusOK)

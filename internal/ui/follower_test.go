@@ -50,6 +50,15 @@ func newAccount(t *testing.T, s *apptest.Server, name, typ string, verified bool
 }
 
 // follower creates a person and a signed-in client for them.
+// followFromProfile follows a with each client, as the follow button on
+// its profile does.
+func followFromProfile(t *testing.T, a *account.Account, clients ...*apptest.Client) {
+	t.Helper()
+	for _, c := range clients {
+		wantRedirect(t, c.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+	}
+}
+
 func follower(t *testing.T, s *apptest.Server, username string) (*user.Person, *apptest.Client) {
 	t.Helper()
 	p := s.CreatePerson(t, username, pw, user.RoleNone)
@@ -109,7 +118,7 @@ func TestDiscoverFollowAndChatList(t *testing.T) {
 	}
 
 	// Follow from the profile: an openid for this account, the count grows.
-	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	followFromProfile(t, bank, c)
 	f, err := s.App.Follows.Get(context.Background(), bank.ID, me.ID)
 	if err != nil || !f.Following || f.Source != follow.SourceProfile {
 		t.Fatalf("after Follow: %+v %v", f, err)
@@ -287,7 +296,7 @@ func TestFollowersCannotReadOthersConversationsOrOpenIDs(t *testing.T) {
 	bo, bc := follower(t, s, "bob")
 	for _, cl := range []*apptest.Client{mc, bc} {
 		for _, a := range []*account.Account{bank, tea} {
-			wantRedirect(t, cl.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+			followFromProfile(t, a, cl)
 		}
 	}
 	wantRedirect(t, mc.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"mei's private question"}}), chatPath(bank, "#latest"))
@@ -393,9 +402,7 @@ func TestEventsStreamOnlyTheSignedInPersonsMessages(t *testing.T) {
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	mei, mc := follower(t, s, "mei")
 	bo, bc := follower(t, s, "bob")
-	for _, cl := range []*apptest.Client{mc, bc} {
-		wantRedirect(t, cl.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
-	}
+	followFromProfile(t, bank, mc, bc)
 	if res := s.Client(t).Get("/events"); res.Status != http.StatusSeeOther {
 		t.Fatalf("a visitor got %d from /events, want a redirect to sign in", res.Status)
 	}
@@ -450,7 +457,7 @@ func TestMenuClicksAndLinks(t *testing.T) {
 	}
 	s.App.Chat.AddResponder(clickResponder{})
 	me, c := follower(t, s, "mei")
-	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	followFromProfile(t, bank, c)
 
 	res := c.Get(chatPath(bank, ""))
 	wantBody(t, res, `data-testid="menubar"`)
@@ -536,7 +543,7 @@ func TestSubscriptionsFolder(t *testing.T) {
 		t.Fatal("the Subscriptions row shows before following any Subscription account")
 	}
 	for _, a := range []*account.Account{tea, news} {
-		wantRedirect(t, c.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+		followFromProfile(t, a, c)
 	}
 	// Both accounts are one row, with the newest publication and a count.
 	res := c.Get("/")
@@ -602,7 +609,7 @@ func TestAccountMessagesRenderAsCards(t *testing.T) {
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
-	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	followFromProfile(t, bank, c)
 	ctx := context.Background()
 	for _, m := range []*message.Message{
 		{Kind: message.KindPublication, Sender: message.SenderMass, Body: message.Body{PublicationID: 9, Title: "New savings rates", URL: "/s/91",
@@ -636,7 +643,7 @@ func TestAccountsThatKnowYou(t *testing.T) {
 	newAccount(t, s, "Never Followed", account.Service, false)
 	_, c := follower(t, s, "mei")
 	for _, a := range []*account.Account{bank, tea} {
-		wantRedirect(t, c.PostForm(accountPath(a, "/follow"), nil), accountPath(a, ""))
+		followFromProfile(t, a, c)
 	}
 	wantRedirect(t, c.PostForm(accountPath(bank, "/unfollow"), nil), accountPath(bank, ""))
 	_, other := follower(t, s, "bob")
@@ -659,7 +666,7 @@ func TestLongConversationPages(t *testing.T) {
 	s := apptest.New(t)
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
-	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	followFromProfile(t, bank, c)
 	for i := range 55 {
 		sendFromAccount(t, s, bank.ID, me.ID, fmt.Sprintf("Statement line %02d.", i))
 	}
@@ -684,7 +691,7 @@ func TestBlacklistedAndSuspended(t *testing.T) {
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
 	_, other := follower(t, s, "bob")
-	wantRedirect(t, c.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
+	followFromProfile(t, bank, c)
 	sendFromAccount(t, s, bank.ID, me.ID, "Welcome to Harbour Bank")
 
 	// Blacklisted: the history stays readable, sending is refused.
@@ -728,9 +735,7 @@ func TestSendingTooFastIsRefused(t *testing.T) {
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	me, c := follower(t, s, "mei")
 	_, other := follower(t, s, "bob")
-	for _, cl := range []*apptest.Client{c, other} {
-		wantRedirect(t, cl.PostForm(accountPath(bank, "/follow"), nil), accountPath(bank, ""))
-	}
+	followFromProfile(t, bank, c, other)
 	refused := 0
 	for i := range 30 {
 		res := c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {fmt.Sprintf("spam %d", i)}})
@@ -765,9 +770,7 @@ func TestConversationsWithSubscriptionAccounts(t *testing.T) {
 	s.App.Chat.AddResponder(echoResponder{})
 	mei, c := follower(t, s, "mei")
 	_, other := follower(t, s, "bob")
-	for _, cl := range []*apptest.Client{c, other} {
-		wantRedirect(t, cl.PostForm(accountPath(tea, "/follow"), nil), accountPath(tea, ""))
-	}
+	followFromProfile(t, tea, c, other)
 	if c.Get("/subscriptions").Contains(`data-testid="folder-chats"`) {
 		t.Fatal("a conversation shows before any message")
 	}
