@@ -38,6 +38,18 @@ func demoFollower(b testing.TB) (*apptest.Server, *http.Cookie, map[string]strin
 	return s, cookie, map[string]string{"home": "/", "article": article[1], "chat": chat[1], "subscriptions": "/subscriptions"}
 }
 
+// servePage renders path for the session's person through h, without the
+// network, and returns the status.
+func servePage(h http.Handler, cookie *http.Cookie, path string) int {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.RemoteAddr = "127.0.0.1:1234"
+	req.Header.Set("Accept", "text/html")
+	req.AddCookie(cookie)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
 // followerPageQueries is how many database statements each follower page
 // may run when nothing has changed since the previous view: the session
 // with its person, then the page's own reads. A page that starts reading
@@ -54,14 +66,8 @@ func TestFollowerPageQueries(t *testing.T) {
 	h := s.HTTP.Config.Handler
 	for name, budget := range followerPageQueries {
 		get := func() {
-			req := httptest.NewRequest(http.MethodGet, pages[name], nil)
-			req.RemoteAddr = "127.0.0.1:1234"
-			req.Header.Set("Accept", "text/html")
-			req.AddCookie(cookie)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("GET %s: %d", pages[name], rec.Code)
+			if code := servePage(h, cookie, pages[name]); code != http.StatusOK {
+				t.Fatalf("GET %s: %d", pages[name], code)
 			}
 		}
 		get() // the first view may mark things read
@@ -82,14 +88,8 @@ func BenchmarkFollowerPages(b *testing.B) {
 	for _, name := range []string{"home", "article", "chat", "subscriptions"} {
 		b.Run(name, func(b *testing.B) {
 			get := func() {
-				req := httptest.NewRequest(http.MethodGet, pages[name], nil)
-				req.RemoteAddr = "127.0.0.1:1234"
-				req.Header.Set("Accept", "text/html")
-				req.AddCookie(cookie)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("GET %s: %d", pages[name], rec.Code)
+				if code := servePage(h, cookie, pages[name]); code != http.StatusOK {
+					b.Fatalf("GET %s: %d", pages[name], code)
 				}
 			}
 			get()
@@ -117,14 +117,8 @@ func BenchmarkFollowerPagesParallel(b *testing.B) {
 			cpu := processCPU()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req := httptest.NewRequest(http.MethodGet, pages[name], nil)
-					req.RemoteAddr = "127.0.0.1:1234"
-					req.Header.Set("Accept", "text/html")
-					req.AddCookie(cookie)
-					rec := httptest.NewRecorder()
-					h.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK {
-						b.Errorf("GET %s: %d", pages[name], rec.Code)
+					if code := servePage(h, cookie, pages[name]); code != http.StatusOK {
+						b.Errorf("GET %s: %d", pages[name], code)
 						return
 					}
 				}
