@@ -26,22 +26,8 @@ func TestPublishingActionsAreCaptured(t *testing.T) {
 	if err != nil || len(owner) == 0 {
 		t.Fatalf("members: %v", err)
 	}
-	draft, err := s.App.Publish.SaveDraft(ctx, a.ID, owner[0].PersonID, 0, publish.DraftInput{Articles: []publish.ArticleInput{
-		{Title: "Spring teas", Author: "Lin", Body: "Fresh leaves.", CommentsOpen: true}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := s.App.Publish.Send(ctx, a.ID, owner[0].PersonID, draft.ID, publish.SendOptions{Mode: publish.ModeMass})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.App.PublishEngine.Run(ctx, job.ID); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.App.Publish.Publication(ctx, a.ID, draft.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := sendNow(t, s, a.ID, owner[0].PersonID, publish.ModeMass,
+		publish.ArticleInput{Title: "Spring teas", Author: "Lin", Body: "Fresh leaves.", CommentsOpen: true})
 	art := p.FirstArticleID
 
 	wantStatus(t, fc.Get("/subscriptions"), http.StatusOK)
@@ -78,22 +64,8 @@ func TestChatPublicationImpressionsAreCaptured(t *testing.T) {
 	}
 	mia, fc := follower(t, s, "mia")
 	wantStatus(t, fc.PostForm(fmt.Sprintf("/a/%d/follow", a.ID), url.Values{"source": {"search"}}), http.StatusSeeOther)
-	draft, err := s.App.Publish.SaveDraft(ctx, a.ID, owner.ID, 0, publish.DraftInput{Articles: []publish.ArticleInput{
-		{Title: "Saving tips", Author: "Hana", Body: "Save a little every day."}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := s.App.Publish.Send(ctx, a.ID, owner.ID, draft.ID, publish.SendOptions{Mode: publish.ModeMass})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.App.PublishEngine.Run(ctx, job.ID); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.App.Publish.Publication(ctx, a.ID, draft.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := sendNow(t, s, a.ID, owner.ID, publish.ModeMass,
+		publish.ArticleInput{Title: "Saving tips", Author: "Hana", Body: "Save a little every day."})
 	wantStatus(t, fc.Get(fmt.Sprintf("/chat/%d", a.ID)), http.StatusOK)
 	anWaitEvents(t, s, a.ID, analytics.KindImpression, 1)
 	var surface string

@@ -16,17 +16,29 @@ import (
 // publishNow publishes a one-article draft through the store and its engine.
 func publishNow(t *testing.T, s *apptest.Server, a *account.Account, owner int64, title string) *publish.Publication {
 	t.Helper()
+	return sendNow(t, s, a.ID, owner, publish.ModePublish, publish.ArticleInput{
+		Title: title, Digest: "About " + title, Body: "Steep **" + title + "**. <script>alert(1)</script>"})
+}
+
+// sendNow saves a draft of the articles, sends it in mode (publish.ModePublish
+// or ModeMass) and runs the job through the engine; it returns the
+// publication as it is after the send.
+func sendNow(t *testing.T, s *apptest.Server, accountID, owner int64, mode string, articles ...publish.ArticleInput) *publish.Publication {
+	t.Helper()
 	ctx := context.Background()
-	p, err := s.App.Publish.SaveDraft(ctx, a.ID, owner, 0, publish.DraftInput{Articles: []publish.ArticleInput{
-		{Title: title, Digest: "About " + title, Body: "Steep **" + title + "**. <script>alert(1)</script>"}}})
+	draft, err := s.App.Publish.SaveDraft(ctx, accountID, owner, 0, publish.DraftInput{Articles: articles})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := s.App.Publish.Send(ctx, a.ID, owner, p.ID, publish.SendOptions{Mode: publish.ModePublish})
+	j, err := s.App.Publish.Send(ctx, accountID, owner, draft.ID, publish.SendOptions{Mode: mode})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.App.PublishEngine.Run(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.App.Publish.Publication(ctx, accountID, draft.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return p
