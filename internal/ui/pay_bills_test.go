@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,10 +23,7 @@ import (
 func TestConsoleBillsAndPlatformCertificate(t *testing.T) {
 	w := newPayWorld(t)
 	ctx := context.Background()
-	hana := w.client(t, "hana")
-	if r := hana.PostForm(w.mp(w.bank, "/merchant"), url.Values{"display_name": {"Harbour Bank Shop"}}); r.Status != http.StatusSeeOther {
-		t.Fatalf("enable: %d", r.Status)
-	}
+	hana := w.bankMerchant(t)
 	loc := w.bank.Location()
 	now := w.s.Clock.Now().In(loc)
 	day := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
@@ -115,10 +111,7 @@ var keyPairSerial = regexp.MustCompile(`private key \(serial ([0-9A-F]+)\)`)
 // digits per byte, the form its requests' serial_no are matched in.
 func TestConsoleKeyPairSerialIsEvenLength(t *testing.T) {
 	w := newPayWorld(t)
-	hana := w.client(t, "hana")
-	if r := hana.PostForm(w.mp(w.bank, "/merchant"), url.Values{"display_name": {"Harbour Bank Shop"}}); r.Status != http.StatusSeeOther {
-		t.Fatalf("enable: %d", r.Status)
-	}
+	hana := w.bankMerchant(t)
 	for range 8 {
 		r := hana.PostForm(w.mp(w.bank, "/keypair"), nil)
 		m := keyPairSerial.FindStringSubmatch(r.Body)

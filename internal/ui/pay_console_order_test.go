@@ -25,10 +25,7 @@ var consoleOrderLoc = regexp.MustCompile(`/pay/orders/(\d+)$`)
 func TestStaffCreateAnOrderFromTheCatalogue(t *testing.T) {
 	w := newPayWorld(t)
 	ctx := context.Background()
-	hana := w.client(t, "hana")
-	if r := hana.PostForm(w.mp(w.bank, "/merchant"), url.Values{"display_name": {"Harbour Bank Shop"}}); r.Status != http.StatusSeeOther {
-		t.Fatalf("enable: %d", r.Status)
-	}
+	hana := w.bankMerchant(t)
 	tea, err := w.s.App.Pay.SaveProduct(ctx, w.bank.ID, 0, pay.ProductInput{Name: "Tea tin", Price: 1250, Stock: 3, Active: true})
 	if err != nil {
 		t.Fatal(err)

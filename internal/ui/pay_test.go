@@ -69,6 +69,17 @@ func (w *payWorld) client(t *testing.T, name string) *apptest.Client {
 	return c
 }
 
+// bankMerchant signs in hana, the bank's owner, and enables payments for
+// the bank from its console as "Harbour Bank Shop".
+func (w *payWorld) bankMerchant(t *testing.T) *apptest.Client {
+	t.Helper()
+	hana := w.client(t, "hana")
+	if r := hana.PostForm(w.mp(w.bank, "/merchant"), url.Values{"display_name": {"Harbour Bank Shop"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("enable: %d", r.Status)
+	}
+	return hana
+}
+
 func (w *payWorld) mp(a *account.Account, rest string) string {
 	return fmt.Sprintf("/mp/a/%d/pay%s", a.ID, rest)
 }
