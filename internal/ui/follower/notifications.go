@@ -107,16 +107,28 @@ func (u *UI) pushKey(w http.ResponseWriter, r *http.Request) error {
 	return web.JSON(w, http.StatusOK, map[string]string{"public_key": k})
 }
 
-// pushSubscribe stores this browser's subscription (PushSubscription JSON).
-func (u *UI) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
+// readPushJSON reads the script's JSON body (at most 8 KiB) with parse; on
+// failure it answers the error as JSON (tooLarge for a body over the
+// limit) and returns false.
+func readPushJSON[T any](w http.ResponseWriter, r *http.Request, tooLarge error, parse func([]byte) (T, error)) (T, bool) {
+	var zero T
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<10))
 	if err != nil {
-		web.JSONError(w, errs.Invalidf("The subscription is too large."))
-		return nil
+		web.JSONError(w, tooLarge)
+		return zero, false
 	}
-	in, err := webpush.ParseSubscription(raw)
+	v, err := parse(raw)
 	if err != nil {
 		web.JSONError(w, err)
+		return zero, false
+	}
+	return v, true
+}
+
+// pushSubscribe stores this browser's subscription (PushSubscription JSON).
+func (u *UI) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
+	in, ok := readPushJSON(w, r, errs.Invalidf("The subscription is too large."), webpush.ParseSubscription)
+	if !ok {
 		return nil
 	}
 	sub, err := u.WebPush.Subscribe(r.Context(), web.Person(r).ID, in, deviceLabel(r.UserAgent()))
@@ -131,14 +143,8 @@ func (u *UI) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 
 // pushUnsubscribe removes this browser's subscription ({"endpoint": …}).
 func (u *UI) pushUnsubscribe(w http.ResponseWriter, r *http.Request) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<10))
-	if err != nil {
-		web.JSONError(w, errs.Invalidf("The request is too large."))
-		return nil
-	}
-	in, err := webpush.ParseEndpoint(raw)
-	if err != nil {
-		web.JSONError(w, err)
+	in, ok := readPushJSON(w, r, errs.Invalidf("The request is too large."), webpush.ParseEndpoint)
+	if !ok {
 		return nil
 	}
 	if err := u.WebPush.Unsubscribe(r.Context(), web.Person(r).ID, in); err != nil {
