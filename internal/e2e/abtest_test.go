@@ -38,10 +38,7 @@ func TestABTestRunsToItsWinner(t *testing.T) {
 	if err := db.Get(s.App.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE name = 'Lotus Tea House'`), &lotus); err != nil {
 		t.Fatal(err)
 	}
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a desktop", chromedp.EmulateViewport(1280, 900))
+	tab, problems := watchedTab(t, 1280, 900)
 	signIn(t, tab, s, "lotus", "owner-demo", fmt.Sprintf("/mp/a/%d/abtests", lotus), `[data-testid=abtest-drafts]`)
 	do(t, tab, "test the gift-box draft",
 		chromedp.Click(byText("a", "Winter tea gift boxes")),

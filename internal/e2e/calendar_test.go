@@ -119,10 +119,7 @@ func TestCalendarScheduleByDragKeyboardAndTouch(t *testing.T) {
 		return run(t, tab, "read "+sel, chromedp.Evaluate[string](`(document.querySelector(`+"`"+sel+"`"+`) || {}).textContent || ""`))
 	}
 
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a wide screen", chromedp.EmulateViewport(1280, 1600))
+	tab, problems := watchedTab(t, 1280, 1600)
 	signInBrowser(t, tab, s, "hana", pw)
 	do(t, tab, "open the calendar", chromedp.Navigate(page), ready)
 

@@ -14,6 +14,18 @@ import (
 	"github.com/heraldoa/herald/internal/user"
 )
 
+// watchedTab opens a browser tab with a viewport of width × height that
+// records what the Content-Security-Policy refuses and, in problems, what
+// the console reports.
+func watchedTab(t *testing.T, width, height int64, opts ...chromedp.EmulateViewportOption) (tab context.Context, problems func() []string) {
+	t.Helper()
+	tab = Browser(t)
+	recordCSPViolations(t, tab)
+	problems = consoleProblems(t, tab)
+	do(t, tab, fmt.Sprintf("use a %d × %d px screen", width, height), chromedp.EmulateViewport(width, height, opts...))
+	return tab, problems
+}
+
 // recordCSPViolations makes every page the tab opens from now on keep the
 // Content-Security-Policy violations it meets in window.cspViolations;
 // cspViolations reads them.

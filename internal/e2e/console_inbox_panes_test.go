@@ -68,10 +68,7 @@ func TestInboxTwoPanes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a 1280 px desktop screen", chromedp.EmulateViewport(1280, 900))
+	tab, problems := watchedTab(t, 1280, 900)
 	msgSignIn(t, tab, s, "hana", pw)
 	inbox := fmt.Sprintf("/mp/a/%d/inbox", bank.ID)
 	do(t, tab, "open the inbox", chromedp.Navigate(s.URL+inbox), chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-queue]`)),

@@ -53,10 +53,7 @@ func TestConsoleNavigationSidebarAndPhoneMenu(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a desktop", chromedp.EmulateViewport(1280, 800))
+	tab, problems := watchedTab(t, 1280, 800)
 	followers := fmt.Sprintf("/mp/a/%d/followers", a.ID)
 	signIn(t, tab, s, "hana", "owner password 1", followers, `nav.accountnav`)
 

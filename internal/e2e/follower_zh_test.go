@@ -65,10 +65,7 @@ func TestSignUpFollowAndChatInChinese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
+	tab, problems := watchedTab(t, SmallPhoneWidth, 740, chromedp.EmulatePortrait)
 
 	// The switcher, without script: the sign-up page comes back in Chinese.
 	do(t, tab, "choose 简体中文",

@@ -43,10 +43,7 @@ func TestPublishEditorAndCalendarInChinese(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
+	tab, problems := watchedTab(t, SmallPhoneWidth, 740, chromedp.EmulatePortrait)
 	signIn(t, tab, s, "xiaolian", pw, fmt.Sprintf("/mp/a/%d/publish/d/%d", a.ID, d.ID), `[data-testid=editor]`)
 
 	// The editor: its own texts and the toolbar its script builds.

@@ -39,10 +39,7 @@ func TestAccountTimezoneInTheBrowser(t *testing.T) {
 		return run(t, tab, "read today", chromedp.Evaluate[string](`(document.querySelector(".cal-grid td.cal-today[data-day]") || {dataset: {}}).dataset.day || ""`))
 	}
 
-	tab := Browser(t)
-	recordCSPViolations(t, tab)
-	problems := consoleProblems(t, tab)
-	do(t, tab, "use a wide screen", chromedp.EmulateViewport(1280, 1200))
+	tab, problems := watchedTab(t, 1280, 1200)
 	signInBrowser(t, tab, s, "hana", pw)
 	do(t, tab, "open the calendar", chromedp.Navigate(calendar), ready)
 	if got := today(tab); got != tenth {
