@@ -62,6 +62,12 @@ func (s *Static) URL(name string) string {
 	return u
 }
 
+// Lookup is URL without the panic: ok is false for an unknown name.
+func (s *Static) Lookup(name string) (url string, ok bool) {
+	url, ok = s.urls[name]
+	return url, ok
+}
+
 // ServeHTTP serves GET <prefix>/{hash}/{name...}.
 func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, s.prefix+"/")

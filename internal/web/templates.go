@@ -33,6 +33,7 @@ type Templates struct {
 	base     *template.Template
 	pages    map[string]*lazyPage
 	funcsFor func(lang string) template.FuncMap // nil: one language
+	consts   ConstFunc                          // nil: no action is folded
 }
 
 // lazyPage is one page: its file parsed on its own (never executed), and
@@ -41,7 +42,14 @@ type lazyPage struct {
 	file  string
 	src   *template.Template
 	mu    sync.RWMutex
-	built map[string]*template.Template
+	built map[string]builtPage
+}
+
+// builtPage is a page's complete template in one language and the
+// template that renders it (its face's layout, or "content").
+type builtPage struct {
+	tpl  *template.Template
+	root string
 }
 
 // ParseTemplates parses the tree under dir in fsys.
@@ -75,7 +83,7 @@ func ParseTemplates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates,
 				return nil, fmt.Errorf("web: parse %s: %w", f, err)
 			}
 			name := face.Name() + "/" + strings.TrimSuffix(path.Base(f), ".html")
-			t.pages[name] = &lazyPage{file: f, src: src, built: map[string]*template.Template{}}
+			t.pages[name] = &lazyPage{file: f, src: src, built: map[string]builtPage{}}
 		}
 	}
 	return t, nil
@@ -87,32 +95,51 @@ func ParseTemplates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates,
 // first Render.
 func (t *Templates) Localise(funcsFor func(lang string) template.FuncMap) { t.funcsFor = funcsFor }
 
-// page returns the complete template of a page in a language, building it
-// on first use: a copy of the layouts with the page's own templates added,
-// by the same rule as parsing the file into that copy (a definition
-// replaces the layout's of the same name, unless it is empty).
-func (t *Templates) page(name, lang string) (*template.Template, error) {
+// page returns the complete template of a page in a language and the
+// template to execute, building them on first use.
+func (t *Templates) page(name, lang string) (builtPage, error) {
 	p, ok := t.pages[name]
 	if !ok {
-		return nil, fmt.Errorf("web: no template %q", name)
+		return builtPage{}, fmt.Errorf("web: no template %q", name)
 	}
 	if t.funcsFor == nil {
 		lang = ""
 	}
 	p.mu.RLock()
-	b := p.built[lang]
+	b, ok := p.built[lang]
 	p.mu.RUnlock()
-	if b != nil {
+	if ok {
 		return b, nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if b := p.built[lang]; b != nil {
+	if b, ok := p.built[lang]; ok {
 		return b, nil
 	}
+	face, _, _ := strings.Cut(name, "/")
+	b, err := t.build(p, face, lang)
+	if err != nil {
+		return builtPage{}, err
+	}
+	if t.consts != nil && t.fold(b.tpl, b.root, lang) != nil {
+		// Escaping stopped with an error: use a copy that was never
+		// escaped ahead, so that rendering fails as it would have.
+		if b, err = t.build(p, face, lang); err != nil {
+			return builtPage{}, err
+		}
+	}
+	p.built[lang] = b
+	return b, nil
+}
+
+// build makes a page's complete template in a language: a copy of the
+// layouts with the page's own templates added, by the same rule as
+// parsing the file into that copy (a definition replaces the layout's of
+// the same name, unless it is empty).
+func (t *Templates) build(p *lazyPage, face, lang string) (builtPage, error) {
 	clone, err := t.base.Clone()
 	if err != nil {
-		return nil, err
+		return builtPage{}, err
 	}
 	if t.funcsFor != nil {
 		clone.Funcs(t.funcsFor(lang))
@@ -124,11 +151,14 @@ func (t *Templates) page(name, lang string) (*template.Template, error) {
 		// Each copy escapes its trees in place when first executed, so
 		// every language gets its own copy of the page's trees.
 		if _, err := clone.AddParseTree(st.Name(), st.Tree.Copy()); err != nil {
-			return nil, fmt.Errorf("web: build %s: %w", p.file, err)
+			return builtPage{}, fmt.Errorf("web: build %s: %w", p.file, err)
 		}
 	}
-	p.built[lang] = clone
-	return clone, nil
+	root := "layout_" + face
+	if clone.Lookup(root) == nil {
+		root = "content"
+	}
+	return builtPage{tpl: clone, root: root}, nil
 }
 
 // Has reports whether a page exists.
@@ -147,14 +177,9 @@ func (t *Templates) RenderIn(w http.ResponseWriter, status int, name, lang strin
 	if err != nil {
 		return err
 	}
-	face, _, _ := strings.Cut(name, "/")
-	layout := "layout_" + face
-	if page.Lookup(layout) == nil {
-		layout = "content"
-	}
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
-	if err := page.ExecuteTemplate(buf, layout, data); err != nil {
+	if err := page.tpl.ExecuteTemplate(buf, page.root, data); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	h := w.Header()

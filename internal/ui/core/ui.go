@@ -148,6 +148,7 @@ func New(d Deps, assets fs.FS) (*UI, error) {
 		return nil, err
 	}
 	u.tpl.Localise(func(lang string) template.FuncMap { return u.langFuncs(u.cat.Locale(i18n.Lang(lang))) })
+	u.tpl.Constants(u.constFunc)
 	return u, nil
 }
 
@@ -218,14 +219,7 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 		"ago": func(t time.Time) string { return ago(l, t, u.now()) },
 		// texts: the translations of keys as JSON, for a script that writes
 		// them ({"Image": "图片"}), in a data-texts attribute.
-		"texts": func(keys ...string) string {
-			m := make(map[string]string, len(keys))
-			for _, k := range keys {
-				m[k] = l.Raw(k)
-			}
-			b, _ := json.Marshal(m)
-			return string(b)
-		},
+		"texts": func(keys ...string) string { return texts(l, keys) },
 		// money: fen as the language writes an amount (¥1,234.56).
 		"money": l.Money,
 		// label: a stored code as people read it, in the page's language.
@@ -233,6 +227,41 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 		// language: a language code as people read it (zh_CN → 简体中文).
 		"language": func(code string) string { return u.Known(l, LanguageLabel(code)) },
 	}
+}
+
+// texts is the JSON of the "texts" template function.
+func texts(l *i18n.Locale, keys []string) string {
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		m[k] = l.Raw(k)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// constFunc gives the template functions whose value depends only on the
+// page's language and their literal arguments, for web.Templates to
+// write into each language's copy of a page once instead of calling them
+// for every page; each is the same function as the template calls.
+func (u *UI) constFunc(lang, name string, args []string) (string, bool) {
+	l := u.cat.Locale(i18n.Lang(lang))
+	switch name {
+	case "t":
+		if len(args) == 1 {
+			return l.Text(args[0]), true
+		}
+	case "texts":
+		return texts(l, args), true
+	case "lang":
+		if len(args) == 0 {
+			return string(l.Lang), true
+		}
+	case "asset":
+		if len(args) == 1 {
+			return u.static.Lookup(args[0])
+		}
+	}
+	return "", false
 }
 
 func (u *UI) now() time.Time {
