@@ -25,13 +25,20 @@ import (
 // chatMsg is one message as the conversation page shows it.
 type chatMsg struct {
 	*message.Message
-	Mine     bool   // sent by the follower
-	MediaURL string // image, voice, video
-	ThumbURL string // video: its cover
-	MapURL   string // location
-	Link     string // link, publication: where the card leads
-	Preview  string
-	Lines    []tmplmsg.Line // template: the card's lines
+	// The message's fields the page reads for every message, copied here:
+	// html/template finds a field promoted from an embedded struct with
+	// reflect's FieldByNameFunc, which allocates on every use.
+	ID        int64
+	Kind      string
+	Body      message.Body
+	CreatedAt time.Time
+	Mine      bool   // sent by the follower
+	MediaURL  string // image, voice, video
+	ThumbURL  string // video: its cover
+	MapURL    string // location
+	Link      string // link, publication: where the card leads
+	Preview   string
+	Lines     []tmplmsg.Line // template: the card's lines
 	// The sender's avatar beside the bubble, as in a messenger: the
 	// account's on its messages, the follower's own on theirs (AvatarURL
 	// empty: the name's initial). System notices have none.
@@ -108,7 +115,7 @@ func menuButton(accountID int64, b core.MenuButton) menuItem {
 const historyPage = 50
 
 func (u *UI) chatMessage(m *message.Message) *chatMsg {
-	c := &chatMsg{Message: m, Mine: m.Direction == message.In, Preview: m.Preview()}
+	c := &chatMsg{Message: m, ID: m.ID, Kind: m.Kind, Body: m.Body, CreatedAt: m.CreatedAt, Mine: m.Direction == message.In, Preview: m.Preview()}
 	base := fmt.Sprintf("/chat/%d/media/%d", m.AccountID, m.ID)
 	switch m.Kind {
 	case message.KindImage, message.KindVoice, message.KindVideo:
