@@ -149,10 +149,10 @@ func (t *Test) Result() *Result {
 	return Analyze(arms)
 }
 
-// sendableLeader is the variant the test picks when nobody chose one: the
+// SendableLeader is the variant the test picks when nobody chose one: the
 // result's leader, unless that variant reached nobody; then the best open
 // rate among those that reached their sample (the first of equals).
-func (t *Test) sendableLeader() int {
+func (t *Test) SendableLeader() int {
 	leader := t.Result().Leader
 	if !t.Variants[leader].Undelivered() {
 		return leader
@@ -597,7 +597,7 @@ func (s *Store) decide(ctx context.Context, tx *db.Tx, t *Test, winner int, by s
 		}
 	}
 	if winner < 0 || winner >= len(t.Variants) {
-		winner = t.sendableLeader()
+		winner = t.SendableLeader()
 	}
 	t.Winner, t.DecidedBy, t.DecidedAt = winner, by, now
 	_, err = tx.Exec(ctx, `UPDATE ab_tests SET winner = ?, decided_by = ?, decided_at = ? WHERE id = ?`, winner+1, by, db.Micro(now), t.ID)

@@ -129,3 +129,52 @@ func TestABTestConsoleRunsATestToItsWinner(t *testing.T) {
 		t.Errorf("another person reads the test: %d", r.Status)
 	}
 }
+
+// A variant whose send ended before reaching anybody says so on the
+// results page, cannot be chosen as the winner, and the form picks the
+// best variant that went out.
+func TestABTestConsoleShowsAVariantThatReachedNobody(t *testing.T) {
+	s, a, owner := lotusTea(t, account.Subscription)
+	ctx := context.Background()
+	base := fmt.Sprintf("/mp/a/%d", a.ID)
+	abFollowers(t, s, a.ID, 20)
+	members, _ := s.App.Accounts.Members(ctx, a.ID)
+	d, err := s.App.Publish.SaveDraft(ctx, a.ID, members[0].PersonID, 0, publish.DraftInput{Articles: []publish.ArticleInput{{Title: "Spring tea", Body: "Green."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := owner.PostForm(base+"/abtests", url.Values{"draft": {fmt.Sprint(d.ID)}, "title_0": {"Spring tea"}, "title_1": {"The first picking is here"},
+		"target": {"all"}, "sample": {"50"}, "window": {"4"}, "winner": {"manual"}})
+	m := abTestPath.FindStringSubmatch(res.Location)
+	if res.Status != 303 || m == nil {
+		t.Fatalf("create: %d %s\n%s", res.Status, res.Location, res.Body)
+	}
+	// Variant A's job fails before it delivers anything.
+	if _, err := s.App.Publish.DB().Exec(ctx, `UPDATE publish_jobs SET state = 'failed', error = 'The delivery failed.'
+		WHERE id = (SELECT job_id FROM ab_test_variants WHERE test_id = ? AND variant = 1)`, m[1]); err != nil {
+		t.Fatal(err)
+	}
+	page := owner.Get(res.Location)
+	if strings.Count(page.Body, `data-testid="abtest-undelivered"`) != 1 || !page.Contains("cannot win") {
+		t.Fatalf("the failed variant is not marked:\n%s", page.Body)
+	}
+	radio := func(letter string) string {
+		i := strings.Index(page.Body, `data-testid="abtest-choose-`+letter+`"`)
+		if i < 0 {
+			t.Fatalf("no radio for %s:\n%s", letter, page.Body)
+		}
+		return page.Body[strings.LastIndex(page.Body[:i], "<input"):i]
+	}
+	if a := radio("A"); !strings.Contains(a, "disabled") || strings.Contains(a, "checked") {
+		t.Errorf("variant A's radio: %s", a)
+	}
+	if b := radio("B"); !strings.Contains(b, "checked") || strings.Contains(b, "disabled") {
+		t.Errorf("variant B's radio: %s", b)
+	}
+	if r := owner.PostForm(res.Location+"/winner", url.Values{"variant": {"0"}}); r.Status != 409 || !r.Contains("Variant A could not be sent") {
+		t.Errorf("choosing variant A: %d\n%s", r.Status, r.Body)
+	}
+	if r := owner.PostForm(res.Location+"/winner", url.Values{"variant": {"1"}}); r.Status != 303 {
+		t.Errorf("choosing variant B: %d\n%s", r.Status, r.Body)
+	}
+}
