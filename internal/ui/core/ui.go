@@ -557,23 +557,27 @@ func TimeTag(t time.Time, format, class string) template.HTML {
 		return ""
 	}
 	t = t.UTC()
-	text := t.Format("2006-01-02 15:04 UTC")
-	if format == "date" {
-		text = t.Format("2006-01-02")
-	}
+	format, class = html.EscapeString(format), html.EscapeString(class)
+	// One allocation: pages show a time on every message and row.
+	var tmp [40]byte
 	var b strings.Builder
+	b.Grow(len(`<time datetime="2006-01-02T15:04:05Z" data-fmt="" class="">2006-01-02 15:04 UTC</time>`) + len(format) + len(class) + 8)
 	b.WriteString(`<time datetime="`)
-	b.WriteString(t.Format(time.RFC3339))
+	b.Write(t.AppendFormat(tmp[:0], time.RFC3339))
 	b.WriteString(`" data-fmt="`)
-	b.WriteString(html.EscapeString(format))
+	b.WriteString(format)
 	b.WriteString(`"`)
 	if class != "" {
 		b.WriteString(` class="`)
-		b.WriteString(html.EscapeString(class))
+		b.WriteString(class)
 		b.WriteString(`"`)
 	}
 	b.WriteString(`>`)
-	b.WriteString(text)
+	if format == "date" {
+		b.Write(t.AppendFormat(tmp[:0], "2006-01-02"))
+	} else {
+		b.Write(t.AppendFormat(tmp[:0], "2006-01-02 15:04 UTC"))
+	}
 	b.WriteString(`</time>`)
 	return template.HTML(b.String())
 }
