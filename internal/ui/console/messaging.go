@@ -32,7 +32,7 @@ func (u *UI) registerMessaging(h core.Route) {
 		h("GET /mp/a/{account}/autoreply/media", u.messagingMedia(account.ActAutoReply, "autoreply"))
 	}
 	if u.MenuStore != nil {
-		u.AddNav(core.NavItem{Label: "Menu", Path: "menu", Action: account.ActMenu, Order: 32})
+		u.AddNav(core.NavItem{Label: "Custom menu", Path: "menu", Action: account.ActMenu, Order: 32})
 		u.registerMenu(h)
 		h("GET /mp/a/{account}/menu/media", u.messagingMedia(account.ActMenu, "menu"))
 	}
