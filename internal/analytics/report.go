@@ -20,6 +20,9 @@ type Table struct {
 	Head  []string
 	Rows  [][]string
 	Note  string
+	// Names is how many leading columns hold names (article titles, menu
+	// buttons): content, shown as written in any language.
+	Names int
 }
 
 // Card is one headline figure with the previous period's for comparison.
@@ -68,6 +71,18 @@ type ReportInput struct {
 	// Payments adds the revenue section (a Service account with Herald
 	// Pay enabled): tables "revenue", "revenue_sources" and "funnel".
 	Payments bool
+	// T writes the report's texts (headings, notes, labels) in the
+	// viewer's language: a catalogue key with fmt verbs and its values.
+	// Nil writes them in English.
+	T func(key string, args ...any) string
+}
+
+// tr is in.T, or fmt.Sprintf when the report is asked for in English.
+func (in ReportInput) tr() func(string, ...any) string {
+	if in.T != nil {
+		return in.T
+	}
+	return fmt.Sprintf
 }
 
 // TableNames lists the tables of a report, in page order.
@@ -111,7 +126,8 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (_ *Report, err erro
 	for i, d := range days {
 		labels[i] = d[5:]
 	}
-	p := &reportParts{cur: cur, prev: prev, byDay: byDay, days: days, labels: labels}
+	tr := in.tr()
+	p := &reportParts{cur: cur, prev: prev, byDay: byDay, days: days, labels: labels, t: tr}
 	p.cards(rep)
 	if err := s.growthSection(ctx, rep, in, today, labels); err != nil {
 		return nil, err
@@ -125,10 +141,10 @@ func (s *Store) Report(ctx context.Context, in ReportInput) (_ *Report, err erro
 	p.messages(rep)
 	p.conversion(rep)
 	if in.Payments {
-		rep.Revenue = revenueSection(rep, curRows, prevRows, dayRows, days, labels)
+		rep.Revenue = revenueSection(tr, rep, curRows, prevRows, dayRows, days, labels)
 	}
 	p.interfaceCalls(rep)
-	if err := s.todayChart(ctx, rep, in.AccountID, today); err != nil {
+	if err := s.todayChart(ctx, rep, in.AccountID, today, tr); err != nil {
 		return nil, err
 	}
 	rep.Demographics, err = s.Demographics(ctx, in.AccountID, in.MinGroup)
@@ -145,7 +161,8 @@ func (s *Store) growthSection(ctx context.Context, rep *Report, in ReportInput, 
 		return err
 	}
 
-	gt := &Table{Name: "growth", Title: "Follower growth", Head: []string{"Day", "New", "Lost", "Net", "Cumulative"}}
+	tr := in.tr()
+	gt := &Table{Name: "growth", Title: tr("Follower growth"), Head: []string{tr("Day"), tr("New"), tr("Lost"), tr("Net"), tr("Cumulative")}}
 	var sNew, sLost, sCum []float64
 	for _, g := range growth {
 		gt.Rows = append(gt.Rows, []string{g.Day, itoa(g.New), itoa(g.Lost), itoa(g.Net), itoa(g.Cumulative)})
@@ -154,16 +171,16 @@ func (s *Store) growthSection(ctx context.Context, rep *Report, in ReportInput, 
 		sCum = append(sCum, float64(g.Cumulative))
 	}
 	rep.Tables = append(rep.Tables, gt)
-	rep.Charts["growth"] = (&chart.Chart{Title: "New and lost followers per day", Labels: labels,
-		Series: []chart.Series{{Name: "New", Values: sNew}, {Name: "Lost", Values: sLost}}}).Line()
-	rep.Charts["cumulative"] = (&chart.Chart{Title: "Followers at the end of each day", Labels: labels,
-		Series: []chart.Series{{Name: "Followers", Values: sCum}}}).Line()
+	rep.Charts["growth"] = (&chart.Chart{T: tr, Title: tr("New and lost followers per day"), Labels: labels,
+		Series: []chart.Series{{Name: tr("New"), Values: sNew}, {Name: tr("Lost"), Values: sLost}}}).Line()
+	rep.Charts["cumulative"] = (&chart.Chart{T: tr, Title: tr("Followers at the end of each day"), Labels: labels,
+		Series: []chart.Series{{Name: tr("Followers"), Values: sCum}}}).Line()
 	return nil
 }
 
 // todayChart adds today's follows, reads and messages hour by hour (from
 // the hourly rollup).
-func (s *Store) todayChart(ctx context.Context, rep *Report, accountID int64, today string) error {
+func (s *Store) todayChart(ctx context.Context, rep *Report, accountID int64, today string, tr func(string, ...any) string) error {
 	hours, err := s.Hourly(ctx, accountID, today)
 	if err != nil {
 		return err
@@ -178,8 +195,8 @@ func (s *Store) todayChart(ctx context.Context, rep *Report, accountID int64, to
 			v[r.Object] = float64(r.Events)
 		}
 	}
-	rep.Charts["today"] = (&chart.Chart{Title: "Today hour by hour: follows, reads and messages", Labels: hl,
-		Series: []chart.Series{{Name: "Follows", Values: hv[KindFollow]}, {Name: "Reads", Values: hv[KindRead]}, {Name: "Messages", Values: hv[KindMessageIn]}}}).Bar()
+	rep.Charts["today"] = (&chart.Chart{T: tr, Title: tr("Today hour by hour: follows, reads and messages"), Labels: hl,
+		Series: []chart.Series{{Name: tr("Follows"), Values: hv[KindFollow]}, {Name: tr("Reads"), Values: hv[KindRead]}, {Name: tr("Messages"), Values: hv[KindMessageIn]}}}).Bar()
 	return nil
 }
 
@@ -187,14 +204,14 @@ func (s *Store) todayChart(ctx context.Context, rep *Report, accountID int64, to
 func (p *reportParts) cards(rep *Report) {
 	cur, prev := p.cur, p.prev
 	card := func(label, kind string) {
-		c := Card{Label: label, Value: ev(cur, kind, All), Prev: ev(prev, kind, All)}
+		c := Card{Label: p.t(label), Value: ev(cur, kind, All), Prev: ev(prev, kind, All)}
 		c.Delta, c.Up, c.Down = delta(c.Value, c.Prev)
 		rep.Cards = append(rep.Cards, c)
 	}
 	card("New followers", KindFollow)
 	card("Unfollows", KindUnfollow)
 	rep.Cards[len(rep.Cards)-1].Bad = true
-	net := Card{Label: "Net growth", Value: ev(cur, KindFollow, All) - ev(cur, KindUnfollow, All), Prev: ev(prev, KindFollow, All) - ev(prev, KindUnfollow, All)}
+	net := Card{Label: p.t("Net growth"), Value: ev(cur, KindFollow, All) - ev(cur, KindUnfollow, All), Prev: ev(prev, KindFollow, All) - ev(prev, KindUnfollow, All)}
 	net.Delta, net.Up, net.Down = delta(net.Value, net.Prev)
 	rep.Cards = append(rep.Cards, net)
 	card("Article reads", KindRead)
@@ -206,7 +223,8 @@ func (p *reportParts) cards(rep *Report) {
 // sources adds new and lost followers by source.
 func (p *reportParts) sources(rep *Report) {
 	cur, prev := p.cur, p.prev
-	st := &Table{Name: "sources", Title: "Followers by source", Head: []string{"Source", "New", "Lost", "Net", "New (previous period)"}}
+	tr := p.t
+	st := &Table{Name: "sources", Title: tr("Followers by source"), Head: []string{tr("Source"), tr("New"), tr("Lost"), tr("Net"), tr("New (previous period)")}}
 	sources := map[string]bool{}
 	for k := range cur {
 		if (k.kind == KindFollow || k.kind == KindUnfollow) && k.surface != All {
@@ -217,18 +235,19 @@ func (p *reportParts) sources(rep *Report) {
 	var srcNew []float64
 	for _, src := range sortedKeys(sources) {
 		nw, lost := ev(cur, KindFollow, src), ev(cur, KindUnfollow, src)
-		st.Rows = append(st.Rows, []string{sourceLabel(src), itoa(nw), itoa(lost), itoa(nw - lost), itoa(ev(prev, KindFollow, src))})
-		srcNames = append(srcNames, sourceLabel(src))
+		st.Rows = append(st.Rows, []string{sourceLabel(tr, src), itoa(nw), itoa(lost), itoa(nw - lost), itoa(ev(prev, KindFollow, src))})
+		srcNames = append(srcNames, sourceLabel(tr, src))
 		srcNew = append(srcNew, float64(nw))
 	}
 	rep.Tables = append(rep.Tables, st)
-	rep.Charts["sources"] = (&chart.Chart{Title: "New followers by source", Labels: srcNames, Series: []chart.Series{{Name: "New followers", Values: srcNew}}}).Bar()
+	rep.Charts["sources"] = (&chart.Chart{T: tr, Title: tr("New followers by source"), Labels: srcNames, Series: []chart.Series{{Name: tr("New followers"), Values: srcNew}}}).Bar()
 }
 
 // menu adds the clicks per menu button.
 func (p *reportParts) menu(rep *Report) {
 	cur, prev := p.cur, p.prev
-	mt := &Table{Name: "menu", Title: "Menu clicks per button", Head: []string{"Button", "Clicks", "Followers (daily, summed)", "Clicks (previous period)"}}
+	tr := p.t
+	mt := &Table{Name: "menu", Names: 1, Title: tr("Menu clicks per button"), Head: []string{tr("Button"), tr("Clicks"), tr("Followers (daily, summed)"), tr("Clicks (previous period)")}}
 	type btn struct {
 		key    string
 		clicks int64
@@ -256,13 +275,14 @@ func (p *reportParts) menu(rep *Report) {
 		}
 	}
 	rep.Tables = append(rep.Tables, mt)
-	rep.Charts["menu"] = (&chart.Chart{Title: "Clicks per menu button", Labels: bl, Series: []chart.Series{{Name: "Clicks", Values: bv}}}).Bar()
+	rep.Charts["menu"] = (&chart.Chart{T: tr, Title: tr("Clicks per menu button"), Labels: bl, Series: []chart.Series{{Name: tr("Clicks"), Values: bv}}}).Bar()
 }
 
 // messages adds followers' messages per day and type.
 func (p *reportParts) messages(rep *Report) {
 	cur, byDay, days, labels := p.cur, p.byDay, p.days, p.labels
-	msgT := &Table{Name: "messages", Title: "Messages from followers per day", Head: []string{"Day", "Messages", "Followers who wrote"}}
+	tr := p.t
+	msgT := &Table{Name: "messages", Title: tr("Messages from followers per day"), Head: []string{tr("Day"), tr("Messages"), tr("Followers who wrote")}}
 	types := map[string]bool{}
 	for k := range cur {
 		if k.kind == KindMessageIn && k.surface != All {
@@ -271,7 +291,7 @@ func (p *reportParts) messages(rep *Report) {
 	}
 	typeNames := sortedKeys(types)
 	for _, t := range typeNames {
-		msgT.Head = append(msgT.Head, "Type: "+t)
+		msgT.Head = append(msgT.Head, tr("Type: %s", tr(t)))
 	}
 	var mv, mu []float64
 	for _, d := range days {
@@ -285,16 +305,17 @@ func (p *reportParts) messages(rep *Report) {
 		mu = append(mu, float64(x.Users))
 	}
 	rep.Tables = append(rep.Tables, msgT)
-	rep.Charts["messages"] = (&chart.Chart{Title: "Messages from followers per day", Labels: labels,
-		Series: []chart.Series{{Name: "Messages", Values: mv}, {Name: "Followers who wrote", Values: mu}}}).Bar()
+	rep.Charts["messages"] = (&chart.Chart{T: tr, Title: tr("Messages from followers per day"), Labels: labels,
+		Series: []chart.Series{{Name: tr("Messages"), Values: mv}, {Name: tr("Followers who wrote"), Values: mu}}}).Bar()
 }
 
 // conversion adds what new followers did within 7 days.
 func (p *reportParts) conversion(rep *Report) {
 	cur := p.cur
-	ct := &Table{Name: "conversion", Title: "Conversion of new followers (within 7 days of following)",
-		Head: []string{"Source", "New followers", "Then messaged", "Then clicked a link", "Then paid", "Any of these", "Conversion rate"},
-		Note: "Followers who followed in the period and, within 7 days, sent a message, clicked a link in an article or paid."}
+	tr := p.t
+	ct := &Table{Name: "conversion", Title: tr("Conversion of new followers (within 7 days of following)"),
+		Head: []string{tr("Source"), tr("New followers"), tr("Then messaged"), tr("Then clicked a link"), tr("Then paid"), tr("Any of these"), tr("Conversion rate")},
+		Note: tr("Followers who followed in the period and, within 7 days, sent a message, clicked a link in an article or paid.")}
 	convSources := map[string]bool{}
 	for k := range cur {
 		if k.kind == ConvFollows {
@@ -303,9 +324,9 @@ func (p *reportParts) conversion(rep *Report) {
 	}
 	for _, src := range sortedKeys(convSources) {
 		f, a := ev(cur, ConvFollows, src), ev(cur, ConvAny, src)
-		label := sourceLabel(src)
+		label := sourceLabel(tr, src)
 		if src == All {
-			label = "All sources"
+			label = tr("All sources")
 		}
 		ct.Rows = append(ct.Rows, []string{label, itoa(f), itoa(ev(cur, ConvMessage, src)), itoa(ev(cur, ConvLink, src)),
 			itoa(ev(cur, ConvPaid, src)), itoa(a), pct(a, f)})
@@ -316,7 +337,8 @@ func (p *reportParts) conversion(rep *Report) {
 // interfaceCalls adds the developer API's calls and pushes.
 func (p *reportParts) interfaceCalls(rep *Report) {
 	cur := p.cur
-	it := &Table{Name: "interface", Title: "Developer API and pushes", Head: []string{"Kind", "Calls", "Failures", "Average time (ms)", "Longest (ms)"}}
+	tr := p.t
+	it := &Table{Name: "interface", Title: tr("Developer API and pushes"), Head: []string{tr("Kind"), tr("Calls"), tr("Failures"), tr("Average time (ms)"), tr("Longest (ms)")}}
 	for _, kind := range []string{KindAPICall, KindPushDelivery} {
 		x := cur[k2{kind, All}]
 		if x == nil {
@@ -326,9 +348,9 @@ func (p *reportParts) interfaceCalls(rep *Report) {
 		if x.Events > 0 {
 			avg = x.ValueSum / x.Events
 		}
-		name := "API calls"
+		name := tr("API calls")
 		if kind == KindPushDelivery {
-			name = "Pushes to your server"
+			name = tr("Pushes to your server")
 		}
 		it.Rows = append(it.Rows, []string{name, itoa(x.Events), itoa(x.Failures), itoa(avg), itoa(x.ValueMax)})
 	}
@@ -343,6 +365,7 @@ type reportParts struct {
 	cur, prev    map[k2]*Row // summed over the period and the one before
 	byDay        map[string]map[k2]Row
 	days, labels []string // the period's days, and their chart labels
+	t            func(string, ...any) string
 }
 
 // ev is the events of a sum, 0 when there is none.
@@ -354,6 +377,7 @@ func ev(m map[k2]*Row, kind, surface string) int64 {
 }
 
 func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) error {
+	tr := in.tr()
 	objs, err := s.ObjectRows(ctx, in.AccountID, in.From, in.To, KindImpression, KindRead, KindReadComplete, KindShare, KindLike, KindWow, KindComment, KindLinkClick)
 	if err != nil {
 		return err
@@ -407,15 +431,15 @@ func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) 
 		}
 		return list[i].id > list[j].id
 	})
-	at := &Table{Name: "articles", Title: "Articles", Head: []string{"Article", "Publication", "Reads", "Readers", "Shares", "Likes", "Wows", "Comments", "Read rate", "Completion",
-		"Reads from chats", "from the folder", "from the profile", "from links"},
-		Note: "Readers are distinct per day, summed over the days. Read rate: readers of those the article was shown to in chats and the Subscriptions folder. Completion: readers who reached the end."}
+	at := &Table{Name: "articles", Names: 2, Title: tr("Articles"), Head: []string{tr("Article"), tr("Publication"), tr("Reads"), tr("Readers"), tr("Shares"), tr("Likes"), tr("Wows"), tr("Comments"), tr("Read rate"), tr("Completion"),
+		tr("Reads from chats"), tr("from the folder"), tr("from the profile"), tr("from links")},
+		Note: tr("Readers are distinct per day, summed over the days. Read rate: readers of those the article was shown to in chats and the Subscriptions folder. Completion: readers who reached the end.")}
 	pubs := map[string]*agg{}
 	var pubOrder []string
 	for _, a := range list {
 		t := titles[a.id]
 		if t.title == "" {
-			t.title = fmt.Sprintf("Article %d", a.id)
+			t.title = tr("Article %s", strconv.FormatInt(a.id, 10))
 		}
 		sf := bySurface[a.id]
 		at.Rows = append(at.Rows, []string{t.title, t.pub, itoa(a.reads), itoa(a.readers), itoa(a.shares), itoa(a.likes), itoa(a.wows), itoa(a.comments),
@@ -440,7 +464,7 @@ func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) 
 		p.wows += a.wows
 		p.comments += a.comments
 	}
-	pt := &Table{Name: "publications", Title: "Publications", Head: []string{"Publication", "Reads", "Readers", "Shares", "Likes", "Read rate", "Completion"}}
+	pt := &Table{Name: "publications", Names: 1, Title: tr("Publications"), Head: []string{tr("Publication"), tr("Reads"), tr("Readers"), tr("Shares"), tr("Likes"), tr("Read rate"), tr("Completion")}}
 	var pl []string
 	var pv []float64
 	for i, key := range pubOrder {
@@ -452,7 +476,7 @@ func (s *Store) articleTables(ctx context.Context, rep *Report, in ReportInput) 
 		}
 	}
 	rep.Tables = append(rep.Tables, pt, at)
-	rep.Charts["publications"] = (&chart.Chart{Title: "Reads per publication", Labels: pl, Series: []chart.Series{{Name: "Reads", Values: pv}}}).Bar()
+	rep.Charts["publications"] = (&chart.Chart{T: tr, Title: tr("Reads per publication"), Labels: pl, Series: []chart.Series{{Name: tr("Reads"), Values: pv}}}).Bar()
 	return nil
 }
 
@@ -551,12 +575,12 @@ func shorten(s string, n int) string {
 // SourceLabels names follow sources for people.
 var SourceLabels = map[string]string{"search": "Search", "profile": "Profile", "qr": "QR code", "article": "Article", "other": "Other", "": "Unknown"}
 
-func sourceLabel(s string) string {
+func sourceLabel(tr func(string, ...any) string, s string) string {
 	if l, ok := SourceLabels[s]; ok {
-		return l
+		return tr(l)
 	}
 	if strings.HasPrefix(s, "qr:") {
-		return "QR scene " + strings.TrimPrefix(s, "qr:")
+		return tr("QR scene %s", strings.TrimPrefix(s, "qr:"))
 	}
 	return s
 }

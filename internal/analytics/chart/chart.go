@@ -27,6 +27,17 @@ type Chart struct {
 	Width  int // viewBox size; default 480 x 200 (text stays legible on a phone)
 	Height int
 	Unit   string // appended to values in titles, e.g. "%"
+	// T writes the chart's own texts (its description, "No data") in the
+	// viewer's language: a catalogue key and its values; nil for English.
+	T func(key string, args ...any) string
+}
+
+// t is c.T, or fmt.Sprintf.
+func (c *Chart) t(key string, args ...any) string {
+	if c.T != nil {
+		return c.T(key, args...)
+	}
+	return fmt.Sprintf(key, args...)
 }
 
 var seq atomic.Uint64
@@ -137,7 +148,7 @@ func (c *Chart) open(b *strings.Builder, kind string) (string, float64, float64)
 // describe summarises the data for screen readers.
 func (c *Chart) describe() string {
 	if len(c.Labels) == 0 {
-		return "No data."
+		return c.t("No data.")
 	}
 	var parts []string
 	for _, s := range c.Series {
@@ -146,9 +157,9 @@ func (c *Chart) describe() string {
 			sum += v
 			mx = math.Max(mx, v)
 		}
-		parts = append(parts, fmt.Sprintf("%s: total %s, highest %s%s", s.Name, Num(sum), Num(mx), c.Unit))
+		parts = append(parts, c.t("%s: total %s, highest %s%s", s.Name, Num(sum), Num(mx), c.Unit))
 	}
-	return fmt.Sprintf("%s to %s. %s.", c.Labels[0], c.Labels[len(c.Labels)-1], strings.Join(parts, "; "))
+	return c.t("%s to %s. %s.", c.Labels[0], c.Labels[len(c.Labels)-1], strings.Join(parts, c.t("; ")))
 }
 
 // axes draws the y grid with 4 ticks and up to 8 x labels.
@@ -188,7 +199,7 @@ func (c *Chart) Line() template.HTML {
 	_, w, h := c.open(&b, "line")
 	n := len(c.Labels)
 	if n == 0 {
-		b.WriteString(`<text x="50%" y="50%" text-anchor="middle">No data for this period.</text></svg>`)
+		fmt.Fprintf(&b, `<text x="50%%" y="50%%" text-anchor="middle">%s</text></svg>`, html.EscapeString(c.t("No data for this period.")))
 		return template.HTML(b.String())
 	}
 	lo, hi, ticks := c.bounds()
@@ -229,7 +240,7 @@ func (c *Chart) Bar() template.HTML {
 	_, w, h := c.open(&b, "bar")
 	n := len(c.Labels)
 	if n == 0 || len(c.Series) == 0 {
-		b.WriteString(`<text x="50%" y="50%" text-anchor="middle">No data for this period.</text></svg>`)
+		fmt.Fprintf(&b, `<text x="50%%" y="50%%" text-anchor="middle">%s</text></svg>`, html.EscapeString(c.t("No data for this period.")))
 		return template.HTML(b.String())
 	}
 	lo, hi, ticks := c.bounds()

@@ -44,7 +44,7 @@ func (u *UI) adminAnalytics(w http.ResponseWriter, r *http.Request) error {
 			series[j].Values = append(series[j].Values, float64(m[analytics.MetricDailyPrefix+kind+":"+day]))
 		}
 	}
-	v.Activity = (&chart.Chart{Title: l.T("Platform activity over the last 30 days"), Labels: labels, Series: series}).Line()
+	v.Activity = (&chart.Chart{T: l.T, Title: l.T("Platform activity over the last 30 days"), Labels: labels, Series: series}).Line()
 	if sec, ok := m[analytics.MetricReviewMedianSeconds]; ok && m[analytics.MetricReviewsDecided] > 0 {
 		v.MedianReview = (time.Duration(sec) * time.Second).Round(time.Minute).String()
 	}

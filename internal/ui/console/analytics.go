@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/settings"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -52,7 +53,7 @@ const maxRangeDays = 366
 // parseAnalyticsRange reads ?range=7|30|90 or ?from=&to= (days in the
 // account's time zone). Bad input falls back to the last 30 days with a
 // message on the field.
-func parseAnalyticsRange(r *http.Request, today string) (analyticsRange, map[string]string) {
+func parseAnalyticsRange(r *http.Request, l *i18n.Locale, today string) (analyticsRange, map[string]string) {
 	q := r.URL.Query()
 	fields := map[string]string{}
 	preset := func(n int) analyticsRange {
@@ -64,17 +65,17 @@ func parseAnalyticsRange(r *http.Request, today string) (analyticsRange, map[str
 		tt, err2 := time.Parse("2006-01-02", to)
 		switch {
 		case err1 != nil:
-			fields["from"] = "Enter a date as YYYY-MM-DD."
+			fields["from"] = l.T("Enter a date as YYYY-MM-DD.")
 		case err2 != nil:
-			fields["to"] = "Enter a date as YYYY-MM-DD."
+			fields["to"] = l.T("Enter a date as YYYY-MM-DD.")
 		case tt.Before(ft):
-			fields["to"] = "The end must not be before the start."
+			fields["to"] = l.T("The end must not be before the start.")
 		case to > today:
-			fields["to"] = "The end cannot be in the future."
+			fields["to"] = l.T("The end cannot be in the future.")
 		case from < minDay:
-			fields["from"] = "Choose a start from " + minDay + " on."
+			fields["from"] = l.T("Choose a start from %s on.", minDay)
 		case tt.Sub(ft) > (maxRangeDays-1)*24*time.Hour:
-			fields["from"] = fmt.Sprintf("Choose at most %d days.", maxRangeDays)
+			fields["from"] = l.T("Choose at most %d days.", maxRangeDays)
 		default:
 			return analyticsRange{From: from, To: to, Preset: "custom", Query: "from=" + from + "&to=" + to}, fields
 		}
@@ -118,6 +119,7 @@ type demoGroup struct {
 	Label     string
 	Followers int64
 	Percent   string // the group's share, the bar's length out of 100, e.g. "42.0"
+	Name      bool   // the label is a name (a region), shown as written
 }
 
 func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
@@ -125,9 +127,17 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.Conso
 	if err != nil {
 		return err
 	}
+	l := u.Locale(r)
 	v := &analyticsView{Range: rg, Report: rep, Charts: rep.Charts, Tables: map[string]tableView{}, TZ: c.Account.Timezone, Presets: []string{"7", "30", "90"}}
 	if rep.Revenue == nil {
-		v.NoRevenue = u.noRevenueReason(c)
+		v.NoRevenue = l.Text(u.noRevenueReason(c))
+	}
+	for _, cards := range [][]analytics.Card{rep.Cards, revenueCards(rep)} {
+		for i := range cards {
+			if cards[i].Delta == "new" {
+				cards[i].Delta = l.T("new")
+			}
+		}
 	}
 	base := fmt.Sprintf("/mp/a/%d/analytics", c.Account.ID)
 	names := u.menuButtonNames(r, c)
@@ -138,20 +148,26 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.Conso
 		if len(t.Rows) > maxTableRows && t.Name != "growth" && t.Name != "messages" && t.Name != "revenue" {
 			cp := *t
 			cp.Rows = t.Rows[:maxTableRows]
-			cp.Note = strings.TrimSpace(fmt.Sprintf("%s Showing the first %d of %d; the CSV has them all.", t.Note, maxTableRows, len(t.Rows)))
+			cp.Note = strings.TrimSpace(t.Note + " " + l.T("Showing the first %d of %d; the CSV has them all.", maxTableRows, len(t.Rows)))
 			t = &cp
 		}
 		v.Tables[t.Name] = tableView{T: t, Base: base, Q: rg.Query}
 	}
 	if d := rep.Demographics; d != nil {
 		for _, dim := range []struct{ key, name string }{{"region", "Region"}, {"language", "Language"}, {"device", "Device"}} {
-			dd := demoDim{Name: dim.name, Hidden: d.Hidden[dim.key]}
+			dd := demoDim{Name: l.Text(dim.name), Hidden: d.Hidden[dim.key]}
 			for _, g := range d.Dimensions[dim.key] {
 				label := groupLabel(g.Value)
-				if dim.key == "language" {
-					label = core.LanguageLabel(label)
+				switch {
+				case g.Value == "":
+					label = l.Text(label)
+				case dim.key == "language":
+					label = u.Known(l, core.LanguageLabel(label))
+				case dim.key == "device":
+					label = l.Text(label)
 				}
-				dd.Groups = append(dd.Groups, demoGroup{Label: label, Followers: g.Followers, Percent: fmt.Sprintf("%.1f", g.Share*100)})
+				dd.Groups = append(dd.Groups, demoGroup{Label: label, Followers: g.Followers, Percent: fmt.Sprintf("%.1f", g.Share*100),
+					Name: dim.key == "region" && g.Value != ""})
 			}
 			v.Demo = append(v.Demo, dd)
 		}
@@ -169,7 +185,7 @@ func (u *UI) analyticsPage(w http.ResponseWriter, r *http.Request, c *core.Conso
 
 func (u *UI) analyticsReport(r *http.Request, c *core.ConsoleCtx) (*analytics.Report, analyticsRange, map[string]string, error) {
 	today := u.AnalyticsStore.Today(c.Account.Timezone)
-	rg, fields := parseAnalyticsRange(r, today)
+	rg, fields := parseAnalyticsRange(r, u.Locale(r), today)
 	minGroup := settings.Defaults().MinDemographicGroup
 	if u.Settings != nil {
 		if p, err := u.Settings.Get(r.Context()); err == nil {
@@ -177,7 +193,7 @@ func (u *UI) analyticsReport(r *http.Request, c *core.ConsoleCtx) (*analytics.Re
 		}
 	}
 	rep, err := u.AnalyticsStore.Report(r.Context(), analytics.ReportInput{AccountID: c.Account.ID, Timezone: c.Account.Timezone,
-		Followers: c.Account.FollowerCount, From: rg.From, To: rg.To, MinGroup: minGroup, Payments: u.takesPayments(r, c)})
+		Followers: c.Account.FollowerCount, From: rg.From, To: rg.To, MinGroup: minGroup, Payments: u.takesPayments(r, c), T: u.Locale(r).T})
 	return rep, rg, fields, err
 }
 
@@ -304,3 +320,11 @@ func groupLabel(v string) string {
 
 // Capture helpers for the other features' handlers: one call each, no
 // imports needed there. They never block and never fail the request.
+
+// revenueCards are the cards of a report's revenue section, if it has one.
+func revenueCards(rep *analytics.Report) []analytics.Card {
+	if rep.Revenue == nil {
+		return nil
+	}
+	return rep.Revenue.Cards
+}
