@@ -30,7 +30,7 @@ var translatedPaths = []string{
 	"/mp/a/#/publish", "/mp/a/#/media", "/mp/a/#/comments", "/mp/a/#/calendar", "/mp/a/#/abtests",
 	"/mp/a/#/feeds", "/mp/a/#/webapps", "/mp/a/#/compliance",
 	"/mp/a/#/inbox", "/mp/a/#/followers", "/mp/a/#/team", "/mp/a/#/settings", "/mp/invitations", "/mp/moves",
-	"/mp/a/#/analytics",
+	"/mp/a/#/analytics", "/mp/a/#/dev",
 	// The platform admin.
 	"/admin/",
 }
@@ -68,6 +68,7 @@ var (
 		"a": true, "z": true, "A": true, "Z": true, // letters named in a rule ("a–z")
 		"JavaScript": true, "Esc": true, "KB": true, "MB": true, // a language, a key, units
 		"JPEG": true, "PNG": true, "GIF": true, "WebP": true, "BMP": true, "MP": true, "AMR": true, "WAV": true, "OGG": true, // file formats (MP4, MP3)
+		"GET": true, "POST": true, "XML": true, "SDK": true, "IP": true, "CIDR": true, "Token": true, // protocol terms of the developer pages
 	}
 	// allowedPhrases are names of products and formats.
 	allowedPhrases = []string{"Web Push", "Herald Pay", "JavaScript", "JPEG", "PNG", "GIF", "WebP", "BMP", "MP4", "AMR", "MP3",

@@ -88,7 +88,7 @@ func (u *UI) devSave(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx)
 		if err := u.loadDev(r, p); err != nil {
 			return err
 		}
-		p.Flash = generated
+		p.Flash = u.Locale(r).Text(generated)
 		return u.Render(w, r, http.StatusOK, "mp/dev", p)
 	}
 	verified, err := u.devApply(r, c, old, set)
