@@ -2,10 +2,12 @@ package wxapi
 
 import (
 	"context"
+	"mime"
 	"net/http"
 	"net/url"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
@@ -14,7 +16,8 @@ import (
 // payload to answer with. The adapters do the rest, the same for every
 // endpoint: decode the input (44002 for an empty body, 47001 for one that is
 // not JSON of the input's shape), call, then write the payload, or
-// {"errcode":0,"errmsg":"ok"} when the payload is nil; an error becomes
+// {"errcode":0,"errmsg":"ok"} when the payload is nil, or the file itself
+// when it is an *Attachment; an error becomes
 // WeChat's {"errcode","errmsg"} (a *wxerr.Error, or an error with a
 // WXCode() int method; anything else is -1 and logged).
 
@@ -30,14 +33,14 @@ func JSONUpTo[In any](limit int64, fn func(ctx context.Context, a *account.Accou
 		if err := decodeJSON(w, r, &in, limit); err != nil {
 			return err
 		}
-		return reply(w)(fn(r.Context(), a, &in))
+		return reply(w, r)(fn(r.Context(), a, &in))
 	}
 }
 
 // Query adapts an endpoint that reads only the query string.
 func Query(fn func(ctx context.Context, a *account.Account, q url.Values) (any, error)) Endpoint {
 	return func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-		return reply(w)(fn(r.Context(), a, r.URL.Query()))
+		return reply(w, r)(fn(r.Context(), a, r.URL.Query()))
 	}
 }
 
@@ -45,19 +48,32 @@ func Query(fn func(ctx context.Context, a *account.Account, q url.Values) (any, 
 // optional, multipart or of its own size limit).
 func Request(fn func(r *http.Request, a *account.Account) (any, error)) Endpoint {
 	return func(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-		return reply(w)(fn(r, a))
+		return reply(w, r)(fn(r, a))
 	}
 }
 
+// Attachment is a payload answered with a stored file instead of JSON
+// (media/get, get_material): downloaded under Name.
+type Attachment struct {
+	Store       media.Store
+	Key         string
+	ContentType string
+	Name        string
+}
+
 // reply writes an endpoint's payload: nil is {"errcode":0,"errmsg":"ok"}.
-func reply(w http.ResponseWriter) func(out any, err error) error {
+func reply(w http.ResponseWriter, r *http.Request) func(out any, err error) error {
 	return func(out any, err error) error {
 		if err != nil {
 			return err
 		}
-		if out == nil {
+		switch out := out.(type) {
+		case nil:
 			wxerr.OK(w)
-		} else {
+		case *Attachment:
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": out.Name}))
+			return media.Serve(w, r, out.Store, out.Key, out.ContentType)
+		default:
 			wxerr.JSON(w, out)
 		}
 		return nil

@@ -23,7 +23,8 @@ const (
 // Endpoint serves one authenticated API call for account a (the token's
 // own account, already checked: active, not frozen, allowed, within
 // quota). Return a *wxerr.Error (or an error with a WXCode() int method)
-// for WeChat's error body; write success with wxerr.JSON or wxerr.OK.
+// for WeChat's error body; write success with wxerr.JSON or wxerr.OK. The
+// adapters JSON, Query and Request write an endpoint from a plain function.
 type Endpoint func(w http.ResponseWriter, r *http.Request, a *account.Account) error
 
 // Register adds an endpoint at path (for example /datacube/getusersummary)
@@ -42,13 +43,6 @@ func (api *API) Register(path string, need Capability, fn Endpoint) {
 func ReadUpload(w http.ResponseWriter, r *http.Request, kind media.Kind, sizeCode int) (data []byte, contentType, filename string, err error) {
 	c := &call{w: w, r: r}
 	return c.upload(kind, sizeCode)
-}
-
-// DecodeJSON reads a JSON request body into v as the API's own endpoints
-// do: 44002 when empty, 47001 when it is not JSON of v's shape.
-func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	c := &call{w: w, r: r}
-	return c.decode(v)
 }
 
 // SizeCode is WeChat's "invalid size" errcode for a media type (image 40009,

@@ -12,7 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -60,14 +60,14 @@ type Mass struct {
 // Register adds the endpoints to api and makes the engine tell m when an
 // API send ends.
 func Register(api *wxapi.API, m *Mass) {
-	api.Register("/cgi-bin/message/mass/sendall", wxapi.CapVerified, m.sendAll)
-	api.Register("/cgi-bin/message/mass/send", wxapi.CapQRCode, m.send) // verified Service accounts only
-	api.Register("/cgi-bin/message/mass/preview", wxapi.CapVerified, m.preview)
-	api.Register("/cgi-bin/message/mass/get", wxapi.CapVerified, m.get)
-	api.Register("/cgi-bin/message/mass/delete", wxapi.CapVerified, m.delete)
-	api.Register("/cgi-bin/message/mass/speed/get", wxapi.CapVerified, m.speedGet)
-	api.Register("/cgi-bin/message/mass/speed/set", wxapi.CapVerified, m.speedSet)
-	api.Register("/cgi-bin/media/uploadvideo", wxapi.CapBasic, m.uploadVideo)
+	api.Register("/cgi-bin/message/mass/sendall", wxapi.CapVerified, wxapi.JSON(m.sendAll))
+	api.Register("/cgi-bin/message/mass/send", wxapi.CapQRCode, wxapi.JSON(m.send)) // verified Service accounts only
+	api.Register("/cgi-bin/message/mass/preview", wxapi.CapVerified, wxapi.JSON(m.preview))
+	api.Register("/cgi-bin/message/mass/get", wxapi.CapVerified, wxapi.JSON(m.get))
+	api.Register("/cgi-bin/message/mass/delete", wxapi.CapVerified, wxapi.JSON(m.delete))
+	api.Register("/cgi-bin/message/mass/speed/get", wxapi.CapVerified, wxapi.Query(m.speedGet))
+	api.Register("/cgi-bin/message/mass/speed/set", wxapi.CapVerified, wxapi.JSON(m.speedSet))
+	api.Register("/cgi-bin/media/uploadvideo", wxapi.CapBasic, wxapi.JSON(m.uploadVideo))
 	m.Engine.OnFinish(m.Finished)
 	if m.Push != nil && m.Push.Queue != nil {
 		m.Push.HandleEvent(JobMassFinish, m.buildFinish)
@@ -249,17 +249,19 @@ func (m *Mass) media(ctx context.Context, a *account.Account, ref *mediaRef, kin
 	return message.Body{MediaKey: it.Key, MediaType: it.ContentType, MediaID: ref.MediaID}, nil
 }
 
-// submit queues the send and answers as WeChat does.
-func (m *Mass) submit(w http.ResponseWriter, r *http.Request, a *account.Account, in *request, send publish.MassSend) error {
+// submit queues the send and answers as WeChat does: a repeated
+// clientmsgid answers 45065 (45066 within a minute) with the first send's
+// msg_id.
+func (m *Mass) submit(ctx context.Context, a *account.Account, in *request, send publish.MassSend) (any, error) {
 	if len(in.ClientMsgID) > publish.MaxClientMsgID {
-		return wxerr.New(45067)
+		return nil, wxerr.New(45067)
 	}
-	pubID, msg, err := m.content(r.Context(), a, in)
+	pubID, msg, err := m.content(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	send.MsgType, send.PublicationID, send.Message, send.ClientMsgID = in.MsgType, pubID, msg, in.ClientMsgID
-	j, err := m.Publish.SendAPI(r.Context(), a.ID, send)
+	j, err := m.Publish.SendAPI(ctx, a.ID, send)
 	var dup *publish.DuplicateError
 	switch {
 	case err == nil:
@@ -268,22 +270,20 @@ func (m *Mass) submit(w http.ResponseWriter, r *http.Request, a *account.Account
 		if dup.TooFast {
 			code = 45066
 		}
-		wxerr.JSON(w, map[string]any{"errcode": code, "errmsg": wxerr.Message(code) + " rid: " + wxerr.RID(), "msg_id": dup.MsgID})
-		return nil
+		return map[string]any{"errcode": code, "errmsg": wxerr.Message(code) + " rid: " + wxerr.RID(), "msg_id": dup.MsgID}, nil
 	default:
-		return sendErr(err)
+		return nil, sendErr(err)
 	}
 	m.Engine.Wake()
 	out := map[string]any{"errcode": 0, "errmsg": submitSuccess, "msg_id": j.APIID}
 	if pubID != 0 {
-		n, err := m.Publish.MsgDataID(r.Context(), a.ID, pubID)
+		n, err := m.Publish.MsgDataID(ctx, a.ID, pubID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out["msg_data_id"] = n
 	}
-	wxerr.JSON(w, out)
-	return nil
+	return out, nil
 }
 
 // sendErr maps a domain refusal of a send to its errcode.
@@ -309,42 +309,34 @@ func sendErr(err error) error {
 }
 
 // POST /cgi-bin/message/mass/sendall {"filter":{"is_to_all","tag_id"},"msgtype",...}
-func (m *Mass) sendAll(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in request
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (m *Mass) sendAll(ctx context.Context, a *account.Account, in *request) (any, error) {
 	if in.Filter == nil {
-		return wxerr.Newf(wxerr.CodeDataFormatError, "filter missing")
+		return nil, wxerr.Newf(wxerr.CodeDataFormatError, "filter missing")
 	}
 	send := publish.MassSend{Target: publish.TargetAll}
 	if !in.Filter.IsToAll {
 		if !in.Filter.TagID.Set {
-			return wxerr.Newf(wxerr.CodeInvalidParameter, "tag_id missing")
+			return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "tag_id missing")
 		}
 		send.Target, send.TagID = publish.TargetTag, in.Filter.TagID.V
 	}
-	return m.submit(w, r, a, &in, send)
+	return m.submit(ctx, a, in, send)
 }
 
 // POST /cgi-bin/message/mass/send {"touser":[openid, ...],"msgtype",...}
-func (m *Mass) send(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in request
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (m *Mass) send(ctx context.Context, a *account.Account, in *request) (any, error) {
 	var openids []string
 	if len(in.ToUser) == 0 || json.Unmarshal(in.ToUser, &openids) != nil {
-		return wxerr.New(40031)
+		return nil, wxerr.New(40031)
 	}
 	if len(openids) < publish.MinOpenIDs || len(openids) > publish.MaxOpenIDs {
-		return wxerr.New(40032)
+		return nil, wxerr.New(40032)
 	}
-	people, err := m.followers(r.Context(), a.ID, openids)
+	people, err := m.followers(ctx, a.ID, openids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return m.submit(w, r, a, &in, publish.MassSend{Target: publish.TargetOpenIDs, PersonIDs: people})
+	return m.submit(ctx, a, in, publish.MassSend{Target: publish.TargetOpenIDs, PersonIDs: people})
 }
 
 // followers resolves openids of the account (present or former followers)
@@ -387,16 +379,11 @@ func (m *Mass) followers(ctx context.Context, accountID int64, openids []string)
 }
 
 // POST /cgi-bin/message/mass/preview {"touser":openid} or {"towxname":id} + msgtype
-func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in request
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (m *Mass) preview(ctx context.Context, a *account.Account, in *request) (any, error) {
 	var openid string
 	if len(in.ToUser) > 0 && json.Unmarshal(in.ToUser, &openid) != nil {
-		return wxerr.New(wxerr.CodeInvalidOpenID)
+		return nil, wxerr.New(wxerr.CodeInvalidOpenID)
 	}
-	ctx := r.Context()
 	var personID int64
 	var following, blocked bool
 	switch {
@@ -404,72 +391,68 @@ func (m *Mass) preview(w http.ResponseWriter, r *http.Request, a *account.Accoun
 		err := db.Get(m.Publish.DB().QueryRow(ctx, `SELECT person_id, following, blocked FROM follows WHERE account_id = ? AND openid = ?`, a.ID, openid),
 			&personID, &following, &blocked)
 		if errors.Is(err, errs.NotFound) {
-			return wxerr.New(wxerr.CodeInvalidOpenID)
+			return nil, wxerr.New(wxerr.CodeInvalidOpenID)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	case in.ToWxName != "":
 		err := db.Get(m.Publish.DB().QueryRow(ctx, `SELECT f.person_id, f.following, f.blocked FROM people pe JOIN follows f ON f.person_id = pe.id AND f.account_id = ?
 			WHERE pe.username = ?`, a.ID, strings.ToLower(strings.TrimPrefix(in.ToWxName, "@"))), &personID, &following, &blocked)
 		if errors.Is(err, errs.NotFound) {
-			return wxerr.New(40132)
+			return nil, wxerr.New(40132)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return wxerr.New(41009)
+		return nil, wxerr.New(41009)
 	}
 	if !following {
-		return wxerr.New(wxerr.CodeRequireSubscribe)
+		return nil, wxerr.New(wxerr.CodeRequireSubscribe)
 	}
 	if blocked {
-		return wxerr.New(43019)
+		return nil, wxerr.New(43019)
 	}
-	pubID, msg, err := m.content(ctx, a, &in)
+	pubID, msg, err := m.content(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in.ToWxName != "" && openid == "" && m.Quotas != nil {
 		if ok, err := m.Quotas.Take(ctx, a.ID, towxnameQuota); err != nil {
-			return err
+			return nil, err
 		} else if !ok {
-			return wxerr.New(wxerr.CodeDailyQuota)
+			return nil, wxerr.New(wxerr.CodeDailyQuota)
 		}
 	}
 	msgID, err := m.Publish.PreviewTo(ctx, a.ID, personID, pubID, msg)
 	if err != nil {
-		return err
-	}
-	wxerr.JSON(w, map[string]any{"errcode": 0, "errmsg": previewSuccess, "msg_id": msgID})
-	return nil
-}
-
-// job reads {"msg_id": N} (a number or a string; for delete also "url", an
-// article's address, when msg_id is missing) and returns the account's mass
-// send: 40035 for anything else, including another account's msg_id.
-func (m *Mass) job(w http.ResponseWriter, r *http.Request, a *account.Account, articleIdx *flexInt) (*publish.Job, error) {
-	var in struct {
-		MsgID      flexInt `json:"msg_id"`
-		ArticleIdx flexInt `json:"article_idx"`
-		URL        string  `json:"url"` // delete: the article's address, when msg_id is not given
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
 		return nil, err
 	}
+	return map[string]any{"errcode": 0, "errmsg": previewSuccess, "msg_id": msgID}, nil
+}
+
+// jobRequest is the body of get and delete: {"msg_id": N} (a number or a
+// string), and for delete "article_idx" and "url", an article's address,
+// when msg_id is missing.
+type jobRequest struct {
+	MsgID      flexInt `json:"msg_id"`
+	ArticleIdx flexInt `json:"article_idx"`
+	URL        string  `json:"url"`
+}
+
+// job returns the account's mass send that in names (by url only when
+// byURL): 40035 for anything else, including another account's msg_id.
+func (m *Mass) job(ctx context.Context, a *account.Account, in *jobRequest, byURL bool) (*publish.Job, error) {
 	var j *publish.Job
 	var err error
 	switch {
 	case in.MsgID.Set:
-		j, err = m.Publish.MassJobByMsgID(r.Context(), a.ID, in.MsgID.V)
-	case articleIdx != nil && in.URL != "":
-		j, err = m.Publish.MassJobOfArticle(r.Context(), a.ID, in.URL)
+		j, err = m.Publish.MassJobByMsgID(ctx, a.ID, in.MsgID.V)
+	case byURL && in.URL != "":
+		j, err = m.Publish.MassJobOfArticle(ctx, a.ID, in.URL)
 	default:
 		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "msg_id missing")
-	}
-	if articleIdx != nil {
-		*articleIdx = in.ArticleIdx
 	}
 	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "invalid msg_id")
@@ -478,67 +461,56 @@ func (m *Mass) job(w http.ResponseWriter, r *http.Request, a *account.Account, a
 }
 
 // POST /cgi-bin/message/mass/get {"msg_id"} → {"msg_id","msg_status"}
-func (m *Mass) get(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	j, err := m.job(w, r, a, nil)
+func (m *Mass) get(ctx context.Context, a *account.Account, in *jobRequest) (any, error) {
+	j, err := m.job(ctx, a, in, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wxerr.JSON(w, map[string]any{"msg_id": j.APIID, "msg_status": j.MassStatus()})
-	return nil
+	return map[string]any{"msg_id": j.APIID, "msg_status": j.MassStatus()}, nil
 }
 
 // POST /cgi-bin/message/mass/delete {"msg_id" or "url","article_idx"}
-func (m *Mass) delete(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var idx flexInt
-	j, err := m.job(w, r, a, &idx)
+func (m *Mass) delete(ctx context.Context, a *account.Account, in *jobRequest) (any, error) {
+	j, err := m.job(ctx, a, in, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if idx.V < 0 || idx.V > publish.MaxArticles {
-		return wxerr.New(40060)
+	if idx := in.ArticleIdx.V; idx < 0 || idx > publish.MaxArticles {
+		return nil, wxerr.New(40060)
 	}
-	err = m.Publish.DeleteMassSend(r.Context(), a.ID, j.ID, int(idx.V))
+	err = m.Publish.DeleteMassSend(ctx, a.ID, j.ID, int(in.ArticleIdx.V))
 	switch {
-	case err == nil:
-		wxerr.OK(w)
-		return nil
 	case errors.Is(err, publish.ErrNoSuchArticle):
-		return wxerr.New(40060)
+		return nil, wxerr.New(40060)
 	case errors.Is(err, publish.ErrNotDeletable):
-		return wxerr.Newf(wxerr.CodeInvalidParameter, "only sent mpnews and mpvideo messages can be deleted")
+		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "only sent mpnews and mpvideo messages can be deleted")
 	}
-	return err
+	return nil, err
 }
 
 // POST /cgi-bin/message/mass/speed/get → {"speed","realspeed"}
-func (m *Mass) speedGet(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	s, err := m.Publish.MassSpeed(r.Context(), a.ID)
+func (m *Mass) speedGet(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	s, err := m.Publish.MassSpeed(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wxerr.JSON(w, map[string]any{"speed": s, "realspeed": publish.RealSpeed[s]})
-	return nil
+	return map[string]any{"speed": s, "realspeed": publish.RealSpeed[s]}, nil
+}
+
+// speedRequest is the body of speed/set.
+type speedRequest struct {
+	Speed flexInt `json:"speed"`
 }
 
 // POST /cgi-bin/message/mass/speed/set {"speed":0..4}
-func (m *Mass) speedSet(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		Speed flexInt `json:"speed"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (m *Mass) speedSet(ctx context.Context, a *account.Account, in *speedRequest) (any, error) {
 	if !in.Speed.Set {
-		return wxerr.New(45084)
+		return nil, wxerr.New(45084)
 	}
 	if in.Speed.V < 0 || in.Speed.V > publish.MaxMassSpeed {
-		return wxerr.New(45083)
+		return nil, wxerr.New(45083)
 	}
-	if err := m.Publish.SetMassSpeed(r.Context(), a.ID, int(in.Speed.V)); err != nil {
-		return err
-	}
-	wxerr.OK(w)
-	return nil
+	return nil, m.Publish.SetMassSpeed(ctx, a.ID, int(in.Speed.V))
 }
 
 // Finished pushes MASSSENDJOBFINISH to the account's server, if it has one,

@@ -13,8 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -59,10 +59,10 @@ type Deps struct {
 // Register adds the endpoints to api.
 func Register(api *wxapi.API, d Deps) {
 	api.Register("/cgi-bin/material/add_material", wxapi.CapBasic, d.add)
-	api.Register("/cgi-bin/material/get_material", wxapi.CapBasic, d.get)
-	api.Register("/cgi-bin/material/del_material", wxapi.CapBasic, d.del)
-	api.Register("/cgi-bin/material/get_materialcount", wxapi.CapBasic, d.count)
-	api.Register("/cgi-bin/material/batchget_material", wxapi.CapBasic, d.batchget)
+	api.Register("/cgi-bin/material/get_material", wxapi.CapBasic, wxapi.JSON(d.get))
+	api.Register("/cgi-bin/material/del_material", wxapi.CapBasic, wxapi.JSON(d.del))
+	api.Register("/cgi-bin/material/get_materialcount", wxapi.CapBasic, wxapi.Query(d.count))
+	api.Register("/cgi-bin/material/batchget_material", wxapi.CapBasic, wxapi.JSON(d.batchget))
 }
 
 // url is an asset's unguessable address, absolute.
@@ -143,19 +143,18 @@ func formField(r *http.Request, name string) string {
 	return string(b)
 }
 
-// asset reads {"media_id"} and loads it: 41006 when missing, 40007 when it
-// is not a material of the account (another account's included).
-func (d Deps) asset(w http.ResponseWriter, r *http.Request, a *account.Account) (*publish.Asset, error) {
-	var in struct {
-		MediaID string `json:"media_id"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return nil, err
-	}
+// mediaRequest is the body of get_material and del_material.
+type mediaRequest struct {
+	MediaID string `json:"media_id"`
+}
+
+// asset loads the material in names: 41006 when missing, 40007 when it is
+// not a material of the account (another account's included).
+func (d Deps) asset(ctx context.Context, a *account.Account, in *mediaRequest) (*publish.Asset, error) {
 	if in.MediaID == "" {
 		return nil, wxerr.New(41006)
 	}
-	asset, err := d.Publish.Asset(r.Context(), a.ID, in.MediaID)
+	asset, err := d.Publish.Asset(ctx, a.ID, in.MediaID)
 	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(wxerr.CodeInvalidMediaID)
 	}
@@ -164,49 +163,49 @@ func (d Deps) asset(w http.ResponseWriter, r *http.Request, a *account.Account) 
 
 // POST /cgi-bin/material/get_material {"media_id"}: a video's
 // {"title","description","down_url"}; any other file itself.
-func (d Deps) get(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	asset, err := d.asset(w, r, a)
+func (d Deps) get(ctx context.Context, a *account.Account, in *mediaRequest) (any, error) {
+	asset, err := d.asset(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if asset.Kind == publish.AssetVideo {
 		title := asset.Title
 		if title == "" {
 			title = asset.Name
 		}
-		wxerr.JSON(w, map[string]string{"title": title, "description": asset.Intro, "down_url": d.url(asset)})
-		return nil
+		return map[string]string{"title": title, "description": asset.Intro, "down_url": d.url(asset)}, nil
 	}
-	name := asset.Name
-	if name == "" {
-		name = asset.MediaID + path.Ext(asset.Key)
+	return &wxapi.Attachment{Store: d.Publish.MediaStore(), Key: asset.Key, ContentType: asset.ContentType, Name: fileName(asset)}, nil
+}
+
+// fileName is the name an asset downloads under: its uploaded name, or its
+// media_id with the stored file's extension.
+func fileName(as *publish.Asset) string {
+	if as.Name != "" {
+		return as.Name
 	}
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	return media.Serve(w, r, d.Publish.MediaStore(), asset.Key, asset.ContentType)
+	return as.MediaID + path.Ext(as.Key)
 }
 
 // POST /cgi-bin/material/del_material {"media_id"}: 48005 while a menu
 // button or an auto-reply uses it.
-func (d Deps) del(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	asset, err := d.asset(w, r, a)
+func (d Deps) del(ctx context.Context, a *account.Account, in *mediaRequest) (any, error) {
+	asset, err := d.asset(ctx, a, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	used, err := inuse.Checker{Menus: d.Menus, AutoReplies: d.AutoReplies}.Asset(r.Context(), a.ID, asset)
+	used, err := inuse.Checker{Menus: d.Menus, AutoReplies: d.AutoReplies}.Asset(ctx, a.ID, asset)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if used {
-		return wxerr.New(48005)
+		return nil, wxerr.New(48005)
 	}
-	if err := d.Publish.DeleteAsset(r.Context(), a.ID, asset.MediaID); err != nil {
-		if errors.Is(err, errs.NotFound) {
-			return wxerr.New(wxerr.CodeInvalidMediaID)
-		}
-		return err
+	err = d.Publish.DeleteAsset(ctx, a.ID, asset.MediaID)
+	if errors.Is(err, errs.NotFound) {
+		return nil, wxerr.New(wxerr.CodeInvalidMediaID)
 	}
-	wxerr.OK(w)
-	return nil
+	return nil, err
 }
 
 // counts are the API's counts: thumbnails are pictures, counted and listed
@@ -221,13 +220,19 @@ func (d Deps) counts(ctx context.Context, accountID int64) (map[string]int64, er
 }
 
 // GET /cgi-bin/material/get_materialcount
-func (d Deps) count(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	n, err := d.counts(r.Context(), a.ID)
+func (d Deps) count(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
+	n, err := d.counts(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	wxerr.JSON(w, map[string]int64{"voice_count": n["voice"], "video_count": n["video"], "image_count": n["image"], "news_count": n["news"]})
-	return nil
+	return map[string]int64{"voice_count": n["voice"], "video_count": n["video"], "image_count": n["image"], "news_count": n["news"]}, nil
+}
+
+// batchRequest is the body of batchget_material.
+type batchRequest struct {
+	Type   string `json:"type"`
+	Offset int    `json:"offset"`
+	Count  int    `json:"count"`
 }
 
 type item struct {
@@ -239,15 +244,7 @@ type item struct {
 
 // POST /cgi-bin/material/batchget_material {"type","offset","count"}:
 // newest first; count 1–20 and offset ≥ 0 (else 40035); unknown type 40004.
-func (d Deps) batchget(w http.ResponseWriter, r *http.Request, a *account.Account) error {
-	var in struct {
-		Type   string `json:"type"`
-		Offset int    `json:"offset"`
-		Count  int    `json:"count"`
-	}
-	if err := wxapi.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
+func (d Deps) batchget(ctx context.Context, a *account.Account, in *batchRequest) (any, error) {
 	var kinds []string
 	switch in.Type {
 	case "image":
@@ -256,32 +253,28 @@ func (d Deps) batchget(w http.ResponseWriter, r *http.Request, a *account.Accoun
 		kinds = []string{in.Type}
 	case "news":
 	default:
-		return wxerr.New(40004)
+		return nil, wxerr.New(40004)
 	}
 	if in.Count < 1 || in.Count > MaxBatch || in.Offset < 0 {
-		return wxerr.New(wxerr.CodeInvalidParameter)
+		return nil, wxerr.New(wxerr.CodeInvalidParameter)
 	}
-	n, err := d.counts(r.Context(), a.ID)
+	n, err := d.counts(ctx, a.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []item{}
 	if len(kinds) > 0 {
-		list, err := d.Publish.AssetsPage(r.Context(), a.ID, kinds, in.Offset, in.Count)
+		list, err := d.Publish.AssetsPage(ctx, a.ID, kinds, in.Offset, in.Count)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, as := range list {
-			it := item{MediaID: as.MediaID, Name: as.Name, UpdateTime: as.CreatedAt.Unix()}
-			if it.Name == "" {
-				it.Name = as.MediaID + path.Ext(as.Key)
-			}
+			it := item{MediaID: as.MediaID, Name: fileName(as), UpdateTime: as.CreatedAt.Unix()}
 			if as.Kind == publish.AssetImage || as.Kind == publish.AssetThumb {
 				it.URL = d.url(as)
 			}
 			items = append(items, it)
 		}
 	}
-	wxerr.JSON(w, map[string]any{"total_count": n[in.Type], "item_count": len(items), "item": items})
-	return nil
+	return map[string]any{"total_count": n[in.Type], "item_count": len(items), "item": items}, nil
 }
