@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/emulator"
 	"github.com/heraldoa/herald/internal/follow"
@@ -75,7 +76,14 @@ type Message struct {
 // New starts Herald; it stops when the test ends.
 func New(t testing.TB) *Herald {
 	t.Helper()
-	h := &Herald{s: apptest.New(t), t: t}
+	return NewWith(t, app.Options{})
+}
+
+// NewWith is New on an application built with opts: for Herald's own
+// tests, which tune its engines (a push timeout, an outbound client).
+func NewWith(t testing.TB, opts app.Options) *Herald {
+	t.Helper()
+	h := &Herald{s: apptest.NewWith(t, opts), t: t}
 	h.URL = h.s.URL
 	h.Service = h.NewAccount("Herald Test Service", account.Service, true)
 	h.Subscription = h.NewAccount("Herald Test Subscription", account.Subscription, true)

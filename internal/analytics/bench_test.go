@@ -18,7 +18,6 @@ import (
 func BenchmarkRecord(b *testing.B) {
 	d := dbtest.New(b)
 	rec := analytics.NewRecorder(d, &fixedClock{time.Now()}, nil, 1<<20)
-	rec.BatchSize = 1000
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { rec.Run(ctx); close(done) }()

@@ -72,8 +72,7 @@ func TestRecordNeverBlocksAndCountsDrops(t *testing.T) {
 // The writer stops cleanly and writes what was queued.
 func TestRunWritesQueuedEventsOnStop(t *testing.T) {
 	d := dbtest.New(t)
-	rec := analytics.NewRecorder(d, &fixedClock{utc("2026-03-10 12:00:00")}, nil, 100)
-	rec.FlushEvery = time.Hour
+	rec := analytics.NewRecorderWith(d, &fixedClock{utc("2026-03-10 12:00:00")}, nil, analytics.RecorderOptions{Buffer: 100, FlushEvery: time.Hour})
 	a := newAccount(t, d, "UTC", 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

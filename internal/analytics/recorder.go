@@ -20,7 +20,8 @@ import (
 
 // Recorder captures events without blocking the caller: Record puts the
 // event on a buffered channel; Run (a background worker) writes batches
-// every FlushEvery or every BatchSize events with one multi-row INSERT.
+// every RecorderOptions.FlushEvery or BatchSize events with one multi-row
+// INSERT.
 // When the buffer is full the event is dropped and counted
 // (herald_analytics_dropped_total). A nil *Recorder records nothing, so
 // callers need no nil checks.
@@ -29,10 +30,7 @@ type Recorder struct {
 	clock clock.Clock
 	log   *slog.Logger
 	ch    chan Event
-
-	// FlushEvery and BatchSize bound how long and how many events wait.
-	FlushEvery time.Duration
-	BatchSize  int
+	opts  RecorderOptions
 
 	writeMu  sync.Mutex // one batch writer at a time (Run and Flush)
 	dropped  atomic.Uint64
@@ -41,15 +39,35 @@ type Recorder struct {
 	failed   atomic.Uint64
 }
 
+// RecorderOptions tune a Recorder; zero values are the defaults.
+type RecorderOptions struct {
+	Buffer int // events that may wait to be written (65536)
+	// FlushEvery and BatchSize bound how long (500 ms) and how many (1000)
+	// events wait.
+	FlushEvery time.Duration
+	BatchSize  int
+}
+
 // NewRecorder returns a recorder with a buffer of buffer events (0: 65536).
 func NewRecorder(d *db.DB, c clock.Clock, log *slog.Logger, buffer int) *Recorder {
-	if buffer <= 0 {
-		buffer = 1 << 16
+	return NewRecorderWith(d, c, log, RecorderOptions{Buffer: buffer})
+}
+
+// NewRecorderWith is NewRecorder with options.
+func NewRecorderWith(d *db.DB, c clock.Clock, log *slog.Logger, o RecorderOptions) *Recorder {
+	if o.Buffer <= 0 {
+		o.Buffer = 1 << 16
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 500 * time.Millisecond
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{db: d, clock: c, log: log, ch: make(chan Event, buffer), FlushEvery: 500 * time.Millisecond, BatchSize: 1000}
+	return &Recorder{db: d, clock: c, log: log, ch: make(chan Event, o.Buffer), opts: o}
 }
 
 // Record queues ev; it never blocks. A zero At is set to now.
@@ -73,9 +91,9 @@ func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
 
 // Run writes batches until ctx is cancelled, then writes what is left.
 func (r *Recorder) Run(ctx context.Context) {
-	t := time.NewTicker(r.FlushEvery)
+	t := time.NewTicker(r.opts.FlushEvery)
 	defer t.Stop()
-	batch := make([]Event, 0, r.BatchSize)
+	batch := make([]Event, 0, r.opts.BatchSize)
 	write := func() {
 		if len(batch) == 0 {
 			return
@@ -89,7 +107,7 @@ func (r *Recorder) Run(ctx context.Context) {
 		select {
 		case ev := <-r.ch:
 			batch = append(batch, ev)
-			if len(batch) >= r.BatchSize {
+			if len(batch) >= r.opts.BatchSize {
 				write()
 			}
 		case <-t.C:
@@ -99,7 +117,7 @@ func (r *Recorder) Run(ctx context.Context) {
 				select {
 				case ev := <-r.ch:
 					batch = append(batch, ev)
-					if len(batch) >= r.BatchSize {
+					if len(batch) >= r.opts.BatchSize {
 						write()
 					}
 				default:
@@ -120,7 +138,7 @@ func (r *Recorder) Flush(ctx context.Context) (err error) {
 	for {
 		var batch []Event
 	fill:
-		for len(batch) < r.BatchSize {
+		for len(batch) < r.opts.BatchSize {
 			select {
 			case ev := <-r.ch:
 				batch = append(batch, ev)

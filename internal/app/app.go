@@ -173,6 +173,14 @@ type Options struct {
 	// Publishing tunes the publishing engine (batch size, lease) and gives
 	// tests its hooks; zero: production's defaults.
 	Publishing publish.EngineOptions
+	// Queue tunes the work queue (lease, poll) and gives tests its hook;
+	// zero: the defaults.
+	Queue workq.Options
+	// Push tunes the push engine (timeout, attempts); zero: WeChat's.
+	Push push.Options
+	// PushClient makes the push engine's requests; default: a client of
+	// the outbound policy (the emulator wraps it to inject faults).
+	PushClient *http.Client
 }
 
 // New builds an App on an open, migrated database.
@@ -249,9 +257,13 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Every request to a tenant-chosen URL goes through one outbound policy
 	// (private addresses refused unless --outbound-allow names them).
 	a.Outbound = outbound.NewPolicy(cfg.Outbound)
-	a.Push = &push.Engine{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log, BaseURL: cfg.BaseURL,
-		Client: a.Outbound.Client(0), Nodes: a.nodeCount}
-	a.Queue = workq.New(d, c, log)
+	a.Queue = workq.NewWith(d, c, log, opts.Queue)
+	pushClient := opts.PushClient
+	if pushClient == nil {
+		pushClient = a.Outbound.Client(0)
+	}
+	a.Push = push.NewEngine(push.Deps{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log,
+		BaseURL: cfg.BaseURL, Client: pushClient, Nodes: a.nodeCount, Queue: a.Queue}, opts.Push)
 	// Account exports started from the console run as queue jobs on any node.
 	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		Generator: "herald", WorkDir: filepath.Join(cfg.DataDir, "exports")}
@@ -264,7 +276,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Followers who came with an imported account move to people of this
 	// platform with the same email address, after a notice and an opt-out window.
 	a.Moves = &portability.Moves{DB: d, Messages: a.Messages, Clock: c, Log: log, BaseURL: cfg.BaseURL}
-	a.Push.Durable(a.Queue)
 	a.Chat.Durable(a.Queue)
 	a.Kf = &kf.Service{DB: d, Clock: c, Inbox: a.Inbox, Push: a.Push, Accts: a.Accounts, Log: log}
 	a.Inbox.OnChange = a.Kf.SessionChanged
@@ -283,8 +294,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 			a.Analytics.Record(analytics.Event{AccountID: accountID, Kind: analytics.KindAPICall, Surface: path[1:], Value: took.Milliseconds(), Failed: failed})
 		}}
 	datacube.Register(a.API, a.AnalyticsStore) // /datacube/* from the analytics rollups
-	a.Templates = &tmplmsg.Service{Store: tmplmsg.NewStore(d, c), Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
-		Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed}
+	a.Templates = tmplmsg.NewService(tmplmsg.NewStore(d, c), tmplmsg.Deps{Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
+		Push: a.Push, Clock: c, Log: log, Gate: a.Review.CheckAllowed})
 	templatemsg.Register(a.API, a.Templates) // /cgi-bin/template/*, message/template/send
 	a.Subscriptions = &subscribemsg.Service{DB: d, Clock: c, Accounts: a.Accounts, Follows: a.Follows, Messages: a.Messages,
 		Push: a.Push, Log: log, Gate: a.Review.CheckAllowed}

@@ -74,8 +74,8 @@ func runNode(args []string) int {
 			if bus, err = natsbus.Connect(ctx, natsbus.Options{URLs: cfg.NATSURL, Name: "herald " + cfg.Listen, Log: log}); err == nil {
 				defer bus.Close()
 				var a *app.App
-				if a, err = app.New(cfg, log, d, secret, app.Options{Bus: bus, Publishing: publish.EngineOptions{Lease: 2 * time.Second, BatchSize: 2_000}}); err == nil {
-					a.Push.Timeout = 2 * time.Second
+				if a, err = app.New(cfg, log, d, secret, app.Options{Bus: bus, Publishing: publish.EngineOptions{Lease: 2 * time.Second, BatchSize: 2_000},
+					Push: push.Options{Timeout: 2 * time.Second}}); err == nil {
 					var ln net.Listener
 					if ln, err = net.Listen("tcp", cfg.Listen); err == nil {
 						fmt.Printf("HERALD-NODE %s %s %s\n", ln.Addr(), a.Queue.Owner(), a.PublishEngine.Owner())

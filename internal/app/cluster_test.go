@@ -175,11 +175,11 @@ func TestThreeNodeCluster(t *testing.T) {
 		// The work queue keeps its production lease (5 s) and poll (1 s):
 		// the kill below measures them against WeChat's retry budget. The
 		// mass send's lease is short so that its takeover is quick too.
-		a, err := app.New(cfg, log, d, secret, app.Options{Bus: bus, Publishing: publish.EngineOptions{Lease: 2 * time.Second, BatchSize: 2_000}})
+		a, err := app.New(cfg, log, d, secret, app.Options{Bus: bus, Publishing: publish.EngineOptions{Lease: 2 * time.Second, BatchSize: 2_000},
+			Push: push.Options{Timeout: 2 * time.Second}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a.Push.Timeout = 2 * time.Second
 		n := &node{name: name, app: a, db: d, srv: httptest.NewServer(a.Handler()), bus: bus}
 		a.StartJobs()
 		t.Cleanup(func() {

@@ -25,6 +25,7 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/emulator"
 	mediastore "github.com/heraldoa/herald/internal/media"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
 )
 
@@ -131,16 +132,17 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	}
 	defer d.Close()
 	clk := &clock.Offset{}
-	a, err := app.New(cfg, log, d, secret, app.Options{Clock: clk, Media: mstore, AnalyticsBuffer: 1024})
+	pushes := emulator.PushClient(outbound.NewPolicy(cfg.Outbound).Transport())
+	a, err := app.New(cfg, log, d, secret, app.Options{Clock: clk, Media: mstore, AnalyticsBuffer: 1024,
+		Push: push.Options{Timeout: *pushTimeout}, PushClient: pushes})
 	if err != nil {
 		return err
 	}
-	a.Push.Timeout = *pushTimeout
 	acc, err := emulator.CreateAccount(ctx, a, o)
 	if err != nil {
 		return fmt.Errorf("seed the account: %w", err)
 	}
-	emu := emulator.New(a, clk, acc)
+	emu := emulator.New(a, clk, acc, pushes)
 
 	srv := &http.Server{
 		Handler:           emu.Handler(a.Handler()),

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/heraldoa/herald/internal/push"
 )
 
 // register adds a seeded account to the emulator (the first one is the
@@ -117,9 +115,4 @@ func (e *Emulator) createAccount(w http.ResponseWriter, r *http.Request) {
 
 // pushTimeout is how long the push engine waits for the developer's
 // server (WeChat: 5 s).
-func (e *Emulator) pushTimeout() time.Duration {
-	if e.App.Push.Timeout > 0 {
-		return e.App.Push.Timeout
-	}
-	return push.DefaultTimeout
-}
+func (e *Emulator) pushTimeout() time.Duration { return e.App.Push.Timeout() }

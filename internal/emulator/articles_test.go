@@ -37,7 +37,7 @@ func TestFolderReadAndLike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := New(s.App, s.Clock, acc)
+	e := New(s.App, s.Clock, acc, nil)
 	srv := httptest.NewServer(e.Handler(s.HTTP.Config.Handler))
 	defer srv.Close()
 	c := srv.URL + Prefix

@@ -52,7 +52,7 @@ func setupBlind(t *testing.T) (*blind, *apptest.Server) {
 		t.Fatal(err)
 	}
 	b.acc = acc
-	e := New(s.App, s.Clock, acc)
+	e := New(s.App, s.Clock, acc, nil)
 	srv := httptest.NewServer(e.Handler(s.HTTP.Config.Handler))
 	t.Cleanup(srv.Close)
 	b.base, b.ctl = srv.URL, srv.URL+Prefix

@@ -39,16 +39,28 @@ type Emulator struct {
 }
 
 // New returns the emulator of a, whose clock must be c, with acc (when not
-// nil) as its first account.
-func New(a *app.App, c *clock.Offset, acc *Account) *Emulator {
+// nil) as its first account. For the push faults to apply, a's push engine
+// must have been built with pushes, from PushClient (nil: no push faults).
+func New(a *app.App, c *clock.Offset, acc *Account, pushes *http.Client) *Emulator {
 	e := &Emulator{App: a, Clock: c, faults: map[int64]*armed{}}
 	if acc != nil {
 		e.register(acc)
 	}
-	// The faults wrap the app's guarded transport: the bot must still be at
-	// an address the outbound policy allows (loopback, by default).
-	a.Push.Client = &http.Client{Transport: &pushTransport{e: e, base: a.Outbound.Transport()}, CheckRedirect: outbound.NoRedirects}
+	if pushes == nil {
+		return e
+	}
+	if t, ok := pushes.Transport.(*pushTransport); ok {
+		t.e.Store(e)
+	}
 	return e
+}
+
+// PushClient is the client to build the app's push engine with
+// (app.Options.PushClient) so that the emulator New returns can inject its
+// push faults. The faults wrap base, the outbound policy's transport: the
+// bot must still be at an address the policy allows (loopback, by default).
+func PushClient(base http.RoundTripper) *http.Client {
+	return &http.Client{Transport: &pushTransport{base: base}, CheckRedirect: outbound.NoRedirects}
 }
 
 // Handler wraps the application's handler: the control API under Prefix,

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/apitoken"
@@ -216,7 +217,7 @@ func (e *Emulator) anyErrorRate() bool {
 // The account is the push's ToUserName (its original id), which every push
 // carries in clear, in all three modes.
 type pushTransport struct {
-	e    *Emulator
+	e    atomic.Pointer[Emulator] // none yet: no faults
 	base http.RoundTripper
 }
 
@@ -292,7 +293,9 @@ func (t *pushTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	fault, delay := noFault, time.Duration(0)
 	if len(body) > 0 {
-		fault, delay = t.e.take(toUserName(body))
+		if e := t.e.Load(); e != nil {
+			fault, delay = e.take(toUserName(body))
+		}
 	}
 	send := func() (*http.Response, error) {
 		r2 := r.Clone(r.Context())

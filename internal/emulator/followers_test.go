@@ -18,7 +18,7 @@ func TestVirtualFollowersCannotSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := New(s.App, s.Clock, acc)
+	e := New(s.App, s.Clock, acc, nil)
 	if _, err := e.CreateFollower(ctx, "ada"); err != nil {
 		t.Fatal(err)
 	}

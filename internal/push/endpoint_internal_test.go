@@ -30,7 +30,7 @@ func TestConcurrentPushesPerEndpointAreCapped(t *testing.T) {
 		_, _ = w.Write([]byte("success"))
 	}))
 	defer srv.Close()
-	e := &Engine{MaxPerEndpoint: 3, Client: &http.Client{}}
+	e := NewEngine(Deps{Client: &http.Client{}}, Options{MaxPerEndpoint: 3})
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -52,7 +52,7 @@ func TestConcurrentPushesPerEndpointAreCapped(t *testing.T) {
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hold }))
 	defer slow.Close()
 	defer close(hold)
-	e2 := &Engine{MaxPerEndpoint: 1, Client: &http.Client{}, Timeout: 5 * time.Second}
+	e2 := NewEngine(Deps{Client: &http.Client{}}, Options{MaxPerEndpoint: 1, Timeout: 5 * time.Second})
 	go func() { _, _, _ = e2.post(context.Background(), slow.URL, nil) }()
 	time.Sleep(100 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -82,7 +82,7 @@ func TestPushCapIsSharedByTheLiveNodes(t *testing.T) {
 	defer srv.Close()
 	var nodes atomic.Int32
 	nodes.Store(3)
-	e := &Engine{MaxPerEndpoint: 6, Client: &http.Client{}, Nodes: func() int { return int(nodes.Load()) }}
+	e := NewEngine(Deps{Client: &http.Client{}, Nodes: func() int { return int(nodes.Load()) }}, Options{MaxPerEndpoint: 6})
 	burst := func() int32 {
 		peak.Store(0)
 		var wg sync.WaitGroup

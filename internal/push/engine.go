@@ -45,8 +45,19 @@ const (
 
 // Engine pushes to developer servers. It is the message.Responder that
 // runs before auto-replies: when an account has a server configured and
-// enabled, that server's reply (or silence) is final, as on WeChat.
+// enabled, that server's reply (or silence) is final, as on WeChat. Make
+// one with NewEngine.
 type Engine struct {
+	deps Deps
+	opts Options
+
+	endpoints sync.Map // scheme://host → *endpointSlots
+	ciphers   sync.Map // EncodingAESKey, NUL, AppID → *wxcrypt.Cipher (derived values only)
+	nCiphers  atomic.Int32
+}
+
+// Deps are what an Engine works with.
+type Deps struct {
 	Store     *Store
 	Accounts  *account.Store
 	TempMedia *tempmedia.Store
@@ -54,54 +65,71 @@ type Engine struct {
 	Clock     clock.Clock
 	Log       *slog.Logger
 	BaseURL   string // Herald's public address, for PicUrl
-	// Client makes every request to developers' servers; set it before
-	// use (app.New gives it the platform's outbound policy). Nil: a client
-	// that refuses private addresses and does not follow redirects.
-	Client   *http.Client
-	Timeout  time.Duration
-	Attempts int
-	// MaxPerEndpoint caps the requests the cluster has open to one developer
-	// server (scheme and host) at once; more wait their turn. Default 32.
-	// Each node takes its share: MaxPerEndpoint divided by Nodes(), rounded
-	// up, at least one.
-	MaxPerEndpoint int
-	// Nodes, when set, says how many nodes share the cap (the live node
-	// number leases); nil or below 1 counts as one node.
+	// Client makes every request to developers' servers (app.New gives it
+	// the platform's outbound policy). Nil: a client that refuses private
+	// addresses and does not follow redirects.
+	Client *http.Client
+	// Nodes, when set, says how many nodes share Options.MaxPerEndpoint
+	// (the live node number leases); nil or below 1 counts as one node.
 	Nodes func() int
 	// Queue, when set, makes pushes durable: finish events (Notify) and
 	// followers' messages (through message.Service) are rows in the work
 	// queue before they are sent, and a node's death hands them to another
-	// node with the attempts already made counted.
+	// node with the attempts already made counted. NewEngine registers the
+	// engine's handlers on it.
 	Queue *workq.Queue
-
-	endpoints sync.Map // scheme://host → *endpointSlots
-	ciphers   sync.Map // EncodingAESKey, NUL, AppID → *wxcrypt.Cipher (derived values only)
-	nCiphers  atomic.Int32
 	// Observe, when set, hears of every message and event delivery
 	// (analytics: getinterfacesummary). msgType is the pushed MsgType, or
 	// the event name for events.
 	Observe func(accountID, personID int64, msgType string, ok bool, took time.Duration)
 }
 
+// Options tune an Engine; zero values are WeChat's.
+type Options struct {
+	Timeout  time.Duration // one attempt's wait for an answer (DefaultTimeout)
+	Attempts int           // attempts of a message push (DefaultAttempts)
+	// MaxPerEndpoint caps the requests the cluster has open to one developer
+	// server (scheme and host) at once; more wait their turn. Default 32.
+	// Each node takes its share: MaxPerEndpoint divided by Deps.Nodes(),
+	// rounded up, at least one.
+	MaxPerEndpoint int
+}
+
+// NewEngine returns an engine; with d.Queue set its pushes are durable.
+func NewEngine(d Deps, o Options) *Engine {
+	e := &Engine{deps: d, opts: o}
+	if d.Queue != nil {
+		d.Queue.Handle(JobEvent, e.runEvent)
+		e.HandleEvent(JobTemplateFinish, e.buildTemplateFinish)
+	}
+	return e
+}
+
+// Durable says whether pushes go through the work queue (Deps.Queue).
+func (e *Engine) Durable() bool { return e.deps.Queue != nil }
+
+// Timeout is how long one attempt waits for the developer's server.
+func (e *Engine) Timeout() time.Duration { return e.timeout() }
+
 var defaultClient = sync.OnceValue(func() *http.Client { return outbound.NewPolicy(nil).Client(0) })
 
 func (e *Engine) client() *http.Client {
-	if e.Client != nil {
-		return e.Client
+	if e.deps.Client != nil {
+		return e.deps.Client
 	}
 	return defaultClient()
 }
 
 func (e *Engine) timeout() time.Duration {
-	if e.Timeout > 0 {
-		return e.Timeout
+	if e.opts.Timeout > 0 {
+		return e.opts.Timeout
 	}
 	return DefaultTimeout
 }
 
 func (e *Engine) attempts() int {
-	if e.Attempts > 0 {
-		return e.Attempts
+	if e.opts.Attempts > 0 {
+		return e.opts.Attempts
 	}
 	return DefaultAttempts
 }
@@ -161,7 +189,7 @@ func pushQuery(sig, ts, nonce, openid, msgSig string) string {
 // Respond implements message.Responder.
 func (e *Engine) Respond(ctx context.Context, in *message.Inbound) (_ message.Outcome, err error) {
 	defer errs.Wrap(&err, "push.Engine.Respond(%d)", in.Account.ID)
-	set, err := e.Store.Get(ctx, in.Account.ID)
+	set, err := e.deps.Store.Get(ctx, in.Account.ID)
 	if err != nil || !set.Configured() {
 		return message.Outcome{}, err
 	}
@@ -222,7 +250,7 @@ func (e *Engine) Build(ctx context.Context, in *message.Inbound) (_ *wxmsg.Messa
 		}
 		return nil, "", nil // nothing a follower can send otherwise
 	}
-	now := e.Clock.Now().Unix()
+	now := e.deps.Clock.Now().Unix()
 	if !in.At.IsZero() {
 		now = in.At.Unix() // the same CreateTime on every attempt and node
 	}
@@ -249,13 +277,13 @@ func (e *Engine) mediaID(ctx context.Context, accountID int64, kind string, b me
 		return b.MediaID, nil
 	}
 	var size int64
-	if e.Media != nil {
-		if f, err := e.Media.Open(ctx, b.MediaKey); err == nil {
+	if e.deps.Media != nil {
+		if f, err := e.deps.Media.Open(ctx, b.MediaKey); err == nil {
 			size = f.Size()
 			f.Close()
 		}
 	}
-	it, err := e.TempMedia.Add(ctx, accountID, kind, b.MediaKey, b.MediaType, size)
+	it, err := e.deps.TempMedia.Add(ctx, accountID, kind, b.MediaKey, b.MediaType, size)
 	if err != nil {
 		return "", err
 	}
@@ -272,7 +300,7 @@ func (e *Engine) thumbID(ctx context.Context, accountID int64, b message.Body) (
 
 // PictureURL is the public address of a temporary image (PicUrl).
 func (e *Engine) PictureURL(mediaID string) string {
-	return strings.TrimSuffix(e.BaseURL, "/") + "/cgi-bin/media/pic?media_id=" + url.QueryEscape(mediaID)
+	return strings.TrimSuffix(e.deps.BaseURL, "/") + "/cgi-bin/media/pic?media_id=" + url.QueryEscape(mediaID)
 }
 
 // summary describes a message in one line for the log.
@@ -314,18 +342,18 @@ func (e *Engine) deliverXML(ctx context.Context, a *account.Account, set *Settin
 	if workq.FromContext(ctx) != nil {
 		// Durable work: the log entry is committed before the job is done,
 		// so a node's death loses no entry.
-		if err := e.Store.Record(context.WithoutCancel(ctx), d); err != nil && e.Log != nil {
-			e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", err))
+		if err := e.deps.Store.Record(context.WithoutCancel(ctx), d); err != nil && e.deps.Log != nil {
+			e.deps.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", err))
 		}
 	} else {
-		e.Store.RecordAsync(d)
+		e.deps.Store.RecordAsync(d)
 	}
-	if e.Observe != nil && replayOf == 0 {
+	if e.deps.Observe != nil && replayOf == 0 {
 		t := msg.MsgType
 		if msg.MsgType == wxmsg.TypeEvent {
 			t = msg.Event
 		}
-		e.Observe(a.ID, personID, t, d.OK, d.Duration)
+		e.deps.Observe(a.ID, personID, t, d.OK, d.Duration)
 	}
 	return d, replies
 }
@@ -345,7 +373,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 		}
 	}
 	d.Plain = string(plain)
-	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
+	ts := strconv.FormatInt(e.deps.Clock.Now().Unix(), 10)
 	n := nonce()
 	sig := wxcrypt.Signature(set.Token, ts, n)
 	d.Checks = make([]Check, 0, 5)
@@ -489,13 +517,13 @@ func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
 // live nodes, rounded up, at least one. It is read at every request, so a
 // node joining or leaving changes the share without a restart.
 func (e *Engine) perNode() int {
-	n := e.MaxPerEndpoint
+	n := e.opts.MaxPerEndpoint
 	if n <= 0 {
 		n = DefaultMaxPerEndpoint
 	}
 	nodes := 1
-	if e.Nodes != nil {
-		nodes = max(e.Nodes(), 1)
+	if e.deps.Nodes != nil {
+		nodes = max(e.deps.Nodes(), 1)
 	}
 	return max((n+nodes-1)/nodes, 1)
 }
@@ -620,7 +648,7 @@ func describeReply(r *wxmsg.Reply) string {
 func (e *Engine) toMessages(ctx context.Context, a *account.Account, r *wxmsg.Reply) ([]message.Reply, error) {
 	rep := message.Reply{Sender: message.SenderDeveloper}
 	mediaBody := func(mediaID string) (message.Body, error) {
-		it, err := e.TempMedia.Get(ctx, a.ID, mediaID)
+		it, err := e.deps.TempMedia.Get(ctx, a.ID, mediaID)
 		if err != nil {
 			return message.Body{}, errs.Invalidf("Unknown or expired media_id %q (upload it with media/upload first).", mediaID)
 		}
@@ -665,7 +693,7 @@ func (e *Engine) toMessages(ctx context.Context, a *account.Account, r *wxmsg.Re
 func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) (_ *Delivery, err error) {
 	defer errs.Wrap(&err, "push.Engine.Verify(%d)", a.ID)
 	start := time.Now()
-	ts := strconv.FormatInt(e.Clock.Now().Unix(), 10)
+	ts := strconv.FormatInt(e.deps.Clock.Now().Unix(), 10)
 	n := nonce()
 	echo := nonce() + nonce()
 	q := url.Values{}
@@ -712,8 +740,8 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 		d.OK = true
 		d.Checks = append(d.Checks, Check{Step: "Check the echostr answer", OK: true, Detail: "Your server answered with the echostr."})
 	}
-	if rerr := e.Store.Record(context.WithoutCancel(ctx), d); rerr != nil && e.Log != nil {
-		e.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", rerr))
+	if rerr := e.deps.Store.Record(context.WithoutCancel(ctx), d); rerr != nil && e.deps.Log != nil {
+		e.deps.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", rerr))
 	}
 	if problem != "" {
 		return d, errs.FieldInvalid("url", "URL verification failed. %s", problem)
@@ -732,15 +760,15 @@ func clipShort(s string) string { return outbound.Excerpt([]byte(s), 80) }
 // The reply is shown in the log only; the follower does not receive it.
 func (e *Engine) Replay(ctx context.Context, accountID, deliveryID int64) (_ *Delivery, err error) {
 	defer errs.Wrap(&err, "push.Engine.Replay(%d, %d)", accountID, deliveryID)
-	old, err := e.Store.Delivery(ctx, accountID, deliveryID)
+	old, err := e.deps.Store.Delivery(ctx, accountID, deliveryID)
 	if err != nil {
 		return nil, err
 	}
-	a, err := e.Accounts.ByID(ctx, accountID)
+	a, err := e.deps.Accounts.ByID(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
-	set, err := e.Store.Get(ctx, accountID)
+	set, err := e.deps.Store.Get(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}

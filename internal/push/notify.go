@@ -23,16 +23,16 @@ import (
 // another node if this one dies first.
 func (e *Engine) Notify(ctx context.Context, a *account.Account, msg *wxmsg.Message, personID int64) (_ *Delivery, err error) {
 	defer errs.Wrap(&err, "push.Engine.Notify(%d, %d)", a.ID, personID)
-	set, err := e.Store.Get(ctx, a.ID)
+	set, err := e.deps.Store.Get(ctx, a.ID)
 	if err != nil || !set.Configured() {
 		return nil, err
 	}
-	if e.Queue != nil {
+	if e.deps.Queue != nil {
 		plain, err := msg.Marshal()
 		if err != nil {
 			return nil, err
 		}
-		_, err = e.Queue.Submit(ctx, JobEvent, a.ID, eventJob{PersonID: personID, XML: string(plain)})
+		_, err = e.deps.Queue.Submit(ctx, JobEvent, a.ID, eventJob{PersonID: personID, XML: string(plain)})
 		return nil, err
 	}
 	d, _ := e.Deliver(ctx, a, set, msg, personID, KindEvent, 0)
@@ -47,14 +47,6 @@ type eventJob struct {
 	XML      string `json:"xml"`
 }
 
-// Durable registers the engine's handlers on q and makes Notify queue its
-// events there.
-func (e *Engine) Durable(q *workq.Queue) {
-	e.Queue = q
-	q.Handle(JobEvent, e.runEvent)
-	e.HandleEvent(JobTemplateFinish, e.buildTemplateFinish)
-}
-
 // runEvent sends a queued event with the account's current settings,
 // exactly the bytes queued (same CreateTime, same MsgID).
 func (e *Engine) runEvent(ctx context.Context, j *workq.Job) (err error) {
@@ -63,14 +55,14 @@ func (e *Engine) runEvent(ctx context.Context, j *workq.Job) (err error) {
 	if err := j.Decode(&p); err != nil {
 		return nil // unreadable: nothing to retry
 	}
-	a, err := e.Accounts.ByID(ctx, j.AccountID)
+	a, err := e.deps.Accounts.ByID(ctx, j.AccountID)
 	if errors.Is(err, errs.NotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	set, err := e.Store.Get(ctx, a.ID)
+	set, err := e.deps.Store.Get(ctx, a.ID)
 	if err != nil {
 		return err
 	}
@@ -95,10 +87,10 @@ type EventBuilder func(ctx context.Context, accountID int64, payload []byte) (*a
 // HandleEvent registers kind as an event built at sending time (see
 // NotifyTx). Register before the queue runs.
 func (e *Engine) HandleEvent(kind string, build EventBuilder) {
-	if e.Queue == nil {
+	if e.deps.Queue == nil {
 		return
 	}
-	e.Queue.Handle(kind, func(ctx context.Context, j *workq.Job) error {
+	e.deps.Queue.Handle(kind, func(ctx context.Context, j *workq.Job) error {
 		a, msg, personID, err := build(ctx, j.AccountID, j.Payload)
 		if errors.Is(err, errs.NotFound) {
 			return nil // the account or the job is gone: nothing to tell
@@ -106,7 +98,7 @@ func (e *Engine) HandleEvent(kind string, build EventBuilder) {
 		if err != nil || msg == nil {
 			return err
 		}
-		set, err := e.Store.Get(ctx, a.ID)
+		set, err := e.deps.Store.Get(ctx, a.ID)
 		if err != nil {
 			return err
 		}
@@ -125,9 +117,9 @@ func (e *Engine) HandleEvent(kind string, build EventBuilder) {
 // caller then pushes with Notify after the commit).
 func (e *Engine) NotifyTx(ctx context.Context, tx *db.Tx, kind string, accountID int64, payload any) (_ bool, err error) {
 	defer errs.Wrap(&err, "push.Engine.NotifyTx(%d)", accountID)
-	if e.Queue == nil {
+	if e.deps.Queue == nil {
 		return false, nil
 	}
-	_, err = e.Queue.SubmitTx(ctx, tx, kind, accountID, payload)
+	_, err = e.deps.Queue.SubmitTx(ctx, tx, kind, accountID, payload)
 	return err == nil, err
 }

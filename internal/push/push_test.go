@@ -10,10 +10,12 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/media/mediatest"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/outbound"
@@ -239,6 +241,25 @@ func TestSuccessMeansNoReplyAndNoAutoReply(t *testing.T) {
 	}
 }
 
+// A slow server: each attempt times out, and the follower sees the notice.
+func TestSlowServerTimesOut(t *testing.T) {
+	h := heraldtest.NewWith(t, app.Options{Push: push.Options{Timeout: 100 * time.Millisecond}})
+	a, f := h.Service, h.Service.Followers[0]
+	d := newDevServer(t, a.AppID)
+	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
+		t.Fatal(err)
+	}
+	d.set(func() { d.delay = 300 * time.Millisecond })
+	replies, _ := h.Send(a, f, "slow")
+	if len(replies) != 1 || replies[0].Kind != "notice" {
+		t.Fatalf("timeout replies: %+v", replies)
+	}
+	list, _ := h.Internal().App.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 1)
+	if len(list) != 1 || !strings.Contains(list[0].Error, "no answer within") {
+		t.Fatalf("timeout log %+v", list)
+	}
+}
+
 func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 	h := heraldtest.New(t)
 	app := h.Internal().App
@@ -268,22 +289,8 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 		t.Fatalf("event failure replies: %+v", replies)
 	}
 
-	// A slow server: each attempt times out.
-	app.Push.Timeout = 100 * time.Millisecond
-	d.set(func() { d.status, d.delay = 200, 300*time.Millisecond })
-	replies, _ = h.Send(a, f, "slow")
-	if len(replies) != 1 || replies[0].Kind != "notice" {
-		t.Fatalf("timeout replies: %+v", replies)
-	}
-	list, _ = app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 1)
-	if !strings.Contains(list[0].Error, "no answer within") {
-		t.Fatalf("timeout error %q", list[0].Error)
-	}
-
 	// A reply signed with the wrong token fails its check.
-	d.set(func() { d.delay = 0 })
-	app.Push.Timeout = 0
-	d.set(func() { d.reply = echo })
+	d.set(func() { d.status, d.reply = 200, echo })
 	if err := h.SetServer(a, d.srv.URL, token, aesKey, push.Safe); err != nil {
 		t.Fatal(err)
 	}
@@ -394,9 +401,9 @@ func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
 		publicURL = pub.URL
 	}
 
-	h := heraldtest.New(t)
+	// The platform default, plus the stand-in.
+	h := heraldtest.NewWith(t, app.Options{PushClient: outbound.NewPolicy([]netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}).Client(0)})
 	app := h.Internal().App
-	app.Push.Client = outbound.NewPolicy([]netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}).Client(0) // the platform default, plus the stand-in
 	a, f := h.Service, h.Service.Followers[0]
 	targets := []string{internal.URL + "/metrics", "http://localhost:" + port + "/", "http://10.0.0.1/wx", "http://169.254.169.254/latest/meta-data/",
 		"http://[::1]:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/"}
@@ -412,13 +419,13 @@ func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
 			t.Errorf("redirect: handshake error %v", err)
 		}
 	}
-	// A server saved while it was allowed, pushed to after: refused too.
-	app.Push.Client = outbound.NewPolicy(outbound.Loopback).Client(0)
+	// A server saved while it was allowed (here: saved as checked, on
+	// loopback), pushed to after: refused too.
 	d := newDevServer(t, a.AppID)
-	if err := h.SetServer(a, d.srv.URL, token, "", push.Plaintext); err != nil {
+	if err := app.DevSettings.Save(context.Background(), &push.Settings{AccountID: a.ID, URL: d.srv.URL, Token: token, Mode: push.Plaintext, Enabled: true}, true); err != nil {
 		t.Fatal(err)
 	}
-	app.Push.Client = outbound.NewPolicy(nil).Client(0)
+	app.API.ForgetAccount(a.ID)
 	replies, err := h.Send(a, f, "hello")
 	if err != nil || len(replies) != 1 || replies[0].Text != push.NoticeText {
 		t.Fatalf("replies %+v, %v", replies, err)
@@ -447,7 +454,12 @@ func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
 // takes the job over finds that step done, so the follower sees the reply
 // once and the developer's server is not asked again.
 func TestTakeoverAfterTheReplyWasStoredDoesNotRepeatIt(t *testing.T) {
-	h := heraldtest.New(t)
+	var dying atomic.Bool // node A dies before deleting the next job it runs
+	h := heraldtest.NewWith(t, app.Options{Queue: workq.Options{BeforeFinish: func(q *workq.Queue, _ *workq.Job) {
+		if dying.Load() {
+			q.Halt()
+		}
+	}}})
 	a, f := h.Service, h.Service.Followers[0]
 	d := newDevServer(t, a.AppID)
 	d.set(func() { d.reply = echo })
@@ -457,7 +469,7 @@ func TestTakeoverAfterTheReplyWasStoredDoesNotRepeatIt(t *testing.T) {
 	app := h.Internal().App
 	ctx := context.Background()
 	nodeA := app.Queue
-	nodeA.BeforeFinish = func(*workq.Job) { nodeA.Halt() } // dies before deleting the job
+	dying.Store(true)
 	if _, err := app.Chat.Post(ctx, a.ID, f.PersonID, message.Incoming{Kind: message.KindText, Body: message.Body{Text: "hello"}}, message.NoWait); err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +502,8 @@ func TestTakeoverAfterTheReplyWasStoredDoesNotRepeatIt(t *testing.T) {
 	// Node B takes the job over once node A's lease has run out.
 	nodeB := workq.New(app.DB, app.Clock, nil)
 	app.Chat.Durable(nodeB)
-	app.Push.Durable(nodeB)
+	push.NewEngine(push.Deps{Store: app.DevSettings, Accounts: app.Accounts, TempMedia: app.TempMedia, Media: app.Media, Clock: app.Clock,
+		Client: outbound.NewPolicy(outbound.Loopback).Client(0), Queue: nodeB}, push.Options{})
 	h.Advance(time.Minute)
 	if n, err := nodeB.ClaimDue(ctx); err != nil || n != 1 {
 		t.Fatalf("node B claimed %d: %v", n, err)

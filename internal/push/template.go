@@ -44,10 +44,10 @@ type templateFinishJob struct {
 // server gets nothing queued and true.
 func (e *Engine) TemplateSendFinishedTx(ctx context.Context, tx *db.Tx, accountID int64, openID string, personID, msgID int64, status string, at time.Time) (_ bool, err error) {
 	defer errs.Wrap(&err, "push.Engine.TemplateSendFinishedTx(%d, %q, %d, %d)", accountID, openID, personID, msgID)
-	if e.Queue == nil {
+	if e.deps.Queue == nil {
 		return false, nil
 	}
-	set, err := e.Store.Get(ctx, accountID)
+	set, err := e.deps.Store.Get(ctx, accountID)
 	if err != nil {
 		return false, err
 	}
@@ -63,7 +63,7 @@ func (e *Engine) buildTemplateFinish(ctx context.Context, accountID int64, paylo
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return nil, nil, 0, nil // unreadable: nothing to send
 	}
-	a, err := e.Accounts.ByID(ctx, accountID)
+	a, err := e.deps.Accounts.ByID(ctx, accountID)
 	if err != nil {
 		return nil, nil, 0, err
 	}

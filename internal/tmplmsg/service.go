@@ -27,6 +27,12 @@ const DedupeWindow = 10 * time.Minute
 // TEMPLATESENDJOBFINISH to the account's server.
 type Service struct {
 	*Store
+	deps Deps
+	wg   sync.WaitGroup
+}
+
+// Deps are what a Service works with.
+type Deps struct {
 	Accounts *account.Store
 	Follows  *follow.Store
 	Messages *message.Store
@@ -36,9 +42,10 @@ type Service struct {
 	// Gate, when set, refuses accounts under a messaging restriction
 	// (review.Store.CheckAllowed with feature "messaging"): 48004.
 	Gate func(ctx context.Context, accountID int64, feature string) error
-
-	wg sync.WaitGroup
 }
+
+// NewService returns the service of the templates and sends in st.
+func NewService(st *Store, d Deps) *Service { return &Service{Store: st, deps: d} }
 
 // Notifier tells the account's developer server that a template message
 // was settled (TEMPLATESENDJOBFINISH); push.Engine is one.
@@ -93,7 +100,7 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 	if req.ToUser == "" {
 		return 0, ErrInvalidOpenID
 	}
-	f, err := s.Follows.ByOpenID(ctx, a.ID, req.ToUser)
+	f, err := s.deps.Follows.ByOpenID(ctx, a.ID, req.ToUser)
 	if errors.Is(err, errs.NotFound) {
 		return 0, ErrInvalidOpenID
 	}
@@ -118,12 +125,12 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 	if utf8.RuneCountInString(req.ClientMsgID) > 128 {
 		return 0, coded(40035, errs.Invalidf("client_msg_id is longer than 128 characters."))
 	}
-	if s.Gate != nil {
-		if err := s.Gate(ctx, a.ID, "messaging"); err != nil {
+	if s.deps.Gate != nil {
+		if err := s.deps.Gate(ctx, a.ID, "messaging"); err != nil {
 			return 0, ErrRestricted
 		}
 	}
-	now := s.Clock.Now()
+	now := s.deps.Clock.Now()
 	sd := &Send{MessageID: id.New(), AccountID: a.ID, PersonID: f.PersonID, OpenID: f.OpenID, TemplateID: t.TemplateID, Title: t.Title,
 		URL: req.URL, ClientMsgID: req.ClientMsgID, Status: StatusSending, PushState: "waiting", CreatedAt: now}
 	first, err := s.claim(ctx, sd)
@@ -138,8 +145,8 @@ func (s *Service) Send(ctx context.Context, a *account.Account, req *SendRequest
 	} else {
 		m := &message.Message{ID: sd.MessageID, AccountID: a.ID, PersonID: f.PersonID, Direction: message.Out, Kind: message.KindTemplate,
 			Sender: message.SenderAPI, Body: message.Body{Title: t.Title, URL: linkURL(req.URL), Data: Render(t.Content, req.Data)}}
-		if err := s.Messages.Append(context.WithoutCancel(ctx), m); err != nil {
-			s.Log.Error("template message: deliver", slog.Int64("account_id", a.ID), slog.Int64("msgid", sd.ID), slog.Any("error", err))
+		if err := s.deps.Messages.Append(context.WithoutCancel(ctx), m); err != nil {
+			s.deps.Log.Error("template message: deliver", slog.Int64("account_id", a.ID), slog.Int64("msgid", sd.ID), slog.Any("error", err))
 			status = StatusSystemError
 		}
 	}
@@ -212,7 +219,7 @@ func (s *Service) finishSend(ctx context.Context, sendID int64, status string) (
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 || s.Push == nil {
+		if n, _ := res.RowsAffected(); n == 0 || s.deps.Push == nil {
 			return nil // settled before (another node's sweep), or nothing to push
 		}
 		var accountID, personID int64
@@ -220,7 +227,7 @@ func (s *Service) finishSend(ctx context.Context, sendID int64, status string) (
 		if err := tx.QueryRow(ctx, `SELECT account_id, person_id, openid FROM template_sends WHERE id = ?`, sendID).Scan(&accountID, &personID, &openID); err != nil {
 			return err
 		}
-		ok, err := s.Push.TemplateSendFinishedTx(ctx, tx, accountID, openID, personID, sendID, status, s.Clock.Now())
+		ok, err := s.deps.Push.TemplateSendFinishedTx(ctx, tx, accountID, openID, personID, sendID, status, s.deps.Clock.Now())
 		if err != nil || !ok {
 			return err
 		}
@@ -240,22 +247,22 @@ const pushStale = 2 * time.Minute
 // pushFinish pushes TEMPLATESENDJOBFINISH for a send once: it claims the
 // row, pushes when the account has a server, and marks it done.
 func (s *Service) pushFinish(ctx context.Context, sendID int64) {
-	now := s.Clock.Now()
+	now := s.deps.Clock.Now()
 	res, err := s.db.Exec(ctx, `UPDATE template_sends SET push_state = 'pushing', push_claimed_at = ?
 		WHERE id = ? AND (push_state = 'pending' OR (push_state = 'pushing' AND push_claimed_at <= ?))`,
 		db.Micro(now), sendID, db.Micro(now.Add(-pushStale)))
 	if err != nil {
-		s.Log.Error("template message: claim push", slog.Int64("msgid", sendID), slog.Any("error", err))
+		s.deps.Log.Error("template message: claim push", slog.Int64("msgid", sendID), slog.Any("error", err))
 		return
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return
 	}
 	if err := s.deliverFinish(ctx, sendID); err != nil {
-		s.Log.Error("template message: push TEMPLATESENDJOBFINISH", slog.Int64("msgid", sendID), slog.Any("error", err))
+		s.deps.Log.Error("template message: push TEMPLATESENDJOBFINISH", slog.Int64("msgid", sendID), slog.Any("error", err))
 	}
 	if _, err := s.db.Exec(ctx, `UPDATE template_sends SET push_state = 'done' WHERE id = ?`, sendID); err != nil {
-		s.Log.Error("template message: push done", slog.Int64("msgid", sendID), slog.Any("error", err))
+		s.deps.Log.Error("template message: push done", slog.Int64("msgid", sendID), slog.Any("error", err))
 	}
 }
 
@@ -268,14 +275,14 @@ func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
 	if err != nil {
 		return err
 	}
-	if s.Push == nil {
+	if s.deps.Push == nil {
 		return nil
 	}
-	a, err := s.Accounts.ByID(ctx, accountID)
+	a, err := s.deps.Accounts.ByID(ctx, accountID)
 	if err != nil {
 		return err
 	}
-	return s.Push.TemplateSendFinished(ctx, a, sd.OpenID, sd.PersonID, sd.ID, sd.Status, s.Clock.Now())
+	return s.deps.Push.TemplateSendFinished(ctx, a, sd.OpenID, sd.PersonID, sd.ID, sd.Status, s.deps.Clock.Now())
 }
 
 // Sweep finishes what a stopped process left: sends recorded but not
@@ -285,7 +292,7 @@ func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
 // runner calls it every 30 seconds.
 func (s *Service) Sweep(ctx context.Context) (err error) {
 	defer errs.Wrap(&err, "tmplmsg.Service.Sweep()")
-	now := s.Clock.Now()
+	now := s.deps.Clock.Now()
 	ids, err := s.ids(ctx, `SELECT id FROM template_sends WHERE status = 'sending' AND created_at <= ?`, db.Micro(now.Add(-time.Minute)))
 	if err != nil {
 		return err

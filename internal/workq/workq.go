@@ -128,18 +128,7 @@ type Queue struct {
 	clock clock.Clock
 	log   *slog.Logger
 	owner string
-
-	// Lease is how long a claim holds without renewal; a dead node's work
-	// is taken over after it. Poll is how often due work is looked for.
-	Lease, Poll time.Duration
-	// MaxRuns bounds how often a job is claimed before it is marked failed.
-	MaxRuns int
-	// Workers bounds the jobs this node runs at once.
-	Workers int
-	// BeforeFinish, when set, runs after a handler returned and before its
-	// job is deleted or rescheduled (tests Halt the node there, as if it
-	// died between the work and its bookkeeping).
-	BeforeFinish func(j *Job)
+	opts  Options
 
 	handlers map[string]Handler
 	once     sync.Once
@@ -152,12 +141,33 @@ type Queue struct {
 	wake     chan struct{}
 }
 
-// New returns a queue for this node. Register handlers before Submit or Run.
-func New(d *db.DB, c clock.Clock, log *slog.Logger) *Queue {
+// Options tune a Queue; zero values are the defaults.
+type Options struct {
+	// Lease is how long a claim holds without renewal; a dead node's work
+	// is taken over after it (DefaultLease). Poll is how often due work is
+	// looked for (DefaultPoll).
+	Lease, Poll time.Duration
+	// MaxRuns bounds how often a job is claimed before it is marked failed
+	// (DefaultMaxRuns).
+	MaxRuns int
+	// Workers bounds the jobs this node runs at once (DefaultWorkers).
+	Workers int
+	// BeforeFinish, when set, runs after a handler returned and before its
+	// job is deleted or rescheduled (tests Halt the node there, as if it
+	// died between the work and its bookkeeping).
+	BeforeFinish func(q *Queue, j *Job)
+}
+
+// New returns a queue for this node with the default options. Register
+// handlers before Submit or Run.
+func New(d *db.DB, c clock.Clock, log *slog.Logger) *Queue { return NewWith(d, c, log, Options{}) }
+
+// NewWith is New with options.
+func NewWith(d *db.DB, c clock.Clock, log *slog.Logger, o Options) *Queue {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	base, halt := context.WithCancel(context.Background())
-	return &Queue{db: d, clock: c, log: log, owner: "q" + hex.EncodeToString(b[:]), handlers: map[string]Handler{},
+	return &Queue{db: d, clock: c, log: log, owner: "q" + hex.EncodeToString(b[:]), opts: o, handlers: map[string]Handler{},
 		base: base, halt: halt, wake: make(chan struct{}, 1)}
 }
 
@@ -168,15 +178,15 @@ func (q *Queue) Owner() string { return q.owner }
 func (q *Queue) Handle(kind string, h Handler) { q.handlers[kind] = h }
 
 func (q *Queue) lease() time.Duration {
-	if q.Lease > 0 {
-		return q.Lease
+	if q.opts.Lease > 0 {
+		return q.opts.Lease
 	}
 	return DefaultLease
 }
 
 func (q *Queue) init() {
 	q.once.Do(func() {
-		n := q.Workers
+		n := q.opts.Workers
 		if n <= 0 {
 			n = DefaultWorkers
 		}
@@ -309,7 +319,7 @@ func (q *Queue) Wake() {
 // and jobs whose node died.
 func (q *Queue) Run(ctx context.Context) {
 	q.init()
-	poll := q.Poll
+	poll := q.opts.Poll
 	if poll <= 0 {
 		poll = DefaultPoll
 	}
@@ -455,8 +465,8 @@ func (q *Queue) run(j *Job) {
 	}
 	cancel()
 	<-renewed
-	if q.BeforeFinish != nil {
-		q.BeforeFinish(j)
+	if q.opts.BeforeFinish != nil {
+		q.opts.BeforeFinish(q, j)
 	}
 	if q.base.Err() != nil {
 		return // halted: the lease runs out and another node takes over
@@ -468,7 +478,7 @@ func (q *Queue) run(j *Job) {
 		}
 		return
 	}
-	max := q.MaxRuns
+	max := q.opts.MaxRuns
 	if max <= 0 {
 		max = DefaultMaxRuns
 	}

@@ -15,11 +15,18 @@ import (
 	"github.com/heraldoa/herald/internal/workq"
 )
 
-func newQueue(d *db.DB) *workq.Queue {
-	q := workq.New(d, clock.Real{}, slog.New(slog.DiscardHandler))
-	q.Lease, q.Poll = 300*time.Millisecond, 20*time.Millisecond
-	return q
+// newQueue is a queue with a short lease and poll, adjusted by the test's
+// own options.
+func newQueue(d *db.DB, adjust ...func(*workq.Options)) *workq.Queue {
+	o := workq.Options{Lease: 300 * time.Millisecond, Poll: 20 * time.Millisecond}
+	for _, f := range adjust {
+		f(&o)
+	}
+	return workq.NewWith(d, clock.Real{}, slog.New(slog.DiscardHandler), o)
 }
+
+// longLease keeps every claim for a minute.
+func longLease(o *workq.Options) { o.Lease = time.Minute }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -136,8 +143,7 @@ func TestNodesClaimEachJobOnce(t *testing.T) {
 	defer cancel()
 	var qs []*workq.Queue
 	for range 3 {
-		q := newQueue(d)
-		q.Lease = time.Minute // no lease runs out here: every second run would be a claim race
+		q := newQueue(d, longLease) // no lease runs out here: every second run would be a claim race
 		q.Handle("n", func(ctx context.Context, j *workq.Job) error {
 			var n int
 			_ = j.Decode(&n)
@@ -168,8 +174,7 @@ func TestNodesClaimEachJobOnce(t *testing.T) {
 
 func TestFailingJobIsRetriedThenMarkedFailed(t *testing.T) {
 	d := dbtest.New(t)
-	q := newQueue(d)
-	q.MaxRuns = 2
+	q := newQueue(d, func(o *workq.Options) { o.MaxRuns = 2 })
 	var runs atomic.Int32
 	q.Handle("bad", func(ctx context.Context, j *workq.Job) error {
 		runs.Add(1)
@@ -263,8 +268,8 @@ func TestMarkStepOncePerJob(t *testing.T) {
 	if !mark(ja, 1) || mark(ja, 1) || ja.Step != 1 {
 		t.Fatalf("node A marks step 1: step %d", ja.Step)
 	}
-	a.Halt() // node A dies; node B takes over after the lease
-	time.Sleep(a.Lease + 50*time.Millisecond)
+	a.Halt()                                               // node A dies; node B takes over after the lease
+	time.Sleep(300*time.Millisecond + 50*time.Millisecond) // newQueue's lease
 	if n, err := b.ClaimDue(ctx); err != nil || n != 1 {
 		t.Fatalf("node B claimed %d: %v", n, err)
 	}
@@ -288,8 +293,7 @@ func TestMarkStepOncePerJob(t *testing.T) {
 // second time beside the first.
 func TestOwnLateLeaseIsNotASecondRun(t *testing.T) {
 	d := dbtest.New(t)
-	q := newQueue(d)
-	q.Lease = time.Minute
+	q := newQueue(d, longLease)
 	ctx := context.Background()
 	var runs atomic.Int32
 	expired := make(chan struct{})

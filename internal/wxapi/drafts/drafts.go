@@ -108,7 +108,7 @@ func Register(api *wxapi.API, s *Service) {
 	add("/cgi-bin/freepublish/batchget", wxapi.Request(s.publishBatchGet))
 	if s.Engine != nil && s.Push != nil {
 		s.Engine.OnFinish(s.finished)
-		if s.Push.Queue != nil {
+		if s.Push.Durable() {
 			s.Push.HandleEvent(JobPublishFinish, s.buildFinish)
 			s.Engine.OnFinishTx(s.finishedTx)
 		}

@@ -213,7 +213,7 @@ func (s *Service) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) err
 // attempts) must not hold up the console's Publish button or the next
 // job; Wait waits for pushes under way.
 func (s *Service) finished(ctx context.Context, j *publish.Job) {
-	if j.Mode != publish.ModePublish || s.Push == nil || s.Push.Queue != nil {
+	if j.Mode != publish.ModePublish || s.Push == nil || s.Push.Durable() {
 		return
 	}
 	s.wg.Add(1)

@@ -69,7 +69,7 @@ func Register(api *wxapi.API, m *Mass) {
 	api.Register("/cgi-bin/message/mass/speed/set", wxapi.CapVerified, wxapi.JSON(m.speedSet))
 	api.Register("/cgi-bin/media/uploadvideo", wxapi.CapBasic, wxapi.JSON(m.uploadVideo))
 	m.Engine.OnFinish(m.Finished)
-	if m.Push != nil && m.Push.Queue != nil {
+	if m.Push != nil && m.Push.Durable() {
 		m.Push.HandleEvent(JobMassFinish, m.buildFinish)
 		m.Engine.OnFinishTx(m.finishedTx)
 	}

@@ -419,13 +419,19 @@ func TestTemplateFinishIsQueuedWithTheSettle(t *testing.T) {
 		return n
 	}
 
-	real := app.Templates.Push
-	fs := &failingSettle{Notifier: real, fail: true}
-	app.Templates.Push = fs
-	t.Cleanup(func() { app.Templates.Push = real })
-	if r := svc.post("/cgi-bin/message/template/send", body); r.Code() == 0 {
-		t.Fatalf("a send whose settle failed answered ok: %v", r)
+	// The same service over the same store, whose settles fail.
+	fs := &failingSettle{Notifier: app.Push, fail: true}
+	flaky := tmplmsg.NewService(app.Templates.Store, tmplmsg.Deps{Accounts: app.Accounts, Follows: app.Follows, Messages: app.Messages,
+		Push: fs, Clock: app.Clock, Log: app.Log})
+	acc, err := app.Accounts.ByID(ctx, h.Service.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := flaky.Send(ctx, acc, &tmplmsg.SendRequest{ToUser: f.OpenID, TemplateID: tplID,
+		Data: map[string]tmplmsg.DataItem{"keyword1": {Value: "A-1"}}}); err == nil {
+		t.Fatal("a send whose settle failed succeeded")
+	}
+	flaky.Wait()
 	sends, err := app.Templates.Sends(ctx, h.Service.ID, 0, 10)
 	if err != nil || len(sends) != 1 {
 		t.Fatalf("sends %+v %v", sends, err)
