@@ -135,16 +135,7 @@ func (api *API) init() {
 		api.accounts = map[int64]*acctEntry{}
 		api.userInfoStmt = api.DB.PrepareRead(userInfoSQL(api.DB.Dialect()))
 		api.routes = map[string]*route{}
-		api.registerToken()
-		api.registerMenu()
-		api.registerMessages()
-		api.registerUsers()
-		api.registerMedia()
-		api.registerQR()
-		api.registerJSSDK()
-		api.registerOAuth()
-		api.registerKf()
-		api.registerOps()
+		api.registerAll()
 	})
 }
 

@@ -15,10 +15,6 @@ import (
 // returned until then (pages sign with it, see wxcrypt.JSSDKSignature).
 const jsapiTicketTTL = 7200 * time.Second
 
-func (api *API) registerJSSDK() {
-	api.handle("/cgi-bin/ticket/getticket", capBasic, func(c *call) error { return api.getTicket(c.w, c.r, c.account) })
-}
-
 // GET /cgi-bin/ticket/getticket?access_token=&type=jsapi
 func (api *API) getTicket(w http.ResponseWriter, r *http.Request, a *account.Account) error {
 	if typ := r.URL.Query().Get("type"); typ != "jsapi" {

@@ -13,25 +13,6 @@ import (
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
-// Customer-service (kf) accounts and sessions, on the inbox (internal/kf).
-func (api *API) registerKf() {
-	if api.Kf == nil {
-		return
-	}
-	api.handle("/cgi-bin/customservice/getkflist", capVerified, Query(api.kfList).serve)
-	api.handle("/cgi-bin/customservice/getonlinekflist", capVerified, Query(api.kfOnlineList).serve)
-	api.handle("/customservice/kfaccount/add", capVerified, JSON(api.kfAdd).serve)
-	api.handle("/customservice/kfaccount/update", capVerified, JSON(api.kfUpdate).serve)
-	api.handle("/customservice/kfaccount/del", capVerified, api.kfDel)
-	api.handle("/customservice/kfaccount/inviteworker", capVerified, JSON(api.kfInvite).serve)
-	api.handle("/customservice/kfaccount/uploadheadimg", capVerified, api.kfUploadHead)
-	api.handle("/customservice/kfsession/create", capVerified, JSON(api.kfSessionCreate).serve)
-	api.handle("/customservice/kfsession/close", capVerified, JSON(api.kfSessionClose).serve)
-	api.handle("/customservice/kfsession/getsession", capVerified, Query(api.kfSessionGet).serve)
-	api.handle("/customservice/kfsession/getsessionlist", capVerified, Query(api.kfSessionList).serve)
-	api.handle("/customservice/kfsession/getwaitcase", capVerified, Query(api.kfWaitCase).serve)
-}
-
 type kfInfo struct {
 	KfAccount        string `json:"kf_account"`
 	KfNick           string `json:"kf_nick"`

@@ -20,20 +20,6 @@ import (
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
-func (api *API) registerMedia() {
-	api.handle("/cgi-bin/media/upload", capBasic, api.mediaUpload)
-	api.handle("/cgi-bin/media/get", capBasic, api.mediaGet)
-	api.handle("/cgi-bin/media/uploadimg", capBasic, api.mediaUploadImg)
-	// Public picture address of temporary media and uploadimg images (the
-	// media_id is an unguessable capability, like WeChat's mmbiz URLs).
-	api.handle("/cgi-bin/media/pic", capBasic, api.mediaPic).noToken = true
-}
-
-func (api *API) registerQR() {
-	api.handle("/cgi-bin/qrcode/create", capQR, JSON(api.qrCreate).serve)
-	api.handle("/cgi-bin/showqrcode", capBasic, api.showQR).noToken = true
-}
-
 // sizeCodes are the "invalid size" errcodes per type.
 var sizeCodes = map[string]int{tempmedia.Image: 40009, tempmedia.Voice: 40010, tempmedia.Video: 40011, tempmedia.Thumb: 40012}
 

@@ -15,17 +15,6 @@ import (
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
-func (api *API) registerMenu() {
-	api.handle("/cgi-bin/menu/create", capMenu, JSON(api.menuCreate).serve)
-	api.handle("/cgi-bin/menu/get", capMenu, Query(api.menuGet).serve)
-	api.handle("/cgi-bin/menu/delete", capMenu, Query(api.menuDelete).serve)
-	api.handle("/cgi-bin/get_current_selfmenu_info", capBasic, Query(api.selfMenuInfo).serve)
-	api.handle("/cgi-bin/menu/addconditional", capCondMenu, JSON(api.menuAddConditional).serve)
-	api.handle("/cgi-bin/menu/delconditional", capCondMenu, JSON(api.menuDelConditional).serve)
-	api.handle("/cgi-bin/menu/trymatch", capCondMenu, JSON(api.menuTryMatch).serve)
-	api.handle("/cgi-bin/get_current_autoreply_info", capBasic, Query(api.autoReplyInfo).serve)
-}
-
 type menuIn struct {
 	Button []menu.Button `json:"button"`
 }

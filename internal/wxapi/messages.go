@@ -16,11 +16,6 @@ import (
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
-func (api *API) registerMessages() {
-	api.handle("/cgi-bin/message/custom/send", capVerified, JSON(api.customSend).serve)
-	api.handle("/cgi-bin/message/custom/typing", capVerified, JSON(api.customTyping).serve)
-}
-
 type mediaPayload struct {
 	MediaID      string `json:"media_id"`
 	ThumbMediaID string `json:"thumb_media_id"`

@@ -29,14 +29,6 @@ func (api *API) SetOAuthDomains(ctx context.Context, accountID int64, hosts []st
 	return api.OAuth.SetDomains(ctx, accountID, hosts)
 }
 
-func (api *API) registerOAuth() {
-	api.handle("/sns/oauth2/access_token", capBasic, api.oauthAccessToken).noToken = true
-	api.handle("/sns/oauth2/refresh_token", capBasic, api.oauthRefresh).noToken = true
-	api.handle("/sns/userinfo", capBasic, api.snsUserInfo).noToken = true
-	api.handle("/sns/auth", capBasic, api.snsAuth).noToken = true
-	api.handle("/sns/headimg", capBasic, api.snsHeadImg).noToken = true
-}
-
 // writeTokens answers with web tokens in WeChat's shape.
 func writeTokens(c *call, t *oauth.Tokens) error {
 	return c.json(map[string]any{"access_token": t.Access, "expires_in": int64(t.AccessTTL / time.Second), "refresh_token": t.Refresh,

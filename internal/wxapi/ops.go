@@ -20,16 +20,6 @@ import (
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
-// Ops endpoints: short keys, openid migration, failed-call lookup by rid,
-// and the developer-server check.
-func (api *API) registerOps() {
-	api.handle("/cgi-bin/shorten/gen", capBasic, JSON(api.shortenGen).serve)
-	api.handle("/cgi-bin/shorten/fetch", capBasic, JSON(api.shortenFetch).serve)
-	api.handle("/cgi-bin/changeopenid", capVerified, JSON(api.changeOpenID).serve)
-	api.handle("/cgi-bin/openapi/rid/get", capBasic, JSON(api.ridGet).serve)
-	api.handle("/cgi-bin/callback/check", capBasic, JSON(api.callbackCheck).serve)
-}
-
 // Short keys.
 const (
 	MaxLongData     = 4 << 10

@@ -19,17 +19,6 @@ type tokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-func (api *API) registerToken() {
-	api.handle("/cgi-bin/token", capBasic, api.token).noToken = true
-	api.handle("/cgi-bin/stable_token", capBasic, api.stableToken).noToken = true
-	api.handle("/cgi-bin/clear_quota", capBasic, api.clearQuota)
-	api.handle("/cgi-bin/clear_quota/v2", capBasic, api.clearQuotaV2).noToken = true
-	api.handle("/cgi-bin/openapi/quota/get", capBasic, api.quotaGet)
-	api.handle("/cgi-bin/openapi/quota/clear", capBasic, api.quotaClear)
-	api.handle("/cgi-bin/getcallbackip", capBasic, api.ipList)
-	api.handle("/cgi-bin/get_api_domain_ip", capBasic, api.ipList)
-}
-
 // credentials checks appid and secret the way /cgi-bin/token does and
 // returns the account: 41002/41004 when missing, 40013 for an unknown
 // appid, 40125 for a wrong secret, 50007 for a frozen account, 40164

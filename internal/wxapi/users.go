@@ -18,24 +18,6 @@ import (
 // PageSize is the most openids one user/get (and similar) page holds.
 const PageSize = 10000
 
-func (api *API) registerUsers() {
-	api.handle("/cgi-bin/user/get", capVerified, api.userGet)
-	api.handle("/cgi-bin/user/info", capVerified, api.userInfo)
-	api.handle("/cgi-bin/user/info/batchget", capVerified, JSON(api.userBatchGet).serve)
-	api.handle("/cgi-bin/user/info/updateremark", capVerified, JSON(api.userRemark).serve)
-	api.handle("/cgi-bin/tags/create", capVerified, JSON(api.tagCreate).serve)
-	api.handle("/cgi-bin/tags/get", capVerified, Query(api.tagGet).serve)
-	api.handle("/cgi-bin/tags/update", capVerified, JSON(api.tagUpdate).serve)
-	api.handle("/cgi-bin/tags/delete", capVerified, JSON(api.tagDelete).serve)
-	api.handle("/cgi-bin/user/tag/get", capVerified, JSON(api.tagUsers).serve)
-	api.handle("/cgi-bin/tags/members/batchtagging", capVerified, api.batchTag(true).serve)
-	api.handle("/cgi-bin/tags/members/batchuntagging", capVerified, api.batchTag(false).serve)
-	api.handle("/cgi-bin/tags/getidlist", capVerified, JSON(api.tagIDList).serve)
-	api.handle("/cgi-bin/tags/members/getblacklist", capVerified, api.blacklistGet)
-	api.handle("/cgi-bin/tags/members/batchblacklist", capVerified, api.blacklist(true).serve)
-	api.handle("/cgi-bin/tags/members/batchunblacklist", capVerified, api.blacklist(false).serve)
-}
-
 type openidList struct {
 	OpenID []string `json:"openid"`
 }
