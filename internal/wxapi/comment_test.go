@@ -64,11 +64,9 @@ func readingPage(t *testing.T, h *heraldtest.Herald, articleID int64) string {
 }
 
 func TestComments(t *testing.T) {
-	h := heraldtest.New(t)
+	h, c, tok := start(t)
 	app := h.Internal().App
 	ctx := context.Background()
-	c := newClient(t, h)
-	tok := c.token(h.Service)
 
 	// Publish two articles through the API; freepublish answers the
 	// msg_data_id the comment API takes.

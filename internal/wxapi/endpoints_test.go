@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/qrcode"
@@ -29,10 +28,8 @@ func openids(r result) []string {
 }
 
 func TestUsersTagsAndBlacklist(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
+	h, c, tok := start(t)
 	svc := h.Service
-	tok := c.token(svc)
 
 	r := c.call("/cgi-bin/user/get", tok, nil)
 	ids := openids(r)
@@ -131,9 +128,7 @@ func TestUsersTagsAndBlacklist(t *testing.T) {
 }
 
 func TestMenus(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	wantCode(t, "no menu yet", c.call("/cgi-bin/menu/get", tok, nil), 46003)
 	wantCode(t, "conditional before default", c.post("/cgi-bin/menu/addconditional", tok, map[string]any{
 		"button": []map[string]string{{"type": "click", "name": "A", "key": "A"}}, "matchrule": map[string]string{"tag_id": "100"}}), 65303)
@@ -192,10 +187,8 @@ func TestMenus(t *testing.T) {
 }
 
 func TestCustomerServiceWindow(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
+	h, c, tok := start(t)
 	svc := h.Service
-	tok := c.token(svc)
 	f := svc.Followers[0]
 	text := func(to, s string) map[string]any {
 		return map[string]any{"touser": to, "msgtype": "text", "text": map[string]string{"content": s}}
@@ -245,9 +238,7 @@ func TestCustomerServiceWindow(t *testing.T) {
 }
 
 func TestTemporaryMedia(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	img := pngImage(t)
 	up := c.upload("/cgi-bin/media/upload", tok, "image", "a.png", img)
 	id := up.Str("media_id")
@@ -281,9 +272,7 @@ func TestTemporaryMedia(t *testing.T) {
 }
 
 func TestQRCodes(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	tmp := c.post("/cgi-bin/qrcode/create", tok, map[string]any{"expire_seconds": 600, "action_name": "QR_SCENE",
 		"action_info": map[string]any{"scene": map[string]any{"scene_id": 123}}})
 	if tmp.Str("ticket") == "" || tmp["expire_seconds"].(float64) != 600 || !strings.HasPrefix(tmp.Str("url"), h.URL+"/q/") {
@@ -335,10 +324,8 @@ func TestQRCodes(t *testing.T) {
 // Every call made with a valid token reaches analytics as an api_call
 // event of its path, failed when it answered an errcode.
 func TestCallsAreObservedForAnalytics(t *testing.T) {
-	h := heraldtest.New(t)
+	h, c, tok := start(t)
 	app := h.Internal().App
-	c := newClient(t, h)
-	tok := c.token(h.Service)
 	c.call("/cgi-bin/user/get", tok, nil)
 	c.call("/cgi-bin/user/info", tok, url.Values{"openid": {"nobody"}})
 	want := "cgi-bin/token false|cgi-bin/user/get false|cgi-bin/user/info true"

@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -25,16 +24,20 @@ type client struct {
 
 func newClient(t *testing.T, h *heraldtest.Herald) *client { return &client{t: t, base: h.URL} }
 
+// start runs Herald and returns a client and an access token of its Service
+// account.
+func start(t *testing.T) (*heraldtest.Herald, *client, string) {
+	t.Helper()
+	h := heraldtest.New(t)
+	c := newClient(t, h)
+	return h, c, c.token(h.Service)
+}
+
 type result = wxapitest.Result
 
 func (c *client) do(req *http.Request) (result, []byte, *http.Response) {
 	c.t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	res, b := wxapitest.Fetch(c.t, req)
 	if res.StatusCode != 200 {
 		return nil, b, res
 	}
@@ -107,15 +110,9 @@ func (c *client) upload(path, token, typ, filename string, data []byte) result {
 	return r
 }
 
-// wantCode fails unless r carries errcode code with WeChat's rid suffix.
 func wantCode(t *testing.T, what string, r result, code int) {
 	t.Helper()
-	if r.Code() != code {
-		t.Fatalf("%s: errcode %d (%v), want %d", what, r.Code(), r["errmsg"], code)
-	}
-	if code != 0 && !strings.Contains(r.Str("errmsg"), " rid: ") {
-		t.Fatalf("%s: errmsg %q lacks the rid", what, r.Str("errmsg"))
-	}
+	wxapitest.WantCode(t, what, r, code)
 }
 
 func pngImage(t *testing.T) []byte {

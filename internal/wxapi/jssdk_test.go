@@ -4,14 +4,10 @@ import (
 	"net/url"
 	"testing"
 	"time"
-
-	"github.com/heraldoa/herald/heraldtest"
 )
 
 func TestJSAPITicket(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	r := c.call("/cgi-bin/ticket/getticket", tok, url.Values{"type": {"jsapi"}})
 	wantCode(t, "getticket", r, 0)
 	first := r.Str("ticket")

@@ -11,10 +11,8 @@ import (
 )
 
 func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
+	h, c, tok := start(t)
 	svc := h.Service
-	tok := c.token(svc)
 	gh := "@" + svc.OriginalID
 	dev := wxapitest.Serve(t, h, svc, "evtoken", "")
 	kfEvent := wxapitest.Event(wxmsg.EventKfCreateSession, wxmsg.EventKfSwitchSession, wxmsg.EventKfCloseSession)

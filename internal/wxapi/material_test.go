@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/media/mediatest"
@@ -51,11 +50,9 @@ func (c *client) uploadVideo(token, description string, data []byte) result {
 }
 
 func TestPermanentMaterials(t *testing.T) {
-	h := heraldtest.New(t)
+	h, c, tok := start(t)
 	app := h.Internal().App
 	ctx := context.Background()
-	c := newClient(t, h)
-	tok := c.token(h.Service)
 	const add = "/cgi-bin/material/add_material"
 
 	// Uploads: an image answers its URL, others only the media_id.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/publish"
 )
@@ -18,11 +17,9 @@ import (
 // (type text / img / news, value, news_info) and in menu/get without their
 // internal keys; menu/create refuses those types as WeChat does.
 func TestConsoleMessageButtonsThroughTheAPI(t *testing.T) {
-	h := heraldtest.New(t)
+	h, c, tok := start(t)
 	app := h.Internal().App
 	ctx := context.Background()
-	c := newClient(t, h)
-	tok := c.token(h.Service)
 	asset, err := app.Publish.Upload(ctx, h.Service.ID, publish.AssetImage, "poster.png", bytes.NewReader(pngImage(t)))
 	if err != nil {
 		t.Fatal(err)

@@ -14,9 +14,7 @@ import (
 )
 
 func TestShortKeys(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	r := c.post("/cgi-bin/shorten/gen", tok, map[string]any{"long_data": "order=A1024&from=poster", "expire_seconds": 3600})
 	wantCode(t, "gen", r, 0)
 	key := r.Str("short_key")
@@ -35,9 +33,7 @@ func TestShortKeys(t *testing.T) {
 }
 
 func TestRidLooksUpAFailedCall(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	r := c.post("/cgi-bin/message/custom/send", tok, map[string]any{"touser": "nobody", "msgtype": "text", "text": map[string]string{"content": "hi"}})
 	wantCode(t, "send to nobody", r, 40003)
 	rid := r.Str("errmsg")[strings.Index(r.Str("errmsg"), "rid: ")+5:]
@@ -83,9 +79,7 @@ func TestChangeOpenID(t *testing.T) {
 }
 
 func TestCallbackCheck(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	wantCode(t, "no server", c.post("/cgi-bin/callback/check", tok, map[string]string{"action": "all", "check_operator": "DEFAULT"}), 40066)
 	wxapitest.Serve(t, h, h.Service, "evtoken", "")
 	wantCode(t, "bad action", c.post("/cgi-bin/callback/check", tok, map[string]string{"action": "trace"}), 47001)
@@ -108,9 +102,7 @@ func TestCallbackCheck(t *testing.T) {
 }
 
 func TestLegacyUploadNewsAndVideo(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
-	tok := c.token(h.Service)
+	h, c, tok := start(t)
 	thumb := c.upload("/cgi-bin/material/add_material", tok, "image", "t.png", pngImage(t)).Str("media_id")
 	r := c.post("/cgi-bin/media/uploadnews", tok, map[string]any{"articles": []map[string]any{{"thumb_media_id": thumb, "title": "Spring rates",
 		"content": "<p>New rates from Monday.</p>", "digest": "Rates", "show_cover_pic": 1}}})
@@ -138,10 +130,8 @@ func TestLegacyUploadNewsAndVideo(t *testing.T) {
 }
 
 func TestMiniProgramPageCard(t *testing.T) {
-	h := heraldtest.New(t)
-	c := newClient(t, h)
+	h, c, tok := start(t)
 	svc := h.Service
-	tok := c.token(svc)
 	if err := h.SetWebDomains(svc, "shop.example.com"); err != nil {
 		t.Fatal(err)
 	}

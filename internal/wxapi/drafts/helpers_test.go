@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,7 +74,6 @@ func (e *env) account(username, name, typ string) *acct {
 	return ac
 }
 
-// image adds a PNG to the account's media library (a permanent material).
 // msgDataID is the msg_data_id of the account's publication pubID.
 func (e *env) msgDataID(a *acct, pubID int64) int64 {
 	e.t.Helper()
@@ -96,6 +94,7 @@ func (e *env) mediaURL(a *acct, mediaID string) string {
 	return as.URL()
 }
 
+// image adds a PNG to the account's media library (a permanent material).
 func (e *env) image(a *acct) string {
 	e.t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
@@ -138,19 +137,12 @@ func (r result) obj(k string) result { v, _ := r[k].(map[string]any); return v }
 
 func (e *env) do(req *http.Request) result {
 	e.t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	res, b := wxapitest.Fetch(e.t, req)
+	out, err := wxapitest.Decode(b)
 	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	var out result
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&out); err != nil {
 		e.t.Fatalf("%s: not JSON (%d): %s", req.URL.Path, res.StatusCode, b)
 	}
-	return out
+	return result(out)
 }
 
 func (e *env) get(path string, q url.Values) result {
@@ -162,29 +154,18 @@ func (e *env) get(path string, q url.Values) result {
 // post sends body (marshalled unless it is a string) to the API.
 func (e *env) post(a *acct, path string, body any) result {
 	e.t.Helper()
-	var raw []byte
-	if s, ok := body.(string); ok {
-		raw = []byte(s)
-	} else {
-		raw, _ = json.Marshal(body)
-	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	req, _ := http.NewRequest("POST", e.s.URL+path+sep+"access_token="+url.QueryEscape(a.token), bytes.NewReader(raw))
+	req, _ := http.NewRequest("POST", e.s.URL+path+sep+"access_token="+url.QueryEscape(a.token), wxapitest.Body(body))
 	req.Header.Set("Content-Type", "application/json")
 	return e.do(req)
 }
 
 func wantCode(t *testing.T, what string, r result, code int) {
 	t.Helper()
-	if r.code() != code {
-		t.Fatalf("%s: errcode %d (%v), want %d", what, r.code(), r["errmsg"], code)
-	}
-	if code != 0 && !strings.Contains(r.str("errmsg"), " rid: ") {
-		t.Fatalf("%s: errmsg %q lacks the rid", what, r.str("errmsg"))
-	}
+	wxapitest.WantCode(t, what, wxapitest.Result(r), code)
 }
 
 // runJobs runs the publishing jobs that are due, as the server's worker

@@ -1,7 +1,6 @@
 package mass_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
@@ -34,25 +33,14 @@ func (c *client) token(a *heraldtest.Account) string {
 // 64-bit numbers exact.
 func (c *client) post(path, tok string, body any) result {
 	c.t.Helper()
-	var b []byte
-	if s, ok := body.(string); ok {
-		b = []byte(s)
-	} else {
-		b, _ = json.Marshal(body)
-	}
-	res, err := http.Post(c.h.URL+path+"?access_token="+url.QueryEscape(tok), "application/json", bytes.NewReader(b))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	req, _ := http.NewRequest("POST", c.h.URL+path+"?access_token="+url.QueryEscape(tok), wxapitest.Body(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, raw := wxapitest.Fetch(c.t, req)
 	if res.StatusCode != 200 {
 		c.t.Fatalf("%s: HTTP %d", path, res.StatusCode)
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var out result
-	if err := d.Decode(&out); err != nil {
+	out, err := wxapitest.Decode(raw)
+	if err != nil {
 		c.t.Fatalf("%s: %s", path, raw)
 	}
 	if n, ok := out["errcode"].(json.Number); ok {
@@ -64,12 +52,7 @@ func (c *client) post(path, tok string, body any) result {
 
 func wantCode(t *testing.T, what string, r result, code int) {
 	t.Helper()
-	if r.Code() != code {
-		t.Fatalf("%s: errcode %d (%v), want %d", what, r.Code(), r["errmsg"], code)
-	}
-	if code != 0 && !strings.Contains(r["errmsg"].(string), " rid: ") {
-		t.Fatalf("%s: errmsg %q lacks the rid", what, r["errmsg"])
-	}
+	wxapitest.WantCode(t, what, r, code)
 }
 
 func readAll(res *http.Response) string {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,47 @@ func (r Result) List(k string) []any { v, _ := r[k].([]any); return v }
 
 // Obj is an object field.
 func (r Result) Obj(k string) Result { v, _ := r[k].(map[string]any); return v }
+
+// WantCode fails the test unless r carries errcode code, with WeChat's
+// rid suffix on an error's errmsg.
+func WantCode(t testing.TB, what string, r Result, code int) {
+	t.Helper()
+	if r.Code() != code {
+		t.Fatalf("%s: errcode %d (%v), want %d", what, r.Code(), r["errmsg"], code)
+	}
+	if code != 0 && !strings.Contains(r.Str("errmsg"), " rid: ") {
+		t.Fatalf("%s: errmsg %q lacks the rid", what, r.Str("errmsg"))
+	}
+}
+
+// Body is a request body: a string as it is, anything else as its JSON.
+func Body(v any) io.Reader {
+	if s, ok := v.(string); ok {
+		return strings.NewReader(s)
+	}
+	b, _ := json.Marshal(v)
+	return bytes.NewReader(b)
+}
+
+// Fetch sends req and returns the response with its body, read and closed.
+func Fetch(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// Decode reads a JSON answer keeping 64-bit numbers exact (json.Number).
+func Decode(b []byte) (Result, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var out Result
+	return out, d.Decode(&out)
+}
 
 // DevServer is a developer's server: it answers the URL check, checks the
 // signature of every push, opens safe-mode pushes and records every message.
