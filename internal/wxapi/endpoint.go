@@ -80,5 +80,15 @@ func reply(w http.ResponseWriter, r *http.Request) func(out any, err error) erro
 	}
 }
 
+// Map returns f of each element of in, in order: the rows of a list
+// payload (never nil, so that an empty list is [] rather than null).
+func Map[T, R any](in []T, f func(T) R) []R {
+	out := make([]R, 0, len(in))
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}
+
 // serve runs an Endpoint as one of the API's own routes.
 func (e Endpoint) serve(c *call) error { return e(c.w, c.r, c.account) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/kf"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/tempmedia"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
@@ -59,10 +60,9 @@ func (api *API) kfOnlineList(ctx context.Context, a *account.Account, _ url.Valu
 		KfID         int64  `json:"kf_id"`
 		AcceptedCase int    `json:"accepted_case"`
 	}
-	out := make([]row, 0, len(on))
-	for _, o := range on {
-		out = append(out, row{KfAccount: o.Full(a), Status: 1, KfID: o.KfID, AcceptedCase: o.AcceptedCases})
-	}
+	out := Map(on, func(o kf.Online) row {
+		return row{KfAccount: o.Full(a), Status: 1, KfID: o.KfID, AcceptedCase: o.AcceptedCases}
+	})
 	return map[string]any{"kf_online_list": out}, nil
 }
 
@@ -185,10 +185,9 @@ func (api *API) kfSessionList(ctx context.Context, a *account.Account, q url.Val
 		CreateTime int64  `json:"createtime"`
 		OpenID     string `json:"openid"`
 	}
-	out := make([]row, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, row{CreateTime: unixOrZero(r.At), OpenID: r.OpenID})
-	}
+	out := Map(rows, func(r kf.SessionRow) row {
+		return row{CreateTime: unixOrZero(r.At), OpenID: r.OpenID}
+	})
 	return map[string]any{"sessionlist": out}, nil
 }
 
@@ -202,9 +201,8 @@ func (api *API) kfWaitCase(ctx context.Context, a *account.Account, _ url.Values
 		LatestTime int64  `json:"latest_time"`
 		OpenID     string `json:"openid"`
 	}
-	out := make([]row, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, row{LatestTime: r.At.Unix(), OpenID: r.OpenID})
-	}
+	out := Map(rows, func(r kf.SessionRow) row {
+		return row{LatestTime: r.At.Unix(), OpenID: r.OpenID}
+	})
 	return map[string]any{"count": n, "waitcaselist": out}, nil
 }

@@ -19,15 +19,20 @@ const (
 	TypeNewsPic = "newspic"
 )
 
+// articleText is what an article is in both directions.
+type articleText struct {
+	ArticleType      string `json:"article_type"`
+	Title            string `json:"title"`
+	Author           string `json:"author"`
+	Digest           string `json:"digest"`
+	Content          string `json:"content"`
+	ContentSourceURL string `json:"content_source_url"`
+	ThumbMediaID     string `json:"thumb_media_id"`
+}
+
 // articleIn is one article of draft/add and draft/update.
 type articleIn struct {
-	ArticleType        string `json:"article_type"`
-	Title              string `json:"title"`
-	Author             string `json:"author"`
-	Digest             string `json:"digest"`
-	Content            string `json:"content"`
-	ContentSourceURL   string `json:"content_source_url"`
-	ThumbMediaID       string `json:"thumb_media_id"`
+	articleText
 	ShowCoverPic       flex   `json:"show_cover_pic"`
 	NeedOpenComment    flex   `json:"need_open_comment"`
 	OnlyFansCanComment flex   `json:"only_fans_can_comment"`
@@ -53,13 +58,7 @@ type imageItem struct {
 
 // articleOut is one news_item on reads.
 type articleOut struct {
-	ArticleType        string     `json:"article_type"`
-	Title              string     `json:"title"`
-	Author             string     `json:"author"`
-	Digest             string     `json:"digest"`
-	Content            string     `json:"content"`
-	ContentSourceURL   string     `json:"content_source_url"`
-	ThumbMediaID       string     `json:"thumb_media_id"`
+	articleText
 	ShowCoverPic       int        `json:"show_cover_pic"`
 	NeedOpenComment    int        `json:"need_open_comment"`
 	OnlyFansCanComment int        `json:"only_fans_can_comment"`
@@ -82,8 +81,8 @@ func b2i(b bool) int {
 // links; published articles' their permanent pages. noContent leaves the
 // body out (batchget's no_content).
 func (s *Service) out(p *publish.Publication, a *publish.Article, noContent, published bool) articleOut {
-	o := articleOut{ArticleType: TypeNews, Title: a.Title, Author: a.Author, Digest: a.Digest, ContentSourceURL: a.SourceURL,
-		ThumbMediaID: a.CoverMediaID, ShowCoverPic: b2i(a.ShowCoverPic), NeedOpenComment: b2i(a.CommentsOpen),
+	o := articleOut{articleText: articleText{ArticleType: TypeNews, Title: a.Title, Author: a.Author, Digest: a.Digest,
+		ContentSourceURL: a.SourceURL, ThumbMediaID: a.CoverMediaID}, ShowCoverPic: b2i(a.ShowCoverPic), NeedOpenComment: b2i(a.CommentsOpen),
 		OnlyFansCanComment: b2i(a.FansOnlyComments), PicCrop2351: a.PicCrop2351, PicCrop11: a.PicCrop11}
 	if a.CoverMediaID != "" {
 		o.ThumbURL = s.url(a.CoverURL())

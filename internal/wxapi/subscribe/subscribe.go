@@ -81,10 +81,9 @@ func (h *handler) getTitles(ctx context.Context, a *account.Account, q url.Value
 		Type       int    `json:"type"`
 		CategoryID string `json:"categoryId"`
 	}
-	out := make([]row, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, row{TID: t.TID, Title: t.Title, Type: t.Type, CategoryID: strconv.Itoa(t.CategoryID)})
-	}
+	out := wxapi.Map(ts, func(t *subscribemsg.LibraryTemplate) row {
+		return row{TID: t.TID, Title: t.Title, Type: t.Type, CategoryID: strconv.Itoa(t.CategoryID)}
+	})
 	return ok(&total, out)
 }
 
@@ -142,10 +141,9 @@ func (h *handler) getTemplates(ctx context.Context, a *account.Account, q url.Va
 		Example   string `json:"example"`
 		Type      int    `json:"type"`
 	}
-	out := make([]row, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, row{PriTmplID: t.PriTmplID, Title: t.Title, Content: t.Content(), Example: t.Example(), Type: t.Type})
-	}
+	out := wxapi.Map(ts, func(t *subscribemsg.Template) row {
+		return row{PriTmplID: t.PriTmplID, Title: t.Title, Content: t.Content(), Example: t.Example(), Type: t.Type}
+	})
 	return ok(nil, out)
 }
 
