@@ -189,11 +189,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	if c == nil {
 		c = clock.Real{}
 	}
-	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: prometheus.NewRegistry(), Jobs: jobs.NewRunner(log),
-		Instance: lease.Instance()}
+	instance := lease.Instance()
 	// Periodic jobs run on one node of the cluster at a time (leases in
 	// the database).
-	a.Jobs.Leases = lease.New(d, a.Instance)
+	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: prometheus.NewRegistry(),
+		Jobs: jobs.NewRunner(log, lease.New(d, instance)), Instance: instance}
 	ctx := context.Background()
 	if err := CheckSecret(ctx, d, secret); err != nil {
 		return nil, err
@@ -250,8 +250,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Inbox = inbox.NewStore(d, c, a.Bus, a.Chat)
 	a.Tokens = apitoken.NewStore(d, c)
 	a.Quotas = apitoken.NewQuotas(d, c)
-	a.DevSettings = push.NewStore(d, c)
-	a.DevSettings.Log = log
+	a.DevSettings = push.NewStore(d, c, log)
 	a.TempMedia = tempmedia.NewStore(d, c)
 	a.QR = qrcode.NewStore(d, c)
 	// Every request to a tenant-chosen URL goes through one outbound policy

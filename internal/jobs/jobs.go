@@ -3,7 +3,7 @@
 // process. Each task runs on its own ticker; Stop waits for running tasks to
 // finish, so a SIGTERM never cuts one off halfway.
 //
-// With leases (Runner.Leases, set by the app), every periodic task runs on
+// With leases (given to NewRunner by the app), every periodic task runs on
 // exactly one node of the cluster at a time and once per interval across
 // the cluster: before a run a node takes the task's lease ("job:<name>",
 // in the database); while the task runs it renews the lease; when it ends
@@ -37,17 +37,18 @@ type Runner struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	// Leases, when set, makes every Every task run on one node at a time
-	// (see the package comment); nil runs every task on this node.
+	// Leases (NewRunner's), when not nil, makes every Every task run on one
+	// node at a time (see the package comment); nil runs every task on this
+	// node.
 	Leases *lease.Store
 	// TTL overrides LeaseTTL (tests).
 	TTL time.Duration
 }
 
 // NewRunner returns a runner whose tasks stop when Stop is called.
-func NewRunner(log *slog.Logger) *Runner {
+func NewRunner(log *slog.Logger, leases *lease.Store) *Runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Runner{log: log, ctx: ctx, cancel: cancel}
+	return &Runner{log: log, Leases: leases, ctx: ctx, cancel: cancel}
 }
 
 // Every runs task now and then every interval until Stop. With leases the

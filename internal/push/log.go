@@ -159,8 +159,8 @@ func (s *Store) writeLog() {
 				p.done <- err
 			}
 		}
-		if err != nil && s.Log != nil {
-			s.Log.Error("push log: write", slog.Int("entries", len(batch)), slog.Any("error", err))
+		if err != nil && s.log != nil {
+			s.log.Error("push log: write", slog.Int("entries", len(batch)), slog.Any("error", err))
 		}
 	}
 }

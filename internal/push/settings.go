@@ -139,10 +139,7 @@ func Validate(s *Settings) error {
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
-
-	// Log, when set, hears of push-log writes that failed after the
-	// delivery had returned (RecordAsync).
-	Log *slog.Logger
+	log   *slog.Logger // nil: failed push-log writes after a delivery (RecordAsync) go unheard
 
 	logMu      sync.Mutex
 	logIdle    *sync.Cond
@@ -151,8 +148,11 @@ type Store struct {
 	logInserts [len(insertSizes)]*db.WriteStmt // by insertSizes; made on first use
 }
 
-// NewStore returns a Store.
-func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+// NewStore returns a Store; log hears of push-log writes that failed
+// after the delivery had returned (RecordAsync).
+func NewStore(d *db.DB, c clock.Clock, log *slog.Logger) *Store {
+	return &Store{db: d, clock: c, log: log}
+}
 
 // Get returns the account's settings; an account that never saved any
 // gets empty, disabled settings in plaintext mode.
