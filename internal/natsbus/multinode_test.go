@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,6 +196,19 @@ func TestTwoNodesOneConversation(t *testing.T) {
 	if ev := s2.next("message"); !strings.Contains(ev.data, "Stored on node B") {
 		t.Fatalf("node A streamed %+v", ev)
 	}
+	// How long a message stored on one node takes to reach a stream on
+	// the other (logged for docs/cluster.md, not asserted).
+	var took []time.Duration
+	for i := range 20 {
+		text := "timed " + strconv.Itoa(i)
+		t0 := time.Now()
+		c.send(c.a, text)
+		for !strings.Contains(s.next("message").data, text) { // skips the one stored on B above
+		}
+		took = append(took, time.Since(t0))
+	}
+	slices.Sort(took)
+	t.Logf("stored on A to streamed on B, 20 messages: median %s, slowest %s", took[len(took)/2].Round(100*time.Microsecond), took[len(took)-1].Round(100*time.Microsecond))
 }
 
 // TestReconnectReplaysFromTheDatabase: the browser goes away; messages are
