@@ -199,7 +199,7 @@ func TestOwnersDataPage(t *testing.T) {
 	o1, o2 := recs[1][0], recs[2][0]
 	badCSV := "openid,remark\n" + o1 + ",Gold member\no-nobody,Nobody\n"
 	r = dataUpload(t, s, owner, base+"/followers", map[string]string{"dry_run": "1"}, "csv", "m.csv", []byte(badCSV))
-	if r.Status != http.StatusUnprocessableEntity || !r.Contains("Line 3</span> openid &#34;o-nobody&#34; is not a follower") {
+	if r.Status != http.StatusUnprocessableEntity || !r.Contains(`Line 3</span> <span translate="no" lang="en">openid &#34;o-nobody&#34; is not a follower`) {
 		t.Fatalf("bad csv: %d %s", r.Status, r.Body)
 	}
 	good := "openid,remark\n" + o1 + ",Gold member\n" + o2 + ",Silver member\n"

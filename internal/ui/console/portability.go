@@ -258,12 +258,12 @@ func (u *UI) movesOptOut(w http.ResponseWriter, r *http.Request) error {
 func uploaded(w http.ResponseWriter, r *http.Request, field string, limit int64, tooBig, missing string) (multipart.File, *multipart.FileHeader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return nil, nil, errs.Invalidf("%s", tooBig)
+		return nil, nil, &errs.Error{Kind: errs.KindInvalid, Message: tooBig, Format: tooBig}
 	}
 	f, hdr, err := r.FormFile(field)
 	if err != nil {
 		_ = r.MultipartForm.RemoveAll()
-		return nil, nil, errs.Invalidf("%s", missing)
+		return nil, nil, &errs.Error{Kind: errs.KindInvalid, Message: missing, Format: missing}
 	}
 	return f, hdr, nil
 }
