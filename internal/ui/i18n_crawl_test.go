@@ -31,6 +31,7 @@ var translatedPaths = []string{
 	"/mp/a/#/feeds", "/mp/a/#/webapps", "/mp/a/#/compliance",
 	"/mp/a/#/inbox", "/mp/a/#/followers", "/mp/a/#/team", "/mp/a/#/settings", "/mp/invitations", "/mp/moves",
 	"/mp/a/#/analytics", "/mp/a/#/dev", "/mp/a/#/data",
+	"/mp/a/#/menu", "/mp/a/#/autoreply", "/mp/a/#/templates",
 	// The platform admin.
 	"/admin/",
 }

@@ -21,7 +21,8 @@ import (
 type replySlot struct {
 	P       *core.Page
 	Prefix  string // "reply" or "reply.N"
-	Label   string
+	Label   string // the heading of a special reply (a catalogue key)
+	Num     int    // a rule's reply: its number, "Reply 2"
 	Account int64
 	Media   string // the form's media key for this slot, for the preview
 	Type    string
@@ -199,6 +200,9 @@ func (u *UI) readReply(r *http.Request, prefix string, accountID int64) (autorep
 func prefixErr(err error, field string) error {
 	var e *errs.Error
 	if errors.As(err, &e) && e.Kind == errs.KindInvalid {
+		if e.Format != "" {
+			return errs.FieldInvalid(field, e.Format, e.Args...) // so that the page writes it in its language
+		}
 		return errs.FieldInvalid(field, "%s", e.Message)
 	}
 	return err
@@ -265,7 +269,7 @@ func (u *UI) loadRule(r *http.Request, p *core.Page) error {
 	if p.Form == nil {
 		form := url.Values{}
 		if rule != nil {
-			p.Title = "Rule: " + rule.Name
+			p.Title = u.T(r, "Rule: %s", rule.Name)
 			form.Set("name", rule.Name)
 			form.Set("mode", rule.Mode)
 			if rule.Enabled {
@@ -291,7 +295,7 @@ func (u *UI) loadRule(r *http.Request, p *core.Page) error {
 	}
 	for i := 0; i < autoreply.MaxReplies; i++ {
 		pre := fmt.Sprintf("reply.%d", i)
-		d.Replies = append(d.Replies, &replySlot{P: p, Prefix: pre, Label: fmt.Sprintf("Reply %d", i+1), Account: c.Account.ID, Lib: lib,
+		d.Replies = append(d.Replies, &replySlot{P: p, Prefix: pre, Num: i + 1, Account: c.Account.ID, Lib: lib,
 			Type: p.Form.Get(pre + ".type"), Media: p.Form.Get(pre + ".media")})
 	}
 	p.Data = d
@@ -324,7 +328,7 @@ func (u *UI) autoreplyRuleSave(r *http.Request, c *core.ConsoleCtx, existing *au
 		}
 		return core.Done{}, err
 	}
-	return core.Done{To: "autoreply", Flash: "Rule “" + rule.Name + "” saved."}, nil
+	return core.Done{To: "autoreply", Flash: u.T(r, "Rule “%s” saved.", rule.Name)}, nil
 }
 
 func ruleID(r *http.Request, _ *core.ConsoleCtx) (int64, error) { return core.PathID(r, "rule") }

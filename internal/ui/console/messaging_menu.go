@@ -30,7 +30,7 @@ type menuEditor struct {
 type menuSlot struct {
 	P       *core.Page
 	Prefix  string // e.g. "b.0" or "b.0.s.3"
-	Label   string
+	Num     int    // the label's number: "Button 2", "Item 3"
 	Account int64
 	Sub     []menuSlot // top-level only
 	IsTop   bool
@@ -63,9 +63,9 @@ type menuData struct {
 func newMenuEditor(p *core.Page, prefix string, accountID int64, lib *libChoices, unanswered map[string]bool) *menuEditor {
 	e := &menuEditor{P: p, Prefix: prefix, Account: accountID, Lib: lib}
 	for i := 0; i < menu.MaxButtons; i++ {
-		top := menuSlot{P: p, Prefix: fmt.Sprintf("%s.%d", prefix, i), Label: fmt.Sprintf("Button %d", i+1), Account: accountID, IsTop: true, Lib: lib, Unanswered: unanswered}
+		top := menuSlot{P: p, Prefix: fmt.Sprintf("%s.%d", prefix, i), Num: i + 1, Account: accountID, IsTop: true, Lib: lib, Unanswered: unanswered}
 		for j := 0; j < menu.MaxSubButtons; j++ {
-			top.Sub = append(top.Sub, menuSlot{P: p, Prefix: fmt.Sprintf("%s.s.%d", top.Prefix, j), Label: fmt.Sprintf("Item %d", j+1), Account: accountID, Lib: lib, Unanswered: unanswered})
+			top.Sub = append(top.Sub, menuSlot{P: p, Prefix: fmt.Sprintf("%s.s.%d", top.Prefix, j), Num: j + 1, Account: accountID, Lib: lib, Unanswered: unanswered})
 		}
 		e.Top = append(e.Top, top)
 	}
@@ -347,7 +347,7 @@ func (u *UI) loadMenu(r *http.Request, p *core.Page) error {
 		d.PreviewAs = as
 		f, err := u.Follows.ByOpenID(ctx, c.Account.ID, as)
 		if errors.Is(err, errs.NotFound) {
-			p.Fields["as"] = "No follower of this account has that openid."
+			p.Fields["as"] = u.T(r, "No follower of this account has that openid.")
 		} else if err != nil {
 			return err
 		} else if d.Preview, err = u.MenuStore.ForFollower(ctx, c.Account.ID, f.PersonID); err != nil {

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -99,9 +98,9 @@ func (u *UI) tplSetIndustry(r *http.Request, c *core.ConsoleCtx, _ core.None) (c
 	if err != nil {
 		return core.Done{}, err
 	}
-	msg := "The industry is saved."
+	msg := u.T(r, "The industry is saved.")
 	if n > 0 {
-		msg = fmt.Sprintf("The industry is saved; %d template(s) of the old industry were deleted.", n)
+		msg = u.T(r, "The industry is saved; %d templates of the old industry were deleted.", n)
 	}
 	return core.Done{To: "templates", Flash: msg}, nil
 }
@@ -114,7 +113,7 @@ func (u *UI) tplAdd(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done
 	if err != nil {
 		return core.Done{}, err
 	}
-	return core.Done{To: "templates", Flash: fmt.Sprintf("%s was added; its template_id is %s.", t.Title, t.TemplateID)}, nil
+	return core.Done{To: "templates", Flash: u.T(r, "%s was added; its template_id is %s.", t.Title, t.TemplateID)}, nil
 }
 
 func (u *UI) tplDelete(r *http.Request, c *core.ConsoleCtx, _ core.None) (core.Done, error) {

@@ -47,10 +47,12 @@ type history[V any] struct {
 	same    string    // the comparison of two equal versions
 	live    string    // the flash after publishing, after "<note>: "
 	drafted string    // the flash after an import, after "Imported as version N, a draft: "
+	u       *UI       // set by register, for the texts written in the reader's language
 }
 
 // register adds the history's routes.
 func (h *history[V]) register(u *UI, route core.Route) {
+	h.u = u
 	in := u.Member(h.action)
 	list := core.View{Title: h.title, Template: "mp/" + h.path + "_versions", Load: h.loadList}
 	base := "/mp/a/{account}/" + h.path + "/versions"
@@ -171,12 +173,12 @@ func (h *history[V]) publish(r *http.Request, c *core.ConsoleCtx, n int64) (core
 	v, err := h.store.Publish(authored(r), c.Account.ID, n)
 	if err != nil {
 		if e := core.UserError(err); e != nil && !errors.Is(err, errs.NotFound) {
-			return core.Done{To: fmt.Sprintf("%s/versions/%d", h.path, n), Flash: errs.Message(err)}, nil
+			return core.Done{To: fmt.Sprintf("%s/versions/%d", h.path, n), Flash: core.MessageIn(err, h.u.Locale(r))}, nil
 		}
 		return core.Done{}, core.AsPage(err)
 	}
 	m := h.meta(v)
-	return core.Done{To: h.path + "/versions", Flash: fmt.Sprintf("%s: %s (version %d).", m.Note, h.live, m.Number)}, nil
+	return core.Done{To: h.path + "/versions", Flash: h.u.T(r, "%s: %s (version %s).", m.Note, h.u.Locale(r).Text(h.live), strconv.FormatInt(m.Number, 10))}, nil
 }
 
 // readImport reads an import form's JSON: the uploaded file, else the
@@ -205,12 +207,12 @@ func (h *history[V]) doImport(r *http.Request, c *core.ConsoleCtx, data []byte) 
 	v, err := h.store.Import(authored(r), c.Account.ID, data, r.PostFormValue("note"))
 	if err != nil {
 		if e := core.UserError(err); e != nil {
-			return core.Done{}, &errs.Error{Kind: e.Kind, Message: "Not imported: " + e.Message, Err: err}
+			return core.Done{}, &errs.Error{Kind: e.Kind, Message: h.u.T(r, "Not imported: %s", core.MessageIn(e, h.u.Locale(r))), Err: err}
 		}
 		return core.Done{}, err
 	}
 	n := h.meta(v).Number
-	return core.Done{To: fmt.Sprintf("%s/versions/%d", h.path, n), Flash: fmt.Sprintf("Imported as version %d, a draft: %s", n, h.drafted)}, nil
+	return core.Done{To: fmt.Sprintf("%s/versions/%d", h.path, n), Flash: h.u.T(r, "Imported as version %s, a draft: %s", strconv.FormatInt(n, 10), h.u.Locale(r).Text(h.drafted))}, nil
 }
 
 // authored returns the request's context carrying the signed-in person as

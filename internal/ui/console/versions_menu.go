@@ -2,7 +2,6 @@ package console
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,7 +95,7 @@ func (u *UI) loadMenuVersion(r *http.Request, p *core.Page, head versionHead[*me
 	case d.As != "" && u.Follows != nil:
 		f, err := u.Follows.ByOpenID(ctx, c.Account.ID, d.As)
 		if errors.Is(err, errs.NotFound) {
-			p.Fields["as"] = "No follower of this account has that openid."
+			p.Fields["as"] = u.T(r, "No follower of this account has that openid.")
 			break
 		} else if err != nil {
 			return err
@@ -104,22 +103,23 @@ func (u *UI) loadMenuVersion(r *http.Request, p *core.Page, head versionHead[*me
 		if d.Preview, err = u.MenuStore.PreviewFollower(ctx, c.Account.ID, f.PersonID, &v.Menus); err != nil {
 			return err
 		}
-		d.PreviewOf = "the follower " + d.As
+		d.PreviewOf = u.T(r, "What the follower %s would see:", d.As)
 		for _, fl := range d.Followers {
 			if fl.OpenID == d.As {
-				d.PreviewOf = fl.DisplayName
+				name := fl.DisplayName
 				if fl.Remark != "" {
-					d.PreviewOf = fl.Remark
+					name = fl.Remark
 				}
+				d.PreviewOf = u.T(r, "What %s would see:", name)
 			}
 		}
 	case d.Tag != "":
 		tag, _ := strconv.ParseInt(d.Tag, 10, 64)
 		d.Preview = v.Menus.Resolve(map[int64]bool{tag: true})
-		d.PreviewOf = fmt.Sprintf("followers tagged %q", nameOf(d.TagNames)(d.Tag))
+		d.PreviewOf = u.T(r, "What followers tagged “%s” would see:", nameOf(d.TagNames)(d.Tag))
 	default:
 		d.Preview = v.Menus.Resolve(nil)
-		d.PreviewOf = "followers without tags"
+		d.PreviewOf = u.T(r, "What followers without tags would see:")
 	}
 	return nil
 }

@@ -11,6 +11,10 @@
   const MAX_TOP = 3, MAX_SUB = 5;
 
   const setup = (ed) => {
+    // The texts the script writes, in the page's language: the page puts
+    // their translations in data-texts (keys: the English texts).
+    const texts = (() => { try { return JSON.parse(ed.dataset.texts || "{}"); } catch (_) { return {}; } })();
+    const tr = (s, ...args) => { let i = 0; return (texts[s] || s).replace(/%[sd]/g, () => String(args[i++])); };
     const bar = ed.querySelector("[data-me-bar]");
     const stage = ed.querySelector("[data-me-stage]");
     const title = ed.querySelector("[data-me-title]");
@@ -63,8 +67,8 @@
     };
     const relabel = () => {
       tops().forEach((t, i) => {
-        t.querySelectorAll(":scope > legend[data-me-label], :scope > [data-menu-slot] [data-me-label]").forEach((l) => { l.textContent = `Button ${i + 1}`; });
-        subSlots(t).forEach((s, j) => { s.querySelectorAll("[data-me-label]").forEach((l) => { l.textContent = `Item ${j + 1}`; }); });
+        t.querySelectorAll(":scope > legend[data-me-label], :scope > [data-menu-slot] [data-me-label]").forEach((l) => { l.textContent = tr("Button %d", i + 1); });
+        subSlots(t).forEach((s, j) => { s.querySelectorAll("[data-me-label]").forEach((l) => { l.textContent = tr("Item %d", j + 1); }); });
       });
     };
     const clear = (el) => {
@@ -113,20 +117,20 @@
           const pop = document.createElement("div");
           pop.className = "me-pop";
           const items = subSlots(t).filter(used);
-          items.forEach((s) => pop.append(barButton(nameOf(s) || "(no name)", "me-item" + (ownFaulty(s) ? " me-invalid" : ""), () => select(s, false),
-            { "aria-pressed": String(s === selected), "data-testid": "menu-item", ...(ownFaulty(s) ? { "aria-label": (nameOf(s) || "(no name)") + ": needs fixing" } : {}) })));
+          items.forEach((s) => pop.append(barButton(nameOf(s) || tr("(no name)"), "me-item" + (ownFaulty(s) ? " me-invalid" : ""), () => select(s, false),
+            { "aria-pressed": String(s === selected), "data-testid": "menu-item", ...(ownFaulty(s) ? { "aria-label": tr("%s: needs fixing", nameOf(s) || tr("(no name)")) } : {}) })));
           if (items.length < MAX_SUB) {
-            pop.append(barButton("+ Item", "me-add", () => {
+            pop.append(barButton(tr("+ Item"), "me-add", () => {
               const free = subSlots(t).find((s) => !used(s));
               if (!free) return;
-              input(free, "name").value = "Item";
+              input(free, "name").value = tr("Item");
               select(free, true);
-            }, { "aria-label": "Add an item to " + (nameOf(own) || "this button"), "data-testid": "menu-add-item" }));
+            }, { "aria-label": tr("Add an item to %s", nameOf(own) || tr("this button")), "data-testid": "menu-add-item" }));
           }
           col.append(pop);
         }
-        col.append(barButton(nameOf(own) || "(no name)", "me-top" + (typeOf(own) === "sub" ? " me-has-sub" : "") + (faulty(t) ? " me-invalid" : ""), () => select(own, false),
-          { "aria-pressed": String(own === selected), "data-testid": "menu-top", ...(faulty(t) ? { "aria-label": (nameOf(own) || "(no name)") + ": needs fixing" } : {}) }));
+        col.append(barButton(nameOf(own) || tr("(no name)"), "me-top" + (typeOf(own) === "sub" ? " me-has-sub" : "") + (faulty(t) ? " me-invalid" : ""), () => select(own, false),
+          { "aria-pressed": String(own === selected), "data-testid": "menu-top", ...(faulty(t) ? { "aria-label": tr("%s: needs fixing", nameOf(own) || tr("(no name)")) } : {}) }));
         bar.append(col);
       });
       if (usedTops.length < MAX_TOP) {
@@ -136,12 +140,12 @@
           const free = tops().find((t) => !used(ownSlot(t)));
           if (!free) return;
           const own = ownSlot(free);
-          input(own, "name").value = "Menu";
+          input(own, "name").value = tr("Menu");
           const ty = input(own, "type");
           ty.value = "text";
           ty.dispatchEvent(new Event("change", { bubbles: true }));
           select(own, true);
-        }, { "aria-label": "Add a menu button", "data-testid": "menu-add-top" }));
+        }, { "aria-label": tr("Add a menu button"), "data-testid": "menu-add-top" }));
         bar.append(col);
       }
       const sib = selected ? siblings(selected).filter(used) : [];
@@ -151,10 +155,10 @@
         b.disabled = !selected || at < 0 || (act === "prev" && at === 0) || (act === "next" && at === sib.length - 1);
       });
       if (title) {
-        if (!selected) title.textContent = "Select a button to edit it.";
+        if (!selected) title.textContent = tr("Select a button to edit it.");
         else {
           const top = ownSlot(selected.closest("fieldset[data-me-top]"));
-          title.textContent = selected === top ? `Editing “${nameOf(top)}”` : `Editing “${nameOf(selected)}” in “${nameOf(top)}”`;
+          title.textContent = selected === top ? tr("Editing “%s”", nameOf(top)) : tr("Editing “%s” in “%s”", nameOf(selected), nameOf(top));
         }
       }
     };
