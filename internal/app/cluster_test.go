@@ -287,6 +287,42 @@ func TestThreeNodeCluster(t *testing.T) {
 		t.Fatal("with --media-url s3://, media was written into the data directory")
 	}
 
+	// A quota of 10 (clear_quota's monthly allowance), taken by 30
+	// concurrent calls round-robin over the three nodes: exactly 10 pass.
+	var quotaWG sync.WaitGroup
+	var passed, refused atomic.Int64
+	for i := range 30 {
+		quotaWG.Add(1)
+		go func() {
+			defer quotaWG.Done()
+			u := nodes[i%3].srv.URL + "/cgi-bin/clear_quota?access_token=" + url.QueryEscape(tok.AccessToken)
+			res, err := http.Post(u, "application/json", bytes.NewReader([]byte(`{"appid":"`+creds.AppID+`"}`)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			var r struct {
+				Errcode int `json:"errcode"`
+			}
+			if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+				t.Error(err)
+			}
+			switch r.Errcode {
+			case 0:
+				passed.Add(1)
+			case 48006:
+				refused.Add(1)
+			default:
+				t.Errorf("clear_quota on %s: errcode %d", nodes[i%3].name, r.Errcode)
+			}
+		}()
+	}
+	quotaWG.Wait()
+	if passed.Load() != 10 || refused.Load() != 20 {
+		t.Fatalf("clear_quota (10 a month) over three nodes: %d passed, %d refused with 48006; want exactly 10 and 20", passed.Load(), refused.Load())
+	}
+
 	// A burst of pushes, round-robin over the nodes, with the developer's
 	// server slow enough that B dies with pushes in flight.
 	dev.hold.Store(int64(time.Second))
