@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/app"
@@ -393,15 +395,23 @@ func TestFailedPublishIsStatus3(t *testing.T) {
 	mediaID := e.post(a, "/cgi-bin/draft/add", map[string]any{"articles": []any{article("Doomed", thumb)}}).str("media_id")
 	r := e.post(a, "/cgi-bin/freepublish/submit", map[string]any{"media_id": mediaID})
 	publishID := r.id("publish_id")
-	// The platform suspends the account before the job runs.
-	if _, err := e.s.App.DB.Exec(e.ctx, `UPDATE accounts SET status = 'suspended' WHERE id = ?`, a.ID); err != nil {
+	// The platform suspends the account for a day before the job runs.
+	rv := e.s.CreatePerson(t, "rui", ownerPW, user.RoleReviewer)
+	if _, err := e.s.App.Review.ApplyPenalty(e.ctx, rv, review.NewPenalty{AccountID: a.ID, Kind: review.Suspend, Days: 1,
+		Rule: "Fraud", Evidence: "Asked followers for deposits."}); err != nil {
 		t.Fatal(err)
 	}
 	e.runJobs()
-	if _, err := e.s.App.DB.Exec(e.ctx, `UPDATE accounts SET status = 'active' WHERE id = ?`, a.ID); err != nil {
+	// The day passes and the suspension ends; the API answers again.
+	e.s.Clock.Advance(25 * time.Hour)
+	if _, err := e.s.App.Review.Sweep(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.s.App.API.ForgetAccount(a.ID)
+	r = e.get("/cgi-bin/token", url.Values{"grant_type": {"client_credential"}, "appid": {a.AppID}, "secret": {a.secret}})
+	if a.token = r.str("access_token"); a.token == "" {
+		t.Fatalf("no token after the suspension: %v", r)
+	}
 	r = e.post(a, "/cgi-bin/freepublish/get", map[string]any{"publish_id": publishID})
 	if r.num("publish_status") != 3 || r.str("article_id") != "" {
 		t.Fatalf("failed job: %v", r)
