@@ -1,7 +1,7 @@
 package console
 
 import (
-	"fmt"
+	"github.com/heraldoa/herald/internal/i18n"
 	"net/http"
 	"time"
 
@@ -95,14 +95,13 @@ const commentsWindow = 7 * 24 * time.Hour
 // homeCap is the most the to-do list counts of one thing ("99+").
 const homeCap = 99
 
-func countText(n int, one, many string) string {
-	switch {
-	case n > homeCap:
-		return fmt.Sprintf("%d+ %s", homeCap, many)
-	case n == 1:
-		return "1 " + one
+// countText writes a count of the to-do list with its key (a plural text,
+// "%d chats waiting for an agent"), or past homeCap with the key of "99+".
+func countText(l *i18n.Locale, n int, key, capped string) string {
+	if n > homeCap {
+		return l.T(capped, homeCap)
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return l.T(key, n)
 }
 
 // loadToday fills the home's figures and to-do list for the member in c.
@@ -113,6 +112,7 @@ func (u *UI) loadToday(r *http.Request, c *core.ConsoleCtx, d *accountHomeData) 
 	}
 	now := u.Clock.Now()
 	t := &homeToday{}
+	l := u.Locale(r)
 	link := func(to string) string { return c.Link(to) }
 	if u.AnalyticsStore != nil && c.Can(account.ActAnalytics) {
 		t.Day = analytics.AddDays(analytics.DayOf(now, a.Location()), -1)
@@ -152,7 +152,7 @@ func (u *UI) loadToday(r *http.Request, c *core.ConsoleCtx, d *accountHomeData) 
 			return err
 		}
 		if counts.Waiting > 0 {
-			t.Todo = append(t.Todo, todoItem{Text: countText(counts.Waiting, "chat waiting for an agent", "chats waiting for an agent"),
+			t.Todo = append(t.Todo, todoItem{Text: countText(l, counts.Waiting, "%d chats waiting for an agent", "%d+ chats waiting for an agent"),
 				Link: link("inbox?view=waiting"), TestID: "todo-chats", Urgent: true})
 		}
 	}
@@ -162,22 +162,22 @@ func (u *UI) loadToday(r *http.Request, c *core.ConsoleCtx, d *accountHomeData) 
 			return err
 		}
 		if n > 0 {
-			t.Todo = append(t.Todo, todoItem{Text: countText(n, "comment without a reply this week", "comments without a reply this week"),
+			t.Todo = append(t.Todo, todoItem{Text: countText(l, n, "%d comments without a reply this week", "%d+ comments without a reply this week"),
 				Link: link("comments"), TestID: "todo-comments"})
 		}
 		q, err := u.Publish.Quota(ctx, a)
 		if err != nil {
 			return err
 		}
-		t.Todo = append(t.Todo, todoItem{Text: fmt.Sprintf("%d of %d mass sends left this month", q.Left, q.Limit),
+		t.Todo = append(t.Todo, todoItem{Text: l.T("%d of %d mass sends left this month", q.Left, q.Limit),
 			Link: link("calendar"), TestID: "todo-quota", Urgent: q.Left == 0})
 	}
 	switch {
 	case d.Verified && d.ExpiresSoon:
-		t.Todo = append(t.Todo, todoItem{Text: fmt.Sprintf("The verification ends in %d days", d.DaysLeft),
+		t.Todo = append(t.Todo, todoItem{Text: l.T("The verification ends in %d days", d.DaysLeft),
 			Link: link("#verification"), TestID: "todo-verification", Urgent: true})
 	case d.Lapsed:
-		t.Todo = append(t.Todo, todoItem{Text: "The verification has ended: renew it to get the badge back",
+		t.Todo = append(t.Todo, todoItem{Text: l.T("The verification has ended: renew it to get the badge back"),
 			Link: link("#verification"), TestID: "todo-verification", Urgent: true})
 	}
 	if u.Review != nil && c.Can(account.ActCompliance) {
@@ -192,7 +192,7 @@ func (u *UI) loadToday(r *http.Request, c *core.ConsoleCtx, d *accountHomeData) 
 			}
 		}
 		if open > 0 {
-			t.Todo = append(t.Todo, todoItem{Text: countText(open, "appeal waiting for the platform's decision", "appeals waiting for the platform's decision"),
+			t.Todo = append(t.Todo, todoItem{Text: countText(l, open, "%d appeals waiting for the platform's decision", "%d+ appeals waiting for the platform's decision"),
 				Link: link("compliance"), TestID: "todo-appeals"})
 		}
 	}
