@@ -26,7 +26,7 @@ var translatedPaths = []string{
 	"=/", "/discover", "/chat/", "/subscriptions", "/s/", "/a/", "=/me", "=/me/notifications", "/me/accounts",
 	"/me/orders", "/pay/", "/shop/", "/report", "/connect/oauth2/", "/subscribe-notifications", "=/mp/subscribemsg",
 	// The console: the list of accounts and the pages of an account.
-	"=/mp/", "=/mp/a/#/",
+	"=/mp/", "=/mp/a/#/", "/mp/apply/",
 	"/mp/a/#/publish", "/mp/a/#/media", "/mp/a/#/comments", "/mp/a/#/calendar", "/mp/a/#/abtests",
 	"/mp/a/#/feeds", "/mp/a/#/webapps", "/mp/a/#/compliance",
 	"/mp/a/#/inbox", "/mp/a/#/followers", "/mp/a/#/team", "/mp/a/#/settings", "/mp/invitations", "/mp/moves",

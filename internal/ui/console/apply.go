@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/settings"
@@ -19,21 +20,22 @@ import (
 // lcTypeInfo is one column of the plain comparison of account types.
 type lcTypeInfo struct {
 	Value, Label                         string
-	Publications, Appear, Service, Money string
+	Publications, Appear, Service, Money string // catalogue keys
+	Sends                                int    // the mass sends a month, for Publications
 }
 
 func accountTypes(st settings.Platform) []lcTypeInfo {
 	return []lcTypeInfo{
 		{Value: account.Subscription, Label: "Subscription",
-			Publications: fmt.Sprintf("Up to %d a month, each with up to 8 articles", st.SubscriptionMassSendsPerMonth),
-			Appear:       "Grouped in the followers' Subscriptions folder, not in their chat list",
-			Service:      "Auto-replies and answers to followers' messages",
-			Money:        "No payments"},
+			Publications: "Up to %d a month, each with up to 8 articles", Sends: st.SubscriptionMassSendsPerMonth,
+			Appear:  "Grouped in the followers' Subscriptions folder, not in their chat list",
+			Service: "Auto-replies and answers to followers' messages",
+			Money:   "No payments"},
 		{Value: account.Service, Label: "Service",
-			Publications: fmt.Sprintf("Up to %d a month", st.ServiceMassSendsPerMonth),
-			Appear:       "Directly in the followers' chat list, like a chat with a friend",
-			Service:      "A customer-service inbox with agents, menus and template messages",
-			Money:        "Payments and a shop (once verified)"},
+			Publications: "Up to %d a month", Sends: st.ServiceMassSendsPerMonth,
+			Appear:  "Directly in the followers' chat list, like a chat with a friend",
+			Service: "A customer-service inbox with agents, menus and template messages",
+			Money:   "Payments and a shop (once verified)"},
 	}
 }
 
@@ -134,18 +136,18 @@ func (u *UI) applyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return u.Render(w, r, http.StatusOK, "mp/apply", u.NewPage(w, r, applyTitle(a), d))
+	return u.Render(w, r, http.StatusOK, "mp/apply", u.NewPage(w, r, applyTitle(u.Locale(r), a), d))
 }
 
-func applyTitle(a *review.Application) string {
+func applyTitle(l *i18n.Locale, a *review.Application) string {
 	name := a.Name
 	if name == "" {
-		name = "New account"
+		name = l.T("New account")
 	}
 	if a.IsRenewal() {
-		return "Renewal: " + name
+		return l.T("Renewal: %s", name)
 	}
-	return "Application: " + name
+	return l.T("Application: %s", name)
 }
 
 // applySave stores the answers and files; with action=submit it then sends
@@ -171,7 +173,7 @@ func (u *UI) applySave(w http.ResponseWriter, r *http.Request) error {
 		if derr != nil {
 			return derr
 		}
-		return u.FormError(w, r, "mp/apply", u.NewPage(w, r, applyTitle(cur), d), err)
+		return u.FormError(w, r, "mp/apply", u.NewPage(w, r, applyTitle(u.Locale(r), cur), d), err)
 	}
 	if a.Editable() {
 		st, err := u.Settings.Get(ctx)
@@ -217,7 +219,7 @@ func (u *UI) applySave(w http.ResponseWriter, r *http.Request) error {
 		if errs.KindOf(err) == errs.KindInvalid && a.Editable() {
 			var e *errs.Error
 			if errors.As(err, &e) {
-				e.Message = "Saved as a draft, but not submitted yet: " + e.Message
+				e.Message = u.T(r, "Saved as a draft, but not submitted yet: %s", core.MessageIn(e, u.Locale(r)))
 			}
 		}
 		return fail(err)
