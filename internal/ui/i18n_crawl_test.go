@@ -30,7 +30,7 @@ var translatedPaths = []string{
 	"/mp/a/#/publish", "/mp/a/#/media", "/mp/a/#/comments", "/mp/a/#/calendar", "/mp/a/#/abtests",
 	"/mp/a/#/feeds", "/mp/a/#/webapps", "/mp/a/#/compliance",
 	"/mp/a/#/inbox", "/mp/a/#/followers", "/mp/a/#/team", "/mp/a/#/settings", "/mp/invitations", "/mp/moves",
-	"/mp/a/#/analytics", "/mp/a/#/dev", "/mp/a/#/data",
+	"/mp/a/#/analytics", "/mp/a/#/dev", "/mp/a/#/data", "/mp/a/#/pay",
 	"/mp/a/#/menu", "/mp/a/#/autoreply", "/mp/a/#/templates",
 	// The platform admin.
 	"/admin/",

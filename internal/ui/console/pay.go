@@ -128,7 +128,7 @@ func (u *UI) loadPayHome(r *http.Request, p *core.Page) error {
 // renderPayHome shows the payments page with a secret shown once.
 func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, pc *payCtx, flash string, d *payHomeData) error {
 	p := u.NewPage(w, r, "Payments", nil)
-	p.Console, p.Flash = pc.c, flash
+	p.Console, p.Flash = pc.c, u.Locale(r).Text(flash)
 	if err := u.payHomeData(r, p, pc, d); err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (u *UI) renderPayHome(w http.ResponseWriter, r *http.Request, pc *payCtx, f
 func (u *UI) payHomeData(r *http.Request, p *core.Page, pc *payCtx, d *payHomeData) error {
 	d.Service, d.Merchant, d.BaseURL = pc.c.Account.IsService(), pc.merchant, u.BaseURL
 	if !d.Service {
-		d.Reason = errs.Message(pay.ErrSubscription)
+		d.Reason = core.MessageIn(pay.ErrSubscription, u.Locale(r))
 	}
 	if pc.merchant != nil {
 		ctx := r.Context()
@@ -199,7 +199,7 @@ func (u *UI) payPayout(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Don
 		}
 		return core.Done{}, err
 	}
-	return core.Done{To: "pay", Flash: fmt.Sprintf("%s paid out to the organisation's bank account.", pay.FormatFen(amount))}, nil
+	return core.Done{To: "pay", Flash: u.T(r, "%s paid out to the organisation's bank account.", pay.FormatFen(amount))}, nil
 }
 
 func (u *UI) payAPIKey(w http.ResponseWriter, r *http.Request, pc *payCtx) error {
@@ -208,7 +208,7 @@ func (u *UI) payAPIKey(w http.ResponseWriter, r *http.Request, pc *payCtx) error
 		return err
 	}
 	pc.merchant.APIv3Key = k
-	return u.renderPayHome(w, r, pc, "New APIv3 key made. Copy it now: it is shown only this once.", &payHomeData{Secret: k, SecretFor: "APIv3 key"})
+	return u.renderPayHome(w, r, pc, "New APIv3 key made. Copy it now: it is shown only this once.", &payHomeData{Secret: k, SecretFor: u.T(r, "APIv3 key")})
 }
 
 // payKeyPair makes an RSA key pair for the merchant, keeps the public half
@@ -238,7 +238,7 @@ func (u *UI) payKeyPair(w http.ResponseWriter, r *http.Request, pc *payCtx) erro
 	if pc.merchant, err = u.Pay.Merchant(r.Context(), pc.c.Account.ID); err != nil {
 		return err
 	}
-	return u.renderPayHome(w, r, pc, "Key pair made. Copy the private key now: Herald does not keep it and shows it only this once.", &payHomeData{Secret: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})), SecretFor: "private key (serial " + serial + ")"})
+	return u.renderPayHome(w, r, pc, "Key pair made. Copy the private key now: Herald does not keep it and shows it only this once.", &payHomeData{Secret: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})), SecretFor: u.T(r, "private key (serial %s)", serial)})
 }
 
 func (u *UI) payPublicKey(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Done, error) {
@@ -346,6 +346,11 @@ func (u *UI) payProductSave(r *http.Request, c *core.ConsoleCtx, pp *payProductC
 		defer f.Close()
 		saved, err := media.Save(r.Context(), u.Media, fmt.Sprintf("products/%d", c.Account.ID), productImage, f)
 		if err != nil {
+			var e *errs.Error
+			if errors.As(err, &e) && e.Format != "" && e.Kind != errs.KindInternal {
+				// The media error's own format, so that it is translated.
+				return core.Done{}, errs.FieldInvalid("image", e.Format, e.Args...)
+			}
 			return core.Done{}, errs.FieldInvalid("image", "%s", errs.Message(err))
 		}
 		in.ImageKey, in.ImageType = saved.Key, saved.ContentType
@@ -360,7 +365,7 @@ func (u *UI) payProductSave(r *http.Request, c *core.ConsoleCtx, pp *payProductC
 	if current != nil && in.ImageKey != "" && current.ImageKey != "" {
 		_ = u.Media.Delete(r.Context(), current.ImageKey)
 	}
-	return core.Done{To: fmt.Sprintf("pay/products/%d", saved.ID), Flash: fmt.Sprintf("%s saved.", saved.Name)}, nil
+	return core.Done{To: fmt.Sprintf("pay/products/%d", saved.ID), Flash: u.T(r, "%s saved.", saved.Name)}, nil
 }
 
 func (u *UI) payProductImage(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
@@ -402,7 +407,7 @@ func (u *UI) payProductSend(r *http.Request, c *core.ConsoleCtx, pp *payProductC
 		productCard(pr, pp.merchant.DisplayName)); err != nil {
 		return core.Done{}, onField(err, "follower")
 	}
-	return core.Done{To: fmt.Sprintf("pay/products/%d", pr.ID), Flash: fmt.Sprintf("Product card sent to %s.", person.DisplayName)}, nil
+	return core.Done{To: fmt.Sprintf("pay/products/%d", pr.ID), Flash: u.T(r, "Product card sent to %s.", person.DisplayName)}, nil
 }
 
 // onField puts a user error's message on field (or, with field "", over
@@ -565,7 +570,7 @@ func (u *UI) payRefund(r *http.Request, c *core.ConsoleCtx, pc *payCtx) (core.Do
 		}
 		return core.Done{}, err
 	}
-	return core.Done{To: fmt.Sprintf("pay/orders/%d", oid), Flash: fmt.Sprintf("Refunded %s.", pay.FormatFen(amount))}, nil
+	return core.Done{To: fmt.Sprintf("pay/orders/%d", oid), Flash: u.T(r, "Refunded %s.", pay.FormatFen(amount))}, nil
 }
 
 func (u *UI) payClose(r *http.Request, c *core.ConsoleCtx, _ *payCtx) (core.Done, error) {

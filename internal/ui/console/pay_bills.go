@@ -73,7 +73,7 @@ func (u *UI) loadPayBills(r *http.Request, p *core.Page) error {
 		case errs.KindOf(err) == errs.KindInternal:
 			return err
 		default:
-			b.Why = errs.Message(err)
+			b.Why = u.Known(u.Locale(r), core.MessageIn(err, u.Locale(r)))
 		}
 		d.Bills = append(d.Bills, b)
 	}
