@@ -25,6 +25,7 @@ var translatedPaths = []string{
 	// The follower app.
 	"=/", "/discover", "/chat/", "/subscriptions", "/s/", "/a/", "=/me", "=/me/notifications", "/me/accounts",
 	"/me/orders", "/pay/", "/shop/", "/report", "/connect/oauth2/", "/subscribe-notifications", "=/mp/subscribemsg",
+	"/q/", // a scanned QR code
 	// The console: the list of accounts and the pages of an account.
 	"=/mp/", "=/mp/a/#/", "/mp/apply/",
 	"/mp/a/#/publish", "/mp/a/#/media", "/mp/a/#/comments", "/mp/a/#/calendar", "/mp/a/#/abtests",

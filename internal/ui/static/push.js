@@ -19,9 +19,16 @@
   var on = box.querySelector('[data-push-on]');
   var off = box.querySelector('[data-push-off]');
 
+  // The page writes the texts in its language (data-texts on the status
+  // line: English key to text).
   function status(text) {
     var el = document.querySelector('[data-push-status]');
-    if (el) el.textContent = text;
+    if (!el) return;
+    var texts = {};
+    try {
+      texts = JSON.parse(el.getAttribute('data-texts') || '{}');
+    } catch (e) {}
+    el.textContent = texts[text] || text;
   }
 
   if (!('PushManager' in window) || !('Notification' in window)) {
