@@ -101,7 +101,7 @@ document.addEventListener("DOMContentLoaded", () => {
             ta.dispatchEvent(new Event("input"));
             input.value = "";
           })
-          .catch(() => window.alert("The upload failed."));
+          .catch(() => window.alert(input.dataset.failed || "The upload failed."));
       });
     });
   }
@@ -132,7 +132,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("button.copy-link[data-copy]").forEach((b) => {
     if (!navigator.clipboard) return;
     b.hidden = false;
-    b.addEventListener("click", () => navigator.clipboard.writeText(b.dataset.copy).then(() => { b.textContent = "Copied"; }));
+    b.addEventListener("click", () => navigator.clipboard.writeText(b.dataset.copy).then(() => { b.textContent = b.dataset.copied || "Copied"; }));
   });
 });
 
