@@ -60,7 +60,8 @@ func TestChineseReviewQueueAndInboxOnAPhone(t *testing.T) {
 	ownerProblems := consoleProblems(t, owner)
 	recordCSPViolations(t, owner)
 	do(t, owner, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
-	signIn(t, owner, s, "lotus", "owner-demo", "/mp/", `main`)
+	// The sign-in page has a main too: wait for the console's list of accounts.
+	signIn(t, owner, s, "lotus", "owner-demo", "/mp/", `main a[href^="/mp/a/"]`)
 	home := run(t, owner, "find the account", chromedp.Evaluate[string](`(document.querySelector("main a[href^='/mp/a/']") || {}).pathname || ""`))
 	if !strings.HasPrefix(home, "/mp/a/") {
 		t.Fatalf("the console lists no account: %q", home)
