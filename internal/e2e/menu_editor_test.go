@@ -166,6 +166,8 @@ func TestMenuEditorIsThePhonesMenuBar(t *testing.T) {
 	do(t, tab, "publish",
 		chromedp.Click(byText("button", "Publish menu")),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		// The flash is the server's; the bar is drawn by the editor's script.
+		chromedp.WaitVisible(chromedp.CSS(`[data-menu-editor] [data-testid=menu-top]`)),
 	)
 	def, err := s.App.Menus.Default(context.Background(), a.ID)
 	if err != nil {
