@@ -31,6 +31,31 @@ func testAccount(t testing.TB, d *db.DB) int64 {
 	return a.ID
 }
 
+// threeNodes returns the quotas of three nodes: three handles on one database.
+func threeNodes(t testing.TB, d *db.DB) []*Quotas {
+	return []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})}
+}
+
+// takeConcurrently makes calls concurrent takes of quotaPath, round-robin
+// over nodes, and returns how many were admitted.
+func takeConcurrently(t testing.TB, nodes []*Quotas, acc int64, calls int) int64 {
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	for g := range calls {
+		wg.Go(func() {
+			ok, err := nodes[g%len(nodes)].Take(context.Background(), acc, quotaPath)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				admitted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return admitted.Load()
+}
+
 // TestQuotaExactAcrossNodes: three nodes (three handles on one database)
 // take a quota of 10 from 60 goroutines at once; exactly 10 calls pass and
 // the counter reads 10 everywhere. clear_quota on one node opens it again
@@ -40,24 +65,8 @@ func TestQuotaExactAcrossNodes(t *testing.T) {
 	d := dbtest.New(t)
 	acc := testAccount(t, d)
 	withLimit(t, quotaPath, 10)
-	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})}
-	var admitted atomic.Int64
-	var wg sync.WaitGroup
-	for g := range 60 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ok, err := nodes[g%3].Take(ctx, acc, quotaPath)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				admitted.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if n := admitted.Load(); n != 10 {
+	nodes := threeNodes(t, d)
+	if n := takeConcurrently(t, nodes, acc, 60); n != 10 {
 		t.Fatalf("%d calls admitted across three nodes, want exactly 10", n)
 	}
 	for i, q := range nodes {
@@ -89,26 +98,8 @@ func TestQuotaBatchesStayExact(t *testing.T) {
 	d := dbtest.New(t)
 	acc := testAccount(t, d)
 	withLimit(t, quotaPath, 500)
-	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})}
-	burst := func(calls int) int64 {
-		var admitted atomic.Int64
-		var wg sync.WaitGroup
-		for g := range calls {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ok, err := nodes[g%3].Take(ctx, acc, quotaPath)
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					admitted.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		return admitted.Load()
-	}
+	nodes := threeNodes(t, d)
+	burst := func(calls int) int64 { return takeConcurrently(t, nodes, acc, calls) }
 	// 450 of 500: all fit, all are admitted.
 	if n := burst(450); n != 450 {
 		t.Fatalf("%d of 450 calls admitted with a limit of 500, want all", n)
@@ -204,7 +195,7 @@ func BenchmarkQuotaTakeThreeNodes(b *testing.B) {
 	d := dbtest.New(b)
 	acc := testAccount(b, d)
 	withLimit(b, quotaPath, 1<<40)
-	nodes := []*Quotas{NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(b, d), clock.Real{}), NewQuotas(dbtest.Reopen(b, d), clock.Real{})}
+	nodes := threeNodes(b, d)
 	var next atomic.Int64
 	b.SetParallelism(12) // 24 goroutines on 2 CPUs, 8 per node
 	b.RunParallel(func(pb *testing.PB) {
