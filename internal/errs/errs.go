@@ -114,11 +114,55 @@ func MessageIn(err error, translate func(format string, args ...any) string) str
 	var e *Error
 	switch {
 	case errors.As(err, &e) && e.Format != "":
-		return translate(e.Format, e.Args...)
+		return translate(e.Format, textsIn(e.Args, translate)...)
 	case e != nil && e.Message != "":
 		return e.Message
 	}
 	return translate(genericMessage)
+}
+
+// Text is a value of a message that is itself a text of the catalogue (a
+// state's label, a feature's name): MessageIn writes it in the reader's
+// language too, where a plain string would stay as written. In Message it
+// reads as its English key.
+type Text string
+
+// Phrase is a value of a message that is a text of the catalogue with
+// values of its own (a sentence a longer message quotes): MessageIn writes
+// it in the reader's language, its Text and Phrase values too.
+type Phrase struct {
+	Format string
+	Args   []any
+}
+
+func (p Phrase) String() string { return fmt.Sprintf(p.Format, p.Args...) }
+
+// In writes the phrase with translate (a locale's T), its values too.
+func (p Phrase) In(translate func(format string, args ...any) string) string {
+	return translate(p.Format, textsIn(p.Args, translate)...)
+}
+
+// textsIn returns args with its Text and Phrase values written by
+// translate; args itself is left as it is.
+func textsIn(args []any, translate func(format string, args ...any) string) []any {
+	out := args
+	copied := false
+	for i, a := range args {
+		var s string
+		switch v := a.(type) {
+		case Text:
+			s = translate(string(v))
+		case Phrase:
+			s = v.In(translate)
+		default:
+			continue
+		}
+		if !copied {
+			out, copied = append([]any(nil), args...), true
+		}
+		out[i] = s
+	}
+	return out
 }
 
 const genericMessage = "Something went wrong on our side. Please try again."

@@ -25,3 +25,30 @@ func TestMessageIn(t *testing.T) {
 		t.Errorf("an internal error: %q", got)
 	}
 }
+
+// A value that is itself a text of the catalogue (a state's label) is
+// written in the reader's language with the sentence; a plain string, such
+// as a name, stays as written.
+func TestMessageInWritesTextValuesToo(t *testing.T) {
+	zh := map[string]string{"This order is %s and cannot be refunded.": "此订单%s，无法退款。", "paid": "已支付"}
+	translate := func(format string, args ...any) string {
+		if s, ok := zh[format]; ok {
+			format = s
+		}
+		return fmt.Sprintf(format, args...)
+	}
+	args := []any{Text("paid")}
+	err := Conflictf("This order is %s and cannot be refunded.", args...)
+	if got := MessageIn(err, translate); got != "此订单已支付，无法退款。" {
+		t.Errorf("MessageIn = %q", got)
+	}
+	if got := Message(err); got != "This order is paid and cannot be refunded." {
+		t.Errorf("Message = %q", got)
+	}
+	if args[0] != Text("paid") {
+		t.Errorf("the error's values were changed: %v", args)
+	}
+	if got := MessageIn(Conflictf("%s is paid.", "paid"), translate); got != "paid is paid." {
+		t.Errorf("a plain string was translated: %q", got)
+	}
+}

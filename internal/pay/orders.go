@@ -67,8 +67,14 @@ func fromStates(to string) string {
 
 // illegal explains a refused transition.
 func illegal(o *Order, to string) error {
-	verb := map[string]string{StatePaid: "paid", StateClosed: "closed", StateRefunded: "refunded", StatePartiallyRefunded: "refunded"}[to]
-	return errs.Conflictf("This order is %s and cannot be %s.", StateLabel(o.State), verb)
+	state := errs.Text(StateLabel(o.State))
+	switch to {
+	case StatePaid:
+		return errs.Conflictf("This order is %s and cannot be paid.", state)
+	case StateClosed:
+		return errs.Conflictf("This order is %s and cannot be closed.", state)
+	}
+	return errs.Conflictf("This order is %s and cannot be refunded.", state)
 }
 
 // StateLabel is a state in words.

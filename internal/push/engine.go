@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -711,6 +716,7 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 		target += "?" + d.Query
 	}
 	var problem string
+	var refusal *errs.Error // the form's error, one message of the catalogue per kind of failure
 	cctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodGet, target, nil)
@@ -725,13 +731,16 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 			switch {
 			case res.StatusCode != http.StatusOK:
 				problem = fmt.Sprintf("Your server answered HTTP %d; it must answer 200 with the echostr.", res.StatusCode)
+				refusal = errs.FieldInvalid("url", "URL verification failed: your server answered HTTP %s. It must answer 200 with the echostr.", strconv.Itoa(res.StatusCode))
 			case strings.TrimSpace(string(b)) != echo:
 				problem = fmt.Sprintf("Your server answered %q, but it must answer exactly the echostr %q. Check that it uses the same Token.", clipShort(string(b)), echo)
+				refusal = errs.FieldInvalid("url", "URL verification failed: your server answered %q, but it must answer exactly the echostr %q. Check that it uses the same Token.", clipShort(string(b)), echo)
 			}
 		}
 	}
 	if err != nil {
 		problem = "Your server could not be reached: " + outbound.Describe(err)
+		refusal = unreachable(err)
 	}
 	d.Duration = time.Since(start)
 	if problem != "" {
@@ -744,9 +753,43 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 		e.deps.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", rerr))
 	}
 	if problem != "" {
-		return d, errs.FieldInvalid("url", "URL verification failed. %s", problem)
+		return d, refusal
 	}
 	return d, nil
+}
+
+// unreachable is the form's error for a handshake that got no answer, one
+// message per kind of failure so that each reads whole in the viewer's
+// language; only the technical detail of an unforeseen failure stays as
+// the system wrote it.
+func unreachable(err error) *errs.Error {
+	var dns *net.DNSError
+	switch b, blocked := outbound.Blocked(err); {
+	case blocked && b.Addr.IsValid():
+		return errs.FieldInvalid("url", "URL verification failed: Herald does not connect to %s, which is not a public address. Use a public address (the platform operator can allow private ranges with --outbound-allow).", b.Addr.String())
+	case blocked:
+		return errs.FieldInvalid("url", "URL verification failed: Herald connects only to public addresses over TCP. Use a public address (the platform operator can allow private ranges with --outbound-allow).")
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return errs.FieldInvalid("url", "URL verification failed: your server did not answer in time.")
+	case errors.As(err, &dns):
+		return errs.FieldInvalid("url", "URL verification failed: the name %s could not be found. Check the URL's host name.", dns.Name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errs.FieldInvalid("url", "URL verification failed: your server refused the connection. Check that it listens on the URL's port.")
+	case isTLS(err):
+		return errs.FieldInvalid("url", "URL verification failed: the secure connection to your server failed. Check its HTTPS certificate.")
+	}
+	return errs.FieldInvalid("url", "URL verification failed: your server could not be reached (%s).", outbound.Describe(err))
+}
+
+// isTLS reports whether err is a failure of the TLS handshake or of the
+// server's certificate.
+func isTLS(err error) bool {
+	var rec tls.RecordHeaderError
+	var cert *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &rec) || errors.As(err, &cert) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // excerptLen is how much of an answer that is not a valid reply the push

@@ -98,25 +98,68 @@ func FeatureLabel(f string) string {
 	return f
 }
 
-// Message explains to a member of the account why something is blocked.
+// Message explains to a member of the account why something is blocked,
+// in English: the Sentence, then the rule broken in quotes.
 func (p *Penalty) Message() string {
-	until := "permanently"
-	if !p.ExpiresAt.IsZero() {
-		until = "until " + p.ExpiresAt.Format("2006-01-02 15:04 UTC")
-	}
-	switch p.Kind {
-	case Terminate:
-		return "This account was terminated for breaking the rule: " + p.Rule + "."
-	case Suspend:
-		return fmt.Sprintf("This account is suspended %s for breaking the rule: %s.", until, p.Rule)
-	case Restrict:
-		return fmt.Sprintf("%s is restricted for this account %s for breaking the rule: %s.", capitalise(FeatureLabel(p.Feature)), until, p.Rule)
-	}
-	return p.KindLabel() + ": " + p.Rule
+	f, args := p.Sentence()
+	return fmt.Sprintf(ruleQuoted, errs.Phrase{Format: f, Args: args}, p.Rule)
 }
 
-// Err is the domain error (kind forbidden) for an action the penalty blocks.
-func (p *Penalty) Err() error { return errs.Forbiddenf("%s", p.Message()) }
+// ruleQuoted puts the rule, as the reviewer wrote it, after the sentence.
+const ruleQuoted = "%s “%s”"
+
+// restrictedUntil and restrictedForever say that a feature is restricted,
+// one whole sentence per feature so that each reads well in every
+// language; the rule broken follows.
+var (
+	restrictedUntil = map[string]string{
+		FeaturePublishing: "Publishing is restricted for this account until %s. Rule broken:",
+		FeatureMassSend:   "Mass sending is restricted for this account until %s. Rule broken:",
+		FeatureMessaging:  "Messaging followers is restricted for this account until %s. Rule broken:",
+		FeatureComments:   "Comments are restricted for this account until %s. Rule broken:",
+		FeatureAPI:        "The developer API is restricted for this account until %s. Rule broken:",
+	}
+	restrictedForever = map[string]string{
+		FeaturePublishing: "Publishing is restricted for this account permanently. Rule broken:",
+		FeatureMassSend:   "Mass sending is restricted for this account permanently. Rule broken:",
+		FeatureMessaging:  "Messaging followers is restricted for this account permanently. Rule broken:",
+		FeatureComments:   "Comments are restricted for this account permanently. Rule broken:",
+		FeatureAPI:        "The developer API is restricted for this account permanently. Rule broken:",
+	}
+)
+
+// Sentence is what the penalty does, without the rule: a format of the
+// message catalogue and its values (the end, in UTC, as digits; a label
+// as an errs.Text), for a face to write in the reader's language. The
+// rule, free text in the reviewer's words, is shown after it as written.
+func (p *Penalty) Sentence() (string, []any) {
+	forever := p.ExpiresAt.IsZero()
+	until := p.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+	switch p.Kind {
+	case Terminate:
+		return "This account was terminated. Rule broken:", nil
+	case Suspend:
+		if forever {
+			return "This account is suspended permanently. Rule broken:", nil
+		}
+		return "This account is suspended until %s. Rule broken:", []any{until}
+	case Restrict:
+		if f, ok := restrictedForever[p.Feature]; ok && forever {
+			return f, nil
+		}
+		if f, ok := restrictedUntil[p.Feature]; ok && !forever {
+			return f, []any{until}
+		}
+	}
+	return "%s. Rule broken:", []any{errs.Text(p.KindLabel())}
+}
+
+// Err is the domain error (kind forbidden) for an action the penalty
+// blocks: the Sentence, then the rule in quotes.
+func (p *Penalty) Err() error {
+	f, args := p.Sentence()
+	return errs.Forbiddenf(ruleQuoted, errs.Phrase{Format: f, Args: args}, p.Rule)
+}
 
 // WeChat errcodes for a blocked developer-API call.
 const (
@@ -133,12 +176,6 @@ func (p *Penalty) Errcode() (int, string) {
 	return ErrcodeAPIBanned, "api banned"
 }
 
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
 
 // Appeal is an account's request to overturn a penalty.
 type Appeal struct {

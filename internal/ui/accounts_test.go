@@ -346,7 +346,19 @@ func TestPenaltyViolationRecordAndAppeal(t *testing.T) {
 	wantStatus(t, res, http.StatusSeeOther)
 
 	// The owner sees the suspension and its record; the API is frozen.
-	wantBody(t, oc.Get(fmt.Sprintf("/mp/a/%d/", acct.ID)), "This account is suspended until")
+	home := oc.Get(fmt.Sprintf("/mp/a/%d/", acct.ID))
+	wantBody(t, home, "This account is suspended until")
+	wantBody(t, home, `<q translate="no" lang="en" data-testid="rule">Financial promotion rules</q>`)
+	// In Chinese the sentence is Chinese; the rule stays as the reviewer
+	// wrote it, quoted and marked as English, not glued into the sentence.
+	wantStatus(t, oc.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	home = oc.Get(fmt.Sprintf("/mp/a/%d/", acct.ID))
+	wantBody(t, home, "此账号已被暂停使用，直至 ")
+	wantBody(t, home, `<q translate="no" lang="en" data-testid="rule">Financial promotion rules</q>`)
+	if strings.Contains(home.Body, "is suspended") || strings.Contains(home.Body, "Rule broken") {
+		t.Error("the Chinese home has the English sentence")
+	}
+	wantStatus(t, oc.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
 	rec := oc.Get(fmt.Sprintf("/mp/a/%d/compliance", acct.ID))
 	wantBody(t, rec, "Financial promotion rules")
 	wantBody(t, rec, "Promised guaranteed returns")

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/review"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
@@ -21,8 +23,8 @@ type accountHomeData struct {
 	Lapsed       bool // was verified, is not any more
 	CanRenew     bool
 	Open         *review.Application // an application in progress for this account
-	Frozen       *review.Penalty
-	Restrictions []*review.Penalty // restrictions in force
+	Frozen       *penaltyNotice
+	Restrictions []*penaltyNotice // restrictions in force
 	SecretShown  bool
 	Secret       string // the new AppSecret, on the page that shows it once
 	Today        *homeToday
@@ -47,8 +49,13 @@ func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeD
 		return nil, err
 	}
 	d.CanRenew = a.Status == account.StatusActive && d.Open == nil && (d.ExpiresSoon || d.Lapsed) && c.Can(account.ActProfile)
-	if d.Frozen, err = u.Review.Frozen(ctx, a.ID); err != nil {
+	l := u.Locale(r)
+	frozen, err := u.Review.Frozen(ctx, a.ID)
+	if err != nil {
 		return nil, err
+	}
+	if frozen != nil {
+		d.Frozen = newPenaltyNotice(l, frozen)
 	}
 	for _, f := range review.RestrictableFeatures {
 		p, err := u.Review.Restricted(ctx, a.ID, f)
@@ -56,7 +63,7 @@ func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeD
 			return nil, err
 		}
 		if p != nil && p.Kind == review.Restrict {
-			d.Restrictions = append(d.Restrictions, p)
+			d.Restrictions = append(d.Restrictions, newPenaltyNotice(l, p))
 		}
 	}
 	at, err := u.Review.SecretIssuedAt(ctx, a.ID)
@@ -65,6 +72,20 @@ func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeD
 	}
 	d.SecretShown = !at.IsZero()
 	return d, u.loadToday(r, c, d)
+}
+
+// penaltyNotice is a penalty in force as the account's home shows it: what
+// it does, in the viewer's language, then the rule broken as the reviewer
+// wrote it, quoted and marked with its own language.
+type penaltyNotice struct {
+	Text     string
+	Rule     string
+	RuleLang string // "" when it cannot be told
+}
+
+func newPenaltyNotice(l *i18n.Locale, p *review.Penalty) *penaltyNotice {
+	f, args := p.Sentence()
+	return &penaltyNotice{Text: errs.Phrase{Format: f, Args: args}.In(l.T), Rule: p.Rule, RuleLang: core.ContentLang(p.Rule)}
 }
 
 func (u *UI) loadAccountHome(r *http.Request, p *core.Page) error {

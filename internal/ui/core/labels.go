@@ -2,6 +2,7 @@ package core
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/heraldoa/herald/internal/pay"
 	"github.com/heraldoa/herald/internal/review"
@@ -49,4 +50,26 @@ func LanguageLabel(code string) string {
 		return l
 	}
 	return code
+}
+
+// ContentLang guesses the language of a short text people wrote (a rule a
+// reviewer typed), for the lang attribute of the element that shows it:
+// "zh" when it has Han characters, "en" when its letters are all Latin,
+// "" (unknown) otherwise.
+func ContentLang(s string) string {
+	latin := false
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			return "zh"
+		case unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r):
+			return ""
+		case unicode.IsLetter(r):
+			latin = true
+		}
+	}
+	if latin {
+		return "en"
+	}
+	return ""
 }
