@@ -81,6 +81,10 @@ func TestTextsAndPlurals(t *testing.T) {
 		{zh, "%d followers", []any{1234}, "1,234 位关注者"},
 		{tw, "%d followers", []any{2}, "2 位關注者"},
 		{zh, "just now", nil, "刚刚"},
+		{en, "Preview sent to %d follower(s).", []any{1}, "Preview sent to 1 follower."},
+		{en, "Preview sent to %d follower(s).", []any{3}, "Preview sent to 3 followers."},
+		{en, "The file has %d errors; nothing changed.", []any{1}, "The file has 1 error; nothing changed."},
+		{en, "%d total · %d after filtering · %d sent · %d errors", []any{9, 2, 1, 1}, "9 total · 2 after filtering · 1 sent · errors: 1"},
 		// A key no catalogue has shows as written.
 		{zh, "Lotus Tea House has %s", []any{"x"}, "Lotus Tea House has x"},
 	} {
@@ -91,6 +95,18 @@ func TestTextsAndPlurals(t *testing.T) {
 	var none *Locale
 	if got := none.T("%d min ago", 3); got != "3 min ago" {
 		t.Errorf("nil locale: %q", got)
+	}
+}
+
+// English texts do not hedge a plural with "(s)": a count that can be 1
+// has plural forms.
+func TestEnglishHasNoHedgedPlurals(t *testing.T) {
+	c := catalogue(t)
+	lo := c.Locale(English)
+	for _, k := range c.Keys(English) {
+		if got := lo.Text(k); strings.Contains(strings.ReplaceAll(got, "http(s)", ""), "(s)") {
+			t.Errorf("%q reads %q", k, got)
+		}
 	}
 }
 

@@ -65,29 +65,31 @@ type calEntry struct {
 }
 
 type calendarData struct {
-	Month        *calendar.Month
-	Rules        calendar.Rules
-	Title        string   // "December 2026"
-	WeekdayNames []string // Monday to Sunday, short, in the viewer's language
-	Zone         string
-	Key          string // this month, 2026-12
-	Prev         string // month keys
-	Next         string
-	Today        string // 2026-12-05 in the account's zone
-	Weeks        [][]calDay
-	Entries      []calendar.Entry
-	Drafts       []*publish.Publication
-	Tags         []tagOption
-	IsService    bool
-	CanSend      bool // the member may mass-send (schedule)
-	Quiet        calendar.QuietHours
-	QuietFrom    string // the quiet hours form's values
-	QuietTo      string
-	Penalty      string    // the restriction in force that refuses sends, in the account's zone
-	PenaltyEnd   time.Time // zero: permanent
-	Date, Time   string    // the schedule form's defaults
-	loc          *time.Location
-	l            *i18n.Locale
+	Month           *calendar.Month
+	Rules           calendar.Rules
+	Title           string   // "December 2026"
+	WeekdayNames    []string // Monday to Sunday, short, in the viewer's language
+	Zone            string
+	Key             string // this month, 2026-12
+	Prev            string // month keys
+	Next            string
+	Today           string // 2026-12-05 in the account's zone
+	Weeks           [][]calDay
+	Entries         []calendar.Entry
+	Drafts          []*publish.Publication
+	Tags            []tagOption
+	IsService       bool
+	CanSend         bool // the member may mass-send (schedule)
+	Quiet           calendar.QuietHours
+	QuietFrom       string // the quiet hours form's values
+	QuietTo         string
+	Penalty         string    // the restriction in force that refuses sends, in the account's zone
+	PenaltyEnd      time.Time // zero: permanent
+	PenaltyRule     string    // the rule broken, as the reviewer wrote it
+	PenaltyRuleLang string
+	Date, Time      string // the schedule form's defaults
+	loc             *time.Location
+	l               *i18n.Locale
 }
 
 // Local is t in the account's zone, as "2 Jan 2006 15:04" (in Chinese
@@ -152,7 +154,7 @@ func calPenaltyText(l *i18n.Locale, p *review.Penalty, a *account.Account) strin
 	case p.Feature == review.FeaturePublishing:
 		what = l.T("Publishing is restricted")
 	}
-	return l.T("%s %s for breaking the rule: %s. Nothing can be scheduled meanwhile, and scheduled sends that fall due then are refused.", what, until, p.Rule)
+	return l.T("%s %s. Nothing can be scheduled meanwhile, and scheduled sends that fall due then are refused. Rule broken:", what, until)
 }
 
 func (u *UI) calendarLoad(r *http.Request, p *core.Page) error {
@@ -195,6 +197,7 @@ func (u *UI) calendarLoad(r *http.Request, p *core.Page) error {
 	inPenalty := func(t time.Time) bool { return pen != nil && (pen.ExpiresAt.IsZero() || t.Before(pen.ExpiresAt)) }
 	if pen != nil {
 		d.Penalty, d.PenaltyEnd = calPenaltyText(l, pen, a), pen.ExpiresAt
+		d.PenaltyRule, d.PenaltyRuleLang = pen.Rule, core.ContentLang(pen.Rule)
 	}
 	// Weeks from the Monday on or before the 1st to the Sunday on or after
 	// the last day.
