@@ -343,6 +343,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Moves:         a.Moves,
 		Feeds:         feed.NewStore(d, c, a.Publish),
 		WebPush:       a.WebPush,
+
+		MaxArchiveUpload: cfg.ArchiveUploadLimit,
 		Limits: ui.NewLimits(func(prefix string, interval time.Duration, burst int) *ratelimit.Limiter {
 			return ratelimit.New(d, c, prefix, interval, burst)
 		})})

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/heraldoa/herald/internal/outbound"
@@ -56,6 +57,10 @@ type Config struct {
 	// MetricsListen is the address of a separate listener for /metrics.
 	// Empty: metrics are not served (never on the public listener).
 	MetricsListen string
+	// MaxArchiveUpload is the largest account archive the console takes
+	// ("8GB", "512MB"); parsed into ArchiveUploadLimit by Validate.
+	MaxArchiveUpload   string
+	ArchiveUploadLimit int64
 }
 
 // Option describes one setting: its flag, environment variable and default.
@@ -88,6 +93,7 @@ func (c *Config) Options() []Option {
 		{Flag: "outbound-allow", Env: "HERALD_OUTBOUND_ALLOW", Default: "", Usage: "comma-separated CIDR ranges of private addresses developers' servers and notify URLs may use (default: public addresses only)", target: &c.OutboundAllow},
 		{Flag: "trusted-proxies", Env: "HERALD_TRUSTED_PROXIES", Default: "", Usage: "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto headers are believed (default: none)", target: &c.TrustedProxies},
 		{Flag: "metrics-listen", Env: "HERALD_METRICS_LISTEN", Default: "", Usage: "address of a separate listener for Prometheus /metrics, such as 127.0.0.1:9090 (default: metrics off)", target: &c.MetricsListen},
+		{Flag: "max-archive-upload", Env: "HERALD_MAX_ARCHIVE_UPLOAD", Default: "8GB", Usage: "largest account archive the console takes, such as 8GB or 500MB (it streams to a temporary file; larger ones import with herald import)", target: &c.MaxArchiveUpload},
 		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
 	}
 }
@@ -190,6 +196,9 @@ func (c *Config) Validate() error {
 			return errors.New("--metrics-listen must differ from --listen: metrics stay off the public listener")
 		}
 	}
+	if c.ArchiveUploadLimit, err = ParseSize(c.MaxArchiveUpload); err != nil {
+		return fmt.Errorf("--max-archive-upload: %w", err)
+	}
 	if c.SecretKey != "" {
 		if b, err := hex.DecodeString(c.SecretKey); err != nil || len(b) != 32 {
 			return errors.New("--secret-key must be 64 hexadecimal characters")
@@ -226,4 +235,28 @@ func (c *Config) LoadSecret() ([]byte, error) {
 		return nil, fmt.Errorf("save secret key: %w", err)
 	}
 	return key, nil
+}
+
+// ParseSize reads a size such as "8GB", "500MB" or "1TB" (binary units:
+// 1 GB is 1024 MB); a bare number is bytes. Empty is 0 (the default).
+func ParseSize(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" {
+		return 0, nil
+	}
+	unit := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = strings.TrimSpace(rest), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/unit {
+		return 0, fmt.Errorf("%q is not a size (use a whole number of MB, GB or TB, such as 8GB)", s)
+	}
+	return n * unit, nil
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,5 +88,25 @@ func TestNATSOptions(t *testing.T) {
 		if _, err := Parse("serve", args, env(nil), &bytes.Buffer{}); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for s, want := range map[string]int64{"8GB": 8 << 30, " 500 mb": 500 << 20, "1TB": 1 << 40, "4096": 4096, "": 0} {
+		if got, err := ParseSize(s); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"8 GiB", "-1GB", "0", "1.5GB", "GB", "99999999999TB"} {
+		if _, err := ParseSize(s); err == nil {
+			t.Errorf("ParseSize(%q) accepted", s)
+		}
+	}
+	c, err := Parse("test", []string{"--data", t.TempDir()}, func(string) string { return "" }, io.Discard)
+	if err != nil || c.ArchiveUploadLimit != 8<<30 {
+		t.Fatalf("default archive upload limit: %d, %v", c.ArchiveUploadLimit, err)
+	}
+	if _, err := Parse("test", []string{"--data", t.TempDir(), "--max-archive-upload", "lots"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("--max-archive-upload lots accepted")
 	}
 }

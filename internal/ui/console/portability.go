@@ -3,8 +3,9 @@ package console
 import (
 	"errors"
 	"fmt"
-	"mime/multipart"
+	"io"
 	"net/http"
+	"os"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
@@ -41,9 +42,18 @@ func (u *UI) registerPortability(h core.Route) {
 	}
 }
 
-// maxArchiveUpload bounds an archive uploaded to the console; larger ones
+// defaultMaxArchiveUpload bounds an archive uploaded to the console when
+// the server's configuration does not (Deps.MaxArchiveUpload); larger ones
 // go through `herald import`.
-const maxArchiveUpload = 2 << 30
+const defaultMaxArchiveUpload = 8 << 30
+
+// maxArchiveUpload is the largest archive the console takes.
+func (u *UI) maxArchiveUpload() int64 {
+	if u.MaxArchiveUpload > 0 {
+		return u.MaxArchiveUpload
+	}
+	return defaultMaxArchiveUpload
+}
 
 // maxCSVUpload bounds a follower CSV uploaded to the console.
 const maxCSVUpload = 256 << 20
@@ -166,15 +176,16 @@ func (u *UI) dataImport(w http.ResponseWriter, r *http.Request, c *core.ConsoleC
 }
 
 func (u *UI) importArchive(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx, out *dataOutcome) error {
-	f, hdr, err := uploaded(w, r, "archive", maxArchiveUpload,
-		"Choose an archive (.zip) of at most 2 GB; larger archives import with herald import.", "Choose an archive (.zip) to import.")
+	limit := u.maxArchiveUpload()
+	f, err := streamUpload(w, r, "archive", limit,
+		errs.Invalidf("Choose an archive (.zip) of at most %s; larger archives import with herald import.", sizeText(limit)),
+		errs.Invalidf("Choose an archive (.zip) to import."))
 	if err != nil {
 		return err
 	}
-	defer r.MultipartForm.RemoveAll()
 	defer f.Close()
-	if r.PostFormValue("check") != "" {
-		a, err := portability.OpenArchive(f, hdr.Size)
+	if f.Fields["check"] != "" {
+		a, err := portability.OpenArchive(f, f.Size)
 		if err != nil {
 			return err
 		}
@@ -187,7 +198,7 @@ func (u *UI) importArchive(w http.ResponseWriter, r *http.Request, c *core.Conso
 	if c.Account.Status != account.StatusActive {
 		return errs.Conflictf("Only an approved account can take an import.")
 	}
-	out.Imported, err = portability.Import(r.Context(), u.Exports.DB, u.Media, c.Account.ID, f, hdr.Size, portability.ImportOptions{Now: u.Clock.Now})
+	out.Imported, err = portability.Import(r.Context(), u.Exports.DB, u.Media, c.Account.ID, f, f.Size, portability.ImportOptions{Now: u.Clock.Now})
 	return err
 }
 
@@ -207,13 +218,12 @@ func (u *UI) dataFollowersCSV(w http.ResponseWriter, r *http.Request, c *core.Co
 func (u *UI) dataFollowersImport(w http.ResponseWriter, r *http.Request, c *core.ConsoleCtx) error {
 	var out dataOutcome
 	err := func() error {
-		f, _, err := uploaded(w, r, "csv", maxCSVUpload, "Choose a CSV file of at most 256 MB.", "Choose a CSV file to import.")
+		f, err := streamUpload(w, r, "csv", maxCSVUpload, errs.Invalidf("Choose a CSV file of at most 256 MB."), errs.Invalidf("Choose a CSV file to import."))
 		if err != nil {
 			return err
 		}
-		defer r.MultipartForm.RemoveAll()
 		defer f.Close()
-		if out.CSV, err = portability.ImportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, f, r.PostFormValue("dry_run") != ""); err != nil {
+		if out.CSV, err = portability.ImportFollowerCSV(r.Context(), u.Exports.DB, c.Account.ID, f, f.Fields["dry_run"] != ""); err != nil {
 			return err
 		}
 		if !out.CSV.OK() {
@@ -251,19 +261,102 @@ func (u *UI) movesOptOut(w http.ResponseWriter, r *http.Request) error {
 	return u.Redirect(w, r, "/mp/moves", "Done: your old follow stays where it was and will not be linked to you.")
 }
 
-// uploaded reads the file in field of a multipart form of at most limit
-// bytes. On failure it returns the error to show over the form: tooBig
-// when the form cannot be read (over the limit), missing when the field is
-// empty. On success the caller removes the form's files and closes f.
-func uploaded(w http.ResponseWriter, r *http.Request, field string, limit int64, tooBig, missing string) (multipart.File, *multipart.FileHeader, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return nil, nil, &errs.Error{Kind: errs.KindInvalid, Message: tooBig, Format: tooBig}
+// upload is a file received by streamUpload: a temporary file on disk,
+// at its start, and the form's other (short) fields.
+type upload struct {
+	*os.File
+	Size   int64
+	Fields map[string]string
+}
+
+// Close closes and removes the temporary file.
+func (u *upload) Close() error {
+	err := u.File.Close()
+	if rerr := os.Remove(u.Name()); err == nil {
+		err = rerr
 	}
-	f, hdr, err := r.FormFile(field)
+	return err
+}
+
+// maxFormField bounds each of an upload form's fields other than the file.
+const maxFormField = 4 << 10
+
+// streamUpload reads a multipart form part by part, copying the file in
+// field straight to a temporary file as it arrives (nothing is held in
+// memory but a copy buffer), so an upload may be as large as the disk
+// allows up to limit bytes. On failure it returns the error to show over
+// the form: tooBig when the file passes limit, missing when the form has
+// no file in field. On success the caller closes the upload, which
+// removes its file.
+func streamUpload(w http.ResponseWriter, r *http.Request, field string, limit int64, tooBig, missing *errs.Error) (*upload, error) {
+	// The limit is the file's; the boundaries and short fields around it
+	// get a little more.
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+	mr, err := r.MultipartReader()
 	if err != nil {
-		_ = r.MultipartForm.RemoveAll()
-		return nil, nil, &errs.Error{Kind: errs.KindInvalid, Message: missing, Format: missing}
+		return nil, missing
 	}
-	return f, hdr, nil
+	up := &upload{Fields: map[string]string{}}
+	fail := func(err error) (*upload, error) {
+		if up.File != nil {
+			_ = up.Close()
+		}
+		return nil, err
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if core.TooLarge(err) {
+				return fail(tooBig)
+			}
+			return fail(errs.Invalidf("The form could not be read."))
+		}
+		name := part.FormName()
+		if name == field && part.FileName() != "" && up.File == nil {
+			if up.File, err = os.CreateTemp("", "herald-upload-*"); err != nil {
+				return fail(fmt.Errorf("console: upload: %w", err))
+			}
+			up.Size, err = io.Copy(up.File, io.LimitReader(part, limit+1))
+			switch {
+			case core.TooLarge(err) || (err == nil && up.Size > limit):
+				return fail(tooBig)
+			case err != nil:
+				return fail(errs.Invalidf("The form could not be read."))
+			}
+			continue
+		}
+		if part.FileName() != "" {
+			continue // another file: not read
+		}
+		b, err := io.ReadAll(io.LimitReader(part, maxFormField))
+		if err != nil {
+			if core.TooLarge(err) {
+				return fail(tooBig)
+			}
+			return fail(errs.Invalidf("The form could not be read."))
+		}
+		up.Fields[name] = string(b)
+	}
+	if up.File == nil {
+		return fail(missing)
+	}
+	if _, err := up.Seek(0, io.SeekStart); err != nil {
+		return fail(fmt.Errorf("console: upload: %w", err))
+	}
+	return up, nil
+}
+
+// sizeText writes a byte count as the console states limits: whole GB or
+// MB (binary units, as the limits are set).
+func sizeText(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GB", n>>30)
+	}
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	}
+	return fmt.Sprintf("%d MB", max(n>>20, 1))
 }

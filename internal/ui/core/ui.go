@@ -108,6 +108,9 @@ type Deps struct {
 	// Exports: account exports as queue jobs; with it the owner's data page
 	// (export, import, follower CSV) appears. nil: no page.
 	Exports *portability.Exports
+	// MaxArchiveUpload bounds an archive uploaded on the data page, which
+	// streams to a temporary file. 0: 8 GB.
+	MaxArchiveUpload int64
 	// WeChatImports: moves from WeChat, on the same page. nil: not offered.
 	WeChatImports *portability.WeChatImports
 	// Moves: a person's pending moves of imported follows, with opt-out.
