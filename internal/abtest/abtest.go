@@ -657,6 +657,12 @@ func (s *Store) SendWinner(ctx context.Context, accountID, testID int64, variant
 	return s.Test(ctx, accountID, testID)
 }
 
+// Hooks are what a publishing engine runs for A/B tests: Prepare when a job
+// starts, Finished inside the transaction that ends it.
+func (s *Store) Hooks() publish.JobHooks {
+	return publish.JobHooks{Start: s.Prepare, EndTx: s.Finished}
+}
+
 // Prepare is the publishing engine's start hook (Engine.OnStart): for a
 // test's roll-out job that has not been prepared, it decides the winner if
 // nobody has (the leader, at the end of the window), keeps the opens, puts

@@ -50,10 +50,8 @@ func newEnvWith(t *testing.T, gate publish.Gate, opts publish.EngineOptions) *en
 	set := settings.NewStore(d, c)
 	p := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: t.TempDir()}, Settings: set, Messages: message.NewStore(d, c, nil), Gate: gate})
 	e := &env{t: t, ctx: context.Background(), db: d, clock: c, pub: p, settings: set}
-	e.engine = publish.NewEngineWith(p, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 	e.tests = abtest.NewStore(d, c, p)
-	e.engine.OnStart(e.tests.Prepare)
-	e.engine.OnFinishTx(e.tests.Finished)
+	e.engine = publish.NewEngineWith(p, slog.New(slog.NewTextHandler(io.Discard, nil)), opts, e.tests.Hooks())
 	e.owner = e.people(1, "owner")[0]
 	return e
 }

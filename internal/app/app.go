@@ -181,6 +181,9 @@ type Options struct {
 	// PushClient makes the push engine's requests; default: a client of
 	// the outbound policy (the emulator wraps it to inject faults).
 	PushClient *http.Client
+	// Responders are added at the end of the responder chain (tests' stand-ins
+	// for a developer's answers).
+	Responders []message.Responder
 }
 
 // New builds an App on an open, migrated database.
@@ -225,29 +228,18 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		a.Bus = realtime.NewLocal()
 	}
 	a.Messages = message.NewStore(d, c, a.Bus)
-	a.Chat = &message.Service{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Media: a.Media, Log: log}
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
 	a.Publish = publish.NewStore(d, c, publish.Deps{Media: a.Media, Settings: a.Settings, Messages: a.Messages, Bus: a.Bus,
 		Gate: a.Review.CheckAllowed, GateAt: a.Review.CheckAllowedAt, TakenDown: a.Review.TakenDown, FlagContent: a.Review.FlagContent})
 	a.Folder = folder.NewStore(d, c)
-	a.PublishEngine = publish.NewEngineWith(a.Publish, log, opts.Publishing)
 	// An A/B test's winner roll-out gets its publication and recipients when
 	// the engine starts it, and the test ends with it.
 	abTests := abtest.NewStore(d, c, a.Publish)
-	a.PublishEngine.OnStart(abTests.Prepare)
-	a.PublishEngine.OnFinishTx(abTests.Finished)
+	a.PublishEngine = publish.NewEngineWith(a.Publish, log, opts.Publishing, abTests.Hooks())
 	a.Menus = menu.NewStore(d, c)
-	a.AutoReplies = autoreply.NewStore(d, c)
-	a.AutoReplies.ResolveImage = func(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
-		as, err := a.Publish.Asset(ctx, accountID, mediaID) // imports of auto-reply versions name library images
-		if err != nil || as.Kind != publish.AssetImage {
-			return "", "", err
-		}
-		return as.Key, as.ContentType, nil
-	}
+	a.AutoReplies = autoreply.NewStore(d, c, a.libraryImage) // imports of auto-reply versions name library images
 	a.Audience = audience.NewStore(d, c, a.Follows)
-	a.Inbox = inbox.NewStore(d, c, a.Bus, a.Chat)
 	a.Tokens = apitoken.NewStore(d, c)
 	a.Quotas = apitoken.NewQuotas(d, c)
 	a.DevSettings = push.NewStore(d, c, log)
@@ -263,21 +255,25 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	}
 	a.Push = push.NewEngine(push.Deps{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: log,
 		BaseURL: cfg.BaseURL, Client: pushClient, Nodes: a.nodeCount, Queue: a.Queue}, opts.Push)
+	// A follower's message or event is answered by the responder chain
+	// (responders.go), through the durable queue.
+	a.Chat = message.NewService(message.Deps{Store: a.Messages, Accounts: a.Accounts, Follows: a.Follows, Media: a.Media, Log: log, Queue: a.Queue},
+		append(a.responders(), opts.Responders...)...)
+	// The inbox tells the developer's server of conversations changing
+	// hands (kf_*_session); kf.Service then works on the inbox.
+	kfEvents := kf.NewEvents(d, c, a.Accounts, a.Push, log)
+	a.Inbox = inbox.NewStore(d, c, a.Bus, a.Chat, kfEvents.SessionChanged)
 	// Account exports started from the console run as queue jobs on any node.
-	a.Exports = &portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
-		Generator: "herald", WorkDir: filepath.Join(cfg.DataDir, "exports")}
-	a.Exports.Register()
+	a.Exports = portability.NewExports(portability.Exports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		Generator: "herald", WorkDir: filepath.Join(cfg.DataDir, "exports")})
 	// Moves from WeChat pull through an API address the owner gives, so
 	// every connection passes the outbound policy.
-	a.WeChatImports = &portability.WeChatImports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log,
-		HTTP: a.Outbound.Client(2 * time.Minute), WorkDir: filepath.Join(cfg.DataDir, "wechat-imports")}
-	a.WeChatImports.Register()
+	a.WeChatImports = portability.NewWeChatImports(portability.WeChatImports{DB: d, Media: a.Media, Queue: a.Queue, Clock: c, Log: log,
+		HTTP: a.Outbound.Client(2 * time.Minute), WorkDir: filepath.Join(cfg.DataDir, "wechat-imports")})
 	// Followers who came with an imported account move to people of this
 	// platform with the same email address, after a notice and an opt-out window.
 	a.Moves = &portability.Moves{DB: d, Messages: a.Messages, Clock: c, Log: log, BaseURL: cfg.BaseURL}
-	a.Chat.Durable(a.Queue)
-	a.Kf = &kf.Service{DB: d, Clock: c, Inbox: a.Inbox, Push: a.Push, Accts: a.Accounts, Log: log}
-	a.Inbox.OnChange = a.Kf.SessionChanged
+	a.Kf = &kf.Service{DB: d, Clock: c, Inbox: a.Inbox, Accts: a.Accounts, Log: log}
 	a.WebApps = webapp.NewStore(d, c)
 	a.OAuth = &oauth.Service{DB: d, Accounts: a.Accounts, Follows: a.Follows, Clock: c}
 	a.API = &wxapi.API{DB: d, Accounts: a.Accounts, Follows: a.Follows, Tokens: a.Tokens, Quotas: a.Quotas, Settings: a.DevSettings,
@@ -317,12 +313,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.WebPush = &webpush.Service{DB: d, Clock: c, Log: log, Queue: a.Queue, Accounts: a.Accounts, Messages: a.Messages,
 		Secret: secret, Client: a.Outbound.Client(0), BaseURL: cfg.BaseURL, Delay: webpush.DefaultDelay}
 	a.WebPush.Register(a.PublishEngine)
-	for _, r := range a.responders() {
-		a.Chat.AddResponder(r)
-	}
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
-	a.Pay = pay.NewStore(d, c)
-	a.Pay.Receipts(a.Messages, a.Analytics, log) // receipts in chat, payment events
+	a.Pay = pay.NewStore(d, c, &pay.Receipts{Messages: a.Messages, Analytics: a.Analytics, Log: log}) // receipts in chat, payment events
 	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &pay.PlatformKeys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
 		HTTP: a.Outbound.Client(10 * time.Second)}
 	a.PayAPI.Register() // payment and refund notifications to merchants
@@ -351,7 +343,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	if err != nil {
 		return nil, fmt.Errorf("app: build UI: %w", err)
 	}
-	a.Sessions.OnError = a.UI.WriteError // an outage is a 503 page, not "signed out"
 	return a, nil
 }
 
@@ -374,7 +365,9 @@ func (a *App) Handler() http.Handler {
 	a.UI.Register(ui)
 	// Every state-changing browser request must come from our own origin.
 	csrf := http.NewCrossOriginProtection()
-	uiH := csrf.Handler(a.Sessions.Middleware(web.RecordPattern(ui)))
+	// A session that cannot be loaded (an outage) is the UI's 503 page,
+	// not "signed out".
+	uiH := csrf.Handler(a.Sessions.Middleware(web.RecordPattern(ui), a.UI.WriteError))
 	mux.Handle("/", uiH)
 	// Web sign-in's authorize page is the UI's (it needs the session).
 	mux.Handle("/connect/oauth2/authorize", uiH)

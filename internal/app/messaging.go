@@ -78,3 +78,13 @@ func (a *App) clickKeywords(ctx context.Context, accountID int64, key string) ([
 	}
 	return out, nil
 }
+
+// libraryImage finds an image of the account's media library by its
+// media_id, for imported auto-reply versions.
+func (a *App) libraryImage(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
+	as, err := a.Publish.Asset(ctx, accountID, mediaID)
+	if err != nil || as.Kind != publish.AssetImage {
+		return "", "", err
+	}
+	return as.Key, as.ContentType, nil
+}

@@ -312,16 +312,20 @@ func match(rules []*Rule, text string, pick func(n int) int) ([]Reply, bool) {
 
 // Store reads and writes rules.
 type Store struct {
-	db    *db.DB
-	clock clock.Clock
-	// ResolveImage finds an image of the account's media library by its
-	// media_id (its storage key and content type), for imports (nil: images
-	// cannot be imported).
-	ResolveImage func(ctx context.Context, accountID int64, mediaID string) (key, contentType string, err error)
+	db     *db.DB
+	clock  clock.Clock
+	images ImageResolver
 }
 
-// NewStore returns a Store.
-func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+// ImageResolver finds an image of the account's media library by its
+// media_id: its storage key and content type.
+type ImageResolver func(ctx context.Context, accountID int64, mediaID string) (key, contentType string, err error)
+
+// NewStore returns a Store. images finds the library images that imported
+// rules name (nil: images cannot be imported).
+func NewStore(d *db.DB, c clock.Clock, images ImageResolver) *Store {
+	return &Store{db: d, clock: c, images: images}
+}
 
 const cols = `id, account_id, kind, name, enabled, reply_mode, keywords, replies, created_at, updated_at`
 

@@ -200,10 +200,11 @@ func setup(t *testing.T) *fixture {
 		}
 		return a
 	}
-	f := &fixture{store: autoreply.NewStore(d, c), accounts: accounts, mei: mei, a: mk("Lotus Tea"), b: mk("Harbour Bank"),
+	f := &fixture{store: autoreply.NewStore(d, c, nil), accounts: accounts, mei: mei, a: mk("Lotus Tea"), b: mk("Harbour Bank"),
 		clock: c, users: users, follows: follows, db: d}
-	f.svc = &message.Service{Store: message.NewStore(d, c, nil), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	f.svc.AddResponder(&autoreply.Responder{Store: f.store, Pick: func(int) int { return 0 }, Conversations: f.svc.Store})
+	conversations := message.NewStore(d, c, nil)
+	f.svc = message.NewService(message.Deps{Store: conversations, Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		&autoreply.Responder{Store: f.store, Pick: func(int) int { return 0 }, Conversations: conversations})
 	return f
 }
 

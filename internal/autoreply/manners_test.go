@@ -101,7 +101,7 @@ func TestDefaultReplyManners(t *testing.T) {
 	if err := f.accounts.AddMember(ctx, f.a.ID, jun.ID, "agent"); err != nil {
 		t.Fatal(err)
 	}
-	box := inbox.NewStore(f.db, f.clock, nil, f.svc)
+	box := inbox.NewStore(f.db, f.clock, nil, f.svc, nil)
 	if err := box.Take(ctx, f.a.ID, f.mei.ID, jun.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func Export(sn Snapshot) ([]byte, error) {
 
 // Import stores rules from JSON in the shape of get_current_autoreply_info
 // as a draft version. Images are named by the media_id of the account's
-// media library (ResolveImage finds them); every rule is checked as the
+// media library (the store's ImageResolver finds them); every rule is checked as the
 // console checks it.
 func (s *Store) Import(ctx context.Context, accountID int64, data []byte, note string) (_ *Version, err error) {
 	defer errs.Wrap(&err, "autoreply.Store.Import(%d)", accountID)
@@ -283,10 +283,10 @@ func (s *Store) fromInfo(ctx context.Context, accountID int64, ir InfoReply, fie
 	case "text":
 		return Reply{Type: ReplyText, Text: ir.Content}, nil
 	case "img":
-		if s.ResolveImage == nil {
+		if s.images == nil {
 			return Reply{}, invalid(40007, field, "Images cannot be imported here.")
 		}
-		key, ctype, err := s.ResolveImage(ctx, accountID, ir.Content)
+		key, ctype, err := s.images(ctx, accountID, ir.Content)
 		if err != nil || key == "" {
 			return Reply{}, invalid(40007, field, "The image %q is not in this account's media library.", ir.Content)
 		}

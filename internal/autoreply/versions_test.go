@@ -114,20 +114,23 @@ func TestRuleVersionsDiffRollbackExportImport(t *testing.T) {
 	}
 
 	// Images are found in the media library; bad files are refused.
-	f.store.ResolveImage = func(_ context.Context, accountID int64, mediaID string) (string, string, error) {
+	img := `{"is_add_friend_reply_open":1,"add_friend_autoreply_info":{"type":"img","content":"Mgood"}}`
+	if _, err := f.store.Import(ctx, f.a.ID, []byte(img), ""); err == nil {
+		t.Error("an image was imported by a store that cannot find images")
+	}
+	withLibrary := autoreply.NewStore(f.db, f.clock, func(_ context.Context, accountID int64, mediaID string) (string, string, error) {
 		if mediaID == "Mgood" && accountID == f.a.ID {
 			return "library/a/1.png", "image/png", nil
 		}
 		return "", "", errors.New("no")
-	}
-	img := `{"is_add_friend_reply_open":1,"add_friend_autoreply_info":{"type":"img","content":"Mgood"}}`
-	if v, err := f.store.Import(ctx, f.a.ID, []byte(img), ""); err != nil || v.Snapshot.Rules[0].Replies[0].MediaKey != "library/a/1.png" {
+	})
+	if v, err := withLibrary.Import(ctx, f.a.ID, []byte(img), ""); err != nil || v.Snapshot.Rules[0].Replies[0].MediaKey != "library/a/1.png" {
 		t.Errorf("image import: %v %+v", err, v)
 	}
 	for _, bad := range []string{`nope`, `{"add_friend_autoreply_info":{"type":"img","content":"Mother"}}`,
 		`{"keyword_autoreply_info":{"list":[{"rule_name":"x","keyword_list_info":[],"reply_list_info":[{"type":"text","content":"hi"}]}]}}`,
 		`{"keyword_autoreply_info":{"list":[{"rule_name":"x","reply_mode":"sometimes","keyword_list_info":[{"content":"a"}],"reply_list_info":[{"type":"text","content":"hi"}]}]}}`} {
-		if _, err := f.store.Import(ctx, f.a.ID, []byte(bad), ""); err == nil {
+		if _, err := withLibrary.Import(ctx, f.a.ID, []byte(bad), ""); err == nil {
 			t.Errorf("imported %s", bad)
 		}
 	}

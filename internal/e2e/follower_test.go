@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/menu"
@@ -127,7 +128,7 @@ func fitsSmallPhone(t *testing.T, ctx context.Context, name string) {
 // chat list live, open the Subscriptions folder and an article, and chat
 // through the account's menu.
 func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
-	s := apptest.New(t)
+	s := apptest.NewWith(t, app.Options{Responders: []message.Responder{e2eReplies{}}})
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)
 	// The bank's menu, saved through the messaging feature's store.
@@ -144,7 +145,6 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 	if s.App.UI.Menus == nil {
 		s.App.UI.Menus = e2eMenu{menus} // not wired into the UI yet
 	}
-	s.App.Chat.AddResponder(e2eReplies{})
 	folder := &e2eFolder{}
 	if s.App.UI.Publications == nil {
 		// Publishing is not wired in (yet): stand in for its folder. The
@@ -350,7 +350,7 @@ func TestLiveMessagesAreShownAsText(t *testing.T) {
 // follow from search, send a message and a location, use the menu (its
 // answer is on the page it returns to), and read an article from the folder.
 func TestFollowerAppWithoutJavaScript(t *testing.T) {
-	s := apptest.New(t)
+	s := apptest.NewWith(t, app.Options{Responders: []message.Responder{e2eReplies{}}})
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)
 	menus := menu.NewStore(s.App.DB, s.App.Clock)
@@ -362,7 +362,6 @@ func TestFollowerAppWithoutJavaScript(t *testing.T) {
 	if s.App.UI.Menus == nil {
 		s.App.UI.Menus = e2eMenu{menus}
 	}
-	s.App.Chat.AddResponder(e2eReplies{})
 	mei := s.CreatePerson(t, "mei", "a long enough secret", user.RoleNone)
 	if _, err := s.App.Follows.Follow(t.Context(), tea.ID, mei.ID, "search", ""); err != nil {
 		t.Fatal(err)

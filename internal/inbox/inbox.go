@@ -46,10 +46,9 @@ type Store struct {
 	clock clock.Clock
 	bus   realtime.Bus
 	chat  *message.Service
-
-	// OnChange, when set, hears of every take, transfer and close after it
-	// is committed (the developer API pushes kf_*_session events from it).
-	OnChange func(ctx context.Context, ch Change)
+	// onChange hears of every take, transfer and close after it is
+	// committed (the developer API pushes kf_*_session events from it).
+	onChange func(ctx context.Context, ch Change)
 }
 
 // Change is one committed change of a conversation's assignment: From is
@@ -62,15 +61,16 @@ type Change struct {
 }
 
 func (s *Store) changed(ctx context.Context, ch Change) {
-	if s.OnChange != nil && ch.From != ch.To {
-		s.OnChange(ctx, ch)
+	if s.onChange != nil && ch.From != ch.To {
+		s.onChange(ctx, ch)
 	}
 }
 
 // NewStore returns a Store; chat delivers agents' replies, bus announces
-// inbox changes to the account's console pages.
-func NewStore(d *db.DB, c clock.Clock, bus realtime.Bus, chat *message.Service) *Store {
-	return &Store{db: d, clock: c, bus: bus, chat: chat}
+// inbox changes to the account's console pages, and onChange (nil: nobody)
+// hears of each committed change of a conversation's assignment.
+func NewStore(d *db.DB, c clock.Clock, bus realtime.Bus, chat *message.Service, onChange func(context.Context, Change)) *Store {
+	return &Store{db: d, clock: c, bus: bus, chat: chat, onChange: onChange}
 }
 
 // Row is one conversation in the queue.

@@ -30,6 +30,8 @@ type fixture struct {
 	a, b                      *account.Account
 	owner, sam, pub, outsider *user.Person
 	mei, bob                  *user.Person
+	// onChange, when set, hears the inbox's changes.
+	onChange func(context.Context, inbox.Change)
 }
 
 func setup(t *testing.T) *fixture {
@@ -69,8 +71,12 @@ func setup(t *testing.T) *fixture {
 			}
 		}
 	}
-	f.svc = &message.Service{Store: message.NewStore(d, c, bus), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	f.inbox = inbox.NewStore(d, c, bus, f.svc)
+	f.svc = message.NewService(message.Deps{Store: message.NewStore(d, c, bus), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f.inbox = inbox.NewStore(d, c, bus, f.svc, func(ctx context.Context, ch inbox.Change) {
+		if f.onChange != nil {
+			f.onChange(ctx, ch)
+		}
+	})
 	return f
 }
 
@@ -299,7 +305,7 @@ func BenchmarkQueue(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	s := inbox.NewStore(d, c, nil, nil)
+	s := inbox.NewStore(d, c, nil, nil, nil)
 	if _, err := d.Exec(ctx, `ANALYZE`); err != nil { // as autovacuum / a maintained SQLite would have
 		b.Fatal(err)
 	}
@@ -342,7 +348,7 @@ func TestChangesAreReported(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	var got []inbox.Change
-	f.inbox.OnChange = func(_ context.Context, ch inbox.Change) { got = append(got, ch) }
+	f.onChange = func(_ context.Context, ch inbox.Change) { got = append(got, ch) }
 	f.say(t, f.a, f.mei, "hello")
 	must := func(err error) {
 		t.Helper()

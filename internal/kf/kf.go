@@ -48,7 +48,6 @@ type Service struct {
 	DB    *db.DB
 	Clock clock.Clock
 	Inbox *inbox.Store
-	Push  Notifier // optional: kf_*_session events
 	Accts *account.Store
 	Log   *slog.Logger
 }
@@ -215,10 +214,14 @@ func (s *Service) Get(ctx context.Context, a *account.Account, kfAccount string)
 // ByPerson returns the kf account bound to a member, or nil.
 func (s *Service) ByPerson(ctx context.Context, accountID, personID int64) (_ *Account, err error) {
 	defer errs.Wrap(&err, "kf.Service.ByPerson(%d, %d)", accountID, personID)
+	return byPerson(ctx, s.DB, accountID, personID)
+}
+
+func byPerson(ctx context.Context, d *db.DB, accountID, personID int64) (*Account, error) {
 	if personID == 0 {
 		return nil, nil
 	}
-	k, err := scan(s.DB.QueryRow(ctx, `SELECT `+cols+from+` WHERE k.account_id = ? AND k.person_id = ?`, accountID, personID))
+	k, err := scan(d.QueryRow(ctx, `SELECT `+cols+from+` WHERE k.account_id = ? AND k.person_id = ?`, accountID, personID))
 	if errors.Is(err, errs.NotFound) {
 		return nil, nil
 	}
@@ -568,36 +571,54 @@ func (s *Service) WaitCases(ctx context.Context, a *account.Account) (_ int, _ [
 	return n, list, err
 }
 
+// Events pushes the kf_*_session events of the inbox's changes. It works
+// without the inbox, so the inbox is given its SessionChanged when it is
+// built, before the Service that takes and closes conversations through it.
+type Events struct {
+	db    *db.DB
+	clock clock.Clock
+	accts *account.Store
+	push  Notifier
+	log   *slog.Logger
+}
+
+// NewEvents returns the Events that tell push (nil: nobody) of sessions
+// changing hands.
+func NewEvents(d *db.DB, c clock.Clock, accts *account.Store, push Notifier, log *slog.Logger) *Events {
+	return &Events{db: d, clock: c, accts: accts, push: push, log: log}
+}
+
 // SessionChanged turns an inbox change into the kf event WeChat pushes:
 // kf_create_session when a kf account's member takes a conversation,
 // kf_switch_session when it passes between two kf accounts, and
 // kf_close_session when a kf account's member closes it or hands it to a
-// member without a kf account. It is inbox.Store.OnChange; the event goes
-// through the push engine's durable queue.
-func (s *Service) SessionChanged(ctx context.Context, ch inbox.Change) {
-	if s.Push == nil {
+// member without a kf account. The inbox calls it after each committed
+// change; the event goes through the push engine's durable queue.
+func (e *Events) SessionChanged(ctx context.Context, ch inbox.Change) {
+	if e == nil || e.push == nil {
 		return
 	}
-	if err := s.pushChange(context.WithoutCancel(ctx), ch); err != nil && s.Log != nil {
-		s.Log.Error("kf session event", slog.Int64("account", ch.AccountID), slog.Any("error", err))
+	if err := e.pushChange(context.WithoutCancel(ctx), ch); err != nil && e.log != nil {
+		e.log.Error("kf session event", slog.Int64("account", ch.AccountID), slog.Any("error", err))
 	}
 }
 
-func (s *Service) pushChange(ctx context.Context, ch inbox.Change) error {
-	a, err := s.Accts.ByID(ctx, ch.AccountID)
+func (e *Events) pushChange(ctx context.Context, ch inbox.Change) (err error) {
+	defer errs.Wrap(&err, "kf.Events.pushChange(%d, %d)", ch.AccountID, ch.PersonID)
+	a, err := e.accts.ByID(ctx, ch.AccountID)
 	if err != nil {
 		return err
 	}
-	fromK, err := s.ByPerson(ctx, ch.AccountID, ch.From)
+	fromK, err := byPerson(ctx, e.db, ch.AccountID, ch.From)
 	if err != nil {
 		return err
 	}
-	toK, err := s.ByPerson(ctx, ch.AccountID, ch.To)
+	toK, err := byPerson(ctx, e.db, ch.AccountID, ch.To)
 	if err != nil {
 		return err
 	}
 	var openid string
-	if err := db.Get(s.DB.QueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, ch.AccountID, ch.PersonID), &openid); err != nil {
+	if err := db.Get(e.db.QueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, ch.AccountID, ch.PersonID), &openid); err != nil {
 		return err
 	}
 	if fromK == nil && toK == nil {
@@ -610,5 +631,5 @@ func (s *Service) pushChange(ctx context.Context, ch inbox.Change) error {
 	if toK != nil {
 		to = toK.Full(a)
 	}
-	return s.Push.KfSessionChanged(ctx, a, openid, ch.PersonID, s.Clock.Now(), from, to)
+	return e.push.KfSessionChanged(ctx, a, openid, ch.PersonID, e.clock.Now(), from, to)
 }

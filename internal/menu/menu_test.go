@@ -147,8 +147,8 @@ func setup(t *testing.T) *fixture {
 		return a
 	}
 	f.a, f.b = mk("Lotus Tea"), mk("Harbour Bank")
-	f.svc = &message.Service{Store: message.NewStore(d, c, nil), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	f.svc.AddResponder(&menu.Responder{Store: f.menus})
+	f.svc = message.NewService(message.Deps{Store: message.NewStore(d, c, nil), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		&menu.Responder{Store: f.menus})
 	return f
 }
 

@@ -78,26 +78,26 @@ func TestTheAPICannotCreateConsoleMessageButtons(t *testing.T) {
 func TestMessageButtonsAnswerTheClickAndKeywordsAnswerClickKeys(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	svc := &message.Service{Store: f.svc.Store, Accounts: f.svc.Accounts, Follows: f.svc.Follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	svc.AddResponder(&menu.Responder{Store: f.menus,
-		Media: func(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
-			if accountID == f.a.ID && mediaID == "M1" {
-				return "library/poster.jpg", "image/jpeg", nil
+	svc := message.NewService(message.Deps{Store: f.svc.Store, Accounts: f.svc.Accounts, Follows: f.svc.Follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		&menu.Responder{Store: f.menus,
+			Media: func(ctx context.Context, accountID int64, mediaID string) (string, string, error) {
+				if accountID == f.a.ID && mediaID == "M1" {
+					return "library/poster.jpg", "image/jpeg", nil
+				}
+				return "", "", errs.NotFound
+			},
+			Articles: func(ctx context.Context, accountID int64, articleID string) (message.Article, error) {
+				if accountID == f.a.ID && articleID == "42" {
+					return message.Article{Title: "Spring tea", URL: "/s/42"}, nil
+				}
+				return message.Article{}, errs.NotFoundf("There is no such article.")
+			}},
+		&menu.KeywordResponder{Keywords: func(ctx context.Context, accountID int64, text string) ([]message.Reply, error) {
+			if text == "PRICES" {
+				return []message.Reply{{Kind: message.KindText, Sender: message.SenderAutoReply, Body: message.Body{Text: "Tea from 20"}}}, nil
 			}
-			return "", "", errs.NotFound
-		},
-		Articles: func(ctx context.Context, accountID int64, articleID string) (message.Article, error) {
-			if accountID == f.a.ID && articleID == "42" {
-				return message.Article{Title: "Spring tea", URL: "/s/42"}, nil
-			}
-			return message.Article{}, errs.NotFoundf("There is no such article.")
+			return nil, nil
 		}})
-	svc.AddResponder(&menu.KeywordResponder{Keywords: func(ctx context.Context, accountID int64, text string) ([]message.Reply, error) {
-		if text == "PRICES" {
-			return []message.Reply{{Kind: message.KindText, Sender: message.SenderAutoReply, Body: message.Body{Text: "Tea from 20"}}}, nil
-		}
-		return nil, nil
-	}})
 	m, err := f.menus.SetDefault(ctx, f.a.ID, []menu.Button{{Type: menu.TypeText, Name: "Hours", Value: "Open 9–18"},
 		click("Prices", "PRICES"), {Name: "More", SubButtons: []menu.Button{
 			{Type: menu.TypeImg, Name: "Poster", Value: "M1"},

@@ -20,6 +20,7 @@ import (
 
 type fixture struct {
 	svc     *message.Service
+	deps    message.Deps
 	clock   *clock.Offset
 	bus     *realtime.Local
 	service *account.Account
@@ -41,8 +42,13 @@ func setup(t *testing.T) *fixture {
 	if _, err := follows.Follow(ctx, a.ID, p.ID, follow.SourceSearch, ""); err != nil {
 		t.Fatal(err)
 	}
-	svc := &message.Service{Store: message.NewStore(d, c, bus), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &fixture{svc: svc, clock: c, bus: bus, service: a, person: p, follows: follows}
+	deps := message.Deps{Store: message.NewStore(d, c, bus), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return &fixture{svc: message.NewService(deps), deps: deps, clock: c, bus: bus, service: a, person: p, follows: follows}
+}
+
+// answeredBy makes the fixture's service one whose chain is responders.
+func (f *fixture) answeredBy(responders ...message.Responder) {
+	f.svc = message.NewService(f.deps, responders...)
 }
 
 type echo struct{ handled bool }
@@ -104,8 +110,7 @@ func TestRespondersAndLiveDelivery(t *testing.T) {
 	ctx := context.Background()
 	events, stop := f.bus.Subscribe(realtime.PersonTopic(f.person.ID))
 	defer stop()
-	f.svc.AddResponder(echo{handled: true})
-	f.svc.AddResponder(echo{handled: true}) // skipped: the first handled it
+	f.answeredBy(echo{handled: true}, echo{handled: true}) // the second is skipped: the first handled it
 	in, err := f.svc.Receive(ctx, f.service.ID, f.person.ID, message.KindText, message.Body{Text: "  hello  "})
 	if err != nil {
 		t.Fatal(err)

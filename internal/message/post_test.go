@@ -147,7 +147,7 @@ func TestPostWaits(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	release := make(chan struct{})
-	f.svc.AddResponder(slow{release})
+	f.answeredBy(slow{release})
 	text := message.Incoming{Kind: message.KindText, Body: message.Body{Text: "hi"}}
 
 	pw, err := f.svc.Post(ctx, f.service.ID, f.person.ID, text, message.WaitUpTo(20*time.Millisecond))
@@ -189,7 +189,7 @@ func TestWaitOwnsBackgroundAnswers(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	release := make(chan struct{})
-	f.svc.AddResponder(slow{release})
+	f.answeredBy(slow{release})
 	text := message.Incoming{Kind: message.KindText, Body: message.Body{Text: "hi"}}
 	if _, err := f.svc.Post(ctx, f.service.ID, f.person.ID, text, message.NoWait); err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ type Gate func(ctx context.Context, accountID int64, feature string) error
 
 // Service runs conversations: it stores what followers send, passes it to
 // the responders and delivers their replies, and sends the account's own
-// messages within WeChat's limits.
+// messages within WeChat's limits. NewService makes one.
 type Service struct {
 	Store    *Store
 	Accounts *account.Store
@@ -84,6 +84,32 @@ type Service struct {
 	answering  sync.WaitGroup // answers running in this process's goroutines
 }
 
+// Deps are what a Service works with.
+type Deps struct {
+	Store    *Store
+	Accounts *account.Store
+	Follows  *follow.Store
+	Log      *slog.Logger
+	Gate     Gate        // optional: nil allows every account to send
+	Media    media.Store // optional without image, voice and video messages
+	// Queue, when set, makes answers durable: RespondAsync queues its work
+	// there (the handler is registered on it), so that a node's death hands
+	// a follower's message to another node. Nil: answers run in this
+	// process's goroutines.
+	Queue *workq.Queue
+}
+
+// NewService returns a Service whose responder chain is responders, in the
+// order they run: the first that handles a message ends the chain.
+func NewService(d Deps, responders ...Responder) *Service {
+	s := &Service{Store: d.Store, Accounts: d.Accounts, Follows: d.Follows, Log: d.Log, Gate: d.Gate, Media: d.Media,
+		responders: append([]Responder(nil), responders...), queue: d.Queue}
+	if s.queue != nil {
+		s.queue.Handle(JobRespond, s.runRespond)
+	}
+	return s
+}
+
 // Wait returns when the answers this process runs in the background
 // (RespondAsync without a queue, Answer after its wait) are delivered.
 // Shutdown calls it after the last request.
@@ -91,13 +117,6 @@ func (s *Service) Wait() { s.answering.Wait() }
 
 // JobRespond is the work-queue kind that answers a follower.
 const JobRespond = "chat.respond"
-
-// Durable makes RespondAsync queue its work in q (registering the handler),
-// so that a node's death hands a follower's message to another node.
-func (s *Service) Durable(q *workq.Queue) {
-	s.queue = q
-	q.Handle(JobRespond, s.runRespond)
-}
 
 // respondJob is what a queued answer needs to rebuild its Inbound.
 type respondJob struct {
@@ -149,9 +168,6 @@ func (s *Service) runRespond(ctx context.Context, j *workq.Job) error {
 	}
 	return ctx.Err()
 }
-
-// AddResponder appends a responder to the chain.
-func (s *Service) AddResponder(r Responder) { s.responders = append(s.responders, r) }
 
 // Responders returns the chain, in the order it runs.
 func (s *Service) Responders() []Responder { return append([]Responder(nil), s.responders...) }
@@ -342,7 +358,7 @@ func (s *Service) Respond(ctx context.Context, in *Inbound) (_ []*Message, err e
 const stepReplied = 1
 
 // RespondAsync runs Respond in the background, logging failures. With a
-// durable queue (Durable) the work is stored first: if this node dies
+// durable queue (Deps.Queue) the work is stored first: if this node dies
 // before the answer is delivered, another node delivers it.
 func (s *Service) RespondAsync(in *Inbound) {
 	if s.queue != nil {

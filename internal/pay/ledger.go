@@ -92,8 +92,15 @@ func (s *Store) AfterRefunded(fn func(ctx context.Context, o *Order, r *Refund))
 	s.refundedHooks = append(s.refundedHooks, fn)
 }
 
-// NewStore returns a Store.
-func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+// NewStore returns a Store that reports to receipts (nil: no receipts and
+// no analytics events).
+func NewStore(d *db.DB, c clock.Clock, receipts *Receipts) *Store {
+	s := &Store{db: d, clock: c}
+	if receipts != nil {
+		s.receipts(*receipts)
+	}
+	return s
+}
 
 func (s *Store) now() time.Time { return s.clock.Now() }
 

@@ -31,7 +31,7 @@ func setupTB(t testing.TB) *fixture {
 	t.Helper()
 	d := dbtest.New(t)
 	c := clock.Real{}
-	f := &fixture{ctx: context.Background(), pay: pay.NewStore(d, c), users: user.NewStore(d, c), accounts: account.NewStore(d, c)}
+	f := &fixture{ctx: context.Background(), pay: pay.NewStore(d, c, nil), users: user.NewStore(d, c), accounts: account.NewStore(d, c)}
 	f.owner = f.person(t, "owner")
 	return f
 }

@@ -9,11 +9,20 @@ import (
 	"github.com/heraldoa/herald/internal/message"
 )
 
-// Receipts returns OnPaid and OnRefunded hooks that put a receipt into the
-// follower's chat with the account (a system message of kind receipt) and
-// record payment, order and refund events for analytics. A failure is logged: the money has
-// moved already and the order list shows it.
-func (s *Store) Receipts(msgs *message.Store, rec *analytics.Recorder, log *slog.Logger) {
+// Receipts are where a Store reports what happens to orders: a receipt in
+// the follower's chat with the account (a system message of kind receipt)
+// after each payment and refund, and order, payment and refund events for
+// analytics. A failure is logged: the money has moved already and the
+// order list shows it.
+type Receipts struct {
+	Messages  *message.Store
+	Analytics *analytics.Recorder
+	Log       *slog.Logger
+}
+
+// receipts adds the hooks that write r's receipts and events.
+func (s *Store) receipts(r Receipts) {
+	msgs, rec, log := r.Messages, r.Analytics, r.Log
 	merchant := func(ctx context.Context, accountID int64) string {
 		if m, err := s.Merchant(ctx, accountID); err == nil {
 			return m.DisplayName

@@ -104,8 +104,15 @@ type exportPayload struct {
 	ExportID int64 `json:"export_id"`
 }
 
-// Register adds the export handler to the queue (on every node).
-func (e *Exports) Register() { e.Queue.Handle(JobKind, e.run) }
+// NewExports returns the Exports that cfg describes, its job handler added
+// to cfg.Queue (on every node; nil: nothing runs the exports it starts).
+func NewExports(cfg Exports) *Exports {
+	e := &cfg
+	if e.Queue != nil {
+		e.Queue.Handle(JobKind, e.run)
+	}
+	return e
+}
 
 // Start records an export of the account and submits its job.
 func (e *Exports) Start(ctx context.Context, accountID, by int64) (_ *ExportJob, err error) {

@@ -47,8 +47,7 @@ func TestExportJob(t *testing.T) {
 	d, accountID := bigAccount(t, 3_000, 500)
 	q := workq.New(d, clock.Real{}, nil)
 	store := media.NewMemory()
-	e := &portability.Exports{DB: d, Media: store, Queue: q, Clock: clock.Real{}, WorkDir: t.TempDir(), Generator: "herald test", Keep: 1}
-	e.Register()
+	e := portability.NewExports(portability.Exports{DB: d, Media: store, Queue: q, Clock: clock.Real{}, WorkDir: t.TempDir(), Generator: "herald test", Keep: 1})
 	defer q.Wait()
 
 	j, err := e.Start(ctx, accountID, 1)
@@ -101,8 +100,7 @@ func TestExportJob(t *testing.T) {
 		t.Fatalf("the kept export's archive: %v", err)
 	}
 
-	failing := &portability.Exports{DB: d, Media: brokenStore{store}, Queue: workq.New(d, clock.Real{}, nil), Clock: clock.Real{}, WorkDir: t.TempDir(), MaxRuns: 1}
-	failing.Register()
+	failing := portability.NewExports(portability.Exports{DB: d, Media: brokenStore{store}, Queue: workq.New(d, clock.Real{}, nil), Clock: clock.Real{}, WorkDir: t.TempDir(), MaxRuns: 1})
 	defer failing.Queue.Wait()
 	j, err = failing.Start(ctx, accountID, 1)
 	if err != nil {

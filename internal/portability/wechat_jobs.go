@@ -94,8 +94,15 @@ type wechatPayload struct {
 	ImportID int64 `json:"import_id"`
 }
 
-// Register adds the job handler to the queue (on every node).
-func (w *WeChatImports) Register() { w.Queue.Handle(WeChatJobKind, w.run) }
+// NewWeChatImports returns the WeChatImports that cfg describes, its job
+// handler added to cfg.Queue (on every node).
+func NewWeChatImports(cfg WeChatImports) *WeChatImports {
+	w := &cfg
+	if w.Queue != nil {
+		w.Queue.Handle(WeChatJobKind, w.run)
+	}
+	return w
+}
 
 // Start checks the owner's input, records the move and submits its job.
 // The account must be empty: a move from WeChat brings followers, articles

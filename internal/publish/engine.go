@@ -52,9 +52,32 @@ func NewEngine(s *Store, log *slog.Logger) *Engine {
 	return NewEngineWith(s, log, EngineOptions{})
 }
 
-// NewEngineWith returns an engine for s with opts, fixed for its life.
-func NewEngineWith(s *Store, log *slog.Logger, opts EngineOptions) *Engine {
-	return &Engine{Store: s, Log: log, opts: opts, owner: "w" + randKey()[:12], wake: make(chan struct{}, 1)}
+// JobHooks are what another part of Herald does at a job's start and end;
+// any of them may be nil. Start and EndTx are as OnStart and OnFinishTx,
+// End as OnFinish.
+type JobHooks struct {
+	Start func(ctx context.Context, j *Job) error
+	EndTx func(ctx context.Context, tx *db.Tx, j *Job) error
+	End   func(ctx context.Context, j *Job)
+}
+
+// NewEngineWith returns an engine for s with opts, fixed for its life, and
+// the hooks of the parts that need no engine of their own, in the order
+// they run.
+func NewEngineWith(s *Store, log *slog.Logger, opts EngineOptions, hooks ...JobHooks) *Engine {
+	e := &Engine{Store: s, Log: log, opts: opts, owner: "w" + randKey()[:12], wake: make(chan struct{}, 1)}
+	for _, h := range hooks {
+		if h.Start != nil {
+			e.OnStart(h.Start)
+		}
+		if h.EndTx != nil {
+			e.OnFinishTx(h.EndTx)
+		}
+		if h.End != nil {
+			e.OnFinish(h.End)
+		}
+	}
+	return e
 }
 
 // Owner is the name this engine writes into publish_jobs.lease_owner for

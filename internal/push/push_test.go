@@ -501,7 +501,8 @@ func TestTakeoverAfterTheReplyWasStoredDoesNotRepeatIt(t *testing.T) {
 
 	// Node B takes the job over once node A's lease has run out.
 	nodeB := workq.New(app.DB, app.Clock, nil)
-	app.Chat.Durable(nodeB)
+	message.NewService(message.Deps{Store: app.Messages, Accounts: app.Accounts, Follows: app.Follows, Media: app.Media, Log: app.Log, Queue: nodeB},
+		app.Chat.Responders()...) // node B answers with the same chain
 	push.NewEngine(push.Deps{Store: app.DevSettings, Accounts: app.Accounts, TempMedia: app.TempMedia, Media: app.Media, Clock: app.Clock,
 		Client: outbound.NewPolicy(outbound.Loopback).Client(0), Queue: nodeB}, push.Options{})
 	h.Advance(time.Minute)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
@@ -444,7 +445,7 @@ func (clickResponder) Respond(ctx context.Context, in *message.Inbound) (message
 
 func TestMenuClicksAndLinks(t *testing.T) {
 	t.Parallel()
-	s := apptest.New(t)
+	s := apptest.NewWith(t, app.Options{Responders: []message.Responder{clickResponder{}}})
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	s.App.UI.Menus = fakeMenu{
 		{Type: "click", Name: "Hours", Key: "HOURS"},
@@ -453,7 +454,6 @@ func TestMenuClicksAndLinks(t *testing.T) {
 			{Type: "click", Name: "Card lost", Key: "LOST"},
 		}},
 	}
-	s.App.Chat.AddResponder(clickResponder{})
 	me, c := follower(t, s, "mei")
 	followFromProfile(t, bank, c)
 
@@ -763,9 +763,8 @@ func (echoResponder) Respond(ctx context.Context, in *message.Inbound) (message.
 
 func TestConversationsWithSubscriptionAccounts(t *testing.T) {
 	t.Parallel()
-	s := apptest.New(t)
+	s := apptest.NewWith(t, app.Options{Responders: []message.Responder{echoResponder{}}})
 	tea := newAccount(t, s, "Lotus Tea", account.Subscription, false)
-	s.App.Chat.AddResponder(echoResponder{})
 	mei, c := follower(t, s, "mei")
 	_, other := follower(t, s, "bob")
 	followFromProfile(t, tea, c, other)

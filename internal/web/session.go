@@ -27,13 +27,12 @@ type Sessions struct {
 	Store  *user.Store
 	Secure bool // set the Secure flag (the base URL is https)
 	Log    *slog.Logger
-	// OnError answers a request whose session could not be loaded (the
-	// database is down): never as signed out. Nil: a plain 503 or 500.
-	OnError ErrorWriter
 }
 
 // Middleware puts the signed-in person (if any) into the request context.
-func (s *Sessions) Middleware(next http.Handler) http.Handler {
+// onError answers a request whose session could not be loaded (the
+// database is down): never as signed out. Nil: a plain 503 or 500.
+func (s *Sessions) Middleware(next http.Handler, onError ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(SessionCookie)
 		if err == nil && c.Value != "" {
@@ -49,8 +48,8 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 				// Treating the person as signed out would send them to the
 				// sign-in page (or answer 401) for an outage.
 				err = fmt.Errorf("load session: %w", err)
-				if s.OnError != nil {
-					s.OnError(w, r, err)
+				if onError != nil {
+					onError(w, r, err)
 				} else {
 					s.Log.Error("request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 					msg := errs.Message(err)
