@@ -182,7 +182,7 @@ func (u *UI) funcs() template.FuncMap {
 		"when": func(t time.Time, format string, class ...string) template.HTML {
 			return TimeTag(t, format, strings.Join(class, " "))
 		},
-		"initial": initial,
+		"initial": Initial,
 		"field": func(p *Page, name string) string {
 			if p == nil || p.Form == nil {
 				return ""
@@ -544,7 +544,7 @@ func ago(l *i18n.Locale, t, now time.Time) string {
 	}
 }
 
-func initial(s string) string {
+func Initial(s string) string {
 	for _, r := range strings.TrimSpace(s) {
 		return strings.ToUpper(string(r))
 	}

@@ -3,6 +3,7 @@ package follower
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"mime"
 	"net/http"
@@ -43,6 +44,8 @@ type chatMsg struct {
 	// account's on its messages, the follower's own on theirs (AvatarURL
 	// empty: the name's initial). System notices have none.
 	AvatarURL, AvatarName string
+	// HTML is the message as the page shows it (messageHTML).
+	HTML template.HTML
 }
 
 // chatData is the conversation page.
@@ -177,6 +180,7 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 	if me.AvatarPath != "" {
 		d.MeAvatar = "/me/avatar"
 	}
+	loc := u.Locale(r)
 	for _, m := range msgs {
 		c := u.chatMessage(m)
 		switch {
@@ -186,6 +190,7 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 		default:
 			c.AvatarURL, c.AvatarName = d.AccountAvatar, a.Name
 		}
+		c.HTML = messageHTML(loc, c)
 		d.Messages = append(d.Messages, c)
 		if m.Kind == message.KindPublication && len(m.Body.Articles) > 0 {
 			if id, err := publish.ParseArticlePath(strings.TrimPrefix(m.Body.Articles[0].URL, "/s/")); err == nil {

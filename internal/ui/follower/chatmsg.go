@@ -1,0 +1,306 @@
+package follower
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/i18n"
+	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/ui/core"
+)
+
+// The conversation page shows up to 50 messages. Written by html/template
+// they were about 40% of the page's CPU: every action of the bubble is a
+// reflect call, and so is every escaper html/template inserts. writeMsg
+// writes the same markup directly, escaping each value as html/template
+// does in its context: text and quoted attributes with htmlEscape, URL
+// attributes with safeURL first. testdata/chat_msg.html is the template it
+// replaced, and TestChatMessageMarkup (with FuzzChatMessageMarkup) checks
+// that both write the same bytes for every kind of message.
+
+// iconLocation is the "icon_location" partial of the follower layout.
+const iconLocation = `<svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21Z" fill="none" stroke="currentColor" stroke-width="1.8"/><circle cx="12" cy="9.5" r="2.5" fill="currentColor"/></svg>`
+
+// messageHTML is one message of the conversation as the page shows it, in
+// l's language.
+func messageHTML(l *i18n.Locale, c *chatMsg) template.HTML {
+	var b strings.Builder
+	b.Grow(512 + len(c.Body.Text))
+	writeMsg(&b, l, c)
+	return template.HTML(b.String())
+}
+
+func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+	t := func(key string) { htmlEscape(b, l.Text(key)) }
+	b.WriteString(`<li class="msg `)
+	if c.Mine {
+		b.WriteString("mine")
+	} else {
+		b.WriteString("theirs")
+	}
+	if c.Kind == message.KindNotice {
+		b.WriteString(" system")
+	}
+	b.WriteString(`" data-id="`)
+	b.WriteString(strconv.FormatInt(c.ID, 10))
+	b.WriteString(`" data-kind="`)
+	htmlEscape(b, c.Kind)
+	b.WriteString("\">\n  ")
+	if c.Kind != message.KindNotice {
+		b.WriteString(`<span class="avatar msg-avatar" aria-hidden="true" data-testid="msg-avatar">`)
+		if c.AvatarURL != "" {
+			b.WriteString(`<img src="`)
+			urlAttr(b, c.AvatarURL)
+			b.WriteString(`" alt="">`)
+		} else {
+			htmlEscape(b, core.Initial(c.AvatarName))
+		}
+		b.WriteString(`</span>`)
+	}
+	b.WriteString("\n  <div class=\"msg-body\">\n  <div class=\"bubble\" translate=\"no\">\n  ")
+	switch {
+	case c.Kind == message.KindText || c.Kind == message.KindNotice:
+		b.WriteString(`<p class="text">`)
+		htmlEscape(b, c.Body.Text)
+		b.WriteString("</p>\n  ")
+	case c.Kind == message.KindImage:
+		if c.MediaURL != "" {
+			b.WriteString(`<a href="`)
+			urlAttr(b, c.MediaURL)
+			b.WriteString(`"><img src="`)
+			urlAttr(b, c.MediaURL)
+			b.WriteString(`" alt="`)
+			t("Image")
+			b.WriteString(`" loading="lazy"></a>`)
+		} else {
+			b.WriteString("[")
+			t("Image")
+			b.WriteString("]")
+		}
+		b.WriteString("\n  ")
+	case c.Kind == message.KindVoice:
+		if c.MediaURL != "" {
+			b.WriteString(`<audio class="voice" controls preload="metadata" src="`)
+			urlAttr(b, c.MediaURL)
+			b.WriteString(`" data-testid="voice"></audio>`)
+		} else {
+			b.WriteString("[")
+			t("Voice")
+			b.WriteString("]")
+		}
+		b.WriteString("\n  ")
+	case c.Kind == message.KindVideo:
+		if c.MediaURL != "" {
+			b.WriteString(`<video class="video" controls preload="metadata" playsinline src="`)
+			urlAttr(b, c.MediaURL)
+			b.WriteString(`"`)
+			if c.ThumbURL != "" {
+				b.WriteString(` poster="`)
+				urlAttr(b, c.ThumbURL)
+				b.WriteString(`"`)
+			}
+			b.WriteString(` data-testid="video"></video>`)
+			if c.Body.Title != "" {
+				b.WriteString(`<p class="text">`)
+				htmlEscape(b, c.Body.Title)
+				b.WriteString(`</p>`)
+			}
+		} else {
+			b.WriteString("[")
+			t("Video")
+			b.WriteString("]")
+		}
+		b.WriteString("\n  ")
+	case c.Kind == message.KindLocation:
+		b.WriteString(`<p class="text">` + iconLocation + ` `)
+		htmlEscape(b, c.Body.Label)
+		b.WriteString(`</p><a href="`)
+		urlAttr(b, c.MapURL)
+		b.WriteString(`" rel="noopener noreferrer" target="_blank" translate="yes">`)
+		t("Open map")
+		b.WriteString("</a>\n  ")
+	case c.Kind == message.KindNews:
+		for _, a := range c.Body.Articles {
+			b.WriteString(`<a class="card-link" href="`)
+			urlAttr(b, a.URL)
+			b.WriteString(`"><strong>`)
+			htmlEscape(b, a.Title)
+			b.WriteString(`</strong>`)
+			if a.Description != "" {
+				b.WriteString(`<span class="muted">`)
+				htmlEscape(b, a.Description)
+				b.WriteString(`</span>`)
+			}
+			b.WriteString(`</a>`)
+		}
+		b.WriteString("\n  ")
+	case c.Kind == message.KindPublication:
+		if len(c.Body.Articles) > 0 {
+			for i, a := range c.Body.Articles {
+				b.WriteString(`<a class="card-link`)
+				if i == 0 {
+					b.WriteString(` article-card`)
+				}
+				b.WriteString(`" href="`)
+				urlAttr(b, a.URL)
+				b.WriteString(`" data-testid="publication">`)
+				if i == 0 && a.PicURL != "" {
+					b.WriteString(`<img class="cover-wide" src="`)
+					urlAttr(b, a.PicURL)
+					b.WriteString(`" alt="" loading="lazy">`)
+				}
+				b.WriteString(`<strong>`)
+				htmlEscape(b, a.Title)
+				b.WriteString(`</strong>`)
+				if i == 0 && a.Description != "" {
+					b.WriteString(`<span class="muted">`)
+					htmlEscape(b, a.Description)
+					b.WriteString(`</span>`)
+				}
+				b.WriteString(`</a>`)
+			}
+			b.WriteString("\n    ")
+		} else {
+			b.WriteString(`<a class="card-link article-card" href="`)
+			urlAttr(b, c.Link)
+			b.WriteString(`" data-testid="publication"><strong>`)
+			htmlEscape(b, c.Body.Title)
+			b.WriteString(`</strong>`)
+			if c.Body.Description != "" {
+				b.WriteString(`<span class="muted">`)
+				htmlEscape(b, c.Body.Description)
+				b.WriteString(`</span>`)
+			}
+			b.WriteString(`<span class="read-more" translate="yes">`)
+			t("Read")
+			b.WriteString(`</span></a>`)
+		}
+		b.WriteString("\n  ")
+	case c.Kind == message.KindTemplate:
+		b.WriteString(`<div class="card-link tpl-card" data-testid="template-card"><strong>`)
+		htmlEscape(b, c.Body.Title)
+		b.WriteString("</strong>\n    ")
+		for _, ln := range c.Lines {
+			b.WriteString(`<span class="tpl-line">`)
+			if ln.Label != "" {
+				b.WriteString(`<span class="tpl-label">`)
+				htmlEscape(b, ln.Label)
+				b.WriteString(`: </span>`)
+			}
+			b.WriteString(`<span class="tpl-value"`)
+			if ln.Color != "" {
+				b.WriteString(` data-color="`)
+				htmlEscape(b, ln.Color)
+				b.WriteString(`"`)
+			}
+			b.WriteString(`>`)
+			htmlEscape(b, ln.Value)
+			b.WriteString(`</span></span>`)
+		}
+		b.WriteString("\n    ")
+		if c.Link != "" {
+			b.WriteString(`<a class="read-more" href="`)
+			urlAttr(b, c.Link)
+			b.WriteString(`" rel="noopener noreferrer" data-testid="template-link" translate="yes">`)
+			t("View details")
+			b.WriteString(`</a>`)
+		}
+		b.WriteString("</div>\n  ")
+	case c.Link != "":
+		b.WriteString(`<a class="card-link" href="`)
+		urlAttr(b, c.Link)
+		b.WriteString(`"><strong>`)
+		htmlEscape(b, c.Preview)
+		b.WriteString(`</strong>`)
+		if c.Body.Description != "" {
+			b.WriteString(`<span class="muted">`)
+			htmlEscape(b, c.Body.Description)
+			b.WriteString(`</span>`)
+		}
+		b.WriteString("</a>\n  ")
+	default:
+		b.WriteString(`<p class="text">`)
+		htmlEscape(b, c.Preview)
+		b.WriteString(`</p>`)
+	}
+	b.WriteString("\n  </div>\n  ")
+	b.WriteString(string(core.TimeTag(c.CreatedAt, "msg", "msg-time")))
+	b.WriteString("\n  </div>\n</li>")
+}
+
+// htmlEscape writes s escaped for HTML text or a quoted attribute value,
+// with the replacements html/template makes there.
+func htmlEscape(b *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var r string
+		switch s[i] {
+		case 0:
+			r = "\uFFFD"
+		case '"':
+			r = "&#34;"
+		case '&':
+			r = "&amp;"
+		case '\'':
+			r = "&#39;"
+		case '+':
+			r = "&#43;"
+		case '<':
+			r = "&lt;"
+		case '>':
+			r = "&gt;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(r)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
+
+// urlAttr writes a URL as the whole value of a quoted URL attribute (href,
+// src, poster) as html/template does: a scheme other than http, https or
+// mailto becomes "#ZgotmplZ" (so javascript: links in a bot's news cannot
+// run), bytes outside a URL's own characters are percent-encoded, and the
+// result is escaped for the attribute.
+func urlAttr(b *strings.Builder, s string) {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		b.WriteString("#ZgotmplZ")
+		return
+	}
+	const hex = "0123456789abcdef"
+	var n strings.Builder
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			continue
+		case strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0:
+			continue
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			continue // a valid escape stays (as in html/template, not when it ends the URL)
+		}
+		if n.Len() == 0 {
+			n.Grow(len(s) + 16)
+		}
+		n.WriteString(s[written:i])
+		n.WriteByte('%')
+		n.WriteByte(hex[c>>4])
+		n.WriteByte(hex[c&15])
+		written = i + 1
+	}
+	if written == 0 {
+		htmlEscape(b, s)
+		return
+	}
+	n.WriteString(s[written:])
+	htmlEscape(b, n.String())
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
