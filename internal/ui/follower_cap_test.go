@@ -48,7 +48,7 @@ func TestConsoleShowsFollowersSkippedAtTheMonthlyCap(t *testing.T) {
 		}
 	}
 	res := owner.Get(fmt.Sprintf("/mp/a/%d/publish", a.ID))
-	if !res.Contains("1 total · 0 after filtering · 0 sent · 0 errors") || !res.Contains("1 skipped: they had their 4 mass sends this month") {
+	if !res.Contains("1 total · 0 after filtering · 0 sent · errors: 0") || !res.Contains("1 skipped: they had their 4 mass sends this month") {
 		t.Errorf("the fifth send's report:\n%s", res.Body)
 	}
 	res = owner.Get(fmt.Sprintf("/mp/a/%d/calendar?month=2031-03", a.ID))

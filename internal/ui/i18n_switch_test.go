@@ -36,11 +36,11 @@ func TestLanguageSwitcher(t *testing.T) {
 		t.Errorf("switch to a foreign next goes to %q", res.Location)
 	}
 
-	// Signed in, the setting decides (English for people made before
-	// choosing); the switcher saves the choice in it.
+	// Signed in without a setting, the choice of this browser holds; the
+	// switcher saves the choice in the setting.
 	c.SignIn("mei", "follower password 1")
 	if page := c.Get("/"); !page.Contains(`<html lang="en">`) {
-		t.Errorf("a person with English set:\n%.200s", page.Body)
+		t.Errorf("a person without a setting, English chosen in this browser:\n%.200s", page.Body)
 	}
 	c.PostForm("/lang", url.Values{"lang": {"zh-TW"}, "next": {"/"}})
 	p, err := s.App.Users.ByID(context.Background(), mei.ID)
@@ -65,5 +65,34 @@ func TestLanguageSwitcher(t *testing.T) {
 	n.PostForm("/signup", url.Values{"username": {"lian"}, "password": {"long enough 1"}, "password2": {"long enough 1"}})
 	if p, err := s.App.Users.ByUsername(context.Background(), "lian"); err != nil || p.Language != "zh_CN" {
 		t.Errorf("signed up in Chinese: %+v %v", p, err)
+	}
+}
+
+
+// A person nobody chose a language for (made by an administrator, or before
+// the setting existed) reads the browser's language, and the profile form
+// keeps it so: saving the profile does not write English as a choice.
+func TestNoLanguageSettingFollowsTheBrowser(t *testing.T) {
+	s := apptest.New(t)
+	kai := s.CreatePerson(t, "kai", "follower password 1", user.RoleNone)
+	if kai.Language != "" {
+		t.Fatalf("made without a language, the setting is %q", kai.Language)
+	}
+	c := s.Client(t)
+	c.AcceptLanguage = "zh-CN,zh;q=0.9"
+	c.SignIn("kai", "follower password 1")
+	me := c.Get("/me")
+	if !me.Contains(`<html lang="zh-CN">`) || !me.Contains(`<option value="" selected>跟随浏览器</option>`) {
+		t.Fatalf("a Chinese browser, no setting:\n%s", me.Body)
+	}
+	if res := c.PostForm("/me", url.Values{"display_name": {"Kai"}, "region": {""}, "language": {""}}); res.Status != 303 {
+		t.Fatalf("save the profile: %d", res.Status)
+	}
+	if p, err := s.App.Users.ByID(context.Background(), kai.ID); err != nil || p.Language != "" || p.DisplayName != "Kai" {
+		t.Errorf("after saving the profile: %+v %v", p, err)
+	}
+	c.AcceptLanguage = "en"
+	if page := c.Get("/"); !page.Contains(`<html lang="en">`) {
+		t.Errorf("an English browser, no setting:\n%.200s", page.Body)
 	}
 }

@@ -135,7 +135,7 @@ func TestPublishingConsoleAndReading(t *testing.T) {
 		t.Fatalf("engine ran %d jobs: %v", n, err)
 	}
 	res = owner.Get(base + "/publish")
-	if !res.Contains(`data-testid="quota-left">29<`) || !res.Contains("1 total · 1 after filtering · 1 sent · 0 errors") {
+	if !res.Contains(`data-testid="quota-left">29<`) || !res.Contains("1 total · 1 after filtering · 1 sent · errors: 0") {
 		t.Errorf("after the send the console shows:\n%s", res.Body)
 	}
 

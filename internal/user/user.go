@@ -72,7 +72,7 @@ type NewPerson struct {
 	// seed shares one hash among hundreds of followers).
 	PasswordHash string
 	// Language is the person's language setting ("zh_CN", "en", "zh_TW");
-	// English when empty.
+	// "" (none) follows the browser.
 	Language string
 }
 
@@ -159,9 +159,7 @@ func (s *Store) Create(ctx context.Context, in NewPerson) (_ *Person, err error)
 		}
 	}
 	lang := in.Language
-	if lang == "" {
-		lang = "en"
-	} else if !contains(Languages, lang) {
+	if lang != "" && !contains(Languages, lang) {
 		return nil, errs.Invalidf("Unknown language %q.", lang)
 	}
 	now := s.clock.Now()
@@ -358,7 +356,7 @@ func (s *Store) UpdateProfile(ctx context.Context, personID int64, p Profile) (e
 	if !contains(Regions, p.Region) {
 		return errs.FieldInvalid("region", "Choose a region from the list.")
 	}
-	if !contains(Languages, p.Language) {
+	if p.Language != "" && !contains(Languages, p.Language) { // "": the browser's
 		return errs.FieldInvalid("language", "Choose a language from the list.")
 	}
 	_, err = s.db.Exec(ctx, `UPDATE people SET display_name = ?, region = ?, language = ?, updated_at = ? WHERE id = ?`,
