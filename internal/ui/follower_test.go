@@ -719,6 +719,14 @@ func TestBlacklistedAndSuspended(t *testing.T) {
 	wantBody(t, res, "Welcome to Harbour Bank")
 	wantBody(t, res, "Harbour Bank has been suspended by the platform. You cannot send messages to it")
 	wantBody(t, c.Get(accountPath(bank, "")), "Harbour Bank has been suspended by the platform. It cannot be followed or messaged now")
+	wantStatus(t, c.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	zh := c.Get(accountPath(bank, ""))
+	wantBody(t, zh, "已被平台暂停。")
+	wantBody(t, zh, "目前无法关注它或给它发消息")
+	if zh.Contains("It cannot be followed") {
+		t.Error("the Chinese profile of a suspended account has English")
+	}
+	wantStatus(t, c.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
 	wantStatus(t, c.PostForm(chatPath(bank, "/send"), url.Values{"kind": {"text"}, "text": {"hello?"}}), http.StatusConflict)
 	wantStatus(t, other.Get(accountPath(bank, "")), http.StatusNotFound)
 	wantStatus(t, other.Get(chatPath(bank, "")), http.StatusNotFound)

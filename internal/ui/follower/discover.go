@@ -196,7 +196,7 @@ func (u *UI) accountProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Unavailable != "" {
-		d.Unavailable += " It cannot be followed or messaged now; you can still read your conversation."
+		d.Unavailable += " " + u.T(r, "It cannot be followed or messaged now; you can still read your conversation.")
 	}
 	if f, err := u.Follows.Get(r.Context(), a.ID, me.ID); err == nil {
 		d.Account.Following, d.Account.Muted = f.Following, f.Muted
