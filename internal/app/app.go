@@ -296,8 +296,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 		Push: a.Push, Log: log, Gate: a.Review.CheckAllowed}
 	subscribe.Register(a.API, a.Subscriptions) // wxaapi/newtmpl/*, message/subscribe/bizsend, message/template/subscribe
 	// draft/* and freepublish/* on the console's drafts; PUBLISHJOBFINISH when a publish job ends.
-	a.Drafts = &drafts.Service{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
-		Push: a.Push, BaseURL: cfg.BaseURL, Log: log}
+	a.Drafts = drafts.NewService(drafts.Deps{Store: a.Publish, Engine: a.PublishEngine, Accounts: a.Accounts, Follows: a.Follows,
+		Push: a.Push, BaseURL: cfg.BaseURL, Log: log})
 	drafts.Register(a.API, a.Drafts)
 	// /cgi-bin/material/*: permanent materials are the media library
 	material.Register(a.API, material.Deps{Publish: a.Publish, Menus: a.Menus, AutoReplies: a.AutoReplies, BaseURL: cfg.BaseURL})
@@ -305,8 +305,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	comment.Register(a.API, comment.Deps{Publish: a.Publish, Follows: a.Follows})
 	// /cgi-bin/message/mass/*: API mass sends are the console's jobs; the
 	// engine tells mass when one ends (MASSSENDJOBFINISH).
-	a.Mass = &mass.Mass{Publish: a.Publish, Engine: a.PublishEngine, TempMedia: a.TempMedia, Quotas: a.Quotas,
-		Accounts: a.Accounts, Settings: a.DevSettings, Push: a.Push, Clock: c, Log: log, BaseURL: cfg.BaseURL}
+	a.Mass = mass.New(mass.Deps{Publish: a.Publish, Engine: a.PublishEngine, TempMedia: a.TempMedia, Quotas: a.Quotas,
+		Accounts: a.Accounts, Settings: a.DevSettings, Push: a.Push, Clock: c, Log: log, BaseURL: cfg.BaseURL})
 	mass.Register(a.API, a.Mass)
 	// Web Push: followers' devices are notified of account messages and
 	// mass sends while the app is closed (queued jobs, outbound guard).

@@ -40,15 +40,26 @@ type Runner struct {
 	// Leases (NewRunner's), when not nil, makes every Every task run on one
 	// node at a time (see the package comment); nil runs every task on this
 	// node.
-	Leases *lease.Store
-	// TTL overrides LeaseTTL (tests).
-	TTL time.Duration
+	Leases   *lease.Store
+	leaseTTL time.Duration
+}
+
+// Options tune a Runner; the zero value is production's.
+type Options struct {
+	// LeaseTTL replaces the package's LeaseTTL when positive (tests make
+	// nodes take over sooner).
+	LeaseTTL time.Duration
 }
 
 // NewRunner returns a runner whose tasks stop when Stop is called.
 func NewRunner(log *slog.Logger, leases *lease.Store) *Runner {
+	return NewRunnerWith(log, leases, Options{})
+}
+
+// NewRunnerWith is NewRunner with opts, fixed for the runner's life.
+func NewRunnerWith(log *slog.Logger, leases *lease.Store, opts Options) *Runner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Runner{log: log, Leases: leases, ctx: ctx, cancel: cancel}
+	return &Runner{log: log, Leases: leases, leaseTTL: opts.LeaseTTL, ctx: ctx, cancel: cancel}
 }
 
 // Every runs task now and then every interval until Stop. With leases the
@@ -112,8 +123,8 @@ func (r *Runner) run(name string, task Task) {
 }
 
 func (r *Runner) ttl() time.Duration {
-	if r.TTL > 0 {
-		return r.TTL
+	if r.leaseTTL > 0 {
+		return r.leaseTTL
 	}
 	return LeaseTTL
 }

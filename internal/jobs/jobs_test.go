@@ -14,8 +14,7 @@ import (
 )
 
 func runner(t *testing.T, d *db.DB, holder string, ttl time.Duration) *jobs.Runner {
-	r := jobs.NewRunner(slog.New(slog.DiscardHandler), lease.New(d, holder))
-	r.TTL = ttl
+	r := jobs.NewRunnerWith(slog.New(slog.DiscardHandler), lease.New(d, holder), jobs.Options{LeaseTTL: ttl})
 	t.Cleanup(func() { _ = r.Stop(context.Background()) })
 	return r
 }

@@ -166,7 +166,7 @@ func (s *Service) input(ctx context.Context, a *account.Account, in *articleIn) 
 			return publish.ArticleInput{}, "", wxerr.Newf(CodeInvalidParameter, "(a newspic holds at most 20 images)")
 		}
 		for _, it := range in.ImageInfo.ImageList {
-			as, err := s.Store.Asset(ctx, a.ID, strings.TrimSpace(it.ImageMediaID))
+			as, err := s.d.Store.Asset(ctx, a.ID, strings.TrimSpace(it.ImageMediaID))
 			if err != nil || as.Kind != publish.AssetImage {
 				return publish.ArticleInput{}, "", wxerr.New(CodeInvalidMediaID)
 			}
@@ -186,7 +186,7 @@ func (s *Service) input(ctx context.Context, a *account.Account, in *articleIn) 
 		out.Body = body
 	}
 	if thumb != "" {
-		as, err := s.Store.Asset(ctx, a.ID, thumb)
+		as, err := s.d.Store.Asset(ctx, a.ID, thumb)
 		if err != nil || (as.Kind != publish.AssetImage && as.Kind != publish.AssetThumb) {
 			return publish.ArticleInput{}, "", wxerr.New(CodeInvalidMediaID)
 		}
@@ -198,7 +198,7 @@ func (s *Service) input(ctx context.Context, a *account.Account, in *articleIn) 
 // draft returns a draft of the account by media_id: 40007 for anything
 // else (unknown, another account's, published, being published).
 func (s *Service) draft(ctx context.Context, a *account.Account, mediaID string) (*publish.Publication, error) {
-	p, err := s.Store.Draft(ctx, a.ID, strings.TrimSpace(mediaID))
+	p, err := s.d.Store.Draft(ctx, a.ID, strings.TrimSpace(mediaID))
 	if errors.Is(err, errs.NotFound) || err == nil && p.State != publish.StateDraft {
 		return nil, wxerr.New(CodeInvalidMediaID)
 	}
@@ -231,7 +231,7 @@ func (s *Service) draftAdd(ctx context.Context, a *account.Account, in *draftAdd
 		}
 		d.Articles = append(d.Articles, art)
 	}
-	p, err := s.Store.SaveDraft(ctx, a.ID, 0, 0, d)
+	p, err := s.d.Store.SaveDraft(ctx, a.ID, 0, 0, d)
 	if err != nil {
 		return nil, domain(err)
 	}
@@ -295,7 +295,7 @@ func (s *Service) draftUpdate(ctx context.Context, a *account.Account, in *draft
 			d.Articles = append(d.Articles, old.Input())
 		}
 	}
-	if _, err := s.Store.SaveDraft(ctx, a.ID, 0, p.ID, d); err != nil {
+	if _, err := s.d.Store.SaveDraft(ctx, a.ID, 0, p.ID, d); err != nil {
 		if errors.Is(err, errs.NotFound) {
 			return nil, wxerr.New(CodeInvalidMediaID)
 		}
@@ -310,7 +310,7 @@ func (s *Service) draftDelete(ctx context.Context, a *account.Account, in *media
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.DeleteDraft(ctx, a.ID, p.ID); err != nil {
+	if err := s.d.Store.DeleteDraft(ctx, a.ID, p.ID); err != nil {
 		if errors.Is(err, errs.NotFound) {
 			return nil, wxerr.New(CodeInvalidMediaID)
 		}
@@ -321,7 +321,7 @@ func (s *Service) draftDelete(ctx context.Context, a *account.Account, in *media
 
 // GET /cgi-bin/draft/count → {"total_count"}
 func (s *Service) draftCount(r *http.Request, a *account.Account) (any, error) {
-	n, err := s.Store.CountDrafts(r.Context(), a.ID)
+	n, err := s.d.Store.CountDrafts(r.Context(), a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +338,7 @@ type draftItem struct {
 
 // POST /cgi-bin/draft/batchget {"offset","count":1..20,"no_content"}
 func (s *Service) draftBatchGet(r *http.Request, a *account.Account) (any, error) {
-	return batchGet(r, a, s.Store.DraftPage, func(p *publish.Publication, noContent bool) draftItem {
+	return batchGet(r, a, s.d.Store.DraftPage, func(p *publish.Publication, noContent bool) draftItem {
 		it := draftItem{MediaID: p.MediaID(), UpdateTime: p.UpdatedAt.Unix()}
 		it.Content.NewsItem = s.items(p, noContent, false)
 		return it

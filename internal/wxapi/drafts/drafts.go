@@ -72,8 +72,15 @@ const (
 	StatusBanned       = 6
 )
 
-// Service holds what the endpoints need.
+// Service serves draft/* and freepublish/* and pushes PUBLISHJOBFINISH.
+// NewService makes one.
 type Service struct {
+	d  Deps
+	wg sync.WaitGroup // PUBLISHJOBFINISH pushes under way
+}
+
+// Deps are what a Service works with.
+type Deps struct {
 	Store    *publish.Store
 	Engine   *publish.Engine
 	Accounts *account.Store
@@ -81,12 +88,23 @@ type Service struct {
 	Push     *push.Engine // nil: no PUBLISHJOBFINISH
 	BaseURL  string
 	Log      *slog.Logger
-
-	wg sync.WaitGroup // PUBLISHJOBFINISH pushes under way
 }
 
-// Register adds draft/* and freepublish/* to api and hooks the publish
-// engine so that every publish job's end is pushed as PUBLISHJOBFINISH.
+// NewService returns the Service of d, with d.Engine hooked so that every
+// publish job's end is pushed as PUBLISHJOBFINISH.
+func NewService(d Deps) *Service {
+	s := &Service{d: d}
+	if s.d.Engine != nil && s.d.Push != nil {
+		s.d.Engine.OnFinish(s.finished)
+		if s.d.Push.Durable() {
+			s.d.Push.HandleEvent(JobPublishFinish, s.buildFinish)
+			s.d.Engine.OnFinishTx(s.finishedTx)
+		}
+	}
+	return s
+}
+
+// Register adds draft/* and freepublish/* to api.
 func Register(api *wxapi.API, s *Service) {
 	add := func(path string, e wxapi.Endpoint) { api.Register(path, wxapi.CapBasic, e) }
 	add("/cgi-bin/draft/add", wxapi.JSONUpTo(maxBody, s.draftAdd))
@@ -106,13 +124,6 @@ func Register(api *wxapi.API, s *Service) {
 	add("/cgi-bin/freepublish/delete", wxapi.JSONUpTo(maxBody, s.publishDelete))
 	add("/cgi-bin/freepublish/getarticle", wxapi.JSONUpTo(maxBody, s.getArticle))
 	add("/cgi-bin/freepublish/batchget", wxapi.Request(s.publishBatchGet))
-	if s.Engine != nil && s.Push != nil {
-		s.Engine.OnFinish(s.finished)
-		if s.Push.Durable() {
-			s.Push.HandleEvent(JobPublishFinish, s.buildFinish)
-			s.Engine.OnFinishTx(s.finishedTx)
-		}
-	}
 }
 
 // maxBody is the largest body of this family: articles of up to 1 MiB of
@@ -174,21 +185,21 @@ func domain(err error) error {
 // absolute turns the root-relative image addresses of sanitised HTML into
 // Herald's full addresses, as WeChat answers its mmbiz URLs.
 func (s *Service) absolute(h string) string {
-	base := strings.TrimSuffix(s.BaseURL, "/")
+	base := strings.TrimSuffix(s.d.BaseURL, "/")
 	return strings.NewReplacer(`src="/media/`, `src="`+base+`/media/`, `src="/cgi-bin/media/pic?`, `src="`+base+`/cgi-bin/media/pic?`).Replace(h)
 }
 
 // relative undoes absolute on what a developer sends, so that images from
 // Herald's own library and media/uploadimg pass the sanitiser.
 func (s *Service) relative(h string) string {
-	base := strings.TrimSuffix(s.BaseURL, "/")
+	base := strings.TrimSuffix(s.d.BaseURL, "/")
 	if base == "" {
 		return h
 	}
 	return strings.NewReplacer(base+`/media/M`, `/media/M`, base+`/cgi-bin/media/pic?`, `/cgi-bin/media/pic?`).Replace(h)
 }
 
-func (s *Service) url(path string) string { return strings.TrimSuffix(s.BaseURL, "/") + path }
+func (s *Service) url(path string) string { return strings.TrimSuffix(s.d.BaseURL, "/") + path }
 
 // plainTextHTML turns a newspic's plain text into paragraphs.
 func plainTextHTML(text string) string {
@@ -226,8 +237,8 @@ func checkPage(offset, count flex) error {
 
 // logErr logs a failure of the PUBLISHJOBFINISH push path.
 func (s *Service) logErr(msg string, j *publish.Job, err error) {
-	if s.Log != nil {
-		s.Log.Error(msg, slog.Int64("publish_id", j.ID), slog.Any("error", err))
+	if s.d.Log != nil {
+		s.d.Log.Error(msg, slog.Int64("publish_id", j.ID), slog.Any("error", err))
 	}
 }
 

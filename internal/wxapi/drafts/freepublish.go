@@ -24,7 +24,7 @@ func (s *Service) submit(ctx context.Context, a *account.Account, in *mediaIDIn)
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.Store.Send(ctx, a.ID, 0, p.ID, publish.SendOptions{Mode: publish.ModePublish})
+	j, err := s.d.Store.Send(ctx, a.ID, 0, p.ID, publish.SendOptions{Mode: publish.ModePublish})
 	switch {
 	case err == nil:
 	case errors.Is(err, errs.NotFound), errs.KindOf(err) == errs.KindConflict:
@@ -34,8 +34,8 @@ func (s *Service) submit(ctx context.Context, a *account.Account, in *mediaIDIn)
 	default:
 		return nil, domain(err)
 	}
-	if s.Engine != nil {
-		s.Engine.Wake()
+	if s.d.Engine != nil {
+		s.d.Engine.Wake()
 	}
 	return map[string]any{"errcode": 0, "errmsg": "ok", "publish_id": j.APIID, "msg_data_id": p.MsgDataID}, nil
 }
@@ -72,14 +72,14 @@ func (s *Service) statusOf(ctx context.Context, j *publish.Job) (*status, error)
 		st.PublishStatus = StatusPublishing
 		return st, nil
 	}
-	p, err := s.Store.Publication(ctx, j.AccountID, j.PublicationID)
+	p, err := s.d.Store.Publication(ctx, j.AccountID, j.PublicationID)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case p.State == publish.StateDeleted:
 		st.PublishStatus = StatusDeleted
-	case s.Store.AllTakenDown(ctx, p):
+	case s.d.Store.AllTakenDown(ctx, p):
 		st.PublishStatus = StatusBanned
 	}
 	st.ArticleID = p.ArticleID()
@@ -100,7 +100,7 @@ func (s *Service) publishGet(r *http.Request, a *account.Account) (any, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, wxerr.New(CodeInvalidParameter)
 	}
-	j, err := s.Store.JobByAPIID(r.Context(), a.ID, int64(in.PublishID))
+	j, err := s.d.Store.JobByAPIID(r.Context(), a.ID, int64(in.PublishID))
 	if errors.Is(err, errs.NotFound) || err == nil && j.Mode != publish.ModePublish {
 		return nil, wxerr.New(CodeInvalidParameter)
 	}
@@ -113,7 +113,7 @@ func (s *Service) publishGet(r *http.Request, a *account.Account) (any, error) {
 // published returns a published publication of the account by article_id:
 // 53600 otherwise.
 func (s *Service) published(ctx context.Context, a *account.Account, articleID string) (*publish.Publication, error) {
-	p, err := s.Store.Published(ctx, a.ID, strings.TrimSpace(articleID))
+	p, err := s.d.Store.Published(ctx, a.ID, strings.TrimSpace(articleID))
 	if errors.Is(err, errs.NotFound) {
 		return nil, wxerr.New(CodeInvalidArticleID)
 	}
@@ -141,7 +141,7 @@ func (s *Service) publishDelete(ctx context.Context, a *account.Account, in *pub
 	if in.Index > 0 && p.Articles[in.Index-1].Deleted {
 		return nil, wxerr.New(CodeInvalidIndex) // already deleted
 	}
-	err = s.Store.DeletePublishedArticle(ctx, a.ID, p.ID, int(in.Index))
+	err = s.d.Store.DeletePublishedArticle(ctx, a.ID, p.ID, int(in.Index))
 	switch {
 	case err == nil:
 		return nil, nil
@@ -180,7 +180,7 @@ type publishedItem struct {
 // every published publication, whether published from the console or the
 // API, or mass-sent (they are the same objects), newest first.
 func (s *Service) publishBatchGet(r *http.Request, a *account.Account) (any, error) {
-	return batchGet(r, a, s.Store.PublishedPage, func(p *publish.Publication, noContent bool) publishedItem {
+	return batchGet(r, a, s.d.Store.PublishedPage, func(p *publish.Publication, noContent bool) publishedItem {
 		it := publishedItem{ArticleID: p.ArticleID(), UpdateTime: p.UpdatedAt.Unix()}
 		it.Content.NewsItem = s.items(p, noContent, true)
 		it.Content.CreateTime, it.Content.UpdateTime = p.PublishedAt.Unix(), p.UpdatedAt.Unix()
@@ -203,7 +203,7 @@ func (s *Service) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) err
 	if j.Mode != publish.ModePublish {
 		return nil
 	}
-	_, err := s.Push.NotifyTx(ctx, tx, JobPublishFinish, j.AccountID, finishJob{JobID: j.ID})
+	_, err := s.d.Push.NotifyTx(ctx, tx, JobPublishFinish, j.AccountID, finishJob{JobID: j.ID})
 	return err
 }
 
@@ -213,7 +213,7 @@ func (s *Service) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) err
 // attempts) must not hold up the console's Publish button or the next
 // job; Wait waits for pushes under way.
 func (s *Service) finished(ctx context.Context, j *publish.Job) {
-	if j.Mode != publish.ModePublish || s.Push == nil || s.Push.Durable() {
+	if j.Mode != publish.ModePublish || s.d.Push == nil || s.d.Push.Durable() {
 		return
 	}
 	s.wg.Add(1)
@@ -233,7 +233,7 @@ func (s *Service) pushFinish(ctx context.Context, j *publish.Job) {
 		s.logErr("PUBLISHJOBFINISH", j, err)
 		return
 	}
-	if _, err := s.Push.Notify(ctx, a, msg, pid); err != nil {
+	if _, err := s.d.Push.Notify(ctx, a, msg, pid); err != nil {
 		s.logErr("PUBLISHJOBFINISH: push", j, err)
 	}
 }
@@ -244,7 +244,7 @@ func (s *Service) buildFinish(ctx context.Context, accountID int64, payload []by
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return nil, nil, 0, nil // unreadable: nothing to send
 	}
-	j, err := s.Store.Job(ctx, accountID, p.JobID)
+	j, err := s.d.Store.Job(ctx, accountID, p.JobID)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -254,7 +254,7 @@ func (s *Service) buildFinish(ctx context.Context, accountID int64, payload []by
 // finishEvent builds the PUBLISHJOBFINISH of an ended publish job. Its
 // CreateTime is the job's end, so every attempt sends the same event.
 func (s *Service) finishEvent(ctx context.Context, j *publish.Job) (*account.Account, *wxmsg.Message, int64, error) {
-	a, err := s.Accounts.ByID(ctx, j.AccountID)
+	a, err := s.d.Accounts.ByID(ctx, j.AccountID)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -272,9 +272,9 @@ func (s *Service) finishEvent(ctx context.Context, j *publish.Job) (*account.Acc
 	// FromUserName is the openid (with this account) of whoever published:
 	// the console's operator, or the account's owner for API publishes.
 	from := a.OriginalID
-	pid, err := s.Store.Operator(ctx, j)
+	pid, err := s.d.Store.Operator(ctx, j)
 	if err == nil && pid != 0 {
-		if oid, err := s.Follows.OpenID(ctx, a.ID, pid); err == nil {
+		if oid, err := s.d.Follows.OpenID(ctx, a.ID, pid); err == nil {
 			from = oid
 		}
 	}

@@ -43,8 +43,11 @@ const (
 	copyrightPassed = 1 // CheckState: not judged a reprint, may be sent
 )
 
-// Mass serves the mass-send API and pushes MASSSENDJOBFINISH.
-type Mass struct {
+// Mass serves the mass-send API and pushes MASSSENDJOBFINISH. New makes one.
+type Mass struct{ d Deps }
+
+// Deps are what Mass works with.
+type Deps struct {
 	Publish   *publish.Store
 	Engine    *publish.Engine
 	TempMedia *tempmedia.Store
@@ -57,8 +60,18 @@ type Mass struct {
 	BaseURL   string // Herald's public address, for ArticleUrl
 }
 
-// Register adds the endpoints to api and makes the engine tell m when an
-// API send ends.
+// New returns the Mass of d; d.Engine tells it when an API send ends.
+func New(d Deps) *Mass {
+	m := &Mass{d: d}
+	m.d.Engine.OnFinish(m.Finished)
+	if m.d.Push != nil && m.d.Push.Durable() {
+		m.d.Push.HandleEvent(JobMassFinish, m.buildFinish)
+		m.d.Engine.OnFinishTx(m.finishedTx)
+	}
+	return m
+}
+
+// Register adds the endpoints to api.
 func Register(api *wxapi.API, m *Mass) {
 	api.Register("/cgi-bin/message/mass/sendall", wxapi.CapVerified, wxapi.JSON(m.sendAll))
 	api.Register("/cgi-bin/message/mass/send", wxapi.CapQRCode, wxapi.JSON(m.send)) // verified Service accounts only
@@ -68,11 +81,6 @@ func Register(api *wxapi.API, m *Mass) {
 	api.Register("/cgi-bin/message/mass/speed/get", wxapi.CapVerified, wxapi.Query(m.speedGet))
 	api.Register("/cgi-bin/message/mass/speed/set", wxapi.CapVerified, wxapi.JSON(m.speedSet))
 	api.Register("/cgi-bin/media/uploadvideo", wxapi.CapBasic, wxapi.JSON(m.uploadVideo))
-	m.Engine.OnFinish(m.Finished)
-	if m.Push != nil && m.Push.Durable() {
-		m.Push.HandleEvent(JobMassFinish, m.buildFinish)
-		m.Engine.OnFinishTx(m.finishedTx)
-	}
 }
 
 // JobMassFinish is the work-queue kind of a MASSSENDJOBFINISH push.
@@ -89,11 +97,11 @@ func (m *Mass) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) error 
 	if j.Source != publish.SourceAPI || j.Mode != publish.ModeMass {
 		return nil
 	}
-	ok, err := m.Publish.ClaimFinishNoticeTx(ctx, tx, j.ID)
+	ok, err := m.d.Publish.ClaimFinishNoticeTx(ctx, tx, j.ID)
 	if err != nil || !ok {
 		return err
 	}
-	_, err = m.Push.NotifyTx(ctx, tx, JobMassFinish, j.AccountID, finishJob{JobID: j.ID})
+	_, err = m.d.Push.NotifyTx(ctx, tx, JobMassFinish, j.AccountID, finishJob{JobID: j.ID})
 	return err
 }
 
@@ -103,7 +111,7 @@ func (m *Mass) buildFinish(ctx context.Context, accountID int64, payload []byte)
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return nil, nil, 0, nil // unreadable: nothing to send
 	}
-	j, err := m.Publish.Job(ctx, accountID, p.JobID)
+	j, err := m.d.Publish.Job(ctx, accountID, p.JobID)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -168,7 +176,7 @@ func (m *Mass) content(ctx context.Context, a *account.Account, in *request) (in
 		if in.MpNews == nil || in.MpNews.MediaID == "" {
 			return 0, nil, wxerr.New(41006)
 		}
-		p, err := m.Publish.Draft(ctx, a.ID, in.MpNews.MediaID)
+		p, err := m.d.Publish.Draft(ctx, a.ID, in.MpNews.MediaID)
 		if err != nil || p.State != publish.StateDraft {
 			return 0, nil, wxerr.New(wxerr.CodeInvalidMediaID)
 		}
@@ -235,14 +243,14 @@ func (m *Mass) media(ctx context.Context, a *account.Account, ref *mediaRef, kin
 		return message.Body{}, wxerr.New(41006)
 	}
 	if strings.HasPrefix(ref.MediaID, "M") {
-		if as, err := m.Publish.Asset(ctx, a.ID, ref.MediaID); err == nil {
+		if as, err := m.d.Publish.Asset(ctx, a.ID, ref.MediaID); err == nil {
 			if as.Kind != kind {
 				return message.Body{}, wxerr.New(wxerr.CodeInvalidMediaID)
 			}
 			return message.Body{MediaKey: as.Key, MediaType: as.ContentType, MediaID: ref.MediaID}, nil
 		}
 	}
-	it, err := m.TempMedia.Get(ctx, a.ID, ref.MediaID)
+	it, err := m.d.TempMedia.Get(ctx, a.ID, ref.MediaID)
 	if err != nil || it.Type != kind {
 		return message.Body{}, wxerr.New(wxerr.CodeInvalidMediaID)
 	}
@@ -261,7 +269,7 @@ func (m *Mass) submit(ctx context.Context, a *account.Account, in *request, send
 		return nil, err
 	}
 	send.MsgType, send.PublicationID, send.Message, send.ClientMsgID = in.MsgType, pubID, msg, in.ClientMsgID
-	j, err := m.Publish.SendAPI(ctx, a.ID, send)
+	j, err := m.d.Publish.SendAPI(ctx, a.ID, send)
 	var dup *publish.DuplicateError
 	switch {
 	case err == nil:
@@ -274,10 +282,10 @@ func (m *Mass) submit(ctx context.Context, a *account.Account, in *request, send
 	default:
 		return nil, sendErr(err)
 	}
-	m.Engine.Wake()
+	m.d.Engine.Wake()
 	out := map[string]any{"errcode": 0, "errmsg": submitSuccess, "msg_id": j.APIID}
 	if pubID != 0 {
-		n, err := m.Publish.MsgDataID(ctx, a.ID, pubID)
+		n, err := m.d.Publish.MsgDataID(ctx, a.ID, pubID)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +362,7 @@ func (m *Mass) followers(ctx context.Context, accountID int64, openids []string)
 			uniq = append(uniq, o)
 		}
 	}
-	d := m.Publish.DB()
+	d := m.d.Publish.DB()
 	var people []int64
 	for start := 0; start < len(uniq); start += 500 {
 		chunk := uniq[start:min(len(uniq), start+500)]
@@ -388,7 +396,7 @@ func (m *Mass) preview(ctx context.Context, a *account.Account, in *request) (an
 	var following, blocked bool
 	switch {
 	case openid != "":
-		err := db.Get(m.Publish.DB().QueryRow(ctx, `SELECT person_id, following, blocked FROM follows WHERE account_id = ? AND openid = ?`, a.ID, openid),
+		err := db.Get(m.d.Publish.DB().QueryRow(ctx, `SELECT person_id, following, blocked FROM follows WHERE account_id = ? AND openid = ?`, a.ID, openid),
 			&personID, &following, &blocked)
 		if errors.Is(err, errs.NotFound) {
 			return nil, wxerr.New(wxerr.CodeInvalidOpenID)
@@ -397,7 +405,7 @@ func (m *Mass) preview(ctx context.Context, a *account.Account, in *request) (an
 			return nil, err
 		}
 	case in.ToWxName != "":
-		err := db.Get(m.Publish.DB().QueryRow(ctx, `SELECT f.person_id, f.following, f.blocked FROM people pe JOIN follows f ON f.person_id = pe.id AND f.account_id = ?
+		err := db.Get(m.d.Publish.DB().QueryRow(ctx, `SELECT f.person_id, f.following, f.blocked FROM people pe JOIN follows f ON f.person_id = pe.id AND f.account_id = ?
 			WHERE pe.username = ?`, a.ID, strings.ToLower(strings.TrimPrefix(in.ToWxName, "@"))), &personID, &following, &blocked)
 		if errors.Is(err, errs.NotFound) {
 			return nil, wxerr.New(40132)
@@ -418,14 +426,14 @@ func (m *Mass) preview(ctx context.Context, a *account.Account, in *request) (an
 	if err != nil {
 		return nil, err
 	}
-	if in.ToWxName != "" && openid == "" && m.Quotas != nil {
-		if ok, err := m.Quotas.Take(ctx, a.ID, towxnameQuota); err != nil {
+	if in.ToWxName != "" && openid == "" && m.d.Quotas != nil {
+		if ok, err := m.d.Quotas.Take(ctx, a.ID, towxnameQuota); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, wxerr.New(wxerr.CodeDailyQuota)
 		}
 	}
-	msgID, err := m.Publish.PreviewTo(ctx, a.ID, personID, pubID, msg)
+	msgID, err := m.d.Publish.PreviewTo(ctx, a.ID, personID, pubID, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -448,9 +456,9 @@ func (m *Mass) job(ctx context.Context, a *account.Account, in *jobRequest, byUR
 	var err error
 	switch {
 	case in.MsgID.Set:
-		j, err = m.Publish.MassJobByMsgID(ctx, a.ID, in.MsgID.V)
+		j, err = m.d.Publish.MassJobByMsgID(ctx, a.ID, in.MsgID.V)
 	case byURL && in.URL != "":
-		j, err = m.Publish.MassJobOfArticle(ctx, a.ID, in.URL)
+		j, err = m.d.Publish.MassJobOfArticle(ctx, a.ID, in.URL)
 	default:
 		return nil, wxerr.Newf(wxerr.CodeInvalidParameter, "msg_id missing")
 	}
@@ -478,7 +486,7 @@ func (m *Mass) delete(ctx context.Context, a *account.Account, in *jobRequest) (
 	if idx := in.ArticleIdx.V; idx < 0 || idx > publish.MaxArticles {
 		return nil, wxerr.New(40060)
 	}
-	err = m.Publish.DeleteMassSend(ctx, a.ID, j.ID, int(in.ArticleIdx.V))
+	err = m.d.Publish.DeleteMassSend(ctx, a.ID, j.ID, int(in.ArticleIdx.V))
 	switch {
 	case errors.Is(err, publish.ErrNoSuchArticle):
 		return nil, wxerr.New(40060)
@@ -490,7 +498,7 @@ func (m *Mass) delete(ctx context.Context, a *account.Account, in *jobRequest) (
 
 // POST /cgi-bin/message/mass/speed/get → {"speed","realspeed"}
 func (m *Mass) speedGet(ctx context.Context, a *account.Account, _ url.Values) (any, error) {
-	s, err := m.Publish.MassSpeed(ctx, a.ID)
+	s, err := m.d.Publish.MassSpeed(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -510,20 +518,20 @@ func (m *Mass) speedSet(ctx context.Context, a *account.Account, in *speedReques
 	if in.Speed.V < 0 || in.Speed.V > publish.MaxMassSpeed {
 		return nil, wxerr.New(45083)
 	}
-	return nil, m.Publish.SetMassSpeed(ctx, a.ID, int(in.Speed.V))
+	return nil, m.d.Publish.SetMassSpeed(ctx, a.ID, int(in.Speed.V))
 }
 
 // Finished pushes MASSSENDJOBFINISH to the account's server, if it has one,
 // when an API mass send ended (publish.Engine.OnFinish hears every job).
 // Each send is told once: it is claimed first.
 func (m *Mass) Finished(ctx context.Context, j *publish.Job) {
-	if j.Source != publish.SourceAPI || j.Mode != publish.ModeMass || m.Push == nil {
+	if j.Source != publish.SourceAPI || j.Mode != publish.ModeMass || m.d.Push == nil {
 		return
 	}
-	ok, err := m.Publish.ClaimFinishNotice(ctx, j.ID)
+	ok, err := m.d.Publish.ClaimFinishNotice(ctx, j.ID)
 	if err != nil || !ok {
 		if err != nil {
-			m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
+			m.d.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
 		}
 		return
 	}
@@ -533,7 +541,7 @@ func (m *Mass) Finished(ctx context.Context, j *publish.Job) {
 // Sweep tells the API sends that ended without being told (their process
 // died between the end and the push). The server runs it every minute.
 func (m *Mass) Sweep(ctx context.Context) error {
-	jobs, err := m.Publish.UntoldAPISends(ctx, 100)
+	jobs, err := m.d.Publish.UntoldAPISends(ctx, 100)
 	if err != nil {
 		return err
 	}
@@ -546,26 +554,26 @@ func (m *Mass) Sweep(ctx context.Context) error {
 func (m *Mass) push(ctx context.Context, j *publish.Job) {
 	msg, a, _, err := m.FinishEvent(ctx, j)
 	if err != nil {
-		m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
+		m.d.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
 		return
 	}
 	if msg == nil {
 		return
 	}
 	// Queued when the engine is durable: the push then survives this node.
-	if _, err := m.Push.Notify(ctx, a, msg, 0); err != nil {
-		m.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
+	if _, err := m.d.Push.Notify(ctx, a, msg, 0); err != nil {
+		m.d.Log.Error("MASSSENDJOBFINISH", slog.Int64("msg_id", j.APIID), slog.Any("error", err))
 	}
 }
 
 // FinishEvent builds the MASSSENDJOBFINISH of an ended send, or nil when
 // the account has no server to push it to.
 func (m *Mass) FinishEvent(ctx context.Context, j *publish.Job) (*wxmsg.Message, *account.Account, *push.Settings, error) {
-	a, err := m.Accounts.ByID(ctx, j.AccountID)
+	a, err := m.d.Accounts.ByID(ctx, j.AccountID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	set, err := m.Settings.Get(ctx, a.ID)
+	set, err := m.d.Settings.Get(ctx, a.ID)
 	if err != nil || !set.Configured() {
 		return nil, nil, nil, err
 	}
@@ -578,11 +586,11 @@ func (m *Mass) FinishEvent(ctx context.Context, j *publish.Job) (*wxmsg.Message,
 	// CreateTime is the send's end, so every attempt sends the same event.
 	at := j.FinishedAt
 	if at.IsZero() {
-		at = m.Clock.Now()
+		at = m.d.Clock.Now()
 	}
 	msg := wxmsg.NewMassSendJobFinish(a.OriginalID, a.OriginalID, at.Unix(), j.APIID, status, j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount)
 	if j.PublicationID != 0 {
-		urls, err := m.Publish.ArticleURLs(ctx, j.PublicationID)
+		urls, err := m.d.Publish.ArticleURLs(ctx, j.PublicationID)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -590,7 +598,7 @@ func (m *Mass) FinishEvent(ctx context.Context, j *publish.Job) (*wxmsg.Message,
 		msg.CopyrightCheckResult = &wxmsg.CopyrightCheckResult{CheckState: copyrightPassed}
 		res := &wxmsg.ArticleURLResult{}
 		for i, u := range urls {
-			res.ResultList = append(res.ResultList, wxmsg.ArticleURLItem{ArticleIdx: i + 1, ArticleURL: strings.TrimSuffix(m.BaseURL, "/") + u})
+			res.ResultList = append(res.ResultList, wxmsg.ArticleURLItem{ArticleIdx: i + 1, ArticleURL: strings.TrimSuffix(m.d.BaseURL, "/") + u})
 		}
 		res.Count = len(res.ResultList)
 		msg.ArticleURLResult = res

@@ -18,7 +18,7 @@ func (m *Mass) uploadVideo(ctx context.Context, a *account.Account, in *mediaRef
 	if err != nil {
 		return nil, err
 	}
-	it, err := m.TempMedia.AddFor(ctx, a.ID, tempmedia.Video, b.MediaKey, b.MediaType, 0, tempmedia.TTL)
+	it, err := m.d.TempMedia.AddFor(ctx, a.ID, tempmedia.Video, b.MediaKey, b.MediaType, 0, tempmedia.TTL)
 	if err != nil {
 		return nil, err
 	}
