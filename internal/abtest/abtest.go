@@ -257,7 +257,7 @@ func (s *Store) Create(ctx context.Context, accountID, personID int64, in Input)
 		return nil, err
 	}
 	if draft.State != publish.StateDraft {
-		return nil, errs.Conflictf("Only a draft can be tested; this publication is %s.", draft.State)
+		return nil, errs.Conflictf("Only a draft can be tested; this publication is %s.", errs.Text(draft.State))
 	}
 	if len(draft.Articles) == 0 {
 		return nil, errs.Invalidf("A publication needs at least one article.")

@@ -406,7 +406,7 @@ func (s *Service) Send(ctx context.Context, accountID, personID int64, kind, sen
 		return nil, err
 	}
 	if a.Status != account.StatusActive {
-		return nil, errs.Conflictf("The account is %s and cannot send messages.", a.Status)
+		return nil, errs.Conflictf("The account is %s and cannot send messages.", errs.Text(a.Status))
 	}
 	if s.Gate != nil {
 		if err := s.Gate(ctx, accountID, "messaging"); err != nil {

@@ -100,7 +100,7 @@ func (s *Store) EnableMerchant(ctx context.Context, a *account.Account, displayN
 		return nil, ErrSubscription
 	}
 	if a.Status != account.StatusActive {
-		return nil, errs.Conflictf("The account is %s; payments can be enabled once it is active.", a.Status)
+		return nil, errs.Conflictf("The account is %s; payments can be enabled once it is active.", errs.Text(a.Status))
 	}
 	displayName = strings.TrimSpace(displayName)
 	if displayName == "" {

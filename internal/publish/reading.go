@@ -85,7 +85,7 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 	case s.takenDown(ctx, art.ID):
 		return nil, ErrTakenDown
 	case acct.Status != account.StatusActive && !rd.Member:
-		return nil, errs.NotFoundf("This article is not available: the account is %s.", acct.Status)
+		return nil, errs.NotFoundf("This article is not available: the account is %s.", errs.Text(acct.Status))
 	}
 	pub.Articles = []*Article{art} // for the addresses of its media only
 	err = s.withMediaPaths(ctx, pub)

@@ -382,12 +382,12 @@ func (s *Store) StartRenewal(ctx context.Context, p *user.Person, accountID int6
 		return nil, err
 	}
 	if a.Status != account.StatusActive {
-		return nil, errs.Conflictf("Only an active account can renew its verification (this one is %s).", a.Status)
+		return nil, errs.Conflictf("Only an active account can renew its verification (this one is %s).", errs.Text(a.Status))
 	}
 	if open, err := s.OpenForAccount(ctx, accountID); err != nil {
 		return nil, err
 	} else if open != nil {
-		return nil, errs.Conflictf("This account already has an application in progress (%s).", open.StateLabel())
+		return nil, errs.Conflictf("This account already has an application in progress (%s).", errs.Text(open.StateLabel()))
 	}
 	st, err := s.settings.Get(ctx)
 	if err != nil {

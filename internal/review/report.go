@@ -296,7 +296,7 @@ func (s *Store) DismissReport(ctx context.Context, p *user.Person, reportID int6
 			return err
 		}
 		if r.State != ReportOpen {
-			return errs.Conflictf("This report was already handled (%s).", r.State)
+			return errs.Conflictf("This report was already handled (%s).", errs.Text(r.State))
 		}
 		res, err := tx.Exec(ctx, `UPDATE reports SET state = 'dismissed', handled_by = ?, handled_at = ?, resolution = ? WHERE id = ? AND state = 'open'`,
 			p.ID, db.Micro(now), note, reportID)

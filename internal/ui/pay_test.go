@@ -262,6 +262,15 @@ func TestBuyFlowThroughTheWebFaces(t *testing.T) {
 	if r := hana.Get(orderPage); !r.Contains("partially_refunded") || !r.Contains("one was cracked") {
 		t.Fatalf("order page after refund:\n%s", r.Body)
 	}
+	// A refused change names the order's state, in the reader's language.
+	if r := hana.PostForm(orderPage+"/close", url.Values{}); !r.Contains("This order is partly refunded and cannot be closed.") {
+		t.Errorf("closing a partly refunded order: %d\n%s", r.Status, r.Body)
+	}
+	wantStatus(t, hana.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	if r := hana.PostForm(orderPage+"/close", url.Values{}); !r.Contains("此订单状态为部分退款，无法关闭。") {
+		t.Errorf("closing a partly refunded order, in Chinese: %d\n%s", r.Status, r.Body)
+	}
+	wantStatus(t, hana.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
 	if chat := mei.Get(fmt.Sprintf("/chat/%d", w.bank.ID)); !chat.Contains("Refund of ¥20.50 from Harbour Bank Shop") {
 		t.Fatal("no refund receipt in the chat")
 	}
