@@ -54,6 +54,18 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 	if err := app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM push_deliveries WHERE account_id = ? AND kind = 'message'`, a.ID).Scan(&logged); err != nil || logged < b.N {
 		b.Fatalf("%d deliveries logged, want %d (%v)", logged, b.N, err)
 	}
+	// The size of a log row: every text column, and the explanation
+	// columns (summary, checks, reply, error) on their own. All ASCII
+	// here, so characters are bytes on both databases.
+	var rowBytes, explained float64
+	if err := app.DB.QueryRow(context.Background(), `SELECT AVG(LENGTH(openid) + LENGTH(summary) + LENGTH(dedupe_key) + LENGTH(mode) + LENGTH(url)
+		+ LENGTH(query) + LENGTH(plain) + LENGTH(body) + LENGTH(response) + LENGTH(reply) + LENGTH(error) + LENGTH(checks)),
+		AVG(LENGTH(summary) + LENGTH(checks) + LENGTH(reply) + LENGTH(error))
+		FROM push_deliveries WHERE account_id = ? AND kind = 'message'`, a.ID).Scan(&rowBytes, &explained); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(rowBytes, "text-B/row")
+	b.ReportMetric(explained, "explained-B/row")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(float64(used)/float64(b.N), "cpu-ns/op")
 }
