@@ -43,7 +43,7 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 			msg := wxmsg.NewText(a.OriginalID, openid, time.Now().Unix(), n, "hello from the benchmark")
 			d, _ := app.Push.Deliver(context.Background(), a, set, msg, 0, push.KindMessage, 0)
 			if !d.OK {
-				b.Errorf("delivery failed: %s", d.Error)
+				b.Errorf("delivery failed: %s", d.Error.English())
 				return
 			}
 		}

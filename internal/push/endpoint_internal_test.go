@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/heraldoa/herald/internal/i18n"
 )
 
 // A burst of pushes to one developer server keeps at most MaxPerEndpoint
@@ -113,19 +116,30 @@ func TestPushCapIsSharedByTheLiveNodes(t *testing.T) {
 	}
 }
 
-// The log's checks column is what encoding/json would write, so entries
-// written before and after read back the same.
-func TestChecksJSONMatchesEncodingJSON(t *testing.T) {
+// The log's checks column reads back as it was written, whatever the
+// values hold (markup, quotes, control characters, Chinese, bad UTF-8 is
+// replaced as encoding/json replaces it), and entries logged as English
+// prose before codes still read as prose.
+func TestChecksColumnRoundTrips(t *testing.T) {
 	for _, checks := range [][]Check{
-		nil,
 		{},
-		{{Step: "Sign the request", OK: true, Detail: "signature = sha1 of a, b = 0f"}},
-		{{Step: "Attempt 1", OK: false, Detail: "HTTP 500 in 3ms; <b>&\"quoted\"\\ \n\t é 中文 \u2028 \x01"}, {Step: "", OK: true, Detail: "\xff bad utf-8"}},
+		{check(true, "sign", "1700000000", "42", "0f")},
+		{check(false, "try.status", "1", "500", "3ms"), check(true, "parse.to", "<b>&\"quoted\"\\ \n\t é 中文 \u2028 \x01", "")},
 	} {
-		want, _ := json.Marshal(checks)
-		if got := checksJSON(checks); got != string(want) {
-			t.Errorf("checksJSON(%v) = %s, want %s", checks, got, want)
+		col := checksColumn(checks)
+		if !json.Valid([]byte(col)) {
+			t.Fatalf("checksColumn(%v) = %s: not JSON", checks, col)
 		}
+		if got := parseChecks(col); fmt.Sprint(got) != fmt.Sprint(checks) {
+			t.Errorf("parseChecks(%s) = %v, want %v", col, got, checks)
+		}
+	}
+	legacy := parseChecks(`[{"step":"Sign the request","ok":true,"detail":"signature = sha1 of a, b = 0f"}]`)
+	if len(legacy) != 1 || !legacy[0].Legacy() || legacy[0].StepIn(english()) != "Sign the request" || legacy[0].DetailIn(nil) != "signature = sha1 of a, b = 0f" {
+		t.Errorf("legacy checks read as %+v", legacy)
+	}
+	if got := parseChecks("null"); len(got) != 0 {
+		t.Errorf("null checks read as %v", got)
 	}
 }
 
@@ -145,5 +159,37 @@ func TestPushQueryMatchesURLValues(t *testing.T) {
 		if got, want := pushQuery("0f1e2d", "1700000000", "12345", "o+a/b c&d", msgSig), q.Encode(); got != want {
 			t.Errorf("pushQuery = %s, want %s", got, want)
 		}
+	}
+}
+
+// Every code of the push log is written from the catalogue's pushlog.json
+// in every language, so no check shows in English on a Chinese page.
+func TestEveryNoteHasItsTexts(t *testing.T) {
+	cat, err := i18n.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, nt := range noteTexts {
+		for _, key := range []string{nt.step, nt.format, "%s: %s"} {
+			if key == "" || key == "%s" {
+				continue
+			}
+			for _, l := range i18n.Langs {
+				if !cat.Has(l, key) || cat.Area(l, key) != "pushlog.json" {
+					t.Errorf("%s: %s lacks %q in pushlog.json", code, l, key)
+				}
+			}
+		}
+	}
+	zh := cat.Locale(i18n.Simplified)
+	d := check(false, "delivery", nest(note("why.timeout", "5s"), "3")...)
+	if got := d.DetailIn(zh); got != "尝试 3 次后仍无可用应答：5s 内无应答" {
+		t.Errorf("nested note in Chinese: %q", got)
+	}
+	if got := d.DetailIn(nil); got != "No usable answer after 3 attempts: no answer within 5s" {
+		t.Errorf("nested note in English: %q", got)
+	}
+	if got := check(true, "try", "2", "3ms", "7").StepIn(zh); got != "第 2 次尝试" {
+		t.Errorf("step in Chinese: %q", got)
 	}
 }

@@ -309,23 +309,24 @@ func (e *Engine) PictureURL(mediaID string) string {
 }
 
 // summary describes a message in one line for the log.
-func summary(m *wxmsg.Message) string {
-	if m.MsgType == wxmsg.TypeEvent {
-		s := "event " + m.Event
+func summary(m *wxmsg.Message) Note {
+	switch m.MsgType {
+	case wxmsg.TypeEvent:
+		s := m.Event
 		if m.EventKey != "" {
 			s += " " + m.EventKey
 		}
-		return s
-	}
-	switch m.MsgType {
+		return note("m.event", s)
 	case wxmsg.TypeText:
-		return "text: " + m.Content
+		return note("m.text", m.Content)
 	case wxmsg.TypeLink:
-		return "link: " + m.Title
+		return note("m.link", m.Title)
 	case wxmsg.TypeLocation:
-		return fmt.Sprintf("location: %g, %g %s", m.LocationX, m.LocationY, m.Label)
+		return note("m.location", fmt.Sprintf("%g, %g %s", m.LocationX, m.LocationY, m.Label))
+	case wxmsg.TypeImage, wxmsg.TypeVoice, wxmsg.TypeVideo, wxmsg.TypeShortVideo:
+		return note("m." + m.MsgType)
 	}
-	return m.MsgType
+	return note("m.other", m.MsgType)
 }
 
 // Deliver pushes msg to the account's server with up to Attempts tries of
@@ -363,17 +364,47 @@ func (e *Engine) deliverXML(ctx context.Context, a *account.Account, set *Settin
 	return d, replies
 }
 
-func (e *Engine) fail(d *Delivery, step, detail string) {
+// fail records a failed check, which is also the delivery's error.
+func (e *Engine) fail(d *Delivery, code string, args ...string) {
+	c := check(false, code, args...)
 	d.OK = false
-	d.Error = detail
-	d.Checks = append(d.Checks, Check{Step: step, OK: false, Detail: detail})
+	d.Error = c.Note()
+	d.Checks = append(d.Checks, c)
+}
+
+// why is err as a note: the reason Herald wrote (a noteError), a refused
+// address, or the error in its own words.
+func why(err error) Note {
+	var ne *noteError
+	if errors.As(err, &ne) {
+		return ne.n
+	}
+	if b, ok := outbound.Blocked(err); ok {
+		return note("why.blocked", b.Addr.String(), b.Reason)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return note("why.late")
+	}
+	return note("why.error", outbound.Describe(err))
+}
+
+// noteError is an error that says why as a Note.
+type noteError struct{ n Note }
+
+func (e *noteError) Error() string { return e.n.English() }
+
+func noteErr(code string, args ...string) error { return &noteError{note(code, args...)} }
+
+// nest is args followed by n's code and values, for a nested note.
+func nest(n Note, args ...string) []string {
+	return append(append(args, n.Code), n.Args...)
 }
 
 func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, plain []byte, d *Delivery) []message.Reply {
 	var err error
 	if plain == nil {
 		if plain, err = msg.Marshal(); err != nil {
-			e.fail(d, "Build the message", err.Error())
+			e.fail(d, "build", err.Error())
 			return nil
 		}
 	}
@@ -382,20 +413,19 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	n := nonce()
 	sig := wxcrypt.Signature(set.Token, ts, n)
 	d.Checks = make([]Check, 0, 5)
-	d.Checks = append(d.Checks, Check{Step: "Sign the request", OK: true,
-		Detail: "signature = sha1 of the sorted, joined Token, timestamp " + ts + " and nonce " + n + " = " + sig})
+	d.Checks = append(d.Checks, check(true, "sign", ts, n, sig))
 	body := plain
 	var cipher *wxcrypt.Cipher
 	var msgSig string // safe and compatible modes
 	if set.Encrypted() {
 		cipher, err = e.cipher(set.AESKey, a.AppID)
 		if err != nil {
-			e.fail(d, "Encrypt", "The EncodingAESKey is not usable: "+err.Error())
+			e.fail(d, "key", err.Error())
 			return nil
 		}
 		enc, err := cipher.Encrypt(plain)
 		if err != nil {
-			e.fail(d, "Encrypt", err.Error())
+			e.fail(d, "encrypt.no", err.Error())
 			return nil
 		}
 		if set.Mode == Safe {
@@ -406,14 +436,11 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 			body, err = m2.Marshal()
 		}
 		if err != nil {
-			e.fail(d, "Encrypt", err.Error())
+			e.fail(d, "encrypt.no", err.Error())
 			return nil
 		}
 		msgSig = wxcrypt.MsgSignature(set.Token, ts, n, enc)
-		d.Checks = append(d.Checks, Check{Step: "Encrypt the message", OK: true, Detail: fmt.Sprintf(
-			"AES-256-CBC with the key decoded from the EncodingAESKey (IV = its first 16 bytes); plaintext = 16 random bytes, "+
-				"the 4-byte length %d, the XML and the AppID %s, padded to 32 bytes; msg_signature = sha1 of the sorted Token, timestamp, nonce and Encrypt = %s",
-			len(plain), a.AppID, msgSig)})
+		d.Checks = append(d.Checks, check(true, "encrypt", strconv.Itoa(len(plain)), a.AppID, msgSig))
 	}
 	d.Body = string(body)
 	d.Query = pushQuery(sig, ts, n, msg.FromUserName, msgSig)
@@ -425,6 +452,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	}
 
 	var resp []byte
+	var failure Note // why the last attempt failed
 	job := workq.FromContext(ctx)
 	for i := 1; i <= e.attempts(); i++ {
 		if job != nil {
@@ -432,13 +460,13 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 			// after two attempts leaves this node one.
 			n, ok, err := job.TakeAttempt(ctx, e.attempts())
 			if err != nil {
-				d.Error = "counting the attempt: " + err.Error()
+				failure = note("why.count", err.Error())
 				break
 			}
 			if !ok {
 				if d.Attempts == 0 {
 					d.Attempts = job.Attempts
-					d.Error = fmt.Sprintf("no attempt left: a node that stopped had made all %d", e.attempts())
+					failure = note("why.spent", strconv.Itoa(e.attempts()))
 				}
 				break
 			}
@@ -447,27 +475,29 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 		d.Attempts = i
 		t0 := time.Now()
 		status, b, err := e.post(ctx, target, body)
-		took := time.Since(t0).Round(time.Millisecond)
+		took := time.Since(t0).Round(time.Millisecond).String()
+		try := strconv.Itoa(i)
 		if err != nil {
-			d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: false, Detail: fmt.Sprintf("%v (after %s)", err, took)})
-			d.Error = err.Error()
+			failure = why(err)
+			d.Checks = append(d.Checks, check(false, "try.error", nest(failure, try, took)...))
 			continue
 		}
 		d.StatusCode = status
 		d.Response = string(b)
 		if status != http.StatusOK {
 			d.Response = outbound.Excerpt(b, excerptLen)
-			d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: false, Detail: fmt.Sprintf("HTTP %d in %s; WeChat expects 200", status, took)})
-			d.Error = fmt.Sprintf("HTTP %d", status)
+			code := strconv.Itoa(status)
+			d.Checks = append(d.Checks, check(false, "try.status", try, code, took))
+			failure = note("why.status", code)
 			continue
 		}
-		d.Checks = append(d.Checks, Check{Step: fmt.Sprintf("Attempt %d", i), OK: true, Detail: fmt.Sprintf("HTTP 200 in %s, %d bytes", took, len(b))})
+		d.Checks = append(d.Checks, check(true, "try", try, took, strconv.Itoa(len(b))))
 		resp = b
-		d.Error = ""
+		failure = Note{}
 		break
 	}
-	if d.StatusCode != http.StatusOK || d.Error != "" {
-		e.fail(d, "Delivery", fmt.Sprintf("No usable answer after %d attempts: %s", d.Attempts, d.Error))
+	if d.StatusCode != http.StatusOK || !failure.IsZero() {
+		e.fail(d, "delivery", nest(failure, strconv.Itoa(d.Attempts))...)
 		return nil
 	}
 	reply, err := e.readReply(set, cipher, msg, resp, d)
@@ -477,16 +507,21 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	}
 	d.OK = true
 	if reply == nil {
-		d.Reply = "no reply"
+		d.Reply = note("r.none")
 		return nil
 	}
 	replies, err := e.toMessages(ctx, a, reply)
 	if err != nil {
-		e.fail(d, "Deliver the reply", err.Error())
+		var ne *noteError
+		if errors.As(err, &ne) {
+			e.fail(d, ne.n.Code, ne.n.Args...)
+		} else {
+			e.fail(d, "reply.type", err.Error())
+		}
 		return nil
 	}
 	d.Reply = describeReply(reply)
-	d.Checks = append(d.Checks, Check{Step: "Deliver the reply", OK: true, Detail: d.Reply})
+	d.Checks = append(d.Checks, check(true, "reply", nest(d.Reply)...))
 	return replies
 }
 
@@ -513,7 +548,7 @@ func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
 		select {
 		case <-freed:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for a free connection to %s: %w", key, ctx.Err())
+			return nil, noteErr("why.busy", key, ctx.Err().Error())
 		}
 	}
 }
@@ -566,14 +601,14 @@ func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []b
 	res, err := e.client().Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, nil, fmt.Errorf("no answer within %s", e.timeout())
+			return 0, nil, noteErr("why.timeout", e.timeout().String())
 		}
-		return 0, nil, errors.New(outbound.Describe(err))
+		return 0, nil, err // why() describes it
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
 	if err != nil {
-		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+		return 0, nil, noteErr("why.read", err.Error())
 	}
 	return res.StatusCode, b, nil
 }
@@ -581,7 +616,7 @@ func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []b
 // readReply interprets the server's answer by mode, explaining each check.
 func (e *Engine) readReply(set *Settings, cipher *wxcrypt.Cipher, in *wxmsg.Message, body []byte, d *Delivery) (*wxmsg.Reply, error) {
 	if wxmsg.IsNoReply(body) {
-		d.Checks = append(d.Checks, Check{Step: "Read the reply", OK: true, Detail: `Empty body or "success": no reply, and no auto-reply either.`})
+		d.Checks = append(d.Checks, check(true, "read.none"))
 		return nil, nil
 	}
 	plain := body
@@ -589,34 +624,33 @@ func (e *Engine) readReply(set *Settings, cipher *wxcrypt.Cipher, in *wxmsg.Mess
 		env, err := wxmsg.ParseEncryptedReply(body)
 		switch {
 		case errors.Is(err, wxmsg.ErrNotEncrypted) && set.Mode == Compatible:
-			d.Checks = append(d.Checks, Check{Step: "Read the reply", OK: true, Detail: "A plaintext reply, which compatible mode accepts."})
+			d.Checks = append(d.Checks, check(true, "read.plain"))
 		case errors.Is(err, wxmsg.ErrNotEncrypted):
-			e.fail(d, "Read the reply", "Safe mode needs an encrypted reply (<xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>), \"success\" or an empty body; this is plaintext.")
+			e.fail(d, "read.safe")
 			return nil, err
 		case err != nil:
-			e.fail(d, "Read the reply", "The reply is not one well-formed XML document: "+err.Error())
+			e.fail(d, "read.xml", err.Error())
 			return nil, err
 		default:
 			want := wxcrypt.MsgSignature(set.Token, env.TimeStamp, env.Nonce, env.Encrypt)
 			if !wxcrypt.CheckMsgSignature(set.Token, env.TimeStamp, env.Nonce, env.Encrypt, env.MsgSignature) {
-				e.fail(d, "Check the reply's MsgSignature", fmt.Sprintf("sha1 of the sorted Token, TimeStamp %s, Nonce %s and Encrypt is %s, but the reply says %s: is the Token on your server the same as here?",
-					env.TimeStamp, env.Nonce, want, env.MsgSignature))
+				e.fail(d, "msgsig.bad", env.TimeStamp, env.Nonce, want, env.MsgSignature)
 				return nil, wxmsg.ErrBadSignature
 			}
-			d.Checks = append(d.Checks, Check{Step: "Check the reply's MsgSignature", OK: true, Detail: "matches sha1 of the sorted Token, TimeStamp, Nonce and Encrypt: " + want})
+			d.Checks = append(d.Checks, check(true, "msgsig", want))
 			p, appid, err := cipher.Decrypt(env.Encrypt)
 			if err != nil {
-				e.fail(d, "Decrypt the reply", "AES decryption failed ("+err.Error()+"): is the EncodingAESKey on your server the same as here?")
+				e.fail(d, "decrypt.no", err.Error())
 				return nil, err
 			}
 			if err := wxcrypt.CheckAppID(cipher.AppID(), appid); err != nil {
-				e.fail(d, "Decrypt the reply", fmt.Sprintf("The reply was encrypted for AppID %q, not this account's %q.", appid, cipher.AppID()))
+				e.fail(d, "decrypt.app", appid, cipher.AppID())
 				return nil, err
 			}
-			d.Checks = append(d.Checks, Check{Step: "Decrypt the reply", OK: true, Detail: fmt.Sprintf("decrypted %d bytes; the AppID inside is %s, as expected", len(p), appid)})
+			d.Checks = append(d.Checks, check(true, "decrypt", strconv.Itoa(len(p)), appid))
 			plain = p
 			if wxmsg.IsNoReply(plain) {
-				d.Checks = append(d.Checks, Check{Step: "Read the reply", OK: true, Detail: "The encrypted reply is empty: no reply."})
+				d.Checks = append(d.Checks, check(true, "read.empty"))
 				return nil, nil
 			}
 		}
@@ -626,27 +660,29 @@ func (e *Engine) readReply(set *Settings, cipher *wxcrypt.Cipher, in *wxmsg.Mess
 		err = r.ValidateFor(in)
 	}
 	if err != nil {
-		e.fail(d, "Parse the reply", "WeChat would show the follower an error for this reply: "+err.Error())
+		e.fail(d, "parse.no", err.Error())
 		return nil, err
 	}
 	if r.ToUserName != "" && r.ToUserName != in.FromUserName {
-		d.Checks = append(d.Checks, Check{Step: "Parse the reply", OK: true, Detail: fmt.Sprintf("Note: ToUserName is %q, but the follower's openid is %q; delivered to the follower anyway.", r.ToUserName, in.FromUserName)})
+		d.Checks = append(d.Checks, check(true, "parse.to", r.ToUserName, in.FromUserName))
 	} else {
-		d.Checks = append(d.Checks, Check{Step: "Parse the reply", OK: true, Detail: "A valid " + r.MsgType + " reply."})
+		d.Checks = append(d.Checks, check(true, "parse", r.MsgType))
 	}
 	return r, nil
 }
 
-func describeReply(r *wxmsg.Reply) string {
+func describeReply(r *wxmsg.Reply) Note {
 	switch r.MsgType {
 	case wxmsg.TypeText:
-		return "text: " + r.Content
+		return note("r.text", r.Content)
 	case wxmsg.TypeNews:
-		return fmt.Sprintf("news: %d article(s)", len(r.Articles))
+		return note("r.news", strconv.Itoa(len(r.Articles)))
 	case wxmsg.TypeTransferCustomerService:
-		return "transfer to the customer-service inbox"
+		return note("r.transfer")
+	case wxmsg.TypeImage, wxmsg.TypeVoice, wxmsg.TypeVideo, wxmsg.TypeMusic:
+		return note("r." + r.MsgType)
 	}
-	return r.MsgType
+	return note("r.other", r.MsgType)
 }
 
 // toMessages turns a passive reply into what the follower receives.
@@ -655,7 +691,7 @@ func (e *Engine) toMessages(ctx context.Context, a *account.Account, r *wxmsg.Re
 	mediaBody := func(mediaID string) (message.Body, error) {
 		it, err := e.deps.TempMedia.Get(ctx, a.ID, mediaID)
 		if err != nil {
-			return message.Body{}, errs.Invalidf("Unknown or expired media_id %q (upload it with media/upload first).", mediaID)
+			return message.Body{}, noteErr("reply.media", mediaID)
 		}
 		return message.Body{MediaKey: it.Key, MediaType: it.ContentType, MediaID: mediaID}, nil
 	}
@@ -684,7 +720,7 @@ func (e *Engine) toMessages(ctx context.Context, a *account.Account, r *wxmsg.Re
 	case wxmsg.TypeTransferCustomerService:
 		return nil, nil // the conversation waits in the inbox
 	default:
-		return nil, errs.Invalidf("Unsupported reply type %q.", r.MsgType)
+		return nil, noteErr("reply.type", r.MsgType)
 	}
 	if err != nil {
 		return nil, err
@@ -706,16 +742,15 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 	q.Set("echostr", echo)
 	q.Set("timestamp", ts)
 	q.Set("nonce", n)
-	d := &Delivery{AccountID: a.ID, Kind: KindVerify, Summary: "URL verification (echostr)", Mode: set.Mode, URL: set.URL, Query: q.Encode(), Attempts: 1}
-	d.Checks = append(d.Checks, Check{Step: "Sign the request", OK: true,
-		Detail: fmt.Sprintf("signature = sha1 of the sorted, joined Token, timestamp %s and nonce %s = %s", ts, n, q.Get("signature"))})
+	d := &Delivery{AccountID: a.ID, Kind: KindVerify, Summary: note("m.verify"), Mode: set.Mode, URL: set.URL, Query: q.Encode(), Attempts: 1}
+	d.Checks = append(d.Checks, check(true, "sign", ts, n, q.Get("signature")))
 	target := set.URL
 	if strings.Contains(target, "?") {
 		target += "&" + d.Query
 	} else {
 		target += "?" + d.Query
 	}
-	var problem string
+	var problem Note
 	var refusal *errs.Error // the form's error, one message of the catalogue per kind of failure
 	cctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
@@ -730,29 +765,29 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 			d.StatusCode, d.Response = res.StatusCode, outbound.Excerpt(b, excerptLen)
 			switch {
 			case res.StatusCode != http.StatusOK:
-				problem = fmt.Sprintf("Your server answered HTTP %d; it must answer 200 with the echostr.", res.StatusCode)
+				problem = note("echo.status", strconv.Itoa(res.StatusCode))
 				refusal = errs.FieldInvalid("url", "URL verification failed: your server answered HTTP %s. It must answer 200 with the echostr.", strconv.Itoa(res.StatusCode))
 			case strings.TrimSpace(string(b)) != echo:
-				problem = fmt.Sprintf("Your server answered %q, but it must answer exactly the echostr %q. Check that it uses the same Token.", clipShort(string(b)), echo)
+				problem = note("echo.wrong", clipShort(string(b)), echo)
 				refusal = errs.FieldInvalid("url", "URL verification failed: your server answered %q, but it must answer exactly the echostr %q. Check that it uses the same Token.", clipShort(string(b)), echo)
 			}
 		}
 	}
 	if err != nil {
-		problem = "Your server could not be reached: " + outbound.Describe(err)
+		problem = note("echo.down", nest(why(err))...)
 		refusal = unreachable(err)
 	}
 	d.Duration = time.Since(start)
-	if problem != "" {
-		e.fail(d, "Check the echostr answer", problem)
+	if !problem.IsZero() {
+		e.fail(d, problem.Code, problem.Args...)
 	} else {
 		d.OK = true
-		d.Checks = append(d.Checks, Check{Step: "Check the echostr answer", OK: true, Detail: "Your server answered with the echostr."})
+		d.Checks = append(d.Checks, check(true, "echo"))
 	}
 	if rerr := e.deps.Store.Record(context.WithoutCancel(ctx), d); rerr != nil && e.deps.Log != nil {
 		e.deps.Log.Error("push log", slog.Int64("account_id", a.ID), slog.Any("error", rerr))
 	}
-	if problem != "" {
+	if !problem.IsZero() {
 		return d, refusal
 	}
 	return d, nil

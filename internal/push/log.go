@@ -21,9 +21,8 @@ const (
 	KindVerify  = "verify" // the echostr handshake
 )
 
-// Check is one explained step of a delivery: what Herald computed or
-// verified, and whether it passed.
-type Check struct {
+// legacyCheck is a check as it was logged before codes: English prose.
+type legacyCheck struct {
 	Step   string `json:"step"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
@@ -36,7 +35,7 @@ type Delivery struct {
 	PersonID   int64
 	OpenID     string
 	Kind       string
-	Summary    string // "text: hello", "event subscribe", ...
+	Summary    Note // what was pushed: m.text with the text, m.event with the event's name, ...
 	DedupeKey  string
 	Mode       string
 	URL        string // without the query
@@ -47,8 +46,8 @@ type Delivery struct {
 	Attempts   int
 	StatusCode int
 	Response   string // the last response body (truncated)
-	Reply      string // the reply as understood, or "no reply"
-	Error      string
+	Reply      Note   // the reply as understood (r.none: no reply)
+	Error      Note   // why it failed: its failed check's note
 	Checks     []Check
 	Duration   time.Duration
 	ReplayOf   int64
@@ -204,8 +203,8 @@ func insertDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch [
 			args = args[:0]
 			for _, p := range batch[:n] {
 				d := p.d
-				args = append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(d.Summary), d.DedupeKey, d.Mode, d.URL, d.Query,
-					clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(d.Reply), clip(d.Error), checksJSON(d.Checks),
+				args = append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(noteColumn(d.Summary)), d.DedupeKey, d.Mode, d.URL, d.Query,
+					clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(noteColumn(d.Reply)), errorColumn(d), checksColumn(d.Checks),
 					d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
 			}
 			if _, err := tx.ExecStmt(context.Background(), stmts[i], args...); err != nil {
@@ -222,17 +221,28 @@ const logCols = `id, account_id, person_id, openid, kind, summary, dedupe_key, m
 
 func scanDelivery(r interface{ Scan(...any) error }) (*Delivery, error) {
 	var d Delivery
-	var checks string
+	var summary, reply, problem, checks string
 	var dur, created int64
-	err := r.Scan(&d.ID, &d.AccountID, &d.PersonID, &d.OpenID, &d.Kind, &d.Summary, &d.DedupeKey, &d.Mode, &d.URL, &d.Query, &d.Plain,
-		&d.Body, &d.OK, &d.Attempts, &d.StatusCode, &d.Response, &d.Reply, &d.Error, &checks, &dur, &d.ReplayOf, &created)
+	err := r.Scan(&d.ID, &d.AccountID, &d.PersonID, &d.OpenID, &d.Kind, &summary, &d.DedupeKey, &d.Mode, &d.URL, &d.Query, &d.Plain,
+		&d.Body, &d.OK, &d.Attempts, &d.StatusCode, &d.Response, &reply, &problem, &checks, &dur, &d.ReplayOf, &created)
 	if err == sql.ErrNoRows {
 		return nil, db.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	_ = json.Unmarshal([]byte(checks), &d.Checks)
+	d.Summary, d.Reply = parseNote(summary), parseNote(reply)
+	d.Checks = parseChecks(checks)
+	if problem != "" { // logged before codes
+		d.Error = Note{Prose: problem}
+	} else if !d.OK {
+		for i := len(d.Checks) - 1; i >= 0; i-- {
+			if !d.Checks[i].OK {
+				d.Error = d.Checks[i].Note()
+				break
+			}
+		}
+	}
 	d.Duration = time.Duration(dur) * time.Microsecond
 	d.CreatedAt = db.FromMicro(created)
 	return &d, nil
@@ -278,15 +288,25 @@ func (s *Store) DeleteOlderThan(ctx context.Context, t time.Time) (_ int64, err 
 	return res.RowsAffected()
 }
 
-// checksJSON is json.Marshal(checks), byte for byte, without reflection:
-// every delivery's log row carries its checks.
-func checksJSON(checks []Check) string {
-	if checks == nil {
-		return "null"
+// errorColumn is the stored error: none when the delivery's failed check
+// says it (read back from the checks), prose for an entry logged so.
+func errorColumn(d *Delivery) string {
+	if d.Error.Code != "" {
+		return ""
 	}
+	return clip(d.Error.Prose)
+}
+
+// checksColumn is how checks are stored: a JSON array of one array each,
+// the code (with "+" before it for a check that passed, "-" for one that
+// failed) and its values: [["+sign","1765000000","42","0f3a…"],…].
+func checksColumn(checks []Check) string {
 	n := 2
 	for _, c := range checks {
-		n += 40 + len(c.Step) + len(c.Detail)
+		n += 8 + len(c.Code)
+		for _, a := range c.Args {
+			n += 3 + len(a)
+		}
 	}
 	b := make([]byte, 0, n)
 	b = append(b, '[')
@@ -294,18 +314,41 @@ func checksJSON(checks []Check) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"step":`...)
-		b = appendJSONString(b, c.Step)
+		mark := "-"
 		if c.OK {
-			b = append(b, `,"ok":true,"detail":`...)
-		} else {
-			b = append(b, `,"ok":false,"detail":`...)
+			mark = "+"
 		}
-		b = appendJSONString(b, c.Detail)
-		b = append(b, '}')
+		b = appendNote(b, mark+c.Code, c.Args)
 	}
-	b = append(b, ']')
-	return string(b)
+	return string(append(b, ']'))
+}
+
+// parseChecks reads the checks column: arrays of code and values, or
+// objects of English prose for an entry logged before codes.
+func parseChecks(s string) []Check {
+	if strings.HasPrefix(s, "[[") {
+		var coded [][]string
+		if json.Unmarshal([]byte(s), &coded) != nil {
+			return nil
+		}
+		out := make([]Check, 0, len(coded))
+		for _, c := range coded {
+			if len(c) == 0 || len(c[0]) < 2 {
+				continue
+			}
+			out = append(out, Check{OK: c[0][0] == '+', Code: c[0][1:], Args: c[1:]})
+		}
+		return out
+	}
+	var legacy []legacyCheck
+	if json.Unmarshal([]byte(s), &legacy) != nil {
+		return nil
+	}
+	out := make([]Check, 0, len(legacy))
+	for _, c := range legacy {
+		out = append(out, Check{OK: c.OK, Step: c.Step, Detail: c.Detail})
+	}
+	return out
 }
 
 // appendJSONString appends s as encoding/json writes it: printable ASCII

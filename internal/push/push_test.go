@@ -192,7 +192,7 @@ func TestPushInEveryModeDeliversTheReply(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The handshake and the message.
-			if len(list) != 2 || !list[0].OK || list[0].Attempts != 1 || list[0].Reply != "text: echo: hello" || list[1].Kind != push.KindVerify {
+			if len(list) != 2 || !list[0].OK || list[0].Attempts != 1 || list[0].Reply.English() != "Text reply: echo: hello" || list[1].Kind != push.KindVerify {
 				t.Fatalf("log %+v", list)
 			}
 		})
@@ -255,7 +255,7 @@ func TestSlowServerTimesOut(t *testing.T) {
 		t.Fatalf("timeout replies: %+v", replies)
 	}
 	list, _ := h.Internal().App.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 1)
-	if len(list) != 1 || !strings.Contains(list[0].Error, "no answer within") {
+	if len(list) != 1 || !strings.Contains(list[0].Error.English(), "no answer within") {
 		t.Fatalf("timeout log %+v", list)
 	}
 }
@@ -280,7 +280,7 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 		t.Fatalf("%d attempts; identical: %v", len(bodies), len(bodies) == 3 && bodies[0] == bodies[2])
 	}
 	list, _ := app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 10)
-	if len(list) != 1 || list[0].Attempts != 3 || !strings.Contains(list[0].Error, "HTTP 500") {
+	if len(list) != 1 || list[0].Attempts != 3 || !strings.Contains(list[0].Error.English(), "HTTP 500") {
 		t.Fatalf("failed log: %+v", list)
 	}
 	// An event that fails shows the follower nothing.
@@ -315,7 +315,7 @@ func TestFailuresRetryWithTheSameBodyThenShowTheNotice(t *testing.T) {
 	}
 	list, _ = app.DevSettings.Deliveries(context.Background(), a.ID, 0, true, 1)
 	last := list[0].Checks[len(list[0].Checks)-1]
-	if last.OK || last.Step != "Check the reply's MsgSignature" || !strings.Contains(last.Detail, "Token") {
+	if last.OK || last.StepIn(nil) != "Check the reply's MsgSignature" || !strings.Contains(last.DetailIn(nil), "Token") {
 		t.Fatalf("check %+v", last)
 	}
 
@@ -435,7 +435,7 @@ func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) == 0 || list[0].OK || !strings.Contains(list[0].Error, "Herald does not connect to 127.0.0.1") {
+	if len(list) == 0 || list[0].OK || !strings.Contains(list[0].Error.English(), "Herald does not connect to 127.0.0.1") {
 		t.Errorf("last delivery %+v", list[0])
 	}
 	for _, dl := range list {
@@ -443,7 +443,7 @@ func TestInternalServersAreRefusedWithoutTheirAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(full.Response, "go_gc") || strings.Contains(full.Error, "go_gc") || strings.Contains(fmt.Sprint(full.Checks), "go_gc") {
+		if strings.Contains(full.Response, "go_gc") || strings.Contains(full.Error.English(), "go_gc") || strings.Contains(fmt.Sprint(full.Checks), "go_gc") {
 			t.Errorf("delivery %d to %s shows the internal answer: %+v", dl.ID, dl.URL, full)
 		}
 	}

@@ -97,7 +97,7 @@ func TestDeveloperSettingsPushLogAndReplay(t *testing.T) {
 		t.Fatalf("pushes %v", pushes)
 	}
 	log := c.Get(base + "/pushes")
-	if log.Status != 200 || !log.Contains("text: from the follower") || !log.Contains("URL verification") {
+	if log.Status != 200 || !log.Contains(`Text message <span translate="no">from the follower</span>`) || !log.Contains("URL verification") {
 		t.Fatalf("push log: %d", log.Status)
 	}
 	list, _ := s.App.DevSettings.Deliveries(ctx, svc.ID, 0, false, 1)
@@ -156,5 +156,99 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The push log stores codes and values, not English sentences; the pages
+// write them in the reader's language. An entry logged as English prose
+// (before codes) is still shown, as written and marked English.
+func TestPushLogInTheReadersLanguage(t *testing.T) {
+	h := heraldtest.New(t)
+	s := h.Internal()
+	ctx := context.Background()
+	svc := h.Service
+	owner := s.CreatePerson(t, "logreader", pw, user.RoleNone)
+	must(t, s.App.Accounts.AddMember(ctx, svc.ID, owner.ID, account.RoleAdmin))
+	dev := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, r.URL.Query().Get("echostr"))
+			return
+		}
+		io.WriteString(w, "success")
+	}))
+	defer dev.Close()
+	const aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	if err := h.SetServer(svc, dev.URL, "logtoken1", aesKey, "safe"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Send(svc, svc.Followers[0], "tea please"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.App.DevSettings.Deliveries(ctx, svc.ID, 0, false, 1)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("log: %v %v", list, err)
+	}
+	id := list[0].ID
+
+	var summary, reply, problem, checks string
+	if err := s.App.DB.QueryRow(ctx, `SELECT summary, reply, error, checks FROM push_deliveries WHERE id = ?`, id).Scan(&summary, &reply, &problem, &checks); err != nil {
+		t.Fatal(err)
+	}
+	if summary != `["m.text","tea please"]` || reply != `["r.none"]` || problem != "" {
+		t.Errorf("stored summary %s, reply %s, error %q", summary, reply, problem)
+	}
+	if !strings.HasPrefix(checks, `[["+sign","`) || !strings.Contains(checks, `["+encrypt","`) || !strings.Contains(checks, `["+try","1","`) ||
+		!strings.HasSuffix(checks, `["+read.none"]]`) || strings.Contains(checks, "sha1") || strings.Contains(checks, "Attempt") {
+		t.Errorf("stored checks %s", checks)
+	}
+
+	// An entry of an older Herald: English prose in every column.
+	const oldID = 1
+	if _, err := s.App.DB.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, summary, mode, url, ok, attempts, status_code, error, checks, created_at)
+		VALUES (?, ?, 'message', 'text: an old one', 'safe', ?, FALSE, 3, 500, 'No usable answer after 3 attempts: HTTP 500', ?, ?)`,
+		oldID, svc.ID, dev.URL, `[{"step":"Attempt 1","ok":false,"detail":"HTTP 500 in 2ms; WeChat expects 200"}]`, time.Now().Add(-time.Hour).UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+
+	c := s.Client(t)
+	c.SignIn("logreader", pw)
+	base := fmt.Sprintf("/mp/a/%d/dev/pushes", svc.ID)
+	for _, tc := range []struct {
+		lang      string
+		want, not []string
+	}{
+		{"en", []string{"Sign the request", "Encrypt the message", "Attempt 1", "HTTP 200 in", "Read the reply", `Empty body or &#34;success&#34;`, "Text message", "No reply"}, []string{"签名"}},
+		{"zh-CN", []string{"签名请求", "加密消息", "第 1 次尝试", "内返回 HTTP 200", "读取回复", "空内容或", "文本消息", "不回复"},
+			[]string{"Sign the request", "Attempt 1", "Read the reply", "No reply", `lang="en"><strong>`, `<span translate="no" lang="en">`}},
+	} {
+		if res := c.PostForm("/lang", url.Values{"lang": {tc.lang}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("switch to %s: %d", tc.lang, res.Status)
+		}
+		one := c.Get(fmt.Sprintf("%s/%d", base, id))
+		all := c.Get(base)
+		if one.Status != 200 || all.Status != 200 {
+			t.Fatalf("%s: pages %d, %d", tc.lang, one.Status, all.Status)
+		}
+		for _, w := range tc.want {
+			if !one.Contains(w) && !all.Contains(w) {
+				t.Errorf("%s: the push log lacks %q", tc.lang, w)
+			}
+		}
+		for _, w := range tc.not {
+			if one.Contains(w) {
+				t.Errorf("%s: the delivery shows %q", tc.lang, w)
+			}
+		}
+		if !one.Contains(`<span translate="no">tea please</span>`) {
+			t.Errorf("%s: the follower's text is not shown as content", tc.lang)
+		}
+		// The old entry: its prose as written, marked English.
+		if !all.Contains(`<span translate="no" lang="en">text: an old one</span>`) || !all.Contains(`<span translate="no" lang="en">No usable answer after 3 attempts: HTTP 500</span>`) {
+			t.Errorf("%s: the log does not show the old entry as written", tc.lang)
+		}
+		old := c.Get(fmt.Sprintf("%s/%d", base, oldID))
+		if old.Status != 200 || !old.Contains(`translate="no" lang="en"><strong>✗ Attempt 1</strong><br><span class="wrap">HTTP 500 in 2ms; WeChat expects 200</span>`) {
+			t.Errorf("%s: old delivery page: %d", tc.lang, old.Status)
+		}
 	}
 }

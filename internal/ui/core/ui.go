@@ -218,6 +218,9 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 		"t": l.T,
 		// lang: the page's language as a BCP 47 tag (zh-CN, en, zh-TW).
 		"lang": func() string { return string(l.Lang) },
+		// locale: the page's language, for data that writes itself in a
+		// language: {{.Summary.Label locale}}.
+		"locale": func() *i18n.Locale { return l },
 		// ago: how long ago, as a chat list shows it.
 		"ago": func(t time.Time) string { return ago(l, t, u.now()) },
 		// texts: the translations of keys as JSON, for a script that writes
