@@ -81,7 +81,7 @@ func TestDeveloperSettingsAndPushLogOnAPhone(t *testing.T) {
 	)
 	fitsSmallPhone(t, ctx, "the push log")
 	do(t, ctx, "open the delivery",
-		chromedp.Click(`//table[@data-testid="push-log"]//tr[td[contains(., "text: hello from the phone test")]]//a`),
+		chromedp.Click(`//table[@data-testid="push-log"]//tr[td[contains(., "Text message") and contains(., "hello from the phone test")]]//a`),
 		chromedp.WaitVisible(`[data-testid=checks]`),
 	)
 	fitsSmallPhone(t, ctx, "a delivery")

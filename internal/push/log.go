@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -232,7 +233,7 @@ func scanDelivery(r interface{ Scan(...any) error }) (*Delivery, error) {
 		return nil, err
 	}
 	d.Summary, d.Reply = parseNote(summary), parseNote(reply)
-	d.Checks = parseChecks(checks)
+	d.Checks = withQuery(parseChecks(checks), d.Query)
 	if problem != "" { // logged before codes
 		d.Error = Note{Prose: problem}
 	} else if !d.OK {
@@ -321,6 +322,26 @@ func checksColumn(checks []Check) string {
 		b = appendNote(b, mark+c.Code, c.Args)
 	}
 	return string(append(b, ']'))
+}
+
+// withQuery completes the checks whose values are in the request's query
+// and are therefore not stored twice: sign (timestamp, nonce, signature)
+// and encrypt (msg_signature).
+func withQuery(checks []Check, query string) []Check {
+	var q url.Values
+	for i, c := range checks {
+		if (c.Code == "sign" && len(c.Args) == 0) || (c.Code == "encrypt" && len(c.Args) == 2) {
+			if q == nil {
+				q, _ = url.ParseQuery(query)
+			}
+			if c.Code == "sign" {
+				checks[i].Args = []string{q.Get("timestamp"), q.Get("nonce"), q.Get("signature")}
+			} else {
+				checks[i].Args = append(c.Args[:2:2], q.Get("msg_signature"))
+			}
+		}
+	}
+	return checks
 }
 
 // parseChecks reads the checks column: arrays of code and values, or
