@@ -38,6 +38,11 @@ import (
 
 const first, last = 0x4E00, 0x9FFF
 
+// twPlatform undoes s2twp phrases that mean something else on a platform:
+// 审核 (a reviewer's review) is 審核 in Taiwan, not 稽核 (an audit), and
+// 发布 (publishing an article) is 發布, not 釋出 (a software release).
+var twPlatform = strings.NewReplacer("稽核", "審核", "釋出", "發布")
+
 func main() {
 	out := flag.String("out", "../../internal/i18n/hanzi", "directory of the tables")
 	cat := flag.String("catalogue", "", "directory of the catalogues whose zh-TW.json to fill from zh-CN.json")
@@ -138,7 +143,7 @@ func fillArea(cc *opencc.OpenCC, dir, area string) {
 		if err != nil {
 			log.Fatal(err)
 		}
-		return t
+		return twPlatform.Replace(t)
 	}
 	added := 0
 	for k, v := range zh {
