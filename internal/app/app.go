@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,10 +13,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heraldoa/herald/internal/abtest"
 	"github.com/heraldoa/herald/internal/account"
@@ -78,7 +73,7 @@ type App struct {
 	DB       *db.DB
 	Clock    clock.Clock
 	Secret   []byte
-	Registry *prometheus.Registry
+	Registry *Registry
 	Jobs     *jobs.Runner
 	// Instance names this node in leases (host, process, random).
 	Instance string
@@ -195,7 +190,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	instance := lease.Instance()
 	// Periodic jobs run on one node of the cluster at a time (leases in
 	// the database).
-	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: prometheus.NewRegistry(),
+	a := &App{Config: cfg, Log: log, DB: d, Clock: c, Secret: secret, Registry: newRegistry(),
 		Jobs: jobs.NewRunner(log, lease.New(d, instance)), Instance: instance}
 	ctx := context.Background()
 	if err := CheckSecret(ctx, d, secret); err != nil {
@@ -204,8 +199,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	if err := a.takeNodeID(ctx); err != nil {
 		return nil, err
 	}
-	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Registry.MustRegister(newDBCollector(d))
 
 	a.Media = opts.Media
 	if a.Media == nil {
@@ -219,7 +212,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.Users = user.NewStore(d, c)
 	a.Analytics = analytics.NewRecorder(d, c, log, opts.AnalyticsBuffer)
 	a.AnalyticsStore = analytics.NewStore(d, c, a.Settings, log)
-	a.Registry.MustRegister(a.Analytics.Collector())
+	a.registerMetrics()
 	a.Accounts = account.NewStore(d, c)
 	a.Follows = follow.NewStore(d, c)
 	a.Review = review.NewStore(d, c, a.Accounts, a.Settings, a.Media)
@@ -374,7 +367,7 @@ func (a *App) Handler() http.Handler {
 	// Live event streams are capped per client; bodies must arrive in time
 	// (uploads get longer); behind trusted proxies the client is the one
 	// X-Forwarded-For names.
-	h := web.Observe(a.Log, web.NewMetrics(a.Registry), mux)
+	h := web.Observe(a.Log, a.httpMetrics(), mux)
 	h = sse.Limit(StreamsPerClient, web.ClientIP, h)
 	h = web.BodyDeadline(BodyTimeout, UploadTimeout, h)
 	return web.RealIP(a.Config.Proxies, h)
@@ -393,7 +386,7 @@ const (
 // --metrics-listen address, never on the public listener.
 func (a *App) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", a.metricsHandler())
 	return mux
 }
 
@@ -584,44 +577,4 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.DevSettings.WaitLog() // push-log rows still queued
 	return err
-}
-
-// dbCollector exports connection pool statistics.
-type dbCollector struct {
-	d                                      *db.DB
-	open, inUse, idle, waitCount, waitSecs *prometheus.Desc
-}
-
-func newDBCollector(d *db.DB) *dbCollector {
-	l := []string{"pool"}
-	return &dbCollector{d: d,
-		open:      prometheus.NewDesc("herald_db_open_connections", "Open database connections.", l, nil),
-		inUse:     prometheus.NewDesc("herald_db_in_use_connections", "Database connections in use.", l, nil),
-		idle:      prometheus.NewDesc("herald_db_idle_connections", "Idle database connections.", l, nil),
-		waitCount: prometheus.NewDesc("herald_db_wait_count_total", "Times a query waited for a connection.", l, nil),
-		waitSecs:  prometheus.NewDesc("herald_db_wait_seconds_total", "Time spent waiting for a connection.", l, nil),
-	}
-}
-
-func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.open
-	ch <- c.inUse
-	ch <- c.idle
-	ch <- c.waitCount
-	ch <- c.waitSecs
-}
-
-func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
-	w, r := c.d.Stats()
-	emit := func(pool string, s sql.DBStats) {
-		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(s.OpenConnections), pool)
-		ch <- prometheus.MustNewConstMetric(c.inUse, prometheus.GaugeValue, float64(s.InUse), pool)
-		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, float64(s.Idle), pool)
-		ch <- prometheus.MustNewConstMetric(c.waitCount, prometheus.CounterValue, float64(s.WaitCount), pool)
-		ch <- prometheus.MustNewConstMetric(c.waitSecs, prometheus.CounterValue, s.WaitDuration.Seconds(), pool)
-	}
-	emit("writer", w)
-	if c.d.Dialect() == db.SQLite {
-		emit("reader", r)
-	}
 }

@@ -25,9 +25,15 @@ import (
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/demo"
-	"github.com/heraldoa/herald/internal/natsbus"
+	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/user"
 )
+
+// closingBus is a live-event bus shared by several nodes (NATS).
+type closingBus interface {
+	realtime.Bus
+	Close() error
+}
 
 // Env is the outside world the command talks to.
 type Env struct {
@@ -94,11 +100,22 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "herald: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	return exitCode("herald "+cmd, err, env)
+}
+
+// EmulateMain runs `herald emulate` with args and returns the process exit
+// code: the herald-emulator command, a build of the emulator alone.
+func EmulateMain(args []string, env Env) int {
+	return exitCode("herald-emulator", emulateCmd(args, env), env)
+}
+
+// exitCode reports err, if any, on standard error and returns the exit code.
+func exitCode(name string, err error, env Env) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "herald %s: %v\n", cmd, err)
+		fmt.Fprintf(env.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
 	return 0
@@ -173,9 +190,7 @@ func serve(args []string, env Env) error {
 	defer d.Close()
 	var opts app.Options
 	if cfg.NATSURL != "" {
-		bus, err := natsbus.Connect(ctx, natsbus.Options{URLs: cfg.NATSURL, User: cfg.NATSUser, Password: cfg.NATSPassword,
-			Token: cfg.NATSToken, NKeyFile: cfg.NATSNKey, Creds: cfg.NATSCreds, CA: cfg.NATSCA, Cert: cfg.NATSCert, Key: cfg.NATSKey,
-			Name: "herald " + cfg.Listen, Log: log})
+		bus, err := connectNATS(ctx, cfg, log)
 		if err != nil {
 			return err
 		}

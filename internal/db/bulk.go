@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // CopyIn loads many rows into table as fast as the engine allows: COPY on
@@ -23,12 +20,8 @@ func (db *DB) CopyIn(ctx context.Context, table string, cols []string, next func
 		defer conn.Close()
 		var n int64
 		err = conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("db: copy: unexpected driver connection %T", dc)
-			}
 			var err error
-			n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(next))
+			n, err = pgCopyFrom(ctx, dc, table, cols, next)
 			return err
 		})
 		return n, err
@@ -56,12 +49,8 @@ func (tx *Tx) CopyIn(ctx context.Context, table string, cols []string, rowsPerSt
 	tx.db.stmts.Add(1)
 	var n int64
 	err := tx.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("db: copy: unexpected driver connection %T", dc)
-		}
 		var err error
-		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(next))
+		n, err = pgCopyFrom(ctx, dc, table, cols, next)
 		return err
 	})
 	return n, err

@@ -20,8 +20,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/errs"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (PostgreSQL's: postgres.go)
 )
 
 // Dialect names the database engine.
@@ -94,6 +93,9 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, u string) (*DB, error) {
+	if !postgresBuilt {
+		return nil, errNoPostgres
+	}
 	pool, err := sql.Open("pgx", u)
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -32,14 +31,9 @@ func sqliteCode(err error) int {
 	return -1
 }
 
-// pgCode returns the SQLSTATE of a PostgreSQL error, or "".
-func pgCode(err error) string {
-	var e *pgconn.PgError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
-}
+// PostgresCode returns the SQLSTATE of a PostgreSQL error, or "" (also
+// for every error of a build without PostgreSQL: postgres_none.go).
+func PostgresCode(err error) string { return pgCode(err) }
 
 // IsUniqueViolation reports whether err is a unique-constraint (or primary
 // key) failure.

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 )
 
@@ -25,18 +24,16 @@ func Unavailable(err error) bool {
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
+	if pgConnectError(err) {
 		return true
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if code := pgCode(err); code != "" {
 		switch {
-		case strings.HasPrefix(pe.Code, "08"): // connection exception
+		case strings.HasPrefix(code, "08"): // connection exception
 			return true
-		case pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03": // shutting down, cannot connect now
+		case code == "57P01", code == "57P02", code == "57P03": // shutting down, cannot connect now
 			return true
-		case pe.Code == "53300", pe.Code == "53100": // too many connections, disk full
+		case code == "53300", code == "53100": // too many connections, disk full
 			return true
 		}
 		return false

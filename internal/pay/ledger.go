@@ -21,8 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
@@ -223,8 +221,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *db.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.db.Tx(ctx, fn)
-		var pg *pgconn.PgError
-		if !errors.As(err, &pg) || (pg.Code != "40P01" && pg.Code != "40001") {
+		if code := db.PostgresCode(err); code != "40P01" && code != "40001" {
 			return err
 		}
 		select {
