@@ -16,14 +16,18 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/config"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/emulator"
+	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/i18n"
 	mediastore "github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
@@ -58,34 +62,44 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 		// otherwise set the peak.
 		debug.SetMemoryLimit(20 << 20)
 	}
+	// Messages for people (flag help, errors) follow the locale of the
+	// environment; the JSON line that bots read never changes.
+	loc := emulatorLocale(env.Getenv)
 	fs := flag.NewFlagSet("herald emulate", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (port 0: any free port)")
-	dataDir := fs.String("data", "", "data directory (default: a temporary one, removed on exit)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), loc.Text("Usage: herald emulate [flags]"))
+		fs.PrintDefaults()
+	}
+	listen := fs.String("listen", "127.0.0.1:0", loc.Text("address to listen on (port 0: any free port)"))
+	dataDir := fs.String("data", "", loc.Text("data directory (default: a temporary one, removed on exit)"))
 	var o emulator.AccountOptions
-	fs.StringVar(&o.Name, "name", "Herald Emulator", "account name")
-	fs.StringVar(&o.Type, "type", "service", "account type: service or subscription")
-	fs.StringVar(&o.AppID, "appid", "", "AppID (default: generated)")
-	fs.StringVar(&o.Secret, "secret", "", "AppSecret (default: generated)")
-	fs.StringVar(&o.Token, "token", "", "message push Token (default: generated)")
-	fs.StringVar(&o.AESKey, "aes-key", "", "message push EncodingAESKey, 43 characters (default: generated)")
-	fs.StringVar(&o.PushURL, "push-url", "", "the bot's server URL for message push (default: push off)")
-	fs.StringVar(&o.Mode, "mode", "plaintext", "message push mode: plaintext, compatible or safe")
-	allow := fs.String("outbound-allow", "127.0.0.0/8,::1", "CIDR ranges the bot's server may be in (the emulator allows loopback; add e.g. 172.17.0.0/16 for a bot in a container)")
-	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
-	inMemory := fs.Bool("in-memory", false, "keep the database and media in memory: nothing is written to disk")
-	pushTimeout := fs.Duration("push-timeout", push.DefaultTimeout, "how long a push waits for the bot's answer (WeChat: 5s); shorten it to make delay faults quick in tests")
+	fs.StringVar(&o.Name, "name", "Herald Emulator", loc.Text("account name"))
+	fs.StringVar(&o.Type, "type", "service", loc.Text("account type: service or subscription"))
+	fs.StringVar(&o.AppID, "appid", "", loc.Text("AppID (default: generated)"))
+	fs.StringVar(&o.Secret, "secret", "", loc.Text("AppSecret (default: generated)"))
+	fs.StringVar(&o.Token, "token", "", loc.Text("message push Token (default: generated)"))
+	fs.StringVar(&o.AESKey, "aes-key", "", loc.Text("message push EncodingAESKey, 43 characters (default: generated)"))
+	fs.StringVar(&o.PushURL, "push-url", "", loc.Text("the bot's server URL for message push (default: push off)"))
+	fs.StringVar(&o.Mode, "mode", "plaintext", loc.Text("message push mode: plaintext, compatible or safe"))
+	allow := fs.String("outbound-allow", "127.0.0.0/8,::1", loc.Text("CIDR ranges the bot's server may be in (the emulator allows loopback; add e.g. 172.17.0.0/16 for a bot in a container)"))
+	logLevel := fs.String("log-level", "warn", loc.Text("log level: debug, info, warn or error (logs go to stderr)"))
+	inMemory := fs.Bool("in-memory", false, loc.Text("keep the database and media in memory: nothing is written to disk"))
+	pushTimeout := fs.Duration("push-timeout", push.DefaultTimeout, loc.Text("how long a push waits for the bot's answer (WeChat: 5s); shorten it to make delay faults quick in tests"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return errors.New(loc.T("unexpected argument %q", fs.Arg(0)))
 	}
 	if *inMemory && *dataDir != "" {
-		return errors.New("--in-memory and --data exclude each other")
+		return errors.New(loc.Text("--in-memory and --data exclude each other"))
 	}
 	if *pushTimeout <= 0 {
-		return errors.New("--push-timeout must be positive")
+		return errors.New(loc.Text("--push-timeout must be positive"))
+	}
+	if o.Type != account.Service && o.Type != account.Subscription {
+		return errors.New(loc.T("--type %q: use service or subscription", o.Type))
 	}
 	dir := *dataDir
 	switch {
@@ -140,7 +154,7 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	}
 	acc, err := emulator.CreateAccount(ctx, a, o)
 	if err != nil {
-		return fmt.Errorf("seed the account: %w", err)
+		return fmt.Errorf("%s: %w", loc.Text("seed the account"), accountError(loc, err))
 	}
 	emu := emulator.New(a, clk, acc, pushes)
 
@@ -191,3 +205,48 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	a.DevSettings.WaitLog()
 	return err
 }
+
+// emulatorLocale is the language of the emulator's messages for people on
+// the command line: the environment's locale (LC_ALL, LC_MESSAGES, LANG).
+func emulatorLocale(getenv func(string) string) *i18n.Locale {
+	c, err := i18n.Builtin()
+	if err != nil {
+		return nil // a nil Locale writes the English text
+	}
+	return c.Locale(i18n.FromEnv(getenv))
+}
+
+// flagOfField names the flag that sets each field the account's push
+// settings check.
+var flagOfField = map[string]string{"url": "--push-url", "token": "--token", "mode": "--mode", "aes_key": "--aes-key"}
+
+// accountError returns err with its messages for people (the push
+// settings' checks, shared with the console) in loc's language, each
+// naming its flag; err stays what it unwraps to.
+func accountError(loc *i18n.Locale, err error) error {
+	all := errs.All(err)
+	if len(all) == 0 {
+		return err
+	}
+	for _, e := range all {
+		if e.Field == "" || e.Err != nil {
+			return err // not a check of a flag's value
+		}
+	}
+	parts := make([]string, len(all))
+	for i, e := range all {
+		parts[i] = loc.Text(e.Message)
+		if f, ok := flagOfField[e.Field]; ok {
+			parts[i] = f + ": " + parts[i]
+		}
+	}
+	return &translatedError{msg: strings.Join(parts, "; "), err: err}
+}
+
+type translatedError struct {
+	msg string
+	err error
+}
+
+func (e *translatedError) Error() string { return e.msg }
+func (e *translatedError) Unwrap() error { return e.err }

@@ -374,3 +374,44 @@ func BenchmarkEmulateStart(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpu()-c0)/float64(b.N), "cpu-ns/op")
 }
+
+// The emulator's messages for people (flag help, errors) follow the
+// environment's locale; without a Chinese one they are English.
+func TestEmulateMessagesFollowTheLocale(t *testing.T) {
+	run := func(env map[string]string, args ...string) (int, string) {
+		var stderr bytes.Buffer
+		code := EmulateMain(args, Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(k string) string { return env[k] }})
+		return code, stderr.String()
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		code int
+		want []string
+	}{
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, []string{"--in-memory", "--data", t.TempDir()}, 1,
+			[]string{"herald-emulator: --in-memory 与 --data 不能同时使用\n"}},
+		{map[string]string{"LANG": "en_US.UTF-8"}, []string{"--in-memory", "--data", t.TempDir()}, 1,
+			[]string{"herald-emulator: --in-memory and --data exclude each other\n"}},
+		{nil, []string{"--type", "personal"}, 1, []string{`herald-emulator: --type "personal": use service or subscription`}},
+		{map[string]string{"LANG": "zh_CN.UTF-8", "LC_ALL": "zh_HK.UTF-8"}, []string{"--type", "personal"}, 1,
+			[]string{`herald-emulator: --type "personal"：請使用 service（服務號）或 subscription（訂閱號）`}},
+		{map[string]string{"LC_MESSAGES": "zh_TW.UTF-8"}, []string{"-h"}, 0,
+			[]string{"用法：herald emulate [引數]", "監聽地址（埠為 0：任選一個空閒埠）", "  -in-memory\n"}},
+		{map[string]string{"LANG": "C"}, []string{"-h"}, 0,
+			[]string{"Usage: herald emulate [flags]", "address to listen on (port 0: any free port)"}},
+		// The push settings' checks, shared with the console, name their flag.
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, []string{"--in-memory", "--token", "a!", "--mode", "loud"}, 1,
+			[]string{"herald-emulator: 创建账号: ", "--token: Token 为 3 到 32 位字母和数字。", "--mode: 请选择明文模式、兼容模式或安全模式。"}},
+	} {
+		code, stderr := run(c.env, c.args...)
+		if code != c.code {
+			t.Errorf("%v %v: exit code %d, want %d (%s)", c.env, c.args, code, c.code, stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v %v: standard error lacks %q:\n%s", c.env, c.args, w, stderr)
+			}
+		}
+	}
+}
