@@ -308,9 +308,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.WebPush.Register(a.PublishEngine)
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c, &pay.Receipts{Messages: a.Messages, Analytics: a.Analytics, Log: log}) // receipts in chat, payment events
-	a.PayAPI = &wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &pay.PlatformKeys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
-		HTTP: a.Outbound.Client(10 * time.Second)}
-	a.PayAPI.Register() // payment and refund notifications to merchants
+	a.PayAPI = wxpay.NewAPI(wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &pay.PlatformKeys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,
+		HTTP: a.Outbound.Client(10 * time.Second)}) // with payment and refund notifications to merchants
 	var err error
 	a.UI, err = ui.New(ui.Deps{Log: log, Clock: c, Users: a.Users, Sessions: a.Sessions,
 		Review:   a.Review,

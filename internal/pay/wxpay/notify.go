@@ -26,12 +26,19 @@ import (
 var Backoff = []time.Duration{15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute, 10 * time.Minute, 20 * time.Minute,
 	30 * time.Minute, 30 * time.Minute, 30 * time.Minute, time.Hour, 3 * time.Hour, 3 * time.Hour, 3 * time.Hour, 6 * time.Hour, 6 * time.Hour}
 
-// Register hooks the API's notifications into the pay store: a paid API
-// order with a notify_url gets TRANSACTION.SUCCESS, a refund of an API order
-// REFUND.SUCCESS (to the refund request's notify_url, else the order's).
-// The notification is stored in the payment's (or refund's) own
-// transaction, so no payment commits without it; DeliverDue sends it.
-func (a *API) Register() {
+// NewAPI returns the API that cfg describes, its notifications hooked into
+// cfg.Pay: a paid API order with a notify_url gets TRANSACTION.SUCCESS, a
+// refund of an API order REFUND.SUCCESS (to the refund request's
+// notify_url, else the order's). The notification is stored in the
+// payment's (or refund's) own transaction, so no payment commits without
+// it; DeliverDue sends it.
+func NewAPI(cfg API) *API {
+	a := &cfg
+	a.notifyMerchants()
+	return a
+}
+
+func (a *API) notifyMerchants() {
 	a.Pay.InPaidTx(func(ctx context.Context, tx *db.Tx, o *pay.Order) error {
 		if o.Source != pay.SourceAPI || o.NotifyURL == "" {
 			return nil
