@@ -176,7 +176,6 @@ func (p *Penalty) Errcode() (int, string) {
 	return ErrcodeAPIBanned, "api banned"
 }
 
-
 // Appeal is an account's request to overturn a penalty.
 type Appeal struct {
 	ID           int64

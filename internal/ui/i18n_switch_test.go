@@ -68,7 +68,6 @@ func TestLanguageSwitcher(t *testing.T) {
 	}
 }
 
-
 // A person nobody chose a language for (made by an administrator, or before
 // the setting existed) reads the browser's language, and the profile form
 // keeps it so: saving the profile does not write English as a choice.

@@ -32,7 +32,6 @@ func messageHTML(l *i18n.Locale, c *chatMsg) template.HTML {
 }
 
 func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
-	t := func(key string) { htmlEscape(b, l.Text(key)) }
 	b.WriteString(`<li class="msg `)
 	if c.Mine {
 		b.WriteString("mine")
@@ -59,58 +58,21 @@ func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 		b.WriteString(`</span>`)
 	}
 	b.WriteString("\n  <div class=\"msg-body\">\n  <div class=\"bubble\" translate=\"no\">\n  ")
+	writeBubble(b, l, c)
+	b.WriteString("\n  </div>\n  ")
+	b.WriteString(string(core.TimeTag(c.CreatedAt, "msg", "msg-time")))
+	b.WriteString("\n  </div>\n</li>")
+}
+
+// writeBubble writes the inside of the message's bubble, by kind.
+func writeBubble(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	switch {
 	case c.Kind == message.KindText || c.Kind == message.KindNotice:
 		b.WriteString(`<p class="text">`)
 		htmlEscape(b, c.Body.Text)
 		b.WriteString("</p>\n  ")
-	case c.Kind == message.KindImage:
-		if c.MediaURL != "" {
-			b.WriteString(`<a href="`)
-			urlAttr(b, c.MediaURL)
-			b.WriteString(`"><img src="`)
-			urlAttr(b, c.MediaURL)
-			b.WriteString(`" alt="`)
-			t("Image")
-			b.WriteString(`" loading="lazy"></a>`)
-		} else {
-			b.WriteString("[")
-			t("Image")
-			b.WriteString("]")
-		}
-		b.WriteString("\n  ")
-	case c.Kind == message.KindVoice:
-		if c.MediaURL != "" {
-			b.WriteString(`<audio class="voice" controls preload="metadata" src="`)
-			urlAttr(b, c.MediaURL)
-			b.WriteString(`" data-testid="voice"></audio>`)
-		} else {
-			b.WriteString("[")
-			t("Voice")
-			b.WriteString("]")
-		}
-		b.WriteString("\n  ")
-	case c.Kind == message.KindVideo:
-		if c.MediaURL != "" {
-			b.WriteString(`<video class="video" controls preload="metadata" playsinline src="`)
-			urlAttr(b, c.MediaURL)
-			b.WriteString(`"`)
-			if c.ThumbURL != "" {
-				b.WriteString(` poster="`)
-				urlAttr(b, c.ThumbURL)
-				b.WriteString(`"`)
-			}
-			b.WriteString(` data-testid="video"></video>`)
-			if c.Body.Title != "" {
-				b.WriteString(`<p class="text">`)
-				htmlEscape(b, c.Body.Title)
-				b.WriteString(`</p>`)
-			}
-		} else {
-			b.WriteString("[")
-			t("Video")
-			b.WriteString("]")
-		}
+	case c.Kind == message.KindImage, c.Kind == message.KindVoice, c.Kind == message.KindVideo:
+		writeMedia(b, l, c)
 		b.WriteString("\n  ")
 	case c.Kind == message.KindLocation:
 		b.WriteString(`<p class="text">` + iconLocation + ` `)
@@ -118,7 +80,7 @@ func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 		b.WriteString(`</p><a href="`)
 		urlAttr(b, c.MapURL)
 		b.WriteString(`" rel="noopener noreferrer" target="_blank" translate="yes">`)
-		t("Open map")
+		htmlEscape(b, l.Text("Open map"))
 		b.WriteString("</a>\n  ")
 	case c.Kind == message.KindNews:
 		for _, a := range c.Body.Articles {
@@ -127,106 +89,159 @@ func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 			b.WriteString(`"><strong>`)
 			htmlEscape(b, a.Title)
 			b.WriteString(`</strong>`)
-			if a.Description != "" {
-				b.WriteString(`<span class="muted">`)
-				htmlEscape(b, a.Description)
-				b.WriteString(`</span>`)
-			}
+			muted(b, a.Description)
 			b.WriteString(`</a>`)
 		}
 		b.WriteString("\n  ")
 	case c.Kind == message.KindPublication:
-		if len(c.Body.Articles) > 0 {
-			for i, a := range c.Body.Articles {
-				b.WriteString(`<a class="card-link`)
-				if i == 0 {
-					b.WriteString(` article-card`)
-				}
-				b.WriteString(`" href="`)
-				urlAttr(b, a.URL)
-				b.WriteString(`" data-testid="publication">`)
-				if i == 0 && a.PicURL != "" {
-					b.WriteString(`<img class="cover-wide" src="`)
-					urlAttr(b, a.PicURL)
-					b.WriteString(`" alt="" loading="lazy">`)
-				}
-				b.WriteString(`<strong>`)
-				htmlEscape(b, a.Title)
-				b.WriteString(`</strong>`)
-				if i == 0 && a.Description != "" {
-					b.WriteString(`<span class="muted">`)
-					htmlEscape(b, a.Description)
-					b.WriteString(`</span>`)
-				}
-				b.WriteString(`</a>`)
-			}
-			b.WriteString("\n    ")
-		} else {
-			b.WriteString(`<a class="card-link article-card" href="`)
-			urlAttr(b, c.Link)
-			b.WriteString(`" data-testid="publication"><strong>`)
-			htmlEscape(b, c.Body.Title)
-			b.WriteString(`</strong>`)
-			if c.Body.Description != "" {
-				b.WriteString(`<span class="muted">`)
-				htmlEscape(b, c.Body.Description)
-				b.WriteString(`</span>`)
-			}
-			b.WriteString(`<span class="read-more" translate="yes">`)
-			t("Read")
-			b.WriteString(`</span></a>`)
-		}
+		writePublication(b, l, c)
 		b.WriteString("\n  ")
 	case c.Kind == message.KindTemplate:
-		b.WriteString(`<div class="card-link tpl-card" data-testid="template-card"><strong>`)
-		htmlEscape(b, c.Body.Title)
-		b.WriteString("</strong>\n    ")
-		for _, ln := range c.Lines {
-			b.WriteString(`<span class="tpl-line">`)
-			if ln.Label != "" {
-				b.WriteString(`<span class="tpl-label">`)
-				htmlEscape(b, ln.Label)
-				b.WriteString(`: </span>`)
-			}
-			b.WriteString(`<span class="tpl-value"`)
-			if ln.Color != "" {
-				b.WriteString(` data-color="`)
-				htmlEscape(b, ln.Color)
-				b.WriteString(`"`)
-			}
-			b.WriteString(`>`)
-			htmlEscape(b, ln.Value)
-			b.WriteString(`</span></span>`)
-		}
-		b.WriteString("\n    ")
-		if c.Link != "" {
-			b.WriteString(`<a class="read-more" href="`)
-			urlAttr(b, c.Link)
-			b.WriteString(`" rel="noopener noreferrer" data-testid="template-link" translate="yes">`)
-			t("View details")
-			b.WriteString(`</a>`)
-		}
-		b.WriteString("</div>\n  ")
+		writeTemplateCard(b, l, c)
+		b.WriteString("\n  ")
 	case c.Link != "":
 		b.WriteString(`<a class="card-link" href="`)
 		urlAttr(b, c.Link)
 		b.WriteString(`"><strong>`)
 		htmlEscape(b, c.Preview)
 		b.WriteString(`</strong>`)
-		if c.Body.Description != "" {
-			b.WriteString(`<span class="muted">`)
-			htmlEscape(b, c.Body.Description)
-			b.WriteString(`</span>`)
-		}
+		muted(b, c.Body.Description)
 		b.WriteString("</a>\n  ")
 	default:
 		b.WriteString(`<p class="text">`)
 		htmlEscape(b, c.Preview)
 		b.WriteString(`</p>`)
 	}
-	b.WriteString("\n  </div>\n  ")
-	b.WriteString(string(core.TimeTag(c.CreatedAt, "msg", "msg-time")))
-	b.WriteString("\n  </div>\n</li>")
+}
+
+// muted writes a card's secondary line, when it has one.
+func muted(b *strings.Builder, s string) {
+	if s != "" {
+		b.WriteString(`<span class="muted">`)
+		htmlEscape(b, s)
+		b.WriteString(`</span>`)
+	}
+}
+
+// writeMedia writes an image, voice or video message: the player, or the
+// kind in brackets when its file is gone.
+func writeMedia(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+	name := "Image"
+	switch c.Kind {
+	case message.KindVoice:
+		name = "Voice"
+	case message.KindVideo:
+		name = "Video"
+	}
+	if c.MediaURL == "" {
+		b.WriteString("[")
+		htmlEscape(b, l.Text(name))
+		b.WriteString("]")
+		return
+	}
+	switch c.Kind {
+	case message.KindImage:
+		b.WriteString(`<a href="`)
+		urlAttr(b, c.MediaURL)
+		b.WriteString(`"><img src="`)
+		urlAttr(b, c.MediaURL)
+		b.WriteString(`" alt="`)
+		htmlEscape(b, l.Text(name))
+		b.WriteString(`" loading="lazy"></a>`)
+	case message.KindVoice:
+		b.WriteString(`<audio class="voice" controls preload="metadata" src="`)
+		urlAttr(b, c.MediaURL)
+		b.WriteString(`" data-testid="voice"></audio>`)
+	case message.KindVideo:
+		b.WriteString(`<video class="video" controls preload="metadata" playsinline src="`)
+		urlAttr(b, c.MediaURL)
+		b.WriteString(`"`)
+		if c.ThumbURL != "" {
+			b.WriteString(` poster="`)
+			urlAttr(b, c.ThumbURL)
+			b.WriteString(`"`)
+		}
+		b.WriteString(` data-testid="video"></video>`)
+		if c.Body.Title != "" {
+			b.WriteString(`<p class="text">`)
+			htmlEscape(b, c.Body.Title)
+			b.WriteString(`</p>`)
+		}
+	}
+}
+
+// writePublication writes a mass-sent publication: a card per article (the
+// first with its cover and digest), or one card for an older message that
+// kept only its first article's title.
+func writePublication(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+	if len(c.Body.Articles) == 0 {
+		b.WriteString(`<a class="card-link article-card" href="`)
+		urlAttr(b, c.Link)
+		b.WriteString(`" data-testid="publication"><strong>`)
+		htmlEscape(b, c.Body.Title)
+		b.WriteString(`</strong>`)
+		muted(b, c.Body.Description)
+		b.WriteString(`<span class="read-more" translate="yes">`)
+		htmlEscape(b, l.Text("Read"))
+		b.WriteString(`</span></a>`)
+		return
+	}
+	for i, a := range c.Body.Articles {
+		b.WriteString(`<a class="card-link`)
+		if i == 0 {
+			b.WriteString(` article-card`)
+		}
+		b.WriteString(`" href="`)
+		urlAttr(b, a.URL)
+		b.WriteString(`" data-testid="publication">`)
+		if i == 0 && a.PicURL != "" {
+			b.WriteString(`<img class="cover-wide" src="`)
+			urlAttr(b, a.PicURL)
+			b.WriteString(`" alt="" loading="lazy">`)
+		}
+		b.WriteString(`<strong>`)
+		htmlEscape(b, a.Title)
+		b.WriteString(`</strong>`)
+		if i == 0 {
+			muted(b, a.Description)
+		}
+		b.WriteString(`</a>`)
+	}
+	b.WriteString("\n    ")
+}
+
+// writeTemplateCard writes a template message: its title, its lines and
+// the link to its details.
+func writeTemplateCard(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+	b.WriteString(`<div class="card-link tpl-card" data-testid="template-card"><strong>`)
+	htmlEscape(b, c.Body.Title)
+	b.WriteString("</strong>\n    ")
+	for _, ln := range c.Lines {
+		b.WriteString(`<span class="tpl-line">`)
+		if ln.Label != "" {
+			b.WriteString(`<span class="tpl-label">`)
+			htmlEscape(b, ln.Label)
+			b.WriteString(`: </span>`)
+		}
+		b.WriteString(`<span class="tpl-value"`)
+		if ln.Color != "" {
+			b.WriteString(` data-color="`)
+			htmlEscape(b, ln.Color)
+			b.WriteString(`"`)
+		}
+		b.WriteString(`>`)
+		htmlEscape(b, ln.Value)
+		b.WriteString(`</span></span>`)
+	}
+	b.WriteString("\n    ")
+	if c.Link != "" {
+		b.WriteString(`<a class="read-more" href="`)
+		urlAttr(b, c.Link)
+		b.WriteString(`" rel="noopener noreferrer" data-testid="template-link" translate="yes">`)
+		htmlEscape(b, l.Text("View details"))
+		b.WriteString(`</a>`)
+	}
+	b.WriteString("</div>")
 }
 
 // htmlEscape writes s escaped for HTML text or a quoted attribute value,
