@@ -170,8 +170,8 @@ func importCmd(args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "Read from %s: %d followers (%d blacklisted), %d tags, %d materials, %d published and %d draft publications "+
 			"(%d articles, %d images), %d menu buttons, %d auto-reply rules, %d templates\n", *apiBase, rep.Followers, rep.Blacklisted,
 			rep.Tags, rep.Materials, rep.Published, rep.Drafts, rep.Articles, rep.Images, rep.MenuButtons, rep.Rules, rep.Templates)
-		for _, s := range rep.Skipped {
-			fmt.Fprintf(env.Stdout, "  left out: %s\n", s)
+		for _, l := range rep.LeftOut {
+			fmt.Fprintf(env.Stdout, "  left out: %s\n", l.English())
 		}
 		*in = out
 	}

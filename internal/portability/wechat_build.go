@@ -20,6 +20,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/autoreply"
+	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/menu"
 	"github.com/heraldoa/herald/internal/message"
@@ -41,11 +42,64 @@ type WeChatReport struct {
 	MenuButtons int
 	Rules       int
 	Templates   int
-	Skipped     []string // one line for each thing left out, and why
+	LeftOut     []LeftOut // each thing left out, and why
+	// Skipped is what a move reported before LeftOut: one English line
+	// for each thing left out, shown as written.
+	Skipped []string `json:",omitempty"`
 }
 
-func (r *WeChatReport) skip(format string, args ...any) {
-	r.Skipped = append(r.Skipped, fmt.Sprintf(format, args...))
+func (r *WeChatReport) skip(code string, args ...string) {
+	r.LeftOut = append(r.LeftOut, LeftOut{Code: code, Args: args})
+}
+
+// LeftOut is one thing a move from WeChat left out, and why: a code and
+// its values, written in the reader's language when shown (In), from the
+// catalogue's domain.json. Codes are stored: never change one's meaning.
+type LeftOut struct {
+	Code string   `json:"code"`
+	Args []string `json:"args,omitempty"`
+}
+
+// In writes l in lo's language; a nil lo writes English.
+func (l LeftOut) In(lo *i18n.Locale) string {
+	f, ok := leftOutTexts[l.Code]
+	if !ok {
+		return strings.Join(append([]string{l.Code}, l.Args...), " ")
+	}
+	args := make([]any, strings.Count(f, "%"))
+	for i := range args {
+		args[i] = ""
+		if i < len(l.Args) {
+			args[i] = l.Args[i]
+		}
+	}
+	return lo.T(f, args...)
+}
+
+// English is l in English (the command line).
+func (l LeftOut) English() string { return l.In(nil) }
+
+// leftOutTexts are the codes of LeftOut and their texts (keys of
+// locales/*/domain.json).
+var leftOutTexts = map[string]string{
+	"material":           "Image material %s (%s): %s",
+	"article.image":      "Article image %s: %s",
+	"button.empty":       "Menu button %q: none of its sub-buttons could be carried",
+	"button.material":    "Menu button %q: its material %s was not pulled",
+	"button.image":       "Menu button %q: its image %s was not pulled",
+	"button.article":     "Menu button %q: its article %s was not pulled",
+	"button.type":        "Menu button %q: WeChat console type %q has no equivalent here",
+	"conditional.tag":    "Conditional menu for tag %q: not a tag id",
+	"follow.image":       "The reply to new followers: its image %s was not pulled",
+	"follow.type":        "The reply to new followers: a %q reply has no equivalent here",
+	"default.image":      "The default reply: its image %s was not pulled",
+	"default.type":       "The default reply: a %q reply has no equivalent here",
+	"rule.image":         "Auto-reply %q: its image %s was not pulled",
+	"rule.type":          "Auto-reply %q: a %q reply has no equivalent here",
+	"rule.replies":       "Auto-reply %q: %s replies, only the first %s kept",
+	"industry.primary":   "The account's primary industry: %q / %q is not in this platform's table",
+	"industry.secondary": "The account's secondary industry: %q / %q is not in this platform's table",
+	"industry.template":  "Template %s: industry %q / %q is not in this platform's table",
 }
 
 // builder turns a work directory into archive files.
@@ -305,7 +359,7 @@ func (b *builder) materials() error {
 		ct := b.sniff(m.Blob, m.ContentType)
 		if m.Type == "image" {
 			if err := b.imageOK(m.Blob, ct); err != nil {
-				b.report.skip("image material %s (%s): %v", m.MediaID, m.Name, err)
+				b.report.skip("material", m.MediaID, m.Name, err.Error())
 				return nil
 			}
 		}
@@ -326,12 +380,12 @@ func (b *builder) articleImages() error {
 			return fmt.Errorf("%s: %v", name, err)
 		}
 		if im.Failed != "" {
-			b.report.skip("article image %s: %s", im.URL, im.Failed)
+			b.report.skip("article.image", im.URL, im.Failed)
 			return nil
 		}
 		ct := b.sniff(im.Blob, im.ContentType)
 		if err := b.imageOK(im.Blob, ct); err != nil {
-			b.report.skip("article image %s: %v", im.URL, err)
+			b.report.skip("article.image", im.URL, err.Error())
 			return nil
 		}
 		a, err := b.newAsset("image", im.Blob, ct, pathBase(im.URL), "", "", im.Size, b.now)
@@ -485,7 +539,7 @@ func (b *builder) mapButtons(in []menu.Button) []menu.Button {
 		if len(bt.SubButtons) > 0 {
 			bt.SubButtons = b.mapButtons(bt.SubButtons)
 			if len(bt.SubButtons) == 0 {
-				b.report.skip("menu button %q: none of its sub-buttons could be carried", bt.Name)
+				b.report.skip("button.empty", bt.Name)
 				continue
 			}
 			out = append(out, bt)
@@ -494,7 +548,7 @@ func (b *builder) mapButtons(in []menu.Button) []menu.Button {
 		if bt.MediaID != "" {
 			a, ok := b.mediaIDs[bt.MediaID]
 			if !ok {
-				b.report.skip("menu button %q: its material %s was not pulled", bt.Name, bt.MediaID)
+				b.report.skip("button.material", bt.Name, bt.MediaID)
 				continue
 			}
 			bt.MediaID = a.mediaID()
@@ -503,14 +557,14 @@ func (b *builder) mapButtons(in []menu.Button) []menu.Button {
 		case menu.TypeImg: // sends a library image: the value is its media_id
 			a, ok := b.mediaIDs[bt.Value]
 			if !ok {
-				b.report.skip("menu button %q: its image %s was not pulled", bt.Name, bt.Value)
+				b.report.skip("button.image", bt.Name, bt.Value)
 				continue
 			}
 			bt.Value = a.mediaID()
 		case menu.TypeNews: // sends an article
 			aid, ok := b.article(bt.Value)
 			if !ok {
-				b.report.skip("menu button %q: its article %s was not pulled", bt.Name, bt.Value)
+				b.report.skip("button.article", bt.Name, bt.Value)
 				continue
 			}
 			bt.Value = idStr(aid)
@@ -602,7 +656,7 @@ func (sb selfButton) button(b *builder) (menu.Button, bool) {
 		bt.Type, bt.MediaID = "media_id", sb.Value
 		return bt, true
 	}
-	b.report.skip("menu button %q: WeChat console type %q has no equivalent here", sb.Name, sb.Type)
+	b.report.skip("button.type", sb.Name, sb.Type)
 	return bt, false
 }
 
@@ -657,7 +711,7 @@ func (b *builder) menus() error {
 			if tid != "" {
 				n, err := strconv.ParseInt(tid, 10, 64)
 				if err != nil {
-					b.report.skip("conditional menu for tag %q: not a tag id", tid)
+					b.report.skip("conditional.tag", tid)
 					return
 				}
 				row["tag_id"] = n
@@ -676,14 +730,20 @@ func (b *builder) menus() error {
 }
 
 // reply converts one reply of get_current_autoreply_info.
-func (b *builder) replies(what string, in autoreply.InfoReply) []autoreply.Reply {
+// replies carries the replies of what: "follow", "default" or "rule" (the
+// rule's name in name), the prefix of what a left-out reply reports.
+func (b *builder) replies(what, name string, in autoreply.InfoReply) []autoreply.Reply {
+	subject := []string{}
+	if what == "rule" {
+		subject = []string{name}
+	}
 	switch in.Type {
 	case "text":
 		return []autoreply.Reply{{Type: autoreply.ReplyText, Text: in.Content}}
 	case "img":
 		a, ok := b.mediaIDs[in.Content]
 		if !ok {
-			b.report.skip("%s: its image %s was not pulled", what, in.Content)
+			b.report.skip(what+".image", append(subject, in.Content)...)
 			return nil
 		}
 		return []autoreply.Reply{{Type: autoreply.ReplyImage, MediaKey: a.key, MediaType: a.ct, MediaID: a.mediaID()}}
@@ -697,7 +757,7 @@ func (b *builder) replies(what string, in autoreply.InfoReply) []autoreply.Reply
 		}
 		return out
 	}
-	b.report.skip("%s: a %q reply has no equivalent here", what, in.Type)
+	b.report.skip(what+".type", append(subject, in.Type)...)
 	return nil
 }
 
@@ -718,7 +778,7 @@ func (b *builder) autoReplies() error {
 			return
 		}
 		if len(reps) > autoreply.MaxReplies {
-			b.report.skip("auto-reply %q: %d replies, only the first %d kept", name, len(reps), autoreply.MaxReplies)
+			b.report.skip("rule.replies", name, strconv.Itoa(len(reps)), strconv.Itoa(autoreply.MaxReplies))
 			reps = reps[:autoreply.MaxReplies]
 		}
 		if kws == nil {
@@ -731,10 +791,10 @@ func (b *builder) autoReplies() error {
 		b.report.Rules++
 	}
 	if r := info.AddFriendAutoreply; r != nil {
-		add(autoreply.KindFollow, "", info.IsAddFriendReplyOpen == 1, autoreply.ModeAll, nil, b.replies("the reply to new followers", *r), b.now)
+		add(autoreply.KindFollow, "", info.IsAddFriendReplyOpen == 1, autoreply.ModeAll, nil, b.replies("follow", "", *r), b.now)
 	}
 	if r := info.MessageDefault; r != nil {
-		add(autoreply.KindDefault, "", info.IsAutoreplyOpen == 1, autoreply.ModeAll, nil, b.replies("the default reply", *r), b.now)
+		add(autoreply.KindDefault, "", info.IsAutoreplyOpen == 1, autoreply.ModeAll, nil, b.replies("default", "", *r), b.now)
 	}
 	if info.KeywordAutoreply != nil {
 		for _, r := range info.KeywordAutoreply.List {
@@ -748,7 +808,7 @@ func (b *builder) autoReplies() error {
 			}
 			var reps []autoreply.Reply
 			for _, rep := range r.ReplyListInfo {
-				reps = append(reps, b.replies(fmt.Sprintf("auto-reply %q", r.RuleName), rep)...)
+				reps = append(reps, b.replies("rule", r.RuleName, rep)...)
 			}
 			mode := autoreply.ModeAll
 			if r.ReplyMode == "random_one" {
@@ -766,13 +826,20 @@ func (b *builder) autoReplies() error {
 
 // industryCode finds a template industry by its class names; 0 when this
 // platform's table lacks it.
+// industryCode is the code of an industry; what says whose it is for a
+// report that leaves it out: "primary", "secondary" or a template's id.
 func (b *builder) industryCode(first, second, what string) int {
 	if first == "" && second == "" {
 		return 0
 	}
 	i, ok := tmplmsg.IndustryByName(first, second)
 	if !ok {
-		b.report.skip("%s: industry %q / %q is not in this platform's table", what, first, second)
+		switch what {
+		case "primary", "secondary":
+			b.report.skip("industry."+what, first, second)
+		default:
+			b.report.skip("industry.template", what, first, second)
+		}
 		return 0
 	}
 	return i.Code
@@ -794,8 +861,8 @@ func (b *builder) templates() error {
 	} else if !os.IsNotExist(err) {
 		return err
 	}
-	i1 := b.industryCode(ind.Primary.First, ind.Primary.Second, "the account's primary industry")
-	i2 := b.industryCode(ind.Secondary.First, ind.Secondary.Second, "the account's secondary industry")
+	i1 := b.industryCode(ind.Primary.First, ind.Primary.Second, "primary")
+	i2 := b.industryCode(ind.Secondary.First, ind.Secondary.Second, "secondary")
 	err := b.writeTable("template_industries.jsonl", func(rw rowWriter) error {
 		if i1 == 0 && i2 == 0 {
 			return nil
@@ -831,7 +898,7 @@ func (b *builder) templates() error {
 			}
 			// The platform's library does not know WeChat's templates: each
 			// becomes a retired library entry of its own text on import.
-			code := b.industryCode(t.Primary, t.Deputy, "template "+t.TemplateID)
+			code := b.industryCode(t.Primary, t.Deputy, t.TemplateID)
 			if err := rw.row(map[string]any{"id": idStr(b.id()), "template_id": t.TemplateID, "library": "", "industry": code,
 				"title": t.Title, "content": t.Content, "example": t.Example, "created_at": b.now}); err != nil {
 				return err

@@ -122,9 +122,9 @@ func TestImportConsoleMenuFromWeChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range rep.Skipped {
-		if strings.HasPrefix(s, "menu button") {
-			t.Errorf("left out: %s", s)
+	for _, l := range rep.LeftOut {
+		if strings.HasPrefix(l.Code, "button.") {
+			t.Errorf("left out: %s", l.English())
 		}
 	}
 	dst := apptest.New(t)
