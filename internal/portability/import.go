@@ -599,11 +599,9 @@ func write(ctx context.Context, tx *db.Tx, a *Archive, p *plan, accountID, now i
 		}
 		seq++
 		pid := id.New()
-		lang := f.Language
-		if lang == "" {
-			lang = "en"
-		}
-		if err := people.add(ctx, pid, prefix+strconv.FormatInt(seq, 36), nil, f.Nickname, shadowHash, f.Avatar, f.Region, lang, now, now); err != nil {
+		// An empty language is no setting: the person's pages follow
+		// their browser, as for anyone who never chose one.
+		if err := people.add(ctx, pid, prefix+strconv.FormatInt(seq, 36), nil, f.Nickname, shadowHash, f.Avatar, f.Region, f.Language, now, now); err != nil {
 			return err
 		}
 		if err := follows.add(ctx, accountID, pid, f.OpenID, f.Following, f.Source, f.Scene, f.SubscribedAt, f.UnsubscribedAt,
