@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
 )
 
 // Migration 0074 rebuilds publish_jobs on SQLite (publication_id becomes
@@ -18,28 +19,7 @@ func TestMassAPIMigrationKeepsJobsAndLanes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	ms, err := db.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.Version >= 74 {
-			break
-		}
-		err := d.Tx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, m.SQL[db.SQLite]); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
-			return err
-		})
-		if err != nil {
-			t.Fatalf("migration %04d: %v", m.Version, err)
-		}
-	}
+	dbtest.MigrateBelow(t, d, 74)
 	now := time.Now().UnixMicro()
 	for _, q := range []string{
 		`INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (1, 'owner', 'Owner', 'x', 1, 1)`,

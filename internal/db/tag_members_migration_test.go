@@ -14,28 +14,7 @@ import (
 func TestTagMembersMigrationKeepsMemberships(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.Empty(t)
-	ms, err := db.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.Version >= 136 {
-			break
-		}
-		err := d.Tx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, m.SQL[d.Dialect()]); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
-			return err
-		})
-		if err != nil {
-			t.Fatalf("migration %04d: %v", m.Version, err)
-		}
-	}
+	dbtest.MigrateBelow(t, d, 136)
 	for _, q := range []string{
 		`INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at) VALUES (5, 'service', 'domestic', 'Tea House', 'tea house', 'active', 1, 1)`,
 		`INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (11, 'mei', 'Mei', '!', 1, 1), (12, 'lin', 'Lin', '!', 1, 1)`,

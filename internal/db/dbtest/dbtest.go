@@ -217,3 +217,34 @@ func Reopen(t testing.TB, d *db.DB) *db.DB {
 	t.Cleanup(func() { d2.Close() })
 	return d2
 }
+
+// MigrateBelow applies to d, in its dialect, every migration older than
+// version and records each as applied, so that a test can put rows in the
+// schema as it was before a migration and then run d.Migrate to check
+// what that migration does to them.
+func MigrateBelow(t testing.TB, d *db.DB, version int) {
+	t.Helper()
+	ctx := context.Background()
+	ms, err := db.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Version >= version {
+			break
+		}
+		err := d.Tx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL[d.Dialect()]); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("migration %04d: %v", m.Version, err)
+		}
+	}
+}
