@@ -179,6 +179,21 @@ type Options struct {
 	// Responders are added at the end of the responder chain (tests' stand-ins
 	// for a developer's answers).
 	Responders []message.Responder
+	// WebPushDelay is how long an account's message may stay unread before
+	// it notifies the follower's devices; zero: webpush.DefaultDelay,
+	// negative: at once.
+	WebPushDelay time.Duration
+}
+
+// webPushDelay is the delay Options.WebPushDelay asks for.
+func (o Options) webPushDelay() time.Duration {
+	switch {
+	case o.WebPushDelay == 0:
+		return webpush.DefaultDelay
+	case o.WebPushDelay < 0:
+		return 0
+	}
+	return o.WebPushDelay
 }
 
 // New builds an App on an open, migrated database.
@@ -220,7 +235,11 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	if a.Bus == nil {
 		a.Bus = realtime.NewLocal()
 	}
-	a.Messages = message.NewStore(d, c, a.Bus)
+	a.Queue = workq.NewWith(d, c, log, opts.Queue)
+	// Web Push queues a notification in the transaction that stores an
+	// account's message; the service that sends it is built further down.
+	pushTriggers := webpush.NewTriggers(a.Queue, c, opts.webPushDelay())
+	a.Messages = message.NewStoreWith(d, c, a.Bus, pushTriggers.MessageStoredTx)
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
 	a.Publish = publish.NewStore(d, c, publish.Deps{Media: a.Media, Settings: a.Settings, Messages: a.Messages, Bus: a.Bus,
@@ -241,7 +260,6 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	// Every request to a tenant-chosen URL goes through one outbound policy
 	// (private addresses refused unless --outbound-allow names them).
 	a.Outbound = outbound.NewPolicy(cfg.Outbound)
-	a.Queue = workq.NewWith(d, c, log, opts.Queue)
 	pushClient := opts.PushClient
 	if pushClient == nil {
 		pushClient = a.Outbound.Client(0)
@@ -303,9 +321,8 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	mass.Register(a.API, a.Mass)
 	// Web Push: followers' devices are notified of account messages and
 	// mass sends while the app is closed (queued jobs, outbound guard).
-	a.WebPush = &webpush.Service{DB: d, Clock: c, Log: log, Queue: a.Queue, Accounts: a.Accounts, Messages: a.Messages,
-		Secret: secret, Client: a.Outbound.Client(0), BaseURL: cfg.BaseURL, Delay: webpush.DefaultDelay}
-	a.WebPush.Register(a.PublishEngine)
+	a.WebPush = webpush.New(webpush.Deps{DB: d, Clock: c, Log: log, Accounts: a.Accounts, Messages: a.Messages, Triggers: pushTriggers,
+		Secret: secret, Client: a.Outbound.Client(0), BaseURL: cfg.BaseURL}, a.PublishEngine)
 	a.Sessions = &web.Sessions{Store: a.Users, Secure: cfg.Secure(), Log: log}
 	a.Pay = pay.NewStore(d, c, &pay.Receipts{Messages: a.Messages, Analytics: a.Analytics, Log: log}) // receipts in chat, payment events
 	a.PayAPI = wxpay.NewAPI(wxpay.API{Pay: a.Pay, Accounts: a.Accounts, Follows: a.Follows, Keys: &pay.PlatformKeys{DB: d, Secret: secret}, Clock: c, Log: log, BaseURL: cfg.BaseURL,

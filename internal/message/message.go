@@ -147,17 +147,24 @@ type Store struct {
 	clock clock.Clock
 	bus   realtime.Bus
 
-	// OnOutTx, when set, runs inside the transaction that stores each
-	// message an account sends into one conversation (a mass send's bulk
-	// rows do not pass here): work that must exist exactly when the message
-	// does, such as a notification to the follower's devices, is queued
-	// there. Set it before the store is used.
-	OnOutTx func(ctx context.Context, tx *db.Tx, m *Message) error
+	onOutTx OutTxHook
 }
+
+// OutTxHook runs inside the transaction that stores each message an
+// account sends into one conversation (a mass send's bulk rows do not pass
+// here): work that must exist exactly when the message does, such as a
+// notification to the follower's devices, is queued there.
+type OutTxHook func(ctx context.Context, tx *db.Tx, m *Message) error
 
 // NewStore returns a Store that announces new messages on bus.
 func NewStore(d *db.DB, c clock.Clock, bus realtime.Bus) *Store {
-	return &Store{db: d, clock: c, bus: bus}
+	return NewStoreWith(d, c, bus, nil)
+}
+
+// NewStoreWith returns a Store that announces new messages on bus and runs
+// onOutTx (nil: nothing) in the transaction storing each account message.
+func NewStoreWith(d *db.DB, c clock.Clock, bus realtime.Bus, onOutTx OutTxHook) *Store {
+	return &Store{db: d, clock: c, bus: bus, onOutTx: onOutTx}
 }
 
 // Window lengths and message counts for customer-service messages, as on
@@ -238,10 +245,10 @@ func (s *Store) appendTx(ctx context.Context, tx *db.Tx, m *Message) error {
 		return err
 	}
 	if _, err = tx.Exec(ctx, ConversationOutInsert+`VALUES (?, ?, ?, ?, ?, 1)`+ConversationOutUpsert,
-		m.AccountID, m.PersonID, m.ID, now, preview); err != nil || s.OnOutTx == nil {
+		m.AccountID, m.PersonID, m.ID, now, preview); err != nil || s.onOutTx == nil {
 		return err
 	}
-	return s.OnOutTx(ctx, tx, m)
+	return s.onOutTx(ctx, tx, m)
 }
 
 // An account's messages become their conversations' last, counted unread

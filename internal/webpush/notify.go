@@ -47,7 +47,9 @@ const SendAttempts = 3
 // offline.
 const TTL = 24 * time.Hour
 
-// Service stores subscriptions and settings and sends notifications.
+// Service stores subscriptions and settings and sends notifications. New
+// makes one; a literal without Triggers only reads and writes the VAPID
+// key, subscriptions and settings.
 type Service struct {
 	DB       *db.DB
 	Clock    clock.Clock
@@ -64,24 +66,58 @@ type Service struct {
 	BaseURL string
 	// Subscriber is the VAPID contact: an https URL or an email address.
 	Subscriber string
-	// Delay is how long a message may stay unread before it notifies
-	// (zero: at once).
-	Delay time.Duration
 
-	mu   sync.Mutex
-	keys *vapid
+	triggers *Triggers
+	mu       sync.Mutex
+	keys     *vapid
 }
 
-// Register adds the queue handlers and the hooks: every account message
-// stored in a conversation, and the end of every mass send.
-func (s *Service) Register(engine *publish.Engine) {
+// Triggers queues the notification work inside the transactions that store
+// an account's message and end a mass send, so that the work exists exactly
+// when the message does. It needs nothing that reads messages, so it is
+// built before the message store that calls it (message.NewStoreWith) and
+// handed to New afterwards.
+type Triggers struct {
+	queue *workq.Queue
+	clock clock.Clock
+	delay time.Duration
+}
+
+// NewTriggers returns the triggers queuing on q. delay is how long a
+// message may stay unread before it notifies (zero: at once).
+func NewTriggers(q *workq.Queue, c clock.Clock, delay time.Duration) *Triggers {
+	return &Triggers{queue: q, clock: c, delay: delay}
+}
+
+// Deps are what a Service works with.
+type Deps struct {
+	DB       *db.DB
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Accounts *account.Store
+	Messages *message.Store
+	// Triggers are the ones given to the message store; the Service runs
+	// the work they queue, on their queue.
+	Triggers   *Triggers
+	Secret     []byte
+	Client     *http.Client
+	BaseURL    string
+	Subscriber string // optional: see Service.Subscriber
+}
+
+// New returns a Service that runs the queued notification work (its queue
+// handlers are added here) and, when engine is not nil, hears the end of
+// every mass send.
+func New(d Deps, engine *publish.Engine) *Service {
+	s := &Service{DB: d.DB, Clock: d.Clock, Log: d.Log, Queue: d.Triggers.queue, Accounts: d.Accounts, Messages: d.Messages,
+		Secret: d.Secret, Client: d.Client, BaseURL: d.BaseURL, Subscriber: d.Subscriber, triggers: d.Triggers}
 	s.Queue.Handle(KindNotify, s.notify)
 	s.Queue.Handle(KindSend, s.send)
 	s.Queue.Handle(KindMass, s.mass)
-	s.Messages.OnOutTx = s.MessageStoredTx
 	if engine != nil {
-		engine.OnFinishTx(s.MassEndedTx)
+		engine.OnFinishTx(d.Triggers.MassEndedTx)
 	}
+	return s
 }
 
 type notifyJob struct {
@@ -116,23 +152,23 @@ type Notification struct {
 
 // MessageStoredTx runs in the transaction that stores an account's message
 // in a conversation: when the person has a subscribed device, it queues the
-// decision (after Delay) in the same transaction, so the notification
+// decision (after the delay) in the same transaction, so the notification
 // exists exactly when the message does, on whichever node runs it.
-func (s *Service) MessageStoredTx(ctx context.Context, tx *db.Tx, m *message.Message) (err error) {
-	defer errs.Wrap(&err, "webpush.Service.MessageStoredTx(%d)", m.ID)
+func (t *Triggers) MessageStoredTx(ctx context.Context, tx *db.Tx, m *message.Message) (err error) {
+	defer errs.Wrap(&err, "webpush.Triggers.MessageStoredTx(%d)", m.ID)
 	var n int
 	if err := db.Get(tx.QueryRow(ctx, `SELECT COUNT(*) FROM push_subscriptions WHERE person_id = ?`, m.PersonID), &n); err != nil || n == 0 {
 		return err
 	}
-	_, err = s.Queue.EnqueueTx(ctx, tx, KindNotify, m.AccountID, notifyJob{PersonID: m.PersonID, AccountID: m.AccountID, MessageID: m.ID},
-		s.Clock.Now().Add(s.Delay))
+	_, err = t.queue.EnqueueTx(ctx, tx, KindNotify, m.AccountID, notifyJob{PersonID: m.PersonID, AccountID: m.AccountID, MessageID: m.ID},
+		t.clock.Now().Add(t.delay))
 	return err
 }
 
 // MassEndedTx runs in the transaction that ends a mass send: when it wrote
 // chat messages, one job finds the recipients with subscribed devices.
-func (s *Service) MassEndedTx(ctx context.Context, tx *db.Tx, j *publish.Job) (err error) {
-	defer errs.Wrap(&err, "webpush.Service.MassEndedTx(%d)", j.ID)
+func (t *Triggers) MassEndedTx(ctx context.Context, tx *db.Tx, j *publish.Job) (err error) {
+	defer errs.Wrap(&err, "webpush.Triggers.MassEndedTx(%d)", j.ID)
 	if j.State != publish.JobDone || j.SentCount == 0 {
 		return nil
 	}
@@ -140,8 +176,8 @@ func (s *Service) MassEndedTx(ctx context.Context, tx *db.Tx, j *publish.Job) (e
 	if from.IsZero() {
 		from = j.CreatedAt
 	}
-	_, err = s.Queue.EnqueueTx(ctx, tx, KindMass, j.AccountID, massJob{JobID: j.ID, AccountID: j.AccountID,
-		From: db.Micro(from), To: db.Micro(s.Clock.Now())}, time.Time{})
+	_, err = t.queue.EnqueueTx(ctx, tx, KindMass, j.AccountID, massJob{JobID: j.ID, AccountID: j.AccountID,
+		From: db.Micro(from), To: db.Micro(t.clock.Now())}, time.Time{})
 	return err
 }
 
@@ -173,7 +209,7 @@ func (s *Service) mass(ctx context.Context, j *workq.Job) (err error) {
 	if err != nil {
 		return err
 	}
-	at := s.Clock.Now().Add(s.Delay)
+	at := s.Clock.Now().Add(s.triggers.delay)
 	return s.DB.Tx(ctx, func(tx *db.Tx) error {
 		if ok, err := j.MarkStep(ctx, tx, 1); err != nil || !ok {
 			return err

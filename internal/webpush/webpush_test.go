@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/app"
 	"github.com/heraldoa/herald/internal/apptest"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
@@ -262,10 +263,17 @@ type world struct {
 	vapidKey string
 }
 
+// setup starts Herald with notifications sent as soon as a message is
+// stored, and a follower with one subscribed device.
 func setup(t testing.TB) *world {
 	t.Helper()
-	s := apptest.New(t)
-	s.App.WebPush.Delay = 0
+	return setupWith(t, -1)
+}
+
+// setupWith is setup with notifications waiting delay (app.Options).
+func setupWith(t testing.TB, delay time.Duration) *world {
+	t.Helper()
+	s := apptest.NewWith(t, app.Options{WebPushDelay: delay})
 	ctx := context.Background()
 	a, err := s.App.Accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Lotus Tea House",
 		Description: "Tea", Organisation: "Lotus Ltd", Status: account.StatusActive})
@@ -399,11 +407,13 @@ func TestMutedOrSilencedAccountsAndReadMessagesSendNothing(t *testing.T) {
 		t.Fatalf("an unknown level was accepted: %d", res.Status)
 	}
 
-	// Read while the notification waits (the app is open): nothing.
-	if err := w.s.App.WebPush.SetAccountLevel(ctx, w.person.ID, w.acct.ID, webpush.NotifyAll); err != nil {
-		t.Fatal(err)
-	}
-	w.s.App.WebPush.Delay = 3 * time.Second
+}
+
+// A message read while its notification waits (the app is open) notifies
+// nobody; one left unread notifies once the delay has passed, not before.
+func TestMessageReadWithinTheDelaySendsNothing(t *testing.T) {
+	w := setupWith(t, 3*time.Second)
+	ctx := context.Background()
 	w.say(t, "read at once")
 	w.drain(t) // not due yet
 	if err := w.s.App.Messages.MarkRead(ctx, w.acct.ID, w.person.ID); err != nil {
@@ -414,7 +424,6 @@ func TestMutedOrSilencedAccountsAndReadMessagesSendNothing(t *testing.T) {
 	if got := w.dev.take(); len(got) != 0 {
 		t.Fatalf("a message read in the open app notified: %+v", got)
 	}
-	// Left unread: it notifies once the delay has passed, not before.
 	w.say(t, "unread")
 	w.drain(t)
 	if got := w.dev.take(); len(got) != 0 {
@@ -473,11 +482,12 @@ func TestUnsubscribeAndBadSubscriptions(t *testing.T) {
 	}
 }
 
-func TestServiceAccountMassSendNotifies(t *testing.T) {
-	w := setup(t)
-	ctx := context.Background()
-	send := func() {
+// massSender sends a text to every follower of w's account through the
+// API and runs the engine and the queue.
+func (w *world) massSender(t *testing.T) func() {
+	return func() {
 		t.Helper()
+		ctx := context.Background()
 		if _, err := w.s.App.Publish.SendAPI(ctx, w.acct.ID, publish.MassSend{Target: publish.TargetAll, MsgType: "text",
 			Message: &publish.MassMessage{Kind: message.KindText, Parts: []message.Body{{Text: "Spring tea is here"}}}}); err != nil {
 			t.Fatal(err)
@@ -487,13 +497,33 @@ func TestServiceAccountMassSendNotifies(t *testing.T) {
 		}
 		w.drain(t)
 	}
+}
+
+func TestServiceAccountMassSendNotifies(t *testing.T) {
+	w := setup(t)
+	ctx := context.Background()
+	send := w.massSender(t)
 	send()
 	got := w.dev.take()
 	if len(got) != 1 || got[0].note.Body != "Spring tea is here" || got[0].note.URL != fmt.Sprintf("/chat/%d", w.acct.ID) {
 		t.Fatalf("mass send notified %+v", got)
 	}
-	// Read in the open app before the delay passed: nothing.
-	w.s.App.WebPush.Delay = 3 * time.Second
+	// "Messages only" leaves mass sends out.
+	if err := w.s.App.WebPush.SetAccountLevel(ctx, w.person.ID, w.acct.ID, webpush.NotifyMessages); err != nil {
+		t.Fatal(err)
+	}
+	send()
+	if got := w.dev.take(); len(got) != 0 {
+		t.Fatalf("a mass send notified an account set to messages only: %+v", got)
+	}
+}
+
+// A mass send read in the open app before the delay passed notifies
+// nobody; one left unread notifies after the delay.
+func TestMassSendReadWithinTheDelaySendsNothing(t *testing.T) {
+	w := setupWith(t, 3*time.Second)
+	ctx := context.Background()
+	send := w.massSender(t)
 	send()
 	if err := w.s.App.Messages.MarkRead(ctx, w.acct.ID, w.person.ID); err != nil {
 		t.Fatal(err)
@@ -503,21 +533,11 @@ func TestServiceAccountMassSendNotifies(t *testing.T) {
 	if got := w.dev.take(); len(got) != 0 {
 		t.Fatalf("a mass send read in the open app notified: %+v", got)
 	}
-	// Unread after the delay: it notifies.
 	send()
 	w.s.Clock.Advance(4 * time.Second)
 	w.drain(t)
 	if got := w.dev.take(); len(got) != 1 || got[0].note.Body != "Spring tea is here" {
 		t.Fatalf("an unread mass send notified %+v", got)
-	}
-	w.s.App.WebPush.Delay = 0
-	// "Messages only" leaves mass sends out.
-	if err := w.s.App.WebPush.SetAccountLevel(ctx, w.person.ID, w.acct.ID, webpush.NotifyMessages); err != nil {
-		t.Fatal(err)
-	}
-	send()
-	if got := w.dev.take(); len(got) != 0 {
-		t.Fatalf("a mass send notified an account set to messages only: %+v", got)
 	}
 }
 
@@ -542,10 +562,9 @@ func TestAnotherNodeDeliversWhatADeadNodeQueued(t *testing.T) {
 	w.say(t, "stored on node A") // node A queues the notification, then dies before running it
 	log := slog.New(slog.DiscardHandler)
 	q := workq.New(w.s.App.DB, w.s.App.Clock, log)
-	b := &webpush.Service{DB: w.s.App.DB, Clock: w.s.App.Clock, Log: log, Queue: q, Accounts: w.s.App.Accounts,
-		Messages: message.NewStore(w.s.App.DB, w.s.App.Clock, nil), Secret: w.s.App.Secret, Client: w.s.App.Outbound.Client(0),
-		BaseURL: w.s.URL}
-	b.Register(nil)
+	webpush.New(webpush.Deps{DB: w.s.App.DB, Clock: w.s.App.Clock, Log: log, Accounts: w.s.App.Accounts,
+		Messages: message.NewStore(w.s.App.DB, w.s.App.Clock, nil), Triggers: webpush.NewTriggers(q, w.s.App.Clock, 0),
+		Secret: w.s.App.Secret, Client: w.s.App.Outbound.Client(0), BaseURL: w.s.URL}, nil)
 	for range 5 {
 		if _, err := q.ClaimDue(context.Background()); err != nil {
 			t.Fatal(err)
