@@ -42,3 +42,56 @@ func TestPeopleLanguageMigrationClearsOnlyTheUnchosenDefault(t *testing.T) {
 		}
 	}
 }
+
+// Migration 0138 makes "no setting" the default of people.language on both
+// engines: a row inserted without the column (an imported visitor) follows
+// the browser, on the connection that migrated and on another node's, and
+// the people and the rows that refer to them are as they were.
+func TestPeopleLanguageDefaultIsNoSetting(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Empty(t)
+	dbtest.MigrateBelow(t, d, 138)
+	other := dbtest.Reopen(t, d)
+	insert := func(h *db.DB, id int64) {
+		t.Helper()
+		if _, err := h.Exec(ctx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (?, ?, 'P', 'x', 1, 1)`,
+			id, "p"+string(rune('0'+id))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	language := func(id int64) string {
+		t.Helper()
+		var got string
+		if err := db.Get(d.QueryRow(ctx, `SELECT language FROM people WHERE id = ?`, id), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	insert(other, 1) // before: the old default, on a connection that read the old schema
+	if _, err := d.Exec(ctx, `UPDATE people SET language = 'zh_CN' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, `INSERT INTO sessions (token_hash, person_id, created_at, expires_at, last_seen_at) VALUES ('t', 1, 1, 2, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	insert(d, 2)
+	insert(other, 3)
+	for id, want := range map[int64]string{1: "zh_CN", 2: "", 3: ""} {
+		if got := language(id); got != want {
+			t.Errorf("person %d: language %q, want %q", id, got, want)
+		}
+	}
+	var sessions int
+	if err := db.Get(d.QueryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE person_id = 1`), &sessions); err != nil || sessions != 1 {
+		t.Errorf("the person's session: %d rows (%v)", sessions, err)
+	}
+	if d.Dialect() == db.SQLite {
+		var check string
+		if err := db.Get(d.QueryRow(ctx, `PRAGMA integrity_check`), &check); err != nil || check != "ok" {
+			t.Errorf("integrity_check: %q (%v)", check, err)
+		}
+	}
+}
