@@ -191,14 +191,18 @@ func TestSubscriptionFolder(t *testing.T) {
 	e.follow(svc.ID, []int64{me})
 	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, subs[0].ID, blockedReader)
 
-	// 60 sends at random from random accounts, a millisecond apart.
+	// 60 sends at random from random accounts, a millisecond apart, then
+	// 10 in a row from one account: more than a page of one account.
 	r := rand.New(rand.NewPCG(1, 2))
 	type sent struct{ pub, account int64 }
 	var all []sent
-	for i := range 60 {
+	for i := range 70 {
 		a := subs[r.IntN(len(subs))]
 		if i%7 == 0 {
 			a = subs[0]
+		}
+		if i >= 60 {
+			a = subs[1]
 		}
 		p := e.draft(a.ID, "Post "+string(rune('a'+i%26)))
 		e.massSend(a.ID, p, 0)
