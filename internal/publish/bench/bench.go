@@ -403,16 +403,51 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 	fmt.Fprintf(out, "folder: building %d publications over %d accounts, %d readers following %d accounts each ...\n",
 		o.Publications, o.Accounts, o.Readers, o.Follows)
 	t0 := time.Now()
-	dia := d.Dialect()
 	now := time.Now().UnixMicro()
-	year := int64(365 * 24 * time.Hour / time.Microsecond)
-	accBase := id.NewBlock(int64(o.Accounts) + 1)
-	if err := exec(ctx, d, `INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at, verified_until)
-		SELECT CAST(? AS BIGINT) + n, 'subscription', 'domestic', 'Bench account ' || n, 'bench account ' || n, 'active', 1, 1, CASE WHEN n % 3 = 0 THEN CAST(? AS BIGINT) ELSE 0 END
-		FROM (`+series(dia, 1, int64(o.Accounts))+`) s`, accBase, now+year); err != nil {
+	accBase, err := folderAccounts(ctx, d, o, now)
+	if err != nil {
 		return err
 	}
-	// Load without the secondary indexes, then build them (much faster).
+	if err := folderPublications(ctx, d, o, accBase, now, t0, out); err != nil {
+		return err
+	}
+	readerBase, err := folderReaders(ctx, d, o, accBase)
+	if err != nil {
+		return err
+	}
+	if err := analyze(ctx, d); err != nil {
+		return err
+	}
+	res.FolderBuild = time.Since(t0)
+	fmt.Fprintf(out, "  built in %s\n", res.FolderBuild.Round(time.Second))
+
+	q := &folderQueries{ctx: ctx, d: d, st: st, readers: o.Readers, readerBase: readerBase, rnd: mrand.New(mrand.NewPCG(1, 2))}
+	if err := q.latency(o.Queries, res, out); err != nil {
+		return err
+	}
+	if err := q.throughput(o.Duration, res, out); err != nil {
+		return err
+	}
+	return q.naive(res, out)
+}
+
+// benchYear is a year in microseconds: how far back publications spread,
+// and how long a third of the accounts stay verified.
+const benchYear = int64(365 * 24 * time.Hour / time.Microsecond)
+
+// folderAccounts inserts the folder dataset's accounts, a third of them
+// verified, and returns the base of their ids.
+func folderAccounts(ctx context.Context, d *db.DB, o Options, now int64) (int64, error) {
+	accBase := id.NewBlock(int64(o.Accounts) + 1)
+	return accBase, exec(ctx, d, `INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at, verified_until)
+		SELECT CAST(? AS BIGINT) + n, 'subscription', 'domestic', 'Bench account ' || n, 'bench account ' || n, 'active', 1, 1, CASE WHEN n % 3 = 0 THEN CAST(? AS BIGINT) ELSE 0 END
+		FROM (`+series(d.Dialect(), 1, int64(o.Accounts))+`) s`, accBase, now+benchYear)
+}
+
+// folderPublications loads the published publications in chunks without
+// the secondary indexes, builds the indexes (much faster than loading
+// with them) and sets each account's last publication time.
+func folderPublications(ctx context.Context, d *db.DB, o Options, accBase, now int64, t0 time.Time, out io.Writer) error {
 	if err := exec(ctx, d, `DROP INDEX publications_folder`); err != nil {
 		return err
 	}
@@ -427,29 +462,9 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 		q := `INSERT INTO publications (id, account_id, kind, state, title, article_count, first_article_id, published_at, folder_at, mass_sent, created_at, updated_at)
 			SELECT CAST(? AS BIGINT) + n, CAST(? AS BIGINT) + 1 + (n % CAST(? AS BIGINT)), 'news', 'published', 'Publication number ' || n, 1, CAST(? AS BIGINT) + n,
 				CAST(? AS BIGINT) - ((n * 2654435761) % CAST(? AS BIGINT)), CAST(? AS BIGINT) - ((n * 2654435761) % CAST(? AS BIGINT)), TRUE, 1, 1
-			FROM (` + series(dia, start, end) + `) s`
-		args := []any{pubBase, accBase, o.Accounts, pubBase, now, year, now, year}
-		if dia == db.Postgres {
-			err := d.Tx(ctx, func(tx *db.Tx) error {
-				if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil { // skip FK triggers while loading
-					return err
-				}
-				_, err := tx.Exec(ctx, q, args...)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		} else {
-			if err := exec(ctx, d, `PRAGMA foreign_keys = OFF`); err != nil {
-				return err
-			}
-			if err := exec(ctx, d, q, args...); err != nil {
-				return err
-			}
-			if err := exec(ctx, d, `PRAGMA foreign_keys = ON`); err != nil {
-				return err
-			}
+			FROM (` + series(d.Dialect(), start, end) + `) s`
+		if err := execWithoutForeignKeys(ctx, d, q, pubBase, accBase, o.Accounts, pubBase, now, benchYear, now, benchYear); err != nil {
+			return err
 		}
 		fmt.Fprintf(out, "  %d publications (%s)\n", end, time.Since(t0).Round(time.Second))
 	}
@@ -460,77 +475,119 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 	if err := exec(ctx, d, `CREATE INDEX publications_account ON publications (account_id, state, updated_at)`); err != nil {
 		return err
 	}
-	if err := exec(ctx, d, `UPDATE accounts SET last_published_at = COALESCE((SELECT MAX(p.folder_at) FROM publications p
-		WHERE p.account_id = accounts.id AND p.folder_at > 0), 0) WHERE id > ? AND id <= ?`, accBase, accBase+int64(o.Accounts)); err != nil {
+	return exec(ctx, d, `UPDATE accounts SET last_published_at = COALESCE((SELECT MAX(p.folder_at) FROM publications p
+		WHERE p.account_id = accounts.id AND p.folder_at > 0), 0) WHERE id > ? AND id <= ?`, accBase, accBase+int64(o.Accounts))
+}
+
+// execWithoutForeignKeys runs a bulk insert with the foreign-key checks
+// off (a replica session on PostgreSQL, the pragma on SQLite).
+func execWithoutForeignKeys(ctx context.Context, d *db.DB, q string, args ...any) error {
+	if d.Dialect() == db.Postgres {
+		return d.Tx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil { // skip FK triggers while loading
+				return err
+			}
+			_, err := tx.Exec(ctx, q, args...)
+			return err
+		})
+	}
+	if err := exec(ctx, d, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
+	if err := exec(ctx, d, q, args...); err != nil {
+		return err
+	}
+	return exec(ctx, d, `PRAGMA foreign_keys = ON`)
+}
+
+// folderReaders inserts the readers and their follows and returns the
+// base of their ids. Reader r follows accounts (r*7919 + j) % A for
+// j < Follows: distinct.
+func folderReaders(ctx context.Context, d *db.DB, o Options, accBase int64) (int64, error) {
 	readerBase := id.NewBlock(int64(o.Readers) + 1)
 	if err := insertPeople(ctx, d, readerBase, o.Readers, "r"); err != nil {
-		return err
+		return 0, err
 	}
-	// Reader r follows accounts (r*7919 + j) % A for j < Follows: distinct.
+	dia := d.Dialect()
 	for start := int64(1); start <= int64(o.Readers); start += 200 {
 		end := min(start+199, int64(o.Readers))
 		if err := exec(ctx, d, `INSERT INTO follows (account_id, person_id, openid, following, source, subscribed_at, created_at)
 			SELECT CAST(? AS BIGINT) + 1 + ((r.n * 7919 + j.n) % CAST(? AS BIGINT)), CAST(? AS BIGINT) + r.n, 'r' || r.n || '_' || j.n, TRUE, 'search', 1, 1
 			FROM (`+series(dia, start, end)+`) r CROSS JOIN (`+series(dia, 0, int64(o.Follows-1))+`) j`,
 			accBase, o.Accounts, readerBase); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if err := analyze(ctx, d); err != nil {
-		return err
-	}
-	res.FolderBuild = time.Since(t0)
-	fmt.Fprintf(out, "  built in %s\n", res.FolderBuild.Round(time.Second))
+	return readerBase, nil
+}
 
-	reader := func(r *mrand.Rand) int64 { return readerBase + 1 + r.Int64N(int64(o.Readers)) }
-	one := func(pid int64) (time.Duration, error) {
-		start := time.Now()
-		items, err := st.Items(ctx, pid, folder.Cursor{}, 20)
-		if err == nil && len(items) != 20 {
-			err = fmt.Errorf("folder of %d has %d items, want 20", pid, len(items))
-		}
-		return time.Since(start), err
+// folderQueries reads random readers' folders from the built dataset.
+type folderQueries struct {
+	ctx        context.Context
+	d          *db.DB
+	st         *folder.Store
+	readers    int
+	readerBase int64
+	rnd        *mrand.Rand // the readers of the sequential measurements
+}
+
+// reader picks a reader with r.
+func (q *folderQueries) reader(r *mrand.Rand) int64 {
+	return q.readerBase + 1 + r.Int64N(int64(q.readers))
+}
+
+// one reads the first page of pid's folder and says how long it took.
+func (q *folderQueries) one(pid int64) (time.Duration, error) {
+	start := time.Now()
+	items, err := q.st.Items(q.ctx, pid, folder.Cursor{}, 20)
+	if err == nil && len(items) != 20 {
+		err = fmt.Errorf("folder of %d has %d items, want 20", pid, len(items))
 	}
-	rnd := mrand.New(mrand.NewPCG(1, 2))
-	// Check the answer against the naive query for a few readers.
+	return time.Since(start), err
+}
+
+// latency checks a few folders against the naive query, warms up, then
+// measures n folders one after the other: percentiles and CPU time.
+func (q *folderQueries) latency(n int, res *Result, out io.Writer) error {
 	for range 5 {
-		pid := reader(rnd)
-		if err := checkNaive(ctx, d, st, pid); err != nil {
+		if err := checkNaive(q.ctx, q.d, q.st, q.reader(q.rnd)); err != nil {
 			return err
 		}
 	}
 	for range 200 { // warm-up
-		if _, err := one(reader(rnd)); err != nil {
+		if _, err := q.one(q.reader(q.rnd)); err != nil {
 			return err
 		}
 	}
-	lat := make([]time.Duration, 0, o.Queries)
-	cpu0, pg0 := cpuTime(), backendCPU(ctx, d)
-	for range o.Queries {
-		t, err := one(reader(rnd))
+	lat := make([]time.Duration, 0, n)
+	cpu0, pg0 := cpuTime(), backendCPU(q.ctx, q.d)
+	for range n {
+		t, err := q.one(q.reader(q.rnd))
 		if err != nil {
 			return err
 		}
 		lat = append(lat, t)
 	}
-	res.FolderCPU = (cpuTime() - cpu0) / time.Duration(o.Queries)
-	res.FolderServerCPU = (backendCPU(ctx, d) - pg0) / time.Duration(o.Queries)
+	res.FolderCPU = (cpuTime() - cpu0) / time.Duration(n)
+	res.FolderServerCPU = (backendCPU(q.ctx, q.d) - pg0) / time.Duration(n)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	res.FolderP50, res.FolderP99, res.FolderMax = pct(lat, 50), pct(lat, 99), lat[len(lat)-1]
 	server := ""
-	if d.Dialect() == db.Postgres {
+	if q.d.Dialect() == db.Postgres {
 		server = ", of the PostgreSQL backends " + ms(res.FolderServerCPU)
 	}
 	fmt.Fprintf(out, "  first page of 20, concurrency 1, %d queries: p50 %s, p99 %s, max %s; CPU time per folder: this process %s%s\n",
 		len(lat), ms(res.FolderP50), ms(res.FolderP99), ms(res.FolderMax), ms(res.FolderCPU), server)
-	// Throughput at concurrency 1, 2 and 4, measured in interleaved rounds
-	// (1, 2, 4, 1, 2, 4, ...) so that the machine's other work, which
-	// drifts over seconds, weighs on the three alike: their ratios are what
-	// holds on a shared machine. CPU time per folder is taken per level too:
-	// contention that burns CPU (spinning, retries) shows there, waiting
-	// shows as lower throughput at the same CPU.
+	return nil
+}
+
+// throughput measures folders per second at concurrency 1, 2 and 4 in
+// interleaved rounds (1, 2, 4, 1, 2, 4, ...) so that the machine's other
+// work, which drifts over seconds, weighs on the three alike: their ratios
+// are what holds on a shared machine. CPU time per folder is taken per
+// level too: contention that burns CPU (spinning, retries) shows there,
+// waiting shows as lower throughput at the same CPU.
+func (q *folderQueries) throughput(duration time.Duration, res *Result, out io.Writer) error {
 	const rounds = 6
 	concs := []int{1, 2, 4}
 	done := map[int]int64{}
@@ -538,33 +595,12 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 	cpu := map[int]time.Duration{}
 	for range rounds {
 		for _, conc := range concs {
-			var total atomic.Int64
-			var mu sync.Mutex
-			var wg sync.WaitGroup
-			var firstErr error
 			start, cpu0 := time.Now(), cpuTime()
-			deadline := start.Add(o.Duration / rounds)
-			for range conc {
-				wg.Add(1)
-				go func(seed uint64) {
-					defer wg.Done()
-					r := mrand.New(mrand.NewPCG(seed, 7))
-					for time.Now().Before(deadline) {
-						if _, err := one(reader(r)); err != nil {
-							mu.Lock()
-							firstErr = err
-							mu.Unlock()
-							return
-						}
-						total.Add(1)
-					}
-				}(rnd.Uint64())
+			n, err := q.concurrently(conc, start.Add(duration/rounds))
+			if err != nil {
+				return err
 			}
-			wg.Wait()
-			if firstErr != nil {
-				return firstErr
-			}
-			done[conc] += total.Load()
+			done[conc] += n
 			spent[conc] += time.Since(start)
 			cpu[conc] += cpuTime() - cpu0
 		}
@@ -575,11 +611,42 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 		fmt.Fprintf(out, "  throughput at concurrency %d: %.0f folders/s (%.2f× concurrency 1), CPU time per folder %s\n",
 			conc, res.FolderQPS[conc], res.FolderQPS[conc]/res.FolderQPS[1], ms(res.FolderCPUAt[conc]))
 	}
-	// For comparison: the naive query shape on the same data.
+	return nil
+}
+
+// concurrently reads folders from conc goroutines until deadline and
+// returns how many were read.
+func (q *folderQueries) concurrently(conc int, deadline time.Time) (int64, error) {
+	var total atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for range conc {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			r := mrand.New(mrand.NewPCG(seed, 7))
+			for time.Now().Before(deadline) {
+				if _, err := q.one(q.reader(r)); err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				total.Add(1)
+			}
+		}(q.rnd.Uint64())
+	}
+	wg.Wait()
+	return total.Load(), firstErr
+}
+
+// naive times the naive query shape on the same data, for comparison.
+func (q *folderQueries) naive(res *Result, out io.Writer) error {
 	var naive []time.Duration
 	for range 10 {
 		start := time.Now()
-		if _, err := naiveFolder(ctx, d, reader(rnd)); err != nil {
+		if _, err := naiveFolder(q.ctx, q.d, q.reader(q.rnd)); err != nil {
 			return err
 		}
 		naive = append(naive, time.Since(start))
