@@ -165,8 +165,30 @@ func validate(ctx context.Context, q db.Querier, a *Archive) (*plan, error) {
 	if p.account, err = a.ReadAccount(); err != nil {
 		return nil, err
 	}
-	// media.jsonl and the files it lists.
-	err = a.eachLine("media.jsonl", func(line int, b []byte) error {
+	if err := p.validateMedia(a); err != nil {
+		return nil, err
+	}
+	if err := p.validateFollowers(ctx, q, a); err != nil {
+		return nil, err
+	}
+	if err := p.validateTables(ctx, q, a); err != nil {
+		return nil, err
+	}
+	p.numberVisitors()
+	// Export-only ids are known now; a reference to one is not remapped.
+	for k, v := range p.ids {
+		if v == 0 {
+			delete(p.ids, k)
+		}
+	}
+	return p, nil
+}
+
+// validateMedia checks media.jsonl against the files in the zip (each
+// listed file present, with its size and checksum; no file unlisted) and
+// that the account's avatar is one of them.
+func (p *plan) validateMedia(a *Archive) error {
+	err := a.eachLine("media.jsonl", func(line int, b []byte) error {
 		var me MediaEntry
 		if err := strictUnmarshal(b, &me, []string{"key", "bytes", "sha256"}); err != nil {
 			return archiveErr("media.jsonl", line, "%v", err)
@@ -177,103 +199,138 @@ func validate(ctx context.Context, q db.Querier, a *Archive) (*plan, error) {
 		if _, dup := p.media[me.Key]; dup {
 			return archiveErr("media.jsonl", line, "key %q appears twice", me.Key)
 		}
-		zf := a.files["media/"+me.Key]
-		if zf == nil {
-			return archiveErr("media.jsonl", line, "media/%s is missing from the zip", me.Key)
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			return archiveErr("media/"+me.Key, 0, "%v", err)
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, rc)
-		rc.Close()
-		if err != nil {
-			return archiveErr("media/"+me.Key, 0, "%v", err)
-		}
-		if n != me.Bytes || hex.EncodeToString(h.Sum(nil)) != me.SHA256 {
-			return archiveErr("media.jsonl", line, "media/%s does not match its size and checksum", me.Key)
+		if err := checkMediaFile(a, line, me); err != nil {
+			return err
 		}
 		p.media[me.Key] = me
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for name := range a.files {
 		if k, ok := strings.CutPrefix(name, "media/"); ok {
 			if _, listed := p.media[k]; !listed {
-				return nil, archiveErr(name, 0, "is in the zip but not in media.jsonl")
+				return archiveErr(name, 0, "is in the zip but not in media.jsonl")
 			}
 		}
 	}
 	if p.account.Avatar != "" {
 		if _, ok := p.media[p.account.Avatar]; !ok {
-			return nil, archiveErr("account.json", 1, "avatar %q is not in media.jsonl", p.account.Avatar)
+			return archiveErr("account.json", 1, "avatar %q is not in media.jsonl", p.account.Avatar)
 		}
 	}
+	return nil
+}
 
-	// followers.jsonl
-	var pending []string
-	var pendingLines []int
-	checkTaken := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		taken, err := existing(ctx, q, `SELECT openid FROM follows WHERE openid IN `, pending)
-		if err != nil {
-			return err
-		}
-		for i, o := range pending {
-			if taken[o] {
-				return archiveErr("followers.jsonl", pendingLines[i], "openid %q already belongs to a follower on this platform (was this archive imported into another account?)", o)
-			}
-		}
-		pending, pendingLines = pending[:0], pendingLines[:0]
+// checkMediaFile checks that the file media.jsonl lists on line is in the
+// zip with the size and checksum given there.
+func checkMediaFile(a *Archive, line int, me MediaEntry) error {
+	zf := a.files["media/"+me.Key]
+	if zf == nil {
+		return archiveErr("media.jsonl", line, "media/%s is missing from the zip", me.Key)
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return archiveErr("media/"+me.Key, 0, "%v", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	rc.Close()
+	if err != nil {
+		return archiveErr("media/"+me.Key, 0, "%v", err)
+	}
+	if n != me.Bytes || hex.EncodeToString(h.Sum(nil)) != me.SHA256 {
+		return archiveErr("media.jsonl", line, "media/%s does not match its size and checksum", me.Key)
+	}
+	return nil
+}
+
+// takenOpenIDs checks followers' openids against the platform's in
+// batches: an openid already taken means the archive was imported into
+// another account.
+type takenOpenIDs struct {
+	pending []string
+	lines   []int
+}
+
+// add queues openid (from line) and checks the batch once it is full.
+func (t *takenOpenIDs) add(ctx context.Context, q db.Querier, openid string, line int) error {
+	t.pending = append(t.pending, openid)
+	t.lines = append(t.lines, line)
+	if len(t.pending) >= 500 {
+		return t.check(ctx, q)
+	}
+	return nil
+}
+
+// check looks up the queued openids.
+func (t *takenOpenIDs) check(ctx context.Context, q db.Querier) error {
+	if len(t.pending) == 0 {
 		return nil
 	}
-	err = a.eachLine("followers.jsonl", func(line int, b []byte) error {
+	taken, err := existing(ctx, q, `SELECT openid FROM follows WHERE openid IN `, t.pending)
+	if err != nil {
+		return err
+	}
+	for i, o := range t.pending {
+		if taken[o] {
+			return archiveErr("followers.jsonl", t.lines[i], "openid %q already belongs to a follower on this platform (was this archive imported into another account?)", o)
+		}
+	}
+	t.pending, t.lines = t.pending[:0], t.lines[:0]
+	return nil
+}
+
+// validateFollowers checks followers.jsonl: each line, openids unique in
+// the archive and free on the platform.
+func (p *plan) validateFollowers(ctx context.Context, q db.Querier, a *Archive) error {
+	var taken takenOpenIDs
+	err := a.eachLine("followers.jsonl", func(line int, b []byte) error {
 		var f follower
 		if err := strictUnmarshal(b, &f, followerFields); err != nil {
 			return archiveErr("followers.jsonl", line, "%v", err)
 		}
-		if f.OpenID == "" || len(f.OpenID) > 128 {
-			return archiveErr("followers.jsonl", line, "openid must be 1 to 128 characters")
-		}
-		if p.openids[f.OpenID] {
-			return archiveErr("followers.jsonl", line, "openid %q appears twice", f.OpenID)
-		}
-		if !followSources[f.Source] {
-			return archiveErr("followers.jsonl", line, "source %q is not one of search, profile, qr, article, other", f.Source)
-		}
-		if f.Avatar != "" {
-			if _, ok := p.media[f.Avatar]; !ok {
-				return archiveErr("followers.jsonl", line, "avatar %q is not in media.jsonl", f.Avatar)
-			}
-		}
-		if f.EmailSHA256 != "" {
-			if _, err := hex.DecodeString(f.EmailSHA256); err != nil || len(f.EmailSHA256) != 64 {
-				return archiveErr("followers.jsonl", line, "email_sha256 must be 64 hex digits or empty")
-			}
+		if err := p.checkFollower(line, &f); err != nil {
+			return err
 		}
 		p.openids[f.OpenID] = true
-		pending = append(pending, f.OpenID)
-		pendingLines = append(pendingLines, line)
 		p.rows["followers.jsonl"]++
-		if len(pending) >= 500 {
-			return checkTaken()
-		}
-		return nil
+		return taken.add(ctx, q, f.OpenID, line)
 	})
-	if err == nil {
-		err = checkTaken()
-	}
 	if err != nil {
-		return nil, err
+		return err
 	}
+	return taken.check(ctx, q)
+}
 
-	// The table files: first every row's own id, so that references to rows
-	// later in the archive resolve.
+// checkFollower checks one line of followers.jsonl.
+func (p *plan) checkFollower(line int, f *follower) error {
+	if f.OpenID == "" || len(f.OpenID) > 128 {
+		return archiveErr("followers.jsonl", line, "openid must be 1 to 128 characters")
+	}
+	if p.openids[f.OpenID] {
+		return archiveErr("followers.jsonl", line, "openid %q appears twice", f.OpenID)
+	}
+	if !followSources[f.Source] {
+		return archiveErr("followers.jsonl", line, "source %q is not one of search, profile, qr, article, other", f.Source)
+	}
+	if f.Avatar != "" {
+		if _, ok := p.media[f.Avatar]; !ok {
+			return archiveErr("followers.jsonl", line, "avatar %q is not in media.jsonl", f.Avatar)
+		}
+	}
+	if f.EmailSHA256 != "" {
+		if _, err := hex.DecodeString(f.EmailSHA256); err != nil || len(f.EmailSHA256) != 64 {
+			return archiveErr("followers.jsonl", line, "email_sha256 must be 64 hex digits or empty")
+		}
+	}
+	return nil
+}
+
+// validateTables checks the table files, giving every row's own id its new
+// id first, so that references to rows later in the archive resolve.
+func (p *plan) validateTables(ctx context.Context, q db.Querier, a *Archive) error {
 	for _, t := range tables {
 		if a.fileInfo(t.file) == nil {
 			continue
@@ -283,38 +340,8 @@ func validate(ctx context.Context, q db.Querier, a *Archive) (*plan, error) {
 			if err != nil {
 				return archiveErr(t.file, line, "%v", err)
 			}
-			for i, c := range t.cols {
-				switch c.kind {
-				case kKey:
-					old := row[i].(int64)
-					if old <= 0 {
-						return archiveErr(t.file, line, "%s must be a positive id", c.field)
-					}
-					if _, dup := p.ids[old]; dup {
-						return archiveErr(t.file, line, "%s %d appears twice in the archive", c.field, old)
-					}
-					if !t.exportOnly {
-						p.ids[old] = id.New()
-					} else {
-						p.ids[old] = 0
-					}
-				case kPerson:
-					o := row[i].(string)
-					if n, ok := strings.CutPrefix(o, "visitor:"); ok {
-						v, err := strconv.Atoi(n)
-						if err != nil || v <= 0 || strconv.Itoa(v) != n {
-							return archiveErr(t.file, line, "follower %q: a visitor is visitor:N with N a positive number", o)
-						}
-						p.visitors[o] = int64(v)
-					} else if !p.openids[o] {
-						return archiveErr(t.file, line, "follower %q is not in followers.jsonl", o)
-					}
-				case kMedia:
-					k := row[i].(string)
-					if _, ok := p.media[k]; k != "" && !ok {
-						return archiveErr(t.file, line, "%s %q is not in media.jsonl", c.field, k)
-					}
-				}
+			if err := p.checkRow(t, line, row); err != nil {
+				return err
 			}
 			if err := checkUnique(ctx, q, t, row); err != nil {
 				return archiveErr(t.file, line, "%v", err)
@@ -323,11 +350,54 @@ func validate(ctx context.Context, q db.Querier, a *Archive) (*plan, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// Placeholders for visitors are numbered in visitor order, so a later
-	// export numbers them alike.
+	return nil
+}
+
+// checkRow checks one row's ids, followers and media against the archive,
+// and gives its own id a new one (0 for an export-only table).
+func (p *plan) checkRow(t *table, line int, row []any) error {
+	for i, c := range t.cols {
+		switch c.kind {
+		case kKey:
+			old := row[i].(int64)
+			if old <= 0 {
+				return archiveErr(t.file, line, "%s must be a positive id", c.field)
+			}
+			if _, dup := p.ids[old]; dup {
+				return archiveErr(t.file, line, "%s %d appears twice in the archive", c.field, old)
+			}
+			if !t.exportOnly {
+				p.ids[old] = id.New()
+			} else {
+				p.ids[old] = 0
+			}
+		case kPerson:
+			o := row[i].(string)
+			if n, ok := strings.CutPrefix(o, "visitor:"); ok {
+				v, err := strconv.Atoi(n)
+				if err != nil || v <= 0 || strconv.Itoa(v) != n {
+					return archiveErr(t.file, line, "follower %q: a visitor is visitor:N with N a positive number", o)
+				}
+				p.visitors[o] = int64(v)
+			} else if !p.openids[o] {
+				return archiveErr(t.file, line, "follower %q is not in followers.jsonl", o)
+			}
+		case kMedia:
+			k := row[i].(string)
+			if _, ok := p.media[k]; k != "" && !ok {
+				return archiveErr(t.file, line, "%s %q is not in media.jsonl", c.field, k)
+			}
+		}
+	}
+	return nil
+}
+
+// numberVisitors gives each visitor a new placeholder person, numbered in
+// visitor order, so a later export numbers them alike.
+func (p *plan) numberVisitors() {
 	labels := make([]string, 0, len(p.visitors))
 	for l := range p.visitors {
 		labels = append(labels, l)
@@ -336,13 +406,6 @@ func validate(ctx context.Context, q db.Querier, a *Archive) (*plan, error) {
 	for _, l := range labels {
 		p.visitors[l] = id.New()
 	}
-	// Export-only ids are known now; a reference to one is not remapped.
-	for k, v := range p.ids {
-		if v == 0 {
-			delete(p.ids, k)
-		}
-	}
-	return p, nil
 }
 
 // checkUnique refuses rows whose platform-wide unique values are taken.
@@ -569,30 +632,77 @@ func Import(ctx context.Context, d *db.DB, store media.Store, accountID int64, r
 // matches it.
 const shadowHash = "!moved"
 
+// write is the import's write pass, in the transaction of Import: the
+// account's settings, followers, visitors, then the table files in order.
 func write(ctx context.Context, tx *db.Tx, a *Archive, p *plan, accountID, now int64, res *ImportResult) error {
-	ad := p.account
+	w := &writer{tx: tx, a: a, p: p, accountID: accountID, now: now, prefix: "moved-" + randHex(4) + "-", libs: map[string]int64{}}
+	if err := w.account(ctx); err != nil {
+		return err
+	}
+	if err := w.followers(ctx, res); err != nil {
+		return err
+	}
+	if err := w.visitors(ctx); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if t.exportOnly || a.fileInfo(t.file) == nil {
+			continue
+		}
+		if err := w.table(ctx, t); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET follower_count = (SELECT COUNT(*) FROM follows WHERE account_id = ? AND following) WHERE id = ?`,
+		accountID, accountID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO portability_imports (account_id, archive_id, source_name, followers, imported_at) VALUES (?, ?, ?, ?, ?)`,
+		accountID, a.Manifest.ArchiveID, p.account.Name, res.Followers, now)
+	return err
+}
+
+// writer is the write pass of an import into one account.
+type writer struct {
+	tx        *db.Tx
+	a         *Archive
+	p         *plan
+	accountID int64
+	now       int64
+	prefix    string           // of placeholder people's usernames
+	libs      map[string]int64 // media library ids by short id
+	ownerID   int64            // the account's owner, once looked up
+}
+
+// account writes account.json's settings onto the account.
+func (w *writer) account(ctx context.Context) error {
+	ad := w.p.account
 	tz := ad.Timezone
 	if tz == "" {
 		tz = "Asia/Shanghai"
 	}
-	if _, err := tx.Exec(ctx, `UPDATE accounts SET description = ?, organisation = ?, avatar_path = ?, timezone = ?, updated_at = ? WHERE id = ?`,
-		ad.Description, ad.Organisation, ad.Avatar, tz, now, accountID); err != nil {
+	if _, err := w.tx.Exec(ctx, `UPDATE accounts SET description = ?, organisation = ?, avatar_path = ?, timezone = ?, updated_at = ? WHERE id = ?`,
+		ad.Description, ad.Organisation, ad.Avatar, tz, w.now, w.accountID); err != nil {
 		return err
 	}
 	if ad.TagNextID > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO tag_counters (account_id, next_id) VALUES (?, ?)
-			ON CONFLICT (account_id) DO UPDATE SET next_id = excluded.next_id`, accountID, ad.TagNextID); err != nil {
+		if _, err := w.tx.Exec(ctx, `INSERT INTO tag_counters (account_id, next_id) VALUES (?, ?)
+			ON CONFLICT (account_id) DO UPDATE SET next_id = excluded.next_id`, w.accountID, ad.TagNextID); err != nil {
 			return err
 		}
 	}
-	// Followers: a placeholder person each.
-	people := newBatch(tx, `INSERT INTO people (id, username, email, display_name, password_hash, avatar_path, region, language, created_at, updated_at) VALUES `, 10)
-	follows := newBatch(tx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, unsubscribed_at,
+	return nil
+}
+
+// followers writes followers.jsonl: a placeholder person each, the follow,
+// and the hashed email a later move matches.
+func (w *writer) followers(ctx context.Context, res *ImportResult) error {
+	people := newBatch(w.tx, `INSERT INTO people (id, username, email, display_name, password_hash, avatar_path, region, language, created_at, updated_at) VALUES `, 10)
+	follows := newBatch(w.tx, `INSERT INTO follows (account_id, person_id, openid, following, source, scene, subscribed_at, unsubscribed_at,
 		muted, blocked, remark, created_at) VALUES `, 12)
-	moved := newBatch(tx, `INSERT INTO follower_moves (account_id, person_id, email_sha256) VALUES `, 3)
-	prefix := "moved-" + randHex(4) + "-"
+	moved := newBatch(w.tx, `INSERT INTO follower_moves (account_id, person_id, email_sha256) VALUES `, 3)
 	var seq int64
-	err := a.eachLine("followers.jsonl", func(line int, b []byte) error {
+	err := w.a.eachLine("followers.jsonl", func(line int, b []byte) error {
 		var f follower
 		if err := json.Unmarshal(b, &f); err != nil {
 			return archiveErr("followers.jsonl", line, "%v", err)
@@ -601,15 +711,15 @@ func write(ctx context.Context, tx *db.Tx, a *Archive, p *plan, accountID, now i
 		pid := id.New()
 		// An empty language is no setting: the person's pages follow
 		// their browser, as for anyone who never chose one.
-		if err := people.add(ctx, pid, prefix+strconv.FormatInt(seq, 36), nil, f.Nickname, shadowHash, f.Avatar, f.Region, f.Language, now, now); err != nil {
+		if err := people.add(ctx, pid, w.prefix+strconv.FormatInt(seq, 36), nil, f.Nickname, shadowHash, f.Avatar, f.Region, f.Language, w.now, w.now); err != nil {
 			return err
 		}
-		if err := follows.add(ctx, accountID, pid, f.OpenID, f.Following, f.Source, f.Scene, f.SubscribedAt, f.UnsubscribedAt,
+		if err := follows.add(ctx, w.accountID, pid, f.OpenID, f.Following, f.Source, f.Scene, f.SubscribedAt, f.UnsubscribedAt,
 			f.Muted, f.Blacklisted, f.Remark, f.CreatedAt); err != nil {
 			return err
 		}
 		res.Followers++
-		return moved.add(ctx, accountID, pid, f.EmailSHA256)
+		return moved.add(ctx, w.accountID, pid, f.EmailSHA256)
 	})
 	if err != nil {
 		return err
@@ -619,106 +729,110 @@ func write(ctx context.Context, tx *db.Tx, a *Archive, p *plan, accountID, now i
 			return err
 		}
 	}
-	// Visitors: a placeholder person each, with no follow.
-	vis := newBatch(tx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES `, 6)
-	for name, pid := range p.visitors {
-		if err := vis.add(ctx, pid, prefix+strings.ReplaceAll(name, ":", "-"), "Visitor", shadowHash, now, now); err != nil {
+	return nil
+}
+
+// visitors writes a placeholder person for each visitor, with no follow.
+func (w *writer) visitors(ctx context.Context) error {
+	vis := newBatch(w.tx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES `, 6)
+	for name, pid := range w.p.visitors {
+		if err := vis.add(ctx, pid, w.prefix+strings.ReplaceAll(name, ":", "-"), "Visitor", shadowHash, w.now, w.now); err != nil {
 			return err
 		}
 	}
-	if err := vis.flush(ctx); err != nil {
-		return err
+	return vis.flush(ctx)
+}
+
+// table writes the rows of one table file. A follower column is looked up
+// by openid, falling back to the visitor's placeholder.
+func (w *writer) table(ctx context.Context, t *table) error {
+	var names, row []string
+	for _, c := range t.cols {
+		names = append(names, c.name)
+		if c.kind == kPerson {
+			row = append(row, "COALESCE((SELECT person_id FROM follows WHERE openid = ?), ?)")
+		} else {
+			row = append(row, "?")
+		}
 	}
-	libs := map[string]int64{}
-	var ownerID int64
-	for _, t := range tables {
-		if t.exportOnly || a.fileInfo(t.file) == nil {
-			continue
+	nargs := len(t.cols)
+	for _, c := range t.cols {
+		if c.kind == kPerson {
+			nargs++
 		}
-		var names, row []string
-		for _, c := range t.cols {
-			names = append(names, c.name)
-			if c.kind == kPerson {
-				row = append(row, "COALESCE((SELECT person_id FROM follows WHERE openid = ?), ?)")
-			} else {
-				row = append(row, "?")
-			}
+	}
+	bt := newBatch(w.tx, `INSERT INTO `+t.name+` (`+strings.Join(names, ", ")+`) VALUES `, nargs)
+	bt.row = "(" + strings.Join(row, ", ") + ")"
+	err := w.a.eachLine(t.file, func(line int, b []byte) error {
+		vals, err := decodeRow(t, b)
+		if err != nil {
+			return archiveErr(t.file, line, "%v", err)
 		}
-		nargs := len(t.cols)
-		for _, c := range t.cols {
-			if c.kind == kPerson {
-				nargs++
-			}
-		}
-		bt := newBatch(tx, `INSERT INTO `+t.name+` (`+strings.Join(names, ", ")+`) VALUES `, nargs)
-		bt.row = "(" + strings.Join(row, ", ") + ")"
-		err := a.eachLine(t.file, func(line int, b []byte) error {
-			vals, err := decodeRow(t, b)
-			if err != nil {
-				return archiveErr(t.file, line, "%v", err)
-			}
-			args := make([]any, 0, nargs)
-			for i, c := range t.cols {
-				v := vals[i]
-				switch c.kind {
-				case kAccount:
-					v = accountID
-				case kZero:
-					v = int64(0)
-				case kBlank:
-					v = ""
-				case kOwner:
-					if ownerID == 0 {
-						if err := db.Get(tx.QueryRow(ctx, `SELECT person_id FROM account_members WHERE account_id = ? AND role = 'owner'
-							ORDER BY created_at LIMIT 1`, accountID), &ownerID); err != nil {
-							return fmt.Errorf("import %s: the account has no owner: %w", t.file, err)
-						}
-					}
-					v = ownerID
-				case kKey:
-					v = p.ids[v.(int64)]
-				case kRef:
-					if nw, ok := p.ids[v.(int64)]; ok {
-						v = nw
-					}
-				case kText:
-					v = rewriteIDs(v.(string), p.ids)
-				case kCounter:
-					if v != nil {
-						n, err := db.NextNumber(ctx, tx, t.counter)
-						if err != nil {
-							return err
-						}
-						v = n
-					}
-				case kLibrary:
-					lid, err := libraryID(ctx, tx, libs, v.(string), t, vals, now)
-					if err != nil {
-						return err
-					}
-					v = lid
-				case kPerson:
-					args = append(args, v, p.visitors[v.(string)])
-					continue
-				}
-				args = append(args, v)
-			}
-			return bt.add(ctx, args...)
-		})
+		args, err := w.rowArgs(ctx, t, vals, nargs)
 		if err != nil {
 			return err
 		}
-		if err := bt.flush(ctx); err != nil {
-			return fmt.Errorf("import %s: %w", t.file, err)
-		}
-	}
-	if _, err := tx.Exec(ctx, `UPDATE accounts SET follower_count = (SELECT COUNT(*) FROM follows WHERE account_id = ? AND following) WHERE id = ?`,
-		accountID, accountID); err != nil {
+		return bt.add(ctx, args...)
+	})
+	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO portability_imports (account_id, archive_id, source_name, followers, imported_at) VALUES (?, ?, ?, ?, ?)`,
-		accountID, a.Manifest.ArchiveID, ad.Name, res.Followers, now)
-	return err
+	if err := bt.flush(ctx); err != nil {
+		return fmt.Errorf("import %s: %w", t.file, err)
+	}
+	return nil
+}
+
+// rowArgs turns an archive row into the values written: the account's id,
+// new ids for old, counters and library ids taken on this platform.
+func (w *writer) rowArgs(ctx context.Context, t *table, vals []any, nargs int) ([]any, error) {
+	args := make([]any, 0, nargs)
+	for i, c := range t.cols {
+		v := vals[i]
+		switch c.kind {
+		case kAccount:
+			v = w.accountID
+		case kZero:
+			v = int64(0)
+		case kBlank:
+			v = ""
+		case kOwner:
+			if w.ownerID == 0 {
+				if err := db.Get(w.tx.QueryRow(ctx, `SELECT person_id FROM account_members WHERE account_id = ? AND role = 'owner'
+					ORDER BY created_at LIMIT 1`, w.accountID), &w.ownerID); err != nil {
+					return nil, fmt.Errorf("import %s: the account has no owner: %w", t.file, err)
+				}
+			}
+			v = w.ownerID
+		case kKey:
+			v = w.p.ids[v.(int64)]
+		case kRef:
+			if nw, ok := w.p.ids[v.(int64)]; ok {
+				v = nw
+			}
+		case kText:
+			v = rewriteIDs(v.(string), w.p.ids)
+		case kCounter:
+			if v != nil {
+				n, err := db.NextNumber(ctx, w.tx, t.counter)
+				if err != nil {
+					return nil, err
+				}
+				v = n
+			}
+		case kLibrary:
+			lid, err := libraryID(ctx, w.tx, w.libs, v.(string), t, vals, w.now)
+			if err != nil {
+				return nil, err
+			}
+			v = lid
+		case kPerson:
+			args = append(args, v, w.p.visitors[v.(string)])
+			continue
+		}
+		args = append(args, v)
+	}
+	return args, nil
 }
 
 // libraryID finds the platform template-library entry an account template
