@@ -34,142 +34,20 @@ func seedAnalytics(ctx context.Context, w *world) error {
 		a.Log.Debug("demo: analytics seeded", "events", nEvents, "took", time.Since(start),
 			"insert", inserted.Sub(start), "rollup", rolled.Sub(inserted))
 	}()
-	rng := rand.New(rand.NewPCG(11, 2026))
-	now := a.Clock.Now()
-	var evs []analytics.Event
-	for _, spec := range []struct {
-		key                string
-		newMin, newMax     int // follows per day
-		lostMax            int // unfollows per day, at most
-		readsPerArticle    int
-		messages, apiCalls int // per day, at most
-		orders             int // Herald Pay orders per day, at most
-		buttons            []string
-	}{
-		{"lotus", 2, 6, 2, 30, 8, 0, 0, []string{"TEA_OF_MONTH", "https://lotus-tea.example/menu", "HOURS", "https://lotus-tea.example/map", "BOOK"}},
-		{"harbour", 1, 3, 1, 20, 12, 120, 4, []string{"RATES", "https://harbour-bank.example/open", "HOURS", "AGENT", "https://harbour-bank.example/security"}},
-	} {
+	g := &eventGen{rng: rand.New(rand.NewPCG(11, 2026)), now: a.Clock.Now(), people: w.followers}
+	for _, spec := range demoTraffic {
 		acct := w.accounts[spec.key]
 		if acct == nil {
 			continue
 		}
+		g.acct, g.spec = acct.ID, spec
 		articles := demoArticles(ctx, a.DB, acct.ID)
-		people := w.followers
-		pick := func() *user.Person { return people[rng.IntN(len(people))] }
-		device := func() string {
-			switch r := rng.IntN(20); {
-			case r < 16:
-				return analytics.DeviceMobile
-			case r < 19:
-				return analytics.DeviceDesktop
-			default:
-				return analytics.DeviceTablet
-			}
-		}
-		at := func(day int) time.Time {
-			// Daytime-heavy: 07:00-23:00 Beijing time, i.e. 23:00-15:00 UTC.
-			base := now.AddDate(0, 0, -day).Truncate(24 * time.Hour).Add(-time.Hour)
-			t := base.Add(time.Duration(rng.IntN(16*3600)) * time.Second)
-			if t.After(now) {
-				t = now.Add(-time.Duration(rng.IntN(3600)) * time.Second)
-			}
-			return t
-		}
-		sources := []string{"search", "search", "search", "profile", "qr", "qr", "article", "article", "other"}
 		for day := analyticsDays - 1; day >= 0; day-- {
-			// Growth, a little faster in recent weeks.
-			n := spec.newMin + rng.IntN(spec.newMax-spec.newMin+1)
-			if day < 14 {
-				n++
-			}
-			for i := 0; i < n; i++ {
-				p := pick()
-				src := sources[rng.IntN(len(sources))]
-				t := at(day)
-				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindFollow, PersonID: p.ID, Surface: src, Device: device(), At: t})
-				// Some new followers write or click soon after following.
-				if rng.IntN(4) == 0 {
-					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindMessageIn, PersonID: p.ID, Surface: "text", Device: analytics.DeviceMobile, At: t.Add(time.Duration(1+rng.IntN(30)) * time.Hour)})
-				}
-			}
-			for i := rng.IntN(spec.lostMax + 1); i > 0; i-- {
-				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindUnfollow, PersonID: pick().ID, Surface: sources[rng.IntN(len(sources))], At: at(day)})
-			}
-			// Content: each article is read most in the days after it "came out".
-			for j, art := range articles {
-				age := day - (j*7)%analyticsDays
-				if age > 0 {
-					continue // not out yet on that day
-				}
-				decay := 1 + (-age)/3
-				reads := spec.readsPerArticle/decay + rng.IntN(3)
-				surfaces := []string{analytics.SurfaceChat, analytics.SurfaceChat, analytics.SurfaceFolder, analytics.SurfaceProfile, analytics.SurfaceLink}
-				for i := 0; i < reads*3/2; i++ {
-					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindImpression, PersonID: pick().ID, ObjectID: art, Surface: surfaces[rng.IntN(3)], At: at(day)})
-				}
-				for i := 0; i < reads; i++ {
-					p, t, dev := pick(), at(day), device()
-					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindRead, PersonID: p.ID, ObjectID: art, Surface: surfaces[rng.IntN(len(surfaces))], Device: dev, At: t})
-					if rng.IntN(3) > 0 {
-						evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindReadComplete, PersonID: p.ID, ObjectID: art, At: t.Add(2 * time.Minute)})
-					}
-					switch r := rng.IntN(20); {
-					case r == 0:
-						evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindShare, PersonID: p.ID, ObjectID: art, Surface: "friend", At: t.Add(3 * time.Minute)})
-					case r < 3:
-						evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindLike, PersonID: p.ID, ObjectID: art, At: t.Add(3 * time.Minute)})
-					case r == 3:
-						evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindWow, PersonID: p.ID, ObjectID: art, At: t.Add(3 * time.Minute)})
-					case r == 4:
-						evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindLinkClick, PersonID: p.ID, ObjectID: art, Surface: "body", At: t.Add(4 * time.Minute)})
-					}
-				}
-			}
-			// Menu clicks, with the first buttons clicked most.
-			for i := rng.IntN(12); i > 0; i-- {
-				b := spec.buttons[min(rng.IntN(len(spec.buttons)), rng.IntN(len(spec.buttons)))]
-				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindMenuClick, PersonID: pick().ID, Surface: b, At: at(day)})
-			}
-			// Messages from followers.
-			for i := rng.IntN(spec.messages + 1); i > 0; i-- {
-				kind := "text"
-				if rng.IntN(6) == 0 {
-					kind = "image"
-				}
-				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindMessageIn, PersonID: pick().ID, Surface: kind, At: at(day)})
-			}
-			// Herald Pay: orders created, most of them paid, a few refunded
-			// in part a day or two later (the Revenue section and the
-			// follower → order → paid funnel).
-			for i := rng.IntN(spec.orders + 1); i > 0; i-- {
-				p, t := pick(), at(day)
-				order, fen := id.New(), int64(1800+100*rng.IntN(110))
-				src := []string{"card", "card", "article", "api"}[rng.IntN(4)]
-				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindOrderCreated, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen, At: t})
-				if rng.IntN(5) == 0 {
-					continue // never paid
-				}
-				paid := t.Add(time.Duration(1+rng.IntN(10)) * time.Minute)
-				evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindPayment, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen, At: paid})
-				if refundAt := paid.Add(time.Duration(24+rng.IntN(24)) * time.Hour); rng.IntN(12) == 0 && refundAt.Before(now) {
-					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindRefund, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen / 2, At: refundAt})
-				}
-			}
-			// The developer API and pushes to the developer's server.
-			if spec.apiCalls > 0 {
-				for i := spec.apiCalls/2 + rng.IntN(spec.apiCalls/2); i > 0; i-- {
-					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindAPICall, Surface: "cgi-bin/message/custom/send",
-						Value: int64(15 + rng.IntN(120)), Failed: rng.IntN(50) == 0, At: at(day)})
-				}
-				for i := 10 + rng.IntN(20); i > 0; i-- {
-					evs = append(evs, analytics.Event{AccountID: acct.ID, Kind: analytics.KindPushDelivery, Surface: "message",
-						Value: int64(40 + rng.IntN(400)), Failed: rng.IntN(30) == 0, At: at(day)})
-				}
-			}
+			g.day(day, articles)
 		}
 	}
-	nEvents = len(evs)
-	if err := analytics.InsertEvents(ctx, a.DB, evs); err != nil {
+	nEvents = len(g.evs)
+	if err := analytics.InsertEvents(ctx, a.DB, g.evs); err != nil {
 		return err
 	}
 	inserted = time.Now()
@@ -188,6 +66,195 @@ func seedAnalytics(ctx context.Context, w *world) error {
 		return err
 	}
 	return st.PlatformSnapshot(ctx)
+}
+
+// trafficSpec is how busy a demo account is.
+type trafficSpec struct {
+	key                string
+	newMin, newMax     int // follows per day
+	lostMax            int // unfollows per day, at most
+	readsPerArticle    int
+	messages, apiCalls int // per day, at most
+	orders             int // Herald Pay orders per day, at most
+	buttons            []string
+}
+
+// demoTraffic is the two demo accounts' traffic, in the order generated.
+var demoTraffic = []trafficSpec{
+	{"lotus", 2, 6, 2, 30, 8, 0, 0, []string{"TEA_OF_MONTH", "https://lotus-tea.example/menu", "HOURS", "https://lotus-tea.example/map", "BOOK"}},
+	{"harbour", 1, 3, 1, 20, 12, 120, 4, []string{"RATES", "https://harbour-bank.example/open", "HOURS", "AGENT", "https://harbour-bank.example/security"}},
+}
+
+// followSources are where follows come from, search most.
+var followSources = []string{"search", "search", "search", "profile", "qr", "qr", "article", "article", "other"}
+
+// eventGen draws one account's events day by day from one random source
+// (the same seed gives the same history).
+type eventGen struct {
+	rng    *rand.Rand
+	now    time.Time
+	people []*user.Person
+	acct   int64
+	spec   trafficSpec
+	evs    []analytics.Event
+}
+
+func (g *eventGen) add(e analytics.Event) {
+	e.AccountID = g.acct
+	g.evs = append(g.evs, e)
+}
+
+func (g *eventGen) pick() *user.Person { return g.people[g.rng.IntN(len(g.people))] }
+
+func (g *eventGen) device() string {
+	switch r := g.rng.IntN(20); {
+	case r < 16:
+		return analytics.DeviceMobile
+	case r < 19:
+		return analytics.DeviceDesktop
+	default:
+		return analytics.DeviceTablet
+	}
+}
+
+// at is a moment of the day days ago, daytime-heavy: 07:00-23:00 Beijing
+// time, i.e. 23:00-15:00 UTC.
+func (g *eventGen) at(day int) time.Time {
+	base := g.now.AddDate(0, 0, -day).Truncate(24 * time.Hour).Add(-time.Hour)
+	t := base.Add(time.Duration(g.rng.IntN(16*3600)) * time.Second)
+	if t.After(g.now) {
+		t = g.now.Add(-time.Duration(g.rng.IntN(3600)) * time.Second)
+	}
+	return t
+}
+
+// day draws one day's events, part by part.
+func (g *eventGen) day(day int, articles []int64) {
+	g.follows(day)
+	g.reads(day, articles)
+	g.menuClicks(day)
+	g.messages(day)
+	g.orders(day)
+	g.developer(day)
+}
+
+// follows draws the day's follows and unfollows: growth, a little faster
+// in recent weeks.
+func (g *eventGen) follows(day int) {
+	n := g.spec.newMin + g.rng.IntN(g.spec.newMax-g.spec.newMin+1)
+	if day < 14 {
+		n++
+	}
+	for i := 0; i < n; i++ {
+		p := g.pick()
+		src := followSources[g.rng.IntN(len(followSources))]
+		t := g.at(day)
+		g.add(analytics.Event{Kind: analytics.KindFollow, PersonID: p.ID, Surface: src, Device: g.device(), At: t})
+		// Some new followers write or click soon after following.
+		if g.rng.IntN(4) == 0 {
+			g.add(analytics.Event{Kind: analytics.KindMessageIn, PersonID: p.ID, Surface: "text", Device: analytics.DeviceMobile, At: t.Add(time.Duration(1+g.rng.IntN(30)) * time.Hour)})
+		}
+	}
+	for i := g.rng.IntN(g.spec.lostMax + 1); i > 0; i-- {
+		g.add(analytics.Event{Kind: analytics.KindUnfollow, PersonID: g.pick().ID, Surface: followSources[g.rng.IntN(len(followSources))], At: g.at(day)})
+	}
+}
+
+// reads draws the day's impressions, reads and reactions: each article is
+// read most in the days after it "came out".
+func (g *eventGen) reads(day int, articles []int64) {
+	surfaces := []string{analytics.SurfaceChat, analytics.SurfaceChat, analytics.SurfaceFolder, analytics.SurfaceProfile, analytics.SurfaceLink}
+	for j, art := range articles {
+		age := day - (j*7)%analyticsDays
+		if age > 0 {
+			continue // not out yet on that day
+		}
+		decay := 1 + (-age)/3
+		reads := g.spec.readsPerArticle/decay + g.rng.IntN(3)
+		for i := 0; i < reads*3/2; i++ {
+			g.add(analytics.Event{Kind: analytics.KindImpression, PersonID: g.pick().ID, ObjectID: art, Surface: surfaces[g.rng.IntN(3)], At: g.at(day)})
+		}
+		for i := 0; i < reads; i++ {
+			p, t, dev := g.pick(), g.at(day), g.device()
+			g.add(analytics.Event{Kind: analytics.KindRead, PersonID: p.ID, ObjectID: art, Surface: surfaces[g.rng.IntN(len(surfaces))], Device: dev, At: t})
+			g.reaction(p.ID, art, t)
+		}
+	}
+}
+
+// reaction draws what a reader did after reading: finished, shared, liked,
+// wowed, clicked a link (or nothing).
+func (g *eventGen) reaction(person, art int64, t time.Time) {
+	if g.rng.IntN(3) > 0 {
+		g.add(analytics.Event{Kind: analytics.KindReadComplete, PersonID: person, ObjectID: art, At: t.Add(2 * time.Minute)})
+	}
+	switch r := g.rng.IntN(20); {
+	case r == 0:
+		g.add(analytics.Event{Kind: analytics.KindShare, PersonID: person, ObjectID: art, Surface: "friend", At: t.Add(3 * time.Minute)})
+	case r < 3:
+		g.add(analytics.Event{Kind: analytics.KindLike, PersonID: person, ObjectID: art, At: t.Add(3 * time.Minute)})
+	case r == 3:
+		g.add(analytics.Event{Kind: analytics.KindWow, PersonID: person, ObjectID: art, At: t.Add(3 * time.Minute)})
+	case r == 4:
+		g.add(analytics.Event{Kind: analytics.KindLinkClick, PersonID: person, ObjectID: art, Surface: "body", At: t.Add(4 * time.Minute)})
+	}
+}
+
+// menuClicks draws the day's menu clicks, with the first buttons clicked
+// most.
+func (g *eventGen) menuClicks(day int) {
+	buttons := g.spec.buttons
+	for i := g.rng.IntN(12); i > 0; i-- {
+		b := buttons[min(g.rng.IntN(len(buttons)), g.rng.IntN(len(buttons)))]
+		g.add(analytics.Event{Kind: analytics.KindMenuClick, PersonID: g.pick().ID, Surface: b, At: g.at(day)})
+	}
+}
+
+// messages draws the day's messages from followers.
+func (g *eventGen) messages(day int) {
+	for i := g.rng.IntN(g.spec.messages + 1); i > 0; i-- {
+		kind := "text"
+		if g.rng.IntN(6) == 0 {
+			kind = "image"
+		}
+		g.add(analytics.Event{Kind: analytics.KindMessageIn, PersonID: g.pick().ID, Surface: kind, At: g.at(day)})
+	}
+}
+
+// orders draws the day's Herald Pay orders: created, most of them paid, a
+// few refunded in part a day or two later (the Revenue section and the
+// follower → order → paid funnel).
+func (g *eventGen) orders(day int) {
+	for i := g.rng.IntN(g.spec.orders + 1); i > 0; i-- {
+		p, t := g.pick(), g.at(day)
+		order, fen := id.New(), int64(1800+100*g.rng.IntN(110))
+		src := []string{"card", "card", "article", "api"}[g.rng.IntN(4)]
+		g.add(analytics.Event{Kind: analytics.KindOrderCreated, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen, At: t})
+		if g.rng.IntN(5) == 0 {
+			continue // never paid
+		}
+		paid := t.Add(time.Duration(1+g.rng.IntN(10)) * time.Minute)
+		g.add(analytics.Event{Kind: analytics.KindPayment, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen, At: paid})
+		if refundAt := paid.Add(time.Duration(24+g.rng.IntN(24)) * time.Hour); g.rng.IntN(12) == 0 && refundAt.Before(g.now) {
+			g.add(analytics.Event{Kind: analytics.KindRefund, PersonID: p.ID, ObjectID: order, Surface: src, Value: fen / 2, At: refundAt})
+		}
+	}
+}
+
+// developer draws the day's developer API calls and pushes to the
+// developer's server, for accounts that have one.
+func (g *eventGen) developer(day int) {
+	if g.spec.apiCalls <= 0 {
+		return
+	}
+	for i := g.spec.apiCalls/2 + g.rng.IntN(g.spec.apiCalls/2); i > 0; i-- {
+		g.add(analytics.Event{Kind: analytics.KindAPICall, Surface: "cgi-bin/message/custom/send",
+			Value: int64(15 + g.rng.IntN(120)), Failed: g.rng.IntN(50) == 0, At: g.at(day)})
+	}
+	for i := 10 + g.rng.IntN(20); i > 0; i-- {
+		g.add(analytics.Event{Kind: analytics.KindPushDelivery, Surface: "message",
+			Value: int64(40 + g.rng.IntN(400)), Failed: g.rng.IntN(30) == 0, At: g.at(day)})
+	}
 }
 
 // demoArticles lists the account's published articles (none when the
