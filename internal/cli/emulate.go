@@ -65,56 +65,16 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	// Messages for people (flag help, errors) follow the locale of the
 	// environment; the JSON line that bots read never changes.
 	loc := emulatorLocale(env.Getenv)
-	fs := flag.NewFlagSet("herald emulate", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), loc.Text("Usage: herald emulate [flags]"))
-		fs.PrintDefaults()
-	}
-	listen := fs.String("listen", "127.0.0.1:0", loc.Text("address to listen on (port 0: any free port)"))
-	dataDir := fs.String("data", "", loc.Text("data directory (default: a temporary one, removed on exit)"))
-	var o emulator.AccountOptions
-	fs.StringVar(&o.Name, "name", "Herald Emulator", loc.Text("account name"))
-	fs.StringVar(&o.Type, "type", "service", loc.Text("account type: service or subscription"))
-	fs.StringVar(&o.AppID, "appid", "", loc.Text("AppID (default: generated)"))
-	fs.StringVar(&o.Secret, "secret", "", loc.Text("AppSecret (default: generated)"))
-	fs.StringVar(&o.Token, "token", "", loc.Text("message push Token (default: generated)"))
-	fs.StringVar(&o.AESKey, "aes-key", "", loc.Text("message push EncodingAESKey, 43 characters (default: generated)"))
-	fs.StringVar(&o.PushURL, "push-url", "", loc.Text("the bot's server URL for message push (default: push off)"))
-	fs.StringVar(&o.Mode, "mode", "plaintext", loc.Text("message push mode: plaintext, compatible or safe"))
-	allow := fs.String("outbound-allow", "127.0.0.0/8,::1", loc.Text("CIDR ranges the bot's server may be in (the emulator allows loopback; add e.g. 172.17.0.0/16 for a bot in a container)"))
-	logLevel := fs.String("log-level", "warn", loc.Text("log level: debug, info, warn or error (logs go to stderr)"))
-	inMemory := fs.Bool("in-memory", false, loc.Text("keep the database and media in memory: nothing is written to disk"))
-	pushTimeout := fs.Duration("push-timeout", push.DefaultTimeout, loc.Text("how long a push waits for the bot's answer (WeChat: 5s); shorten it to make delay faults quick in tests"))
-	if err := fs.Parse(args); err != nil {
+	f, err := parseEmulateFlags(args, env, loc)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return errors.New(loc.T("unexpected argument %q", fs.Arg(0)))
+	dir, removeDir, err := f.workDir()
+	if err != nil {
+		return err
 	}
-	if *inMemory && *dataDir != "" {
-		return errors.New(loc.Text("--in-memory and --data exclude each other"))
-	}
-	if *pushTimeout <= 0 {
-		return errors.New(loc.Text("--push-timeout must be positive"))
-	}
-	if o.Type != account.Service && o.Type != account.Subscription {
-		return errors.New(loc.T("--type %q: use service or subscription", o.Type))
-	}
-	dir := *dataDir
-	switch {
-	case *inMemory:
-		dir = filepath.Join(os.TempDir(), "herald-emulate-in-memory") // never written: the database, media and secret are in memory
-	case dir == "":
-		tmp, err := os.MkdirTemp("", "herald-emulate-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	noEnv := func(string) string { return "" } // the emulator never picks up HERALD_* settings
-	cfg, err := config.Parse("herald emulate", []string{"--listen", *listen, "--data", dir, "--log-level", *logLevel, "--outbound-allow", *allow}, noEnv, io.Discard)
+	defer removeDir()
+	cfg, mstore, err := f.config(dir)
 	if err != nil {
 		return err
 	}
@@ -124,16 +84,6 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	}
 	defer ln.Close()
 	cfg.BaseURL = "http://" + ln.Addr().String()
-	var mstore mediastore.Store
-	if *inMemory {
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
-		cfg.DatabaseURL = db.MemoryURL
-		cfg.SecretKey = hex.EncodeToString(key)
-		mstore = mediastore.NewMemory()
-	}
 	log := newLogger(cfg, env.Stderr)
 
 	secret, err := cfg.LoadSecret()
@@ -148,11 +98,11 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	clk := &clock.Offset{}
 	pushes := emulator.PushClient(outbound.NewPolicy(cfg.Outbound).Transport())
 	a, err := app.New(cfg, log, d, secret, app.Options{Clock: clk, Media: mstore, AnalyticsBuffer: 1024,
-		Push: push.Options{Timeout: *pushTimeout}, PushClient: pushes})
+		Push: push.Options{Timeout: f.pushTimeout}, PushClient: pushes})
 	if err != nil {
 		return err
 	}
-	acc, err := emulator.CreateAccount(ctx, a, o)
+	acc, err := emulator.CreateAccount(ctx, a, f.account)
 	if err != nil {
 		return fmt.Errorf("%s: %w", loc.Text("seed the account"), accountError(loc, err))
 	}
@@ -168,7 +118,7 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	if *inMemory {
+	if f.inMemory {
 		dir = ""
 	}
 	// Starting (migrations, templates) leaves garbage whose pages would stay
@@ -177,7 +127,7 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	if setLimit {
 		debug.SetMemoryLimit(32 << 20)
 	}
-	info := EmulatorInfo{BaseURL: cfg.BaseURL, ControlURL: cfg.BaseURL + emulator.Prefix, DataDir: dir, InMemory: *inMemory,
+	info := EmulatorInfo{BaseURL: cfg.BaseURL, ControlURL: cfg.BaseURL + emulator.Prefix, DataDir: dir, InMemory: f.inMemory,
 		ReadyMS: float64(time.Since(start).Microseconds()) / 1000, Account: acc}
 	b, err := json.Marshal(info)
 	if err != nil {
@@ -186,7 +136,100 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	if _, err := fmt.Fprintf(env.Stdout, "%s\n", b); err != nil {
 		return err
 	}
+	return emulatorShutdown(ctx, a, srv, errc)
+}
 
+// emulateFlags are the flags of `herald emulate`.
+type emulateFlags struct {
+	listen, dataDir, allow, logLevel string
+	inMemory                         bool
+	pushTimeout                      time.Duration
+	account                          emulator.AccountOptions
+}
+
+// parseEmulateFlags reads and checks the flags, with help and errors in
+// loc's language.
+func parseEmulateFlags(args []string, env Env, loc *i18n.Locale) (*emulateFlags, error) {
+	fs := flag.NewFlagSet("herald emulate", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), loc.Text("Usage: herald emulate [flags]"))
+		fs.PrintDefaults()
+	}
+	f := &emulateFlags{}
+	o := &f.account
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", loc.Text("address to listen on (port 0: any free port)"))
+	fs.StringVar(&f.dataDir, "data", "", loc.Text("data directory (default: a temporary one, removed on exit)"))
+	fs.StringVar(&o.Name, "name", "Herald Emulator", loc.Text("account name"))
+	fs.StringVar(&o.Type, "type", "service", loc.Text("account type: service or subscription"))
+	fs.StringVar(&o.AppID, "appid", "", loc.Text("AppID (default: generated)"))
+	fs.StringVar(&o.Secret, "secret", "", loc.Text("AppSecret (default: generated)"))
+	fs.StringVar(&o.Token, "token", "", loc.Text("message push Token (default: generated)"))
+	fs.StringVar(&o.AESKey, "aes-key", "", loc.Text("message push EncodingAESKey, 43 characters (default: generated)"))
+	fs.StringVar(&o.PushURL, "push-url", "", loc.Text("the bot's server URL for message push (default: push off)"))
+	fs.StringVar(&o.Mode, "mode", "plaintext", loc.Text("message push mode: plaintext, compatible or safe"))
+	fs.StringVar(&f.allow, "outbound-allow", "127.0.0.0/8,::1", loc.Text("CIDR ranges the bot's server may be in (the emulator allows loopback; add e.g. 172.17.0.0/16 for a bot in a container)"))
+	fs.StringVar(&f.logLevel, "log-level", "warn", loc.Text("log level: debug, info, warn or error (logs go to stderr)"))
+	fs.BoolVar(&f.inMemory, "in-memory", false, loc.Text("keep the database and media in memory: nothing is written to disk"))
+	fs.DurationVar(&f.pushTimeout, "push-timeout", push.DefaultTimeout, loc.Text("how long a push waits for the bot's answer (WeChat: 5s); shorten it to make delay faults quick in tests"))
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, errors.New(loc.T("unexpected argument %q", fs.Arg(0)))
+	}
+	if f.inMemory && f.dataDir != "" {
+		return nil, errors.New(loc.Text("--in-memory and --data exclude each other"))
+	}
+	if f.pushTimeout <= 0 {
+		return nil, errors.New(loc.Text("--push-timeout must be positive"))
+	}
+	if o.Type != account.Service && o.Type != account.Subscription {
+		return nil, errors.New(loc.T("--type %q: use service or subscription", o.Type))
+	}
+	return f, nil
+}
+
+// workDir is the data directory: the one --data names, or a temporary one
+// that remove deletes.
+func (f *emulateFlags) workDir() (dir string, remove func(), err error) {
+	switch {
+	case f.inMemory:
+		return filepath.Join(os.TempDir(), "herald-emulate-in-memory"), func() {}, nil // never written: the database, media and secret are in memory
+	case f.dataDir == "":
+		tmp, err := os.MkdirTemp("", "herald-emulate-")
+		if err != nil {
+			return "", nil, err
+		}
+		return tmp, func() { os.RemoveAll(tmp) }, nil
+	}
+	return f.dataDir, func() {}, nil
+}
+
+// config is the emulator's configuration over dir; in memory, also the
+// media store (nil: the data directory's).
+func (f *emulateFlags) config(dir string) (*config.Config, mediastore.Store, error) {
+	noEnv := func(string) string { return "" } // the emulator never picks up HERALD_* settings
+	cfg, err := config.Parse("herald emulate", []string{"--listen", f.listen, "--data", dir, "--log-level", f.logLevel, "--outbound-allow", f.allow}, noEnv, io.Discard)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !f.inMemory {
+		return cfg, nil, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, nil, err
+	}
+	cfg.DatabaseURL = db.MemoryURL
+	cfg.SecretKey = hex.EncodeToString(key)
+	return cfg, mediastore.NewMemory(), nil
+}
+
+// emulatorShutdown serves until the server fails or ctx ends, then stops
+// the server, the background jobs and the push log.
+func emulatorShutdown(ctx context.Context, a *app.App, srv *http.Server, errc <-chan error) error {
+	var err error
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
