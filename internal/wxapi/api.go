@@ -116,7 +116,6 @@ type call struct {
 	r       *http.Request
 	path    string
 	account *account.Account
-	params  url.Values // the URL's query, parsed once (query)
 }
 
 type acctEntry struct {
@@ -368,12 +367,38 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 	return nil
 }
 
-// query returns a query parameter.
-func (c *call) query(name string) string {
-	if c.params == nil {
-		c.params = c.r.URL.Query()
+// query returns a query parameter: the first value of name, as
+// url.Values.Get of the parsed query would, found without building the map.
+func (c *call) query(name string) string { return queryValue(c.r.URL.RawQuery, name) }
+
+// queryValue is url.ParseQuery(raw).Get(name) without the map: pairs that
+// url.ParseQuery drops (a semicolon, an escape it cannot decode) are
+// skipped here too.
+func queryValue(raw, name string) string {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		if key != name {
+			if !strings.ContainsAny(key, "%+") {
+				continue
+			}
+			k, err := url.QueryUnescape(key)
+			if err != nil || k != name {
+				continue
+			}
+		}
+		if !strings.ContainsAny(value, "%+") {
+			return value
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			return v
+		}
 	}
-	return c.params.Get(name)
+	return ""
 }
 
 // follower resolves an openid within account a (41009 when empty, 40003
