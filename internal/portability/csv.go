@@ -554,8 +554,8 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 			return err
 		}
 	}
-	if im.maxTags == 0 {
-		return nil
+	if many, err := im.manyTags(ctx, tx); err != nil || !many {
+		return err
 	}
 	// Only when a follower could pass 20 tags is each line counted.
 	var most int64
@@ -598,8 +598,8 @@ func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
 			return err
 		}
 	}
-	if im.maxTags == 0 {
-		return nil
+	if many, err := im.manyTags(ctx, tx); err != nil || !many {
+		return err
 	}
 	var most int64
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
@@ -619,6 +619,18 @@ func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
 		func(_ int64, vals []any) string {
 			return fmt.Sprintf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
 		}, 1)
+}
+
+// manyTags reports whether the file names tags and the account has more
+// tags than a follower may have: only then can a follower pass the limit,
+// and only then are the followers' tags counted.
+func (im *csvImport) manyTags(ctx context.Context, tx *db.Tx) (bool, error) {
+	if im.maxTags == 0 {
+		return false, nil
+	}
+	var n int64
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ?`, im.accountID).Scan(&n)
+	return n > maxFollowerTags, err
 }
 
 func text(v any) string {

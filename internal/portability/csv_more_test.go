@@ -136,3 +136,69 @@ func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
 		t.Fatal("a refused file changed followers")
 	}
 }
+
+// A follower has at most 20 tags, counting those they have: a file that
+// would give one 21 is refused at that line and changes nothing, while the
+// same tags for a follower with fewer are added. With 20 tags or fewer in
+// the account nobody can pass the limit.
+func TestFollowerCSVTagLimit(t *testing.T) {
+	defer portability.SetCSVBatchRows(2)()
+	src, accts := seeded(t)
+	ctx := context.Background()
+	a := accts["harbour"]
+	d := src.App.DB
+	var buf bytes.Buffer
+	if _, err := portability.ExportFollowerCSV(ctx, d, a.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
+	if len(recs) < 4 {
+		t.Fatalf("the demo has %d followers", len(recs)-1)
+	}
+	full, light := recs[1][0], recs[2][0]
+	var names []string
+	for i := range 22 {
+		name := fmt.Sprintf("Limit %02d", i)
+		names = append(names, name)
+		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
+			a.ID, 8000+i, name, strings.ToLower(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members := func(openid string) (n int64) {
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
+			WHERE f.account_id = ? AND f.openid = ?`, a.ID, openid).Scan(&n)
+		return n
+	}
+	// The first follower gets tags until they have 19.
+	var sb strings.Builder
+	sb.WriteString("openid,tags\n" + full + ",")
+	for _, name := range names[:19-members(full)] {
+		sb.WriteString(name + ";")
+	}
+	sb.WriteString("\n")
+	if rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(sb.String()), false); err != nil || !rep.OK() {
+		t.Fatalf("19 tags: %+v %v", rep, err)
+	}
+	if n := members(full); n != 19 {
+		t.Fatalf("%d tags, want 19", n)
+	}
+	lightBefore := members(light)
+	two := strings.Join(names[20:22], ";")
+	file := "openid,remark,tags\n" + light + ",Light," + two + "\n" + full + ",Full," + two + "\n"
+	for _, dry := range []bool{true, false} {
+		rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(file), dry)
+		if err != nil || rep.OK() || rep.ErrorsTotal != 1 || rep.Errors[0].Line != 3 || rep.Errors[0].Msg != "the follower would have 21 tags (at most 20)" {
+			t.Fatalf("21 tags (dry run %v): %+v %v", dry, rep, err)
+		}
+		if members(full) != 19 || members(light) != lightBefore {
+			t.Fatal("a refused file tagged followers")
+		}
+	}
+	// One of them is enough for the first follower.
+	rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+light+","+two+"\n"+full+","+names[20]+"\n"), false)
+	if err != nil || !rep.OK() || rep.TagsAdded != 3 || members(full) != 20 || members(light) != lightBefore+2 {
+		t.Fatalf("20 tags: %+v %v", rep, err)
+	}
+	consistency(t, d)
+}
