@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math/bits"
 	"os"
 	"slices"
 	"strconv"
@@ -121,8 +122,13 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 		return rep, nil
 	}
 	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col, tags: tags,
-		seen: make(map[uint64]int64, linesHint(r)), seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
+		seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
 		spelt: map[string]int64{}, usedTags: map[int64]bool{}, tagBuf: make([]int64, 0, 4)}
+	if im.dialect == db.SQLite {
+		im.repeats = newRepeatSet(linesHint(r))
+	} else {
+		im.seen = make(map[uint64]int64, linesHint(r))
+	}
 	im.remarkCol, im.hasRemark = col["remark"]
 	im.blockedCol, im.hasBlocked = col["blacklisted"]
 	im.tagsCol, im.hasTags = col["tags"]
@@ -166,8 +172,72 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	return rep, nil
 }
 
+// repeatSet finds the lines whose openid's hash an earlier line had
+// without a map of every hash: a bit a hash (most lines find theirs clear,
+// a look-up in a few megabytes that stay in the processor's cache, where a
+// map of a million hashes is a cache miss a line) and the hashes in file
+// order; only the hashes whose bit was already set are looked for in that
+// list at the end.
+type repeatSet struct {
+	bits  []uint64
+	shift uint
+	log   []hashLine
+	cands map[uint64]struct{}
+}
+
+type hashLine struct {
+	h    uint64
+	line int64
+}
+
+// newRepeatSet sizes the bits at about 8 a line (a line shares a bit with
+// an earlier one about once in 8 at the end of the file).
+func newRepeatSet(lines int) *repeatSet {
+	nbits := 1 << 16
+	for nbits < 8*lines && nbits < 1<<27 {
+		nbits <<= 1
+	}
+	if lines == 0 {
+		nbits = 1 << 24
+	}
+	return &repeatSet{bits: make([]uint64, nbits/64), shift: uint(64 - bits.TrailingZeros(uint(nbits))),
+		log: make([]hashLine, 0, max(lines, 1024)), cands: map[uint64]struct{}{}}
+}
+
+func (s *repeatSet) add(h uint64, line int64) {
+	i := h >> s.shift
+	w, b := i/64, uint64(1)<<(i%64)
+	if s.bits[w]&b != 0 {
+		s.cands[h] = struct{}{}
+	} else {
+		s.bits[w] |= b
+	}
+	s.log = append(s.log, hashLine{h, line})
+}
+
+// pairs returns (line, earlier line) for each line whose hash an earlier
+// line had, in file order, the earlier line being the first with it.
+func (s *repeatSet) pairs() []int64 {
+	if len(s.cands) == 0 {
+		return nil
+	}
+	var out []int64
+	first := make(map[uint64]int64, len(s.cands))
+	for _, e := range s.log {
+		if _, ok := s.cands[e.h]; !ok {
+			continue
+		}
+		if f, ok := first[e.h]; ok {
+			out = append(out, e.line, f)
+		} else {
+			first[e.h] = e.line
+		}
+	}
+	return out
+}
+
 // linesHint guesses how many lines r has from its size, when it knows its
-// size (a file, bytes or a string), so that the map of openids seen is
+// size (a file, bytes or a string), so that the set of openids seen is
 // made its size once rather than grown step by step.
 func linesHint(r io.Reader) int {
 	var size int64
@@ -297,7 +367,8 @@ type csvImport struct {
 	tagBuf                         []int64          // the tags of the line being read
 
 	seed      maphash.Seed
-	seen      map[uint64]int64 // hash of a staged openid -> its first line
+	seen      map[uint64]int64 // PostgreSQL: hash of a staged openid -> its first line
+	repeats   *repeatSet       // SQLite: the hashes of the staged openids
 	dups      int64            // staged lines whose openid's hash an earlier line had
 	dupPairs  []int64          // SQLite: (line, earlier line) of each such line
 	usedTags  map[int64]bool   // SQLite: the tags the file names
@@ -335,12 +406,11 @@ func (im *csvImport) next() (*csvRow, error) {
 			continue
 		}
 		h := maphash.String(im.seed, row.openid)
-		if first, dup := im.seen[h]; dup {
+		if im.repeats != nil {
+			im.repeats.add(h, row.line)
+		} else if first, dup := im.seen[h]; dup {
 			row.dupOf = first
 			im.dups++
-			if im.dialect == db.SQLite {
-				im.dupPairs = append(im.dupPairs, row.line, first)
-			}
 		} else {
 			im.seen[h] = row.line
 		}
@@ -465,6 +535,11 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 	}
 	if tagStmt != nil {
 		tagStmt.Close()
+	}
+	if err == nil {
+		im.dupPairs = im.repeats.pairs()
+		im.dups = int64(len(im.dupPairs) / 2)
+		im.repeats = nil
 	}
 	if err == nil && len(im.dupPairs) > 0 {
 		// The few lines whose openid's hash an earlier line had.
