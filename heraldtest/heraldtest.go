@@ -175,12 +175,13 @@ func convert(ms []*message.Message) []Message {
 	return out
 }
 
-func (h *Herald) respond(in *message.Inbound, err error) ([]Message, error) {
-	if err != nil {
+// act makes the follower do ev and returns the replies delivered to them.
+func (h *Herald) act(ctx context.Context, a *Account, f *Follower, ev message.FollowerEvent) ([]Message, error) {
+	acted, err := h.s.App.Chat.Act(ctx, a.ID, f.PersonID, ev, message.WaitForAnswer)
+	if acted == nil {
 		return nil, err
 	}
-	ms, _, err := h.s.App.Chat.Answer(context.Background(), in, message.WaitForAnswer)
-	return convert(ms), err
+	return convert(acted.Replies), err
 }
 
 // post makes the follower send a message and returns the replies
@@ -243,7 +244,7 @@ func (h *Herald) Follow(a *Account, f *Follower, scene, ticket string) ([]Messag
 		return nil, err
 	}
 	f.OpenID = res.OpenID
-	return h.respond(h.s.App.Chat.Event(ctx, a.ID, f.PersonID, message.EventSubscribe, scene, ticket))
+	return h.act(ctx, a, f, message.FollowerEvent{Event: message.EventSubscribe, Key: scene, Ticket: ticket})
 }
 
 // Unfollow makes the follower unfollow, producing an unsubscribe event.
@@ -252,24 +253,24 @@ func (h *Herald) Unfollow(a *Account, f *Follower) error {
 	if _, err := h.s.App.Follows.Unfollow(ctx, a.ID, f.PersonID); err != nil {
 		return err
 	}
-	_, err := h.respond(h.s.App.Chat.Event(ctx, a.ID, f.PersonID, message.EventUnsubscribe, "", ""))
+	_, err := h.act(ctx, a, f, message.FollowerEvent{Event: message.EventUnsubscribe})
 	return err
 }
 
 // Scan makes a follower scan a parametric QR code of the account (a SCAN
 // event with the scene); use Follow with a scene for a new follower.
 func (h *Herald) Scan(a *Account, f *Follower, scene, ticket string) ([]Message, error) {
-	return h.respond(h.s.App.Chat.Event(context.Background(), a.ID, f.PersonID, message.EventScan, scene, ticket))
+	return h.act(context.Background(), a, f, message.FollowerEvent{Event: message.EventScan, Key: scene, Ticket: ticket})
 }
 
 // Click makes the follower tap a menu click button (CLICK event).
 func (h *Herald) Click(a *Account, f *Follower, key string) ([]Message, error) {
-	return h.respond(h.s.App.Chat.Event(context.Background(), a.ID, f.PersonID, message.EventClick, key, ""))
+	return h.act(context.Background(), a, f, message.FollowerEvent{Event: message.EventClick, Key: key})
 }
 
 // View makes the follower open a menu link button (VIEW event).
 func (h *Herald) View(a *Account, f *Follower, url string) ([]Message, error) {
-	return h.respond(h.s.App.Chat.Event(context.Background(), a.ID, f.PersonID, message.EventView, url, ""))
+	return h.act(context.Background(), a, f, message.FollowerEvent{Event: message.EventView, Key: url})
 }
 
 // Conversation returns the follower's conversation with the account,

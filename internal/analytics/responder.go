@@ -11,7 +11,8 @@ import (
 // menu clicks and links (CLICK and VIEW events) and followers' messages (by
 // type). Put it first in the chain: it never answers, so every later
 // responder still runs. The chain runs after the request has been answered
-// (message.Service.RespondAsync), so capture costs the request nothing.
+// (message.Service answers in the background), so capture costs the
+// request nothing.
 type Responder struct {
 	Recorder *Recorder
 }

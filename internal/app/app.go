@@ -450,9 +450,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
 	a.Drafts.Wait() // PUBLISHJOBFINISH pushes under way
+	// Answers to followers running in this process: finished, or cancelled
+	// when the time is up.
+	if cerr := a.Chat.Shutdown(sctx); cerr != nil {
+		a.Log.Warn("shutting down: answers to followers cancelled", slog.Any("error", cerr))
+	}
 	queued := make(chan struct{})
 	go func() {
-		a.Chat.Wait()      // answers to followers running in this process
 		a.Templates.Wait() // TEMPLATESENDJOBFINISH pushes under way
 		a.Queue.Wait()
 		close(queued)

@@ -217,11 +217,9 @@ func TestThreeNodeCluster(t *testing.T) {
 
 	// The follower writes on A; the developer's passive reply comes back
 	// into her chat (through whichever node runs the push).
-	in, err := A.app.Chat.Receive(ctx, bank.ID, mei.ID, message.KindText, message.Body{Text: "hello from A"})
-	if err != nil {
+	if _, err := A.app.Chat.Post(ctx, bank.ID, mei.ID, message.Incoming{Kind: message.KindText, Body: message.Body{Text: "hello from A"}}, message.NoWait); err != nil {
 		t.Fatal(err)
 	}
-	A.app.Chat.RespondAsync(in)
 	eventually(t, "the developer's passive reply", 10*time.Second, func() bool {
 		return count(t, shared, `SELECT COUNT(*) FROM messages WHERE account_id = ? AND person_id = ? AND sender = 'developer' AND body LIKE '%echo: hello from A%'`, bank.ID, mei.ID) == 1
 	})
@@ -331,13 +329,12 @@ func TestThreeNodeCluster(t *testing.T) {
 	sentAt := map[int64]time.Time{}
 	for i := range burst {
 		n := nodes[i%3]
-		in, err := n.app.Chat.Receive(ctx, bank.ID, mei.ID, message.KindText, message.Body{Text: fmt.Sprintf("burst %d", i)})
+		p, err := n.app.Chat.Post(ctx, bank.ID, mei.ID, message.Incoming{Kind: message.KindText, Body: message.Body{Text: fmt.Sprintf("burst %d", i)}}, message.NoWait)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sent = append(sent, in.Message.ID)
-		sentAt[in.Message.ID] = time.Now()
-		n.app.Chat.RespondAsync(in)
+		sent = append(sent, p.Message.ID)
+		sentAt[p.Message.ID] = time.Now()
 	}
 	time.Sleep(150 * time.Millisecond)
 	inFlight := count(t, shared, `SELECT COUNT(*) FROM work_jobs WHERE lease_owner = ?`, B.app.Queue.Owner())

@@ -227,7 +227,8 @@ func (f *emulateFlags) config(dir string) (*config.Config, mediastore.Store, err
 }
 
 // emulatorShutdown serves until the server fails or ctx ends, then stops
-// the server, the background jobs and the push log.
+// the server, the background jobs, the answers to followers and the push
+// log.
 func emulatorShutdown(ctx context.Context, a *app.App, srv *http.Server, errc <-chan error) error {
 	var err error
 	select {
@@ -245,6 +246,7 @@ func emulatorShutdown(ctx context.Context, a *app.App, srv *http.Server, errc <-
 	if jerr := a.Jobs.Stop(jctx); jerr != nil {
 		err = errors.Join(err, jerr)
 	}
+	_ = a.Chat.Shutdown(jctx) // answers under way: finished, or cancelled when the time is up
 	a.DevSettings.WaitLog()
 	return err
 }

@@ -254,7 +254,7 @@ type Action struct {
 // "cannot serve you" notice when push failed).
 func (e *Emulator) Do(ctx context.Context, acc *Account, f *Follower, action string, in Action) (*Result, error) {
 	app, accID := e.App, acc.ID
-	var inb *message.Inbound
+	var ev message.FollowerEvent
 	var err error
 	if (action == "follow" || action == "scan") && in.Scene == "" && in.Ticket != "" {
 		// A ticket alone: the QR code's own scene, as a real scan gives.
@@ -273,39 +273,39 @@ func (e *Emulator) Do(ctx context.Context, acc *Account, f *Follower, action str
 			return nil, ferr
 		}
 		f.OpenID, f.Following = res.OpenID, true
-		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventSubscribe, in.Scene, in.Ticket)
+		ev = message.FollowerEvent{Event: message.EventSubscribe, Key: in.Scene, Ticket: in.Ticket}
 	case "unfollow":
 		if _, err := app.Follows.Unfollow(ctx, accID, f.PersonID); err != nil {
 			return nil, err
 		}
 		f.Following = false
-		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventUnsubscribe, "", "")
+		ev = message.FollowerEvent{Event: message.EventUnsubscribe}
 	case "send":
 		return e.send(ctx, acc, f, in)
 	case "click":
-		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventClick, in.Key, "")
+		ev = message.FollowerEvent{Event: message.EventClick, Key: in.Key}
 	case "view":
-		inb, err = e.view(ctx, acc, f, in.URL)
+		ev, err = e.view(ctx, acc, f, in.URL)
 	case "tap":
-		inb, err = e.tap(ctx, acc, f, in.Button)
+		ev, err = e.tap(ctx, acc, f, in.Button)
 	case "report-location":
 		if in.Lat < -90 || in.Lat > 90 || in.Lng < -180 || in.Lng > 180 {
 			return nil, errors.New("report-location: lat and lng must be on Earth")
 		}
-		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventLocation, "", "")
-		if err == nil {
-			inb.Lat, inb.Lng, inb.Precision = in.Lat, in.Lng, in.Precision
-		}
+		ev = message.FollowerEvent{Event: message.EventLocation, Lat: in.Lat, Lng: in.Lng, Precision: in.Precision}
 	case "scan":
-		inb, err = app.Chat.Event(ctx, accID, f.PersonID, message.EventScan, in.Scene, in.Ticket)
+		ev = message.FollowerEvent{Event: message.EventScan, Key: in.Scene, Ticket: in.Ticket}
 	default:
 		return nil, fmt.Errorf("unknown action %q", action)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ms, _, err := app.Chat.Answer(ctx, inb, message.WaitForAnswer)
-	return result(f, ms, err), nil
+	acted, err := app.Chat.Act(ctx, accID, f.PersonID, ev, message.WaitForAnswer)
+	if acted == nil {
+		return nil, err
+	}
+	return result(f, acted.Replies, err), nil
 }
 
 // result is what the follower sees after an action: the replies, and the

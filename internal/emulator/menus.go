@@ -12,10 +12,10 @@ import (
 
 // view opens a link: a VIEW event whose MenuId is the id of the
 // follower's menu when that menu has a link button with this URL.
-func (e *Emulator) view(ctx context.Context, acc *Account, f *Follower, link string) (*message.Inbound, error) {
+func (e *Emulator) view(ctx context.Context, acc *Account, f *Follower, link string) (message.FollowerEvent, error) {
 	m, err := e.App.Menus.MenuFor(ctx, acc.ID, f.PersonID)
 	if err != nil {
-		return nil, err
+		return message.FollowerEvent{}, err
 	}
 	menuID := ""
 	if m != nil {
@@ -23,12 +23,7 @@ func (e *Emulator) view(ctx context.Context, acc *Account, f *Follower, link str
 			menuID = strconv.FormatInt(m.ID, 10)
 		}
 	}
-	in, err := e.App.Chat.Event(ctx, acc.ID, f.PersonID, message.EventView, link, "")
-	if err != nil {
-		return nil, err
-	}
-	in.MenuID = menuID
-	return in, nil
+	return message.FollowerEvent{Event: message.EventView, Key: link, MenuID: menuID}, nil
 }
 
 // findButton finds a leaf button of a menu by name: "Parent/Child" for a
@@ -64,23 +59,23 @@ func findButton(buttons []menu.Button, spec string) (menu.Button, bool) {
 // would: a click button sends CLICK with its key, a link button VIEW with
 // its URL and the menu's MenuId; media_id, article_id and their _limited
 // kinds are answered by the platform itself (no push).
-func (e *Emulator) tap(ctx context.Context, acc *Account, f *Follower, name string) (*message.Inbound, error) {
+func (e *Emulator) tap(ctx context.Context, acc *Account, f *Follower, name string) (message.FollowerEvent, error) {
 	if name == "" {
-		return nil, fmt.Errorf("tap: button (the button's name, \"Parent/Child\" for a sub-button) is required")
+		return message.FollowerEvent{}, fmt.Errorf("tap: button (the button's name, \"Parent/Child\" for a sub-button) is required")
 	}
 	m, err := e.App.Menus.MenuFor(ctx, acc.ID, f.PersonID)
 	if err != nil {
-		return nil, err
+		return message.FollowerEvent{}, err
 	}
 	if m == nil {
-		return nil, fmt.Errorf("tap: %s has no menu (create one with /cgi-bin/menu/create)", acc.Name)
+		return message.FollowerEvent{}, fmt.Errorf("tap: %s has no menu (create one with /cgi-bin/menu/create)", acc.Name)
 	}
 	b, ok := findButton(m.Buttons, name)
 	if !ok {
-		return nil, fmt.Errorf("tap: the menu this follower sees has no button %q", name)
+		return message.FollowerEvent{}, fmt.Errorf("tap: the menu this follower sees has no button %q", name)
 	}
 	if len(b.SubButtons) > 0 {
-		return nil, fmt.Errorf("tap: %q opens its sub-buttons; tap one of them as \"%s/<name>\"", name, name)
+		return message.FollowerEvent{}, fmt.Errorf("tap: %q opens its sub-buttons; tap one of them as \"%s/<name>\"", name, name)
 	}
 	event, key := "", ""
 	switch b.Type {
@@ -93,14 +88,11 @@ func (e *Emulator) tap(ctx context.Context, acc *Account, f *Follower, name stri
 	case menu.TypeArticleID, menu.TypeArticleViewLimited:
 		event, key = message.EventClick, b.ArticleID
 	default:
-		return nil, fmt.Errorf("tap: the emulator cannot tap %s buttons", b.Type)
+		return message.FollowerEvent{}, fmt.Errorf("tap: the emulator cannot tap %s buttons", b.Type)
 	}
-	in, err := e.App.Chat.Event(ctx, acc.ID, f.PersonID, event, key, "")
-	if err != nil {
-		return nil, err
-	}
+	ev := message.FollowerEvent{Event: event, Key: key}
 	if event == message.EventView {
-		in.MenuID = strconv.FormatInt(m.ID, 10)
+		ev.MenuID = strconv.FormatInt(m.ID, 10)
 	}
-	return in, nil
+	return ev, nil
 }

@@ -26,6 +26,7 @@ type fixture struct {
 	service *account.Account
 	person  *user.Person
 	follows *follow.Store
+	users   *user.Store
 }
 
 func setup(t *testing.T) *fixture {
@@ -43,7 +44,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	deps := message.Deps{Store: message.NewStore(d, c, bus), Accounts: accounts, Follows: follows, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &fixture{svc: message.NewService(deps), deps: deps, clock: c, bus: bus, service: a, person: p, follows: follows}
+	return &fixture{svc: message.NewService(deps), deps: deps, clock: c, bus: bus, service: a, person: p, follows: follows, users: users}
 }
 
 // answeredBy makes the fixture's service one whose chain is responders.

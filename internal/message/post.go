@@ -32,7 +32,7 @@ type Incoming struct {
 	Thumb io.Reader
 }
 
-// Wait says how long Post (and Answer) wait for the account's answer.
+// Wait says how long Post and Act wait for the account's answer.
 type Wait time.Duration
 
 const (
@@ -110,7 +110,7 @@ func (s *Service) Post(ctx context.Context, accountID, personID int64, in Incomi
 		return nil, err
 	}
 	p := &Posted{Message: m}
-	p.Replies, p.Answered, err = s.Answer(ctx, &Inbound{Account: a, Follow: f, Message: m}, wait)
+	p.Replies, p.Answered, err = s.answer(ctx, &Inbound{Account: a, Follow: f, Message: m}, wait)
 	return p, err
 }
 
@@ -195,18 +195,18 @@ func abs(n int) int {
 	return n
 }
 
-// Answer runs the responders for in (a message Post stored, or an event
-// from Event) and delivers their replies, waiting as wait says. answered
+// answer runs the responders for in (a message Post stored, or an event
+// Act recorded) and delivers their replies, waiting as wait says. answered
 // is true when they finished in time; replies are then what they
 // delivered, except with a durable queue and a bounded wait: the answer is
-// then a queued job like RespondAsync's (so another node answers if this
+// then a queued job like respondAsync's (so another node answers if this
 // one dies while the page waits), and its replies are in the conversation,
 // not returned.
-func (s *Service) Answer(ctx context.Context, in *Inbound, wait Wait) (replies []*Message, answered bool, err error) {
-	defer errs.Wrap(&err, "message.Service.Answer(%v)", wait)
+func (s *Service) answer(ctx context.Context, in *Inbound, wait Wait) (replies []*Message, answered bool, err error) {
+	defer errs.Wrap(&err, "message.Service.answer(%v)", wait)
 	switch {
 	case wait == NoWait:
-		s.RespondAsync(in)
+		s.respondAsync(in)
 		return nil, false, nil
 	case wait < 0:
 		replies, err = s.Respond(ctx, in)
@@ -233,10 +233,13 @@ func (s *Service) Answer(ctx context.Context, in *Inbound, wait Wait) (replies [
 	}
 	done := make(chan result, 1)
 	s.answering.Add(1)
+	actx, release := s.owned(ctx)
 	go func() {
 		defer s.answering.Done()
-		// The answer outlives the wait (and the request that asked for it).
-		ms, err := s.Respond(context.WithoutCancel(ctx), in)
+		defer release()
+		// The answer outlives the wait (and the request that asked for
+		// it), not the service.
+		ms, err := s.Respond(actx, in)
 		if err != nil {
 			s.Log.Error("deliver replies", slog.Int64("account_id", in.Account.ID), slog.Any("error", err))
 		}

@@ -82,6 +82,11 @@ type Service struct {
 	responders []Responder
 	queue      *workq.Queue
 	answering  sync.WaitGroup // answers running in this process's goroutines
+	// life is the service's lifetime: answers running in the background
+	// (after the request that asked for them) run on it, and Shutdown
+	// ends it.
+	life context.Context
+	end  context.CancelFunc
 }
 
 // Deps are what a Service works with.
@@ -92,7 +97,7 @@ type Deps struct {
 	Log      *slog.Logger
 	Gate     Gate        // optional: nil allows every account to send
 	Media    media.Store // optional without image, voice and video messages
-	// Queue, when set, makes answers durable: RespondAsync queues its work
+	// Queue, when set, makes answers durable: an answer nobody waits for is queued
 	// there (the handler is registered on it), so that a node's death hands
 	// a follower's message to another node. Nil: answers run in this
 	// process's goroutines.
@@ -104,16 +109,50 @@ type Deps struct {
 func NewService(d Deps, responders ...Responder) *Service {
 	s := &Service{Store: d.Store, Accounts: d.Accounts, Follows: d.Follows, Log: d.Log, Gate: d.Gate, Media: d.Media,
 		responders: append([]Responder(nil), responders...), queue: d.Queue}
+	s.life, s.end = context.WithCancel(context.Background())
 	if s.queue != nil {
 		s.queue.Handle(JobRespond, s.runRespond)
 	}
 	return s
 }
 
-// Wait returns when the answers this process runs in the background
-// (RespondAsync without a queue, Answer after its wait) are delivered.
-// Shutdown calls it after the last request.
+// Wait returns when the answers this process runs in the background (not
+// queued, or still running when Post or Act stopped waiting) are
+// delivered.
 func (s *Service) Wait() { s.answering.Wait() }
+
+// Shutdown waits, after the last request, for the answers this process
+// runs in the background until ctx ends; those still running then are
+// cancelled (a queued one is taken over by another node, or by this one on
+// its next start), and Shutdown returns once they have stopped.
+func (s *Service) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.answering.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.end()
+		return nil
+	case <-ctx.Done():
+	}
+	s.end()
+	<-done
+	return ctx.Err()
+}
+
+// owned is a context for work that outlives the request whose ctx it
+// keeps the values of: it ends with the service (Shutdown), not with the
+// request. Call release when the work is done.
+func (s *Service) owned(ctx context.Context) (_ context.Context, release func()) {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(s.life, cancel)
+	return c, func() {
+		stop()
+		cancel()
+	}
+}
 
 // JobRespond is the work-queue kind that answers a follower.
 const JobRespond = "chat.respond"
@@ -294,7 +333,9 @@ func (s *Service) store(ctx context.Context, accountID, personID int64, kind str
 }
 
 // Event records a follower's action (follow, menu click, scan, ...) for the
-// responders. Clicks, follows and scans open a short customer-service window.
+// responders, without answering it. Clicks, follows and scans open a short
+// customer-service window. Faces use Act, which also answers; Event is for
+// tests of the responders.
 func (s *Service) Event(ctx context.Context, accountID, personID int64, event, key, ticket string) (_ *Inbound, err error) {
 	defer errs.Wrap(&err, "message.Service.Event(%d, %d)", accountID, personID)
 	a, err := s.Accounts.ByID(ctx, accountID)
@@ -357,12 +398,13 @@ func (s *Service) Respond(ctx context.Context, in *Inbound) (_ []*Message, err e
 // stepReplied is the step of a queued answer whose replies are stored.
 const stepReplied = 1
 
-// RespondAsync runs Respond in the background, logging failures. With a
-// durable queue (Deps.Queue) the work is stored first: if this node dies
-// before the answer is delivered, another node delivers it.
-func (s *Service) RespondAsync(in *Inbound) {
+// respondAsync runs Respond in the background, on the service's lifetime,
+// logging failures. With a durable queue (Deps.Queue) the work is stored
+// first: if this node dies before the answer is delivered, another node
+// delivers it.
+func (s *Service) respondAsync(in *Inbound) {
 	if s.queue != nil {
-		_, err := s.queue.Submit(context.Background(), JobRespond, in.Account.ID, s.respondPayload(in))
+		_, err := s.queue.Submit(s.life, JobRespond, in.Account.ID, s.respondPayload(in))
 		if err == nil {
 			return
 		}
@@ -371,7 +413,7 @@ func (s *Service) RespondAsync(in *Inbound) {
 	s.answering.Add(1)
 	go func() {
 		defer s.answering.Done()
-		if _, err := s.Respond(context.Background(), in); err != nil {
+		if _, err := s.Respond(s.life, in); err != nil {
 			s.Log.Error("deliver replies", slog.Any("error", err))
 		}
 	}()

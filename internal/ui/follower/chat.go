@@ -393,15 +393,18 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 // arrives live whenever it comes).
 const replyWait = 2 * time.Second
 
-// respond lets the account answer in the background. For a browser without
-// JavaScript it waits a moment, so the answer is usually on the page it
-// returns to.
-func (u *UI) respond(r *http.Request, in *message.Inbound) {
+// respond records the follower's event and lets the account answer it in
+// the background. For a browser without JavaScript it waits a moment, so
+// the answer is usually on the page it returns to.
+func (u *UI) respond(r *http.Request, accountID, personID int64, ev message.FollowerEvent) error {
 	wait := message.WaitUpTo(replyWait)
 	if wantsJSON(r) {
 		wait = message.NoWait
 	}
-	_, _, _ = u.Chat.Answer(r.Context(), in, wait) // failures are logged by the answer
+	if acted, err := u.Chat.Act(r.Context(), accountID, personID, ev, wait); acted == nil {
+		return err
+	}
+	return nil // failures of the answer are logged by it
 }
 
 // menuHas finds a button of the follower's menu matching ok.
@@ -426,12 +429,8 @@ func (u *UI) followerMenu(r *http.Request, a *account.Account) ([]core.MenuButto
 // link opened) and lets the account answer it in the background: its
 // auto-replies and the developer push.
 func (u *UI) sendEvent(r *http.Request, accountID, personID int64, event, key string) error {
-	in, err := u.Chat.Event(r.Context(), accountID, personID, event, key, "")
-	if err != nil {
-		return err
-	}
-	u.Chat.RespondAsync(in)
-	return nil
+	_, err := u.Chat.Act(r.Context(), accountID, personID, message.FollowerEvent{Event: event, Key: key}, message.NoWait)
+	return err
 }
 
 // chatClick sends a menu click to the account: only keys that the
@@ -457,11 +456,9 @@ func (u *UI) chatClick(w http.ResponseWriter, r *http.Request) error {
 	} else if !ok {
 		return u.Redirect(w, r, fmt.Sprintf("/chat/%d", a.ID), u.T(r, "Follow %s to use its menu.", a.Name))
 	}
-	in, err := u.Chat.Event(r.Context(), a.ID, me.ID, message.EventClick, key, "")
-	if err != nil {
+	if err := u.respond(r, a.ID, me.ID, message.FollowerEvent{Event: message.EventClick, Key: key}); err != nil {
 		return err
 	}
-	u.respond(r, in)
 	if wantsJSON(r) {
 		w.WriteHeader(http.StatusNoContent)
 		return nil

@@ -67,12 +67,9 @@ func (u *UI) qrScan(w http.ResponseWriter, r *http.Request) error {
 			event = message.EventSubscribe
 		}
 	}
-	in, err := u.Chat.Event(r.Context(), d.Account.ID, me.ID, event, d.Ticket.Scene, d.Ticket.Ticket)
-	if err != nil && !errors.Is(err, errs.NotFound) {
+	ev := message.FollowerEvent{Event: event, Key: d.Ticket.Scene, Ticket: d.Ticket.Ticket}
+	if _, err := u.Chat.Act(r.Context(), d.Account.ID, me.ID, ev, message.NoWait); err != nil && !errors.Is(err, errs.NotFound) {
 		return err
-	}
-	if in != nil {
-		u.Chat.RespondAsync(in)
 	}
 	flash := ""
 	if event == message.EventSubscribe {
