@@ -97,7 +97,7 @@ func NewService(d Deps) *Service {
 	if s.d.Engine != nil && s.d.Push != nil {
 		s.d.Engine.OnFinish(s.finished)
 		if s.d.Push.Durable() {
-			s.d.Push.HandleEvent(JobPublishFinish, s.buildFinish)
+			s.d.Push.HandleEvent(JobPublishFinish, wxapi.JobEndedBuilder(s.d.Store.Job, s.finishEvent))
 			s.d.Engine.OnFinishTx(s.finishedTx)
 		}
 	}

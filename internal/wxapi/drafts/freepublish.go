@@ -2,7 +2,6 @@ package drafts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
+	"github.com/heraldoa/herald/internal/wxapi"
 )
 
 // POST /cgi-bin/freepublish/submit {"media_id"} → {"publish_id","msg_data_id"}.
@@ -191,10 +191,6 @@ func (s *Service) publishBatchGet(r *http.Request, a *account.Account) (any, err
 // JobPublishFinish is the work-queue kind of a PUBLISHJOBFINISH push.
 const JobPublishFinish = "push.publish_finish"
 
-type finishJob struct {
-	JobID int64 `json:"job_id"`
-}
-
 // finishedTx queues PUBLISHJOBFINISH in the transaction that ends a
 // publish job (console publishes too: they are the same objects), so a
 // node that dies right after the end cannot lose it. The event is built
@@ -203,7 +199,7 @@ func (s *Service) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) err
 	if j.Mode != publish.ModePublish {
 		return nil
 	}
-	_, err := s.d.Push.NotifyTx(ctx, tx, JobPublishFinish, j.AccountID, finishJob{JobID: j.ID})
+	_, err := s.d.Push.NotifyTx(ctx, tx, JobPublishFinish, j.AccountID, wxapi.JobEnded{JobID: j.ID})
 	return err
 }
 
@@ -236,19 +232,6 @@ func (s *Service) pushFinish(ctx context.Context, j *publish.Job) {
 	if _, err := s.d.Push.Notify(ctx, a, msg, pid); err != nil {
 		s.logErr("PUBLISHJOBFINISH: push", j, err)
 	}
-}
-
-// buildFinish builds the PUBLISHJOBFINISH of a queued push.
-func (s *Service) buildFinish(ctx context.Context, accountID int64, payload []byte) (*account.Account, *wxmsg.Message, int64, error) {
-	var p finishJob
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return nil, nil, 0, nil // unreadable: nothing to send
-	}
-	j, err := s.d.Store.Job(ctx, accountID, p.JobID)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	return s.finishEvent(ctx, j)
 }
 
 // finishEvent builds the PUBLISHJOBFINISH of an ended publish job. Its

@@ -65,7 +65,7 @@ func New(d Deps) *Mass {
 	m := &Mass{d: d}
 	m.d.Engine.OnFinish(m.Finished)
 	if m.d.Push != nil && m.d.Push.Durable() {
-		m.d.Push.HandleEvent(JobMassFinish, m.buildFinish)
+		m.d.Push.HandleEvent(JobMassFinish, wxapi.JobEndedBuilder(m.d.Publish.Job, m.buildFinish))
 		m.d.Engine.OnFinishTx(m.finishedTx)
 	}
 	return m
@@ -86,10 +86,6 @@ func Register(api *wxapi.API, m *Mass) {
 // JobMassFinish is the work-queue kind of a MASSSENDJOBFINISH push.
 const JobMassFinish = "push.mass_finish"
 
-type finishJob struct {
-	JobID int64 `json:"job_id"`
-}
-
 // finishedTx claims an API mass send's notice and queues its
 // MASSSENDJOBFINISH in the transaction that ends the send, so a node that
 // dies right after the end cannot lose it (Finished then finds it told).
@@ -101,20 +97,12 @@ func (m *Mass) finishedTx(ctx context.Context, tx *db.Tx, j *publish.Job) error 
 	if err != nil || !ok {
 		return err
 	}
-	_, err = m.d.Push.NotifyTx(ctx, tx, JobMassFinish, j.AccountID, finishJob{JobID: j.ID})
+	_, err = m.d.Push.NotifyTx(ctx, tx, JobMassFinish, j.AccountID, wxapi.JobEnded{JobID: j.ID})
 	return err
 }
 
 // buildFinish builds the MASSSENDJOBFINISH of a queued push.
-func (m *Mass) buildFinish(ctx context.Context, accountID int64, payload []byte) (*account.Account, *wxmsg.Message, int64, error) {
-	var p finishJob
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return nil, nil, 0, nil // unreadable: nothing to send
-	}
-	j, err := m.d.Publish.Job(ctx, accountID, p.JobID)
-	if err != nil {
-		return nil, nil, 0, err
-	}
+func (m *Mass) buildFinish(ctx context.Context, j *publish.Job) (*account.Account, *wxmsg.Message, int64, error) {
 	msg, a, _, err := m.FinishEvent(ctx, j)
 	return a, msg, 0, err
 }
