@@ -3,7 +3,6 @@ package wxapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"image"
 	"image/color"
 	"image/png"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 // client calls the API as an SDK would.

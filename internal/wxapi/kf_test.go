@@ -1,13 +1,13 @@
 package wxapi_test
 
 import (
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 func TestKfAccountsAndSessionsAreTheInbox(t *testing.T) {

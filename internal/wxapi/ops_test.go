@@ -2,7 +2,6 @@ package wxapi_test
 
 import (
 	"bytes"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 func TestShortKeys(t *testing.T) {

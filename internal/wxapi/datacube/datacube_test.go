@@ -2,7 +2,6 @@ package datacube_test
 
 import (
 	"context"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 type result = wxapitest.Result

@@ -3,7 +3,6 @@ package drafts_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -66,14 +65,9 @@ func TestDraftLifecycle(t *testing.T) {
 		t.Errorf("a draft says is_deleted: %v", it)
 	}
 	// The url is the draft's preview link: it opens before publishing.
-	res, err := http.Get(it.str("url"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(page), "Steep <b>gently</b>.") || strings.Contains(string(page), "evil.example") {
-		t.Errorf("preview %s: %d", it.str("url"), res.StatusCode)
+	status, page := e.page(it.str("url"))
+	if status != 200 || !strings.Contains(page, "Steep <b>gently</b>.") || strings.Contains(page, "evil.example") {
+		t.Errorf("preview %s: %d", it.str("url"), status)
 	}
 	second2 := result(items[1].(map[string]any))
 	if second2.num("need_open_comment") != 0 || second2.num("only_fans_can_comment") != 0 || second2.str("digest") != "About Oolong." {
@@ -338,14 +332,9 @@ func TestFreePublishAndEvent(t *testing.T) {
 	if len(items) != 2 || it.str("url") != urls[0] || it["is_deleted"] != false || strings.Contains(it.str("content"), "script") {
 		t.Fatalf("getarticle = %v", r)
 	}
-	res, err := http.Get(urls[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(page), it.str("content")) {
-		t.Fatalf("reading page %d lacks the article's HTML %q", res.StatusCode, it.str("content"))
+	status, page := e.page(urls[0])
+	if status != 200 || !strings.Contains(page, it.str("content")) {
+		t.Fatalf("reading page %d lacks the article's HTML %q", status, it.str("content"))
 	}
 
 	// freepublish/batchget lists it.
@@ -523,13 +512,7 @@ func TestNewsPic(t *testing.T) {
 		t.Fatalf("newspic = %v", it)
 	}
 	// Its page shows the images.
-	res, err := http.Get(it.str("url"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !strings.Contains(string(page), `src="`+e.mediaURL(a, img2)+`"`) {
+	if _, page := e.page(it.str("url")); !strings.Contains(page, `src="`+e.mediaURL(a, img2)+`"`) {
 		t.Errorf("newspic page lacks its images")
 	}
 	if res, err := http.Get(e.s.URL + e.mediaURL(a, img2)); err != nil || res.StatusCode != http.StatusOK {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +20,7 @@ import (
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 const (
@@ -72,6 +73,22 @@ func (e *env) account(username, name, typ string) *acct {
 		e.t.Fatalf("no token: %v", r)
 	}
 	return ac
+}
+
+// page fetches a web page (an article's preview or reading page) and
+// returns its status and body.
+func (e *env) page(url string) (int, string) {
+	e.t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
 }
 
 // msgDataID is the msg_data_id of the account's publication pubID.

@@ -3,15 +3,14 @@ package mass_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"testing"
 
-	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 // exact reads a JSON number the way JavaScript's JSON.parse does (a
@@ -72,8 +71,7 @@ func pushed(t *testing.T, d *wxapitest.DevServer, tag string) int64 {
 // read exactly by JSON.parse (float64) and works when sent back, as a
 // number or a string; another account's number stays invalid.
 func TestPublicIDsSurviveFloat64(t *testing.T) {
-	h := heraldtest.New(t)
-	c := &client{t: t, h: h}
+	h, c := start(t)
 	svc := h.Service
 	d := wxapitest.Serve(t, h, svc, devToken, wxcrypt.GenerateEncodingAESKey())
 	tok := c.token(svc)

@@ -3,7 +3,6 @@ package mass_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/wx/wxcrypt"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 type result = wxapitest.Result
@@ -23,6 +23,12 @@ type result = wxapitest.Result
 type client struct {
 	t *testing.T
 	h *heraldtest.Herald
+}
+
+// start starts Herald and a client of its API.
+func start(t *testing.T) (*heraldtest.Herald, *client) {
+	h := heraldtest.New(t)
+	return h, &client{t: t, h: h}
 }
 
 func (c *client) token(a *heraldtest.Account) string {
@@ -103,8 +109,7 @@ func (c *client) status(tok string, msgID int64) string {
 }
 
 func TestSendAllToEveryoneAndToATag(t *testing.T) {
-	h := heraldtest.New(t)
-	c := &client{t: t, h: h}
+	h, c := start(t)
 	svc := h.Service
 	tok := c.token(svc)
 	extra := h.NewFollower(svc)
@@ -174,8 +179,7 @@ func TestSendAllToEveryoneAndToATag(t *testing.T) {
 }
 
 func TestErrcodesAndTenantIsolation(t *testing.T) {
-	h := heraldtest.New(t)
-	c := &client{t: t, h: h}
+	h, c := start(t)
 	svc, sub := h.Service, h.Subscription
 	tok, subTok := c.token(svc), c.token(sub)
 	const sendall, send = "/cgi-bin/message/mass/sendall", "/cgi-bin/message/mass/send"
@@ -235,8 +239,7 @@ func TestErrcodesAndTenantIsolation(t *testing.T) {
 }
 
 func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
-	h := heraldtest.New(t)
-	c := &client{t: t, h: h}
+	h, c := start(t)
 	svc, sub := h.Service, h.Subscription
 	tok, subTok := c.token(svc), c.token(sub)
 	app := h.Internal().App
@@ -341,8 +344,7 @@ func TestDedupeQuotaPreviewDeleteSpeed(t *testing.T) {
 const devToken = "masstoken"
 
 func TestMassSendJobFinishPushedInSafeMode(t *testing.T) {
-	h := heraldtest.New(t)
-	c := &client{t: t, h: h}
+	h, c := start(t)
 	svc := h.Service
 	d := wxapitest.Serve(t, h, svc, devToken, wxcrypt.GenerateEncodingAESKey())
 	tok := c.token(svc)

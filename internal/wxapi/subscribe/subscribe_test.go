@@ -1,7 +1,6 @@
 package subscribe_test
 
 import (
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/heraldoa/herald/heraldtest"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 type result = wxapitest.Result

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 	"net/url"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
+	"github.com/heraldoa/herald/internal/wxapi/wxapitest"
 )
 
 type result = wxapitest.Result
