@@ -9,16 +9,17 @@ import (
 )
 
 // Every SQLite connection is opened with the query planner stability
-// guarantee (SQLITE_DBCONFIG_ENABLE_QPSG) on. modernc.org/sqlite is built
-// with SQLITE_ENABLE_STAT4: once ANALYZE has sampled an index, a statement
-// comparing that index's column with a ? is planned for the value bound,
-// and SQLite throws the prepared program away and parses and plans the
-// statement again whenever a different value is bound — on nearly every
-// run, for a read keyed by a person or an account. The statement cache
-// (stmtcache.go) then saves nothing: in the Subscriptions folder benchmark,
-// which runs ANALYZE, re-preparing was a quarter of the CPU. With the
-// guarantee SQLite plans each statement once, from the statistics and not
-// the bound values, and runs the same program every time.
+// guarantee (SQLITE_DBCONFIG_ENABLE_QPSG) on. Without it SQLite plans some
+// statements for the values bound to them and marks them to be parsed and
+// planned again whenever a parameter is bound anew, which for a cached
+// statement is every run: modernc.org/sqlite is built with
+// SQLITE_ENABLE_STAT4, so once ANALYZE has sampled an index every
+// statement comparing its column with a ? is such a statement, and even
+// without statistics the Subscriptions folder's merge statement (20
+// sub-selects, each with its LIMIT ?) was one. The statement cache
+// (stmtcache.go) then saved nothing: re-preparing was a fifth to a
+// quarter of the folder's CPU. With the guarantee SQLite plans each
+// statement once and runs the same program every time.
 func init() {
 	sqlite.RegisterConnectionHook(func(c sqlite.ExecQuerierContext, _ string) error {
 		if tls, h, ok := sqliteHandle(c); ok {
@@ -32,7 +33,7 @@ func init() {
 // connection and the libc state to call SQLite with. The driver keeps both
 // in unexported fields (db, tls) and offers no sqlite3_db_config for this
 // option; ok is false if a later version of the driver names them
-// otherwise (TestQPSG then fails).
+// otherwise (TestPlanDoesNotFollowBoundValues then fails).
 func sqliteHandle(c any) (tls *libc.TLS, h uintptr, ok bool) {
 	v := reflect.ValueOf(c)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
