@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +50,9 @@ type Options struct {
 	Keep         bool   // keep the scratch database
 	BatchSize    int    // mass-send batch size (default: the engine's)
 	Lanes        int    // mass-send lanes (default: the engine's)
+	// Profile, when set, is the path prefix of pprof profiles of the
+	// folder's throughput rounds: Profile+".cpu", ".mutex" and ".block".
+	Profile string
 }
 
 func (o *Options) defaults() {
@@ -421,7 +426,8 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 	res.FolderBuild = time.Since(t0)
 	fmt.Fprintf(out, "  built in %s\n", res.FolderBuild.Round(time.Second))
 
-	q := &folderQueries{ctx: ctx, d: d, st: st, readers: o.Readers, readerBase: readerBase, rnd: mrand.New(mrand.NewPCG(1, 2))}
+	q := &folderQueries{ctx: ctx, d: d, st: st, readers: o.Readers, readerBase: readerBase, rnd: mrand.New(mrand.NewPCG(1, 2)),
+		profile: o.Profile}
 	if err := q.latency(o.Queries, res, out); err != nil {
 		return err
 	}
@@ -529,6 +535,7 @@ type folderQueries struct {
 	readers    int
 	readerBase int64
 	rnd        *mrand.Rand // the readers of the sequential measurements
+	profile    string      // Options.Profile
 }
 
 // reader picks a reader with r.
@@ -590,6 +597,10 @@ func (q *folderQueries) latency(n int, res *Result, out io.Writer) error {
 func (q *folderQueries) throughput(duration time.Duration, res *Result, out io.Writer) error {
 	const rounds = 6
 	concs := []int{1, 2, 4}
+	stopProfiles, err := startProfiles(q.profile)
+	if err != nil {
+		return err
+	}
 	done := map[int]int64{}
 	spent := map[int]time.Duration{}
 	cpu := map[int]time.Duration{}
@@ -598,12 +609,19 @@ func (q *folderQueries) throughput(duration time.Duration, res *Result, out io.W
 			start, cpu0 := time.Now(), cpuTime()
 			n, err := q.concurrently(conc, start.Add(duration/rounds))
 			if err != nil {
+				_ = stopProfiles()
 				return err
 			}
 			done[conc] += n
 			spent[conc] += time.Since(start)
 			cpu[conc] += cpuTime() - cpu0
 		}
+	}
+	if err := stopProfiles(); err != nil {
+		return err
+	}
+	if q.profile != "" {
+		fmt.Fprintf(out, "  profiles of the throughput rounds: %[1]s.cpu, %[1]s.mutex, %[1]s.block (go tool pprof)\n", q.profile)
 	}
 	for _, conc := range concs {
 		res.FolderQPS[conc] = float64(done[conc]) / spent[conc].Seconds()
@@ -655,6 +673,41 @@ func (q *folderQueries) naive(res *Result, out io.Writer) error {
 	res.NaiveP50 = pct(naive, 50)
 	fmt.Fprintf(out, "  (naive IN (...) ORDER BY ... LIMIT 20 on the same data: p50 %s)\n", ms(res.NaiveP50))
 	return nil
+}
+
+// startProfiles starts a CPU profile at prefix+".cpu" and records mutex
+// contention and blocking (every contention event; blocking of 10 µs and
+// more); the returned function writes prefix+".mutex" and prefix+".block"
+// and stops them. With prefix "" it does nothing.
+func startProfiles(prefix string) (func() error, error) {
+	if prefix == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(prefix + ".cpu")
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	prevMutex := runtime.SetMutexProfileFraction(1)
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	return func() error {
+		pprof.StopCPUProfile()
+		err := f.Close()
+		for _, name := range []string{"mutex", "block"} {
+			w, e := os.Create(prefix + "." + name)
+			if e == nil {
+				e = pprof.Lookup(name).WriteTo(w, 0)
+				e = errors.Join(e, w.Close())
+			}
+			err = errors.Join(err, e)
+		}
+		runtime.SetMutexProfileFraction(prevMutex)
+		runtime.SetBlockProfileRate(0)
+		return err
+	}, nil
 }
 
 func naiveFolder(ctx context.Context, d *db.DB, pid int64) ([]int64, error) {
