@@ -23,20 +23,29 @@ import (
 // place) is made the first time the page is rendered. Copying the layouts
 // for all ~80 pages up front was most of the start-up's template work and
 // memory, and a process renders few of its pages (the emulator often
-// none).
+// none). The emulator's build (tag emulator) goes further: it parses a
+// file only when a page that needs it is first rendered (parseAtStart),
+// since the parse trees of every page were 3 MB of its heap at ready; the
+// same files are parsed at every start of herald, and by its tests.
 //
 // Pages are rendered in a language: each language has its own copy of a
 // page, whose functions (the "t" of the catalogue, the formats) are that
 // language's, so templates call {{t "Follow"}} wherever they are, whatever
 // their data, and rendering costs nothing more per language.
 type Templates struct {
+	fsys     fs.FS
+	layouts  []string         // the layout files, parsed into base
+	funcs    template.FuncMap // the functions the files are parsed with
+	baseOnce sync.Once
 	base     *template.Template
+	baseErr  error
 	pages    map[string]*lazyPage
 	funcsFor func(lang string) template.FuncMap // nil: one language
 	consts   ConstFunc                          // nil: no action is folded
 }
 
-// lazyPage is one page: its file parsed on its own (never executed), and
+// lazyPage is one page: its file parsed on its own (never executed; nil
+// until parsed), and
 // the complete template, layouts and page, built per language on first use.
 type lazyPage struct {
 	file  string
@@ -52,19 +61,19 @@ type builtPage struct {
 	root string
 }
 
-// ParseTemplates parses the tree under dir in fsys.
+// ParseTemplates parses the tree under dir in fsys (in the emulator's
+// build: finds its files, and parses each when it is first needed).
 func ParseTemplates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates, error) {
-	base := template.New("").Funcs(funcs)
 	layouts, err := fs.Glob(fsys, path.Join(dir, "layout", "*.html"))
 	if err != nil {
 		return nil, err
 	}
-	if len(layouts) > 0 {
-		if base, err = base.ParseFS(fsys, layouts...); err != nil {
-			return nil, fmt.Errorf("web: parse layouts: %w", err)
+	t := &Templates{fsys: fsys, layouts: layouts, funcs: funcs, pages: map[string]*lazyPage{}}
+	if parseAtStart {
+		if _, err := t.layout(); err != nil {
+			return nil, err
 		}
 	}
-	t := &Templates{base: base, pages: map[string]*lazyPage{}}
 	faces, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -78,15 +87,45 @@ func ParseTemplates(fsys fs.FS, dir string, funcs template.FuncMap) (*Templates,
 			return nil, err
 		}
 		for _, f := range files {
-			src, err := template.New(path.Base(f)).Funcs(funcs).ParseFS(fsys, f)
-			if err != nil {
-				return nil, fmt.Errorf("web: parse %s: %w", f, err)
+			p := &lazyPage{file: f, built: map[string]builtPage{}}
+			if parseAtStart {
+				if err := t.parse(p); err != nil {
+					return nil, err
+				}
 			}
 			name := face.Name() + "/" + strings.TrimSuffix(path.Base(f), ".html")
-			t.pages[name] = &lazyPage{file: f, src: src, built: map[string]builtPage{}}
+			t.pages[name] = p
 		}
 	}
 	return t, nil
+}
+
+// layout returns the layouts and partials parsed together, parsing them
+// on first use.
+func (t *Templates) layout() (*template.Template, error) {
+	t.baseOnce.Do(func() {
+		t.base = template.New("").Funcs(t.funcs)
+		if len(t.layouts) > 0 {
+			if t.base, t.baseErr = t.base.ParseFS(t.fsys, t.layouts...); t.baseErr != nil {
+				t.baseErr = fmt.Errorf("web: parse layouts: %w", t.baseErr)
+			}
+		}
+	})
+	return t.base, t.baseErr
+}
+
+// parse parses a page's file on its own, once (p.mu held, or p not yet
+// shared).
+func (t *Templates) parse(p *lazyPage) error {
+	if p.src != nil {
+		return nil
+	}
+	src, err := template.New(path.Base(p.file)).Funcs(t.funcs).ParseFS(t.fsys, p.file)
+	if err != nil {
+		return fmt.Errorf("web: parse %s: %w", p.file, err)
+	}
+	p.src = src
+	return nil
 }
 
 // Localise makes pages render in languages: funcsFor gives the functions
@@ -116,6 +155,9 @@ func (t *Templates) page(name, lang string) (builtPage, error) {
 	if b, ok := p.built[lang]; ok {
 		return b, nil
 	}
+	if err := t.parse(p); err != nil {
+		return builtPage{}, err
+	}
 	face, _, _ := strings.Cut(name, "/")
 	b, err := t.build(p, face, lang)
 	if err != nil {
@@ -137,7 +179,11 @@ func (t *Templates) page(name, lang string) (builtPage, error) {
 // parsing the file into that copy (a definition replaces the layout's of
 // the same name, unless it is empty).
 func (t *Templates) build(p *lazyPage, face, lang string) (builtPage, error) {
-	clone, err := t.base.Clone()
+	base, err := t.layout()
+	if err != nil {
+		return builtPage{}, err
+	}
+	clone, err := base.Clone()
 	if err != nil {
 		return builtPage{}, err
 	}
