@@ -109,14 +109,36 @@ func Negotiate(setting, cookie, acceptLanguage string) Lang {
 //go:embed locales
 var localeFiles embed.FS
 
-// Catalog holds the messages of every language.
+// Catalog holds the messages of every language. A language's files are
+// read the first time it is asked for (its Locale, Keys, Has or Area):
+// Builtin reads English at once and the Chinese catalogues when a page or
+// message first needs them, since a process that serves one language
+// (the emulator, a test) would otherwise keep three catalogues (1 MB of
+// memory each) for one. Load reads every language.
 type Catalog struct {
-	builder  *catalog.Builder
-	keys     map[Lang]map[string]bool
-	areas    map[Lang]map[string]string // key → its file ("follower.json")
-	plain    map[Lang]map[string]string // texts without values: key → text, given without formatting
-	raw      map[Lang]map[string]string // every text that is not plural forms, as written
-	printers map[Lang]*message.Printer
+	fsys    fs.FS
+	dir     string
+	builder *catalog.Builder
+	langs   map[Lang]*langCatalog // one per language of Langs, never changed after newCatalog
+}
+
+// langCatalog is one language's messages, read once.
+type langCatalog struct {
+	once    sync.Once
+	err     error
+	keys    map[string]bool
+	areas   map[string]string // key → its file ("follower.json")
+	plain   map[string]string // texts without values: key → text, given without formatting
+	raw     map[string]string // every text that is not plural forms, as written
+	printer *message.Printer
+}
+
+func newCatalog(fsys fs.FS, dir string) *Catalog {
+	c := &Catalog{fsys: fsys, dir: dir, builder: catalog.NewBuilder(catalog.Fallback(language.English)), langs: map[Lang]*langCatalog{}}
+	for _, l := range Langs {
+		c.langs[l] = &langCatalog{}
+	}
+	return c
 }
 
 // Load reads catalogues from dir in fsys: one folder per language named
@@ -128,65 +150,86 @@ type Catalog struct {
 // object of plural forms ("one", "other", ...) chosen by the first
 // argument.
 func Load(fsys fs.FS, dir string) (*Catalog, error) {
-	c := &Catalog{
-		builder:  catalog.NewBuilder(catalog.Fallback(language.English)),
-		keys:     map[Lang]map[string]bool{},
-		areas:    map[Lang]map[string]string{},
-		plain:    map[Lang]map[string]string{},
-		raw:      map[Lang]map[string]string{},
-		printers: map[Lang]*message.Printer{},
-	}
-	for _, l := range Langs {
-		files, err := fs.Glob(fsys, path.Join(dir, string(l), "*.json"))
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %w", err)
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("i18n: no catalogue files in %s", path.Join(dir, string(l)))
-		}
-		c.keys[l] = map[string]bool{}
-		c.areas[l] = map[string]string{}
-		c.plain[l] = map[string]string{}
-		c.raw[l] = map[string]string{}
-		from := map[string]string{} // key → the file that has it
-		for _, name := range files {
-			b, err := fs.ReadFile(fsys, name)
-			if err != nil {
-				return nil, fmt.Errorf("i18n: %w", err)
-			}
-			var raw map[string]json.RawMessage
-			if err := json.Unmarshal(b, &raw); err != nil {
-				return nil, fmt.Errorf("i18n: %s: %w", name, err)
-			}
-			for key, v := range raw {
-				if other, dup := from[key]; dup {
-					return nil, fmt.Errorf("i18n: %q is in both %s and %s", key, other, name)
-				}
-				from[key] = name
-				if err := c.set(l, key, v); err != nil {
-					return nil, fmt.Errorf("i18n: %s: %q: %w", name, key, err)
-				}
-				c.keys[l][key] = true
-				c.areas[l][key] = path.Base(name)
-			}
-		}
-		c.printers[l] = message.NewPrinter(l.Tag(), message.Catalog(c.builder))
+	c := newCatalog(fsys, dir)
+	if err := c.Check(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
+// Check reads every language's catalogue (those not read yet) and returns
+// the first error.
+func (c *Catalog) Check() error {
+	for _, l := range Langs {
+		if err := c.lang(l).err; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lang returns l's messages, read on first use; nil for a language Herald
+// does not have.
+func (c *Catalog) lang(l Lang) *langCatalog {
+	lc := c.langs[l]
+	if lc == nil {
+		return nil
+	}
+	lc.once.Do(func() { lc.err = c.read(l, lc) })
+	return lc
+}
+
+// read reads l's files into lc.
+func (c *Catalog) read(l Lang, lc *langCatalog) error {
+	files, err := fs.Glob(c.fsys, path.Join(c.dir, string(l), "*.json"))
+	if err != nil {
+		return fmt.Errorf("i18n: %w", err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("i18n: no catalogue files in %s", path.Join(c.dir, string(l)))
+	}
+	lc.keys = map[string]bool{}
+	lc.areas = map[string]string{}
+	lc.plain = map[string]string{}
+	lc.raw = map[string]string{}
+	from := map[string]string{} // key → the file that has it
+	for _, name := range files {
+		b, err := fs.ReadFile(c.fsys, name)
+		if err != nil {
+			return fmt.Errorf("i18n: %w", err)
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for key, v := range raw {
+			if other, dup := from[key]; dup {
+				return fmt.Errorf("i18n: %q is in both %s and %s", key, other, name)
+			}
+			from[key] = name
+			if err := c.set(l, lc, key, v); err != nil {
+				return fmt.Errorf("i18n: %s: %q: %w", name, key, err)
+			}
+			lc.keys[key] = true
+			lc.areas[key] = path.Base(name)
+		}
+	}
+	lc.printer = message.NewPrinter(l.Tag(), message.Catalog(c.builder))
+	return nil
+}
+
 var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
 
-func (c *Catalog) set(l Lang, key string, v json.RawMessage) error {
+func (c *Catalog) set(l Lang, lc *langCatalog, key string, v json.RawMessage) error {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		if s == "" {
 			return fmt.Errorf("empty text")
 		}
 		if !strings.Contains(key, "%") && !strings.Contains(s, "%") {
-			c.plain[l][key] = s
+			lc.plain[key] = s
 		}
-		c.raw[l][key] = s
+		lc.raw[key] = s
 		return c.builder.SetString(l.Tag(), key, s)
 	}
 	var forms map[string]string
@@ -211,8 +254,12 @@ func (c *Catalog) set(l Lang, key string, v json.RawMessage) error {
 
 // Keys returns the keys of a language's catalogue, sorted.
 func (c *Catalog) Keys(l Lang) []string {
+	lc := c.lang(l)
+	if lc == nil {
+		return nil
+	}
 	var out []string
-	for k := range c.keys[l] {
+	for k := range lc.keys {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -220,18 +267,28 @@ func (c *Catalog) Keys(l Lang) []string {
 }
 
 // Area is the file of l's catalogue that holds key ("follower.json").
-func (c *Catalog) Area(l Lang, key string) string { return c.areas[l][key] }
+func (c *Catalog) Area(l Lang, key string) string {
+	if lc := c.lang(l); lc != nil {
+		return lc.areas[key]
+	}
+	return ""
+}
 
 // Has reports whether l's catalogue has key.
-func (c *Catalog) Has(l Lang, key string) bool { return c.keys[l][key] }
+func (c *Catalog) Has(l Lang, key string) bool {
+	lc := c.lang(l)
+	return lc != nil && lc.keys[key]
+}
 
-// Locale is one language's way of writing: its messages and formats.
+// Locale is one language's way of writing: its messages and formats. A
+// language Herald does not have, or whose catalogue cannot be read (the
+// embedded ones are checked by tests), writes English.
 func (c *Catalog) Locale(l Lang) *Locale {
-	p, ok := c.printers[l]
-	if !ok {
-		l, p = English, c.printers[English]
+	lc := c.lang(l)
+	if lc == nil || lc.err != nil {
+		l, lc = English, c.lang(English)
 	}
-	return &Locale{Lang: l, p: p, plain: c.plain[l], raw: c.raw[l]}
+	return &Locale{Lang: l, p: lc.printer, plain: lc.plain, raw: lc.raw}
 }
 
 var (
@@ -240,8 +297,15 @@ var (
 	builtinOnce sync.Once
 )
 
-// Builtin returns the catalogues embedded in Herald.
+// Builtin returns the catalogues embedded in Herald. It reads English
+// (every other language falls back to it); the others are read when first
+// asked for (Check reads them all).
 func Builtin() (*Catalog, error) {
-	builtinOnce.Do(func() { builtin, builtinErr = Load(localeFiles, "locales") })
+	builtinOnce.Do(func() {
+		c := newCatalog(localeFiles, "locales")
+		if builtinErr = c.lang(English).err; builtinErr == nil {
+			builtin = c
+		}
+	})
 	return builtin, builtinErr
 }

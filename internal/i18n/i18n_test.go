@@ -232,3 +232,19 @@ func TestPlainTextsDoNotAllocate(t *testing.T) {
 		t.Errorf("T of a plain text allocates %.0f times", n)
 	}
 }
+
+// Builtin reads English at once and the other languages when first asked
+// for; every embedded catalogue reads without an error, and a language
+// read late writes the same as one read first.
+func TestBuiltinReadsEveryLanguage(t *testing.T) {
+	if err := catalogue(t).Check(); err != nil {
+		t.Fatal(err)
+	}
+	late := newCatalog(localeFiles, "locales")
+	if got := late.Locale(Simplified).T("%d followers", 3); got != catalogue(t).Locale(Simplified).T("%d followers", 3) || got == "3 followers" {
+		t.Errorf("zh-CN read on first use writes %q", got)
+	}
+	if got := late.Locale(Lang("fr")).Lang; got != English {
+		t.Errorf("a language Herald does not have writes %s, want English", got)
+	}
+}
