@@ -126,8 +126,7 @@ type Catalog struct {
 type langCatalog struct {
 	once    sync.Once
 	err     error
-	keys    map[string]bool
-	areas   map[string]string // key → its file ("follower.json")
+	areas   map[string]string // every key → its file ("follower.json")
 	plain   map[string]string // texts without values: key → text, given without formatting
 	raw     map[string]string // every text that is not plural forms, as written
 	printer *message.Printer
@@ -188,7 +187,6 @@ func (c *Catalog) read(l Lang, lc *langCatalog) error {
 	if len(files) == 0 {
 		return fmt.Errorf("i18n: no catalogue files in %s", path.Join(c.dir, string(l)))
 	}
-	lc.keys = map[string]bool{}
 	lc.areas = map[string]string{}
 	lc.plain = map[string]string{}
 	lc.raw = map[string]string{}
@@ -210,7 +208,6 @@ func (c *Catalog) read(l Lang, lc *langCatalog) error {
 			if err := c.set(l, lc, key, v); err != nil {
 				return fmt.Errorf("i18n: %s: %q: %w", name, key, err)
 			}
-			lc.keys[key] = true
 			lc.areas[key] = path.Base(name)
 		}
 	}
@@ -225,6 +222,13 @@ func (c *Catalog) set(l Lang, lc *langCatalog, key string, v json.RawMessage) er
 	if json.Unmarshal(v, &s) == nil {
 		if s == "" {
 			return fmt.Errorf("empty text")
+		}
+		if l == English && s == key {
+			// Nearly every English text is its key, and a key no catalogue
+			// has is written as the key is (as the text, in Raw, and as the
+			// format, in T): keeping the text would change nothing but
+			// the memory (0.5 MB).
+			return nil
 		}
 		if !strings.Contains(key, "%") && !strings.Contains(s, "%") {
 			lc.plain[key] = s
@@ -259,7 +263,7 @@ func (c *Catalog) Keys(l Lang) []string {
 		return nil
 	}
 	var out []string
-	for k := range lc.keys {
+	for k := range lc.areas {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -277,7 +281,11 @@ func (c *Catalog) Area(l Lang, key string) string {
 // Has reports whether l's catalogue has key.
 func (c *Catalog) Has(l Lang, key string) bool {
 	lc := c.lang(l)
-	return lc != nil && lc.keys[key]
+	if lc == nil {
+		return false
+	}
+	_, ok := lc.areas[key]
+	return ok
 }
 
 // Locale is one language's way of writing: its messages and formats. A

@@ -1,11 +1,17 @@
 package i18n
 
 import (
+	"encoding/json"
+	"io/fs"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
 )
 
 func catalogue(t *testing.T) *Catalog {
@@ -246,5 +252,50 @@ func TestBuiltinReadsEveryLanguage(t *testing.T) {
 	}
 	if got := late.Locale(Lang("fr")).Lang; got != English {
 		t.Errorf("a language Herald does not have writes %s, want English", got)
+	}
+}
+
+// English texts that are their key are not kept; English pages, messages
+// and scripts read the same as from a catalogue that keeps every text.
+func TestEnglishWritesEveryTextAsWritten(t *testing.T) {
+	files, err := fs.Glob(localeFiles, "locales/en/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	full := catalog.NewBuilder(catalog.Fallback(language.English))
+	texts := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(localeFiles, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				texts[k] = s
+				if err := full.SetString(language.English, k, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	want := message.NewPrinter(language.English, message.Catalog(full))
+	en := catalogue(t).Locale(English)
+	for k, s := range texts {
+		if got := en.Raw(k); got != s {
+			t.Errorf("Raw(%q) = %q, want %q", k, got, s)
+		}
+		if !strings.Contains(k, "%") {
+			if got := en.Text(k); got != s {
+				t.Errorf("Text(%q) = %q, want %q", k, got, s)
+			}
+			continue
+		}
+		if got, w := en.T(k, 1234567, 2, "x"), want.Sprintf(k, 1234567, 2, "x"); got != w {
+			t.Errorf("T(%q) = %q, want %q", k, got, w)
+		}
 	}
 }
