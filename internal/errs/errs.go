@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for the surfaces that present it.
@@ -111,10 +112,24 @@ func Message(err error) string {
 // keeps its message; a failure that is not a domain error gets the generic
 // message, translated.
 func MessageIn(err error, translate func(format string, args ...any) string) string {
+	return MessageWith(err, translate, Values{})
+}
+
+// Values says how a face writes the values of a message that are neither
+// a text nor a phrase: a Moment (nil: its String, UTC digits) and a Quote
+// (nil: its String, in quotation marks).
+type Values struct {
+	Moment func(time.Time) string
+	Quote  func(string) string
+}
+
+// MessageWith is MessageIn with the message's moments and quotes written
+// as v says.
+func MessageWith(err error, translate func(format string, args ...any) string, v Values) string {
 	var e *Error
 	switch {
 	case errors.As(err, &e) && e.Format != "":
-		return translate(e.Format, textsIn(e.Args, translate)...)
+		return translate(e.Format, textsIn(e.Args, translate, v)...)
 	case e != nil && e.Message != "":
 		return e.Message
 	}
@@ -126,6 +141,21 @@ func MessageIn(err error, translate func(format string, args ...any) string) str
 // language too, where a plain string would stay as written. In Message it
 // reads as its English key.
 type Text string
+
+// Quote is a value of a message that is content, quoted as written after
+// the message's sentence (the rule a reviewer typed): never translated.
+// In text it is written in quotation marks; a page shows it as a <q>
+// marked with its own language (Values.Quote).
+type Quote string
+
+func (q Quote) String() string { return "“" + string(q) + "”" }
+
+// Moment is a value of a message that is a moment (when a penalty ends):
+// a face writes it in the reader's language and zone (Values.Moment); in
+// Message it reads as UTC digits.
+type Moment time.Time
+
+func (m Moment) String() string { return time.Time(m).UTC().Format("2006-01-02 15:04 UTC") }
 
 // Phrase is a value of a message that is a text of the catalogue with
 // values of its own (a sentence a longer message quotes): MessageIn writes
@@ -139,21 +169,37 @@ func (p Phrase) String() string { return fmt.Sprintf(p.Format, p.Args...) }
 
 // In writes the phrase with translate (a locale's T), its values too.
 func (p Phrase) In(translate func(format string, args ...any) string) string {
-	return translate(p.Format, textsIn(p.Args, translate)...)
+	return p.With(translate, Values{})
+}
+
+// With is In with the phrase's moments and quotes written as v says.
+func (p Phrase) With(translate func(format string, args ...any) string, v Values) string {
+	return translate(p.Format, textsIn(p.Args, translate, v)...)
 }
 
 // textsIn returns args with its Text and Phrase values written by
-// translate; args itself is left as it is.
-func textsIn(args []any, translate func(format string, args ...any) string) []any {
+// translate, and its moments and quotes as v says; args itself is left as
+// it is.
+func textsIn(args []any, translate func(format string, args ...any) string, v Values) []any {
 	out := args
 	copied := false
 	for i, a := range args {
 		var s string
-		switch v := a.(type) {
+		switch x := a.(type) {
 		case Text:
-			s = translate(string(v))
+			s = translate(string(x))
 		case Phrase:
-			s = v.In(translate)
+			s = x.With(translate, v)
+		case Moment:
+			if v.Moment == nil {
+				continue
+			}
+			s = v.Moment(time.Time(x))
+		case Quote:
+			if v.Quote == nil {
+				continue
+			}
+			s = v.Quote(string(x))
 		default:
 			continue
 		}

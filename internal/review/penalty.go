@@ -102,11 +102,12 @@ func FeatureLabel(f string) string {
 // in English: the Sentence, then the rule broken in quotes.
 func (p *Penalty) Message() string {
 	f, args := p.Sentence()
-	return fmt.Sprintf(ruleQuoted, errs.Phrase{Format: f, Args: args}, p.Rule)
+	return fmt.Sprintf(ruleQuoted, errs.Phrase{Format: f, Args: args}, errs.Quote(p.Rule))
 }
 
-// ruleQuoted puts the rule, as the reviewer wrote it, after the sentence.
-const ruleQuoted = "%s “%s”"
+// ruleQuoted puts the rule, as the reviewer wrote it (an errs.Quote),
+// after the sentence.
+const ruleQuoted = "%s %s"
 
 // restrictedUntil and restrictedForever say that a feature is restricted,
 // one whole sentence per feature so that each reads well in every
@@ -129,12 +130,13 @@ var (
 )
 
 // Sentence is what the penalty does, without the rule: a format of the
-// message catalogue and its values (the end, in UTC, as digits; a label
-// as an errs.Text), for a face to write in the reader's language. The
-// rule, free text in the reviewer's words, is shown after it as written.
+// message catalogue and its values (the end as an errs.Moment, a label as
+// an errs.Text), for a face to write in the reader's language and zone.
+// The rule, free text in the reviewer's words, is shown after it as
+// written.
 func (p *Penalty) Sentence() (string, []any) {
 	forever := p.ExpiresAt.IsZero()
-	until := p.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+	until := errs.Moment(p.ExpiresAt)
 	switch p.Kind {
 	case Terminate:
 		return "This account was terminated. Rule broken:", nil
@@ -158,7 +160,7 @@ func (p *Penalty) Sentence() (string, []any) {
 // blocks: the Sentence, then the rule in quotes.
 func (p *Penalty) Err() error {
 	f, args := p.Sentence()
-	return errs.Forbiddenf(ruleQuoted, errs.Phrase{Format: f, Args: args}, p.Rule)
+	return errs.Forbiddenf(ruleQuoted, errs.Phrase{Format: f, Args: args}, errs.Quote(p.Rule))
 }
 
 // WeChat errcodes for a blocked developer-API call.

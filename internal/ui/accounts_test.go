@@ -536,3 +536,59 @@ func TestConsoleWarnsBeforeExpiryAndRenews(t *testing.T) {
 	wantBody(t, renewal, "A renewal keeps the account's name, type and region.")
 	wantBody(t, c.Get(home), "Renewal in progress: a draft.")
 }
+
+// A penalty that refuses an action says so in the reader's language, with
+// its end as a <time> that the page writes in the viewer's zone (not UTC
+// digits) and the rule after the sentence as content: quoted, not
+// translated, marked with its own language. The follower's notice that an
+// account is suspended does the same.
+func TestPenaltyRefusalQuotesTheRuleAndShowsTheEndInTheViewersZone(t *testing.T) {
+	s := apptest.New(t)
+	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
+	rc, rv := staffClient(t, s, "rui", user.RoleReviewer)
+	acct := approvedAccount(t, s, owner, rv, "Harbour Bank")
+	oc := s.Client(t)
+	oc.SignIn("hana", pw)
+	wantStatus(t, rc.PostForm("/admin/penalties", url.Values{"account_id": {strconv.FormatInt(acct.ID, 10)}, "kind": {"restrict"},
+		"feature": {"publishing"}, "days": {"7"}, "rule": {"禁止虚假宣传 <b>"}, "evidence": {"An advert for a guaranteed return."}}), http.StatusSeeOther)
+	pens, err := s.App.Review.PenaltiesFor(bg, acct.ID)
+	if err != nil || len(pens) != 1 {
+		t.Fatalf("penalties: %v %v", pens, err)
+	}
+	end := `<time datetime="` + pens[0].ExpiresAt.UTC().Format(time.RFC3339) + `" data-fmt="datetime">`
+	rule := `<q translate="no" lang="zh">禁止虚假宣传 &lt;b&gt;</q>`
+	for _, lang := range []string{"en", "zh-CN"} {
+		wantStatus(t, oc.PostForm("/lang", url.Values{"lang": {lang}}), http.StatusSeeOther)
+		res := oc.PostForm(fmt.Sprintf("/mp/a/%d/publish/save", acct.ID), draftForm("Rates"))
+		wantStatus(t, res, http.StatusForbidden)
+		sentence := map[string]string{"en": "Publishing is restricted for this account until " + end, "zh-CN": "此账号的发表功能受到限制，直至 " + end}[lang]
+		wantBody(t, res, sentence)
+		if !res.Contains(rule) { // escaped: content is never markup
+			t.Errorf("%s: the refusal does not quote the rule as %s:\n%s", lang, rule, res.Body)
+		}
+		if strings.Contains(res.Body, "“禁止") {
+			t.Errorf("%s: the rule is put in quotation marks inside the sentence", lang)
+		}
+		home := oc.Get(fmt.Sprintf("/mp/a/%d/", acct.ID))
+		wantBody(t, home, sentence)
+	}
+
+	// Suspended, a follower reads the sentence, then the rule quoted.
+	f := s.Client(t)
+	s.CreatePerson(t, "mei", pw, user.RoleNone)
+	f.SignIn("mei", pw)
+	wantRedirect(t, f.PostForm(accountPath(acct, "/follow"), nil), accountPath(acct, ""))
+	wantStatus(t, rc.PostForm("/admin/penalties", url.Values{"account_id": {strconv.FormatInt(acct.ID, 10)}, "kind": {"suspend"},
+		"days": {"7"}, "rule": {"Financial promotion rules"}, "evidence": {"Promised guaranteed returns."}}), http.StatusSeeOther)
+	page := f.Get(fmt.Sprintf("/a/%d", acct.ID))
+	for _, want := range []string{`Harbour Bank has been suspended by the platform for breaking a rule: <q translate="no" lang="en">Financial promotion rules</q>`,
+		`Harbour Bank 因违反规则已被平台暂停： <q translate="no" lang="en">Financial promotion rules</q>`} {
+		for _, res := range []*apptest.Response{page, f.Get(chatPath(acct, ""))} {
+			if !res.Contains(want) {
+				t.Errorf("the follower's notice is not %s:\n%s", want, res.Body)
+			}
+		}
+		wantStatus(t, f.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+		page = f.Get(accountPath(acct, ""))
+	}
+}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -78,14 +79,15 @@ func (u *UI) accountHomeData(r *http.Request, c *core.ConsoleCtx) (*accountHomeD
 // it does, in the viewer's language, then the rule broken as the reviewer
 // wrote it, quoted and marked with its own language.
 type penaltyNotice struct {
-	Text     string
+	Text template.HTML // its end as a <time>, in the viewer's zone
+
 	Rule     string
 	RuleLang string // "" when it cannot be told
 }
 
 func newPenaltyNotice(l *i18n.Locale, p *review.Penalty) *penaltyNotice {
 	f, args := p.Sentence()
-	return &penaltyNotice{Text: errs.Phrase{Format: f, Args: args}.In(l.T), Rule: p.Rule, RuleLang: core.ContentLang(p.Rule)}
+	return &penaltyNotice{Text: core.Rich(errs.Phrase{Format: f, Args: args}.With(l.T, core.PageValues)), Rule: p.Rule, RuleLang: core.ContentLang(p.Rule)}
 }
 
 func (u *UI) loadAccountHome(r *http.Request, p *core.Page) error {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"html"
 	"html/template"
 	"io/fs"
@@ -182,6 +181,8 @@ func (u *UI) funcs() template.FuncMap {
 		"when": func(t time.Time, format string, class ...string) template.HTML {
 			return TimeTag(t, format, strings.Join(class, " "))
 		},
+		// rich: a message with quotes and moments (MessageForPage) as HTML.
+		"rich":    Rich,
 		"initial": Initial,
 		"field": func(p *Page, name string) string {
 			if p == nil || p.Form == nil {
@@ -361,18 +362,15 @@ func (p *Page) SetError(err error, form url.Values) {
 }
 
 // message is a user error's message in the page's language.
-func (p *Page) message(e *errs.Error) string { return MessageIn(e, p.L) }
+// Its quotes and moments are marked for Rich (the page's "flash" template).
+func (p *Page) message(e *errs.Error) string { return MessageForPage(e, p.L) }
 
 // MessageIn is a user error's message in l's language. A message changed
 // after the error was made (a prefix added on the way up) is shown as it
 // is, since its format no longer says all of it.
-func MessageIn(err error, l *i18n.Locale) string {
-	var e *errs.Error
-	if errors.As(err, &e) && e.Format != "" && e.Message != "" && fmt.Sprintf(e.Format, e.Args...) != e.Message {
-		return e.Message
-	}
-	return errs.MessageIn(err, l.T)
-}
+// A moment in it is written in UTC, saying so, and a quote in quotation
+// marks (MessageForPage marks them for a page instead).
+func MessageIn(err error, l *i18n.Locale) string { return messageWith(err, l, textValues(l)) }
 
 func (u *UI) NewPage(w http.ResponseWriter, r *http.Request, title string, data any) *Page {
 	l := u.Locale(r)
@@ -498,19 +496,23 @@ func (u *UI) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	l := u.Locale(r)
 	title := http.StatusText(status)
-	msg := MessageIn(err, l)
+	// msg for text alone, shown the page's way (quotes and moments as
+	// elements) on the page.
+	msg, shown := MessageIn(err, l), MessageForPage(err, l)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 		title, msg = "Temporarily unavailable", l.T(web.UnavailableMessage)
+		shown = msg
 	}
 	if status == http.StatusNotFound && errors.Is(err, errs.NotFound) {
 		title, msg = "Not found", l.T("There is nothing here. It may have been removed, or the link is wrong.")
+		shown = msg
 		if e := new(errs.Error); errors.As(err, &e) && e.Message != "" && e.Message != "Not found." {
-			msg = MessageIn(e, l)
+			msg, shown = MessageIn(e, l), MessageForPage(e, l)
 		}
 	}
 	p := u.NewPage(w, r, title, nil)
-	p.Error = msg
+	p.Error = shown
 	if rerr := u.Render(w, r, status, ErrorPage(r.URL.Path), p); rerr != nil {
 		u.Log.Error("render error page", slog.Any("error", rerr))
 		http.Error(w, msg, status)

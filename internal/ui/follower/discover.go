@@ -320,7 +320,8 @@ func (u *UI) memberAccount(r *http.Request) (*account.Account, error) {
 
 // unavailable says why an account that is not active cannot be followed or
 // messaged: suspended or closed by the platform, with the rule it broke
-// when a penalty in force says so; "" for an active account.
+// when a penalty in force says so, quoted after the sentence as the
+// reviewer wrote it (marked for core.Rich); "" for an active account.
 func (u *UI) unavailable(r *http.Request, a *account.Account) (string, error) {
 	l := u.Locale(r)
 	var what, because string // without and with the rule broken
@@ -328,9 +329,9 @@ func (u *UI) unavailable(r *http.Request, a *account.Account) (string, error) {
 	case account.StatusActive:
 		return "", nil
 	case account.StatusSuspended:
-		what, because = "%s has been suspended by the platform.", "%s has been suspended by the platform for breaking the rule: %s."
+		what, because = "%s has been suspended by the platform.", "%s has been suspended by the platform for breaking a rule:"
 	case account.StatusTerminated:
-		what, because = "%s has been closed by the platform.", "%s has been closed by the platform for breaking the rule: %s."
+		what, because = "%s has been closed by the platform.", "%s has been closed by the platform for breaking a rule:"
 	default:
 		return l.T("%s is not available.", a.Name), nil
 	}
@@ -342,7 +343,7 @@ func (u *UI) unavailable(r *http.Request, a *account.Account) (string, error) {
 		now := u.Clock.Now()
 		for _, p := range ps {
 			if (p.Kind == review.Suspend || p.Kind == review.Terminate) && p.InForce(now) && p.Rule != "" {
-				return l.T(because, a.Name, p.Rule), nil
+				return l.T(because, a.Name) + " " + core.PageValues.Quote(p.Rule), nil
 			}
 		}
 	}
