@@ -147,7 +147,7 @@ func newCatalog(fsys fs.FS, dir string) *Catalog {
 // a key in two files of one language is an error naming both. A file is a
 // JSON object from key to text; a text that depends on a count is an
 // object of plural forms ("one", "other", ...) chosen by the first
-// argument.
+// argument, or by the one its "count" names (counted from 1).
 func Load(fsys fs.FS, dir string) (*Catalog, error) {
 	c := newCatalog(fsys, dir)
 	if err := c.Check(); err != nil {
@@ -236,9 +236,24 @@ func (c *Catalog) set(l Lang, lc *langCatalog, key string, v json.RawMessage) er
 		lc.raw[key] = s
 		return c.builder.SetString(l.Tag(), key, s)
 	}
-	var forms map[string]string
-	if err := json.Unmarshal(v, &forms); err != nil {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(v, &obj); err != nil {
 		return fmt.Errorf("a text is a string or an object of plural forms")
+	}
+	count := 1 // the value, counted from 1, whose number chooses the form
+	if n, ok := obj["count"]; ok {
+		if err := json.Unmarshal(n, &count); err != nil || count < 1 || count > strings.Count(key, "%")-2*strings.Count(key, "%%") {
+			return fmt.Errorf(`"count" is the number of the value that chooses the form, from 1`)
+		}
+		delete(obj, "count")
+	}
+	forms := map[string]string{}
+	for f, raw := range obj {
+		var t string
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return fmt.Errorf("plural form %q is not a text", f)
+		}
+		forms[f] = t
 	}
 	if forms["other"] == "" {
 		return fmt.Errorf(`plural forms need "other"`)
@@ -253,7 +268,7 @@ func (c *Catalog) set(l Lang, lc *langCatalog, key string, v json.RawMessage) er
 	for f := range forms {
 		return fmt.Errorf("unknown plural form %q (use zero, one, two, few, many, other)", f)
 	}
-	return c.builder.Set(l.Tag(), key, plural.Selectf(1, "", cases...))
+	return c.builder.Set(l.Tag(), key, plural.Selectf(count, "", cases...))
 }
 
 // Keys returns the keys of a language's catalogue, sorted.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -176,11 +177,13 @@ func TestFormats(t *testing.T) {
 func TestLoadRefusesBrokenCatalogues(t *testing.T) {
 	good := `{"Follow": "Follow"}`
 	for name, zh := range map[string]string{
-		"not json":     `{"Follow": `,
-		"empty text":   `{"Follow": ""}`,
-		"no other":     `{"Follow": {"one": "x"}}`,
-		"unknown form": `{"Follow": {"other": "x", "several": "y"}}`,
-		"not a text":   `{"Follow": 3}`,
+		"not json":                `{"Follow": `,
+		"empty text":              `{"Follow": ""}`,
+		"no other":                `{"Follow": {"one": "x"}}`,
+		"unknown form":            `{"Follow": {"other": "x", "several": "y"}}`,
+		"not a text":              `{"Follow": 3}`,
+		"count beyond the values": `{"Follow": {"count": 2, "other": "x"}}`,
+		"count not a number":      `{"Follow": {"count": "2", "other": "x"}}`,
 	} {
 		fsys := fstest.MapFS{
 			"l/en/common.json":    {Data: []byte(good)},
@@ -296,6 +299,67 @@ func TestEnglishWritesEveryTextAsWritten(t *testing.T) {
 		}
 		if got, w := en.T(k, 1234567, 2, "x"), want.Sprintf(k, 1234567, 2, "x"); got != w {
 			t.Errorf("T(%q) = %q, want %q", k, got, w)
+		}
+	}
+}
+
+// English never reads "1 days" or "1 followers": a count of 1 written
+// before a plural noun needs plural forms chosen by that count (by the
+// "count" of the forms when it is not the first value). Each number of
+// every English text is set to 1 in turn (the others to 7) and the text
+// checked for a 1 before a plural noun. A number the code fixes (a limit:
+// "at most %d characters", "1 to %d buttons") is never 1 and not tried.
+func TestEnglishNeverSaysOneWithAPluralNoun(t *testing.T) {
+	c := catalogue(t)
+	lo := c.Locale(English)
+	oneThenPlural := regexp.MustCompile(`(?:^|[^\d.,:])1 ([a-z]+s)\b`)
+	notPlural := map[string]bool{"is": true, "was": true, "has": true, "this": true, "its": true, "us": true, "as": true, "ms": true, "mass": true}
+	limit := regexp.MustCompile(`(?i)(at most|up to|at least|longer than|1 to|1 and|already has) $`)
+	fixed := map[string][]int{ // numbers (from 1) the code fixes, for texts not worded as limits
+		"How keyword %d matches": {1}, // a position; "matches" is the verb
+		"%d of the %d followers it goes to will already have had %d mass sends in %s and will not receive it.":                                        {3}, // the cap per follower
+		"The test is running: %d variants are on their way to %d followers.":                                                                          {1}, // a test has 2 to 5 variants
+		"No clear winner: too few opens to tell (each variant needs at least %d opens and %d recipients who did not open). Variant %s leads with %s.": {2}, // a threshold
+	}
+	for _, k := range c.Keys(English) {
+		verbs := verbRe.FindAllStringSubmatchIndex(k, -1)
+		var counts []int // indexes in args of the numbers to try as 1
+		var args []any
+		for _, v := range verbs {
+			switch verb := k[v[2]:v[3]]; verb {
+			case "%":
+			case "s", "q", "v":
+				args = append(args, "x")
+			default:
+				if !limit.MatchString(k[:v[0]]) && !slices.Contains(fixed[k], len(args)+1) {
+					counts = append(counts, len(args))
+				}
+				args = append(args, 7)
+			}
+		}
+		for _, i := range counts {
+			try := slices.Clone(args)
+			try[i] = 1
+			got := lo.T(k, try...)
+			for _, m := range oneThenPlural.FindAllStringSubmatch(got, -1) {
+				if !notPlural[m[1]] {
+					t.Errorf("%q reads %q when value %d is 1", k, got, i+1)
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		key  string
+		args []any
+		want string
+	}{
+		{"Verified until %s (%d days).", []any{"Dec 9, 2026", 1}, "Verified until Dec 9, 2026 (1 day)."},
+		{"Verified until %s (%d days).", []any{"Dec 9, 2026", 30}, "Verified until Dec 9, 2026 (30 days)."},
+		{"%d%% of %d followers", []any{100, 1}, "100% of 1 follower"},
+		{"%d%% of %d followers", []any{1, 200}, "1% of 200 followers"},
+	} {
+		if got := lo.T(tc.key, tc.args...); got != tc.want {
+			t.Errorf("T(%q, %v) = %q, want %q", tc.key, tc.args, got, tc.want)
 		}
 	}
 }

@@ -167,7 +167,7 @@ func TestCalendarScheduleChecksBeforeScheduling(t *testing.T) {
 	// The fifth reaches followers who will already have had 4: it asks.
 	fifth := draft("Fifth")
 	res = owner.PostForm(base+"/schedule", form(fifth, 16, "10:00"))
-	if res.Status != 200 || !res.Contains("2 of the 2 followers it goes to will already have had 4 mass sends") {
+	if res.Status != 200 || !res.Contains("2 of its recipients (2 in all) will already have had 4 mass sends") {
 		t.Fatalf("per-follower cap warning: %d\n%s", res.Status, res.Body)
 	}
 	f = form(fifth, 16, "10:00")
