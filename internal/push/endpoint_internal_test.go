@@ -3,10 +3,12 @@ package push
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -191,5 +193,54 @@ func TestEveryNoteHasItsTexts(t *testing.T) {
 	}
 	if got := check(true, "try", "2", "3ms", "7").StepIn(zh); got != "第 2 次尝试" {
 		t.Errorf("step in Chinese: %q", got)
+	}
+}
+
+// A network error in Go's words is written as the sentence of its kind in
+// the reader's language, the error itself after it as content in English
+// (Content, ContentLang), also where it is nested in a check; an error of
+// no known kind is "the connection failed".
+func TestNetworkErrorsAreSentencesOfTheirKind(t *testing.T) {
+	cat, err := i18n.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range append(netFailures, struct {
+		match []string
+		text  string
+	}{nil, "the connection failed"}) {
+		for _, l := range i18n.Langs {
+			if !cat.Has(l, k.text) || cat.Area(l, k.text) != "pushlog.json" {
+				t.Errorf("%s lacks %q in pushlog.json", l, k.text)
+			}
+		}
+	}
+	zh := cat.Locale(i18n.Simplified)
+	for raw, want := range map[string]string{
+		"dial tcp 203.0.113.9:443: connect: connection refused":                            "服务器拒绝了连接",
+		"dial tcp: lookup bot.example.invalid on 127.0.0.53:53: no such host":              "找不到服务器的域名",
+		"read tcp 10.0.0.2:5555->203.0.113.9:443: i/o timeout":                             "未按时应答",
+		"tls: failed to verify certificate: x509: certificate signed by unknown authority": "安全连接（HTTPS）失败",
+		"read tcp 10.0.0.2:5555->203.0.113.9:443: read: connection reset by peer":          "服务器在应答前关闭了连接",
+		"dial tcp 203.0.113.9:443: connect: network is unreachable":                        "无法到达服务器所在的网络",
+		"something else entirely": "连接失败",
+	} {
+		n := why(fmt.Errorf("x: %w", errors.New(raw)))
+		if n.Code != "why.error" {
+			t.Fatalf("%s: code %s", raw, n.Code)
+		}
+		if got := n.Label(zh); got != want {
+			t.Errorf("%s: label %q, want %q", raw, got, want)
+		}
+		c := check(false, "try.error", nest(n, "2", "3s")...)
+		if got := c.Note().Label(zh); got != "3s 后失败："+want && !strings.Contains(got, want) {
+			t.Errorf("%s: nested label %q", raw, got)
+		}
+		if strings.Contains(c.Note().Label(zh), raw) || c.Note().Content() != raw || c.Note().ContentLang() != "en" {
+			t.Errorf("%s: the error is not content after the sentence: %q / %q / %q", raw, c.Note().Label(zh), c.Note().Content(), c.Note().ContentLang())
+		}
+	}
+	if got := note("why.error", "dial tcp: connection refused").English(); got != "the server refused the connection: dial tcp: connection refused" {
+		t.Errorf("in English: %q", got)
 	}
 }

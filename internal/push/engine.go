@@ -795,8 +795,8 @@ func (e *Engine) Verify(ctx context.Context, a *account.Account, set *Settings) 
 
 // unreachable is the form's error for a handshake that got no answer, one
 // message per kind of failure so that each reads whole in the viewer's
-// language; only the technical detail of an unforeseen failure stays as
-// the system wrote it.
+// language; an unforeseen failure says the server could not be reached,
+// with the error in Go's words quoted after it (content, in English).
 func unreachable(err error) *errs.Error {
 	var dns *net.DNSError
 	switch b, blocked := outbound.Blocked(err); {
@@ -812,8 +812,13 @@ func unreachable(err error) *errs.Error {
 		return errs.FieldInvalid("url", "URL verification failed: your server refused the connection. Check that it listens on the URL's port.")
 	case isTLS(err):
 		return errs.FieldInvalid("url", "URL verification failed: the secure connection to your server failed. Check its HTTPS certificate.")
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.FieldInvalid("url", "URL verification failed: your server closed the connection before answering.")
+	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
+		return errs.FieldInvalid("url", "URL verification failed: the network of your server cannot be reached.")
 	}
-	return errs.FieldInvalid("url", "URL verification failed: your server could not be reached (%s).", outbound.Describe(err))
+	// The error in Go's words, quoted after the sentence (in English).
+	return errs.FieldInvalid("url", "URL verification failed: your server could not be reached: %s", errs.Quote(outbound.Describe(err)))
 }
 
 // isTLS reports whether err is a failure of the TLS handshake or of the

@@ -45,7 +45,7 @@ func (n Note) In(l *i18n.Locale) string {
 	if c := n.Content(); c != "" {
 		return l.T("%s: %s", n.Label(l), c)
 	}
-	return t.write(l, n.Args[min(t.stepArgs, len(n.Args)):])
+	return t.write(l, n.Args[min(t.stepArgs, len(n.Args)):], false)
 }
 
 // English is n in English.
@@ -102,10 +102,18 @@ type noteText struct {
 	format   string
 	nested   bool
 	content  bool // the values after format's are content (Note.Content)
+	// network: the values after format's are a network error in Go's
+	// words, shown as content (in English); an empty format writes the
+	// sentence of the error's kind (netFailure).
+	network bool
 }
 
-// write formats t with args (the values after the step's).
-func (t noteText) write(l *i18n.Locale, args []string) string {
+// write formats t with args (the values after the step's); a nested
+// note is written whole, or, when label is set, without its content.
+func (t noteText) write(l *i18n.Locale, args []string, label bool) string {
+	if t.network && t.format == "" {
+		return l.Text(netFailure(strings.Join(args, " ")))
+	}
 	if t.format == "" {
 		return strings.Join(args, " ")
 	}
@@ -114,11 +122,46 @@ func (t noteText) write(l *i18n.Locale, args []string) string {
 		return l.T(t.format, strArgs(args, 0, n)...)
 	}
 	own := strArgs(args, 0, n-1)
-	var inner Note
-	if len(args) > n-1 {
-		inner = Note{Code: args[n-1], Args: args[n:]}
+	inner := nestedNote(args, n)
+	if label {
+		return l.T(t.format, append(own, inner.Label(l))...)
 	}
 	return l.T(t.format, append(own, inner.In(l))...)
+}
+
+// nestedNote is the note nested in the values args of a text with n verbs.
+func nestedNote(args []string, n int) Note {
+	if len(args) > n-1 && n > 0 {
+		return Note{Code: args[n-1], Args: args[n:]}
+	}
+	return Note{}
+}
+
+// netFailure is the sentence (a key of pushlog.json) for a network error
+// as Go words it: one per kind a developer can act on, the error itself
+// shown after it as written. An error of no known kind is "The connection
+// failed".
+func netFailure(err string) string {
+	for _, k := range netFailures {
+		for _, m := range k.match {
+			if strings.Contains(err, m) {
+				return k.text
+			}
+		}
+	}
+	return "the connection failed"
+}
+
+var netFailures = []struct {
+	match []string
+	text  string
+}{
+	{[]string{"connection refused"}, "the server refused the connection"},
+	{[]string{"no such host", "server misbehaving", "lookup "}, "the server's name could not be found"},
+	{[]string{"i/o timeout", "deadline exceeded", "Client.Timeout", "no answer in time"}, "no answer in time"},
+	{[]string{"x509:", "tls:", "certificate", "first record does not look like a TLS handshake"}, "the secure connection (HTTPS) failed"},
+	{[]string{"connection reset", "broken pipe", "EOF", "server closed"}, "the server closed the connection before answering"},
+	{[]string{"network is unreachable", "no route to host", "host is down", "host is unreachable"}, "the server's network cannot be reached"},
 }
 
 // verbs counts the fmt verbs of s (%% is none).
@@ -204,17 +247,42 @@ func (n Note) Label(l *i18n.Locale) string {
 	if t.content {
 		args = args[:min(verbs(t.format), len(args))]
 	}
-	return t.write(l, args)
+	return t.write(l, args, true)
 }
 
 // Content is what n names that is not Herald's text (the follower's
-// message, a reply's text, an event's key): shown as written.
+// message, a reply's text, an event's key, a network error in Go's
+// words), its nested note's included: shown as written.
 func (n Note) Content() string {
 	t, ok := noteTexts[n.Code]
-	if !ok || !t.content {
+	if !ok {
 		return ""
 	}
-	return strings.Join(n.Args[min(verbs(t.format), len(n.Args)):], " ")
+	args := n.Args[min(t.stepArgs, len(n.Args)):]
+	switch {
+	case t.network:
+		return strings.Join(args[min(verbs(t.format), len(args)):], " ")
+	case t.nested:
+		return nestedNote(args, verbs(t.format)).Content()
+	case t.content:
+		return strings.Join(args[min(verbs(t.format), len(args)):], " ")
+	}
+	return ""
+}
+
+// ContentLang is the language of n's Content when it is known: "en" for a
+// network error, which Go writes in English.
+func (n Note) ContentLang() string {
+	t, ok := noteTexts[n.Code]
+	switch {
+	case !ok:
+		return ""
+	case t.network:
+		return "en"
+	case t.nested:
+		return nestedNote(n.Args[min(t.stepArgs, len(n.Args)):], verbs(t.format)).ContentLang()
+	}
+	return ""
 }
 
 // noteTexts are the codes of the push log and how each is written; the
@@ -281,11 +349,11 @@ var noteTexts = map[string]noteText{
 	// Why an attempt failed (nested in try.error, delivery, echo.down).
 	"why.timeout": {format: "no answer within %s"},
 	"why.late":    {format: "no answer in time"},
-	"why.busy":    {format: "waiting for a free connection to %s: %s"},
-	"why.read":    {format: "reading the answer: %s"},
+	"why.busy":    {format: "no free connection to %s in time", network: true},
+	"why.read":    {format: "reading the answer failed", network: true},
 	"why.status":  {format: "HTTP %s"},
 	"why.count":   {format: "counting the attempt: %s"},
 	"why.spent":   {format: "no attempt left: a node that stopped had made all %s"},
 	"why.blocked": {format: "Herald does not connect to %s: it is %s. Use a public address (the platform operator can allow private ranges with --outbound-allow)."},
-	"why.error":   {}, // the error in its own words
+	"why.error":   {network: true}, // the error in Go's words: its kind's sentence, then the error as content
 }

@@ -17,7 +17,8 @@ import (
 // Each way the URL handshake can fail without an answer has a message of
 // its own, whole, so that a reader of another language gets a sentence
 // without English inside it; only an unforeseen failure carries the
-// system's words, as a detail in brackets.
+// system's words, quoted after the sentence (an errs.Quote, shown as
+// content in English).
 func TestUnreachableSaysWhichFailureInOneSentence(t *testing.T) {
 	cases := []struct {
 		err  error
@@ -28,7 +29,9 @@ func TestUnreachableSaysWhichFailureInOneSentence(t *testing.T) {
 		{fmt.Errorf("get: %w", context.DeadlineExceeded), "did not answer in time"},
 		{&net.DNSError{Name: "bot.example.invalid", Err: "no such host", IsNotFound: true}, "the name %s could not be found"},
 		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, "refused the connection"},
-		{fmt.Errorf("odd: %w", http.ErrBodyNotAllowed), "could not be reached (%s)"},
+		{&net.OpError{Op: "read", Err: syscall.ECONNRESET}, "closed the connection before answering"},
+		{&net.OpError{Op: "dial", Err: syscall.ENETUNREACH}, "network of your server cannot be reached"},
+		{fmt.Errorf("odd: %w", http.ErrBodyNotAllowed), "could not be reached: %s"},
 	}
 	formats := map[string]bool{}
 	for _, c := range cases {
@@ -42,6 +45,9 @@ func TestUnreachableSaysWhichFailureInOneSentence(t *testing.T) {
 			}
 		}
 		formats[e.Format] = true
+	}
+	if e := unreachable(fmt.Errorf("odd: %w", http.ErrBodyNotAllowed)); len(e.Args) != 1 || e.Args[0] != errs.Quote(http.ErrBodyNotAllowed.Error()) {
+		t.Errorf("an unforeseen failure's words are not quoted: %#v", e.Args)
 	}
 	if len(formats) != len(cases) {
 		t.Errorf("%d kinds of failure share %d messages", len(cases), len(formats))
