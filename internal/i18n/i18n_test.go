@@ -314,7 +314,7 @@ func TestEnglishNeverSaysOneWithAPluralNoun(t *testing.T) {
 	lo := c.Locale(English)
 	oneThenPlural := regexp.MustCompile(`(?:^|[^\d.,:])1 ([a-z]+s)\b`)
 	notPlural := map[string]bool{"is": true, "was": true, "has": true, "this": true, "its": true, "us": true, "as": true, "ms": true, "mass": true}
-	limit := regexp.MustCompile(`(?i)(at most|up to|at least|longer than|1 to|1 and|already has) $`)
+	limit := regexp.MustCompile(`(?i)(at most|up to|at least|longer than|more than|1 to|1 and|already has) $`)
 	fixed := map[string][]int{ // numbers (from 1) the code fixes, for texts not worded as limits
 		"How keyword %d matches": {1}, // a position; "matches" is the verb
 		"%d of the %d followers it goes to will already have had %d mass sends in %s and will not receive it.":                                        {3}, // the cap per follower

@@ -104,8 +104,23 @@ type Archive struct {
 // ArchiveError names the file and line of an archive at fault.
 type ArchiveError struct {
 	File string
-	Line int // 0 when the fault is not on one line
-	Msg  string
+	Line int    // 0 when the fault is not on one line
+	Msg  string // what is wrong, in English (the command line)
+	// Format and Args are what Msg was made of: a text of the catalogue
+	// (domain.json) and its values, for a face to write in the reader's
+	// language (Phrase). The words of a Go error among them (a JSON
+	// decoder's, a zip reader's) are an errs.Quote: content, in English.
+	Format string
+	Args   []any
+}
+
+// Phrase is what is wrong, for a face to write in the reader's language;
+// an error made without a format is its English message, quoted.
+func (e *ArchiveError) Phrase() errs.Phrase {
+	if e.Format == "" {
+		return errs.Phrase{Format: "%s", Args: []any{errs.Quote(e.Msg)}}
+	}
+	return errs.Phrase{Format: e.Format, Args: e.Args}
 }
 
 func (e *ArchiveError) Error() string {
@@ -131,8 +146,53 @@ func wrap(errp *error, format string, args ...any) {
 	errs.Wrap(errp, format, args...)
 }
 
+// archiveErr is the fault of file (at line, or 0) that format and args
+// describe (format a key of domain.json). A fault found below (a *fault)
+// keeps its own format; any other Go error given as the whole message,
+// or as a value, is quoted in its own words.
 func archiveErr(file string, line int, format string, args ...any) error {
-	return &ArchiveError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)}
+	f, a := faultText(format, args)
+	return &ArchiveError{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Format: f, Args: a}
+}
+
+// fault is an error whose message is a text of the catalogue with values,
+// made where a line is checked and carried up to archiveErr or a CSV
+// report. Its values that are Go errors are quoted (content).
+type fault struct {
+	format string
+	args   []any
+}
+
+func (f *fault) Error() string { return fmt.Sprintf(f.format, f.args...) }
+
+func faultf(format string, args ...any) error { return &fault{format: format, args: args} }
+
+// faultText is format and args as a face writes them: a message that is
+// one error ("%v") takes the error's own format when it is a *fault, and
+// reads "cannot be read:" and its words otherwise; an error among the
+// values is quoted in its words.
+func faultText(format string, args []any) (string, []any) {
+	if (format == "%v" || format == "%s") && len(args) == 1 {
+		if err, ok := args[0].(error); ok {
+			var f *fault
+			if errors.As(err, &f) {
+				return faultText(f.format, f.args)
+			}
+			return "cannot be read: %s", []any{errs.Quote(err.Error())}
+		}
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case *fault:
+			out[i] = errs.Phrase{Format: v.format, Args: v.args}
+		case error:
+			out[i] = errs.Quote(v.Error())
+		default:
+			out[i] = a
+		}
+	}
+	return format, out
 }
 
 // maxManifest bounds manifest.json.
@@ -155,7 +215,7 @@ func OpenArchive(r io.ReaderAt, size int64) (*Archive, error) {
 	}
 	mf := a.files["manifest.json"]
 	if mf == nil {
-		return nil, archiveErr("manifest.json", 0, "missing")
+		return nil, archiveErr("manifest.json", 0, "is missing")
 	}
 	rc, err := mf.Open()
 	if err != nil {
@@ -195,7 +255,7 @@ func OpenArchive(r io.ReaderAt, size int64) (*Archive, error) {
 	}
 	for _, need := range []string{"account.json", "followers.jsonl", "media.jsonl"} {
 		if !listed[need] {
-			return nil, archiveErr(need, 0, "missing")
+			return nil, archiveErr(need, 0, "is missing")
 		}
 	}
 	for name := range a.files {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/csvsafe"
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
 )
 
@@ -34,10 +35,22 @@ var csvImportColumns = map[string]bool{"openid": true, "remark": true, "blacklis
 // MaxCSVErrors is how many errors a follower CSV report lists.
 const MaxCSVErrors = 100
 
-// CSVError is a fault in a follower CSV.
+// CSVError is a fault in a follower CSV: its line and what is wrong, in
+// English (Msg) and as a text of the catalogue (domain.json) with its
+// values, for a face to write in the reader's language (Phrase).
 type CSVError struct {
-	Line int64  `json:"line"`
-	Msg  string `json:"message"`
+	Line   int64  `json:"line"`
+	Msg    string `json:"message"`
+	Format string `json:"-"`
+	Args   []any  `json:"-"`
+}
+
+// Phrase is what is wrong, for a face to write in the reader's language.
+func (e CSVError) Phrase() errs.Phrase {
+	if e.Format == "" {
+		return errs.Phrase{Format: "%s", Args: []any{errs.Quote(e.Msg)}}
+	}
+	return errs.Phrase{Format: e.Format, Args: e.Args}
 }
 
 // CSVReport is what a follower CSV import did, or on a dry run would do.
@@ -57,8 +70,23 @@ func (r *CSVReport) OK() bool { return r.ErrorsTotal == 0 }
 func (r *CSVReport) fault(line int64, format string, args ...any) {
 	r.ErrorsTotal++
 	if len(r.Errors) < MaxCSVErrors {
-		r.Errors = append(r.Errors, CSVError{Line: line, Msg: fmt.Sprintf(format, args...)})
+		f, a := faultText(format, args)
+		r.Errors = append(r.Errors, CSVError{Line: line, Msg: fmt.Sprintf(format, args...), Format: f, Args: a})
 	}
+}
+
+// csvFault is the fault of a CSV reader's error: a sentence for each
+// error of the format, the reader's words otherwise.
+func csvFault(err error) error {
+	switch {
+	case errors.Is(err, csv.ErrFieldCount):
+		return faultf("the line does not have as many fields as the header")
+	case errors.Is(err, csv.ErrBareQuote):
+		return faultf(`a field that is not in quotes has a " in it (put the field in quotes and double the ")`)
+	case errors.Is(err, csv.ErrQuote):
+		return faultf(`a quoted field is not closed, or a " in it is not doubled`)
+	}
+	return err
 }
 
 func parseBool(s string) (bool, bool) {
@@ -97,7 +125,11 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		rep.fault(1, "the file has no header line: %v", err)
+		if err == io.EOF {
+			rep.fault(1, "the file is empty: it needs a header line")
+		} else {
+			rep.fault(1, "the file has no header line: %v", csvFault(err))
+		}
 		return rep, nil
 	}
 	col := map[string]int{}
@@ -390,7 +422,7 @@ func (im *csvImport) next() (*csvRow, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				im.rep.fault(int64(pe.Line), "%v", pe.Err)
+				im.rep.fault(int64(pe.Line), "%v", csvFault(pe.Err))
 				if pe.Err == csv.ErrFieldCount {
 					continue
 				}
@@ -577,7 +609,7 @@ func (im *csvImport) drop(ctx context.Context, tx *db.Tx) error {
 
 // faults runs q, whose rows are (line, message arguments...), and records a
 // fault for each.
-func (im *csvImport) faults(ctx context.Context, tx *db.Tx, q string, args []any, format func(line int64, vals []any) string, ncols int) error {
+func (im *csvImport) faults(ctx context.Context, tx *db.Tx, q string, args []any, format func(line int64, vals []any) error, ncols int) error {
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("follower csv: check: %w", err)
@@ -594,7 +626,7 @@ func (im *csvImport) faults(ctx context.Context, tx *db.Tx, q string, args []any
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		im.rep.fault(line, "%s", format(line, vals))
+		im.rep.fault(line, "%v", format(line, vals))
 	}
 	return rows.Err()
 }
@@ -613,8 +645,8 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 	}
 	err := im.faults(ctx, tx, `SELECT v.line, v.openid FROM csv_in v
 		WHERE NOT EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
-		func(_ int64, vals []any) string {
-			return fmt.Sprintf("openid %q is not a follower of this account", text(vals[0]))
+		func(_ int64, vals []any) error {
+			return faultf("openid %q is not a follower of this account", text(vals[0]))
 		}, 1)
 	if err != nil {
 		return err
@@ -622,8 +654,8 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 	if im.dups > 0 {
 		err := im.faults(ctx, tx, `SELECT v.line, v.openid, v.dup_of FROM csv_in v JOIN csv_in w ON w.line = v.dup_of AND w.openid = v.openid
 			WHERE v.dup_of > 0 AND EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
-			func(_ int64, vals []any) string {
-				return fmt.Sprintf("openid %q appears on line %d too", text(vals[0]), vals[1])
+			func(_ int64, vals []any) error {
+				return faultf("openid %q appears on line %d too", text(vals[0]), vals[1])
 			}, 2)
 		if err != nil {
 			return err
@@ -647,8 +679,8 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 	return im.faults(ctx, tx, `SELECT line, n FROM (SELECT v.line AS line,
 		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id) + `+newTags+` AS n`+
 		matched+` WHERE `+hasTags+`) x WHERE n > ? ORDER BY line`, []any{im.accountID, maxFollowerTags},
-		func(_ int64, vals []any) string {
-			return fmt.Sprintf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
+		func(_ int64, vals []any) error {
+			return faultf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
 		}, 1)
 }
 
@@ -656,8 +688,8 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 // names its follow.
 func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
 	err := im.faults(ctx, tx, `SELECT line, openid FROM csv_in WHERE person_id IS NULL ORDER BY line`, nil,
-		func(_ int64, vals []any) string {
-			return fmt.Sprintf("openid %q is not a follower of this account", text(vals[0]))
+		func(_ int64, vals []any) error {
+			return faultf("openid %q is not a follower of this account", text(vals[0]))
 		}, 1)
 	if err != nil {
 		return err
@@ -666,8 +698,8 @@ func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
 		// Two lines name the same follower when they name the same follow.
 		err := im.faults(ctx, tx, `SELECT v.line, (SELECT openid FROM follows WHERE rowid = v.frow), d.dup_of FROM csv_dups d
 			JOIN csv_in v ON v.line = d.line JOIN csv_in w ON w.line = d.dup_of AND w.frow = v.frow ORDER BY v.line`, nil,
-			func(_ int64, vals []any) string {
-				return fmt.Sprintf("openid %q appears on line %d too", text(vals[0]), vals[1])
+			func(_ int64, vals []any) error {
+				return faultf("openid %q appears on line %d too", text(vals[0]), vals[1])
 			}, 2)
 		if err != nil {
 			return err
@@ -691,8 +723,8 @@ func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
 			WHERE m.account_id = ? AND m.tag_id = t.tag_id AND m.person_id = v.person_id)) AS n
 		FROM csv_in v WHERE v.person_id IS NOT NULL AND v.tag1 IS NOT NULL) x
 		WHERE n > ? ORDER BY line`, []any{im.accountID, im.accountID, im.accountID, maxFollowerTags},
-		func(_ int64, vals []any) string {
-			return fmt.Sprintf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
+		func(_ int64, vals []any) error {
+			return faultf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
 		}, 1)
 }
 

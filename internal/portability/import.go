@@ -111,11 +111,11 @@ func (a *Archive) ReadAccount() (*AccountData, error) {
 func strictUnmarshal(b []byte, v any, want []string) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return fmt.Errorf("not a JSON object: %v", err)
+		return faultf("not a JSON object: %v", err)
 	}
 	for _, f := range want {
 		if _, ok := raw[f]; !ok {
-			return fmt.Errorf("field %q is missing", f)
+			return faultf("field %q is missing", f)
 		}
 	}
 	if len(raw) != len(want) {
@@ -125,13 +125,13 @@ func strictUnmarshal(b []byte, v any, want []string) error {
 		}
 		for k := range raw {
 			if !known[k] {
-				return fmt.Errorf("unknown field %q", k)
+				return faultf("unknown field %q", k)
 			}
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%v", err)
+		return faultf("a value has the wrong type: %v", err)
 	}
 	return nil
 }
@@ -367,7 +367,7 @@ func (p *plan) checkRow(t *table, line int, row []any) error {
 				return archiveErr(t.file, line, "%s must be a positive id", c.field)
 			}
 			if _, dup := p.ids[old]; dup {
-				return archiveErr(t.file, line, "%s %d appears twice in the archive", c.field, old)
+				return archiveErr(t.file, line, "%s %s appears twice in the archive", c.field, strconv.FormatInt(old, 10))
 			}
 			if !t.exportOnly {
 				p.ids[old] = id.New()
@@ -429,7 +429,7 @@ func checkUnique(ctx context.Context, q db.Querier, t *table, row []any) error {
 				return err
 			}
 			if taken[v] {
-				return fmt.Errorf("%s %q is already in use on this platform", field, v)
+				return faultf("%s %q is already in use on this platform", field, v)
 			}
 		}
 	}
@@ -463,7 +463,7 @@ func existing(ctx context.Context, q db.Querier, query string, vals []string) (m
 func decodeRow(t *table, b []byte) ([]any, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
+		return nil, faultf("not a JSON object: %v", err)
 	}
 	out := make([]any, len(t.cols))
 	seen := 0
@@ -473,7 +473,7 @@ func decodeRow(t *table, b []byte) ([]any, error) {
 		}
 		v, ok := raw[c.field]
 		if !ok {
-			return nil, fmt.Errorf("field %q is missing", c.field)
+			return nil, faultf("field %q is missing", c.field)
 		}
 		seen++
 		switch c.kind {
@@ -484,7 +484,7 @@ func decodeRow(t *table, b []byte) ([]any, error) {
 			}
 			n, err := strconv.ParseInt(string(v), 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("field %q must be an integer", c.field)
+				return nil, faultf("field %q must be an integer", c.field)
 			}
 			out[i] = n
 		case kBool:
@@ -494,22 +494,22 @@ func decodeRow(t *table, b []byte) ([]any, error) {
 			case "false":
 				out[i] = false
 			default:
-				return nil, fmt.Errorf("field %q must be true or false", c.field)
+				return nil, faultf("field %q must be true or false", c.field)
 			}
 		case kKey, kRef:
 			var s string
 			if json.Unmarshal(v, &s) != nil {
-				return nil, fmt.Errorf("field %q must be an id in a string", c.field)
+				return nil, faultf("field %q must be an id in a string", c.field)
 			}
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || (n < 0 && c.kind == kKey) {
-				return nil, fmt.Errorf("field %q must be an id in a string", c.field)
+				return nil, faultf("field %q must be an id in a string", c.field)
 			}
 			out[i] = n
 		default:
 			var s string
 			if json.Unmarshal(v, &s) != nil {
-				return nil, fmt.Errorf("field %q must be a string", c.field)
+				return nil, faultf("field %q must be a string", c.field)
 			}
 			out[i] = s
 		}
@@ -517,7 +517,7 @@ func decodeRow(t *table, b []byte) ([]any, error) {
 	if seen != len(raw) {
 		for k := range raw {
 			if !hasField(t, k) {
-				return nil, fmt.Errorf("unknown field %q", k)
+				return nil, faultf("unknown field %q", k)
 			}
 		}
 	}

@@ -170,6 +170,15 @@ func TestOwnersDataPage(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !r.Contains(`data-testid="fault-file">messages.jsonl<`) || !r.Contains(`data-testid="fault-line">2<`) {
 		t.Fatalf("bad archive: %d %s", r.Status, r.Body)
 	}
+	// The fault is written in the reader's language, the file and line
+	// kept; what it names (an openid) stays as written.
+	wantStatus(t, linc.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	r = dataUpload(t, dst, linc, imp, nil, "archive", "bad.zip", bad)
+	if !r.Contains(`data-testid="fault-file">messages.jsonl<`) || !r.Contains(`data-testid="fault-line">2<`) ||
+		!r.Contains(`<span data-testid="fault-msg">缺少字段 &#34;kind&#34;</span>`) {
+		t.Fatalf("bad archive in Chinese: %d %s", r.Status, r.Body)
+	}
+	wantStatus(t, linc.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
 	var n int
 	dst.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE account_id = ?`, cafe.ID).Scan(&n)
 	if n != 0 {
@@ -199,9 +208,16 @@ func TestOwnersDataPage(t *testing.T) {
 	o1, o2 := recs[1][0], recs[2][0]
 	badCSV := "openid,remark\n" + o1 + ",Gold member\no-nobody,Nobody\n"
 	r = dataUpload(t, s, owner, base+"/followers", map[string]string{"dry_run": "1"}, "csv", "m.csv", []byte(badCSV))
-	if r.Status != http.StatusUnprocessableEntity || !r.Contains(`Line 3</span> <span translate="no" lang="en">openid &#34;o-nobody&#34; is not a follower`) {
+	if r.Status != http.StatusUnprocessableEntity || !r.Contains(`Line 3</span> openid &#34;o-nobody&#34; is not a follower of this account</li>`) {
 		t.Fatalf("bad csv: %d %s", r.Status, r.Body)
 	}
+	wantStatus(t, owner.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	r = dataUpload(t, s, owner, base+"/followers", map[string]string{"dry_run": "1"}, "csv", "m.csv", []byte(badCSV+"o-x,a,b\n"))
+	if r.Status != http.StatusUnprocessableEntity || !r.Contains(`openid &#34;o-nobody&#34; 不是此账号的关注者</li>`) ||
+		!r.Contains(`第 4 行</span> 此行的字段数与标题行不同</li>`) {
+		t.Fatalf("bad csv in Chinese: %d %s", r.Status, r.Body)
+	}
+	wantStatus(t, owner.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
 	good := "openid,remark\n" + o1 + ",Gold member\n" + o2 + ",Silver member\n"
 	r = dataUpload(t, s, owner, base+"/followers", map[string]string{"dry_run": "1"}, "csv", "m.csv", []byte(good))
 	if r.Status != http.StatusOK || !r.Contains("Dry run: nothing changed") || !r.Contains(`data-testid="csv-updated">2<`) {

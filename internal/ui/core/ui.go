@@ -227,6 +227,10 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 		// texts: the translations of keys as JSON, for a script that writes
 		// them ({"Image": "图片"}), in a data-texts attribute.
 		"texts": func(keys ...string) string { return texts(l, keys) },
+		// phrase: a domain's text kept as a format and values (a fault
+		// of an imported file), in the page's language, its quotes and
+		// moments as elements (Rich).
+		"phrase": func(p errs.Phrase) template.HTML { return Rich(p.With(l.T, PageValues)) },
 		// money: fen as the language writes an amount (¥1,234.56).
 		"money": l.Money,
 		// label: a stored code as people read it, in the page's language.
