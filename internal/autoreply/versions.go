@@ -306,11 +306,26 @@ func (s *Store) fromInfo(ctx context.Context, accountID int64, ir InfoReply, fie
 }
 
 // Diff describes, one line each, how the rules of to differ from those of
-// from: the on-follow and default replies added, removed, switched or
-// changed; keyword rules (matched by name) added, removed, switched on or
-// off, or with other keywords, replies or reply mode.
+// from, in English (the command line): Changes, written.
 func Diff(from, to Snapshot) []string {
-	var out []string
+	ch := Changes(from, to)
+	out := make([]string, len(ch))
+	for i, c := range ch {
+		out[i] = c.String()
+	}
+	return out
+}
+
+// Changes describes, one phrase each, how the rules of to differ from
+// those of from: the on-follow and default replies added, removed,
+// switched or changed; keyword rules (matched by name) added, removed,
+// switched on or off, or with other keywords, replies or reply mode. Each
+// change is a text of the catalogue (domain.json) with its values, for a
+// face to write in the reader's language; names, keywords and texts are
+// errs.Content.
+func Changes(from, to Snapshot) []errs.Phrase {
+	var out []errs.Phrase
+	add := func(format string, args ...any) { out = append(out, errs.Phrase{Format: format, Args: args}) }
 	find := func(sn Snapshot, kind string) *SnapshotRule {
 		for i := range sn.Rules {
 			if sn.Rules[i].Kind == kind {
@@ -319,19 +334,22 @@ func Diff(from, to Snapshot) []string {
 		}
 		return nil
 	}
-	for _, k := range []struct{ kind, label string }{{KindFollow, "On-follow reply"}, {KindDefault, "Default reply"}} {
+	for _, k := range []struct {
+		kind  string
+		label errs.Text
+	}{{KindFollow, "On-follow reply"}, {KindDefault, "Default reply"}} {
 		a, b := find(from, k.kind), find(to, k.kind)
 		switch {
 		case a == nil && b != nil:
-			out = append(out, fmt.Sprintf("%s added (%s): %s.", k.label, onOff(b.Enabled), replies(b.Replies)))
+			add(onOff(b.Enabled, "%s added (on): %s.", "%s added (off): %s."), k.label, replies(b.Replies))
 		case a != nil && b == nil:
-			out = append(out, k.label+" removed.")
+			add("%s removed.", k.label)
 		case a != nil && b != nil:
 			if a.Enabled != b.Enabled {
-				out = append(out, fmt.Sprintf("%s switched %s.", k.label, onOff(b.Enabled)))
+				add(onOff(b.Enabled, "%s switched on.", "%s switched off."), k.label)
 			}
-			if replies(a.Replies) != replies(b.Replies) {
-				out = append(out, fmt.Sprintf("%s now %s (was %s).", k.label, replies(b.Replies), replies(a.Replies)))
+			if ra, rb := replies(a.Replies), replies(b.Replies); fmt.Sprint(ra) != fmt.Sprint(rb) {
+				add("%s now %s (was %s).", k.label, rb, ra)
 			}
 		}
 	}
@@ -347,97 +365,113 @@ func Diff(from, to Snapshot) []string {
 			continue
 		}
 		seen[b.Name] = true
+		name := errs.Content(b.Name)
 		a, ok := old[b.Name]
 		if !ok {
-			out = append(out, fmt.Sprintf("Rule %q added (%s): %s → %s.", b.Name, onOff(b.Enabled), keywords(b.Keywords), replies(b.Replies)))
+			add(onOff(b.Enabled, `Rule "%s" added (on): %s → %s.`, `Rule "%s" added (off): %s → %s.`), name, keywords(b.Keywords), replies(b.Replies))
 			continue
 		}
 		if a.Enabled != b.Enabled {
-			out = append(out, fmt.Sprintf("Rule %q switched %s.", b.Name, onOff(b.Enabled)))
+			add(onOff(b.Enabled, `Rule "%s" switched on.`, `Rule "%s" switched off.`), name)
 		}
 		for _, k := range b.Keywords {
 			if !slices.Contains(a.Keywords, k) {
-				out = append(out, fmt.Sprintf("Rule %q: keyword %s added.", b.Name, keyword(k)))
+				add(`Rule "%s": keyword %s added.`, name, keyword(k))
 			}
 		}
 		for _, k := range a.Keywords {
 			if !slices.Contains(b.Keywords, k) {
-				out = append(out, fmt.Sprintf("Rule %q: keyword %s removed.", b.Name, keyword(k)))
+				add(`Rule "%s": keyword %s removed.`, name, keyword(k))
 			}
 		}
 		if a.Mode != b.Mode {
-			out = append(out, fmt.Sprintf("Rule %q now sends %s.", b.Name, modeText(b.Mode)))
+			add(`Rule "%s" now sends %s.`, name, modeText(b.Mode))
 		}
-		if replies(a.Replies) != replies(b.Replies) {
-			out = append(out, fmt.Sprintf("Rule %q now replies %s (was %s).", b.Name, replies(b.Replies), replies(a.Replies)))
+		if ra, rb := replies(a.Replies), replies(b.Replies); fmt.Sprint(ra) != fmt.Sprint(rb) {
+			add(`Rule "%s" now replies %s (was %s).`, name, rb, ra)
 		}
 	}
 	for _, a := range from.Rules {
 		if a.Kind == KindKeyword && !seen[a.Name] {
 			seen[a.Name] = true
-			out = append(out, fmt.Sprintf("Rule %q removed.", a.Name))
+			add(`Rule "%s" removed.`, errs.Content(a.Name))
 		}
 	}
 	return out
 }
 
-func onOff(on bool) string {
-	if on {
-		return "on"
+// onOff is the format on or off, one sentence each.
+func onOff(enabled bool, on, off string) string {
+	if enabled {
+		return on
 	}
-	return "off"
+	return off
 }
 
-func modeText(m string) string {
+func modeText(m string) errs.Text {
 	if m == ModeRandom {
 		return "one reply at random"
 	}
 	return "all replies"
 }
 
-func keyword(k Keyword) string {
+func keyword(k Keyword) errs.Phrase {
 	if k.Match == MatchContains {
-		return fmt.Sprintf("containing %q", k.Text)
+		return errs.Phrase{Format: `containing "%s"`, Args: []any{errs.Content(k.Text)}}
 	}
-	return fmt.Sprintf("%q", k.Text)
+	return errs.Phrase{Format: `"%s"`, Args: []any{errs.Content(k.Text)}}
 }
 
-func keywords(ks []Keyword) string {
-	q := make([]string, len(ks))
+func keywords(ks []Keyword) any {
+	q := make([]any, len(ks))
 	for i, k := range ks {
 		q[i] = keyword(k)
 	}
-	return strings.Join(q, ", ")
+	return list(q)
 }
 
-// Summary describes a reply for people.
-func Summary(r Reply) string {
+// list joins values as "a, b, c" in English (the catalogue's "%s, %s").
+func list(items []any) any {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return errs.Phrase{Format: "%s, %s", Args: []any{items[0], list(items[1:])}}
+}
+
+// Summary describes a reply for people, in English.
+func Summary(r Reply) string { return SummaryPhrase(r).String() }
+
+// SummaryPhrase describes a reply: a text of the catalogue with its
+// values (a title or text is errs.Content).
+func SummaryPhrase(r Reply) errs.Phrase {
 	switch r.Type {
 	case ReplyImage:
-		id := r.MediaID
-		if id == "" {
-			id = "uploaded"
+		if r.MediaID == "" {
+			return errs.Phrase{Format: "an uploaded image"}
 		}
-		return "an image (" + id + ")"
+		return errs.Phrase{Format: "an image (%s)", Args: []any{errs.Content(r.MediaID)}}
 	case ReplyNews:
 		if r.Article != nil {
-			return fmt.Sprintf("the article card %q", r.Article.Title)
+			return errs.Phrase{Format: `the article card "%s"`, Args: []any{errs.Content(r.Article.Title)}}
 		}
-		return "an article card"
+		return errs.Phrase{Format: "an article card"}
 	}
 	t := r.Text
 	if utf8.RuneCountInString(t) > 60 {
 		t = string([]rune(t)[:60]) + "…"
 	}
-	return fmt.Sprintf("%q", t)
+	return errs.Phrase{Format: `"%s"`, Args: []any{errs.Content(t)}}
 }
 
-func replies(rs []Reply) string {
-	q := make([]string, len(rs))
+func replies(rs []Reply) any {
+	q := make([]any, len(rs))
 	for i, r := range rs {
-		q[i] = Summary(r)
+		q[i] = SummaryPhrase(r)
 	}
-	return strings.Join(q, ", ")
+	return list(q)
 }
 
 func articleOf(title, desc, link, pic string) *message.Article {

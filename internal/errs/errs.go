@@ -116,11 +116,12 @@ func MessageIn(err error, translate func(format string, args ...any) string) str
 }
 
 // Values says how a face writes the values of a message that are neither
-// a text nor a phrase: a Moment (nil: its String, UTC digits) and a Quote
-// (nil: its String, in quotation marks).
+// a text nor a phrase: a Moment (nil: its String, UTC digits), a Quote
+// (nil: its String, in quotation marks) and Content (nil: as it is).
 type Values struct {
-	Moment func(time.Time) string
-	Quote  func(string) string
+	Moment  func(time.Time) string
+	Quote   func(string) string
+	Content func(string) string
 }
 
 // MessageWith is MessageIn with the message's moments and quotes written
@@ -149,6 +150,13 @@ type Text string
 type Quote string
 
 func (q Quote) String() string { return "“" + string(q) + "”" }
+
+// Content is a value of a message that is content written inside the
+// sentence as it is (a button's name, a keyword): never translated, and
+// marked so on a page (Values.Content); in text it is the string itself.
+type Content string
+
+func (c Content) String() string { return string(c) }
 
 // Moment is a value of a message that is a moment (when a penalty ends):
 // a face writes it in the reader's language and zone (Values.Moment); in
@@ -200,6 +208,11 @@ func textsIn(args []any, translate func(format string, args ...any) string, v Va
 				continue
 			}
 			s = v.Quote(string(x))
+		case Content:
+			if v.Content == nil {
+				continue
+			}
+			s = v.Content(string(x))
 		default:
 			continue
 		}

@@ -1,45 +1,66 @@
 package menu
 
 import (
-	"fmt"
-	"strings"
+	"strconv"
+
+	"github.com/heraldoa/herald/internal/errs"
 )
 
 // Diff describes, one line each, how the menus of snapshot to differ from
-// those of from: menus added or removed, buttons added, removed, renamed,
-// reordered or changed (what they do). Buttons are matched by name at
-// each level, then by position for renames; conditional menus by their
-// rule. tagName names a tag id for the reader (nil: "tag N").
+// those of from, in English (the command line): Changes, written.
 func Diff(from, to Snapshot, tagName func(tagID string) string) []string {
+	ch := Changes(from, to, tagName)
+	out := make([]string, len(ch))
+	for i, c := range ch {
+		out[i] = c.String()
+	}
+	return out
+}
+
+// Changes describes, one phrase each, how the menus of snapshot to differ
+// from those of from: menus added or removed, buttons added, removed,
+// renamed, reordered or changed (what they do). Buttons are matched by
+// name at each level, then by position for renames; conditional menus by
+// their rule. tagName names a tag id for the reader (nil: "tag N"). Each
+// change is a text of the catalogue (domain.json) with its values, for a
+// face to write in the reader's language; names and keys are
+// errs.Content.
+func Changes(from, to Snapshot, tagName func(tagID string) string) []errs.Phrase {
 	if tagName == nil {
 		tagName = func(id string) string { return "tag " + id }
 	}
-	var out []string
+	var out []errs.Phrase
+	defaultMenu := phrase("Default menu: ")
 	switch {
 	case from.Menu == nil && to.Menu != nil:
-		out = append(out, fmt.Sprintf("Default menu added: %s.", names(to.Menu.Button)))
+		out = append(out, phrase("Default menu added: %s.", names(to.Menu.Button)))
 	case from.Menu != nil && to.Menu == nil:
-		out = append(out, "Default menu removed.")
+		out = append(out, phrase("Default menu removed."))
 	case from.Menu != nil && to.Menu != nil:
-		out = append(out, diffButtons("Default menu: ", from.Menu.Button, to.Menu.Button)...)
+		out = append(out, diffButtons(defaultMenu, from.Menu.Button, to.Menu.Button)...)
 	}
-	ruleName := func(r *MatchRule) string {
+	ruleName := func(r *MatchRule) errs.Phrase {
 		if r == nil {
-			return "conditional menu"
+			return phrase("Conditional menu")
 		}
-		var parts []string
-		if r.TagID != "" {
-			parts = append(parts, fmt.Sprintf("tag %q", tagName(r.TagID)))
-		}
+		var platform any
 		switch r.ClientPlatformType {
 		case "1":
-			parts = append(parts, "iOS")
+			platform = errs.Text("iOS")
 		case "2":
-			parts = append(parts, "Android")
+			platform = errs.Text("Android")
 		case "3":
-			parts = append(parts, "other platforms")
+			platform = errs.Text("other platforms")
 		}
-		return "Menu for " + strings.Join(parts, " on ")
+		switch {
+		case r.TagID != "" && platform != nil:
+			return phrase(`Menu for tag "%s" on %s`, errs.Content(tagName(r.TagID)), platform)
+		case r.TagID != "":
+			return phrase(`Menu for tag "%s"`, errs.Content(tagName(r.TagID)))
+		case platform != nil:
+			return phrase("Menu for %s", platform)
+		}
+		return phrase("Conditional menu")
 	}
 	key := func(r *MatchRule) string {
 		if r == nil {
@@ -62,58 +83,79 @@ func Diff(from, to Snapshot, tagName func(tagID string) string) []string {
 		seen[k] = true
 		o, ok := old[k]
 		if !ok {
-			out = append(out, fmt.Sprintf("%s added: %s.", ruleName(m.MatchRule), names(m.Button)))
+			out = append(out, phrase("%s added: %s.", ruleName(m.MatchRule), names(m.Button)))
 			continue
 		}
-		out = append(out, diffButtons(ruleName(m.MatchRule)+": ", o.Button, m.Button)...)
+		out = append(out, diffButtons(phrase("%s: ", ruleName(m.MatchRule)), o.Button, m.Button)...)
 	}
 	for _, m := range from.ConditionalMenu {
 		k := key(m.MatchRule)
 		if !seen[k] {
 			seen[k] = true
-			out = append(out, ruleName(m.MatchRule)+" removed.")
+			out = append(out, phrase("%s removed.", ruleName(m.MatchRule)))
 		}
 	}
 	return out
 }
 
-func names(bs []Button) string {
-	if len(bs) == 0 {
-		return "no buttons"
+func phrase(format string, args ...any) errs.Phrase { return errs.Phrase{Format: format, Args: args} }
+
+// list joins phrases as "a, b, c" in English (the catalogue's "%s, %s").
+func list(items []any) any {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
 	}
-	q := make([]string, len(bs))
-	for i, b := range bs {
-		q[i] = fmt.Sprintf("%q", b.Name)
-	}
-	return strings.Join(q, ", ")
+	return phrase("%s, %s", items[0], list(items[1:]))
 }
 
-// Action describes what a button does, for people.
-func Action(b Button) string {
+// quoted is a name in quotation marks, as content.
+func quoted(name string) errs.Phrase { return phrase(`"%s"`, errs.Content(name)) }
+
+func names(bs []Button) any {
+	if len(bs) == 0 {
+		return errs.Text("no buttons")
+	}
+	q := make([]any, len(bs))
+	for i, b := range bs {
+		q[i] = quoted(b.Name)
+	}
+	return list(q)
+}
+
+// Action describes what a button does, for people, in English.
+func Action(b Button) string { return ActionPhrase(b).String() }
+
+// ActionPhrase describes what a button does: a text of the catalogue with
+// its values (what the button names is errs.Content).
+func ActionPhrase(b Button) errs.Phrase {
+	c := func(s string) errs.Content { return errs.Content(s) }
 	if len(b.SubButtons) > 0 {
-		return fmt.Sprintf("a sub-menu of %d", len(b.SubButtons))
+		return phrase("a sub-menu of %s", strconv.Itoa(len(b.SubButtons)))
 	}
 	switch b.Type {
 	case TypeClick:
-		return fmt.Sprintf("a click event with key %q", b.Key)
+		return phrase(`a click event with key "%s"`, c(b.Key))
 	case TypeView:
-		return "a link to " + b.URL
+		return phrase("a link to %s", c(b.URL))
 	case TypeMiniProgram:
-		return fmt.Sprintf("web app %s at %s", b.AppID, b.PagePath)
+		return phrase("web app %s at %s", c(b.AppID), c(b.PagePath))
 	case TypeMediaID, TypeViewLimited:
-		return "the media " + b.MediaID
+		return phrase("the media %s", c(b.MediaID))
 	case TypeArticleID, TypeArticleViewLimited:
-		return "the article " + b.ArticleID
+		return phrase("the article %s", c(b.ArticleID))
 	case TypeText:
-		return fmt.Sprintf("the message %q", b.Value)
+		return phrase(`the message "%s"`, c(b.Value))
 	case TypeImg:
-		return "the image " + b.Value
+		return phrase("the image %s", c(b.Value))
 	case TypeNews:
-		return "the article card " + b.Value
+		return phrase("the article card %s", c(b.Value))
 	case "":
-		return "nothing"
+		return phrase("nothing")
 	}
-	return fmt.Sprintf("%s with key %q", b.Type, b.Key)
+	return phrase(`%s with key "%s"`, c(b.Type), c(b.Key))
 }
 
 func sameAction(a, b Button) bool {
@@ -121,9 +163,10 @@ func sameAction(a, b Button) bool {
 		a.AppID == b.AppID && a.PagePath == b.PagePath && a.Value == b.Value
 }
 
-// diffButtons compares one level of buttons.
-func diffButtons(prefix string, from, to []Button) []string {
-	var out []string
+// diffButtons compares one level of buttons; prefix says which menu (and
+// which sub-menu) they are in.
+func diffButtons(prefix errs.Phrase, from, to []Button) []errs.Phrase {
+	var out []errs.Phrase
 	oldUsed := make([]bool, len(from))
 	match := make([]int, len(to)) // index in from, or -1
 	for i, b := range to {
@@ -139,39 +182,39 @@ func diffButtons(prefix string, from, to []Button) []string {
 	for i := range to {
 		if match[i] == -1 && i < len(from) && !oldUsed[i] {
 			match[i], oldUsed[i] = i, true
-			out = append(out, fmt.Sprintf("%s%q renamed to %q.", prefix, from[i].Name, to[i].Name))
+			out = append(out, phrase(`%s"%s" renamed to "%s".`, prefix, errs.Content(from[i].Name), errs.Content(to[i].Name)))
 		}
 	}
 	for j, o := range from {
 		if !oldUsed[j] {
-			out = append(out, fmt.Sprintf("%s%q removed.", prefix, o.Name))
+			out = append(out, phrase(`%s"%s" removed.`, prefix, errs.Content(o.Name)))
 		}
 	}
 	var order []int
 	for i, b := range to {
 		j := match[i]
 		if j == -1 {
-			out = append(out, fmt.Sprintf("%s%q added (%s).", prefix, b.Name, Action(b)))
+			out = append(out, phrase(`%s"%s" added (%s).`, prefix, errs.Content(b.Name), ActionPhrase(b)))
 			continue
 		}
 		order = append(order, j)
 		o := from[j]
 		switch subA, subB := len(o.SubButtons) > 0, len(b.SubButtons) > 0; {
 		case subA && subB:
-			out = append(out, diffButtons(fmt.Sprintf("%s%q › ", prefix, b.Name), o.SubButtons, b.SubButtons)...)
+			out = append(out, diffButtons(phrase(`%s"%s" › `, prefix, errs.Content(b.Name)), o.SubButtons, b.SubButtons)...)
 		case subA != subB || !sameAction(o, b):
-			out = append(out, fmt.Sprintf("%s%q now opens %s (was %s).", prefix, b.Name, Action(b), Action(o)))
+			out = append(out, phrase(`%s"%s" now opens %s (was %s).`, prefix, errs.Content(b.Name), ActionPhrase(b), ActionPhrase(o)))
 		}
 	}
 	for k := 1; k < len(order); k++ {
 		if order[k] < order[k-1] {
-			var now []string
+			var now []any
 			for i, b := range to {
 				if match[i] != -1 {
-					now = append(now, fmt.Sprintf("%q", b.Name))
+					now = append(now, quoted(b.Name))
 				}
 			}
-			out = append(out, fmt.Sprintf("%sorder is now %s.", prefix, strings.Join(now, ", ")))
+			out = append(out, phrase("%sorder is now %s.", prefix, list(now)))
 			break
 		}
 	}

@@ -49,11 +49,26 @@ func TestMenuHistoryRollbackImportExport(t *testing.T) {
 		t.Fatalf("history: %d\n%s", res.Status, res.Body)
 	}
 	res = owner.Get(base + "/versions?from=1&to=2")
-	for _, want := range []string{`&#34;Hours&#34; renamed to &#34;Shop&#34;`, `&#34;Events&#34; added (a click event with key &#34;EVENTS&#34;)`} {
+	// The changes are written in the reader's language; names and keys
+	// are content, marked so.
+	for _, want := range []string{`Default menu: &#34;<span translate="no">Hours</span>&#34; renamed to &#34;<span translate="no">Shop</span>&#34;.`,
+		`&#34;<span translate="no">Events</span>&#34; added (a click event with key &#34;<span translate="no">EVENTS</span>&#34;)`} {
 		if !res.Contains(want) {
 			t.Errorf("diff lacks %s:\n%s", want, res.Body)
 		}
 	}
+	if res.Contains(`translate="no" lang="en"`) {
+		t.Error("the changes are still marked as English prose")
+	}
+	wantStatus(t, owner.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	res = owner.Get(base + "/versions?from=1&to=2")
+	for _, want := range []string{`默认菜单：“<span translate="no">Hours</span>”改名为“<span translate="no">Shop</span>”。`,
+		`默认菜单：新增“<span translate="no">Events</span>”（键为“<span translate="no">EVENTS</span>”的点击事件）。`} {
+		if !res.Contains(want) {
+			t.Errorf("the Chinese diff lacks %s:\n%s", want, res.Body)
+		}
+	}
+	wantStatus(t, owner.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
 	// Version 1 previewed as Mei, then rolled back to in one click.
 	res = owner.Get(base + "/versions/1?as=" + url.QueryEscape(mustOpenID(t, s, a.ID, fan.ID)))
 	if res.Status != 200 || !res.Contains("Hours") || !res.Contains("Roll back to this version") {
@@ -139,10 +154,15 @@ func TestAutoReplyHistoryRollbackAndTry(t *testing.T) {
 		t.Fatalf("edit rule: %d\n%s", res.Status, res.Body)
 	}
 	res = owner.Get(base + "/versions?from=1&to=2")
-	if res.Status != 200 || !res.Contains(`Rule &#34;Prices&#34; now replies &#34;12 yuan&#34; (was &#34;10 yuan&#34;).`) || strings.Count(res.Body, `data-testid="autoreply-version"`) != 2 {
+	if res.Status != 200 || !res.Contains(`Rule &#34;<span translate="no">Prices</span>&#34; now replies &#34;<span translate="no">12 yuan</span>&#34; (was &#34;<span translate="no">10 yuan</span>&#34;).`) || strings.Count(res.Body, `data-testid="autoreply-version"`) != 2 {
 		t.Fatalf("history: %d\n%s", res.Status, res.Body)
 	}
-	if res = owner.Get(base + "/versions/1?try=PRICE"); !res.Contains("&#34;10 yuan&#34;") {
+	wantStatus(t, owner.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	if res = owner.Get(base + "/versions?from=1&to=2"); !res.Contains(`规则“<span translate="no">Prices</span>”现在回复“<span translate="no">12 yuan</span>”（原为“<span translate="no">10 yuan</span>”）。`) {
+		t.Errorf("the Chinese diff:\n%s", res.Body)
+	}
+	wantStatus(t, owner.PostForm("/lang", url.Values{"lang": {"en"}}), http.StatusSeeOther)
+	if res = owner.Get(base + "/versions/1?try=PRICE"); !res.Contains(`&#34;<span translate="no">10 yuan</span>&#34;`) {
 		t.Errorf("try version 1:\n%s", res.Body)
 	}
 	if res = owner.PostForm(base+"/versions/1/publish", nil); res.Status != http.StatusSeeOther {

@@ -42,7 +42,7 @@ type history[V any] struct {
 	store   versionStore[V]
 	meta    func(V) *confver.Version
 	export  func(V) ([]byte, error)
-	diff    func(r *http.Request, c *core.ConsoleCtx, from, to V) ([]string, error)
+	diff    func(r *http.Request, c *core.ConsoleCtx, from, to V) ([]errs.Phrase, error)
 	one     core.View // one version's page; its Load gets the versionHead from headOf
 	same    string    // the comparison of two equal versions
 	live    string    // the flash after publishing, after "<note>: "
@@ -71,9 +71,9 @@ type versionsData[V any] struct {
 	Path     string // the history's path: "menu", "autoreply"
 	Same     string // what the comparison says of two equal versions
 	Versions []V
-	Current  int64 // the number followers get now (0: none yet)
-	From, To int64 // compared versions
-	Diff     []string
+	Current  int64         // the number followers get now (0: none yet)
+	From, To int64         // compared versions
+	Diff     []errs.Phrase // the changes, written with the "phrase" template function
 	Compared bool
 }
 
@@ -117,7 +117,7 @@ func (h *history[V]) loadList(r *http.Request, p *core.Page) error {
 type versionHead[V any] struct {
 	Version V
 	Current V // nil when nothing is live yet
-	Diff    []string
+	Diff    []errs.Phrase
 }
 
 // head loads the version named in the path with the live one, and titles

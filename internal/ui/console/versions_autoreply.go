@@ -7,6 +7,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/confver"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
 
@@ -21,8 +22,8 @@ func (u *UI) registerAutoReplyVersions(h core.Route) {
 		store:  u.AutoReplies,
 		meta:   func(v *autoreply.Version) *confver.Version { return v.Version },
 		export: func(v *autoreply.Version) ([]byte, error) { return autoreply.Export(v.Snapshot) },
-		diff: func(_ *http.Request, _ *core.ConsoleCtx, from, to *autoreply.Version) ([]string, error) {
-			return autoreply.Diff(from.Snapshot, to.Snapshot), nil
+		diff: func(_ *http.Request, _ *core.ConsoleCtx, from, to *autoreply.Version) ([]errs.Phrase, error) {
+			return autoreply.Changes(from.Snapshot, to.Snapshot), nil
 		},
 		same:    "The two versions have the same rules.",
 		live:    "followers get these replies now",
@@ -37,7 +38,7 @@ func (u *UI) registerAutoReplyVersions(h core.Route) {
 			d.Tried, d.Try = true, strings.TrimSpace(r.URL.Query().Get("try"))
 			// Several matching rules or a random reply: show the first choice.
 			for _, rep := range head.Version.Snapshot.Reply(d.Try, func(int) int { return 0 }) {
-				d.Answer = append(d.Answer, autoreply.Summary(rep))
+				d.Answer = append(d.Answer, autoreply.SummaryPhrase(rep))
 			}
 		}
 		p.Data = d
@@ -48,7 +49,7 @@ func (u *UI) registerAutoReplyVersions(h core.Route) {
 
 type autoReplyVersionData struct {
 	versionHead[*autoreply.Version]
-	Try    string   // a message to try
-	Answer []string // what it gets
+	Try    string        // a message to try
+	Answer []errs.Phrase // what it gets
 	Tried  bool
 }

@@ -25,9 +25,9 @@ func (u *UI) registerMenuVersions(h core.Route) {
 		store:  u.MenuStore,
 		meta:   func(v *menu.Version) *confver.Version { return v.Version },
 		export: func(v *menu.Version) ([]byte, error) { return menu.Export(v.Menus) },
-		diff: func(r *http.Request, c *core.ConsoleCtx, from, to *menu.Version) ([]string, error) {
+		diff: func(r *http.Request, c *core.ConsoleCtx, from, to *menu.Version) ([]errs.Phrase, error) {
 			names, _, err := u.tagNames(r, c.Account.ID)
-			return menu.Diff(from.Menus, to.Menus, nameOf(names)), err
+			return menu.Changes(from.Menus, to.Menus, nameOf(names)), err
 		},
 		same:    "The two versions have the same menus.",
 		live:    "followers see it now",

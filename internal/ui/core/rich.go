@@ -16,20 +16,23 @@ import (
 // its quotes and moments marked, so that the page shows them as elements:
 // a quote (errs.Quote, content such as the rule a reviewer typed) as
 // <q translate="no" lang="…">, a moment (errs.Moment) as a <time> that
-// time.js writes in the viewer's zone. Rich turns the marks into those
+// time.js writes in the viewer's zone, content written inside the
+// sentence (errs.Content) as <span translate="no">. Rich turns the marks into those
 // elements; the marks are private-use characters, taken out of content.
 const (
-	markQuote  = "\ue000"
-	markMoment = "\ue002"
-	markEnd    = "\ue001"
+	markQuote   = "\ue000"
+	markMoment  = "\ue002"
+	markContent = "\ue003"
+	markEnd     = "\ue001"
 )
 
-var unmark = strings.NewReplacer(markQuote, "", markMoment, "", markEnd, "")
+var unmark = strings.NewReplacer(markQuote, "", markMoment, "", markContent, "", markEnd, "")
 
 // PageValues writes a message's quotes and moments marked for Rich.
 var PageValues = errs.Values{
-	Moment: func(t time.Time) string { return markMoment + t.UTC().Format(time.RFC3339) + markEnd },
-	Quote:  func(s string) string { return markQuote + unmark.Replace(s) + markEnd },
+	Moment:  func(t time.Time) string { return markMoment + t.UTC().Format(time.RFC3339) + markEnd },
+	Quote:   func(s string) string { return markQuote + unmark.Replace(s) + markEnd },
+	Content: func(s string) string { return markContent + unmark.Replace(s) + markEnd },
 }
 
 // textValues writes a message's moments for text alone (a page's title,
@@ -56,12 +59,12 @@ func messageWith(err error, l *i18n.Locale, v errs.Values) string {
 // be told, a moment as <time> in the viewer's zone. A message without
 // marks is only escaped.
 func Rich(s string) template.HTML {
-	if !strings.ContainsAny(s, markQuote+markMoment) {
+	if !strings.ContainsAny(s, markQuote+markMoment+markContent) {
 		return template.HTML(html.EscapeString(s))
 	}
 	var b strings.Builder
 	for s != "" {
-		i := strings.IndexAny(s, markQuote+markMoment)
+		i := strings.IndexAny(s, markQuote+markMoment+markContent)
 		if i < 0 {
 			b.WriteString(html.EscapeString(unmark.Replace(s)))
 			break
@@ -71,10 +74,14 @@ func Rich(s string) template.HTML {
 		rest := s[i+len(mark):]
 		body, after, _ := strings.Cut(rest, markEnd)
 		s = after
-		if mark == markMoment {
+		switch mark {
+		case markMoment:
 			if t, err := time.Parse(time.RFC3339, body); err == nil {
 				b.WriteString(string(TimeTag(t, "datetime", "")))
 			}
+			continue
+		case markContent:
+			b.WriteString(`<span translate="no">` + html.EscapeString(body) + `</span>`)
 			continue
 		}
 		b.WriteString(`<q translate="no"`)
