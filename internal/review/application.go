@@ -713,7 +713,7 @@ func (s *Store) Submit(ctx context.Context, p *user.Person, appID int64) (_ *App
 		if err := addEvent(ctx, tx, appID, now, p, ActSubmit, a.State, to, note); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, p, AuditSubmit, accountID, a.Name, "application", appID, fmt.Sprintf("%s, round %d", a.Kind, a.Round+1))
+		return audit(ctx, tx, now, p, AuditSubmit, accountID, a.Name, "application", appID, submitPhrase(a.Kind, a.Round+1))
 	})
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func (s *Store) ResetSecret(ctx context.Context, p *user.Person, accountID int64
 			return err
 		}
 		creds = c
-		return audit(ctx, tx, now, p, AuditSecretReset, accountID, name, "account", accountID, "AppSecret reset; the old one no longer works")
+		return audit(ctx, tx, now, p, AuditSecretReset, accountID, name, "account", accountID, phrase("AppSecret reset; the old one no longer works."))
 	})
 	if err != nil {
 		return nil, err

@@ -201,7 +201,7 @@ func (s *Store) Claim(ctx context.Context, p *user.Person, appID int64) (err err
 		if _, err := tx.Exec(ctx, `UPDATE applications SET reviewer_id = ? WHERE id = ?`, p.ID, appID); err != nil {
 			return "", err
 		}
-		return "A reviewer started the review.", audit(ctx, tx, now, p, AuditClaim, a.AccountID, a.Name, "application", appID, fmt.Sprintf("round %d", a.Round))
+		return "A reviewer started the review.", audit(ctx, tx, now, p, AuditClaim, a.AccountID, a.Name, "application", appID, phrase("Round %d", a.Round))
 	})
 }
 
@@ -212,7 +212,7 @@ func (s *Store) Release(ctx context.Context, p *user.Person, appID int64) (err e
 		if _, err := tx.Exec(ctx, `UPDATE applications SET reviewer_id = NULL WHERE id = ?`, appID); err != nil {
 			return "", err
 		}
-		return "Back in the queue for another reviewer.", audit(ctx, tx, now, p, AuditRelease, a.AccountID, a.Name, "application", appID, "")
+		return "Back in the queue for another reviewer.", audit(ctx, tx, now, p, AuditRelease, a.AccountID, a.Name, "application", appID, errs.Phrase{})
 	})
 }
 
@@ -238,11 +238,7 @@ func (s *Store) RecordCheck(ctx context.Context, p *user.Person, appID int64, ch
 		if err != nil {
 			return "", err
 		}
-		verdict := "fail"
-		if passed {
-			verdict = "pass"
-		}
-		return "", audit(ctx, tx, now, p, AuditCheck, a.AccountID, a.Name, "application", appID, fmt.Sprintf("%s: %s. %s", CheckLabel(check), verdict, note))
+		return "", audit(ctx, tx, now, p, AuditCheck, a.AccountID, a.Name, "application", appID, checkPhrase(check, passed, note))
 	})
 }
 
@@ -308,7 +304,7 @@ func (s *Store) Approve(ctx context.Context, p *user.Person, appID int64) (err e
 			return "", err
 		}
 		note := fmt.Sprintf("Approved. Verified until %s.", until.Format("2006-01-02"))
-		return note, audit(ctx, tx, now, p, AuditApprove, a.AccountID, a.Name, "application", appID, fmt.Sprintf("%s approved, verified until %s", a.Kind, until.Format("2006-01-02")))
+		return note, audit(ctx, tx, now, p, AuditApprove, a.AccountID, a.Name, "application", appID, approvePhrase(a.Kind, until))
 	})
 }
 
@@ -365,7 +361,7 @@ func (s *Store) Reject(ctx context.Context, p *user.Person, appID int64, reason 
 		if _, err := tx.Exec(ctx, `UPDATE applications SET decided_at = ?, decision_note = ? WHERE id = ?`, db.Micro(now), reason, appID); err != nil {
 			return "", err
 		}
-		return "Rejected: " + reason, audit(ctx, tx, now, p, AuditReject, a.AccountID, a.Name, "application", appID, reason)
+		return "Rejected: " + reason, audit(ctx, tx, now, p, AuditReject, a.AccountID, a.Name, "application", appID, typedNote(reason))
 	})
 }
 
@@ -390,7 +386,7 @@ func (s *Store) AskMore(ctx context.Context, p *user.Person, appID int64, reques
 		if _, err := tx.Exec(ctx, `UPDATE applications SET decision_note = ?, reviewer_id = NULL WHERE id = ?`, request, appID); err != nil {
 			return "", err
 		}
-		return "More information needed: " + request, audit(ctx, tx, now, p, AuditAskMore, a.AccountID, a.Name, "application", appID, request)
+		return "More information needed: " + request, audit(ctx, tx, now, p, AuditAskMore, a.AccountID, a.Name, "application", appID, typedNote(request))
 	})
 }
 

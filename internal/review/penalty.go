@@ -456,12 +456,12 @@ func (s *Store) ApplyPenalty(ctx context.Context, p *user.Person, in NewPenalty)
 				return err
 			}
 		}
-		detail := fmt.Sprintf("%s. Rule: %s. Evidence: %s", KindLabel(in.Kind, in.Feature), in.Rule, in.Evidence)
+		detail := phrase("%s. Rule: %s. Evidence: %s", kindText(in.Kind, in.Feature), errs.Quote(in.Rule), errs.Quote(in.Evidence))
 		if in.Days > 0 {
-			detail += fmt.Sprintf(" (%d days)", in.Days)
+			detail = phrase("%s (%d days)", detail, in.Days)
 		}
 		if in.ArticleID != 0 {
-			detail += fmt.Sprintf(" (article %d)", in.ArticleID)
+			detail = phrase("%s (article %d)", detail, in.ArticleID)
 		}
 		return audit(ctx, tx, now, p, AuditPenalty, in.AccountID, name, "penalty", pid, detail)
 	})
@@ -539,7 +539,7 @@ func (s *Store) Appeal(ctx context.Context, p *user.Person, penaltyID int64, sta
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, p, AuditAppeal, pen.AccountID, pen.AccountName, "penalty", penaltyID, statement)
+		return audit(ctx, tx, now, p, AuditAppeal, pen.AccountID, pen.AccountName, "penalty", penaltyID, typedNote(statement))
 	})
 	if err != nil {
 		return nil, err
@@ -615,6 +615,6 @@ func (s *Store) DecideAppeal(ctx context.Context, p *user.Person, penaltyID int6
 				return err
 			}
 		}
-		return audit(ctx, tx, now, p, action, pen.AccountID, pen.AccountName, "penalty", penaltyID, note)
+		return audit(ctx, tx, now, p, action, pen.AccountID, pen.AccountName, "penalty", penaltyID, typedNote(note))
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -173,7 +172,7 @@ func (s *Store) CreateReport(ctx context.Context, p *user.Person, in NewReport) 
 			return err
 		}
 		return audit(ctx, tx, now, p, AuditReport, in.AccountID, accountNameSnapshot(in), "report", rid,
-			fmt.Sprintf("%s %d: %s", in.TargetType, in.TargetID, ReasonLabel(in.Reason)))
+			reportPhrase(in.TargetType, in.TargetID, in.Reason))
 	})
 	if err != nil {
 		return nil, err
@@ -232,7 +231,7 @@ func (s *Store) FlagContent(ctx context.Context, accountID, articleID int64, tit
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, nil, AuditReport, accountID, name, "report", rid, fmt.Sprintf("article %d flagged: %s", articleID, strings.Join(found, ", ")))
+		return audit(ctx, tx, now, nil, AuditReport, accountID, name, "report", rid, phrase("Article %d flagged: %s", articleID, errs.Content(strings.Join(found, ", "))))
 	})
 	return found, err
 }
@@ -306,6 +305,6 @@ func (s *Store) DismissReport(ctx context.Context, p *user.Person, reportID int6
 		if err := changed(res); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, p, AuditReportDismiss, r.AccountID, r.AccountName, "report", reportID, note)
+		return audit(ctx, tx, now, p, AuditReportDismiss, r.AccountID, r.AccountName, "report", reportID, typedNote(note))
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
@@ -55,7 +54,7 @@ func (s *Store) Sweep(ctx context.Context) (_ SweepResult, err error) {
 			}
 			res.PenaltiesExpired++
 			return audit(ctx, tx, now, nil, AuditPenaltyExpire, pen.AccountID, pen.AccountName, "penalty", pid,
-				fmt.Sprintf("%s ended at %s", pen.KindLabel(), pen.ExpiresAt.Format("2006-01-02 15:04 UTC")))
+				phrase("%s ended at %s.", kindText(pen.Kind, pen.Feature), errs.Moment(pen.ExpiresAt)))
 		})
 		if err != nil {
 			return res, err
@@ -83,7 +82,7 @@ func (s *Store) Sweep(ctx context.Context) (_ SweepResult, err error) {
 			}
 			res.VerificationsLapsed++
 			return audit(ctx, tx, now, nil, AuditVerifyLapse, aid, name, "account", aid,
-				fmt.Sprintf("verification ended at %s; the badge is off until a renewal is approved", db.FromMicro(until).Format("2006-01-02")))
+				phrase("Verification ended on %s; the badge is off until a renewal is approved.", errs.Content(db.FromMicro(until).Format("2006-01-02"))))
 		})
 		if err != nil {
 			return res, err

@@ -443,7 +443,7 @@ func TestSettingsAreEditedByAdminsOnly(t *testing.T) {
 		strings.Join(st.FlaggedKeywords, "|") != "miracle|guaranteed returns" {
 		t.Fatalf("settings %+v", st)
 	}
-	wantBody(t, ac.Get("/admin/audit?action=settings."), "validity 180 days")
+	wantBody(t, ac.Get("/admin/audit?action=settings."), "Validity (days): 180. Warning (days before expiry): 20. Review rounds: 2. Flagged keywords: 2.")
 }
 
 // The penalties reach the other features through the hooks app.New wires:

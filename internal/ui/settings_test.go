@@ -61,7 +61,7 @@ func TestAccountTimezoneSetting(t *testing.T) {
 	}
 	entries, err := s.App.Review.SearchAudit(ctx, review.AuditFilter{Action: console.AuditTimezone})
 	if err != nil || len(entries) != 1 || entries[0].AccountID != a.ID || entries[0].ActorName == "" ||
-		entries[0].Detail != "time zone Asia/Shanghai → America/Los_Angeles" {
+		entries[0].Detail != "Time zone Asia/Shanghai → America/Los_Angeles" {
 		t.Errorf("audit log %+v %v", entries, err)
 	}
 

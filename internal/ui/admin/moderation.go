@@ -313,8 +313,10 @@ func (u *UI) settingsSave(r *http.Request, _ *core.ConsoleCtx, _ core.None) (cor
 	if err := u.Settings.Save(ctx, st); err != nil {
 		return core.Done{}, err
 	}
-	if err := u.Review.Audit(ctx, person, review.AuditSettingsChanged, 0, fmt.Sprintf("validity %d days, warn %d days, %d rounds, %d keywords",
-		st.VerificationValidityDays, st.VerificationWarnDays, st.MaxReviewRounds, len(st.FlaggedKeywords))); err != nil {
+	if err := u.Review.Audit(ctx, person, review.AuditSettingsChanged, 0, errs.Phrase{
+		Format: "Validity (days): %d. Warning (days before expiry): %d. Review rounds: %d. Flagged keywords: %d.",
+		Args:   []any{st.VerificationValidityDays, st.VerificationWarnDays, st.MaxReviewRounds, len(st.FlaggedKeywords)},
+	}); err != nil {
 		return core.Done{}, core.AsPage(err)
 	}
 	return core.Done{To: "/admin/settings", Flash: "Settings saved. They apply at once."}, nil

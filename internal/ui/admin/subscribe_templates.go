@@ -55,7 +55,7 @@ func (u *UI) subLibrarySave(r *http.Request, _ *core.ConsoleCtx, _ core.None) (c
 	if err != nil {
 		return core.Done{}, err
 	}
-	if err := u.Review.Audit(r.Context(), web.Person(r), "subscribe_template.add", 0, fmt.Sprintf("%d %q", t.TID, t.Title)); err != nil {
+	if err := u.Review.Audit(r.Context(), web.Person(r), "subscribe_template.add", 0, errs.Phrase{Format: "Subscription template %d: %s", Args: []any{t.TID, errs.Content(t.Title)}}); err != nil {
 		return core.Done{}, core.AsPage(err)
 	}
 	return core.Done{To: "/admin/subscribe-templates", Flash: fmt.Sprintf("%q is in the library as tid %d.", t.Title, t.TID)}, nil
@@ -83,7 +83,7 @@ func (u *UI) subLibraryRetire(r *http.Request, _ *core.ConsoleCtx, t *subscribem
 	if !t.Retired {
 		action, msg = "subscribe_template.restore", " is back in the library."
 	}
-	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, fmt.Sprintf("%d %q", t.TID, t.Title)); err != nil {
+	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, errs.Phrase{Format: "Subscription template %d: %s", Args: []any{t.TID, errs.Content(t.Title)}}); err != nil {
 		return core.Done{}, err
 	}
 	return core.Done{To: "/admin/subscribe-templates", Flash: strconv.Quote(t.Title) + msg}, nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/tmplmsg"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
@@ -62,7 +63,7 @@ func (u *UI) librarySave(r *http.Request, _ *core.ConsoleCtx, editing *tmplmsg.L
 	if err := u.Templates.SaveLibrary(r.Context(), t); err != nil {
 		return core.Done{}, err
 	}
-	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, fmt.Sprintf("%s %q (%s)", t.ShortID, t.Title, t.IndustryInfo().Name())); err != nil {
+	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, errs.Phrase{Format: "Template %s: %s (%s)", Args: []any{errs.Content(t.ShortID), errs.Content(t.Title), errs.Content(t.IndustryInfo().Name())}}); err != nil {
 		return core.Done{}, core.AsPage(err)
 	}
 	return core.Done{To: "/admin/templates", Flash: fmt.Sprintf("%s %s is saved.", t.ShortID, t.Title)}, nil
@@ -78,7 +79,7 @@ func (u *UI) libraryRetire(r *http.Request, _ *core.ConsoleCtx, id int64) (core.
 	if !retire {
 		action, msg = "template.restore", " is back in the library."
 	}
-	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, fmt.Sprintf("%s %q", t.ShortID, t.Title)); err != nil {
+	if err := u.Review.Audit(r.Context(), web.Person(r), action, 0, errs.Phrase{Format: "Template %s: %s", Args: []any{errs.Content(t.ShortID), errs.Content(t.Title)}}); err != nil {
 		return core.Done{}, err
 	}
 	return core.Done{To: "/admin/templates", Flash: t.ShortID + msg}, nil

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -60,9 +59,9 @@ func (u *UI) adminWalletCredit(r *http.Request, _ *core.ConsoleCtx, _ core.None)
 		return core.Done{}, err
 	}
 	if u.Review != nil {
-		detail := fmt.Sprintf("Credited %s to @%s's wallet.", pay.FormatFen(amount), person.Username)
+		detail := errs.Phrase{Format: "Credited %s to @%s's wallet.", Args: []any{errs.Content(pay.FormatFen(amount)), errs.Content(person.Username)}}
 		if m := strings.TrimSpace(memo); m != "" {
-			detail += " Note: " + m
+			detail = errs.Phrase{Format: "%s Note: %s", Args: []any{detail, errs.Content(m)}}
 		}
 		if err := u.Review.Audit(r.Context(), me, "wallet.credit", 0, detail); err != nil {
 			u.Log.Error("audit wallet credit", "error", err)

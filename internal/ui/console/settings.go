@@ -1,10 +1,10 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -39,7 +39,7 @@ func (u *UI) registerSettings(h core.Route) {
 				return core.Done{}, err
 			}
 			if old != zone && u.Review != nil {
-				if err := u.Review.Audit(r.Context(), web.Person(r), AuditTimezone, c.Account.ID, fmt.Sprintf("time zone %s → %s", old, zone)); err != nil {
+				if err := u.Review.Audit(r.Context(), web.Person(r), AuditTimezone, c.Account.ID, errs.Phrase{Format: "Time zone %s → %s", Args: []any{errs.Content(old), errs.Content(zone)}}); err != nil {
 					return core.Done{}, err
 				}
 			}
