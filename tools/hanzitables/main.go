@@ -38,10 +38,14 @@ import (
 
 const first, last = 0x4E00, 0x9FFF
 
-// twPlatform undoes s2twp phrases that mean something else on a platform:
+// twPlatform undoes s2twp phrases that mean something else on a platform,
+// or that Taiwan writes otherwise:
 // 审核 (a reviewer's review) is 審核 in Taiwan, not 稽核 (an audit), and
-// 发布 (publishing an article) is 發布, not 釋出 (a software release).
-var twPlatform = strings.NewReplacer("稽核", "審核", "釋出", "發布")
+// 发布 (publishing an article) is 發布, not 釋出 (a software release);
+// 账号, 账单, 账户 are 帳號, 帳單, 帳戶 (賬 is the mainland's traditional
+// form); and 请求签名 (signing a request) is 請求簽名, not 請求籤名 (which
+// reads 签 as a lot drawn at a temple).
+var twPlatform = strings.NewReplacer("稽核", "審核", "釋出", "發布", "賬", "帳", "請求籤名", "請求簽名")
 
 func main() {
 	out := flag.String("out", "../../internal/i18n/hanzi", "directory of the tables")
