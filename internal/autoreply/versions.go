@@ -427,18 +427,7 @@ func keywords(ks []Keyword) any {
 	for i, k := range ks {
 		q[i] = keyword(k)
 	}
-	return list(q)
-}
-
-// list joins values as "a, b, c" in English (the catalogue's "%s, %s").
-func list(items []any) any {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return errs.Phrase{Format: "%s, %s", Args: []any{items[0], list(items[1:])}}
+	return errs.Enumerate(q)
 }
 
 // Summary describes a reply for people, in English.
@@ -471,7 +460,7 @@ func replies(rs []Reply) any {
 	for i, r := range rs {
 		q[i] = SummaryPhrase(r)
 	}
-	return list(q)
+	return errs.Enumerate(q)
 }
 
 func articleOf(title, desc, link, pic string) *message.Article {

@@ -175,6 +175,19 @@ type Phrase struct {
 
 func (p Phrase) String() string { return fmt.Sprintf(p.Format, p.Args...) }
 
+// Enumerate joins values as one: "a, b, c" in English, each pair through the
+// catalogue's "%s, %s" so that a language writes its own separator; "" for
+// none, the value itself for one.
+func Enumerate(items []any) any {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return Phrase{Format: "%s, %s", Args: []any{items[0], Enumerate(items[1:])}}
+}
+
 // In writes the phrase with translate (a locale's T), its values too.
 func (p Phrase) In(translate func(format string, args ...any) string) string {
 	return p.With(translate, Values{})

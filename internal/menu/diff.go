@@ -100,17 +100,6 @@ func Changes(from, to Snapshot, tagName func(tagID string) string) []errs.Phrase
 
 func phrase(format string, args ...any) errs.Phrase { return errs.Phrase{Format: format, Args: args} }
 
-// list joins phrases as "a, b, c" in English (the catalogue's "%s, %s").
-func list(items []any) any {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return phrase("%s, %s", items[0], list(items[1:]))
-}
-
 // quoted is a name in quotation marks, as content.
 func quoted(name string) errs.Phrase { return phrase(`"%s"`, errs.Content(name)) }
 
@@ -122,7 +111,7 @@ func names(bs []Button) any {
 	for i, b := range bs {
 		q[i] = quoted(b.Name)
 	}
-	return list(q)
+	return errs.Enumerate(q)
 }
 
 // Action describes what a button does, for people, in English.
@@ -214,7 +203,7 @@ func diffButtons(prefix errs.Phrase, from, to []Button) []errs.Phrase {
 					now = append(now, quoted(b.Name))
 				}
 			}
-			out = append(out, phrase("%sorder is now %s.", prefix, list(now)))
+			out = append(out, phrase("%sorder is now %s.", prefix, errs.Enumerate(now)))
 			break
 		}
 	}

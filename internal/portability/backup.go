@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/jsontext"
 	"github.com/heraldoa/herald/internal/media"
 )
 
@@ -175,11 +176,11 @@ func dumpTable(ctx context.Context, tx *db.Tx, name string, w io.Writer) (*Backu
 				jb, _ := json.Marshal(x)
 				b = append(b, jb...)
 			case []byte:
-				b = appendJSONString(b, string(x))
+				b = jsontext.AppendString(b, string(x))
 			case string:
-				b = appendJSONString(b, x)
+				b = jsontext.AppendString(b, x)
 			case time.Time:
-				b = appendJSONString(b, x.UTC().Format(time.RFC3339Nano))
+				b = jsontext.AppendString(b, x.UTC().Format(time.RFC3339Nano))
 			default:
 				return nil, fmt.Errorf("column %s: unexpected %T", cols[i], v)
 			}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/jsontext"
 	"github.com/heraldoa/herald/internal/media"
 )
 
@@ -298,9 +299,12 @@ func writeAccount(ctx context.Context, d *db.DB, accountID int64, w io.Writer, k
 	}
 	key(avatar)
 	b := []byte{'{'}
-	str := func(k, v string) { b = appendJSONString(append(appendJSONString(b, k), ':'), v); b = append(b, ',') }
+	str := func(k, v string) {
+		b = jsontext.AppendString(append(jsontext.AppendString(b, k), ':'), v)
+		b = append(b, ',')
+	}
 	num := func(k string, v int64) {
-		b = strconv.AppendInt(append(appendJSONString(b, k), ':'), v, 10)
+		b = strconv.AppendInt(append(jsontext.AppendString(b, k), ':'), v, 10)
 		b = append(b, ',')
 	}
 	str("name", name)
@@ -367,13 +371,13 @@ func writeFollowers(ctx context.Context, d *db.DB, accountID int64, w io.Writer,
 		}
 		b = b[:0]
 		b = append(b, `{"openid":`...)
-		b = appendJSONString(b, openid)
+		b = jsontext.AppendString(b, openid)
 		b = append(b, `,"following":`...)
 		b = strconv.AppendBool(b, following)
 		b = append(b, `,"source":`...)
-		b = appendJSONString(b, source)
+		b = jsontext.AppendString(b, source)
 		b = append(b, `,"scene":`...)
-		b = appendJSONString(b, scene)
+		b = jsontext.AppendString(b, scene)
 		b = append(b, `,"subscribed_at":`...)
 		b = strconv.AppendInt(b, subAt, 10)
 		b = append(b, `,"unsubscribed_at":`...)
@@ -383,19 +387,19 @@ func writeFollowers(ctx context.Context, d *db.DB, accountID int64, w io.Writer,
 		b = append(b, `,"blacklisted":`...)
 		b = strconv.AppendBool(b, blocked)
 		b = append(b, `,"remark":`...)
-		b = appendJSONString(b, remark)
+		b = jsontext.AppendString(b, remark)
 		b = append(b, `,"created_at":`...)
 		b = strconv.AppendInt(b, created, 10)
 		b = append(b, `,"nickname":`...)
-		b = appendJSONString(b, nick)
+		b = jsontext.AppendString(b, nick)
 		b = append(b, `,"avatar":`...)
-		b = appendJSONString(b, avatar)
+		b = jsontext.AppendString(b, avatar)
 		b = append(b, `,"region":`...)
-		b = appendJSONString(b, region)
+		b = jsontext.AppendString(b, region)
 		b = append(b, `,"language":`...)
-		b = appendJSONString(b, lang)
+		b = jsontext.AppendString(b, lang)
 		b = append(b, `,"email_sha256":`...)
-		b = appendJSONString(b, hash)
+		b = jsontext.AppendString(b, hash)
 		b = append(b, "}\n"...)
 		if _, err := w.Write(b); err != nil {
 			return err
@@ -444,7 +448,7 @@ func writeTable(ctx context.Context, d *db.DB, t *table, accountID int64, visito
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, c.field)
+			b = jsontext.AppendString(b, c.field)
 			b = append(b, ':')
 			v := vals[vi]
 			vi++
@@ -462,7 +466,7 @@ func writeTable(ctx context.Context, d *db.DB, t *table, accountID int64, visito
 					}
 					s = "visitor:" + strconv.Itoa(n)
 				}
-				b = appendJSONString(b, s)
+				b = jsontext.AppendString(b, s)
 				continue
 			}
 			if v == nil {
@@ -493,9 +497,9 @@ func writeTable(ctx context.Context, d *db.DB, t *table, accountID int64, visito
 			case kMedia:
 				s := asString(v)
 				key(s)
-				b = appendJSONString(b, s)
+				b = jsontext.AppendString(b, s)
 			default:
-				b = appendJSONString(b, asString(v))
+				b = jsontext.AppendString(b, asString(v))
 			}
 		}
 		b = append(b, "}\n"...)

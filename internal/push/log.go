@@ -371,18 +371,3 @@ func parseChecks(s string) []Check {
 	}
 	return out
 }
-
-// appendJSONString appends s as encoding/json writes it: printable ASCII
-// other than the characters it escapes goes as it is, anything else
-// through encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/heraldoa/herald/internal/i18n"
+	"github.com/heraldoa/herald/internal/jsontext"
 )
 
 // The push log keeps its explanations as codes and values, not prose: a
@@ -203,10 +204,10 @@ var english = sync.OnceValue(func() *i18n.Locale {
 // appendNote appends code and args as a JSON array of strings.
 func appendNote(b []byte, code string, args []string) []byte {
 	b = append(b, '[')
-	b = appendJSONString(b, code)
+	b = jsontext.AppendString(b, code)
 	for _, a := range args {
 		b = append(b, ',')
-		b = appendJSONString(b, a)
+		b = jsontext.AppendString(b, a)
 	}
 	return append(b, ']')
 }

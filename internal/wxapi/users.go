@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/jsontext"
 	"github.com/heraldoa/herald/internal/wx/wxerr"
 )
 
@@ -180,10 +181,10 @@ func (u *userInfo) appendJSON(b []byte) []byte {
 	b = append(b, `{"subscribe":`...)
 	b = strconv.AppendInt(b, int64(u.Subscribe), 10)
 	b = append(b, `,"openid":`...)
-	b = wxerr.AppendString(b, u.OpenID)
+	b = jsontext.AppendString(b, u.OpenID)
 	if u.Language != "" {
 		b = append(b, `,"language":`...)
-		b = wxerr.AppendString(b, u.Language)
+		b = jsontext.AppendString(b, u.Language)
 	}
 	if u.SubscribeTime != 0 {
 		b = append(b, `,"subscribe_time":`...)
@@ -191,7 +192,7 @@ func (u *userInfo) appendJSON(b []byte) []byte {
 	}
 	if u.Remark != nil {
 		b = append(b, `,"remark":`...)
-		b = wxerr.AppendString(b, *u.Remark)
+		b = jsontext.AppendString(b, *u.Remark)
 	}
 	if u.GroupID != nil {
 		b = append(b, `,"groupid":`...)
@@ -212,7 +213,7 @@ func (u *userInfo) appendJSON(b []byte) []byte {
 	}
 	if u.SubscribeScene != "" {
 		b = append(b, `,"subscribe_scene":`...)
-		b = wxerr.AppendString(b, u.SubscribeScene)
+		b = jsontext.AppendString(b, u.SubscribeScene)
 	}
 	if u.QRScene != nil {
 		b = append(b, `,"qr_scene":`...)
@@ -220,7 +221,7 @@ func (u *userInfo) appendJSON(b []byte) []byte {
 	}
 	if u.QRSceneStr != nil {
 		b = append(b, `,"qr_scene_str":`...)
-		b = wxerr.AppendString(b, *u.QRSceneStr)
+		b = jsontext.AppendString(b, *u.QRSceneStr)
 	}
 	return append(b, '}')
 }

@@ -1,4 +1,4 @@
-package wxerr
+package jsontext
 
 import (
 	"bytes"
@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// AppendString writes every string as the JSON answers encoded with
-// encoding/json do, so a hand-encoded answer reads the same to a client.
+// AppendString writes every string as encoding/json does, so a
+// hand-encoded answer or export line reads the same to any client.
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	want := func(s string) string {
 		var buf bytes.Buffer
