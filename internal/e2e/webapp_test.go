@@ -304,8 +304,15 @@ func TestLinkedWebAppSignInAndPay(t *testing.T) {
 	do(t, phone, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 740, chromedp.EmulatePortrait))
 	signIn(t, phone, s, fan.Name, "heraldtest password", fmt.Sprintf("/a/%d", svc.ID), `[data-testid=profile-webapps]`)
 	fitsSmallPhone(t, phone, "the profile with web apps")
-	if ok := run(t, phone, "the icon loads", chromedp.Evaluate[bool](`(() => { const i = document.querySelector("[data-testid=profile-webapps] img"); return !!i && i.complete && i.naturalWidth === 8; })()`)); !ok {
-		t.Fatal("the web app's icon is not shown on the profile")
+	// The icon is fetched after the page is shown: give it up to 10 s to
+	// arrive, as a person would wait a moment for it.
+	iconShown := func() bool {
+		return run(t, phone, "the icon loads", chromedp.Evaluate[bool](`(() => { const i = document.querySelector("[data-testid=profile-webapps] img"); return !!i && i.complete && i.naturalWidth === 8; })()`))
+	}
+	for deadline := time.Now().Add(10 * time.Second); !iconShown(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the web app's icon is not shown on the profile")
+		}
 	}
 	do(t, phone, "open the web app from the profile",
 		chromedp.Click(`[data-testid=profile-webapps] a[data-appid="`+app.AppID+`"]`),
