@@ -105,5 +105,10 @@ func NewBlock(n int64) int64 { return global.Block(n) }
 // configuration, only a clock and a counter, so sharing it is safe.
 func New() int64 { return global.Next() }
 
+// Floor returns the smallest ID a generator can make at t: every ID made at
+// or after t (by a node whose clock agrees) is at least Floor(t). A page
+// gives it as the point its live stream replays from.
+func Floor(t time.Time) int64 { return (t.UnixMilli() - epoch) << 22 }
+
 // Time returns the creation time encoded in an ID.
 func Time(v int64) time.Time { return time.UnixMilli(v>>22 + epoch).UTC() }

@@ -499,6 +499,7 @@ type ChatRow struct {
 	Muted       bool
 	LastAt      time.Time
 	LastPreview string
+	LastID      int64 // the last message's or broadcast's id (0: none)
 	Unread      int
 }
 
@@ -540,8 +541,9 @@ func (s *Store) ChatList(ctx context.Context, personID int64) (_ []*ChatRow, err
 		if hasConv {
 			x.key = last
 		}
+		x.c.LastID = lastID
 		if bID > lastID {
-			last, x.c.LastPreview, x.key = bAt, bPreview, bAt
+			last, x.c.LastPreview, x.key, x.c.LastID = bAt, bPreview, bAt, bID
 		}
 		x.c.LastAt = db.FromMicro(last)
 		x.c.Unread += bUnread

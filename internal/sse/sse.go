@@ -112,7 +112,8 @@ func Stream(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic stri
 type Replay func(ctx context.Context, lastID string) (events []realtime.Event, more bool, err error)
 
 // StreamFrom is Stream that, when the browser reconnects with a
-// Last-Event-ID, first sends what replay finds stored after it: events
+// Last-Event-ID (or a page opens it with ?after=<id>), first sends what
+// replay finds stored after it: events
 // published while the browser was away are not lost, whichever node
 // stored them. It subscribes before replaying, so nothing falls between
 // the replay and the live events; a live event already replayed is not
@@ -125,7 +126,10 @@ func StreamFrom(w http.ResponseWriter, r *http.Request, bus realtime.Bus, topic 
 // Cursor returns the ID of the newest stored event of a stream now.
 type Cursor func(ctx context.Context) (string, error)
 
-// StreamResumable is StreamFrom that, on a fresh connection, gives the
+// StreamResumable is StreamFrom that also replays from ?after=<id> when
+// the browser sends no Last-Event-ID: a page gives the point it was
+// rendered at, so what was stored between the render and the stream's
+// subscription is not lost. On a fresh connection with neither, it gives the
 // "ready" event cursor's ID: a browser that then loses the stream before
 // any event with an ID reconnects with a Last-Event-ID all the same, and
 // gets what was stored meanwhile. A realtime.TypeGap event on the bus
@@ -145,6 +149,9 @@ func StreamResumable(w http.ResponseWriter, r *http.Request, bus realtime.Bus, t
 	var backlog []realtime.Event
 	more := false
 	lastID := r.Header.Get("Last-Event-ID")
+	if lastID == "" {
+		lastID = r.URL.Query().Get("after")
+	}
 	readyID := ""
 	if lastID != "" && replay != nil {
 		var err error

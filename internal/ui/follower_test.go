@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
@@ -346,8 +347,14 @@ func TestFollowersCannotReadOthersConversationsOrOpenIDs(t *testing.T) {
 // liveStream opens /events for a client and returns its lines.
 func liveStream(t testing.TB, c *apptest.Client) (<-chan string, func()) {
 	t.Helper()
+	return liveStreamAt(t, c, "/events")
+}
+
+// liveStreamAt opens the follower's event stream at path (with a query).
+func liveStreamAt(t testing.TB, c *apptest.Client, path string) (<-chan string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req := c.NewRequest(http.MethodGet, "/events", nil).WithContext(ctx)
+	req := c.NewRequest(http.MethodGet, path, nil).WithContext(ctx)
 	req.Header.Set("Accept", "text/event-stream")
 	res, err := c.HTTP.Do(req)
 	if err != nil {
@@ -819,6 +826,67 @@ func TestEventStreamsEndAtShutdown(t *testing.T) {
 			}
 		case <-timeout:
 			t.Fatal("the event stream stayed open after shutdown began")
+		}
+	}
+}
+
+// beforeReady returns the data lines of the events sent before "ready".
+func beforeReady(t *testing.T, lines <-chan string) string {
+	t.Helper()
+	var b strings.Builder
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok || l == "event: ready" {
+				return b.String()
+			}
+			if strings.HasPrefix(l, "data: ") {
+				b.WriteString(l[6:] + "\n")
+			}
+		case <-timeout:
+			t.Fatal("no ready event")
+		}
+	}
+}
+
+// attr returns the value of the first name="..." attribute in an HTML body.
+func attr(t *testing.T, body, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(` ` + regexp.QuoteMeta(name) + `="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %s attribute in the page", name)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// A message stored after the conversation page read its history but before
+// the page's script opened the live stream still reaches the page: the page
+// says where its stream starts, and the stream replays from there. Without
+// it, a menu reply to a quick tap was only seen after a reload.
+func TestChatPageStreamReplaysWhatArrivedWhileItRendered(t *testing.T) {
+	t.Parallel()
+	s := apptest.New(t)
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	mei, mc := follower(t, s, "mei")
+	followFromProfile(t, bank, mc)
+	for _, page := range []string{chatPath(bank, ""), "/"} {
+		res := mc.Get(page)
+		wantStatus(t, res, http.StatusOK)
+		after := attr(t, res.Body, "data-after")
+		m := sendFromAccount(t, s, bank.ID, mei.ID, "stored while "+page+" rendered")
+		lines, stop := liveStreamAt(t, mc, "/events?after="+url.QueryEscape(after))
+		replayed := beforeReady(t, lines)
+		stop()
+		if !strings.Contains(replayed, "stored while "+page+" rendered") {
+			t.Fatalf("%s: the stream replayed %q before it was ready, want the message stored while the page rendered", page, replayed)
+		}
+		// The chat list marks each row with the newest message it shows, so
+		// the page's script skips replayed messages it already has.
+		if page == "/" {
+			if got := attr(t, mc.Get("/").Body, "data-last"); got != fmt.Sprint(m.ID) {
+				t.Fatalf("the chat row's data-last is %s, want the last message's id %d", got, m.ID)
+			}
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
@@ -59,6 +60,10 @@ type chatData struct {
 	Messages  []*chatMsg
 	Older     int64 // ?before= for earlier messages, 0 when there are none
 	Menu      []menuItem
+	// LiveAfter is where the page's live stream replays from: an id made
+	// before the page read anything, so a message stored while it renders
+	// still arrives.
+	LiveAfter int64
 	Tab       string // the composer tab shown without JavaScript: text, image, location, or menu (the menu bar instead of the composer)
 	// Avatars of the two sides, for messages added by the script.
 	AccountAvatar, MeAvatar, MeName string
@@ -145,7 +150,7 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*chatData, error) {
 	ctx := r.Context()
 	me := web.Person(r)
-	d := &chatData{Account: u.card(a), Tab: "text"}
+	d := &chatData{Account: u.card(a), Tab: "text", LiveAfter: id.Floor(time.Now())}
 	f, err := u.Follows.Get(ctx, a.ID, me.ID)
 	switch {
 	case errors.Is(err, errs.NotFound):

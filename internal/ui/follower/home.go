@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -22,6 +23,7 @@ type chatRow struct {
 	Muted     bool
 	Preview   string
 	At        time.Time
+	LastID    int64 // the newest message the row shows (0: none)
 	Unread    int
 	Folder    bool
 }
@@ -29,6 +31,8 @@ type chatRow struct {
 type chatListData struct {
 	Rows   []*chatRow
 	Unread int // over the rows that are not muted, for the page title
+	// LiveAfter is where the page's live stream replays from (chatData's).
+	LiveAfter int64
 }
 
 // folderPeek is how many folder items the chat list looks at for the
@@ -43,7 +47,7 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Title = "Chats"
 	ctx := r.Context()
-	d := &chatListData{}
+	d := &chatListData{LiveAfter: id.Floor(time.Now())}
 	chats, err := u.Messages.ChatList(ctx, me.ID)
 	if err != nil {
 		return err
@@ -51,7 +55,7 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range chats {
 		d.Rows = append(d.Rows, &chatRow{AccountID: c.AccountID, Href: "/chat/" + strconv.FormatInt(c.AccountID, 10), Name: c.Name,
 			AvatarURL: core.AccountAvatarURL(c.AccountID, c.AvatarPath), Verified: c.Verified, Muted: c.Muted,
-			Preview: c.LastPreview, At: c.LastAt, Unread: c.Unread})
+			Preview: c.LastPreview, At: c.LastAt, LastID: c.LastID, Unread: c.Unread})
 	}
 	subs, err := u.Follows.CountFollowing(ctx, me.ID, account.Subscription)
 	if err != nil {

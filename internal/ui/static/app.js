@@ -196,7 +196,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!timer) timer = setTimeout(refresh, 150);
     };
     const es = new EventSource(live.dataset.inboxLive);
-    ["message", "inbox", "note"].forEach((t) => es.addEventListener(t, onEvent));
+    ["message", "inbox", "note", "resync"].forEach((t) => es.addEventListener(t, onEvent));
     es.addEventListener("ready", () => live.setAttribute("data-live-ready", "1"));
     const thread = document.querySelector('[data-live="thread"]');
     if (thread) thread.scrollTop = thread.scrollHeight;

@@ -17,7 +17,11 @@
 
   // ---- Live updates -------------------------------------------------------
   if ((chat || list) && window.EventSource) {
-    const es = new EventSource("/events");
+    // The page says where its stream starts (an id from before the server
+    // read the page's messages): what was stored while it rendered is
+    // replayed, not lost. Reconnects send Last-Event-ID instead.
+    const after = (chat || list).dataset.after;
+    const es = new EventSource("/events" + (after ? "?after=" + encodeURIComponent(after) : ""));
     let readies = 0;
     es.addEventListener("ready", () => {
       document.body.dataset.live = "on";
@@ -30,12 +34,22 @@
       if (chat && m.account_id === chat.dataset.account) {
         addMessage(m);
         if (m.direction === "out") markRead();
-      } else if (list) {
+      } else if (list && !shown(m)) {
         refreshList();
       }
     });
     es.addEventListener("read", () => { if (list) refreshList(); });
+    // More was stored than the server replays: reload what the page shows.
+    es.addEventListener("resync", () => { if (chat) resyncChat(); else refreshList(); });
     window.addEventListener("pagehide", () => es.close());
+  }
+
+  // shown says whether the chat list already shows message m (a replay
+  // resends what was stored just before the page was rendered). Ids are
+  // 64-bit: compared as BigInt, never as Number.
+  function shown(m) {
+    const row = list.querySelector('li.row[data-account="' + m.account_id + '"]');
+    try { return !!(row && row.dataset.last && BigInt(m.id) <= BigInt(row.dataset.last)); } catch (_) { return false; }
   }
 
   // The chat list is re-rendered by the server and swapped in whole.
