@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -238,6 +239,22 @@ func (t *Templates) RenderIn(w http.ResponseWriter, status int, name, lang strin
 	w.WriteHeader(status)
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// ExecuteIn writes one template of a page, the one called name, in a
+// language given to Localise: a part of the page rendered on its own, as
+// the whole page would render it with the same data (its escaping is the
+// page's, where the page calls it in HTML text). RenderIn writes whole
+// pages.
+func (t *Templates) ExecuteIn(w io.Writer, page, name, lang string, data any) error {
+	p, err := t.page(page, lang)
+	if err != nil {
+		return err
+	}
+	if err := p.tpl.ExecuteTemplate(w, name, data); err != nil {
+		return fmt.Errorf("web: render %s of %s: %w", name, page, err)
+	}
+	return nil
 }
 
 // renderBufs are the buffers pages are rendered into, reused across

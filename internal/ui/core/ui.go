@@ -397,6 +397,17 @@ func (u *UI) Render(w http.ResponseWriter, r *http.Request, status int, name str
 	return u.tpl.RenderIn(w, status, name, string(p.Lang), p)
 }
 
+// Partial is the template called name of page (its face's layout and the
+// page's own templates) rendered on its own in p's language, for a part of
+// a page that a handler keeps once written.
+func (u *UI) Partial(page, name string, p *Page) (string, error) {
+	var b strings.Builder
+	if err := u.tpl.ExecuteIn(&b, page, name, string(p.Lang), p); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
 // FormError re-renders a form with the message of err placed on its field
 // (or on the form), or returns err when it is not a user error.
 func (u *UI) FormError(w http.ResponseWriter, r *http.Request, name string, p *Page, err error) error {

@@ -45,8 +45,6 @@ type chatMsg struct {
 	// account's on its messages, the follower's own on theirs (AvatarURL
 	// empty: the name's initial). System notices have none.
 	AvatarURL, AvatarName string
-	// HTML is the message as the page shows it (messageHTML).
-	HTML template.HTML
 }
 
 // chatData is the conversation page.
@@ -57,14 +55,20 @@ type chatData struct {
 	Following bool
 	CanSend   bool
 	Notice    string // why the follower cannot send, if they cannot
-	Messages  []*chatMsg
-	Older     int64 // ?before= for earlier messages, 0 when there are none
-	Menu      []menuItem
+	// MessagesHTML is the messages as the page shows them (writeMsg),
+	// written as one text: "" when there are none.
+	MessagesHTML template.HTML
+	Older        int64 // ?before= for earlier messages, 0 when there are none
+	Menu         []menuItem
+	MenuHTML     template.HTML // Menu's buttons as the menu bar shows them (menuHTML)
 	// LiveAfter is where the page's live stream replays from: an id made
 	// before the page read anything, so a message stored while it renders
 	// still arrives.
 	LiveAfter int64
 	Tab       string // the composer tab shown without JavaScript: text, image, location, or menu (the menu bar instead of the composer)
+	// Keyboard is the composer's panes when written ahead (chatKeyboard);
+	// "" makes the page's template write them.
+	Keyboard template.HTML
 	// Avatars of the two sides, for messages added by the script.
 	AccountAvatar, MeAvatar, MeName string
 }
@@ -186,6 +190,8 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 		d.MeAvatar = "/me/avatar"
 	}
 	loc := u.Locale(r)
+	var html strings.Builder
+	html.Grow(len(msgs) * 600)
 	for _, m := range msgs {
 		c := u.chatMessage(m)
 		switch {
@@ -195,8 +201,7 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 		default:
 			c.AvatarURL, c.AvatarName = d.AccountAvatar, a.Name
 		}
-		c.HTML = messageHTML(loc, c)
-		d.Messages = append(d.Messages, c)
+		writeMsg(&html, loc, c)
 		if m.Kind == message.KindPublication && len(m.Body.Articles) > 0 {
 			if id, err := publish.ParseArticlePath(strings.TrimPrefix(m.Body.Articles[0].URL, "/s/")); err == nil {
 				d.shown = append(d.shown, core.FolderItem{AccountID: a.ID, PublicationID: m.Body.PublicationID, ArticleID: id})
@@ -209,7 +214,9 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 			return nil, err
 		}
 		d.Menu = menuBar(a.ID, buttons)
+		d.MenuHTML = menuHTML(loc, d.Menu)
 	}
+	d.MessagesHTML = template.HTML(html.String())
 	return d, nil
 }
 
@@ -236,8 +243,14 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	p := u.NewPage(w, r, a.Name, d)
+	if d.CanSend {
+		if d.Keyboard, err = u.chatKeyboard(p, a.ID, d.Tab, len(d.Menu) > 0); err != nil {
+			return err
+		}
+	}
 	w.Header().Set("Content-Security-Policy", chatCSP)
-	return u.Render(w, r, http.StatusOK, "app/chat", u.NewPage(w, r, a.Name, d))
+	return u.Render(w, r, http.StatusOK, "app/chat", p)
 }
 
 // chatRead clears the unread counter (the open conversation page calls it

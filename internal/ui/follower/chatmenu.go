@@ -1,0 +1,67 @@
+package follower
+
+import (
+	"html/template"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/i18n"
+)
+
+// menuHTML is the buttons of the menu bar (up to 3, each a button or a
+// group of up to 5) as the conversation page shows them, in l's language.
+// Like writeMsg it writes directly what an html/template range over the
+// items did with some eight reflect calls per button:
+// testdata/chat_menu.html is that template, and TestChatMenuMarkup checks
+// that both write the same bytes.
+func menuHTML(l *i18n.Locale, items []menuItem) template.HTML {
+	if len(items) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(400 * len(items))
+	for _, it := range items {
+		if it.Kind == "group" {
+			b.WriteString("<details class=\"menu-group\">\n      <summary translate=\"no\">")
+			htmlEscape(&b, it.Name)
+			b.WriteString("</summary>\n      <ul class=\"menu-pop\">")
+			for _, sub := range it.Sub {
+				b.WriteString("<li>")
+				writeMenuItem(&b, l, sub)
+				b.WriteString("</li>")
+			}
+			b.WriteString("</ul>\n    </details>")
+			continue
+		}
+		b.WriteString(`<div class="menu-single">`)
+		writeMenuItem(&b, l, it)
+		b.WriteString(`</div>`)
+	}
+	return template.HTML(b.String())
+}
+
+// writeMenuItem writes one button: a form posting its key, a link, or a
+// button that does nothing on the web.
+func writeMenuItem(b *strings.Builder, l *i18n.Locale, it menuItem) {
+	switch it.Kind {
+	case "click":
+		b.WriteString(`<form method="post" action="`)
+		urlAttr(b, it.Href)
+		b.WriteString("\" class=\"inline menu-click\">\n  <input type=\"hidden\" name=\"key\" value=\"")
+		htmlEscape(b, it.Key)
+		b.WriteString(`"><button type="submit" class="menu-button" translate="no">`)
+		htmlEscape(b, it.Name)
+		b.WriteString("</button></form>\n")
+	case "link":
+		b.WriteString(`<a class="menu-button" href="`)
+		urlAttr(b, it.Href)
+		b.WriteString(`" translate="no">`)
+		htmlEscape(b, it.Name)
+		b.WriteString("</a>\n")
+	default:
+		b.WriteString(`<span class="menu-button disabled" title="`)
+		htmlEscape(b, l.Text("Not available on the web"))
+		b.WriteString(`" translate="no">`)
+		htmlEscape(b, it.Name)
+		b.WriteString(`</span>`)
+	}
+}
