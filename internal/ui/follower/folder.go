@@ -2,6 +2,7 @@ package follower
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,10 +25,12 @@ type folderGroup struct {
 }
 
 type folderData struct {
-	Chats     []*chatRow // conversations with Subscription accounts
-	Groups    []*folderGroup
-	Next      string // cursor of the next page, "" at the end
-	Available bool   // false until publishing is wired in
+	Chats  []*chatRow // conversations with Subscription accounts
+	Groups []*folderGroup
+	// GroupsHTML is Groups as the page shows them (groupsHTML).
+	GroupsHTML template.HTML
+	Next       string // cursor of the next page, "" at the end
+	Available  bool   // false until publishing is wired in
 }
 
 // folderShown is how many publications of one account the folder shows
@@ -84,7 +87,9 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return u.Render(w, r, http.StatusOK, "app/subscriptions", u.NewPage(w, r, "Subscriptions", d))
+	p := u.NewPage(w, r, "Subscriptions", d)
+	d.GroupsHTML = groupsHTML(p.L, d.Groups)
+	return u.Render(w, r, http.StatusOK, "app/subscriptions", p)
 }
 
 // unseen reports whether any of items is new to the follower.
