@@ -78,30 +78,57 @@ var DailyLimits = map[string]int64{
 }
 
 // Quotas counts API calls per account, path and day in the api_quota
-// table. Every count is one atomic statement (an upsert that adds only
-// while the count stays within the limit, returning the new count), so
-// every Herald node on the database admits exactly the daily limit between
-// them.
+// table, shared by every Herald node on the database.
 //
-// Calls of one account and path arriving on a node while its previous
-// statement for them runs are counted together by the next statement (one
-// round trip and one row update for all of them): it adds k only when all
-// k fit, else each of the k is taken by a statement of its own, so a batch
-// never admits more than the limit, and never refuses a call the limit
-// still has room for. One account calling one API hard from every node
-// then costs each node about one statement at a time on that row, not one
-// per call.
+// A node does not write the row for every call: it reserves calls in
+// blocks with one atomic statement (an upsert that adds k to used only
+// while used+k stays within the limit) and admits the calls of a block from
+// memory. The row's used is therefore the calls admitted plus the calls
+// reserved by nodes and not used yet, so the nodes together never admit
+// more than the limit. A block is at most maxBlock calls and at most a
+// sixteenth of what the row had left at this node's last statement, so
+// near the limit blocks shrink to one call and every call is its own
+// statement (as exact as it was before blocks). What a node has not used is
+// given back (used minus the unused part) once no call of that account and
+// path came for idleReturn, and when the process shuts down.
+//
+// Bounds, per account and path: a node holds at most maxBlock unused calls,
+// so openapi/quota/get and the console (Used) read at most maxBlock too
+// many per other node that served the path in the last idleReturn; for the
+// same reason a call may be refused while another node still holds up to
+// maxBlock reserved calls, which that node admits or gives back within
+// idleReturn. A node that dies without giving back leaves its unused part
+// counted until the quota day ends.
+//
+// held is the part of used that nodes reserved and have not settled yet
+// (a block is settled by the statement that reserves the next one, or when
+// it is given back). Clearing a quota sets used to held instead of zero, so
+// calls that other nodes admit after a clear from blocks reserved before it
+// are counted against the new day's limit, never on top of it.
 type Quotas struct {
 	db    *db.DB
 	clock clock.Clock
 
-	mu    sync.Mutex
-	slots map[takeKey]*takeSlot
-	stmts atomic.Int64 // counting statements run (benchmarks report them per call)
+	mu       sync.Mutex
+	leases   map[takeKey]*lease
+	sweeping bool
+	// givingBack counts leases taken out of leases whose give-back
+	// statement has not ended.
+	givingBack int
+	stmts    atomic.Int64 // counting statements run (benchmarks report them per call)
 }
 
-// batchTimeout bounds a batch's statement.
-const batchTimeout = 30 * time.Second
+const (
+	// maxBlock bounds a reservation: at 25,000 calls a second on one
+	// account and path it is about 100 statements a second per node.
+	maxBlock = 256
+	// idleReturn is how long a node keeps an unused reservation after the
+	// last call that could use it.
+	idleReturn = time.Second
+	// statementTimeout bounds a quota statement, which runs to its end
+	// whatever the caller's context (its result is this node's state).
+	statementTimeout = 30 * time.Second
+)
 
 // takeKey is one counter row.
 type takeKey struct {
@@ -110,34 +137,32 @@ type takeKey struct {
 	path    string
 }
 
-// takeSlot is the counter's state on this node: whether a statement runs,
-// and the calls waiting for the next one.
-type takeSlot struct {
-	next *takeBatch
-}
-
-// takeBatch is calls counted by one statement.
-type takeBatch struct {
-	n    int64
-	done chan struct{}
-	ok   bool // all n were within the limit
-	err  error
+// lease is what this node holds of one counter row.
+type lease struct {
+	avail     int64         // reserved calls not used yet
+	unsettled int64         // reserved calls (used or not) still counted in the row's held
+	left      int64         // limit minus the row's used after this node's last statement
+	busy      chan struct{} // closed when the statement under way ends; nil if none
+	touched   bool          // a call came since the last sweep
 }
 
 // NewQuotas returns the counters of d.
 func NewQuotas(d *db.DB, c clock.Clock) *Quotas {
-	return &Quotas{db: d, clock: c, slots: map[takeKey]*takeSlot{}}
+	return &Quotas{db: d, clock: c, leases: map[takeKey]*lease{}}
 }
 
-const takeSQL = `INSERT INTO api_quota (account_id, day, path, used) VALUES (?, ?, ?, ?)
-ON CONFLICT (account_id, day, path) DO UPDATE SET used = api_quota.used + excluded.used
+// reserveSQL adds $4 calls to the counter if they fit within $6; $5 of
+// them are kept as held (the caller's own call is settled at once) after
+// settling $7 of what the node held before.
+const reserveSQL = `INSERT INTO api_quota (account_id, day, path, used, held) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (account_id, day, path) DO UPDATE SET used = api_quota.used + excluded.used,
+	held = api_quota.held + excluded.held - ?
 WHERE api_quota.used + excluded.used <= ?
 RETURNING used`
 
 // Take counts one call of path for the account and reports whether it was
 // within the daily limit (paths without a limit always are). A refused
-// call is not counted. A call whose ctx ends while it waits for its batch
-// may have been counted (never more calls than the limit).
+// call is not counted.
 func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (_ bool, err error) {
 	defer errs.Wrap(&err, "apitoken.Quotas.Take(%d)", accountID)
 	limit, ok := DailyLimits[path]
@@ -149,108 +174,229 @@ func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (_ bool
 	}
 	key := takeKey{account: accountID, day: Day(q.clock.Now()), path: path}
 	q.mu.Lock()
-	s := q.slots[key]
-	if s == nil {
-		// Nothing runs for this counter: count this call at once.
-		q.slots[key] = &takeSlot{}
+	for {
+		l := q.leases[key]
+		if l == nil {
+			l = &lease{left: limit}
+			q.leases[key] = l
+			if !q.sweeping {
+				q.sweeping = true
+				go q.sweep()
+			}
+		}
+		l.touched = true
+		if l.avail > 0 {
+			l.avail--
+			q.mu.Unlock()
+			return true, nil
+		}
+		if w := l.busy; w != nil {
+			// Another call of this node is reserving: wait for its block.
+			q.mu.Unlock()
+			select {
+			case <-w:
+			case <-ctx.Done():
+				return false, ctx.Err()
+			}
+			q.mu.Lock()
+			continue
+		}
+		done := make(chan struct{})
+		l.busy = done
+		k := min(maxBlock, max(l.left/16, 1))
+		settle := l.unsettled
 		q.mu.Unlock()
-		ok, err := q.take(ctx, key, 1, limit)
-		q.after(key, limit)
-		return ok, err
+		got, left, settled, err := q.reserve(key, k, settle, limit)
+		q.mu.Lock()
+		l.busy = nil
+		close(done)
+		if err != nil {
+			q.mu.Unlock()
+			return false, err
+		}
+		if settled {
+			l.unsettled -= settle
+		}
+		l.left = left
+		if got == 0 {
+			q.mu.Unlock()
+			return false, nil
+		}
+		// This call takes one of the block; the rest wait in avail.
+		l.avail += got - 1
+		l.unsettled += got - 1
+		q.mu.Unlock()
+		return true, nil
 	}
-	b := s.next
-	if b == nil {
-		b = &takeBatch{done: make(chan struct{})}
-		s.next = b
-	}
-	b.n++
-	q.mu.Unlock()
-	select {
-	case <-b.done:
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	if b.err != nil || b.ok {
-		return b.ok, b.err
-	}
-	// The batch did not fit: this call alone may.
-	return q.take(ctx, key, 1, limit)
 }
 
-// after ends a statement on key: the calls that gathered meanwhile are
-// counted by the next statement, in the background.
-func (q *Quotas) after(key takeKey, limit int64) {
-	q.mu.Lock()
-	s := q.slots[key]
-	b := s.next
-	if b == nil {
-		delete(q.slots, key)
+// reserve takes a block of k calls, or one call when k do not fit, settling
+// settle calls of what the node held before. It returns the calls granted
+// (0 when not even one fits), what the row had left after the statement,
+// and whether settle was applied.
+func (q *Quotas) reserve(key takeKey, k, settle, limit int64) (got, left int64, settled bool, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
+	defer cancel()
+	sizes := []int64{k}
+	if k > 1 {
+		sizes = append(sizes, 1) // near the limit: one call may still fit
+	}
+	for _, n := range sizes {
+		q.stmts.Add(1)
+		var used int64
+		err := q.db.CountQueryRow(ctx, reserveSQL, key.account, key.day, key.path, n, n-1, settle, limit).Scan(&used)
+		if err == nil {
+			return n, limit - used, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, false, fmt.Errorf("apitoken: take quota: %w", err)
+		}
+	}
+	// Nothing fits: settle what was held anyway, so that held stays true.
+	if settle != 0 {
+		q.stmts.Add(1)
+		if _, err := q.db.Exec(ctx, `UPDATE api_quota SET held = held - ? WHERE account_id = ? AND day = ? AND path = ?`,
+			settle, key.account, key.day, key.path); err != nil {
+			return 0, 0, false, fmt.Errorf("apitoken: settle quota: %w", err)
+		}
+	}
+	return 0, 0, settle != 0, nil
+}
+
+// sweep gives back the reservations that no call used for idleReturn,
+// until this node holds none.
+func (q *Quotas) sweep() {
+	for {
+		time.Sleep(idleReturn)
+		q.mu.Lock()
+		var idle []takeKey
+		var gone []*lease
+		for k, l := range q.leases {
+			if l.touched || l.busy != nil {
+				l.touched = false
+				continue
+			}
+			delete(q.leases, k)
+			idle = append(idle, k)
+			gone = append(gone, l)
+		}
+		last := len(q.leases) == 0
+		if last {
+			q.sweeping = false
+		}
+		q.givingBack += len(idle)
 		q.mu.Unlock()
+		for i, k := range idle {
+			q.giveBack(k, gone[i])
+		}
+		q.mu.Lock()
+		q.givingBack -= len(idle)
+		q.mu.Unlock()
+		if last {
+			return
+		}
+	}
+}
+
+// giveBack returns what l holds of key's row: its unused calls leave used,
+// and all it held leaves held. l is no longer in q.leases.
+func (q *Quotas) giveBack(key takeKey, l *lease) {
+	if l.unsettled == 0 && l.avail == 0 {
 		return
 	}
-	s.next = nil
-	q.mu.Unlock()
-	go func() {
-		if b.n <= limit {
-			// The batch's statement is no one caller's: it runs to its end
-			// (each caller waits only as long as its own context allows).
-			ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-			b.ok, b.err = q.take(ctx, key, b.n, limit)
-			cancel()
-		}
-		q.after(key, limit)
-		close(b.done)
-	}()
+	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
+	defer cancel()
+	q.stmts.Add(1)
+	// A failure leaves the unused calls counted (the bound of a dead node).
+	_, _ = q.db.Exec(ctx, `UPDATE api_quota SET used = used - ?, held = held - ? WHERE account_id = ? AND day = ? AND path = ?`,
+		l.avail, l.unsettled, key.account, key.day, key.path)
 }
 
-// take adds n calls to key's counter if all fit within limit.
-func (q *Quotas) take(ctx context.Context, key takeKey, n, limit int64) (bool, error) {
-	q.stmts.Add(1)
-	var used int64
-	err := q.db.CountQueryRow(ctx, takeSQL, key.account, key.day, key.path, n, limit).Scan(&used)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// release gives back now what this node holds of the rows match accepts,
+// waiting for statements under way on them.
+func (q *Quotas) release(match func(takeKey) bool) {
+	for {
+		q.mu.Lock()
+		var wait chan struct{}
+		var keys []takeKey
+		var ls []*lease
+		for k, l := range q.leases {
+			if !match(k) {
+				continue
+			}
+			if l.busy != nil {
+				wait = l.busy
+				break
+			}
+			delete(q.leases, k)
+			keys = append(keys, k)
+			ls = append(ls, l)
+		}
+		q.mu.Unlock()
+		for i, k := range keys {
+			q.giveBack(k, ls[i])
+		}
+		if wait == nil {
+			return
+		}
+		<-wait
 	}
-	if err != nil {
-		return false, fmt.Errorf("apitoken: take quota: %w", err)
-	}
-	return true, nil
 }
+
+// Release gives back every reservation this node holds (at shutdown, so
+// that other nodes can use them).
+func (q *Quotas) Release() { q.release(func(takeKey) bool { return true }) }
 
 // Exhaust uses up today's quota of path (the emulator's fault injection).
+// This node gives back its reservations first; another node's are still
+// admitted or given back (which opens that many calls again).
 func (q *Quotas) Exhaust(ctx context.Context, accountID int64, path string) (err error) {
 	defer errs.Wrap(&err, "apitoken.Quotas.Exhaust(%d)", accountID)
 	limit, ok := DailyLimits[path]
 	if !ok {
 		return fmt.Errorf("%s has no daily quota", path)
 	}
+	day := Day(q.clock.Now())
+	q.release(func(k takeKey) bool { return k == takeKey{accountID, day, path} })
 	_, err = q.db.Exec(ctx, `INSERT INTO api_quota (account_id, day, path, used) VALUES (?, ?, ?, ?)
-		ON CONFLICT (account_id, day, path) DO UPDATE SET used = excluded.used`, accountID, Day(q.clock.Now()), path, limit)
+		ON CONFLICT (account_id, day, path) DO UPDATE SET used = excluded.used`, accountID, day, path, limit)
 	return err
 }
 
-// Used returns today's count.
+// Used returns today's count: the calls admitted, and the calls other
+// nodes reserved and have not used yet (this node's are left out).
 func (q *Quotas) Used(ctx context.Context, accountID int64, path string) (_ int64, err error) {
 	defer errs.Wrap(&err, "apitoken.Quotas.Used(%d)", accountID)
+	day := Day(q.clock.Now())
 	var n int64
 	err = q.db.WriterQueryRow(ctx, `SELECT used FROM api_quota WHERE account_id = ? AND day = ? AND path = ?`,
-		accountID, Day(q.clock.Now()), path).Scan(&n)
+		accountID, day, path).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	q.mu.Lock()
+	if l := q.leases[takeKey{accountID, day, path}]; l != nil {
+		n -= l.avail
+	}
+	q.mu.Unlock()
+	return max(n, 0), nil
 }
 
 // Clear resets one path's counter for today (openapi/quota/clear), or
-// every path's when path is "".
+// every path's when path is "". This node gives back its reservations
+// first; what other nodes hold stays counted (used becomes held), so the
+// calls they admit from it count against the cleared quota.
 func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err error) {
 	defer errs.Wrap(&err, "apitoken.Quotas.Clear(%d)", accountID)
 	day := Day(q.clock.Now())
-
+	q.release(func(k takeKey) bool { return k.account == accountID && k.day == day && (path == "" || k.path == path) })
 	if path == "" {
-		_, err = q.db.Exec(ctx, `DELETE FROM api_quota WHERE account_id = ? AND day = ?`, accountID, day)
+		_, err = q.db.Exec(ctx, `UPDATE api_quota SET used = held WHERE account_id = ? AND day = ?`, accountID, day)
 	} else {
-		_, err = q.db.Exec(ctx, `DELETE FROM api_quota WHERE account_id = ? AND day = ? AND path = ?`, accountID, day, path)
+		_, err = q.db.Exec(ctx, `UPDATE api_quota SET used = held WHERE account_id = ? AND day = ? AND path = ?`, accountID, day, path)
 	}
 	return err
 }

@@ -449,7 +449,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if jerr := a.Jobs.Stop(sctx); jerr != nil {
 		err = errors.Join(err, fmt.Errorf("background jobs: %w", jerr))
 	}
-	a.Drafts.Wait() // PUBLISHJOBFINISH pushes under way
+	a.Drafts.Wait()    // PUBLISHJOBFINISH pushes under way
+	a.Quotas.Release() // API calls reserved and not used: other nodes may use them
 	// Answers to followers running in this process: finished, or cancelled
 	// when the time is up.
 	if cerr := a.Chat.Shutdown(sctx); cerr != nil {
