@@ -378,11 +378,11 @@ var csvApplyRange int64 = 10_000
 var csvStep = func(string) {}
 
 // csvImport is one follower CSV import. Its lines are staged in the
-// temporary table csv_in (line, openid, remark, blocked, and the tag ids:
-// an array on PostgreSQL, the table csv_tags on SQLite); duplicate openids
-// are found while parsing (by a 64-bit hash of the openid, confirmed
-// against the staged rows), the rest of the checks are queries over the
-// staged file.
+// temporary table csv_in (line, openid, remark, blocked, the follower
+// found for the openid, and the tag ids: an array on PostgreSQL, the table
+// csv_tags on SQLite); duplicate openids are found while parsing (by a
+// 64-bit hash of the openid, confirmed against the staged rows), the rest
+// of the checks are queries over the staged file.
 type csvImport struct {
 	d                              *db.DB
 	dialect                        db.Dialect
@@ -456,24 +456,7 @@ func (im *csvImport) next() (*csvRow, error) {
 // stage makes the temporary tables and fills them from the file.
 func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 	if im.dialect == db.Postgres {
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE csv_in (line BIGINT NOT NULL, openid TEXT NOT NULL, remark TEXT NOT NULL,
-			blocked BOOLEAN NOT NULL, tags BIGINT[] NOT NULL, dup_of BIGINT NOT NULL) ON COMMIT DROP`); err != nil {
-			return err
-		}
-		_, err := tx.CopyIn(ctx, "csv_in", []string{"line", "openid", "remark", "blocked", "tags", "dup_of"}, 0, func() ([]any, error) {
-			row, err := im.next()
-			if row == nil || err != nil {
-				return nil, err
-			}
-			return []any{row.line, row.openid, row.remark, row.blocked, slices.Clone(row.tags), row.dupOf}, nil
-		})
-		if err != nil {
-			return fmt.Errorf("follower csv: stage: %w", err)
-		}
-		// A temporary table has no statistics until analysed; the
-		// planner needs its size to join it well.
-		_, err = tx.Exec(ctx, `ANALYZE csv_in`)
-		return err
+		return im.stagePostgres(ctx, tx)
 	}
 	if err := im.drop(ctx, tx); err != nil {
 		return err
@@ -593,6 +576,53 @@ func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 	return nil
 }
 
+// stagePostgres copies the file into csv_file, then looks every line up
+// once: csv_in is the file joined to the account's follows, each line with
+// its follower's person id (NULL for an openid that is not a follower of
+// this account, so another account's follower is refused like a
+// stranger). The checks and the changes then read csv_in alone, or join
+// follows by its primary key, instead of searching follows by openid in
+// each of their statements. Both tables go at the end of the transaction.
+func (im *csvImport) stagePostgres(ctx context.Context, tx *db.Tx) error {
+	// The import's joins hash a million rows at a time: with the default
+	// working memory (4 MB) each spilled to disk in 8 to 16 batches. The
+	// settings last until the end of the transaction.
+	for _, q := range []string{`SET LOCAL work_mem = '64MB'`, `SET LOCAL jit = off`,
+		`CREATE TEMP TABLE csv_file (line BIGINT NOT NULL, openid TEXT NOT NULL, remark TEXT NOT NULL,
+			blocked BOOLEAN NOT NULL, tags BIGINT[] NOT NULL, dup_of BIGINT NOT NULL) ON COMMIT DROP`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("follower csv: stage: %w", err)
+		}
+	}
+	_, err := tx.CopyIn(ctx, "csv_file", []string{"line", "openid", "remark", "blocked", "tags", "dup_of"}, 0, func() ([]any, error) {
+		row, err := im.next()
+		if row == nil || err != nil {
+			return nil, err
+		}
+		return []any{row.line, row.openid, row.remark, row.blocked, slices.Clone(row.tags), row.dupOf}, nil
+	})
+	if err != nil || im.fatal {
+		return err
+	}
+	// A temporary table has no statistics until analysed; the planner
+	// needs its size to join it well (a short file looks its lines up by
+	// the openid index, a long one hashes the account's follows).
+	for _, q := range []string{`ANALYZE csv_file`,
+		`CREATE TEMP TABLE csv_in ON COMMIT DROP AS SELECT v.line, v.openid, v.remark, v.blocked, v.tags, v.dup_of, f.person_id
+			FROM csv_file v LEFT JOIN follows f ON f.openid = v.openid AND f.account_id = ?`,
+		`DROP TABLE csv_file`,
+		`ANALYZE csv_in`} {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = []any{im.accountID}
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("follower csv: stage: %w", err)
+		}
+	}
+	return nil
+}
+
 // drop removes SQLite's staging tables (PostgreSQL drops its own at the
 // end of the transaction).
 func (im *csvImport) drop(ctx context.Context, tx *db.Tx) error {
@@ -631,9 +661,6 @@ func (im *csvImport) faults(ctx context.Context, tx *db.Tx, q string, args []any
 	return rows.Err()
 }
 
-// matched is the join of the staged lines to the account's followers.
-const matched = ` FROM csv_in v JOIN follows f ON f.openid = v.openid AND f.account_id = ?`
-
 // check records the faults that need the database: openids that are not
 // followers of the account, a follower named twice, tags past 20.
 func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
@@ -643,8 +670,7 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 	if im.dialect == db.SQLite {
 		return im.checkSQLite(ctx, tx)
 	}
-	err := im.faults(ctx, tx, `SELECT v.line, v.openid FROM csv_in v
-		WHERE NOT EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
+	err := im.faults(ctx, tx, `SELECT line, openid FROM csv_in WHERE person_id IS NULL ORDER BY line`, nil,
 		func(_ int64, vals []any) error {
 			return faultf("openid %q is not a follower of this account", text(vals[0]))
 		}, 1)
@@ -652,8 +678,10 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 		return err
 	}
 	if im.dups > 0 {
-		err := im.faults(ctx, tx, `SELECT v.line, v.openid, v.dup_of FROM csv_in v JOIN csv_in w ON w.line = v.dup_of AND w.openid = v.openid
-			WHERE v.dup_of > 0 AND EXISTS (SELECT 1 FROM follows f WHERE f.openid = v.openid AND f.account_id = ?) ORDER BY v.line`, []any{im.accountID},
+		// Two lines name the same follower when they found the same
+		// person (an account follows a person once).
+		err := im.faults(ctx, tx, `SELECT v.line, v.openid, v.dup_of FROM csv_in v JOIN csv_in w ON w.line = v.dup_of AND w.person_id = v.person_id
+			WHERE v.dup_of > 0 ORDER BY v.line`, nil,
 			func(_ int64, vals []any) error {
 				return faultf("openid %q appears on line %d too", text(vals[0]), vals[1])
 			}, 2)
@@ -674,11 +702,10 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 		return nil
 	}
 	newTags := `(SELECT COUNT(*) FROM unnest(v.tags) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM tag_members m
-		WHERE m.account_id = f.account_id AND m.tag_id = t.id AND m.person_id = f.person_id))`
-	hasTags := `cardinality(v.tags) > 0`
+		WHERE m.account_id = ? AND m.tag_id = t.id AND m.person_id = v.person_id))`
 	return im.faults(ctx, tx, `SELECT line, n FROM (SELECT v.line AS line,
-		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id) + `+newTags+` AS n`+
-		matched+` WHERE `+hasTags+`) x WHERE n > ? ORDER BY line`, []any{im.accountID, maxFollowerTags},
+		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = ? AND m.person_id = v.person_id) + `+newTags+` AS n
+		FROM csv_in v WHERE v.person_id IS NOT NULL AND cardinality(v.tags) > 0) x WHERE n > ? ORDER BY line`, []any{im.accountID, im.accountID, maxFollowerTags},
 		func(_ int64, vals []any) error {
 			return faultf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
 		}, 1)
@@ -753,13 +780,14 @@ func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
 	if im.dialect == db.SQLite {
 		return im.applySQLite(ctx, tx, dryRun)
 	}
-	pairs := matched + ` CROSS JOIN unnest(v.tags) AS t(tag_id)`
-	absent := ` NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = f.account_id AND m.tag_id = t.tag_id AND m.person_id = f.person_id)`
+	// Every line has its follower by now (a stranger is a fault).
+	pairs := ` FROM csv_in v CROSS JOIN unnest(v.tags) AS t(tag_id) WHERE v.person_id IS NOT NULL`
 	if dryRun {
 		if im.maxTags == 0 {
 			return nil
 		}
-		return tx.QueryRow(ctx, `SELECT COUNT(*)`+pairs+` WHERE`+absent, im.accountID).Scan(&im.tagsAdded)
+		return tx.QueryRow(ctx, `SELECT COUNT(*)`+pairs+` AND NOT EXISTS (SELECT 1 FROM tag_members m
+			WHERE m.account_id = ? AND m.tag_id = t.tag_id AND m.person_id = v.person_id)`, im.accountID).Scan(&im.tagsAdded)
 	}
 	var sets, changed []string
 	if im.hasRemark {
@@ -773,7 +801,7 @@ func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
 	if len(sets) > 0 {
 		// Followers whose remark and flag already are the file's are not
 		// rewritten.
-		if _, err := tx.Exec(ctx, `UPDATE follows AS f SET `+strings.Join(sets, ", ")+` FROM csv_in v WHERE f.account_id = ? AND f.openid = v.openid AND (`+
+		if _, err := tx.Exec(ctx, `UPDATE follows AS f SET `+strings.Join(sets, ", ")+` FROM csv_in v WHERE f.account_id = ? AND f.person_id = v.person_id AND (`+
 			strings.Join(changed, " OR ")+`)`, im.accountID); err != nil {
 			return fmt.Errorf("follower csv: update: %w", err)
 		}
@@ -783,8 +811,8 @@ func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
 	}
 	// The memberships added, counted by tag from what the insert returns:
 	// exact even while others tag the same followers.
-	rows, err := tx.Query(ctx, `WITH ins AS (INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT f.account_id, t.tag_id, f.person_id, ?`+
-		pairs+` ON CONFLICT DO NOTHING RETURNING tag_id) SELECT tag_id, COUNT(*) FROM ins GROUP BY tag_id`, im.now, im.accountID)
+	rows, err := tx.Query(ctx, `WITH ins AS (INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT ?, t.tag_id, v.person_id, ?`+
+		pairs+` ON CONFLICT DO NOTHING RETURNING tag_id) SELECT tag_id, COUNT(*) FROM ins GROUP BY tag_id`, im.accountID, im.now)
 	if err != nil {
 		return fmt.Errorf("follower csv: tags: %w", err)
 	}
