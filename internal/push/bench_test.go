@@ -3,8 +3,10 @@ package push_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -26,14 +28,23 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var conns atomic.Int64
+	recv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		_, _ = io.WriteString(w, "success")
 	}))
+	recv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	recv.Start()
 	defer recv.Close()
 	set := &push.Settings{AccountID: a.ID, URL: recv.URL, Token: token, AESKey: aesKey, Mode: push.Safe, Enabled: true}
 	openid := h.Service.Followers[0].OpenID
 	b.ResetTimer()
+	conns.Store(0)
+	commits := app.DevSettings.LogCommits()
 	start, cpu := time.Now(), processCPU()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
@@ -50,6 +61,10 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 	})
 	app.DevSettings.WaitLog() // every delivery's log row is written, too
 	elapsed, used := time.Since(start), processCPU()-cpu
+	// Connections the receiver accepted (kept alive: about one per sender)
+	// and push-log rows per transaction.
+	b.ReportMetric(float64(conns.Load()), "conns")
+	b.ReportMetric(float64(b.N)/float64(app.DevSettings.LogCommits()-commits), "rows/commit")
 	var logged int
 	if err := app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM push_deliveries WHERE account_id = ? AND kind = 'message'`, a.ID).Scan(&logged); err != nil || logged < b.N {
 		b.Fatalf("%d deliveries logged, want %d (%v)", logged, b.N, err)

@@ -96,14 +96,26 @@ func (s *Store) enqueue(d *Delivery, wait bool) *pendingRecord {
 	s.logMu.Lock()
 	if s.logIdle == nil {
 		s.logIdle = sync.NewCond(&s.logMu)
+		s.logWake = make(chan struct{}, 1)
 	}
 	for len(s.logQueue) >= maxQueued {
 		s.logIdle.Wait() // back-pressure: the writer is behind
 	}
 	s.logQueue = append(s.logQueue, p)
+	if wait {
+		s.logWaiters++
+	}
 	if !s.logRunning {
 		s.logRunning = true
 		go s.writeLog()
+	} else if s.logLingering && (wait || len(s.logQueue) >= lingerRows) {
+		// A caller waits for its commit, or the batch is big enough:
+		// the lingering writer starts now.
+		s.logLingering = false
+		select {
+		case s.logWake <- struct{}{}:
+		default:
+		}
 	}
 	s.logMu.Unlock()
 	return p
@@ -112,8 +124,19 @@ func (s *Store) enqueue(d *Delivery, wait bool) *pendingRecord {
 // waitLog blocks until every queued record has been written.
 func (s *Store) waitLog() {
 	s.logMu.Lock()
-	for s.logRunning {
-		s.logIdle.Wait()
+	if s.logRunning {
+		s.logFlush++ // no lingering while someone waits
+		if s.logLingering {
+			s.logLingering = false
+			select {
+			case s.logWake <- struct{}{}:
+			default:
+			}
+		}
+		for s.logRunning {
+			s.logIdle.Wait()
+		}
+		s.logFlush--
 	}
 	s.logMu.Unlock()
 }
@@ -121,6 +144,10 @@ func (s *Store) waitLog() {
 // WaitLog blocks until every queued push-log record has been written
 // (benchmarks and shutdown).
 func (s *Store) WaitLog() { s.waitLog() }
+
+// LogCommits is how many transactions the push-log writer has committed:
+// benchmarks report rows per commit from it.
+func (s *Store) LogCommits() int64 { return s.logCommits.Load() }
 
 type pendingRecord struct {
 	d    *Delivery
@@ -130,12 +157,44 @@ type pendingRecord struct {
 const (
 	maxBatch  = 256
 	maxQueued = 4096 // queued records before RecordAsync waits
+	// lingerRows and logLinger make the writer gather records into
+	// bigger transactions when nobody waits for them: with fewer rows
+	// than lingerRows queued, it waits up to logLinger for more before
+	// it writes. Each commit rewrites the table's and the index's last
+	// pages and has its own begin and commit, so a batch of a few rows
+	// costs several times more per row than one of a hundred; readers
+	// of the log (Deliveries, Delivery) and Record's callers do not wait
+	// for the linger (WaitLog and Record wake the writer).
+	lingerRows = 128
+	logLinger  = 2 * time.Millisecond
 )
 
 // writeLog commits queued records in batches until the queue is empty.
+// A small batch that nobody waits for lingers first (lingerRows).
 func (s *Store) writeLog() {
+	var linger *time.Timer
 	for {
 		s.logMu.Lock()
+		if n := len(s.logQueue); n > 0 && n < lingerRows && s.logWaiters == 0 && s.logFlush == 0 {
+			s.logLingering = true
+			s.logMu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(logLinger)
+			} else {
+				linger.Reset(logLinger)
+			}
+			select {
+			case <-linger.C:
+			case <-s.logWake:
+				linger.Stop()
+			}
+			s.logMu.Lock()
+			s.logLingering = false
+			select { // a wake sent after the timer fired
+			case <-s.logWake:
+			default:
+			}
+		}
 		batch := s.logQueue
 		if len(batch) > maxBatch {
 			batch = batch[:maxBatch]
@@ -154,10 +213,18 @@ func (s *Store) writeLog() {
 		err := s.db.Tx(context.Background(), func(tx *db.Tx) error {
 			return insertDeliveries(tx, stmts, batch)
 		})
+		s.logCommits.Add(1)
+		waiters := 0
 		for _, p := range batch {
 			if p.done != nil {
 				p.done <- err
+				waiters++
 			}
+		}
+		if waiters > 0 {
+			s.logMu.Lock()
+			s.logWaiters -= waiters
+			s.logMu.Unlock()
 		}
 		if err != nil && s.log != nil {
 			s.log.Error("push log: write", slog.Int("entries", len(batch)), slog.Any("error", err))

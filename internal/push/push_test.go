@@ -517,3 +517,49 @@ func TestTakeoverAfterTheReplyWasStoredDoesNotRepeatIt(t *testing.T) {
 		t.Fatalf("jobs left after the takeover: %d %v", left, err)
 	}
 }
+
+// The push log's writer gathers records into batches, lingering while
+// nobody waits: every record reaches the table, a Record call returns only
+// once its own row is committed (read here straight from the database,
+// not through the log's readers, which wait for the writer), and the log's
+// readers see records queued just before.
+func TestPushLogWritesEveryRecord(t *testing.T) {
+	h := heraldtest.New(t)
+	app := h.Internal().App
+	ctx := context.Background()
+	a := h.Service
+	const senders, each = 8, 40
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				d := &push.Delivery{AccountID: a.ID, Kind: push.KindEvent, Mode: push.Safe, URL: "https://dev.example/wx", OK: true, Attempts: 1}
+				if i%10 != 9 {
+					app.DevSettings.RecordAsync(d)
+					continue
+				}
+				if err := app.DevSettings.Record(ctx, d); err != nil {
+					t.Errorf("sender %d: Record: %v", s, err)
+					return
+				}
+				var n int
+				if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM push_deliveries WHERE id = ?`, d.ID).Scan(&n); err != nil || n != 1 {
+					t.Errorf("sender %d: Record returned before its row was committed (%d rows, %v)", s, n, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	last := &push.Delivery{AccountID: a.ID, Kind: push.KindEvent, Mode: push.Safe, URL: "https://dev.example/wx", Attempts: 1}
+	app.DevSettings.RecordAsync(last)
+	list, err := app.DevSettings.Deliveries(ctx, a.ID, 0, false, 1)
+	if err != nil || len(list) != 1 || list[0].ID != last.ID {
+		t.Fatalf("the newest delivery is %+v (%v), want the one just queued", list, err)
+	}
+	var n int
+	if err := app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM push_deliveries WHERE account_id = ? AND kind = 'event'`, a.ID).Scan(&n); err != nil || n != senders*each+1 {
+		t.Errorf("%d rows (%v), want %d", n, err, senders*each+1)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/clock"
@@ -141,11 +142,16 @@ type Store struct {
 	clock clock.Clock
 	log   *slog.Logger // nil: failed push-log writes after a delivery (RecordAsync) go unheard
 
-	logMu      sync.Mutex
-	logIdle    *sync.Cond
-	logQueue   []*pendingRecord
-	logRunning bool
-	logInserts [len(insertSizes)]*db.WriteStmt // by insertSizes; made on first use
+	logMu        sync.Mutex
+	logIdle      *sync.Cond
+	logQueue     []*pendingRecord
+	logRunning   bool
+	logWaiters   int           // queued records whose Record call waits for the commit
+	logFlush     int           // waitLog calls waiting for the writer to finish
+	logLingering bool          // the writer waits for more records (writeLog)
+	logWake      chan struct{} // ends the writer's wait early
+	logCommits   atomic.Int64
+	logInserts   [len(insertSizes)]*db.WriteStmt // by insertSizes; made on first use
 }
 
 // NewStore returns a Store; log hears of push-log writes that failed
