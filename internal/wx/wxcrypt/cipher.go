@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -129,16 +130,28 @@ func (c *Cipher) EncryptWithRandom(msg []byte, random [16]byte) (string, error) 
 	}
 	n := headerLen + len(msg) + len(c.appID)
 	pad := blockSize - n%blockSize // 1..32
-	buf := make([]byte, n+pad)
-	copy(buf, random[:])
-	binary.BigEndian.PutUint32(buf[16:headerLen], uint32(len(msg)))
-	copy(buf[headerLen:], msg)
-	copy(buf[headerLen+len(msg):], c.appID)
-	for i := n; i < len(buf); i++ {
-		buf[i] = byte(pad)
+	// One buffer holds the padded plaintext, encrypted in place, and
+	// after it the base64 of the ciphertext.
+	buf := make([]byte, n+pad+base64.StdEncoding.EncodedLen(n+pad))
+	plain, out := buf[:n+pad], buf[n+pad:]
+	copy(plain, random[:])
+	binary.BigEndian.PutUint32(plain[16:headerLen], uint32(len(msg)))
+	copy(plain[headerLen:], msg)
+	copy(plain[headerLen+len(msg):], c.appID)
+	for i := n; i < len(plain); i++ {
+		plain[i] = byte(pad)
 	}
-	cipher.NewCBCEncrypter(c.block, c.iv[:]).CryptBlocks(buf, buf)
-	return base64.StdEncoding.EncodeToString(buf), nil
+	// CBC: each block is XORed with the previous ciphertext block (the IV
+	// for the first) and encrypted.
+	prev := c.iv[:]
+	for i := 0; i < len(plain); i += aes.BlockSize {
+		b := plain[i : i+aes.BlockSize]
+		subtle.XORBytes(b, b, prev)
+		c.block.Encrypt(b, b)
+		prev = b
+	}
+	base64.StdEncoding.Encode(out, plain)
+	return string(out), nil
 }
 
 // Decrypt opens an Encrypt value and returns the message and the appid found

@@ -10,7 +10,6 @@ import (
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/hex"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,7 +19,7 @@ import (
 // sent as the signature query parameter of every push and of the GET URL
 // verification.
 func Signature(token, timestamp, nonce string) string {
-	return sortedSHA1(token, timestamp, nonce)
+	return sortedSHA1(token, timestamp, nonce, "", false)
 }
 
 // MsgSignature returns the signature of an encrypted envelope: the hex SHA1
@@ -28,7 +27,7 @@ func Signature(token, timestamp, nonce string) string {
 // concatenated. It is the msg_signature query parameter of a push and the
 // MsgSignature element of an encrypted reply.
 func MsgSignature(token, timestamp, nonce, encrypt string) string {
-	return sortedSHA1(token, timestamp, nonce, encrypt)
+	return sortedSHA1(token, timestamp, nonce, encrypt, true)
 }
 
 // CheckSignature reports whether sig is the plain Signature of token,
@@ -63,24 +62,39 @@ func JSSDKSignature(ticket, nonceStr string, timestamp int64, url string) string
 	return hex.EncodeToString(sum[:])
 }
 
-func sortedSHA1(parts ...string) string {
-	slices.Sort(parts) // parts is the variadic slice built for this call
-	n := 0
-	for _, p := range parts {
-		n += len(p)
+// sortedSHA1 is the hex SHA1 of three or four values sorted and
+// concatenated: a and b and c, and d unless it is omitted (four is false).
+func sortedSHA1(a, b, c, d string, four bool) string {
+	parts := [4]string{a, b, c, d}
+	n := 3
+	if four {
+		n = 4
 	}
-	// One contiguous buffer hashes faster than a Write per part, and the
-	// plain three-part signature fits on the stack.
-	var small [128]byte
+	// Insertion sort of three or four values, on the stack.
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && parts[j] < parts[j-1]; j-- {
+			parts[j], parts[j-1] = parts[j-1], parts[j]
+		}
+	}
+	size := 0
+	for _, p := range parts[:n] {
+		size += len(p)
+	}
+	// One contiguous buffer hashes faster than a Write per part; the plain
+	// signature and the MsgSignature of a message of a few hundred bytes
+	// fit on the stack.
+	var small [1024]byte
 	buf := small[:0]
-	if n > len(small) {
-		buf = make([]byte, 0, n)
+	if size > len(small) {
+		buf = make([]byte, 0, size)
 	}
-	for _, p := range parts {
+	for _, p := range parts[:n] {
 		buf = append(buf, p...)
 	}
 	sum := sha1.Sum(buf)
-	return hex.EncodeToString(sum[:])
+	var out [2 * sha1.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 func equalHex(want, got string) bool {

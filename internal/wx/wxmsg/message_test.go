@@ -365,6 +365,30 @@ func TestCDATAEdgeCases(t *testing.T) {
 	}
 }
 
+// xmlSafe keeps every XML character and replaces each other rune (and each
+// byte of invalid UTF-8) with U+FFFD, wherever it stands: at the start,
+// after a run of ASCII, or after other non-ASCII text.
+func TestXMLSafeReplacesWhatXMLCannotCarry(t *testing.T) {
+	tests := map[string]string{
+		"":                    "",
+		"plain ASCII \t\r\n~": "plain ASCII \t\r\n~",
+		"del\x7f":             "del\x7f",
+		"\x00start":           "\uFFFDstart",
+		"end\x1f":             "end\uFFFD",
+		"ascii then 中文":       "ascii then 中文",
+		"中文\x01":              "中文\uFFFD",
+		"bad \xff utf8":       "bad \uFFFD utf8",
+		"\xef\xbf\xbe":        "\uFFFD", // U+FFFE is not an XML character
+		"emoji 😀 \x0b":        "emoji 😀 \uFFFD",
+		"\ud7ff\ue000\ufffd":  "\ud7ff\ue000\ufffd",
+	}
+	for in, want := range tests {
+		if got := xmlSafe(in); got != want {
+			t.Errorf("xmlSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestMarshalErrors(t *testing.T) {
 	tests := []struct {
 		name string

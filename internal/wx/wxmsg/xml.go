@@ -156,7 +156,17 @@ func (w *writer) bytes() ([]byte, error) {
 // xmlSafe replaces invalid UTF-8 and characters outside the XML 1.0 Char
 // production with U+FFFD, as encoding/xml does for escaped text.
 func xmlSafe(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !isXMLChar(r) }) {
+	// Printable ASCII, tab, newline and carriage return are XML characters:
+	// most values (ids, numbers, base64) are only those, checked byte by
+	// byte; the rest is checked rune by rune from its first other byte.
+	i := 0
+	for i < len(s) && (s[i] >= 0x20 && s[i] < 0x7f || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	if rest := s[i:]; utf8.ValidString(rest) && !strings.ContainsFunc(rest, func(r rune) bool { return !isXMLChar(r) }) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
