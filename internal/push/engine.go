@@ -57,9 +57,14 @@ type Engine struct {
 	opts Options
 
 	endpoints sync.Map // scheme://host → *endpointSlots
-	ciphers   sync.Map // EncodingAESKey, NUL, AppID → *wxcrypt.Cipher (derived values only)
+	urlSlots  sync.Map // a pushed-to URL → its server's *endpointSlots
+	nURLSlots atomic.Int32
+	ciphers   sync.Map // cipherKey → *wxcrypt.Cipher (derived values only)
 	nCiphers  atomic.Int32
 }
+
+// cipherKey names the cipher of an EncodingAESKey and an AppID.
+type cipherKey struct{ key, appID string }
 
 // Deps are what an Engine works with.
 type Deps struct {
@@ -153,7 +158,7 @@ const maxCiphers = 1024
 // holds nothing but the key's derived values and is safe for concurrent use,
 // so a changed key simply finds (or makes) another entry.
 func (e *Engine) cipher(key, appID string) (*wxcrypt.Cipher, error) {
-	k := key + "\x00" + appID
+	k := cipherKey{key, appID}
 	if v, ok := e.ciphers.Load(k); ok {
 		return v.(*wxcrypt.Cipher), nil
 	}
@@ -527,15 +532,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 
 // slot waits for one of this node's request slots to target's server.
 func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
-	key := target
-	if u, err := url.Parse(target); err == nil {
-		key = u.Scheme + "://" + u.Host
-	}
-	v, ok := e.endpoints.Load(key)
-	if !ok {
-		v, _ = e.endpoints.LoadOrStore(key, &endpointSlots{freed: make(chan struct{})})
-	}
-	slots := v.(*endpointSlots)
+	slots, key := e.endpoint(target)
 	for {
 		slots.mu.Lock()
 		if slots.used < e.perNode() {
@@ -544,13 +541,49 @@ func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
 			return slots.release, nil
 		}
 		freed := slots.freed
+		slots.waiting++
 		slots.mu.Unlock()
+		var err error
 		select {
 		case <-freed:
 		case <-ctx.Done():
-			return nil, noteErr("why.busy", key, ctx.Err().Error())
+			err = noteErr("why.busy", key, ctx.Err().Error())
+		}
+		slots.mu.Lock()
+		slots.waiting--
+		slots.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 	}
+}
+
+// maxURLSlots bounds the URLs whose server endpoint resolves is kept; past
+// it the cache starts over.
+const maxURLSlots = 1024
+
+// endpoint returns the slots of target's server (scheme and host) and its
+// name. The server of a URL (without its query, which changes at every
+// push) is looked up once and kept.
+func (e *Engine) endpoint(target string) (*endpointSlots, string) {
+	base, _, _ := strings.Cut(target, "?") // url.Parse cuts the query off before it reads the host, too
+	if v, ok := e.urlSlots.Load(base); ok {
+		return v.(*endpointSlots), v.(*endpointSlots).key
+	}
+	key := target
+	if u, err := url.Parse(target); err == nil {
+		key = u.Scheme + "://" + u.Host
+	}
+	v, ok := e.endpoints.Load(key)
+	if !ok {
+		v, _ = e.endpoints.LoadOrStore(key, &endpointSlots{key: key, freed: make(chan struct{})})
+	}
+	if e.nURLSlots.Add(1) > maxURLSlots {
+		e.urlSlots.Clear()
+		e.nURLSlots.Store(1)
+	}
+	e.urlSlots.Store(base, v)
+	return v.(*endpointSlots), key
 }
 
 // perNode is this node's share of MaxPerEndpoint: the cap divided by the
@@ -569,18 +602,22 @@ func (e *Engine) perNode() int {
 }
 
 // endpointSlots counts the requests open to one developer server; freed is
-// closed (and replaced) whenever one ends, waking those that wait.
+// closed (and replaced) whenever one ends while others wait, waking them.
 type endpointSlots struct {
-	mu    sync.Mutex
-	used  int
-	freed chan struct{}
+	key     string // scheme://host
+	mu      sync.Mutex
+	used    int
+	waiting int
+	freed   chan struct{}
 }
 
 func (s *endpointSlots) release() {
 	s.mu.Lock()
 	s.used--
-	close(s.freed)
-	s.freed = make(chan struct{})
+	if s.waiting > 0 {
+		close(s.freed)
+		s.freed = make(chan struct{})
+	}
 	s.mu.Unlock()
 }
 
@@ -596,8 +633,7 @@ func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []b
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "text/xml")
-	req.Header.Set("User-Agent", "Mozilla/4.0")
+	req.Header = pushHeader // read only: neither the client nor the transport changes a request's header
 	res, err := e.client().Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -606,11 +642,39 @@ func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []b
 		return 0, nil, err // why() describes it
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
+	b, err := readResponse(res)
 	if err != nil {
 		return 0, nil, noteErr("why.read", err.Error())
 	}
 	return res.StatusCode, b, nil
+}
+
+// pushHeader is the header of every push, as WeChat sends it.
+var pushHeader = http.Header{"Content-Type": {"text/xml"}, "User-Agent": {"Mozilla/4.0"}}
+
+// readResponse reads the answer's body, at most maxResponse bytes, into a
+// buffer of its announced length when it has one: most answers are
+// "success" or a short reply.
+func readResponse(res *http.Response) ([]byte, error) {
+	n := int64(512)
+	if res.ContentLength >= 0 && res.ContentLength < maxResponse {
+		n = res.ContentLength + 1 // and room to see the end
+	}
+	b := make([]byte, 0, n)
+	r := io.LimitReader(res.Body, maxResponse)
+	for {
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+	}
 }
 
 // readReply interprets the server's answer by mode, explaining each check.
