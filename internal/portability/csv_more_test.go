@@ -74,6 +74,13 @@ func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
 	if snapshot(a.ID) != beforeMine || snapshot(other.ID) != beforeTheirs {
 		t.Fatal("a refused file changed followers")
 	}
+	// Named twice, another account's follower is a stranger on each line,
+	// not a follower named twice (no follower was found for either line).
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,remark\n"+theirs[0]+",One\n"+mine[1]+",Mine\n"+theirs[0]+",Two\n"), true)
+	if err != nil || rep.ErrorsTotal != 2 || rep.Errors[0].Line != 2 || rep.Errors[1].Line != 4 ||
+		rep.Errors[1].Msg != fmt.Sprintf("openid %q is not a follower of this account", theirs[0]) {
+		t.Fatalf("another account's follower twice: %+v %v", rep, err)
+	}
 
 	// Seven followers, the tags spelt in any case, one to three a line.
 	var sb strings.Builder
