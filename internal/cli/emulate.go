@@ -124,6 +124,7 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	// Starting (migrations, templates) leaves garbage whose pages would stay
 	// resident until the scavenger returns them: return them now.
 	debug.FreeOSMemory()
+	releaseExecutablePages()
 	if setLimit {
 		debug.SetMemoryLimit(32 << 20)
 	}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package cli
+
+// releaseExecutablePages is Linux's alone (exepages_linux.go).
+func releaseExecutablePages() {}
