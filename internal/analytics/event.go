@@ -68,6 +68,10 @@ type Event struct {
 	Failed    bool   // api_call and push_delivery: the call failed
 	Device    string // device class (see DeviceClass); "" if unknown
 	At        time.Time
+	// N is how many events of this shape the row stands for (0 means one):
+	// the writer stores developer API calls of one account, API, outcome,
+	// latency and minute as one row (see aggregated).
+	N int64
 }
 
 // maxSurface bounds Surface (a menu link button's URL can be long).

@@ -92,7 +92,20 @@ func (r *Recorder) Run(ctx context.Context) {
 	t := time.NewTicker(r.opts.FlushEvery)
 	defer t.Stop()
 	batch := make([]Event, 0, r.opts.BatchSize)
-	write := func() {
+	var calls counted
+	var write func()
+	add := func(ev Event) {
+		if aggregated(ev) {
+			calls.add(ev)
+			return
+		}
+		batch = append(batch, ev)
+		if len(batch) >= r.opts.BatchSize {
+			write()
+		}
+	}
+	write = func() {
+		batch = calls.appendTo(batch)
 		if len(batch) == 0 {
 			return
 		}
@@ -104,20 +117,14 @@ func (r *Recorder) Run(ctx context.Context) {
 	for {
 		select {
 		case ev := <-r.ch:
-			batch = append(batch, ev)
-			if len(batch) >= r.opts.BatchSize {
-				write()
-			}
+			add(ev)
 		case <-t.C:
 			write()
 		case <-ctx.Done():
 			for {
 				select {
 				case ev := <-r.ch:
-					batch = append(batch, ev)
-					if len(batch) >= r.opts.BatchSize {
-						write()
-					}
+					add(ev)
 				default:
 					write()
 					return
@@ -135,15 +142,21 @@ func (r *Recorder) Flush(ctx context.Context) (err error) {
 	}
 	for {
 		var batch []Event
+		var calls counted
 	fill:
 		for len(batch) < r.opts.BatchSize {
 			select {
 			case ev := <-r.ch:
-				batch = append(batch, ev)
+				if aggregated(ev) {
+					calls.add(ev)
+				} else {
+					batch = append(batch, ev)
+				}
 			default:
 				break fill
 			}
 		}
+		batch = calls.appendTo(batch)
 		if len(batch) == 0 {
 			return nil
 		}
@@ -153,21 +166,81 @@ func (r *Recorder) Flush(ctx context.Context) (err error) {
 	}
 }
 
+// aggregated reports whether ev is counted with the events of its shape in
+// one row: developer API calls, which name no person, object or device and
+// come once per call (at the API's rate), so that the writer stores a few
+// rows a second rather than one per call. The rollup sums n, value × n and
+// failed × n, so every dashboard and datacube figure is the same.
+func aggregated(ev Event) bool {
+	return ev.Kind == KindAPICall && ev.PersonID == 0 && ev.ObjectID == 0 && ev.Device == ""
+}
+
+// countKey is the shape of an aggregated event: its row's columns, with the
+// time cut to the minute (a minute lies in one hour of every time zone).
+type countKey struct {
+	account       int64
+	kind, surface string
+	value         int64
+	failed        bool
+	minute        int64
+}
+
+// counted gathers aggregated events until the next write, in the order
+// their shapes first came.
+type counted struct {
+	index map[countKey]int
+	rows  []Event
+}
+
+func (c *counted) add(ev Event) {
+	minute := ev.At.UnixMicro() / 60e6
+	if ev.At.UnixMicro() < 0 && ev.At.UnixMicro()%60e6 != 0 {
+		minute--
+	}
+	k := countKey{ev.AccountID, ev.Kind, ev.Surface, ev.Value, ev.Failed, minute}
+	if i, ok := c.index[k]; ok {
+		c.rows[i].N += max(ev.N, 1)
+		return
+	}
+	if c.index == nil {
+		c.index = map[countKey]int{}
+	}
+	ev.At = time.UnixMicro(minute * 60e6)
+	ev.N = max(ev.N, 1)
+	c.index[k] = len(c.rows)
+	c.rows = append(c.rows, ev)
+}
+
+// appendTo moves the gathered rows to batch.
+func (c *counted) appendTo(batch []Event) []Event {
+	if len(c.rows) == 0 {
+		return batch
+	}
+	batch = append(batch, c.rows...)
+	clear(c.index)
+	c.rows = c.rows[:0]
+	return batch
+}
+
 func (r *Recorder) write(ctx context.Context, batch []Event) error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
+	var events uint64
+	for _, ev := range batch {
+		events += uint64(max(ev.N, 1))
+	}
 	err := InsertEvents(ctx, r.db, batch)
 	if err != nil {
-		r.failed.Add(uint64(len(batch)))
-		r.log.Error("analytics: write events", slog.Int("events", len(batch)), slog.Any("error", err))
+		r.failed.Add(events)
+		r.log.Error("analytics: write events", slog.Uint64("events", events), slog.Any("error", err))
 		return err
 	}
-	r.written.Add(uint64(len(batch)))
+	r.written.Add(events)
 	return nil
 }
 
 // eventCols is the column count of a raw event insert.
-const eventCols = 10
+const eventCols = 11
 
 // InsertEvents writes events with multi-row INSERTs of at most 1,000 rows,
 // numbering them with a fresh block of ids (so the rollup's watermark sees
@@ -185,14 +258,14 @@ func insertEvents(ctx context.Context, d db.Querier, evs []Event) error {
 		evs = evs[n:]
 		var b strings.Builder
 		b.Grow(128 + n*22)
-		b.WriteString(`INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at) VALUES `)
+		b.WriteString(`INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at, n) VALUES `)
 		args := make([]any, 0, n*eventCols)
 		first := id.NewBlock(int64(n))
 		for i, ev := range chunk {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
 			failed := 0
 			if ev.Failed {
 				failed = 1
@@ -204,7 +277,7 @@ func insertEvents(ctx context.Context, d db.Querier, evs []Event) error {
 			if len(s) > maxSurface {
 				s = strings.ToValidUTF8(s[:maxSurface], "")
 			}
-			args = append(args, first+int64(i), ev.AccountID, cleanText(ev.Kind), ev.PersonID, ev.ObjectID, s, ev.Value, failed, cleanText(ev.Device), db.Micro(ev.At))
+			args = append(args, first+int64(i), ev.AccountID, cleanText(ev.Kind), ev.PersonID, ev.ObjectID, s, ev.Value, failed, cleanText(ev.Device), db.Micro(ev.At), max(ev.N, 1))
 		}
 		if _, err := d.Exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("analytics: insert %d events: %w", n, err)

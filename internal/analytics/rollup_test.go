@@ -305,3 +305,79 @@ func TestRollupOnADaylightSavingDay(t *testing.T) {
 	expect(t, m, "2026-03-08", "message_in", "*", 2, 2)
 	expect(t, m, "2026-03-09", "message_in", "*", 1, 1)
 }
+
+// TestAPICallsCountedTogether: the recorder stores developer API calls of
+// one account, API, outcome, latency and minute as one row, and every
+// rolled-up figure (calls, failures, total and longest time, per day and
+// per hour, across an hour's end in the account's zone) equals what one
+// row per call gives.
+func TestAPICallsCountedTogether(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-11 12:00:00")}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	together := newAccount(t, d, "Asia/Kolkata", 1) // UTC+5:30: hours end at :30 UTC
+	alone := newAccount(t, d, "Asia/Kolkata", 1)
+	rec := analytics.NewRecorder(d, clk, nil, 1<<14)
+	var single []analytics.Event
+	start := utc("2026-03-10 09:55:00") // 15:25 in Kolkata
+	for i := range 3000 {
+		ev := analytics.Event{Kind: analytics.KindAPICall, Surface: []string{"cgi-bin/user/info", "cgi-bin/menu/get"}[i%2],
+			Value: int64(i % 7), Failed: i%11 == 0, At: start.Add(time.Duration(i) * 400 * time.Millisecond)}
+		if i%500 == 0 {
+			ev.PersonID = int64(i + 1) // a call naming someone stays a row of its own
+		}
+		ev.AccountID = together
+		rec.Record(ev)
+		ev.AccountID = alone
+		single = append(single, ev)
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := analytics.InsertEvents(ctx, d, single); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM analytics_events WHERE account_id = ?`, together).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	// 20 minutes × 2 APIs × 7 latencies × 2 outcomes at most, and the 6 calls naming someone.
+	if rows > 20*2*7*2+6 {
+		t.Fatalf("%d rows for 3000 calls counted together", rows)
+	}
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.Totals(ctx, together, "2026-03-10", "2026-03-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.Totals(ctx, alone, "2026-03-10", "2026-03-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(a) != fmt.Sprint(b) || len(a) == 0 {
+		t.Fatalf("daily rows differ:\ncounted together %v\none row per call %v", a, b)
+	}
+	ha, err := st.Hourly(ctx, together, "2026-03-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, err := st.Hourly(ctx, alone, "2026-03-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ha) != fmt.Sprint(hb) || len(ha) < 2 {
+		t.Fatalf("hourly rows differ:\ncounted together %v\none row per call %v", ha, hb)
+	}
+	var calls int64
+	for _, r := range a {
+		if r.Kind == analytics.KindAPICall && r.Surface == analytics.All {
+			calls = r.Events
+		}
+	}
+	if calls != 3000 {
+		t.Fatalf("%d calls rolled up, want 3000", calls)
+	}
+}

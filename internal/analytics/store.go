@@ -254,7 +254,9 @@ func (s *Store) retentionDays(ctx context.Context) int {
 	return settings.Defaults().RawEventRetentionDays
 }
 
-const aggCols = `COUNT(*), COUNT(DISTINCT NULLIF(person_id, 0)), COALESCE(SUM(value), 0), COALESCE(MAX(value), 0), COALESCE(SUM(failed), 0)`
+// aggCols sums raw rows, each standing for n events of one value and
+// outcome (n > 1 only for developer API calls counted together).
+const aggCols = `COALESCE(SUM(n), 0), COUNT(DISTINCT NULLIF(person_id, 0)), COALESCE(SUM(value * n), 0), COALESCE(MAX(value), 0), COALESCE(SUM(failed * n), 0)`
 
 // RollupDay recomputes one day of one account (day in loc) from the raw
 // events: the daily rows of every kind, surface and object, the hourly rows
@@ -277,7 +279,7 @@ func (s *Store) RollupDay(ctx context.Context, accountID int64, day string, loc 
 		ins := `INSERT INTO analytics_daily (account_id, day, kind, surface, object_id, events, users, value_sum, value_max, failures) `
 		// The day's events are read once (a CTE used several times is
 		// materialised by both engines) and grouped four ways.
-		ev := `WITH ev AS (SELECT kind, surface, object_id, person_id, value, failed, (at - ?) / 3600000000 AS h` + where + `) `
+		ev := `WITH ev AS (SELECT kind, surface, object_id, person_id, value, failed, n, (at - ?) / 3600000000 AS h` + where + `) `
 		sel := `SELECT CAST(? AS BIGINT), CAST(? AS TEXT), `
 		q := ev + ins +
 			sel + `kind, surface, object_id, ` + aggCols + ` FROM ev GROUP BY kind, surface, object_id UNION ALL ` +

@@ -115,7 +115,7 @@ type Quotas struct {
 	// givingBack counts leases taken out of leases whose give-back
 	// statement has not ended.
 	givingBack int
-	stmts    atomic.Int64 // counting statements run (benchmarks report them per call)
+	stmts      atomic.Int64 // counting statements run (benchmarks report them per call)
 }
 
 const (
