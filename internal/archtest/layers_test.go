@@ -31,7 +31,7 @@ var (
 	// leases, queues, limits, the outbound-request guard, configuration, charts.
 	plumbing = []string{"internal/errs", "internal/id", "internal/clock", "internal/config", "internal/web",
 		"internal/realtime", "internal/sse", "internal/natsbus", "internal/jobs", "internal/lease", "internal/workq",
-		"internal/ratelimit", "internal/csvsafe", "internal/jsontext", "internal/outbound", "internal/analytics/chart"}
+		"internal/ratelimit", "internal/csvsafe", "internal/jsontext", "internal/jsonmemo", "internal/outbound", "internal/analytics/chart"}
 	// Wiring, test support and tools may import anything.
 	wiring = []string{"internal/app", "internal/apptest", "internal/cli", "internal/demo", "internal/e2e",
 		"internal/archtest", "internal/publish/bench", "internal/db/dbtest", "internal/natsbus/natstest"}

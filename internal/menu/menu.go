@@ -22,6 +22,7 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/jsonmemo"
 )
 
 // Button types, as on WeChat.
@@ -359,7 +360,7 @@ func scan(sc interface{ Scan(...any) error }) (*Menu, error) {
 	if err := sc.Scan(&m.ID, &m.AccountID, &m.Conditional, &tag, &platform, &buttons, &created); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(buttons), &m.Buttons); err != nil {
+	if err := menuButtons.Decode(buttons, &m.Buttons); err != nil {
 		return nil, err
 	}
 	if m.Conditional {
@@ -370,6 +371,24 @@ func scan(sc interface{ Scan(...any) error }) (*Menu, error) {
 	}
 	m.CreatedAt = db.FromMicro(created)
 	return &m, nil
+}
+
+// menuButtons keeps the decoded buttons of menus read before (every view
+// of a conversation reads its account's menus), by their text, so never
+// stale.
+var menuButtons = jsonmemo.New(1024, 16384, cloneButtons)
+
+// cloneButtons copies buttons and their sub-buttons.
+func cloneButtons(bs []Button) []Button {
+	if bs == nil {
+		return nil
+	}
+	out := make([]Button, len(bs))
+	for i, b := range bs {
+		b.SubButtons = cloneButtons(b.SubButtons)
+		out[i] = b
+	}
+	return out
 }
 
 // All returns the account's default menu (nil when none) and its

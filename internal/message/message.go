@@ -19,6 +19,7 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/id"
+	"github.com/heraldoa/herald/internal/jsonmemo"
 	"github.com/heraldoa/herald/internal/realtime"
 )
 
@@ -283,12 +284,22 @@ func scanMessage(sc interface{ Scan(...any) error }) (*Message, error) {
 	if err := sc.Scan(&m.ID, &m.AccountID, &m.PersonID, &m.Direction, &m.Kind, &m.Sender, &m.AgentID, &body, &created); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(body), &m.Body); err != nil {
+	if err := bodies.Decode(body, &m.Body); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = db.FromMicro(created)
 	return &m, nil
 }
+
+// bodies keeps the decoded bodies of messages read before: a conversation
+// is read again on every view of it, and decoding its bodies (templates'
+// and receipts' data above all) was about a tenth of the conversation
+// page's work. Kept by their text, they are never stale.
+var bodies = jsonmemo.New(4096, 4096, func(b Body) Body {
+	b.Articles = slices.Clone(b.Articles)
+	b.Data = jsonmemo.CloneAny(b.Data)
+	return b
+})
 
 // Since returns up to limit of the person's messages (every account) whose
 // id is above afterID, oldest first, broadcasts they received included:
