@@ -213,7 +213,10 @@ func (u *UI) funcs() template.FuncMap {
 // langFuncs are the template functions that write in a language; each
 // language's copy of a page has its own (see web.Templates.Localise).
 func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
+	buttons := langButtons(l.Lang)
 	return template.FuncMap{
+		// langbuttons: the language switcher's buttons (langButtons).
+		"langbuttons": func() template.HTML { return buttons },
 		// t: a text of the catalogue in the page's language, formatted
 		// with args as fmt.Sprintf does: {{t "Follow"}}, {{t "%d followers" .N}}.
 		"t": l.T,
@@ -238,6 +241,23 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 		// language: a language code as people read it (zh_CN → 简体中文).
 		"language": func(code string) string { return u.Known(l, LanguageLabel(code)) },
 	}
+}
+
+// langButtons is the language switcher's buttons on a page in lang: one
+// per language, named in itself, lang's marked current. They depend on
+// the page's language alone, so each language's are written once instead
+// of by a range of some fifteen template actions on every page.
+func langButtons(lang i18n.Lang) template.HTML {
+	var b strings.Builder
+	for _, l := range i18n.Langs {
+		v := template.HTMLEscapeString(string(l))
+		b.WriteString(`<button type="submit" name="lang" value="` + v + `" lang="` + v + `" translate="no" class="linkish"`)
+		if l == lang {
+			b.WriteString(` aria-current="true"`)
+		}
+		b.WriteString(`>` + template.HTMLEscapeString(l.Name()) + `</button>`)
+	}
+	return template.HTML(b.String())
 }
 
 // texts is the JSON of the "texts" template function.
