@@ -39,7 +39,7 @@ func TestConcurrentPushesPerEndpointAreCapped(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if status, _, err := e.post(context.Background(), srv.URL+"/wx?signature=x", []byte("<xml/>")); err != nil || status != http.StatusOK {
+			if status, _, err := e.post(context.Background(), srv.URL+"/wx?signature=x", "<xml/>"); err != nil || status != http.StatusOK {
 				t.Errorf("push: %d %v", status, err)
 			}
 		})
@@ -58,11 +58,11 @@ func TestConcurrentPushesPerEndpointAreCapped(t *testing.T) {
 	defer slow.Close()
 	defer close(hold)
 	e2 := NewEngine(Deps{Client: &http.Client{}}, Options{MaxPerEndpoint: 1, Timeout: 5 * time.Second})
-	go func() { _, _, _ = e2.post(context.Background(), slow.URL, nil) }()
+	go func() { _, _, _ = e2.post(context.Background(), slow.URL, "") }()
 	time.Sleep(100 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if _, _, err := e2.post(ctx, slow.URL, nil); err == nil {
+	if _, _, err := e2.post(ctx, slow.URL, ""); err == nil {
 		t.Fatal("a push past the cap did not wait")
 	}
 }
@@ -93,7 +93,7 @@ func TestPushCapIsSharedByTheLiveNodes(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 12 {
 			wg.Go(func() {
-				if status, _, err := e.post(context.Background(), srv.URL+"/wx", []byte("<xml/>")); err != nil || status != http.StatusOK {
+				if status, _, err := e.post(context.Background(), srv.URL+"/wx", "<xml/>"); err != nil || status != http.StatusOK {
 					t.Errorf("push: %d %v", status, err)
 				}
 			})

@@ -1,7 +1,6 @@
 package push
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -407,19 +406,22 @@ func nest(n Note, args ...string) []string {
 
 func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings, msg *wxmsg.Message, plain []byte, d *Delivery) []message.Reply {
 	var err error
+	// The documents are built as strings: they are logged as they are
+	// sent, without a copy.
 	if plain == nil {
-		if plain, err = msg.Marshal(); err != nil {
+		if d.Plain, err = msg.MarshalString(); err != nil {
 			e.fail(d, "build", err.Error())
 			return nil
 		}
+	} else {
+		d.Plain = string(plain)
 	}
-	d.Plain = string(plain)
 	ts := strconv.FormatInt(e.deps.Clock.Now().Unix(), 10)
 	n := nonce()
 	sig := wxcrypt.Signature(set.Token, ts, n)
 	d.Checks = make([]Check, 0, 5)
 	d.Checks = append(d.Checks, check(true, "sign")) // its values are the query's (withQuery)
-	body := plain
+	body := d.Plain
 	var cipher *wxcrypt.Cipher
 	var msgSig string // safe and compatible modes
 	if set.Encrypted() {
@@ -428,26 +430,26 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 			e.fail(d, "key", err.Error())
 			return nil
 		}
-		enc, err := cipher.Encrypt(plain)
+		enc, err := cipher.EncryptString(d.Plain)
 		if err != nil {
 			e.fail(d, "encrypt.no", err.Error())
 			return nil
 		}
 		if set.Mode == Safe {
-			body, err = (&wxmsg.EncryptedPush{ToUserName: msg.ToUserName, Encrypt: enc}).Marshal()
+			body, err = (&wxmsg.EncryptedPush{ToUserName: msg.ToUserName, Encrypt: enc}).MarshalString()
 		} else {
 			m2 := *msg
 			m2.Encrypt = enc
-			body, err = m2.Marshal()
+			body, err = m2.MarshalString()
 		}
 		if err != nil {
 			e.fail(d, "encrypt.no", err.Error())
 			return nil
 		}
 		msgSig = wxcrypt.MsgSignature(set.Token, ts, n, enc)
-		d.Checks = append(d.Checks, check(true, "encrypt", strconv.Itoa(len(plain)), a.AppID)) // and the query's msg_signature
+		d.Checks = append(d.Checks, check(true, "encrypt", strconv.Itoa(len(d.Plain)), a.AppID)) // and the query's msg_signature
 	}
-	d.Body = string(body)
+	d.Body = body
 	d.Query = pushQuery(sig, ts, n, msg.FromUserName, msgSig)
 	target := set.URL
 	if strings.Contains(target, "?") {
@@ -479,7 +481,7 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 		}
 		d.Attempts = i
 		t0 := time.Now()
-		status, b, err := e.post(ctx, target, body)
+		status, b, err := e.post(ctx, target, d.Body)
 		took := time.Since(t0).Round(time.Millisecond).String()
 		try := strconv.Itoa(i)
 		if err != nil {
@@ -621,7 +623,7 @@ func (s *endpointSlots) release() {
 	s.mu.Unlock()
 }
 
-func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []byte, error) {
+func (e *Engine) post(ctx context.Context, target string, body string) (int, []byte, error) {
 	release, err := e.slot(ctx, target)
 	if err != nil {
 		return 0, nil, err
@@ -629,7 +631,7 @@ func (e *Engine) post(ctx context.Context, target string, body []byte) (int, []b
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -376,7 +376,11 @@ func checksColumn(checks []Check) string {
 			n += 3 + len(a)
 		}
 	}
-	b := make([]byte, 0, n)
+	var small [1024]byte // most deliveries' checks: built on the stack, one copy to the heap
+	b := small[:0]
+	if n > len(small) {
+		b = make([]byte, 0, n)
+	}
 	b = append(b, '[')
 	for i, c := range checks {
 		if i > 0 {

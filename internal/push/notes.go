@@ -218,7 +218,8 @@ func noteColumn(n Note) string {
 	if n.Code == "" {
 		return n.Prose
 	}
-	return string(appendNote(nil, n.Code, n.Args))
+	var small [256]byte // most notes: built on the stack, one copy to the heap
+	return string(appendNote(small[:0], n.Code, n.Args))
 }
 
 // parseNote reads a stored Note: a JSON array of strings, or prose logged

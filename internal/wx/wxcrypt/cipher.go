@@ -125,6 +125,17 @@ func (c *Cipher) Encrypt(msg []byte) (string, error) {
 // caller, for deterministic tests and for repeating a request's random in a
 // reply the way some SDKs do.
 func (c *Cipher) EncryptWithRandom(msg []byte, random [16]byte) (string, error) {
+	return encrypt(c, msg, random)
+}
+
+// EncryptString is Encrypt of a message held in a string.
+func (c *Cipher) EncryptString(msg string) (string, error) {
+	var random [16]byte
+	rand.Read(random[:]) // never fails; see crypto/rand.Read
+	return encrypt(c, msg, random)
+}
+
+func encrypt[M string | []byte](c *Cipher, msg M, random [16]byte) (string, error) {
 	if uint64(len(msg)) > 1<<32-1 {
 		return "", fmt.Errorf("%w: message of %d bytes does not fit a uint32", ErrInvalidLength, len(msg))
 	}

@@ -361,3 +361,19 @@ func FuzzDecodeEncodingAESKey(f *testing.F) {
 		}
 	})
 }
+
+// EncryptString encrypts the string's bytes exactly as Encrypt does the
+// slice's: the envelope decrypts to the same message and appid.
+func TestEncryptStringRoundTrip(t *testing.T) {
+	c := newTestCipher(t)
+	for _, msg := range []string{"", "x", "<xml><Content><![CDATA[你好]]></Content></xml>", strings.Repeat("a", 1000)} {
+		enc, err := c.EncryptString(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.DecryptAndCheck(enc)
+		if err != nil || string(got) != msg {
+			t.Errorf("%q: decrypted %q, %v", msg, got, err)
+		}
+	}
+}

@@ -35,8 +35,17 @@ func SealPush(c *wxcrypt.Cipher, toUserName string, plain []byte) (*EncryptedPus
 
 // Marshal returns <xml><ToUserName><![CDATA[...]]></ToUserName><Encrypt><![CDATA[...]]></Encrypt></xml>.
 func (p *EncryptedPush) Marshal() ([]byte, error) {
+	s, err := p.MarshalString()
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}
+
+// MarshalString is Marshal as a string, without Marshal's copy.
+func (p *EncryptedPush) MarshalString() (string, error) {
 	if p.Encrypt == "" {
-		return nil, fmt.Errorf("%w: empty Encrypt", ErrInvalid)
+		return "", fmt.Errorf("%w: empty Encrypt", ErrInvalid)
 	}
 	var w writer
 	w.b.Grow(len(p.ToUserName) + len(p.Encrypt) + 96) // the envelope's tags and CDATA markers: one allocation
@@ -44,7 +53,7 @@ func (p *EncryptedPush) Marshal() ([]byte, error) {
 	w.cdata("ToUserName", p.ToUserName)
 	w.cdata("Encrypt", p.Encrypt)
 	w.close("xml")
-	return w.bytes()
+	return w.string()
 }
 
 // ParseEncryptedPush parses a safe- or compatible-mode push body and returns

@@ -15,8 +15,18 @@ import (
 // It fails with ErrInvalid when the header is incomplete and with
 // ErrUnknownType for a MsgType or Event this package does not define.
 func (m *Message) Marshal() ([]byte, error) {
+	s, err := m.MarshalString()
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}
+
+// MarshalString is Marshal as a string, without Marshal's copy: the push
+// engine logs the document it sends.
+func (m *Message) MarshalString() (string, error) {
 	if m.ToUserName == "" || m.FromUserName == "" {
-		return nil, fmt.Errorf("%w: ToUserName and FromUserName are required", ErrInvalid)
+		return "", fmt.Errorf("%w: ToUserName and FromUserName are required", ErrInvalid)
 	}
 	var w writer
 	w.b.Grow(320 + len(m.Content)) // a text message or an event in one allocation, mostly
@@ -29,7 +39,7 @@ func (m *Message) Marshal() ([]byte, error) {
 	switch m.MsgType {
 	case TypeEvent:
 		if err := m.marshalEvent(&w); err != nil {
-			return nil, err
+			return "", err
 		}
 	case TypeText:
 		w.cdata("Content", m.Content)
@@ -53,7 +63,7 @@ func (m *Message) Marshal() ([]byte, error) {
 		w.cdata("Description", m.Description)
 		w.cdata("Url", m.URL)
 	default:
-		return nil, fmt.Errorf("%w: MsgType %q", ErrUnknownType, m.MsgType)
+		return "", fmt.Errorf("%w: MsgType %q", ErrUnknownType, m.MsgType)
 	}
 
 	if m.MsgType != TypeEvent {
@@ -71,7 +81,7 @@ func (m *Message) Marshal() ([]byte, error) {
 	}
 	w.cdataIf("Encrypt", m.Encrypt)
 	w.close("xml")
-	return w.bytes()
+	return w.string()
 }
 
 func (m *Message) marshalEvent(w *writer) error {

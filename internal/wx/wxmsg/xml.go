@@ -56,7 +56,7 @@ func decodeOne(body []byte, v any) error {
 // writer builds the compact XML WeChat sends: no declaration, no
 // indentation, strings in CDATA and numbers bare.
 type writer struct {
-	b   bytes.Buffer
+	b   strings.Builder // its String is the document without a copy (MarshalString)
 	err error
 }
 
@@ -102,7 +102,8 @@ func (w *writer) text(name, v string) {
 
 func (w *writer) int(name string, v int64) {
 	w.open(name)
-	w.b.Write(strconv.AppendInt(w.b.AvailableBuffer(), v, 10))
+	var digits [20]byte
+	w.b.Write(strconv.AppendInt(digits[:0], v, 10))
 	w.close(name)
 }
 
@@ -150,7 +151,14 @@ func (w *writer) bytes() ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	return w.b.Bytes(), nil
+	return []byte(w.b.String()), nil
+}
+
+func (w *writer) string() (string, error) {
+	if w.err != nil {
+		return "", w.err
+	}
+	return w.b.String(), nil
 }
 
 // xmlSafe replaces invalid UTF-8 and characters outside the XML 1.0 Char
