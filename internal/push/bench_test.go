@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/heraldtest"
+	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
 )
@@ -91,4 +93,46 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPushTransportFloor is BenchmarkDeliverSafeMode without Herald:
+// the same outbound client POSTs a body of a safe-mode push's size (a
+// 428-character Encrypt, as for the benchmark's text), with
+// a push's query and header, to the same in-process receiver. Its CPU per
+// request is the floor under a delivery's on this machine (client, kernel
+// and receiver), with no signature, encryption, XML or log row.
+func BenchmarkPushTransportFloor(b *testing.B) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "success")
+	}))
+	defer recv.Close()
+	client := outbound.NewPolicy(outbound.Loopback).Client(0)
+	body := "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[" + strings.Repeat("A", 428) + "]]></Encrypt></xml>"
+	target := recv.URL + "?encrypt_type=aes&msg_signature=" + strings.Repeat("0", 40) + "&nonce=1234567890&openid=o" + strings.Repeat("x", 27) +
+		"&signature=" + strings.Repeat("0", 40) + "&timestamp=1765000000"
+	b.ResetTimer()
+	start, cpu := time.Now(), processCPU()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "text/xml")
+			req.Header.Set("User-Agent", "Mozilla/4.0")
+			res, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+	elapsed, used := time.Since(start), processCPU()-cpu
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "requests/s")
+	b.ReportMetric(float64(used)/float64(b.N), "cpu-ns/op")
 }
