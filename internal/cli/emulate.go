@@ -46,13 +46,21 @@ type EmulatorInfo struct {
 func emulateCmd(args []string, env Env) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Emulate(ctx, args, env)
+	return emulate(ctx, args, env, true)
 }
 
 // Emulate runs `herald emulate` until ctx ends: a throw-away Herald with
 // one ready account, its credentials printed as one JSON line on
 // env.Stdout, and the emulator's control API under /_emulator/.
 func Emulate(ctx context.Context, args []string, env Env) error {
+	return emulate(ctx, args, env, false)
+}
+
+// emulate is Emulate; ownProcess says the emulator is the process's only
+// work (`herald emulate`, `herald-emulator`) rather than a library in a
+// bot's test process (package emulator), whose executable's pages are
+// left as they are.
+func emulate(ctx context.Context, args []string, env Env, ownProcess bool) error {
 	start := time.Now()
 	setLimit := os.Getenv("GOMEMLIMIT") == ""
 	if setLimit {
@@ -124,7 +132,9 @@ func Emulate(ctx context.Context, args []string, env Env) error {
 	// Starting (migrations, templates) leaves garbage whose pages would stay
 	// resident until the scavenger returns them: return them now.
 	debug.FreeOSMemory()
-	releaseExecutablePages()
+	if ownProcess {
+		releaseExecutablePages()
+	}
 	if setLimit {
 		debug.SetMemoryLimit(32 << 20)
 	}

@@ -56,3 +56,16 @@ func TestReleaseExecutablePagesDropsOnlyTheBinarysReadOnlyPages(t *testing.T) {
 	}
 	t.Logf("executable's read-only pages resident: %d kB before, %d kB after", before, after)
 }
+
+// Emulate as a library (package emulator starts it inside a bot's test
+// process) leaves the host process's executable mapped as it was; only
+// the command, a process of its own, releases it.
+func TestEmulateInProcessKeepsTheHostsPages(t *testing.T) {
+	before := exeResident(t)
+	startEmulator(t, "--in-memory")
+	// Nothing unmaps a clean page of the executable but a release (or the
+	// kernel under memory pressure): the emulator's start only adds pages.
+	if after := exeResident(t); after < before {
+		t.Errorf("the test binary had %d kB of code and read-only data resident before Emulate and %d kB once it was ready: its pages were released", before, after)
+	}
+}
