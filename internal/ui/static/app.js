@@ -177,9 +177,14 @@ document.addEventListener("DOMContentLoaded", () => {
     let timer = null;
     const refresh = () => {
       timer = null;
-      fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      const href = location.href;
+      fetch(href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
         .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
         .then((text) => {
+          // A conversation chosen in the pane meanwhile (or still loading)
+          // is newer than this answer for the old address: ask again
+          // rather than put the old conversation back.
+          if (location.href !== href || live.hasAttribute("aria-busy")) { onEvent(); return; }
           const doc = new DOMParser().parseFromString(text, "text/html");
           document.querySelectorAll("[data-live]").forEach((el) => {
             const fresh = doc.querySelector('[data-live="' + el.dataset.live + '"]');
