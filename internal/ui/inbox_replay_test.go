@@ -3,10 +3,7 @@ package ui_test
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"html"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -156,36 +153,5 @@ func TestInboxStreamResumesFromLastEventID(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("after the gap: %+v, want the lost message", replayed)
-	}
-}
-
-// An inbox page's stream starts where the page was rendered: a follower's
-// message stored after the page read its queue, before its script opened
-// the stream, is replayed, so the agent sees it without reloading.
-func TestInboxPageStreamReplaysWhatArrivedWhileItRendered(t *testing.T) {
-	w := newMsgWorld(t)
-	for _, page := range []string{"inbox", fmt.Sprintf("inbox/%d", w.people["mei"].ID)} {
-		res := w.client(t, "sam").Get(w.mp(w.a, page))
-		if res.Status != http.StatusOK {
-			t.Fatalf("%s: HTTP %d", page, res.Status)
-		}
-		m := regexp.MustCompile(`data-inbox-live="([^"]+)"`).FindStringSubmatch(res.Body)
-		if m == nil || !strings.Contains(m[1], "?after=") {
-			t.Fatalf("%s: the page gives no stream start: %v", page, m)
-		}
-		text := "sent while " + page + " rendered"
-		if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, w.people["mei"].ID, message.KindText, message.Body{Text: text}); err != nil {
-			t.Fatal(err)
-		}
-		s := w.openInboxAt(t, "sam", html.UnescapeString(m[1]), "")
-		before, _ := s.until("ready")
-		found := false
-		for _, ev := range before {
-			found = found || ev.name == "message" && strings.Contains(ev.data, text)
-		}
-		s.cancel()
-		if !found {
-			t.Fatalf("%s: the stream replayed %v before it was ready, want the message sent while the page rendered", page, before)
-		}
 	}
 }

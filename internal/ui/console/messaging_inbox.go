@@ -8,7 +8,6 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
-	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/inbox"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
@@ -44,10 +43,6 @@ func (q *inboxQueue) Link(personID int64) string {
 
 type inboxData struct {
 	Queue *inboxQueue
-	// LiveAfter is where the page's live stream replays from: an id made
-	// before the page read anything, so what is stored while it renders
-	// still arrives.
-	LiveAfter int64
 }
 
 // loadQueue reads the queue of the view the request asks for.
@@ -94,9 +89,8 @@ func (u *UI) registerInbox(h core.Route) {
 }
 
 func (u *UI) loadInbox(r *http.Request, p *core.Page) error {
-	after := id.Floor(time.Now())
 	q, err := u.loadQueue(r, p.Console, 0)
-	p.Data = &inboxData{Queue: q, LiveAfter: after}
+	p.Data = &inboxData{Queue: q}
 	return err
 }
 
@@ -124,8 +118,6 @@ type conversationData struct {
 	Now      time.Time
 	Tab      string
 	Queue    *inboxQueue
-	// LiveAfter is inboxData's.
-	LiveAfter int64
 }
 
 // loadConversation fills a conversation's page; opening it marks it read.
@@ -136,7 +128,6 @@ func (u *UI) loadConversation(r *http.Request, p *core.Page) error {
 	if err != nil {
 		return err
 	}
-	after := id.Floor(time.Now())
 	row, err := u.Inbox.Conversation(ctx, c.Account.ID, pid)
 	if err != nil {
 		return err
@@ -145,7 +136,7 @@ func (u *UI) loadConversation(r *http.Request, p *core.Page) error {
 	if err != nil {
 		return err
 	}
-	d := &conversationData{Row: row, MeID: web.Person(r).ID, Now: u.Clock.Now(), Tab: "text", LiveAfter: after}
+	d := &conversationData{Row: row, MeID: web.Person(r).ID, Now: u.Clock.Now(), Tab: "text"}
 	d.Window = row.WindowOpen(d.Now)
 	for _, m := range msgs {
 		im := &inboxMsg{Message: m}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/ui/core"
 	"github.com/heraldoa/herald/internal/web"
 )
@@ -31,8 +30,6 @@ type chatRow struct {
 type chatListData struct {
 	Rows   []*chatRow
 	Unread int // over the rows that are not muted, for the page title
-	// LiveAfter is where the page's live stream replays from (chatData's).
-	LiveAfter int64
 }
 
 // folderPeek is how many folder items the chat list looks at for the
@@ -47,7 +44,7 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Title = "Chats"
 	ctx := r.Context()
-	d := &chatListData{LiveAfter: id.Floor(time.Now())}
+	d := &chatListData{}
 	chats, err := u.Messages.ChatList(ctx, me.ID)
 	if err != nil {
 		return err

@@ -17,10 +17,11 @@
 
   // ---- Live updates -------------------------------------------------------
   if ((chat || list) && window.EventSource) {
-    // The page says where its stream starts (an id from before the server
-    // read the page's messages): what was stored while it rendered is
-    // replayed, not lost. Reconnects send Last-Event-ID instead.
-    const after = (chat || list).dataset.after;
+    // The conversation says where its stream starts (an id from before the
+    // server read its messages): what was stored while it rendered is
+    // replayed, not lost, and addMessage skips what the page already shows.
+    // Reconnects send Last-Event-ID instead.
+    const after = chat ? chat.dataset.after : "";
     const es = new EventSource("/events" + (after ? "?after=" + encodeURIComponent(after) : ""));
     let readies = 0;
     es.addEventListener("ready", () => {
