@@ -24,14 +24,8 @@ type streamEvent struct{ name, id, data string }
 
 func (w *msgWorld) openInbox(t *testing.T, who, lastEventID string) *inboxStream {
 	t.Helper()
-	return w.openInboxAt(t, who, w.mp(w.a, "inbox/events"), lastEventID)
-}
-
-// openInboxAt opens the inbox stream at path (as a page gives it).
-func (w *msgWorld) openInboxAt(t *testing.T, who, path, lastEventID string) *inboxStream {
-	t.Helper()
 	c := w.client(t, who)
-	req := c.NewRequest(http.MethodGet, path, nil)
+	req := c.NewRequest(http.MethodGet, w.mp(w.a, "inbox/events"), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	req = req.WithContext(ctx)
 	for _, ck := range c.Jar.Cookies(req.URL) {
