@@ -1,11 +1,16 @@
 package push_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -24,17 +29,8 @@ import (
 //
 //	go test -run - -bench DeliverSafeMode -benchtime 20000x ./internal/push
 func BenchmarkDeliverSafeMode(b *testing.B) {
-	h := heraldtest.New(b)
-	app := h.Internal().App
-	a, err := app.Accounts.ByID(context.Background(), h.Service.ID)
-	if err != nil {
-		b.Fatal(err)
-	}
 	var conns atomic.Int64
-	recv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_, _ = io.WriteString(w, "success")
-	}))
+	recv := httptest.NewUnstartedServer(receiver())
 	recv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
@@ -42,10 +38,34 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 	}
 	recv.Start()
 	defer recv.Close()
-	set := &push.Settings{AccountID: a.ID, URL: recv.URL, Token: token, AESKey: aesKey, Mode: push.Safe, Enabled: true}
+	deliverSafeMode(b, recv.URL, &conns)
+}
+
+// receiver is the benchmarks' developer server: it reads the push and
+// answers "success".
+func receiver() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "success")
+	})
+}
+
+// deliverSafeMode runs b.N safe-mode deliveries to the receiver at url
+// from 16 senders and reports their figures; conns, when not nil, counts
+// the receiver's new connections.
+func deliverSafeMode(b *testing.B, url string, conns *atomic.Int64) {
+	h := heraldtest.New(b)
+	app := h.Internal().App
+	a, err := app.Accounts.ByID(context.Background(), h.Service.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := &push.Settings{AccountID: a.ID, URL: url, Token: token, AESKey: aesKey, Mode: push.Safe, Enabled: true}
 	openid := h.Service.Followers[0].OpenID
 	b.ResetTimer()
-	conns.Store(0)
+	if conns != nil {
+		conns.Store(0)
+	}
 	commits := app.DevSettings.LogCommits()
 	start, cpu := time.Now(), processCPU()
 	b.SetParallelism(8)
@@ -65,7 +85,9 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 	elapsed, used := time.Since(start), processCPU()-cpu
 	// Connections the receiver accepted (kept alive: about one per sender)
 	// and push-log rows per transaction.
-	b.ReportMetric(float64(conns.Load()), "conns")
+	if conns != nil {
+		b.ReportMetric(float64(conns.Load()), "conns")
+	}
 	b.ReportMetric(float64(b.N)/float64(app.DevSettings.LogCommits()-commits), "rows/commit")
 	var logged int
 	if err := app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM push_deliveries WHERE account_id = ? AND kind = 'message'`, a.ID).Scan(&logged); err != nil || logged < b.N {
@@ -102,10 +124,7 @@ func processCPU() time.Duration {
 // request is the floor under a delivery's on this machine (client, kernel
 // and receiver), with no signature, encryption, XML or log row.
 func BenchmarkPushTransportFloor(b *testing.B) {
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_, _ = io.WriteString(w, "success")
-	}))
+	recv := httptest.NewServer(receiver())
 	defer recv.Close()
 	client := outbound.NewPolicy(outbound.Loopback).Client(0)
 	body := "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[" + strings.Repeat("A", 428) + "]]></Encrypt></xml>"
@@ -135,4 +154,132 @@ func BenchmarkPushTransportFloor(b *testing.B) {
 	elapsed, used := time.Since(start), processCPU()-cpu
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "requests/s")
 	b.ReportMetric(float64(used)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkPushLogWrite measures the push-log writer alone: b.N copies of
+// a real safe-mode delivery's log row (queued with RecordAsync as the
+// engine does, then WaitLog), with no HTTP. cpu-ns/op is the process's CPU
+// per row; rows/commit how many rows each transaction took (a queue kept
+// full gives the writer its largest batches); import-cpu-ns/row the CPU
+// per row of analytics' import of the log afterwards.
+//
+//	go test -run - -bench PushLogWrite -benchtime 50000x ./internal/push
+func BenchmarkPushLogWrite(b *testing.B) {
+	h := heraldtest.New(b)
+	app := h.Internal().App
+	a, err := app.Accounts.ByID(context.Background(), h.Service.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	recv := httptest.NewServer(receiver())
+	defer recv.Close()
+	set := &push.Settings{AccountID: a.ID, URL: recv.URL, Token: token, AESKey: aesKey, Mode: push.Safe, Enabled: true}
+	msg := wxmsg.NewText(a.OriginalID, h.Service.Followers[0].OpenID, time.Now().Unix(), 1, "hello from the benchmark")
+	d, _ := app.Push.Deliver(context.Background(), a, set, msg, 0, push.KindMessage, 0)
+	if !d.OK {
+		b.Fatalf("delivery failed: %s", d.Error.English())
+	}
+	app.DevSettings.WaitLog()
+	rows := make([]push.Delivery, b.N)
+	for i := range rows {
+		rows[i] = *d
+		rows[i].ID, rows[i].CreatedAt = 0, time.Time{}
+	}
+	b.ResetTimer()
+	commits := app.DevSettings.LogCommits()
+	cpu := processCPU()
+	for i := range rows {
+		app.DevSettings.RecordAsync(&rows[i])
+	}
+	app.DevSettings.WaitLog()
+	used := processCPU() - cpu
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/float64(app.DevSettings.LogCommits()-commits), "rows/commit")
+	b.ReportMetric(float64(used)/float64(b.N), "cpu-ns/op")
+	// Each row is later read once more by analytics (its once-a-minute
+	// import flags it and stores a push_delivery event): that work per row.
+	cpu = processCPU()
+	imported, err := app.AnalyticsStore.ImportPushLog(context.Background())
+	if err != nil || imported < int64(b.N) {
+		b.Fatalf("%d rows imported, want %d (%v)", imported, b.N, err)
+	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(imported), "import-cpu-ns/row")
+	var logged int
+	if err := app.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM push_deliveries WHERE account_id = ? AND kind = 'message'`, a.ID).Scan(&logged); err != nil || logged < b.N+1 {
+		b.Fatalf("%d rows logged, want %d (%v)", logged, b.N+1, err)
+	}
+}
+
+// BenchmarkSafeModeReceiverApart is BenchmarkDeliverSafeMode with the
+// receiver in a process of its own (this test binary, run as
+// TestReceiverProcess), as a developer's server is on another machine:
+// cpu-ns/op is then Herald's process alone (engine, outbound client, log
+// writer, GC) and receiver-cpu-ns/op the receiver's. The two cores and the
+// loopback are still shared, so the wall-clock rate is the in-process
+// benchmark's, not a remote server's.
+//
+//	go test -run - -bench SafeModeReceiverApart -benchtime 20000x ./internal/push
+func BenchmarkSafeModeReceiverApart(b *testing.B) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestReceiverProcess$")
+	cmd.Env = append(os.Environ(), receiverEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	var url string
+	for url == "" && lines.Scan() {
+		url, _ = strings.CutPrefix(lines.Text(), "receiver ")
+	}
+	if url == "" {
+		_ = cmd.Process.Kill()
+		b.Fatal("the receiver process did not start")
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	before := childCPU(cmd.Process.Pid)
+	deliverSafeMode(b, url, nil)
+	used := childCPU(cmd.Process.Pid) - before
+	_ = stdin.Close() // the receiver ends when its input does
+	_ = cmd.Wait()
+	b.ReportMetric(float64(used)/float64(b.N), "receiver-cpu-ns/op")
+}
+
+const receiverEnv = "HERALD_PUSH_BENCH_RECEIVER"
+
+// TestReceiverProcess is BenchmarkSafeModeReceiverApart's receiver, run in
+// a process of its own; it prints its URL and serves until its input ends.
+func TestReceiverProcess(t *testing.T) {
+	if os.Getenv(receiverEnv) == "" {
+		t.Skip("the receiver of BenchmarkSafeModeReceiverApart")
+	}
+	recv := httptest.NewServer(receiver())
+	defer recv.Close()
+	fmt.Println("receiver " + recv.URL)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// childCPU is the CPU time (user and system) process pid has used so far,
+// from /proc/PID/stat.
+func childCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// After the command name in parentheses: state is field 3, utime and
+	// stime fields 14 and 15, in clock ticks (100 a second on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
