@@ -209,10 +209,17 @@ func (s *Store) writeLog() {
 			return
 		}
 		s.logMu.Unlock()
-		stmts := s.insertStmts()
-		err := s.db.Tx(context.Background(), func(tx *db.Tx) error {
-			return insertDeliveries(tx, stmts, batch)
-		})
+		var err error
+		if s.db.Dialect() == db.Postgres && len(batch) >= minCopy {
+			err = s.db.BulkTx(context.Background(), func(tx *db.Tx) error {
+				return copyDeliveries(tx, batch)
+			})
+		} else {
+			stmts := s.insertStmts()
+			err = s.db.Tx(context.Background(), func(tx *db.Tx) error {
+				return insertDeliveries(tx, stmts, batch)
+			})
+		}
 		s.logCommits.Add(1)
 		waiters := 0
 		for _, p := range batch {
@@ -230,6 +237,41 @@ func (s *Store) writeLog() {
 			s.log.Error("push log: write", slog.Int("entries", len(batch)), slog.Any("error", err))
 		}
 	}
+}
+
+// minCopy is the smallest batch the writer loads with COPY on PostgreSQL.
+// A multi-row INSERT's parameters are encoded into one growing buffer and
+// copied again into the Bind message (about 15 KB of garbage a row, and
+// 16.5 µs of Herald's CPU a row, at 1.2 KB of text a row); COPY streams
+// each row once. Below it the INSERTs stay: pgx looks the table's column
+// types up before each COPY, one more round trip, which a batch of a few
+// rows (a Record that waits for its commit) would pay for nothing.
+const minCopy = 16
+
+// copyDeliveries loads batch with COPY (PostgreSQL, in a BulkTx).
+func copyDeliveries(tx *db.Tx, batch []*pendingRecord) error {
+	row := make([]any, 0, 22)
+	i := 0
+	_, err := tx.CopyIn(context.Background(), "push_deliveries", logColumns, 0, func() ([]any, error) {
+		if i == len(batch) {
+			return nil, nil
+		}
+		d := batch[i].d
+		i++
+		return appendDelivery(row[:0], d), nil
+	})
+	return err
+}
+
+// logColumns are the columns the writer fills, in appendDelivery's order.
+var logColumns = []string{"id", "account_id", "person_id", "openid", "kind", "summary", "dedupe_key", "mode", "url", "query",
+	"plain", "body", "ok", "attempts", "status_code", "response", "reply", "error", "checks", "duration_us", "replay_of", "created_at"}
+
+// appendDelivery appends d's values for logColumns to args.
+func appendDelivery(args []any, d *Delivery) []any {
+	return append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(noteColumn(d.Summary)), d.DedupeKey, d.Mode, d.URL, d.Query,
+		clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(noteColumn(d.Reply)), errorColumn(d), checksColumn(d.Checks),
+		d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
 }
 
 // insertSizes are the row counts of the multi-row INSERTs the writer
@@ -252,8 +294,7 @@ func (s *Store) insertStmts() *[len(insertSizes)]*db.WriteStmt {
 
 func insertQuery(rows int) string {
 	var q strings.Builder
-	q.WriteString(`INSERT INTO push_deliveries (id, account_id, person_id, openid, kind, summary, dedupe_key, mode, url, query,
-		plain, body, ok, attempts, status_code, response, reply, error, checks, duration_us, replay_of, created_at) VALUES `)
+	q.WriteString(`INSERT INTO push_deliveries (` + strings.Join(logColumns, ", ") + `) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			q.WriteString(", ")
@@ -270,10 +311,7 @@ func insertDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch [
 		for len(batch) >= n {
 			args = args[:0]
 			for _, p := range batch[:n] {
-				d := p.d
-				args = append(args, d.ID, d.AccountID, d.PersonID, d.OpenID, d.Kind, clip(noteColumn(d.Summary)), d.DedupeKey, d.Mode, d.URL, d.Query,
-					clip(d.Plain), clip(d.Body), d.OK, d.Attempts, d.StatusCode, clip(d.Response), clip(noteColumn(d.Reply)), errorColumn(d), checksColumn(d.Checks),
-					d.Duration.Microseconds(), d.ReplayOf, db.Micro(d.CreatedAt))
+				args = appendDelivery(args, p.d)
 			}
 			if _, err := tx.ExecStmt(context.Background(), stmts[i], args...); err != nil {
 				return err

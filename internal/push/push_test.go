@@ -563,3 +563,63 @@ func TestPushLogWritesEveryRecord(t *testing.T) {
 		t.Errorf("%d rows (%v), want %d", n, err, senders*each+1)
 	}
 }
+
+// The log reads back what was recorded, whichever way the writer stored
+// it: a burst queued together (one batch, which PostgreSQL loads with
+// COPY) and a single waited-for record (an INSERT) give the console the
+// same fields, texts with quotes, tabs, newlines and non-ASCII included.
+func TestPushLogReadsBackWhatWasRecorded(t *testing.T) {
+	h := heraldtest.New(t)
+	app := h.Internal().App
+	ctx := context.Background()
+	a := h.Service
+	at := time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC)
+	delivery := func(i int) *push.Delivery {
+		text := fmt.Sprintf("héllo %d, 世界 \"quoted\"\ttab\nline \\ back", i)
+		d := &push.Delivery{AccountID: a.ID, PersonID: int64(1000 + i), OpenID: fmt.Sprint("o-follower-", i), Kind: push.KindMessage,
+			Summary: push.Note{Code: "m.text", Args: []string{text}}, DedupeKey: fmt.Sprint("msg:", i), Mode: push.Safe,
+			URL: "https://dev.example/wx", Query: fmt.Sprintf("openid=o%d&timestamp=1765000000", i),
+			Plain: "<xml><Content><![CDATA[" + text + "]]></Content></xml>", Body: fmt.Sprint("<xml><Encrypt>", i, "</Encrypt></xml>"),
+			OK: i%3 != 0, Attempts: 1 + i%3, Duration: time.Duration(i) * time.Millisecond, ReplayOf: int64(i % 2),
+			CreatedAt: at.Add(time.Duration(i) * time.Microsecond)}
+		if d.OK {
+			d.StatusCode, d.Response, d.Reply = 200, "success", push.Note{Code: "r.none"}
+			d.Checks = []push.Check{{OK: true, Code: "try", Args: []string{"1", "3ms", "7"}}, {OK: true, Code: "read.none"}}
+		} else {
+			d.StatusCode, d.Response = 502, "<html>bad gateway ünïcode</html>"
+			d.Error = push.Note{Prose: "connection reset «" + text + "»"}
+			d.Checks = []push.Check{{OK: false, Code: "try.status", Args: []string{"1", "502", "4ms"}}}
+		}
+		return d
+	}
+	var want []*push.Delivery
+	for i := range 40 {
+		d := delivery(i)
+		app.DevSettings.RecordAsync(d)
+		want = append(want, d)
+	}
+	app.DevSettings.WaitLog() // the burst is written: the next record is a batch of its own
+	one := delivery(40)
+	if err := app.DevSettings.Record(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, one)
+	got, err := app.DevSettings.Deliveries(ctx, a.ID, 0, false, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]*push.Delivery{}
+	for _, d := range got {
+		byID[d.ID] = d
+	}
+	for _, w := range want {
+		g := byID[w.ID]
+		if g == nil {
+			t.Errorf("delivery %d (%s) is not in the log", w.ID, w.DedupeKey)
+			continue
+		}
+		if fmt.Sprintf("%+v", *g) != fmt.Sprintf("%+v", *w) {
+			t.Errorf("delivery %s reads back as\n%+v\nwant\n%+v", w.DedupeKey, *g, *w)
+		}
+	}
+}
