@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -155,9 +154,10 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	}
 	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col, tags: tags,
 		seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
-		spelt: map[string]int64{}, usedTags: map[int64]bool{}, tagBuf: make([]int64, 0, 4)}
+		spelt: map[string]int64{}, tagBuf: make([]int64, 0, 4)}
 	if im.dialect == db.SQLite {
 		im.repeats = newRepeatSet(linesHint(r))
+		im.lite.init(linesHint(r))
 	} else {
 		im.seen = make(map[uint64]int64, linesHint(r))
 	}
@@ -247,26 +247,30 @@ func (s *repeatSet) add(h uint64, line int64) {
 	s.log = append(s.log, hashLine{h, line})
 }
 
-// pairs returns (line, earlier line) for each line whose hash an earlier
-// line had, in file order, the earlier line being the first with it.
-func (s *repeatSet) pairs() []int64 {
+// pairs returns (position, earlier position) for each line whose hash an
+// earlier line had, in file order, the earlier line being the first with
+// it; a position counts the lines added (line(p) is its line).
+func (s *repeatSet) pairs() []int {
 	if len(s.cands) == 0 {
 		return nil
 	}
-	var out []int64
-	first := make(map[uint64]int64, len(s.cands))
-	for _, e := range s.log {
+	var out []int
+	first := make(map[uint64]int, len(s.cands))
+	for p, e := range s.log {
 		if _, ok := s.cands[e.h]; !ok {
 			continue
 		}
 		if f, ok := first[e.h]; ok {
-			out = append(out, e.line, f)
+			out = append(out, p, f)
 		} else {
-			first[e.h] = e.line
+			first[e.h] = p
 		}
 	}
 	return out
 }
+
+// line is the line of the line added at position p.
+func (s *repeatSet) line(p int) int64 { return s.log[p].line }
 
 // linesHint guesses how many lines r has from its size, when it knows its
 // size (a file, bytes or a string), so that the set of openids seen is
@@ -362,27 +366,22 @@ func (im *csvImport) tagID(name string) (int64, bool) {
 
 const maxFollowerTags = 20
 
-// csvBatchRows is how many lines go to SQLite's staging table in one
-// statement; tests make it small to cross statement boundaries.
+// csvBatchRows is how many lines SQLite's statements take at a time (the
+// look-up, the update, the tag inserts); tests make it small to cross
+// statement boundaries.
 var csvBatchRows = 1000
-
-// csvApplyRange is how many lines of the file SQLite's update and tag
-// insert take at a time. One statement over the whole staged file touches
-// more follows, people and tag_members pages than SQLite's page cache holds
-// once the file is large (at a million lines the single tag insert cost
-// about 20 times what it cost at 100,000); a range of lines works on pages
-// that stay in the cache, so the cost per line stays flat.
-var csvApplyRange int64 = 10_000
 
 // csvStep marks the end of a step of an import (tests time the steps).
 var csvStep = func(string) {}
 
-// csvImport is one follower CSV import. Its lines are staged in the
-// temporary table csv_in (line, openid, remark, blocked, the follower
-// found for the openid, and the tag ids: an array on PostgreSQL, the table
-// csv_tags on SQLite); duplicate openids are found while parsing (by a
-// 64-bit hash of the openid, confirmed against the staged rows), the rest
-// of the checks are queries over the staged file.
+// csvImport is one follower CSV import. On PostgreSQL its lines are
+// staged in the temporary table csv_in (line, openid, remark, blocked, the
+// follower found for the openid, the tag ids as an array); on SQLite what
+// the changes need of each line is kept in memory (see liteLine).
+// Duplicate openids are found while parsing (by a 64-bit hash of the
+// openid, confirmed against the follower each line found); the rest of the
+// checks are queries over the staged file on PostgreSQL, and are made as
+// the lines are looked up on SQLite.
 type csvImport struct {
 	d                              *db.DB
 	dialect                        db.Dialect
@@ -402,12 +401,11 @@ type csvImport struct {
 	seen      map[uint64]int64 // PostgreSQL: hash of a staged openid -> its first line
 	repeats   *repeatSet       // SQLite: the hashes of the staged openids
 	dups      int64            // staged lines whose openid's hash an earlier line had
-	dupPairs  []int64          // SQLite: (line, earlier line) of each such line
-	usedTags  map[int64]bool   // SQLite: the tags the file names
+	dupPos    []int            // SQLite: (position, earlier position) of each such line (see repeatSet)
+	lite      liteLines        // SQLite: what the changes need of each line
 	maxTags   int              // the most tags a line lists
 	fatal     bool             // a line that ends the reading of the file
 	staged    int64
-	lastLine  int64 // the line of the last staged row
 	tagsAdded int64
 }
 
@@ -448,132 +446,17 @@ func (im *csvImport) next() (*csvRow, error) {
 		}
 		im.maxTags = max(im.maxTags, len(row.tags))
 		im.staged++
-		im.lastLine = row.line
 		return &row, nil
 	}
 }
 
-// stage makes the temporary tables and fills them from the file.
+// stage reads the file and looks its lines up: into temporary tables on
+// PostgreSQL, into memory on SQLite (see lookSQLite).
 func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 	if im.dialect == db.Postgres {
 		return im.stagePostgres(ctx, tx)
 	}
-	if err := im.drop(ctx, tx); err != nil {
-		return err
-	}
-	// SQLite looks each line's follower up as the line is staged: csv_in
-	// keeps the follow's rowid and person (NULL for an openid that is not
-	// a follower of this account) and whether the line changes the
-	// follow, so the checks and the changes never search follows by
-	// openid again. It keeps the openid only of a line without a follower
-	// (for its fault; the partial index lists those lines), the remark and
-	// flag only of a line that changes its follow, and a line's first tag
-	// (tag1); csv_tags has the others.
-	for _, q := range []string{
-		`CREATE TEMP TABLE csv_in (line INTEGER PRIMARY KEY, openid TEXT NOT NULL, remark TEXT NOT NULL, blocked BOOLEAN NOT NULL,
-			frow INTEGER, person_id INTEGER, chg BOOLEAN NOT NULL, tag1 INTEGER)`,
-		`CREATE INDEX temp.csv_in_stranger ON csv_in (line) WHERE person_id IS NULL`,
-		`CREATE TEMP TABLE csv_tags (line INTEGER NOT NULL, tag_id INTEGER NOT NULL, PRIMARY KEY (line, tag_id)) WITHOUT ROWID`,
-	} {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	var changed []string
-	if im.hasRemark {
-		changed = append(changed, "f.remark <> v.column3")
-	}
-	if im.hasBlocked {
-		changed = append(changed, "f.blocked <> v.column4")
-	}
-	chg := "0"
-	if len(changed) > 0 {
-		chg = "COALESCE(" + strings.Join(changed, " OR ") + ", 0)"
-	}
-	stageSQL := func(values string) string {
-		return `INSERT INTO temp.csv_in (line, openid, remark, blocked, frow, person_id, chg, tag1)
-			SELECT line, CASE WHEN frow IS NULL THEN openid ELSE '' END, CASE WHEN chg THEN remark ELSE '' END, blocked AND chg, frow, person_id, chg, tag1
-			FROM (SELECT v.column1 AS line, v.column2 AS openid, v.column3 AS remark, v.column4 AS blocked, v.column5 AS tag1,
-				f.rowid AS frow, f.person_id AS person_id, ` + chg + ` AS chg
-				FROM (VALUES ` + values + `) v LEFT JOIN follows f ON f.openid = v.column2 AND f.account_id = ?)`
-	}
-	// csv_tags fills alongside, between csv_in's statements.
-	tagBatch := 2 * csvBatchRows
-	var tagStmt *sql.Stmt
-	pairs := make([]any, 0, 2*tagBatch)
-	flushTags := func() error {
-		if len(pairs) == 0 {
-			return nil
-		}
-		var err error
-		if len(pairs) == cap(pairs) {
-			if tagStmt == nil {
-				if tagStmt, err = tx.Prepare(ctx, `INSERT INTO csv_tags (line, tag_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", tagBatch), ",")); err != nil {
-					return err
-				}
-			}
-			_, err = tagStmt.ExecContext(ctx, pairs...)
-		} else {
-			_, err = tx.Exec(ctx, `INSERT INTO csv_tags (line, tag_id) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", len(pairs)/2), ","), pairs...)
-		}
-		clear(pairs)
-		pairs = pairs[:0]
-		return err
-	}
-	_, err := tx.ExecRows(ctx, 5, csvBatchRows, stageSQL, []any{im.accountID}, func(args []any) ([]any, bool, error) {
-		row, err := im.next()
-		if row == nil || err != nil {
-			return args, false, err
-		}
-		var tag1 any
-		if len(row.tags) > 0 {
-			tag1 = row.tags[0]
-			if !im.usedTags[row.tags[0]] {
-				im.usedTags[row.tags[0]] = true
-			}
-		}
-		for _, t := range row.tags[min(1, len(row.tags)):] {
-			if len(pairs) == cap(pairs) {
-				if err := flushTags(); err != nil {
-					return args, false, err
-				}
-			}
-			pairs = append(pairs, row.line, t)
-			if !im.usedTags[t] {
-				im.usedTags[t] = true
-			}
-		}
-		return append(args, row.line, row.openid, row.remark, row.blocked, tag1), true, nil
-	})
-	if err == nil {
-		err = flushTags()
-	}
-	if tagStmt != nil {
-		tagStmt.Close()
-	}
-	if err == nil {
-		im.dupPairs = im.repeats.pairs()
-		im.dups = int64(len(im.dupPairs) / 2)
-		im.repeats = nil
-	}
-	if err == nil && len(im.dupPairs) > 0 {
-		// The few lines whose openid's hash an earlier line had.
-		if _, err = tx.Exec(ctx, `CREATE TEMP TABLE csv_dups (line INTEGER PRIMARY KEY, dup_of INTEGER NOT NULL)`); err == nil {
-			k := 0
-			_, err = tx.ExecRows(ctx, 2, csvBatchRows, func(values string) string { return `INSERT INTO temp.csv_dups (line, dup_of) VALUES ` + values }, nil,
-				func(args []any) ([]any, bool, error) {
-					if k == len(im.dupPairs) {
-						return args, false, nil
-					}
-					k += 2
-					return append(args, im.dupPairs[k-2], im.dupPairs[k-1]), true, nil
-				})
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("follower csv: stage: %w", err)
-	}
-	return nil
+	return im.lookSQLite(ctx, tx)
 }
 
 // stagePostgres copies the file into csv_file, then looks every line up
@@ -711,50 +594,6 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 		}, 1)
 }
 
-// checkSQLite is check over SQLite's staging, where each line already
-// names its follow.
-func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
-	err := im.faults(ctx, tx, `SELECT line, openid FROM csv_in WHERE person_id IS NULL ORDER BY line`, nil,
-		func(_ int64, vals []any) error {
-			return faultf("openid %q is not a follower of this account", text(vals[0]))
-		}, 1)
-	if err != nil {
-		return err
-	}
-	if im.dups > 0 {
-		// Two lines name the same follower when they name the same follow.
-		err := im.faults(ctx, tx, `SELECT v.line, (SELECT openid FROM follows WHERE rowid = v.frow), d.dup_of FROM csv_dups d
-			JOIN csv_in v ON v.line = d.line JOIN csv_in w ON w.line = d.dup_of AND w.frow = v.frow ORDER BY v.line`, nil,
-			func(_ int64, vals []any) error {
-				return faultf("openid %q appears on line %d too", text(vals[0]), vals[1])
-			}, 2)
-		if err != nil {
-			return err
-		}
-	}
-	if many, err := im.manyTags(ctx, tx); err != nil || !many {
-		return err
-	}
-	var most int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
-		im.accountID).Scan(&most); err != nil {
-		return err
-	}
-	if most+int64(im.maxTags) <= maxFollowerTags {
-		return nil
-	}
-	return im.faults(ctx, tx, `SELECT line, n FROM (SELECT v.line AS line,
-		(SELECT COUNT(*) FROM tag_members m WHERE m.account_id = ? AND m.person_id = v.person_id) +
-		(NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = ? AND m.tag_id = v.tag1 AND m.person_id = v.person_id)) +
-		(SELECT COUNT(*) FROM csv_tags t WHERE t.line = v.line AND NOT EXISTS (SELECT 1 FROM tag_members m
-			WHERE m.account_id = ? AND m.tag_id = t.tag_id AND m.person_id = v.person_id)) AS n
-		FROM csv_in v WHERE v.person_id IS NOT NULL AND v.tag1 IS NOT NULL) x
-		WHERE n > ? ORDER BY line`, []any{im.accountID, im.accountID, im.accountID, maxFollowerTags},
-		func(_ int64, vals []any) error {
-			return faultf("the follower would have %v tags (at most %d)", vals[0], maxFollowerTags)
-		}, 1)
-}
-
 // manyTags reports whether the file names tags and the account has more
 // tags than a follower may have: only then can a follower pass the limit,
 // and only then are the followers' tags counted.
@@ -806,6 +645,7 @@ func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
 			return fmt.Errorf("follower csv: update: %w", err)
 		}
 	}
+	csvStep("update")
 	if im.maxTags == 0 {
 		return nil
 	}
@@ -832,84 +672,6 @@ func (im *csvImport) apply(ctx context.Context, tx *db.Tx, dryRun bool) error {
 	}
 	for tid, n := range added {
 		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = follower_count + ? WHERE account_id = ? AND id = ?`, n, im.accountID, tid); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// applySQLite is apply over SQLite's staging: the follows to change are
-// known by rowid, the people to tag by id. The update and the tag insert
-// run range by range of lines of the file (see csvApplyRange).
-func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) error {
-	if dryRun {
-		if im.maxTags == 0 {
-			return nil
-		}
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT v.tag1 AS tag_id, v.person_id FROM csv_in v WHERE v.tag1 IS NOT NULL
-			UNION ALL SELECT t.tag_id, v.person_id FROM csv_tags t JOIN csv_in v ON v.line = t.line) t
-			WHERE NOT EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = ? AND m.tag_id = t.tag_id AND m.person_id = t.person_id)`,
-			im.accountID).Scan(&im.tagsAdded)
-	}
-	var sets []string
-	if im.hasRemark {
-		sets = append(sets, "remark = v.remark")
-	}
-	if im.hasBlocked {
-		sets = append(sets, "blocked = v.blocked")
-	}
-	if len(sets) > 0 {
-		// Only the lines that change their follow (chg, worked out as
-		// the line was staged) rewrite it.
-		stmt, err := tx.Prepare(ctx, `UPDATE follows SET `+strings.Join(sets, ", ")+` FROM csv_in v
-			WHERE follows.rowid = v.frow AND v.chg AND v.line >= ? AND v.line < ?`)
-		if err != nil {
-			return fmt.Errorf("follower csv: update: %w", err)
-		}
-		defer stmt.Close()
-		for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
-			if _, err := stmt.ExecContext(ctx, lo, lo+csvApplyRange); err != nil {
-				return fmt.Errorf("follower csv: update: %w", err)
-			}
-		}
-	}
-	if im.maxTags == 0 {
-		return nil
-	}
-	// Each range adds the lines' first tags, then the others.
-	first, err := tx.Prepare(ctx, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
-		SELECT ?, v.tag1, v.person_id, ? FROM csv_in v WHERE v.line >= ? AND v.line < ? AND v.tag1 IS NOT NULL ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("follower csv: tags: %w", err)
-	}
-	defer first.Close()
-	others, err := tx.Prepare(ctx, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
-		SELECT ?, t.tag_id, v.person_id, ? FROM csv_tags t JOIN csv_in v ON v.line = t.line WHERE t.line >= ? AND t.line < ? ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("follower csv: tags: %w", err)
-	}
-	defer others.Close()
-	for lo := int64(0); lo <= im.lastLine; lo += csvApplyRange {
-		for _, stmt := range []*sql.Stmt{first, others} {
-			if stmt == others && im.maxTags < 2 {
-				continue
-			}
-			res, err := stmt.ExecContext(ctx, im.accountID, im.now, lo, lo+csvApplyRange)
-			if err != nil {
-				return fmt.Errorf("follower csv: tags: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			im.tagsAdded += n
-		}
-	}
-	// One writer: the counts of the tags the file names are recounted
-	// from their members (an index range each).
-	for tid := range im.usedTags {
-		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = (SELECT COUNT(*) FROM tag_members m WHERE m.account_id = tags.account_id AND m.tag_id = tags.id)
-			WHERE account_id = ? AND id = ?`, im.accountID, tid); err != nil {
 			return err
 		}
 	}

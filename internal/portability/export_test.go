@@ -1,12 +1,12 @@
 package portability
 
-// SetCSVBatchRows makes follower CSV batches (the staging statements, and
-// the ranges of lines SQLite applies at a time) small, so that a small file
-// spans several; it returns a function that restores the sizes.
+// SetCSVBatchRows makes follower CSV batches (SQLite's statements of many
+// lines) small, so that a small file spans several; it returns a function
+// that restores the size.
 func SetCSVBatchRows(n int) (restore func()) {
-	oldRows, oldRange := csvBatchRows, csvApplyRange
-	csvBatchRows, csvApplyRange = n, int64(n)
-	return func() { csvBatchRows, csvApplyRange = oldRows, oldRange }
+	old := csvBatchRows
+	csvBatchRows = n
+	return func() { csvBatchRows = old }
 }
 
 // SetCSVStep calls f at the end of each step of a follower CSV import

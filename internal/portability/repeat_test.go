@@ -29,7 +29,11 @@ func TestRepeatSetSharedBits(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("the test has no repeats")
 	}
-	if got := s.pairs(); !slices.Equal(got, want) {
+	var got []int64
+	for _, p := range s.pairs() {
+		got = append(got, s.line(p))
+	}
+	if !slices.Equal(got, want) {
 		t.Fatalf("pairs %v, want %v", got, want)
 	}
 	if got := newRepeatSet(10).pairs(); got != nil {
