@@ -218,6 +218,7 @@ func New(cfg *config.Config, log *slog.Logger, d *db.DB, secret []byte, opts Opt
 	a.buildConversations(opts)
 	a.buildPortability()
 	a.buildAPI()
+	a.shareFollowerWrites() // other nodes drop their cached user/info answers
 	a.buildFollowerServices(pushTriggers)
 	if err := a.buildUI(); err != nil {
 		return nil, err

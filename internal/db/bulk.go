@@ -24,10 +24,14 @@ func (db *DB) CopyIn(ctx context.Context, table string, cols []string, next func
 			n, err = pgCopyFrom(ctx, dc, table, cols, next)
 			return err
 		})
+		if followerTables[table] {
+			db.followerWrite()
+		}
 		return n, err
 	}
 	var n int64
 	err := db.Tx(ctx, func(tx *Tx) error {
+		tx.followers = tx.followers || followerTables[table]
 		var err error
 		n, err = insertRows(ctx, tx.tx, table, cols, 200, next)
 		return err
@@ -40,6 +44,7 @@ func (db *DB) CopyIn(ctx context.Context, table string, cols []string, next func
 // on SQLite, prepared INSERTs of rowsPerStmt rows). It is for tables the
 // transaction made (staging), not for rows that need ON CONFLICT.
 func (tx *Tx) CopyIn(ctx context.Context, table string, cols []string, rowsPerStmt int, next func() ([]any, error)) (int64, error) {
+	tx.followers = tx.followers || followerTables[table]
 	if tx.db.dialect != Postgres {
 		return insertRows(ctx, tx.tx, table, cols, rowsPerStmt, next)
 	}
@@ -68,7 +73,8 @@ func (tx *Tx) CopyIn(ctx context.Context, table string, cols []string, rowsPerSt
 // read. It is meant for SQLite (PostgreSQL loads with CopyIn).
 func (tx *Tx) ExecRows(ctx context.Context, ncols, rowsPerStmt int, build func(values string) string, tail []any,
 	next func(args []any) ([]any, bool, error)) (int64, error) {
-	return execRows(ctx, tx.tx, tx.db.rebind, ncols, rowsPerStmt, build, tail, next)
+	noted := func(values string) string { q := build(values); tx.note(q); return q }
+	return execRows(ctx, tx.tx, tx.db.rebind, ncols, rowsPerStmt, noted, tail, next)
 }
 
 // insertRows is SQLite's bulk load: one prepared INSERT of rowsPerStmt

@@ -66,6 +66,9 @@ type DB struct {
 	rstmts      *stmtCache   // SQLite: the read pool's prepared statements (nil on PostgreSQL)
 	wstmts      *stmtCache   // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
 	noSnapshot  bool         // Migrate runs every migration, even on an empty SQLite database (tests)
+
+	followerGen  atomic.Int64           // committed writes of follower data (followers.go)
+	followerHook atomic.Pointer[func()] // called after each, to tell other nodes
 }
 
 // Statements returns how many statements this DB has run so far (through
@@ -212,12 +215,14 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		res, err = db.w.ExecContext(ctx, db.rebind(query), args...)
 		return err
 	})
+	db.noteWrite(query)
 	return res, err
 }
 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	db.stmts.Add(1)
+	mustNotWriteFollowers(query)
 	if st := db.rstmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -228,6 +233,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // sql.ErrNoRows into ErrNotFound.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
+	mustNotWriteFollowers(query)
 	if st := db.rstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -238,6 +244,7 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // RETURNING, or a read that must see the latest committed write.
 func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
+	mustNotWriteFollowers(query)
 	if st := db.wstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -255,6 +262,7 @@ func (db *DB) CountQueryRow(ctx context.Context, query string, args ...any) *sql
 		return db.WriterQueryRow(ctx, query, args...)
 	}
 	db.stmts.Add(1)
+	mustNotWriteFollowers(query)
 	return db.counts.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
@@ -280,7 +288,11 @@ func (db *DB) run(sqlTx *sql.Tx, conn *sql.Conn, fn func(tx *Tx) error) error {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err := sqlTx.Commit()
+	if tx.followers {
+		db.followerWrite() // even after a failed commit, which may have been applied
+	}
+	if err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	for _, f := range tx.after {
@@ -314,6 +326,9 @@ type Tx struct {
 	db    *DB
 	after []func()
 	conn  *sql.Conn // PostgreSQL, in BulkTx: the transaction's connection, for COPY
+	// followers: a statement of the transaction may have written follower
+	// data (followers.go); its commit bumps the generation.
+	followers bool
 }
 
 // AfterCommit runs f once the transaction has committed (never when it
@@ -327,12 +342,14 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	tx.db.stmts.Add(1)
+	tx.note(query)
 	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	tx.db.stmts.Add(1)
+	tx.note(query)
 	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
 }
 
@@ -340,12 +357,14 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // loads, where parsing a long statement each time would dominate); it is
 // closed with the transaction.
 func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.note(query)
 	return tx.tx.PrepareContext(ctx, tx.db.rebind(query))
 }
 
 // QueryRow runs a single-row query in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	tx.db.stmts.Add(1)
+	tx.note(query)
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
 }
 

@@ -33,6 +33,7 @@ func (p *Prepared) prepare() *sql.Stmt {
 // QueryRow runs the statement (or, if it could not be prepared, the plain
 // query) on the read pool.
 func (p *Prepared) QueryRow(ctx context.Context, args ...any) *sql.Row {
+	mustNotWriteFollowers(p.query)
 	if s := p.prepare(); s != nil {
 		p.db.stmts.Add(1)
 		return s.QueryRowContext(ctx, args...)
@@ -88,6 +89,7 @@ func (s *WriteStmt) Prepare(ctx context.Context) {
 // new one), otherwise as text.
 func (tx *Tx) ExecStmt(ctx context.Context, s *WriteStmt, args ...any) (sql.Result, error) {
 	tx.db.stmts.Add(1)
+	tx.note(s.query)
 	s.mu.Lock()
 	st := s.stmt
 	s.mu.Unlock()

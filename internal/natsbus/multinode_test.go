@@ -315,3 +315,34 @@ func TestNATSOutage(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowerWritesReachTheOtherNode: a write of follower data on node A
+// (a remark) moves node B's follower generation through the bus, so node
+// B's cached user/info answers are dropped (wxapi's infoCache; without the
+// bus only their 2 s bound would).
+func TestFollowerWritesReachTheOtherNode(t *testing.T) {
+	c := newCluster(t)
+	ctx := context.Background()
+	for i, write := range []func() error{
+		func() error { return c.a.Follows.SetRemark(ctx, c.bank.ID, c.mei.ID, "from node A") },
+		func() error {
+			tag, err := c.a.Audience.CreateTag(ctx, c.bank.ID, "vip")
+			if err != nil {
+				return err
+			}
+			return c.a.Audience.SetTags(ctx, c.bank.ID, c.mei.ID, []int64{tag.ID})
+		},
+	} {
+		g := c.b.DB.FollowerGeneration()
+		if err := write(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for c.b.DB.FollowerGeneration() == g {
+			if time.Now().After(deadline) {
+				t.Fatalf("write %d on node A: node B's follower generation did not move", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}

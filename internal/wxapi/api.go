@@ -89,6 +89,7 @@ type API struct {
 	accounts map[int64]*acctEntry
 
 	userInfoStmt *db.Prepared
+	infoCache    *infoCache // user/info answers (infocache.go)
 }
 
 // capability names what an endpoint needs from the account (§19).
@@ -133,6 +134,7 @@ func (api *API) init() {
 	api.once.Do(func() {
 		api.accounts = map[int64]*acctEntry{}
 		api.userInfoStmt = api.DB.PrepareRead(userInfoSQL(api.DB.Dialect()))
+		api.infoCache = newInfoCache()
 		api.routes = map[string]*route{}
 		api.registerAll()
 	})

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
@@ -142,6 +141,13 @@ func (api *API) userInfo(c *call) error {
 	if openid == "" {
 		return wxerr.New(41009)
 	}
+	// The generation and the time are taken before the read: a write that
+	// commits after them makes the answer read here invalid (infocache.go).
+	gen, at := api.DB.FollowerGeneration(), api.infoCache.now()
+	if body := api.infoCache.get(c.account.ID, openid, gen); body != nil {
+		wxerr.JSONBytes(c.w, body)
+		return nil
+	}
 	f := follow.Follow{OpenID: openid}
 	var sub int64
 	var tags string
@@ -162,17 +168,13 @@ func (api *API) userInfo(c *call) error {
 			ids = append(ids, n)
 		}
 	}
-	b := infoBuffers.Get().(*[]byte)
-	*b = infoOf(&f, ids).appendJSON((*b)[:0])
-	wxerr.JSONBytes(c.w, *b)
-	if cap(*b) <= 4<<10 {
-		infoBuffers.Put(b)
-	}
+	var buf2 [512]byte
+	body := infoOf(&f, ids).appendJSON(buf2[:0])
+	body = append([]byte(nil), body...) // kept by the cache, so its own
+	api.infoCache.put(c.account.ID, openid, gen, at, body)
+	wxerr.JSONBytes(c.w, body)
 	return nil
 }
-
-// infoBuffers hold user/info answers while they are written.
-var infoBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // appendJSON appends u as encoding/json writes it (the fields in order,
 // the omitempty ones left out when empty), without reflection: user/info
