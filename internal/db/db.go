@@ -286,6 +286,11 @@ func (db *DB) run(sqlTx *sql.Tx, conn *sql.Conn, fn func(tx *Tx) error) error {
 	tx := &Tx{tx: sqlTx, db: db, conn: conn}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		if tx.followers {
+			// In-memory SQLite's readers read uncommitted rows (OpenMemory),
+			// so a reader may have seen what is now rolled back.
+			db.followerWrite()
+		}
 		return err
 	}
 	err := sqlTx.Commit()

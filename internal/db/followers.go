@@ -18,7 +18,9 @@ import (
 // to invalidate: a statement run outside a transaction bumps the
 // generation when it returns, a transaction that ran one bumps it when it
 // commits (before its after-commit functions), both even when they fail,
-// since a failed commit may still have been applied. A reader that takes
+// since a failed commit may still have been applied; a transaction that
+// rolls back bumps it too, since in-memory SQLite's readers read
+// uncommitted rows. A reader that takes
 // the generation before it reads and keeps its answer only while the
 // generation is unchanged never keeps an answer older than a write that
 // returned.

@@ -4,5 +4,5 @@ package wxapi
 // that it would serve now.
 func InfoCached(api *API, accountID int64, openid string) bool {
 	api.init()
-	return api.infoCache.get(accountID, openid, api.DB.FollowerGeneration()) != nil
+	return api.infoCache.get(accountID, openid, api.DB.FollowerGeneration(), api.infoCache.now()) != nil
 }

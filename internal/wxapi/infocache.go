@@ -51,12 +51,13 @@ func newInfoCache() *infoCache {
 	return &infoCache{now: time.Now, m: map[infoKey]infoEntry{}}
 }
 
-// get returns the cached answer when it is still valid at generation gen.
-func (c *infoCache) get(account int64, openid string, gen int64) []byte {
+// get returns the cached answer when it is still valid at generation gen
+// and time now.
+func (c *infoCache) get(account int64, openid string, gen int64, now time.Time) []byte {
 	c.mu.RLock()
 	e, ok := c.m[infoKey{account, openid}]
 	c.mu.RUnlock()
-	if !ok || e.gen != gen || c.now().Sub(e.at) >= infoMaxAge {
+	if !ok || e.gen != gen || now.Sub(e.at) >= infoMaxAge {
 		return nil
 	}
 	return e.body
