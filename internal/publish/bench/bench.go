@@ -48,8 +48,14 @@ type Options struct {
 	Duration     time.Duration
 	Only         string // "mass", "folder" or "" for both
 	Keep         bool   // keep the scratch database
-	BatchSize    int    // mass-send batch size (default: the engine's)
-	Lanes        int    // mass-send lanes (default: the engine's)
+	// Reuse measures the folder on a database kept by an earlier run
+	// (Keep) instead of building one: DatabaseURL is then that scratch
+	// database itself on PostgreSQL, Dir the directory of its herald.db
+	// on SQLite. Old and new builds can so be compared on the same data,
+	// alternately, without rebuilding it for each run.
+	Reuse     bool
+	BatchSize int // mass-send batch size (default: the engine's)
+	Lanes     int // mass-send lanes (default: the engine's)
 	// Profile, when set, is the path prefix of pprof profiles of the
 	// folder's throughput rounds: Profile+".cpu", ".mutex" and ".block".
 	Profile string
@@ -132,6 +138,9 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 	c := clock.Real{}
 	set := settings.NewStore(d, c)
 	st := publish.NewStore(d, c, publish.Deps{Media: media.Dir{Root: os.TempDir()}, Settings: set})
+	if o.Reuse && o.Only != "folder" {
+		return nil, errors.New("reuse: only the folder can be measured again (--only folder)")
+	}
 	if o.Only == "" || o.Only == "mass" {
 		if err := massSend(ctx, d, st, set, o, res, out); err != nil {
 			return nil, fmt.Errorf("mass send: %w", err)
@@ -146,6 +155,17 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Result, error) {
 }
 
 func open(ctx context.Context, o Options, out io.Writer) (*db.DB, func(), error) {
+	if o.Reuse {
+		if o.DatabaseURL == "" && o.Dir == "" {
+			return nil, nil, errors.New("reuse: give the kept database's directory (SQLite) or URL (PostgreSQL)")
+		}
+		d, err := db.Open(ctx, o.DatabaseURL, o.Dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(out, "reusing the %s database of an earlier run\n", d.Dialect())
+		return d, func() { d.Close() }, nil
+	}
 	if o.DatabaseURL == "" {
 		dir, err := os.MkdirTemp(o.Dir, "herald-bench-")
 		if err != nil {
@@ -404,6 +424,9 @@ func analyze(ctx context.Context, d *db.DB) error {
 }
 
 func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res *Result, out io.Writer) error {
+	if o.Reuse {
+		return folderBenchAgain(ctx, d, st, o, res, out)
+	}
 	res.FolderPubs, res.FolderAccounts, res.FolderReaders, res.FolderFollowsEach = o.Publications, o.Accounts, o.Readers, o.Follows
 	fmt.Fprintf(out, "folder: building %d publications over %d accounts, %d readers following %d accounts each ...\n",
 		o.Publications, o.Accounts, o.Readers, o.Follows)
@@ -426,7 +449,34 @@ func folderBench(ctx context.Context, d *db.DB, st *folder.Store, o Options, res
 	res.FolderBuild = time.Since(t0)
 	fmt.Fprintf(out, "  built in %s\n", res.FolderBuild.Round(time.Second))
 
-	q := &folderQueries{ctx: ctx, d: d, st: st, readers: o.Readers, readerBase: readerBase, rnd: mrand.New(mrand.NewPCG(1, 2)),
+	return folderMeasure(ctx, d, st, o, o.Readers, readerBase, res, out)
+}
+
+// folderBenchAgain measures the folder on a database an earlier run built
+// and kept: its readers are the people named r1, r2, … (folderReaders).
+func folderBenchAgain(ctx context.Context, d *db.DB, st *folder.Store, o Options, res *Result, out io.Writer) error {
+	var first int64
+	if err := d.QueryRow(ctx, `SELECT id FROM people WHERE username = 'r1'`).Scan(&first); err != nil {
+		return fmt.Errorf("reuse: no folder dataset here: %w", err)
+	}
+	readerBase := first - 1
+	var readers int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM people WHERE id > ? AND id <= ? AND username LIKE 'r%'`,
+		readerBase, readerBase+int64(o.Readers)).Scan(&readers); err != nil {
+		return err
+	}
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE person_id = ?`, first).Scan(&res.FolderFollowsEach); err != nil {
+		return err
+	}
+	res.FolderReaders = readers
+	fmt.Fprintf(out, "folder: %d readers following %d accounts each, on the kept data\n", readers, res.FolderFollowsEach)
+	return folderMeasure(ctx, d, st, o, readers, readerBase, res, out)
+}
+
+// folderMeasure checks the folder against the naive query, then measures
+// its latency and its throughput at concurrency 1, 2 and 4.
+func folderMeasure(ctx context.Context, d *db.DB, st *folder.Store, o Options, readers int, readerBase int64, res *Result, out io.Writer) error {
+	q := &folderQueries{ctx: ctx, d: d, st: st, readers: readers, readerBase: readerBase, rnd: mrand.New(mrand.NewPCG(1, 2)),
 		profile: o.Profile}
 	if err := q.latency(o.Queries, res, out); err != nil {
 		return err
