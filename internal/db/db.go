@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,10 +63,11 @@ type DB struct {
 	keep        *sql.DB  // in-memory SQLite: a connection that keeps the database alive
 	rebinds     sync.Map // query text -> Postgres form (bounded: rebindCount)
 	rebindCount atomic.Int64
-	stmts       atomic.Int64 // statements run through this DB, its transactions and prepared reads
-	rstmts      *stmtCache   // SQLite: the read pool's prepared statements (nil on PostgreSQL)
-	wstmts      *stmtCache   // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
-	noSnapshot  bool         // Migrate runs every migration, even on an empty SQLite database (tests)
+	stmts       atomic.Int64  // statements run through this DB, its transactions and prepared reads
+	rstmts      *stmtCache    // SQLite: the read pool's prepared statements (nil on PostgreSQL)
+	wstmts      *stmtCache    // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
+	noSnapshot  bool          // Migrate runs every migration, even on an empty SQLite database (tests)
+	slots       chan struct{} // SQLite: one per P, taken by long reads (ReadSlot); nil on PostgreSQL
 
 	followerGen  atomic.Int64           // committed writes of follower data (followers.go)
 	followerHook atomic.Pointer[func()] // called after each, to tell other nodes
@@ -137,8 +139,24 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-	return openSQLiteDSN(ctx, dsn, path, 4, "")
+	// The readers map the database file (at most its first
+	// SQLITE_MAX_MMAP_SIZE, 2 GB less 64 KB in modernc's build). A read
+	// transaction then takes each page not in the WAL straight from the
+	// mapping instead of through SQLite's page cache, and modernc builds
+	// SQLite with SQLITE_ENABLE_MEMORY_MANAGEMENT, which puts every
+	// connection's page cache behind one process-wide mutex taken for every
+	// page a statement touches: with four readers that mutex was where the
+	// Subscriptions folder spent its concurrency (docs/performance.md).
+	// The mapping is shared by the readers and is the kernel's page cache,
+	// so a reader whose own cache is cold reads no file. The writer keeps
+	// the page cache (SQLite never writes through the mapping).
+	return openSQLiteDSN(ctx, dsn, path, 4, "&_pragma=mmap_size("+strconv.Itoa(readerMmapSize)+")")
 }
+
+// readerMmapSize is the mapping the SQLite readers ask for: modernc's
+// SQLITE_MAX_MMAP_SIZE, the most SQLite maps (a larger request is cut to
+// it). Pages past it are read through the page cache as before.
+const readerMmapSize = 0x7fff0000
 
 // openSQLiteDSN opens the writer and a pool of readers readers on dsn
 // (readerParams added to theirs).
@@ -161,8 +179,43 @@ func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerPar
 	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	return &DB{dialect: SQLite, w: w, r: r, url: path, rstmts: newStmtCache(r), wstmts: newStmtCache(w)}, nil
+	return &DB{dialect: SQLite, w: w, r: r, url: path, rstmts: newStmtCache(r), wstmts: newStmtCache(w),
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}, nil
 }
+
+// ReadSlot waits for one of the process's read slots and returns the
+// function that gives it back; a long read of many statements (the
+// Subscriptions folder) takes one for its whole run. On SQLite there are
+// as many slots as Go runs goroutines at once (GOMAXPROCS when the
+// database was opened): SQLite runs inside this process, its page cache
+// and allocator have process-wide mutexes, and with more goroutines in
+// SQLite than Ps the holder of such a mutex waits in a run queue while
+// the others park on it; Go's mutex then turns to handing itself over in
+// order, a goroutine switch per page. Four folder reads on two cores ran
+// 15-25 % slower than two. A read that waits for a slot holds no
+// connection, so it cannot keep a slot holder from the read pool (which
+// is larger), and other reads (pages, exports, streams) take no slot and
+// are not held up by it. On PostgreSQL the reads run in the server's
+// processes, on its cores, and there is no limit. It returns ctx's error
+// if ctx ends first.
+func (db *DB) ReadSlot(ctx context.Context) (release func(), err error) {
+	if db.slots == nil {
+		return func() {}, nil
+	}
+	select { // a free slot first, even when ctx has ended too
+	case db.slots <- struct{}{}:
+		return db.releaseSlot, nil
+	default:
+	}
+	select {
+	case db.slots <- struct{}{}:
+		return db.releaseSlot, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (db *DB) releaseSlot() { <-db.slots }
 
 // Dialect reports the engine.
 func (db *DB) Dialect() Dialect { return db.dialect }
