@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
@@ -282,6 +284,53 @@ func TestSubscriptionFolder(t *testing.T) {
 		if it.PublicationID == last.pub {
 			t.Fatal("deleted publication still in the folder")
 		}
+	}
+}
+
+// On SQLite no more folder reads run at once than there are read slots
+// (one per core): one that finds them all taken waits, and gives up when
+// its request ends; it reads as soon as a slot is given back. On
+// PostgreSQL it never waits.
+func TestFolderReadsTakeAReadSlot(t *testing.T) {
+	e := newEnv(t)
+	me := e.people(1, "reader")[0]
+	a := e.account(account.Subscription, "Lotus Tea House")
+	e.follow(a.ID, []int64{me})
+	e.massSend(a.ID, e.draft(a.ID, "Spring tea"), 0)
+	var releases []func()
+	for range runtime.GOMAXPROCS(0) {
+		release, err := e.db.ReadSlot(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	if dbtest.Postgres() {
+		if items, err := e.subs.Items(e.ctx, me, folder.Cursor{}, 20); err != nil || len(items) != 1 {
+			t.Fatalf("PostgreSQL: %d items, %v; want 1 without waiting", len(items), err)
+		}
+		return
+	}
+	ended, cancel := context.WithCancel(e.ctx)
+	cancel()
+	items, err := e.subs.Items(ended, me, folder.Cursor{}, 20)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("with every slot taken: %d items, %v; want to wait until the request ended", len(items), err)
+	}
+	done := make(chan []folder.Item)
+	go func() {
+		items, err := e.subs.Items(e.ctx, me, folder.Cursor{}, 20)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- items
+	}()
+	releases[0]()
+	if items := <-done; len(items) != 1 {
+		t.Errorf("after a slot was given back: %d items, want 1", len(items))
+	}
+	for _, release := range releases[1:] {
+		release()
 	}
 }
 

@@ -127,6 +127,14 @@ func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit 
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
+	// A folder read takes a read slot (SQLite: one per core; see
+	// db.ReadSlot). Its callers hold no connection while they wait, so a
+	// slot holder always gets one from the read pool.
+	release, err := s.db.ReadSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	// Blacklisting is rare, and the blocked flag is not in the follows index
 	// the pick of accounts reads, so blocked accounts are found among the
 	// page's accounts and excluded on a second pass.
