@@ -297,6 +297,14 @@ func TestFolderReadsTakeAReadSlot(t *testing.T) {
 	a := e.account(account.Subscription, "Lotus Tea House")
 	e.follow(a.ID, []int64{me})
 	e.massSend(a.ID, e.draft(a.ID, "Spring tea"), 0)
+	ended, cancel := context.WithCancel(e.ctx)
+	cancel()
+	// A request that has ended reads nothing (the folder's statements run
+	// under a context that cannot be cancelled, and check the request's
+	// before each).
+	if items, err := e.subs.Items(ended, me, folder.Cursor{}, 20); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ended request: %d items, %v; want context.Canceled", len(items), err)
+	}
 	var releases []func()
 	for range runtime.GOMAXPROCS(0) {
 		release, err := e.db.ReadSlot(e.ctx)
@@ -311,8 +319,6 @@ func TestFolderReadsTakeAReadSlot(t *testing.T) {
 		}
 		return
 	}
-	ended, cancel := context.WithCancel(e.ctx)
-	cancel()
 	items, err := e.subs.Items(ended, me, folder.Cursor{}, 20)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("with every slot taken: %d items, %v; want to wait until the request ended", len(items), err)
