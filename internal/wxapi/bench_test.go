@@ -79,6 +79,21 @@ func BenchmarkUserInfoHandler(b *testing.B) {
 		b.ReportMetric(float64(s.App.DB.Statements()-start)/float64(b.N), "queries/op")
 		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	})
+	// Every call a miss of the user/info cache (as for a developer asking
+	// about many followers, each once): the follower generation moves
+	// before each call, as a write of follower data would move it.
+	b.Run("serial-miss", func(b *testing.B) {
+		start, cpu := s.App.DB.Statements(), processCPU()
+		b.ReportAllocs()
+		for b.Loop() {
+			s.App.DB.FollowerDataChanged()
+			if rec := get(target); rec.Code != http.StatusOK {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+		b.ReportMetric(float64(s.App.DB.Statements()-start)/float64(b.N), "queries/op")
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	})
 	// 50 callers at once, as scripts/bench-api's 50 wrk connections: shows
 	// what concurrency adds or saves (pool waits, quota batching).
 	b.Run("parallel50", func(b *testing.B) {

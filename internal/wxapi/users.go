@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
@@ -168,13 +169,19 @@ func (api *API) userInfo(c *call) error {
 			ids = append(ids, n)
 		}
 	}
-	var buf2 [512]byte
-	body := infoOf(&f, ids).appendJSON(buf2[:0])
-	body = append([]byte(nil), body...) // kept by the cache, so its own
+	b := infoBuffers.Get().(*[]byte)
+	*b = infoOf(&f, ids).appendJSON((*b)[:0])
+	body := append([]byte(nil), *b...) // the cache keeps it: exactly its size
+	if cap(*b) <= 4<<10 {
+		infoBuffers.Put(b)
+	}
 	api.infoCache.put(c.account.ID, openid, gen, at, body)
 	wxerr.JSONBytes(c.w, body)
 	return nil
 }
+
+// infoBuffers hold user/info answers while they are written.
+var infoBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // appendJSON appends u as encoding/json writes it (the fields in order,
 // the omitempty ones left out when empty), without reflection: user/info
