@@ -353,11 +353,17 @@ func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
 const cols = `id, account_id, conditional, tag_id, client_platform_type, buttons, created_at`
 
 func scan(sc interface{ Scan(...any) error }) (*Menu, error) {
-	var m Menu
 	var tag int64
+	return scanWith(sc, &tag)
+}
+
+// scanWith scans a row of cols followed by the given extra columns, and
+// sets *tag to the menu's tag id (0: none).
+func scanWith(sc interface{ Scan(...any) error }, tag *int64, extra ...any) (*Menu, error) {
+	var m Menu
 	var platform, buttons string
 	var created int64
-	if err := sc.Scan(&m.ID, &m.AccountID, &m.Conditional, &tag, &platform, &buttons, &created); err != nil {
+	if err := sc.Scan(append([]any{&m.ID, &m.AccountID, &m.Conditional, tag, &platform, &buttons, &created}, extra...)...); err != nil {
 		return nil, err
 	}
 	if err := menuButtons.Decode(buttons, &m.Buttons); err != nil {
@@ -365,8 +371,8 @@ func scan(sc interface{ Scan(...any) error }) (*Menu, error) {
 	}
 	if m.Conditional {
 		m.MatchRule = &MatchRule{ClientPlatformType: platform}
-		if tag != 0 {
-			m.MatchRule.TagID = fmt.Sprint(tag)
+		if *tag != 0 {
+			m.MatchRule.TagID = fmt.Sprint(*tag)
 		}
 	}
 	m.CreatedAt = db.FromMicro(created)
@@ -614,19 +620,38 @@ func (s *Store) ForFollower(ctx context.Context, accountID, personID int64) (_ [
 // account has no menu.
 func (s *Store) MenuFor(ctx context.Context, accountID, personID int64) (_ *Menu, err error) {
 	defer errs.Wrap(&err, "menu.Store.MenuFor(%d, %d)", accountID, personID)
-	def, conds, err := s.All(ctx, accountID)
-	if err != nil || def == nil {
+	// One statement: the account's menus, each conditional one with
+	// whether the follower carries its tag (a primary-key probe of
+	// tag_members), instead of the menus and then the follower's tags.
+	rows, err := s.db.Query(ctx, `SELECT `+cols+`, conditional AND tag_id <> 0 AND EXISTS (SELECT 1 FROM tag_members t
+			WHERE t.account_id = m.account_id AND t.tag_id = m.tag_id AND t.person_id = ?)
+		FROM menus m WHERE account_id = ? ORDER BY conditional, id DESC`, personID, accountID)
+	tags := map[int64]bool{}
+	list, err := db.Collect(rows, err, func(r *sqlRows) (*Menu, error) {
+		var tag int64
+		var carried bool
+		m, err := scanWith(r, &tag, &carried)
+		if err == nil && carried {
+			tags[tag] = true
+		}
+		return m, err
+	})
+	if err != nil {
 		return nil, err
 	}
-	if len(conds) > 0 {
-		tags, err := s.followerTags(ctx, accountID, personID)
-		if err != nil {
-			return nil, err
+	var def *Menu
+	for _, m := range list {
+		if !m.Conditional {
+			def = m
+			break
 		}
-		for _, m := range conds {
-			if Matches(m.MatchRule, tags) {
-				return m, nil
-			}
+	}
+	if def == nil {
+		return nil, nil
+	}
+	for _, m := range list {
+		if m.Conditional && Matches(m.MatchRule, tags) {
+			return m, nil
 		}
 	}
 	return def, nil
