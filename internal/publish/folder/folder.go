@@ -147,7 +147,7 @@ func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit 
 		if len(refs) == 0 {
 			return nil, nil
 		}
-		accounts, err := s.folderAccounts(ctx, personID, refs)
+		accounts, details, readAt, err := s.folderDetails(ctx, personID, refs)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +164,7 @@ func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit 
 					kept = append(kept, r)
 				}
 			}
-			return s.folderItems(ctx, personID, kept, accounts)
+			return folderItems(kept, accounts, details, readAt), nil
 		}
 		excluded = append(excluded, blocked...)
 	}
@@ -196,20 +196,47 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			exArgs = append(exArgs, v)
 		}
 	}
+	// The first statement also reads the tag-targeted sends delivered to
+	// this follower (folder_deliveries), as a second branch of a UNION ALL
+	// told apart by its first column: one statement fewer per page.
+	cond, dargs := before.before("d.at", "d.publication_id")
+	var direct []folderRef
 	k := limit
-	for {
-		rows, err := s.query(ctx, `SELECT a.id, a.last_published_at
+	for first := true; ; first = false {
+		q := `SELECT 0, a.id, a.last_published_at, 0
 			FROM follows f JOIN accounts a ON a.id = f.account_id
 			WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
-				AND a.last_published_at > 0`+notIn+`
-			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?`, append(append([]any{personID}, exArgs...), k+1)...)
-		list, err := db.Collect(rows, err, func(r *sql.Rows) (*followedAccount, error) {
-			var f followedAccount
-			return &f, r.Scan(&f.id, &f.last)
+				AND a.last_published_at > 0` + notIn + `
+			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?`
+		args := append(append([]any{personID}, exArgs...), k+1)
+		if first {
+			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT * FROM (SELECT 1, d.at, d.publication_id, d.account_id FROM folder_deliveries d
+				WHERE d.person_id = ?` + cond + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd`
+			args = append(append(append(args, personID), dargs...), limit)
+		}
+		rows, err := s.query(ctx, q, args...)
+		got, err := db.Collect(rows, err, func(r *sql.Rows) ([4]int64, error) {
+			var v [4]int64
+			return v, r.Scan(&v[0], &v[1], &v[2], &v[3])
 		})
 		if err != nil {
 			return nil, err
 		}
+		var list []*followedAccount
+		for _, v := range got {
+			if v[0] == 0 {
+				list = append(list, &followedAccount{id: v[1], last: v[2]})
+			} else {
+				direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
+			}
+		}
+		// Newest first (a UNION ALL keeps no order of its own).
+		sort.Slice(list, func(i, j int) bool {
+			if list[i].last != list[j].last {
+				return list[i].last > list[j].last
+			}
+			return list[i].id > list[j].id
+		})
 		bound := int64(-1) // every item of accounts not looked at is at most this old
 		if len(list) > k {
 			bound = list[k].last
@@ -223,17 +250,6 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			break
 		}
 		k *= 4
-	}
-	// Tag-targeted sends delivered to this follower.
-	cond, args := before.before("d.at", "d.publication_id")
-	rows, err := s.query(ctx, `SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
-		WHERE d.person_id = ?`+cond+` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?`, append(append([]any{personID}, args...), limit)...)
-	direct, err := db.Collect(rows, err, func(r *sql.Rows) (folderRef, error) {
-		var f folderRef
-		return f, r.Scan(&f.at, &f.pubID, &f.accountID)
-	})
-	if err != nil {
-		return nil, err
 	}
 	refs = append(refs, direct...)
 	sort.Slice(refs, func(i, j int) bool {
@@ -249,36 +265,63 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	return refs, nil
 }
 
-// folderAccounts loads the accounts of the page (name, avatar, badge) and
-// whether the reader still follows them unblocked.
-func (s *Store) folderAccounts(ctx context.Context, personID int64, refs []folderRef) (map[int64]*followedAccount, error) {
-	ids := []any{db.Micro(s.clock.Now()), personID}
-	seen := map[int64]bool{}
+// pubDetail is what the folder shows of a publication.
+type pubDetail struct {
+	title, cover, state string
+	first               int64
+	count               int
+}
+
+// folderDetails loads, in one statement, the page's accounts (name,
+// avatar, badge, and whether the reader still follows them unblocked), when
+// the reader last opened the folder, and the page's publications' details:
+// the two reads of the accounts and the publications by primary key, as
+// one UNION ALL whose first column tells their rows apart.
+func (s *Store) folderDetails(ctx context.Context, personID int64, refs []folderRef) (map[int64]*followedAccount, map[int64]pubDetail, int64, error) {
+	args := make([]any, 0, 3+2*len(refs))
+	args = append(args, db.Micro(s.clock.Now()), personID, personID)
+	seen := make(map[int64]bool, len(refs))
 	for _, r := range refs {
 		if !seen[r.accountID] {
 			seen[r.accountID] = true
-			ids = append(ids, r.accountID)
+			args = append(args, r.accountID)
 		}
 	}
-	rows, err := s.query(ctx, `SELECT a.id, a.name, a.avatar_path, a.verified_until > ?,
-			COALESCE(CASE WHEN f.following AND NOT f.blocked THEN 0 ELSE 1 END, 1)
+	for _, r := range refs {
+		args = append(args, r.pubID)
+	}
+	rows, err := s.query(ctx, `SELECT 0, a.id, a.name, a.avatar_path, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END,
+			COALESCE(CASE WHEN f.following AND NOT f.blocked THEN 0 ELSE 1 END, 1), '',
+			COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0)
 		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ?
-		WHERE a.id IN (?`+strings.Repeat(", ?", len(ids)-3)+`)`, ids...)
-	list, err := db.Collect(rows, err, func(r *sql.Rows) (*followedAccount, error) {
-		var f followedAccount
-		var blocked int
-		err := r.Scan(&f.id, &f.name, &f.avatar, &f.verified, &blocked)
-		f.blocked = blocked == 1
-		return &f, err
-	})
+		WHERE a.id IN (?`+strings.Repeat(", ?", len(seen)-1)+`)
+		UNION ALL
+		SELECT 1, p.id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state, 0
+		FROM publications p WHERE p.id IN (?`+strings.Repeat(", ?", len(refs)-1)+`)`, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	out := make(map[int64]*followedAccount, len(list))
-	for _, a := range list {
-		out[a.id] = a
+	defer rows.Close()
+	accounts := make(map[int64]*followedAccount, len(seen))
+	details := make(map[int64]pubDetail, len(refs))
+	var readAt int64
+	for rows.Next() {
+		var kind, id, n5, n6, at int64
+		var s3, s4, s7 string
+		if err := rows.Scan(&kind, &id, &s3, &s4, &n5, &n6, &s7, &at); err != nil {
+			return nil, nil, 0, err
+		}
+		if kind == 0 { // an account
+			accounts[id] = &followedAccount{id: id, name: s3, avatar: s4, verified: n5 == 1, blocked: n6 == 1}
+			readAt = at
+		} else { // a publication
+			details[id] = pubDetail{title: s3, cover: s4, first: n5, count: int(n6), state: s7}
+		}
 	}
-	return out, nil
+	if err := rows.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	return accounts, details, readAt, nil
 }
 
 func dedupe(refs []folderRef) []folderRef {
@@ -371,40 +414,9 @@ func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, b
 	})
 }
 
-// folderItems loads the details of the page's publications (one query) and
-// of accounts not met yet (one more, only for tag deliveries).
-func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRef, accounts map[int64]*followedAccount) ([]Item, error) {
-	ids := make([]any, 0, len(refs)+1)
-	ids = append(ids, personID)
-	for _, r := range refs {
-		ids = append(ids, r.pubID)
-	}
-	rows, err := s.query(ctx, `SELECT p.id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state,
-			COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0)
-		FROM publications p WHERE p.id IN (?`+strings.Repeat(", ?", len(refs)-1)+`)`, ids...)
-	if err != nil {
-		return nil, err
-	}
-	type detail struct {
-		title, cover, state string
-		first               int64
-		count               int
-	}
-	details := map[int64]detail{}
-	var readAt int64
-	for rows.Next() {
-		var d detail
-		var pid int64
-		if err := rows.Scan(&pid, &d.title, &d.cover, &d.first, &d.count, &d.state, &readAt); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		details[pid] = d
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+// folderItems builds the page's items from its references and details:
+// published ones of accounts met, in the references' order.
+func folderItems(refs []folderRef, accounts map[int64]*followedAccount, details map[int64]pubDetail, readAt int64) []Item {
 	items := make([]Item, 0, len(refs))
 	for _, r := range refs {
 		d, ok := details[r.pubID]
@@ -419,7 +431,7 @@ func (s *Store) folderItems(ctx context.Context, personID int64, refs []folderRe
 			PublicationID: r.pubID, Title: d.title, CoverMediaID: d.cover, FirstArticleID: d.first, ArticleCount: d.count,
 			CreatedAt: db.FromMicro(r.at), Seen: r.at <= readAt})
 	}
-	return items, nil
+	return items
 }
 
 // MarkRead records that the follower opened the folder now: every
