@@ -1,6 +1,7 @@
 package follower
 
 import (
+	"html/template"
 	"net/http"
 	"sort"
 	"strconv"
@@ -28,8 +29,9 @@ type chatRow struct {
 }
 
 type chatListData struct {
-	Rows   []*chatRow
-	Unread int // over the rows that are not muted, for the page title
+	Rows     []*chatRow
+	RowsHTML template.HTML // Rows as the page shows them (rowsHTML)
+	Unread   int           // over the rows that are not muted, for the page title
 }
 
 // folderPeek is how many folder items the chat list looks at for the
@@ -96,5 +98,6 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p.Data = d
+	d.RowsHTML = rowsHTML(p.L, d.Rows)
 	return u.Render(w, r, http.StatusOK, "app/home", p)
 }

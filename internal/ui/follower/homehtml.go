@@ -1,0 +1,138 @@
+package follower
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/heraldoa/herald/internal/i18n"
+	"github.com/heraldoa/herald/internal/ui/core"
+)
+
+// iconFolder and iconMore are the "icon_folder" and "icon_more" partials
+// of the follower layout.
+const (
+	iconFolder = `<svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false"><rect x="4" y="3" width="16" height="18" rx="2" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M8 8h8M8 12h8M8 16h5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>`
+	iconMore   = `<svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><circle cx="5" cy="12" r="2" fill="currentColor"/><circle cx="12" cy="12" r="2" fill="currentColor"/><circle cx="19" cy="12" r="2" fill="currentColor"/></svg>`
+)
+
+// rowsHTML is the chat list's rows as the page shows them, in l's
+// language. Written by html/template they were most of the chat list's
+// template work (some twenty-five actions per row, most of them reflect
+// calls); as groupsHTML does for the folder, this writes the same markup
+// directly. testdata/chat_rows.html is the template it replaced, and
+// TestChatRowsMarkup checks that both write the same bytes.
+func rowsHTML(l *i18n.Locale, rows []*chatRow) template.HTML {
+	if len(rows) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(1600 * len(rows))
+	for _, row := range rows {
+		writeChatRow(&b, l, row)
+	}
+	return template.HTML(b.String())
+}
+
+// writeChatRow writes one row of the chat list: its avatar, name, badge,
+// time, preview and unread count, and for an account its menu (mute,
+// unfollow, profile).
+func writeChatRow(b *strings.Builder, l *i18n.Locale, row *chatRow) {
+	id := strconv.FormatInt(row.AccountID, 10)
+	b.WriteString("\n    <li class=\"row")
+	if row.Muted {
+		b.WriteString(" muted-row")
+	}
+	b.WriteString(`" data-account="`)
+	b.WriteString(id)
+	b.WriteString(`"`)
+	if row.LastID != 0 {
+		b.WriteString(` data-last="`)
+		b.WriteString(strconv.FormatInt(row.LastID, 10))
+		b.WriteString(`"`)
+	}
+	b.WriteString(` data-testid="`)
+	if row.Folder {
+		b.WriteString("row-subscriptions")
+	} else {
+		b.WriteString("row-")
+		b.WriteString(id)
+	}
+	b.WriteString("\">\n      <a class=\"row-main\" href=\"")
+	urlAttr(b, row.Href)
+	b.WriteString("\">\n        ")
+	if row.Folder {
+		b.WriteString(`<span class="avatar folder" aria-hidden="true">` + iconFolder + `</span>`)
+	} else {
+		b.WriteString(`<span class="avatar" aria-hidden="true">`)
+		if row.AvatarURL != "" {
+			b.WriteString(`<img src="`)
+			urlAttr(b, row.AvatarURL)
+			b.WriteString(`" alt="">`)
+		} else {
+			htmlEscape(b, core.Initial(row.Name))
+		}
+		b.WriteString(`</span>`)
+	}
+	b.WriteString("\n        <span class=\"row-text\">\n          <span class=\"row-top\"><strong class=\"row-name\" translate=\"no\">")
+	htmlEscape(b, row.Name)
+	b.WriteString(`</strong>`)
+	if row.Verified {
+		verified := l.Text("Verified")
+		b.WriteString(` <span class="verified" title="`)
+		htmlEscape(b, verified)
+		b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
+		htmlEscape(b, verified)
+		b.WriteString(`</span></span>`)
+	}
+	b.WriteString("\n            ")
+	b.WriteString(string(core.TimeTag(row.At, "msg", "row-time muted")))
+	b.WriteString("</span>\n          <span class=\"row-preview muted\" data-testid=\"preview\" translate=\"no\">")
+	htmlEscape(b, row.Preview)
+	b.WriteString("</span>\n        </span>\n        ")
+	if row.Unread != 0 {
+		n := strconv.Itoa(row.Unread)
+		if row.Muted {
+			b.WriteString(`<span class="unread dot" title="`)
+			htmlEscape(b, l.T("%d unread", row.Unread))
+			b.WriteString(`" data-testid="unread" data-count="`)
+			b.WriteString(n)
+			b.WriteString(`"></span>`)
+		} else {
+			b.WriteString(`<span class="unread" data-testid="unread" data-count="`)
+			b.WriteString(n)
+			b.WriteString(`">`)
+			if row.Unread > 99 {
+				b.WriteString("99+")
+			} else {
+				b.WriteString(n)
+			}
+			b.WriteString(`</span>`)
+		}
+	}
+	b.WriteString("\n      </a>\n      ")
+	if !row.Folder {
+		b.WriteString("<details class=\"row-menu\">\n        <summary aria-label=\"")
+		htmlEscape(b, l.T("More for %s", row.Name))
+		b.WriteString(`">` + iconMore + "</summary>\n        <div class=\"row-menu-list\">\n          <form method=\"post\" action=\"/a/")
+		b.WriteString(id)
+		b.WriteString(`/mute"><input type="hidden" name="next" value="/"><button type="submit" class="linkish" data-testid="mute">`)
+		if row.Muted {
+			htmlEscape(b, l.Text("Unmute"))
+		} else {
+			htmlEscape(b, l.Text("Mute"))
+		}
+		b.WriteString("</button></form>\n          <form method=\"post\" action=\"/a/")
+		b.WriteString(id)
+		b.WriteString(`/unfollow" data-confirm="`)
+		htmlEscape(b, l.T("Unfollow %s?", row.Name))
+		b.WriteString(`"><input type="hidden" name="next" value="/"><button type="submit" class="linkish">`)
+		htmlEscape(b, l.Text("Unfollow"))
+		b.WriteString("</button></form>\n          <a href=\"/a/")
+		b.WriteString(id)
+		b.WriteString(`">`)
+		htmlEscape(b, l.Text("Profile"))
+		b.WriteString("</a>\n        </div>\n      </details>")
+	}
+	b.WriteString("\n    </li>\n  ")
+}
