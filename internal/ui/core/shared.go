@@ -157,20 +157,37 @@ func RequirementsOf(st settings.Platform, region string) []string {
 	return nil
 }
 
-// ArticlePage is the reading page's data.
+// ArticlePage is the reading page's data: the reading's fields are copied
+// in, not embedded, because html/template finds a promoted field with
+// reflect's FieldByNameFunc, which allocates at every use (some fifty
+// allocations per reading page).
 type ArticlePage struct {
-	*publish.Reading
-	Body     template.HTML // sanitised when stored
-	ShareURL string
-	Key      string // the preview key the page was opened with
-	Comment  string // a comment being re-shown after an error
+	Article     *publish.Article
+	Publication *publish.Publication
+	Account     *account.Account
+	Siblings    []*publish.Article
+	Comments    []*publish.Comment
+	Liked       bool
+	Wowed       bool
+	Following   bool
+	Member      bool
+	Preview     bool
+	CanComment  bool
+	CommentNote string
+	Body        template.HTML // sanitised when stored
+	ShareURL    string
+	Key         string // the preview key the page was opened with
+	Comment     string // a comment being re-shown after an error
 }
 
 // ArticleData is the reading page's data for rd, opened with the preview
 // key (if any).
 func (u *UI) ArticleData(rd *publish.Reading, key string) *ArticlePage {
-	return &ArticlePage{Reading: rd, Body: template.HTML(rd.Article.BodyHTML), // #nosec: sanitised by publish.RenderBody
-		ShareURL: u.BaseURL + rd.Article.Path(), Key: key}
+	return &ArticlePage{Article: rd.Article, Publication: rd.Publication, Account: rd.Account, Siblings: rd.Siblings, Comments: rd.Comments,
+		Liked: rd.Liked, Wowed: rd.Wowed, Following: rd.Following, Member: rd.Member, Preview: rd.Preview, CanComment: rd.CanComment,
+		CommentNote: rd.CommentNote,
+		Body:        template.HTML(rd.Article.BodyHTML), // #nosec: sanitised by publish.RenderBody
+		ShareURL:    u.BaseURL + rd.Article.Path(), Key: key}
 }
 
 // WantsJSON reports whether the request asks for a JSON answer (the
