@@ -173,9 +173,10 @@ func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit 
 // query runs one of the folder's statements: only if ctx has not ended,
 // and then under a context that cannot be cancelled. With a cancellable
 // one, database/sql and the SQLite driver (pgx too) each start a goroutine
-// per statement to watch it, ten per folder read; those spawns and the
-// wake-ups of idle threads they cause cost a quarter of the folder's
-// throughput at concurrency 2 (docs/performance.md). Each statement is
+// per statement to watch it (a folder read usually runs three statements,
+// five before they were merged); those spawns and the wake-ups of idle
+// threads they cause cost a quarter of the folder's throughput at
+// concurrency 2 (docs/performance.md). Each statement is
 // short (under a millisecond at 10M publications), so an ended request
 // stops the read at the next statement instead of within one.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
