@@ -886,3 +886,25 @@ func TestChatPageStreamReplaysWhatArrivedWhileItRendered(t *testing.T) {
 		t.Fatalf("the chat row's data-last is %s, want the last message's id %d", got, m.ID)
 	}
 }
+
+// The chat list's Subscriptions row is the app's own words, so a reader of
+// Chinese sees it in Chinese: its name, and the preview it has before any
+// publication.
+func TestSubscriptionsRowInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	s := apptest.New(t)
+	tea := newAccount(t, s, "Lotus Tea", account.Subscription, true)
+	s.App.UI.Publications = &fakeFolder{}
+	_, c := follower(t, s, "lan")
+	followFromProfile(t, tea, c)
+	wantStatus(t, c.PostForm("/lang", url.Values{"lang": {"zh-CN"}}), http.StatusSeeOther)
+	res := c.Get("/")
+	wantBody(t, res, `data-testid="row-subscriptions"`)
+	wantBody(t, res, ">订阅号消息</strong>")
+	wantBody(t, res, ">暂无发表内容</span>")
+	for _, english := range []string{">Subscriptions<", "No publications yet"} {
+		if res.Contains(english) {
+			t.Errorf("the Chinese chat list shows %q", english)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if subs > 0 {
-		row := &chatRow{Href: "/subscriptions", Name: "Subscriptions", Folder: true, Preview: "No publications yet"}
+		row := &chatRow{Href: "/subscriptions", Name: p.L.Text("Subscriptions"), Folder: true, Preview: p.L.Text("No publications yet")}
 		// Answers from Subscription accounts count here too.
 		convs, err := u.subscriptionChats(ctx, me.ID)
 		if err != nil {
