@@ -148,6 +148,38 @@ func (s *Store) Get(ctx context.Context, accountID, personID int64) (_ *Follow, 
 	return f, notFound(err)
 }
 
+// WithAccount returns an account and the person's relation to it (nil
+// when they never followed) in one statement: the account by its primary
+// key, the follow by the follows' primary key. It is ByID and then Get,
+// for pages that need both on every view.
+func (s *Store) WithAccount(ctx context.Context, accountID, personID int64) (_ *account.Account, _ *Follow, err error) {
+	defer errs.Wrap(&err, "follow.Store.WithAccount(%d, %d)", accountID, personID)
+	var f Follow
+	var found bool
+	var sub int64
+	a, err := account.Scan(withFollow{s.db.QueryRow(ctx, `SELECT `+account.Cols+`, f.account_id IS NOT NULL,
+		COALESCE(f.openid, ''), COALESCE(f.following, FALSE), COALESCE(f.source, ''), COALESCE(f.scene, ''),
+		COALESCE(f.subscribed_at, 0), COALESCE(f.muted, FALSE), COALESCE(f.blocked, FALSE), COALESCE(f.remark, '')
+		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ? WHERE a.id = ?`, personID, accountID),
+		[]any{&found, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return a, nil, nil
+	}
+	f.AccountID, f.PersonID, f.SubscribedAt = accountID, personID, db.FromMicro(sub)
+	return a, &f, nil
+}
+
+// withFollow scans account.Cols and then the follow's columns.
+type withFollow struct {
+	row  interface{ Scan(...any) error }
+	more []any
+}
+
+func (w withFollow) Scan(dest ...any) error { return w.row.Scan(append(dest, w.more...)...) }
+
 // ByOpenID returns the follow with an openid, only within the given account:
 // an openid of another account is not found.
 func (s *Store) ByOpenID(ctx context.Context, accountID int64, openid string) (_ *Follow, err error) {

@@ -108,3 +108,59 @@ func TestCredentials(t *testing.T) {
 		t.Fatal("old secret still accepted after reset")
 	}
 }
+
+// WithAccount is ByID and Get in one statement: the same account and the
+// same relation (none for a person who never followed, the unfollowed
+// relation kept), and not found for an account that does not exist.
+func TestWithAccountIsByIDAndGet(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	c := clock.Real{}
+	users, accounts, follows := user.NewStore(d, c), account.NewStore(d, c), follow.NewStore(d, c)
+	mei, _ := users.Create(ctx, user.NewPerson{Username: "mei", Password: "password1"})
+	li, _ := users.Create(ctx, user.NewPerson{Username: "lihua", Password: "password1"})
+	jun, _ := users.Create(ctx, user.NewPerson{Username: "junwei", Password: "password1"})
+	a, err := accounts.Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank", Status: account.StatusActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follows.Follow(ctx, a.ID, mei.ID, follow.SourceQR, "7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := follows.SetMuted(ctx, a.ID, mei.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := follows.SetBlocked(ctx, a.ID, mei.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follows.Follow(ctx, a.ID, li.ID, follow.SourceSearch, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := follows.Unfollow(ctx, a.ID, li.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantA, _ := accounts.ByID(ctx, a.ID)
+	for _, p := range []*user.Person{mei, li, jun} {
+		gotA, gotF, err := follows.WithAccount(ctx, a.ID, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *gotA != *wantA {
+			t.Errorf("%s: account %+v, ByID %+v", p.Username, gotA, wantA)
+		}
+		wantF, err := follows.Get(ctx, a.ID, p.ID)
+		switch {
+		case errors.Is(err, errs.NotFound):
+			if gotF != nil {
+				t.Errorf("%s never followed, but WithAccount has %+v", p.Username, gotF)
+			}
+		case err != nil:
+			t.Fatal(err)
+		case gotF == nil || *gotF != *wantF:
+			t.Errorf("%s: follow %+v, Get %+v", p.Username, gotF, wantF)
+		}
+	}
+	if _, _, err := follows.WithAccount(ctx, a.ID+1000, mei.ID); !errors.Is(err, errs.NotFound) {
+		t.Fatalf("an account that does not exist: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/media"
 	"github.com/heraldoa/herald/internal/message"
@@ -150,17 +151,13 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 	return c
 }
 
-// loadChat builds the conversation page for the signed-in person.
-func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*chatData, error) {
+// loadChat builds the conversation page for the signed-in person, whose
+// relation to a is f (nil when they never followed).
+func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, beforeID int64) (*chatData, error) {
 	ctx := r.Context()
 	me := web.Person(r)
 	d := &chatData{Account: u.card(a), Tab: "text", LiveAfter: id.Floor(time.Now())}
-	f, err := u.Follows.Get(ctx, a.ID, me.ID)
-	switch {
-	case errors.Is(err, errs.NotFound):
-	case err != nil:
-		return nil, err
-	default:
+	if f != nil {
 		d.Following, d.Account.Following, d.Account.Muted = f.Following, f.Following, f.Muted
 	}
 	switch {
@@ -221,12 +218,12 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, beforeID int64) (*cha
 }
 
 func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
-	a, err := u.pathAccount(r)
+	a, f, err := u.pathAccountFollow(r)
 	if err != nil {
 		return err
 	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	d, err := u.loadChat(r, a, before)
+	d, err := u.loadChat(r, a, f, before)
 	if err != nil {
 		return err
 	}
@@ -383,7 +380,14 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 		web.JSONError(w, e)
 		return nil
 	}
-	d, lerr := u.loadChat(r, a, 0)
+	f, lerr := u.Follows.Get(r.Context(), a.ID, web.Person(r).ID)
+	switch {
+	case errors.Is(lerr, errs.NotFound):
+		f = nil
+	case lerr != nil:
+		return lerr
+	}
+	d, lerr := u.loadChat(r, a, f, 0)
 	if lerr != nil {
 		return lerr
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/sse"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -70,6 +71,29 @@ func (u *UI) pathAccount(r *http.Request) (*account.Account, error) {
 		}
 	}
 	return nil, errs.NotFoundf("No such account.")
+}
+
+// pathAccountFollow is pathAccount for a signed-in person, with their
+// relation to the account (nil when they never followed), read in one
+// statement instead of two: the conversation page needs both on every view.
+func (u *UI) pathAccountFollow(r *http.Request) (*account.Account, *follow.Follow, error) {
+	accountID, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
+	if err != nil {
+		return nil, nil, errs.NotFoundf("No such account.")
+	}
+	a, f, err := u.Follows.WithAccount(r.Context(), accountID, web.Person(r).ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch a.Status {
+	case account.StatusActive:
+		return a, f, nil
+	case account.StatusSuspended, account.StatusTerminated:
+		if f != nil && f.Following {
+			return a, f, nil
+		}
+	}
+	return nil, nil, errs.NotFoundf("No such account.")
 }
 
 // postedAccount starts a follower's form action on an account: it parses
