@@ -276,6 +276,10 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
+	ctx, err := readCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if st := db.rstmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -287,6 +291,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
+	ctx = rowCtx(ctx)
 	if st := db.rstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -298,6 +303,7 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
+	ctx = rowCtx(ctx)
 	if st := db.wstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -316,7 +322,7 @@ func (db *DB) CountQueryRow(ctx context.Context, query string, args ...any) *sql
 	}
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
-	return db.counts.QueryRowContext(ctx, db.rebind(query), args...)
+	return db.counts.QueryRowContext(rowCtx(ctx), db.rebind(query), args...)
 }
 
 // Tx runs fn in a transaction on the writer, committing when fn returns nil.

@@ -41,7 +41,12 @@ func demoFollower(b testing.TB) (*apptest.Server, *http.Cookie, map[string]strin
 // servePage renders path for the session's person through h, without the
 // network, and returns the status.
 func servePage(h http.Handler, cookie *http.Cookie, path string) int {
-	req := httptest.NewRequest(http.MethodGet, path, nil)
+	// A server's request has a context that ends with the connection:
+	// database/sql and the driver watch such a context during each
+	// statement (httptest's own context never ends, and is not watched).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	req.RemoteAddr = "127.0.0.1:1234"
 	req.Header.Set("Accept", "text/html")
 	req.AddCookie(cookie)

@@ -439,7 +439,7 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (_ *Person, err
 	// starts here.
 	var p Person
 	var created, expires, lastSeen int64
-	err = db.Get(s.db.QueryRow(ctx, `SELECT p.id, p.username, COALESCE(p.email, ''), p.display_name, p.platform_role, p.avatar_path, p.region, p.language, p.created_at,
+	err = db.Get(s.db.QueryRow(db.ShortReads(ctx), `SELECT p.id, p.username, COALESCE(p.email, ''), p.display_name, p.platform_role, p.avatar_path, p.region, p.language, p.created_at,
 			s.expires_at, s.last_seen_at
 		FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`, h),
 		&p.ID, &p.Username, &p.Email, &p.DisplayName, &p.PlatformRole, &p.AvatarPath, &p.Region, &p.Language, &created, &expires, &lastSeen)

@@ -1,6 +1,7 @@
 package wxapi_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -56,7 +57,11 @@ func BenchmarkUserInfoHandler(b *testing.B) {
 	s := h.Internal()
 	handler := s.HTTP.Config.Handler
 	get := func(target string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, target, nil)
+		// Cancellable, as a server's request context is (see servePage
+		// in internal/ui).
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		req.RemoteAddr = "127.0.0.1:1234"
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)

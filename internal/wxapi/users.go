@@ -152,7 +152,7 @@ func (api *API) userInfo(c *call) error {
 	f := follow.Follow{OpenID: openid}
 	var sub int64
 	var tags string
-	err := api.userInfoStmt.QueryRow(c.r.Context(), c.account.ID, openid).Scan(&f.Following, &f.Source, &f.Scene, &sub, &f.Remark, &tags)
+	err := api.userInfoStmt.QueryRow(db.ShortReads(c.r.Context()), c.account.ID, openid).Scan(&f.Following, &f.Source, &f.Scene, &sub, &f.Remark, &tags)
 	if errors.Is(err, sql.ErrNoRows) {
 		return wxerr.New(wxerr.CodeInvalidOpenID)
 	}

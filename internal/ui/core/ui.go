@@ -24,6 +24,7 @@ import (
 	"github.com/heraldoa/herald/internal/audience"
 	"github.com/heraldoa/herald/internal/autoreply"
 	"github.com/heraldoa/herald/internal/clock"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/feed"
 	"github.com/heraldoa/herald/internal/follow"
@@ -504,6 +505,18 @@ func (u *UI) SignedIn(fn web.HandlerFunc) web.HandlerFunc {
 			return errs.Unauthorized
 		}
 		return fn(w, r)
+	}
+}
+
+// ShortReads runs fn with the request's context marked by db.ShortReads:
+// for pages whose statements are all short indexed reads (the follower's
+// chat list, conversation, reading page and Subscriptions folder), each
+// statement runs without database/sql's and the driver's per-statement
+// watcher goroutines, and an ended request stops at its next statement.
+// Never for a handler that streams, exports or reads a large result set.
+func ShortReads(fn web.HandlerFunc) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return fn(w, r.WithContext(db.ShortReads(r.Context())))
 	}
 }
 

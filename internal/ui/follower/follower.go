@@ -32,14 +32,14 @@ func (u *UI) registerFollower(h core.Route) {
 	h("POST /a/{account}/unfollow", u.SignedIn(u.unfollowAccount))
 	h("POST /a/{account}/mute", u.SignedIn(u.muteAccount))
 
-	h("GET /chat/{account}", u.SignedIn(u.chatPage))
+	h("GET /chat/{account}", core.ShortReads(u.SignedIn(u.chatPage)))
 	h("POST /chat/{account}/send", u.SignedIn(u.chatSend))
 	h("POST /chat/{account}/click", u.SignedIn(u.chatClick))
 	h("GET /chat/{account}/view", u.SignedIn(u.chatView))
 	h("POST /chat/{account}/read", u.SignedIn(u.chatRead))
 	h("GET /chat/{account}/media/{message}", u.SignedIn(u.chatMedia))
 
-	h("GET /subscriptions", u.SignedIn(u.subscriptions))
+	h("GET /subscriptions", core.ShortReads(u.SignedIn(u.subscriptions)))
 	h("GET /events", u.SignedIn(u.events))
 
 	h("POST /me/avatar", u.SignedIn(u.meAvatar))

@@ -21,7 +21,7 @@ func (u *UI) registerReading(h core.Route) {
 		u.Publications = publicationSource{u.Publish, u.Folder}
 	}
 	// Reading (public) and the media library's public addresses.
-	h("GET /s/{article}", u.readArticle)
+	h("GET /s/{article}", core.ShortReads(u.readArticle))
 	h("POST /s/{article}/react", u.SignedIn(u.reactArticle))
 	h("POST /s/{article}/comments", u.SignedIn(u.commentArticle))
 	h("GET /media/{media}", u.serveLibraryMedia)
