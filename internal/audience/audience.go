@@ -209,6 +209,7 @@ func (s *Store) TagFollowers(ctx context.Context, accountID, tagID int64, person
 		if n == 0 {
 			return ErrNoTag
 		}
+		tx.ScopeAccount(accountID) // its writes of follower data are this account's
 		added := 0
 		for _, pid := range personIDs {
 			var follows, has, count int
@@ -257,6 +258,7 @@ func (s *Store) UntagFollowers(ctx context.Context, accountID, tagID int64, pers
 		if n == 0 {
 			return ErrNoTag
 		}
+		tx.ScopeAccount(accountID) // its writes of follower data are this account's
 		removed := int64(0)
 		for _, pid := range personIDs {
 			res, err := tx.Exec(ctx, `DELETE FROM tag_members WHERE account_id = ? AND tag_id = ? AND person_id = ?`, accountID, tagID, pid)
@@ -310,6 +312,7 @@ func (s *Store) SetTags(ctx context.Context, accountID, personID int64, tagIDs [
 		if err != nil {
 			return err
 		}
+		tx.ScopeAccount(accountID) // its writes of follower data are this account's
 		has := map[int64]bool{}
 		for _, t := range have {
 			has[t] = true

@@ -25,7 +25,7 @@ func (db *DB) CopyIn(ctx context.Context, table string, cols []string, next func
 			return err
 		})
 		if followerTables[table] {
-			db.followerWrite()
+			db.followerWrite(nil)
 		}
 		return n, err
 	}

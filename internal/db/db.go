@@ -69,8 +69,10 @@ type DB struct {
 	noSnapshot  bool          // Migrate runs every migration, even on an empty SQLite database (tests)
 	slots       chan struct{} // SQLite: one per P, taken by long reads (ReadSlot); nil on PostgreSQL
 
-	followerGen  atomic.Int64           // committed writes of follower data (followers.go)
-	followerHook atomic.Pointer[func()] // called after each, to tell other nodes
+	followerGen    atomic.Int64                             // committed writes of follower data of no declared scope (followers.go)
+	accountGen     [accountCounters]atomic.Int64            // … declared for one account, by a hash of it
+	followerKeyGen [followerCounters]atomic.Int64           // … declared for one follower, by a hash of account and openid
+	followerHook   atomic.Pointer[func(keys []FollowerKey)] // called after each, to tell other nodes
 }
 
 // Statements returns how many statements this DB has run so far (through
@@ -348,13 +350,13 @@ func (db *DB) run(sqlTx *sql.Tx, conn *sql.Conn, fn func(tx *Tx) error) error {
 		if tx.followers {
 			// In-memory SQLite's readers read uncommitted rows (OpenMemory),
 			// so a reader may have seen what is now rolled back.
-			db.followerWrite()
+			db.followerWrite(tx.writtenScopes())
 		}
 		return err
 	}
 	err := sqlTx.Commit()
 	if tx.followers {
-		db.followerWrite() // even after a failed commit, which may have been applied
+		db.followerWrite(tx.writtenScopes()) // even after a failed commit, which may have been applied
 	}
 	if err != nil {
 		return fmt.Errorf("db: commit: %w", err)
@@ -391,8 +393,11 @@ type Tx struct {
 	after []func()
 	conn  *sql.Conn // PostgreSQL, in BulkTx: the transaction's connection, for COPY
 	// followers: a statement of the transaction may have written follower
-	// data (followers.go); its commit bumps the generation.
-	followers bool
+	// data (followers.go); its commit bumps the generation, or the
+	// counters of scopes when it declared them (ScopeFollower).
+	followers  bool
+	scopes     []FollowerKey
+	overScoped bool // declared more than maxScopes: global
 }
 
 // AfterCommit runs f once the transaction has committed (never when it

@@ -25,35 +25,113 @@ import (
 // generation is unchanged never keeps an answer older than a write that
 // returned.
 //
+// A transaction may narrow what its commit invalidates by declaring its
+// scope (below).
+//
 // The generation is this process's: writes made by another Herald node on
 // the same PostgreSQL are announced by OnFollowerWrite's hook (the cluster
 // bus) and applied with FollowerDataChanged.
 
+// Scopes. A transaction whose writes of follower data touch only some
+// followers, or one account's, may declare them (Tx.ScopeFollower,
+// Tx.ScopeAccount); its commit (or rollback) then bumps only those
+// followers' and accounts' counters instead of the global generation. A
+// write that declares nothing bumps the global generation, which every
+// answer depends on: undeclared is safe. Counters are fixed arrays indexed
+// by a hash of the account, and of the account and openid, so memory is
+// bounded; two keys sharing a counter only cost needless invalidations.
+// The declaration is the caller's promise: a scoped transaction must write
+// follower data of its declared followers (accounts) only.
+
+// FollowerKey names a follower (Account and OpenID) or, with OpenID "", a
+// whole account.
+type FollowerKey struct {
+	Account int64
+	OpenID  string
+}
+
+// FollowerStamp is what an answer about one follower depends on: the
+// global generation, its account's counter and its own. An answer read
+// after taking a stamp is still the database's while the stamp is equal.
+type FollowerStamp struct{ Global, Account, Follower int64 }
+
+const (
+	accountCounters  = 1 << 10
+	followerCounters = 1 << 14
+	// maxScopes bounds the keys one transaction or one bus message may
+	// carry; beyond it the write counts as global.
+	maxScopes = 64
+)
+
+func accountSlot(account int64) uint64 {
+	h := uint64(account) * 0x9E3779B97F4A7C15
+	return (h >> 32) % accountCounters
+}
+
+func followerSlot(account int64, openid string) uint64 {
+	h := uint64(14695981039346656037) ^ uint64(account)*0x9E3779B97F4A7C15
+	for i := 0; i < len(openid); i++ {
+		h ^= uint64(openid[i])
+		h *= 1099511628211
+	}
+	return (h ^ h>>29) % followerCounters
+}
+
 // FollowerGeneration returns the count of committed writes to follower
-// data so far (this node's, and those announced by others).
+// data with no declared scope so far (this node's, and those announced by
+// others).
 func (db *DB) FollowerGeneration() int64 { return db.followerGen.Load() }
 
-// FollowerDataChanged bumps the generation without calling the hook: for
-// another node's write heard on the cluster bus, or a lost bus message.
-func (db *DB) FollowerDataChanged() { db.followerGen.Add(1) }
+// FollowerStamp returns the counters an answer about account's follower
+// openid depends on. Take it before reading the answer.
+func (db *DB) FollowerStamp(account int64, openid string) FollowerStamp {
+	return FollowerStamp{
+		Global:   db.followerGen.Load(),
+		Account:  db.accountGen[accountSlot(account)].Load(),
+		Follower: db.followerKeyGen[followerSlot(account, openid)].Load(),
+	}
+}
+
+// FollowerDataChanged bumps the counters of keys (the global generation
+// when keys is empty) without calling the hook: for another node's write
+// heard on the cluster bus, or a lost bus message.
+func (db *DB) FollowerDataChanged(keys ...FollowerKey) { db.bump(keys) }
+
+func (db *DB) bump(keys []FollowerKey) {
+	if len(keys) == 0 || len(keys) > maxScopes {
+		db.followerGen.Add(1)
+		return
+	}
+	for _, k := range keys {
+		if k.OpenID == "" {
+			db.accountGen[accountSlot(k.Account)].Add(1)
+		} else {
+			db.followerKeyGen[followerSlot(k.Account, k.OpenID)].Add(1)
+		}
+	}
+}
 
 // OnFollowerWrite sets a function called after each write of follower data
-// through this DB (after the bump), to tell other nodes. It must not block.
-func (db *DB) OnFollowerWrite(f func()) { db.followerHook.Store(&f) }
+// through this DB (after the bump), to tell other nodes: keys are the
+// write's scopes, empty for a global one. It must not block nor keep keys.
+func (db *DB) OnFollowerWrite(f func(keys []FollowerKey)) { db.followerHook.Store(&f) }
 
 // followerWrite records a committed (or possibly committed) write of
-// follower data.
-func (db *DB) followerWrite() {
-	db.followerGen.Add(1)
+// follower data in the scopes keys (global when empty).
+func (db *DB) followerWrite(keys []FollowerKey) {
+	if len(keys) > maxScopes {
+		keys = nil
+	}
+	db.bump(keys)
 	if f := db.followerHook.Load(); f != nil {
-		(*f)()
+		(*f)(keys)
 	}
 }
 
 // noteWrite is called after a statement outside a transaction.
 func (db *DB) noteWrite(query string) {
 	if writesFollowerData(query) {
-		db.followerWrite()
+		db.followerWrite(nil)
 	}
 }
 
@@ -63,6 +141,44 @@ func (tx *Tx) note(query string) {
 	if !tx.followers && writesFollowerData(query) {
 		tx.followers = true
 	}
+}
+
+// ScopeFollower declares that the transaction writes follower data of
+// account's follower openid only (with other ScopeFollower and
+// ScopeAccount calls: of those only). Its commit then invalidates cached
+// answers about that follower, not every answer.
+func (tx *Tx) ScopeFollower(account int64, openid string) {
+	if openid == "" {
+		tx.overScoped = true // an empty openid would name the whole account
+		return
+	}
+	tx.scope(FollowerKey{account, openid})
+}
+
+// ScopeAccount declares that the transaction writes follower data of
+// account only (see ScopeFollower).
+func (tx *Tx) ScopeAccount(account int64) { tx.scope(FollowerKey{Account: account}) }
+
+func (tx *Tx) scope(k FollowerKey) {
+	for _, s := range tx.scopes {
+		if s == k {
+			return
+		}
+	}
+	if len(tx.scopes) >= maxScopes {
+		tx.overScoped = true
+		return
+	}
+	tx.scopes = append(tx.scopes, k)
+}
+
+// writtenScopes is the scopes the transaction's commit bumps: nil (global)
+// when it declared none or too many.
+func (tx *Tx) writtenScopes() []FollowerKey {
+	if tx.overScoped {
+		return nil
+	}
+	return tx.scopes
 }
 
 // Tables whose every write changes follower data, and those whose deletes

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -105,7 +106,8 @@ func TestFollowerGeneration(t *testing.T) {
 		}
 	}
 	hooks := 0
-	d.OnFollowerWrite(func() { hooks++ })
+	var heard [][]FollowerKey
+	d.OnFollowerWrite(func(keys []FollowerKey) { hooks++; heard = append(heard, append([]FollowerKey(nil), keys...)) })
 	g0 := d.FollowerGeneration()
 	step := func(name string, want int64, f func() error) {
 		t.Helper()
@@ -172,6 +174,70 @@ func TestFollowerGeneration(t *testing.T) {
 	if hooks != 4 || d.FollowerGeneration() != g0+5 {
 		t.Errorf("FollowerDataChanged: hooks %d, generation +%d; want 4, +5", hooks, d.FollowerGeneration()-g0)
 	}
+
+	// Declared scopes: the commit bumps the follower's and the account's
+	// counters, not the global generation, and tells the hook which.
+	stamp := func(acc int64, openid string) FollowerStamp { return d.FollowerStamp(acc, openid) }
+	a1o1, a1o2, a2o1 := stamp(1, "o1"), stamp(1, "o2"), stamp(2, "o1")
+	step("a transaction scoped to a follower", 0, func() error {
+		return d.Tx(ctx, func(tx *Tx) error {
+			tx.ScopeFollower(1, "o1")
+			_, err := tx.Exec(ctx, `UPDATE follows SET x = 4`)
+			return err
+		})
+	})
+	if stamp(1, "o1") == a1o1 {
+		t.Error("a write scoped to follower (1, o1) left its stamp unchanged")
+	}
+	if stamp(1, "o2") != a1o2 || stamp(2, "o1") != a2o1 {
+		t.Error("a write scoped to follower (1, o1) moved another follower's stamp")
+	}
+	if got := heard[len(heard)-1]; len(got) != 1 || got[0] != (FollowerKey{1, "o1"}) {
+		t.Errorf("hook heard %v, want [{1 o1}]", got)
+	}
+	a1o2, a2o1 = stamp(1, "o2"), stamp(2, "o1")
+	step("a rolled-back transaction scoped to an account", 0, func() error {
+		_ = d.Tx(ctx, func(tx *Tx) error {
+			tx.ScopeAccount(1)
+			_, _ = tx.Exec(ctx, `DELETE FROM follows`)
+			return context.Canceled
+		})
+		return nil
+	})
+	if stamp(1, "o2") == a1o2 {
+		t.Error("a write scoped to account 1 left its follower's stamp unchanged")
+	}
+	if stamp(2, "o1") != a2o1 {
+		t.Error("a write scoped to account 1 moved account 2's follower's stamp")
+	}
+	step("a scoped transaction that writes no follower data", 0, func() error {
+		return d.Tx(ctx, func(tx *Tx) error {
+			tx.ScopeAccount(2)
+			_, err := tx.Exec(ctx, `INSERT INTO other (x) VALUES (1)`)
+			return err
+		})
+	})
+	if stamp(2, "o1") != a2o1 {
+		t.Error("a transaction that wrote no follower data moved a stamp")
+	}
+	step("a transaction declaring too many scopes counts as global", 1, func() error {
+		return d.Tx(ctx, func(tx *Tx) error {
+			for i := range maxScopes + 1 {
+				tx.ScopeFollower(1, fmt.Sprint("o", i))
+			}
+			_, err := tx.Exec(ctx, `UPDATE follows SET x = 6`)
+			return err
+		})
+	})
+	if got := heard[len(heard)-1]; len(got) != 0 {
+		t.Errorf("hook heard %d scopes of an over-scoped write, want none (global)", len(got))
+	}
+	a2o1 = stamp(2, "o1")
+	d.FollowerDataChanged(FollowerKey{Account: 2})
+	if stamp(2, "o1") == a2o1 || hooks != 7 {
+		t.Errorf("FollowerDataChanged(account 2): stamp moved %v, hooks %d (want true, 7)", stamp(2, "o1") != a2o1, hooks)
+	}
+
 	defer func() {
 		if recover() == nil {
 			t.Error("a RETURNING write of follows through WriterQueryRow did not panic")

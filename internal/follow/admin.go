@@ -2,9 +2,11 @@ package follow
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 )
 
@@ -20,14 +22,7 @@ var ErrNotFollower = errs.NotFoundf("This person does not follow the account.")
 // from it.
 func (s *Store) SetBlocked(ctx context.Context, accountID, personID int64, blocked bool) (err error) {
 	defer errs.Wrap(&err, "follow.Store.SetBlocked(%d, %d)", accountID, personID)
-	res, err := s.db.Exec(ctx, `UPDATE follows SET blocked = ? WHERE account_id = ? AND person_id = ?`, blocked, accountID, personID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFollower
-	}
-	return nil
+	return s.updateFollower(ctx, accountID, `UPDATE follows SET blocked = ? WHERE account_id = ? AND person_id = ? RETURNING openid`, blocked, accountID, personID)
 }
 
 // SetRemark sets the account's private note on a follower ("" clears it).
@@ -37,12 +32,24 @@ func (s *Store) SetRemark(ctx context.Context, accountID, personID int64, remark
 	if utf8.RuneCountInString(remark) > MaxRemarkRunes {
 		return errs.FieldInvalid("remark", "A remark has at most %d characters.", MaxRemarkRunes)
 	}
-	res, err := s.db.Exec(ctx, `UPDATE follows SET remark = ? WHERE account_id = ? AND person_id = ?`, remark, accountID, personID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFollower
-	}
-	return nil
+	return s.updateFollower(ctx, accountID, `UPDATE follows SET remark = ? WHERE account_id = ? AND person_id = ? RETURNING openid`, remark, accountID, personID)
+}
+
+// updateFollower runs query, an UPDATE of one follower of account that
+// returns its openid, in a transaction scoped to that follower, so that its
+// commit invalidates only the follower's cached answers (db.Tx.ScopeFollower)
+// rather than every one. No row: ErrNotFollower.
+func (s *Store) updateFollower(ctx context.Context, accountID int64, query string, args ...any) error {
+	return s.db.Tx(ctx, func(tx *db.Tx) error {
+		var openid string
+		err := db.Get(tx.QueryRow(ctx, query, args...), &openid)
+		if errors.Is(err, errs.NotFound) {
+			return ErrNotFollower
+		}
+		if err != nil {
+			return err
+		}
+		tx.ScopeFollower(accountID, openid)
+		return nil
+	})
 }

@@ -102,6 +102,7 @@ func (s *Store) Follow(ctx context.Context, accountID, personID int64, source, s
 			}
 		}
 		res = Result{OpenID: openid, New: true}
+		tx.ScopeFollower(accountID, openid) // its writes of follower data are this follower's
 		_, err = tx.Exec(ctx, `UPDATE accounts SET follower_count = follower_count + 1 WHERE id = ?`, accountID)
 		return err
 	})
@@ -113,16 +114,20 @@ func (s *Store) Unfollow(ctx context.Context, accountID, personID int64) (_ bool
 	defer errs.Wrap(&err, "follow.Store.Unfollow(%d, %d)", accountID, personID)
 	var was bool
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE follows SET following = FALSE, unsubscribed_at = ? WHERE account_id = ? AND person_id = ? AND following = TRUE`,
-			db.Micro(s.clock.Now()), accountID, personID)
+		// RETURNING names the follower, so that the commit invalidates
+		// only its cached answers (db.Tx.ScopeFollower).
+		var openid string
+		err := db.Get(tx.QueryRow(ctx, `UPDATE follows SET following = FALSE, unsubscribed_at = ? WHERE account_id = ? AND person_id = ? AND following = TRUE RETURNING openid`,
+			db.Micro(s.clock.Now()), accountID, personID), &openid)
+		if errors.Is(err, errs.NotFound) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		was = n == 1
-		if was {
-			_, err = tx.Exec(ctx, `UPDATE accounts SET follower_count = follower_count - 1 WHERE id = ?`, accountID)
-		}
+		tx.ScopeFollower(accountID, openid)
+		was = true
+		_, err = tx.Exec(ctx, `UPDATE accounts SET follower_count = follower_count - 1 WHERE id = ?`, accountID)
 		return err
 	})
 	return was, err

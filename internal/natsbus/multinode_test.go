@@ -317,12 +317,18 @@ func TestNATSOutage(t *testing.T) {
 }
 
 // TestFollowerWritesReachTheOtherNode: a write of follower data on node A
-// (a remark) moves node B's follower generation through the bus, so node
-// B's cached user/info answers are dropped (wxapi's infoCache; without the
-// bus only their 2 s bound would).
+// (a remark, scoped to its follower; tags, scoped to the account) moves
+// node B's stamp of that follower through the bus, so node B's cached
+// user/info answer is dropped (wxapi's infoCache; without the bus only
+// its 2 s bound would), and the announcement carries the scope: node B's
+// global generation, on which every other answer depends, stays.
 func TestFollowerWritesReachTheOtherNode(t *testing.T) {
 	c := newCluster(t)
 	ctx := context.Background()
+	var openid string
+	if err := c.a.DB.QueryRow(ctx, `SELECT openid FROM follows WHERE account_id = ? AND person_id = ?`, c.bank.ID, c.mei.ID).Scan(&openid); err != nil {
+		t.Fatal(err)
+	}
 	for i, write := range []func() error{
 		func() error { return c.a.Follows.SetRemark(ctx, c.bank.ID, c.mei.ID, "from node A") },
 		func() error {
@@ -333,16 +339,19 @@ func TestFollowerWritesReachTheOtherNode(t *testing.T) {
 			return c.a.Audience.SetTags(ctx, c.bank.ID, c.mei.ID, []int64{tag.ID})
 		},
 	} {
-		g := c.b.DB.FollowerGeneration()
+		st, g := c.b.DB.FollowerStamp(c.bank.ID, openid), c.b.DB.FollowerGeneration()
 		if err := write(); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
-		for c.b.DB.FollowerGeneration() == g {
+		for c.b.DB.FollowerStamp(c.bank.ID, openid) == st {
 			if time.Now().After(deadline) {
-				t.Fatalf("write %d on node A: node B's follower generation did not move", i)
+				t.Fatalf("write %d on node A: node B's stamp of the follower did not move", i)
 			}
 			time.Sleep(5 * time.Millisecond)
+		}
+		if c.b.DB.FollowerGeneration() != g {
+			t.Errorf("write %d on node A (scoped) moved node B's global generation: the scope was not carried", i)
 		}
 	}
 }

@@ -85,8 +85,9 @@ func BenchmarkUserInfoHandler(b *testing.B) {
 		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	})
 	// Every call a miss of the user/info cache (as for a developer asking
-	// about many followers, each once): the follower generation moves
-	// before each call, as a write of follower data would move it.
+	// about many followers, each once): the global follower generation
+	// moves before each call, as an undeclared write of follower data
+	// would move it.
 	b.Run("serial-miss", func(b *testing.B) {
 		start, cpu := s.App.DB.Statements(), processCPU()
 		b.ReportAllocs()

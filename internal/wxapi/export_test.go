@@ -1,8 +1,19 @@
 package wxapi
 
+import "time"
+
 // InfoCached reports whether api holds a user/info answer for the openid
 // that it would serve now.
 func InfoCached(api *API, accountID int64, openid string) bool {
 	api.init()
-	return api.infoCache.get(accountID, openid, api.DB.FollowerGeneration(), api.infoCache.now()) != nil
+	return api.infoCache.get(accountID, openid, api.DB.FollowerStamp(accountID, openid), api.infoCache.now()) != nil
+}
+
+// FreezeInfoClock stops the clock of api's user/info cache, so that its
+// answers never age out during a test (whose steps may take more than the
+// cache's 2 s bound on a loaded machine).
+func FreezeInfoClock(api *API) {
+	api.init()
+	t := api.infoCache.now()
+	api.infoCache.now = func() time.Time { return t }
 }

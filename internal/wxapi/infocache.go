@@ -3,25 +3,30 @@ package wxapi
 import (
 	"sync"
 	"time"
+
+	"github.com/heraldoa/herald/internal/db"
 )
 
 // infoCache keeps user/info answers (the JSON body) by account and openid.
 // An answer is served from it only while
 //
-//   - the DB's follower generation is the one taken before the answer was
-//     read (db.FollowerGeneration: every committed write of follows or
-//     tag_members through this node, and every such write another node
-//     announced on the cluster bus, moves it), so within a node an answer
-//     is never older than a write that has returned; and
+//   - the DB's follower stamp of the account and openid is the one taken
+//     before the answer was read (db.FollowerStamp: the global generation,
+//     the account's counter and the follower's; every committed write of
+//     follows or tag_members through this node, and every such write
+//     another node announced on the cluster bus, moves at least one of
+//     them: its declared follower's or account's, or the global one when
+//     it declared no scope), so within a node an answer is never older
+//     than a write that has returned; and
 //   - it is younger than infoMaxAge, which bounds how stale it may be after
 //     a write the node did not hear of: another node's whose bus message
 //     was lost, or another process's (a command run against the same
 //     database).
 //
-// Any write of follower data drops every answer of the node, not only the
-// account's: the generation is counted where the statements run, which
-// knows tables, not accounts. Writes of followers are rare next to reads of
-// them by developer servers (docs/developer-api.md).
+// The hot writes (follow, unfollow, remark, tagging of named followers)
+// declare their followers, so they drop only those answers; any other
+// write of follower data (tag deletion, imports, deletions of people and
+// accounts) drops every answer of the node (docs/developer-api.md).
 type infoCache struct {
 	now func() time.Time // time.Now; tests move it
 
@@ -35,7 +40,7 @@ type infoKey struct {
 }
 
 type infoEntry struct {
-	gen  int64
+	gen  db.FollowerStamp
 	at   time.Time
 	body []byte // never changed once stored
 }
@@ -51,9 +56,9 @@ func newInfoCache() *infoCache {
 	return &infoCache{now: time.Now, m: map[infoKey]infoEntry{}}
 }
 
-// get returns the cached answer when it is still valid at generation gen
-// and time now.
-func (c *infoCache) get(account int64, openid string, gen int64, now time.Time) []byte {
+// get returns the cached answer when it is still valid at stamp gen and
+// time now.
+func (c *infoCache) get(account int64, openid string, gen db.FollowerStamp, now time.Time) []byte {
 	c.mu.RLock()
 	e, ok := c.m[infoKey{account, openid}]
 	c.mu.RUnlock()
@@ -63,8 +68,8 @@ func (c *infoCache) get(account int64, openid string, gen int64, now time.Time) 
 	return e.body
 }
 
-// put keeps body, read at generation gen (taken before the read).
-func (c *infoCache) put(account int64, openid string, gen int64, at time.Time, body []byte) {
+// put keeps body, read at stamp gen (taken before the read).
+func (c *infoCache) put(account int64, openid string, gen db.FollowerStamp, at time.Time, body []byte) {
 	c.mu.Lock()
 	if len(c.m) >= infoCacheSize {
 		c.m = map[infoKey]infoEntry{}

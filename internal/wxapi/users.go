@@ -144,7 +144,7 @@ func (api *API) userInfo(c *call) error {
 	}
 	// The generation and the time are taken before the read: a write that
 	// commits after them makes the answer read here invalid (infocache.go).
-	gen, at := api.DB.FollowerGeneration(), api.infoCache.now()
+	gen, at := api.DB.FollowerStamp(c.account.ID, openid), api.infoCache.now()
 	if body := api.infoCache.get(c.account.ID, openid, gen, at); body != nil {
 		wxerr.JSONBytes(c.w, body)
 		return nil
