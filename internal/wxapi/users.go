@@ -142,7 +142,7 @@ func (api *API) userInfo(c *call) error {
 	if openid == "" {
 		return wxerr.New(41009)
 	}
-	// The generation and the time are taken before the read: a write that
+	// The follower stamp and the time are taken before the read: a write that
 	// commits after them makes the answer read here invalid (infocache.go).
 	gen, at := api.DB.FollowerStamp(c.account.ID, openid), api.infoCache.now()
 	if body := api.infoCache.get(c.account.ID, openid, gen, at); body != nil {
