@@ -572,17 +572,9 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 			return err
 		}
 	}
-	if many, err := im.manyTags(ctx, tx); err != nil || !many {
-		return err
-	}
 	// Only when a follower could pass 20 tags is each line counted.
-	var most int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
-		im.accountID).Scan(&most); err != nil {
+	if could, err := im.couldPassTagLimit(ctx, tx); err != nil || !could {
 		return err
-	}
-	if most+int64(im.maxTags) <= maxFollowerTags {
-		return nil
 	}
 	newTags := `(SELECT COUNT(*) FROM unnest(v.tags) AS t(id) WHERE NOT EXISTS (SELECT 1 FROM tag_members m
 		WHERE m.account_id = ? AND m.tag_id = t.id AND m.person_id = v.person_id))`
@@ -594,16 +586,25 @@ func (im *csvImport) check(ctx context.Context, tx *db.Tx) error {
 		}, 1)
 }
 
-// manyTags reports whether the file names tags and the account has more
-// tags than a follower may have: only then can a follower pass the limit,
-// and only then are the followers' tags counted.
-func (im *csvImport) manyTags(ctx context.Context, tx *db.Tx) (bool, error) {
+// couldPassTagLimit reports whether some follower could end the import
+// with more than maxFollowerTags tags: the file names tags, the account
+// has more than that many, and the most a follower has now plus the most a
+// line names is over the limit. Only then are the lines' tags counted one
+// by one.
+func (im *csvImport) couldPassTagLimit(ctx context.Context, tx *db.Tx) (bool, error) {
 	if im.maxTags == 0 {
 		return false, nil
 	}
 	var n int64
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ?`, im.accountID).Scan(&n)
-	return n > maxFollowerTags, err
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ?`, im.accountID).Scan(&n); err != nil || n <= maxFollowerTags {
+		return false, err
+	}
+	var most int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
+		im.accountID).Scan(&most); err != nil {
+		return false, err
+	}
+	return most+int64(im.maxTags) > maxFollowerTags, nil
 }
 
 func text(v any) string {

@@ -228,16 +228,8 @@ func (im *csvImport) checkSQLite(ctx context.Context, tx *db.Tx) error {
 		}
 		im.rep.fault(im.repeats.line(p), "openid %q appears on line %d too", openid, im.repeats.line(q))
 	}
-	if many, err := im.manyTags(ctx, tx); err != nil || !many {
+	if could, err := im.couldPassTagLimit(ctx, tx); err != nil || !could {
 		return err
-	}
-	var most int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tag_members WHERE account_id = ? GROUP BY person_id) x`,
-		im.accountID).Scan(&most); err != nil {
-		return err
-	}
-	if most+int64(im.maxTags) <= maxFollowerTags {
-		return nil
 	}
 	// Only when a follower could pass 20 tags are the lines' tags put in
 	// temporary tables and counted with the follower's.
