@@ -2,7 +2,6 @@ package follower
 
 import (
 	"bytes"
-	"html/template"
 	"os"
 	"strconv"
 	"testing"
@@ -10,26 +9,6 @@ import (
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
-
-// chatMenuTemplate parses the html/template that menuHTML replaced, with
-// the catalogue's "t" in l's language.
-func chatMenuTemplate(t testing.TB, l *i18n.Locale) *template.Template {
-	t.Helper()
-	src, err := os.ReadFile("testdata/chat_menu.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return template.Must(template.New("").Funcs(template.FuncMap{"t": l.T}).Parse(string(src)))
-}
-
-func menuViaTemplate(t testing.TB, tpl *template.Template, items []menuItem) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := tpl.ExecuteTemplate(&b, "chat_menu", items); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 // TestChatMenuMarkup checks that menuHTML writes the menu bar's buttons
 // exactly as the template did, in every language, for every kind of button
@@ -56,9 +35,9 @@ func TestChatMenuMarkup(t *testing.T) {
 	}
 	for _, lang := range i18n.Langs {
 		l := cat.Locale(lang)
-		tpl := chatMenuTemplate(t, l)
+		tpl := replacedTemplate(t, l, "chat_menu", nil)
 		for i, items := range menus {
-			if want, got := menuViaTemplate(t, tpl, items), string(menuHTML(l, items)); got != want {
+			if want, got := viaTemplate(t, tpl, "chat_menu", items), string(menuHTML(l, items)); got != want {
 				t.Errorf("%s, menu %d differs:\n got %q\nwant %q", lang, i, got, want)
 			}
 		}
@@ -73,13 +52,13 @@ func FuzzChatMenuMarkup(f *testing.F) {
 		f.Fatal(err)
 	}
 	l := cat.Locale(i18n.English)
-	tpl := chatMenuTemplate(f, l)
+	tpl := replacedTemplate(f, l, "chat_menu", nil)
 	f.Add("Menu", "key", "/chat/1/click")
 	f.Add("<b>", "'\"", "javascript:alert(1)")
 	f.Fuzz(func(t *testing.T, name, key, href string) {
 		items := []menuItem{{Name: name, Kind: "click", Key: key, Href: href}, {Name: name, Kind: "group", Sub: []menuItem{
 			{Name: name, Kind: "link", Href: href}, {Name: key, Kind: "none"}}}}
-		if want, got := menuViaTemplate(t, tpl, items), string(menuHTML(l, items)); got != want {
+		if want, got := viaTemplate(t, tpl, "chat_menu", items), string(menuHTML(l, items)); got != want {
 			t.Errorf("differs:\n got %q\nwant %q", got, want)
 		}
 	})

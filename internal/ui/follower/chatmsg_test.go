@@ -1,8 +1,6 @@
 package follower
 
 import (
-	"bytes"
-	"html/template"
 	"os"
 	"regexp"
 	"strings"
@@ -12,35 +10,7 @@ import (
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/tmplmsg"
-	"github.com/heraldoa/herald/internal/ui/core"
 )
-
-// chatMsgTemplate parses the html/template that messageHTML replaced, with
-// the page's template functions in l's language.
-func chatMsgTemplate(t testing.TB, l *i18n.Locale) *template.Template {
-	t.Helper()
-	src, err := os.ReadFile("testdata/chat_msg.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := template.New("").Funcs(template.FuncMap{
-		"t":       l.T,
-		"initial": core.Initial,
-		"when": func(tm time.Time, format string, class ...string) template.HTML {
-			return core.TimeTag(tm, format, strings.Join(class, " "))
-		},
-	})
-	template.Must(tpl.Parse(`{{define "icon_location"}}` + iconLocation + `{{end}}`))
-	return template.Must(tpl.Parse(string(src)))
-}
-
-func viaTemplate(t testing.TB, tpl *template.Template, c *chatMsg) string {
-	var b bytes.Buffer
-	if err := tpl.ExecuteTemplate(&b, "chat_msg", c); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 // chatMessages has a message of every kind the conversation shows, with
 // the values a bot or a follower can put in them: markup, quotes, plus
@@ -92,9 +62,9 @@ func TestChatMessageMarkup(t *testing.T) {
 	}
 	for _, lang := range []i18n.Lang{i18n.English, "zh-CN"} {
 		l := cat.Locale(lang)
-		tpl := chatMsgTemplate(t, l)
+		tpl := replacedTemplate(t, l, "chat_msg", map[string]string{"icon_location": iconLocation})
 		for _, c := range chatMessages() {
-			want := viaTemplate(t, tpl, c)
+			want := viaTemplate(t, tpl, "chat_msg", c)
 			if got := string(messageHTML(l, c)); got != want {
 				t.Errorf("%s: message %d (%s):\n got %q\nwant %q", lang, c.ID, c.Kind, got, want)
 			}
@@ -128,7 +98,7 @@ func FuzzChatMessageMarkup(f *testing.F) {
 		f.Fatal(err)
 	}
 	l := cat.Locale(i18n.English)
-	tpl := chatMsgTemplate(f, l)
+	tpl := replacedTemplate(f, l, "chat_msg", map[string]string{"icon_location": iconLocation})
 	f.Add("text", "hello", "https://example.com/?a=1&b=2", "name")
 	f.Add("news", "<b>x</b>", "javascript:alert(1)", "")
 	f.Add("template", "a+b 'c'", "/s/x y", "莲")
@@ -139,7 +109,7 @@ func FuzzChatMessageMarkup(f *testing.F) {
 		c := &chatMsg{ID: 42, Kind: kind, Mine: len(text)%2 == 0, CreatedAt: at, AvatarName: name, AvatarURL: link, MediaURL: link, ThumbURL: link, MapURL: link, Link: link, Preview: text,
 			Body:  message.Body{Text: text, Title: text, Description: name, Label: text, Articles: arts},
 			Lines: []tmplmsg.Line{{Label: name, Value: text, Color: name}}}
-		if want, got := viaTemplate(t, tpl, c), string(messageHTML(l, c)); got != want {
+		if want, got := viaTemplate(t, tpl, "chat_msg", c), string(messageHTML(l, c)); got != want {
 			t.Errorf("differs:\n got %q\nwant %q", got, want)
 		}
 	})

@@ -1,45 +1,12 @@
 package follower
 
 import (
-	"bytes"
-	"html/template"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
-
-// folderGroupsTemplate parses the html/template that groupsHTML replaced,
-// with the page's template functions in l's language.
-func folderGroupsTemplate(t testing.TB, l *i18n.Locale) *template.Template {
-	t.Helper()
-	src, err := os.ReadFile("testdata/folder_groups.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := template.New("").Funcs(template.FuncMap{
-		"t":       l.T,
-		"initial": core.Initial,
-		"date":    func(t time.Time) string { return t.Format("2006-01-02") },
-		"when": func(tm time.Time, format string, class ...string) template.HTML {
-			return core.TimeTag(tm, format, strings.Join(class, " "))
-		},
-	})
-	template.Must(tpl.Parse(`{{define "icon_verified"}}` + iconVerified + `{{end}}`))
-	return template.Must(tpl.Parse(string(src)))
-}
-
-func groupsViaTemplate(t testing.TB, tpl *template.Template, groups []*folderGroup) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := tpl.ExecuteTemplate(&b, "folder_groups", groups); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 // folderGroups has groups with and without avatars, badges and folded
 // publications, and values with markup, quotes, plus signs, non-ASCII and
@@ -67,10 +34,10 @@ func TestFolderGroupsMarkup(t *testing.T) {
 	}
 	for _, lang := range i18n.Langs {
 		l := cat.Locale(lang)
-		tpl := folderGroupsTemplate(t, l)
+		tpl := replacedTemplate(t, l, "folder_groups", map[string]string{"icon_verified": iconVerified})
 		for _, groups := range [][]*folderGroup{nil, folderGroups("Pu-erh for beginners", "/a/7/avatar"),
 			folderGroups(`<script>alert("x")</script> & 'q' + 莲心`, "javascript:alert(1)"), folderGroups("\x00\xff", "HTTP://x/a b?c=%zz")} {
-			if want, got := groupsViaTemplate(t, tpl, groups), string(groupsHTML(l, groups)); got != want {
+			if want, got := viaTemplate(t, tpl, "folder_groups", groups), string(groupsHTML(l, groups)); got != want {
 				t.Errorf("%s differs:\n got %q\nwant %q", lang, got, want)
 			}
 		}
@@ -85,12 +52,12 @@ func FuzzFolderGroupsMarkup(f *testing.F) {
 		f.Fatal(err)
 	}
 	l := cat.Locale(i18n.English)
-	tpl := folderGroupsTemplate(f, l)
+	tpl := replacedTemplate(f, l, "folder_groups", map[string]string{"icon_verified": iconVerified})
 	f.Add("title", "https://example.com/?a=1&b=2")
 	f.Add("<b>x</b>", "javascript:alert(1)")
 	f.Fuzz(func(t *testing.T, text, link string) {
 		groups := folderGroups(text, link)
-		if want, got := groupsViaTemplate(t, tpl, groups), string(groupsHTML(l, groups)); got != want {
+		if want, got := viaTemplate(t, tpl, "folder_groups", groups), string(groupsHTML(l, groups)); got != want {
 			t.Errorf("differs:\n got %q\nwant %q", got, want)
 		}
 	})

@@ -1,45 +1,11 @@
 package follower
 
 import (
-	"bytes"
-	"html/template"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/internal/i18n"
-	"github.com/heraldoa/herald/internal/ui/core"
 )
-
-// chatRowsTemplate parses the html/template that rowsHTML replaced, with
-// the page's template functions in l's language.
-func chatRowsTemplate(t testing.TB, l *i18n.Locale) *template.Template {
-	t.Helper()
-	src, err := os.ReadFile("testdata/chat_rows.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := template.New("").Funcs(template.FuncMap{
-		"t":       l.T,
-		"initial": core.Initial,
-		"when": func(tm time.Time, format string, class ...string) template.HTML {
-			return core.TimeTag(tm, format, strings.Join(class, " "))
-		},
-	})
-	template.Must(tpl.Parse(`{{define "icon_verified"}}` + iconVerified + `{{end}}{{define "icon_folder"}}` + iconFolder +
-		`{{end}}{{define "icon_more"}}` + iconMore + `{{end}}`))
-	return template.Must(tpl.Parse(string(src)))
-}
-
-func rowsViaTemplate(t testing.TB, tpl *template.Template, rows []*chatRow) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := tpl.ExecuteTemplate(&b, "chat_rows", rows); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 // chatRows has account rows with and without avatars, badges, unread
 // counts (muted, over 99) and a last message, and the Subscriptions row,
@@ -66,10 +32,10 @@ func TestChatRowsMarkup(t *testing.T) {
 	}
 	for _, lang := range i18n.Langs {
 		l := cat.Locale(lang)
-		tpl := chatRowsTemplate(t, l)
+		tpl := replacedTemplate(t, l, "chat_rows", map[string]string{"icon_verified": iconVerified, "icon_folder": iconFolder, "icon_more": iconMore})
 		for _, rows := range [][]*chatRow{nil, chatRows("Tea time", "/a/7/avatar"),
 			chatRows(`<script>alert("x")</script> & 'q' + 莲心`, "javascript:alert(1)"), chatRows("\x00\xff", "HTTP://x/a b?c=%zz")} {
-			if want, got := rowsViaTemplate(t, tpl, rows), string(rowsHTML(l, rows)); got != want {
+			if want, got := viaTemplate(t, tpl, "chat_rows", rows), string(rowsHTML(l, rows)); got != want {
 				t.Errorf("%s differs:\n got %q\nwant %q", lang, got, want)
 			}
 		}
@@ -84,12 +50,12 @@ func FuzzChatRowsMarkup(f *testing.F) {
 		f.Fatal(err)
 	}
 	l := cat.Locale(i18n.English)
-	tpl := chatRowsTemplate(f, l)
+	tpl := replacedTemplate(f, l, "chat_rows", map[string]string{"icon_verified": iconVerified, "icon_folder": iconFolder, "icon_more": iconMore})
 	f.Add("Tea time", "https://example.com/?a=1&b=2")
 	f.Add("<b>x</b>", "javascript:alert(1)")
 	f.Fuzz(func(t *testing.T, text, link string) {
 		rows := chatRows(text, link)
-		if want, got := rowsViaTemplate(t, tpl, rows), string(rowsHTML(l, rows)); got != want {
+		if want, got := viaTemplate(t, tpl, "chat_rows", rows), string(rowsHTML(l, rows)); got != want {
 			t.Errorf("differs:\n got %q\nwant %q", got, want)
 		}
 	})
