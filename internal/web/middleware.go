@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -10,8 +9,9 @@ import (
 
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int
+	status  int
+	bytes   int
+	pattern string // the nested mux's route pattern (RecordPattern)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -40,16 +40,27 @@ func (w *statusWriter) Flush() {
 // Unwrap exposes the underlying writer to http.ResponseController.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-type patternKey struct{}
-
 // RecordPattern wraps a nested ServeMux so that the route pattern it matched
 // reaches Observe, even when middleware in between passed a copy of the
-// request (r.WithContext) to the nested mux.
+// request (r.WithContext) to the nested mux. The pattern goes on Observe's
+// response writer, found by unwrapping w, rather than in the request's
+// context: putting it there cost Observe a copy of every request.
 func RecordPattern(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r)
-		if p, ok := r.Context().Value(patternKey{}).(*string); ok && r.Pattern != "" {
-			*p = r.Pattern
+		if r.Pattern == "" {
+			return
+		}
+		for {
+			if sw, ok := w.(*statusWriter); ok {
+				sw.pattern = r.Pattern
+				return
+			}
+			u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+			if !ok {
+				return
+			}
+			w = u.Unwrap()
 		}
 	})
 }
@@ -60,8 +71,6 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		pattern := new(string)
-		r = r.WithContext(context.WithValue(r.Context(), patternKey{}, pattern))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -76,7 +85,7 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 				sw.status = http.StatusOK
 			}
 			d := time.Since(start)
-			route := *pattern
+			route := sw.pattern
 			if route == "" {
 				route = r.Pattern
 			}
