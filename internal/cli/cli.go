@@ -178,6 +178,8 @@ func serve(args []string, env Env) error {
 	log := newLogger(cfg, env.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Fewer collections while the live heap is small (GOGC overrides).
+	defer heapFloor(serveHeapFloor)()
 
 	secret, err := cfg.LoadSecret()
 	if err != nil {
