@@ -179,7 +179,7 @@ func serve(args []string, env Env) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// Fewer collections while the live heap is small (GOGC overrides).
-	defer heapFloor(serveHeapFloor)()
+	defer heapFloor(floorFor(serveHeapFloor, cgroupMemoryLimit()))()
 
 	secret, err := cfg.LoadSecret()
 	if err != nil {

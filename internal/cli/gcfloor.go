@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -12,8 +14,33 @@ import (
 // collect garbage (heapFloor). A server's live heap is small (20–30 MB
 // with the demo) while every page allocates tens of kilobytes: at Go's
 // default GOGC of 100 the collector ran 16–33 times per 10,000 follower
-// pages; with the floor 4–8 times (docs/performance.md).
+// pages; with the floor 2.5–5.6 times (docs/performance.md). In a container
+// whose memory is limited it is at most a quarter of the limit
+// (floorFor).
 const serveHeapFloor = 128 << 20
+
+// floorFor is the heap floor for a process whose cgroup allows limit
+// bytes (0: no limit): floor, or a quarter of the limit when that is less.
+func floorFor(floor, limit uint64) uint64 {
+	if limit > 0 && limit/4 < floor {
+		return limit / 4
+	}
+	return floor
+}
+
+// cgroupMemoryLimit is the memory limit of the process's cgroup (v2), or
+// 0 when there is none or it cannot be read.
+func cgroupMemoryLimit() uint64 {
+	b, err := os.ReadFile("/sys/fs/cgroup/memory.max")
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil { // "max"
+		return 0
+	}
+	return n
+}
 
 // heapFloor lets the heap grow to floor bytes before a collection, as a
 // higher GOGC would, while the live heap is small, and leaves Go's default

@@ -26,6 +26,18 @@ func TestGCPercentFor(t *testing.T) {
 	}
 }
 
+func TestFloorFor(t *testing.T) {
+	for _, c := range []struct{ floor, limit, want uint64 }{
+		{128 << 20, 0, 128 << 20},        // no cgroup limit
+		{128 << 20, 8 << 30, 128 << 20},  // a large limit
+		{128 << 20, 256 << 20, 64 << 20}, // a small container: a quarter
+	} {
+		if got := floorFor(c.floor, c.limit); got != c.want {
+			t.Errorf("floorFor(%d, %d) = %d, want %d", c.floor, c.limit, got, c.want)
+		}
+	}
+}
+
 // TestHeapFloorTunesAfterCollections: after a collection the percentage
 // is set from the live heap, and stopping restores the one found; with
 // GOGC in the environment nothing changes.
