@@ -88,7 +88,12 @@ var DailyLimits = map[string]int64{
 // more than the limit. A block is at most maxBlock calls and at most a
 // sixteenth of what the row had left at this node's last statement, so
 // near the limit blocks shrink to one call and every call is its own
-// statement (as exact as it was before blocks). What a node has not used is
+// statement (as exact as it was before blocks). Far from the limit (at least
+// prefetchLeft left) a node reserves the next block in the background once
+// half of its calls are used, up to maxBlock held in all, so that calls do
+// not queue behind the statement (every call of the node would wait for it:
+// the tail of a busy API); near the limit only a call that finds nothing
+// held reserves, and the others wait for it. What a node has not used is
 // given back (used minus the unused part) once no call of that account and
 // path came for idleReturn, and when the process shuts down.
 //
@@ -116,12 +121,20 @@ type Quotas struct {
 	// statement has not ended.
 	givingBack int
 	stmts      atomic.Int64 // counting statements run (benchmarks report them per call)
+	// beforeReserve, when set (tests), runs before each reservation's
+	// statement.
+	beforeReserve func()
 }
 
 const (
-	// maxBlock bounds a reservation: at 25,000 calls a second on one
-	// account and path it is about 100 statements a second per node.
+	// maxBlock bounds what a node holds of one counter row: at 25,000
+	// calls a second on one account and path it is about 200 statements a
+	// second per node (blocks of about maxBlock/2 while prefetching).
 	maxBlock = 256
+	// prefetchLeft is how much a row must have left for a node to reserve
+	// the next block before its calls run out (far from the limit, where a
+	// block is maxBlock; nearer, blocks shrink and are reserved on demand).
+	prefetchLeft = 16 * maxBlock
 	// idleReturn is how long a node keeps an unused reservation after the
 	// last call that could use it.
 	idleReturn = time.Second
@@ -187,6 +200,13 @@ func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (_ bool
 		l.touched = true
 		if l.avail > 0 {
 			l.avail--
+			if l.avail <= maxBlock/2 && l.busy == nil && l.left >= prefetchLeft {
+				// Reserve the next block while this one lasts.
+				done := make(chan struct{})
+				l.busy = done
+				k, settle := maxBlock-l.avail, l.unsettled-l.avail
+				go q.prefetch(key, l, done, k, settle, limit)
+			}
 			q.mu.Unlock()
 			return true, nil
 		}
@@ -206,7 +226,7 @@ func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (_ bool
 		k := min(maxBlock, max(l.left/16, 1))
 		settle := l.unsettled
 		q.mu.Unlock()
-		got, left, settled, err := q.reserve(key, k, settle, limit)
+		got, left, settled, err := q.reserve(key, k, 1, settle, limit)
 		q.mu.Lock()
 		l.busy = nil
 		close(done)
@@ -230,11 +250,37 @@ func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (_ bool
 	}
 }
 
+// prefetch reserves k calls for l, a lease with calls still available,
+// settling settle calls it used (l.busy is done until it ends). What the
+// node holds stays within maxBlock: k is maxBlock less the calls available
+// when it began, and they only go down meanwhile.
+func (q *Quotas) prefetch(key takeKey, l *lease, done chan struct{}, k, settle, limit int64) {
+	got, left, settled, err := q.reserve(key, k, 0, settle, limit)
+	q.mu.Lock()
+	l.busy = nil
+	close(done)
+	if err == nil {
+		// On an error nothing changed: the calls still available are used,
+		// and the next call that finds none reserves and reports the error.
+		if settled {
+			l.unsettled -= settle
+		}
+		l.left = left
+		l.avail += got
+		l.unsettled += got
+	}
+	q.mu.Unlock()
+}
+
 // reserve takes a block of k calls, or one call when k do not fit, settling
-// settle calls of what the node held before. It returns the calls granted
-// (0 when not even one fits), what the row had left after the statement,
-// and whether settle was applied.
-func (q *Quotas) reserve(key takeKey, k, settle, limit int64) (got, left int64, settled bool, err error) {
+// settle calls of what the node held before; used of them are the caller's
+// (admitted at once, so not held). It returns the calls granted (0 when not
+// even one fits), what the row had left after the statement, and whether
+// settle was applied.
+func (q *Quotas) reserve(key takeKey, k, used, settle, limit int64) (got, left int64, settled bool, err error) {
+	if q.beforeReserve != nil {
+		q.beforeReserve()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
 	defer cancel()
 	sizes := []int64{k}
@@ -243,10 +289,10 @@ func (q *Quotas) reserve(key takeKey, k, settle, limit int64) (got, left int64, 
 	}
 	for _, n := range sizes {
 		q.stmts.Add(1)
-		var used int64
-		err := q.db.CountQueryRow(ctx, reserveSQL, key.account, key.day, key.path, n, n-1, settle, limit).Scan(&used)
+		var total int64
+		err := q.db.CountQueryRow(ctx, reserveSQL, key.account, key.day, key.path, n, n-used, settle, limit).Scan(&total)
 		if err == nil {
-			return n, limit - used, true, nil
+			return n, limit - total, true, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return 0, 0, false, fmt.Errorf("apitoken: take quota: %w", err)

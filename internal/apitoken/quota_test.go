@@ -221,6 +221,92 @@ func TestQuotaBlocks(t *testing.T) {
 	}
 }
 
+// TestQuotaNextBlockReservedAhead: far from the limit a node reserves its
+// next block while the current one still has calls, so a call does not
+// wait for the statement; the node never holds more than maxBlock, a clear
+// on another node while the reservation is under way keeps the calls
+// admitted after it within the limit, and the counter ends exact.
+func TestQuotaNextBlockReservedAhead(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	const limit = 64 * maxBlock
+	withLimit(t, quotaPath, limit)
+	a, b := NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})
+	take := func(q *Quotas) bool {
+		ok, err := q.Take(ctx, acc, quotaPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	take(a) // reserves the first block (maxBlock, this call included)
+	started, proceed := make(chan struct{}, 1), make(chan struct{})
+	a.beforeReserve = func() {
+		started <- struct{}{}
+		<-proceed
+	}
+	// Every call of the first block passes while the next reservation waits
+	// in beforeReserve: none of them waits for it.
+	for i := 1; i < maxBlock; i++ {
+		if !take(a) {
+			t.Fatalf("call %d refused with the limit far away", i+1)
+		}
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the block's calls ran out and no reservation of the next had begun")
+	}
+	a.mu.Lock()
+	avail := a.leases[takeKey{acc, Day(time.Now()), quotaPath}].avail
+	a.mu.Unlock()
+	if avail != 0 {
+		t.Fatalf("%d calls still available after the whole block was used", avail)
+	}
+	// b clears while a's reservation is under way: what a holds then counts
+	// against the cleared quota.
+	if err := b.Clear(ctx, acc, ""); err != nil {
+		t.Fatal(err)
+	}
+	a.beforeReserve = nil
+	close(proceed)
+	a.mu.Lock()
+	for a.leases[takeKey{acc, Day(time.Now()), quotaPath}].busy != nil {
+		a.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		a.mu.Lock()
+	}
+	l := a.leases[takeKey{acc, Day(time.Now()), quotaPath}]
+	if l.avail > maxBlock || l.unsettled < l.avail {
+		t.Fatalf("after the reservation a holds %d available, %d unsettled; want at most %d, and unsettled at least available", l.avail, l.unsettled, maxBlock)
+	}
+	a.mu.Unlock()
+	var after int64
+	for {
+		okA, okB := take(a), take(b)
+		if okA {
+			after++
+		}
+		if okB {
+			after++
+		}
+		if !okA && !okB {
+			break
+		}
+	}
+	// a's first block was all unsettled at the clear: its maxBlock-1 calls
+	// after the first count against the cleared quota (the documented bound).
+	if after != limit-(maxBlock-1) {
+		t.Fatalf("%d calls admitted after the clear, want %d (the limit less a's %d unsettled calls)", after, limit-(maxBlock-1), maxBlock-1)
+	}
+	a.Release()
+	b.Release()
+	if used, held := row(t, d, acc); used != limit || held != 0 {
+		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, limit)
+	}
+}
+
 // TestClearQuotaMonthlyAllowanceExact: two nodes spend the monthly
 // clear_quota allowance concurrently; exactly MaxClearQuotaMonth succeed.
 func TestClearQuotaMonthlyAllowanceExact(t *testing.T) {
