@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -101,21 +103,35 @@ func BenchmarkUserInfoHandler(b *testing.B) {
 		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	})
 	// 50 callers at once, as scripts/bench-api's 50 wrk connections: shows
-	// what concurrency adds or saves (pool waits, quota batching).
+	// what concurrency adds or saves (pool waits, quota batching), and the
+	// tail of the calls' wall time (p99-ns; a call that waits for another's
+	// statement shows there, whatever the load moves).
 	b.Run("parallel50", func(b *testing.B) {
 		b.SetParallelism(25) // × GOMAXPROCS (2 here) goroutines
+		var mu sync.Mutex
+		var took []time.Duration
 		start, cpu := s.App.DB.Statements(), processCPU()
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
+			mine := make([]time.Duration, 0, 1024)
 			for pb.Next() {
+				t0 := time.Now()
 				if rec := get(target); rec.Code != http.StatusOK {
 					b.Errorf("status %d", rec.Code)
 					return
 				}
+				mine = append(mine, time.Since(t0))
 			}
+			mu.Lock()
+			took = append(took, mine...)
+			mu.Unlock()
 		})
 		b.ReportMetric(float64(s.App.DB.Statements()-start)/float64(b.N), "queries/op")
 		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		if len(took) > 0 {
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)*99/100]), "p99-ns")
+		}
 	})
 }
 
