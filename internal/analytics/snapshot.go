@@ -423,21 +423,23 @@ const pushImportBatch = 5000
 // ImportPushLog turns the developer-API feature's push log
 // (push_deliveries: every push of a message or event to an account's
 // server, with its outcome and time) into push_delivery events, so the push
-// code needs no capture call of its own. Each row is imported exactly once:
-// one transaction flags the rows it takes (UPDATE ... RETURNING, which two
-// nodes running at once can never both take) and inserts their events, so
-// the result depends neither on nodes' clocks nor on how many nodes run it.
-// The echostr handshakes ("verify") are not counted. It returns how many
-// rows it imported; without the table it does nothing.
+// code needs no capture call of its own. It reads push_import_queue, the
+// narrow queue a trigger fills in the same statement as each log row (the
+// echostr handshakes, "verify", are not queued), never the wide log rows
+// themselves. Each row is imported exactly once: one transaction deletes
+// the queue rows it takes (DELETE ... RETURNING, which two nodes running at
+// once can never both take) and inserts their events, so the result
+// depends neither on nodes' clocks nor on how many nodes run it, and a
+// crash before the commit leaves the rows queued. It returns how many rows
+// it imported; without the table it does nothing.
 func (s *Store) ImportPushLog(ctx context.Context) (_ int64, err error) {
 	defer errs.Wrap(&err, "analytics.Store.ImportPushLog()")
 	var total int64
 	for {
 		var n int
 		err := s.db.Tx(ctx, func(tx *db.Tx) error {
-			rows, err := tx.Query(ctx, `UPDATE push_deliveries SET analytics_imported = TRUE
-				WHERE analytics_imported = FALSE AND id IN (
-					SELECT id FROM push_deliveries WHERE analytics_imported = FALSE ORDER BY id LIMIT ?)
+			rows, err := tx.Query(ctx, `DELETE FROM push_import_queue WHERE id IN (
+					SELECT id FROM push_import_queue ORDER BY id LIMIT ?)
 				RETURNING id, account_id, person_id, kind, duration_us, ok, created_at`, pushImportBatch)
 			type row struct {
 				ev Event
