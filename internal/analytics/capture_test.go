@@ -185,10 +185,7 @@ func TestImportPushLog(t *testing.T) {
 		ok   bool
 		us   int64
 	}{{"message", true, 120000}, {"event", false, 80000}, {"verify", true, 5000}} {
-		if _, err := d.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, mode, url, ok, duration_us, created_at) VALUES (?, ?, ?, 'plain', 'https://dev.example/wx', ?, ?, ?)`,
-			old<<22|int64(i), a, r.kind, r.ok, r.us, db.Micro(utc("2026-03-10 09:00:00"))); err != nil {
-			t.Fatalf("insert a push log row: %v", err)
-		}
+		logPushRow(t, d, old<<22|int64(i), a, r.kind, r.ok, r.us, utc("2026-03-10 09:00:00"))
 	}
 	if n, err := st.ImportPushLog(ctx); err != nil || n != 2 {
 		t.Fatalf("imported %d, %v; want 2 (the handshake is not a push)", n, err)

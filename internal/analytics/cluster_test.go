@@ -34,10 +34,7 @@ func TestImportPushLogAcrossNodes(t *testing.T) {
 	logPush := func(skew time.Duration, kind string) {
 		ms := time.Now().Add(skew).UnixMilli() - id.Time(0).UnixMilli()
 		seq++
-		if _, err := d.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, mode, url, ok, duration_us, created_at) VALUES (?, ?, ?, 'plain', 'https://dev.example/wx', ?, 1000, ?)`,
-			ms<<22|seq, a, kind, true, db.Micro(utc("2026-03-10 09:00:00"))); err != nil {
-			t.Fatal(err)
-		}
+		logPushRow(t, d, ms<<22|seq, a, kind, true, 1000, utc("2026-03-10 09:00:00"))
 	}
 	pushes := 0
 	for round := range 5 {
@@ -72,6 +69,25 @@ func TestImportPushLogAcrossNodes(t *testing.T) {
 	}
 	if events != int64(pushes) {
 		t.Fatalf("%d push_delivery events for %d pushes", events, pushes)
+	}
+}
+
+// logPushRow writes a push-log row as the push log's writer does: the row,
+// and for a message or event its entry in the queue analytics imports from.
+func logPushRow(t *testing.T, d *db.DB, id, account int64, kind string, ok bool, us int64, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	err := d.Tx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO push_deliveries (id, account_id, kind, mode, url, ok, duration_us, created_at) VALUES (?, ?, ?, 'plain', 'https://dev.example/wx', ?, ?, ?)`,
+			id, account, kind, ok, us, db.Micro(at)); err != nil || kind == "verify" {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO push_import_queue (id, account_id, person_id, kind, ok, duration_us, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)`,
+			id, account, kind, ok, us, db.Micro(at))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("log a push: %v", err)
 	}
 }
 

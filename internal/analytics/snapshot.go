@@ -424,9 +424,9 @@ const pushImportBatch = 5000
 // (push_deliveries: every push of a message or event to an account's
 // server, with its outcome and time) into push_delivery events, so the push
 // code needs no capture call of its own. It reads push_import_queue, the
-// narrow queue a trigger fills in the same statement as each log row (the
-// echostr handshakes, "verify", are not queued), never the wide log rows
-// themselves. Each row is imported exactly once: one transaction deletes
+// narrow queue the push log's writer fills in the transaction that writes
+// each log row (the echostr handshakes, "verify", are not queued), never
+// the wide log rows themselves. Each row is imported exactly once: one transaction deletes
 // the queue rows it takes (DELETE ... RETURNING, which two nodes running at
 // once can never both take) and inserts their events, so the result
 // depends neither on nodes' clocks nor on how many nodes run it, and a

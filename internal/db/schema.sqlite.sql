@@ -1187,12 +1187,6 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
 	SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
-CREATE TRIGGER push_deliveries_to_import AFTER INSERT ON push_deliveries
-WHEN NEW.kind <> 'verify'
-BEGIN
-	INSERT INTO push_import_queue (id, account_id, person_id, kind, ok, duration_us, created_at)
-		VALUES (NEW.id, NEW.account_id, NEW.person_id, NEW.kind, NEW.ok, NEW.duration_us, NEW.created_at);
-END;
 INSERT INTO "counters" VALUES ('mass_preview', 3000000000);
 INSERT INTO "counters" VALUES ('msg_data_id', 2247483647);
 INSERT INTO "counters" VALUES ('publish_job', 1000000000);

@@ -152,6 +152,7 @@ type Store struct {
 	logWake      chan struct{} // ends the writer's wait early
 	logCommits   atomic.Int64
 	logInserts   [len(insertSizes)]*db.WriteStmt // by insertSizes; made on first use
+	logQueues    [len(insertSizes)]*db.WriteStmt // the same, queueing rows for analytics' import
 }
 
 // NewStore returns a Store; log hears of push-log writes that failed
