@@ -426,12 +426,12 @@ const pushImportBatch = 5000
 // code needs no capture call of its own. It reads push_import_queue, the
 // narrow queue the push log's writer fills in the transaction that writes
 // each log row (the echostr handshakes, "verify", are not queued), never
-// the wide log rows themselves. Each row is imported exactly once: one transaction deletes
-// the queue rows it takes (DELETE ... RETURNING, which two nodes running at
-// once can never both take) and inserts their events, so the result
-// depends neither on nodes' clocks nor on how many nodes run it, and a
-// crash before the commit leaves the rows queued. It returns how many rows
-// it imported; without the table it does nothing.
+// the wide log rows themselves. Each row is imported exactly once: one
+// transaction deletes the queue rows it takes (DELETE ... RETURNING, which
+// two nodes running at once can never both take) and inserts their
+// events, so the result depends neither on nodes' clocks nor on how many
+// nodes run it, and a crash before the commit leaves the rows queued. It
+// returns how many rows it imported; without the table it does nothing.
 func (s *Store) ImportPushLog(ctx context.Context) (_ int64, err error) {
 	defer errs.Wrap(&err, "analytics.Store.ImportPushLog()")
 	var total int64
