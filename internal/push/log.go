@@ -352,6 +352,22 @@ func (s *Store) queueStmts() *[len(insertSizes)]*db.WriteStmt {
 // row instead of seven, and each statement keeps its cursor on the queue's
 // last page (a trigger would open one per row: 1-2 µs more a row on SQLite).
 func queueDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch []*pendingRecord) error {
+	if tx.Dialect() == db.Postgres {
+		// One statement with the ids as one array: pgx encodes a
+		// statement's parameters into one buffer, an array's cheaply.
+		ids := make([]int64, 0, len(batch))
+		for _, p := range batch {
+			if p.d.Kind != KindVerify {
+				ids = append(ids, p.d.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err := tx.Exec(context.Background(), `INSERT INTO push_import_queue (id, account_id, person_id, kind, ok, duration_us, created_at)
+			SELECT id, account_id, person_id, kind, ok, duration_us, created_at FROM push_deliveries WHERE id = ANY(?)`, ids)
+		return err
+	}
 	ids := make([]any, 0, len(batch))
 	for _, p := range batch {
 		if p.d.Kind != KindVerify {
