@@ -349,8 +349,9 @@ func (s *Store) queueStmts() *[len(insertSizes)]*db.WriteStmt {
 // import reads, so that it takes them by deleting the narrow queue rows
 // (analytics.Store.ImportPushLog) and never rewrites a log row. The rows
 // are copied from the log rows just written, found by id: one parameter a
-// row instead of seven, and each statement keeps its cursor on the queue's
-// last page (a trigger would open one per row: 1-2 µs more a row on SQLite).
+// row instead of seven (on PostgreSQL one array for the batch), and each
+// statement keeps its cursor on the queue's last page (a trigger would
+// open one per row: 1-2 µs more a row on SQLite).
 func queueDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch []*pendingRecord) error {
 	if tx.Dialect() == db.Postgres {
 		// One statement with the ids as one array: pgx encodes a
