@@ -224,10 +224,23 @@ func (t *Templates) RenderIn(w http.ResponseWriter, status int, name, lang strin
 	if err != nil {
 		return err
 	}
+	return WritePage(w, status, func(buf *bytes.Buffer) error {
+		if err := page.tpl.ExecuteTemplate(buf, page.root, data); err != nil {
+			return fmt.Errorf("web: render %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// WritePage writes the HTML page that write puts into a buffer with the
+// given status and a page's headers, as RenderIn writes a template's (for
+// a page written in Go, or partly). An error of write is returned with
+// nothing written.
+func WritePage(w http.ResponseWriter, status int, write func(buf *bytes.Buffer) error) error {
 	buf := renderBufs.Get().(*bytes.Buffer)
 	defer putRenderBuf(buf)
-	if err := page.tpl.ExecuteTemplate(buf, page.root, data); err != nil {
-		return fmt.Errorf("web: render %s: %w", name, err)
+	if err := write(buf); err != nil {
+		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -237,7 +250,7 @@ func (t *Templates) RenderIn(w http.ResponseWriter, status int, name, lang strin
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'self'; form-action 'self'")
 	}
 	w.WriteHeader(status)
-	_, err = w.Write(buf.Bytes())
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 

@@ -9,10 +9,10 @@ import (
 )
 
 // langButtonsTemplate is the range the layout's language switcher had
-// before langButtons wrote its buttons.
+// before LangButtons wrote its buttons.
 const langButtonsTemplate = `{{range langs}}<button type="submit" name="lang" value="{{.}}" lang="{{.}}" translate="no" class="linkish"{{if eq . $.Lang}} aria-current="true"{{end}}>{{.Name}}</button>{{end}}`
 
-// TestLangButtons checks that langButtons writes the switcher's buttons
+// TestLangButtons checks that LangButtons writes the switcher's buttons
 // as the template did, on a page in every language: each language once,
 // the page's marked current.
 func TestLangButtons(t *testing.T) {
@@ -22,7 +22,7 @@ func TestLangButtons(t *testing.T) {
 		if err := tpl.Execute(&want, &Page{Lang: lang}); err != nil {
 			t.Fatal(err)
 		}
-		if got := string(langButtons(lang)); got != want.String() {
+		if got := string(LangButtons(lang)); got != want.String() {
 			t.Errorf("%s:\n got %q\nwant %q", lang, got, want.String())
 		}
 	}

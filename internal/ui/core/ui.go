@@ -130,6 +130,10 @@ type UI struct {
 	tpl    *web.Templates
 	static *web.Static
 	nav    []NavItem // console navigation, added by each feature
+	// shells are the pages whose layout is written in Go (AppPage), and
+	// chromes that layout's fixed text in each language.
+	shells  map[string]func(*Page) AppShell
+	chromes map[i18n.Lang]*appChrome
 }
 
 // New parses the templates and static files of assets (the folders
@@ -152,6 +156,10 @@ func New(d Deps, assets fs.FS) (*UI, error) {
 	}
 	u.tpl.Localise(func(lang string) template.FuncMap { return u.langFuncs(u.cat.Locale(i18n.Lang(lang))) })
 	u.tpl.Constants(u.constFunc)
+	u.chromes = map[i18n.Lang]*appChrome{}
+	for _, lang := range i18n.Langs {
+		u.chromes[lang] = u.newAppChrome(u.cat.Locale(lang))
+	}
 	return u, nil
 }
 
@@ -214,9 +222,9 @@ func (u *UI) funcs() template.FuncMap {
 // langFuncs are the template functions that write in a language; each
 // language's copy of a page has its own (see web.Templates.Localise).
 func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
-	buttons := langButtons(l.Lang)
+	buttons := LangButtons(l.Lang)
 	return template.FuncMap{
-		// langbuttons: the language switcher's buttons (langButtons).
+		// langbuttons: the language switcher's buttons (LangButtons).
 		"langbuttons": func() template.HTML { return buttons },
 		// t: a text of the catalogue in the page's language, formatted
 		// with args as fmt.Sprintf does: {{t "Follow"}}, {{t "%d followers" .N}}.
@@ -244,11 +252,11 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 	}
 }
 
-// langButtons is the language switcher's buttons on a page in lang: one
+// LangButtons is the language switcher's buttons on a page in lang: one
 // per language, named in itself, lang's marked current. They depend on
 // the page's language alone, so each language's are written once instead
 // of by a range of some fifteen template actions on every page.
-func langButtons(lang i18n.Lang) template.HTML {
+func LangButtons(lang i18n.Lang) template.HTML {
 	var b strings.Builder
 	for _, l := range i18n.Langs {
 		v := template.HTMLEscapeString(string(l))
@@ -415,6 +423,9 @@ func (u *UI) Render(w http.ResponseWriter, r *http.Request, status int, name str
 		p.Lang = p.L.Lang
 	}
 	p.Title = u.Known(p.L, p.Title) // a title set after NewPage
+	if shell, ok := u.shells[name]; ok {
+		return u.renderApp(w, status, name, p, shell)
+	}
 	return u.tpl.RenderIn(w, status, name, string(p.Lang), p)
 }
 

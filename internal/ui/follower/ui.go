@@ -21,6 +21,7 @@ func New(c *core.UI) *UI {
 
 // Register adds the follower app's routes.
 func (u *UI) Register(h core.Route) {
+	u.registerShells()
 	h("GET /{$}", core.ShortReads(u.appHome))
 	u.registerReport(h)
 	u.registerFollower(h)
