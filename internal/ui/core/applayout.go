@@ -29,6 +29,9 @@ type AppShell struct {
 	// bar. (The language switch ends every page: the templates' empty
 	// "langfoot" definitions never replaced the layout's.)
 	FullScreen bool
+	// Content writes the page's own part into the page; nil executes the
+	// page's "content" template.
+	Content func(b *bytes.Buffer) error
 }
 
 // AppPage makes page (as "app/chat") render with the app's layout written
@@ -47,11 +50,11 @@ func (u *UI) AppPage(page string, shell func(p *Page) AppShell) {
 // renderApp renders page, registered with AppPage, with its shell.
 func (u *UI) renderApp(w http.ResponseWriter, status int, page string, p *Page, shell func(*Page) AppShell) error {
 	s := shell(p)
-	return web.WritePage(w, status, func(b *bytes.Buffer) error {
-		return u.WriteAppPage(b, p, &s, func(b *bytes.Buffer) error {
-			return u.tpl.ExecuteIn(b, page, "content", string(p.Lang), p)
-		})
-	})
+	content := s.Content
+	if content == nil {
+		content = func(b *bytes.Buffer) error { return u.tpl.ExecuteIn(b, page, "content", string(p.Lang), p) }
+	}
+	return web.WritePage(w, status, func(b *bytes.Buffer) error { return u.WriteAppPage(b, p, &s, content) })
 }
 
 // appChrome is the fixed text of the app's layout in one language: its

@@ -238,7 +238,7 @@ func (u *UI) langFuncs(l *i18n.Locale) template.FuncMap {
 		"ago": func(t time.Time) string { return ago(l, t, u.now()) },
 		// texts: the translations of keys as JSON, for a script that writes
 		// them ({"Image": "图片"}), in a data-texts attribute.
-		"texts": func(keys ...string) string { return texts(l, keys) },
+		"texts": func(keys ...string) string { return Texts(l, keys) },
 		// phrase: a domain's text kept as a format and values (a fault
 		// of an imported file), in the page's language, its quotes and
 		// moments as elements (Rich).
@@ -269,8 +269,9 @@ func LangButtons(lang i18n.Lang) template.HTML {
 	return template.HTML(b.String())
 }
 
-// texts is the JSON of the "texts" template function.
-func texts(l *i18n.Locale, keys []string) string {
+// Texts is the JSON of the "texts" template function: the translations of
+// keys in l's language, for a script.
+func Texts(l *i18n.Locale, keys []string) string {
 	m := make(map[string]string, len(keys))
 	for _, k := range keys {
 		m[k] = l.Raw(k)
@@ -291,7 +292,7 @@ func (u *UI) constFunc(lang, name string, args []string) (string, bool) {
 			return l.Text(args[0]), true
 		}
 	case "texts":
-		return texts(l, args), true
+		return Texts(l, args), true
 	case "lang":
 		if len(args) == 0 {
 			return string(l.Lang), true

@@ -246,7 +246,7 @@ func writeTemplateCard(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 
 // htmlEscape writes s escaped for HTML text or a quoted attribute value,
 // with the replacements html/template makes there.
-func htmlEscape(b *strings.Builder, s string) {
+func htmlEscape[W textWriter](b W, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var r string
@@ -280,7 +280,7 @@ func htmlEscape(b *strings.Builder, s string) {
 // mailto becomes "#ZgotmplZ" (so javascript: links in a bot's news cannot
 // run), bytes outside a URL's own characters are percent-encoded, and the
 // result is escaped for the attribute.
-func urlAttr(b *strings.Builder, s string) {
+func urlAttr[W textWriter](b W, s string) {
 	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
 		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
 		b.WriteString("#ZgotmplZ")
@@ -314,6 +314,12 @@ func urlAttr(b *strings.Builder, s string) {
 	}
 	n.WriteString(s[written:])
 	htmlEscape(b, n.String())
+}
+
+// textWriter is where the direct writers write: a strings.Builder, or the
+// page's bytes.Buffer.
+type textWriter interface {
+	WriteString(s string) (int, error)
 }
 
 func isHex(c byte) bool {

@@ -1,6 +1,7 @@
 package follower
 
 import (
+	"bytes"
 	"html/template"
 	"strconv"
 	"strings"
@@ -17,18 +18,25 @@ const backIcon = `<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="t
 // defined as blocks of that layout, which testdata/layout_<page>.html
 // keeps and TestAppLayoutMarkup holds them to.
 func (u *UI) registerShells() {
-	for page, shell := range shells {
+	for page, shell := range u.shells() {
 		u.AppPage(page, shell)
 	}
 }
 
 // shells are the pages written with the app's layout in Go, and their
 // parts.
-var shells = map[string]func(p *core.Page) core.AppShell{
-	"app/home":          homeShell,
-	"app/article":       articleShell,
-	"app/chat":          chatShell,
-	"app/subscriptions": func(p *core.Page) core.AppShell { return core.AppShell{Title: p.Title} },
+func (u *UI) shells() map[string]func(p *core.Page) core.AppShell {
+	return map[string]func(p *core.Page) core.AppShell{
+		"app/home":    homeShell,
+		"app/article": articleShell,
+		"app/chat": func(p *core.Page) core.AppShell {
+			s := chatShell(p)
+			// The conversation's own part is written in Go too.
+			s.Content = func(b *bytes.Buffer) error { return u.writeChatContent(b, p, p.Data.(*chatData)) }
+			return s
+		},
+		"app/subscriptions": func(p *core.Page) core.AppShell { return core.AppShell{Title: p.Title} },
+	}
 }
 
 // homeShell: the title counts the unread messages, "(3) Chats".

@@ -56,7 +56,8 @@ func layoutTemplate(t testing.TB, u *core.UI, l *i18n.Locale, page string) *temp
 // viaGoLayout writes p as the app writes a page registered with its shell.
 func viaGoLayout(t testing.TB, u *core.UI, page string, p *core.Page) string {
 	t.Helper()
-	s := shells["app/"+page](p)
+	s := (&UI{UI: u}).shells()["app/"+page](p)
+	s.Content = nil
 	var b bytes.Buffer
 	if err := u.WriteAppPage(&b, p, &s, func(b *bytes.Buffer) error { b.WriteString(layoutContent); return nil }); err != nil {
 		t.Fatal(err)
@@ -159,4 +160,124 @@ func FuzzAppLayoutMarkup(f *testing.F) {
 			}
 		}
 	})
+}
+
+// chatContentTemplate parses the conversation's content as the template
+// wrote it (testdata/chat_content.html), with the follower layout's icons
+// and the page's "chat_keyboard" as the app runs them.
+func chatContentTemplate(t testing.TB, u *core.UI, l *i18n.Locale) *template.Template {
+	t.Helper()
+	tpl := template.New("").Funcs(template.FuncMap{
+		"t":       l.T,
+		"texts":   func(keys ...string) string { return core.Texts(l, keys) },
+		"asset":   u.Asset,
+		"rich":    core.Rich,
+		"initial": core.Initial,
+		"field": func(p *core.Page, name string) string {
+			if p == nil || p.Form == nil {
+				return ""
+			}
+			return p.Form.Get(name)
+		},
+		"fielderr": func(p *core.Page, name string) string {
+			if p == nil {
+				return ""
+			}
+			return p.Fields[name]
+		},
+	})
+	for _, f := range []string{"../templates/layout/follower.html", "../templates/app/chat.html", "testdata/chat_content.html"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		template.Must(tpl.Parse(string(src)))
+	}
+	return tpl
+}
+
+// chatContentPages are conversation pages in l's language with texts
+// text: able to send or not, with and without a menu bar, messages,
+// earlier messages, a composer written ahead or a form shown again, a
+// follower or not of an active or a suspended account.
+func chatContentPages(l *i18n.Locale, text string, n int64) []*core.Page {
+	var out []*core.Page
+	for i := 0; i < 32; i++ {
+		d := &chatData{Account: &accountCard{ID: n, Name: text, Status: []string{"active", "suspended"}[i>>4&1]},
+			CanSend: i&1 == 1, Following: i&2 == 2, LiveAfter: n * 7, AccountAvatar: text, MeName: text + "!", MeAvatar: "/me/avatar", Tab: "text",
+			Notice: "\ue000" + text + "\ue001 " + text}
+		if i&4 == 4 {
+			d.Menu, d.MenuHTML, d.Tab = []menuItem{{Name: text, Kind: "click"}}, `<form class="menu-item">`+template.HTML(template.HTMLEscapeString(text))+`</form>`, []string{"menu", "text"}[i>>3&1]
+		}
+		if i&8 == 8 {
+			d.Older, d.MessagesHTML = n+1, `<li class="msg">`+template.HTML(template.HTMLEscapeString(text))+`</li>`
+			d.Keyboard = `<div class="keyboard">written ahead</div>`
+		}
+		p := &core.Page{Lang: l.Lang, L: l, Title: text, Path: "/chat/1", Data: d, Fields: map[string]string{}}
+		if i&16 == 16 {
+			p.Form = map[string][]string{"text": {text}, "url": {text}}
+			p.Fields["text"], p.Fields["url"] = text, "Not a link."
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestChatContentMarkup checks that writeChatContent writes the
+// conversation's content exactly as the template did, in every language.
+func TestChatContentMarkup(t *testing.T) {
+	c, err := core.New(core.Deps{}, os.DirFS(".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := New(c)
+	for _, lang := range i18n.Langs {
+		l := c.Catalog().Locale(lang)
+		tpl := chatContentTemplate(t, c, l)
+		for _, text := range []string{"Tea time", "", `<script>alert("x")</script> & 'q' + 莲心`, "\x00\xff"} {
+			for _, p := range chatContentPages(l, text, 387883672570720256) {
+				var b bytes.Buffer
+				if err := u.writeChatContent(&b, p, p.Data.(*chatData)); err != nil {
+					t.Fatal(err)
+				}
+				if want, got := viaTemplate(t, tpl, "content", p), b.String(); got != want {
+					t.Fatalf("%s %q differs from byte %d:\n got %q\nwant %q", lang, text, firstDiff(got, want), got[firstDiff(got, want):], want[firstDiff(got, want):])
+				}
+			}
+		}
+	}
+}
+
+// FuzzChatContentMarkup writes the conversation's content with arbitrary
+// texts both ways and fails when they differ.
+func FuzzChatContentMarkup(f *testing.F) {
+	c, err := core.New(core.Deps{}, os.DirFS(".."))
+	if err != nil {
+		f.Fatal(err)
+	}
+	u := New(c)
+	l := c.Catalog().Locale(i18n.English)
+	tpl := chatContentTemplate(f, c, l)
+	f.Add("Tea time", int64(7))
+	f.Add("<b>x</b> & +", int64(-1))
+	f.Fuzz(func(t *testing.T, text string, n int64) {
+		for _, p := range chatContentPages(l, text, n) {
+			var b bytes.Buffer
+			if err := u.writeChatContent(&b, p, p.Data.(*chatData)); err != nil {
+				t.Fatal(err)
+			}
+			if want, got := viaTemplate(t, tpl, "content", p), b.String(); got != want {
+				t.Errorf("differs from byte %d:\n got %q\nwant %q", firstDiff(got, want), got[firstDiff(got, want):], want[firstDiff(got, want):])
+			}
+		}
+	})
+}
+
+// firstDiff is where a and b first differ.
+func firstDiff(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
 }
