@@ -116,10 +116,6 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	defer wrap(&err, "portability.ImportFollowerCSV(%d)", accountID)
 	start := time.Now()
 	rep := &CSVReport{DryRun: dryRun}
-	tags, err := tagsByName(ctx, d, accountID)
-	if err != nil {
-		return nil, err
-	}
 	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<20))
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -152,7 +148,7 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	if !rep.OK() {
 		return rep, nil
 	}
-	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col, tags: tags,
+	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col,
 		seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
 		spelt: map[string]int64{}, tagBuf: make([]int64, 0, 4)}
 	if im.dialect == db.SQLite {
@@ -164,7 +160,15 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	im.remarkCol, im.hasRemark = col["remark"]
 	im.blockedCol, im.hasBlocked = col["blacklisted"]
 	im.tagsCol, im.hasTags = col["tags"]
-	err = d.BulkTx(ctx, func(tx *db.Tx) error {
+	// The tags are read in the transaction that adds their members, so
+	// none of them can be deleted meanwhile (on SQLite, where it is the
+	// only writer): the import checks its own references, and SQLite
+	// enforces no foreign keys for it (BulkTxOwnKeys).
+	err = d.BulkTxOwnKeys(ctx, func(tx *db.Tx) error {
+		var err error
+		if im.tags, err = tagsByName(ctx, tx, accountID); err != nil {
+			return err
+		}
 		csvStep("begin")
 		if err := im.stage(ctx, tx); err != nil {
 			return err
@@ -683,7 +687,7 @@ var errRefused = errors.New("follower csv refused")
 
 var errDryRun = errors.New("dry run")
 
-func tagsByName(ctx context.Context, d *db.DB, accountID int64) (map[string]int64, error) {
+func tagsByName(ctx context.Context, d db.Querier, accountID int64) (map[string]int64, error) {
 	rows, err := d.Query(ctx, `SELECT id, name FROM tags WHERE account_id = ?`, accountID)
 	if err != nil {
 		return nil, err
