@@ -384,7 +384,15 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	return db.run(sqlTx, conn, fn)
+	done := false
+	defer func() {
+		if !done { // fn panicked: conn.Close would wait for the transaction
+			_ = sqlTx.Rollback()
+		}
+	}()
+	err = db.run(sqlTx, conn, fn)
+	done = true
+	return err
 }
 
 // BulkTxOwnKeys is BulkTx for a bulk write that has read, in the same
