@@ -1,0 +1,2 @@
+-- PostgreSQL only (page fill factor); SQLite has no equivalent.
+SELECT 1;
