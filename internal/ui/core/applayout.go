@@ -100,12 +100,13 @@ func (u *UI) newAppChrome(l *i18n.Locale) *appChrome {
 	return c
 }
 
-// chrome is the layout's fixed text in l's language.
+// chrome is the layout's fixed text in l's language, made on first use.
 func (u *UI) chrome(l *i18n.Locale) *appChrome {
-	if c, ok := u.chromes[l.Lang]; ok {
-		return c
+	if c, ok := u.chromes.Load(l.Lang); ok {
+		return c.(*appChrome)
 	}
-	return u.newAppChrome(l) // a language without a copy made ahead
+	c, _ := u.chromes.LoadOrStore(l.Lang, u.newAppChrome(l))
+	return c.(*appChrome)
 }
 
 // WriteAppPage writes page p with the app's layout and shell s into b,
