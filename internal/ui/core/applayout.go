@@ -76,7 +76,7 @@ type appChrome struct {
 func (u *UI) newAppChrome(l *i18n.Locale) *appChrome {
 	asset := func(name string) string {
 		var b bytes.Buffer
-		writeURLAttr(&b, u.static.URL(name))
+		URLAttr(&b, u.static.URL(name))
 		return b.String()
 	}
 	c := &appChrome{}
@@ -117,7 +117,7 @@ func (u *UI) WriteAppPage(b *bytes.Buffer, p *Page, s *AppShell, content func(*b
 	c := u.chrome(p.L)
 	b.Grow(16 << 10)
 	b.WriteString(c.headStart)
-	htmlEscape(b, s.Title)
+	HTMLEscape(b, s.Title)
 	if strings.HasPrefix(p.Path, "/mp/") || strings.HasPrefix(p.Path, "/admin/") {
 		b.WriteString(c.headEndMP)
 	} else {
@@ -137,7 +137,7 @@ func (u *UI) WriteAppPage(b *bytes.Buffer, p *Page, s *AppShell, content func(*b
 	if s.Heading != "" {
 		b.WriteString(string(s.Heading))
 	} else {
-		htmlEscape(b, p.Title)
+		HTMLEscape(b, p.Title)
 	}
 	b.WriteString("</h1>\n  <span class=\"topbar-side\">")
 	b.WriteString(string(s.TopbarSide))
@@ -149,7 +149,7 @@ func (u *UI) WriteAppPage(b *bytes.Buffer, p *Page, s *AppShell, content func(*b
 	}
 	b.WriteString("\n")
 	b.WriteString(c.langfoot)
-	htmlEscape(b, p.Path)
+	HTMLEscape(b, p.Path)
 	b.WriteString(c.langEnd)
 	b.WriteString("\n</main>\n")
 	if p.Me != nil && !s.FullScreen {
@@ -191,14 +191,14 @@ func writeFlash(b *bytes.Buffer, c *appChrome, p *Page) {
 	if len(p.Problems) == 1 {
 		b.WriteString(c.oneProblem)
 	} else {
-		htmlEscape(b, p.L.T("%d things need fixing before this can be saved:", len(p.Problems)))
+		HTMLEscape(b, p.L.T("%d things need fixing before this can be saved:", len(p.Problems)))
 	}
 	b.WriteString("</p>\n  <ul>")
 	for _, pr := range p.Problems {
 		b.WriteString(`<li><a href="#field-`)
 		writeURLPart(b, pr.Field)
 		b.WriteString(`" data-field="`)
-		htmlEscape(b, pr.Field)
+		HTMLEscape(b, pr.Field)
 		b.WriteString(`">`)
 		b.WriteString(string(Rich(pr.Message)))
 		b.WriteString(`</a></li>`)
@@ -206,41 +206,9 @@ func writeFlash(b *bytes.Buffer, c *appChrome, p *Page) {
 	b.WriteString("</ul>\n</div>")
 }
 
-// htmlEscape writes s escaped as html/template escapes a string in HTML
-// text, in a quoted attribute or in a title: the five characters of HTML
-// and '+' as references, NUL as U+FFFD, every other byte as it is.
-func htmlEscape(b *bytes.Buffer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var r string
-		switch s[i] {
-		case 0:
-			r = "\uFFFD"
-		case '"':
-			r = "&#34;"
-		case '&':
-			r = "&amp;"
-		case '\'':
-			r = "&#39;"
-		case '+':
-			r = "&#43;"
-		case '<':
-			r = "&lt;"
-		case '>':
-			r = "&gt;"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(r)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
-}
-
 func htmlEscapeString(s string) string {
 	var b bytes.Buffer
-	htmlEscape(&b, s)
+	HTMLEscape(&b, s)
 	return b.String()
 }
 
@@ -258,37 +226,4 @@ func writeURLPart(b *bytes.Buffer, s string) {
 		b.WriteByte(hex[c>>4])
 		b.WriteByte(hex[c&15])
 	}
-}
-
-// writeURLAttr writes a URL as the whole value of a quoted URL attribute
-// as html/template does: a scheme other than http, https or mailto
-// becomes "#ZgotmplZ", bytes outside a URL's own characters are
-// percent-encoded (a valid escape stays), and the result is escaped for
-// the attribute.
-func writeURLAttr(b *bytes.Buffer, s string) {
-	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
-		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
-		b.WriteString("#ZgotmplZ")
-		return
-	}
-	const hex = "0123456789abcdef"
-	var n strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0,
-			c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			n.WriteByte(c)
-		default:
-			n.WriteByte('%')
-			n.WriteByte(hex[c>>4])
-			n.WriteByte(hex[c&15])
-		}
-	}
-	htmlEscape(b, n.String())
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -30,7 +30,7 @@ func chatTextsAttr(l *i18n.Locale) string {
 		return v.(string)
 	}
 	var b bytes.Buffer
-	htmlEscape(&b, core.Texts(l, chatTextKeys))
+	core.HTMLEscape(&b, core.Texts(l, chatTextKeys))
 	v, _ := chatTexts.LoadOrStore(l.Lang, b.String())
 	return v.(string)
 }
@@ -56,34 +56,34 @@ func (u *UI) writeChatContent(b *bytes.Buffer, p *core.Page, d *chatData) error 
 		b.WriteString(`?before=`)
 		b.WriteString(strconv.FormatInt(d.Older, 10))
 		b.WriteString(`">`)
-		htmlEscape(b, l.Text("Earlier messages"))
+		core.HTMLEscape(b, l.Text("Earlier messages"))
 		b.WriteString(`</a></p>`)
 	}
 	b.WriteString("\n  <ol class=\"messages\" data-testid=\"messages\" aria-live=\"polite\" data-account-name=\"")
-	htmlEscape(b, d.Account.Name)
+	core.HTMLEscape(b, d.Account.Name)
 	b.WriteString(`" data-account-avatar="`)
-	htmlEscape(b, d.AccountAvatar)
+	core.HTMLEscape(b, d.AccountAvatar)
 	b.WriteString(`" data-me-name="`)
-	htmlEscape(b, d.MeName)
+	core.HTMLEscape(b, d.MeName)
 	b.WriteString(`" data-me-avatar="`)
-	htmlEscape(b, d.MeAvatar)
+	core.HTMLEscape(b, d.MeAvatar)
 	b.WriteString("\">\n    ")
 	if d.MessagesHTML != "" {
 		b.WriteString(string(d.MessagesHTML))
 	} else {
 		b.WriteString(`<li class="empty" data-empty>`)
-		htmlEscape(b, l.T("No messages yet. Say hello to %s.", d.Account.Name))
+		core.HTMLEscape(b, l.T("No messages yet. Say hello to %s.", d.Account.Name))
 		b.WriteString(`</li>`)
 	}
 	b.WriteString("\n  </ol>\n  <div id=\"latest\"></div>\n</section>\n<div class=\"composer\" data-testid=\"composer\">\n" +
 		"<button type=\"button\" class=\"new-pill\" data-new-pill data-testid=\"new-messages\" hidden>")
-	htmlEscape(b, l.Text("New messages"))
+	core.HTMLEscape(b, l.Text("New messages"))
 	b.WriteString(" " + iconDown + "</button>\n")
 	if d.CanSend {
 		b.WriteString("\n  ")
 		if len(d.Menu) > 0 {
 			b.WriteString(`<nav class="menubar" aria-label="`)
-			htmlEscape(b, l.T("%s menu", d.Account.Name))
+			core.HTMLEscape(b, l.T("%s menu", d.Account.Name))
 			b.WriteString(`" data-testid="menubar" data-input="menu" `)
 			if d.Tab != "menu" {
 				b.WriteString("hidden")
@@ -92,9 +92,9 @@ func (u *UI) writeChatContent(b *bytes.Buffer, p *core.Page, d *chatData) error 
 			b.WriteString(id)
 			write := l.Text("Write a message")
 			b.WriteString(`?compose=text#compose" data-switch="keyboard" data-testid="to-keyboard" aria-label="`)
-			htmlEscape(b, write)
+			core.HTMLEscape(b, write)
 			b.WriteString(`" title="`)
-			htmlEscape(b, write)
+			core.HTMLEscape(b, write)
 			b.WriteString(`">` + iconKeyboard + "</a>\n    ")
 			b.WriteString(string(d.MenuHTML))
 			b.WriteString("\n  </nav>")
@@ -117,11 +117,11 @@ func (u *UI) writeChatContent(b *bytes.Buffer, p *core.Page, d *chatData) error 
 		if d.Following {
 			b.WriteString("<div class=\"compose compose-text\" data-testid=\"composer-disabled\" aria-disabled=\"true\">\n" +
 				"    <textarea rows=\"1\" disabled aria-label=\"")
-			htmlEscape(b, l.Text("Message (unavailable)"))
+			core.HTMLEscape(b, l.Text("Message (unavailable)"))
 			b.WriteString(`" placeholder="`)
-			htmlEscape(b, l.Text("Messages cannot be sent"))
+			core.HTMLEscape(b, l.Text("Messages cannot be sent"))
 			b.WriteString("\"></textarea>\n    <button type=\"button\" class=\"primary\" disabled>")
-			htmlEscape(b, l.Text("Send (a chat message)"))
+			core.HTMLEscape(b, l.Text("Send (a chat message)"))
 			b.WriteString("</button>\n  </div>")
 		}
 		b.WriteString("\n  ")
@@ -131,13 +131,13 @@ func (u *UI) writeChatContent(b *bytes.Buffer, p *core.Page, d *chatData) error 
 			b.WriteString("/follow\" class=\"inline\">\n    <input type=\"hidden\" name=\"next\" value=\"/chat/")
 			b.WriteString(id)
 			b.WriteString(`"><button type="submit" class="primary">`)
-			htmlEscape(b, l.Text("Follow"))
+			core.HTMLEscape(b, l.Text("Follow"))
 			b.WriteString(`</button></form>`)
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n</div>\n<template data-icons>" + iconLocation + "</template>\n<script src=\"")
-	urlAttr(b, u.Asset("follower.js"))
+	core.URLAttr(b, u.Asset("follower.js"))
 	b.WriteString("\" defer></script>\n\n")
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heraldoa/herald/internal/i18n"
+	"github.com/heraldoa/herald/internal/ui/core"
 )
 
 // menuHTML is the buttons of the menu bar (up to 3, each a button or a
@@ -22,7 +23,7 @@ func menuHTML(l *i18n.Locale, items []menuItem) template.HTML {
 	for _, it := range items {
 		if it.Kind == "group" {
 			b.WriteString("<details class=\"menu-group\">\n      <summary translate=\"no\">")
-			htmlEscape(&b, it.Name)
+			core.HTMLEscape(&b, it.Name)
 			b.WriteString("</summary>\n      <ul class=\"menu-pop\">")
 			for _, sub := range it.Sub {
 				b.WriteString("<li>")
@@ -45,23 +46,23 @@ func writeMenuItem(b *strings.Builder, l *i18n.Locale, it menuItem) {
 	switch it.Kind {
 	case "click":
 		b.WriteString(`<form method="post" action="`)
-		urlAttr(b, it.Href)
+		core.URLAttr(b, it.Href)
 		b.WriteString("\" class=\"inline menu-click\">\n  <input type=\"hidden\" name=\"key\" value=\"")
-		htmlEscape(b, it.Key)
+		core.HTMLEscape(b, it.Key)
 		b.WriteString(`"><button type="submit" class="menu-button" translate="no">`)
-		htmlEscape(b, it.Name)
+		core.HTMLEscape(b, it.Name)
 		b.WriteString("</button></form>\n")
 	case "link":
 		b.WriteString(`<a class="menu-button" href="`)
-		urlAttr(b, it.Href)
+		core.URLAttr(b, it.Href)
 		b.WriteString(`" translate="no">`)
-		htmlEscape(b, it.Name)
+		core.HTMLEscape(b, it.Name)
 		b.WriteString("</a>\n")
 	default:
 		b.WriteString(`<span class="menu-button disabled" title="`)
-		htmlEscape(b, l.Text("Not available on the web"))
+		core.HTMLEscape(b, l.Text("Not available on the web"))
 		b.WriteString(`" translate="no">`)
-		htmlEscape(b, it.Name)
+		core.HTMLEscape(b, it.Name)
 		b.WriteString(`</span>`)
 	}
 }

@@ -44,16 +44,16 @@ func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	b.WriteString(`" data-id="`)
 	b.WriteString(strconv.FormatInt(c.ID, 10))
 	b.WriteString(`" data-kind="`)
-	htmlEscape(b, c.Kind)
+	core.HTMLEscape(b, c.Kind)
 	b.WriteString("\">\n  ")
 	if c.Kind != message.KindNotice {
 		b.WriteString(`<span class="avatar msg-avatar" aria-hidden="true" data-testid="msg-avatar">`)
 		if c.AvatarURL != "" {
 			b.WriteString(`<img src="`)
-			urlAttr(b, c.AvatarURL)
+			core.URLAttr(b, c.AvatarURL)
 			b.WriteString(`" alt="">`)
 		} else {
-			htmlEscape(b, core.Initial(c.AvatarName))
+			core.HTMLEscape(b, core.Initial(c.AvatarName))
 		}
 		b.WriteString(`</span>`)
 	}
@@ -69,25 +69,25 @@ func writeBubble(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	switch {
 	case c.Kind == message.KindText || c.Kind == message.KindNotice:
 		b.WriteString(`<p class="text">`)
-		htmlEscape(b, c.Body.Text)
+		core.HTMLEscape(b, c.Body.Text)
 		b.WriteString("</p>\n  ")
 	case c.Kind == message.KindImage, c.Kind == message.KindVoice, c.Kind == message.KindVideo:
 		writeMedia(b, l, c)
 		b.WriteString("\n  ")
 	case c.Kind == message.KindLocation:
 		b.WriteString(`<p class="text">` + iconLocation + ` `)
-		htmlEscape(b, c.Body.Label)
+		core.HTMLEscape(b, c.Body.Label)
 		b.WriteString(`</p><a href="`)
-		urlAttr(b, c.MapURL)
+		core.URLAttr(b, c.MapURL)
 		b.WriteString(`" rel="noopener noreferrer" target="_blank" translate="yes">`)
-		htmlEscape(b, l.Text("Open map"))
+		core.HTMLEscape(b, l.Text("Open map"))
 		b.WriteString("</a>\n  ")
 	case c.Kind == message.KindNews:
 		for _, a := range c.Body.Articles {
 			b.WriteString(`<a class="card-link" href="`)
-			urlAttr(b, a.URL)
+			core.URLAttr(b, a.URL)
 			b.WriteString(`"><strong>`)
-			htmlEscape(b, a.Title)
+			core.HTMLEscape(b, a.Title)
 			b.WriteString(`</strong>`)
 			muted(b, a.Description)
 			b.WriteString(`</a>`)
@@ -101,15 +101,15 @@ func writeBubble(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 		b.WriteString("\n  ")
 	case c.Link != "":
 		b.WriteString(`<a class="card-link" href="`)
-		urlAttr(b, c.Link)
+		core.URLAttr(b, c.Link)
 		b.WriteString(`"><strong>`)
-		htmlEscape(b, c.Preview)
+		core.HTMLEscape(b, c.Preview)
 		b.WriteString(`</strong>`)
 		muted(b, c.Body.Description)
 		b.WriteString("</a>\n  ")
 	default:
 		b.WriteString(`<p class="text">`)
-		htmlEscape(b, c.Preview)
+		core.HTMLEscape(b, c.Preview)
 		b.WriteString(`</p>`)
 	}
 }
@@ -118,7 +118,7 @@ func writeBubble(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 func muted(b *strings.Builder, s string) {
 	if s != "" {
 		b.WriteString(`<span class="muted">`)
-		htmlEscape(b, s)
+		core.HTMLEscape(b, s)
 		b.WriteString(`</span>`)
 	}
 }
@@ -135,36 +135,36 @@ func writeMedia(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	}
 	if c.MediaURL == "" {
 		b.WriteString("[")
-		htmlEscape(b, l.Text(name))
+		core.HTMLEscape(b, l.Text(name))
 		b.WriteString("]")
 		return
 	}
 	switch c.Kind {
 	case message.KindImage:
 		b.WriteString(`<a href="`)
-		urlAttr(b, c.MediaURL)
+		core.URLAttr(b, c.MediaURL)
 		b.WriteString(`"><img src="`)
-		urlAttr(b, c.MediaURL)
+		core.URLAttr(b, c.MediaURL)
 		b.WriteString(`" alt="`)
-		htmlEscape(b, l.Text(name))
+		core.HTMLEscape(b, l.Text(name))
 		b.WriteString(`" loading="lazy"></a>`)
 	case message.KindVoice:
 		b.WriteString(`<audio class="voice" controls preload="metadata" src="`)
-		urlAttr(b, c.MediaURL)
+		core.URLAttr(b, c.MediaURL)
 		b.WriteString(`" data-testid="voice"></audio>`)
 	case message.KindVideo:
 		b.WriteString(`<video class="video" controls preload="metadata" playsinline src="`)
-		urlAttr(b, c.MediaURL)
+		core.URLAttr(b, c.MediaURL)
 		b.WriteString(`"`)
 		if c.ThumbURL != "" {
 			b.WriteString(` poster="`)
-			urlAttr(b, c.ThumbURL)
+			core.URLAttr(b, c.ThumbURL)
 			b.WriteString(`"`)
 		}
 		b.WriteString(` data-testid="video"></video>`)
 		if c.Body.Title != "" {
 			b.WriteString(`<p class="text">`)
-			htmlEscape(b, c.Body.Title)
+			core.HTMLEscape(b, c.Body.Title)
 			b.WriteString(`</p>`)
 		}
 	}
@@ -176,13 +176,13 @@ func writeMedia(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 func writePublication(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	if len(c.Body.Articles) == 0 {
 		b.WriteString(`<a class="card-link article-card" href="`)
-		urlAttr(b, c.Link)
+		core.URLAttr(b, c.Link)
 		b.WriteString(`" data-testid="publication"><strong>`)
-		htmlEscape(b, c.Body.Title)
+		core.HTMLEscape(b, c.Body.Title)
 		b.WriteString(`</strong>`)
 		muted(b, c.Body.Description)
 		b.WriteString(`<span class="read-more" translate="yes">`)
-		htmlEscape(b, l.Text("Read"))
+		core.HTMLEscape(b, l.Text("Read"))
 		b.WriteString(`</span></a>`)
 		return
 	}
@@ -192,15 +192,15 @@ func writePublication(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 			b.WriteString(` article-card`)
 		}
 		b.WriteString(`" href="`)
-		urlAttr(b, a.URL)
+		core.URLAttr(b, a.URL)
 		b.WriteString(`" data-testid="publication">`)
 		if i == 0 && a.PicURL != "" {
 			b.WriteString(`<img class="cover-wide" src="`)
-			urlAttr(b, a.PicURL)
+			core.URLAttr(b, a.PicURL)
 			b.WriteString(`" alt="" loading="lazy">`)
 		}
 		b.WriteString(`<strong>`)
-		htmlEscape(b, a.Title)
+		core.HTMLEscape(b, a.Title)
 		b.WriteString(`</strong>`)
 		if i == 0 {
 			muted(b, a.Description)
@@ -214,114 +214,32 @@ func writePublication(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 // the link to its details.
 func writeTemplateCard(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	b.WriteString(`<div class="card-link tpl-card" data-testid="template-card"><strong>`)
-	htmlEscape(b, c.Body.Title)
+	core.HTMLEscape(b, c.Body.Title)
 	b.WriteString("</strong>\n    ")
 	for _, ln := range c.Lines {
 		b.WriteString(`<span class="tpl-line">`)
 		if ln.Label != "" {
 			b.WriteString(`<span class="tpl-label">`)
-			htmlEscape(b, ln.Label)
+			core.HTMLEscape(b, ln.Label)
 			b.WriteString(`: </span>`)
 		}
 		b.WriteString(`<span class="tpl-value"`)
 		if ln.Color != "" {
 			b.WriteString(` data-color="`)
-			htmlEscape(b, ln.Color)
+			core.HTMLEscape(b, ln.Color)
 			b.WriteString(`"`)
 		}
 		b.WriteString(`>`)
-		htmlEscape(b, ln.Value)
+		core.HTMLEscape(b, ln.Value)
 		b.WriteString(`</span></span>`)
 	}
 	b.WriteString("\n    ")
 	if c.Link != "" {
 		b.WriteString(`<a class="read-more" href="`)
-		urlAttr(b, c.Link)
+		core.URLAttr(b, c.Link)
 		b.WriteString(`" rel="noopener noreferrer" data-testid="template-link" translate="yes">`)
-		htmlEscape(b, l.Text("View details"))
+		core.HTMLEscape(b, l.Text("View details"))
 		b.WriteString(`</a>`)
 	}
 	b.WriteString("</div>")
-}
-
-// htmlEscape writes s escaped for HTML text or a quoted attribute value,
-// with the replacements html/template makes there.
-func htmlEscape[W textWriter](b W, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var r string
-		switch s[i] {
-		case 0:
-			r = "\uFFFD"
-		case '"':
-			r = "&#34;"
-		case '&':
-			r = "&amp;"
-		case '\'':
-			r = "&#39;"
-		case '+':
-			r = "&#43;"
-		case '<':
-			r = "&lt;"
-		case '>':
-			r = "&gt;"
-		default:
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(r)
-		last = i + 1
-	}
-	b.WriteString(s[last:])
-}
-
-// urlAttr writes a URL as the whole value of a quoted URL attribute (href,
-// src, poster) as html/template does: a scheme other than http, https or
-// mailto becomes "#ZgotmplZ" (so javascript: links in a bot's news cannot
-// run), bytes outside a URL's own characters are percent-encoded, and the
-// result is escaped for the attribute.
-func urlAttr[W textWriter](b W, s string) {
-	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
-		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
-		b.WriteString("#ZgotmplZ")
-		return
-	}
-	const hex = "0123456789abcdef"
-	var n strings.Builder
-	written := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			continue
-		case strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0:
-			continue
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			continue // a valid escape stays (as in html/template, not when it ends the URL)
-		}
-		if n.Len() == 0 {
-			n.Grow(len(s) + 16)
-		}
-		n.WriteString(s[written:i])
-		n.WriteByte('%')
-		n.WriteByte(hex[c>>4])
-		n.WriteByte(hex[c&15])
-		written = i + 1
-	}
-	if written == 0 {
-		htmlEscape(b, s)
-		return
-	}
-	n.WriteString(s[written:])
-	htmlEscape(b, n.String())
-}
-
-// textWriter is where the direct writers write: a strings.Builder, or the
-// page's bytes.Buffer.
-type textWriter interface {
-	WriteString(s string) (int, error)
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -34,20 +34,20 @@ func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
 		b.WriteString(`" class="folder-account"><span class="avatar" aria-hidden="true">`)
 		if g.AvatarURL != "" {
 			b.WriteString(`<img src="`)
-			urlAttr(&b, g.AvatarURL)
+			core.URLAttr(&b, g.AvatarURL)
 			b.WriteString(`" alt="">`)
 		} else {
-			htmlEscape(&b, core.Initial(g.Name))
+			core.HTMLEscape(&b, core.Initial(g.Name))
 		}
 		b.WriteString(`</span> <strong translate="no">`)
-		htmlEscape(&b, g.Name)
+		core.HTMLEscape(&b, g.Name)
 		b.WriteString(`</strong>`)
 		if g.Verified {
 			verified := l.Text("Verified")
 			b.WriteString(` <span class="verified" title="`)
-			htmlEscape(&b, verified)
+			core.HTMLEscape(&b, verified)
 			b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-			htmlEscape(&b, verified)
+			core.HTMLEscape(&b, verified)
 			b.WriteString(`</span></span>`)
 		}
 		b.WriteString("</a>\n      ")
@@ -59,7 +59,7 @@ func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
 		b.WriteString("</ul>\n    ")
 		if len(g.More) > 0 {
 			b.WriteString("<details class=\"folder-more\">\n      <summary>")
-			htmlEscape(&b, l.T("%d more from %s", len(g.More), g.Name))
+			core.HTMLEscape(&b, l.T("%d more from %s", len(g.More), g.Name))
 			b.WriteString("</summary>\n      <ul class=\"articles\">")
 			for i := range g.More {
 				writeFolderItem(&b, l, &g.More[i])
@@ -84,21 +84,21 @@ func writeFolderItem(b *strings.Builder, l *i18n.Locale, it *core.FolderItem) {
 	b.WriteString(`">`)
 	if it.CoverURL != "" {
 		b.WriteString(`<img class="cover" src="`)
-		urlAttr(b, it.CoverURL)
+		core.URLAttr(b, it.CoverURL)
 		b.WriteString(`" alt="">`)
 	}
 	b.WriteString(`<span class="title" translate="no">`)
-	htmlEscape(b, it.Title)
+	core.HTMLEscape(b, it.Title)
 	b.WriteString("</span></a>\n  <small>")
 	if !it.Seen {
 		b.WriteString(`<span class="new" data-testid="unseen">`)
-		htmlEscape(b, l.Text("New"))
+		core.HTMLEscape(b, l.Text("New"))
 		b.WriteString(`</span> · `)
 	}
-	htmlEscape(b, it.At.Format("2006-01-02"))
+	core.HTMLEscape(b, it.At.Format("2006-01-02"))
 	if it.Articles > 1 {
 		b.WriteString(" · ")
-		htmlEscape(b, l.T("%d articles", it.Articles))
+		core.HTMLEscape(b, l.T("%d articles", it.Articles))
 	}
 	b.WriteString("</small>\n</li>")
 }

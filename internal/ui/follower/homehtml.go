@@ -59,7 +59,7 @@ func writeChatRow(b *strings.Builder, l *i18n.Locale, row *chatRow) {
 		b.WriteString(id)
 	}
 	b.WriteString("\">\n      <a class=\"row-main\" href=\"")
-	urlAttr(b, row.Href)
+	core.URLAttr(b, row.Href)
 	b.WriteString("\">\n        ")
 	if row.Folder {
 		b.WriteString(`<span class="avatar folder" aria-hidden="true">` + iconFolder + `</span>`)
@@ -67,34 +67,34 @@ func writeChatRow(b *strings.Builder, l *i18n.Locale, row *chatRow) {
 		b.WriteString(`<span class="avatar" aria-hidden="true">`)
 		if row.AvatarURL != "" {
 			b.WriteString(`<img src="`)
-			urlAttr(b, row.AvatarURL)
+			core.URLAttr(b, row.AvatarURL)
 			b.WriteString(`" alt="">`)
 		} else {
-			htmlEscape(b, core.Initial(row.Name))
+			core.HTMLEscape(b, core.Initial(row.Name))
 		}
 		b.WriteString(`</span>`)
 	}
 	b.WriteString("\n        <span class=\"row-text\">\n          <span class=\"row-top\"><strong class=\"row-name\" translate=\"no\">")
-	htmlEscape(b, row.Name)
+	core.HTMLEscape(b, row.Name)
 	b.WriteString(`</strong>`)
 	if row.Verified {
 		verified := l.Text("Verified")
 		b.WriteString(` <span class="verified" title="`)
-		htmlEscape(b, verified)
+		core.HTMLEscape(b, verified)
 		b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-		htmlEscape(b, verified)
+		core.HTMLEscape(b, verified)
 		b.WriteString(`</span></span>`)
 	}
 	b.WriteString("\n            ")
 	b.WriteString(string(core.TimeTag(row.At, "msg", "row-time muted")))
 	b.WriteString("</span>\n          <span class=\"row-preview muted\" data-testid=\"preview\" translate=\"no\">")
-	htmlEscape(b, row.Preview)
+	core.HTMLEscape(b, row.Preview)
 	b.WriteString("</span>\n        </span>\n        ")
 	if row.Unread != 0 {
 		n := strconv.Itoa(row.Unread)
 		if row.Muted {
 			b.WriteString(`<span class="unread dot" title="`)
-			htmlEscape(b, l.T("%d unread", row.Unread))
+			core.HTMLEscape(b, l.T("%d unread", row.Unread))
 			b.WriteString(`" data-testid="unread" data-count="`)
 			b.WriteString(n)
 			b.WriteString(`"></span>`)
@@ -113,25 +113,25 @@ func writeChatRow(b *strings.Builder, l *i18n.Locale, row *chatRow) {
 	b.WriteString("\n      </a>\n      ")
 	if !row.Folder {
 		b.WriteString("<details class=\"row-menu\">\n        <summary aria-label=\"")
-		htmlEscape(b, l.T("More for %s", row.Name))
+		core.HTMLEscape(b, l.T("More for %s", row.Name))
 		b.WriteString(`">` + iconMore + "</summary>\n        <div class=\"row-menu-list\">\n          <form method=\"post\" action=\"/a/")
 		b.WriteString(id)
 		b.WriteString(`/mute"><input type="hidden" name="next" value="/"><button type="submit" class="linkish" data-testid="mute">`)
 		if row.Muted {
-			htmlEscape(b, l.Text("Unmute"))
+			core.HTMLEscape(b, l.Text("Unmute"))
 		} else {
-			htmlEscape(b, l.Text("Mute"))
+			core.HTMLEscape(b, l.Text("Mute"))
 		}
 		b.WriteString("</button></form>\n          <form method=\"post\" action=\"/a/")
 		b.WriteString(id)
 		b.WriteString(`/unfollow" data-confirm="`)
-		htmlEscape(b, l.T("Unfollow %s?", row.Name))
+		core.HTMLEscape(b, l.T("Unfollow %s?", row.Name))
 		b.WriteString(`"><input type="hidden" name="next" value="/"><button type="submit" class="linkish">`)
-		htmlEscape(b, l.Text("Unfollow"))
+		core.HTMLEscape(b, l.Text("Unfollow"))
 		b.WriteString("</button></form>\n          <a href=\"/a/")
 		b.WriteString(id)
 		b.WriteString(`">`)
-		htmlEscape(b, l.Text("Profile"))
+		core.HTMLEscape(b, l.Text("Profile"))
 		b.WriteString("</a>\n        </div>\n      </details>")
 	}
 	b.WriteString("\n    </li>\n  ")
