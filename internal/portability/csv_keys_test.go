@@ -1,9 +1,7 @@
 package portability_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"strings"
 	"testing"
 
@@ -22,20 +20,10 @@ func TestFollowerCSVOwnKeys(t *testing.T) {
 	ctx := context.Background()
 	a := accts["harbour"]
 	d := src.App.DB
-	var buf bytes.Buffer
-	if _, err := portability.ExportFollowerCSV(ctx, d, a.ID, &buf); err != nil {
-		t.Fatal(err)
-	}
-	recs, _ := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
-	if len(recs) < 4 {
-		t.Fatalf("the demo has %d followers", len(recs)-1)
-	}
-	o1, o2, o3 := recs[1][0], recs[2][0], recs[3][0]
+	ids := followerOpenIDs(t, d, a.ID, 3)
+	o1, o2, o3 := ids[0], ids[1], ids[2]
 	for i, name := range []string{"Keys Kept", "Keys Gone"} {
-		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
-			a.ID, 7100+i, name, strings.ToLower(name)); err != nil {
-			t.Fatal(err)
-		}
+		addTag(t, d, a.ID, int64(7100+i), name)
 	}
 	if _, err := d.Exec(ctx, `DELETE FROM tags WHERE account_id = ? AND id = 7101`, a.ID); err != nil {
 		t.Fatal(err)

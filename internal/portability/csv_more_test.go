@@ -59,10 +59,7 @@ func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
 		return sb.String() + "tags " + counts
 	}
 	for i, name := range []string{"Multi A", "Multi B", "Multi C"} {
-		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
-			a.ID, 7000+i, name, strings.ToLower(name)); err != nil {
-			t.Fatal(err)
-		}
+		addTag(t, d, a.ID, int64(7000+i), name)
 	}
 	beforeMine, beforeTheirs := snapshot(a.ID), snapshot(other.ID)
 
@@ -154,23 +151,13 @@ func TestFollowerCSVTagLimit(t *testing.T) {
 	ctx := context.Background()
 	a := accts["harbour"]
 	d := src.App.DB
-	var buf bytes.Buffer
-	if _, err := portability.ExportFollowerCSV(ctx, d, a.ID, &buf); err != nil {
-		t.Fatal(err)
-	}
-	recs, _ := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
-	if len(recs) < 4 {
-		t.Fatalf("the demo has %d followers", len(recs)-1)
-	}
-	full, light := recs[1][0], recs[2][0]
+	ids := followerOpenIDs(t, d, a.ID, 3)
+	full, light := ids[0], ids[1]
 	var names []string
 	for i := range 22 {
 		name := fmt.Sprintf("Limit %02d", i)
 		names = append(names, name)
-		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
-			a.ID, 8000+i, name, strings.ToLower(name)); err != nil {
-			t.Fatal(err)
-		}
+		addTag(t, d, a.ID, int64(8000+i), name)
 	}
 	members := func(openid string) (n int64) {
 		d.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id

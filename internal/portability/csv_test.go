@@ -116,17 +116,10 @@ func TestFollowerCSVBatches(t *testing.T) {
 	ctx := context.Background()
 	a := accts["harbour"]
 	d := src.App.DB
-	var buf bytes.Buffer
-	if _, err := portability.ExportFollowerCSV(ctx, d, a.ID, &buf); err != nil {
-		t.Fatal(err)
-	}
-	recs, _ := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
-	if len(recs) < 6 {
-		t.Fatalf("the demo account has %d followers", len(recs)-1)
-	}
+	ids := followerOpenIDs(t, d, a.ID, 5)
 	var lines []string
-	for i, r := range recs[1:6] {
-		lines = append(lines, fmt.Sprintf("%s,Batch %d", r[0], i))
+	for i, o := range ids[:5] {
+		lines = append(lines, fmt.Sprintf("%s,Batch %d", o, i))
 	}
 	bad := "openid,remark\n" + strings.Join(lines, "\n") + "\no-missing,Late\n"
 	rep, err := portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader(bad), false)
@@ -152,8 +145,8 @@ func TestFollowerCSVBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tagged []string
-	for _, r := range recs[1:6] {
-		tagged = append(tagged, r[0]+",Range tag")
+	for _, o := range ids[:5] {
+		tagged = append(tagged, o+",Range tag")
 	}
 	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+strings.Join(tagged, "\n")+"\n"), false)
 	if err != nil || !rep.OK() || rep.TagsAdded != 5 {
@@ -169,18 +162,15 @@ func TestFollowerCSVBatches(t *testing.T) {
 	var names []string
 	for i := range 24 {
 		name := fmt.Sprintf("Batch tag %02d", i)
-		if _, err := d.Exec(ctx, `INSERT INTO tags (account_id, id, name, name_key, follower_count, created_at) VALUES (?, ?, ?, ?, 0, 1)`,
-			a.ID, 9000+i, name, strings.ToLower(name)); err != nil {
-			t.Fatal(err)
-		}
+		addTag(t, d, a.ID, int64(9000+i), name)
 		names = append(names, name)
 	}
-	o := recs[1][0]
+	o := ids[0]
 	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+o+","+strings.Join(names[:12], ";")+"\n"), false)
 	if err != nil || !rep.OK() || rep.TagsAdded != 12 {
 		t.Fatalf("12 tags: %+v %v", rep, err)
 	}
-	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+recs[2][0]+",\n"+o+","+strings.Join(names[12:], ";")+"\n"), false)
+	rep, err = portability.ImportFollowerCSV(ctx, d, a.ID, strings.NewReader("openid,tags\n"+ids[1]+",\n"+o+","+strings.Join(names[12:], ";")+"\n"), false)
 	if err != nil || rep.OK() || rep.Errors[0].Line != 3 || !strings.Contains(rep.Errors[0].Msg, "at most 20") {
 		t.Fatalf("24 tags: %+v %v", rep, err)
 	}
