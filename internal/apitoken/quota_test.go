@@ -195,19 +195,7 @@ func TestQuotaBlocks(t *testing.T) {
 	if err := b.Clear(ctx, acc, ""); err != nil {
 		t.Fatal(err)
 	}
-	var after int64
-	for {
-		okA, okB := take(a), take(b)
-		if okA {
-			after++
-		}
-		if okB {
-			after++
-		}
-		if !okA && !okB {
-			break
-		}
-	}
+	after := takeUntilRefused(take, a, b)
 	// The first of a's 10 calls before the clear reserved a block and was
 	// settled at once; the other 9 came from the block, which a had not
 	// settled: they count after the clear too (the documented bound).
@@ -282,19 +270,7 @@ func TestQuotaNextBlockReservedAhead(t *testing.T) {
 		t.Fatalf("after the reservation a holds %d available, %d unsettled; want at most %d, and unsettled at least available", l.avail, l.unsettled, maxBlock)
 	}
 	a.mu.Unlock()
-	var after int64
-	for {
-		okA, okB := take(a), take(b)
-		if okA {
-			after++
-		}
-		if okB {
-			after++
-		}
-		if !okA && !okB {
-			break
-		}
-	}
+	after := takeUntilRefused(take, a, b)
 	// a's first block was all unsettled at the clear: its maxBlock-1 calls
 	// after the first count against the cleared quota (the documented bound).
 	if after != limit-(maxBlock-1) {
@@ -404,4 +380,21 @@ func reportStatements(b *testing.B, nodes ...*Quotas) {
 	}
 	b.ReportMetric(float64(n)/float64(b.N), "stmts/call")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+}
+
+// takeUntilRefused takes calls on nodes a and b in turn until both are
+// refused, and returns how many were admitted.
+func takeUntilRefused(take func(*Quotas) bool, a, b *Quotas) (admitted int64) {
+	for {
+		okA, okB := take(a), take(b)
+		if okA {
+			admitted++
+		}
+		if okB {
+			admitted++
+		}
+		if !okA && !okB {
+			return admitted
+		}
+	}
 }
