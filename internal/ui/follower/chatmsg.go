@@ -48,13 +48,7 @@ func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 	b.WriteString("\">\n  ")
 	if c.Kind != message.KindNotice {
 		b.WriteString(`<span class="avatar msg-avatar" aria-hidden="true" data-testid="msg-avatar">`)
-		if c.AvatarURL != "" {
-			b.WriteString(`<img src="`)
-			core.URLAttr(b, c.AvatarURL)
-			b.WriteString(`" alt="">`)
-		} else {
-			core.HTMLEscape(b, core.Initial(c.AvatarName))
-		}
+		writeAvatar(b, c.AvatarURL, c.AvatarName)
 		b.WriteString(`</span>`)
 	}
 	b.WriteString("\n  <div class=\"msg-body\">\n  <div class=\"bubble\" translate=\"no\">\n  ")
@@ -242,4 +236,16 @@ func writeTemplateCard(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 		b.WriteString(`</a>`)
 	}
 	b.WriteString("</div>")
+}
+
+// writeAvatar writes what an avatar shows: the picture at url, or else
+// the first character of name.
+func writeAvatar[W core.TextWriter](b W, url, name string) {
+	if url != "" {
+		b.WriteString(`<img src="`)
+		core.URLAttr(b, url)
+		b.WriteString(`" alt="">`)
+		return
+	}
+	core.HTMLEscape(b, core.Initial(name))
 }

@@ -32,13 +32,7 @@ func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
 		b.WriteString("\">\n    <header class=\"folder-head\">\n      <a href=\"/a/")
 		b.WriteString(id)
 		b.WriteString(`" class="folder-account"><span class="avatar" aria-hidden="true">`)
-		if g.AvatarURL != "" {
-			b.WriteString(`<img src="`)
-			core.URLAttr(&b, g.AvatarURL)
-			b.WriteString(`" alt="">`)
-		} else {
-			core.HTMLEscape(&b, core.Initial(g.Name))
-		}
+		writeAvatar(&b, g.AvatarURL, g.Name)
 		b.WriteString(`</span> <strong translate="no">`)
 		core.HTMLEscape(&b, g.Name)
 		b.WriteString(`</strong>`)

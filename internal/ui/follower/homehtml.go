@@ -65,13 +65,7 @@ func writeChatRow(b *strings.Builder, l *i18n.Locale, row *chatRow) {
 		b.WriteString(`<span class="avatar folder" aria-hidden="true">` + iconFolder + `</span>`)
 	} else {
 		b.WriteString(`<span class="avatar" aria-hidden="true">`)
-		if row.AvatarURL != "" {
-			b.WriteString(`<img src="`)
-			core.URLAttr(b, row.AvatarURL)
-			b.WriteString(`" alt="">`)
-		} else {
-			core.HTMLEscape(b, core.Initial(row.Name))
-		}
+		writeAvatar(b, row.AvatarURL, row.Name)
 		b.WriteString(`</span>`)
 	}
 	b.WriteString("\n        <span class=\"row-text\">\n          <span class=\"row-top\"><strong class=\"row-name\" translate=\"no\">")
