@@ -419,7 +419,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(a.UI.CloseStreams) // live /events streams end at once
-	errc := make(chan error, 2)
+	// The server and the two optional listeners.
+	errc := make(chan error, 3)
 	if addr := a.Config.MetricsListen; addr != "" {
 		mln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -433,6 +434,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 		a.Log.Info("metrics listening", slog.String("addr", mln.Addr().String()))
+	}
+	if addr := a.Config.PprofListen; addr != "" {
+		pln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("--pprof-listen: %w", err)
+		}
+		// No write timeout: a CPU profile or a trace answers after the
+		// seconds it was asked for.
+		psrv := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: readHeaderTimeout}
+		defer psrv.Close()
+		go func() {
+			if err := psrv.Serve(pln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("pprof listener: %w", err)
+			}
+		}()
+		a.Log.Info("profiles listening", slog.String("addr", pln.Addr().String()))
 	}
 	a.StartJobs()
 	ln = web.LimitListener(ln, ConnsPerClient, a.Config.Proxies)

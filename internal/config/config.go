@@ -57,6 +57,9 @@ type Config struct {
 	// MetricsListen is the address of a separate listener for /metrics.
 	// Empty: metrics are not served (never on the public listener).
 	MetricsListen string
+	// PprofListen is the loopback address of a separate listener for Go's
+	// profiles (/debug/pprof/). Empty: profiling is off.
+	PprofListen string
 	// MaxArchiveUpload is the largest account archive the console takes
 	// ("8GB", "512MB"); parsed into ArchiveUploadLimit by Validate.
 	MaxArchiveUpload   string
@@ -93,6 +96,7 @@ func (c *Config) Options() []Option {
 		{Flag: "outbound-allow", Env: "HERALD_OUTBOUND_ALLOW", Default: "", Usage: "comma-separated CIDR ranges of private addresses developers' servers and notify URLs may use (default: public addresses only)", target: &c.OutboundAllow},
 		{Flag: "trusted-proxies", Env: "HERALD_TRUSTED_PROXIES", Default: "", Usage: "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto headers are believed (default: none)", target: &c.TrustedProxies},
 		{Flag: "metrics-listen", Env: "HERALD_METRICS_LISTEN", Default: "", Usage: "address of a separate listener for Prometheus /metrics, such as 127.0.0.1:9090 (default: metrics off)", target: &c.MetricsListen},
+		{Flag: "pprof-listen", Env: "HERALD_PPROF_LISTEN", Default: "", Usage: "loopback address of a separate listener for Go's profiles at /debug/pprof/, such as 127.0.0.1:6060 (default: off)", target: &c.PprofListen},
 		{Flag: "max-archive-upload", Env: "HERALD_MAX_ARCHIVE_UPLOAD", Default: "8GB", Usage: "largest account archive the console takes, such as 8GB or 500MB (it streams to a temporary file; larger ones import with herald import)", target: &c.MaxArchiveUpload},
 		{Flag: "demo", Env: "HERALD_DEMO", Default: "false", Usage: "seed a demo platform when the database is empty", boolTarget: &c.Demo},
 	}
@@ -196,6 +200,14 @@ func (c *Config) Validate() error {
 			return errors.New("--metrics-listen must differ from --listen: metrics stay off the public listener")
 		}
 	}
+	if c.PprofListen != "" {
+		if err := checkLoopback(c.PprofListen); err != nil {
+			return fmt.Errorf("--pprof-listen %q: %w", c.PprofListen, err)
+		}
+		if c.PprofListen == c.Listen || c.PprofListen == c.MetricsListen {
+			return errors.New("--pprof-listen must differ from --listen and --metrics-listen")
+		}
+	}
 	if c.ArchiveUploadLimit, err = ParseSize(c.MaxArchiveUpload); err != nil {
 		return fmt.Errorf("--max-archive-upload: %w", err)
 	}
@@ -259,4 +271,23 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size (use a whole number of MB, GB or TB, such as 8GB)", s)
 	}
 	return n * unit, nil
+}
+
+// checkLoopback accepts host:port whose host is a loopback IP address or
+// "localhost". Profiles name the program's functions and can stall it (a
+// 30-second CPU profile, an execution trace), so they are never offered to
+// another machine: reach them through an SSH tunnel.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.IsLoopback() {
+		return errors.New("the host must be a loopback address such as 127.0.0.1, [::1] or localhost")
+	}
+	return nil
 }

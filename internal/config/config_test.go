@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +109,32 @@ func TestParseSize(t *testing.T) {
 	}
 	if _, err := Parse("test", []string{"--data", t.TempDir(), "--max-archive-upload", "lots"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("--max-archive-upload lots accepted")
+	}
+}
+
+// TestPprofListenIsLoopbackOnly: profiles are offered on a loopback address
+// only, and never on the public or the metrics listener's address.
+func TestPprofListenIsLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060", "127.0.0.2:0"} {
+		c, err := Parse("serve", []string{"--pprof-listen", addr}, env(nil), &bytes.Buffer{})
+		if err != nil || c.PprofListen != addr {
+			t.Errorf("--pprof-listen %s: %v", addr, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"--pprof-listen", "0.0.0.0:6060"},
+		{"--pprof-listen", ":6060"},
+		{"--pprof-listen", "192.168.1.5:6060"},
+		{"--pprof-listen", "example.com:6060"},
+		{"--pprof-listen", "6060"},
+		{"--pprof-listen", "127.0.0.1:8080"},
+		{"--metrics-listen", "127.0.0.1:9090", "--pprof-listen", "127.0.0.1:9090"},
+	} {
+		if _, err := Parse("serve", args, env(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--pprof-listen") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := Parse("serve", nil, env(map[string]string{"HERALD_PPROF_LISTEN": "10.0.0.1:6060"}), &bytes.Buffer{}); err == nil {
+		t.Error("HERALD_PPROF_LISTEN on a private address accepted")
 	}
 }
