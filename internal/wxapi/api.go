@@ -88,8 +88,9 @@ type API struct {
 	mu       sync.RWMutex
 	accounts map[int64]*acctEntry
 
-	userInfoStmt *db.Prepared
-	infoCache    *infoCache // user/info answers (infocache.go)
+	userInfoStmt  *db.Prepared
+	userInfoBatch string     // userInfoBatchSQL for this database
+	infoCache     *infoCache // user/info answers (infocache.go)
 }
 
 // capability names what an endpoint needs from the account (§19).
@@ -134,7 +135,9 @@ func (api *API) init() {
 	api.once.Do(func() {
 		api.accounts = map[int64]*acctEntry{}
 		api.userInfoStmt = api.DB.PrepareRead(userInfoSQL(api.DB.Dialect()))
+		api.userInfoBatch = userInfoBatchSQL(api.DB.Dialect())
 		api.infoCache = newInfoCache()
+		api.infoCache.readAhead = api.readInfoAhead
 		api.routes = map[string]*route{}
 		api.registerAll()
 	})

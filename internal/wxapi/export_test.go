@@ -17,3 +17,21 @@ func FreezeInfoClock(api *API) {
 	t := api.infoCache.now()
 	api.infoCache.now = func() time.Time { return t }
 }
+
+// SetInfoClock makes now the clock of api's user/info cache.
+func SetInfoClock(api *API, now func() time.Time) {
+	api.init()
+	api.infoCache.now = now
+}
+
+// InfoReadAt returns when api's cached user/info answer for the openid was
+// read (the zero time when none is kept).
+func InfoReadAt(api *API, accountID int64, openid string) time.Time {
+	api.init()
+	api.infoCache.mu.RLock()
+	defer api.infoCache.mu.RUnlock()
+	if e := api.infoCache.m[infoKey{accountID, openid}]; e != nil {
+		return e.at
+	}
+	return time.Time{}
+}

@@ -2,6 +2,7 @@ package wxapi
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
@@ -31,7 +32,19 @@ type infoCache struct {
 	now func() time.Time // time.Now; tests move it
 
 	mu sync.RWMutex
-	m  map[infoKey]infoEntry
+	m  map[infoKey]*infoEntry
+
+	// Reading ahead: an answer served in the last part of its life
+	// (infoReadAhead and older) is queued once, and readAhead, when set,
+	// reads the queued answers again in batches (one statement for many
+	// followers, where a miss is one statement for one), so that followers
+	// asked about often are found fresh instead of missing every
+	// infoMaxAge. A batch's answers are stamped and timed before their read,
+	// as a miss's are: they are as valid as a miss's, no more.
+	readAhead func(keys []infoKey)
+	qmu       sync.Mutex
+	queue     []infoKey
+	reading   bool // a goroutine is running readAhead on the queue
 }
 
 type infoKey struct {
@@ -40,40 +53,103 @@ type infoKey struct {
 }
 
 type infoEntry struct {
-	gen  db.FollowerStamp
-	at   time.Time
-	body []byte // never changed once stored
+	gen    db.FollowerStamp
+	at     time.Time
+	body   []byte      // never changed once stored
+	queued atomic.Bool // queued for reading ahead
 }
 
 // infoMaxAge bounds the age of a cached answer (see infoCache).
 const infoMaxAge = 2 * time.Second
+
+// infoReadAhead is the age from which a served answer is queued to be read
+// again before infoMaxAge ends it.
+const infoReadAhead = infoMaxAge * 3 / 4
+
+// infoGather is how long the read-ahead goroutine lets the queue fill
+// before each batch: a batch costs about what one miss costs, so the
+// fewer the batches the better, and an answer queued at infoReadAhead has
+// infoMaxAge-infoReadAhead (500 ms) left.
+const infoGather = 25 * time.Millisecond
+
+// infoQueueMax bounds the queue; beyond it answers are not read ahead
+// (they miss when their time is up, as without reading ahead).
+const infoQueueMax = 8192
 
 // infoCacheSize bounds the entries kept; when full, the cache starts over
 // (about 300 bytes an answer: at most a few MB).
 const infoCacheSize = 16384
 
 func newInfoCache() *infoCache {
-	return &infoCache{now: time.Now, m: map[infoKey]infoEntry{}}
+	return &infoCache{now: time.Now, m: map[infoKey]*infoEntry{}}
 }
 
 // get returns the cached answer when it is still valid at stamp gen and
-// time now.
+// time now. An answer infoReadAhead old or older is queued to be read
+// again (once).
 func (c *infoCache) get(account int64, openid string, gen db.FollowerStamp, now time.Time) []byte {
 	c.mu.RLock()
-	e, ok := c.m[infoKey{account, openid}]
+	e := c.m[infoKey{account, openid}]
 	c.mu.RUnlock()
-	if !ok || e.gen != gen || now.Sub(e.at) >= infoMaxAge {
+	if e == nil || e.gen != gen {
 		return nil
+	}
+	age := now.Sub(e.at)
+	if age >= infoMaxAge {
+		return nil
+	}
+	if age >= infoReadAhead && c.readAhead != nil && !e.queued.Load() && e.queued.CompareAndSwap(false, true) {
+		c.enqueue(infoKey{account, openid})
 	}
 	return e.body
 }
 
-// put keeps body, read at stamp gen (taken before the read).
+// put keeps body, read at stamp gen (taken before the read) and time at,
+// unless the answer kept is younger (a miss read while a batch that holds
+// the same follower was under way).
 func (c *infoCache) put(account int64, openid string, gen db.FollowerStamp, at time.Time, body []byte) {
+	k := infoKey{account, openid}
 	c.mu.Lock()
-	if len(c.m) >= infoCacheSize {
-		c.m = map[infoKey]infoEntry{}
+	if old := c.m[k]; old != nil && old.at.After(at) {
+		c.mu.Unlock()
+		return
 	}
-	c.m[infoKey{account, openid}] = infoEntry{gen: gen, at: at, body: body}
+	if len(c.m) >= infoCacheSize {
+		c.m = map[infoKey]*infoEntry{}
+	}
+	c.m[k] = &infoEntry{gen: gen, at: at, body: body}
 	c.mu.Unlock()
+}
+
+// enqueue queues k for reading ahead, and starts the goroutine that reads
+// the queue unless it runs.
+func (c *infoCache) enqueue(k infoKey) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if len(c.queue) >= infoQueueMax {
+		return
+	}
+	c.queue = append(c.queue, k)
+	if !c.reading {
+		c.reading = true
+		go c.readQueue()
+	}
+}
+
+// readQueue reads the queued answers ahead, a batch every infoGather while
+// answers are queued; it ends when the queue is empty.
+func (c *infoCache) readQueue() {
+	for {
+		time.Sleep(infoGather)
+		c.qmu.Lock()
+		keys := c.queue
+		c.queue = nil
+		if len(keys) == 0 {
+			c.reading = false
+			c.qmu.Unlock()
+			return
+		}
+		c.qmu.Unlock()
+		c.readAhead(keys)
+	}
 }

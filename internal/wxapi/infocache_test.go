@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/heraldoa/herald/internal/portability"
 	"github.com/heraldoa/herald/internal/wxapi"
@@ -121,3 +123,69 @@ func TestUserInfoCacheSeesEveryWrite(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUserInfoReadAhead: an answer served in the last quarter of its life
+// is read again in the background (in a batch with others), so that a
+// follower asked about often is still answered from the cache after the
+// first answer's 2 s are over, and what is read ahead is byte for byte
+// the answer a miss reads.
+func TestUserInfoReadAhead(t *testing.T) {
+	h, c, tok := start(t)
+	a := h.Internal().App
+	acc := h.Service
+	f, g := acc.Followers[0], h.NewFollower(acc)
+	wantCode(t, "updateremark", c.post("/cgi-bin/user/info/updateremark", tok, map[string]any{"openid": f.OpenID, "remark": `a "quoted" remark`}), 0)
+	r := c.post("/cgi-bin/tags/create", tok, map[string]any{"tag": map[string]any{"name": "vip"}})
+	tag, _ := r["tag"].(map[string]any)
+	wantCode(t, "batchtagging", c.post("/cgi-bin/tags/members/batchtagging", tok, map[string]any{"openid_list": []string{f.OpenID}, "tagid": tag["id"]}), 0)
+	var mu sync.Mutex
+	now := time.Unix(1_900_000_000, 0)
+	wxapi.SetInfoClock(a.API, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	info := func(openid string) string {
+		t.Helper()
+		req := mustReq(t, "GET", c.base+"/cgi-bin/user/info?"+url.Values{"access_token": {tok}, "openid": {openid}}.Encode())
+		_, b, res := c.do(req)
+		if res.StatusCode != 200 || !strings.Contains(string(b), `"openid"`) {
+			t.Fatalf("user/info: %d %s", res.StatusCode, b)
+		}
+		return string(b)
+	}
+	first := map[string]string{f.OpenID: info(f.OpenID), g.OpenID: info(g.OpenID)}
+	read := wxapi.InfoReadAt(a.API, acc.ID, f.OpenID)
+	advance(1600 * time.Millisecond) // past three quarters of 2 s
+	for _, o := range []string{f.OpenID, g.OpenID} {
+		if got := info(o); got != first[o] {
+			t.Fatalf("a cached answer differs from the first:\n%s\n%s", got, first[o])
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, o := range []string{f.OpenID, g.OpenID} {
+		for !wxapi.InfoReadAt(a.API, acc.ID, o).After(read) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the answer of %s served at 1.6 s was not read again", o)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	advance(time.Second) // 2.6 s after the first read: only the answer read ahead is valid
+	ahead := map[string]string{}
+	for _, o := range []string{f.OpenID, g.OpenID} {
+		if !wxapi.InfoCached(a.API, acc.ID, o) {
+			t.Fatalf("the answer of %s read ahead is not served 2.6 s after the first read", o)
+		}
+		ahead[o] = info(o)
+	}
+	for _, o := range []string{f.OpenID, g.OpenID} {
+		ahead := ahead[o]
+		a.DB.FollowerDataChanged() // the next call misses and reads the follower alone
+		if miss := info(o); ahead != miss || ahead != first[o] {
+			t.Errorf("the answer read ahead differs from a miss's:\n%s\n%s\n(first %s)", ahead, miss, first[o])
+		}
+	}
+	// A write after the answer was read ahead still shows at once.
+	wantCode(t, "updateremark", c.post("/cgi-bin/user/info/updateremark", tok, map[string]any{"openid": f.OpenID, "remark": "new"}), 0)
+	if got := info(f.OpenID); !strings.Contains(got, `"remark":"new"`) {
+		t.Errorf("after a remark: %s", got)
+	}
+}

@@ -1,13 +1,17 @@
 package wxapi
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/audience"
@@ -149,17 +153,27 @@ func (api *API) userInfo(c *call) error {
 		wxerr.JSONBytes(c.w, body)
 		return nil
 	}
-	f := follow.Follow{OpenID: openid}
 	var sub int64
-	var tags string
-	err := api.userInfoStmt.QueryRow(db.ShortReads(c.r.Context()), c.account.ID, openid).Scan(&f.Following, &f.Source, &f.Scene, &sub, &f.Remark, &tags)
+	var following bool
+	var source, scene, remark, tags string
+	err := api.userInfoStmt.QueryRow(db.ShortReads(c.r.Context()), c.account.ID, openid).Scan(&following, &source, &scene, &sub, &remark, &tags)
 	if errors.Is(err, sql.ErrNoRows) {
 		return wxerr.New(wxerr.CodeInvalidOpenID)
 	}
 	if err != nil {
 		return err
 	}
-	f.SubscribedAt = db.FromMicro(sub)
+	body := infoAnswer(openid, following, source, scene, sub, remark, tags)
+	api.infoCache.put(c.account.ID, openid, gen, at, body)
+	wxerr.JSONBytes(c.w, body)
+	return nil
+}
+
+// infoAnswer is the user/info answer of a follower from the columns
+// userInfoSQL and userInfoBatchSQL read (tags: the tag ids, comma
+// separated), in a slice of its own (the cache keeps it).
+func infoAnswer(openid string, following bool, source, scene string, sub int64, remark, tags string) []byte {
+	f := follow.Follow{OpenID: openid, Following: following, Source: source, Scene: scene, SubscribedAt: db.FromMicro(sub), Remark: remark}
 	var buf [32]int64
 	ids := buf[:0]
 	for tags != "" {
@@ -171,13 +185,76 @@ func (api *API) userInfo(c *call) error {
 	}
 	b := infoBuffers.Get().(*[]byte)
 	*b = infoOf(&f, ids).appendJSON((*b)[:0])
-	body := append([]byte(nil), *b...) // the cache keeps it: exactly its size
+	body := append([]byte(nil), *b...) // exactly its size
 	if cap(*b) <= 4<<10 {
 		infoBuffers.Put(b)
 	}
-	api.infoCache.put(c.account.ID, openid, gen, at, body)
-	wxerr.JSONBytes(c.w, body)
-	return nil
+	return body
+}
+
+// userInfoBatchSQL is userInfoSQL for many followers of one account at
+// once (reading ahead, infocache.go): the openids are a JSON array of
+// strings, and each row starts with its openid.
+func userInfoBatchSQL(d db.Dialect) string {
+	sel := userInfoSQL(d)
+	sel = strings.Replace(sel, "SELECT f.following,", "SELECT f.openid, f.following,", 1)
+	in := `(SELECT value FROM json_each(?))`
+	if d == db.Postgres {
+		in = `(SELECT json_array_elements_text(CAST(? AS json)))`
+	}
+	return strings.Replace(sel, "f.openid = ?", "f.openid IN "+in, 1)
+}
+
+// infoBatch bounds the followers one read-ahead statement reads.
+const infoBatch = 500
+
+// readInfoAhead reads the answers of keys again and caches them (the
+// cache's readAhead): one statement per account and infoBatch followers.
+// Each follower's stamp, and the time, are taken before the statement, as
+// a miss takes them before its read. Followers no longer found are left
+// to age out (their next call misses and answers 40003).
+func (api *API) readInfoAhead(keys []infoKey) {
+	slices.SortFunc(keys, func(a, b infoKey) int { return cmp.Compare(a.account, b.account) })
+	for len(keys) > 0 {
+		n := 1
+		for n < len(keys) && n < infoBatch && keys[n].account == keys[0].account {
+			n++
+		}
+		api.readInfoBatch(keys[0].account, keys[:n])
+		keys = keys[n:]
+	}
+}
+
+func (api *API) readInfoBatch(account int64, keys []infoKey) {
+	stamps := make(map[string]db.FollowerStamp, len(keys))
+	ids := make([]string, 0, len(keys))
+	for _, k := range keys {
+		stamps[k.openid] = api.DB.FollowerStamp(account, k.openid)
+		ids = append(ids, k.openid)
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return
+	}
+	at := api.infoCache.now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rows, err := api.DB.Query(ctx, api.userInfoBatch, account, string(list))
+	if err != nil {
+		return // they miss when their time is up
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sub int64
+		var following bool
+		var openid, source, scene, remark, tags string
+		if rows.Scan(&openid, &following, &source, &scene, &sub, &remark, &tags) != nil {
+			return
+		}
+		if gen, ok := stamps[openid]; ok {
+			api.infoCache.put(account, openid, gen, at, infoAnswer(openid, following, source, scene, sub, remark, tags))
+		}
+	}
 }
 
 // infoBuffers hold user/info answers while they are written.
