@@ -76,6 +76,10 @@ func parseWireTarget(base string) (wireTarget, bool) {
 	return wireTarget{addr: net.JoinHostPort(u.Hostname(), port), host: u.Host, path: path}, true
 }
 
+// maxKeptRequest is the largest request buffer a connection keeps for the
+// next push; a push is usually 1-2 KB.
+const maxKeptRequest = 16 << 10
+
 // wireConn is one kept-alive connection to a developer's server.
 type wireConn struct {
 	nc   net.Conn
@@ -147,14 +151,12 @@ func (s *endpointSlots) closeIdle(maxIdle time.Duration) {
 	}
 }
 
-// errWireBody stands for a body read that ran out of time.
-var errWireBody = errors.New("the answer's body did not arrive in time")
-
 // postWire is post over the engine's own connection: target is the push
 // URL with its query, rest what follows its path (the query with its "?",
-// or nothing), w the server's address. Errors are those of post: a timeout is why.timeout, a failed
-// body read why.read, others as net/http's client returns them (a
-// *url.Error around the dial or read error).
+// or nothing), w the server's address. Errors are those of post: a
+// timeout is why.timeout, a failed body read why.read, others as
+// net/http's client returns them (a *url.Error around the dial or read
+// error).
 func (e *Engine) postWire(ctx context.Context, slots *endpointSlots, w wireTarget, target, rest, body string) (int, []byte, error) {
 	timeout := e.timeout()
 	deadline := time.Now().Add(timeout)
@@ -211,7 +213,9 @@ func (e *Engine) postWire(ctx context.Context, slots *endpointSlots, w wireTarge
 	b = strconv.AppendInt(b, int64(len(body)), 10)
 	b = append(b, "\r\nContent-Type: text/xml\r\n\r\n"...)
 	b = append(b, body...)
-	c.wbuf = b
+	if cap(b) <= maxKeptRequest {
+		c.wbuf = b
+	}
 	if _, err := c.nc.Write(b); err != nil {
 		return 0, nil, failed(err)
 	}
@@ -231,7 +235,7 @@ func (e *Engine) postWire(ctx context.Context, slots *endpointSlots, w wireTarge
 	out, err := readResponse(res)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = errWireBody
+			err = context.DeadlineExceeded // in the words net/http's client used
 		}
 		return 0, nil, noteErr("why.read", err.Error())
 	}
