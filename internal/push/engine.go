@@ -56,15 +56,10 @@ type Engine struct {
 	opts Options
 
 	endpoints sync.Map // scheme://host → *endpointSlots
-	urlSlots  sync.Map // a pushed-to URL (without its query) → its *urlEndpoint
+	urlSlots  sync.Map // a pushed-to URL → its server's *endpointSlots
 	nURLSlots atomic.Int32
-
-	// The engine's own connections (wire.go), set up once from the client.
-	wireOnce   sync.Once
-	wireDialer func(ctx context.Context, network, addr string) (net.Conn, error)
-	wireIdle   time.Duration
-	ciphers    sync.Map // cipherKey → *wxcrypt.Cipher (derived values only)
-	nCiphers   atomic.Int32
+	ciphers   sync.Map // cipherKey → *wxcrypt.Cipher (derived values only)
+	nCiphers  atomic.Int32
 }
 
 // cipherKey names the cipher of an EncodingAESKey and an AppID.
@@ -537,9 +532,9 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 	return replies
 }
 
-// slot waits for one of this node's request slots to a server.
-func (e *Engine) slot(ctx context.Context, slots *endpointSlots) (func(), error) {
-	key := slots.key
+// slot waits for one of this node's request slots to target's server.
+func (e *Engine) slot(ctx context.Context, target string) (func(), error) {
+	slots, key := e.endpoint(target)
 	for {
 		slots.mu.Lock()
 		if slots.used < e.perNode() {
@@ -569,22 +564,13 @@ func (e *Engine) slot(ctx context.Context, slots *endpointSlots) (func(), error)
 // it the cache starts over.
 const maxURLSlots = 1024
 
-// urlEndpoint is what a pushed-to URL (without its query) resolves to: its
-// server's slots, and for a plain-HTTP server what the engine's own
-// connections need (wire.go).
-type urlEndpoint struct {
-	slots  *endpointSlots
-	wire   wireTarget
-	wireOK bool
-}
-
-// endpoint returns what target's URL resolves to. The server of a URL
-// (without its query, which changes at every push) is looked up once and
-// kept.
-func (e *Engine) endpoint(target string) *urlEndpoint {
+// endpoint returns the slots of target's server (scheme and host) and its
+// name. The server of a URL (without its query, which changes at every
+// push) is looked up once and kept.
+func (e *Engine) endpoint(target string) (*endpointSlots, string) {
 	base, _, _ := strings.Cut(target, "?") // url.Parse cuts the query off before it reads the host, too
 	if v, ok := e.urlSlots.Load(base); ok {
-		return v.(*urlEndpoint)
+		return v.(*endpointSlots), v.(*endpointSlots).key
 	}
 	key := target
 	if u, err := url.Parse(target); err == nil {
@@ -594,14 +580,12 @@ func (e *Engine) endpoint(target string) *urlEndpoint {
 	if !ok {
 		v, _ = e.endpoints.LoadOrStore(key, &endpointSlots{key: key, freed: make(chan struct{})})
 	}
-	ep := &urlEndpoint{slots: v.(*endpointSlots)}
-	ep.wire, ep.wireOK = parseWireTarget(base)
 	if e.nURLSlots.Add(1) > maxURLSlots {
 		e.urlSlots.Clear()
 		e.nURLSlots.Store(1)
 	}
-	e.urlSlots.Store(base, ep)
-	return ep
+	e.urlSlots.Store(base, v)
+	return v.(*endpointSlots), key
 }
 
 // perNode is this node's share of MaxPerEndpoint: the cap divided by the
@@ -621,17 +605,12 @@ func (e *Engine) perNode() int {
 
 // endpointSlots counts the requests open to one developer server; freed is
 // closed (and replaced) whenever one ends while others wait, waking them.
-// idle are the engine's own kept-alive connections to the server (no more
-// than the requests that were open at once), sweep the timer that closes
-// those left unused.
 type endpointSlots struct {
 	key     string // scheme://host
 	mu      sync.Mutex
 	used    int
 	waiting int
 	freed   chan struct{}
-	idle    []*wireConn
-	sweep   *time.Timer
 }
 
 func (s *endpointSlots) release() {
@@ -645,16 +624,11 @@ func (s *endpointSlots) release() {
 }
 
 func (e *Engine) post(ctx context.Context, target string, body string) (int, []byte, error) {
-	ep := e.endpoint(target)
-	release, err := e.slot(ctx, ep.slots)
+	release, err := e.slot(ctx, target)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer release()
-	if ep.wireOK && e.wireDial() != nil && wireSafe(target) {
-		base, _, _ := strings.Cut(target, "?")
-		return e.postWire(ctx, ep.slots, ep.wire, target, target[len(base):], body)
-	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
