@@ -342,10 +342,26 @@ func (s *Store) History(ctx context.Context, accountID, personID, beforeID int64
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT * FROM (SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id < ?
-			ORDER BY id DESC LIMIT ?) m
-		UNION ALL SELECT * FROM (SELECT `+broadcastCols+broadcastFrom+` WHERE b.account_id = ? AND b.id < ? ORDER BY b.id DESC LIMIT ?) b
-		ORDER BY 1 DESC LIMIT ?`, accountID, personID, beforeID, limit, personID, accountID, beforeID, limit, limit)
+	var rows *sqlRows
+	if s.db.Dialect() == db.SQLite {
+		// SQLite: one ORDER BY over the UNION ALL of the two index ranges
+		// merges them as read, newest first by each side's index
+		// (messages_conversation, broadcasts_account), and stops at limit
+		// rows (MERGE (UNION ALL) with no sort). The form below made it
+		// copy each side into a temporary b-tree and sort it again: half of
+		// the statement's work on the conversation page.
+		rows, err = s.db.Query(ctx, `SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id < ?
+			UNION ALL SELECT `+broadcastCols+broadcastFrom+` WHERE b.account_id = ? AND b.id < ?
+			ORDER BY 1 DESC LIMIT ?`, accountID, personID, beforeID, personID, accountID, beforeID, limit)
+	} else {
+		// PostgreSQL plans the form above as a sort of the whole
+		// conversation (a bitmap scan of every message); each side limited
+		// on its own is two short backward index scans.
+		rows, err = s.db.Query(ctx, `SELECT * FROM (SELECT `+msgCols+` FROM messages WHERE account_id = ? AND person_id = ? AND id < ?
+				ORDER BY id DESC LIMIT ?) m
+			UNION ALL SELECT * FROM (SELECT `+broadcastCols+broadcastFrom+` WHERE b.account_id = ? AND b.id < ? ORDER BY b.id DESC LIMIT ?) b
+			ORDER BY 1 DESC LIMIT ?`, accountID, personID, beforeID, limit, personID, accountID, beforeID, limit, limit)
+	}
 	list, err := db.Collect(rows, err, func(r *sqlRows) (*Message, error) { return scanMessage(r) })
 	if err != nil {
 		return nil, err
