@@ -69,6 +69,7 @@ type DB struct {
 	wstmts      *stmtCache    // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
 	noSnapshot  bool          // Migrate runs every migration, even on an empty SQLite database (tests)
 	slots       chan struct{} // SQLite: one per P, taken by long reads (ReadSlot); nil on PostgreSQL
+	entries     chan struct{} // SQLite: one per reader, held while a read takes its connection (enterRead); nil on PostgreSQL
 
 	followerGen    atomic.Int64                             // committed writes of follower data of no declared scope (followers.go)
 	accountGen     [accountCounters]atomic.Int64            // … declared for one account, by a hash of it
@@ -183,7 +184,43 @@ func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerPar
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	return &DB{dialect: SQLite, w: w, r: r, url: path, rstmts: newStmtCache(r), wstmts: newStmtCache(w),
-		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}, nil
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))), entries: make(chan struct{}, readers)}, nil
+}
+
+// enterRead waits for one of the read pool's entries, in the order reads
+// arrive, and returns false if ctx ends first (the read then runs under
+// the ended ctx, and database/sql returns its error without running it).
+// database/sql hands a connection given back to a random one of the reads
+// waiting for it, so under load (a hundred requests on SQLite's four
+// readers) a page's five or six reads each waited a random time and the
+// slowest pages waited several times the mean. A read holds its entry
+// only while it takes a connection and starts (QueryContext,
+// QueryRowContext), so at most as many reads as there are readers wait
+// in database/sql, and the rest wait here, first come first served (a
+// channel's waiters are woken in order). Rows still open hold a
+// connection but no entry.
+func (db *DB) enterRead(ctx context.Context) bool {
+	if db.entries == nil {
+		return true
+	}
+	select { // a free entry first, even when ctx has ended too
+	case db.entries <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case db.entries <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// leaveRead gives back the entry enterRead took.
+func (db *DB) leaveRead() {
+	if db.entries != nil {
+		<-db.entries
+	}
 }
 
 // ReadSlot waits for one of the process's read slots and returns the
@@ -279,6 +316,10 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
+	if !db.enterRead(ctx) {
+		return nil, ctx.Err()
+	}
+	defer db.leaveRead()
 	ctx, err := readCtx(ctx)
 	if err != nil {
 		return nil, err
@@ -294,7 +335,10 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
-	ctx = rowCtx(ctx)
+	if db.enterRead(ctx) {
+		defer db.leaveRead()
+		ctx = rowCtx(ctx)
+	}
 	if st := db.rstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

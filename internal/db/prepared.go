@@ -36,7 +36,11 @@ func (p *Prepared) QueryRow(ctx context.Context, args ...any) *sql.Row {
 	mustNotWriteFollowers(p.query)
 	if s := p.prepare(); s != nil {
 		p.db.stmts.Add(1)
-		return s.QueryRowContext(rowCtx(ctx), args...)
+		if p.db.enterRead(ctx) {
+			defer p.db.leaveRead()
+			ctx = rowCtx(ctx)
+		}
+		return s.QueryRowContext(ctx, args...)
 	}
 	return p.db.QueryRow(ctx, p.query, args...)
 }
