@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -357,4 +359,113 @@ func TestRestrictionsBlockPublishing(t *testing.T) {
 	if _, err := e.store.Send(e.ctx, a.ID, e.owner, p2.ID, publish.SendOptions{Mode: publish.ModePublish}); errs.KindOf(err) != errs.KindForbidden {
 		t.Errorf("terminated account publishes: %v", err)
 	}
+}
+
+// TestReadEqualsSeparateReads holds the reading page's one statement to
+// the reads it replaced: the article and its publication as
+// Store.Publication gives them, the account as account.Store.ByID does,
+// and the viewer's role, follow and reactions.
+func TestReadEqualsSeparateReads(t *testing.T) {
+	e := newEnv(t)
+	a := e.account(account.Subscription, "Lotus Tea House")
+	readers := e.people(2, "reader")
+	e.follow(a.ID, readers[:1])
+	p := e.draft(a.ID, "First", "Second")
+	j, err := e.store.Send(e.ctx, a.ID, e.owner, p.ID, publish.SendOptions{Mode: publish.ModePublish})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = e.engine.Run(e.ctx, j.ID); err != nil || j.State != publish.JobDone {
+		t.Fatalf("publish: %v %+v", err, j)
+	}
+	art := p.Articles[1].ID
+	if _, _, err := e.store.React(e.ctx, art, readers[0], publish.ReactWow, true); err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.store.Publication(e.ctx, a.ID, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantArt := want.Articles[1]
+	want.Articles = nil
+	wantAcct, err := e.accounts.ByID(e.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name                            string
+		viewer                          int64
+		member, following, liked, wowed bool
+	}{
+		{"anonymous", 0, false, false, false, false},
+		{"follower who wowed", readers[0], false, true, false, true},
+		{"stranger", readers[1], false, false, false, false},
+		{"owner", e.owner, true, false, false, false},
+	} {
+		rd, err := e.store.Read(e.ctx, art, c.viewer, "")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !reflect.DeepEqual(rd.Article, wantArt) {
+			t.Errorf("%s: article\n%+v, want\n%+v", c.name, rd.Article, wantArt)
+		}
+		if !reflect.DeepEqual(rd.Publication, want) {
+			t.Errorf("%s: publication\n%+v, want\n%+v", c.name, rd.Publication, want)
+		}
+		if !reflect.DeepEqual(rd.Account, wantAcct) {
+			t.Errorf("%s: account\n%+v, want\n%+v", c.name, rd.Account, wantAcct)
+		}
+		if rd.Member != c.member || rd.Following != c.following || rd.Liked != c.liked || rd.Wowed != c.wowed {
+			t.Errorf("%s: member %v following %v liked %v wowed %v, want %v %v %v %v", c.name, rd.Member, rd.Following, rd.Liked, rd.Wowed,
+				c.member, c.following, c.liked, c.wowed)
+		}
+	}
+	if _, err := e.store.Read(e.ctx, art+1_000_000, readers[0], ""); !errors.Is(err, errs.NotFound) {
+		t.Errorf("no such article: %v", err)
+	}
+
+	// The siblings are the publication's articles not deleted, in order,
+	// whether it was made with one article or several, and after one of
+	// several is deleted.
+	one := e.draft(a.ID, "Alone")
+	if j, err = e.store.Send(e.ctx, a.ID, e.owner, one.ID, publish.SendOptions{Mode: publish.ModePublish}); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = e.engine.Run(e.ctx, j.ID); err != nil || j.State != publish.JobDone {
+		t.Fatalf("publish: %v %+v", err, j)
+	}
+	siblings := func(name string, articleID, pubID int64) {
+		t.Helper()
+		rd, err := e.store.Read(e.ctx, articleID, readers[0], "")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var got, want []string
+		for _, s := range rd.Siblings {
+			got = append(got, fmt.Sprint(s.ID, s.Idx, s.Title))
+		}
+		rows, err := e.db.Query(e.ctx, `SELECT id, idx, title FROM articles WHERE publication_id = ? AND deleted = FALSE ORDER BY idx`, pubID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			var idx int
+			var title string
+			if err := rows.Scan(&id, &idx, &title); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, fmt.Sprint(id, idx, title))
+		}
+		rows.Close()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: siblings %q, want %q", name, got, want)
+		}
+	}
+	siblings("one article", one.Articles[0].ID, one.ID)
+	siblings("two articles", art, p.ID)
+	if err := e.store.DeletePublishedArticle(e.ctx, a.ID, p.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	siblings("one of two deleted", art, p.ID)
 }

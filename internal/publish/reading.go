@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
@@ -44,33 +45,32 @@ var ErrTakenDown = errs.NotFoundf("This article was removed for violating the pl
 // account. viewerID 0 is an anonymous reader.
 func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey string) (_ *Reading, err error) {
 	defer errs.Wrap(&err, "publish.Store.Read(%d, %d)", articleID, viewerID)
-	art, err := scanArticle(s.db.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE id = ?`, articleID))
+	// The article, its publication and its account with what the viewer
+	// is to them, in one statement.
+	rd := &Reading{}
+	var role string
+	var following, blocked int
+	row := s.db.QueryRow(ctx, readingQuery, viewerID, viewerID, viewerID, viewerID, viewerID, articleID)
+	rd.Article, err = scanArticle(scanFunc(func(ad ...any) error {
+		var err error
+		rd.Publication, err = scanPublication(scanFunc(func(pd ...any) error {
+			var err error
+			rd.Account, err = account.Scan(scanFunc(func(cd ...any) error {
+				dest := make([]any, 0, len(ad)+len(pd)+len(cd)+5)
+				dest = append(append(append(dest, ad...), pd...), cd...)
+				return row.Scan(append(dest, &role, &following, &blocked, &rd.Liked, &rd.Wowed)...)
+			}))
+			return err
+		}))
+		return err
+	}))
 	if errors.Is(err, errs.NotFound) {
 		return nil, errs.NotFoundf("There is no such article.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	pub, err := scanPublication(s.db.QueryRow(ctx, `SELECT `+pubCols+` FROM publications WHERE id = ?`, art.PublicationID))
-	if err != nil {
-		return nil, err
-	}
-	rd := &Reading{Article: art, Publication: pub}
-	var role string
-	var following, blocked int
-	row := s.db.QueryRow(ctx, `SELECT `+account.Cols+`,
-			COALESCE((SELECT role FROM account_members m WHERE m.account_id = a.id AND m.person_id = ?), ''),
-			COALESCE((SELECT CASE WHEN f.following AND NOT f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
-			COALESCE((SELECT CASE WHEN f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
-			EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ? AND r.person_id = ? AND r.kind = 'like'),
-			EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ? AND r.person_id = ? AND r.kind = 'wow')
-		FROM accounts a WHERE a.id = ?`, viewerID, viewerID, viewerID, art.ID, viewerID, art.ID, viewerID, art.AccountID)
-	rd.Account, err = account.Scan(scanFunc(func(dest ...any) error {
-		return row.Scan(append(dest, &role, &following, &blocked, &rd.Liked, &rd.Wowed)...)
-	}))
-	if err != nil {
-		return nil, err
-	}
+	art, pub := rd.Article, rd.Publication
 	acct := rd.Account
 	rd.Member, rd.Following = role != "", following == 1
 	switch {
@@ -93,13 +93,20 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, idx, title FROM articles WHERE publication_id = ? AND deleted = FALSE ORDER BY idx`, pub.ID)
-	rd.Siblings, err = db.Collect(rows, err, func(r *sql.Rows) (*Article, error) {
-		var a Article
-		return &a, r.Scan(&a.ID, &a.Idx, &a.Title)
-	})
-	if err != nil {
-		return nil, err
+	if pub.ArticleCount == 1 {
+		// A publication of one article has no other: article_count is
+		// how many articles it was made with, and deleting one of them
+		// does not lower it.
+		rd.Siblings = []*Article{{ID: art.ID, Idx: art.Idx, Title: art.Title}}
+	} else {
+		rows, err := s.db.Query(ctx, `SELECT id, idx, title FROM articles WHERE publication_id = ? AND deleted = FALSE ORDER BY idx`, pub.ID)
+		rd.Siblings, err = db.Collect(rows, err, func(r *sql.Rows) (*Article, error) {
+			var a Article
+			return &a, r.Scan(&a.ID, &a.Idx, &a.Title)
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if rd.Comments, err = s.comments(ctx, `c.article_id = ?`, []any{art.ID}, `c.featured DESC, c.id DESC`, 100); err != nil {
 		return nil, err
@@ -116,6 +123,37 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 		rd.CanComment = true
 	}
 	return rd, nil
+}
+
+// readingQuery reads an article (articleCols), its publication (pubCols)
+// and its account (account.Cols), then the viewer's role in the account,
+// whether they follow it unblocked, whether it blocked them, and their
+// like and wow of the article. Arguments: the viewer five times, then the
+// article.
+var readingQuery = `SELECT ` + qualify("ar.", articleCols) + `, ` + qualify("p.", pubCols) + `, ` + account.Cols + `,
+	COALESCE((SELECT role FROM account_members m WHERE m.account_id = a.id AND m.person_id = ?), ''),
+	COALESCE((SELECT CASE WHEN f.following AND NOT f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
+	COALESCE((SELECT CASE WHEN f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
+	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'like'),
+	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'wow')
+	FROM articles ar JOIN publications p ON p.id = ar.publication_id JOIN accounts a ON a.id = ar.account_id
+	WHERE ar.id = ?`
+
+// qualify puts prefix before each column of a column list such as
+// articleCols: "id, COALESCE(x, 0)" becomes "ar.id, COALESCE(ar.x, 0)".
+func qualify(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		c = strings.TrimSpace(c)
+		switch {
+		case strings.HasPrefix(c, "COALESCE("):
+			c = "COALESCE(" + prefix + strings.TrimPrefix(c, "COALESCE(")
+		case strings.Trim(c, "abcdefghijklmnopqrstuvwxyz0123456789_") == "":
+			c = prefix + c
+		}
+		parts[i] = c
+	}
+	return strings.Join(parts, ", ")
 }
 
 type scanFunc func(dest ...any) error
