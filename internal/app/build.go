@@ -105,7 +105,7 @@ func (a *App) buildPublishing(opts Options) {
 	// Penalties gate publishing, mass sends and comments, and hide taken-down
 	// articles (accounts lifecycle, docs/accounts.md).
 	a.Publish = publish.NewStore(d, c, publish.Deps{Media: a.Media, Settings: a.Settings, Messages: a.Messages, Bus: a.Bus,
-		Gate: a.Review.CheckAllowed, GateAt: a.Review.CheckAllowedAt, TakenDown: a.Review.TakenDown, FlagContent: a.Review.FlagContent})
+		Gate: a.Review.CheckAllowed, GateAt: a.Review.CheckAllowedAt, TakenDown: a.Review.TakenDown, TakenDownSQL: review.TakenDownSQL, FlagContent: a.Review.FlagContent})
 	a.Folder = folder.NewStore(d, c)
 	// An A/B test's winner roll-out gets its publication and recipients when
 	// the engine starts it, and the test ends with it.

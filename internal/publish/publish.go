@@ -58,6 +58,11 @@ type Deps struct {
 	GateAt func(ctx context.Context, accountID int64, feature string, at time.Time) error
 	// TakenDown hides taken-down articles (nil: none).
 	TakenDown TakenDown
+	// TakenDownSQL, when set, is TakenDown as an SQL condition on the
+	// article whose id is bound to its one parameter: the reading page
+	// asks it in the statement that reads the article instead of calling
+	// TakenDown. It must agree with TakenDown.
+	TakenDownSQL string
 	// FlagContent is told about every article when it is first published,
 	// to flag the platform's keywords for review; it never blocks (nil: off).
 	FlagContent func(ctx context.Context, accountID, articleID int64, title, body string) ([]string, error)
@@ -69,13 +74,16 @@ type Store struct {
 	db    *db.DB
 	clock clock.Clock
 	media media.Store
+	// readingQuery is the reading page's statement for these deps
+	// (readingQueryFor).
+	readingQuery string
 }
 
 // NewStore returns a Store working with deps. The deps are fixed for the
 // Store's life: a test that needs another Gate or TakenDown builds its
 // Store with it.
 func NewStore(d *db.DB, c clock.Clock, deps Deps) *Store {
-	return &Store{deps: deps, db: d, clock: c, media: deps.Media}
+	return &Store{deps: deps, db: d, clock: c, media: deps.Media, readingQuery: readingQueryFor(deps.TakenDownSQL)}
 }
 
 // DB returns the database (for the benchmark and tests).

@@ -50,15 +50,22 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 	rd := &Reading{}
 	var role string
 	var following, blocked int
-	row := s.db.QueryRow(ctx, readingQuery, viewerID, viewerID, viewerID, viewerID, viewerID, articleID)
+	var down bool // taken down, when the statement asks (Deps.TakenDownSQL)
+	args := []any{viewerID, viewerID, viewerID, viewerID, viewerID, articleID}
+	extra := []any{&role, &following, &blocked, &rd.Liked, &rd.Wowed}
+	if s.deps.TakenDownSQL != "" {
+		args = append(args, articleID)
+		extra = append(extra, &down)
+	}
+	row := s.db.QueryRow(ctx, s.readingQuery, args...)
 	rd.Article, err = scanArticle(scanFunc(func(ad ...any) error {
 		var err error
 		rd.Publication, err = scanPublication(scanFunc(func(pd ...any) error {
 			var err error
 			rd.Account, err = account.Scan(scanFunc(func(cd ...any) error {
-				dest := make([]any, 0, len(ad)+len(pd)+len(cd)+5)
+				dest := make([]any, 0, len(ad)+len(pd)+len(cd)+len(extra))
 				dest = append(append(append(dest, ad...), pd...), cd...)
-				return row.Scan(append(dest, &role, &following, &blocked, &rd.Liked, &rd.Wowed)...)
+				return row.Scan(append(dest, extra...)...)
 			}))
 			return err
 		}))
@@ -82,7 +89,7 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 			return nil, errs.NotFoundf("There is no such article.")
 		}
 		rd.Preview = true
-	case s.takenDown(ctx, art.ID):
+	case down || s.deps.TakenDownSQL == "" && s.takenDown(ctx, art.ID):
 		return nil, ErrTakenDown
 	case acct.Status != account.StatusActive && !rd.Member:
 		return nil, errs.NotFoundf("This article is not available: the account is %s.", errs.Text(acct.Status))
@@ -130,12 +137,26 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 // whether they follow it unblocked, whether it blocked them, and their
 // like and wow of the article. Arguments: the viewer five times, then the
 // article.
-var readingQuery = `SELECT ` + qualify("ar.", articleCols) + `, ` + qualify("p.", pubCols) + `, ` + account.Cols + `,
+var readingQuery = readingColumns + readingFrom
+
+// readingQueryFor is readingQuery with a last column, whether the article
+// is taken down (Deps.TakenDownSQL), bound to the article's id before the
+// WHERE clause's.
+func readingQueryFor(takenDownSQL string) string {
+	if takenDownSQL == "" {
+		return readingQuery
+	}
+	return readingColumns + ",\n\t" + takenDownSQL + readingFrom
+}
+
+var readingColumns = `SELECT ` + qualify("ar.", articleCols) + `, ` + qualify("p.", pubCols) + `, ` + account.Cols + `,
 	COALESCE((SELECT role FROM account_members m WHERE m.account_id = a.id AND m.person_id = ?), ''),
 	COALESCE((SELECT CASE WHEN f.following AND NOT f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
 	COALESCE((SELECT CASE WHEN f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
 	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'like'),
-	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'wow')
+	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'wow')`
+
+const readingFrom = `
 	FROM articles ar JOIN publications p ON p.id = ar.publication_id JOIN accounts a ON a.id = ar.account_id
 	WHERE ar.id = ?`
 

@@ -346,10 +346,15 @@ func (s *Store) CheckAllowedAt(ctx context.Context, accountID int64, feature str
 // overturned on appeal). A database error counts as taken down, so a
 // failure never shows an article that may be banned.
 func (s *Store) TakenDown(ctx context.Context, articleID int64) bool {
-	var n int
-	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM penalties WHERE article_id = ? AND kind = 'takedown' AND state = 'active'`, articleID).Scan(&n)
-	return err != nil || n > 0
+	var down bool
+	err := s.db.QueryRow(ctx, `SELECT `+TakenDownSQL, articleID).Scan(&down)
+	return err != nil || down
 }
+
+// TakenDownSQL is TakenDown as an SQL condition on the article whose id is
+// bound to its one parameter, for a statement that reads the article
+// anyway (the reading page's).
+const TakenDownSQL = `EXISTS (SELECT 1 FROM penalties WHERE article_id = ? AND kind = 'takedown' AND state = 'active')`
 
 // NewPenalty is the input of ApplyPenalty.
 type NewPenalty struct {
