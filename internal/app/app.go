@@ -409,6 +409,24 @@ func (a *App) StartJobs() {
 	})
 }
 
+// serveAside serves srv on a listener of its own at addr, the value of
+// flag (the metrics' or the profiles' listener, never the public one);
+// what names it in the log and in an error sent to errc if it stops
+// serving before srv is closed.
+func (a *App) serveAside(flag, what, addr string, srv *http.Server, errc chan<- error) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("%s listener: %w", what, err)
+		}
+	}()
+	a.Log.Info(what+" listening", slog.String("addr", ln.Addr().String()))
+	return nil
+}
+
 // Serve listens on ln until ctx is cancelled, then shuts down gracefully:
 // in-flight requests finish (up to 20 s), then background jobs stop.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
@@ -422,34 +440,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// The server and the two optional listeners.
 	errc := make(chan error, 3)
 	if addr := a.Config.MetricsListen; addr != "" {
-		mln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("--metrics-listen: %w", err)
-		}
 		msrv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: time.Minute}
+		if err := a.serveAside("--metrics-listen", "metrics", addr, msrv, errc); err != nil {
+			return err
+		}
 		defer msrv.Close()
-		go func() {
-			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("metrics listener: %w", err)
-			}
-		}()
-		a.Log.Info("metrics listening", slog.String("addr", mln.Addr().String()))
 	}
 	if addr := a.Config.PprofListen; addr != "" {
-		pln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("--pprof-listen: %w", err)
-		}
-		// No write timeout: a CPU profile or a trace answers after the
+		// No read timeout: a CPU profile or a trace answers after the
 		// seconds it was asked for.
 		psrv := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: readHeaderTimeout}
+		if err := a.serveAside("--pprof-listen", "profiles", addr, psrv, errc); err != nil {
+			return err
+		}
 		defer psrv.Close()
-		go func() {
-			if err := psrv.Serve(pln); !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("pprof listener: %w", err)
-			}
-		}()
-		a.Log.Info("profiles listening", slog.String("addr", pln.Addr().String()))
 	}
 	a.StartJobs()
 	ln = web.LimitListener(ln, ConnsPerClient, a.Config.Proxies)

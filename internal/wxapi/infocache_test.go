@@ -44,15 +44,7 @@ func TestUserInfoCacheSeesEveryWrite(t *testing.T) {
 	stranger := h.NewFollower(other) // another account's follower
 	otherTok := c.token(other)
 	wxapi.FreezeInfoClock(a.API)
-	infoOf := func(tok, openid string) string {
-		t.Helper()
-		req := mustReq(t, "GET", c.base+"/cgi-bin/user/info?"+url.Values{"access_token": {tok}, "openid": {openid}}.Encode())
-		_, b, res := c.do(req)
-		if res.StatusCode != 200 || !strings.Contains(string(b), `"openid"`) {
-			t.Fatalf("user/info: %d %s", res.StatusCode, b)
-		}
-		return string(b)
-	}
+	infoOf := func(tok, openid string) string { t.Helper(); return userInfoBody(t, c, tok, openid) }
 	info := func() string { t.Helper(); return infoOf(tok, f.OpenID) }
 	ok := func(err error) {
 		t.Helper()
@@ -142,15 +134,7 @@ func TestUserInfoReadAhead(t *testing.T) {
 	now := time.Unix(1_900_000_000, 0)
 	wxapi.SetInfoClock(a.API, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	info := func(openid string) string {
-		t.Helper()
-		req := mustReq(t, "GET", c.base+"/cgi-bin/user/info?"+url.Values{"access_token": {tok}, "openid": {openid}}.Encode())
-		_, b, res := c.do(req)
-		if res.StatusCode != 200 || !strings.Contains(string(b), `"openid"`) {
-			t.Fatalf("user/info: %d %s", res.StatusCode, b)
-		}
-		return string(b)
-	}
+	info := func(openid string) string { t.Helper(); return userInfoBody(t, c, tok, openid) }
 	first := map[string]string{f.OpenID: info(f.OpenID), g.OpenID: info(g.OpenID)}
 	read := wxapi.InfoReadAt(a.API, acc.ID, f.OpenID)
 	advance(1600 * time.Millisecond) // past three quarters of 2 s
@@ -188,4 +172,16 @@ func TestUserInfoReadAhead(t *testing.T) {
 	if got := info(f.OpenID); !strings.Contains(got, `"remark":"new"`) {
 		t.Errorf("after a remark: %s", got)
 	}
+}
+
+// userInfoBody returns the body of a successful user/info answer about
+// openid, byte for byte.
+func userInfoBody(t *testing.T, c *client, tok, openid string) string {
+	t.Helper()
+	req := mustReq(t, "GET", c.base+"/cgi-bin/user/info?"+url.Values{"access_token": {tok}, "openid": {openid}}.Encode())
+	_, b, res := c.do(req)
+	if res.StatusCode != 200 || !strings.Contains(string(b), `"openid"`) {
+		t.Fatalf("user/info: %d %s", res.StatusCode, b)
+	}
+	return string(b)
 }
