@@ -27,8 +27,13 @@ func (u *UI) registerShells() {
 // parts.
 func (u *UI) shells() map[string]func(p *core.Page) core.AppShell {
 	return map[string]func(p *core.Page) core.AppShell{
-		"app/home":    homeShell,
-		"app/article": articleShell,
+		"app/home": homeShell,
+		"app/article": func(p *core.Page) core.AppShell {
+			s := articleShell(p)
+			// The article's own part is written in Go too.
+			s.Content = func(b *bytes.Buffer) error { u.writeArticleContent(b, p, p.Data.(*core.ArticlePage)); return nil }
+			return s
+		},
 		"app/chat": func(p *core.Page) core.AppShell {
 			s := chatShell(p)
 			// The conversation's own part is written in Go too.
