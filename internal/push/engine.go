@@ -430,14 +430,11 @@ func (e *Engine) deliver(ctx context.Context, a *account.Account, set *Settings,
 			e.fail(d, "key", err.Error())
 			return nil
 		}
-		enc, err := cipher.EncryptString(d.Plain)
-		if err != nil {
-			e.fail(d, "encrypt.no", err.Error())
-			return nil
-		}
+		var enc string
 		if set.Mode == Safe {
-			body, err = (&wxmsg.EncryptedPush{ToUserName: msg.ToUserName, Encrypt: enc}).MarshalString()
-		} else {
+			// The envelope and its Encrypt value in one allocation.
+			body, enc, err = wxmsg.SealPushString(cipher, msg.ToUserName, d.Plain)
+		} else if enc, err = cipher.EncryptString(d.Plain); err == nil {
 			m2 := *msg
 			m2.Encrypt = enc
 			body, err = m2.MarshalString()

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // EncodingAESKeyLen is the length of an EncodingAESKey: 43 base64 characters
@@ -136,15 +137,45 @@ func (c *Cipher) EncryptString(msg string) (string, error) {
 }
 
 func encrypt[M string | []byte](c *Cipher, msg M, random [16]byte) (string, error) {
+	var small [1024]byte // the base64 of a message of up to about 700 bytes
+	b, err := appendEncrypt(c, small[:0], msg, random)
+	return string(b), err
+}
+
+// AppendEncryptString appends the Encrypt value of msg (what
+// EncryptString returns) to dst, with 16 fresh random bytes: a caller
+// building a document around it makes the value without an allocation of
+// its own.
+func (c *Cipher) AppendEncryptString(dst []byte, msg string) ([]byte, error) {
+	var random [16]byte
+	rand.Read(random[:]) // never fails; see crypto/rand.Read
+	return appendEncrypt(c, dst, msg, random)
+}
+
+// scratch holds padded plaintexts while they are encrypted in place: the
+// block cipher is an interface, so a buffer on the stack would escape.
+var scratch = sync.Pool{New: func() any { return new([scratchLen]byte) }}
+
+// scratchLen is the pooled buffers' size: a text message or an event.
+const scratchLen = 1024
+
+// appendEncrypt appends the base64 of the encrypted msg to dst. The
+// padded plaintext is encrypted in place in a pooled buffer when it fits
+// (a text message or an event), then encoded onto dst.
+func appendEncrypt[M string | []byte](c *Cipher, dst []byte, msg M, random [16]byte) ([]byte, error) {
 	if uint64(len(msg)) > 1<<32-1 {
-		return "", fmt.Errorf("%w: message of %d bytes does not fit a uint32", ErrInvalidLength, len(msg))
+		return dst, fmt.Errorf("%w: message of %d bytes does not fit a uint32", ErrInvalidLength, len(msg))
 	}
 	n := headerLen + len(msg) + len(c.appID)
 	pad := blockSize - n%blockSize // 1..32
-	// One buffer holds the padded plaintext, encrypted in place, and
-	// after it the base64 of the ciphertext.
-	buf := make([]byte, n+pad+base64.StdEncoding.EncodedLen(n+pad))
-	plain, out := buf[:n+pad], buf[n+pad:]
+	var plain []byte
+	if n+pad <= scratchLen {
+		buf := scratch.Get().(*[scratchLen]byte)
+		defer scratch.Put(buf)
+		plain = buf[:n+pad]
+	} else {
+		plain = make([]byte, n+pad)
+	}
 	copy(plain, random[:])
 	binary.BigEndian.PutUint32(plain[16:headerLen], uint32(len(msg)))
 	copy(plain[headerLen:], msg)
@@ -161,8 +192,7 @@ func encrypt[M string | []byte](c *Cipher, msg M, random [16]byte) (string, erro
 		c.block.Encrypt(b, b)
 		prev = b
 	}
-	base64.StdEncoding.Encode(out, plain)
-	return string(out), nil
+	return base64.StdEncoding.AppendEncode(dst, plain), nil
 }
 
 // Decrypt opens an Encrypt value and returns the message and the appid found

@@ -33,6 +33,26 @@ func SealPush(c *wxcrypt.Cipher, toUserName string, plain []byte) (*EncryptedPus
 	return &EncryptedPush{ToUserName: toUserName, Encrypt: enc}, nil
 }
 
+// SealPushString encrypts plain for the account of c and returns the
+// safe-mode body, byte for byte what SealPush and MarshalString give for
+// the same random bytes, and its Encrypt value for the msg_signature. The
+// body is built on the stack and copied once, and encrypt is a part of
+// it: one allocation for both.
+func SealPushString(c *wxcrypt.Cipher, toUserName, plain string) (body, encrypt string, err error) {
+	var small [1536]byte // the body of a text message or an event
+	b := append(small[:0], "<xml>"...)
+	b = appendCDATA(b, "ToUserName", toUserName)
+	b = append(b, "<Encrypt><![CDATA["...)
+	start := len(b)
+	if b, err = c.AppendEncryptString(b, plain); err != nil {
+		return "", "", err
+	}
+	end := len(b)
+	b = append(b, "]]></Encrypt></xml>"...)
+	body = string(b)
+	return body, body[start:end], nil
+}
+
 // Marshal returns <xml><ToUserName><![CDATA[...]]></ToUserName><Encrypt><![CDATA[...]]></Encrypt></xml>.
 func (p *EncryptedPush) Marshal() ([]byte, error) {
 	s, err := p.MarshalString()

@@ -195,3 +195,28 @@ func TestParseEncryptedErrors(t *testing.T) {
 		t.Errorf("Marshal of an empty reply: %v, want ErrInvalid", err)
 	}
 }
+
+// SealPushString writes the body MarshalString writes for its Encrypt,
+// whatever the ToUserName (CDATA ends and characters XML does not allow
+// included), and the Encrypt opens to the message.
+func TestSealPushStringIsMarshalString(t *testing.T) {
+	c, err := wxcrypt.NewCipher(ownKey, ownAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"gh_0123456789ab", "a]]>b]]>", "bad\x00\xffutf8 世界", ""} {
+		for _, plain := range []string{"<xml><Content><![CDATA[hi]]></Content></xml>", strings.Repeat("長い", 400)} {
+			body, enc, err := SealPushString(c, to, plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := (&EncryptedPush{ToUserName: to, Encrypt: enc}).MarshalString()
+			if err != nil || body != want {
+				t.Errorf("SealPushString(%q) = %q, MarshalString %q (%v)", to, body, want, err)
+			}
+			if got, err := c.DecryptAndCheck(enc); err != nil || string(got) != plain {
+				t.Errorf("Encrypt opens to %q (%v), want %q", got, err, plain)
+			}
+		}
+	}
+}

@@ -93,6 +93,24 @@ func (w *writer) cdata(name, v string) {
 	w.close(name)
 }
 
+// appendCDATA appends what cdata writes to b.
+func appendCDATA(b []byte, name, v string) []byte {
+	b = append(append(append(b, '<'), name...), '>')
+	v = xmlSafe(v)
+	for {
+		b = append(b, "<![CDATA["...)
+		i := strings.Index(v, "]]>")
+		if i < 0 {
+			b = append(append(b, v...), "]]>"...)
+			break
+		}
+		// Keep "]]" in this section and start the next one with ">".
+		b = append(append(b, v[:i+2]...), "]]>"...)
+		v = v[i+2:]
+	}
+	return append(append(append(b, "</"...), name...), '>')
+}
+
 // text writes <name>v</name> with v escaped, for values WeChat sends bare.
 func (w *writer) text(name, v string) {
 	w.open(name)
