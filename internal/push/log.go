@@ -221,7 +221,7 @@ func (s *Store) writeLog() {
 		} else {
 			stmts := s.insertStmts()
 			err = s.db.Tx(context.Background(), func(tx *db.Tx) error {
-				if err := insertDeliveries(tx, stmts, batch); err != nil {
+				if err := insertDeliveries(tx, stmts, batch, &s.logArgs); err != nil {
 					return err
 				}
 				return queueDeliveries(tx, queues, batch)
@@ -312,8 +312,14 @@ func insertQuery(rows int) string {
 }
 
 // insertDeliveries writes batch with the fewest INSERTs of insertSizes.
-func insertDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch []*pendingRecord) error {
-	args := make([]any, 0, 22*min(len(batch), insertSizes[0]))
+// args is the writer's buffer of values, kept from batch to batch (22 KB
+// for 64 rows): it holds no value once the batch is written.
+func insertDeliveries(tx *db.Tx, stmts *[len(insertSizes)]*db.WriteStmt, batch []*pendingRecord, buf *[]any) error {
+	if cap(*buf) < 22*insertSizes[0] {
+		*buf = make([]any, 0, 22*insertSizes[0])
+	}
+	args := (*buf)[:0]
+	defer clear(args[:cap(args)]) // the values are the batch's: keep none of them alive
 	for i, n := range insertSizes {
 		for len(batch) >= n {
 			args = args[:0]

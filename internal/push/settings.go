@@ -153,6 +153,7 @@ type Store struct {
 	logCommits   atomic.Int64
 	logInserts   [len(insertSizes)]*db.WriteStmt // by insertSizes; made on first use
 	logQueues    [len(insertSizes)]*db.WriteStmt // the same, queueing rows for analytics' import
+	logArgs      []any                           // the writer's INSERT values, reused (insertDeliveries)
 }
 
 // NewStore returns a Store; log hears of push-log writes that failed
