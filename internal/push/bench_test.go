@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -69,6 +70,9 @@ func deliverSafeMode(b *testing.B, url string, conns *atomic.Int64) {
 		conns.Store(0)
 	}
 	commits := app.DevSettings.LogCommits()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gcs := ms.NumGC
 	start, cpu := time.Now(), processCPU()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
@@ -85,6 +89,11 @@ func deliverSafeMode(b *testing.B, url string, conns *atomic.Int64) {
 	})
 	app.DevSettings.WaitLog() // every delivery's log row is written, too
 	elapsed, used := time.Since(start), processCPU()-cpu
+	runtime.ReadMemStats(&ms)
+	// Garbage collections per 1,000 deliveries: with Go's default pacing
+	// here, where `herald serve` lets the heap grow to 128 MiB first
+	// (internal/cli/gcfloor.go).
+	b.ReportMetric(float64(ms.NumGC-gcs)*1000/float64(b.N), "gc/1000")
 	// Connections the receiver accepted (kept alive: about one per sender)
 	// and push-log rows per transaction.
 	if conns != nil {
