@@ -73,6 +73,35 @@ func BenchmarkInsertEvents(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/event")
 }
 
+// BenchmarkRecorderFlush is the recorder's write of a full batch (1,000
+// page views, each its own row) and, with -count, of a batch of 777 (a
+// flush that is not full): CPU per event of the process (cpu-ns/event).
+func BenchmarkRecorderFlush(b *testing.B) {
+	for _, size := range []int{1000, 777} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			d := dbtest.New(b)
+			rec := analytics.NewRecorderWith(d, &fixedClock{time.Now()}, nil, analytics.RecorderOptions{Buffer: 4096})
+			ev := analytics.Event{AccountID: 1, Kind: analytics.KindRead, ObjectID: 3, Surface: analytics.SurfaceChat, At: time.Now()}
+			ctx := context.Background()
+			var ru0, ru1 syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				for j := range size {
+					ev.PersonID = int64(i*size + j + 1)
+					rec.Record(ev)
+				}
+				if err := rec.Flush(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
+			b.ReportMetric(float64(cpu)/float64(b.N*size), "cpu-ns/event")
+		})
+	}
+}
+
 // SeedYear fills a year of daily rollups for an account with a million
 // followers: follows and unfollows by source, reads by surface, two
 // articles a day with their reads, shares and likes, messages by type,

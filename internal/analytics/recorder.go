@@ -31,6 +31,7 @@ type Recorder struct {
 	opts  RecorderOptions
 
 	writeMu  sync.Mutex // one batch writer at a time (Run and Flush)
+	inserts  [len(insertSizes)]*db.WriteStmt
 	dropped  atomic.Uint64
 	recorded atomic.Uint64
 	written  atomic.Uint64
@@ -229,7 +230,7 @@ func (r *Recorder) write(ctx context.Context, batch []Event) error {
 	for _, ev := range batch {
 		events += uint64(max(ev.N, 1))
 	}
-	err := InsertEvents(ctx, r.db, batch)
+	err := r.insert(ctx, batch)
 	if err != nil {
 		r.failed.Add(events)
 		r.log.Error("analytics: write events", slog.Uint64("events", events), slog.Any("error", err))
@@ -242,9 +243,22 @@ func (r *Recorder) write(ctx context.Context, batch []Event) error {
 // eventCols is the column count of a raw event insert.
 const eventCols = 11
 
+// maxInsertRows is the most rows one INSERT writes (and one block of ids
+// numbers).
+const maxInsertRows = 1000
+
+// insertSizes are the row counts of the recorder's INSERTs, largest first:
+// a batch is written as INSERTs of maxInsertRows and the rest as at most
+// one of each power of two below, so eleven constant statements, each
+// prepared once on SQLite's writer, cover every batch. Parsing and
+// planning a 1,000-row INSERT, which the text of a batch of any other size
+// would need at every flush, cost about a quarter of a flush.
+var insertSizes = [...]int{maxInsertRows, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1}
+
 // InsertEvents writes events with multi-row INSERTs of at most 1,000 rows,
 // numbering them with a fresh block of ids (so the rollup's watermark sees
-// them). It is what the recorder, the backfill and the demo use.
+// them). It is what the backfill and the demo use; the recorder writes
+// the same rows through its prepared statements (Recorder.insert).
 func InsertEvents(ctx context.Context, d *db.DB, evs []Event) (err error) {
 	defer errs.Wrap(&err, "analytics.InsertEvents()")
 	return insertEvents(ctx, d, evs)
@@ -252,38 +266,79 @@ func InsertEvents(ctx context.Context, d *db.DB, evs []Event) (err error) {
 
 // insertEvents is InsertEvents on a database or in a transaction.
 func insertEvents(ctx context.Context, d db.Querier, evs []Event) error {
+	var args []any
 	for len(evs) > 0 {
-		n := min(len(evs), 1000)
-		chunk := evs[:n]
+		n := min(len(evs), maxInsertRows)
+		args = appendEventArgs(args[:0], evs[:n], id.NewBlock(int64(n)))
 		evs = evs[n:]
-		var b strings.Builder
-		b.Grow(128 + n*22)
-		b.WriteString(`INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at, n) VALUES `)
-		args := make([]any, 0, n*eventCols)
-		first := id.NewBlock(int64(n))
-		for i, ev := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
-			failed := 0
-			if ev.Failed {
-				failed = 1
-			}
-			s := cleanText(ev.Surface)
-			if s == All {
-				s = "" // reserved for the every-surface rows
-			}
-			if len(s) > maxSurface {
-				s = strings.ToValidUTF8(s[:maxSurface], "")
-			}
-			args = append(args, first+int64(i), ev.AccountID, cleanText(ev.Kind), ev.PersonID, ev.ObjectID, s, ev.Value, failed, cleanText(ev.Device), db.Micro(ev.At), max(ev.N, 1))
-		}
-		if _, err := d.Exec(ctx, b.String(), args...); err != nil {
+		if _, err := d.Exec(ctx, insertEventsSQL(n), args...); err != nil {
 			return fmt.Errorf("analytics: insert %d events: %w", n, err)
 		}
 	}
 	return nil
+}
+
+// insert writes batch in one transaction, in INSERTs of insertSizes
+// prepared once (the same rows, numbered the same way, as insertEvents).
+func (r *Recorder) insert(ctx context.Context, batch []Event) error {
+	for i, n := range insertSizes {
+		if r.inserts[i] == nil {
+			r.inserts[i] = r.db.PrepareWrite(insertEventsSQL(n))
+		}
+		// Outside the transaction: SQLite's writer has one connection.
+		r.inserts[i].Prepare(ctx)
+	}
+	args := make([]any, 0, min(len(batch), maxInsertRows)*eventCols)
+	return r.db.Tx(ctx, func(tx *db.Tx) error {
+		for evs := batch; len(evs) > 0; {
+			n := min(len(evs), maxInsertRows)
+			args = appendEventArgs(args[:0], evs[:n], id.NewBlock(int64(n)))
+			evs = evs[n:]
+			rest := args
+			for i, size := range insertSizes {
+				for len(rest) >= size*eventCols {
+					if _, err := tx.ExecStmt(ctx, r.inserts[i], rest[:size*eventCols]...); err != nil {
+						return fmt.Errorf("analytics: insert %d events: %w", size, err)
+					}
+					rest = rest[size*eventCols:]
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// insertEventsSQL is the INSERT of rows events.
+func insertEventsSQL(rows int) string {
+	var b strings.Builder
+	b.Grow(128 + rows*24)
+	b.WriteString(`INSERT INTO analytics_events (id, account_id, kind, person_id, object_id, surface, value, failed, device, at, n) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	return b.String()
+}
+
+// appendEventArgs appends the INSERT arguments of evs, numbered from first.
+func appendEventArgs(args []any, evs []Event, first int64) []any {
+	for i, ev := range evs {
+		failed := 0
+		if ev.Failed {
+			failed = 1
+		}
+		s := cleanText(ev.Surface)
+		if s == All {
+			s = "" // reserved for the every-surface rows
+		}
+		if len(s) > maxSurface {
+			s = strings.ToValidUTF8(s[:maxSurface], "")
+		}
+		args = append(args, first+int64(i), ev.AccountID, cleanText(ev.Kind), ev.PersonID, ev.ObjectID, s, ev.Value, failed, cleanText(ev.Device), db.Micro(ev.At), max(ev.N, 1))
+	}
+	return args
 }
 
 // cleanText makes s storable on both engines: invalid UTF-8 becomes
