@@ -176,8 +176,17 @@ RETURNING used`
 // Take counts one call of path for the account and reports whether it was
 // within the daily limit (paths without a limit always are). A refused
 // call is not counted.
-func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (_ bool, err error) {
-	defer errs.Wrap(&err, "apitoken.Quotas.Take(%d)", accountID)
+func (q *Quotas) Take(ctx context.Context, accountID int64, path string) (bool, error) {
+	ok, err := q.take(ctx, accountID, path)
+	if err != nil {
+		// Wrapped here, not deferred: a deferred errs.Wrap boxes accountID
+		// on every call, one allocation per API call.
+		errs.Wrap(&err, "apitoken.Quotas.Take(%d)", accountID)
+	}
+	return ok, err
+}
+
+func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, error) {
 	limit, ok := DailyLimits[path]
 	if !ok {
 		return true, nil
