@@ -19,7 +19,9 @@ import (
 // Recorder captures events without blocking the caller: Record puts the
 // event on a buffered channel; Run (a background worker) writes batches
 // every RecorderOptions.FlushEvery or BatchSize events with one multi-row
-// INSERT.
+// INSERT. Developer API calls (aggregated) are counted by Record itself
+// under a mutex when it is free, without the channel: at an API's rate,
+// handing each call to the worker woke it for most calls.
 // When the buffer is full the event is dropped and counted
 // (herald_analytics_dropped_total). A nil *Recorder records nothing, so
 // callers need no nil checks.
@@ -30,8 +32,14 @@ type Recorder struct {
 	ch    chan Event
 	opts  RecorderOptions
 
-	writeMu  sync.Mutex // one batch writer at a time (Run and Flush)
-	inserts  [len(insertSizes)]*db.WriteStmt
+	writeMu sync.Mutex // one batch writer at a time (Run and Flush)
+	inserts [len(insertSizes)]*db.WriteStmt
+
+	// calls gathers aggregated events (up to maxCounted shapes; beyond, or
+	// while another Record holds callsMu, they go through the channel)
+	// until the next write.
+	callsMu  sync.Mutex
+	calls    counted
 	dropped  atomic.Uint64
 	recorded atomic.Uint64
 	written  atomic.Uint64
@@ -77,6 +85,18 @@ func (r *Recorder) Record(ev Event) {
 	if ev.At.IsZero() {
 		ev.At = r.clock.Now()
 	}
+	// Never waiting for the mutex: when another call holds it (or its
+	// holder was descheduled), the event takes the channel, where the
+	// writer counts it the same way.
+	if aggregated(ev) && r.callsMu.TryLock() {
+		if len(r.calls.rows) < maxCounted {
+			r.calls.add(ev)
+			r.callsMu.Unlock()
+			r.recorded.Add(1)
+			return
+		}
+		r.callsMu.Unlock()
+	}
 	select {
 	case r.ch <- ev:
 		r.recorded.Add(1)
@@ -107,6 +127,7 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 	write = func() {
 		batch = calls.appendTo(batch)
+		batch = r.takeCalls(batch)
 		if len(batch) == 0 {
 			return
 		}
@@ -158,6 +179,7 @@ func (r *Recorder) Flush(ctx context.Context) (err error) {
 			}
 		}
 		batch = calls.appendTo(batch)
+		batch = r.takeCalls(batch)
 		if len(batch) == 0 {
 			return nil
 		}
@@ -165,6 +187,17 @@ func (r *Recorder) Flush(ctx context.Context) (err error) {
 			return err
 		}
 	}
+}
+
+// maxCounted bounds the shapes Record gathers between two writes (a few
+// a second in practice: accounts × APIs × latencies in ms × outcomes).
+const maxCounted = 4096
+
+// takeCalls moves the rows Record gathered to batch.
+func (r *Recorder) takeCalls(batch []Event) []Event {
+	r.callsMu.Lock()
+	defer r.callsMu.Unlock()
+	return r.calls.appendTo(batch)
 }
 
 // aggregated reports whether ev is counted with the events of its shape in

@@ -90,3 +90,29 @@ func storedEvents(t *testing.T, d *db.DB, account int64) []string {
 	}
 	return out
 }
+
+// Developer API calls are counted by Record itself: a buffer full of other
+// events does not drop them.
+func TestAPICallsCountedWhenTheBufferIsFull(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	a := newAccount(t, d, "UTC", 0)
+	rec := analytics.NewRecorder(d, &fixedClock{utc("2026-03-10 12:00:00")}, nil, 2)
+	for i := range 3 { // two fill the buffer, the third is dropped
+		rec.Record(analytics.Event{AccountID: a, Kind: analytics.KindRead, PersonID: int64(i + 1), ObjectID: 1})
+	}
+	for range 10 {
+		rec.Record(analytics.Event{AccountID: a, Kind: analytics.KindAPICall, Surface: "cgi-bin/user/info"})
+	}
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var calls, reads int64
+	if err := d.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN kind = ? THEN n END), 0), COUNT(CASE WHEN kind = ? THEN 1 END)
+		FROM analytics_events WHERE account_id = ?`, analytics.KindAPICall, analytics.KindRead, a).Scan(&calls, &reads); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 10 || reads != 2 || rec.Dropped() != 1 {
+		t.Errorf("%d API calls and %d reads stored, %d dropped; want 10, 2 and 1", calls, reads, rec.Dropped())
+	}
+}
