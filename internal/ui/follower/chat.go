@@ -3,7 +3,6 @@ package follower
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"math"
 	"mime"
 	"net/http"
@@ -56,20 +55,20 @@ type chatData struct {
 	Following bool
 	CanSend   bool
 	Notice    string // why the follower cannot send, if they cannot
-	// MessagesHTML is the messages as the page shows them (writeMsg),
-	// written as one text: "" when there are none.
-	MessagesHTML template.HTML
-	Older        int64 // ?before= for earlier messages, 0 when there are none
-	Menu         []menuItem
-	MenuHTML     template.HTML // Menu's buttons as the menu bar shows them (menuHTML)
+	// msgs are the messages as the page shows them, oldest first, written
+	// into the page's buffer by writeChatContent (writeMsg).
+	msgs  []chatMsg
+	Older int64 // ?before= for earlier messages, 0 when there are none
+	Menu  []menuItem
 	// LiveAfter is where the page's live stream replays from: an id made
 	// before the page read anything, so a message stored while it renders
 	// still arrives.
 	LiveAfter int64
 	Tab       string // the composer tab shown without JavaScript: text, image, location, or menu (the menu bar instead of the composer)
-	// Keyboard is the composer's panes when written ahead (chatKeyboard);
-	// "" makes the page's template write them.
-	Keyboard template.HTML
+	// keyboardAhead writes the composer's panes from the pieces kept per
+	// language (writeKeyboard); false makes the page's "chat_keyboard"
+	// template write them, as it must for a form shown again.
+	keyboardAhead bool
 	// Avatars of the two sides, for messages added by the script.
 	AccountAvatar, MeAvatar, MeName string
 }
@@ -128,10 +127,18 @@ func menuButton(accountID int64, b core.MenuButton) menuItem {
 const historyPage = 50
 
 func (u *UI) chatMessage(m *message.Message) *chatMsg {
-	c := &chatMsg{Message: m, ID: m.ID, Kind: m.Kind, Body: m.Body, CreatedAt: m.CreatedAt, Mine: m.Direction == message.In, Preview: m.Preview()}
-	base := fmt.Sprintf("/chat/%d/media/%d", m.AccountID, m.ID)
+	c := new(chatMsg)
+	setChatMsg(c, m)
+	return c
+}
+
+// setChatMsg fills c with m as the page shows it (the conversation page
+// fills a slice of them, one allocation for all its messages).
+func setChatMsg(c *chatMsg, m *message.Message) {
+	*c = chatMsg{Message: m, ID: m.ID, Kind: m.Kind, Body: m.Body, CreatedAt: m.CreatedAt, Mine: m.Direction == message.In, Preview: m.Preview()}
 	switch m.Kind {
 	case message.KindImage, message.KindVoice, message.KindVideo:
+		base := "/chat/" + strconv.FormatInt(m.AccountID, 10) + "/media/" + strconv.FormatInt(m.ID, 10)
 		if m.Body.MediaKey != "" {
 			c.MediaURL = base
 		}
@@ -148,7 +155,6 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 	case message.KindPublication:
 		c.Link = m.Body.URL // the first article's reading page
 	}
-	return c
 }
 
 // loadChat builds the conversation page for the signed-in person, whose
@@ -186,11 +192,10 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 	if me.AvatarPath != "" {
 		d.MeAvatar = "/me/avatar"
 	}
-	loc := u.Locale(r)
-	var html strings.Builder
-	html.Grow(len(msgs) * 600)
-	for _, m := range msgs {
-		c := u.chatMessage(m)
+	d.msgs = make([]chatMsg, len(msgs))
+	for i, m := range msgs {
+		c := &d.msgs[i]
+		setChatMsg(c, m)
 		switch {
 		case m.Kind == message.KindNotice:
 		case c.Mine:
@@ -198,7 +203,6 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 		default:
 			c.AvatarURL, c.AvatarName = d.AccountAvatar, a.Name
 		}
-		writeMsg(&html, loc, c)
 		if m.Kind == message.KindPublication && len(m.Body.Articles) > 0 {
 			if id, err := publish.ParseArticlePath(strings.TrimPrefix(m.Body.Articles[0].URL, "/s/")); err == nil {
 				d.shown = append(d.shown, core.FolderItem{AccountID: a.ID, PublicationID: m.Body.PublicationID, ArticleID: id})
@@ -211,9 +215,7 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 			return nil, err
 		}
 		d.Menu = menuBar(a.ID, buttons)
-		d.MenuHTML = menuHTML(loc, d.Menu)
 	}
-	d.MessagesHTML = template.HTML(html.String())
 	return d, nil
 }
 
@@ -240,14 +242,9 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	p := u.NewPage(w, r, a.Name, d)
-	if d.CanSend {
-		if d.Keyboard, err = u.chatKeyboard(p, a.ID, d.Tab, len(d.Menu) > 0); err != nil {
-			return err
-		}
-	}
+	d.keyboardAhead = true // no form shown again
 	w.Header().Set("Content-Security-Policy", chatCSP)
-	return u.Render(w, r, http.StatusOK, "app/chat", p)
+	return u.Render(w, r, http.StatusOK, "app/chat", u.NewPage(w, r, a.Name, d))
 }
 
 // chatRead clears the unread counter (the open conversation page calls it

@@ -68,8 +68,10 @@ func (u *UI) writeChatContent(b *bytes.Buffer, p *core.Page, d *chatData) error 
 	b.WriteString(`" data-me-avatar="`)
 	core.HTMLEscape(b, d.MeAvatar)
 	b.WriteString("\">\n    ")
-	if d.MessagesHTML != "" {
-		b.WriteString(string(d.MessagesHTML))
+	if len(d.msgs) > 0 {
+		for i := range d.msgs {
+			writeMsg(b, l, &d.msgs[i])
+		}
 	} else {
 		b.WriteString(`<li class="empty" data-empty>`)
 		core.HTMLEscape(b, l.T("No messages yet. Say hello to %s.", d.Account.Name))
@@ -96,12 +98,14 @@ func (u *UI) writeChatContent(b *bytes.Buffer, p *core.Page, d *chatData) error 
 			b.WriteString(`" title="`)
 			core.HTMLEscape(b, write)
 			b.WriteString(`">` + iconKeyboard + "</a>\n    ")
-			b.WriteString(string(d.MenuHTML))
+			writeMenu(b, l, d.Menu)
 			b.WriteString("\n  </nav>")
 		}
 		b.WriteString("\n  ")
-		if d.Keyboard != "" {
-			b.WriteString(string(d.Keyboard))
+		if d.keyboardAhead {
+			if err := u.writeKeyboard(b, p, d.Account.ID, d.Tab, len(d.Menu) > 0); err != nil {
+				return err
+			}
 		} else {
 			s, err := u.Partial("app/chat", "chat_keyboard", p)
 			if err != nil {

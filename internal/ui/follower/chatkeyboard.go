@@ -1,7 +1,7 @@
 package follower
 
 import (
-	"html/template"
+	"bytes"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,11 +34,11 @@ type keyboardKey struct {
 // languages × 7 panes × 2).
 var keyboards sync.Map
 
-// chatKeyboard is the composer's panes for a conversation page p with the
-// account accountID, tab shown, and menu whether the account has a menu
-// bar, as the "chat_keyboard" template writes them for a page without a
-// form shown again (p.Form and p.Fields empty).
-func (u *UI) chatKeyboard(p *core.Page, accountID int64, tab string, menu bool) (template.HTML, error) {
+// writeKeyboard writes the composer's panes for a conversation page p with
+// the account accountID, tab shown, and menu whether the account has a
+// menu bar, as the "chat_keyboard" template writes them for a page without
+// a form shown again (p.Form and p.Fields empty), into the page's buffer.
+func (u *UI) writeKeyboard(b *bytes.Buffer, p *core.Page, accountID int64, tab string, menu bool) error {
 	key := keyboardKey{p.Lang, tab, menu}
 	v, ok := keyboards.Load(key)
 	if !ok {
@@ -48,23 +48,17 @@ func (u *UI) chatKeyboard(p *core.Page, accountID int64, tab string, menu bool) 
 		}
 		s, err := u.Partial("app/chat", "chat_keyboard", &core.Page{Lang: p.Lang, L: p.L, Data: stand})
 		if err != nil {
-			return "", err
+			return err
 		}
 		v, _ = keyboards.LoadOrStore(key, strings.Split(s, strconv.FormatInt(keyboardID, 10)))
 	}
-	pieces := v.([]string)
-	id := strconv.FormatInt(accountID, 10)
-	n := len(id) * (len(pieces) - 1)
-	for _, s := range pieces {
-		n += len(s)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, s := range pieces {
+	var id [20]byte
+	accID := strconv.AppendInt(id[:0], accountID, 10)
+	for i, s := range v.([]string) {
 		if i > 0 {
-			b.WriteString(id)
+			b.Write(accID)
 		}
 		b.WriteString(s)
 	}
-	return template.HTML(b.String()), nil
+	return nil
 }

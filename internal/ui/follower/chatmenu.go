@@ -1,48 +1,41 @@
 package follower
 
 import (
-	"html/template"
-	"strings"
+	"bytes"
 
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/ui/core"
 )
 
-// menuHTML is the buttons of the menu bar (up to 3, each a button or a
-// group of up to 5) as the conversation page shows them, in l's language.
-// Like writeMsg it writes directly what an html/template range over the
-// items did with some eight reflect calls per button:
-// testdata/chat_menu.html is that template, and TestChatMenuMarkup checks
-// that both write the same bytes.
-func menuHTML(l *i18n.Locale, items []menuItem) template.HTML {
-	if len(items) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.Grow(400 * len(items))
+// writeMenu writes the buttons of the menu bar (up to 3, each a button or a
+// group of up to 5) as the conversation page shows them, in l's language,
+// into the page's buffer. Like writeMsg it writes directly what an
+// html/template range over the items did with some eight reflect calls per
+// button: testdata/chat_menu.html is that template, and TestChatMenuMarkup
+// checks that both write the same bytes.
+func writeMenu(b *bytes.Buffer, l *i18n.Locale, items []menuItem) {
 	for _, it := range items {
 		if it.Kind == "group" {
 			b.WriteString("<details class=\"menu-group\">\n      <summary translate=\"no\">")
-			core.HTMLEscape(&b, it.Name)
+			core.HTMLEscape(b, it.Name)
 			b.WriteString("</summary>\n      <ul class=\"menu-pop\">")
 			for _, sub := range it.Sub {
 				b.WriteString("<li>")
-				writeMenuItem(&b, l, sub)
+				writeMenuItem(b, l, sub)
 				b.WriteString("</li>")
 			}
 			b.WriteString("</ul>\n    </details>")
 			continue
 		}
 		b.WriteString(`<div class="menu-single">`)
-		writeMenuItem(&b, l, it)
+		writeMenuItem(b, l, it)
 		b.WriteString(`</div>`)
 	}
-	return template.HTML(b.String())
 }
 
 // writeMenuItem writes one button: a form posting its key, a link, or a
 // button that does nothing on the web.
-func writeMenuItem(b *strings.Builder, l *i18n.Locale, it menuItem) {
+func writeMenuItem(b *bytes.Buffer, l *i18n.Locale, it menuItem) {
 	switch it.Kind {
 	case "click":
 		b.WriteString(`<form method="post" action="`)

@@ -91,11 +91,12 @@ func TestChatKeyboard(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := u.chatKeyboard(p, id, tab, menu)
-					if err != nil {
+					var b bytes.Buffer
+					if err := u.writeKeyboard(&b, p, id, tab, menu); err != nil {
 						t.Fatal(err)
 					}
-					if string(got) != want {
+					got := b.String()
+					if got != want {
 						t.Errorf("%s, %s, menu %v, account %d differs:\n got %q\nwant %q", lang, tab, menu, id, got, want)
 					}
 					if !bytes.Contains([]byte(got), []byte("/chat/"+strconv.FormatInt(id, 10)+"/send")) {

@@ -1,9 +1,8 @@
 package follower
 
 import (
-	"html/template"
+	"bytes"
 	"strconv"
-	"strings"
 
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/message"
@@ -22,16 +21,9 @@ import (
 // iconLocation is the "icon_location" partial of the follower layout.
 const iconLocation = `<svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21Z" fill="none" stroke="currentColor" stroke-width="1.8"/><circle cx="12" cy="9.5" r="2.5" fill="currentColor"/></svg>`
 
-// messageHTML is one message of the conversation as the page shows it, in
-// l's language.
-func messageHTML(l *i18n.Locale, c *chatMsg) template.HTML {
-	var b strings.Builder
-	b.Grow(512 + len(c.Body.Text))
-	writeMsg(&b, l, c)
-	return template.HTML(b.String())
-}
-
-func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+// writeMsg writes one message of the conversation as the page shows it, in
+// l's language, into the page's buffer.
+func writeMsg(b *bytes.Buffer, l *i18n.Locale, c *chatMsg) {
 	b.WriteString(`<li class="msg `)
 	if c.Mine {
 		b.WriteString("mine")
@@ -59,7 +51,7 @@ func writeMsg(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 }
 
 // writeBubble writes the inside of the message's bubble, by kind.
-func writeBubble(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+func writeBubble(b *bytes.Buffer, l *i18n.Locale, c *chatMsg) {
 	switch {
 	case c.Kind == message.KindText || c.Kind == message.KindNotice:
 		b.WriteString(`<p class="text">`)
@@ -109,7 +101,7 @@ func writeBubble(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 }
 
 // muted writes a card's secondary line, when it has one.
-func muted(b *strings.Builder, s string) {
+func muted(b *bytes.Buffer, s string) {
 	if s != "" {
 		b.WriteString(`<span class="muted">`)
 		core.HTMLEscape(b, s)
@@ -119,7 +111,7 @@ func muted(b *strings.Builder, s string) {
 
 // writeMedia writes an image, voice or video message: the player, or the
 // kind in brackets when its file is gone.
-func writeMedia(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+func writeMedia(b *bytes.Buffer, l *i18n.Locale, c *chatMsg) {
 	name := "Image"
 	switch c.Kind {
 	case message.KindVoice:
@@ -167,7 +159,7 @@ func writeMedia(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 // writePublication writes a mass-sent publication: a card per article (the
 // first with its cover and digest), or one card for an older message that
 // kept only its first article's title.
-func writePublication(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+func writePublication(b *bytes.Buffer, l *i18n.Locale, c *chatMsg) {
 	if len(c.Body.Articles) == 0 {
 		b.WriteString(`<a class="card-link article-card" href="`)
 		core.URLAttr(b, c.Link)
@@ -206,7 +198,7 @@ func writePublication(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
 
 // writeTemplateCard writes a template message: its title, its lines and
 // the link to its details.
-func writeTemplateCard(b *strings.Builder, l *i18n.Locale, c *chatMsg) {
+func writeTemplateCard(b *bytes.Buffer, l *i18n.Locale, c *chatMsg) {
 	b.WriteString(`<div class="card-link tpl-card" data-testid="template-card"><strong>`)
 	core.HTMLEscape(b, c.Body.Title)
 	b.WriteString("</strong>\n    ")

@@ -48,3 +48,18 @@ func viaTemplate(t testing.TB, tpl *template.Template, name string, data any) st
 	}
 	return b.String()
 }
+
+// messageHTML is one message written on its own, as the page writes it.
+func messageHTML(l *i18n.Locale, c *chatMsg) string {
+	var b bytes.Buffer
+	writeMsg(&b, l, c)
+	return b.String()
+}
+
+// menuHTML is a menu bar's buttons written on their own, as the page
+// writes them.
+func menuHTML(l *i18n.Locale, items []menuItem) string {
+	var b bytes.Buffer
+	writeMenu(&b, l, items)
+	return b.String()
+}

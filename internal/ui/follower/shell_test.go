@@ -197,9 +197,10 @@ func chatContentTemplate(t testing.TB, u *core.UI, l *i18n.Locale) *template.Tem
 }
 
 // chatContentPages are conversation pages in l's language with texts
-// text: able to send or not, with and without a menu bar, messages,
-// earlier messages, a composer written ahead or a form shown again, a
-// follower or not of an active or a suspended account.
+// text: able to send or not, with and without a menu bar (buttons, links
+// and a group of sub-buttons), messages of every kind, earlier messages,
+// the composer written from the kept panes or by its template for a form
+// shown again, a follower or not of an active or a suspended account.
 func chatContentPages(l *i18n.Locale, text string, n int64) []*core.Page {
 	var out []*core.Page
 	for i := 0; i < 32; i++ {
@@ -207,45 +208,94 @@ func chatContentPages(l *i18n.Locale, text string, n int64) []*core.Page {
 			CanSend: i&1 == 1, Following: i&2 == 2, LiveAfter: n * 7, AccountAvatar: text, MeName: text + "!", MeAvatar: "/me/avatar", Tab: "text",
 			Notice: "\ue000" + text + "\ue001 " + text}
 		if i&4 == 4 {
-			d.Menu, d.MenuHTML, d.Tab = []menuItem{{Name: text, Kind: "click"}}, `<form class="menu-item">`+template.HTML(template.HTMLEscapeString(text))+`</form>`, []string{"menu", "text"}[i>>3&1]
+			d.Menu = menuBar(n, []core.MenuButton{{Type: "click", Name: text, Key: text}, {Type: "view", Name: "Site", URL: "https://example.com/?q=" + text},
+				{Name: text, SubButtons: []core.MenuButton{{Type: "article_id", Name: "A", ArticleID: "12"}, {Type: "media_id", Name: text}, {Type: "click", Name: "k", Key: "k"}}}})
+			d.Tab = []string{"menu", "text"}[i>>3&1]
+		}
+		if i&12 == 8 {
+			d.Tab = "image"
 		}
 		if i&8 == 8 {
-			d.Older, d.MessagesHTML = n+1, `<li class="msg">`+template.HTML(template.HTMLEscapeString(text))+`</li>`
-			d.Keyboard = `<div class="keyboard">written ahead</div>`
+			d.Older = n + 1
+			for _, c := range chatMessages() {
+				if c.Body.Text != "" {
+					c.Body.Text += text
+				}
+				c.AvatarName += text
+				d.msgs = append(d.msgs, *c)
+			}
 		}
 		p := &core.Page{Lang: l.Lang, L: l, Title: text, Path: "/chat/1", Data: d, Fields: map[string]string{}}
 		if i&16 == 16 {
 			p.Form = map[string][]string{"text": {text}, "url": {text}}
 			p.Fields["text"], p.Fields["url"] = text, "Not a link."
+		} else {
+			d.keyboardAhead = i&12 != 0 // as the page view writes it; else the template, as for a form shown again
 		}
 		out = append(out, p)
 	}
 	return out
 }
 
+// chatContentBefore is a conversation page's data as the content's
+// template read it, with the messages and the menu bar written beforehand
+// by the templates their writers replaced (testdata/chat_msg.html and
+// chat_menu.html), and the composer always by "chat_keyboard".
+type chatContentBefore struct {
+	*chatData
+	MessagesHTML, MenuHTML, Keyboard template.HTML
+}
+
+// chatContentTemplates are the templates of the conversation's content as
+// they were before it was written in Go, in l's language.
+type chatContentTemplates struct{ content, msg, menu *template.Template }
+
+func newChatContentTemplates(t testing.TB, u *core.UI, l *i18n.Locale) chatContentTemplates {
+	return chatContentTemplates{chatContentTemplate(t, u, l), replacedTemplate(t, l, "chat_msg", map[string]string{"icon_location": iconLocation}),
+		replacedTemplate(t, l, "chat_menu", nil)}
+}
+
+// render writes p's content as the templates did.
+func (c chatContentTemplates) render(t testing.TB, p *core.Page) string {
+	d := p.Data.(*chatData)
+	before := &chatContentBefore{chatData: d, MenuHTML: template.HTML(viaTemplate(t, c.menu, "chat_menu", d.Menu))}
+	var msgs strings.Builder
+	for i := range d.msgs {
+		msgs.WriteString(viaTemplate(t, c.msg, "chat_msg", &d.msgs[i]))
+	}
+	before.MessagesHTML = template.HTML(msgs.String())
+	q := *p
+	q.Data = before
+	return viaTemplate(t, c.content, "content", &q)
+}
+
 // TestChatContentMarkup checks that writeChatContent writes the
-// conversation's content exactly as the template did, in every language.
+// conversation's content, its messages, menu bar and composer exactly as
+// the templates did, in every language.
 func TestChatContentMarkup(t *testing.T) {
 	c, err := core.New(core.Deps{}, os.DirFS(".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := New(c)
+	n := 0
 	for _, lang := range i18n.Langs {
 		l := c.Catalog().Locale(lang)
-		tpl := chatContentTemplate(t, c, l)
+		tpl := newChatContentTemplates(t, c, l)
 		for _, text := range []string{"Tea time", "", `<script>alert("x")</script> & 'q' + 莲心`, "\x00\xff"} {
 			for _, p := range chatContentPages(l, text, 387883672570720256) {
 				var b bytes.Buffer
 				if err := u.writeChatContent(&b, p, p.Data.(*chatData)); err != nil {
 					t.Fatal(err)
 				}
-				if want, got := viaTemplate(t, tpl, "content", p), b.String(); got != want {
+				if want, got := tpl.render(t, p), b.String(); got != want {
 					t.Fatalf("%s %q differs from byte %d:\n got %q\nwant %q", lang, text, firstDiff(got, want), got[firstDiff(got, want):], want[firstDiff(got, want):])
 				}
+				n++
 			}
 		}
 	}
+	t.Logf("%d pages compared", n)
 }
 
 // FuzzChatContentMarkup writes the conversation's content with arbitrary
@@ -257,7 +307,7 @@ func FuzzChatContentMarkup(f *testing.F) {
 	}
 	u := New(c)
 	l := c.Catalog().Locale(i18n.English)
-	tpl := chatContentTemplate(f, c, l)
+	tpl := newChatContentTemplates(f, c, l)
 	f.Add("Tea time", int64(7))
 	f.Add("<b>x</b> & +", int64(-1))
 	f.Fuzz(func(t *testing.T, text string, n int64) {
@@ -266,7 +316,7 @@ func FuzzChatContentMarkup(f *testing.F) {
 			if err := u.writeChatContent(&b, p, p.Data.(*chatData)); err != nil {
 				t.Fatal(err)
 			}
-			if want, got := viaTemplate(t, tpl, "content", p), b.String(); got != want {
+			if want, got := tpl.render(t, p), b.String(); got != want {
 				t.Errorf("differs from byte %d:\n got %q\nwant %q", firstDiff(got, want), got[firstDiff(got, want):], want[firstDiff(got, want):])
 			}
 		}
