@@ -657,6 +657,40 @@ func (s *Store) MenuFor(ctx context.Context, accountID, personID int64) (_ *Menu
 	return def, nil
 }
 
+// FollowerButtonsSQL is the buttons (as stored, JSON) of the menu
+// ForFollower chooses for the person personCol at the account accountCol,
+// as one SQL expression on those two column expressions of the caller's
+// statement: NULL when the account has no menu. It
+// lets a page read the menu in a statement it runs anyway (the
+// conversation page reads it with the account and the follow) instead of
+// in one of its own. The account's menus are read newest first along
+// menus_account, conditional ones before the default, and the first that
+// applies is taken: a conditional menu whose platform is empty or 3 and
+// whose tag (if any) the person carries, else the default; none at all
+// without a default. TestFollowerButtonsSQLIsForFollower holds it to
+// ForFollower.
+func FollowerButtonsSQL(accountCol, personCol string) string {
+	return `(SELECT m.buttons FROM menus m WHERE m.account_id = ` + accountCol + `
+		AND (m.conditional = FALSE OR m.client_platform_type IN ('', '3') AND (m.tag_id = 0 OR EXISTS (SELECT 1 FROM tag_members t
+			WHERE t.account_id = m.account_id AND t.tag_id = m.tag_id AND t.person_id = ` + personCol + `)))
+		AND EXISTS (SELECT 1 FROM menus d WHERE d.account_id = m.account_id AND d.conditional = FALSE)
+		ORDER BY m.conditional DESC, m.id DESC LIMIT 1)`
+}
+
+// DecodeButtons returns the buttons of a text FollowerButtonsSQL read, as
+// ForFollower returns them: an empty slice for "" (no menu). The decoded
+// buttons of texts read before are kept (menuButtons).
+func DecodeButtons(text string) ([]Button, error) {
+	if text == "" {
+		return []Button{}, nil
+	}
+	var bs []Button
+	if err := menuButtons.Decode(text, &bs); err != nil {
+		return nil, fmt.Errorf("menu.DecodeButtons: %w", err)
+	}
+	return bs, nil
+}
+
 // Matches reports whether a conditional menu's rule applies to a follower
 // with the given tags.
 func Matches(rule *MatchRule, tags map[int64]bool) bool {

@@ -58,6 +58,18 @@ func (m menuSource) ForFollower(ctx context.Context, accountID, personID int64) 
 	return toMenuButtons(bs), nil
 }
 
+func (m menuSource) ButtonsSQL(accountCol, personCol string) string {
+	return menu.FollowerButtonsSQL(accountCol, personCol)
+}
+
+func (m menuSource) DecodeButtons(text string) ([]core.MenuButton, error) {
+	bs, err := menu.DecodeButtons(text)
+	if err != nil {
+		return nil, err
+	}
+	return toMenuButtons(bs), nil
+}
+
 func toMenuButtons(bs []menu.Button) []core.MenuButton {
 	out := make([]core.MenuButton, 0, len(bs))
 	for _, b := range bs {

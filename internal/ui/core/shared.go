@@ -35,6 +35,20 @@ type MenuSource interface {
 	ForFollower(ctx context.Context, accountID, personID int64) ([]MenuButton, error)
 }
 
+// MenuInStatement is a MenuSource whose choice of menu is also an SQL
+// expression, so that a page can read the menu in a statement it runs
+// anyway: the conversation page reads it with the account and the follow.
+type MenuInStatement interface {
+	MenuSource
+	// ButtonsSQL is the menu ForFollower chooses, as an SQL expression on
+	// the given column expressions of the account's and the person's ids:
+	// the buttons' stored text, NULL when the account has no menu.
+	ButtonsSQL(accountCol, personCol string) string
+	// DecodeButtons returns the buttons of a text ButtonsSQL read ("" for
+	// none) as ForFollower returns them.
+	DecodeButtons(text string) ([]MenuButton, error)
+}
+
 // FolderItem is one publication in a follower's Subscriptions folder or on
 // an account's profile.
 type FolderItem struct {

@@ -158,8 +158,10 @@ func setChatMsg(c *chatMsg, m *message.Message) {
 }
 
 // loadChat builds the conversation page for the signed-in person, whose
-// relation to a is f (nil when they never followed).
-func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, beforeID int64) (*chatData, error) {
+// relation to a is f (nil when they never followed). menu is the menu's
+// text read with the account (core.MenuInStatement), nil when it was not:
+// then it is read here.
+func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, beforeID int64, menu *string) (*chatData, error) {
 	ctx := r.Context()
 	me := web.Person(r)
 	d := &chatData{Account: u.card(a), Tab: "text", LiveAfter: id.Floor(time.Now())}
@@ -210,7 +212,13 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 		}
 	}
 	if d.Following && u.Menus != nil && a.Status == account.StatusActive {
-		buttons, err := u.Menus.ForFollower(ctx, a.ID, me.ID)
+		var buttons []core.MenuButton
+		var err error
+		if menu != nil {
+			buttons, err = u.Menus.(core.MenuInStatement).DecodeButtons(*menu)
+		} else {
+			buttons, err = u.Menus.ForFollower(ctx, a.ID, me.ID)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -220,12 +228,17 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 }
 
 func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
-	a, f, err := u.pathAccountFollow(r)
+	var menuText string
+	a, f, menuRead, err := u.pathAccountFollow(r, &menuText)
 	if err != nil {
 		return err
 	}
+	menu := &menuText
+	if !menuRead {
+		menu = nil
+	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	d, err := u.loadChat(r, a, f, before)
+	d, err := u.loadChat(r, a, f, before, menu)
 	if err != nil {
 		return err
 	}
@@ -384,7 +397,7 @@ func (u *UI) sendError(w http.ResponseWriter, r *http.Request, a *account.Accoun
 	case lerr != nil:
 		return lerr
 	}
-	d, lerr := u.loadChat(r, a, f, 0)
+	d, lerr := u.loadChat(r, a, f, 0, nil)
 	if lerr != nil {
 		return lerr
 	}

@@ -76,24 +76,47 @@ func (u *UI) pathAccount(r *http.Request) (*account.Account, error) {
 // pathAccountFollow is pathAccount for a signed-in person, with their
 // relation to the account (nil when they never followed), read in one
 // statement instead of two: the conversation page needs both on every view.
-func (u *UI) pathAccountFollow(r *http.Request) (*account.Account, *follow.Follow, error) {
+// When menu is not nil and the menu source allows it, the same statement
+// also reads the menu the person sees when they follow the account
+// (core.MenuInStatement's text, "" for none), into *menu, and read is
+// true; otherwise the page reads the menu on its own.
+func (u *UI) pathAccountFollow(r *http.Request, menu *string) (_ *account.Account, _ *follow.Follow, read bool, _ error) {
 	accountID, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
 	if err != nil {
-		return nil, nil, errs.NotFoundf("No such account.")
+		return nil, nil, false, errs.NotFoundf("No such account.")
 	}
-	a, f, err := u.Follows.WithAccount(r.Context(), accountID, web.Person(r).ID)
+	var a *account.Account
+	var f *follow.Follow
+	if expr := u.chatMenuSQL(); menu != nil && expr != "" {
+		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, expr, menu)
+		read = true
+	} else {
+		a, f, err = u.Follows.WithAccount(r.Context(), accountID, web.Person(r).ID)
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	switch a.Status {
 	case account.StatusActive:
-		return a, f, nil
+		return a, f, read, nil
 	case account.StatusSuspended, account.StatusTerminated:
 		if f != nil && f.Following {
-			return a, f, nil
+			return a, f, read, nil
 		}
 	}
-	return nil, nil, errs.NotFoundf("No such account.")
+	return nil, nil, false, errs.NotFoundf("No such account.")
+}
+
+// chatMenuSQL is the menu a follower sees as an SQL expression of
+// WithAccountAnd's statement, read only for a person following the
+// account; "" when the menu source cannot say it in SQL.
+func (u *UI) chatMenuSQL() string {
+	m, ok := u.Menus.(core.MenuInStatement)
+	if !ok {
+		return ""
+	}
+	u.menuSQL.Do(func() { u.menuSQLText = "CASE WHEN f.following THEN " + m.ButtonsSQL("a.id", "f.person_id") + " END" })
+	return u.menuSQLText
 }
 
 // postedAccount starts a follower's form action on an account: it parses

@@ -6,12 +6,17 @@ package follower
 
 import (
 	"github.com/heraldoa/herald/internal/ui/core"
+	"sync"
 )
 
 // UI holds the follower app's handlers.
 type UI struct {
 	*core.UI
 	live liveStreams // open /events streams
+	// menuSQL is the conversation page's menu as an SQL expression on the
+	// account and the follow (chatMenuSQL), made on first use.
+	menuSQL     sync.Once
+	menuSQLText string
 }
 
 // New returns the follower app over the shared core.
