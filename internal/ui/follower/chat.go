@@ -135,7 +135,15 @@ func (u *UI) chatMessage(m *message.Message) *chatMsg {
 // setChatMsg fills c with m as the page shows it (the conversation page
 // fills a slice of them, one allocation for all its messages).
 func setChatMsg(c *chatMsg, m *message.Message) {
-	*c = chatMsg{Message: m, ID: m.ID, Kind: m.Kind, Body: m.Body, CreatedAt: m.CreatedAt, Mine: m.Direction == message.In, Preview: m.Preview()}
+	*c = chatMsg{Message: m, ID: m.ID, Kind: m.Kind, Body: m.Body, CreatedAt: m.CreatedAt, Mine: m.Direction == message.In}
+	switch m.Kind {
+	case message.KindText, message.KindNotice, message.KindImage, message.KindVoice, message.KindVideo, message.KindLocation,
+		message.KindNews, message.KindPublication, message.KindTemplate:
+		// Their bubbles do not show the preview (writeBubble), whose
+		// making a text's is most of the work.
+	default:
+		c.Preview = m.Preview()
+	}
 	switch m.Kind {
 	case message.KindImage, message.KindVoice, message.KindVideo:
 		base := "/chat/" + strconv.FormatInt(m.AccountID, 10) + "/media/" + strconv.FormatInt(m.ID, 10)

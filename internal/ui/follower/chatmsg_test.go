@@ -114,3 +114,37 @@ func FuzzChatMessageMarkup(f *testing.F) {
 		}
 	})
 }
+
+// TestChatMsgLeavesOutOnlyUnshownPreviews checks that a stored message of
+// every kind, as setChatMsg prepares it for the page (without the preview
+// where the bubble does not show one), is written as the template wrote
+// it with the preview always made, in English and Chinese.
+func TestChatMsgLeavesOutOnlyUnshownPreviews(t *testing.T) {
+	cat, err := i18n.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 6, 3, 4, 5, 0, time.UTC)
+	long := strings.Repeat("莲心 <b>tea</b> & 'x' + ", 8)
+	var msgs []*message.Message
+	for i, kind := range []string{message.KindText, message.KindNotice, message.KindImage, message.KindVoice, message.KindVideo,
+		message.KindLocation, message.KindNews, message.KindPublication, message.KindTemplate, message.KindLink, message.KindMusic,
+		message.KindProduct, message.KindReceipt, "unknown"} {
+		msgs = append(msgs, &message.Message{ID: int64(i + 1), AccountID: 7, Kind: kind, Direction: []string{message.In, message.Out}[i%2], CreatedAt: at,
+			Body: message.Body{Text: long, Title: long, Description: long, Label: long, URL: "https://example.com/x?y=" + kind, MediaKey: "k", Lat: 31.2, Lng: 121.4,
+				Articles: []message.Article{{Title: long, Description: long, URL: "/s/abc"}}}})
+	}
+	for _, lang := range []i18n.Lang{i18n.English, "zh-CN"} {
+		l := cat.Locale(lang)
+		tpl := replacedTemplate(t, l, "chat_msg", map[string]string{"icon_location": iconLocation})
+		for _, m := range msgs {
+			var c chatMsg
+			setChatMsg(&c, m)
+			before := c
+			before.Preview = m.Preview()
+			if want, got := viaTemplate(t, tpl, "chat_msg", &before), messageHTML(l, &c); got != want {
+				t.Errorf("%s: a %s message:\n got %q\nwant %q", lang, m.Kind, got, want)
+			}
+		}
+	}
+}
