@@ -126,12 +126,6 @@ func menuButton(accountID int64, b core.MenuButton) menuItem {
 // historyPage is how many messages a conversation page shows at once.
 const historyPage = 50
 
-func (u *UI) chatMessage(m *message.Message) *chatMsg {
-	c := new(chatMsg)
-	setChatMsg(c, m)
-	return c
-}
-
 // setChatMsg fills c with m as the page shows it (the conversation page
 // fills a slice of them, one allocation for all its messages).
 func setChatMsg(c *chatMsg, m *message.Message) {
