@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,9 +52,16 @@ func New(t testing.TB) *db.DB {
 		t.Fatalf("dbtest: %v", err)
 	}
 	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tpl)); err != nil {
-		t.Fatalf("dbtest: create database: %v", err)
+	// A spare made ahead of time from the same template is taken by renaming
+	// it (a rename is atomic: two takers cannot get the same spare); without
+	// one the database is made here. Either way the next spare is made in the
+	// background while this test runs.
+	if !takeSpare(ctx, admin, tpl, name) {
+		if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tpl)); err != nil {
+			t.Fatalf("dbtest: create database: %v", err)
+		}
 	}
+	kickHelper(base, tpl)
 	d, err := db.Open(ctx, withDatabase(base, name), "")
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
@@ -67,9 +75,118 @@ func New(t testing.TB) *db.DB {
 		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		// Renamed for the background helper to drop, unless too many wait
+		// already or the rename fails (a connection still open): then
+		// dropped here, as before.
+		if trashWaiting.Load() < maxTrash {
+			if _, err := admin.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, name, trashPrefix+randHex(8))); err == nil {
+				trashWaiting.Add(1)
+				kickHelper(base, tpl)
+				return
+			}
+		}
 		_, _ = admin.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
 	})
 	return d
+}
+
+// Making a database from the template and dropping one each take seconds
+// on a loaded machine (a copy of some 600 relations), several per test
+// package; a helper goroutine per test process does both while tests run:
+//
+//   - it keeps spares named TEMPLATE_s_RANDOM (at most maxSpares per
+//     template) that New takes by renaming;
+//   - it drops databases named herald_trash_RANDOM, which a test's cleanup
+//     made by renaming the test's database once its connections were closed.
+//
+// What the helper has not done when the process exits is left on the
+// server: spares serve the next test process of the same migrations, and
+// the next process drops the trash. At most maxTrash databases of a
+// process wait to be dropped; beyond that cleanups drop their own.
+const (
+	maxSpares   = 2
+	maxTrash    = 4
+	trashPrefix = "herald_trash_"
+)
+
+var (
+	helperOnce   sync.Once
+	helperKick   = make(chan struct{}, 1)
+	trashWaiting atomic.Int64
+)
+
+// spareLike is the LIKE pattern of tpl's spares (_ matches any character
+// unless escaped).
+func spareLike(tpl string) string { return strings.ReplaceAll(tpl, "_", `\_`) + `\_s\_%` }
+
+// takeSpare renames one of tpl's spares to name and reports whether it did.
+func takeSpare(ctx context.Context, admin *sql.DB, tpl, name string) bool {
+	rows, err := admin.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname LIMIT $2`, spareLike(tpl), maxSpares+2)
+	if err != nil {
+		return false
+	}
+	var spares []string
+	for rows.Next() {
+		var s string
+		if rows.Scan(&s) == nil {
+			spares = append(spares, s)
+		}
+	}
+	rows.Close()
+	for _, s := range spares {
+		if _, err := admin.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, s, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// kickHelper starts the process's helper on first use and asks it to look
+// for work.
+func kickHelper(base, tpl string) {
+	helperOnce.Do(func() { go helper(base, tpl) })
+	select {
+	case helperKick <- struct{}{}:
+	default:
+	}
+}
+
+func helper(base, tpl string) {
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	for range helperKick {
+		// Spares first: the next test waits for one; trash waits for nobody.
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			var n int
+			err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_database WHERE datname LIKE $1`, spareLike(tpl)).Scan(&n)
+			if err == nil && n < maxSpares {
+				_, err = admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s_s_%s TEMPLATE %s`, tpl, randHex(8), tpl))
+			}
+			cancel()
+			if err != nil || n+1 >= maxSpares {
+				break
+			}
+		}
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			var trash string
+			err := admin.QueryRowContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE $1 LIMIT 1`, strings.ReplaceAll(trashPrefix, "_", `\_`)+"%").Scan(&trash)
+			if err == nil {
+				_, err = admin.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, trash))
+			}
+			cancel()
+			if err != nil {
+				break
+			}
+			if trashWaiting.Load() > 0 {
+				trashWaiting.Add(-1)
+			}
+		}
+	}
 }
 
 // Postgres reports whether tests run on PostgreSQL.
