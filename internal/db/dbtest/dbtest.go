@@ -1,7 +1,8 @@
 // Package dbtest gives each test a fresh, migrated database: PostgreSQL when
 // HERALD_TEST_DATABASE_URL is set (a new database per test, cloned from a
-// migrated template), SQLite in a temporary directory otherwise. The same
-// tests therefore run on both engines; CI runs them twice.
+// migrated template, mostly ahead of time by a background helper; see
+// maxSpares), SQLite in a temporary directory otherwise. The same tests
+// therefore run on both engines; CI runs them twice.
 package dbtest
 
 import (
@@ -241,8 +242,8 @@ func buildTemplate(ctx context.Context, base string) (string, error) {
 	}
 	// Build under a temporary name so a half-built template is never used.
 	// Templates of other migration sets are left alone: another checkout may
-	// be testing with them right now. (They are named herald_tpl_*; drop old
-	// ones by hand when you like.)
+	// be testing with them right now. (They are named herald_tpl_*, their
+	// spares herald_tpl_*_s_*; drop old ones by hand when you like.)
 	_, _ = conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s_b WITH (FORCE)`, name))
 	building := name + "_b"
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s`, building)); err != nil {
