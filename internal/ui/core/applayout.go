@@ -196,7 +196,7 @@ func writeFlash(b *bytes.Buffer, c *appChrome, p *Page) {
 	b.WriteString("</p>\n  <ul>")
 	for _, pr := range p.Problems {
 		b.WriteString(`<li><a href="#field-`)
-		writeURLPart(b, pr.Field)
+		WriteURLPart(b, pr.Field)
 		b.WriteString(`" data-field="`)
 		HTMLEscape(b, pr.Field)
 		b.WriteString(`">`)
@@ -212,9 +212,10 @@ func htmlEscapeString(s string) string {
 	return b.String()
 }
 
-// writeURLPart writes s as html/template writes a value in a URL's query
-// or fragment: every byte but letters, digits and "-._~" percent-encoded.
-func writeURLPart(b *bytes.Buffer, s string) {
+// WriteURLPart writes s as html/template writes a value in a URL's query
+// or fragment (in a quoted attribute): every byte but letters, digits and
+// "-._~" percent-encoded, which leaves nothing the attribute needs escaped.
+func WriteURLPart(b *bytes.Buffer, s string) {
 	const hex = "0123456789abcdef"
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -21,7 +21,7 @@ const (
 // replaced, and TestArticleContentMarkup holds the two to the same bytes.
 // Each value is escaped as html/template escaped it in the same place:
 // text and plain attributes with core.HTMLEscape, whole URL attributes
-// with core.URLAttr, a value in a URL's query with urlQueryValue. The
+// with core.URLAttr, a value in a URL's query with core.WriteURLPart. The
 // body is HTML sanitised when it was stored, written as it is.
 func (u *UI) writeArticleContent(b *bytes.Buffer, p *core.Page, d *core.ArticlePage) {
 	l := p.L
@@ -90,7 +90,7 @@ func (u *UI) writeArticleContent(b *bytes.Buffer, p *core.Page, d *core.ArticleP
 				b.WriteString(strconv.FormatInt(s.ID, 10))
 				if d.Preview {
 					b.WriteString(`?k=`)
-					urlQueryValue(b, d.Key)
+					core.WriteURLPart(b, d.Key)
 				}
 				b.WriteString(`">`)
 				core.HTMLEscape(b, s.Title)
@@ -260,22 +260,4 @@ func (u *UI) writeArticleComments(b *bytes.Buffer, p *core.Page, d *core.Article
 		b.WriteString(`</p>`)
 	}
 	b.WriteString("\n  </section>")
-}
-
-// urlQueryValue writes s as html/template writes a value inside a URL's
-// query in a quoted attribute: every byte but letters, digits and
-// "-._~" percent-encoded (lower-case hex), which leaves nothing the
-// attribute needs escaped.
-func urlQueryValue(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
 }
