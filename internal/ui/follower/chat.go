@@ -230,14 +230,9 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 }
 
 func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
-	var menuText string
-	a, f, menuRead, err := u.pathAccountFollow(r, &menuText)
+	a, f, menu, err := u.pathAccountFollow(r)
 	if err != nil {
 		return err
-	}
-	menu := &menuText
-	if !menuRead {
-		menu = nil
 	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	d, err := u.loadChat(r, a, f, before, menu)

@@ -76,35 +76,35 @@ func (u *UI) pathAccount(r *http.Request) (*account.Account, error) {
 // pathAccountFollow is pathAccount for a signed-in person, with their
 // relation to the account (nil when they never followed), read in one
 // statement instead of two: the conversation page needs both on every view.
-// When menu is not nil and the menu source allows it, the same statement
-// also reads the menu the person sees when they follow the account
-// (core.MenuInStatement's text, "" for none), into *menu, and read is
-// true; otherwise the page reads the menu on its own.
-func (u *UI) pathAccountFollow(r *http.Request, menu *string) (_ *account.Account, _ *follow.Follow, read bool, _ error) {
+// When the menu source allows it, the same statement also reads the menu
+// the person sees when they follow the account (core.MenuInStatement's
+// text, "" for none), returned as menu; menu is nil when it was not read,
+// and the page reads it on its own.
+func (u *UI) pathAccountFollow(r *http.Request) (_ *account.Account, _ *follow.Follow, menu *string, _ error) {
 	accountID, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
 	if err != nil {
-		return nil, nil, false, errs.NotFoundf("No such account.")
+		return nil, nil, nil, errs.NotFoundf("No such account.")
 	}
 	var a *account.Account
 	var f *follow.Follow
-	if expr := u.chatMenuSQL(); menu != nil && expr != "" {
+	if expr := u.chatMenuSQL(); expr != "" {
+		menu = new(string)
 		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, expr, menu)
-		read = true
 	} else {
 		a, f, err = u.Follows.WithAccount(r.Context(), accountID, web.Person(r).ID)
 	}
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, err
 	}
 	switch a.Status {
 	case account.StatusActive:
-		return a, f, read, nil
+		return a, f, menu, nil
 	case account.StatusSuspended, account.StatusTerminated:
 		if f != nil && f.Following {
-			return a, f, read, nil
+			return a, f, menu, nil
 		}
 	}
-	return nil, nil, false, errs.NotFoundf("No such account.")
+	return nil, nil, nil, errs.NotFoundf("No such account.")
 }
 
 // chatMenuSQL is the menu a follower sees as an SQL expression of
