@@ -35,3 +35,10 @@ func InfoReadAt(api *API, accountID int64, openid string) time.Time {
 	}
 	return time.Time{}
 }
+
+// UserInfoBatchSQL returns the statement api reads user/info answers ahead
+// with (arguments: a JSON array of openids, then the account).
+func UserInfoBatchSQL(api *API) string {
+	api.init()
+	return api.userInfoBatch
+}

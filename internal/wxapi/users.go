@@ -194,15 +194,23 @@ func infoAnswer(openid string, following bool, source, scene string, sub int64, 
 
 // userInfoBatchSQL is userInfoSQL for many followers of one account at
 // once (reading ahead, infocache.go): the openids are a JSON array of
-// strings, and each row starts with its openid.
+// strings (the first argument, the account the second), and each row
+// starts with its openid. Each follower is found by its openid (unique),
+// so a batch costs its size whatever the account's: with the account's
+// condition first, both databases read every follower of the account and
+// kept the listed ones (SQLite by the account's index, PostgreSQL by a
+// hash join over it). SQLite is told the order with CROSS JOIN;
+// PostgreSQL is given the list as an array, whose size it does not know
+// when planning (it takes 10) and so looks each one up by the index.
 func userInfoBatchSQL(d db.Dialect) string {
 	sel := userInfoSQL(d)
 	sel = strings.Replace(sel, "SELECT f.following,", "SELECT f.openid, f.following,", 1)
-	in := `(SELECT value FROM json_each(?))`
 	if d == db.Postgres {
-		in = `(SELECT json_array_elements_text(CAST(? AS json)))`
+		return strings.Replace(sel, "WHERE f.account_id = ? AND f.openid = ?",
+			"WHERE f.openid = ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS json)))) AND f.account_id = ?", 1)
 	}
-	return strings.Replace(sel, "f.openid = ?", "f.openid IN "+in, 1)
+	return strings.Replace(sel, "FROM follows f WHERE f.account_id = ? AND f.openid = ?",
+		"FROM json_each(?) AS j CROSS JOIN follows f ON f.openid = j.value WHERE f.account_id = ?", 1)
 }
 
 // infoBatch bounds the followers one read-ahead statement reads.
@@ -239,7 +247,7 @@ func (api *API) readInfoBatch(account int64, keys []infoKey) {
 	at := api.infoCache.now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rows, err := api.DB.Query(ctx, api.userInfoBatch, account, string(list))
+	rows, err := api.DB.Query(ctx, api.userInfoBatch, string(list), account)
 	if err != nil {
 		return // they miss when their time is up
 	}
