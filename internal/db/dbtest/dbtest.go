@@ -98,12 +98,16 @@ func New(t testing.TB) *db.DB {
 //   - it keeps spares named TEMPLATE_s_RANDOM (at most maxSpares per
 //     template) that New takes by renaming;
 //   - it drops databases named herald_trash_RANDOM, which a test's cleanup
-//     made by renaming the test's database once its connections were closed.
+//     made by renaming the test's database once its connections were closed;
+//   - beside it, once a process, a goroutine drops the templates and
+//     spares of other migrations that no test process has used for a day
+//     (dropOldSets).
 //
 // What the helper has not done when the process exits is left on the
 // server: spares serve the next test process of the same migrations, and
-// the next process drops the trash. At most maxTrash databases of a
-// process wait to be dropped; beyond that cleanups drop their own.
+// the next process drops the trash (of any process: a database is renamed
+// to trash only once nobody is connected to it). At most maxTrash databases
+// of a process wait to be dropped; beyond that cleanups drop their own.
 const (
 	maxSpares   = 2
 	maxTrash    = 4
@@ -145,7 +149,10 @@ func takeSpare(ctx context.Context, admin *sql.DB, tpl, name string) bool {
 // kickHelper starts the process's helper on first use and asks it to look
 // for work.
 func kickHelper(base, tpl string) {
-	helperOnce.Do(func() { go helper(base, tpl) })
+	helperOnce.Do(func() {
+		go helper(base, tpl)
+		go dropOld(base, tpl)
+	})
 	select {
 	case helperKick <- struct{}{}:
 	default:
@@ -165,7 +172,11 @@ func helper(base, tpl string) {
 			var n int
 			err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_database WHERE datname LIKE $1`, spareLike(tpl)).Scan(&n)
 			if err == nil && n < maxSpares {
-				_, err = admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s_s_%s TEMPLATE %s`, tpl, randHex(8), tpl))
+				spare := tpl + "_s_" + randHex(8)
+				_, err = admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, spare, tpl))
+				if err == nil {
+					_ = stamp(ctx, admin, spare)
+				}
 			}
 			cancel()
 			if err != nil || n+1 >= maxSpares {
@@ -207,6 +218,11 @@ func template(ctx context.Context, base string) (string, error) {
 	return tplName, tplErr
 }
 
+// templateLock is the advisory lock (shared by every test process on the
+// server, of any checkout) held while a template is looked for, built or
+// marked as used, and while dropOldSets drops templates.
+const templateLock = 727274
+
 func buildTemplate(ctx context.Context, base string) (string, error) {
 	ms, err := db.Migrations()
 	if err != nil {
@@ -216,7 +232,7 @@ func buildTemplate(ctx context.Context, base string) (string, error) {
 	for _, m := range ms {
 		fmt.Fprintf(h, "%d\x00%s\x00", m.Version, m.SQL[db.Postgres])
 	}
-	name := "herald_tpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+	name := tplPrefix + hex.EncodeToString(h.Sum(nil))[:16]
 
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -228,22 +244,24 @@ func buildTemplate(ctx context.Context, base string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, templateLock); err != nil {
 		return "", err
 	}
-	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(727274)`)
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, templateLock)
 
 	var exists bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return "", err
 	}
 	if exists {
+		// Marked as used (once an hour at most), under the lock, so that
+		// dropOldSets in another checkout's process sees it in use.
+		if err := stampIfOlder(ctx, conn, name, restampAfter); err != nil {
+			return "", err
+		}
 		return name, nil
 	}
 	// Build under a temporary name so a half-built template is never used.
-	// Templates of other migration sets are left alone: another checkout may
-	// be testing with them right now. (They are named herald_tpl_*, their
-	// spares herald_tpl_*_s_*; drop old ones by hand when you like.)
 	_, _ = conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s_b WITH (FORCE)`, name))
 	building := name + "_b"
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s`, building)); err != nil {
@@ -259,6 +277,9 @@ func buildTemplate(ctx context.Context, base string) (string, error) {
 		return "", err
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, building, name)); err != nil {
+		return "", err
+	}
+	if err := stamp(ctx, conn, name); err != nil {
 		return "", err
 	}
 	return name, nil
