@@ -141,6 +141,16 @@ func scanRow(sc interface{ Scan(...any) error }) (*Row, error) {
 // waiting first (closed ones: most recent first).
 func (s *Store) Queue(ctx context.Context, accountID int64, f Filter) (_ []*Row, err error) {
 	defer errs.Wrap(&err, "inbox.Store.Queue(%d)", accountID)
+	q, args := queueSQL(accountID, f)
+	rows, err := s.db.Query(ctx, q, args...)
+	return db.Collect(rows, err, func(r *sql.Rows) (*Row, error) { return scanRow(r) })
+}
+
+// queueSQL is Queue's statement and its arguments. Each view's order is
+// an index's (conversations_inbox for one state, conversations_queue for
+// waiting and assigned together, conversations_closed for closed ones),
+// so a page reads its own rows rather than sorting all of the view's.
+func queueSQL(accountID int64, f Filter) (string, []any) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
 	}
@@ -162,8 +172,7 @@ func (s *Store) Queue(ctx context.Context, accountID int64, f Filter) (_ []*Row,
 		where += ` AND c.inbox_state IN ('open', 'assigned')`
 	}
 	args = append(args, f.Limit)
-	rows, err := s.db.Query(ctx, `SELECT `+rowCols+rowFrom+where+order+` LIMIT ?`, args...)
-	return db.Collect(rows, err, func(r *sql.Rows) (*Row, error) { return scanRow(r) })
+	return `SELECT ` + rowCols + rowFrom + where + order + ` LIMIT ?`, args
 }
 
 // Counts is the number of conversations per view.

@@ -1,0 +1,4 @@
+package inbox
+
+// QueueSQL exposes Queue's statement to the plan test.
+var QueueSQL = queueSQL
