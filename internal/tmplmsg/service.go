@@ -293,7 +293,7 @@ func (s *Service) deliverFinish(ctx context.Context, sendID int64) error {
 func (s *Service) Sweep(ctx context.Context) (err error) {
 	defer errs.Wrap(&err, "tmplmsg.Service.Sweep()")
 	now := s.deps.Clock.Now()
-	ids, err := s.ids(ctx, `SELECT id FROM template_sends WHERE status = 'sending' AND created_at <= ?`, db.Micro(now.Add(-time.Minute)))
+	ids, err := s.ids(ctx, stuckSendsSQL, db.Micro(now.Add(-time.Minute)))
 	if err != nil {
 		return err
 	}
@@ -320,6 +320,11 @@ func (s *Service) Sweep(ctx context.Context) (err error) {
 	}
 	return nil
 }
+
+// stuckSendsSQL finds the sends Sweep settles (with ids's ORDER BY id
+// LIMIT). It reads them through template_sends_sending, the partial index
+// of the sends in flight, not the whole table of every send made.
+const stuckSendsSQL = `SELECT id FROM template_sends WHERE status = 'sending' AND created_at <= ?`
 
 func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 	rows, err := s.db.Query(ctx, q+` ORDER BY id LIMIT 500`, args...)
