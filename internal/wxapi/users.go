@@ -440,12 +440,11 @@ func (api *API) tagUsers(ctx context.Context, a *account.Account, in *tagUsersIn
 	if err != nil {
 		return nil, err
 	}
-	if _, err := api.Audience.Tag(ctx, a.ID, id); err != nil {
+	tag, err := api.Audience.Tag(ctx, a.ID, id)
+	if err != nil {
 		return nil, wxerr.New(45159)
 	}
-	ids, err := api.openids(ctx, `SELECT f.openid FROM tag_members m JOIN follows f ON f.account_id = m.account_id AND f.person_id = m.person_id
-		WHERE m.account_id = ? AND m.tag_id = ? AND f.following = TRUE AND f.openid > ? ORDER BY f.openid LIMIT ?`,
-		a.ID, id, in.NextOpenID, PageSize)
+	ids, err := api.openids(ctx, tagUsersSQL(api.DB.Dialect(), tag.Count, a.FollowerCount, PageSize), a.ID, id, in.NextOpenID, PageSize)
 	if err != nil {
 		return nil, err
 	}
