@@ -8,7 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"sync"
+	"fmt"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -160,28 +160,56 @@ func (s *Store) Get(ctx context.Context, accountID, personID int64) (_ *Follow, 
 // for pages that need both on every view.
 func (s *Store) WithAccount(ctx context.Context, accountID, personID int64) (_ *account.Account, _ *Follow, err error) {
 	defer errs.Wrap(&err, "follow.Store.WithAccount(%d, %d)", accountID, personID)
-	return s.withAccount(ctx, accountID, personID, "", nil)
+	return s.withAccount(ctx, accountID, personID, withAccountOnly, nil)
 }
 
-// WithAccountAnd is WithAccount reading one more text in the same
-// statement: text, an SQL expression on the account (a) and the follow
-// (f; its columns NULL when the person never followed) whose value, NULL
-// read as "", is stored in *dest. The conversation page reads the menu the
-// person sees this way (menu.FollowerButtonsSQL).
-func (s *Store) WithAccountAnd(ctx context.Context, accountID, personID int64, text string, dest *string) (_ *account.Account, _ *Follow, err error) {
+// AndTexts is WithAccountAnd's statement for some texts, made once by
+// its caller (WithTexts).
+type AndTexts struct {
+	query string
+	n     int
+}
+
+// WithTexts makes WithAccountAnd's statement reading texts, each an SQL
+// expression on the account (a) and the follow (f; its columns NULL when
+// the person never followed), after the account and the follow.
+func WithTexts(texts ...string) *AndTexts {
+	more := ""
+	for _, t := range texts {
+		more += ",\n\t\tCOALESCE(" + t + ", '')"
+	}
+	return &AndTexts{n: len(texts), query: `SELECT ` + account.Cols + `, f.account_id IS NOT NULL,
+		COALESCE(f.openid, ''), COALESCE(f.following, FALSE), COALESCE(f.source, ''), COALESCE(f.scene, ''),
+		COALESCE(f.subscribed_at, 0), COALESCE(f.muted, FALSE), COALESCE(f.blocked, FALSE), COALESCE(f.remark, '')` + more + `
+		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ? WHERE a.id = ?`}
+}
+
+// withAccountOnly is WithAccount's statement.
+var withAccountOnly = WithTexts()
+
+// WithAccountAnd is WithAccount reading t's texts in the same statement,
+// each value (NULL read as "") stored in the dest of the same index. The
+// conversation page reads the menu the person sees
+// (menu.FollowerButtonsSQL) and what marking it read needs
+// (message.ReadStateSQL) this way.
+func (s *Store) WithAccountAnd(ctx context.Context, accountID, personID int64, t *AndTexts, dests ...*string) (_ *account.Account, _ *Follow, err error) {
 	defer errs.Wrap(&err, "follow.Store.WithAccountAnd(%d, %d)", accountID, personID)
-	return s.withAccount(ctx, accountID, personID, text, dest)
+	if t.n != len(dests) {
+		return nil, nil, fmt.Errorf("%d texts read into %d destinations", t.n, len(dests))
+	}
+	return s.withAccount(ctx, accountID, personID, t, dests)
 }
 
-func (s *Store) withAccount(ctx context.Context, accountID, personID int64, text string, dest *string) (*account.Account, *Follow, error) {
+func (s *Store) withAccount(ctx context.Context, accountID, personID int64, t *AndTexts, dests []*string) (*account.Account, *Follow, error) {
 	var f Follow
 	var found bool
 	var sub int64
-	more := []any{&found, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark}
-	if dest != nil {
-		more = append(more, dest)
+	more := make([]any, 0, 9+len(dests))
+	more = append(more, &found, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark)
+	for _, d := range dests {
+		more = append(more, d)
 	}
-	a, err := account.Scan(withFollow{s.db.QueryRow(ctx, withAccountQuery(text), personID, accountID), more})
+	a, err := account.Scan(withFollow{s.db.QueryRow(ctx, t.query, personID, accountID), more})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -190,25 +218,6 @@ func (s *Store) withAccount(ctx context.Context, accountID, personID int64, text
 	}
 	f.AccountID, f.PersonID, f.SubscribedAt = accountID, personID, db.FromMicro(sub)
 	return a, &f, nil
-}
-
-// withAccountQueries are WithAccount's statement and WithAccountAnd's for
-// each text asked (a few constant texts), made once.
-var withAccountQueries sync.Map // text → query
-
-func withAccountQuery(text string) string {
-	if q, ok := withAccountQueries.Load(text); ok {
-		return q.(string)
-	}
-	more := ""
-	if text != "" {
-		more = ",\n\t\tCOALESCE(" + text + ", '')"
-	}
-	q, _ := withAccountQueries.LoadOrStore(text, `SELECT `+account.Cols+`, f.account_id IS NOT NULL,
-		COALESCE(f.openid, ''), COALESCE(f.following, FALSE), COALESCE(f.source, ''), COALESCE(f.scene, ''),
-		COALESCE(f.subscribed_at, 0), COALESCE(f.muted, FALSE), COALESCE(f.blocked, FALSE), COALESCE(f.remark, '')`+more+`
-		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ? WHERE a.id = ?`)
-	return q.(string)
 }
 
 // withFollow scans account.Cols and then the follow's columns.

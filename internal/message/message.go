@@ -445,14 +445,36 @@ func (s *Store) Conversation(ctx context.Context, accountID, personID int64) (_ 
 // conversation find nothing unread: that is checked on the read pool
 // first, so those views do not queue for the writer.
 func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) (err error) {
+	return s.MarkReadFrom(ctx, accountID, personID, "")
+}
+
+// ReadStateSQL is what MarkRead checks first, as an SQL expression on the
+// given column expressions of the account's and the person's ids, so that
+// a page can read it in a statement it runs anyway (the conversation page
+// reads it with the account and the follow): a text for MarkReadFrom, NULL
+// when personCol is NULL.
+func ReadStateSQL(accountCol, personCol string) string {
+	return `CASE WHEN ` + personCol + ` IS NOT NULL THEN (SELECT CAST(COALESCE(c.follower_unread, 0) AS TEXT) || ' ' ||
+			CAST(COALESCE(c.follower_read_id, 0) AS TEXT) || ' ' ||
+			CAST(COALESCE((SELECT b.id FROM broadcasts b JOIN broadcast_recipients r ON r.send_id = b.send_id AND r.person_id = ` + personCol + `
+				WHERE b.account_id = ` + accountCol + ` ORDER BY b.id DESC LIMIT 1), 0) AS TEXT)
+		FROM (SELECT 1 AS one) x LEFT JOIN conversations c ON c.account_id = ` + accountCol + ` AND c.person_id = ` + personCol + `) END`
+}
+
+// MarkReadFrom is MarkRead with its check already read: state is the text
+// of ReadStateSQL for the account and the person, or "" when it was not
+// read (then MarkRead reads it first).
+func (s *Store) MarkReadFrom(ctx context.Context, accountID, personID int64, state string) (err error) {
 	defer errs.Wrap(&err, "message.Store.MarkRead(%d, %d)", accountID, personID)
 	var unread, readID, newest int64
-	err = s.db.QueryRow(ctx, `SELECT COALESCE(c.follower_unread, 0), COALESCE(c.follower_read_id, 0),
-			COALESCE((SELECT b.id`+broadcastFrom+` WHERE b.account_id = ? ORDER BY b.id DESC LIMIT 1), 0)
-		FROM (SELECT 1 AS one) x LEFT JOIN conversations c ON c.account_id = ? AND c.person_id = ?`,
-		personID, accountID, accountID, personID).Scan(&unread, &readID, &newest)
-	if err != nil {
-		return err
+	if unread, readID, newest, err = parseReadState(state); err != nil {
+		err = s.db.QueryRow(ctx, `SELECT COALESCE(c.follower_unread, 0), COALESCE(c.follower_read_id, 0),
+				COALESCE((SELECT b.id`+broadcastFrom+` WHERE b.account_id = ? ORDER BY b.id DESC LIMIT 1), 0)
+			FROM (SELECT 1 AS one) x LEFT JOIN conversations c ON c.account_id = ? AND c.person_id = ?`,
+			personID, accountID, accountID, personID).Scan(&unread, &readID, &newest)
+		if err != nil {
+			return err
+		}
 	}
 	if unread == 0 && newest <= readID {
 		return nil
@@ -472,6 +494,29 @@ func (s *Store) MarkRead(ctx context.Context, accountID, personID int64) (err er
 	}
 	return nil
 }
+
+// parseReadState reads the three numbers of a ReadStateSQL text; an error
+// for anything else ("" included).
+func parseReadState(state string) (unread, readID, newest int64, err error) {
+	var v [3]int64
+	for i := range v {
+		var part string
+		if i < 2 {
+			var ok bool
+			if part, state, ok = strings.Cut(state, " "); !ok {
+				return 0, 0, 0, errNoState
+			}
+		} else {
+			part = state
+		}
+		if v[i], err = strconv.ParseInt(part, 10, 64); err != nil {
+			return 0, 0, 0, errNoState
+		}
+	}
+	return v[0], v[1], v[2], nil
+}
+
+var errNoState = errors.New("no read state")
 
 // Window errors, which the developer API reports as WeChat's 45015 and 45047.
 var (

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
@@ -513,9 +514,24 @@ func TestServiceBroadcastReadState(t *testing.T) {
 	if c := chat(reader); c.Unread != 1 || c.LastPreview != "[Publication] Rates" {
 		t.Errorf("after the first send: %+v", c)
 	}
-	if err := e.messages.MarkRead(e.ctx, a.ID, reader); err != nil {
-		t.Fatal(err)
+	// The conversation page reads MarkRead's check with the account and
+	// the follow (message.ReadStateSQL); the reads below go that way, the
+	// first with only the send unread and no conversation row yet.
+	readState := follow.WithTexts(message.ReadStateSQL("a.id", "f.person_id"))
+	markReadAsThePage := func(p int64) {
+		t.Helper()
+		var state string
+		if _, _, err := e.follows.WithAccountAnd(e.ctx, a.ID, p, readState, &state); err != nil {
+			t.Fatal(err)
+		}
+		if state == "" {
+			t.Fatal("no read state read with the account")
+		}
+		if err := e.messages.MarkReadFrom(e.ctx, a.ID, p, state); err != nil {
+			t.Fatal(err)
+		}
 	}
+	markReadAsThePage(reader)
 	if c := chat(reader); c.Unread != 0 || c.LastPreview != "[Publication] Rates" {
 		t.Errorf("after reading: %+v", c)
 	}
@@ -554,11 +570,16 @@ func TestServiceBroadcastReadState(t *testing.T) {
 	if since, _ := e.messages.Since(e.ctx, reader, hist[0].ID, 10); len(since) != 3 || since[2].ID != hist[3].ID {
 		t.Errorf("live replay after the first send = %+v", since)
 	}
+	markReadAsThePage(reader)
+	if c := chat(reader); c.Unread != 0 {
+		t.Errorf("after reading again: %+v", c)
+	}
+	// Nothing more to read: MarkRead's own check finds it so too.
 	if err := e.messages.MarkRead(e.ctx, a.ID, reader); err != nil {
 		t.Fatal(err)
 	}
 	if c := chat(reader); c.Unread != 0 {
-		t.Errorf("after reading again: %+v", c)
+		t.Errorf("after MarkRead: %+v", c)
 	}
 	// The blacklisted follower received nothing.
 	if hist, _ := e.messages.History(e.ctx, a.ID, blocked, 0, 10); len(hist) != 0 {
@@ -577,5 +598,17 @@ func TestServiceBroadcastReadState(t *testing.T) {
 	}
 	if c := chat(reader); c.Unread != 0 || c.LastPreview != "[Publication] Savings" {
 		t.Errorf("the reader's chat after the tag send = %+v", c)
+	}
+	// An answer alone (no new send) is read the same way.
+	if err := e.messages.Append(e.ctx, &message.Message{AccountID: a.ID, PersonID: reader, Direction: message.Out, Kind: message.KindText,
+		Sender: message.SenderAgent, Body: message.Body{Text: "anything else?"}}); err != nil {
+		t.Fatal(err)
+	}
+	if c := chat(reader); c.Unread != 1 {
+		t.Errorf("after another answer: %+v", c)
+	}
+	markReadAsThePage(reader)
+	if c := chat(reader); c.Unread != 0 {
+		t.Errorf("after reading the answer: %+v", c)
 	}
 }

@@ -230,7 +230,7 @@ func (u *UI) loadChat(r *http.Request, a *account.Account, f *follow.Follow, bef
 }
 
 func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
-	a, f, menu, err := u.pathAccountFollow(r)
+	a, f, menu, readState, err := u.pathAccountFollow(r)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (u *UI) chatPage(w http.ResponseWriter, r *http.Request) error {
 		d.Tab = "menu"
 	}
 	if before == 0 {
-		if err := u.Messages.MarkRead(r.Context(), a.ID, web.Person(r).ID); err != nil {
+		if err := u.Messages.MarkReadFrom(r.Context(), a.ID, web.Person(r).ID, readState); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
+	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/realtime"
 	"github.com/heraldoa/herald/internal/sse"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -76,47 +77,62 @@ func (u *UI) pathAccount(r *http.Request) (*account.Account, error) {
 // pathAccountFollow is pathAccount for a signed-in person, with their
 // relation to the account (nil when they never followed), read in one
 // statement instead of two: the conversation page needs both on every view.
-// When the menu source allows it, the same statement also reads the menu
-// the person sees when they follow the account (core.MenuInStatement's
-// text, "" for none), returned as menu; menu is nil when it was not read,
-// and the page reads it on its own.
-func (u *UI) pathAccountFollow(r *http.Request) (_ *account.Account, _ *follow.Follow, menu *string, _ error) {
+// The same statement reads what marking the conversation read checks first
+// (message.ReadStateSQL; "" when they never followed, and MarkReadFrom then
+// reads it itself) and, when the menu source allows it, the menu the
+// person sees when they follow the account (core.MenuInStatement's text,
+// "" for none), returned as menu; menu is nil when it was not read, and the
+// page reads it on its own.
+func (u *UI) pathAccountFollow(r *http.Request) (_ *account.Account, _ *follow.Follow, menu *string, readState string, _ error) {
 	accountID, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
 	if err != nil {
-		return nil, nil, nil, errs.NotFoundf("No such account.")
+		return nil, nil, nil, "", errs.NotFoundf("No such account.")
 	}
+	t := u.chatAccountTexts()
 	var a *account.Account
 	var f *follow.Follow
-	if expr := u.chatMenuSQL(); expr != "" {
+	if t.menu {
 		menu = new(string)
-		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, expr, menu)
+		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, t.texts, &readState, menu)
 	} else {
-		a, f, err = u.Follows.WithAccount(r.Context(), accountID, web.Person(r).ID)
+		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, t.texts, &readState)
 	}
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	switch a.Status {
 	case account.StatusActive:
-		return a, f, menu, nil
+		return a, f, menu, readState, nil
 	case account.StatusSuspended, account.StatusTerminated:
 		if f != nil && f.Following {
-			return a, f, menu, nil
+			return a, f, menu, readState, nil
 		}
 	}
-	return nil, nil, nil, errs.NotFoundf("No such account.")
+	return nil, nil, nil, "", errs.NotFoundf("No such account.")
 }
 
-// chatMenuSQL is the menu a follower sees as an SQL expression of
-// WithAccountAnd's statement, read only for a person following the
-// account; "" when the menu source cannot say it in SQL.
-func (u *UI) chatMenuSQL() string {
-	m, ok := u.Menus.(core.MenuInStatement)
-	if !ok {
-		return ""
-	}
-	u.menuSQL.Do(func() { u.menuSQLText = "CASE WHEN f.following THEN " + m.ButtonsSQL("a.id", "f.person_id") + " END" })
-	return u.menuSQLText
+// chatAccountTexts is what the conversation page reads with the account
+// and the follow: the read state, and the menu when menu is set.
+type chatAccountTexts struct {
+	texts *follow.AndTexts
+	menu  bool
+}
+
+// chatAccountTexts returns the conversation page's texts, made once: the
+// read state (message.ReadStateSQL) and, when the menu source can say it
+// in SQL, the menu a follower sees, read only for a person following the
+// account.
+func (u *UI) chatAccountTexts() chatAccountTexts {
+	u.chatSQL.Do(func() {
+		read := message.ReadStateSQL("a.id", "f.person_id")
+		if m, ok := u.Menus.(core.MenuInStatement); ok {
+			u.chatTexts = chatAccountTexts{menu: true,
+				texts: follow.WithTexts(read, "CASE WHEN f.following THEN "+m.ButtonsSQL("a.id", "f.person_id")+" END")}
+		} else {
+			u.chatTexts = chatAccountTexts{texts: follow.WithTexts(read)}
+		}
+	})
+	return u.chatTexts
 }
 
 // postedAccount starts a follower's form action on an account: it parses

@@ -13,10 +13,11 @@ import (
 type UI struct {
 	*core.UI
 	live liveStreams // open /events streams
-	// menuSQL is the conversation page's menu as an SQL expression on the
-	// account and the follow (chatMenuSQL), made on first use.
-	menuSQL     sync.Once
-	menuSQLText string
+	// chatSQL makes, on first use, the conversation page's statement of
+	// the account and the follow with what it reads beside them
+	// (chatAccountTexts).
+	chatSQL   sync.Once
+	chatTexts chatAccountTexts
 }
 
 // New returns the follower app over the shared core.
