@@ -612,3 +612,51 @@ func TestServiceBroadcastReadState(t *testing.T) {
 		t.Errorf("after reading the answer: %+v", c)
 	}
 }
+
+// The folder's top also says whether its reader follows any Subscription
+// account, as follow.Store.CountFollowing would (the chat list shows the
+// folder's row only then): of any status, published or not, and not a
+// Service account, an unfollowed one or someone else's follow.
+func TestFolderTopTellsWhetherTheReaderFollowsASubscriptionAccount(t *testing.T) {
+	e := newEnv(t)
+	people := e.people(2, "top")
+	me, other := people[0], people[1]
+	svc := e.account(account.Service, "Harbour Bank")
+	quiet := e.account(account.Subscription, "Quiet Tea")
+	busy := e.account(account.Subscription, "Busy Tea")
+	e.follow(busy.ID, []int64{other})
+	p := e.draft(busy.ID, "Spring leaves")
+	e.massSend(busy.ID, p, 0)
+	check := func(when string, want bool, wantItems int) {
+		t.Helper()
+		items, following, err := e.subs.Top(e.ctx, me, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := e.follows.CountFollowing(e.ctx, me, account.Subscription)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if following != want || (n > 0) != want || len(items) != wantItems {
+			t.Errorf("%s: following %v (CountFollowing %d), %d items; want %v, %d items", when, following, n, len(items), want, wantItems)
+		}
+	}
+	check("following nothing", false, 0)
+	e.follow(svc.ID, []int64{me})
+	check("following a Service account", false, 0)
+	e.follow(quiet.ID, []int64{me})
+	check("following a Subscription account that never published", true, 0)
+	e.exec(`UPDATE accounts SET status = 'suspended' WHERE id = ?`, quiet.ID)
+	check("following a suspended Subscription account", true, 0)
+	if _, err := e.follows.Unfollow(e.ctx, quiet.ID, me); err != nil {
+		t.Fatal(err)
+	}
+	check("after unfollowing it", false, 0)
+	e.follow(busy.ID, []int64{me})
+	check("following one that published", true, 1)
+	// Top is Items from the top.
+	items, err := e.subs.Items(e.ctx, me, folder.Cursor{}, 20)
+	if top, _, _ := e.subs.Top(e.ctx, me, 20); err != nil || len(items) != 1 || len(top) != 1 || top[0] != items[0] {
+		t.Errorf("Top %+v, Items %+v, %v", top, items, err)
+	}
+}

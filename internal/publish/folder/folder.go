@@ -124,6 +124,21 @@ const maxUnion = 100
 // following 1,000 accounts therefore costs about 20 short index scans, not
 // a sort of every followed account's publications.
 func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit int) ([]Item, error) {
+	return s.items(ctx, personID, before, limit, nil)
+}
+
+// Top is Items from the top of the folder, also telling whether the
+// follower follows any Subscription account (of any status, published or
+// not), which the chat list needs to know to show the folder's row at all:
+// read in the folder's first statement instead of one of its own.
+func (s *Store) Top(ctx context.Context, personID int64, limit int) (_ []Item, following bool, _ error) {
+	items, err := s.items(ctx, personID, Cursor{}, limit, &following)
+	return items, following, err
+}
+
+// items is Items, storing in *following (when not nil) whether the
+// follower follows any Subscription account.
+func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit int, following *bool) ([]Item, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
@@ -140,7 +155,8 @@ func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit 
 	// page's accounts and excluded on a second pass.
 	var excluded []int64
 	for pass := 0; ; pass++ {
-		refs, err := s.folderRefsFor(ctx, personID, before, limit, excluded)
+		refs, err := s.folderRefsFor(ctx, personID, before, limit, excluded, following)
+		following = nil // read on the first pass
 		if err != nil {
 			return nil, err
 		}
@@ -187,8 +203,9 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 // folderRefsFor returns the page's publications (newest first) without
-// their details.
-func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64) ([]folderRef, error) {
+// their details; with following not nil, its first statement also reads
+// whether the follower follows any Subscription account into *following.
+func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64, following *bool) ([]folderRef, error) {
 	var refs []folderRef
 	notIn, exArgs := "", []any{}
 	if len(excluded) > 0 {
@@ -214,6 +231,11 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT * FROM (SELECT 1, d.at, d.publication_id, d.account_id FROM folder_deliveries d
 				WHERE d.person_id = ?` + cond + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd`
 			args = append(append(append(args, personID), dargs...), limit)
+			if following != nil {
+				q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
+					WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0`
+				args = append(args, personID)
+			}
 		}
 		rows, err := s.query(ctx, q, args...)
 		got, err := db.Collect(rows, err, func(r *sql.Rows) ([4]int64, error) {
@@ -225,9 +247,12 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 		}
 		var list []*followedAccount
 		for _, v := range got {
-			if v[0] == 0 {
+			switch v[0] {
+			case 0:
 				list = append(list, &followedAccount{id: v[1], last: v[2]})
-			} else {
+			case 2:
+				*following = v[1] == 1
+			default:
 				direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
 			}
 		}

@@ -79,6 +79,16 @@ type PublicationSource interface {
 	Recent(ctx context.Context, accountID, personID int64, limit int) ([]FolderItem, error)
 }
 
+// FolderTop is a PublicationSource that also reads, with the top of the
+// folder, whether personID follows any Subscription account: the chat
+// list shows the folder's row only then, and asks both at once.
+type FolderTop interface {
+	PublicationSource
+	// FolderTop is Folder from the top ("" cursor) without the next
+	// page's cursor, and whether personID follows any Subscription account.
+	FolderTop(ctx context.Context, personID int64, limit int) (_ []FolderItem, following bool, _ error)
+}
+
 // AccountAvatarURL is where an account's avatar is served, "" for none.
 func AccountAvatarURL(accountID int64, avatarPath string) string {
 	if avatarPath == "" {

@@ -56,11 +56,24 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 			AvatarURL: core.AccountAvatarURL(c.AccountID, c.AvatarPath), Verified: c.Verified, Muted: c.Muted,
 			Preview: c.LastPreview, At: c.LastAt, LastID: c.LastID, Unread: c.Unread})
 	}
-	subs, err := u.Follows.CountFollowing(ctx, me.ID, account.Subscription)
+	// The folder's row is shown to followers of any Subscription account;
+	// a source that can (core.FolderTop) says so with the folder's top, in
+	// its first statement, instead of a count of its own.
+	var items []core.FolderItem
+	var subs bool
+	if top, ok := u.Publications.(core.FolderTop); ok {
+		items, subs, err = top.FolderTop(ctx, me.ID, folderPeek)
+	} else {
+		var n int
+		n, err = u.Follows.CountFollowing(ctx, me.ID, account.Subscription)
+		if subs = n > 0; subs && u.Publications != nil {
+			items, _, err = u.Publications.Folder(ctx, me.ID, "", folderPeek)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if subs > 0 {
+	if subs {
 		row := &chatRow{Href: "/subscriptions", Name: p.L.Text("Subscriptions"), Folder: true, Preview: p.L.Text("No publications yet")}
 		// Answers from Subscription accounts count here too.
 		convs, err := u.subscriptionChats(ctx, me.ID)
@@ -70,19 +83,13 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 		for _, c := range convs {
 			row.Unread += c.Unread
 		}
-		if u.Publications != nil {
-			items, _, err := u.Publications.Folder(ctx, me.ID, "", folderPeek)
-			if err != nil {
-				return err
-			}
-			if len(items) > 0 {
-				row.Preview = items[0].AccountName + ": " + items[0].Title
-				row.At = items[0].At
-			}
-			for _, it := range items {
-				if !it.Seen {
-					row.Unread++
-				}
+		if len(items) > 0 {
+			row.Preview = items[0].AccountName + ": " + items[0].Title
+			row.At = items[0].At
+		}
+		for _, it := range items {
+			if !it.Seen {
+				row.Unread++
 			}
 		}
 		if len(convs) > 0 && convs[0].Unread > 0 && convs[0].At.After(row.At) {

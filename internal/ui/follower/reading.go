@@ -154,6 +154,18 @@ func (p publicationSource) Folder(ctx context.Context, personID int64, cursor st
 	return out, next, nil
 }
 
+func (p publicationSource) FolderTop(ctx context.Context, personID int64, limit int) ([]core.FolderItem, bool, error) {
+	items, following, err := p.folder.Top(ctx, personID, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]core.FolderItem, len(items))
+	for i, it := range items {
+		out[i] = folderItem(it)
+	}
+	return out, following, nil
+}
+
 func (p publicationSource) MarkFolderSeen(ctx context.Context, personID int64) error {
 	return p.folder.MarkRead(ctx, personID)
 }
