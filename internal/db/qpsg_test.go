@@ -2,11 +2,11 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
 )
 
 // A prepared read keeps its plan whatever values are bound, even once
@@ -37,16 +37,7 @@ func TestPlanDoesNotFollowBoundValues(t *testing.T) {
 		}
 	}
 	plan := func(a int) string {
-		rows, err := d.Query(ctx, `EXPLAIN QUERY PLAN SELECT id FROM skew WHERE a = ? AND b = ?`, a, 7)
-		details, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
-			var id, parent, unused int
-			var detail string
-			return detail, r.Scan(&id, &parent, &unused, &detail)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(details, "; ")
+		return strings.Join(dbtest.Plan(t, d, `SELECT id FROM skew WHERE a = ? AND b = ?`, a, 7), "; ")
 	}
 	rare, common := plan(500), plan(1)
 	if rare != common {

@@ -2,7 +2,6 @@ package inbox_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -114,19 +113,9 @@ func TestQueueTabsDoNotSortTheAccount(t *testing.T) {
 	if d.Dialect() != db.SQLite {
 		t.Skip("a plan assertion for SQLite; PostgreSQL plans by its statistics")
 	}
-	ctx := context.Background()
 	for _, f := range []inbox.Filter{{}, {View: "waiting"}, {View: "assigned"}, {View: "mine", AssigneeID: 7}, {View: "closed"}} {
 		q, args := inbox.QueueSQL(1001, f)
-		rows, err := d.Query(ctx, `EXPLAIN QUERY PLAN `+q, args...)
-		details, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
-			var id, parent, unused int
-			var detail string
-			return detail, r.Scan(&id, &parent, &unused, &detail)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan := strings.Join(details, "; ")
+		plan := strings.Join(dbtest.Plan(t, d, q, args...), "; ")
 		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("view %q sorts all its conversations for a page: %s", f.View, plan)
 		}

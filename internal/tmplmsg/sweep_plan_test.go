@@ -1,8 +1,6 @@
 package tmplmsg
 
 import (
-	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -19,16 +17,7 @@ func TestSweepReadsOnlySendsInFlight(t *testing.T) {
 	if d.Dialect() != db.SQLite {
 		t.Skip("a plan assertion for SQLite; PostgreSQL plans by its statistics")
 	}
-	rows, err := d.Query(context.Background(), `EXPLAIN QUERY PLAN `+stuckSendsSQL+` ORDER BY id LIMIT 500`, int64(0))
-	details, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
-		var id, parent, unused int
-		var detail string
-		return detail, r.Scan(&id, &parent, &unused, &detail)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if plan := strings.Join(details, "; "); !strings.Contains(plan, "template_sends_sending") {
+	if plan := strings.Join(dbtest.Plan(t, d, stuckSendsSQL+` ORDER BY id LIMIT 500`, int64(0)), "; "); !strings.Contains(plan, "template_sends_sending") {
 		t.Errorf("the sweep does not read through template_sends_sending: %s", plan)
 	}
 }

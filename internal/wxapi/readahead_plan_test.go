@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/db"
+	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/id"
 	"github.com/heraldoa/herald/internal/wxapi"
@@ -62,28 +63,7 @@ func TestUserInfoReadAheadLooksFollowersUp(t *testing.T) {
 		t.Errorf("the batch answered %d followers, want the 500 listed of the account (another account's follower and an unknown openid left out)", len(got))
 	}
 
-	explain := "EXPLAIN QUERY PLAN "
-	if a.DB.Dialect() == db.Postgres {
-		explain = "EXPLAIN "
-	}
-	prows, err := a.DB.Query(ctx, explain+query, string(list), acc.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols, _ := prows.Columns()
-	var plan []string
-	for prows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := prows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
-	}
-	prows.Close()
+	plan := dbtest.Plan(t, a.DB, query, string(list), acc.ID)
 	text := strings.Join(plan, "\n")
 	// How a plan reads follows: by the openid's index (wanted), or by
 	// the account (its indexes, the primary key) or whole (not).

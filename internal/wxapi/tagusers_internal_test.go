@@ -101,16 +101,7 @@ func TestTagUsersSmallTagStartsFromTheTag(t *testing.T) {
 	if tagUsersSQL(db.SQLite, 90_000, 100_000, PageSize) != tagUsersByOpenID {
 		t.Error("a tag of most of the account is sorted whole for each page")
 	}
-	rows, err := d.Query(context.Background(), `EXPLAIN QUERY PLAN `+tagUsersSQL(db.SQLite, 10, 100_000, PageSize), int64(1), int64(100), "", PageSize)
-	details, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
-		var id, parent, unused int
-		var detail string
-		return detail, r.Scan(&id, &parent, &unused, &detail)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := strings.Join(details, "; ")
+	plan := strings.Join(dbtest.Plan(t, d, tagUsersSQL(db.SQLite, 10, 100_000, PageSize), int64(1), int64(100), "", PageSize), "; ")
 	if !strings.HasPrefix(plan, "SEARCH m ") || strings.Contains(plan, "follows_account_openid") {
 		t.Errorf("a tag of 10 among 100,000 followers is not read from its members: %s", plan)
 	}

@@ -387,3 +387,28 @@ func MigrateBelow(t testing.TB, d *db.DB, version int) {
 		}
 	}
 }
+
+// Plan returns how d would run query with args, a line per step: the
+// detail column of SQLite's EXPLAIN QUERY PLAN, or the lines of
+// PostgreSQL's EXPLAIN. Tests that hold a statement to an index read it.
+func Plan(t testing.TB, d *db.DB, query string, args ...any) []string {
+	t.Helper()
+	explain := "EXPLAIN QUERY PLAN "
+	if d.Dialect() == db.Postgres {
+		explain = "EXPLAIN "
+	}
+	rows, err := d.Query(context.Background(), explain+query, args...)
+	lines, err := db.Collect(rows, err, func(r *sql.Rows) (string, error) {
+		if d.Dialect() == db.Postgres {
+			var line string
+			return line, r.Scan(&line)
+		}
+		var id, parent, unused int
+		var detail string
+		return detail, r.Scan(&id, &parent, &unused, &detail)
+	})
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	return lines
+}
