@@ -387,26 +387,20 @@ func (s *Store) Followers(ctx context.Context, accountID int64, q Query) (_ []*F
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
-	where := `f.account_id = ?`
-	args := []any{accountID}
-	if q.Blocked {
-		where += ` AND f.blocked = TRUE`
-	} else {
-		where += ` AND f.following = TRUE`
+	byTag := false
+	if q.TagID != 0 && s.db.Dialect() == db.SQLite {
+		// The tag's and the account's counters, to choose the statement;
+		// a tag not there lists nothing either way.
+		var tagCount, followers int64
+		err := db.Get(s.db.QueryRow(ctx, `SELECT t.follower_count, a.follower_count FROM tags t JOIN accounts a ON a.id = t.account_id
+			WHERE t.account_id = ? AND t.id = ?`, accountID, q.TagID), &tagCount, &followers)
+		if err != nil && !errors.Is(err, errs.NotFound) {
+			return nil, err
+		}
+		byTag = followersByTag(s.db.Dialect(), tagCount, followers, q)
 	}
-	if q.TagID != 0 {
-		where += ` AND EXISTS (SELECT 1 FROM tag_members m WHERE m.account_id = f.account_id AND m.person_id = f.person_id AND m.tag_id = ?)`
-		args = append(args, q.TagID)
-	}
-	if term := strings.TrimSpace(q.Search); term != "" {
-		pat := "%" + db.EscapeLike(term) + "%"
-		d := s.db.Dialect()
-		where += ` AND (` + d.Like("f.remark") + ` ESCAPE '\' OR ` + d.Like("p.display_name") + ` ESCAPE '\')`
-		args = append(args, pat, pat)
-	}
-	args = append(args, q.Limit, q.Offset)
-	rows, err := s.db.Query(ctx, `SELECT `+followerCols+` FROM follows f JOIN people p ON p.id = f.person_id
-		WHERE `+where+` ORDER BY f.subscribed_at DESC, f.person_id DESC LIMIT ? OFFSET ?`, args...)
+	query, args := followersSQL(s.db.Dialect(), accountID, q, byTag)
+	rows, err := s.db.Query(ctx, query, args...)
 	list, err := db.Collect(rows, err, func(r *sql.Rows) (*Follower, error) { return scanFollower(r) })
 	if err != nil || len(list) == 0 {
 		return list, err
