@@ -116,7 +116,15 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	defer wrap(&err, "portability.ImportFollowerCSV(%d)", accountID)
 	start := time.Now()
 	rep := &CSVReport{DryRun: dryRun}
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<20))
+	// The size is read before the buffer below drains an in-memory reader;
+	// a short file gets a buffer its size.
+	size := sizeHint(r)
+	hint := linesHint(size)
+	bufSize := 1 << 20
+	if size >= 0 && size < int64(bufSize) {
+		bufSize = max(int(size), 16)
+	}
+	cr := csv.NewReader(bufio.NewReaderSize(r, bufSize))
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
@@ -152,10 +160,10 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 		seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
 		spelt: map[string]int64{}, tagBuf: make([]int64, 0, 4)}
 	if im.dialect == db.SQLite {
-		im.repeats = newRepeatSet(linesHint(r))
-		im.lite.init(linesHint(r))
+		im.repeats = newRepeatSet(hint)
+		im.lite.init(hint)
 	} else {
-		im.seen = make(map[uint64]int64, linesHint(r))
+		im.seen = make(map[uint64]int64, hint)
 	}
 	im.remarkCol, im.hasRemark = col["remark"]
 	im.blockedCol, im.hasBlocked = col["blacklisted"]
@@ -276,20 +284,30 @@ func (s *repeatSet) pairs() []int {
 // line is the line of the line added at position p.
 func (s *repeatSet) line(p int) int64 { return s.log[p].line }
 
-// linesHint guesses how many lines r has from its size, when it knows its
-// size (a file, bytes or a string), so that the set of openids seen is
-// made its size once rather than grown step by step.
-func linesHint(r io.Reader) int {
-	var size int64
+// sizeHint is r's size in bytes when it knows it (a file, bytes or a
+// string), or -1.
+func sizeHint(r io.Reader) int64 {
 	switch v := r.(type) {
 	case interface{ Len() int }:
-		size = int64(v.Len())
+		return int64(v.Len())
+	case interface{ Size() int64 }:
+		return v.Size()
 	case interface{ Stat() (os.FileInfo, error) }:
 		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
-			size = fi.Size()
+			return fi.Size()
 		}
 	}
-	return int(min(size/40, 2<<20))
+	return -1
+}
+
+// linesHint guesses how many lines a file of size bytes has (0 when the
+// size is unknown), so that the set of openids seen is made its size once
+// rather than grown step by step.
+func linesHint(size int64) int {
+	if size < 0 {
+		return 0
+	}
+	return int(max(1, min(size/40, 2<<20)))
 }
 
 // csvRow is one checked line of a follower CSV.
