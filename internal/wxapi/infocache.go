@@ -76,8 +76,9 @@ const infoGather = 25 * time.Millisecond
 // (they miss when their time is up, as without reading ahead).
 const infoQueueMax = 8192
 
-// infoCacheSize bounds the entries kept; when full, the cache starts over
-// (about 300 bytes an answer: at most a few MB).
+// infoCacheSize bounds the entries kept (about 300 bytes an answer: at
+// most a few MB); when full, each new answer takes the place of one kept
+// answer picked at random (put), so the answers asked about often stay.
 const infoCacheSize = 16384
 
 func newInfoCache() *infoCache {
@@ -110,12 +111,20 @@ func (c *infoCache) get(account int64, openid string, gen db.FollowerStamp, now 
 func (c *infoCache) put(account int64, openid string, gen db.FollowerStamp, at time.Time, body []byte) {
 	k := infoKey{account, openid}
 	c.mu.Lock()
-	if old := c.m[k]; old != nil && old.at.After(at) {
+	old := c.m[k]
+	if old != nil && old.at.After(at) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.m) >= infoCacheSize {
-		c.m = map[infoKey]*infoEntry{}
+	if old == nil && len(c.m) >= infoCacheSize {
+		// Full: one answer makes room, the first a range over the map meets
+		// (a range starts at a random place). Starting over instead would
+		// drop every hot answer whenever a developer's calls spread over
+		// more followers than the cache holds.
+		for victim := range c.m {
+			delete(c.m, victim)
+			break
+		}
 	}
 	c.m[k] = &infoEntry{gen: gen, at: at, body: body}
 	c.mu.Unlock()

@@ -1,6 +1,7 @@
 package wxapi
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,5 +35,48 @@ func TestInfoCacheBounds(t *testing.T) {
 	}
 	if len(c.m) > infoCacheSize {
 		t.Errorf("%d entries kept, the bound is %d", len(c.m), infoCacheSize)
+	}
+}
+
+// TestInfoCacheKeepsAnswersWhenFull: once the cache holds infoCacheSize
+// answers, each new answer takes the place of one, so the answers kept
+// are still served (a developer whose calls spread over more followers
+// than the cache holds still finds most answers cached, instead of every
+// answer dropped each time the cache fills).
+func TestInfoCacheKeepsAnswersWhenFull(t *testing.T) {
+	c := newInfoCache()
+	s := db.FollowerStamp{Global: 1, Account: 1, Follower: 1}
+	t0 := time.Unix(1_800_000_000, 0)
+	key := func(i int) string { return "o" + strconv.Itoa(i) }
+	for i := range infoCacheSize {
+		c.put(1, key(i), s, t0, []byte(key(i)))
+	}
+	const more = 100
+	for i := range more {
+		c.put(1, key(infoCacheSize+i), s, t0, []byte(key(infoCacheSize+i)))
+		if string(c.get(1, key(infoCacheSize+i), s, t0)) != key(infoCacheSize+i) {
+			t.Fatalf("the answer put into a full cache was not served")
+		}
+	}
+	if len(c.m) != infoCacheSize {
+		t.Errorf("%d entries kept, want the bound %d", len(c.m), infoCacheSize)
+	}
+	served := 0
+	for i := range infoCacheSize {
+		if b := c.get(1, key(i), s, t0); b != nil {
+			if string(b) != key(i) {
+				t.Fatalf("answer %d is %q", i, b)
+			}
+			served++
+		}
+	}
+	if served < infoCacheSize-more {
+		t.Errorf("%d of the %d answers kept before the cache filled are still served, want at least %d (one dropped per answer added)",
+			served, infoCacheSize, infoCacheSize-more)
+	}
+	// Replacing a kept answer drops none.
+	c.put(1, key(infoCacheSize), s, t0.Add(time.Millisecond), []byte("again"))
+	if len(c.m) != infoCacheSize || string(c.get(1, key(infoCacheSize), s, t0.Add(time.Millisecond))) != "again" {
+		t.Errorf("replacing a kept answer: %d entries, answer %q", len(c.m), c.get(1, key(infoCacheSize), s, t0.Add(time.Millisecond)))
 	}
 }
