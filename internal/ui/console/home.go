@@ -152,7 +152,7 @@ func (u *UI) loadToday(r *http.Request, c *core.ConsoleCtx, d *accountHomeData) 
 			return err
 		}
 		if counts.Waiting > 0 {
-			t.Todo = append(t.Todo, todoItem{Text: countText(l, counts.Waiting, "%d chats waiting for an agent", "%d+ chats waiting for an agent"),
+			t.Todo = append(t.Todo, todoItem{Text: countText(l, int(counts.Waiting), "%d chats waiting for an agent", "%d+ chats waiting for an agent"),
 				Link: link("inbox?view=waiting"), TestID: "todo-chats", Urgent: true})
 		}
 	}
