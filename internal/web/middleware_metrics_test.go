@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -74,6 +76,39 @@ func TestObserveRecordsTheNestedPattern(t *testing.T) {
 		if got[k] != n {
 			t.Errorf("requests counted %v, want %v", got, want)
 			break
+		}
+	}
+}
+
+// TestMetricsCountPastTheKeptLabelSets: label sets beyond those kept for
+// quick lookup (metricsKept) are counted as the kept ones are.
+func TestMetricsCountPastTheKeptLabelSets(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	for i := range metricsKept + 10 {
+		for range 2 {
+			m.observe("/r", "M"+strconv.Itoa(i), 200, time.Millisecond)
+		}
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		switch mf.GetName() {
+		case "herald_http_requests_total":
+			if len(mf.GetMetric()) != metricsKept+10 {
+				t.Errorf("%d label sets, want %d", len(mf.GetMetric()), metricsKept+10)
+			}
+			for _, s := range mf.GetMetric() {
+				if s.GetCounter().GetValue() != 2 {
+					t.Errorf("%v counted %v, want 2", s.GetLabel(), s.GetCounter().GetValue())
+				}
+			}
+		case "herald_http_request_duration_seconds":
+			if n := mf.GetMetric()[0].GetHistogram().GetSampleCount(); n != 2*(metricsKept+10) {
+				t.Errorf("latency observed %d times, want %d", n, 2*(metricsKept+10))
+			}
 		}
 	}
 }
