@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/follow"
@@ -659,4 +660,106 @@ func TestFolderTopTellsWhetherTheReaderFollowsASubscriptionAccount(t *testing.T)
 	if top, _, _ := e.subs.Top(e.ctx, me, 20); err != nil || len(items) != 1 || len(top) != 1 || top[0] != items[0] {
 		t.Errorf("Top %+v, Items %+v, %v", top, items, err)
 	}
+}
+
+// Every folder item carries its account's and its publication's details,
+// whichever statement read them: the accounts picked for their newest
+// publications (a send to all and a tag-targeted one), and an account met
+// only through a tag-targeted send (suspended, so never picked), whose
+// details a statement of their own reads. A tag-targeted send from an
+// account that has since blacklisted the reader is left out, and the seen
+// flags follow the reader's last opening.
+func TestFolderItemsCarryTheirDetails(t *testing.T) {
+	e := newEnv(t)
+	people := e.people(2, "details")
+	me, other := people[0], people[1]
+	lotus := e.account(account.Subscription, "Lotus Tea House")
+	pine := e.account(account.Subscription, "Pine Notes")
+	cedar := e.account(account.Subscription, "Cedar Letters")
+	oak := e.account(account.Subscription, "Oak Almanac")
+	for _, a := range []*account.Account{lotus, pine, cedar, oak} {
+		e.follow(a.ID, []int64{me, other})
+	}
+	e.tag(pine.ID, 301, "Members", []int64{me})
+	e.tag(cedar.ID, 302, "Members", []int64{me})
+	e.tag(oak.ID, 303, "Members", []int64{me})
+	e.exec(`UPDATE accounts SET verified_until = ? WHERE id = ?`, db.Micro(e.clock.Now().Add(24*time.Hour)), pine.ID)
+	sends := []struct {
+		a      *account.Account
+		tag    int64
+		titles []string
+	}{
+		{lotus, 0, []string{"Spring leaves", "Water temperature"}},
+		{cedar, 302, []string{"Letters for members"}},
+		{oak, 303, []string{"Almanac for members"}},
+		{pine, 301, []string{"Pine members' notes", "Second", "Third"}},
+		{lotus, 0, []string{"Autumn leaves"}},
+	}
+	var pubs []*publish.Publication
+	for i, s := range sends {
+		if i == 3 {
+			e.clock.Advance(time.Second)
+			if err := e.subs.MarkRead(e.ctx, me); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.clock.Advance(time.Second)
+		p := e.draft(s.a.ID, s.titles...)
+		e.massSend(s.a.ID, p, s.tag)
+		pubs = append(pubs, p)
+	}
+	e.exec(`UPDATE accounts SET status = 'suspended' WHERE id = ?`, cedar.ID)
+	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, oak.ID, me)
+
+	type want struct {
+		pub     *publish.Publication
+		account *account.Account
+		title   string
+		count   int
+		seen    bool
+	}
+	wants := []want{
+		{pubs[4], lotus, "Autumn leaves", 1, false},
+		{pubs[3], pine, "Pine members' notes", 3, false},
+		{pubs[1], cedar, "Letters for members", 1, true},
+		{pubs[0], lotus, "Spring leaves", 2, true},
+	}
+	check := func(name string, items []folder.Item) {
+		t.Helper()
+		if len(items) != len(wants) {
+			t.Fatalf("%s: %d items %+v, want %d", name, len(items), items, len(wants))
+		}
+		for i, w := range wants {
+			it := items[i]
+			first := e.count(`SELECT first_article_id FROM publications WHERE id = ?`, w.pub.ID)
+			if it.PublicationID != w.pub.ID || it.AccountID != w.account.ID || it.AccountName != w.account.Name || it.Title != w.title ||
+				it.ArticleCount != w.count || it.FirstArticleID != first || first == 0 || it.Seen != w.seen || it.Verified != (w.account == pine) {
+				t.Errorf("%s: item %d = %+v, want %s's %q (%d articles, first %d, seen %v)", name, i, it, w.account.Name, w.title, w.count, first, w.seen)
+			}
+		}
+	}
+	items, err := e.subs.Items(e.ctx, me, folder.Cursor{}, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Items", items)
+	top, following, err := e.subs.Top(e.ctx, me, 20)
+	if err != nil || !following {
+		t.Fatalf("Top: following %v, %v", following, err)
+	}
+	check("Top", top)
+	// Page by page, two items at a time: the same items.
+	var paged []folder.Item
+	for cur := (folder.Cursor{}); ; {
+		page, err := e.subs.Items(e.ctx, me, cur, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		cur = folder.Next(page)
+	}
+	check("pages of two", paged)
 }

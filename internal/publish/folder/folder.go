@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -155,7 +156,7 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	// page's accounts and excluded on a second pass.
 	var excluded []int64
 	for pass := 0; ; pass++ {
-		refs, err := s.folderRefsFor(ctx, personID, before, limit, excluded, following)
+		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, following)
 		following = nil // read on the first pass
 		if err != nil {
 			return nil, err
@@ -163,14 +164,17 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 		if len(refs) == 0 {
 			return nil, nil
 		}
-		accounts, details, readAt, err := s.folderDetails(ctx, personID, refs)
-		if err != nil {
+		// The refs' statements read the picked accounts and the
+		// publications with them; a statement of its own reads only what
+		// they left out (accounts met only through a tag-targeted send).
+		if err := s.folderDetails(ctx, personID, refs, known); err != nil {
 			return nil, err
 		}
+		accounts, details := known.accounts, known.details
 		var blocked []int64
-		for aid, a := range accounts {
-			if a.blocked {
-				blocked = append(blocked, aid)
+		for _, r := range refs {
+			if a := accounts[r.accountID]; a != nil && a.blocked && !slices.Contains(blocked, r.accountID) {
+				blocked = append(blocked, r.accountID)
 			}
 		}
 		if len(blocked) == 0 || pass >= 3 {
@@ -180,10 +184,18 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 					kept = append(kept, r)
 				}
 			}
-			return folderItems(kept, accounts, details, readAt), nil
+			return folderItems(kept, accounts, details, known.readAt), nil
 		}
 		excluded = append(excluded, blocked...)
 	}
+}
+
+// folderKnown is what the folder's statements read of a page's accounts
+// and publications, and when the reader last opened the folder.
+type folderKnown struct {
+	accounts map[int64]*followedAccount
+	details  map[int64]pubDetail
+	readAt   int64
 }
 
 // query runs one of the folder's statements: only if ctx has not ended,
@@ -202,10 +214,13 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	return s.db.Query(context.WithoutCancel(ctx), q, args...)
 }
 
-// folderRefsFor returns the page's publications (newest first) without
-// their details; with following not nil, its first statement also reads
-// whether the follower follows any Subscription account into *following.
-func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64, following *bool) ([]folderRef, error) {
+// folderRefsFor returns the page's publications (newest first), with what
+// its statements read of them: the picked accounts (name, avatar, badge,
+// blocked), the publications' details and when the reader last opened the
+// folder. With following not nil, its first statement also reads whether
+// the follower follows any Subscription account into *following.
+func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64, following *bool) ([]folderRef, *folderKnown, error) {
+	known := &folderKnown{accounts: map[int64]*followedAccount{}, details: map[int64]pubDetail{}}
 	var refs []folderRef
 	notIn, exArgs := "", []any{}
 	if len(excluded) > 0 {
@@ -214,48 +229,73 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			exArgs = append(exArgs, v)
 		}
 	}
+	now := db.Micro(s.clock.Now())
 	// The first statement also reads the tag-targeted sends delivered to
-	// this follower (folder_deliveries), as a second branch of a UNION ALL
-	// told apart by its first column: one statement fewer per page.
+	// this follower (folder_deliveries) with their publications, and when
+	// the follower last opened the folder, as further branches of a UNION
+	// ALL told apart by its first column: one statement fewer per page.
+	// Columns: kind, three numbers, two more, three texts.
+	//   0 (an account): id, last_published_at, verified, blocked, 0, name, avatar, ''
+	//   1 (a delivery): at, publication, account, first article, article count, title, cover, state
+	//   2: whether the follower follows any Subscription account (1 or 0)
+	//   3: when the follower last opened the folder
 	cond, dargs := before.before("d.at", "d.publication_id")
 	var direct []folderRef
 	k := limit
 	for first := true; ; first = false {
-		q := `SELECT 0, a.id, a.last_published_at, 0
-			FROM follows f JOIN accounts a ON a.id = f.account_id
-			WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
-				AND a.last_published_at > 0` + notIn + `
-			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?`
-		args := append(append([]any{personID}, exArgs...), k+1)
+		// The blocked flag is not in follows_person: it is read by primary
+		// key for the picked accounts only, after the pick's LIMIT.
+		q := `SELECT 0, fa.id, fa.last_published_at, fa.verified, CASE WHEN fb.blocked THEN 1 ELSE 0 END, 0, fa.name, fa.avatar_path, ''
+			FROM (SELECT a.id, a.last_published_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, a.name, a.avatar_path
+				FROM follows f JOIN accounts a ON a.id = f.account_id
+				WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
+					AND a.last_published_at > 0` + notIn + `
+				ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?) fa
+			JOIN follows fb ON fb.account_id = fa.id AND fb.person_id = ?`
+		args := append(append([]any{now, personID}, exArgs...), k+1, personID)
 		if first {
-			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT * FROM (SELECT 1, d.at, d.publication_id, d.account_id FROM folder_deliveries d
-				WHERE d.person_id = ?` + cond + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd`
-			args = append(append(append(args, personID), dargs...), limit)
+			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT 1, fd.at, fd.publication_id, fd.account_id,
+					COALESCE(p.first_article_id, 0), COALESCE(p.article_count, 0), COALESCE(p.title, ''), COALESCE(p.cover_media_id, ''), COALESCE(p.state, '')
+				FROM (SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
+					WHERE d.person_id = ?` + cond + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
+				LEFT JOIN publications p ON p.id = fd.publication_id
+				UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0), 0, 0, 0, 0, '', '', ''`
+			args = append(append(append(args, personID), dargs...), limit, personID)
 			if following != nil {
 				q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
-					WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0`
+					WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
 				args = append(args, personID)
 			}
 		}
 		rows, err := s.query(ctx, q, args...)
-		got, err := db.Collect(rows, err, func(r *sql.Rows) ([4]int64, error) {
-			var v [4]int64
-			return v, r.Scan(&v[0], &v[1], &v[2], &v[3])
-		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var list []*followedAccount
-		for _, v := range got {
+		for rows.Next() {
+			var v [6]int64
+			var t [3]string
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &t[0], &t[1], &t[2]); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
 			switch v[0] {
 			case 0:
-				list = append(list, &followedAccount{id: v[1], last: v[2]})
+				list = append(list, &followedAccount{id: v[1], last: v[2], verified: v[3] == 1, blocked: v[4] == 1, name: t[0], avatar: t[1]})
+			case 1:
+				direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
+				known.details[v[2]] = pubDetail{first: v[4], count: int(v[5]), title: t[0], cover: t[1], state: t[2]}
 			case 2:
 				*following = v[1] == 1
-			default:
-				direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
+			case 3:
+				known.readAt = v[1]
 			}
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		rows.Close()
 		// Newest first (a UNION ALL keeps no order of its own).
 		sort.Slice(list, func(i, j int) bool {
 			if list[i].last != list[j].last {
@@ -268,9 +308,12 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			bound = list[k].last
 			list = list[:k]
 		}
-		refs, err = s.folderRefs(ctx, list, before, limit)
+		for _, a := range list {
+			known.accounts[a.id] = a
+		}
+		refs, err = s.folderRefs(ctx, list, before, limit, known.details)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if bound < 0 || (len(refs) == limit && refs[limit-1].at > bound) {
 			break
@@ -288,7 +331,7 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	if len(refs) > limit {
 		refs = refs[:limit]
 	}
-	return refs, nil
+	return refs, known, nil
 }
 
 // pubDetail is what the folder shows of a publication.
@@ -298,56 +341,65 @@ type pubDetail struct {
 	count               int
 }
 
-// folderDetails loads, in one statement, the page's accounts (name,
-// avatar, badge, and whether the reader still follows them unblocked), when
-// the reader last opened the folder, and the page's publications' details:
-// the two reads of the accounts and the publications by primary key, as
-// one UNION ALL whose first column tells their rows apart.
-func (s *Store) folderDetails(ctx context.Context, personID int64, refs []folderRef) (map[int64]*followedAccount, map[int64]pubDetail, int64, error) {
-	args := make([]any, 0, 3+2*len(refs))
-	args = append(args, db.Micro(s.clock.Now()), personID, personID)
-	seen := make(map[int64]bool, len(refs))
+// folderDetails adds to known, in one statement, what the refs'
+// statements did not read: the accounts of refs not among the picked ones
+// (name, avatar, badge, and whether the reader still follows them
+// unblocked) and the details of publications not read with them, as one
+// UNION ALL whose first column tells their rows apart. Usually there is
+// nothing left and it runs no statement.
+func (s *Store) folderDetails(ctx context.Context, personID int64, refs []folderRef, known *folderKnown) error {
+	var accountIDs, pubIDs []int64
 	for _, r := range refs {
-		if !seen[r.accountID] {
-			seen[r.accountID] = true
-			args = append(args, r.accountID)
+		if known.accounts[r.accountID] == nil && !slices.Contains(accountIDs, r.accountID) {
+			accountIDs = append(accountIDs, r.accountID)
+		}
+		if _, ok := known.details[r.pubID]; !ok {
+			pubIDs = append(pubIDs, r.pubID)
 		}
 	}
-	for _, r := range refs {
-		args = append(args, r.pubID)
+	if len(accountIDs) == 0 && len(pubIDs) == 0 {
+		return nil
 	}
-	rows, err := s.query(ctx, `SELECT 0, a.id, a.name, a.avatar_path, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END,
-			COALESCE(CASE WHEN f.following AND NOT f.blocked THEN 0 ELSE 1 END, 1), '',
-			COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0)
+	args := make([]any, 0, 2+len(accountIDs)+len(pubIDs))
+	var q strings.Builder
+	if len(accountIDs) > 0 {
+		q.WriteString(`SELECT 0, a.id, a.name, a.avatar_path, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END,
+			COALESCE(CASE WHEN f.following AND NOT f.blocked THEN 0 ELSE 1 END, 1), ''
 		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ?
-		WHERE a.id IN (?`+strings.Repeat(", ?", len(seen)-1)+`)
-		UNION ALL
-		SELECT 1, p.id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state, 0
-		FROM publications p WHERE p.id IN (?`+strings.Repeat(", ?", len(refs)-1)+`)`, args...)
+		WHERE a.id IN (?` + strings.Repeat(", ?", len(accountIDs)-1) + `)`)
+		args = append(args, db.Micro(s.clock.Now()), personID)
+		for _, id := range accountIDs {
+			args = append(args, id)
+		}
+	}
+	if len(pubIDs) > 0 {
+		if q.Len() > 0 {
+			q.WriteString(` UNION ALL `)
+		}
+		q.WriteString(`SELECT 1, p.id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state
+		FROM publications p WHERE p.id IN (?` + strings.Repeat(", ?", len(pubIDs)-1) + `)`)
+		for _, id := range pubIDs {
+			args = append(args, id)
+		}
+	}
+	rows, err := s.query(ctx, q.String(), args...)
 	if err != nil {
-		return nil, nil, 0, err
+		return err
 	}
 	defer rows.Close()
-	accounts := make(map[int64]*followedAccount, len(seen))
-	details := make(map[int64]pubDetail, len(refs))
-	var readAt int64
 	for rows.Next() {
-		var kind, id, n5, n6, at int64
+		var kind, id, n5, n6 int64
 		var s3, s4, s7 string
-		if err := rows.Scan(&kind, &id, &s3, &s4, &n5, &n6, &s7, &at); err != nil {
-			return nil, nil, 0, err
+		if err := rows.Scan(&kind, &id, &s3, &s4, &n5, &n6, &s7); err != nil {
+			return err
 		}
 		if kind == 0 { // an account
-			accounts[id] = &followedAccount{id: id, name: s3, avatar: s4, verified: n5 == 1, blocked: n6 == 1}
-			readAt = at
+			known.accounts[id] = &followedAccount{id: id, name: s3, avatar: s4, verified: n5 == 1, blocked: n6 == 1}
 		} else { // a publication
-			details[id] = pubDetail{title: s3, cover: s4, first: n5, count: int(n6), state: s7}
+			known.details[id] = pubDetail{title: s3, cover: s4, first: n5, count: int(n6), state: s7}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, 0, err
-	}
-	return accounts, details, readAt, nil
+	return rows.Err()
 }
 
 func dedupe(refs []folderRef) []folderRef {
@@ -376,18 +428,18 @@ const firstTake = 5
 // its next-newest item outside the page, so every older one of its items
 // is outside too, and an item of the page is among the newest limit of
 // what was read. Otherwise it reads again, up to limit items of each.
-func (s *Store) folderRefs(ctx context.Context, list []*followedAccount, before Cursor, limit int) ([]folderRef, error) {
+func (s *Store) folderRefs(ctx context.Context, list []*followedAccount, before Cursor, limit int, details map[int64]pubDetail) ([]folderRef, error) {
 	if len(list) == 0 {
 		return nil, nil
 	}
 	if len(list) > maxUnion || limit <= firstTake {
-		return s.folderRefsTaking(ctx, list, before, limit, limit)
+		return s.folderRefsTaking(ctx, list, before, limit, limit, details)
 	}
-	refs, err := s.folderRefsTaking(ctx, list, before, limit, firstTake)
+	refs, err := s.folderRefsTaking(ctx, list, before, limit, firstTake, details)
 	if err != nil || !fullTake(refs, firstTake) {
 		return refs, err
 	}
-	return s.folderRefsTaking(ctx, list, before, limit, limit)
+	return s.folderRefsTaking(ctx, list, before, limit, limit, details)
 }
 
 // fullTake reports whether some account has take items among refs.
@@ -408,11 +460,14 @@ func fullTake(refs []folderRef, take int) bool {
 
 // folderRefsTaking returns the newest limit items among the newest take
 // items of each account (every item of the accounts, newest first, when
-// there are more than maxUnion of them).
-func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, before Cursor, limit, take int) ([]folderRef, error) {
+// there are more than maxUnion of them), storing their details in details.
+// The details are read by primary key for the kept items only, after the
+// LIMIT, so the scans stay on publications_folder.
+func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, before Cursor, limit, take int, details map[int64]pubDetail) ([]folderRef, error) {
 	cond, cargs := before.before("folder_at", "id")
 	var q strings.Builder
 	var args []any
+	q.WriteString(`SELECT r.folder_at, r.id, r.account_id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state FROM (`)
 	if len(list) <= maxUnion {
 		// One index range scan per account, each stopping after take rows.
 		for i, a := range list {
@@ -433,10 +488,14 @@ func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, b
 		}
 		args = append(append(args, cargs...), limit)
 	}
+	q.WriteString(`) r JOIN publications p ON p.id = r.id ORDER BY r.folder_at DESC, r.id DESC`)
 	rows, err := s.query(ctx, q.String(), args...)
 	return db.Collect(rows, err, func(r *sql.Rows) (folderRef, error) {
 		var f folderRef
-		return f, r.Scan(&f.at, &f.pubID, &f.accountID)
+		var d pubDetail
+		err := r.Scan(&f.at, &f.pubID, &f.accountID, &d.title, &d.cover, &d.first, &d.count, &d.state)
+		details[f.pubID] = d
+		return f, err
 	})
 }
 
