@@ -30,7 +30,12 @@ type Recorder struct {
 	clock clock.Clock
 	log   *slog.Logger
 	ch    chan Event
-	opts  RecorderOptions
+	// batches carries RecordAll's events, a page's at a time: one send
+	// (and at most one wake of the writer) for all of them. queued counts
+	// the events waiting there, which with ch's stay within opts.Buffer.
+	batches chan []Event
+	queued  atomic.Int64
+	opts    RecorderOptions
 
 	writeMu sync.Mutex // one batch writer at a time (Run and Flush)
 	inserts [len(insertSizes)]*db.WriteStmt
@@ -74,7 +79,7 @@ func NewRecorderWith(d *db.DB, c clock.Clock, log *slog.Logger, o RecorderOption
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{db: d, clock: c, log: log, ch: make(chan Event, o.Buffer), opts: o}
+	return &Recorder{db: d, clock: c, log: log, ch: make(chan Event, o.Buffer), batches: make(chan []Event, max(o.Buffer/16, 1)), opts: o}
 }
 
 // Record queues ev; it never blocks. A zero At is set to now.
@@ -102,6 +107,48 @@ func (r *Recorder) Record(ev Event) {
 		r.recorded.Add(1)
 	default:
 		r.dropped.Add(1)
+	}
+}
+
+// RecordAll queues evs (a page's impressions, say) as one batch: one
+// channel send, so the writer is woken once for all of them rather than
+// up to once each. Each event is stored and counted as Record would store
+// it (a zero At is set to now; events without an account or a kind are
+// left out); the recorder owns evs afterwards. It never blocks: when the
+// buffer cannot take them all, all are dropped and counted.
+func (r *Recorder) RecordAll(evs []Event) {
+	if r == nil {
+		return
+	}
+	kept := evs[:0]
+	var now time.Time
+	for _, ev := range evs {
+		if ev.AccountID == 0 || ev.Kind == "" {
+			continue
+		}
+		if ev.At.IsZero() {
+			if now.IsZero() {
+				now = r.clock.Now()
+			}
+			ev.At = now
+		}
+		kept = append(kept, ev)
+	}
+	n := int64(len(kept))
+	if n == 0 {
+		return
+	}
+	if r.queued.Add(n)+int64(len(r.ch)) > int64(r.opts.Buffer) {
+		r.queued.Add(-n)
+		r.dropped.Add(uint64(n))
+		return
+	}
+	select {
+	case r.batches <- kept:
+		r.recorded.Add(uint64(n))
+	default:
+		r.queued.Add(-n)
+		r.dropped.Add(uint64(n))
 	}
 }
 
@@ -140,6 +187,11 @@ func (r *Recorder) Run(ctx context.Context) {
 		select {
 		case ev := <-r.ch:
 			add(ev)
+		case evs := <-r.batches:
+			r.queued.Add(-int64(len(evs)))
+			for _, ev := range evs {
+				add(ev)
+			}
 		case <-t.C:
 			write()
 		case <-ctx.Done():
@@ -147,6 +199,11 @@ func (r *Recorder) Run(ctx context.Context) {
 				select {
 				case ev := <-r.ch:
 					add(ev)
+				case evs := <-r.batches:
+					r.queued.Add(-int64(len(evs)))
+					for _, ev := range evs {
+						add(ev)
+					}
 				default:
 					write()
 					return
@@ -173,6 +230,15 @@ func (r *Recorder) Flush(ctx context.Context) (err error) {
 					calls.add(ev)
 				} else {
 					batch = append(batch, ev)
+				}
+			case evs := <-r.batches:
+				r.queued.Add(-int64(len(evs)))
+				for _, ev := range evs {
+					if aggregated(ev) {
+						calls.add(ev)
+					} else {
+						batch = append(batch, ev)
+					}
 				}
 			default:
 				break fill

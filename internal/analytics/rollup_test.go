@@ -381,3 +381,111 @@ func TestAPICallsCountedTogether(t *testing.T) {
 		t.Fatalf("%d calls rolled up, want 3000", calls)
 	}
 }
+
+// A page's impressions are queued as one batch (RecordAll) and written by
+// the running writer: every impression of every page arrives, and the
+// daily and hourly figures are those of the same impressions recorded one
+// by one. A batch the buffer cannot take is dropped whole and counted.
+func TestPageImpressionsRecordedTogether(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	clk := &fixedClock{utc("2026-03-11 12:00:00")}
+	st := analytics.NewStore(d, clk, settings.NewStore(d, clk), nil)
+	batched := newAccount(t, d, "Asia/Kolkata", 1)
+	single := newAccount(t, d, "Asia/Kolkata", 1)
+	rec := analytics.NewRecorderWith(d, clk, nil, analytics.RecorderOptions{Buffer: 1 << 14, BatchSize: 64, FlushEvery: time.Millisecond})
+	one := analytics.NewRecorder(d, clk, nil, 1<<14)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { rec.Run(runCtx); close(done) }()
+	start := utc("2026-03-10 09:55:00")
+	const pages = 200
+	want := 0
+	for page := range pages {
+		n := 1 + page%30 // up to 30 publications on a page
+		var evs []analytics.Event
+		for i := range n {
+			ev := analytics.Event{AccountID: batched, Kind: analytics.KindImpression, PersonID: int64(1 + page%17), ObjectID: int64(100 + i),
+				Surface: []string{analytics.SurfaceFolder, analytics.SurfaceChat}[page%2], At: start.Add(time.Duration(page) * time.Minute)}
+			evs = append(evs, ev)
+			ev.AccountID = single
+			one.Record(ev)
+		}
+		want += n
+		rec.RecordAll(evs)
+	}
+	rec.RecordAll([]analytics.Event{{Kind: analytics.KindImpression, PersonID: 1, ObjectID: 1}}) // no account: left out
+	stop()
+	<-done
+	if err := one.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(storedEvents(t, d, batched)); got != want || rec.Dropped() != 0 {
+		t.Fatalf("%d impressions stored, %d dropped; want %d and none", got, rec.Dropped(), want)
+	}
+	if fmt.Sprint(storedEvents(t, d, batched)) != fmt.Sprint(storedEvents(t, d, single)) {
+		t.Fatal("the impressions stored from batches differ from those recorded one by one")
+	}
+	if _, err := st.RollupNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []string{"2026-03-10", "2026-03-11"} {
+		a, err := st.Totals(ctx, batched, day, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.Totals(ctx, single, day, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("%s: daily rows differ:\nbatched %v\none by one %v", day, a, b)
+		}
+		ha, err := st.Hourly(ctx, batched, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hb, err := st.Hourly(ctx, single, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ha) != fmt.Sprint(hb) {
+			t.Fatalf("%s: hourly rows differ:\nbatched %v\none by one %v", day, ha, hb)
+		}
+	}
+	var impressions int64
+	a, _ := st.Totals(ctx, batched, "2026-03-10", "2026-03-10")
+	for _, r := range a {
+		if r.Kind == analytics.KindImpression && r.Surface == analytics.All {
+			impressions = r.Events
+		}
+	}
+	if impressions != int64(want) {
+		t.Errorf("%d impressions in the daily figures, want %d", impressions, want)
+	}
+
+	// A full buffer: the batch that does not fit is dropped whole.
+	small := analytics.NewRecorder(d, clk, nil, 4)
+	page := func(n int) []analytics.Event {
+		evs := make([]analytics.Event, n)
+		for i := range evs {
+			evs[i] = analytics.Event{AccountID: batched, Kind: analytics.KindImpression, PersonID: 99, ObjectID: int64(i + 1)}
+		}
+		return evs
+	}
+	small.RecordAll(page(3))
+	small.RecordAll(page(2)) // 5 > 4
+	if small.Dropped() != 2 {
+		t.Errorf("%d dropped, want the second page's 2", small.Dropped())
+	}
+	if err := small.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var kept int64
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM analytics_events WHERE account_id = ? AND person_id = 99`, batched).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 3 {
+		t.Errorf("%d of the small recorder's impressions stored, want 3", kept)
+	}
+}

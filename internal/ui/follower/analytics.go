@@ -113,11 +113,17 @@ func (u *UI) recordArticle(r *http.Request, accountID, articleID int64, kind str
 
 // recordImpressions captures the publications a follower was shown (their
 // first articles) on a surface: the Subscriptions folder or a chat.
+// They go to the recorder as one batch (one wake of its writer per page).
 func (u *UI) recordImpressions(r *http.Request, items []core.FolderItem, surface string) {
-	me := viewerID(r)
-	for _, it := range items {
-		u.Analytics.Record(analytics.Event{AccountID: it.AccountID, Kind: analytics.KindImpression, PersonID: me, ObjectID: it.ArticleID, Surface: surface})
+	if u.Analytics == nil || len(items) == 0 {
+		return
 	}
+	me := viewerID(r)
+	evs := make([]analytics.Event, 0, len(items))
+	for _, it := range items {
+		evs = append(evs, analytics.Event{AccountID: it.AccountID, Kind: analytics.KindImpression, PersonID: me, ObjectID: it.ArticleID, Surface: surface})
+	}
+	u.Analytics.RecordAll(evs)
 }
 
 // recordComment captures a comment posted on an article.
