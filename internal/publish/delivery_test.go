@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -762,4 +763,52 @@ func TestFolderItemsCarryTheirDetails(t *testing.T) {
 		cur = folder.Next(page)
 	}
 	check("pages of two", paged)
+}
+
+// A follower whom an account blacklisted after sending them tag-targeted
+// publications still sees the rest of their folder, on a page of any size:
+// the blacklisting account's sends, newest of all, are left out without
+// taking the page's places (they used to fill it on every pass and be
+// dropped at the end, so a page of one came back empty and the folder
+// looked empty).
+func TestFolderLeavesOutABlacklistingAccountsTaggedSends(t *testing.T) {
+	e := newEnv(t)
+	me := e.people(1, "blacklisted")[0]
+	lotus := e.account(account.Subscription, "Lotus Tea House")
+	oak := e.account(account.Subscription, "Oak Almanac")
+	e.follow(lotus.ID, []int64{me})
+	e.follow(oak.ID, []int64{me})
+	e.tag(oak.ID, 401, "Members", []int64{me})
+	var lotusPubs []int64
+	for _, title := range []string{"Spring leaves", "Summer leaves", "Autumn leaves"} {
+		e.clock.Advance(time.Second)
+		p := e.draft(lotus.ID, title)
+		e.massSend(lotus.ID, p, 0)
+		lotusPubs = append([]int64{p.ID}, lotusPubs...) // newest first
+	}
+	for _, title := range []string{"Members' almanac", "Members' tides", "Members' stars"} {
+		e.clock.Advance(time.Second)
+		e.massSend(oak.ID, e.draft(oak.ID, title), 401)
+	}
+	e.exec(`UPDATE follows SET blocked = TRUE WHERE account_id = ? AND person_id = ?`, oak.ID, me)
+
+	for _, size := range []int{1, 2, 20} {
+		var got []int64
+		for cur := (folder.Cursor{}); ; {
+			page, err := e.subs.Items(e.ctx, me, cur, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, it := range page {
+				got = append(got, it.PublicationID)
+			}
+			cur = folder.Next(page)
+		}
+		if !slices.Equal(got, lotusPubs) {
+			t.Errorf("pages of %d: publications %v, want Lotus's %v", size, got, lotusPubs)
+		}
+	}
 }

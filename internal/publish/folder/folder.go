@@ -222,9 +222,14 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64, following *bool) ([]folderRef, *folderKnown, error) {
 	known := &folderKnown{accounts: map[int64]*followedAccount{}, details: map[int64]pubDetail{}}
 	var refs []folderRef
-	notIn, exArgs := "", []any{}
+	// Accounts found blocked on an earlier pass are left out of the pick and
+	// of the tag-targeted sends alike: else their sends would fill the page
+	// again on every pass and be dropped at the end, leaving it short or
+	// empty and ending the follower's paging early.
+	notIn, notInD, exArgs := "", "", []any{}
 	if len(excluded) > 0 {
-		notIn = ` AND a.id NOT IN (?` + strings.Repeat(", ?", len(excluded)-1) + `)`
+		marks := `(?` + strings.Repeat(", ?", len(excluded)-1) + `)`
+		notIn, notInD = ` AND a.id NOT IN `+marks, ` AND d.account_id NOT IN `+marks
 		for _, v := range excluded {
 			exArgs = append(exArgs, v)
 		}
@@ -257,10 +262,10 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT 1, fd.at, fd.publication_id, fd.account_id,
 					COALESCE(p.first_article_id, 0), COALESCE(p.article_count, 0), COALESCE(p.title, ''), COALESCE(p.cover_media_id, ''), COALESCE(p.state, '')
 				FROM (SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
-					WHERE d.person_id = ?` + cond + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
+					WHERE d.person_id = ?` + cond + notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
 				LEFT JOIN publications p ON p.id = fd.publication_id
 				UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0), 0, 0, 0, 0, '', '', ''`
-			args = append(append(append(args, personID), dargs...), limit, personID)
+			args = append(append(append(append(args, personID), dargs...), exArgs...), limit, personID)
 			if following != nil {
 				q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
 					WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
