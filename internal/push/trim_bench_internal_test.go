@@ -13,6 +13,34 @@ import (
 	"github.com/heraldoa/herald/internal/db/dbtest"
 )
 
+// trimLog is a push log over a new database holding one account, and
+// the time the trim tests call now.
+func trimLog(tb testing.TB) (*db.DB, *Store, int64, time.Time) {
+	tb.Helper()
+	d := dbtest.New(tb)
+	c := &clock.Offset{}
+	a, err := account.NewStore(d, c).Create(context.Background(), account.NewAccount{Type: account.Service, Region: account.Domestic,
+		Name: "Harbour Bank", Status: account.StatusActive})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := NewStore(d, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return d, s, a.ID, time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+}
+
+// analyzeLog gathers the statistics a maintained database would have
+// (SQLite's ANALYZE; PostgreSQL's autovacuum).
+func analyzeLog(tb testing.TB, d *db.DB) {
+	tb.Helper()
+	q := `ANALYZE`
+	if d.Dialect() == db.Postgres {
+		q = `VACUUM ANALYZE push_deliveries`
+	}
+	if _, err := d.Exec(context.Background(), q); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // logDays writes n deliveries per day of the log for the days before
 // now, oldest first, with ids that grow with created_at as the writer's
 // do, and returns the ids by day (0: today).
@@ -37,23 +65,10 @@ func logDays(t testing.TB, s *Store, accountID int64, now time.Time, days, n int
 // each (102,300 rows) to 30 days, as the daily job does: the first trim
 // deletes the oldest day, the others find nothing to delete.
 func BenchmarkDeleteOlderThan(b *testing.B) {
-	d := dbtest.New(b)
+	d, s, accountID, now := trimLog(b)
 	ctx := context.Background()
-	c := &clock.Offset{}
-	a, err := account.NewStore(d, c).Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank", Status: account.StatusActive})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := NewStore(d, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
-	logDays(b, s, a.ID, now, 31, 3300)
-	analyze := `ANALYZE` // as a maintained SQLite would have
-	if d.Dialect() == db.Postgres {
-		analyze = `VACUUM ANALYZE push_deliveries` // as autovacuum would have
-	}
-	if _, err := d.Exec(ctx, analyze); err != nil {
-		b.Fatal(err)
-	}
+	logDays(b, s, accountID, now, 31, 3300)
+	analyzeLog(b, d)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := s.DeleteOlderThan(ctx, now.AddDate(0, 0, -30)); err != nil {

@@ -3,14 +3,10 @@ package push
 import (
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/heraldoa/herald/internal/account"
-	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/db/dbtest"
 )
@@ -36,22 +32,15 @@ func remainingIDs(t *testing.T, d *db.DB) map[int64]bool {
 // younger, also a younger one written with an older id (another node's
 // clock behind), and a trim of an empty log deletes nothing.
 func TestDeleteOlderThanKeepsTheLastDays(t *testing.T) {
-	d := dbtest.New(t)
+	d, s, accountID, now := trimLog(t)
 	ctx := context.Background()
-	c := &clock.Offset{}
-	a, err := account.NewStore(d, c).Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank", Status: account.StatusActive})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewStore(d, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	cutoff := now.AddDate(0, 0, -30).Add(-30 * time.Minute)
 	if n, err := s.DeleteOlderThan(ctx, cutoff); err != nil || n != 0 {
 		t.Fatalf("trimming an empty log: %d rows, %v", n, err)
 	}
-	byDay := logDays(t, s, a.ID, now, 40, 60)
+	byDay := logDays(t, s, accountID, now, 40, 60)
 	// A delivery of today logged with an id among the oldest days'.
-	late := &Delivery{ID: byDay[35][0] + 1, AccountID: a.ID, Kind: KindMessage, Mode: Safe, URL: "https://example.com/wx", CreatedAt: now}
+	late := &Delivery{ID: byDay[35][0] + 1, AccountID: accountID, Kind: KindMessage, Mode: Safe, URL: "https://example.com/wx", CreatedAt: now}
 	if err := s.Record(ctx, late); err != nil {
 		t.Fatal(err)
 	}
@@ -88,23 +77,9 @@ func TestDeleteOlderThanKeepsTheLastDays(t *testing.T) {
 // The trim's statements read the log by its primary key, never the whole
 // log.
 func TestDeleteOlderThanPlanUsesThePrimaryKey(t *testing.T) {
-	d := dbtest.New(t)
-	ctx := context.Background()
-	c := &clock.Offset{}
-	a, err := account.NewStore(d, c).Create(ctx, account.NewAccount{Type: account.Service, Region: account.Domestic, Name: "Harbour Bank", Status: account.StatusActive})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewStore(d, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
-	byDay := logDays(t, s, a.ID, now, 31, 100)
-	analyze := `ANALYZE` // as a maintained SQLite would have
-	if d.Dialect() == db.Postgres {
-		analyze = `VACUUM ANALYZE push_deliveries` // as autovacuum would have
-	}
-	if _, err := d.Exec(ctx, analyze); err != nil {
-		t.Fatal(err)
-	}
+	d, s, accountID, now := trimLog(t)
+	byDay := logDays(t, s, accountID, now, 31, 100)
+	analyzeLog(t, d)
 	cutoff := db.Micro(now.AddDate(0, 0, -30))
 	for _, q := range []struct {
 		sql  string
