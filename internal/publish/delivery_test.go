@@ -812,3 +812,95 @@ func TestFolderLeavesOutABlacklistingAccountsTaggedSends(t *testing.T) {
 		}
 	}
 }
+
+// The folder's top reads the reader's conversations with the Subscription
+// accounts they follow in its own statement, as follow.Store.Chats would,
+// row for row: newest first, with each account's name, avatar and badge,
+// the last message's preview and the unread count, for limits of 1, 2
+// and 20; not a Service account's conversation, an unfollowed or
+// suspended account's, nor someone else's. The items are Items' all the
+// same, and a reader whose accounts never published gets the
+// conversations with no items.
+func TestFolderTopReadsTheSubscriptionConversations(t *testing.T) {
+	e := newEnv(t)
+	people := e.people(2, "convs")
+	me, other := people[0], people[1]
+	tea := e.account(account.Subscription, "Lotus Tea House")
+	pine := e.account(account.Subscription, "Pine Notes")
+	quiet := e.account(account.Subscription, "Quiet Letters")
+	cedar := e.account(account.Subscription, "Cedar Letters")
+	oak := e.account(account.Subscription, "Oak Almanac")
+	bank := e.account(account.Service, "Harbour Bank")
+	for _, a := range []*account.Account{tea, pine, quiet, cedar, oak, bank} {
+		e.follow(a.ID, []int64{me, other})
+	}
+	e.exec(`UPDATE accounts SET verified_until = ?, avatar_path = 'pine.png' WHERE id = ?`, db.Micro(e.clock.Now().Add(24*time.Hour)), pine.ID)
+	say := func(a *account.Account, person int64, dir, text string) {
+		t.Helper()
+		e.clock.Advance(time.Second)
+		sender := message.SenderFollower
+		if dir == message.Out {
+			sender = message.SenderAgent
+		}
+		if err := e.messages.Append(e.ctx, &message.Message{AccountID: a.ID, PersonID: person, Direction: dir, Kind: message.KindText,
+			Sender: sender, Body: message.Body{Text: text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	say(tea, me, message.In, "hello tea")
+	say(tea, me, message.Out, "welcome")
+	say(tea, me, message.Out, "our spring list")
+	say(pine, me, message.In, "hello pine")
+	say(quiet, me, message.In, "hello quiet")
+	say(cedar, me, message.In, "hello cedar")
+	say(oak, me, message.In, "hello oak")
+	say(bank, me, message.In, "hello bank")
+	say(tea, other, message.In, "someone else")
+	say(quiet, me, message.Out, "a quiet answer")
+	e.exec(`UPDATE accounts SET status = 'suspended' WHERE id = ?`, cedar.ID)
+	if _, err := e.follows.Unfollow(e.ctx, oak.ID, me); err != nil {
+		t.Fatal(err)
+	}
+
+	check := func(when string, wantItems int) {
+		t.Helper()
+		for _, limit := range []int{1, 2, 20} {
+			want, err := e.follows.Chats(e.ctx, me, account.Subscription, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			top, err := e.subs.TopAlso(e.ctx, me, 20, folder.Also{Chats: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != min(limit, 3) || len(top.Chats) != len(want) {
+				t.Fatalf("%s, limit %d: %d conversations %+v, follow.Store.Chats %d; want %d", when, limit, len(top.Chats), top.Chats, len(want), min(limit, 3))
+			}
+			for i, w := range want {
+				g := top.Chats[i]
+				if g.AccountID != w.Account.ID || g.AccountName != w.Account.Name || g.AccountAvatar != w.Account.AvatarPath ||
+					g.Verified != w.Account.Verified(e.clock.Now()) || !g.LastAt.Equal(w.LastAt) || g.Preview != w.LastPreview || g.Unread != w.Unread {
+					t.Errorf("%s, limit %d: conversation %d = %+v, follow.Store.Chats has %s %v %q %d", when, limit, i, g, w.Account.Name, w.LastAt, w.LastPreview, w.Unread)
+				}
+			}
+			items, err := e.subs.Items(e.ctx, me, folder.Cursor{}, 20)
+			if err != nil || len(items) != wantItems || len(top.Items) != wantItems || !slices.Equal(items, top.Items) {
+				t.Errorf("%s, limit %d: items %+v, Items %+v (%v); want %d", when, limit, top.Items, items, err, wantItems)
+			}
+		}
+	}
+	check("nothing published", 0)
+	e.clock.Advance(time.Second)
+	e.massSend(pine.ID, e.draft(pine.ID, "Pine news"), 0)
+	e.clock.Advance(time.Second)
+	e.massSend(tea.ID, e.draft(tea.ID, "Spring leaves"), 0)
+	check("after two sends", 2)
+	// Newest first: quiet's answer, pine's, then tea's (a Subscription
+	// account's sends are not in its conversations).
+	top, err := e.subs.TopAlso(e.ctx, me, 20, folder.Also{Chats: 20})
+	if err != nil || top.Chats[0].AccountID != quiet.ID || top.Chats[0].Preview != "a quiet answer" || top.Chats[0].Unread != 1 ||
+		top.Chats[1].AccountID != pine.ID || !top.Chats[1].Verified || top.Chats[1].AccountAvatar != "pine.png" ||
+		top.Chats[2].AccountID != tea.ID || top.Chats[2].Unread != 2 || top.Chats[2].Preview != "our spring list" || top.Following {
+		t.Errorf("after two sends: %+v (%v)", top, err)
+	}
+}

@@ -133,13 +133,66 @@ func (s *Store) Items(ctx context.Context, personID int64, before Cursor, limit 
 // not), which the chat list needs to know to show the folder's row at all:
 // read in the folder's first statement instead of one of its own.
 func (s *Store) Top(ctx context.Context, personID int64, limit int) (_ []Item, following bool, _ error) {
-	items, err := s.items(ctx, personID, Cursor{}, limit, &following)
-	return items, following, err
+	page, err := s.TopAlso(ctx, personID, limit, Also{Following: true})
+	return page.Items, page.Following, err
 }
 
-// items is Items, storing in *following (when not nil) whether the
-// follower follows any Subscription account.
-func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit int, following *bool) ([]Item, error) {
+// Also is what a read of the folder's top reads besides, in its first
+// statement (one statement fewer each than reading them apart).
+type Also struct {
+	Following bool // whether the follower follows any Subscription account (as Top)
+	Chats     int  // up to this many of the follower's Subscription conversations (0: none; at most 500)
+}
+
+// Chat is a follower's conversation with an active Subscription account
+// they follow, as follow.Store.Chats reads it.
+type Chat struct {
+	AccountID     int64
+	AccountName   string
+	AccountAvatar string // avatar_path of the account ("" for none)
+	Verified      bool
+	LastAt        time.Time
+	Preview       string // of the conversation's last message
+	Unread        int    // messages the follower has not read
+}
+
+// TopPage is the folder's top with what was read besides (Also).
+type TopPage struct {
+	Items     []Item
+	Following bool   // with Also.Following
+	Chats     []Chat // with Also.Chats: newest first
+}
+
+// TopAlso is Items from the top of the folder with what also asks for:
+// whether the follower follows any Subscription account, and their newest
+// conversations with the active Subscription accounts they follow (those
+// of follow.Store.Chats for account.Subscription), which the chat list and
+// the folder page show beside the folder's items.
+func (s *Store) TopAlso(ctx context.Context, personID int64, limit int, also Also) (TopPage, error) {
+	x := &extra{chats: min(max(also.Chats, 0), 500)}
+	var page TopPage
+	if also.Following {
+		x.following = &page.Following
+	}
+	items, err := s.items(ctx, personID, Cursor{}, limit, x)
+	if err != nil {
+		return TopPage{}, err
+	}
+	page.Items, page.Chats = items, x.chatList
+	return page, nil
+}
+
+// extra is what a folder read's first statement reads besides the
+// folder's items.
+type extra struct {
+	following *bool  // when not nil, set to whether the follower follows any Subscription account
+	chats     int    // how many Subscription conversations to read into chatList (0: none)
+	chatList  []Chat // newest first
+}
+
+// items is Items, reading what x asks for (when not nil) in its first
+// statement.
+func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit int, x *extra) ([]Item, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
@@ -156,8 +209,8 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	// page's accounts and excluded on a second pass.
 	var excluded []int64
 	for pass := 0; ; pass++ {
-		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, following)
-		following = nil // read on the first pass
+		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, x)
+		x = nil // read on the first pass
 		if err != nil {
 			return nil, err
 		}
@@ -217,9 +270,8 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 // folderRefsFor returns the page's publications (newest first), with what
 // its statements read of them: the picked accounts (name, avatar, badge,
 // blocked), the publications' details and when the reader last opened the
-// folder. With following not nil, its first statement also reads whether
-// the follower follows any Subscription account into *following.
-func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64, following *bool) ([]folderRef, *folderKnown, error) {
+// folder. With x not nil, its first statement also reads what x asks for.
+func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor, limit int, excluded []int64, x *extra) ([]folderRef, *folderKnown, error) {
 	known := &folderKnown{accounts: map[int64]*followedAccount{}, details: map[int64]pubDetail{}}
 	var refs []folderRef
 	// Accounts found blocked on an earlier pass are left out of the pick and
@@ -244,6 +296,7 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	//   1 (a delivery): at, publication, account, first article, article count, title, cover, state
 	//   2: whether the follower follows any Subscription account (1 or 0)
 	//   3: when the follower last opened the folder
+	//   4 (a Subscription conversation): account, last_at, verified, unread, 0, name, avatar, preview
 	cond, dargs := before.before("d.at", "d.publication_id")
 	var direct []folderRef
 	k := limit
@@ -266,10 +319,17 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 				LEFT JOIN publications p ON p.id = fd.publication_id
 				UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0), 0, 0, 0, 0, '', '', ''`
 			args = append(append(append(append(args, personID), dargs...), exArgs...), limit, personID)
-			if following != nil {
+			if x != nil && x.following != nil {
 				q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
 					WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
 				args = append(args, personID)
+			}
+			if x != nil && x.chats > 0 {
+				// follow.Store.Chats' statement for Subscription accounts,
+				// narrowed to the columns shown.
+				q += ` UNION ALL SELECT 4, fc.account_id, fc.last_at, fc.verified, fc.follower_unread, 0, fc.name, fc.avatar_path, fc.last_preview
+				FROM (` + subscriptionChatsSQL + `) fc`
+				args = append(args, now, personID, x.chats)
 			}
 		}
 		rows, err := s.query(ctx, q, args...)
@@ -291,9 +351,12 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 				direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
 				known.details[v[2]] = pubDetail{first: v[4], count: int(v[5]), title: t[0], cover: t[1], state: t[2]}
 			case 2:
-				*following = v[1] == 1
+				*x.following = v[1] == 1
 			case 3:
 				known.readAt = v[1]
+			case 4:
+				x.chatList = append(x.chatList, Chat{AccountID: v[1], LastAt: db.FromMicro(v[2]), Verified: v[3] == 1, Unread: int(v[4]),
+					AccountName: t[0], AccountAvatar: t[1], Preview: t[2]})
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -301,6 +364,10 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			return nil, nil, err
 		}
 		rows.Close()
+		if first && x != nil {
+			// Newest first, ties as the branch returned them.
+			slices.SortStableFunc(x.chatList, func(a, b Chat) int { return b.LastAt.Compare(a.LastAt) })
+		}
 		// Newest first (a UNION ALL keeps no order of its own).
 		sort.Slice(list, func(i, j int) bool {
 			if list[i].last != list[j].last {
@@ -338,6 +405,19 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	}
 	return refs, known, nil
 }
+
+// subscriptionChatsSQL reads a follower's newest conversations with the
+// active Subscription accounts they follow (args: now in µs, the
+// follower, how many): follow.Store.Chats' statement for Subscription
+// accounts, narrowed to the columns the pages show, walking
+// conversations_person newest first like it.
+const subscriptionChatsSQL = `SELECT c.account_id, c.last_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, c.follower_unread,
+		a.name, a.avatar_path, c.last_preview
+	FROM conversations c
+	JOIN follows f ON f.account_id = c.account_id AND f.person_id = c.person_id
+	JOIN accounts a ON a.id = c.account_id
+	WHERE c.person_id = ? AND c.last_message_id <> 0 AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
+	ORDER BY c.last_at DESC LIMIT ?`
 
 // pubDetail is what the folder shows of a publication.
 type pubDetail struct {
