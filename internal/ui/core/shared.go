@@ -80,13 +80,40 @@ type PublicationSource interface {
 }
 
 // FolderTop is a PublicationSource that also reads, with the top of the
-// folder, whether personID follows any Subscription account: the chat
-// list shows the folder's row only then, and asks both at once.
+// folder, whether personID follows any Subscription account (the chat
+// list shows the folder's row only then) and their conversations with the
+// Subscription accounts they follow (both the chat list and the folder
+// page show them), each asked for.
 type FolderTop interface {
 	PublicationSource
-	// FolderTop is Folder from the top ("" cursor) without the next
-	// page's cursor, and whether personID follows any Subscription account.
-	FolderTop(ctx context.Context, personID int64, limit int) (_ []FolderItem, following bool, _ error)
+	// FolderTop is Folder from the top ("" cursor) with what also asks for.
+	FolderTop(ctx context.Context, personID int64, limit int, also FolderAlso) (FolderTopPage, error)
+}
+
+// FolderAlso is what FolderTop reads besides the folder's items.
+type FolderAlso struct {
+	Following bool // whether personID follows any Subscription account
+	Chats     int  // up to this many of personID's Subscription conversations (0: none)
+}
+
+// FolderTopPage is what FolderTop read.
+type FolderTopPage struct {
+	Items     []FolderItem
+	Next      string             // the next page's cursor ("" at the end)
+	Following bool               // with FolderAlso.Following
+	Chats     []SubscriptionChat // with FolderAlso.Chats, newest first
+}
+
+// SubscriptionChat is personID's conversation with an active Subscription
+// account they follow.
+type SubscriptionChat struct {
+	AccountID     int64
+	AccountName   string
+	AccountAvatar string // avatar_path ("" for none)
+	Verified      bool
+	LastAt        time.Time
+	Preview       string
+	Unread        int
 }
 
 // AccountAvatarURL is where an account's avatar is served, "" for none.

@@ -47,14 +47,29 @@ const folderPage = 30
 func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 	me := web.Person(r)
 	d := &folderData{Available: u.Publications != nil}
-	if r.URL.Query().Get("after") == "" {
+	after := r.URL.Query().Get("after")
+	// The first page lists the Subscription conversations too: read with
+	// the folder's top by a source that can (core.FolderTop), in its first
+	// statement, else on their own.
+	top, readTop := u.Publications.(core.FolderTop)
+	readTop = readTop && after == ""
+	if after == "" && !readTop {
 		var err error
 		if d.Chats, err = u.subscriptionChats(r.Context(), me.ID); err != nil {
 			return err
 		}
 	}
 	if u.Publications != nil {
-		items, next, err := u.Publications.Folder(r.Context(), me.ID, r.URL.Query().Get("after"), folderPage)
+		var items []core.FolderItem
+		var next string
+		var err error
+		if readTop {
+			var page core.FolderTopPage
+			page, err = top.FolderTop(r.Context(), me.ID, folderPage, core.FolderAlso{Chats: maxSubscriptionChats})
+			items, next, d.Chats = page.Items, page.Next, u.subscriptionChatRows(page.Chats)
+		} else {
+			items, next, err = u.Publications.Folder(r.Context(), me.ID, after, folderPage)
+		}
 		if err != nil {
 			return err
 		}
@@ -81,7 +96,7 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 		// Opening the first page marks what it shows seen; when nothing on
 		// it is new (every older item is then seen too) there is nothing to
 		// write.
-		if r.URL.Query().Get("after") == "" && unseen(items) {
+		if after == "" && unseen(items) {
 			if err := u.Publications.MarkFolderSeen(r.Context(), me.ID); err != nil {
 				return err
 			}
@@ -122,4 +137,15 @@ func (u *UI) subscriptionChats(ctx context.Context, personID int64) ([]*chatRow,
 			Verified: a.Verified(u.Clock.Now()), Preview: c.LastPreview, At: c.LastAt, Unread: c.Unread})
 	}
 	return rows, nil
+}
+
+// subscriptionChatRows is subscriptionChats' rows of conversations read
+// with the folder's top (core.FolderTop).
+func (u *UI) subscriptionChatRows(chats []core.SubscriptionChat) []*chatRow {
+	rows := make([]*chatRow, 0, len(chats))
+	for _, c := range chats {
+		rows = append(rows, &chatRow{AccountID: c.AccountID, Href: "/chat/" + strconv.FormatInt(c.AccountID, 10), Name: c.AccountName,
+			AvatarURL: core.AccountAvatarURL(c.AccountID, c.AccountAvatar), Verified: c.Verified, Preview: c.Preview, At: c.LastAt, Unread: c.Unread})
+	}
+	return rows
 }

@@ -58,11 +58,16 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The folder's row is shown to followers of any Subscription account;
 	// a source that can (core.FolderTop) says so with the folder's top, in
-	// its first statement, instead of a count of its own.
+	// its first statement, instead of a count of its own, and reads the
+	// Subscription conversations there too.
 	var items []core.FolderItem
 	var subs bool
+	var convs []*chatRow
+	readConvs := true
 	if top, ok := u.Publications.(core.FolderTop); ok {
-		items, subs, err = top.FolderTop(ctx, me.ID, folderPeek)
+		var page core.FolderTopPage
+		page, err = top.FolderTop(ctx, me.ID, folderPeek, core.FolderAlso{Following: true, Chats: maxSubscriptionChats})
+		items, subs, convs, readConvs = page.Items, page.Following, u.subscriptionChatRows(page.Chats), false
 	} else {
 		var n int
 		n, err = u.Follows.CountFollowing(ctx, me.ID, account.Subscription)
@@ -76,9 +81,10 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	if subs {
 		row := &chatRow{Href: "/subscriptions", Name: p.L.Text("Subscriptions"), Folder: true, Preview: p.L.Text("No publications yet")}
 		// Answers from Subscription accounts count here too.
-		convs, err := u.subscriptionChats(ctx, me.ID)
-		if err != nil {
-			return err
+		if readConvs {
+			if convs, err = u.subscriptionChats(ctx, me.ID); err != nil {
+				return err
+			}
 		}
 		for _, c := range convs {
 			row.Unread += c.Unread

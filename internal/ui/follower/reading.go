@@ -154,16 +154,26 @@ func (p publicationSource) Folder(ctx context.Context, personID int64, cursor st
 	return out, next, nil
 }
 
-func (p publicationSource) FolderTop(ctx context.Context, personID int64, limit int) ([]core.FolderItem, bool, error) {
-	items, following, err := p.folder.Top(ctx, personID, limit)
+func (p publicationSource) FolderTop(ctx context.Context, personID int64, limit int, also core.FolderAlso) (core.FolderTopPage, error) {
+	top, err := p.folder.TopAlso(ctx, personID, limit, folder.Also{Following: also.Following, Chats: also.Chats})
 	if err != nil {
-		return nil, false, err
+		return core.FolderTopPage{}, err
 	}
-	out := make([]core.FolderItem, len(items))
-	for i, it := range items {
-		out[i] = folderItem(it)
+	page := core.FolderTopPage{Items: make([]core.FolderItem, len(top.Items)), Following: top.Following}
+	for i, it := range top.Items {
+		page.Items[i] = folderItem(it)
 	}
-	return out, following, nil
+	if len(top.Items) == limit {
+		page.Next = folder.Next(top.Items).String()
+	}
+	if len(top.Chats) > 0 {
+		page.Chats = make([]core.SubscriptionChat, len(top.Chats))
+		for i, c := range top.Chats {
+			page.Chats[i] = core.SubscriptionChat{AccountID: c.AccountID, AccountName: c.AccountName, AccountAvatar: c.AccountAvatar,
+				Verified: c.Verified, LastAt: c.LastAt, Preview: c.Preview, Unread: c.Unread}
+		}
+	}
+	return page, nil
 }
 
 func (p publicationSource) MarkFolderSeen(ctx context.Context, personID int64) error {
