@@ -9,6 +9,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -359,13 +361,49 @@ type Follower struct {
 	TagIDs       []int64
 }
 
-// Query filters the follower list.
+// Query filters the follower list and says which page of it to list.
+// Pages are found by key, never by offset: After lists the followers that
+// come after one (older), Before the ones that come before it (newer, still
+// listed newest first); a page costs its own rows however deep it is, and
+// a follower added or removed between two pages moves no other follower
+// onto both or off both.
 type Query struct {
-	Search  string // in remark or display name
-	TagID   int64  // 0: any
-	Blocked bool   // only the blacklist
-	Offset  int
-	Limit   int // default 50, at most 200
+	Search  string  // in remark or display name
+	TagID   int64   // 0: any
+	Blocked bool    // only the blacklist
+	After   *Cursor // the followers after this place, if set
+	Before  *Cursor // the followers before it, if set (and After is not)
+	Limit   int     // default 50, at most 200
+}
+
+// Cursor is a place in the follower list: the list's sort key, follow
+// time then person id, both newest first. A follower's Cursor stays valid
+// after they unfollow: the page after it starts at the next follower.
+type Cursor struct {
+	SubscribedAt int64 // microseconds, as stored
+	PersonID     int64
+}
+
+// Cursor is the follower's place in the list.
+func (f *Follower) Cursor() Cursor {
+	return Cursor{SubscribedAt: db.Micro(f.SubscribedAt), PersonID: f.PersonID}
+}
+
+// String writes the cursor for a link: "subscribed_at.person_id".
+func (c Cursor) String() string {
+	return strconv.FormatInt(c.SubscribedAt, 10) + "." + strconv.FormatInt(c.PersonID, 10)
+}
+
+// ParseCursor reads what String writes; ok is false for anything else.
+func ParseCursor(s string) (c Cursor, ok bool) {
+	at, id, found := strings.Cut(s, ".")
+	if !found {
+		return Cursor{}, false
+	}
+	var err1, err2 error
+	c.SubscribedAt, err1 = strconv.ParseInt(at, 10, 64)
+	c.PersonID, err2 = strconv.ParseInt(id, 10, 64)
+	return c, err1 == nil && err2 == nil
 }
 
 const followerCols = `f.person_id, f.openid, p.display_name, p.avatar_path, p.region, p.language, f.following, f.subscribed_at, f.remark, f.blocked`
@@ -404,6 +442,9 @@ func (s *Store) Followers(ctx context.Context, accountID int64, q Query) (_ []*F
 	list, err := db.Collect(rows, err, func(r *sql.Rows) (*Follower, error) { return scanFollower(r) })
 	if err != nil || len(list) == 0 {
 		return list, err
+	}
+	if q.After == nil && q.Before != nil {
+		slices.Reverse(list) // read oldest first from the place, listed newest first
 	}
 	byID := map[int64]*Follower{}
 	ids := make([]any, 0, len(list)+1)

@@ -8,11 +8,12 @@ import (
 
 // followersSQL builds Followers' statement and its arguments. Both forms
 // return the same rows in the same order (subscribed_at, then person_id,
-// newest first) and differ, for a tag filter, in where they start.
+// newest first; oldest first for a Before page) and differ, for a tag
+// filter, in where they start.
 //
-// The walk (byTag false) reads the account's followers newest first and
-// looks each up in the tag, stopping when the page is full: a page costs
-// about (offset + limit) × followers ÷ tag rows, up to the whole account
+// The walk (byTag false) reads the account's followers from the page's
+// place and looks each up in the tag, stopping when the page is full: a
+// page costs about limit × followers ÷ tag rows, up to the whole account
 // for a small tag (SQLite, which has no statistics, always plans it so:
 // about 0.2 s for a tag of 10 among 100,000 followers).
 //
@@ -48,16 +49,30 @@ func followersSQL(d db.Dialect, accountID int64, q Query, byTag bool) (string, [
 		where += ` AND (` + d.Like("f.remark") + ` ESCAPE '\' OR ` + d.Like("p.display_name") + ` ESCAPE '\')`
 		args = append(args, pat, pat)
 	}
-	args = append(args, q.Limit, q.Offset)
+	// The page's place, as a row value on the sort key: the walk seeks to
+	// it in follows_account_newest, (following, subscribed_at, person_id)
+	// after the account, and reads from there. Before reads the other
+	// way from the place (Followers turns those rows round).
+	order := `f.subscribed_at DESC, f.person_id DESC`
+	if c := q.After; c != nil {
+		where += ` AND (f.subscribed_at, f.person_id) < (?, ?)`
+		args = append(args, c.SubscribedAt, c.PersonID)
+	} else if c := q.Before; c != nil {
+		where += ` AND (f.subscribed_at, f.person_id) > (?, ?)`
+		args = append(args, c.SubscribedAt, c.PersonID)
+		order = `f.subscribed_at, f.person_id`
+	}
+	args = append(args, q.Limit)
 	return `SELECT ` + followerCols + ` FROM ` + from + `
-		WHERE ` + where + ` ORDER BY f.subscribed_at DESC, f.person_id DESC LIMIT ? OFFSET ?`, args
+		WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?`, args
 }
 
 // followersByTag tells whether Followers reads a tag filter's members
 // first: on SQLite, when sorting the tag reads fewer rows than walking the
-// account to the end of the page would (tag² ≤ (offset + limit) ×
-// followers). tagCount and followers are the counters the tables keep; a
-// stale one picks a slower plan, never other rows.
+// account from the page's place to its end would (tag² ≤ limit ×
+// followers: the walk finds a member about every followers ÷ tag rows,
+// wherever it starts). tagCount and followers are the counters the tables
+// keep; a stale one picks a slower plan, never other rows.
 func followersByTag(d db.Dialect, tagCount, followers int64, q Query) bool {
-	return d == db.SQLite && q.TagID != 0 && tagCount*tagCount <= int64(q.Offset+q.Limit)*followers
+	return d == db.SQLite && q.TagID != 0 && tagCount*tagCount <= int64(q.Limit)*followers
 }

@@ -89,28 +89,45 @@ func TestFollowersStatementsAgree(t *testing.T) {
 					}
 				}
 				for _, byTag := range statements {
-					var got []int64
-					for offset := 0; ; offset += 4 {
-						q := Query{TagID: tag, Blocked: blocked, Search: search, Offset: offset, Limit: 4}
+					list := func(q Query) []*Follower {
 						query, args := followersSQL(d.Dialect(), 1, q, byTag)
 						rs, err := d.Query(ctx, query, args...)
-						page, err := db.Collect(rs, err, func(r *sql.Rows) (int64, error) {
-							f, err := scanFollower(r)
-							if err != nil {
-								return 0, err
-							}
-							return f.PersonID, nil
-						})
+						page, err := db.Collect(rs, err, func(r *sql.Rows) (*Follower, error) { return scanFollower(r) })
 						if err != nil {
 							t.Fatal(err)
 						}
-						if len(page) == 0 {
-							break
-						}
-						got = append(got, page...)
+						return page
 					}
-					if !slices.Equal(got, want) {
-						t.Errorf("tag %d, blacklist %v, search %q, by tag %v: got %v, want %v", tag, blocked, search, byTag, got, want)
+					// Forward from the top, each page after the last one's
+					// last follower; then back from past the end, each page
+					// before the last one's newest (the statement reads a
+					// Before page oldest first; Followers turns it round).
+					var got, back []int64
+					q := Query{TagID: tag, Blocked: blocked, Search: search, Limit: 4}
+					for page := list(q); len(page) > 0; page = list(q) {
+						for _, f := range page {
+							got = append(got, f.PersonID)
+						}
+						c := page[len(page)-1].Cursor()
+						q.After = &c
+						if len(got) > 60 {
+							t.Fatalf("%+v: more followers than there are: %v", q, got)
+						}
+					}
+					q.Before, q.After = &Cursor{SubscribedAt: -1}, nil // older than any
+					for page := list(q); len(page) > 0; page = list(q) {
+						for _, f := range page {
+							back = append(back, f.PersonID)
+						}
+						c := page[len(page)-1].Cursor()
+						q.Before = &c
+						if len(back) > 60 {
+							t.Fatalf("%+v: more followers than there are: %v", q, back)
+						}
+					}
+					slices.Reverse(back)
+					if !slices.Equal(got, want) || !slices.Equal(back, want) {
+						t.Errorf("tag %d, blacklist %v, search %q, by tag %v: forward %v, back %v, want %v", tag, blocked, search, byTag, got, back, want)
 					}
 				}
 			}
@@ -135,11 +152,79 @@ func TestFollowersSmallTagStartsFromTheTag(t *testing.T) {
 	if followersByTag(db.Postgres, 10, 100_000, page) {
 		t.Error("PostgreSQL is told its plan")
 	}
-	for _, q := range []Query{page, {TagID: 100, Blocked: true, Search: "mei", Offset: 50, Limit: 51}} {
+	for _, q := range []Query{page, {TagID: 100, Blocked: true, Search: "mei", After: &Cursor{SubscribedAt: 1_700_000_000_000_000, PersonID: 7}, Limit: 51}} {
 		query, args := followersSQL(db.SQLite, 1, q, followersByTag(db.SQLite, 10, 100_000, q))
 		plan := strings.Join(dbtest.Plan(t, d, query, args...), "; ")
 		if !strings.HasPrefix(plan, "SEARCH m ") || strings.Contains(plan, "follows_account_newest") {
 			t.Errorf("a tag of 10 among 100,000 followers (%+v) is not read from its members: %s", q, plan)
+		}
+	}
+}
+
+// A deep page of the list (the all-followers list, a search, the
+// blacklist) starts where the last one ended: the plan seeks to the page's
+// place in the index that holds the list's order and reads on from there,
+// never the rows before it, and sorts nothing.
+func TestFollowersDeepPageSeeksItsPlace(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	const n = 3000
+	err := d.Tx(ctx, func(tx *db.Tx) error {
+		for a := int64(1); a <= 2; a++ {
+			if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at) VALUES (?, 'service', 'domestic', ?, ?, 'active', 0, 0)`,
+				a, fmt.Sprint("A", a), fmt.Sprint("a", a)); err != nil {
+				return err
+			}
+		}
+		for i := int64(1); i <= n; i++ {
+			if _, err := tx.Exec(ctx, `INSERT INTO people (id, username, display_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'x', 0, 0)`,
+				i, fmt.Sprint("p", i), fmt.Sprint("P", i)); err != nil {
+				return err
+			}
+			for a := int64(1); a <= 2; a++ {
+				if _, err := tx.Exec(ctx, `INSERT INTO follows (account_id, person_id, openid, following, blocked, subscribed_at, created_at) VALUES (?, ?, ?, TRUE, ?, ?, 0)`,
+					a, i, fmt.Sprintf("o%d-%d", a, i), i%50 == 0, 1_700_000_000_000_000+i); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Dialect() == db.Postgres {
+		if _, err := d.Exec(ctx, `ANALYZE`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The page after the 2,700th newest follower, and the one before it.
+	place := &Cursor{SubscribedAt: 1_700_000_000_000_300, PersonID: 300}
+	for _, tc := range []struct {
+		q     Query
+		index string
+	}{
+		{Query{After: place, Limit: 51}, "follows_account_newest"},
+		{Query{Before: place, Limit: 51}, "follows_account_newest"},
+		{Query{Search: "p", After: place, Limit: 51}, "follows_account_newest"},
+		{Query{Blocked: true, After: place, Limit: 51}, "follows_blacklist_newest"},
+	} {
+		query, args := followersSQL(d.Dialect(), 1, tc.q, false)
+		plan := strings.Join(dbtest.Plan(t, d, query, args...), "\n")
+		op := "<"
+		if tc.q.Before != nil {
+			op = ">"
+		}
+		var seeks bool
+		if d.Dialect() == db.SQLite {
+			seeks = strings.Contains(plan, "SEARCH f USING INDEX "+tc.index+" (") &&
+				strings.Contains(plan, "(subscribed_at,person_id)"+op+"(?,?))") && !strings.Contains(plan, "TEMP B-TREE")
+		} else {
+			seeks = strings.Contains(plan, "Index Scan") && strings.Contains(plan, "using "+tc.index+" on follows f") &&
+				strings.Contains(plan, "ROW(subscribed_at, person_id) "+op+" ROW(") && !strings.Contains(plan, "Sort")
+		}
+		if !seeks {
+			t.Errorf("%+v does not seek to its place in %s:\n%s", tc.q, tc.index, plan)
 		}
 	}
 }

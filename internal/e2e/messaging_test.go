@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -197,6 +198,18 @@ func TestMessagingConsoleOnSmallPhone(t *testing.T) {
 	if _, err := s.App.Chat.Receive(ctx, bank.ID, mei.ID, "text", messageBody("A long question without spaces: https://harbour.example/a/very/long/path/that/should/wrap/somewhere/in/the/bubble")); err != nil {
 		t.Fatal(err)
 	}
+	// Enough followers for a second page of the followers list.
+	var fans []int64
+	for i := range 60 {
+		p, err := s.App.Users.Create(ctx, user.NewPerson{Username: fmt.Sprintf("fan%02d", i), DisplayName: fmt.Sprintf("Fan %02d", i), PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fans = append(fans, p.ID)
+	}
+	if _, err := s.App.Follows.FollowMany(ctx, bank.ID, fans, follow.SourceSearch); err != nil {
+		t.Fatal(err)
+	}
 	tab := Browser(t)
 	do(t, tab, "use a 360 px phone", chromedp.EmulateViewport(SmallPhoneWidth, 780, chromedp.EmulatePortrait))
 	msgSignIn(t, tab, s, "hana", pw)
@@ -205,6 +218,33 @@ func TestMessagingConsoleOnSmallPhone(t *testing.T) {
 		fmt.Sprintf("followers/%d", mei.ID), "team"} {
 		do(t, tab, "open "+page, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS(`nav.accountnav`)))
 		msgFits(t, tab, page)
+	}
+	// The followers list's pager, tapped on the phone: Next page lists the
+	// older followers, Previous page the first ones again.
+	listed := func() []string {
+		return run(t, tab, "read the followers listed", chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('[data-testid=followers] .follower-link')].map(a => a.getAttribute("href"))`))
+	}
+	do(t, tab, "open the followers", chromedp.Navigate(base+"followers"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=followers-next]`)))
+	first := listed()
+	if h := run(t, tab, "measure the Next page button", chromedp.Evaluate[float64](
+		`document.querySelector('[data-testid=followers-next]').getBoundingClientRect().height`)); h < 32 {
+		t.Errorf("the Next page button is %.0f px high: too small to tap", h)
+	}
+	do(t, tab, "tap Next page", chromedp.Click(chromedp.CSS(`[data-testid=followers-next]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=followers-prev]`)))
+	second := listed()
+	msgFits(t, tab, "the followers' second page")
+	if len(first) != 50 || len(second) != 11 || slices.ContainsFunc(second, func(h string) bool { return slices.Contains(first, h) }) {
+		t.Errorf("Next page after %d followers lists %d, some of them again: %v then %v", len(first), len(second), first, second)
+	}
+	if n := run(t, tab, "look for another Next page", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=followers-next]').length`)); n != 0 {
+		t.Error("the last page offers a Next page")
+	}
+	do(t, tab, "tap Previous page", chromedp.Click(chromedp.CSS(`[data-testid=followers-prev]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=followers-next]`)))
+	if again := listed(); !slices.Equal(again, first) {
+		t.Errorf("Previous page lists %v, want the first page %v", again, first)
 	}
 	// The menu editor: a click button shows its key, not a link field.
 	do(t, tab, "open the menu editor", chromedp.Navigate(base+"menu"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=menu-form]`)))

@@ -483,13 +483,16 @@ func TestFollowersAndTeamPages(t *testing.T) {
 	if strings.Contains(res.Body, "followers/"+fmt.Sprint(w.people["bob"].ID)+`"`) {
 		t.Error("search shows a follower who does not match")
 	}
-	// Page numbers out of range are a page, never an error, on every database.
-	for _, page := range []string{"200000000000000000", "9223372036854775807", "99999999999999999999", "-3", "0", "x"} {
-		res = hana.Get(w.mp(w.a, "followers?page="+page))
+	// Bookmarks with the old page numbers list the newest page; places
+	// that do not parse or lie past either end are a page, never an
+	// error, on every database.
+	for _, query := range []string{"page=200000000000000000", "page=9223372036854775807", "page=99999999999999999999", "page=-3", "page=0", "page=x",
+		"after=x", "before=1.", "after=99999999999999999999.1", "before=-9223372036854775808.-1", "after=-1.0", "before=9223372036854775807.1"} {
+		res = hana.Get(w.mp(w.a, "followers?"+query))
 		status(t, res, http.StatusOK)
-		far := page[0] == '2' || page[0] == '9' // past the end; the others read as page 1
+		far := strings.HasPrefix(query, "after=-1") // past the oldest
 		if listed := strings.Contains(res.Body, "followers/"+fmt.Sprint(mei.ID)+`"`); listed == far {
-			t.Errorf("page %s: a follower listed: %v, want %v", page, listed, !far)
+			t.Errorf("%s: a follower listed: %v, want %v", query, listed, !far)
 		}
 	}
 	// Blacklist: the follower can no longer write.

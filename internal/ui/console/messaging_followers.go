@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,11 +22,11 @@ type followersData struct {
 	Tags      []audience.Tag
 	TagNames  map[int64]string
 	Followers []*audience.Follower
-	Page      int
-	Prev      int // 0: none
-	Next      int
-	More      bool
-	MaxTags   int
+	// The pager's links (query strings, "" for none): the newest page,
+	// the page before this one and the page after it. Here is this page,
+	// for the bulk form to come back to.
+	First, Prev, Next, Here string
+	MaxTags                 int
 }
 
 const followersPerPage = 50
@@ -45,28 +46,88 @@ func (u *UI) registerFollowers(h core.Route) {
 	h("GET /mp/a/{account}/followers/{person}/avatar", u.In(fs, u.followerAvatar))
 }
 
+// loadFollowers lists a page of followers, newest first. A page is found
+// by key: ?after= (the older ones after a follower) or ?before= (the newer
+// ones before one), each "subscribed_at.person_id" of the follower at the
+// edge of the page it came from; a page costs its own rows however deep it
+// is. Anything else (a link with the old ?page=N, a place that does not
+// parse) lists the newest page.
 func (u *UI) loadFollowers(r *http.Request, p *core.Page) error {
 	c := p.Console
+	ctx := r.Context()
 	q := r.URL.Query()
 	d := &followersData{Q: strings.TrimSpace(q.Get("q")), TagNames: map[int64]string{}, MaxTags: audience.MaxTags}
-	pg := core.QueryPage(r, followersPerPage)
-	d.Page = pg.Page
 	tagID, _ := strconv.ParseInt(q.Get("tag"), 10, 64)
-	d.Query = audience.Query{Search: d.Q, TagID: tagID, Blocked: q.Get("blacklist") != "", Offset: pg.Offset, Limit: followersPerPage + 1}
+	d.Query = audience.Query{Search: d.Q, TagID: tagID, Blocked: q.Get("blacklist") != "", Limit: followersPerPage + 1}
+	if at, ok := audience.ParseCursor(q.Get("after")); ok {
+		d.Query.After = &at
+	} else if at, ok := audience.ParseCursor(q.Get("before")); ok {
+		d.Query.Before = &at
+	}
 	var err error
-	if d.Tags, err = u.Audience.Tags(r.Context(), c.Account.ID); err != nil {
+	if d.Tags, err = u.Audience.Tags(ctx, c.Account.ID); err != nil {
 		return err
 	}
 	for _, t := range d.Tags {
 		d.TagNames[t.ID] = t.Name
 	}
-	if d.Followers, err = u.Audience.Followers(r.Context(), c.Account.ID, d.Query); err != nil {
+	if d.Followers, err = u.Audience.Followers(ctx, c.Account.ID, d.Query); err != nil {
 		return err
 	}
-	if len(d.Followers) > followersPerPage {
-		d.Followers, d.More = d.Followers[:followersPerPage], true
+	// One row more than a page tells whether there is another page that
+	// way: after this one for After and the newest page, before it for
+	// Before (whose rows come newest first, so the extra one is the first).
+	more := len(d.Followers) > followersPerPage
+	if d.Query.Before != nil && !more {
+		// Nothing before the followers before the place: this is the
+		// newest page, which may hold more than what was before the
+		// place when the link was made (followers who left since).
+		d.Query.Before = nil
+		if d.Followers, err = u.Audience.Followers(ctx, c.Account.ID, d.Query); err != nil {
+			return err
+		}
+		more = len(d.Followers) > followersPerPage
 	}
-	d.Prev, d.Next = d.Page-1, d.Page+1
+	older := more // a page after this one
+	if d.Query.Before != nil {
+		d.Followers = d.Followers[1:]
+		older = true // the place the page was asked before
+	} else if more {
+		d.Followers = d.Followers[:followersPerPage]
+	}
+	filter := url.Values{}
+	if d.Q != "" {
+		filter.Set("q", d.Q)
+	}
+	if tagID != 0 {
+		filter.Set("tag", strconv.FormatInt(tagID, 10))
+	}
+	if d.Query.Blocked {
+		filter.Set("blacklist", "1")
+	}
+	link := func(key string, at audience.Cursor) string {
+		v := maps.Clone(filter)
+		v.Set(key, at.String())
+		return "?" + v.Encode()
+	}
+	d.Here = "?" + filter.Encode()
+	switch {
+	case d.Query.After != nil:
+		d.Here = link("after", *d.Query.After)
+	case d.Query.Before != nil:
+		d.Here = link("before", *d.Query.Before)
+	}
+	if d.Query.After != nil || d.Query.Before != nil {
+		d.First = "?" + filter.Encode()
+		if len(d.Followers) > 0 {
+			d.Prev = link("before", d.Followers[0].Cursor())
+		} else {
+			d.Prev = link("before", *d.Query.After) // past the end: back from where it was asked
+		}
+	}
+	if older && len(d.Followers) > 0 {
+		d.Next = link("after", d.Followers[len(d.Followers)-1].Cursor())
+	}
 	p.Data = d
 	return nil
 }
