@@ -92,6 +92,9 @@ func dropOld(base, current string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	_ = dropOldSets(ctx, admin, current)
+	if self, err := owner(ctx, base); err == nil {
+		_ = dropAbandoned(ctx, admin, self)
+	}
 }
 
 // dropOldSets drops the templates and spares of migrations other than

@@ -47,7 +47,10 @@ func New(t testing.TB) *db.DB {
 	if err != nil {
 		t.Fatalf("dbtest: template database: %v", err)
 	}
-	name := "herald_t_" + randHex(8)
+	name, err := ownedName(ctx, base, "herald_t_")
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
@@ -101,7 +104,8 @@ func New(t testing.TB) *db.DB {
 //     made by renaming the test's database once its connections were closed;
 //   - beside it, once a process, a goroutine drops the templates and
 //     spares of other migrations that no test process has used for a day
-//     (dropOldSets).
+//     (dropOldSets), and the tests' own databases left by processes that
+//     were killed (dropAbandoned, abandoned.go).
 //
 // What the helper has not done when the process exits is left on the
 // server: spares serve the next test process of the same migrations, and
@@ -316,7 +320,10 @@ func Empty(t testing.TB) *db.DB {
 		t.Cleanup(func() { d.Close() })
 		return d
 	}
-	name := "herald_e_" + randHex(8)
+	name, err := ownedName(ctx, base, "herald_e_")
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
