@@ -24,6 +24,13 @@ func (db *DB) Snapshot(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{tx: sqlTx, db: db})
 }
 
+// SnapshotsCommitted reports whether a Snapshot sees only committed rows:
+// true on PostgreSQL and on SQLite in a file (WAL: the last commit before
+// the snapshot's first read); false on in-memory SQLite, whose readers
+// share the writer's cache and read what an open write transaction has
+// written (OpenMemory).
+func (db *DB) SnapshotsCommitted() bool { return db.keep == nil }
+
 // Tables lists the application's tables (schema_migrations excepted) so that
 // every table comes after the tables its foreign keys name.
 func Tables(ctx context.Context, q Querier) ([]string, error) {
