@@ -106,12 +106,12 @@ func parseBool(s string) (bool, bool) {
 // the tags added in one transaction. dryRun checks and counts without
 // changing anything.
 //
-// The file is parsed as it streams into a temporary table of the
-// transaction (COPY on PostgreSQL, prepared multi-row INSERTs on SQLite);
-// the checks against the database are then a few statements over the whole
-// table, and so are the changes (on SQLite, the same statements range by
-// range of lines), so the cost per line is the database's own work on the
-// rows it changes.
+// On PostgreSQL the file is parsed as it streams into a temporary table
+// of the transaction (COPY); the checks against the database are then a
+// few statements over the whole table, and so are the changes. On SQLite
+// each batch of lines is looked up as the file streams and its changes
+// are made at once, on a second goroutine (stageSQLite); a fault refuses
+// the file and rolls them back.
 func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Reader, dryRun bool) (_ *CSVReport, err error) {
 	defer wrap(&err, "portability.ImportFollowerCSV(%d)", accountID)
 	start := time.Now()
@@ -158,7 +158,7 @@ func ImportFollowerCSV(ctx context.Context, d *db.DB, accountID int64, r io.Read
 	}
 	im := &csvImport{d: d, dialect: d.Dialect(), accountID: accountID, rep: rep, cr: cr, col: col,
 		seed: maphash.MakeSeed(), now: time.Now().UnixMicro(),
-		spelt: map[string]int64{}, tagBuf: make([]int64, 0, 4)}
+		spelt: map[string]int64{}, tagBuf: make([]int64, 0, 4), dryRun: dryRun, nTags: -1}
 	if im.dialect == db.SQLite {
 		im.repeats = newRepeatSet(hint)
 		im.lite.init(hint)
@@ -429,6 +429,9 @@ type csvImport struct {
 	fatal     bool             // a line that ends the reading of the file
 	staged    int64
 	tagsAdded int64
+	dryRun    bool
+	nTags     int64       // how many tags the account has; -1 until read (accountTags)
+	writer    *liteWriter // SQLite: the changes made as the file is looked up
 }
 
 // next reads the file to its next sound line; nil at the end. Faults are
@@ -473,12 +476,13 @@ func (im *csvImport) next() (*csvRow, error) {
 }
 
 // stage reads the file and looks its lines up: into temporary tables on
-// PostgreSQL, into memory on SQLite (see lookSQLite).
+// PostgreSQL, into memory on SQLite, where the changes are made as the
+// lines are looked up (see stageSQLite).
 func (im *csvImport) stage(ctx context.Context, tx *db.Tx) error {
 	if im.dialect == db.Postgres {
 		return im.stagePostgres(ctx, tx)
 	}
-	return im.lookSQLite(ctx, tx)
+	return im.stageSQLite(ctx, tx, im.dryRun)
 }
 
 // stagePostgres copies the file into csv_file, then looks every line up
@@ -617,8 +621,7 @@ func (im *csvImport) couldPassTagLimit(ctx context.Context, tx *db.Tx) (bool, er
 	if im.maxTags == 0 {
 		return false, nil
 	}
-	var n int64
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ?`, im.accountID).Scan(&n); err != nil || n <= maxFollowerTags {
+	if n, err := im.accountTags(ctx, tx); err != nil || n <= maxFollowerTags {
 		return false, err
 	}
 	var most int64
@@ -627,6 +630,17 @@ func (im *csvImport) couldPassTagLimit(ctx context.Context, tx *db.Tx) (bool, er
 		return false, err
 	}
 	return most+int64(im.maxTags) > maxFollowerTags, nil
+}
+
+// accountTags is how many tags the account has, read once (in the
+// import's transaction).
+func (im *csvImport) accountTags(ctx context.Context, tx *db.Tx) (int64, error) {
+	if im.nTags < 0 {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM tags WHERE account_id = ?`, im.accountID).Scan(&im.nTags); err != nil {
+			return 0, err
+		}
+	}
+	return im.nTags, nil
 }
 
 func text(v any) string {

@@ -3,6 +3,7 @@ package portability
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,8 +16,9 @@ import (
 // up as the file streams (one statement of csvBatchRows lines: the
 // follow's rowid and person for each openid), and what the changes need of
 // it stays in memory, about 32 bytes a line plus its remark (liteLines);
-// the checks are made on that, and the changes bind it again, a statement
-// of csvBatchRows lines at a time. A temporary table in SQLite was memory
+// the changes bind it again, a statement of csvBatchRows lines at a time,
+// as soon as the batch is looked up (stageSQLite), and the checks that
+// need the whole file are made on that memory at the end. A temporary table in SQLite was memory
 // too (temp_store is MEMORY), and writing and reading it back cost about
 // as much CPU as the look-up itself.
 
@@ -77,14 +79,6 @@ func (l *liteLines) add(row *csvRow) {
 	l.lines = append(l.lines, ln)
 }
 
-func (l *liteLines) remark(p int) string {
-	start := int64(0)
-	if p > 0 {
-		start = l.lines[p-1].remarkEnd
-	}
-	return string(l.remarks[start:l.lines[p].remarkEnd])
-}
-
 // byTag is the people to tag, tag by tag: for each tag index, its people
 // in ascending order (so that the memberships of a tag are written in the
 // order of tag_members' key).
@@ -118,11 +112,26 @@ func (l *liteLines) byTag() [][]int64 {
 	return out
 }
 
+// liteBatch is a batch of lines looked up, as the look-up hands it to the
+// writer: windows on liteLines that the look-up no longer writes (it only
+// appends after them), so the writer reads them while the next batch is
+// read and looked up.
+type liteBatch struct {
+	lines   []liteLine // the batch's lines
+	remarks []byte     // their remarks: lines[i]'s ends at lines[i].remarkEnd-remBase
+	remBase int64      // where the batch's remarks start in liteLines.remarks
+	extra   []liteTag  // the further tags of its lines
+	tagIDs  []int64    // the tags named up to the batch's end (liteLines.tagIDs)
+	lo      int        // the position of lines[0] in the file's sound lines
+	clean   bool       // no fault in the file up to the batch's end
+}
+
 // lookSQLite reads the file, keeping each sound line in im.lite, and looks
-// the lines up csvBatchRows at a time: each openid's follow in this
+// the lines up csvBatchRows at a time on tx: each openid's follow in this
 // account (rowid and person). An openid that is not a follower of this
 // account (another account's follower included) is a fault, recorded here.
-func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx) error {
+// Each batch looked up goes to emit.
+func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx, emit func(liteBatch) error) error {
 	n := max(1, csvBatchRows)
 	build := func(rows int) string {
 		return `SELECT v.column1, COALESCE(f.rowid, 0), COALESCE(f.person_id, 0) FROM (VALUES ` +
@@ -136,12 +145,15 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx) error {
 	args := make([]any, 0, 2*n+1)
 	openids := make([]string, 0, n)
 	lines := make([]int64, 0, n)
+	l := &im.lite
+	var remBase int64
+	extraLo := 0
 	flush := func() error {
 		k := len(openids)
 		if k == 0 {
 			return nil
 		}
-		base := len(im.lite.lines) - k
+		base := len(l.lines) - k
 		args = append(args, im.accountID)
 		var rows *sql.Rows
 		var err error
@@ -165,7 +177,7 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx) error {
 				return fmt.Errorf("follower csv: look-up: row %d of %d", i, k)
 			}
 			found++
-			ln := &im.lite.lines[base+i]
+			ln := &l.lines[base+i]
 			ln.frow, ln.person = frow, person
 			if frow == 0 {
 				im.rep.fault(lines[i], "openid %q is not a follower of this account", openids[i])
@@ -177,11 +189,18 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx) error {
 		if found != k {
 			return fmt.Errorf("follower csv: look-up: %d rows for %d lines", found, k)
 		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("follower csv: look-up: %w", err)
+		}
 		clear(args)
 		args = args[:0]
 		clear(openids)
 		openids, lines = openids[:0], lines[:0]
-		return nil
+		end := l.lines[len(l.lines)-1].remarkEnd
+		b := liteBatch{lo: base, lines: l.lines[base:len(l.lines):len(l.lines)], remarks: l.remarks[remBase:end:end], remBase: remBase,
+			extra: l.extra[extraLo:len(l.extra):len(l.extra)], tagIDs: l.tagIDs[:len(l.tagIDs):len(l.tagIDs)], clean: im.rep.OK()}
+		remBase, extraLo = end, len(l.extra)
+		return emit(b)
 	}
 	for {
 		row, err := im.next()
@@ -191,7 +210,7 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx) error {
 		if row == nil {
 			break
 		}
-		im.lite.add(row)
+		l.add(row)
 		args = append(args, len(openids), row.openid)
 		openids = append(openids, row.openid)
 		lines = append(lines, row.line)
@@ -206,6 +225,251 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx) error {
 	}
 	im.dupPos = im.repeats.pairs()
 	im.dups = int64(len(im.dupPos) / 2)
+	return nil
+}
+
+// stageSQLite reads and looks up the file (lookSQLite) and, unless it is a
+// dry run, makes the changes of each batch as soon as it is looked up
+// (liteWriter), until a fault turns up: a file with a fault is refused and
+// its transaction rolled back, so what was written before the fault is
+// undone. The look-up runs on its own goroutine and a reader connection,
+// in a snapshot taken after tx began (tx holds SQLite's write lock, so
+// nothing is committed in between): it sees the rows tx started from, and
+// what tx writes meanwhile (remarks, blacklist flags, tag memberships, tag
+// counts) is nothing the look-up reads (a follow's openid, account, rowid
+// and person), so its answers are those tx itself would give. So the
+// writer applies batch N while batch N+1 is parsed and looked up, on the
+// second core. In-memory SQLite, whose readers share the writer's cache,
+// looks up on tx itself, a batch and then its changes.
+func (im *csvImport) stageSQLite(ctx context.Context, tx *db.Tx, dryRun bool) error {
+	w, err := im.newLiteWriter(ctx, tx, dryRun)
+	if err != nil {
+		return err
+	}
+	im.writer = w
+	if !im.d.SnapshotsCommitted() {
+		return im.lookSQLite(ctx, tx, w.batch)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A batch handed over is a few words (its lines are in im.lite
+	// already), so the look-up may run far ahead of the writer rather
+	// than wait for it: on a busy machine the two goroutines then need
+	// not be scheduled at the same time.
+	batches := make(chan liteBatch, 1024)
+	looked := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		csvLook(func() {
+			looked <- im.d.Snapshot(rctx, func(rtx *db.Tx) error {
+				return im.lookSQLite(rctx, rtx, func(b liteBatch) error {
+					select {
+					case batches <- b:
+						return nil
+					case <-rctx.Done():
+						return rctx.Err()
+					}
+				})
+			})
+		})
+	}()
+	var werr error
+	for b := range batches {
+		if werr == nil {
+			if werr = w.batch(b); werr != nil {
+				cancel() // the look-up stops at its next batch
+			}
+		}
+	}
+	if err := <-looked; werr == nil {
+		werr = err
+	}
+	return werr
+}
+
+// csvLook runs the look-up goroutine's work (benchmarks time its thread).
+var csvLook = func(look func()) { look() }
+
+// liteWriter makes the changes of SQLite's import batch by batch, as the
+// batches are looked up: the remarks and blacklist flags by rowid (only the
+// follows they change are rewritten) and, when the account has at most 20
+// tags (so no follower can pass the limit, whose check reads the
+// memberships as they were), the tag memberships, collected tag by tag and
+// inserted csvBatchRows at a time in ascending order of person. It stops
+// at the first fault (the import is then refused) and never writes on a
+// dry run.
+type liteWriter struct {
+	ctx     context.Context
+	im      *csvImport
+	tx      *db.Tx
+	on      bool // writing: not a dry run, and no fault so far
+	tags    bool // the memberships are written here too
+	ncols   int  // the update's values a line
+	sets    string
+	changed string
+	update  *sql.Stmt // the update of csvBatchRows lines (closed with the transaction)
+	insert  *sql.Stmt // the insert of csvBatchRows memberships (closed with the transaction)
+	pending [][]int64 // by tag index: people to tag, not yet inserted
+	args    []any
+}
+
+func (im *csvImport) newLiteWriter(ctx context.Context, tx *db.Tx, dryRun bool) (*liteWriter, error) {
+	w := &liteWriter{ctx: ctx, im: im, tx: tx, on: !dryRun, ncols: 1}
+	if dryRun {
+		return w, nil
+	}
+	var sets, changed []string
+	if im.hasRemark {
+		w.ncols++
+		sets = append(sets, "remark = v.column"+strconv.Itoa(w.ncols))
+		changed = append(changed, "follows.remark <> v.column"+strconv.Itoa(w.ncols))
+	}
+	if im.hasBlocked {
+		w.ncols++
+		sets = append(sets, "blocked = v.column"+strconv.Itoa(w.ncols))
+		changed = append(changed, "follows.blocked <> v.column"+strconv.Itoa(w.ncols))
+	}
+	w.sets, w.changed = strings.Join(sets, ", "), strings.Join(changed, " OR ")
+	if im.hasTags {
+		n, err := im.accountTags(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		w.tags = n <= maxFollowerTags
+	}
+	w.args = make([]any, 0, w.ncols*csvBatchRows+1)
+	return w, nil
+}
+
+func (w *liteWriter) updateSQL(rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", w.ncols), ",") + "),"
+	return `UPDATE follows SET ` + w.sets + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row, rows), ",") +
+		`) v WHERE follows.rowid = v.column1 AND (` + w.changed + `)`
+}
+
+func (w *liteWriter) insertSQL(rows int) string {
+	return `INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT ` + strconv.FormatInt(w.im.accountID, 10) + `, ?, column1, ` +
+		strconv.FormatInt(w.im.now, 10) + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?),", rows), ",") + `) WHERE true ON CONFLICT DO NOTHING`
+}
+
+// batch makes the changes of one batch looked up.
+func (w *liteWriter) batch(b liteBatch) error {
+	if !w.on {
+		return nil
+	}
+	if !b.clean {
+		w.on = false // refused: the transaction is rolled back
+		return nil
+	}
+	ctx, im := w.ctx, w.im
+	if w.sets != "" && len(b.lines) > 0 {
+		args := w.args[:0]
+		start := int64(0)
+		for i := range b.lines {
+			ln := &b.lines[i]
+			args = append(args, ln.frow)
+			if im.hasRemark {
+				args = append(args, string(b.remarks[start:ln.remarkEnd-b.remBase]))
+			}
+			if im.hasBlocked {
+				args = append(args, ln.blocked)
+			}
+			start = ln.remarkEnd - b.remBase
+		}
+		var err error
+		if len(b.lines) == csvBatchRows {
+			if w.update == nil {
+				if w.update, err = w.tx.Prepare(ctx, w.updateSQL(csvBatchRows)); err != nil {
+					return fmt.Errorf("follower csv: update: %w", err)
+				}
+			}
+			_, err = w.update.ExecContext(ctx, args...)
+		} else {
+			_, err = w.tx.Exec(ctx, w.updateSQL(len(b.lines)), args...)
+		}
+		clear(args)
+		if err != nil {
+			return fmt.Errorf("follower csv: update: %w", err)
+		}
+	}
+	if !w.tags {
+		return nil
+	}
+	for len(w.pending) < len(b.tagIDs) {
+		w.pending = append(w.pending, make([]int64, 0, csvBatchRows))
+	}
+	add := func(t int32, person int64) error {
+		w.pending[t] = append(w.pending[t], person)
+		if len(w.pending[t]) == csvBatchRows {
+			return w.insert1(ctx, b.tagIDs[t], t)
+		}
+		return nil
+	}
+	for i := range b.lines {
+		if t := b.lines[i].tag; t >= 0 {
+			if err := add(t, b.lines[i].person); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range b.extra {
+		if err := add(e.tag, b.lines[e.pos-b.lo].person); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insert1 inserts the people waiting for tag index t (of tag id tag), in
+// ascending order, and counts the memberships added (not those the
+// follower already had).
+func (w *liteWriter) insert1(ctx context.Context, tag int64, t int32) error {
+	ps := w.pending[t]
+	if len(ps) == 0 {
+		return nil
+	}
+	if !slices.IsSorted(ps) {
+		slices.Sort(ps)
+	}
+	args := append(w.args[:0], tag)
+	for _, p := range ps {
+		args = append(args, p)
+	}
+	var res sql.Result
+	var err error
+	if len(ps) == csvBatchRows {
+		if w.insert == nil {
+			if w.insert, err = w.tx.Prepare(ctx, w.insertSQL(csvBatchRows)); err != nil {
+				return fmt.Errorf("follower csv: tags: %w", err)
+			}
+		}
+		res, err = w.insert.ExecContext(ctx, args...)
+	} else {
+		res, err = w.tx.Exec(ctx, w.insertSQL(len(ps)), args...)
+	}
+	clear(args)
+	w.pending[t] = ps[:0]
+	if err != nil {
+		return fmt.Errorf("follower csv: tags: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("follower csv: tags: %w", err)
+	}
+	w.im.tagsAdded += n
+	return nil
+}
+
+// finish inserts the memberships still waiting (all of them when the
+// account has more than 20 tags: the tag limit has been checked by now).
+func (w *liteWriter) finish(ctx context.Context) error {
+	if w.tags {
+		for t := range w.pending {
+			if err := w.insert1(ctx, w.im.lite.tagIDs[t], int32(t)); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -293,12 +557,23 @@ func (im *csvImport) liteTempTables(ctx context.Context, tx *db.Tx) error {
 	return err
 }
 
-// applySQLite sets the remarks and blacklist flags of the follows (by
-// rowid, rewriting only those that change) and adds the tags, tag by tag
-// in the order of tag_members' key; a dry run only counts the tags it
-// would add.
+// applySQLite finishes SQLite's changes: the remarks and blacklist flags
+// are set by now (liteWriter, as the file was looked up), and so are the
+// tag memberships when the account has at most 20 tags but for the last
+// few of each tag; otherwise they are added here, tag by tag in the order
+// of tag_members' key. A dry run only counts the tags it would add.
 func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) error {
 	l := &im.lite
+	w := im.writer
+	if !dryRun && (w == nil || !w.on) { // a fault stops the writer, and a file with one is refused
+		return errors.New("follower csv: the changes were not made as the file was read")
+	}
+	if !dryRun && w.tags {
+		if err := w.finish(ctx); err != nil {
+			return err
+		}
+		return im.recountTags(ctx, tx)
+	}
 	var people [][]int64
 	if im.maxTags > 0 {
 		people = l.byTag()
@@ -322,48 +597,6 @@ func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 		}
 		return nil
 	}
-	if im.hasRemark || im.hasBlocked {
-		// Only the follows whose remark or flag the line changes are
-		// rewritten. (A temporary view whose INSTEAD OF trigger updated
-		// each follow by rowid, which spares UPDATE … FROM its temporary
-		// table and second seek, cost about 30% more CPU: a trigger
-		// program a row.)
-		var sets, changed []string
-		ncols := 1
-		if im.hasRemark {
-			ncols++
-			sets = append(sets, "remark = v.column"+strconv.Itoa(ncols))
-			changed = append(changed, "follows.remark <> v.column"+strconv.Itoa(ncols))
-		}
-		if im.hasBlocked {
-			ncols++
-			sets = append(sets, "blocked = v.column"+strconv.Itoa(ncols))
-			changed = append(changed, "follows.blocked <> v.column"+strconv.Itoa(ncols))
-		}
-		p := 0
-		_, err := tx.ExecRows(ctx, ncols, csvBatchRows, func(values string) string {
-			return `UPDATE follows SET ` + strings.Join(sets, ", ") + ` FROM (VALUES ` + values + `) v WHERE follows.rowid = v.column1 AND (` +
-				strings.Join(changed, " OR ") + `)`
-		}, nil, func(args []any) ([]any, bool, error) {
-			if p == len(l.lines) {
-				return args, false, nil
-			}
-			ln := &l.lines[p]
-			args = append(args, ln.frow)
-			if im.hasRemark {
-				args = append(args, l.remark(p))
-			}
-			if im.hasBlocked {
-				args = append(args, ln.blocked)
-			}
-			p++
-			return args, true, nil
-		})
-		if err != nil {
-			return fmt.Errorf("follower csv: update: %w", err)
-		}
-	}
-	csvStep("update")
 	if len(people) == 0 {
 		return nil
 	}
@@ -392,10 +625,17 @@ func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 	if err := tx.QueryRow(ctx, `SELECT total_changes()`).Scan(&after); err != nil {
 		return err
 	}
-	im.tagsAdded = after - before
-	// One writer: the counts of the tags the file names are recounted
-	// from their members (an index range each).
-	for _, tid := range l.tagIDs {
+	im.tagsAdded += after - before
+	return im.recountTags(ctx, tx)
+}
+
+// recountTags sets the follower counts of the tags the file names from
+// their members (one writer: an index range each).
+func (im *csvImport) recountTags(ctx context.Context, tx *db.Tx) error {
+	if im.maxTags == 0 {
+		return nil
+	}
+	for _, tid := range im.lite.tagIDs {
 		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = (SELECT COUNT(*) FROM tag_members m WHERE m.account_id = tags.account_id AND m.tag_id = tags.id)
 			WHERE account_id = ? AND id = ?`, im.accountID, tid); err != nil {
 			return err

@@ -16,3 +16,12 @@ func SetCSVStep(f func(step string)) (restore func()) {
 	csvStep = f
 	return func() { csvStep = old }
 }
+
+// SetCSVLook runs SQLite's follower CSV look-up goroutine through f (which
+// must call look), so a benchmark can time that goroutine's thread; it
+// returns a function that stops it.
+func SetCSVLook(f func(look func())) (restore func()) {
+	old := csvLook
+	csvLook = f
+	return func() { csvLook = old }
+}
