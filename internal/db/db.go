@@ -59,6 +59,7 @@ type DB struct {
 	dialect     Dialect
 	w           *sql.DB // writes and transactions (SQLite: exactly one connection)
 	r           *sql.DB // reads (SQLite: a pool of read-only connections; Postgres: same as w)
+	pr          *sql.DB // SQLite in a file: short point reads (PointQuery), readers without the mapping; else nil
 	url         string
 	counts      *sql.DB  // PostgreSQL: connections with synchronous_commit off, for counters (CountQueryRow)
 	keep        *sql.DB  // in-memory SQLite: a connection that keeps the database alive
@@ -70,6 +71,8 @@ type DB struct {
 	noSnapshot  bool          // Migrate runs every migration, even on an empty SQLite database (tests)
 	slots       chan struct{} // SQLite: one per P, taken by long reads (ReadSlot); nil on PostgreSQL
 	entries     chan struct{} // SQLite: one per reader, held while a read takes its connection (enterRead); nil on PostgreSQL
+	prstmts     *stmtCache    // the point readers' prepared statements (nil without them)
+	pentries    chan struct{} // the point readers' entries, as entries (nil without them)
 
 	followerGen    atomic.Int64                             // committed writes of follower data of no declared scope (followers.go)
 	accountGen     [accountCounters]atomic.Int64            // … declared for one account, by a hash of it
@@ -154,8 +157,35 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// The mapping is shared by the readers and is the kernel's page cache,
 	// so a reader whose own cache is cold reads no file. The writer keeps
 	// the page cache (SQLite never writes through the mapping).
-	return openSQLiteDSN(ctx, dsn, path, 4, "&_pragma=mmap_size("+strconv.Itoa(readerMmapSize)+")")
+	db, err := openSQLiteDSN(ctx, dsn, path, 4, "&_pragma=mmap_size("+strconv.Itoa(readerMmapSize)+")")
+	if err != nil {
+		return nil, err
+	}
+	// The point readers (PointQuery, PreparePointRead) read one or a few
+	// rows by key, user/info's. A mapped reader drops its mapping at its
+	// first read after any commit and faults its pages in again
+	// (btreeInitPage, munmap); for a read of a few pages that is most of
+	// its cost, and the page cache, emptied by a commit too, reads those
+	// few pages again for less (docs/performance.md). Their caches are
+	// small for that reason: a commit empties them anyway.
+	pr, err := sql.Open("sqlite", strings.Replace(dsn, "cache_size(-65536)", "cache_size(-"+strconv.Itoa(pointCacheKB)+")", 1)+
+		"&_pragma=query_only(1)&_pragma=mmap_size(0)")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("db: open sqlite point readers: %w", err)
+	}
+	pr.SetMaxOpenConns(pointReaders)
+	pr.SetMaxIdleConns(pointReaders)
+	db.pr, db.prstmts, db.pentries = pr, newStmtCache(pr), make(chan struct{}, pointReaders)
+	return db, nil
 }
+
+// pointReaders is how many connections the SQLite point readers have, and
+// pointCacheKB each one's page cache (KiB).
+const (
+	pointReaders = 4
+	pointCacheKB = 8192
+)
 
 // readerMmapSize is the mapping the SQLite readers ask for: modernc's
 // SQLITE_MAX_MMAP_SIZE, the most SQLite maps (a larger request is cut to
@@ -199,27 +229,32 @@ func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerPar
 // in database/sql, and the rest wait here, first come first served (a
 // channel's waiters are woken in order). Rows still open hold a
 // connection but no entry.
-func (db *DB) enterRead(ctx context.Context) bool {
-	if db.entries == nil {
+func (db *DB) enterRead(ctx context.Context) bool { return enter(ctx, db.entries) }
+
+// leaveRead gives back the entry enterRead took.
+func (db *DB) leaveRead() { leave(db.entries) }
+
+// enter is enterRead on the entries of one pool (none: nil).
+func enter(ctx context.Context, entries chan struct{}) bool {
+	if entries == nil {
 		return true
 	}
 	select { // a free entry first, even when ctx has ended too
-	case db.entries <- struct{}{}:
+	case entries <- struct{}{}:
 		return true
 	default:
 	}
 	select {
-	case db.entries <- struct{}{}:
+	case entries <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-// leaveRead gives back the entry enterRead took.
-func (db *DB) leaveRead() {
-	if db.entries != nil {
-		<-db.entries
+func leave(entries chan struct{}) {
+	if entries != nil {
+		<-entries
 	}
 }
 
@@ -278,6 +313,9 @@ func (db *DB) Close() error {
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
+	if db.pr != nil {
+		err = errors.Join(err, db.pr.Close())
+	}
 	if db.counts != nil {
 		err = errors.Join(err, db.counts.Close())
 	}
@@ -328,6 +366,29 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 		return st.QueryContext(ctx, args...)
 	}
 	return db.r.QueryContext(ctx, db.rebind(query), args...)
+}
+
+// PointQuery is Query for short reads of a few rows by key (user/info's
+// read-ahead): on SQLite in a file they run on the point readers, which
+// do not map the file (openSQLite); elsewhere on the read pool.
+func (db *DB) PointQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if db.pr == nil {
+		return db.Query(ctx, query, args...)
+	}
+	db.stmts.Add(1)
+	mustNotWriteFollowers(query)
+	if !enter(ctx, db.pentries) {
+		return nil, ctx.Err()
+	}
+	defer leave(db.pentries)
+	ctx, err := readCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st := db.prstmts.get(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.pr.QueryContext(ctx, query, args...)
 }
 
 // QueryRow runs a single-row read on the read pool. Use Get to turn

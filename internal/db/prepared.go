@@ -13,6 +13,7 @@ import (
 type Prepared struct {
 	db    *DB
 	query string
+	point bool // on the point readers (PreparePointRead)
 	once  sync.Once
 	stmt  *sql.Stmt
 }
@@ -21,9 +22,20 @@ type Prepared struct {
 // placeholders like every other query.
 func (db *DB) PrepareRead(query string) *Prepared { return &Prepared{db: db, query: query} }
 
+// PreparePointRead is PrepareRead for a short read of a row by key
+// (user/info's): on SQLite in a file it runs on the point readers
+// (PointQuery), elsewhere on the read pool.
+func (db *DB) PreparePointRead(query string) *Prepared {
+	return &Prepared{db: db, query: query, point: db.pr != nil}
+}
+
 func (p *Prepared) prepare() *sql.Stmt {
 	p.once.Do(func() {
-		if s, err := p.db.r.PrepareContext(context.Background(), p.db.rebind(p.query)); err == nil {
+		pool := p.db.r
+		if p.point {
+			pool = p.db.pr
+		}
+		if s, err := pool.PrepareContext(context.Background(), p.db.rebind(p.query)); err == nil {
 			p.stmt = s
 		}
 	})
@@ -36,8 +48,12 @@ func (p *Prepared) QueryRow(ctx context.Context, args ...any) *sql.Row {
 	mustNotWriteFollowers(p.query)
 	if s := p.prepare(); s != nil {
 		p.db.stmts.Add(1)
-		if p.db.enterRead(ctx) {
-			defer p.db.leaveRead()
+		entries := p.db.entries
+		if p.point {
+			entries = p.db.pentries
+		}
+		if enter(ctx, entries) {
+			defer leave(entries)
 			ctx = rowCtx(ctx)
 		}
 		return s.QueryRowContext(ctx, args...)

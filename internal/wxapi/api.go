@@ -134,7 +134,7 @@ const accountTTL = 2 * time.Second
 func (api *API) init() {
 	api.once.Do(func() {
 		api.accounts = map[int64]*acctEntry{}
-		api.userInfoStmt = api.DB.PrepareRead(userInfoSQL(api.DB.Dialect()))
+		api.userInfoStmt = api.DB.PreparePointRead(userInfoSQL(api.DB.Dialect()))
 		api.userInfoBatch = userInfoBatchSQL(api.DB.Dialect())
 		api.infoCache = newInfoCache()
 		api.infoCache.readAhead = api.readInfoAhead

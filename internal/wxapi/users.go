@@ -247,7 +247,7 @@ func (api *API) readInfoBatch(account int64, keys []infoKey) {
 	at := api.infoCache.now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rows, err := api.DB.Query(ctx, api.userInfoBatch, string(list), account)
+	rows, err := api.DB.PointQuery(ctx, api.userInfoBatch, string(list), account)
 	if err != nil {
 		return // they miss when their time is up
 	}
