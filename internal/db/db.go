@@ -143,9 +143,13 @@ func openPostgres(ctx context.Context, u string) (*DB, error) {
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// busy_timeout first so the journal_mode change itself can wait for a lock.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	// Every connection's settings but its page cache (KiB), which the
+	// point readers keep small.
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" +
+		"_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+	cache := func(kb int) string { return "&_pragma=cache_size(-" + strconv.Itoa(kb) + ")" }
+	dsn := base + cache(65536)
 	// The readers map the database file (at most its first
 	// SQLITE_MAX_MMAP_SIZE, 2 GB less 64 KB in modernc's build). A read
 	// transaction then takes each page not in the WAL straight from the
@@ -168,8 +172,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// its cost, and the page cache, emptied by a commit too, reads those
 	// few pages again for less (docs/performance.md). Their caches are
 	// small for that reason: a commit empties them anyway.
-	pr, err := sql.Open("sqlite", strings.Replace(dsn, "cache_size(-65536)", "cache_size(-"+strconv.Itoa(pointCacheKB)+")", 1)+
-		"&_pragma=query_only(1)&_pragma=mmap_size(0)")
+	pr, err := sql.Open("sqlite", base+cache(pointCacheKB)+"&_pragma=query_only(1)&_pragma=mmap_size(0)")
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("db: open sqlite point readers: %w", err)
@@ -352,20 +355,26 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.queryOn(ctx, db.r, db.rstmts, db.entries, query, args...)
+}
+
+// queryOn runs a read on one read pool: its prepared statements and its
+// entries (enter).
+func (db *DB) queryOn(ctx context.Context, pool *sql.DB, stmts *stmtCache, entries chan struct{}, query string, args ...any) (*sql.Rows, error) {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
-	if !db.enterRead(ctx) {
+	if !enter(ctx, entries) {
 		return nil, ctx.Err()
 	}
-	defer db.leaveRead()
+	defer leave(entries)
 	ctx, err := readCtx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if st := db.rstmts.get(ctx, query); st != nil {
+	if st := stmts.get(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return db.r.QueryContext(ctx, db.rebind(query), args...)
+	return pool.QueryContext(ctx, db.rebind(query), args...)
 }
 
 // PointQuery is Query for short reads of a few rows by key (user/info's
@@ -375,20 +384,7 @@ func (db *DB) PointQuery(ctx context.Context, query string, args ...any) (*sql.R
 	if db.pr == nil {
 		return db.Query(ctx, query, args...)
 	}
-	db.stmts.Add(1)
-	mustNotWriteFollowers(query)
-	if !enter(ctx, db.pentries) {
-		return nil, ctx.Err()
-	}
-	defer leave(db.pentries)
-	ctx, err := readCtx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if st := db.prstmts.get(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return db.pr.QueryContext(ctx, query, args...)
+	return db.queryOn(ctx, db.pr, db.prstmts, db.pentries, query, args...)
 }
 
 // QueryRow runs a single-row read on the read pool. Use Get to turn

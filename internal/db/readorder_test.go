@@ -65,7 +65,7 @@ func TestSQLiteReadsWaitInArrivalOrder(t *testing.T) {
 		// The next read comes only once this one waits.
 		waitFor(t, func() bool {
 			_, rs := d.Stats()
-			return int(rs.WaitCount)+blockedIn("internal/db.(*DB).enterRead") == i+1
+			return int(rs.WaitCount)+blockedIn("internal/db.enter") == i+1
 		})
 	}
 	// One reader given back, then passed from read to read: each turn
