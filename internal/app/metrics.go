@@ -3,7 +3,6 @@
 package app
 
 import (
-	"database/sql"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +40,7 @@ func (a *App) metricsHandler() http.Handler {
 type dbCollector struct {
 	d                                      *db.DB
 	open, inUse, idle, waitCount, waitSecs *prometheus.Desc
+	queued, queuedSecs                     *prometheus.Desc
 }
 
 func newDBCollector(d *db.DB) *dbCollector {
@@ -51,6 +51,9 @@ func newDBCollector(d *db.DB) *dbCollector {
 		idle:      prometheus.NewDesc("herald_db_idle_connections", "Idle database connections.", l, nil),
 		waitCount: prometheus.NewDesc("herald_db_wait_count_total", "Times a query waited for a connection.", l, nil),
 		waitSecs:  prometheus.NewDesc("herald_db_wait_seconds_total", "Time spent waiting for a connection.", l, nil),
+		queued: prometheus.NewDesc("herald_db_queued_total",
+			"Reads that waited in the pool's arrival-order queue before asking for a connection (SQLite's read pools).", l, nil),
+		queuedSecs: prometheus.NewDesc("herald_db_queued_seconds_total", "Time reads spent in the pool's arrival-order queue.", l, nil),
 	}
 }
 
@@ -60,19 +63,18 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.idle
 	ch <- c.waitCount
 	ch <- c.waitSecs
+	ch <- c.queued
+	ch <- c.queuedSecs
 }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
-	w, r := c.d.Stats()
-	emit := func(pool string, s sql.DBStats) {
-		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(s.OpenConnections), pool)
-		ch <- prometheus.MustNewConstMetric(c.inUse, prometheus.GaugeValue, float64(s.InUse), pool)
-		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, float64(s.Idle), pool)
-		ch <- prometheus.MustNewConstMetric(c.waitCount, prometheus.CounterValue, float64(s.WaitCount), pool)
-		ch <- prometheus.MustNewConstMetric(c.waitSecs, prometheus.CounterValue, s.WaitDuration.Seconds(), pool)
-	}
-	emit("writer", w)
-	if c.d.Dialect() == db.SQLite {
-		emit("reader", r)
+	for _, s := range c.d.Stats() {
+		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(s.OpenConnections), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.inUse, prometheus.GaugeValue, float64(s.InUse), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, float64(s.Idle), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.waitCount, prometheus.CounterValue, float64(s.WaitCount), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.waitSecs, prometheus.CounterValue, s.WaitDuration.Seconds(), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.queued, prometheus.CounterValue, float64(s.Queued), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.queuedSecs, prometheus.CounterValue, s.QueuedWait.Seconds(), s.Name)
 	}
 }

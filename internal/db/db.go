@@ -70,9 +70,9 @@ type DB struct {
 	wstmts      *stmtCache    // SQLite: the writer's prepared statements, outside transactions (nil on PostgreSQL)
 	noSnapshot  bool          // Migrate runs every migration, even on an empty SQLite database (tests)
 	slots       chan struct{} // SQLite: one per P, taken by long reads (ReadSlot); nil on PostgreSQL
-	entries     chan struct{} // SQLite: one per reader, held while a read takes its connection (enterRead); nil on PostgreSQL
+	entries     *entryQueue   // SQLite: one entry per reader, held while a read takes its connection (enterRead); nil on PostgreSQL
 	prstmts     *stmtCache    // the point readers' prepared statements (nil without them)
-	pentries    chan struct{} // the point readers' entries, as entries (nil without them)
+	pentries    *entryQueue   // the point readers' entries, as entries (nil without them)
 
 	followerGen    atomic.Int64                             // committed writes of follower data of no declared scope (followers.go)
 	accountGen     [accountCounters]atomic.Int64            // … declared for one account, by a hash of it
@@ -179,7 +179,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	pr.SetMaxOpenConns(pointReaders)
 	pr.SetMaxIdleConns(pointReaders)
-	db.pr, db.prstmts, db.pentries = pr, newStmtCache(pr), make(chan struct{}, pointReaders)
+	db.pr, db.prstmts, db.pentries = pr, newStmtCache(pr), newEntryQueue(pointReaders)
 	return db, nil
 }
 
@@ -217,7 +217,7 @@ func openSQLiteDSN(ctx context.Context, dsn, path string, readers int, readerPar
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	return &DB{dialect: SQLite, w: w, r: r, url: path, rstmts: newStmtCache(r), wstmts: newStmtCache(w),
-		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))), entries: make(chan struct{}, readers)}, nil
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))), entries: newEntryQueue(readers)}, nil
 }
 
 // enterRead waits for one of the read pool's entries, in the order reads
@@ -237,27 +237,44 @@ func (db *DB) enterRead(ctx context.Context) bool { return enter(ctx, db.entries
 // leaveRead gives back the entry enterRead took.
 func (db *DB) leaveRead() { leave(db.entries) }
 
+// entryQueue is one read pool's entries (see enterRead), and how many
+// reads found them all taken and how long they waited, for the metrics:
+// database/sql's own wait figures miss these reads, since at most one
+// read a connection waits inside database/sql.
+type entryQueue struct {
+	ch       chan struct{}
+	waits    atomic.Int64
+	waitNano atomic.Int64
+}
+
+func newEntryQueue(n int) *entryQueue { return &entryQueue{ch: make(chan struct{}, n)} }
+
 // enter is enterRead on the entries of one pool (none: nil).
-func enter(ctx context.Context, entries chan struct{}) bool {
-	if entries == nil {
+func enter(ctx context.Context, q *entryQueue) bool {
+	if q == nil {
 		return true
 	}
 	select { // a free entry first, even when ctx has ended too
-	case entries <- struct{}{}:
+	case q.ch <- struct{}{}:
 		return true
 	default:
 	}
+	start := time.Now()
+	defer func() {
+		q.waits.Add(1)
+		q.waitNano.Add(int64(time.Since(start)))
+	}()
 	select {
-	case entries <- struct{}{}:
+	case q.ch <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-func leave(entries chan struct{}) {
-	if entries != nil {
-		<-entries
+func leave(q *entryQueue) {
+	if q != nil {
+		<-q.ch
 	}
 }
 
@@ -333,8 +350,37 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.r.PingContext(ctx)
 }
 
-// Stats returns connection pool statistics for the writer and reader pools.
-func (db *DB) Stats() (writer, reader sql.DBStats) { return db.w.Stats(), db.r.Stats() }
+// PoolStats is one connection pool's statistics: database/sql's, and the
+// reads that waited in the pool's own queue of entries (enterRead) before
+// they asked database/sql for a connection.
+type PoolStats struct {
+	Name string // "writer"; on SQLite also "reader", and "point" in a file
+	sql.DBStats
+	Queued     int64         // reads that found every entry taken and waited
+	QueuedWait time.Duration // how long they waited, in all
+}
+
+// Stats returns the statistics of each connection pool: the writer (on
+// PostgreSQL the one pool), SQLite's readers, and SQLite's point readers
+// when the database is a file.
+func (db *DB) Stats() []PoolStats {
+	out := []PoolStats{{Name: "writer", DBStats: db.w.Stats()}}
+	if db.dialect != SQLite {
+		return out
+	}
+	pool := func(name string, p *sql.DB, q *entryQueue) PoolStats {
+		s := PoolStats{Name: name, DBStats: p.Stats()}
+		if q != nil {
+			s.Queued, s.QueuedWait = q.waits.Load(), time.Duration(q.waitNano.Load())
+		}
+		return s
+	}
+	out = append(out, pool("reader", db.r, db.entries))
+	if db.pr != nil {
+		out = append(out, pool("point", db.pr, db.pentries))
+	}
+	return out
+}
 
 // Exec runs a statement on the writer.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -360,7 +406,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // queryOn runs a read on one read pool: its prepared statements and its
 // entries (enter).
-func (db *DB) queryOn(ctx context.Context, pool *sql.DB, stmts *stmtCache, entries chan struct{}, query string, args ...any) (*sql.Rows, error) {
+func (db *DB) queryOn(ctx context.Context, pool *sql.DB, stmts *stmtCache, entries *entryQueue, query string, args ...any) (*sql.Rows, error) {
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
 	if !enter(ctx, entries) {

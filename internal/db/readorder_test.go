@@ -24,8 +24,7 @@ func TestSQLiteReadsWaitInArrivalOrder(t *testing.T) {
 	}
 	d := dbtest.New(t)
 	ctx := context.Background()
-	_, rs := d.Stats()
-	readers := rs.MaxOpenConnections
+	readers := poolStats(t, d, "reader").MaxOpenConnections
 	if readers < 1 {
 		t.Fatalf("reader pool of %d", readers)
 	}
@@ -64,8 +63,7 @@ func TestSQLiteReadsWaitInArrivalOrder(t *testing.T) {
 		}()
 		// The next read comes only once this one waits.
 		waitFor(t, func() bool {
-			_, rs := d.Stats()
-			return int(rs.WaitCount)+blockedIn("internal/db.enter") == i+1
+			return int(poolStats(t, d, "reader").WaitCount)+blockedIn("internal/db.enter") == i+1
 		})
 	}
 	// One reader given back, then passed from read to read: each turn
@@ -85,6 +83,11 @@ func TestSQLiteReadsWaitInArrivalOrder(t *testing.T) {
 		r.Close()
 	}
 	wg.Wait()
+	// The reads past the first one a reader found every entry taken and
+	// waited in the queue; the metrics count each once.
+	if s := poolStats(t, d, "reader"); s.Queued != int64(waiting-readers) || s.QueuedWait <= 0 {
+		t.Errorf("queued %d reads for %v, want %d", s.Queued, s.QueuedWait, waiting-readers)
+	}
 	// Picked at random among the readers' few waiters, a read waits k
 	// turns past its own with a chance of (1-1/readers)^k; among all 200,
 	// most orders leave some read more than 64 turns late.
