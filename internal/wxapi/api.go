@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
@@ -87,6 +88,11 @@ type API struct {
 
 	mu       sync.RWMutex
 	accounts map[int64]*acctEntry
+	forgets  int64            // ForgetAccount calls so far (under mu): a load that began before one is not kept
+	now      func() time.Time // the accounts' clock: time.Now (tests move it; under mu)
+	// beforeKeep, when set (tests; under mu), runs between a load's reads
+	// and its keeping the entry.
+	beforeKeep func()
 
 	userInfoStmt  *db.Prepared
 	userInfoBatch string     // userInfoBatchSQL for this database
@@ -125,15 +131,27 @@ type acctEntry struct {
 	allow    []netip.Prefix
 	frozen   int // errcode of a penalty that blocks the API, or 0
 	loadedAt time.Time
+	// reloading is set once the entry has been served at accountReload or
+	// older and a reload was started for it.
+	reloading atomic.Bool
 }
 
 // accountTTL bounds how stale a cached account (status, verification,
 // allowlist) may be; the console's saves call ForgetAccount at once.
 const accountTTL = 2 * time.Second
 
+// accountReload is the age from which a served account is read again in
+// the background, so that an account in use is found fresh instead of every
+// call that comes while it is reloaded at accountTTL reading it (three
+// statements each) and waiting for the reads.
+const accountReload = accountTTL * 3 / 4
+
 func (api *API) init() {
 	api.once.Do(func() {
 		api.accounts = map[int64]*acctEntry{}
+		if api.now == nil {
+			api.now = time.Now
+		}
 		api.userInfoStmt = api.DB.PreparePointRead(userInfoSQL(api.DB.Dialect()))
 		api.userInfoBatch = userInfoBatchSQL(api.DB.Dialect())
 		api.infoCache = newInfoCache()
@@ -172,17 +190,42 @@ func (api *API) ForgetAccount(accountID int64) {
 func (api *API) dropEntry(accountID int64) {
 	api.mu.Lock()
 	delete(api.accounts, accountID)
+	api.forgets++
 	api.mu.Unlock()
 }
 
 func (api *API) account(ctx context.Context, accountID int64) (*acctEntry, error) {
-	now := time.Now()
 	api.mu.RLock()
+	now := api.now()
 	e, ok := api.accounts[accountID]
 	api.mu.RUnlock()
-	if ok && now.Sub(e.loadedAt) < accountTTL {
-		return e, nil
+	if ok {
+		age := now.Sub(e.loadedAt)
+		if age < accountTTL {
+			if age >= accountReload && !e.reloading.Load() && e.reloading.CompareAndSwap(false, true) {
+				go api.reloadAccount(accountID)
+			}
+			return e, nil
+		}
 	}
+	return api.loadAccount(ctx, accountID)
+}
+
+// reloadAccount reads an account again for the cache (account), in the
+// background; on an error the entry ages out and the next call reads it.
+func (api *API) reloadAccount(accountID int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = api.loadAccount(ctx, accountID)
+}
+
+// loadAccount reads an account's state and caches it, timed before the
+// reads, unless ForgetAccount was called meanwhile (the reads may have
+// seen the state before the change it was called for).
+func (api *API) loadAccount(ctx context.Context, accountID int64) (*acctEntry, error) {
+	api.mu.RLock()
+	forgets, now, beforeKeep := api.forgets, api.now(), api.beforeKeep
+	api.mu.RUnlock()
 	a, err := api.Accounts.ByID(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -191,14 +234,21 @@ func (api *API) account(ctx context.Context, accountID int64) (*acctEntry, error
 	if err != nil {
 		return nil, err
 	}
-	e = &acctEntry{a: a, allow: set.Allowlist(), loadedAt: now}
+	e := &acctEntry{a: a, allow: set.Allowlist(), loadedAt: now}
 	if api.Frozen != nil {
 		if e.frozen, err = api.Frozen(ctx, accountID); err != nil {
 			return nil, err
 		}
 	}
+	if beforeKeep != nil {
+		beforeKeep()
+	}
 	api.mu.Lock()
-	api.accounts[accountID] = e
+	if api.forgets == forgets {
+		if old := api.accounts[accountID]; old == nil || !old.loadedAt.After(now) {
+			api.accounts[accountID] = e
+		}
+	}
 	api.mu.Unlock()
 	return e, nil
 }

@@ -42,3 +42,32 @@ func UserInfoBatchSQL(api *API) string {
 	api.init()
 	return api.userInfoBatch
 }
+
+// SetAccountClock makes now the clock of api's account cache.
+func SetAccountClock(api *API, now func() time.Time) {
+	api.init()
+	api.mu.Lock()
+	api.now = now
+	api.mu.Unlock()
+}
+
+// AccountLoadedAt returns when api's cached state of the account was read
+// (the zero time when none is kept).
+func AccountLoadedAt(api *API, accountID int64) time.Time {
+	api.init()
+	api.mu.RLock()
+	defer api.mu.RUnlock()
+	if e := api.accounts[accountID]; e != nil {
+		return e.loadedAt
+	}
+	return time.Time{}
+}
+
+// SetBeforeAccountKept makes f run between an account load's reads and
+// its keeping the entry.
+func SetBeforeAccountKept(api *API, f func()) {
+	api.init()
+	api.mu.Lock()
+	api.beforeKeep = f
+	api.mu.Unlock()
+}
