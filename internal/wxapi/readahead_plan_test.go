@@ -22,7 +22,11 @@ import (
 // driving it, SQLite read every follower of the account through its index
 // and PostgreSQL hashed them all, which for an account of a million
 // followers is a million rows for each batch of 500. It also answers
-// exactly the listed followers of the account, none of another's.
+// exactly the listed followers of the account, none of another's. On
+// PostgreSQL the plan is checked before follows is analyzed as well (the
+// followers of a new account, or of an import, until autovacuum gets to
+// the table): there the planner took the account's condition for a
+// selective one and scanned the account's index beside the openids'.
 func TestUserInfoReadAheadLooksFollowersUp(t *testing.T) {
 	h, _, _ := start(t)
 	ctx := context.Background()
@@ -30,11 +34,6 @@ func TestUserInfoReadAheadLooksFollowersUp(t *testing.T) {
 	acc := h.Service
 	openids := addFollowers(t, a.DB, acc.ID, 5000)
 	stranger := h.NewFollower(h.Subscription)
-	if a.DB.Dialect() == db.Postgres {
-		if _, err := a.DB.Exec(ctx, `ANALYZE follows`); err != nil {
-			t.Fatal(err)
-		}
-	}
 	asked := append(slices.Clone(openids[1000:1500]), stranger.OpenID, "o-no-such-follower")
 	list, _ := json.Marshal(asked)
 	query := wxapi.UserInfoBatchSQL(a.API)
@@ -63,21 +62,30 @@ func TestUserInfoReadAheadLooksFollowersUp(t *testing.T) {
 		t.Errorf("the batch answered %d followers, want the 500 listed of the account (another account's follower and an unknown openid left out)", len(got))
 	}
 
-	plan := dbtest.Plan(t, a.DB, query, string(list), acc.ID)
-	text := strings.Join(plan, "\n")
 	// How a plan reads follows: by the openid's index (wanted), or by
 	// the account (its indexes, the primary key) or whole (not).
 	byOpenID, byAccount := "SEARCH f USING INDEX sqlite_autoindex_follows_1 (openid=?)", []string{"SEARCH f USING INDEX follows_account", "SEARCH f USING PRIMARY KEY", "SCAN f"}
+	stats := []string{""}
 	if a.DB.Dialect() == db.Postgres {
 		byOpenID, byAccount = "follows_openid_key", []string{"Seq Scan on follows", "follows_account", "follows_pkey"}
+		stats = []string{"before ANALYZE", "after ANALYZE"}
 	}
-	if !strings.Contains(text, byOpenID) {
-		t.Errorf("the read-ahead statement does not look followers up by openid; plan:\n%s", text)
-	}
-	for _, line := range plan {
-		for _, bad := range byAccount {
-			if strings.Contains(line, bad) {
-				t.Errorf("the read-ahead statement reads the account's followers (%q); plan:\n%s", strings.TrimSpace(line), text)
+	for i, when := range stats {
+		if i > 0 {
+			if _, err := a.DB.Exec(ctx, `ANALYZE follows`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		plan := dbtest.Plan(t, a.DB, query, string(list), acc.ID)
+		text := strings.Join(plan, "\n")
+		if !strings.Contains(text, byOpenID) {
+			t.Errorf("%s: the read-ahead statement does not look followers up by openid; plan:\n%s", when, text)
+		}
+		for _, line := range plan {
+			for _, bad := range byAccount {
+				if strings.Contains(line, bad) {
+					t.Errorf("%s: the read-ahead statement reads the account's followers (%q); plan:\n%s", when, strings.TrimSpace(line), text)
+				}
 			}
 		}
 	}

@@ -201,13 +201,19 @@ func infoAnswer(openid string, following bool, source, scene string, sub int64, 
 // kept the listed ones (SQLite by the account's index, PostgreSQL by a
 // hash join over it). SQLite is told the order with CROSS JOIN;
 // PostgreSQL is given the list as an array, whose size it does not know
-// when planning (it takes 10) and so looks each one up by the index.
+// when planning (it takes 10) and so looks each one up by the index, in a
+// subquery that the account's condition cannot enter (OFFSET 0): where
+// the table's statistics do not know the account yet (a table filled since
+// its last ANALYZE, as a new account's followers are), PostgreSQL
+// otherwise also scanned the account's index, every follower of the
+// account, and ANDed the two (1.2 ms for 150 of 10,000 followers instead
+// of 0.6 ms).
 func userInfoBatchSQL(d db.Dialect) string {
 	sel := userInfoSQL(d)
 	sel = strings.Replace(sel, "SELECT f.following,", "SELECT f.openid, f.following,", 1)
 	if d == db.Postgres {
-		return strings.Replace(sel, "WHERE f.account_id = ? AND f.openid = ?",
-			"WHERE f.openid = ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS json)))) AND f.account_id = ?", 1)
+		return strings.Replace(sel, "FROM follows f WHERE f.account_id = ? AND f.openid = ?",
+			"FROM (SELECT * FROM follows WHERE openid = ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS json)))) OFFSET 0) f WHERE f.account_id = ?", 1)
 	}
 	return strings.Replace(sel, "FROM follows f WHERE f.account_id = ? AND f.openid = ?",
 		"FROM json_each(?) AS j CROSS JOIN follows f ON f.openid = j.value WHERE f.account_id = ?", 1)
