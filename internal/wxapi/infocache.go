@@ -63,13 +63,18 @@ type infoEntry struct {
 const infoMaxAge = 2 * time.Second
 
 // infoReadAhead is the age from which a served answer is queued to be read
-// again before infoMaxAge ends it.
-const infoReadAhead = infoMaxAge * 3 / 4
+// again before infoMaxAge ends it. Half its life: a follower asked about
+// at least once a second is then always read ahead before it would miss
+// (with the last quarter, one asked about less often than every half
+// second missed whenever its calls skipped that quarter), and a row read
+// in a batch costs a few per cent of what a miss costs (on PostgreSQL a
+// miss is also a round trip that its caller waits for).
+const infoReadAhead = infoMaxAge / 2
 
 // infoGather is how long the read-ahead goroutine lets the queue fill
 // before each batch: a batch costs about what one miss costs, so the
 // fewer the batches the better, and an answer queued at infoReadAhead has
-// infoMaxAge-infoReadAhead (500 ms) left.
+// infoMaxAge-infoReadAhead (1 s) left.
 const infoGather = 25 * time.Millisecond
 
 // infoQueueMax bounds the queue; beyond it answers are not read ahead

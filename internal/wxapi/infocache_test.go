@@ -116,7 +116,7 @@ func TestUserInfoCacheSeesEveryWrite(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// TestUserInfoReadAhead: an answer served in the last quarter of its life
+// TestUserInfoReadAhead: an answer served in the second half of its life
 // is read again in the background (in a batch with others), so that a
 // follower asked about often is still answered from the cache after the
 // first answer's 2 s are over, and what is read ahead is byte for byte
@@ -137,7 +137,7 @@ func TestUserInfoReadAhead(t *testing.T) {
 	info := func(openid string) string { t.Helper(); return userInfoBody(t, c, tok, openid) }
 	first := map[string]string{f.OpenID: info(f.OpenID), g.OpenID: info(g.OpenID)}
 	read := wxapi.InfoReadAt(a.API, acc.ID, f.OpenID)
-	advance(1600 * time.Millisecond) // past three quarters of 2 s
+	advance(1100 * time.Millisecond) // past half of 2 s
 	for _, o := range []string{f.OpenID, g.OpenID} {
 		if got := info(o); got != first[o] {
 			t.Fatalf("a cached answer differs from the first:\n%s\n%s", got, first[o])
@@ -147,16 +147,16 @@ func TestUserInfoReadAhead(t *testing.T) {
 	for _, o := range []string{f.OpenID, g.OpenID} {
 		for !wxapi.InfoReadAt(a.API, acc.ID, o).After(read) {
 			if time.Now().After(deadline) {
-				t.Fatalf("the answer of %s served at 1.6 s was not read again", o)
+				t.Fatalf("the answer of %s served at 1.1 s was not read again", o)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	advance(time.Second) // 2.6 s after the first read: only the answer read ahead is valid
+	advance(time.Second) // 2.1 s after the first read: only the answer read ahead is valid
 	ahead := map[string]string{}
 	for _, o := range []string{f.OpenID, g.OpenID} {
 		if !wxapi.InfoCached(a.API, acc.ID, o) {
-			t.Fatalf("the answer of %s read ahead is not served 2.6 s after the first read", o)
+			t.Fatalf("the answer of %s read ahead is not served 2.1 s after the first read", o)
 		}
 		ahead[o] = info(o)
 	}
