@@ -172,8 +172,8 @@ func TestQuotaBlocks(t *testing.T) {
 			t.Fatal("refused with the limit far away")
 		}
 	}
-	// Blocks are a sixteenth of what is left, at most maxBlock: 256, 240,
-	// 225, … here.
+	// Blocks are a sixteenth of what is left, at most maxBlock: 1024, 960,
+	// 900, … here.
 	if n := a.stmts.Load(); n > 6 {
 		t.Fatalf("%d statements for 1000 calls, want one per block of up to %d", n, maxBlock)
 	}
