@@ -102,5 +102,9 @@ func serveFavicon(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "favicon.ico", time.Time{}, bytes.NewReader(favicon))
 }
 
+// ReadsOwnSession tells the requests whose page reads the session in its
+// own first statement, for web.Sessions.Deferred.
+func ReadsOwnSession(r *http.Request) bool { return follower.ReadsOwnSession(r) }
+
 // CloseStreams ends the follower app's open live streams (server shutdown).
 func (u *UI) CloseStreams() { u.follower.CloseStreams() }

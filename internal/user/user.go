@@ -434,27 +434,71 @@ func (s *Store) SessionPerson(ctx context.Context, token string) (_ *Person, err
 	if token == "" {
 		return nil, db.ErrNotFound
 	}
-	h := hashToken(token)
+	ref := s.Ref(token)
 	// The session and its person in one statement: every signed-in page
+	// that does not read it in its own first statement (SessionRef)
 	// starts here.
-	var p Person
-	var created, expires, lastSeen int64
+	var row SessionRow
 	err = db.Get(s.db.QueryRow(db.ShortReads(ctx), `SELECT p.id, p.username, COALESCE(p.email, ''), p.display_name, p.platform_role, p.avatar_path, p.region, p.language, p.created_at,
 			s.expires_at, s.last_seen_at
-		FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`, h),
-		&p.ID, &p.Username, &p.Email, &p.DisplayName, &p.PlatformRole, &p.AvatarPath, &p.Region, &p.Language, &created, &expires, &lastSeen)
+		FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`, ref.Hash),
+		&row.Person.ID, &row.Person.Username, &row.Person.Email, &row.Person.DisplayName, &row.Person.PlatformRole, &row.Person.AvatarPath,
+		&row.Person.Region, &row.Person.Language, &row.Created, &row.Expires, &row.LastSeen)
 	if err != nil {
 		return nil, err
 	}
-	p.CreatedAt = db.FromMicro(created)
-	now := s.clock.Now()
-	if db.Micro(now) >= expires {
-		_, _ = s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h)
+	row.Found = true
+	return s.CheckSession(ctx, ref, &row)
+}
+
+// SessionRef is a session read by a page in its own first statement
+// instead of in one of its own before it: the statement finds the person
+// with SessionPersonIDSQL (args SessionRef.Hash, SessionRef.Now) and reads
+// the session's row into a SessionRow, which CheckSession then checks
+// exactly as SessionPerson does. Nothing about sessions is kept in the
+// process, so a sign-out or revocation on any node holds on the next
+// statement everywhere.
+type SessionRef struct {
+	Hash string // the token's hash, as sessions.token_hash stores it
+	Now  int64  // the moment of the read, Unix µs
+}
+
+// Ref is the SessionRef of token, read now.
+func (s *Store) Ref(token string) SessionRef {
+	return SessionRef{Hash: hashToken(token), Now: db.Micro(s.clock.Now())}
+}
+
+// SessionPersonIDSQL is a scalar subquery (args: SessionRef.Hash,
+// SessionRef.Now) giving the person of an unexpired session, NULL for
+// none: a page's statement reads the person's data with it in place of
+// the person's id, so a session that is not valid reads nothing.
+const SessionPersonIDSQL = `(SELECT ss.person_id FROM sessions ss WHERE ss.token_hash = ? AND ss.expires_at > ?)`
+
+// SessionRow is a session's row as a page's statement read it (its
+// person's columns and the session's times), for CheckSession.
+type SessionRow struct {
+	Found                      bool // the statement found the session
+	Person                     Person
+	Created, Expires, LastSeen int64 // Unix µs: the person's creation, the session's expiry and last extension
+}
+
+// CheckSession is SessionPerson's check of a session row read for ref: an
+// absent or expired session is db.ErrNotFound (an expired one is deleted),
+// and a session last extended more than five minutes ago is extended.
+func (s *Store) CheckSession(ctx context.Context, ref SessionRef, row *SessionRow) (*Person, error) {
+	if !row.Found {
 		return nil, db.ErrNotFound
 	}
-	if now.Sub(db.FromMicro(lastSeen)) > 5*time.Minute {
+	p := row.Person
+	p.CreatedAt = db.FromMicro(row.Created)
+	if ref.Now >= row.Expires {
+		_, _ = s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, ref.Hash)
+		return nil, db.ErrNotFound
+	}
+	now := db.FromMicro(ref.Now)
+	if now.Sub(db.FromMicro(row.LastSeen)) > 5*time.Minute {
 		_, _ = s.db.Exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?`,
-			db.Micro(now), db.Micro(now.Add(SessionTTL)), h)
+			ref.Now, db.Micro(now.Add(SessionTTL)), ref.Hash)
 	}
 	return &p, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/publish"
+	"github.com/heraldoa/herald/internal/user"
 )
 
 // Store reads the folder.
@@ -142,6 +143,11 @@ func (s *Store) Top(ctx context.Context, personID int64, limit int) (_ []Item, f
 type Also struct {
 	Following bool // whether the follower follows any Subscription account (as Top)
 	Chats     int  // up to this many of the follower's Subscription conversations (0: none; at most 500)
+	// Session, when not nil, is the reader's sign-in session, read in the
+	// same statement (TopPage.Session) instead of one of its own before
+	// it: the reader is then the session's person (personID is not used),
+	// and a session that is not valid reads an empty folder.
+	Session *user.SessionRef
 }
 
 // Chat is a follower's conversation with an active Subscription account
@@ -161,6 +167,9 @@ type TopPage struct {
 	Items     []Item
 	Following bool   // with Also.Following
 	Chats     []Chat // with Also.Chats: newest first
+	// Session is the session's row with Also.Session (Found false when
+	// there is no such session), for user.Store.CheckSession.
+	Session user.SessionRow
 }
 
 // TopAlso is Items from the top of the folder with what also asks for:
@@ -169,10 +178,13 @@ type TopPage struct {
 // of follow.Store.Chats for account.Subscription), which the chat list and
 // the folder page show beside the folder's items.
 func (s *Store) TopAlso(ctx context.Context, personID int64, limit int, also Also) (TopPage, error) {
-	x := &extra{chats: min(max(also.Chats, 0), 500)}
+	x := &extra{chats: min(max(also.Chats, 0), 500), session: also.Session}
 	var page TopPage
 	if also.Following {
 		x.following = &page.Following
+	}
+	if also.Session != nil {
+		x.row = &page.Session
 	}
 	items, err := s.items(ctx, personID, Cursor{}, limit, x)
 	if err != nil {
@@ -188,6 +200,10 @@ type extra struct {
 	following *bool  // when not nil, set to whether the follower follows any Subscription account
 	chats     int    // how many Subscription conversations to read into chatList (0: none)
 	chatList  []Chat // newest first
+	// session, when not nil, is the reader's session: the first statement
+	// finds the reader with it and reads its row into row.
+	session *user.SessionRef
+	row     *user.SessionRow
 }
 
 // items is Items, reading what x asks for (when not nil) in its first
@@ -210,10 +226,19 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	var excluded []int64
 	for pass := 0; ; pass++ {
 		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, x)
-		x = nil // read on the first pass
 		if err != nil {
 			return nil, err
 		}
+		if x != nil && x.session != nil {
+			// The reader is the session's person, read with it; a
+			// session that is not valid (absent or expired) read nothing
+			// else.
+			if !x.row.Found || x.row.Expires <= x.session.Now {
+				return nil, nil
+			}
+			personID = x.row.Person.ID
+		}
+		x = nil // read on the first pass
 		if len(refs) == 0 {
 			return nil, nil
 		}
@@ -297,6 +322,14 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	//   2: whether the follower follows any Subscription account (1 or 0)
 	//   3: when the follower last opened the folder
 	//   4 (a Subscription conversation): account, last_at, verified, unread, 0, name, avatar, preview
+	//   5, 6, 7 (the reader's session, with x.session): person id, created_at, session expiry,
+	//      last extension, 0, username, email, display name; 0s, role, avatar, region; 0s, language, '', ''
+	// With x.session the reader is the session's person in every branch
+	// (user.SessionPersonIDSQL): who and whoArgs stand for the reader.
+	who, whoArgs := "?", []any{personID}
+	if x != nil && x.session != nil {
+		who, whoArgs = user.SessionPersonIDSQL, []any{x.session.Hash, x.session.Now}
+	}
 	cond, dargs := before.before("d.at", "d.publication_id")
 	var direct []folderRef
 	k := limit
@@ -306,30 +339,42 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 		q := `SELECT 0, fa.id, fa.last_published_at, fa.verified, CASE WHEN fb.blocked THEN 1 ELSE 0 END, 0, fa.name, fa.avatar_path, ''
 			FROM (SELECT a.id, a.last_published_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, a.name, a.avatar_path
 				FROM follows f JOIN accounts a ON a.id = f.account_id
-				WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
+				WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
 					AND a.last_published_at > 0` + notIn + `
 				ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?) fa
-			JOIN follows fb ON fb.account_id = fa.id AND fb.person_id = ?`
-		args := append(append([]any{now, personID}, exArgs...), k+1, personID)
+			JOIN follows fb ON fb.account_id = fa.id AND fb.person_id = ` + who
+		args := append(append(append(append([]any{now}, whoArgs...), exArgs...), k+1), whoArgs...)
 		if first {
 			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT 1, fd.at, fd.publication_id, fd.account_id,
 					COALESCE(p.first_article_id, 0), COALESCE(p.article_count, 0), COALESCE(p.title, ''), COALESCE(p.cover_media_id, ''), COALESCE(p.state, '')
 				FROM (SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
-					WHERE d.person_id = ?` + cond + notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
+					WHERE d.person_id = ` + who + cond + notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
 				LEFT JOIN publications p ON p.id = fd.publication_id
-				UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ?), 0), 0, 0, 0, 0, '', '', ''`
-			args = append(append(append(append(args, personID), dargs...), exArgs...), limit, personID)
+				UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ` + who + `), 0), 0, 0, 0, 0, '', '', ''`
+			args = append(append(append(append(append(args, whoArgs...), dargs...), exArgs...), limit), whoArgs...)
 			if x != nil && x.following != nil {
 				q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
-					WHERE f.person_id = ? AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
-				args = append(args, personID)
+					WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
+				args = append(args, whoArgs...)
 			}
 			if x != nil && x.chats > 0 {
 				// follow.Store.Chats' statement for Subscription accounts,
 				// narrowed to the columns shown.
 				q += ` UNION ALL SELECT 4, fc.account_id, fc.last_at, fc.verified, fc.follower_unread, 0, fc.name, fc.avatar_path, fc.last_preview
-				FROM (` + subscriptionChatsSQL + `) fc`
-				args = append(args, now, personID, x.chats)
+				FROM (` + subscriptionChatsOf(who) + `) fc`
+				args = append(append(append(args, now), whoArgs...), x.chats)
+			}
+			if x != nil && x.session != nil {
+				// The session's row, whether or not it is still valid:
+				// user.Store.CheckSession tells, and deletes an expired
+				// one, as the session's own statement would.
+				q += ` UNION ALL SELECT 5, p.id, p.created_at, s.expires_at, s.last_seen_at, 0, p.username, COALESCE(p.email, ''), p.display_name
+					FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
+				UNION ALL SELECT 6, 0, 0, 0, 0, 0, p.platform_role, p.avatar_path, p.region
+					FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
+				UNION ALL SELECT 7, 0, 0, 0, 0, 0, p.language, '', ''
+					FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`
+				args = append(args, x.session.Hash, x.session.Hash, x.session.Hash)
 			}
 		}
 		rows, err := s.query(ctx, q, args...)
@@ -357,6 +402,14 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			case 4:
 				x.chatList = append(x.chatList, Chat{AccountID: v[1], LastAt: db.FromMicro(v[2]), Verified: v[3] == 1, Unread: int(v[4]),
 					AccountName: t[0], AccountAvatar: t[1], Preview: t[2]})
+			case 5:
+				x.row.Found = true
+				x.row.Person.ID, x.row.Created, x.row.Expires, x.row.LastSeen = v[1], v[2], v[3], v[4]
+				x.row.Person.Username, x.row.Person.Email, x.row.Person.DisplayName = t[0], t[1], t[2]
+			case 6:
+				x.row.Person.PlatformRole, x.row.Person.AvatarPath, x.row.Person.Region = t[0], t[1], t[2]
+			case 7:
+				x.row.Person.Language = t[0]
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -364,6 +417,10 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			return nil, nil, err
 		}
 		rows.Close()
+		if first && x != nil && x.session != nil {
+			// The later statements name the reader found.
+			who, whoArgs = "?", []any{x.row.Person.ID}
+		}
 		if first && x != nil {
 			// Newest first, ties as the branch returned them.
 			slices.SortStableFunc(x.chatList, func(a, b Chat) int { return b.LastAt.Compare(a.LastAt) })
@@ -411,13 +468,19 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 // follower, how many): follow.Store.Chats' statement for Subscription
 // accounts, narrowed to the columns the pages show, walking
 // conversations_person newest first like it.
-const subscriptionChatsSQL = `SELECT c.account_id, c.last_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, c.follower_unread,
+var subscriptionChatsSQL = subscriptionChatsOf("?")
+
+// subscriptionChatsOf is subscriptionChatsSQL with the follower given by
+// who (an expression in SQL, with its args in place of the follower's).
+func subscriptionChatsOf(who string) string {
+	return `SELECT c.account_id, c.last_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, c.follower_unread,
 		a.name, a.avatar_path, c.last_preview
 	FROM conversations c
 	JOIN follows f ON f.account_id = c.account_id AND f.person_id = c.person_id
 	JOIN accounts a ON a.id = c.account_id
-	WHERE c.person_id = ? AND c.last_message_id <> 0 AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
+	WHERE c.person_id = ` + who + ` AND c.last_message_id <> 0 AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
 	ORDER BY c.last_at DESC LIMIT ?`
+}
 
 // pubDetail is what the folder shows of a publication.
 type pubDetail struct {

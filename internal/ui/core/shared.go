@@ -94,6 +94,10 @@ type FolderTop interface {
 type FolderAlso struct {
 	Following bool // whether personID follows any Subscription account
 	Chats     int  // up to this many of personID's Subscription conversations (0: none)
+	// Session, when not nil, is the reader's session, read in the same
+	// statement (FolderTopPage.Session): the reader is its person, not
+	// personID.
+	Session *user.SessionRef
 }
 
 // FolderTopPage is what FolderTop read.
@@ -102,6 +106,7 @@ type FolderTopPage struct {
 	Next      string             // the next page's cursor ("" at the end)
 	Following bool               // with FolderAlso.Following
 	Chats     []SubscriptionChat // with FolderAlso.Chats, newest first
+	Session   user.SessionRow    // with FolderAlso.Session: its row, for web.PageSessionRead
 }
 
 // SubscriptionChat is personID's conversation with an active Subscription

@@ -514,10 +514,28 @@ func TooLarge(err error) bool {
 // SignedIn requires a signed-in person, sending others to the sign-in page.
 func (u *UI) SignedIn(fn web.HandlerFunc) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if web.Person(r) == nil {
+		// A session the page reads itself (OwnSession) is checked there.
+		if !web.HasSession(r) {
 			return errs.Unauthorized
 		}
 		return fn(w, r)
+	}
+}
+
+// OwnSession is for a page that reads the person's session in its own
+// first statement (web.Sessions.Deferred, web.PageSession): when fn
+// returns an error before it read the session, the session is read on
+// its own, as for any other page, so the error's page is drawn for the
+// person signed in (or, the database being down, is the outage's).
+func OwnSession(fn web.HandlerFunc) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := fn(w, r)
+		if err != nil {
+			if lerr := web.LoadSession(r); lerr != nil {
+				return lerr
+			}
+		}
+		return err
 	}
 }
 

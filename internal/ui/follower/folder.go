@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -45,14 +47,43 @@ const folderPage = 30
 // account with the newest publication first), unseen ones marked. Opening
 // the folder marks them seen for the next visit.
 func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
-	me := web.Person(r)
 	d := &folderData{Available: u.Publications != nil}
 	after := r.URL.Query().Get("after")
 	// The first page lists the Subscription conversations too: read with
 	// the folder's top by a source that can (core.FolderTop), in its first
-	// statement, else on their own.
+	// statement, else on their own. That statement reads the person's
+	// session too when the page is left to read it (web.PageSession).
 	top, readTop := u.Publications.(core.FolderTop)
 	readTop = readTop && after == ""
+	var page core.FolderTopPage
+	var me *user.Person
+	if ref, ok := web.PageSession(r); ok && readTop {
+		var err error
+		page, err = top.FolderTop(r.Context(), 0, folderPage, core.FolderAlso{Chats: maxSubscriptionChats, Session: &ref})
+		if err != nil {
+			return err
+		}
+		if me, err = web.PageSessionRead(r, ref, &page.Session); err != nil {
+			return err
+		}
+		if me == nil {
+			return errs.Unauthorized
+		}
+	} else {
+		if err := web.LoadSession(r); err != nil {
+			return err
+		}
+		if me = web.Person(r); me == nil {
+			return errs.Unauthorized
+		}
+		if readTop {
+			var err error
+			page, err = top.FolderTop(r.Context(), me.ID, folderPage, core.FolderAlso{Chats: maxSubscriptionChats})
+			if err != nil {
+				return err
+			}
+		}
+	}
 	if after == "" && !readTop {
 		var err error
 		if d.Chats, err = u.subscriptionChats(r.Context(), me.ID); err != nil {
@@ -64,8 +95,6 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 		var next string
 		var err error
 		if readTop {
-			var page core.FolderTopPage
-			page, err = top.FolderTop(r.Context(), me.ID, folderPage, core.FolderAlso{Chats: maxSubscriptionChats})
 			items, next, d.Chats = page.Items, page.Next, u.subscriptionChatRows(page.Chats)
 		} else {
 			items, next, err = u.Publications.Folder(r.Context(), me.ID, after, folderPage)

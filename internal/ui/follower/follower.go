@@ -40,7 +40,7 @@ func (u *UI) registerFollower(h core.Route) {
 	h("POST /chat/{account}/read", u.SignedIn(u.chatRead))
 	h("GET /chat/{account}/media/{message}", u.SignedIn(u.chatMedia))
 
-	h("GET /subscriptions", core.ShortReads(u.SignedIn(u.subscriptions)))
+	h("GET /subscriptions", core.ShortReads(core.OwnSession(u.SignedIn(u.subscriptions))))
 	h("GET /events", u.SignedIn(u.events))
 
 	h("POST /me/avatar", u.SignedIn(u.meAvatar))

@@ -39,13 +39,31 @@ type chatListData struct {
 const folderPeek = 20
 
 func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	// The folder's first statement (core.FolderTop) reads the person's
+	// session too when the page is left to read it (web.PageSession).
+	top, hasTop := u.Publications.(core.FolderTop)
+	var page core.FolderTopPage
+	readTop := false
+	if ref, ok := web.PageSession(r); ok && hasTop {
+		var err error
+		page, err = top.FolderTop(ctx, 0, folderPeek, core.FolderAlso{Following: true, Chats: maxSubscriptionChats, Session: &ref})
+		if err != nil {
+			return err
+		}
+		if _, err := web.PageSessionRead(r, ref, &page.Session); err != nil {
+			return err
+		}
+		readTop = true
+	} else if err := web.LoadSession(r); err != nil {
+		return err
+	}
 	p := u.NewPage(w, r, "Herald", nil)
 	me := web.Person(r)
 	if me == nil {
 		return u.Render(w, r, http.StatusOK, "app/welcome", p)
 	}
 	p.Title = "Chats"
-	ctx := r.Context()
 	d := &chatListData{}
 	chats, err := u.Messages.ChatList(ctx, me.ID)
 	if err != nil {
@@ -64,9 +82,10 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 	var subs bool
 	var convs []*chatRow
 	readConvs := true
-	if top, ok := u.Publications.(core.FolderTop); ok {
-		var page core.FolderTopPage
-		page, err = top.FolderTop(ctx, me.ID, folderPeek, core.FolderAlso{Following: true, Chats: maxSubscriptionChats})
+	if hasTop {
+		if !readTop {
+			page, err = top.FolderTop(ctx, me.ID, folderPeek, core.FolderAlso{Following: true, Chats: maxSubscriptionChats})
+		}
 		items, subs, convs, readConvs = page.Items, page.Following, u.subscriptionChatRows(page.Chats), false
 	} else {
 		var n int

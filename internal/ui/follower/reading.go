@@ -155,11 +155,11 @@ func (p publicationSource) Folder(ctx context.Context, personID int64, cursor st
 }
 
 func (p publicationSource) FolderTop(ctx context.Context, personID int64, limit int, also core.FolderAlso) (core.FolderTopPage, error) {
-	top, err := p.folder.TopAlso(ctx, personID, limit, folder.Also{Following: also.Following, Chats: also.Chats})
+	top, err := p.folder.TopAlso(ctx, personID, limit, folder.Also{Following: also.Following, Chats: also.Chats, Session: also.Session})
 	if err != nil {
 		return core.FolderTopPage{}, err
 	}
-	page := core.FolderTopPage{Items: make([]core.FolderItem, len(top.Items)), Following: top.Following}
+	page := core.FolderTopPage{Items: make([]core.FolderItem, len(top.Items)), Following: top.Following, Session: top.Session}
 	for i, it := range top.Items {
 		page.Items[i] = folderItem(it)
 	}

@@ -5,8 +5,10 @@
 package follower
 
 import (
-	"github.com/heraldoa/herald/internal/ui/core"
+	"net/http"
 	"sync"
+
+	"github.com/heraldoa/herald/internal/ui/core"
 )
 
 // UI holds the follower app's handlers.
@@ -25,10 +27,25 @@ func New(c *core.UI) *UI {
 	return &UI{UI: c}
 }
 
+// ReadsOwnSession tells the requests whose page reads the signed-in
+// person's session in its own first statement (web.Sessions.Deferred):
+// GET (and HEAD) of the chat list and the Subscriptions folder, each
+// registered with core.OwnSession.
+func ReadsOwnSession(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	switch r.URL.Path {
+	case "/", "/subscriptions":
+		return true
+	}
+	return false
+}
+
 // Register adds the follower app's routes.
 func (u *UI) Register(h core.Route) {
 	u.registerShells()
-	h("GET /{$}", core.ShortReads(u.appHome))
+	h("GET /{$}", core.ShortReads(core.OwnSession(u.appHome)))
 	u.registerReport(h)
 	u.registerFollower(h)
 	u.registerReading(h)

@@ -1,0 +1,99 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/heraldoa/herald/internal/account"
+	"github.com/heraldoa/herald/internal/apptest"
+	"github.com/heraldoa/herald/internal/user"
+	"github.com/heraldoa/herald/internal/web"
+)
+
+// TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses: the pages
+// that read the session in their own first statement (the chat list and
+// the Subscriptions folder) treat a person as any page does: signed in
+// with a valid session, in their language; signed out with none, with a
+// session signed out on any node (its row gone) or revoked by a password
+// change, or with one expired, whose cookie is cleared.
+func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
+	s := apptest.New(t)
+	ctx := context.Background()
+	mei := s.CreatePerson(t, "mei", pw, user.RoleNone)
+	if err := s.App.Users.UpdateProfile(ctx, mei.ID, user.Profile{DisplayName: "Mei <Lin>", Language: "zh_CN"}); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func() (*apptest.Client, string) {
+		t.Helper()
+		c := s.Client(t)
+		c.SignIn("mei", pw)
+		return c, c.Cookie(web.SessionCookie)
+	}
+	signedIn := func(what string, c *apptest.Client, follows bool) {
+		t.Helper()
+		home := c.Get("/")
+		wantStatus(t, home, http.StatusOK)
+		if follows {
+			wantBody(t, home, "订阅号消息") // the folder's row, in her language
+		} else {
+			wantBody(t, home, "你好，Mei <Lin>。你还没有关注任何公众号。")
+		}
+		wantStatus(t, c.Get("/subscriptions"), http.StatusOK)
+	}
+	signedOut := func(what string, c *apptest.Client) {
+		t.Helper()
+		home := c.Get("/")
+		wantStatus(t, home, http.StatusOK)
+		wantBody(t, home, "Follow the organisations you care about.") // the welcome, in the browser's language
+		if c.Cookie(web.SessionCookie) != "" {
+			t.Errorf("%s: the session cookie was not cleared", what)
+		}
+		wantRedirect(t, c.Get("/subscriptions"), "/login?next=%2Fsubscriptions")
+	}
+
+	c, token := signIn()
+	signedIn("signed in", c, false)
+	tea := newAccount(t, s, "Lotus Tea House", account.Subscription, false)
+	if _, err := s.App.Follows.Follow(ctx, tea.ID, mei.ID, "search", ""); err != nil {
+		t.Fatal(err)
+	}
+	signedIn("following", c, true)
+	signedOut("no cookie", s.Client(t))
+
+	// Signed out elsewhere (another browser's sign-out, or another node's:
+	// nothing about sessions is kept per node).
+	if err := s.App.Users.DeleteSession(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	signedOut("signed out elsewhere", c)
+	replay := s.Client(t)
+	replay.SetCookie(web.SessionCookie, token)
+	wantRedirect(t, replay.Get("/subscriptions"), "/login?next=%2Fsubscriptions")
+	if replay.Cookie(web.SessionCookie) != "" {
+		t.Error("the folder did not clear a signed-out session's cookie")
+	}
+
+	// A password change signs the person's other sessions out.
+	keep, keepToken := signIn()
+	other, _ := signIn()
+	signedIn("two sessions", other, true)
+	if err := s.App.Users.ChangePassword(ctx, mei.ID, pw, pw+" again", keepToken); err != nil {
+		t.Fatal(err)
+	}
+	signedOut("revoked by a password change", other)
+	signedIn("the session kept", keep, true)
+
+	// Extended on use, then expired after SessionTTL without use.
+	s.Clock.Advance(user.SessionTTL - time.Hour)
+	signedIn("used before its expiry", keep, true)
+	s.Clock.Advance(user.SessionTTL - time.Hour)
+	signedIn("extended by its use", keep, true)
+	s.Clock.Advance(user.SessionTTL + time.Minute)
+	signedOut("expired", keep)
+	var n int
+	if err := s.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE person_id = ?`, mei.ID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d sessions left (%v), want the expired one deleted", n, err)
+	}
+}
