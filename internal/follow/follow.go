@@ -15,6 +15,7 @@ import (
 	"github.com/heraldoa/herald/internal/clock"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/user"
 )
 
 // Sources of a follow, for analytics.
@@ -166,8 +167,9 @@ func (s *Store) WithAccount(ctx context.Context, accountID, personID int64) (_ *
 // AndTexts is WithAccountAnd's statement for some texts, made once by
 // its caller (WithTexts).
 type AndTexts struct {
-	query string
-	n     int
+	query   string
+	session string // query with the person given by a session (WithAccountSession)
+	n       int
 }
 
 // WithTexts makes WithAccountAnd's statement reading texts, each an SQL
@@ -178,10 +180,15 @@ func WithTexts(texts ...string) *AndTexts {
 	for _, t := range texts {
 		more += ",\n\t\tCOALESCE(" + t + ", '')"
 	}
-	return &AndTexts{n: len(texts), query: `SELECT ` + account.Cols + `, f.account_id IS NOT NULL,
+	cols := `SELECT ` + account.Cols + `, f.account_id IS NOT NULL,
 		COALESCE(f.openid, ''), COALESCE(f.following, FALSE), COALESCE(f.source, ''), COALESCE(f.scene, ''),
-		COALESCE(f.subscribed_at, 0), COALESCE(f.muted, FALSE), COALESCE(f.blocked, FALSE), COALESCE(f.remark, '')` + more + `
-		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ? WHERE a.id = ?`}
+		COALESCE(f.subscribed_at, 0), COALESCE(f.muted, FALSE), COALESCE(f.blocked, FALSE), COALESCE(f.remark, '')` + more
+	return &AndTexts{n: len(texts),
+		query: cols + `
+		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ? WHERE a.id = ?`,
+		session: cols + `, ` + user.SessionColsSQL + `
+		FROM accounts a LEFT JOIN follows f ON f.account_id = a.id AND f.person_id = ` + user.SessionPersonIDSQL +
+			user.SessionJoinSQL + ` WHERE a.id = ?`}
 }
 
 // withAccountOnly is WithAccount's statement.
@@ -200,21 +207,47 @@ func (s *Store) WithAccountAnd(ctx context.Context, accountID, personID int64, t
 	return s.withAccount(ctx, accountID, personID, t, dests)
 }
 
+// WithAccountSession is WithAccountAnd for the person of a sign-in
+// session, read in the same statement into row (user.SessionRow, for
+// user.Store.CheckSession) instead of in one of its own before it. A
+// session that is not valid (absent or expired) reads the account with no
+// follow.
+func (s *Store) WithAccountSession(ctx context.Context, accountID int64, ref user.SessionRef, row *user.SessionRow, t *AndTexts, dests ...*string) (_ *account.Account, _ *Follow, err error) {
+	defer errs.Wrap(&err, "follow.Store.WithAccountSession(%d)", accountID)
+	if t.n != len(dests) {
+		return nil, nil, fmt.Errorf("%d texts read into %d destinations", t.n, len(dests))
+	}
+	return s.withAccountRow(ctx, accountID, 0, t.session, []any{ref.Hash, ref.Now, ref.Hash, accountID}, row, dests)
+}
+
 func (s *Store) withAccount(ctx context.Context, accountID, personID int64, t *AndTexts, dests []*string) (*account.Account, *Follow, error) {
+	return s.withAccountRow(ctx, accountID, personID, t.query, []any{personID, accountID}, nil, dests)
+}
+
+// withAccountRow reads the account and the follow with query (and the
+// session's row, when row is not nil: then the follow's person is the
+// session's).
+func (s *Store) withAccountRow(ctx context.Context, accountID, personID int64, query string, args []any, row *user.SessionRow, dests []*string) (*account.Account, *Follow, error) {
 	var f Follow
 	var found bool
 	var sub int64
-	more := make([]any, 0, 9+len(dests))
+	more := make([]any, 0, 9+len(dests)+12)
 	more = append(more, &found, &f.OpenID, &f.Following, &f.Source, &f.Scene, &sub, &f.Muted, &f.Blocked, &f.Remark)
 	for _, d := range dests {
 		more = append(more, d)
 	}
-	a, err := account.Scan(withFollow{s.db.QueryRow(ctx, t.query, personID, accountID), more})
+	if row != nil {
+		more = append(more, row.Dest()...)
+	}
+	a, err := account.Scan(withFollow{s.db.QueryRow(ctx, query, args...), more})
 	if err != nil {
 		return nil, nil, err
 	}
 	if !found {
 		return a, nil, nil
+	}
+	if row != nil {
+		personID = row.Person.ID
 	}
 	f.AccountID, f.PersonID, f.SubscribedAt = accountID, personID, db.FromMicro(sub)
 	return a, &f, nil

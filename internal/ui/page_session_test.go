@@ -3,6 +3,8 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,8 +15,8 @@ import (
 )
 
 // TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses: the pages
-// that read the session in their own first statement (the chat list and
-// the Subscriptions folder) treat a person as any page does: signed in
+// that read the session in their own first statement (the chat list, the
+// Subscriptions folder and a conversation) treat a person as any page does: signed in
 // with a valid session, in their language; signed out with none, with a
 // session signed out on any node (its row gone) or revoked by a password
 // change, or with one expired, whose cookie is cleared.
@@ -25,6 +27,8 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 	if err := s.App.Users.UpdateProfile(ctx, mei.ID, user.Profile{DisplayName: "Mei <Lin>", Language: "zh_CN"}); err != nil {
 		t.Fatal(err)
 	}
+	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
+	chat := "/chat/" + strconv.FormatInt(bank.ID, 10)
 	signIn := func() (*apptest.Client, string) {
 		t.Helper()
 		c := s.Client(t)
@@ -41,6 +45,11 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 			wantBody(t, home, "你好，Mei <Lin>。你还没有关注任何公众号。")
 		}
 		wantStatus(t, c.Get("/subscriptions"), http.StatusOK)
+		conv := c.Get(chat)
+		wantStatus(t, conv, http.StatusOK)
+		wantBody(t, conv, "Harbour Bank")
+		wantStatus(t, c.Get("/chat/1"), http.StatusNotFound)
+		wantStatus(t, c.Get("/chat/x"), http.StatusNotFound)
 	}
 	signedOut := func(what string, c *apptest.Client) {
 		t.Helper()
@@ -51,6 +60,9 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 			t.Errorf("%s: the session cookie was not cleared", what)
 		}
 		wantRedirect(t, c.Get("/subscriptions"), "/login?next=%2Fsubscriptions")
+		wantRedirect(t, c.Get(chat), "/login?next="+url.QueryEscape(chat))
+		wantRedirect(t, c.Get("/chat/1"), "/login?next=%2Fchat%2F1")
+		wantRedirect(t, c.Get("/chat/x"), "/login?next=%2Fchat%2Fx")
 	}
 
 	c, token := signIn()
@@ -69,6 +81,11 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 	}
 	signedOut("signed out elsewhere", c)
 	replay := s.Client(t)
+	replay.SetCookie(web.SessionCookie, token)
+	wantRedirect(t, replay.Get(chat), "/login?next="+url.QueryEscape(chat))
+	if replay.Cookie(web.SessionCookie) != "" {
+		t.Error("the conversation did not clear a signed-out session's cookie")
+	}
 	replay.SetCookie(web.SessionCookie, token)
 	wantRedirect(t, replay.Get("/subscriptions"), "/login?next=%2Fsubscriptions")
 	if replay.Cookie(web.SessionCookie) != "" {

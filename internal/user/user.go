@@ -482,6 +482,24 @@ type SessionRow struct {
 	Created, Expires, LastSeen int64 // Unix µs: the person's creation, the session's expiry and last extension
 }
 
+// SessionJoinSQL joins a one-row statement to the session (args:
+// SessionRef.Hash) and its person, as us and up, for SessionColsSQL: the
+// row is read whether or not there is such a session.
+const SessionJoinSQL = ` LEFT JOIN sessions us ON us.token_hash = ? LEFT JOIN people up ON up.id = us.person_id`
+
+// SessionColsSQL are the session's columns through SessionJoinSQL, read
+// into SessionRow.Dest.
+const SessionColsSQL = `up.id IS NOT NULL, COALESCE(up.id, 0), COALESCE(up.username, ''), COALESCE(up.email, ''), COALESCE(up.display_name, ''),
+	COALESCE(up.platform_role, ''), COALESCE(up.avatar_path, ''), COALESCE(up.region, ''), COALESCE(up.language, ''),
+	COALESCE(up.created_at, 0), COALESCE(us.expires_at, 0), COALESCE(us.last_seen_at, 0)`
+
+// Dest is where SessionColsSQL's columns are scanned, in their order.
+func (row *SessionRow) Dest() []any {
+	p := &row.Person
+	return []any{&row.Found, &p.ID, &p.Username, &p.Email, &p.DisplayName, &p.PlatformRole, &p.AvatarPath, &p.Region, &p.Language,
+		&row.Created, &row.Expires, &row.LastSeen}
+}
+
 // CheckSession is SessionPerson's check of a session row read for ref: an
 // absent or expired session is db.ErrNotFound (an expired one is deleted),
 // and a session last extended more than five minutes ago is extended.

@@ -514,8 +514,7 @@ func TooLarge(err error) bool {
 // SignedIn requires a signed-in person, sending others to the sign-in page.
 func (u *UI) SignedIn(fn web.HandlerFunc) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		// A session the page reads itself (OwnSession) is checked there.
-		if !web.HasSession(r) {
+		if web.Person(r) == nil {
 			return errs.Unauthorized
 		}
 		return fn(w, r)
@@ -533,6 +532,29 @@ func OwnSession(fn web.HandlerFunc) web.HandlerFunc {
 		if err != nil {
 			if lerr := web.LoadSession(r); lerr != nil {
 				return lerr
+			}
+		}
+		return err
+	}
+}
+
+// SignedInOwnSession is SignedIn for a page that reads the session in its
+// own first statement (OwnSession): with no session it sends the person
+// to the sign-in page at once; when fn returns an error and the session
+// (read then, if fn had not) is not valid, the answer is the sign-in page
+// too, as if SignedIn had read the session before fn.
+func SignedInOwnSession(fn web.HandlerFunc) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if !web.HasSession(r) {
+			return errs.Unauthorized
+		}
+		err := fn(w, r)
+		if err != nil {
+			if lerr := web.LoadSession(r); lerr != nil {
+				return lerr
+			}
+			if web.Person(r) == nil {
+				return errs.Unauthorized
 			}
 		}
 		return err

@@ -33,14 +33,14 @@ func (u *UI) registerFollower(h core.Route) {
 	h("POST /a/{account}/unfollow", u.SignedIn(u.unfollowAccount))
 	h("POST /a/{account}/mute", u.SignedIn(u.muteAccount))
 
-	h("GET /chat/{account}", core.ShortReads(u.SignedIn(u.chatPage)))
+	h("GET /chat/{account}", core.ShortReads(core.SignedInOwnSession(u.chatPage)))
 	h("POST /chat/{account}/send", u.SignedIn(u.chatSend))
 	h("POST /chat/{account}/click", u.SignedIn(u.chatClick))
 	h("GET /chat/{account}/view", u.SignedIn(u.chatView))
 	h("POST /chat/{account}/read", u.SignedIn(u.chatRead))
 	h("GET /chat/{account}/media/{message}", u.SignedIn(u.chatMedia))
 
-	h("GET /subscriptions", core.ShortReads(core.OwnSession(u.SignedIn(u.subscriptions))))
+	h("GET /subscriptions", core.ShortReads(core.SignedInOwnSession(u.subscriptions)))
 	h("GET /events", u.SignedIn(u.events))
 
 	h("POST /me/avatar", u.SignedIn(u.meAvatar))
@@ -89,13 +89,33 @@ func (u *UI) pathAccountFollow(r *http.Request) (_ *account.Account, _ *follow.F
 		return nil, nil, nil, "", errs.NotFoundf("No such account.")
 	}
 	t := u.chatAccountTexts()
-	var a *account.Account
-	var f *follow.Follow
+	dests := []*string{&readState}
 	if t.menu {
 		menu = new(string)
-		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, t.texts, &readState, menu)
+		dests = append(dests, menu)
+	}
+	var a *account.Account
+	var f *follow.Follow
+	// The statement reads the person's session too when the page is left
+	// to read it (web.PageSession).
+	if ref, ok := web.PageSession(r); ok {
+		var row user.SessionRow
+		a, f, err = u.Follows.WithAccountSession(r.Context(), accountID, ref, &row, t.texts, dests...)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		me, err := web.PageSessionRead(r, ref, &row)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		if me == nil {
+			return nil, nil, nil, "", errs.Unauthorized
+		}
 	} else {
-		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, t.texts, &readState)
+		if me := web.Person(r); me == nil {
+			return nil, nil, nil, "", errs.Unauthorized
+		}
+		a, f, err = u.Follows.WithAccountAnd(r.Context(), accountID, web.Person(r).ID, t.texts, dests...)
 	}
 	if err != nil {
 		return nil, nil, nil, "", err

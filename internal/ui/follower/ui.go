@@ -6,6 +6,7 @@ package follower
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -29,15 +30,19 @@ func New(c *core.UI) *UI {
 
 // ReadsOwnSession tells the requests whose page reads the signed-in
 // person's session in its own first statement (web.Sessions.Deferred):
-// GET (and HEAD) of the chat list and the Subscriptions folder, each
-// registered with core.OwnSession.
+// GET (and HEAD) of the chat list, the Subscriptions folder and a
+// conversation, each registered with core.OwnSession or
+// core.SignedInOwnSession. A path that only looks like theirs (another
+// page's) has its session read when the page asks for the person.
 func ReadsOwnSession(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	switch r.URL.Path {
-	case "/", "/subscriptions":
+	switch p := r.URL.Path; {
+	case p == "/", p == "/subscriptions":
 		return true
+	case strings.HasPrefix(p, "/chat/"):
+		return !strings.Contains(p[len("/chat/"):], "/")
 	}
 	return false
 }
