@@ -9,6 +9,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
 	"github.com/heraldoa/herald/internal/message"
+	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/user"
 )
@@ -133,5 +134,78 @@ func TestFolderTopReadsTheSession(t *testing.T) {
 	}
 	if top, _ = read(token); top.Session.Found {
 		t.Error("the expired session was not deleted")
+	}
+}
+
+// TestReadAsReadsTheSession holds the reading page's statement, given the
+// reader's session (publish.Store.ReadAs), to Read by the person's id (or
+// as an anonymous reader, for a session that is not valid) and to the
+// session's own statement: the same reading (membership, follow, like,
+// wow, whether and why they may comment) and the same person.
+func TestReadAsReadsTheSession(t *testing.T) {
+	e := newEnv(t)
+	users := user.NewStore(e.db, e.clock)
+	mei, err := users.Create(e.ctx, user.NewPerson{Username: "mei", Email: "mei@example.com", DisplayName: "Mei", Password: "correct horse battery", Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tea := e.account(account.Subscription, "Lotus Tea House")
+	e.follow(tea.ID, []int64{mei.ID})
+	pub := e.draft(tea.ID, "Spring leaves")
+	e.massSend(tea.ID, pub, 0)
+	articleID := pub.Articles[0].ID
+	if _, _, err := e.store.React(e.ctx, articleID, mei.ID, "wow", true); err != nil {
+		t.Fatal(err)
+	}
+	same := func(what string, got, want *publish.Reading) {
+		t.Helper()
+		if got.Article.ID != want.Article.ID || got.Account.ID != want.Account.ID || got.Member != want.Member || got.Following != want.Following ||
+			got.Liked != want.Liked || got.Wowed != want.Wowed || got.CanComment != want.CanComment || got.CommentNote != want.CommentNote || got.Preview != want.Preview {
+			t.Errorf("%s: %+v, want %+v", what, got, want)
+		}
+	}
+	readAs := func(token string) (*publish.Reading, user.SessionRef, user.SessionRow) {
+		t.Helper()
+		ref := users.Ref(token)
+		var row user.SessionRow
+		rd, err := e.store.ReadAs(e.ctx, articleID, ref, &row, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rd, ref, row
+	}
+	asMei, err := e.store.Read(e.ctx, articleID, mei.ID, "")
+	if err != nil || !asMei.Following || !asMei.Wowed || asMei.Liked || !asMei.CanComment {
+		t.Fatalf("Read as mei: %+v (%v)", asMei, err)
+	}
+	anonymous, err := e.store.Read(e.ctx, articleID, 0, "")
+	if err != nil || anonymous.Following || anonymous.Wowed || anonymous.CommentNote != "Sign in to comment." {
+		t.Fatalf("Read anonymously: %+v (%v)", anonymous, err)
+	}
+
+	token, _ := users.CreateSession(e.ctx, mei.ID, "192.0.2.1", "test")
+	rd, ref, row := readAs(token)
+	same("signed in", rd, asMei)
+	p, err := users.CheckSession(e.ctx, ref, &row)
+	wantP, werr := users.SessionPerson(e.ctx, token)
+	if err != nil || werr != nil || *p != *wantP || p.ID != mei.ID {
+		t.Errorf("the session's person %+v (%v), its own statement %+v (%v)", p, err, wantP, werr)
+	}
+
+	other, _ := users.CreateSession(e.ctx, mei.ID, "192.0.2.2", "test")
+	if err := users.DeleteSession(e.ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	rd, ref, row = readAs(other)
+	same("signed out", rd, anonymous)
+	if _, err := users.CheckSession(e.ctx, ref, &row); !errors.Is(err, errs.NotFound) || row.Found {
+		t.Errorf("signed out: %+v (%v)", row, err)
+	}
+
+	e.clock.Advance(user.SessionTTL + time.Minute)
+	rd, ref, row = readAs(token)
+	same("expired", rd, anonymous)
+	if _, err := users.CheckSession(e.ctx, ref, &row); !errors.Is(err, errs.NotFound) || !row.Found {
+		t.Errorf("expired: %+v (%v)", row, err)
 	}
 }

@@ -77,13 +77,17 @@ type Store struct {
 	// readingQuery is the reading page's statement for these deps
 	// (readingQueryFor).
 	readingQuery string
+	// readingSessionQuery is it for a viewer given by a session
+	// (readingSessionQueryFor).
+	readingSessionQuery string
 }
 
 // NewStore returns a Store working with deps. The deps are fixed for the
 // Store's life: a test that needs another Gate or TakenDown builds its
 // Store with it.
 func NewStore(d *db.DB, c clock.Clock, deps Deps) *Store {
-	return &Store{deps: deps, db: d, clock: c, media: deps.Media, readingQuery: readingQueryFor(deps.TakenDownSQL)}
+	return &Store{deps: deps, db: d, clock: c, media: deps.Media, readingQuery: readingQueryFor(deps.TakenDownSQL),
+		readingSessionQuery: readingSessionQueryFor(deps.TakenDownSQL)}
 }
 
 // DB returns the database (for the benchmark and tests).

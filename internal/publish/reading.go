@@ -10,6 +10,7 @@ import (
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/db"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/user"
 )
 
 // Reactions.
@@ -45,19 +46,41 @@ var ErrTakenDown = errs.NotFoundf("This article was removed for violating the pl
 // account. viewerID 0 is an anonymous reader.
 func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey string) (_ *Reading, err error) {
 	defer errs.Wrap(&err, "publish.Store.Read(%d, %d)", articleID, viewerID)
+	return s.read(ctx, articleID, viewerID, previewKey, nil, nil)
+}
+
+// ReadAs is Read for the person of a sign-in session, read in the same
+// statement into sess (user.SessionRow, for user.Store.CheckSession)
+// instead of in one of its own before it: a session that is not valid
+// (absent or expired) reads the article as an anonymous reader does.
+// With an error, sess may not have been read.
+func (s *Store) ReadAs(ctx context.Context, articleID int64, ref user.SessionRef, sess *user.SessionRow, previewKey string) (_ *Reading, err error) {
+	defer errs.Wrap(&err, "publish.Store.ReadAs(%d)", articleID)
+	return s.read(ctx, articleID, 0, previewKey, &ref, sess)
+}
+
+func (s *Store) read(ctx context.Context, articleID, viewerID int64, previewKey string, ref *user.SessionRef, sess *user.SessionRow) (_ *Reading, err error) {
 	// The article, its publication and its account with what the viewer
-	// is to them, in one statement.
+	// is to them, in one statement (with the viewer's session, given one).
 	rd := &Reading{}
 	var role string
 	var following, blocked int
 	var down bool // taken down, when the statement asks (Deps.TakenDownSQL)
-	args := []any{viewerID, viewerID, viewerID, viewerID, viewerID, articleID}
+	query, args := s.readingQuery, []any{viewerID, viewerID, viewerID, viewerID, viewerID}
+	if ref != nil {
+		query, args = s.readingSessionQuery, []any{ref.Now, ref.Now, ref.Now, ref.Now, ref.Now}
+	}
 	extra := []any{&role, &following, &blocked, &rd.Liked, &rd.Wowed}
 	if s.deps.TakenDownSQL != "" {
 		args = append(args, articleID)
 		extra = append(extra, &down)
 	}
-	row := s.db.QueryRow(ctx, s.readingQuery, args...)
+	if ref != nil {
+		args = append(args, ref.Hash)
+		extra = append(extra, sess.Dest()...)
+	}
+	args = append(args, articleID)
+	row := s.db.QueryRow(ctx, query, args...)
 	rd.Article, err = scanArticle(scanFunc(func(ad ...any) error {
 		var err error
 		rd.Publication, err = scanPublication(scanFunc(func(pd ...any) error {
@@ -76,6 +99,9 @@ func (s *Store) Read(ctx context.Context, articleID, viewerID int64, previewKey 
 	}
 	if err != nil {
 		return nil, err
+	}
+	if ref != nil && sess.Found && sess.Expires > ref.Now {
+		viewerID = sess.Person.ID
 	}
 	art, pub := rd.Article, rd.Publication
 	acct := rd.Account
@@ -149,12 +175,33 @@ func readingQueryFor(takenDownSQL string) string {
 	return readingColumns + ",\n\t" + takenDownSQL + readingFrom
 }
 
-var readingColumns = `SELECT ` + qualify("ar.", articleCols) + `, ` + qualify("p.", pubCols) + `, ` + account.Cols + `,
-	COALESCE((SELECT role FROM account_members m WHERE m.account_id = a.id AND m.person_id = ?), ''),
-	COALESCE((SELECT CASE WHEN f.following AND NOT f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
-	COALESCE((SELECT CASE WHEN f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ?), 0),
-	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'like'),
-	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ? AND r.kind = 'wow')`
+// readingSessionQueryFor is readingQueryFor for the viewer of a session
+// (ReadAs): the viewer is the session's person while the session is
+// unexpired (arguments: now five times in place of the viewer), and the
+// session's columns (user.SessionColsSQL) come last, joined by the
+// token's hash, bound before the article's id.
+func readingSessionQueryFor(takenDownSQL string) string {
+	q := readingColumnsOf(`CASE WHEN us.expires_at > ? THEN us.person_id END`)
+	if takenDownSQL != "" {
+		q += ",\n\t" + takenDownSQL
+	}
+	return q + `, ` + user.SessionColsSQL + `
+	FROM articles ar JOIN publications p ON p.id = ar.publication_id JOIN accounts a ON a.id = ar.account_id` + user.SessionJoinSQL + `
+	WHERE ar.id = ?`
+}
+
+var readingColumns = readingColumnsOf("?")
+
+// readingColumnsOf is readingColumns with the viewer given by viewer, an
+// SQL expression.
+func readingColumnsOf(viewer string) string {
+	return `SELECT ` + qualify("ar.", articleCols) + `, ` + qualify("p.", pubCols) + `, ` + account.Cols + `,
+	COALESCE((SELECT role FROM account_members m WHERE m.account_id = a.id AND m.person_id = ` + viewer + `), ''),
+	COALESCE((SELECT CASE WHEN f.following AND NOT f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ` + viewer + `), 0),
+	COALESCE((SELECT CASE WHEN f.blocked THEN 1 ELSE 0 END FROM follows f WHERE f.account_id = a.id AND f.person_id = ` + viewer + `), 0),
+	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ` + viewer + ` AND r.kind = 'like'),
+	EXISTS (SELECT 1 FROM article_reactions r WHERE r.article_id = ar.id AND r.person_id = ` + viewer + ` AND r.kind = 'wow')`
+}
 
 const readingFrom = `
 	FROM articles ar JOIN publications p ON p.id = ar.publication_id JOIN accounts a ON a.id = ar.account_id

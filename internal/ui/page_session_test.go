@@ -16,7 +16,7 @@ import (
 
 // TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses: the pages
 // that read the session in their own first statement (the chat list, the
-// Subscriptions folder and a conversation) treat a person as any page does: signed in
+// Subscriptions folder, a conversation and an article's reading page) treat a person as any page does: signed in
 // with a valid session, in their language; signed out with none, with a
 // session signed out on any node (its row gone) or revoked by a password
 // change, or with one expired, whose cookie is cleared.
@@ -29,6 +29,7 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 	}
 	bank := newAccount(t, s, "Harbour Bank", account.Service, false)
 	chat := "/chat/" + strconv.FormatInt(bank.ID, 10)
+	article := "/s/" + strconv.FormatInt(anArticle(t, s, bank.ID, "Spring rates"), 10)
 	signIn := func() (*apptest.Client, string) {
 		t.Helper()
 		c := s.Client(t)
@@ -50,6 +51,12 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 		wantBody(t, conv, "Harbour Bank")
 		wantStatus(t, c.Get("/chat/1"), http.StatusNotFound)
 		wantStatus(t, c.Get("/chat/x"), http.StatusNotFound)
+		read := c.Get(article)
+		wantStatus(t, read, http.StatusOK)
+		if !read.Contains(`class="inline react-form"`) || read.Contains(`href="/login?next=/s/`) {
+			t.Errorf("%s: the article's reactions are not a signed-in reader's:\n%s", what, read.Body)
+		}
+		wantStatus(t, c.Get("/s/1"), http.StatusNotFound)
 	}
 	signedOut := func(what string, c *apptest.Client) {
 		t.Helper()
@@ -63,6 +70,12 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 		wantRedirect(t, c.Get(chat), "/login?next="+url.QueryEscape(chat))
 		wantRedirect(t, c.Get("/chat/1"), "/login?next=%2Fchat%2F1")
 		wantRedirect(t, c.Get("/chat/x"), "/login?next=%2Fchat%2Fx")
+		read := c.Get(article)
+		wantStatus(t, read, http.StatusOK)
+		if read.Contains(`class="inline react-form"`) || !read.Contains(`href="/login?next=/s/`) {
+			t.Errorf("%s: the article's reactions are not an anonymous reader's:\n%s", what, read.Body)
+		}
+		wantStatus(t, c.Get("/s/1"), http.StatusNotFound)
 	}
 
 	c, token := signIn()
@@ -90,6 +103,11 @@ func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
 	wantRedirect(t, replay.Get("/subscriptions"), "/login?next=%2Fsubscriptions")
 	if replay.Cookie(web.SessionCookie) != "" {
 		t.Error("the folder did not clear a signed-out session's cookie")
+	}
+	replay.SetCookie(web.SessionCookie, token)
+	wantStatus(t, replay.Get(article), http.StatusOK)
+	if replay.Cookie(web.SessionCookie) != "" {
+		t.Error("the reading page did not clear a signed-out session's cookie")
 	}
 
 	// A password change signs the person's other sessions out.

@@ -9,6 +9,7 @@ import (
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
 	"github.com/heraldoa/herald/internal/ui/core"
+	"github.com/heraldoa/herald/internal/user"
 	"github.com/heraldoa/herald/internal/web"
 )
 
@@ -21,7 +22,7 @@ func (u *UI) registerReading(h core.Route) {
 		u.Publications = publicationSource{u.Publish, u.Folder}
 	}
 	// Reading (public) and the media library's public addresses.
-	h("GET /s/{article}", core.ShortReads(u.readArticle))
+	h("GET /s/{article}", core.ShortReads(core.OwnSession(u.readArticle)))
 	h("POST /s/{article}/react", u.SignedIn(u.reactArticle))
 	h("POST /s/{article}/comments", u.SignedIn(u.commentArticle))
 	h("GET /media/{media}", u.serveLibraryMedia)
@@ -32,13 +33,26 @@ func (u *UI) loadReading(r *http.Request) (*publish.Reading, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	var viewer int64
-	if me := web.Person(r); me != nil {
-		viewer = me.ID
-	}
 	key := r.URL.Query().Get("k")
 	if key == "" {
 		key = r.PostFormValue("k")
+	}
+	// The article's statement reads the person's session too when the
+	// page is left to read it (web.PageSession).
+	if ref, ok := web.PageSession(r); ok {
+		var row user.SessionRow
+		rd, err := u.Publish.ReadAs(r.Context(), articleID, ref, &row, key)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := web.PageSessionRead(r, ref, &row); err != nil {
+			return nil, "", err
+		}
+		return rd, key, nil
+	}
+	var viewer int64
+	if me := web.Person(r); me != nil {
+		viewer = me.ID
 	}
 	rd, err := u.Publish.Read(r.Context(), articleID, viewer, key)
 	return rd, key, err

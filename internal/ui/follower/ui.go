@@ -30,9 +30,9 @@ func New(c *core.UI) *UI {
 
 // ReadsOwnSession tells the requests whose page reads the signed-in
 // person's session in its own first statement (web.Sessions.Deferred):
-// GET (and HEAD) of the chat list, the Subscriptions folder and a
-// conversation, each registered with core.OwnSession or
-// core.SignedInOwnSession. A path that only looks like theirs (another
+// GET (and HEAD) of the chat list, the Subscriptions folder, a
+// conversation and an article's reading page, each registered with
+// core.OwnSession or core.SignedInOwnSession. A path that only looks like theirs (another
 // page's) has its session read when the page asks for the person.
 func ReadsOwnSession(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -43,6 +43,8 @@ func ReadsOwnSession(r *http.Request) bool {
 		return true
 	case strings.HasPrefix(p, "/chat/"):
 		return !strings.Contains(p[len("/chat/"):], "/")
+	case strings.HasPrefix(p, "/s/"):
+		return !strings.Contains(p[len("/s/"):], "/")
 	}
 	return false
 }
