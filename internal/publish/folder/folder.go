@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldoa/herald/internal/clock"
@@ -24,6 +25,7 @@ import (
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
+	texts sync.Map // refsShape → its statement's text (refsSQL)
 }
 
 // NewStore returns the folder's reader on d.
@@ -334,50 +336,23 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	var direct []folderRef
 	k := limit
 	for first := true; ; first = false {
-		// The blocked flag is not in follows_person: it is read by primary
-		// key for the picked accounts only, after the pick's LIMIT.
-		q := `SELECT 0, fa.id, fa.last_published_at, fa.verified, CASE WHEN fb.blocked THEN 1 ELSE 0 END, 0, fa.name, fa.avatar_path, ''
-			FROM (SELECT a.id, a.last_published_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, a.name, a.avatar_path
-				FROM follows f JOIN accounts a ON a.id = f.account_id
-				WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
-					AND a.last_published_at > 0` + notIn + `
-				ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?) fa
-			JOIN follows fb ON fb.account_id = fa.id AND fb.person_id = ` + who
+		sh := refsShape{first: first, session: who != "?", cond: cond, notIn: notIn, notInD: notInD}
 		args := append(append(append(append([]any{now}, whoArgs...), exArgs...), k+1), whoArgs...)
 		if first {
-			q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT 1, fd.at, fd.publication_id, fd.account_id,
-					COALESCE(p.first_article_id, 0), COALESCE(p.article_count, 0), COALESCE(p.title, ''), COALESCE(p.cover_media_id, ''), COALESCE(p.state, '')
-				FROM (SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
-					WHERE d.person_id = ` + who + cond + notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
-				LEFT JOIN publications p ON p.id = fd.publication_id
-				UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ` + who + `), 0), 0, 0, 0, 0, '', '', ''`
 			args = append(append(append(append(append(args, whoArgs...), dargs...), exArgs...), limit), whoArgs...)
 			if x != nil && x.following != nil {
-				q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
-					WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
+				sh.following = true
 				args = append(args, whoArgs...)
 			}
 			if x != nil && x.chats > 0 {
-				// follow.Store.Chats' statement for Subscription accounts,
-				// narrowed to the columns shown.
-				q += ` UNION ALL SELECT 4, fc.account_id, fc.last_at, fc.verified, fc.follower_unread, 0, fc.name, fc.avatar_path, fc.last_preview
-				FROM (` + subscriptionChatsOf(who) + `) fc`
+				sh.chats = true
 				args = append(append(append(args, now), whoArgs...), x.chats)
 			}
 			if x != nil && x.session != nil {
-				// The session's row, whether or not it is still valid:
-				// user.Store.CheckSession tells, and deletes an expired
-				// one, as the session's own statement would.
-				q += ` UNION ALL SELECT 5, p.id, p.created_at, s.expires_at, s.last_seen_at, 0, p.username, COALESCE(p.email, ''), p.display_name
-					FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
-				UNION ALL SELECT 6, 0, 0, 0, 0, 0, p.platform_role, p.avatar_path, p.region
-					FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
-				UNION ALL SELECT 7, 0, 0, 0, 0, 0, p.language, '', ''
-					FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`
 				args = append(args, x.session.Hash, x.session.Hash, x.session.Hash)
 			}
 		}
-		rows, err := s.query(ctx, q, args...)
+		rows, err := s.query(ctx, s.refsSQL(sh), args...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -461,6 +436,82 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 		refs = refs[:limit]
 	}
 	return refs, known, nil
+}
+
+// refsShape is what the text of one of folderRefsFor's statements depends
+// on.
+type refsShape struct {
+	first     bool // the first statement, with its further branches
+	session   bool // the reader given by a session (user.SessionPersonIDSQL), with its row
+	following bool // the first statement's "follows any Subscription account"
+	chats     bool // the first statement's Subscription conversations
+	cond      string
+	notIn     string
+	notInD    string
+}
+
+// refsSQL is the text of one of folderRefsFor's statements, made once per
+// shape (without accounts left out, which are rare and would make a text
+// per count): the texts are long, and making them was a good part of a
+// page's allocations.
+func (s *Store) refsSQL(sh refsShape) string {
+	if sh.notIn != "" {
+		return refsText(sh)
+	}
+	if q, ok := s.texts.Load(sh); ok {
+		return q.(string)
+	}
+	q := refsText(sh)
+	s.texts.Store(sh, q)
+	return q
+}
+
+// refsText makes refsSQL's text; its arguments are bound in folderRefsFor.
+func refsText(sh refsShape) string {
+	who := "?"
+	if sh.session {
+		who = user.SessionPersonIDSQL
+	}
+	// The blocked flag is not in follows_person: it is read by primary
+	// key for the picked accounts only, after the pick's LIMIT.
+	q := `SELECT 0, fa.id, fa.last_published_at, fa.verified, CASE WHEN fb.blocked THEN 1 ELSE 0 END, 0, fa.name, fa.avatar_path, ''
+		FROM (SELECT a.id, a.last_published_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, a.name, a.avatar_path
+			FROM follows f JOIN accounts a ON a.id = f.account_id
+			WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
+				AND a.last_published_at > 0` + sh.notIn + `
+			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?) fa
+		JOIN follows fb ON fb.account_id = fa.id AND fb.person_id = ` + who
+	if !sh.first {
+		return q
+	}
+	q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT 1, fd.at, fd.publication_id, fd.account_id,
+				COALESCE(p.first_article_id, 0), COALESCE(p.article_count, 0), COALESCE(p.title, ''), COALESCE(p.cover_media_id, ''), COALESCE(p.state, '')
+			FROM (SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
+				WHERE d.person_id = ` + who + sh.cond + sh.notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
+			LEFT JOIN publications p ON p.id = fd.publication_id
+			UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ` + who + `), 0), 0, 0, 0, 0, '', '', ''`
+	if sh.following {
+		q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
+				WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
+	}
+	if sh.chats {
+		// follow.Store.Chats' statement for Subscription accounts,
+		// narrowed to the columns shown.
+		q += ` UNION ALL SELECT 4, fc.account_id, fc.last_at, fc.verified, fc.follower_unread, 0, fc.name, fc.avatar_path, fc.last_preview
+			FROM (` + subscriptionChatsOf(who) + `) fc`
+	}
+	if sh.session {
+		// The session's row, whether or not it is still valid:
+		// user.Store.CheckSession tells, and deletes an expired one, as
+		// the session's own statement would.
+		q += ` UNION ALL SELECT 5, p.id, p.created_at, s.expires_at, s.last_seen_at, 0, p.username, COALESCE(p.email, ''), p.display_name
+				FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
+			UNION ALL SELECT 6, 0, 0, 0, 0, 0, p.platform_role, p.avatar_path, p.region
+				FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
+			UNION ALL SELECT 7, 0, 0, 0, 0, 0, p.language, '', ''
+				FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`
+	}
+	return q
 }
 
 // subscriptionChatsSQL reads a follower's newest conversations with the
