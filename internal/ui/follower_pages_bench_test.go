@@ -56,9 +56,11 @@ func servePage(h http.Handler, cookie *http.Cookie, path string) int {
 }
 
 // followerPageQueries is how many database statements each follower page
-// runs when nothing has changed since the previous view: the session
-// with its person, then the page's own reads. A page that starts reading
-// per row (N+1) or writing on every view goes over.
+// runs when nothing has changed since the previous view: the page's own
+// reads, the first of which also reads the session with its person (the
+// session middleware leaves it to these pages). A page that starts
+// reading per row (N+1), writing on every view or reading the session on
+// its own goes over.
 var followerPageQueries = map[string]int64{"home": 3, "article": 2, "chat": 2, "subscriptions": 2}
 
 // TestFollowerPageQueries holds the follower pages to exactly their
