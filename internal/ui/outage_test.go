@@ -73,6 +73,8 @@ func TestDatabaseOutageIsA503NotASignOut(t *testing.T) {
 	wantStatus(t, c.Get(console), http.StatusOK)
 	wantStatus(t, c.Get(chat), http.StatusOK)
 	wantStatus(t, c.Get("/s/123456789"), http.StatusNotFound)
+	wantStatus(t, c.Get("/"), http.StatusOK)
+	wantStatus(t, c.Get("/subscriptions"), http.StatusOK)
 	tok := apiGet(t, s.URL+"/cgi-bin/token?"+url.Values{"grant_type": {"client_credential"}, "appid": {svc.AppID}, "secret": {svc.AppSecret}}.Encode())
 	token, _ := tok["access_token"].(string)
 	if token == "" {
@@ -94,6 +96,8 @@ func TestDatabaseOutageIsA503NotASignOut(t *testing.T) {
 	page("console page", c.Get(console))
 	page("chat page", c.Get(chat))
 	page("article page", c.Get("/s/123456789"))
+	page("chat list", c.Get("/"))
+	page("Subscriptions folder", c.Get("/subscriptions"))
 	page("chat send", c.PostForm(chat+"/send", url.Values{"kind": {"text"}, "text": {"hello?"}}))
 	req := c.NewRequest(http.MethodPost, chat+"/send", strings.NewReader(url.Values{"kind": {"text"}, "text": {"hi"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

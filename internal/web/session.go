@@ -108,6 +108,10 @@ type pendingSession struct {
 	token   string
 	settled bool
 	p       *user.Person // once settled: the person, nil when signed out
+	// failed: reading the session failed (the database is down); the
+	// request is answered with that error, drawn as for no one signed in,
+	// and the session is not read again.
+	failed bool
 }
 
 // settle records what the session's read found: p, or err (errs.NotFound:
@@ -121,6 +125,7 @@ func (ps *pendingSession) settle(p *user.Person, err error) error {
 		ps.settled, ps.p = true, nil
 		ps.s.clear(ps.w)
 	default:
+		ps.failed = true
 		return fmt.Errorf("load session: %w", err)
 	}
 	return nil
@@ -131,7 +136,7 @@ func (ps *pendingSession) settle(p *user.Person, err error) error {
 // no session cookie, or it was read already (Person then has the answer).
 func PageSession(r *http.Request) (_ user.SessionRef, ok bool) {
 	ps, _ := r.Context().Value(personKey).(*pendingSession)
-	if ps == nil || ps.settled {
+	if ps == nil || ps.settled || ps.failed {
 		return user.SessionRef{}, false
 	}
 	return ps.s.Store.Ref(ps.token), true
@@ -160,7 +165,7 @@ func PageSessionRead(r *http.Request, ref user.SessionRef, row *user.SessionRow)
 // Pages that return early, before their first statement, call it.
 func LoadSession(r *http.Request) error {
 	ps, _ := r.Context().Value(personKey).(*pendingSession)
-	if ps == nil || ps.settled {
+	if ps == nil || ps.settled || ps.failed {
 		return nil
 	}
 	p, err := ps.s.Store.SessionPerson(r.Context(), ps.token)
@@ -182,14 +187,15 @@ func HasSession(r *http.Request) bool {
 
 // Person returns the signed-in person, or nil. A session left to the page
 // (Sessions.Deferred) and not settled yet is read here with a statement of
-// its own; if that fails the request is treated as signed out, so pages
-// whose session is deferred settle it themselves first.
+// its own; if that fails (or failed before) the request is treated as
+// signed out, so pages whose session is deferred settle it themselves
+// first.
 func Person(r *http.Request) *user.Person {
 	switch v := r.Context().Value(personKey).(type) {
 	case *user.Person:
 		return v
 	case *pendingSession:
-		if !v.settled {
+		if !v.settled && !v.failed {
 			if err := LoadSession(r); err != nil && v.s.Log != nil {
 				v.s.Log.Error("request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 			}
