@@ -3,11 +3,13 @@ package publish_test
 import (
 	"errors"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/errs"
+	"github.com/heraldoa/herald/internal/follow"
 	"github.com/heraldoa/herald/internal/message"
 	"github.com/heraldoa/herald/internal/publish"
 	"github.com/heraldoa/herald/internal/publish/folder"
@@ -208,4 +210,118 @@ func TestReadAsReadsTheSession(t *testing.T) {
 	if _, err := users.CheckSession(e.ctx, ref, &row); !errors.Is(err, errs.NotFound) || !row.Found {
 		t.Errorf("expired: %+v (%v)", row, err)
 	}
+}
+
+// BenchmarkSessionInTheFirstStatement measures, in one process and in
+// alternating blocks (so that other work on the machine falls on both
+// alike), the session read on its own before a page's first statement
+// (SessionPerson, then the statement by the person's id) against the
+// session read in that statement (then CheckSession): for the folder's
+// top, the conversation's account and the reading page's article. It
+// reports the CPU of each per page read (apart-ns/op, merged-ns/op).
+func BenchmarkSessionInTheFirstStatement(b *testing.B) {
+	e := newEnvWith(b, publish.Deps{}, publish.EngineOptions{})
+	users := user.NewStore(e.db, e.clock)
+	mei, err := users.Create(e.ctx, user.NewPerson{Username: "mei", Password: "correct horse battery"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tea := e.account(account.Subscription, "Lotus Tea House")
+	e.follow(tea.ID, []int64{mei.ID})
+	pub := e.draft(tea.ID, "Spring leaves")
+	e.massSend(tea.ID, pub, 0)
+	articleID := pub.Articles[0].ID
+	token, _ := users.CreateSession(e.ctx, mei.ID, "192.0.2.1", "test")
+	ctx := e.ctx
+	texts := follow.WithTexts(message.ReadStateSQL("a.id", "f.person_id"))
+	also := folder.Also{Following: true, Chats: 100}
+	reads := map[string][2]func(){
+		"folder": {func() {
+			p, err := users.SessionPerson(ctx, token)
+			if err == nil {
+				_, err = e.subs.TopAlso(ctx, p.ID, 20, also)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			ref := users.Ref(token)
+			a := also
+			a.Session = &ref
+			top, err := e.subs.TopAlso(ctx, 0, 20, a)
+			if err == nil {
+				_, err = users.CheckSession(ctx, ref, &top.Session)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}},
+		"account": {func() {
+			var s string
+			p, err := users.SessionPerson(ctx, token)
+			if err == nil {
+				_, _, err = e.follows.WithAccountAnd(ctx, tea.ID, p.ID, texts, &s)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			var s string
+			var row user.SessionRow
+			ref := users.Ref(token)
+			_, _, err := e.follows.WithAccountSession(ctx, tea.ID, ref, &row, texts, &s)
+			if err == nil {
+				_, err = users.CheckSession(ctx, ref, &row)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}},
+		"article": {func() {
+			p, err := users.SessionPerson(ctx, token)
+			if err == nil {
+				_, err = e.store.Read(ctx, articleID, p.ID, "")
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			var row user.SessionRow
+			ref := users.Ref(token)
+			_, err := e.store.ReadAs(ctx, articleID, ref, &row, "")
+			if err == nil {
+				_, err = users.CheckSession(ctx, ref, &row)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}},
+	}
+	for _, name := range []string{"folder", "account", "article"} {
+		fns := reads[name]
+		b.Run(name, func(b *testing.B) {
+			const block = 100
+			var spent [2]time.Duration
+			n := 0
+			for b.Loop() {
+				for i, fn := range fns {
+					start := cpuTime()
+					for range block {
+						fn()
+					}
+					spent[i] += cpuTime() - start
+				}
+				n += block
+			}
+			b.ReportMetric(float64(spent[0])/float64(n), "apart-ns/op")
+			b.ReportMetric(float64(spent[1])/float64(n), "merged-ns/op")
+		})
+	}
+}
+
+// cpuTime is the CPU time this process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

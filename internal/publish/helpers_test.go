@@ -22,7 +22,7 @@ import (
 )
 
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	db       *db.DB
 	clock    *clock.Offset
@@ -41,7 +41,7 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, publish.Deps{}, publish.En
 // newEnvWith builds the store with the test's Gate, TakenDown or
 // FlagContent from deps (the database's stores are filled in) and the
 // engine with opts.
-func newEnvWith(t *testing.T, deps publish.Deps, opts publish.EngineOptions) *env {
+func newEnvWith(t testing.TB, deps publish.Deps, opts publish.EngineOptions) *env {
 	t.Helper()
 	d := dbtest.New(t)
 	c := &clock.Offset{}

@@ -327,17 +327,21 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	//   5, 6, 7 (the reader's session, with x.session): person id, created_at, session expiry,
 	//      last extension, 0, username, email, display name; 0s, role, avatar, region; 0s, language, '', ''
 	// With x.session the reader is the session's person in every branch
-	// (user.SessionPersonIDSQL): who and whoArgs stand for the reader.
+	// (sessionWho): who and whoArgs stand for the reader.
 	who, whoArgs := "?", []any{personID}
 	if x != nil && x.session != nil {
-		who, whoArgs = user.SessionPersonIDSQL, []any{x.session.Hash, x.session.Now}
+		who, whoArgs = sessionWho, []any{x.session.Now}
 	}
 	cond, dargs := before.before("d.at", "d.publication_id")
 	var direct []folderRef
 	k := limit
 	for first := true; ; first = false {
 		sh := refsShape{first: first, session: who != "?", cond: cond, notIn: notIn, notInD: notInD}
-		args := append(append(append(append([]any{now}, whoArgs...), exArgs...), k+1), whoArgs...)
+		args := []any{now}
+		if sh.session {
+			args = []any{x.session.Hash, now} // the session's WITH first
+		}
+		args = append(append(append(append(args, whoArgs...), exArgs...), k+1), whoArgs...)
 		if first {
 			args = append(append(append(append(append(args, whoArgs...), dargs...), exArgs...), limit), whoArgs...)
 			if x != nil && x.following != nil {
@@ -347,9 +351,6 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 			if x != nil && x.chats > 0 {
 				sh.chats = true
 				args = append(append(append(args, now), whoArgs...), x.chats)
-			}
-			if x != nil && x.session != nil {
-				args = append(args, x.session.Hash, x.session.Hash, x.session.Hash)
 			}
 		}
 		rows, err := s.query(ctx, s.refsSQL(sh), args...)
@@ -470,7 +471,7 @@ func (s *Store) refsSQL(sh refsShape) string {
 func refsText(sh refsShape) string {
 	who := "?"
 	if sh.session {
-		who = user.SessionPersonIDSQL
+		who = sessionWho
 	}
 	// The blocked flag is not in follows_person: it is read by primary
 	// key for the picked accounts only, after the pick's LIMIT.
@@ -503,16 +504,23 @@ func refsText(sh refsShape) string {
 	if sh.session {
 		// The session's row, whether or not it is still valid:
 		// user.Store.CheckSession tells, and deletes an expired one, as
-		// the session's own statement would.
-		q += ` UNION ALL SELECT 5, p.id, p.created_at, s.expires_at, s.last_seen_at, 0, p.username, COALESCE(p.email, ''), p.display_name
-				FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
+		// the session's own statement would. The session is looked up
+		// once, in the WITH (arg: the token's hash), for every branch.
+		q = `WITH me AS MATERIALIZED (SELECT ss.person_id, ss.expires_at, ss.last_seen_at FROM sessions ss WHERE ss.token_hash = ?)
+			` + q + ` UNION ALL SELECT 5, p.id, p.created_at, me.expires_at, me.last_seen_at, 0, p.username, COALESCE(p.email, ''), p.display_name
+				FROM me JOIN people p ON p.id = me.person_id
 			UNION ALL SELECT 6, 0, 0, 0, 0, 0, p.platform_role, p.avatar_path, p.region
-				FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?
+				FROM me JOIN people p ON p.id = me.person_id
 			UNION ALL SELECT 7, 0, 0, 0, 0, 0, p.language, '', ''
-				FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?`
+				FROM me JOIN people p ON p.id = me.person_id`
 	}
 	return q
 }
+
+// sessionWho is the reader in the first statement's branches when a
+// session gives them (arg: now, in µs): the WITH's session while it is
+// unexpired, as user.SessionPersonIDSQL has it.
+const sessionWho = `(SELECT me.person_id FROM me WHERE me.expires_at > ?)`
 
 // subscriptionChatsSQL reads a follower's newest conversations with the
 // active Subscription accounts they follow (args: now in µs, the
