@@ -121,3 +121,94 @@ func TestFollowerCSVFaultAfterWrites(t *testing.T) {
 		})
 	}
 }
+
+// An import sets each follower's blacklist flag and remark as its line
+// says, whichever of the two the line changes (SQLite updates the lines
+// that change the flag apart from the others), with files of both
+// columns, of the flag alone and of the remark alone, across statement
+// boundaries; the blacklist read in its own order (follows_blacklist_newest)
+// agrees with the rows.
+func TestFollowerCSVBlacklistChanges(t *testing.T) {
+	defer portability.SetCSVBatchRows(3)()
+	ctx := context.Background()
+	mem, err := db.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if _, err := mem.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		d    *db.DB
+	}{{"dbtest", dbtest.New(t)}, {"memory", mem}} {
+		t.Run(c.name, func(t *testing.T) {
+			d := c.d
+			accountID := csvTwoTagAccount(t, d, 12)
+			if _, err := d.Exec(ctx, `UPDATE follows SET blocked = TRUE, remark = 'Old' WHERE account_id = ? AND openid IN ('o01', 'o02', 'o03', 'o04')`, accountID); err != nil {
+				t.Fatal(err)
+			}
+			state := func() (string, string) {
+				var rows, list []string
+				r, err := d.Query(ctx, `SELECT openid, remark, blocked FROM follows WHERE account_id = ? ORDER BY openid`, accountID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for r.Next() {
+					var o, remark string
+					var blocked bool
+					if err := r.Scan(&o, &remark, &blocked); err != nil {
+						t.Fatal(err)
+					}
+					rows = append(rows, fmt.Sprintf("%s %s %v", o, remark, blocked))
+				}
+				r.Close()
+				r, err = d.Query(ctx, `SELECT openid FROM follows WHERE account_id = ? AND blocked = TRUE ORDER BY subscribed_at DESC, person_id DESC`, accountID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for r.Next() {
+					var o string
+					if err := r.Scan(&o); err != nil {
+						t.Fatal(err)
+					}
+					list = append(list, o)
+				}
+				r.Close()
+				return strings.Join(rows, "; "), strings.Join(list, " ")
+			}
+			for _, f := range []struct {
+				file, rows, blacklist string
+			}{
+				// o01 and o02 leave the blacklist, o05 and o06 join it, o03
+				// stays on it, o04 is not in the file.
+				{"openid,remark,blacklisted\no01,A1,false\no05,A5,true\no03,A3,true\no07,A7,false\no02,A2,no\no08,A8,false\no06,A6,yes\no09,Old,false\n",
+					"o01 A1 false; o02 A2 false; o03 A3 true; o04 Old true; o05 A5 true; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10  false; o11  false; o12  false",
+					"o06 o05 o04 o03"},
+				// The flag alone: o03 and o05 leave, o10 joins; remarks stay.
+				{"openid,blacklisted\no03,false\no04,true\no05,false\no06,true\no10,true\no11,false\no12,\n",
+					"o01 A1 false; o02 A2 false; o03 A3 false; o04 Old true; o05 A5 false; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10  true; o11  false; o12  false",
+					"o10 o06 o04"},
+				// The remark alone: flags stay.
+				{"openid,remark\no04,B4\no10,B10\no11,B11\no01,B1\n",
+					"o01 B1 false; o02 A2 false; o03 A3 false; o04 B4 true; o05 A5 false; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10 B10 true; o11 B11 false; o12  false",
+					"o10 o06 o04"},
+			} {
+				rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(f.file), false)
+				if err != nil || !rep.OK() {
+					t.Fatalf("%q: %+v %v", f.file, rep, err)
+				}
+				if rows, list := state(); rows != f.rows || list != f.blacklist {
+					t.Fatalf("after %q:\n%s\nwant\n%s\nblacklist %q, want %q", f.file, rows, f.rows, list, f.blacklist)
+				}
+			}
+			if d.Dialect() == db.SQLite {
+				var ok string
+				if err := d.QueryRow(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+					t.Fatalf("integrity_check: %q %v", ok, err)
+				}
+			}
+		})
+	}
+}

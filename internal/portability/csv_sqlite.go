@@ -29,7 +29,8 @@ type liteLine struct {
 	person    int64 // the follower's person id
 	remarkEnd int64 // the end of the line's remark in liteLines.remarks (it starts at the previous line's end)
 	tag       int32 // the line's first tag, an index into liteLines.tagIDs; -1 for none
-	blocked   bool
+	blocked   bool  // the line's blacklist flag
+	was       bool  // the follow's blacklist flag before the import (the look-up's)
 }
 
 // liteTag is a further tag of a line (its position and tag index).
@@ -134,7 +135,7 @@ type liteBatch struct {
 func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx, emit func(liteBatch) error) error {
 	n := max(1, csvBatchRows)
 	build := func(rows int) string {
-		return `SELECT v.column1, COALESCE(f.rowid, 0), COALESCE(f.person_id, 0) FROM (VALUES ` +
+		return `SELECT v.column1, COALESCE(f.rowid, 0), COALESCE(f.person_id, 0), COALESCE(f.blocked, FALSE) FROM (VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?,?),", rows), ",") + `) v LEFT JOIN follows f ON f.openid = v.column2 AND f.account_id = ?`
 	}
 	full, err := tx.Prepare(ctx, build(n))
@@ -170,7 +171,8 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx, emit func(liteBa
 		for rows.Next() {
 			var i int
 			var frow, person int64
-			if err := rows.Scan(&i, &frow, &person); err != nil {
+			var was bool
+			if err := rows.Scan(&i, &frow, &person, &was); err != nil {
 				return err
 			}
 			if i < 0 || i >= k {
@@ -178,7 +180,7 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx, emit func(liteBa
 			}
 			found++
 			ln := &l.lines[base+i]
-			ln.frow, ln.person = frow, person
+			ln.frow, ln.person, ln.was = frow, person, was
 			if frow == 0 {
 				im.rep.fault(lines[i], "openid %q is not a follower of this account", openids[i])
 			}
@@ -298,38 +300,98 @@ var csvLook = func(look func()) { look() }
 // inserted csvBatchRows at a time in ascending order of person. It stops
 // at the first fault (the import is then refused) and never writes on a
 // dry run.
+//
+// A line's update sets the blacklist flag only when the line changes it
+// (the look-up read the flag as the import found it): an update that sets
+// blocked makes SQLite maintain follows_blacklist_newest, whose WHERE
+// names that column, for each row it rewrites, where one that sets the
+// remark alone touches no index of follows. So the lines go to two
+// updates, each run csvBatchRows lines at a time: those that change the
+// flag (remark and flag), and the others (remark alone; none at all when
+// the file has no remark column).
 type liteWriter struct {
 	ctx     context.Context
 	im      *csvImport
 	tx      *db.Tx
-	on      bool // writing: not a dry run, and no fault so far
-	tags    bool // the memberships are written here too
-	ncols   int  // the update's values a line
-	sets    string
-	changed string
-	update  *sql.Stmt // the update of csvBatchRows lines (closed with the transaction)
-	insert  *sql.Stmt // the insert of csvBatchRows memberships (closed with the transaction)
-	pending [][]int64 // by tag index: people to tag, not yet inserted
+	on      bool        // writing: not a dry run, and no fault so far
+	tags    bool        // the memberships are written here too
+	flagged *liteUpdate // the lines that change the blacklist flag (nil without the blacklisted column)
+	plain   *liteUpdate // the other lines, remark alone (nil without the remark column)
+	insert  *sql.Stmt   // the insert of csvBatchRows memberships (closed with the transaction)
+	pending [][]int64   // by tag index: people to tag, not yet inserted
 	args    []any
 }
 
+// liteUpdate is one of the writer's updates: its lines waiting (their
+// values bound in order), csvBatchRows of them a statement.
+type liteUpdate struct {
+	ncols   int // values a line: the rowid, then the columns set
+	sets    string
+	changed string
+	stmt    *sql.Stmt // the update of csvBatchRows lines (closed with the transaction)
+	args    []any
+	n       int // lines waiting
+}
+
+func newLiteUpdate(remark, blocked bool) *liteUpdate {
+	u := &liteUpdate{ncols: 1}
+	var sets, changed []string
+	if remark {
+		u.ncols++
+		sets = append(sets, "remark = v.column"+strconv.Itoa(u.ncols))
+		changed = append(changed, "follows.remark <> v.column"+strconv.Itoa(u.ncols))
+	}
+	if blocked {
+		u.ncols++
+		sets = append(sets, "blocked = v.column"+strconv.Itoa(u.ncols))
+		changed = append(changed, "follows.blocked <> v.column"+strconv.Itoa(u.ncols))
+	}
+	u.sets, u.changed = strings.Join(sets, ", "), strings.Join(changed, " OR ")
+	u.args = make([]any, 0, u.ncols*csvBatchRows)
+	return u
+}
+
+func (u *liteUpdate) sql(rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", u.ncols), ",") + "),"
+	return `UPDATE follows SET ` + u.sets + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row, rows), ",") +
+		`) v WHERE follows.rowid = v.column1 AND (` + u.changed + `)`
+}
+
+// flush updates the lines waiting.
+func (u *liteUpdate) flush(ctx context.Context, tx *db.Tx) error {
+	if u.n == 0 {
+		return nil
+	}
+	var err error
+	if u.n == csvBatchRows {
+		if u.stmt == nil {
+			if u.stmt, err = tx.Prepare(ctx, u.sql(csvBatchRows)); err != nil {
+				return fmt.Errorf("follower csv: update: %w", err)
+			}
+		}
+		_, err = u.stmt.ExecContext(ctx, u.args...)
+	} else {
+		_, err = tx.Exec(ctx, u.sql(u.n), u.args...)
+	}
+	clear(u.args)
+	u.args, u.n = u.args[:0], 0
+	if err != nil {
+		return fmt.Errorf("follower csv: update: %w", err)
+	}
+	return nil
+}
+
 func (im *csvImport) newLiteWriter(ctx context.Context, tx *db.Tx, dryRun bool) (*liteWriter, error) {
-	w := &liteWriter{ctx: ctx, im: im, tx: tx, on: !dryRun, ncols: 1}
+	w := &liteWriter{ctx: ctx, im: im, tx: tx, on: !dryRun}
 	if dryRun {
 		return w, nil
 	}
-	var sets, changed []string
-	if im.hasRemark {
-		w.ncols++
-		sets = append(sets, "remark = v.column"+strconv.Itoa(w.ncols))
-		changed = append(changed, "follows.remark <> v.column"+strconv.Itoa(w.ncols))
-	}
 	if im.hasBlocked {
-		w.ncols++
-		sets = append(sets, "blocked = v.column"+strconv.Itoa(w.ncols))
-		changed = append(changed, "follows.blocked <> v.column"+strconv.Itoa(w.ncols))
+		w.flagged = newLiteUpdate(im.hasRemark, true)
 	}
-	w.sets, w.changed = strings.Join(sets, ", "), strings.Join(changed, " OR ")
+	if im.hasRemark {
+		w.plain = newLiteUpdate(true, false)
+	}
 	if im.hasTags {
 		n, err := im.accountTags(ctx, tx)
 		if err != nil {
@@ -337,14 +399,8 @@ func (im *csvImport) newLiteWriter(ctx context.Context, tx *db.Tx, dryRun bool) 
 		}
 		w.tags = n <= maxFollowerTags
 	}
-	w.args = make([]any, 0, w.ncols*csvBatchRows+1)
+	w.args = make([]any, 0, csvBatchRows+1)
 	return w, nil
-}
-
-func (w *liteWriter) updateSQL(rows int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", w.ncols), ",") + "),"
-	return `UPDATE follows SET ` + w.sets + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row, rows), ",") +
-		`) v WHERE follows.rowid = v.column1 AND (` + w.changed + `)`
 }
 
 func (w *liteWriter) insertSQL(rows int) string {
@@ -361,36 +417,30 @@ func (w *liteWriter) batch(b liteBatch) error {
 		w.on = false // refused: the transaction is rolled back
 		return nil
 	}
-	ctx, im := w.ctx, w.im
-	if w.sets != "" && len(b.lines) > 0 {
-		args := w.args[:0]
-		start := int64(0)
-		for i := range b.lines {
-			ln := &b.lines[i]
-			args = append(args, ln.frow)
-			if im.hasRemark {
-				args = append(args, string(b.remarks[start:ln.remarkEnd-b.remBase]))
-			}
-			if im.hasBlocked {
-				args = append(args, ln.blocked)
-			}
-			start = ln.remarkEnd - b.remBase
+	ctx := w.ctx
+	start := int64(0)
+	for i := range b.lines {
+		ln := &b.lines[i]
+		end := ln.remarkEnd - b.remBase
+		u := w.plain
+		if w.flagged != nil && ln.blocked != ln.was {
+			u = w.flagged
 		}
-		var err error
-		if len(b.lines) == csvBatchRows {
-			if w.update == nil {
-				if w.update, err = w.tx.Prepare(ctx, w.updateSQL(csvBatchRows)); err != nil {
-					return fmt.Errorf("follower csv: update: %w", err)
+		if u != nil {
+			u.args = append(u.args, ln.frow)
+			if w.im.hasRemark {
+				u.args = append(u.args, string(b.remarks[start:end]))
+			}
+			if u == w.flagged {
+				u.args = append(u.args, ln.blocked)
+			}
+			if u.n++; u.n == csvBatchRows {
+				if err := u.flush(ctx, w.tx); err != nil {
+					return err
 				}
 			}
-			_, err = w.update.ExecContext(ctx, args...)
-		} else {
-			_, err = w.tx.Exec(ctx, w.updateSQL(len(b.lines)), args...)
 		}
-		clear(args)
-		if err != nil {
-			return fmt.Errorf("follower csv: update: %w", err)
-		}
+		start = end
 	}
 	if !w.tags {
 		return nil
@@ -457,6 +507,18 @@ func (w *liteWriter) insert1(ctx context.Context, tag int64, t int32) error {
 		return fmt.Errorf("follower csv: tags: %w", err)
 	}
 	w.im.tagsAdded += n
+	return nil
+}
+
+// flushUpdates updates the lines still waiting.
+func (w *liteWriter) flushUpdates(ctx context.Context) error {
+	for _, u := range []*liteUpdate{w.flagged, w.plain} {
+		if u != nil {
+			if err := u.flush(ctx, w.tx); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -567,6 +629,11 @@ func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 	w := im.writer
 	if !dryRun && (w == nil || !w.on) { // a fault stops the writer, and a file with one is refused
 		return errors.New("follower csv: the changes were not made as the file was read")
+	}
+	if !dryRun {
+		if err := w.flushUpdates(ctx); err != nil {
+			return err
+		}
 	}
 	if !dryRun && w.tags {
 		if err := w.finish(ctx); err != nil {
