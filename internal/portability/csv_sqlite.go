@@ -322,6 +322,12 @@ type liteWriter struct {
 	args    []any
 }
 
+// The writer's statements are OR FAIL: a statement that fails keeps what
+// it changed before the failure instead of undoing it, which spares SQLite
+// the statement journal (a copy of each page a statement changes first,
+// kept to undo that statement alone). Nothing needs it here: any error
+// ends the import and rolls its whole transaction back.
+
 // liteUpdate is one of the writer's updates: its lines waiting (their
 // values bound in order), csvBatchRows of them a statement.
 type liteUpdate struct {
@@ -353,7 +359,7 @@ func newLiteUpdate(remark, blocked bool) *liteUpdate {
 
 func (u *liteUpdate) sql(rows int) string {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?,", u.ncols), ",") + "),"
-	return `UPDATE follows SET ` + u.sets + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row, rows), ",") +
+	return `UPDATE OR FAIL follows SET ` + u.sets + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row, rows), ",") +
 		`) v WHERE follows.rowid = v.column1 AND (` + u.changed + `)`
 }
 
@@ -404,7 +410,7 @@ func (im *csvImport) newLiteWriter(ctx context.Context, tx *db.Tx, dryRun bool) 
 }
 
 func (w *liteWriter) insertSQL(rows int) string {
-	return `INSERT INTO tag_members (account_id, tag_id, person_id, created_at) SELECT ` + strconv.FormatInt(w.im.accountID, 10) + `, ?, column1, ` +
+	return `INSERT OR FAIL INTO tag_members (account_id, tag_id, person_id, created_at) SELECT ` + strconv.FormatInt(w.im.accountID, 10) + `, ?, column1, ` +
 		strconv.FormatInt(w.im.now, 10) + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?),", rows), ",") + `) WHERE true ON CONFLICT DO NOTHING`
 }
 
