@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"embed"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/heraldoa/herald/internal/errs"
@@ -102,9 +103,27 @@ func serveFavicon(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "favicon.ico", time.Time{}, bytes.NewReader(favicon))
 }
 
-// ReadsOwnSession tells the requests whose page reads the session in its
-// own first statement, for web.Sessions.Deferred.
-func ReadsOwnSession(r *http.Request) bool { return follower.ReadsOwnSession(r) }
+// ReadsOwnSession tells, for web.Sessions.Deferred, the requests whose page
+// reads the session in its own first statement, and those that need none:
+// static files, the favicon, the app's icons, manifest and service worker
+// read no session at all (so they load during a database outage too, for
+// the page that says so), and a cookie no longer valid is cleared by the
+// next page instead.
+func ReadsOwnSession(r *http.Request) bool {
+	if follower.ReadsOwnSession(r) {
+		return true
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	switch p := r.URL.Path; {
+	case strings.HasPrefix(p, "/static/"), strings.HasPrefix(p, "/icons/"):
+		return true
+	case p == "/favicon.ico", p == "/manifest.webmanifest", p == "/sw.js":
+		return true
+	}
+	return false
+}
 
 // CloseStreams ends the follower app's open live streams (server shutdown).
 func (u *UI) CloseStreams() { u.follower.CloseStreams() }

@@ -111,6 +111,16 @@ func TestDatabaseOutageIsA503NotASignOut(t *testing.T) {
 	if c.Cookie(web.SessionCookie) != cookie {
 		t.Error("the outage cleared the session cookie")
 	}
+	// The unavailable page's stylesheet and script, the icons and the
+	// service worker load for a signed-in browser too: they read no session.
+	for _, p := range []string{s.App.UI.Asset("app.css"), s.App.UI.Asset("app.js"), "/favicon.ico", "/icons/icon-192.png", "/manifest.webmanifest", "/sw.js"} {
+		if res := c.Get(p); res.Status != http.StatusOK {
+			t.Errorf("GET %s with a session cookie during the outage: %d, want 200", p, res.Status)
+		}
+	}
+	if c.Cookie(web.SessionCookie) != cookie {
+		t.Error("a static file during the outage cleared the session cookie")
+	}
 	// Someone signing in meanwhile is told the same, not that the password is wrong.
 	other := s.Client(t)
 	page("article page, signed out", other.Get("/s/123456789"))

@@ -31,7 +31,8 @@ type Sessions struct {
 	// in its own first statement (PageSession, PageSessionRead) rather
 	// than in one of its own before the page: one statement fewer per
 	// page. The page must then settle it on every path; Person still reads
-	// it on its own when asked first.
+	// it on its own when asked first. Requests that never ask for the
+	// person (static files) may be deferred too: they read no session.
 	Deferred func(*http.Request) bool
 }
 
