@@ -257,7 +257,7 @@ func (a *App) Handler() http.Handler {
 	// Bodies must arrive in time (uploads get longer); behind trusted
 	// proxies the client is the one X-Forwarded-For names.
 	h := web.Observe(a.Log, a.httpMetrics(), apiFirst(mux, a.API, a.API.Paths()))
-	h = web.BodyDeadline(BodyTimeout, UploadTimeout, h)
+	h = web.BodyDeadline(BodyTimeout, UploadDeadline, h)
 	return web.RealIP(a.Config.Proxies, h)
 }
 
@@ -301,11 +301,15 @@ func apiFirst(mux *http.ServeMux, api http.Handler, paths []string) http.Handler
 // Limits on slow and greedy clients (docs/security.md).
 const (
 	BodyTimeout       = 30 * time.Second // a request body must arrive within this
-	UploadTimeout     = 10 * time.Minute // a multipart upload's body
 	ConnsPerClient    = 256              // open connections per client address (trusted proxies exempt)
 	StreamsPerClient  = 16               // open live event streams per client address
 	readHeaderTimeout = 10 * time.Second
 )
+
+// UploadDeadline bounds a multipart upload's body: 10 minutes, and past
+// them as long as it has averaged 128 KiB a second and not paused for a
+// minute (an archive of several GB on a steady link).
+var UploadDeadline = web.UploadDeadline{Min: 10 * time.Minute, Rate: 128 << 10, Idle: time.Minute}
 
 // MetricsHandler serves the Prometheus metrics; Serve puts it on the
 // --metrics-listen address, never on the public listener.

@@ -76,22 +76,39 @@ func Scheme(r *http.Request) string {
 	return "http"
 }
 
+// UploadDeadline bounds how long a multipart upload's body may take. Every
+// upload has Min; one that has averaged at least Rate bytes a second since
+// its first byte was awaited goes on past Min, each read that keeps that
+// average moving the deadline to Idle after it. So a large file on a
+// steady link is never cut off, while a client that trickles (below Rate)
+// or stops (for Idle) past Min is.
+type UploadDeadline struct {
+	Min  time.Duration
+	Rate int64 // bytes a second
+	Idle time.Duration
+}
+
 // BodyDeadline bounds how long a request body may take to arrive: normal
 // for ordinary requests, upload for multipart uploads. A client trickling
 // its body is cut off when the time is up instead of holding a connection
 // and a goroutine. Requests without a body get no deadline here (their
 // headers are bounded by the server's ReadHeaderTimeout, and event streams
 // must stay open). The deadline is lifted once the body is fully read.
-func BodyDeadline(normal, upload time.Duration, next http.Handler) http.Handler {
+func BodyDeadline(normal time.Duration, upload UploadDeadline, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-			d := normal
+			d, up := normal, false
 			if strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/") {
-				d = upload
+				d, up = upload.Min, true
 			}
 			rc := http.NewResponseController(w)
-			if rc.SetReadDeadline(time.Now().Add(d)) == nil {
-				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			start := time.Now()
+			if rc.SetReadDeadline(start.Add(d)) == nil {
+				b := &deadlineBody{ReadCloser: r.Body, rc: rc}
+				if up && upload.Rate > 0 && upload.Idle > 0 {
+					b.up, b.start, b.deadline = &upload, start, start.Add(d)
+				}
+				r.Body = b
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -102,6 +119,11 @@ type deadlineBody struct {
 	io.ReadCloser
 	rc   *http.ResponseController
 	done bool
+	// For an upload that may go on past its minimum (UploadDeadline).
+	up       *UploadDeadline
+	start    time.Time
+	deadline time.Time // the read deadline set last
+	read     int64
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
@@ -109,6 +131,19 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	if errors.Is(err, io.EOF) && !b.done {
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	if b.up != nil && n > 0 && !b.done {
+		b.read += int64(n)
+		now := time.Now()
+		// At most one deadline change a second (or a quarter of Idle):
+		// moving it costs a timer update, and a read arrives every few
+		// kilobytes.
+		if next := now.Add(b.up.Idle); next.Sub(b.deadline) >= min(time.Second, b.up.Idle/4) &&
+			float64(b.read) >= float64(b.up.Rate)*now.Sub(b.start).Seconds() {
+			if b.rc.SetReadDeadline(next) == nil {
+				b.deadline = next
+			}
+		}
 	}
 	return n, err
 }

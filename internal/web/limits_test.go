@@ -56,7 +56,7 @@ func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
 // A client trickling its body is cut off when the body deadline passes;
 // one that sends in time is served, and the connection is reusable.
 func TestSlowBodiesAreCutOff(t *testing.T) {
-	srv := httptest.NewServer(web.BodyDeadline(300*time.Millisecond, 2*time.Second, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(web.BodyDeadline(300*time.Millisecond, web.UploadDeadline{Min: 2 * time.Second}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, "body too slow", http.StatusRequestTimeout)
@@ -168,5 +168,70 @@ func TestConnectionsPerClientAreCapped(t *testing.T) {
 	}
 	if res == nil || res.StatusCode != http.StatusOK {
 		t.Fatal("no connection served after one was closed")
+	}
+}
+
+// An upload may take longer than its minimum while it keeps up the rate:
+// a steady one is served in full; one that trickles below the rate, or
+// stops for longer than the pause allowed, is cut off once the minimum has
+// passed.
+func TestSteadyUploadsGoOnPastTheMinimum(t *testing.T) {
+	srv := httptest.NewServer(web.BodyDeadline(time.Second,
+		web.UploadDeadline{Min: 500 * time.Millisecond, Rate: 20_000, Idle: 500 * time.Millisecond},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, "body too slow", http.StatusRequestTimeout)
+				return
+			}
+			fmt.Fprintf(w, "got %d", len(b))
+		})))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	// send writes chunks of size bytes every 50 ms, pausing once for pause
+	// after the chunk numbered pauseAt, and tells whether all were written
+	// and the response read (the response's body, or "" when cut off).
+	send := func(chunks, size, pauseAt int, pause time.Duration) string {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\n\r\n", chunks*size)
+		chunk := []byte(strings.Repeat("a", size))
+		for i := range chunks {
+			if _, err := c.Write(chunk); err != nil {
+				return ""
+			}
+			if i == pauseAt {
+				time.Sleep(pause)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return ""
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			return ""
+		}
+		return string(b)
+	}
+	// 2,000 bytes every 50 ms (40 KB/s, twice the rate) for 1.5 s: three
+	// times the minimum.
+	if got := send(30, 2000, -1, 0); got != "got 60000" {
+		t.Errorf("a steady upload past the minimum: %q, want it served in full", got)
+	}
+	// 100 bytes every 50 ms (2 KB/s) for 2 s.
+	if got := send(40, 100, -1, 0); got != "" {
+		t.Errorf("an upload trickling below the rate: %q, want it cut off", got)
+	}
+	// Steady for 0.8 s, then a pause of 1.5 s (three times the pause allowed).
+	if got := send(30, 2000, 15, 1500*time.Millisecond); got != "" {
+		t.Errorf("an upload that stopped past the minimum: %q, want it cut off", got)
 	}
 }
