@@ -32,16 +32,9 @@ import (
 //
 //	go test -run - -bench DeliverSafeMode -benchtime 20000x ./internal/push
 func BenchmarkDeliverSafeMode(b *testing.B) {
-	var conns atomic.Int64
-	recv := httptest.NewUnstartedServer(receiver())
-	recv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	recv.Start()
+	recv, conns := countingReceiver()
 	defer recv.Close()
-	deliverSafeMode(b, recv.URL, &conns, 0)
+	deliverSafeMode(b, recv.URL, conns, 0)
 }
 
 // BenchmarkDeliverSafeModeSteady is BenchmarkDeliverSafeMode on a node
@@ -56,7 +49,20 @@ func BenchmarkDeliverSafeMode(b *testing.B) {
 //
 //	go test -run - -bench DeliverSafeModeSteady -benchtime 20000x ./internal/push
 func BenchmarkDeliverSafeModeSteady(b *testing.B) {
-	var conns atomic.Int64
+	recv, conns := countingReceiver()
+	defer recv.Close()
+	deliverSafeMode(b, recv.URL, conns, steadyRows)
+}
+
+// steadyRows is how many log rows BenchmarkDeliverSafeModeSteady writes
+// first: more than SQLite's writer caches (64 MB of 1.2 KB rows is about
+// 55,000 rows of the table alone, before its index and the import queue).
+const steadyRows = 64000
+
+// countingReceiver starts the benchmarks' developer server (receiver)
+// and returns it with the count of the connections it has accepted.
+func countingReceiver() (*httptest.Server, *atomic.Int64) {
+	conns := new(atomic.Int64)
 	recv := httptest.NewUnstartedServer(receiver())
 	recv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -64,14 +70,8 @@ func BenchmarkDeliverSafeModeSteady(b *testing.B) {
 		}
 	}
 	recv.Start()
-	defer recv.Close()
-	deliverSafeMode(b, recv.URL, &conns, steadyRows)
+	return recv, conns
 }
-
-// steadyRows is how many log rows BenchmarkDeliverSafeModeSteady writes
-// first: more than SQLite's writer caches (64 MB of 1.2 KB rows is about
-// 55,000 rows of the table alone, before its index and the import queue).
-const steadyRows = 64000
 
 // receiver is the benchmarks' developer server: it reads the push and
 // answers "success".
