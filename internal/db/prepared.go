@@ -71,8 +71,14 @@ func (p *Prepared) QueryRow(ctx context.Context, args ...any) *sql.Row {
 type WriteStmt struct {
 	db    *DB
 	query string // in the engine's form ($1… on PostgreSQL)
-	mu    sync.Mutex
-	stmt  *sql.Stmt
+	// followers says whether the statement writes follower data, read
+	// from its text once: a transaction notes it at every run, and a long
+	// statement's text (past maxCachedQuery, a 64-row INSERT, say) is not
+	// in writesFollowerData's cache, so it would be split into words again
+	// at each run.
+	followers bool
+	mu        sync.Mutex
+	stmt      *sql.Stmt
 }
 
 // PrepareWrite returns a write statement to run with Tx.ExecStmt; query
@@ -82,7 +88,7 @@ func (db *DB) PrepareWrite(query string) *WriteStmt {
 	if db.dialect == Postgres {
 		q, _ = rebindPostgres(query)
 	}
-	return &WriteStmt{db: db, query: q}
+	return &WriteStmt{db: db, query: q, followers: classify(query)}
 }
 
 // Prepare prepares the statement on SQLite's writer unless it already is.
@@ -109,7 +115,9 @@ func (s *WriteStmt) Prepare(ctx context.Context) {
 // new one), otherwise as text.
 func (tx *Tx) ExecStmt(ctx context.Context, s *WriteStmt, args ...any) (sql.Result, error) {
 	tx.db.stmts.Add(1)
-	tx.note(s.query)
+	if s.followers {
+		tx.followers = true
+	}
 	s.mu.Lock()
 	st := s.stmt
 	s.mu.Unlock()

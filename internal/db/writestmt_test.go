@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/heraldoa/herald/internal/db"
@@ -51,5 +52,41 @@ func TestWriteStmt(t *testing.T) {
 	}
 	if n != 10 || ys != 5 {
 		t.Errorf("%d rows (%d with y), want 10 (5)", n, ys)
+	}
+}
+
+// A transaction that runs a write statement of follower data counts as a
+// write of follower data (its commit moves the generation), however long
+// the statement's text; one that writes another table does not.
+func TestWriteStmtNotesFollowerWrites(t *testing.T) {
+	d := dbtest.Empty(t)
+	ctx := context.Background()
+	for _, q := range []string{`CREATE TABLE follows (a BIGINT NOT NULL)`, `CREATE TABLE other (a BIGINT NOT NULL)`} {
+		if _, err := d.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const rows = 400 // past the longest text the classifier keeps (4,096 characters)
+	values := "(?)" + strings.Repeat(", (?)", rows-1)
+	args := make([]any, rows)
+	for i := range args {
+		args[i] = int64(i)
+	}
+	for _, c := range []struct {
+		table string
+		moves bool
+	}{{"follows", true}, {"other", false}, {"follows", true}} {
+		s := d.PrepareWrite(`INSERT INTO ` + c.table + ` (a) VALUES ` + values)
+		s.Prepare(ctx)
+		before := d.FollowerGeneration()
+		if err := d.Tx(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecStmt(ctx, s, args...)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if moved := d.FollowerGeneration() != before; moved != c.moves {
+			t.Errorf("%s: generation moved %v, want %v", c.table, moved, c.moves)
+		}
 	}
 }
