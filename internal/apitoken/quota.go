@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,7 +91,8 @@ var DailyLimits = map[string]int64{
 // near the limit blocks shrink to one call and every call is its own
 // statement (as exact as it was before blocks). Far from the limit (at least
 // prefetchLeft left) a node reserves the next block in the background once
-// half of its calls are used, up to maxBlock held in all, so that calls do
+// half of its calls are used (sooner when its last reservation was slow
+// for the rate of calls), up to maxBlock held in all, so that calls do
 // not queue behind the statement (every call of the node would wait for it:
 // the tail of a busy API); near the limit only a call that finds nothing
 // held reserves, and the others wait for it. What a node has not used is
@@ -109,7 +111,9 @@ var DailyLimits = map[string]int64{
 // (a block is settled by the statement that reserves the next one, or when
 // it is given back). Clearing a quota sets used to held instead of zero, so
 // calls that other nodes admit after a clear from blocks reserved before it
-// are counted against the new day's limit, never on top of it.
+// are counted against the new day's limit, never on top of it; the node
+// that clears knows which of its own held calls it admitted, and leaves
+// them out (Clear).
 type Quotas struct {
 	db    *db.DB
 	clock clock.Clock
@@ -133,8 +137,14 @@ const (
 	// wait for it, about 16 ms at 30,000 calls a second (the reservation's
 	// own wait for the CPU, and on PostgreSQL for its backend, took 20 ms
 	// in the slowest 1 % on a loaded machine); and at 25,000 calls a
-	// second it is about 50 statements a second per node.
+	// second it is about 50 statements a second per node. When the last
+	// reservation saw more than a quarter of maxBlock calls go while it
+	// ran, the next begins with twice that left (lease.margin, up to
+	// maxBlock-minPrefetch): the same held, reserved in smaller steps.
 	maxBlock = 1024
+	// minPrefetch is the fewest calls a background reservation takes: the
+	// next block is reserved with at most maxBlock-minPrefetch left.
+	minPrefetch = maxBlock / 8
 	// prefetchLeft is how much a row must have left for a node to reserve
 	// the next block before its calls run out (far from the limit, where a
 	// block is maxBlock; nearer, blocks shrink and are reserved on demand).
@@ -160,6 +170,7 @@ type lease struct {
 	unsettled int64         // reserved calls (used or not) still counted in the row's held
 	left      int64         // limit minus the row's used after this node's last statement
 	busy      chan struct{} // closed when the statement under way ends; nil if none
+	margin    int64         // the next block is reserved with this many calls left (at least maxBlock/2)
 	touched   bool          // a call came since the last sweep
 }
 
@@ -213,7 +224,7 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 		l.touched = true
 		if l.avail > 0 {
 			l.avail--
-			if l.avail <= maxBlock/2 && l.busy == nil && l.left >= prefetchLeft {
+			if l.avail <= max(l.margin, maxBlock/2) && l.busy == nil && l.left >= prefetchLeft {
 				// Reserve the next block while this one lasts.
 				done := make(chan struct{})
 				l.busy = done
@@ -272,6 +283,14 @@ func (q *Quotas) prefetch(key takeKey, l *lease, done chan struct{}, k, settle, 
 	q.mu.Lock()
 	l.busy = nil
 	close(done)
+	// The calls admitted while the statement ran (all that were left, if
+	// they ran out and calls waited): the next reservation begins with
+	// twice that left, so that calls do not run out while it runs as long.
+	// A slow statement (a loaded machine: the goroutine's and the
+	// backend's waits for a CPU) makes blocks smaller and statements
+	// closer, never more held than maxBlock.
+	used := maxBlock - k - l.avail
+	l.margin = min(2*used, maxBlock-minPrefetch)
 	if err == nil {
 		// On an error nothing changed: the calls still available are used,
 		// and the next call that finds none reserves and reports the error.
@@ -445,19 +464,125 @@ func (q *Quotas) Used(ctx context.Context, accountID int64, path string) (_ int6
 }
 
 // Clear resets one path's counter for today (openapi/quota/clear), or
-// every path's when path is "". This node gives back its reservations
-// first; what other nodes hold stays counted (used becomes held), so the
-// calls they admit from it count against the cleared quota.
+// every path's when path is "". What nodes hold stays counted (used
+// becomes held), so the calls other nodes admit from blocks reserved
+// before the clear count against the cleared quota. This node keeps its
+// blocks, so its calls go on from them without waiting for a new
+// reservation: of what it holds, only the calls it admitted before the
+// clear leave the new count (used becomes held less them), and its unused
+// calls stay reserved, as any block is. While the statement runs, this
+// node starts no other statement on those rows (their leases are busy),
+// so what it holds is known.
 func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err error) {
 	defer errs.Wrap(&err, "apitoken.Quotas.Clear(%d)", accountID)
 	day := Day(q.clock.Now())
-	q.release(func(k takeKey) bool { return k.account == accountID && k.day == day && (path == "" || k.path == path) })
-	if path == "" {
-		_, err = q.db.Exec(ctx, `UPDATE api_quota SET used = held WHERE account_id = ? AND day = ?`, accountID, day)
-	} else {
-		_, err = q.db.Exec(ctx, `UPDATE api_quota SET used = held WHERE account_id = ? AND day = ? AND path = ?`, accountID, day, path)
+	held, done := q.hold(func(k takeKey) bool {
+		return k.account == accountID && k.day == day && (path == "" || k.path == path)
+	})
+	// What the node admitted from blocks not settled yet: the calls it
+	// reserved and still counts in held, less those it has not used.
+	// Calls admitted while the statement runs come from the unused part,
+	// so they count after the clear.
+	var sb strings.Builder
+	var args []any
+	sb.WriteString(`UPDATE api_quota SET used = held`)
+	q.mu.Lock()
+	n := 0
+	for k, l := range held {
+		if x := l.unsettled - l.avail; x != 0 {
+			if n == 0 {
+				sb.WriteString(` - CASE`)
+			}
+			sb.WriteString(` WHEN path = ? THEN ?`)
+			args = append(args, k.path, x)
+			n++
+		}
 	}
+	q.mu.Unlock()
+	if n > 0 {
+		sb.WriteString(` ELSE 0 END`)
+	}
+	sb.WriteString(` WHERE account_id = ? AND day = ?`)
+	args = append(args, accountID, day)
+	if path != "" {
+		sb.WriteString(` AND path = ?`)
+		args = append(args, path)
+	}
+	sb.WriteString(` RETURNING path, used`)
+	// What each row has left after the clear, for this node's block sizes.
+	left := map[string]int64{}
+	if path != "" {
+		// One path: one statement, run as the reservations are (a counter
+		// write, whose commit on PostgreSQL does not wait for the disk), so
+		// that it holds the row, and this node's lease, for less time.
+		var used int64
+		err = q.db.CountQueryRow(ctx, sb.String(), args...).Scan(new(string), &used)
+		if err == nil {
+			left[path] = DailyLimits[path] - used
+		} else if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+	} else {
+		err = q.db.Tx(ctx, func(tx *db.Tx) error {
+			clear(left)
+			rows, err := tx.Query(ctx, sb.String(), args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var p string
+				var used int64
+				if err := rows.Scan(&p, &used); err != nil {
+					return err
+				}
+				left[p] = DailyLimits[p] - used
+			}
+			return rows.Err()
+		})
+	}
+	q.mu.Lock()
+	for k, l := range held {
+		if err == nil {
+			if v, ok := left[k.path]; ok {
+				l.left = v
+			}
+		}
+		l.busy = nil
+	}
+	close(done)
+	q.mu.Unlock()
 	return err
+}
+
+// hold waits for this node's statements under way on the rows match
+// accepts, then marks their leases busy (done, closed by the caller after
+// its statement, with each lease's busy set back to nil) and returns them.
+func (q *Quotas) hold(match func(takeKey) bool) (map[takeKey]*lease, chan struct{}) {
+	for {
+		q.mu.Lock()
+		var wait chan struct{}
+		for k, l := range q.leases {
+			if match(k) && l.busy != nil {
+				wait = l.busy
+				break
+			}
+		}
+		if wait == nil {
+			done := make(chan struct{})
+			held := map[takeKey]*lease{}
+			for k, l := range q.leases {
+				if match(k) {
+					l.busy = done
+					held[k] = l
+				}
+			}
+			q.mu.Unlock()
+			return held, done
+		}
+		q.mu.Unlock()
+		<-wait
+	}
 }
 
 // ClearAll is clear_quota: every counter of the account back to zero, at

@@ -398,3 +398,225 @@ func takeUntilRefused(take func(*Quotas) bool, a, b *Quotas) (admitted int64) {
 		}
 	}
 }
+
+// TestClearKeepsThisNodesBlocks: a node that clears a quota keeps the
+// blocks it holds, so its next calls run no statement; the calls it
+// admitted before the clear leave the count, its unused calls stay
+// reserved, and the calls admitted after the clear on every node are
+// exactly the limit. With path "" every path's count is cleared so.
+func TestClearKeepsThisNodesBlocks(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	const limit = 64 * maxBlock
+	const other = "/cgi-bin/message/mass/send"
+	withLimit(t, quotaPath, limit)
+	withLimit(t, other, limit)
+	a, b := NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})
+	takeOn := func(q *Quotas, path string) bool {
+		ok, err := q.Take(ctx, acc, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	take := func(q *Quotas) bool { return takeOn(q, quotaPath) }
+	for range 10 {
+		take(a)
+		takeOn(a, other)
+	}
+	if err := a.Clear(ctx, acc, ""); err != nil {
+		t.Fatal(err)
+	}
+	avail := func(path string) int64 {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if l := a.leases[takeKey{acc, Day(time.Now()), path}]; l != nil {
+			return l.avail
+		}
+		return 0
+	}
+	for _, p := range []string{quotaPath, other} {
+		var used, held int64
+		if err := d.WriterQueryRow(ctx, `SELECT used, held FROM api_quota WHERE account_id = ? AND day = ? AND path = ?`,
+			acc, Day(time.Now()), p).Scan(&used, &held); err != nil {
+			t.Fatal(err)
+		}
+		if want := avail(p); used != want {
+			t.Fatalf("%s after the clear: used %d, want %d (the clearing node's unused calls, still reserved)", p, used, want)
+		}
+		if u, err := a.Used(ctx, acc, p); err != nil || u != 0 {
+			t.Fatalf("%s after the clear: the clearing node reads used %d (%v), want 0", p, u, err)
+		}
+	}
+	stmts := a.stmts.Load()
+	for range 10 {
+		if !take(a) {
+			t.Fatal("refused after the clear")
+		}
+	}
+	if n := a.stmts.Load() - stmts; n != 0 {
+		t.Fatalf("%d statements for 10 calls after the clear, want none (the node's block was kept)", n)
+	}
+	if u, err := a.Used(ctx, acc, quotaPath); err != nil || u != 10 {
+		t.Fatalf("the clearing node reads used %d (%v), want the 10 calls after the clear", u, err)
+	}
+	if u, err := b.Used(ctx, acc, quotaPath); err != nil || u < 10 || u > 10+maxBlock {
+		t.Fatalf("another node reads used %d (%v), want 10 to %d", u, err, 10+maxBlock)
+	}
+	if after := takeUntilRefused(take, a, b); after != limit-10 {
+		t.Fatalf("%d calls admitted after the clear and its 10, want %d", after, limit-10)
+	}
+	a.Release()
+	b.Release()
+	if used, held := row(t, d, acc); used != limit || held != 0 {
+		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, limit)
+	}
+}
+
+// TestClearWaitsForThisNodesReservation: a clear on a node whose next
+// block is being reserved waits for that statement (which settles part of
+// what the node held), while the node's calls go on from its current
+// block; the calls admitted after the clear are exactly the limit.
+func TestClearWaitsForThisNodesReservation(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	const limit = 64 * maxBlock
+	withLimit(t, quotaPath, limit)
+	a, b := NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})
+	take := func(q *Quotas) bool {
+		ok, err := q.Take(ctx, acc, quotaPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	take(a) // the first block, reserved by this call
+	started, proceed := make(chan struct{}, 1), make(chan struct{})
+	a.beforeReserve = func() {
+		started <- struct{}{}
+		<-proceed
+	}
+	for range maxBlock / 2 {
+		take(a)
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reservation of the next block began")
+	}
+	cleared := make(chan error, 1)
+	go func() { cleared <- a.Clear(ctx, acc, quotaPath) }()
+	// The clear waits for the reservation; calls go on from the block.
+	for i := range 100 {
+		if !take(a) {
+			t.Fatalf("call %d refused while the clear waited", i)
+		}
+	}
+	select {
+	case err := <-cleared:
+		t.Fatalf("the clear ended (%v) while the node's reservation was under way", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	a.beforeReserve = nil
+	close(proceed)
+	if err := <-cleared; err != nil {
+		t.Fatal(err)
+	}
+	if u, err := a.Used(ctx, acc, quotaPath); err != nil || u != 0 {
+		t.Fatalf("after the clear the node reads used %d (%v), want 0", u, err)
+	}
+	if after := takeUntilRefused(take, a, b); after != limit {
+		t.Fatalf("%d calls admitted after the clear, want %d", after, limit)
+	}
+	a.Release()
+	b.Release()
+	if used, held := row(t, d, acc); used != limit || held != 0 {
+		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, limit)
+	}
+}
+
+// TestQuotaSlowReservationStartsNextSooner: when calls used most of what
+// was left while a background reservation ran, the next one begins with
+// more left (twice the calls used meanwhile, at most maxBlock-minPrefetch)
+// instead of at half a block, and a quick one brings it back to half; the
+// node never holds more than maxBlock, and the counter ends exact.
+func TestQuotaSlowReservationStartsNextSooner(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	const limit = 64 * maxBlock
+	withLimit(t, quotaPath, limit)
+	a := NewQuotas(d, clock.Real{})
+	key := takeKey{acc, Day(time.Now()), quotaPath}
+	taken := int64(0)
+	take := func() {
+		t.Helper()
+		ok, err := a.Take(ctx, acc, quotaPath)
+		if err != nil || !ok {
+			t.Fatalf("call refused with the limit far away: %v %v", ok, err)
+		}
+		taken++
+	}
+	state := func() (avail int64, busy bool) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		l := a.leases[key]
+		if l.avail > maxBlock {
+			t.Fatalf("the node holds %d available, want at most %d", l.avail, maxBlock)
+		}
+		return l.avail, l.busy != nil
+	}
+	waitIdle := func() {
+		t.Helper()
+		for range 5000 {
+			if _, busy := state(); !busy {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatal("the reservation did not end")
+	}
+	// takeUntilReserving takes calls until a reservation is under way and
+	// returns the calls left when it began.
+	takeUntilReserving := func() int64 {
+		t.Helper()
+		for range maxBlock {
+			take()
+			if avail, busy := state(); busy {
+				return avail
+			}
+		}
+		t.Fatal("no reservation began within a block")
+		return 0
+	}
+	take() // the first block, reserved by this call
+	proceed := make(chan struct{})
+	a.beforeReserve = func() { <-proceed }
+	if left := takeUntilReserving(); left != maxBlock/2 {
+		t.Fatalf("the first background reservation began with %d left, want %d", left, maxBlock/2)
+	}
+	// The statement is slow: 400 calls go while it runs.
+	for range 400 {
+		take()
+	}
+	a.beforeReserve = nil
+	close(proceed)
+	waitIdle()
+	// 112 were left and 512 came: 624. The next begins at 800 left (twice
+	// 400), so with the next call, not at 512.
+	if left := takeUntilReserving(); left != 623 {
+		t.Fatalf("after a slow reservation the next began with %d left, want 623 (the first call, below the margin of 800)", left)
+	}
+	waitIdle()
+	// A quick one (no call while it ran) brings the margin back to half a block.
+	if left := takeUntilReserving(); left != maxBlock/2 {
+		t.Fatalf("after a quick reservation the next began with %d left, want %d", left, maxBlock/2)
+	}
+	waitIdle()
+	a.Release()
+	if used, held := row(t, d, acc); used != taken || held != 0 {
+		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, taken)
+	}
+}
