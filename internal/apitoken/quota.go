@@ -126,8 +126,9 @@ type Quotas struct {
 	givingBack int
 	stmts      atomic.Int64 // counting statements run (benchmarks report them per call)
 	// beforeReserve, when set (tests), runs before each reservation's
-	// statement.
+	// statement; beforeClear before each clear's.
 	beforeReserve func()
+	beforeClear   func()
 }
 
 const (
@@ -170,6 +171,8 @@ type lease struct {
 	unsettled int64         // reserved calls (used or not) still counted in the row's held
 	left      int64         // limit minus the row's used after this node's last statement
 	busy      chan struct{} // closed when the statement under way ends; nil if none
+	settling  bool          // the statement under way settles calls (its count depends on its order with a clear's)
+	clearing  chan struct{} // closed when this node's Clear of the row ends; nil if none
 	margin    int64         // the next block is reserved with this many calls left (at least maxBlock/2)
 	touched   bool          // a call came since the last sweep
 }
@@ -229,6 +232,10 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 				done := make(chan struct{})
 				l.busy = done
 				k, settle := maxBlock-l.avail, l.unsettled-l.avail
+				if l.clearing != nil {
+					settle = 0 // settled by a later statement (see Clear)
+				}
+				l.settling = settle != 0
 				go q.prefetch(key, l, done, k, settle, limit)
 			}
 			q.mu.Unlock()
@@ -248,9 +255,16 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 		done := make(chan struct{})
 		l.busy = done
 		k := min(maxBlock, max(l.left/16, 1))
-		settle := l.unsettled
+		// The caller's own call is settled at once, and what the node held
+		// before with it; while this node clears the row, nothing is
+		// settled and the caller's call is held too (see Clear).
+		settle, used := l.unsettled, int64(1)
+		if l.clearing != nil {
+			settle, used = 0, 0
+		}
+		l.settling = settle != 0 || used != 0
 		q.mu.Unlock()
-		got, left, settled, err := q.reserve(key, k, 1, settle, limit)
+		got, left, settled, err := q.reserve(key, k, used, settle, limit)
 		q.mu.Lock()
 		l.busy = nil
 		close(done)
@@ -268,7 +282,7 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 		}
 		// This call takes one of the block; the rest wait in avail.
 		l.avail += got - 1
-		l.unsettled += got - 1
+		l.unsettled += got - used
 		q.mu.Unlock()
 		return true, nil
 	}
@@ -350,7 +364,7 @@ func (q *Quotas) sweep() {
 		var idle []takeKey
 		var gone []*lease
 		for k, l := range q.leases {
-			if l.touched || l.busy != nil {
+			if l.touched || l.busy != nil || l.clearing != nil {
 				l.touched = false
 				continue
 			}
@@ -402,8 +416,11 @@ func (q *Quotas) release(match func(takeKey) bool) {
 			if !match(k) {
 				continue
 			}
-			if l.busy != nil {
+			if l.busy != nil || l.clearing != nil {
 				wait = l.busy
+				if wait == nil {
+					wait = l.clearing
+				}
 				break
 			}
 			delete(q.leases, k)
@@ -470,13 +487,16 @@ func (q *Quotas) Used(ctx context.Context, accountID int64, path string) (_ int6
 // blocks, so its calls go on from them without waiting for a new
 // reservation: of what it holds, only the calls it admitted before the
 // clear leave the new count (used becomes held less them), and its unused
-// calls stay reserved, as any block is. While the statement runs, this
-// node starts no other statement on those rows (their leases are busy),
-// so what it holds is known.
+// calls stay reserved, as any block is. The clear first waits for this
+// node's reservation under way if it settles part of what the node holds;
+// from then until the clear's statement ends, the node's reservations
+// settle nothing and hold the caller's call too (later ones settle it), so
+// they and the clear's statement give the same count in either order, and
+// calls go on from the blocks (and new ones) meanwhile.
 func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err error) {
 	defer errs.Wrap(&err, "apitoken.Quotas.Clear(%d)", accountID)
 	day := Day(q.clock.Now())
-	held, done := q.hold(func(k takeKey) bool {
+	held, done := q.beginClear(func(k takeKey) bool {
 		return k.account == accountID && k.day == day && (path == "" || k.path == path)
 	})
 	// What the node admitted from blocks not settled yet: the calls it
@@ -499,6 +519,9 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err e
 		}
 	}
 	q.mu.Unlock()
+	if q.beforeClear != nil {
+		q.beforeClear()
+	}
 	if n > 0 {
 		sb.WriteString(` ELSE 0 END`)
 	}
@@ -514,7 +537,7 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err e
 	if path != "" {
 		// One path: one statement, run as the reservations are (a counter
 		// write, whose commit on PostgreSQL does not wait for the disk), so
-		// that it holds the row, and this node's lease, for less time.
+		// that it holds the row for less time.
 		var used int64
 		err = q.db.CountQueryRow(ctx, sb.String(), args...).Scan(new(string), &used)
 		if err == nil {
@@ -548,41 +571,62 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err e
 				l.left = v
 			}
 		}
-		l.busy = nil
+		l.clearing = nil
 	}
 	close(done)
 	q.mu.Unlock()
 	return err
 }
 
-// hold waits for this node's statements under way on the rows match
-// accepts, then marks their leases busy (done, closed by the caller after
-// its statement, with each lease's busy set back to nil) and returns them.
-func (q *Quotas) hold(match func(takeKey) bool) (map[takeKey]*lease, chan struct{}) {
+// beginClear marks the leases of the rows match accepts as cleared by
+// this node (done, closed by the caller after its statement, with each
+// lease's clearing set back to nil), after any other clear of theirs by
+// this node has ended, and waits for their settling reservations under
+// way. It returns the leases.
+func (q *Quotas) beginClear(match func(takeKey) bool) (map[takeKey]*lease, chan struct{}) {
+	q.mu.Lock()
 	for {
-		q.mu.Lock()
 		var wait chan struct{}
 		for k, l := range q.leases {
-			if match(k) && l.busy != nil {
+			if match(k) && l.clearing != nil {
+				wait = l.clearing
+				break
+			}
+		}
+		if wait == nil {
+			break
+		}
+		q.mu.Unlock()
+		<-wait
+		q.mu.Lock()
+	}
+	done := make(chan struct{})
+	held := map[takeKey]*lease{}
+	for k, l := range q.leases {
+		if match(k) {
+			l.clearing = done
+			held[k] = l
+		}
+	}
+	// Reservations that begin from now settle nothing; wait for those
+	// that began before and do.
+	for {
+		var wait chan struct{}
+		for _, l := range held {
+			if l.busy != nil && l.settling {
 				wait = l.busy
 				break
 			}
 		}
 		if wait == nil {
-			done := make(chan struct{})
-			held := map[takeKey]*lease{}
-			for k, l := range q.leases {
-				if match(k) {
-					l.busy = done
-					held[k] = l
-				}
-			}
-			q.mu.Unlock()
-			return held, done
+			break
 		}
 		q.mu.Unlock()
 		<-wait
+		q.mu.Lock()
 	}
+	q.mu.Unlock()
+	return held, done
 }
 
 // ClearAll is clear_quota: every counter of the account back to zero, at

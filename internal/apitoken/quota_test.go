@@ -592,11 +592,15 @@ func TestQuotaSlowReservationStartsNextSooner(t *testing.T) {
 		return 0
 	}
 	take() // the first block, reserved by this call
-	proceed := make(chan struct{})
-	a.beforeReserve = func() { <-proceed }
+	started, proceed := make(chan struct{}), make(chan struct{})
+	a.beforeReserve = func() {
+		close(started)
+		<-proceed
+	}
 	if left := takeUntilReserving(); left != maxBlock/2 {
 		t.Fatalf("the first background reservation began with %d left, want %d", left, maxBlock/2)
 	}
+	<-started
 	// The statement is slow: 400 calls go while it runs.
 	for range 400 {
 		take()
@@ -618,5 +622,73 @@ func TestQuotaSlowReservationStartsNextSooner(t *testing.T) {
 	a.Release()
 	if used, held := row(t, d, acc); used != taken || held != 0 {
 		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, taken)
+	}
+}
+
+// TestClearDoesNotHoldReservations: while a node's clear is under way
+// (its statement held back here), the node's calls use up their block and
+// the next ones, reserved meanwhile, instead of waiting for the clear; the
+// calls admitted after it are still exactly the limit.
+func TestClearDoesNotHoldReservations(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	const limit = 64 * maxBlock
+	withLimit(t, quotaPath, limit)
+	a, b := NewQuotas(d, clock.Real{}), NewQuotas(dbtest.Reopen(t, d), clock.Real{})
+	take := func(q *Quotas) bool {
+		ok, err := q.Take(ctx, acc, quotaPath)
+		if err != nil {
+			t.Error(err)
+		}
+		return ok
+	}
+	for range 10 {
+		take(a)
+	}
+	entered, proceed := make(chan struct{}), make(chan struct{})
+	a.beforeClear = func() {
+		close(entered)
+		<-proceed
+	}
+	cleared := make(chan error, 1)
+	go func() { cleared <- a.Clear(ctx, acc, quotaPath) }()
+	<-entered
+	// Three blocks' calls while the clear waits: they need reservations.
+	const during = 3 * maxBlock
+	served := make(chan int, 1)
+	go func() {
+		n := 0
+		for range during {
+			if take(a) {
+				n++
+			}
+		}
+		served <- n
+	}()
+	select {
+	case n := <-served:
+		if n != during {
+			t.Fatalf("%d of %d calls admitted during the clear", n, during)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("calls waited for the clear's statement")
+	}
+	a.beforeClear = nil
+	close(proceed)
+	if err := <-cleared; err != nil {
+		t.Fatal(err)
+	}
+	// The calls during the clear came after the count it kept.
+	if u, err := a.Used(ctx, acc, quotaPath); err != nil || u != during {
+		t.Fatalf("after the clear the node reads used %d (%v), want %d", u, err, during)
+	}
+	if after := takeUntilRefused(take, a, b); after != limit-during {
+		t.Fatalf("%d calls admitted after the clear and the %d during it, want %d", after, during, limit-during)
+	}
+	a.Release()
+	b.Release()
+	if used, held := row(t, d, acc); used != limit || held != 0 {
+		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, limit)
 	}
 }
