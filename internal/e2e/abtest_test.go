@@ -26,6 +26,7 @@ import (
 // a desktop and on a 360 px phone. A follower's folder holds exactly one
 // of the variants. No console errors or CSP violations on the way.
 func TestABTestRunsToItsWinner(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	// 08:00 in Beijing tomorrow: the test and its hour stay in one day and month.

@@ -23,6 +23,7 @@ import (
 // checks and approves it, and the owner then sees the verification badge and
 // the developer credentials.
 func TestRegisterReviewApproveShowsBadge(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	const password = "a long enough secret"
 	s.CreatePerson(t, "lin", password, user.RoleNone)

@@ -18,6 +18,7 @@ import (
 // The owner reads the dashboard on a phone: charts drawn, nothing scrolls
 // sideways; a reader who reaches the end of an article is counted.
 func TestAnalyticsOnAPhoneAndReadCompletion(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "lin", "owner password 1", user.RoleNone)

@@ -23,6 +23,7 @@ import (
 // handler are gone, the editor shows the saved article again, and the
 // phone preview renders it; nothing breaks the CSP.
 func TestRichTextArticleEditor(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

@@ -74,6 +74,7 @@ func path(t *testing.T, ctx context.Context, s *apptest.Server) string {
 }
 
 func TestSignUpSignInSignOut(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := Browser(t)
 	const (
@@ -186,6 +187,7 @@ func checkFitsPhone(t *testing.T, ctx context.Context, name string) {
 // person: browsers drop a tab from a redirect, so next="/\t/evil.example"
 // must not become a redirect to //evil.example.
 func TestSignInLinkStaysOnHerald(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "mallory", "a long enough secret", user.RoleNone)
 	ctx := Browser(t)

@@ -3,9 +3,13 @@ package e2e
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,19 +28,32 @@ const (
 // two cores), not a speed goal.
 const testTimeout = 180 * time.Second
 
-// The one browser process of this test package, started by the first test
-// that needs it and stopped by TestMain.
+// The browsers of this test package. Tests run in parallel (each has its
+// own Herald and its own browser contexts), and each test has a browser
+// process to itself for its whole run: a headless Chromium gives the
+// keyboard focus to one window at a time, and tests type, tab and read
+// focus. A browser is started when a test needs one and none is free, at
+// most as many as tests run at once (-test.parallel); TestMain stops them.
 var (
-	browserOnce   sync.Once
-	browserCtx    context.Context
-	browserErr    error
-	browserStop   = func() {}
+	browsersMu    sync.Mutex
+	browserFreed  = sync.NewCond(&browsersMu) // a browser went back to idle
+	idle          []*browser                  // started and free
+	started       int                         // started or starting
+	owner         = map[string]*browser{}     // in use, by test name
+	allBrowsers   []*browser
 	errNoChromium = errors.New("chromium is not installed")
 )
 
+type browser struct {
+	ctx  context.Context
+	stop func()
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	browserStop()
+	for _, b := range allBrowsers {
+		b.stop()
+	}
 	os.Exit(code)
 }
 
@@ -55,16 +72,14 @@ func chromiumPath() (string, error) {
 	return "", errNoChromium
 }
 
-func startBrowser() {
+func startBrowser() (*browser, error) {
 	path, err := chromiumPath()
 	if err != nil {
-		browserErr = err
-		return
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "herald-e2e-chromium-")
 	if err != nil {
-		browserErr = err
-		return
+		return nil, err
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -89,7 +104,7 @@ func startBrowser() {
 	)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	browserStop = func() {
+	stop := func() {
 		cancel()
 		allocCancel() // waits for the browser process to exit
 		// Chromium's helpers can write to the profile for a moment after exit.
@@ -103,26 +118,98 @@ func startBrowser() {
 	// The first Run starts the browser and ties its life to ctx, so ctx
 	// carries no timeout; the allocator bounds the start-up itself.
 	if err := chromedp.Do(ctx); err != nil {
-		browserErr = fmt.Errorf("start %s: %w", path, err)
-		return
+		stop()
+		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	browserCtx = ctx
+	return &browser{ctx: ctx, stop: stop}, nil
 }
 
-// Browser returns a context for a fresh tab of the shared browser, in its
-// own browser context (no cookies or storage shared with other tests), that
-// expires after 60 s. The test is skipped when Chromium is not installed,
-// unless HERALD_E2E_REQUIRED=1, which makes it fail instead.
-func Browser(t *testing.T) context.Context {
+// maxBrowsers is how many tests run at once: go test's -parallel.
+func maxBrowsers() int {
+	if f := flag.Lookup("test.parallel"); f != nil {
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n > 0 {
+			return n
+		}
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// testBrowser returns t's browser: the browser of t or of a test t runs
+// under (a subtest shares its parent's), else a free one (started when
+// none is free and fewer than maxBrowsers are, else waited for) that t
+// gives back when it ends. The test is skipped when Chromium is not
+// installed, unless HERALD_E2E_REQUIRED=1, which makes it fail instead.
+func testBrowser(t *testing.T) *browser {
 	t.Helper()
-	browserOnce.Do(startBrowser)
-	if browserErr != nil {
-		if errors.Is(browserErr, errNoChromium) && os.Getenv("HERALD_E2E_REQUIRED") != "1" {
+	browsersMu.Lock()
+	for name := t.Name(); ; {
+		if b := owner[name]; b != nil {
+			browsersMu.Unlock()
+			return b
+		}
+		i := strings.LastIndexByte(name, '/')
+		if i < 0 {
+			break
+		}
+		name = name[:i]
+	}
+	browsersMu.Unlock()
+	b, err := takeBrowser()
+	if err != nil {
+		if errors.Is(err, errNoChromium) && os.Getenv("HERALD_E2E_REQUIRED") != "1" {
 			t.Skip("e2e: skipped because Chromium is not installed (apt-get install chromium, or set HERALD_CHROMIUM); set HERALD_E2E_REQUIRED=1 to make this a failure")
 		}
-		t.Fatalf("e2e: browser: %v", browserErr)
+		t.Fatalf("e2e: browser: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(browserCtx, testTimeout)
+	name := t.Name()
+	browsersMu.Lock()
+	owner[name] = b
+	browsersMu.Unlock()
+	// Registered before the tabs' cleanups, so it runs after them.
+	t.Cleanup(func() {
+		browsersMu.Lock()
+		delete(owner, name)
+		idle = append(idle, b)
+		browsersMu.Unlock()
+		browserFreed.Signal()
+	})
+	return b
+}
+
+// takeBrowser takes a free browser, starts one when fewer than
+// maxBrowsers are started, or waits for one to be given back.
+func takeBrowser() (*browser, error) {
+	browsersMu.Lock()
+	for len(idle) == 0 && started >= maxBrowsers() {
+		browserFreed.Wait()
+	}
+	if n := len(idle); n > 0 {
+		b := idle[n-1]
+		idle = idle[:n-1]
+		browsersMu.Unlock()
+		return b, nil
+	}
+	started++
+	browsersMu.Unlock()
+	b, err := startBrowser()
+	browsersMu.Lock()
+	if err != nil {
+		started--
+		browserFreed.Signal() // a waiter may start one instead
+	} else {
+		allBrowsers = append(allBrowsers, b)
+	}
+	browsersMu.Unlock()
+	return b, err
+}
+
+// Browser returns a context for a fresh tab of the test's browser (see
+// testBrowser), in its own browser context (no cookies or storage shared
+// with other tabs), that expires after testTimeout.
+func Browser(t *testing.T) context.Context {
+	t.Helper()
+	b := testBrowser(t)
+	ctx, cancel := context.WithTimeout(b.ctx, testTimeout)
 	tab, closeTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(func() {
 		closeTab()

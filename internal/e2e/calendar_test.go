@@ -71,6 +71,7 @@ func pinToTenth(s *apptest.Server, loc *time.Location) time.Time {
 // onto a day. Each lands on its day in the account's zone, and nothing
 // the Content-Security-Policy refuses or the console reports happens.
 func TestCalendarScheduleByDragKeyboardAndTouch(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

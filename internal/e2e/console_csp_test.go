@@ -49,6 +49,7 @@ func cspViolations(t *testing.T, ctx context.Context) []string {
 // demographics as bars whose lengths follow the groups' shares, with
 // nothing the Content-Security-Policy refuses.
 func TestDemographicBarsUnderTheCSP(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "lin", "owner password 1", user.RoleNone)

@@ -44,6 +44,7 @@ func readPanes(t *testing.T, tab context.Context) paneState {
 // longer unread while the others stay unread; on a 360 px phone the queue
 // and a conversation are one page each and never scroll sideways.
 func TestInboxTwoPanes(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

@@ -18,6 +18,7 @@ import (
 // wide as the queue, with its name, preview and Take button side by side
 // inside it (the chat list's red unread badge must not restyle it).
 func TestInboxUnreadRowsAreWholeRows(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

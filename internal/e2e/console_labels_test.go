@@ -19,6 +19,7 @@ import (
 // (not their click keys) and the filter of the reviewers' queue names the
 // states of applications (not their codes).
 func TestConsoleShowsLabelsNotCodes(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "lin", "owner password 1", user.RoleNone)

@@ -19,6 +19,7 @@ import (
 // shows who gets it and the month's quota it spends, and nothing goes out
 // until the owner confirms.
 func TestMassSendAsksFirst(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "lin", "owner password 1", user.RoleNone)

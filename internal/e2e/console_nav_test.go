@@ -45,6 +45,7 @@ func readNav(t *testing.T, tab context.Context) navBox {
 // page, on a 360 px phone a Menu button that opens and closes them (with
 // the keyboard too) and a page that never scrolls sideways.
 func TestConsoleNavigationSidebarAndPhoneMenu(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "hana", "owner password 1", user.RoleNone)

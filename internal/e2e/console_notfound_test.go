@@ -18,6 +18,7 @@ import (
 // drawn in the console (its bar, no follower tab bar), the admin's in the
 // admin; every page has an icon, and /favicon.ico is one too.
 func TestConsoleLinksPagesAndIcon(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "lin", "owner password 1", user.RoleNone)

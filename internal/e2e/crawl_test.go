@@ -72,11 +72,7 @@ type crawlCheck struct {
 // crawlFace signs person in and crawls from start; it returns what it
 // found wrong and how many pages it opened.
 func crawlFace(t *testing.T, s *apptest.Server, username, password, start string) (problems []string, opened int) {
-	browserOnce.Do(startBrowser)
-	if browserErr != nil {
-		t.Skipf("e2e: %v", browserErr)
-	}
-	ctx, cancel := context.WithTimeout(browserCtx, 12*time.Minute)
+	ctx, cancel := context.WithTimeout(testBrowser(t).ctx, 12*time.Minute)
 	defer cancel()
 	tab, closeTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer closeTab()
@@ -192,6 +188,7 @@ func jsList(list []string) string {
 // TestCrawlEveryFaceOfTheDemo crawls the demo as each of its people: the
 // follower, both owners, an agent, a reviewer and the admin.
 func TestCrawlEveryFaceOfTheDemo(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the crawl opens hundreds of pages")
 	}
@@ -209,6 +206,9 @@ func TestCrawlEveryFaceOfTheDemo(t *testing.T) {
 		{"reviewer", "reviewer-demo", "/admin/"},
 		{"admin", "admin-demo", "/admin/"},
 	}
+	// The faces are crawled at once, each in its own tab of this test's
+	// browser (taken here, so the subtests share it).
+	testBrowser(t)
 	var mu sync.Mutex
 	var report []string
 	for _, p := range people {

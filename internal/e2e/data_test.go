@@ -20,6 +20,7 @@ import (
 // CSV with a bad line is dry-run and the error is shown with its line. The
 // page never scrolls sideways.
 func TestOwnersDataPage(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	if _, err := demo.Seed(ctx, s.App); err != nil {
@@ -79,6 +80,7 @@ func TestOwnersDataPage(t *testing.T) {
 // from WeChat (another Herald acting as WeChat) into an empty account; the
 // page follows the move and, when it ends, shows what moved.
 func TestMoveFromWeChatInTheBrowser(t *testing.T) {
+	t.Parallel()
 	m := wechatmove.New(t)
 	src, lotus, cred, s, a := m.Source, m.Lotus, m.Cred, m.Target, m.Account
 	page := fmt.Sprintf("/mp/a/%d/data", a.ID)

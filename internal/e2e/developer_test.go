@@ -20,6 +20,7 @@ import (
 // push on a 360 px phone (generated key, safe mode, the URL handshake), a
 // follower's message reaches the server, and the push log explains it.
 func TestDeveloperSettingsAndPushLogOnAPhone(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	svc := h.Service

@@ -17,6 +17,7 @@ import (
 // the form and beside its field; the menu bar marks both faulty buttons and
 // opens on the first; a summary link opens the button whose field it names.
 func TestEditorsShowEveryErrorAtOnce(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, _, _, _ := menuEditorAccount(t, s)
 	tab := Browser(t)

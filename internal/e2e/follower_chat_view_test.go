@@ -20,6 +20,7 @@ import (
 // composer; a reader who scrolled up is not pulled down but offered a "new
 // messages" pill. The conversation has a back arrow and no tab bar.
 func TestChatKeepsTheNewestMessageInView(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{360, 640}, {390, 844}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) { chatInView(t, size.w, size.h) })
 	}

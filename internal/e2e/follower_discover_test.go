@@ -17,6 +17,7 @@ import (
 // Follow button on screen; following one takes it out of the suggestions.
 // No console errors or CSP violations.
 func TestDiscoverSuggestsOnAPhone(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{360, 640}, {390, 844}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) { discoverOnPhone(t, size.w, size.h) })
 	}

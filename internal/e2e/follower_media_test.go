@@ -56,6 +56,7 @@ func consoleProblems(t *testing.T, ctx context.Context) func() []string {
 // video and link pushes, and the conversation shows a playable audio element and
 // the video with the cover the page took from it; then they share a link.
 func TestFollowerRecordsVoiceAndSendsVideo(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	svc := h.Service

@@ -25,6 +25,7 @@ import (
 // contain no emoji that would need an emoji font. No console errors, no CSP
 // violations, nothing wider than the phone.
 func TestChatLooksLikeAMessenger(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{360, 640}, {390, 844}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) { messengerChat(t, size.w, size.h) })
 	}

@@ -16,6 +16,7 @@ import (
 // without the server: a page that cannot load shows the offline page in
 // the app's shell, styled.
 func TestFollowerAppInstallsAndOpensOffline(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "mei", "follower password 1", user.RoleNone)
 	tab := Browser(t)

@@ -23,6 +23,7 @@ import (
 // avatar loads in its own console. At 360×640 and 390×844, with no console
 // errors (a missing image would be one) or CSP violations.
 func TestSuspendedAccountIsConsistent(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{360, 640}, {390, 844}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) { suspendedEverywhere(t, size.w, size.h) })
 	}

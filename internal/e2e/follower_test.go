@@ -128,6 +128,7 @@ func fitsSmallPhone(t *testing.T, ctx context.Context, name string) {
 // chat list live, open the Subscriptions folder and an article, and chat
 // through the account's menu.
 func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
+	t.Parallel()
 	s := apptest.NewWith(t, app.Options{Responders: []message.Responder{e2eReplies{}}})
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)
@@ -301,6 +302,7 @@ func TestFollowerFindFollowChatReadAndMenu(t *testing.T) {
 // TestLiveMessagesAreShownAsText sends markup and a javascript: link to an
 // open conversation: they arrive live as plain text and a dead link.
 func TestLiveMessagesAreShownAsText(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	mei := s.CreatePerson(t, "mei", "a long enough secret", user.RoleNone)
@@ -350,6 +352,7 @@ func TestLiveMessagesAreShownAsText(t *testing.T) {
 // follow from search, send a message and a location, use the menu (its
 // answer is on the page it returns to), and read an article from the folder.
 func TestFollowerAppWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	s := apptest.NewWith(t, app.Options{Responders: []message.Responder{e2eReplies{}}})
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	tea := e2eAccount(t, s, "Lotus Tea House", account.Subscription)

@@ -37,6 +37,7 @@ func inZone(t *testing.T, ctx context.Context, zone string) {
 // and the console's inbox use the viewer's zone too. At 360×640 and
 // 390×844, with no console errors or CSP violations.
 func TestTimesReadInTheViewersZone(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{360, 640}, {390, 844}} {
 		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) { timesInZone(t, size.w, size.h) })
 	}

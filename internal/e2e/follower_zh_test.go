@@ -59,6 +59,7 @@ func controlsFitIn(t *testing.T, ctx context.Context, what, selector string) {
 // with it, all in Chinese: no English left in the controls they use, no
 // label too wide for its button or row, and no console or CSP errors.
 func TestSignUpFollowAndChatInChinese(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, err := s.App.Accounts.Create(t.Context(), account.NewAccount{Type: account.Service, Region: account.Domestic,
 		Name: "莲心茶舍", Description: "茶与点心", Organisation: "莲心茶业有限公司", Status: account.StatusActive})

@@ -18,6 +18,7 @@ import (
 // application states), nothing is wider than the phone, and no page logs a
 // console error or breaks the CSP.
 func TestChineseReviewQueueAndInboxOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	if _, err := demo.Seed(ctx, s.App); err != nil {

@@ -69,6 +69,7 @@ type rect struct{ Left, Top, Right, Bottom, Width, Height float64 }
 // card, reorders and removes buttons from the keyboard, and publishes. The
 // follower taps the text button and gets its message.
 func TestMenuEditorIsThePhonesMenuBar(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, _, imageID, articleID := menuEditorAccount(t, s)
 	tab := Browser(t)

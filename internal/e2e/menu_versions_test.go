@@ -29,6 +29,7 @@ func mustOpenID(t *testing.T, s *apptest.Server, accountID, personID int64) stri
 }
 
 func TestMenuRollbackReachesTheFollower(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

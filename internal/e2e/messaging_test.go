@@ -23,6 +23,7 @@ import (
 // analytics), and an agent answers from the inbox — which updated live —
 // while the follower's open conversation shows the answer without a reload.
 func TestKeywordReplyMenuClickAndLiveAgentAnswer(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"
@@ -162,6 +163,7 @@ func msgFits(t *testing.T, ctx context.Context, what string) {
 // 360 px phone: nothing scrolls sideways, and the editors show only the
 // fields that the chosen type needs.
 func TestMessagingConsoleOnSmallPhone(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

@@ -23,6 +23,7 @@ import (
 // them by their nickname (through /sns/oauth2/access_token and
 // /sns/userinfo, as a WeChat web app does).
 func TestWebSignInOnAPhone(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	svc := h.Service

@@ -18,6 +18,7 @@ import (
 // bills on a 360 px phone, sees the four bills with their hashes and the
 // platform certificate, and picks another day; nothing scrolls sideways.
 func TestDailyBillsOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

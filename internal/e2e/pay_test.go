@@ -21,6 +21,7 @@ import (
 // with the password and sees the receipt in the chat; the owner refunds
 // part of the order. Everything on a 360 px phone.
 func TestBuyFlow(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

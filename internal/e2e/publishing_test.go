@@ -31,6 +31,7 @@ func signInBrowser(t *testing.T, ctx context.Context, s *apptest.Server, usernam
 // the console (with the live Markdown preview), publishes it; a follower
 // reads it on a phone, likes it and comments; the owner sees the comment.
 func TestWritePublishReadLikeComment(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	const pw = "a long enough secret"
 	owner := s.CreatePerson(t, "lin", pw, user.RoleNone)

@@ -24,6 +24,7 @@ const mainControls = "main button, main a.button, main .badge"
 // is wider than the phone or spills out of its button; no console or CSP
 // errors.
 func TestPublishEditorAndCalendarInChinese(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

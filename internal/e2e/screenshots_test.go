@@ -22,6 +22,7 @@ import (
 // (scripts/screenshots); the demo is seeded at a fixed moment, so the
 // pictures change only when the pages do.
 func TestDocScreenshots(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("HERALD_DOC_SHOTS")
 	if dir == "" {
 		t.Skip("set HERALD_DOC_SHOTS to a folder (scripts/screenshots) to write the documentation's screenshots")

@@ -19,6 +19,7 @@ import (
 // — at 08:00 on the 10th in Shanghai it is still the 9th in Los Angeles, so
 // the 9th is today and can take a send — and says the zone.
 func TestAccountTimezoneInTheBrowser(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

@@ -40,6 +40,7 @@ func stubPush(t *testing.T, ctx context.Context, endpoint string, hang bool) {
 // forgets the subscription, so a signed-out browser is not notified; when
 // the browser's push machinery hangs, signing out still completes.
 func TestSignOutDropsThePushSubscription(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	mei := s.CreatePerson(t, "mei", "follower password 1", user.RoleNone)
 	const endpoint = "https://push.example.test/v1/browser-1"

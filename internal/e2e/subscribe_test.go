@@ -23,6 +23,7 @@ import (
 // screen (also with a long return address), raise no console or CSP error,
 // and the consent is recorded.
 func TestConsentPagesOnASmallPhone(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	app := s.App

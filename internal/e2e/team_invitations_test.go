@@ -18,6 +18,7 @@ import (
 // member until he opens his invitations from the console and accepts, which
 // takes him into the account's console.
 func TestTeamInvitationIsAccepted(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	const pw = "a long enough secret"

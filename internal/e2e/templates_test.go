@@ -18,6 +18,7 @@ import (
 // (title, labelled lines with their colour, "View details") arrives live,
 // and is the same after a reload.
 func TestTemplateCardArrivesInTheChat(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	bank := e2eAccount(t, s, "Harbour Bank", account.Service)
 	mei := s.CreatePerson(t, "mei", "a long enough secret", user.RoleNone)

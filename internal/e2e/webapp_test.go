@@ -209,6 +209,7 @@ func (s *teaShop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // payment notification. Opening it again from the menu lands in the app
 // too. Every page fits a 360 px phone.
 func TestLinkedWebAppSignInAndPay(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	ctx := context.Background()
