@@ -61,6 +61,7 @@ func count(t *testing.T, d *db.DB, q string, args ...any) int {
 // an empty database as a platform that passes the consistency checks, and
 // holds exactly the state of the moment the backup began.
 func TestBackupDuringWritesRestores(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	ctx := context.Background()
 	acct := accts["harbour"]

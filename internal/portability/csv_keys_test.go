@@ -16,6 +16,7 @@ import (
 // (done, refused, dry run, a panic), the writer enforces foreign keys and
 // their cascades again.
 func TestFollowerCSVOwnKeys(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	ctx := context.Background()
 	a := accts["harbour"]

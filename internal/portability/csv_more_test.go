@@ -17,6 +17,7 @@ import (
 // same file imported again changes nothing; a follower named twice is
 // refused however far apart the lines are.
 func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
+	t.Parallel()
 	defer portability.SetCSVBatchRows(3)()
 	src, accts := seeded(t)
 	ctx := context.Background()
@@ -147,6 +148,7 @@ func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
 // same tags for a follower with fewer are added. With 20 tags or fewer in
 // the account nobody can pass the limit.
 func TestFollowerCSVTagLimit(t *testing.T) {
+	t.Parallel()
 	defer portability.SetCSVBatchRows(2)()
 	src, accts := seeded(t)
 	ctx := context.Background()
@@ -203,6 +205,7 @@ func TestFollowerCSVTagLimit(t *testing.T) {
 // taken for a file of unknown size: importing three lines allocates well
 // under the 2 MiB an unknown size reserves for finding repeated openids.
 func TestFollowerCSVSmallFileSmallMemory(t *testing.T) {
+	// Not in parallel with other tests: it measures the process's heap.
 	d, accountID := csvFuzzAccount(t)
 	ctx := context.Background()
 	file := []byte("openid,remark\no1,first\no2,second\n")

@@ -20,6 +20,7 @@ import (
 // update). follows' fill factor leaves the room for that: the old versions
 // cannot be pruned before the import's transaction ends.
 func TestFollowerCSVRemarksStayInTheirPages(t *testing.T) {
+	t.Parallel()
 	if !dbtest.Postgres() {
 		t.Skip("PostgreSQL's page fill; SQLite has none")
 	}

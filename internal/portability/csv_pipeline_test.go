@@ -54,6 +54,7 @@ func csvTwoTagAccount(tb testing.TB, d *db.DB, n int) int64 {
 // while the writer writes), in memory (looked up on the writer) and on
 // PostgreSQL; the same lines without the fault are all written.
 func TestFollowerCSVFaultAfterWrites(t *testing.T) {
+	t.Parallel()
 	defer portability.SetCSVBatchRows(2)()
 	ctx := context.Background()
 	mem, err := db.OpenMemory(ctx)
@@ -129,6 +130,7 @@ func TestFollowerCSVFaultAfterWrites(t *testing.T) {
 // boundaries; the blacklist read in its own order (follows_blacklist_newest)
 // agrees with the rows.
 func TestFollowerCSVBlacklistChanges(t *testing.T) {
+	t.Parallel()
 	defer portability.SetCSVBatchRows(3)()
 	ctx := context.Background()
 	mem, err := db.OpenMemory(ctx)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFollowerCSV(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	ctx := context.Background()
 	a := accts["harbour"]
@@ -111,6 +112,7 @@ func TestFollowerCSV(t *testing.T) {
 // A fault in a later batch refuses the lines of the earlier batches too, and
 // tags that would take a follower past 20 are refused with the line.
 func TestFollowerCSVBatches(t *testing.T) {
+	t.Parallel()
 	defer portability.SetCSVBatchRows(2)()
 	src, accts := seeded(t)
 	ctx := context.Background()

@@ -15,6 +15,7 @@ import (
 // A refused archive reads as it did (the file and line at fault, nothing
 // before it); a failure of the database names the operation and its ids.
 func TestErrorsNameTheOperation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
 	junk := strings.NewReader("not a zip")

@@ -175,6 +175,7 @@ func BenchmarkExportMemory(b *testing.B) {
 // followers and messages cost no more than a few MiB more heap (with the
 // collector made eager, so the heap is close to what is live).
 func TestExportMemoryBounded(t *testing.T) {
+	// Not in parallel with other tests: it measures the process's heap.
 	if testing.Short() {
 		t.Skip("loads 110,000 rows")
 	}

@@ -18,6 +18,7 @@ import (
 // domain.json in every language: the formats given to archiveErr, faultf
 // and a CSV report's fault, read from this package's source.
 func TestFaultsAreTextsOfTheCatalogue(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +84,7 @@ func TestFaultsAreTextsOfTheCatalogue(t *testing.T) {
 // when it reaches the archive's error; a Go error's words are quoted, not
 // put in the sentence as if they were the catalogue's.
 func TestArchiveFaultsAreWrittenInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,7 @@ func waitExport(t *testing.T, e *portability.Exports, accountID, exportID int64)
 // row and leaves the archive in the media store; one export of an account
 // at a time; an export that keeps failing ends as failed with the reason.
 func TestExportJob(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, accountID := bigAccount(t, 3_000, 500)
 	q := workq.New(d, clock.Real{}, nil)

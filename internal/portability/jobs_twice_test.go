@@ -69,6 +69,7 @@ func (s *racingStore) keys() []string {
 // one archive: complete, its checksums right, its size the one recorded,
 // and no work files behind.
 func TestExportJobRunTwiceIsSafe(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, accountID := bigAccount(t, 1_500, 300)
 	store := &racingStore{Memory: media.NewMemory(), want: 3, live: map[string]bool{}, all: make(chan struct{})}

@@ -10,6 +10,7 @@ import (
 // What a move left out is stored as codes and written in the reader's
 // language from domain.json; a report stored before codes keeps its lines.
 func TestLeftOutIsWrittenInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	cat, err := i18n.Builtin()
 	if err != nil {
 		t.Fatal(err)

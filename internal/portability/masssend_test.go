@@ -25,6 +25,7 @@ import (
 const received = ` FROM broadcasts b JOIN broadcast_recipients r ON r.send_id = b.send_id`
 
 func TestRestoreMidMassSendResumesWithoutDuplicates(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	ctx := context.Background()
 	a := accts["harbour"]

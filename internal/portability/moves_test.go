@@ -23,6 +23,7 @@ import (
 // same openid; the one who opted out is not linked, and someone with no
 // match is never told anything.
 func TestFollowerMoveWithConsent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, accts := seeded(t)
 	a := accts["harbour"]

@@ -9,6 +9,7 @@ import (
 // are still exactly the lines whose hash an earlier line had, each paired
 // with the first such line.
 func TestRepeatSetSharedBits(t *testing.T) {
+	t.Parallel()
 	s := newRepeatSet(0)
 	s.bits, s.shift = make([]uint64, 1), 58
 	var want []int64

@@ -88,6 +88,7 @@ func importFile(t *testing.T, s *apptest.Server, accountID int64, path string) (
 // archives are equal apart from the declared fields (ids, which are
 // renumbered consistently; msg_data_id; the account's platform identity).
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	dst := apptest.New(t)
 	for _, owner := range []string{"lotus", "harbour"} {

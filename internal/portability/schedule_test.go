@@ -15,6 +15,7 @@ import (
 // Scheduled backups run when due, never twice in an interval, and keep the
 // newest files only.
 func TestScheduledBackups(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	dir := t.TempDir()

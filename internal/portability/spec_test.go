@@ -14,6 +14,7 @@ import (
 // Every column of every exported table is either carried or deliberately
 // left out (kinds A, z, O): a migration that adds a column must decide.
 func TestSpecCoversEveryColumn(t *testing.T) {
+	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
 	for _, tb := range tables {
@@ -40,6 +41,7 @@ func TestSpecCoversEveryColumn(t *testing.T) {
 }
 
 func TestRewriteIDs(t *testing.T) {
+	t.Parallel()
 	ids := map[int64]int64{387506771946455040: 400000000000000001, 123456789012: 42}
 	in := `<img src="/media/M` + "4xf0ka5ssm68" + `"> /s/387506771946455040 and 1796456014459540 and Mhello`
 	// 4xf0ka5ssm68 is not an archive id: unchanged.
@@ -100,6 +102,7 @@ func FuzzOpenArchive(f *testing.F) {
 
 // docs/portability.md describes every file and field the archive carries.
 func TestDocsDescribeEveryField(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../docs/portability.md")
 	if err != nil {
 		t.Fatal(err)

@@ -75,6 +75,7 @@ func replaceLine(b []byte, line int, with string) []byte {
 // A bad archive is refused whole, naming the file and line at fault, and
 // nothing of it is written.
 func TestBadArchiveRefusedWhole(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	a := accts["harbour"]
 	good := export(t, src, a.ID)
@@ -160,6 +161,7 @@ func TestBadArchiveRefusedWhole(t *testing.T) {
 
 // An export that fails part-way continues from where it stopped.
 func TestExportResumes(t *testing.T) {
+	t.Parallel()
 	src, accts := seeded(t)
 	a := accts["harbour"]
 	out := filepath.Join(t.TempDir(), "archive.zip")

@@ -72,6 +72,7 @@ func consoleMenu(t *testing.T, c *wxclient.Client) []consoleButton {
 // article: on the target they send the same text, the same image and the
 // same article.
 func TestImportConsoleMenuFromWeChat(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, accts := seeded(t)
 	lotus := accts["lotus"]

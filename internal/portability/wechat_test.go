@@ -240,6 +240,7 @@ func (p *countingProxy) reset(quota ...string) {
 // target's API. The pull stops at a daily quota and continues where it
 // stopped.
 func TestImportFromWeChatThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, accts := seeded(t)
 	harbour := accts["harbour"]

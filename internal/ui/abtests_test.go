@@ -40,6 +40,7 @@ func abFollowers(t *testing.T, s *apptest.Server, accountID int64, n int) []int6
 }
 
 func TestABTestConsoleRunsATestToItsWinner(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
 	base := fmt.Sprintf("/mp/a/%d", a.ID)
@@ -134,6 +135,7 @@ func TestABTestConsoleRunsATestToItsWinner(t *testing.T) {
 // results page, cannot be chosen as the winner, and the form picks the
 // best variant that went out.
 func TestABTestConsoleShowsAVariantThatReachedNobody(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
 	base := fmt.Sprintf("/mp/a/%d", a.ID)

@@ -129,6 +129,7 @@ func approvedAccount(t *testing.T, s *apptest.Server, owner, reviewer *user.Pers
 }
 
 func TestApplyReviewApproveShowsBadgeAndCredentials(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	c, owner := staffClient(t, s, "lin", user.RoleNone)
 	home := c.Get("/mp/")
@@ -213,6 +214,7 @@ func withAction(v url.Values, action string) url.Values {
 }
 
 func TestApplicationFormRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	c, _ := staffClient(t, s, "lin", user.RoleNone)
 
@@ -254,6 +256,7 @@ func mustPerson(t *testing.T, s *apptest.Server, username string) *user.Person {
 }
 
 func TestRegionCannotChangeThroughTheForm(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	c, _ := staffClient(t, s, "lin", user.RoleNone)
 	_, rv := staffClient(t, s, "rui", user.RoleReviewer)
@@ -288,6 +291,7 @@ func TestRegionCannotChangeThroughTheForm(t *testing.T) {
 }
 
 func TestFollowerReportsAndReviewerDismisses(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	rc, rv := staffClient(t, s, "rui", user.RoleReviewer)
@@ -328,6 +332,7 @@ func TestFollowerReportsAndReviewerDismisses(t *testing.T) {
 }
 
 func TestPenaltyViolationRecordAndAppeal(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	rc, rv := staffClient(t, s, "rui", user.RoleReviewer)
@@ -397,6 +402,7 @@ func TestPenaltyViolationRecordAndAppeal(t *testing.T) {
 }
 
 func TestRolesLimitTheAccountConsole(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	_, rv := staffClient(t, s, "rui", user.RoleReviewer)
@@ -419,6 +425,7 @@ func TestRolesLimitTheAccountConsole(t *testing.T) {
 }
 
 func TestSettingsAreEditedByAdminsOnly(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ac, _ := staffClient(t, s, "ada", user.RoleAdmin)
 	rc, _ := staffClient(t, s, "rui", user.RoleReviewer)
@@ -449,6 +456,7 @@ func TestSettingsAreEditedByAdminsOnly(t *testing.T) {
 // The penalties reach the other features through the hooks app.New wires:
 // publishing's gate and take-down check, and the developer API's freeze.
 func TestPenaltiesAreWiredIntoPublishingAndTheAPI(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	rv := s.CreatePerson(t, "rui", pw, user.RoleReviewer)
@@ -491,6 +499,7 @@ func TestPenaltiesAreWiredIntoPublishingAndTheAPI(t *testing.T) {
 }
 
 func TestConsoleWarnsBeforeExpiryAndRenews(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	_, rv := staffClient(t, s, "rui", user.RoleReviewer)
@@ -543,6 +552,7 @@ func TestConsoleWarnsBeforeExpiryAndRenews(t *testing.T) {
 // translated, marked with its own language. The follower's notice that an
 // account is suspended does the same.
 func TestPenaltyRefusalQuotesTheRuleAndShowsTheEndInTheViewersZone(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	rc, rv := staffClient(t, s, "rui", user.RoleReviewer)

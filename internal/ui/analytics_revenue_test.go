@@ -19,6 +19,7 @@ import (
 // page, and the CSV has the same figures; a Subscription account sees why
 // there is none and has no such export.
 func TestAnalyticsRevenueSectionAndCSV(t *testing.T) {
+	t.Parallel()
 	w := newPayWorld(t)
 	ctx := context.Background()
 	s := w.s

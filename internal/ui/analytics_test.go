@@ -68,6 +68,7 @@ func anRollup(t *testing.T, s *apptest.Server) {
 }
 
 func TestAnalyticsDashboardShowsOnlyTheAccountsOwnFigures(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, ca := anAccount(t, s, "Tea")
 	b, cb := anAccount(t, s, "Bank")
@@ -136,6 +137,7 @@ func TestAnalyticsDashboardShowsOnlyTheAccountsOwnFigures(t *testing.T) {
 }
 
 func TestAnalyticsNeedsTheAnalyticsRole(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, _ := anAccount(t, s, "Tea")
 	ctx := context.Background()
@@ -155,6 +157,7 @@ func TestAnalyticsNeedsTheAnalyticsRole(t *testing.T) {
 }
 
 func TestAnalyticsRejectsABadRangeAndKeepsThePage(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, c := anAccount(t, s, "Tea")
 	res := c.Get(fmt.Sprintf("/mp/a/%d/analytics?from=2026-13-40&to=2026-01-01", a.ID))
@@ -172,6 +175,7 @@ func TestAnalyticsRejectsABadRangeAndKeepsThePage(t *testing.T) {
 }
 
 func TestAdminAnalyticsIsForStaff(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	anAccount(t, s, "Tea")
 	anAccount(t, s, "Bank")
@@ -212,6 +216,7 @@ func anWaitEvents(t *testing.T, s *apptest.Server, accountID int64, kind string,
 
 // What a follower does in the app reaches the owner's dashboard.
 func TestFollowerActionsAreCaptured(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, owner := anAccount(t, s, "Tea")
 	_, fc := follower(t, s, "mia")
@@ -256,6 +261,7 @@ func anArticle(t testing.TB, s *apptest.Server, accountID int64, title string) i
 // The reading page's script reports completion, links and shares; only
 // for published articles, under the article's own account.
 func TestArticleBeaconRecordsCompletionLinksAndShares(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, owner := anAccount(t, s, "Tea")
 	art := anArticle(t, s, a.ID, "Spring teas")
@@ -284,6 +290,7 @@ func TestArticleBeaconRecordsCompletionLinksAndShares(t *testing.T) {
 }
 
 func TestReadSurfaceFromLinkOrReferer(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ target, referer, want string }{
 		{"/s/1?from=folder", "", "folder"},
 		{"/s/1", "http://example.com/chat/9", "chat"},

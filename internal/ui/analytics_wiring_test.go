@@ -17,6 +17,7 @@ import (
 // Reading, reacting, commenting and the Subscriptions folder are captured
 // with the right surface and person; previews are not.
 func TestPublishingActionsAreCaptured(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	a, _ := anAccount(t, s, "Tea")
 	ctx := context.Background()
@@ -54,6 +55,7 @@ func TestPublishingActionsAreCaptured(t *testing.T) {
 // A Service account's mass send arrives as a card in the chat: opening the
 // chat records an impression of its first article with surface "chat".
 func TestChatPublicationImpressionsAreCaptured(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	owner := s.CreatePerson(t, "bankowner", pw, user.RoleNone)

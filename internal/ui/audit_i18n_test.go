@@ -16,6 +16,7 @@ import (
 // shown as written, marked translate="no"; an entry stored as English prose
 // before details were phrases is shown as written, marked lang="en".
 func TestAuditLogIsWrittenInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ac, admin := staffClient(t, s, "ada", user.RoleAdmin)
 	_, rv := staffClient(t, s, "rui", user.RoleReviewer)

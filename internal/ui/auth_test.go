@@ -54,6 +54,7 @@ func countPeople(t *testing.T, s *apptest.Server) int {
 }
 
 func TestSignUpLandsSignedIn(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	c := s.Client(t)
 	wantBody(t, c.Get("/signup"), "Create your account")
@@ -80,6 +81,7 @@ func TestSignUpLandsSignedIn(t *testing.T) {
 }
 
 func TestSignUpRejectsTakenUsername(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "grace", pw, user.RoleNone)
 	before := countPeople(t, s)
@@ -100,6 +102,7 @@ func TestSignUpRejectsTakenUsername(t *testing.T) {
 }
 
 func TestSignUpRejectsDifferentPasswords(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	c := s.Client(t)
 	f := signupForm("linus", "", pw)
@@ -114,6 +117,7 @@ func TestSignUpRejectsDifferentPasswords(t *testing.T) {
 
 // A failed sign-in must not tell whether the login exists.
 func TestSignInFailureDoesNotRevealAccounts(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "knownuser", pw, user.RoleNone)
 	c := s.Client(t)
@@ -146,6 +150,7 @@ func TestSignInFailureDoesNotRevealAccounts(t *testing.T) {
 // the guesser backs off, the owner and everyone else are never refused
 // the right password.
 func TestSignInThrottlesGuessersNotOwners(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	if _, err := s.App.Users.Create(context.Background(), user.NewPerson{Username: "target", Email: "target@example.com", Password: pw}); err != nil {
 		t.Fatal(err)
@@ -216,6 +221,7 @@ func TestSignInThrottlesGuessersNotOwners(t *testing.T) {
 }
 
 func TestSignOutEndsSession(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "margaret", pw, user.RoleNone)
 	c := s.Client(t)
@@ -261,6 +267,7 @@ func browserTarget(t *testing.T, base, location string) *url.URL {
 }
 
 func TestSignInNeverRedirectsOffSite(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "mallory", pw, user.RoleNone)
 	host := strings.TrimPrefix(s.URL, "http://")
@@ -305,6 +312,7 @@ func TestSignInNeverRedirectsOffSite(t *testing.T) {
 }
 
 func TestCrossOriginPostIsRefused(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "victim", pw, user.RoleNone)
 	c := s.Client(t)
@@ -326,6 +334,7 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "alan", pw, user.RoleNone)
 	c := s.Client(t)
@@ -350,6 +359,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestFacesNeedTheRightPerson(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	s.CreatePerson(t, "follower", pw, user.RoleNone)
 	s.CreatePerson(t, "reviewer", pw, user.RoleReviewer)
@@ -374,6 +384,7 @@ func TestFacesNeedTheRightPerson(t *testing.T) {
 }
 
 func TestProbesAndMetrics(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	c := s.Client(t)
 	wantStatus(t, c.Get("/healthz"), http.StatusOK)

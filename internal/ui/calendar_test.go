@@ -21,6 +21,7 @@ import (
 )
 
 func TestCalendarMonthShowsSendsAndQuota(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
 	members, _ := s.App.Accounts.Members(ctx, a.ID)
@@ -77,6 +78,7 @@ func calPin(t *testing.T, s *apptest.Server) time.Time {
 // restriction refuse with the reason, and nothing is scheduled until
 // confirmed.
 func TestCalendarScheduleChecksBeforeScheduling(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	st, err := s.App.Settings.Get(ctx)

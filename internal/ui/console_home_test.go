@@ -43,6 +43,7 @@ func testidText(body, testid string) string {
 // sends, the verification's end, an appeal), each linking to its page; an
 // agent sees only what their role may open.
 func TestAccountHomeFiguresAndTodo(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	owner := s.CreatePerson(t, "hana", pw, user.RoleNone)
 	rc, rv := staffClient(t, s, "rui", user.RoleReviewer)

@@ -14,6 +14,7 @@ import (
 // What a move from WeChat left out is stored as codes and written in the
 // reader's language; a report stored as English lines shows them as written.
 func TestWeChatMoveLeftOutInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	m := wechatmove.New(t)
 	s, svc := m.Target, m.Account
 	ctx := context.Background()

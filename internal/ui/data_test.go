@@ -79,6 +79,7 @@ func editArchive(t *testing.T, archive []byte, name string, edit func([]byte) []
 // refused with its file and line; the follower CSV downloads, and an upload
 // reports bad lines by number, dry-runs and applies. Only owners see the page.
 func TestOwnersDataPage(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	if _, err := demo.Seed(ctx, s.App); err != nil {

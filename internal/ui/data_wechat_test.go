@@ -21,6 +21,7 @@ import (
 // platform never connects to the private address), the secret is not kept,
 // and a move into an account that has content is refused.
 func TestMoveFromWeChatInTheConsole(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	m := wechatmove.New(t)
 	src, lotus, cred, s, a := m.Source, m.Lotus, m.Cred, m.Target, m.Account

@@ -22,6 +22,7 @@ import (
 )
 
 func TestDeveloperSettingsPushLogAndReplay(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	ctx := context.Background()
@@ -127,6 +128,7 @@ func TestDeveloperSettingsPushLogAndReplay(t *testing.T) {
 }
 
 func TestScanningAQRCodeFollowsWithTheScene(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	ctx := context.Background()
@@ -163,6 +165,7 @@ func must(t *testing.T, err error) {
 // write them in the reader's language. An entry logged as English prose
 // (before codes) is still shown, as written and marked English.
 func TestPushLogInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	ctx := context.Background()

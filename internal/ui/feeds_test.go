@@ -45,6 +45,7 @@ func sendNow(t *testing.T, s *apptest.Server, accountID, owner int64, mode strin
 }
 
 func TestPublicProfileAndFeeds(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Subscription)
 	ownerID, _ := s.App.Accounts.Members(context.Background(), a.ID)
 	p := publishNow(t, s, a, ownerID[0].PersonID, "Green tea")

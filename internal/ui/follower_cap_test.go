@@ -16,6 +16,7 @@ import (
 // A Service account's fifth mass send of the month: the console's report
 // and calendar show that the follower who had 4 was skipped.
 func TestConsoleShowsFollowersSkippedAtTheMonthlyCap(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	sh, err := time.LoadLocation("Asia/Shanghai")

@@ -66,6 +66,7 @@ var followerPageQueries = map[string]int64{"home": 3, "article": 2, "chat": 2, "
 // TestFollowerPageQueries holds the follower pages to exactly their
 // statement budgets (a count, so it does not depend on the machine's speed or load).
 func TestFollowerPageQueries(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("seeds the demo platform")
 	}

@@ -50,6 +50,7 @@ func readFollowersPage(t *testing.T, res *apptest.Response) followersPage {
 // transaction, at the same time), under a tag filter too; a bulk action
 // comes back to the page it was made on.
 func TestFollowersPagerWalksTheList(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	hana := w.client(t, "hana")
 	var ids []int64

@@ -35,6 +35,7 @@ func summaryOf(body string) []string {
 // with every message: in a summary over the form, each linking to its
 // field, and beside each field.
 func TestFormsReportEveryErrorAtOnce(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	acct, oc := pubOwner(t, s, "hana", "Harbour Bank", account.Service)
 
@@ -101,6 +102,7 @@ func TestFormsReportEveryErrorAtOnce(t *testing.T) {
 // come back once with every fault: each in the summary, linking to the
 // editor's own field, and beside that field; nothing is saved.
 func TestEditorsReportEveryErrorAtOnce(t *testing.T) {
+	t.Parallel()
 	s, acct, oc := lotusTea(t, account.Service)
 	menuPath := fmt.Sprintf("/mp/a/%d/menu", acct.ID)
 

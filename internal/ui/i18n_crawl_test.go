@@ -169,6 +169,7 @@ var hrefRe = regexp.MustCompile(`href="(/[^"]*)"`)
 // content on the pages whose faces are translated (translatedPaths). It
 // lists the kinds of page it checked and those it did not.
 func TestTranslatedPagesHaveNoEnglish(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("renders hundreds of pages")
 	}
@@ -359,6 +360,7 @@ func keys(m map[string]bool) []string {
 
 // The check finds English outside user content and nowhere else.
 func TestEnglishInFindsUntranslatedText(t *testing.T) {
+	t.Parallel()
 	page := `<html lang="zh-CN"><head><title>Lotus</title></head><body>
 		<h1>关注</h1><p translate="no">Lotus Tea House</p><script>var x = "Follow";</script>
 		<a href="/discover" title="Search accounts">发现</a> <code>appid</code> https://example.com/x

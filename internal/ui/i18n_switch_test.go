@@ -14,6 +14,7 @@ import (
 // chosen, then the footer's switcher (a cookie, without script), and for a
 // signed-in person their setting, which the switcher also changes.
 func TestLanguageSwitcher(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	mei := s.CreatePerson(t, "mei", "follower password 1", user.RoleNone)
 	c := s.Client(t)
@@ -72,6 +73,7 @@ func TestLanguageSwitcher(t *testing.T) {
 // the setting existed) reads the browser's language, and the profile form
 // keeps it so: saving the profile does not write English as a choice.
 func TestNoLanguageSettingFollowsTheBrowser(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	kai := s.CreatePerson(t, "kai", "follower password 1", user.RoleNone)
 	if kai.Language != "" {

@@ -93,6 +93,7 @@ func (s *inboxStream) until(name string) ([]streamEvent, streamEvent) {
 // makes it reload its queue; live events it lost while connected are
 // replayed when the bus reports the gap.
 func TestInboxStreamResumesFromLastEventID(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	ctx := w.ctx
 	s := w.openInbox(t, "sam", "")

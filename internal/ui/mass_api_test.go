@@ -16,6 +16,7 @@ import (
 // sends, with its message, its report and what it was, and uses the
 // console's quota.
 func TestConsoleListsAPIMassSends(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
 	f := s.CreatePerson(t, "reader", pubPW, "")

@@ -23,6 +23,7 @@ var mediaSrc = regexp.MustCompile(`/media/M[0-9a-z]+(-[0-9a-f]+)?`)
 // account's console, to followers it was sent to and to readers of the
 // article that publishes it; guessed ids and other accounts' probes get 404.
 func TestLibraryMediaCannotBeEnumerated(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
 	b, other := pubOwner(t, s, "oda", "Other Tea", account.Service)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestMenuHistoryRollbackImportExport(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Service)
 	ctx := context.Background()
 	fan := s.CreatePerson(t, "mei", pubPW, user.RoleNone)
@@ -136,6 +137,7 @@ func mustOpenID(t *testing.T, s *apptest.Server, accountID, personID int64) stri
 }
 
 func TestAutoReplyHistoryRollbackAndTry(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Service)
 	base := fmt.Sprintf("/mp/a/%d/autoreply", a.ID)
 	rule := func(reply string) url.Values {

@@ -126,6 +126,7 @@ func (w *msgWorld) history(t *testing.T, a *account.Account, person string) []*m
 }
 
 func TestRolesGuardMessagingPages(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	for _, tc := range []struct {
 		user, page string
@@ -171,6 +172,7 @@ func TestRolesGuardMessagingPages(t *testing.T) {
 }
 
 func TestTenantIsolationInConsole(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, w.people["mei"].ID, message.KindText, message.Body{Text: "private question"}); err != nil {
 		t.Fatal(err)
@@ -244,6 +246,7 @@ func TestTenantIsolationInConsole(t *testing.T) {
 }
 
 func TestFollowerGetsKeywordReply(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	hana := w.client(t, "hana")
 	// A rule with a bad reply is refused and the form comes back filled in.
@@ -299,6 +302,7 @@ func TestFollowerGetsKeywordReply(t *testing.T) {
 }
 
 func TestMenuEditorAndClicks(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	hana := w.client(t, "hana")
 	form := url.Values{
@@ -363,6 +367,7 @@ func TestMenuEditorAndClicks(t *testing.T) {
 }
 
 func TestInboxAgentFlow(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	mei := w.people["mei"]
 	if _, err := w.s.App.Chat.Receive(w.ctx, w.a.ID, mei.ID, message.KindText, message.Body{Text: "My card was swallowed"}); err != nil {
@@ -408,6 +413,7 @@ func TestInboxAgentFlow(t *testing.T) {
 }
 
 func TestInboxEventsStream(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	sam := w.client(t, "sam")
 	req := sam.NewRequest(http.MethodGet, w.mp(w.a, "inbox/events"), nil)
@@ -456,6 +462,7 @@ func TestInboxEventsStream(t *testing.T) {
 }
 
 func TestFollowersAndTeamPages(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	hana := w.client(t, "hana")
 	mei := w.people["mei"]
@@ -554,6 +561,7 @@ func tinyPNG(t *testing.T) []byte {
 }
 
 func TestLibraryImagesInRepliesAndMenus(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	asset, err := w.s.App.Publish.Upload(w.ctx, w.a.ID, "image", "poster.png", bytes.NewReader(tinyPNG(t)))
 	if err != nil {
@@ -614,6 +622,7 @@ func TestLibraryImagesInRepliesAndMenus(t *testing.T) {
 }
 
 func TestNewFollowerGetsTheWelcome(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	hana := w.client(t, "hana")
 	res := hana.PostForm(w.mp(w.a, "autoreply/special/follow"), url.Values{"follow.enabled": {"on"}, "follow.type": {"text"}, "follow.text": {"  "}})
@@ -650,6 +659,7 @@ func TestNewFollowerGetsTheWelcome(t *testing.T) {
 // voice and video (with the video's cover) and shows a link as a card; the
 // files are served to members of that account only.
 func TestInboxPlaysVoiceVideoAndLinks(t *testing.T) {
+	t.Parallel()
 	w := newMsgWorld(t)
 	mei := w.people["mei"].ID
 	voice, err := os.ReadFile("../media/testdata/voice.webm")

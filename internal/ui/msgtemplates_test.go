@@ -16,6 +16,7 @@ import (
 )
 
 func TestTemplateLibraryIsEditedByAdminsWithAudit(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ac, _ := staffClient(t, s, "ada", user.RoleAdmin)
 	rc, _ := staffClient(t, s, "rui", user.RoleReviewer)
@@ -53,6 +54,7 @@ func TestTemplateLibraryIsEditedByAdminsWithAudit(t *testing.T) {
 }
 
 func TestTemplateConsoleRespectsRoles(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	ctx := context.Background()

@@ -58,6 +58,7 @@ func takeDatabaseDown(t *testing.T, s *apptest.Server) (restore func()) {
 // names no connection details. On PostgreSQL the database comes back and
 // the same session works again.
 func TestDatabaseOutageIsA503NotASignOut(t *testing.T) {
+	t.Parallel()
 	h := heraldtest.New(t)
 	s := h.Internal()
 	svc := h.Service

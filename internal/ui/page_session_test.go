@@ -21,6 +21,7 @@ import (
 // session signed out on any node (its row gone) or revoked by a password
 // change, or with one expired, whose cookie is cleared.
 func TestPagesReadingTheSessionRefuseWhatTheMiddlewareRefuses(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	mei := s.CreatePerson(t, "mei", pw, user.RoleNone)

@@ -21,6 +21,7 @@ import (
 // under the name clients file it by; agents and other accounts' owners get
 // nothing.
 func TestConsoleBillsAndPlatformCertificate(t *testing.T) {
+	t.Parallel()
 	w := newPayWorld(t)
 	ctx := context.Background()
 	hana := w.bankMerchant(t)
@@ -110,6 +111,7 @@ var keyPairSerial = regexp.MustCompile(`private key \(serial ([0-9A-F]+)\)`)
 // A key pair made in the console gets a 20-byte serial written with two
 // digits per byte, the form its requests' serial_no are matched in.
 func TestConsoleKeyPairSerialIsEvenLength(t *testing.T) {
+	t.Parallel()
 	w := newPayWorld(t)
 	hana := w.bankMerchant(t)
 	for range 8 {

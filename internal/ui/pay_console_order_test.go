@@ -23,6 +23,7 @@ var consoleOrderLoc = regexp.MustCompile(`/pay/orders/(\d+)$`)
 // shows it paid, from the console. Agents, other accounts' products,
 // products not on sale or sold out, and a disabled merchant are refused.
 func TestStaffCreateAnOrderFromTheCatalogue(t *testing.T) {
+	t.Parallel()
 	w := newPayWorld(t)
 	ctx := context.Background()
 	hana := w.bankMerchant(t)

@@ -85,6 +85,7 @@ func (w *payWorld) mp(a *account.Account, rest string) string {
 }
 
 func TestSubscriptionAccountSeesWhyItCannotTakePayments(t *testing.T) {
+	t.Parallel()
 	w := newPayWorld(t)
 	lin := w.client(t, "lin")
 	r := lin.Get(w.mp(w.lotus, ""))
@@ -116,6 +117,7 @@ var orderLink = regexp.MustCompile(`/pay/(\d+)`)
 // refunds part, exports CSV and sees the settlement; other accounts and
 // people see none of it.
 func TestBuyFlowThroughTheWebFaces(t *testing.T) {
+	t.Parallel()
 	w := newPayWorld(t)
 	ctx := context.Background()
 	hana := w.client(t, "hana")

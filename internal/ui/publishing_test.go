@@ -56,6 +56,7 @@ func draftForm(titles ...string) url.Values {
 var draftPath = regexp.MustCompile(`^/mp/a/\d+/publish/d/(\d+)$`)
 
 func TestPublishingConsoleAndReading(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
 	base := fmt.Sprintf("/mp/a/%d", a.ID)
@@ -183,6 +184,7 @@ func TestPublishingConsoleAndReading(t *testing.T) {
 }
 
 func TestPublishingQuotaAndRolesInTheConsole(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	a, owner := pubOwner(t, s, "hana", "Harbour Bank", account.Service)
@@ -224,6 +226,7 @@ func TestPublishingQuotaAndRolesInTheConsole(t *testing.T) {
 }
 
 func TestMediaLibraryUploadAndRanges(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Subscription)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

@@ -28,6 +28,7 @@ import (
 // byte for byte, what the template the Go replaced
 // (follower/testdata/article_content.html) writes for the same reading.
 func TestDemoArticlesMarkup(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("seeds the demo platform")
 	}

@@ -18,6 +18,7 @@ import (
 // statement that reads the article, then answers 404 with the reason, for
 // the follower and for an anonymous reader; the other articles stay.
 func TestReadingPageHidesATakenDownArticle(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("seeds the demo platform")
 	}

@@ -19,6 +19,7 @@ import (
 // on the field); the change is in the audit log, and the calendar and the
 // quota's month follow it at once. Other roles cannot open the page.
 func TestAccountTimezoneSetting(t *testing.T) {
+	t.Parallel()
 	s, a, owner := lotusTea(t, account.Subscription)
 	ctx := context.Background()
 	pin := calPin(t, s) // 08:00 on the 10th in Shanghai: 16:00 on the 9th in Los Angeles

@@ -24,6 +24,7 @@ import (
 // openid and action=confirm, after which message/template/subscribe can
 // send once.
 func TestSubscriptionConsentSheets(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ctx := context.Background()
 	app := s.App
@@ -115,6 +116,7 @@ func TestSubscriptionConsentSheets(t *testing.T) {
 // a bad keyword line is shown on its field; retiring hides a template from
 // accounts (200014).
 func TestNotificationLibraryIsEditedByAdmins(t *testing.T) {
+	t.Parallel()
 	s := apptest.New(t)
 	ac, _ := staffClient(t, s, "ada", user.RoleAdmin)
 	rc, _ := staffClient(t, s, "rui", user.RoleReviewer)

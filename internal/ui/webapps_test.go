@@ -62,6 +62,7 @@ var appidRe = regexp.MustCompile(`wa[0-9a-f]{16}`)
 // and nothing is stored; agents, other accounts' owners and Subscription
 // accounts cannot; edit and unlink work.
 func TestLinkWebAppsInTheConsole(t *testing.T) {
+	t.Parallel()
 	w := newWebAppWorld(t)
 	hana := w.client(t, "hana")
 	page := fmt.Sprintf("/mp/a/%d/webapps", w.bank.ID)
@@ -167,6 +168,7 @@ func TestLinkWebAppsInTheConsole(t *testing.T) {
 // article link; each open is counted and goes to the app. A miniprogram
 // button naming an app that is not the account's opens its fallback url.
 func TestOpenWebAppFromProfileMenuAndArticle(t *testing.T) {
+	t.Parallel()
 	w := newWebAppWorld(t)
 	ctx := context.Background()
 	app, err := w.s.App.WebApps.Link(ctx, w.bank, webapp.Input{Name: "Bank shop", URL: "https://shop.bank.example/app/"})
@@ -265,6 +267,7 @@ func TestOpenWebAppFromProfileMenuAndArticle(t *testing.T) {
 // and sends the follower back there; a redirect_url elsewhere (another
 // account's domain) is refused.
 func TestPaySheetReturnsToTheWebApp(t *testing.T) {
+	t.Parallel()
 	w := newWebAppWorld(t)
 	ctx := context.Background()
 	if _, err := w.s.App.Pay.EnableMerchant(ctx, w.bank, "", ""); err != nil {
