@@ -48,6 +48,28 @@ func csvTwoTagAccount(tb testing.TB, d *db.DB, n int) int64 {
 	return a.ID
 }
 
+// forCSVDatabases runs f on a test database (SQLite in a file, or
+// PostgreSQL with HERALD_TEST_DATABASE_URL) and on in-memory SQLite, each
+// as a subtest.
+func forCSVDatabases(t *testing.T, f func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	ctx := context.Background()
+	mem, err := db.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mem.Close() })
+	if _, err := mem.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		d    *db.DB
+	}{{"dbtest", dbtest.New(t)}, {"memory", mem}} {
+		t.Run(c.name, func(t *testing.T) { f(t, c.d) })
+	}
+}
+
 // A file whose fault comes after many statements' worth of good lines
 // (SQLite writes those while it reads the rest) is refused whole, with the
 // same report as its dry run, on SQLite in a file (looked up on a reader
@@ -57,70 +79,56 @@ func TestFollowerCSVFaultAfterWrites(t *testing.T) {
 	t.Parallel()
 	defer portability.SetCSVBatchRows(2)()
 	ctx := context.Background()
-	mem, err := db.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	if _, err := mem.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name string
-		d    *db.DB
-	}{{"dbtest", dbtest.New(t)}, {"memory", mem}} {
-		t.Run(c.name, func(t *testing.T) {
-			d := c.d
-			accountID := csvTwoTagAccount(t, d, 12)
-			var good strings.Builder
-			good.WriteString("openid,remark,blacklisted,tags\n")
-			for i := 1; i <= 10; i++ {
-				fmt.Fprintf(&good, "o%02d,Late %d,%v,%s\n", i, i, i%4 == 0, []string{"Gold", "Silver;gold", ""}[i%3])
-			}
-			before := csvFuzzState(t, d)
-			for _, f := range []struct {
-				file  string
-				lines []int64
-				msgs  []string
-			}{
-				{good.String() + "o-nobody,Stranger,false,Gold\no11,Eleven,false,Silver\n", []int64{12}, []string{`openid "o-nobody" is not a follower of this account`}},
-				{good.String() + "o11,Eleven,maybe,Gold\no12,Twelve,false,Bronze\n", []int64{12, 13}, []string{`blacklisted must be true or false, not "maybe"`, `no tag named "Bronze" (create it first)`}},
-				{good.String() + "o11,Eleven,false,Silver\no03,Again,false,Silver\n", []int64{13}, []string{`openid "o03" appears on line 4 too`}},
-			} {
-				var reports []string
-				for _, dry := range []bool{true, false} {
-					rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(f.file), dry)
-					if err != nil || rep.OK() || rep.Updated != 0 || rep.TagsAdded != 0 || int(rep.ErrorsTotal) != len(f.lines) {
-						t.Fatalf("dry run %v: %+v %v", dry, rep, err)
-					}
-					for i, e := range rep.Errors {
-						if e.Line != f.lines[i] || e.Msg != f.msgs[i] {
-							t.Fatalf("dry run %v: fault %d is line %d %q, want line %d %q", dry, i, e.Line, e.Msg, f.lines[i], f.msgs[i])
-						}
-					}
-					reports = append(reports, fmt.Sprint(rep.Errors))
-					if after := csvFuzzState(t, d); after != before {
-						t.Fatalf("a refused file (dry run %v) changed followers:\n%s\nwas\n%s", dry, after, before)
+	forCSVDatabases(t, func(t *testing.T, d *db.DB) {
+		accountID := csvTwoTagAccount(t, d, 12)
+		var good strings.Builder
+		good.WriteString("openid,remark,blacklisted,tags\n")
+		for i := 1; i <= 10; i++ {
+			fmt.Fprintf(&good, "o%02d,Late %d,%v,%s\n", i, i, i%4 == 0, []string{"Gold", "Silver;gold", ""}[i%3])
+		}
+		before := csvFuzzState(t, d)
+		for _, f := range []struct {
+			file  string
+			lines []int64
+			msgs  []string
+		}{
+			{good.String() + "o-nobody,Stranger,false,Gold\no11,Eleven,false,Silver\n", []int64{12}, []string{`openid "o-nobody" is not a follower of this account`}},
+			{good.String() + "o11,Eleven,maybe,Gold\no12,Twelve,false,Bronze\n", []int64{12, 13}, []string{`blacklisted must be true or false, not "maybe"`, `no tag named "Bronze" (create it first)`}},
+			{good.String() + "o11,Eleven,false,Silver\no03,Again,false,Silver\n", []int64{13}, []string{`openid "o03" appears on line 4 too`}},
+		} {
+			var reports []string
+			for _, dry := range []bool{true, false} {
+				rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(f.file), dry)
+				if err != nil || rep.OK() || rep.Updated != 0 || rep.TagsAdded != 0 || int(rep.ErrorsTotal) != len(f.lines) {
+					t.Fatalf("dry run %v: %+v %v", dry, rep, err)
+				}
+				for i, e := range rep.Errors {
+					if e.Line != f.lines[i] || e.Msg != f.msgs[i] {
+						t.Fatalf("dry run %v: fault %d is line %d %q, want line %d %q", dry, i, e.Line, e.Msg, f.lines[i], f.msgs[i])
 					}
 				}
-				if reports[0] != reports[1] {
-					t.Fatalf("the dry run reported %s, the import %s", reports[0], reports[1])
+				reports = append(reports, fmt.Sprint(rep.Errors))
+				if after := csvFuzzState(t, d); after != before {
+					t.Fatalf("a refused file (dry run %v) changed followers:\n%s\nwas\n%s", dry, after, before)
 				}
 			}
-			rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(good.String()), false)
-			// Silver and Gold on the four lines i%3 == 1, Gold on the three i%3 == 0.
-			if err != nil || !rep.OK() || rep.Updated != 10 || rep.TagsAdded != 11 {
-				t.Fatalf("good file: %+v %v", rep, err)
+			if reports[0] != reports[1] {
+				t.Fatalf("the dry run reported %s, the import %s", reports[0], reports[1])
 			}
-			var n, gold, silver int
-			d.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE account_id = ? AND remark LIKE 'Late %' AND blocked = (CAST(SUBSTR(remark, 6) AS INTEGER) % 4 = 0)`, accountID).Scan(&n)
-			d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 100`, accountID).Scan(&gold)
-			d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 101`, accountID).Scan(&silver)
-			if n != 10 || gold != 7 || silver != 4 {
-				t.Fatalf("%d of 10 remarks and flags set; Gold counts %d (want 7), Silver %d (want 4)", n, gold, silver)
-			}
-		})
-	}
+		}
+		rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(good.String()), false)
+		// Silver and Gold on the four lines i%3 == 1, Gold on the three i%3 == 0.
+		if err != nil || !rep.OK() || rep.Updated != 10 || rep.TagsAdded != 11 {
+			t.Fatalf("good file: %+v %v", rep, err)
+		}
+		var n, gold, silver int
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM follows WHERE account_id = ? AND remark LIKE 'Late %' AND blocked = (CAST(SUBSTR(remark, 6) AS INTEGER) % 4 = 0)`, accountID).Scan(&n)
+		d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 100`, accountID).Scan(&gold)
+		d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 101`, accountID).Scan(&silver)
+		if n != 10 || gold != 7 || silver != 4 {
+			t.Fatalf("%d of 10 remarks and flags set; Gold counts %d (want 7), Silver %d (want 4)", n, gold, silver)
+		}
+	})
 }
 
 // An import sets each follower's blacklist flag and remark as its line
@@ -133,84 +141,70 @@ func TestFollowerCSVBlacklistChanges(t *testing.T) {
 	t.Parallel()
 	defer portability.SetCSVBatchRows(3)()
 	ctx := context.Background()
-	mem, err := db.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.Close()
-	if _, err := mem.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name string
-		d    *db.DB
-	}{{"dbtest", dbtest.New(t)}, {"memory", mem}} {
-		t.Run(c.name, func(t *testing.T) {
-			d := c.d
-			accountID := csvTwoTagAccount(t, d, 12)
-			if _, err := d.Exec(ctx, `UPDATE follows SET blocked = TRUE, remark = 'Old' WHERE account_id = ? AND openid IN ('o01', 'o02', 'o03', 'o04')`, accountID); err != nil {
+	forCSVDatabases(t, func(t *testing.T, d *db.DB) {
+		accountID := csvTwoTagAccount(t, d, 12)
+		if _, err := d.Exec(ctx, `UPDATE follows SET blocked = TRUE, remark = 'Old' WHERE account_id = ? AND openid IN ('o01', 'o02', 'o03', 'o04')`, accountID); err != nil {
+			t.Fatal(err)
+		}
+		state := func() (string, string) {
+			var rows, list []string
+			r, err := d.Query(ctx, `SELECT openid, remark, blocked FROM follows WHERE account_id = ? ORDER BY openid`, accountID)
+			if err != nil {
 				t.Fatal(err)
 			}
-			state := func() (string, string) {
-				var rows, list []string
-				r, err := d.Query(ctx, `SELECT openid, remark, blocked FROM follows WHERE account_id = ? ORDER BY openid`, accountID)
-				if err != nil {
+			for r.Next() {
+				var o, remark string
+				var blocked bool
+				if err := r.Scan(&o, &remark, &blocked); err != nil {
 					t.Fatal(err)
 				}
-				for r.Next() {
-					var o, remark string
-					var blocked bool
-					if err := r.Scan(&o, &remark, &blocked); err != nil {
-						t.Fatal(err)
-					}
-					rows = append(rows, fmt.Sprintf("%s %s %v", o, remark, blocked))
-				}
-				r.Close()
-				r, err = d.Query(ctx, `SELECT openid FROM follows WHERE account_id = ? AND blocked = TRUE ORDER BY subscribed_at DESC, person_id DESC`, accountID)
-				if err != nil {
+				rows = append(rows, fmt.Sprintf("%s %s %v", o, remark, blocked))
+			}
+			r.Close()
+			r, err = d.Query(ctx, `SELECT openid FROM follows WHERE account_id = ? AND blocked = TRUE ORDER BY subscribed_at DESC, person_id DESC`, accountID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r.Next() {
+				var o string
+				if err := r.Scan(&o); err != nil {
 					t.Fatal(err)
 				}
-				for r.Next() {
-					var o string
-					if err := r.Scan(&o); err != nil {
-						t.Fatal(err)
-					}
-					list = append(list, o)
-				}
-				r.Close()
-				return strings.Join(rows, "; "), strings.Join(list, " ")
+				list = append(list, o)
 			}
-			for _, f := range []struct {
-				file, rows, blacklist string
-			}{
-				// o01 and o02 leave the blacklist, o05 and o06 join it, o03
-				// stays on it, o04 is not in the file.
-				{"openid,remark,blacklisted\no01,A1,false\no05,A5,true\no03,A3,true\no07,A7,false\no02,A2,no\no08,A8,false\no06,A6,yes\no09,Old,false\n",
-					"o01 A1 false; o02 A2 false; o03 A3 true; o04 Old true; o05 A5 true; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10  false; o11  false; o12  false",
-					"o06 o05 o04 o03"},
-				// The flag alone: o03 and o05 leave, o10 joins; remarks stay.
-				{"openid,blacklisted\no03,false\no04,true\no05,false\no06,true\no10,true\no11,false\no12,\n",
-					"o01 A1 false; o02 A2 false; o03 A3 false; o04 Old true; o05 A5 false; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10  true; o11  false; o12  false",
-					"o10 o06 o04"},
-				// The remark alone: flags stay.
-				{"openid,remark\no04,B4\no10,B10\no11,B11\no01,B1\n",
-					"o01 B1 false; o02 A2 false; o03 A3 false; o04 B4 true; o05 A5 false; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10 B10 true; o11 B11 false; o12  false",
-					"o10 o06 o04"},
-			} {
-				rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(f.file), false)
-				if err != nil || !rep.OK() {
-					t.Fatalf("%q: %+v %v", f.file, rep, err)
-				}
-				if rows, list := state(); rows != f.rows || list != f.blacklist {
-					t.Fatalf("after %q:\n%s\nwant\n%s\nblacklist %q, want %q", f.file, rows, f.rows, list, f.blacklist)
-				}
+			r.Close()
+			return strings.Join(rows, "; "), strings.Join(list, " ")
+		}
+		for _, f := range []struct {
+			file, rows, blacklist string
+		}{
+			// o01 and o02 leave the blacklist, o05 and o06 join it, o03
+			// stays on it, o04 is not in the file.
+			{"openid,remark,blacklisted\no01,A1,false\no05,A5,true\no03,A3,true\no07,A7,false\no02,A2,no\no08,A8,false\no06,A6,yes\no09,Old,false\n",
+				"o01 A1 false; o02 A2 false; o03 A3 true; o04 Old true; o05 A5 true; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10  false; o11  false; o12  false",
+				"o06 o05 o04 o03"},
+			// The flag alone: o03 and o05 leave, o10 joins; remarks stay.
+			{"openid,blacklisted\no03,false\no04,true\no05,false\no06,true\no10,true\no11,false\no12,\n",
+				"o01 A1 false; o02 A2 false; o03 A3 false; o04 Old true; o05 A5 false; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10  true; o11  false; o12  false",
+				"o10 o06 o04"},
+			// The remark alone: flags stay.
+			{"openid,remark\no04,B4\no10,B10\no11,B11\no01,B1\n",
+				"o01 B1 false; o02 A2 false; o03 A3 false; o04 B4 true; o05 A5 false; o06 A6 true; o07 A7 false; o08 A8 false; o09 Old false; o10 B10 true; o11 B11 false; o12  false",
+				"o10 o06 o04"},
+		} {
+			rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(f.file), false)
+			if err != nil || !rep.OK() {
+				t.Fatalf("%q: %+v %v", f.file, rep, err)
 			}
-			if d.Dialect() == db.SQLite {
-				var ok string
-				if err := d.QueryRow(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
-					t.Fatalf("integrity_check: %q %v", ok, err)
-				}
+			if rows, list := state(); rows != f.rows || list != f.blacklist {
+				t.Fatalf("after %q:\n%s\nwant\n%s\nblacklist %q, want %q", f.file, rows, f.rows, list, f.blacklist)
 			}
-		})
-	}
+		}
+		if d.Dialect() == db.SQLite {
+			var ok string
+			if err := d.QueryRow(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+				t.Fatalf("integrity_check: %q %v", ok, err)
+			}
+		}
+	})
 }
