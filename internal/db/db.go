@@ -73,6 +73,7 @@ type DB struct {
 	entries     *entryQueue   // SQLite: one entry per reader, held while a read takes its connection (enterRead); nil on PostgreSQL
 	prstmts     *stmtCache    // the point readers' prepared statements (nil without them)
 	pentries    *entryQueue   // the point readers' entries, as entries (nil without them)
+	ckpt        *checkpointer // SQLite in a file: runs the WAL's checkpoints off the writer (checkpoint.go); else nil
 
 	followerGen    atomic.Int64                             // committed writes of follower data of no declared scope (followers.go)
 	accountGen     [accountCounters]atomic.Int64            // … declared for one account, by a hash of it
@@ -149,7 +150,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		"_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 	cache := func(kb int) string { return "&_pragma=cache_size(-" + strconv.Itoa(kb) + ")" }
-	dsn := base + cache(65536)
+	// The writer checkpoints the WAL itself only past walBackstopPages
+	// (checkpoint.go; only the writer commits, so the setting is the
+	// writer's).
+	dsn := base + cache(65536) + "&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")"
 	// The readers map the database file (at most its first
 	// SQLITE_MAX_MMAP_SIZE, 2 GB less 64 KB in modernc's build). A read
 	// transaction then takes each page not in the WAL straight from the
@@ -180,6 +184,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pr.SetMaxOpenConns(pointReaders)
 	pr.SetMaxIdleConns(pointReaders)
 	db.pr, db.prstmts, db.pentries = pr, newStmtCache(pr), newEntryQueue(pointReaders)
+	// The checkpointer's connection: a small page cache (a checkpoint
+	// copies pages from the log to the file without its cache).
+	ck, err := sql.Open("sqlite", base+cache(1024))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("db: open sqlite checkpointer: %w", err)
+	}
+	db.ckpt = startCheckpointer(ck)
 	return db, nil
 }
 
@@ -326,7 +338,11 @@ func (db *DB) URL() string {
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.w.Close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	err = errors.Join(err, db.w.Close())
 	if db.keep != nil {
 		err = errors.Join(err, db.keep.Close())
 	}
@@ -396,6 +412,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		return err
 	})
 	db.noteWrite(query)
+	db.wroteWAL()
 	return res, err
 }
 
@@ -454,6 +471,10 @@ func (db *DB) WriterQueryRow(ctx context.Context, query string, args ...any) *sq
 	db.stmts.Add(1)
 	mustNotWriteFollowers(query)
 	ctx = rowCtx(ctx)
+	// The statement's commit comes when its row is read, after this wake:
+	// the checkpointer may copy the log before it, and then copies its
+	// pages with the next commit's.
+	defer db.wroteWAL()
 	if st := db.wstmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -503,6 +524,7 @@ func (db *DB) run(sqlTx *sql.Tx, conn *sql.Conn, fn func(tx *Tx) error) error {
 		return err
 	}
 	err := sqlTx.Commit()
+	db.wroteWAL()
 	if tx.followers {
 		db.followerWrite(tx.writtenScopes()) // even after a failed commit, which may have been applied
 	}
@@ -555,6 +577,10 @@ func (db *DB) BulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 // transaction (the single writer then guarantees they still exist) and
 // must not delete or rekey rows others refer to: no ON DELETE action runs
 // either. On PostgreSQL it is BulkTx, and foreign keys are enforced.
+//
+// On SQLite in a file its commit also leaves the WAL's checkpoint to the
+// checkpointer, however many pages it wrote (checkpoint.go): the writer's
+// own mark is lifted for the call and set again with the foreign keys.
 func (db *DB) BulkTxOwnKeys(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == Postgres {
 		return db.BulkTx(ctx, fn)
@@ -563,9 +589,14 @@ func (db *DB) BulkTxOwnKeys(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("db: connect: %w", err)
 	}
-	defer foreignKeysBack(conn)
+	defer writerBack(conn, db.ckpt != nil)
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return fmt.Errorf("db: foreign keys off: %w", err)
+	}
+	if db.ckpt != nil {
+		if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+			return fmt.Errorf("db: checkpoint mark off: %w", err)
+		}
 	}
 	return retryBusy(ctx, db.dialect, func() error {
 		sqlTx, err := conn.BeginTx(ctx, nil)
@@ -574,7 +605,7 @@ func (db *DB) BulkTxOwnKeys(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 		done := false
 		defer func() {
-			if !done { // fn panicked: foreignKeysBack needs the transaction ended
+			if !done { // fn panicked: writerBack needs the transaction ended
 				_ = sqlTx.Rollback()
 			}
 		}()
@@ -584,19 +615,25 @@ func (db *DB) BulkTxOwnKeys(ctx context.Context, fn func(tx *Tx) error) error {
 	})
 }
 
-// foreignKeysBack turns SQLite's foreign-key enforcement on again on conn
-// (the writer, after BulkTxOwnKeys) and gives it back to the pool; when
-// enforcement cannot be confirmed on, the connection is closed instead
-// (the pool opens a new one, with enforcement on from its DSN).
-func foreignKeysBack(conn *sql.Conn) {
+// writerBack turns SQLite's foreign-key enforcement on again on conn (the
+// writer, after BulkTxOwnKeys), and with mark its checkpoint mark
+// (walBackstopPages), and gives it back to the pool; when either cannot be
+// confirmed, the connection is closed instead (the pool opens a new one,
+// with both from its DSN).
+func writerBack(conn *sql.Conn, mark bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	on := 0
+	on, pages := 0, walBackstopPages
 	_, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`)
 	if err == nil {
 		err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on)
 	}
-	if err != nil || on != 1 {
+	if err == nil && mark {
+		if _, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(walBackstopPages)); err == nil {
+			err = conn.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages)
+		}
+	}
+	if err != nil || on != 1 || pages != walBackstopPages {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	_ = conn.Close()
