@@ -20,8 +20,10 @@ import (
 // Exec, WriterQueryRow and transaction paths call wroteWAL), and it runs
 // a PASSIVE checkpoint, which copies what the log holds without waiting
 // for readers or the writer and without stopping them, at most once every
-// checkpointEvery. The writer's next transaction restarts the log from its
-// beginning when the log has been copied in full, as before.
+// checkpointEvery (the commits of that time are copied together, as
+// SQLite's mark copied those of 1,000 pages together), and at once after a
+// bulk transaction. The writer's next transaction restarts the log from
+// its beginning when the log has been copied in full, as before.
 //
 // The log stays bounded when the checkpointer falls behind (a writer that
 // never finds the log copied in full when it begins never restarts it):
@@ -40,9 +42,10 @@ import (
 
 const (
 	// checkpointEvery is the shortest time between two of the
-	// checkpointer's checkpoints; the commits of that time are copied
-	// together.
-	checkpointEvery = 50 * time.Millisecond
+	// checkpointer's checkpoints but for those after bulk transactions
+	// (wakeNow): the commits of that time are copied together, each
+	// checkpoint syncing the log and the database file once.
+	checkpointEvery = 200 * time.Millisecond
 	// walBackstopPages is the writer's own checkpoint mark (pages of the
 	// log), ten times SQLite's: the writer checkpoints itself only when the
 	// checkpointer has fallen that far behind.
@@ -54,6 +57,7 @@ const (
 type checkpointer struct {
 	conn   *sql.DB
 	kick   chan struct{}
+	now    chan struct{} // a bulk transaction committed: no wait
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -72,7 +76,7 @@ func startCheckpointer(conn *sql.DB) *checkpointer {
 	conn.SetMaxIdleConns(1)
 	conn.SetConnMaxLifetime(0)
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{conn: conn, kick: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	c := &checkpointer{conn: conn, kick: make(chan struct{}, 1), now: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -89,6 +93,20 @@ func (c *checkpointer) wake() {
 	}
 }
 
+// wakeNow is wake for the commit of a bulk transaction: its pages are
+// copied without waiting for checkpointEvery to pass, so that the next
+// commit finds them copied or being copied (not past the writer's mark).
+func (c *checkpointer) wakeNow() {
+	if c == nil {
+		return
+	}
+	c.wake()
+	select {
+	case c.now <- struct{}{}:
+	default:
+	}
+}
+
 func (c *checkpointer) loop() {
 	defer close(c.done)
 	var prev checkpointResult
@@ -97,6 +115,10 @@ func (c *checkpointer) loop() {
 		case <-c.ctx.Done():
 			return
 		case <-c.kick:
+		}
+		select { // this run copies what a bulk transaction committed before it
+		case <-c.now:
+		default:
 		}
 		var r checkpointResult
 		if err := c.conn.QueryRowContext(c.ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&r.Busy, &r.Log, &r.Copied); err == nil {
@@ -115,6 +137,7 @@ func (c *checkpointer) loop() {
 		case <-c.ctx.Done():
 			return
 		case <-time.After(checkpointEvery):
+		case <-c.now:
 		}
 	}
 }

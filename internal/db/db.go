@@ -611,6 +611,7 @@ func (db *DB) BulkTxOwnKeys(ctx context.Context, fn func(tx *Tx) error) error {
 		}()
 		err = db.run(sqlTx, nil, fn)
 		done = true
+		db.ckpt.wakeNow()
 		return err
 	})
 }
