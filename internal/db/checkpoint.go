@@ -25,10 +25,15 @@ import (
 // bulk transaction. The writer's next transaction restarts the log from
 // its beginning when the log has been copied in full, as before.
 //
-// The log stays bounded when the checkpointer falls behind (a writer that
-// never finds the log copied in full when it begins never restarts it):
-// the writer keeps SQLite's rule with a higher mark, walBackstopPages, and
-// checkpoints itself when the log reaches it. A bulk transaction
+// The log stays bounded, and as short as before, when the checkpointer
+// falls behind (a writer that never finds the log copied in full when it
+// begins never restarts it): the writer keeps SQLite's rule and mark,
+// walBackstopPages, and checkpoints itself when the log reaches it; by
+// then the checkpointer has usually copied most of the log, and a
+// checkpoint copies only what is not yet copied (none at all: no sync
+// either). A larger mark lets the log run longer between restarts, which
+// made the push log's writer slower (docs/performance.md). A bulk
+// transaction
 // (BulkTxOwnKeys) lifts the mark for its own commit, so the caller that
 // wrote many pages does not wait for them to be copied; the checkpointer
 // copies them once it has committed, and the next commit applies the mark
@@ -47,9 +52,9 @@ const (
 	// checkpoint syncing the log and the database file once.
 	checkpointEvery = 200 * time.Millisecond
 	// walBackstopPages is the writer's own checkpoint mark (pages of the
-	// log), ten times SQLite's: the writer checkpoints itself only when the
-	// checkpointer has fallen that far behind.
-	walBackstopPages = 10000
+	// log), SQLite's: the writer copies what the checkpointer has not
+	// copied yet when the log reaches it.
+	walBackstopPages = 1000
 )
 
 // checkpointer runs SQLite's checkpoints on a connection of its own (see

@@ -61,7 +61,7 @@ func TestCheckpointer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fill(0, 3000) // about 1,500 pages: past SQLite's own mark, short of the writer's
+	fill(0, 3000) // about 1,500 pages
 	big := waitCheckpoint(t, d, func(pages int64) bool { return pages >= 1000 })
 	// The next commit starts the log again from its beginning.
 	fill(3000, 10)

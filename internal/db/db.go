@@ -150,9 +150,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		"_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 	cache := func(kb int) string { return "&_pragma=cache_size(-" + strconv.Itoa(kb) + ")" }
-	// The writer checkpoints the WAL itself only past walBackstopPages
-	// (checkpoint.go; only the writer commits, so the setting is the
-	// writer's).
+	// The writer checkpoints the WAL itself past walBackstopPages, what the
+	// checkpointer has not copied yet (checkpoint.go; only the writer
+	// commits, so the setting is the writer's).
 	dsn := base + cache(65536) + "&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")"
 	// The readers map the database file (at most its first
 	// SQLITE_MAX_MMAP_SIZE, 2 GB less 64 KB in modernc's build). A read
