@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/heraldoa/herald/internal/abtest"
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/analytics"
@@ -130,11 +132,13 @@ func (a *App) buildDeveloper(opts Options) {
 	// (private addresses refused unless --outbound-allow names them).
 	a.Outbound = outbound.NewPolicy(a.Config.Outbound)
 	pushClient := opts.PushClient
+	var fast *fasthttp.Client // pushes, on the sending goroutine
 	if pushClient == nil {
 		pushClient = a.Outbound.Client(0)
+		fast = a.Outbound.FastClient(push.MaxResponse)
 	}
 	a.Push = push.NewEngine(push.Deps{Store: a.DevSettings, Accounts: a.Accounts, TempMedia: a.TempMedia, Media: a.Media, Clock: c, Log: a.Log,
-		BaseURL: a.Config.BaseURL, Client: pushClient, Nodes: a.nodeCount, Queue: a.Queue}, opts.Push)
+		BaseURL: a.Config.BaseURL, Client: pushClient, Fast: fast, Nodes: a.nodeCount, Queue: a.Queue}, opts.Push)
 }
 
 // buildConversations builds the chat service, the inbox and kf.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/valyala/fasthttp"
 )
 
 // blocked lists the special-purpose ranges Herald never connects to by
@@ -247,4 +250,37 @@ func Excerpt(b []byte, n int) string {
 		i++
 	}
 	return out.String()
+}
+
+// FastClient returns an HTTP/1.1 client (fasthttp) whose every
+// connection passes the policy: it dials through the policy's dialer (the
+// check is on the resolved address), never follows redirects (a 3xx is the
+// answer), uses no proxy and verifies TLS certificates as crypto/tls does.
+// It reads at most maxBody bytes of an answer (more is an error). It makes
+// a request on the calling goroutine over pooled keep-alive connections,
+// without net/http's reader and writer goroutines per connection, which
+// are a large share of a small request's CPU (docs/performance.md). A
+// request is sent again once, on a new connection, only when the server
+// closed a kept-alive connection before answering it (as net/http does for
+// a connection its reader saw closed while idle); it is never sent again
+// otherwise.
+func (p *Policy) FastClient(maxBody int) *fasthttp.Client {
+	return &fasthttp.Client{
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			return p.Dialer(min(timeout, 10*time.Second)).Dial("tcp", addr)
+		},
+		Dial: func(addr string) (net.Conn, error) {
+			return p.Dialer(10*time.Second).Dial("tcp", addr)
+		},
+		MaxConnsPerHost:           4096, // callers cap their own requests per host
+		MaxIdleConnDuration:       30 * time.Second,
+		ReadBufferSize:            16 << 10, // the largest answer header accepted
+		MaxResponseBodySize:       maxBody,
+		MaxIdemponentCallAttempts: 2,
+		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
+		},
+		NoDefaultUserAgentHeader: true,
+		DisablePathNormalizing:   true,
+	}
 }

@@ -1,6 +1,8 @@
 package push
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -20,6 +22,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/heraldoa/herald/internal/account"
 	"github.com/heraldoa/herald/internal/clock"
@@ -44,7 +48,8 @@ const (
 	// DefaultMaxPerEndpoint is how many pushes one node has in flight to
 	// one developer server at most.
 	DefaultMaxPerEndpoint = 32
-	maxResponse           = 1 << 20
+	MaxResponse           = 1 << 20 // bytes of an answer read at most
+	maxResponse           = MaxResponse
 )
 
 // Engine pushes to developer servers. It is the message.Responder that
@@ -78,6 +83,10 @@ type Deps struct {
 	// the platform's outbound policy). Nil: a client that refuses private
 	// addresses and does not follow redirects.
 	Client *http.Client
+	// Fast, when set, makes message and event pushes instead of Client
+	// (app.New gives it outbound.Policy.FastClient unless a client was
+	// given); Client still makes the URL handshake.
+	Fast *fasthttp.Client
 	// Nodes, when set, says how many nodes share Options.MaxPerEndpoint
 	// (the live node number leases); nil or below 1 counts as one node.
 	Nodes func() int
@@ -626,6 +635,9 @@ func (e *Engine) post(ctx context.Context, target string, body string) (int, []b
 		return 0, nil, err
 	}
 	defer release()
+	if e.deps.Fast != nil {
+		return e.postFast(ctx, target, body)
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
@@ -646,6 +658,83 @@ func (e *Engine) post(ctx context.Context, target string, body string) (int, []b
 		return 0, nil, noteErr("why.read", err.Error())
 	}
 	return res.StatusCode, b, nil
+}
+
+// postFast is post over the fasthttp client. fasthttp cannot abort a
+// request, so under a context that can end the request runs on its own
+// goroutine and post returns when either ends; a request left behind
+// ends by its deadline and frees its connection then.
+func (e *Engine) postFast(ctx context.Context, target string, body string) (int, []byte, error) {
+	req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	// The header as net/http writes it, field for field and in its order
+	// (fasthttp's own order differs): Host, User-Agent, Content-Length
+	// (filled in when the request is written), Content-Type,
+	// Accept-Encoding.
+	req.Header.DisableSpecialHeader()
+	req.SetRequestURI(target)
+	req.Header.SetMethod(http.MethodPost)
+	req.Header.Set("Host", string(req.URI().Host()))
+	req.Header.Set("User-Agent", "Mozilla/4.0")
+	req.Header.Set("Content-Length", "0")
+	req.Header.Set("Content-Type", "text/xml")
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.SetBodyString(body)
+	deadline := time.Now().Add(e.timeout())
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	do := func() (int, []byte, error) {
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(res)
+		if err := e.deps.Fast.DoDeadline(req, res, deadline); err != nil {
+			switch {
+			case errors.Is(err, fasthttp.ErrTimeout):
+				return 0, nil, noteErr("why.timeout", e.timeout().String())
+			case errors.Is(err, fasthttp.ErrBodyTooLarge):
+				return 0, nil, noteErr("why.read", err.Error())
+			case errors.Is(err, fasthttp.ErrConnectionClosed):
+				return 0, nil, io.EOF // as net/http says it
+			}
+			return 0, nil, err // why() describes it
+		}
+		b := res.Body()
+		if bytes.EqualFold(res.Header.ContentEncoding(), []byte("gzip")) {
+			// Asked for (Accept-Encoding above), so undone here as net/http
+			// does, to at most maxResponse bytes.
+			z, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return 0, nil, noteErr("why.read", err.Error())
+			}
+			b, err = io.ReadAll(io.LimitReader(z, maxResponse))
+			if err != nil {
+				return 0, nil, noteErr("why.read", err.Error())
+			}
+			return res.StatusCode(), b, nil
+		}
+		return res.StatusCode(), append([]byte(nil), b...), nil
+	}
+	if ctx.Done() == nil {
+		return do()
+	}
+	type result struct {
+		status int
+		b      []byte
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		status, b, err := do()
+		done <- result{status, b, err}
+	}()
+	select {
+	case r := <-done:
+		return r.status, r.b, r.err
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return 0, nil, noteErr("why.timeout", e.timeout().String())
+		}
+		return 0, nil, ctx.Err()
+	}
 }
 
 // pushHeader is the header of every push, as WeChat sends it.
