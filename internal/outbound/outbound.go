@@ -261,9 +261,9 @@ func Excerpt(b []byte, n int) string {
 // without net/http's reader and writer goroutines per connection, which
 // are a large share of a small request's CPU (docs/performance.md). A
 // request is sent again once, on a new connection, only when the server
-// closed a kept-alive connection before answering it (as net/http does for
-// a connection its reader saw closed while idle); it is never sent again
-// otherwise.
+// closed the connection before any byte of its answer: mostly a kept-alive
+// connection the server closed while idle, which net/http's reader
+// notices before reuse and fasthttp only on use; never otherwise.
 func (p *Policy) FastClient(maxBody int) *fasthttp.Client {
 	return &fasthttp.Client{
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,7 +96,13 @@ func TestFastPushSurvivesIdleConnectionsClosedAndGzip(t *testing.T) {
 		}
 		io.WriteString(w, "success")
 	}))
+	var conns atomic.Int64
 	srv.Config.IdleTimeout = 20 * time.Millisecond
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	e, a, openid := fastEngine(t, outbound.NewPolicy(outbound.Loopback), push.Options{Attempts: 1})
@@ -106,8 +113,8 @@ func TestFastPushSurvivesIdleConnectionsClosedAndGzip(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond) // past the server's idle timeout
 	}
-	if n.Load() != 3 {
-		t.Fatalf("the server answered %d pushes, want 3", n.Load())
+	if n.Load() != 3 || conns.Load() != 3 {
+		t.Fatalf("the server answered %d pushes on %d connections, want 3 on 3", n.Load(), conns.Load())
 	}
 }
 
