@@ -3,6 +3,8 @@ package push_test
 import (
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
@@ -128,5 +130,39 @@ func TestFastPushRefusesAnOverlongAnswer(t *testing.T) {
 	d := fastPush(context.Background(), e, a, openid, srv.URL+"/wx")
 	if d.OK || !strings.Contains(d.Error.English(), "reading the answer failed") {
 		t.Fatalf("delivery %+v, error %q", d, d.Error.English())
+	}
+}
+
+// Pushes to an HTTPS address: the server's certificate is verified (one
+// the client does not trust is refused, and the server's handler never
+// runs), and a trusted one carries the push.
+func TestFastPushOverHTTPSVerifiesTheCertificate(t *testing.T) {
+	var got atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "success")
+	}))
+	t.Cleanup(srv.Close)
+	policy := outbound.NewPolicy(outbound.Loopback)
+	e, a, openid := fastEngine(t, policy, push.Options{Attempts: 1})
+	d := fastPush(context.Background(), e, a, openid, srv.URL+"/wx")
+	if d.OK || !strings.Contains(d.Error.English(), "certificate") || got.Load() != 0 {
+		t.Fatalf("push to an untrusted certificate: %+v, error %q, server saw %d", d, d.Error.English(), got.Load())
+	}
+
+	trusted := x509.NewCertPool()
+	trusted.AddCert(srv.Certificate())
+	fc := policy.FastClient(push.MaxResponse)
+	fc.TLSConfig = &tls.Config{RootCAs: trusted}
+	h := heraldtest.New(t)
+	app := h.Internal().App
+	a2, err := app.Accounts.ByID(context.Background(), h.Service.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := push.NewEngine(push.Deps{Store: app.DevSettings, Accounts: app.Accounts, TempMedia: app.TempMedia, Media: app.Media, Clock: app.Clock, Fast: fc}, push.Options{Attempts: 1})
+	if d := fastPush(context.Background(), e2, a2, h.Service.Followers[0].OpenID, srv.URL+"/wx"); !d.OK || got.Load() != 1 {
+		t.Fatalf("push to a trusted certificate: %+v, error %q, server saw %d", d, d.Error.English(), got.Load())
 	}
 }
