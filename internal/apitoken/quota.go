@@ -585,21 +585,14 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err e
 // way. It returns the leases.
 func (q *Quotas) beginClear(match func(takeKey) bool) (map[takeKey]*lease, chan struct{}) {
 	q.mu.Lock()
-	for {
-		var wait chan struct{}
+	q.waitFor(func() chan struct{} {
 		for k, l := range q.leases {
 			if match(k) && l.clearing != nil {
-				wait = l.clearing
-				break
+				return l.clearing
 			}
 		}
-		if wait == nil {
-			break
-		}
-		q.mu.Unlock()
-		<-wait
-		q.mu.Lock()
-	}
+		return nil
+	})
 	done := make(chan struct{})
 	held := map[takeKey]*lease{}
 	for k, l := range q.leases {
@@ -610,23 +603,27 @@ func (q *Quotas) beginClear(match func(takeKey) bool) (map[takeKey]*lease, chan 
 	}
 	// Reservations that begin from now settle nothing; wait for those
 	// that began before and do.
-	for {
-		var wait chan struct{}
+	q.waitFor(func() chan struct{} {
 		for _, l := range held {
 			if l.busy != nil && l.settling {
-				wait = l.busy
-				break
+				return l.busy
 			}
 		}
-		if wait == nil {
-			break
-		}
-		q.mu.Unlock()
-		<-wait
-		q.mu.Lock()
-	}
+		return nil
+	})
 	q.mu.Unlock()
 	return held, done
+}
+
+// waitFor waits until find, called with q.mu held, finds nothing to wait
+// for; q.mu is held when it is called and when it returns, and released
+// while it waits.
+func (q *Quotas) waitFor(find func() chan struct{}) {
+	for w := find(); w != nil; w = find() {
+		q.mu.Unlock()
+		<-w
+		q.mu.Lock()
+	}
 }
 
 // ClearAll is clear_quota: every counter of the account back to zero, at
