@@ -53,17 +53,21 @@ func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
 	}
 }
 
+// readBody reads the whole body and answers "got N", or 408 when the body
+// did not arrive in time.
+var readBody = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "body too slow", http.StatusRequestTimeout)
+		return
+	}
+	fmt.Fprintf(w, "got %d", len(b))
+})
+
 // A client trickling its body is cut off when the body deadline passes;
 // one that sends in time is served, and the connection is reusable.
 func TestSlowBodiesAreCutOff(t *testing.T) {
-	srv := httptest.NewServer(web.BodyDeadline(300*time.Millisecond, web.UploadDeadline{Min: 2 * time.Second}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "body too slow", http.StatusRequestTimeout)
-			return
-		}
-		fmt.Fprintf(w, "got %d", len(b))
-	})))
+	srv := httptest.NewServer(web.BodyDeadline(300*time.Millisecond, web.UploadDeadline{Min: 2 * time.Second}, readBody))
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
@@ -178,14 +182,7 @@ func TestConnectionsPerClientAreCapped(t *testing.T) {
 func TestSteadyUploadsGoOnPastTheMinimum(t *testing.T) {
 	srv := httptest.NewServer(web.BodyDeadline(time.Second,
 		web.UploadDeadline{Min: 500 * time.Millisecond, Rate: 20_000, Idle: 500 * time.Millisecond},
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, "body too slow", http.StatusRequestTimeout)
-				return
-			}
-			fmt.Fprintf(w, "got %d", len(b))
-		})))
+		readBody))
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
