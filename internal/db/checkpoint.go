@@ -33,9 +33,9 @@ import (
 // checkpoint copies only what is not yet copied (none at all: no sync
 // either). A larger mark lets the log run longer between restarts, which
 // made the push log's writer slower (docs/performance.md). A bulk
-// transaction
-// (BulkTxOwnKeys) lifts the mark for its own commit, so the caller that
-// wrote many pages does not wait for them to be copied; the checkpointer
+// transaction (BulkTxOwnKeys) lifts the mark for its own commit, so the
+// caller that wrote many pages does not wait for them to be copied; the
+// checkpointer
 // copies them once it has committed, and the next commit applies the mark
 // again. So the log holds at most the mark, one bulk transaction and the
 // commit in progress (beside what readers still reading old pages keep
