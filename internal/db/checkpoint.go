@@ -35,11 +35,10 @@ import (
 // made the push log's writer slower (docs/performance.md). A bulk
 // transaction (BulkTxOwnKeys) lifts the mark for its own commit, so the
 // caller that wrote many pages does not wait for them to be copied; the
-// checkpointer
-// copies them once it has committed, and the next commit applies the mark
-// again. So the log holds at most the mark, one bulk transaction and the
-// commit in progress (beside what readers still reading old pages keep
-// from being copied, as before).
+// checkpointer copies them once it has committed, and the next commit
+// applies the mark again. So the log holds at most the mark, one bulk
+// transaction and the commit in progress (beside what readers still
+// reading old pages keep from being copied, as before).
 //
 // Crash safety does not change: a checkpoint only copies pages already
 // committed to the log, syncing the log before and the database file
