@@ -49,7 +49,6 @@ const (
 	// one developer server at most.
 	DefaultMaxPerEndpoint = 32
 	MaxResponse           = 1 << 20 // bytes of an answer read at most
-	maxResponse           = MaxResponse
 )
 
 // Engine pushes to developer servers. It is the message.Responder that
@@ -700,12 +699,12 @@ func (e *Engine) postFast(ctx context.Context, target string, body string) (int,
 		b := res.Body()
 		if bytes.EqualFold(res.Header.ContentEncoding(), []byte("gzip")) {
 			// Asked for (Accept-Encoding above), so undone here as net/http
-			// does, to at most maxResponse bytes.
+			// does, to at most MaxResponse bytes.
 			z, err := gzip.NewReader(bytes.NewReader(b))
 			if err != nil {
 				return 0, nil, noteErr("why.read", err.Error())
 			}
-			b, err = io.ReadAll(io.LimitReader(z, maxResponse))
+			b, err = io.ReadAll(io.LimitReader(z, MaxResponse))
 			if err != nil {
 				return 0, nil, noteErr("why.read", err.Error())
 			}
@@ -740,16 +739,16 @@ func (e *Engine) postFast(ctx context.Context, target string, body string) (int,
 // pushHeader is the header of every push, as WeChat sends it.
 var pushHeader = http.Header{"Content-Type": {"text/xml"}, "User-Agent": {"Mozilla/4.0"}}
 
-// readResponse reads the answer's body, at most maxResponse bytes, into a
+// readResponse reads the answer's body, at most MaxResponse bytes, into a
 // buffer of its announced length when it has one: most answers are
 // "success" or a short reply.
 func readResponse(res *http.Response) ([]byte, error) {
 	n := int64(512)
-	if res.ContentLength >= 0 && res.ContentLength < maxResponse {
+	if res.ContentLength >= 0 && res.ContentLength < MaxResponse {
 		n = res.ContentLength + 1 // and room to see the end
 	}
 	b := make([]byte, 0, n)
-	r := io.LimitReader(res.Body, maxResponse)
+	r := io.LimitReader(res.Body, MaxResponse)
 	for {
 		m, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+m]
