@@ -24,6 +24,7 @@ import (
 	"github.com/heraldoa/herald/internal/outbound"
 	"github.com/heraldoa/herald/internal/push"
 	"github.com/heraldoa/herald/internal/wx/wxmsg"
+	"github.com/valyala/fasthttp"
 )
 
 // BenchmarkDeliverSafeMode measures signed, AES-encrypted pushes (with the
@@ -177,12 +178,14 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkPushTransportFloor is BenchmarkDeliverSafeMode without Herald:
-// the same outbound client POSTs a body of a safe-mode push's size (a
-// 428-character Encrypt, as for the benchmark's text), with
-// a push's query and header, to the same in-process receiver. Its CPU per
-// request is the floor under a delivery's on this machine (client, kernel
-// and receiver), with no signature, encryption, XML or log row.
+// BenchmarkPushTransportFloor is BenchmarkDeliverSafeMode without Herald,
+// on net/http's outbound client (which pushes used before fasthttp; the
+// URL handshake still does): it POSTs a body of a safe-mode push's size (a
+// 428-character Encrypt, as for the benchmark's text), with a push's
+// query and header, to the same in-process receiver. Its CPU per request
+// is net/http's floor (client, kernel and receiver), with no signature,
+// encryption, XML or log row; BenchmarkPushTransportFloorFast is the
+// floor under a delivery now.
 func BenchmarkPushTransportFloor(b *testing.B) {
 	recv := httptest.NewServer(receiver())
 	defer recv.Close()
@@ -209,6 +212,49 @@ func BenchmarkPushTransportFloor(b *testing.B) {
 			}
 			_, _ = io.Copy(io.Discard, res.Body)
 			res.Body.Close()
+		}
+	})
+	elapsed, used := time.Since(start), processCPU()-cpu
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "requests/s")
+	b.ReportMetric(float64(used)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkPushTransportFloorFast is BenchmarkPushTransportFloor on the
+// client pushes use (outbound.Policy.FastClient, fasthttp), with the
+// header the engine writes: the floor under a delivery now, with no
+// signature, encryption, XML or log row.
+func BenchmarkPushTransportFloorFast(b *testing.B) {
+	recv := httptest.NewServer(receiver())
+	defer recv.Close()
+	client := outbound.NewPolicy(outbound.Loopback).FastClient(push.MaxResponse)
+	body := "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[" + strings.Repeat("A", 428) + "]]></Encrypt></xml>"
+	target := recv.URL + "?encrypt_type=aes&msg_signature=" + strings.Repeat("0", 40) + "&nonce=1234567890&openid=o" + strings.Repeat("x", 27) +
+		"&signature=" + strings.Repeat("0", 40) + "&timestamp=1765000000"
+	b.ResetTimer()
+	start, cpu := time.Now(), processCPU()
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			req.Header.DisableSpecialHeader()
+			req.SetRequestURI(target)
+			req.Header.SetMethod(http.MethodPost)
+			req.Header.Set("Host", string(req.URI().Host()))
+			req.Header.Set("User-Agent", "Mozilla/4.0")
+			req.Header.Set("Content-Length", "0")
+			req.Header.Set("Content-Type", "text/xml")
+			req.Header.Set("Accept-Encoding", "gzip")
+			req.SetBodyString(body)
+			err := client.DoDeadline(req, res, time.Now().Add(5*time.Second))
+			if err == nil && res.StatusCode() != http.StatusOK {
+				err = fmt.Errorf("status %d", res.StatusCode())
+			}
+			fasthttp.ReleaseRequest(req)
+			fasthttp.ReleaseResponse(res)
+			if err != nil {
+				b.Error(err)
+				return
+			}
 		}
 	})
 	elapsed, used := time.Since(start), processCPU()-cpu
