@@ -219,8 +219,9 @@ func userInfoBatchSQL(d db.Dialect) string {
 		"FROM json_each(?) AS j CROSS JOIN follows f ON f.openid = j.value WHERE f.account_id = ?", 1)
 }
 
-// infoBatch bounds the followers one read-ahead statement reads.
-const infoBatch = 500
+// infoBatch bounds the followers one read-ahead statement reads: what
+// infoGather gathers at 10,000 answers a second.
+const infoBatch = 1000
 
 // readInfoAhead reads the answers of keys again and caches them (the
 // cache's readAhead): one statement per account and infoBatch followers.
