@@ -208,3 +208,94 @@ func TestFollowerCSVBlacklistChanges(t *testing.T) {
 		}
 	})
 }
+
+// After an import each tag the file names counts its members: those it had
+// (named in the file or not) and those added (SQLite counts the members a
+// tag had on the look-up's snapshot and adds the writer's insertions),
+// across statement boundaries, also when the file adds no member to a tag
+// it names.
+func TestFollowerCSVTagCounts(t *testing.T) {
+	t.Parallel()
+	defer portability.SetCSVBatchRows(2)()
+	ctx := context.Background()
+	forCSVDatabases(t, func(t *testing.T, d *db.DB) {
+		accountID := csvTwoTagAccount(t, d, 12)
+		// Gold has o01-o05, Silver o06.
+		if _, err := d.Exec(ctx, `INSERT INTO tag_members (account_id, tag_id, person_id, created_at)
+			SELECT account_id, CASE WHEN openid <= 'o05' THEN 100 ELSE 101 END, person_id, 1 FROM follows WHERE account_id = ? AND openid <= 'o06'`, accountID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `UPDATE tags SET follower_count = CASE id WHEN 100 THEN 5 ELSE 1 END WHERE account_id = ?`, accountID); err != nil {
+			t.Fatal(err)
+		}
+		counts := func() (gold, silver int64) {
+			t.Helper()
+			d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 100`, accountID).Scan(&gold)
+			d.QueryRow(ctx, `SELECT follower_count FROM tags WHERE account_id = ? AND id = 101`, accountID).Scan(&silver)
+			var wrong int
+			d.QueryRow(ctx, `SELECT COUNT(*) FROM tags t WHERE t.account_id = ? AND t.follower_count <> (SELECT COUNT(*) FROM tag_members m WHERE m.account_id = t.account_id AND m.tag_id = t.id)`, accountID).Scan(&wrong)
+			if wrong != 0 {
+				t.Fatalf("%d tags whose count is not their members (Gold %d, Silver %d)", wrong, gold, silver)
+			}
+			return gold, silver
+		}
+		for _, c := range []struct {
+			file         string
+			added        int64
+			gold, silver int64
+		}{
+			// Gold: o01-o03 had it, o07-o09 get it; Silver: o06 had it.
+			{"openid,tags\no01,Gold\no02,Gold\no03,Gold\no07,Gold\no08,Gold\no09,Gold\no06,Silver\n", 3, 8, 1},
+			// Names both tags, adds to Silver only.
+			{"openid,tags\no01,Gold\no10,Silver\no11,Silver;Gold\n", 3, 9, 3},
+			// Adds nothing.
+			{"openid,remark,tags\no01,One,Gold\no06,Six,Silver\n", 0, 9, 3},
+		} {
+			rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(c.file), false)
+			if err != nil || !rep.OK() || rep.TagsAdded != c.added {
+				t.Fatalf("%q: %+v %v", c.file, rep, err)
+			}
+			if gold, silver := counts(); gold != c.gold || silver != c.silver {
+				t.Fatalf("%q: Gold counts %d (want %d), Silver %d (want %d)", c.file, gold, c.gold, silver, c.silver)
+			}
+		}
+	})
+}
+
+// The lines that change the blacklist flag are written in statements of
+// their own, as few as the remarks around them leave waiting (SQLite
+// pads such a statement with rows that match no follow): every follow
+// ends as its line says, whatever the statement sizes.
+func TestFollowerCSVFlagChangesAmongRemarks(t *testing.T) {
+	t.Parallel()
+	defer portability.SetCSVBatchRows(8)()
+	ctx := context.Background()
+	forCSVDatabases(t, func(t *testing.T, d *db.DB) {
+		accountID := csvTwoTagAccount(t, d, 40)
+		for _, flag := range []func(i int) bool{
+			func(i int) bool { return i%3 == 0 },  // 13 join the blacklist
+			func(i int) bool { return i%12 == 0 }, // 10 leave it, 3 stay
+			func(i int) bool { return i >= 35 },   // a few at the end
+		} {
+			var file strings.Builder
+			file.WriteString("openid,remark,blacklisted\n")
+			for i := 1; i <= 40; i++ {
+				fmt.Fprintf(&file, "o%02d,R%d,%v\n", i, i%7, flag(i))
+			}
+			rep, err := portability.ImportFollowerCSV(ctx, d, accountID, strings.NewReader(file.String()), false)
+			if err != nil || !rep.OK() || rep.Updated != 40 {
+				t.Fatalf("%+v %v", rep, err)
+			}
+			for i := 1; i <= 40; i++ {
+				var remark string
+				var blocked bool
+				if err := d.QueryRow(ctx, `SELECT remark, blocked FROM follows WHERE account_id = ? AND openid = ?`, accountID, fmt.Sprintf("o%02d", i)).Scan(&remark, &blocked); err != nil {
+					t.Fatal(err)
+				}
+				if remark != fmt.Sprintf("R%d", i%7) || blocked != flag(i) {
+					t.Fatalf("o%02d: remark %q blacklisted %v, want R%d %v", i, remark, blocked, i%7, flag(i))
+				}
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ type liteLines struct {
 	extra   []liteTag
 	tagIDs  []int64         // the tags the file names
 	tagIdx  map[int64]int32 // tag id -> index in tagIDs
+	members []int64         // by tag index: its members when the import began (countMembers); nil when not counted
 	temp    bool            // the temporary tables of the tag limit check were made
 }
 
@@ -239,7 +241,9 @@ func (im *csvImport) lookSQLite(ctx context.Context, tx *db.Tx, emit func(liteBa
 // nothing is committed in between): it sees the rows tx started from, and
 // what tx writes meanwhile (remarks, blacklist flags, tag memberships, tag
 // counts) is nothing the look-up reads (a follow's openid, account, rowid
-// and person), so its answers are those tx itself would give. So the
+// and person), so its answers are those tx itself would give; the tags'
+// member counts it takes at the end (countMembers) are wanted as tx found
+// them. So the
 // writer applies batch N while batch N+1 is parsed and looked up, on the
 // second core. In-memory SQLite, whose readers share the writer's cache,
 // looks up on tx itself, a batch and then its changes.
@@ -260,11 +264,12 @@ func (im *csvImport) stageSQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 	// not be scheduled at the same time.
 	batches := make(chan liteBatch, 1024)
 	looked := make(chan error, 1)
+	count := !dryRun && w.tags // set before the goroutine starts; the writer changes neither
 	go func() {
 		defer close(batches)
 		csvLook(func() {
 			looked <- im.d.Snapshot(rctx, func(rtx *db.Tx) error {
-				return im.lookSQLite(rctx, rtx, func(b liteBatch) error {
+				err := im.lookSQLite(rctx, rtx, func(b liteBatch) error {
 					select {
 					case batches <- b:
 						return nil
@@ -272,6 +277,10 @@ func (im *csvImport) stageSQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 						return rctx.Err()
 					}
 				})
+				if err != nil || !count || !im.rep.OK() {
+					return err
+				}
+				return im.countMembers(rctx, rtx)
 			})
 		})
 	}()
@@ -287,6 +296,25 @@ func (im *csvImport) stageSQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 		werr = err
 	}
 	return werr
+}
+
+// countMembers counts, in the look-up's snapshot, the members each tag the
+// file names had when the import's transaction began (l.members, by tag
+// index), once the last batch has been handed to the writer: the tags'
+// follower counts are then those plus the memberships the writer adds
+// (liteWriter.added), set at the end without counting the tags' members
+// again on the writer, where the count would be the last thing the import
+// waits for. The transaction holds the write lock and removes no
+// membership, so the sum is the count it would make itself.
+func (im *csvImport) countMembers(ctx context.Context, rtx *db.Tx) error {
+	l := &im.lite
+	l.members = make([]int64, len(l.tagIDs))
+	for t, tid := range l.tagIDs {
+		if err := rtx.QueryRow(ctx, `SELECT COUNT(*) FROM tag_members WHERE account_id = ? AND tag_id = ?`, im.accountID, tid).Scan(&l.members[t]); err != nil {
+			return fmt.Errorf("follower csv: tags: %w", err)
+		}
+	}
+	return nil
 }
 
 // csvLook runs the look-up goroutine's work (benchmarks time its thread).
@@ -308,7 +336,15 @@ var csvLook = func(look func()) { look() }
 // remark alone touches no index of follows. So the lines go to two
 // updates, each run csvBatchRows lines at a time: those that change the
 // flag (remark and flag), and the others (remark alone; none at all when
-// the file has no remark column).
+// the file has no remark column). The lines that change the flag are
+// written whenever the others fill a statement, however few they are: a
+// flag change then rewrites its follow while the remarks' update has just
+// brought that page into the writer's page cache. Kept to the end, the
+// few flag changes of a long file (the blacklist is rare) would read their
+// pages back from the WAL, where the cache had spilled them, and write
+// them again, and the commit would recompute the WAL's checksums from the
+// first page written twice to its end (about a tenth of a second a
+// million lines).
 type liteWriter struct {
 	ctx     context.Context
 	im      *csvImport
@@ -319,6 +355,7 @@ type liteWriter struct {
 	plain   *liteUpdate // the other lines, remark alone (nil without the remark column)
 	insert  *sql.Stmt   // the insert of csvBatchRows memberships (closed with the transaction)
 	pending [][]int64   // by tag index: people to tag, not yet inserted
+	added   []int64     // by tag index: the memberships inserted (not those the follower had)
 	args    []any
 }
 
@@ -329,12 +366,15 @@ type liteWriter struct {
 // ends the import and rolls its whole transaction back.
 
 // liteUpdate is one of the writer's updates: its lines waiting (their
-// values bound in order), csvBatchRows of them a statement.
+// values bound in order), csvBatchRows of them a statement. A statement of
+// fewer lines (flushed early, or the last) is one of a few prepared sizes,
+// the next power of two, its rows past the lines bound to NULL: a NULL
+// rowid matches no follow.
 type liteUpdate struct {
 	ncols   int // values a line: the rowid, then the columns set
 	sets    string
 	changed string
-	stmt    *sql.Stmt // the update of csvBatchRows lines (closed with the transaction)
+	stmts   map[int]*sql.Stmt // by lines a statement (closed with the transaction)
 	args    []any
 	n       int // lines waiting
 }
@@ -354,6 +394,7 @@ func newLiteUpdate(remark, blocked bool) *liteUpdate {
 	}
 	u.sets, u.changed = strings.Join(sets, ", "), strings.Join(changed, " OR ")
 	u.args = make([]any, 0, u.ncols*csvBatchRows)
+	u.stmts = map[int]*sql.Stmt{}
 	return u
 }
 
@@ -368,17 +409,22 @@ func (u *liteUpdate) flush(ctx context.Context, tx *db.Tx) error {
 	if u.n == 0 {
 		return nil
 	}
-	var err error
-	if u.n == csvBatchRows {
-		if u.stmt == nil {
-			if u.stmt, err = tx.Prepare(ctx, u.sql(csvBatchRows)); err != nil {
-				return fmt.Errorf("follower csv: update: %w", err)
-			}
-		}
-		_, err = u.stmt.ExecContext(ctx, u.args...)
-	} else {
-		_, err = tx.Exec(ctx, u.sql(u.n), u.args...)
+	rows := csvBatchRows
+	if u.n < rows {
+		rows = min(1<<bits.Len(uint(u.n-1)), rows)
 	}
+	for range (rows - u.n) * u.ncols {
+		u.args = append(u.args, nil)
+	}
+	stmt := u.stmts[rows]
+	var err error
+	if stmt == nil {
+		if stmt, err = tx.Prepare(ctx, u.sql(rows)); err != nil {
+			return fmt.Errorf("follower csv: update: %w", err)
+		}
+		u.stmts[rows] = stmt
+	}
+	_, err = stmt.ExecContext(ctx, u.args...)
 	clear(u.args)
 	u.args, u.n = u.args[:0], 0
 	if err != nil {
@@ -443,6 +489,13 @@ func (w *liteWriter) batch(b liteBatch) error {
 			if u.n++; u.n == csvBatchRows {
 				if err := u.flush(ctx, w.tx); err != nil {
 					return err
+				}
+				// The flag changes waiting go with the remarks around
+				// them (see liteWriter).
+				if u == w.plain && w.flagged != nil {
+					if err := w.flagged.flush(ctx, w.tx); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -513,6 +566,10 @@ func (w *liteWriter) insert1(ctx context.Context, tag int64, t int32) error {
 		return fmt.Errorf("follower csv: tags: %w", err)
 	}
 	w.im.tagsAdded += n
+	for int(t) >= len(w.added) {
+		w.added = append(w.added, 0)
+	}
+	w.added[t] += n
 	return nil
 }
 
@@ -645,6 +702,9 @@ func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 		if err := w.finish(ctx); err != nil {
 			return err
 		}
+		if l.members != nil {
+			return im.setTagCounts(ctx, tx, w.added)
+		}
 		return im.recountTags(ctx, tx)
 	}
 	var people [][]int64
@@ -700,6 +760,23 @@ func (im *csvImport) applySQLite(ctx context.Context, tx *db.Tx, dryRun bool) er
 	}
 	im.tagsAdded += after - before
 	return im.recountTags(ctx, tx)
+}
+
+// setTagCounts sets the follower counts of the tags the file names to
+// their members when the import began (counted in the look-up's snapshot)
+// plus the memberships added, by tag index.
+func (im *csvImport) setTagCounts(ctx context.Context, tx *db.Tx, added []int64) error {
+	l := &im.lite
+	for t, tid := range l.tagIDs {
+		n := l.members[t]
+		if t < len(added) {
+			n += added[t]
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tags SET follower_count = ? WHERE account_id = ? AND id = ?`, n, im.accountID, tid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recountTags sets the follower counts of the tags the file names from
