@@ -215,7 +215,7 @@ func TestFollowerCSVBlacklistChanges(t *testing.T) {
 // across statement boundaries, also when the file adds no member to a tag
 // it names.
 func TestFollowerCSVTagCounts(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the batch size is the package's, for the whole test.
 	defer portability.SetCSVBatchRows(2)()
 	ctx := context.Background()
 	forCSVDatabases(t, func(t *testing.T, d *db.DB) {
@@ -267,7 +267,7 @@ func TestFollowerCSVTagCounts(t *testing.T) {
 // pads such a statement with rows that match no follow): every follow
 // ends as its line says, whatever the statement sizes.
 func TestFollowerCSVFlagChangesAmongRemarks(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the batch size is the package's, for the whole test.
 	defer portability.SetCSVBatchRows(8)()
 	ctx := context.Background()
 	forCSVDatabases(t, func(t *testing.T, d *db.DB) {

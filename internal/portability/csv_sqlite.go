@@ -409,9 +409,9 @@ func (u *liteUpdate) flush(ctx context.Context, tx *db.Tx) error {
 	if u.n == 0 {
 		return nil
 	}
-	rows := csvBatchRows
-	if u.n < rows {
-		rows = min(1<<bits.Len(uint(u.n-1)), rows)
+	rows := u.n
+	if rows < csvBatchRows {
+		rows = min(1<<bits.Len(uint(rows-1)), csvBatchRows)
 	}
 	for range (rows - u.n) * u.ncols {
 		u.args = append(u.args, nil)
