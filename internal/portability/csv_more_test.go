@@ -17,7 +17,7 @@ import (
 // same file imported again changes nothing; a follower named twice is
 // refused however far apart the lines are.
 func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the batch size is the package's, for the whole test.
 	defer portability.SetCSVBatchRows(3)()
 	src, accts := seeded(t)
 	ctx := context.Background()
@@ -148,7 +148,7 @@ func TestFollowerCSVTenantsTagsAndRepeats(t *testing.T) {
 // same tags for a follower with fewer are added. With 20 tags or fewer in
 // the account nobody can pass the limit.
 func TestFollowerCSVTagLimit(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the batch size is the package's, for the whole test.
 	defer portability.SetCSVBatchRows(2)()
 	src, accts := seeded(t)
 	ctx := context.Background()

@@ -76,7 +76,7 @@ func forCSVDatabases(t *testing.T, f func(t *testing.T, d *db.DB)) {
 // while the writer writes), in memory (looked up on the writer) and on
 // PostgreSQL; the same lines without the fault are all written.
 func TestFollowerCSVFaultAfterWrites(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the batch size is the package's, for the whole test.
 	defer portability.SetCSVBatchRows(2)()
 	ctx := context.Background()
 	forCSVDatabases(t, func(t *testing.T, d *db.DB) {
@@ -138,7 +138,7 @@ func TestFollowerCSVFaultAfterWrites(t *testing.T) {
 // boundaries; the blacklist read in its own order (follows_blacklist_newest)
 // agrees with the rows.
 func TestFollowerCSVBlacklistChanges(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the batch size is the package's, for the whole test.
 	defer portability.SetCSVBatchRows(3)()
 	ctx := context.Background()
 	forCSVDatabases(t, func(t *testing.T, d *db.DB) {

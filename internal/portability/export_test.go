@@ -2,7 +2,8 @@ package portability
 
 // SetCSVBatchRows makes follower CSV batches (SQLite's statements of many
 // lines) small, so that a small file spans several; it returns a function
-// that restores the size.
+// that restores the size. Every import reads the size, so a test that sets
+// it must not be parallel (it would race with the parallel tests' imports).
 func SetCSVBatchRows(n int) (restore func()) {
 	old := csvBatchRows
 	csvBatchRows = n
