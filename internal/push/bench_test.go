@@ -187,12 +187,8 @@ func processCPU() time.Duration {
 // encryption, XML or log row; BenchmarkPushTransportFloorFast is the
 // floor under a delivery now.
 func BenchmarkPushTransportFloor(b *testing.B) {
-	recv := httptest.NewServer(receiver())
-	defer recv.Close()
+	target, body := floorPush(b)
 	client := outbound.NewPolicy(outbound.Loopback).Client(0)
-	body := "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[" + strings.Repeat("A", 428) + "]]></Encrypt></xml>"
-	target := recv.URL + "?encrypt_type=aes&msg_signature=" + strings.Repeat("0", 40) + "&nonce=1234567890&openid=o" + strings.Repeat("x", 27) +
-		"&signature=" + strings.Repeat("0", 40) + "&timestamp=1765000000"
 	b.ResetTimer()
 	start, cpu := time.Now(), processCPU()
 	b.SetParallelism(8)
@@ -219,32 +215,31 @@ func BenchmarkPushTransportFloor(b *testing.B) {
 	b.ReportMetric(float64(used)/float64(b.N), "cpu-ns/op")
 }
 
+// floorPush starts the in-process receiver (closed when b ends) and
+// returns a push-sized request to it: the address with a safe-mode push's
+// query, and an encrypted push's body.
+func floorPush(b *testing.B) (target, body string) {
+	recv := httptest.NewServer(receiver())
+	b.Cleanup(recv.Close)
+	body = "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[" + strings.Repeat("A", 428) + "]]></Encrypt></xml>"
+	target = recv.URL + "?encrypt_type=aes&msg_signature=" + strings.Repeat("0", 40) + "&nonce=1234567890&openid=o" + strings.Repeat("x", 27) +
+		"&signature=" + strings.Repeat("0", 40) + "&timestamp=1765000000"
+	return target, body
+}
+
 // BenchmarkPushTransportFloorFast is BenchmarkPushTransportFloor on the
 // client pushes use (outbound.Policy.FastClient, fasthttp), with the
 // header the engine writes: the floor under a delivery now, with no
 // signature, encryption, XML or log row.
 func BenchmarkPushTransportFloorFast(b *testing.B) {
-	recv := httptest.NewServer(receiver())
-	defer recv.Close()
+	target, body := floorPush(b)
 	client := outbound.NewPolicy(outbound.Loopback).FastClient(push.MaxResponse)
-	body := "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[" + strings.Repeat("A", 428) + "]]></Encrypt></xml>"
-	target := recv.URL + "?encrypt_type=aes&msg_signature=" + strings.Repeat("0", 40) + "&nonce=1234567890&openid=o" + strings.Repeat("x", 27) +
-		"&signature=" + strings.Repeat("0", 40) + "&timestamp=1765000000"
 	b.ResetTimer()
 	start, cpu := time.Now(), processCPU()
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-			req.Header.DisableSpecialHeader()
-			req.SetRequestURI(target)
-			req.Header.SetMethod(http.MethodPost)
-			req.Header.Set("Host", string(req.URI().Host()))
-			req.Header.Set("User-Agent", "Mozilla/4.0")
-			req.Header.Set("Content-Length", "0")
-			req.Header.Set("Content-Type", "text/xml")
-			req.Header.Set("Accept-Encoding", "gzip")
-			req.SetBodyString(body)
+			req, res := push.FastRequest(target, body), fasthttp.AcquireResponse()
 			err := client.DoDeadline(req, res, time.Now().Add(5*time.Second))
 			if err == nil && res.StatusCode() != http.StatusOK {
 				err = fmt.Errorf("status %d", res.StatusCode())

@@ -664,20 +664,7 @@ func (e *Engine) post(ctx context.Context, target string, body string) (int, []b
 // goroutine and post returns when either ends; a request left behind
 // ends by its deadline and frees its connection then.
 func (e *Engine) postFast(ctx context.Context, target string, body string) (int, []byte, error) {
-	req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	// The header as net/http writes it, field for field and in its order
-	// (fasthttp's own order differs): Host, User-Agent, Content-Length
-	// (filled in when the request is written), Content-Type,
-	// Accept-Encoding.
-	req.Header.DisableSpecialHeader()
-	req.SetRequestURI(target)
-	req.Header.SetMethod(http.MethodPost)
-	req.Header.Set("Host", string(req.URI().Host()))
-	req.Header.Set("User-Agent", "Mozilla/4.0")
-	req.Header.Set("Content-Length", "0")
-	req.Header.Set("Content-Type", "text/xml")
-	req.Header.Set("Accept-Encoding", "gzip")
-	req.SetBodyString(body)
+	req, res := fastRequest(target, body), fasthttp.AcquireResponse()
 	deadline := time.Now().Add(e.timeout())
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -734,6 +721,25 @@ func (e *Engine) postFast(ctx context.Context, target string, body string) (int,
 		}
 		return 0, nil, ctx.Err()
 	}
+}
+
+// fastRequest is a push's request for the fasthttp client (released by
+// the caller): the header as net/http writes it, field for field and in
+// its order (fasthttp's own order differs): Host, User-Agent,
+// Content-Length (filled in when the request is written), Content-Type,
+// Accept-Encoding.
+func fastRequest(target, body string) *fasthttp.Request {
+	req := fasthttp.AcquireRequest()
+	req.Header.DisableSpecialHeader()
+	req.SetRequestURI(target)
+	req.Header.SetMethod(http.MethodPost)
+	req.Header.Set("Host", string(req.URI().Host()))
+	req.Header.Set("User-Agent", "Mozilla/4.0")
+	req.Header.Set("Content-Length", "0")
+	req.Header.Set("Content-Type", "text/xml")
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.SetBodyString(body)
+	return req
 }
 
 // pushHeader is the header of every push, as WeChat sends it.
