@@ -1,7 +1,6 @@
 package wxapi
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"testing"
@@ -90,13 +89,7 @@ func TestInfoCacheKeepsAnswersWhenFull(t *testing.T) {
 // its pages again, so the fewer statements the cheaper each row.
 func TestReadAheadGatherIsOneStatement(t *testing.T) {
 	d := dbtest.New(t)
-	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := d.Exec(ctx, q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	exec := dbtest.Exec(t, d)
 	exec(`INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at) VALUES (1, 'service', 'domestic', 'A', 'a', 'active', 0, 0)`)
 	const n = 1000
 	if gathered := int(10_000 * infoGather / time.Second); gathered > n {

@@ -18,12 +18,7 @@ import (
 func TestTagUsersStatementsAgree(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := d.Exec(ctx, q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	exec := dbtest.Exec(t, d)
 	for _, a := range []int64{1, 2} {
 		exec(`INSERT INTO accounts (id, type, region, name, name_key, status, created_at, updated_at) VALUES (?, 'service', 'domestic', ?, ?, 'active', 0, 0)`,
 			a, fmt.Sprint("A", a), fmt.Sprint("a", a))

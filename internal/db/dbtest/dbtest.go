@@ -419,3 +419,14 @@ func Plan(t testing.TB, d *db.DB, query string, args ...any) []string {
 	}
 	return lines
 }
+
+// Exec returns a function that runs a statement on d and fails t (from
+// the caller's line) when it fails: for tests that seed rows by hand.
+func Exec(t testing.TB, d *db.DB) func(q string, args ...any) {
+	return func(q string, args ...any) {
+		t.Helper()
+		if _, err := d.Exec(context.Background(), q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
