@@ -2,7 +2,6 @@ package follower
 
 import (
 	"context"
-	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,12 +26,10 @@ type folderGroup struct {
 }
 
 type folderData struct {
-	Chats  []*chatRow // conversations with Subscription accounts
-	Groups []*folderGroup
-	// GroupsHTML is Groups as the page shows them (groupsHTML).
-	GroupsHTML template.HTML
-	Next       string // cursor of the next page, "" at the end
-	Available  bool   // false until publishing is wired in
+	Chats     []*chatRow // conversations with Subscription accounts
+	Groups    []*folderGroup
+	Next      string // cursor of the next page, "" at the end
+	Available bool   // false until publishing is wired in
 }
 
 // folderShown is how many publications of one account the folder shows
@@ -132,7 +129,6 @@ func (u *UI) subscriptions(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p := u.NewPage(w, r, "Subscriptions", d)
-	d.GroupsHTML = groupsHTML(p.L, d.Groups)
 	return u.Render(w, r, http.StatusOK, "app/subscriptions", p)
 }
 

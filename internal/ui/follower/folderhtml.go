@@ -1,9 +1,9 @@
 package follower
 
 import (
+	"bytes"
 	"html/template"
 	"strconv"
-	"strings"
 
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -20,10 +20,13 @@ const iconVerified = `<svg class="icon" viewBox="0 0 24 24" width="16" height="1
 // testdata/folder_groups.html is the template it replaced, and
 // TestFolderGroupsMarkup checks that both write the same bytes.
 func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
-	if len(groups) == 0 {
-		return ""
-	}
-	var b strings.Builder
+	var b bytes.Buffer
+	writeGroups(&b, l, groups)
+	return template.HTML(b.String())
+}
+
+// writeGroups writes groupsHTML's markup into b.
+func writeGroups(b *bytes.Buffer, l *i18n.Locale, groups []*folderGroup) {
 	b.Grow(1200 * len(groups))
 	for _, g := range groups {
 		id := strconv.FormatInt(g.AccountID, 10)
@@ -32,43 +35,42 @@ func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
 		b.WriteString("\">\n    <header class=\"folder-head\">\n      <a href=\"/a/")
 		b.WriteString(id)
 		b.WriteString(`" class="folder-account"><span class="avatar" aria-hidden="true">`)
-		writeAvatar(&b, g.AvatarURL, g.Name)
+		writeAvatar(b, g.AvatarURL, g.Name)
 		b.WriteString(`</span> <strong translate="no">`)
-		core.HTMLEscape(&b, g.Name)
+		core.HTMLEscape(b, g.Name)
 		b.WriteString(`</strong>`)
 		if g.Verified {
 			verified := l.Text("Verified")
 			b.WriteString(` <span class="verified" title="`)
-			core.HTMLEscape(&b, verified)
+			core.HTMLEscape(b, verified)
 			b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-			core.HTMLEscape(&b, verified)
+			core.HTMLEscape(b, verified)
 			b.WriteString(`</span></span>`)
 		}
 		b.WriteString("</a>\n      ")
 		b.WriteString(string(core.TimeTag(g.At, "msg", "muted")))
 		b.WriteString("\n    </header>\n    <ul class=\"articles\">")
 		for i := range g.Items {
-			writeFolderItem(&b, l, &g.Items[i])
+			writeFolderItem(b, l, &g.Items[i])
 		}
 		b.WriteString("</ul>\n    ")
 		if len(g.More) > 0 {
 			b.WriteString("<details class=\"folder-more\">\n      <summary>")
-			core.HTMLEscape(&b, l.T("%d more from %s", len(g.More), g.Name))
+			core.HTMLEscape(b, l.T("%d more from %s", len(g.More), g.Name))
 			b.WriteString("</summary>\n      <ul class=\"articles\">")
 			for i := range g.More {
-				writeFolderItem(&b, l, &g.More[i])
+				writeFolderItem(b, l, &g.More[i])
 			}
 			b.WriteString("</ul>\n    </details>")
 		}
 		b.WriteString("\n  </article>\n  ")
 	}
-	return template.HTML(b.String())
 }
 
 // writeFolderItem writes one publication of the folder: its first
 // article's cover and title, whether it is new, its date and how many
 // articles it has.
-func writeFolderItem(b *strings.Builder, l *i18n.Locale, it *core.FolderItem) {
+func writeFolderItem(b *bytes.Buffer, l *i18n.Locale, it *core.FolderItem) {
 	b.WriteString(`<li class="`)
 	if !it.Seen {
 		b.WriteString("unseen")
@@ -95,4 +97,98 @@ func writeFolderItem(b *strings.Builder, l *i18n.Locale, it *core.FolderItem) {
 		core.HTMLEscape(b, l.T("%d articles", it.Articles))
 	}
 	b.WriteString("</small>\n</li>")
+}
+
+// writeFolderContent writes the Subscriptions folder's own part (inside
+// the app's layout): the conversations with Subscription accounts, the
+// groups and the link to older publications. Written by html/template it
+// was the page's remaining template work; testdata/folder_content.html is
+// the template it replaced, and TestFolderContentMarkup holds the two to
+// the same bytes.
+func writeFolderContent(b *bytes.Buffer, l *i18n.Locale, d *folderData) {
+	b.WriteString("\n")
+	if d == nil {
+		b.WriteString("\n")
+		return
+	}
+	b.WriteString("\n")
+	if len(d.Chats) > 0 {
+		b.WriteString("<section class=\"folder-chats\" data-testid=\"folder-chats\">\n  <h2 class=\"section-title\">")
+		core.HTMLEscape(b, l.Text("Messages"))
+		b.WriteString("</h2>\n  <ul class=\"rows\">")
+		for _, c := range d.Chats {
+			b.WriteString(`<li class="row" data-testid="folder-chat-`)
+			b.WriteString(strconv.FormatInt(c.AccountID, 10))
+			b.WriteString("\">\n    <a class=\"row-main\" href=\"")
+			core.URLAttr(b, c.Href)
+			b.WriteString(`"><span class="avatar" aria-hidden="true">`)
+			writeAvatar(b, c.AvatarURL, c.Name)
+			b.WriteString("</span>\n      <span class=\"row-text\">\n        <span class=\"row-top\"><strong class=\"row-name\" translate=\"no\">")
+			core.HTMLEscape(b, c.Name)
+			b.WriteString(`</strong>`)
+			if c.Verified {
+				verified := l.Text("Verified")
+				b.WriteString(` <span class="verified" title="`)
+				core.HTMLEscape(b, verified)
+				b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
+				core.HTMLEscape(b, verified)
+				b.WriteString(`</span></span>`)
+			}
+			b.WriteString("\n          ")
+			b.WriteString(string(core.TimeTag(c.At, "msg", "row-time muted")))
+			b.WriteString("</span>\n        <span class=\"row-preview muted\" translate=\"no\">")
+			core.HTMLEscape(b, c.Preview)
+			b.WriteString("</span>\n      </span>\n      ")
+			if c.Unread != 0 {
+				n := strconv.Itoa(c.Unread)
+				b.WriteString(`<span class="unread" data-testid="unread" data-count="`)
+				b.WriteString(n)
+				b.WriteString(`">`)
+				b.WriteString(n)
+				b.WriteString(`</span>`)
+			}
+			b.WriteString("\n    </a></li>")
+		}
+		b.WriteString("\n  </ul>\n</section>")
+	}
+	b.WriteString("\n<section class=\"folder\" data-testid=\"folder\">\n")
+	if len(d.Groups) > 0 {
+		b.WriteString("\n  ")
+		writeGroups(b, l, d.Groups)
+		b.WriteString("\n  ")
+		if d.Next != "" {
+			b.WriteString(`<p class="older"><a href="/subscriptions?after=`)
+			queryEscape(b, d.Next)
+			b.WriteString(`">`)
+			core.HTMLEscape(b, l.Text("Older publications"))
+			b.WriteString(`</a></p>`)
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("\n  <p class=\"empty\">")
+		if d.Available {
+			core.HTMLEscape(b, l.Text("The accounts you follow have not published anything yet."))
+		} else {
+			core.HTMLEscape(b, l.Text("Publications will appear here."))
+		}
+		b.WriteString("</p>\n")
+	}
+	b.WriteString("\n</section>\n\n")
+}
+
+// queryEscape writes s as html/template writes a value inside a URL's
+// query in an attribute: every byte but letters, digits and -._~
+// percent-encoded in lower-case hex.
+func queryEscape(b *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
 }

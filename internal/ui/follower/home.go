@@ -1,7 +1,6 @@
 package follower
 
 import (
-	"html/template"
 	"net/http"
 	"sort"
 	"strconv"
@@ -29,9 +28,8 @@ type chatRow struct {
 }
 
 type chatListData struct {
-	Rows     []*chatRow
-	RowsHTML template.HTML // Rows as the page shows them (rowsHTML)
-	Unread   int           // over the rows that are not muted, for the page title
+	Rows   []*chatRow
+	Unread int // over the rows that are not muted, for the page title
 }
 
 // folderPeek is how many folder items the chat list looks at for the
@@ -130,6 +128,5 @@ func (u *UI) appHome(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p.Data = d
-	d.RowsHTML = rowsHTML(p.L, d.Rows)
 	return u.Render(w, r, http.StatusOK, "app/home", p)
 }

@@ -1,9 +1,9 @@
 package follower
 
 import (
+	"bytes"
 	"html/template"
 	"strconv"
-	"strings"
 
 	"github.com/heraldoa/herald/internal/i18n"
 	"github.com/heraldoa/herald/internal/ui/core"
@@ -16,18 +16,44 @@ const (
 	iconMore   = `<svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><circle cx="5" cy="12" r="2" fill="currentColor"/><circle cx="12" cy="12" r="2" fill="currentColor"/><circle cx="19" cy="12" r="2" fill="currentColor"/></svg>`
 )
 
+// writeHomeContent writes the chat list's own part (inside the app's
+// layout): its rows, or a greeting when there are none, and the follower
+// script. Written by html/template it was the page's remaining template
+// work; testdata/home_content.html is the template it replaced, and
+// TestHomeContentMarkup holds the two to the same bytes.
+func (u *UI) writeHomeContent(b *bytes.Buffer, p *core.Page, d *chatListData) {
+	b.WriteString("\n")
+	if d != nil {
+		b.WriteString(`<section class="chatlist" data-testid="chatlist" data-live="chatlist">`)
+		if len(d.Rows) > 0 {
+			b.Grow(1600 * len(d.Rows))
+			b.WriteString("\n  <ul class=\"rows\">\n  ")
+			for _, row := range d.Rows {
+				writeChatRow(b, p.L, row)
+			}
+			b.WriteString("\n  </ul>\n")
+		} else {
+			b.WriteString("\n  <div class=\"empty\">\n    <p>")
+			core.HTMLEscape(b, p.L.T("Hello, %s. You follow no accounts yet.", p.Me.DisplayName))
+			b.WriteString("</p>\n    <p><a class=\"button primary\" href=\"/discover\">")
+			core.HTMLEscape(b, p.L.Text("Discover accounts"))
+			b.WriteString("</a></p>\n  </div>\n")
+		}
+		b.WriteString("\n</section>")
+	}
+	b.WriteString("\n<script src=\"")
+	core.URLAttr(b, u.Asset("follower.js"))
+	b.WriteString("\" defer></script>\n")
+}
+
 // rowsHTML is the chat list's rows as the page shows them, in l's
 // language. Written by html/template they were most of the chat list's
 // template work (some twenty-five actions per row, most of them reflect
-// calls); as groupsHTML does for the folder, this writes the same markup
-// directly. testdata/chat_rows.html is the template it replaced, and
-// TestChatRowsMarkup checks that both write the same bytes.
+// calls); as groupsHTML does for the folder, writeChatRow writes the same
+// markup directly. testdata/chat_rows.html is the template it replaced,
+// and TestChatRowsMarkup checks that both write the same bytes.
 func rowsHTML(l *i18n.Locale, rows []*chatRow) template.HTML {
-	if len(rows) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.Grow(1600 * len(rows))
+	var b bytes.Buffer
 	for _, row := range rows {
 		writeChatRow(&b, l, row)
 	}
@@ -37,7 +63,7 @@ func rowsHTML(l *i18n.Locale, rows []*chatRow) template.HTML {
 // writeChatRow writes one row of the chat list: its avatar, name, badge,
 // time, preview and unread count, and for an account its menu (mute,
 // unfollow, profile).
-func writeChatRow(b *strings.Builder, l *i18n.Locale, row *chatRow) {
+func writeChatRow(b *bytes.Buffer, l *i18n.Locale, row *chatRow) {
 	id := strconv.FormatInt(row.AccountID, 10)
 	b.WriteString("\n    <li class=\"row")
 	if row.Muted {

@@ -27,7 +27,14 @@ func (u *UI) registerShells() {
 // parts.
 func (u *UI) shells() map[string]func(p *core.Page) core.AppShell {
 	return map[string]func(p *core.Page) core.AppShell{
-		"app/home": homeShell,
+		"app/home": func(p *core.Page) core.AppShell {
+			s := homeShell(p)
+			// The chat list's own part is written in Go too.
+			if d, ok := p.Data.(*chatListData); ok {
+				s.Content = func(b *bytes.Buffer) error { u.writeHomeContent(b, p, d); return nil }
+			}
+			return s
+		},
 		"app/article": func(p *core.Page) core.AppShell {
 			s := articleShell(p)
 			// The article's own part is written in Go too.
@@ -40,7 +47,14 @@ func (u *UI) shells() map[string]func(p *core.Page) core.AppShell {
 			s.Content = func(b *bytes.Buffer) error { return u.writeChatContent(b, p, p.Data.(*chatData)) }
 			return s
 		},
-		"app/subscriptions": func(p *core.Page) core.AppShell { return core.AppShell{Title: p.Title} },
+		"app/subscriptions": func(p *core.Page) core.AppShell {
+			s := core.AppShell{Title: p.Title}
+			// The folder's own part is written in Go too.
+			if d, ok := p.Data.(*folderData); ok {
+				s.Content = func(b *bytes.Buffer) error { writeFolderContent(b, p.L, d); return nil }
+			}
+			return s
+		},
 	}
 }
 
