@@ -28,9 +28,11 @@ func SetInfoClock(api *API, now func() time.Time) {
 // read (the zero time when none is kept).
 func InfoReadAt(api *API, accountID int64, openid string) time.Time {
 	api.init()
-	api.infoCache.mu.RLock()
-	defer api.infoCache.mu.RUnlock()
-	if e := api.infoCache.m[infoKey{accountID, openid}]; e != nil {
+	k := infoKey{accountID, openid}
+	s := api.infoCache.shard(k)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if e := s.m[k]; e != nil {
 		return e.at
 	}
 	return time.Time{}

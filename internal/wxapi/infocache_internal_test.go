@@ -35,8 +35,8 @@ func TestInfoCacheBounds(t *testing.T) {
 	for i := range infoCacheSize + 1 {
 		c.put(1, string(rune('a'+i%26))+time.Duration(i).String(), s7, t0, nil)
 	}
-	if len(c.m) > infoCacheSize {
-		t.Errorf("%d entries kept, the bound is %d", len(c.m), infoCacheSize)
+	if c.len() > infoCacheSize {
+		t.Errorf("%d entries kept, the bound is %d", c.len(), infoCacheSize)
 	}
 }
 
@@ -60,8 +60,8 @@ func TestInfoCacheKeepsAnswersWhenFull(t *testing.T) {
 			t.Fatalf("the answer put into a full cache was not served")
 		}
 	}
-	if len(c.m) != infoCacheSize {
-		t.Errorf("%d entries kept, want the bound %d", len(c.m), infoCacheSize)
+	if c.len() != infoCacheSize {
+		t.Errorf("%d entries kept, want the bound %d", c.len(), infoCacheSize)
 	}
 	served := 0
 	for i := range infoCacheSize {
@@ -78,8 +78,35 @@ func TestInfoCacheKeepsAnswersWhenFull(t *testing.T) {
 	}
 	// Replacing a kept answer drops none.
 	c.put(1, key(infoCacheSize), s, t0.Add(time.Millisecond), []byte("again"))
-	if len(c.m) != infoCacheSize || string(c.get(1, key(infoCacheSize), s, t0.Add(time.Millisecond))) != "again" {
-		t.Errorf("replacing a kept answer: %d entries, answer %q", len(c.m), c.get(1, key(infoCacheSize), s, t0.Add(time.Millisecond)))
+	if c.len() != infoCacheSize || string(c.get(1, key(infoCacheSize), s, t0.Add(time.Millisecond))) != "again" {
+		t.Errorf("replacing a kept answer: %d entries, answer %q", c.len(), c.get(1, key(infoCacheSize), s, t0.Add(time.Millisecond)))
+	}
+}
+
+// TestInfoCachePutBatch: a batch's answers are kept as put keeps each: a
+// younger answer kept stays, and a full cache stays at its bound.
+func TestInfoCachePutBatch(t *testing.T) {
+	c := newInfoCache()
+	s := db.FollowerStamp{Global: 1, Account: 1, Follower: 1}
+	t0 := time.Unix(1_800_000_000, 0)
+	key := func(i int) string { return "o" + strconv.Itoa(i) }
+	c.put(1, key(0), s, t0.Add(time.Second), []byte("younger"))
+	var puts []infoPut
+	for i := range infoCacheSize + 100 {
+		puts = append(puts, infoPut{infoKey{1, key(i)}, &infoEntry{gen: s, at: t0, body: []byte(key(i))}})
+	}
+	c.putBatch(puts[:1000])
+	for i := 1; i < 1000; i++ {
+		if string(c.get(1, key(i), s, t0)) != key(i) {
+			t.Fatalf("answer %d of a batch not served", i)
+		}
+	}
+	if string(c.get(1, key(0), s, t0.Add(time.Second))) != "younger" {
+		t.Error("a batch replaced a younger answer")
+	}
+	c.putBatch(puts[1000:])
+	if n := c.len(); n != infoCacheSize {
+		t.Errorf("%d entries kept, want the bound %d", n, infoCacheSize)
 	}
 }
 

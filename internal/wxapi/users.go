@@ -259,17 +259,22 @@ func (api *API) readInfoBatch(account int64, keys []infoKey) {
 		return // they miss when their time is up
 	}
 	defer rows.Close()
+	// The answers are kept together once read (putBatch: each shard's lock
+	// taken once), not one lock per answer while calls read the cache.
+	puts := make([]infoPut, 0, len(keys))
 	for rows.Next() {
 		var sub int64
 		var following bool
 		var openid, source, scene, remark, tags string
 		if rows.Scan(&openid, &following, &source, &scene, &sub, &remark, &tags) != nil {
-			return
+			break
 		}
 		if gen, ok := stamps[openid]; ok {
-			api.infoCache.put(account, openid, gen, at, infoAnswer(openid, following, source, scene, sub, remark, tags))
+			puts = append(puts, infoPut{infoKey{account, openid}, &infoEntry{gen: gen, at: at, body: infoAnswer(openid, following, source, scene, sub, remark, tags)}})
 		}
 	}
+	_ = rows.Close() // the connection back before the answers are kept
+	api.infoCache.putBatch(puts)
 }
 
 // infoBuffers hold user/info answers while they are written.
