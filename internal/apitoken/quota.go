@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -118,8 +119,13 @@ type Quotas struct {
 	db    *db.DB
 	clock clock.Clock
 
-	mu       sync.Mutex
-	leases   map[takeKey]*lease
+	mu     sync.Mutex
+	leases map[takeKey]*lease
+	// hot is a copy of leases, replaced (under mu) whenever leases gains or
+	// loses a row: a call finds its lease there without mu (take's fast
+	// path). Under the bench, one mutex taken by every call of the node
+	// was where calls waited most after the answer cache.
+	hot      atomic.Pointer[map[takeKey]*lease]
 	sweeping bool
 	// givingBack counts leases taken out of leases whose give-back
 	// statement has not ended.
@@ -166,15 +172,41 @@ type takeKey struct {
 }
 
 // lease is what this node holds of one counter row.
+//
+// avail is changed without mu by take's fast path, only from above floor
+// to at least floor: a call that would take it to floor or below (the
+// next block to reserve, or none left) takes mu. Whoever reads avail
+// under mu reads it once (a later read may be lower); whoever takes a
+// lease out of leases zeroes it with Swap, so a call that found the lease
+// in an older copy of leases admits nothing from it after that.
 type lease struct {
-	avail     int64         // reserved calls not used yet
+	avail     atomic.Int64  // reserved calls not used yet
+	floor     atomic.Int64  // take's fast path leaves avail above this (setFloor)
 	unsettled int64         // reserved calls (used or not) still counted in the row's held
 	left      int64         // limit minus the row's used after this node's last statement
 	busy      chan struct{} // closed when the statement under way ends; nil if none
 	settling  bool          // the statement under way settles calls (its count depends on its order with a clear's)
 	clearing  chan struct{} // closed when this node's Clear of the row ends; nil if none
 	margin    int64         // the next block is reserved with this many calls left (at least maxBlock/2)
-	touched   bool          // a call came since the last sweep
+	touched   atomic.Bool   // a call came since the last sweep
+}
+
+// setFloor sets the avail at or below which a call takes q.mu: where this
+// call may have to start the next block's reservation (take), else where
+// none is left. Called with q.mu held after busy, left or margin change.
+func (l *lease) setFloor() {
+	if l.busy == nil && l.left >= prefetchLeft {
+		l.floor.Store(max(l.margin, maxBlock/2))
+	} else {
+		l.floor.Store(0)
+	}
+}
+
+// publish makes hot a copy of leases; called with q.mu held after leases
+// gained or lost a row.
+func (q *Quotas) publish() {
+	m := maps.Clone(q.leases)
+	q.hot.Store(&m)
 }
 
 // NewQuotas returns the counters of d.
@@ -213,25 +245,49 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 		return false, nil
 	}
 	key := takeKey{account: accountID, day: Day(q.clock.Now()), path: path}
+	// Fast path: a call that leaves avail above the floor needs nothing
+	// else of the lease (no reservation to start), so it takes one call
+	// without q.mu.
+	if hot := q.hot.Load(); hot != nil {
+		if l := (*hot)[key]; l != nil {
+			for {
+				a := l.avail.Load()
+				if a-1 <= l.floor.Load() {
+					break
+				}
+				if l.avail.CompareAndSwap(a, a-1) {
+					if !l.touched.Load() {
+						l.touched.Store(true)
+					}
+					return true, nil
+				}
+			}
+		}
+	}
 	q.mu.Lock()
 	for {
 		l := q.leases[key]
 		if l == nil {
 			l = &lease{left: limit}
+			l.setFloor()
 			q.leases[key] = l
+			q.publish()
 			if !q.sweeping {
 				q.sweeping = true
 				go q.sweep()
 			}
 		}
-		l.touched = true
-		if l.avail > 0 {
-			l.avail--
-			if l.avail <= max(l.margin, maxBlock/2) && l.busy == nil && l.left >= prefetchLeft {
+		l.touched.Store(true)
+		if a := l.avail.Load(); a > 0 {
+			// The fast path takes avail no lower than floor+1 >= 1: this
+			// call's one is still there.
+			a = l.avail.Add(-1)
+			if a <= max(l.margin, maxBlock/2) && l.busy == nil && l.left >= prefetchLeft {
 				// Reserve the next block while this one lasts.
 				done := make(chan struct{})
 				l.busy = done
-				k, settle := maxBlock-l.avail, l.unsettled-l.avail
+				l.setFloor()
+				k, settle := maxBlock-a, l.unsettled-a
 				if l.clearing != nil {
 					settle = 0 // settled by a later statement (see Clear)
 				}
@@ -254,6 +310,7 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 		}
 		done := make(chan struct{})
 		l.busy = done
+		l.setFloor()
 		k := min(maxBlock, max(l.left/16, 1))
 		// The caller's own call is settled at once, and what the node held
 		// before with it; while this node clears the row, nothing is
@@ -269,6 +326,7 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 		l.busy = nil
 		close(done)
 		if err != nil {
+			l.setFloor()
 			q.mu.Unlock()
 			return false, err
 		}
@@ -276,12 +334,13 @@ func (q *Quotas) take(ctx context.Context, accountID int64, path string) (bool, 
 			l.unsettled -= settle
 		}
 		l.left = left
+		l.setFloor()
 		if got == 0 {
 			q.mu.Unlock()
 			return false, nil
 		}
 		// This call takes one of the block; the rest wait in avail.
-		l.avail += got - 1
+		l.avail.Add(got - 1)
 		l.unsettled += got - used
 		q.mu.Unlock()
 		return true, nil
@@ -303,7 +362,7 @@ func (q *Quotas) prefetch(key takeKey, l *lease, done chan struct{}, k, settle, 
 	// A slow statement (a loaded machine: the goroutine's and the
 	// backend's waits for a CPU) makes blocks smaller and statements
 	// closer, never more held than maxBlock.
-	used := maxBlock - k - l.avail
+	used := maxBlock - k - l.avail.Load()
 	l.margin = min(2*used, maxBlock-minPrefetch)
 	if err == nil {
 		// On an error nothing changed: the calls still available are used,
@@ -312,9 +371,10 @@ func (q *Quotas) prefetch(key takeKey, l *lease, done chan struct{}, k, settle, 
 			l.unsettled -= settle
 		}
 		l.left = left
-		l.avail += got
+		l.avail.Add(got)
 		l.unsettled += got
 	}
+	l.setFloor()
 	q.mu.Unlock()
 }
 
@@ -363,14 +423,19 @@ func (q *Quotas) sweep() {
 		q.mu.Lock()
 		var idle []takeKey
 		var gone []*lease
+		var unused []int64
 		for k, l := range q.leases {
-			if l.touched || l.busy != nil || l.clearing != nil {
-				l.touched = false
+			if l.touched.Load() || l.busy != nil || l.clearing != nil {
+				l.touched.Store(false)
 				continue
 			}
 			delete(q.leases, k)
 			idle = append(idle, k)
 			gone = append(gone, l)
+			unused = append(unused, l.avail.Swap(0))
+		}
+		if len(idle) > 0 {
+			q.publish()
 		}
 		last := len(q.leases) == 0
 		if last {
@@ -379,7 +444,7 @@ func (q *Quotas) sweep() {
 		q.givingBack += len(idle)
 		q.mu.Unlock()
 		for i, k := range idle {
-			q.giveBack(k, gone[i])
+			q.giveBack(k, gone[i], unused[i])
 		}
 		q.mu.Lock()
 		q.givingBack -= len(idle)
@@ -390,10 +455,11 @@ func (q *Quotas) sweep() {
 	}
 }
 
-// giveBack returns what l holds of key's row: its unused calls leave used,
-// and all it held leaves held. l is no longer in q.leases.
-func (q *Quotas) giveBack(key takeKey, l *lease) {
-	if l.unsettled == 0 && l.avail == 0 {
+// giveBack returns what l holds of key's row: its unused calls (unused,
+// swapped out of avail when l left q.leases) leave used, and all it held
+// leaves held. l is no longer in q.leases.
+func (q *Quotas) giveBack(key takeKey, l *lease, unused int64) {
+	if l.unsettled == 0 && unused == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
@@ -401,7 +467,7 @@ func (q *Quotas) giveBack(key takeKey, l *lease) {
 	q.stmts.Add(1)
 	// A failure leaves the unused calls counted (the bound of a dead node).
 	_, _ = q.db.Exec(ctx, `UPDATE api_quota SET used = used - ?, held = held - ? WHERE account_id = ? AND day = ? AND path = ?`,
-		l.avail, l.unsettled, key.account, key.day, key.path)
+		unused, l.unsettled, key.account, key.day, key.path)
 }
 
 // release gives back now what this node holds of the rows match accepts,
@@ -412,6 +478,7 @@ func (q *Quotas) release(match func(takeKey) bool) {
 		var wait chan struct{}
 		var keys []takeKey
 		var ls []*lease
+		var unused []int64
 		for k, l := range q.leases {
 			if !match(k) {
 				continue
@@ -426,10 +493,14 @@ func (q *Quotas) release(match func(takeKey) bool) {
 			delete(q.leases, k)
 			keys = append(keys, k)
 			ls = append(ls, l)
+			unused = append(unused, l.avail.Swap(0))
+		}
+		if len(keys) > 0 {
+			q.publish()
 		}
 		q.mu.Unlock()
 		for i, k := range keys {
-			q.giveBack(k, ls[i])
+			q.giveBack(k, ls[i], unused[i])
 		}
 		if wait == nil {
 			return
@@ -474,7 +545,7 @@ func (q *Quotas) Used(ctx context.Context, accountID int64, path string) (_ int6
 	}
 	q.mu.Lock()
 	if l := q.leases[takeKey{accountID, day, path}]; l != nil {
-		n -= l.avail
+		n -= l.avail.Load()
 	}
 	q.mu.Unlock()
 	return max(n, 0), nil
@@ -509,7 +580,7 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err e
 	q.mu.Lock()
 	n := 0
 	for k, l := range held {
-		if x := l.unsettled - l.avail; x != 0 {
+		if x := l.unsettled - l.avail.Load(); x != 0 {
 			if n == 0 {
 				sb.WriteString(` - CASE`)
 			}
@@ -571,6 +642,7 @@ func (q *Quotas) Clear(ctx context.Context, accountID int64, path string) (err e
 				l.left = v
 			}
 		}
+		l.setFloor()
 		l.clearing = nil
 	}
 	close(done)

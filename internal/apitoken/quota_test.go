@@ -247,7 +247,7 @@ func TestQuotaNextBlockReservedAhead(t *testing.T) {
 		t.Fatal("the block's calls ran out and no reservation of the next had begun")
 	}
 	a.mu.Lock()
-	avail := a.leases[takeKey{acc, Day(time.Now()), quotaPath}].avail
+	avail := a.leases[takeKey{acc, Day(time.Now()), quotaPath}].avail.Load()
 	a.mu.Unlock()
 	if avail != 0 {
 		t.Fatalf("%d calls still available after the whole block was used", avail)
@@ -266,8 +266,8 @@ func TestQuotaNextBlockReservedAhead(t *testing.T) {
 		a.mu.Lock()
 	}
 	l := a.leases[takeKey{acc, Day(time.Now()), quotaPath}]
-	if l.avail > maxBlock || l.unsettled < l.avail {
-		t.Fatalf("after the reservation a holds %d available, %d unsettled; want at most %d, and unsettled at least available", l.avail, l.unsettled, maxBlock)
+	if l.avail.Load() > maxBlock || l.unsettled < l.avail.Load() {
+		t.Fatalf("after the reservation a holds %d available, %d unsettled; want at most %d, and unsettled at least available", l.avail.Load(), l.unsettled, maxBlock)
 	}
 	a.mu.Unlock()
 	after := takeUntilRefused(take, a, b)
@@ -432,7 +432,7 @@ func TestClearKeepsThisNodesBlocks(t *testing.T) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if l := a.leases[takeKey{acc, Day(time.Now()), path}]; l != nil {
-			return l.avail
+			return l.avail.Load()
 		}
 		return 0
 	}
@@ -563,10 +563,10 @@ func TestQuotaSlowReservationStartsNextSooner(t *testing.T) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		l := a.leases[key]
-		if l.avail > maxBlock {
-			t.Fatalf("the node holds %d available, want at most %d", l.avail, maxBlock)
+		if l.avail.Load() > maxBlock {
+			t.Fatalf("the node holds %d available, want at most %d", l.avail.Load(), maxBlock)
 		}
-		return l.avail, l.busy != nil
+		return l.avail.Load(), l.busy != nil
 	}
 	waitIdle := func() {
 		t.Helper()
@@ -690,5 +690,40 @@ func TestClearDoesNotHoldReservations(t *testing.T) {
 	b.Release()
 	if used, held := row(t, d, acc); used != limit || held != 0 {
 		t.Fatalf("after the calls: used %d, held %d, want %d and 0", used, held, limit)
+	}
+}
+
+// TestQuotaGivenBackLeaseAdmitsNothing: a call that found its lease in the
+// copy of the leases taken before the lease was given back (take's fast
+// path runs without the mutex) admits nothing from it: the given-back
+// lease's unused calls are no longer counted in the row, so a call
+// admitted from them would be counted nowhere.
+func TestQuotaGivenBackLeaseAdmitsNothing(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	acc := testAccount(t, d)
+	withLimit(t, quotaPath, 1_000_000)
+	q := NewQuotas(d, clock.Real{})
+	admitted := int64(0)
+	take := func() {
+		t.Helper()
+		ok, err := q.Take(ctx, acc, quotaPath)
+		if err != nil || !ok {
+			t.Fatalf("call refused with the limit far away: %v %v", ok, err)
+		}
+		admitted++
+	}
+	for range 10 {
+		take()
+	}
+	stale := q.hot.Load()
+	q.Release()
+	q.hot.Store(stale) // as a call that loaded the copy before the give-back
+	for range 10 {
+		take()
+	}
+	q.Release()
+	if used, held := row(t, d, acc); used != admitted || held != 0 {
+		t.Fatalf("after %d calls given back: used %d, held %d, want %d and 0", admitted, used, held, admitted)
 	}
 }
