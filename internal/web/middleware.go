@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -65,12 +66,18 @@ func RecordPattern(next http.Handler) http.Handler {
 	})
 }
 
+// statusWriters are Observe's writers, used again once their request is
+// answered (nothing keeps a ResponseWriter past its handler's return): one
+// allocation fewer per request.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
 // Observe wraps the whole mux: it recovers panics, logs each request and
 // records metrics labelled with the matched route pattern.
 func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := statusWriters.Get().(*statusWriter)
+		sw.ResponseWriter = w
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -101,6 +108,8 @@ func Observe(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 				log.Debug("request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 					slog.Int("status", sw.status), slog.Duration("duration", d), slog.Int("bytes", sw.bytes))
 			}
+			*sw = statusWriter{}
+			statusWriters.Put(sw)
 		}()
 		next.ServeHTTP(sw, r)
 	})
