@@ -28,3 +28,24 @@ func TestSubscriptionChatsWalkTheFollowersConversations(t *testing.T) {
 	}
 	t.Logf("alone: %s\nbranch: %s", alone, branch)
 }
+
+// On SQLite the pick seeks each of the reader's follows in folder_accounts
+// by integer key (its rowid) and reads the picked accounts' other columns
+// only after its LIMIT.
+func TestPickSeeksFolderAccountsByKey(t *testing.T) {
+	d := dbtest.New(t)
+	if d.Dialect() != db.SQLite {
+		t.Skip("a plan assertion for SQLite; PostgreSQL reads accounts_folder")
+	}
+	for _, first := range []bool{false, true} {
+		sh := refsShape{first: first, sqlite: true}
+		args := []any{int64(1), int64(2), 21, int64(2)}
+		if first {
+			args = append(args, int64(2), 20, int64(2))
+		}
+		plan := strings.Join(dbtest.Plan(t, d, refsText(sh), args...), "; ")
+		if !strings.Contains(plan, "SEARCH a USING INTEGER PRIMARY KEY") || strings.Contains(plan, "accounts_folder") {
+			t.Errorf("first %v: the pick does not seek folder_accounts by its key: %s", first, plan)
+		}
+	}
+}
