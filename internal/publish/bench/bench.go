@@ -52,7 +52,8 @@ type Options struct {
 	// (Keep) instead of building one: DatabaseURL is then that scratch
 	// database itself on PostgreSQL, Dir the directory of its herald.db
 	// on SQLite. Old and new builds can so be compared on the same data,
-	// alternately, without rebuilding it for each run.
+	// alternately, without rebuilding it for each run. Migration steps the
+	// database lacks are applied first.
 	Reuse     bool
 	BatchSize int // mass-send batch size (default: the engine's)
 	Lanes     int // mass-send lanes (default: the engine's)
@@ -164,6 +165,16 @@ func open(ctx context.Context, o Options, out io.Writer) (*db.DB, func(), error)
 			return nil, nil, err
 		}
 		fmt.Fprintf(out, "reusing the %s database of an earlier run\n", d.Dialect())
+		// A database kept by an older build lacks this build's newer steps
+		// (SQLite's folder_accounts, migration 0147, which the folder reads).
+		n, err := d.Migrate(ctx)
+		if err != nil {
+			d.Close()
+			return nil, nil, err
+		}
+		if n > 0 {
+			fmt.Fprintf(out, "  applied %d newer migration step(s) to it\n", n)
+		}
 		return d, func() { d.Close() }, nil
 	}
 	if o.DatabaseURL == "" {
