@@ -40,12 +40,7 @@ func writeGroups(b *bytes.Buffer, l *i18n.Locale, groups []*folderGroup) {
 		core.HTMLEscape(b, g.Name)
 		b.WriteString(`</strong>`)
 		if g.Verified {
-			verified := l.Text("Verified")
-			b.WriteString(` <span class="verified" title="`)
-			core.HTMLEscape(b, verified)
-			b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-			core.HTMLEscape(b, verified)
-			b.WriteString(`</span></span>`)
+			writeVerified(b, l)
 		}
 		b.WriteString("</a>\n      ")
 		b.WriteString(string(core.TimeTag(g.At, "msg", "muted")))
@@ -127,12 +122,7 @@ func writeFolderContent(b *bytes.Buffer, l *i18n.Locale, d *folderData) {
 			core.HTMLEscape(b, c.Name)
 			b.WriteString(`</strong>`)
 			if c.Verified {
-				verified := l.Text("Verified")
-				b.WriteString(` <span class="verified" title="`)
-				core.HTMLEscape(b, verified)
-				b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-				core.HTMLEscape(b, verified)
-				b.WriteString(`</span></span>`)
+				writeVerified(b, l)
 			}
 			b.WriteString("\n          ")
 			b.WriteString(string(core.TimeTag(c.At, "msg", "row-time muted")))
@@ -158,7 +148,7 @@ func writeFolderContent(b *bytes.Buffer, l *i18n.Locale, d *folderData) {
 		b.WriteString("\n  ")
 		if d.Next != "" {
 			b.WriteString(`<p class="older"><a href="/subscriptions?after=`)
-			queryEscape(b, d.Next)
+			core.WriteURLPart(b, d.Next)
 			b.WriteString(`">`)
 			core.HTMLEscape(b, l.Text("Older publications"))
 			b.WriteString(`</a></p>`)
@@ -176,19 +166,13 @@ func writeFolderContent(b *bytes.Buffer, l *i18n.Locale, d *folderData) {
 	b.WriteString("\n</section>\n\n")
 }
 
-// queryEscape writes s as html/template writes a value inside a URL's
-// query in an attribute: every byte but letters, digits and -._~
-// percent-encoded in lower-case hex.
-func queryEscape(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
+// writeVerified writes the verified badge after an account's name: the
+// icon, with its label as the tooltip and for screen readers.
+func writeVerified[W core.TextWriter](b W, l *i18n.Locale) {
+	verified := l.Text("Verified")
+	b.WriteString(` <span class="verified" title="`)
+	core.HTMLEscape(b, verified)
+	b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
+	core.HTMLEscape(b, verified)
+	b.WriteString(`</span></span>`)
 }

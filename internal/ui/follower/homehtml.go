@@ -98,12 +98,7 @@ func writeChatRow(b *bytes.Buffer, l *i18n.Locale, row *chatRow) {
 	core.HTMLEscape(b, row.Name)
 	b.WriteString(`</strong>`)
 	if row.Verified {
-		verified := l.Text("Verified")
-		b.WriteString(` <span class="verified" title="`)
-		core.HTMLEscape(b, verified)
-		b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-		core.HTMLEscape(b, verified)
-		b.WriteString(`</span></span>`)
+		writeVerified(b, l)
 	}
 	b.WriteString("\n            ")
 	b.WriteString(string(core.TimeTag(row.At, "msg", "row-time muted")))

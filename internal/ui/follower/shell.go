@@ -102,12 +102,7 @@ func chatShell(p *core.Page) core.AppShell {
 	core.HTMLEscape(&b, a.Name)
 	b.WriteString(`</a>`)
 	if a.Verified {
-		verified := p.L.Text("Verified")
-		b.WriteString(` <span class="verified" title="`)
-		core.HTMLEscape(&b, verified)
-		b.WriteString(`">` + iconVerified + `<span class="sr-only">`)
-		core.HTMLEscape(&b, verified)
-		b.WriteString(`</span></span>`)
+		writeVerified(&b, p.L)
 	}
 	heading := b.Len()
 	b.WriteString(`<a href="/" class="back" data-testid="back" aria-label="`)
