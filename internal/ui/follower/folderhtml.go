@@ -2,7 +2,6 @@ package follower
 
 import (
 	"bytes"
-	"html/template"
 	"strconv"
 
 	"github.com/heraldoa/herald/internal/i18n"
@@ -12,20 +11,13 @@ import (
 // iconVerified is the "icon_verified" partial of the follower layout.
 const iconVerified = `<svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="10" fill="currentColor"/><path d="m7.5 12.3 3 3 6-6.3" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/></svg>`
 
-// groupsHTML is the Subscriptions folder's groups (an account's header and
-// its publications, the rest folded) as the page shows them, in l's
-// language. Written by html/template they were most of the page's template
-// work (some twelve reflect calls per publication and twenty per account);
-// as writeMsg does for messages, this writes the same markup directly.
-// testdata/folder_groups.html is the template it replaced, and
+// writeGroups writes the Subscriptions folder's groups (an account's
+// header and its publications, the rest folded) as the page shows them, in
+// l's language. Written by html/template they were most of the page's
+// template work (some twelve reflect calls per publication and twenty per
+// account); as writeMsg does for messages, this writes the same markup
+// directly. testdata/folder_groups.html is the template it replaced, and
 // TestFolderGroupsMarkup checks that both write the same bytes.
-func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
-	var b bytes.Buffer
-	writeGroups(&b, l, groups)
-	return template.HTML(b.String())
-}
-
-// writeGroups writes groupsHTML's markup into b.
 func writeGroups(b *bytes.Buffer, l *i18n.Locale, groups []*folderGroup) {
 	b.Grow(1200 * len(groups))
 	for _, g := range groups {

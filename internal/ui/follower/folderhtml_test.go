@@ -1,6 +1,8 @@
 package follower
 
 import (
+	"bytes"
+	"html/template"
 	"testing"
 	"time"
 
@@ -61,4 +63,12 @@ func FuzzFolderGroupsMarkup(f *testing.F) {
 			t.Errorf("differs:\n got %q\nwant %q", got, want)
 		}
 	})
+}
+
+// groupsHTML is the folder's groups as writeGroups writes them, for the
+// markup tests to compare with the template they replaced.
+func groupsHTML(l *i18n.Locale, groups []*folderGroup) template.HTML {
+	var b bytes.Buffer
+	writeGroups(&b, l, groups)
+	return template.HTML(b.String())
 }

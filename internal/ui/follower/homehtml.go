@@ -2,7 +2,6 @@ package follower
 
 import (
 	"bytes"
-	"html/template"
 	"strconv"
 
 	"github.com/heraldoa/herald/internal/i18n"
@@ -46,23 +45,13 @@ func (u *UI) writeHomeContent(b *bytes.Buffer, p *core.Page, d *chatListData) {
 	b.WriteString("\" defer></script>\n")
 }
 
-// rowsHTML is the chat list's rows as the page shows them, in l's
-// language. Written by html/template they were most of the chat list's
-// template work (some twenty-five actions per row, most of them reflect
-// calls); as groupsHTML does for the folder, writeChatRow writes the same
-// markup directly. testdata/chat_rows.html is the template it replaced,
-// and TestChatRowsMarkup checks that both write the same bytes.
-func rowsHTML(l *i18n.Locale, rows []*chatRow) template.HTML {
-	var b bytes.Buffer
-	for _, row := range rows {
-		writeChatRow(&b, l, row)
-	}
-	return template.HTML(b.String())
-}
-
 // writeChatRow writes one row of the chat list: its avatar, name, badge,
 // time, preview and unread count, and for an account its menu (mute,
-// unfollow, profile).
+// unfollow, profile). Written by html/template the rows were most of the
+// chat list's template work (some twenty-five actions per row, most of
+// them reflect calls); as writeGroups does for the folder, this writes the
+// same markup directly. testdata/chat_rows.html is the template it
+// replaced, and TestChatRowsMarkup checks that both write the same bytes.
 func writeChatRow(b *bytes.Buffer, l *i18n.Locale, row *chatRow) {
 	id := strconv.FormatInt(row.AccountID, 10)
 	b.WriteString("\n    <li class=\"row")

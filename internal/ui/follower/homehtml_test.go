@@ -1,6 +1,8 @@
 package follower
 
 import (
+	"bytes"
+	"html/template"
 	"testing"
 	"time"
 
@@ -59,4 +61,14 @@ func FuzzChatRowsMarkup(f *testing.F) {
 			t.Errorf("differs:\n got %q\nwant %q", got, want)
 		}
 	})
+}
+
+// rowsHTML is the chat list's rows as writeChatRow writes them, for the
+// markup tests to compare with the template they replaced.
+func rowsHTML(l *i18n.Locale, rows []*chatRow) template.HTML {
+	var b bytes.Buffer
+	for _, row := range rows {
+		writeChatRow(&b, l, row)
+	}
+	return template.HTML(b.String())
 }

@@ -29,10 +29,10 @@ func (u *UI) shells() map[string]func(p *core.Page) core.AppShell {
 	return map[string]func(p *core.Page) core.AppShell{
 		"app/home": func(p *core.Page) core.AppShell {
 			s := homeShell(p)
-			// The chat list's own part is written in Go too.
-			if d, ok := p.Data.(*chatListData); ok {
-				s.Content = func(b *bytes.Buffer) error { u.writeHomeContent(b, p, d); return nil }
-			}
+			// The chat list's own part is written in Go too (without data,
+			// as the template wrote it: the script alone).
+			d, _ := p.Data.(*chatListData)
+			s.Content = func(b *bytes.Buffer) error { u.writeHomeContent(b, p, d); return nil }
 			return s
 		},
 		"app/article": func(p *core.Page) core.AppShell {
@@ -48,12 +48,10 @@ func (u *UI) shells() map[string]func(p *core.Page) core.AppShell {
 			return s
 		},
 		"app/subscriptions": func(p *core.Page) core.AppShell {
-			s := core.AppShell{Title: p.Title}
-			// The folder's own part is written in Go too.
-			if d, ok := p.Data.(*folderData); ok {
-				s.Content = func(b *bytes.Buffer) error { writeFolderContent(b, p.L, d); return nil }
-			}
-			return s
+			// The folder's own part is written in Go too (without data, as
+			// the template wrote it: nothing).
+			d, _ := p.Data.(*folderData)
+			return core.AppShell{Title: p.Title, Content: func(b *bytes.Buffer) error { writeFolderContent(b, p.L, d); return nil }}
 		},
 	}
 }
