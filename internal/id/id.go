@@ -34,6 +34,11 @@ func NewGenerator() *Generator {
 func (g *Generator) Next() int64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.next()
+}
+
+// next is Next with g.mu held.
+func (g *Generator) next() int64 {
 	now := time.Now().UnixMilli() - epoch
 	if now < g.last {
 		now = g.last // the clock went back: keep IDs increasing
@@ -59,13 +64,23 @@ func (g *Generator) Next() int64 {
 // bulk writers must therefore insert with ON CONFLICT handling or into tables
 // keyed otherwise.)
 func (g *Generator) Block(n int64) int64 {
-	first := g.Next()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	end := first + n
-	if ms := end >> 22; ms > g.last || (ms == g.last && end&0xfff > g.seq) {
-		g.last = ms
-		g.seq = 0xfff // the next call moves to the next millisecond
+	first := g.next()
+	if n <= 1 {
+		return first
+	}
+	switch last := first + n - 1; {
+	case last>>22 > g.last:
+		// The block runs into a later millisecond: the next ID comes after it.
+		g.last, g.seq = last>>22, 0xfff
+	case last>>12 != first>>12:
+		// It runs past this node's sequence into the numbers above it in
+		// the same millisecond: every later number of this millisecond
+		// is taken.
+		g.seq = 0xfff
+	default:
+		g.seq = last & 0xfff
 	}
 	return first
 }
