@@ -677,7 +677,8 @@ func TestLongConversationPages(t *testing.T) {
 	}
 	res := c.Get(chatPath(bank, ""))
 	if res.Contains("Statement line 04.") || !res.Contains("Statement line 05.") || !res.Contains("Statement line 54.") {
-		t.Fatal("the first page is not the newest 50 messages")
+		t.Fatalf("the first page is not the newest 50 messages (status %d, lines shown %q)", res.Status,
+			regexp.MustCompile(`Statement line \d+`).FindAllString(res.Body, -1))
 	}
 	m := regexp.MustCompile(`href="(/chat/\d+\?before=\d+)">Earlier messages`).FindStringSubmatch(res.Body)
 	if m == nil {
