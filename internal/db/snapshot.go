@@ -86,10 +86,11 @@ func Tables(ctx context.Context, q Querier) ([]string, error) {
 }
 
 // derivedTables are tables whose rows triggers write from other tables'
-// (SQLite's folder_accounts, from accounts: migration 0147). They are not
-// the application's data: a backup leaves them out, and a restore fills
-// them again by restoring the tables they come from.
-var derivedTables = map[string]bool{"folder_accounts": true}
+// (SQLite's folder_accounts, from accounts: migration 0147; PostgreSQL's
+// account_changes, from writes of accounts: 0148). They are not the
+// application's data: a backup leaves them out, and a restore fills them
+// again by restoring the tables they come from.
+var derivedTables = map[string]bool{"folder_accounts": true, "account_changes": true}
 
 func strings1(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
 	rows, err := q.Query(ctx, query, args...)

@@ -6,6 +6,7 @@ package folder
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -25,11 +26,18 @@ import (
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
-	texts sync.Map // refsShape → its statement's text (refsSQL)
+	texts sync.Map   // refsShape → its statement's text (refsSQL)
+	times *pickTimes // PostgreSQL: the node's copy of the pickable accounts' publication times
 }
 
 // NewStore returns the folder's reader on d.
-func NewStore(d *db.DB, c clock.Clock) *Store { return &Store{db: d, clock: c} }
+func NewStore(d *db.DB, c clock.Clock) *Store {
+	s := &Store{db: d, clock: c}
+	if d.Dialect() == db.Postgres {
+		s.times = &pickTimes{}
+	}
+	return s
+}
 
 // Item is one publication in a follower's Subscriptions folder.
 type Item struct {
@@ -228,6 +236,14 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	var excluded []int64
 	for pass := 0; ; pass++ {
 		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, x)
+		if errors.Is(err, errReload) {
+			// The accounts were truncated (a restore): the node's copy
+			// of publication times is read again and the read made again.
+			if x != nil {
+				x.chatList = x.chatList[:0]
+			}
+			refs, known, err = s.folderRefsFor(ctx, personID, before, limit, excluded, x)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -320,6 +336,9 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	// ALL told apart by its first column: one statement fewer per page.
 	// Columns: kind, three numbers, two more, three texts.
 	//   0 (an account): id, last_published_at, verified, blocked, 0, name, avatar, ''
+	//   8 (with the node's copy of publication times, s.times): 0s, the followed accounts' ids
+	//     (comma-separated), '', ''
+	//   9 (with s.times): an account changed since the copy was read, its time now (0: not pickable)
 	//   1 (a delivery): at, publication, account, first article, article count, title, cover, state
 	//   2: whether the follower follows any Subscription account (1 or 0)
 	//   3: when the follower last opened the folder
@@ -334,89 +353,137 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	}
 	cond, dargs := before.before("d.at", "d.publication_id")
 	var direct []folderRef
+	var xmin string // the copy's, with s.times
+	if s.times != nil {
+		var err error
+		if xmin, err = s.times.base(ctx, s.db); err != nil {
+			return nil, nil, err
+		}
+	}
+	var pick *picker // with s.times
+	var changes []pickChange
+	var followed string
+	var details *accountDetails
+	if s.times != nil {
+		details = &accountDetails{personID: personID, now: now, into: known.accounts}
+	}
 	k := limit
 	for first := true; ; first = false {
-		sh := refsShape{first: first, sqlite: s.db.Dialect() == db.SQLite, session: who != "?", cond: cond, notIn: notIn, notInD: notInD}
-		args := []any{now}
+		sh := refsShape{first: first, sqlite: s.db.Dialect() == db.SQLite, session: who != "?", cond: cond, notIn: notIn, notInD: notInD,
+			pick: k + 1, copied: s.times != nil}
+		var args []any
 		if sh.session {
-			args = []any{x.session.Hash, now} // the session's WITH first
+			args = []any{x.session.Hash} // the session's WITH first
 		}
-		args = append(append(append(append(args, whoArgs...), exArgs...), k+1), whoArgs...)
+		if sh.copied {
+			args = append(append(args, whoArgs...), xmin)
+		} else {
+			args = append(append(append(append(args, now), whoArgs...), exArgs...), whoArgs...)
+		}
 		if first {
-			args = append(append(append(append(append(args, whoArgs...), dargs...), exArgs...), limit), whoArgs...)
+			sh.deliveries = limit
+			args = append(append(append(append(args, whoArgs...), dargs...), exArgs...), whoArgs...)
 			if x != nil && x.following != nil {
 				sh.following = true
 				args = append(args, whoArgs...)
 			}
 			if x != nil && x.chats > 0 {
-				sh.chats = true
-				args = append(append(append(args, now), whoArgs...), x.chats)
+				sh.chats = x.chats
+				args = append(append(args, now), whoArgs...)
 			}
 		}
-		rows, err := s.query(ctx, s.refsSQL(sh), args...)
-		if err != nil {
-			return nil, nil, err
-		}
 		var list []*followedAccount
-		for rows.Next() {
-			var v [6]int64
-			var t [3]string
-			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &t[0], &t[1], &t[2]); err != nil {
+		if first || !sh.copied { // with the copy, the first statement read all the pick needs
+			rows, err := s.query(ctx, s.refsSQL(sh), args...)
+			if err != nil {
+				return nil, nil, err
+			}
+			for rows.Next() {
+				var v [6]int64
+				var t [3]string
+				if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &t[0], &t[1], &t[2]); err != nil {
+					rows.Close()
+					return nil, nil, err
+				}
+				switch v[0] {
+				case 0:
+					list = append(list, &followedAccount{id: v[1], last: v[2], verified: v[3] == 1, blocked: v[4] == 1, name: t[0], avatar: t[1]})
+				case 1:
+					direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
+					known.details[v[2]] = pubDetail{first: v[4], count: int(v[5]), title: t[0], cover: t[1], state: t[2]}
+				case 2:
+					*x.following = v[1] == 1
+				case 3:
+					known.readAt = v[1]
+				case 4:
+					x.chatList = append(x.chatList, Chat{AccountID: v[1], LastAt: db.FromMicro(v[2]), Verified: v[3] == 1, Unread: int(v[4]),
+						AccountName: t[0], AccountAvatar: t[1], Preview: t[2]})
+				case 5:
+					x.row.Found = true
+					x.row.Person.ID, x.row.Created, x.row.Expires, x.row.LastSeen = v[1], v[2], v[3], v[4]
+					x.row.Person.Username, x.row.Person.Email, x.row.Person.DisplayName = t[0], t[1], t[2]
+				case 6:
+					x.row.Person.PlatformRole, x.row.Person.AvatarPath, x.row.Person.Region = t[0], t[1], t[2]
+				case 7:
+					x.row.Person.Language = t[0]
+				case 8:
+					followed = t[0]
+				case 9:
+					if v[1] == 0 {
+						rows.Close()
+						s.times.reload.Store(true)
+						return nil, nil, errReload
+					}
+					changes = append(changes, pickChange{id: v[1], last: v[2]})
+				}
+			}
+			if err := rows.Err(); err != nil {
 				rows.Close()
 				return nil, nil, err
 			}
-			switch v[0] {
-			case 0:
-				list = append(list, &followedAccount{id: v[1], last: v[2], verified: v[3] == 1, blocked: v[4] == 1, name: t[0], avatar: t[1]})
-			case 1:
-				direct = append(direct, folderRef{at: v[1], pubID: v[2], accountID: v[3]})
-				known.details[v[2]] = pubDetail{first: v[4], count: int(v[5]), title: t[0], cover: t[1], state: t[2]}
-			case 2:
-				*x.following = v[1] == 1
-			case 3:
-				known.readAt = v[1]
-			case 4:
-				x.chatList = append(x.chatList, Chat{AccountID: v[1], LastAt: db.FromMicro(v[2]), Verified: v[3] == 1, Unread: int(v[4]),
-					AccountName: t[0], AccountAvatar: t[1], Preview: t[2]})
-			case 5:
-				x.row.Found = true
-				x.row.Person.ID, x.row.Created, x.row.Expires, x.row.LastSeen = v[1], v[2], v[3], v[4]
-				x.row.Person.Username, x.row.Person.Email, x.row.Person.DisplayName = t[0], t[1], t[2]
-			case 6:
-				x.row.Person.PlatformRole, x.row.Person.AvatarPath, x.row.Person.Region = t[0], t[1], t[2]
-			case 7:
-				x.row.Person.Language = t[0]
-			}
-		}
-		if err := rows.Err(); err != nil {
 			rows.Close()
-			return nil, nil, err
-		}
-		rows.Close()
-		if first && x != nil && x.session != nil {
-			// The later statements name the reader found.
-			who, whoArgs = "?", []any{x.row.Person.ID}
-		}
-		if first && x != nil {
-			// Newest first, ties as the branch returned them.
-			slices.SortStableFunc(x.chatList, func(a, b Chat) int { return b.LastAt.Compare(a.LastAt) })
-		}
-		// Newest first (a UNION ALL keeps no order of its own).
-		sort.Slice(list, func(i, j int) bool {
-			if list[i].last != list[j].last {
-				return list[i].last > list[j].last
+			if first && x != nil && x.session != nil {
+				// The later statements name the reader found.
+				who, whoArgs = "?", []any{x.row.Person.ID}
 			}
-			return list[i].id > list[j].id
-		})
+			if first && x != nil {
+				// Newest first, ties as the branch returned them.
+				slices.SortStableFunc(x.chatList, func(a, b Chat) int { return b.LastAt.Compare(a.LastAt) })
+			}
+		}
+		if sh.copied {
+			if first {
+				if x != nil && x.session != nil {
+					details.personID = x.row.Person.ID
+				}
+				var err error
+				if pick, err = s.times.newPicker(followed, changes, excluded); err != nil {
+					return nil, nil, err
+				}
+				s.times.met(s.db, len(changes))
+			}
+			list = pick.top(k + 1)
+		} else {
+			// Newest first (a UNION ALL keeps no order of its own).
+			sort.Slice(list, func(i, j int) bool {
+				if list[i].last != list[j].last {
+					return list[i].last > list[j].last
+				}
+				return list[i].id > list[j].id
+			})
+		}
 		bound := int64(-1) // every item of accounts not looked at is at most this old
 		if len(list) > k {
 			bound = list[k].last
 			list = list[:k]
 		}
-		for _, a := range list {
-			known.accounts[a.id] = a
+		if !sh.copied {
+			for _, a := range list {
+				known.accounts[a.id] = a
+			}
 		}
-		refs, err = s.folderRefs(ctx, list, before, limit, known.details)
+		var err error
+		refs, err = s.folderRefs(ctx, list, before, limit, known.details, details)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -443,13 +510,22 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 // on.
 type refsShape struct {
 	first     bool // the first statement, with its further branches
-	sqlite    bool // the pick reads folder_accounts (SQLite) instead of accounts
+	sqlite    bool // SQLite: the pick reads folder_accounts
+	copied    bool // PostgreSQL: the pick is made from the node's copy of publication times (pickTimes); the statement reads the followed ids and the changes
 	session   bool // the reader given by a session (user.SessionPersonIDSQL), with its row
 	following bool // the first statement's "follows any Subscription account"
-	chats     bool // the first statement's Subscription conversations
-	cond      string
-	notIn     string
-	notInD    string
+	chats     int  // the first statement's Subscription conversations: how many (0: none)
+	// The LIMITs of the pick and of the tag-targeted sends (first only).
+	// They are written into the text rather than bound: PostgreSQL
+	// estimates a bound LIMIT at a tenth of the rows, so the generic plan
+	// of a statement with one looks dearer than a custom plan and the
+	// statement is planned again on every call. Callers ask for a few
+	// page sizes, and the pick's limit grows by fours, so the texts stay
+	// few.
+	pick, deliveries int
+	cond             string
+	notIn            string
+	notInD           string
 }
 
 // refsSQL is the text of one of folderRefsFor's statements, made once per
@@ -471,49 +547,61 @@ func (s *Store) refsSQL(sh refsShape) string {
 // refsText makes refsSQL's text; its arguments are bound in folderRefsFor.
 func refsText(sh refsShape) string {
 	who := "?"
-	if sh.session {
+	switch {
+	case sh.session:
 		who = sessionWho
+	case !sh.sqlite:
+		// PostgreSQL plans "person_id = $n" with the statistics of the
+		// value given, so a custom plan's estimate of the reader's
+		// follows differs from the generic plan's by a few percent and it
+		// kept planning the first statement again on every call (0.5–0.7
+		// ms, a third of it). As a subquery the reader is unknown to
+		// both: their costs agree and the generic plan is kept.
+		who = pgReader
 	}
-	// The pick joins each of the follower's follows to the account's last
-	// publication time and reads nothing else, so the sort keeps two
-	// numbers a row; the accounts' names, avatars and badges and the
-	// blocked flag (not in follows_person) are read by primary key for
-	// the picked accounts only, after the pick's LIMIT. On SQLite the
-	// times come from folder_accounts (migration 0147: the active
-	// Subscription accounts that have published, keyed by id as the
-	// rowid, kept by triggers), one seek by integer key a follow, about a
-	// third of a seek in accounts_folder; on PostgreSQL from
-	// accounts_folder.
-	accts := `accounts a`
-	where := ` AND a.type = 'subscription' AND a.status = 'active' AND a.last_published_at > 0`
-	if sh.sqlite {
-		accts, where = `folder_accounts a`, ``
-	}
-	q := `SELECT 0, fa.id, fa.last_published_at, CASE WHEN ad.verified_until > ? THEN 1 ELSE 0 END, CASE WHEN fb.blocked THEN 1 ELSE 0 END, 0, ad.name, ad.avatar_path, ''
+	var q string
+	if sh.copied {
+		// PostgreSQL: the pick is made from the node's copy of the
+		// publication times (pickTimes); the statement reads the
+		// reader's followed accounts and the changes to lay over it.
+		q = `SELECT 8, 0, 0, 0, 0, 0, COALESCE(string_agg(CAST(f.account_id AS TEXT), ','), ''), '', ''
+			FROM follows f WHERE f.person_id = ` + who + ` AND f.following = TRUE
+			UNION ALL ` + pickChangesBranch
+	} else {
+		// SQLite: the pick joins each of the follower's follows to the
+		// account's last publication time in folder_accounts (migration
+		// 0147: the active Subscription accounts that have published,
+		// keyed by id as the rowid, kept by triggers), one seek by
+		// integer key a follow, and reads nothing else, so the sort keeps
+		// two numbers a row; the accounts' names, avatars and badges and
+		// the blocked flag (not in follows_person) are read by primary
+		// key for the picked accounts only, after the pick's LIMIT.
+		q = `SELECT 0, fa.id, fa.last_published_at, CASE WHEN ad.verified_until > ? THEN 1 ELSE 0 END, CASE WHEN fb.blocked THEN 1 ELSE 0 END, 0, ad.name, ad.avatar_path, ''
 		FROM (SELECT a.id, a.last_published_at
-			FROM follows f JOIN ` + accts + ` ON a.id = f.account_id
-			WHERE f.person_id = ` + who + ` AND f.following = TRUE` + where + sh.notIn + `
-			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ?) fa
+			FROM follows f JOIN folder_accounts a ON a.id = f.account_id
+			WHERE f.person_id = ` + who + ` AND f.following = TRUE` + sh.notIn + `
+			ORDER BY a.last_published_at DESC, a.id DESC LIMIT ` + strconv.Itoa(sh.pick) + `) fa
 		JOIN accounts ad ON ad.id = fa.id
 		JOIN follows fb ON fb.account_id = fa.id AND fb.person_id = ` + who
+	}
 	if !sh.first {
 		return q
 	}
 	q = `SELECT * FROM (` + q + `) fa UNION ALL SELECT 1, fd.at, fd.publication_id, fd.account_id,
 				COALESCE(p.first_article_id, 0), COALESCE(p.article_count, 0), COALESCE(p.title, ''), COALESCE(p.cover_media_id, ''), COALESCE(p.state, '')
 			FROM (SELECT d.at, d.publication_id, d.account_id FROM folder_deliveries d
-				WHERE d.person_id = ` + who + sh.cond + sh.notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ?) fd
+				WHERE d.person_id = ` + who + sh.cond + sh.notInD + ` ORDER BY d.at DESC, d.publication_id DESC LIMIT ` + strconv.Itoa(sh.deliveries) + `) fd
 			LEFT JOIN publications p ON p.id = fd.publication_id
 			UNION ALL SELECT 3, COALESCE((SELECT read_at FROM folder_reads WHERE person_id = ` + who + `), 0), 0, 0, 0, 0, '', '', ''`
 	if sh.following {
 		q += ` UNION ALL SELECT 2, CASE WHEN EXISTS (SELECT 1 FROM follows f JOIN accounts a ON a.id = f.account_id
 				WHERE f.person_id = ` + who + ` AND f.following = TRUE AND a.type = 'subscription') THEN 1 ELSE 0 END, 0, 0, 0, 0, '', '', ''`
 	}
-	if sh.chats {
+	if sh.chats > 0 {
 		// follow.Store.Chats' statement for Subscription accounts,
 		// narrowed to the columns shown.
 		q += ` UNION ALL SELECT 4, fc.account_id, fc.last_at, fc.verified, fc.follower_unread, 0, fc.name, fc.avatar_path, fc.last_preview
-			FROM (` + subscriptionChatsOf(who) + `) fc`
+			FROM (` + subscriptionChatsOf(who, strconv.Itoa(sh.chats)) + `) fc`
 	}
 	if sh.session {
 		// The session's row, whether or not it is still valid:
@@ -536,23 +624,28 @@ func refsText(sh refsShape) string {
 // unexpired, as user.SessionPersonIDSQL has it.
 const sessionWho = `(SELECT me.person_id FROM me WHERE me.expires_at > ?)`
 
+// pgReader is the reader in folderRefsFor's statements on PostgreSQL
+// (arg: the reader's id), hidden from the planner (refsText).
+const pgReader = `(SELECT CAST(? AS BIGINT))`
+
 // subscriptionChatsSQL reads a follower's newest conversations with the
 // active Subscription accounts they follow (args: now in µs, the
 // follower, how many): follow.Store.Chats' statement for Subscription
 // accounts, narrowed to the columns the pages show, walking
 // conversations_person newest first like it.
-var subscriptionChatsSQL = subscriptionChatsOf("?")
+var subscriptionChatsSQL = subscriptionChatsOf("?", "?")
 
 // subscriptionChatsOf is subscriptionChatsSQL with the follower given by
-// who (an expression in SQL, with its args in place of the follower's).
-func subscriptionChatsOf(who string) string {
+// who (an expression in SQL, with its args in place of the follower's) and
+// its LIMIT by limit ("?", or a number written into the text).
+func subscriptionChatsOf(who, limit string) string {
 	return `SELECT c.account_id, c.last_at, CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END AS verified, c.follower_unread,
 		a.name, a.avatar_path, c.last_preview
 	FROM conversations c
 	JOIN follows f ON f.account_id = c.account_id AND f.person_id = c.person_id
 	JOIN accounts a ON a.id = c.account_id
 	WHERE c.person_id = ` + who + ` AND c.last_message_id <> 0 AND f.following = TRUE AND a.type = 'subscription' AND a.status = 'active'
-	ORDER BY c.last_at DESC LIMIT ?`
+	ORDER BY c.last_at DESC LIMIT ` + limit
 }
 
 // pubDetail is what the folder shows of a publication.
@@ -649,18 +742,28 @@ const firstTake = 5
 // its next-newest item outside the page, so every older one of its items
 // is outside too, and an item of the page is among the newest limit of
 // what was read. Otherwise it reads again, up to limit items of each.
-func (s *Store) folderRefs(ctx context.Context, list []*followedAccount, before Cursor, limit int, details map[int64]pubDetail) ([]folderRef, error) {
+func (s *Store) folderRefs(ctx context.Context, list []*followedAccount, before Cursor, limit int, details map[int64]pubDetail, ad *accountDetails) ([]folderRef, error) {
 	if len(list) == 0 {
 		return nil, nil
 	}
 	if len(list) > maxUnion || limit <= firstTake {
-		return s.folderRefsTaking(ctx, list, before, limit, limit, details)
+		return s.folderRefsTaking(ctx, list, before, limit, limit, details, ad)
 	}
-	refs, err := s.folderRefsTaking(ctx, list, before, limit, firstTake, details)
+	refs, err := s.folderRefsTaking(ctx, list, before, limit, firstTake, details, ad)
 	if err != nil || !fullTake(refs, firstTake) {
 		return refs, err
 	}
-	return s.folderRefsTaking(ctx, list, before, limit, limit, details)
+	return s.folderRefsTaking(ctx, list, before, limit, limit, details, ad)
+}
+
+// accountDetails asks folderRefsTaking to read, with the publications, what
+// the folder shows of the listed accounts not yet in into (name, avatar,
+// badge, and whether the reader still follows them unblocked): when the
+// pick was made from the node's copy of publication times, which holds
+// only the times.
+type accountDetails struct {
+	personID, now int64
+	into          map[int64]*followedAccount
 }
 
 // fullTake reports whether some account has take items among refs.
@@ -684,7 +787,7 @@ func fullTake(refs []folderRef, take int) bool {
 // there are more than maxUnion of them), storing their details in details.
 // The details are read by primary key for the kept items only, after the
 // LIMIT, so the scans stay on publications_folder.
-func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, before Cursor, limit, take int, details map[int64]pubDetail) ([]folderRef, error) {
+func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, before Cursor, limit, take int, details map[int64]pubDetail, ad *accountDetails) ([]folderRef, error) {
 	cond, cargs := before.before("folder_at", "id")
 	var q strings.Builder
 	var args []any
@@ -709,15 +812,59 @@ func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, b
 		}
 		args = append(append(args, cargs...), limit)
 	}
-	q.WriteString(`) r JOIN publications p ON p.id = r.id ORDER BY r.folder_at DESC, r.id DESC`)
+	q.WriteString(`) r JOIN publications p ON p.id = r.id`)
+	var need map[int64]*followedAccount
+	if ad != nil {
+		for _, a := range list {
+			if ad.into[a.id] == nil {
+				if need == nil {
+					need = make(map[int64]*followedAccount, len(list))
+				}
+				need[a.id] = a
+			}
+		}
+	}
+	if len(need) > 0 {
+		// The accounts' rows, told apart by a folder_at of -1 (an item's
+		// is positive): columns id, blocked, name, avatar, verified.
+		q.WriteString(` UNION ALL SELECT -1, a.id, COALESCE(CASE WHEN fb.following AND NOT fb.blocked THEN 0 ELSE 1 END, 1), a.name, a.avatar_path,
+			CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END, 0, ''
+		FROM accounts a LEFT JOIN follows fb ON fb.account_id = a.id AND fb.person_id = ?
+		WHERE a.id IN (?` + strings.Repeat(", ?", len(need)-1) + `)`)
+		args = append(args, ad.now, ad.personID)
+		for _, a := range list {
+			if need[a.id] != nil {
+				args = append(args, a.id)
+			}
+		}
+		q.WriteString(` ORDER BY 1 DESC, 2 DESC`)
+	} else {
+		q.WriteString(` ORDER BY r.folder_at DESC, r.id DESC`)
+	}
 	rows, err := s.query(ctx, q.String(), args...)
-	return db.Collect(rows, err, func(r *sql.Rows) (folderRef, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var refs []folderRef
+	for rows.Next() {
 		var f folderRef
 		var d pubDetail
-		err := r.Scan(&f.at, &f.pubID, &f.accountID, &d.title, &d.cover, &d.first, &d.count, &d.state)
+		if err := rows.Scan(&f.at, &f.pubID, &f.accountID, &d.title, &d.cover, &d.first, &d.count, &d.state); err != nil {
+			return nil, err
+		}
+		if f.at == -1 {
+			a := need[f.pubID]
+			if a == nil {
+				continue
+			}
+			ad.into[a.id] = &followedAccount{id: a.id, last: a.last, name: d.title, avatar: d.cover, verified: d.first == 1, blocked: f.accountID == 1}
+			continue
+		}
 		details[f.pubID] = d
-		return f, err
-	})
+		refs = append(refs, f)
+	}
+	return refs, rows.Err()
 }
 
 // folderItems builds the page's items from its references and details:
