@@ -30,7 +30,7 @@ func benchCmd(args []string, env Env) error {
 	fs.BoolVar(&o.Reuse, "reuse", false, "folder: measure again on a database kept with --keep (--dir: its SQLite directory; --database-url: the kept PostgreSQL database) without building it")
 	fs.IntVar(&o.BatchSize, "batch", 0, "mass send: recipients per batch (default 50000)")
 	fs.IntVar(&o.Lanes, "lanes", 0, "mass send: lanes run side by side (default 1; 2 on PostgreSQL for sends that write a message per recipient)")
-	fs.StringVar(&o.Profile, "profile", "", "folder: write pprof profiles of the throughput rounds to PREFIX.cpu, PREFIX.mutex and PREFIX.block (profiling costs a few per cent of CPU)")
+	fs.StringVar(&o.Profile, "profile", "", "folder: write pprof profiles of the throughput rounds to PREFIX.cpu, PREFIX.mutex and PREFIX.block, and of the process's allocations to PREFIX.allocs (profiling costs a few per cent of CPU)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -682,7 +682,7 @@ func (q *folderQueries) throughput(duration time.Duration, res *Result, out io.W
 		return err
 	}
 	if q.profile != "" {
-		fmt.Fprintf(out, "  profiles of the throughput rounds: %[1]s.cpu, %[1]s.mutex, %[1]s.block (go tool pprof)\n", q.profile)
+		fmt.Fprintf(out, "  profiles of the throughput rounds: %[1]s.cpu, %[1]s.mutex, %[1]s.block, %[1]s.allocs (go tool pprof)\n", q.profile)
 	}
 	for _, conc := range concs {
 		res.FolderQPS[conc] = float64(done[conc]) / spent[conc].Seconds()
@@ -738,8 +738,9 @@ func (q *folderQueries) naive(res *Result, out io.Writer) error {
 
 // startProfiles starts a CPU profile at prefix+".cpu" and records mutex
 // contention and blocking (every contention event; blocking of 10 µs and
-// more); the returned function writes prefix+".mutex" and prefix+".block"
-// and stops them. With prefix "" it does nothing.
+// more); the returned function writes prefix+".mutex", prefix+".block"
+// and prefix+".allocs" (every allocation since the process started: read
+// it with -sample_index=alloc_space) and stops them. With prefix "" it does nothing.
 func startProfiles(prefix string) (func() error, error) {
 	if prefix == "" {
 		return func() error { return nil }, nil
@@ -757,7 +758,7 @@ func startProfiles(prefix string) (func() error, error) {
 	return func() error {
 		pprof.StopCPUProfile()
 		err := f.Close()
-		for _, name := range []string{"mutex", "block"} {
+		for _, name := range []string{"mutex", "block", "allocs"} {
 			w, e := os.Create(prefix + "." + name)
 			if e == nil {
 				e = pprof.Lookup(name).WriteTo(w, 0)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldoa/herald/internal/clock"
@@ -26,8 +27,12 @@ import (
 type Store struct {
 	db    *db.DB
 	clock clock.Clock
-	texts sync.Map   // refsShape → its statement's text (refsSQL)
-	times *pickTimes // PostgreSQL: the node's copy of the pickable accounts' publication times
+	texts sync.Map // refsShape → its statement's text (refsSQL)
+	// mergeShape → folderRefsTaking's statement's text, and how many
+	// were made to keep (at most maxMergeTexts are).
+	merges     sync.Map
+	mergeCount atomic.Int64
+	times      *pickTimes // PostgreSQL: the node's copy of the pickable accounts' publication times
 }
 
 // NewStore returns the folder's reader on d.
@@ -492,6 +497,9 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 		}
 		k *= 4
 	}
+	if pick != nil {
+		pick.release()
+	}
 	refs = append(refs, direct...)
 	sort.Slice(refs, func(i, j int) bool {
 		if refs[i].at != refs[j].at {
@@ -789,30 +797,6 @@ func fullTake(refs []folderRef, take int) bool {
 // LIMIT, so the scans stay on publications_folder.
 func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, before Cursor, limit, take int, details map[int64]pubDetail, ad *accountDetails) ([]folderRef, error) {
 	cond, cargs := before.before("folder_at", "id")
-	var q strings.Builder
-	var args []any
-	q.WriteString(`SELECT r.folder_at, r.id, r.account_id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state FROM (`)
-	if len(list) <= maxUnion {
-		// One index range scan per account, each stopping after take rows.
-		for i, a := range list {
-			if i > 0 {
-				q.WriteString(" UNION ALL ")
-			}
-			fmt.Fprintf(&q, `SELECT * FROM (SELECT folder_at, id, account_id FROM publications WHERE account_id = ? AND folder_at > 0%s
-				ORDER BY folder_at DESC, id DESC LIMIT ?) t%d`, cond, i)
-			args = append(append(append(args, a.id), cargs...), take)
-		}
-		q.WriteString(` ORDER BY 1 DESC, 2 DESC LIMIT ?`)
-		args = append(args, limit)
-	} else {
-		q.WriteString(`SELECT folder_at, id, account_id FROM publications WHERE account_id IN (?` + strings.Repeat(", ?", len(list)-1) + `) AND folder_at > 0` + cond +
-			` ORDER BY folder_at DESC, id DESC LIMIT ?`)
-		for _, a := range list {
-			args = append(args, a.id)
-		}
-		args = append(append(args, cargs...), limit)
-	}
-	q.WriteString(`) r JOIN publications p ON p.id = r.id`)
 	var need map[int64]*followedAccount
 	if ad != nil {
 		for _, a := range list {
@@ -824,24 +808,39 @@ func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, b
 			}
 		}
 	}
+	sh := mergeShape{accounts: len(list), cursor: cond != "", details: len(need)}
+	args := make([]any, 0, len(list)*(2+len(cargs))+len(cargs)+3+len(need))
+	if len(list) <= maxUnion {
+		for _, a := range list {
+			args = append(append(append(args, a.id), cargs...), take)
+		}
+		args = append(args, limit)
+	} else {
+		for _, a := range list {
+			args = append(args, a.id)
+		}
+		args = append(append(args, cargs...), limit)
+	}
 	if len(need) > 0 {
-		// The accounts' rows, told apart by a folder_at of -1 (an item's
-		// is positive): columns id, blocked, name, avatar, verified.
-		q.WriteString(` UNION ALL SELECT -1, a.id, COALESCE(CASE WHEN fb.following AND NOT fb.blocked THEN 0 ELSE 1 END, 1), a.name, a.avatar_path,
-			CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END, 0, ''
-		FROM accounts a LEFT JOIN follows fb ON fb.account_id = a.id AND fb.person_id = ?
-		WHERE a.id IN (?` + strings.Repeat(", ?", len(need)-1) + `)`)
 		args = append(args, ad.now, ad.personID)
 		for _, a := range list {
 			if need[a.id] != nil {
 				args = append(args, a.id)
 			}
 		}
-		q.WriteString(` ORDER BY 1 DESC, 2 DESC`)
-	} else {
-		q.WriteString(` ORDER BY r.folder_at DESC, r.id DESC`)
 	}
-	rows, err := s.query(ctx, q.String(), args...)
+	var q string
+	if len(list) > maxUnion {
+		q = mergeText(sh, cond) // a text per count of accounts: not kept
+	} else if v, ok := s.merges.Load(sh); ok {
+		q = v.(string)
+	} else {
+		q = mergeText(sh, cond)
+		if s.mergeCount.Add(1) <= maxMergeTexts {
+			s.merges.Store(sh, q)
+		}
+	}
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -865,6 +864,50 @@ func (s *Store) folderRefsTaking(ctx context.Context, list []*followedAccount, b
 		refs = append(refs, f)
 	}
 	return refs, rows.Err()
+}
+
+// mergeShape is what the text of folderRefsTaking's statement depends on.
+type mergeShape struct {
+	accounts int  // how many accounts' items it reads
+	cursor   bool // below a cursor (Cursor.before's condition)
+	details  int  // how many accounts' rows it reads besides (accountDetails)
+}
+
+// maxMergeTexts bounds the merge statements' texts a Store keeps (there
+// are a few per page size in use); beyond it they are made each time.
+const maxMergeTexts = 512
+
+// mergeText makes the text of folderRefsTaking's statement; cond is the
+// cursor's condition on publications (Cursor.before), "" for the top.
+func mergeText(sh mergeShape, cond string) string {
+	var q strings.Builder
+	q.WriteString(`SELECT r.folder_at, r.id, r.account_id, p.title, p.cover_media_id, p.first_article_id, p.article_count, p.state FROM (`)
+	if sh.accounts <= maxUnion {
+		// One index range scan per account, each stopping after take rows.
+		for i := range sh.accounts {
+			if i > 0 {
+				q.WriteString(" UNION ALL ")
+			}
+			fmt.Fprintf(&q, `SELECT * FROM (SELECT folder_at, id, account_id FROM publications WHERE account_id = ? AND folder_at > 0%s
+				ORDER BY folder_at DESC, id DESC LIMIT ?) t%d`, cond, i)
+		}
+		q.WriteString(` ORDER BY 1 DESC, 2 DESC LIMIT ?`)
+	} else {
+		q.WriteString(`SELECT folder_at, id, account_id FROM publications WHERE account_id IN (?` + strings.Repeat(", ?", sh.accounts-1) + `) AND folder_at > 0` + cond +
+			` ORDER BY folder_at DESC, id DESC LIMIT ?`)
+	}
+	q.WriteString(`) r JOIN publications p ON p.id = r.id`)
+	if sh.details == 0 {
+		q.WriteString(` ORDER BY r.folder_at DESC, r.id DESC`)
+		return q.String()
+	}
+	// The accounts' rows, told apart by a folder_at of -1 (an item's is
+	// positive): columns id, blocked, name, avatar, verified.
+	q.WriteString(` UNION ALL SELECT -1, a.id, COALESCE(CASE WHEN fb.following AND NOT fb.blocked THEN 0 ELSE 1 END, 1), a.name, a.avatar_path,
+			CASE WHEN a.verified_until > ? THEN 1 ELSE 0 END, 0, ''
+		FROM accounts a LEFT JOIN follows fb ON fb.account_id = a.id AND fb.person_id = ?
+		WHERE a.id IN (?` + strings.Repeat(", ?", sh.details-1) + `) ORDER BY 1 DESC, 2 DESC`)
+	return q.String()
 }
 
 // folderItems builds the page's items from its references and details:

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +42,8 @@ type pickTimes struct {
 	order []pickEntry     // the same, newest first (newer)
 	xmin  string          // the xmin (xid8, as text) of the snapshot the copy is complete at; "" before a load
 	asOf  time.Time       // when the copy was last brought up to date
+
+	pickers sync.Pool // *picker, kept between reads
 
 	sync       sync.Mutex  // one load or refresh at a time
 	refreshing atomic.Bool // a refresh is running in the background
@@ -263,6 +264,7 @@ type picker struct {
 	changes  []pickChange
 	excluded []int64
 	all      []pickEntry // every pickable followed account, newest first, once ranked by lookups
+	ranked   bool        // all is set
 }
 
 // pickFilterWords sizes the bit filter of followed ids the walk tests
@@ -277,9 +279,14 @@ func filterBit(id int64) (int, uint64) {
 
 // newPicker parses the followed ids (decimal, comma-separated).
 func (p *pickTimes) newPicker(followed string, changes []pickChange, excluded []int64) (*picker, error) {
-	pk := &picker{p: p, changes: changes, excluded: excluded, followed: make([]int64, 0, strings.Count(followed, ",")+1)}
+	pk, _ := p.pickers.Get().(*picker)
+	if pk == nil {
+		pk = &picker{}
+	} else {
+		clear(pk.filter[:])
+	}
+	pk.p, pk.changes, pk.excluded, pk.followed, pk.all, pk.ranked = p, changes, excluded, pk.followed[:0], pk.all[:0], false
 	if followed == "" {
-		pk.followed = pk.followed[:0]
 		return pk, nil
 	}
 	var n int64
@@ -287,6 +294,7 @@ func (p *pickTimes) newPicker(followed string, changes []pickChange, excluded []
 	for i := 0; i <= len(followed); i++ {
 		if i == len(followed) || followed[i] == ',' {
 			if digits == 0 {
+				pk.release()
 				return nil, errors.New("folder: an empty id among the followed accounts")
 			}
 			pk.followed = append(pk.followed, n)
@@ -295,6 +303,7 @@ func (p *pickTimes) newPicker(followed string, changes []pickChange, excluded []
 		}
 		c := followed[i]
 		if c < '0' || c > '9' || digits >= 18 {
+			pk.release()
 			return nil, errors.New("folder: a malformed id among the followed accounts")
 		}
 		n = n*10 + int64(c-'0')
@@ -306,6 +315,17 @@ func (p *pickTimes) newPicker(followed string, changes []pickChange, excluded []
 		pk.filter[w] |= b
 	}
 	return pk, nil
+}
+
+// release gives the picker back for another read; the caller keeps only
+// what top returned.
+func (pk *picker) release() {
+	if cap(pk.followed) > 1<<16 {
+		return // a reader of very many accounts: not kept
+	}
+	p := pk.p
+	pk.p, pk.changes, pk.excluded = nil, nil, nil
+	p.pickers.Put(pk)
 }
 
 func (pk *picker) follows(id int64) bool {
@@ -338,7 +358,7 @@ func (pk *picker) change(id int64) (pickChange, bool) {
 // looks each followed account up instead, once, and ranks them all.
 func (pk *picker) top(n int) []*followedAccount {
 	var got []pickEntry
-	if pk.all == nil {
+	if !pk.ranked {
 		pk.p.mu.RLock()
 		order := pk.p.order
 		budget := 8*len(pk.followed) + 4096
@@ -355,7 +375,7 @@ func (pk *picker) top(n int) []*followedAccount {
 		}
 		done := len(got) == n || i == len(order)
 		if !done {
-			pk.all = pk.rankAll()
+			pk.all, pk.ranked = pk.rankAll(pk.all[:0]), true
 		}
 		pk.p.mu.RUnlock()
 		if done {
@@ -368,7 +388,7 @@ func (pk *picker) top(n int) []*followedAccount {
 			slices.SortFunc(got, newer)
 		}
 	}
-	if pk.all != nil {
+	if pk.ranked {
 		got = pk.all
 	}
 	got = got[:min(n, len(got))]
@@ -382,9 +402,8 @@ func (pk *picker) top(n int) []*followedAccount {
 }
 
 // rankAll looks every followed account up (p.mu held for reading) and
-// returns the pickable ones newest first.
-func (pk *picker) rankAll() []pickEntry {
-	all := make([]pickEntry, 0, len(pk.followed))
+// returns the pickable ones newest first, appended to all.
+func (pk *picker) rankAll(all []pickEntry) []pickEntry {
 	for _, id := range pk.followed {
 		last, ok := pk.p.at[id]
 		if c, changed := pk.change(id); changed {
