@@ -376,29 +376,29 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 	for first := true; ; first = false {
 		sh := refsShape{first: first, sqlite: s.db.Dialect() == db.SQLite, session: who != "?", cond: cond, notIn: notIn, notInD: notInD,
 			pick: k + 1, copied: s.times != nil}
-		var args []any
-		if sh.session {
-			args = []any{x.session.Hash} // the session's WITH first
-		}
-		if sh.copied {
-			args = append(append(args, whoArgs...), xmin)
-		} else {
-			args = append(append(append(append(args, now), whoArgs...), exArgs...), whoArgs...)
-		}
-		if first {
-			sh.deliveries = limit
-			args = append(append(append(append(args, whoArgs...), dargs...), exArgs...), whoArgs...)
-			if x != nil && x.following != nil {
-				sh.following = true
-				args = append(args, whoArgs...)
-			}
-			if x != nil && x.chats > 0 {
-				sh.chats = x.chats
-				args = append(append(args, now), whoArgs...)
-			}
-		}
 		var list []*followedAccount
 		if first || !sh.copied { // with the copy, the first statement read all the pick needs
+			var args []any
+			if sh.session {
+				args = []any{x.session.Hash} // the session's WITH first
+			}
+			if sh.copied {
+				args = append(append(args, whoArgs...), xmin)
+			} else {
+				args = append(append(append(append(args, now), whoArgs...), exArgs...), whoArgs...)
+			}
+			if first {
+				sh.deliveries = limit
+				args = append(append(append(append(args, whoArgs...), dargs...), exArgs...), whoArgs...)
+				if x != nil && x.following != nil {
+					sh.following = true
+					args = append(args, whoArgs...)
+				}
+				if x != nil && x.chats > 0 {
+					sh.chats = x.chats
+					args = append(append(args, now), whoArgs...)
+				}
+			}
 			rows, err := s.query(ctx, s.refsSQL(sh), args...)
 			if err != nil {
 				return nil, nil, err

@@ -54,22 +54,28 @@ type pickTimes struct {
 // choose.
 const pickEligible = `a.type = 'subscription' AND a.status = 'active' AND a.last_published_at > 0`
 
-// pickLoadSQL reads the whole copy and the snapshot's xmin (the row with
-// kind -1), in one statement and so at one snapshot.
-const pickLoadSQL = `SELECT a.id, a.last_published_at, '' FROM accounts a WHERE ` + pickEligible + `
-	UNION ALL SELECT -1, 0, CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT)`
+// pickChanged is the accounts changed in transactions from an xmin on
+// (arg: the xmin as text), the columns c.account_id and changedTime naming
+// them with their current time (0: not pickable, or deleted).
+const (
+	pickChanged = `FROM account_changes c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.xid >= CAST(? AS xid8)`
+	changedTime = `CASE WHEN ` + pickEligible + ` THEN a.last_published_at ELSE 0 END`
+)
 
-// pickChangesSQL reads the accounts changed in transactions from an xmin
-// on (arg: the xmin as text) with their current time (0: not eligible, or
-// deleted), and the snapshot's own xmin (the row with kind -1).
-const pickChangesSQL = `SELECT c.account_id, CASE WHEN ` + pickEligible + ` THEN a.last_published_at ELSE 0 END, ''
-	FROM account_changes c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.xid >= CAST(? AS xid8)
-	UNION ALL SELECT -1, 0, CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT)`
+// snapshotXmin is a row of kind -1 with the xmin of the statement's
+// snapshot: a UNION ALL branch read at the same snapshot as the others.
+const snapshotXmin = ` UNION ALL SELECT -1, 0, CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT)`
+
+// pickLoadSQL reads the whole copy and the snapshot's xmin (readTimes).
+const pickLoadSQL = `SELECT a.id, a.last_published_at, '' FROM accounts a WHERE ` + pickEligible + snapshotXmin
+
+// pickChangesSQL reads the changes since an xmin (arg) and the snapshot's
+// xmin (readTimes).
+const pickChangesSQL = `SELECT c.account_id, ` + changedTime + `, '' ` + pickChanged + snapshotXmin
 
 // pickChangesBranch is pickChangesSQL's changes as a branch of the folder's
 // first statement (kind 9: account, time; arg: the xmin as text).
-const pickChangesBranch = `SELECT 9, c.account_id, CASE WHEN ` + pickEligible + ` THEN a.last_published_at ELSE 0 END, 0, 0, 0, '', '', ''
-	FROM account_changes c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.xid >= CAST(? AS xid8)`
+const pickChangesBranch = `SELECT 9, c.account_id, ` + changedTime + `, 0, 0, 0, '', '', '' ` + pickChanged
 
 // errReload says a read met a TRUNCATE of accounts: the copy must be
 // loaded again and the read made again.
@@ -85,53 +91,67 @@ const (
 	refreshChanges = 32
 )
 
+// current returns the copy's xmin ("" when it must be loaded).
+func (p *pickTimes) current() string {
+	if p.reload.Load() {
+		return ""
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.xmin
+}
+
 // base returns the copy's xmin, loading the copy first if it has none.
 func (p *pickTimes) base(ctx context.Context, d *db.DB) (string, error) {
-	p.mu.RLock()
-	xmin := p.xmin
-	p.mu.RUnlock()
-	if xmin != "" && !p.reload.Load() {
+	if xmin := p.current(); xmin != "" {
 		return xmin, nil
 	}
 	p.sync.Lock()
 	defer p.sync.Unlock()
-	p.mu.RLock()
-	xmin = p.xmin
-	p.mu.RUnlock()
-	if xmin != "" && !p.reload.Load() {
+	if xmin := p.current(); xmin != "" {
 		return xmin, nil
 	}
 	if err := p.load(ctx, d); err != nil {
 		return "", err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.xmin, nil
+	return p.current(), nil
+}
+
+// readTimes runs pickLoadSQL or pickChangesSQL: accounts with their times,
+// and the snapshot's xmin; truncated reports account 0 (a TRUNCATE).
+func readTimes(ctx context.Context, d *db.DB, q string, args ...any) (entries []pickEntry, xmin string, truncated bool, err error) {
+	rows, err := d.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e pickEntry
+		var x string
+		if err := rows.Scan(&e.id, &e.last, &x); err != nil {
+			return nil, "", false, err
+		}
+		switch e.id {
+		case -1:
+			xmin = x
+		case 0:
+			truncated = true
+		default:
+			entries = append(entries, e)
+		}
+	}
+	return entries, xmin, truncated, rows.Err()
 }
 
 // load reads the whole copy (p.sync held).
 func (p *pickTimes) load(ctx context.Context, d *db.DB) error {
-	rows, err := d.Query(ctx, pickLoadSQL)
+	entries, xmin, _, err := readTimes(ctx, d, pickLoadSQL)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	at := make(map[int64]int64, 1024)
-	var xmin string
-	for rows.Next() {
-		var id, last int64
-		var x string
-		if err := rows.Scan(&id, &last, &x); err != nil {
-			return err
-		}
-		if id == -1 {
-			xmin = x
-		} else {
-			at[id] = last
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	at := make(map[int64]int64, len(entries))
+	for _, e := range entries {
+		at[e.id] = e.last
 	}
 	order := ordered(at)
 	p.reload.Store(false)
@@ -154,52 +174,31 @@ func ordered(at map[int64]int64) []pickEntry {
 // refresh lays the changes since the copy's xmin over it and advances the
 // xmin (p.sync held).
 func (p *pickTimes) refresh(ctx context.Context, d *db.DB) error {
-	p.mu.RLock()
-	from := p.xmin
-	p.mu.RUnlock()
-	if from == "" || p.reload.Load() {
+	from := p.current()
+	if from == "" {
 		return p.load(ctx, d)
 	}
-	rows, err := d.Query(ctx, pickChangesSQL, from)
+	changes, xmin, truncated, err := readTimes(ctx, d, pickChangesSQL, from)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	type change struct{ id, last int64 }
-	var changes []change
-	var xmin string
-	for rows.Next() {
-		var c change
-		var x string
-		if err := rows.Scan(&c.id, &c.last, &x); err != nil {
-			return err
-		}
-		switch c.id {
-		case -1:
-			xmin = x
-		case 0:
-			return p.load(ctx, d)
-		default:
-			changes = append(changes, c)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	if truncated {
+		return p.load(ctx, d)
 	}
 	// The map and order are replaced, not changed in place: reads walk
 	// the order they found without the lock held for long.
 	p.mu.RLock()
-	at := maps.Clone(p.at)
+	at, order := p.at, p.order
 	p.mu.RUnlock()
-	for _, c := range changes {
-		if c.last > 0 {
-			at[c.id] = c.last
-		} else {
-			delete(at, c.id)
-		}
-	}
-	order := p.order
 	if len(changes) > 0 {
+		at = maps.Clone(at)
+		for _, c := range changes {
+			if c.last > 0 {
+				at[c.id] = c.last
+			} else {
+				delete(at, c.id)
+			}
+		}
 		order = ordered(at)
 	}
 	p.mu.Lock()
@@ -237,12 +236,12 @@ func (p *pickTimes) met(d *db.DB, changes int) {
 	}()
 }
 
-// pickChange is a change a read met: the account's time now (0: it may not
-// be picked).
-type pickChange struct{ id, last int64 }
-
 // pickEntry is an account of the copy with its time.
 type pickEntry struct{ id, last int64 }
+
+// pickChange is a change a read met: the account's time now (0: it may not
+// be picked).
+type pickChange = pickEntry
 
 // newer orders entries newest publication first, ties larger id first: the
 // pick's order.
@@ -382,7 +381,7 @@ func (pk *picker) top(n int) []*followedAccount {
 			// The changed accounts the reader follows, by their new times.
 			for _, c := range pk.changes {
 				if c.last > 0 && pk.follows(c.id) && !slices.Contains(pk.excluded, c.id) {
-					got = append(got, pickEntry(c))
+					got = append(got, c)
 				}
 			}
 			slices.SortFunc(got, newer)
