@@ -292,7 +292,8 @@ func leave(q *entryQueue) {
 
 // ReadSlot waits for one of the process's read slots and returns the
 // function that gives it back; a long read of many statements (the
-// Subscriptions folder) takes one for its whole run. On SQLite there are
+// Subscriptions folder of a reader who follows many accounts) takes one
+// for its whole run. On SQLite there are
 // as many slots as Go runs goroutines at once (GOMAXPROCS when the
 // database was opened): SQLite runs inside this process, its page cache
 // and allocator have process-wide mutexes, and with more goroutines in

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,6 +34,7 @@ type Store struct {
 	merges     sync.Map
 	mergeCount atomic.Int64
 	times      *pickTimes // PostgreSQL: the node's copy of the pickable accounts' publication times
+	weights    readWeights
 }
 
 // NewStore returns the folder's reader on d.
@@ -229,18 +231,25 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	}
 	// A folder read takes a read slot (SQLite: one per core; see
 	// db.ReadSlot). Its callers hold no connection while they wait, so a
-	// slot holder always gets one from the read pool.
-	release, err := s.db.ReadSlot(ctx)
-	if err != nil {
-		return nil, err
+	// slot holder always gets one from the read pool. A reader whose last
+	// read was light (readWeights) reads without one.
+	weight := s.weights.of(personID, x)
+	if weight.Load() != weightLight {
+		release, err := s.db.ReadSlot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
-	defer release()
 	// Blacklisting is rare, and the blocked flag is not in the follows index
 	// the pick of accounts reads, so blocked accounts are found among the
 	// page's accounts and excluded on a second pass.
 	var excluded []int64
 	for pass := 0; ; pass++ {
 		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, x)
+		if err == nil && pass == 0 {
+			weight.Store(known.weight)
+		}
 		if errors.Is(err, errReload) {
 			// The accounts were truncated (a restore): the node's copy
 			// of publication times is read again and the read made again.
@@ -297,6 +306,7 @@ type folderKnown struct {
 	accounts map[int64]*followedAccount
 	details  map[int64]pubDetail
 	readAt   int64
+	weight   uint32 // the first statement's weight (readWeights), SQLite's only
 }
 
 // query runs one of the folder's statements: only if ctx has not ended,
@@ -476,6 +486,13 @@ func (s *Store) folderRefsFor(ctx context.Context, personID int64, before Cursor
 				}
 				return list[i].id > list[j].id
 			})
+		}
+		if first && !sh.copied {
+			// SQLite's pick read every followed account (readWeights).
+			known.weight = weightHeavy
+			if len(list) <= k {
+				known.weight = weightLight
+			}
 		}
 		bound := int64(-1) // every item of accounts not looked at is at most this old
 		if len(list) > k {
@@ -952,4 +969,40 @@ func (s *Store) Unseen(ctx context.Context, personID int64) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// readWeights remembers, per reader, whether their last folder read on
+// SQLite was light: its pick found at most a page of followed accounts
+// with publications. A read slot (db.ReadSlot) keeps heavy reads, which
+// walk hundreds of follows, from running in SQLite on more goroutines
+// than there are cores; a light read holds one for tens of
+// microseconds, and with the slots as the gate the cores stood idle 8–10 %
+// of the time under load (docs/performance.md). So a reader whose last
+// read was light reads without a slot; one not seen yet, or heavy, takes
+// one. The table is lossy (a reader shares an entry with others whose key
+// falls on it) and per node: it only decides who waits for a slot, never
+// what a read returns.
+type readWeights struct {
+	seed maphash.Seed
+	once sync.Once
+	w    [4096]atomic.Uint32
+}
+
+// The values of a readWeights entry (0: not known).
+const (
+	weightLight uint32 = 1
+	weightHeavy uint32 = 2
+)
+
+// of is the entry of the reader: personID, or with a session the
+// session's token hash (the person is known only once it is read).
+func (r *readWeights) of(personID int64, x *extra) *atomic.Uint32 {
+	var h uint64
+	if x != nil && x.session != nil {
+		r.once.Do(func() { r.seed = maphash.MakeSeed() })
+		h = maphash.String(r.seed, x.session.Hash)
+	} else {
+		h = uint64(personID) * 0x9e3779b97f4a7c15
+	}
+	return &r.w[h>>52]
 }
