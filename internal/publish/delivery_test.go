@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -308,14 +307,7 @@ func TestFolderReadsTakeAReadSlot(t *testing.T) {
 	if items, err := e.subs.Items(ended, me, folder.Cursor{}, 20); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ended request: %d items, %v; want context.Canceled", len(items), err)
 	}
-	var releases []func()
-	for range runtime.GOMAXPROCS(0) {
-		release, err := e.db.ReadSlot(e.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		releases = append(releases, release)
-	}
+	releases := e.holdReadSlots()
 	if dbtest.Postgres() {
 		if items, err := e.subs.Items(e.ctx, me, folder.Cursor{}, 20); err != nil || len(items) != 1 {
 			t.Fatalf("PostgreSQL: %d items, %v; want 1 without waiting", len(items), err)

@@ -3,7 +3,6 @@ package publish_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"testing"
 	"time"
 
@@ -60,14 +59,7 @@ func TestFolderLightReaderReadsWithoutASlot(t *testing.T) {
 		}
 	}
 
-	var releases []func()
-	for range runtime.GOMAXPROCS(0) {
-		release, err := e.db.ReadSlot(e.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		releases = append(releases, release)
-	}
+	releases := e.holdReadSlots()
 	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 	defer cancel()
 	if n, err := read(ctx, light, folder.Also{}); err != nil || n != 2 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -169,4 +170,19 @@ func (e *env) massSend(accountID int64, p *publish.Publication, tagID int64) *pu
 		e.t.Fatalf("job %s (%s), want done", j.State, j.Error)
 	}
 	return j
+}
+
+// holdReadSlots takes every one of the process's read slots (db.ReadSlot)
+// and returns the functions that give them back, one each.
+func (e *env) holdReadSlots() []func() {
+	e.t.Helper()
+	var releases []func()
+	for range runtime.GOMAXPROCS(0) {
+		r, err := e.db.ReadSlot(e.ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		releases = append(releases, r)
+	}
+	return releases
 }

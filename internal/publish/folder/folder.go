@@ -40,6 +40,7 @@ type Store struct {
 // NewStore returns the folder's reader on d.
 func NewStore(d *db.DB, c clock.Clock) *Store {
 	s := &Store{db: d, clock: c}
+	s.weights.seed = maphash.MakeSeed()
 	if d.Dialect() == db.Postgres {
 		s.times = &pickTimes{}
 	}
@@ -231,10 +232,13 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	}
 	// A folder read takes a read slot (SQLite: one per core; see
 	// db.ReadSlot). Its callers hold no connection while they wait, so a
-	// slot holder always gets one from the read pool. A reader whose last
-	// read was light (readWeights) reads without one.
-	weight := s.weights.of(personID, x)
-	if weight.Load() != weightLight {
+	// slot holder always gets one from the read pool. On SQLite, a reader
+	// whose last read was light (readWeights) reads without one.
+	var weight *atomic.Uint32
+	if s.times == nil {
+		weight = s.weights.of(personID, x)
+	}
+	if weight == nil || weight.Load() != weightLight {
 		release, err := s.db.ReadSlot(ctx)
 		if err != nil {
 			return nil, err
@@ -247,7 +251,7 @@ func (s *Store) items(ctx context.Context, personID int64, before Cursor, limit 
 	var excluded []int64
 	for pass := 0; ; pass++ {
 		refs, known, err := s.folderRefsFor(ctx, personID, before, limit, excluded, x)
-		if err == nil && pass == 0 {
+		if err == nil && pass == 0 && weight != nil && weight.Load() != known.weight {
 			weight.Store(known.weight)
 		}
 		if errors.Is(err, errReload) {
@@ -306,7 +310,7 @@ type folderKnown struct {
 	accounts map[int64]*followedAccount
 	details  map[int64]pubDetail
 	readAt   int64
-	weight   uint32 // the first statement's weight (readWeights), SQLite's only
+	weight   uint32 // SQLite: the first statement's weight (readWeights)
 }
 
 // query runs one of the folder's statements: only if ctx has not ended,
@@ -983,8 +987,7 @@ func (s *Store) Unseen(ctx context.Context, personID int64) (int, error) {
 // falls on it) and per node: it only decides who waits for a slot, never
 // what a read returns.
 type readWeights struct {
-	seed maphash.Seed
-	once sync.Once
+	seed maphash.Seed // set by NewStore
 	w    [4096]atomic.Uint32
 }
 
@@ -999,7 +1002,6 @@ const (
 func (r *readWeights) of(personID int64, x *extra) *atomic.Uint32 {
 	var h uint64
 	if x != nil && x.session != nil {
-		r.once.Do(func() { r.seed = maphash.MakeSeed() })
 		h = maphash.String(r.seed, x.session.Hash)
 	} else {
 		h = uint64(personID) * 0x9e3779b97f4a7c15
